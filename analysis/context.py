@@ -1,0 +1,116 @@
+"""What a rule sees of one file: its tree, its call sites, positions, config and knowledge.
+
+Analysis runs on CPython's `ast` (fast); fixes are libcst edits of the affected node's source text
+(see `fixes.py`). Columns from `ast` are UTF-8 byte offsets; `span_of` converts them to code points.
+For a notebook, `source` is the virtual module made of its code cells and `cell_of_line` maps back.
+"""
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from llmsight.config import Config
+from llmsight.records import CallSite, Diagnostic, Fix, Span
+
+if TYPE_CHECKING:
+    from llmsight.analysis.rules.base import Rule
+
+_SUPPRESS = re.compile(
+    r"#\s*(?:llmsight:\s*ignore(?:\[(?P<codes1>[A-Za-z0-9_, ]+)\])?|noqa(?::\s*(?P<codes2>[A-Za-z0-9_, ]+))?)",
+)
+
+
+@dataclass
+class SourceMap:
+    """Lines of the analysed text and how they map to the file the user sees."""
+
+    lines: list[str]
+    # notebooks: sorted virtual start lines of each code cell, its cell index and first real line
+    cell_starts: list[int] = field(default_factory=list)
+    cell_index: list[int] = field(default_factory=list)
+
+    def cell_of_line(self, line: int) -> tuple[int | None, int]:
+        """(cell index, line within cell) for a virtual line; (None, line) for plain files."""
+        if not self.cell_starts:
+            return None, line
+        i = bisect.bisect_right(self.cell_starts, line) - 1
+        return self.cell_index[i], line - self.cell_starts[i] + 1
+
+    def col_to_codepoints(self, line: int, byte_col: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+@dataclass
+class FileContext:
+    path: str                      # POSIX, relative to the project root
+    source: str
+    tree: ast.Module
+    srcmap: SourceMap
+    config: Config
+    sites: list[CallSite] = field(default_factory=list)
+    # site id -> the ast.Call of the request, and of the client constructor when it is in this file
+    call_nodes: dict[str, ast.Call] = field(default_factory=dict)
+    client_nodes: dict[str, ast.Call] = field(default_factory=dict)
+    # site id -> enclosing loop / try node, when any
+    loop_nodes: dict[str, ast.AST] = field(default_factory=dict)
+    parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
+    traffic: object | None = None  # simulator view, when --traffic is given
+
+    @property
+    def lines(self) -> list[str]:
+        return self.srcmap.lines
+
+    # ---- positions ---------------------------------------------------------------------------
+    def span_of(self, node: ast.AST) -> Span:
+        """1-based code-point span of an ast node (in cell coordinates for notebooks)."""
+        sl, el = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        sc = self.srcmap.col_to_codepoints(sl, node.col_offset) + 1  # type: ignore[attr-defined]
+        ec = self.srcmap.col_to_codepoints(el, node.end_col_offset or 0) + 1  # type: ignore[attr-defined]
+        return self.make_span(sl, sc, el, ec)
+
+    def make_span(self, start_line: int, start_col: int, end_line: int, end_col: int) -> Span:
+        cell, sl = self.srcmap.cell_of_line(start_line)
+        _, el = self.srcmap.cell_of_line(end_line)
+        return Span(self.path, sl, start_col, el, end_col, cell)
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ""
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: ast.AST) -> Iterable[ast.AST]:
+        p = self.parents.get(node)
+        while p is not None:
+            yield p
+            p = self.parents.get(p)
+
+    # ---- suppression -------------------------------------------------------------------------
+    def suppressed(self, code: str, line: int) -> bool:
+        """`# llmsight: ignore[CODE]` / `# noqa: CODE` (or bare forms) on the given virtual line."""
+        if not 0 < line <= len(self.lines):
+            return False
+        text = self.lines[line - 1]
+        if "#" not in text:
+            return False
+        for m in _SUPPRESS.finditer(text):
+            codes = m.group("codes1") or m.group("codes2")
+            if codes is None:
+                return True
+            if code.upper() in {c.strip().upper() for c in codes.split(",")}:
+                return True
+        return False
+
+    # ---- reporting ---------------------------------------------------------------------------
+    def diagnostic(self, rule: "type[Rule] | Rule", node: ast.AST, message: str,
+                   site: CallSite | None = None, fixes: Iterable[Fix] = ()) -> Diagnostic:
+        severity = self.config.severity.get(rule.code, rule.severity)
+        return Diagnostic(code=rule.code, name=rule.name, severity=severity,  # type: ignore[arg-type]
+                          message=message, span=self.span_of(node),
+                          site_id=site.id if site else None, fixes=tuple(fixes))

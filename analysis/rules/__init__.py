@@ -1,0 +1,30 @@
+"""The rule registry: stable codes, one module per rule."""
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+
+# code -> module under llmsight.analysis.rules; the class inside is the module's only Rule subclass
+RULE_MODULES: dict[str, str] = {}
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> tuple[type[Rule], ...]:
+    rules = []
+    for code, module in sorted(RULE_MODULES.items()):
+        mod = importlib.import_module(f"llmsight.analysis.rules.{module}")
+        found = [v for v in vars(mod).values()
+                 if isinstance(v, type) and issubclass(v, Rule) and v is not Rule and v.__module__ == mod.__name__]
+        if len(found) != 1 or found[0].code != code:
+            raise RuntimeError(f"rule module {module} must define exactly one Rule with code {code}")
+        rules.append(found[0])
+    return tuple(rules)
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    return next((r for r in all_rules() if r.code == code.upper()), None)
+
+
+__all__ = ["Invalid", "Rule", "Valid", "all_rules", "rule_by_code", "RULE_MODULES"]

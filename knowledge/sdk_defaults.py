@@ -1,0 +1,56 @@
+"""What each SDK does when the code says nothing (design §5), so messages and fixes name real defaults.
+
+Sources: the SDKs' own client constructors (openai/anthropic `DEFAULT_TIMEOUT`, `DEFAULT_MAX_RETRIES`),
+litellm `request_timeout`, botocore's legacy retry mode, requests/httpx docs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SdkDefaults:
+    timeout_s: float | None        # None: waits forever
+    retries: int                   # extra attempts after the first
+    timeout_text: str              # how the default behaves, for messages
+    retries_text: str
+    timeout_param: str             # where a fix puts the timeout
+    retries_param: str | None      # where a fix puts retries (None: no SDK knob)
+    timeout_unit: str = "s"        # "ms" for google-genai HttpOptions
+
+
+_OPENAI_LIKE = SdkDefaults(
+    timeout_s=600.0, retries=2,
+    timeout_text="waits up to 600 s per read (connect 5 s), so a stream never times out in total",
+    retries_text="retries twice, timeouts included",
+    timeout_param="timeout", retries_param="max_retries",
+)
+
+SDK_DEFAULTS: dict[str, SdkDefaults] = {
+    "openai": _OPENAI_LIKE,
+    "anthropic": _OPENAI_LIKE,
+    # groq and together ship Stainless-generated clients with the same defaults as openai
+    "groq": SdkDefaults(60.0, 2, "waits up to 60 s per request", "retries twice", "timeout", "max_retries"),
+    "together": SdkDefaults(60.0, 2, "waits up to 60 s per request", "retries twice", "timeout", "max_retries"),
+    "mistral": SdkDefaults(None, 0, "has no timeout: a hung request waits forever", "does not retry",
+                           "timeout_ms", "retry_config", timeout_unit="ms"),
+    "cohere": SdkDefaults(300.0, 2, "waits up to 300 s per request", "retries twice", "timeout", "max_retries"),
+    "google": SdkDefaults(None, 0, "has no timeout at all: a hung request waits forever", "does not retry",
+                          "http_options", None, timeout_unit="ms"),
+    "litellm": SdkDefaults(6000.0, 0, "waits up to 6000 s (request_timeout)", "does not retry unless num_retries is set",
+                           "timeout", "num_retries"),
+    "ollama": SdkDefaults(None, 0, "has no timeout: a hung model waits forever", "does not retry",
+                          "timeout", None),
+    "bedrock": SdkDefaults(60.0, 4, "waits up to 60 s per read (botocore read_timeout)",
+                           "retries up to 5 attempts in legacy mode", "read_timeout", "retries"),
+    "langchain": SdkDefaults(None, 2, "passes no timeout, so the provider SDK default applies (600 s per read for OpenAI/Anthropic)",
+                             "retries twice (max_retries=2)", "timeout", "max_retries"),
+    "http": SdkDefaults(None, 0, "has no timeout with requests (httpx: 5 s)", "does not retry", "timeout", None),
+}
+
+
+def defaults_for(sdk: str, api: str = "") -> SdkDefaults:
+    """Defaults of an SDK; raw HTTP through httpx times out after 5 s, requests never."""
+    if sdk == "http" and "httpx" in api:
+        return SdkDefaults(5.0, 0, "times out after 5 s (httpx default)", "does not retry", "timeout", None)
+    return SDK_DEFAULTS.get(sdk, SDK_DEFAULTS["http"])
