@@ -1,0 +1,5 @@
+import sys
+
+from llmsight.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""`llm-lint` / `llmsight` entry point: parses arguments and dispatches to llmsight.commands.*."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from llmsight import __version__
+from llmsight.commands import COMMANDS
+
+
+class UsageError(Exception):
+    """Bad arguments or input the user must fix; exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-lint",
+        description="Find LLM call sites in Python code, estimate their cost and latency, flag their risks.",
+    )
+    parser.add_argument("--version", action="version", version=f"llmsight {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"llmsight.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"llmsight.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"llm-lint: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
