@@ -39,6 +39,12 @@ class SourceMap:
         i = bisect.bisect_right(self.cell_starts, line) - 1
         return self.cell_index[i], line - self.cell_starts[i] + 1
 
+    def virtual_line(self, cell: int | None, line: int) -> int:
+        """Inverse of `cell_of_line`."""
+        if cell is None or not self.cell_starts:
+            return line
+        return self.cell_starts[self.cell_index.index(cell)] + line - 1
+
     def col_to_codepoints(self, line: int, byte_col: int) -> int:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         if text.isascii():

@@ -7,7 +7,9 @@ from functools import lru_cache
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 
 # code -> module under llmsight.analysis.rules; the class inside is the module's only Rule subclass
-RULE_MODULES: dict[str, str] = {}
+RULE_MODULES: dict[str, str] = {
+    "LLM000": "llm000_parse_error",
+}
 
 
 @lru_cache(maxsize=None)

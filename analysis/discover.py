@@ -1,0 +1,693 @@
+"""Find the LLM call sites of one parsed file and resolve what each request says.
+
+One traversal collects candidate calls with their context (enclosing function, loop, try, await);
+only calls whose callee could be a request (method name in the SDK tables, or an imported name) are
+evaluated. Everything SDK-specific comes from `sdks.py`.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmsight.analysis import sdks
+from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, ListVal, Scope
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo
+from llmsight.config import Config
+from llmsight.knowledge.sdk_defaults import defaults_for
+from llmsight.records import CallSite, Prompt, Setting
+
+_FEATURE_COMMENT = re.compile(r"#\s*llmsight:\s*feature\s*=\s*([\w./-]+)")
+_ASYNC_RUNNERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
+                  "fastapi.concurrency.run_in_threadpool"}
+_SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asyncify", "anyio.to_thread.run_sync"}
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass
+class Candidate:
+    call: ast.Call
+    funcs: tuple[FuncInfo, ...]
+    loop: ast.AST | None
+    tries: tuple[tuple[ast.Try, str], ...]   # enclosing try statements and which part (body|handler|other)
+    awaited: bool
+
+
+@dataclass
+class Found:
+    """A discovered request before it becomes a record (keeps the nodes rules and fixes need)."""
+
+    site: CallSite
+    call: ast.Call
+    client_call: ast.Call | None
+    loop: ast.AST | None
+    tries: tuple[tuple[ast.Try, str], ...]
+
+
+@dataclass
+class Request:
+    client: Client
+    method: sdks.Method
+    call: ast.Call            # the request call (args live here)
+    args: list[ast.AST]
+    keywords: list[ast.keyword]
+    scope: Scope
+    endpoint: str | None = None
+    sdk: str | None = None    # overrides client.kind.sdk (raw HTTP to a known provider)
+    via_wrapper: str | None = None
+
+
+class FileDiscovery:
+    def __init__(self, mod: ModuleInfo, evaluator: Evaluator, config: Config, wrappers: dict[str, str] | None = None):
+        self.mod = mod
+        self.ev = evaluator
+        self.config = config
+        self.candidates: list[Candidate] = []
+        self.wrappers = wrappers or {}  # last name -> qualified name
+        self._interesting_names = set(mod.imports) | set(self.wrappers) | sdks.REQUEST_METHOD_NAMES
+
+    # ---- traversal -------------------------------------------------------------------------------
+    def collect(self) -> None:
+        self._walk(self.mod.tree.body, (), None, None, ())
+
+    def _walk(self, nodes, funcs: tuple[FuncInfo, ...], klass: ClassInfo | None, loop, tries) -> None:
+        for node in nodes:
+            self._visit(node, funcs, klass, loop, tries, False)
+
+    def _visit(self, node: ast.AST, funcs, klass, loop, tries, awaited: bool) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for d in getattr(node, "decorator_list", ()):
+                self._visit(d, funcs, klass, loop, tries, False)
+            for d in node.args.defaults + [x for x in node.args.kw_defaults if x is not None]:
+                self._visit(d, funcs, klass, loop, tries, False)
+            name = getattr(node, "name", "<lambda>")
+            parent = funcs[-1] if funcs else None
+            qual = f"{parent.qualname}.{name}" if parent else (f"{klass.node.name}.{name}" if klass else name)
+            fi = self.mod.func_info(node, qual, parent, klass if parent is None else None)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            for child in body:
+                self._visit(child, funcs + (fi,), None, None, (), False)
+            return
+        if isinstance(node, ast.ClassDef):
+            info = self.mod.classes.get(node.name) if not funcs else None
+            if info is None or info.node is not node:
+                info = ClassInfo.build(node)
+            for child in node.bases + node.decorator_list:
+                self._visit(child, funcs, klass, loop, tries, False)
+            for child in node.body:
+                self._visit(child, funcs, info, loop, tries, False)
+            return
+        if isinstance(node, ast.Call):
+            if self._maybe_request(node):
+                self.candidates.append(Candidate(node, funcs, loop, tries, awaited))
+            self._visit(node.func, funcs, klass, loop, tries, False)
+            for child in node.args:
+                self._visit(child, funcs, klass, loop, tries, False)
+            for kw in node.keywords:
+                self._visit(kw.value, funcs, klass, loop, tries, False)
+            return
+        if isinstance(node, ast.Await):
+            self._visit(node.value, funcs, klass, loop, tries, True)
+            return
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            self._visit(node.iter, funcs, klass, loop, tries, False)
+            self._walk(node.body, funcs, klass, node, tries)
+            self._walk(node.orelse, funcs, klass, loop, tries)
+            return
+        if isinstance(node, ast.While):
+            self._visit(node.test, funcs, klass, node, tries, False)
+            self._walk(node.body, funcs, klass, node, tries)
+            self._walk(node.orelse, funcs, klass, loop, tries)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for gen in node.generators:
+                self._visit(gen.iter, funcs, klass, loop, tries, False)
+                for cond in gen.ifs:
+                    self._visit(cond, funcs, klass, node, tries, False)
+            elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for e in elts:
+                self._visit(e, funcs, klass, node, tries, False)
+            return
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self._walk(node.body, funcs, klass, loop, tries + ((node, "body"),))  # type: ignore[attr-defined]
+            for h in node.handlers:  # type: ignore[attr-defined]
+                self._walk(h.body, funcs, klass, loop, tries + ((node, "handler"),))
+            self._walk(node.orelse + node.finalbody, funcs, klass, loop, tries + ((node, "other"),))  # type: ignore[attr-defined]
+            return
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, funcs, klass, loop, tries, False)
+
+    def _maybe_request(self, call: ast.Call) -> bool:
+        f = call.func
+        if isinstance(f, ast.Attribute):
+            return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in (
+                "to_thread", "run_in_executor", "run_sync", "run_in_threadpool")
+        if isinstance(f, ast.Name):
+            return f.id in self._interesting_names
+        return isinstance(f, ast.Call)
+
+    # ---- resolution ------------------------------------------------------------------------------
+    def resolve(self, cand: Candidate) -> Request | None:
+        scope = Scope(self.mod, cand.funcs[-1] if cand.funcs else None, cand.call.lineno)
+        call = cand.call
+        func_node = call.func
+        args, keywords = list(call.args), list(call.keywords)
+        # asyncio.to_thread(client.chat.completions.create, model=…) and sync_to_async(f)(…)
+        if isinstance(func_node, ast.Call):
+            inner = self.ev.eval(func_node.func, scope)
+            if isinstance(inner, Imported) and (inner.qualname in _SYNC_TO_ASYNC or inner.qualname.endswith("sync_to_async")) and func_node.args:
+                func_node = func_node.args[0]
+            else:
+                return None
+        else:
+            callee = self.ev.eval(func_node, scope) if isinstance(func_node, ast.Attribute) and func_node.attr in (
+                "to_thread", "run_in_executor", "run_sync", "run_in_threadpool") else None
+            if isinstance(callee, Imported) and callee.qualname in _ASYNC_RUNNERS and args:
+                func_node, args = args[0], args[1:]
+            elif isinstance(func_node, ast.Attribute) and func_node.attr == "run_in_executor" and len(args) >= 2:
+                func_node, args = args[1], args[2:]
+        if isinstance(func_node, ast.Call):  # functools.partial(f, **kw)
+            inner = self.ev.eval(func_node.func, scope)
+            if isinstance(inner, Imported) and inner.qualname == "functools.partial" and func_node.args:
+                keywords = list(func_node.keywords) + keywords
+                args = list(func_node.args[1:]) + args
+                func_node = func_node.args[0]
+        wrapper = self._wrapper(func_node, scope)
+        if wrapper is not None:
+            return self._wrapper_request(wrapper, call, args, keywords, scope)
+        if isinstance(func_node, ast.Attribute):
+            base = self.ev.eval(func_node.value, scope)
+            return self._request_on(base, func_node.attr, call, args, keywords, scope)
+        if isinstance(func_node, ast.Name):
+            v = self.ev.eval(func_node, scope)
+            if isinstance(v, Imported):
+                return self._module_request(v.qualname, call, args, keywords, scope)
+            if isinstance(v, Client) and v.kind is sdks.LANGCHAIN_CHAT and not v.path:
+                return Request(v, v.kind.methods["__call__"], call, args, keywords, scope)
+        return None
+
+    def _request_on(self, base, attr: str, call, args, keywords, scope) -> Request | None:
+        if isinstance(base, Client):
+            path = tuple(p for p in base.path + (attr,) if p not in sdks.TRANSPARENT_SEGMENTS)
+            method = base.kind.methods.get(".".join(path))
+            if method is None:
+                return None
+            if base.kind.sdk == "http":
+                return self._http_request(base, method, call, args, keywords, scope)
+            return Request(base, method, call, args, keywords, scope)
+        if isinstance(base, Imported):
+            return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
+        return None
+
+    def _module_request(self, qualname: str, call, args, keywords, scope) -> Request | None:
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            kind = sdks.MODULE_CLIENTS.get(".".join(parts[:i]))
+            if kind is None:
+                continue
+            method = kind.methods.get(".".join(parts[i:]))
+            if method is None:
+                return None
+            client = Client(kind, ".".join(parts[:i]))
+            if kind.sdk == "http":
+                return self._http_request(client, method, call, args, keywords, scope)
+            return Request(client, method, call, args, keywords, scope)
+        return None
+
+    def _http_request(self, client: Client, method: sdks.Method, call, args, keywords, scope) -> Request | None:
+        url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
+        if method is client.kind.methods.get("request") and len(args) >= 2:
+            url_node = args[1]
+        url = self._string_of(url_node, scope)
+        if not url:
+            return None
+        for needle, provider, operation in sdks.HTTP_ENDPOINTS:
+            if needle in url:
+                op = operation
+                if "embed" in url:
+                    op = "embedding"
+                m = sdks.Method(op, method.stream, method.is_async or client.kind.is_async, method.model_param,
+                                None, method.max_tokens, method.prompt)
+                return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
+        return None
+
+    def _string_of(self, node, scope) -> str | None:
+        """A URL as far as it is static: f-strings keep their literal parts."""
+        if node is None:
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for v in node.values:
+                if isinstance(v, ast.Constant):
+                    parts.append(str(v.value))
+                else:
+                    inner = self.ev.eval(v.value, scope) if isinstance(v, ast.FormattedValue) else None
+                    parts.append(str(inner.value) if isinstance(inner, Const) else "{}")
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self._string_of(node.left, scope), self._string_of(node.right, scope)
+            return (left or "{}") + (right or "{}")
+        v = self.ev.eval(node, scope)
+        return v.value if isinstance(v, Const) and isinstance(v.value, str) else None
+
+    # ---- configured wrappers -------------------------------------------------------------------
+    def _wrapper(self, func_node, scope) -> str | None:
+        if not self.wrappers:
+            return None
+        name = func_node.attr if isinstance(func_node, ast.Attribute) else getattr(func_node, "id", None)
+        if name not in self.wrappers:
+            return None
+        target = self.wrappers[name]
+        v = self.ev.eval(func_node, scope)
+        if isinstance(v, Imported) and v.qualname == target:
+            return target
+        if isinstance(v, FuncRef):
+            qual = f"{v.mod.modname}.{v.qualname}" if v.mod.modname else v.qualname
+            if qual == target or qual.endswith("." + target) or target.endswith("." + v.qualname):
+                return target
+        return None
+
+    def _wrapper_request(self, wrapper: str, call, args, keywords, scope) -> Request | None:
+        inner = self._wrapper_inner(wrapper, scope)
+        if inner is None:
+            client = Client(sdks.OPENAI, wrapper)
+            method = sdks.Method("chat", None, False, "model", None, ("max_tokens",), ("messages", "prompt"), 0)
+            return Request(client, method, call, args, keywords, scope, via_wrapper=wrapper)
+        inner.call, inner.args, inner.keywords, inner.scope, inner.via_wrapper = call, args, keywords, scope, wrapper
+        return inner
+
+    def _wrapper_inner(self, wrapper: str, scope) -> Request | None:
+        v = self.ev.eval(ast.parse(wrapper.rsplit(".", 1)[-1], mode="eval").body, scope)
+        if not isinstance(v, FuncRef):
+            resolved = self.ev.project.resolve_symbol(wrapper)
+            if resolved is None or resolved[1] is None:
+                return None
+            v = self.ev.module_name(resolved[1], resolved[0], 0)
+            if not isinstance(v, FuncRef):
+                return None
+        sub = FileDiscovery(v.mod, self.ev, self.config)
+        fi = v.mod.func_info(v.node, v.qualname, None, v.cls)
+        sub._walk(v.node.body, (fi,), None, None, ())  # type: ignore[attr-defined]
+        for cand in sub.candidates:
+            req = sub.resolve(cand)
+            if req is not None:
+                return req
+        return None
+
+
+# ---- request → record ---------------------------------------------------------------------------------
+
+def _redact_url(url: str) -> str:
+    """Drop query strings: Google-style `?key=...` URLs carry API keys."""
+    return url.split("?", 1)[0]
+
+
+@dataclass
+class SiteBuilder:
+    disc: FileDiscovery
+    req: Request
+    segment: Any  # callable(ast node) -> source text
+    origins: list[str] = field(default_factory=list)
+
+    @property
+    def ev(self) -> Evaluator:
+        return self.disc.ev
+
+    # args by keyword or dotted path ("config.max_output_tokens", "json.model", "body.max_tokens")
+    def _call_keywords(self) -> dict[str, tuple[ast.AST, Scope]]:
+        out: dict[str, tuple[ast.AST, Scope]] = {}
+        for kw in self.req.keywords:
+            if kw.arg is None:
+                d = self.ev.eval(kw.value, self.req.scope)
+                if isinstance(d, DictVal):
+                    out.update(self.ev.dict_items(d))
+            else:
+                out[kw.arg] = (kw.value, self.req.scope)
+        return out
+
+    def _option_keywords(self) -> list[dict[str, tuple[ast.AST, Scope]]]:
+        """Keywords stated on the client: constructor first, then with_options/bind calls in order."""
+        client = self.req.client
+        layers = []
+        calls = ([(client.ctor, client.ctor_scope)] if client.ctor is not None else []) + list(client.options)
+        if client.model_from is not None:
+            calls.append(client.model_from)
+        for call, scope in calls:
+            layer: dict[str, tuple[ast.AST, Scope]] = {}
+            for kw in call.keywords:
+                if kw.arg is None:
+                    d = self.ev.eval(kw.value, scope)
+                    if isinstance(d, DictVal):
+                        layer.update(self.ev.dict_items(d))
+                else:
+                    layer[kw.arg] = (kw.value, scope)
+            layers.append(layer)
+        return layers
+
+    def _dig(self, root: tuple[ast.AST, Scope], rest: list[str]) -> tuple[ast.AST, Scope] | None:
+        node, scope = root
+        for key in rest:
+            v = self.ev.eval(node, scope)
+            if isinstance(v, Const) and isinstance(v.value, str) and node is not None:
+                return None
+            if isinstance(v, DictVal):
+                item = self.ev.dict_item(v, key)
+            elif isinstance(node, ast.Call) or (v is None and isinstance(node, ast.Name)):
+                call = node if isinstance(node, ast.Call) else None
+                if call is None:
+                    return None
+                # json.dumps({...}) / Config(read_timeout=...) / GenerateContentConfig(max_output_tokens=...)
+                callee = self.ev.eval(call.func, scope)
+                if isinstance(callee, Imported) and callee.qualname in ("json.dumps", "orjson.dumps") and call.args:
+                    inner = self.ev.eval(call.args[0], scope)
+                    item = self.ev.dict_item(inner, key) if isinstance(inner, DictVal) else None
+                else:
+                    item = next(((kw.value, scope) for kw in call.keywords if kw.arg == key), None)
+            else:
+                item = None
+            if item is None:
+                return None
+            node, scope = item
+        return node, scope
+
+    def _find(self, names: tuple[str, ...], layers: list[dict]) -> tuple[tuple[ast.AST, Scope], str] | None:
+        for name in names:
+            head, *rest = name.split(".")
+            for layer in layers:
+                if head in layer:
+                    found = self._dig(layer[head], rest) if rest else layer[head]
+                    if found is not None:
+                        return found, name
+        return None
+
+    def setting(self, found: tuple[ast.AST, Scope] | None, source: str, *, number: bool = False) -> Setting:
+        node, scope = found  # type: ignore[misc]
+        v = self.ev.eval(node, scope)
+        if number and v is not None and not isinstance(v, Const):
+            v = self._timeout_object(node, scope)
+        expr = " ".join(self.segment(node, scope.mod).split())[:200]
+        if isinstance(v, Const) and (not number or isinstance(v.value, (int, float)) or v.value is None):
+            value = v.value
+            if number and isinstance(value, bool):
+                value = None
+            return Setting(value=value, expr=expr, source=source, origin=v.origin)
+        return Setting(value=None, expr=expr, source=source)
+
+    def _timeout_object(self, node, scope) -> Const | None:
+        """httpx.Timeout(30.0, connect=5) / Timeout(read=60): the read timeout is what bounds a response."""
+        if not isinstance(node, ast.Call):
+            return None
+        for kw in node.keywords:
+            if kw.arg in ("read", "timeout", "total"):
+                v = self.ev.eval(kw.value, scope)
+                if isinstance(v, Const):
+                    return v
+        if node.args:
+            v = self.ev.eval(node.args[0], scope)
+            if isinstance(v, Const):
+                return v
+        return None
+
+    # ---- the record ------------------------------------------------------------------------------
+    def build(self, site_id: str, span, function: str | None, cand: Candidate,
+              feature: str | None) -> tuple[CallSite, ast.Call | None]:
+        req, method, kind = self.req, self.req.method, self.req.client.kind
+        call_kw = self._call_keywords()
+        client_layers = self._option_keywords()
+        sdk = req.sdk or kind.sdk
+
+        model = self._model(call_kw, client_layers)
+        cap_names = method.max_tokens
+        found = self._find(cap_names, [call_kw]) if cap_names else None
+        if found:
+            max_tokens = self.setting(found[0], "call", number=True)
+        else:
+            found = self._find(kind.max_tokens, list(reversed(client_layers))) if kind.max_tokens else None
+            if found is None and cap_names:  # `.bind(max_tokens=…)` on LangChain, config on a chat session
+                found = self._find(cap_names, list(reversed(client_layers)))
+            max_tokens = self.setting(found[0], "client", number=True) if found else Setting(source="absent")
+
+        defaults = defaults_for(sdk, req.client.cls)
+        timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
+                              self.disc.config.default_timeout, defaults.timeout_s)
+        retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries)
+        if retries.value is not None and "max_attempts" in (retries.expr or "") and isinstance(retries.value, int):
+            retries = Setting(max(retries.value - 1, 0), retries.expr, retries.source, retries.origin)
+
+        stream = method.stream
+        if stream is None:
+            s = call_kw.get("stream")
+            if s is None:
+                stream = False
+            else:
+                v = self.ev.eval(*s)
+                stream = v.value if isinstance(v, Const) and isinstance(v.value, bool) else None
+
+        fallback, fallback_models = req.client.fallback, req.client.fallback_models
+        if "fallbacks" in call_kw and sdk == "litellm":
+            fallback = "litellm-fallbacks"
+            fallback_models = fallback_models + self._model_list(call_kw["fallbacks"])
+        elif req.client.cls.endswith("Router") and req.client.ctor is not None and any(
+                kw.arg == "fallbacks" for kw in req.client.ctor.keywords):
+            fallback = "router"
+
+        prompt = PromptReader(self).read(method, call_kw, req.args)
+        in_try = any(part == "body" and t.handlers for t, part in cand.tries)
+        client_span_node = req.client.ctor if req.client.ctor is not None and req.client.ctor_scope is not None \
+            and req.client.ctor_scope.mod is self.disc.mod else None
+        return CallSite(
+            id=site_id, span=span, sdk=sdk, api=" ".join(self.segment(req.call.func, self.disc.mod).split())[:200],
+            operation=method.operation, is_async=bool(method.is_async or kind.is_async or cand.awaited),
+            stream=stream, model=model, max_tokens=max_tokens, timeout=timeout, retries=retries,
+            fallback=fallback, fallback_models=fallback_models, in_loop=cand.loop is not None, in_try=in_try,
+            prompt=prompt, function=function, feature=feature,
+            client_span=None, client_expr=(" ".join(self.segment(client_span_node, self.disc.mod).split())[:200]
+                                           if client_span_node is not None else None),
+            endpoint=req.endpoint or self._base_url(client_layers), via_wrapper=req.via_wrapper,
+        ), client_span_node
+
+    def _model(self, call_kw, client_layers) -> Setting:
+        req, method = self.req, self.req.method
+        if method.model_param:
+            head, *rest = method.model_param.split(".")
+            if head in call_kw:
+                found = self._dig(call_kw[head], rest) if rest else call_kw[head]
+                if found:
+                    return self.setting(found, "call")
+            if method.model_pos is not None and len(req.args) > method.model_pos:
+                return self.setting((req.args[method.model_pos], req.scope), "call")
+        v = self.ev.client_model(req.client)
+        if v is not None or req.client.ctor is not None or req.client.model_from is not None:
+            src = req.client.model_from or (req.client.ctor, req.client.ctor_scope)
+            call, scope = src
+            for kw in call.keywords:
+                if kw.arg in ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "repo_id"):
+                    return self.setting((kw.value, scope), "client")
+            if call.args and (req.client.kind.model_pos == 0 or req.client.cls.endswith("init_chat_model")):
+                return self.setting((call.args[0], scope), "client")
+            for layer in client_layers:
+                if "model" in layer:
+                    return self.setting(layer["model"], "client")
+        return Setting(source="absent")
+
+    def _limit(self, names, call_kw, client_layers, config_value, sdk_value) -> Setting:
+        found = self._find(names, [call_kw]) if names else None
+        if found:
+            return self.setting(found[0], "call", number=True)
+        found = self._find(names, list(reversed(client_layers))) if names else None
+        if found:
+            return self.setting(found[0], "client", number=True)
+        if config_value is not None:
+            return Setting(value=config_value, expr=None, source="config")
+        return Setting(value=sdk_value, expr=None, source="sdk-default")
+
+    def _model_list(self, found) -> tuple[str, ...]:
+        v = self.ev.eval(*found)
+        out = []
+        if isinstance(v, ListVal):
+            for elt in v.node.elts:  # type: ignore[attr-defined]
+                m = self.ev.eval(elt, v.scope)
+                if isinstance(m, Const) and isinstance(m.value, str):
+                    out.append(m.value)
+                elif isinstance(m, DictVal):  # {"model": ...}
+                    item = self.ev.dict_item(m, "model")
+                    mv = self.ev.eval(*item) if item else None
+                    if isinstance(mv, Const) and isinstance(mv.value, str):
+                        out.append(mv.value)
+        return tuple(out)
+
+    def _base_url(self, client_layers) -> str | None:
+        found = self._find(("base_url", "azure_endpoint", "api_base", "host", "endpoint_url"), list(reversed(client_layers)))
+        if not found:
+            return None
+        v = self.ev.eval(*found[0])
+        return _redact_url(v.value) if isinstance(v, Const) and isinstance(v.value, str) else None
+
+
+class PromptReader:
+    """Static parts of a request's prompt, in order, to count tokens and see what is dynamic."""
+
+    def __init__(self, builder: SiteBuilder):
+        self.b = builder
+        self.parts: list[tuple[bool, str]] = []   # (static?, text)
+        self.cache_control = False
+
+    def read(self, method: sdks.Method, call_kw, args) -> Prompt:
+        roots = []
+        for name in method.prompt:
+            head, *rest = name.split(".")
+            if head in call_kw:
+                found = self.b._dig(call_kw[head], rest) if rest else call_kw[head]
+                if found:
+                    roots.append(found)
+        if not roots and method.prompt_pos is not None and len(args) > method.prompt_pos:
+            roots.append((args[method.prompt_pos], self.b.req.scope))
+        for node, scope in roots:
+            self._collect(node, scope, 0)
+        if not roots:
+            return Prompt(dynamic=True) if method.prompt else Prompt()
+        return self._summarise()
+
+    def _collect(self, node, scope: Scope, depth: int) -> None:
+        if depth > 12 or node is None:
+            self.parts.append((False, ""))
+            return
+        ev = self.b.ev
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            self.parts.append((True, node.value))
+            return
+        if isinstance(node, ast.JoinedStr):
+            for v in node.values:
+                if isinstance(v, ast.Constant):
+                    self.parts.append((True, str(v.value)))
+                else:
+                    self._collect(v.value, scope, depth + 1)  # type: ignore[attr-defined]
+            return
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for elt in node.elts:
+                self._collect(elt, scope, depth + 1)
+            return
+        if isinstance(node, ast.Dict):
+            before = len(self.parts)
+            for k, v in zip(node.keys, node.values):
+                key = k.value if isinstance(k, ast.Constant) else None
+                if key == "cache_control":
+                    self.cache_control = True
+                elif key in ("content", "text", "parts", "system", "prompt", "input", "message") or k is None:
+                    self._collect(v, scope, depth + 1)
+            if len(self.parts) == before and not any(
+                    isinstance(k, ast.Constant) and k.value == "role" for k in node.keys):
+                self.parts.append((False, ""))  # template variables and other run-time input
+            return
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            self._collect(node.left, scope, depth + 1)
+            self._collect(node.right, scope, depth + 1)
+            return
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            self._collect(node.func.value, scope, depth + 1)  # template literal parts; fields are dynamic
+            self.parts.append((False, ""))
+            return
+        if isinstance(node, ast.Name):
+            v = ev.eval(node, scope)
+            if isinstance(v, Const) and isinstance(v.value, str):
+                self.parts.append((True, v.value))
+                return
+            if isinstance(v, (ListVal, DictVal)):
+                self._collect(v.node, v.scope, depth + 1)
+                return
+        self.parts.append((False, ""))
+
+    def _summarise(self) -> Prompt:
+        from llmsight.knowledge.tokens import count_tokens
+
+        model = self.b.req.client.cls
+        static_text = "".join(t for s, t in self.parts if s)
+        dynamic = any(not s for s, _ in self.parts)
+        # leading static run, and the largest static run after the first dynamic part
+        runs: list[tuple[bool, str]] = []
+        for s, t in self.parts:
+            if runs and runs[-1][0] == s:
+                runs[-1] = (s, runs[-1][1] + t)
+            else:
+                runs.append((s, t))
+        leading = runs[0][1] if runs and runs[0][0] else ""
+        after = [t for i, (s, t) in enumerate(runs) if s and i > 0]
+        largest_after = max(after, key=len) if after and dynamic else ""
+        tokens = count_tokens(static_text, model) if static_text else 0
+        return Prompt(
+            static_tokens=tokens, dynamic=dynamic, static_chars=len(static_text),
+            dynamic_before_static_tokens=count_tokens(largest_after, model) if largest_after else None,
+            largest_static_prefix_tokens=count_tokens(leading, model) if leading else 0,
+            has_cache_control=self.cache_control,
+        )
+
+
+def feature_of(lines: list[str], call_line: int, def_line: int | None, header_feature: str | None) -> str | None:
+    for line in (call_line, call_line - 1, def_line, (def_line - 1) if def_line else None):
+        if line and 0 < line <= len(lines) and "llmsight" in lines[line - 1]:
+            m = _FEATURE_COMMENT.search(lines[line - 1])
+            if m:
+                return m.group(1)
+    return header_feature
+
+
+def header_feature_of(lines: list[str]) -> str | None:
+    for text in lines[:30]:
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#"):
+            if not stripped.startswith(('"""', "'''", "from __future__")):
+                break
+        m = _FEATURE_COMMENT.search(text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, span_of,
+             wrappers: dict[str, str] | None = None) -> list[Found]:
+    """All call sites of one module, in source order, with stable ids (path::qualname#ordinal)."""
+    disc = FileDiscovery(mod, evaluator, config, wrappers)
+    disc.collect()
+    header = header_feature_of(mod.source.splitlines()) if "llmsight" in mod.source else None
+    lines = mod.source.splitlines() if header or "llmsight" in mod.source else []
+    path_feature = config.feature_for(mod.path)
+    out: list[Found] = []
+    ordinals: dict[str, int] = {}
+    seen: set[int] = set()
+    for cand in disc.candidates:
+        try:
+            req = disc.resolve(cand)
+        except RecursionError:
+            req = None
+        if req is None or id(cand.call) in seen:
+            continue
+        seen.add(id(cand.call))
+        func = cand.funcs[-1] if cand.funcs else None
+        qual = func.qualname if func else "<module>"
+        ordinals[qual] = ordinals.get(qual, 0) + 1
+        site_id = f"{mod.path}::{qual}#{ordinals[qual]}"
+        def_line = getattr(func.node, "lineno", None) if func else None
+        feature = (feature_of(lines, cand.call.lineno, def_line, header) if lines else None) or path_feature
+        builder = SiteBuilder(disc, req, segment)
+        site, client_call = builder.build(site_id, span_of(cand.call), func.qualname if func else None, cand, feature)
+        out.append(Found(site, cand.call, client_call, cand.loop, cand.tries))
+    _link_try_fallbacks(out)
+    return out
+
+
+def _link_try_fallbacks(found: list[Found]) -> None:
+    """A request in a try body whose except handler makes another request has a fallback."""
+    import dataclasses
+
+    for f in found:
+        if f.site.fallback != "none":
+            continue
+        for t, part in f.tries:
+            if part != "body":
+                continue
+            alternates = [g for g in found if g is not f and any(t2 is t and p2 == "handler" for t2, p2 in g.tries)]
+            if alternates:
+                models = tuple(str(g.site.model.value) for g in alternates if g.site.model.value)
+                f.site = dataclasses.replace(f.site, fallback="try-except-alternate", fallback_models=models)
+                break

@@ -1,0 +1,264 @@
+"""Scan a tree: collect files, skip those that cannot call an LLM, analyse the rest on both cores.
+
+The prefilter is a superset test: a file is skipped only if it mentions no SDK import root, provider
+endpoint or configured wrapper, and calls no method named like a request. Names that candidate
+modules export bound to SDK callables (`from app.llm import ask`) are looked for in a second pass.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from llmsight.analysis import sdks
+from llmsight.analysis.context import FileContext, SourceMap
+from llmsight.analysis.discover import discover
+from llmsight.analysis.evaluate import Client, Evaluator, Imported
+from llmsight.analysis.modules import ModuleInfo, module_name_for, package_root_for
+from llmsight.analysis.notebook import NotebookError, read_notebook
+from llmsight.analysis.project import Project, read_source, rel_path
+from llmsight.config import Config
+from llmsight.records import CallSite, Diagnostic, FileError, Span
+
+MAX_FILE_BYTES = 5_000_000
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__",
+                       ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+                       ".llmsight", ".ipynb_checkpoints", "build", "dist", ".eggs"})
+# LLM000 is reported by the engine itself, not by a rule class
+PARSE_ERROR = ("LLM000", "parse-error")
+
+
+def _prefilter_pattern(extra_names: Iterable[str] = ()) -> re.Pattern[bytes]:
+    roots = sorted({r.split(".")[-1] for r in sdks.SDK_IMPORT_ROOTS} | {"langchain\\w*", "genai"})
+    hosts = sorted({re.escape(h.split("/")[0]) for h, _, _ in sdks.HTTP_ENDPOINTS})
+    methods = sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor"})
+    names = sorted({re.escape(n) for n in extra_names if n})
+    alternatives = [
+        r"\b(?:%s)\b" % "|".join(roots),
+        "|".join(hosts),
+        r"\.(?:%s)\s*\(" % "|".join(methods),
+    ]
+    if names:
+        alternatives.append(r"\b(?:%s)\b" % "|".join(names))
+    return re.compile("|".join(alternatives).encode())
+
+
+def find_root(paths: Sequence[Path]) -> Path:
+    """Nearest directory above the scanned paths holding pyproject.toml or .git, else the cwd."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    common = Path(os.path.commonpath([str(p) for p in resolved]))
+    start = common if common.is_dir() else common.parent
+    for d in (start, *start.parents):
+        if (d / "pyproject.toml").is_file() or (d / ".git").exists():
+            return d
+    return Path.cwd().resolve()
+
+
+def collect_files(paths: Sequence[Path], root: Path, config: Config, errors: list[FileError]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            errors.append(FileError(str(p), "no such file or directory; check the path"))
+            continue
+        if p.is_file():
+            out.append(p)
+            continue
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+                                 and not d.endswith(".egg-info"))
+            for name in sorted(filenames):
+                if name.endswith((".py", ".ipynb")):
+                    f = Path(dirpath, name)
+                    if not config.exclude or not config.is_excluded(rel_path(f, root)):
+                        out.append(f)
+    return out
+
+
+@dataclass
+class FileResult:
+    path: str
+    sites: list[CallSite] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: FileError | None = None
+    deps: tuple[str, ...] = ()      # other project files whose content this result depends on
+    exports: tuple[str, ...] = ()   # module-level names bound to SDK callables or models
+
+
+@dataclass
+class Env:
+    """Per-process state of one scan (inherited by forked workers)."""
+
+    root: Path
+    config: Config
+    rules: tuple = ()
+    wrappers: dict[str, str] = field(default_factory=dict)
+    traffic: object | None = None
+    project: Project | None = None
+
+    def get_project(self) -> Project:
+        if self.project is None:
+            self.project = Project(self.root)
+        return self.project
+
+
+def _parse_error(rel: str, line: int, col: int, cell: int | None, message: str) -> tuple[Diagnostic, FileError]:
+    span = Span(rel, line, col, line, col + 1, cell)
+    where = f"cell {cell} " if cell is not None else ""
+    text = f"{message} ({where}line {line}); llmsight skips this {'cell' if cell is not None else 'file'} until it parses"
+    return (Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", text, span),
+            FileError(rel, text, line, col))
+
+
+def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_notebook: bool = False) -> FileResult:
+    """Discovery and rules on one file's text (the buffer an editor holds, or the file on disk)."""
+    result = FileResult(rel)
+    srcmap_cells: tuple[list[int], list[int]] = ([], [])
+    if is_notebook:
+        try:
+            nb = read_notebook(text)
+        except NotebookError as exc:
+            result.error = FileError(rel, str(exc))
+            result.diagnostics.append(Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", str(exc), Span(rel, 1, 1, 1, 1)))
+            return result
+        for cell, line, col, msg in nb.cell_errors:
+            d, e = _parse_error(rel, line, col, cell, f"SyntaxError: {msg}")
+            result.diagnostics.append(d)
+            result.error = result.error or e
+        text = nb.text
+        srcmap_cells = (nb.cell_starts, nb.cell_index)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        d, e = _parse_error(rel, exc.lineno or 1, exc.offset or 1, None, f"SyntaxError: {exc.msg}")
+        result.diagnostics.append(d)
+        result.error = e
+        return result
+    except (ValueError, RecursionError, MemoryError) as exc:
+        result.error = FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})")
+        return result
+    srcmap = SourceMap(text.splitlines() or [""], *srcmap_cells)
+    project = env.get_project()
+    if abs_path is not None and not is_notebook:
+        modname, is_pkg = module_name_for(abs_path)
+        project.add_search_root(package_root_for(abs_path))
+    else:
+        modname, is_pkg = None, False
+    mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
+    if abs_path is not None and not is_notebook:
+        project.register(mod, abs_path)
+    ev = Evaluator(project)
+    ctx = FileContext(path=rel, source=text, tree=tree, srcmap=srcmap, config=env.config, traffic=env.traffic)
+
+    def segment(node, m=mod):
+        return ast.get_source_segment(m.source, node) or ""
+
+    found = discover(mod, ev, env.config, segment, ctx.span_of, env.wrappers)
+    for f in found:
+        ctx.sites.append(f.site)
+        ctx.call_nodes[f.site.id] = f.call
+        if f.client_call is not None:
+            ctx.client_nodes[f.site.id] = f.client_call
+        if f.loop is not None:
+            ctx.loop_nodes[f.site.id] = f.loop
+    result.sites = list(ctx.sites)
+    for rule_cls in env.rules:
+        try:
+            for d in rule_cls().check(ctx):
+                line = srcmap.virtual_line(d.span.cell, d.span.start_line)
+                if not ctx.suppressed(d.code, line):
+                    result.diagnostics.append(d)
+        except Exception as exc:  # a rule bug must not lose the other findings
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            result.error = FileError(rel, f"internal error in rule {rule_cls.code} ({type(exc).__name__}: {exc} "
+                                          f"at {Path(tb.filename).name}:{tb.lineno}); please report it")
+    self_path = abs_path.resolve().as_posix() if abs_path is not None else None
+    result.deps = tuple(sorted(d for d in ev.deps if d != rel and d != self_path))
+    result.exports = _exports(mod, ev)
+    return result
+
+
+def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
+    """Module-level names other files may call as requests (`from app.llm import ask; ask(...)`)."""
+    names = []
+    for name, qual in mod.imports.items():
+        if qual.split(".")[0] in {r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS} and name != qual:
+            names.append(name)
+    for name, bindings in mod.bindings.items():
+        _, value, how = bindings[-1]
+        if how in ("assign", "annassign") and isinstance(value, (ast.Call, ast.Name, ast.Attribute, ast.BinOp)):
+            v = ev.module_name(name, mod, 0)
+            if isinstance(v, Client) or (isinstance(v, Imported) and v.qualname.split(".")[0] in
+                                         {r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS}):
+                names.append(name)
+    return tuple(sorted(set(names)))
+
+
+def read_file(path: Path, rel: str) -> tuple[str | None, FileError | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, FileError(rel, f"file is {size // 1_000_000} MB, over the {MAX_FILE_BYTES // 1_000_000} MB "
+                                        "limit (generated code?); add it to [tool.llmsight] exclude")
+        return read_source(path), None
+    except UnicodeDecodeError as exc:
+        return None, FileError(rel, f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or declare its "
+                                    "encoding with a `# -*- coding: … -*-` line")
+    except ValueError as exc:
+        return None, FileError(rel, f"{exc}; not Python source — exclude it in [tool.llmsight]")
+    except OSError as exc:
+        return None, FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions")
+
+
+# ---- parallel scan ----------------------------------------------------------------------------------------
+_ENV: Env | None = None
+
+
+def _analyze_batch(batch: list[tuple[str, str, str]]) -> list[FileResult]:
+    assert _ENV is not None
+    out = []
+    for abs_path, rel, text in batch:
+        try:
+            out.append(analyze_source(_ENV, Path(abs_path), rel, text, abs_path.endswith(".ipynb")))
+        except RecursionError:
+            out.append(FileResult(rel, error=FileError(rel, "too deeply nested to analyse; skipped")))
+        except Exception as exc:  # never let one file take the scan down
+            out.append(FileResult(rel, error=FileError(rel, f"internal error ({type(exc).__name__}: {exc}); "
+                                                            "please report it")))
+    return out
+
+
+def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
+    """Analyse (abs path, rel path, text) items, on both cores when there is enough work."""
+    global _ENV
+    _ENV = env
+    total = sum(len(t) for _, _, t in items)
+    jobs = jobs or min(os.cpu_count() or 1, 4)
+    if jobs <= 1 or total < 600_000 or len(items) < 8:
+        return _analyze_batch(items)
+    # largest first, dealt round-robin, so the workers finish together
+    ordered = sorted(items, key=lambda it: -len(it[2]))
+    batches: list[list[tuple[str, str, str]]] = [[] for _ in range(jobs)]
+    sizes = [0] * jobs
+    for it in ordered:
+        i = sizes.index(min(sizes))
+        batches[i].append(it)
+        sizes[i] += len(it[2])
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        # the main process takes one share itself instead of idling
+        futures = [pool.submit(_analyze_batch, b) for b in batches[1:]]
+        results = _analyze_batch(batches[0])
+        for fut in futures:
+            results.extend(fut.result())
+    return results
+
+
+def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:
+    pattern = _prefilter_pattern(extra_names)
+    return {k for k, data in texts.items() if pattern.search(data)}

@@ -1,0 +1,56 @@
+"""Static estimates: what a call costs and how long it takes when there is no traffic to learn from.
+
+Input tokens are the prompt's literal parts (a lower bound when parts are dynamic, or
+`default_input_tokens` from config when set); output tokens are the call's cap, else
+`default_output_tokens`. Latency comes from the model family's prior. Every figure says so.
+"""
+from __future__ import annotations
+
+from llmsight.config import Config
+from llmsight.records import CallSite, Estimate, Metric
+
+
+def static_estimate(site: CallSite, config: Config) -> Estimate:
+    from llmsight.knowledge.catalog import Catalog, Usage
+    from llmsight.knowledge.priors import static_latency
+
+    model = site.model.value if isinstance(site.model.value, str) else None
+    notes: list[str] = []
+    input_tokens = site.prompt.static_tokens
+    if site.prompt.dynamic:
+        if config.default_input_tokens is not None:
+            input_tokens = max(input_tokens, config.default_input_tokens)
+            notes.append(f"input: default_input_tokens={config.default_input_tokens} (prompt has dynamic parts)")
+        else:
+            notes.append("input: literal prompt parts only (dynamic parts not counted)")
+    if site.operation == "embedding":
+        output_tokens = 0
+    elif isinstance(site.max_tokens.value, int) and site.max_tokens.value > 0:
+        output_tokens = site.max_tokens.value
+        notes.append(f"output: at the cap ({output_tokens})")
+    else:
+        output_tokens = config.default_output_tokens
+        notes.append(f"output: default_output_tokens={output_tokens} (no cap)")
+    catalog = Catalog.load(config)
+    info = catalog.lookup(model) if model else None
+    if info is None:
+        reason = "model not resolved" if model is None else f"model {model!r} not in the price data"
+        return Estimate(site.id, model, input_tokens, output_tokens, Metric(None, source="static", prior=reason),
+                        source="static", notes=tuple(notes + [reason]))
+    cost = catalog.cost(model, Usage(input_tokens=input_tokens, output_tokens=output_tokens))
+    breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
+                 "output": cost.output, "reasoning": cost.reasoning}
+    volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
+    per_month = Metric(cost.total * volume, source="static", prior="configured volume") if volume else None
+    p50 = p95 = p99 = ttft = None
+    if site.operation in ("chat", "completion", "responses"):
+        lat = static_latency(model, output_tokens)
+        prior = f"latency prior for {lat.pattern} ({lat.source}, {lat.date})"
+        p50, p95, p99 = (Metric(v, source="prior", prior=prior) for v in (lat.p50, lat.p95, lat.p99))
+        ttft = Metric(lat.ttft, source="prior", prior=prior)
+    return Estimate(
+        site_id=site.id, model=model, input_tokens=input_tokens, output_tokens=output_tokens,
+        cost_per_call=Metric(cost.total, source="static", prior="literal prompt tokens and output cap"),
+        cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
+        latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
+    )

@@ -1,0 +1,560 @@
+"""Abstract evaluation of expressions: what a name, attribute or call *is* (a client, a constant…).
+
+libcst's QualifiedNameProvider does not follow `client = OpenAI()`; this does: locals (nearest
+assignment before the use), parameters (annotations and defaults), closures, `self.` attributes set
+in any method, class attributes and settings classes, module globals, `os.getenv("X", "default")`,
+and — through `Project` — constants, settings and client factories of other modules.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmsight.analysis import sdks
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo
+
+if TYPE_CHECKING:
+    from llmsight.analysis.project import Project
+
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Scope:
+    mod: ModuleInfo
+    func: FuncInfo | None
+    line: int
+
+
+# ---- values ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+    origin: str | None = None   # "path:line" of the definition, when not at the use
+    how: str = "literal"        # literal | constant | env-default | default-arg | settings
+
+
+@dataclass(frozen=True)
+class Imported:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Client:
+    kind: sdks.ClientKind
+    cls: str
+    ctor: ast.Call | None = None
+    ctor_scope: Scope | None = None
+    options: tuple[tuple[ast.Call, Scope], ...] = ()     # with_options(...) / bind(...) calls, in order
+    path: tuple[str, ...] = ()                           # attributes accessed on the client so far
+    fallback: str = "none"
+    fallback_models: tuple[str, ...] = ()
+    model_from: tuple[ast.Call, Scope] | None = None      # call that fixed the model (chats.create…)
+
+
+@dataclass(frozen=True)
+class Instance:
+    cls: ClassInfo
+    mod: ModuleInfo
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    cls: ClassInfo
+    mod: ModuleInfo
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    node: ast.AST
+    mod: ModuleInfo
+    cls: ClassInfo | None = None
+    qualname: str = ""
+
+
+@dataclass(frozen=True)
+class DictVal:
+    node: ast.AST           # ast.Dict or ast.Call(dict, ...)
+    scope: Scope
+    name: str | None = None  # local variable it was bound to (for later `d["k"] = v`)
+
+
+@dataclass(frozen=True)
+class ListVal:
+    node: ast.AST
+    scope: Scope
+
+
+Value = Const | Imported | Client | Instance | ClassRef | FuncRef | DictVal | ListVal | None
+
+_ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get"}
+_FIELD_FUNCS = {"Field", "field", "pydantic.Field", "dataclasses.field", "Param", "attr.ib", "attrs.field"}
+
+
+@dataclass
+class Evaluator:
+    project: "Project"
+    deps: set[str] = field(default_factory=set)
+    _stack: set = field(default_factory=set)
+
+    # ---- scopes ----------------------------------------------------------------------------------
+    def scope_for(self, mod: ModuleInfo, funcs: list[FuncInfo], line: int) -> Scope:
+        return Scope(mod, funcs[-1] if funcs else None, line)
+
+    def method_scope(self, mod: ModuleInfo, cls: ClassInfo, method: ast.AST, line: int) -> Scope:
+        fi = mod.func_info(method, f"{cls.node.name}.{method.name}", None, cls)  # type: ignore[attr-defined]
+        return Scope(mod, fi, line)
+
+    # ---- entry -----------------------------------------------------------------------------------
+    def eval(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Value:
+        if node is None or depth > MAX_DEPTH:
+            return None
+        key = (id(node), id(scope.func), scope.line)
+        if key in self._stack:
+            return None
+        self._stack.add(key)
+        try:
+            return self._eval(node, scope, depth + 1)
+        finally:
+            self._stack.discard(key)
+
+    def _eval(self, node: ast.AST, scope: Scope, depth: int) -> Value:
+        if isinstance(node, ast.Constant):
+            return Const(node.value)
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id, scope, depth)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(self.eval(node.value, scope, depth), node.attr, node, scope, depth)
+        if isinstance(node, ast.Call):
+            return self.call(node, scope, depth)
+        if isinstance(node, ast.Await):
+            return self.eval(node.value, scope, depth)
+        if isinstance(node, ast.Dict):
+            return DictVal(node, scope)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return ListVal(node, scope)
+        if isinstance(node, ast.BoolOp):
+            # `os.getenv("MODEL") or "gpt-4o"`: the literal alternative is what runs by default
+            vals = [self.eval(v, scope, depth) for v in node.values]
+            for v in reversed(vals):
+                if v is not None and not (isinstance(v, Const) and v.value in (None, "")):
+                    if isinstance(v, Const) and isinstance(node.op, ast.Or) and v is not vals[0]:
+                        return Const(v.value, v.origin, "env-default" if v.how == "literal" else v.how)
+                    return v
+            return None
+        if isinstance(node, ast.IfExp):
+            a = self.eval(node.body, scope, depth)
+            return a if a is not None else self.eval(node.orelse, scope, depth)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitOr):
+                # LangChain `prompt | llm | parser`: the chain runs the model it contains
+                for side in (node.left, node.right):
+                    v = self.eval(side, scope, depth)
+                    if isinstance(v, Client) and v.kind.sdk == "langchain":
+                        return v
+                return None
+            if isinstance(node.op, ast.Mult):
+                left, right = self.eval(node.left, scope, depth), self.eval(node.right, scope, depth)
+                if isinstance(left, Const) and isinstance(right, Const):
+                    try:
+                        return Const(left.value * right.value, left.origin or right.origin, "constant")
+                    except TypeError:
+                        return None
+            if isinstance(node.op, ast.Add):
+                left, right = self.eval(node.left, scope, depth), self.eval(node.right, scope, depth)
+                if isinstance(left, Const) and isinstance(right, Const):
+                    try:
+                        return Const(left.value + right.value, left.origin or right.origin, "constant")
+                    except TypeError:
+                        return None
+            return None
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, scope, depth)
+        if isinstance(node, ast.JoinedStr):
+            return None
+        if isinstance(node, ast.NamedExpr):
+            return self.eval(node.value, scope, depth)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            v = self.eval(node.operand, scope, depth)
+            if isinstance(v, Const) and isinstance(v.value, (int, float)):
+                return Const(-v.value, v.origin, v.how)
+        return None
+
+    # ---- names -----------------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope, depth: int) -> Value:
+        func = scope.func
+        while func is not None:
+            found = self._from_bindings(func.bindings.get(name), scope.mod, func, scope.line, depth, name)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
+            if name in func.params:
+                return self._param(name, func, scope.mod, depth)
+            func = func.parent
+        return self.module_name(name, scope.mod, depth, scope.line if scope.func is None else None)
+
+    def module_name(self, name: str, mod: ModuleInfo, depth: int, line: int | None = None) -> Value:
+        found = self._from_bindings(mod.bindings.get(name), mod, None, line if line is not None else 10**9, depth, name)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        if name in mod.imports:
+            return self.imported(mod.imports[name], depth)
+        return None
+
+    def _from_bindings(self, bindings, mod: ModuleInfo, func: FuncInfo | None, line: int, depth: int, name: str):
+        if not bindings:
+            return _MISSING
+        before = [b for b in bindings if b[0] <= line]
+        b_line, value, how = (before or bindings)[-1]
+        if how in ("for", "unpack", "augassign"):
+            return None
+        if how == "annotation":
+            return self._from_annotation(value, Scope(mod, func, b_line), depth)
+        if how == "def":
+            if isinstance(value, ast.ClassDef):
+                return ClassRef(mod.classes.get(value.name) or ClassInfo.build(value), mod)
+            return FuncRef(value, mod, None, value.name)  # type: ignore[attr-defined]
+        v = self.eval(value, Scope(mod, func, b_line), depth)
+        if isinstance(v, Const) and v.how == "literal":
+            return Const(v.value, f"{mod.path}:{b_line}", "constant")
+        if isinstance(v, DictVal) and v.name is None and func is not None:
+            return DictVal(v.node, v.scope, name)
+        return v
+
+    def _param(self, name: str, func: FuncInfo, mod: ModuleInfo, depth: int) -> Value:
+        annotation, default = func.params[name]
+        scope = Scope(mod, func.parent, getattr(func.node, "lineno", 0))
+        if annotation is not None:
+            v = self._from_annotation(annotation, scope, depth)
+            if v is not None:
+                return v
+        if default is not None:
+            v = self.eval(default, scope, depth)
+            if isinstance(v, Const):
+                return Const(v.value, v.origin or f"{mod.path}:{default.lineno}", "default-arg")
+            return v
+        return None
+
+    def _from_annotation(self, annotation: ast.AST, scope: Scope, depth: int) -> Value:
+        """`client: OpenAI` / `llm: BaseChatModel | None` → an instance of that client kind."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            return self._from_annotation(annotation.left, scope, depth) or self._from_annotation(annotation.right, scope, depth)
+        if isinstance(annotation, ast.Subscript):  # Optional[OpenAI]
+            return self._from_annotation(annotation.slice, scope, depth)
+        v = self.eval(annotation, scope, depth)
+        if isinstance(v, Imported):
+            kind = self.client_class(v.qualname)
+            if kind is not None:
+                return Client(kind, v.qualname)
+        if isinstance(v, ClassRef):
+            return Instance(v.cls, v.mod)
+        return None
+
+    def imported(self, qualname: str, depth: int) -> Value:
+        """A name bound by import: SDK symbols stay symbolic; project symbols are followed."""
+        resolved = self.project.resolve_symbol(qualname)
+        if resolved is None:
+            return Imported(qualname)
+        mod, name = resolved
+        self.deps.add(mod.path)
+        if name is None:
+            return Imported(qualname)  # a project module itself; attributes resolve through it
+        v = self.module_name(name, mod, depth)
+        return v if v is not None else Imported(qualname)
+
+    # ---- attributes ------------------------------------------------------------------------------
+    def attribute(self, base: Value, attr: str, node: ast.Attribute, scope: Scope, depth: int) -> Value:
+        if base is None and isinstance(node.value, ast.Name) and scope.func is not None and scope.func.cls is not None:
+            # self.x inside a method whose first parameter names the instance
+            fnode = scope.func.node
+            first = fnode.args.args[0].arg if getattr(fnode, "args", None) and fnode.args.args else None  # type: ignore[attr-defined]
+            if node.value.id == first:
+                return self.instance_attr(scope.func.cls, scope.mod, attr, depth)
+        if isinstance(base, Imported):
+            q = f"{base.qualname}.{attr}"
+            resolved = self.project.resolve_symbol(q)
+            if resolved is not None and resolved[1] is not None:
+                self.deps.add(resolved[0].path)
+                v = self.module_name(resolved[1], resolved[0], depth)
+                if v is not None:
+                    return v
+            return Imported(q)
+        if isinstance(base, Client):
+            return Client(base.kind, base.cls, base.ctor, base.ctor_scope, base.options, base.path + (attr,),
+                          base.fallback, base.fallback_models, base.model_from)
+        if isinstance(base, Instance):
+            return self.instance_attr(base.cls, base.mod, attr, depth)
+        if isinstance(base, ClassRef):
+            return self.class_attr(base.cls, base.mod, attr, depth)
+        if isinstance(base, DictVal):
+            return None
+        return None
+
+    def instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+        assigns = cls.self_attrs.get(attr)
+        if assigns:
+            # prefer __init__ (what every instance has), else the last assignment
+            chosen = next((a for a in assigns if getattr(a[2], "name", "") == "__init__"), assigns[-1])
+            line, value, method = chosen
+            v = self.eval(value, self.method_scope(mod, cls, method, line), depth)
+            if isinstance(v, Const) and v.how == "literal":
+                return Const(v.value, f"{mod.path}:{line}", "constant")
+            if v is not None or attr not in cls.attrs:
+                return v
+        v = self.class_attr(cls, mod, attr, depth)
+        if v is None and attr in cls.methods:
+            return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
+        return v
+
+    def class_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+        bindings = cls.attrs.get(attr)
+        if bindings:
+            line, value, how = bindings[-1]
+            scope = Scope(mod, None, line)
+            if how == "annotation":
+                return self._from_annotation(value, scope, depth)
+            if how == "def":
+                return FuncRef(value, mod, cls, f"{cls.node.name}.{attr}")
+            v = self.eval(value, scope, depth)
+            if isinstance(v, Const):
+                return Const(v.value, f"{mod.path}:{line}", "settings" if v.how == "literal" else v.how)
+            return v
+        for base in cls.node.bases:
+            b = self.eval(base, Scope(mod, None, cls.node.lineno), depth)
+            if isinstance(b, ClassRef) and b.cls is not cls:
+                v = self.class_attr(b.cls, b.mod, attr, depth)
+                if v is not None:
+                    return v
+        return None
+
+    def subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Value:
+        base = self.eval(node.value, scope, depth)
+        key = self.eval(node.slice, scope, depth)
+        if isinstance(base, DictVal) and isinstance(key, Const):
+            item = self.dict_item(base, key.value, depth)
+            if item is not None:
+                return self.eval(item[0], item[1], depth)
+        if isinstance(base, ListVal) and isinstance(key, Const) and isinstance(key.value, int):
+            elts = getattr(base.node, "elts", [])
+            if -len(elts) <= key.value < len(elts):
+                return self.eval(elts[key.value], base.scope, depth)
+        return None
+
+    # ---- dicts -----------------------------------------------------------------------------------
+    def dict_items(self, d: DictVal, depth: int = 0) -> dict[str, tuple[ast.AST, Scope]]:
+        """Literal keys of a dict value, including later `d["k"] = v` / `d.update(...)` in its function."""
+        out: dict[str, tuple[ast.AST, Scope]] = {}
+        node = d.node
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values):
+                if k is None:  # {**other}
+                    inner = self.eval(v, d.scope, depth + 1)
+                    if isinstance(inner, DictVal):
+                        out.update(self.dict_items(inner, depth + 1))
+                    continue
+                kv = self.eval(k, d.scope, depth + 1)
+                if isinstance(kv, Const) and isinstance(kv.value, str):
+                    out[kv.value] = (v, d.scope)
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg:
+                    out[kw.arg] = (kw.value, d.scope)
+                else:
+                    inner = self.eval(kw.value, d.scope, depth + 1)
+                    if isinstance(inner, DictVal):
+                        out.update(self.dict_items(inner, depth + 1))
+        func = d.scope.func
+        if d.name and func is not None:
+            for line, key, value in func.subscripts.get(d.name, ()):
+                if isinstance(key, ast.Call):  # d.update(...)
+                    for kw in key.keywords:
+                        if kw.arg:
+                            out[kw.arg] = (kw.value, Scope(d.scope.mod, func, line))
+                    for arg in key.args:
+                        inner = self.eval(arg, Scope(d.scope.mod, func, line), depth + 1)
+                        if isinstance(inner, DictVal):
+                            out.update(self.dict_items(inner, depth + 1))
+                    continue
+                kv = self.eval(key, Scope(d.scope.mod, func, line), depth + 1)
+                if isinstance(kv, Const) and isinstance(kv.value, str):
+                    out[kv.value] = (value, Scope(d.scope.mod, func, line))
+        return out
+
+    def dict_item(self, d: DictVal, key: Any, depth: int = 0) -> tuple[ast.AST, Scope] | None:
+        return self.dict_items(d, depth).get(key) if isinstance(key, str) else None
+
+    # ---- calls -----------------------------------------------------------------------------------
+    def client_class(self, qualname: str) -> sdks.ClientKind | None:
+        kind = sdks.CLIENT_CLASSES.get(qualname)
+        if kind is not None:
+            return kind
+        root, _, last = qualname.partition(".")
+        simple = qualname.rsplit(".", 1)[-1]
+        if root.startswith("langchain") or root in ("langchain",):
+            if simple in sdks.LANGCHAIN_CHAT_CLASSES:
+                return sdks.LANGCHAIN_CHAT
+            if simple in sdks.LANGCHAIN_EMBEDDING_CLASSES:
+                return sdks.LANGCHAIN_EMBEDDINGS
+        # `from openai.lib.azure import AzureOpenAI`, `anthropic._client.Anthropic`…
+        for q, k in sdks.CLIENT_CLASSES.items():
+            pkg, name = q.split(".", 1)[0], q.rsplit(".", 1)[-1]
+            if root == pkg and simple == name and "." in q:
+                return k
+        return None
+
+    def call(self, node: ast.Call, scope: Scope, depth: int) -> Value:
+        func = self.eval(node.func, scope, depth)
+        if isinstance(func, Imported):
+            q = func.qualname
+            if q in _ENV_GETTERS or q.endswith(".getenv") or q.endswith("environ.get"):
+                if len(node.args) >= 2:
+                    d = self.eval(node.args[1], scope, depth)
+                    if isinstance(d, Const):
+                        return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+                for kw in node.keywords:
+                    if kw.arg == "default":
+                        d = self.eval(kw.value, scope, depth)
+                        if isinstance(d, Const):
+                            return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+                return None
+            kind = self.client_class(q)
+            if kind is not None:
+                return Client(kind, q, node, scope)
+            factory = sdks.CLIENT_FACTORIES.get(q)
+            if factory is not None:
+                return self._factory(factory, q, node, scope, depth)
+            if q.rsplit(".", 1)[-1] in _FIELD_FUNCS or q in _FIELD_FUNCS:
+                return self._field_default(node, scope, depth)
+            if q.rsplit(".", 1)[-1] in sdks.LANGCHAIN_LLM_HOLDERS and q.startswith("langchain"):
+                for kw in node.keywords:
+                    if kw.arg == "llm":
+                        return self.eval(kw.value, scope, depth)
+            if q in ("json.dumps", "json.loads", "str", "dict.copy"):
+                return self.eval(node.args[0], scope, depth) if node.args else None
+            if q in ("dict",):
+                return DictVal(node, scope)
+            return None
+        if isinstance(func, Client):
+            return self._client_call(func, node, scope, depth)
+        if isinstance(func, ClassRef):
+            return Instance(func.cls, func.mod)
+        if isinstance(func, FuncRef):
+            return self._returns(func, depth)
+        if func is None and isinstance(node.func, ast.Name):
+            if node.func.id == "dict":
+                return DictVal(node, scope)
+            if node.func.id in ("str", "int", "float") and node.args:
+                return self.eval(node.args[0], scope, depth)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "pop", "setdefault") and len(node.args) >= 1:
+            base = self.eval(node.func.value, scope, depth)
+            key = self.eval(node.args[0], scope, depth)
+            if isinstance(base, DictVal) and isinstance(key, Const):
+                item = self.dict_item(base, key.value, depth)
+                if item is not None:
+                    return self.eval(item[0], item[1], depth)
+            if len(node.args) >= 2:  # config.get("model", "gpt-4o") on an unknown mapping
+                d = self.eval(node.args[1], scope, depth)
+                if isinstance(d, Const):
+                    return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy",):
+            return self.eval(node.func.value, scope, depth)
+        return None
+
+    def _factory(self, factory, q: str, node: ast.Call, scope: Scope, depth: int) -> Value:
+        kind, service = factory
+        if service is not None:
+            arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "service_name"), None)
+            v = self.eval(arg, scope, depth)
+            if not (isinstance(v, Const) and v.value == service):
+                return None
+        return Client(kind, q, node, scope)
+
+    def _field_default(self, node: ast.Call, scope: Scope, depth: int) -> Value:
+        for kw in node.keywords:
+            if kw.arg == "default":
+                return self.eval(kw.value, scope, depth)
+        if node.args and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is Ellipsis):
+            return self.eval(node.args[0], scope, depth)
+        return None
+
+    def _client_call(self, client: Client, node: ast.Call, scope: Scope, depth: int) -> Value:
+        path = tuple(p for p in client.path if p not in sdks.TRANSPARENT_SEGMENTS)
+        dotted = ".".join(path)
+        if not path:
+            return None  # calling the client itself (LangChain llm(...)) is a request, not a value
+        if path[-1] in client.kind.option_methods:
+            fallback, models = client.fallback, client.fallback_models
+            if path[-1] == "with_fallbacks":
+                fallback = "langchain-with_fallbacks"
+                models = models + self._fallback_models(node, scope, depth)
+            return Client(client.kind, client.cls, client.ctor, client.ctor_scope,
+                          client.options + ((node, scope),), path[:-1], fallback, models, client.model_from)
+        derived = sdks.DERIVED_CLIENTS.get((client.kind.sdk, dotted))
+        if derived is not None:
+            return Client(derived, client.cls, client.ctor, client.ctor_scope, client.options, (),
+                          client.fallback, client.fallback_models, (node, scope))
+        if dotted == "client" and client.kind.sdk == "bedrock":  # session.client("bedrock-runtime")
+            return self._factory(sdks.CLIENT_FACTORIES["boto3.client"], "boto3.client", node, scope, depth)
+        return None
+
+    def _fallback_models(self, node: ast.Call, scope: Scope, depth: int) -> tuple[str, ...]:
+        out = []
+        for arg in node.args[:1]:
+            lst = self.eval(arg, scope, depth)
+            if isinstance(lst, ListVal):
+                for elt in lst.node.elts:  # type: ignore[attr-defined]
+                    v = self.eval(elt, lst.scope, depth)
+                    if isinstance(v, Client):
+                        m = self.client_model(v, depth)
+                        if isinstance(m, Const) and isinstance(m.value, str):
+                            out.append(m.value)
+        return tuple(out)
+
+    def client_model(self, client: Client, depth: int = 0) -> Value:
+        """The model a client value is bound to (LangChain, GenerativeModel, chats.create)."""
+        src = client.model_from or ((client.ctor, client.ctor_scope) if client.ctor is not None else None)
+        if src is None or src[1] is None:
+            return None
+        call, scope = src
+        kind = client.kind
+        names = ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "repo_id")
+        for kw in call.keywords:
+            if kw.arg in names:
+                return self.eval(kw.value, scope, depth)
+        pos = 0 if kind.model_pos == 0 or client.cls.endswith("init_chat_model") else None
+        if pos is not None and len(call.args) > pos:
+            return self.eval(call.args[pos], scope, depth)
+        return None
+
+    def _returns(self, func: FuncRef, depth: int) -> Value:
+        """Value a factory returns (`def get_client(): return OpenAI(...)`)."""
+        node = func.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        cls = func.cls or func.mod.class_of_method(node)
+        fi = func.mod.func_info(node, func.qualname or node.name, None, cls)
+        found: Value = None
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Return) and sub.value is not None:
+                v = self.eval(sub.value, Scope(func.mod, fi, sub.lineno), depth)
+                if isinstance(v, Client):
+                    return v
+                found = found or v
+        # functools.lru_cache'd singletons and `global _client; _client = OpenAI()` patterns
+        if found is None:
+            for names in fi.bindings.values():
+                for line, value, how in names:
+                    if how == "assign" and isinstance(value, ast.Call):
+                        v = self.eval(value, Scope(func.mod, fi, line), depth)
+                        if isinstance(v, Client):
+                            return v
+        return found
+
+
+_MISSING = object()

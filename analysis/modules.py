@@ -1,0 +1,200 @@
+"""Per-file facts the evaluator needs, and the project index that finds other modules' files.
+
+`ModuleInfo` is built once per parsed file: imports (name → qualified name), top-level bindings,
+functions and classes (class attributes and `self.x = …` assignments of every method). Function
+bodies are indexed lazily (`FuncInfo`), only when an evaluation looks inside them.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Binding = tuple[int, ast.AST, str]  # (line, value node, how: assign|annassign|with|for|walrus|augassign)
+
+
+def _bind_targets(target: ast.AST, value: ast.AST | None, line: int, how: str, out: dict[str, list[Binding]]) -> None:
+    if isinstance(target, ast.Name):
+        out.setdefault(target.id, []).append((line, value if value is not None else target, how))
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+        for i, elt in enumerate(target.elts):
+            _bind_targets(elt, values[i] if values else None, line, how if values else "unpack", out)
+    elif isinstance(target, ast.Starred):
+        _bind_targets(target.value, None, line, "unpack", out)
+
+
+def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]],
+                     subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]] | None = None) -> None:
+    """Name bindings made by statements of one scope (not descending into nested defs/classes)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if subscripts is not None and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    subscripts.setdefault(t.value.id, []).append((node.lineno, t.slice, node.value))
+                _bind_targets(t, node.value, node.lineno, "assign", out)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                _bind_targets(node.target, node.value, node.lineno, "annassign", out)
+            elif isinstance(node.target, ast.Name):
+                out.setdefault(node.target.id, []).append((node.lineno, node.annotation, "annotation"))
+        elif isinstance(node, ast.AugAssign):
+            _bind_targets(node.target, None, node.lineno, "augassign", out)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _bind_targets(item.optional_vars, item.context_expr, node.lineno, "with", out)
+            stack.extend(reversed(node.body))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            _bind_targets(node.target, None, node.lineno, "for", out)
+            stack.extend(reversed(node.body + node.orelse))
+        elif isinstance(node, (ast.If, ast.While)):
+            stack.extend(reversed(node.body + node.orelse))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            for h in node.handlers:  # type: ignore[attr-defined]
+                stack.extend(reversed(h.body))
+            stack.extend(reversed(node.body + node.orelse + node.finalbody))  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                stack.extend(reversed(case.body))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.setdefault(node.name, []).append((node.lineno, node, "def"))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and subscripts is not None:
+            # `params.update(max_tokens=…)` / `params.update({...})`
+            call = node.value
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "update" and isinstance(call.func.value, ast.Name):
+                subscripts.setdefault(call.func.value.id, []).append((node.lineno, call, call))
+
+
+@dataclass
+class ClassInfo:
+    node: ast.ClassDef
+    attrs: dict[str, list[Binding]] = field(default_factory=dict)
+    self_attrs: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)  # (line, value, method)
+    methods: dict[str, ast.AST] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, node: ast.ClassDef) -> "ClassInfo":
+        info = cls(node)
+        collect_bindings(node.body, info.attrs)
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.methods[stmt.name] = stmt
+                self_name = stmt.args.args[0].arg if stmt.args.args else "self"
+                for sub in ast.walk(stmt):
+                    targets: list[ast.AST] = []
+                    value = None
+                    if isinstance(sub, ast.Assign):
+                        targets, value = sub.targets, sub.value
+                    elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
+                        targets, value = [sub.target], sub.value
+                    for t in targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name:
+                            info.self_attrs.setdefault(t.attr, []).append((sub.lineno, value, stmt))
+        return info
+
+
+@dataclass
+class FuncInfo:
+    node: ast.AST  # FunctionDef | AsyncFunctionDef | Lambda
+    qualname: str
+    parent: "FuncInfo | None"
+    cls: ClassInfo | None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)
+    params: dict[str, tuple[ast.AST | None, ast.AST | None]] = field(default_factory=dict)  # name -> (annotation, default)
+
+    @classmethod
+    def build(cls, node: ast.AST, qualname: str, parent: "FuncInfo | None", klass: ClassInfo | None) -> "FuncInfo":
+        info = cls(node, qualname, parent, klass)
+        args: ast.arguments = node.args  # type: ignore[attr-defined]
+        positional = args.posonlyargs + args.args
+        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for a, d in zip(positional, defaults):
+            info.params[a.arg] = (a.annotation, d)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            info.params[a.arg] = (a.annotation, d)
+        for a in (args.vararg, args.kwarg):
+            if a is not None:
+                info.params[a.arg] = (None, None)
+        body = node.body if isinstance(node.body, list) else []  # type: ignore[attr-defined]
+        collect_bindings(body, info.bindings, info.subscripts)
+        return info
+
+
+@dataclass
+class ModuleInfo:
+    path: str                 # POSIX, relative to the project root (or absolute outside it)
+    modname: str | None       # dotted module name, when it is inside a package / search root
+    tree: ast.Module
+    source: str
+    imports: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    functions: dict[str, ast.AST] = field(default_factory=dict)
+    _funcs: dict[int, FuncInfo] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, path: str, modname: str | None, tree: ast.Module, source: str, is_package: bool = False) -> "ModuleInfo":
+        info = cls(path, modname, tree, source)
+        package = modname if is_package else (modname.rsplit(".", 1)[0] if modname and "." in modname else "")
+        for node in ast.walk(tree) if len(tree.body) < 4000 else tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        info.imports[alias.asname] = alias.name
+                    else:
+                        root = alias.name.split(".")[0]
+                        info.imports.setdefault(root, root)
+                        info.imports.setdefault(alias.name, alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".") if package else []
+                    keep = len(parts) - (node.level - 1)
+                    prefix = ".".join(parts[:keep]) if keep > 0 else ""
+                    base = ".".join(p for p in (prefix, base) if p)
+                for alias in node.names:
+                    if alias.name != "*":
+                        info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        collect_bindings(tree.body, info.bindings)
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                info.classes[stmt.name] = ClassInfo.build(stmt)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.functions[stmt.name] = stmt
+        return info
+
+    def func_info(self, node: ast.AST, qualname: str, parent: FuncInfo | None, klass: ClassInfo | None) -> FuncInfo:
+        key = id(node)
+        found = self._funcs.get(key)
+        if found is None:
+            found = self._funcs[key] = FuncInfo.build(node, qualname, parent, klass)
+        return found
+
+    def class_of_method(self, func: ast.AST) -> ClassInfo | None:
+        for c in self.classes.values():
+            if func in c.methods.values():
+                return c
+        return None
+
+
+def module_name_for(path: Path) -> tuple[str | None, bool]:
+    """Dotted module name from the package layout (walk up while `__init__.py` exists)."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    d = path.parent
+    while (d / "__init__.py").is_file():
+        parts.insert(0, d.name)
+        if d.parent == d:
+            break
+        d = d.parent
+    return (".".join(parts) or None), path.name == "__init__.py"
+
+
+def package_root_for(path: Path) -> Path:
+    d = path.parent
+    while (d / "__init__.py").is_file() and d.parent != d:
+        d = d.parent
+    return d

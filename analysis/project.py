@@ -1,0 +1,125 @@
+"""The project index: finds the file of `app.settings` and parses it once, on demand.
+
+Cross-file resolution (design §3) asks this for `from app.settings import MODEL`; files that import
+no SDK are parsed only when some candidate file refers to them.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llmsight.analysis.modules import ModuleInfo, module_name_for
+
+MAX_PROJECT_FILE_BYTES = 2_000_000
+
+
+def read_source(path: Path) -> str:
+    """Decode like Python does (PEP 263 cookie or UTF-8); raises UnicodeDecodeError/OSError."""
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    head = data[:200]
+    if b"coding" in head:
+        import io
+        import tokenize
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    return data.decode("utf-8")
+
+
+def rel_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+@dataclass
+class Project:
+    root: Path
+    search_roots: list[Path] = field(default_factory=list)
+    _modules: dict[str, ModuleInfo | None] = field(default_factory=dict)   # modname -> info
+    _by_path: dict[Path, ModuleInfo | None] = field(default_factory=dict)
+    _files: dict[str, Path | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        roots = [self.root, self.root / "src", self.root / "lib"]
+        self.search_roots = [r for r in dict.fromkeys(roots + self.search_roots) if r.is_dir()]
+
+    def add_search_root(self, directory: Path) -> None:
+        directory = directory.resolve()
+        if directory not in self.search_roots and directory.is_dir():
+            self.search_roots.append(directory)
+            self._files = {k: v for k, v in self._files.items() if v is not None}
+
+    def register(self, info: ModuleInfo, path: Path) -> None:
+        """Make an already-parsed file (the one being analysed) known without re-parsing it."""
+        self._by_path[path.resolve()] = info
+        if info.modname:
+            self._modules.setdefault(info.modname, info)
+
+    # ---- module lookup ---------------------------------------------------------------------------
+    def file_for(self, modname: str) -> Path | None:
+        if modname in self._files:
+            return self._files[modname]
+        rel = Path(*modname.split("."))
+        found = None
+        for r in self.search_roots:
+            for cand in (r / rel.with_suffix(".py"), r / rel / "__init__.py"):
+                if cand.is_file():
+                    found = cand
+                    break
+            if found:
+                break
+        self._files[modname] = found
+        return found
+
+    def module(self, modname: str) -> ModuleInfo | None:
+        if modname in self._modules:
+            return self._modules[modname]
+        path = self.file_for(modname)
+        info = self.load(path) if path is not None else None
+        self._modules[modname] = info
+        return info
+
+    def load(self, path: Path) -> ModuleInfo | None:
+        path = path.resolve()
+        if path in self._by_path:
+            return self._by_path[path]
+        info = None
+        try:
+            if path.stat().st_size <= MAX_PROJECT_FILE_BYTES:
+                source = read_source(path)
+                tree = ast.parse(source)
+                modname, is_pkg = module_name_for(path)
+                info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError):
+            info = None
+        self._by_path[path] = info
+        return info
+
+    def resolve_symbol(self, qualname: str) -> tuple[ModuleInfo, str | None] | None:
+        """Split `app.settings.MODEL` into (module app.settings, "MODEL") when the module is ours.
+
+        Returns (module, None) when the whole name is a project module. SDK and stdlib names, which
+        have no file under the search roots, return None and stay symbolic.
+        """
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            modname = ".".join(parts[:i])
+            if self.file_for(modname) is None:
+                continue
+            info = self.module(modname)
+            if info is None:
+                return None
+            rest = parts[i:]
+            if not rest:
+                return info, None
+            if len(rest) == 1:
+                return info, rest[0]
+            return None  # attribute of an attribute: resolved by the evaluator step by step
+        return None

@@ -1,0 +1,381 @@
+"""SDK knowledge as data: client classes, request methods, and how each names its parameters.
+
+Discovery (discover.py) is generic; everything it knows about a particular SDK is in these tables.
+A *client kind* is what a value is (an OpenAI client, a Bedrock runtime client, a LangChain chat
+model…); a request is a method path on a client kind (`chat.completions.create`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Method:
+    operation: str
+    stream: bool | None = None      # None: decided by a `stream=` argument at run time
+    is_async: bool = False
+    model_param: str | None = "model"   # keyword naming the model on this request
+    model_pos: int | None = None        # positional index of the model, when it can be positional
+    max_tokens: tuple[str, ...] = ()    # keywords (or dotted paths into dict/config args) capping output
+    prompt: tuple[str, ...] = ("messages",)  # keywords carrying the prompt
+    prompt_pos: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    sdk: str
+    methods: dict[str, Method]
+    is_async: bool = False
+    timeout: tuple[str, ...] = ("timeout",)     # keywords on call or constructor
+    retries: tuple[str, ...] = ("max_retries",)
+    model_param: str | None = None              # constructor keyword holding the model (LangChain, GenerativeModel)
+    model_pos: int | None = None
+    max_tokens: tuple[str, ...] = ()            # constructor keywords capping output
+    # attributes returning the same kind of client with new options (`client.with_options(timeout=…)`)
+    option_methods: tuple[str, ...] = ("with_options",)
+
+
+# ---- OpenAI-compatible clients (openai, groq, together share the shape) ------------------------------
+_OPENAI_CHAT_CAP = ("max_completion_tokens", "max_tokens")
+
+
+def _openai_methods(async_: bool) -> dict[str, Method]:
+    chat = Method("chat", None, async_, max_tokens=_OPENAI_CHAT_CAP)
+    m = {
+        "chat.completions.create": chat,
+        "chat.completions.parse": Method("chat", False, async_, max_tokens=_OPENAI_CHAT_CAP),
+        "chat.completions.stream": Method("chat", True, async_, max_tokens=_OPENAI_CHAT_CAP),
+        "responses.create": Method("responses", None, async_, max_tokens=("max_output_tokens",), prompt=("input", "instructions")),
+        "responses.parse": Method("responses", False, async_, max_tokens=("max_output_tokens",), prompt=("input", "instructions")),
+        "responses.stream": Method("responses", True, async_, max_tokens=("max_output_tokens",), prompt=("input", "instructions")),
+        "completions.create": Method("completion", None, async_, max_tokens=("max_tokens",), prompt=("prompt",)),
+        "embeddings.create": Method("embedding", False, async_, prompt=("input",)),
+        "images.generate": Method("image", False, async_, prompt=("prompt",)),
+        "images.edit": Method("image", False, async_, prompt=("prompt",)),
+        "images.create_variation": Method("image", False, async_, prompt=()),
+        "audio.transcriptions.create": Method("audio", None, async_, prompt=()),
+        "audio.translations.create": Method("audio", False, async_, prompt=()),
+        "audio.speech.create": Method("audio", False, async_, prompt=("input",)),
+    }
+    # `client.beta.chat.completions.parse` and friends are the same requests
+    m.update({f"beta.{k}": v for k, v in list(m.items()) if k.startswith("chat.")})
+    return m
+
+
+OPENAI = ClientKind("openai", _openai_methods(False))
+OPENAI_ASYNC = ClientKind("openai", _openai_methods(True), is_async=True)
+# the pre-1.0 module API: openai.ChatCompletion.create(...)
+OPENAI_LEGACY_MODULE = ClientKind("openai", {
+    "ChatCompletion.create": Method("chat", None, max_tokens=("max_tokens",)),
+    "ChatCompletion.acreate": Method("chat", None, True, max_tokens=("max_tokens",)),
+    "Completion.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
+    "Completion.acreate": Method("completion", None, True, max_tokens=("max_tokens",), prompt=("prompt",)),
+    "Embedding.create": Method("embedding", False, prompt=("input",)),
+    "Embedding.acreate": Method("embedding", False, True, prompt=("input",)),
+    "Image.create": Method("image", False, prompt=("prompt",)),
+    **_openai_methods(False),
+}, timeout=("request_timeout", "timeout"))
+
+GROQ = ClientKind("groq", _openai_methods(False))
+GROQ_ASYNC = ClientKind("groq", _openai_methods(True), is_async=True)
+TOGETHER = ClientKind("together", _openai_methods(False))
+TOGETHER_ASYNC = ClientKind("together", _openai_methods(True), is_async=True)
+TOGETHER_LEGACY_MODULE = ClientKind("together", {
+    "Complete.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
+    "Completion.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
+    "Embeddings.create": Method("embedding", False, prompt=("input",)),
+}, option_methods=())
+
+
+def _anthropic_methods(async_: bool) -> dict[str, Method]:
+    m = {
+        "messages.create": Method("chat", None, async_, max_tokens=("max_tokens",), prompt=("system", "messages")),
+        "messages.stream": Method("chat", True, async_, max_tokens=("max_tokens",), prompt=("system", "messages")),
+        "messages.parse": Method("chat", False, async_, max_tokens=("max_tokens",), prompt=("system", "messages")),
+        "completions.create": Method("completion", None, async_, max_tokens=("max_tokens_to_sample",), prompt=("prompt",)),
+    }
+    m.update({f"beta.{k}": v for k, v in list(m.items()) if k.startswith("messages.")})
+    return m
+
+
+ANTHROPIC = ClientKind("anthropic", _anthropic_methods(False))
+ANTHROPIC_ASYNC = ClientKind("anthropic", _anthropic_methods(True), is_async=True)
+
+# ---- Google ------------------------------------------------------------------------------------------
+_GENAI_CAP = ("config.max_output_tokens", "generation_config.max_output_tokens")
+
+
+def _genai_methods(async_: bool) -> dict[str, Method]:
+    return {
+        "models.generate_content": Method("chat", False, async_, max_tokens=_GENAI_CAP, prompt=("contents",)),
+        "models.generate_content_stream": Method("chat", True, async_, max_tokens=_GENAI_CAP, prompt=("contents",)),
+        "models.embed_content": Method("embedding", False, async_, prompt=("contents",)),
+        "models.generate_images": Method("image", False, async_, prompt=("prompt",)),
+    }
+
+
+GOOGLE_GENAI = ClientKind("google", {**_genai_methods(False),
+                                     **{f"aio.{k}": v for k, v in _genai_methods(True).items()}},
+                          timeout=("http_options.timeout",), retries=("http_options.retry_options.attempts",),
+                          option_methods=())
+# a chat session from `client.chats.create(model=…)`: `chat.send_message(...)`
+GOOGLE_GENAI_CHAT = ClientKind("google", {
+    "send_message": Method("chat", False, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
+    "send_message_stream": Method("chat", True, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
+}, timeout=(), retries=(), option_methods=(), model_param="model", max_tokens=("config.max_output_tokens",))
+_GENERATIVEAI_CAP = ("generation_config.max_output_tokens",)
+# google.generativeai / vertexai: GenerativeModel("gemini-1.5-pro").generate_content(...)
+GOOGLE_GENERATIVE_MODEL = ClientKind("google", {
+    "generate_content": Method("chat", None, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("contents",), prompt_pos=0),
+    "generate_content_async": Method("chat", None, True, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("contents",), prompt_pos=0),
+    "send_message": Method("chat", None, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("content",), prompt_pos=0),
+    "send_message_async": Method("chat", None, True, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("content",), prompt_pos=0),
+}, timeout=("request_options.timeout",), retries=(), model_param="model_name", model_pos=0,
+    max_tokens=("generation_config.max_output_tokens",), option_methods=("start_chat",))
+GOOGLE_GENERATIVEAI_MODULE = ClientKind("google", {
+    "embed_content": Method("embedding", False, prompt=("content",)),
+    "generate_text": Method("completion", False, prompt=("prompt",)),
+}, timeout=(), retries=(), option_methods=())
+
+# ---- AWS Bedrock runtime (boto3.client("bedrock-runtime")) ------------------------------------------
+_BEDROCK_CAP = ("inferenceConfig.maxTokens",)
+BEDROCK = ClientKind("bedrock", {
+    "invoke_model": Method("chat", False, model_param="modelId", max_tokens=("body.max_tokens", "body.max_gen_len", "body.maxTokenCount", "body.max_tokens_to_sample", "body.inferenceConfig.max_new_tokens", "body.textGenerationConfig.maxTokenCount"), prompt=("body",)),
+    "invoke_model_with_response_stream": Method("chat", True, model_param="modelId", max_tokens=("body.max_tokens", "body.max_gen_len", "body.maxTokenCount"), prompt=("body",)),
+    "converse": Method("chat", False, model_param="modelId", max_tokens=_BEDROCK_CAP, prompt=("system", "messages")),
+    "converse_stream": Method("chat", True, model_param="modelId", max_tokens=_BEDROCK_CAP, prompt=("system", "messages")),
+}, timeout=("config.read_timeout",), retries=("config.retries.max_attempts",), option_methods=())
+
+# ---- litellm -------------------------------------------------------------------------------------------
+_LITELLM_CAP = ("max_tokens", "max_completion_tokens")
+
+
+def _litellm_methods() -> dict[str, Method]:
+    m = {}
+    for name, op, cap, prompt in (
+        ("completion", "chat", _LITELLM_CAP, ("messages",)),
+        ("text_completion", "completion", ("max_tokens",), ("prompt",)),
+        ("embedding", "embedding", (), ("input",)),
+        ("image_generation", "image", (), ("prompt",)),
+        ("transcription", "audio", (), ()),
+        ("speech", "audio", (), ("input",)),
+        ("rerank", "rerank", (), ("query",)),
+        ("responses", "responses", ("max_output_tokens",), ("input",)),
+    ):
+        m[name] = Method(op, None if op in ("chat", "completion", "responses") else False, False,
+                         model_pos=0, max_tokens=cap, prompt=prompt, prompt_pos=1 if op == "chat" else None)
+        m[f"a{name}"] = Method(op, m[name].stream, True, model_pos=0, max_tokens=cap, prompt=prompt,
+                               prompt_pos=m[name].prompt_pos)
+    return m
+
+
+LITELLM_MODULE = ClientKind("litellm", _litellm_methods(), timeout=("timeout", "request_timeout"),
+                            retries=("num_retries", "max_retries"), option_methods=())
+LITELLM_ROUTER = ClientKind("litellm", _litellm_methods(), timeout=("timeout", "request_timeout"),
+                            retries=("num_retries", "max_retries"), option_methods=())
+
+# ---- Ollama ----------------------------------------------------------------------------------------------
+_OLLAMA_CAP = ("options.num_predict",)
+
+
+def _ollama_methods(async_: bool) -> dict[str, Method]:
+    return {
+        "chat": Method("chat", None, async_, model_pos=0, max_tokens=_OLLAMA_CAP, prompt=("messages",), prompt_pos=1),
+        "generate": Method("completion", None, async_, model_pos=0, max_tokens=_OLLAMA_CAP, prompt=("prompt", "system"), prompt_pos=1),
+        "embed": Method("embedding", False, async_, model_pos=0, prompt=("input",), prompt_pos=1),
+        "embeddings": Method("embedding", False, async_, model_pos=0, prompt=("prompt",), prompt_pos=1),
+    }
+
+
+OLLAMA = ClientKind("ollama", _ollama_methods(False), retries=(), option_methods=())
+OLLAMA_ASYNC = ClientKind("ollama", _ollama_methods(True), is_async=True, retries=(), option_methods=())
+
+# ---- Cohere, Mistral ------------------------------------------------------------------------------------
+def _cohere_methods(async_: bool) -> dict[str, Method]:
+    return {
+        "chat": Method("chat", False, async_, max_tokens=("max_tokens",), prompt=("message", "messages", "preamble")),
+        "chat_stream": Method("chat", True, async_, max_tokens=("max_tokens",), prompt=("message", "messages", "preamble")),
+        "generate": Method("completion", None, async_, max_tokens=("max_tokens",), prompt=("prompt",)),
+        "embed": Method("embedding", False, async_, prompt=("texts",)),
+        "rerank": Method("rerank", False, async_, prompt=("query",)),
+    }
+
+
+COHERE = ClientKind("cohere", _cohere_methods(False), option_methods=())
+COHERE_ASYNC = ClientKind("cohere", _cohere_methods(True), is_async=True, option_methods=())
+
+
+def _mistral_methods() -> dict[str, Method]:
+    m: dict[str, Method] = {}
+    for suffix, async_ in (("", False), ("_async", True)):
+        m[f"chat.complete{suffix}"] = Method("chat", False, async_, max_tokens=("max_tokens",))
+        m[f"chat.stream{suffix}"] = Method("chat", True, async_, max_tokens=("max_tokens",))
+        m[f"fim.complete{suffix}"] = Method("completion", False, async_, max_tokens=("max_tokens",), prompt=("prompt",))
+        m[f"embeddings.create{suffix}"] = Method("embedding", False, async_, prompt=("inputs",))
+    return m
+
+
+MISTRAL = ClientKind("mistral", _mistral_methods(), timeout=("timeout_ms",), retries=("retries",), option_methods=())
+MISTRAL_LEGACY = ClientKind("mistral", {
+    "chat": Method("chat", False, max_tokens=("max_tokens",)),
+    "chat_stream": Method("chat", True, max_tokens=("max_tokens",)),
+    "embeddings": Method("embedding", False, prompt=("input",)),
+}, option_methods=())
+
+# ---- LangChain chat models and the runnables built from them -------------------------------------------
+_LC_CALLS = {
+    "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
+    "batch": (False, None), "abatch": (True, None), "predict": (False, None), "apredict": (True, None),
+    "predict_messages": (False, None), "apredict_messages": (True, None),
+    "generate": (False, None), "agenerate": (True, None), "astream_events": (True, True),
+    "__call__": (False, None), "run": (False, None), "arun": (True, None),
+}
+LANGCHAIN_CHAT = ClientKind("langchain", {
+    name: Method("chat", stream, async_, model_param=None, prompt=("input",), prompt_pos=0)
+    for name, (async_, stream) in _LC_CALLS.items()
+}, timeout=("timeout", "request_timeout", "default_request_timeout"), retries=("max_retries",),
+    model_param="model", model_pos=None,
+    max_tokens=("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "max_tokens_to_sample"),
+    option_methods=("bind", "bind_tools", "with_structured_output", "with_config", "with_retry",
+                    "with_fallbacks", "with_types", "configurable_fields", "configurable_alternatives"))
+LANGCHAIN_EMBEDDINGS = ClientKind("langchain", {
+    name: Method("embedding", False, name.startswith("a"), model_param=None, prompt=(), prompt_pos=0)
+    for name in ("embed_documents", "embed_query", "aembed_documents", "aembed_query")
+}, timeout=("timeout", "request_timeout"), retries=("max_retries",), model_param="model", option_methods=())
+
+LANGCHAIN_CHAT_CLASSES = frozenset({
+    "ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "ChatGoogleGenerativeAI", "ChatVertexAI",
+    "ChatAnthropicVertex", "ChatBedrock", "ChatBedrockConverse", "BedrockChat", "ChatOllama", "ChatGroq",
+    "ChatMistralAI", "ChatCohere", "ChatTogether", "ChatLiteLLM", "ChatLiteLLMRouter", "ChatFireworks",
+    "ChatDeepSeek", "ChatXAI", "ChatPerplexity", "ChatHuggingFace", "ChatNVIDIA", "ChatDatabricks",
+    "OpenAI", "AzureOpenAI", "Ollama", "OllamaLLM", "Bedrock", "BedrockLLM", "VertexAI", "GoogleGenerativeAI",
+    "Anthropic", "Cohere", "Together", "Fireworks", "HuggingFaceEndpoint", "LlamaCpp",
+})
+LANGCHAIN_EMBEDDING_CLASSES = frozenset({
+    "OpenAIEmbeddings", "AzureOpenAIEmbeddings", "OllamaEmbeddings", "GoogleGenerativeAIEmbeddings",
+    "VertexAIEmbeddings", "BedrockEmbeddings", "CohereEmbeddings", "MistralAIEmbeddings", "TogetherEmbeddings",
+    "HuggingFaceEmbeddings", "FireworksEmbeddings", "NVIDIAEmbeddings",
+})
+# langchain classes that hold an `llm=` and run it when invoked (legacy chains)
+LANGCHAIN_LLM_HOLDERS = frozenset({"LLMChain", "ConversationChain", "RetrievalQA", "ConversationalRetrievalChain"})
+
+# ---- raw HTTP ------------------------------------------------------------------------------------------
+HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    # (url substring, provider, operation)
+    ("api.openai.com/v1/chat/completions", "openai", "chat"),
+    ("api.openai.com/v1/responses", "openai", "responses"),
+    ("api.openai.com/v1/completions", "openai", "completion"),
+    ("api.openai.com/v1/embeddings", "openai", "embedding"),
+    ("api.openai.com/v1/images", "openai", "image"),
+    ("api.openai.com/v1/audio", "openai", "audio"),
+    (".openai.azure.com", "openai", "chat"),
+    ("api.anthropic.com/v1/messages", "anthropic", "chat"),
+    ("api.anthropic.com/v1/complete", "anthropic", "completion"),
+    ("generativelanguage.googleapis.com", "google", "chat"),
+    ("aiplatform.googleapis.com", "google", "chat"),
+    ("api.groq.com", "groq", "chat"),
+    ("api.mistral.ai", "mistral", "chat"),
+    ("api.cohere.ai", "cohere", "chat"),
+    ("api.cohere.com", "cohere", "chat"),
+    ("api.together.xyz", "together", "chat"),
+    ("api.together.ai", "together", "chat"),
+    ("openrouter.ai/api", "openai", "chat"),
+    ("api.deepseek.com", "openai", "chat"),
+    ("api.perplexity.ai", "openai", "chat"),
+    ("api.fireworks.ai", "openai", "chat"),
+    ("bedrock-runtime.", "bedrock", "chat"),
+    (":11434/api/chat", "ollama", "chat"),
+    (":11434/api/generate", "ollama", "completion"),
+    (":11434/api/embed", "ollama", "embedding"),
+    (":11434/v1/chat/completions", "ollama", "chat"),
+)
+HTTP_METHODS = {"post": False, "request": False, "stream": True}
+HTTP_CLIENT = ClientKind("http", {
+    name: Method("chat", stream, model_param="json.model",
+                 max_tokens=("json.max_tokens", "json.max_completion_tokens", "json.max_output_tokens",
+                             "json.options.num_predict", "json.generationConfig.maxOutputTokens"),
+                 prompt=("json.messages", "json.prompt", "json.input", "json.contents"))
+    for name, stream in HTTP_METHODS.items()
+}, retries=(), option_methods=())
+HTTP_CLIENT_ASYNC = ClientKind("http", {k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens, v.prompt)
+                                        for k, v in HTTP_CLIENT.methods.items()}, is_async=True, retries=(),
+                               option_methods=())
+
+# ---- how values come into being: qualified names → kinds --------------------------------------------------
+# classes whose instances are clients
+CLIENT_CLASSES: dict[str, ClientKind] = {
+    "openai.OpenAI": OPENAI, "openai.AzureOpenAI": OPENAI, "openai.Client": OPENAI,
+    "openai.AsyncOpenAI": OPENAI_ASYNC, "openai.AsyncAzureOpenAI": OPENAI_ASYNC, "openai.AsyncClient": OPENAI_ASYNC,
+    "anthropic.Anthropic": ANTHROPIC, "anthropic.Client": ANTHROPIC, "anthropic.AnthropicBedrock": ANTHROPIC,
+    "anthropic.AnthropicVertex": ANTHROPIC, "anthropic.AsyncAnthropic": ANTHROPIC_ASYNC,
+    "anthropic.AsyncAnthropicBedrock": ANTHROPIC_ASYNC, "anthropic.AsyncAnthropicVertex": ANTHROPIC_ASYNC,
+    "anthropic.AsyncClient": ANTHROPIC_ASYNC,
+    "groq.Groq": GROQ, "groq.Client": GROQ, "groq.AsyncGroq": GROQ_ASYNC, "groq.AsyncClient": GROQ_ASYNC,
+    "together.Together": TOGETHER, "together.Client": TOGETHER, "together.AsyncTogether": TOGETHER_ASYNC,
+    "together.AsyncClient": TOGETHER_ASYNC,
+    "google.genai.Client": GOOGLE_GENAI, "google.genai.client.Client": GOOGLE_GENAI,
+    "google.generativeai.GenerativeModel": GOOGLE_GENERATIVE_MODEL,
+    "google.generativeai.generative_models.GenerativeModel": GOOGLE_GENERATIVE_MODEL,
+    "vertexai.generative_models.GenerativeModel": GOOGLE_GENERATIVE_MODEL,
+    "vertexai.preview.generative_models.GenerativeModel": GOOGLE_GENERATIVE_MODEL,
+    "litellm.Router": LITELLM_ROUTER, "litellm.router.Router": LITELLM_ROUTER,
+    "ollama.Client": OLLAMA, "ollama.AsyncClient": OLLAMA_ASYNC,
+    "cohere.Client": COHERE, "cohere.ClientV2": COHERE, "cohere.AsyncClient": COHERE_ASYNC,
+    "cohere.AsyncClientV2": COHERE_ASYNC,
+    "mistralai.Mistral": MISTRAL, "mistralai.client.MistralClient": MISTRAL_LEGACY,
+    "mistralai.async_client.MistralAsyncClient": MISTRAL_LEGACY,
+    "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
+    "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
+}
+# modules usable as clients themselves
+MODULE_CLIENTS: dict[str, ClientKind] = {
+    "openai": OPENAI_LEGACY_MODULE,
+    "litellm": LITELLM_MODULE,
+    "ollama": OLLAMA,
+    "together": TOGETHER_LEGACY_MODULE,
+    "google.generativeai": GOOGLE_GENERATIVEAI_MODULE,
+    "requests": HTTP_CLIENT,
+    "httpx": HTTP_CLIENT,
+}
+# factory functions: qualified name → (kind, positional service argument that must match, if any)
+CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
+    "boto3.client": (BEDROCK, "bedrock-runtime"),
+    "boto3.session.Session.client": (BEDROCK, "bedrock-runtime"),
+    "boto3.Session.client": (BEDROCK, "bedrock-runtime"),
+    "aioboto3.Session.client": (BEDROCK, "bedrock-runtime"),
+    "langchain.chat_models.init_chat_model": (LANGCHAIN_CHAT, None),
+    "langchain.chat_models.base.init_chat_model": (LANGCHAIN_CHAT, None),
+    "langchain.embeddings.init_embeddings": (LANGCHAIN_EMBEDDINGS, None),
+    "instructor.from_openai": (OPENAI, None),
+    "instructor.patch": (OPENAI, None),
+    "instructor.from_anthropic": (ANTHROPIC, None),
+}
+# methods on a client returning a client of another kind, e.g. genai `client.chats.create(model=…)`
+DERIVED_CLIENTS: dict[tuple[str, str], ClientKind] = {
+    ("google", "chats.create"): GOOGLE_GENAI_CHAT,
+    ("google", "aio.chats.create"): GOOGLE_GENAI_CHAT,
+    ("google", "start_chat"): GOOGLE_GENERATIVE_MODEL,
+}
+
+# callee-path segments that do not change the request (`client.chat.completions.with_raw_response.create`)
+TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"})
+
+# every method name any request can end with: the per-file fast filter and the callee pre-check use it
+REQUEST_METHOD_NAMES: frozenset[str] = frozenset(
+    path.rsplit(".", 1)[-1]
+    for kind in (OPENAI, OPENAI_LEGACY_MODULE, ANTHROPIC, GOOGLE_GENAI, GOOGLE_GENAI_CHAT, GOOGLE_GENERATIVE_MODEL,
+                 GOOGLE_GENERATIVEAI_MODULE, BEDROCK, LITELLM_MODULE, OLLAMA, COHERE, MISTRAL, MISTRAL_LEGACY,
+                 LANGCHAIN_CHAT, LANGCHAIN_EMBEDDINGS, HTTP_CLIENT, TOGETHER_LEGACY_MODULE)
+    for path in kind.methods
+)
+
+# import roots that mark a file as possibly calling an LLM (fast prefilter)
+SDK_IMPORT_ROOTS = frozenset({
+    "openai", "anthropic", "google.genai", "google.generativeai", "vertexai", "boto3", "aioboto3", "litellm",
+    "langchain", "langchain_openai", "langchain_anthropic", "langchain_community", "langchain_google_genai",
+    "langchain_google_vertexai", "langchain_aws", "langchain_ollama", "langchain_groq", "langchain_mistralai",
+    "langchain_cohere", "langchain_together", "langchain_core", "langchain_fireworks", "langchain_deepseek",
+    "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
+    "requests", "httpx", "aiohttp", "instructor",
+})
+

@@ -1,0 +1,306 @@
+"""The one engine entry: CLI, language server, notebook and CI call these functions and nothing else.
+
+Importing this module is cheap (no litellm, no libcst); analysis modules load on first use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from llmsight import __version__
+from llmsight.config import Config, ConfigError, load_config, parse_config
+from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, FileError
+
+if TYPE_CHECKING:
+    from llmsight.analysis.engine import Env, FileResult
+
+__all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
+           "load_config", "estimate_sites", "apply_fixes", "project_root"]
+
+
+def project_root(paths: Sequence[str | Path]) -> Path:
+    from llmsight.analysis.engine import find_root
+
+    return find_root([Path(p) for p in paths])
+
+
+def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 traffic: bool = False) -> tuple:
+    """Rule classes to run: `select` (prefixes allowed: `LLM00`) minus `ignore`; traffic rules need traffic."""
+    from llmsight.analysis.rules import all_rules
+
+    chosen_select = tuple(select) or config.select
+    chosen_ignore = tuple(ignore) + config.ignore
+
+    def matches(code: str, patterns: Iterable[str]) -> bool:
+        return any(code.startswith(p.strip().upper()) or p.strip().upper() == "ALL" for p in patterns)
+
+    out = []
+    for r in all_rules():
+        if chosen_select and not matches(r.code, chosen_select):
+            continue
+        if matches(r.code, chosen_ignore):
+            continue
+        if r.needs_traffic and not traffic:
+            continue
+        out.append(r)
+    return tuple(out)
+
+
+def _fingerprint(config: Config, rule_codes: Sequence[str], price_data: str) -> str:
+    import datetime
+
+    blob = json.dumps([__version__, repr(config), list(rule_codes), price_data, datetime.date.today().isoformat()],
+                      default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()
+
+
+def price_data_version() -> str:
+    from llmsight.knowledge.catalog import Catalog
+
+    return Catalog.load().price_data
+
+
+@dataclass
+class _Scan:
+    results: list["FileResult"]
+    files_scanned: int
+    files_skipped: int
+    errors: list[FileError]
+
+
+def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs: int | None) -> _Scan:
+    from llmsight.analysis import cache as cache_mod
+    from llmsight.analysis.engine import analyze_many, prefilter
+    from llmsight.analysis.project import rel_path
+
+    root = env.root
+    fp = _fingerprint(env.config, [r.code for r in env.rules], price_data)
+    cache = cache_mod.ScanCache(root, fp, enabled=use_cache)
+    results: list[FileResult] = []
+    errors: list[FileError] = []
+    fresh: dict[str, tuple[Path, bytes]] = {}   # rel -> (path, bytes) needing a decision
+    stats: dict[str, tuple[int, int]] = {}
+    shas: dict[str, str] = {}
+    skipped_unchanged: list[str] = []
+    seen: set[str] = set()
+    for f in files:
+        rel = rel_path(f, root)
+        if rel in seen:
+            continue
+        seen.add(rel)
+        key = cache_mod.stat_key(f)
+        if key is None:
+            errors.append(FileError(rel, "cannot read (vanished or no permission); check the path"))
+            continue
+        stats[rel] = key
+        entry = cache.entries.get(rel)
+        if entry is not None and (entry.size, entry.mtime_ns) == key and cache_mod.deps_unchanged(entry.deps):
+            if entry.result is None:
+                skipped_unchanged.append(rel)
+            else:
+                results.append(entry.result)
+            continue
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            errors.append(FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions"))
+            continue
+        sha = cache_mod.sha1(data)
+        shas[rel] = sha
+        if entry is not None and entry.sha == sha and cache_mod.deps_unchanged(entry.deps):
+            entry.size, entry.mtime_ns = key
+            cache.dirty = True
+            if entry.result is None:
+                skipped_unchanged.append(rel)
+            else:
+                results.append(entry.result)
+            continue
+        fresh[rel] = (f, data)
+
+    candidates = prefilter({rel: data for rel, (_, data) in fresh.items()}) if fresh else set()
+    new_results = _analyze_paths(env, fresh, candidates, jobs)
+    results.extend(new_results)
+
+    # second pass: names that analysed modules export bound to SDK callables
+    exports = tuple(sorted({n for r in results for n in r.exports}))
+    pending = {rel: fr for rel, fr in fresh.items() if rel not in candidates}
+    if exports != cache.exports and skipped_unchanged:
+        for rel in skipped_unchanged:
+            f = root / rel
+            try:
+                pending[rel] = (f, f.read_bytes())
+            except OSError:
+                continue
+        skipped_unchanged = []
+    second = prefilter({rel: data for rel, (_, data) in pending.items()}, exports) if exports and pending else set()
+    if second:
+        second_results = _analyze_paths(env, pending, second, jobs)
+        results.extend(second_results)
+        new_results.extend(second_results)
+
+    analysed = {r.path for r in new_results}
+    for rel, (f, data) in {**fresh, **pending}.items():
+        size, mtime = stats.get(rel) or cache_mod.stat_key(f) or (0, 0)
+        sha = shas.get(rel) or cache_mod.sha1(data)
+        if rel in analysed:
+            continue
+        cache.entries[rel] = cache_mod.Entry(size, mtime, sha, None)
+        cache.dirty = True
+    for r in new_results:
+        f, data = fresh.get(r.path) or pending.get(r.path) or (root / r.path, b"")
+        size, mtime = stats.get(r.path, (0, 0))
+        deps = cache_mod.dep_record(p if Path(p).is_absolute() else root / p for p in r.deps)
+        cache.entries[r.path] = cache_mod.Entry(size, mtime, shas.get(r.path) or cache_mod.sha1(data), r, deps)
+        cache.dirty = True
+    cache.exports = exports
+    cache.dirty = cache.dirty or exports != cache.exports
+    for rel in list(cache.entries):
+        if rel not in seen and (root / rel).exists() is False:
+            del cache.entries[rel]
+            cache.dirty = True
+    cache.save()
+    analysed_count = len(results)
+    return _Scan(results, analysed_count, len(seen) - analysed_count - len(errors), errors)
+
+
+def _analyze_paths(env: "Env", fresh: dict[str, tuple[Path, bytes]], chosen: set[str], jobs: int | None) -> list["FileResult"]:
+    from llmsight.analysis.engine import FileResult, analyze_many
+    from llmsight.analysis.project import read_source
+
+    items = []
+    out: list[FileResult] = []
+    for rel in sorted(chosen):
+        f, data = fresh[rel]
+        from llmsight.analysis.engine import read_file
+
+        text, err = read_file(f, rel) if len(data) > 5_000_000 or b"\0" in data[:8192] else (None, None)
+        if err is None:
+            try:
+                text = read_source(f) if data.startswith(b"\xef\xbb\xbf") or b"coding" in data[:200] else data.decode("utf-8")
+            except (UnicodeDecodeError, LookupError, SyntaxError, ValueError):
+                text, err = read_file(f, rel)
+        if err is not None:
+            out.append(FileResult(rel, error=err))
+            continue
+        items.append((str(f), rel, text))
+    out.extend(analyze_many(env, items, jobs))
+    return out
+
+
+def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None, config_file: str | Path | None = None,
+          select: Iterable[str] = (), ignore: Iterable[str] = (), traffic: str | Path | None = None,
+          use_cache: bool = True, jobs: int | None = None, with_estimates: bool = True) -> CheckResult:
+    """Analyse files and directories: call sites, diagnostics, static (or traffic) estimates."""
+    from llmsight.analysis.engine import Env, collect_files, find_root
+
+    path_objs = [Path(p) for p in paths] or [Path(".")]
+    root = find_root(path_objs)
+    if config is None:
+        config = load_config(root, Path(config_file) if config_file else None)
+    traffic_view = _open_traffic(traffic or config.traffic, root)
+    rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
+    wrappers = {w.rsplit(".", 1)[-1]: w for w in config.wrappers}
+    env = Env(root=root, config=config, rules=rules_, wrappers=wrappers, traffic=traffic_view)
+    errors: list[FileError] = []
+    files = collect_files(path_objs, root, config, errors)
+    price_data = price_data_version()
+    scan = _scan(env, files, use_cache, price_data, jobs)
+    return _assemble(root, config, scan.results, errors + scan.errors, scan.files_scanned, scan.files_skipped,
+                     price_data, traffic_view, with_estimates)
+
+
+def check_source(source: str, path: str = "example.py", *, config: Config | dict | None = None,
+                 root: str | Path | None = None, select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 traffic: str | Path | None = None, with_estimates: bool = True) -> CheckResult:
+    """Analyse one in-memory buffer (an editor's unsaved text, a notebook cell, a rule example)."""
+    from llmsight.analysis.engine import Env, analyze_source, find_root
+
+    root_path = Path(root).resolve() if root else find_root([Path(path)]) if Path(path).exists() else Path.cwd().resolve()
+    if isinstance(config, dict):
+        config = parse_config(config, "<inline config>")
+    elif config is None:
+        config = load_config(root_path)
+    traffic_view = _open_traffic(traffic or config.traffic, root_path)
+    rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
+    env = Env(root=root_path, config=config, rules=rules_,
+              wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view)
+    abs_path = (root_path / path) if not Path(path).is_absolute() else Path(path)
+    from llmsight.analysis.project import rel_path
+
+    rel = rel_path(abs_path, root_path)
+    result = analyze_source(env, abs_path if abs_path.exists() else None, rel, source, path.endswith(".ipynb"))
+    errors = [result.error] if result.error else []
+    return _assemble(root_path, config, [result], errors, 1, 0, price_data_version(), traffic_view, with_estimates)
+
+
+def _open_traffic(traffic: str | Path | None, root: Path):
+    if not traffic:
+        return None
+    try:
+        from llmsight.simulator.view import open_traffic  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise ConfigError(f"--traffic needs the simulator ({exc}); install llmsight[sim]") from exc
+    return open_traffic(Path(traffic) if Path(traffic).is_absolute() else root / traffic)
+
+
+def _assemble(root: Path, config: Config, results: list["FileResult"], errors: list[FileError], scanned: int,
+              skipped: int, price_data: str, traffic_view, with_estimates: bool) -> CheckResult:
+    sites: list[CallSite] = []
+    diags: list[Diagnostic] = []
+    for r in results:
+        sites.extend(r.sites)
+        diags.extend(r.diagnostics)
+        if r.error is not None and r.error not in errors:
+            errors.append(r.error)
+
+    def pos(span):
+        return (span.path, -1 if span.cell is None else span.cell, span.start_line, span.start_col)
+
+    sites.sort(key=lambda s: pos(s.span))
+    diags.sort(key=lambda d: (pos(d.span), d.code))
+    estimates = estimate_sites(sites, config, traffic_view) if with_estimates else {}
+    return CheckResult(version=__version__, price_data=price_data, root=root.as_posix(), call_sites=sites,
+                       diagnostics=diags, estimates=estimates, files_scanned=scanned, files_skipped=skipped,
+                       errors=sorted(errors, key=lambda e: (e.path, e.line or 0)))
+
+
+def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None) -> dict[str, Estimate]:
+    from llmsight.analysis.estimates import static_estimate
+
+    out = {}
+    for s in sites:
+        est = None
+        if traffic_view is not None:
+            est = traffic_view.estimate(s, config)
+        out[s.id] = est or static_estimate(s, config)
+    return out
+
+
+def apply_fixes(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only: bool = False, **check_kwargs):
+    """`--fix` / `--diff`: apply (or show) fixes in rounds until nothing more applies."""
+    from llmsight.analysis.apply import fix_paths
+
+    return fix_paths(paths, unsafe=unsafe, diff_only=diff_only, **check_kwargs)
+
+
+def price(models: Sequence[str], usage, config: Config | None = None):
+    from llmsight.knowledge.pricing import quote
+
+    return quote(models, usage, config)
+
+
+def rules():
+    from llmsight.analysis.rules import all_rules
+
+    return all_rules()
+
+
+def explain(code: str):
+    from llmsight.analysis.rules import rule_by_code
+
+    return rule_by_code(code)
+
