@@ -121,7 +121,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             continue
         fresh[rel] = (f, data)
 
-    candidates = prefilter({rel: data for rel, (_, data) in fresh.items()}) if fresh else set()
+    candidates = prefilter({rel: data for rel, (_, data) in fresh.items()}, env.wrappers) if fresh else set()
     new_results = _analyze_paths(env, fresh, candidates, jobs)
     results.extend(new_results)
 
@@ -136,7 +136,8 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             except OSError:
                 continue
         skipped_unchanged = []
-    second = prefilter({rel: data for rel, (_, data) in pending.items()}, exports) if exports and pending else set()
+    second = prefilter({rel: data for rel, (_, data) in pending.items()}, exports + tuple(env.wrappers)) \
+        if exports and pending else set()
     if second:
         second_results = _analyze_paths(env, pending, second, jobs)
         results.extend(second_results)

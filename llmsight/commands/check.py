@@ -1,0 +1,69 @@
+"""`llm-lint check`: analyse paths, print findings in a format, exit 0/1/2 (design §7)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip().upper() for c in value.split(",") if c.strip()]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="find LLM call sites and report their risks",
+                       description="Find LLM call sites, estimate their cost and latency, and report findings.")
+    p.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    p.add_argument("--format", default="text", choices=("text", "json", "sarif", "github", "markdown"))
+    p.add_argument("--output-file", "-o", help="write the report here instead of stdout")
+    p.add_argument("--select", type=_codes, default=[], help="comma-separated rule codes or prefixes to run")
+    p.add_argument("--ignore", type=_codes, default=[], help="comma-separated rule codes or prefixes to skip")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: also apply unsafe fixes")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--fail-on", choices=tuple(SEVERITY_RANK), help="lowest severity that fails (default: hint)")
+    p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
+    p.add_argument("--traffic", help="traffic DuckDB or file for traffic-based estimates and rules")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
+    p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmsight import api, formats
+    from llmsight.cli import UsageError
+
+    try:
+        root = api.project_root(args.paths)
+        config = api.load_config(root, Path(args.config_file) if args.config_file else None)
+        common = dict(config=config, select=args.select, ignore=args.ignore, traffic=args.traffic,
+                      use_cache=not args.no_cache, jobs=args.jobs)
+        if args.fix or args.diff:
+            outcome = api.apply_fixes(args.paths, unsafe=args.unsafe_fixes, diff_only=args.diff, **common)
+            if args.diff:
+                sys.stdout.write(outcome.diff())
+                return 1 if outcome.changed and not args.exit_zero else 0
+        result = api.check(args.paths, **common)
+    except api.ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.fix:
+        result.fixed = outcome.applied
+    missing = [e for e in result.errors if e.message.startswith("no such file")]
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    text = formats.render(result, args.format, color=color and not args.output_file)
+    if args.output_file:
+        with open(args.output_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    if missing:
+        return 2
+    if args.exit_zero:
+        return 0
+    threshold = SEVERITY_RANK[args.fail_on or config.fail_on]
+    return 1 if any(SEVERITY_RANK[d.severity] >= threshold for d in result.diagnostics) else 0
