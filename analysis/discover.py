@@ -7,8 +7,10 @@ evaluated. Everything SDK-specific comes from `sdks.py`.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from llmsight.analysis import sdks
@@ -23,6 +25,36 @@ _ASYNC_RUNNERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.co
                   "fastapi.concurrency.run_in_threadpool"}
 _SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asyncify", "anyio.to_thread.run_sync"}
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+_METHOD_CALL = re.compile(r"\.(?:%s)\s*\(" % "|".join(
+    sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"})))
+
+
+_SDK_ROOTS = frozenset(r.split(".", 1)[0] for r in sdks.SDK_IMPORT_ROOTS) | {"google", "asgiref", "asyncio", "anyio",
+                                                                            "functools", "starlette", "fastapi"}
+
+
+@lru_cache(maxsize=256)
+def _names_call(names: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted(map(re.escape, names))))
+
+
+def candidate_lines(source: str, names: set[str]) -> list[int]:
+    """Sorted line numbers holding a `.request_method(` or a call of one of `names` (imports, wrappers)."""
+    patterns = [_METHOD_CALL]
+    if names:
+        patterns.append(_names_call(frozenset(names)))
+    offsets = {m.start() for p in patterns for m in p.finditer(source)}
+    if not offsets:
+        return []
+    starts = [0]
+    find = source.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return sorted({bisect.bisect_right(starts, off) for off in offsets})
 
 
 @dataclass
@@ -59,84 +91,106 @@ class Request:
 
 
 class FileDiscovery:
-    def __init__(self, mod: ModuleInfo, evaluator: Evaluator, config: Config, wrappers: dict[str, str] | None = None):
+    def __init__(self, mod: ModuleInfo, evaluator: Evaluator, config: Config, wrappers: dict[str, str] | None = None,
+                 exports: frozenset[str] = frozenset()):
         self.mod = mod
         self.ev = evaluator
         self.config = config
         self.candidates: list[Candidate] = []
         self.wrappers = wrappers or {}  # last name -> qualified name
         self._interesting_names = set(mod.imports) | set(self.wrappers) | sdks.REQUEST_METHOD_NAMES
+        self._lines = candidate_lines(mod.source, self._callable_imports(exports) | set(self.wrappers))
+
+    def _callable_imports(self, exports: frozenset[str]) -> set[str]:
+        """Imported names a bare call could make a request through: SDK names, and names other
+        project modules export bound to SDK callables or models (`exports`, found by the engine)."""
+        return {name for name, qual in self.mod.imports.items()
+                if qual.split(".", 1)[0] in _SDK_ROOTS or qual.rsplit(".", 1)[-1] in exports}
 
     # ---- traversal -------------------------------------------------------------------------------
+    # Statements are walked with their context (function, class, loop, try); expressions are only
+    # descended into on lines a regex flags as holding a possible request, so most of a file is
+    # never visited node by node.
     def collect(self) -> None:
-        self._walk(self.mod.tree.body, (), None, None, ())
+        if self._lines:
+            self._walk(self.mod.tree.body, (), None, None, ())
+
+    def _hit(self, first: int, last: int) -> bool:
+        i = bisect.bisect_left(self._lines, first)
+        return i < len(self._lines) and self._lines[i] <= last
 
     def _walk(self, nodes, funcs: tuple[FuncInfo, ...], klass: ClassInfo | None, loop, tries) -> None:
         for node in nodes:
-            self._visit(node, funcs, klass, loop, tries, False)
+            if self._hit(node.lineno, node.end_lineno or node.lineno):
+                self._statement(node, funcs, klass, loop, tries)
 
-    def _visit(self, node: ast.AST, funcs, klass, loop, tries, awaited: bool) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            for d in getattr(node, "decorator_list", ()):
-                self._visit(d, funcs, klass, loop, tries, False)
-            for d in node.args.defaults + [x for x in node.args.kw_defaults if x is not None]:
-                self._visit(d, funcs, klass, loop, tries, False)
-            name = getattr(node, "name", "<lambda>")
+    def _statement(self, node: ast.stmt, funcs, klass, loop, tries) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list + node.args.defaults + [x for x in node.args.kw_defaults if x is not None]:
+                self._expr(d, funcs, loop, tries, False)
             parent = funcs[-1] if funcs else None
-            qual = f"{parent.qualname}.{name}" if parent else (f"{klass.node.name}.{name}" if klass else name)
+            qual = f"{parent.qualname}.{node.name}" if parent else (f"{klass.node.name}.{node.name}" if klass else node.name)
             fi = self.mod.func_info(node, qual, parent, klass if parent is None else None)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            for child in body:
-                self._visit(child, funcs + (fi,), None, None, (), False)
-            return
-        if isinstance(node, ast.ClassDef):
+            self._walk(node.body, funcs + (fi,), None, None, ())
+        elif isinstance(node, ast.ClassDef):
             info = self.mod.classes.get(node.name) if not funcs else None
             if info is None or info.node is not node:
                 info = ClassInfo.build(node)
             for child in node.bases + node.decorator_list:
-                self._visit(child, funcs, klass, loop, tries, False)
-            for child in node.body:
-                self._visit(child, funcs, info, loop, tries, False)
-            return
-        if isinstance(node, ast.Call):
-            if self._maybe_request(node):
-                self.candidates.append(Candidate(node, funcs, loop, tries, awaited))
-            self._visit(node.func, funcs, klass, loop, tries, False)
-            for child in node.args:
-                self._visit(child, funcs, klass, loop, tries, False)
-            for kw in node.keywords:
-                self._visit(kw.value, funcs, klass, loop, tries, False)
-            return
-        if isinstance(node, ast.Await):
-            self._visit(node.value, funcs, klass, loop, tries, True)
-            return
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            self._visit(node.iter, funcs, klass, loop, tries, False)
+                self._expr(child, funcs, loop, tries, False)
+            self._walk(node.body, funcs, info, loop, tries)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._expr(node.iter, funcs, loop, tries, False)
             self._walk(node.body, funcs, klass, node, tries)
             self._walk(node.orelse, funcs, klass, loop, tries)
-            return
-        if isinstance(node, ast.While):
-            self._visit(node.test, funcs, klass, node, tries, False)
+        elif isinstance(node, ast.While):
+            self._expr(node.test, funcs, node, tries, False)
             self._walk(node.body, funcs, klass, node, tries)
             self._walk(node.orelse, funcs, klass, loop, tries)
-            return
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            for gen in node.generators:
-                self._visit(gen.iter, funcs, klass, loop, tries, False)
-                for cond in gen.ifs:
-                    self._visit(cond, funcs, klass, node, tries, False)
-            elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-            for e in elts:
-                self._visit(e, funcs, klass, node, tries, False)
-            return
-        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self._walk(node.body, funcs, klass, loop, tries + ((node, "body"),))  # type: ignore[attr-defined]
             for h in node.handlers:  # type: ignore[attr-defined]
                 self._walk(h.body, funcs, klass, loop, tries + ((node, "handler"),))
             self._walk(node.orelse + node.finalbody, funcs, klass, loop, tries + ((node, "other"),))  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.If,)):
+            self._expr(node.test, funcs, loop, tries, False)
+            self._walk(node.body, funcs, klass, loop, tries)
+            self._walk(node.orelse, funcs, klass, loop, tries)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self._expr(item.context_expr, funcs, loop, tries, False)
+            self._walk(node.body, funcs, klass, loop, tries)
+        elif isinstance(node, ast.Match):
+            self._expr(node.subject, funcs, loop, tries, False)
+            for case in node.cases:
+                self._walk(case.body, funcs, klass, loop, tries)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self._expr(child, funcs, loop, tries, False)
+
+    def _expr(self, node: ast.AST, funcs, loop, tries, awaited: bool) -> None:
+        if not self._hit(getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9):
             return
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, funcs, klass, loop, tries, False)
+        if isinstance(node, ast.Call):
+            if self._maybe_request(node):
+                self.candidates.append(Candidate(node, funcs, loop, tries, awaited))
+            self._expr(node.func, funcs, loop, tries, False)
+            for child in node.args:
+                self._expr(child, funcs, loop, tries, False)
+            for kw in node.keywords:
+                self._expr(kw.value, funcs, loop, tries, False)
+        elif isinstance(node, ast.Await):
+            self._expr(node.value, funcs, loop, tries, True)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for gen in node.generators:
+                self._expr(gen.iter, funcs, loop, tries, False)
+                for cond in gen.ifs:
+                    self._expr(cond, funcs, node, tries, False)
+            for e in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]):
+                self._expr(e, funcs, node, tries, False)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self._expr(child, funcs, loop, tries, False)
 
     def _maybe_request(self, call: ast.Call) -> bool:
         f = call.func
@@ -645,9 +699,9 @@ def header_feature_of(lines: list[str]) -> str | None:
 
 
 def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, span_of,
-             wrappers: dict[str, str] | None = None) -> list[Found]:
+             wrappers: dict[str, str] | None = None, exports: frozenset[str] = frozenset()) -> list[Found]:
     """All call sites of one module, in source order, with stable ids (path::qualname#ordinal)."""
-    disc = FileDiscovery(mod, evaluator, config, wrappers)
+    disc = FileDiscovery(mod, evaluator, config, wrappers, exports)
     disc.collect()
     header = header_feature_of(mod.source.splitlines()) if "llmsight" in mod.source else None
     lines = mod.source.splitlines() if header or "llmsight" in mod.source else []

@@ -7,8 +7,10 @@ modules export bound to SDK callables (`from app.llm import ask`) are looked for
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import re
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from llmsight.analysis.discover import discover
 from llmsight.analysis.evaluate import Client, Evaluator, Imported
 from llmsight.analysis.modules import ModuleInfo, module_name_for, package_root_for
 from llmsight.analysis.notebook import NotebookError, read_notebook
-from llmsight.analysis.project import Project, read_source, rel_path
+from llmsight.analysis.project import Project, decode_source, rel_path
 from llmsight.config import Config
 from llmsight.records import CallSite, Diagnostic, FileError, Span
 
@@ -33,19 +35,23 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "n
 PARSE_ERROR = ("LLM000", "parse-error")
 
 
-def _prefilter_pattern(extra_names: Iterable[str] = ()) -> re.Pattern[bytes]:
-    roots = sorted({r.split(".")[-1] for r in sdks.SDK_IMPORT_ROOTS} | {"langchain\\w*", "genai"})
-    hosts = sorted({re.escape(h.split("/")[0]) for h, _, _ in sdks.HTTP_ENDPOINTS})
-    methods = sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor"})
-    names = sorted({re.escape(n) for n in extra_names if n})
-    alternatives = [
-        r"\b(?:%s)\b" % "|".join(roots),
-        "|".join(hosts),
-        r"\.(?:%s)\s*\(" % "|".join(methods),
+def _prefilter_patterns(extra_names: Iterable[str] = ()) -> list[re.Pattern[bytes]]:
+    """Patterns led by a literal (`import`, `from`, `.`), which the regex engine skips to quickly.
+
+    Raw HTTP needs no host pattern: such a request is a `.post(`/`.request(`/`.stream(` call (the
+    method pattern) or a function imported from requests/httpx/aiohttp (the import patterns).
+    """
+    roots = "|".join(sorted({r.split(".")[-1] for r in sdks.SDK_IMPORT_ROOTS} | {"langchain\\w*", "genai", "google"}))
+    methods = "|".join(sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor"}))
+    patterns = [
+        r"from\s+(?:%s)\b" % roots,
+        r"import\s+(?:[\w.]+\s*,\s*)*(?:%s)\b" % roots,
+        r"\.(?:%s)\s*\(" % methods,
     ]
+    names = sorted({re.escape(n) for n in extra_names if n})
     if names:
-        alternatives.append(r"\b(?:%s)\b" % "|".join(names))
-    return re.compile("|".join(alternatives).encode())
+        patterns.append(r"\b(?:%s)\b" % "|".join(names))
+    return [re.compile(p.encode()) for p in patterns]
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -99,11 +105,26 @@ class Env:
     wrappers: dict[str, str] = field(default_factory=dict)
     traffic: object | None = None
     project: Project | None = None
+    exports: frozenset[str] = frozenset()   # names project modules bind to SDK callables or models
+
+    _packages: dict[str, str | None] = field(default_factory=dict)
 
     def get_project(self) -> Project:
         if self.project is None:
             self.project = Project(self.root)
         return self.project
+
+    def module_name(self, path: Path) -> tuple[str | None, bool]:
+        """Dotted name of a file; its package root becomes a search root (cached per directory)."""
+        directory = str(path.parent)
+        if directory not in self._packages:
+            init = path.parent / "__init__.py"
+            self._packages[directory] = module_name_for(init)[0] if init.is_file() else None
+            self.get_project().add_search_root(package_root_for(path))
+        pkg = self._packages[directory]
+        if path.name == "__init__.py":
+            return pkg, True
+        return (f"{pkg}.{path.stem}" if pkg else path.stem), False
 
 
 def _parse_error(rel: str, line: int, col: int, cell: int | None, message: str) -> tuple[Diagnostic, FileError]:
@@ -131,33 +152,32 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             result.error = result.error or e
         text = nb.text
         srcmap_cells = (nb.cell_starts, nb.cell_index)
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as exc:
-        d, e = _parse_error(rel, exc.lineno or 1, exc.offset or 1, None, f"SyntaxError: {exc.msg}")
-        result.diagnostics.append(d)
-        result.error = e
-        return result
-    except (ValueError, RecursionError, MemoryError) as exc:
-        result.error = FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})")
-        return result
-    srcmap = SourceMap(text.splitlines() or [""], *srcmap_cells)
     project = env.get_project()
-    if abs_path is not None and not is_notebook:
-        modname, is_pkg = module_name_for(abs_path)
-        project.add_search_root(package_root_for(abs_path))
-    else:
-        modname, is_pkg = None, False
-    mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
-    if abs_path is not None and not is_notebook:
-        project.register(mod, abs_path)
+    mod = project.parsed(abs_path, text) if abs_path is not None and not is_notebook else None
+    if mod is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            d, e = _parse_error(rel, exc.lineno or 1, exc.offset or 1, None, f"SyntaxError: {exc.msg}")
+            result.diagnostics.append(d)
+            result.error = e
+            return result
+        except (ValueError, RecursionError, MemoryError) as exc:
+            result.error = FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})")
+            return result
+        modname, is_pkg = env.module_name(abs_path) if abs_path is not None and not is_notebook else (None, False)
+        mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
+        if abs_path is not None and not is_notebook:
+            project.register(mod, abs_path)
+    tree = mod.tree
+    srcmap = SourceMap(text.splitlines() or [""], *srcmap_cells)
     ev = Evaluator(project)
     ctx = FileContext(path=rel, source=text, tree=tree, srcmap=srcmap, config=env.config, traffic=env.traffic)
 
     def segment(node, m=mod):
         return ast.get_source_segment(m.source, node) or ""
 
-    found = discover(mod, ev, env.config, segment, ctx.span_of, env.wrappers)
+    found = discover(mod, ev, env.config, segment, ctx.span_of, env.wrappers, env.exports)
     for f in found:
         ctx.sites.append(f.site)
         ctx.call_nodes[f.site.id] = f.call
@@ -183,35 +203,39 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
 
 
 def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
-    """Module-level names other files may call as requests (`from app.llm import ask; ask(...)`)."""
+    """Module-level names other files may call as requests (`from app.llm import ask; ask(...)`):
+    names bound to an SDK request function or to a client/model object."""
     names = []
-    for name, qual in mod.imports.items():
-        if qual.split(".")[0] in {r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS} and name != qual:
+    for name in set(mod.bindings) | set(mod.imports):
+        bindings = mod.bindings.get(name)
+        if bindings and bindings[-1][2] not in ("assign", "annassign"):
+            continue
+        v = ev.module_name(name, mod, 0)
+        if isinstance(v, Client) and not v.path or isinstance(v, Imported) and _is_request_function(v.qualname):
             names.append(name)
-    for name, bindings in mod.bindings.items():
-        _, value, how = bindings[-1]
-        if how in ("assign", "annassign") and isinstance(value, (ast.Call, ast.Name, ast.Attribute, ast.BinOp)):
-            v = ev.module_name(name, mod, 0)
-            if isinstance(v, Client) or (isinstance(v, Imported) and v.qualname.split(".")[0] in
-                                         {r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS}):
-                names.append(name)
-    return tuple(sorted(set(names)))
+    return tuple(sorted(names))
 
 
-def read_file(path: Path, rel: str) -> tuple[str | None, FileError | None]:
+def _is_request_function(qualname: str) -> bool:
+    module, _, func = qualname.rpartition(".")
+    kind = sdks.MODULE_CLIENTS.get(module)
+    return kind is not None and func in kind.methods
+
+
+def decode_file(data: bytes, rel: str) -> tuple[str | None, FileError | None]:
+    """A file's text, or an error that says what is wrong and what to do."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, FileError(rel, f"file is {len(data) // 1_000_000} MB, over the {MAX_FILE_BYTES // 1_000_000} MB "
+                                    "limit (generated code?); add it to [tool.llmsight] exclude")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, FileError(rel, f"file is {size // 1_000_000} MB, over the {MAX_FILE_BYTES // 1_000_000} MB "
-                                        "limit (generated code?); add it to [tool.llmsight] exclude")
-        return read_source(path), None
+        return decode_source(data), None
     except UnicodeDecodeError as exc:
-        return None, FileError(rel, f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or declare its "
-                                    "encoding with a `# -*- coding: … -*-` line")
+        return None, FileError(rel, f"not valid {exc.encoding} (byte {exc.start}); save it as UTF-8 or declare "
+                                    "its encoding with a `# -*- coding: … -*-` line")
+    except (SyntaxError, LookupError) as exc:
+        return None, FileError(rel, f"bad encoding declaration ({exc}); fix the `coding:` line")
     except ValueError as exc:
         return None, FileError(rel, f"{exc}; not Python source — exclude it in [tool.llmsight]")
-    except OSError as exc:
-        return None, FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions")
 
 
 # ---- parallel scan ----------------------------------------------------------------------------------------
@@ -220,16 +244,25 @@ _ENV: Env | None = None
 
 def _analyze_batch(batch: list[tuple[str, str, str]]) -> list[FileResult]:
     assert _ENV is not None
-    out = []
-    for abs_path, rel, text in batch:
-        try:
-            out.append(analyze_source(_ENV, Path(abs_path), rel, text, abs_path.endswith(".ipynb")))
-        except RecursionError:
-            out.append(FileResult(rel, error=FileError(rel, "too deeply nested to analyse; skipped")))
-        except Exception as exc:  # never let one file take the scan down
-            out.append(FileResult(rel, error=FileError(rel, f"internal error ({type(exc).__name__}: {exc}); "
-                                                            "please report it")))
-    return out
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
+    # syntax trees hold no reference cycles; collecting while millions of nodes live is pure cost
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [_analyze_one(abs_path, rel, text) for abs_path, rel, text in batch]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
+    assert _ENV is not None
+    try:
+        return analyze_source(_ENV, Path(abs_path), rel, text, abs_path.endswith(".ipynb"))
+    except RecursionError:
+        return FileResult(rel, error=FileError(rel, "too deeply nested to analyse; skipped"))
+    except Exception as exc:  # never let one file take the scan down
+        return FileResult(rel, error=FileError(rel, f"internal error ({type(exc).__name__}: {exc}); please report it"))
 
 
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
@@ -240,14 +273,17 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     jobs = jobs or min(os.cpu_count() or 1, 4)
     if jobs <= 1 or total < 600_000 or len(items) < 8:
         return _analyze_batch(items)
-    # largest first, dealt round-robin, so the workers finish together
-    ordered = sorted(items, key=lambda it: -len(it[2]))
+    # whole directories go to one worker (modules of a package refer to each other, and each worker
+    # parses a module once), largest first to the least loaded worker so they finish together
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for it in items:
+        groups.setdefault(os.path.dirname(it[1]), []).append(it)
     batches: list[list[tuple[str, str, str]]] = [[] for _ in range(jobs)]
     sizes = [0] * jobs
-    for it in ordered:
+    for group in sorted(groups.values(), key=lambda g: -sum(len(t) for _, _, t in g)):
         i = sizes.index(min(sizes))
-        batches[i].append(it)
-        sizes[i] += len(it[2])
+        batches[i].extend(group)
+        sizes[i] += sum(len(t) for _, _, t in group)
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -259,6 +295,12 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     return results
 
 
-def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:
-    pattern = _prefilter_pattern(extra_names)
+def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
+    """Files whose text names one of `names` as a whole word."""
+    pattern = re.compile(rb"\b(?:%s)\b" % b"|".join(re.escape(n).encode() for n in sorted(names)))
     return {k for k, data in texts.items() if pattern.search(data)}
+
+
+def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:
+    patterns = _prefilter_patterns(extra_names)
+    return {k for k, data in texts.items() if any(p.search(data) for p in patterns)}

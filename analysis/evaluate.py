@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmsight.analysis import sdks
-from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, iter_statements
 
 if TYPE_CHECKING:
     from llmsight.analysis.project import Project
@@ -540,7 +540,7 @@ class Evaluator:
         cls = func.cls or func.mod.class_of_method(node)
         fi = func.mod.func_info(node, func.qualname or node.name, None, cls)
         found: Value = None
-        for sub in ast.walk(node):
+        for sub in iter_statements(node.body):
             if isinstance(sub, ast.Return) and sub.value is not None:
                 v = self.eval(sub.value, Scope(func.mod, fi, sub.lineno), depth)
                 if isinstance(v, Client):

@@ -68,12 +68,28 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]],
                 subscripts.setdefault(call.func.value.id, []).append((node.lineno, call, call))
 
 
+def iter_statements(body: list[ast.stmt]):
+    """Every statement under `body`, nested blocks and defs included, without visiting expressions."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+        for h in getattr(node, "handlers", ()):
+            stack.extend(reversed(h.body))
+        for case in getattr(node, "cases", ()):
+            stack.extend(reversed(case.body))
+
+
 @dataclass
 class ClassInfo:
     node: ast.ClassDef
     attrs: dict[str, list[Binding]] = field(default_factory=dict)
-    self_attrs: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)  # (line, value, method)
     methods: dict[str, ast.AST] = field(default_factory=dict)
+    _self_attrs: dict[str, list[tuple[int, ast.AST, ast.AST]]] | None = None
 
     @classmethod
     def build(cls, node: ast.ClassDef) -> "ClassInfo":
@@ -82,18 +98,27 @@ class ClassInfo:
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[stmt.name] = stmt
-                self_name = stmt.args.args[0].arg if stmt.args.args else "self"
-                for sub in ast.walk(stmt):
-                    targets: list[ast.AST] = []
-                    value = None
-                    if isinstance(sub, ast.Assign):
-                        targets, value = sub.targets, sub.value
-                    elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
-                        targets, value = [sub.target], sub.value
+        return info
+
+    @property
+    def self_attrs(self) -> dict[str, list[tuple[int, ast.AST, ast.AST]]]:
+        """`self.x = …` in any method: (line, value, method), indexed on first use."""
+        if self._self_attrs is None:
+            found: dict[str, list[tuple[int, ast.AST, ast.AST]]] = {}
+            for method in self.methods.values():
+                self_name = method.args.args[0].arg if method.args.args else "self"  # type: ignore[attr-defined]
+                for stmt in iter_statements(method.body):  # type: ignore[attr-defined]
+                    if isinstance(stmt, ast.Assign):
+                        targets, value = stmt.targets, stmt.value
+                    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                        targets, value = [stmt.target], stmt.value
+                    else:
+                        continue
                     for t in targets:
                         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name:
-                            info.self_attrs.setdefault(t.attr, []).append((sub.lineno, value, stmt))
-        return info
+                            found.setdefault(t.attr, []).append((stmt.lineno, value, method))
+            self._self_attrs = found
+        return self._self_attrs
 
 
 @dataclass
@@ -140,7 +165,7 @@ class ModuleInfo:
     def build(cls, path: str, modname: str | None, tree: ast.Module, source: str, is_package: bool = False) -> "ModuleInfo":
         info = cls(path, modname, tree, source)
         package = modname if is_package else (modname.rsplit(".", 1)[0] if modname and "." in modname else "")
-        for node in ast.walk(tree) if len(tree.body) < 4000 else tree.body:
+        for node in iter_statements(tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -6,6 +6,7 @@ no SDK are parsed only when some candidate file refers to them.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,20 +15,25 @@ from llmsight.analysis.modules import ModuleInfo, module_name_for
 MAX_PROJECT_FILE_BYTES = 2_000_000
 
 
-def read_source(path: Path) -> str:
-    """Decode like Python does (PEP 263 cookie or UTF-8); raises UnicodeDecodeError/OSError."""
-    data = path.read_bytes()
+def decode_source(data: bytes) -> str:
+    """Decode like Python does (BOM, PEP 263 cookie, else UTF-8).
+
+    Raises ValueError for binary data and UnicodeDecodeError/SyntaxError for bad encodings.
+    """
     if b"\0" in data[:8192]:
         raise ValueError("binary file (contains NUL bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
-    head = data[:200]
-    if b"coding" in head:
+    if b"coding" in data[:200]:
         import io
         import tokenize
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)
     return data.decode("utf-8")
+
+
+def read_source(path: Path) -> str:
+    return decode_source(path.read_bytes())
 
 
 def rel_path(path: Path, root: Path) -> str:
@@ -44,6 +50,7 @@ class Project:
     _modules: dict[str, ModuleInfo | None] = field(default_factory=dict)   # modname -> info
     _by_path: dict[Path, ModuleInfo | None] = field(default_factory=dict)
     _files: dict[str, Path | None] = field(default_factory=dict)
+    _listings: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -60,19 +67,45 @@ class Project:
         """Make an already-parsed file (the one being analysed) known without re-parsing it."""
         self._by_path[path.resolve()] = info
         if info.modname:
-            self._modules.setdefault(info.modname, info)
+            self._modules[info.modname] = info
+
+    def parsed(self, path: Path, source: str) -> ModuleInfo | None:
+        """The module already parsed for this path, if it was parsed from the same text."""
+        info = self._by_path.get(path.resolve())
+        return info if info is not None and info.source == source else None
 
     # ---- module lookup ---------------------------------------------------------------------------
+    def _listing(self, directory: str) -> frozenset[str]:
+        """Names in a directory, listed once: module lookups are set membership, not stat calls."""
+        names = self._listings.get(directory)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(directory))
+            except OSError:
+                names = frozenset()
+            self._listings[directory] = names
+        return names
+
     def file_for(self, modname: str) -> Path | None:
         if modname in self._files:
             return self._files[modname]
-        rel = Path(*modname.split("."))
+        parts = modname.split(".")
         found = None
         for r in self.search_roots:
-            for cand in (r / rel.with_suffix(".py"), r / rel / "__init__.py"):
-                if cand.is_file():
-                    found = cand
+            d = str(r)
+            for part in parts[:-1]:
+                if part not in self._listing(d):
+                    d = ""
                     break
+                d = os.path.join(d, part)
+            if not d:
+                continue
+            names = self._listing(d)
+            last = parts[-1]
+            if last + ".py" in names:
+                found = Path(d, last + ".py")
+            elif last in names and "__init__.py" in self._listing(os.path.join(d, last)):
+                found = Path(d, last, "__init__.py")
             if found:
                 break
         self._files[modname] = found
@@ -97,7 +130,7 @@ class Project:
                 tree = ast.parse(source)
                 modname, is_pkg = module_name_for(path)
                 info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
-        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError):
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):
             info = None
         self._by_path[path] = info
         return info

@@ -1,5 +1,3 @@
-import sys
+from llmsight.cli import entry
 
-from llmsight.cli import main
-
-sys.exit(main())
+entry()

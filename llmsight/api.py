@@ -73,19 +73,22 @@ class _Scan:
 
 
 def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs: int | None) -> _Scan:
+    """Analyse what changed since the cached run; reuse the rest.
+
+    Stage 1 analyses files the prefilter keeps. Stage 2 looks for names that analysed modules export
+    bound to SDK callables (`from app.llm import ask`) and analyses the files that call them.
+    """
     from llmsight.analysis import cache as cache_mod
-    from llmsight.analysis.engine import analyze_many, prefilter
+    from llmsight.analysis.engine import mentions, prefilter
     from llmsight.analysis.project import rel_path
 
     root = env.root
-    fp = _fingerprint(env.config, [r.code for r in env.rules], price_data)
-    cache = cache_mod.ScanCache(root, fp, enabled=use_cache)
-    results: list[FileResult] = []
+    cache = cache_mod.ScanCache(root, _fingerprint(env.config, [r.code for r in env.rules], price_data), use_cache)
     errors: list[FileError] = []
-    fresh: dict[str, tuple[Path, bytes]] = {}   # rel -> (path, bytes) needing a decision
-    stats: dict[str, tuple[int, int]] = {}
-    shas: dict[str, str] = {}
-    skipped_unchanged: list[str] = []
+    data_of: dict[str, tuple[Path, bytes]] = {}   # files read in this run
+    results: dict[str, FileResult] = {}
+    skipped: set[str] = set()
+    fresh: set[str] = set()
     seen: set[str] = set()
     for f in files:
         rel = rel_path(f, root)
@@ -96,99 +99,83 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
         if key is None:
             errors.append(FileError(rel, "cannot read (vanished or no permission); check the path"))
             continue
-        stats[rel] = key
         entry = cache.entries.get(rel)
-        if entry is not None and (entry.size, entry.mtime_ns) == key and cache_mod.deps_unchanged(entry.deps):
-            if entry.result is None:
-                skipped_unchanged.append(rel)
-            else:
-                results.append(entry.result)
-            continue
-        try:
-            data = f.read_bytes()
-        except OSError as exc:
-            errors.append(FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions"))
-            continue
-        sha = cache_mod.sha1(data)
-        shas[rel] = sha
-        if entry is not None and entry.sha == sha and cache_mod.deps_unchanged(entry.deps):
+        if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps):
+            try:
+                data = f.read_bytes()
+            except OSError as exc:
+                errors.append(FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions"))
+                continue
+            if entry is None or entry.sha != cache_mod.sha1(data) or not cache_mod.deps_unchanged(entry.deps):
+                data_of[rel] = (f, data)
+                fresh.add(rel)
+                cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data), None)
+                cache.dirty = True
+                continue
             entry.size, entry.mtime_ns = key
             cache.dirty = True
-            if entry.result is None:
-                skipped_unchanged.append(rel)
-            else:
-                results.append(entry.result)
-            continue
-        fresh[rel] = (f, data)
+        if entry.result is None:
+            skipped.add(rel)
+        else:
+            results[rel] = entry.result
 
-    candidates = prefilter({rel: data for rel, (_, data) in fresh.items()}, env.wrappers) if fresh else set()
-    new_results = _analyze_paths(env, fresh, candidates, jobs)
-    results.extend(new_results)
+    candidates = prefilter({rel: data_of[rel][1] for rel in fresh}, env.wrappers) if fresh else set()
+    analysed = _analyze_paths(env, data_of, candidates, jobs)
+    skipped |= fresh - candidates
+    results.update(analysed)
 
-    # second pass: names that analysed modules export bound to SDK callables
-    exports = tuple(sorted({n for r in results for n in r.exports}))
-    pending = {rel: fr for rel, fr in fresh.items() if rel not in candidates}
-    if exports != cache.exports and skipped_unchanged:
-        for rel in skipped_unchanged:
-            f = root / rel
+    exports = frozenset(n for r in results.values() for n in r.exports)
+    if exports != frozenset(cache.exports):
+        pool = skipped | set(results)        # every file was checked without these names
+    else:
+        pool = fresh                          # only new text can mention the known names
+    if exports and pool:
+        for rel in pool - data_of.keys():
             try:
-                pending[rel] = (f, f.read_bytes())
+                data_of[rel] = (root / rel, (root / rel).read_bytes())
             except OSError:
                 continue
-        skipped_unchanged = []
-    second = prefilter({rel: data for rel, (_, data) in pending.items()}, exports + tuple(env.wrappers)) \
-        if exports and pending else set()
-    if second:
-        second_results = _analyze_paths(env, pending, second, jobs)
-        results.extend(second_results)
-        new_results.extend(second_results)
+        second = mentions({rel: data_of[rel][1] for rel in pool if rel in data_of}, exports)
+        if second:
+            env.exports = exports
+            again = _analyze_paths(env, data_of, second, jobs)
+            results.update(again)
+            analysed.update(again)
+            skipped -= second
 
-    analysed = {r.path for r in new_results}
-    for rel, (f, data) in {**fresh, **pending}.items():
-        size, mtime = stats.get(rel) or cache_mod.stat_key(f) or (0, 0)
-        sha = shas.get(rel) or cache_mod.sha1(data)
-        if rel in analysed:
-            continue
-        cache.entries[rel] = cache_mod.Entry(size, mtime, sha, None)
+    for rel, r in analysed.items():
+        entry = cache.entries.get(rel)
+        if entry is None:
+            key = cache_mod.stat_key(root / rel) or (0, 0)
+            entry = cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data_of[rel][1]), None)
+        entry.result = r
+        entry.deps = cache_mod.dep_record(p if Path(p).is_absolute() else root / p for p in r.deps)
         cache.dirty = True
-    for r in new_results:
-        f, data = fresh.get(r.path) or pending.get(r.path) or (root / r.path, b"")
-        size, mtime = stats.get(r.path, (0, 0))
-        deps = cache_mod.dep_record(p if Path(p).is_absolute() else root / p for p in r.deps)
-        cache.entries[r.path] = cache_mod.Entry(size, mtime, shas.get(r.path) or cache_mod.sha1(data), r, deps)
+    if exports != frozenset(cache.exports):
+        cache.exports = tuple(sorted(exports))
         cache.dirty = True
-    cache.exports = exports
-    cache.dirty = cache.dirty or exports != cache.exports
-    for rel in list(cache.entries):
-        if rel not in seen and (root / rel).exists() is False:
-            del cache.entries[rel]
-            cache.dirty = True
+    for rel in [rel for rel in cache.entries if rel not in seen and not (root / rel).exists()]:
+        del cache.entries[rel]
+        cache.dirty = True
     cache.save()
-    analysed_count = len(results)
-    return _Scan(results, analysed_count, len(seen) - analysed_count - len(errors), errors)
+    ordered = [results[rel] for rel in sorted(results)]
+    return _Scan(ordered, len(ordered), len(skipped), errors)
 
 
-def _analyze_paths(env: "Env", fresh: dict[str, tuple[Path, bytes]], chosen: set[str], jobs: int | None) -> list["FileResult"]:
-    from llmsight.analysis.engine import FileResult, analyze_many
-    from llmsight.analysis.project import read_source
+def _analyze_paths(env: "Env", data_of: dict[str, tuple[Path, bytes]], chosen: set[str],
+                   jobs: int | None) -> dict[str, "FileResult"]:
+    from llmsight.analysis.engine import FileResult, analyze_many, decode_file
 
     items = []
-    out: list[FileResult] = []
+    out: dict[str, FileResult] = {}
     for rel in sorted(chosen):
-        f, data = fresh[rel]
-        from llmsight.analysis.engine import read_file
-
-        text, err = read_file(f, rel) if len(data) > 5_000_000 or b"\0" in data[:8192] else (None, None)
-        if err is None:
-            try:
-                text = read_source(f) if data.startswith(b"\xef\xbb\xbf") or b"coding" in data[:200] else data.decode("utf-8")
-            except (UnicodeDecodeError, LookupError, SyntaxError, ValueError):
-                text, err = read_file(f, rel)
+        f, data = data_of[rel]
+        text, err = decode_file(data, rel)
         if err is not None:
-            out.append(FileResult(rel, error=err))
-            continue
-        items.append((str(f), rel, text))
-    out.extend(analyze_many(env, items, jobs))
+            out[rel] = FileResult(rel, error=err)
+        else:
+            items.append((str(f), rel, text))
+    out.update((r.path, r) for r in analyze_many(env, items, jobs))
     return out
 
 
