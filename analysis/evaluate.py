@@ -258,6 +258,15 @@ class Evaluator:
 
     def imported(self, qualname: str, depth: int) -> Value:
         """A name bound by import: SDK symbols stay symbolic; project symbols are followed."""
+        if qualname in self._stack or depth > MAX_DEPTH:  # import cycles (`from . import x` both ways)
+            return Imported(qualname)
+        self._stack.add(qualname)
+        try:
+            return self._imported(qualname, depth + 1)
+        finally:
+            self._stack.discard(qualname)
+
+    def _imported(self, qualname: str, depth: int) -> Value:
         resolved = self.project.resolve_symbol(qualname)
         if resolved is None:
             return Imported(qualname)
