@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import re
 from functools import lru_cache
 
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 
-# code -> module under llmsight.analysis.rules; the class inside is the module's only Rule subclass
+# code -> module under llmsight.analysis.rules: every `llmNNN_<name>.py` here is a rule module, and the
+# class inside is its only Rule subclass, with code LLMNNN. Adding a rule is adding its file.
 RULE_MODULES: dict[str, str] = {
-    "LLM000": "llm000_parse_error",
+    f"LLM{m.group(1)}": info.name
+    for info in pkgutil.iter_modules(__path__)
+    if (m := re.fullmatch(r"llm(\d{3})_\w+", info.name))
 }
 
 
