@@ -1,0 +1,494 @@
+"""Prices and context windows: the JSON map shipped inside the installed litellm package (design §4).
+
+The file is located with importlib and read as JSON; litellm itself is never imported, so the CLI and
+the language server start fast and stay offline. `Catalog.cost` follows litellm's `cost_per_token`
+for text tokens: cache reads and writes, `*_above_<N>k_tokens` tiers, `tiered_pricing` tables and
+reasoning tokens (`tests/knowledge/test_cost_parity.py` checks every chat model against litellm).
+
+Token semantics (design §2): `input_tokens` includes cached reads and cache writes; `output_tokens`
+includes reasoning tokens.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+import importlib.util
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from llmsight.config import Config
+
+PRICE_MAP_FILE = "model_prices_and_context_window_backup.json"
+# What the file is called upstream; `price_data` names it so users can find the same data.
+PRICE_MAP_NAME = "model_prices_and_context_window.json"
+
+_RATE_PREFIXES = ("input_cost_per_token", "output_cost_per_token",
+                  "cache_read_input_token_cost", "cache_creation_input_token_cost")
+# `<prefix>_above_<N>[k]_tokens` with no service-tier / batch suffix: the standard long-context tiers.
+_THRESHOLD_KEY = re.compile(r"^(%s)_above_(\d+(?:\.\d+)?k?)_tokens$" % "|".join(_RATE_PREFIXES))
+# Providers whose long-context tier starts at the threshold itself (litellm: `_INCLUSIVE_THRESHOLD_PROVIDERS`).
+_INCLUSIVE_THRESHOLD_PROVIDERS = frozenset({"xai"})
+
+
+class PriceDataError(Exception):
+    """The price map or a prices override file cannot be read; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens of one call. `cached_input_tokens` and `cache_write_input_tokens` are part of
+    `input_tokens`; `reasoning_tokens` is part of `output_tokens` (design §2)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, why) for every inconsistency; empty when the usage is valid."""
+        out = [(name, "must not be negative") for name in ("input_tokens", "output_tokens", "cached_input_tokens",
+                                                           "cache_write_input_tokens", "reasoning_tokens")
+               if getattr(self, name) < 0]
+        if self.cached_input_tokens + self.cache_write_input_tokens > self.input_tokens:
+            out.append(("cached_input_tokens", "cached plus cache-write tokens are part of the input and cannot "
+                                               f"exceed input_tokens ({self.input_tokens})"))
+        if self.reasoning_tokens > self.output_tokens:
+            out.append(("reasoning_tokens", f"reasoning tokens are part of the output and cannot exceed "
+                                            f"output_tokens ({self.output_tokens})"))
+        return out
+
+    @property
+    def uncached_input_tokens(self) -> int:
+        return max(self.input_tokens - self.cached_input_tokens - self.cache_write_input_tokens, 0)
+
+    @property
+    def visible_output_tokens(self) -> int:
+        return max(self.output_tokens - self.reasoning_tokens, 0)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """USD per component; `input` is the uncached, non-write part of the input, `output` excludes reasoning."""
+
+    input: float = 0.0
+    cached_input: float = 0.0
+    cache_write: float = 0.0
+    output: float = 0.0
+    reasoning: float = 0.0
+    total: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", self.input + self.cached_input + self.cache_write + self.output
+                           + self.reasoning)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"input": self.input, "cached_input": self.cached_input, "cache_write": self.cache_write,
+                "output": self.output, "reasoning": self.reasoning, "total": self.total}
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-token USD rates that apply to one call (after long-context tiers)."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+    reasoning: float
+    tier: str | None = None     # e.g. "above 200k input tokens"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str                               # the catalog key the lookup resolved to
+    provider: str | None
+    mode: str | None                        # chat | completion | responses | embedding | ...
+    input_cost_per_token: float | None
+    output_cost_per_token: float | None
+    max_input_tokens: int | None
+    max_output_tokens: int | None
+    cache_read_input_token_cost: float | None = None
+    cache_creation_input_token_cost: float | None = None
+    output_cost_per_reasoning_token: float | None = None
+    supports_prompt_caching: bool = False
+    supports_reasoning: bool = False
+    deprecation_date: str | None = None
+    requested: str | None = None            # what the caller asked for, when it differs from `name`
+    via: str | None = None                  # how it resolved: "config.models", "provider prefix", ...
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def context_window(self) -> int | None:
+        return self.max_input_tokens
+
+    def rates(self, usage: Usage) -> Rates:
+        return rates_for(self.raw, usage, self.provider)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _int(value: Any) -> int | None:
+    n = _number(value)
+    return int(n) if n is not None else None
+
+
+def _threshold_tokens(text: str) -> float:
+    return float(text[:-1]) * 1000 if text.endswith("k") else float(text)
+
+
+def _select_tier(table: Any, input_tokens: int) -> Mapping[str, Any] | None:
+    """litellm `tiered_pricing`: the tier whose `range` [low, high) holds the input tokens prices every token."""
+    if not isinstance(table, list):
+        return None
+    for tier in table:
+        if not isinstance(tier, dict) or "input_cost_per_token" not in tier:
+            continue
+        low, high = (list(tier.get("range") or [0, None]) + [None])[:2]
+        low = _number(low) or 0.0
+        high_n = _number(high)
+        if input_tokens >= low and (high_n is None or input_tokens < high_n):
+            return tier
+    return None
+
+
+def rates_for(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Rates:
+    """The per-token rates litellm's `generic_cost_per_token` applies to this usage.
+
+    Long-context tiers: every `<rate>_above_<N>_tokens` key whose N the input exceeds overrides that
+    rate for the whole call, lowest N first so the highest crossed tier wins. A missing cache rate bills
+    as ordinary input. Reasoning tokens use `output_cost_per_reasoning_token` when the map has one,
+    else the output rate.
+    """
+    prompt = usage.input_tokens
+    tier_row = _select_tier(raw.get("tiered_pricing"), prompt)
+    if tier_row is not None:
+        inp = _number(tier_row.get("input_cost_per_token")) or 0.0
+        out = _number(tier_row.get("output_cost_per_token"))
+        out = out if out is not None else (_number(raw.get("output_cost_per_token")) or 0.0)
+        read = _number(tier_row.get("cache_read_input_token_cost"))
+        write = _number(tier_row.get("cache_creation_input_token_cost"))
+        reasoning = _number(tier_row.get("output_cost_per_reasoning_token"))
+        if reasoning is None:
+            reasoning = _number(tier_row.get("output_cost_per_token"))
+        if reasoning is None:
+            reasoning = _number(raw.get("output_cost_per_reasoning_token"))
+        return Rates(inp, out, inp if read is None else read, inp if write is None else write,
+                     out if reasoning is None else reasoning, tier=_tier_label(tier_row.get("range")))
+
+    inp = _number(raw.get("input_cost_per_token")) or 0.0
+    out = _number(raw.get("output_cost_per_token")) or 0.0
+    if out == 0.0 and _number(raw.get("output_cost_per_image_token")) is not None:
+        out = _number(raw.get("output_cost_per_image_token")) or 0.0
+    read = _number(raw.get("cache_read_input_token_cost"))
+    write = _number(raw.get("cache_creation_input_token_cost"))
+    inclusive = provider in _INCLUSIVE_THRESHOLD_PROVIDERS
+    thresholds = sorted({m.group(2) for k, v in raw.items() if v is not None and (m := _THRESHOLD_KEY.match(k))},
+                        key=_threshold_tokens)
+    crossed = None
+    for t in thresholds:
+        n = _threshold_tokens(t)
+        if prompt > n or (inclusive and prompt == n):
+            crossed = t
+            inp = _override(raw, f"input_cost_per_token_above_{t}_tokens", inp)
+            out = _override(raw, f"output_cost_per_token_above_{t}_tokens", out)
+            read = _override(raw, f"cache_read_input_token_cost_above_{t}_tokens", read)
+            write = _override(raw, f"cache_creation_input_token_cost_above_{t}_tokens", write)
+    reasoning = _number(raw.get("output_cost_per_reasoning_token"))
+    return Rates(inp, out, inp if read is None else read, inp if write is None else write,
+                 out if reasoning is None else reasoning,
+                 tier=f"above {crossed} input tokens" if crossed else None)
+
+
+def _override(raw: Mapping[str, Any], key: str, current: float | None) -> float | None:
+    value = _number(raw.get(key))
+    return current if value is None else value
+
+
+def _tier_label(rng: Any) -> str | None:
+    if isinstance(rng, (list, tuple)) and rng and (_number(rng[0]) or 0) > 0:
+        return f"tier from {int(_number(rng[0]) or 0)} input tokens"
+    return None
+
+
+def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Cost:
+    r = rates_for(raw, usage, provider)
+    return Cost(
+        input=usage.uncached_input_tokens * r.input,
+        cached_input=usage.cached_input_tokens * r.cache_read,
+        cache_write=usage.cache_write_input_tokens * r.cache_write,
+        output=usage.visible_output_tokens * r.output,
+        reasoning=usage.reasoning_tokens * r.reasoning,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+def price_map_path() -> Path:
+    """Where the installed litellm keeps its bundled price map (found without importing litellm)."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        raise PriceDataError("litellm is not installed, so there is no price map; run `pip install litellm`")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / PRICE_MAP_FILE
+        if candidate.is_file():
+            return candidate
+    raise PriceDataError(f"the installed litellm has no {PRICE_MAP_FILE}; reinstall litellm (`pip install -U litellm`)")
+
+
+def litellm_version() -> str:
+    try:
+        return importlib.metadata.version("litellm")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+_LOCK = threading.Lock()
+_BASE: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+_CATALOGS: dict[Any, "Catalog"] = {}
+
+
+def _read_base(path: Path) -> dict[str, dict[str, Any]]:
+    key = (str(path), path.stat().st_mtime_ns)
+    data = _BASE.get(key)
+    if data is None:
+        try:
+            loaded = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise PriceDataError(f"{path}: cannot read the price map ({exc}); reinstall litellm") from exc
+        data = {k: v for k, v in loaded.items() if isinstance(v, dict) and k != "sample_spec"}
+        _BASE.clear()
+        _BASE[key] = data
+    return data
+
+
+def _prices_source(config: "Config | None") -> Any:
+    return getattr(config, "prices", None) if config is not None else None
+
+
+def _config_root(config: "Config | None") -> Path:
+    source = getattr(config, "source", None)
+    if source and Path(source).is_file():
+        return Path(source).resolve().parent
+    return Path.cwd()
+
+
+def _read_prices(prices: Any, config: "Config | None") -> tuple[dict[str, dict[str, Any]], str]:
+    """Overrides in the litellm map format, from a dict or a JSON/TOML file relative to the project root."""
+    if isinstance(prices, Mapping):
+        table, where = dict(prices), "config prices"
+    else:
+        path = Path(str(prices))
+        if not path.is_absolute():
+            path = _config_root(config) / path
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PriceDataError(f"{path}: cannot read the prices file ({exc.strerror or exc}); "
+                                 "fix `prices` in [tool.llmsight]") from exc
+        try:
+            if path.suffix.lower() == ".toml":
+                import tomllib
+
+                table = tomllib.loads(text)
+            else:
+                table = json.loads(text)
+        except ValueError as exc:
+            raise PriceDataError(f"{path}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'} "
+                                 f"({exc}); fix the prices file") from exc
+    if not isinstance(table, dict):
+        raise PriceDataError(f"{where}: prices must map model names to tables of prices")
+    out: dict[str, dict[str, Any]] = {}
+    for model, entry in table.items():
+        if not isinstance(entry, dict):
+            raise PriceDataError(f"{where}: `{model}` must be a table of prices such as "
+                                 "{input_cost_per_token = 2.5e-06, output_cost_per_token = 1e-05}")
+        for key, value in entry.items():
+            if ("cost" in key or key.startswith("max_")) and (_number(value) is None or _number(value) < 0):
+                raise PriceDataError(f"{where}: `{model}.{key}` must be a non-negative number, got {value!r}")
+        out[str(model)] = dict(entry)
+    return out, where
+
+
+class Catalog:
+    """The price map plus the project's deployment names and price overrides."""
+
+    def __init__(self, entries: dict[str, dict[str, Any]], price_data: str,
+                 models: Mapping[str, str] | None = None, overridden: frozenset[str] = frozenset()):
+        self._entries = entries
+        self.price_data = price_data
+        self._models = dict(models or {})
+        self.overridden = overridden
+
+    @classmethod
+    def load(cls, config: "Config | None" = None) -> "Catalog":
+        """The catalog for this config, built once per process (the map is ~3 MB of JSON)."""
+        prices = _prices_source(config)
+        models = dict(getattr(config, "models", None) or {})
+        key = (json.dumps(prices, sort_keys=True, default=str) if isinstance(prices, Mapping) else prices,
+               tuple(sorted(models.items())),
+               str(_config_root(config)) if isinstance(prices, str) else None)
+        with _LOCK:
+            path = price_map_path()
+            base = _read_base(path)
+            cache_key = (key, str(path), path.stat().st_mtime_ns)
+            catalog = _CATALOGS.get(cache_key)
+            if catalog is not None:
+                return catalog
+            price_data = f"litellm {litellm_version()} {PRICE_MAP_NAME}"
+            entries = base
+            overridden: frozenset[str] = frozenset()
+            if prices:
+                extra, where = _read_prices(prices, config)
+                entries = dict(base)
+                for name, entry in extra.items():
+                    merged = dict(base.get(name, {}))
+                    merged.update(entry)
+                    merged.setdefault("mode", "chat")
+                    entries[name] = merged
+                overridden = frozenset(extra)
+                price_data += f" + {len(extra)} override(s) from {where}"
+            catalog = cls(entries, price_data, models, overridden)
+            _CATALOGS[cache_key] = catalog
+            return catalog
+
+    # -------------------------------------------------------------------------------------- lookup
+
+    def names(self) -> set[str]:
+        return set(self._entries)
+
+    @cached_property
+    def _lower(self) -> dict[str, str]:
+        return {k.lower(): k for k in self._entries}
+
+    def _resolve(self, model: str) -> tuple[str, str | None] | None:
+        """(catalog key, how) for a model string as code writes it."""
+        model = model.strip()
+        if not model:
+            return None
+        seen = set()
+        how = None
+        while model in self._models and model not in seen:     # deployment name -> catalog model
+            seen.add(model)
+            model, how = self._models[model], "config.models"
+        if model in self._entries:
+            return model, how
+        prefix, _, rest = model.partition("/")
+        if rest:
+            if rest in self._models and rest not in seen:       # azure/<deployment>, hosted_vllm/<name>
+                return self._resolve_mapped(rest)
+            if rest in self._entries:
+                return rest, how or "provider prefix"
+            # bedrock/converse/<id>, vertex_ai/anthropic/<id>: try the last segment too
+            last = model.rsplit("/", 1)[1]
+            if last in self._entries:
+                return last, how or "provider prefix"
+            if f"{prefix}/{last}" in self._entries:
+                return f"{prefix}/{last}", how or "provider prefix"
+        bedrock = re.match(r"^(?:arn:aws:bedrock:[^/]+/)?(?:(?:us|eu|apac|au|jp|global|us-gov|ca)\.)?"
+                           r"((?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\..+)$", model)
+        if bedrock and bedrock.group(1) in self._entries:
+            return bedrock.group(1), how or "bedrock inference profile"
+        lowered = self._lower.get(model.lower())
+        if lowered is not None:
+            return lowered, how or "case-insensitive"
+        return None
+
+    def _resolve_mapped(self, deployment: str) -> tuple[str, str | None] | None:
+        found = self._resolve(deployment)
+        return (found[0], "config.models") if found else None
+
+    def lookup(self, model: str | None) -> ModelInfo | None:
+        if not isinstance(model, str):
+            return None
+        found = self._resolve(model)
+        if found is None:
+            return None
+        key, how = found
+        raw = self._entries[key]
+        return ModelInfo(
+            name=key,
+            provider=raw.get("litellm_provider"),
+            mode=raw.get("mode"),
+            input_cost_per_token=_number(raw.get("input_cost_per_token")),
+            output_cost_per_token=_number(raw.get("output_cost_per_token")),
+            max_input_tokens=_int(raw.get("max_input_tokens")),
+            max_output_tokens=_int(raw.get("max_output_tokens") or raw.get("max_tokens")),
+            cache_read_input_token_cost=_number(raw.get("cache_read_input_token_cost")),
+            cache_creation_input_token_cost=_number(raw.get("cache_creation_input_token_cost")),
+            output_cost_per_reasoning_token=_number(raw.get("output_cost_per_reasoning_token")),
+            supports_prompt_caching=bool(raw.get("supports_prompt_caching")),
+            supports_reasoning=bool(raw.get("supports_reasoning")),
+            deprecation_date=raw.get("deprecation_date") if isinstance(raw.get("deprecation_date"), str) else None,
+            requested=model if model != key else None,
+            via=how,
+            raw=raw,
+        )
+
+    def cost(self, model: str, usage: Usage) -> Cost:
+        """USD for one call; KeyError when the model is not in the catalog."""
+        info = self.lookup(model)
+        if info is None:
+            raise KeyError(model)
+        return cost_of(info.raw, usage, info.provider)
+
+    def context_window(self, model: str) -> int | None:
+        info = self.lookup(model)
+        return info.max_input_tokens if info else None
+
+    # -------------------------------------------------------------------------------- did-you-mean
+
+    @cached_property
+    def _by_prefix(self) -> dict[str, list[str]]:
+        """Bare names grouped by provider prefix ("" = the map's unprefixed names)."""
+        groups: dict[str, list[str]] = {}
+        for name in self._entries:
+            prefix, _, rest = name.rpartition("/")
+            groups.setdefault(prefix.lower(), []).append(rest or name)
+        return groups
+
+    def suggest(self, model: str, n: int = 3) -> list[str]:
+        """Close catalog names for an unknown model, keeping the provider prefix the user wrote."""
+        if not isinstance(model, str) or not model.strip():
+            return []
+        prefix, _, bare = model.strip().rpartition("/")
+        query = bare.lower()
+        pools: list[tuple[str, list[str]]] = []
+        if prefix and prefix.lower() in self._by_prefix:
+            pools.append((prefix + "/", self._by_prefix[prefix.lower()]))
+        pools.append(("", self._by_prefix.get("", [])))
+        out: list[str] = []
+        for shown_prefix, pool in pools:
+            lowered = {p.lower(): p for p in pool}
+            for match in difflib.get_close_matches(query, list(lowered), n=n, cutoff=0.6):
+                name = shown_prefix + lowered[match]
+                if prefix and not shown_prefix and self._resolve(f"{prefix}/{name}"):
+                    name = f"{prefix}/{name}"   # `openai/gpt-4oo` -> `openai/gpt-4o`, which resolves
+                if name not in out and name != model:
+                    out.append(name)
+            if len(out) >= n:
+                break
+        if len(out) < n:
+            everything = {k.lower(): k for k in self._entries}
+            for match in difflib.get_close_matches(model.lower(), list(everything), n=n, cutoff=0.6):
+                if everything[match] not in out:
+                    out.append(everything[match])
+        return out[:n]

@@ -1,0 +1,120 @@
+"""Latency and quality priors per model family, used only when there is no traffic (design §4).
+
+Data: `knowledge/data/priors.csv`, one row per family glob (first match wins, `*` last). Every row names
+its source and date; `estimate` means our own dated estimate, not a measurement anyone published, and any
+figure built on it says so. Latency per call is modelled as log-normal around
+`ttft + output_tokens / tokens_per_s` with log-space spread `sigma`:
+p95 = p50·e^(1.645σ), p99 = p50·e^(2.326σ).
+"""
+from __future__ import annotations
+
+import csv
+import fnmatch
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+Z95 = 1.6449
+Z99 = 2.3263
+REQUIRED_COLUMNS = ("pattern", "ttft_s", "tokens_per_s", "sigma", "quality", "source", "date")
+
+
+class PriorsError(Exception):
+    """A priors file row is broken; the message names the file, row and column."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    ttft_s: float
+    tokens_per_s: float
+    pattern: str
+    source: str
+    date: str
+    sigma: float = 0.5
+    quality: float | None = None
+
+
+@dataclass(frozen=True)
+class LatencyPrior:
+    p50: float
+    p95: float
+    p99: float
+    ttft: float
+    pattern: str
+    source: str
+    date: str
+
+
+def _parse_float(value: str, where: str, column: str, allow_empty: bool = False) -> float | None:
+    if allow_empty and not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise PriorsError(f"{where}: column `{column}` must be a number, got {value!r}") from None
+    if number < 0 or math.isnan(number):
+        raise PriorsError(f"{where}: column `{column}` must be a non-negative number, got {value!r}")
+    return number
+
+
+def read_priors(text: str, origin: str) -> tuple[Prior, ...]:
+    """Rows of a priors CSV; errors name `origin` and the row number."""
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PriorsError(f"{origin}: missing column(s) {', '.join(missing)}")
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        where = f"{origin}:{number}"
+        if not row["source"].strip() or not row["date"].strip():
+            raise PriorsError(f"{where}: every prior needs a source (or `estimate`) and a date")
+        rows.append(Prior(
+            ttft_s=_parse_float(row["ttft_s"], where, "ttft_s"),
+            tokens_per_s=_parse_float(row["tokens_per_s"], where, "tokens_per_s"),
+            sigma=_parse_float(row["sigma"], where, "sigma"),
+            quality=_parse_float(row["quality"], where, "quality", allow_empty=True),
+            pattern=row["pattern"].strip().lower(), source=row["source"].strip(), date=row["date"].strip(),
+        ))
+    if not rows or rows[-1].pattern != "*":
+        raise PriorsError(f"{origin}: the last row must be the `*` default")
+    return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def priors(path: str | None = None) -> tuple[Prior, ...]:
+    if path is None:
+        text = resources.files("llmsight.knowledge").joinpath("data/priors.csv").read_text(encoding="utf-8")
+        return read_priors(text, "knowledge/data/priors.csv")
+    return read_priors(Path(path).read_text(encoding="utf-8"), path)
+
+
+def latency_prior(model: str | None, path: str | None = None) -> Prior:
+    """The first row whose glob matches the model (lower-cased, provider prefix kept)."""
+    name = (model or "").strip().lower()
+    for row in priors(path):
+        if fnmatch.fnmatchcase(name, row.pattern):
+            return row
+    raise AssertionError("read_priors guarantees a `*` row")   # pragma: no cover
+
+
+def static_latency(model: str | None, output_tokens: int, path: str | None = None) -> LatencyPrior:
+    """Seconds for one call producing `output_tokens`, from the family prior."""
+    row = latency_prior(model, path)
+    decode = output_tokens / row.tokens_per_s if row.tokens_per_s > 0 else 0.0
+    p50 = row.ttft_s + decode
+    return LatencyPrior(p50=p50, p95=p50 * math.exp(Z95 * row.sigma), p99=p50 * math.exp(Z99 * row.sigma),
+                        ttft=row.ttft_s, pattern=row.pattern, source=row.source, date=row.date)
+
+
+def quality_prior(model: str | None, path: str | None = None) -> tuple[float, str, str] | None:
+    """(score 0..1, source, date) of the first matching row that has a quality figure."""
+    name = (model or "").strip().lower()
+    for row in priors(path):
+        if fnmatch.fnmatchcase(name, row.pattern):
+            if row.quality is not None:
+                return row.quality, row.source, row.date
+            if row.pattern != "*":
+                return None
+    return None
