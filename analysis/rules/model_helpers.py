@@ -1,0 +1,191 @@
+"""What the model rules (LLM005, LLM007-009, LLM011) share: the call's model as the catalog knows it,
+where a resolved literal sits in the file being checked, provider prefixes, and self-hosted endpoints.
+
+A fix edits a literal only in the file being checked. When the value was resolved from another module
+(`Setting.origin` names that file), the fix is display-only and its title says where to change it.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.fixes import replace_node
+from llmsight.records import CallSite, Edit, Fix, Setting
+
+# keywords (and dict keys) that name a model on a request or a client constructor
+MODEL_KEYWORDS = frozenset({"model", "model_name", "model_id", "modelId", "deployment_name", "azure_deployment",
+                            "repo_id"})
+# litellm provider prefixes that always mean a model served by the user (no catalog entry expected)
+SELF_HOSTED_PREFIXES = frozenset({"ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile",
+                                  "xinference", "openai_like", "custom_openai", "triton", "oobabooga",
+                                  "petals", "huggingface_local"})
+# LangChain classes (and similar) that talk to a local model server
+SELF_HOSTED_CLASSES = ("ChatOllama", "Ollama", "OllamaLLM", "LlamaCpp", "HuggingFacePipeline", "VLLM",
+                       "ChatLlamaCpp")
+# hosts of hosted providers: a base_url elsewhere is a self-hosted server or a proxy
+PROVIDER_HOSTS = ("api.openai.com", "openai.azure.com", "api.anthropic.com", "googleapis.com", "api.groq.com",
+                  "api.mistral.ai", "api.cohere.ai", "api.cohere.com", "api.together.xyz", "api.together.ai",
+                  "openrouter.ai", "api.deepseek.com", "api.perplexity.ai", "api.fireworks.ai", "amazonaws.com",
+                  "api.x.ai", "cognitiveservices.azure.com", "models.inference.ai.azure.com")
+# keywords (and dict keys) capping the output, across SDKs
+CAP_KEYWORDS = frozenset({"max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "maxTokens",
+                          "max_tokens_to_sample", "max_new_tokens", "maxTokenCount", "max_gen_len",
+                          "maxOutputTokens"})
+_BASE_URL_KEYWORDS = ("base_url", "api_base", "endpoint", "host", "azure_endpoint")
+
+
+def split_provider(model: str) -> tuple[str, str]:
+    """(`openai/`, `gpt-4o`) for `openai/gpt-4o`; (``, `gpt-4o`) for a bare name."""
+    prefix, sep, bare = model.rpartition("/")
+    return (prefix + sep, bare) if sep else ("", model)
+
+
+def model_name(site: CallSite) -> str | None:
+    """The model string the call sends, when discovery resolved it."""
+    v = site.model.value
+    return v.strip() if isinstance(v, str) and v.strip() else None
+
+
+def origin_of(setting: Setting) -> tuple[str, int] | None:
+    if not setting.origin:
+        return None
+    path, _, line = setting.origin.rpartition(":")
+    return (path, int(line)) if line.isdigit() else None
+
+
+def where_defined(ctx: FileContext, setting: Setting) -> str | None:
+    """`path:line` (notebooks: `path cell N line M`) of the value's definition, for messages."""
+    found = origin_of(setting)
+    if found is None:
+        return None
+    path, line = found
+    if path == ctx.path and ctx.srcmap.cell_starts:
+        cell, in_cell = ctx.srcmap.cell_of_line(line)
+        return f"{path} cell {cell} line {in_cell}"
+    return f"{path}:{line}"
+
+
+def _same_value(node: ast.AST, value) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is type(value) and node.value == value
+
+
+def literal_node(ctx: FileContext, site: CallSite, setting: Setting, keywords=MODEL_KEYWORDS,
+                 positional: bool = True) -> ast.Constant | None:
+    """The literal in this file that gives `setting` its value, or None when it lives elsewhere.
+
+    Without an origin the literal is written on the request (or its client constructor): the value of
+    one of `keywords` (nested in a config object or dict too), or with `positional` the first
+    positional argument. With an origin in this file, it is the literal with
+    that value on the origin line (a module constant, default argument or `os.getenv` default).
+    """
+    value = setting.value
+    if value is None or isinstance(value, bool):
+        return None
+    found = origin_of(setting)
+    if found is not None:
+        path, line = found
+        if path != ctx.path:
+            return None
+        stmts = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.stmt)
+                 and n.lineno <= line <= (n.end_lineno or n.lineno)]
+        if not stmts:
+            return None
+        innermost = max(stmts, key=lambda n: n.lineno)
+        hits = [n for n in ast.walk(innermost) if _same_value(n, value)]
+        on_line = [n for n in hits if n.lineno == line]
+        chosen = on_line or hits
+        return chosen[0] if len(chosen) == 1 else None  # type: ignore[return-value]
+    for holder in (ctx.call_nodes.get(site.id), ctx.client_nodes.get(site.id)):
+        if holder is None:
+            continue
+        for node in ast.walk(holder):  # keywords and dict keys, also nested (`config=Config(...)`, `json={...}`)
+            if isinstance(node, ast.keyword) and node.arg in keywords and _same_value(node.value, value):
+                return node.value  # type: ignore[return-value]
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    if isinstance(k, ast.Constant) and k.value in keywords and _same_value(v, value):
+                        return v  # type: ignore[return-value]
+        if positional and holder.args and _same_value(holder.args[0], value):
+            return holder.args[0]  # type: ignore[return-value]
+    return None
+
+
+def replace_literal(ctx: FileContext, node: ast.Constant, new_value: str | int) -> Edit | None:
+    """Edit giving a literal a new value in its own quote style; None when it is not a plain literal
+    (implicit concatenation, escapes) so rewriting it could change more than the value."""
+    text = ctx.segment(node)
+    if isinstance(new_value, int):
+        return replace_node(ctx, node, str(new_value)) if text.strip().isdigit() else None
+    old = node.value
+    if not isinstance(old, str) or not old or text.count(old) != 1:
+        return None
+    head, _, tail = text.partition(old)
+    if not re.fullmatch(r"[rRuU]?(['\"]{1,3})", head) or tail != head.lstrip("rRuU"):
+        return None
+    return replace_node(ctx, node, head + new_value + tail)
+
+
+def model_fix(ctx: FileContext, site: CallSite, new_model: str, title: str) -> Fix:
+    """Unsafe fix setting the call's model literal to `new_model`, or display-only naming where the
+    value is defined when that is not in this file (or not a plain literal)."""
+    node = literal_node(ctx, site, site.model)
+    edit = replace_literal(ctx, node, new_model) if node is not None else None
+    if edit is not None:
+        return Fix(title, (edit,), "unsafe")
+    where = where_defined(ctx, site.model)
+    return Fix(f"{title} (in {where})" if where else title, (), "display-only")
+
+
+def with_prefix(model: str, new_bare: str) -> str:
+    """`new_bare` with the provider prefix `model` was written with (`openai/gpt-4o` keeps `openai/`)."""
+    prefix, _ = split_provider(model)
+    return new_bare if new_bare.startswith(prefix) else prefix + split_provider(new_bare)[1]
+
+
+# ---- self-hosted endpoints --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: str          # "self-hosted" | "azure" | "provider"
+    detail: str        # what made us decide, for messages
+
+
+def _host_kind(url: str) -> str:
+    host = (urlparse(url if "://" in url else f"http://{url}").hostname or "").lower()
+    if host.endswith(("openai.azure.com", "cognitiveservices.azure.com")):
+        return "azure"
+    if any(host == h or host.endswith("." + h) or host == h.split(".", 1)[-1] for h in PROVIDER_HOSTS):
+        return "provider"
+    return "self-hosted"
+
+
+def _call_base_url(ctx: FileContext, site: CallSite) -> str | None:
+    call = ctx.call_nodes.get(site.id)
+    for kw in call.keywords if call is not None else ():
+        if kw.arg in _BASE_URL_KEYWORDS and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            return kw.value.value
+    return None
+
+
+def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
+    """Where the request goes, as far as deciding whether the catalog should know its model."""
+    model = model_name(site) or ""
+    prefix = model.split("/", 1)[0] if "/" in model else ""
+    if site.sdk == "ollama":
+        return Endpoint("self-hosted", "an Ollama model")
+    if prefix in SELF_HOSTED_PREFIXES:
+        return Endpoint("self-hosted", f"a `{prefix}/` model")
+    client = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
+    if client in SELF_HOSTED_CLASSES:
+        return Endpoint("self-hosted", f"a {client} model")
+    url = site.endpoint or _call_base_url(ctx, site)
+    if url:
+        kind = _host_kind(url)
+        if kind != "provider":
+            return Endpoint(kind, f"served at {url}")
+    if prefix == "azure" or client.startswith(("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")):
+        return Endpoint("azure", "an Azure OpenAI deployment")
+    return Endpoint("provider", "")
