@@ -292,3 +292,62 @@ def explain(code: str):
 
     return rule_by_code(code)
 
+
+
+# ---- editor support ----
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another model for one call site, estimated the same way as the site itself."""
+
+    model: str
+    cost_per_call: float
+    latency_p95_s: float | None
+    quality: float | None
+    source: str          # which estimate/prior the figures come from
+
+
+_NOT_A_SWAP = ("ft:", "preview", "latest", "search", "audio", "realtime", "computer-use", "transcribe", "tts")
+
+
+def model_alternatives(site: CallSite, config: Config, limit: int = 5) -> list[Alternative]:
+    """Models of the site's provider that no other candidate beats on cost, p95 and quality at once
+    (the Pareto front), cheapest first; the current model is excluded. Static priors only: the
+    simulator replays traffic for a chosen scenario (`llm-lint simulate`)."""
+    import dataclasses
+    import datetime
+
+    from llmsight.analysis.estimates import static_estimate
+    from llmsight.knowledge.catalog import Catalog
+    from llmsight.knowledge.priors import quality_prior
+    from llmsight.records import Setting
+
+    catalog = Catalog.load(config)
+    current = catalog.lookup(site.model.value) if isinstance(site.model.value, str) else None
+    if current is None or site.operation not in ("chat", "completion", "responses"):
+        return []
+    today = datetime.date.today().isoformat()
+    rows: list[Alternative] = []
+    for name in sorted(catalog.names()):
+        info = catalog.lookup(name)
+        if (info is None or info.provider != current.provider or info.mode != current.mode or "/" in name
+                or any(word in name for word in _NOT_A_SWAP) or info.name == current.name
+                or (info.deprecation_date or "9999") <= today):
+            continue
+        quality = quality_prior(name)
+        if quality is None:
+            continue
+        est = static_estimate(dataclasses.replace(site, model=Setting(name, repr(name), "call")), config)
+        if est.cost_per_call.value is None:
+            continue
+        p95 = est.latency_p95_s.value if est.latency_p95_s else None
+        rows.append(Alternative(name, est.cost_per_call.value, p95, quality[0], f"priors ({quality[1]}, {quality[2]})"))
+
+    def beaten(a: Alternative, b: Alternative) -> bool:   # b at least as good everywhere, better somewhere
+        pa, pb = a.latency_p95_s or 0.0, b.latency_p95_s or 0.0
+        qa, qb = a.quality or 0.0, b.quality or 0.0
+        return (b.cost_per_call <= a.cost_per_call and pb <= pa and qb >= qa
+                and (b.cost_per_call, pb, -qb) != (a.cost_per_call, pa, -qa))
+
+    front = [a for a in rows if not any(beaten(a, b) for b in rows)]
+    return sorted(front, key=lambda a: (a.cost_per_call, a.latency_p95_s or 0.0))[:limit]
