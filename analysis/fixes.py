@@ -88,7 +88,7 @@ def insert_before_line(ctx: FileContext, line: int, text: str) -> Edit:
 
 
 def import_edit(ctx: FileContext, statement: str) -> Edit | None:
-    """Add `statement` after the module docstring/`__future__` imports unless it is already there."""
+    """Add `statement` after the module docstring and the file's leading imports unless it is already there."""
     if any(line.strip() == statement for line in ctx.lines):
         return None
     line = 1
@@ -96,8 +96,7 @@ def import_edit(ctx: FileContext, statement: str) -> Edit | None:
     for stmt in body:
         is_doc = isinstance(stmt, ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Constant) \
             and isinstance(stmt.value.value, str)
-        is_future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
-        if stmt is body[0] and is_doc or is_future:
+        if stmt is body[0] and is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
             line = (stmt.end_lineno or stmt.lineno) + 1
         else:
             break
