@@ -349,5 +349,11 @@ def model_alternatives(site: CallSite, config: Config, limit: int = 5) -> list[A
         return (b.cost_per_call <= a.cost_per_call and pb <= pa and qb >= qa
                 and (b.cost_per_call, pb, -qb) != (a.cost_per_call, pa, -qa))
 
+    same: dict[tuple, Alternative] = {}   # a dated snapshot priced like its alias: keep the shorter name
+    for a in rows:
+        key = (a.cost_per_call, a.latency_p95_s, a.quality)
+        if key not in same or len(a.model) < len(same[key].model):
+            same[key] = a
+    rows = list(same.values())
     front = [a for a in rows if not any(beaten(a, b) for b in rows)]
     return sorted(front, key=lambda a: (a.cost_per_call, a.latency_p95_s or 0.0))[:limit]
