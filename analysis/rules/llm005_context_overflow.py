@@ -7,7 +7,7 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    CAP_KEYWORDS, literal_node, model_name, replace_literal, where_defined, with_prefix,
+    CAP_KEYWORDS, literal_node, lookup, model_name, replace_literal, where_defined, with_prefix,
 )
 from llmsight.records import CallSite, Diagnostic, Fix
 
@@ -118,7 +118,7 @@ class ContextOverflow(Rule):
             from google.genai import types
             client = genai.Client()
             client.models.generate_content(model="gemini-2.5-flash", contents="Hi",
-                                           config=types.GenerateContentConfig(max_output_tokens=65535))
+                                           config=types.GenerateContentConfig(max_output_tokens=65536))
         """),
         # the prompt alone is larger than gpt-4's 8,192-token window
         Invalid("""
@@ -139,7 +139,7 @@ class ContextOverflow(Rule):
             call = ctx.call_nodes.get(site.id)
             if model is None or call is None or site.operation not in _OPERATIONS:
                 continue
-            info = catalog.lookup(model)
+            info = lookup(catalog, site, model)
             if info is None:
                 continue  # LLM009 reports unknown models
             diag = self._check_site(ctx, catalog, site, model, info)

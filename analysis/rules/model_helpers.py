@@ -49,6 +49,31 @@ def model_name(site: CallSite) -> str | None:
     return v.strip() if isinstance(v, str) and v.strip() else None
 
 
+# litellm provider prefix of an SDK's models, and of OpenAI-compatible hosts reached with the openai SDK
+_SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
+                 "ollama": "ollama"}
+_HOST_PREFIXES = {"openrouter.ai": "openrouter", "api.deepseek.com": "deepseek", "api.perplexity.ai": "perplexity",
+                  "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
+                  "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
+                  "api.x.ai": "xai"}
+
+
+def lookup(catalog, site: CallSite, model: str):
+    """The catalog entry for the call's model, trying the provider prefix its SDK or host implies
+    (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`)."""
+    prefixes = [_SDK_PREFIXES.get(site.sdk)]
+    if site.sdk == "google" and "vertex" in (site.client_expr or "").lower():
+        prefixes = ["vertex_ai"]   # genai.Client(vertexai=True), vertexai.GenerativeModel
+    host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
+    prefixes += [p for h, p in _HOST_PREFIXES.items() if host == h or host.endswith("." + h)]
+    for prefix in prefixes:
+        if prefix and not model.startswith(prefix + "/"):
+            info = catalog.lookup(f"{prefix}/{model}")
+            if info is not None:
+                return info
+    return catalog.lookup(model)
+
+
 def origin_of(setting: Setting) -> tuple[str, int] | None:
     if not setting.origin:
         return None

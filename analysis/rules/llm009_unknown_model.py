@@ -1,0 +1,124 @@
+"""LLM009: the model name is not in the price data and not mapped in config."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.model_helpers import endpoint_of, lookup, model_name, where_defined
+from llmsight.records import Diagnostic, Fix
+
+
+class UnknownModel(Rule):
+    """## What it does
+    Reports a call whose model name (as resolved from a literal, constant, default argument or
+    `os.getenv` default) is neither in the price data nor mapped in `[tool.llmsight.models]`, and
+    suggests the closest known names.
+
+    Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
+    `lm_studio/`… models, local LangChain models (`ChatOllama`, `LlamaCpp`), and OpenAI-compatible
+    clients whose `base_url` is not a known provider (vLLM, a proxy, `localhost`). Their names are the
+    user's own; map them to a catalog model (or add a price) to get estimates for them.
+
+    ## Why is this bad
+    A misspelt model (`gpt-4-o`) fails every request with a 404 at run time; a name llmsight does not
+    know cannot be priced, so cost estimates, budgets and context checks skip the call.
+    An Azure deployment name is never in the price data: it must be mapped to the model it serves.
+
+    ## Example
+    ```python
+    client.chat.completions.create(model="gpt-4-o", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-4o", messages=messages)
+    ```
+    or, for a deployment or self-hosted name, in `pyproject.toml`:
+    ```toml
+    [tool.llmsight.models]
+    prod-chat = "gpt-4o"
+    ```
+
+    ## Fix safety
+    The suggestions are display-only: the closest name by spelling is not necessarily the model
+    you meant.
+    """
+
+    code = "LLM009"
+    name = "unknown-model"
+    severity = "warning"
+    summary = "Model name is not in the price data nor mapped in [tool.llmsight.models]"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            OpenAI().chat.completions.create(model="gpt-4o", messages=[])
+        """),
+        Valid("""
+            import ollama
+            ollama.chat("my-finetune:7b", messages=[{"role": "user", "content": "Hi"}])
+        """),
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI(base_url="http://localhost:8000/v1", api_key="none")
+            client.chat.completions.create(model="Qwen/Qwen2.5-7B-Instruct-local", messages=[])
+        """),
+        Valid("""
+            from openai import AzureOpenAI
+            client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
+            client.chat.completions.create(model="prod-chat", messages=[])
+        """, config={"models": {"prod-chat": "gpt-4o"}}),
+        Valid("""
+            import litellm
+            litellm.completion(model="hosted_vllm/my-model", messages=[], api_base="http://gpu-box:8000")
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            OpenAI().chat.completions.create(model="gpt-4-o", messages=[])
+        """, message="did you mean `gpt-4o`"),
+        Invalid("""
+            import anthropic
+            MODEL = "claude-sonet-4-5"
+            anthropic.Anthropic().messages.create(model=MODEL, max_tokens=100, messages=[])
+        """, message="`claude-sonnet-4-5`"),
+        Invalid("""
+            import litellm
+            litellm.completion(model="openai/gpt4o", messages=[])
+        """, message="`openai/gpt-4o`"),
+        Invalid("""
+            from openai import AzureOpenAI
+            client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
+            client.chat.completions.create(model="prod-chat", messages=[])
+        """, message="[tool.llmsight.models]"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        from llmsight.knowledge.catalog import Catalog
+
+        catalog = Catalog.load(ctx.config)
+        for site in ctx.sites:
+            model = model_name(site)
+            call = ctx.call_nodes.get(site.id)
+            if model is None or call is None:
+                continue
+            endpoint = endpoint_of(ctx, site)
+            if endpoint.kind == "self-hosted" or lookup(catalog, site, model) is not None:
+                continue
+            where = where_defined(ctx, site.model)
+            defined = f" (set at {where})" if where else ""
+            mapping = f'`"{model}" = "<catalog model>"` under [tool.llmsight.models]'
+            if endpoint.kind == "azure":
+                message = (f"`{model}`{defined} is an Azure deployment name llmsight cannot price or size; map it "
+                           f"to the model it serves with {mapping}")
+                yield ctx.diagnostic(self, call, message, site)
+                continue
+            suggestions = catalog.suggest(model)
+            hint = f"did you mean {', '.join(f'`{s}`' for s in suggestions)}? " if suggestions else ""
+            message = (f"`{model}`{defined} is not in the price data ({catalog.price_data}): {hint}A misspelt "
+                       f"model fails every request; if the name is right, map it with {mapping} or add its "
+                       "price, so cost and context checks cover this call")
+            fixes = [Fix(f"Use `{s}`", (), "display-only") for s in suggestions]
+            yield ctx.diagnostic(self, call, message, site, fixes)
