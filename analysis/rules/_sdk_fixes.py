@@ -1,0 +1,239 @@
+"""What the reliability rules share: how to name an SDK and its defaults, what value a fix inserts,
+and edits that put a keyword on a call or a key into a dict literal without leaving the call's SDK.
+
+Rules LLM001-LLM006 import from here; nothing here decides whether a rule fires.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+import libcst as cst
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.fixes import import_edit, set_call_keywords
+from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
+from llmsight.records import CallSite, Edit, Fix
+
+FALLBACK_TIMEOUT_S = 30
+FALLBACK_MAX_TOKENS = 1024
+GENERATING_OPERATIONS = frozenset({"chat", "completion", "responses"})
+
+_SDK_NAMES = {
+    "openai": "the OpenAI SDK", "anthropic": "the Anthropic SDK", "google": "the google-genai SDK",
+    "bedrock": "boto3's bedrock-runtime client", "litellm": "litellm", "langchain": "LangChain",
+    "ollama": "the Ollama client", "groq": "the Groq SDK", "cohere": "the Cohere SDK", "mistral": "the Mistral SDK",
+    "together": "the Together SDK",
+}
+
+
+# ---- naming the SDK and its defaults -------------------------------------------------------------------
+
+def http_library(site: CallSite) -> str:
+    """`httpx` or `requests` (aiohttp and unknown sessions read as requests: no default timeout)."""
+    return "httpx" if "httpx" in f"{site.api} {site.client_expr or ''}" else "requests"
+
+
+def sdk_defaults(site: CallSite) -> SdkDefaults:
+    if site.sdk == "http":
+        return defaults_for("http", http_library(site))
+    return defaults_for(site.sdk, site.api)
+
+
+def sdk_name(site: CallSite, ctx: FileContext | None = None) -> str:
+    """How messages name the library making the request ("the OpenAI SDK", "httpx", "LangChain's ChatOpenAI")."""
+    if site.sdk == "http":
+        return http_library(site)
+    if site.sdk == "langchain" and ctx is not None:
+        cls = client_class(ctx, site)
+        if cls:
+            return f"LangChain's {cls}"
+    if site.sdk == "google" and ctx is not None and client_class(ctx, site) == "GenerativeModel":
+        return "the google-generativeai SDK"
+    return _SDK_NAMES.get(site.sdk, f"the {site.sdk} SDK")
+
+
+# ---- values a fix inserts ---------------------------------------------------------------------------------
+
+def _traffic_estimate(site: CallSite, ctx: FileContext):
+    if ctx.traffic is None:
+        return None
+    est = ctx.traffic.estimate(site, ctx.config)  # type: ignore[attr-defined]
+    return est if est is not None and est.source == "traffic" else None
+
+
+def suggested_timeout(site: CallSite, ctx: FileContext) -> tuple[float, str]:
+    """Seconds for a timeout fix and why: twice the measured p99 latency, else config, else 30 s."""
+    est = _traffic_estimate(site, ctx)
+    p99 = est.latency_p99_s if est is not None else None
+    if p99 is not None and p99.value and p99.source == "traffic":
+        return float(max(1, math.ceil(p99.value * 2))), f"twice the p99 latency of {p99.value:.1f} s in traffic"
+    if ctx.config.default_timeout:
+        return ctx.config.default_timeout, "default_timeout from config"
+    return float(FALLBACK_TIMEOUT_S), "llmsight's default; set default_timeout in [tool.llmsight] to change it"
+
+
+def suggested_max_tokens(site: CallSite, ctx: FileContext) -> tuple[int, str]:
+    """Output cap for a fix: config, else the traffic's p99 output tokens (with headroom), else 1024."""
+    if ctx.config.default_max_tokens:
+        return ctx.config.default_max_tokens, "default_max_tokens from config"
+    est = _traffic_estimate(site, ctx)
+    p99_out = getattr(est, "output_tokens_p99", None) if est is not None else None
+    if p99_out:
+        return int(math.ceil(p99_out * 1.25)), f"p99 output of {p99_out:.0f} tokens in traffic, plus 25%"
+    return FALLBACK_MAX_TOKENS, "llmsight's default; set default_max_tokens in [tool.llmsight] to change it"
+
+
+def number(value: float) -> str:
+    """Source text of a number: `30`, not `30.0`."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+# ---- reading the file -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Imports:
+    """Local name → qualified name of everything the file imports (any scope)."""
+
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> "Imports":
+        names: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        names[a.asname] = a.name
+                    else:
+                        names.setdefault(a.name.split(".")[0], a.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    names[a.asname or a.name] = f"{node.module}.{a.name}"
+        return cls(names)
+
+    def local_name_for(self, qualname: str) -> str | None:
+        """A name in this file bound to `qualname` (`types` for google.genai.types)."""
+        return next((local for local, q in self.names.items() if q == qualname), None)
+
+    def qualify(self, node: ast.AST) -> str | None:
+        """Qualified name of a dotted expression whose head is an import (`genai.Client`)."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.names:
+            return None
+        return ".".join([self.names[node.id], *reversed(parts)])
+
+
+def file_binds(tree: ast.Module, name: str) -> bool:
+    """Whether `name` is assigned, imported or defined anywhere in the file."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return True
+    return False
+
+
+def ensure_import(ctx: FileContext, module: str, name: str | None = None,
+                  alias: str | None = None) -> tuple[str, Edit | None]:
+    """The local name to use for `module` (or `module.name`) and the import edit if it is missing."""
+    imports = Imports.of(ctx.tree)
+    qual = f"{module}.{name}" if name else module
+    local = imports.local_name_for(qual)
+    if local is not None:
+        return local, None
+    if name is None:
+        return module, import_edit(ctx, f"import {module}")
+    local = name
+    if file_binds(ctx.tree, name) and alias:
+        local = alias
+    statement = f"from {module} import {name}" + (f" as {local}" if local != name else "")
+    return local, import_edit(ctx, statement)
+
+
+def client_call(ctx: FileContext, site: CallSite) -> ast.Call | None:
+    return ctx.client_nodes.get(site.id)
+
+
+def callee_name(call: ast.Call) -> str | None:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+
+
+def constructor_text(ctx: FileContext, call: ast.Call) -> str:
+    """`ollama.Client(...)`: how a fix title names a constructor."""
+    return f"{ctx.segment(call.func)}(...)"
+
+
+def client_class(ctx: FileContext, site: CallSite) -> str | None:
+    node = client_call(ctx, site)
+    return callee_name(node) if node is not None else None
+
+
+def keyword(call: ast.Call, name: str) -> ast.keyword | None:
+    return next((k for k in call.keywords if k.arg == name), None)
+
+
+def has_opaque_splat(call: ast.Call) -> bool:
+    """`f(**kwargs)` whose keys we cannot see: adding a keyword could duplicate one at run time."""
+    return any(k.arg is None and not isinstance(k.value, ast.Dict) for k in call.keywords)
+
+
+# ---- edits ------------------------------------------------------------------------------------------------
+
+def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title: str,
+                extra: tuple[Edit | None, ...] = ()) -> Fix:
+    """An unsafe fix adding keywords to `call` (display-only when `**kwargs` could already hold them)."""
+    if has_opaque_splat(call):
+        return Fix(f"{title} (not applied automatically: the call passes **kwargs)", (), "display-only")
+    edits = (set_call_keywords(ctx, call, kwargs, replace=False), *(e for e in extra if e is not None))
+    return Fix(title, edits, "unsafe")
+
+
+def set_dict_keys(ctx: FileContext, node: ast.Dict, items: dict[str, str]) -> Edit:
+    """Edit adding `"key": value` entries (values are source text) to a dict literal, keeping its layout."""
+    text = ctx.segment(node)
+    parsed = cst.parse_expression(text)
+    assert isinstance(parsed, cst.Dict)
+    elements = list(parsed.elements)
+    quote = '"'
+    for el in elements:
+        if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+            quote = el.key.quote
+            break
+    for key, value in items.items():
+        new = cst.DictElement(cst.SimpleString(f"{quote}{key}{quote}"), cst.parse_expression(value))
+        if elements:
+            last = elements[-1]
+            if len(elements) >= 2 and isinstance(elements[-2].comma, cst.Comma):
+                sep = elements[-2].comma.whitespace_after
+            elif "\n" in cst.Module([]).code_for_node(parsed.lbrace):
+                sep = parsed.lbrace.whitespace_after
+            else:
+                sep = cst.SimpleWhitespace(" ")
+            elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=sep))
+            new = new.with_changes(comma=last.comma)
+        elements.append(new)
+    new_text = cst.Module([]).code_for_node(parsed.with_changes(elements=elements))
+    return Edit(ctx.span_of(node), new_text)
+
+
+def add_to_mapping_argument(ctx: FileContext, call: ast.Call, arg: str, key: str, value: str,
+                            title: str) -> Fix:
+    """Put `key` into the call's `arg=` mapping: a dict literal or a `SomeConfig(...)` call gets the key;
+    no `arg=` at all gets `arg={"key": value}`; anything else (a variable) is a display-only suggestion."""
+    kw = keyword(call, arg)
+    if kw is None:
+        return keyword_fix(ctx, call, {arg: f'{{"{key}": {value}}}'}, title)
+    if isinstance(kw.value, ast.Dict) and all(k is not None for k in kw.value.keys):
+        return Fix(title, (set_dict_keys(ctx, kw.value, {key: value}),), "unsafe")
+    if isinstance(kw.value, ast.Call) and not has_opaque_splat(kw.value):
+        return Fix(title, (set_call_keywords(ctx, kw.value, {key: value}, replace=False),), "unsafe")
+    return Fix(f"{title} (add it where `{arg}` is built)", (), "display-only")

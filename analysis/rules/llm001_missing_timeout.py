@@ -1,0 +1,279 @@
+"""LLM001: a request with no explicit timeout, so the SDK's default (often 10 minutes, or none) applies."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.fixes import set_call_keywords
+from llmsight.analysis.rules._sdk_fixes import (
+    Imports, callee_name, client_call, constructor_text, ensure_import, keyword, keyword_fix, number, sdk_defaults, sdk_name,
+    set_dict_keys, suggested_timeout,
+)
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.records import CallSite, Diagnostic, Fix
+
+# SDKs whose request methods take `timeout=` (seconds) per call
+_CALL_TIMEOUT_SDKS = frozenset({"openai", "anthropic", "groq", "together", "litellm", "http"})
+# LangChain chat models whose constructor takes `timeout=` (seconds)
+_LANGCHAIN_TIMEOUT_CLASSES = frozenset({
+    "ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "ChatGroq", "ChatMistralAI", "ChatGoogleGenerativeAI",
+    "ChatTogether", "ChatDeepSeek", "ChatXAI", "ChatFireworks", "ChatLiteLLM", "ChatPerplexity",
+})
+_EXPLICIT = frozenset({"call", "client", "unresolved"})
+
+
+class MissingTimeout(Rule):
+    """## What it does
+    Flags an LLM request that states no timeout, on the call or on its client, and says what the SDK
+    does instead: the OpenAI and Anthropic SDKs wait up to 600 s per read (connect 5 s) and retry
+    twice, so one hung request can hold a worker for half an hour; google-genai and Ollama have no
+    timeout at all; litellm waits 6000 s; boto3's bedrock-runtime client 60 s per read with up to
+    5 attempts; `requests` waits forever and `httpx` gives up after 5 s.
+
+    ## Why is this bad
+    A provider incident turns into your incident: threads, connections and users wait on requests
+    that will never answer. A timeout sized to the real latency (about twice the p99) fails fast and
+    lets retries, fallbacks or an error message take over. A stream with a per-read timeout never
+    times out in total, so streaming calls need it too.
+
+    ## Example
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages, timeout=30)
+    ```
+    The fix puts the timeout where the SDK takes it: `timeout=` on the call (OpenAI, Anthropic, Groq,
+    Together, litellm, requests, httpx), on the constructor (LangChain chat models, `ollama.Client`,
+    Cohere), `http_options={"timeout": MILLISECONDS}` on `genai.Client`, `timeout_ms=` for Mistral,
+    and `config=Config(read_timeout=…)` on `boto3.client("bedrock-runtime")`.
+
+    ## Fix safety
+    Unsafe: a request that used to succeed slowly now fails. The value is twice the p99 latency seen
+    in traffic (`--traffic`), else `default_timeout` from `[tool.llmsight]`, else 30 s. Where the
+    timeout belongs on a client made in another file, or the call passes `**kwargs`, the fix is
+    display-only.
+    """
+
+    code = "LLM001"
+    name = "missing-timeout"
+    severity = "warning"
+    summary = "LLM request without an explicit timeout (SDK default: up to 600 s per read, or none)"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI(timeout=20, max_retries=3)
+            client.chat.completions.create(model="gpt-4o-mini", messages=[])
+        """),
+        Valid("""
+            import anthropic
+            client = anthropic.Anthropic()
+            client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[], timeout=45.0)
+        """),
+        Valid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client(http_options=types.HttpOptions(timeout=30_000))
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi")
+        """),
+        Valid("""
+            import boto3
+            from botocore.config import Config
+            runtime = boto3.client("bedrock-runtime", config=Config(read_timeout=30))
+            runtime.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0", messages=[])
+        """),
+        Valid("""
+            import requests
+            requests.post("https://api.openai.com/v1/chat/completions", json={"model": "gpt-4o"}, timeout=TIMEOUT)
+        """),
+        Valid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o", timeout=30)
+            llm.invoke("hi")
+        """),
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.embeddings.create(model="text-embedding-3-small", input=["a"])  # llmsight: ignore[LLM001]
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o-mini", messages=[])
+        """, expected_fix="""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o-mini", messages=[], timeout=30)
+        """, message="the OpenAI SDK waits up to 600 s per read (connect 5 s)"),
+        Invalid("""
+            import anthropic
+            client = anthropic.AsyncAnthropic()
+            async def ask(messages):
+                return await client.messages.create(
+                    model="claude-sonnet-4-5",
+                    max_tokens=1024,
+                    messages=messages,
+                )
+        """, expected_fix="""
+            import anthropic
+            client = anthropic.AsyncAnthropic()
+            async def ask(messages):
+                return await client.messages.create(
+                    model="claude-sonnet-4-5",
+                    max_tokens=1024,
+                    messages=messages,
+                    timeout=45,
+                )
+        """, message="retries twice", config={"default_timeout": 45}),
+        Invalid("""
+            from google import genai
+            client = genai.Client()
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi")
+        """, expected_fix="""
+            from google import genai
+            client = genai.Client(http_options={"timeout": 30000})
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi")
+        """, message="has no timeout at all"),
+        Invalid("""
+            import litellm
+            litellm.completion("gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        """, expected_fix="""
+            import litellm
+            litellm.completion("gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], timeout=30)
+        """, message="6000 s"),
+        Invalid("""
+            import boto3
+            runtime = boto3.client("bedrock-runtime", region_name="us-east-1")
+            runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[])
+        """, expected_fix="""
+            import boto3
+            from botocore.config import Config
+            runtime = boto3.client("bedrock-runtime", region_name="us-east-1", config=Config(read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}))
+            runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[])
+        """, message="60 s per read"),
+        Invalid("""
+            import ollama
+            client = ollama.Client(host="http://gpu-box:11434")
+            client.chat("llama3.1", messages=[])
+        """, expected_fix="""
+            import ollama
+            client = ollama.Client(host="http://gpu-box:11434", timeout=30)
+            client.chat("llama3.1", messages=[])
+        """, message="no timeout"),
+        Invalid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o")
+            chain = prompt | llm
+            chain.invoke({"q": "hi"})
+        """, expected_fix="""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o", timeout=30)
+            chain = prompt | llm
+            chain.invoke({"q": "hi"})
+        """, message="LangChain's ChatOpenAI"),
+        Invalid("""
+            import requests
+            requests.post("https://api.anthropic.com/v1/messages", json={"model": "claude-3-5-haiku-latest"})
+        """, expected_fix="""
+            import requests
+            requests.post("https://api.anthropic.com/v1/messages", json={"model": "claude-3-5-haiku-latest"}, timeout=30)
+        """, message="requests has no default timeout"),
+        Invalid("""
+            import ollama
+            ollama.chat("llama3.1", messages=[])
+        """, message="the Ollama client has no timeout: a hung model waits forever"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        for site in ctx.sites:
+            if site.timeout.source in _EXPLICIT:
+                continue
+            call = ctx.call_nodes.get(site.id)
+            if call is None:
+                continue
+            yield ctx.diagnostic(self, call, self._message(site, ctx), site, (self._fix(site, ctx, call),))
+
+    @staticmethod
+    def _message(site: CallSite, ctx: FileContext) -> str:
+        d = sdk_defaults(site)
+        if site.sdk == "http" and d.timeout_s is None:
+            waits = "has no default timeout: a hung request waits forever"
+        else:
+            waits = d.timeout_text
+        worst = ""
+        if d.timeout_s is not None and d.retries and d.timeout_s * (d.retries + 1) >= 120:
+            worst = f", so a hung request can take about {d.timeout_s * (d.retries + 1) / 60:.0f} min"
+        return f"no timeout: {sdk_name(site, ctx)} {waits}; it {d.retries_text}{worst}"
+
+    def _fix(self, site: CallSite, ctx: FileContext, call: ast.Call) -> Fix:
+        seconds, why = suggested_timeout(site, ctx)
+        s = number(seconds)
+        ctor = client_call(ctx, site)
+        cls = callee_name(ctor) if ctor is not None else None
+        if site.sdk in _CALL_TIMEOUT_SDKS:
+            param = "request_timeout" if ".ChatCompletion." in f".{site.api}" or ".Completion." in f".{site.api}" else "timeout"
+            return keyword_fix(ctx, call, {param: s}, f"Add `{param}={s}` to the call ({why})")
+        if site.sdk == "mistral":
+            ms = number(seconds * 1000)
+            return keyword_fix(ctx, call, {"timeout_ms": ms}, f"Add `timeout_ms={ms}` to the call ({why})")
+        if site.sdk == "langchain":
+            if ctor is not None and cls in _LANGCHAIN_TIMEOUT_CLASSES:
+                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})")
+            return Fix(f"Set the chat model's request timeout to {s} s where it is constructed ({why})", (), "display-only")
+        if site.sdk in ("ollama", "cohere"):
+            if ctor is not None:
+                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})")
+            return Fix(f"Make the request through a client with a timeout: `{'ollama.Client' if site.sdk == 'ollama' else 'cohere.Client'}"
+                       f"(timeout={s})` ({why})", (), "display-only")
+        if site.sdk == "google":
+            return self._google_fix(site, ctx, call, ctor, seconds, why)
+        if site.sdk == "bedrock":
+            return self._bedrock_fix(ctx, ctor, s, why)
+        return Fix(f"Set a {s} s timeout on this request ({why})", (), "display-only")
+
+    @staticmethod
+    def _google_fix(site: CallSite, ctx: FileContext, call: ast.Call, ctor: ast.Call | None, seconds: float,
+                    why: str) -> Fix:
+        ms = number(seconds * 1000)
+        qual = Imports.of(ctx.tree).qualify(ctor.func) if ctor is not None else None
+        if qual is not None and qual.startswith("google.generativeai."):
+            # the legacy SDK takes the timeout per request, in seconds
+            title = f"Add `request_options={{\"timeout\": {number(seconds)}}}` to the call ({why})"
+            if keyword(call, "request_options") is None:
+                return keyword_fix(ctx, call, {"request_options": f'{{"timeout": {number(seconds)}}}'}, title)
+            return Fix(title, (), "display-only")
+        title = f"Add `http_options={{\"timeout\": {ms}}}` (milliseconds) to `genai.Client(...)` ({why})"
+        if ctor is None or qual is None or not qual.startswith("google.genai"):
+            return Fix(title, (), "display-only")
+        existing = keyword(ctor, "http_options")
+        if existing is None:
+            return keyword_fix(ctx, ctor, {"http_options": f'{{"timeout": {ms}}}'}, title)
+        if isinstance(existing.value, ast.Dict) and None not in existing.value.keys:
+            return Fix(title, (set_dict_keys(ctx, existing.value, {"timeout": ms}),), "unsafe")
+        if isinstance(existing.value, ast.Call):
+            return Fix(title, (set_call_keywords(ctx, existing.value, {"timeout": ms}, replace=False),), "unsafe")
+        return Fix(title, (), "display-only")
+
+    @staticmethod
+    def _bedrock_fix(ctx: FileContext, ctor: ast.Call | None, s: str, why: str) -> Fix:
+        title = f"Pass `config=Config(read_timeout={s}, retries={{\"max_attempts\": 3, \"mode\": \"standard\"}})` " \
+                f"to the bedrock-runtime client ({why})"
+        if ctor is None:
+            return Fix(title, (), "display-only")
+        existing = keyword(ctor, "config")
+        if existing is None:
+            config_name, import_ = ensure_import(ctx, "botocore.config", "Config", alias="BotoConfig")
+            value = f'{config_name}(read_timeout={s}, retries={{"max_attempts": 3, "mode": "standard"}})'
+            return keyword_fix(ctx, ctor, {"config": value}, title, (import_,))
+        if isinstance(existing.value, ast.Call):
+            return Fix(title, (set_call_keywords(ctx, existing.value, {"read_timeout": s}, replace=False),), "unsafe")
+        return Fix(title, (), "display-only")
