@@ -34,6 +34,9 @@ _RATE_PREFIXES = ("input_cost_per_token", "output_cost_per_token",
 _THRESHOLD_KEY = re.compile(r"^(%s)_above_(\d+(?:\.\d+)?k?)_tokens$" % "|".join(_RATE_PREFIXES))
 # Providers whose long-context tier starts at the threshold itself (litellm: `_INCLUSIVE_THRESHOLD_PROVIDERS`).
 _INCLUSIVE_THRESHOLD_PROVIDERS = frozenset({"xai"})
+# Providers whose unpriced cache reads litellm bills at a share of the input rate
+# (litellm `FIREWORKS_AI_DEFAULT_CACHE_READ_RATE_RATIO`, applied in `apply_provider_cache_read_default`).
+_DEFAULT_CACHE_READ_SHARE = {"fireworks_ai": 0.5}
 
 
 class PriceDataError(Exception):
@@ -122,6 +125,7 @@ class ModelInfo:
     deprecation_date: str | None = None
     requested: str | None = None            # what the caller asked for, when it differs from `name`
     via: str | None = None                  # how it resolved: "config.models", "provider prefix", ...
+    alias_of: str | None = None             # the map serves this name as another row (`alias_of`/`aliases`)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -154,19 +158,24 @@ def _threshold_tokens(text: str) -> float:
     return float(text[:-1]) * 1000 if text.endswith("k") else float(text)
 
 
-def _select_tier(table: Any, input_tokens: int) -> Mapping[str, Any] | None:
-    """litellm `tiered_pricing`: the tier whose `range` [low, high) holds the input tokens prices every token."""
-    if not isinstance(table, list):
+def _tier_range(tier: Any) -> tuple[float, float] | None:
+    rng = tier.get("range") if isinstance(tier, dict) else None
+    if not isinstance(rng, (list, tuple)) or len(rng) != 2:
         return None
-    for tier in table:
-        if not isinstance(tier, dict) or "input_cost_per_token" not in tier:
-            continue
-        low, high = (list(tier.get("range") or [0, None]) + [None])[:2]
-        low = _number(low) or 0.0
-        high_n = _number(high)
-        if input_tokens >= low and (high_n is None or input_tokens < high_n):
-            return tier
-    return None
+    low, high = _number(rng[0]), _number(rng[1])
+    return (low, high) if low is not None and high is not None else None
+
+
+def _select_tier(table: Any, input_tokens: int) -> Mapping[str, Any] | None:
+    """litellm `tiered_pricing`: the tier with start < input <= end prices every token of the call;
+    above the highest range the last tier applies."""
+    if not isinstance(table, list) or not table or input_tokens <= 0:
+        return None
+    ranged = sorted(((r, t) for t in table if (r := _tier_range(t)) is not None), key=lambda rt: rt[0][0])
+    if not ranged:
+        return None
+    tier = next((t for (low, high), t in ranged if low < input_tokens <= high), ranged[-1][1])
+    return tier if "input_cost_per_token" in tier else None
 
 
 def rates_for(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Rates:
@@ -191,13 +200,15 @@ def rates_for(raw: Mapping[str, Any], usage: Usage, provider: str | None = None)
         if reasoning is None:
             reasoning = _number(raw.get("output_cost_per_reasoning_token"))
         return Rates(inp, out, inp if read is None else read, inp if write is None else write,
-                     out if reasoning is None else reasoning, tier=_tier_label(tier_row.get("range")))
+                     out if reasoning is None else reasoning, tier=_tier_label(tier_row))
 
     inp = _number(raw.get("input_cost_per_token")) or 0.0
     out = _number(raw.get("output_cost_per_token")) or 0.0
     if out == 0.0 and _number(raw.get("output_cost_per_image_token")) is not None:
         out = _number(raw.get("output_cost_per_image_token")) or 0.0
     read = _number(raw.get("cache_read_input_token_cost"))
+    if read is None and provider in _DEFAULT_CACHE_READ_SHARE and "input_cost_per_token" in raw:
+        read = inp * _DEFAULT_CACHE_READ_SHARE[provider]
     write = _number(raw.get("cache_creation_input_token_cost"))
     inclusive = provider in _INCLUSIVE_THRESHOLD_PROVIDERS
     thresholds = sorted({m.group(2) for k, v in raw.items() if v is not None and (m := _THRESHOLD_KEY.match(k))},
@@ -222,10 +233,9 @@ def _override(raw: Mapping[str, Any], key: str, current: float | None) -> float 
     return current if value is None else value
 
 
-def _tier_label(rng: Any) -> str | None:
-    if isinstance(rng, (list, tuple)) and rng and (_number(rng[0]) or 0) > 0:
-        return f"tier from {int(_number(rng[0]) or 0)} input tokens"
-    return None
+def _tier_label(tier: Mapping[str, Any]) -> str | None:
+    bounds = _tier_range(tier)
+    return f"tier {int(bounds[0])}-{int(bounds[1])} input tokens" if bounds and bounds[0] > 0 else None
 
 
 def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Cost:
@@ -261,22 +271,45 @@ def litellm_version() -> str:
 
 
 _LOCK = threading.Lock()
-_BASE: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+_BASE: dict[tuple[str, int], tuple[dict[str, dict[str, Any]], dict[str, str]]] = {}
 _CATALOGS: dict[Any, "Catalog"] = {}
 
 
-def _read_base(path: Path) -> dict[str, dict[str, Any]]:
+def _read_base(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """(entries, alias -> canonical name), read once per file version."""
     key = (str(path), path.stat().st_mtime_ns)
-    data = _BASE.get(key)
-    if data is None:
+    cached = _BASE.get(key)
+    if cached is None:
         try:
             loaded = json.loads(path.read_bytes())
         except (OSError, ValueError) as exc:
             raise PriceDataError(f"{path}: cannot read the price map ({exc}); reinstall litellm") from exc
-        data = {k: v for k, v in loaded.items() if isinstance(v, dict) and k != "sample_spec"}
+        entries = {k: v for k, v in loaded.items() if isinstance(v, dict) and k != "sample_spec"}
+        cached = _expand_aliases(entries)
         _BASE.clear()
-        _BASE[key] = data
-    return data
+        _BASE[key] = cached
+    return cached
+
+
+def _expand_aliases(entries: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Serve `alias_of` rows and `aliases` lists as their owner, as litellm's `_expand_model_aliases` does:
+    an alias never shadows a real row, the first owner of an alias wins, a pointer to nothing is dropped."""
+    pointers = {name: info["alias_of"] for name, info in entries.items() if isinstance(info.get("alias_of"), str)}
+    owners: dict[str, str] = {}
+    for name, info in entries.items():
+        aliases = info.get("aliases")
+        if name in pointers or not isinstance(aliases, list):
+            continue
+        for alias in aliases:
+            if isinstance(alias, str) and not (alias in entries and alias not in pointers) and alias not in owners:
+                owners[alias] = name
+    for alias, target in pointers.items():
+        if target in entries and target not in pointers and alias not in owners:
+            owners[alias] = target
+    served = {name: info for name, info in entries.items() if name not in pointers}
+    for alias, owner in owners.items():
+        served[alias] = served[owner]
+    return served, owners
 
 
 def _prices_source(config: "Config | None") -> Any:
@@ -332,8 +365,10 @@ class Catalog:
     """The price map plus the project's deployment names and price overrides."""
 
     def __init__(self, entries: dict[str, dict[str, Any]], price_data: str,
-                 models: Mapping[str, str] | None = None, overridden: frozenset[str] = frozenset()):
+                 models: Mapping[str, str] | None = None, overridden: frozenset[str] = frozenset(),
+                 aliases: Mapping[str, str] | None = None):
         self._entries = entries
+        self.aliases = dict(aliases or {})      # alias name in the map -> the row it is served as
         self.price_data = price_data
         self._models = dict(models or {})
         self.overridden = overridden
@@ -348,7 +383,7 @@ class Catalog:
                str(_config_root(config)) if isinstance(prices, str) else None)
         with _LOCK:
             path = price_map_path()
-            base = _read_base(path)
+            base, aliases = _read_base(path)
             cache_key = (key, str(path), path.stat().st_mtime_ns)
             catalog = _CATALOGS.get(cache_key)
             if catalog is not None:
@@ -366,7 +401,7 @@ class Catalog:
                     entries[name] = merged
                 overridden = frozenset(extra)
                 price_data += f" + {len(extra)} override(s) from {where}"
-            catalog = cls(entries, price_data, models, overridden)
+            catalog = cls(entries, price_data, models, overridden, aliases)
             _CATALOGS[cache_key] = catalog
             return catalog
 
@@ -440,6 +475,7 @@ class Catalog:
             deprecation_date=raw.get("deprecation_date") if isinstance(raw.get("deprecation_date"), str) else None,
             requested=model if model != key else None,
             via=how,
+            alias_of=self.aliases.get(key),
             raw=raw,
         )
 
