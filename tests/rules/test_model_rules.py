@@ -1,0 +1,179 @@
+"""The model rules (LLM005, LLM007, LLM008, LLM009, LLM011) on real projects: notebooks, models resolved
+from another module, config maps, and `--fix` applied through the engine.
+
+The VALID/INVALID examples of each rule run in `test_examples.py`; these tests cover what examples
+cannot: several files, notebooks, injected dates and end-to-end fix application.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from llmsight import api
+from llmsight.records import Diagnostic
+
+
+def write_project(tmp_path: Path, files: dict[str, str], config: str = "") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text(f"[project]\nname = 'app'\n\n[tool.llmsight]\n{config}\n",
+                                             encoding="utf-8")
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text if rel.endswith(".ipynb") else textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+def check(tmp_path: Path, code: str, files: dict[str, str], config: str = "") -> list[Diagnostic]:
+    root = write_project(tmp_path, files, config)
+    result = api.check([root], select=[code], use_cache=False, with_estimates=False)
+    assert not result.errors, result.errors
+    return [d for d in result.diagnostics if d.code == code]
+
+
+def notebook(*cells: str) -> str:
+    """An .ipynb with a markdown cell first, so cell indices differ from code-cell counts."""
+    nb_cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n"]}]
+    for src in cells:
+        lines = textwrap.dedent(src).lstrip("\n").splitlines(keepends=True)
+        nb_cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                         "source": lines})
+    return json.dumps({"cells": nb_cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def cell_text(path: Path, index: int) -> str:
+    return "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][index]["source"])
+
+
+OPENAI_CLIENT_CELL = """
+    from openai import OpenAI
+    client = OpenAI()
+"""
+SETTINGS = "settings.py"
+
+
+# ---- LLM005 context-overflow -------------------------------------------------------------------------
+
+def test_llm005_in_a_notebook_reports_the_cell_and_fix_edits_it(tmp_path):
+    files = {"analysis.ipynb": notebook(OPENAI_CLIENT_CELL, """
+        %load_ext autoreload
+        reply = client.chat.completions.create(model="gpt-4o", max_tokens=100000,
+                                               messages=[{"role": "user", "content": "Hi"}])
+    """)}
+    [diag] = check(tmp_path, "LLM005", files)
+    assert (diag.span.cell, diag.span.start_line) == (2, 2)
+    assert "16,384" in diag.message
+    outcome = api.apply_fixes([tmp_path], unsafe=True, select=["LLM005"], use_cache=False)
+    assert outcome.applied == 1
+    assert "max_tokens=16384," in cell_text(tmp_path / "analysis.ipynb", 2)
+    assert check(tmp_path, "LLM005", {}) == []
+
+
+def test_llm005_cap_from_another_module_is_display_only_and_names_it(tmp_path):
+    files = {
+        SETTINGS: """
+            MODEL = "gpt-4o"
+            MAX_TOKENS = 50000
+        """,
+        "app.py": """
+            from openai import OpenAI
+            from settings import MODEL, MAX_TOKENS
+            OpenAI().chat.completions.create(model=MODEL, max_tokens=MAX_TOKENS, messages=[])
+        """,
+    }
+    [diag] = check(tmp_path, "LLM005", files)
+    assert diag.span.path == "app.py"
+    [fix] = diag.fixes
+    assert fix.applicability == "display-only" and not fix.edits
+    assert "settings.py:2" in fix.title
+
+
+def test_llm005_honours_the_model_map_and_default_output_tokens(tmp_path):
+    prompt = "word " * 7900   # ~7,900 tokens: fits gpt-4's 8,192 window alone, not with 500 more
+    app = f"""
+        from openai import AzureOpenAI
+        client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
+        client.chat.completions.create(model="legacy", messages=[{{"role": "user", "content": "{prompt}"}}])
+    """
+    [diag] = check(tmp_path / "a", "LLM005", {"app.py": app}, 'models = {legacy = "gpt-4"}')
+    assert "legacy (gpt-4)" in diag.message and "default_output_tokens" in diag.message
+    [switch] = diag.fixes
+    assert switch.applicability == "display-only"
+    assert check(tmp_path / "b", "LLM005", {"app.py": app},
+                 'default_output_tokens = 100\nmodels = {legacy = "gpt-4"}') == []
+    assert check(tmp_path / "c", "LLM005", {"app.py": app}, 'models = {legacy = "gpt-4o"}') == []
+
+
+def test_llm005_suggests_a_same_provider_model_whose_window_fits(tmp_path):
+    from llmsight.knowledge.catalog import Catalog
+
+    big = '"""' + "word " * 210_000 + '"""'
+    app = """
+        import anthropic
+        anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", max_tokens=1000,
+            system=BIG, messages=[])
+    """.replace("BIG", big)
+    [diag] = check(tmp_path, "LLM005", {"app.py": app})
+    [switch] = [f for f in diag.fixes if f.title.startswith("Switch to")]
+    suggested = switch.title.split("`")[1]
+    info = Catalog.load().lookup(suggested)
+    assert info.provider == "anthropic" and info.max_input_tokens >= 211_000
+
+
+# ---- LLM009 unknown-model --------------------------------------------------------------------------
+
+def test_llm009_in_a_notebook(tmp_path):
+    files = {"nb.ipynb": notebook(OPENAI_CLIENT_CELL, """
+        client.chat.completions.create(model="gpt-4-o", messages=[])
+    """)}
+    [diag] = check(tmp_path, "LLM009", files)
+    assert diag.span.cell == 2 and "`gpt-4o`" in diag.message
+
+
+def test_llm009_model_from_another_module_names_where_it_is_set(tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/settings.py": """
+            import os
+            CHAT_MODEL = os.getenv("CHAT_MODEL", "claude-sonet-4-5")
+        """,
+        "pkg/app.py": """
+            import anthropic
+            from pkg.settings import CHAT_MODEL
+            anthropic.Anthropic().messages.create(model=CHAT_MODEL, max_tokens=100, messages=[])
+        """,
+    }
+    [diag] = check(tmp_path, "LLM009", files)
+    assert diag.span.path == "pkg/app.py"
+    assert "pkg/settings.py:2" in diag.message and "`claude-sonnet-4-5`" in diag.message
+    assert all(f.applicability == "display-only" and not f.edits for f in diag.fixes)
+
+
+@pytest.mark.parametrize("source", [
+    """
+    from langchain_ollama import ChatOllama
+    ChatOllama(model="my-llama").invoke("hi")
+    """,
+    """
+    from openai import OpenAI
+    OpenAI(base_url="http://vllm:8000/v1").chat.completions.create(model="served-model", messages=[])
+    """,
+    """
+    import litellm
+    litellm.completion(model="ollama/my-llama", messages=[])
+    """,
+], ids=["langchain-ollama", "openai-compatible-vllm", "litellm-ollama-prefix"])
+def test_llm009_is_silent_for_self_hosted_models(tmp_path, source):
+    assert check(tmp_path, "LLM009", {"app.py": source}) == []
+
+
+def test_llm009_knows_models_through_the_sdk_provider_prefix(tmp_path):
+    # groq's `openai/gpt-oss-120b` is the catalog's `groq/openai/gpt-oss-120b`
+    source = """
+        from groq import Groq
+        Groq().chat.completions.create(model="openai/gpt-oss-120b", messages=[])
+    """
+    assert check(tmp_path, "LLM009", {"app.py": source}) == []
