@@ -1,0 +1,245 @@
+"""LLM004: a generating request with no output cap, in the parameter its API actually reads."""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules._sdk_fixes import (
+    GENERATING_OPERATIONS, Imports, add_to_mapping_argument, client_call, constructor_text, keyword_fix,
+    suggested_max_tokens,
+)
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.model_helpers import endpoint_of, lookup, model_name
+from llmsight.records import CallSite, Diagnostic, Fix
+
+# OpenAI reasoning models: the cap counts hidden reasoning tokens, so a small one can leave no answer
+_REASONING = re.compile(r"(?:^|/)(?:o\d|gpt-5)", re.I)
+REASONING_MAX_TOKENS = 4096
+# LangChain chat model class -> its constructor's output-cap keyword (ChatAnthropic defaults to 1024)
+_LANGCHAIN_CAP = {
+    **dict.fromkeys(("ChatOpenAI", "AzureChatOpenAI", "ChatGroq", "ChatMistralAI", "ChatTogether", "ChatDeepSeek",
+                     "ChatXAI", "ChatFireworks", "ChatLiteLLM", "ChatCohere", "ChatBedrockConverse",
+                     "ChatPerplexity"), "max_tokens"),
+    **dict.fromkeys(("ChatGoogleGenerativeAI", "ChatVertexAI"), "max_output_tokens"),
+    **dict.fromkeys(("ChatOllama", "OllamaLLM", "Ollama"), "num_predict"),
+}
+_LANGCHAIN_CAPPED_BY_DEFAULT = frozenset({"ChatAnthropic", "ChatAnthropicVertex"})
+
+
+class UnboundedOutput(Rule):
+    """## What it does
+    Flags a chat, completion or Responses request that sets no output cap, and names the parameter
+    its API reads: `max_completion_tokens` for OpenAI chat (o-series models reject `max_tokens`, and
+    the cap includes reasoning tokens), `max_output_tokens` for the Responses API and google-genai
+    (inside `config=`), `inferenceConfig={"maxTokens": N}` for Bedrock Converse,
+    `options={"num_predict": N}` for Ollama, `max_tokens` for litellm, Mistral, Cohere and most
+    LangChain chat models. Anthropic requires `max_tokens`, so this rule never fires there.
+
+    ## Why is this bad
+    Output tokens cost 4-8× input tokens and set the latency. Without a cap, a looping or rambling
+    generation runs to the model's maximum (16k-100k tokens): one such call can cost as much as
+    thousands of normal ones and hold the user for minutes. A cap also makes cost estimates bounded.
+
+    ## Example
+    ```python
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_completion_tokens=1024)
+    ```
+
+    ## Fix safety
+    Unsafe: answers longer than the cap are cut off (`finish_reason == "length"`). The value is
+    `default_max_tokens` from `[tool.llmsight]`, else the p99 output tokens seen in traffic plus 25%,
+    else 1024 (4096 for reasoning models, whose cap includes reasoning). Where the cap belongs in a
+    config object built elsewhere, or in a raw JSON body, the fix is display-only.
+    """
+
+    code = "LLM004"
+    name = "unbounded-output"
+    severity = "warning"
+    summary = "Chat/completion request without an output cap (max_completion_tokens, max_output_tokens, …)"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o", messages=[], max_tokens=300)
+        """),
+        Valid("""
+            import anthropic
+            anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", max_tokens=1024, messages=[])
+        """),
+        Valid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi",
+                                           config=types.GenerateContentConfig(max_output_tokens=256))
+        """),
+        Valid("""
+            import ollama
+            ollama.chat("llama3.1", messages=[], options={"num_predict": 200})
+        """),
+        Valid("""
+            from openai import OpenAI
+            OpenAI().embeddings.create(model="text-embedding-3-small", input=["x"])
+        """),
+        Valid("""
+            from langchain_anthropic import ChatAnthropic
+            ChatAnthropic(model="claude-3-5-haiku-latest").invoke("hi")
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o-mini", messages=[])
+        """, expected_fix="""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o-mini", messages=[], max_completion_tokens=1024)
+        """, message="max_completion_tokens"),
+        Invalid("""
+            from openai import OpenAI
+            OpenAI().responses.create(model="o4-mini", input="plan the trip")
+        """, expected_fix="""
+            from openai import OpenAI
+            OpenAI().responses.create(model="o4-mini", input="plan the trip", max_output_tokens=4096)
+        """, message="reasoning"),
+        Invalid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi",
+                                           config=types.GenerateContentConfig(temperature=0))
+        """, expected_fix="""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi",
+                                           config=types.GenerateContentConfig(temperature=0, max_output_tokens=1024))
+        """, message="max_output_tokens"),
+        Invalid("""
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[], inferenceConfig={"temperature": 0.2})
+        """, expected_fix="""
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[], inferenceConfig={"temperature": 0.2, "maxTokens": 500})
+        """, message="inferenceConfig", config={"default_max_tokens": 500}),
+        Invalid("""
+            import ollama
+            ollama.chat("llama3.1", messages=[])
+        """, expected_fix="""
+            import ollama
+            ollama.chat("llama3.1", messages=[], options={"num_predict": 1024})
+        """, message="num_predict"),
+        Invalid("""
+            import litellm
+            litellm.completion(model="gpt-4o-mini", messages=[])
+        """, expected_fix="""
+            import litellm
+            litellm.completion(model="gpt-4o-mini", messages=[], max_tokens=1024)
+        """, message="max_tokens"),
+        Invalid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o")
+            llm.invoke("hi")
+        """, expected_fix="""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o", max_tokens=1024)
+            llm.invoke("hi")
+        """, message="max_tokens"),
+        Invalid("""
+            import requests
+            requests.post("https://api.openai.com/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, timeout=30)
+        """, message="output cap"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        for site in ctx.sites:
+            if site.operation not in GENERATING_OPERATIONS or site.max_tokens.source != "absent":
+                continue
+            if site.sdk == "anthropic":
+                continue  # the API rejects a request without max_tokens
+            call = ctx.call_nodes.get(site.id)
+            if call is None:
+                continue
+            ctor = client_call(ctx, site)
+            cls = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
+            if site.sdk == "langchain" and cls in _LANGCHAIN_CAPPED_BY_DEFAULT:
+                continue
+            param = self._parameter(site, ctx, cls)
+            fix = self._fix(site, ctx, call, ctor, cls, param)
+            yield ctx.diagnostic(self, call, self._message(site, ctx, param), site, (fix,))
+
+    @staticmethod
+    def _parameter(site: CallSite, ctx: FileContext, cls: str) -> str:
+        """Where this request's API reads its output cap, as people write it."""
+        if site.operation == "responses":
+            return "max_output_tokens"
+        if site.sdk in ("openai", "groq") and site.operation == "chat" and ".ChatCompletion." not in f".{site.api}":
+            return "max_tokens" if endpoint_of(ctx, site).kind == "self-hosted" else "max_completion_tokens"
+        if site.sdk == "google":
+            ctor = client_call(ctx, site)
+            qual = Imports.of(ctx.tree).qualify(ctor.func) if ctor is not None else None
+            if qual is not None and not qual.startswith("google.genai"):
+                return "generation_config.max_output_tokens"
+            return "config.max_output_tokens"
+        if site.sdk == "bedrock":
+            return "inferenceConfig.maxTokens" if "converse" in site.api else "body max tokens"
+        if site.sdk == "ollama":
+            return "options.num_predict"
+        if site.sdk == "langchain":
+            return _LANGCHAIN_CAP.get(cls, "max_tokens")
+        if site.sdk == "http":
+            return "max_tokens in the JSON body"
+        return "max_tokens"
+
+    @staticmethod
+    def _message(site: CallSite, ctx: FileContext, param: str) -> str:
+        model = model_name(site)
+        runs_to = "the model's maximum output"
+        if model:
+            from llmsight.knowledge.catalog import Catalog
+
+            info = lookup(Catalog.load(ctx.config), site, model)
+            if info is not None and info.max_output_tokens:
+                runs_to = f"{model}'s maximum of {info.max_output_tokens:,} tokens"
+                if info.output_cost_per_token:
+                    cost = info.max_output_tokens * info.output_cost_per_token
+                    runs_to += f" (${cost:.2f} per call)" if cost >= 0.1 else f" (${cost:.2g} per call)"
+        shown = {"inferenceConfig.maxTokens": 'inferenceConfig={"maxTokens": N}',
+                 "options.num_predict": 'options={"num_predict": N}',
+                 "config.max_output_tokens": "max_output_tokens in config=",
+                 "generation_config.max_output_tokens": "max_output_tokens in generation_config="}.get(param, param)
+        text = f"no output cap: a runaway generation can run to {runs_to}; set {shown}"
+        if model and _REASONING.search(model) and site.sdk in ("openai", "litellm", "langchain"):
+            text += " (the cap includes reasoning tokens; o-series models reject max_tokens)" \
+                if param == "max_completion_tokens" else " (the cap includes reasoning tokens)"
+        return text
+
+    @staticmethod
+    def _fix(site: CallSite, ctx: FileContext, call: ast.Call, ctor: ast.Call | None, cls: str, param: str) -> Fix:
+        n, why = suggested_max_tokens(site, ctx)
+        model = model_name(site) or ""
+        if why.startswith("llmsight's default") and _REASONING.search(model):
+            n, why = REASONING_MAX_TOKENS, "llmsight's default for reasoning models; set default_max_tokens to change it"
+        title = f"Cap the output at {n} tokens with {param} ({why})"
+        if "." in param:
+            arg, key = param.split(".")
+            return add_to_mapping_argument(ctx, call, arg, key, str(n), title)
+        if site.sdk == "http" or param == "body max tokens":
+            return Fix(title, (), "display-only")
+        if site.sdk == "langchain":
+            if ctor is None or cls not in _LANGCHAIN_CAP:
+                return Fix(f"{title} where the chat model is constructed", (), "display-only")
+            return keyword_fix(ctx, ctor, {param: str(n)},
+                               f"Add `{param}={n}` to `{constructor_text(ctx, ctor)}` ({why})")
+        return keyword_fix(ctx, call, {param: str(n)}, f"Add `{param}={n}` to the call ({why})")
