@@ -1,0 +1,128 @@
+"""What several formats share: positions, fix counts, and how money, time and sources read."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from llmsight.records import CallSite, Diagnostic, Estimate, Metric, Span
+
+SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def sort_key(span: Span) -> tuple:
+    """Report order: path, then cell (plain files first), then position."""
+    return (span.path, -1 if span.cell is None else span.cell, span.start_line, span.start_col,
+            span.end_line, span.end_col)
+
+
+def position(span: Span) -> dict:
+    """The flat position fields of design §7 (1-based; within the cell for notebooks; code points)."""
+    return {"path": span.path, "cell": span.cell, "line": span.start_line, "end_line": span.end_line,
+            "col": span.start_col, "end_col": span.end_col}
+
+
+def cell_label(cell: int) -> str:
+    """Cells are numbered from 1 for people (markdown cells counted), from 0 in JSON."""
+    return f"cell {cell + 1}"
+
+
+def location(span: Span) -> str:
+    """`path:line:col`, or `path:cell N:line:col` in a notebook (as ruff prints notebook cells)."""
+    cell = f"{cell_label(span.cell)}:" if span.cell is not None else ""
+    return f"{span.path}:{cell}{span.start_line}:{span.start_col}"
+
+
+def fix_status(diag: Diagnostic) -> str | None:
+    """The most automatic fix a diagnostic offers: safe, unsafe, display-only, or None."""
+    kinds = {f.applicability if f.edits else "display-only" for f in diag.fixes}
+    for kind in ("safe", "unsafe", "display-only"):
+        if kind in kinds:
+            return kind
+    return None
+
+
+def fixable_counts(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
+    """How many findings `--fix` fixes, and how many more `--fix --unsafe-fixes` does."""
+    statuses = [fix_status(d) for d in diagnostics]
+    return {"safe": statuses.count("safe"), "unsafe": statuses.count("unsafe")}
+
+
+def ordered(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics in report order (position, then code, then message), whatever order they came in."""
+    return sorted(diagnostics, key=lambda d: (sort_key(d.span), d.code, d.message))
+
+
+def sites_by_id(sites: Iterable[CallSite]) -> dict[str, CallSite]:
+    return {s.id: s for s in sites}
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def usd(value: float | None) -> str:
+    """Dollars with two significant digits below $1 (`$0.0021`), cents up to $100, whole dollars above."""
+    if value is None or not math.isfinite(value):
+        return "?"
+    if value == 0:
+        return "$0"
+    if abs(value) < 1:
+        digits = max(2, 1 - math.floor(math.log10(abs(value))))
+        return f"${value:.{digits}f}"
+    if abs(value) < 100:
+        return f"${value:.2f}"
+    return f"${value:,.0f}"
+
+
+def seconds(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "?"
+    if value < 1:
+        return f"{value:.2f} s"
+    if value < 10:
+        return f"{value:.1f} s"
+    return f"{value:,.0f} s"
+
+
+def source_label(metric: Metric, detail: bool = False) -> str:
+    """Where a figure comes from: `traffic, n=1,204`, `prior`, or with `detail` the assumption named."""
+    if metric.source == "traffic":
+        return f"traffic, n={metric.n:,}" if metric.n is not None else "traffic"
+    if detail and metric.prior:
+        return f"{metric.source}: {metric.prior}"
+    return metric.source
+
+
+def interval(metric: Metric, fmt) -> str:
+    """` [low–high]` when the metric has a confidence interval."""
+    if metric.low is None or metric.high is None:
+        return ""
+    return f" [{fmt(metric.low)}–{fmt(metric.high)}]"
+
+
+def cost_text(est: Estimate) -> str:
+    """`$0.0021/call (static: literal prompt tokens and output cap)` or why the cost is unknown."""
+    metric = est.cost_per_call
+    if metric.value is None:
+        return f"cost unknown ({source_label(metric, detail=True)})"
+    return f"{usd(metric.value)}/call{interval(metric, usd)} ({source_label(metric, detail=True)})"
+
+
+def monthly_text(est: Estimate) -> str | None:
+    metric = est.cost_per_month
+    if metric is None or metric.value is None:
+        return None
+    return f"{usd(metric.value)}/month{interval(metric, usd)} ({source_label(metric, detail=True)})"
+
+
+def p95_text(est: Estimate) -> str | None:
+    metric = est.latency_p95_s
+    if metric is None or metric.value is None:
+        return None
+    return f"p95 {seconds(metric.value)}{interval(metric, seconds)} ({source_label(metric)})"
+
+
+def estimate_line(est: Estimate) -> str:
+    """One line per call site: `≈ $0.0021/call (static: …) · p95 3.4 s (prior) · gpt-4o`."""
+    parts = [f"≈ {cost_text(est)}", monthly_text(est), p95_text(est), est.model or "model unresolved"]
+    return " · ".join(p for p in parts if p)
