@@ -78,8 +78,8 @@ def _summary(result: CheckResult, paint: _Paint) -> list[str]:
         if fixable["safe"]:
             parts.append(f"{paint('[*]', 'cyan')} {fixable['safe']:,} fixable with `--fix`")
         if fixable["unsafe"]:
-            more = "more " if fixable["safe"] else ""
-            parts.append(f"{fixable['unsafe']:,} {more}with `--fix --unsafe-fixes`")
+            more = "more" if fixable["safe"] else "fixable"
+            parts.append(f"{fixable['unsafe']:,} {more} with `--fix --unsafe-fixes`")
         out.append("; ".join(parts) + ".")
     if result.fixed:
         out.append(f"Fixed {plural(result.fixed, 'finding')}.")

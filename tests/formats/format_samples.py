@@ -7,15 +7,20 @@ characters that every format must escape; and files that could not be analysed.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
+
+import jsonschema
 
 from llmsight.analysis.rules.base import Rule
 from llmsight.records import (
     CallSite, CheckResult, Diagnostic, Edit, Estimate, FileError, Fix, Metric, Prompt, Setting, Span,
 )
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+HERE = Path(__file__).parent
+SNAPSHOTS = HERE / "snapshots"
 UPDATE = os.environ.get("LLMSIGHT_UPDATE_SNAPSHOTS") == "1"
 
 UNICODE_PATH = "src/日本語/🚀 agent.py"
@@ -33,6 +38,39 @@ def assert_snapshot(name: str, text: str) -> None:
     assert path.exists(), f"no snapshot {path}; run with LLMSIGHT_UPDATE_SNAPSHOTS=1 to create it"
     expected = path.read_bytes().decode("utf-8")
     assert text == expected, f"{name} differs from its snapshot; if intended, rerun with LLMSIGHT_UPDATE_SNAPSHOTS=1"
+
+
+CHECK_SCHEMA = json.loads((HERE.parents[1] / "schema" / "check.v1.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads((HERE / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def check_json_errors(doc: dict) -> list[str]:
+    validator = jsonschema.Draft202012Validator(CHECK_SCHEMA)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def sarif_errors(doc: dict) -> list[str]:
+    validator = jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def decode(text: str) -> str:
+    for code, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(code, char)
+    return text
+
+
+def parse_command(line: str) -> tuple[str, dict[str, str], str]:
+    """How the Actions runner reads `::name k=v,k=v::message`."""
+    assert line.startswith("::")
+    head, message = line[2:].split("::", 1)
+    name, _, props = head.partition(" ")
+    properties = dict(p.split("=", 1) for p in props.split(",")) if props else {}
+    return name, {k: decode(v) for k, v in properties.items()}, decode(message)
+
+
+def table_rows(md: str) -> list[list[str]]:
+    return [re.split(r"(?<!\\)\|", line)[1:-1] for line in md.splitlines() if line.startswith("|")]
 
 
 def setting(value=None, expr=None, source="absent", origin=None) -> Setting:

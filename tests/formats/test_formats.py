@@ -4,33 +4,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from pathlib import Path
 from urllib.parse import unquote
 
-import jsonschema
 import pytest
 from hypothesis import given, strategies as st
 
-from format_samples import FAKE_RULES, NOTEBOOK, TRICKY, UNICODE_PATH, assert_snapshot, empty_result, sample_result
+from format_samples import (
+    FAKE_RULES, NOTEBOOK, TRICKY, UNICODE_PATH, assert_snapshot, check_json_errors, decode, empty_result,
+    parse_command, sample_result, sarif_errors, table_rows,
+)
 
 from llmsight import formats
 from llmsight.analysis.rules import all_rules
 from llmsight.formats import github, markdown, sarif
 from llmsight.records import CheckResult, Diagnostic, Span
-
-REPO = Path(__file__).resolve().parents[2]
-CHECK_SCHEMA = json.loads((REPO / "schema" / "check.v1.json").read_text(encoding="utf-8"))
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-
-
-def check_json_errors(doc: dict) -> list[str]:
-    validator = jsonschema.Draft202012Validator(CHECK_SCHEMA)
-    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
-
-
-def sarif_errors(doc: dict) -> list[str]:
-    validator = jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA)
-    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
 
 
 def render_sarif(result: CheckResult) -> dict:
@@ -268,21 +255,6 @@ def test_sarif_default_rules_are_every_registered_rule():
 
 # ---- github --------------------------------------------------------------------------------------
 
-def decode(text: str) -> str:
-    for code, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
-        text = text.replace(code, char)
-    return text
-
-
-def parse_command(line: str) -> tuple[str, dict[str, str], str]:
-    """How the Actions runner reads `::name k=v,k=v::message`."""
-    assert line.startswith("::")
-    head, message = line[2:].split("::", 1)
-    name, _, props = head.partition(" ")
-    properties = dict(p.split("=", 1) for p in props.split(",")) if props else {}
-    return name, {k: decode(v) for k, v in properties.items()}, decode(message)
-
-
 def test_github_annotations():
     lines = formats.render(sample_result(), "github").splitlines()
     commands = [parse_command(line) for line in lines if line.startswith("::")]
@@ -317,10 +289,6 @@ def test_github_property_escaping_round_trips(text):
 
 
 # ---- markdown ------------------------------------------------------------------------------------
-
-def table_rows(md: str) -> list[list[str]]:
-    return [re.split(r"(?<!\\)\|", line)[1:-1] for line in md.splitlines() if line.startswith("|")]
-
 
 def test_markdown_tables_keep_their_shape():
     md = formats.render(sample_result(), "markdown")
