@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from llmsight.analysis import sdks
@@ -99,7 +100,15 @@ class FileDiscovery:
         self.candidates: list[Candidate] = []
         self.wrappers = wrappers or {}  # last name -> qualified name
         self._interesting_names = set(mod.imports) | set(self.wrappers) | sdks.REQUEST_METHOD_NAMES
-        self._lines = candidate_lines(mod.source, self._callable_imports(exports) | set(self.wrappers))
+        aliases = self._request_aliases()
+        self._interesting_names |= aliases
+        self._lines = candidate_lines(mod.source, self._callable_imports(exports) | set(self.wrappers) | aliases)
+
+    def _request_aliases(self) -> set[str]:
+        """Module names bound to a request method (`completion = client.chat.completions.create`)."""
+        return {name for name, bindings in self.mod.bindings.items()
+                if any(isinstance(value, ast.Attribute) and value.attr in sdks.REQUEST_METHOD_NAMES
+                       for _, value, _ in bindings)}
 
     def _callable_imports(self, exports: frozenset[str]) -> set[str]:
         """Imported names a bare call could make a request through: SDK names, and names other
@@ -232,13 +241,19 @@ class FileDiscovery:
             return self._wrapper_request(wrapper, call, args, keywords, scope)
         if isinstance(func_node, ast.Attribute):
             base = self.ev.eval(func_node.value, scope)
-            return self._request_on(base, func_node.attr, call, args, keywords, scope)
+            req = self._request_on(base, func_node.attr, call, args, keywords, scope)
+            if req is None and (base is None or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
+                req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope)
+            return req
         if isinstance(func_node, ast.Name):
             v = self.ev.eval(func_node, scope)
             if isinstance(v, Imported):
                 return self._module_request(v.qualname, call, args, keywords, scope)
             if isinstance(v, Client) and v.kind is sdks.LANGCHAIN_CHAT and not v.path:
                 return Request(v, v.kind.methods["__call__"], call, args, keywords, scope)
+            if isinstance(v, Client) and v.path:  # completion = client.chat.completions.create; completion(...)
+                *receiver, attr = v.path
+                return self._request_on(dataclasses.replace(v, path=tuple(receiver)), attr, call, args, keywords, scope)
         return None
 
     def _request_on(self, base, attr: str, call, args, keywords, scope) -> Request | None:
@@ -252,6 +267,49 @@ class FileDiscovery:
             return Request(base, method, call, args, keywords, scope)
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
+        return None
+
+    def _sdk_name(self, qualname: str) -> bool:
+        return qualname.split(".", 1)[0] in _SDK_ROOTS
+
+    @cached_property
+    def _imported_roots(self) -> frozenset[str]:
+        quals = set(self.mod.imports.values())
+        roots = {root for root, *_ in sdks.INFERRED_RECEIVERS
+                 if any(q == root or q.startswith(root + ".") for q in quals)}
+        if any(q.startswith(sdks.LANGCHAIN_IMPORT_PREFIX) for q in quals):
+            roots.add(sdks.LANGCHAIN_IMPORT_PREFIX)
+        return frozenset(roots)
+
+    def _inferred_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:
+        """A request on a receiver we could not resolve, recognised by its SDK-specific path (sdks.INFERRED_RECEIVERS)."""
+        if not self._imported_roots:
+            return None
+        names: list[str] = []
+        node: ast.AST = func_node
+        while isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        names.reverse()
+        receiver_text = ".".join(([node.id] if isinstance(node, ast.Name) else []) + names)
+        for root, sync, async_, paths in sdks.INFERRED_RECEIVERS:
+            if root not in self._imported_roots:
+                continue
+            for i in range(len(names)):  # longest path first: `chat.completions.create`, not `completions.create`
+                path = ".".join(p for p in names[i:] if p not in sdks.TRANSPARENT_SEGMENTS)
+                if path not in paths:
+                    continue
+                receiver = ".".join(names[:i]).lower() or receiver_text.split(".", 1)[0].lower()
+                if "." not in path and not ("client" in receiver or root.rsplit(".", 1)[-1] in receiver):
+                    break
+                kind = async_ if awaited else sync
+                client = Client(kind, f"{root} (inferred)", made_elsewhere=True)
+                return Request(client, kind.methods[path], call, args, keywords, scope)
+        if sdks.LANGCHAIN_IMPORT_PREFIX in self._imported_roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
+            receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
+            if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
+                client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
+                return Request(client, sdks.LANGCHAIN_CHAT.methods[func_node.attr], call, args, keywords, scope)
         return None
 
     def _module_request(self, qualname: str, call, args, keywords, scope) -> Request | None:
@@ -552,6 +610,9 @@ class SiteBuilder:
         found = self._find(names, list(reversed(client_layers))) if names else None
         if found:
             return self.setting(found[0], "client", number=True)
+        if self.req.client.made_elsewhere and not client_layers:
+            # the client was built where we cannot see: it may carry the setting
+            return Setting(value=None, expr=None, source="unresolved")
         if config_value is not None:
             return Setting(value=config_value, expr=None, source="config")
         return Setting(value=sdk_value, expr=None, source="sdk-default")

@@ -62,7 +62,9 @@ def find_root(paths: Sequence[Path]) -> Path:
     for d in (start, *start.parents):
         if (d / "pyproject.toml").is_file() or (d / ".git").exists():
             return d
-    return Path.cwd().resolve()
+    cwd = Path.cwd().resolve()
+    # paths are reported relative to the root, so a cwd that does not contain them cannot be it
+    return cwd if start == cwd or cwd in start.parents else start
 
 
 def collect_files(paths: Sequence[Path], root: Path, config: Config, errors: list[FileError]) -> list[Path]:

@@ -8,6 +8,7 @@ and — through `Project` — constants, settings and client factories of other 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,9 @@ class Client:
     fallback: str = "none"
     fallback_models: tuple[str, ...] = ()
     model_from: tuple[ast.Call, Scope] | None = None      # call that fixed the model (chats.create…)
+    # made somewhere we cannot see (a parameter typed as a client, a receiver inferred from the
+    # request path): options it may carry are unknown, not absent
+    made_elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ class Evaluator:
             if found is not _MISSING:
                 return found  # type: ignore[return-value]
             if name in func.params:
+                if func.cls is not None and _is_classmethod_cls(func.node, name):
+                    return ClassRef(func.cls, scope.mod)
                 return self._param(name, func, scope.mod, depth)
             func = func.parent
         return self.module_name(name, scope.mod, depth, scope.line if scope.func is None else None)
@@ -251,7 +257,7 @@ class Evaluator:
         if isinstance(v, Imported):
             kind = self.client_class(v.qualname)
             if kind is not None:
-                return Client(kind, v.qualname)
+                return Client(kind, v.qualname, made_elsewhere=True)
         if isinstance(v, ClassRef):
             return Instance(v.cls, v.mod)
         return None
@@ -295,8 +301,7 @@ class Evaluator:
                     return v
             return Imported(q)
         if isinstance(base, Client):
-            return Client(base.kind, base.cls, base.ctor, base.ctor_scope, base.options, base.path + (attr,),
-                          base.fallback, base.fallback_models, base.model_from)
+            return dataclasses.replace(base, path=base.path + (attr,))
         if isinstance(base, Instance):
             return self.instance_attr(base.cls, base.mod, attr, depth)
         if isinstance(base, ClassRef):
@@ -306,20 +311,38 @@ class Evaluator:
         return None
 
     def instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+        """`self.attr`: assignments in `__init__` first (what every instance has), then other methods,
+        then base classes; a client wins over other values (`self.client = client or OpenAI()`)."""
         assigns = cls.self_attrs.get(attr)
         if assigns:
-            # prefer __init__ (what every instance has), else the last assignment
-            chosen = next((a for a in assigns if getattr(a[2], "name", "") == "__init__"), assigns[-1])
-            line, value, method = chosen
-            v = self.eval(value, self.method_scope(mod, cls, method, line), depth)
-            if isinstance(v, Const) and v.how == "literal":
-                return Const(v.value, f"{mod.path}:{line}", "constant")
-            if v is not None or attr not in cls.attrs:
-                return v
+            ordered = sorted(assigns, key=lambda a: getattr(a[2], "name", "") != "__init__")
+            first: Value = None
+            for line, value, method in ordered:
+                v = self.eval(value, self.method_scope(mod, cls, method, line), depth)
+                if isinstance(v, Const) and v.how == "literal":
+                    v = Const(v.value, f"{mod.path}:{line}", "constant")
+                if isinstance(v, Client):
+                    return v
+                if first is None:
+                    first = v
+            if first is not None or attr not in cls.attrs:
+                return first if first is not None else self._inherited_attr(cls, mod, attr, depth)
         v = self.class_attr(cls, mod, attr, depth)
         if v is None and attr in cls.methods:
             return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
-        return v
+        return v if v is not None else self._inherited_attr(cls, mod, attr, depth)
+
+    def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+        """`self.client` set in a base class's `__init__` (project classes only)."""
+        if depth > MAX_DEPTH:
+            return None
+        for base in cls.node.bases:
+            b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
+            if isinstance(b, ClassRef) and b.cls is not cls and attr in b.cls.self_attrs:
+                v = self.instance_attr(b.cls, b.mod, attr, depth + 1)
+                if v is not None:
+                    return v
+        return None
 
     def class_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
         bindings = cls.attrs.get(attr)
@@ -480,7 +503,9 @@ class Evaluator:
         if service is not None:
             arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "service_name"), None)
             v = self.eval(arg, scope, depth)
-            if not (isinstance(v, Const) and v.value == service):
+            if isinstance(v, Const) and v.value != service:  # boto3.client("s3"): an SDK object, never a request
+                return Imported(f"{q}({v.value!r})")
+            if not isinstance(v, Const):
                 return None
         return Client(kind, q, node, scope)
 
@@ -502,12 +527,11 @@ class Evaluator:
             if path[-1] == "with_fallbacks":
                 fallback = "langchain-with_fallbacks"
                 models = models + self._fallback_models(node, scope, depth)
-            return Client(client.kind, client.cls, client.ctor, client.ctor_scope,
-                          client.options + ((node, scope),), path[:-1], fallback, models, client.model_from)
+            return dataclasses.replace(client, options=client.options + ((node, scope),), path=path[:-1],
+                                       fallback=fallback, fallback_models=models)
         derived = sdks.DERIVED_CLIENTS.get((client.kind.sdk, dotted))
         if derived is not None:
-            return Client(derived, client.cls, client.ctor, client.ctor_scope, client.options, (),
-                          client.fallback, client.fallback_models, (node, scope))
+            return dataclasses.replace(client, kind=derived, path=(), model_from=(node, scope))
         if dotted == "client" and client.kind.sdk == "bedrock":  # session.client("bedrock-runtime")
             return self._factory(sdks.CLIENT_FACTORIES["boto3.client"], "boto3.client", node, scope, depth)
         return None
@@ -555,10 +579,13 @@ class Evaluator:
                 if isinstance(v, Client):
                     return v
                 found = found or v
-        # functools.lru_cache'd singletons and `global _client; _client = OpenAI()` patterns
+        # functools.lru_cache'd singletons and `global _client; _client = OpenAI(); return _client`:
+        # assignments to a name the function returns
         if found is None:
-            for names in fi.bindings.values():
-                for line, value, how in names:
+            returned = {sub.value.id for sub in iter_statements(node.body)
+                        if isinstance(sub, ast.Return) and isinstance(sub.value, ast.Name)}
+            for name in returned:
+                for line, value, how in fi.bindings.get(name, ()):
                     if how == "assign" and isinstance(value, ast.Call):
                         v = self.eval(value, Scope(func.mod, fi, line), depth)
                         if isinstance(v, Client):
@@ -567,3 +594,10 @@ class Evaluator:
 
 
 _MISSING = object()
+
+
+def _is_classmethod_cls(node: ast.AST, name: str) -> bool:
+    """`cls` in `@classmethod def make(cls, ...)`: the class itself."""
+    args = getattr(node, "args", None)
+    return bool(args and args.args and args.args[0].arg == name and any(
+        isinstance(d, ast.Name) and d.id == "classmethod" for d in getattr(node, "decorator_list", ())))

@@ -379,3 +379,33 @@ SDK_IMPORT_ROOTS = frozenset({
     "requests", "httpx", "aiohttp", "instructor",
 })
 
+
+# ---- receivers we cannot resolve -----------------------------------------------------------------------
+# A client passed in untyped, fetched from a registry or built by a helper we cannot see is still
+# recognisable by a request path that only that SDK's clients have — but only in a file that
+# imports the SDK (so Twilio's `client.messages.create` is never an Anthropic call). Ordered: the
+# first import root the file has wins. (import root, sync kind, async kind, request paths; None: all
+# of the kind's methods whose path has a dot, i.e. is distinctive). A one-word path (`chat`) also needs
+# a receiver named like a client (`client`, `self._ollama`).
+INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ...] = tuple(
+    (root, sync, async_, frozenset(paths if paths is not None else (p for p in sync.methods if "." in p)))
+    for root, sync, async_, paths in (
+        ("anthropic", ANTHROPIC, ANTHROPIC_ASYNC, {p for p in ANTHROPIC.methods if p.split(".")[-2:-1] == ["messages"]}),
+        ("openai", OPENAI, OPENAI_ASYNC, None),
+        ("groq", GROQ, GROQ_ASYNC, None),
+        ("together", TOGETHER, TOGETHER_ASYNC, None),
+        ("google.genai", GOOGLE_GENAI, GOOGLE_GENAI, None),
+        ("google.generativeai", GOOGLE_GENERATIVE_MODEL, GOOGLE_GENERATIVE_MODEL, {"generate_content", "generate_content_async"}),
+        ("vertexai", GOOGLE_GENERATIVE_MODEL, GOOGLE_GENERATIVE_MODEL, {"generate_content", "generate_content_async"}),
+        ("mistralai", MISTRAL, MISTRAL, None),
+        ("boto3", BEDROCK, BEDROCK, set(BEDROCK.methods)),
+        ("aioboto3", BEDROCK, BEDROCK, set(BEDROCK.methods)),
+        ("ollama", OLLAMA, OLLAMA_ASYNC, {"chat", "generate"}),
+        ("cohere", COHERE, COHERE_ASYNC, {"chat", "chat_stream", "embed", "rerank"}),
+    )
+)
+# LangChain runnables reached through names we cannot resolve (`self.llm.ainvoke(...)`): only the
+# call methods, only in files importing LangChain, only on receivers whose name says it is a model
+LANGCHAIN_IMPORT_PREFIX = "langchain"
+LANGCHAIN_INFERRED_CALLS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
+LANGCHAIN_RECEIVER_WORDS = ("llm", "chat_model", "chatmodel", "model")

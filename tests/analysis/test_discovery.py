@@ -468,3 +468,121 @@ def test_non_ascii_columns_are_code_points(tmp_path):
         x = "héllo 🌍"; c.chat.completions.create(model="gpt-4o", messages=[])
         """)
     assert (s.span.start_line, s.span.start_col) == (4, 16)
+
+
+# Receivers we cannot resolve (a client passed in untyped, taken from a registry) are recognised by
+# an SDK-specific request path, only in files importing that SDK.
+INFERRED = {
+    "untyped-param-openai": ("""
+        import openai
+        class Chat:
+            def __init__(self, client):
+                self.client = client
+            def ask(self, q):
+                return self.client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+        """, "openai", "chat"),
+    "registry-anthropic": ("""
+        import anthropic
+        CLIENTS = {}
+        async def ask(name, q):
+            send_client = CLIENTS[name]
+            return await send_client.messages.create(model="claude-3-5-haiku-20241022", max_tokens=10, messages=[q])
+        """, "anthropic", "chat"),
+    "langchain-llm-receiver": ("""
+        from langchain_core.messages import HumanMessage
+        async def run(provider, tools, q):
+            llm_with_tools = provider.llm.bind_tools(tools)
+            return await llm_with_tools.ainvoke([HumanMessage(q)])
+        """, "langchain", "chat"),
+    "module-alias-of-request": ("""
+        from openai import OpenAI
+        client = OpenAI()
+        completion = client.chat.completions.create
+        def ask(q):
+            return completion(model="gpt-4o-mini", messages=[q])
+        """, "openai", "chat"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INFERRED))
+def test_inferred_receivers(tmp_path, name):
+    src, sdk, op = INFERRED[name]
+    s = one(tmp_path, src)
+    assert (s.sdk, s.operation) == (sdk, op)
+
+
+def test_inferred_client_settings_are_unknown_not_default(tmp_path):
+    s = one(tmp_path, INFERRED["untyped-param-openai"][0])
+    assert s.timeout.source == "unresolved" and s.timeout.value is None
+    assert s.model.value == "gpt-4o-mini"
+
+
+def test_client_set_from_param_or_constructor_prefers_the_client(tmp_path):
+    s = one(tmp_path, """
+        from openai import OpenAI
+        class Chat:
+            def __init__(self, client=None):
+                if client is not None:
+                    self.client = client
+                else:
+                    self.client = OpenAI(timeout=20)
+            def ask(self, q):
+                return self.client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+        """)
+    assert s.timeout.value == 20 and s.timeout.source == "client"
+
+
+def test_client_from_base_class_init(tmp_path):
+    result = scan(tmp_path, {
+        "base.py": """
+            from openai import OpenAI
+            class Base:
+                def __init__(self):
+                    self.client = OpenAI(max_retries=5)
+            """,
+        "child.py": """
+            from base import Base
+            class Child(Base):
+                def ask(self, q):
+                    return self.client.chat.completions.create(model="gpt-4o", messages=[q])
+            """,
+    })
+    [s] = result.call_sites
+    assert s.retries.value == 5
+
+
+INFERRED_NOT_SITES = {
+    "twilio-messages-create": """
+        from twilio.rest import Client
+        def send(client):
+            client.messages.create(to="+1", body="hi")
+        """,
+    "runnable-without-llm-name": """
+        from langchain_core.runnables import RunnableLambda
+        def run(graph, x):
+            return graph.invoke(x)
+        """,
+    "ollama-generic-chat-on-other-receiver": """
+        import ollama
+        def f(room, text):
+            room.chat(text)
+        """,
+    "factory-returning-wrapper-is-not-its-client": """
+        from langchain_openai import ChatOpenAI
+        class Provider:
+            def __init__(self, llm):
+                self.llm = llm
+            @classmethod
+            def make(cls, **kw):
+                llm = ChatOpenAI(**kw)
+                return cls(llm)
+        p = Provider.make(model="gpt-4o")
+        p.llm.with_config({}).get_graph()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INFERRED_NOT_SITES))
+def test_inferred_receivers_not_sites(tmp_path, name):
+    result = scan(tmp_path, {"m.py": INFERRED_NOT_SITES[name]})
+    assert result.call_sites == [], [s.api for s in result.call_sites]
