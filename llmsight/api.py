@@ -357,3 +357,33 @@ def model_alternatives(site: CallSite, config: Config, limit: int = 5) -> list[A
     rows = list(same.values())
     front = [a for a in rows if not any(beaten(a, b) for b in rows)]
     return sorted(front, key=lambda a: (a.cost_per_call, a.latency_p95_s or 0.0))[:limit]
+
+
+# ---- traffic: ingest / diff ----
+class IngestError(Exception):
+    """Traffic input that cannot be used at all (bad store, unknown format); the CLI exits 2."""
+
+
+def ingest(files: Sequence[str | Path], db: str | Path | None = None, fmt: str = "auto", *, progress: bool = False,
+           max_examples: int = 20, root: str | Path | None = None):
+    """Load traffic files into the store (default `.llmsight/traffic.duckdb` under the project root)."""
+    from llmsight.simulator import ingest as ingest_mod, store
+
+    try:
+        con = store.open_store(db, root=root or project_root(["."]))
+    except store.StoreError as exc:
+        raise IngestError(str(exc)) from exc
+    try:
+        return ingest_mod.ingest(files, con, fmt, show_progress=progress, max_examples=max_examples)
+    except ingest_mod.IngestError as exc:
+        raise IngestError(str(exc)) from exc
+    finally:
+        con.close()
+
+
+def diff(base_ref: str, paths: Sequence[str | Path] = (".",), traffic: str | Path | None = None,
+         config: Config | None = None):
+    """Compare every call site's monthly cost and p95 between the working tree and a git ref."""
+    from llmsight.simulator.diff import diff_against
+
+    return diff_against(base_ref, paths, traffic=traffic, config=config)
