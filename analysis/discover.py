@@ -283,7 +283,9 @@ class FileDiscovery:
 
     def _inferred_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:
         """A request on a receiver we could not resolve, recognised by its SDK-specific path (sdks.INFERRED_RECEIVERS)."""
-        if not self._imported_roots:
+        roots = self._imported_roots | {root for kw in keywords if kw.arg in sdks.SIGNATURE_KEYWORDS
+                                        for root in [sdks.SIGNATURE_KEYWORDS[kw.arg]]}
+        if not roots:
             return None
         names: list[str] = []
         node: ast.AST = func_node
@@ -293,7 +295,7 @@ class FileDiscovery:
         names.reverse()
         receiver_text = ".".join(([node.id] if isinstance(node, ast.Name) else []) + names)
         for root, sync, async_, paths in sdks.INFERRED_RECEIVERS:
-            if root not in self._imported_roots:
+            if root not in roots:
                 continue
             for i in range(len(names)):  # longest path first: `chat.completions.create`, not `completions.create`
                 path = ".".join(p for p in names[i:] if p not in sdks.TRANSPARENT_SEGMENTS)
@@ -305,7 +307,7 @@ class FileDiscovery:
                 kind = async_ if awaited else sync
                 client = Client(kind, f"{root} (inferred)", made_elsewhere=True)
                 return Request(client, kind.methods[path], call, args, keywords, scope)
-        if sdks.LANGCHAIN_IMPORT_PREFIX in self._imported_roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
+        if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
             receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
             if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
                 client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
@@ -334,15 +336,15 @@ class FileDiscovery:
         url = self._string_of(url_node, scope)
         if not url:
             return None
-        for needle, provider, operation in sdks.HTTP_ENDPOINTS:
-            if needle in url:
-                op = operation
-                if "embed" in url:
-                    op = "embedding"
-                m = sdks.Method(op, method.stream, method.is_async or client.kind.is_async, method.model_param,
-                                None, method.max_tokens, method.prompt)
-                return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
-        return None
+        path = url.split("?", 1)[0].rstrip("/")
+        operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url), None) or next(
+            (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None)
+        if operation is None:
+            return None
+        op = "embedding" if "embed" in url else operation
+        m = sdks.Method(op, method.stream, method.is_async or client.kind.is_async, method.model_param,
+                        None, method.max_tokens, method.prompt)
+        return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
 
     def _string_of(self, node, scope) -> str | None:
         """A URL as far as it is static: f-strings keep their literal parts."""
@@ -361,7 +363,14 @@ class FileDiscovery:
             left, right = self._string_of(node.left, scope), self._string_of(node.right, scope)
             return (left or "{}") + (right or "{}")
         v = self.ev.eval(node, scope)
-        return v.value if isinstance(v, Const) and isinstance(v.value, str) else None
+        if isinstance(v, Const) and isinstance(v.value, str):
+            return v.value
+        if isinstance(node, ast.Name) and scope.func is not None:  # url = f"{host}/v1/chat/completions"
+            before = [b for b in scope.func.bindings.get(node.id, ()) if b[0] <= scope.line and b[2] == "assign"]
+            if before:
+                line, value, _ = before[-1]
+                return self._string_of(value, Scope(scope.mod, scope.func, line))
+        return None
 
     # ---- configured wrappers -------------------------------------------------------------------
     def _wrapper(self, func_node, scope) -> str | None:

@@ -62,6 +62,7 @@ class Client:
 class Instance:
     cls: ClassInfo
     mod: ModuleInfo
+    ctor: tuple[ast.Call, Scope] | None = None  # `Chat(client=OpenAI())`: arguments `__init__` stores
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,15 @@ class Evaluator:
         if isinstance(base, Client):
             return dataclasses.replace(base, path=base.path + (attr,))
         if isinstance(base, Instance):
-            return self.instance_attr(base.cls, base.mod, attr, depth)
+            return self.instance_attr(base.cls, base.mod, attr, depth, base.ctor)
         if isinstance(base, ClassRef):
             return self.class_attr(base.cls, base.mod, attr, depth)
         if isinstance(base, DictVal):
             return None
         return None
 
-    def instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+    def instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
+                      ctor: tuple[ast.Call, Scope] | None = None) -> Value:
         """`self.attr`: assignments in `__init__` first (what every instance has), then other methods,
         then base classes; a client wins over other values (`self.client = client or OpenAI()`)."""
         assigns = cls.self_attrs.get(attr)
@@ -319,6 +321,8 @@ class Evaluator:
             first: Value = None
             for line, value, method in ordered:
                 v = self.eval(value, self.method_scope(mod, cls, method, line), depth)
+                if v is None and ctor is not None and isinstance(value, ast.Name):
+                    v = self._ctor_argument(method, value.id, ctor, depth)
                 if isinstance(v, Const) and v.how == "literal":
                     v = Const(v.value, f"{mod.path}:{line}", "constant")
                 if isinstance(v, Client):
@@ -331,6 +335,20 @@ class Evaluator:
         if v is None and attr in cls.methods:
             return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
         return v if v is not None else self._inherited_attr(cls, mod, attr, depth)
+
+    def _ctor_argument(self, method: ast.AST, param: str, ctor: tuple[ast.Call, Scope], depth: int) -> Value:
+        """`self.client = client` in `__init__(self, client)`, for an instance made by `Chat(OpenAI())`."""
+        if getattr(method, "name", "") != "__init__":
+            return None
+        call, scope = ctor
+        names = [a.arg for a in method.args.posonlyargs + method.args.args][1:]  # type: ignore[attr-defined]
+        for kw in call.keywords:
+            if kw.arg == param:
+                return self.eval(kw.value, scope, depth)
+        if param in names and names.index(param) < len(call.args):
+            arg = call.args[names.index(param)]
+            return None if isinstance(arg, ast.Starred) else self.eval(arg, scope, depth)
+        return None
 
     def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
         """`self.client` set in a base class's `__init__` (project classes only)."""
@@ -467,6 +485,9 @@ class Evaluator:
                 for kw in node.keywords:
                     if kw.arg == "llm":
                         return self.eval(kw.value, scope, depth)
+            if q == "importlib.import_module" and node.args:
+                mod_name = self.eval(node.args[0], scope, depth)
+                return Imported(mod_name.value) if isinstance(mod_name, Const) and isinstance(mod_name.value, str) else None
             if q in ("json.dumps", "json.loads", "str", "dict.copy"):
                 return self.eval(node.args[0], scope, depth) if node.args else None
             if q in ("dict",):
@@ -475,10 +496,14 @@ class Evaluator:
         if isinstance(func, Client):
             return self._client_call(func, node, scope, depth)
         if isinstance(func, ClassRef):
-            return Instance(func.cls, func.mod)
+            return Instance(func.cls, func.mod, (node, scope))
         if isinstance(func, FuncRef):
             return self._returns(func, depth)
         if func is None and isinstance(node.func, ast.Name):
+            if node.func.id == "__import__" and node.args:  # ollama = __import__("ollama")
+                mod_name = self.eval(node.args[0], scope, depth)
+                if isinstance(mod_name, Const) and isinstance(mod_name.value, str):
+                    return Imported(mod_name.value)
             if node.func.id == "dict":
                 return DictVal(node, scope)
             if node.func.id in ("str", "int", "float") and node.args:

@@ -289,6 +289,15 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     (":11434/api/embed", "ollama", "embedding"),
     (":11434/v1/chat/completions", "ollama", "chat"),
 )
+# OpenAI-/Anthropic-compatible paths on a host we cannot see (`f"{self.host}/v1/chat/completions"`):
+# the path is as telling as a provider host. Matched against the end of the URL.
+HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
+    ("/chat/completions", "openai", "chat"),
+    ("/v1/completions", "openai", "completion"),
+    ("/v1/embeddings", "openai", "embedding"),
+    ("/v1/responses", "openai", "responses"),
+    ("/v1/messages", "anthropic", "chat"),
+)
 HTTP_METHODS = {"post": False, "request": False, "stream": True}
 HTTP_CLIENT = ClientKind("http", {
     name: Method("chat", stream, model_param="json.model",
@@ -310,6 +319,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "anthropic.AnthropicVertex": ANTHROPIC, "anthropic.AsyncAnthropic": ANTHROPIC_ASYNC,
     "anthropic.AsyncAnthropicBedrock": ANTHROPIC_ASYNC, "anthropic.AsyncAnthropicVertex": ANTHROPIC_ASYNC,
     "anthropic.AsyncClient": ANTHROPIC_ASYNC,
+    "zhipuai.ZhipuAI": OPENAI,  # OpenAI-shaped client of another provider
     "groq.Groq": GROQ, "groq.Client": GROQ, "groq.AsyncGroq": GROQ_ASYNC, "groq.AsyncClient": GROQ_ASYNC,
     "together.Together": TOGETHER, "together.Client": TOGETHER, "together.AsyncTogether": TOGETHER_ASYNC,
     "together.AsyncClient": TOGETHER_ASYNC,
@@ -376,8 +386,11 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_google_vertexai", "langchain_aws", "langchain_ollama", "langchain_groq", "langchain_mistralai",
     "langchain_cohere", "langchain_together", "langchain_core", "langchain_fireworks", "langchain_deepseek",
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
-    "requests", "httpx", "aiohttp", "instructor",
+    "requests", "httpx", "aiohttp", "instructor", "zhipuai",
 })
+# a keyword only one SDK's requests take: with it, a request path identifies the SDK even in a file
+# that never imports it (the client was built elsewhere and passed in)
+SIGNATURE_KEYWORDS: dict[str, str] = {"modelId": "boto3"}
 
 
 # ---- receivers we cannot resolve -----------------------------------------------------------------------
@@ -392,6 +405,7 @@ INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ..
     for root, sync, async_, paths in (
         ("anthropic", ANTHROPIC, ANTHROPIC_ASYNC, {p for p in ANTHROPIC.methods if p.split(".")[-2:-1] == ["messages"]}),
         ("openai", OPENAI, OPENAI_ASYNC, None),
+        ("zhipuai", OPENAI, OPENAI_ASYNC, None),
         ("groq", GROQ, GROQ_ASYNC, None),
         ("together", TOGETHER, TOGETHER_ASYNC, None),
         ("google.genai", GOOGLE_GENAI, GOOGLE_GENAI, None),

@@ -586,3 +586,75 @@ INFERRED_NOT_SITES = {
 def test_inferred_receivers_not_sites(tmp_path, name):
     result = scan(tmp_path, {"m.py": INFERRED_NOT_SITES[name]})
     assert result.call_sites == [], [s.api for s in result.call_sites]
+
+
+def test_bedrock_client_passed_in_recognised_by_model_id(tmp_path):
+    s = one(tmp_path, """
+        class Converse:
+            def __init__(self, client):
+                self.client = client
+            def ask(self, prompt):
+                return self.client.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0", messages=prompt)
+        """)
+    assert (s.sdk, s.model.value) == ("bedrock", "anthropic.claude-3-haiku-20240307-v1:0")
+
+
+def test_dunder_import_and_import_module(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import importlib
+        class Local:
+            def __init__(self):
+                ollama = __import__("ollama")
+                self.ollama_client = ollama.Client("http://localhost:11434")
+            def ask(self, prompt):
+                return self.ollama_client.chat(model="llama3", messages=prompt)
+        def gen(prompt):
+            genai = importlib.import_module("google.generativeai")
+            return genai.GenerativeModel("gemini-1.5-flash").generate_content(prompt)
+        """})
+    assert sorted((s.sdk, s.model.value) for s in result.call_sites) == [
+        ("google", "gemini-1.5-flash"), ("ollama", "llama3")]
+
+
+def test_http_to_openai_compatible_path_on_configured_host(tmp_path):
+    s = one(tmp_path, """
+        import requests
+        class Vllm:
+            def ask(self, prompt):
+                url = f"{self.host}/v1/chat/completions"
+                return requests.post(url, json={"model": "mistral", "messages": prompt})
+        """)
+    assert (s.sdk, s.operation, s.model.value) == ("http", "chat", "mistral")
+
+
+def test_openai_shaped_client_of_another_provider(tmp_path):
+    s = one(tmp_path, """
+        from zhipuai import ZhipuAI
+        client = ZhipuAI(api_key="x")
+        client.chat.completions.create(model="glm-4", messages=[])
+        """)
+    assert (s.operation, s.model.value) == ("chat", "glm-4")
+
+
+def test_constructor_argument_stored_on_self_across_files(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/base.py": """
+            from langchain_openai import ChatOpenAI
+            class Provider:
+                def __init__(self, llm):
+                    self.llm = llm
+                @classmethod
+                def from_provider(cls, name, **kwargs):
+                    return cls(ChatOpenAI(model="gpt-4o-mini", **kwargs))
+            """,
+        "app/research.py": """
+            from app.base import Provider
+            async def research(messages, tools):
+                provider = Provider.from_provider("openai")
+                llm_with_tools = provider.llm.bind_tools(tools)
+                return await llm_with_tools.ainvoke(messages)
+            """,
+    })
+    [s] = result.call_sites
+    assert (s.span.path, s.sdk, s.model.value) == ("app/research.py", "langchain", "gpt-4o-mini")
