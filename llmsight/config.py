@@ -31,7 +31,7 @@ class Config:
     fallback_model: str | None = None
     deprecation_window_days: int = 90
     models: dict[str, str] = field(default_factory=dict)      # deployment name -> catalog model
-    prices: str | None = None                     # path to a prices file (JSON, litellm map format)
+    prices: str | dict | None = None              # prices file (JSON/TOML, litellm map format) or inline table
     features: dict[str, str] = field(default_factory=dict)    # glob -> feature tag
     budgets: dict[str, float] = field(default_factory=dict)   # feature or site id -> USD per month
     slos: dict[str, float] = field(default_factory=dict)      # feature or site id -> p95 seconds
@@ -81,6 +81,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                     raise ConfigError(f"{where}: `{key}.{k}` must be a non-negative number, got {v!r}")
         return dict(value)
+    if key == "prices" and isinstance(value, dict):
+        return dict(value)                        # inline [tool.llmsight.prices] table; checked by the catalog
     t = spec.type if isinstance(spec.type, str) else str(spec.type)
     if "float" in t and isinstance(value, (int, float)) and not isinstance(value, bool):
         if value <= 0 and key in ("default_timeout",):
