@@ -1,0 +1,112 @@
+"""Quotes for `llm-lint price`: what one call costs on each model, with the facts a user needs next to it
+(context window, alias target, deprecation, which price data). Faces format; this module decides."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+from llmsight.knowledge.catalog import Catalog, Cost, Rates, Usage
+from llmsight.knowledge.models import AliasInfo, Deprecation, alias_info, deprecation
+
+if TYPE_CHECKING:
+    from llmsight.config import Config
+
+
+@dataclass(frozen=True)
+class Quote:
+    requested: str                      # the model as the user wrote it
+    model: str | None                   # the catalog row it resolved to; None when unknown
+    provider: str | None = None
+    mode: str | None = None
+    cost: Cost | None = None
+    rates: Rates | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    alias: AliasInfo | None = None
+    deprecation: Deprecation | None = None
+    suggestions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    price_data: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.model is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        dep = self.deprecation
+        return {
+            "requested": self.requested, "model": self.model, "found": self.found, "provider": self.provider,
+            "mode": self.mode,
+            "cost": self.cost.as_dict() if self.cost else None,
+            "rates_per_token": None if self.rates is None else {
+                "input": self.rates.input, "cached_input": self.rates.cache_read,
+                "cache_write": self.rates.cache_write, "output": self.rates.output,
+                "reasoning": self.rates.reasoning, "tier": self.rates.tier},
+            "context_window": self.context_window, "max_output_tokens": self.max_output_tokens,
+            "alias": None if self.alias is None else {"snapshot": self.alias.snapshot, "source": self.alias.source,
+                                                      "date": self.alias.date or None},
+            "deprecation": None if dep is None else {
+                "date": dep.date.isoformat() if dep.date else None, "passed": dep.passed(),
+                "successor": dep.successor, "successor_chain": list(dep.successor_chain), "source": dep.source},
+            "suggestions": list(self.suggestions), "notes": list(self.notes), "price_data": self.price_data,
+        }
+
+
+def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: Deprecation | None) -> list[str]:
+    notes: list[str] = []
+    if info.via == "config.models":
+        notes.append(f"{info.requested} is mapped to {info.name} by [tool.llmsight.models]")
+    elif info.alias_of:
+        notes.append(f"the price map serves {info.name} as {info.alias_of}")
+    if info.name in catalog.overridden:
+        notes.append("prices from the project's prices override")
+    if info.mode not in (None, "chat", "completion", "responses"):
+        notes.append(f"{info.name} is a {info.mode} model; only its per-token prices are counted")
+    if info.max_input_tokens and usage.input_tokens > info.max_input_tokens:
+        notes.append(f"{usage.input_tokens:,} input tokens exceed the context window of {info.max_input_tokens:,}")
+    if info.max_output_tokens and usage.output_tokens > info.max_output_tokens:
+        notes.append(f"{usage.output_tokens:,} output tokens exceed the output limit of {info.max_output_tokens:,}")
+    if usage.reasoning_tokens and not info.supports_reasoning:
+        notes.append(f"{info.name} is not listed as a reasoning model; reasoning tokens billed as output")
+    if alias is not None:
+        target = f"today {alias.snapshot}" if alias.snapshot else "no dated snapshot"
+        notes.append(f"floating alias ({target}; {alias.source}): pin a snapshot so behaviour does not move")
+    if dep is not None:
+        notes.append(_deprecation_note(dep))
+    return notes
+
+
+def _deprecation_note(dep: Deprecation, today: dt.date | None = None) -> str:
+    when = dep.date.isoformat() if dep.date else "date unknown"
+    state = "retired" if dep.passed(today) else "deprecated, shuts down"
+    successor = f"; successor {dep.successor}" if dep.successor else ""
+    return f"{state} {when}{successor} ({dep.source})"
+
+
+def quote(models: Sequence[str], usage: Usage, config: "Config | None" = None) -> list[Quote]:
+    """One quote per requested model, in order; unknown models carry did-you-mean suggestions."""
+    problems = usage.problems()
+    if problems:
+        name, why = problems[0]
+        raise ValueError(f"{name}: {why}")
+    catalog = Catalog.load(config)
+    out: list[Quote] = []
+    for requested in models:
+        info = catalog.lookup(requested)
+        if info is None:
+            dep = deprecation(requested, config)
+            notes = (f"not in the price data; {_deprecation_note(dep)}",) if dep else ()
+            out.append(Quote(requested, None, deprecation=dep, suggestions=tuple(catalog.suggest(requested)),
+                             notes=notes, price_data=catalog.price_data))
+            continue
+        alias = alias_info(requested, config)
+        dep = deprecation(requested, config)
+        out.append(Quote(
+            requested=requested, model=info.name, provider=info.provider, mode=info.mode,
+            cost=catalog.cost(requested, usage), rates=info.rates(usage),
+            context_window=info.max_input_tokens, max_output_tokens=info.max_output_tokens,
+            alias=alias, deprecation=dep, notes=tuple(_notes(catalog, info, usage, alias, dep)),
+            price_data=catalog.price_data,
+        ))
+    return out
