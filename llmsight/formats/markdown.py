@@ -13,6 +13,7 @@ from llmsight.formats._common import (
 from llmsight.records import CheckResult, Estimate
 
 SEVERITY_ICONS = {"error": "🔴 error", "warning": "🟠 warning", "info": "🔵 info", "hint": "⚪ hint"}
+COMMENT_LIMIT = 60_000  # characters; GitHub rejects comments longer than 65,536
 FIX_LABELS = {"safe": "safe (`--fix`)", "unsafe": "unsafe (`--unsafe-fixes`)", "display-only": "suggestion",
               None: "—"}
 
@@ -32,10 +33,19 @@ def code(text: str) -> str:
     return f"{fence}{pad}{body}{pad}{fence}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], limit: int | None, what: str) -> list[str]:
+    """A table of the first `limit` rows (all when None), saying how many were left out."""
+    shown = rows if limit is None else rows[:limit]
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out
+    out += ["| " + " | ".join(r) + " |" for r in shown]
+    return out + _left_out(len(rows) - len(shown), what)
+
+
+def _left_out(count: int, what: str) -> list[str]:
+    if count <= 0:
+        return []
+    return ["", f"… and {plural(count, 'more ' + what)}, left out to keep the comment under GitHub's size limit; "
+                "run `llm-lint check` for the full report."]
 
 
 def _cost(est: Estimate | None) -> str:
@@ -54,6 +64,16 @@ def _basis(est: Estimate | None) -> str:
 
 
 def render(result: CheckResult) -> str:
+    """The report; tables are shortened (never the summary) until it fits in one GitHub comment."""
+    text = _render(result, None)
+    limit = max(len(result.diagnostics), len(result.call_sites), len(result.errors))
+    while len(text) > COMMENT_LIMIT and limit > 0:
+        limit //= 2
+        text = _render(result, limit)
+    return text
+
+
+def _render(result: CheckResult, limit: int | None) -> str:
     n = len(result.diagnostics)
     headline = f"{plural(n, 'finding')} at {plural(len(result.call_sites), 'call site')}" if n else \
         f"no findings at {plural(len(result.call_sites), 'call site')}"
@@ -61,7 +81,7 @@ def render(result: CheckResult) -> str:
     if n:
         rows = [[SEVERITY_ICONS[d.severity], f"{code(d.code)} {cell(d.name)}", code(location(d.span)),
                  cell(d.message), FIX_LABELS[fix_status(d)]] for d in ordered(result.diagnostics)]
-        out += _table(["Severity", "Rule", "Location", "Message", "Fix"], rows)
+        out += _table(["Severity", "Rule", "Location", "Message", "Fix"], rows, limit, "finding")
         fixable = fixable_counts(result.diagnostics)
         out += ["", f"{fixable['safe']:,} fixable with `llm-lint check --fix`, "
                     f"{fixable['unsafe']:,} more with `--fix --unsafe-fixes`.", ""]
@@ -79,14 +99,16 @@ def render(result: CheckResult) -> str:
                 _cost(est), cell(monthly_text(est) or "—") if est else "—",
                 cell(p95_text(est) or "—") if est else "—", _basis(est),
             ])
-        out += _table(["Call site", "API", "Model", "Cost/call", "Cost/month", "Latency", "Basis"], rows)
+        out += _table(["Call site", "API", "Model", "Cost/call", "Cost/month", "Latency", "Basis"], rows, limit,
+                      "call site")
         out.append("")
     if result.errors:
         out += ["### Files not analysed", ""]
-        for e in result.errors:
+        shown = result.errors if limit is None else result.errors[:limit]
+        for e in shown:
             where = e.path + (f":{e.line}" if e.line else "")
             out.append(f"- {code(where)}: {cell(e.message)}")
-        out.append("")
+        out += _left_out(len(result.errors) - len(shown), "file") + [""]
     notebook = any(d.span.cell is not None for d in result.diagnostics) or \
         any(s.span.cell is not None for s in result.call_sites)
     if notebook:

@@ -306,3 +306,16 @@ def test_markdown_code_spans_survive_backticks_and_pipes():
     assert markdown.code("x `y` z") == "``x `y` z``"
     assert markdown.code("`edge`") == "`` `edge` ``"
     assert markdown.cell("a\\|b") == "a\\\\\\|b"
+
+
+def test_markdown_fits_in_one_github_comment():
+    r = sample_result()
+    template = r.diagnostics[0]
+    r.diagnostics = [dataclasses.replace(template, message=f"finding {i}: " + "x" * 200) for i in range(2000)]
+    r.errors = r.errors * 500
+    md = formats.render(r, "markdown")
+    assert len(md) <= markdown.COMMENT_LIMIT
+    assert md.startswith("## llmsight: 2,000 findings at 4 call sites")
+    assert re.search(r"… and [\d,]+ more findings, left out", md) and re.search(r"… and [\d,]+ more files", md)
+    assert "litellm 1.2.3" in md  # the footer survives
+    assert formats.render(sample_result(), "markdown").count("left out") == 0
