@@ -242,7 +242,8 @@ class FileDiscovery:
         if isinstance(func_node, ast.Attribute):
             base = self.ev.eval(func_node.value, scope)
             req = self._request_on(base, func_node.attr, call, args, keywords, scope)
-            if req is None and (base is None or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
+            unresolved = base is None or isinstance(base, Const) and base.value is None  # `client=None` default
+            if req is None and (unresolved or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
                 req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope)
             return req
         if isinstance(func_node, ast.Name):
@@ -281,10 +282,20 @@ class FileDiscovery:
             roots.add(sdks.LANGCHAIN_IMPORT_PREFIX)
         return frozenset(roots)
 
+    def _keyword_names(self, keywords, scope) -> set[str]:
+        """Keywords a call passes, `**params` dicts built in the same function included."""
+        names = {kw.arg for kw in keywords if kw.arg}
+        for kw in keywords:
+            if kw.arg is None:
+                d = self.ev.eval(kw.value, scope)
+                if isinstance(d, DictVal):
+                    names.update(str(k) for k in self.ev.dict_items(d))
+        return names
+
     def _inferred_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:
         """A request on a receiver we could not resolve, recognised by its SDK-specific path (sdks.INFERRED_RECEIVERS)."""
-        roots = self._imported_roots | {root for kw in keywords if kw.arg in sdks.SIGNATURE_KEYWORDS
-                                        for root in [sdks.SIGNATURE_KEYWORDS[kw.arg]]}
+        roots = self._imported_roots | {sdks.SIGNATURE_KEYWORDS[k] for k in self._keyword_names(keywords, scope)
+                                        if k in sdks.SIGNATURE_KEYWORDS}
         if not roots:
             return None
         names: list[str] = []
@@ -337,7 +348,10 @@ class FileDiscovery:
         if not url:
             return None
         path = url.split("?", 1)[0].rstrip("/")
-        operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url), None) or next(
+        after_host = path.split("://", 1)[-1].partition("/")[2].lower()
+        operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (
+            not after_host or "{}" in after_host
+            or any(w in n + "/" + after_host for w in sdks.HTTP_REQUEST_PATH_WORDS))), None) or next(
             (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None)
         if operation is None:
             return None

@@ -298,6 +298,10 @@ HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
     ("/v1/responses", "openai", "responses"),
     ("/v1/messages", "anthropic", "chat"),
 )
+# a provider host alone also serves OAuth, key and model-list endpoints: a URL matched by host only
+# counts when its path names a request (or is not known)
+HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",
+                           "converse", "rerank", "predict", "images", "audio", "v1beta/models")
 HTTP_METHODS = {"post": False, "request": False, "stream": True}
 HTTP_CLIENT = ClientKind("http", {
     name: Method("chat", stream, model_param="json.model",
