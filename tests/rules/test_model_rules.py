@@ -48,10 +48,7 @@ def cell_text(path: Path, index: int) -> str:
     return "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][index]["source"])
 
 
-OPENAI_CLIENT_CELL = """
-    from openai import OpenAI
-    client = OpenAI()
-"""
+OPENAI_CLIENT_CELL = "from openai import OpenAI\nclient = OpenAI()\n"
 SETTINGS = "settings.py"
 
 
@@ -177,3 +174,179 @@ def test_llm009_knows_models_through_the_sdk_provider_prefix(tmp_path):
         Groq().chat.completions.create(model="openai/gpt-oss-120b", messages=[])
     """
     assert check(tmp_path, "LLM009", {"app.py": source}) == []
+
+
+# ---- LLM007 floating-alias ---------------------------------------------------------------------------
+
+def test_llm007_notebook_constant_in_an_earlier_cell_is_pinned_there(tmp_path):
+    from llmsight.knowledge.models import snapshot_for
+
+    files = {"nb.ipynb": notebook(OPENAI_CLIENT_CELL + 'MODEL = "gpt-4o"\n', """
+        client.chat.completions.create(model=MODEL, messages=[])
+    """)}
+    [diag] = check(tmp_path, "LLM007", files)
+    assert diag.span.cell == 2
+    [fix] = diag.fixes
+    assert fix.applicability == "unsafe" and {e.span.cell for e in fix.edits} == {1}
+    api.apply_fixes([tmp_path], unsafe=True, select=["LLM007"], use_cache=False)
+    assert f'MODEL = "{snapshot_for("gpt-4o")}"' in cell_text(tmp_path / "nb.ipynb", 1)
+    assert check(tmp_path, "LLM007", {}) == []
+
+
+def test_llm007_alias_from_another_module_is_display_only(tmp_path):
+    files = {
+        SETTINGS: 'MODEL = "gpt-4o"\n',
+        "app.py": """
+            from openai import OpenAI
+            from settings import MODEL
+            OpenAI().chat.completions.create(model=MODEL, messages=[])
+        """,
+    }
+    [diag] = check(tmp_path, "LLM007", files)
+    assert diag.span.path == "app.py" and "settings.py:1" in diag.message
+    [fix] = diag.fixes
+    assert fix.applicability == "display-only" and not fix.edits and "settings.py:1" in fix.title
+
+
+def test_llm007_skips_azure_deployments(tmp_path):
+    source = """
+        from openai import AzureOpenAI
+        client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
+        client.chat.completions.create(model="gpt-4o", messages=[])
+    """
+    assert check(tmp_path, "LLM007", {"app.py": source}) == []
+
+
+# ---- LLM008 deprecated-model -------------------------------------------------------------------------
+
+@pytest.fixture
+def deprecated():
+    """A model with a deprecation date and successor in the lifecycle data: (model, date, successor
+    as of the day after that date). Dates are injected, so the real date never matters."""
+    import datetime
+
+    from llmsight.analysis.rules.llm008_deprecated_model import _as_date
+    from llmsight.knowledge.models import deprecation
+
+    for model in ("gpt-3.5-turbo-0301", "gpt-4-0314", "claude-2.0", "claude-3-sonnet-20240229"):
+        dep = deprecation(model)
+        if dep is not None and dep.date is not None:
+            date = _as_date(dep.date)
+            later = deprecation(model, today=date + datetime.timedelta(days=1))
+            if later.successor:
+                return model, date, later.successor
+    pytest.fail("no deprecated model with a successor in the lifecycle data")
+
+
+def set_today(monkeypatch, day):
+    from llmsight.analysis.rules import llm008_deprecated_model
+
+    monkeypatch.setattr(llm008_deprecated_model, "today", lambda: day)
+
+
+def _openai_call(model: str) -> str:
+    return f"""
+        from openai import OpenAI
+        OpenAI().chat.completions.create(model="{model}", messages=[])
+    """
+
+
+def test_llm008_error_after_the_date_warning_inside_the_window(tmp_path, monkeypatch, deprecated):
+    import datetime
+
+    model, date, successor = deprecated
+    files = {"app.py": _openai_call(model)}
+    set_today(monkeypatch, date + datetime.timedelta(days=1))
+    [diag] = check(tmp_path / "after", "LLM008", files)
+    assert diag.severity == "error" and date.isoformat() in diag.message and f"`{successor}`" in diag.message
+    set_today(monkeypatch, date - datetime.timedelta(days=10))
+    [diag] = check(tmp_path / "window", "LLM008", files)
+    assert diag.severity == "warning" and "in 10 days" in diag.message
+    assert check(tmp_path / "narrow", "LLM008", files, "deprecation_window_days = 5") == []
+    set_today(monkeypatch, date - datetime.timedelta(days=91))
+    assert check(tmp_path / "before", "LLM008", files) == []
+
+
+def test_llm008_in_a_notebook_fix_edits_the_cell(tmp_path, monkeypatch, deprecated):
+    import datetime
+
+    model, date, successor = deprecated
+    set_today(monkeypatch, date + datetime.timedelta(days=1))
+    files = {"nb.ipynb": notebook(OPENAI_CLIENT_CELL, f"""
+        client.chat.completions.create(model='{model}', messages=[])
+    """)}
+    [diag] = check(tmp_path, "LLM008", files)
+    assert diag.span.cell == 2
+    api.apply_fixes([tmp_path], unsafe=True, select=["LLM008"], use_cache=False)
+    assert f"model='{successor}'" in cell_text(tmp_path / "nb.ipynb", 2)
+
+
+def test_llm008_model_from_another_module_names_it(tmp_path, monkeypatch, deprecated):
+    import datetime
+
+    model, date, successor = deprecated
+    set_today(monkeypatch, date + datetime.timedelta(days=1))
+    files = {
+        SETTINGS: f'import os\nMODEL = os.getenv("MODEL", "openai/{model}")\n',
+        "app.py": """
+            import litellm
+            from settings import MODEL
+            litellm.completion(model=MODEL, messages=[])
+        """,
+    }
+    [diag] = check(tmp_path, "LLM008", files)
+    assert "settings.py:2" in diag.message
+    [fix] = diag.fixes
+    assert fix.applicability == "display-only" and f"openai/{successor}" in fix.title
+
+
+# ---- LLM011 cacheable-prefix -------------------------------------------------------------------------
+
+BIG_SYSTEM = 'SYSTEM = """' + "Follow the support policy. " * 400 + '"""\n'
+ANTHROPIC_CALL = """
+    def ask(question):
+        return anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", max_tokens=400, system=SYSTEM,
+                                                     messages=[{"role": "user", "content": question}])
+"""
+
+
+def test_llm011_notebook_fix_marks_the_system_prompt(tmp_path):
+    files = {"nb.ipynb": notebook("import anthropic\n" + BIG_SYSTEM, ANTHROPIC_CALL)}
+    [diag] = check(tmp_path, "LLM011", files)
+    assert diag.span.cell == 2
+    outcome = api.apply_fixes([tmp_path], unsafe=True, select=["LLM011"], use_cache=False)
+    assert outcome.applied == 1
+    assert '"cache_control": {"type": "ephemeral"}' in cell_text(tmp_path / "nb.ipynb", 2)
+    assert check(tmp_path, "LLM011", {}) == []
+
+
+def test_llm011_prompt_from_another_module_is_display_only(tmp_path):
+    files = {"prompts.py": BIG_SYSTEM,
+             "app.py": "import anthropic\nfrom prompts import SYSTEM\n" + textwrap.dedent(ANTHROPIC_CALL)}
+    [diag] = check(tmp_path, "LLM011", files)
+    assert diag.span.path == "app.py"
+    [fix] = diag.fixes
+    assert fix.applicability == "display-only" and not fix.edits
+
+
+def test_llm011_below_the_cache_minimum_is_silent(tmp_path):
+    small = 'SYSTEM = """' + "Follow the support policy. " * 20 + '"""\n'
+    files = {"app.py": "import anthropic\n" + small + textwrap.dedent(ANTHROPIC_CALL)}
+    assert check(tmp_path, "LLM011", files) == []
+
+
+def test_llm008_skips_a_successor_that_is_itself_retiring(tmp_path, monkeypatch, deprecated):
+    import datetime
+
+    from llmsight.analysis.rules.llm008_deprecated_model import _as_date
+    from llmsight.knowledge.models import deprecation
+
+    model, _, successor = deprecated
+    retiring = deprecation(successor)
+    if retiring is None or retiring.date is None or not retiring.successor:
+        pytest.skip(f"{successor} has no deprecation date and successor in the lifecycle data")
+    day = _as_date(retiring.date) - datetime.timedelta(days=10)
+    set_today(monkeypatch, day)
+    [diag] = check(tmp_path, "LLM008", {"app.py": _openai_call(model)})
+    assert f"move to `{successor}`" not in diag.message
+    assert f"move to `{deprecation(successor, today=day).successor}`" in diag.message

@@ -1,0 +1,123 @@
+"""LLM007: the model is a floating alias that the provider re-points without notice."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.model_helpers import (
+    endpoint_of, model_fix, model_name, split_provider, where_defined, with_prefix,
+)
+from llmsight.records import Diagnostic
+
+
+class FloatingAlias(Rule):
+    """## What it does
+    Reports a call whose model is a floating alias — a name the provider points at a new snapshot
+    from time to time (`gpt-4o`, `claude-3-5-sonnet-latest`, `gemini-1.5-pro-latest`, any `*-latest`) —
+    and names the dated snapshot it points to today. The model may come from a literal, a module
+    constant, a default argument or an `os.getenv("X", "gpt-4o")` default, in this file or another.
+
+    Models served by the user (Ollama, vLLM and other self-hosted endpoints) and Azure deployments
+    (which pin a version in the deployment) are not reported.
+
+    ## Why is this bad
+    When the alias moves, the model answering your prompts changes under unchanged code: outputs,
+    formatting, refusals, latency and sometimes price shift, evaluations stop describing production,
+    and nothing in your repository records when it happened.
+
+    ## Example
+    ```python
+    client.chat.completions.create(model="gpt-4o", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-4o-2024-08-06", messages=messages)
+    ```
+
+    ## Fix safety
+    Unsafe: the pinned snapshot is the alias's target as llmsight's alias table knows it, which may
+    lag the provider; pinning also means you stop receiving upgrades until you move the pin yourself.
+    The literal is edited where it is written when that is in the checked file (keeping its quotes and
+    any provider prefix such as `openai/`); otherwise the fix is display-only and names the file.
+    """
+
+    code = "LLM007"
+    name = "floating-alias"
+    severity = "warning"
+    summary = "Model is a floating alias (e.g. gpt-4o, *-latest) that can change without notice"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            OpenAI().chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
+        """),
+        Valid("""
+            import ollama
+            ollama.chat("llama3:latest", messages=[])
+        """),
+        Valid("""
+            import os
+            import litellm
+            litellm.completion(model=os.environ["CHAT_MODEL"], messages=[])
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o", messages=[])
+        """, expected_fix="""
+            from openai import OpenAI
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
+        """, message="`gpt-4o-2024-08-06`"),
+        Invalid("""
+            import litellm
+            MODEL = 'openai/gpt-4o'
+            def ask(q):
+                return litellm.completion(model=MODEL, messages=[{"role": "user", "content": q}])
+        """, expected_fix="""
+            import litellm
+            MODEL = 'openai/gpt-4o-2024-08-06'
+            def ask(q):
+                return litellm.completion(model=MODEL, messages=[{"role": "user", "content": q}])
+        """),
+        Invalid("""
+            import os
+            import anthropic
+            def ask(q, model=os.getenv("MODEL", "claude-3-5-sonnet-latest")):
+                return anthropic.Anthropic().messages.create(model=model, max_tokens=500, messages=[])
+        """, message="claude-3-5-sonnet-latest"),
+        Invalid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o-mini", temperature=0)
+            llm.invoke("hi")
+        """, message="gpt-4o-mini"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        from llmsight.knowledge.models import is_floating_alias, snapshot_for
+
+        for site in ctx.sites:
+            model = model_name(site)
+            call = ctx.call_nodes.get(site.id)
+            if model is None or call is None or endpoint_of(ctx, site).kind != "provider":
+                continue
+            bare = split_provider(model)[1]
+            alias = next((m for m in (model, bare) if is_floating_alias(m, ctx.config)), None)
+            if alias is None:
+                continue
+            snapshot = snapshot_for(alias, ctx.config)
+            where = where_defined(ctx, site.model)
+            defined = f" (set at {where})" if where else ""
+            today = f"today it points to `{snapshot}`" if snapshot else "its target is not in llmsight's alias table"
+            message = (f"`{model}`{defined} is a floating alias: {today}, and the provider re-points it to newer "
+                       "snapshots without notice, so outputs, quality, latency and price can change under "
+                       "unchanged code; pin a dated snapshot")
+            fixes = []
+            if snapshot:
+                pinned = with_prefix(model, snapshot)
+                fixes.append(model_fix(ctx, site, pinned, f"Pin `{pinned}`"))
+            yield ctx.diagnostic(self, call, message, site, fixes)

@@ -1,0 +1,152 @@
+"""LLM008: the model's deprecation date has passed or falls within the configured window."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.model_helpers import (
+    endpoint_of, model_fix, model_name, split_provider, where_defined, with_prefix,
+)
+from llmsight.records import Diagnostic
+
+
+def today() -> datetime.date:
+    """The date deprecations are compared with; the one place tests replace to fix "now"."""
+    return datetime.date.today()
+
+
+def _as_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _lasting_successor(deprecation, successor: str | None, config, now: datetime.date, window: int) -> str | None:
+    """The first successor in the chain that is not itself retiring within the window (a fix to a
+    model that would be flagged again is no fix)."""
+    seen: set[str] = set()
+    while successor and successor not in seen:
+        seen.add(successor)
+        nxt = deprecation(successor, config, today=now)
+        when = _as_date(nxt.date) if nxt is not None and nxt.date is not None else None
+        if when is None or (when - now).days > window or not nxt.successor:
+            return successor
+        successor = nxt.successor
+    return successor
+
+
+class DeprecatedModel(Rule):
+    """## What it does
+    Reports a call whose model has reached its deprecation (shutdown) date — an error — or reaches it
+    within `deprecation_window_days` (default 90) — a warning — and names the provider's successor.
+    Dates and successors come from llmsight's lifecycle table and the price data, each with its source.
+
+    ## Why is this bad
+    After the date the provider rejects the model and every request fails; before it, there is a
+    migration to test (prompts, output format, price) that is better done on your schedule than on
+    the provider's.
+
+    ## Example
+    ```python
+    client.chat.completions.create(model="gpt-3.5-turbo-0301", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
+    ```
+
+    ## Fix safety
+    Unsafe: the successor answers differently and may cost differently. The literal is replaced where
+    it is written when that is in the checked file, keeping quotes and any provider prefix; otherwise
+    the fix is display-only and names the file.
+    """
+
+    code = "LLM008"
+    name = "deprecated-model"
+    severity = "error"
+    summary = "Model's deprecation date has passed or is within deprecation_window_days"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            OpenAI().chat.completions.create(model="gpt-5.4", messages=[])
+        """),
+        Valid("""
+            import anthropic
+            anthropic.Anthropic().messages.create(model="claude-sonnet-4-6", max_tokens=500, messages=[])
+        """),
+        Valid("""
+            import ollama
+            ollama.chat("llama2", messages=[])
+        """),
+    ]
+    # successors depend on today's date (a successor that is itself retiring is skipped), so these
+    # examples check the message; tests/rules/test_model_rules.py checks fixes with an injected date
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            OpenAI().chat.completions.create(model="gpt-3.5-turbo-0301", messages=[])
+        """, message="reached its deprecation date on 2024-09-13"),
+        Invalid("""
+            import anthropic
+            MODEL = 'claude-2.0'
+            anthropic.Anthropic().messages.create(model=MODEL, max_tokens=500, messages=[])
+        """, message="2025-07-21"),
+        Invalid("""
+            import os
+            import litellm
+            litellm.completion(model=os.getenv("LLM_MODEL", "openai/text-davinci-003"), messages=[])
+        """, message="2024-01-04"),
+        Invalid("""
+            from google import genai
+            genai.Client().models.generate_content(model="gemini-1.0-pro", contents="Hi")
+        """, message="2025-02-15"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        from llmsight.knowledge.models import deprecation
+
+        now = today()
+        window = ctx.config.deprecation_window_days
+        for site in ctx.sites:
+            model = model_name(site)
+            call = ctx.call_nodes.get(site.id)
+            if model is None or call is None or endpoint_of(ctx, site).kind == "self-hosted":
+                continue
+            dep = deprecation(model, ctx.config, today=now) or deprecation(split_provider(model)[1], ctx.config,
+                                                                           today=now)
+            when = _as_date(dep.date) if dep is not None else None
+            if when is None:
+                continue
+            days = (when - now).days
+            if days > window:
+                continue
+            where = where_defined(ctx, site.model)
+            defined = f" (set at {where})" if where else ""
+            source = f" ({dep.source})" if getattr(dep, "source", None) else ""
+            target = _lasting_successor(deprecation, dep.successor, ctx.config, now, window)
+            successor = f"; move to `{target}`" if target else ""
+            if days <= 0:
+                message = (f"`{model}`{defined} reached its deprecation date on {when.isoformat()}{source}: "
+                           f"the provider rejects it, so these requests fail{successor}")
+            else:
+                message = (f"`{model}`{defined} is deprecated on {when.isoformat()}{source}, in {days} day"
+                           f"{'s' if days != 1 else ''} (window: {window}); after that every request fails"
+                           f"{successor}")
+            fixes = []
+            if target:
+                new = with_prefix(model, target)
+                fixes.append(model_fix(ctx, site, new, f"Switch to `{new}`"))
+            diag = ctx.diagnostic(self, call, message, site, fixes)
+            if days > 0 and self.code not in ctx.config.severity:
+                diag = dataclasses.replace(diag, severity="warning")
+            yield diag
