@@ -103,6 +103,8 @@ class Evaluator:
     project: "Project"
     deps: set[str] = field(default_factory=set)
     _stack: set = field(default_factory=set)
+    # functions being evaluated for what they return, with the call that passed their arguments
+    _calls: dict[int, tuple[ast.Call, Scope]] = field(default_factory=dict)
 
     # ---- scopes ----------------------------------------------------------------------------------
     def scope_for(self, mod: ModuleInfo, funcs: list[FuncInfo], line: int) -> Scope:
@@ -197,6 +199,10 @@ class Evaluator:
             if name in func.params:
                 if func.cls is not None and _is_classmethod_cls(func.node, name):
                     return ClassRef(func.cls, scope.mod)
+                if id(func.node) in self._calls:
+                    v = self._call_argument(func, name, depth)
+                    if v is not _MISSING:
+                        return v
                 return self._param(name, func, scope.mod, depth)
             func = func.parent
         return self.module_name(name, scope.mod, depth, scope.line if scope.func is None else None)
@@ -485,7 +491,7 @@ class Evaluator:
                 for kw in node.keywords:
                     if kw.arg == "llm":
                         return self.eval(kw.value, scope, depth)
-            if q == "importlib.import_module" and node.args:
+            if _is_import_helper(q) and node.args:  # require_dependency("anthropic")
                 mod_name = self.eval(node.args[0], scope, depth)
                 return Imported(mod_name.value) if isinstance(mod_name, Const) and isinstance(mod_name.value, str) else None
             if q in ("json.dumps", "json.loads", "str", "dict.copy"):
@@ -498,7 +504,11 @@ class Evaluator:
         if isinstance(func, ClassRef):
             return Instance(func.cls, func.mod, (node, scope))
         if isinstance(func, FuncRef):
-            return self._returns(func, depth)
+            if _is_import_helper(func.qualname or "") and node.args:
+                mod_name = self.eval(node.args[0], scope, depth)
+                if isinstance(mod_name, Const) and isinstance(mod_name.value, str):
+                    return Imported(mod_name.value)
+            return self._returns(func, depth, (node, scope))
         if func is None and isinstance(node.func, ast.Name):
             if node.func.id == "__import__" and node.args:  # ollama = __import__("ollama")
                 mod_name = self.eval(node.args[0], scope, depth)
@@ -590,11 +600,36 @@ class Evaluator:
             return self.eval(call.args[pos], scope, depth)
         return None
 
-    def _returns(self, func: FuncRef, depth: int) -> Value:
-        """Value a factory returns (`def get_client(): return OpenAI(...)`)."""
+    def _returns(self, func: FuncRef, depth: int, call: tuple[ast.Call, Scope] | None = None) -> Value:
+        """Value a factory returns (`def get_client(): return OpenAI(...)`), its parameters bound to the
+        call's arguments (`def build(cls): return cls(**kw)` called as `build(anthropic.Anthropic)`)."""
         node = func.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
+        if call is None or id(node) in self._calls:
+            return self._returned(func, node, depth)
+        self._calls[id(node)] = call
+        try:
+            return self._returned(func, node, depth)
+        finally:
+            del self._calls[id(node)]
+
+    def _call_argument(self, func: FuncInfo, name: str, depth: int) -> Value:
+        call, scope = self._calls[id(func.node)]
+        for kw in call.keywords:
+            if kw.arg == name:
+                return self.eval(kw.value, scope, depth)
+        args = func.node.args  # type: ignore[attr-defined]
+        names = [a.arg for a in args.posonlyargs + args.args]
+        if func.cls is not None and names and not any(
+                isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.node.decorator_list):  # type: ignore[attr-defined]
+            names = names[1:]  # self / cls
+        if name in names and names.index(name) < len(call.args):
+            arg = call.args[names.index(name)]
+            return None if isinstance(arg, ast.Starred) else self.eval(arg, scope, depth)
+        return _MISSING  # type: ignore[return-value]
+
+    def _returned(self, func: FuncRef, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> Value:
         cls = func.cls or func.mod.class_of_method(node)
         fi = func.mod.func_info(node, func.qualname or node.name, None, cls)
         found: Value = None
@@ -619,6 +654,14 @@ class Evaluator:
 
 
 _MISSING = object()
+
+
+def _is_import_helper(qualname: str) -> bool:
+    """`importlib.import_module`, and project helpers that import a module named by their first
+    argument (`import_dependency("google.generativeai")`, `require_dependency("anthropic")`)."""
+    last = qualname.rsplit(".", 1)[-1].lower()
+    return qualname == "importlib.import_module" or ("import" in last or "require" in last) and (
+        "dependency" in last or "module" in last or "package" in last or last.startswith(("lazy_", "try_")))
 
 
 def _is_classmethod_cls(node: ast.AST, name: str) -> bool:

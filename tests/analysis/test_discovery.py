@@ -658,3 +658,42 @@ def test_constructor_argument_stored_on_self_across_files(tmp_path):
     })
     [s] = result.call_sites
     assert (s.span.path, s.sdk, s.model.value) == ("app/research.py", "langchain", "gpt-4o-mini")
+
+
+def test_lazy_import_helper_and_class_passed_to_builder(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import importlib
+        def require_dependency(name, hint=""):
+            return importlib.import_module(name)
+
+        class Model:
+            def load_model(self, async_mode=False):
+                module = require_dependency("anthropic", hint="pip install anthropic")
+                if not async_mode:
+                    return self._build_client(module.Anthropic)
+                return self._build_client(module.AsyncAnthropic)
+
+            def _build_client(self, cls):
+                return cls(max_retries=0)
+
+            def generate(self, prompt):
+                chat_model = self.load_model()
+                return chat_model.messages.create(model="claude-3-5-haiku-20241022", max_tokens=64, messages=prompt)
+        """})
+    [s] = result.call_sites
+    assert (s.sdk, s.retries.value, s.retries.source) == ("anthropic", 0, "client")
+
+
+def test_project_import_helper_with_argument(tmp_path):
+    s = one(tmp_path, """
+        import importlib
+        def import_dependency(name):
+            return importlib.import_module(name)
+        class Gemini:
+            def __init__(self):
+                genai = import_dependency("google.generativeai")
+                self.model = genai.GenerativeModel("gemini-1.5-pro")
+            def ask(self, prompt):
+                return self.model.generate_content(prompt)
+        """)
+    assert (s.sdk, s.model.value) == ("google", "gemini-1.5-pro")
