@@ -1,0 +1,46 @@
+"""Ranked "switch model" alternatives for a call site, computed off the event loop and cached.
+
+The ranking itself is `llmsight.api.model_alternatives`; this module only makes repeated hovers and
+code-action requests cheap: sites with the same model, operation, prompt size and cap under the same
+config share one answer.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+
+from llmsight import api
+from llmsight.records import CallSite
+
+_CACHE: OrderedDict[tuple, list] = OrderedDict()
+_SIZE = 512
+
+
+def _key(site: CallSite, config) -> tuple:
+    return (repr(site.model.value), site.operation, site.prompt.static_tokens, site.prompt.dynamic,
+            repr(site.max_tokens.value), site.feature, id(config))
+
+
+def compute(site: CallSite, config) -> list:
+    key = _key(site, config)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    found = api.model_alternatives(site, config)
+    _CACHE[key] = found
+    while len(_CACHE) > _SIZE:
+        _CACHE.popitem(last=False)
+    return found
+
+
+async def for_site(ls, site: CallSite, config) -> list:
+    key = _key(site, config)
+    if key in _CACHE:
+        return _CACHE[key]
+    try:
+        return await asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, config)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - hover and actions still work without alternatives
+        ls.report_failure("model alternatives", exc)
+        return []

@@ -1,0 +1,87 @@
+"""Runs on the worker thread: one snapshot → `llmsight.api.check_source` → LSP-ready views.
+
+While the user types, the buffer often does not parse. Then the region that does not parse (the
+file, or one notebook cell) keeps the diagnostics and call sites of its last good analysis, plus one
+LLM000 diagnostic saying where the syntax error is.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable
+
+from llmsight import api
+from llmsight.lsp import diagnostics, positions
+from llmsight.lsp.documents import Analysis, SiteView, Snapshot, View
+from llmsight.lsp.settings import ProjectConfigs, Settings
+from llmsight.records import CheckResult, Diagnostic, Span
+
+log = logging.getLogger(__name__)
+
+
+def run_check(snap: Snapshot, settings: Settings, configs: ProjectConfigs,
+              warn: Callable[[str], None]) -> tuple[CheckResult, object, bool]:
+    """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
+    config, problem = configs.get(snap.root)
+    if problem:
+        warn(problem)
+    traffic = settings.traffic_db or config.traffic
+    kwargs = dict(config=config, root=snap.root, select=settings.select, ignore=settings.ignore)
+    try:
+        return api.check_source(snap.source, str(snap.path), traffic=traffic, **kwargs), config, bool(traffic)
+    except Exception as exc:  # noqa: BLE001 - degrade, say why, keep linting
+        if traffic:
+            warn(f"traffic {traffic}: {exc}; showing static estimates until it is fixed (llmsight.reloadTraffic)")
+            config = dataclasses.replace(config, traffic=None)
+            kwargs["config"] = config
+            try:
+                return api.check_source(snap.source, str(snap.path), **kwargs), config, False
+            except Exception as again:  # noqa: BLE001
+                exc = again
+        warn(f"estimates failed for {snap.path.name} ({type(exc).__name__}: {exc}); showing diagnostics only")
+        return api.check_source(snap.source, str(snap.path), with_estimates=False, **kwargs), config, False
+
+
+def _parse_failure(result: CheckResult) -> Diagnostic | None:
+    """A whole-file failure the engine reported only as an error (e.g. NUL bytes), as LLM000."""
+    for err in result.errors:
+        if err.message.startswith("cannot parse"):
+            line, col = err.line or 1, err.col or 1
+            return Diagnostic(diagnostics.PARSE_ERROR, "parse-error", "error", err.message,
+                              Span(err.path, line, col, line, col + 1))
+    return None
+
+
+def analyse(snap: Snapshot, settings: Settings, configs: ProjectConfigs, last_good: Analysis | None,
+            warn: Callable[[str], None]) -> Analysis:
+    result, config, traffic = run_check(snap, settings, configs, warn)
+    for err in result.errors:
+        if not err.message.startswith(("cannot parse", "SyntaxError")):
+            warn(f"{err.path}: {err.message}")
+    by_cell = {t.cell: t for t in snap.targets}
+    first = snap.targets[0]
+    views = {t.uri: View(t) for t in snap.targets}
+
+    def locate(cell: int | None):
+        target = by_cell.get(cell)
+        return None if target is None else (target.uri, target.lines, target.version)
+
+    found = list(result.diagnostics)
+    if not any(d.code == diagnostics.PARSE_ERROR for d in found) and (failure := _parse_failure(result)):
+        found.append(failure)
+    for d in found:
+        view = views[by_cell.get(d.span.cell, first).uri]
+        view.diagnostics.append(diagnostics.to_lsp(d, view.target.lines, locate, snap.encoding))
+        view.parse_error = view.parse_error or d.code == diagnostics.PARSE_ERROR
+    for site in result.call_sites:
+        view = views[by_cell.get(site.span.cell, first).uri]
+        view.sites.append(SiteView(site, positions.span_range(view.target.lines, site.span, snap.encoding),
+                                   result.estimates.get(site.id)))
+    if last_good is not None:
+        for uri, view in views.items():
+            old = last_good.views.get(uri)
+            if view.parse_error and old is not None:
+                view.diagnostics = [d for d in view.diagnostics if d.code == diagnostics.PARSE_ERROR] + \
+                    [d for d in old.diagnostics if d.code != diagnostics.PARSE_ERROR]
+                view.sites = old.sites
+    return Analysis(snap.key, snap.generation, views, snap.root, config, traffic)

@@ -1,0 +1,175 @@
+"""Open documents, their analyses, and the scheduler that keeps analysis off the event loop.
+
+Every change bumps a document's *generation*. After a per-document debounce the current text is
+snapshotted on the event loop and analysed on one worker thread; a result whose generation is no
+longer current is dropped, and the worker skips snapshots that went stale while queued. Requests
+(hover, hints, lenses, actions, pulled diagnostics) await the analysis of the current generation
+for a bounded time, then fall back to the newest one, so they never block on a slow analysis and a
+cancelled request just stops waiting.
+
+A text document is one analysis target; a notebook is one analysis (its cells form one virtual
+module) whose results are split back per cell URI.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lsprotocol import types
+
+from llmsight.records import CallSite, Estimate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One editor document inside an analysis: a text file, or one cell of a notebook."""
+
+    uri: str
+    version: int | None
+    lines: tuple[str, ...]
+    cell: int | None = None     # index into the notebook's cells array (markdown cells included)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    key: str                    # URI of the text document or of the notebook
+    generation: int
+    path: Path                  # filesystem path the analysis reports (need not exist)
+    root: Path
+    source: str                 # Python text, or notebook JSON for notebooks
+    is_notebook: bool
+    targets: tuple[Target, ...]
+    encoding: str
+
+
+@dataclass
+class SiteView:
+    site: CallSite
+    range: types.Range
+    estimate: Estimate | None
+
+
+@dataclass
+class View:
+    """What one document shows: LSP-ready diagnostics and call sites with their ranges."""
+
+    target: Target
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    sites: list[SiteView] = field(default_factory=list)
+    parse_error: bool = False
+
+
+@dataclass
+class Analysis:
+    key: str
+    generation: int
+    views: dict[str, View]
+    root: Path
+    config: Any
+    traffic: bool = False
+
+
+@dataclass
+class _DocState:
+    generation: int = 0
+    analysis: Analysis | None = None
+    task: asyncio.Task | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Scheduler:
+    """Debounced, cancellable, off-loop analysis of documents keyed by URI."""
+
+    def __init__(self, analyse: Callable[[Snapshot], Analysis | None], snapshot: Callable[[str, int], Snapshot | None],
+                 on_result: Callable[[Analysis, Analysis | None], None], debounce_s: Callable[[], float],
+                 on_error: Callable[[str, BaseException], None]):
+        self._analyse = analyse
+        self._snapshot = snapshot
+        self._on_result = on_result
+        self._debounce_s = debounce_s
+        self._on_error = on_error
+        self._docs: dict[str, _DocState] = {}
+        self._generations = itertools.count(1)   # unique across documents: doubles as a result id
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-analysis")
+
+    def keys(self) -> list[str]:
+        return list(self._docs)
+
+    def changed(self, key: str, *, immediate: bool = False) -> None:
+        """The document changed: analyse its text after the debounce (now when `immediate`)."""
+        state = self._docs.setdefault(key, _DocState())
+        state.generation = next(self._generations)
+        state.done.clear()
+        if state.task is not None and not state.task.done():
+            state.task.cancel()
+        state.task = asyncio.ensure_future(self._run(key, state, state.generation, 0.0 if immediate else None))
+
+    def closed(self, key: str) -> Analysis | None:
+        state = self._docs.pop(key, None)
+        if state is None:
+            return None
+        if state.task is not None:
+            state.task.cancel()
+        state.done.set()
+        return state.analysis
+
+    def current(self, key: str) -> Analysis | None:
+        state = self._docs.get(key)
+        return state.analysis if state else None
+
+    async def latest(self, key: str, wait_s: float) -> Analysis | None:
+        """The analysis of the current text, waiting at most `wait_s` for it; else the newest one."""
+        state = self._docs.get(key)
+        if state is None:
+            return None
+        if not state.done.is_set():
+            try:
+                await asyncio.wait_for(state.done.wait(), wait_s)
+            except asyncio.TimeoutError:
+                pass
+        return state.analysis
+
+    def is_current(self, key: str, generation: int) -> bool:
+        state = self._docs.get(key)
+        return state is not None and state.generation == generation
+
+    async def _run(self, key: str, state: _DocState, generation: int, delay: float | None) -> None:
+        await asyncio.sleep(self._debounce_s() if delay is None else delay)
+        try:
+            snap = self._snapshot(key, generation)
+            if snap is None:
+                return
+            analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - logged; the last analysis stays on screen
+            self._on_error(key, exc)
+            analysis = None
+        if state.generation != generation or self._docs.get(key) is not state:
+            return   # the text changed meanwhile: a newer run owns this document
+        previous = state.analysis
+        if analysis is not None:
+            state.analysis = analysis
+            try:
+                self._on_result(analysis, previous)
+            except Exception as exc:  # noqa: BLE001
+                self._on_error(key, exc)
+        state.done.set()
+
+    def _work(self, snap: Snapshot) -> Analysis | None:
+        if not self.is_current(snap.key, snap.generation):
+            return None   # went stale while queued behind another analysis
+        return self._analyse(snap)
+
+    def shutdown(self) -> None:
+        for state in self._docs.values():
+            if state.task is not None:
+                state.task.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,154 @@
+"""How estimates read in an editor: short labels for hints and lenses, a table for hover.
+
+Figures from priors or static prompt counting carry `≈` and say `prior`/`static`; figures learned
+from traffic say `traffic` and how many calls they rest on.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from llmsight.records import CallSite, Estimate, Metric
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if value == 0:
+        return "$0"
+    if value >= 100:
+        return f"${value:,.0f}"
+    if value >= 1:
+        return f"${value:,.2f}"
+    digits = max(2, 1 - math.floor(math.log10(value)))   # two significant figures
+    return f"${value:.{digits}f}"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if value >= 100:
+        return f"{value:,.0f} s"
+    if value >= 10:
+        return f"{value:.0f} s"
+    if value >= 1:
+        return f"{value:.1f} s"
+    return f"{value:.2f} s"
+
+
+def percent(value: float | None) -> str:
+    return "?" if value is None else f"{value * 100:.1f}%"
+
+
+def from_traffic(est: Estimate) -> bool:
+    return est.source == "traffic"
+
+
+def _value(metric: Metric | None) -> float | None:
+    return None if metric is None else metric.value
+
+
+def hint_label(est: Estimate | None) -> str:
+    """`≈$0.0021/call · p95 3.4 s · prior` (static) or `$0.0021/call · p95 3.4 s · traffic`."""
+    if est is None:
+        return "llmsight: no estimate"
+    cost = _value(est.cost_per_call)
+    if cost is None:
+        why = est.cost_per_call.prior or "no price"
+        return f"cost ? ({why})"
+    parts = [f"{'' if from_traffic(est) else '≈'}{money(cost)}/call"]
+    if (p95 := _value(est.latency_p95_s)) is not None:
+        parts.append(f"p95 {seconds(p95)}")
+    parts.append("traffic" if from_traffic(est) else "prior")
+    return " · ".join(parts)
+
+
+def lens_title(est: Estimate | None) -> str:
+    """`$412/month · p95 3.4 s · n=12,031` with traffic, `≈$0.0021/call (static)` without."""
+    if est is None:
+        return "llmsight: no estimate"
+    if from_traffic(est):
+        month = _value(est.cost_per_month)
+        parts = [f"{money(month)}/month" if month is not None else f"{money(_value(est.cost_per_call))}/call"]
+        if (p95 := _value(est.latency_p95_s)) is not None:
+            parts.append(f"p95 {seconds(p95)}")
+        n = est.cost_per_call.n or (est.latency_p95_s.n if est.latency_p95_s else None)
+        if n:
+            parts.append(f"n={n:,}")
+        return " · ".join(parts)
+    cost = _value(est.cost_per_call)
+    if cost is None:
+        return f"cost ? ({est.cost_per_call.prior or 'no price'})"
+    month = _value(est.cost_per_month)
+    if month is not None:
+        return f"≈{money(month)}/month · {money(cost)}/call (static)"
+    return f"≈{money(cost)}/call (static)"
+
+
+def _source(metric: Metric | None) -> str:
+    if metric is None or metric.value is None:
+        return ""
+    if metric.source == "traffic":
+        interval = f", {metric.low:.3g}–{metric.high:.3g}" if metric.low is not None and metric.high is not None else ""
+        return f"traffic (n={metric.n:,}{interval})" if metric.n else f"traffic{interval}"
+    return f"{metric.source}: {metric.prior}" if metric.prior else metric.source
+
+
+def _setting(site: CallSite, name: str) -> str:
+    s = getattr(site, name)
+    if s.value is None and s.expr is None:
+        return f"{name}: not set"
+    shown = s.value if s.value is not None else s.expr
+    return f"{name}: `{shown}` ({s.source})"
+
+
+def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence = ()) -> str:
+    model = site.model.value if site.model.value is not None else site.model.expr or "?"
+    lines = [f"**llmsight** · `{site.api}` · {site.sdk} {site.operation} · model `{model}`", ""]
+    lines.append(" · ".join(_setting(site, n) for n in ("timeout", "retries", "max_tokens")))
+    lines.append("")
+    if est is None:
+        lines.append("_No estimate for this call._")
+        return "\n".join(lines)
+    lines += ["| | estimate | source |", "|---|---|---|"]
+    lines.append(f"| cost / call | {money(_value(est.cost_per_call))} | {_source(est.cost_per_call)} |")
+    for part in ("input", "cached_input", "cache_write", "output", "reasoning"):
+        amount = est.cost_breakdown.get(part)
+        if amount:
+            tokens = {"input": est.input_tokens, "output": est.output_tokens}.get(part)
+            shown = f"{money(amount)} ({tokens:,.0f} tokens)" if tokens is not None else money(amount)
+            lines.append(f"| &nbsp;&nbsp;{part.replace('_', ' ')} | {shown} | |")
+    if est.cost_per_month is not None:
+        calls = f" ({est.calls_per_month:,.0f} calls)" if est.calls_per_month else ""
+        lines.append(f"| cost / month | {money(_value(est.cost_per_month))}{calls} | {_source(est.cost_per_month)} |")
+    if est.latency_p50_s is not None:
+        trio = " / ".join(seconds(_value(m)) for m in (est.latency_p50_s, est.latency_p95_s, est.latency_p99_s))
+        lines.append(f"| latency p50 / p95 / p99 | {trio} | {_source(est.latency_p95_s)} |")
+    if est.ttft_s is not None:
+        lines.append(f"| time to first token | {seconds(_value(est.ttft_s))} | {_source(est.ttft_s)} |")
+    lines.append(f"| error rate | {percent(_value(est.error_rate))} | {_source(est.error_rate) or 'needs traffic'} |")
+    quality = _value(est.quality)
+    lines.append(f"| quality | {'?' if quality is None else f'{quality:.2f}'} | {_source(est.quality) or 'needs traffic or evals'} |")
+    if est.notes:
+        lines += ["", *(f"- {note}" for note in est.notes)]
+    if alternatives:
+        lines += ["", "**Alternatives** (no other model is cheaper, faster and better at once; static priors)", "",
+                  "| model | cost / call | p95 | quality |", "|---|---|---|---|"]
+        for alt in alternatives:
+            q = "?" if alt.quality is None else f"{alt.quality:.2f}"
+            lines.append(f"| `{alt.model}` | {money(alt.cost_per_call)} | {seconds(alt.latency_p95_s)} | {q} |")
+    return "\n".join(lines)
+
+
+def alternative_title(alt, est: Estimate | None) -> str:
+    """`Switch model to gpt-4o-mini (−94% cost, p95 +0.5 s, quality −0.08)`."""
+    deltas = []
+    cost = _value(est.cost_per_call) if est else None
+    if cost:
+        deltas.append(f"{(alt.cost_per_call - cost) / cost * 100:+.0f}% cost".replace("-", "−"))
+    p95 = _value(est.latency_p95_s) if est else None
+    if p95 is not None and alt.latency_p95_s is not None:
+        deltas.append(f"p95 {alt.latency_p95_s - p95:+.1f} s".replace("-", "−"))
+    if alt.quality is not None:
+        deltas.append(f"quality {alt.quality:.2f}")
+    return f"Switch model to {alt.model}" + (f" ({', '.join(deltas)})" if deltas else "")

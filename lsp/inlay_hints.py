@@ -1,0 +1,51 @@
+"""Inlay hints after each call site: `≈$0.0021/call · p95 3.4 s · prior`; the estimate table is
+resolved lazily (inlayHint/resolve) unless the client cannot resolve tooltips."""
+from __future__ import annotations
+
+from lsprotocol import types
+
+from llmsight.lsp import formatting
+from llmsight.lsp.guard import guarded
+from llmsight.lsp.positions import ranges_overlap
+
+
+def _can_resolve_tooltip(ls) -> bool:
+    text = ls.client_capabilities.text_document
+    hint = text.inlay_hint if text else None
+    support = hint.resolve_support if hint else None
+    return bool(support and "tooltip" in support.properties)
+
+
+def register(ls) -> None:
+    @ls.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=True))
+    @guarded(list)
+    async def inlay_hints(ls, params: types.InlayHintParams) -> list[types.InlayHint]:
+        if not ls.settings.inlay_hints:
+            return []
+        _, view = await ls.view_at(params.text_document.uri)
+        if view is None:
+            return []
+        lazy = _can_resolve_tooltip(ls)
+        hints = []
+        for sv in view.sites:
+            if not ranges_overlap(sv.range, params.range):
+                continue
+            hint = types.InlayHint(position=sv.range.end, label=formatting.hint_label(sv.estimate),
+                                   padding_left=True,
+                                   data={"uri": params.text_document.uri, "site_id": sv.site.id})
+            if not lazy:
+                hint.tooltip = types.MarkupContent(types.MarkupKind.Markdown,
+                                                   formatting.hover_markdown(sv.site, sv.estimate))
+            hints.append(hint)
+        return hints
+
+    @ls.feature(types.INLAY_HINT_RESOLVE)
+    @guarded(lambda: None)
+    async def resolve(ls, hint: types.InlayHint) -> types.InlayHint:
+        data = hint.data if isinstance(hint.data, dict) else {}
+        _, view = await ls.view_at(str(data.get("uri", "")))
+        for sv in view.sites if view else ():
+            if sv.site.id == data.get("site_id"):
+                hint.tooltip = types.MarkupContent(types.MarkupKind.Markdown,
+                                                   formatting.hover_markdown(sv.site, sv.estimate))
+        return hint

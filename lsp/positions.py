@@ -1,0 +1,76 @@
+"""Columns between llmsight records (1-based lines, 1-based code-point columns) and LSP positions.
+
+LSP positions are 0-based lines and 0-based columns counted in the code units of the encoding the
+client and server agreed on at `initialize` (UTF-16 unless the client offers another): an emoji is 2
+UTF-16 units, 4 UTF-8 bytes and 1 UTF-32 unit; a CJK ideograph is 1, 3 and 1.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from lsprotocol import types
+
+from llmsight.records import Span
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def unit_length(text: str, encoding: str) -> int:
+    """Length of `text` in the code units of `encoding`."""
+    if encoding == UTF32:
+        return len(text)
+    if encoding == UTF8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def to_units(line_text: str, col: int, encoding: str) -> int:
+    """0-based code-point column → 0-based column in `encoding` units (clamped to the line)."""
+    return unit_length(line_text[: max(col, 0)], encoding)
+
+
+def from_units(line_text: str, units: int, encoding: str) -> int:
+    """0-based column in `encoding` units → 0-based code-point column (clamped; a column inside a
+    character rounds down to that character's start)."""
+    if encoding == UTF32:
+        return max(0, min(units, len(line_text)))
+    used = 0
+    for i, ch in enumerate(line_text):
+        width = unit_length(ch, encoding)
+        if used + width > units:
+            return i
+        used += width
+    return len(line_text)
+
+
+def _line(lines: Sequence[str], index: int) -> str:
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def position(lines: Sequence[str], line: int, col: int, encoding: str) -> types.Position:
+    """1-based line and 1-based code-point column → LSP Position."""
+    index = max(line - 1, 0)
+    return types.Position(line=index, character=to_units(_line(lines, index), col - 1, encoding))
+
+
+def span_range(lines: Sequence[str], span: Span, encoding: str) -> types.Range:
+    return types.Range(start=position(lines, span.start_line, span.start_col, encoding),
+                       end=position(lines, span.end_line, span.end_col, encoding))
+
+
+def point(lines: Sequence[str], pos: types.Position, encoding: str) -> tuple[int, int]:
+    """LSP Position → (1-based line, 1-based code-point column)."""
+    return pos.line + 1, from_units(_line(lines, pos.line), pos.character, encoding) + 1
+
+
+def span_contains(span: Span, line: int, col: int) -> bool:
+    """Whether the 1-based (line, col) lies inside `span` (end inclusive, so a cursor just after a
+    call still counts)."""
+    return (span.start_line, span.start_col) <= (line, col) <= (span.end_line, span.end_col)
+
+
+def ranges_overlap(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return p.line, p.character
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
