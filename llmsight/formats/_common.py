@@ -1,10 +1,12 @@
 """What several formats share: positions, fix counts, and how money, time and sources read."""
 from __future__ import annotations
 
+import dataclasses
 import math
+import posixpath
 from typing import Iterable
 
-from llmsight.records import CallSite, Diagnostic, Estimate, Metric, Span
+from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, Metric, Span
 
 SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}
 
@@ -126,3 +128,27 @@ def estimate_line(est: Estimate) -> str:
     """One line per call site: `≈ $0.0021/call (static: …) · p95 3.4 s (prior) · gpt-4o`."""
     parts = [f"≈ {cost_text(est)}", monthly_text(est), p95_text(est), est.model or "model unresolved"]
     return " · ".join(p for p in parts if p)
+
+
+def rebase(result: CheckResult, new_root: str) -> CheckResult:
+    """The same result with paths relative to `new_root`, an ancestor of `result.root`."""
+    prefix = posixpath.relpath(result.root, new_root).rstrip("/") + "/"
+
+    def path(p: str) -> str:
+        return p if p.startswith("/") or p[1:3] == ":/" else posixpath.normpath(prefix + p)
+
+    def span(s: Span | None) -> Span | None:
+        return dataclasses.replace(s, path=path(s.path)) if s is not None else None
+
+    def diagnostic(d: Diagnostic) -> Diagnostic:
+        fixes = tuple(dataclasses.replace(f, edits=tuple(dataclasses.replace(e, span=span(e.span)) for e in f.edits))
+                      for f in d.fixes)
+        return dataclasses.replace(d, span=span(d.span), fixes=fixes)
+
+    return dataclasses.replace(
+        result, root=new_root,
+        call_sites=[dataclasses.replace(s, span=span(s.span), client_span=span(s.client_span))
+                    for s in result.call_sites],
+        diagnostics=[diagnostic(d) for d in result.diagnostics],
+        errors=[dataclasses.replace(e, path=path(e.path)) for e in result.errors],
+    )

@@ -1,7 +1,8 @@
 """`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
 Columns are 1-based code points (`columnKind: unicodeCodePoints`), URIs are relative to
-`%SRCROOT%` (the project root). A notebook finding points at the `.ipynb` with its region inside the
+`%SRCROOT%`: the project root, or the git work tree above it (`formats.render` rebases the result,
+since code scanning resolves paths against the repository). A notebook finding points at the `.ipynb` with its region inside the
 cell; the cell is named in the message and in `properties.cell` (0-based, as in the JSON format).
 Notebook fixes are left out: their regions are cell coordinates, which a SARIF consumer would apply
 to the notebook's JSON text.

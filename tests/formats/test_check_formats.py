@@ -178,3 +178,22 @@ def test_cli_exit_zero_output_file_and_color(project, tmp_path):
     assert sarif_errors(json.loads(report.read_text(encoding="utf-8"))) == []
     colored = run_cli("--color", "always", "--no-cache", str(project))
     assert colored.returncode == 1 and "\x1b[" in colored.stdout
+
+
+def test_cli_monorepo_annotations_are_repository_relative(tmp_path):
+    """GitHub resolves annotation and code-scanning paths against the repository root, not the
+    sub-project's, so those two formats prefix the sub-project's folder; the others do not."""
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "services" / "bot"
+    sub.mkdir(parents=True)
+    (sub / "pyproject.toml").write_text('[project]\nname = "bot"\n', encoding="utf-8")
+    (sub / "broken.py").write_text(FILES["broken.py"], encoding="utf-8")
+    github = run_cli("--format", "github", "--no-cache", str(sub))
+    (name, props, _), *_ = parsed("github", github.stdout)
+    assert github.returncode == 1 and props["file"] == "services/bot/broken.py"
+    doc = parsed("sarif", run_cli("--format", "sarif", "--no-cache", str(sub)).stdout)
+    run = doc["runs"][0]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/bot/broken.py"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path(tmp_path).as_uri() + "/"
+    doc = parsed("json", run_cli("--format", "json", "--no-cache", str(sub)).stdout)
+    assert doc["diagnostics"][0]["path"] == "broken.py"

@@ -319,3 +319,18 @@ def test_markdown_fits_in_one_github_comment():
     assert re.search(r"… and [\d,]+ more findings, left out", md) and re.search(r"… and [\d,]+ more files", md)
     assert "litellm 1.2.3" in md  # the footer survives
     assert formats.render(sample_result(), "markdown").count("left out") == 0
+
+
+def test_rebase_moves_every_path_under_the_new_root():
+    from llmsight.formats._common import rebase
+
+    r = sample_result()
+    r.errors.append(dataclasses.replace(r.errors[0], path="/elsewhere/gone.py"))
+    moved = rebase(r, "/home/dev")
+    assert moved.root == "/home/dev"
+    assert [s.span.path for s in moved.call_sites] == ["proj/" + s.span.path for s in r.call_sites]
+    assert moved.call_sites[0].client_span.path == "proj/app/chat.py" and moved.call_sites[1].client_span is None
+    secret = next(d for d in moved.diagnostics if d.code == "LLM010")
+    assert {e.span.path for e in secret.fixes[0].edits} == {"proj/app/config.py"}
+    assert [e.path for e in moved.errors] == ["proj/broken.py", "proj/data/bad.ipynb", "/elsewhere/gone.py"]
+    assert [s.id for s in moved.call_sites] == [s.id for s in r.call_sites] and moved.estimates == r.estimates
