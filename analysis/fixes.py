@@ -74,7 +74,35 @@ def set_call_keywords(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], 
     new_text = cst.Module([]).code_for_node(new)
     if text.startswith("(") and not new_text.startswith("("):
         new_text = f"({new_text})"
-    return Edit(ctx.span_of(call), new_text)
+    return narrowed_edit(ctx, call, text, new_text)
+
+
+def _advance(line: int, col: int, text: str) -> tuple[int, int]:
+    """Position (1-based, code points) after `text` starting at (line, col)."""
+    newlines = text.count("\n")
+    if newlines:
+        return line + newlines, len(text) - text.rfind("\n")
+    return line, col + len(text)
+
+
+def narrowed_edit(ctx: FileContext, node: ast.AST, old: str, new: str) -> Edit:
+    """Edit turning `node`'s text `old` into `new` that covers only the part that changes.
+
+    Output that shows edits (JSON, SARIF, editors) then never repeats the untouched rest of a call
+    (which may hold a key literal), and fixes on different arguments of one call compose.
+    """
+    limit = min(len(old), len(new))
+    start = 0
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    line = node.lineno  # type: ignore[attr-defined]
+    col = ctx.srcmap.col_to_codepoints(line, node.col_offset) + 1  # type: ignore[attr-defined]
+    sl, sc = _advance(line, col, old[:start])
+    el, ec = _advance(sl, sc, old[start:len(old) - end])
+    return Edit(ctx.make_span(sl, sc, el, ec), new[start:len(new) - end])
 
 
 def replace_node(ctx: FileContext, node: ast.AST, new_text: str) -> Edit:
@@ -125,8 +153,9 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
         line = max(1, min(line, len(lines)))
         return starts[line - 1] + col - 1
 
-    ordered = sorted(edits, key=lambda e: (pos(e.span.start_line, e.span.start_col),
-                                           pos(e.span.end_line, e.span.end_col)))
+    # the same edit from two fixes (each adding `import os`) applies once
+    ordered = sorted(dict.fromkeys(edits), key=lambda e: (pos(e.span.start_line, e.span.start_col),
+                                                          pos(e.span.end_line, e.span.end_col)))
     out, cursor, skipped = [], 0, []
     for e in ordered:
         a, b = pos(e.span.start_line, e.span.start_col), pos(e.span.end_line, e.span.end_col)
