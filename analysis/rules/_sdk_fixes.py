@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.fixes import import_edit, set_call_keywords
+from llmsight.analysis.fixes import import_edit, narrowed_edit, set_call_keywords
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
 
@@ -221,8 +221,7 @@ def set_dict_keys(ctx: FileContext, node: ast.Dict, items: dict[str, str]) -> Ed
             elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=sep))
             new = new.with_changes(comma=last.comma)
         elements.append(new)
-    new_text = cst.Module([]).code_for_node(parsed.with_changes(elements=elements))
-    return Edit(ctx.span_of(node), new_text)
+    return narrowed_edit(ctx, node, text, cst.Module([]).code_for_node(parsed.with_changes(elements=elements)))
 
 
 def add_to_mapping_argument(ctx: FileContext, call: ast.Call, arg: str, key: str, value: str,
