@@ -8,9 +8,9 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, model_fix, model_name, split_provider, where_defined, with_prefix,
+    endpoint_of, lookup, model_fix, model_name, split_provider, where_defined, with_prefix,
 )
-from llmsight.records import Diagnostic
+from llmsight.records import Diagnostic, Fix
 
 
 def today() -> datetime.date:
@@ -67,7 +67,9 @@ class DeprecatedModel(Rule):
     ## Fix safety
     Unsafe: the successor answers differently and may cost differently. The literal is replaced where
     it is written when that is in the checked file, keeping quotes and any provider prefix; otherwise
-    the fix is display-only and names the file.
+    the fix is display-only and names the file. A successor that is itself retiring within the window
+    is skipped for the next one in its chain. On Azure OpenAI the code names a deployment, and
+    Azure's own retirement dates apply: the fix (display-only) says which model to deploy.
     """
 
     code = "LLM008"
@@ -113,17 +115,21 @@ class DeprecatedModel(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        from llmsight.knowledge.catalog import Catalog
         from llmsight.knowledge.models import deprecation
 
+        catalog = Catalog.load(ctx.config)
         now = today()
         window = ctx.config.deprecation_window_days
         for site in ctx.sites:
             model = model_name(site)
             call = ctx.call_nodes.get(site.id)
-            if model is None or call is None or endpoint_of(ctx, site).kind == "self-hosted":
+            endpoint = endpoint_of(ctx, site).kind
+            if model is None or call is None or endpoint == "self-hosted":
                 continue
-            dep = deprecation(model, ctx.config, today=now) or deprecation(split_provider(model)[1], ctx.config,
-                                                                           today=now)
+            info = lookup(catalog, site, model)   # azure/<model> on Azure, groq/<model> on Groq…
+            names = dict.fromkeys(([info.name] if info is not None else []) + [model, split_provider(model)[1]])
+            dep = next((d for d in (deprecation(n, ctx.config, today=now) for n in names) if d is not None), None)
             when = _as_date(dep.date) if dep is not None else None
             if when is None:
                 continue
@@ -143,7 +149,9 @@ class DeprecatedModel(Rule):
                            f"{'s' if days != 1 else ''} (window: {window}); after that every request fails"
                            f"{successor}")
             fixes = []
-            if target:
+            if target and endpoint == "azure":   # the code names a deployment: deploy the successor first
+                fixes.append(Fix(f"Deploy `{split_provider(target)[1]}` and use that deployment", (), "display-only"))
+            elif target:
                 new = with_prefix(model, target)
                 fixes.append(model_fix(ctx, site, new, f"Switch to `{new}`"))
             diag = ctx.diagnostic(self, call, message, site, fixes)

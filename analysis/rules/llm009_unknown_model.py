@@ -110,10 +110,19 @@ class UnknownModel(Rule):
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""
             mapping = f'`"{model}" = "<catalog model>"` under [tool.llmsight.models]'
-            if endpoint.kind == "azure":
+            if endpoint.kind == "azure" and model not in ctx.config.models:
                 message = (f"`{model}`{defined} is an Azure deployment name llmsight cannot price or size; map it "
                            f"to the model it serves with {mapping}")
                 yield ctx.diagnostic(self, call, message, site)
+                continue
+            mapped = ctx.config.models.get(model)
+            if mapped is not None:   # the map names a model the price data does not know
+                suggestions = catalog.suggest(mapped)
+                hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+                message = (f"`{model}`{defined} is mapped to `{mapped}` in [tool.llmsight.models], which is not in "
+                           f"the price data ({catalog.price_data}){hint} Fix the mapping or add a price for it")
+                yield ctx.diagnostic(self, call, message, site,
+                                     [Fix(f"Map `{model}` to `{s}`", (), "display-only") for s in suggestions])
                 continue
             suggestions = catalog.suggest(model)
             hint = f"did you mean {', '.join(f'`{s}`' for s in suggestions)}? " if suggestions else ""

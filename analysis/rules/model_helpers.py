@@ -52,16 +52,25 @@ def model_name(site: CallSite) -> str | None:
 # litellm provider prefix of an SDK's models, and of OpenAI-compatible hosts reached with the openai SDK
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
                  "ollama": "ollama"}
-_HOST_PREFIXES = {"openrouter.ai": "openrouter", "api.deepseek.com": "deepseek", "api.perplexity.ai": "perplexity",
+_HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek", "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
                   "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
                   "api.x.ai": "xai"}
+
+
+_AZURE_CLASSES = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
+
+
+def _client_class(site: CallSite) -> str:
+    return (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
 
 
 def lookup(catalog, site: CallSite, model: str):
     """The catalog entry for the call's model, trying the provider prefix its SDK or host implies
     (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`)."""
     prefixes = [_SDK_PREFIXES.get(site.sdk)]
+    if _client_class(site).startswith(_AZURE_CLASSES):
+        prefixes.append("azure")
     if site.sdk == "google" and "vertex" in (site.client_expr or "").lower():
         prefixes = ["vertex_ai"]   # genai.Client(vertexai=True), vertexai.GenerativeModel
     host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
@@ -165,9 +174,10 @@ def model_fix(ctx: FileContext, site: CallSite, new_model: str, title: str) -> F
 
 
 def with_prefix(model: str, new_bare: str) -> str:
-    """`new_bare` with the provider prefix `model` was written with (`openai/gpt-4o` keeps `openai/`)."""
+    """`new_bare` with the provider prefix `model` was written with (`openai/gpt-4o` keeps `openai/`; a
+    prefix the catalog adds, as in `azure/gpt-5.1`, is dropped when the code wrote none)."""
     prefix, _ = split_provider(model)
-    return new_bare if new_bare.startswith(prefix) else prefix + split_provider(new_bare)[1]
+    return new_bare if prefix and new_bare.startswith(prefix) else prefix + split_provider(new_bare)[1]
 
 
 # ---- self-hosted endpoints --------------------------------------------------------------------------
@@ -203,7 +213,7 @@ def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
         return Endpoint("self-hosted", "an Ollama model")
     if prefix in SELF_HOSTED_PREFIXES:
         return Endpoint("self-hosted", f"a `{prefix}/` model")
-    client = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
+    client = _client_class(site)
     if client in SELF_HOSTED_CLASSES:
         return Endpoint("self-hosted", f"a {client} model")
     url = site.endpoint or _call_base_url(ctx, site)
@@ -211,6 +221,6 @@ def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
         kind = _host_kind(url)
         if kind != "provider":
             return Endpoint(kind, f"served at {url}")
-    if prefix == "azure" or client.startswith(("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")):
+    if prefix == "azure" or client.startswith(_AZURE_CLASSES):
         return Endpoint("azure", "an Azure OpenAI deployment")
     return Endpoint("provider", "")

@@ -350,3 +350,46 @@ def test_llm008_skips_a_successor_that_is_itself_retiring(tmp_path, monkeypatch,
     [diag] = check(tmp_path, "LLM008", {"app.py": _openai_call(model)})
     assert f"move to `{successor}`" not in diag.message
     assert f"move to `{deprecation(successor, today=day).successor}`" in diag.message
+
+
+AZURE_CLIENT = """
+    from openai import AzureOpenAI
+    client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
+"""
+
+
+def test_llm008_on_azure_uses_azure_dates_and_asks_to_deploy_the_successor(tmp_path, monkeypatch):
+    import datetime
+
+    from llmsight.analysis.rules.llm008_deprecated_model import _as_date
+    from llmsight.knowledge.models import deprecation
+
+    azure = deprecation("azure/gpt-4o")
+    if azure is None or azure.date is None or not azure.successor:
+        pytest.skip("no Azure retirement date with a successor for gpt-4o in the lifecycle data")
+    day = _as_date(azure.date) + datetime.timedelta(days=1)
+    set_today(monkeypatch, day)
+    files = {"app.py": AZURE_CLIENT + '    client.chat.completions.create(model="gpt-4o", messages=[])\n'}
+    [diag] = check(tmp_path, "LLM008", files)
+    assert azure.date.isoformat() in diag.message
+    [fix] = diag.fixes
+    assert fix.applicability == "display-only" and fix.title.startswith("Deploy `")
+    assert "azure/" not in fix.title
+
+
+def test_llm009_reports_a_mapping_to_an_unknown_model(tmp_path):
+    files = {"app.py": AZURE_CLIENT + '    client.chat.completions.create(model="prod-chat", messages=[])\n'}
+    [diag] = check(tmp_path, "LLM009", files, 'models = {prod-chat = "gpt-4-o"}')
+    assert "mapped to `gpt-4-o`" in diag.message and "`gpt-4o`" in diag.message
+
+
+@pytest.mark.xfail(strict=True, reason="analysis/sdks.py lists the Responses prompt as (input, instructions); "
+                                       "the API puts instructions first, so PromptReader sees them after the input")
+def test_llm011_responses_instructions_are_the_prefix(tmp_path):
+    source = """
+        from openai import OpenAI
+        INSTRUCTIONS = "Follow the policy. " * 400
+        def ask(question):
+            return OpenAI().responses.create(model="gpt-4o", instructions=INSTRUCTIONS, input=question)
+    """
+    assert check(tmp_path, "LLM011", {"app.py": source}) == []
