@@ -6,7 +6,7 @@ import json
 import pytest
 
 from llmsight.analysis.rules._secrets import provider_key, redact
-from tests.rules.cli_helpers import llm_lint, write_project
+from rules_cli import llm_lint, write_project
 
 # fake keys in real formats (random, never issued)
 OPENAI_KEY = "sk-proj-Vb3Nq8Lz1Rw6Tx0Yc4Mp7Ks2Hd9Gf5Ja8Ue3Io6Pl1Zn"
