@@ -10,14 +10,12 @@ includes reasoning tokens.
 """
 from __future__ import annotations
 
-import difflib
-import importlib.metadata
 import importlib.util
 import json
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -251,6 +249,7 @@ def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -
 
 # ---------------------------------------------------------------------------------------------- loading
 
+@lru_cache(maxsize=1)
 def price_map_path() -> Path:
     """Where the installed litellm keeps its bundled price map (found without importing litellm)."""
     spec = importlib.util.find_spec("litellm")
@@ -264,6 +263,8 @@ def price_map_path() -> Path:
 
 
 def litellm_version() -> str:
+    import importlib.metadata   # ~40 ms to import: only when a catalog is first built
+
     try:
         return importlib.metadata.version("litellm")
     except importlib.metadata.PackageNotFoundError:
@@ -505,6 +506,8 @@ class Catalog:
         """Close catalog names for an unknown model, keeping the provider prefix the user wrote."""
         if not isinstance(model, str) or not model.strip():
             return []
+        import difflib
+
         prefix, _, bare = model.strip().rpartition("/")
         query = bare.lower()
         pools: list[tuple[str, list[str]]] = []
