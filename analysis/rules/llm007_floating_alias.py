@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
     endpoint_of, model_fix, model_name, split_provider, where_defined, with_prefix,
@@ -19,7 +20,8 @@ class FloatingAlias(Rule):
     constant, a default argument or an `os.getenv("X", "gpt-4o")` default, in this file or another.
 
     Models served by the user (Ollama, vLLM and other self-hosted endpoints) and Azure deployments
-    (which pin a version in the deployment) are not reported.
+    (which pin a version in the deployment) are not reported, nor aliases whose target is already
+    retired (LLM008 reports those, with a successor).
 
     ## Why is this bad
     When the alias moves, the model answering your prompts changes under unchanged code: outputs,
@@ -63,43 +65,54 @@ class FloatingAlias(Rule):
             litellm.completion(model=os.environ["CHAT_MODEL"], messages=[])
         """),
     ]
+    # live aliases with no retirement date, so the examples do not expire (see `today()` in model_helpers)
     INVALID = [
         Invalid("""
             from openai import OpenAI
             client = OpenAI()
-            client.chat.completions.create(model="gpt-4o", messages=[])
+            client.chat.completions.create(model="gpt-5.4", messages=[])
         """, expected_fix="""
             from openai import OpenAI
             client = OpenAI()
-            client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
-        """, message="`gpt-4o-2024-08-06`"),
+            client.chat.completions.create(model="gpt-5.4-2026-03-05", messages=[])
+        """, message="`gpt-5.4-2026-03-05`"),
         Invalid("""
             import litellm
-            MODEL = 'openai/gpt-4o'
+            MODEL = 'openai/gpt-5.4-mini'
             def ask(q):
                 return litellm.completion(model=MODEL, messages=[{"role": "user", "content": q}])
         """, expected_fix="""
             import litellm
-            MODEL = 'openai/gpt-4o-2024-08-06'
+            MODEL = 'openai/gpt-5.4-mini-2026-03-17'
             def ask(q):
                 return litellm.completion(model=MODEL, messages=[{"role": "user", "content": q}])
         """),
         Invalid("""
             import os
             import anthropic
-            def ask(q, model=os.getenv("MODEL", "claude-3-5-sonnet-latest")):
+            def ask(q, model=os.getenv("MODEL", "claude-opus-4-7")):
                 return anthropic.Anthropic().messages.create(model=model, max_tokens=500, messages=[])
-        """, message="claude-3-5-sonnet-latest"),
+        """, expected_fix="""
+            import os
+            import anthropic
+            def ask(q, model=os.getenv("MODEL", "claude-opus-4-7-20260416")):
+                return anthropic.Anthropic().messages.create(model=model, max_tokens=500, messages=[])
+        """),
         Invalid("""
             from langchain_openai import ChatOpenAI
-            llm = ChatOpenAI(model="gpt-4o-mini", temperature=0)
+            llm = ChatOpenAI(model="gpt-5.2", temperature=0)
             llm.invoke("hi")
-        """, message="gpt-4o-mini"),
+        """, message="`gpt-5.2-2025-12-11`"),
+        Invalid("""
+            from google import genai
+            genai.Client().models.generate_content(model="gemini-flash-latest", contents="Hi")
+        """, message="not in llmsight's alias table"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
-        from llmsight.knowledge.models import is_floating_alias, snapshot_for
+        from llmsight.knowledge.models import deprecation, is_floating_alias, snapshot_for
 
+        now = model_helpers.today()
         for site in ctx.sites:
             model = model_name(site)
             call = ctx.call_nodes.get(site.id)
@@ -110,10 +123,13 @@ class FloatingAlias(Rule):
             if alias is None:
                 continue
             snapshot = snapshot_for(alias, ctx.config)
+            if any((d := deprecation(m, ctx.config, today=now)) is not None and d.passed(now)
+                   for m in (alias, snapshot) if m):
+                continue  # pinning a retired model helps nobody: LLM008 reports it with a successor
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""
-            today = f"today it points to `{snapshot}`" if snapshot else "its target is not in llmsight's alias table"
-            message = (f"`{model}`{defined} is a floating alias: {today}, and the provider re-points it to newer "
+            target = f"today it points to `{snapshot}`" if snapshot else "its target is not in llmsight's alias table"
+            message = (f"`{model}`{defined} is a floating alias: {target}, and the provider re-points it to newer "
                        "snapshots without notice, so outputs, quality, latency and price can change under "
                        "unchanged code; pin a dated snapshot")
             fixes = []

@@ -6,16 +6,12 @@ import datetime
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
     endpoint_of, lookup, model_fix, model_name, split_provider, where_defined, with_prefix,
 )
 from llmsight.records import Diagnostic, Fix
-
-
-def today() -> datetime.date:
-    """The date deprecations are compared with; the one place tests replace to fix "now"."""
-    return datetime.date.today()
 
 
 def _as_date(value) -> datetime.date | None:
@@ -116,10 +112,10 @@ class DeprecatedModel(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         from llmsight.knowledge.catalog import Catalog
-        from llmsight.knowledge.models import deprecation
+        from llmsight.knowledge.models import deprecation, snapshot_for
 
         catalog = Catalog.load(ctx.config)
-        now = today()
+        now = model_helpers.today()
         window = ctx.config.deprecation_window_days
         for site in ctx.sites:
             model = model_name(site)
@@ -128,7 +124,10 @@ class DeprecatedModel(Rule):
             if model is None or call is None or endpoint == "self-hosted":
                 continue
             info = lookup(catalog, site, model)   # azure/<model> on Azure, groq/<model> on Groq…
-            names = dict.fromkeys(([info.name] if info is not None else []) + [model, split_provider(model)[1]])
+            # an alias is as retired as the snapshot it points to
+            names = dict.fromkeys(([info.name] if info is not None else []) + [model, split_provider(model)[1]]
+                                  + [snapshot_for(model, ctx.config)])
+            names.pop(None, None)
             dep = next((d for d in (deprecation(n, ctx.config, today=now) for n in names) if d is not None), None)
             when = _as_date(dep.date) if dep is not None else None
             if when is None:

@@ -15,7 +15,8 @@ class UnknownModel(Rule):
     `os.getenv` default) is neither in the price data nor mapped in `[tool.llmsight.models]`, and
     suggests the closest known names.
 
-    Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
+    Names llmsight's lifecycle tables know (retired models, aliases of retired snapshots) are left to
+    LLM008 and LLM007. Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
     `lm_studio/`… models, local LangChain models (`ChatOllama`, `LlamaCpp`), and OpenAI-compatible
     clients whose `base_url` is not a known provider (vLLM, a proxy, `localhost`). Their names are the
     user's own; map them to a catalog model (or add a price) to get estimates for them.
@@ -97,6 +98,7 @@ class UnknownModel(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         from llmsight.knowledge.catalog import Catalog
+        from llmsight.knowledge.models import deprecation, snapshot_for
 
         catalog = Catalog.load(ctx.config)
         for site in ctx.sites:
@@ -107,6 +109,8 @@ class UnknownModel(Rule):
             endpoint = endpoint_of(ctx, site)
             if endpoint.kind == "self-hosted" or lookup(catalog, site, model) is not None:
                 continue
+            if deprecation(model, ctx.config) is not None or snapshot_for(model, ctx.config):
+                continue  # a real name the price data dropped (retired, or an alias): LLM007/LLM008 cover it
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""
             mapping = f'`"{model}" = "<catalog model>"` under [tool.llmsight.models]'

@@ -7,6 +7,7 @@ A fix edits a literal only in the file being checked. When the value was resolve
 from __future__ import annotations
 
 import ast
+import datetime
 import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -35,6 +36,11 @@ CAP_KEYWORDS = frozenset({"max_tokens", "max_completion_tokens", "max_output_tok
                           "max_tokens_to_sample", "max_new_tokens", "maxTokenCount", "max_gen_len",
                           "maxOutputTokens"})
 _BASE_URL_KEYWORDS = ("base_url", "api_base", "endpoint", "host", "azure_endpoint")
+
+
+def today() -> datetime.date:
+    """The date lifecycle rules compare with: the one place tests replace to fix "now"."""
+    return datetime.date.today()
 
 
 def split_provider(model: str) -> tuple[str, str]:

@@ -181,7 +181,7 @@ def test_llm009_knows_models_through_the_sdk_provider_prefix(tmp_path):
 def test_llm007_notebook_constant_in_an_earlier_cell_is_pinned_there(tmp_path):
     from llmsight.knowledge.models import snapshot_for
 
-    files = {"nb.ipynb": notebook(OPENAI_CLIENT_CELL + 'MODEL = "gpt-4o"\n', """
+    files = {"nb.ipynb": notebook(OPENAI_CLIENT_CELL + 'MODEL = "gpt-5.4"\n', """
         client.chat.completions.create(model=MODEL, messages=[])
     """)}
     [diag] = check(tmp_path, "LLM007", files)
@@ -189,13 +189,13 @@ def test_llm007_notebook_constant_in_an_earlier_cell_is_pinned_there(tmp_path):
     [fix] = diag.fixes
     assert fix.applicability == "unsafe" and {e.span.cell for e in fix.edits} == {1}
     api.apply_fixes([tmp_path], unsafe=True, select=["LLM007"], use_cache=False)
-    assert f'MODEL = "{snapshot_for("gpt-4o")}"' in cell_text(tmp_path / "nb.ipynb", 1)
+    assert f'MODEL = "{snapshot_for("gpt-5.4")}"' in cell_text(tmp_path / "nb.ipynb", 1)
     assert check(tmp_path, "LLM007", {}) == []
 
 
 def test_llm007_alias_from_another_module_is_display_only(tmp_path):
     files = {
-        SETTINGS: 'MODEL = "gpt-4o"\n',
+        SETTINGS: 'MODEL = "gpt-5.4"\n',
         "app.py": """
             from openai import OpenAI
             from settings import MODEL
@@ -239,9 +239,9 @@ def deprecated():
 
 
 def set_today(monkeypatch, day):
-    from llmsight.analysis.rules import llm008_deprecated_model
+    from llmsight.analysis.rules import model_helpers
 
-    monkeypatch.setattr(llm008_deprecated_model, "today", lambda: day)
+    monkeypatch.setattr(model_helpers, "today", lambda: day)
 
 
 def _openai_call(model: str) -> str:
@@ -393,3 +393,13 @@ def test_llm011_responses_instructions_are_the_prefix(tmp_path):
             return OpenAI().responses.create(model="gpt-4o", instructions=INSTRUCTIONS, input=question)
     """
     assert check(tmp_path, "LLM011", {"app.py": source}) == []
+
+
+def test_llm009_leaves_retired_models_to_llm008(tmp_path):
+    source = """
+        from openai import OpenAI
+        OpenAI().chat.completions.create(model="gpt-3.5-turbo-0613", messages=[])
+    """
+    root = write_project(tmp_path, {"app.py": source})
+    result = api.check([root], select=["LLM008", "LLM009"], use_cache=False, with_estimates=False)
+    assert [d.code for d in result.diagnostics] == ["LLM008"]
