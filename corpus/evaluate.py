@@ -13,6 +13,7 @@ import argparse
 import csv
 import os
 import sys
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 LABELS_DIR = fetch.CORPUS_DIR / "labels"
 RESULTS_FILE = fetch.CORPUS_DIR / "RESULTS.md"
+FLOORS_FILE = fetch.CORPUS_DIR / "floors.toml"
 LABEL_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "note"]
 # The SDKs issue 3 asks discovery to know; labels of other SDKs (zhipuai, qianfan, ...) are real requests
 # too and count in the totals, but are also reported apart so the two figures can be told apart.
@@ -83,8 +85,8 @@ def ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
 
-def load_labels(project: fetch.Project) -> list[Label]:
-    path = LABELS_DIR / f"{project.name}.csv"
+def load_labels(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> list[Label]:
+    path = labels_dir / f"{project.name}.csv"
     if not path.is_file():
         raise LabelError(f"{path}: missing; label the project or set labelled = false in projects.toml")
     labels = []
@@ -121,8 +123,8 @@ def discover(project: fetch.Project) -> tuple[list[Found], list[str]]:
     return found, [f"{e.path}: {e.message}" for e in result.errors]
 
 
-def score(project: fetch.Project) -> Score:
-    labels = load_labels(project)
+def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
+    labels = load_labels(project, labels_dir)
     found, errors = discover(project)
     unmatched = Counter((f.path, f.line) for f in found)
     misses = []
@@ -156,6 +158,23 @@ def total(scores: list[Score]) -> Score:
                  [e for s in scores for e in s.errors])
 
 
+def measures(s: Score) -> dict[str, float]:
+    return {"recall": ratio(s.hits, len(s.labels)), "precision": ratio(s.hits, len(s.found)),
+            "scope_recall": ratio(s.scope_hits, s.scope_labels)}
+
+
+def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[str]:
+    """Total measures under the floors recorded in floors.toml (a regression), as messages."""
+    with open(floors_file, "rb") as fh:
+        floors = tomllib.load(fh)
+    unknown = set(floors) - {"recall", "precision", "scope_recall"}
+    if unknown:
+        raise LabelError(f"{floors_file}: unknown keys {', '.join(sorted(unknown))}")
+    got = measures(total(scores))
+    return [f"total {key} {got[key]:.3f} is below the floor {floor} in {floors_file.name}"
+            for key, floor in floors.items() if got[key] < floor]
+
+
 def _details(scores: list[Score]) -> list[str]:
     out = []
     for s in scores:
@@ -185,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="projects to evaluate (default: every labelled project)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss and false positive")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite corpus/RESULTS.md")
+    parser.add_argument("--check-floors", action="store_true",
+                        help="exit 1 when total recall/precision fall below corpus/floors.toml")
     args = parser.parse_args(argv)
     try:
         projects = [p for p in fetch.load_projects() if p.labelled and (not args.names or p.name in args.names)]
@@ -201,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(_details(scores)))
     if not args.no_write and not args.names:
         write_results(scores, projects)
+    if args.check_floors:
+        failures = below_floors(scores)
+        print("\n".join(failures) or "floors: ok")
+        return 1 if failures else 0
     return 0
 
 

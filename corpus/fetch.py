@@ -32,6 +32,10 @@ class FetchError(Exception):
     """A pin that cannot be downloaded or verified; the message says which and what to do."""
 
 
+class NetworkError(FetchError):
+    """PyPI could not be reached (as opposed to a wrong pin or a changed file)."""
+
+
 @dataclass(frozen=True)
 class Project:
     name: str
@@ -73,7 +77,7 @@ def _release_files(name: str, version: str) -> list[dict]:
         with urllib.request.urlopen(url, timeout=60) as resp:
             releases = json.load(resp)["releases"]
     except OSError as exc:
-        raise FetchError(f"{name}=={version}: cannot read {url} ({exc}); is PyPI reachable?") from exc
+        raise NetworkError(f"{name}=={version}: cannot read {url} ({exc}); is PyPI reachable?") from exc
     if version not in releases:
         raise FetchError(f"{name}=={version}: PyPI has no such release; fix the pin in {PROJECTS_FILE.name}")
     return releases[version]
@@ -102,7 +106,7 @@ def _download(project: Project) -> Path:
         with urllib.request.urlopen(url, timeout=120) as resp, open(partial, "wb") as out:
             shutil.copyfileobj(resp, out)
     except OSError as exc:
-        raise FetchError(f"{project.sdist}: download from {url} failed ({exc}); try again") from exc
+        raise NetworkError(f"{project.sdist}: download from {url} failed ({exc}); try again") from exc
     actual = _sha256(partial)
     if actual != project.sha256:
         partial.unlink()
