@@ -377,6 +377,7 @@ class Catalog:
                  aliases: Mapping[str, str] | None = None):
         self._entries = entries
         self.aliases = dict(aliases or {})      # alias name in the map -> the row it is served as
+        self._looked_up: dict[str, ModelInfo | None] = {}
         self.price_data = price_data
         self._models = dict(models or {})
         self.overridden = overridden
@@ -460,8 +461,19 @@ class Catalog:
         return (found[0], "config.models") if found else None
 
     def lookup(self, model: str | None) -> ModelInfo | None:
+        """The catalog row for a model as code writes it; None when unknown. Memoised: rules and the
+        language server ask about the same names over and over."""
         if not isinstance(model, str):
             return None
+        try:
+            return self._looked_up[model]
+        except KeyError:
+            if len(self._looked_up) > 100_000:     # an editor session typing names: stay bounded
+                self._looked_up.clear()
+            info = self._looked_up[model] = self._build_info(model)
+            return info
+
+    def _build_info(self, model: str) -> ModelInfo | None:
         found = self._resolve(model)
         if found is None:
             return None
