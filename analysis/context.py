@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from llmsight.analysis.modules import source_segment, split_lines
 from llmsight.config import Config
 from llmsight.records import CallSite, Diagnostic, Fix, Span
 
@@ -67,6 +68,7 @@ class FileContext:
     loop_nodes: dict[str, ast.AST] = field(default_factory=dict)
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
     traffic: object | None = None  # simulator view, when --traffic is given
+    _source_lines: list[str] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -86,7 +88,9 @@ class FileContext:
         return Span(self.path, sl, start_col, el, end_col, cell)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        if self._source_lines is None:
+            self._source_lines = split_lines(self.source, keepends=True)
+        return source_segment(self._source_lines, node)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(node)

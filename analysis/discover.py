@@ -16,7 +16,7 @@ from typing import Any
 
 from llmsight.analysis import sdks
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, ListVal, Scope
-from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.config import Config
 from llmsight.knowledge.sdk_defaults import defaults_for
 from llmsight.records import CallSite, Prompt, Setting
@@ -787,8 +787,8 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
     """All call sites of one module, in source order, with stable ids (path::qualname#ordinal)."""
     disc = FileDiscovery(mod, evaluator, config, wrappers, exports)
     disc.collect()
-    header = header_feature_of(mod.source.splitlines()) if "llmsight" in mod.source else None
-    lines = mod.source.splitlines() if header or "llmsight" in mod.source else []
+    header = header_feature_of(split_lines(mod.source)) if "llmsight" in mod.source else None
+    lines = split_lines(mod.source) if header or "llmsight" in mod.source else []
     path_feature = config.feature_for(mod.path)
     out: list[Found] = []
     ordinals: dict[str, int] = {}

@@ -21,11 +21,13 @@ from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext, SourceMap
 from llmsight.analysis.discover import discover
 from llmsight.analysis.evaluate import Client, Evaluator, Imported
-from llmsight.analysis.modules import ModuleInfo, module_name_for, package_root_for
+from llmsight.analysis.modules import ModuleInfo, module_name_for, package_root_for, split_lines
 from llmsight.analysis.notebook import NotebookError, read_notebook
 from llmsight.analysis.project import Project, decode_source, rel_path
 from llmsight.config import Config
 from llmsight.records import CallSite, Diagnostic, FileError, Span
+
+SDK_ROOTS = frozenset(r.split(".", 1)[0] for r in sdks.SDK_IMPORT_ROOTS)
 
 MAX_FILE_BYTES = 5_000_000
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__",
@@ -172,12 +174,12 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
         if abs_path is not None and not is_notebook:
             project.register(mod, abs_path)
     tree = mod.tree
-    srcmap = SourceMap(text.splitlines() or [""], *srcmap_cells)
+    srcmap = SourceMap(split_lines(text) or [""], *srcmap_cells)
     ev = Evaluator(project)
     ctx = FileContext(path=rel, source=text, tree=tree, srcmap=srcmap, config=env.config, traffic=env.traffic)
 
     def segment(node, m=mod):
-        return ast.get_source_segment(m.source, node) or ""
+        return m.segment(node)
 
     found = discover(mod, ev, env.config, segment, ctx.span_of, env.wrappers, env.exports)
     for f in found:
@@ -211,6 +213,10 @@ def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
     for name in set(mod.bindings) | set(mod.imports):
         bindings = mod.bindings.get(name)
         if bindings and bindings[-1][2] not in ("assign", "annassign"):
+            continue
+        if not bindings and mod.imports[name].split(".", 1)[0] not in SDK_ROOTS:
+            continue  # a project import: the module it comes from exports it itself, if at all
+        if bindings and isinstance(bindings[-1][1], (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Tuple)):
             continue
         v = ev.module_name(name, mod, 0)
         if isinstance(v, Client) and not v.path or isinstance(v, Imported) and _is_request_function(v.qualname):

@@ -7,8 +7,40 @@ bodies are indexed lazily (`FuncInfo`), only when an evaluation looks inside the
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
+    """Lines as Python's tokenizer counts them: only \n, \r\n and \r end a line (`str.splitlines`
+    also splits on form feeds and other separators, shifting every line number after them)."""
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
+
+
+def source_segment(lines: list[str], node: ast.AST) -> str:
+    """`ast.get_source_segment` on pre-split lines (keepends): the stdlib re-splits the whole file on
+    every call, which dominated discovery time on large files. Columns are UTF-8 byte offsets."""
+    try:
+        sl, el = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        sc, ec = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return ""
+    if sl < 0 or el >= len(lines) or ec is None:
+        return ""
+
+    def cut(line: str, start: int | None, end: int | None) -> str:
+        if line.isascii():
+            return line[start:end]
+        return line.encode("utf-8")[start:end].decode("utf-8", errors="replace")
+
+    if sl == el:
+        return cut(lines[sl], sc, ec)
+    return cut(lines[sl], sc, None) + "".join(lines[sl + 1:el]) + cut(lines[el], None, ec)
+
 
 Binding = tuple[int, ast.AST, str]  # (line, value node, how: assign|annassign|with|for|walrus|augassign)
 
@@ -160,6 +192,12 @@ class ModuleInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     functions: dict[str, ast.AST] = field(default_factory=dict)
     _funcs: dict[int, FuncInfo] = field(default_factory=dict)
+    _lines: list[str] | None = None
+
+    def segment(self, node: ast.AST) -> str:
+        if self._lines is None:
+            self._lines = split_lines(self.source, keepends=True)
+        return source_segment(self._lines, node)
 
     @classmethod
     def build(cls, path: str, modname: str | None, tree: ast.Module, source: str, is_package: bool = False) -> "ModuleInfo":

@@ -27,13 +27,13 @@ def project_root(paths: Sequence[str | Path]) -> Path:
     return find_root([Path(p) for p in paths])
 
 
-def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = (),
+def select_rules(config: Config, select: Iterable[str] | None = (), ignore: Iterable[str] | None = (),
                  traffic: bool = False) -> tuple:
     """Rule classes to run: `select` (prefixes allowed: `LLM00`) minus `ignore`; traffic rules need traffic."""
     from llmsight.analysis.rules import all_rules
 
-    chosen_select = tuple(select) or config.select
-    chosen_ignore = tuple(ignore) + config.ignore
+    chosen_select = tuple(select or ()) or config.select
+    chosen_ignore = tuple(ignore or ()) + config.ignore
 
     def matches(code: str, patterns: Iterable[str]) -> bool:
         return any(code.startswith(p.strip().upper()) or p.strip().upper() == "ALL" for p in patterns)

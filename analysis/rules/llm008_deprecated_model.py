@@ -9,7 +9,7 @@ from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, lookup, model_fix, model_name, split_provider, where_defined, with_prefix,
+    endpoint_of, lifecycle_names, lookup, model_fix, model_name, split_provider, where_defined, with_prefix,
 )
 from llmsight.records import Diagnostic, Fix
 
@@ -121,11 +121,11 @@ class DeprecatedModel(Rule):
             model = model_name(site)
             call = ctx.call_nodes.get(site.id)
             endpoint = endpoint_of(ctx, site).kind
-            if model is None or call is None or endpoint == "self-hosted":
+            if model is None or call is None or endpoint in ("self-hosted", "other"):
                 continue
             info = lookup(catalog, site, model)   # azure/<model> on Azure, groq/<model> on Groq…
             # an alias is as retired as the snapshot it points to
-            names = dict.fromkeys(([info.name] if info is not None else []) + [model, split_provider(model)[1]]
+            names = dict.fromkeys(([info.name] if info is not None else []) + lifecycle_names(model)
                                   + [snapshot_for(model, ctx.config)])
             names.pop(None, None)
             dep = next((d for d in (deprecation(n, ctx.config, today=now) for n in names) if d is not None), None)

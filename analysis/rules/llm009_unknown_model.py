@@ -5,7 +5,7 @@ from typing import Iterable
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import endpoint_of, lookup, model_name, where_defined
+from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, lookup, model_name, where_defined
 from llmsight.records import Diagnostic, Fix
 
 
@@ -18,7 +18,8 @@ class UnknownModel(Rule):
     Names llmsight's lifecycle tables know (retired models, aliases of retired snapshots) are left to
     LLM008 and LLM007. Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
     `lm_studio/`… models, local LangChain models (`ChatOllama`, `LlamaCpp`), and OpenAI-compatible
-    clients whose `base_url` is not a known provider (vLLM, a proxy, `localhost`). Their names are the
+    clients whose `base_url` is not a known provider (vLLM, a proxy, `localhost`). Nor are calls
+    through another provider's OpenAI-style SDK (`ZhipuAI()`…), whose names are that provider's. Their names are the
     user's own; map them to a catalog model (or add a price) to get estimates for them.
 
     ## Why is this bad
@@ -107,9 +108,10 @@ class UnknownModel(Rule):
             if model is None or call is None:
                 continue
             endpoint = endpoint_of(ctx, site)
-            if endpoint.kind == "self-hosted" or lookup(catalog, site, model) is not None:
+            if endpoint.kind in ("self-hosted", "other") or lookup(catalog, site, model) is not None:
                 continue
-            if deprecation(model, ctx.config) is not None or snapshot_for(model, ctx.config):
+            if any(deprecation(n, ctx.config) is not None for n in lifecycle_names(model)) \
+                    or snapshot_for(model, ctx.config):
                 continue  # a real name the price data dropped (retired, or an alias): LLM007/LLM008 cover it
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
 from llmsight.records import CallSite, Edit, Fix, Setting
@@ -35,6 +36,13 @@ PROVIDER_HOSTS = ("api.openai.com", "openai.azure.com", "api.anthropic.com", "go
 CAP_KEYWORDS = frozenset({"max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "maxTokens",
                           "max_tokens_to_sample", "max_new_tokens", "maxTokenCount", "max_gen_len",
                           "maxOutputTokens"})
+# client classes and factories the SDK tables know; a class used like an OpenAI client that is not
+# the openai package's (`zhipuai.ZhipuAI`, or one discovery inferred from the request path) belongs to
+# another provider, with its own model names
+_OTHER_PROVIDER_CLIENTS = frozenset(q.rsplit(".", 1)[-1] for q, kind in sdks.CLIENT_CLASSES.items()
+                                    if kind.sdk == "openai" and q.split(".", 1)[0] != "openai")
+_KNOWN_CLIENTS = frozenset({q.rsplit(".", 1)[-1] for q in (*sdks.CLIENT_CLASSES, *sdks.CLIENT_FACTORIES)}
+                           | sdks.LANGCHAIN_CHAT_CLASSES | sdks.LANGCHAIN_EMBEDDING_CLASSES) - _OTHER_PROVIDER_CLIENTS
 _BASE_URL_KEYWORDS = ("base_url", "api_base", "endpoint", "host", "azure_endpoint")
 
 
@@ -47,6 +55,19 @@ def split_provider(model: str) -> tuple[str, str]:
     """(`openai/`, `gpt-4o`) for `openai/gpt-4o`; (``, `gpt-4o`) for a bare name."""
     prefix, sep, bare = model.rpartition("/")
     return (prefix + sep, bare) if sep else ("", model)
+
+
+_BEDROCK_ID = re.compile(r"^(?:(?:us|eu|apac|au|jp|global|us-gov|ca)\.)?"
+                         r"(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\."
+                         r"(?P<core>.+?)(?:-v\d+(?::\d+)?)?$")
+
+
+def lifecycle_names(model: str) -> list[str]:
+    """Names the lifecycle tables may know a model by: as written, without provider prefix, and a
+    Bedrock id's provider model (`anthropic.claude-3-sonnet-20240229-v1:0` -> `claude-3-sonnet-20240229`)."""
+    bare = split_provider(model)[1]
+    m = _BEDROCK_ID.match(bare)
+    return list(dict.fromkeys([model, bare] + ([m.group("core")] if m else [])))
 
 
 def model_name(site: CallSite) -> str | None:
@@ -190,7 +211,7 @@ def with_prefix(model: str, new_bare: str) -> str:
 
 @dataclass(frozen=True)
 class Endpoint:
-    kind: str          # "self-hosted" | "azure" | "provider"
+    kind: str          # "self-hosted" | "azure" | "other" (another provider's SDK) | "provider"
     detail: str        # what made us decide, for messages
 
 
@@ -222,6 +243,8 @@ def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
     client = _client_class(site)
     if client in SELF_HOSTED_CLASSES:
         return Endpoint("self-hosted", f"a {client} model")
+    if client and client not in _KNOWN_CLIENTS and client.isidentifier():
+        return Endpoint("other", f"a {client} client")
     url = site.endpoint or _call_base_url(ctx, site)
     if url:
         kind = _host_kind(url)

@@ -697,3 +697,9 @@ def test_project_import_helper_with_argument(tmp_path):
                 return self.model.generate_content(prompt)
         """)
     assert (s.sdk, s.model.value) == ("google", "gemini-1.5-pro")
+
+
+def test_form_feed_and_unicode_separators_do_not_shift_lines(tmp_path):
+    s = one(tmp_path, "import openai\n\x0c\nx = 'a\u2028b'\nopenai.chat.completions.create(model='gpt-4o', messages=[])\n")
+    assert (s.span.start_line, s.span.start_col) == (4, 1)
+    assert s.api == "openai.chat.completions.create"
