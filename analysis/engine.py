@@ -133,7 +133,7 @@ class Env:
 
 def _parse_error(rel: str, line: int, col: int, cell: int | None, message: str) -> tuple[Diagnostic, FileError]:
     span = Span(rel, line, col, line, col + 1, cell)
-    where = f"cell {cell} " if cell is not None else ""
+    where = f"cell {cell + 1} " if cell is not None else ""  # people count cells from 1; `cell` is 0-based
     text = f"{message} ({where}line {line}); llmsight skips this {'cell' if cell is not None else 'file'} until it parses"
     return (Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", text, span),
             FileError(rel, text, line, col))
