@@ -9,7 +9,8 @@ from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, lifecycle_names, lookup, model_fix, model_name, split_provider, where_defined, with_prefix,
+    endpoint_of, is_bedrock_id, lifecycle_names, lookup, model_fix, model_name, split_provider, where_defined,
+    with_prefix,
 )
 from llmsight.records import Diagnostic, Fix
 
@@ -150,6 +151,9 @@ class DeprecatedModel(Rule):
             fixes = []
             if target and endpoint == "azure":   # the code names a deployment: deploy the successor first
                 fixes.append(Fix(f"Deploy `{split_provider(target)[1]}` and use that deployment", (), "display-only"))
+            elif target and is_bedrock_id(model):   # Bedrock names models by its own ids
+                fixes.append(Fix(f"Switch to the Bedrock model id of `{split_provider(target)[1]}`", (),
+                                 "display-only"))
             elif target:
                 new = with_prefix(model, target)
                 fixes.append(model_fix(ctx, site, new, f"Switch to `{new}`"))

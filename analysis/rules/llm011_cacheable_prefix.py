@@ -36,8 +36,8 @@ def _is_str_expr(node: ast.AST) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _is_str_expr(node.left) and _is_str_expr(node.right)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        return (_is_str_expr(node.left) and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int)) \
-            or (_is_str_expr(node.right) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, int))
+        return any(_is_str_expr(text) and isinstance(count, ast.Constant) and isinstance(count.value, int)
+                   for text, count in ((node.left, node.right), (node.right, node.left)))
     return False
 
 

@@ -62,6 +62,10 @@ _BEDROCK_ID = re.compile(r"^(?:(?:us|eu|apac|au|jp|global|us-gov|ca)\.)?"
                          r"(?P<core>.+?)(?:-v\d+(?::\d+)?)?$")
 
 
+def is_bedrock_id(model: str) -> bool:
+    return bool(_BEDROCK_ID.match(split_provider(model)[1]))
+
+
 def lifecycle_names(model: str) -> list[str]:
     """Names the lifecycle tables may know a model by: as written, without provider prefix, and a
     Bedrock id's provider model (`anthropic.claude-3-sonnet-20240229-v1:0` -> `claude-3-sonnet-20240229`)."""
@@ -79,7 +83,8 @@ def model_name(site: CallSite) -> str | None:
 # litellm provider prefix of an SDK's models, and of OpenAI-compatible hosts reached with the openai SDK
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
                  "ollama": "ollama"}
-_HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek", "api.perplexity.ai": "perplexity",
+_HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
+                  "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
                   "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
                   "api.x.ai": "xai"}

@@ -403,3 +403,30 @@ def test_llm009_leaves_retired_models_to_llm008(tmp_path):
     root = write_project(tmp_path, {"app.py": source})
     result = api.check([root], select=["LLM008", "LLM009"], use_cache=False, with_estimates=False)
     assert [d.code for d in result.diagnostics] == ["LLM008"]
+
+
+def test_llm008_knows_bedrock_ids_by_their_provider_model(tmp_path, monkeypatch):
+    import datetime
+
+    from llmsight.analysis.rules.llm008_deprecated_model import _as_date
+    from llmsight.knowledge.models import deprecation
+
+    dep = deprecation("claude-3-sonnet-20240229")
+    if dep is None or dep.date is None:
+        pytest.skip("claude-3-sonnet-20240229 has no retirement date in the lifecycle data")
+    set_today(monkeypatch, _as_date(dep.date) + datetime.timedelta(days=1))
+    source = """
+        import boto3
+        boto3.client("bedrock-runtime").converse(modelId="anthropic.claude-3-sonnet-20240229-v1:0", messages=[])
+    """
+    [diag] = check(tmp_path, "LLM008", {"app.py": source})
+    assert dep.date.isoformat() in diag.message
+    assert all(f.applicability == "display-only" and not f.edits for f in diag.fixes)  # ids differ on Bedrock
+
+
+def test_llm009_leaves_other_providers_openai_style_clients_alone(tmp_path):
+    source = """
+        from zhipuai import ZhipuAI
+        ZhipuAI(api_key="x").chat.completions.create(model="glm-4", messages=[])
+    """
+    assert check(tmp_path, "LLM009", {"app.py": source}) == []
