@@ -219,6 +219,15 @@ class Evaluator:
         if not bindings:
             return _MISSING
         before = [b for b in bindings if b[0] <= line]
+        if len(before) > 1:  # `if p == "openai": llm = ChatOpenAI() elif …`: a branch we can resolve wins
+            found = self._from_bindings(before[-1:], mod, func, line, depth, name)
+            if found is not None and found is not _MISSING:
+                return found
+            for b in reversed(before[-12:-1]):
+                v = self._from_bindings([b], mod, func, line, depth, name)
+                if isinstance(v, Client):
+                    return v
+            return found
         b_line, value, how = (before or bindings)[-1]
         if how in ("for", "unpack", "augassign"):
             return None
@@ -453,8 +462,8 @@ class Evaluator:
         root, _, last = qualname.partition(".")
         simple = qualname.rsplit(".", 1)[-1]
         if root.startswith("langchain") or root in ("langchain",):
-            if simple in sdks.LANGCHAIN_CHAT_CLASSES:
-                return sdks.LANGCHAIN_CHAT
+            if simple in sdks.LANGCHAIN_CHAT_CLASSES or simple.startswith("Chat") and simple[4:5].isupper():
+                return sdks.LANGCHAIN_CHAT  # every LangChain integration names its chat model Chat<Provider>
             if simple in sdks.LANGCHAIN_EMBEDDING_CLASSES:
                 return sdks.LANGCHAIN_EMBEDDINGS
         # `from openai.lib.azure import AzureOpenAI`, `anthropic._client.Anthropic`…

@@ -703,3 +703,24 @@ def test_form_feed_and_unicode_separators_do_not_shift_lines(tmp_path):
     s = one(tmp_path, "import openai\n\x0c\nx = 'a\u2028b'\nopenai.chat.completions.create(model='gpt-4o', messages=[])\n")
     assert (s.span.start_line, s.span.start_col) == (4, 1)
     assert s.api == "openai.chat.completions.create"
+
+
+def test_branch_assigned_client_and_any_langchain_chat_class(tmp_path):
+    s = one(tmp_path, """
+        from langchain_core.prompts import ChatPromptTemplate
+        def get_llm(provider, **kw):
+            if provider == "openai":
+                from langchain_openai import ChatOpenAI
+                llm = ChatOpenAI(model="gpt-4o-mini", **kw)
+            elif provider == "netmind":
+                from langchain_netmind import ChatNetmind
+                llm = ChatNetmind(**kw)
+            else:
+                llm = make_custom(provider)
+            return llm
+
+        async def run(task):
+            chain = ChatPromptTemplate.from_template("{task}") | get_llm("openai")
+            return await chain.ainvoke({"task": task})
+        """)
+    assert s.sdk == "langchain"
