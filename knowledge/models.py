@@ -44,6 +44,7 @@ class Deprecation:
     source: str
     successor_chain: tuple[str, ...] = ()
     note: str | None = None
+    kind: str = "deprecation"   # "deprecation" (the map's deprecation_date) or "shutdown" (curated retirement)
 
     def passed(self, today: dt.date | None = None) -> bool:
         return self.date is not None and self.date <= (today or dt.date.today())
@@ -146,12 +147,13 @@ def _parse_date(text: object) -> dt.date | None:
         return None
 
 
-def _facts(name: str, catalog: Catalog) -> tuple[dt.date | None, str | None, str, str | None] | None:
-    """(date, successor, source, note) for one name from the map and the curated table."""
+def _facts(name: str, catalog: Catalog) -> tuple[dt.date | None, str | None, str, str | None, str] | None:
+    """(date, successor, source, note, kind) for one name from the map and the curated table."""
     info = catalog.lookup(name)
     curated = _curated_deprecations().get(_bare(name)) or _curated_deprecations().get(name)
     date = successor = None
     source = note = None
+    kind = "deprecation"
     if info is not None:
         date = _parse_date(info.raw.get("deprecation_date"))
         successor = info.raw.get("successor_model") if isinstance(info.raw.get("successor_model"), str) else None
@@ -160,12 +162,13 @@ def _facts(name: str, catalog: Catalog) -> tuple[dt.date | None, str | None, str
     if curated is not None:
         if date is None:
             date, source, note = _parse_date(curated["shutdown_date"]), curated["source"], curated.get("note") or None
+            kind = "shutdown"
         if successor is None and curated["successor"]:
             successor = curated["successor"]
             note = note or curated.get("note") or None
     if date is None and successor is None:
         return None
-    return date, successor, source or "", note
+    return date, successor, source or "", note, kind
 
 
 def deprecation(model: str | None, config: "Config | None" = None, today: dt.date | None = None) -> Deprecation | None:
@@ -176,7 +179,7 @@ def deprecation(model: str | None, config: "Config | None" = None, today: dt.dat
     facts = _facts(model, catalog)
     if facts is None:
         return None
-    date, successor, source, note = facts
+    date, successor, source, note, kind = facts
     today = today or dt.date.today()
     chain: list[str] = []
     seen = {model, _bare(model)}
@@ -188,7 +191,7 @@ def deprecation(model: str | None, config: "Config | None" = None, today: dt.dat
             break
         successor = nxt[1]
     return Deprecation(date=date, successor=chain[-1] if chain else None, source=source,
-                       successor_chain=tuple(chain), note=note)
+                       successor_chain=tuple(chain), note=note, kind=kind)
 
 
 def cache_min_tokens(model: str | None, config: "Config | None" = None) -> int | None:

@@ -47,7 +47,7 @@ class Quote:
             "alias": None if self.alias is None else {"snapshot": self.alias.snapshot, "source": self.alias.source,
                                                       "date": self.alias.date or None},
             "deprecation": None if dep is None else {
-                "date": dep.date.isoformat() if dep.date else None, "passed": dep.passed(),
+                "date": dep.date.isoformat() if dep.date else None, "kind": dep.kind, "passed": dep.passed(),
                 "successor": dep.successor, "successor_chain": list(dep.successor_chain), "source": dep.source},
             "suggestions": list(self.suggestions), "notes": list(self.notes), "price_data": self.price_data,
         }
@@ -78,8 +78,12 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
 
 
 def _deprecation_note(dep: Deprecation, today: dt.date | None = None) -> str:
-    when = dep.date.isoformat() if dep.date else "date unknown"
-    state = "retired" if dep.passed(today) else "deprecated, shuts down"
+    when = dep.date.isoformat() if dep.date else "(date unknown)"
+    past = dep.passed(today)
+    if dep.kind == "shutdown":
+        state = "retired" if past else "shuts down"
+    else:
+        state = "deprecated since" if past else "deprecated from"
     successor = f"; successor {dep.successor}" if dep.successor else ""
     return f"{state} {when}{successor} ({dep.source})"
 

@@ -103,7 +103,7 @@ def test_curated_retirements(model, date, first_successor):
     dep = deprecation(model)
     assert dep.date == dt.date.fromisoformat(date) and dep.passed()
     assert dep.successor_chain[0] == first_successor
-    assert dep.source.startswith("https://")
+    assert dep.source.startswith("https://") and dep.kind == "shutdown"
 
 
 def test_map_deprecations_come_with_the_maps_successor(raw):
@@ -111,7 +111,7 @@ def test_map_deprecations_come_with_the_maps_successor(raw):
                 and v["successor_model"] in raw and not raw[v["successor_model"]].get("deprecation_date"))
     dep = deprecation(name)
     assert dep.date == dt.date.fromisoformat(raw[name]["deprecation_date"])
-    assert dep.successor == raw[name]["successor_model"]
+    assert dep.successor == raw[name]["successor_model"] and dep.kind == "deprecation"
 
 
 def test_successor_chain_skips_successors_that_are_themselves_retired():

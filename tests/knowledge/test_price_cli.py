@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmsight.knowledge.catalog import Catalog, Usage
+from llmsight.knowledge.models import deprecation
 
 
 def price(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -43,7 +44,8 @@ def test_text_table_shows_components_total_context_and_price_data(project):
                                                       cost.reasoning, cost.total)]
         assert cells[7] == f"{catalog.context_window(model):,}"
     assert "gpt-4o: floating alias (today gpt-4o-2024-08-06" in out.stdout
-    assert "claude-sonnet-4-5: retired 2026-11-30; successor" in out.stdout or "deprecated" in out.stdout
+    dep = deprecation("claude-sonnet-4-5")
+    assert f"claude-sonnet-4-5: deprecated {'since' if dep.passed() else 'from'} {dep.date}; successor" in out.stdout
 
 
 def test_json_output(project):
