@@ -123,14 +123,14 @@ def origin_of(setting: Setting) -> tuple[str, int] | None:
 
 
 def where_defined(ctx: FileContext, setting: Setting) -> str | None:
-    """`path:line` (notebooks: `path cell N line M`) of the value's definition, for messages."""
+    """`path:line` (notebooks: `path cell N line M`, N counted from 1) of the value's definition."""
     found = origin_of(setting)
     if found is None:
         return None
     path, line = found
     if path == ctx.path and ctx.srcmap.cell_starts:
         cell, in_cell = ctx.srcmap.cell_of_line(line)
-        return f"{path} cell {cell} line {in_cell}"
+        return f"{path} cell {cell + 1} line {in_cell}"  # people count cells from 1; `cell` is 0-based
     return f"{path}:{line}"
 
 

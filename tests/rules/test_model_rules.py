@@ -186,6 +186,7 @@ def test_llm007_notebook_constant_in_an_earlier_cell_is_pinned_there(tmp_path):
     """)}
     [diag] = check(tmp_path, "LLM007", files)
     assert diag.span.cell == 2
+    assert "nb.ipynb cell 2 line 3" in diag.message   # cell index 1 (after the markdown cell), counted from 1
     [fix] = diag.fixes
     assert fix.applicability == "unsafe" and {e.span.cell for e in fix.edits} == {1}
     api.apply_fixes([tmp_path], unsafe=True, select=["LLM007"], use_cache=False)
