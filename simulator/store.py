@@ -177,28 +177,23 @@ def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> 
     `source_row` is taken from the input when present (the record's number in its file), else the
     position in `rows`. `row_id` continues after the largest stored one. Returns the rows added.
     """
-    if isinstance(rows, duckdb.DuckDBPyRelation):
-        present = set(rows.columns)
-        rows.create_view("_incoming", replace=True)
-    else:
-        present = set(rows.column_names if hasattr(rows, "column_names") else rows.columns)
-        con.register("_incoming", rows)
+    present = set(rows.columns if isinstance(rows, duckdb.DuckDBPyRelation)
+                  else rows.column_names if hasattr(rows, "column_names") else rows.columns)
+    con.register("_incoming", rows)
     try:
         base = con.execute("SELECT COALESCE(MAX(row_id), 0) FROM calls").fetchone()[0]
         has_row = "source_row" in present
         source_row = 'CAST("source_row" AS BIGINT)' if has_row else "CAST(_n AS BIGINT)"
         order = 'ORDER BY "source_row"' if has_row else ""
         added = con.execute(
-            f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) SELECT {_select_list(present)}, CAST(? + _n AS BIGINT) AS row_id, "
+            f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
+            f"SELECT {_select_list(present)}, CAST(? + _n AS BIGINT) AS row_id, "
             f"CAST(? AS VARCHAR) AS source_file, {source_row} AS source_row "
             f"FROM (SELECT *, row_number() OVER ({order}) AS _n FROM _incoming)",
             [base, source_file]).fetchone()[0]
         return int(added)
     finally:
-        if isinstance(rows, duckdb.DuckDBPyRelation):
-            con.execute("DROP VIEW IF EXISTS _incoming")
-        else:
-            con.unregister("_incoming")
+        con.unregister("_incoming")
 
 
 def source_seen(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:

@@ -1,0 +1,217 @@
+"""`llm-lint ingest`: load traffic files of any supported format into the store (design §6).
+
+Every file is identified by its SHA-256: a file already ingested is skipped, so re-running an ingest
+is harmless. Each file loads in one transaction: its good rows and its `sources` entry, or nothing.
+Bad records are rejected one by one with their row number and reason; the rest of the file loads.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, TextIO
+
+import duckdb
+
+from llmsight.simulator import store
+from llmsight.simulator.ingest import canonical, langfuse, litellm, otel
+from llmsight.simulator.ingest.records import Broken, Reject, file_size, iter_json_records, staging_table
+from llmsight.simulator.ingest.validate import validate_and_load
+
+FORMATS = ("auto", "otel", "litellm", "langfuse", "jsonl", "csv", "parquet")
+_RECORD_FORMATS = {"otel": otel.Converter, "litellm": litellm.Converter, "langfuse": langfuse.Converter}
+_IGNORED_WHAT = {"otel": "non-GenAI spans", "langfuse": "non-GENERATION observations"}
+_SNIFF_RECORDS = 20
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested at all (missing, unreadable, unknown format)."""
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str = "?"
+    loaded: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    examples: list[tuple[int, str]] = field(default_factory=list)
+    ignored: int = 0
+    duplicate: bool = False
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport]
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> Counter:
+        total: Counter = Counter()
+        for f in self.files:
+            total.update(f.rejected)
+        return total
+
+    @property
+    def usable(self) -> bool:
+        """Something loaded, or every file was loaded before (a harmless re-run)."""
+        return self.loaded > 0 or (bool(self.files) and all(f.duplicate for f in self.files))
+
+    def text(self, max_examples: int = 10) -> str:
+        lines = []
+        for f in self.files:
+            if f.error:
+                lines.append(f"{f.path}: error: {f.error}")
+            elif f.duplicate:
+                lines.append(f"{f.path}: already ingested (same content); nothing added")
+            else:
+                extra = f", {f.ignored} {_IGNORED_WHAT.get(f.format, 'records')} ignored" if f.ignored else ""
+                lines.append(f"{f.path} [{f.format}]: {f.loaded} rows loaded, "
+                             f"{sum(f.rejected.values())} rejected{extra}")
+        rejected = self.rejected
+        lines.append(f"total: {self.loaded} rows loaded, {sum(rejected.values())} rejected")
+        for reason, count in rejected.most_common():
+            lines.append(f"  {count:>8}  {reason}")
+        shown = [(f.path, row, reason) for f in self.files for row, reason in f.examples][:max_examples]
+        if shown:
+            lines.append("first rejects:")
+            lines.extend(f"  {path}:{row}: {reason}" for path, row, reason in shown)
+        return "\n".join(lines) + "\n"
+
+
+class ProgressBar:
+    """A one-line bar on stderr, redrawn when the percentage changes."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+        self.label, self.total, self.stream, self.shown = label, max(total, 1), stream or sys.stderr, -1
+
+    def __call__(self, done: int) -> None:
+        percent = min(100, done * 100 // self.total)
+        if percent != self.shown:
+            self.shown = percent
+            filled = percent // 4
+            self.stream.write(f"\r{self.label[-40:]:<40} [{'#' * filled}{'.' * (25 - filled)}] {percent:3d}%")
+            self.stream.flush()
+
+    def close(self) -> None:
+        self(self.total)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def detect_format(path: Path) -> str:
+    """Format from the extension (Parquet, CSV) or from the first records of a JSON file."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    try:
+        records = iter_json_records(path)
+        for _, (_, record) in zip(range(_SNIFF_RECORDS), records):
+            if isinstance(record, Broken):
+                continue
+            if otel.looks_like(record):
+                return "otel"
+            if litellm.looks_like(record):
+                return "litellm"
+            if langfuse.looks_like(record):
+                return "langfuse"
+            if isinstance(record, dict) and "model" in record and set(record) & set(store.COLUMN_NAMES) - {"model"}:
+                return "jsonl"
+            keys = ", ".join(sorted(record)[:8]) if isinstance(record, dict) else type(record).__name__
+            raise IngestError(f"cannot tell the format (first record has: {keys}); pass --format "
+                              f"otel|litellm|langfuse|jsonl|csv|parquet")
+    except Reject as exc:
+        raise IngestError(str(exc)) from exc
+    raise IngestError("no JSON records found; pass --format if this is CSV or Parquet")
+
+
+def sha256_of(path: Path, progress: ProgressBar | None = None) -> str:
+    digest = hashlib.sha256()
+    done = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done // 10)          # hashing is the first tenth of the bar
+    return digest.hexdigest()
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileReport,
+           bar: ProgressBar | None) -> duckdb.DuckDBPyRelation:
+    if fmt == "jsonl":
+        return canonical.stage_jsonl(con, path)
+    if fmt == "csv":
+        return canonical.stage_csv(con, path)
+    if fmt == "parquet":
+        return canonical.stage_parquet(con, path)
+    converter = _RECORD_FORMATS[fmt]()
+    size = file_size(path)
+
+    def rows():
+        on_bytes = (lambda done: bar(size // 10 + done * 9 // 10)) if bar else None
+        for row, record in iter_json_records(path, on_bytes):
+            if isinstance(record, Broken):
+                yield row, record.reason
+            else:
+                yield from converter.convert(row, record)
+
+    table = staging_table(rows())
+    report.ignored = converter.ignored
+    return con.from_arrow(table)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", show_progress: bool = False,
+                max_examples: int = 20) -> FileReport:
+    report = FileReport(str(path))
+    if not path.is_file():
+        report.error = "no such file" if not path.exists() else "not a file"
+        return report
+    bar = ProgressBar(path.name, file_size(path)) if show_progress else None
+    try:
+        sha = sha256_of(path, bar)
+        if store.source_seen(con, sha):
+            report.duplicate = True
+            return report
+        report.format = detect_format(path) if fmt == "auto" else fmt
+        con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            staged = _stage(con, path, report.format, report, bar)
+            outcome = validate_and_load(con, staged, str(path), max_examples)
+            if report.format == "csv":
+                for row, reason in canonical.csv_structural_rejects(con):
+                    outcome.rejected[reason] += 1
+                    outcome.examples.append((row, reason))
+                outcome.examples = sorted(outcome.examples)[:max_examples]
+            report.loaded, report.rejected, report.examples = outcome.rows, outcome.rejected, outcome.examples
+            store.record_source(con, sha, str(path), report.format, report.loaded, sum(report.rejected.values()))
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            con.execute("ROLLBACK").fetchall()
+            raise
+    except (IngestError, Reject) as exc:
+        report.error = str(exc)
+    except duckdb.Error as exc:
+        report.error = f"cannot read as {report.format} ({str(exc).splitlines()[0]})"
+    except OSError as exc:
+        report.error = f"cannot read ({exc.strerror or exc})"
+    finally:
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def ingest(paths: Iterable[str | Path], con: duckdb.DuckDBPyConnection, fmt: str = "auto",
+           show_progress: bool = False, max_examples: int = 20) -> IngestReport:
+    """Ingest files into an open store (see `store.open_store`)."""
+    if fmt not in FORMATS:
+        raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    return IngestReport([ingest_file(con, Path(p), fmt, show_progress, max_examples) for p in paths])

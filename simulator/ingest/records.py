@@ -1,0 +1,209 @@
+"""Shared parts of the record-by-record adapters (OTel, LiteLLM, Langfuse).
+
+A record adapter turns one source record into canonical values (a dict) or raises `Reject`. Values are
+checked here, where the source's own field name is known, so a reject says e.g.
+`prompt_tokens is not a number ('12k')`; the rows then go through the same SQL validation as the
+canonical formats (`validate.py`).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pyarrow as pa
+
+from llmsight.simulator.store import COLUMN_NAMES
+
+
+class Reject(Exception):
+    """This record cannot become a canonical row; the message is the reason shown to the user."""
+
+
+class RecordConverter:
+    """One canonical row per source record; `row()` returns None for records that are not LLM calls."""
+
+    def __init__(self) -> None:
+        self.ignored = 0
+
+    def convert(self, row: int, record: Any) -> list[tuple[int, dict | str]]:
+        if not isinstance(record, dict):
+            return [(row, "record is not a JSON object")]
+        try:
+            values = self.row(record)
+        except Reject as exc:
+            return [(row, str(exc))]
+        if values is None:
+            self.ignored += 1
+            return []
+        return [(row, values)]
+
+    def row(self, record: dict) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+
+@dataclass
+class Broken:
+    """A record that is not valid JSON (or not an object)."""
+    reason: str
+
+
+Progress = Callable[[int], None]   # called with bytes consumed so far
+
+
+def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, Any]]:
+    """(row, record) for a JSON Lines file, a JSON array, `{"data": [...]}` or one JSON document.
+
+    Rows are 1-based line numbers for JSON Lines and element numbers otherwise; a broken line yields
+    `Broken` so the caller can reject it and go on with the next one.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(4096).lstrip()
+    if head.startswith(b"["):
+        yield from enumerate(_whole_document(path), start=1)
+        return
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        try:
+            json.loads(first)
+            is_lines = True
+        except ValueError:
+            is_lines = False
+    if not is_lines:
+        document = _whole_document(path)
+        if isinstance(document, dict) and isinstance(document.get("data"), list):
+            document = document["data"]          # Langfuse public API page: {"data": [...], "meta": {...}}
+        yield from enumerate(document if isinstance(document, list) else [document], start=1)
+        return
+    consumed = 0
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            consumed += len(line)
+            if progress is not None and number % 2048 == 0:
+                progress(consumed)
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError:
+                yield number, Broken("broken JSON line")
+    if progress is not None:
+        progress(consumed)
+
+
+def _whole_document(path: Path) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            return json.load(fh)
+    except ValueError as exc:
+        raise Reject(f"not valid JSON ({_short(exc)}); expected JSON Lines, a JSON array or one JSON "
+                     f"document") from exc
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split(":")[0]
+
+
+def number(value: Any, name: str, *, default: float | None = None, integer: bool = False) -> float | None:
+    """A non-negative number from a source field, or Reject naming the field."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Reject(f"{name} is not a number ({type(value).__name__})")
+    try:
+        result = float(value)
+    except ValueError:
+        raise Reject(f"{name} is not a number ({str(value)[:20]!r})") from None
+    if math.isnan(result) or math.isinf(result):
+        raise Reject(f"{name} is not a finite number")
+    if result < 0:
+        raise Reject(f"negative {name}")
+    if integer:
+        if result != int(result):
+            raise Reject(f"{name} is not a whole number ({value})")
+        return int(result)
+    return result
+
+
+def text(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise Reject(f"{name} is not a string ({type(value).__name__})")
+    return str(value)
+
+
+def epoch_seconds(value: Any, name: str) -> float | None:
+    """Epoch seconds from a float (LiteLLM), epoch milliseconds or an ISO-8601 string (Langfuse)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return number(value, name)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return moment.timestamp()
+    seconds = number(value, name)
+    return seconds / 1000.0 if seconds and seconds > 1e11 else seconds    # milliseconds
+
+
+def inclusive_input(input_tokens: int, cache_read: int, cache_write: int, *, separate: bool) -> int:
+    """Input tokens with cache reads and writes included (design §2).
+
+    `separate=True` is the Anthropic/Langfuse convention (cache counts outside `input_tokens`).
+    An "inclusive" source whose input is smaller than its own cache counts is counting them
+    separately after all, so the counts are added there too.
+    """
+    if separate or input_tokens < cache_read + cache_write:
+        return input_tokens + cache_read + cache_write
+    return input_tokens
+
+
+_TIMEOUT = re.compile(r"time[sd]?[\s_-]?out", re.IGNORECASE)
+
+
+def is_timeout(*descriptions: object) -> bool:
+    """Whether an error class or message describes a timeout (`APITimeoutError`, "Request timed out.")."""
+    return any(_TIMEOUT.search(str(d)) for d in descriptions if d)
+
+
+def iso(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def staging_table(rows: Iterable[tuple[int, dict[str, Any] | str]]) -> pa.Table:
+    """Arrow table of text columns (canonical names + `source_row`, `_reject`) for `validate.py`.
+
+    `rows` yields (row number, canonical dict) or (row number, reject reason).
+    """
+    columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
+    source_rows: list[int] = []
+    rejects: list[str | None] = []
+    for row, values in rows:
+        source_rows.append(row)
+        if isinstance(values, str):
+            rejects.append(values)
+            for name in COLUMN_NAMES:
+                columns[name].append(None)
+            continue
+        rejects.append(None)
+        for name in COLUMN_NAMES:
+            value = values.get(name)
+            columns[name].append(None if value is None else str(value))
+    arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    arrays["source_row"] = pa.array(source_rows, pa.int64())
+    arrays["_reject"] = pa.array(rejects, pa.string())
+    return pa.table(arrays)
+
+
+def file_size(path: Path) -> int:
+    return os.stat(path).st_size

@@ -1,0 +1,121 @@
+"""Instrumentation helpers so production traffic can be mapped to call sites (design §6).
+
+Most GenAI instrumentations record the model and token counts but not where in the code the call
+was made. These helpers stamp the caller's file, line and function, plus a feature tag:
+
+- `LlmsightSpanProcessor`: an OpenTelemetry `SpanProcessor`; add it to your `TracerProvider` next to
+  your exporter. It sets `code.file.path`, `code.line.number`, `code.function.name` and
+  `llmsight.feature` on every span that carries `gen_ai.*` request attributes.
+- `LlmsightCallback`: a LiteLLM `CustomLogger`; add it to `litellm.callbacks`. It puts the same keys
+  under `metadata.requester_metadata.llmsight` of the `StandardLoggingPayload`, which
+  `llm-lint ingest` reads.
+
+Neither imports OpenTelemetry or LiteLLM at module import beyond what its base class needs, and
+neither raises into the application: stamping is best effort.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+_GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")
+_LIBRARY_DIRS = tuple({os.path.normcase(p) for p in (sysconfig.get_paths().get("stdlib"),
+                                                       sysconfig.get_paths().get("platstdlib"),
+                                                       sysconfig.get_paths().get("purelib"),
+                                                       sysconfig.get_paths().get("platlib")) if p})
+_LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen ", "<string>")
+
+
+def _is_library(filename: str) -> bool:
+    if filename == __file__ or any(marker in filename for marker in _LIBRARY_MARKERS):
+        return True
+    return os.path.normcase(filename).startswith(_LIBRARY_DIRS)
+
+
+def caller_location(root: str | Path | None = None, frame: FrameType | None = None) -> dict[str, Any] | None:
+    """`code.*` attributes of the innermost frame in application code (outside libraries and SDKs).
+
+    The path is relative to `root` (default: the working directory) when the file is under it, so it
+    matches the paths `llm-lint check` reports.
+    """
+    frame = frame or sys._getframe(1)
+    while frame is not None and _is_library(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    path = Path(frame.f_code.co_filename)
+    base = Path(root) if root is not None else Path.cwd()
+    try:
+        shown = path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    code = frame.f_code
+    return {"code.file.path": shown, "code.line.number": frame.f_lineno,
+            "code.function.name": getattr(code, "co_qualname", code.co_name)}
+
+
+def _base(module: str, name: str) -> type:
+    try:
+        return getattr(__import__(module, fromlist=[name]), name)
+    except ImportError:
+        return object
+
+
+class LlmsightSpanProcessor(_base("opentelemetry.sdk.trace", "SpanProcessor")):  # type: ignore[misc]
+    """Stamp code location and feature on GenAI spans when they start (in the caller's thread)."""
+
+    def __init__(self, feature: str | None = None, root: str | Path | None = None) -> None:
+        self.feature = feature
+        self.root = root
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        attrs = span.attributes or {}
+        if not any(name in attrs for name in _GENAI_MARKERS):
+            return
+        try:
+            location = caller_location(self.root)
+        except Exception:           # never break the application's request
+            location = None
+        for key, value in (location or {}).items():
+            if key not in attrs:
+                span.set_attribute(key, value)
+        if self.feature and "llmsight.feature" not in attrs:
+            span.set_attribute("llmsight.feature", self.feature)
+
+    def on_end(self, span: Any) -> None:
+        return None
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class LlmsightCallback(_base("litellm.integrations.custom_logger", "CustomLogger")):  # type: ignore[misc]
+    """Stamp code location and feature into the LiteLLM payload's `requester_metadata`."""
+
+    def __init__(self, feature: str | None = None, root: str | Path | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feature = feature
+        self.root = root
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict) -> None:
+        try:
+            stamp = caller_location(self.root) or {}
+        except Exception:
+            stamp = {}
+        if self.feature:
+            stamp["feature"] = self.feature
+        params = kwargs.get("litellm_params")
+        if not stamp or not isinstance(params, dict):
+            return
+        if not isinstance(params.get("metadata"), dict):
+            params["metadata"] = {}
+        requester = params["metadata"].setdefault("requester_metadata", {})
+        if isinstance(requester, dict):
+            requester.setdefault("llmsight", stamp)
