@@ -7,7 +7,7 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    CAP_KEYWORDS, literal_node, lookup, model_name, replace_literal, where_defined, with_prefix,
+    CAP_KEYWORDS, literal_node, lookup, model_sites, replace_literal, where_defined, with_prefix,
 )
 from llmsight.records import CallSite, Diagnostic, Fix
 
@@ -134,11 +134,7 @@ class ContextOverflow(Rule):
         from llmsight.knowledge.catalog import Catalog
 
         catalog = Catalog.load(ctx.config)
-        for site in ctx.sites:
-            model = model_name(site)
-            call = ctx.call_nodes.get(site.id)
-            if model is None or call is None or site.operation not in _OPERATIONS:
-                continue
+        for site, model, _call in model_sites(ctx, _OPERATIONS):
             info = lookup(catalog, site, model)
             if info is None:
                 continue  # LLM009 reports unknown models

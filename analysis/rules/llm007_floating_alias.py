@@ -7,7 +7,7 @@ from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, model_fix, model_name, split_provider, where_defined, with_prefix,
+    endpoint_of, model_fix, model_sites, split_provider, where_defined, with_prefix,
 )
 from llmsight.records import Diagnostic
 
@@ -113,10 +113,8 @@ class FloatingAlias(Rule):
         from llmsight.knowledge.models import deprecation, is_floating_alias, snapshot_for
 
         now = model_helpers.today()
-        for site in ctx.sites:
-            model = model_name(site)
-            call = ctx.call_nodes.get(site.id)
-            if model is None or call is None or endpoint_of(ctx, site).kind != "provider":
+        for site, model, call in model_sites(ctx):
+            if endpoint_of(ctx, site).kind != "provider":
                 continue
             bare = split_provider(model)[1]
             alias = next((m for m in (model, bare) if is_floating_alias(m, ctx.config)), None)

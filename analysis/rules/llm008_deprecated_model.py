@@ -9,7 +9,7 @@ from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, is_bedrock_id, lifecycle_names, lookup, model_fix, model_name, split_provider, where_defined,
+    endpoint_of, is_bedrock_id, lifecycle_names, lookup, model_fix, model_sites, split_provider, where_defined,
     with_prefix,
 )
 from llmsight.records import Diagnostic, Fix
@@ -118,11 +118,9 @@ class DeprecatedModel(Rule):
         catalog = Catalog.load(ctx.config)
         now = model_helpers.today()
         window = ctx.config.deprecation_window_days
-        for site in ctx.sites:
-            model = model_name(site)
-            call = ctx.call_nodes.get(site.id)
+        for site, model, call in model_sites(ctx):
             endpoint = endpoint_of(ctx, site).kind
-            if model is None or call is None or endpoint in ("self-hosted", "other"):
+            if endpoint in ("self-hosted", "other"):
                 continue
             info = lookup(catalog, site, model)   # azure/<model> on Azure, groq/<model> on Groq…
             # an alias is as retired as the snapshot it points to

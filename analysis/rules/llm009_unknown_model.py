@@ -5,7 +5,7 @@ from typing import Iterable
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, lookup, model_name, where_defined
+from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, lookup, model_sites, where_defined
 from llmsight.records import Diagnostic, Fix
 
 
@@ -102,11 +102,7 @@ class UnknownModel(Rule):
         from llmsight.knowledge.models import deprecation, snapshot_for
 
         catalog = Catalog.load(ctx.config)
-        for site in ctx.sites:
-            model = model_name(site)
-            call = ctx.call_nodes.get(site.id)
-            if model is None or call is None:
-                continue
+        for site, model, call in model_sites(ctx):
             endpoint = endpoint_of(ctx, site)
             if endpoint.kind in ("self-hosted", "other") or lookup(catalog, site, model) is not None:
                 continue

@@ -7,7 +7,7 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import lookup, model_name, split_provider
+from llmsight.analysis.rules.model_helpers import lookup, model_sites, split_provider
 from llmsight.records import CallSite, Diagnostic, Fix
 
 # prompts big enough to cache, built when the class is defined (examples are literal source)
@@ -173,11 +173,7 @@ class CacheablePrefix(Rule):
         from llmsight.knowledge.models import cache_min_tokens
 
         catalog = Catalog.load(ctx.config)
-        for site in ctx.sites:
-            model = model_name(site)
-            call = ctx.call_nodes.get(site.id)
-            if model is None or call is None or site.operation not in _OPERATIONS:
-                continue
+        for site, model, call in model_sites(ctx, _OPERATIONS):
             info = lookup(catalog, site, model)
             names = [model, split_provider(model)[1]] + ([info.name] if info is not None else [])
             minimum = next((m for m in (cache_min_tokens(n, ctx.config) for n in names) if m), None)

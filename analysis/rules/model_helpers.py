@@ -10,6 +10,7 @@ import ast
 import datetime
 import re
 from dataclasses import dataclass
+from typing import Iterator
 from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
@@ -113,6 +114,16 @@ def lookup(catalog, site: CallSite, model: str):
             if info is not None:
                 return info
     return catalog.lookup(model)
+
+
+def model_sites(ctx: FileContext, operations: tuple[str, ...] = ()) -> Iterator[tuple[CallSite, str, ast.Call]]:
+    """(site, model, request call) for every site of the file whose model string is resolved,
+    optionally only for some operations (chat, embedding…)."""
+    for site in ctx.sites:
+        model = model_name(site)
+        call = ctx.call_nodes.get(site.id)
+        if model is not None and call is not None and (not operations or site.operation in operations):
+            yield site, model, call
 
 
 def origin_of(setting: Setting) -> tuple[str, int] | None:
