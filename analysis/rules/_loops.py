@@ -1,0 +1,202 @@
+"""What a loop around a request is for: retrying it (LLM002) or repeating it over data (LLM006).
+
+A *retry loop* wraps the request in a `try` whose handler lets the loop go round again, and leaves
+the loop when the request succeeds (`break`/`return` in the try, or a `while not done` flag set
+there). Its sleeps tell whether it backs off: a sleep that grows with the attempt (`2 ** attempt`,
+`delay *= 2`), honours the error's retry-after, or calls a backoff helper is fine; none, or a
+constant one, is not.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from llmsight.analysis.context import FileContext
+
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SLEEPS = frozenset({"sleep"})
+_RETRY_DECORATORS = frozenset({"retry", "on_exception", "on_predicate", "retry_with_exponential_backoff"})
+
+
+def walk_local(nodes: list[ast.stmt] | list[ast.AST]) -> Iterator[ast.AST]:
+    """Nodes under `nodes`, not descending into nested functions, classes or lambdas."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _contains(node: ast.AST, target: ast.AST) -> bool:
+    return any(n is target for n in ast.walk(node))
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def is_sleep(call: ast.Call) -> bool:
+    return _dotted(call.func).rsplit(".", 1)[-1] in _SLEEPS
+
+
+@dataclass
+class RetryLoop:
+    loop: ast.For | ast.AsyncFor | ast.While
+    attempt: ast.Try
+    counter: str | None                     # loop variable / attempt counter, when there is one
+    bounded: bool
+    sleeps: list[ast.Call] = field(default_factory=list)
+    growing: bool = False                   # some sleep grows with the attempt or honours retry-after
+    decorated: bool = False                 # the function also has a tenacity/backoff decorator
+
+    @property
+    def constant_sleep(self) -> ast.Call | None:
+        """The sleep a fix can turn into exponential backoff (one constant sleep with an argument)."""
+        if self.growing or len(self.sleeps) != 1 or not self.sleeps[0].args:
+            return None
+        return self.sleeps[0]
+
+
+def enclosing_try(loop: ast.AST, call: ast.AST) -> ast.Try | None:
+    """The innermost `try` with handlers directly in `loop` (no loop in between) whose body holds `call`."""
+    found = None
+    for node in walk_local(loop.body):  # type: ignore[attr-defined]
+        if isinstance(node, ast.Try) and node.handlers and any(_contains(s, call) for s in node.body):
+            if not any(isinstance(n, LOOPS) and _contains(n, node) for n in walk_local(loop.body)  # type: ignore[attr-defined]
+                       if n is not node):
+                if found is None or _contains(found, node):
+                    found = node
+    return found
+
+
+def _exits(stmts: list[ast.stmt]) -> bool:
+    return any(isinstance(n, (ast.Break, ast.Return)) for n in walk_local(stmts)
+               if not isinstance(n, LOOPS))
+
+
+def _handler_retries(handler: ast.ExceptHandler) -> bool:
+    """The handler lets the loop go round again: it does not end by raising, returning or breaking."""
+    last = handler.body[-1] if handler.body else None
+    return not isinstance(last, (ast.Raise, ast.Return, ast.Break))
+
+
+def _counter(loop: ast.AST) -> str | None:
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        return loop.target.id if isinstance(loop.target, ast.Name) else None
+    names = _names(loop.test)  # type: ignore[attr-defined]
+    for node in walk_local(loop.body):  # type: ignore[attr-defined]
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in names \
+                and isinstance(node.op, ast.Add):
+            return node.target.id
+    return None
+
+
+def _bounded(loop: ast.AST, attempt: ast.Try, counter: str | None) -> bool:
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        return True
+    test = loop.test  # type: ignore[attr-defined]
+    if isinstance(test, ast.Compare) and counter is not None:
+        return True
+    # `while True:` / `while not done:` stop only when a handler gives up under a condition
+    for handler in attempt.handlers:
+        for node in walk_local(handler.body):
+            if isinstance(node, ast.If) and any(isinstance(n, (ast.Raise, ast.Return, ast.Break))
+                                                for n in walk_local(node.body)):
+                return True
+    return False
+
+
+def _rebound_growing(loop: ast.AST) -> set[str]:
+    """Names (and `self.x` attributes) the loop multiplies or increases: `delay *= 2`, `wait = wait * 2`."""
+    out = set()
+    for node in walk_local(loop.body):  # type: ignore[attr-defined]
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Mult, ast.Pow, ast.Add, ast.LShift)):
+            out.add(_dotted(node.target))
+        elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.BinOp, ast.Call)):
+            for t in node.targets:
+                name = _dotted(t)
+                if name and name in {_dotted(n) for n in ast.walk(node.value) if isinstance(n, (ast.Name, ast.Attribute))}:
+                    out.add(name)
+    return out
+
+
+def _grows(arg: ast.AST, counter: str | None, growing: set[str], error_names: set[str]) -> bool:
+    used = {_dotted(n) for n in ast.walk(arg) if isinstance(n, (ast.Name, ast.Attribute))}
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in ast.walk(arg)):
+        return True
+    if counter is not None and counter in used:
+        return True  # linear or any function of the attempt number
+    if used & growing:
+        return True
+    if used & error_names or any(isinstance(n, ast.Constant) and isinstance(n.value, str)
+                                 and "retry" in n.value.lower() for n in ast.walk(arg)):
+        return True  # the server's retry-after
+    calls = [_dotted(n.func).lower() for n in ast.walk(arg) if isinstance(n, ast.Call)]
+    return any(word in c for c in calls for word in ("backoff", "expo", "retry_after", "wait"))
+
+
+def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) -> RetryLoop | None:
+    """`loop` as a retry loop around `call`, or None when it is not one."""
+    if not isinstance(loop, LOOPS):
+        return None
+    if isinstance(loop, (ast.For, ast.AsyncFor)) and not (
+            isinstance(loop.iter, ast.Call) and _dotted(loop.iter.func) == "range"):
+        return None
+    attempt = enclosing_try(loop, call)
+    if attempt is None or not any(_handler_retries(h) for h in attempt.handlers):
+        return None
+    flag_names = _names(loop.test) if isinstance(loop, ast.While) else set()
+    sets_flag = any(isinstance(n, ast.Assign) and any(_dotted(t) in flag_names for t in n.targets)
+                    for n in walk_local(attempt.body + attempt.orelse))
+    if not (_exits(attempt.body + attempt.orelse) or sets_flag or _statement_returns(attempt, call)):
+        return None
+    counter = _counter(loop)
+    error_names = {h.name for h in attempt.handlers if h.name}
+    growing = _rebound_growing(loop)
+    sleeps = [n for n in walk_local(loop.body) if isinstance(n, ast.Call) and is_sleep(n)]  # type: ignore[attr-defined]
+    grows = any(_grows(a, counter, growing, error_names) for s in sleeps for a in s.args + [k.value for k in s.keywords])
+    decorated = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        _dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _RETRY_DECORATORS
+        for d in function.decorator_list)
+    return RetryLoop(loop, attempt, counter, _bounded(loop, attempt, counter), sleeps, grows, decorated)
+
+
+def _statement_returns(attempt: ast.Try, call: ast.AST) -> bool:
+    return any(isinstance(s, ast.Return) and _contains(s, call) for s in walk_local(attempt.body))
+
+
+def parents(ctx: "FileContext") -> dict[ast.AST, ast.AST]:
+    """The file's child → parent map (built once per file, on the context rules share)."""
+    if not ctx.parents:
+        ctx.parents.update((child, node) for node in ast.walk(ctx.tree) for child in ast.iter_child_nodes(node))
+    return ctx.parents
+
+
+def loop_around(ctx: "FileContext", call: ast.AST) -> tuple[ast.AST | None, ast.AST | None]:
+    """The innermost loop statement running `call` repeatedly, within its function, and that function."""
+    up = parents(ctx)
+    prev, node = call, up.get(call)
+    loop = None
+    while node is not None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return loop, node
+        if loop is None and isinstance(node, LOOPS) and not (
+                isinstance(node, (ast.For, ast.AsyncFor)) and prev in (node.iter, node.target)) \
+                and not any(prev is s for s in node.orelse):
+            loop = node
+        prev, node = node, up.get(node)
+    return loop, None
