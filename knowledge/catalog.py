@@ -331,15 +331,31 @@ def _config_root(config: "Config | None") -> Path:
     return Path.cwd()
 
 
+def _prices_path(prices: str, config: "Config | None") -> Path:
+    path = Path(prices)
+    return path if path.is_absolute() else _config_root(config) / path
+
+
+def _prices_file_version(prices: Any, config: "Config | None") -> tuple[str, int] | None:
+    """Where a prices file is and when it changed, so an edited file is re-read (language server)."""
+    if not isinstance(prices, str):
+        return None
+    path = _prices_path(prices, config)
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except OSError:
+        return str(path), -1
+
+
 def _read_prices(prices: Any, config: "Config | None") -> tuple[dict[str, dict[str, Any]], str]:
-    """Overrides in the litellm map format, from a dict or a JSON/TOML file relative to the project root."""
+    """(overrides in the litellm map format, label for `price_data`), from an inline table or a JSON/TOML
+    file relative to the project root; errors name the full path."""
     if isinstance(prices, Mapping):
         table, where = dict(prices), "config prices"
+        label = where
     else:
-        path = Path(str(prices))
-        if not path.is_absolute():
-            path = _config_root(config) / path
-        where = str(path)
+        path = _prices_path(str(prices), config)
+        where, label = str(path), str(prices)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -366,7 +382,7 @@ def _read_prices(prices: Any, config: "Config | None") -> tuple[dict[str, dict[s
             if ("cost" in key or key.startswith("max_")) and (_number(value) is None or _number(value) < 0):
                 raise PriceDataError(f"{where}: `{model}.{key}` must be a non-negative number, got {value!r}")
         out[str(model)] = dict(entry)
-    return out, where
+    return out, label
 
 
 class Catalog:
@@ -388,8 +404,7 @@ class Catalog:
         prices = _prices_source(config)
         models = dict(getattr(config, "models", None) or {})
         key = (json.dumps(prices, sort_keys=True, default=str) if isinstance(prices, Mapping) else prices,
-               tuple(sorted(models.items())),
-               str(_config_root(config)) if isinstance(prices, str) else None)
+               tuple(sorted(models.items())), _prices_file_version(prices, config))
         with _LOCK:
             path = price_map_path()
             base, aliases = _read_base(path)
@@ -401,7 +416,7 @@ class Catalog:
             entries = base
             overridden: frozenset[str] = frozenset()
             if prices:
-                extra, where = _read_prices(prices, config)
+                extra, label = _read_prices(prices, config)
                 entries = dict(base)
                 for name, entry in extra.items():
                     merged = dict(base.get(name, {}))
@@ -409,7 +424,7 @@ class Catalog:
                     merged.setdefault("mode", "chat")
                     entries[name] = merged
                 overridden = frozenset(extra)
-                price_data += f" + {len(extra)} override(s) from {where}"
+                price_data += f" + {len(extra)} override(s) from {label}"
             catalog = cls(entries, price_data, models, overridden, aliases)
             _CATALOGS[cache_key] = catalog
             return catalog

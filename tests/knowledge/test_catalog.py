@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -188,7 +189,18 @@ def test_config_prices_file_is_relative_to_the_project_root(tmp_path, filename, 
     config = project(tmp_path, f'[tool.llmsight]\nprices = "{filename}"\n', {filename: text})
     catalog = Catalog.load(config)
     assert catalog.cost("gpt-4o", Usage(1000, 1000)).total == pytest.approx(1000 * 2e-06 + 1000 * 8e-06)
-    assert str(tmp_path / filename) in catalog.price_data
+    assert catalog.price_data.endswith(f" + 1 override(s) from {filename}")
+
+
+def test_an_edited_prices_file_is_read_again(tmp_path):
+    config = project(tmp_path, '[tool.llmsight]\nprices = "p.json"\n',
+                     {"p.json": '{"gpt-4o": {"input_cost_per_token": 1e-06}}'})
+    first = Catalog.load(config)
+    assert first.cost("gpt-4o", Usage(1000, 0)).input == pytest.approx(1e-03)
+    (tmp_path / "p.json").write_text('{"gpt-4o": {"input_cost_per_token": 3e-06}}', encoding="utf-8")
+    os.utime(tmp_path / "p.json", ns=(1, 1))     # a different mtime even on coarse-clock filesystems
+    second = Catalog.load(config)
+    assert second is not first and second.cost("gpt-4o", Usage(1000, 0)).input == pytest.approx(3e-03)
 
 
 @pytest.mark.parametrize("files, message", [
