@@ -63,6 +63,17 @@ def test_lookup_accepts_the_ways_code_writes_models(catalog, written, expected):
     assert info.provider and info.max_input_tokens
 
 
+def test_bedrock_inference_profiles_and_arns_resolve_to_the_model(catalog):
+    names = catalog.names()
+    base = next(n for n in sorted(names) if n.startswith("anthropic.") and f"ca.{n}" not in names)
+    info = catalog.lookup(f"ca.{base}")
+    assert info.name == base and info.via == "bedrock inference profile"
+    profile = next(n for n in sorted(names) if n.startswith("us.anthropic."))
+    arn = f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile}"
+    assert catalog.lookup(arn).name == profile
+    assert catalog.lookup(f"bedrock/converse/{profile}").name == profile
+
+
 def test_lookup_of_an_unknown_model_is_none_and_cost_raises(catalog):
     assert catalog.lookup("no-such-model-xyz") is None
     assert catalog.lookup("") is None
