@@ -1,10 +1,10 @@
 """LLM005: the prompt plus the output cap do not fit the model's context window."""
 from __future__ import annotations
 
-import datetime
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import (
     CAP_KEYWORDS, literal_node, lookup, model_sites, replace_literal, where_defined, with_prefix,
@@ -187,7 +187,7 @@ class ContextOverflow(Rule):
 
 def _cheapest_larger(catalog, info, needed: int):
     """The cheapest current model of the same provider and mode whose window holds `needed` tokens."""
-    today = datetime.date.today().isoformat()
+    today = model_helpers.today().isoformat()
     best = None
     for name in catalog.names():
         m = catalog.lookup(name)

@@ -84,9 +84,10 @@ class CacheablePrefix(Rule):
 
     ## Fix safety
     Adding `cache_control` to an Anthropic `system=` string (a literal, or a module constant built
-    from literals) is unsafe: cache writes cost 25 % more than plain input, which only pays off when
-    the prefix is reused within the cache lifetime (5 minutes). Reordering a prompt changes what the
-    model sees, so it is display-only, as is marking a prefix that is not a plain `system=` string.
+    from literals, which becomes a one-block list) or to the last block of a `system=[...]` list is
+    unsafe: cache writes cost 25 % more than plain input, which only pays off when the prefix is
+    reused within the cache lifetime (5 minutes). Reordering a prompt changes what the model sees,
+    so it is display-only, as is marking a prefix that is not a plain `system=` prompt.
     """
 
     code = "LLM011"
@@ -153,6 +154,27 @@ class CacheablePrefix(Rule):
                     messages=[{"role": "user", "content": question}])
         """ % (_BIG, _CACHED % "SYSTEM")),
         Invalid("""
+            import anthropic
+            def ask(question):
+                return anthropic.Anthropic().messages.create(
+                    model="claude-sonnet-4-5", max_tokens=500,
+                    system=[
+                        {"type": "text", "text": "You are a support agent."},
+                        {"type": "text", "text": %s},
+                    ],
+                    messages=[{"role": "user", "content": question}])
+        """ % _BIG, expected_fix="""
+            import anthropic
+            def ask(question):
+                return anthropic.Anthropic().messages.create(
+                    model="claude-sonnet-4-5", max_tokens=500,
+                    system=[
+                        {"type": "text", "text": "You are a support agent."},
+                        {"type": "text", "text": %s, "cache_control": {"type": "ephemeral"}},
+                    ],
+                    messages=[{"role": "user", "content": question}])
+        """ % _BIG),
+        Invalid("""
             from openai import OpenAI
             def ask(user, question):
                 return OpenAI().chat.completions.create(model="gpt-4o", messages=[
@@ -200,9 +222,15 @@ class CacheablePrefix(Rule):
     def _mark_system(self, ctx: FileContext, site: CallSite, call: ast.Call) -> Fix:
         title = 'Mark the system prompt with cache_control {"type": "ephemeral"}'
         system = next((kw.value for kw in call.keywords if kw.arg == "system"), None)
-        if site.sdk == "anthropic" and system is not None and (
-                _is_str_expr(system) or isinstance(system, ast.Name) and _module_string(ctx, system.id)):
+        if site.sdk != "anthropic" or system is None:
+            return Fix(title, (), "display-only")
+        if _is_str_expr(system) or isinstance(system, ast.Name) and _module_string(ctx, system.id):
             return Fix(title, (replace_node(ctx, system, _CACHED % ctx.segment(system)),), "unsafe")
+        last = system.elts[-1] if isinstance(system, ast.List) and system.elts else None
+        if isinstance(last, ast.Dict) and None not in last.keys:   # a list of text blocks: mark the last one
+            body = ctx.segment(last)[:-1].rstrip()
+            marked = body + ("" if body.endswith(",") else ",") + ' "cache_control": {"type": "ephemeral"}}'
+            return Fix(title, (replace_node(ctx, last, marked),), "unsafe")
         return Fix(title, (), "display-only")
 
 
