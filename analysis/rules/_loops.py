@@ -200,3 +200,63 @@ def loop_around(ctx: "FileContext", call: ast.AST) -> tuple[ast.AST | None, ast.
             loop = node
         prev, node = node, up.get(node)
     return loop, None
+
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _exits_on_success(loop: ast.AST) -> bool:
+    """`for attempt in range(3): … if ok: break`: a loop that repeats a request until it succeeds."""
+    return isinstance(loop, (ast.For, ast.AsyncFor)) and isinstance(loop.iter, ast.Call) \
+        and _dotted(loop.iter.func) == "range" and _exits(loop.body)
+
+
+def repeating_loop(ctx: "FileContext", call: ast.AST) -> ast.AST | None:
+    """The innermost loop or comprehension that runs `call` once per iteration over data, skipping
+    loops that retry it (LLM002's business); None when there is none in its function."""
+    up = parents(ctx)
+    prev, node = call, up.get(call)
+    function = None
+    chain = []
+    while node is not None and function is None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = node
+        elif isinstance(node, COMPREHENSIONS):
+            if not _contains(node.generators[0].iter, call):
+                chain.append(node)
+        elif isinstance(node, LOOPS) and not (isinstance(node, (ast.For, ast.AsyncFor)) and prev in (node.iter, node.target)) \
+                and not any(prev is s for s in node.orelse):
+            chain.append(node)
+        prev, node = node, up.get(node)
+    for loop in chain:
+        if isinstance(loop, LOOPS) and (retry_loop(loop, call, function) is not None or _exits_on_success(loop)):
+            continue
+        return loop
+    return None
+
+
+def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
+    """Whether each iteration's request depends on the one before: a conversation that grows
+    (`messages.append(...)`, `history += ...`) or a prompt made from the previous reply."""
+    body = loop.body if isinstance(loop, LOOPS) else [loop]  # type: ignore[attr-defined]
+    inputs = set().union(*(_dotted_names(a) for a in call.args + [k.value for k in call.keywords])) if (
+        call.args or call.keywords) else set()
+    replies = {_dotted(t) for n in walk_local(body) if isinstance(n, (ast.Assign, ast.AnnAssign))
+               and n.value is not None and _contains(n.value, call)
+               for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
+    for node in walk_local(body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("append", "extend", "insert", "add", "update") \
+                and _dotted(node.func.value) in inputs:
+            return True
+        if isinstance(node, ast.AugAssign) and _dotted(node.target) in inputs:
+            return True
+        if isinstance(node, ast.Assign) and not _contains(node.value, call):
+            used = _dotted_names(node.value)
+            if any(_dotted(t) in inputs for t in node.targets) and (used & inputs or used & replies):
+                return True
+    return False
+
+
+def _dotted_names(node: ast.AST) -> set[str]:
+    return {_dotted(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))}

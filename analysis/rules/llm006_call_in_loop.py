@@ -1,0 +1,195 @@
+"""LLM006: one request per item of a loop or comprehension, where a batch, concurrency or a cache would do."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, parents, repeating_loop
+from llmsight.analysis.rules._sdk_fixes import sdk_name
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.records import CallSite, Diagnostic, Fix
+
+# providers with an asynchronous batch API at half the price (results within 24 h)
+BATCH_APIS = {
+    "openai": "OpenAI's Batch API", "anthropic": "Anthropic's Message Batches API",
+    "google": "Gemini's Batch Mode", "bedrock": "Bedrock batch inference",
+}
+# embedding requests that take a list of inputs
+_LIST_INPUT = {"openai": "input=[...]", "litellm": "input=[...]", "google": "contents=[...]",
+               "cohere": "texts=[...]", "ollama": "input=[...]", "mistral": "inputs=[...]",
+               "langchain": "embed_documents([...])", "together": "input=[...]"}
+
+
+class CallInLoop(Rule):
+    """## What it does
+    Flags an LLM request made once per item of a `for` loop or a comprehension, and says what is
+    cheaper or faster for that SDK: the provider's batch API (OpenAI, Anthropic, Gemini and Bedrock
+    batches cost 50% less when results can wait up to 24 h), bounded concurrency instead of one call
+    after another, one embedding request for a whole list, or caching repeated prompts. For a fan-out
+    through `asyncio.gather(...)` it suggests bounding the concurrency.
+
+    Not flagged: retry loops (LLM002's business, including `for attempt in range(3)` loops that stop
+    on success), `while` loops (agent loops, chat REPLs, polling), and loops where each request
+    depends on the previous one (a conversation that grows, a prompt made from the last reply).
+
+    ## Why is this bad
+    N sequential requests take N × the latency; the same N requests concurrently take about one,
+    and through a batch API cost half. Embedding one text per request pays the round trip N times
+    and hits the requests-per-minute limit long before the tokens-per-minute one.
+
+    ## Example
+    ```python
+    summaries = [client.chat.completions.create(model="gpt-4o-mini", messages=[m]) for m in docs]
+    ```
+
+    ## Use instead
+    ```python
+    # latency: bounded concurrency
+    async with asyncio.TaskGroup() as tg: ...
+    # cost: the Batch API (JSONL of requests, 50% off, results within 24 h)
+    client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    ```
+
+    ## Fix safety
+    Display-only: batching, concurrency and caching change how the code is structured.
+    """
+
+    code = "LLM006"
+    name = "call-in-loop"
+    severity = "info"
+    summary = "Request per loop item: consider the batch API (50% off), concurrency or caching"
+
+    VALID = [
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.embeddings.create(model="text-embedding-3-small", input=texts)
+        """),
+        Valid("""
+            import time
+            from openai import OpenAI
+            client = OpenAI()
+            def ask(messages):
+                for attempt in range(3):
+                    try:
+                        return client.chat.completions.create(model="gpt-4o", messages=messages)
+                    except Exception:
+                        time.sleep(2 ** attempt)
+        """),
+        Valid("""
+            import anthropic
+            client = anthropic.Anthropic()
+            def agent(messages, tools):
+                for step in range(10):
+                    reply = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, messages=messages, tools=tools)
+                    messages.append({"role": "assistant", "content": reply.content})
+                    if reply.stop_reason != "tool_use":
+                        return reply
+        """),
+        Valid("""
+            import ollama
+            while True:
+                question = input("> ")
+                print(ollama.chat("llama3.1", messages=[{"role": "user", "content": question}]))
+        """),
+        Valid("""
+            import litellm
+            def refine(draft):
+                for _ in range(3):
+                    reply = litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": draft}])
+                    draft = reply.choices[0].message.content
+                return draft
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            def summarise(docs):
+                return [client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": d}])
+                        for d in docs]
+        """, message="OpenAI's Batch API costs 50% less"),
+        Invalid("""
+            import anthropic
+            client = anthropic.Anthropic()
+            def label(tickets):
+                out = {}
+                for t in tickets:
+                    out[t.id] = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=50, messages=[t.as_message()])
+                return out
+        """, message="Message Batches API"),
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            def embed(texts):
+                return [client.embeddings.create(model="text-embedding-3-small", input=t).data[0].embedding for t in texts]
+        """, message="input=[...]"),
+        Invalid("""
+            import asyncio
+            from google import genai
+            client = genai.Client()
+            async def run(prompts):
+                return await asyncio.gather(*(client.aio.models.generate_content(model="gemini-2.5-flash", contents=p)
+                                              for p in prompts))
+        """, message="bound the concurrency"),
+        Invalid("""
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            for row in rows:
+                runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[row])
+        """, message="Bedrock batch inference"),
+        Invalid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o-mini")
+            answers = [llm.invoke(q) for q in questions]
+        """, message="call .batch(inputs"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        for site in ctx.sites:
+            call = ctx.call_nodes.get(site.id)
+            if call is None or not site.in_loop:
+                continue
+            loop = repeating_loop(ctx, call)
+            if loop is None or isinstance(loop, ast.While) or depends_on_previous(loop, call):
+                continue
+            concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop)
+            message, advice = self._message(site, ctx, loop, concurrent)
+            yield ctx.diagnostic(self, call, message, site, (Fix(advice, (), "display-only"),))
+
+    @staticmethod
+    def _message(site: CallSite, ctx: FileContext, loop: ast.AST, concurrent: bool) -> tuple[str, str]:
+        where = "comprehension" if isinstance(loop, COMPREHENSIONS) else "loop"
+        batch = BATCH_APIS.get(site.sdk)
+        batch_text = f"{batch} costs 50% less when results can wait (up to 24 h)" if batch else \
+            "a provider batch API (50% off at OpenAI and Anthropic) suits work that can wait"
+        if site.operation == "embedding":
+            arg = _LIST_INPUT.get(site.sdk, "a list of inputs")
+            text = (f"one embedding request per item of a {where}: pass the items as {arg} to embed many in one "
+                    f"request (fewer round trips, far below the requests-per-minute limit)")
+            return text, f"Embed the whole list in one request with {arg}, in chunks if it is large"
+        if concurrent:
+            text = (f"fans out one request per item at once through {sdk_name(site, ctx)}: bound the concurrency "
+                    f"(a semaphore) to stay under the rate limit; {batch_text}")
+            return text, "Limit concurrent requests with asyncio.Semaphore, or send them as a batch job"
+        if site.sdk == "langchain":
+            concurrently = 'call .batch(inputs, config={"max_concurrency": N}) to run them concurrently'
+        else:
+            concurrently = "run them concurrently (bounded)"
+        text = (f"{sdk_name(site, ctx)} is called once per item of a {where}, one call after another: {batch_text}; "
+                f"otherwise {concurrently} or cache repeated prompts")
+        return text, f"Batch the requests (batch API), {concurrently}, or cache repeated prompts"
+
+
+def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
+    """`asyncio.gather(*(… for …))` / `gather(*[…])`: the comprehension builds concurrent tasks."""
+    up = parents(ctx)
+    node = up.get(comp)
+    if isinstance(node, ast.Starred):
+        node = up.get(node)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in ("gather", "as_completed", "wait", "map") and not isinstance(comp, LOOPS)
