@@ -387,3 +387,245 @@ def diff(base_ref: str, paths: Sequence[str | Path] = (".",), traffic: str | Pat
     from llmsight.simulator.diff import diff_against
 
     return diff_against(base_ref, paths, traffic=traffic, config=config)
+
+
+# ---- notebook support ----
+# What the notebook explorer and the HTML report show: one call site under what-if changes, the Pareto
+# front of those scenarios, and a chosen scenario as a code edit. Traffic runs through the simulator's
+# replay (`llmsight.simulator.replay.Simulation`); without traffic the static estimate is recomputed
+# with the changes it can express, labelled "priors".
+
+EXPLORE_KEYS = ("model", "max_tokens", "trim_input", "timeout", "fallback", "response_cache_hit_rate")
+
+
+@dataclass(frozen=True)
+class ScenarioPoint:
+    """One site under one set of changes (`{}` = the code as written)."""
+
+    site_id: str
+    changes: tuple[tuple[str, object], ...]
+    model: str | None
+    cost_per_call: float | None
+    cost_per_month: float | None
+    latency_p50_s: float | None
+    latency_p95_s: float | None
+    latency_p99_s: float | None
+    error_rate: float | None
+    quality: float | None
+    source: str                 # "traffic" (replayed rows) or "priors" (static estimate)
+    n: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.changes) or "as written"
+
+
+def _clean_changes(changes: dict) -> tuple[tuple[str, object], ...]:
+    unknown = sorted(set(changes) - set(EXPLORE_KEYS))
+    if unknown:
+        raise ValueError(f"unknown scenario key(s) {', '.join(unknown)}; use {', '.join(EXPLORE_KEYS)}")
+    return tuple((k, changes[k]) for k in EXPLORE_KEYS if changes.get(k) not in (None, "", 0, 0.0))
+
+
+class ScenarioRunner:
+    """Scenarios of one call site; with traffic, the site's rows are fitted once and replayed per scenario."""
+
+    def __init__(self, site: CallSite, config: Config, traffic: str | Path | None = None, root: str | Path = "."):
+        self.site, self.config = site, config
+        self.traffic = Path(traffic) if traffic and Path(traffic).is_absolute() else (Path(root) / traffic if traffic else None)
+        self._sim = None
+        self._con = None
+        self._models: set[str] = set()
+        self._calls = 0
+
+    @property
+    def source(self) -> str:
+        return "traffic" if self.traffic is not None else "priors"
+
+    def _where(self) -> str:
+        path = self.site.span.path.replace("'", "''")
+        return (f"(code_file = '{path}' OR code_file LIKE '%/{path}') AND code_line = {self.site.span.start_line}")
+
+    def prepare(self, models: Iterable[str] = ()) -> None:
+        """Fit the site's traffic for the observed models plus `models` (scenario targets)."""
+        if self.traffic is None:
+            return
+        from llmsight.simulator import store
+        from llmsight.simulator.replay import Simulation
+        from llmsight.simulator.scenario import Scenario
+
+        wanted = set(models) | self._models
+        if self._sim is not None and wanted <= self._models:
+            return
+        if self._con is None:
+            try:
+                self._con = store.open_store(self.traffic, read_only=True)
+            except store.StoreError as exc:
+                raise ConfigError(str(exc)) from exc
+            self._calls = self._con.execute(f"SELECT count(*) FROM calls WHERE {self._where()}").fetchone()[0]
+            if not self._calls:
+                raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
+                                  "(rows need code_file/code_line; see the instrumentation helpers)")
+        self._sim = Simulation(self._con, source=f"(SELECT * FROM calls WHERE {self._where()})", config=self.config,
+                               bootstrap=0)
+        self._sim.prepare([Scenario(model=m) for m in sorted(wanted)])
+        self._models = wanted | {f.model for f in self._sim.fits.models.values()}
+
+    def run(self, changes: dict | None = None) -> ScenarioPoint:
+        clean = _clean_changes(dict(changes or {}))
+        if self.traffic is None:
+            return self._static(clean)
+        return self._replay(clean)
+
+    def _replay(self, clean: tuple) -> ScenarioPoint:
+        from llmsight.simulator.scenario import Scenario
+
+        scenario = Scenario(name="explore", **dict(clean))
+        self.prepare(scenario.models())
+        rows = self._sim.replay.final_sql(scenario)
+        n, cost, lat, err, quality = self._con.execute(
+            "SELECT count(*), sum(cost_usd), quantile_cont(latency_ms, [0.5, 0.95, 0.99]), "
+            f"avg(CASE WHEN status <> 'ok' THEN 1.0 ELSE 0.0 END), avg(quality) FROM ({rows})").fetchone()
+        lat = [None if v is None else v / 1000.0 for v in (lat or [None] * 3)]
+        per_call = (cost or 0.0) / n if n else None
+        per_month = (cost or 0.0) / self._sim.days * 30 if n else None
+        model = dict(clean).get("model") or (self.site.model.value if isinstance(self.site.model.value, str) else None)
+        return ScenarioPoint(self.site.id, clean, model, per_call, per_month, *lat, err, quality, "traffic", int(n),
+                             tuple(self._sim.notes))
+
+    def _static(self, clean: tuple) -> ScenarioPoint:
+        import dataclasses
+
+        from llmsight.analysis.estimates import static_estimate
+        from llmsight.knowledge.priors import quality_prior
+        from llmsight.records import Setting
+
+        ch = dict(clean)
+        site, config, notes = self.site, self.config, []
+        if "model" in ch:
+            site = dataclasses.replace(site, model=Setting(ch["model"], repr(ch["model"]), "call"))
+        if "max_tokens" in ch:
+            site = dataclasses.replace(site, max_tokens=Setting(int(ch["max_tokens"]), str(ch["max_tokens"]), "call"))
+        if "trim_input" in ch:
+            n = int(ch["trim_input"])
+            site = dataclasses.replace(site, prompt=dataclasses.replace(site.prompt, static_tokens=min(site.prompt.static_tokens, n)))
+            if config.default_input_tokens is not None:
+                config = dataclasses.replace(config, default_input_tokens=min(config.default_input_tokens, n))
+        est = static_estimate(site, config)
+        keep = 1.0 - float(ch.get("response_cache_hit_rate", 0.0))
+        scale = (lambda v: None if v is None else v * keep)
+        p50, p95, p99 = (m.value if m else None for m in (est.latency_p50_s, est.latency_p95_s, est.latency_p99_s))
+        if "timeout" in ch:
+            t = float(ch["timeout"])
+            p50, p95, p99 = (None if v is None else min(v, t) for v in (p50, p95, p99))
+            notes.append("priors: a call slower than the timeout ends at it (no retry or error model without traffic)")
+        if keep < 1.0:
+            notes.append("priors: cache hits are free; latency percentiles are those of the misses")
+        if "fallback" in ch:
+            notes.append("priors: a fallback changes only error handling; its effect needs traffic")
+        q = quality_prior(est.model) if est.model else None
+        per_month = est.cost_per_month.value if est.cost_per_month else None
+        return ScenarioPoint(self.site.id, clean, est.model, scale(est.cost_per_call.value), scale(per_month),
+                             p50, p95, p99, None, q[0] if q else None, "priors", None, tuple(est.notes) + tuple(notes))
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = self._sim = None
+
+
+def pareto_front(points: Sequence[ScenarioPoint]) -> list[int]:
+    """Indices of the points no other point beats on cost, p95 latency and quality at once."""
+    def key(p: ScenarioPoint) -> tuple[float, float, float]:
+        cost = p.cost_per_month if p.cost_per_month is not None else (p.cost_per_call or 0.0)
+        return cost, p.latency_p95_s or 0.0, -(p.quality or 0.0)
+
+    keys = [key(p) for p in points]
+    return [i for i, a in enumerate(keys)
+            if not any(all(x <= y for x, y in zip(b, a)) and b != a for b in keys)]
+
+
+def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None, root: str | Path | None = None,
+                 source: str | None = None) -> Fix:
+    """The code edit for a scenario's model / timeout / output cap, built the way the rules build their
+    fixes (LLM008's model switch, LLM001's timeout, LLM004's cap); the other keys are display-only notes.
+    Edits are in the site's file (`source` = its current text, else read from disk under `root`)."""
+    import dataclasses
+
+    from llmsight.analysis.engine import Env, analyze_source
+    from llmsight.analysis.rules.base import Rule
+    from llmsight.analysis.rules.llm001_missing_timeout import MissingTimeout
+    from llmsight.analysis.rules.llm004_unbounded_output import UnboundedOutput
+    from llmsight.analysis.rules.model_helpers import (literal_node, model_fix, origin_of,
+                                                          replace_literal, with_prefix)
+    from llmsight.records import Fix
+
+    ch = dict(_clean_changes(changes))
+    root_path = Path(root or ".").resolve()
+    config = config or load_config(root_path)
+    path = site.span.path
+    if source is None:
+        try:
+            source = (root_path / path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}); pass the file's text as source=") from exc
+    fixes: list[Fix] = []
+
+    def keyword_or_rule(ctx, s, setting, value: int | float, keywords: tuple[str, ...], rule, field_name: str) -> None:
+        node = literal_node(ctx, s, setting, keywords, positional=False) if setting.source in ("call", "client") else None
+        edit = replace_literal(ctx, node, int(value)) if node is not None and float(value).is_integer() else None
+        if edit is not None:
+            fixes.append(Fix(f"Set {keywords[0]}={value:g}", (edit,), "unsafe"))
+            return
+        sub = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, **{field_name: value}))
+        found = [f for d in rule().check(sub) if d.site_id == s.id for f in d.fixes]
+        fixes.extend(found or [Fix(f"Set {keywords[0]}={value:g} where the request is configured", (), "display-only")])
+
+    def edits_in(rel: str, text: str, check) -> None:
+        """Run `check(ctx)` on one file of the project, the way a rule sees it."""
+        class _ScenarioEdits(Rule):
+            code, name, summary = "LLM900", "scenario", "scenario edits"
+
+            def check(self, ctx):
+                check(ctx)
+                return []
+
+        env = Env(root=root_path, config=config, rules=(_ScenarioEdits,),
+                  wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers})
+        analyze_source(env, root_path / rel, rel, text, rel.endswith(".ipynb"))
+
+    def at_call(ctx) -> None:
+        s = next((x for x in ctx.sites if x.id == site.id), None)
+        if s is None:
+            return
+        if "model" in ch and origin[0] in (None, path):
+            fixes.append(model_fix(ctx, s, with_prefix(current, ch["model"]), f"Switch model to {ch['model']}"))
+        if "timeout" in ch:
+            keyword_or_rule(ctx, s, s.timeout, float(ch["timeout"]), ("timeout", "request_timeout"), MissingTimeout,
+                            "default_timeout")
+        if "max_tokens" in ch:
+            keyword_or_rule(ctx, s, s.max_tokens, int(ch["max_tokens"]),
+                            ("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "maxTokens"),
+                            UnboundedOutput, "default_max_tokens")
+
+    def at_origin(ctx) -> None:   # the model is a constant in another file: switch it there
+        fixes.append(model_fix(ctx, site, with_prefix(current, ch["model"]),
+                               f"Switch model to {ch['model']} (in {site.model.origin}, for every use of it)"))
+
+    current = site.model.value if isinstance(site.model.value, str) else str(ch.get("model", ""))
+    origin = origin_of(site.model) or (None, 0)
+    edits_in(path, source, at_call)
+    if "model" in ch and origin[0] not in (None, path):
+        try:
+            edits_in(origin[0], (root_path / origin[0]).read_text(encoding="utf-8"), at_origin)
+        except OSError:
+            fixes.append(Fix(f"Switch model to {ch['model']} (in {site.model.origin})", (), "display-only"))
+    if not ch:
+        return Fix("No change", (), "display-only")
+    titles = [f.title for f in fixes]
+    for key in ("trim_input", "fallback", "response_cache_hit_rate"):
+        if key in ch:
+            titles.append(f"{key}={ch[key]} (not a one-line edit: change how the prompt is built / add the fallback or cache)")
+    edits = tuple(e for f in fixes for e in f.edits)
+    return Fix("; ".join(titles), edits, "unsafe" if edits else "display-only")
