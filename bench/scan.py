@@ -85,8 +85,11 @@ def python_files(paths: list[Path]) -> list[Path]:
 def count_lines(files: list[Path]) -> int:
     total = 0
     for f in files:
-        with open(f, "rb") as fh:
-            total += fh.read().count(b"\n")
+        try:
+            with open(f, "rb") as fh:
+                total += fh.read().count(b"\n")
+        except OSError:     # a tree being changed under us (pip in another shell) must not stop the count
+            continue
     return total
 
 
@@ -141,11 +144,12 @@ def robustness(extra_paths: list[Path]) -> dict:
     fetch.ensure(log=lambda m: print(m, file=sys.stderr))
     paths = [p for p in sorted((fetch.CACHE_DIR / "src").iterdir()) if p.is_dir()] + extra_paths
     files = python_files(paths)
+    lines = count_lines(files)
     with tempfile.TemporaryDirectory() as tmp:
         run = run_check(paths, Path(tmp), "--no-cache")
     crashed = run.returncode not in (0, 1) or "Traceback" in run.stderr or run.report is None
     errors = run.report["errors"] if run.report else []
-    return {"paths": [str(p) for p in paths], "files": len(files), "lines": count_lines(files),
+    return {"paths": [str(p) for p in paths], "files": len(files), "lines": lines,
             "seconds": run.seconds, "exit_code": run.returncode, "file_errors": len(errors),
             "error_samples": [f"{e['path']}: {e['message']}" for e in errors[:10]],
             "tracebacks": run.stderr.count("Traceback"), "crashed": crashed,
