@@ -99,6 +99,15 @@ class FloatingAlias(Rule):
                 return anthropic.Anthropic().messages.create(model=model, max_tokens=500, messages=[])
         """),
         Invalid("""
+            from openai import AsyncOpenAI
+            async def ask(q, model="gpt-5.4"):
+                return await AsyncOpenAI().responses.create(model=model, input=q)
+        """, expected_fix="""
+            from openai import AsyncOpenAI
+            async def ask(q, model="gpt-5.4-2026-03-05"):
+                return await AsyncOpenAI().responses.create(model=model, input=q)
+        """),
+        Invalid("""
             from langchain_openai import ChatOpenAI
             llm = ChatOpenAI(model="gpt-5.2", temperature=0)
             llm.invoke("hi")

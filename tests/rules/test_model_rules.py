@@ -431,3 +431,25 @@ def test_llm009_leaves_other_providers_openai_style_clients_alone(tmp_path):
         ZhipuAI(api_key="x").chat.completions.create(model="glm-4", messages=[])
     """
     assert check(tmp_path, "LLM009", {"app.py": source}) == []
+
+
+def test_llm007_pins_a_settings_class_default_in_this_file(tmp_path):
+    from llmsight.knowledge.models import snapshot_for
+
+    source = """
+        from pydantic_settings import BaseSettings
+        from openai import OpenAI
+
+        class Settings(BaseSettings):
+            chat_model: str = "gpt-5.4"
+
+        settings = Settings()
+
+        def ask(q):
+            return OpenAI().chat.completions.create(model=settings.chat_model, messages=[])
+    """
+    [diag] = check(tmp_path, "LLM007", {"app.py": source})
+    [fix] = diag.fixes
+    assert fix.applicability == "unsafe"
+    api.apply_fixes([tmp_path], unsafe=True, select=["LLM007"], use_cache=False)
+    assert f'chat_model: str = "{snapshot_for("gpt-5.4")}"' in (tmp_path / "app.py").read_text(encoding="utf-8")
