@@ -162,7 +162,11 @@ def test_llm009_model_from_another_module_names_where_it_is_set(tmp_path):
     import litellm
     litellm.completion(model="ollama/my-llama", messages=[])
     """,
-], ids=["langchain-ollama", "openai-compatible-vllm", "litellm-ollama-prefix"])
+    """
+    import litellm
+    litellm.completion(model="my-finetune", api_base="http://10.0.0.5:8000/v1", messages=[])
+    """,
+], ids=["langchain-ollama", "openai-compatible-vllm", "litellm-ollama-prefix", "litellm-api-base"])
 def test_llm009_is_silent_for_self_hosted_models(tmp_path, source):
     assert check(tmp_path, "LLM009", {"app.py": source}) == []
 
@@ -453,3 +457,13 @@ def test_llm007_pins_a_settings_class_default_in_this_file(tmp_path):
     assert fix.applicability == "unsafe"
     api.apply_fixes([tmp_path], unsafe=True, select=["LLM007"], use_cache=False)
     assert f'chat_model: str = "{snapshot_for("gpt-5.4")}"' in (tmp_path / "app.py").read_text(encoding="utf-8")
+
+
+def test_llm009_same_name_on_a_provider_endpoint_is_reported(tmp_path):
+    # the counterpart of the self-hosted cases: without a local endpoint the name must be known
+    source = """
+        import litellm
+        litellm.completion(model="my-finetune", messages=[])
+    """
+    [diag] = check(tmp_path, "LLM009", {"app.py": source})
+    assert "`my-finetune`" in diag.message and "[tool.llmsight.models]" in diag.message
