@@ -130,6 +130,12 @@ class ModelInfo:
     def context_window(self) -> int | None:
         return self.max_input_tokens
 
+    @property
+    def has_token_prices(self) -> bool:
+        """False for rows billed only per second, per character or by commitment: their token cost is 0."""
+        return (self.input_cost_per_token is not None or self.output_cost_per_token is not None
+                or isinstance(self.raw.get("tiered_pricing"), list))
+
     def rates(self, usage: Usage) -> Rates:
         return rates_for(self.raw, usage, self.provider)
 

@@ -61,6 +61,9 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
         notes.append(f"the price map serves {info.name} as {info.alias_of}")
     if info.name in catalog.overridden:
         notes.append("prices from the project's prices override")
+    if not info.has_token_prices:
+        notes.append("the price data has no per-token price for this model (billed per second, per character "
+                     "or by commitment), so its token cost shows as $0; add its prices with `prices`")
     if info.mode not in (None, "chat", "completion", "responses"):
         notes.append(f"{info.name} is a {info.mode} model; only its per-token prices are counted")
     if info.max_input_tokens and usage.input_tokens > info.max_input_tokens:

@@ -118,3 +118,14 @@ def test_explicit_config_file_and_its_errors(project):
     cfg.write_text('prices = "missing.json"\n', encoding="utf-8")
     bad = price("gpt-4o", "--input-tokens", "10", "--output-tokens", "5", "--config", str(cfg), cwd=project)
     assert bad.returncode == 2 and "missing.json" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_model_without_token_prices_says_why_it_costs_nothing(project):
+    catalog = Catalog.load()
+    name = next(n for n in sorted(catalog.names()) if catalog.lookup(n).mode == "chat"
+                and not catalog.lookup(n).has_token_prices and "cost_per_second" in catalog.lookup(n).raw)
+    out = price(name, "--input-tokens", "1000", "--output-tokens", "100", "--format", "json", cwd=project)
+    assert out.returncode == 0, out.stderr
+    [q] = json.loads(out.stdout)["quotes"]
+    assert q["cost"]["total"] == 0.0
+    assert any("no per-token price" in n for n in q["notes"])
