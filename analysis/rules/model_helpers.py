@@ -195,7 +195,7 @@ def replace_literal(ctx: FileContext, node: ast.Constant, new_value: str | int) 
     (implicit concatenation, escapes) so rewriting it could change more than the value."""
     text = ctx.segment(node)
     if isinstance(new_value, int):
-        return replace_node(ctx, node, str(new_value)) if text.strip().isdigit() else None
+        return replace_node(ctx, node, str(new_value)) if text.replace("_", "").isdigit() else None
     old = node.value
     if not isinstance(old, str) or not old or text.count(old) != 1:
         return None
