@@ -12,6 +12,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
+from llmsight.analysis.rules._sdk_fixes import parents
+
 if TYPE_CHECKING:
     from llmsight.analysis.context import FileContext
 
@@ -177,13 +179,6 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
 
 def _statement_returns(attempt: ast.Try, call: ast.AST) -> bool:
     return any(isinstance(s, ast.Return) and _contains(s, call) for s in walk_local(attempt.body))
-
-
-def parents(ctx: "FileContext") -> dict[ast.AST, ast.AST]:
-    """The file's child → parent map (built once per file, on the context rules share)."""
-    if not ctx.parents:
-        ctx.parents.update((child, node) for node in ast.walk(ctx.tree) for child in ast.iter_child_nodes(node))
-    return ctx.parents
 
 
 def loop_around(ctx: "FileContext", call: ast.AST) -> tuple[ast.AST | None, ast.AST | None]:

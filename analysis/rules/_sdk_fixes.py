@@ -128,6 +128,13 @@ class Imports:
         return ".".join([self.names[node.id], *reversed(parts)])
 
 
+def parents(ctx: FileContext) -> dict[ast.AST, ast.AST]:
+    """The file's child → parent map (built once per file, on the context rules share)."""
+    if not ctx.parents:
+        ctx.parents.update((child, node) for node in ast.walk(ctx.tree) for child in ast.iter_child_nodes(node))
+    return ctx.parents
+
+
 def file_binds(tree: ast.Module, name: str) -> bool:
     """Whether `name` is assigned, imported or defined anywhere in the file."""
     for node in ast.walk(tree):

@@ -5,8 +5,8 @@ import ast
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, parents, repeating_loop
-from llmsight.analysis.rules._sdk_fixes import sdk_name
+from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, repeating_loop
+from llmsight.analysis.rules._sdk_fixes import parents, sdk_name
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import CallSite, Diagnostic, Fix
 

@@ -1,0 +1,226 @@
+"""LLM003: a generating request with no fallback model, so a provider outage fails the feature."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+import libcst as cst
+
+from llmsight.analysis.context import FileContext
+from llmsight.analysis.fixes import replace_node
+from llmsight.analysis.rules._sdk_fixes import (
+    GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, parents, sdk_defaults,
+)
+from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, lookup, model_name
+from llmsight.records import CallSite, Diagnostic, Fix
+
+_PROVIDERS = {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Google", "bedrock": "Bedrock",
+              "groq": "Groq", "cohere": "Cohere", "mistral": "Mistral", "together": "Together"}
+# the exception a try/except fallback catches, per SDK
+_SDK_ERRORS = {"openai": "openai.APIError", "anthropic": "anthropic.APIError", "google": "google.genai.errors.APIError",
+               "bedrock": "botocore.exceptions.ClientError", "groq": "groq.APIError", "cohere": "cohere.core.ApiError",
+               "mistral": "mistralai.models.SDKError", "together": "together.error.TogetherException",
+               "http": "requests.RequestException"}
+
+
+class NoFallback(Rule):
+    """## What it does
+    Flags a chat, completion or Responses request that has no fallback: no litellm `fallbacks=[...]`
+    or Router `fallbacks`, no LangChain `.with_fallbacks([...])`, and no `try`/`except` whose handler
+    calls another model. The message says what happens when the provider fails. Embeddings and
+    local Ollama models are not flagged.
+
+    ## Why is this bad
+    Every provider has outages, regional incidents, 429 storms and 529 "overloaded" periods. The
+    SDK's retries hide blips of seconds, not incidents of minutes to hours; with a single model the
+    feature is down for as long as the provider is. A fallback to another model (or provider) keeps
+    it up at slightly different quality.
+
+    ## Example
+    ```python
+    response = litellm.completion(model="gpt-4o", messages=messages)
+    ```
+
+    ## Use instead
+    ```python
+    response = litellm.completion(model="gpt-4o", messages=messages, fallbacks=["claude-3-5-haiku-latest"])
+    ```
+    With LangChain: `ChatOpenAI(model="gpt-4o").with_fallbacks([ChatOpenAI(model="gpt-4o-mini")])`.
+    With a provider SDK: catch its API error and call a second model, of the same SDK.
+
+    ## Fix safety
+    Unsafe: on failure the answer comes from another model. A fix is offered only when
+    `fallback_model` is set in `[tool.llmsight]`: `fallbacks=[...]` on a litellm call, or
+    `.with_fallbacks([...])` on a LangChain chat model built in the same file (same class, same
+    settings, other model; not when the fallback belongs to another provider). For the provider
+    SDKs the suggestion (a try/except to the fallback model) is display-only. The severity is
+    `info`: many applications accept the provider's availability; raise it in `[tool.llmsight.severity]`
+    where they do not.
+    """
+
+    code = "LLM003"
+    name = "no-fallback"
+    severity = "info"
+    summary = "Request with no fallback model: a provider outage fails the feature"
+
+    VALID = [
+        Valid("""
+            import litellm
+            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-3-5-haiku-latest"])
+        """),
+        Valid("""
+            import openai
+            client = openai.OpenAI()
+            def ask(messages):
+                try:
+                    return client.chat.completions.create(model="gpt-4o", messages=messages)
+                except openai.APIError:
+                    return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        """),
+        Valid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o").with_fallbacks([ChatOpenAI(model="gpt-4o-mini")])
+            llm.invoke("hi")
+        """),
+        Valid("""
+            from openai import OpenAI
+            OpenAI().embeddings.create(model="text-embedding-3-small", input=["a"])
+        """),
+        Valid("""
+            from litellm import Router
+            router = Router(model_list=models, fallbacks=[{"gpt-4o": ["claude-3-5-sonnet"]}])
+            router.completion(model="gpt-4o", messages=[])
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            import litellm
+            litellm.completion(model="gpt-4o", messages=[])
+        """, expected_fix="""
+            import litellm
+            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-3-5-haiku-latest"])
+        """, message="fails", config={"fallback_model": "claude-3-5-haiku-latest"}),
+        Invalid("""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o", temperature=0)
+            llm.invoke("hi")
+        """, expected_fix="""
+            from langchain_openai import ChatOpenAI
+            llm = ChatOpenAI(model="gpt-4o", temperature=0).with_fallbacks([ChatOpenAI(model="gpt-4o-mini", temperature=0)])
+            llm.invoke("hi")
+        """, config={"fallback_model": "gpt-4o-mini"}),
+        Invalid("""
+            import anthropic
+            client = anthropic.Anthropic()
+            client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[])
+        """, message="when Anthropic has an outage"),
+        Invalid("""
+            from google import genai
+            client = genai.Client()
+            def ask(q):
+                try:
+                    return client.models.generate_content(model="gemini-2.5-flash", contents=q)
+                except Exception:
+                    return None
+        """, message="when Google has an outage"),
+        Invalid("""
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            runtime.converse(modelId="anthropic.claude-3-5-sonnet-20240620-v1:0", messages=[])
+        """, message="Bedrock"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        for site in ctx.sites:
+            if site.operation not in GENERATING_OPERATIONS or site.fallback != "none" or site.sdk == "ollama":
+                continue
+            call = ctx.call_nodes.get(site.id)
+            if call is None or _is_fallback_call(ctx, call):
+                continue
+            yield ctx.diagnostic(self, call, self._message(site), site, (self._fix(site, ctx, call),))
+
+    @staticmethod
+    def _message(site: CallSite) -> str:
+        model = model_name(site)
+        provider = _PROVIDERS.get(site.sdk)
+        who = provider or (f"the provider of {model}" if model else "the provider")
+        d = sdk_defaults(site)
+        retries = f" after {d.retries} retries" if d.retries and site.retries.source == "sdk-default" else ""
+        return (f"no fallback: when {who} has an outage, rate-limits or is overloaded, this request fails"
+                f"{retries} and the feature fails with it")
+
+    def _fix(self, site: CallSite, ctx: FileContext, call: ast.Call) -> Fix:
+        fallback = ctx.config.fallback_model
+        if not fallback:
+            return Fix("Add a fallback model (configure fallback_model in [tool.llmsight] for an automatic fix)", (),
+                       "display-only")
+        if fallback == model_name(site):
+            return Fix(f"fallback_model {fallback!r} is this call's own model; choose another one", (), "display-only")
+        if site.sdk == "litellm" and "Router" not in (site.client_expr or ""):
+            return keyword_fix(ctx, call, {"fallbacks": f"[{fallback!r}]".replace("'", '"')},
+                               f"Fall back to {fallback} with fallbacks=[...]")
+        if site.sdk == "langchain":
+            return self._langchain_fix(site, ctx, fallback)
+        error = _SDK_ERRORS.get(site.sdk, "the SDK's API error")
+        return Fix(f"Wrap the call in try/except {error} and repeat it with model={fallback!r}", (), "display-only")
+
+    @staticmethod
+    def _langchain_fix(site: CallSite, ctx: FileContext, fallback: str) -> Fix:
+        title = f"Add .with_fallbacks([...]) to the chat model with model={fallback!r}"
+        ctor = client_call(ctx, site)
+        if ctor is None:
+            return Fix(f"{title} where it is constructed", (), "display-only")
+        if _other_provider(ctx, site, fallback):
+            return Fix(f"{title} (a chat model class of its own provider)", (), "display-only")
+        text = ctx.segment(ctor)
+        fallback_ctor = _with_model(text, fallback)
+        if fallback_ctor is None:
+            return Fix(title, (), "display-only")
+        new = f"{text}.with_fallbacks([{fallback_ctor}])"
+        return Fix(f"Fall back to {fallback} with {constructor_text(ctx, ctor)}.with_fallbacks([...]) "
+                   f"(the result is a Runnable: bind tools before adding fallbacks)", (replace_node(ctx, ctor, new),),
+                   "unsafe")
+
+
+def _is_fallback_call(ctx: FileContext, call: ast.Call) -> bool:
+    """A request in an `except` handler whose `try` makes another request: it is the fallback."""
+    requests = set(map(id, ctx.call_nodes.values()))
+    up = parents(ctx)
+    node = up.get(call)
+    while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        parent = up.get(node)
+        if isinstance(node, ast.ExceptHandler) and isinstance(parent, ast.Try):
+            if any(id(n) in requests for stmt in parent.body for n in ast.walk(stmt)):
+                return True
+        node = parent
+    return False
+
+
+def _with_model(ctor_text: str, model: str) -> str | None:
+    """The constructor's source with its model keyword set to `model` (None when it names none)."""
+    try:
+        node = cst.parse_expression(ctor_text)
+    except cst.ParserSyntaxError:
+        return None
+    if not isinstance(node, cst.Call):
+        return None
+    args = list(node.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value in MODEL_KEYWORDS:
+            quote = arg.value.quote if isinstance(arg.value, cst.SimpleString) else '"'
+            args[i] = arg.with_changes(value=cst.SimpleString(f"{quote}{model}{quote}"))
+            return cst.Module([]).code_for_node(node.with_changes(args=args))
+    return None
+
+
+def _other_provider(ctx: FileContext, site: CallSite, fallback: str) -> bool:
+    """Whether the catalog puts the fallback model at another provider than the call's model."""
+    model = model_name(site)
+    if not model:
+        return False
+    from llmsight.knowledge.catalog import Catalog
+
+    catalog = Catalog.load(ctx.config)
+    here, there = lookup(catalog, site, model), catalog.lookup(fallback)
+    return bool(here and there and here.provider and there.provider and here.provider != there.provider)
