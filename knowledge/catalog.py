@@ -139,6 +139,11 @@ class ModelInfo:
     def rates(self, usage: Usage) -> Rates:
         return rates_for(self.raw, usage, self.provider)
 
+    def price_steps(self) -> list[tuple[int, Rates]]:
+        """The whole price schedule as steps: `(n, rates)` applies to calls with more than n input tokens,
+        until the next step. Lets a vectorised engine (the simulator's SQL) price any usage exactly."""
+        return price_steps(self.raw, self.provider)
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -240,6 +245,31 @@ def _override(raw: Mapping[str, Any], key: str, current: float | None) -> float 
 def _tier_label(tier: Mapping[str, Any]) -> str | None:
     bounds = _tier_range(tier)
     return f"tier {int(bounds[0])}-{int(bounds[1])} input tokens" if bounds and bounds[0] > 0 else None
+
+
+def price_steps(raw: Mapping[str, Any], provider: str | None = None) -> list[tuple[int, Rates]]:
+    """Breakpoints of `rates_for` over input size: the map's `_above_<N>_tokens` thresholds (N-1 for
+    providers whose tier starts at N) and `tiered_pricing` range starts; steps that change nothing merge."""
+    inclusive = provider in _INCLUSIVE_THRESHOLD_PROVIDERS
+    points = {0}
+    for key, value in raw.items():
+        m = _THRESHOLD_KEY.match(key)
+        if m and value is not None:
+            n = int(_threshold_tokens(m.group(2)))
+            points.add(n - 1 if inclusive else n)
+    table = raw.get("tiered_pricing")
+    if isinstance(table, list):
+        points.update(int(r[0]) for t in table if (r := _tier_range(t)) is not None)
+    steps: list[tuple[int, Rates]] = []
+    for n in sorted(points):
+        rates = rates_for(raw, Usage(input_tokens=n + 1), provider)
+        if not steps or _rate_values(steps[-1][1]) != _rate_values(rates):
+            steps.append((n, rates))
+    return steps
+
+
+def _rate_values(r: Rates) -> tuple[float, ...]:
+    return r.input, r.output, r.cache_read, r.cache_write, r.reasoning
 
 
 def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Cost:

@@ -225,3 +225,21 @@ def test_broken_prices_file_is_a_clear_error(tmp_path, files, message):
     with pytest.raises(PriceDataError) as err:
         Catalog.load(config)
     assert message in str(err.value) and "p.json" in str(err.value)
+
+
+def test_price_steps_reproduce_rates_at_every_size(catalog):
+    """The step schedule a vectorised engine uses must agree with `rates` for every model and size."""
+    sizes = [1, 1_000, 31_999, 32_000, 32_001, 100_000, 128_000, 128_001, 200_000, 200_001, 256_001, 272_000,
+             272_001, 300_000, 1_000_000]
+    checked = 0
+    for name in sorted(catalog.names()):
+        info = catalog.lookup(name)
+        steps = info.price_steps()
+        assert steps[0][0] == 0 and [n for n, _ in steps] == sorted({n for n, _ in steps})
+        for size in sizes:
+            step = [r for n, r in steps if size > n][-1]
+            exact = info.rates(Usage(input_tokens=size))
+            assert [step.input, step.output, step.cache_read, step.cache_write, step.reasoning] == \
+                [exact.input, exact.output, exact.cache_read, exact.cache_write, exact.reasoning], (name, size)
+        checked += len(steps) > 1
+    assert checked > 50
