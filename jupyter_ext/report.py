@@ -1,0 +1,332 @@
+"""HTML and text rendering shared by the magics, the explorer and `llm-lint report --html`.
+
+Everything here formats records that `llmsight.api` computed; nothing is estimated here. Output is
+self-contained: inline CSS and inline SVG, no scripts, no network, so a report opens offline and a
+notebook output survives being saved.
+"""
+from __future__ import annotations
+
+import datetime
+import html
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from llmsight.api import ScenarioPoint
+from llmsight.records import CheckResult, Diagnostic, Estimate
+
+CSS = """
+.llmsight{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;color:#1f2328}
+.llmsight table{border-collapse:collapse;margin:6px 0}
+.llmsight th,.llmsight td{border-bottom:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+.llmsight th{background:#f6f8fa;font-weight:600}
+.llmsight td.num{text-align:right;font-variant-numeric:tabular-nums}
+.llmsight .error{color:#cf222e}.llmsight .warning{color:#9a6700}.llmsight .info,.llmsight .hint{color:#0969da}
+.llmsight .muted{color:#656d76}.llmsight .ok{color:#1a7f37}.llmsight .over{color:#cf222e;font-weight:600}
+.llmsight tr.front td{background:#fff8c5}.llmsight tr.current td{font-weight:600}
+.llmsight pre{background:#f6f8fa;padding:6px;overflow:auto}
+.llmsight .badge{border-radius:8px;padding:0 6px;background:#ddf4ff;color:#0969da;font-size:11px}
+"""
+
+esc = html.escape
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value == 0:
+        return "$0"
+    if abs(value) >= 100:
+        return f"${value:,.0f}"
+    if abs(value) >= 0.01:
+        return f"${value:,.2f}"
+    return f"${value:.2g}" if abs(value) >= 1e-4 else f"${value:.1e}"
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def where(path: str, cell: int | None, line: int) -> str:
+    """`app/chat.py:18`, or `nb.ipynb cell 3 line 2` (cells counted from 1 as Jupyter shows them)."""
+    return f"{path}:{line}" if cell is None else f"{path} cell {cell + 1} line {line}"
+
+
+def link(path: str, cell: int | None, line: int, notebook: str | None = None) -> str:
+    """An anchor to the finding: a cell of this notebook (`#cell-N`) or the file (JupyterLab opens it)."""
+    label = esc(where(path, cell, line))
+    if cell is not None and (notebook is None or notebook == path):
+        return f'<a href="#cell-{cell + 1}" title="cell {cell + 1}">{label}</a>'
+    return f'<a href="{esc(path)}" target="_blank">{label}</a>'
+
+
+def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    rows = [list(map(str, r)) for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]], classes: Sequence[str] | None = None,
+               numeric: Iterable[int] = ()) -> str:
+    """Cells are HTML already (escape text before)."""
+    numeric = set(numeric)
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = []
+    for i, r in enumerate(rows):
+        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f'<td class="num">{c}</td>' if j in numeric else f"<td>{c}</td>"
+                                           for j, c in enumerate(r)) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# ---- findings ------------------------------------------------------------------------------------------
+
+FINDING_HEADERS = ("code", "severity", "where", "message", "fix")
+
+
+def _fix_text(d: Diagnostic) -> str:
+    return "; ".join(f"{f.title} ({f.applicability})" for f in d.fixes)
+
+
+def findings_text(result: CheckResult, place=where) -> str:
+    """`place(path, cell, line)` names a finding's position (the cell magic says just `line N`)."""
+    if not result.diagnostics:
+        return f"llmsight: no findings ({len(result.call_sites)} call sites)"
+    rows = [(d.code, d.severity, place(d.span.path, d.span.cell, d.span.start_line), d.message, _fix_text(d))
+            for d in result.diagnostics]
+    return text_table(FINDING_HEADERS, rows) + f"\n{len(result.diagnostics)} findings, {len(result.call_sites)} call sites"
+
+
+def findings_html(result: CheckResult, notebook: str | None = None, place=None) -> str:
+    if not result.diagnostics:
+        return f"<p>No findings ({len(result.call_sites)} call sites).</p>"
+    rows = [(f'<span class="{d.severity}">{esc(d.code)}</span>', esc(d.severity),
+             esc(place(d.span.path, d.span.cell, d.span.start_line)) if place
+             else link(d.span.path, d.span.cell, d.span.start_line, notebook), esc(d.message), esc(_fix_text(d)))
+            for d in result.diagnostics]
+    errors = "".join(f"<p class='error'>{esc(e.path)}: {esc(e.message)}</p>" for e in result.errors)
+    return (html_table(FINDING_HEADERS, rows) + errors +
+            f"<p class='muted'>{len(result.diagnostics)} findings, {len(result.call_sites)} call sites · "
+            f"{esc(result.price_data)}</p>")
+
+
+# ---- per-site estimates --------------------------------------------------------------------------------
+
+ESTIMATE_HEADERS = ("site", "model", "cost/call", "cost/month", "p50", "p95", "source")
+
+
+def _source(e: Estimate) -> str:
+    if e.source == "traffic":
+        n = e.cost_per_call.n or (e.latency_p95_s.n if e.latency_p95_s else None)
+        return f"traffic (n={n:,})" if n else "traffic"
+    prior = e.latency_p95_s.prior if e.latency_p95_s else e.cost_per_call.prior
+    return f"priors ({prior})" if prior else "priors"
+
+
+def _estimate_cells(result: CheckResult, place=where) -> list[tuple[str, ...]]:
+    rows = []
+    for s in result.call_sites:
+        e = result.estimates.get(s.id)
+        if e is None:
+            continue
+        rows.append((place(s.span.path, s.span.cell, s.span.start_line), e.model or (s.model.expr or "?"),
+                     money(e.cost_per_call.value), money(e.cost_per_month.value if e.cost_per_month else None),
+                     seconds(e.latency_p50_s.value if e.latency_p50_s else None),
+                     seconds(e.latency_p95_s.value if e.latency_p95_s else None), _source(e)))
+    return rows
+
+
+def estimates_text(result: CheckResult, place=where) -> str:
+    rows = _estimate_cells(result, place)
+    return text_table(ESTIMATE_HEADERS, rows) if rows else "llmsight: no LLM calls found"
+
+
+def estimates_html(result: CheckResult, place=where) -> str:
+    rows = _estimate_cells(result, place)
+    if not rows:
+        return "<p>No LLM calls found.</p>"
+    return html_table(ESTIMATE_HEADERS, [tuple(map(esc, r)) for r in rows], numeric=(2, 3, 4, 5))
+
+
+@dataclass
+class Rendered:
+    """Rich output: HTML in Jupyter, the text table in a terminal IPython."""
+
+    html: str
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f'<div class="llmsight"><style>{CSS}</style>{self.html}</div>'
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(self.text)
+
+
+# ---- scenarios -----------------------------------------------------------------------------------------
+
+SCENARIO_HEADERS = ("scenario", "model", "cost/call", "cost/month", "p50", "p95", "p99", "error rate", "quality",
+                    "source")
+
+
+def x_value(p: ScenarioPoint) -> float | None:
+    """What the scatter's x axis shows: cost per month when volume is known, else per call."""
+    return p.cost_per_month if p.cost_per_month is not None else p.cost_per_call
+
+
+def scenario_cells(p: ScenarioPoint) -> tuple[str, ...]:
+    source = f"traffic (n={p.n:,})" if p.source == "traffic" and p.n else p.source
+    return (p.label, p.model or "?", money(p.cost_per_call), money(p.cost_per_month), seconds(p.latency_p50_s),
+            seconds(p.latency_p95_s), seconds(p.latency_p99_s),
+            "–" if p.error_rate is None else f"{p.error_rate:.1%}", ratio(p.quality), source)
+
+
+def scenario_table_html(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = None) -> str:
+    front = set(front)
+    classes = [" ".join(c for c, on in (("front", i in front), ("current", i == current)) if on)
+               for i in range(len(points))]
+    return html_table(SCENARIO_HEADERS, [tuple(map(esc, scenario_cells(p))) for p in points], classes,
+                      numeric=range(2, 9))
+
+
+def _colour(q: float | None) -> str:
+    """Quality 0.5 → red, 1.0 → green (grey when unknown)."""
+    if q is None:
+        return "#8c959f"
+    t = min(1.0, max(0.0, (q - 0.5) / 0.5))
+    r, g, b = (int(a + (c - a) * t) for a, c in zip((207, 34, 46), (26, 127, 55)))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _ticks(low: float, high: float, n: int = 4) -> list[float]:
+    if high <= low:
+        return [low]
+    step = 10 ** math.floor(math.log10((high - low) / n))
+    for m in (1, 2, 5, 10):
+        if (high - low) / (step * m) <= n:
+            step *= m
+            break
+    start = math.floor(low / step) * step
+    return [start + i * step for i in range(int((high - start) / step) + 2) if low <= start + i * step <= high]
+
+
+def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = 0,
+                selected: int | None = None, width: int = 560, height: int = 300, x_label: str = "cost / month") -> str:
+    """Cost vs p95 scatter: colour = quality, yellow line = Pareto front, ring = the code as written,
+    square = the scenario being explored. Points without cost or p95 are left out (named below)."""
+    pad_l, pad_r, pad_t, pad_b = 64, 16, 14, 40
+    shown = [(i, x_value(p), p.latency_p95_s) for i, p in enumerate(points)
+             if x_value(p) is not None and p.latency_p95_s is not None]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="llmsight-scatter" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="system-ui,sans-serif" font-size="11">',
+             f'<rect x="{pad_l}" y="{pad_t}" width="{width - pad_l - pad_r}" height="{height - pad_t - pad_b}" '
+             'fill="#ffffff" stroke="#d0d7de"/>']
+    if not shown:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#656d76">'
+                     "no point has both a cost and a p95 latency</text></svg>")
+        return "".join(parts)
+    xs, ys = [x for _, x, _ in shown], [y for _, _, y in shown]
+    x0, x1 = min(0.0, min(xs)), max(xs) * 1.08 or 1.0
+    y0, y1 = min(0.0, min(ys)), max(ys) * 1.08 or 1.0
+    sx = lambda v: pad_l + (v - x0) / (x1 - x0) * (width - pad_l - pad_r)  # noqa: E731
+    sy = lambda v: height - pad_b - (v - y0) / (y1 - y0) * (height - pad_t - pad_b)  # noqa: E731
+    for t in _ticks(x0, x1):
+        parts.append(f'<line x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{pad_t}" y2="{height - pad_b}" stroke="#eaeef2"/>'
+                     f'<text x="{sx(t):.1f}" y="{height - pad_b + 14}" text-anchor="middle">{esc(money(t))}</text>')
+    for t in _ticks(y0, y1):
+        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" stroke="#eaeef2"/>'
+                     f'<text x="{pad_l - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{t:g} s</text>')
+    parts.append(f'<text x="{(pad_l + width - pad_r) / 2}" y="{height - 6}" text-anchor="middle">{esc(x_label)}</text>'
+                 f'<text transform="translate(14,{(pad_t + height - pad_b) / 2}) rotate(-90)" text-anchor="middle">'
+                 "p95 latency</text>")
+    on_front = sorted(((x, y) for i, x, y in shown if i in set(front)))
+    if len(on_front) > 1:
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in on_front)
+        parts.append(f'<polyline class="front" points="{path}" fill="none" stroke="#d4a72c" stroke-width="3" '
+                     'stroke-opacity="0.6"/>')
+    front = set(front)
+    for i, x, y in shown:
+        p = points[i]
+        title = esc(f"{p.label}: {money(x)}, p95 {seconds(y)}, quality {ratio(p.quality)} ({p.source})")
+        cx, cy = sx(x), sy(y)
+        stroke = ' stroke="#d4a72c" stroke-width="2.5"' if i in front else ' stroke="#ffffff"'
+        if i == selected:
+            parts.append(f'<rect class="point selected" x="{cx - 7:.1f}" y="{cy - 7:.1f}" width="14" height="14" '
+                         f'fill="{_colour(p.quality)}"{stroke} data-p95="{y:.6g}" data-cost="{x:.6g}">'
+                         f"<title>{title}</title></rect>")
+        else:
+            parts.append(f'<circle class="point" cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{_colour(p.quality)}"{stroke} '
+                         f'data-p95="{y:.6g}" data-cost="{x:.6g}"><title>{title}</title></circle>')
+        if i == current:
+            parts.append(f'<circle class="as-written" cx="{cx:.1f}" cy="{cy:.1f}" r="11" fill="none" stroke="#1f2328" '
+                         'stroke-width="1.5"/>')
+        parts.append(f'<text x="{cx + 9:.1f}" y="{cy - 8:.1f}" fill="#57606a">{esc((p.model or "?")[:28])}</text>')
+    parts.append("</svg>")
+    missing = [points[i].label for i in range(len(points)) if i not in {j for j, _, _ in shown}]
+    legend = ('<div class="muted">colour: quality (red 0.5 → green 1.0, grey unknown) · yellow: Pareto front · '
+              "ring: the code as written · square: the scenario explored"
+              + (f" · not plotted (no cost or p95): {esc(', '.join(missing))}" if missing else "") + "</div>")
+    return "".join(parts) + legend
+
+
+# ---- the full report -----------------------------------------------------------------------------------
+
+@dataclass
+class SiteScenarios:
+    """One call site's explored scenarios (point 0 = the code as written)."""
+
+    site_id: str
+    title: str
+    points: list[ScenarioPoint]
+    front: list[int]
+    selected: int | None = None
+
+
+def budget_rows(result: CheckResult, budgets: dict) -> list[tuple[str, float | None, float, str]]:
+    """(feature, estimated $/month, budget, status) from the per-site estimates."""
+    rows = []
+    for feature, budget in sorted(budgets.items()):
+        costs = [e.cost_per_month.value for s in result.call_sites if s.feature == feature
+                 for e in [result.estimates.get(s.id)] if e is not None and e.cost_per_month is not None
+                 and e.cost_per_month.value is not None]
+        total = sum(costs) if costs else None
+        status = "unknown (no volume or price)" if total is None else "over" if total > float(budget) else "ok"
+        rows.append((feature, total, float(budget), status))
+    return rows
+
+
+def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), budgets: dict | None = None,
+                title: str = "llmsight report") -> str:
+    """One offline HTML page: estimates per site, scenario scatters with Pareto fronts, deprecations,
+    budgets and all findings."""
+    sections = [f"<h1>{esc(title)}</h1>",
+                f"<p class='muted'>{esc(result.root)} · {len(result.call_sites)} call sites in "
+                f"{result.files_scanned} files · {esc(result.price_data)} · llmsight {esc(result.version)} · "
+                f"{datetime.date.today().isoformat()}</p>",
+                "<h2>Call sites</h2>", estimates_html(result)]
+    for sc in scenarios:
+        sections += [f"<h2>Scenarios: {esc(sc.title)}</h2>",
+                     scatter_svg(sc.points, sc.front, current=0, selected=sc.selected),
+                     scenario_table_html(sc.points, sc.front, current=0)]
+    deprecated = [d for d in result.diagnostics if d.code == "LLM008"]
+    sections.append("<h2>Deprecations</h2>")
+    sections.append(html_table(("where", "message", "fix"), [
+        (esc(where(d.span.path, d.span.cell, d.span.start_line)), esc(d.message), esc(_fix_text(d))) for d in deprecated])
+        if deprecated else "<p class='ok'>No deprecated models.</p>")
+    sections.append("<h2>Budgets</h2>")
+    rows = budget_rows(result, budgets or {})
+    sections.append(html_table(("feature", "estimated / month", "budget / month", "status"), [
+        (esc(f), esc(money(t)), esc(money(b)), f"<span class='{'over' if s == 'over' else 'ok' if s == 'ok' else 'muted'}'>"
+                                                f"{esc(s)}</span>") for f, t, b, s in rows], numeric=(1, 2))
+        if rows else "<p class='muted'>No budgets in [tool.llmsight].</p>")
+    sections += ["<h2>Findings</h2>", findings_html(result)]
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+            f"<body class='llmsight'>{''.join(sections)}</body></html>")
