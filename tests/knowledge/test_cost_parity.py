@@ -1,4 +1,5 @@
-"""`Catalog.cost` equals `litellm.cost_per_token` for every chat model in the map (design §4).
+"""`Catalog.cost` equals `litellm.cost_per_token` for every chat model in the map (design §4), and for
+the completion and responses rows too (perplexity's excluded: see EXCLUDED_PROVIDERS).
 
 Usage grid: plain, cache reads, cache writes, both, >200k and >272k long-context tiers with cache,
 reasoning, and a mid-size prompt that crosses 128k tiers. Our usage (design §2) is sent to litellm the
@@ -56,9 +57,20 @@ def litellm_usage(u: Usage) -> LitellmUsage:
     return LitellmUsage(**kwargs)
 
 
-def chat_models() -> list[str]:
-    return sorted(k for k, v in litellm.model_cost.items() if isinstance(v, dict) and v.get("mode") == "chat"
+# Rows outside chat mode that litellm prices with its own provider calculator, not from the map's rates.
+EXCLUDED_PROVIDERS = {
+    "perplexity": "litellm's perplexity calculator ignores long-context tiers and cache writes and looks "
+                  "`perplexity/<name>` rows up by their bare name; llmsight prices the row as the map states it",
+}
+
+
+def models_in_mode(*modes: str) -> list[str]:
+    return sorted(k for k, v in litellm.model_cost.items() if isinstance(v, dict) and v.get("mode") in modes
                   and k != "sample_spec")
+
+
+def chat_models() -> list[str]:
+    return models_in_mode("chat")
 
 
 def standard_rate_clock(models: list[str]):
@@ -86,12 +98,11 @@ def priced_row(model: str) -> str:
     return prefixed if not model.startswith(f"{provider}/") and prefixed in litellm.model_cost else model
 
 
-def test_every_chat_model_matches_litellm_cost_per_token():
+def mismatches_against_litellm(models: list[str]) -> tuple[list[str], set[str]]:
+    """(one line per model × usage that differs, the models that differ)."""
     catalog = Catalog.load()
-    models = chat_models()
-    assert len(models) > 1000, "the price map lost its chat models"
     usages = {name: litellm_usage(u) for name, u in GRID.items()}
-    mismatches: list[str] = []
+    lines: list[str] = []
     failing: set[str] = set()
     with standard_rate_clock(models):
         for model in models:
@@ -103,10 +114,26 @@ def test_every_chat_model_matches_litellm_cost_per_token():
                 expected = prompt + completion
                 ours = catalog.cost(row, usage).total
                 if abs(ours - expected) > RELATIVE_TOLERANCE * abs(expected) + 1e-15:
-                    mismatches.append(f"{model} [{name}]: llmsight {ours!r} vs litellm {expected!r}")
+                    lines.append(f"{model} [{name}]: llmsight {ours!r} vs litellm {expected!r}")
                     failing.add(model)
+    return lines, failing
+
+
+def test_every_chat_model_matches_litellm_cost_per_token():
+    models = chat_models()
+    assert len(models) > 1000, "the price map lost its chat models"
+    mismatches, failing = mismatches_against_litellm(models)
     print(f"cost parity: {len(models) - len(failing)} of {len(models)} chat models match "
           f"litellm.cost_per_token on {len(GRID)} usages, none excluded")
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches[:40])
+
+
+def test_completion_and_responses_models_match_too():
+    every = models_in_mode("completion", "responses")
+    models = [m for m in every if litellm.model_cost[m].get("litellm_provider") not in EXCLUDED_PROVIDERS]
+    mismatches, failing = mismatches_against_litellm(models)
+    print(f"cost parity: {len(models) - len(failing)} of {len(models)} completion/responses models match; "
+          f"{len(every) - len(models)} excluded ({', '.join(EXCLUDED_PROVIDERS)})")
     assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches[:40])
 
 
