@@ -86,8 +86,22 @@ def enclosing_try(loop: ast.AST, call: ast.AST) -> ast.Try | None:
 
 
 def _exits(stmts: list[ast.stmt]) -> bool:
-    return any(isinstance(n, (ast.Break, ast.Return)) for n in walk_local(stmts)
-               if not isinstance(n, LOOPS))
+    """Whether the statements leave the loop they are in: a `return`, or a `break` not inside a nested loop."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if isinstance(node, ast.Break):
+            return True
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, LOOPS) and child in node.body + node.orelse:
+                stack.extend(n for n in walk_local([child]) if isinstance(n, ast.Return))
+                continue
+            stack.append(child)
+    return False
 
 
 def _handler_retries(handler: ast.ExceptHandler) -> bool:

@@ -49,9 +49,25 @@ def sdk_name(site: CallSite, ctx: FileContext | None = None) -> str:
         cls = client_class(ctx, site)
         if cls:
             return f"LangChain's {cls}"
-    if site.sdk == "google" and ctx is not None and client_class(ctx, site) == "GenerativeModel":
-        return "the google-generativeai SDK"
+    if site.sdk == "google" and ctx is not None:
+        return {"generativeai": "the google-generativeai SDK", "vertexai": "the Vertex AI SDK"}.get(
+            google_flavour(ctx, site), "the google-genai SDK")
     return _SDK_NAMES.get(site.sdk, f"the {site.sdk} SDK")
+
+
+def google_flavour(ctx: FileContext, site: CallSite) -> str:
+    """Which Google SDK makes the request: `genai` (google-genai), `generativeai` (the legacy
+    google-generativeai) or `vertexai`; by the client's constructor, else by the file's imports."""
+    imports = Imports.of(ctx.tree)
+    ctor = client_call(ctx, site)
+    candidates = [imports.qualify(ctor.func)] if ctor is not None else []
+    candidates += sorted(imports.names.values())
+    for qual in filter(None, candidates):
+        for prefix, flavour in (("google.genai", "genai"), ("google.generativeai", "generativeai"),
+                                ("vertexai", "vertexai")):
+            if qual == prefix or qual.startswith(prefix + "."):
+                return flavour
+    return "genai"
 
 
 # ---- values a fix inserts ---------------------------------------------------------------------------------

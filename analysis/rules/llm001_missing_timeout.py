@@ -7,8 +7,8 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import set_call_keywords
 from llmsight.analysis.rules._sdk_fixes import (
-    Imports, callee_name, client_call, constructor_text, ensure_import, keyword, keyword_fix, number, sdk_defaults, sdk_name,
-    set_dict_keys, suggested_timeout,
+    callee_name, client_call, constructor_text, ensure_import, google_flavour, keyword, keyword_fix, number,
+    sdk_defaults, sdk_name, set_dict_keys, suggested_timeout,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import CallSite, Diagnostic, Fix
@@ -188,6 +188,15 @@ class MissingTimeout(Rule):
             requests.post("https://api.anthropic.com/v1/messages", json={"model": "claude-3-5-haiku-latest"}, timeout=30)
         """, message="requests has no default timeout"),
         Invalid("""
+            import google.generativeai as genai
+            model = genai.GenerativeModel("gemini-1.5-flash")
+            model.generate_content("hi")
+        """, expected_fix="""
+            import google.generativeai as genai
+            model = genai.GenerativeModel("gemini-1.5-flash")
+            model.generate_content("hi", request_options={"timeout": 30})
+        """, message="the google-generativeai SDK"),
+        Invalid("""
             import ollama
             ollama.chat("llama3.1", messages=[])
         """, message="the Ollama client has no timeout: a hung model waits forever"),
@@ -207,6 +216,8 @@ class MissingTimeout(Rule):
         d = sdk_defaults(site)
         if site.sdk == "http" and d.timeout_s is None:
             waits = "has no default timeout: a hung request waits forever"
+        elif site.sdk == "google" and google_flavour(ctx, site) == "vertexai":
+            return "no timeout: this Vertex AI request states none, so a hung request waits as long as the transport does"
         else:
             waits = d.timeout_text
         worst = ""
@@ -243,16 +254,18 @@ class MissingTimeout(Rule):
     @staticmethod
     def _google_fix(site: CallSite, ctx: FileContext, call: ast.Call, ctor: ast.Call | None, seconds: float,
                     why: str) -> Fix:
-        ms = number(seconds * 1000)
-        qual = Imports.of(ctx.tree).qualify(ctor.func) if ctor is not None else None
-        if qual is not None and qual.startswith("google.generativeai."):
+        flavour = google_flavour(ctx, site)
+        if flavour == "generativeai":
             # the legacy SDK takes the timeout per request, in seconds
             title = f"Add `request_options={{\"timeout\": {number(seconds)}}}` to the call ({why})"
             if keyword(call, "request_options") is None:
                 return keyword_fix(ctx, call, {"request_options": f'{{"timeout": {number(seconds)}}}'}, title)
             return Fix(title, (), "display-only")
+        if flavour == "vertexai":
+            return Fix(f"Set a {number(seconds)} s timeout on the Vertex AI request ({why})", (), "display-only")
+        ms = number(seconds * 1000)
         title = f"Add `http_options={{\"timeout\": {ms}}}` (milliseconds) to `genai.Client(...)` ({why})"
-        if ctor is None or qual is None or not qual.startswith("google.genai"):
+        if ctor is None:
             return Fix(title, (), "display-only")
         existing = keyword(ctor, "http_options")
         if existing is None:

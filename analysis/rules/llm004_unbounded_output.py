@@ -7,7 +7,7 @@ from typing import Iterable
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules._sdk_fixes import (
-    GENERATING_OPERATIONS, Imports, add_to_mapping_argument, client_call, constructor_text, keyword_fix,
+    GENERATING_OPERATIONS, add_to_mapping_argument, client_call, constructor_text, google_flavour, keyword_fix,
     suggested_max_tokens,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
@@ -157,6 +157,15 @@ class UnboundedOutput(Rule):
             llm.invoke("hi")
         """, message="max_tokens"),
         Invalid("""
+            from openai import OpenAI
+            client = OpenAI(base_url="http://vllm.internal:8000/v1", api_key="unused")
+            client.chat.completions.create(model="meta-llama/Llama-3.1-8B-Instruct", messages=[])
+        """, expected_fix="""
+            from openai import OpenAI
+            client = OpenAI(base_url="http://vllm.internal:8000/v1", api_key="unused")
+            client.chat.completions.create(model="meta-llama/Llama-3.1-8B-Instruct", messages=[], max_tokens=1024)
+        """, message="set max_tokens"),
+        Invalid("""
             import requests
             requests.post("https://api.openai.com/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, timeout=30)
         """, message="output cap"),
@@ -185,13 +194,11 @@ class UnboundedOutput(Rule):
         if site.operation == "responses":
             return "max_output_tokens"
         if site.sdk in ("openai", "groq") and site.operation == "chat" and ".ChatCompletion." not in f".{site.api}":
-            return "max_tokens" if endpoint_of(ctx, site).kind == "self-hosted" else "max_completion_tokens"
+            # OpenAI-compatible servers elsewhere (vLLM, Perplexity, DeepSeek…) all read max_tokens
+            return "max_completion_tokens" if site.sdk == "groq" or _openai_host(ctx, site) else "max_tokens"
         if site.sdk == "google":
-            ctor = client_call(ctx, site)
-            qual = Imports.of(ctx.tree).qualify(ctor.func) if ctor is not None else None
-            if qual is not None and not qual.startswith("google.genai"):
-                return "generation_config.max_output_tokens"
-            return "config.max_output_tokens"
+            return "config.max_output_tokens" if google_flavour(ctx, site) == "genai" \
+                else "generation_config.max_output_tokens"
         if site.sdk == "bedrock":
             return "inferenceConfig.maxTokens" if "converse" in site.api else "body max tokens"
         if site.sdk == "ollama":
@@ -243,3 +250,12 @@ class UnboundedOutput(Rule):
             return keyword_fix(ctx, ctor, {param: str(n)},
                                f"Add `{param}={n}` to `{constructor_text(ctx, ctor)}` ({why})")
         return keyword_fix(ctx, call, {param: str(n)}, f"Add `{param}={n}` to the call ({why})")
+
+
+def _openai_host(ctx: FileContext, site: CallSite) -> bool:
+    """The request goes to OpenAI itself (or Azure OpenAI), not an OpenAI-compatible server."""
+    endpoint = endpoint_of(ctx, site)
+    if endpoint.kind == "azure":
+        return True
+    url = site.endpoint or ""
+    return endpoint.kind == "provider" and (not url or "api.openai.com" in url)
