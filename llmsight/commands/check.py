@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
     p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--baseline", help="report only findings not recorded in this baseline file")
+    p.add_argument("--write-baseline", help="record every current finding in this file and exit 0")
     p.set_defaults(func=run)
 
 
@@ -53,6 +55,19 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.fix:
         result.fixed = outcome.applied
+    if args.write_baseline or args.baseline:
+        from llmsight.simulator import baseline
+
+        if args.write_baseline:
+            count = baseline.write(result, args.write_baseline)
+            print(f"llm-lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+            return 0
+        try:
+            result, known = baseline.apply(result, args.baseline)
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from exc
+        if known:
+            print(f"llm-lint: {known} findings in the baseline {args.baseline} not shown", file=sys.stderr)
     missing = [e for e in result.errors if e.message.startswith("no such file")]
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     text = formats.render(result, args.format, color=color and not args.output_file)
