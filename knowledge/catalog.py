@@ -19,6 +19,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from llmsight.config import ConfigError
+
 if TYPE_CHECKING:
     from llmsight.config import Config
 
@@ -37,8 +39,9 @@ _INCLUSIVE_THRESHOLD_PROVIDERS = frozenset({"xai"})
 _DEFAULT_CACHE_READ_SHARE = {"fireworks_ai": 0.5}
 
 
-class PriceDataError(Exception):
-    """The price map or a prices override file cannot be read; the message names the file and what to do."""
+class PriceDataError(ConfigError):
+    """The price map, a prices override file or the model map is unusable; the message names the file and
+    what to do. A ConfigError, so every face reports it as one (exit 2, no traceback)."""
 
 
 @dataclass(frozen=True)
@@ -439,6 +442,10 @@ class Catalog:
         """The catalog for this config, built once per process (the map is ~3 MB of JSON)."""
         prices = _prices_source(config)
         models = dict(getattr(config, "models", None) or {})
+        bad = [k for k, v in models.items() if not isinstance(v, str) or not v.strip()]
+        if bad:
+            raise PriceDataError(f"{getattr(config, 'source', None) or 'config'}: [tool.llmsight.models] must map "
+                                 f"names to catalog model names (strings); `{bad[0]}` does not")
         key = (json.dumps(prices, sort_keys=True, default=str) if isinstance(prices, Mapping) else prices,
                tuple(sorted(models.items())), _prices_file_version(prices, config))
         with _LOCK:

@@ -106,13 +106,11 @@ def run(args: argparse.Namespace) -> int:
 
     from llmsight import api
     from llmsight.cli import UsageError
-    from llmsight.knowledge.catalog import PriceDataError
-
     usage = _usage(args)
     try:
         config = api.load_config(api.project_root(["."]), Path(args.config_file) if args.config_file else None)
         quotes = api.price(args.models, usage, config)
-    except (api.ConfigError, PriceDataError) as exc:
+    except api.ConfigError as exc:          # includes PriceDataError (broken prices file)
         raise UsageError(str(exc)) from None
     price_data = quotes[0].price_data if quotes else api.price_data_version()
     if args.format == "json":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llmsight.config import load_config, parse_config
+from llmsight.config import ConfigError, load_config, parse_config
 from llmsight.knowledge.catalog import Catalog, PriceDataError, Usage, price_map_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,3 +243,19 @@ def test_price_steps_reproduce_rates_at_every_size(catalog):
                 [exact.input, exact.output, exact.cache_read, exact.cache_write, exact.reasoning], (name, size)
         checked += len(steps) > 1
     assert checked > 50
+
+
+def test_a_model_map_entry_that_is_not_a_name_is_a_config_error(tmp_path):
+    config = project(tmp_path, "[tool.llmsight.models]\nprod = 4\n")
+    with pytest.raises(ConfigError) as err:
+        Catalog.load(config)
+    assert "`prod`" in str(err.value) and "pyproject.toml" in str(err.value)
+
+
+def test_check_reports_a_broken_prices_file_without_a_traceback(tmp_path):
+    project(tmp_path, '[tool.llmsight]\nprices = "nope.json"\n',
+            {"app.py": "from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"})
+    out = subprocess.run([sys.executable, "-m", "llmsight", "check", str(tmp_path)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "nope.json" in out.stderr and "Traceback" not in out.stderr
