@@ -388,8 +388,6 @@ def test_llm009_reports_a_mapping_to_an_unknown_model(tmp_path):
     assert "mapped to `gpt-4-o`" in diag.message and "`gpt-4o`" in diag.message
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/sdks.py lists the Responses prompt as (input, instructions); "
-                                       "the API puts instructions first, so PromptReader sees them after the input")
 def test_llm011_responses_instructions_are_the_prefix(tmp_path):
     source = """
         from openai import OpenAI
