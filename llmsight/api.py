@@ -483,13 +483,11 @@ class ScenarioRunner:
 
         scenario = Scenario(name="explore", **dict(clean))
         self.prepare(scenario.models())
-        rows = self._sim.replay.final_sql(scenario)
-        n, cost, lat, err, quality = self._con.execute(
-            "SELECT count(*), sum(cost_usd), quantile_cont(latency_ms, [0.5, 0.95, 0.99]), "
-            f"avg(CASE WHEN status <> 'ok' THEN 1.0 ELSE 0.0 END), avg(quality) FROM ({rows})").fetchone()
-        lat = [None if v is None else v / 1000.0 for v in (lat or [None] * 3)]
-        per_call = (cost or 0.0) / n if n else None
-        per_month = (cost or 0.0) / self._sim.days * 30 if n else None
+        fig = self._sim.run([scenario])[0].total
+        value = (lambda m: None if m is None else m.value)
+        lat = [value(fig.latency_p50_s), value(fig.latency_p95_s), value(fig.latency_p99_s)]
+        n, per_call, per_month = fig.calls, value(fig.cost_per_call), value(fig.cost_per_month)
+        err, quality = value(fig.error_rate), value(fig.quality)
         model = dict(clean).get("model") or (self.site.model.value if isinstance(self.site.model.value, str) else None)
         return ScenarioPoint(self.site.id, clean, model, per_call, per_month, *lat, err, quality, "traffic", int(n),
                              tuple(self._sim.notes))
@@ -535,15 +533,19 @@ class ScenarioRunner:
             self._con = self._sim = None
 
 
-def pareto_front(points: Sequence[ScenarioPoint]) -> list[int]:
-    """Indices of the points no other point beats on cost, p95 latency and quality at once."""
-    def key(p: ScenarioPoint) -> tuple[float, float, float]:
-        cost = p.cost_per_month if p.cost_per_month is not None else (p.cost_per_call or 0.0)
-        return cost, p.latency_p95_s or 0.0, -(p.quality or 0.0)
+def pareto_front(points: Sequence[ScenarioPoint], with_quality: bool = True) -> list[int]:
+    """Indices of the points no other point beats on cost and p95 latency (and quality) at once; a point
+    without a cost or a p95 is on no front."""
+    def key(p: ScenarioPoint) -> tuple[float, ...] | None:
+        cost = p.cost_per_month if p.cost_per_month is not None else p.cost_per_call
+        if cost is None or p.latency_p95_s is None:
+            return None
+        return (cost, p.latency_p95_s) + ((-(p.quality or 0.0),) if with_quality else ())
 
     keys = [key(p) for p in points]
+    known = [k for k in keys if k is not None]
     return [i for i, a in enumerate(keys)
-            if not any(all(x <= y for x, y in zip(b, a)) and b != a for b in keys)]
+            if a is not None and not any(all(x <= y for x, y in zip(b, a)) and b != a for b in known)]
 
 
 def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None, root: str | Path | None = None,
