@@ -20,7 +20,7 @@ CSS = """
 .llmsight table{border-collapse:collapse;margin:6px 0}
 .llmsight th,.llmsight td{border-bottom:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
 .llmsight th{background:#f6f8fa;font-weight:600}
-.llmsight td.num{text-align:right;font-variant-numeric:tabular-nums}
+.llmsight td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .llmsight .error{color:#cf222e}.llmsight .warning{color:#9a6700}.llmsight .info,.llmsight .hint{color:#0969da}
 .llmsight .muted{color:#656d76}.llmsight .ok{color:#1a7f37}.llmsight .over{color:#cf222e;font-weight:600}
 .llmsight tr.front td{background:#fff8c5}.llmsight tr.current td{font-weight:600}
@@ -196,11 +196,11 @@ def scenario_table_html(points: Sequence[ScenarioPoint], front: Iterable[int], c
                       numeric=range(2, 9))
 
 
-def _colour(q: float | None) -> str:
-    """Quality 0.5 → red, 1.0 → green (grey when unknown)."""
+def _colour(q: float | None, low: float, high: float) -> str:
+    """Quality from `low` (red) to `high` (green) — the range of the points shown; grey when unknown."""
     if q is None:
         return "#8c959f"
-    t = min(1.0, max(0.0, (q - 0.5) / 0.5))
+    t = 1.0 if high <= low else min(1.0, max(0.0, (q - low) / (high - low)))
     r, g, b = (int(a + (c - a) * t) for a, c in zip((207, 34, 46), (26, 127, 55)))
     return f"#{r:02x}{g:02x}{b:02x}"
 
@@ -219,8 +219,11 @@ def _ticks(low: float, high: float, n: int = 4) -> list[float]:
 
 def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = 0,
                 selected: int | None = None, width: int = 560, height: int = 300, x_label: str = "cost / month") -> str:
-    """Cost vs p95 scatter: colour = quality, yellow line = Pareto front, ring = the code as written,
-    square = the scenario being explored. Points without cost or p95 are left out (named below)."""
+    """Cost vs p95 scatter: colour = quality, yellow outline = Pareto front (cost, p95, quality), yellow line =
+    the cost–p95 front, ring = the code as written, square = the scenario being explored. Points without
+    cost or p95 are left out (named below)."""
+    from llmsight.api import pareto_front
+
     pad_l, pad_r, pad_t, pad_b = 64, 16, 14, 40
     shown = [(i, x_value(p), p.latency_p95_s) for i, p in enumerate(points)
              if x_value(p) is not None and p.latency_p95_s is not None]
@@ -246,12 +249,16 @@ def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: 
     parts.append(f'<text x="{(pad_l + width - pad_r) / 2}" y="{height - 6}" text-anchor="middle">{esc(x_label)}</text>'
                  f'<text transform="translate(14,{(pad_t + height - pad_b) / 2}) rotate(-90)" text-anchor="middle">'
                  "p95 latency</text>")
-    on_front = sorted(((x, y) for i, x, y in shown if i in set(front)))
-    if len(on_front) > 1:
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in on_front)
+    flat = pareto_front([points[i] for i, _, _ in shown], with_quality=False)
+    on_front = sorted((shown[k][1], shown[k][2]) for k in flat)
+    if len(on_front) > 1:   # a staircase: each step is the best p95 reachable at that cost
+        steps = [on_front[0]] + [q for a, b in zip(on_front, on_front[1:]) for q in ((b[0], a[1]), b)]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in steps)
         parts.append(f'<polyline class="front" points="{path}" fill="none" stroke="#d4a72c" stroke-width="3" '
                      'stroke-opacity="0.6"/>')
     front = set(front)
+    known = [points[i].quality for i, _, _ in shown if points[i].quality is not None]
+    q_low, q_high = (min(known), max(known)) if known else (0.0, 1.0)
     for i, x, y in shown:
         p = points[i]
         title = esc(f"{p.label}: {money(x)}, p95 {seconds(y)}, quality {ratio(p.quality)} ({p.source})")
@@ -259,18 +266,22 @@ def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: 
         stroke = ' stroke="#d4a72c" stroke-width="2.5"' if i in front else ' stroke="#ffffff"'
         if i == selected:
             parts.append(f'<rect class="point selected" x="{cx - 7:.1f}" y="{cy - 7:.1f}" width="14" height="14" '
-                         f'fill="{_colour(p.quality)}"{stroke} data-p95="{y:.6g}" data-cost="{x:.6g}">'
+                         f'fill="{_colour(p.quality, q_low, q_high)}"{stroke} data-p95="{y:.6g}" data-cost="{x:.6g}">'
                          f"<title>{title}</title></rect>")
         else:
-            parts.append(f'<circle class="point" cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{_colour(p.quality)}"{stroke} '
+            parts.append(f'<circle class="point" cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{_colour(p.quality, q_low, q_high)}"{stroke} '
                          f'data-p95="{y:.6g}" data-cost="{x:.6g}"><title>{title}</title></circle>')
         if i == current:
             parts.append(f'<circle class="as-written" cx="{cx:.1f}" cy="{cy:.1f}" r="11" fill="none" stroke="#1f2328" '
                          'stroke-width="1.5"/>')
-        parts.append(f'<text x="{cx + 9:.1f}" y="{cy - 8:.1f}" fill="#57606a">{esc((p.model or "?")[:28])}</text>')
+        right = cx > pad_l + 0.7 * (width - pad_l - pad_r)    # labels near the right edge go to the left
+        anchor = ' text-anchor="end"' if right else ""
+        parts.append(f'<text x="{cx - 9 if right else cx + 9:.1f}" y="{cy - 8:.1f}" fill="#57606a"{anchor}>'
+                     f'{esc((p.model or "?")[:28])}</text>')
     parts.append("</svg>")
     missing = [points[i].label for i in range(len(points)) if i not in {j for j, _, _ in shown}]
-    legend = ('<div class="muted">colour: quality (red 0.5 → green 1.0, grey unknown) · yellow: Pareto front · '
+    legend = (f'<div class="muted">colour: quality (red {q_low:.2f} → green {q_high:.2f}, grey unknown) · '
+              "yellow outline: Pareto front (cost, p95, quality) · yellow line: cheapest p95 per cost · "
               "ring: the code as written · square: the scenario explored"
               + (f" · not plotted (no cost or p95): {esc(', '.join(missing))}" if missing else "") + "</div>")
     return "".join(parts) + legend
