@@ -587,7 +587,7 @@ class SiteBuilder:
                 kw.arg == "fallbacks" for kw in req.client.ctor.keywords):
             fallback = "router"
 
-        prompt = PromptReader(self).read(method, call_kw, req.args)
+        prompt = PromptReader(self, model.value if isinstance(model.value, str) else None).read(method, call_kw, req.args)
         in_try = any(part == "body" and t.handlers for t, part in cand.tries)
         client_span_node = req.client.ctor if req.client.ctor is not None and req.client.ctor_scope is not None \
             and req.client.ctor_scope.mod is self.disc.mod else None
@@ -666,8 +666,9 @@ class SiteBuilder:
 class PromptReader:
     """Static parts of a request's prompt, in order, to count tokens and see what is dynamic."""
 
-    def __init__(self, builder: SiteBuilder):
+    def __init__(self, builder: SiteBuilder, model: str | None = None):
         self.b = builder
+        self.model = model  # picks the tokenizer; the SDK's family when the model is not known
         self.parts: list[tuple[bool, str]] = []   # (static?, text)
         self.cache_control = False
 
@@ -739,7 +740,7 @@ class PromptReader:
     def _summarise(self) -> Prompt:
         from llmsight.knowledge.tokens import count_tokens
 
-        model = self.b.req.client.cls
+        model = self.model or self.b.req.client.cls
         static_text = "".join(t for s, t in self.parts if s)
         dynamic = any(not s for s, _ in self.parts)
         # leading static run, and the largest static run after the first dynamic part

@@ -23,6 +23,8 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
             notes.append(f"input: default_input_tokens={config.default_input_tokens} (prompt has dynamic parts)")
         else:
             notes.append("input: literal prompt parts only (dynamic parts not counted)")
+    # a cost from literal parts of a prompt with dynamic parts is a floor: low = value, no high
+    lower_bound = site.prompt.dynamic and config.default_input_tokens is None
     if site.operation == "embedding":
         output_tokens = 0
     elif isinstance(site.max_tokens.value, int) and site.max_tokens.value > 0:
@@ -41,7 +43,8 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
     volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
-    per_month = Metric(cost.total * volume, source="static", prior="configured volume") if volume else None
+    per_month = Metric(cost.total * volume, low=cost.total * volume if lower_bound else None, source="static",
+                       prior="configured volume") if volume else None
     p50 = p95 = p99 = ttft = None
     if site.operation in ("chat", "completion", "responses"):
         lat = static_latency(model, output_tokens)
@@ -50,7 +53,9 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         ttft = Metric(lat.ttft, source="prior", prior=prior)
     return Estimate(
         site_id=site.id, model=model, input_tokens=input_tokens, output_tokens=output_tokens,
-        cost_per_call=Metric(cost.total, source="static", prior="literal prompt tokens and output cap"),
+        cost_per_call=Metric(cost.total, low=cost.total if lower_bound else None, source="static",
+                             prior="literal prompt tokens (a lower bound: dynamic parts not counted) and output cap"
+                             if lower_bound else "literal prompt tokens and output cap"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
     )

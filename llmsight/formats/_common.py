@@ -126,7 +126,9 @@ def p95_text(est: Estimate) -> str | None:
 
 def estimate_line(est: Estimate) -> str:
     """One line per call site: `≈ $0.0021/call (static: …) · p95 3.4 s (prior) · gpt-4o`."""
-    parts = [f"≈ {cost_text(est)}", monthly_text(est), p95_text(est), est.model or "model unresolved"]
+    floor = est.cost_per_call.low is not None and est.cost_per_call.high is None  # dynamic prompt parts not counted
+    sign = "" if est.cost_per_call.value is None else "≥ " if floor else "≈ "
+    parts = [f"{sign}{cost_text(est)}", monthly_text(est), p95_text(est), est.model or "model unresolved"]
     return " · ".join(p for p in parts if p)
 
 

@@ -334,3 +334,15 @@ def test_rebase_moves_every_path_under_the_new_root():
     assert {e.span.path for e in secret.fixes[0].edits} == {"proj/app/config.py"}
     assert [e.path for e in moved.errors] == ["proj/broken.py", "proj/data/bad.ipynb", "/elsewhere/gone.py"]
     assert [s.id for s in moved.call_sites] == [s.id for s in r.call_sites] and moved.estimates == r.estimates
+
+
+def test_static_cost_from_a_partly_dynamic_prompt_reads_as_a_floor():
+    from llmsight.formats._common import estimate_line
+    from llmsight.records import Estimate, Metric
+
+    floor = Estimate("s", "gpt-4o", 10, 500, Metric(0.005, low=0.005, source="static", prior="literal prompt tokens"))
+    exact = Estimate("s", "gpt-4o", 10, 500, Metric(0.005, source="static", prior="literal prompt tokens"))
+    unknown = Estimate("s", None, 10, 500, Metric(None, source="static", prior="model not resolved"))
+    assert estimate_line(floor).startswith("≥ $0.005")
+    assert estimate_line(exact).startswith("≈ $0.005")
+    assert estimate_line(unknown).startswith("cost unknown")

@@ -16,6 +16,6 @@ def classify(text: str) -> str:
     response = litellm.completion(
         model="gpt-3.5-turbo-0613",
         messages=[{"role": "user", "content": f"Classify the intent of: {text}"}],
-        api_key="sk-proj-EXAMPLEnotARealKey0123456789abcdefABCDEF",
+        api_key="sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzdocJ2isAj"  # a made-up key: LLM010 reports it without printing it,
     )
     return response.choices[0].message.content
