@@ -1,0 +1,767 @@
+"""Replay traffic under what-if scenarios, in vectorised SQL (design §6).
+
+One query per scenario computes every row's outcome: the scenario's changes apply to rows in scope
+(`site=`/`feature=`), every other row keeps what was observed. Randomness is `uniform(row_id, seed, k)`,
+integer arithmetic modulo the prime 2^31-1 with two squaring rounds (portable SQL, and the same numbers
+in Python — `uniform` below), so results repeat across threads, runs and engines.
+
+Semantics, one rule per key (the pure-Python `reference.py` implements the same rules row by row):
+
+* `model`: attempts are re-drawn from the target's fit (error with its error rate; TTFT and
+  throughput by inverse-CDF lookup in its empirical grids); input re-tokenised by the tokenizer ratio.
+* `max_tokens=N`: output capped at N; a capped answer counts as truncated (quality 0); decode time
+  scales with the output kept.
+* `trim_input=N`: input capped at N; TTFT shrinks by the fitted prefill time per uncached token.
+* `timeout=T`: an attempt whose latency (with `stream`: whose TTFT) exceeds T ends as a timeout at T
+  and bills its input tokens. A row observed as a timeout stays one (traffic cannot show how long it
+  would have taken), now ending at T.
+* `retries=R`: R extra attempts after a failed one (OpenAI `max_retries` meaning), re-drawn from the
+  fit, with exponential backoff `min(0.5 s * 2^(j-2), 8 s) * (1 - 0.25 u)` before attempt j.
+* `fallback=M`: after the retries are exhausted, up to R+1 attempts on M with the same policy.
+* `response_cache_hit_rate=h`: a fraction h of calls is served free in `CACHE_LATENCY_MS`.
+* `prompt_cache_hit_rate=h`: a fraction h bills the site's static prefix at the cached-input rate
+  (and skips its prefill); the rest have no cache reads.
+* `batch=true`: batch rates; latency is the batch window; no timeouts or retries.
+* `stream=true`: the user-facing latency is the TTFT of the answer (after any failed attempts).
+
+Every attempt is priced from the catalog (`prices.py`); an observed model the catalog does not know
+keeps its logged `cost_usd` when unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+from llmsight.records import Metric
+
+from llmsight.simulator.fit import ANY, GRID, Fits
+from llmsight.simulator.scenario import Scenario
+
+if TYPE_CHECKING:
+    import duckdb
+
+PRIME = 2147483647
+CACHE_LATENCY_MS = 50.0
+BATCH_WINDOW_MS = 86_400_000.0
+BACKOFF_BASE_MS = 500.0
+BACKOFF_MAX_MS = 8000.0
+BACKOFF_JITTER = 0.25
+TTFT_FLOOR = 0.1          # prefill savings never take TTFT below this share of the drawn TTFT
+DRAW_RESPONSE_CACHE, DRAW_PROMPT_CACHE, DRAW_INPUT, DRAW_OUTPUT = 1, 2, 3, 4
+
+
+def attempt_draw(attempt: int, j: int) -> int:
+    """Draw number of the j-th uniform (0 error, 1 TTFT, 2 throughput, 3 jitter) of an attempt."""
+    return 10 * attempt + j
+
+
+def uniform(row_id: int, seed: int, k: int) -> float:
+    """The replay's uniform in [0, 1) for (row, seed, draw); `uniform_sql` computes the same number."""
+    h = ((row_id % PRIME) * 48271 + (seed % PRIME) * 16807 + k * 69621 + 12345) % PRIME
+    h = (h * h + 1013904223 + k) % PRIME
+    h = (h * 48271 + k * 2147 + 11) % PRIME
+    h = (h * h + 2654435761 % PRIME) % PRIME
+    return h / PRIME
+
+
+def uniform_sql(row_id: str, seed: int, k: int | str) -> str:
+    """One SQL expression for `uniform` (the hash state repeats in it: use `uniform_stages` for many rows)."""
+    h = f"((({row_id}) % {PRIME}) * 48271 + {(seed % PRIME) * 16807 + 12345} + ({k}) * 69621) % {PRIME}"
+    for stage in _STAGES[1:]:
+        h = stage.format(h=f"({h})", k=f"({k})")
+    return f"(CAST({h} AS DOUBLE) / {PRIME}.0)"
+
+
+_STAGES = (
+    "((({row}) % {P}) * 48271 + {c} + {k} * 69621) % {P}",
+    "({h} * {h} + 1013904223 + {k}) % {P}".replace("{P}", str(PRIME)),
+    "({h} * 48271 + {k} * 2147 + 11) % {P}".replace("{P}", str(PRIME)),
+    "({h} * {h} + %d) %% %d" % (2654435761 % PRIME, PRIME),
+)
+
+
+def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: str = "") -> list[list[str]]:
+    """SELECT lists of successive CTEs computing `uniform` into columns named by `draws` (name -> draw
+    number, or an SQL expression of one); each stage reads the previous stage's hash columns."""
+    c = (seed % PRIME) * 16807 + 12345
+    stages = [[f"((({row_id}) % {PRIME}) * 48271 + {c} + ({k}) * 69621) % {PRIME} AS {prefix}_h0_{n}"
+               for n, k in draws.items()]]
+    for i, stage in enumerate(_STAGES[1:], start=1):
+        stages.append([stage.format(h=f"{prefix}_h{i - 1}_{n}", k=f"({k})") + f" AS {prefix}_h{i}_{n}"
+                       for n, k in draws.items()])
+    stages.append([f"CAST({prefix}_h{len(_STAGES) - 1}_{n} AS DOUBLE) / {PRIME}.0 AS {n}" for n in draws])
+    return stages
+
+
+def _lit(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the prepared rows
+PRICE_RATE_COLUMNS = ("model", "in_rate", "cached_rate", "write_rate", "out_rate", "reason_rate", "tier_above",
+                      "tier_in_rate", "tier_cached_rate", "tier_write_rate", "tier_out_rate", "tier_reason_rate",
+                      "batch_in_scale", "batch_out_scale")
+STATUS_NAMES = ("ok", "error", "timeout")
+METRIC_CODES = {"ttft": 0, "tps": 1, "in": 2, "out": 3}
+
+
+@dataclass
+class Codes:
+    """Dense integer codes of the names in the traffic (joins on integers are what keeps replay fast)."""
+
+    models: dict[str, int]
+    sites: dict[str, int]
+    features: dict[str, int]
+    tenants: dict[str, int]
+
+    def grid_key(self, model_c: int, site_c: int, metric_c: int, qi: int) -> int:
+        return ((model_c * (len(self.sites) + 1) + site_c + 1) * 4 + metric_c) * GRID + qi
+
+    def grid_key_sql(self, model: str, site: str, metric: str, qi: str) -> str:
+        return f"((({model}) * {len(self.sites) + 1} + ({site}) + 1) * 4 + {METRIC_CODES[metric]}) * {GRID} + {qi}"
+
+    def quality_key(self, model_c: int, feature_c: int) -> int:
+        return model_c * (len(self.features) + 1) + feature_c + 1
+
+    def quality_key_sql(self, model: str, feature: str) -> str:
+        return f"({model}) * {len(self.features) + 1} + ({feature}) + 1"
+
+
+def _price(p: str, tag: str, batch: str) -> str:
+    """Catalog price of the billed tokens `{tag}_bin, _bout, _bcached, _bwrite, _breason` with the rate
+    columns named `{p}in_rate`, ... (see `prices.PriceRow.cost`: long-context tier, then batch scaling)."""
+    def total(prefix: str) -> str:
+        rin, rc, rw, rout, rr = (f"{p}{prefix}{r}_rate" for r in ("in", "cached", "write", "out", "reason"))
+        if batch != "FALSE":
+            si = f"(CASE WHEN {batch} THEN {p}batch_in_scale ELSE 1.0 END)"
+            so = f"(CASE WHEN {batch} THEN {p}batch_out_scale ELSE 1.0 END)"
+            rin, rc, rw, rout, rr = (f"({rin} * {si})", f"({rc} * {si})", f"({rw} * {si})", f"({rout} * {so})",
+                                     f"({rr} * {so})")
+        return (f"(({tag}_bin - {tag}_bcached - {tag}_bwrite) * {rin} + {tag}_bcached * {rc} "
+                f"+ {tag}_bwrite * {rw} + ({tag}_bout - {tag}_breason) * {rout} + {tag}_breason * {rr})")
+
+    return (f"(CASE WHEN {p}tier_above IS NOT NULL AND {tag}_bin > {p}tier_above THEN {total('tier_')} "
+            f"ELSE {total('')} END)")
+
+
+def _billed(tag: str, status: str, bill_errors: bool) -> list[str]:
+    """Tokens an attempt is billed for: all when ok, the input when it timed out, none for an error
+    (observed errors keep whatever usage was logged)."""
+    out = []
+    for col, part in (("in", "input"), ("cached", "input"), ("write", "input"), ("out", "output"),
+                      ("reason", "output")):
+        timeout = f"{tag}_{col}" if part == "input" else "0"
+        error = f"{tag}_{col}" if bill_errors else "0"
+        out.append(f"CASE {status} WHEN {OK} THEN {tag}_{col} WHEN {TIMEOUT} THEN {timeout} ELSE {error} END "
+                   f"AS {tag}_b{col}")
+    return out
+
+
+@dataclass
+class Tables:
+    """Names of the temp tables a replay joins (built by `Simulation.prepare` / `load_tables`)."""
+
+    rows: str = "sim_rows"
+    prices: str = "sim_prices"
+    fits: str = "sim_fit_scalar"      # (model, site or -1) -> error_rate, prefill, ttft_p50
+    grids: str = "sim_grid"           # grid key -> v, dv (quantile grid point and step to the next)
+    site_fits: str = "sim_site_fits"  # (model, site) pairs with their own fit
+    tokens: str = "sim_tok"
+    quality: str = "sim_quality"
+    prefix: str = "sim_prefix"
+
+
+class _Query:
+    """A chain of CTEs, each adding columns to the previous one."""
+
+    def __init__(self, name: str, first: str):
+        self.ctes = [f"{name}0 AS ({first})"]
+        self.name, self.last = name, f"{name}0"
+
+    def add(self, cols: list[str], joins: str = "") -> "_Query":
+        this = f"{self.name}{len(self.ctes)}"
+        self.ctes.append(f"{this} AS (SELECT {self.last}.*, {', '.join(cols)} FROM {self.last}{joins})")
+        self.last = this
+        return self
+
+    def uniforms(self, row_id: str, seed: int, draws: dict[str, int | str]) -> "_Query":
+        if draws:
+            for cols in uniform_stages(row_id, seed, draws, self.name):
+                self.add(cols)
+        return self
+
+    def sql(self) -> str:
+        return ",\n".join(self.ctes)
+
+
+@dataclass
+class Replay:
+    """Builds the per-row SQL of a scenario over the prepared tables (see the module docstring)."""
+
+    codes: Codes
+    seed: int = 0
+    tables: Tables = field(default_factory=Tables)
+
+    def _lookup(self, alias: str, model: str, site: str, metric: str, u: str) -> str:
+        qi = f"least(CAST(floor({u} * {GRID}) AS INTEGER), {GRID - 1})"
+        return f" LEFT JOIN {self.tables.grids} {alias} ON {alias}.k = {self.codes.grid_key_sql(model, site, metric, qi)}"
+
+    @staticmethod
+    def _value(alias: str, u: str) -> str:
+        return f"({alias}.v + {alias}.dv * ({u} * {GRID} - {alias}.qi))"
+
+    def _model(self, name: str | None) -> str:
+        return "NULL" if name is None else str(self.codes.models[name])
+
+    def _tokens(self, s: Scenario, q: _Query, tag: str, inp: str, out: str, ratio: str | None) -> None:
+        """Columns `{tag}_in, _cached, _write, _out, _reason` after re-tokenising (`ratio`), trimming,
+        prompt caching and the output cap, and `{tag}_dunc`, the change in uncached input tokens."""
+        if ratio is None:
+            q.add([f"{inp} AS {tag}_in1", f"obs_cached AS {tag}_cached1", f"obs_write AS {tag}_write1"])
+        else:
+            q.add([f"round({inp} * {ratio}) AS {tag}_in1", f"round(obs_cached * {ratio}) AS {tag}_cached1",
+                   f"round(obs_write * {ratio}) AS {tag}_write1"])
+        in2 = f"{tag}_in1" if s.trim_input is None else \
+            f"(CASE WHEN scoped THEN least({tag}_in1, {s.trim_input}) ELSE {tag}_in1 END)"
+        q.add([f"{in2} AS {tag}_in"])
+        q.add([f"least({tag}_cached1, {tag}_in) AS {tag}_cached2"])
+        if s.prompt_cache_hit_rate is None:
+            q.add([f"{tag}_cached2 AS {tag}_cached"])
+        else:
+            q.add([f"CASE WHEN NOT scoped THEN {tag}_cached2 WHEN hit_prompt "
+                   f"THEN least({tag}_in, greatest({tag}_cached2, prefix)) ELSE 0 END AS {tag}_cached"])
+        write = f"least({tag}_write1, {tag}_in - {tag}_cached)"
+        if s.prompt_cache_hit_rate is not None:
+            write = f"CASE WHEN scoped AND hit_prompt THEN 0 ELSE {write} END"
+        out2 = out if s.max_tokens is None else f"CASE WHEN scoped THEN least({out}, {s.max_tokens}) ELSE {out} END"
+        q.add([f"{write} AS {tag}_write", f"{out2} AS {tag}_out"])
+        q.add([f"least(obs_reason, {tag}_out) AS {tag}_reason",
+               f"({tag}_in - {tag}_cached) - ({tag}_in1 - {tag}_cached1) AS {tag}_dunc"])
+
+    def _draw_attempt(self, q: _Query, fit: str, model: str, key: str, tag: str, u: tuple[str, str, str],
+                      st: str, ttft: str, lat: str) -> None:
+        """An attempt re-drawn from the fit of (model, key): error with its rate, else TTFT and decode
+        time from the empirical grids. Adds columns `st`, `ttft`, `lat`."""
+        t = self.tables
+        u_err, u_ttft, u_tps = u
+        joins = (f" LEFT JOIN {t.fits} {fit} ON {fit}.model = {model} AND {fit}.site = {key}"
+                 + self._lookup(f"{fit}_t", model, key, "ttft", u_ttft)
+                 + self._lookup(f"{fit}_p", model, key, "tps", u_tps))
+        q.add([f"{u_err} < {fit}.error_rate AS {fit}_err",
+               f"{self._value(f'{fit}_t', u_ttft)} AS {fit}_ttft_d", f"{self._value(f'{fit}_p', u_tps)} AS {fit}_tps",
+               f"coalesce({fit}.prefill, 0.0) AS {fit}_prefill"], joins)
+        q.add([f"greatest({fit}_ttft_d + {fit}_prefill * {tag}_dunc, {TTFT_FLOOR} * {fit}_ttft_d) AS {fit}_ttft"])
+        q.add([f"CASE WHEN {fit}_err THEN {ERROR} ELSE {OK} END AS {st}",
+               f"CASE WHEN {fit}_err THEN NULL ELSE {fit}_ttft END AS {ttft}",
+               f"CASE WHEN {fit}_err THEN {fit}_ttft WHEN {tag}_out > 0 AND {fit}_tps > 0 "
+               f"THEN {fit}_ttft + {tag}_out / {fit}_tps * 1000.0 ELSE {fit}_ttft END AS {lat}"])
+
+    def _timeout(self, s: Scenario, q: _Query, st: str, ttft: str, lat: str, out_st: str, out_lat: str) -> None:
+        if s.timeout is None or s.batch:
+            q.add([f"{st} AS {out_st}", f"{lat} AS {out_lat}"])
+            return
+        t = s.timeout * 1000.0
+        check = f"coalesce({ttft}, {lat})" if s.stream else lat
+        over = f"(scoped AND {st} <> {TIMEOUT} AND {check} > {t})"
+        q.add([f"CASE WHEN {over} THEN {TIMEOUT} ELSE {st} END AS {out_st}",
+               f"CASE WHEN {over} OR (scoped AND {st} = {TIMEOUT}) THEN {t} ELSE {lat} END AS {out_lat}"])
+
+    def _scope(self, s: Scenario) -> str:
+        if s.site is not None:
+            return f"(site_c = {self.codes.sites.get(s.site, -2)})"
+        if s.feature is not None:
+            return f"(feature_c = {self.codes.features.get(s.feature, -2)})"
+        return "TRUE"
+
+    def final_sql(self, s: Scenario) -> str:
+        """Per-row outcome: row_id, site_c, feature_c, tenant_c, model_c, status (code), latency_ms,
+        ttft_ms, cost_usd, quality, truncated, attempts."""
+        t = self.tables
+        switch = s.model is not None
+        chain = not s.batch and ((s.retries or 0) > 0 or s.fallback is not None)
+        batch = "scoped" if s.batch else "FALSE"
+        q = _Query("r", f"""
+  SELECT row_id, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
+         input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
+         cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
+         ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_key, obs_prefill, obs_ttft_p50,
+         eff_in, eff_out, qbase, {', '.join('po_' + c for c in PRICE_RATE_COLUMNS)}, {self._scope(s)} AS scoped
+  FROM {t.rows}""")
+        draws: dict[str, int | str] = {}
+        if s.response_cache_hit_rate is not None:
+            draws["u_resp"] = DRAW_RESPONSE_CACHE
+        if s.prompt_cache_hit_rate is not None:
+            draws["u_prompt"] = DRAW_PROMPT_CACHE
+        if switch:
+            draws.update(u_err1=attempt_draw(1, 0), u_ttft1=attempt_draw(1, 1), u_tps1=attempt_draw(1, 2))
+        q.uniforms("row_id", self.seed, draws)
+        target = f"CASE WHEN scoped THEN {self._model(s.model)} ELSE obs_model END" if switch else "obs_model"
+        hit_resp = (f"(scoped AND u_resp < {s.response_cache_hit_rate})" if s.response_cache_hit_rate is not None
+                    else "FALSE")
+        cols = [f"{target} AS model1", f"{hit_resp} AS hit_resp"]
+        joins = ""
+        if s.prompt_cache_hit_rate is not None:
+            cols += [f"(scoped AND u_prompt < {s.prompt_cache_hit_rate}) AS hit_prompt", "coalesce(px.prefix, 0) AS prefix"]
+            joins += f" LEFT JOIN {t.prefix} px ON px.site = {q.last}.site_c"
+        q.add(cols, joins)
+        if switch:
+            q.add(["model1 <> obs_model AS changed", "coalesce(tk.ratio, 1.0) AS ratio1",
+                   "CASE WHEN s1.model IS NULL THEN -1 ELSE site_c END AS key1"],
+                  f" LEFT JOIN {t.tokens} tk ON tk.from_model = obs_model AND tk.to_model = model1"
+                  f" LEFT JOIN {t.site_fits} s1 ON s1.model = model1 AND s1.site = {q.last}.site_c")
+        else:
+            q.add(["FALSE AS changed"])
+        # attempt 1 with the observed outcome, adjusted for the token changes
+        self._tokens(s, q, "o", "obs_in", "obs_out", None)
+        q.add(["coalesce(obs_ttft, least(obs_lat, obs_ttft_p50)) AS ttft_o"])
+        q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) END AS o_ttft"])
+        q.add([f"CASE WHEN obs_status = {OK} THEN o_ttft + (CASE WHEN obs_out > 0 THEN (obs_lat - ttft_o) * o_out / obs_out "
+               "ELSE obs_lat - ttft_o END) ELSE obs_lat END AS o_lat"])
+        if switch or chain:
+            self._tokens(s, q, "e", "eff_in", "eff_out", "ratio1" if switch else None)
+        if s.max_tokens is None:
+            q.add(["FALSE AS truncated"])
+        else:
+            q.add([f"(scoped AND {'eff_out' if switch or chain else 'obs_out'} > {s.max_tokens}) AS truncated"])
+        if switch:
+            self._draw_attempt(q, "m1", "model1", "key1", "e", ("u_err1", "u_ttft1", "u_tps1"), "d_st", "d_ttft", "d_lat")
+            q.add(["CASE WHEN changed THEN d_st ELSE obs_status END AS st0",
+                   "CASE WHEN changed THEN d_ttft ELSE o_ttft END AS ttft0",
+                   "CASE WHEN changed THEN d_lat ELSE o_lat END AS lat0"])
+        else:
+            q.add(["obs_status AS st0", "o_ttft AS ttft0", "o_lat AS lat0"])
+        self._timeout(s, q, "st0", "ttft0", "lat0", "status1", "lat1")
+        q.add(_billed("o", "status1", True) + (_billed("e", "status1", False) if switch else []))
+        cost_o = _price("po_", "o", batch)
+        if switch:
+            cost1 = (f"CASE WHEN NOT changed THEN (CASE WHEN po_model IS NULL THEN obs_cost ELSE {cost_o} END) "
+                     f"WHEN p1.model IS NULL THEN NULL ELSE {_price('p1.', 'e', batch)} END")
+            q.add([f"{cost1} AS cost1"], f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
+        else:
+            q.add([f"CASE WHEN po_model IS NULL THEN obs_cost ELSE {cost_o} END AS cost1"])
+        h = q.last
+        body = q.sql()
+        if chain:
+            body += ",\n" + self._chain_sql(s, h)
+            x = f"""
+x AS (
+  SELECT {h}.*, coalesce(ch.cmodel, model1) AS fmodel, coalesce(ch.cstatus, status1) AS fstatus,
+         lat1 + coalesce(ch.clat, 0.0) AS flat,
+         CASE WHEN ch.cstatus IS NULL THEN (CASE WHEN status1 = {OK} THEN ttft0 END) ELSE ch.cttft END AS fttft,
+         cost1 + coalesce(ch.ccost, 0.0) AS fcost, 1 + coalesce(ch.cattempts, 0) AS fattempts,
+         CASE WHEN ch.cstatus IS NULL THEN 0.0 ELSE lat1 + ch.cprior END AS fprior
+  FROM {h} LEFT JOIN ch ON ch.row_id = {h}.row_id)"""
+        else:
+            x = f"""
+x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
+             CASE WHEN status1 = {OK} THEN ttft0 END AS fttft, cost1 AS fcost, 1 AS fattempts, 0.0 AS fprior
+      FROM {h})"""
+        stream = "scoped" if s.stream else "FALSE"
+        may_switch = switch or s.fallback is not None
+        q_shift = ("CASE WHEN x.fmodel = x.obs_model THEN coalesce(x.obs_quality, x.qbase) "
+                   "WHEN x.obs_quality IS NOT NULL AND x.qbase IS NOT NULL THEN x.obs_quality - x.qbase + qf.q "
+                   "ELSE qf.q END") if may_switch else "coalesce(x.obs_quality, x.qbase)"
+        quality_join = (f"\nLEFT JOIN {t.quality} qf ON qf.k = {self.codes.quality_key_sql('x.fmodel', 'x.feature_c')}"
+                        if may_switch else "")
+        return f"""WITH {body},{x}
+SELECT x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c,
+       CASE WHEN x.hit_resp THEN {OK} ELSE x.fstatus END AS status,
+       CASE WHEN x.hit_resp THEN {CACHE_LATENCY_MS}
+            WHEN {batch} THEN {BATCH_WINDOW_MS}
+            WHEN {stream} AND x.fstatus = {OK} THEN x.fprior + coalesce(x.fttft, x.flat - x.fprior)
+            ELSE x.flat END AS latency_ms,
+       CASE WHEN x.hit_resp THEN {CACHE_LATENCY_MS} ELSE x.fttft END AS ttft_ms,
+       CASE WHEN x.hit_resp THEN 0.0 ELSE x.fcost END AS cost_usd,
+       CASE WHEN NOT x.hit_resp AND x.fstatus <> {OK} THEN NULL
+            WHEN x.truncated AND NOT x.hit_resp THEN 0.0
+            WHEN {q_shift} IS NULL THEN NULL
+            ELSE greatest(least({q_shift}, 1.0), 0.0) END AS quality,
+       x.truncated AND NOT x.hit_resp AS truncated,
+       CASE WHEN x.hit_resp THEN 0 ELSE x.fattempts END AS attempts
+FROM x{quality_join}"""
+
+    def prepared_rows_sql(self, base: str) -> str:
+        """The rows every scenario reads: `base` plus what depends only on the observed row and the seed
+        (its fit key, prefill and median TTFT, token sizes drawn for failed rows, quality baseline, and
+        its model's rates), computed once instead of in every scenario."""
+        t = self.tables
+        q = _Query("e", f"SELECT * FROM {base}")
+        q.uniforms("row_id", self.seed, {"u_in": DRAW_INPUT, "u_out": DRAW_OUTPUT})
+        q.add(["CASE WHEN so.model IS NULL THEN -1 ELSE site_c END AS obs_key"],
+              f" LEFT JOIN {t.site_fits} so ON so.model = model_c AND so.site = {q.last}.site_c")
+        q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ttft_p50 AS obs_ttft_p50",
+               f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
+               f"ELSE coalesce(round({self._value('gi', 'u_in')}), 0) END AS eff_in",
+               f"CASE WHEN st = {OK} THEN output_tokens ELSE coalesce(round({self._value('go', 'u_out')}), 0) END AS eff_out",
+               "qo.q AS qbase"] + [f"po.{c} AS po_{c}" for c in PRICE_RATE_COLUMNS],
+              f" LEFT JOIN {t.fits} mo ON mo.model = model_c AND mo.site = obs_key"
+              + self._lookup("gi", "model_c", "obs_key", "in", "u_in")
+              + self._lookup("go", "model_c", "obs_key", "out", "u_out")
+              + f" LEFT JOIN {t.quality} qo ON qo.k = {self.codes.quality_key_sql('model_c', 'feature_c')}"
+              + f" LEFT JOIN {t.prices} po ON po.model = model_c")
+        keep = ["obs_key", "obs_prefill", "obs_ttft_p50", "eff_in", "eff_out", "qbase"] + \
+            [f"po_{c}" for c in PRICE_RATE_COLUMNS]
+        return f"WITH {q.sql()} SELECT {base}.*, {', '.join(keep)} FROM {q.last} JOIN {base} USING (row_id)"
+
+    def _chain_sql(self, s: Scenario, h: str) -> str:
+        """CTEs `a*` and `ch`: the extra attempts (retries, then fallback) of rows whose first attempt failed."""
+        t = self.tables
+        per_model = 1 + (s.retries or 0)
+        last = per_model * (2 if s.fallback else 1)
+        q = _Query("a", f"""
+  SELECT row_id, site_c, scoped, obs_model, obs_cached, obs_write, obs_reason, eff_in, eff_out,
+         {'hit_prompt, prefix, ' if s.prompt_cache_hit_rate is not None else ''}CAST(att.i AS INTEGER) AS att,
+         CASE WHEN att.i <= {per_model} THEN model1 ELSE {self._model(s.fallback)} END AS amodel,
+         CASE WHEN att.i <= {per_model} THEN att.i ELSE att.i - {per_model} END AS jj
+  FROM {h}, range(2, {last + 1}) AS att(i)
+  WHERE scoped AND NOT hit_resp AND status1 <> {OK}""")
+        q.uniforms("row_id", self.seed, {f"ua_{n}": f"(10 * att + {j})"
+                                         for j, n in enumerate(("err", "ttft", "tps", "jitter"))})
+        q.add(["CASE WHEN sa.model IS NULL THEN -1 ELSE site_c END AS akey", "coalesce(tka.ratio, 1.0) AS aratio",
+               "amodel <> obs_model AS achanged",
+               f"CASE WHEN jj >= 2 THEN least({BACKOFF_BASE_MS} * pow(2, jj - 2), {BACKOFF_MAX_MS}) "
+               f"* (1 - {BACKOFF_JITTER} * ua_jitter) ELSE 0.0 END AS backoff"],
+              f" LEFT JOIN {t.site_fits} sa ON sa.model = amodel AND sa.site = {q.last}.site_c"
+              f" LEFT JOIN {t.tokens} tka ON tka.from_model = obs_model AND tka.to_model = amodel")
+        self._tokens(s, q, "f", "eff_in", "eff_out", "(CASE WHEN achanged THEN aratio ELSE 1.0 END)")
+        self._draw_attempt(q, "ma", "amodel", "akey", "f", ("ua_err", "ua_ttft", "ua_tps"), "st0", "ttft0", "lat0")
+        self._timeout(s, q, "st0", "ttft0", "lat0", "st_a", "lat_a")
+        q.add(_billed("f", "st_a", False))
+        q.add([f"CASE WHEN pa.model IS NULL THEN NULL ELSE {_price('pa.', 'f', 'FALSE')} END AS cost_a"],
+              f" LEFT JOIN {t.prices} pa ON pa.model = amodel")
+        q.add([f"min(CASE WHEN st_a = {OK} THEN att END) OVER (PARTITION BY row_id) AS first_ok"])
+        return q.sql() + f""",
+ch AS (
+  SELECT row_id, sum(backoff + lat_a) AS clat, sum(cost_a) AS ccost, count(*) AS cattempts,
+         arg_max(st_a, att) AS cstatus, arg_max(amodel, att) AS cmodel,
+         arg_max(CASE WHEN st_a = {OK} THEN ttft0 END, att) AS cttft,
+         sum(backoff + lat_a) - arg_max(lat_a, att) AS cprior
+  FROM {q.last} WHERE att <= coalesce(first_ok, {last}) GROUP BY row_id)"""
+
+
+_ARROW_TYPES = {"VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "float64"}
+
+
+def create_table(con, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+    """(Re)create a small temp table from Python rows in one Arrow batch (DuckDB's executemany is slow)."""
+    import pyarrow as pa
+
+    data = pa.table({col: pa.array([r[i] for r in rows], type=getattr(pa, _ARROW_TYPES[kind])())
+                     for i, (col, kind) in enumerate(columns)})
+    con.register("_sim_incoming", data)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _sim_incoming")
+    finally:
+        con.unregister("_sim_incoming")
+
+
+def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, prices: dict,
+                ratios: dict[tuple[str, str], float], prefixes: dict[str, float], tables: Tables = Tables()) -> None:
+    """Create the small lookup tables the per-row SQL joins, keyed by integer codes."""
+    m, sites = codes.models, codes.sites
+
+    def site_code(site: str) -> int:
+        return -1 if site == ANY else sites[site]
+
+    def table(name: str, columns: str, rows: list[tuple]) -> None:
+        create_table(con, name, [tuple(c.split()) for c in columns.split(", ")], rows)
+
+    from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
+
+    table(tables.prices, "model INTEGER, " + ", ".join(f"{c} DOUBLE" for c in PRICE_COLUMNS[1:])
+          + ", batch_in_scale DOUBLE, batch_out_scale DOUBLE",
+          [(m[name], *row.as_tuple()[1:], *row.batch_scale) for name, row in prices.items() if name in m])
+    fitted = [f for f in fits.models.values() if f.model in m and (f.site == ANY or f.site in sites)]
+    table(tables.fits, "model INTEGER, site INTEGER, error_rate DOUBLE, prefill DOUBLE, ttft_p50 DOUBLE",
+          [(m[f.model], site_code(f.site), f.error_rate, f.prefill_ms_per_token, f.quantile("ttft", 0.5))
+           for f in fitted])
+    table(tables.grids, "k BIGINT, qi INTEGER, v DOUBLE, dv DOUBLE",
+          [(codes.grid_key(m[f.model], site_code(f.site), METRIC_CODES[metric], i), i, grid[i],
+            grid[i + 1] - grid[i])
+           for f in fitted for metric, grid in f.quantiles.items() for i in range(GRID)])
+    table(tables.site_fits, "model INTEGER, site INTEGER",
+          [(m[model], sites[site]) for model, site in sorted(fits.site_keys) if model in m and site in sites])
+    table(tables.tokens, "from_model INTEGER, to_model INTEGER, ratio DOUBLE",
+          [(m[a], m[b], r) for (a, b), r in ratios.items() if a in m and b in m])
+    table(tables.prefix, "site INTEGER, prefix DOUBLE",
+          [(sites[site], tokens) for site, tokens in prefixes.items() if site in sites])
+    features = [(None, -1)] + list(codes.features.items())
+    table(tables.quality, "k BIGINT, q DOUBLE",
+          [(codes.quality_key(m[model], fc), q[0]) for model in m for feat, fc in features
+           if (q := fits.quality_of(model, feat)) is not None])
+
+
+# ---------------------------------------------------------------------------------------------- running
+BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
+BOOTSTRAP = 200
+BINS_PER_E = 50           # latency histogram resolution for bootstrapped quantiles: 2% wide bins
+GROUP_KINDS = ("site", "feature", "tenant", "all")
+QUANTILES = (0.5, 0.95, 0.99)
+
+
+@dataclass
+class GroupFigures:
+    """One site / feature / tenant (or all traffic) under one scenario; each Metric has a 95% interval."""
+
+    kind: str
+    key: str
+    calls: int
+    calls_per_day: float
+    cost_per_call: Metric
+    cost_per_day: Metric
+    cost_per_month: Metric
+    latency_p50_s: Metric
+    latency_p95_s: Metric
+    latency_p99_s: Metric
+    ttft_p50_s: Metric | None
+    error_rate: Metric
+    timeout_rate: float
+    quality: Metric | None
+    truncated_rate: float
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    groups: dict[tuple[str, str], GroupFigures]
+
+    @property
+    def total(self) -> GroupFigures:
+        return self.groups[("all", ANY)]
+
+    def of(self, kind: str, key: str) -> GroupFigures | None:
+        return self.groups.get((kind, key))
+
+
+def _matmul(a, b):
+    """Small products without BLAS: its worker threads spin against DuckDB's on few cores."""
+    import numpy as np
+
+    return np.einsum("ij,j->i" if b.ndim == 1 else "ij,jk->ik", a, b, optimize=False)
+
+
+def _inverse(codes: dict[str, int]) -> dict[int, str]:
+    return {v: k for k, v in codes.items()}
+
+
+def days_covered(con, rows: str) -> float:
+    """Days the traffic spans (at least one hour): the denominator of cost per day."""
+    span = con.execute(f"SELECT epoch(max(ts)) - epoch(min(ts)) FROM {rows}").fetchall()[0][0]
+    return max(float(span or 0.0) / 86400.0, 1 / 24)
+
+
+def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source: str = "traffic",
+              bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
+    """Exact figures per group, with intervals from a seeded block bootstrap (`BLOCKS` hash blocks)."""
+    import numpy as np
+
+    names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
+    kind_sql = ("CASE WHEN grouping(site_c) = 0 THEN 0 WHEN grouping(feature_c) = 0 THEN 1 "
+                "WHEN grouping(tenant_c) = 0 THEN 2 ELSE 3 END")
+    key_sql = ("CASE WHEN grouping(site_c) = 0 THEN site_c WHEN grouping(feature_c) = 0 THEN feature_c "
+               "WHEN grouping(tenant_c) = 0 THEN tenant_c ELSE -1 END")
+    exact = con.execute(f"""
+        SELECT {kind_sql} AS kind, {key_sql} AS key, count(*) AS n, sum(cost_usd) AS cost,
+               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat,
+               median(ttft_ms) AS ttft, avg(CASE WHEN status <> {OK} THEN 1.0 ELSE 0.0 END) AS err,
+               avg(CASE WHEN status = {TIMEOUT} THEN 1.0 ELSE 0.0 END) AS tout, avg(quality) AS q,
+               count(quality) AS qn, avg(CASE WHEN truncated THEN 1.0 ELSE 0.0 END) AS trunc
+        FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
+    block = f"CAST(row_id % {BLOCKS} AS INTEGER)"
+    parts = con.execute(f"""
+        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n, sum(cost_usd) AS cost,
+               sum(CASE WHEN status <> {OK} THEN 1 ELSE 0 END) AS err, sum(quality) AS qs, count(quality) AS qn
+        FROM (SELECT site_c, feature_c, tenant_c, cost_usd, status, quality, {block} AS blk,
+                     CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
+        GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
+        ORDER BY kind, key""").fetchnumpy()
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
+    cols = {k: np.asarray(v) for k, v in parts.items()}
+    keys = cols["kind"].astype(np.int64) * (1 << 32) + cols["key"].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+
+    def label(kind: int, key: int) -> tuple[str, str]:
+        name = GROUP_KINDS[kind]
+        return (name, ANY) if name == "all" else (name, names[name].get(key, "(none)"))
+
+    def interval(samples) -> tuple[float | None, float | None]:
+        samples = samples[np.isfinite(samples)]
+        if samples.size == 0:
+            return None, None
+        low, high = np.percentile(samples, [2.5, 97.5])
+        return float(low), float(high)
+
+    boot: dict[tuple[str, str], dict[str, tuple]] = {}
+    for s, e in zip(starts, ends):
+        kind, key = label(int(cols["kind"][s]), int(cols["key"][s]))
+        blk, bins = cols["blk"][s:e], cols["bin"][s:e]
+        lo_bin = bins.min()
+        per = {}
+        for name in ("n", "cost", "err", "qs", "qn"):
+            values = np.nan_to_num(np.asarray(cols[name][s:e], dtype=float))
+            per[name] = np.bincount(blk, weights=values, minlength=BLOCKS)
+        hist = np.zeros((BLOCKS, int(bins.max() - lo_bin) + 1))
+        np.add.at(hist, (blk, bins - lo_bin), np.asarray(cols["n"][s:e], dtype=float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n_star = _matmul(weights, per["n"])
+            cost_star = _matmul(weights, per["cost"])
+            err_star = _matmul(weights, per["err"]) / n_star
+            q_star = _matmul(weights, per["qs"]) / _matmul(weights, per["qn"])
+            # row 0: the whole sample, so that discretisation bias cancels (interval = exact + spread)
+            cum = np.cumsum(_matmul(np.vstack([np.ones(BLOCKS), weights]), hist), axis=1)
+            lat = {}
+            for p in QUANTILES:
+                target = cum[:, -1:] * p
+                idx = np.argmax(cum >= target, axis=1)
+                prev = np.where(idx > 0, cum[np.arange(len(idx)), idx - 1], 0.0)
+                width = cum[np.arange(len(idx)), idx] - prev
+                frac = np.where(width > 0, (target[:, 0] - prev) / width, 0.0)
+                values = np.exp((lo_bin + idx + frac) / BINS_PER_E) / 1000.0
+                lat[p] = values[1:] - values[0]
+        boot[(kind, key)] = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
+                             "err": interval(err_star), "q": interval(q_star),
+                             **{p: interval(lat[p]) for p in QUANTILES}}
+
+    out: dict[tuple[str, str], GroupFigures] = {}
+    for kind_c, key_c, n, cost, lat, ttft, err, tout, q, qn, trunc in exact:
+        kind, key = label(kind_c, key_c)
+        b = boot.get((kind, key), {})
+        cost = float(cost or 0.0)
+
+        def metric(value, name, scale=1.0, shift=False):
+            low, high = b.get(name, (None, None))
+            if low is None or value is None:
+                return Metric(value, source=source, n=int(n))
+            base = value if shift else 0.0
+            return Metric(value, base + low * scale, base + high * scale, source=source, n=int(n))
+
+        lat = lat or [None] * len(QUANTILES)
+        out[(kind, key)] = GroupFigures(
+            kind=kind, key=key, calls=int(n), calls_per_day=n / days,
+            cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
+            cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
+            latency_p50_s=metric(lat[0] / 1000 if lat[0] is not None else None, 0.5, shift=True),
+            latency_p95_s=metric(lat[1] / 1000 if lat[1] is not None else None, 0.95, shift=True),
+            latency_p99_s=metric(lat[2] / 1000 if lat[2] is not None else None, 0.99, shift=True),
+            ttft_p50_s=Metric(ttft / 1000, source=source, n=int(n)) if ttft is not None else None,
+            error_rate=metric(float(err), "err"), timeout_rate=float(tout),
+            quality=Metric(float(q), *b.get("q", (None, None)), source=source, n=int(qn)) if q is not None else None,
+            truncated_rate=float(trunc),
+        )
+    return out
+
+
+class Simulation:
+    """Fits, lookup tables and scenario runs over one traffic relation.
+
+    `source` is a table, view or table function (`read_parquet('dir/**/*.parquet', hive_partitioning=true)`)
+    with the canonical columns; `site_sql` is the SQL expression over it (alias `c`) giving each row's
+    site id (default: `code_file:code_line`), or `site_map` a table `(row_id, site_id)` from the
+    row-to-site mapping.
+    """
+
+    def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
+                 site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
+                 min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP):
+        self.con, self.source, self.seed, self.config = con, source, seed, config
+        self.site_sql = site_sql or DEFAULT_SITE_SQL
+        self.site_map, self.eval_file = site_map, eval_file
+        self.static_prefixes = dict(prefixes or {})
+        self.min_site_rows = min_site_rows
+        self.bootstrap = bootstrap
+        self.tables = Tables()
+        self.replay: Replay | None = None
+        self.fits: Fits | None = None
+        self.codes: Codes | None = None
+        self.prices: dict = {}
+        self.notes: list[str] = []
+        self.days = 1.0
+
+    def prepare(self, scenarios: Sequence[Scenario] = ()) -> None:
+        """Materialise the rows with integer codes, fit the models, build the lookup tables."""
+        from llmsight.simulator import fit as fit_mod
+        from llmsight.simulator.prices import price_rows
+
+        con, t = self.con, self.tables
+        site = self.site_sql if self.site_map is None else f"coalesce(m.site_id, {self.site_sql})"
+        join = "" if self.site_map is None else f" LEFT JOIN {self.site_map} m ON m.row_id = c.row_id"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW sim_src AS SELECT c.*, {site} AS site_id "
+                    f"FROM {self.source} c{join} WHERE c.model IS NOT NULL")
+        distinct = con.execute("""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
+                                         list(DISTINCT tenant) FROM sim_src""").fetchall()[0]
+        observed, sites, features, tenants = (sorted(v for v in (col or []) if v is not None) for col in distinct)
+        targets = sorted({m for s in scenarios for m in s.models()})
+        models = sorted(set(observed) | set(targets))
+        self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}
+                                     for names in (models, sites, features, tenants)))
+        for name, values in (("model", models), ("site", sites), ("feature", features), ("tenant", tenants)):
+            create_table(con, f"sim_dim_{name}", [("name", "VARCHAR"), ("code", "INTEGER")],
+                         [(v, i) for i, v in enumerate(values)])
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE sim_base AS
+            SELECT s.row_id, s.ts, s.model, s.site_id, s.feature, s.tenant, s.status,
+                   dm.code AS model_c, ds.code AS site_c, coalesce(df.code, -1) AS feature_c,
+                   coalesce(dt.code, -1) AS tenant_c,
+                   CAST(CASE s.status WHEN 'ok' THEN {OK} WHEN 'timeout' THEN {TIMEOUT} ELSE {ERROR} END AS TINYINT) AS st,
+                   s.input_tokens, s.output_tokens, s.cached_input_tokens, s.cache_write_input_tokens,
+                   s.reasoning_tokens, s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
+            FROM sim_src s JOIN sim_dim_model dm ON dm.name = s.model JOIN sim_dim_site ds ON ds.name = s.site_id
+            LEFT JOIN sim_dim_feature df ON df.name = s.feature LEFT JOIN sim_dim_tenant dt ON dt.name = s.tenant""")
+        kwargs = {} if self.min_site_rows is None else {"min_site_rows": self.min_site_rows}
+        self.fits = fit_mod.fit(con, "sim_base", eval_file=self.eval_file, extra_models=targets, **kwargs)
+        prices, unknown = price_rows(models, self.config)
+        self.notes = [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
+        self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
+                       for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
+        prefixes = dict(con.execute("SELECT site_id, median(cached_input_tokens) FROM sim_base "
+                                    "WHERE cached_input_tokens > 0 GROUP BY site_id").fetchall())
+        for site_id, tokens in self.static_prefixes.items():
+            prefixes.setdefault(site_id, tokens)
+        load_tables(con, codes, self.fits, prices, _token_ratios(observed, targets), prefixes, t)
+        self.days = days_covered(con, "sim_base")
+        self.prices = prices
+        self.replay = Replay(codes, self.seed, t)
+        # the join keeps the stored order, so the hash stages above run once per row (no row_id sort)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql('sim_base')}")
+
+    def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
+        if self.replay is None or any(m not in self.codes.models for s in scenarios for m in s.models()):
+            self.prepare(scenarios)
+        return self.replay
+
+    def rows(self, scenario: Scenario):
+        """Per-row outcomes of one scenario with names, not codes (tests, the notebook explorer)."""
+        sql = self._ready([scenario]).final_sql(scenario)
+        return self.con.sql(f"""
+            SELECT o.row_id, ds.name AS site_id, df.name AS feature, dt.name AS tenant, dm.name AS model,
+                   CASE o.status WHEN {OK} THEN 'ok' WHEN {ERROR} THEN 'error' ELSE 'timeout' END AS status,
+                   o.latency_ms, o.ttft_ms, o.cost_usd, o.quality, o.truncated, o.attempts
+            FROM ({sql}) o JOIN sim_dim_site ds ON ds.code = o.site_c JOIN sim_dim_model dm ON dm.code = o.model_c
+            LEFT JOIN sim_dim_feature df ON df.code = o.feature_c LEFT JOIN sim_dim_tenant dt ON dt.code = o.tenant_c""")
+
+    def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
+        replay = self._ready(scenarios)
+        results = []
+        for s in scenarios:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE sim_out AS {replay.final_sql(s)}")
+            results.append(ScenarioResult(s, aggregate(self.con, "sim_out", self.seed, self.days, self.codes,
+                                                       bootstrap=self.bootstrap)))
+        self.con.execute("DROP TABLE IF EXISTS sim_out")
+        return results
+
+
+DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"
+
+
+def _token_ratios(observed: Sequence[str], targets: Sequence[str]) -> dict[tuple[str, str], float]:
+    from llmsight.knowledge.tokens import tokenizer_ratio
+
+    return {(a, b): tokenizer_ratio(a, b) for a in observed for b in targets if a != b}

@@ -1,0 +1,106 @@
+"""The SQL replay agrees, row by row, with the pure-Python reference replay for every scenario key."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from llmsight.simulator.generate import MODELS, generate, to_store  # noqa: E402
+from llmsight.simulator.reference import ReferenceReplay  # noqa: E402
+from llmsight.simulator.replay import Simulation, uniform, uniform_sql  # noqa: E402
+from llmsight.simulator.scenario import BASELINE, parse_scenario  # noqa: E402
+
+SCENARIOS = [
+    "model=gpt-4o-mini",
+    "model=claude-haiku-4-5",
+    "model=o3",                                   # not in the traffic: prior fit
+    "max_tokens=100",
+    "trim_input=800",
+    "timeout=2",
+    "timeout=2,stream=true",
+    "retries=2,timeout=3",
+    "fallback=gpt-4o-mini,retries=1,timeout=2",
+    "fallback=claude-haiku-4-5,timeout=1.5",
+    "response_cache_hit_rate=0.4",
+    "prompt_cache_hit_rate=0.7",
+    "batch=true",
+    "batch=true,timeout=1,retries=2",
+    "stream=true",
+    "model=gpt-4o-mini,feature=chat",
+    "max_tokens=50,site=app/chat.py:18",
+    "retries=3,site=app/summarize.py:15,timeout=8",
+    "model=gpt-4.1,max_tokens=200,trim_input=1000,prompt_cache_hit_rate=0.5,response_cache_hit_rate=0.2,"
+    "timeout=4,retries=1,fallback=gpt-4o-mini,stream=true",
+]
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    flaky = {name: dataclasses.replace(m, error_rate=0.08, hang_rate=0.03) for name, m in MODELS.items()}
+    con = to_store(generate(1000, seed=21, models=flaky), tmp_path_factory.mktemp("ref") / "t.duckdb")
+    scenarios = [BASELINE] + [parse_scenario(s) for s in SCENARIOS]
+    simulation = Simulation(con, "calls", seed=5, min_site_rows=150)
+    simulation.prepare(scenarios)
+    return simulation
+
+
+def _close(a, b, rel=1e-9, abs_=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    return a == pytest.approx(b, rel=rel, abs=abs_)
+
+
+@pytest.mark.parametrize("text", ["baseline"] + SCENARIOS)
+def test_sql_agrees_with_reference(sim, text):
+    scenario = BASELINE if text == "baseline" else parse_scenario(text)
+    ref = ReferenceReplay(sim)
+    rows = ref.rows()
+    expected = ref.replay(scenario, rows)
+    got = {r[0]: r for r in sim.rows(scenario).fetchall()}
+    assert len(got) == len(expected) == 1000
+    mismatches = []
+    for rid, want in expected.items():
+        row_id, site, feature, tenant, model, status, latency, ttft, cost, quality, truncated, attempts = got[rid]
+        same = (model == want.model and status == want.status and truncated == want.truncated
+                and attempts == want.attempts and _close(latency, want.latency_ms) and _close(ttft, want.ttft_ms)
+                and _close(cost, want.cost_usd, abs_=1e-15) and _close(quality, want.quality))
+        if not same:
+            mismatches.append((rid, got[rid][4:], want))
+    assert not mismatches, f"{len(mismatches)} rows differ, first: {mismatches[:2]}"
+
+
+def test_scenarios_change_what_they_should(sim):
+    ref = ReferenceReplay(sim)
+    rows = ref.rows()
+    base = ref.replay(BASELINE, rows)
+    timeouts = ref.replay(parse_scenario("timeout=2"), rows)
+    retried = ref.replay(parse_scenario("retries=2,timeout=2"), rows)
+    assert sum(o.status != "ok" for o in timeouts.values()) > sum(o.status != "ok" for o in base.values())
+    assert sum(o.status != "ok" for o in retried.values()) < sum(o.status != "ok" for o in timeouts.values())
+    assert max(o.attempts for o in retried.values()) == 3
+    cached = ref.replay(parse_scenario("response_cache_hit_rate=0.4"), rows)
+    share = sum(o.attempts == 0 for o in cached.values()) / len(cached)
+    assert 0.33 < share < 0.47
+
+
+def test_uniform_sql_equals_python_and_looks_uniform(sim):
+    import duckdb
+
+    values = duckdb.sql(f"SELECT i, {uniform_sql('i', 7, 3)} FROM range(20000) t(i)").fetchall()
+    assert all(v == uniform(i, 7, 3) for i, v in values[:2000])
+    us = [v for _, v in values]
+    assert abs(sum(us) / len(us) - 0.5) < 0.01
+    counts = [0] * 10
+    for v in us:
+        counts[int(v * 10)] += 1
+    assert max(counts) < 2200 and min(counts) > 1800
+    # draws of one row are not shifted copies of each other, nor are neighbouring rows
+    other = [uniform(i, 7, 4) for i in range(20000)]
+    mean_a, mean_b = sum(us) / len(us), sum(other) / len(other)
+    cov = sum((a - mean_a) * (b - mean_b) for a, b in zip(us, other)) / len(us)
+    assert abs(cov / (1 / 12)) < 0.03
+    lag = sum((a - mean_a) * (b - mean_a) for a, b in zip(us, us[1:])) / len(us)
+    assert abs(lag / (1 / 12)) < 0.03
