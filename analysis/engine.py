@@ -260,6 +260,10 @@ def _analyze_batch(batch: list[tuple[str, str, str]]) -> list[FileResult]:
         return [_analyze_one(abs_path, rel, text) for abs_path, rel, text in batch]
     finally:
         if gc_was_enabled:
+            if len(batch) > 50:
+                # a whole-tree scan leaves millions of live objects (the project index); without this
+                # the first collection after re-enabling walks them all (seconds) to find no cycles
+                gc.freeze()
             gc.enable()
 
 
