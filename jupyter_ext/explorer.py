@@ -187,7 +187,7 @@ class Explorer:
         for r in rows:
             writer.writerow({**{k: v for k, v in r.items() if k != "changes"}, "site": self.site.id})
         if path is not None:
-            Path(path).write_text(buf.getvalue(), encoding="utf-8")
+            Path(path).write_text(buf.getvalue(), encoding="utf-8", newline="")
         return buf.getvalue()
 
     def to_html(self) -> str:

@@ -35,3 +35,17 @@ def shell(tmp_path: Path, monkeypatch):
     sh.run_cell("%load_ext llmsight.jupyter", store_history=True)
     yield sh
     sh.reset(new_session=True)
+
+
+@pytest.fixture(scope="session")
+def traffic_db(tmp_path_factory) -> Path:
+    from nb_helpers import make_traffic
+
+    return make_traffic(tmp_path_factory.mktemp("traffic") / "traffic.duckdb")
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    from nb_helpers import copy_app
+
+    return copy_app(tmp_path / "app")

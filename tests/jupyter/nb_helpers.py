@@ -25,3 +25,28 @@ def write_notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
                    **({"outputs": [], "execution_count": None} if kind == "code" else {})} for kind, src in cells],
         "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
     return path
+
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_APP = REPO / "examples" / "app"
+CHAT_SITE = "app/chat.py:18"
+
+
+def copy_app(dest: Path) -> Path:
+    """A private copy of examples/app (tests edit it and write caches into it)."""
+    import shutil
+
+    shutil.copytree(EXAMPLE_APP, dest, ignore=shutil.ignore_patterns(".llmsight", "__pycache__"))
+    return dest
+
+
+def make_traffic(path: Path, rows: int = 20_000, seed: int = 3) -> Path:
+    """A traffic store filled by the simulator's seeded generator (sites of examples/app)."""
+    from llmsight.simulator import generate, store
+
+    con = store.open_store(path)
+    try:
+        store.insert_rows(con, generate.generate(rows, seed=seed), "generator")
+    finally:
+        con.close()
+    return path
