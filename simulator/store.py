@@ -174,22 +174,26 @@ def _select_list(present: set[str]) -> str:
 def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> int:
     """Append canonical rows (Arrow table, pandas DataFrame or DuckDB relation) from one source file.
 
-    `source_row` is taken from the input when present (the record's number in its file), else the
-    position in `rows`. `row_id` continues after the largest stored one. Returns the rows added.
+    `source_row` is the record's number in its file; without it (or when it is not unique), the
+    position in `rows`. `row_id` = the largest stored id + `source_row`: unique, and the same for the
+    same file whatever else is in the store before it. Returns the rows added.
     """
     present = set(rows.columns if isinstance(rows, duckdb.DuckDBPyRelation)
                   else rows.column_names if hasattr(rows, "column_names") else rows.columns)
     con.register("_incoming", rows)
     try:
         base = con.execute("SELECT COALESCE(MAX(row_id), 0) FROM calls").fetchone()[0]
-        has_row = "source_row" in present
-        source_row = 'CAST("source_row" AS BIGINT)' if has_row else "CAST(_n AS BIGINT)"
-        order = 'ORDER BY "source_row"' if has_row else ""
+        unique_rows = "source_row" in present and con.execute(
+            "SELECT COUNT(*) = COUNT(DISTINCT source_row) AND COUNT(source_row) = COUNT(*) FROM _incoming"
+        ).fetchone()[0]
+        if unique_rows:
+            source = 'SELECT *, CAST("source_row" AS BIGINT) AS _n FROM _incoming'
+        else:
+            source = "SELECT *, row_number() OVER () AS _n FROM _incoming"
         added = con.execute(
             f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
             f"SELECT {_select_list(present)}, CAST(? + _n AS BIGINT) AS row_id, "
-            f"CAST(? AS VARCHAR) AS source_file, {source_row} AS source_row "
-            f"FROM (SELECT *, row_number() OVER ({order}) AS _n FROM _incoming)",
+            f"CAST(? AS VARCHAR) AS source_file, CAST(_n AS BIGINT) AS source_row FROM ({source})",
             [base, source_file]).fetchone()[0]
         return int(added)
     finally:

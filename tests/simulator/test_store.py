@@ -29,8 +29,17 @@ def test_insert_fills_missing_columns_and_defaults(tmp_path):
     assert store.insert_rows(con, rows, "a.jsonl") == 2
     got = con.execute("SELECT model, input_tokens, output_tokens, attempt, status, quality, source_file, "
                       "source_row, row_id FROM calls ORDER BY source_row").fetchall()
-    assert got == [("gpt-4o-mini", 20, 0, 1, "ok", None, "a.jsonl", 3, 1),
-                   ("gpt-4o", 10, 0, 1, "ok", None, "a.jsonl", 7, 2)]
+    assert got == [("gpt-4o-mini", 20, 0, 1, "ok", None, "a.jsonl", 3, 3),
+                   ("gpt-4o", 10, 0, 1, "ok", None, "a.jsonl", 7, 7)]
+    store.insert_rows(con, pa.table({"model": ["x"], "source_row": [3]}), "b.jsonl")
+    assert con.execute("SELECT row_id FROM calls WHERE source_file = 'b.jsonl'").fetchone()[0] == 10
+
+
+def test_duplicate_source_rows_fall_back_to_positions(tmp_path):
+    con = store.open_store(tmp_path / "t.duckdb")
+    store.insert_rows(con, pa.table({"model": ["a", "b", "c"], "source_row": [1, 1, None]}), "dup.jsonl")
+    assert con.execute("SELECT list(row_id ORDER BY row_id), list(source_row ORDER BY row_id) FROM calls"
+                       ).fetchone() == ([1, 2, 3], [1, 2, 3])
 
 
 def test_row_ids_stay_unique_across_inserts_and_sources(tmp_path):
