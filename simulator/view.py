@@ -1,0 +1,255 @@
+"""Traffic as `llmsight.api.check(traffic=...)` and rules LLM012-016 see it (design §6).
+
+`open_traffic(path)` accepts a traffic store (DuckDB) or a traffic file in any format `llm-lint ingest`
+reads (loaded into memory). Rows are grouped once by (code_file, code_line, code_function, feature,
+model); groups are matched to call sites with `simulator.mapping` as sites become known, and each
+site's figures come from its rows under the identity replay (every call re-priced from the catalog),
+with seeded bootstrap intervals.
+
+The view opens its own in-memory DuckDB per process (the store is attached read-only), so forked
+analysis workers never share a connection.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from llmsight.records import CallSite, Estimate, Metric
+
+if TYPE_CHECKING:
+    from llmsight.config import Config
+    from llmsight.simulator.replay import GroupFigures
+
+DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
+GROUP_KEYS = ("code_file", "code_line", "code_function", "feature", "model")
+MIN_CANDIDATE_ROWS = 30       # a model needs this many quality-scored calls to be suggested from traffic
+
+
+class TrafficError(Exception):
+    """The traffic path cannot be read; the message names it and what to do."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A model the site could switch to, replayed over the site's own traffic."""
+
+    model: str
+    cost_per_month: float
+    cost_per_call: float
+    latency_p95_s: float | None
+    error_rate: float | None
+    quality: float | None
+    quality_source: str
+
+
+@dataclass(frozen=True)
+class SiteTraffic:
+    """Figures of one site's rows beyond the Estimate: what fixes and rules LLM012-016 use."""
+
+    calls: int
+    days: float
+    models: tuple[tuple[str, int], ...]                 # requested model -> rows, most used first
+    response_models: tuple[tuple[str, str, str, int], ...]   # (day, requested, served model, rows), by day
+    output_tokens_p99: float | None
+    figures: "GroupFigures"
+
+
+def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0) -> "TrafficView":
+    path = Path(path)
+    if not path.exists():
+        raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
+                           "or pass an existing file to --traffic")
+    return TrafficView(path, config, seed)
+
+
+class TrafficView:
+    def __init__(self, path: Path, config: "Config | None" = None, seed: int = 0):
+        self.path, self.config, self.seed = path, config, seed
+        self._pid: int | None = None
+        self._con = None
+        self._sim = None
+        self._sites: dict[str, CallSite] = {}
+        self._gids: dict[str, tuple[int, ...]] = {}
+        self._mapped_for: frozenset[str] = frozenset()
+        self._cache: dict[tuple[str, tuple[int, ...]], SiteTraffic | None] = {}
+        self.notes: list[str] = []
+
+    # ------------------------------------------------------------------------------ loading
+    def _connect(self):
+        if self._pid == os.getpid() and self._con is not None:
+            return self._con
+        import duckdb
+
+        from llmsight.simulator import store
+
+        if self.path.suffix.lower() in DUCKDB_SUFFIXES:
+            con = duckdb.connect()
+            try:
+                store.open_store(self.path, read_only=True).close()    # validates (and migrates) the store
+            except store.StoreError as exc:
+                raise TrafficError(str(exc)) from exc
+            con.execute(f"ATTACH '{str(self.path).replace(chr(39), chr(39) * 2)}' AS traffic (READ_ONLY)")
+            source = "traffic.calls"
+        else:
+            from llmsight.simulator import ingest
+
+            con = store.open_store(":memory:")
+            report = ingest.ingest([self.path], con)
+            errors = [f.error for f in report.files if getattr(f, "error", None)]
+            if errors:
+                raise TrafficError(f"{self.path}: {errors[0]}")
+            source = "calls"
+        keys = ", ".join(GROUP_KEYS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE view_groups AS SELECT row_number() OVER (ORDER BY {keys}) AS row_id, "
+                    f"{keys} FROM (SELECT DISTINCT {keys} FROM {source})")
+        join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in GROUP_KEYS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE view_rows AS SELECT c.*, g.row_id AS gid FROM {source} c "
+                    f"JOIN view_groups g ON {join}")
+        from llmsight.simulator.replay import Simulation
+        from llmsight.simulator.scenario import BASELINE
+
+        sim = Simulation(con, "view_rows", seed=self.seed, config=self.config, site_sql="CAST(c.gid AS VARCHAR)")
+        sim.prepare([BASELINE])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE view_out AS SELECT o.*, CAST(ds.name AS BIGINT) AS gid "
+                    f"FROM ({sim.replay.final_sql(BASELINE)}) o JOIN sim_dim_site ds ON ds.code = o.site_c")
+        self._con, self._sim, self._pid = con, sim, os.getpid()
+        self.notes = list(sim.notes)
+        self._mapped_for = frozenset()
+        self._cache.clear()
+        return con
+
+    # ------------------------------------------------------------------------------ mapping
+    def bind(self, sites: Iterable[CallSite]) -> None:
+        """Make sites known, so rows are matched among all of them (a row belongs to one site)."""
+        for s in sites:
+            self._sites[s.id] = s
+
+    def _gids_for(self, site: CallSite) -> tuple[int, ...]:
+        self._sites.setdefault(site.id, site)
+        con = self._connect()
+        if frozenset(self._sites) != self._mapped_for:
+            from llmsight.simulator.mapping import map_rows
+
+            map_rows(con, list(self._sites.values()), table="view_groups")
+            gids: dict[str, list[int]] = {}
+            for gid, site_id in con.execute("SELECT row_id, site_id FROM site_rows").fetchall():
+                gids.setdefault(site_id, []).append(int(gid))
+            self._gids = {k: tuple(sorted(v)) for k, v in gids.items()}
+            self._mapped_for = frozenset(self._sites)
+        return self._gids.get(site.id, ())
+
+    # ------------------------------------------------------------------------------ figures
+    def site(self, site: CallSite) -> SiteTraffic | None:
+        """The site's traffic, or None when no rows map to it."""
+        gids = self._gids_for(site)
+        key = (site.id, gids)
+        if key not in self._cache:
+            self._cache[key] = self._site_traffic(site, gids) if gids else None
+        return self._cache[key]
+
+    def _site_traffic(self, site: CallSite, gids: tuple[int, ...]) -> SiteTraffic | None:
+        from llmsight.simulator.replay import Codes, aggregate
+
+        con, sim = self._con, self._sim
+        where = f"gid IN ({', '.join(map(str, gids))})"
+        groups = aggregate(con, f"(SELECT row_id, 0 AS site_c, feature_c, tenant_c, status, latency_ms, ttft_ms, "
+                                f"cost_usd, quality, truncated FROM view_out WHERE {where})",
+                           self.seed, sim.days, Codes({}, {site.id: 0}, sim.codes.features, sim.codes.tenants))
+        figures = groups.get(("site", site.id))
+        if figures is None:
+            return None
+        models = tuple((m, int(n)) for m, n in con.execute(
+            f"SELECT model, count(*) FROM view_rows WHERE {where} GROUP BY model ORDER BY 2 DESC, 1").fetchall())
+        drift = tuple((str(day), m, rm, int(n)) for day, m, rm, n in con.execute(
+            f"SELECT CAST(date_trunc('day', ts) AS DATE), model, response_model, count(*) FROM view_rows "
+            f"WHERE {where} AND response_model IS NOT NULL AND ts IS NOT NULL GROUP BY ALL ORDER BY 1, 2").fetchall())
+        p99_out = con.execute(f"SELECT quantile_cont(output_tokens, 0.99) FROM view_rows WHERE {where} "
+                              "AND status = 'ok' AND output_tokens > 0").fetchall()[0][0]
+        return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures)
+
+    def feature(self, feature: str) -> "GroupFigures | None":
+        """All traffic tagged with a feature (every site of it, mapped or not)."""
+        self._connect()
+        return self._identity().of("feature", feature)
+
+    def _identity(self):
+        if getattr(self, "_identity_result", None) is None or self._identity_pid != os.getpid():
+            from llmsight.simulator.replay import ScenarioResult, aggregate
+
+            self._identity_result = ScenarioResult(None, aggregate(self._con, "view_out", self.seed, self._sim.days,
+                                                                   self._sim.codes))
+            self._identity_pid = os.getpid()
+        return self._identity_result
+
+    def estimate(self, site: CallSite, config: "Config | None" = None) -> Estimate | None:
+        """Traffic-based estimate of one site; None when no traffic maps to it (static estimate then)."""
+        st = self.site(site)
+        if st is None:
+            return None
+        config = config or self.config
+        f = st.figures
+        volume = None
+        if config is not None:
+            volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
+        per_call = f.cost_per_call
+        if volume:
+            per_month = Metric(None if per_call.value is None else per_call.value * volume,
+                               None if per_call.low is None else per_call.low * volume,
+                               None if per_call.high is None else per_call.high * volume,
+                               source="traffic", n=per_call.n, prior="configured volume")
+        else:
+            per_month = f.cost_per_month
+            volume = f.calls_per_day * 30
+        row = self._con.execute(f"SELECT avg(input_tokens), avg(output_tokens) FROM view_rows WHERE "
+                                f"gid IN ({', '.join(map(str, self._gids[site.id]))}) AND status = 'ok'").fetchall()[0]
+        model = site.model.value if isinstance(site.model.value, str) else (st.models[0][0] if st.models else None)
+        notes = [f"traffic: {f.calls:,} calls over {st.days:.1f} days"] + [n for n in self.notes if model and model in n]
+        return Estimate(
+            site_id=site.id, model=model, input_tokens=row[0], output_tokens=row[1], cost_per_call=per_call,
+            cost_per_month=per_month, calls_per_month=volume, latency_p50_s=f.latency_p50_s,
+            latency_p95_s=f.latency_p95_s, latency_p99_s=f.latency_p99_s, ttft_s=f.ttft_p50_s,
+            error_rate=f.error_rate, quality=f.quality, source="traffic", notes=tuple(notes))
+
+    # ------------------------------------------------------------------------------ rule helpers
+    def p99_output_tokens(self, site: CallSite) -> float | None:
+        st = self.site(site)
+        return st.output_tokens_p99 if st else None
+
+    def p99_latency_s(self, site: CallSite) -> float | None:
+        st = self.site(site)
+        return st.figures.latency_p99_s.value if st else None
+
+    def cheaper_models(self, site: CallSite, tolerance: float, limit: int = 3) -> list[Candidate]:
+        """Models seen in the traffic (with quality scores) that, replayed over this site's rows, cost
+        less per month at a quality no more than `tolerance` below the site's; cheapest first."""
+        st = self.site(site)
+        if st is None or st.figures.quality is None or st.figures.quality.value is None:
+            return []
+        current_cost = st.figures.cost_per_month.value
+        current_q = st.figures.quality.value
+        current = {site.model.value if isinstance(site.model.value, str) else st.models[0][0]}
+        feature = site.feature
+        fits = self._sim.fits
+        candidates = sorted({f.model for f in fits.models.values() if f.source == "traffic"} - current)
+        candidates = [m for m in candidates if m in self._sim.prices and (q := fits.quality_of(m, feature)) is not None
+                      and ((q[2] == "traffic" and q[1] >= MIN_CANDIDATE_ROWS) or q[2].startswith("eval"))]
+        if not candidates or current_cost is None:
+            return []
+        from llmsight.simulator.replay import Simulation
+        from llmsight.simulator.scenario import Scenario
+
+        gids = ", ".join(map(str, self._gids[site.id]))
+        sim = Simulation(self._con, f"(SELECT * FROM view_rows WHERE gid IN ({gids}))", seed=self.seed,
+                         config=self.config, site_sql=f"'{site.id.replace(chr(39), chr(39) * 2)}'", bootstrap=0)
+        scenarios = [Scenario(name=f"model={m}", model=m) for m in candidates]
+        out = []
+        for s, result in zip(scenarios, sim.run(scenarios)):
+            t = result.total
+            q = t.quality.value if t.quality else None
+            if q is None or q < current_q - tolerance or t.cost_per_month.value >= current_cost:
+                continue
+            out.append(Candidate(s.model, t.cost_per_month.value, t.cost_per_call.value, t.latency_p95_s.value,
+                                 t.error_rate.value, q, fits.quality_of(s.model, feature)[2]))
+        return sorted(out, key=lambda c: c.cost_per_month)[:limit]
