@@ -91,13 +91,11 @@ def suggested_timeout(site: CallSite, ctx: FileContext) -> tuple[float, str]:
 
 
 def suggested_max_tokens(site: CallSite, ctx: FileContext) -> tuple[int, str]:
-    """Output cap for a fix: config, else the traffic's p99 output tokens (with headroom), else 1024."""
+    """Output cap for a fix: `default_max_tokens` from config, else 1024.
+
+    The one place to size caps from traffic once estimates carry a p99 of output tokens."""
     if ctx.config.default_max_tokens:
         return ctx.config.default_max_tokens, "default_max_tokens from config"
-    est = _traffic_estimate(site, ctx)
-    p99_out = getattr(est, "output_tokens_p99", None) if est is not None else None
-    if p99_out:
-        return int(math.ceil(p99_out * 1.25)), f"p99 output of {p99_out:.0f} tokens in traffic, plus 25%"
     return FALLBACK_MAX_TOKENS, "llmsight's default; set default_max_tokens in [tool.llmsight] to change it"
 
 

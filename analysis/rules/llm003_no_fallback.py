@@ -53,7 +53,7 @@ class NoFallback(Rule):
     Unsafe: on failure the answer comes from another model. A fix is offered only when
     `fallback_model` is set in `[tool.llmsight]`: `fallbacks=[...]` on a litellm call, or
     `.with_fallbacks([...])` on a LangChain chat model built in the same file (same class, same
-    settings, other model; not when the fallback belongs to another provider). For the provider
+    settings, other model; only when the catalog puts both models at the same provider). For the provider
     SDKs the suggestion (a try/except to the fallback model) is display-only. The severity is
     `info`: many applications accept the provider's availability; raise it in `[tool.llmsight.severity]`
     where they do not.
@@ -171,7 +171,7 @@ class NoFallback(Rule):
         ctor = client_call(ctx, site)
         if ctor is None:
             return Fix(f"{title} where it is constructed", (), "display-only")
-        if _other_provider(ctx, site, fallback):
+        if not _same_provider(ctx, site, fallback):
             return Fix(f"{title} (a chat model class of its own provider)", (), "display-only")
         text = ctx.segment(ctor)
         fallback_ctor = _with_model(text, fallback)
@@ -214,13 +214,14 @@ def _with_model(ctor_text: str, model: str) -> str | None:
     return None
 
 
-def _other_provider(ctx: FileContext, site: CallSite, fallback: str) -> bool:
-    """Whether the catalog puts the fallback model at another provider than the call's model."""
+def _same_provider(ctx: FileContext, site: CallSite, fallback: str) -> bool:
+    """Whether the catalog puts the fallback model at the call's model's provider (so the same
+    chat model class can serve it); unknown models are not assumed to match."""
     model = model_name(site)
     if not model:
         return False
     from llmsight.knowledge.catalog import Catalog
 
     catalog = Catalog.load(ctx.config)
-    here, there = lookup(catalog, site, model), catalog.lookup(fallback)
-    return bool(here and there and here.provider and there.provider and here.provider != there.provider)
+    here, there = lookup(catalog, site, model), lookup(catalog, site, fallback)
+    return bool(here and there and here.provider and here.provider == there.provider)

@@ -1,0 +1,134 @@
+"""LLM001/003/004 details the examples cannot express: fix applicability per situation, severity
+overrides from config, and the timeout a fix chooses from measured traffic."""
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from llmsight import api
+from llmsight.analysis.context import FileContext, SourceMap
+from llmsight.analysis.rules._sdk_fixes import suggested_timeout
+from llmsight.config import Config
+from llmsight.records import Estimate, Metric
+
+
+def diagnostics(tmp_path: Path, source: str, code: str, config: dict | None = None):
+    text = textwrap.dedent(source).lstrip("\n")
+    path = tmp_path / "app.py"
+    path.write_text(text)
+    result = api.check_source(text, str(path), root=tmp_path, select=[code], config=config or {},
+                              with_estimates=False)
+    assert not result.errors, result.errors
+    return result
+
+
+def test_langchain_fallback_to_another_provider_is_only_suggested(tmp_path):
+    result = diagnostics(tmp_path, """
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(model="gpt-4o")
+        llm.invoke("hi")
+    """, "LLM003", {"fallback_model": "claude-sonnet-4-5"})
+    [d] = result.diagnostics
+    assert [(f.applicability, bool(f.edits)) for f in d.fixes] == [("display-only", False)]
+    assert "its own provider" in d.fixes[0].title
+
+
+def test_no_fallback_fix_without_configured_model(tmp_path):
+    result = diagnostics(tmp_path, """
+        import litellm
+        litellm.completion(model="gpt-4o", messages=[])
+    """, "LLM003")
+    [d] = result.diagnostics
+    assert d.severity == "info"
+    assert d.fixes[0].applicability == "display-only" and "fallback_model" in d.fixes[0].title
+
+
+def test_severity_can_be_raised_in_config(tmp_path):
+    result = diagnostics(tmp_path, """
+        import litellm
+        litellm.completion(model="gpt-4o", messages=[])
+    """, "LLM003", {"severity": {"LLM003": "error"}})
+    assert [d.severity for d in result.diagnostics] == ["error"]
+
+
+def test_fallback_call_in_handler_is_not_itself_flagged(tmp_path):
+    result = diagnostics(tmp_path, """
+        import anthropic
+        client = anthropic.Anthropic()
+        def ask(m):
+            try:
+                return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, messages=m)
+            except anthropic.APIError:
+                return client.messages.create(model="claude-3-5-haiku-latest", max_tokens=100, messages=m)
+    """, "LLM003")
+    assert result.diagnostics == []
+
+
+def test_output_cap_in_opaque_kwargs_is_only_suggested(tmp_path):
+    result = diagnostics(tmp_path, """
+        from openai import OpenAI
+        def ask(**params):
+            return OpenAI().chat.completions.create(model="gpt-4o", messages=[], **params)
+    """, "LLM004")
+    [d] = result.diagnostics
+    assert d.fixes[0].applicability == "display-only" and "**kwargs" in d.fixes[0].title
+
+
+def test_genai_config_variable_is_only_suggested(tmp_path):
+    result = diagnostics(tmp_path, """
+        from google import genai
+        client = genai.Client()
+        def ask(q, cfg):
+            return client.models.generate_content(model="gemini-2.5-flash", contents=q, config=cfg)
+    """, "LLM004")
+    [d] = result.diagnostics
+    assert d.fixes[0].applicability == "display-only"
+
+
+def test_anthropic_never_needs_an_output_cap_rule(tmp_path):
+    result = diagnostics(tmp_path, """
+        import anthropic
+        anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", messages=[])
+    """, "LLM004")
+    assert result.diagnostics == []
+
+
+def test_timeout_already_on_with_options_is_explicit(tmp_path):
+    result = diagnostics(tmp_path, """
+        from openai import OpenAI
+        OpenAI().with_options(timeout=10).chat.completions.create(model="gpt-4o", messages=[])
+    """, "LLM001")
+    assert result.diagnostics == []
+
+
+class _TrafficView:
+    """The shape `api.check(traffic=…)` puts on FileContext.traffic: `.estimate(site, config)`."""
+
+    def __init__(self, p99: float | None):
+        self.p99 = p99
+
+    def estimate(self, site, config):
+        if self.p99 is None:
+            return None
+        return Estimate(site.id, "gpt-4o", 100, 50, Metric(0.001, source="traffic", n=500),
+                        latency_p99_s=Metric(self.p99, source="traffic", n=500), source="traffic")
+
+
+def _context(tmp_path, traffic, config=Config()):
+    text = 'from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o", messages=[])\n'
+    result = diagnostics(tmp_path, text, "NONE")
+    return result.call_sites[0], FileContext("app.py", text, ast.parse(text), SourceMap(text.splitlines()), config,
+                                             traffic=traffic)
+
+
+def test_suggested_timeout_doubles_the_measured_p99(tmp_path):
+    site, ctx = _context(tmp_path, _TrafficView(7.3))
+    assert suggested_timeout(site, ctx) == (15.0, "twice the p99 latency of 7.3 s in traffic")
+
+
+def test_suggested_timeout_without_traffic_uses_config_then_default(tmp_path):
+    site, ctx = _context(tmp_path, _TrafficView(None), Config(default_timeout=12.0))
+    assert suggested_timeout(site, ctx)[0] == 12.0
+    site, ctx = _context(tmp_path, None)
+    assert suggested_timeout(site, ctx)[0] == 30.0
