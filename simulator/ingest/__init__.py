@@ -6,8 +6,10 @@ Bad records are rejected one by one with their row number and reason; the rest o
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +106,34 @@ class ProgressBar:
         self.stream.flush()
 
 
+@contextlib.contextmanager
+def _query_progress(con: duckdb.DuckDBPyConnection, bar: ProgressBar | None, total: int):
+    """Move the bar from 10 % to 90 % as DuckDB reports progress on the running query."""
+    if bar is None:
+        yield
+        return
+    con.execute("SET enable_progress_bar = true").fetchall()          # DuckDB tracks progress only then
+    con.execute("SET enable_progress_bar_print = false").fetchall()   # ... and must not draw its own
+    done = threading.Event()
+
+    def poll() -> None:
+        best = 0.0
+        while not done.wait(0.2):
+            try:
+                best = max(best, con.query_progress())
+            except duckdb.Error:
+                return
+            bar(total // 10 + int(total * 0.8 * best / 100))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def detect_format(path: Path) -> str:
     """Format from the extension (Parquet, CSV) or from the first records of a JSON file."""
     suffix = path.suffix.lower()
@@ -145,7 +175,7 @@ def sha256_of(path: Path, progress: ProgressBar | None = None) -> str:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileReport,
-           bar: ProgressBar | None) -> duckdb.DuckDBPyRelation:
+           bar: ProgressBar | None) -> str | duckdb.DuckDBPyRelation:
     if fmt == "jsonl":
         return canonical.stage_jsonl(con, path)
     if fmt == "csv":
@@ -184,7 +214,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
             staged = _stage(con, path, report.format, report, bar)
-            outcome = validate_and_load(con, staged, str(path), max_examples)
+            with _query_progress(con, bar if report.format in ("jsonl", "csv", "parquet") else None,
+                                 file_size(path)):
+                outcome = validate_and_load(con, staged, str(path), max_examples)
             if report.format == "csv":
                 for row, reason in canonical.csv_structural_rejects(con):
                     outcome.rejected[reason] += 1

@@ -1,7 +1,7 @@
 """Our own formats: JSON Lines, CSV and Parquet whose columns are the canonical row (design §6).
 
-Read by DuckDB's own readers (a million rows in about a second), staged as text columns for the
-shared validation. JSON Lines is read line by line as text so a broken line is one reject with its
+Read by DuckDB's own readers, staged as text columns for the shared validation. Staging is SQL text
+(not a relation object) so DuckDB can report progress on the reading query. JSON Lines is read line by line as text so a broken line is one reject with its
 line number instead of a failed file.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Each line parsed once into a struct of JSON values, so types can be checked per field."""
     lines = (f"SELECT row_number() OVER () AS source_row, line FROM read_csv({_quote(path)}, "
              "columns={'line': 'VARCHAR'}, header=false, delim=E'\\x01', quote='', escape='', "
@@ -45,10 +45,10 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRe
     parsed = (f"SELECT source_row, valid, CASE WHEN valid AND json_type(line) = 'OBJECT' "
               f"THEN json_transform(line, '{structure}') END AS j "
               f"FROM (SELECT source_row, line, json_valid(line) AS valid FROM ({lines}) WHERE trim(line) <> '')")
-    return con.sql(f"SELECT source_row, {extracted}, {reject} AS _reject FROM ({parsed})")
+    return f"SELECT source_row, {extracted}, {reject} AS _reject FROM ({parsed})"
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Rows numbered by their line (the header is line 1); malformed lines land in `_csv_rejects`."""
     _drop_csv_rejects(con)
     reader = (f"read_csv({_quote(path)}, header=true, all_varchar=true, store_rejects=true, "
@@ -56,14 +56,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRela
     return _stage_table(con, reader, first_row=2)
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return _stage_table(con, f"read_parquet({_quote(path)})", first_row=1)
 
 
-def _stage_table(con: duckdb.DuckDBPyConnection, reader: str, first_row: int) -> duckdb.DuckDBPyRelation:
+def _stage_table(con: duckdb.DuckDBPyConnection, reader: str, first_row: int) -> str:
     available = set(con.sql(f"SELECT * FROM {reader} LIMIT 0").columns)
     chosen = ", ".join(f"CAST({name} AS VARCHAR) AS {name}" for name in COLUMN_NAMES if name in available)
-    return con.sql(f"SELECT row_number() OVER () + {first_row - 1} AS source_row, {chosen} FROM {reader}")
+    return f"SELECT row_number() OVER () + {first_row - 1} AS source_row, {chosen} FROM {reader}"
 
 
 def csv_structural_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:

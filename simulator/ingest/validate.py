@@ -1,7 +1,8 @@
 """One vectorised validation step for every format: text columns in, typed canonical rows out.
 
-Each adapter stages its records as a DuckDB relation of text columns named like the canonical row,
-plus `source_row` and optionally `_reject` (a reason the adapter already found). This SQL gives every
+Each adapter stages its records as text columns named like the canonical row (SQL over DuckDB's
+readers, or an Arrow-backed relation), plus `source_row` and optionally `_reject` (a reason the
+adapter already found). This SQL gives every
 row its first failing reason; good rows go to the store, rejects are counted per reason.
 """
 from __future__ import annotations
@@ -81,14 +82,19 @@ def _typed_sql(present: set[str]) -> str:
     return ", ".join(parts)
 
 
-def validate_and_load(con: duckdb.DuckDBPyConnection, staged: duckdb.DuckDBPyRelation, source_file: str,
+def validate_and_load(con: duckdb.DuckDBPyConnection, staged: str | duckdb.DuckDBPyRelation, source_file: str,
                       max_examples: int = 20) -> Loaded:
-    """Insert the good rows of `staged` into `calls`; count and sample the rejected ones."""
-    present = set(staged.columns)
-    con.register("_staged_raw", staged)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {_typed_sql(present)}, "
-                f"{_reason_sql(present)} AS _reason FROM _staged_raw").fetchall()
+    """Insert the good rows of `staged` (SQL text or a relation) into `calls`; count and sample the rejects."""
+    if isinstance(staged, str):
+        source = f"({staged})"
+        present = set(con.sql(f"SELECT * FROM {source} LIMIT 0").columns)
+    else:
+        source = "_staged_raw"
+        present = set(staged.columns)
+        con.register(source, staged)
     try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {_typed_sql(present)}, "
+                    f"{_reason_sql(present)} AS _reason FROM {source}").fetchall()
         outcome = Loaded()
         outcome.rejected.update(dict(con.execute(
             "SELECT _reason, COUNT(*) FROM _staged WHERE _reason IS NOT NULL GROUP BY _reason").fetchall()))
@@ -100,4 +106,5 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, staged: duckdb.DuckDBPyRel
         return outcome
     finally:
         con.execute("DROP TABLE IF EXISTS _staged").fetchall()
-        con.unregister("_staged_raw")
+        if not isinstance(staged, str):
+            con.unregister(source)
