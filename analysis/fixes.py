@@ -44,11 +44,28 @@ def _with_keywords(call: cst.Call, kwargs: dict[str, str], replace: bool) -> cst
         last = args[-1]
         if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
             sep = args[-2].comma.whitespace_after
+            if isinstance(sep, cst.ParenthesizedWhitespace):  # its line break, not its comment
+                sep = sep.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
         elif "\n" in cst.Module([]).code_for_node(call.whitespace_before_args):
             sep = call.whitespace_before_args
         else:
             sep = cst.SimpleWhitespace(" ")
         trailing = last.comma
+        # the whitespace between the last argument (or its comma) and `)`
+        closing = trailing.whitespace_after if isinstance(trailing, cst.Comma) else last.whitespace_after_arg
+        if isinstance(closing, cst.ParenthesizedWhitespace):
+            # one argument per line: the last one keeps its line and comment, the new one gets its own line
+            indent = sep.last_line if isinstance(sep, cst.ParenthesizedWhitespace) else closing.last_line
+            to_new = closing.with_changes(last_line=indent)
+            to_closer = closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                                                         whitespace_after=to_new),
+                                         whitespace_after_arg=cst.SimpleWhitespace(""))
+            if isinstance(trailing, cst.Comma):
+                args.append(new_arg.with_changes(comma=trailing.with_changes(whitespace_after=to_closer)))
+            else:
+                args.append(new_arg.with_changes(whitespace_after_arg=to_closer))
+            continue
         args[-1] = last.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
                                                      whitespace_after=sep))
         args.append(new_arg.with_changes(comma=trailing))
