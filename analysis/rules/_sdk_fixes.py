@@ -17,6 +17,7 @@ from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
 
 FALLBACK_TIMEOUT_S = 30
+MIN_TIMEOUT_S = 5  # below this, a cold connection (TLS, DNS) alone can time out
 FALLBACK_MAX_TOKENS = 1024
 GENERATING_OPERATIONS = frozenset({"chat", "completion", "responses"})
 
@@ -72,30 +73,32 @@ def google_flavour(ctx: FileContext, site: CallSite) -> str:
 
 # ---- values a fix inserts ---------------------------------------------------------------------------------
 
-def _traffic_estimate(site: CallSite, ctx: FileContext):
-    if ctx.traffic is None:
-        return None
-    est = ctx.traffic.estimate(site, ctx.config)  # type: ignore[attr-defined]
-    return est if est is not None and est.source == "traffic" else None
+def _traffic_figure(ctx: FileContext, name: str, site: CallSite) -> float | None:
+    """A figure of the traffic view (`p99_latency_s`, `p99_output_tokens`) for the site, when traffic is given."""
+    figure = getattr(ctx.traffic, name, None) if ctx.traffic is not None else None
+    value = figure(site) if figure is not None else None
+    return float(value) if value else None
 
 
 def suggested_timeout(site: CallSite, ctx: FileContext) -> tuple[float, str]:
-    """Seconds for a timeout fix and why: twice the measured p99 latency, else config, else 30 s."""
-    est = _traffic_estimate(site, ctx)
-    p99 = est.latency_p99_s if est is not None else None
-    if p99 is not None and p99.value and p99.source == "traffic":
-        return float(max(1, math.ceil(p99.value * 2))), f"twice the p99 latency of {p99.value:.1f} s in traffic"
+    """Seconds for a timeout fix and why: twice the p99 latency in traffic (at least 5 s), else config,
+    else 30 s."""
+    p99 = _traffic_figure(ctx, "p99_latency_s", site)
+    if p99 is not None:
+        return float(max(MIN_TIMEOUT_S, math.ceil(p99 * 2))), f"twice the p99 latency of {p99:.1f} s in traffic"
     if ctx.config.default_timeout:
         return ctx.config.default_timeout, "default_timeout from config"
     return float(FALLBACK_TIMEOUT_S), "llmsight's default; set default_timeout in [tool.llmsight] to change it"
 
 
 def suggested_max_tokens(site: CallSite, ctx: FileContext) -> tuple[int, str]:
-    """Output cap for a fix: `default_max_tokens` from config, else 1024.
-
-    The one place to size caps from traffic once estimates carry a p99 of output tokens."""
+    """Output cap for a fix: `default_max_tokens` from config, else the p99 output tokens in traffic
+    plus 25% headroom, else 1024."""
     if ctx.config.default_max_tokens:
         return ctx.config.default_max_tokens, "default_max_tokens from config"
+    p99 = _traffic_figure(ctx, "p99_output_tokens", site)
+    if p99 is not None:
+        return int(math.ceil(p99 * 1.25)), f"p99 output of {p99:.0f} tokens in traffic, plus 25%"
     return FALLBACK_MAX_TOKENS, "llmsight's default; set default_max_tokens in [tool.llmsight] to change it"
 
 

@@ -54,9 +54,10 @@ class UnboundedOutput(Rule):
 
     ## Fix safety
     Unsafe: answers longer than the cap are cut off (`finish_reason == "length"`). The value is
-    `default_max_tokens` from `[tool.llmsight]`, else 1024 (4096 for reasoning models, whose cap
-    includes reasoning). Where the cap belongs in a config object built elsewhere, or in a raw JSON
-    body, the fix is display-only.
+    `default_max_tokens` from `[tool.llmsight]`, else the p99 output tokens seen in traffic
+    (`--traffic`) plus 25%, else 1024 (4096 for reasoning models, whose cap includes reasoning).
+    Where the cap belongs in a config object built elsewhere, or in a raw JSON body, the fix is
+    display-only.
     """
 
     code = "LLM004"

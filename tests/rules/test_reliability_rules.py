@@ -8,9 +8,8 @@ from pathlib import Path
 
 from llmsight import api
 from llmsight.analysis.context import FileContext, SourceMap
-from llmsight.analysis.rules._sdk_fixes import suggested_timeout
+from llmsight.analysis.rules._sdk_fixes import suggested_max_tokens, suggested_timeout
 from llmsight.config import Config
-from llmsight.records import Estimate, Metric
 
 
 def diagnostics(tmp_path: Path, source: str, code: str, config: dict | None = None):
@@ -103,16 +102,16 @@ def test_timeout_already_on_with_options_is_explicit(tmp_path):
 
 
 class _TrafficView:
-    """The shape `api.check(traffic=…)` puts on FileContext.traffic: `.estimate(site, config)`."""
+    """The rule helpers of `llmsight.simulator.view.TrafficView` that fixes size their values from."""
 
-    def __init__(self, p99: float | None):
-        self.p99 = p99
+    def __init__(self, p99_latency: float | None, p99_output: float | None = None):
+        self.p99_latency, self.p99_output = p99_latency, p99_output
 
-    def estimate(self, site, config):
-        if self.p99 is None:
-            return None
-        return Estimate(site.id, "gpt-4o", 100, 50, Metric(0.001, source="traffic", n=500),
-                        latency_p99_s=Metric(self.p99, source="traffic", n=500), source="traffic")
+    def p99_latency_s(self, site):
+        return self.p99_latency
+
+    def p99_output_tokens(self, site):
+        return self.p99_output
 
 
 def _context(tmp_path, traffic, config=Config()):
@@ -125,6 +124,8 @@ def _context(tmp_path, traffic, config=Config()):
 def test_suggested_timeout_doubles_the_measured_p99(tmp_path):
     site, ctx = _context(tmp_path, _TrafficView(7.3))
     assert suggested_timeout(site, ctx) == (15.0, "twice the p99 latency of 7.3 s in traffic")
+    site, ctx = _context(tmp_path, _TrafficView(0.8))
+    assert suggested_timeout(site, ctx)[0] == 5.0
 
 
 def test_suggested_timeout_without_traffic_uses_config_then_default(tmp_path):
@@ -132,3 +133,10 @@ def test_suggested_timeout_without_traffic_uses_config_then_default(tmp_path):
     assert suggested_timeout(site, ctx)[0] == 12.0
     site, ctx = _context(tmp_path, None)
     assert suggested_timeout(site, ctx)[0] == 30.0
+
+
+def test_suggested_max_tokens_from_traffic_p99_with_headroom(tmp_path):
+    site, ctx = _context(tmp_path, _TrafficView(None, 800.0))
+    assert suggested_max_tokens(site, ctx) == (1000, "p99 output of 800 tokens in traffic, plus 25%")
+    site, ctx = _context(tmp_path, _TrafficView(None, 800.0), Config(default_max_tokens=300))
+    assert suggested_max_tokens(site, ctx)[0] == 300
