@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmsight.simulator.ingest.records import RecordConverter, Reject, epoch_seconds, is_timeout, iso, number, text
+from llmsight.simulator.ingest.records import RecordConverter, Reject, call_times, is_timeout, iso, number, text
 
 
 def looks_like(record: Any) -> bool:
@@ -45,13 +45,7 @@ def _generation(record: dict) -> dict[str, Any]:
     model = text(record.get("model"), "model")
     if not model:
         raise Reject("missing model")
-    start = epoch_seconds(record.get("startTime"), "startTime")
-    end = epoch_seconds(record.get("endTime"), "endTime")
-    first_token = epoch_seconds(record.get("completionStartTime"), "completionStartTime")
-    if start is None:
-        raise Reject("missing startTime")
-    if end is not None and end < start:
-        raise Reject("end before start (endTime < startTime)")
+    start, end, first_token = call_times(record)
     input_tokens, output_tokens, cache_read, cache_write, reasoning = _usage(record)
     metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
     stamped = metadata.get("llmsight") if isinstance(metadata.get("llmsight"), dict) else {}

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmsight.simulator.ingest.records import (RecordConverter, Reject, epoch_seconds, inclusive_input, is_timeout,
-                                               iso, number, text)
+from llmsight.simulator.ingest.records import (RecordConverter, Reject, call_times, inclusive_input, is_timeout, iso,
+                                               number, text)
 
 _OPERATIONS = {"completion": "chat", "acompletion": "chat", "text_completion": "completion",
                "atext_completion": "completion", "embedding": "embedding", "aembedding": "embedding",
@@ -55,13 +55,7 @@ def _payload(record: dict) -> dict[str, Any]:
                          "cache_creation_input_tokens", default=0, integer=True)
     reasoning = number(completion_details.get("reasoning_tokens"), "reasoning_tokens", default=0, integer=True)
 
-    start = epoch_seconds(record.get("startTime"), "startTime")
-    end = epoch_seconds(record.get("endTime"), "endTime")
-    first_chunk = epoch_seconds(record.get("completionStartTime"), "completionStartTime")
-    if start is None:
-        raise Reject("missing startTime")
-    if end is not None and end < start:
-        raise Reject("end before start (endTime < startTime)")
+    start, end, first_chunk = call_times(record)
     status = record.get("status")
     if status not in ("success", "failure"):
         raise Reject(f"status must be success or failure, not {status!r}")

@@ -12,7 +12,7 @@ import base64
 import binascii
 from typing import Any, Iterator
 
-from llmsight.simulator.ingest.records import Reject, inclusive_input, is_timeout, iso, number, text
+from llmsight.simulator.ingest.records import Reject, check_interval, inclusive_input, is_timeout, iso, number, text
 
 _GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")
 _OPERATIONS = {"chat": "chat", "text_completion": "completion", "generate_content": "chat",
@@ -128,10 +128,7 @@ class Converter:
             raise Reject("missing model (gen_ai.request.model)")
         start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
         end = _nanos(span.get("endTimeUnixNano"), "endTimeUnixNano")
-        if start is None:
-            raise Reject("missing startTimeUnixNano")
-        if end is not None and end < start:
-            raise Reject("end before start (endTimeUnixNano < startTimeUnixNano)")
+        check_interval(start, end, "startTimeUnixNano", "endTimeUnixNano")
         input_tokens = number(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
                               "gen_ai.usage.input_tokens", default=0, integer=True)
         output_tokens = number(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),

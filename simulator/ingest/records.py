@@ -154,6 +154,22 @@ def epoch_seconds(value: Any, name: str) -> float | None:
     return seconds / 1000.0 if seconds and seconds > 1e11 else seconds    # milliseconds
 
 
+def check_interval(start: float | None, end: float | None, start_name: str, end_name: str) -> None:
+    if start is None:
+        raise Reject(f"missing {start_name}")
+    if end is not None and end < start:
+        raise Reject(f"end before start ({end_name} < {start_name})")
+
+
+def call_times(record: dict) -> tuple[float, float | None, float | None]:
+    """(start, end, first token) epoch seconds from `startTime`/`endTime`/`completionStartTime`
+    (LiteLLM and Langfuse both name them so)."""
+    start = epoch_seconds(record.get("startTime"), "startTime")
+    end = epoch_seconds(record.get("endTime"), "endTime")
+    check_interval(start, end, "startTime", "endTime")
+    return start, end, epoch_seconds(record.get("completionStartTime"), "completionStartTime")
+
+
 def inclusive_input(input_tokens: int, cache_read: int, cache_write: int, *, separate: bool) -> int:
     """Input tokens with cache reads and writes included (design §2).
 
