@@ -117,3 +117,36 @@ def test_notebook_cells_are_fixed_in_place(tmp_path):
     fixed = json.loads((tmp_path / "demo.ipynb").read_text())
     assert "".join(fixed["cells"][2]["source"]) == \
         '%time\nclient.chat.completions.create(model="gpt-4o", messages=[], timeout=30)'
+
+
+def test_fix_values_come_from_traffic(tmp_path):
+    """With --traffic, the timeout is twice the site's measured p99 latency and the output cap its p99
+    output tokens plus 25% (examples/app against the simulator's seeded traffic)."""
+    import math
+    import shutil
+    from pathlib import Path
+
+    from llmsight import api
+    from llmsight.simulator import generate, store
+    from llmsight.simulator.view import open_traffic
+
+    app = tmp_path / "app"
+    shutil.copytree(Path(__file__).parents[2] / "examples" / "app", app,
+                    ignore=shutil.ignore_patterns(".llmsight", "__pycache__"))
+    db = tmp_path / "traffic.duckdb"
+    con = store.open_store(db)
+    store.insert_rows(con, generate.generate(3000, seed=5), "generator")
+    con.close()
+
+    result = api.check([app], traffic=db, use_cache=False, select=["NONE"])
+    chat = next(s for s in result.call_sites if s.span.path == "app/chat.py" and s.operation == "chat")
+    view = open_traffic(db)
+    view.bind(result.call_sites)
+    timeout = max(5, math.ceil(view.p99_latency_s(chat) * 2))
+    cap = math.ceil(view.p99_output_tokens(chat) * 1.25)
+
+    diff = llm_lint(app, "check", "--select", "LLM001,LLM004", "--traffic", str(db), "--diff", "--unsafe-fixes",
+                    "--no-cache")
+    chat_part = diff.stdout.split("+++ b/app/chat.py", 1)[1].split("--- a/", 1)[0]
+    assert f"+            timeout={timeout},\n" in chat_part
+    assert f"+            max_completion_tokens={cap},\n" in chat_part
