@@ -51,9 +51,10 @@ class SiteTraffic:
     calls: int
     days: float
     models: tuple[tuple[str, int], ...]                 # requested model -> rows, most used first
-    response_models: tuple[tuple[str, str, str, int], ...]   # (day, requested, served model, rows), by day
+    response_models: tuple[tuple[str, str, str, int], ...]   # (hour, requested, served model, rows), by hour
     output_tokens_p99: float | None
     figures: "GroupFigures"
+    model: str | None          # the model the figures are for: the code's, else the traffic's most used
 
 
 def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0) -> "TrafficView":
@@ -74,6 +75,7 @@ class TrafficView:
         self._gids: dict[str, tuple[int, ...]] = {}
         self._mapped_for: frozenset[str] = frozenset()
         self._cache: dict[tuple[str, tuple[int, ...]], SiteTraffic | None] = {}
+        self._sims: dict[tuple, object] = {}
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------------------ loading
@@ -162,12 +164,31 @@ class TrafficView:
             return None
         models = tuple((m, int(n)) for m, n in con.execute(
             f"SELECT model, count(*) FROM view_rows WHERE {where} GROUP BY model ORDER BY 2 DESC, 1").fetchall())
-        drift = tuple((str(day), m, rm, int(n)) for day, m, rm, n in con.execute(
-            f"SELECT CAST(date_trunc('day', ts) AS DATE), model, response_model, count(*) FROM view_rows "
+        drift = tuple((hour.strftime("%Y-%m-%d %H:00"), m, rm, int(n)) for hour, m, rm, n in con.execute(
+            f"SELECT date_trunc('hour', ts), model, response_model, count(*) FROM view_rows "
             f"WHERE {where} AND response_model IS NOT NULL AND ts IS NOT NULL GROUP BY ALL ORDER BY 1, 2").fetchall())
         p99_out = con.execute(f"SELECT quantile_cont(output_tokens, 0.99) FROM view_rows WHERE {where} "
                               "AND status = 'ok' AND output_tokens > 0").fetchall()[0][0]
-        return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures)
+        model = models[0][0] if models else None
+        code_model = self._canonical(site.model.value) if isinstance(site.model.value, str) else None
+        if code_model and model and code_model != self._canonical(model):
+            # the code now asks for another model than the traffic saw: its figures are that replay
+            from llmsight.simulator.scenario import Scenario
+
+            self._gids[site.id] = gids
+            figures = self.replay_figures(site, Scenario(name=f"model={code_model}", model=code_model))
+            model = code_model
+        return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model)
+
+    def _canonical(self, model: str) -> str | None:
+        """The catalog's name for a model as code or traffic writes it (`openai/gpt-4o` -> `gpt-4o`)."""
+        from llmsight.knowledge.catalog import Catalog
+
+        info = Catalog.load(self.config).lookup(model)
+        return info.name if info is not None else None
+
+    def replay_figures(self, site: CallSite, scenario) -> "GroupFigures":
+        return self._site_sim(site).run([scenario])[0].total
 
     def feature(self, feature: str) -> "GroupFigures | None":
         """All traffic tagged with a feature (every site of it, mapped or not)."""
@@ -204,7 +225,7 @@ class TrafficView:
             volume = f.calls_per_day * 30
         row = self._con.execute(f"SELECT avg(input_tokens), avg(output_tokens) FROM view_rows WHERE "
                                 f"gid IN ({', '.join(map(str, self._gids[site.id]))}) AND status = 'ok'").fetchall()[0]
-        model = site.model.value if isinstance(site.model.value, str) else (st.models[0][0] if st.models else None)
+        model = st.model
         notes = [f"traffic: {f.calls:,} calls over {st.days:.1f} days"] + [n for n in self.notes if model and model in n]
         return Estimate(
             site_id=site.id, model=model, input_tokens=row[0], output_tokens=row[1], cost_per_call=per_call,
@@ -221,35 +242,63 @@ class TrafficView:
         st = self.site(site)
         return st.figures.latency_p99_s.value if st else None
 
-    def cheaper_models(self, site: CallSite, tolerance: float, limit: int = 3) -> list[Candidate]:
-        """Models seen in the traffic (with quality scores) that, replayed over this site's rows, cost
-        less per month at a quality no more than `tolerance` below the site's; cheapest first."""
+    def replay(self, site: CallSite, scenarios: list) -> list["GroupFigures"]:
+        """The site's rows replayed under each scenario (figures of the whole site)."""
+        if self.site(site) is None:
+            return []
+        code_model = self.site(site).model
+        scenarios = [s if s.model or not code_model else _with_model(s, code_model) for s in scenarios]
+        return [r.total for r in self._site_sim(site).run(scenarios)]
+
+    def _site_sim(self, site: CallSite):
+        from llmsight.simulator.replay import Simulation
+
+        gids = self._gids[site.id]
+        key = ("sim", site.id, gids, os.getpid())
+        sim = self._sims.get(key)
+        if sim is None:
+            sim = Simulation(self._con, f"(SELECT * FROM view_rows WHERE gid IN ({', '.join(map(str, gids))}))",
+                             seed=self.seed, config=self.config, site_sql=_sql_text(site.id))
+            self._sims[key] = sim
+        return sim
+
+    def alternatives(self, site: CallSite, tolerance: float) -> list[Candidate]:
+        """Models seen in the traffic (with quality from traffic scores or an eval file) replayed over this
+        site's rows, keeping those whose quality is at most `tolerance` below the site's; cheapest first."""
         st = self.site(site)
         if st is None or st.figures.quality is None or st.figures.quality.value is None:
             return []
-        current_cost = st.figures.cost_per_month.value
         current_q = st.figures.quality.value
-        current = {site.model.value if isinstance(site.model.value, str) else st.models[0][0]}
-        feature = site.feature
         fits = self._sim.fits
-        candidates = sorted({f.model for f in fits.models.values() if f.source == "traffic"} - current)
-        candidates = [m for m in candidates if m in self._sim.prices and (q := fits.quality_of(m, feature)) is not None
-                      and ((q[2] == "traffic" and q[1] >= MIN_CANDIDATE_ROWS) or q[2].startswith("eval"))]
-        if not candidates or current_cost is None:
-            return []
-        from llmsight.simulator.replay import Simulation
+        models = sorted(m for m in {f.model for f in fits.models.values() if f.source == "traffic"}
+                        if m != st.model and self._canonical(m) != self._canonical(st.model or ""))
+        models = [m for m in models if m in self._sim.prices and (q := fits.quality_of(m, site.feature))
+                  is not None and ((q[2] == "traffic" and q[1] >= MIN_CANDIDATE_ROWS) or q[2].startswith("eval"))]
         from llmsight.simulator.scenario import Scenario
 
-        gids = ", ".join(map(str, self._gids[site.id]))
-        sim = Simulation(self._con, f"(SELECT * FROM view_rows WHERE gid IN ({gids}))", seed=self.seed,
-                         config=self.config, site_sql=f"'{site.id.replace(chr(39), chr(39) * 2)}'", bootstrap=0)
-        scenarios = [Scenario(name=f"model={m}", model=m) for m in candidates]
+        scenarios = [Scenario(name=f"model={m}", model=m) for m in models]
         out = []
-        for s, result in zip(scenarios, sim.run(scenarios)):
-            t = result.total
+        for s, t in zip(scenarios, self.replay(site, scenarios)):
             q = t.quality.value if t.quality else None
-            if q is None or q < current_q - tolerance or t.cost_per_month.value >= current_cost:
-                continue
-            out.append(Candidate(s.model, t.cost_per_month.value, t.cost_per_call.value, t.latency_p95_s.value,
-                                 t.error_rate.value, q, fits.quality_of(s.model, feature)[2]))
-        return sorted(out, key=lambda c: c.cost_per_month)[:limit]
+            if q is not None and q >= current_q - tolerance and t.cost_per_month.value is not None:
+                out.append(Candidate(s.model, t.cost_per_month.value, t.cost_per_call.value, t.latency_p95_s.value,
+                                     t.error_rate.value, q, fits.quality_of(s.model, site.feature)[2]))
+        return sorted(out, key=lambda c: c.cost_per_month)
+
+    def cheaper_models(self, site: CallSite, tolerance: float, limit: int = 3) -> list[Candidate]:
+        """`alternatives` that cost less per month than the site does now."""
+        st = self.site(site)
+        if st is None or st.figures.cost_per_month.value is None:
+            return []
+        current = st.figures.cost_per_month.value
+        return [c for c in self.alternatives(site, tolerance) if c.cost_per_month < current][:limit]
+
+
+def _with_model(scenario, model: str):
+    import dataclasses
+
+    return dataclasses.replace(scenario, model=model)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
