@@ -30,20 +30,30 @@ _LIBRARY_DIRS = tuple({os.path.normcase(p) for p in (sysconfig.get_paths().get("
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen ", "<string>")
 
 
-def _is_library(filename: str) -> bool:
-    if filename == __file__ or any(marker in filename for marker in _LIBRARY_MARKERS):
+def _is_library(frame: FrameType, packages: tuple[str, ...]) -> bool:
+    filename = frame.f_code.co_filename
+    if filename == __file__:
+        return True
+    if packages:
+        module = str(frame.f_globals.get("__name__", ""))
+        return module.split(".", 1)[0] not in packages
+    if any(marker in filename for marker in _LIBRARY_MARKERS):
         return True
     return os.path.normcase(filename).startswith(_LIBRARY_DIRS)
 
 
-def caller_location(root: str | Path | None = None, frame: FrameType | None = None) -> dict[str, Any] | None:
+def caller_location(root: str | Path | None = None, frame: FrameType | None = None,
+                    packages: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """`code.*` attributes of the innermost frame in application code (outside libraries and SDKs).
 
+    Application code is code outside site-packages and the standard library, or, when `packages` is
+    given, code in those top-level packages wherever installed (a service deployed with pip).
     The path is relative to `root` (default: the working directory) when the file is under it, so it
-    matches the paths `llm-lint check` reports.
+    matches the paths `llm-lint check` reports; otherwise it stays absolute, and the mapping matches
+    it by path suffix.
     """
     frame = frame or sys._getframe(1)
-    while frame is not None and _is_library(frame.f_code.co_filename):
+    while frame is not None and _is_library(frame, packages):
         frame = frame.f_back
     if frame is None:
         return None
@@ -68,16 +78,18 @@ def _base(module: str, name: str) -> type:
 class LlmsightSpanProcessor(_base("opentelemetry.sdk.trace", "SpanProcessor")):  # type: ignore[misc]
     """Stamp code location and feature on GenAI spans when they start (in the caller's thread)."""
 
-    def __init__(self, feature: str | None = None, root: str | Path | None = None) -> None:
+    def __init__(self, feature: str | None = None, root: str | Path | None = None,
+                 packages: tuple[str, ...] = ()) -> None:
         self.feature = feature
         self.root = root
+        self.packages = tuple(packages)
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         attrs = span.attributes or {}
         if not any(name in attrs for name in _GENAI_MARKERS):
             return
         try:
-            location = caller_location(self.root)
+            location = caller_location(self.root, packages=self.packages)
         except Exception:           # never break the application's request
             location = None
         for key, value in (location or {}).items():
@@ -99,14 +111,16 @@ class LlmsightSpanProcessor(_base("opentelemetry.sdk.trace", "SpanProcessor")): 
 class LlmsightCallback(_base("litellm.integrations.custom_logger", "CustomLogger")):  # type: ignore[misc]
     """Stamp code location and feature into the LiteLLM payload's `requester_metadata`."""
 
-    def __init__(self, feature: str | None = None, root: str | Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, feature: str | None = None, root: str | Path | None = None,
+                 packages: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feature = feature
         self.root = root
+        self.packages = tuple(packages)
 
     def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict) -> None:
         try:
-            stamp = caller_location(self.root) or {}
+            stamp = caller_location(self.root, packages=self.packages) or {}
         except Exception:
             stamp = {}
         if self.feature:

@@ -121,3 +121,25 @@ def test_litellm_callback_stamps_payload_that_maps_to_the_site(project, fixtures
     assert ingest([path], con).loaded == 1
     map_rows(con, sites)
     assert con.execute("SELECT site_id, match_kind FROM site_rows").fetchone() == (_site(sites, "classify"), "location")
+
+
+def test_packages_option_finds_application_code_installed_in_site_packages(tmp_path):
+    installed = tmp_path / "venv" / "lib" / "site-packages" / "myservice"
+    installed.mkdir(parents=True)
+    (installed / "handlers.py").write_text(textwrap.dedent('''\
+        from llmsight.simulator.instrument import caller_location
+
+
+        def handle(**options):
+            return caller_location(**options)
+        '''))
+    sys.path.insert(0, str(installed.parent))
+    try:
+        import myservice.handlers as handlers
+    finally:
+        sys.path.remove(str(installed.parent))
+    default = handlers.handle(root=tmp_path)
+    assert default["code.function.name"] == "test_packages_option_finds_application_code_installed_in_site_packages"
+    chosen = handlers.handle(root=tmp_path, packages=("myservice",))
+    assert chosen["code.file.path"] == "venv/lib/site-packages/myservice/handlers.py"
+    assert (chosen["code.function.name"], chosen["code.line.number"]) == ("handle", 5)
