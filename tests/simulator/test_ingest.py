@@ -159,10 +159,13 @@ def test_langfuse_generations_only(con):
     assert (legacy["input_tokens"], legacy["output_tokens"], legacy["status"]) == (300, 80, "ok")
 
 
-def test_langfuse_jsonl_export(con, tmp_path):
+def test_langfuse_jsonl_and_array_exports(con, tmp_path):
     observations = json.loads(LANGFUSE.read_text())["data"]
-    report = ingest([write_jsonl(tmp_path / "obs.jsonl", observations)], con)
-    assert report.files[0].format == "langfuse" and report.loaded == 4
+    array = tmp_path / "obs.json"
+    array.write_text(json.dumps(observations, indent=2))
+    report = ingest([write_jsonl(tmp_path / "obs.jsonl", observations), array], con)
+    assert [(f.format, f.loaded, f.ignored) for f in report.files] == [("langfuse", 4, 2), ("langfuse", 4, 2)]
+    assert report.files[1].examples == [(7, "missing model"), (8, "end before start (endTime < startTime)")]
 
 
 CANONICAL = [
