@@ -151,6 +151,7 @@ def robustness(extra_paths: list[Path]) -> dict:
     errors = run.report["errors"] if run.report else []
     return {"paths": [str(p) for p in paths], "files": len(files), "lines": lines,
             "seconds": run.seconds, "exit_code": run.returncode, "file_errors": len(errors),
+            "parse_errors": sum(d["code"] == "LLM000" for d in run.report["diagnostics"]) if run.report else 0,
             "error_samples": [f"{e['path']}: {e['message']}" for e in errors[:10]],
             "tracebacks": run.stderr.count("Traceback"), "crashed": crashed,
             "stderr_tail": run.stderr[-2000:] if crashed else ""}
@@ -170,7 +171,8 @@ def print_bench(r: dict) -> None:
 def print_robustness(r: dict) -> None:
     verdict = "CRASHED" if r["crashed"] else "no crash"
     print(f"robustness: {r['files']} files, {r['lines']:,} lines in {r['seconds']:.1f} s: exit {r['exit_code']}, "
-          f"{r['file_errors']} file errors reported, {r['tracebacks']} tracebacks — {verdict}")
+          f"{r['file_errors']} file errors and {r['parse_errors']} parse errors reported, {r['tracebacks']} tracebacks "
+          f"— {verdict}")
     for sample in r["error_samples"]:
         print(f"  {sample}")
     if r["crashed"]:
