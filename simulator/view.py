@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from llmsight.config import ConfigError
 from llmsight.records import CallSite, Estimate, Metric
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ GROUP_KEYS = ("code_file", "code_line", "code_function", "feature", "model")
 MIN_CANDIDATE_ROWS = 30       # a model needs this many quality-scored calls to be suggested from traffic
 
 
-class TrafficError(Exception):
-    """The traffic path cannot be read; the message names it and what to do."""
+class TrafficError(ConfigError):
+    """The traffic path cannot be read; the message names it and what to do (the CLI exits 2)."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,49 @@ class SiteTraffic:
     model: str | None          # the model the figures are for: the code's, else the traffic's most used
 
 
+def connect(path: Path):
+    """(in-memory connection, relation of canonical rows) for a traffic store or a traffic file.
+
+    A store is attached read-only (after `open_store` checked and, if needed, migrated it); a file in
+    any format `llm-lint ingest` reads is loaded into an in-memory store."""
+    import duckdb
+
+    from llmsight.simulator import store
+
+    if path.suffix.lower() in DUCKDB_SUFFIXES:
+        try:
+            store.open_store(path, read_only=True).close()
+        except store.StoreError as exc:
+            raise TrafficError(str(exc)) from exc
+        con = duckdb.connect()
+        con.execute(f"ATTACH {_sql_text(str(path))} AS traffic (READ_ONLY)")
+        return con, "traffic.calls"
+    from llmsight.simulator import ingest
+
+    con = store.open_store(":memory:")
+    report = ingest.ingest([path], con)
+    errors = [f.error for f in report.files if getattr(f, "error", None)]
+    if errors:
+        raise TrafficError(f"{path}: {errors[0]}")
+    return con, "calls"
+
+
 def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0) -> "TrafficView":
     path = Path(path)
     if not path.exists():
         raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
                            "or pass an existing file to --traffic")
-    return TrafficView(path, config, seed)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, seed,
+           repr(getattr(config, "prices", None)), repr(getattr(config, "models", None)))
+    view = _VIEWS.get(key)
+    if view is None:
+        _VIEWS.clear()          # one traffic source at a time: an editor session reuses it across checks
+        view = _VIEWS[key] = TrafficView(path, config, seed)
+    return view
+
+
+_VIEWS: dict[tuple, "TrafficView"] = {}
 
 
 class TrafficView:
@@ -82,27 +120,7 @@ class TrafficView:
     def _connect(self):
         if self._pid == os.getpid() and self._con is not None:
             return self._con
-        import duckdb
-
-        from llmsight.simulator import store
-
-        if self.path.suffix.lower() in DUCKDB_SUFFIXES:
-            con = duckdb.connect()
-            try:
-                store.open_store(self.path, read_only=True).close()    # validates (and migrates) the store
-            except store.StoreError as exc:
-                raise TrafficError(str(exc)) from exc
-            con.execute(f"ATTACH '{str(self.path).replace(chr(39), chr(39) * 2)}' AS traffic (READ_ONLY)")
-            source = "traffic.calls"
-        else:
-            from llmsight.simulator import ingest
-
-            con = store.open_store(":memory:")
-            report = ingest.ingest([self.path], con)
-            errors = [f.error for f in report.files if getattr(f, "error", None)]
-            if errors:
-                raise TrafficError(f"{self.path}: {errors[0]}")
-            source = "calls"
+        con, source = connect(self.path)
         keys = ", ".join(GROUP_KEYS)
         con.execute(f"CREATE OR REPLACE TEMP TABLE view_groups AS SELECT row_number() OVER (ORDER BY {keys}) AS row_id, "
                     f"{keys} FROM (SELECT DISTINCT {keys} FROM {source})")
