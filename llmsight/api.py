@@ -631,3 +631,26 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
             titles.append(f"{key}={ch[key]} (not a one-line edit: change how the prompt is built / add the fallback or cache)")
     edits = tuple(e for f in fixes for e in f.edits)
     return Fix("; ".join(titles), edits, "unsafe" if edits else "display-only")
+
+
+# ---- traffic: simulate ----
+def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
+             config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
+             eval_file: str | Path | None = None):
+    """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
+
+    With `paths`, rows map to the call sites found there. The first result is always the baseline.
+    Raises `ConfigError` for bad traffic or config and `llmsight.simulator.scenario.ScenarioError`
+    (a ValueError naming the key) for a bad scenario."""
+    from llmsight.simulator.simulate import simulate as run
+
+    root = project_root(list(paths) or ["."])
+    if config is None:
+        config = load_config(root, Path(config_file) if config_file else None)
+    traffic = traffic or (str(root / config.traffic) if config.traffic else None)
+    if traffic is None:
+        raise ConfigError("no traffic: pass --traffic DB (a store from `llm-lint ingest`, or a traffic file) "
+                          "or set `traffic` in [tool.llmsight]")
+    sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
+    return run(traffic, scenarios, sites=sites, config=config, seed=seed, eval_file=eval_file,
+               price_data=price_data_version())

@@ -1,0 +1,153 @@
+"""`llm-lint simulate [PATHS] --traffic DB --scenario "model=gpt-4o-mini,timeout=20" ...` (design §7).
+
+Prints the baseline (the traffic as observed, re-priced) and every scenario, for all traffic and per
+site, feature and tenant, each figure with its 95% bootstrap interval; `*` marks the Pareto front.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("simulate", help="replay traffic under what-if scenarios (model, timeout, retries, cache…)",
+                       description="Replay traffic under what-if scenarios and compare cost, latency, errors and "
+                                   "quality per site, feature and tenant. Scenario keys: model, max_tokens, "
+                                   "trim_input, timeout, retries, fallback, response_cache_hit_rate, "
+                                   "prompt_cache_hit_rate, batch, stream; scope with site= or feature=.")
+    p.add_argument("paths", nargs="*", help="code to map traffic rows to call sites (default: sites by code_file:line)")
+    p.add_argument("--traffic", help="traffic store from `llm-lint ingest`, or a traffic file (default: config)")
+    p.add_argument("--scenario", action="append", default=[], metavar="KEY=VALUE,...",
+                   help="a scenario, e.g. \"model=gpt-4o-mini,timeout=20\" (repeatable)")
+    p.add_argument("--format", default="text", choices=("text", "json", "markdown"))
+    p.add_argument("--seed", type=int, default=0, help="seed of the replay's draws and bootstrap (default: 0)")
+    p.add_argument("--eval", dest="eval_file", help="eval results CSV (model,feature,score) for quality")
+    p.add_argument("--by", default="site,feature,tenant", help="breakdowns to print (default: site,feature,tenant)")
+    p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmsight import api
+    from llmsight.cli import UsageError
+    from llmsight.simulator.fit import FitError
+    from llmsight.simulator.scenario import ScenarioError
+
+    kinds = [k.strip() for k in args.by.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in ("site", "feature", "tenant")]
+    if bad:
+        raise UsageError(f"--by: unknown breakdown {', '.join(bad)}; use site, feature, tenant")
+    try:
+        report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
+                              eval_file=args.eval_file)
+    except (ScenarioError, FitError, api.ConfigError) as exc:
+        raise UsageError(str(exc)) from exc
+    render = {"text": text, "json": as_json, "markdown": markdown}[args.format]
+    sys.stdout.write(render(report, kinds))
+    return 0
+
+
+# ---- formats --------------------------------------------------------------------------------------------
+
+def _money(v):
+    return "—" if v is None else (f"${v:,.0f}" if v >= 100 else f"${v:,.2f}" if v >= 0.01 else f"${v:.2g}")
+
+
+def _secs(v):
+    return "—" if v is None else (f"{v:,.0f} s" if v >= 100 else f"{v:.2f} s")
+
+
+def _pct(v):
+    return "—" if v is None else f"{v * 100:.2f}%"
+
+
+def _q(v):
+    return "—" if v is None else f"{v:.3f}"
+
+
+def _ci(metric, fmt) -> str:
+    if metric is None or metric.value is None:
+        return "—"
+    if metric.low is None or metric.high is None:
+        return fmt(metric.value)
+    return f"{fmt(metric.value)} [{fmt(metric.low)}–{fmt(metric.high)}]"
+
+
+COLUMNS = (("cost/month", lambda f: _ci(f.cost_per_month, _money)), ("p50", lambda f: _secs(f.latency_p50_s.value)),
+           ("p95", lambda f: _ci(f.latency_p95_s, _secs)), ("p99", lambda f: _secs(f.latency_p99_s.value)),
+           ("errors", lambda f: _ci(f.error_rate, _pct)), ("quality", lambda f: _ci(f.quality, _q)))
+
+
+def _rows(report, kind: str, key: str, front: list[int]):
+    for i, result in enumerate(report.results):
+        f = result.of(kind, key)
+        if f is None:
+            continue
+        name = "baseline" if i == 0 else result.scenario.name
+        yield [name + (" *" if i in front else "")] + [fn(f) for _, fn in COLUMNS]
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    return "\n".join([line(header)] + [line(r) for r in rows])
+
+
+def _title(report, kind: str, key: str) -> str:
+    if kind == "site" and key in report.sites:
+        s = report.sites[key]
+        return f"site {key} ({s.span.path}:{s.span.start_line})"
+    return f"{kind} {key}"
+
+
+def text(report, kinds) -> str:
+    header = ["scenario"] + [c for c, _ in COLUMNS]
+    out = [f"{report.calls:,} calls over {report.days:.1f} days from {report.traffic} (seed {report.seed}; "
+           f"{report.price_data})", "", "all traffic", _table(list(_rows(report, "all", "*", report.front)), header)]
+    for kind in kinds:
+        for key in report.groups(kind):
+            front = report.site_fronts.get(key, []) if kind == "site" else []
+            out += ["", _title(report, kind, key), _table(list(_rows(report, kind, key, front)), header)]
+    out += ["", "* on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap"]
+    if report.unmatched_rows:
+        out.append(f"{report.unmatched_rows:,} rows matched no call site in the given paths (kept under code_file:line)")
+    out += [f"note: {n}" for n in report.notes]
+    return "\n".join(out) + "\n"
+
+
+def markdown(report, kinds) -> str:
+    header = ["scenario"] + [c for c, _ in COLUMNS]
+
+    def md(rows):
+        return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                         + ["| " + " | ".join(r) + " |" for r in rows])
+
+    out = [f"### llm-lint simulate", "", f"{report.calls:,} calls over {report.days:.1f} days · seed {report.seed} · "
+           f"{report.price_data}", "", "**All traffic**", "", md(list(_rows(report, "all", "*", report.front)))]
+    for kind in kinds:
+        for key in report.groups(kind):
+            front = report.site_fronts.get(key, []) if kind == "site" else []
+            out += ["", f"**{_title(report, kind, key)}**", "", md(list(_rows(report, kind, key, front)))]
+    out += ["", "`*` on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap."]
+    out += [f"- note: {n}" for n in report.notes]
+    return "\n".join(out) + "\n"
+
+
+def as_json(report, kinds) -> str:
+    from llmsight.records import to_json
+
+    def figures(f):
+        data = to_json(f)
+        return data
+
+    scenarios = []
+    for i, result in enumerate(report.results):
+        s = result.scenario
+        groups = [figures(f) for (kind, _), f in sorted(result.groups.items()) if kind in kinds or kind == "all"]
+        scenarios.append({"name": "baseline" if i == 0 else s.name, "changes": {} if i == 0 else s.changes(),
+                          "pareto": i in report.front, "groups": groups})
+    doc = {"traffic": report.traffic, "price_data": report.price_data, "seed": report.seed, "days": report.days,
+           "calls": report.calls, "unmatched_rows": report.unmatched_rows, "notes": report.notes,
+           "pareto": report.front, "site_pareto": report.site_fronts, "scenarios": scenarios}
+    return json.dumps(doc, indent=2, default=str) + "\n"

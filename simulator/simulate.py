@@ -1,0 +1,91 @@
+"""`llm-lint simulate`: the baseline and each scenario replayed over the traffic, per site, feature and
+tenant, with the Pareto front across scenarios (design §6-7).
+
+With PATHS, rows are mapped to the call sites found there (`simulator.mapping`); rows that map to no
+site keep `code_file:code_line` (or their feature, or model) as their site and are counted in the report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from llmsight.simulator.replay import GroupFigures, ScenarioResult, Simulation
+from llmsight.simulator.scenario import BASELINE, Scenario, ScenarioError, parse_scenario
+
+if TYPE_CHECKING:
+    from llmsight.config import Config
+    from llmsight.records import CallSite
+
+
+@dataclass
+class SimulationReport:
+    traffic: str
+    price_data: str
+    seed: int
+    days: float
+    calls: int
+    results: list[ScenarioResult]                 # [0] is the baseline (the traffic as observed)
+    front: list[int]                              # scenario indices on the Pareto front of all traffic
+    site_fronts: dict[str, list[int]] = field(default_factory=dict)
+    sites: dict[str, "CallSite"] = field(default_factory=dict)     # site id -> site (with PATHS)
+    unmatched_rows: int | None = None             # rows no site matched (with PATHS)
+    notes: list[str] = field(default_factory=list)
+
+    def groups(self, kind: str) -> list[str]:
+        """Keys of one group kind (site, feature, tenant), biggest baseline cost first."""
+        base = self.results[0].groups
+        keys = [k for (kd, k) in base if kd == kind]
+        return sorted(keys, key=lambda k: -(base[(kind, k)].cost_per_day.value or 0.0))
+
+    def figures(self, index: int, kind: str, key: str) -> GroupFigures | None:
+        return self.results[index].of(kind, key)
+
+
+def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = None) -> list[Scenario]:
+    from llmsight.knowledge.catalog import Catalog
+
+    catalog = Catalog.load(config)
+    return [t if isinstance(t, Scenario) else parse_scenario(t, catalog) for t in texts]
+
+
+def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
+             config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
+             price_data: str = "") -> SimulationReport:
+    from llmsight.simulator.pareto import scenario_front
+    from llmsight.simulator.view import TrafficError, connect
+
+    parsed = parse_scenarios(scenarios, config)
+    path = Path(traffic)
+    if not path.exists():
+        raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` first")
+    con, source = connect(path)
+    try:
+        site_map, unmatched, by_id = None, None, {}
+        if sites is not None:
+            from llmsight.simulator.mapping import map_rows
+
+            mapping = map_rows(con, sites, table=source)
+            site_map, unmatched = "site_rows", mapping.unmatched
+            by_id = {s.id: s for s in sites}
+        sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file)
+        known = {s.site: s for s in parsed if s.site is not None}
+        sim.prepare([BASELINE, *parsed])
+        for s in known.values():
+            if s.site not in sim.codes.sites:
+                raise ScenarioError(f"scenario key `site`: no traffic maps to site {s.site!r} "
+                                    f"(sites: {', '.join(sorted(sim.codes.sites)[:5])}…)")
+        for s in parsed:
+            if s.feature is not None and s.feature not in sim.codes.features:
+                raise ScenarioError(f"scenario key `feature`: no traffic has feature {s.feature!r} "
+                                    f"(features: {', '.join(sorted(sim.codes.features))})")
+        results = sim.run([BASELINE, *parsed])
+        calls = results[0].total.calls
+        report = SimulationReport(str(path), price_data, seed, sim.days, calls, results,
+                                  scenario_front([r.total for r in results]), sites=by_id,
+                                  unmatched_rows=unmatched, notes=list(sim.notes))
+        for key in report.groups("site"):
+            report.site_fronts[key] = scenario_front([r.of("site", key) for r in results])
+        return report
+    finally:
+        con.close()
