@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.fixes import import_edit, narrowed_edit, set_call_keywords
+from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
 
@@ -165,21 +165,40 @@ def file_binds(tree: ast.Module, name: str) -> bool:
     return False
 
 
-def ensure_import(ctx: FileContext, module: str, name: str | None = None,
-                  alias: str | None = None) -> tuple[str, Edit | None]:
-    """The local name to use for `module` (or `module.name`) and the import edit if it is missing."""
+def ensure_import(ctx: FileContext, module: str, name: str | None = None, alias: str | None = None,
+                  near: ast.AST | None = None) -> tuple[str, Edit | None]:
+    """The local name to use for `module` (or `module.name`) and the import edit if it is missing.
+
+    In a notebook the import goes at the top of the cell holding `near` (the code the fix edits), so
+    one fix edits one cell and that cell runs on its own."""
     imports = Imports.of(ctx.tree)
     qual = f"{module}.{name}" if name else module
     local = imports.local_name_for(qual)
     if local is not None:
         return local, None
     if name is None:
-        return module, import_edit(ctx, f"import {module}")
+        return module, _import_edit(ctx, f"import {module}", near)
     local = name
     if file_binds(ctx.tree, name) and alias:
         local = alias
     statement = f"from {module} import {name}" + (f" as {local}" if local != name else "")
-    return local, import_edit(ctx, statement)
+    return local, _import_edit(ctx, statement, near)
+
+
+def _import_edit(ctx: FileContext, statement: str, near: ast.AST | None) -> Edit | None:
+    if not ctx.srcmap.cell_starts or near is None:
+        return import_edit(ctx, statement)
+    if any(line.strip() == statement for line in ctx.lines):
+        return None
+    cell, _ = ctx.srcmap.cell_of_line(near.lineno)  # type: ignore[attr-defined]
+    line = ctx.srcmap.virtual_line(cell, 1)
+    for stmt in ctx.tree.body:
+        if stmt.lineno < line or ctx.srcmap.cell_of_line(stmt.lineno)[0] != cell:
+            continue
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            break
+        line = (stmt.end_lineno or stmt.lineno) + 1
+    return insert_before_line(ctx, line, statement)
 
 
 def client_call(ctx: FileContext, site: CallSite) -> ast.Call | None:

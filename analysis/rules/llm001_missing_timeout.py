@@ -284,7 +284,7 @@ class MissingTimeout(Rule):
             return Fix(title, (), "display-only")
         existing = keyword(ctor, "config")
         if existing is None:
-            config_name, import_ = ensure_import(ctx, "botocore.config", "Config", alias="BotoConfig")
+            config_name, import_ = ensure_import(ctx, "botocore.config", "Config", alias="BotoConfig", near=ctor)
             value = f'{config_name}(read_timeout={s}, retries={{"max_attempts": 3, "mode": "standard"}})'
             return keyword_fix(ctx, ctor, {"config": value}, title, (import_,))
         if isinstance(existing.value, ast.Call):

@@ -242,7 +242,7 @@ class RetryWithoutBackoff(Rule):
         imports = Imports.of(ctx.tree)
         if imports.local_name_for("random") is None and file_binds(ctx.tree, "random"):
             return Fix(advice, (), "display-only")
-        random_name, import_ = ensure_import(ctx, "random")
+        random_name, import_ = ensure_import(ctx, "random", near=sleep)
         base = ctx.segment(sleep.args[0])
         if isinstance(sleep.args[0], (ast.BinOp, ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
             base = f"({base})"

@@ -255,7 +255,7 @@ class HardcodedSecret(Rule):
         if f.replace is None or env is None:
             what = f"an environment variable ({env})" if env else "an environment variable"
             return Fix(f"Move the key to {what} and read it with os.environ", (), "display-only")
-        os_name, import_ = ensure_import(ctx, "os")
+        os_name, import_ = ensure_import(ctx, "os", near=f.node)
         lookup = f'{os_name}.environ["{env}"]'
         edits = [replace_node(ctx, f.replace, f.template.format(env=lookup))]
         if import_ is not None:

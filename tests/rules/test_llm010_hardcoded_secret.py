@@ -142,3 +142,22 @@ def test_redact_masks_keys_inside_text():
     masked = redact(line)
     assert masked == 'client = OpenAI(api_key="<redacted>")  # and <redacted>'
     assert redact("model='gpt-4o-mini'") == "model='gpt-4o-mini'"
+
+
+def test_notebook_key_is_fixed_in_its_own_cell(tmp_path):
+    def code(*lines):
+        return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": list(lines)}
+
+    nb = {"cells": [code("import anthropic\n", "from openai import OpenAI"),
+                    {"cell_type": "markdown", "metadata": {}, "source": ["## Setup"]},
+                    code("%env FOO=1\n", f'client = OpenAI(api_key="{OPENAI_KEY}")')],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    write_project(tmp_path, {"demo.ipynb": json.dumps(nb)})
+    run = llm_lint(tmp_path, "check", "--select", "LLM010", "--format", "json", "--no-cache")
+    [d] = json.loads(run.stdout)["diagnostics"]
+    assert (d["cell"], d["line"]) == (2, 2)
+    assert leaked(run.stdout) == []
+    llm_lint(tmp_path, "check", "--select", "LLM010", "--fix", "--unsafe-fixes", "--no-cache")
+    cells = json.loads((tmp_path / "demo.ipynb").read_text())["cells"]
+    assert "".join(cells[2]["source"]) == 'import os\n%env FOO=1\nclient = OpenAI(api_key=os.environ["OPENAI_API_KEY"])'
+    assert "".join(cells[0]["source"]) == "import anthropic\nfrom openai import OpenAI"
