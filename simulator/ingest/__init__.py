@@ -136,7 +136,7 @@ def _query_progress(con: duckdb.DuckDBPyConnection, bar: ProgressBar | None, tot
 
 def detect_format(path: Path) -> str:
     """Format from the extension (Parquet, CSV) or from the first records of a JSON file."""
-    suffix = path.suffix.lower()
+    suffix = (path.with_suffix("") if path.suffix.lower() == ".gz" else path).suffix.lower()
     if suffix in (".parquet", ".pq"):
         return "parquet"
     if suffix in (".csv", ".tsv"):

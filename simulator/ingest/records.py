@@ -8,6 +8,7 @@ canonical formats (`validate.py`).
 from __future__ import annotations
 
 import datetime
+import gzip
 import json
 import math
 import os
@@ -56,18 +57,23 @@ class Broken:
 Progress = Callable[[int], None]   # called with bytes consumed so far
 
 
+def open_text_source(path: Path):
+    """Binary reader for a log file, gzip-compressed (`.gz`) or not."""
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
 def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, Any]]:
     """(row, record) for a JSON Lines file, a JSON array, `{"data": [...]}` or one JSON document.
 
     Rows are 1-based line numbers for JSON Lines and element numbers otherwise; a broken line yields
     `Broken` so the caller can reject it and go on with the next one.
     """
-    with open(path, "rb") as fh:
+    with open_text_source(path) as fh:
         head = fh.read(4096).lstrip()
     if head.startswith(b"["):
         yield from enumerate(_whole_document(path), start=1)
         return
-    with open(path, "rb") as fh:
+    with open_text_source(path) as fh:
         first = fh.readline()
         try:
             json.loads(first)
@@ -81,7 +87,7 @@ def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[
         yield from enumerate(document if isinstance(document, list) else [document], start=1)
         return
     consumed = 0
-    with open(path, "rb") as fh:
+    with open_text_source(path) as fh:
         for number, line in enumerate(fh, start=1):
             consumed += len(line)
             if progress is not None and number % 2048 == 0:
@@ -98,7 +104,7 @@ def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[
 
 def _whole_document(path: Path) -> Any:
     try:
-        with open(path, "rb") as fh:
+        with open_text_source(path) as fh:
             return json.load(fh)
     except ValueError as exc:
         raise Reject(f"not valid JSON ({_short(exc)}); expected JSON Lines, a JSON array or one JSON "

@@ -202,6 +202,21 @@ def test_canonical_formats_load_the_same_rows(con, tmp_path):
     assert per_file[0] == per_file[1] == per_file[2]
 
 
+def test_gzip_compressed_logs(con, tmp_path):
+    import gzip
+
+    compressed = []
+    for source in (LITELLM, LANGFUSE, write_jsonl(tmp_path / "c.jsonl", CANONICAL)):
+        target = tmp_path / (source.name + ".gz")
+        target.write_bytes(gzip.compress(source.read_bytes()))
+        compressed.append(target)
+    csv_gz = tmp_path / "c.csv.gz"
+    csv_gz.write_bytes(gzip.compress(b"model,input_tokens\ngpt-4o,5\n,3\n"))
+    report = ingest([*compressed, csv_gz], con)
+    assert [(f.format, f.loaded) for f in report.files] == [("litellm", 5), ("langfuse", 4), ("jsonl", 2), ("csv", 1)]
+    assert report.files[3].examples == [(3, "missing model")]
+
+
 def _malformed_jsonl(path: Path, n: int) -> dict[int, str]:
     """n lines of canonical rows with known bad lines; returns line → expected reason."""
     bad = {
