@@ -232,8 +232,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
         report.error = str(exc)
     except duckdb.Error as exc:
         report.error = f"cannot read as {report.format} ({str(exc).splitlines()[0]})"
-    except OSError as exc:
-        report.error = f"cannot read ({exc.strerror or exc})"
+    except (OSError, EOFError) as exc:          # EOFError: a truncated .gz file
+        report.error = f"cannot read ({getattr(exc, 'strerror', None) or exc})"
     finally:
         if bar is not None:
             bar.close()

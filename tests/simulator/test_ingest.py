@@ -215,6 +215,10 @@ def test_gzip_compressed_logs(con, tmp_path):
     report = ingest([*compressed, csv_gz], con)
     assert [(f.format, f.loaded) for f in report.files] == [("litellm", 5), ("langfuse", 4), ("jsonl", 2), ("csv", 1)]
     assert report.files[3].examples == [(3, "missing model")]
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(compressed[0].read_bytes()[:200])
+    (cut,) = ingest([truncated], con, fmt="litellm").files
+    assert cut.error.startswith("cannot read") and cut.loaded == 0
 
 
 def _malformed_jsonl(path: Path, n: int) -> dict[int, str]:
