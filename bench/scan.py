@@ -106,15 +106,18 @@ def median_run(label: str, runs: int, once) -> tuple[float, list[Run]]:
     return statistics.median(r.seconds for r in results), results
 
 
+class BenchError(Exception):
+    """A run that failed or results that differ between runs; the benchmark's figures would be wrong."""
+
+
 def check_runs(label: str, results: list[Run]) -> None:
     for r in results:
         if r.returncode != 0 or r.report is None:
-            sys.exit(f"{label} run failed (exit {r.returncode}):\n{r.stderr[-3000:]}")
+            raise BenchError(f"{label} run failed (exit {r.returncode}):\n{r.stderr[-3000:]}")
 
 
-def bench(runs: int) -> dict:
-    projects = fetch.ensure(log=lambda m: print(m, file=sys.stderr))
-    paths = [p for project in projects for p in project.scan_paths()]
+def bench(paths: list[Path], runs: int) -> dict:
+    """Median fresh-process times of ast.parse, cold check and warm check over the .py files under paths."""
     files = python_files(paths)
     lines = count_lines(files)
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,17 +135,15 @@ def bench(runs: int) -> dict:
     expected = fingerprint(cold_runs[0].report)
     differing = [r for r in [*cold_runs, first, *warm_runs] if fingerprint(r.report) != expected]
     if differing:
-        sys.exit(f"results differ between runs: {expected} vs {[fingerprint(r.report) for r in differing]}")
-    return {"projects": [f"{p.name}=={p.version}" for p in projects], "files": len(files), "lines": lines,
+        raise BenchError(f"results differ between runs: {expected} vs {[fingerprint(r.report) for r in differing]}")
+    return {"files": len(files), "lines": lines,
             "runs": runs, "ast_parse_s": baseline, "cold_s": cold, "first_cached_s": first.seconds,
             "warm_s": warm, "cold_ratio": cold / baseline, "warm_ratio": warm / baseline,
             "warm_over_cold": warm / cold, "call_sites": expected[0], "diagnostics": expected[1]}
 
 
-def robustness(extra_paths: list[Path]) -> dict:
-    """Scan the whole fetched corpus plus large real trees: exit 0/1 only, file errors reported, no traceback."""
-    fetch.ensure(log=lambda m: print(m, file=sys.stderr))
-    paths = [p for p in sorted((fetch.CACHE_DIR / "src").iterdir()) if p.is_dir()] + extra_paths
+def robustness(paths: list[Path]) -> dict:
+    """One all-rules cold run over large real trees: exit 0/1 only, errors reported, never a traceback."""
     files = python_files(paths)
     lines = count_lines(files)
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,11 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     out: dict = {}
     try:
+        projects = fetch.ensure(log=lambda m: print(m, file=sys.stderr))
         if not args.robustness_only:
-            out["bench"] = bench(args.runs)
+            out["bench"] = {"projects": [f"{p.name}=={p.version}" for p in projects],
+                            **bench([p for project in projects for p in project.scan_paths()], args.runs)}
         if args.robustness or args.robustness_only:
-            out["robustness"] = robustness(args.extra or [Path(sysconfig.get_paths()["purelib"])])
-    except fetch.FetchError as exc:
+            whole_projects = sorted({project.root for project in projects})
+            out["robustness"] = robustness(whole_projects + (args.extra or [Path(sysconfig.get_paths()["purelib"])]))
+    except (fetch.FetchError, BenchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
