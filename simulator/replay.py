@@ -438,10 +438,10 @@ FROM x{quality_join}"""
         q.add([f"min(CASE WHEN st_a = {OK} THEN att END) OVER (PARTITION BY row_id) AS first_ok"])
         return q.sql() + f""",
 ch AS (
-  SELECT row_id, sum(backoff + lat_a) AS clat, sum(cost_a) AS ccost, count(*) AS cattempts,
+  SELECT row_id, {_exact_sum('backoff + lat_a', 9)} AS clat, {_exact_sum('cost_a')} AS ccost, count(*) AS cattempts,
          arg_max(st_a, att) AS cstatus, arg_max(amodel, att) AS cmodel,
          arg_max(CASE WHEN st_a = {OK} THEN ttft0 END, att) AS cttft,
-         sum(backoff + lat_a) - arg_max(lat_a, att) AS cprior
+         {_exact_sum('backoff + lat_a', 9)} - arg_max(lat_a, att) AS cprior
   FROM {q.last} WHERE att <= coalesce(first_ok, {last}) GROUP BY row_id)"""
 
 
@@ -459,6 +459,12 @@ def create_table(con, name: str, columns: list[tuple[str, str]], rows: list[tupl
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _sim_incoming")
     finally:
         con.unregister("_sim_incoming")
+
+
+def _exact_sum(expr: str, scale: int = 20) -> str:
+    """A sum that does not depend on the order rows arrive in (threads): added up as DECIMAL with `scale`
+    digits (20 for dollars and scores, 9 for milliseconds), so any number of threads gives the same bits."""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(38, {scale}))) AS DOUBLE)"
 
 
 def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, prices: dict,
@@ -567,20 +573,22 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
     key_sql = ("CASE WHEN grouping(site_c) = 0 THEN site_c WHEN grouping(feature_c) = 0 THEN feature_c "
                "WHEN grouping(tenant_c) = 0 THEN tenant_c ELSE -1 END")
     exact = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, count(*) AS n, sum(cost_usd) AS cost,
+        SELECT {kind_sql} AS kind, {key_sql} AS key, count(*) AS n, {_exact_sum('cost_usd')} AS cost,
                quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat,
                median(ttft_ms) AS ttft, avg(CASE WHEN status <> {OK} THEN 1.0 ELSE 0.0 END) AS err,
-               avg(CASE WHEN status = {TIMEOUT} THEN 1.0 ELSE 0.0 END) AS tout, avg(quality) AS q,
+               avg(CASE WHEN status = {TIMEOUT} THEN 1.0 ELSE 0.0 END) AS tout,
+               {_exact_sum('quality')} / count(quality) AS q,
                count(quality) AS qn, avg(CASE WHEN truncated THEN 1.0 ELSE 0.0 END) AS trunc
         FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
     block = f"CAST(row_id % {BLOCKS} AS INTEGER)"
     parts = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n, sum(cost_usd) AS cost,
-               sum(CASE WHEN status <> {OK} THEN 1 ELSE 0 END) AS err, sum(quality) AS qs, count(quality) AS qn
+        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n, {_exact_sum('cost_usd')} AS cost,
+               sum(CASE WHEN status <> {OK} THEN 1 ELSE 0 END) AS err, {_exact_sum('quality')} AS qs,
+               count(quality) AS qn
         FROM (SELECT site_c, feature_c, tenant_c, cost_usd, status, quality, {block} AS blk,
                      CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
         GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
-        ORDER BY kind, key""").fetchnumpy()
+        ORDER BY kind, key, blk, bin""").fetchnumpy()
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
     cols = {k: np.asarray(v) for k, v in parts.items()}
