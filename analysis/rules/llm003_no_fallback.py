@@ -157,7 +157,11 @@ class NoFallback(Rule):
                        "display-only")
         if fallback == model_name(site):
             return Fix(f"fallback_model {fallback!r} is this call's own model; choose another one", (), "display-only")
-        if site.sdk == "litellm" and "Router" not in (site.client_expr or ""):
+        if site.sdk == "litellm" and "Router" in (site.client_expr or ""):
+            group = model_name(site) or "MODEL_GROUP"
+            return Fix(f'Add fallbacks=[{{"{group}": ["{fallback}"]}}] to the Router (with {fallback} in its '
+                       f'model_list)', (), "display-only")
+        if site.sdk == "litellm":
             return keyword_fix(ctx, call, {"fallbacks": f"[{fallback!r}]".replace("'", '"')},
                                f"Fall back to {fallback} with fallbacks=[...]")
         if site.sdk == "langchain":

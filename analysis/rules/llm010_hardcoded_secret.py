@@ -17,7 +17,7 @@ from llmsight.records import Diagnostic, Fix
 # names (keywords, variables, attributes, dict keys) that say "this is a credential"
 _CREDENTIAL_NAME = re.compile(
     r"(?i)(?:^|[_\-.])(?:api_?key|apikey|api-key|secret(?:_access)?_key|secret|access_?key(?:_id)?|"
-    r"(?:access|auth|api|session|bearer)_?token|token|password|authorization)$")
+    r"(?:access|auth|api|session|bearer)_?token|token)$")
 _AUTH_HEADERS = re.compile(r"(?i)^(?:authorization|x-api-key|api-key|x-goog-api-key)$")
 # SDK module (top-level import name) -> the variable its client reads the key from
 _SDK_ENV = {

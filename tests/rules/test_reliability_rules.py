@@ -140,3 +140,14 @@ def test_suggested_max_tokens_from_traffic_p99_with_headroom(tmp_path):
     assert suggested_max_tokens(site, ctx) == (1000, "p99 output of 800 tokens in traffic, plus 25%")
     site, ctx = _context(tmp_path, _TrafficView(None, 800.0), Config(default_max_tokens=300))
     assert suggested_max_tokens(site, ctx)[0] == 300
+
+
+def test_router_without_fallbacks_gets_router_advice(tmp_path):
+    result = diagnostics(tmp_path, """
+        from litellm import Router
+        router = Router(model_list=[{"model_name": "gpt-4o", "litellm_params": {"model": "gpt-4o"}}])
+        router.completion(model="gpt-4o", messages=[])
+    """, "LLM003", {"fallback_model": "gpt-4o-mini"})
+    [d] = result.diagnostics
+    assert d.fixes[0].applicability == "display-only"
+    assert d.fixes[0].title.startswith('Add fallbacks=[{"gpt-4o": ["gpt-4o-mini"]}] to the Router')
