@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable
 
 import libcst as cst
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.fixes import replace_node
+from llmsight.analysis.fixes import narrowed_edit
 from llmsight.analysis.rules._sdk_fixes import (
     GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, parents, sdk_defaults,
 )
@@ -177,14 +178,17 @@ class NoFallback(Rule):
             return Fix(f"{title} where it is constructed", (), "display-only")
         if not _same_provider(ctx, site, fallback):
             return Fix(f"{title} (a chat model class of its own provider)", (), "display-only")
+        if any(k.arg and re.search(r"key|token|secret", k.arg, re.I) and isinstance(k.value, ast.Constant)
+               for k in ctor.keywords):
+            return Fix(f"{title} (after moving the key literal out of the constructor)", (), "display-only")
         text = ctx.segment(ctor)
         fallback_ctor = _with_model(text, fallback)
         if fallback_ctor is None:
             return Fix(title, (), "display-only")
         new = f"{text}.with_fallbacks([{fallback_ctor}])"
         return Fix(f"Fall back to {fallback} with {constructor_text(ctx, ctor)}.with_fallbacks([...]) "
-                   f"(the result is a Runnable: bind tools before adding fallbacks)", (replace_node(ctx, ctor, new),),
-                   "unsafe")
+                   f"(the result is a Runnable: bind tools before adding fallbacks)",
+                   (narrowed_edit(ctx, ctor, text, new),), "unsafe")
 
 
 def _is_fallback_call(ctx: FileContext, call: ast.Call) -> bool:
