@@ -251,9 +251,13 @@ def create_server() -> LlmsightServer:
         if watch and watch.dynamic_registration:
             options = types.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED])
-            await ls.client_register_capability_async(types.RegistrationParams(registrations=[
-                types.Registration(id="llmsight-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                   register_options=options)]))
+            try:
+                await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+                    types.Registration(id="llmsight-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                       register_options=options)]))
+            except Exception as exc:  # noqa: BLE001 - polling covers it
+                ls.log(f"client refused file watching ({exc}); checking pyproject.toml and the traffic DB "
+                       f"every {POLL_S:.0f} s instead")
 
     @ls.feature(types.SHUTDOWN)
     @guarded()
