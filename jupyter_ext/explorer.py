@@ -56,7 +56,7 @@ class Explorer:
     `CallSite`; `site` picks one by id, `path:line` or feature; `traffic` is a traffic store (DuckDB)
     whose rows are replayed; `models` adds candidate models to the ones `api.model_alternatives` ranks.
     State for code and tests: `site`, `scenario`, `points`, `front`, `selected`, `table_rows()`,
-    `plotted()`, `last_redraw_ms`; `to_csv()`, `to_html()`, `preview_fix()`, `apply_fix()`.
+    `plotted()`, `last_redraw_ms`; `set(**changes)`, `reset()`, `pin()`, `to_csv()`, `to_html()`, `preview_fix()`, `apply_fix()`.
     """
 
     def __init__(self, path_or_site=".", traffic: str | Path | None = None, *, site: str | None = None,
@@ -236,9 +236,8 @@ class Explorer:
         site_id = self.site.id
         self.result = api.check([self.root / p for p in sorted({self.site.span.path, *written})], use_cache=False)
         self.sites = [s for s in self.result.call_sites if s.operation in EXPLORABLE] or self.sites
-        self.choice = Choice()
-        self._sync_widgets_from_choice()
         self._select_site(next((s for s in self.sites if s.id == site_id), self.sites[0]))
+        self.reset()
         return written
 
     # ---- widgets ------------------------------------------------------------------------------------
@@ -249,6 +248,12 @@ class Explorer:
             if not hasattr(self.choice, key):
                 raise ValueError(f"unknown scenario key {key!r}; use {', '.join(api.EXPLORE_KEYS)}")
             setattr(self.choice, key, value)
+        self._sync_widgets_from_choice()
+        self.recompute()
+
+    def reset(self) -> None:
+        """Back to the code as written (every slider at "as written")."""
+        self.choice = Choice()
         self._sync_widgets_from_choice()
         self.recompute()
 
@@ -312,8 +317,11 @@ class Explorer:
         ws["preview"].on_click(self._on_preview)
         ws["apply"].on_click(self._on_apply)
         ws["diff"] = w.HTML()
+        for key in ("model", "timeout", "max_tokens", "trim_input", "response_cache_hit_rate", "fallback"):
+            ws[key].style = {"description_width": "90px"}
+            ws[key].layout = w.Layout(width="340px")
         sliders = w.VBox([ws["model"], ws["timeout"], ws["max_tokens"], ws["trim_input"],
-                          ws["response_cache_hit_rate"], ws["fallback"]])
+                          ws["response_cache_hit_rate"], ws["fallback"]], layout=w.Layout(min_width="350px"))
         self._widget = w.VBox([w.HBox([ws["feature"], ws["site"]]), ws["source"], w.HBox([sliders, ws["plot"]]),
                                ws["table"], w.HBox([ws["pin"], ws["csv"], ws["preview"], ws["apply"]]),
                                ws["status"], ws["diff"]])

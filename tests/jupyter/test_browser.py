@@ -1,0 +1,134 @@
+"""End to end in a real browser (design §11): JupyterLab on localhost, the example notebook opened in
+headless Debian Chromium driven by Playwright, all cells run, the explorer rendered, a slider moved;
+the plot and the table change and the table's p95 is what `llmsight.api` computes for that scenario."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from llmsight import api
+from nb_helpers import CHAT_SITE, REPO, copy_app, make_traffic
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, installed with apt when missing (never a Playwright browser download)."""
+    if not Path(CHROMIUM).exists():
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            assert proc.returncode == 0, f"{' '.join(cmd)} failed: {proc.stderr[-2000:]}"
+    assert Path(CHROMIUM).exists()
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path: Path):
+    """JupyterLab serving a copy of examples/ (app, notebook, traffic); stopped by its pid."""
+    root = tmp_path / "examples"
+    copy_app(root / "app")
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(REPO / "examples" / "notebooks" / "explore.ipynb", root / "notebooks")
+    traffic = make_traffic(root / "traffic" / "example.duckdb")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    log = (tmp_path / "lab.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "lab.log").read_text()[-3000:]
+                time.sleep(0.3)
+        yield {"url": f"http://127.0.0.1:{port}", "token": token, "root": root, "traffic": traffic}
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{lab['url']}/lab/tree/notebooks/explore.ipynb?token={lab['token']}")
+            page.wait_for_selector(".jp-Notebook", timeout=30_000)
+            editor = page.locator(".jp-CodeCell .jp-InputArea-editor").first    # cell 0 is markdown
+            editor.wait_for(timeout=30_000)
+            page.wait_for_selector("text=| Idle", timeout=30_000)              # the kernel is up
+            editor.click()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            last_output = page.locator(".jp-OutputArea-output", has_text="llmsight-explore-report.html")
+            last_output.wait_for(timeout=60_000)                                # the last cell ran
+
+            explorer = page.locator(".jupyter-widgets.llmsight-explorer")
+            explorer.wait_for(timeout=10_000)
+            table = explorer.locator(".llmsight-table div.llmsight")
+            plot = explorer.locator(".llmsight-plot svg")
+            explored = "() => document.querySelector('.llmsight-table div.llmsight')?.dataset.explored === '%s'"
+            explorer.scroll_into_view_if_needed()
+            page.wait_for_function(explored % "as written", timeout=15_000)     # the last cell's ex.reset()
+            plot_before, table_before = plot.inner_html(), table.inner_html()
+
+            readout = explorer.locator(".llmsight-timeout .widget-readout")
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("6")
+            page.keyboard.press("Enter")
+            page.wait_for_function(explored % "timeout=6", timeout=15_000)
+
+            shown_p95 = float(table.get_attribute("data-explored-p95"))
+            assert plot.inner_html() != plot_before and table.inner_html() != table_before
+            square = plot.locator("rect.selected")
+            assert float(square.get_attribute("data-p95")) == pytest.approx(shown_p95, rel=1e-5)
+            row = table.locator("tr", has_text="timeout=6").first.inner_text()
+        finally:
+            page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+            browser.close()
+
+    result = api.check([lab["root"] / "app"])
+    site = next(s for s in result.call_sites if f"{s.span.path}:{s.span.start_line}" == CHAT_SITE)
+    config = api.load_config(lab["root"] / "app")
+    expected = api.ScenarioRunner(site, config, traffic=lab["traffic"]).run({"timeout": 6}).latency_p95_s
+    assert shown_p95 == pytest.approx(expected, rel=1e-12)
+    from llmsight.jupyter.report import seconds
+
+    assert seconds(expected) in row
+    assert (tmp_path / "explorer.png").stat().st_size > 10_000
+    assert time.monotonic() - started < 90
