@@ -54,10 +54,13 @@ def _with_keywords(call: cst.Call, kwargs: dict[str, str], replace: bool) -> cst
         # the whitespace between the last argument (or its comma) and `)`
         closing = trailing.whitespace_after if isinstance(trailing, cst.Comma) else last.whitespace_after_arg
         if isinstance(closing, cst.ParenthesizedWhitespace):
-            # one argument per line: the last one keeps its line and comment, the new one gets its own line
-            indent = sep.last_line if isinstance(sep, cst.ParenthesizedWhitespace) else closing.last_line
-            to_new = closing.with_changes(last_line=indent)
-            to_closer = closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            if isinstance(sep, cst.ParenthesizedWhitespace):
+                # one argument per line: the last one keeps its line and comment, the new one gets its own
+                to_new = closing.with_changes(last_line=sep.last_line)
+                to_closer = closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            else:
+                # arguments share a line: the new one joins them, the line break stays before `)`
+                to_new, to_closer = sep, closing
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
                                                          whitespace_after=to_new),
                                          whitespace_after_arg=cst.SimpleWhitespace(""))
