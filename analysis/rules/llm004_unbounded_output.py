@@ -259,4 +259,8 @@ def _openai_host(ctx: FileContext, site: CallSite) -> bool:
     if endpoint.kind == "azure":
         return True
     url = site.endpoint or ""
-    return endpoint.kind == "provider" and (not url or "api.openai.com" in url)
+    if url:
+        return endpoint.kind == "provider" and "api.openai.com" in url
+    ctor = client_call(ctx, site)  # a base_url we cannot read points somewhere else
+    return endpoint.kind == "provider" and not (ctor is not None and any(
+        k.arg in ("base_url", "api_base") for k in ctor.keywords))

@@ -59,6 +59,15 @@ CASES = {
             timeout=30,
             max_tokens=9)
         """),
+    "arguments-share-a-line-before-the-closer": ("""
+        litellm.completion(
+            model="m", messages=[]  # short
+        )
+        """, """
+        litellm.completion(
+            model="m", messages=[], timeout=30, max_tokens=9  # short
+        )
+        """),
     "last-argument-spans-lines": ("""
         litellm.completion(model="m", messages=[
             {"role": "user"}])
