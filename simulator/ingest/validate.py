@@ -7,6 +7,7 @@ row its first failing reason; good rows go to the store, rejects are counted per
 """
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import duckdb
 from llmsight.simulator import store
 
 INTEGER_COLUMNS = store.TOKEN_COLUMNS + ("attempt", "code_line")
+_KINDS = dict(store.COLUMNS)
 NUMBER_COLUMNS = ("latency_ms", "ttft_ms", "cost_usd", "quality")
 
 
@@ -25,10 +27,14 @@ class Loaded:
     examples: list[tuple[int, str]] = field(default_factory=list)   # (row, reason), first few
 
 
+_LIMITS = {"INTEGER": 2**31 - 1, "BIGINT": 2**53}    # BIGINT: what a DOUBLE still holds exactly
+_MAX_EPOCH_S = 1e11                                   # year 5138: anything larger is not epoch seconds
+
+
 def _parsed_ts(col: str) -> str:
     """ISO-8601 text (any offset, stored as UTC) or epoch seconds."""
     return (f"COALESCE(TRY_CAST(TRY_CAST({col} AS TIMESTAMPTZ) AS TIMESTAMP), "
-            f"CASE WHEN TRY_CAST({col} AS DOUBLE) IS NOT NULL "
+            f"CASE WHEN TRY_CAST({col} AS DOUBLE) BETWEEN 0 AND {_MAX_EPOCH_S} "
             f"THEN make_timestamp(CAST(TRY_CAST({col} AS DOUBLE) * 1000000 AS BIGINT)) END)")
 
 
@@ -49,6 +55,7 @@ def _reason_sql(present: set[str]) -> str:
         if col in INTEGER_COLUMNS:
             checks.append((f"TRY_CAST({col} AS DOUBLE) <> floor(TRY_CAST({col} AS DOUBLE))",
                            f"'{col} is not a whole number'"))
+            checks.append((f"TRY_CAST({col} AS DOUBLE) > {_LIMITS[_KINDS[col]]}", f"'{col} is too large'"))
     if "ts" in present:
         checks.append((f"ts IS NOT NULL AND {_parsed_ts('ts')} IS NULL", "'ts is not a timestamp'"))
     if "status" in present:
@@ -76,7 +83,7 @@ def _typed_sql(present: set[str]) -> str:
         if name == "ts":
             parts.append(f"{_parsed_ts('ts')} AS ts")
         elif name in INTEGER_COLUMNS:
-            parts.append(f"CAST(TRY_CAST({name} AS DOUBLE) AS {kind}) AS {name}")
+            parts.append(f"TRY_CAST(TRY_CAST({name} AS DOUBLE) AS {kind}) AS {name}")
         else:
             parts.append(f"TRY_CAST({name} AS {kind}) AS {name}")
     return ", ".join(parts)
@@ -105,6 +112,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, staged: str | duckdb.DuckD
         outcome.rows = store.insert_rows(con, good, source_file)
         return outcome
     finally:
-        con.execute("DROP TABLE IF EXISTS _staged").fetchall()
+        with contextlib.suppress(duckdb.Error):   # after a failed statement the transaction is rolled back anyway
+            con.execute("DROP TABLE IF EXISTS _staged").fetchall()
         if not isinstance(staged, str):
             con.unregister(source)

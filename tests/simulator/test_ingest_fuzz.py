@@ -1,0 +1,74 @@
+"""Ingest never crashes: arbitrary JSON values in any field of any adapter's records either load or are
+rejected with a reason, and every record is accounted for."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from llmsight.simulator import store
+from llmsight.simulator.ingest import ingest
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "traffic"
+LITELLM = [json.loads(line) for line in (FIXTURES / "litellm_payloads.jsonl").read_text().splitlines()]
+LANGFUSE = [o for o in json.loads((FIXTURES / "langfuse_observations.json").read_text())["data"]
+            if o["type"] == "GENERATION"]
+CANONICAL = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 2, "latency_ms": 5.0, "status": "ok",
+             "ts": "2026-11-30T10:00:00Z", "code_line": 3, "quality": 0.5}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5)
+
+
+def mutate(records: list[dict], edits) -> list[dict]:
+    out = []
+    for index, (field, value) in enumerate(edits):
+        record = copy.deepcopy(records[index % len(records)])
+        record[field % len(record) if isinstance(field, int) else field] = value
+        out.append(record)
+    return out
+
+
+def keyed(records: list[dict]):
+    keys = sorted({k for r in records for k in r})
+    return st.lists(st.tuples(st.sampled_from(keys), json_values), min_size=1, max_size=12)
+
+
+def check_all_accounted(tmp_path: Path, records: list[dict], name: str) -> None:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    db = tmp_path / f"{name}.duckdb"
+    db.unlink(missing_ok=True)
+    con = store.open_store(db)
+    try:
+        (report,) = ingest([path], con).files
+        assert report.error is None
+        assert report.loaded + sum(report.rejected.values()) + report.ignored == len(records)
+        assert all(reason for _, reason in report.examples)
+    finally:
+        con.close()
+
+
+fuzz = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@fuzz
+@given(edits=keyed(LITELLM))
+def test_litellm_fields_with_any_value(tmp_path, edits):
+    check_all_accounted(tmp_path, mutate(LITELLM, edits), "litellm.jsonl")
+
+
+@fuzz
+@given(edits=keyed(LANGFUSE))
+def test_langfuse_fields_with_any_value(tmp_path, edits):
+    check_all_accounted(tmp_path, mutate(LANGFUSE, edits), "langfuse.jsonl")
+
+
+@fuzz
+@given(edits=keyed([CANONICAL]))
+def test_canonical_fields_with_any_value(tmp_path, edits):
+    check_all_accounted(tmp_path, mutate([CANONICAL], edits), "canonical.jsonl")
