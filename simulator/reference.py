@@ -49,14 +49,15 @@ class ReferenceReplay:
         self.sim = sim
         self.fits = sim.fits
         self.seed = sim.seed
-        self.prefixes = dict(sim.con.execute("SELECT ds.name, p.prefix FROM sim_prefix p "
-                                             "JOIN sim_dim_site ds ON ds.code = p.site").fetchall())
+        t = sim.tables
+        self.prefixes = dict(sim.con.execute(f"SELECT ds.name, p.prefix FROM {t.prefix} p "
+                                             f"JOIN {t.dim.format('site')} ds ON ds.code = p.site").fetchall())
         inverse = {v: k for k, v in sim.codes.models.items()}
         self.ratios = {(inverse[a], inverse[b]): r for a, b, r in
-                       sim.con.execute("SELECT from_model, to_model, ratio FROM sim_tok").fetchall()}
+                       sim.con.execute(f"SELECT from_model, to_model, ratio FROM {t.tokens}").fetchall()}
 
     def rows(self) -> list[dict]:
-        cur = self.sim.con.execute("SELECT * FROM sim_base ORDER BY row_id")
+        cur = self.sim.con.execute(f"SELECT * FROM {self.sim.tables.base} ORDER BY row_id")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 

@@ -167,7 +167,7 @@ def _billed(tag: str, status: str, bill_errors: bool) -> list[str]:
 class Tables:
     """Names of the temp tables a replay joins (built by `Simulation.prepare` / `load_tables`)."""
 
-    rows: str = "sim_rows"
+    rows: str = "sim_rows"            # prepared rows every scenario reads
     prices: str = "sim_prices"
     fits: str = "sim_fit_scalar"      # (model, site or -1) -> error_rate, prefill, ttft_p50
     grids: str = "sim_grid"           # grid key -> v, dv (quantile grid point and step to the next)
@@ -175,6 +175,15 @@ class Tables:
     tokens: str = "sim_tok"
     quality: str = "sim_quality"
     prefix: str = "sim_prefix"
+    src: str = "sim_src"              # the source with each row's site id
+    base: str = "sim_base"            # rows with integer codes
+    out: str = "sim_out"              # one scenario's per-row outcome
+    dim: str = "sim_dim_{}"           # name <-> code of models, sites, features, tenants
+
+    @classmethod
+    def named(cls, prefix: str) -> "Tables":
+        """Tables of one Simulation, so several can share a connection."""
+        return cls(**{f: getattr(cls, f).replace("sim_", f"{prefix}_", 1) for f in cls.__dataclass_fields__})
 
 
 class _Query:
@@ -676,6 +685,8 @@ class Simulation:
     row-to-site mapping.
     """
 
+    _instances = 0
+
     def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP):
@@ -685,7 +696,8 @@ class Simulation:
         self.static_prefixes = dict(prefixes or {})
         self.min_site_rows = min_site_rows
         self.bootstrap = bootstrap
-        self.tables = Tables()
+        Simulation._instances += 1
+        self.tables = Tables.named(f"sim{Simulation._instances}")
         self.replay: Replay | None = None
         self.fits: Fits | None = None
         self.codes: Codes | None = None
@@ -701,44 +713,46 @@ class Simulation:
         con, t = self.con, self.tables
         site = self.site_sql if self.site_map is None else f"coalesce(m.site_id, {self.site_sql})"
         join = "" if self.site_map is None else f" LEFT JOIN {self.site_map} m ON m.row_id = c.row_id"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW sim_src AS SELECT c.*, {site} AS site_id "
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {t.src} AS SELECT c.*, {site} AS site_id "
                     f"FROM {self.source} c{join} WHERE c.model IS NOT NULL")
-        distinct = con.execute("""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
-                                         list(DISTINCT tenant) FROM sim_src""").fetchall()[0]
+        distinct = con.execute(f"""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
+                                         list(DISTINCT tenant) FROM {t.src}""").fetchall()[0]
         observed, sites, features, tenants = (sorted(v for v in (col or []) if v is not None) for col in distinct)
         targets = sorted({m for s in scenarios for m in s.models()})
         models = sorted(set(observed) | set(targets))
         self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}
                                      for names in (models, sites, features, tenants)))
         for name, values in (("model", models), ("site", sites), ("feature", features), ("tenant", tenants)):
-            create_table(con, f"sim_dim_{name}", [("name", "VARCHAR"), ("code", "INTEGER")],
+            create_table(con, t.dim.format(name), [("name", "VARCHAR"), ("code", "INTEGER")],
                          [(v, i) for i, v in enumerate(values)])
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE sim_base AS
+            CREATE OR REPLACE TEMP TABLE {t.base} AS
             SELECT s.row_id, s.ts, s.model, s.site_id, s.feature, s.tenant, s.status,
                    dm.code AS model_c, ds.code AS site_c, coalesce(df.code, -1) AS feature_c,
                    coalesce(dt.code, -1) AS tenant_c,
                    CAST(CASE s.status WHEN 'ok' THEN {OK} WHEN 'timeout' THEN {TIMEOUT} ELSE {ERROR} END AS TINYINT) AS st,
                    s.input_tokens, s.output_tokens, s.cached_input_tokens, s.cache_write_input_tokens,
                    s.reasoning_tokens, s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
-            FROM sim_src s JOIN sim_dim_model dm ON dm.name = s.model JOIN sim_dim_site ds ON ds.name = s.site_id
-            LEFT JOIN sim_dim_feature df ON df.name = s.feature LEFT JOIN sim_dim_tenant dt ON dt.name = s.tenant""")
+            FROM {t.src} s JOIN {t.dim.format('model')} dm ON dm.name = s.model
+            JOIN {t.dim.format('site')} ds ON ds.name = s.site_id
+            LEFT JOIN {t.dim.format('feature')} df ON df.name = s.feature
+            LEFT JOIN {t.dim.format('tenant')} dt ON dt.name = s.tenant""")
         kwargs = {} if self.min_site_rows is None else {"min_site_rows": self.min_site_rows}
-        self.fits = fit_mod.fit(con, "sim_base", eval_file=self.eval_file, extra_models=targets, **kwargs)
+        self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets, **kwargs)
         prices, unknown = price_rows(models, self.config)
         self.notes = [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
-        prefixes = dict(con.execute("SELECT site_id, median(cached_input_tokens) FROM sim_base "
+        prefixes = dict(con.execute(f"SELECT site_id, median(cached_input_tokens) FROM {t.base} "
                                     "WHERE cached_input_tokens > 0 GROUP BY site_id").fetchall())
         for site_id, tokens in self.static_prefixes.items():
             prefixes.setdefault(site_id, tokens)
         load_tables(con, codes, self.fits, prices, _token_ratios(observed, targets), prefixes, t)
-        self.days = days_covered(con, "sim_base")
+        self.days = days_covered(con, t.base)
         self.prices = prices
         self.replay = Replay(codes, self.seed, t)
         # the join keeps the stored order, so the hash stages above run once per row (no row_id sort)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql('sim_base')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
 
     def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
         if self.replay is None or any(m not in self.codes.models for s in scenarios for m in s.models()):
@@ -748,21 +762,24 @@ class Simulation:
     def rows(self, scenario: Scenario):
         """Per-row outcomes of one scenario with names, not codes (tests, the notebook explorer)."""
         sql = self._ready([scenario]).final_sql(scenario)
+        t = self.tables
         return self.con.sql(f"""
             SELECT o.row_id, ds.name AS site_id, df.name AS feature, dt.name AS tenant, dm.name AS model,
                    CASE o.status WHEN {OK} THEN 'ok' WHEN {ERROR} THEN 'error' ELSE 'timeout' END AS status,
                    o.latency_ms, o.ttft_ms, o.cost_usd, o.quality, o.truncated, o.attempts
-            FROM ({sql}) o JOIN sim_dim_site ds ON ds.code = o.site_c JOIN sim_dim_model dm ON dm.code = o.model_c
-            LEFT JOIN sim_dim_feature df ON df.code = o.feature_c LEFT JOIN sim_dim_tenant dt ON dt.code = o.tenant_c""")
+            FROM ({sql}) o JOIN {t.dim.format('site')} ds ON ds.code = o.site_c
+            JOIN {t.dim.format('model')} dm ON dm.code = o.model_c
+            LEFT JOIN {t.dim.format('feature')} df ON df.code = o.feature_c
+            LEFT JOIN {t.dim.format('tenant')} dt ON dt.code = o.tenant_c""")
 
     def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
         replay = self._ready(scenarios)
         results = []
         for s in scenarios:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE sim_out AS {replay.final_sql(s)}")
-            results.append(ScenarioResult(s, aggregate(self.con, "sim_out", self.seed, self.days, self.codes,
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.tables.out} AS {replay.final_sql(s)}")
+            results.append(ScenarioResult(s, aggregate(self.con, self.tables.out, self.seed, self.days, self.codes,
                                                        bootstrap=self.bootstrap)))
-        self.con.execute("DROP TABLE IF EXISTS sim_out")
+        self.con.execute(f"DROP TABLE IF EXISTS {self.tables.out}")
         return results
 
 

@@ -133,7 +133,7 @@ class TrafficView:
         sim = Simulation(con, "view_rows", seed=self.seed, config=self.config, site_sql="CAST(c.gid AS VARCHAR)")
         sim.prepare([BASELINE])
         con.execute(f"CREATE OR REPLACE TEMP TABLE view_out AS SELECT o.*, CAST(ds.name AS BIGINT) AS gid "
-                    f"FROM ({sim.replay.final_sql(BASELINE)}) o JOIN sim_dim_site ds ON ds.code = o.site_c")
+                    f"FROM ({sim.replay.final_sql(BASELINE)}) o JOIN {sim.tables.dim.format('site')} ds ON ds.code = o.site_c")
         self._con, self._sim, self._pid = con, sim, os.getpid()
         self.notes = list(sim.notes)
         self._mapped_for = frozenset()
