@@ -112,7 +112,7 @@ class TrafficView:
         self._sites: dict[str, CallSite] = {}
         self._gids: dict[str, tuple[int, ...]] = {}
         self._mapped_for: frozenset[str] = frozenset()
-        self._cache: dict[tuple[str, tuple[int, ...]], SiteTraffic | None] = {}
+        self._cache: dict[tuple, SiteTraffic | None] = {}
         self._sims: dict[tuple, object] = {}
         self.notes: list[str] = []
 
@@ -147,9 +147,9 @@ class TrafficView:
             self._sites[s.id] = s
 
     def _gids_for(self, site: CallSite) -> tuple[int, ...]:
-        self._sites.setdefault(site.id, site)
+        self._sites[site.id] = site
         con = self._connect()
-        if frozenset(self._sites) != self._mapped_for:
+        if frozenset(map(_site_key, self._sites.values())) != self._mapped_for:
             from llmsight.simulator.mapping import map_rows
 
             map_rows(con, list(self._sites.values()), table="view_groups")
@@ -157,14 +157,14 @@ class TrafficView:
             for gid, site_id in con.execute("SELECT row_id, site_id FROM site_rows").fetchall():
                 gids.setdefault(site_id, []).append(int(gid))
             self._gids = {k: tuple(sorted(v)) for k, v in gids.items()}
-            self._mapped_for = frozenset(self._sites)
+            self._mapped_for = frozenset(map(_site_key, self._sites.values()))
         return self._gids.get(site.id, ())
 
     # ------------------------------------------------------------------------------ figures
     def site(self, site: CallSite) -> SiteTraffic | None:
         """The site's traffic, or None when no rows map to it."""
         gids = self._gids_for(site)
-        key = (site.id, gids)
+        key = (_site_key(site), gids)
         if key not in self._cache:
             self._cache[key] = self._site_traffic(site, gids) if gids else None
         return self._cache[key]
@@ -272,7 +272,7 @@ class TrafficView:
         from llmsight.simulator.replay import Simulation
 
         gids = self._gids[site.id]
-        key = ("sim", site.id, gids, os.getpid())
+        key = (_site_key(site), gids, os.getpid())
         sim = self._sims.get(key)
         if sim is None:
             sim = Simulation(self._con, f"(SELECT * FROM view_rows WHERE gid IN ({', '.join(map(str, gids))}))",
@@ -310,6 +310,12 @@ class TrafficView:
             return []
         current = st.figures.cost_per_month.value
         return [c for c in self.alternatives(site, tolerance) if c.cost_per_month < current][:limit]
+
+
+def _site_key(site: CallSite) -> tuple:
+    """What mapping and figures depend on: a site id can come back with other code (an edited buffer)."""
+    return (site.id, site.span.path, site.span.start_line, site.span.end_line, site.function, site.feature,
+            repr(site.model.value))
 
 
 def _with_model(scenario, model: str):
