@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from llmsight.analysis import sdks
-from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, ListVal, Scope
+from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.config import Config
 from llmsight.knowledge.sdk_defaults import defaults_for
@@ -242,6 +242,10 @@ class FileDiscovery:
         if isinstance(func_node, ast.Attribute):
             base = self.ev.eval(func_node.value, scope)
             req = self._request_on(base, func_node.attr, call, args, keywords, scope)
+            if req is None and (base is None or isinstance(base, Instance)):  # self.completion = litellm.completion
+                callee = self.ev.eval(func_node, scope)
+                if isinstance(callee, Imported) and self._sdk_name(callee.qualname):
+                    return self._module_request(callee.qualname, call, args, keywords, scope)
             unresolved = base is None or isinstance(base, Const) and base.value is None  # `client=None` default
             if req is None and (unresolved or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
                 req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope)

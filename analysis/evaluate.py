@@ -209,8 +209,9 @@ class Evaluator:
 
     def module_name(self, name: str, mod: ModuleInfo, depth: int, line: int | None = None) -> Value:
         found = self._from_bindings(mod.bindings.get(name), mod, None, line if line is not None else 10**9, depth, name)
-        if found is not _MISSING:
+        if found is not _MISSING and not (name in mod.imports and not isinstance(found, (Client, Imported))):
             return found  # type: ignore[return-value]
+        # `try: import litellm / except ImportError: litellm = None`: where the call runs, it is the module
         if name in mod.imports:
             return self.imported(mod.imports[name], depth)
         return None

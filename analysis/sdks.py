@@ -280,6 +280,7 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("api.together.xyz", "together", "chat"),
     ("api.together.ai", "together", "chat"),
     ("openrouter.ai/api", "openai", "chat"),
+    ("chatgpt.com/backend-api/codex/responses", "openai", "responses"),
     ("api.deepseek.com", "openai", "chat"),
     ("api.perplexity.ai", "openai", "chat"),
     ("api.fireworks.ai", "openai", "chat"),

@@ -724,3 +724,24 @@ def test_branch_assigned_client_and_any_langchain_chat_class(tmp_path):
             return await chain.ainvoke({"task": task})
         """)
     assert s.sdk == "langchain"
+
+
+def test_optional_import_with_none_fallback_and_sdk_function_on_self(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        try:
+            import litellm
+        except ImportError:
+            litellm = None
+        from litellm import completion
+
+        def embed(text):
+            return litellm.embedding(model="text-embedding-3-small", input=text)
+
+        class Provider:
+            def __init__(self):
+                self.completion = completion
+            def execute(self, args):
+                return self.completion(model="gpt-4o-mini", **args)
+        """})
+    assert sorted((s.operation, s.model.value) for s in result.call_sites) == [
+        ("chat", "gpt-4o-mini"), ("embedding", "text-embedding-3-small")]
