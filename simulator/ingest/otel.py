@@ -40,9 +40,9 @@ def any_value(value: Any) -> Any:
     if "boolValue" in value:
         return value["boolValue"]
     if "arrayValue" in value:
-        return [any_value(v) for v in value["arrayValue"].get("values", [])]
+        return [any_value(v) for v in _as_list(_as_dict(value["arrayValue"]).get("values"))]
     if "kvlistValue" in value:
-        return attributes(value["kvlistValue"].get("values", []))
+        return attributes(_as_list(_as_dict(value["kvlistValue"]).get("values")))
     return None
 
 
@@ -75,6 +75,14 @@ def _trace_id(raw: Any) -> str | None:
         return raw
 
 
+def _as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _nanos(value: Any, name: str) -> int | None:
     """Exact integer nanoseconds (a float would merge nanosecond-apart times)."""
     if isinstance(value, str) and value.isdigit():
@@ -84,11 +92,12 @@ def _nanos(value: Any, name: str) -> int | None:
 
 
 def _status(span: dict, error_type: str | None) -> str:
-    code = (span.get("status") or {}).get("code")
+    status = _as_dict(span.get("status"))
+    code = status.get("code")
     failed = code in (2, "2", "STATUS_CODE_ERROR") or error_type is not None
     if not failed:
         return "ok"
-    return "timeout" if is_timeout(error_type, (span.get("status") or {}).get("message")) else "error"
+    return "timeout" if is_timeout(error_type, status.get("message")) else "error"
 
 
 class Converter:
@@ -103,9 +112,9 @@ class Converter:
             self.span_number += 1
             yield self.span_number, "record is not an OTLP trace export (no resourceSpans)"
             return
-        for resource_spans in record.get("resourceSpans") or []:
-            for scope_spans in (resource_spans or {}).get("scopeSpans") or []:
-                for span in (scope_spans or {}).get("spans") or []:
+        for resource_spans in _as_list(record.get("resourceSpans")):
+            for scope_spans in _as_list(_as_dict(resource_spans).get("scopeSpans")):
+                for span in _as_list(_as_dict(scope_spans).get("spans")):
                     self.span_number += 1
                     try:
                         row = self._span(span)

@@ -72,3 +72,41 @@ def test_langfuse_fields_with_any_value(tmp_path, edits):
 @given(edits=keyed([CANONICAL]))
 def test_canonical_fields_with_any_value(tmp_path, edits):
     check_all_accounted(tmp_path, mutate([CANONICAL], edits), "canonical.jsonl")
+
+
+OTEL = json.loads((FIXTURES / "otel_openai.json").read_text())
+OTEL_KEYS = ["gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "code.line.number",
+             "code.file.path", "gen_ai.response.time_to_first_chunk", "error.type", "gen_ai.provider.name",
+             "gen_ai.usage.cache_read.input_tokens"]
+any_values = st.one_of(
+    st.builds(lambda v: {"stringValue": v}, st.text(max_size=8)),
+    st.builds(lambda v: {"intValue": v}, st.integers(-10**20, 10**20).map(str) | st.text(max_size=4)),
+    st.builds(lambda v: {"doubleValue": v}, st.floats(allow_nan=False)),
+    st.builds(lambda v: {"boolValue": v}, st.booleans()),
+    st.builds(lambda v: {"arrayValue": v}, json_values),
+    st.builds(lambda v: {"kvlistValue": v}, json_values),
+    json_values)
+span_fields = st.sampled_from(["startTimeUnixNano", "endTimeUnixNano", "traceId", "status", "attributes"])
+
+
+@fuzz
+@given(attribute_edits=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(OTEL_KEYS), any_values), max_size=6),
+       field_edits=st.lists(st.tuples(st.integers(0, 3), span_fields, json_values), max_size=3))
+def test_otel_spans_with_any_value(tmp_path, attribute_edits, field_edits):
+    document = copy.deepcopy(OTEL)
+    spans = [s for rs in document["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    for index, key, value in attribute_edits:
+        spans[index].setdefault("attributes", []).append({"key": key, "value": value})
+    for index, name, value in field_edits:
+        spans[index][name] = value
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps(document))
+    db = tmp_path / "otel.duckdb"
+    db.unlink(missing_ok=True)
+    con = store.open_store(db)
+    try:
+        (report,) = ingest([path], con).files
+        assert report.error is None
+        assert report.loaded + sum(report.rejected.values()) + report.ignored == len(spans)
+    finally:
+        con.close()
