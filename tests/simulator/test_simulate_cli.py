@@ -1,0 +1,114 @@
+"""`llm-lint simulate` as a user runs it: real subprocesses over a DuckDB store made by `llm-lint ingest`."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TRAFFIC = REPO / "examples" / "traffic" / "app_traffic.jsonl"
+ENV = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1"}
+
+
+def llm_lint(*args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llmsight", *map(str, args)], capture_output=True, text=True,
+                          env=ENV, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sim") / "app"
+    shutil.copytree(REPO / "examples" / "app", root)
+    store = root / "traffic.duckdb"
+    assert llm_lint("ingest", TRAFFIC, "--db", store, cwd=root).returncode == 0
+    return root, store
+
+
+@pytest.fixture(scope="module")
+def as_json(project):
+    root, store = project
+    done = llm_lint("simulate", ".", "--traffic", store, "--format", "json", "--seed", "7",
+                    "--scenario", "model=gpt-4o-mini,feature=chat", "--scenario", "timeout=5,retries=2",
+                    "--scenario", "response_cache_hit_rate=0.5", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_json_has_baseline_then_each_scenario_with_groups(as_json):
+    names = [s["name"] for s in as_json["scenarios"]]
+    assert names == ["baseline", "model=gpt-4o-mini,feature=chat", "timeout=5,retries=2",
+                     "response_cache_hit_rate=0.5"]
+    assert as_json["calls"] == 6000 and as_json["seed"] == 7 and as_json["unmatched_rows"] == 0
+    base = {(g["kind"], g["key"]): g for g in as_json["scenarios"][0]["groups"]}
+    chat = base[("site", "app/chat.py::SupportChat.answer#1")]
+    assert chat["calls"] == 2656
+    for metric in ("cost_per_month", "latency_p95_s", "error_rate", "quality"):
+        assert chat[metric]["low"] <= chat[metric]["value"] <= chat[metric]["high"]
+    assert {k for k, _ in base} == {"site", "feature", "tenant", "all"}
+
+
+def test_scenarios_move_the_figures_they_should(as_json):
+    total = [{(g["kind"], g["key"]): g for g in s["groups"]}[("all", "*")] for s in as_json["scenarios"]]
+    base, mini, retries, cached = total
+    assert mini["cost_per_month"]["value"] < base["cost_per_month"]["value"]
+    assert retries["error_rate"]["value"] > base["error_rate"]["value"]   # a 5 s timeout cuts long answers
+    assert cached["cost_per_month"]["value"] == pytest.approx(base["cost_per_month"]["value"] * 0.5, rel=0.06)
+    # the cheaper scenarios sit on the Pareto front; the front is what the flags say
+    assert as_json["pareto"] == [i for i, s in enumerate(as_json["scenarios"]) if s["pareto"]]
+    assert 1 in as_json["pareto"] and 3 in as_json["pareto"]
+
+
+def test_text_and_markdown_show_the_baseline_row(project):
+    root, store = project
+    text = llm_lint("simulate", "--traffic", store, "--scenario", "max_tokens=200", "--by", "feature", cwd=root)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("6,000 calls over 7.0 days")
+    assert any(line.startswith("baseline") for line in lines)
+    assert "feature chat" in text.stdout and "max_tokens=200" in text.stdout
+    md = llm_lint("simulate", "--traffic", store, "--scenario", "batch=true", "--format", "markdown", cwd=root)
+    assert md.returncode == 0 and "| scenario | cost/month |" in md.stdout and "| batch=true" in md.stdout
+
+
+def test_same_seed_same_output_other_seed_other_intervals(project):
+    root, store = project
+    args = ("simulate", "--traffic", store, "--scenario", "model=claude-haiku-4-5", "--format", "json")
+    a, b = llm_lint(*args, cwd=root), llm_lint(*args, cwd=root)
+    c = llm_lint(*args, "--seed", "1", cwd=root)
+    assert a.stdout == b.stdout and a.stdout != c.stdout
+
+
+@pytest.mark.parametrize("scenario, message", [
+    ("modle=gpt-4o-mini", "unknown scenario key `modle`"),
+    ("timeout=fast", "scenario key `timeout` needs a number"),
+    ("model=gpt-4o-mnii", "scenario key `model`"),
+    ("feature=nope", "scenario key `feature`: no traffic has feature 'nope'"),
+    ("site=app/none.py:1", "scenario key `site`"),
+])
+def test_bad_scenario_is_a_usage_error_naming_the_key(project, scenario, message):
+    root, store = project
+    done = llm_lint("simulate", "--traffic", store, "--scenario", scenario, cwd=root)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_missing_traffic_is_a_usage_error(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    done = llm_lint("simulate", "--scenario", "timeout=5", cwd=tmp_path)
+    assert done.returncode == 2 and "no traffic" in done.stderr
+    gone = llm_lint("simulate", "--traffic", tmp_path / "gone.duckdb", "--scenario", "timeout=5", cwd=tmp_path)
+    assert gone.returncode == 2 and "gone.duckdb" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_traffic_file_without_store(project):
+    root, _ = project
+    done = llm_lint("simulate", "--traffic", TRAFFIC, "--scenario", "stream=true", "--format", "json", cwd=root)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    streamed = {(g["kind"], g["key"]): g for g in doc["scenarios"][1]["groups"]}[("all", "*")]
+    base = {(g["kind"], g["key"]): g for g in doc["scenarios"][0]["groups"]}[("all", "*")]
+    assert streamed["latency_p95_s"]["value"] < base["latency_p95_s"]["value"]
