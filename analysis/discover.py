@@ -105,10 +105,18 @@ class FileDiscovery:
         self._lines = candidate_lines(mod.source, self._callable_imports(exports) | set(self.wrappers) | aliases)
 
     def _request_aliases(self) -> set[str]:
-        """Module names bound to a request method (`completion = client.chat.completions.create`)."""
-        return {name for name, bindings in self.mod.bindings.items()
-                if any(isinstance(value, ast.Attribute) and value.attr in sdks.REQUEST_METHOD_NAMES
-                       for _, value, _ in bindings)}
+        """Names bound to a request method: module globals (`completion = client.chat.completions.create`)
+        and instance attributes (`self.embed_fn = litellm.embedding`, `self.llm_embedding = embedding`)."""
+        def is_request(value: ast.AST) -> bool:
+            if isinstance(value, ast.Attribute):
+                return value.attr in sdks.REQUEST_METHOD_NAMES
+            return isinstance(value, ast.Name) and self.mod.imports.get(value.id, "").split(".", 1)[0] in _SDK_ROOTS \
+                and self.mod.imports[value.id].rsplit(".", 1)[-1] in sdks.REQUEST_METHOD_NAMES
+
+        names = {name for name, bindings in self.mod.bindings.items() if any(is_request(v) for _, v, _ in bindings)}
+        for cls in self.mod.classes.values():
+            names.update(attr for attr, assigns in cls.self_attrs.items() if any(is_request(v) for _, v, _ in assigns))
+        return names
 
     def _callable_imports(self, exports: frozenset[str]) -> set[str]:
         """Imported names a bare call could make a request through: SDK names, and names other
@@ -204,7 +212,7 @@ class FileDiscovery:
     def _maybe_request(self, call: ast.Call) -> bool:
         f = call.func
         if isinstance(f, ast.Attribute):
-            return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in (
+            return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in self._interesting_names or f.attr in (
                 "to_thread", "run_in_executor", "run_sync", "run_in_threadpool")
         if isinstance(f, ast.Name):
             return f.id in self._interesting_names
@@ -383,11 +391,18 @@ class FileDiscovery:
         v = self.ev.eval(node, scope)
         if isinstance(v, Const) and isinstance(v.value, str):
             return v.value
-        if isinstance(node, ast.Name) and scope.func is not None:  # url = f"{host}/v1/chat/completions"
-            before = [b for b in scope.func.bindings.get(node.id, ()) if b[0] <= scope.line and b[2] == "assign"]
-            if before:
-                line, value, _ = before[-1]
-                return self._string_of(value, Scope(scope.mod, scope.func, line))
+        if isinstance(node, ast.Name):  # url = f"{host}/v1/chat/completions", locally or at module level
+            func = scope.func
+            while True:
+                bindings = func.bindings if func is not None else scope.mod.bindings
+                limit = scope.line if func is scope.func else 10**9
+                before = [b for b in bindings.get(node.id, ()) if b[0] <= limit and b[2] in ("assign", "annassign")]
+                if before:
+                    line, value, _ = before[-1]
+                    return self._string_of(value, Scope(scope.mod, func, line)) if value is not node else None
+                if func is None:
+                    return None
+                func = func.parent
         return None
 
     # ---- configured wrappers -------------------------------------------------------------------

@@ -745,3 +745,24 @@ def test_optional_import_with_none_fallback_and_sdk_function_on_self(tmp_path):
         """})
     assert sorted((s.operation, s.model.value) for s in result.call_sites) == [
         ("chat", "gpt-4o-mini"), ("embedding", "text-embedding-3-small")]
+
+
+def test_sdk_function_on_self_under_its_own_name_and_module_level_url(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import requests
+        from litellm import aembedding
+
+        _session = requests.Session()
+        BASE = "https://chatgpt.com"
+        ENDPOINT = f"{BASE}/backend-api/codex/responses"
+
+        class Embedder:
+            def __init__(self):
+                self.litellm_aembedding = aembedding
+            async def embed(self, texts):
+                return await self.litellm_aembedding(model="text-embedding-3-small", input=texts)
+
+        def open_response(body):
+            return _session.post(ENDPOINT, json=body, stream=True)
+        """})
+    assert sorted((s.sdk, s.operation) for s in result.call_sites) == [("http", "responses"), ("litellm", "embedding")]
