@@ -356,54 +356,92 @@ class FileDiscovery:
         url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
         if method is client.kind.methods.get("request") and len(args) >= 2:
             url_node = args[1]
-        url = self._string_of(url_node, scope)
-        if not url:
-            return None
-        path = url.split("?", 1)[0].rstrip("/")
-        after_host = path.split("://", 1)[-1].partition("/")[2].lower()
-        operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (
-            not after_host or "{}" in after_host
-            or any(w in n + "/" + after_host for w in sdks.HTTP_REQUEST_PATH_WORDS))), None) or next(
-            (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None)
-        if operation is None:
-            return None
-        op = "embedding" if "embed" in url else operation
-        m = sdks.Method(op, method.stream, method.is_async or client.kind.is_async, method.model_param,
-                        None, method.max_tokens, method.prompt)
-        return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
+        for url in self._urls_of(url_node, scope, 0):
+            operation = _provider_operation(url)
+            if operation is not None:
+                m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
+                                None, method.max_tokens, method.prompt)
+                return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
+        return None
 
-    def _string_of(self, node, scope) -> str | None:
-        """A URL as far as it is static: f-strings keep their literal parts."""
-        if node is None:
-            return None
+    def _urls_of(self, node, scope: Scope, depth: int) -> list[str]:
+        """What a URL expression can be, as far as it is static (unknown parts read `{}`): literals,
+        f-strings, `a + b`, `x or "https://…"`, names bound locally or at module level, and a helper's
+        parameter through the arguments its callers in this file pass (`fetch(url=JINA_URL)`)."""
+        if node is None or depth > 4:
+            return []
         if isinstance(node, ast.JoinedStr):
             parts = []
             for v in node.values:
                 if isinstance(v, ast.Constant):
                     parts.append(str(v.value))
                 else:
-                    inner = self.ev.eval(v.value, scope) if isinstance(v, ast.FormattedValue) else None
-                    parts.append(str(inner.value) if isinstance(inner, Const) else "{}")
-            return "".join(parts)
+                    inner = self._urls_of(v.value, scope, depth + 1) if isinstance(v, ast.FormattedValue) else []
+                    parts.append(inner[0] if len(inner) == 1 else "{}")
+            return ["".join(parts)]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = self._string_of(node.left, scope), self._string_of(node.right, scope)
-            return (left or "{}") + (right or "{}")
+            lefts = self._urls_of(node.left, scope, depth + 1) or ["{}"]
+            rights = self._urls_of(node.right, scope, depth + 1) or ["{}"]
+            return [a + b for a in lefts[:4] for b in rights[:4]]
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return [u for v in node.values for u in self._urls_of(v, scope, depth + 1)]
+        if isinstance(node, ast.IfExp):
+            return self._urls_of(node.body, scope, depth + 1) + self._urls_of(node.orelse, scope, depth + 1)
         v = self.ev.eval(node, scope)
         if isinstance(v, Const) and isinstance(v.value, str):
-            return v.value
-        if isinstance(node, ast.Name):  # url = f"{host}/v1/chat/completions", locally or at module level
-            func = scope.func
-            while True:
-                bindings = func.bindings if func is not None else scope.mod.bindings
-                limit = scope.line if func is scope.func else 10**9
-                before = [b for b in bindings.get(node.id, ()) if b[0] <= limit and b[2] in ("assign", "annassign")]
-                if before:
-                    line, value, _ = before[-1]
-                    return self._string_of(value, Scope(scope.mod, func, line)) if value is not node else None
-                if func is None:
-                    return None
-                func = func.parent
-        return None
+            return [v.value]
+        if isinstance(node, ast.Name):
+            return self._urls_of_name(node, scope, depth)
+        return []
+
+    def _urls_of_name(self, node: ast.Name, scope: Scope, depth: int) -> list[str]:
+        func = scope.func
+        while True:
+            bindings = func.bindings if func is not None else scope.mod.bindings
+            limit = scope.line if func is scope.func else 10**9
+            before = [b for b in bindings.get(node.id, ()) if b[0] <= limit and b[2] in ("assign", "annassign")]
+            if before:
+                line, value, _ = before[-1]
+                return self._urls_of(value, Scope(scope.mod, func, line), depth + 1) if value is not node else []
+            if func is not None and node.id in func.params:
+                _, default = func.params[node.id]
+                found = self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1) if default else []
+                return found + self._urls_from_callers(func, node.id, depth)
+            if func is None:
+                return []
+            func = func.parent
+
+    def _urls_from_callers(self, func: FuncInfo, param: str, depth: int) -> list[str]:
+        fnode = func.node
+        names = [a.arg for a in fnode.args.posonlyargs + fnode.args.args]  # type: ignore[attr-defined]
+        if func.cls is not None and names:
+            names = names[1:]
+        out: list[str] = []
+        for call, caller in self._calls_in_file.get(getattr(fnode, "name", ""), ())[:16]:
+            arg = next((kw.value for kw in call.keywords if kw.arg == param), None)
+            if arg is None and param in names and names.index(param) < len(call.args):
+                arg = call.args[names.index(param)]
+            if arg is not None and not isinstance(arg, ast.Starred):
+                info = self.mod.func_info(caller, getattr(caller, "name", ""), None, None) if caller is not None else None
+                out.extend(self._urls_of(arg, Scope(self.mod, info, call.lineno), depth + 1))
+        return out
+
+    @cached_property
+    def _calls_in_file(self) -> dict[str, list[tuple[ast.Call, ast.AST | None]]]:
+        """Calls by callee name (`helper(...)`, `self.helper(...)`), each with its enclosing function."""
+        out: dict[str, list[tuple[ast.Call, ast.AST | None]]] = {}
+        stack: list[tuple[ast.AST, ast.AST | None]] = [(self.mod.tree, None)]
+        while stack:
+            node, func = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else func
+                if isinstance(child, ast.Call):
+                    f = child.func
+                    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+                    if name:
+                        out.setdefault(name, []).append((child, func))
+                stack.append((child, inner))
+        return out
 
     # ---- configured wrappers -------------------------------------------------------------------
     def _wrapper(self, func_node, scope) -> str | None:
@@ -451,6 +489,20 @@ class FileDiscovery:
 
 
 # ---- request → record ---------------------------------------------------------------------------------
+
+def _provider_operation(url: str) -> str | None:
+    """The operation a URL requests from a provider: a known host on a request path, or an
+    OpenAI-/Anthropic-compatible path on any host."""
+    path = url.split("?", 1)[0].rstrip("/")
+    after_host = path.split("://", 1)[-1].partition("/")[2].lower()
+    operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (
+        not after_host or "{}" in after_host
+        or any(w in n + "/" + after_host for w in sdks.HTTP_REQUEST_PATH_WORDS))), None) or next(
+        (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None)
+    if operation is None:
+        return None
+    return "embedding" if "embed" in url else "rerank" if "rerank" in url else operation
+
 
 def _redact_url(url: str) -> str:
     """Drop query strings: Google-style `?key=...` URLs carry API keys."""

@@ -766,3 +766,22 @@ def test_sdk_function_on_self_under_its_own_name_and_module_level_url(tmp_path):
             return _session.post(ENDPOINT, json=body, stream=True)
         """})
     assert sorted((s.sdk, s.operation) for s in result.call_sites) == [("http", "responses"), ("litellm", "embedding")]
+
+
+def test_http_helper_gets_provider_url_from_its_callers(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import aiohttp
+
+        async def fetch_data(url, headers, data):
+            async with aiohttp.ClientSession() as session:
+                async with session.post(url, headers=headers, json=data) as response:
+                    return await response.json()
+
+        async def jina_embed(texts, base_url=None):
+            url = base_url or "https://api.jina.ai/v1/embeddings"
+            return await fetch_data(url, {}, {"input": texts})
+
+        async def notify(text):
+            return await fetch_data("https://hooks.slack.com/services/x", {}, {"text": text})
+        """})
+    assert [(s.sdk, s.operation, s.span.start_line) for s in result.call_sites] == [("http", "embedding", 6)]
