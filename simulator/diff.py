@@ -182,6 +182,13 @@ def _judge(kind: str, scope: str, limit: float, base: float | None, head: float 
     return Verdict(kind, scope, limit, base, head, "WARN" if notes else "PASS", "; ".join(notes))
 
 
+def _out_of_scope(kind: str, scope: str, limit: float) -> Verdict:
+    """A limit naming no call site is likely a typo: say so instead of passing silently."""
+    return Verdict(kind, scope, float(limit), None, None, "WARN",
+                   f"no call site has feature or id {scope!r} (features come from [tool.llmsight.features] "
+                   "or `# llmsight: feature=NAME`)")
+
+
 def _verdicts(config: Config, deltas: list[SiteDelta]) -> list[Verdict]:
     out: list[Verdict] = []
 
@@ -193,12 +200,18 @@ def _verdicts(config: Config, deltas: list[SiteDelta]) -> list[Verdict]:
     for scope, limit in sorted(config.budgets.items()):
         chosen = scoped(scope)
         heads = [d.head for d in chosen if d.head]
+        if not heads:
+            out.append(_out_of_scope("budget", scope, limit))
+            continue
         out.append(_judge("budget", scope, float(limit), _sum([d.base.cost_per_month for d in chosen if d.base]),
                           _sum([h.cost_per_month for h in heads]), sum(h.cost_per_month is None for h in heads),
                           bool(heads) and all(h.source != "traffic" for h in heads), "USD/month"))
     for scope, limit in sorted(config.slos.items()):
         chosen = scoped(scope)
         heads = [d.head for d in chosen if d.head]
+        if not heads:
+            out.append(_out_of_scope("slo", scope, limit))
+            continue
         head_p95 = [h.p95_s for h in heads if h.p95_s is not None]
         base_p95 = [d.base.p95_s for d in chosen if d.base and d.base.p95_s is not None]
         out.append(_judge("slo", scope, float(limit), max(base_p95, default=None), max(head_p95, default=None),

@@ -95,9 +95,18 @@ def test_budget_verdicts_pass_warn_fail(repo):
 
 
 def test_unknown_volume_is_a_warning_not_a_pass(repo):
-    config = api.parse_config({"budgets": {"chat": 10.0}}, "test")
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    git(repo, "commit", "-qam", "no volumes")
+    config = api.parse_config({"budgets": {"chat": 10.0}, "features": {"app/*.py": "chat"}}, "test")
     (verdict,) = api.diff("HEAD", [repo], config=config).verdicts
     assert verdict.status == "WARN" and verdict.head is None and "set volumes" in verdict.note
+
+
+def test_limit_naming_no_site_is_a_warning(repo):
+    config = api.parse_config({"budgets": {"chta": 10.0}, "slos": {"app/chat.py::nope#1": 2.0}}, "test")
+    verdicts = api.diff("HEAD", [repo], config=config).verdicts
+    assert [(v.status, v.scope) for v in verdicts] == [("WARN", "chta"), ("WARN", "app/chat.py::nope#1")]
+    assert all("no call site has feature or id" in v.note for v in verdicts)
 
 
 def test_cli_fail_exits_1_with_markdown_comment(repo):
@@ -153,3 +162,30 @@ def test_subdirectory_project_in_a_larger_repo(tmp_path):
     write(project, answer_model="gpt-4o")
     result = api.diff("HEAD", [project])
     assert [d.model_switch for d in result.sites if d.model_switch] == [("gpt-4o-mini", "gpt-4o")]
+
+
+def test_traffic_based_estimates_give_pass_instead_of_prior_warnings(repo, tmp_path_factory):
+    import random
+
+    from llmsight.simulator import store
+    from llmsight.simulator.ingest import ingest
+
+    rng = random.Random(7)
+    traffic = tmp_path_factory.mktemp("traffic") / "calls.jsonl"
+    traffic.write_text("".join(json.dumps({
+        "ts": 1796032800 + 60 * i, "model": "gpt-4o-mini", "input_tokens": rng.randint(200, 800),
+        "output_tokens": rng.randint(50, 300), "latency_ms": rng.uniform(500, 4000), "status": "ok",
+        "code_file": "app/chat.py", "code_line": 7, "code_function": "answer", "feature": "chat"}) + "\n"
+        for i in range(400)))
+    db = repo / ".llmsight" / "traffic.duckdb"
+    con = store.open_store(db)
+    assert ingest([traffic], con).loaded == 400
+    con.close()
+    config = api.parse_config({"slos": {"chat": 30.0}, "features": {"app/*.py": "chat"}}, "test")
+    (slo,) = api.diff("HEAD", [repo], traffic=db, config=config).verdicts
+    assert slo.status == "PASS" and 0.5 < slo.head < 4.0, slo
+    write(repo, answer_model="gpt-4o")
+    switched = api.diff("HEAD", [repo], traffic=db, config=config)
+    answer = next(d for d in switched.sites if d.site_id == "app/chat.py::answer#1")
+    assert answer.model_switch == ("gpt-4o-mini", "gpt-4o") and answer.base.source == "traffic"
+    assert answer.head.cost_per_call > answer.base.cost_per_call
