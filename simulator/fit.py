@@ -72,100 +72,71 @@ class Fits:
         return self.quality.get((model, feature or ANY)) or self.quality.get((model, ANY))
 
 
-def _probs() -> str:
-    return "[" + ", ".join(repr(i / GRID) for i in range(GRID + 1)) + "]"
+def _grid_sql(xs: str) -> str:
+    """The GRID + 1 point empirical quantile grid of a sorted list, interpolated as `quantile_cont` does:
+    position h = p (n - 1), value x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h])."""
+    h = f"(i * (len({xs}) - 1) / {GRID})"
+    lo = f"CAST(floor({h}) AS BIGINT) + 1"
+    return (f"CASE WHEN len({xs}) > 0 THEN list_transform(range(0, {GRID + 1}), lambda i: {xs}[{lo}] + "
+            f"({xs}[least({lo} + 1, len({xs}))] - {xs}[{lo}]) * ({h} - floor({h}))) END")
+
+
+def _median_sql(points: str, field_: str) -> str:
+    return f"list_aggregate(list_transform({points}, lambda x: x.{field_}), 'median')"
 
 
 def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_file: str | Path | None = None,
         extra_models: Iterable[str] = ()) -> Fits:
-    """Fit every model in `source` (a relation with the canonical columns plus `site_id`) into the temp
-    tables `sim_fit_q` and `sim_fit_m`; add prior-based fits for `extra_models` the traffic lacks."""
-    probs = _probs()
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sim_fit_rows AS
-        SELECT model, site_id, status, input_tokens, output_tokens, cached_input_tokens, ttft_ms,
-               CASE WHEN status = 'ok' AND ttft_ms IS NOT NULL AND output_tokens > 0 AND latency_ms > ttft_ms
-                    THEN output_tokens / ((latency_ms - ttft_ms) / 1000.0) END AS tps,
-               input_tokens - cached_input_tokens AS uncached
-        FROM {source} WHERE model IS NOT NULL""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sim_fit_groups AS
-        SELECT model, '{ANY}' AS site_id FROM sim_fit_rows GROUP BY model
-        UNION ALL
-        SELECT model, site_id FROM sim_fit_rows WHERE site_id IS NOT NULL GROUP BY model, site_id
-        HAVING count(*) FILTER (WHERE status = 'ok' AND ttft_ms IS NOT NULL) >= {int(min_site_rows)}""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sim_fit_keyed AS
-        SELECT g.model || '|' || g.site_id AS fkey, g.model, g.site_id AS site, r.*  EXCLUDE (model, site_id)
-        FROM sim_fit_groups g JOIN sim_fit_rows r
-          ON r.model = g.model AND (g.site_id = '{ANY}' OR r.site_id = g.site_id)""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sim_fit_m AS
-        WITH q AS (
-            SELECT fkey,
-                   quantile_cont(uncached, 0.25) FILTER (WHERE status = 'ok' AND ttft_ms IS NOT NULL) AS u25,
-                   quantile_cont(uncached, 0.75) FILTER (WHERE status = 'ok' AND ttft_ms IS NOT NULL) AS u75
-            FROM sim_fit_keyed GROUP BY fkey),
-        halves AS (
-            SELECT k.fkey,
-                   median(k.ttft_ms) FILTER (WHERE k.uncached <= q.u25) AS t_low,
-                   median(k.ttft_ms) FILTER (WHERE k.uncached >= q.u75) AS t_high,
-                   median(k.uncached) FILTER (WHERE k.uncached <= q.u25) AS n_low,
-                   median(k.uncached) FILTER (WHERE k.uncached >= q.u75) AS n_high
-            FROM sim_fit_keyed k JOIN q USING (fkey)
-            WHERE k.status = 'ok' AND k.ttft_ms IS NOT NULL GROUP BY k.fkey)
-        SELECT k.fkey, any_value(k.model) AS model, any_value(k.site) AS site, count(*) AS n,
-               count(*) FILTER (WHERE k.status = 'ok') AS n_ok,
-               avg(CASE WHEN k.status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
-               avg(CASE WHEN k.status = 'timeout' THEN 1.0 ELSE 0.0 END) AS timeout_rate,
-               coalesce(any_value(CASE WHEN h.n_high - h.n_low >= 1
-                                       THEN greatest((h.t_high - h.t_low) / (h.n_high - h.n_low), 0.0) END), 0.0)
-                   AS prefill_ms_per_token,
-               'traffic' AS source
-        FROM sim_fit_keyed k LEFT JOIN halves h USING (fkey) GROUP BY k.fkey""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sim_fit_q AS
-        WITH grids AS (
-            SELECT fkey, 'ttft' AS metric,
-                   quantile_cont(ttft_ms, {probs}) FILTER (WHERE status = 'ok' AND ttft_ms IS NOT NULL) AS g
-            FROM sim_fit_keyed GROUP BY fkey
-            UNION ALL
-            SELECT fkey, 'tps', quantile_cont(tps, {probs}) FILTER (WHERE tps IS NOT NULL)
-            FROM sim_fit_keyed GROUP BY fkey
-            UNION ALL
-            SELECT fkey, 'in', quantile_cont(input_tokens, {probs}) FILTER (WHERE status = 'ok')
-            FROM sim_fit_keyed GROUP BY fkey
-            UNION ALL
-            SELECT fkey, 'out', quantile_cont(output_tokens, {probs}) FILTER (WHERE status = 'ok')
-            FROM sim_fit_keyed GROUP BY fkey),
-        points AS (
-            SELECT fkey, metric, CAST(i - 1 AS INTEGER) AS qi, g[i] AS v, g[i + 1] AS v_next
-            FROM grids, range(1, {GRID + 1}) AS t(i) WHERE g IS NOT NULL)
-        SELECT * FROM points""")
-    for table in ("sim_fit_rows", "sim_fit_keyed", "sim_fit_groups"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    fits = load_fits(con)
+    """Fit every model in `source` (a relation with the canonical columns plus `site_id`), per model and
+    per (model, site) with at least `min_site_rows` successful rows reporting a TTFT; add prior-based
+    fits for `extra_models` the traffic lacks.
+
+    One pass: each group's values are collected sorted, and the quantile grids and the prefill line
+    are read off the sorted lists."""
+    ok = "status = 'ok'"
+    rows = con.execute(f"""
+        WITH r AS (
+            SELECT model, site_id, status, input_tokens, output_tokens, ttft_ms,
+                   CASE WHEN {ok} AND ttft_ms IS NOT NULL AND output_tokens > 0 AND latency_ms > ttft_ms
+                        THEN output_tokens / ((latency_ms - ttft_ms) / 1000.0) END AS tps,
+                   input_tokens - cached_input_tokens AS uncached
+            FROM {source} WHERE model IS NOT NULL),
+        g AS (
+            SELECT model, CASE WHEN grouping(site_id) = 1 THEN '{ANY}' ELSE site_id END AS site,
+                   grouping(site_id) = 0 AND site_id IS NULL AS null_site, count(*) AS n,
+                   count(*) FILTER (WHERE {ok}) AS n_ok,
+                   avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
+                   avg(CASE WHEN status = 'timeout' THEN 1.0 ELSE 0.0 END) AS timeout_rate,
+                   list(ttft_ms ORDER BY ttft_ms) FILTER (WHERE {ok} AND ttft_ms IS NOT NULL) AS ttft,
+                   list(tps ORDER BY tps) FILTER (WHERE tps IS NOT NULL) AS tps,
+                   list(input_tokens ORDER BY input_tokens) FILTER (WHERE {ok}) AS inp,
+                   list(output_tokens ORDER BY output_tokens) FILTER (WHERE {ok}) AS outp,
+                   list({{'u': uncached, 't': ttft_ms}} ORDER BY uncached, ttft_ms)
+                       FILTER (WHERE {ok} AND ttft_ms IS NOT NULL) AS ut
+            FROM r GROUP BY GROUPING SETS ((model), (model, site_id))),
+        h AS (
+            SELECT *, len(ut) // 4 AS q FROM g
+            WHERE NOT null_site AND (site = '{ANY}' OR len(ttft) >= {int(min_site_rows)}))
+        SELECT model, site, n, n_ok, error_rate, timeout_rate,
+               CASE WHEN q >= 1 AND {_median_sql('ut[len(ut) - q + 1:]', 'u')} - {_median_sql('ut[1:q]', 'u')} >= 1
+                    THEN greatest(({_median_sql('ut[len(ut) - q + 1:]', 't')} - {_median_sql('ut[1:q]', 't')})
+                                  / ({_median_sql('ut[len(ut) - q + 1:]', 'u')} - {_median_sql('ut[1:q]', 'u')}), 0.0)
+                    ELSE 0.0 END AS prefill,
+               {_grid_sql('ttft')} AS ttft, {_grid_sql('tps')} AS tps, {_grid_sql('inp')} AS inp,
+               {_grid_sql('outp')} AS outp
+        FROM h ORDER BY model, site""").fetchall()
+    models: dict[str, ModelFit] = {}
+    for model, site, n, n_ok, err, tout, prefill, *grids in rows:
+        key = f"{model}|{site}"
+        quantiles = {metric: [float(v) for v in grid] for metric, grid in zip(METRICS, grids) if grid}
+        models[key] = ModelFit(key, model, site, int(n), int(n_ok), float(err), float(tout), float(prefill),
+                               "traffic", quantiles)
+    fits = Fits(models, {}, {(f.model, f.site) for f in models.values() if f.site != ANY})
     fits.quality = _quality(con, source, eval_file, {f.model for f in fits.models.values()} | set(extra_models))
     missing = sorted({m for m in extra_models if m} - {f.model for f in fits.models.values()})
     for model in missing:
         add_prior_fit(fits, model)
     return fits
-
-
-def load_fits(con) -> Fits:
-    models: dict[str, ModelFit] = {}
-    for key, model, site, n, n_ok, err, tout, prefill, source in con.execute(
-            "SELECT fkey, model, site, n, n_ok, error_rate, timeout_rate, prefill_ms_per_token, source "
-            "FROM sim_fit_m").fetchall():
-        models[key] = ModelFit(key, model, site, int(n), int(n_ok), float(err), float(tout), float(prefill), source)
-    for key, metric, qi, v, v_next in con.execute(
-            "SELECT fkey, metric, qi, v, v_next FROM sim_fit_q ORDER BY fkey, metric, qi").fetchall():
-        grid = models[key].quantiles.setdefault(metric, [])
-        grid.append(v)
-        if qi == GRID - 1:
-            grid.append(v_next)
-    site_keys = {(f.model, f.site) for f in models.values() if f.site != ANY}
-    return Fits(models, {}, site_keys)
 
 
 def add_prior_fit(fits: Fits, model: str) -> ModelFit:

@@ -104,6 +104,9 @@ def _lit(value) -> str:
 
 
 OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the prepared rows
+BASE_COLUMNS = ["row_id", "ts", "model", "site_id", "feature", "tenant", "status", "model_c", "site_c", "feature_c",
+                "tenant_c", "st", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens",
+                "reasoning_tokens", "latency_ms", "ttft_ms", "quality", "cost_usd"]
 PRICE_RATE_COLUMNS = ("model", "in_rate", "cached_rate", "write_rate", "out_rate", "reason_rate", "tier_above",
                       "tier_in_rate", "tier_cached_rate", "tier_write_rate", "tier_out_rate", "tier_reason_rate",
                       "batch_in_scale", "batch_out_scale")
@@ -416,7 +419,7 @@ FROM x{quality_join}"""
               + f" LEFT JOIN {t.prices} po ON po.model = model_c")
         keep = ["obs_key", "obs_prefill", "obs_ttft_p50", "eff_in", "eff_out", "qbase"] + \
             [f"po_{c}" for c in PRICE_RATE_COLUMNS]
-        return f"WITH {q.sql()} SELECT {base}.*, {', '.join(keep)} FROM {q.last} JOIN {base} USING (row_id)"
+        return f"WITH {q.sql()} SELECT {', '.join(BASE_COLUMNS + keep)} FROM {q.last}"
 
     def _chain_sql(self, s: Scenario, h: str) -> str:
         """CTEs `a*` and `ch`: the extra attempts (retries, then fallback) of rows whose first attempt failed."""
@@ -751,7 +754,6 @@ class Simulation:
         self.days = days_covered(con, t.base)
         self.prices = prices
         self.replay = Replay(codes, self.seed, t)
-        # the join keeps the stored order, so the hash stages above run once per row (no row_id sort)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
 
     def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
