@@ -19,25 +19,7 @@ from pytest_lsp.client import make_test_lsp_client
 ENV = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
 SERVER = [sys.executable, "-m", "llmsight", "lsp"]
 
-SAMPLE = '''from openai import OpenAI
-import anthropic
-
-client = OpenAI()
-claude = anthropic.Anthropic()
-
-
-def summarize(text):
-    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
-
-
-def greet():
-    label = "😀 你好"; reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "héllo 🌍"}])
-    return label, reply
-
-
-def ask_claude(q):
-    return claude.messages.create(model="claude-3-5-haiku-latest", max_tokens=300, messages=[{"role": "user", "content": q}])
-'''
+SAMPLE = (Path(__file__).parent / "sample" / "app.py").read_text(encoding="utf-8")   # emoji and CJK on one call's line
 
 CLIENTS = {"vscode": "visual-studio-code@v1.65.2", "neovim": "neovim@v0.7.0"}
 
