@@ -429,68 +429,57 @@ def _clean_changes(changes: dict) -> tuple[tuple[str, object], ...]:
 
 
 class ScenarioRunner:
-    """Scenarios of one call site; with traffic, the site's rows are fitted once and replayed per scenario."""
+    """Scenarios of one call site. With traffic, the rows the simulator maps to the site are replayed
+    (`simulator.view.TrafficView.replay`, the view `check(traffic=...)` uses, cached per traffic source);
+    without, the static estimate is recomputed on priors."""
 
     def __init__(self, site: CallSite, config: Config, traffic: str | Path | None = None, root: str | Path = "."):
         self.site, self.config = site, config
         self.traffic = Path(traffic) if traffic and Path(traffic).is_absolute() else (Path(root) / traffic if traffic else None)
-        self._sim = None
-        self._con = None
-        self._models: set[str] = set()
-        self._calls = 0
 
     @property
     def source(self) -> str:
         return "traffic" if self.traffic is not None else "priors"
 
-    def _where(self) -> str:
-        path = self.site.span.path.replace("'", "''")
-        return (f"(code_file = '{path}' OR code_file LIKE '%/{path}') AND code_line = {self.site.span.start_line}")
+    def _view(self):
+        from llmsight.simulator.view import open_traffic
+
+        view = open_traffic(self.traffic, self.config)
+        if view.site(self.site) is None:
+            raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
+                              "(rows need code_file/code_line or a feature tag; see the instrumentation helpers)")
+        return view
 
     def prepare(self, models: Iterable[str] = ()) -> None:
-        """Fit the site's traffic for the observed models plus `models` (scenario targets)."""
-        if self.traffic is None:
-            return
-        from llmsight.simulator import store
-        from llmsight.simulator.replay import Simulation
-        from llmsight.simulator.scenario import Scenario
-
-        wanted = set(models) | self._models
-        if self._sim is not None and wanted <= self._models:
-            return
-        if self._con is None:
-            try:
-                self._con = store.open_store(self.traffic, read_only=True)
-            except store.StoreError as exc:
-                raise ConfigError(str(exc)) from exc
-            self._calls = self._con.execute(f"SELECT count(*) FROM calls WHERE {self._where()}").fetchone()[0]
-            if not self._calls:
-                raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
-                                  "(rows need code_file/code_line; see the instrumentation helpers)")
-        self._sim = Simulation(self._con, source=f"(SELECT * FROM calls WHERE {self._where()})", config=self.config,
-                               bootstrap=0)
-        self._sim.prepare([Scenario(model=m) for m in sorted(wanted)])
-        self._models = wanted | {f.model for f in self._sim.fits.models.values()}
+        """Map and fit the site's traffic, with `models` as scenario targets (one pass for all of them)."""
+        if self.traffic is not None:
+            self.run_many([{"model": m} for m in models] or [{}])
 
     def run(self, changes: dict | None = None) -> ScenarioPoint:
-        clean = _clean_changes(dict(changes or {}))
-        if self.traffic is None:
-            return self._static(clean)
-        return self._replay(clean)
+        return self.run_many([changes or {}])[0]
 
-    def _replay(self, clean: tuple) -> ScenarioPoint:
+    def run_many(self, changes: Sequence[dict]) -> list[ScenarioPoint]:
+        cleaned = [_clean_changes(dict(c)) for c in changes]
+        if self.traffic is None:
+            return [self._static(c) for c in cleaned]
         from llmsight.simulator.scenario import Scenario
 
-        scenario = Scenario(name="explore", **dict(clean))
-        self.prepare(scenario.models())
-        fig = self._sim.run([scenario])[0].total
+        view = self._view()
+        figures = view.replay(self.site, [Scenario(name=", ".join(f"{k}={v}" for k, v in c) or "baseline", **dict(c))
+                                          for c in cleaned])
+        volume = self.config.volumes.get(self.site.id) or (self.config.volumes.get(self.site.feature)
+                                                            if self.site.feature else None)
         value = (lambda m: None if m is None else m.value)
-        lat = [value(fig.latency_p50_s), value(fig.latency_p95_s), value(fig.latency_p99_s)]
-        n, per_call, per_month = fig.calls, value(fig.cost_per_call), value(fig.cost_per_month)
-        err, quality = value(fig.error_rate), value(fig.quality)
-        model = dict(clean).get("model") or (self.site.model.value if isinstance(self.site.model.value, str) else None)
-        return ScenarioPoint(self.site.id, clean, model, per_call, per_month, *lat, err, quality, "traffic", int(n),
-                             tuple(self._sim.notes))
+        points = []
+        for clean, fig in zip(cleaned, figures):
+            per_call = value(fig.cost_per_call)
+            per_month = per_call * volume if volume and per_call is not None else value(fig.cost_per_month)
+            model = dict(clean).get("model") or view.site(self.site).model
+            points.append(ScenarioPoint(self.site.id, clean, model, per_call, per_month, value(fig.latency_p50_s),
+                                        value(fig.latency_p95_s), value(fig.latency_p99_s), value(fig.error_rate),
+                                        value(fig.quality), "traffic", fig.calls,
+                                        tuple(n for n in view.notes if model and model in n)))
+        return points
 
     def _static(self, clean: tuple) -> ScenarioPoint:
         import dataclasses
@@ -527,10 +516,6 @@ class ScenarioRunner:
         return ScenarioPoint(self.site.id, clean, est.model, scale(est.cost_per_call.value), scale(per_month),
                              p50, p95, p99, None, q[0] if q else None, "priors", None, tuple(est.notes) + tuple(notes))
 
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = self._sim = None
 
 
 def pareto_front(points: Sequence[ScenarioPoint], with_quality: bool = True) -> list[int]:
