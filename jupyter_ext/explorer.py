@@ -62,9 +62,9 @@ class Explorer:
     def __init__(self, path_or_site=".", traffic: str | Path | None = None, *, site: str | None = None,
                  models: Sequence[str] = (), config: api.Config | None = None, root: str | Path | None = None,
                  debounce: float = 0.15):
-        self.result, self.root = self._analyse(path_or_site, root)
+        self.traffic = Path(traffic).resolve() if traffic else None
+        self.result, self.root = self._analyse(path_or_site, root, self.traffic)
         self.config = config or api.load_config(self.root)
-        self.traffic = traffic
         self.extra_models = tuple(models)
         self.debounce = debounce
         self.sites = [s for s in self.result.call_sites if s.operation in EXPLORABLE]
@@ -88,17 +88,16 @@ class Explorer:
     # ---- analysis (api) -----------------------------------------------------------------------------
 
     @staticmethod
-    def _analyse(target, root) -> tuple[CheckResult, Path]:
+    def _analyse(target, root, traffic) -> tuple[CheckResult, Path]:
+        """Findings and estimates (from traffic when given: rules LLM012-016 run too)."""
         if isinstance(target, CheckResult):
             return target, Path(root or target.root)
         if isinstance(target, CallSite):
-            base = Path(root or ".").resolve()
-            result = api.check([base / target.span.path])
-            return result, Path(result.root)
+            target = Path(root or ".").resolve() / target.span.path
         path = Path(target)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
-        result = api.check([path])
+        result = api.check([path], traffic=traffic)
         return result, Path(result.root)
 
     def _pick(self, wanted) -> CallSite:
@@ -123,22 +122,26 @@ class Explorer:
                 out.append(m)
         return out
 
+    @staticmethod
+    def _key(changes: dict) -> tuple:
+        return tuple(sorted((k, str(v)) for k, v in changes.items()))
+
     def _point(self, changes: dict) -> api.ScenarioPoint:
-        key = tuple(sorted((k, str(v)) for k, v in changes.items()))
+        key = self._key(changes)
         if key not in self._cache:
             self._cache[key] = self._runner.run(changes)
         return self._cache[key]
 
     def _select_site(self, site: CallSite) -> None:
-        if self._runner is not None:
-            self._runner.close()
         self.site = site
         self._cache.clear()
         self.pinned = []
         self.pending_fix = None
         self._runner = api.ScenarioRunner(site, self.config, traffic=self.traffic, root=self.root)
         self.models = self.candidates()
-        self._runner.prepare(self.models)
+        first = [{}] + [{"model": m} for m in self.models]     # one simulator pass for all candidates
+        for changes, point in zip(first, self._runner.run_many(first)):
+            self._cache[self._key(changes)] = point
         self.recompute()
 
     @property
@@ -234,7 +237,8 @@ class Explorer:
             written.append(path)
         self.pending_fix = None
         site_id = self.site.id
-        self.result = api.check([self.root / p for p in sorted({self.site.span.path, *written})], use_cache=False)
+        self.result = api.check([self.root / p for p in sorted({self.site.span.path, *written})], use_cache=False,
+                                traffic=self.traffic)
         self.sites = [s for s in self.result.call_sites if s.operation in EXPLORABLE] or self.sites
         self._select_site(next((s for s in self.sites if s.id == site_id), self.sites[0]))
         self.reset()

@@ -33,16 +33,14 @@ def site_scenarios(result, config, traffic, root: Path, limit: int):
         models = [a.model for a in api.model_alternatives(site, config)]
         if config.fallback_model and config.fallback_model not in models and config.fallback_model != site.model.value:
             models.append(config.fallback_model)
-        runner = api.ScenarioRunner(site, config, traffic=traffic, root=root)
+        scenarios = [{}] + [{"model": m} for m in models]
         try:
-            try:
-                runner.prepare(models)
-            except api.ConfigError as exc:   # no rows at this site: say so and use priors
-                print(f"llm-lint report: {exc}; using priors for this site", file=sys.stderr)
-                runner = api.ScenarioRunner(site, config, root=root)
-            points = [runner.run({})] + [runner.run({"model": m}) for m in models]
-        finally:
-            runner.close()
+            points = api.ScenarioRunner(site, config, traffic=traffic, root=root).run_many(scenarios)
+        except api.ConfigError as exc:   # no rows at this site: say so and use priors
+            if traffic is None:
+                raise
+            print(f"llm-lint report: {exc}; using priors for this site", file=sys.stderr)
+            points = api.ScenarioRunner(site, config, root=root).run_many(scenarios)
         title = f"{where(site.span.path, site.span.cell, site.span.start_line)} {site.function or ''}".strip()
         out.append(SiteScenarios(site.id, title, points, api.pareto_front(points)))
     return out
@@ -59,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if args.traffic and not Path(args.traffic).is_file():
         raise UsageError(f"--traffic {args.traffic}: no such file; create it with `llm-lint ingest FILES --db {args.traffic}`")
     try:
-        result = api.check(args.paths, config_file=args.config)
-        config = api.load_config(Path(result.root), Path(args.config) if args.config else None)
         traffic = Path(args.traffic).resolve() if args.traffic else None
+        result = api.check(args.paths, config_file=args.config, traffic=traffic)
+        config = api.load_config(Path(result.root), Path(args.config) if args.config else None)
         scenarios = site_scenarios(result, config, traffic, Path(result.root), args.max_sites)
     except api.ConfigError as exc:
         raise UsageError(str(exc)) from None
