@@ -518,7 +518,6 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
 # ---------------------------------------------------------------------------------------------- running
 BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
 BOOTSTRAP = 200
-BINS_PER_E = 50           # latency histogram resolution for bootstrapped quantiles: 2% wide bins
 GROUP_KINDS = ("site", "feature", "tenant", "all")
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -576,7 +575,11 @@ def days_covered(con, rows: str) -> float:
 
 def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source: str = "traffic",
               bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
-    """Exact figures per group, with intervals from a seeded block bootstrap (`BLOCKS` hash blocks)."""
+    """Exact figures per site, feature, tenant and all traffic, with 95% intervals from a seeded bootstrap
+    over `BLOCKS` blocks of rows (`row_id % BLOCKS`): sums and rates resample the blocks' sums; latency
+    percentiles resample the blocks' own percentiles (batch means), centred on the exact value.
+
+    One pass over the rows: every figure of every group and block comes from one GROUPING SETS query."""
     import numpy as np
 
     names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
@@ -584,29 +587,19 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
                 "WHEN grouping(tenant_c) = 0 THEN 2 ELSE 3 END")
     key_sql = ("CASE WHEN grouping(site_c) = 0 THEN site_c WHEN grouping(feature_c) = 0 THEN feature_c "
                "WHEN grouping(tenant_c) = 0 THEN tenant_c ELSE -1 END")
-    exact = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, count(*) AS n, {_exact_sum('cost_usd')} AS cost,
-               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat,
-               median(ttft_ms) AS ttft, avg(CASE WHEN status <> {OK} THEN 1.0 ELSE 0.0 END) AS err,
-               avg(CASE WHEN status = {TIMEOUT} THEN 1.0 ELSE 0.0 END) AS tout,
-               {_exact_sum('quality')} / count(quality) AS q,
-               count(quality) AS qn, avg(CASE WHEN truncated THEN 1.0 ELSE 0.0 END) AS trunc
-        FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
-    block = f"CAST(row_id % {BLOCKS} AS INTEGER)"
-    parts = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n, {_exact_sum('cost_usd')} AS cost,
-               sum(CASE WHEN status <> {OK} THEN 1 ELSE 0 END) AS err, {_exact_sum('quality')} AS qs,
-               count(quality) AS qn
-        FROM (SELECT site_c, feature_c, tenant_c, cost_usd, status, quality, {block} AS blk,
-                     CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
-        GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
-        ORDER BY kind, key, blk, bin""").fetchnumpy()
+    rows = con.execute(f"""
+        SELECT {kind_sql} AS kind, {key_sql} AS key, CASE WHEN grouping(blk) = 0 THEN blk ELSE -1 END AS blk,
+               count(*) AS n, {_exact_sum('cost_usd')} AS cost,
+               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat, median(ttft_ms) AS ttft,
+               count(*) FILTER (WHERE status <> {OK}) AS err, count(*) FILTER (WHERE status = {TIMEOUT}) AS tout,
+               {_exact_sum('quality')} AS qs, count(quality) AS qn, count(*) FILTER (WHERE truncated) AS trunc
+        FROM (SELECT site_c, feature_c, tenant_c, cost_usd, latency_ms, ttft_ms, status, quality, truncated,
+                     CAST(row_id % {BLOCKS} AS INTEGER) AS blk FROM {out_table})
+        GROUP BY GROUPING SETS ((site_c), (site_c, blk), (feature_c), (feature_c, blk), (tenant_c), (tenant_c, blk),
+                                (), (blk))
+        ORDER BY kind, key, blk""").fetchall()
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
-    cols = {k: np.asarray(v) for k, v in parts.items()}
-    keys = cols["kind"].astype(np.int64) * (1 << 32) + cols["key"].astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
 
     def label(kind: int, key: int) -> tuple[str, str]:
         name = GROUP_KINDS[kind]
@@ -619,62 +612,59 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
         low, high = np.percentile(samples, [2.5, 97.5])
         return float(low), float(high)
 
-    boot: dict[tuple[str, str], dict[str, tuple]] = {}
-    for s, e in zip(starts, ends):
-        kind, key = label(int(cols["kind"][s]), int(cols["key"][s]))
-        blk, bins = cols["blk"][s:e], cols["bin"][s:e]
-        lo_bin = bins.min()
-        per = {}
-        for name in ("n", "cost", "err", "qs", "qn"):
-            values = np.nan_to_num(np.asarray(cols[name][s:e], dtype=float))
-            per[name] = np.bincount(blk, weights=values, minlength=BLOCKS)
-        hist = np.zeros((BLOCKS, int(bins.max() - lo_bin) + 1))
-        np.add.at(hist, (blk, bins - lo_bin), np.asarray(cols["n"][s:e], dtype=float))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n_star = _matmul(weights, per["n"])
-            cost_star = _matmul(weights, per["cost"])
-            err_star = _matmul(weights, per["err"]) / n_star
-            q_star = _matmul(weights, per["qs"]) / _matmul(weights, per["qn"])
-            # row 0: the whole sample, so that discretisation bias cancels (interval = exact + spread)
-            cum = np.cumsum(_matmul(np.vstack([np.ones(BLOCKS), weights]), hist), axis=1)
-            lat = {}
-            for p in QUANTILES:
-                target = cum[:, -1:] * p
-                idx = np.argmax(cum >= target, axis=1)
-                prev = np.where(idx > 0, cum[np.arange(len(idx)), idx - 1], 0.0)
-                width = cum[np.arange(len(idx)), idx] - prev
-                frac = np.where(width > 0, (target[:, 0] - prev) / width, 0.0)
-                values = np.exp((lo_bin + idx + frac) / BINS_PER_E) / 1000.0
-                lat[p] = values[1:] - values[0]
-        boot[(kind, key)] = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
-                             "err": interval(err_star), "q": interval(q_star),
-                             **{p: interval(lat[p]) for p in QUANTILES}}
+    whole: dict[tuple[str, str], tuple] = {}
+    blocks: dict[tuple[str, str], dict[int, tuple]] = {}
+    for row in rows:
+        key = label(row[0], row[1])
+        if row[2] < 0:
+            whole[key] = row
+        else:
+            blocks.setdefault(key, {})[row[2]] = row
 
     out: dict[tuple[str, str], GroupFigures] = {}
-    for kind_c, key_c, n, cost, lat, ttft, err, tout, q, qn, trunc in exact:
-        kind, key = label(kind_c, key_c)
-        b = boot.get((kind, key), {})
+    for key, (_, _, _, n, cost, lat, ttft, err, tout, qs, qn, trunc) in whole.items():
+        per = blocks.get(key, {})
+        col = lambda i: np.array([per[b][i] if b in per and per[b][i] is not None else np.nan  # noqa: E731
+                                  for b in range(BLOCKS)], dtype=float)
+        bn, bcost, berr, bqs, bqn = col(3), col(4), col(7), col(9), col(10)
+        blat = np.array([per[b][5] if b in per and per[b][5] is not None else [np.nan] * len(QUANTILES)
+                         for b in range(BLOCKS)], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zero = lambda a: np.nan_to_num(a)  # noqa: E731
+            n_star = _matmul(weights, zero(bn))
+            cost_star = _matmul(weights, zero(bcost))
+            ci = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
+                  "err": interval(_matmul(weights, zero(berr)) / n_star),
+                  "q": interval(_matmul(weights, zero(bqs)) / _matmul(weights, zero(bqn)))}
+            present = np.isfinite(blat[:, 0])
+            for i, p in enumerate(QUANTILES):
+                w = weights * present
+                star = _matmul(w, zero(blat[:, i])) / w.sum(axis=1)
+                centre = np.nanmean(blat[:, i]) if present.any() else np.nan
+                ci[p] = interval(star - centre)
         cost = float(cost or 0.0)
 
         def metric(value, name, scale=1.0, shift=False):
-            low, high = b.get(name, (None, None))
+            low, high = ci.get(name, (None, None))
             if low is None or value is None:
                 return Metric(value, source=source, n=int(n))
             base = value if shift else 0.0
             return Metric(value, base + low * scale, base + high * scale, source=source, n=int(n))
 
         lat = lat or [None] * len(QUANTILES)
-        out[(kind, key)] = GroupFigures(
-            kind=kind, key=key, calls=int(n), calls_per_day=n / days,
+        seconds = [v / 1000 if v is not None else None for v in lat]
+        quality = float(qs) / qn if qn else None
+        out[key] = GroupFigures(
+            kind=key[0], key=key[1], calls=int(n), calls_per_day=n / days,
             cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
             cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
-            latency_p50_s=metric(lat[0] / 1000 if lat[0] is not None else None, 0.5, shift=True),
-            latency_p95_s=metric(lat[1] / 1000 if lat[1] is not None else None, 0.95, shift=True),
-            latency_p99_s=metric(lat[2] / 1000 if lat[2] is not None else None, 0.99, shift=True),
+            latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True),
+            latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True),
+            latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
             ttft_p50_s=Metric(ttft / 1000, source=source, n=int(n)) if ttft is not None else None,
-            error_rate=metric(float(err), "err"), timeout_rate=float(tout),
-            quality=Metric(float(q), *b.get("q", (None, None)), source=source, n=int(qn)) if q is not None else None,
-            truncated_rate=float(trunc),
+            error_rate=metric(err / n, "err"), timeout_rate=tout / n,
+            quality=Metric(quality, *ci["q"], source=source, n=int(qn)) if quality is not None else None,
+            truncated_rate=trunc / n,
         )
     return out
 

@@ -55,6 +55,9 @@ def test_identity_reproduces_observed_figures(sim):
             assert f.quality.value == pytest.approx(quality, rel=1e-9)
     total = base.total
     assert total.calls == 20_000 and total.cost_per_month.value == pytest.approx(total.cost_per_day.value * 30)
+    all_quality, all_p95 = sim.con.execute("SELECT avg(quality), quantile_cont(latency_ms, 0.95) FROM calls").fetchall()[0]
+    assert total.quality.value == pytest.approx(all_quality, rel=1e-9)
+    assert total.latency_p95_s.value * 1000 == pytest.approx(all_p95, rel=1e-9)
 
 
 @pytest.mark.parametrize("target", ["gpt-4o-mini", "claude-haiku-4-5"])
