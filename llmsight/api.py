@@ -519,18 +519,18 @@ class ScenarioRunner:
 
 
 def pareto_front(points: Sequence[ScenarioPoint], with_quality: bool = True) -> list[int]:
-    """Indices of the points no other point beats on cost and p95 latency (and quality) at once; a point
-    without a cost or a p95 is on no front."""
-    def key(p: ScenarioPoint) -> tuple[float, ...] | None:
-        cost = p.cost_per_month if p.cost_per_month is not None else p.cost_per_call
-        if cost is None or p.latency_p95_s is None:
-            return None
-        return (cost, p.latency_p95_s) + ((-(p.quality or 0.0),) if with_quality else ())
+    """Indices of the points no other point beats on every objective at once: the simulator's front
+    (`simulator.pareto`: monthly cost, p95, error rate, quality), or cost and p95 alone. A point without
+    a cost or a p95 is on no front; an unknown error rate or quality counts as equal everywhere."""
+    from llmsight.simulator.pareto import front
 
-    keys = [key(p) for p in points]
-    known = [k for k in keys if k is not None]
-    return [i for i, a in enumerate(keys)
-            if a is not None and not any(all(x <= y for x, y in zip(b, a)) and b != a for b in known)]
+    def objectives(p: ScenarioPoint) -> tuple[float | None, ...]:
+        cost = p.cost_per_month if p.cost_per_month is not None else p.cost_per_call
+        if not with_quality:
+            return cost, p.latency_p95_s
+        return cost, p.latency_p95_s, p.error_rate or 0.0, -(p.quality or 0.0)
+
+    return front([objectives(p) for p in points])
 
 
 def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None, root: str | Path | None = None,
