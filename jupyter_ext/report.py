@@ -219,7 +219,7 @@ def _ticks(low: float, high: float, n: int = 4) -> list[float]:
 
 def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = 0,
                 selected: int | None = None, width: int = 560, height: int = 300, x_label: str = "cost / month") -> str:
-    """Cost vs p95 scatter: colour = quality, yellow outline = Pareto front (cost, p95, quality), yellow line =
+    """Cost vs p95 scatter: colour = quality, yellow outline = Pareto front (`api.pareto_front`), yellow line =
     the cost–p95 front, ring = the code as written, square = the scenario being explored. Points without
     cost or p95 are left out (named below)."""
     from llmsight.api import pareto_front
@@ -281,7 +281,7 @@ def scatter_svg(points: Sequence[ScenarioPoint], front: Iterable[int], current: 
     parts.append("</svg>")
     missing = [points[i].label for i in range(len(points)) if i not in {j for j, _, _ in shown}]
     legend = (f'<div class="muted">colour: quality (red {q_low:.2f} → green {q_high:.2f}, grey unknown) · '
-              "yellow outline: Pareto front (cost, p95, quality) · yellow line: cheapest p95 per cost · "
+              "yellow outline: Pareto front (cost, p95, errors, quality) · yellow line: cheapest p95 per cost · "
               "ring: the code as written · square: the scenario explored"
               + (f" · not plotted (no cost or p95): {esc(', '.join(missing))}" if missing else "") + "</div>")
     return "".join(parts) + legend
