@@ -171,7 +171,7 @@ def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[s
     if unknown:
         raise LabelError(f"{floors_file}: unknown keys {', '.join(sorted(unknown))}")
     got = measures(total(scores))
-    return [f"total {key} {got[key]:.3f} is below the floor {floor} in {floors_file.name}"
+    return [f"total {key} {got[key]:.4f} is below the floor {floor} in {floors_file.name}"
             for key, floor in floors.items() if got[key] < floor]
 
 
