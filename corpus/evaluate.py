@@ -14,7 +14,7 @@ import csv
 import os
 import sys
 import tomllib
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +67,7 @@ class Score:
     misses: list[Label] = field(default_factory=list)
     false_positives: list[Found] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    sdk_mismatches: list[tuple[Label, Found]] = field(default_factory=list)   # matched, other SDK named
 
     @property
     def hits(self) -> int:
@@ -126,20 +127,20 @@ def discover(project: fetch.Project) -> tuple[list[Found], list[str]]:
 def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
     labels = load_labels(project, labels_dir)
     found, errors = discover(project)
-    unmatched = Counter((f.path, f.line) for f in found)
-    misses = []
-    for label in labels:
-        key = (label.path, label.line)
-        if unmatched[key] > 0:
-            unmatched[key] -= 1
-        else:
-            misses.append(label)
-    false_positives = []
+    unmatched: dict[tuple[str, int], list[Found]] = defaultdict(list)
     for f in found:
-        if unmatched[(f.path, f.line)] > 0:
-            unmatched[(f.path, f.line)] -= 1
-            false_positives.append(f)
-    return Score(project.name, labels, found, misses, false_positives, errors)
+        unmatched[(f.path, f.line)].append(f)
+    misses, mismatches = [], []
+    for label in labels:
+        candidates = unmatched[(label.path, label.line)]
+        if not candidates:
+            misses.append(label)
+            continue
+        site = candidates.pop(0)
+        if label.in_scope and site.sdk != label.sdk:
+            mismatches.append((label, site))
+    false_positives = [f for remaining in unmatched.values() for f in remaining]
+    return Score(project.name, labels, found, misses, false_positives, errors, mismatches)
 
 
 def _table(scores: list[Score]) -> list[str]:
@@ -155,7 +156,7 @@ def _table(scores: list[Score]) -> list[str]:
 def total(scores: list[Score]) -> Score:
     return Score("**total**", [lab for s in scores for lab in s.labels], [f for s in scores for f in s.found],
                  [m for s in scores for m in s.misses], [f for s in scores for f in s.false_positives],
-                 [e for s in scores for e in s.errors])
+                 [e for s in scores for e in s.errors], [x for s in scores for x in s.sdk_mismatches])
 
 
 def measures(s: Score) -> dict[str, float]:
@@ -185,6 +186,9 @@ def _details(scores: list[Score]) -> list[str]:
             out.append(f"- false positive {s.project} `{f.path}:{f.line}` {f.sdk} `{f.api}`")
         for e in s.errors:
             out.append(f"- file error {s.project}: {e}")
+        for label, site in s.sdk_mismatches:
+            out.append(f"- sdk differs {s.project} `{label.path}:{label.line}`: labelled {label.sdk}, "
+                       f"found {site.sdk} `{site.api}`")
     return out
 
 
