@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 
@@ -117,8 +118,12 @@ class Imports:
 
     @classmethod
     def of(cls, tree: ast.Module) -> "Imports":
+        return _imports_of(tree)
+
+    @classmethod
+    def scan(cls, tree: ast.Module) -> "Imports":
         names: dict[str, str] = {}
-        for node in ast.walk(tree):
+        for node in statements(tree.body):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -143,6 +148,24 @@ class Imports:
         if not isinstance(node, ast.Name) or node.id not in self.names:
             return None
         return ".".join([self.names[node.id], *reversed(parts)])
+
+
+def statements(body: list[ast.stmt]):
+    """Every statement, at any depth (imports are statements: expressions need no visit)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if children:
+                stack.extend(reversed(children))
+
+
+@lru_cache(maxsize=8)
+def _imports_of(tree: ast.Module) -> Imports:
+    """Imports of the few files being checked right now (rules ask for each call site)."""
+    return Imports.scan(tree)
 
 
 def parents(ctx: FileContext) -> dict[ast.AST, ast.AST]:

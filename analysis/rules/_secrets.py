@@ -40,6 +40,7 @@ PROVIDER_KEYS: tuple[KeyKind, ...] = (
     _kind("LangSmith API key", "LANGSMITH_API_KEY", r"lsv2_(?:pt|sk)_[A-Za-z0-9_]{32,}"),
     _kind("AWS access key ID", "AWS_ACCESS_KEY_ID", r"(?:AKIA|ASIA)[A-Z0-9]{16}"),
 )
+KEY_PREFIXES = ("sk-", "AIza", "gsk_", "xai-", "hf_", "pplx-", "r8_", "fw_", "lsv2_", "AKIA", "ASIA")
 _ANY_PROVIDER = re.compile("|".join(f"(?:{k.pattern.pattern})" for k in PROVIDER_KEYS if k.pattern))
 # words that only placeholders contain
 _PLACEHOLDER = re.compile(r"your|xxxx|\.\.\.|example|placeholder|dummy|fake|sample|redacted|changeme|insert|replace"
@@ -71,6 +72,8 @@ def looks_random(text: str, min_length: int = 20, min_entropy: float = 3.5) -> b
 
 def provider_key(text: str) -> KeyKind | None:
     """The provider whose key format `text` is exactly, if it is a real-looking key."""
+    if not text.startswith(KEY_PREFIXES):
+        return None
     for kind in PROVIDER_KEYS:
         m = kind.pattern.fullmatch(text) if kind.pattern else None
         if m is not None:
@@ -82,6 +85,8 @@ def provider_key(text: str) -> KeyKind | None:
 
 def contains_provider_key(text: str) -> KeyKind | None:
     """A provider key anywhere inside a longer string (a URL's `?key=`, a header, a shell line)."""
+    if not any(p in text for p in KEY_PREFIXES):
+        return None
     for m in _ANY_PROVIDER.finditer(text):
         kind = provider_key(m.group(0))
         if kind is not None:
@@ -92,4 +97,6 @@ def contains_provider_key(text: str) -> KeyKind | None:
 def redact(text: str) -> str:
     """`text` with every provider-format key replaced by `<redacted>`, for outputs built from source text
     (diffs, call-site expressions, caches)."""
+    if not any(p in text for p in KEY_PREFIXES):
+        return text
     return _ANY_PROVIDER.sub(lambda m: "<redacted>" if provider_key(m.group(0)) else m.group(0), text)

@@ -10,7 +10,7 @@ import libcst as cst
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import narrowed_edit
 from llmsight.analysis.rules._sdk_fixes import (
-    GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, parents, sdk_defaults,
+    GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, sdk_defaults, statements,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, lookup, model_name
@@ -193,15 +193,15 @@ class NoFallback(Rule):
 
 def _is_fallback_call(ctx: FileContext, call: ast.Call) -> bool:
     """A request in an `except` handler whose `try` makes another request: it is the fallback."""
-    requests = set(map(id, ctx.call_nodes.values()))
-    up = parents(ctx)
-    node = up.get(call)
-    while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        parent = up.get(node)
-        if isinstance(node, ast.ExceptHandler) and isinstance(parent, ast.Try):
-            if any(id(n) in requests for stmt in parent.body for n in ast.walk(stmt)):
+    requests = {id(n) for n in ctx.call_nodes.values()} - {id(call)}
+    for stmt in statements(ctx.tree.body):
+        if not isinstance(stmt, ast.Try):
+            continue
+        for handler in stmt.handlers:
+            if handler.lineno <= call.lineno <= (handler.end_lineno or handler.lineno) \
+                    and any(n is call for n in ast.walk(handler)) \
+                    and any(id(n) in requests for s in stmt.body for n in ast.walk(s)):
                 return True
-        node = parent
     return False
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -9,8 +10,8 @@ from typing import Iterable, Iterator
 from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
-from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import
-from llmsight.analysis.rules._secrets import KeyKind, contains_provider_key, looks_random, provider_key
+from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import, statements
+from llmsight.analysis.rules._secrets import KEY_PREFIXES, KeyKind, contains_provider_key, looks_random, provider_key
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import Diagnostic, Fix
 
@@ -35,6 +36,12 @@ _SDK_LABEL = {"OPENAI_API_KEY": "OpenAI", "ANTHROPIC_API_KEY": "Anthropic", "GOO
 _AWS_KEYWORDS = {"aws_access_key_id": "AWS access key ID", "aws_secret_access_key": "AWS secret access key",
                  "aws_session_token": "AWS session token"}
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]")
+# cheap text tests before walking the tree: a provider key prefix, a credential name given a literal
+# (`api_key="…"`, `"Authorization": "…"`), or an environment lookup with a default
+_ENV_DEFAULT = re.compile(r"(?:getenv|environ\.get)\(\s*['\"][^'\"]*['\"]\s*,\s*[rbuRBU]?['\"]")
+_LITERAL_VALUE = re.compile(r"[:=][ \t]*[rbuRBU]?['\"]")
+_CREDENTIAL_BEFORE = re.compile(r"(?:key|secret|token|authorization)['\"]?[ \t]*\Z", re.I)
+_NESTED_BODIES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 _LLM_ROOTS = frozenset(r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS) - {"requests", "httpx", "aiohttp"}
 
 
@@ -184,41 +191,52 @@ class HardcodedSecret(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        lines = _candidate_lines(ctx.source)
+        if not lines:
+            return
         imports = Imports.of(ctx.tree)
         if not ctx.sites and not any(q.split(".")[0] in _LLM_ROOTS for q in imports.names.values()):
             return
-        seen: set[int] = set()
-        for f in self._findings(ctx.tree, imports):
-            if id(f.node) in seen:
-                continue
-            seen.add(id(f.node))
+        for f in self._findings(ctx.tree, imports, lines):
             message = (f"{f.kind.label} literal in source: anyone with the code or its git history can use it; "
                        f"read it from the environment and revoke this key")
             yield ctx.diagnostic(self, f.node, message, None, (self._fix(ctx, f),))
 
     # ---- where keys are ----------------------------------------------------------------------------
-    def _findings(self, tree: ast.Module, imports: Imports) -> Iterator[Finding]:
-        for node in ast.walk(tree):
+    def _findings(self, tree: ast.Module, imports: Imports, lines: list[int]) -> Iterator[Finding]:
+        """Credential contexts (seen before the literals inside them), then any literal in a provider's
+        key format, in the statements that hold a candidate line."""
+        seen: set[int] = set()
+        for node in _nodes_on_lines(tree, lines):
+            found: Iterable[Finding] = ()
             if isinstance(node, ast.Call):
-                yield from self._in_call(node, imports)
+                found = self._in_call(node, imports)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    name = _target_name(target)
-                    kind = _classify(node.value, name, _env_for_name(name, imports))
-                    if kind is not None and not _is_environ_item(target):
-                        yield Finding(node.value, kind, node.value)
+                found = self._in_assignment(node, imports)
             elif isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values):
-                    if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(value, ast.Constant):
-                        yield from self._in_header(key.value, value)
-        for node in ast.walk(tree):  # provider-format keys anywhere else
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found = (f for key, value in zip(node.keys, node.values)
+                         if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                         and isinstance(value, ast.Constant) for f in self._in_header(key.value, value))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in seen:
                 kind = provider_key(node.value.strip())
                 if kind is not None:
-                    yield Finding(node, kind, node)
+                    found = (Finding(node, kind, node),)
                 elif (kind := contains_provider_key(node.value)) is not None:
-                    yield Finding(node, kind, None)
+                    found = (Finding(node, kind, None),)
+            for f in found:
+                if id(f.node) not in seen:
+                    seen.add(id(f.node))
+                    yield f
+
+    @staticmethod
+    def _in_assignment(node: ast.Assign | ast.AnnAssign, imports: Imports) -> Iterator[Finding]:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            name = _target_name(target)
+            kind = _classify(node.value, name, _env_for_name(name, imports))  # type: ignore[arg-type]
+            if kind is not None:
+                # `os.environ["X"] = "key"`: reading the variable it sets is no fix (display-only)
+                yield Finding(node.value, kind, None if _is_environ_item(target) else node.value)  # type: ignore[arg-type]
 
     def _in_call(self, call: ast.Call, imports: Imports) -> Iterator[Finding]:
         env_default = _getenv_name(call)
@@ -226,14 +244,16 @@ class HardcodedSecret(Rule):
             kind = _classify(call.args[1], env_default, env_default, env_is_named=True)
             if kind is not None:
                 yield Finding(call.args[1], kind, call)
-        sdk_env = _sdk_env(call, imports)
+        sdk_env = None
         for kw in call.keywords:
-            if kw.arg is None or not isinstance(kw.value, ast.Constant):
+            if kw.arg is None or not isinstance(kw.value, ast.Constant) or not isinstance(kw.value.value, str):
                 continue
+            if sdk_env is None:
+                sdk_env = _sdk_env(call, imports) or ""
             if kw.arg in _AWS_KEYWORDS:
                 kind = _classify(kw.value, kw.arg, kw.arg.upper(), label=_AWS_KEYWORDS[kw.arg])
             else:
-                kind = _classify(kw.value, kw.arg, sdk_env)
+                kind = _classify(kw.value, kw.arg, sdk_env or None)
             if kind is not None:
                 yield Finding(kw.value, kind, kw.value)
 
@@ -264,6 +284,42 @@ class HardcodedSecret(Rule):
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
+
+def _candidate_lines(source: str) -> list[int]:
+    """Lines that may hold a key this rule reports: a provider key prefix, a credential name given a
+    literal, an environment lookup with a literal default. Most files have none and are not walked."""
+    offsets = [m.start() for m in _LITERAL_VALUE.finditer(source)
+               if _CREDENTIAL_BEFORE.search(source, max(0, m.start() - 40), m.start())]
+    for prefix in KEY_PREFIXES:
+        at = source.find(prefix)
+        while at != -1:
+            offsets.append(at)
+            at = source.find(prefix, at + 1)
+    if "getenv(" in source or "environ.get(" in source:
+        offsets.extend(m.start() for m in _ENV_DEFAULT.finditer(source))
+    if not offsets:
+        return []
+    if len(offsets) <= 50:
+        return sorted({source.count("\n", 0, off) + 1 for off in offsets})
+    newlines = [m.start() for m in re.finditer("\n", source)]
+    return sorted({bisect.bisect_left(newlines, off) + 1 for off in offsets})
+
+
+def _nodes_on_lines(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
+    """Every statement spanning one of `lines`, with its own expressions (parents before children)."""
+    for stmt in statements(tree.body):
+        first = getattr(stmt, "lineno", 0)
+        i = bisect.bisect_left(lines, first)
+        if i == len(lines) or lines[i] > (getattr(stmt, "end_lineno", None) or first):
+            continue
+        yield stmt
+        for name, value in ast.iter_fields(stmt):
+            if name in _NESTED_BODIES:
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST):
+                    yield from ast.walk(child)
+
 
 def _classify(node: ast.Constant, name: str | None, env: str | None, label: str | None = None,
               env_is_named: bool = False) -> KeyKind | None:
