@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from llmsight import api
-from nb_helpers import CHAT_SITE, REPO, copy_app, make_traffic
+from nb_helpers import CHAT_SITE, REPO, copy_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -44,12 +44,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    """JupyterLab serving a copy of examples/ (app, notebook, traffic); stopped by its pid."""
+    """JupyterLab serving a copy of examples/ (app, notebook, bundled traffic); stopped by its pid."""
     root = tmp_path / "examples"
     copy_app(root / "app")
-    (root / "notebooks").mkdir(parents=True)
-    shutil.copy(REPO / "examples" / "notebooks" / "explore.ipynb", root / "notebooks")
-    traffic = make_traffic(root / "traffic" / "example.duckdb")
+    for folder, name in (("notebooks", "explore.ipynb"), ("traffic", "app_traffic.jsonl")):
+        (root / folder).mkdir(parents=True)
+        shutil.copy(REPO / "examples" / folder / name, root / folder)
+    traffic = root / "traffic" / "app_traffic.jsonl"
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}

@@ -23,5 +23,5 @@ def test_example_notebook_runs_top_to_bottom():
     lint = next(o for o in outputs if "LLM001" in o.get("data", {}).get("text/html", ""))
     assert "app/chat.py:18" in lint["data"]["text/plain"]
     row = next(o for o in outputs if "'latency_p95_s'" in o.get("data", {}).get("text/plain", ""))
-    assert "'source': 'traffic'" in row["data"]["text/plain"]
+    assert "'source': 'traffic'" in row["data"]["text/plain"]          # examples/traffic/app_traffic.jsonl
     assert any("+            timeout=8," in o.get("text", "") for o in outputs)
