@@ -65,10 +65,6 @@ def test_sdks_outside_the_issue_list_count_apart(tiny_project):
     assert (s.hits, len(s.labels), s.scope_hits, s.scope_labels) == (2, 3, 2, 2)
 
 
-@pytest.mark.parametrize("row, expected", [
-    ("tiny/app.py,seven,openai,chat,,\n", "tiny.csv:2: line 'seven' is not a number"),
-    ("tiny/gone.py,7,openai,chat,,\n", "tiny.csv:2: tiny/gone.py is not a file of tiny==1.0"),
-])
 def test_a_matched_site_naming_another_sdk_is_listed(tiny_project):
     project, labels = tiny_project
     (labels / "tiny.csv").write_text(HEADER + "tiny/app.py,7,anthropic,chat,,\ntiny/app.py,11,openai,embedding,,\n")
@@ -78,6 +74,10 @@ def test_a_matched_site_naming_another_sdk_is_listed(tiny_project):
     assert any("labelled anthropic, found openai" in line for line in evaluate._details([s]))
 
 
+@pytest.mark.parametrize("row, expected", [
+    ("tiny/app.py,seven,openai,chat,,\n", "tiny.csv:2: line 'seven' is not a number"),
+    ("tiny/gone.py,7,openai,chat,,\n", "tiny.csv:2: tiny/gone.py is not a file of tiny==1.0"),
+])
 def test_bad_label_rows_name_file_and_row(tiny_project, row, expected):
     project, labels = tiny_project
     (labels / "tiny.csv").write_text(HEADER + row)
