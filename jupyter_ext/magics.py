@@ -45,6 +45,11 @@ def virtual_notebook(cells: list[str]) -> str:
                        "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5})
 
 
+def _traffic(arg: str | None) -> str | None:
+    """`--traffic` relative to the working directory (the engine reads relative paths from the project root)."""
+    return str(Path(arg).expanduser().resolve()) if arg else None
+
+
 def _run(fn, *args, **kwargs) -> CheckResult:
     try:
         return fn(*args, **kwargs)
@@ -64,7 +69,7 @@ class LlmsightMagics(Magics):
         """Lint a path, or this notebook (the cells run so far when its file is unknown)."""
         args = parse_argstring(self.llm_lint, line)
         options = {"select": [c for c in args.select.split(",") if c], "ignore": [c for c in args.ignore.split(",") if c],
-                   "traffic": args.traffic}
+                   "traffic": _traffic(args.traffic)}
         current = notebook_path(self.shell)
         target = Path(args.path).expanduser() if args.path else current
         if target is not None:
@@ -100,7 +105,8 @@ class LlmsightMagics(Magics):
         history = history_cells(self.shell)
         earlier = history[:-1] if history and history[-1].lstrip().startswith("%%llm_cost") else history
         cells = [c for c in earlier if not c.lstrip().startswith("%%llm_cost")] + [cell]
-        result = _run(api.check_source, virtual_notebook(cells), KERNEL_NOTEBOOK, root=Path.cwd(), traffic=args.traffic)
+        result = _run(api.check_source, virtual_notebook(cells), KERNEL_NOTEBOOK, root=Path.cwd(),
+                      traffic=_traffic(args.traffic))
         last = len(cells) - 1
         mine = CheckResult(result.version, result.price_data, result.root,
                            [s for s in result.call_sites if s.span.cell == last],

@@ -87,3 +87,21 @@ def test_missing_path_is_a_usage_error_without_traceback(shell, tmp_path: Path):
     assert "no such file or directory" in str(result.error_in_exec)
     assert "Traceback" not in cap.stdout + cap.stderr
 
+
+
+def test_lint_with_traffic_runs_the_traffic_rules(shell, tmp_path: Path):
+    from nb_helpers import REPO, copy_app
+
+    app = copy_app(tmp_path / "app")
+    traffic = REPO / "examples" / "traffic" / "app_traffic.jsonl"
+    local = tmp_path / "calls.jsonl"          # relative to the working directory, as a user types it
+    local.write_bytes(traffic.read_bytes())
+    result, cap = run(shell, f"%llm_lint {app} --traffic calls.jsonl")
+    assert result.success, cap.stderr
+    expected = api.check([app], traffic=local)
+    traffic_codes = {d.code for d in expected.diagnostics} & {"LLM012", "LLM013", "LLM014", "LLM015", "LLM016"}
+    assert traffic_codes
+    for code in traffic_codes:
+        assert code in cap.outputs[0].data["text/plain"]
+    result, cap = run(shell, f"%llm_lint {app} --traffic missing.jsonl")
+    assert not result.success and "missing.jsonl" in str(result.error_in_exec)
