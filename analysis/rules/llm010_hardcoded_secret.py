@@ -38,6 +38,7 @@ _AWS_KEYWORDS = {"aws_access_key_id": "AWS access key ID", "aws_secret_access_ke
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]")
 # cheap text tests before walking the tree: a provider key prefix, a credential name given a literal
 # (`api_key="…"`, `"Authorization": "…"`), or an environment lookup with a default
+_KEY_START = re.compile("(?:%s)[\\w-]{16}" % "|".join(map(re.escape, KEY_PREFIXES)))
 _ENV_DEFAULT = re.compile(r"(?:getenv|environ\.get)\(\s*['\"][^'\"]*['\"]\s*,\s*[rbuRBU]?['\"]")
 _LITERAL_VALUE = re.compile(r"[:=][ \t]*[rbuRBU]?['\"]")
 _CREDENTIAL_BEFORE = re.compile(r"(?:key|secret|token|authorization)['\"]?[ \t]*\Z", re.I)
@@ -290,11 +291,7 @@ def _candidate_lines(source: str) -> list[int]:
     literal, an environment lookup with a literal default. Most files have none and are not walked."""
     offsets = [m.start() for m in _LITERAL_VALUE.finditer(source)
                if _CREDENTIAL_BEFORE.search(source, max(0, m.start() - 40), m.start())]
-    for prefix in KEY_PREFIXES:
-        at = source.find(prefix)
-        while at != -1:
-            offsets.append(at)
-            at = source.find(prefix, at + 1)
+    offsets.extend(m.start() for m in _KEY_START.finditer(source))
     if "getenv(" in source or "environ.get(" in source:
         offsets.extend(m.start() for m in _ENV_DEFAULT.finditer(source))
     if not offsets:
