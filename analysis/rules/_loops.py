@@ -197,7 +197,7 @@ def _statement_returns(attempt: ast.Try, call: ast.AST) -> bool:
 
 def loop_around(ctx: "FileContext", call: ast.AST) -> tuple[ast.AST | None, ast.AST | None]:
     """The innermost loop statement running `call` repeatedly, within its function, and that function."""
-    up = parents(ctx)
+    up = parents(ctx, call)
     prev, node = call, up.get(call)
     loop = None
     while node is not None:
@@ -223,7 +223,7 @@ def _exits_on_success(loop: ast.AST) -> bool:
 def repeating_loop(ctx: "FileContext", call: ast.AST) -> ast.AST | None:
     """The innermost loop or comprehension that runs `call` once per iteration over data, skipping
     loops that retry it (LLM002's business); None when there is none in its function."""
-    up = parents(ctx)
+    up = parents(ctx, call)
     prev, node = call, up.get(call)
     function = None
     chain = []

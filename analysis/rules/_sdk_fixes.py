@@ -6,6 +6,7 @@ Rules LLM001-LLM006 import from here; nothing here decides whether a rule fires.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -168,10 +169,17 @@ def _imports_of(tree: ast.Module) -> Imports:
     return Imports.scan(tree)
 
 
-def parents(ctx: FileContext) -> dict[ast.AST, ast.AST]:
-    """The file's child → parent map (built once per file, on the context rules share)."""
-    if not ctx.parents:
-        ctx.parents.update((child, node) for node in ast.walk(ctx.tree) for child in ast.iter_child_nodes(node))
+def parents(ctx: FileContext, node: ast.AST) -> dict[ast.AST, ast.AST]:
+    """The child → parent map of the file, complete for the top-level statement holding `node` (maps
+    are built per top-level statement, on the context rules share, when a rule first asks)."""
+    body = ctx.tree.body
+    line = getattr(node, "lineno", 0)
+    starts = [min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", ())]) for s in body]
+    i = bisect.bisect_right(starts, line) - 1
+    if i >= 0 and body[i] not in ctx.parents:
+        top = body[i]
+        ctx.parents[top] = ctx.tree
+        ctx.parents.update((child, parent) for parent in ast.walk(top) for child in ast.iter_child_nodes(parent))
     return ctx.parents
 
 

@@ -184,7 +184,7 @@ class CallInLoop(Rule):
 
 def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
     """`asyncio.gather(*(… for …))` / `gather(*[…])`: the comprehension builds concurrent tasks."""
-    up = parents(ctx)
+    up = parents(ctx, comp)
     node = up.get(comp)
     if isinstance(node, ast.Starred):
         node = up.get(node)
