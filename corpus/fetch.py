@@ -45,7 +45,6 @@ class Project:
     paths: tuple[str, ...]          # what is scanned, relative to the unpacked sdist root
     exclude: tuple[str, ...] = ()   # globs (relative to the sdist root) that are not app code
     labelled: bool = True           # False: bench-only (adds lines for the speed benchmark)
-    notes: str = ""
 
     @property
     def root(self) -> Path:
@@ -57,8 +56,11 @@ class Project:
 
 
 def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FetchError(f"{path}: {exc}; fix the file") from exc
     projects = []
     for i, entry in enumerate(data.get("project", []), 1):
         missing = [k for k in ("name", "version", "sdist", "sha256", "paths") if k not in entry]
@@ -66,8 +68,7 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
             raise FetchError(f"{path}: [[project]] #{i} lacks {', '.join(missing)}")
         projects.append(Project(name=entry["name"], version=entry["version"], sdist=entry["sdist"],
                                 sha256=entry["sha256"], paths=tuple(entry["paths"]),
-                                exclude=tuple(entry.get("exclude", ())), labelled=entry.get("labelled", True),
-                                notes=entry.get("notes", "")))
+                                exclude=tuple(entry.get("exclude", ())), labelled=entry.get("labelled", True)))
     return projects
 
 

@@ -91,6 +91,12 @@ def test_incomplete_pin_is_named(tmp_path):
         fetch.load_projects(tmp_path / "projects.toml")
 
 
+def test_broken_projects_file_is_named(tmp_path):
+    (tmp_path / "projects.toml").write_text('[[project]]\nname = "x\n')
+    with pytest.raises(fetch.FetchError, match=r"projects\.toml: .*fix the file"):
+        fetch.load_projects(tmp_path / "projects.toml")
+
+
 def _fetched_corpus() -> list[fetch.Project]:
     projects = [p for p in fetch.load_projects() if p.labelled]
     try:
