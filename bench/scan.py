@@ -27,12 +27,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "corpus"))
 import fetch  # noqa: E402  (corpus/ is a folder of scripts)
 
-# The baseline: what the cheapest possible whole-tree pass costs in a fresh interpreter.
+# The baseline: what the cheapest possible whole-tree pass costs in a fresh interpreter. A file that does
+# not parse (newer syntax, broken file) costs its failed parse, as it does in `check`.
 BASELINE = """
 import ast, sys
 for path in open(sys.argv[1], encoding="utf-8").read().splitlines():
     with open(path, "rb") as fh:
-        ast.parse(fh.read(), path)
+        try:
+            ast.parse(fh.read(), path)
+        except (SyntaxError, ValueError):
+            pass
 """
 
 
@@ -69,8 +73,11 @@ def run_check(paths: list[Path], cache_dir: Path, *extra: str) -> Run:
 
 def run_baseline(file_list: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", BASELINE, str(file_list)], check=True)
-    return time.perf_counter() - start
+    proc = subprocess.run([sys.executable, "-c", BASELINE, str(file_list)], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"the ast.parse baseline failed:\n{proc.stderr[-3000:]}")
+    return seconds
 
 
 def python_files(paths: list[Path]) -> list[Path]:
@@ -153,6 +160,9 @@ def robustness(paths: list[Path]) -> dict:
     return {"paths": [str(p) for p in paths], "files": len(files), "lines": lines,
             "seconds": run.seconds, "exit_code": run.returncode, "file_errors": len(errors),
             "parse_errors": sum(d["code"] == "LLM000" for d in run.report["diagnostics"]) if run.report else 0,
+            "files_analysed": run.report["summary"]["files_scanned"] if run.report else 0,
+            "call_sites": len(run.report["call_sites"]) if run.report else 0,
+            "diagnostics": len(run.report["diagnostics"]) if run.report else 0,
             "error_samples": [f"{e['path']}: {e['message']}" for e in errors[:10]],
             "tracebacks": run.stderr.count("Traceback"), "crashed": crashed,
             "stderr_tail": run.stderr[-2000:] if crashed else ""}
@@ -171,7 +181,8 @@ def print_bench(r: dict) -> None:
 
 def print_robustness(r: dict) -> None:
     verdict = "CRASHED" if r["crashed"] else "no crash"
-    print(f"robustness: {r['files']} files, {r['lines']:,} lines in {r['seconds']:.1f} s: exit {r['exit_code']}, "
+    print(f"robustness: {r['files']} files ({r['files_analysed']} analysed past the prefilter; {r['call_sites']} "
+          f"call sites, {r['diagnostics']} diagnostics), {r['lines']:,} lines in {r['seconds']:.1f} s: exit {r['exit_code']}, "
           f"{r['file_errors']} file errors and {r['parse_errors']} parse errors reported, {r['tracebacks']} tracebacks "
           f"— {verdict}")
     for sample in r["error_samples"]:

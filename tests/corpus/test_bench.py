@@ -34,9 +34,10 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
 
 def test_bench_reports_medians_ratios_and_identical_cold_and_warm_results(tmp_path):
     tree = write_tree(tmp_path, {"app/a.py": CALLS.encode(), "app/b.py": CALLS.encode(),
-                                 "app/plain.py": b"x = 1\n", "build/skipped.py": CALLS.encode()})
+                                 "app/plain.py": b"x = 1\n", "app/py312.py": b'f"{x.strip("\\n")}"\n',
+                                 "build/skipped.py": CALLS.encode()})
     r = scan.bench([tree / "app"], runs=1)
-    assert (r["files"], r["lines"], r["call_sites"]) == (3, 15, 2)
+    assert (r["files"], r["lines"], r["call_sites"]) == (4, 16, 2)
     assert r["ast_parse_s"] > 0 and r["cold_s"] > 0 and r["warm_s"] > 0
     assert r["cold_ratio"] == pytest.approx(r["cold_s"] / r["ast_parse_s"])
     assert r["warm_over_cold"] == pytest.approx(r["warm_s"] / r["cold_s"])
