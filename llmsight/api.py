@@ -296,67 +296,58 @@ def explain(code: str):
 
 # ---- editor support ----
 
-@dataclass(frozen=True)
-class Alternative:
-    """Another model for one call site, estimated the same way as the site itself."""
-
-    model: str
-    cost_per_call: float
-    latency_p95_s: float | None
-    quality: float | None
-    source: str          # which estimate/prior the figures come from
-
-
 _NOT_A_SWAP = ("ft:", "preview", "latest", "search", "audio", "realtime", "computer-use", "transcribe", "tts")
 
 
-def model_alternatives(site: CallSite, config: Config, limit: int = 5) -> list[Alternative]:
-    """Models of the site's provider that no other candidate beats on cost, p95 and quality at once
-    (the Pareto front), cheapest first; the current model is excluded. Static priors only: the
-    simulator replays traffic for a chosen scenario (`llm-lint simulate`)."""
-    import dataclasses
+def _swap_candidates(site: CallSite, config: Config) -> list[str]:
+    """Current, priced models of the site's provider and mode that have a quality prior to rank by."""
     import datetime
 
-    from llmsight.analysis.estimates import static_estimate
     from llmsight.knowledge.catalog import Catalog
     from llmsight.knowledge.priors import quality_prior
-    from llmsight.records import Setting
 
     catalog = Catalog.load(config)
     current = catalog.lookup(site.model.value) if isinstance(site.model.value, str) else None
     if current is None or site.operation not in ("chat", "completion", "responses"):
         return []
     today = datetime.date.today().isoformat()
-    rows: list[Alternative] = []
+    out = []
     for name in sorted(catalog.names()):
         info = catalog.lookup(name)
         if (info is None or info.provider != current.provider or info.mode != current.mode or "/" in name
                 or any(word in name for word in _NOT_A_SWAP) or info.name == current.name
-                or (info.deprecation_date or "9999") <= today):
+                or (info.deprecation_date or "9999") <= today or quality_prior(name) is None):
             continue
-        quality = quality_prior(name)
-        if quality is None:
-            continue
-        est = static_estimate(dataclasses.replace(site, model=Setting(name, repr(name), "call")), config)
-        if est.cost_per_call.value is None:
-            continue
-        p95 = est.latency_p95_s.value if est.latency_p95_s else None
-        rows.append(Alternative(name, est.cost_per_call.value, p95, quality[0], f"priors ({quality[1]}, {quality[2]})"))
+        out.append(name)
+    return out
 
-    def beaten(a: Alternative, b: Alternative) -> bool:   # b at least as good everywhere, better somewhere
-        pa, pb = a.latency_p95_s or 0.0, b.latency_p95_s or 0.0
-        qa, qb = a.quality or 0.0, b.quality or 0.0
-        return (b.cost_per_call <= a.cost_per_call and pb <= pa and qb >= qa
-                and (b.cost_per_call, pb, -qb) != (a.cost_per_call, pa, -qa))
 
-    same: dict[tuple, Alternative] = {}   # a dated snapshot priced like its alias: keep the shorter name
-    for a in rows:
-        key = (a.cost_per_call, a.latency_p95_s, a.quality)
-        if key not in same or len(a.model) < len(same[key].model):
-            same[key] = a
-    rows = list(same.values())
-    front = [a for a in rows if not any(beaten(a, b) for b in rows)]
-    return sorted(front, key=lambda a: (a.cost_per_call, a.latency_p95_s or 0.0))[:limit]
+def model_alternatives(site: CallSite, config: Config, limit: int = 5, *, traffic: str | Path | None = None,
+                       root: str | Path = ".") -> list["ScenarioPoint"]:
+    """Other models for a site that nothing — the code as written included — beats on cost, p95, error
+    rate and quality at once (`pareto_front`), cheapest first. With `traffic` the site's rows are replayed
+    (`ScenarioRunner`); without, or when no rows map to the site, static priors rank them."""
+    candidates = _swap_candidates(site, config)
+    if not candidates:
+        return []
+    changes = [{}] + [{"model": m} for m in candidates]
+    try:
+        points = ScenarioRunner(site, config, traffic, root).run_many(changes)
+    except ConfigError:
+        if traffic is None:
+            raise
+        points = ScenarioRunner(site, config, None, root).run_many(changes)
+    def figures(p: "ScenarioPoint") -> tuple:
+        return p.cost_per_call, p.latency_p95_s, p.error_rate, p.quality
+
+    same: dict[tuple, int] = {figures(points[0]): 0}   # a snapshot priced like its alias is no alternative;
+    for i, p in enumerate(points[1:], 1):               # of two such candidates keep the shorter name
+        key = figures(p)
+        if key not in same or (same[key] != 0 and len(p.model or "") < len(points[same[key]].model or "")):
+            same[key] = i
+    kept = [points[0]] + [points[i] for i in sorted(same.values()) if i != 0]
+    front = [kept[i] for i in pareto_front(kept) if i != 0]
+    return sorted(front, key=lambda p: (p.cost_per_call, p.latency_p95_s or 0.0))[:limit]
 
 
 # ---- traffic: ingest / diff ----
@@ -433,18 +424,19 @@ class ScenarioRunner:
     (`simulator.view.TrafficView.replay`, the view `check(traffic=...)` uses, cached per traffic source);
     without, the static estimate is recomputed on priors."""
 
-    def __init__(self, site: CallSite, config: Config, traffic: str | Path | None = None, root: str | Path = "."):
+    def __init__(self, site: CallSite, config: Config, traffic: str | Path | None = None, root: str | Path = ".",
+                 sites: Sequence[CallSite] = ()):
         self.site, self.config = site, config
         self.traffic = Path(traffic) if traffic and Path(traffic).is_absolute() else (Path(root) / traffic if traffic else None)
+        self.sites = tuple(sites)   # every site of the project: a row maps to one of them, not to the nearest match
 
     @property
     def source(self) -> str:
         return "traffic" if self.traffic is not None else "priors"
 
     def _view(self):
-        from llmsight.simulator.view import open_traffic
-
-        view = open_traffic(self.traffic, self.config)
+        view = _open_traffic(self.traffic, Path("."))     # the view `check(traffic=...)` opened, when it did
+        view.bind((*self.sites, self.site))
         if view.site(self.site) is None:
             raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
                               "(rows need code_file/code_line or a feature tag; see the instrumentation helpers)")
