@@ -137,7 +137,8 @@ class Explorer:
         self._cache.clear()
         self.pinned = []
         self.pending_fix = None
-        self._runner = api.ScenarioRunner(site, self.config, traffic=self.traffic, root=self.root)
+        self._runner = api.ScenarioRunner(site, self.config, traffic=self.traffic, root=self.root,
+                                          sites=self.result.call_sites)
         self.models = self.candidates()
         first = [{}] + [{"model": m} for m in self.models]     # one simulator pass for all candidates
         for changes, point in zip(first, self._runner.run_many(first)):

@@ -35,7 +35,8 @@ def site_scenarios(result, config, traffic, root: Path, limit: int):
             models.append(config.fallback_model)
         scenarios = [{}] + [{"model": m} for m in models]
         try:
-            points = api.ScenarioRunner(site, config, traffic=traffic, root=root).run_many(scenarios)
+            points = api.ScenarioRunner(site, config, traffic=traffic, root=root,
+                                        sites=result.call_sites).run_many(scenarios)
         except api.ConfigError as exc:   # no rows at this site: say so and use priors
             if traffic is None:
                 raise

@@ -126,7 +126,8 @@ def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
     result = api.check([lab["root"] / "app"])
     site = next(s for s in result.call_sites if f"{s.span.path}:{s.span.start_line}" == CHAT_SITE)
     config = api.load_config(lab["root"] / "app")
-    expected = api.ScenarioRunner(site, config, traffic=lab["traffic"]).run({"timeout": 6}).latency_p95_s
+    runner = api.ScenarioRunner(site, config, traffic=lab["traffic"], sites=result.call_sites)
+    expected = runner.run({"timeout": 6}).latency_p95_s
     assert shown_p95 == pytest.approx(expected, rel=1e-12)
     from llmsight.jupyter.report import seconds
 

@@ -14,7 +14,7 @@ from nb_helpers import CHAT_SITE
 
 
 def runner_for(ex, traffic=None) -> api.ScenarioRunner:
-    return api.ScenarioRunner(ex.site, ex.config, traffic=traffic, root=ex.root)
+    return api.ScenarioRunner(ex.site, ex.config, traffic=traffic, root=ex.root, sites=ex.result.call_sites)
 
 
 def test_priors_mode_is_labelled_and_matches_the_static_estimate(project: Path):
@@ -124,3 +124,18 @@ def test_to_html_is_self_contained(app: Path, traffic_db: Path):
 def test_unknown_site_names_the_choices(project: Path):
     with pytest.raises(ValueError, match="app/chat.py:7"):
         explore(project, site="app/nowhere.py:1")
+
+
+def test_runner_maps_rows_among_all_sites(app: Path, tmp_path: Path):
+    """classify and embed_articles share a file and a feature: rows go to their own site, as in check."""
+    from nb_helpers import REPO
+
+    traffic = tmp_path / "fresh.jsonl"        # a new path: a view of its own, nothing bound yet
+    traffic.write_bytes((REPO / "examples" / "traffic" / "app_traffic.jsonl").read_bytes())
+    result = api.check([app], traffic=traffic)
+    classify = next(s for s in result.call_sites if s.function == "classify")
+    fresh = tmp_path / "fresh2.jsonl"
+    fresh.write_bytes(traffic.read_bytes())
+    point = api.ScenarioRunner(classify, api.load_config(app), traffic=fresh, sites=result.call_sites).run({})
+    estimate = result.estimates[classify.id]
+    assert point.model == estimate.model and point.n == estimate.latency_p95_s.n
