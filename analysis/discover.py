@@ -41,6 +41,16 @@ def _names_call(names: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted(map(re.escape, names))))
 
 
+def _local_aliases(source: str, callables: set[str]) -> set[str]:
+    """Names assigned an expression naming an SDK callable (`_completion = _completion or acompletion`,
+    `fn = acompletion if is_async else completion`), in any scope: textual, so no function is indexed."""
+    if not callables:
+        return set()
+    pattern = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=\n][^\n]*\b(?:%s)\b" % "|".join(
+        sorted(map(re.escape, callables))), re.MULTILINE)
+    return {m.group(1) for m in pattern.finditer(source)} - callables
+
+
 def candidate_lines(source: str, names: set[str]) -> list[int]:
     """Sorted line numbers holding a `.request_method(` or a call of one of `names` (imports, wrappers)."""
     patterns = [_METHOD_CALL]
@@ -100,9 +110,10 @@ class FileDiscovery:
         self.candidates: list[Candidate] = []
         self.wrappers = wrappers or {}  # last name -> qualified name
         self._interesting_names = set(mod.imports) | set(self.wrappers) | sdks.REQUEST_METHOD_NAMES
-        aliases = self._request_aliases()
+        callables = self._callable_imports(exports)
+        aliases = self._request_aliases() | _local_aliases(mod.source, callables)
         self._interesting_names |= aliases
-        self._lines = candidate_lines(mod.source, self._callable_imports(exports) | set(self.wrappers) | aliases)
+        self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases)
 
     def _request_aliases(self) -> set[str]:
         """Names bound to a request method: module globals (`completion = client.chat.completions.create`)

@@ -785,3 +785,15 @@ def test_http_helper_gets_provider_url_from_its_callers(tmp_path):
             return await fetch_data("https://hooks.slack.com/services/x", {}, {"text": text})
         """})
     assert [(s.sdk, s.operation, s.span.start_line) for s in result.call_sites] == [("http", "embedding", 6)]
+
+
+def test_sdk_function_chosen_with_or_from_a_test_seam(tmp_path):
+    s = one(tmp_path, """
+        from litellm import acompletion
+
+        class Handler:
+            async def _acompletion(self, _completion=None, **kwargs):
+                _completion = _completion or acompletion
+                return await _completion(model="gpt-4o-mini", **kwargs)
+        """)
+    assert (s.sdk, s.model.value, s.is_async) == ("litellm", "gpt-4o-mini", True)
