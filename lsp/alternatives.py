@@ -1,8 +1,9 @@
 """Ranked "switch model" alternatives for a call site, computed off the event loop and cached.
 
-The ranking itself is `llmsight.api.model_alternatives`; this module only makes repeated hovers and
-code-action requests cheap: sites with the same model, operation, prompt size and cap under the same
-config share one answer.
+The ranking itself is `llmsight.api.model_alternatives` (traffic replay when the analysis used traffic,
+else static priors); this module only makes repeated hovers and code-action requests cheap: sites with
+the same model, operation, prompt size and cap under the same config and traffic share one answer.
+`clear()` forgets everything when config or traffic change.
 """
 from __future__ import annotations
 
@@ -16,29 +17,34 @@ _CACHE: OrderedDict[tuple, list] = OrderedDict()
 _SIZE = 512
 
 
-def _key(site: CallSite, config) -> tuple:
+def clear() -> None:
+    _CACHE.clear()
+
+
+def _key(site: CallSite, analysis) -> tuple:
+    by_site = site.id if analysis.traffic else None   # traffic figures are per site
     return (repr(site.model.value), site.operation, site.prompt.static_tokens, site.prompt.dynamic,
-            repr(site.max_tokens.value), site.feature, id(config))
+            repr(site.max_tokens.value), site.feature, id(analysis.config), analysis.traffic, by_site)
 
 
-def compute(site: CallSite, config) -> list:
-    key = _key(site, config)
+def compute(site: CallSite, analysis) -> list:
+    key = _key(site, analysis)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    found = api.model_alternatives(site, config)
+    found = api.model_alternatives(site, analysis.config, traffic=analysis.traffic, root=analysis.root)
     _CACHE[key] = found
     while len(_CACHE) > _SIZE:
         _CACHE.popitem(last=False)
     return found
 
 
-async def for_site(ls, site: CallSite, config) -> list:
-    key = _key(site, config)
+async def for_site(ls, site: CallSite, analysis) -> list:
+    key = _key(site, analysis)
     if key in _CACHE:
         return _CACHE[key]
     try:
-        return await asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, config)
+        return await asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, analysis)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - hover and actions still work without alternatives

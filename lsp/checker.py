@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def run_check(snap: Snapshot, settings: Settings, configs: ProjectConfigs,
-              warn: Callable[[str], None]) -> tuple[CheckResult, object, bool]:
+              warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
     """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
     config, problem = configs.get(snap.root)
     if problem:
@@ -28,18 +28,18 @@ def run_check(snap: Snapshot, settings: Settings, configs: ProjectConfigs,
     traffic = settings.traffic_db or config.traffic
     kwargs = dict(config=config, root=snap.root, select=settings.select, ignore=settings.ignore)
     try:
-        return api.check_source(snap.source, str(snap.path), traffic=traffic, **kwargs), config, bool(traffic)
+        return api.check_source(snap.source, str(snap.path), traffic=traffic, **kwargs), config, traffic or None
     except Exception as exc:  # noqa: BLE001 - degrade, say why, keep linting
         if traffic:
             warn(f"traffic {traffic}: {exc}; showing static estimates until it is fixed (llmsight.reloadTraffic)")
             config = dataclasses.replace(config, traffic=None)
             kwargs["config"] = config
             try:
-                return api.check_source(snap.source, str(snap.path), **kwargs), config, False
+                return api.check_source(snap.source, str(snap.path), **kwargs), config, None
             except Exception as again:  # noqa: BLE001
                 exc = again
         warn(f"estimates failed for {snap.path.name} ({type(exc).__name__}: {exc}); showing diagnostics only")
-        return api.check_source(snap.source, str(snap.path), with_estimates=False, **kwargs), config, False
+        return api.check_source(snap.source, str(snap.path), with_estimates=False, **kwargs), config, None
 
 
 def _parse_failure(result: CheckResult) -> Diagnostic | None:

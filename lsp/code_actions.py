@@ -8,10 +8,12 @@ fix for text that changed since.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 
 from lsprotocol import types
 
+from llmsight import api
 from llmsight.lsp import alternatives, formatting, positions
 from llmsight.lsp.diagnostics import SOURCE
 from llmsight.lsp.guard import guarded
@@ -48,8 +50,8 @@ def _workspace_edit(ls, edits: list[dict], versioned: bool) -> types.WorkspaceEd
             types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
                                    edits=text_edits) for uri, text_edits in by_uri.items()])
     for uri, version in versions.items():   # no versions in `changes`: refuse stale edits here
-        doc = ls.workspace.text_documents.get(uri)
-        if doc is None or (version is not None and doc.version != version):
+        doc = ls.open_document(uri)
+        if version is not None and (doc is None or doc.version != version):
             return None
     return types.WorkspaceEdit(changes=by_uri)
 
@@ -101,31 +103,67 @@ def model_literal_range(view, sv, encoding: str) -> types.Range | None:
     return None
 
 
+def _resolves_edits(ls) -> bool:
+    text = ls.client_capabilities.text_document
+    action = text.code_action if text else None
+    support = action.resolve_support if action else None
+    return bool(support and "edit" in support.properties)
+
+
 async def switch_model(ls, params: types.CodeActionParams, analysis, view) -> list[types.CodeAction]:
+    """A literal `model="…"` in the call is rewritten in place; a model that comes from elsewhere (a
+    constant, a settings class) is switched where it is defined, computed on codeAction/resolve."""
     versioned, _ = _capabilities(ls)
+    lazy = _resolves_edits(ls) and view.target.cell is None
     actions = []
     for sv in view.sites:
         if not positions.ranges_overlap(sv.range, params.range):
             continue
         rng = model_literal_range(view, sv, ls.encoding)
-        if rng is None:
+        if rng is None and not lazy:
             continue
-        quote = sv.site.model.expr[0]
-        for alt in await alternatives.for_site(ls, sv.site, analysis.config):
+        for alt in await alternatives.for_site(ls, sv.site, analysis):
+            title = formatting.alternative_title(alt, sv.estimate)
+            if rng is None:
+                actions.append(types.CodeAction(title=title, kind=SWITCH_MODEL, data={
+                    "uri": view.target.uri, "site_id": sv.site.id, "model": alt.model}))
+                continue
+            quote = sv.site.model.expr[0]
             edit = _workspace_edit(ls, [{"uri": view.target.uri, "version": view.target.version,
                                          "newText": f"{quote}{alt.model}{quote}",
                                          "range": {"start": {"line": rng.start.line, "character": rng.start.character},
                                                    "end": {"line": rng.end.line, "character": rng.end.character}}}],
                                    versioned)
             if edit is not None:
-                actions.append(types.CodeAction(title=formatting.alternative_title(alt, sv.estimate),
-                                                kind=SWITCH_MODEL, edit=edit))
+                actions.append(types.CodeAction(title=title, kind=SWITCH_MODEL, edit=edit))
     return actions
+
+
+def _scenario_edits(ls, analysis, view, site, model: str) -> list[dict]:
+    """`llmsight.api.scenario_fix` for a model switch, as LSP edits in whichever files it touches."""
+    doc = ls.open_document(view.target.uri)
+    fix = api.scenario_fix(site, {"model": model}, config=analysis.config, root=analysis.root,
+                           source=doc.source if doc is not None else None)
+    edits = []
+    for e in fix.edits:
+        if e.span.path == site.span.path:
+            uri, lines, version = view.target.uri, view.target.lines, view.target.version
+        else:
+            path = analysis.root / e.span.path
+            uri = path.as_uri()
+            other = ls.open_document(uri)
+            lines = other.lines if other is not None else path.read_text(encoding="utf-8").splitlines()
+            version = other.version if other is not None else None
+        rng = positions.span_range([line.rstrip("\r\n") for line in lines], e.span, ls.encoding)
+        edits.append({"uri": uri, "version": version, "newText": e.new_text,
+                      "range": {"start": {"line": rng.start.line, "character": rng.start.character},
+                                "end": {"line": rng.end.line, "character": rng.end.character}}})
+    return edits
 
 
 def register(ls) -> None:
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[QUICKFIX, SWITCH_MODEL], resolve_provider=False))
+                types.CodeActionOptions(code_action_kinds=[QUICKFIX, SWITCH_MODEL], resolve_provider=True))
     @guarded(list)
     async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
         analysis, view = await ls.view_at(params.text_document.uri)
@@ -136,3 +174,19 @@ def register(ls) -> None:
         if _wanted(SWITCH_MODEL, only):
             actions += await switch_model(ls, params, analysis, view)
         return actions
+
+    @ls.feature(types.CODE_ACTION_RESOLVE)
+    @guarded(lambda: None)
+    async def resolve(ls, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.edit is not None or not {"uri", "site_id", "model"} <= set(data):
+            return action
+        analysis, view = await ls.view_at(str(data["uri"]))
+        site = next((sv.site for sv in view.sites if sv.site.id == data["site_id"]), None) if view else None
+        if site is None:
+            return action
+        edits = await asyncio.get_running_loop().run_in_executor(
+            ls.requests, _scenario_edits, ls, analysis, view, site, str(data["model"]))
+        if edits:
+            action.edit = _workspace_edit(ls, edits, _capabilities(ls)[0])
+        return action

@@ -50,7 +50,7 @@ def register(ls) -> None:
             path = str(ls.path_for(ls.key_for(uri), ".py"))
             return await asyncio.get_running_loop().run_in_executor(
                 ls.requests, _replay, path, str(analysis.root), traffic, args[2], site_id)
-        alts = await alternatives.for_site(ls, site.site, analysis.config)
+        alts = await alternatives.for_site(ls, site.site, analysis)
         return {"site_id": site_id, "estimate": to_json(site.estimate),
                 "alternatives": [to_json(a) for a in alts]}
 

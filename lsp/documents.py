@@ -73,7 +73,7 @@ class Analysis:
     views: dict[str, View]
     root: Path
     config: Any
-    traffic: bool = False
+    traffic: str | None = None   # the traffic source the estimates came from, if any
 
 
 @dataclass

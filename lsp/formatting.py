@@ -132,7 +132,8 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
     if est.notes:
         lines += ["", *(f"- {note}" for note in est.notes)]
     if alternatives:
-        lines += ["", "**Alternatives** (no other model is cheaper, faster and better at once; static priors)", "",
+        basis = "replayed over this call's traffic" if alternatives[0].source == "traffic" else "static priors"
+        lines += ["", f"**Alternatives** (nothing beats them on cost, p95 and quality at once; {basis})", "",
                   "| model | cost / call | p95 | quality |", "|---|---|---|---|"]
         for alt in alternatives:
             q = "?" if alt.quality is None else f"{alt.quality:.2f}"

@@ -23,7 +23,7 @@ def register(ls) -> None:
         if not inside:
             return None
         sv = min(inside, key=lambda s: (s.range.end.line - s.range.start.line, s.range.end.character))
-        alts = await alternatives.for_site(ls, sv.site, analysis.config)
+        alts = await alternatives.for_site(ls, sv.site, analysis)
         return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown,
                                                         formatting.hover_markdown(sv.site, sv.estimate, alts)),
                            range=sv.range)

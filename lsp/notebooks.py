@@ -14,10 +14,10 @@ from llmsight.lsp.documents import Target
 from llmsight.lsp.guard import guarded
 
 
-def notebook_source(workspace, notebook: types.NotebookDocument) -> tuple[str, tuple[Target, ...]]:
+def notebook_source(open_document, notebook: types.NotebookDocument) -> tuple[str, tuple[Target, ...]]:
     cells, targets = [], []
     for index, cell in enumerate(notebook.cells):
-        doc = workspace.text_documents.get(cell.document)
+        doc = open_document(cell.document)
         text = doc.source if doc is not None else ""
         is_python = cell.kind == types.NotebookCellKind.Code and (doc is None or doc.language_id in (None, "", "python"))
         cells.append({"cell_type": "code" if is_python else "markdown", "source": text, "metadata": {},

@@ -14,6 +14,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -91,6 +92,10 @@ class LlmsightServer(LanguageServer):
         encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
         return getattr(encoding, "value", encoding)
 
+    def open_document(self, uri: str):
+        """The editor's copy of a document, or None when it is not open (pygls keys them unquoted)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
     def key_for(self, uri: str) -> str:
         """The analysis a document belongs to: its notebook's for a cell, else its own."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
@@ -121,9 +126,9 @@ class LlmsightServer(LanguageServer):
             from llmsight.lsp.notebooks import notebook_source
 
             path = self.path_for(key, ".ipynb")
-            source, targets = notebook_source(self.workspace, notebook)
+            source, targets = notebook_source(self.open_document, notebook)
             return Snapshot(key, generation, path, self.root_for(path), source, True, targets, self.encoding)
-        doc = self.workspace.text_documents.get(key)
+        doc = self.open_document(key)
         if doc is None:
             return None
         text = doc.source
@@ -163,6 +168,9 @@ class LlmsightServer(LanguageServer):
     def reanalyse_all(self, reason: str) -> int:
         """Config, settings or traffic changed: re-check every open document and ask pull-mode
         clients to refresh what they show."""
+        from llmsight.lsp import alternatives
+
+        alternatives.clear()
         keys = self.scheduler.keys()
         for key in keys:
             self.scheduler.changed(key, immediate=True)

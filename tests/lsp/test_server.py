@@ -284,3 +284,25 @@ async def test_bad_requests_are_logged_not_fatal(project):
         # after all that, the server still analyses
         version = s.replace(uri, SAMPLE + "\n")
         assert await s.diagnostics(uri, version=version)
+
+
+async def test_switch_model_defined_in_another_module_is_resolved_there(project):
+    (project / "settings.py").write_text('MODEL = "gpt-4o"\n', encoding="utf-8")
+    app = 'from openai import OpenAI\nfrom settings import MODEL\n\nclient = OpenAI()\n\n\ndef ask(q):\n' \
+          '    return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": q}])\n'
+    (project / "app.py").write_text(app, encoding="utf-8")
+    caps = capabilities("vscode")
+    assert "edit" in caps.text_document.code_action.resolve_support.properties
+    async with session(project, caps) as s:
+        uri = s.open("app.py")
+        await s.diagnostics(uri, version=1)
+        actions = await s.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=types.Range(types.Position(7, 20), types.Position(7, 20)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite])))
+        assert actions and all(a.edit is None and a.data for a in actions)
+        resolved = await s.client.code_action_resolve_async(actions[0])
+        target = re.match(r"Switch model to (\S+)", actions[0].title).group(1)
+        settings_uri = (project / "settings.py").as_uri()
+        changed = apply_text_edits('MODEL = "gpt-4o"\n', edits_of(resolved, settings_uri))
+        assert changed == f'MODEL = "{target}"\n'
+        assert not edits_of(resolved, uri)
