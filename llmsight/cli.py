@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "traffic", None):  # a path typed on the command line is relative to the cwd, as in ruff
+        args.traffic = os.path.abspath(args.traffic)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
