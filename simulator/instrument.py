@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -55,8 +56,10 @@ def caller_location(root: str | Path | None = None, frame: FrameType | None = No
     frame = frame or sys._getframe(1)
     while frame is not None and _is_library(frame, packages):
         frame = frame.f_back
-    if frame is None:
-        return None
+    return None if frame is None else _describe(frame, root)
+
+
+def _describe(frame: FrameType, root: str | Path | None) -> dict[str, Any]:
     path = Path(frame.f_code.co_filename)
     base = Path(root) if root is not None else Path.cwd()
     try:
@@ -66,6 +69,58 @@ def caller_location(root: str | Path | None = None, frame: FrameType | None = No
     code = frame.f_code
     return {"code.file.path": shown, "code.line.number": frame.f_lineno,
             "code.function.name": getattr(code, "co_qualname", code.co_name)}
+
+
+def _coroutine_frames(coro: Any) -> list[FrameType]:
+    """Frames of a suspended coroutine and of everything it awaits, outermost first."""
+    frames = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return frames
+
+
+def _call_chains() -> list[list[FrameType]]:
+    """Every thread's stack and every event-loop task's coroutine chain, outermost frame first."""
+    import asyncio
+
+    chains = []
+    for frame in list(sys._current_frames().values()):
+        stack = []
+        while frame is not None:
+            stack.append(frame)
+            loop = frame.f_locals.get("self") if frame.f_code.co_name == "run_forever" else None
+            if isinstance(loop, asyncio.AbstractEventLoop):
+                chains += [_coroutine_frames(task.get_coro()) for task in list(asyncio.all_tasks(loop))]
+            frame = frame.f_back
+        chains.append(stack[::-1])
+    return chains
+
+
+def awaiting_caller_location(call_id: str, root: str | Path | None = None, packages: tuple[str, ...] = (),
+                             attempts: int = 25) -> dict[str, Any] | None:
+    """Location of the code awaiting the LiteLLM call `call_id`.
+
+    `litellm.acompletion` runs the request in an executor thread, off the caller's stack. The caller is
+    a coroutine in some event loop: suspended in a task (or, for a moment, still running on the loop's
+    thread). Find the chain holding a frame with this call id in its `kwargs` and take the innermost
+    application frame above it; retry briefly while the caller is between the two states.
+    """
+    for _ in range(attempts):
+        for chain in _call_chains():
+            for index, candidate in enumerate(chain):
+                if "kwargs" not in candidate.f_code.co_varnames:
+                    continue              # cheap test before building f_locals
+                call_kwargs = candidate.f_locals.get("kwargs")
+                if isinstance(call_kwargs, dict) and call_kwargs.get("litellm_call_id") == call_id:
+                    callers = [f for f in chain[:index] if not _is_library(f, packages)]
+                    if callers:           # (the executor thread's own stack has the id but no caller)
+                        return _describe(callers[-1], root)
+        time.sleep(0.002)
+    return None
 
 
 def _base(module: str, name: str) -> type:
@@ -121,7 +176,9 @@ class LlmsightCallback(_base("litellm.integrations.custom_logger", "CustomLogger
     def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict) -> None:
         try:
             stamp = caller_location(self.root, packages=self.packages) or {}
-        except Exception:
+            if not stamp and kwargs.get("litellm_call_id"):
+                stamp = awaiting_caller_location(kwargs["litellm_call_id"], self.root, self.packages) or {}
+        except Exception:           # never break the application's request
             stamp = {}
         if self.feature:
             stamp["feature"] = self.feature

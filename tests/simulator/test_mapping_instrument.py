@@ -143,3 +143,29 @@ def test_packages_option_finds_application_code_installed_in_site_packages(tmp_p
     chosen = handlers.handle(root=tmp_path, packages=("myservice",))
     assert chosen["code.file.path"] == "venv/lib/site-packages/myservice/handlers.py"
     assert (chosen["code.function.name"], chosen["code.line.number"]) == ("handle", 5)
+
+
+def test_litellm_callback_finds_the_awaiting_coroutine_of_acompletion(fixtures_script, tmp_path):
+    import asyncio
+
+    import litellm
+
+    async def ask_fast():
+        return await litellm.acompletion(model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}],
+                                         mock_response="ok", mock_delay=0.05)
+
+    async def ask_slow():
+        return await litellm.acompletion(model="gpt-4o", messages=[{"role": "user", "content": "b"}],
+                                         mock_response="ok", mock_delay=0.1)
+
+    async def both():
+        await asyncio.gather(ask_fast(), ask_slow())
+        await asyncio.sleep(0.5)        # LiteLLM logs from tasks of this loop: let them finish
+
+    payloads = fixtures_script.capture_litellm([lambda: asyncio.run(both())], root=Path(__file__).parents[2],
+                                               expected=2)
+    stamped = {p["model"]: (p["metadata"]["requester_metadata"] or {}).get("llmsight") for p in payloads}
+    assert set(stamped) == {"gpt-4o-mini", "gpt-4o"}, [(p["model"], p["status"]) for p in payloads]
+    assert stamped["gpt-4o-mini"].get("code.function.name", "").endswith("ask_fast"), stamped
+    assert stamped["gpt-4o"]["code.function.name"].endswith("ask_slow")
+    assert stamped["gpt-4o"]["code.file.path"] == "tests/simulator/test_mapping_instrument.py"
