@@ -291,6 +291,16 @@ def create_server() -> LlmsightServer:
         if ls.workspace.get_notebook_document(cell_uri=params.text_document.uri) is None:
             ls.document_closed(params.text_document.uri)
 
+    @ls.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @guarded()
+    def did_save(ls: LlmsightServer, params: types.DidSaveTextDocumentParams) -> None:
+        """Other open files may import what was saved (a model constant, a client factory): re-check
+        them against the file as it now is on disk."""
+        saved = ls.key_for(params.text_document.uri)
+        for key in ls.scheduler.keys():
+            if key != saved:
+                ls.scheduler.changed(key)
+
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
     async def did_change_configuration(ls: LlmsightServer, params: types.DidChangeConfigurationParams) -> None:

@@ -306,3 +306,19 @@ async def test_switch_model_defined_in_another_module_is_resolved_there(project)
         changed = apply_text_edits('MODEL = "gpt-4o"\n', edits_of(resolved, settings_uri))
         assert changed == f'MODEL = "{target}"\n'
         assert not edits_of(resolved, uri)
+
+
+async def test_saving_a_module_rechecks_the_open_files_that_import_it(project):
+    (project / "settings.py").write_text('MODEL = "gpt-4o"\n', encoding="utf-8")
+    app = 'from openai import OpenAI\nfrom settings import MODEL\n\nclient = OpenAI()\n\n\ndef ask(q):\n' \
+          '    return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": q}])\n'
+    (project / "app.py").write_text(app, encoding="utf-8")
+    async with session(project, capabilities("neovim")) as s:
+        app_uri, settings_uri = s.open("app.py"), s.open("settings.py")
+        before = await s.diagnostics(app_uri, version=1)
+        assert "LLM009" not in {d.code for d in before}
+        s.replace(settings_uri, 'MODEL = "gpt-4o-nonexistent"\n')
+        (project / "settings.py").write_text('MODEL = "gpt-4o-nonexistent"\n', encoding="utf-8")
+        s.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(settings_uri)))
+        after = await s.diagnostics(app_uri, until=lambda d: "LLM009" in {x.code for x in d})
+        assert shown(after) == expected_from_cli(cli_check(project, "app.py"), app)
