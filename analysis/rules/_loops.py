@@ -64,6 +64,7 @@ class RetryLoop:
     sleeps: list[ast.Call] = field(default_factory=list)
     growing: bool = False                   # some sleep grows with the attempt or honours retry-after
     decorated: bool = False                 # the function also has a tenacity/backoff decorator
+    in_async: bool = False                  # inside `async def`: sleeps must be awaited
 
     @property
     def constant_sleep(self) -> ast.Call | None:
@@ -104,10 +105,16 @@ def _exits(stmts: list[ast.stmt]) -> bool:
     return False
 
 
-def _handler_retries(handler: ast.ExceptHandler) -> bool:
-    """The handler lets the loop go round again: it does not end by raising, returning or breaking."""
+_NOT_RETRIED = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "CancelledError"})
+
+
+def handler_retries(handler: ast.ExceptHandler) -> bool:
+    """The handler lets the loop go round again: it does not end by raising, returning or breaking,
+    and does not catch an interrupt."""
     last = handler.body[-1] if handler.body else None
-    return not isinstance(last, (ast.Raise, ast.Return, ast.Break))
+    caught = {_dotted(t).rsplit(".", 1)[-1] for t in (
+        handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]) if t is not None}
+    return not isinstance(last, (ast.Raise, ast.Return, ast.Break)) and not caught & _NOT_RETRIED
 
 
 def _counter(loop: ast.AST) -> str | None:
@@ -173,7 +180,7 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
             isinstance(loop.iter, ast.Call) and _dotted(loop.iter.func) == "range"):
         return None
     attempt = enclosing_try(loop, call)
-    if attempt is None or not any(_handler_retries(h) for h in attempt.handlers):
+    if attempt is None or not any(handler_retries(h) for h in attempt.handlers):
         return None
     flag_names = _names(loop.test) if isinstance(loop, ast.While) else set()
     sets_flag = any(isinstance(n, ast.Assign) and any(_dotted(t) in flag_names for t in n.targets)
@@ -188,7 +195,8 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
     decorated = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         _dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _RETRY_DECORATORS
         for d in function.decorator_list)
-    return RetryLoop(loop, attempt, counter, _bounded(loop, attempt, counter), sleeps, grows, decorated)
+    return RetryLoop(loop, attempt, counter, _bounded(loop, attempt, counter), sleeps, grows, decorated,
+                     isinstance(function, ast.AsyncFunctionDef))
 
 
 def _statement_returns(attempt: ast.Try, call: ast.AST) -> bool:

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.fixes import replace_node
-from llmsight.analysis.rules._loops import RetryLoop, loop_around, retry_loop
+from llmsight.analysis.fixes import insert_before_line, replace_node
+from llmsight.analysis.rules._loops import RetryLoop, handler_retries, loop_around, retry_loop
 from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import, file_binds, sdk_defaults, sdk_name
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.records import CallSite, Diagnostic, Fix
+from llmsight.records import CallSite, Diagnostic, Edit, Fix
 
 MAX_BACKOFF_S = 60
 
@@ -52,9 +52,10 @@ class RetryWithoutBackoff(Rule):
     `@retry(wait=wait_random_exponential(max=60), stop=stop_after_attempt(5))`.
 
     ## Fix safety
-    Unsafe: retries wait longer, so a failing request takes longer to give up. The fix rewrites a
-    constant sleep into capped exponential backoff with jitter when the loop has an attempt counter
-    (adding `import random`); loops with no sleep or no bound get a display-only suggestion.
+    Unsafe: retries wait longer, so a failing request takes longer to give up. When the loop has an
+    attempt counter, the fix rewrites a constant sleep into capped exponential backoff with jitter,
+    or adds such a sleep (`await asyncio.sleep` in async code) at the end of each retrying handler
+    (adding `import random`); loops with no bound or no counter get a display-only suggestion.
     Suppress with a comment on the loop's first line.
     """
 
@@ -154,6 +155,20 @@ class RetryWithoutBackoff(Rule):
                     except Exception as exc:
                         print("retrying", exc)
                 return response
+        """, expected_fix="""
+            import anthropic
+            import random
+            import time
+            client = anthropic.Anthropic()
+            def ask(messages):
+                for _ in range(3):
+                    try:
+                        response = client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=messages)
+                        break
+                    except Exception as exc:
+                        print("retrying", exc)
+                        time.sleep(min(2 ** _, 60) + random.uniform(0, 1))
+                return response
         """, message="retries immediately"),
         Invalid("""
             import asyncio
@@ -236,20 +251,51 @@ class RetryWithoutBackoff(Rule):
     def _fix(self, ctx: FileContext, site: CallSite, found: RetryLoop) -> Fix:
         knob = _sdk_knob(site)
         advice = f"Back off exponentially with jitter, capped at {MAX_BACKOFF_S} s" + (f", or {knob}" if knob else "")
+        if not found.bounded or found.counter is None or (found.sleeps and found.constant_sleep is None):
+            return Fix(advice, (), "display-only")
+        if Imports.of(ctx.tree).local_name_for("random") is None and file_binds(ctx.tree, "random"):
+            return Fix(advice, (), "display-only")
+        near = found.constant_sleep or found.loop
+        random_name, import_random = ensure_import(ctx, "random", near=near)
+        jitter = f"{random_name}.uniform(0, 1)"
         sleep = found.constant_sleep
-        if not found.bounded or sleep is None or found.counter is None:
-            return Fix(advice, (), "display-only")
-        imports = Imports.of(ctx.tree)
-        if imports.local_name_for("random") is None and file_binds(ctx.tree, "random"):
-            return Fix(advice, (), "display-only")
-        random_name, import_ = ensure_import(ctx, "random", near=sleep)
-        base = ctx.segment(sleep.args[0])
-        if isinstance(sleep.args[0], (ast.BinOp, ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
-            base = f"({base})"
-        new_arg = f"min({base} * 2 ** {found.counter}, {MAX_BACKOFF_S}) + {random_name}.uniform(0, 1)"
-        edits = (replace_node(ctx, sleep.args[0], new_arg),) + ((import_,) if import_ is not None else ())
-        return Fix(f"Sleep min({base} × 2^{found.counter}, {MAX_BACKOFF_S}) s plus up to 1 s of jitter", edits, "unsafe")
+        if sleep is not None:
+            base = ctx.segment(sleep.args[0])
+            if isinstance(sleep.args[0], (ast.BinOp, ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
+                base = f"({base})"
+            edits = [replace_node(ctx, sleep.args[0], f"min({base} * 2 ** {found.counter}, {MAX_BACKOFF_S}) + {jitter}")]
+            title = f"Sleep min({base} × 2^{found.counter}, {MAX_BACKOFF_S}) s plus up to 1 s of jitter"
+        else:
+            inserted = self._sleep_in_handlers(ctx, found, jitter)
+            if inserted is None:
+                return Fix(advice, (), "display-only")
+            edits = inserted
+            title = f"Sleep min(2^{found.counter}, {MAX_BACKOFF_S}) s plus up to 1 s of jitter before retrying"
+        return Fix(title, tuple(e for e in [import_random, *edits] if e is not None), "unsafe")
 
+    @staticmethod
+    def _sleep_in_handlers(ctx: FileContext, found: RetryLoop, jitter: str) -> list[Edit | None] | None:
+        """Edits adding a backoff sleep at the end of every handler that retries (before a final
+        `continue`), plus the import of `time`/`asyncio`; None when a handler's layout does not allow it."""
+        module, prefix = ("asyncio", "await ") if found.in_async else ("time", "")
+        sleep_name = Imports.of(ctx.tree).local_name_for(f"{module}.sleep")
+        edits: list[Edit | None] = []
+        if sleep_name is None:
+            module_name, import_module = ensure_import(ctx, module, near=found.loop)
+            sleep_name = f"{module_name}.sleep"
+            edits.append(import_module)
+        statement = f"{prefix}{sleep_name}(min(2 ** {found.counter}, {MAX_BACKOFF_S}) + {jitter})"
+        for handler in found.attempt.handlers:
+            if not handler_retries(handler):
+                continue
+            last = handler.body[-1]
+            before_continue = isinstance(last, ast.Continue)
+            indent = ctx.lines[last.lineno - 1][:last.col_offset]
+            if indent.strip() or last.lineno == handler.lineno:
+                return None  # `except X: pass` on one line
+            line = last.lineno if before_continue else (last.end_lineno or last.lineno) + 1
+            edits.append(insert_before_line(ctx, line, f"{indent}{statement}\n"))
+        return edits
 
 def _header(loop: ast.AST) -> SimpleNamespace:
     """Position of the loop's header (`for attempt in range(5)` / `while True`) for the diagnostic."""

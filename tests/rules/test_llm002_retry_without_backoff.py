@@ -151,3 +151,65 @@ def test_fixed_loop_backs_off_exponentially_with_jitter(tmp_path):
     assert all(0 <= s - int(s) < 1 for s in slept), slept
     _, again = diagnostics(tmp_path, fixed)
     assert again == []
+
+
+def test_async_loop_without_sleep_gets_an_awaited_backoff_before_continue(tmp_path):
+    import asyncio
+
+    text, found = diagnostics(tmp_path, """
+        import openai
+        client = openai.AsyncOpenAI(api_key="placeholder")
+        async def ask(messages):
+            retries = 0
+            while retries < 4:
+                try:
+                    return await client.chat.completions.create(model="gpt-4o", messages=messages)
+                except openai.APIError:
+                    retries += 1
+                    continue
+        """)
+    [d] = found
+    assert "retries immediately" in d.message
+    fixed, skipped = apply_edits(text, d.fixes[0].edits)
+    assert not skipped
+    assert "            retries += 1\n" \
+           "            await asyncio.sleep(min(2 ** retries, 60) + random.uniform(0, 1))\n" \
+           "            continue\n" in fixed
+    assert fixed.startswith("import openai\nimport random\nimport asyncio\n")
+
+    namespace: dict = {}
+    exec(compile(fixed, "app.py", "exec"), namespace)
+    slept: list[float] = []
+
+    async def fake_sleep(seconds):
+        slept.append(seconds)
+
+    namespace["asyncio"] = types.SimpleNamespace(sleep=fake_sleep)
+    failures = iter(range(3))
+
+    class APIError(Exception):
+        pass
+
+    async def create(**_):
+        if next(failures, None) is not None:
+            raise APIError("overloaded")
+        return "ok"
+
+    namespace["openai"] = types.SimpleNamespace(APIError=APIError)
+    namespace["client"] = types.SimpleNamespace(chat=types.SimpleNamespace(completions=types.SimpleNamespace(create=create)))
+    assert asyncio.run(namespace["ask"]([])) == "ok"
+    assert [int(s) for s in slept] == [2, 4, 8]
+    _, again = diagnostics(tmp_path, fixed)
+    assert again == []
+
+
+def test_interrupt_handler_is_not_a_retry(tmp_path):
+    _, found = diagnostics(tmp_path, HEAD + textwrap.dedent("""
+        def ask(messages):
+            for attempt in range(3):
+                try:
+                    return client.chat.completions.create(model="gpt-4o", messages=messages)
+                except KeyboardInterrupt:
+                    print("bye")
+        """))
+    assert found == []
