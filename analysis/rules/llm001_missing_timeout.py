@@ -29,7 +29,8 @@ class MissingTimeout(Rule):
     does instead: the OpenAI and Anthropic SDKs wait up to 600 s per read (connect 5 s) and retry
     twice, so one hung request can hold a worker for half an hour; google-genai and Ollama have no
     timeout at all; litellm waits 6000 s; boto3's bedrock-runtime client 60 s per read with up to
-    5 attempts; `requests` waits forever and `httpx` gives up after 5 s.
+    5 attempts; `requests` waits forever and `httpx` gives up after 5 s. Calls of a configured
+    wrapper are not flagged: the request inside the wrapper is.
 
     ## Why is this bad
     A provider incident turns into your incident: threads, connections and users wait on requests
@@ -204,8 +205,8 @@ class MissingTimeout(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         for site in ctx.sites:
-            if site.timeout.source in _EXPLICIT:
-                continue
+            if site.timeout.source in _EXPLICIT or site.via_wrapper:
+                continue  # a wrapper's settings live inside it, where its own request is checked
             call = ctx.call_nodes.get(site.id)
             if call is None:
                 continue

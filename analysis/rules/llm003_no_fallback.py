@@ -134,7 +134,8 @@ class NoFallback(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         for site in ctx.sites:
-            if site.operation not in GENERATING_OPERATIONS or site.fallback != "none" or site.sdk == "ollama":
+            if site.operation not in GENERATING_OPERATIONS or site.fallback != "none" or site.sdk == "ollama" \
+                    or site.via_wrapper:
                 continue
             call = ctx.call_nodes.get(site.id)
             if call is None or _is_fallback_call(ctx, call):

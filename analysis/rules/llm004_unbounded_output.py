@@ -174,7 +174,7 @@ class UnboundedOutput(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         for site in ctx.sites:
-            if site.operation not in GENERATING_OPERATIONS or site.max_tokens.source != "absent":
+            if site.operation not in GENERATING_OPERATIONS or site.max_tokens.source != "absent" or site.via_wrapper:
                 continue
             if site.sdk == "anthropic":
                 continue  # the API rejects a request without max_tokens

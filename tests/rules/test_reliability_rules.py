@@ -151,3 +151,18 @@ def test_router_without_fallbacks_gets_router_advice(tmp_path):
     [d] = result.diagnostics
     assert d.fixes[0].applicability == "display-only"
     assert d.fixes[0].title.startswith('Add fallbacks=[{"gpt-4o": ["gpt-4o-mini"]}] to the Router')
+
+
+def test_wrapper_call_points_get_no_keyword_fixes(tmp_path):
+    """`ask(q)` of a configured wrapper takes no `timeout=`; the request inside the wrapper is checked."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.llmsight]\nwrappers = ["app.llm.ask"]\n')
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "llm.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[q])\n")
+    (tmp_path / "app" / "main.py").write_text("from app.llm import ask\n\ndef run(q):\n    return ask(q)\n")
+    result = api.check([tmp_path], select=["LLM001", "LLM003", "LLM004"], use_cache=False, with_estimates=False)
+    assert {s.span.path for s in result.call_sites} == {"app/llm.py", "app/main.py"}
+    assert {(d.span.path, d.code) for d in result.diagnostics} == {
+        ("app/llm.py", "LLM001"), ("app/llm.py", "LLM003"), ("app/llm.py", "LLM004")}
