@@ -22,6 +22,8 @@ FALLBACK_TIMEOUT_S = 30
 MIN_TIMEOUT_S = 5  # below this, a cold connection (TLS, DNS) alone can time out
 FALLBACK_MAX_TOKENS = 1024
 GENERATING_OPERATIONS = frozenset({"chat", "completion", "responses"})
+# `loop.run_in_executor(None, f, *args)` and `anyio.to_thread.run_sync(f, *args)` take no keywords for `f`
+_NO_KEYWORD_RUNNERS = frozenset({"run_in_executor", "run_sync"})
 
 _SDK_NAMES = {
     "openai": "the OpenAI SDK", "anthropic": "the Anthropic SDK", "google": "the google-genai SDK",
@@ -264,9 +266,12 @@ def has_opaque_splat(call: ast.Call) -> bool:
 
 def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title: str,
                 extra: tuple[Edit | None, ...] = ()) -> Fix:
-    """An unsafe fix adding keywords to `call` (display-only when `**kwargs` could already hold them)."""
+    """An unsafe fix adding keywords to `call` (display-only when `**kwargs` could already hold them,
+    or when the call runs the request in an executor that does not pass keywords on)."""
     if has_opaque_splat(call):
         return Fix(f"{title} (not applied automatically: the call passes **kwargs)", (), "display-only")
+    if callee_name(call) in _NO_KEYWORD_RUNNERS:
+        return Fix(f"{title} (inside the function given to {callee_name(call)})", (), "display-only")
     edits = (set_call_keywords(ctx, call, kwargs, replace=False), *(e for e in extra if e is not None))
     return Fix(title, edits, "unsafe")
 

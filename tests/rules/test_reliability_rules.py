@@ -166,3 +166,17 @@ def test_wrapper_call_points_get_no_keyword_fixes(tmp_path):
     assert {s.span.path for s in result.call_sites} == {"app/llm.py", "app/main.py"}
     assert {(d.span.path, d.code) for d in result.diagnostics} == {
         ("app/llm.py", "LLM001"), ("app/llm.py", "LLM003"), ("app/llm.py", "LLM004")}
+
+
+def test_request_run_in_an_executor_gets_no_keyword_edit(tmp_path):
+    result = diagnostics(tmp_path, """
+        import asyncio
+        from openai import OpenAI
+        client = OpenAI()
+        async def ask(loop):
+            return await loop.run_in_executor(None, client.embeddings.create)
+        async def ask2(messages):
+            return await asyncio.to_thread(client.chat.completions.create, model="gpt-4o", messages=messages)
+    """, "LLM001")
+    fixes = sorted((d.span.start_line, d.fixes[0].applicability) for d in result.diagnostics)
+    assert fixes == [(5, "display-only"), (7, "unsafe")]
