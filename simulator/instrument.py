@@ -10,8 +10,8 @@ was made. These helpers stamp the caller's file, line and function, plus a featu
   under `metadata.requester_metadata.llmsight` of the `StandardLoggingPayload`, which
   `llm-lint ingest` reads.
 
-Neither imports OpenTelemetry or LiteLLM at module import beyond what its base class needs, and
-neither raises into the application: stamping is best effort.
+Importing this module imports neither OpenTelemetry nor LiteLLM (each class is built on first use),
+and neither helper raises into the application: stamping is best effort.
 """
 from __future__ import annotations
 
@@ -123,70 +123,85 @@ def awaiting_caller_location(call_id: str, root: str | Path | None = None, packa
     return None
 
 
-def _base(module: str, name: str) -> type:
-    try:
-        return getattr(__import__(module, fromlist=[name]), name)
-    except ImportError:
-        return object
+def _span_processor_class() -> type:
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    class LlmsightSpanProcessor(SpanProcessor):
+        """Stamp code location and feature on GenAI spans when they start (in the caller's thread)."""
+
+        def __init__(self, feature: str | None = None, root: str | Path | None = None,
+                     packages: tuple[str, ...] = ()) -> None:
+            self.feature = feature
+            self.root = root
+            self.packages = tuple(packages)
+
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            attrs = span.attributes or {}
+            if not any(name in attrs for name in _GENAI_MARKERS):
+                return
+            try:
+                location = caller_location(self.root, packages=self.packages)
+            except Exception:           # never break the application's request
+                location = None
+            for key, value in (location or {}).items():
+                if key not in attrs:
+                    span.set_attribute(key, value)
+            if self.feature and "llmsight.feature" not in attrs:
+                span.set_attribute("llmsight.feature", self.feature)
+
+        def on_end(self, span: Any) -> None:
+            return None
+
+        def shutdown(self) -> None:
+            return None
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            return True
+
+    return LlmsightSpanProcessor
 
 
-class LlmsightSpanProcessor(_base("opentelemetry.sdk.trace", "SpanProcessor")):  # type: ignore[misc]
-    """Stamp code location and feature on GenAI spans when they start (in the caller's thread)."""
+def _callback_class() -> type:
+    from litellm.integrations.custom_logger import CustomLogger
 
-    def __init__(self, feature: str | None = None, root: str | Path | None = None,
-                 packages: tuple[str, ...] = ()) -> None:
-        self.feature = feature
-        self.root = root
-        self.packages = tuple(packages)
+    class LlmsightCallback(CustomLogger):
+        """Stamp code location and feature into the LiteLLM payload's `requester_metadata`."""
 
-    def on_start(self, span: Any, parent_context: Any = None) -> None:
-        attrs = span.attributes or {}
-        if not any(name in attrs for name in _GENAI_MARKERS):
-            return
-        try:
-            location = caller_location(self.root, packages=self.packages)
-        except Exception:           # never break the application's request
-            location = None
-        for key, value in (location or {}).items():
-            if key not in attrs:
-                span.set_attribute(key, value)
-        if self.feature and "llmsight.feature" not in attrs:
-            span.set_attribute("llmsight.feature", self.feature)
+        def __init__(self, feature: str | None = None, root: str | Path | None = None,
+                     packages: tuple[str, ...] = (), **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.feature = feature
+            self.root = root
+            self.packages = tuple(packages)
 
-    def on_end(self, span: Any) -> None:
-        return None
+        def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict) -> None:
+            try:
+                stamp = caller_location(self.root, packages=self.packages) or {}
+                if not stamp and kwargs.get("litellm_call_id"):
+                    stamp = awaiting_caller_location(kwargs["litellm_call_id"], self.root, self.packages) or {}
+            except Exception:           # never break the application's request
+                stamp = {}
+            if self.feature:
+                stamp["feature"] = self.feature
+            params = kwargs.get("litellm_params")
+            if not stamp or not isinstance(params, dict):
+                return
+            if not isinstance(params.get("metadata"), dict):
+                params["metadata"] = {}
+            requester = params["metadata"].setdefault("requester_metadata", {})
+            if isinstance(requester, dict):
+                requester.setdefault("llmsight", stamp)
 
-    def shutdown(self) -> None:
-        return None
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
+    return LlmsightCallback
 
 
-class LlmsightCallback(_base("litellm.integrations.custom_logger", "CustomLogger")):  # type: ignore[misc]
-    """Stamp code location and feature into the LiteLLM payload's `requester_metadata`."""
+_LAZY = {"LlmsightSpanProcessor": _span_processor_class, "LlmsightCallback": _callback_class}
 
-    def __init__(self, feature: str | None = None, root: str | Path | None = None,
-                 packages: tuple[str, ...] = (), **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.feature = feature
-        self.root = root
-        self.packages = tuple(packages)
 
-    def log_pre_api_call(self, model: Any, messages: Any, kwargs: dict) -> None:
-        try:
-            stamp = caller_location(self.root, packages=self.packages) or {}
-            if not stamp and kwargs.get("litellm_call_id"):
-                stamp = awaiting_caller_location(kwargs["litellm_call_id"], self.root, self.packages) or {}
-        except Exception:           # never break the application's request
-            stamp = {}
-        if self.feature:
-            stamp["feature"] = self.feature
-        params = kwargs.get("litellm_params")
-        if not stamp or not isinstance(params, dict):
-            return
-        if not isinstance(params.get("metadata"), dict):
-            params["metadata"] = {}
-        requester = params["metadata"].setdefault("requester_metadata", {})
-        if isinstance(requester, dict):
-            requester.setdefault("llmsight", stamp)
+def __getattr__(name: str) -> type:
+    """Build each helper on first use, so importing this module imports neither OpenTelemetry nor LiteLLM."""
+    if name in _LAZY:
+        cls = _LAZY[name]()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,19 +5,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import pytest
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")   # before anything imports litellm
 
-from llmsight import api
-from llmsight.simulator import store
-from llmsight.simulator.ingest import ingest
-from llmsight.simulator.instrument import caller_location
-from llmsight.simulator.mapping import map_rows
+import pytest  # noqa: E402
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from llmsight import api  # noqa: E402
+from llmsight.simulator import store  # noqa: E402
+from llmsight.simulator.ingest import ingest  # noqa: E402
+from llmsight.simulator.instrument import caller_location  # noqa: E402
+from llmsight.simulator.mapping import map_rows  # noqa: E402
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "traffic"
 
 BOT = textwrap.dedent('''\
@@ -169,3 +170,28 @@ def test_litellm_callback_finds_the_awaiting_coroutine_of_acompletion(fixtures_s
     assert stamped["gpt-4o-mini"].get("code.function.name", "").endswith("ask_fast"), stamped
     assert stamped["gpt-4o"]["code.function.name"].endswith("ask_slow")
     assert stamped["gpt-4o"]["code.file.path"] == "tests/simulator/test_mapping_instrument.py"
+
+
+def test_span_processor_stamps_async_openai_calls(fixtures_script):
+    import asyncio
+
+    async def draft(client):
+        return await client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+
+    async def review(client):
+        return await client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "y"}])
+
+    async def both(client):
+        await asyncio.gather(draft(client), review(client))
+
+    spans = fixtures_script.openai_spans(run=lambda client, provider: asyncio.run(both(client)),
+                                         root=Path(__file__).parents[2], asynchronous=True)
+    functions = {s.attributes["gen_ai.request.model"]: s.attributes["code.function.name"] for s in spans}
+    assert functions["gpt-4o-mini"].endswith("draft") and functions["gpt-4o"].endswith("review")
+
+
+def test_importing_the_helpers_module_imports_neither_sdk():
+    code = ("import sys; import llmsight.simulator.instrument as i; "
+            "print('litellm' in sys.modules, 'opentelemetry.sdk' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
