@@ -137,7 +137,10 @@ def open_store(path: str | Path | None = None, read_only: bool = False, root: st
     try:
         con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.Error as exc:
-        raise StoreError(f"{db}: cannot open as a DuckDB traffic store ({exc})") from exc
+        if "lock" in str(exc).lower():
+            raise StoreError(f"{db}: in use by another process (a language server, notebook or running "
+                             f"ingest?); close it, or use another --db file") from exc
+        raise StoreError(f"{db}: cannot open as a DuckDB traffic store ({str(exc).splitlines()[0]})") from exc
     version = schema_version(con)
     if version == SCHEMA_VERSION:
         return con

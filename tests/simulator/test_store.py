@@ -103,3 +103,23 @@ def test_newer_schema_is_refused(tmp_path):
 def test_read_only_missing_file_says_what_to_do(tmp_path):
     with pytest.raises(store.StoreError, match="llm-lint ingest"):
         store.open_store(tmp_path / "nope.duckdb", read_only=True)
+
+
+def test_store_locked_by_another_process_says_so(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "busy.duckdb"
+    store.open_store(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(store.StoreError, match="in use by another process"):
+            store.open_store(db)
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    store.open_store(db).close()
