@@ -198,6 +198,17 @@ class MissingTimeout(Rule):
             model.generate_content("hi", request_options={"timeout": 30})
         """, message="the google-generativeai SDK"),
         Invalid("""
+            import httpx
+            async def ask(payload):
+                async with httpx.AsyncClient() as http:
+                    return await http.post("https://api.openai.com/v1/responses", json=payload)
+        """, expected_fix="""
+            import httpx
+            async def ask(payload):
+                async with httpx.AsyncClient() as http:
+                    return await http.post("https://api.openai.com/v1/responses", json=payload, timeout=30)
+        """, message="httpx times out after 5 s"),
+        Invalid("""
             import ollama
             ollama.chat("llama3.1", messages=[])
         """, message="the Ollama client has no timeout: a hung model waits forever"),
@@ -217,6 +228,9 @@ class MissingTimeout(Rule):
         d = sdk_defaults(site)
         if site.sdk == "http" and d.timeout_s is None:
             waits = "has no default timeout: a hung request waits forever"
+        elif site.sdk == "http":
+            return (f"no explicit timeout: httpx {d.timeout_text}, too short for most generations and "
+                    f"not sized to this call; it {d.retries_text}")
         elif site.sdk == "google" and google_flavour(ctx, site) == "vertexai":
             return "no timeout: this Vertex AI request states none, so a hung request waits as long as the transport does"
         else:
