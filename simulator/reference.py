@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from llmsight.simulator.replay import (BACKOFF_BASE_MS, BACKOFF_JITTER, BACKOFF_MAX_MS, BATCH_WINDOW_MS,
                                        CACHE_LATENCY_MS, DRAW_INPUT, DRAW_OUTPUT, DRAW_PROMPT_CACHE,
-                                       DRAW_RESPONSE_CACHE, TTFT_FLOOR, Simulation, attempt_draw, uniform)
+                                       DRAW_RESPONSE_CACHE, OK, TIMEOUT, TTFT_FLOOR, Simulation, attempt_draw,
+                                       uniform)
 from llmsight.simulator.scenario import Scenario
 
 
@@ -57,7 +58,13 @@ class ReferenceReplay:
                        sim.con.execute(f"SELECT from_model, to_model, ratio FROM {t.tokens}").fetchall()}
 
     def rows(self) -> list[dict]:
-        cur = self.sim.con.execute(f"SELECT * FROM {self.sim.tables.base} ORDER BY row_id")
+        t = self.sim.tables
+        cur = self.sim.con.execute(f"""
+            SELECT r.*, dm.name AS model, ds.name AS site_id, df.name AS feature,
+                   CASE r.st WHEN {OK} THEN 'ok' WHEN {TIMEOUT} THEN 'timeout' ELSE 'error' END AS status
+            FROM {t.rows} r JOIN {t.dim.format('model')} dm ON dm.code = r.model_c
+            JOIN {t.dim.format('site')} ds ON ds.code = r.site_c
+            LEFT JOIN {t.dim.format('feature')} df ON df.code = r.feature_c ORDER BY r.row_id""")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 

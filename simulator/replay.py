@@ -104,9 +104,10 @@ def _lit(value) -> str:
 
 
 OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the prepared rows
-BASE_COLUMNS = ["row_id", "ts", "model", "site_id", "feature", "tenant", "status", "model_c", "site_c", "feature_c",
-                "tenant_c", "st", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens",
-                "reasoning_tokens", "latency_ms", "ttft_ms", "quality", "cost_usd"]
+# what the prepared rows keep of the coded base rows (names live in the dimension tables)
+BASE_COLUMNS = ["row_id", "model_c", "site_c", "feature_c", "tenant_c", "st", "input_tokens", "output_tokens",
+                "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "latency_ms", "ttft_ms",
+                "quality", "cost_usd"]
 PRICE_RATE_COLUMNS = ("model", "in_rate", "cached_rate", "write_rate", "out_rate", "reason_rate", "tier_above",
                       "tier_in_rate", "tier_cached_rate", "tier_write_rate", "tier_out_rate", "tier_reason_rate",
                       "batch_in_scale", "batch_out_scale")
@@ -357,7 +358,14 @@ class Replay:
             q.add([f"{cost1} AS cost1"], f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
         else:
             q.add([f"CASE WHEN po_model IS NULL THEN obs_cost ELSE {cost_o} END AS cost1"])
-        h = q.last
+        keep = ["row_id", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
+                "hit_resp", "scoped", "model1", "status1", "lat1", "ttft0", "cost1"]
+        if chain:
+            keep += ["obs_cached", "obs_write", "obs_reason", "eff_in", "eff_out"]
+            keep += ["hit_prompt", "prefix"] if s.prompt_cache_hit_rate is not None else []
+        # a narrow relation before the chain branches off it (a CTE read twice is materialised whole)
+        q.ctes.append(f"{q.name}n AS (SELECT {', '.join(keep)} FROM {q.last})")
+        q.last = h = f"{q.name}n"
         body = q.sql()
         if chain:
             body += ",\n" + self._chain_sql(s, h)
@@ -518,6 +526,7 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
 # ---------------------------------------------------------------------------------------------- running
 BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
 BOOTSTRAP = 200
+BINS_PER_E = 50           # latency histogram resolution for bootstrapped percentiles: 2% wide bins
 GROUP_KINDS = ("site", "feature", "tenant", "all")
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -576,10 +585,11 @@ def days_covered(con, rows: str) -> float:
 def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source: str = "traffic",
               bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
     """Exact figures per site, feature, tenant and all traffic, with 95% intervals from a seeded bootstrap
-    over `BLOCKS` blocks of rows (`row_id % BLOCKS`): sums and rates resample the blocks' sums; latency
-    percentiles resample the blocks' own percentiles (batch means), centred on the exact value.
+    over `BLOCKS` blocks of rows (`row_id % BLOCKS`).
 
-    One pass over the rows: every figure of every group and block comes from one GROUPING SETS query."""
+    Three scans: exact percentiles per group (GROUPING SETS); additive sums per (site, feature, tenant,
+    block), rolled up in numpy; and per-group latency histograms per block (2% bins) from which the
+    bootstrap draws percentile intervals, centred on the exact value."""
     import numpy as np
 
     names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
@@ -587,19 +597,25 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
                 "WHEN grouping(tenant_c) = 0 THEN 2 ELSE 3 END")
     key_sql = ("CASE WHEN grouping(site_c) = 0 THEN site_c WHEN grouping(feature_c) = 0 THEN feature_c "
                "WHEN grouping(tenant_c) = 0 THEN tenant_c ELSE -1 END")
-    rows = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, CASE WHEN grouping(blk) = 0 THEN blk ELSE -1 END AS blk,
-               count(*) AS n, {_exact_sum('cost_usd')} AS cost,
-               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat, median(ttft_ms) AS ttft,
-               count(*) FILTER (WHERE status <> {OK}) AS err, count(*) FILTER (WHERE status = {TIMEOUT}) AS tout,
-               {_exact_sum('quality')} AS qs, count(quality) AS qn, count(*) FILTER (WHERE truncated) AS trunc
-        FROM (SELECT site_c, feature_c, tenant_c, cost_usd, latency_ms, ttft_ms, status, quality, truncated,
-                     CAST(row_id % {BLOCKS} AS INTEGER) AS blk FROM {out_table})
-        GROUP BY GROUPING SETS ((site_c), (site_c, blk), (feature_c), (feature_c, blk), (tenant_c), (tenant_c, blk),
-                                (), (blk))
-        ORDER BY kind, key, blk""").fetchall()
+    exact = con.execute(f"""
+        SELECT {kind_sql} AS kind, {key_sql} AS key,
+               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat, median(ttft_ms) AS ttft
+        FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
+    cells = con.execute(f"""
+        SELECT site_c, feature_c, tenant_c, CAST(row_id % {BLOCKS} AS INTEGER) AS blk, count(*) AS n,
+               {_exact_sum('cost_usd')} AS cost, count(*) FILTER (WHERE status <> {OK}) AS err,
+               count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, {_exact_sum('quality')} AS qs,
+               count(quality) AS qn, count(*) FILTER (WHERE truncated) AS trunc
+        FROM {out_table} GROUP BY ALL ORDER BY ALL""").fetchnumpy()
+    hist = con.execute(f"""
+        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n
+        FROM (SELECT site_c, feature_c, tenant_c, CAST(row_id % {BLOCKS} AS INTEGER) AS blk,
+                     CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
+        GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
+        ORDER BY kind, key, blk, bin""").fetchnumpy()
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
+    with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
 
     def label(kind: int, key: int) -> tuple[str, str]:
         name = GROUP_KINDS[kind]
@@ -612,59 +628,75 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
         low, high = np.percentile(samples, [2.5, 97.5])
         return float(low), float(high)
 
-    whole: dict[tuple[str, str], tuple] = {}
-    blocks: dict[tuple[str, str], dict[int, tuple]] = {}
-    for row in rows:
-        key = label(row[0], row[1])
-        if row[2] < 0:
-            whole[key] = row
-        else:
-            blocks.setdefault(key, {})[row[2]] = row
+    # additive sums per (group, block), rolled up from the cells
+    fields = ("n", "cost", "err", "tout", "qs", "qn", "trunc")
+    data = {f: np.nan_to_num(np.asarray(cells[f], dtype=float)) for f in fields}
+    blk = np.asarray(cells["blk"], dtype=int)
+    sums: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    for kind, column in ((0, "site_c"), (1, "feature_c"), (2, "tenant_c"), (3, None)):
+        keys = np.full(len(blk), -1) if column is None else np.asarray(cells[column], dtype=int)
+        for key in np.unique(keys):
+            mask = keys == key
+            sums[label(kind, int(key))] = {f: np.bincount(blk[mask], weights=data[f][mask], minlength=BLOCKS)
+                                           for f in fields}
+    # latency histograms per (group, block)
+    hk = np.asarray(hist["kind"], dtype=np.int64) * (1 << 32) + np.asarray(hist["key"], dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, hk[1:] != hk[:-1]]) if len(hk) else np.array([], dtype=int)
+    ends = np.r_[starts[1:], len(hk)]
+    spread: dict[tuple[str, str], dict[float, tuple]] = {}
+    for a, b in zip(starts, ends):
+        bins = np.asarray(hist["bin"][a:b], dtype=int)
+        lo_bin = bins.min()
+        h = np.zeros((BLOCKS, int(bins.max() - lo_bin) + 1))
+        np.add.at(h, (np.asarray(hist["blk"][a:b], dtype=int), bins - lo_bin), np.asarray(hist["n"][a:b], dtype=float))
+        cum = np.cumsum(_matmul(with_all, h), axis=1)
+        rows = np.arange(cum.shape[0])
+        per_q = {}
+        for p in QUANTILES:
+            target = cum[:, -1] * p
+            idx = np.argmax(cum >= target[:, None], axis=1)
+            prev = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0.0)
+            width = cum[rows, idx] - prev
+            frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
+            values = np.exp((lo_bin + idx + frac) / BINS_PER_E)
+            per_q[p] = interval(values[1:] - values[0])
+        spread[label(int(hist["kind"][a]), int(hist["key"][a]))] = per_q
 
     out: dict[tuple[str, str], GroupFigures] = {}
-    for key, (_, _, _, n, cost, lat, ttft, err, tout, qs, qn, trunc) in whole.items():
-        per = blocks.get(key, {})
-        col = lambda i: np.array([per[b][i] if b in per and per[b][i] is not None else np.nan  # noqa: E731
-                                  for b in range(BLOCKS)], dtype=float)
-        bn, bcost, berr, bqs, bqn = col(3), col(4), col(7), col(9), col(10)
-        blat = np.array([per[b][5] if b in per and per[b][5] is not None else [np.nan] * len(QUANTILES)
-                         for b in range(BLOCKS)], dtype=float)
+    for kind_c, key_c, lat, ttft in exact:
+        key = label(kind_c, key_c)
+        t = sums[key]
+        n = int(t["n"].sum())
         with np.errstate(invalid="ignore", divide="ignore"):
-            zero = lambda a: np.nan_to_num(a)  # noqa: E731
-            n_star = _matmul(weights, zero(bn))
-            cost_star = _matmul(weights, zero(bcost))
+            n_star = _matmul(weights, t["n"])
+            cost_star = _matmul(weights, t["cost"])
             ci = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
-                  "err": interval(_matmul(weights, zero(berr)) / n_star),
-                  "q": interval(_matmul(weights, zero(bqs)) / _matmul(weights, zero(bqn)))}
-            present = np.isfinite(blat[:, 0])
-            for i, p in enumerate(QUANTILES):
-                w = weights * present
-                star = _matmul(w, zero(blat[:, i])) / w.sum(axis=1)
-                centre = np.nanmean(blat[:, i]) if present.any() else np.nan
-                ci[p] = interval(star - centre)
-        cost = float(cost or 0.0)
+                  "err": interval(_matmul(weights, t["err"]) / n_star),
+                  "q": interval(_matmul(weights, t["qs"]) / _matmul(weights, t["qn"])),
+                  **spread.get(key, {})}
+        cost, qn = float(t["cost"].sum()), int(t["qn"].sum())
 
         def metric(value, name, scale=1.0, shift=False):
             low, high = ci.get(name, (None, None))
             if low is None or value is None:
-                return Metric(value, source=source, n=int(n))
+                return Metric(value, source=source, n=n)
             base = value if shift else 0.0
-            return Metric(value, base + low * scale, base + high * scale, source=source, n=int(n))
+            return Metric(value, base + low * scale, base + high * scale, source=source, n=n)
 
         lat = lat or [None] * len(QUANTILES)
         seconds = [v / 1000 if v is not None else None for v in lat]
-        quality = float(qs) / qn if qn else None
+        quality = float(t["qs"].sum()) / qn if qn else None
         out[key] = GroupFigures(
-            kind=key[0], key=key[1], calls=int(n), calls_per_day=n / days,
+            kind=key[0], key=key[1], calls=n, calls_per_day=n / days,
             cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
             cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
             latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True),
             latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True),
             latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
-            ttft_p50_s=Metric(ttft / 1000, source=source, n=int(n)) if ttft is not None else None,
-            error_rate=metric(err / n, "err"), timeout_rate=tout / n,
-            quality=Metric(quality, *ci["q"], source=source, n=int(qn)) if quality is not None else None,
-            truncated_rate=trunc / n,
+            ttft_p50_s=Metric(ttft / 1000, source=source, n=n) if ttft is not None else None,
+            error_rate=metric(float(t["err"].sum()) / n, "err"), timeout_rate=float(t["tout"].sum()) / n,
+            quality=Metric(quality, *ci["q"], source=source, n=qn) if quality is not None else None,
+            truncated_rate=float(t["trunc"].sum()) / n,
         )
     return out
 
@@ -745,6 +777,7 @@ class Simulation:
         self.prices = prices
         self.replay = Replay(codes, self.seed, t)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
+        con.execute(f"DROP TABLE {t.base}")
 
     def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
         if self.replay is None or any(m not in self.codes.models for s in scenarios for m in s.models()):

@@ -7,7 +7,7 @@ feature. An unknown key or a bad value is a `ScenarioError` naming the key.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 MAX_RETRIES = 10
 KEYS = ("model", "max_tokens", "trim_input", "timeout", "retries", "fallback", "response_cache_hit_rate",
@@ -121,7 +121,3 @@ def parse_scenario(text: str, catalog=None) -> Scenario:
     if not values:
         raise ScenarioError("empty scenario; give key=value pairs such as model=gpt-4o-mini,timeout=20")
     return Scenario(name=",".join(p.strip() for p in text.split(",") if p.strip()), **values)
-
-
-def scenario_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Scenario))

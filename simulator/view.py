@@ -114,6 +114,7 @@ class TrafficView:
         self._mapped_for: frozenset[str] = frozenset()
         self._cache: dict[tuple, SiteTraffic | None] = {}
         self._sims: dict[tuple, object] = {}
+        self._identity_result: tuple | None = None
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------------------ loading
@@ -214,13 +215,13 @@ class TrafficView:
         return self._identity().of("feature", feature)
 
     def _identity(self):
-        if getattr(self, "_identity_result", None) is None or self._identity_pid != os.getpid():
+        """Figures of all traffic as observed, per feature and tenant (computed once per process)."""
+        if self._identity_result is None or self._identity_result[0] != os.getpid():
             from llmsight.simulator.replay import ScenarioResult, aggregate
 
-            self._identity_result = ScenarioResult(None, aggregate(self._con, "view_out", self.seed, self._sim.days,
-                                                                   self._sim.codes))
-            self._identity_pid = os.getpid()
-        return self._identity_result
+            groups = aggregate(self._con, "view_out", self.seed, self._sim.days, self._sim.codes)
+            self._identity_result = (os.getpid(), ScenarioResult(None, groups))
+        return self._identity_result[1]
 
     def estimate(self, site: CallSite, config: "Config | None" = None) -> Estimate | None:
         """Traffic-based estimate of one site; None when no traffic maps to it (static estimate then)."""

@@ -1,0 +1,197 @@
+"""Simulator speed and memory (design §10): ingest 1,000,000 canonical rows, then 20 scenarios over them.
+
+Each side runs in its own fresh process so its peak RSS is its own: llmsight (the `llm-lint ingest`
+path into a DuckDB store, then the SQL replay) and the same work done naively in pandas (read and
+validate the file; then per scenario: transform columns, re-price, re-draw latency from per-model
+quantiles, timeouts/retries/caches, group-by quantiles and a block bootstrap). Goals: ingest ≤ 10 s,
+20 scenarios ≤ 3 s, peak RSS ≤ 1 GB.
+
+    python bench/simulate.py                  # 1,000,000 rows
+    python bench/simulate.py --rows 200000
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+SCENARIOS = [
+    "model=gpt-4o-mini", "model=claude-haiku-4-5", "model=gpt-4.1-mini", "max_tokens=200", "max_tokens=500",
+    "trim_input=1000", "trim_input=4000", "timeout=5", "timeout=10", "timeout=30", "retries=2,timeout=10",
+    "fallback=gpt-4o-mini,timeout=10", "response_cache_hit_rate=0.2", "prompt_cache_hit_rate=0.8", "batch=true",
+    "stream=true", "model=gpt-4o-mini,feature=chat", "max_tokens=300,site=app/summarize.py:15",
+    "timeout=8,retries=1,stream=true", "model=gpt-4.1-mini,prompt_cache_hit_rate=0.5,max_tokens=400",
+]
+GOALS = {"ingest": 10.0, "scenarios": 3.0, "rss_mb": 1024.0}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ours(parquet: Path, work: Path) -> dict:
+    import duckdb
+
+    from llmsight import api
+    from llmsight.simulator.replay import Simulation
+    from llmsight.simulator.scenario import parse_scenario
+
+    db = work / "traffic.duckdb"
+    t0 = time.perf_counter()
+    report = api.ingest([parquet], db=db)
+    ingest = time.perf_counter() - t0
+    assert report.loaded > 0, report.text(5)
+    scenarios = [parse_scenario(s) for s in SCENARIOS]
+    con = duckdb.connect(str(db), read_only=True)
+    t0 = time.perf_counter()
+    sim = Simulation(con, "calls", seed=0)
+    sim.prepare(scenarios)
+    prepare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = sim.run(scenarios)
+    run = time.perf_counter() - t0
+    return {"ingest": ingest, "prepare": prepare, "scenarios": run, "rows": report.loaded,
+            "check": [round(r.total.cost_per_month.value, 2) for r in results[:3]], "rss_mb": peak_rss_mb()}
+
+
+def naive(parquet: Path, work: Path) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    from llmsight.simulator.prices import price_rows
+    from llmsight.simulator.scenario import parse_scenario
+
+    t0 = time.perf_counter()
+    df = pd.read_parquet(parquet)
+    tokens = ["input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens"]
+    bad = df["model"].isna() | df["status"].isna() | ~df["status"].isin(["ok", "error", "timeout"])
+    for col in tokens:
+        bad |= df[col].isna() | (df[col] < 0)
+    bad |= (df["cached_input_tokens"] + df["cache_write_input_tokens"] > df["input_tokens"])
+    bad |= df["reasoning_tokens"] > df["output_tokens"]
+    df = df[~bad].reset_index(drop=True)
+    df["row_id"] = np.arange(1, len(df) + 1)
+    df["site_id"] = df["code_file"] + ":" + df["code_line"].astype(str)
+    ingest = time.perf_counter() - t0
+
+    scenarios = [parse_scenario(s) for s in SCENARIOS]
+    t0 = time.perf_counter()
+    models = sorted(set(df["model"].unique()) | {m for s in scenarios for m in s.models()})
+    prices, _ = price_rows(models)
+    probs = np.linspace(0, 1, 201)
+    ok = df["status"] == "ok"
+    tps = df["output_tokens"] / ((df["latency_ms"] - df["ttft_ms"]) / 1000)
+    grids = {}
+    for model, part in df[ok].groupby("model"):
+        grids[model] = (np.nanquantile(part["ttft_ms"], probs), np.nanquantile(tps[part.index], probs))
+    fallback_grid = next(iter(grids.values()))
+    err_rate = df.groupby("model")["status"].apply(lambda s: (s == "error").mean()).to_dict()
+    prefix = df[df["cached_input_tokens"] > 0].groupby("site_id")["cached_input_tokens"].median().to_dict()
+    prepare = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    for s in scenarios:
+        d = df.copy()
+        scope = (d["site_id"] == s.site) if s.site else (d["feature"] == s.feature) if s.feature else True
+        scope = pd.Series(scope, index=d.index) if not isinstance(scope, pd.Series) else scope
+        model = d["model"].where(~scope, s.model) if s.model else d["model"]
+        if s.trim_input:
+            d.loc[scope, "input_tokens"] = d.loc[scope, "input_tokens"].clip(upper=s.trim_input)
+        if s.max_tokens:
+            d.loc[scope, "output_tokens"] = d.loc[scope, "output_tokens"].clip(upper=s.max_tokens)
+        if s.prompt_cache_hit_rate is not None:
+            hit = rng.random(len(d)) < s.prompt_cache_hit_rate
+            d.loc[scope & hit, "cached_input_tokens"] = d.loc[scope & hit, "site_id"].map(prefix).fillna(0)
+        lat = d["latency_ms"].copy()
+        if s.model:
+            ttft_grid, tps_grid = grids.get(s.model, fallback_grid)
+            u1, u2 = rng.random(len(d)), rng.random(len(d))
+            new = np.interp(u1, probs, ttft_grid) + d["output_tokens"] / np.interp(u2, probs, tps_grid) * 1000
+            lat = lat.where(~scope, new)
+        status = d["status"].copy()
+        attempts = pd.Series(1, index=d.index)
+        if s.timeout:
+            over = scope & (lat > s.timeout * 1000)
+            status[over], lat[over] = "timeout", s.timeout * 1000
+            for _ in range(s.retries or 0):
+                failed = scope & (status != "ok")
+                again = np.interp(rng.random(failed.sum()), probs, fallback_grid[0])
+                lat[failed] += np.minimum(again, s.timeout * 1000)
+                status[failed] = np.where(again > s.timeout * 1000, "timeout", "ok")
+                attempts[failed] += 1
+        cost = pd.Series(0.0, index=d.index)
+        for m, part in d.groupby(model):
+            row = prices.get(m)
+            if row is not None:
+                cost[part.index] = row.cost(part["input_tokens"].to_numpy(), part["output_tokens"].to_numpy(),
+                                            part["cached_input_tokens"].to_numpy(),
+                                            part["cache_write_input_tokens"].to_numpy(),
+                                            np.minimum(part["reasoning_tokens"], part["output_tokens"]).to_numpy(),
+                                            batch=bool(s.batch))
+        if s.response_cache_hit_rate:
+            hit = scope & (rng.random(len(d)) < s.response_cache_hit_rate)
+            cost[hit], lat[hit], status[hit] = 0.0, 50.0, "ok"
+        if s.stream:
+            lat = lat.where(~(scope & (status == "ok")), d["ttft_ms"].fillna(lat))
+        if s.batch:
+            lat = lat.where(~scope, 86_400_000.0)
+        d = d.assign(cost=cost, lat=lat, err=(status != "ok").astype(float), blk=d["row_id"] % 20)
+        for key in ("site_id", "feature", "tenant"):
+            d.groupby(key)["lat"].quantile([0.5, 0.95, 0.99])
+            d.groupby(key).agg(cost=("cost", "sum"), err=("err", "mean"), q=("quality", "mean"))
+            blocks = d.groupby([key, "blk"])["cost"].sum().unstack(fill_value=0.0).to_numpy()
+            weights = rng.multinomial(20, [0.05] * 20, size=200)
+            np.percentile(weights @ blocks.T, [2.5, 97.5], axis=0)
+    run = time.perf_counter() - t0
+    return {"ingest": ingest, "prepare": prepare, "scenarios": run, "rows": len(df), "rss_mb": peak_rss_mb()}
+
+
+def child(side: str, parquet: Path, work: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", side, str(parquet), str(work)], capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{side} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        side, parquet, work = args.child
+        print(json.dumps((ours if side == "llmsight" else naive)(Path(parquet), Path(work))))
+        return
+
+    from llmsight.simulator.generate import generate, write
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        parquet = write(generate(args.rows, seed=0), work / "calls.parquet")
+        print(f"generated {args.rows:,} canonical rows in {time.perf_counter() - t0:.1f} s "
+              f"({parquet.stat().st_size / 1e6:.0f} MB Parquet)")
+        a = child("llmsight", parquet, work)
+        b = child("pandas", parquet, work)
+    print(f"\n{'stage':<28}{'llmsight':>12}{'pandas':>12}{'ratio':>9}{'goal':>10}")
+    for key, label, unit in (("ingest", f"ingest {a['rows']:,} rows", "s"), ("prepare", "fit + prepare", "s"),
+                             ("scenarios", f"{len(SCENARIOS)} scenarios", "s"), ("rss_mb", "peak RSS", "MB")):
+        goal = GOALS.get(key)
+        verdict = "" if goal is None else ("  ok" if a[key] <= goal else "  MISSED")
+        goal_text = "" if goal is None else f"≤ {goal:g} {unit}"
+        print(f"{label:<28}{a[key]:>10.2f} {unit}{b[key]:>10.2f} {unit}{a[key] / b[key]:>8.2f}x{goal_text:>10}{verdict}")
+    print(f"\n(first three scenarios, all-traffic cost/month: {a['check']})")
+
+
+if __name__ == "__main__":
+    main()
