@@ -131,8 +131,7 @@ async def switch_model(ls, params: types.CodeActionParams, analysis, view) -> li
             quote = sv.site.model.expr[0]
             edit = _workspace_edit(ls, [{"uri": view.target.uri, "version": view.target.version,
                                          "newText": f"{quote}{alt.model}{quote}",
-                                         "range": {"start": {"line": rng.start.line, "character": rng.start.character},
-                                                   "end": {"line": rng.end.line, "character": rng.end.character}}}],
+                                         "range": positions.range_json(rng)}],
                                    versioned)
             if edit is not None:
                 actions.append(types.CodeAction(title=title, kind=SWITCH_MODEL, edit=edit))
@@ -152,12 +151,11 @@ def _scenario_edits(ls, analysis, view, site, model: str) -> list[dict]:
             path = analysis.root / e.span.path
             uri = path.as_uri()
             other = ls.open_document(uri)
-            lines = other.lines if other is not None else path.read_text(encoding="utf-8").splitlines()
+            lines = positions.split_lines(other.source if other is not None else path.read_text(encoding="utf-8"))
             version = other.version if other is not None else None
-        rng = positions.span_range([line.rstrip("\r\n") for line in lines], e.span, ls.encoding)
+        rng = positions.span_range(lines, e.span, ls.encoding)
         edits.append({"uri": uri, "version": version, "newText": e.new_text,
-                      "range": {"start": {"line": rng.start.line, "character": rng.start.character},
-                                "end": {"line": rng.end.line, "character": rng.end.character}}})
+                      "range": positions.range_json(rng)})
     return edits
 
 

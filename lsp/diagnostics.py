@@ -34,8 +34,7 @@ def fix_data(fix: Fix, locate: Callable[[int | None], tuple[str, Sequence[str], 
         uri, lines, version = where
         rng = positions.span_range(lines, edit.span, encoding)
         edits.append({"uri": uri, "version": version, "newText": edit.new_text,
-                      "range": {"start": {"line": rng.start.line, "character": rng.start.character},
-                                "end": {"line": rng.end.line, "character": rng.end.character}}})
+                      "range": positions.range_json(rng)})
     return {"title": fix.title, "applicability": fix.applicability, "edits": edits}
 
 

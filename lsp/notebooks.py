@@ -10,6 +10,7 @@ import json
 
 from lsprotocol import types
 
+from llmsight.lsp import positions
 from llmsight.lsp.documents import Target
 from llmsight.lsp.guard import guarded
 
@@ -23,7 +24,7 @@ def notebook_source(open_document, notebook: types.NotebookDocument) -> tuple[st
         cells.append({"cell_type": "code" if is_python else "markdown", "source": text, "metadata": {},
                       **({"outputs": [], "execution_count": None} if is_python else {})})
         targets.append(Target(cell.document, doc.version if doc is not None else None,
-                              tuple(text.splitlines()) or ("",), index))
+                              positions.split_lines(text), index))
     source = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
                          "nbformat": 4, "nbformat_minor": 5})
     return source, tuple(targets)

@@ -6,6 +6,7 @@ UTF-16 units, 4 UTF-8 bytes and 1 UTF-32 unit; a CJK ideograph is 1, 3 and 1.
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from lsprotocol import types
@@ -13,6 +14,13 @@ from lsprotocol import types
 from llmsight.records import Span
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """Lines as LSP and Python's tokenizer count them: only \\n, \\r\\n and \\r end a line
+    (`str.splitlines` also splits at form feeds, \\x1c-\\x1e, \\x85 and \\u2028)."""
+    return tuple(_EOL.split(text)) or ("",)
 
 
 def unit_length(text: str, encoding: str) -> int:
@@ -27,20 +35,6 @@ def unit_length(text: str, encoding: str) -> int:
 def to_units(line_text: str, col: int, encoding: str) -> int:
     """0-based code-point column → 0-based column in `encoding` units (clamped to the line)."""
     return unit_length(line_text[: max(col, 0)], encoding)
-
-
-def from_units(line_text: str, units: int, encoding: str) -> int:
-    """0-based column in `encoding` units → 0-based code-point column (clamped; a column inside a
-    character rounds down to that character's start)."""
-    if encoding == UTF32:
-        return max(0, min(units, len(line_text)))
-    used = 0
-    for i, ch in enumerate(line_text):
-        width = unit_length(ch, encoding)
-        if used + width > units:
-            return i
-        used += width
-    return len(line_text)
 
 
 def _line(lines: Sequence[str], index: int) -> str:
@@ -58,15 +52,10 @@ def span_range(lines: Sequence[str], span: Span, encoding: str) -> types.Range:
                        end=position(lines, span.end_line, span.end_col, encoding))
 
 
-def point(lines: Sequence[str], pos: types.Position, encoding: str) -> tuple[int, int]:
-    """LSP Position → (1-based line, 1-based code-point column)."""
-    return pos.line + 1, from_units(_line(lines, pos.line), pos.character, encoding) + 1
-
-
-def span_contains(span: Span, line: int, col: int) -> bool:
-    """Whether the 1-based (line, col) lies inside `span` (end inclusive, so a cursor just after a
-    call still counts)."""
-    return (span.start_line, span.start_col) <= (line, col) <= (span.end_line, span.end_col)
+def range_json(rng: types.Range) -> dict:
+    """A range as plain JSON, for `Diagnostic.data` and other LSPAny payloads."""
+    return {"start": {"line": rng.start.line, "character": rng.start.character},
+            "end": {"line": rng.end.line, "character": rng.end.character}}
 
 
 def ranges_overlap(a: types.Range, b: types.Range) -> bool:

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
-from llmsight.lsp import checker, diagnostics
+from llmsight.lsp import checker, diagnostics, positions
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import guarded
 from llmsight.lsp.settings import ProjectConfigs, Settings, traffic_stamp
@@ -133,7 +133,7 @@ class LlmsightServer(LanguageServer):
             return None
         text = doc.source
         path = self.path_for(key, ".py")
-        target = Target(key, doc.version, tuple(text.splitlines()) or ("",))
+        target = Target(key, doc.version, positions.split_lines(text))
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
 
     def _analyse(self, snap: Snapshot) -> Analysis:
