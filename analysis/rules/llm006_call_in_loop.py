@@ -32,6 +32,7 @@ class CallInLoop(Rule):
     Not flagged: retry loops (LLM002's business, including `for attempt in range(3)` loops that stop
     on success), `while` loops (agent loops, chat REPLs, polling), and loops where each request
     depends on the previous one (a conversation that grows, a prompt made from the last reply).
+    The severity is `info`: a short loop is often fine; raise it in `[tool.llmsight.severity]`.
 
     ## Why is this bad
     N sequential requests take N × the latency; the same N requests concurrently take about one,
