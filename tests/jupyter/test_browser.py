@@ -19,6 +19,8 @@ import pytest
 from llmsight import api
 from nb_helpers import CHAT_SITE, REPO, copy_app
 
+pytestmark = pytest.mark.slow      # about 35 s; runs in CI like every other test
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -98,6 +100,11 @@ def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
             last_output = page.locator(".jp-OutputArea-output", has_text="llmsight-explore-report.html")
             last_output.wait_for(timeout=60_000)                                # the last cell ran
 
+            own_cell = page.locator(".jp-CodeCell", has_text="%llm_lint --select")
+            own_cell.scroll_into_view_if_needed()
+            own = own_cell.locator(".jp-OutputArea-output").first              # %llm_lint: this notebook
+            assert "notebooks/explore.ipynb" in own.text_content() and "LLM001" in own.text_content()
+            assert own.locator('a[href^="#cell-"]').count() >= 1
             explorer = page.locator(".jupyter-widgets.llmsight-explorer")
             explorer.wait_for(timeout=10_000)
             table = explorer.locator(".llmsight-table div.llmsight")

@@ -22,6 +22,9 @@ def test_example_notebook_runs_top_to_bottom():
     assert len(views) == 1                                  # the explorer
     lint = next(o for o in outputs if "LLM001" in o.get("data", {}).get("text/html", ""))
     assert "app/chat.py:18" in lint["data"]["text/plain"]
+    # no notebook file known to nbclient's kernel: the cells run so far, `triage` among them
+    own = next(o for o in outputs if "kernel-history.ipynb" in o.get("data", {}).get("text/plain", ""))
+    assert "LLM001" in own["data"]["text/plain"] and "LLM004" in own["data"]["text/plain"]
     row = next(o for o in outputs if "'latency_p95_s'" in o.get("data", {}).get("text/plain", ""))
     assert "'source': 'traffic'" in row["data"]["text/plain"]          # examples/traffic/app_traffic.jsonl
     assert any("+            timeout=8," in o.get("text", "") for o in outputs)
