@@ -3,6 +3,7 @@ committed lock file), and the server answers VS Code's client capabilities throu
 vscode-languageserver-protocol stack vscode-languageclient uses (Node test)."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -31,11 +32,14 @@ def npm(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    """`npm ci` unless node_modules already matches the committed package-lock.json."""
+    """`npm ci` unless node_modules already matches the committed package-lock.json (one installer at a
+    time: pytest-xdist may run both tests of this module in different workers)."""
     installed = EXT / "node_modules" / ".package-lock.json"
     lock = EXT / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        npm("ci", "--no-audit", "--no-fund")
+    with open(EXT / ".npm-ci.lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+            npm("ci", "--no-audit", "--no-fund")
     return EXT / "node_modules"
 
 

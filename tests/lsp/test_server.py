@@ -256,7 +256,7 @@ async def test_cancelled_request_is_answered_as_cancelled_and_server_lives_on(pr
         s.replace(uri, SAMPLE + "\n# typing\n")   # its analysis waits 3 s: the hover below waits for it
         future = asyncio.ensure_future(s.client.protocol.send_request_async(types.TEXT_DOCUMENT_HOVER, types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri), position=types.Position(8, 30)), msg_id="hover-1"))
-        await asyncio.sleep(0.5)   # the hover is waiting (up to 1 s) for the analysis of the new text
+        await asyncio.sleep(0.1)   # the hover is sent and now waits (up to 1 s) for the analysis of the new text
         s.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="hover-1"))
         with pytest.raises(JsonRpcRequestCancelled):
             await asyncio.wait_for(future, 5)
