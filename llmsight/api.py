@@ -383,8 +383,8 @@ def diff(base_ref: str, paths: Sequence[str | Path] = (".",), traffic: str | Pat
 # ---- notebook support ----
 # What the notebook explorer and the HTML report show: one call site under what-if changes, the Pareto
 # front of those scenarios, and a chosen scenario as a code edit. Traffic runs through the simulator's
-# replay (`llmsight.simulator.replay.Simulation`); without traffic the static estimate is recomputed
-# with the changes it can express, labelled "priors".
+# traffic view (`llmsight.simulator.view`, replaying the rows mapped to the site); without traffic the
+# static estimate is recomputed with the changes it can express, labelled "priors".
 
 EXPLORE_KEYS = ("model", "max_tokens", "trim_input", "timeout", "fallback", "response_cache_hit_rate")
 
@@ -509,7 +509,6 @@ class ScenarioRunner:
                              p50, p95, p99, None, q[0] if q else None, "priors", None, tuple(est.notes) + tuple(notes))
 
 
-
 def pareto_front(points: Sequence[ScenarioPoint], with_quality: bool = True) -> list[int]:
     """Indices of the points no other point beats on every objective at once: the simulator's front
     (`simulator.pareto`: monthly cost, p95, error rate, quality), or cost and p95 alone. A point without
@@ -527,20 +526,24 @@ def pareto_front(points: Sequence[ScenarioPoint], with_quality: bool = True) -> 
 
 def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None, root: str | Path | None = None,
                  source: str | None = None) -> Fix:
-    """The code edit for a scenario's model / timeout / output cap, built the way the rules build their
-    fixes (LLM008's model switch, LLM001's timeout, LLM004's cap); the other keys are display-only notes.
-    Edits are in the site's file (`source` = its current text, else read from disk under `root`)."""
+    """The code edit for a scenario's model / timeout / output cap / fallback, built the way the rules
+    build their fixes (LLM008's model switch, LLM001's timeout, LLM004's cap, LLM003's fallback); trim
+    and cache are suggestions (display-only). Edits are in the site's file (`source` = its current text,
+    else read from disk under `root`), or in the file defining the model constant."""
     import dataclasses
 
     from llmsight.analysis.engine import Env, analyze_source
     from llmsight.analysis.rules.base import Rule
     from llmsight.analysis.rules.llm001_missing_timeout import MissingTimeout
+    from llmsight.analysis.rules.llm003_no_fallback import NoFallback
     from llmsight.analysis.rules.llm004_unbounded_output import UnboundedOutput
     from llmsight.analysis.rules.model_helpers import (literal_node, model_fix, origin_of,
                                                           replace_literal, with_prefix)
     from llmsight.records import Fix
 
     ch = dict(_clean_changes(changes))
+    if not ch:
+        return Fix("No change", (), "display-only")
     root_path = Path(root or ".").resolve()
     config = config or load_config(root_path)
     path = site.span.path
@@ -551,15 +554,19 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
             raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}); pass the file's text as source=") from exc
     fixes: list[Fix] = []
 
+    def rule_fix(ctx, s, rule, field_name: str, value, otherwise: str) -> None:
+        """The fix `rule` offers for this site when the config holds the scenario's value."""
+        sub = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, **{field_name: value}))
+        found = [f for d in rule().check(sub) if d.site_id == s.id for f in d.fixes]
+        fixes.extend(found or [Fix(otherwise, (), "display-only")])
+
     def keyword_or_rule(ctx, s, setting, value: int | float, keywords: tuple[str, ...], rule, field_name: str) -> None:
         node = literal_node(ctx, s, setting, keywords, positional=False) if setting.source in ("call", "client") else None
         edit = replace_literal(ctx, node, int(value)) if node is not None and float(value).is_integer() else None
         if edit is not None:
             fixes.append(Fix(f"Set {keywords[0]}={value:g}", (edit,), "unsafe"))
-            return
-        sub = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, **{field_name: value}))
-        found = [f for d in rule().check(sub) if d.site_id == s.id for f in d.fixes]
-        fixes.extend(found or [Fix(f"Set {keywords[0]}={value:g} where the request is configured", (), "display-only")])
+        else:
+            rule_fix(ctx, s, rule, field_name, value, f"Set {keywords[0]}={value:g} where the request is configured")
 
     def edits_in(rel: str, text: str, check) -> None:
         """Run `check(ctx)` on one file of the project, the way a rule sees it."""
@@ -587,6 +594,9 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
             keyword_or_rule(ctx, s, s.max_tokens, int(ch["max_tokens"]),
                             ("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "maxTokens"),
                             UnboundedOutput, "default_max_tokens")
+        if "fallback" in ch:
+            rule_fix(ctx, s, NoFallback, "fallback_model", ch["fallback"],
+                     f"Fall back to {ch['fallback']} where the request's errors are handled (no automatic edit here)")
 
     def at_origin(ctx) -> None:   # the model is a constant in another file: switch it there
         fixes.append(model_fix(ctx, site, with_prefix(current, ch["model"]),
@@ -600,12 +610,11 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
             edits_in(origin[0], (root_path / origin[0]).read_text(encoding="utf-8"), at_origin)
         except OSError:
             fixes.append(Fix(f"Switch model to {ch['model']} (in {site.model.origin})", (), "display-only"))
-    if not ch:
-        return Fix("No change", (), "display-only")
     titles = [f.title for f in fixes]
-    for key in ("trim_input", "fallback", "response_cache_hit_rate"):
-        if key in ch:
-            titles.append(f"{key}={ch[key]} (not a one-line edit: change how the prompt is built / add the fallback or cache)")
+    if "trim_input" in ch:
+        titles.append(f"Trim the prompt to {ch['trim_input']} tokens where it is built (not a one-line edit)")
+    if "response_cache_hit_rate" in ch:
+        titles.append(f"Cache responses (expected hit rate {ch['response_cache_hit_rate']:g}; not a one-line edit)")
     edits = tuple(e for f in fixes for e in f.edits)
     return Fix("; ".join(titles), edits, "unsafe" if edits else "display-only")
 
