@@ -139,3 +139,12 @@ def test_runner_maps_rows_among_all_sites(app: Path, tmp_path: Path):
     point = api.ScenarioRunner(classify, api.load_config(app), traffic=fresh, sites=result.call_sites).run({})
     estimate = result.estimates[classify.id]
     assert point.model == estimate.model and point.n == estimate.latency_p95_s.n
+
+
+def test_fallback_scenario_uses_the_no_fallback_fix(app: Path):
+    """A fallback becomes LLM003's edit for the call's own SDK (litellm: fallbacks=[...])."""
+    ex = explore(app, site="app/embed.py:16", debounce=0)
+    ex.set(fallback="gpt-4o-mini", trim_input=500)
+    fix, diff = ex.preview_fix()
+    assert "+        fallbacks=[\"gpt-4o-mini\"]" in diff.replace(",\n", "\n")
+    assert "Trim the prompt to 500 tokens" in fix.title and fix.applicability == "unsafe"
