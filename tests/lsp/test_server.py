@@ -145,6 +145,8 @@ async def test_every_fix_is_a_quick_fix_and_applying_one_parses_and_clears_it(pr
                              if c["code"] == d.code and c["line"] == d.range.start.line + 1 and c["message"] == d.message)
             editable = [f for f in cli_fixes if f["applicability"] != "display-only" and f["edits"]]
             assert len([a for a in fixes if a.edit is not None]) == len(editable)
+            shown_disabled = len(cli_fixes) - len(editable) if client == "vscode" else 0   # Neovim 0.7: no disabledSupport
+            assert len([a for a in fixes if a.disabled is not None and a.edit is None]) == shown_disabled
             for action, fix in zip([a for a in fixes if a.edit is not None], editable):
                 assert action.is_preferred == (fix["applicability"] == "safe")
                 assert fix["title"] in action.title
