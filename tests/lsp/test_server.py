@@ -283,9 +283,14 @@ async def test_bad_requests_are_logged_not_fatal(project):
         assert any("internal error in code_actions" in m.message for m in s.client.log_messages)
         usage = await s.client.workspace_execute_command_async(types.ExecuteCommandParams("llmsight.simulate", [1]))
         assert "usage" in usage["error"]
-        # after all that, the server still analyses
+        # after all that, the server still analyses, unsaved buffers included
         version = s.replace(uri, SAMPLE + "\n")
         assert await s.diagnostics(uri, version=version)
+        s.client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+            uri="untitled:Untitled-1", language_id="python", version=1, text=SAMPLE)))
+        untitled = await s.diagnostics("untitled:Untitled-1", version=1)
+        assert {(d.code, d.range.start.line) for d in untitled} == {(d.code, d.range.start.line) for d in
+                                                                     await s.diagnostics(uri, version=version)}
 
 
 async def test_switch_model_defined_in_another_module_is_resolved_there(project):
