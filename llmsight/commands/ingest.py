@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="load traffic logs (OTel, LiteLLM, Langfuse, JSONL/CSV/Parquet) into the store",
                        description="Load traffic logs into the traffic store so estimates and simulations use "
                                    "real traffic. Re-ingesting a file adds nothing.")
-    p.add_argument("files", nargs="+", help="traffic files")
+    p.add_argument("files", nargs="+", help="traffic files, or directories holding them")
     p.add_argument("--db", help="traffic store (default: .llmsight/traffic.duckdb under the project root)")
     p.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: detect per file)")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")

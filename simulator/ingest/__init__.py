@@ -240,10 +240,26 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
     return report
 
 
+_TRAFFIC_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq")
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; directories become the traffic files below them (sorted, `.gz` included)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(path)
+            continue
+        out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                          and (p.with_suffix("") if p.suffix == ".gz" else p).suffix.lower() in _TRAFFIC_SUFFIXES))
+    return out
+
+
 def ingest(paths: Iterable[str | Path], con: duckdb.DuckDBPyConnection, fmt: str = "auto",
            show_progress: bool = False, max_examples: int = 20) -> IngestReport:
-    """Ingest files into an open store (see `store.open_store`)."""
+    """Ingest files (and the traffic files in directories) into an open store (see `store.open_store`)."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     con.execute("SET TimeZone = 'UTC'").fetchall()
-    return IngestReport([ingest_file(con, Path(p), fmt, show_progress, max_examples) for p in paths])
+    return IngestReport([ingest_file(con, p, fmt, show_progress, max_examples) for p in expand(paths)])

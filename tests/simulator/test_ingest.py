@@ -306,6 +306,18 @@ def test_reingest_adds_nothing_even_under_another_name(con, tmp_path):
     assert ingest([copy_path], con).loaded == 4
 
 
+def test_directories_expand_to_their_traffic_files(con, tmp_path):
+    day = tmp_path / "exports" / "day=2026-11-30"
+    day.mkdir(parents=True)
+    (day / "litellm.jsonl").write_bytes(LITELLM.read_bytes())
+    (day / "langfuse.json").write_bytes(LANGFUSE.read_bytes())
+    (day / "README.md").write_text("not traffic")
+    (tmp_path / "exports" / ".hidden.jsonl").write_text("{}")
+    report = ingest([tmp_path / "exports"], con)
+    assert [Path(f.path).name for f in report.files] == ["langfuse.json", "litellm.jsonl"]
+    assert report.loaded == 9
+
+
 def test_unusable_inputs_are_errors_not_tracebacks(con, tmp_path):
     (tmp_path / "notes.txt").write_text("hello world\n")
     (tmp_path / "other.json").write_text(json.dumps({"foo": 1}) + "\n")
