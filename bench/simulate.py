@@ -8,6 +8,8 @@ quantiles, timeouts/retries/caches, group-by quantiles and a block bootstrap). G
 
     python bench/simulate.py                  # 1,000,000 rows
     python bench/simulate.py --rows 200000
+
+Wall times on a shared machine depend on its load (printed); CPU seconds (all threads) are steadier.
 """
 from __future__ import annotations
 
@@ -31,10 +33,25 @@ SCENARIOS = [
     "timeout=8,retries=1,stream=true", "model=gpt-4.1-mini,prompt_cache_hit_rate=0.5,max_tokens=400",
 ]
 GOALS = {"ingest": 10.0, "scenarios": 3.0, "rss_mb": 1024.0}
+SAMPLE = 100_000          # `llm-lint simulate --sample`: the interactive setting, reported on its own line
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stage:
+    """Wall and CPU seconds of a block (CPU counts every thread: on a shared machine it is the steadier figure)."""
+
+    def __init__(self, results: dict, name: str):
+        self.results, self.name = results, name
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc):
+        self.results[self.name] = time.perf_counter() - self.wall
+        self.results[self.name + "_cpu"] = time.process_time() - self.cpu
 
 
 def ours(parquet: Path, work: Path) -> dict:
@@ -45,21 +62,24 @@ def ours(parquet: Path, work: Path) -> dict:
     from llmsight.simulator.scenario import parse_scenario
 
     db = work / "traffic.duckdb"
-    t0 = time.perf_counter()
-    report = api.ingest([parquet], db=db)
-    ingest = time.perf_counter() - t0
+    out: dict = {}
+    with Stage(out, "ingest"):
+        report = api.ingest([parquet], db=db)
     assert report.loaded > 0, report.text(5)
     scenarios = [parse_scenario(s) for s in SCENARIOS]
     con = duckdb.connect(str(db), read_only=True)
-    t0 = time.perf_counter()
-    sim = Simulation(con, "calls", seed=0)
-    sim.prepare(scenarios)
-    prepare = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    results = sim.run(scenarios)
-    run = time.perf_counter() - t0
-    return {"ingest": ingest, "prepare": prepare, "scenarios": run, "rows": report.loaded,
-            "check": [round(r.total.cost_per_month.value, 2) for r in results[:3]], "rss_mb": peak_rss_mb()}
+    with Stage(out, "prepare"):
+        sim = Simulation(con, "calls", seed=0)
+        sim.prepare(scenarios)
+    with Stage(out, "scenarios"):
+        results = sim.run(scenarios)
+    sampled = Simulation(con, "calls", seed=0, sample=SAMPLE)
+    with Stage(out, "sampled_prepare"):
+        sampled.prepare(scenarios)
+    with Stage(out, "sampled"):
+        sampled.run(scenarios)
+    return {**out, "rows": report.loaded, "check": [round(r.total.cost_per_month.value, 2) for r in results[:3]],
+            "rss_mb": peak_rss_mb()}
 
 
 def naive(parquet: Path, work: Path) -> dict:
@@ -69,7 +89,9 @@ def naive(parquet: Path, work: Path) -> dict:
     from llmsight.simulator.prices import price_rows
     from llmsight.simulator.scenario import parse_scenario
 
-    t0 = time.perf_counter()
+    out: dict = {}
+    stage = Stage(out, "ingest")
+    stage.__enter__()
     df = pd.read_parquet(parquet)
     tokens = ["input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens"]
     bad = df["model"].isna() | df["status"].isna() | ~df["status"].isin(["ok", "error", "timeout"])
@@ -80,10 +102,11 @@ def naive(parquet: Path, work: Path) -> dict:
     df = df[~bad].reset_index(drop=True)
     df["row_id"] = np.arange(1, len(df) + 1)
     df["site_id"] = df["code_file"] + ":" + df["code_line"].astype(str)
-    ingest = time.perf_counter() - t0
+    stage.__exit__()
 
     scenarios = [parse_scenario(s) for s in SCENARIOS]
-    t0 = time.perf_counter()
+    stage = Stage(out, "prepare")
+    stage.__enter__()
     models = sorted(set(df["model"].unique()) | {m for s in scenarios for m in s.models()})
     prices, _ = price_rows(models)
     probs = np.linspace(0, 1, 201)
@@ -95,9 +118,10 @@ def naive(parquet: Path, work: Path) -> dict:
     fallback_grid = next(iter(grids.values()))
     err_rate = df.groupby("model")["status"].apply(lambda s: (s == "error").mean()).to_dict()
     prefix = df[df["cached_input_tokens"] > 0].groupby("site_id")["cached_input_tokens"].median().to_dict()
-    prepare = time.perf_counter() - t0
+    stage.__exit__()
 
-    t0 = time.perf_counter()
+    stage = Stage(out, "scenarios")
+    stage.__enter__()
     rng = np.random.default_rng(0)
     for s in scenarios:
         d = df.copy()
@@ -151,8 +175,8 @@ def naive(parquet: Path, work: Path) -> dict:
             blocks = d.groupby([key, "blk"])["cost"].sum().unstack(fill_value=0.0).to_numpy()
             weights = rng.multinomial(20, [0.05] * 20, size=200)
             np.percentile(weights @ blocks.T, [2.5, 97.5], axis=0)
-    run = time.perf_counter() - t0
-    return {"ingest": ingest, "prepare": prepare, "scenarios": run, "rows": len(df), "rss_mb": peak_rss_mb()}
+    stage.__exit__()
+    return {**out, "rows": len(df), "rss_mb": peak_rss_mb()}
 
 
 def child(side: str, parquet: Path, work: Path) -> dict:
@@ -183,13 +207,18 @@ def main() -> None:
               f"({parquet.stat().st_size / 1e6:.0f} MB Parquet)")
         a = child("llmsight", parquet, work)
         b = child("pandas", parquet, work)
-    print(f"\n{'stage':<28}{'llmsight':>12}{'pandas':>12}{'ratio':>9}{'goal':>10}")
-    for key, label, unit in (("ingest", f"ingest {a['rows']:,} rows", "s"), ("prepare", "fit + prepare", "s"),
-                             ("scenarios", f"{len(SCENARIOS)} scenarios", "s"), ("rss_mb", "peak RSS", "MB")):
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"\n{'stage':<34}{'llmsight':>12}{'pandas':>12}{'ratio':>9}{'goal':>10}")
+    for key, label, unit in (("ingest", f"ingest {a['rows']:,} rows (wall)", "s"), ("ingest_cpu", "  ingest (CPU)", "s"),
+                             ("prepare", "fit + prepare (wall)", "s"), ("prepare_cpu", "  fit + prepare (CPU)", "s"),
+                             ("scenarios", f"{len(SCENARIOS)} scenarios (wall)", "s"),
+                             ("scenarios_cpu", f"  {len(SCENARIOS)} scenarios (CPU)", "s"), ("rss_mb", "peak RSS", "MB")):
         goal = GOALS.get(key)
         verdict = "" if goal is None else ("  ok" if a[key] <= goal else "  MISSED")
         goal_text = "" if goal is None else f"≤ {goal:g} {unit}"
-        print(f"{label:<28}{a[key]:>10.2f} {unit}{b[key]:>10.2f} {unit}{a[key] / b[key]:>8.2f}x{goal_text:>10}{verdict}")
+        print(f"{label:<34}{a[key]:>10.2f} {unit}{b[key]:>10.2f} {unit}{a[key] / b[key]:>8.2f}x{goal_text:>10}{verdict}")
+    print(f"{f'{len(SCENARIOS)} scenarios, --sample {SAMPLE:,}':<34}{a['sampled']:>10.2f} s"
+          f"   (CPU {a['sampled_cpu']:.2f} s; its fit + prepare {a['sampled_prepare']:.2f} s)")
     print(f"\n(first three scenarios, all-traffic cost/month: {a['check']})")
 
 

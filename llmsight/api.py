@@ -622,7 +622,7 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
 # ---- traffic: simulate ----
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
-             eval_file: str | Path | None = None):
+             eval_file: str | Path | None = None, sample: int | None = None):
     """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
 
     With `paths`, rows map to the call sites found there. The first result is always the baseline.
@@ -639,4 +639,4 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
                           "or set `traffic` in [tool.llmsight]")
     sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
     return run(traffic, scenarios, sites=sites, config=config, seed=seed, eval_file=eval_file,
-               price_data=price_data_version())
+               price_data=price_data_version(), sample=sample)

@@ -47,7 +47,7 @@ BACKOFF_BASE_MS = 500.0
 BACKOFF_MAX_MS = 8000.0
 BACKOFF_JITTER = 0.25
 TTFT_FLOOR = 0.1          # prefill savings never take TTFT below this share of the drawn TTFT
-DRAW_RESPONSE_CACHE, DRAW_PROMPT_CACHE, DRAW_INPUT, DRAW_OUTPUT = 1, 2, 3, 4
+DRAW_RESPONSE_CACHE, DRAW_PROMPT_CACHE, DRAW_INPUT, DRAW_OUTPUT, DRAW_SAMPLE = 1, 2, 3, 4, 6
 
 
 def attempt_draw(attempt: int, j: int) -> int:
@@ -714,8 +714,10 @@ class Simulation:
 
     def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
-                 min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP):
+                 min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None):
         self.con, self.source, self.seed, self.config = con, source, seed, config
+        self.sample = sample          # replay a seeded uniform sample of about this many rows (None: all)
+        self.fraction = 1.0
         self.site_sql = site_sql or DEFAULT_SITE_SQL
         self.site_map, self.eval_file = site_map, eval_file
         self.static_prefixes = dict(prefixes or {})
@@ -738,8 +740,14 @@ class Simulation:
         con, t = self.con, self.tables
         site = self.site_sql if self.site_map is None else f"coalesce(m.site_id, {self.site_sql})"
         join = "" if self.site_map is None else f" LEFT JOIN {self.site_map} m ON m.row_id = c.row_id"
+        where = "c.model IS NOT NULL"
+        if self.sample:
+            total = con.execute(f"SELECT count(*) FROM {self.source} c WHERE {where}").fetchall()[0][0]
+            self.fraction = min(1.0, self.sample / total) if total else 1.0
+            if self.fraction < 1.0:
+                where += f" AND {uniform_sql('c.row_id', self.seed, DRAW_SAMPLE)} < {self.fraction!r}"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {t.src} AS SELECT c.*, {site} AS site_id "
-                    f"FROM {self.source} c{join} WHERE c.model IS NOT NULL")
+                    f"FROM {self.source} c{join} WHERE {where}")
         distinct = con.execute(f"""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
                                          list(DISTINCT tenant) FROM {t.src}""").fetchall()[0]
         observed, sites, features, tenants = (sorted(v for v in (col or []) if v is not None) for col in distinct)
@@ -773,7 +781,11 @@ class Simulation:
         for site_id, tokens in self.static_prefixes.items():
             prefixes.setdefault(site_id, tokens)
         load_tables(con, codes, self.fits, prices, _token_ratios(observed, targets), prefixes, t)
-        self.days = days_covered(con, t.base)
+        # a sample covers the same days with fewer calls: per-day figures scale back up through the days
+        self.days = days_covered(con, t.base) * self.fraction
+        if self.fraction < 1.0:
+            self.notes.append(f"replayed a seeded sample of {self.fraction:.1%} of the calls; per-day and per-month "
+                              "figures are scaled back up, intervals reflect the sample")
         self.prices = prices
         self.replay = Replay(codes, self.seed, t)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")

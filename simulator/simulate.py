@@ -51,7 +51,7 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
              config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
-             price_data: str = "") -> SimulationReport:
+             price_data: str = "", sample: int | None = None) -> SimulationReport:
     from llmsight.simulator.pareto import scenario_front
     from llmsight.simulator.view import TrafficError, connect
 
@@ -68,7 +68,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             mapping = map_rows(con, sites, table=source)
             site_map, unmatched = "site_rows", mapping.unmatched
             by_id = {s.id: s for s in sites}
-        sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file)
+        sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample)
         known = {s.site: s for s in parsed if s.site is not None}
         sim.prepare([BASELINE, *parsed])
         for s in known.values():
@@ -80,7 +80,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
                 raise ScenarioError(f"scenario key `feature`: no traffic has feature {s.feature!r} "
                                     f"(features: {', '.join(sorted(sim.codes.features))})")
         results = sim.run([BASELINE, *parsed])
-        calls = results[0].total.calls
+        calls = int(round(results[0].total.calls / sim.fraction))
         report = SimulationReport(str(path), price_data, seed, sim.days, calls, results,
                                   scenario_front([r.total for r in results]), sites=by_id,
                                   unmatched_rows=unmatched, notes=list(sim.notes))

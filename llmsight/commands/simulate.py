@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="text", choices=("text", "json", "markdown"))
     p.add_argument("--seed", type=int, default=0, help="seed of the replay's draws and bootstrap (default: 0)")
     p.add_argument("--eval", dest="eval_file", help="eval results CSV (model,feature,score) for quality")
+    p.add_argument("--sample", type=int, metavar="N",
+                   help="replay a seeded uniform sample of about N calls (faster on large traffic; default: all)")
     p.add_argument("--by", default="site,feature,tenant", help="breakdowns to print (default: site,feature,tenant)")
     p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
     p.set_defaults(func=run)
@@ -39,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise UsageError(f"--by: unknown breakdown {', '.join(bad)}; use site, feature, tenant")
     try:
+        if args.sample is not None and args.sample < 1:
+            raise UsageError("--sample must be a positive number of calls")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
-                              eval_file=args.eval_file)
+                              eval_file=args.eval_file, sample=args.sample)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]

@@ -170,3 +170,16 @@ def test_scenario_parsing_keeps_every_key():
     assert s.changes() == {"model": "gpt-4o-mini", "max_tokens": 300, "trim_input": 4000, "timeout": 20.0,
                            "retries": 2, "fallback": "gpt-4.1-mini", "response_cache_hit_rate": 0.1,
                            "prompt_cache_hit_rate": 0.5, "batch": False, "stream": True, "feature": "chat"}
+
+
+def test_sampled_replay_estimates_the_full_one(store):
+    con = duckdb.connect(str(store), read_only=True)
+    scenario = parse_scenario("model=gpt-4o-mini,timeout=10")
+    full = Simulation(con, "calls", seed=2).run([BASELINE, scenario])
+    sampled_sim = Simulation(con, "calls", seed=2, sample=5000)
+    sampled = sampled_sim.run([BASELINE, scenario])
+    assert 4000 < sampled[0].total.calls < 6000 and any("sample" in n for n in sampled_sim.notes)
+    for f, s in zip(full, sampled):
+        month = s.total.cost_per_month
+        assert month.low <= f.total.cost_per_month.value <= month.high
+        assert s.total.latency_p95_s.value == pytest.approx(f.total.latency_p95_s.value, rel=0.1)
