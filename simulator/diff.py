@@ -138,17 +138,21 @@ def _pair(base: list[Figures], head: list[Figures]) -> list[SiteDelta]:
                 still.append(f)
                 continue
             left.remove(match)
-            deltas.append(SiteDelta("changed", match, f, [] if match.site_id == f.site_id else [f"was {match.site_id}"]))
+            notes = [] if match.site_id == f.site_id else [f"was {match.site_id}"]
+            deltas.append(SiteDelta("changed", match, f, notes))
         unmatched = still
     deltas += [SiteDelta("added", None, f) for f in unmatched]
     deltas += [SiteDelta("removed", f, None) for f in left]
     for d in deltas:
         if d.base and d.head:
             _fill_volume(d)
-            same = (d.base.model, d.base.cost_per_call, d.base.p95_s) == (d.head.model, d.head.cost_per_call, d.head.p95_s)
-            if same:
+            if _figures_key(d.base) == _figures_key(d.head):
                 d.change = "unchanged"
     return sorted(deltas, key=lambda d: ((d.head or d.base).path, (d.head or d.base).line))
+
+
+def _figures_key(f: Figures) -> tuple:
+    return f.model, f.cost_per_call, f.p95_s
 
 
 def _fill_volume(delta: SiteDelta) -> None:

@@ -78,7 +78,8 @@ def render_markdown(result) -> str:
         lines += ["", "| Check | Limit | Base | This change | Status |", "|---|---|---|---|---|"]
         for v in result.verdicts:
             status = v.status + (f" — {v.note}" if v.note else "")
-            lines.append(f"| {v.kind} `{v.scope}` | {_limit(v)} | {_value(v, 'base')} | {_value(v, 'head')} | {status} |")
+            lines.append(f"| {v.kind} `{v.scope}` | {_limit(v)} | {_value(v, 'base')} | {_value(v, 'head')} "
+                         f"| {status} |")
     else:
         lines += ["", "No budgets or SLOs configured (`budgets`, `slos` in `[tool.llmsight]`)."]
     totals = result.totals
@@ -104,7 +105,8 @@ def render_text(result) -> str:
     totals = result.totals
     lines.append(f"monthly cost: {_change(totals['base_cost_per_month'], totals['head_cost_per_month'], _money)}")
     rows = _rows(result)
-    lines += [f"  {change:<12} {site}  model {model}  cost {cost}  p95 {p95}" for site, change, model, cost, p95 in rows]
+    lines += [f"  {change:<12} {site}  model {model}  cost {cost}  p95 {p95}"
+              for site, change, model, cost, p95 in rows]
     if not rows:
         lines.append("no call site changed")
     return "\n".join(lines) + "\n"

@@ -1,8 +1,8 @@
 """Our own formats: JSON Lines, CSV and Parquet whose columns are the canonical row (design §6).
 
 Read by DuckDB's own readers, staged as text columns for the shared validation. Staging is SQL text
-(not a relation object) so DuckDB can report progress on the reading query. JSON Lines is read line by line as text so a broken line is one reject with its
-line number instead of a failed file.
+(not a relation object) so DuckDB can report progress on the reading query. JSON Lines is read line
+by line as text so a broken line is one reject with its line number instead of a failed file.
 """
 from __future__ import annotations
 

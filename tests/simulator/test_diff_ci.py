@@ -96,7 +96,8 @@ def test_pre_commit_hook_runs_check_on_the_staged_files(repo):
     (hook,) = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "llm-lint" and hook["language"] == "python"
     assert set(hook["types_or"]) == {"python", "jupyter"}
-    (repo / "risky.py").write_text("import openai\nopenai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")
+    (repo / "risky.py").write_text(
+        "import openai\nopenai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     risky = subprocess.run([*hook["entry"].split(), "risky.py"], cwd=repo, env=env, capture_output=True, text=True)
     assert risky.returncode == 1 and "LLM001" in risky.stdout

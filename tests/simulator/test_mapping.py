@@ -42,7 +42,8 @@ SUMMARY = textwrap.dedent('''\
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    (root / "pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.llmsight.features]\n"app/summary.py" = "summaries"\n')
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "p"\n\n[tool.llmsight.features]\n"app/summary.py" = "summaries"\n')
     (root / "app").mkdir()
     (root / "app" / "__init__.py").write_text("")
     (root / "app" / "chat.py").write_text(CHAT)
@@ -71,7 +72,8 @@ def test_each_rule_of_the_mapping(tmp_path, sites):
     summarize = site_at(sites, "app/summary.py", 7)
     records = [
         # location: absolute deploy path, line inside the multi-line call
-        {"code_file": "/srv/service/app/chat.py", "code_line": 10, "code_function": "Support.answer", "model": "gpt-4o"},
+        {"code_file": "/srv/service/app/chat.py", "code_line": 10, "code_function": "Support.answer",
+         "model": "gpt-4o"},
         # line moved within the same function (code edited since): nearest site in that function
         {"code_file": "app/chat.py", "code_line": 17, "code_function": "Support.triage", "model": "gpt-4o"},
         {"code_file": "app/chat.py", "code_line": 12, "code_function": "Support.triage", "model": "gpt-4o-mini"},
