@@ -53,10 +53,12 @@ class Explorer:
     """`explore(path_or_site, traffic=None, site=None, models=(), config=None, debounce=0.15)`.
 
     `path_or_site`: a file, directory or notebook (analysed with `api.check`), a `CheckResult`, or a
-    `CallSite`; `site` picks one by id, `path:line` or feature; `traffic` is a traffic store (DuckDB)
-    whose rows are replayed; `models` adds candidate models to the ones `api.model_alternatives` ranks.
-    State for code and tests: `site`, `scenario`, `points`, `front`, `selected`, `table_rows()`,
-    `plotted()`, `last_redraw_ms`; `set(**changes)`, `reset()`, `pin()`, `to_csv()`, `to_html()`, `preview_fix()`, `apply_fix()`.
+    `CallSite`; `site` picks one by id, `path:line` or feature; `traffic` is a traffic store (DuckDB) or
+    a traffic file whose rows mapped to the site are replayed (a site with no rows falls back to priors,
+    saying so); `models` adds candidate models to the ones `api.model_alternatives` ranks.
+    State for code and tests: `site`, `source`, `scenario`, `points`, `front`, `selected`, `table_rows()`,
+    `plotted()`, `last_redraw_ms`; `set(**changes)`, `reset()`, `pin()`, `to_csv()`, `to_html()`,
+    `preview_fix()`, `apply_fix()`.
     """
 
     def __init__(self, path_or_site=".", traffic: str | Path | None = None, *, site: str | None = None,
@@ -70,7 +72,7 @@ class Explorer:
         self.sites = [s for s in self.result.call_sites if s.operation in EXPLORABLE]
         if not self.sites:
             raise ValueError(f"no chat/completion call sites under {path_or_site}; the explorer needs one")
-        self.site = self._pick(site)
+        self.site = self._pick(site if site is not None or not isinstance(path_or_site, CallSite) else path_or_site)
         self.choice = Choice()
         self.points: list[api.ScenarioPoint] = []
         self.front: list[int] = []
@@ -141,7 +143,14 @@ class Explorer:
                                           sites=self.result.call_sites)
         self.models = self.candidates()
         first = [{}] + [{"model": m} for m in self.models]     # one simulator pass for all candidates
-        for changes, point in zip(first, self._runner.run_many(first)):
+        self.note = None
+        try:
+            points = self._runner.run_many(first)
+        except api.ConfigError as exc:          # no rows map to this site: say so, use priors
+            self.note = str(exc)
+            self._runner = api.ScenarioRunner(site, self.config, root=self.root)
+            points = self._runner.run_many(first)
+        for changes, point in zip(first, points):
             self._cache[self._key(changes)] = point
         self.recompute()
 
@@ -284,6 +293,8 @@ class Explorer:
             n = self.points[0].n if self.points else None
             return (f"<b>Replayed from traffic</b>: {n:,} calls at this site ({report.esc(str(self.traffic))}); "
                     "figures from the simulator") if n else "<b>Replayed from traffic</b>"
+        if self.note:
+            return f"<b>Priors</b>: {report.esc(self.note)}; static estimates from prompt size, output cap and priors"
         return ("<b>Priors, no traffic</b>: static estimates from prompt size, output cap and latency/quality "
                 "priors; pass <code>traffic=</code> to replay real calls")
 

@@ -148,3 +148,14 @@ def test_fallback_scenario_uses_the_no_fallback_fix(app: Path):
     fix, diff = ex.preview_fix()
     assert "+        fallbacks=[\"gpt-4o-mini\"]" in diff.replace(",\n", "\n")
     assert "Trim the prompt to 500 tokens" in fix.title and fix.applicability == "unsafe"
+
+
+def test_site_without_traffic_rows_falls_back_to_priors(project: Path, traffic_db: Path):
+    """The generated traffic points at examples/app's files and features, not at this one."""
+    (project / "svc").mkdir()
+    (project / "app" / "chat.py").rename(project / "svc" / "bot.py")
+    ex = explore(project, traffic=traffic_db, debounce=0)
+    assert ex.source == "priors" and "no traffic rows map to svc/bot.py:7" in ex.note
+    ex.widget
+    assert "no traffic rows map" in ex._w["source"].value
+    assert ex.table_rows()[0]["source"] == "priors"
