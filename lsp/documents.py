@@ -168,6 +168,10 @@ class Scheduler:
             return None   # went stale while queued behind another analysis
         return self._analyse(snap)
 
+    def warm_up(self, work: Callable[[], None]) -> None:
+        """Run `work` on the worker before the first document arrives (it queues ahead of analyses)."""
+        self._executor.submit(work)
+
     def shutdown(self) -> None:
         for state in self._docs.values():
             if state.task is not None:

@@ -21,6 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
+from llmsight.config import Config
 from llmsight.lsp import checker, diagnostics, positions
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import guarded
@@ -33,6 +34,8 @@ REQUEST_WAIT_S = 1.0    # how long hints/hover/actions wait for the analysis of 
 PULL_WAIT_S = 5.0       # pulled diagnostics wait longer: the client asked for exactly this version
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(notebook_selector=[
     types.NotebookDocumentFilterWithCells(notebook="*", cells=[types.NotebookCellLanguage(language="python")])])
+WARM_UP_SOURCE = ('from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o-mini", '
+                  'messages=[{"role": "user", "content": "warm up the tokenizer"}])\n')
 WATCHED = ("**/pyproject.toml", "**/*.duckdb", "**/*.duckdb.wal")
 
 
@@ -135,6 +138,16 @@ class LlmsightServer(LanguageServer):
         path = self.path_for(key, ".py")
         target = Target(key, doc.version, positions.split_lines(text))
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
+
+    def warm_up(self) -> None:
+        """Load the analysis modules, price catalog, tokenizer and priors while the editor is still
+        opening files, so the first real analysis does not pay for them."""
+        try:
+            from llmsight import api
+
+            api.check_source(WARM_UP_SOURCE, "llmsight_warm_up.py", config=Config(), root=Path.cwd())
+        except Exception as exc:  # noqa: BLE001 - the first real analysis reports real problems
+            log.debug("warm-up failed: %s", exc)
 
     def _analyse(self, snap: Snapshot) -> Analysis:
         return checker.analyse(snap, self.settings, self.configs, self.scheduler.current(snap.key), self.warn_once)
@@ -249,6 +262,7 @@ def create_server() -> LlmsightServer:
         ls.apply_settings(params.initialization_options)
         ls.log(f"{__version__} ready: {'pull' if ls.pull_diagnostics else 'push'} diagnostics, "
                f"positions in {ls.encoding}, debounce {ls.settings.debounce_ms} ms")
+        ls.scheduler.warm_up(ls.warm_up)
 
     @ls.feature(types.INITIALIZED)
     @guarded()
