@@ -187,6 +187,8 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
                     for n in walk_local(attempt.body + attempt.orelse))
     if not (_exits(attempt.body + attempt.orelse) or sets_flag or _statement_returns(attempt, call)):
         return None
+    if _changes_request(loop, attempt, call):
+        return None
     counter = _counter(loop)
     error_names = {h.name for h in attempt.handlers if h.name}
     growing = _rebound_growing(loop)
@@ -197,6 +199,28 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
         for d in function.decorator_list)
     return RetryLoop(loop, attempt, counter, _bounded(loop, attempt, counter), sleeps, grows, decorated,
                      isinstance(function, ast.AsyncFunctionDef))
+
+
+def _changes_request(loop: ast.AST, attempt: ast.Try, call: ast.AST) -> bool:
+    """A loop that sends a different request after a failure is a repair loop, not a blind retry:
+    a handler feeds the error back (`messages.append(...)`, `prompt = fix(prompt)`), or each turn
+    rebuilds the arguments (`arguments = state.create_arguments()` before the `try`)."""
+    if not isinstance(call, ast.Call):
+        return False
+    inputs = set().union(*(_dotted_names(a) for a in call.args + [k.value for k in call.keywords])) \
+        if call.args or call.keywords else set()
+    changed: set[str] = set()
+    for node in walk_local([s for h in attempt.handlers if handler_retries(h) for s in h.body]):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("append", "extend", "insert", "update", "add"):
+            changed.add(_dotted(node.func.value))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            changed.update(_dotted(t) for t in targets if isinstance(t, (ast.Name, ast.Attribute)))
+    for node in walk_local(loop.body):  # type: ignore[attr-defined]
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and not _contains(attempt, node):
+            changed.update(_dotted(t) for t in node.targets if isinstance(t, (ast.Name, ast.Attribute)))
+    return bool(changed & inputs)
 
 
 def _statement_returns(attempt: ast.Try, call: ast.AST) -> bool:

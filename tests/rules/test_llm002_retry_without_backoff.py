@@ -85,6 +85,34 @@ CASES = {
                     out.append(None)
             return out
         """, None),
+    "repair-loop-feeds-the-error-back": ("""
+        def ask(messages):
+            for attempt in range(3):
+                try:
+                    reply = client.chat.completions.create(model="gpt-4o", messages=messages)
+                    return parse(reply)
+                except ValueError as err:
+                    messages.append({"role": "user", "content": f"Invalid JSON: {err}. Try again."})
+        """, None),
+    "arguments-rebuilt-each-turn": ("""
+        def ask(state):
+            while True:
+                arguments = state.create_arguments()
+                try:
+                    return client.chat.completions.create(**arguments)
+                except openai.APIStatusError as error:
+                    if not state.recovers_from(error):
+                        raise
+        """, None),
+    "counter-bumped-in-handler-is-still-a-retry": ("""
+        def ask(messages):
+            retries = 0
+            while retries < 3:
+                try:
+                    return client.chat.completions.create(model="gpt-4o", messages=messages)
+                except openai.APIError:
+                    retries += 1
+        """, "retries immediately"),
     "inner-retry-in-outer-data-loop": ("""
         def ask_all(prompts):
             for p in prompts:
