@@ -112,3 +112,16 @@ def test_traffic_file_without_store(project):
     streamed = {(g["kind"], g["key"]): g for g in doc["scenarios"][1]["groups"]}[("all", "*")]
     base = {(g["kind"], g["key"]): g for g in doc["scenarios"][0]["groups"]}[("all", "*")]
     assert streamed["latency_p95_s"]["value"] < base["latency_p95_s"]["value"]
+
+
+def test_sample_flag(project):
+    root, store = project
+    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--sample", "2000", "--format", "json",
+                    cwd=root)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    total = {(g["kind"], g["key"]): g for g in doc["scenarios"][0]["groups"]}[("all", "*")]
+    assert 1500 < total["calls"] < 2500 and 5000 < doc["calls"] < 7000
+    assert any("sample" in note for note in doc["notes"])
+    bad = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--sample", "0", cwd=root)
+    assert bad.returncode == 2 and "--sample" in bad.stderr
