@@ -39,6 +39,32 @@ function interpreter(): string {
   return configured && configured.trim() ? configured.trim() : process.platform === "win32" ? "python" : "python3";
 }
 
+interface SimulationAnswer {
+  error?: string;
+  site_id?: string;
+  estimate?: { cost_per_call?: { value?: number | null }; latency_p95_s?: { value?: number | null } | null };
+  alternatives?: { model: string; cost_per_call: number | null; latency_p95_s: number | null; quality: number | null }[];
+}
+
+function showSimulation(answer: SimulationAnswer): void {
+  if (!output) {
+    return;
+  }
+  if (answer.error) {
+    void vscode.window.showWarningMessage(`llmsight: ${answer.error}`);
+    return;
+  }
+  const money = (v: number | null | undefined) => (v == null ? "?" : `$${v.toPrecision(2)}`);
+  const secs = (v: number | null | undefined) => (v == null ? "?" : `${v.toFixed(1)} s`);
+  output.appendLine(`${answer.site_id}: ${money(answer.estimate?.cost_per_call?.value)}/call, ` +
+    `p95 ${secs(answer.estimate?.latency_p95_s?.value)}`);
+  for (const alt of answer.alternatives ?? []) {
+    output.appendLine(`  ${alt.model}: ${money(alt.cost_per_call)}/call, p95 ${secs(alt.latency_p95_s)}, ` +
+      `quality ${alt.quality ?? "?"}`);
+  }
+  output.show(true);
+}
+
 async function start(): Promise<void> {
   output = output ?? vscode.window.createOutputChannel("llmsight");
   const command = interpreter();
@@ -56,6 +82,16 @@ async function start(): Promise<void> {
     initializationOptions: { llmsight: serverSettings() },
     synchronize: { configurationSection: "llmsight" },
     outputChannel: output,
+    middleware: {
+      // A code lens runs llmsight.simulate on the server; show what it answered.
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        if (command === "llmsight.simulate") {
+          showSimulation(result);
+        }
+        return result;
+      },
+    },
   };
   client = new LanguageClient("llmsight", "llmsight", serverOptions, clientOptions);
   try {
