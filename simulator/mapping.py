@@ -3,7 +3,8 @@
 In order of trust:
 1. code location: `code_file` matches the site's path by suffix (traffic records absolute or
    deploy-relative paths), and `code_line` falls inside the call's span → `location`;
-   the line moved but `code_function` names the site's function → the nearest site in that function
+   the line moved but `code_function` names the site's function (or, without it, the function that
+   encloses `code_line` in today's source, when `root` is given) → the nearest site in that function
    → `function`; the file has a single site → `file`;
 2. feature tag: the one site with that feature (or the one with that feature and model) → `feature`;
 3. model within the file named by `code_file`: the one site there calling that model → `model`.
@@ -14,8 +15,10 @@ then joined back to the rows in SQL.
 """
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import duckdb
@@ -70,8 +73,28 @@ def _norm_model(model: object) -> str | None:
     return model.rsplit("/", 1)[-1].lower()
 
 
+def _function_ranges(source: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, qualified name) of every function in a module."""
+    ranges: list[tuple[int, int, str]] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    ranges.append((child.lineno, child.end_lineno or child.lineno, name))
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(source), "")
+    return ranges
+
+
 class _Matcher:
-    def __init__(self, sites: Sequence[CallSite]) -> None:
+    def __init__(self, sites: Sequence[CallSite], root: Path | None = None) -> None:
+        self.root = root
+        self.functions: dict[str, list[tuple[int, int, str]]] = {}
         self.sites = list(sites)
         self.by_path: dict[str, list[CallSite]] = defaultdict(list)
         self.by_feature: dict[str, list[CallSite]] = defaultdict(list)
@@ -97,6 +120,8 @@ class _Matcher:
             if not in_file:
                 reasons.append(f"no call site in a file matching {code_file}")
             else:
+                if not code_function and code_line is not None:
+                    code_function = self.enclosing_function(in_file[0].span.path, code_line)
                 found = self._by_location(in_file, code_line, code_function)
                 if found:
                     return found[0], found[1], ""
@@ -118,6 +143,18 @@ class _Matcher:
             reasons.append("no code location or feature (instrument with LlmsightSpanProcessor/LlmsightCallback)")
         return None, "", "; ".join(reasons)
 
+    def enclosing_function(self, path: str, line: int) -> str | None:
+        """Innermost function around `line` in today's source of `path` (needs `root`)."""
+        if self.root is None:
+            return None
+        if path not in self.functions:
+            try:
+                self.functions[path] = _function_ranges((self.root / path).read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                self.functions[path] = []
+        around = [r for r in self.functions[path] if r[0] <= line <= r[1]]
+        return max(around, key=lambda r: r[0])[2] if around else None
+
     @staticmethod
     def _by_location(in_file: list[CallSite], line, function) -> tuple[str, str] | None:
         if line is not None:
@@ -133,9 +170,14 @@ class _Matcher:
         return None
 
 
-def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: str = "calls") -> MappingReport:
-    """Create TEMP tables `site_rows(row_id, site_id, match_kind)` and `unmatched_groups` for `table`."""
-    matcher = _Matcher(list(sites))
+def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: str = "calls",
+             root: str | Path | None = None) -> MappingReport:
+    """Create TEMP tables `site_rows(row_id, site_id, match_kind)` and `unmatched_groups` for `table`.
+
+    `root` (the project root the sites' paths are relative to) lets rows that carry a line but no
+    function name find the function enclosing that line in today's source.
+    """
+    matcher = _Matcher(list(sites), Path(root) if root is not None else None)
     keys = ", ".join(_KEYS)
     groups = con.execute(f"SELECT {keys}, COUNT(*) FROM {table} GROUP BY ALL").fetchall()
     columns: dict[str, list] = {k: [] for k in (*_KEYS, "site_id", "match_kind", "reason", "n")}

@@ -40,7 +40,7 @@ SUMMARY = textwrap.dedent('''\
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory):
+def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     (root / "pyproject.toml").write_text(
         '[project]\nname = "p"\n\n[tool.llmsight.features]\n"app/summary.py" = "summaries"\n')
@@ -48,7 +48,12 @@ def sites(tmp_path_factory):
     (root / "app" / "__init__.py").write_text("")
     (root / "app" / "chat.py").write_text(CHAT)
     (root / "app" / "summary.py").write_text(SUMMARY)
-    found = api.check([root], use_cache=False, with_estimates=False).call_sites
+    return root
+
+
+@pytest.fixture(scope="module")
+def sites(project):
+    found = api.check([project], use_cache=False, with_estimates=False).call_sites
     assert len(found) == 4
     return found
 
@@ -104,6 +109,16 @@ def test_each_rule_of_the_mapping(tmp_path, sites):
     assert "no call site in a file matching lib/other.py" in reasons[("lib/other.py", "gpt-4o")]
     # never dropped: every row is either mapped or listed
     assert con.execute("SELECT COUNT(*) FROM site_rows").fetchone()[0] + sum(u["rows"] for u in unmatched) == 10
+
+
+def test_line_without_function_uses_the_enclosing_function_of_todays_source(tmp_path, project, sites):
+    triage_second = site_at(sites, "app/chat.py", 15)
+    records = [{"code_file": "app/chat.py", "code_line": 16}, {"code_file": "app/chat.py", "code_line": 2}]
+    con = _store(tmp_path, records)
+    assert map_rows(con, sites).unmatched == 2          # without the source: not inside any call
+    report = map_rows(con, sites, root=project)
+    assert report.by_kind == {"function": 1} and report.unmatched == 1    # line 2 is in no function
+    assert con.execute("SELECT site_id FROM site_rows").fetchone()[0] == triage_second
 
 
 def test_path_suffix_must_match_whole_components(tmp_path, sites):
