@@ -329,3 +329,20 @@ async def test_saving_a_module_rechecks_the_open_files_that_import_it(project):
         s.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(settings_uri)))
         after = await s.diagnostics(app_uri, until=lambda d: "LLM009" in {x.code for x in d})
         assert shown(after) == expected_from_cli(cli_check(project, "app.py"), app)
+
+
+async def test_neovim_0_11_pulls_in_utf8_and_resolves_hints(project):
+    from pytest_lsp import client_capabilities
+
+    caps = client_capabilities("neovim@v0.11.0")      # as recorded: pull diagnostics, UTF-8 preferred
+    report = cli_check(project, "app.py")
+    async with session(project, caps) as s:
+        assert s.encoding == "utf-8"
+        uri = s.open("app.py")
+        pulled = await s.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri)))
+        assert shown(list(pulled.items)) == expected_from_cli(report, SAMPLE, "utf-8")
+        hints = await s.client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri), range=whole(SAMPLE)))
+        assert len(hints) == len(report["call_sites"]) and all(h.tooltip is None for h in hints)
+        assert (await s.client.inlay_hint_resolve_async(hints[0])).tooltip is not None
