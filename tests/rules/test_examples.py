@@ -74,6 +74,8 @@ def run_example(tmp_path: Path, rule, code: str, path: str, config: dict) -> lis
     result = api.check_source(code, str(target), config=dict(config), root=tmp_path, select=[rule.code],
                               with_estimates=False)
     assert not [e for e in result.errors if "internal error" in e.message], result.errors
+    if rule.code not in ENGINE_RULES:  # an example that does not parse would pass VALID vacuously
+        assert not [d for d in result.diagnostics if d.code == "LLM000"], f"example does not parse:\n{code}"
     return [d for d in result.diagnostics if d.code == rule.code]
 
 
