@@ -264,13 +264,14 @@ def diff_against(base_ref: str, paths: Sequence[str | Path] = (".",), traffic: s
             base_config = api.load_config(base_root)
         except ConfigError:
             base_config = config                 # a broken old config must not block the comparison
-        base = api.check([p for p in base_paths if p.exists()] or [worktree], config=base_config,
-                         traffic=traffic_path, use_cache=False)
+        existing = [p for p in base_paths if p.exists()]      # paths new in this change have no base sites
+        base_figures = _all_figures(api.check(existing, config=base_config, traffic=traffic_path,
+                                              use_cache=False)) if existing else []
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=repo, capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
         subprocess.run(["git", "worktree", "prune"], cwd=repo, capture_output=True)
-    deltas = _pair(_all_figures(base), _all_figures(head))
+    deltas = _pair(base_figures, _all_figures(head))
     totals = {"base_cost_per_month": _sum([d.base.cost_per_month for d in deltas if d.base]),
               "head_cost_per_month": _sum([d.head.cost_per_month for d in deltas if d.head])}
     return DiffResult(base_ref, commit, head.price_data, deltas, _verdicts(config, deltas), totals)

@@ -189,3 +189,10 @@ def test_traffic_based_estimates_give_pass_instead_of_prior_warnings(repo, tmp_p
     answer = next(d for d in switched.sites if d.site_id == "app/chat.py::answer#1")
     assert answer.model_switch == ("gpt-4o-mini", "gpt-4o") and answer.base.source == "traffic"
     assert answer.head.cost_per_call > answer.base.cost_per_call
+
+
+def test_path_new_in_this_change_compares_with_nothing(repo):
+    (repo / "app" / "fresh.py").write_text(
+        "from openai import OpenAI\n\n\ndef go():\n    return OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")
+    result = api.diff("HEAD", [repo / "app" / "fresh.py"])
+    assert [(d.change, d.site_id) for d in result.sites] == [("added", "app/fresh.py::go#1")]
