@@ -3,7 +3,8 @@
 A file holds one `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`) or one per line (the
 collector's file exporter). Attributes are OTLP `AnyValue` lists. Both the older and the current
 attribute spellings are read; spans without any `gen_ai.*` request attribute are not LLM calls and
-are skipped (counted as ignored). Span number = position of the span in the file (1-based).
+are skipped (counted as ignored), and so are agent, tool and workflow spans, which wrap the model
+calls they make (counting them too would double the tokens). Span number = position of the span in the file (1-based).
 Per the GenAI conventions `gen_ai.usage.input_tokens` includes cached tokens.
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ from llmsight.simulator.ingest.records import Reject, check_interval, inclusive_
 
 _GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")
 _OPERATIONS = {"chat": "chat", "text_completion": "completion", "generate_content": "chat",
-               "embeddings": "embedding", "create_embedding": "embedding", "invoke_agent": "chat",
-               "execute_tool": "tool"}
+               "embeddings": "embedding", "create_embedding": "embedding"}
+# GenAI spans that are not one model request: they wrap (and would double count) the calls inside them.
+_NOT_MODEL_CALLS = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow", "retrieval"}
 
 
 def looks_like(record: Any) -> bool:
@@ -130,7 +132,7 @@ class Converter:
         if not isinstance(span, dict):
             raise Reject("span is not a JSON object")
         attrs = attributes(span.get("attributes") or [])
-        if not any(name in attrs for name in _GENAI_MARKERS):
+        if not any(name in attrs for name in _GENAI_MARKERS) or attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
             return None
         model = text(_first(attrs, "gen_ai.request.model", "gen_ai.response.model"), "gen_ai.request.model")
         if not model:

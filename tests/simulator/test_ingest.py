@@ -124,6 +124,19 @@ def test_otel_old_attribute_spellings_give_the_same_rows(con, tmp_path):
     assert old_rows[0]["ttft_ms"] == pytest.approx(250.0) and old_rows[0]["cached_input_tokens"] == 1000
 
 
+def test_otel_agent_and_tool_spans_are_not_counted_as_calls(con, tmp_path):
+    document = json.loads(OTEL.read_text())
+    wrapper = copy.deepcopy(_spans(document)[0])
+    for attribute in wrapper["attributes"]:
+        if attribute["key"] == "gen_ai.operation.name":
+            attribute["value"] = {"stringValue": "invoke_agent"}
+    document["resourceSpans"][0]["scopeSpans"][0]["spans"].append(wrapper)
+    path = tmp_path / "agent.json"
+    path.write_text(json.dumps(document))
+    report = ingest([path], con)
+    assert (report.loaded, report.files[0].ignored) == (3, 2)
+
+
 def test_otel_export_one_request_per_line_with_bad_spans(con, tmp_path):
     document = json.loads(OTEL.read_text())
     broken = copy.deepcopy(document)
