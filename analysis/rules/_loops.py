@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from llmsight.analysis.context import FileContext
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update"})
 _SLEEPS = frozenset({"sleep"})
 _RETRY_DECORATORS = frozenset({"retry", "on_exception", "on_predicate", "retry_with_exponential_backoff"})
 
@@ -207,12 +208,10 @@ def _changes_request(loop: ast.AST, attempt: ast.Try, call: ast.AST) -> bool:
     rebuilds the arguments (`arguments = state.create_arguments()` before the `try`)."""
     if not isinstance(call, ast.Call):
         return False
-    inputs = set().union(*(_dotted_names(a) for a in call.args + [k.value for k in call.keywords])) \
-        if call.args or call.keywords else set()
+    inputs = _request_inputs(call)
     changed: set[str] = set()
     for node in walk_local([s for h in attempt.handlers if handler_retries(h) for s in h.body]):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("append", "extend", "insert", "update", "add"):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GROWING_METHODS:
             changed.add(_dotted(node.func.value))
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -280,14 +279,12 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
     """Whether each iteration's request depends on the one before: a conversation that grows
     (`messages.append(...)`, `history += ...`) or a prompt made from the previous reply."""
     body = loop.body if isinstance(loop, LOOPS) else [loop]  # type: ignore[attr-defined]
-    inputs = set().union(*(_dotted_names(a) for a in call.args + [k.value for k in call.keywords])) if (
-        call.args or call.keywords) else set()
+    inputs = _request_inputs(call)
     replies = {_dotted(t) for n in walk_local(body) if isinstance(n, (ast.Assign, ast.AnnAssign))
                and n.value is not None and _contains(n.value, call)
                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
     for node in walk_local(body):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("append", "extend", "insert", "add", "update") \
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GROWING_METHODS \
                 and _dotted(node.func.value) in inputs:
             return True
         if isinstance(node, ast.AugAssign) and _dotted(node.target) in inputs:
@@ -297,6 +294,11 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
             if any(_dotted(t) in inputs for t in node.targets) and (used & inputs or used & replies):
                 return True
     return False
+
+
+def _request_inputs(call: ast.Call) -> set[str]:
+    """Names (and dotted attributes) the request's arguments read."""
+    return set().union(*(_dotted_names(a) for a in [*call.args, *(k.value for k in call.keywords)]))
 
 
 def _dotted_names(node: ast.AST) -> set[str]:
