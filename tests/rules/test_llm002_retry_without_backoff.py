@@ -147,6 +147,11 @@ def test_diagnostic_sits_on_the_loop_header_and_is_suppressible(tmp_path):
     assert again == []
 
 
+def fake_client(create):
+    """Stands in for the provider: `client.chat.completions.create` is `create`."""
+    return types.SimpleNamespace(chat=types.SimpleNamespace(completions=types.SimpleNamespace(create=create)))
+
+
 def test_fixed_loop_backs_off_exponentially_with_jitter(tmp_path):
     """Run the fixed code: the SDK call fails four times, then succeeds; sleeps must double and stay capped."""
     text, found = diagnostics(tmp_path, HEAD + textwrap.dedent("""
@@ -173,7 +178,7 @@ def test_fixed_loop_backs_off_exponentially_with_jitter(tmp_path):
             raise RuntimeError("429 rate limited")
         return "ok"
 
-    namespace["client"] = types.SimpleNamespace(chat=types.SimpleNamespace(completions=types.SimpleNamespace(create=create)))
+    namespace["client"] = fake_client(create)
     assert namespace["ask"]([]) == "ok"
     assert [int(s) for s in slept] == [20, 40, 60, 60]
     assert all(0 <= s - int(s) < 1 for s in slept), slept
@@ -224,7 +229,7 @@ def test_async_loop_without_sleep_gets_an_awaited_backoff_before_continue(tmp_pa
         return "ok"
 
     namespace["openai"] = types.SimpleNamespace(APIError=APIError)
-    namespace["client"] = types.SimpleNamespace(chat=types.SimpleNamespace(completions=types.SimpleNamespace(create=create)))
+    namespace["client"] = fake_client(create)
     assert asyncio.run(namespace["ask"]([])) == "ok"
     assert [int(s) for s in slept] == [2, 4, 8]
     _, again = diagnostics(tmp_path, fixed)
