@@ -360,12 +360,15 @@ def ingest(files: Sequence[str | Path], db: str | Path | None = None, fmt: str =
     """Load traffic files into the store (default `.llmsight/traffic.duckdb` under the project root)."""
     from llmsight.simulator import ingest as ingest_mod, store
 
+    path = Path(db) if db else store.default_db_path(root or project_root(["."]))
     try:
-        con = store.open_store(db, root=root or project_root(["."]))
+        con = store.open_store(path)
     except store.StoreError as exc:
         raise IngestError(str(exc)) from exc
     try:
-        return ingest_mod.ingest(files, con, fmt, show_progress=progress, max_examples=max_examples)
+        report = ingest_mod.ingest(files, con, fmt, show_progress=progress, max_examples=max_examples)
+        report.store = str(path)
+        return report
     except ingest_mod.IngestError as exc:
         raise IngestError(str(exc)) from exc
     finally:

@@ -47,6 +47,7 @@ class FileReport:
 @dataclass
 class IngestReport:
     files: list[FileReport]
+    store: str | None = None             # the store written to, when known
 
     @property
     def loaded(self) -> int:
@@ -83,7 +84,17 @@ class IngestReport:
         if shown:
             lines.append("first rejects:")
             lines.extend(f"  {path}:{row}: {reason}" for path, row, reason in shown)
+        if self.store and self.usable:
+            shown_store = _shown_path(Path(self.store))
+            lines.append(f"store: {shown_store}  (use it: llm-lint check --traffic {shown_store})")
         return "\n".join(lines) + "\n"
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class ProgressBar:

@@ -357,6 +357,7 @@ def test_cli_summary_exit_codes_and_default_store(tmp_path):
     assert "total: 4 rows loaded, 4 rejected" in done.stdout
     assert f"{bad}:1: negative input_tokens" in done.stdout and f"{bad}:2: broken JSON line" in done.stdout
     assert (tmp_path / ".llmsight" / "traffic.duckdb").is_file()
+    assert "store: .llmsight/traffic.duckdb  (use it: llm-lint check --traffic .llmsight/traffic.duckdb)" in done.stdout
     assert "Traceback" not in done.stderr and "%" not in done.stderr       # no bar: stderr is not a tty
     only_bad = _cli(bad, "--db", tmp_path / "other.duckdb", "--progress", cwd=tmp_path)
     assert only_bad.returncode == 2 and "100%" in only_bad.stderr
