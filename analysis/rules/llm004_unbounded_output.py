@@ -91,6 +91,12 @@ class UnboundedOutput(Rule):
             OpenAI().embeddings.create(model="text-embedding-3-small", input=["x"])
         """),
         Valid("""
+            import json
+            import boto3
+            boto3.client("bedrock-runtime").invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0",
+                                                         body=json.dumps(request))
+        """),
+        Valid("""
             from langchain_anthropic import ChatAnthropic
             ChatAnthropic(model="claude-3-5-haiku-latest").invoke("hi")
         """),
@@ -167,6 +173,12 @@ class UnboundedOutput(Rule):
             client.chat.completions.create(model="meta-llama/Llama-3.1-8B-Instruct", messages=[], max_tokens=1024)
         """, message="set max_tokens"),
         Invalid("""
+            import json
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            runtime.invoke_model(modelId="us.meta.llama3-1-70b-instruct-v1:0", body=json.dumps({"prompt": "hi"}))
+        """, message="set max_gen_len in the JSON body"),
+        Invalid("""
             import requests
             requests.post("https://api.openai.com/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, timeout=30)
         """, message="output cap"),
@@ -176,8 +188,8 @@ class UnboundedOutput(Rule):
         for site in ctx.sites:
             if site.operation not in GENERATING_OPERATIONS or site.max_tokens.source != "absent" or site.via_wrapper:
                 continue
-            if site.sdk == "anthropic":
-                continue  # the API rejects a request without max_tokens
+            if site.sdk == "anthropic" or (site.sdk == "bedrock" and "anthropic." in (model_name(site) or "")):
+                continue  # Anthropic's API (also on Bedrock) rejects a request without max_tokens
             call = ctx.call_nodes.get(site.id)
             if call is None:
                 continue
@@ -201,7 +213,7 @@ class UnboundedOutput(Rule):
             return "config.max_output_tokens" if google_flavour(ctx, site) == "genai" \
                 else "generation_config.max_output_tokens"
         if site.sdk == "bedrock":
-            return "inferenceConfig.maxTokens" if "converse" in site.api else "body max tokens"
+            return "inferenceConfig.maxTokens" if "converse" in site.api else _bedrock_body_cap(model_name(site))
         if site.sdk == "ollama":
             return "options.num_predict"
         if site.sdk == "langchain":
@@ -243,7 +255,7 @@ class UnboundedOutput(Rule):
         if "." in param:
             arg, key = param.split(".")
             return add_to_mapping_argument(ctx, call, arg, key, str(n), title)
-        if site.sdk == "http" or param == "body max tokens":
+        if site.sdk == "http" or param.endswith("in the JSON body"):
             return Fix(title, (), "display-only")
         if site.sdk == "langchain":
             if ctor is None or cls not in _LANGCHAIN_CAP:
@@ -264,3 +276,17 @@ def _openai_host(ctx: FileContext, site: CallSite) -> bool:
     ctor = client_call(ctx, site)  # a base_url we cannot read points somewhere else
     return endpoint.kind == "provider" and not (ctor is not None and any(
         k.arg in ("base_url", "api_base") for k in ctor.keywords))
+
+
+# Bedrock invoke_model: the output cap's key in each model family's JSON body
+_BEDROCK_BODY_CAPS = (("meta.", "max_gen_len"), ("amazon.titan", "textGenerationConfig.maxTokenCount"),
+                      ("amazon.nova", "inferenceConfig.max_new_tokens"), ("ai21.", "max_tokens"),
+                      ("cohere.", "max_tokens"), ("mistral.", "max_tokens"))
+
+
+def _bedrock_body_cap(model: str | None) -> str:
+    bare = (model or "").split(":")[0]
+    if bare.startswith(("us.", "eu.", "apac.")):  # cross-region inference profiles
+        bare = bare.split(".", 1)[1]
+    key = next((k for prefix, k in _BEDROCK_BODY_CAPS if bare.startswith(prefix)), "the model's max-tokens key")
+    return f"{key} in the JSON body"
