@@ -29,6 +29,16 @@ def traffic_sites(ctx: FileContext) -> Iterator[tuple[CallSite, object, object]]
             yield site, call, found
 
 
+def sites_with_limit(ctx: FileContext, limits: dict[str, float]) -> Iterator[tuple]:
+    """(site, call, SiteTraffic, scope, limit) for each site with traffic and a configured limit."""
+    if not limits:
+        return
+    for site, call, st in traffic_sites(ctx):
+        found = limit_for(limits, site)
+        if found is not None:
+            yield (site, call, st, *found)
+
+
 def limit_for(limits: dict[str, float], site: CallSite) -> tuple[str, float] | None:
     """The configured limit of the site (by id) or else of its feature: (scope, value)."""
     if site.id in limits:

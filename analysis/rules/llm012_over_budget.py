@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, interval, limit_for, money, traffic_sites
+from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, interval, money, sites_with_limit
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import Diagnostic, Fix
 
@@ -74,14 +74,7 @@ class OverBudget(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
-        budgets = ctx.config.budgets
-        if not budgets:
-            return
-        for site, call, st in traffic_sites(ctx):
-            limit = limit_for(budgets, site)
-            if limit is None:
-                continue
-            scope, budget = limit
+        for site, call, st, scope, budget in sites_with_limit(ctx, ctx.config.budgets):
             metric = self._monthly(ctx, site, scope)
             if metric is None or metric.value is None or metric.value <= budget:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, interval, limit_for, seconds, traffic_sites
+from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, interval, seconds, sites_with_limit
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import model_fix
 from llmsight.records import Diagnostic, Fix
@@ -81,16 +81,9 @@ class LatencySlo(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
-        slos = ctx.config.slos
-        if not slos:
-            return
         from llmsight.simulator.scenario import Scenario
 
-        for site, call, st in traffic_sites(ctx):
-            limit = limit_for(slos, site)
-            if limit is None:
-                continue
-            scope, slo = limit
+        for site, call, st, scope, slo in sites_with_limit(ctx, ctx.config.slos):
             p95 = st.figures.latency_p95_s
             if p95 is None or p95.value is None or p95.value <= slo:
                 continue
