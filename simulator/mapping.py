@@ -95,6 +95,7 @@ class _Matcher:
     def __init__(self, sites: Sequence[CallSite], root: Path | None = None) -> None:
         self.root = root
         self.functions: dict[str, list[tuple[int, int, str]]] = {}
+        self.files_cache: dict[str, list[CallSite]] = {}
         self.sites = list(sites)
         self.by_path: dict[str, list[CallSite]] = defaultdict(list)
         self.by_feature: dict[str, list[CallSite]] = defaultdict(list)
@@ -104,12 +105,13 @@ class _Matcher:
                 self.by_feature[site.feature].append(site)
 
     def file_sites(self, code_file: str) -> list[CallSite]:
-        scored = [(_suffix_match(code_file, path), path) for path in self.by_path]
-        best = max((score for score, _ in scored), default=0)
-        if best == 0:
-            return []
-        paths = [path for score, path in scored if score == best]
-        return self.by_path[paths[0]] if len(paths) == 1 else []
+        """Sites of the one project file that `code_file` names (best suffix match; ties match none)."""
+        if code_file not in self.files_cache:
+            scored = [(_suffix_match(code_file, path), path) for path in self.by_path]
+            best = max((score for score, _ in scored), default=0)
+            paths = [path for score, path in scored if score == best] if best else []
+            self.files_cache[code_file] = self.by_path[paths[0]] if len(paths) == 1 else []
+        return self.files_cache[code_file]
 
     def match(self, code_file, code_line, code_function, feature, model) -> tuple[str | None, str, str]:
         """(site id, match kind, reason when unmatched)."""
