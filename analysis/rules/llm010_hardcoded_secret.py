@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import io
 import re
+import tokenize
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Iterable, Iterator
 
 from llmsight.analysis import sdks
@@ -58,8 +61,9 @@ class HardcodedSecret(Rule):
     """## What it does
     Flags an API key written into the source of a file that uses an LLM SDK: passed as `api_key=`,
     `aws_secret_access_key=` or an `Authorization: Bearer …` header, assigned to a name like
-    `OPENAI_API_KEY` or `openai.api_key`, given as the default of `os.getenv`, or any literal in a
-    provider's key format (`sk-proj-…`, `sk-ant-…`, `AIza…`, `gsk_…`, `hf_…`, `xai-…`, AWS `AKIA…`).
+    `OPENAI_API_KEY` or `openai.api_key`, given as the default of `os.getenv`, or any literal or
+    comment in a provider's key format (`sk-proj-…`, `sk-ant-…`, `AIza…`, `gsk_…`, `hf_…`, `xai-…`,
+    AWS `AKIA…`).
     Placeholders such as `"sk-..."`, `"your-api-key"` or `"<KEY>"` are ignored.
 
     The message says only where the key is and what kind it is: llmsight never prints, stores or
@@ -186,6 +190,11 @@ class HardcodedSecret(Rule):
             openai.api_key = os.environ["OPENAI_API_KEY"]
         """, message="OpenAI API key literal"),
         Invalid("""
+            from openai import OpenAI
+            # client = OpenAI(api_key="sk-proj-Q3h8ZtLw0vXb7NcR2yKm5PaE9sJdUf4GiT6oHn1Bq")
+            client = OpenAI()
+        """, message="OpenAI API key in a comment"),
+        Invalid("""
             from langchain_openai import ChatOpenAI
             URL = "https://generativelanguage.googleapis.com/v1beta/models?key=AIzaSyD4kR9vT2mX7qB1nW5cH8jL3pZ6sF0gE4y"
         """, message="Google API key literal"),
@@ -202,6 +211,10 @@ class HardcodedSecret(Rule):
             message = (f"{f.kind.label} literal in source: anyone with the code or its git history can use it; "
                        f"read it from the environment and revoke this key")
             yield ctx.diagnostic(self, f.node, message, None, (self._fix(ctx, f),))
+        for where, kind in _keys_in_comments(ctx.source):
+            message = (f"{kind.label} in a comment: anyone with the code or its git history can use it; "
+                       f"delete it and revoke this key")
+            yield ctx.diagnostic(self, where, message, None, (Fix("Delete the key from the comment", (), "display-only"),))
 
     # ---- where keys are ----------------------------------------------------------------------------
     def _findings(self, tree: ast.Module, imports: Imports, lines: list[int]) -> Iterator[Finding]:
@@ -285,6 +298,22 @@ class HardcodedSecret(Rule):
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
+
+def _keys_in_comments(source: str) -> Iterator[tuple[SimpleNamespace, KeyKind]]:
+    """Provider-format keys in comments (commented-out code), with the comment's position."""
+    if not _KEY_START.search(source):
+        return
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT and (kind := contains_provider_key(tok.string)) is not None:
+            (line, start), (end_line, end) = tok.start, tok.end
+            text = tok.line.split("\n")[0]
+            yield SimpleNamespace(lineno=line, col_offset=len(text[:start].encode()), end_lineno=end_line,
+                                  end_col_offset=len(text[:end].encode())), kind
+
 
 def _candidate_lines(source: str) -> list[int]:
     """Lines that may hold a key this rule reports: a provider key prefix, a credential name given a
