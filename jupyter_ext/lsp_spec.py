@@ -29,6 +29,7 @@ def server_config(python: str | None = None) -> dict:
         "display_name": "llmsight (LLM call cost, latency and reliability)",
         "mime_types": ["text/python", "text/x-ipython"],
         "env": {"PYTHONUNBUFFERED": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+        "requires_documents_on_disk": False,     # the server analyses the buffers it is sent
         "install": {"pip": "pip install 'llmsight[lsp,jupyter]' jupyterlab-lsp"},
         "urls": {"home": "https://github.com/llmsight/llmsight"},
     }}

@@ -141,3 +141,40 @@ def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
     assert seconds(expected) in row
     assert (tmp_path / "explorer.png").stat().st_size > 10_000
     assert time.monotonic() - started < 90
+
+
+LSP_NOTEBOOK_CELL = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}])'''
+
+
+@pytest.mark.xfail(strict=True, reason="jupyterlab-lsp sends a notebook as one Python text document whose URI "
+                   "ends in .ipynb; `llm-lint lsp` reads such a document as notebook JSON (lsp/server.py "
+                   "_snapshot → path_for(key, '.py') keeps the .ipynb suffix) and reports 'invalid notebook JSON'")
+def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
+    """jupyter-lsp starts the server from our spec; jupyterlab-lsp underlines the call in the notebook."""
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LSP_NOTEBOOK_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab["root"] / "notebooks" / "lsp.ipynb")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{lab['url']}/lab/tree/notebooks/lsp.ipynb?token={lab['token']}")
+            page.locator(".jp-CodeCell .jp-InputArea-editor").first.click()
+            page.wait_for_selector(".cm-lintRange", timeout=40_000)
+            page.locator(".cm-lintRange").last.hover()
+            tooltip = page.locator(".cm-tooltip-lint")
+            tooltip.wait_for(timeout=10_000)
+            text = tooltip.inner_text()
+            page.screenshot(path=str(tmp_path / "lsp.png"))
+        finally:
+            browser.close()
+    assert "LLM001" in text or "timeout" in text, text
