@@ -28,14 +28,16 @@ class Loaded:
 
 
 _LIMITS = {"INTEGER": 2**31 - 1, "BIGINT": 2**53}    # BIGINT: what a DOUBLE still holds exactly
-_MAX_EPOCH_S = 1e11                                   # year 5138: anything larger is not epoch seconds
+_MAX_EPOCH_S = 1e11                                   # year 5138: larger numbers are epoch milliseconds
 
 
 def _parsed_ts(col: str) -> str:
-    """ISO-8601 text (any offset, stored as UTC) or epoch seconds."""
+    """ISO-8601 text (any offset, stored as UTC), epoch seconds or epoch milliseconds."""
+    number = f"TRY_CAST({col} AS DOUBLE)"
     return (f"COALESCE(TRY_CAST(TRY_CAST({col} AS TIMESTAMPTZ) AS TIMESTAMP), "
-            f"CASE WHEN TRY_CAST({col} AS DOUBLE) BETWEEN 0 AND {_MAX_EPOCH_S} "
-            f"THEN make_timestamp(CAST(TRY_CAST({col} AS DOUBLE) * 1000000 AS BIGINT)) END)")
+            f"CASE WHEN {number} BETWEEN 0 AND {_MAX_EPOCH_S} THEN make_timestamp(CAST({number} * 1e6 AS BIGINT)) "
+            f"WHEN {number} BETWEEN {_MAX_EPOCH_S} AND {_MAX_EPOCH_S * 1000} "
+            f"THEN make_timestamp(CAST({number} * 1e3 AS BIGINT)) END)")
 
 
 def _reason_sql(present: set[str]) -> str:

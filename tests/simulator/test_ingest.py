@@ -201,11 +201,13 @@ def _copy_to(con, tmp_path, source: Path, fmt: str) -> Path:
 def test_canonical_formats_load_the_same_rows(con, tmp_path):
     jsonl = write_jsonl(tmp_path / "canonical.jsonl", CANONICAL)
     jsonl_iso = write_jsonl(tmp_path / "iso.jsonl", [dict(r, ts="2026-11-30 10:01:00") for r in CANONICAL])
+    millis = write_jsonl(tmp_path / "ms.jsonl", [dict(CANONICAL[0], ts=1796032860_000)])
     csv_file = _copy_to(con, tmp_path, jsonl_iso, "csv")
     parquet_file = _copy_to(con, tmp_path, jsonl_iso, "parquet")
-    report = ingest([jsonl, csv_file, parquet_file], con)
-    assert [f.format for f in report.files] == ["jsonl", "csv", "parquet"]
-    assert report.loaded == 6 and not report.rejected
+    report = ingest([jsonl, csv_file, parquet_file, millis], con)
+    assert [f.format for f in report.files] == ["jsonl", "csv", "parquet", "jsonl"]
+    assert report.loaded == 7 and not report.rejected
+    assert str(rows(con, f"source_file = '{millis}'")[0]["ts"]) == "2026-11-30 10:01:00"
     first = rows(con, f"source_file = '{jsonl}'")
     assert str(first[0]["ts"]) == "2026-11-30 10:00:00" and str(first[1]["ts"]) == "2026-11-30 10:01:00"
     assert (first[0]["cached_input_tokens"], first[0]["quality"], first[1]["status"]) == (1024, 0.9, "timeout")
