@@ -665,7 +665,9 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
     out: dict[tuple[str, str], GroupFigures] = {}
     for kind_c, key_c, lat, ttft in exact:
         key = label(kind_c, key_c)
-        t = sums[key]
+        t = sums.get(key)
+        if t is None:           # no rows at all
+            continue
         n = int(t["n"].sum())
         with np.errstate(invalid="ignore", divide="ignore"):
             n_star = _matmul(weights, t["n"])
@@ -751,6 +753,10 @@ class Simulation:
         distinct = con.execute(f"""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
                                          list(DISTINCT tenant) FROM {t.src}""").fetchall()[0]
         observed, sites, features, tenants = (sorted(v for v in (col or []) if v is not None) for col in distinct)
+        if not observed:
+            from llmsight.config import ConfigError
+
+            raise ConfigError(f"{self.source}: no calls to replay (no rows with a model); ingest traffic first")
         targets = sorted({m for s in scenarios for m in s.models()})
         models = sorted(set(observed) | set(targets))
         self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}

@@ -61,6 +61,8 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
         raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` first")
     con, source = connect(path)
     try:
+        if not con.execute(f"SELECT count(*) FROM {source} WHERE model IS NOT NULL").fetchall()[0][0]:
+            raise TrafficError(f"{path}: no calls in this traffic; load some with `llm-lint ingest FILES --db {path}`")
         site_map, unmatched, by_id = None, None, {}
         if sites is not None:
             from llmsight.simulator.mapping import map_rows

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from llmsight.simulator.store import open_store
+
 REPO = Path(__file__).resolve().parents[2]
 TRAFFIC = REPO / "examples" / "traffic" / "app_traffic.jsonl"
 ENV = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1"}
@@ -102,6 +104,10 @@ def test_missing_traffic_is_a_usage_error(tmp_path):
     assert done.returncode == 2 and "no traffic" in done.stderr
     gone = llm_lint("simulate", "--traffic", tmp_path / "gone.duckdb", "--scenario", "timeout=5", cwd=tmp_path)
     assert gone.returncode == 2 and "gone.duckdb" in gone.stderr and "Traceback" not in gone.stderr
+    empty = tmp_path / "empty.duckdb"
+    open_store(empty).close()
+    done = llm_lint("simulate", "--traffic", empty, "--scenario", "timeout=5", cwd=tmp_path)
+    assert done.returncode == 2 and "empty.duckdb: no calls" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_traffic_file_without_store(project):
