@@ -356,7 +356,7 @@ class IngestError(Exception):
 
 
 def ingest(files: Sequence[str | Path], db: str | Path | None = None, fmt: str = "auto", *, progress: bool = False,
-           max_examples: int = 20, root: str | Path | None = None):
+           max_examples: int = 20, root: str | Path | None = None, progress_min_bytes: int = 0):
     """Load traffic files into the store (default `.llmsight/traffic.duckdb` under the project root)."""
     from llmsight.simulator import ingest as ingest_mod, store
 
@@ -366,7 +366,8 @@ def ingest(files: Sequence[str | Path], db: str | Path | None = None, fmt: str =
     except store.StoreError as exc:
         raise IngestError(str(exc)) from exc
     try:
-        report = ingest_mod.ingest(files, con, fmt, show_progress=progress, max_examples=max_examples)
+        report = ingest_mod.ingest(files, con, fmt, show_progress=progress, max_examples=max_examples,
+                                   progress_min_bytes=progress_min_bytes)
         report.store = str(path)
         return report
     except ingest_mod.IngestError as exc:

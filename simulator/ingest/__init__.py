@@ -210,12 +210,13 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileRep
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", show_progress: bool = False,
-                max_examples: int = 20) -> FileReport:
+                max_examples: int = 20, progress_min_bytes: int = 0) -> FileReport:
     report = FileReport(str(path))
     if not path.is_file():
         report.error = "no such file" if not path.exists() else "not a file"
         return report
-    bar = ProgressBar(path.name, file_size(path)) if show_progress else None
+    bar = ProgressBar(path.name, file_size(path)) if show_progress and file_size(path) >= progress_min_bytes \
+        else None
     try:
         sha = sha256_of(path, bar)
         if store.source_seen(con, sha):
@@ -268,9 +269,12 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def ingest(paths: Iterable[str | Path], con: duckdb.DuckDBPyConnection, fmt: str = "auto",
-           show_progress: bool = False, max_examples: int = 20) -> IngestReport:
-    """Ingest files (and the traffic files in directories) into an open store (see `store.open_store`)."""
+           show_progress: bool = False, max_examples: int = 20, progress_min_bytes: int = 0) -> IngestReport:
+    """Ingest files (and the traffic files in directories) into an open store (see `store.open_store`).
+
+    With `show_progress`, files of at least `progress_min_bytes` get a progress bar on stderr."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     con.execute("SET TimeZone = 'UTC'").fetchall()
-    return IngestReport([ingest_file(con, p, fmt, show_progress, max_examples) for p in expand(paths)])
+    return IngestReport([ingest_file(con, p, fmt, show_progress, max_examples, progress_min_bytes)
+                         for p in expand(paths)])
