@@ -161,3 +161,15 @@ def test_notebook_key_is_fixed_in_its_own_cell(tmp_path):
     cells = json.loads((tmp_path / "demo.ipynb").read_text())["cells"]
     assert "".join(cells[2]["source"]) == 'import os\n%env FOO=1\nclient = OpenAI(api_key=os.environ["OPENAI_API_KEY"])'
     assert "".join(cells[0]["source"]) == "import anthropic\nfrom openai import OpenAI"
+
+
+def test_key_in_a_comment_is_reported_not_shown(tmp_path):
+    write_project(tmp_path, {"app.py": f'''
+        from anthropic import Anthropic
+        # old: client = Anthropic(api_key="{ANTHROPIC_KEY}")
+        client = Anthropic()
+    '''})
+    for fmt in ("text", "json", "sarif"):
+        run = llm_lint(tmp_path, "check", "--select", "LLM010", "--format", fmt, "--no-cache")
+        assert run.returncode == 1 and "Anthropic API key in a comment" in run.stdout
+        assert leaked(run.stdout + run.stderr) == []
