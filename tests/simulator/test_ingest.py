@@ -382,3 +382,42 @@ def test_rows_validate_against_the_store_types(con, tmp_path):
     assert isinstance(con.execute("SELECT ts FROM calls LIMIT 1").fetchone()[0], __import__("datetime").datetime)
     with pytest.raises(duckdb.Error):
         con.execute("INSERT INTO calls (ts) VALUES ('not a time')")
+
+
+def test_progress_bar_on_a_terminal_only_for_large_files(tmp_path):
+    import os
+    import pty
+
+    small = write_jsonl(tmp_path / "small.jsonl", CANONICAL)
+    large = tmp_path / "large.jsonl"
+    line = json.dumps(CANONICAL[0]) + "\n"
+    large.write_text(line * (9 * 2**20 // len(line) + 1))
+
+    def stderr_on_a_tty(path: Path) -> str:
+        import threading
+
+        master, slave = pty.openpty()
+        chunks: list[bytes] = []
+
+        def drain():                      # read while the child writes: a full pty would block it
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                chunks.append(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        done = subprocess.run([sys.executable, "-m", "llmsight", "ingest", str(path), "--db",
+                               str(tmp_path / "t.duckdb")], stderr=slave, stdout=subprocess.PIPE, timeout=120)
+        os.close(slave)
+        reader.join(timeout=10)
+        os.close(master)
+        assert done.returncode == 0
+        return b"".join(chunks).decode()
+
+    assert "%" not in stderr_on_a_tty(small)
+    assert "100%" in stderr_on_a_tty(large)
