@@ -5,7 +5,8 @@ Fields, from Langfuse's public API `Observation` schema: `id`, `traceId`, `type`
 `startTime`, `endTime`, `completionStartTime` (ISO-8601), `usageDetails` (token counts by usage type:
 `input`, `output`, `input_cached_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens`,
 `output_reasoning_tokens`, ..., summing to `total`), the older `usage` (`input`, `output`),
-`level` (DEBUG|DEFAULT|WARNING|ERROR), `statusMessage`, `calculatedTotalCost`, `metadata`.
+`level` (DEBUG|DEFAULT|WARNING|ERROR), `statusMessage`, `calculatedTotalCost` (or `costDetails.total`,
+`totalCost`), `metadata`.
 Langfuse counts cached and cache-creation tokens next to `input`, so they are added to it (design §2).
 """
 from __future__ import annotations
@@ -41,6 +42,16 @@ class Converter(RecordConverter):
         return _generation(record) if record.get("type") == "GENERATION" else None
 
 
+def _cost(record: dict) -> float | None:
+    """`calculatedTotalCost`, else `costDetails.total`, else `totalCost` (newer exports)."""
+    details = record.get("costDetails") if isinstance(record.get("costDetails"), dict) else {}
+    for name, value in (("calculatedTotalCost", record.get("calculatedTotalCost")),
+                        ("costDetails.total", details.get("total")), ("totalCost", record.get("totalCost"))):
+        if value is not None:
+            return number(value, name)
+    return None
+
+
 def _generation(record: dict) -> dict[str, Any]:
     model = text(record.get("model"), "model")
     if not model:
@@ -70,7 +81,7 @@ def _generation(record: dict) -> dict[str, Any]:
         "status": "timeout" if timed_out else "error" if failed else "ok",
         "error_type": (status_message or "error")[:200] if failed else None,
         "attempt": None,
-        "cost_usd": number(record.get("calculatedTotalCost"), "calculatedTotalCost"),
+        "cost_usd": _cost(record),
         "code_file": text(stamped.get("code.file.path"), "metadata.llmsight.code.file.path"),
         "code_line": number(stamped.get("code.line.number"), "metadata.llmsight.code.line.number", integer=True),
         "code_function": text(stamped.get("code.function.name"), "metadata.llmsight.code.function.name"),

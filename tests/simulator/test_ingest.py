@@ -172,6 +172,14 @@ def test_langfuse_generations_only(con):
     assert (legacy["input_tokens"], legacy["output_tokens"], legacy["status"]) == (300, 80, "ok")
 
 
+def test_langfuse_cost_fallbacks(con, tmp_path):
+    (first,) = [o for o in json.loads(LANGFUSE.read_text())["data"] if o["id"] == "obs-001"]
+    details_only = {k: v for k, v in first.items() if k != "calculatedTotalCost"}
+    total_only = dict(details_only, costDetails={}, totalCost=0.5)
+    ingest([write_jsonl(tmp_path / "costs.jsonl", [details_only, total_only])], con)
+    assert [r["cost_usd"] for r in rows(con)] == [pytest.approx(0.000226), 0.5]
+
+
 def test_langfuse_jsonl_and_array_exports(con, tmp_path):
     observations = json.loads(LANGFUSE.read_text())["data"]
     array = tmp_path / "obs.json"
