@@ -1,9 +1,10 @@
 """Whole-tree speed of `llm-lint check` against CPython `ast.parse`, and a never-crashes sweep (design §10).
 
 Runs the CLI as a user would — a fresh process per run — over the pinned corpus (corpus/projects.toml,
-fetched on first use), and a fresh process that reads and `ast.parse`s the same .py files. Prints the
-median of each, and the ratios: cold (`--no-cache`) ÷ ast.parse, warm (content-hash cache filled)
-÷ ast.parse, warm ÷ cold. Goals: cold ≤ 1.0, warm ≤ 0.1.
+fetched on first use), and a fresh process that reads and `ast.parse`s the same .py files, each check run
+paired with a baseline run. Prints the median wall and CPU times of each, and the ratios: cold
+(`--no-cache`) ÷ ast.parse, warm (content-hash cache filled) ÷ ast.parse, warm ÷ cold.
+Goals (wall clock): cold ≤ 1.0, warm ≤ 0.1.
 
     python bench/scan.py                     # timing, 3 runs each
     python bench/scan.py --runs 5
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,10 +48,21 @@ class BenchError(Exception):
 
 @dataclass
 class Run:
-    seconds: float
+    seconds: float          # wall clock
+    cpu: float              # user + system time of the process and its workers
     returncode: int
     stderr: str
     report: dict | None
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a fresh process to completion: (result, wall seconds, CPU seconds of it and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return proc, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def tool_env(cache_dir: Path) -> dict[str, str]:
@@ -64,24 +77,20 @@ def run_check(paths: list[Path], cache_dir: Path, *extra: str) -> Run:
         out_path = Path(out.name)
     cmd = [sys.executable, "-m", "llmsight", "check", *map(str, paths), "--format", "json", "--exit-zero",
            "-o", str(out_path), *extra]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=tool_env(cache_dir), capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    proc, seconds, cpu = timed(cmd, tool_env(cache_dir))
     try:
         report = json.loads(out_path.read_text(encoding="utf-8")) if proc.returncode in (0, 1) else None
     except (OSError, ValueError):
         report = None
     out_path.unlink(missing_ok=True)
-    return Run(seconds, proc.returncode, proc.stderr, report)
+    return Run(seconds, cpu, proc.returncode, proc.stderr, report)
 
 
-def run_baseline(file_list: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", BASELINE, str(file_list)], capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+def run_baseline(file_list: Path) -> Run:
+    proc, seconds, cpu = timed([sys.executable, "-c", BASELINE, str(file_list)])
     if proc.returncode != 0:
         raise BenchError(f"the ast.parse baseline failed:\n{proc.stderr[-3000:]}")
-    return seconds
+    return Run(seconds, cpu, proc.returncode, proc.stderr, None)
 
 
 def python_files(paths: list[Path]) -> list[Path]:
@@ -109,46 +118,58 @@ def fingerprint(report: dict) -> tuple[int, int, int]:
     return len(report["call_sites"]), len(report["diagnostics"]), len(report["errors"])
 
 
-def median_run(label: str, runs: int, once) -> tuple[float, list[Run]]:
-    results = []
-    for i in range(runs):
-        results.append(once())
-        print(f"  {label} run {i + 1}: {results[-1].seconds:.2f} s", file=sys.stderr)
-    return statistics.median(r.seconds for r in results), results
-
-
 def check_runs(label: str, results: list[Run]) -> None:
     for r in results:
         if r.returncode != 0 or r.report is None:
             raise BenchError(f"{label} run failed (exit {r.returncode}):\n{r.stderr[-3000:]}")
 
 
+def median(runs: list[Run], attr: str = "seconds") -> float:
+    return statistics.median(getattr(r, attr) for r in runs)
+
+
 def bench(paths: list[Path], runs: int) -> dict:
-    """Median fresh-process times of ast.parse, cold check and warm check over the .py files under paths."""
+    """Median fresh-process times of ast.parse, cold check and warm check over the .py files under paths.
+
+    Each check run is paired with a baseline run right before it, so that load from other processes on
+    the machine hits both sides of a ratio alike; CPU times are reported too, as they barely move with load.
+    """
     files = python_files(paths)
     lines = count_lines(files)
+    baselines: list[Run] = []
+    cold_runs: list[Run] = []
+    warm_runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         file_list = Path(tmp, "files.txt")
         file_list.write_text("\n".join(map(str, files)), encoding="utf-8")
         cache = Path(tmp, "cache")
-        baseline = statistics.median(run_baseline(file_list) for _ in range(runs))
-        print(f"  ast.parse median: {baseline:.2f} s", file=sys.stderr)
-        cold, cold_runs = median_run("cold", runs, lambda: run_check(paths, cache, "--no-cache"))
-        check_runs("cold", cold_runs)
+        for i in range(runs):
+            baselines.append(run_baseline(file_list))
+            cold_runs.append(run_check(paths, cache, "--no-cache"))
+            print(f"  run {i + 1}: ast.parse {baselines[-1].seconds:.2f} s, cold {cold_runs[-1].seconds:.2f} s",
+                  file=sys.stderr)
         first = run_check(paths, cache)          # fills the cache (a user's first cached run)
-        check_runs("first cached", [first])
-        warm, warm_runs = median_run("warm", runs, lambda: run_check(paths, cache))
-        check_runs("warm", warm_runs)
+        for i in range(runs):
+            baselines.append(run_baseline(file_list))
+            warm_runs.append(run_check(paths, cache))
+            print(f"  run {i + 1}: ast.parse {baselines[-1].seconds:.2f} s, warm {warm_runs[-1].seconds:.2f} s",
+                  file=sys.stderr)
+    check_runs("cold", cold_runs)
+    check_runs("first cached", [first])
+    check_runs("warm", warm_runs)
     expected = fingerprint(cold_runs[0].report)
     seen = [fingerprint(r.report) for r in [*cold_runs, first, *warm_runs]]
     if any(f != expected for f in seen):
         # Timings stay meaningful; the results do not agree (cache bug, or the code was edited mid-run).
         print(f"warning: (call sites, diagnostics, errors) differ between runs: {seen}", file=sys.stderr)
-    return {"files": len(files), "lines": lines,
-            "runs": runs, "ast_parse_s": baseline, "cold_s": cold, "first_cached_s": first.seconds,
-            "warm_s": warm, "cold_ratio": cold / baseline, "warm_ratio": warm / baseline,
-            "warm_over_cold": warm / cold, "call_sites": expected[0], "diagnostics": expected[1],
-            "consistent": all(f == expected for f in seen)}
+    base, cold, warm = median(baselines), median(cold_runs), median(warm_runs)
+    base_cpu, cold_cpu, warm_cpu = median(baselines, "cpu"), median(cold_runs, "cpu"), median(warm_runs, "cpu")
+    return {"files": len(files), "lines": lines, "runs": runs,
+            "ast_parse_s": base, "cold_s": cold, "first_cached_s": first.seconds, "warm_s": warm,
+            "cold_ratio": cold / base, "warm_ratio": warm / base, "warm_over_cold": warm / cold,
+            "ast_parse_cpu_s": base_cpu, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu,
+            "cold_cpu_ratio": cold_cpu / base_cpu, "warm_cpu_ratio": warm_cpu / base_cpu,
+            "call_sites": expected[0], "diagnostics": expected[1], "consistent": all(f == expected for f in seen)}
 
 
 def robustness(paths: list[Path]) -> dict:
@@ -174,10 +195,13 @@ def print_bench(r: dict) -> None:
     print(f"corpus: {', '.join(r['projects'])}")
     print(f"{r['files']} files, {r['lines']:,} lines; median of {r['runs']} fresh-process runs each; "
           f"{r['call_sites']} call sites, {r['diagnostics']} diagnostics")
-    print(f"ast.parse baseline   {r['ast_parse_s']:7.2f} s")
-    print(f"check cold           {r['cold_s']:7.2f} s   ratio {r['cold_ratio']:.2f}  (goal <= 1.0)")
-    print(f"check first cached   {r['first_cached_s']:7.2f} s   (empty cache, writes it)")
-    print(f"check warm           {r['warm_s']:7.2f} s   ratio {r['warm_ratio']:.2f}  (goal <= 0.1)")
+    print(f"                     wall      ratio        CPU       ratio")
+    print(f"ast.parse baseline   {r['ast_parse_s']:6.2f} s   1          {r['ast_parse_cpu_s']:6.2f} s   1")
+    print(f"check cold           {r['cold_s']:6.2f} s   {r['cold_ratio']:5.2f}      {r['cold_cpu_s']:6.2f} s   "
+          f"{r['cold_cpu_ratio']:5.2f}   (goal: wall ratio <= 1.0)")
+    print(f"check warm           {r['warm_s']:6.2f} s   {r['warm_ratio']:5.2f}      {r['warm_cpu_s']:6.2f} s   "
+          f"{r['warm_cpu_ratio']:5.2f}   (goal: wall ratio <= 0.1)")
+    print(f"check first cached   {r['first_cached_s']:6.2f} s   (empty cache, writes it)")
     print(f"warm / cold          {r['warm_over_cold']:.3f}")
     if not r["consistent"]:
         print("warning: runs disagreed on the number of call sites or diagnostics (see stderr)")

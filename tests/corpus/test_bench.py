@@ -40,6 +40,7 @@ def test_bench_reports_medians_ratios_and_identical_cold_and_warm_results(tmp_pa
     assert (r["files"], r["lines"], r["call_sites"]) == (4, 16, 2)
     assert r["consistent"], "cold, first cached and warm runs report the same results"
     assert r["ast_parse_s"] > 0 and r["cold_s"] > 0 and r["warm_s"] > 0
+    assert r["ast_parse_cpu_s"] > 0 and r["cold_cpu_s"] > 0
     assert r["cold_ratio"] == pytest.approx(r["cold_s"] / r["ast_parse_s"])
     assert r["warm_over_cold"] == pytest.approx(r["warm_s"] / r["cold_s"])
 
