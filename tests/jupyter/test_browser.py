@@ -143,13 +143,39 @@ def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
     assert time.monotonic() - started < 90
 
 
-LSP_NOTEBOOK_CELL = '''from openai import OpenAI
+LLM_CALL = '''from openai import OpenAI
 
 client = OpenAI()
 
 
 def ask(question):
     return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}])'''
+
+
+def test_llmsight_diagnostics_in_jupyterlab_file_editor(chromium: str, lab: dict):
+    """jupyter-lsp starts `llm-lint lsp` from our entry-point spec; JupyterLab underlines the call in a
+    Python file with the severities `llmsight.api` reports for it."""
+    from playwright.sync_api import sync_playwright
+
+    path = lab["root"] / "ask.py"
+    path.write_text(LLM_CALL + "\n")
+    expected = {d.severity for d in api.check([path]).diagnostics}
+    assert "warning" in expected
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{lab['url']}/lab/tree/ask.py?token={lab['token']}")
+            page.locator(".jp-FileEditor .cm-content").first.click()
+            page.wait_for_selector(".cm-lintRange", timeout=40_000)
+            page.wait_for_timeout(500)          # every diagnostic of the first publish is drawn
+            ranges = page.evaluate("() => Array.from(document.querySelectorAll('.cm-lintRange'))"
+                                   ".map(e => [e.className, e.textContent])")
+        finally:
+            browser.close()
+    shown = {cls.rsplit("cm-lintRange-", 1)[-1] for cls, _ in ranges}
+    assert shown == expected
+    assert all(text.startswith("client.chat.completions.create(") for _, text in ranges)
 
 
 @pytest.mark.xfail(strict=True, reason="jupyterlab-lsp sends a notebook as one Python text document whose URI "
@@ -160,7 +186,7 @@ def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: 
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LSP_NOTEBOOK_CELL)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LLM_CALL)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, lab["root"] / "notebooks" / "lsp.ipynb")
     with sync_playwright() as p:
