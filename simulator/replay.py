@@ -292,9 +292,10 @@ class Replay:
             return f"(feature_c = {self.codes.features.get(s.feature, -2)})"
         return "TRUE"
 
-    def final_sql(self, s: Scenario) -> str:
+    def final_sql(self, s: Scenario, narrow: bool = False) -> str:
         """Per-row outcome: row_id, site_c, feature_c, tenant_c, model_c, status (code), latency_ms,
-        ttft_ms, cost_usd, quality, truncated, attempts."""
+        ttft_ms, cost_usd, quality, truncated, attempts; `narrow`: only what `aggregate` reads, with the
+        row's bootstrap block instead of its id."""
         t = self.tables
         switch = s.model is not None
         chain = not s.batch and ((s.retries or 0) > 0 or s.fallback is not None)
@@ -389,8 +390,11 @@ x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
                    "ELSE qf.q END") if may_switch else "coalesce(x.obs_quality, x.qbase)"
         quality_join = (f"\nLEFT JOIN {t.quality} qf ON qf.k = {self.codes.quality_key_sql('x.fmodel', 'x.feature_c')}"
                         if may_switch else "")
+        head = ("CAST(x.row_id % {BLOCKS} AS TINYINT) AS blk, x.site_c, x.feature_c, x.tenant_c".format(BLOCKS=BLOCKS)
+                if narrow else "x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c")
+        tail = "" if narrow else ",\n       CASE WHEN x.hit_resp THEN 0 ELSE x.fattempts END AS attempts"
         return f"""WITH {body},{x}
-SELECT x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c,
+SELECT {head},
        CASE WHEN x.hit_resp THEN {OK} ELSE x.fstatus END AS status,
        CASE WHEN x.hit_resp THEN {CACHE_LATENCY_MS}
             WHEN {batch} THEN {BATCH_WINDOW_MS}
@@ -402,8 +406,7 @@ SELECT x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c,
             WHEN x.truncated AND NOT x.hit_resp THEN 0.0
             WHEN {q_shift} IS NULL THEN NULL
             ELSE greatest(least({q_shift}, 1.0), 0.0) END AS quality,
-       x.truncated AND NOT x.hit_resp AS truncated,
-       CASE WHEN x.hit_resp THEN 0 ELSE x.fattempts END AS attempts
+       x.truncated AND NOT x.hit_resp AS truncated{tail}
 FROM x{quality_join}"""
 
     def prepared_rows_sql(self, base: str) -> str:
@@ -585,7 +588,7 @@ def days_covered(con, rows: str) -> float:
 def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source: str = "traffic",
               bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
     """Exact figures per site, feature, tenant and all traffic, with 95% intervals from a seeded bootstrap
-    over `BLOCKS` blocks of rows (`row_id % BLOCKS`).
+    over `BLOCKS` blocks of rows (column `blk`, `row_id % BLOCKS`).
 
     Three scans: exact percentiles per group (GROUPING SETS); additive sums per (site, feature, tenant,
     block), rolled up in numpy; and per-group latency histograms per block (2% bins) from which the
@@ -602,14 +605,14 @@ def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source:
                quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat, median(ttft_ms) AS ttft
         FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
     cells = con.execute(f"""
-        SELECT site_c, feature_c, tenant_c, CAST(row_id % {BLOCKS} AS INTEGER) AS blk, count(*) AS n,
+        SELECT site_c, feature_c, tenant_c, blk, count(*) AS n,
                {_exact_sum('cost_usd')} AS cost, count(*) FILTER (WHERE status <> {OK}) AS err,
                count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, {_exact_sum('quality')} AS qs,
                count(quality) AS qn, count(*) FILTER (WHERE truncated) AS trunc
         FROM {out_table} GROUP BY ALL ORDER BY ALL""").fetchnumpy()
     hist = con.execute(f"""
         SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n
-        FROM (SELECT site_c, feature_c, tenant_c, CAST(row_id % {BLOCKS} AS INTEGER) AS blk,
+        FROM (SELECT site_c, feature_c, tenant_c, blk,
                      CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
         GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
         ORDER BY kind, key, blk, bin""").fetchnumpy()
@@ -819,7 +822,7 @@ class Simulation:
         replay = self._ready(scenarios)
         results = []
         for s in scenarios:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.tables.out} AS {replay.final_sql(s)}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.tables.out} AS {replay.final_sql(s, narrow=True)}")
             results.append(ScenarioResult(s, aggregate(self.con, self.tables.out, self.seed, self.days, self.codes,
                                                        bootstrap=self.bootstrap)))
         self.con.execute(f"DROP TABLE IF EXISTS {self.tables.out}")
