@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
-import libcst as cst
+from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.records import Edit, Fix, Span

@@ -14,14 +14,16 @@ class UsageError(Exception):
     """Bad arguments or input the user must fix; exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The CLI; with `only`, just that subcommand's module is imported (start-up time: `check` need
+    not load DuckDB and pyarrow for `ingest`'s options)."""
     parser = argparse.ArgumentParser(
         prog="llm-lint",
         description="Find LLM call sites in Python code, estimate their cost and latency, flag their risks.",
     )
     parser.add_argument("--version", action="version", version=f"llmsight {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only not in COMMANDS else (only,):
         try:
             module = importlib.import_module(f"llmsight.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # "≈" and "·" must not crash a non-UTF-8 pipe
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -23,7 +23,8 @@ def all_rules() -> tuple[type[Rule], ...]:
     for code, module in sorted(RULE_MODULES.items()):
         mod = importlib.import_module(f"llmsight.analysis.rules.{module}")
         found = [v for v in vars(mod).values()
-                 if isinstance(v, type) and issubclass(v, Rule) and v is not Rule and v.__module__ == mod.__name__]
+                 # issubclass(type(v), type), not isinstance: it must not touch lazily loaded modules (libcst)
+                 if issubclass(type(v), type) and issubclass(v, Rule) and v is not Rule and v.__module__ == mod.__name__]
         if len(found) != 1 or found[0].code != code:
             raise RuntimeError(f"rule module {module} must define exactly one Rule with code {code}")
         rules.append(found[0])

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import libcst as cst
+from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords

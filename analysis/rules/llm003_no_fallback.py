@@ -5,7 +5,7 @@ import ast
 import re
 from typing import Iterable
 
-import libcst as cst
+from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import narrowed_edit
