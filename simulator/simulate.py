@@ -83,9 +83,13 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
                                     f"(features: {', '.join(sorted(sim.codes.features))})")
         results = sim.run([BASELINE, *parsed])
         calls = int(round(results[0].total.calls / sim.fraction))
-        report = SimulationReport(str(path), price_data, seed, sim.days, calls, results,
+        notes = list(sim.notes)
+        if config is not None and config.volumes:
+            notes.append("cost per month is the observed calls per day × 30; `volumes` in [tool.llmsight] apply to "
+                         "`llm-lint check` estimates")
+        report = SimulationReport(str(path), price_data, seed, sim.days / sim.fraction, calls, results,
                                   scenario_front([r.total for r in results]), sites=by_id,
-                                  unmatched_rows=unmatched, notes=list(sim.notes))
+                                  unmatched_rows=unmatched, notes=notes)
         for key in report.groups("site"):
             report.site_fronts[key] = scenario_front([r.of("site", key) for r in results])
         return report
