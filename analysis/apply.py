@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from llmsight.analysis.fixes import apply_edits
+from llmsight.analysis.secrets import redact
 from llmsight.analysis.notebook import cell_source
 from llmsight.records import Diagnostic, Edit
 
@@ -29,7 +30,7 @@ class FixOutcome:
         for rel, (before, after) in sorted(self.changed.items()):
             out.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                             f"a/{rel}", f"b/{rel}"))
-        return "".join(out)
+        return redact("".join(out))  # a fixed LLM010 finding removes a key: the diff must not show it
 
 
 def _applicable(diags: Sequence[Diagnostic], unsafe: bool) -> list[tuple[Diagnostic, tuple[Edit, ...]]]:

@@ -17,6 +17,7 @@ from typing import Any
 from llmsight.analysis import sdks
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
+from llmsight.analysis.secrets import redact
 from llmsight.config import Config
 from llmsight.knowledge.sdk_defaults import defaults_for
 from llmsight.records import CallSite, Prompt, Setting
@@ -525,6 +526,7 @@ class SiteBuilder:
     disc: FileDiscovery
     req: Request
     segment: Any  # callable(ast node) -> source text
+    span_of: Any  # callable(ast node) -> Span in this file
     origins: list[str] = field(default_factory=list)
 
     @property
@@ -679,8 +681,9 @@ class SiteBuilder:
             stream=stream, model=model, max_tokens=max_tokens, timeout=timeout, retries=retries,
             fallback=fallback, fallback_models=fallback_models, in_loop=cand.loop is not None, in_try=in_try,
             prompt=prompt, function=function, feature=feature,
-            client_span=None, client_expr=(" ".join(self.segment(client_span_node, self.disc.mod).split())[:200]
-                                           if client_span_node is not None else None),
+            client_span=self.span_of(client_span_node) if client_span_node is not None else None,
+            client_expr=(redact(" ".join(self.segment(client_span_node, self.disc.mod).split()))[:200]
+                         if client_span_node is not None else None),
             endpoint=req.endpoint or self._base_url(client_layers), via_wrapper=req.via_wrapper,
         ), client_span_node
 
@@ -890,7 +893,7 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
         site_id = f"{mod.path}::{qual}#{ordinals[qual]}"
         def_line = getattr(func.node, "lineno", None) if func else None
         feature = (feature_of(lines, cand.call.lineno, def_line, header) if lines else None) or path_feature
-        builder = SiteBuilder(disc, req, segment)
+        builder = SiteBuilder(disc, req, segment, span_of)
         site, client_call = builder.build(site_id, span_of(cand.call), func.qualname if func else None, cand, feature)
         out.append(Found(site, cand.call, client_call, cand.loop, cand.tries))
     _link_try_fallbacks(out)

@@ -14,7 +14,7 @@ from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
 from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import, statements
-from llmsight.analysis.rules._secrets import KEY_PREFIXES, KeyKind, contains_provider_key, looks_random, provider_key
+from llmsight.analysis.secrets import KEY_PREFIXES, KeyKind, contains_provider_key, looks_random, provider_key
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import Diagnostic, Fix
 

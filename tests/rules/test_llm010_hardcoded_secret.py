@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from llmsight.analysis.rules._secrets import provider_key, redact
+from llmsight.analysis.secrets import provider_key, redact
 from rules_cli import llm_lint, write_project
 
 # fake keys in real formats (random, never issued)
@@ -16,10 +16,6 @@ AWS_SECRET = "Zp4Xk9Qm2Wt7Rb1Nc6Hv3Ls8Dg5Fy0Je2Ua7Ti4Ko9"
 KEYS = (OPENAI_KEY, ANTHROPIC_KEY, GROQ_KEY, AWS_SECRET)
 # the public format markers (documented in the rule's doc); every other character is secret
 FORMAT_PREFIXES = ("sk-proj-", "sk-ant-api03-", "gsk_")
-# outputs that still quote call-site source text: discovery's `CallSite.client_expr` (json, the result
-# cache) and the `--diff` context lines carry the literal until they pass through `_secrets.redact`
-LEAKS_CLIENT_EXPR = pytest.mark.xfail(strict=True, reason="CallSite.client_expr quotes the constructor "
-                                      "with its api_key literal; discover.py must apply _secrets.redact")
 
 APP = f'''
 import boto3
@@ -55,7 +51,7 @@ def project(tmp_path):
     return write_project(tmp_path, {"app.py": APP})
 
 
-@pytest.mark.parametrize("fmt", ["text", pytest.param("json", marks=LEAKS_CLIENT_EXPR), "sarif", "github",
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github",
                                  "markdown"])
 def test_no_output_format_shows_any_part_of_a_key(project, fmt):
     run = llm_lint(project, "check", "--select", "LLM010", "--format", fmt, "--no-cache")
@@ -67,7 +63,7 @@ def test_no_output_format_shows_any_part_of_a_key(project, fmt):
         assert label in out, f"{fmt} output does not report the {label}"
 
 
-@pytest.mark.parametrize("fmt", ["text", pytest.param("json", marks=LEAKS_CLIENT_EXPR), "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_all_rules_and_estimates_show_no_part_of_a_key(project, fmt):
     """Other rules and the per-site estimate lines quote call sites too (client expressions, APIs)."""
     run = llm_lint(project, "check", "--format", fmt, "--no-cache")
@@ -82,8 +78,6 @@ def test_diff_shows_the_fix(project):
     assert (project / "app.py").read_text() == before, "--diff must not write"
 
 
-@pytest.mark.xfail(strict=True, reason="FixOutcome.diff prints the removed lines verbatim; apply.py must "
-                                       "pass them through _secrets.redact")
 def test_diff_shows_no_part_of_a_key(project):
     diff = llm_lint(project, "check", "--select", "LLM010", "--diff", "--unsafe-fixes", "--no-cache")
     assert leaked(diff.stdout + diff.stderr) == [], "--diff shows key characters"
@@ -110,7 +104,6 @@ def test_safe_fix_mode_leaves_unsafe_secret_fixes_alone(project):
     assert "--unsafe-fixes" in run.stdout
 
 
-@LEAKS_CLIENT_EXPR
 def test_cache_stores_no_part_of_a_key(project):
     llm_lint(project, "check")
     stored = b"".join(p.read_bytes() for p in project.rglob("*") if p.is_file() and ".llmsight" in p.parts)

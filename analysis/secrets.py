@@ -94,9 +94,20 @@ def contains_provider_key(text: str) -> KeyKind | None:
     return None
 
 
+# `api_key="…"`, `"Authorization": "Bearer …"`, `aws_secret_access_key='…'`: a literal given to a
+# credential-named keyword or key, whatever its format
+_CREDENTIAL_LITERAL = re.compile(
+    r"""(?P<name>\b\w*(?:api_?key|secret|token|password|authorization)\w*['"]?\s*[=:]\s*)"""
+    r"""(?P<quote>['"])(?P<value>[^'"\n]{8,})(?P=quote)""", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
-    """`text` with every provider-format key replaced by `<redacted>`, for outputs built from source text
-    (diffs, call-site expressions, caches)."""
-    if not any(p in text for p in KEY_PREFIXES):
+    """`text` with every provider-format key, and every literal given to a credential-named keyword,
+    replaced by `<redacted>`: for outputs built from source text (diffs, call-site expressions, caches)."""
+    if any(p in text for p in KEY_PREFIXES):
+        text = _ANY_PROVIDER.sub(lambda m: "<redacted>" if provider_key(m.group(0)) else m.group(0), text)
+    if _CREDENTIAL_LITERAL.search(text) is None:
         return text
-    return _ANY_PROVIDER.sub(lambda m: "<redacted>" if provider_key(m.group(0)) else m.group(0), text)
+    return _CREDENTIAL_LITERAL.sub(
+        lambda m: m.group(0) if m.group("value") == "<redacted>" else f"{m.group('name')}{m.group('quote')}<redacted>{m.group('quote')}",
+        text)
