@@ -11,7 +11,9 @@ analysis workers never share a connection.
 """
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -56,6 +58,15 @@ class SiteTraffic:
     output_tokens_p99: float | None
     figures: "GroupFigures"
     model: str | None          # the model the figures are for: the code's, else the traffic's most used
+
+
+def _locked(method):
+    """One query at a time on the view's connection (an editor may check from several threads)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def connect(path: Path):
@@ -116,6 +127,7 @@ class TrafficView:
         self._sims: dict[tuple, object] = {}
         self._identity_result: tuple | None = None
         self._replays: dict[tuple, "GroupFigures"] = {}
+        self._lock = threading.RLock()
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------------------ loading
@@ -143,6 +155,7 @@ class TrafficView:
         return con
 
     # ------------------------------------------------------------------------------ mapping
+    @_locked
     def bind(self, sites: Iterable[CallSite]) -> None:
         """Make sites known, so rows are matched among all of them (a row belongs to one site)."""
         for s in sites:
@@ -163,6 +176,7 @@ class TrafficView:
         return self._gids.get(site.id, ())
 
     # ------------------------------------------------------------------------------ figures
+    @_locked
     def site(self, site: CallSite) -> SiteTraffic | None:
         """The site's traffic, or None when no rows map to it."""
         gids = self._gids_for(site)
@@ -207,9 +221,11 @@ class TrafficView:
         info = Catalog.load(self.config).lookup(model)
         return info.name if info is not None else None
 
+    @_locked
     def replay_figures(self, site: CallSite, scenario) -> "GroupFigures":
         return self._site_sim(site).run([scenario])[0].total
 
+    @_locked
     def feature(self, feature: str) -> "GroupFigures | None":
         """All traffic tagged with a feature (every site of it, mapped or not)."""
         self._connect()
@@ -225,6 +241,7 @@ class TrafficView:
             self._identity_result = (os.getpid(), ScenarioResult(None, groups))
         return self._identity_result[1]
 
+    @_locked
     def estimate(self, site: CallSite, config: "Config | None" = None) -> Estimate | None:
         """Traffic-based estimate of one site; None when no traffic maps to it (static estimate then)."""
         st = self.site(site)
@@ -255,14 +272,17 @@ class TrafficView:
             error_rate=f.error_rate, quality=f.quality, source="traffic", notes=tuple(notes))
 
     # ------------------------------------------------------------------------------ rule helpers
+    @_locked
     def p99_output_tokens(self, site: CallSite) -> float | None:
         st = self.site(site)
         return st.output_tokens_p99 if st else None
 
+    @_locked
     def p99_latency_s(self, site: CallSite) -> float | None:
         st = self.site(site)
         return st.figures.latency_p99_s.value if st else None
 
+    @_locked
     def replay(self, site: CallSite, scenarios: list) -> list["GroupFigures"]:
         """The site's rows replayed under each scenario (figures of the whole site)."""
         if self.site(site) is None:
@@ -287,6 +307,7 @@ class TrafficView:
             self._sims[key] = sim
         return sim
 
+    @_locked
     def alternatives(self, site: CallSite, tolerance: float) -> list[Candidate]:
         """Models seen in the traffic (with quality from traffic scores or an eval file) replayed over this
         site's rows, keeping those whose quality is at most `tolerance` below the site's; cheapest first."""
@@ -310,6 +331,7 @@ class TrafficView:
                                      t.error_rate.value, q, fits.quality_of(s.model, site.feature)[2]))
         return sorted(out, key=lambda c: c.cost_per_month)
 
+    @_locked
     def cheaper_models(self, site: CallSite, tolerance: float, limit: int = 3) -> list[Candidate]:
         """`alternatives` that cost less per month than the site does now."""
         st = self.site(site)
