@@ -100,6 +100,9 @@ class Request:
     endpoint: str | None = None
     sdk: str | None = None    # overrides client.kind.sdk (raw HTTP to a known provider)
     via_wrapper: str | None = None
+    callee: ast.AST | None = None  # what the site calls as written (`ask`, not asyncio.to_thread)
+    # a configured wrapper's call point: keywords it passes override the inner request's
+    outer_keywords: tuple[tuple[ast.keyword, Scope], ...] = ()
 
 
 class FileDiscovery:
@@ -259,6 +262,12 @@ class FileDiscovery:
         wrapper = self._wrapper(func_node, scope)
         if wrapper is not None:
             return self._wrapper_request(wrapper, call, args, keywords, scope)
+        req = self._resolve_callee(func_node, cand, call, args, keywords, scope)
+        if req is not None and req.callee is None:
+            req.callee = func_node
+        return req
+
+    def _resolve_callee(self, func_node, cand: Candidate, call, args, keywords, scope) -> Request | None:
         if isinstance(func_node, ast.Attribute):
             base = self.ev.eval(func_node.value, scope)
             req = self._request_on(base, func_node.attr, call, args, keywords, scope)
@@ -478,7 +487,8 @@ class FileDiscovery:
             client = Client(sdks.OPENAI, wrapper)
             method = sdks.Method("chat", None, False, "model", None, ("max_tokens",), ("messages", "prompt"), 0)
             return Request(client, method, call, args, keywords, scope, via_wrapper=wrapper)
-        inner.call, inner.args, inner.keywords, inner.scope, inner.via_wrapper = call, args, keywords, scope, wrapper
+        inner.via_wrapper, inner.callee = wrapper, call.func
+        inner.outer_keywords = tuple((kw, scope) for kw in keywords if kw.arg)
         return inner
 
     def _wrapper_inner(self, wrapper: str, scope) -> Request | None:
@@ -543,6 +553,7 @@ class SiteBuilder:
                     out.update(self.ev.dict_items(d))
             else:
                 out[kw.arg] = (kw.value, self.req.scope)
+        out.update((kw.arg, (kw.value, scope)) for kw, scope in self.req.outer_keywords)
         return out
 
     def _option_keywords(self) -> list[dict[str, tuple[ast.AST, Scope]]]:
@@ -603,15 +614,15 @@ class SiteBuilder:
     def setting(self, found: tuple[ast.AST, Scope] | None, source: str, *, number: bool = False) -> Setting:
         node, scope = found  # type: ignore[misc]
         v = self.ev.eval(node, scope)
-        if number and v is not None and not isinstance(v, Const):
-            v = self._timeout_object(node, scope)
+        if number and not isinstance(v, Const):  # httpx.Timeout(60.0, connect=5.0)
+            v = self._timeout_object(node, scope) or v
         expr = " ".join(self.segment(node, scope.mod).split())[:200]
         if isinstance(v, Const) and (not number or isinstance(v.value, (int, float)) or v.value is None):
             value = v.value
             if number and isinstance(value, bool):
                 value = None
             return Setting(value=value, expr=expr, source=source, origin=v.origin)
-        return Setting(value=None, expr=expr, source=source)
+        return Setting(value=None, expr=expr, source="unresolved")  # stated, by an expression we cannot evaluate
 
     def _timeout_object(self, node, scope) -> Const | None:
         """httpx.Timeout(30.0, connect=5) / Timeout(read=60): the read timeout is what bounds a response."""
@@ -651,8 +662,6 @@ class SiteBuilder:
         timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
                               self.disc.config.default_timeout, defaults.timeout_s)
         retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries)
-        if retries.value is not None and "max_attempts" in (retries.expr or "") and isinstance(retries.value, int):
-            retries = Setting(max(retries.value - 1, 0), retries.expr, retries.source, retries.origin)
 
         stream = method.stream
         if stream is None:
@@ -676,7 +685,8 @@ class SiteBuilder:
         client_span_node = req.client.ctor if req.client.ctor is not None and req.client.ctor_scope is not None \
             and req.client.ctor_scope.mod is self.disc.mod else None
         return CallSite(
-            id=site_id, span=span, sdk=sdk, api=" ".join(self.segment(req.call.func, self.disc.mod).split())[:200],
+            id=site_id, span=span, sdk=sdk,
+            api=" ".join(self.segment(req.callee or req.call.func, self.disc.mod).split())[:200],
             operation=method.operation, is_async=bool(method.is_async or kind.is_async or cand.awaited),
             stream=stream, model=model, max_tokens=max_tokens, timeout=timeout, retries=retries,
             fallback=fallback, fallback_models=fallback_models, in_loop=cand.loop is not None, in_try=in_try,
@@ -712,12 +722,13 @@ class SiteBuilder:
         return Setting(source="absent")
 
     def _limit(self, names, call_kw, client_layers, config_value, sdk_value) -> Setting:
-        found = self._find(names, [call_kw]) if names else None
-        if found:
-            return self.setting(found[0], "call", number=True)
-        found = self._find(names, list(reversed(client_layers))) if names else None
-        if found:
-            return self.setting(found[0], "client", number=True)
+        for layers, source in (([call_kw], "call"), (list(reversed(client_layers)), "client")):
+            found = self._find(names, layers) if names else None
+            if found:
+                setting = self.setting(found[0], source, number=True)
+                if found[1].endswith("max_attempts") and isinstance(setting.value, int):  # botocore counts the first try
+                    setting = dataclasses.replace(setting, value=max(setting.value - 1, 0))
+                return setting
         if self.req.client.made_elsewhere and not client_layers:
             # the client was built where we cannot see: it may carry the setting
             return Setting(value=None, expr=None, source="unresolved")

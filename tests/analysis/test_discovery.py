@@ -797,3 +797,41 @@ def test_sdk_function_chosen_with_or_from_a_test_seam(tmp_path):
                 return await _completion(model="gpt-4o-mini", **kwargs)
         """)
     assert (s.sdk, s.model.value, s.is_async) == ("litellm", "gpt-4o-mini", True)
+
+
+def test_timeout_objects_bedrock_attempts_and_unresolved_values(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import boto3, httpx
+        from botocore.config import Config
+        from openai import OpenAI
+        client = OpenAI(timeout=httpx.Timeout(60.0, connect=5.0))
+        client.chat.completions.create(model="gpt-4o-mini", messages=[])
+        brt = boto3.client("bedrock-runtime", config=Config(retries={"max_attempts": 10}))
+        brt.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0", messages=[])
+        def ask(t):
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[], timeout=t)
+        """})
+    openai_site, bedrock_site, param_site = sorted(result.call_sites, key=lambda s: s.span.start_line)
+    assert (openai_site.timeout.value, openai_site.timeout.source) == (60.0, "client")
+    assert (bedrock_site.retries.value, bedrock_site.retries.source) == (9, "client")
+    assert (param_site.timeout.value, param_site.timeout.source, param_site.timeout.expr) == (None, "unresolved", "t")
+
+
+def test_wrapper_call_point_keeps_the_inner_request_settings(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/llm.py": """
+            from openai import OpenAI
+            client = OpenAI(timeout=20)
+            def ask(prompt, model="gpt-4o-mini"):
+                return client.chat.completions.create(model=model, max_tokens=300, messages=[prompt])
+            """,
+        "app/use.py": """
+            from app.llm import ask
+            def handle(q):
+                return ask(q, model="gpt-4o")
+            """,
+    }, pyproject="[project]\nname='x'\n[tool.llmsight]\nwrappers = ['app.llm.ask']\n")
+    site = next(s for s in result.call_sites if s.span.path == "app/use.py")
+    assert (site.api, site.via_wrapper, site.model.value) == ("ask", "app.llm.ask", "gpt-4o")
+    assert (site.timeout.value, site.max_tokens.value) == (20, 300)
