@@ -332,11 +332,17 @@ class Replay:
         else:
             q.add(["FALSE AS changed"])
         # attempt 1 with the observed outcome, adjusted for the token changes
-        self._tokens(s, q, "o", "obs_in", "obs_out", None)
         q.add(["coalesce(obs_ttft, least(obs_lat, obs_ttft_p50)) AS ttft_o"])
-        q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) END AS o_ttft"])
-        q.add([f"CASE WHEN obs_status = {OK} THEN o_ttft + (CASE WHEN obs_out > 0 THEN (obs_lat - ttft_o) * o_out / obs_out "
-               "ELSE obs_lat - ttft_o END) ELSE obs_lat END AS o_lat"])
+        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None:
+            self._tokens(s, q, "o", "obs_in", "obs_out", None)
+            q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) "
+                   "END AS o_ttft"])
+            q.add([f"CASE WHEN obs_status = {OK} THEN o_ttft + (CASE WHEN obs_out > 0 THEN (obs_lat - ttft_o) * o_out "
+                   "/ obs_out ELSE obs_lat - ttft_o END) ELSE obs_lat END AS o_lat"])
+        else:   # the observed tokens and times as they are
+            q.add(["obs_in AS o_in", "obs_cached AS o_cached", "obs_write AS o_write", "obs_out AS o_out",
+                   "obs_reason AS o_reason", f"CASE WHEN obs_status = {OK} THEN ttft_o END AS o_ttft",
+                   "obs_lat AS o_lat"])
         if switch or chain:
             self._tokens(s, q, "e", "eff_in", "eff_out", "ratio1" if switch else None)
         if s.max_tokens is None:
