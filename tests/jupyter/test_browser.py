@@ -44,9 +44,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path: Path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
     """JupyterLab serving a copy of examples/ (app, notebook, bundled traffic); stopped by its pid."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     root = tmp_path / "examples"
     copy_app(root / "app")
     for folder, name in (("notebooks", "explore.ipynb"), ("traffic", "app_traffic.jsonl")):
@@ -165,11 +166,11 @@ def test_llmsight_diagnostics_in_jupyterlab_file_editor(chromium: str, lab: dict
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(f"{lab['url']}/lab/tree/ask.py?token={lab['token']}")
+            page.goto(f"{lab['url']}/lab/tree/ask.py?reset&token={lab['token']}")
             page.locator(".jp-FileEditor .cm-content").first.click()
-            page.wait_for_selector(".cm-lintRange", timeout=40_000)
+            page.wait_for_selector(".jp-FileEditor .cm-lintRange", timeout=40_000)
             page.wait_for_timeout(500)          # every diagnostic of the first publish is drawn
-            ranges = page.evaluate("() => Array.from(document.querySelectorAll('.cm-lintRange'))"
+            ranges = page.evaluate("() => Array.from(document.querySelectorAll('.jp-FileEditor .cm-lintRange'))"
                                    ".map(e => [e.className, e.textContent])")
         finally:
             browser.close()
@@ -193,10 +194,10 @@ def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: 
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(f"{lab['url']}/lab/tree/notebooks/lsp.ipynb?token={lab['token']}")
+            page.goto(f"{lab['url']}/lab/tree/notebooks/lsp.ipynb?reset&token={lab['token']}")
             page.locator(".jp-CodeCell .jp-InputArea-editor").first.click()
-            page.wait_for_selector(".cm-lintRange", timeout=40_000)
-            page.locator(".cm-lintRange").last.hover()
+            page.wait_for_selector(".jp-Notebook .cm-lintRange", timeout=40_000)
+            page.locator(".jp-Notebook .cm-lintRange").last.hover()
             tooltip = page.locator(".cm-tooltip-lint")
             tooltip.wait_for(timeout=10_000)
             text = tooltip.inner_text()
