@@ -11,7 +11,7 @@ import bisect
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from llmsight.analysis import sdks
@@ -37,36 +37,50 @@ _SDK_ROOTS = frozenset(r.split(".", 1)[0] for r in sdks.SDK_IMPORT_ROOTS) | {"go
                                                                             "functools", "starlette", "fastapi"}
 
 
-@lru_cache(maxsize=256)
-def _names_call(names: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted(map(re.escape, names))))
+def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
+    """Offsets of `name` as a whole word (with `call`, only where `(` follows). `str.find` scans in C;
+    a `\b`-led regex alternation of many names tries every position and dominated discovery time."""
+    out, find, n = [], source.find, len(name)
+    i = find(name)
+    while i != -1:
+        j = i + n
+        if (i == 0 or not (source[i - 1].isalnum() or source[i - 1] == "_")) and source[j:j + 1] != "_" \
+                and not source[j:j + 1].isalnum() and (not call or source[j:j + 40].lstrip(" \t").startswith("(")):
+            out.append(i)
+        i = find(name, j)
+    return out
+
+
+_ASSIGNED_NAME = re.compile(r"[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=]")
 
 
 def _local_aliases(source: str, callables: set[str]) -> set[str]:
     """Names assigned an expression naming an SDK callable (`_completion = _completion or acompletion`,
-    `fn = acompletion if is_async else completion`), in any scope: textual, so no function is indexed."""
-    if not callables:
-        return set()
-    pattern = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=\n][^\n]*\b(?:%s)\b" % "|".join(
-        sorted(map(re.escape, callables))), re.MULTILINE)
-    return {m.group(1) for m in pattern.finditer(source)} - callables
+    `fn = acompletion if is_async else completion`), in any scope: textual, so no function is indexed.
+    Only the lines that mention a callable are looked at."""
+    out = set()
+    for name in callables:
+        for off in _word_offsets(source, name):
+            assigned = _ASSIGNED_NAME.match(source, source.rfind("\n", 0, off) + 1, off)
+            if assigned is not None:
+                out.add(assigned.group(1))
+    return out - callables
 
 
 def candidate_lines(source: str, names: set[str]) -> list[int]:
-    """Sorted line numbers holding a `.request_method(` or a call of one of `names` (imports, wrappers)."""
-    patterns = [_METHOD_CALL]
-    if names:
-        patterns.append(_names_call(frozenset(names)))
-    offsets = {m.start() for p in patterns for m in p.finditer(source)}
-    if not offsets:
-        return []
-    starts = [0]
-    find = source.find
-    pos = find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = find("\n", pos + 1)
-    return sorted({bisect.bisect_right(starts, off) for off in offsets})
+    """Sorted line numbers holding a `.request_method(` or a call of one of `names` (imports, wrappers).
+
+    Line numbers come from counting newlines between sorted hits (in C)."""
+    offsets = {m.start() for m in _METHOD_CALL.finditer(source)}
+    for name in names:
+        offsets.update(_word_offsets(source, name, call=True))
+    lines, line, previous = [], 1, 0
+    for off in sorted(offsets):
+        line += source.count("\n", previous, off)
+        previous = off
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 @dataclass
