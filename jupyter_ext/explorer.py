@@ -203,10 +203,12 @@ class Explorer:
             Path(path).write_text(buf.getvalue(), encoding="utf-8", newline="")
         return buf.getvalue()
 
-    def to_html(self) -> str:
+    def to_html(self, base: str | Path | None = None) -> str:
+        """The offline report of this site; file links relative to `base` (default: the working directory)."""
         scenarios = report.SiteScenarios(self.site.id, _site_label(self.site), self.points, self.front, self.selected)
         return report.report_html(self.result, [scenarios], self.config.budgets,
-                                  title=f"llmsight explorer: {_site_label(self.site)}")
+                                  title=f"llmsight explorer: {_site_label(self.site)}",
+                                  base=Path(base or Path.cwd()).resolve())
 
     # ---- the scenario as a code edit ----------------------------------------------------------------
 

@@ -89,7 +89,8 @@ class LlmsightMagics(Magics):
             notebook = KERNEL_NOTEBOOK
             header = ("<p class='muted'>the cells run so far in this kernel (the notebook file is unknown); "
                       "cell N = In [N]</p>")
-        rendered = report.Rendered(header + report.findings_html(result, notebook), report.findings_text(result))
+        rendered = report.Rendered(header + report.findings_html(result, notebook, base=Path.cwd()),
+                                   report.findings_text(result))
         display(rendered)
         self.shell.user_ns["_llm_lint"] = result
         return None

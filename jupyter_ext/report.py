@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 import html
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from llmsight.api import ScenarioPoint
@@ -56,12 +58,15 @@ def where(path: str, cell: int | None, line: int) -> str:
     return f"{path}:{line}" if cell is None else f"{path} cell {cell + 1} line {line}"
 
 
-def link(path: str, cell: int | None, line: int, notebook: str | None = None) -> str:
-    """An anchor to the finding: a cell of this notebook (`#cell-N`) or the file (JupyterLab opens it)."""
+def link(path: str, cell: int | None, line: int, notebook: str | None = None, root: str | None = None,
+         base: Path | None = None) -> str:
+    """An anchor to the finding: a cell of this notebook (`#cell-N`) or the file, relative to `base`
+    (the notebook's directory, where JupyterLab resolves output links; the report's folder)."""
     label = esc(where(path, cell, line))
     if cell is not None and (notebook is None or notebook == path):
         return f'<a href="#cell-{cell + 1}" title="cell {cell + 1}">{label}</a>'
-    return f'<a href="{esc(path)}" target="_blank">{label}</a>'
+    href = Path(os.path.relpath(Path(root) / path, base)).as_posix() if root and base else path
+    return f'<a href="{esc(href)}" target="_blank">{label}</a>'
 
 
 def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -102,12 +107,13 @@ def findings_text(result: CheckResult, place=where) -> str:
     return text_table(FINDING_HEADERS, rows) + f"\n{len(result.diagnostics)} findings, {len(result.call_sites)} call sites"
 
 
-def findings_html(result: CheckResult, notebook: str | None = None, place=None) -> str:
+def findings_html(result: CheckResult, notebook: str | None = None, place=None, base: Path | None = None) -> str:
     if not result.diagnostics:
         return f"<p>No findings ({len(result.call_sites)} call sites).</p>"
     rows = [(f'<span class="{d.severity}">{esc(d.code)}</span>', esc(d.severity),
              esc(place(d.span.path, d.span.cell, d.span.start_line)) if place
-             else link(d.span.path, d.span.cell, d.span.start_line, notebook), esc(d.message), esc(_fix_text(d)))
+             else link(d.span.path, d.span.cell, d.span.start_line, notebook, result.root, base), esc(d.message),
+             esc(_fix_text(d)))
             for d in result.diagnostics]
     errors = "".join(f"<p class='error'>{esc(e.path)}: {esc(e.message)}</p>" for e in result.errors)
     return (html_table(FINDING_HEADERS, rows) + errors +
@@ -314,7 +320,7 @@ def budget_rows(result: CheckResult, budgets: dict) -> list[tuple[str, float | N
 
 
 def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), budgets: dict | None = None,
-                title: str = "llmsight report") -> str:
+                title: str = "llmsight report", base: Path | None = None) -> str:
     """One offline HTML page: estimates per site, scenario scatters with Pareto fronts, deprecations,
     budgets and all findings."""
     sections = [f"<h1>{esc(title)}</h1>",
@@ -337,7 +343,7 @@ def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), bu
         (esc(f), esc(money(t)), esc(money(b)), f"<span class='{'over' if s == 'over' else 'ok' if s == 'ok' else 'muted'}'>"
                                                 f"{esc(s)}</span>") for f, t, b, s in rows], numeric=(1, 2))
         if rows else "<p class='muted'>No budgets in [tool.llmsight].</p>")
-    sections += ["<h2>Findings</h2>", findings_html(result)]
+    sections += ["<h2>Findings</h2>", findings_html(result, base=base)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{esc(title)}</title><style>{CSS}</style></head>"
             f"<body class='llmsight'>{''.join(sections)}</body></html>")

@@ -24,7 +24,8 @@ def test_lint_path_renders_html_and_text(shell, project: Path):
     assert "LLM001" in codes
     for code in codes:
         assert code in out.data["text/html"] and code in out.data["text/plain"]
-    assert '<a href="app/chat.py"' in out.data["text/html"]           # a file link, not a cell anchor
+    # a file link, relative to the notebook's directory (the kernel's cwd), not a cell anchor
+    assert '<a href="proj/app/chat.py"' in out.data["text/html"]
     assert f"app/chat.py:{expected.diagnostics[0].span.start_line}" in out.data["text/plain"]
     assert shell.user_ns["_llm_lint"].diagnostics == expected.diagnostics
 
