@@ -24,7 +24,7 @@ def clear() -> None:
 def _key(site: CallSite, analysis) -> tuple:
     by_site = site.id if analysis.traffic else None   # traffic figures are per site
     return (repr(site.model.value), site.operation, site.prompt.static_tokens, site.prompt.dynamic,
-            repr(site.max_tokens.value), site.feature, id(analysis.config), analysis.traffic, by_site)
+            repr(site.max_tokens.value), site.feature, repr(analysis.config), analysis.traffic, by_site)
 
 
 def compute(site: CallSite, analysis) -> list:

@@ -1,4 +1,4 @@
-"""Runs on the worker thread: one snapshot → `llmsight.api.check_source` → LSP-ready views.
+"""One snapshot's check result (from the analysis process, see worker.py) → LSP-ready views.
 
 While the user types, the buffer often does not parse. Then the region that does not parse (the
 file, or one notebook cell) keeps the diagnostics and call sites of its last good analysis, plus one
@@ -6,40 +6,11 @@ LLM000 diagnostic saying where the syntax error is.
 """
 from __future__ import annotations
 
-import dataclasses
-import logging
 from typing import Callable
 
-from llmsight import api
 from llmsight.lsp import diagnostics, positions
 from llmsight.lsp.documents import Analysis, SiteView, Snapshot, View
-from llmsight.lsp.settings import ProjectConfigs, Settings
 from llmsight.records import CheckResult, Diagnostic, Span
-
-log = logging.getLogger(__name__)
-
-
-def run_check(snap: Snapshot, settings: Settings, configs: ProjectConfigs,
-              warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
-    """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
-    config, problem = configs.get(snap.root)
-    if problem:
-        warn(problem)
-    traffic = settings.traffic_db or config.traffic
-    kwargs = dict(config=config, root=snap.root, select=settings.select, ignore=settings.ignore)
-    try:
-        return api.check_source(snap.source, str(snap.path), traffic=traffic, **kwargs), config, traffic or None
-    except Exception as exc:  # noqa: BLE001 - degrade, say why, keep linting
-        if traffic:
-            warn(f"traffic {traffic}: {exc}; showing static estimates until it is fixed (llmsight.reloadTraffic)")
-            config = dataclasses.replace(config, traffic=None)
-            kwargs["config"] = config
-            try:
-                return api.check_source(snap.source, str(snap.path), **kwargs), config, None
-            except Exception as again:  # noqa: BLE001
-                exc = again
-        warn(f"estimates failed for {snap.path.name} ({type(exc).__name__}: {exc}); showing diagnostics only")
-        return api.check_source(snap.source, str(snap.path), with_estimates=False, **kwargs), config, None
 
 
 def _parse_failure(result: CheckResult) -> Diagnostic | None:
@@ -52,9 +23,8 @@ def _parse_failure(result: CheckResult) -> Diagnostic | None:
     return None
 
 
-def analyse(snap: Snapshot, settings: Settings, configs: ProjectConfigs, last_good: Analysis | None,
+def analyse(snap: Snapshot, result: CheckResult, config, traffic: str | None, last_good: Analysis | None,
             warn: Callable[[str], None]) -> Analysis:
-    result, config, traffic = run_check(snap, settings, configs, warn)
     for err in result.errors:
         if not err.message.startswith(("cannot parse", "SyntaxError")):
             warn(f"{err.path}: {err.message}")

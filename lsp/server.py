@@ -21,11 +21,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
-from llmsight.config import Config
 from llmsight.lsp import checker, diagnostics, positions
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import guarded
 from llmsight.lsp.settings import ProjectConfigs, Settings, traffic_stamp
+from llmsight.lsp.worker import AnalysisProcess, WorkerDied, run_check
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class LlmsightServer(LanguageServer):
         self.pull_diagnostics = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-requests")
+        self.analysis_process = AnalysisProcess(lambda reason: self.log(
+            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning))
         self._warned: set[str] = set()
         self._stamps: dict[str, Any] = {}
         self._poller: asyncio.Task | None = None
@@ -140,17 +142,27 @@ class LlmsightServer(LanguageServer):
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
 
     def warm_up(self) -> None:
-        """Load the analysis modules, price catalog, tokenizer and priors while the editor is still
-        opening files, so the first real analysis does not pay for them."""
+        """Start the analysis process and let it load the analysis modules, price catalog, tokenizer
+        and priors while the editor is still opening files."""
         try:
-            from llmsight import api
-
-            api.check_source(WARM_UP_SOURCE, "llmsight_warm_up.py", config=Config(), root=Path.cwd())
+            self.analysis_process.check(WARM_UP_SOURCE, Path.cwd() / "llmsight_warm_up.py", Path.cwd(), Settings())
         except Exception as exc:  # noqa: BLE001 - the first real analysis reports real problems
             log.debug("warm-up failed: %s", exc)
 
     def _analyse(self, snap: Snapshot) -> Analysis:
-        return checker.analyse(snap, self.settings, self.configs, self.scheduler.current(snap.key), self.warn_once)
+        """Runs on the scheduler's thread, which waits for the analysis process (GIL released)."""
+        try:
+            result, config, traffic, warnings = self.analysis_process.check(snap.source, snap.path, snap.root,
+                                                                            self.settings)
+        except WorkerDied as exc:
+            self.log(f"the analysis process stopped ({exc}); checking {snap.path.name} here and starting a new "
+                     "one", types.MessageType.Warning)
+            warnings = []
+            result, config, traffic = run_check(snap.source, snap.path, snap.root, self.settings, self.configs,
+                                                warnings.append)
+        for warning in warnings:
+            self.warn_once(warning)
+        return checker.analyse(snap, result, config, traffic, self.scheduler.current(snap.key), self.warn_once)
 
     def _publish(self, analysis: Analysis, previous: Analysis | None) -> None:
         if self.pull_diagnostics:
@@ -287,6 +299,7 @@ def create_server() -> LlmsightServer:
         if ls._poller is not None:
             ls._poller.cancel()
         ls.scheduler.shutdown()
+        ls.analysis_process.close()
         ls.requests.shutdown(wait=False, cancel_futures=True)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import re
+import signal
+from pathlib import Path
 
 import pytest
 from lsprotocol import types
@@ -365,3 +368,32 @@ async def test_neovim_0_11_pulls_in_utf8_and_resolves_hints(project):
             text_document=types.TextDocumentIdentifier(uri), range=whole(SAMPLE)))
         assert len(hints) == len(report["call_sites"]) and all(h.tooltip is None for h in hints)
         assert (await s.client.inlay_hint_resolve_async(hints[0])).tooltip is not None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the analysis process")
+async def test_a_killed_analysis_process_is_replaced_and_the_server_keeps_working(project):
+    async with session(project, capabilities("neovim")) as s:
+        uri = s.open("app.py")
+        good = await s.diagnostics(uri, version=1)
+        workers = [p for p in _children(s.client._server.pid)
+                   if b"llmsight.lsp.worker" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(workers) == 1, "analysis runs in one child process"
+        os.kill(workers[0], signal.SIGKILL)
+        version = s.replace(uri, SAMPLE + "\n# after the crash\n")
+        assert shown(await s.diagnostics(uri, version=version)) == shown(good)
+        assert any("analysis process stopped" in m.message for m in s.client.log_messages)
+        version = s.replace(uri, SAMPLE)
+        assert shown(await s.diagnostics(uri, version=version)) == shown(good)
+        assert s.client._server.returncode is None

@@ -1,0 +1,142 @@
+"""The analysis process: `llmsight.api.check_source` runs in a child process, not in the server's.
+
+Why a process: an analysis holds the GIL for hundreds of milliseconds on a large file; in a thread of
+the server that would stall every other request (hover on another file, cancellations) for as long.
+In a child process the server stays responsive, and a crash inside the analysis (native code, memory)
+kills only the child: the server logs it, analyses that one snapshot in-process and starts a new child.
+
+Protocol on the child's stdin/stdout: 8-byte big-endian length + pickle, one request at a time:
+`(source, path, root, settings)` → `("ok", (CheckResult, Config, traffic), warnings)` or
+`("error", message, warnings)`. The child imports no LSP code (lsprotocol is slow to import).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from llmsight import api
+from llmsight.lsp.settings import ProjectConfigs, Settings
+from llmsight.records import CheckResult
+
+_HEADER = struct.Struct("!Q")
+
+
+class WorkerDied(RuntimeError):
+    """The analysis process exited or answered garbage."""
+
+
+def run_check(source: str, path: Path, root: Path, settings: Settings, configs: ProjectConfigs,
+              warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
+    """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
+    config, problem = configs.get(root)
+    if problem:
+        warn(problem)
+    traffic = settings.traffic_db or config.traffic
+    kwargs = dict(config=config, root=root, select=settings.select, ignore=settings.ignore)
+    try:
+        return api.check_source(source, str(path), traffic=traffic, **kwargs), config, traffic or None
+    except Exception as exc:  # noqa: BLE001 - degrade, say why, keep linting
+        if traffic:
+            warn(f"traffic {traffic}: {exc}; showing static estimates until it is fixed (llmsight.reloadTraffic)")
+            config = dataclasses.replace(config, traffic=None)
+            kwargs["config"] = config
+            try:
+                return api.check_source(source, str(path), **kwargs), config, None
+            except Exception as again:  # noqa: BLE001
+                exc = again
+        warn(f"estimates failed for {path.name} ({type(exc).__name__}: {exc}); showing diagnostics only")
+        return api.check_source(source, str(path), with_estimates=False, **kwargs), config, None
+
+
+def _write(stream: BinaryIO, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read(stream: BinaryIO):
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)
+
+
+def serve() -> None:
+    """Child side: answer requests until stdin closes."""
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr   # a stray print in analysis code must not corrupt the channel
+    configs = ProjectConfigs()
+    while (request := _read(requests)) is not None:
+        source, path, root, settings = request
+        warnings: list[str] = []
+        try:
+            answer = ("ok", run_check(source, path, root, settings, configs, warnings.append), warnings)
+        except Exception as exc:  # noqa: BLE001 - reported to the server, which logs it
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            answer = ("error", f"{type(exc).__name__}: {exc} at {Path(frame.filename).name}:{frame.lineno}", warnings)
+        _write(answers, answer)
+
+
+class AnalysisProcess:
+    """Server side: one child, started on first use and restarted after it dies."""
+
+    def __init__(self, on_restart: Callable[[str], None] = lambda reason: None) -> None:
+        self._child: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._on_restart = on_restart
+
+    def check(self, source: str, path: Path, root: Path, settings: Settings):
+        """(CheckResult, Config, traffic, warnings); WorkerDied if the child is gone, RuntimeError if
+        the analysis raised."""
+        with self._lock:
+            if self._child is not None and self._child.poll() is not None:
+                self._on_restart(f"it exited with code {self._child.returncode}")
+                self._child = None
+            if self._child is None:
+                self._child = subprocess.Popen([sys.executable, "-m", "llmsight.lsp.worker"], stdin=subprocess.PIPE,
+                                               stdout=subprocess.PIPE, env=os.environ.copy())
+            try:
+                _write(self._child.stdin, (source, path, root, settings))
+                answer = _read(self._child.stdout)
+            except (OSError, pickle.UnpicklingError, EOFError) as exc:
+                answer, reason = None, str(exc)
+            else:
+                reason = f"exit code {self._child.poll()}"
+            if answer is None:
+                self._stop()
+                raise WorkerDied(reason)
+        status, payload, warnings = answer
+        if status != "ok":
+            raise RuntimeError(payload)
+        return (*payload, warnings)
+
+    def _stop(self) -> None:
+        child, self._child = self._child, None
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+
+    def close(self) -> None:
+        """At shutdown: end the child's input (it exits after any answer in flight); never blocks."""
+        child, self._child = self._child, None
+        if child is not None and child.stdin is not None:
+            try:
+                child.stdin.close()
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    serve()
