@@ -324,9 +324,11 @@ def create_server() -> LlmsightServer:
         """Other open files may import what was saved (a model constant, a client factory): re-check
         them against the file as it now is on disk."""
         saved = ls.key_for(params.text_document.uri)
-        for key in ls.scheduler.keys():
-            if key != saved:
-                ls.scheduler.changed(key)
+        others = [key for key in ls.scheduler.keys() if key != saved]
+        for key in others:
+            ls.scheduler.changed(key)
+        if others:
+            asyncio.ensure_future(ls._refresh_client_views())
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()

@@ -397,3 +397,26 @@ async def test_a_killed_analysis_process_is_replaced_and_the_server_keeps_workin
         version = s.replace(uri, SAMPLE)
         assert shown(await s.diagnostics(uri, version=version)) == shown(good)
         assert s.client._server.returncode is None
+
+
+async def test_pull_clients_are_asked_to_refresh_after_a_save_changes_other_files(project):
+    (project / "settings.py").write_text('MODEL = "gpt-4o"\n', encoding="utf-8")
+    app = 'from openai import OpenAI\nfrom settings import MODEL\n\nclient = OpenAI()\n\n\ndef ask(q):\n' \
+          '    return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": q}])\n'
+    (project / "app.py").write_text(app, encoding="utf-8")
+    caps = capabilities("vscode", pull=True)
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    async with session(project, caps) as s:
+        app_uri, settings_uri = s.open("app.py"), s.open("settings.py")
+        doc = types.TextDocumentIdentifier(app_uri)
+        first = await s.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=doc))
+        (project / "settings.py").write_text('MODEL = "gpt-4o-nonexistent"\n', encoding="utf-8")
+        s.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(settings_uri)))
+        for _ in range(500):
+            if s.client.diagnostic_refresh_count:
+                break
+            await asyncio.sleep(0.02)
+        assert s.client.diagnostic_refresh_count >= 1
+        again = await s.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=doc, previous_result_id=first.result_id))
+        assert again.kind == "full" and "LLM009" in {d.code for d in again.items}
