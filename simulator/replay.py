@@ -108,10 +108,6 @@ OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the prepared rows
 BASE_COLUMNS = ["row_id", "model_c", "site_c", "feature_c", "tenant_c", "st", "input_tokens", "output_tokens",
                 "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "latency_ms", "ttft_ms",
                 "quality", "cost_usd"]
-PRICE_RATE_COLUMNS = ("model", "in_rate", "cached_rate", "write_rate", "out_rate", "reason_rate", "tier_above",
-                      "tier_in_rate", "tier_cached_rate", "tier_write_rate", "tier_out_rate", "tier_reason_rate",
-                      "batch_in_scale", "batch_out_scale")
-STATUS_NAMES = ("ok", "error", "timeout")
 METRIC_CODES = {"ttft": 0, "tps": 1, "in": 2, "out": 3}
 
 
@@ -305,7 +301,7 @@ class Replay:
          input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
          cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
          ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_key, obs_prefill, obs_ttft_p50,
-         eff_in, eff_out, qbase, {', '.join('po_' + c for c in PRICE_RATE_COLUMNS)}, {self._scope(s)} AS scoped
+         eff_in, eff_out, qbase, {self._scope(s)} AS scoped
   FROM {t.rows}""")
         draws: dict[str, int | str] = {}
         if s.response_cache_hit_rate is not None:
@@ -358,13 +354,14 @@ class Replay:
             q.add(["obs_status AS st0", "o_ttft AS ttft0", "o_lat AS lat0"])
         self._timeout(s, q, "st0", "ttft0", "lat0", "status1", "lat1")
         q.add(_billed("o", "status1", True) + (_billed("e", "status1", False) if switch else []))
-        cost_o = _price("po_", "o", batch)
+        cost_o = _price("po.", "o", batch)
+        observed = f" LEFT JOIN {t.prices} po ON po.model = obs_model"
         if switch:
-            cost1 = (f"CASE WHEN NOT changed THEN (CASE WHEN po_model IS NULL THEN obs_cost ELSE {cost_o} END) "
+            cost1 = (f"CASE WHEN NOT changed THEN (CASE WHEN po.model IS NULL THEN obs_cost ELSE {cost_o} END) "
                      f"WHEN p1.model IS NULL THEN NULL ELSE {_price('p1.', 'e', batch)} END")
-            q.add([f"{cost1} AS cost1"], f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
+            q.add([f"{cost1} AS cost1"], observed + f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
         else:
-            q.add([f"CASE WHEN po_model IS NULL THEN obs_cost ELSE {cost_o} END AS cost1"])
+            q.add([f"CASE WHEN po.model IS NULL THEN obs_cost ELSE {cost_o} END AS cost1"], observed)
         keep = ["row_id", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
                 "hit_resp", "scoped", "model1", "status1", "lat1", "ttft0", "cost1"]
         if chain:
@@ -417,8 +414,8 @@ FROM x{quality_join}"""
 
     def prepared_rows_sql(self, base: str) -> str:
         """The rows every scenario reads: `base` plus what depends only on the observed row and the seed
-        (its fit key, prefill and median TTFT, token sizes drawn for failed rows, quality baseline, and
-        its model's rates), computed once instead of in every scenario."""
+        (its fit key, prefill and median TTFT, token sizes drawn for failed rows, quality baseline),
+        computed once instead of in every scenario."""
         t = self.tables
         q = _Query("e", f"SELECT * FROM {base}")
         q.uniforms("row_id", self.seed, {"u_in": DRAW_INPUT, "u_out": DRAW_OUTPUT})
@@ -428,14 +425,12 @@ FROM x{quality_join}"""
                f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
                f"ELSE coalesce(round({self._value('gi', 'u_in')}), 0) END AS eff_in",
                f"CASE WHEN st = {OK} THEN output_tokens ELSE coalesce(round({self._value('go', 'u_out')}), 0) END AS eff_out",
-               "qo.q AS qbase"] + [f"po.{c} AS po_{c}" for c in PRICE_RATE_COLUMNS],
+               "qo.q AS qbase"],
               f" LEFT JOIN {t.fits} mo ON mo.model = model_c AND mo.site = obs_key"
               + self._lookup("gi", "model_c", "obs_key", "in", "u_in")
               + self._lookup("go", "model_c", "obs_key", "out", "u_out")
-              + f" LEFT JOIN {t.quality} qo ON qo.k = {self.codes.quality_key_sql('model_c', 'feature_c')}"
-              + f" LEFT JOIN {t.prices} po ON po.model = model_c")
-        keep = ["obs_key", "obs_prefill", "obs_ttft_p50", "eff_in", "eff_out", "qbase"] + \
-            [f"po_{c}" for c in PRICE_RATE_COLUMNS]
+              + f" LEFT JOIN {t.quality} qo ON qo.k = {self.codes.quality_key_sql('model_c', 'feature_c')}")
+        keep = ["obs_key", "obs_prefill", "obs_ttft_p50", "eff_in", "eff_out", "qbase"]
         return f"WITH {q.sql()} SELECT {', '.join(BASE_COLUMNS + keep)} FROM {q.last}"
 
     def _chain_sql(self, s: Scenario, h: str) -> str:
