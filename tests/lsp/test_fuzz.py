@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from lsprotocol import types
 
-from conftest import SAMPLE, capabilities, cli_check, expected_from_cli, session, shown
+from lsp_client import SAMPLE, capabilities, cli_check, expected_from_cli, session, shown
 
 pytestmark = pytest.mark.asyncio
 REPO = Path(__file__).resolve().parents[2]

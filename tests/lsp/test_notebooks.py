@@ -6,7 +6,7 @@ import json
 import pytest
 from lsprotocol import types
 
-from conftest import apply_text_edits, capabilities, cli_check, edits_of, expected_from_cli, session, shown
+from lsp_client import apply_text_edits, capabilities, cli_check, edits_of, expected_from_cli, session, shown
 
 pytestmark = pytest.mark.asyncio
 

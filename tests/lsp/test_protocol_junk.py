@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from conftest import ENV, SAMPLE
+from lsp_client import ENV, SAMPLE
 
 
 def frame(payload: bytes | dict) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
-from conftest import (SAMPLE, apply_text_edits, capabilities, cli_check, edits_of, expected_from_cli, session,
+from lsp_client import (SAMPLE, apply_text_edits, capabilities, cli_check, edits_of, expected_from_cli, session,
                       shown)
 
 pytestmark = pytest.mark.asyncio

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from conftest import capabilities, cli_check, expected_from_cli, session, shown
+from lsp_client import capabilities, cli_check, expected_from_cli, session, shown
 
 pytestmark = pytest.mark.asyncio
 REPO = Path(__file__).resolve().parents[2]
