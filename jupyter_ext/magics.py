@@ -76,20 +76,13 @@ class LlmsightMagics(Magics):
             if not target.exists():
                 raise UsageError(f"llmsight: {target}: no such file or directory")
             result = _run(api.check, [target], **options)
-            notebook = None    # cell links (#cell-N) only point into the notebook showing them
-            if current is not None and target.resolve() == current:
-                try:
-                    notebook = current.relative_to(Path(result.root)).as_posix()
-                except ValueError:
-                    notebook = None
             header = f"<p class='muted'>{report.esc(str(target))}</p>"
         else:
             source = virtual_notebook(history_cells(self.shell))
             result = _run(api.check_source, source, KERNEL_NOTEBOOK, root=Path.cwd(), **options)
-            notebook = KERNEL_NOTEBOOK
             header = ("<p class='muted'>the cells run so far in this kernel (the notebook file is unknown); "
                       "cell N = In [N]</p>")
-        rendered = report.Rendered(header + report.findings_html(result, notebook, base=Path.cwd()),
+        rendered = report.Rendered(header + report.findings_html(result, base=Path.cwd()),
                                    report.findings_text(result))
         display(rendered)
         self.shell.user_ns["_llm_lint"] = result

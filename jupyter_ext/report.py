@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -58,15 +59,28 @@ def where(path: str, cell: int | None, line: int) -> str:
     return f"{path}:{line}" if cell is None else f"{path} cell {cell + 1} line {line}"
 
 
-def link(path: str, cell: int | None, line: int, notebook: str | None = None, root: str | None = None,
-         base: Path | None = None) -> str:
-    """An anchor to the finding: a cell of this notebook (`#cell-N`) or the file, relative to `base`
-    (the notebook's directory, where JupyterLab resolves output links; the report's folder)."""
+def _cell_ids(root: str | None, path: str) -> list:
+    """nbformat cell ids of a notebook on disk (JupyterLab scrolls to `NB.ipynb#cell-id=ID`)."""
+    if not root or not path.endswith(".ipynb"):
+        return []
+    try:
+        return [c.get("id") for c in json.loads((Path(root) / path).read_text(encoding="utf-8")).get("cells", [])]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def link(path: str, cell: int | None, line: int, root: str | None = None, base: Path | None = None) -> str:
+    """An anchor JupyterLab follows: `FILE#row=N` opens a file at the line, `NB.ipynb#cell-id=ID` scrolls
+    to the cell. FILE is relative to `base` (where the link is shown: the notebook's directory for
+    outputs, the report's folder). A cell of a notebook not on disk (the kernel's cells) is plain text."""
     label = esc(where(path, cell, line))
-    if cell is not None and (notebook is None or notebook == path):
-        return f'<a href="#cell-{cell + 1}" title="cell {cell + 1}">{label}</a>'
     href = Path(os.path.relpath(Path(root) / path, base)).as_posix() if root and base else path
-    return f'<a href="{esc(href)}" target="_blank">{label}</a>'
+    if cell is None:
+        return f'<a href="{esc(href)}#row={line - 1}" target="_blank">{label}</a>'
+    ids = _cell_ids(root, path)
+    if cell < len(ids) and ids[cell]:
+        return f'<a href="{esc(href)}#cell-id={esc(ids[cell])}">{label}</a>'
+    return f'<span title="cell {cell + 1}">{label}</span>'
 
 
 def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -107,12 +121,12 @@ def findings_text(result: CheckResult, place=where) -> str:
     return text_table(FINDING_HEADERS, rows) + f"\n{len(result.diagnostics)} findings, {len(result.call_sites)} call sites"
 
 
-def findings_html(result: CheckResult, notebook: str | None = None, place=None, base: Path | None = None) -> str:
+def findings_html(result: CheckResult, place=None, base: Path | None = None) -> str:
     if not result.diagnostics:
         return f"<p>No findings ({len(result.call_sites)} call sites).</p>"
     rows = [(f'<span class="{d.severity}">{esc(d.code)}</span>', esc(d.severity),
              esc(place(d.span.path, d.span.cell, d.span.start_line)) if place
-             else link(d.span.path, d.span.cell, d.span.start_line, notebook, result.root, base), esc(d.message),
+             else link(d.span.path, d.span.cell, d.span.start_line, result.root, base), esc(d.message),
              esc(_fix_text(d)))
             for d in result.diagnostics]
     errors = "".join(f"<p class='error'>{esc(e.path)}: {esc(e.message)}</p>" for e in result.errors)

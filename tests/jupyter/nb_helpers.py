@@ -21,8 +21,9 @@ CHAT = textwrap.dedent('''\
 
 def write_notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
     path.write_text(json.dumps({
-        "cells": [{"cell_type": kind, "metadata": {}, "source": src,
-                   **({"outputs": [], "execution_count": None} if kind == "code" else {})} for kind, src in cells],
+        "cells": [{"cell_type": kind, "id": f"c{i}", "metadata": {}, "source": src,
+                   **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                  for i, (kind, src) in enumerate(cells)],
         "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
     return path
 

@@ -105,7 +105,12 @@ def test_explorer_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
             own_cell.scroll_into_view_if_needed()
             own = own_cell.locator(".jp-OutputArea-output").first              # %llm_lint: this notebook
             assert "notebooks/explore.ipynb" in own.text_content() and "LLM001" in own.text_content()
-            assert own.locator('a[href^="#cell-"]').count() >= 1
+            # the link names the triage cell by its nbformat id (JupyterLab's own cell URI fragment)
+            import nbformat
+
+            cells = nbformat.read(lab["root"] / "notebooks" / "explore.ipynb", as_version=4).cells
+            triage = next(c.id for c in cells if "def triage" in c.source)
+            assert own.locator(f'a[href*="explore.ipynb"][href$="#cell-id={triage}"]').count() >= 1
             explorer = page.locator(".jupyter-widgets.llmsight-explorer")
             explorer.wait_for(timeout=10_000)
             table = explorer.locator(".llmsight-table div.llmsight")

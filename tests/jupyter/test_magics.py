@@ -25,7 +25,8 @@ def test_lint_path_renders_html_and_text(shell, project: Path):
     for code in codes:
         assert code in out.data["text/html"] and code in out.data["text/plain"]
     # a file link, relative to the notebook's directory (the kernel's cwd), not a cell anchor
-    assert '<a href="proj/app/chat.py"' in out.data["text/html"]
+    line = expected.diagnostics[0].span.start_line
+    assert f'<a href="proj/app/chat.py#row={line - 1}"' in out.data["text/html"]
     assert f"app/chat.py:{expected.diagnostics[0].span.start_line}" in out.data["text/plain"]
     assert shell.user_ns["_llm_lint"].diagnostics == expected.diagnostics
 
@@ -37,8 +38,8 @@ def test_lint_current_notebook_links_cells(shell, tmp_path: Path):
     result, cap = run(shell, "%llm_lint")
     assert result.success, cap.stderr
     html = cap.outputs[0].data["text/html"]
-    # cell index 2 (0-based, markdown counted) is the third cell: anchor #cell-3
-    assert 'href="#cell-3"' in html and "LLM001" in html
+    # cell index 2 (0-based, markdown counted): JupyterLab scrolls to it by its nbformat id
+    assert 'href="nb.ipynb#cell-id=c2"' in html and "LLM001" in html
     assert "nb.ipynb cell 3 line 1" in cap.outputs[0].data["text/plain"]
 
 

@@ -29,7 +29,7 @@ def test_report_on_priors(project: Path, tmp_path: Path):
     [site] = result.call_sites
     est = result.estimates[site.id]
     assert "app/chat.py:7" in page and "<svg" in page
-    assert '<a href="../proj/app/chat.py"' in page        # relative to the report's folder
+    assert '<a href="../proj/app/chat.py#row=6"' in page        # relative to the report's folder
     # budget: chat = $1/month against 100,000 calls a month of gpt-4o-mini
     status = "over" if est.cost_per_month.value > 1.0 else "ok"
     assert re.search(rf"<td>chat</td>.*?<span class='{status}'>{status}</span>", page)
