@@ -26,6 +26,7 @@ from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import guarded
 from llmsight.lsp.settings import ProjectConfigs, Settings, traffic_stamp
 from llmsight.lsp.worker import AnalysisProcess, WorkerDied, run_check
+from llmsight.lsp.workspace import WorkspaceDiagnostics
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class LlmsightServer(LanguageServer):
         self._warned: set[str] = set()
         self._stamps: dict[str, Any] = {}
         self._poller: asyncio.Task | None = None
+        self.workspace_diagnostics = WorkspaceDiagnostics(self)
         self.scheduler = Scheduler(self._analyse, self._snapshot, self._publish,
                                    lambda: self.settings.debounce_ms / 1000, self._analysis_failed)
 
@@ -180,7 +182,8 @@ class LlmsightServer(LanguageServer):
         last = self.scheduler.closed(key)
         if last is not None and not self.pull_diagnostics:
             for uri in last.views:
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+                if not self.workspace_diagnostics.closed(uri):
+                    self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     async def view_at(self, uri: str, wait_s: float = REQUEST_WAIT_S):
         """(analysis, view) of a document, the current text's when it is ready in time."""
@@ -202,6 +205,7 @@ class LlmsightServer(LanguageServer):
         if keys:
             self.log(f"{reason}: re-checking {len(keys)} open document(s)")
         asyncio.ensure_future(self._refresh_client_views())
+        self.workspace_diagnostics.refresh()
         return len(keys)
 
     async def _refresh_client_views(self) -> None:
@@ -270,8 +274,9 @@ def create_server() -> LlmsightServer:
     def initialize(ls: LlmsightServer, params: types.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         text = params.capabilities.text_document
-        ls.pull_diagnostics = bool(text and text.diagnostic is not None)
         ls.apply_settings(params.initialization_options)
+        # workspace mode publishes for files the client has not opened, which pull cannot express
+        ls.pull_diagnostics = bool(text and text.diagnostic is not None) and not ls.workspace_diagnostics.enabled
         ls.log(f"{__version__} ready: {'pull' if ls.pull_diagnostics else 'push'} diagnostics, "
                f"positions in {ls.encoding}, debounce {ls.settings.debounce_ms} ms")
         ls.scheduler.warm_up(ls.warm_up)
@@ -280,6 +285,7 @@ def create_server() -> LlmsightServer:
     @guarded()
     async def initialized(ls: LlmsightServer, params: types.InitializedParams) -> None:
         ls._poller = asyncio.ensure_future(ls.poll_files())
+        ls.workspace_diagnostics.refresh()
         ws = ls.client_capabilities.workspace
         watch = ws.did_change_watched_files if ws else None
         if watch and watch.dynamic_registration:
@@ -329,6 +335,7 @@ def create_server() -> LlmsightServer:
             ls.scheduler.changed(key)
         if others:
             asyncio.ensure_future(ls._refresh_client_views())
+        ls.workspace_diagnostics.refresh()
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()

@@ -1,7 +1,8 @@
 """Editor settings (initializationOptions / workspace/didChangeConfiguration) and per-project config.
 
 Settings arrive as `{"llmsight": {...}}` (VS Code's configuration section) or flat; keys are the
-VS Code names (`trafficDb`, `select`, `ignore`, `debounceMs`, `inlayHints`, `codeLens`). A project's
+VS Code names (`trafficDb`, `select`, `ignore`, `debounceMs`, `inlayHints`, `codeLens`,
+`diagnosticMode`). A project's
 `[tool.llmsight]` config is re-read when its `pyproject.toml` changes (mtime), so editing the config
 takes effect without restarting the server.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from llmsight.config import Config, ConfigError, load_config
 
 DEFAULT_DEBOUNCE_MS = 150
+DIAGNOSTIC_MODES = ("openFiles", "workspace")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Settings:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     inlay_hints: bool = True
     code_lens: bool = True
+    diagnostic_mode: str = "openFiles"   # or "workspace": also the files not open, via `llmsight.api.check`
 
     def updated(self, raw: Any) -> tuple["Settings", list[str]]:
         """These settings with the recognised keys of `raw` applied, plus a message per bad value."""
@@ -60,6 +63,12 @@ class Settings:
                 changes["debounce_ms"] = int(value)
             else:
                 problems.append(f"setting llmsight.debounceMs must be a number of milliseconds 0..10000, got {value!r}")
+        if "diagnosticMode" in raw:
+            if raw["diagnosticMode"] in DIAGNOSTIC_MODES:
+                changes["diagnostic_mode"] = raw["diagnosticMode"]
+            else:
+                problems.append(f"setting llmsight.diagnosticMode must be one of {', '.join(DIAGNOSTIC_MODES)}, "
+                                f"got {raw['diagnosticMode']!r}")
         for key, attr in (("inlayHints", "inlay_hints"), ("codeLens", "code_lens")):
             if key in raw:
                 if isinstance(raw[key], bool):

@@ -6,8 +6,8 @@ In a child process the server stays responsive, and a crash inside the analysis 
 kills only the child: the server logs it, analyses that one snapshot in-process and starts a new child.
 
 Protocol on the child's stdin/stdout: 8-byte big-endian length + pickle, one request at a time:
-`(source, path, root, settings)` → `("ok", (CheckResult, Config, traffic), warnings)` or
-`("error", message, warnings)`. The child imports no LSP code (lsprotocol is slow to import).
+`(job, args)` → `("ok", result, warnings)` or `("error", message, warnings)`; jobs are
+`check_source` (one buffer) and `check_workspace` (a whole project, for `diagnosticMode: workspace`). The child imports no LSP code (lsprotocol is slow to import).
 """
 from __future__ import annotations
 
@@ -56,6 +56,27 @@ def run_check(source: str, path: Path, root: Path, settings: Settings, configs: 
         return api.check_source(source, str(path), with_estimates=False, **kwargs), config, None
 
 
+def run_workspace_check(root: Path, settings: Settings, configs: ProjectConfigs,
+                        warn: Callable[[str], None]) -> CheckResult:
+    """`llmsight.api.check` of a whole project, as `llm-lint check` runs it (content-hash cache included)."""
+    config, problem = configs.get(root)
+    if problem:
+        warn(problem)
+    traffic = settings.traffic_db or config.traffic
+    try:
+        return api.check([root], config=config, select=settings.select, ignore=settings.ignore, traffic=traffic,
+                         with_estimates=False)
+    except Exception as exc:  # noqa: BLE001 - without traffic the static rules still report
+        if not traffic:
+            raise
+        warn(f"traffic {traffic}: {exc}; workspace diagnostics without traffic rules")
+        return api.check([root], config=dataclasses.replace(config, traffic=None), select=settings.select,
+                         ignore=settings.ignore, with_estimates=False)
+
+
+_JOBS = {"check_source": run_check, "check_workspace": run_workspace_check}
+
+
 def _write(stream: BinaryIO, obj) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
@@ -79,10 +100,10 @@ def serve() -> None:
     sys.stdout = sys.stderr   # a stray print in analysis code must not corrupt the channel
     configs = ProjectConfigs()
     while (request := _read(requests)) is not None:
-        source, path, root, settings = request
+        job, args = request
         warnings: list[str] = []
         try:
-            answer = ("ok", run_check(source, path, root, settings, configs, warnings.append), warnings)
+            answer = ("ok", _JOBS[job](*args, configs, warnings.append), warnings)
         except Exception as exc:  # noqa: BLE001 - reported to the server, which logs it
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             answer = ("error", f"{type(exc).__name__}: {exc} at {Path(frame.filename).name}:{frame.lineno}", warnings)
@@ -98,8 +119,15 @@ class AnalysisProcess:
         self._on_restart = on_restart
 
     def check(self, source: str, path: Path, root: Path, settings: Settings):
-        """(CheckResult, Config, traffic, warnings); WorkerDied if the child is gone, RuntimeError if
-        the analysis raised."""
+        """(CheckResult, Config, traffic, warnings) of one buffer; WorkerDied if the child is gone,
+        RuntimeError if the analysis raised."""
+        payload, warnings = self._call("check_source", (source, path, root, settings))
+        return (*payload, warnings)
+
+    def check_workspace(self, root: Path, settings: Settings) -> tuple[CheckResult, list[str]]:
+        return self._call("check_workspace", (root, settings))
+
+    def _call(self, job: str, args: tuple):
         with self._lock:
             if self._child is not None and self._child.poll() is not None:
                 self._on_restart(f"it exited with code {self._child.returncode}")
@@ -108,7 +136,7 @@ class AnalysisProcess:
                 self._child = subprocess.Popen([sys.executable, "-m", "llmsight.lsp.worker"], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, env=os.environ.copy())
             try:
-                _write(self._child.stdin, (source, path, root, settings))
+                _write(self._child.stdin, (job, args))
                 answer = _read(self._child.stdout)
             except (OSError, pickle.UnpicklingError, EOFError) as exc:
                 answer, reason = None, str(exc)
@@ -120,7 +148,7 @@ class AnalysisProcess:
         status, payload, warnings = answer
         if status != "ok":
             raise RuntimeError(payload)
-        return (*payload, warnings)
+        return payload, warnings
 
     def _stop(self) -> None:
         child, self._child = self._child, None

@@ -18,6 +18,7 @@ interface ServerSettings {
   select: string[];
   ignore: string[];
   debounceMs: number;
+  diagnosticMode: string;
   inlayHints: boolean;
   codeLens: boolean;
 }
@@ -29,6 +30,7 @@ function serverSettings(): ServerSettings {
     select: cfg.get<string[]>("select") ?? [],
     ignore: cfg.get<string[]>("ignore") ?? [],
     debounceMs: cfg.get<number>("debounceMs") ?? 150,
+    diagnosticMode: cfg.get<string>("diagnosticMode") ?? "openFiles",
     inlayHints: cfg.get<boolean>("inlayHints") ?? true,
     codeLens: cfg.get<boolean>("codeLens") ?? true,
   };
