@@ -623,6 +623,25 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
     return Fix("; ".join(titles), edits, "unsafe" if edits else "display-only")
 
 
+
+def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
+    """{path: (old text, new text)} of the files a fix edits, applied as `--fix` applies edits (notebook
+    edits to the cell they name, the notebook written back as JSON); nothing is written."""
+    from llmsight.analysis.apply import _apply_round
+
+    groups: dict[str, dict[int | None, list]] = {}
+    for e in fix.edits:
+        groups.setdefault(e.span.path, {}).setdefault(e.span.cell, []).append(e)
+    out = {}
+    for path, by_cell in groups.items():
+        try:
+            old = (Path(root) / path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}) to apply the edit") from exc
+        new, _ = _apply_round(old, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
+        out[path] = (old, new)
+    return out
+
 # ---- traffic: simulate ----
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
