@@ -12,6 +12,7 @@ import asyncio
 import csv
 import difflib
 import io
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,18 @@ class Choice:
                "trim_input": self.trim_input, "response_cache_hit_rate": self.response_cache_hit_rate,
                "fallback": self.fallback}
         return {k: v for k, v in out.items() if v not in (None, 0, 0.0, "")}
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    """Unified diff of a file; of the changed cells' code for a notebook (not of its JSON)."""
+    if not path.endswith(".ipynb"):
+        return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"))
+    from llmsight.analysis.notebook import cell_source
+
+    before, after = json.loads(old)["cells"], json.loads(new)["cells"]
+    return "".join("".join(difflib.unified_diff(cell_source(a).splitlines(True), cell_source(b).splitlines(True),
+                                                f"a/{path} cell {i + 1}", f"b/{path} cell {i + 1}"))
+                   for i, (a, b) in enumerate(zip(before, after)) if a != b)
 
 
 def _site_label(site: CallSite) -> str:
@@ -214,37 +227,17 @@ class Explorer:
 
     def preview_fix(self) -> tuple[Fix, str]:
         """The explored scenario as a fix, and its unified diff (nothing is written)."""
-        from llmsight.analysis.fixes import apply_edits
-
         fix = api.scenario_fix(self.site, self.scenario, config=self.config, root=self.root)
-        diffs = []
-        for path, new in self._edited_files(fix, apply_edits).items():
-            old = (self.root / path).read_text(encoding="utf-8")
-            diffs.append("".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                                      f"a/{path}", f"b/{path}")))
+        diffs = [_diff(path, old, new) for path, (old, new) in api.fix_texts(fix, self.root).items()]
         self.pending_fix = fix if fix.edits else None
         return fix, "".join(diffs)
 
-    def _edited_files(self, fix: Fix, apply_edits) -> dict[str, str]:
-        by_path: dict[str, list] = {}
-        for e in fix.edits:
-            by_path.setdefault(e.span.path, []).append(e)
-        out = {}
-        for path, edits in by_path.items():
-            if path.endswith(".ipynb"):
-                continue      # cell edits: shown as the fix's title; apply them in the notebook itself
-            new, _ = apply_edits((self.root / path).read_text(encoding="utf-8"), edits)
-            out[path] = new
-        return out
-
     def apply_fix(self) -> list[str]:
         """Write the previewed fix (call `preview_fix` first); re-analyse and keep the same site."""
-        from llmsight.analysis.fixes import apply_edits
-
         if self.pending_fix is None:
             raise RuntimeError("nothing to apply: preview the fix first (it may be display-only)")
         written = []
-        for path, new in self._edited_files(self.pending_fix, apply_edits).items():
+        for path, (_, new) in api.fix_texts(self.pending_fix, self.root).items():
             (self.root / path).write_text(new, encoding="utf-8")
             written.append(path)
         self.pending_fix = None

@@ -159,3 +159,21 @@ def test_site_without_traffic_rows_falls_back_to_priors(project: Path, traffic_d
     ex.widget
     assert "no traffic rows map" in ex._w["source"].value
     assert ex.table_rows()[0]["source"] == "priors"
+
+
+def test_scenario_edit_in_a_notebook(tmp_path: Path):
+    from nb_helpers import write_notebook
+
+    nb = write_notebook(tmp_path / "nb.ipynb", [("markdown", "# demo"), ("code", "import litellm"),
+                                                ("code", "litellm.completion(model='gpt-4o-mini', messages=[])")])
+    ex = explore(nb, debounce=0)
+    ex.set(model="gpt-4.1-mini", timeout=10)
+    fix, diff = ex.preview_fix()
+    assert "--- a/nb.ipynb cell 3" in diff
+    assert "+litellm.completion(model='gpt-4.1-mini', messages=[], timeout=10)" in diff
+    assert ex.apply_fix() == ["nb.ipynb"]
+    import nbformat
+
+    cells = nbformat.read(nb, as_version=4).cells                  # still a valid notebook
+    assert cells[2].source == "litellm.completion(model='gpt-4.1-mini', messages=[], timeout=10)"
+    assert ex.site.model.value == "gpt-4.1-mini" and ex.site.timeout.value == 10
