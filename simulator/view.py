@@ -115,6 +115,8 @@ _VIEWS: dict[tuple, "TrafficView"] = {}
 
 
 class TrafficView:
+    """Per-site traffic figures for `check --traffic`, the traffic rules and fixes (see the module docstring)."""
+
     def __init__(self, path: Path, config: "Config | None" = None, seed: int = 0):
         self.path, self.config, self.seed = path, config, seed
         self._pid: int | None = None
@@ -122,7 +124,7 @@ class TrafficView:
         self._sim = None
         self._sites: dict[str, CallSite] = {}
         self._gids: dict[str, tuple[int, ...]] = {}
-        self._mapped_for: frozenset[str] = frozenset()
+        self._mapped_for: frozenset[tuple] = frozenset()     # the sites (by `_site_key`) rows were mapped to
         self._cache: dict[tuple, SiteTraffic | None] = {}
         self._sims: dict[tuple, object] = {}
         self._identity_result: tuple | None = None
@@ -209,7 +211,6 @@ class TrafficView:
             # the code now asks for another model than the traffic saw: its figures are that replay
             from llmsight.simulator.scenario import Scenario
 
-            self._gids[site.id] = gids
             figures = self.replay_figures(site, Scenario(name=f"model={code_model}", model=code_model))
             model = code_model
         return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model)
