@@ -48,15 +48,24 @@ def _value(metric: Metric | None) -> float | None:
     return None if metric is None else metric.value
 
 
+def _sign(est: Estimate) -> str:
+    """`≥` when the cost is a floor (dynamic prompt parts not counted), `≈` for other static figures,
+    nothing for traffic — as `llm-lint check` prints them."""
+    if from_traffic(est):
+        return ""
+    cost = est.cost_per_call
+    return "≥" if cost.low is not None and cost.high is None else "≈"
+
+
 def hint_label(est: Estimate | None) -> str:
-    """`≈$0.0021/call · p95 3.4 s · prior` (static) or `$0.0021/call · p95 3.4 s · traffic`."""
+    """`≈$0.0021/call · p95 3.4 s · prior` (static; `≥` when a floor) or `$0.0021/call · p95 3.4 s · traffic`."""
     if est is None:
         return "llmsight: no estimate"
     cost = _value(est.cost_per_call)
     if cost is None:
         why = est.cost_per_call.prior or "no price"
         return f"cost ? ({why})"
-    parts = [f"{'' if from_traffic(est) else '≈'}{money(cost)}/call"]
+    parts = [f"{_sign(est)}{money(cost)}/call"]
     if (p95 := _value(est.latency_p95_s)) is not None:
         parts.append(f"p95 {seconds(p95)}")
     parts.append("traffic" if from_traffic(est) else "prior")
@@ -81,8 +90,8 @@ def lens_title(est: Estimate | None) -> str:
         return f"cost ? ({est.cost_per_call.prior or 'no price'})"
     month = _value(est.cost_per_month)
     if month is not None:
-        return f"≈{money(month)}/month · {money(cost)}/call (static)"
-    return f"≈{money(cost)}/call (static)"
+        return f"{_sign(est)}{money(month)}/month · {money(cost)}/call (static)"
+    return f"{_sign(est)}{money(cost)}/call (static)"
 
 
 def _source(metric: Metric | None) -> str:
