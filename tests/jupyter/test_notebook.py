@@ -22,6 +22,7 @@ def test_example_notebook_runs_top_to_bottom():
     assert len(views) == 1                                  # the explorer
     lint = next(o for o in outputs if "LLM001" in o.get("data", {}).get("text/html", ""))
     assert "app/chat.py:18" in lint["data"]["text/plain"]
+    assert any(code in lint["data"]["text/plain"] for code in ("LLM012", "LLM013", "LLM014", "LLM015", "LLM016"))
     # no notebook file known to nbclient's kernel: the cells run so far, `triage` among them
     own = next(o for o in outputs if "kernel-history.ipynb" in o.get("data", {}).get("text/plain", ""))
     assert "LLM001" in own["data"]["text/plain"] and "LLM004" in own["data"]["text/plain"]
