@@ -10,6 +10,7 @@ itself is never committed, only its pin (name, version, sdist file name, sha256)
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import shutil
@@ -136,16 +137,22 @@ def _unpack(archive: Path, project: Project) -> None:
 
 
 def ensure(projects: list[Project] | None = None, log=print) -> list[Project]:
-    """Make every project's unpacked source present (downloading what is missing); return them."""
+    """Make every project's unpacked source present (downloading what is missing); return them.
+
+    Holds a lock on the cache, so that parallel test workers do not unpack the same sdist over each other.
+    """
     projects = load_projects() if projects is None else projects
-    for project in projects:
-        if all(p.exists() for p in project.scan_paths()):
-            continue
-        log(f"fetching {project.name}=={project.version} ({project.sdist})")
-        _unpack(_download(project), project)
-        missing = [str(p) for p in project.scan_paths() if not p.exists()]
-        if missing:
-            raise FetchError(f"{project.name}: scan paths missing after unpacking: {', '.join(missing)}")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for project in projects:
+            if all(p.exists() for p in project.scan_paths()):
+                continue
+            log(f"fetching {project.name}=={project.version} ({project.sdist})")
+            _unpack(_download(project), project)
+            missing = [str(p) for p in project.scan_paths() if not p.exists()]
+            if missing:
+                raise FetchError(f"{project.name}: scan paths missing after unpacking: {', '.join(missing)}")
     return projects
 
 
