@@ -221,7 +221,7 @@ class Explorer:
         scenarios = report.SiteScenarios(self.site.id, _site_label(self.site), self.points, self.front, self.selected)
         return report.report_html(self.result, [scenarios], self.config.budgets,
                                   title=f"llmsight explorer: {_site_label(self.site)}",
-                                  base=Path(base or Path.cwd()).resolve())
+                                  base=Path(base or Path.cwd()).resolve(), slos=self.config.slos)
 
     # ---- the scenario as a code edit ----------------------------------------------------------------
 

@@ -320,21 +320,42 @@ class SiteScenarios:
     selected: int | None = None
 
 
+def _sites_of(result: CheckResult, key: str) -> list:
+    """A budget or SLO key names a site id or a feature tag."""
+    return [s for s in result.call_sites if key in (s.id, s.feature)]
+
+
 def budget_rows(result: CheckResult, budgets: dict) -> list[tuple[str, float | None, float, str]]:
-    """(feature, estimated $/month, budget, status) from the per-site estimates."""
+    """(feature or site, estimated $/month summed over its sites, budget, status)."""
     rows = []
-    for feature, budget in sorted(budgets.items()):
-        costs = [e.cost_per_month.value for s in result.call_sites if s.feature == feature
-                 for e in [result.estimates.get(s.id)] if e is not None and e.cost_per_month is not None
-                 and e.cost_per_month.value is not None]
+    for key, budget in sorted(budgets.items()):
+        costs = [e.cost_per_month.value for s in _sites_of(result, key) for e in [result.estimates.get(s.id)]
+                 if e is not None and e.cost_per_month is not None and e.cost_per_month.value is not None]
         total = sum(costs) if costs else None
         status = "unknown (no volume or price)" if total is None else "over" if total > float(budget) else "ok"
-        rows.append((feature, total, float(budget), status))
+        rows.append((key, total, float(budget), status))
     return rows
 
 
+def slo_rows(result: CheckResult, slos: dict) -> list[tuple[str, float | None, float, str]]:
+    """(feature or site, slowest p95 among its sites, p95 SLO in seconds, status)."""
+    rows = []
+    for key, slo in sorted(slos.items()):
+        p95s = [e.latency_p95_s.value for s in _sites_of(result, key) for e in [result.estimates.get(s.id)]
+                if e is not None and e.latency_p95_s is not None and e.latency_p95_s.value is not None]
+        worst = max(p95s) if p95s else None
+        status = "unknown (no latency estimate)" if worst is None else "over" if worst > float(slo) else "ok"
+        rows.append((key, worst, float(slo), status))
+    return rows
+
+
+def _status(text: str) -> str:
+    cls = "over" if text == "over" else "ok" if text == "ok" else "muted"
+    return f"<span class='{cls}'>{esc(text)}</span>"
+
+
 def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), budgets: dict | None = None,
-                title: str = "llmsight report", base: Path | None = None) -> str:
+                title: str = "llmsight report", base: Path | None = None, slos: dict | None = None) -> str:
     """One offline HTML page: estimates per site, scenario scatters with Pareto fronts, deprecations,
     budgets and all findings."""
     sections = [f"<h1>{esc(title)}</h1>",
@@ -351,12 +372,15 @@ def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), bu
     sections.append(html_table(("where", "message", "fix"), [
         (esc(where(d.span.path, d.span.cell, d.span.start_line)), esc(d.message), esc(_fix_text(d))) for d in deprecated])
         if deprecated else "<p class='ok'>No deprecated models.</p>")
-    sections.append("<h2>Budgets</h2>")
+    sections.append("<h2>Budgets and SLOs</h2>")
     rows = budget_rows(result, budgets or {})
-    sections.append(html_table(("feature", "estimated / month", "budget / month", "status"), [
-        (esc(f), esc(money(t)), esc(money(b)), f"<span class='{'over' if s == 'over' else 'ok' if s == 'ok' else 'muted'}'>"
-                                                f"{esc(s)}</span>") for f, t, b, s in rows], numeric=(1, 2))
+    sections.append(html_table(("budget for", "estimated / month", "budget / month", "status"), [
+        (esc(k), esc(money(t)), esc(money(b)), _status(st)) for k, t, b, st in rows], numeric=(1, 2))
         if rows else "<p class='muted'>No budgets in [tool.llmsight].</p>")
+    rows = slo_rows(result, slos or {})
+    sections.append(html_table(("SLO for", "slowest p95", "p95 SLO", "status"), [
+        (esc(k), esc(seconds(w)), esc(seconds(o)), _status(st)) for k, w, o, st in rows], numeric=(1, 2))
+        if rows else "<p class='muted'>No latency SLOs in [tool.llmsight].</p>")
     sections += ["<h2>Findings</h2>", findings_html(result, base=base)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{esc(title)}</title><style>{CSS}</style></head>"

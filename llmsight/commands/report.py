@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.html)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report_html(result, scenarios, config.budgets, base=out.resolve().parent), encoding="utf-8")
+        out.write_text(report_html(result, scenarios, config.budgets, base=out.resolve().parent,
+                                   slos=config.slos), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--html {out}: cannot write ({exc.strerror or exc})") from None
     source = "traffic" if args.traffic else "priors"

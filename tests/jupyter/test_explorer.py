@@ -116,7 +116,7 @@ def test_to_html_is_self_contained(app: Path, traffic_db: Path):
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     for external in ("<script", "<link", " src=", "@import", "url("):
         assert external not in page
-    for heading in ("Call sites", "Scenarios", "Deprecations", "Budgets", "Findings"):
+    for heading in ("Call sites", "Scenarios", "Deprecations", "Budgets and SLOs", "Findings"):
         assert f"<h2>{heading}" in page
     assert "timeout=5" in page and "LLM008" in page
 

@@ -43,6 +43,11 @@ def test_report_replays_traffic(app: Path, traffic_db: Path, tmp_path: Path):
     page = out.read_text()
     assert "traffic (n=" in page and "Deprecations" in page and "LLM008" in page
     assert "<td>chat</td>" in page and "$400" in page      # budgets from examples/app's config
+    # the SLO (chat: p95 6 s) against the slowest traffic p95 of the chat sites, as check computed it
+    result = api.check([app], traffic=traffic_db)
+    worst = max(result.estimates[s.id].latency_p95_s.value for s in result.call_sites if s.feature == "chat")
+    status = "over" if worst > 6.0 else "ok"
+    assert re.search(rf"<td>chat</td><td class=\"num\">[^<]+</td><td class=\"num\">6.00 s</td><td><span class='{status}'>", page)
 
 
 def test_report_bad_input_is_a_usage_error(project: Path, tmp_path: Path):
