@@ -35,7 +35,7 @@ def notebook_path(shell) -> Path | None:
 
 def history_cells(shell) -> list[str]:
     """Raw source of the cells run so far in this kernel (index k = execution count k + 1)."""
-    return [c for c in shell.history_manager.input_hist_raw[1:]]
+    return list(shell.history_manager.input_hist_raw[1:])
 
 
 def virtual_notebook(cells: list[str]) -> str:
@@ -48,6 +48,11 @@ def virtual_notebook(cells: list[str]) -> str:
 def _traffic(arg: str | None) -> str | None:
     """`--traffic` relative to the working directory (the engine reads relative paths from the project root)."""
     return str(Path(arg).expanduser().resolve()) if arg else None
+
+
+def _in_cell(path: str, cell: int | None, line: int) -> str:
+    """Where a finding of the estimated cell is: that cell is the one being looked at."""
+    return f"line {line}"
 
 
 def _run(fn, *args, **kwargs) -> CheckResult:
@@ -96,9 +101,8 @@ class LlmsightMagics(Magics):
         """Estimate each LLM call of this cell (cost per call and month, latency, where the figures
         come from). The cell is not run unless `--run` is given: this is an estimate, not a call."""
         args = parse_argstring(self.llm_cost, line)
-        history = history_cells(self.shell)
-        earlier = history[:-1] if history and history[-1].lstrip().startswith("%%llm_cost") else history
-        cells = [c for c in earlier if not c.lstrip().startswith("%%llm_cost")] + [cell]
+        # earlier cells give context (`client = OpenAI()`); estimate cells, this one included, add none
+        cells = [c for c in history_cells(self.shell) if not c.lstrip().startswith("%%llm_cost")] + [cell]
         result = _run(api.check_source, virtual_notebook(cells), KERNEL_NOTEBOOK, root=Path.cwd(),
                       traffic=_traffic(args.traffic))
         last = len(cells) - 1
@@ -106,14 +110,11 @@ class LlmsightMagics(Magics):
                            [s for s in result.call_sites if s.span.cell == last],
                            [d for d in result.diagnostics if d.span.cell == last],
                            result.estimates, result.files_scanned, result.files_skipped, result.errors)
-        def place(path, cell, line):
-            return f"line {line}"
-
-        text = report.estimates_text(mine, place)
-        html = report.estimates_html(mine, place)
+        text = report.estimates_text(mine, _in_cell)
+        html = report.estimates_html(mine, _in_cell)
         if mine.diagnostics:
-            text += "\n\n" + report.findings_text(mine, place)
-            html += report.findings_html(mine, place=place)
+            text += "\n\n" + report.findings_text(mine, _in_cell)
+            html += report.findings_html(mine, place=_in_cell)
         display(report.Rendered(html, text))
         self.shell.user_ns["_llm_cost"] = mine
         if args.run:
