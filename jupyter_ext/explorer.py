@@ -346,7 +346,7 @@ class Explorer:
         x_label = "cost / month" if any(p.cost_per_month is not None for p in self.points) else "cost / call"
         self._w["plot"].value = (f'<div class="llmsight">{style}'
                                  + report.scatter_svg(self.points, self.front, 0, self.selected, x_label=x_label) + "</div>")
-        table = report.scenario_table_html(self.points, self.front, current=0)
+        table = report.scenario_table_html(self.points, self.front, current=0, explored=self.selected)
         explored = self.points[self.selected]
         self._w["table"].value = (f'<div class="llmsight" data-explored-p95="{explored.latency_p95_s}" '
                                   f'data-explored="{report.esc(explored.label)}">{style}{table}</div>')

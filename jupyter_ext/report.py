@@ -27,6 +27,7 @@ CSS = """
 .llmsight .error{color:#cf222e}.llmsight .warning{color:#9a6700}.llmsight .info,.llmsight .hint{color:#0969da}
 .llmsight .muted{color:#656d76}.llmsight .ok{color:#1a7f37}.llmsight .over{color:#cf222e;font-weight:600}
 .llmsight tr.front td{background:#fff8c5}.llmsight tr.current td{font-weight:600}
+.llmsight tr.explored td{box-shadow:inset 0 2px 0 #0969da,inset 0 -2px 0 #0969da}
 .llmsight pre{background:#f6f8fa;padding:6px;overflow:auto}
 .llmsight .badge{border-radius:8px;padding:0 6px;background:#ddf4ff;color:#0969da;font-size:11px}
 """
@@ -208,9 +209,12 @@ def scenario_cells(p: ScenarioPoint) -> tuple[str, ...]:
             "–" if p.error_rate is None else f"{p.error_rate:.1%}", ratio(p.quality), source)
 
 
-def scenario_table_html(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = None) -> str:
+def scenario_table_html(points: Sequence[ScenarioPoint], front: Iterable[int], current: int | None = None,
+                        explored: int | None = None) -> str:
+    """Rows: yellow on the Pareto front, bold = the code as written, blue edge = the scenario explored."""
     front = set(front)
-    classes = [" ".join(c for c, on in (("front", i in front), ("current", i == current)) if on)
+    classes = [" ".join(c for c, on in (("front", i in front), ("current", i == current),
+                                        ("explored", i == explored and i != current)) if on)
                for i in range(len(points))]
     return html_table(SCENARIO_HEADERS, [tuple(map(esc, scenario_cells(p))) for p in points], classes,
                       numeric=range(2, 9))
@@ -366,7 +370,7 @@ def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), bu
     for sc in scenarios:
         sections += [f"<h2>Scenarios: {esc(sc.title)}</h2>",
                      scatter_svg(sc.points, sc.front, current=0, selected=sc.selected),
-                     scenario_table_html(sc.points, sc.front, current=0)]
+                     scenario_table_html(sc.points, sc.front, current=0, explored=sc.selected)]
     deprecated = [d for d in result.diagnostics if d.code == "LLM008"]
     sections.append("<h2>Deprecations</h2>")
     sections.append(html_table(("where", "message", "fix"), [
