@@ -6,6 +6,7 @@ line (the line where the call expression starts). Writes corpus/RESULTS.md.
     python corpus/evaluate.py              # summary table
     python corpus/evaluate.py --verbose    # also every miss and every false positive
     python corpus/evaluate.py vanna        # only these projects
+    python corpus/evaluate.py --check-floors   # exit 1 below corpus/floors.toml
 """
 from __future__ import annotations
 
@@ -166,8 +167,11 @@ def measures(s: Score) -> dict[str, float]:
 
 def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[str]:
     """Total measures under the floors recorded in floors.toml (a regression), as messages."""
-    with open(floors_file, "rb") as fh:
-        floors = tomllib.load(fh)
+    try:
+        with open(floors_file, "rb") as fh:
+            floors = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LabelError(f"{floors_file}: {exc}; fix the file") from exc
     unknown = set(floors) - {"recall", "precision", "scope_recall"}
     if unknown:
         raise LabelError(f"{floors_file}: unknown keys {', '.join(sorted(unknown))}")
@@ -218,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             raise LabelError(f"not labelled projects of projects.toml: {', '.join(sorted(unknown))}")
         fetch.ensure(projects, log=lambda msg: print(msg, file=sys.stderr))
         scores = [score(p) for p in projects]
+        failures = below_floors(scores) if args.check_floors else []
     except (fetch.FetchError, LabelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -227,10 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write and not args.names:
         write_results(scores, projects)
     if args.check_floors:
-        failures = below_floors(scores)
         print("\n".join(failures) or "floors: ok")
-        return 1 if failures else 0
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -97,6 +97,14 @@ def test_broken_projects_file_is_named(tmp_path):
         fetch.load_projects(tmp_path / "projects.toml")
 
 
+def test_unknown_floor_key_is_named(tmp_path, tiny_project):
+    project, labels = tiny_project
+    (labels / "tiny.csv").write_text(HEADER + "tiny/app.py,7,openai,chat,,\n")
+    (tmp_path / "floors.toml").write_text("recal = 0.5\n")
+    with pytest.raises(evaluate.LabelError, match="unknown keys recal"):
+        evaluate.below_floors([evaluate.score(project, labels)], tmp_path / "floors.toml")
+
+
 def _fetched_corpus() -> list[fetch.Project]:
     projects = [p for p in fetch.load_projects() if p.labelled]
     try:
