@@ -15,7 +15,7 @@ def register(ls) -> None:
     async def code_lens(ls, params: types.CodeLensParams) -> list[types.CodeLens]:
         if not ls.settings.code_lens:
             return []
-        _, view = await ls.view_at(params.text_document.uri)
+        _, view = await ls.view_for_display(params.text_document.uri)
         if view is None:
             return []
         return [types.CodeLens(range=types.Range(start=sv.range.start, end=sv.range.start),

@@ -22,7 +22,7 @@ def register(ls) -> None:
     async def inlay_hints(ls, params: types.InlayHintParams) -> list[types.InlayHint]:
         if not ls.settings.inlay_hints:
             return []
-        _, view = await ls.view_at(params.text_document.uri)
+        _, view = await ls.view_for_display(params.text_document.uri)
         if view is None:
             return []
         lazy = _can_resolve_tooltip(ls)

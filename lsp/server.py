@@ -51,6 +51,7 @@ class LlmsightServer(LanguageServer):
         self.analysis_process = AnalysisProcess(lambda reason: self.log(
             f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning))
         self._warned: set[str] = set()
+        self._stale_displays: set[str] = set()   # documents whose hints/lenses came from an older analysis
         self._stamps: dict[str, Any] = {}
         self._poller: asyncio.Task | None = None
         self.workspace_diagnostics = WorkspaceDiagnostics(self)
@@ -166,7 +167,19 @@ class LlmsightServer(LanguageServer):
             self.warn_once(warning)
         return checker.analyse(snap, result, config, traffic, self.scheduler.current(snap.key), self.warn_once)
 
+    async def view_for_display(self, uri: str):
+        """Like `view_at`, for hints and lenses: when they had to be served from an older analysis
+        (the current one took too long), the client is asked to refresh them once it is ready."""
+        analysis, view = await self.view_at(uri)
+        key = self.key_for(uri)
+        if analysis is not None and not self.scheduler.is_current(key, analysis.generation):
+            self._stale_displays.add(key)
+        return analysis, view
+
     def _publish(self, analysis: Analysis, previous: Analysis | None) -> None:
+        if analysis.key in self._stale_displays:
+            self._stale_displays.discard(analysis.key)
+            asyncio.ensure_future(self._refresh_client_views(diagnostics=False))
         if self.pull_diagnostics:
             return
         for uri, view in analysis.views.items():
@@ -208,13 +221,15 @@ class LlmsightServer(LanguageServer):
         self.workspace_diagnostics.refresh()
         return len(keys)
 
-    async def _refresh_client_views(self) -> None:
+    async def _refresh_client_views(self, diagnostics: bool = True) -> None:
+        """Ask the client to re-request what it shows (pulled diagnostics, hints, lenses) once the
+        open documents are analysed."""
         await asyncio.gather(*(self.scheduler.latest(k, PULL_WAIT_S) for k in self.scheduler.keys()))
         ws = self.client_capabilities.workspace
         if ws is None:
             return
         refreshes = []
-        if self.pull_diagnostics and ws.diagnostics and ws.diagnostics.refresh_support:
+        if diagnostics and self.pull_diagnostics and ws.diagnostics and ws.diagnostics.refresh_support:
             refreshes.append(self.workspace_diagnostic_refresh_async)
         if ws.inlay_hint and ws.inlay_hint.refresh_support:
             refreshes.append(self.workspace_inlay_hint_refresh_async)

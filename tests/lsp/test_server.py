@@ -423,3 +423,25 @@ async def test_pull_clients_are_asked_to_refresh_after_a_save_changes_other_file
         again = await s.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
             text_document=doc, previous_result_id=first.result_id))
         assert again.kind == "full" and "LLM009" in {d.code for d in again.items}
+
+
+async def test_hints_served_before_a_slow_analysis_are_refreshed_after_it(project):
+    caps = capabilities("vscode")
+    caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    async with session(project, caps, init_options={"debounceMs": 1500}) as s:   # longer than hints wait
+        refreshes = []
+        s.client.protocol.fm.features[types.WORKSPACE_INLAY_HINT_REFRESH] = lambda params: refreshes.append(1)
+        uri = s.open("app.py")
+        await s.diagnostics(uri, version=1)
+        doc = types.TextDocumentIdentifier(uri)
+        version = s.replace(uri, "# a new first line\n" + SAMPLE)
+        stale = await s.client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole(SAMPLE)))
+        first_site = min(h.position.line for h in stale)
+        await s.diagnostics(uri, version=version)
+        for _ in range(250):
+            if refreshes:
+                break
+            await asyncio.sleep(0.02)
+        assert refreshes, "the client was not asked to re-request hints"
+        fresh = await s.client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole(SAMPLE + "\n")))
+        assert min(h.position.line for h in fresh) == first_site + 1
