@@ -189,14 +189,16 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     root = find_root(path_objs)
     if config is None:
         config = load_config(root, Path(config_file) if config_file else None)
-    traffic_view = _open_traffic(traffic or config.traffic, root)
+    traffic_path = _traffic_path(traffic or config.traffic, root)
+    traffic_view = _open_traffic(traffic_path, config)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     wrappers = {w.rsplit(".", 1)[-1]: w for w in config.wrappers}
     env = Env(root=root, config=config, rules=rules_, wrappers=wrappers, traffic=traffic_view)
     errors: list[FileError] = []
     files = collect_files(path_objs, root, config, errors)
     price_data = price_data_version()
-    scan = _scan(env, files, use_cache, price_data, jobs)
+    # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache
+    scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
     return _assemble(root, config, scan.results, errors + scan.errors, scan.files_scanned, scan.files_skipped,
                      price_data, traffic_view, with_estimates)
 
@@ -212,7 +214,7 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
         config = parse_config(config, "<inline config>")
     elif config is None:
         config = load_config(root_path)
-    traffic_view = _open_traffic(traffic or config.traffic, root_path)
+    traffic_view = _open_traffic(_traffic_path(traffic or config.traffic, root_path), config)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     env = Env(root=root_path, config=config, rules=rules_,
               wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view)
@@ -225,14 +227,29 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
     return _assemble(root_path, config, [result], errors, 1, 0, price_data_version(), traffic_view, with_estimates)
 
 
-def _open_traffic(traffic: str | Path | None, root: Path):
+def _traffic_path(traffic: str | Path | None, root: Path) -> Path | None:
+    """A traffic source; relative paths (from config) are relative to the project root."""
     if not traffic:
+        return None
+    return Path(traffic) if Path(traffic).is_absolute() else root / traffic
+
+
+def _file_identity(path: Path | None) -> str:
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return str(path)
+    return "" if stat is None else f"|{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _open_traffic(traffic: Path | None, config: Config):
+    if traffic is None:
         return None
     try:
         from llmsight.simulator.view import open_traffic  # type: ignore[import-not-found]
     except ImportError as exc:
         raise ConfigError(f"--traffic needs the simulator ({exc}); install llmsight[sim]") from exc
-    return open_traffic(Path(traffic) if Path(traffic).is_absolute() else root / traffic)
+    return open_traffic(traffic, config)
 
 
 def _assemble(root: Path, config: Config, results: list["FileResult"], errors: list[FileError], scanned: int,
@@ -431,7 +448,7 @@ class ScenarioRunner:
     def __init__(self, site: CallSite, config: Config, traffic: str | Path | None = None, root: str | Path = ".",
                  sites: Sequence[CallSite] = ()):
         self.site, self.config = site, config
-        self.traffic = Path(traffic) if traffic and Path(traffic).is_absolute() else (Path(root) / traffic if traffic else None)
+        self.traffic = _traffic_path(traffic, Path(root))
         self.sites = tuple(sites)   # every site of the project: a row maps to one of them, not to the nearest match
 
     @property
@@ -439,7 +456,7 @@ class ScenarioRunner:
         return "traffic" if self.traffic is not None else "priors"
 
     def _view(self):
-        view = _open_traffic(self.traffic, Path("."))     # the view `check(traffic=...)` opened, when it did
+        view = _open_traffic(self.traffic, self.config)   # the view `check(traffic=...)` opened, when it did
         view.bind((*self.sites, self.site))
         if view.site(self.site) is None:
             raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
