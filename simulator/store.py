@@ -94,6 +94,13 @@ def _create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
                 "format VARCHAR, rows_loaded BIGINT, rows_rejected BIGINT, ingested_at TIMESTAMP)")
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """First row of a query, with the result consumed: DuckDB 2.0 refuses further work on a connection
+    whose last result was only partly fetched (`fetchone`)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """Version stored in the file; None for an empty database."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
@@ -102,7 +109,7 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
         return None
     if "meta" not in tables:
         return 1
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    row = first_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
     return int(row[0]) if row else 1
 
 
@@ -185,26 +192,25 @@ def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> 
                   else rows.column_names if hasattr(rows, "column_names") else rows.columns)
     con.register("_incoming", rows)
     try:
-        base = con.execute("SELECT COALESCE(MAX(row_id), 0) FROM calls").fetchone()[0]
-        unique_rows = "source_row" in present and con.execute(
-            "SELECT COUNT(*) = COUNT(DISTINCT source_row) AND COUNT(source_row) = COUNT(*) FROM _incoming"
-        ).fetchone()[0]
+        base = first_row(con, "SELECT COALESCE(MAX(row_id), 0) FROM calls")[0]
+        unique_rows = "source_row" in present and first_row(
+            con, "SELECT COUNT(*) = COUNT(DISTINCT source_row) AND COUNT(source_row) = COUNT(*) FROM _incoming")[0]
         if unique_rows:
             source = 'SELECT *, CAST("source_row" AS BIGINT) AS _n FROM _incoming'
         else:
             source = "SELECT *, row_number() OVER () AS _n FROM _incoming"
-        added = con.execute(
-            f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
+        added = first_row(
+            con, f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
             f"SELECT {_select_list(present)}, CAST(? + _n AS BIGINT) AS row_id, "
             f"CAST(? AS VARCHAR) AS source_file, CAST(_n AS BIGINT) AS source_row FROM ({source})",
-            [base, source_file]).fetchone()[0]
+            [base, source_file])[0]
         return int(added)
     finally:
         con.unregister("_incoming")
 
 
 def source_seen(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchone() is not None
+    return first_row(con, "SELECT 1 FROM sources WHERE sha256 = ?", [sha256]) is not None
 
 
 def record_source(con: duckdb.DuckDBPyConnection, sha256: str, path: str, fmt: str, loaded: int,

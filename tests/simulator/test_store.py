@@ -123,3 +123,19 @@ def test_store_locked_by_another_process_says_so(tmp_path):
         holder.wait()
     time.sleep(0.1)
     store.open_store(db).close()
+
+
+def test_reopened_store_accepts_inserts(tmp_path):
+    """DuckDB 2.0 refuses work on a connection with a partly fetched result; reopening reads the version."""
+    import datetime
+
+    import pandas as pd
+
+    path = tmp_path / "t.duckdb"
+    store.open_store(path).close()
+    con = store.open_store(path)
+    row = {c: None for c, _ in store.COLUMNS if c not in ("row_id", "source_file", "source_row")}
+    row.update(ts=datetime.datetime(2026, 1, 1), model="gpt-4o", input_tokens=10, output_tokens=5, status="ok",
+               latency_ms=100.0)
+    assert store.insert_rows(con, pd.DataFrame([row]), "a.jsonl") == 1
+    assert store.insert_rows(con, pd.DataFrame([row]), "b.jsonl") == 1
