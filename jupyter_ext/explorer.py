@@ -278,10 +278,17 @@ class Explorer:
             self._build()
         return self._widget
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        """The widget in Jupyter; the scenario table as text where widgets cannot show (a terminal)."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = self.text()
+        return bundle
 
-        display(self.widget)
+    def text(self) -> str:
+        source = "traffic" if self.source == "traffic" else "priors (no traffic)"
+        title = f"llmsight explorer: {_site_label(self.site)} — {source}"
+        rows = [report.scenario_cells(p) + ("*" if i in self.front else "",) for i, p in enumerate(self.points)]
+        return title + "\n" + report.text_table(report.SCENARIO_HEADERS + ("pareto",), rows)
 
     def _source_text(self) -> str:
         if self.source == "traffic":

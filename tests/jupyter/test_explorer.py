@@ -10,6 +10,7 @@ import pytest
 
 from llmsight import api
 from llmsight.jupyter import explore
+from llmsight.jupyter.report import seconds
 from nb_helpers import CHAT_SITE
 
 
@@ -27,6 +28,8 @@ def test_priors_mode_is_labelled_and_matches_the_static_estimate(project: Path):
     assert first["cost_per_call"] == static.cost_per_call.value
     ex.widget
     assert "Priors, no traffic" in ex._w["source"].value
+    text = ex._repr_mimebundle_()["text/plain"]               # a terminal IPython shows the table
+    assert "priors (no traffic)" in text and "as written" in text and seconds(static.latency_p95_s.value) in text
 
 
 def test_slider_change_recomputes_with_the_simulator(app: Path, traffic_db: Path):

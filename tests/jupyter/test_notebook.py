@@ -20,6 +20,7 @@ def test_example_notebook_runs_top_to_bottom():
     assert not [o for o in outputs if o.output_type == "error"]
     views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 1                                  # the explorer
+    assert "llmsight explorer: app/chat.py:18" in views[0]["data"]["text/plain"]      # its text form
     lint = next(o for o in outputs if "LLM001" in o.get("data", {}).get("text/html", ""))
     assert "app/chat.py:18" in lint["data"]["text/plain"]
     assert any(code in lint["data"]["text/plain"] for code in ("LLM012", "LLM013", "LLM014", "LLM015", "LLM016"))
