@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -97,7 +98,8 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
         seen.add(rel)
         key = cache_mod.stat_key(f)
         if key is None:
-            errors.append(FileError(rel, "cannot read (vanished or no permission); check the path"))
+            shown = rel if f.exists() else os.path.relpath(os.path.abspath(f), root)  # a dangling link: its own name
+            errors.append(FileError(shown, "cannot read (vanished, a dangling link or no permission); check the path"))
             continue
         entry = cache.entries.get(rel)
         if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps):

@@ -103,7 +103,11 @@ def parse_config(table: dict[str, Any], where: str) -> Config:
     for raw_key, value in table.items():
         key = _ALIASES.get(raw_key, raw_key.replace("-", "_"))
         if key not in known:
-            raise ConfigError(f"{where}: unknown key `{raw_key}` in [tool.llmsight] (known: {', '.join(sorted(known))})")
+            import difflib
+
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(sorted(known))}"
+            raise ConfigError(f"{where}: unknown key `{raw_key}` in [tool.llmsight] ({hint})")
         kwargs[key] = _coerce(key, value, where)
     return Config(source=where, **kwargs)
 
