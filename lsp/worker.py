@@ -33,6 +33,14 @@ class WorkerDied(RuntimeError):
     """The analysis process exited or answered garbage."""
 
 
+class AnalysisTimeout(RuntimeError):
+    """An analysis ran past its time limit; the child was killed (a new one starts on the next call)."""
+
+
+BUFFER_TIMEOUT_S = 60.0       # one editor buffer: far above any real file, so only a hang hits it
+WORKSPACE_TIMEOUT_S = 600.0   # a whole project, cold cache
+
+
 def run_check(source: str, path: Path, root: Path, settings: Settings, configs: ProjectConfigs,
               warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
     """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
@@ -113,10 +121,12 @@ def serve() -> None:
 class AnalysisProcess:
     """Server side: one child, started on first use and restarted after it dies."""
 
-    def __init__(self, on_restart: Callable[[str], None] = lambda reason: None) -> None:
+    def __init__(self, on_restart: Callable[[str], None] = lambda reason: None,
+                 buffer_timeout_s: float = BUFFER_TIMEOUT_S, workspace_timeout_s: float = WORKSPACE_TIMEOUT_S) -> None:
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._on_restart = on_restart
+        self.buffer_timeout_s, self.workspace_timeout_s = buffer_timeout_s, workspace_timeout_s
 
     def check(self, source: str, path: Path, root: Path, settings: Settings):
         """(CheckResult, Config, traffic, warnings) of one buffer; WorkerDied if the child is gone,
@@ -135,15 +145,28 @@ class AnalysisProcess:
             if self._child is None:
                 self._child = subprocess.Popen([sys.executable, "-m", "llmsight.lsp.worker"], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, env=os.environ.copy())
+            child, expired = self._child, threading.Event()
+
+            def expire() -> None:   # a hung analysis must not hang the server
+                expired.set()
+                child.kill()
+
+            limit = self.buffer_timeout_s if job == "check_source" else self.workspace_timeout_s
+            timer = threading.Timer(limit, expire)
+            timer.start()
             try:
-                _write(self._child.stdin, (job, args))
-                answer = _read(self._child.stdout)
+                _write(child.stdin, (job, args))
+                answer = _read(child.stdout)
             except (OSError, pickle.UnpicklingError, EOFError) as exc:
                 answer, reason = None, str(exc)
             else:
-                reason = f"exit code {self._child.poll()}"
+                reason = f"exit code {child.poll()}"
+            finally:
+                timer.cancel()
             if answer is None:
                 self._stop()
+                if expired.is_set():
+                    raise AnalysisTimeout(f"it ran longer than {limit:g} s and was stopped")
                 raise WorkerDied(reason)
         status, payload, warnings = answer
         if status != "ok":
