@@ -22,6 +22,8 @@ SIMULATE_TIMEOUT_S = 120
 
 
 def _replay(path: str, root: str, traffic: str | None, scenario: str, site_id: str) -> dict:
+    if "site=" not in scenario:   # the lens/command is about one call: scope the change to it
+        scenario = f"{scenario},site={site_id}"
     cmd = [sys.executable, "-m", "llmsight", "simulate", path, "--scenario", scenario, "--format", "json"]
     if traffic:
         cmd += ["--traffic", traffic]

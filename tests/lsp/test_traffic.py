@@ -41,6 +41,11 @@ async def test_traffic_estimates_in_lens_hint_hover_and_traffic_rules(example_ap
             text_document=doc, position=types.Position(site_line, report["call_sites"][0]["col"] + 2)))
         assert "traffic (n=" in hover.contents.value
 
+        replay = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="llmsight.simulate", arguments=[uri, report["call_sites"][0]["id"], "model=gpt-4o-mini"]))
+        assert "error" not in replay, replay
+        assert replay["scenario"].startswith("model=gpt-4o-mini,site=") and replay["simulation"]
+
         # switching the traffic source off goes back to static estimates, without a restart
         s.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
             settings={"llmsight": {"trafficDb": None}}))
