@@ -141,6 +141,9 @@ class LlmsightServer(LanguageServer):
             return None
         text = doc.source
         path = self.path_for(key, ".py")
+        if path.suffix == ".ipynb" and not text.lstrip().startswith("{"):
+            # jupyterlab-lsp sends a notebook as one Python text document under the notebook's URI
+            path = path.with_name(path.name + ".py")
         target = Target(key, doc.version, positions.split_lines(text))
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
 
