@@ -69,6 +69,15 @@ class FileContext:
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
     traffic: object | None = None  # simulator view, when --traffic is given
     _source_lines: list[str] | None = None
+    _memo: dict = field(default_factory=dict)
+
+    def memo(self, key: str, compute):
+        """A per-file fact several rules ask for (imports, try statements), computed once. Kept here,
+        not in a global cache: a cache keyed by tree keeps whole syntax trees alive, and every full
+        garbage collection then walks them."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def lines(self) -> list[str]:

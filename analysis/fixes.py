@@ -8,6 +8,7 @@ by `apply_fixes` (as ruff does).
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Iterable
 
 from llmsight.analysis import libcst as cst
@@ -89,12 +90,18 @@ def set_call_keywords(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], 
     Values are Python source text (`"30"`, `"'gpt-4o-2024-08-06'"`).
     """
     text = ctx.segment(call)
-    node = _outer_call(_parse_expr(text))
-    new = _with_keywords(node, kwargs, replace)
+    return narrowed_edit(ctx, call, text, _call_with_keywords(text, tuple(kwargs.items()), replace))
+
+
+@lru_cache(maxsize=4096)
+def _call_with_keywords(text: str, kwargs: tuple[tuple[str, str], ...], replace: bool) -> str:
+    """The call's new source (a pure function of its old source, so an editor re-checking a buffer
+    reuses the libcst work for every call the keystroke did not touch)."""
+    new = _with_keywords(_outer_call(_parse_expr(text)), dict(kwargs), replace)
     new_text = cst.Module([]).code_for_node(new)
     if text.startswith("(") and not new_text.startswith("("):
         new_text = f"({new_text})"
-    return narrowed_edit(ctx, call, text, new_text)
+    return new_text
 
 
 def _advance(line: int, col: int, text: str) -> tuple[int, int]:

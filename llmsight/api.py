@@ -4,6 +4,7 @@ Importing this module is cheap (no litellm, no libcst); analysis modules load on
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -224,7 +225,15 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
     from llmsight.analysis.project import rel_path
 
     rel = rel_path(abs_path, root_path)
-    result = analyze_source(env, abs_path if abs_path.exists() else None, rel, source, path.endswith(".ipynb"))
+    # no collection while the tree is alive: it has no cycles, and a full collection over it costs an
+    # editor tens of milliseconds at random keystrokes; refcounting frees it when done
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = analyze_source(env, abs_path if abs_path.exists() else None, rel, source, path.endswith(".ipynb"))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     errors = [result.error] if result.error else []
     return _assemble(root_path, config, [result], errors, 1, 0, price_data_version(), traffic_view, with_estimates)
 

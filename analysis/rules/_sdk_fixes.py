@@ -9,7 +9,6 @@ import ast
 import bisect
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from llmsight.analysis import libcst as cst
 
@@ -63,7 +62,7 @@ def sdk_name(site: CallSite, ctx: FileContext | None = None) -> str:
 def google_flavour(ctx: FileContext, site: CallSite) -> str:
     """Which Google SDK makes the request: `genai` (google-genai), `generativeai` (the legacy
     google-generativeai) or `vertexai`; by the client's constructor, else by the file's imports."""
-    imports = Imports.of(ctx.tree)
+    imports = Imports.of(ctx)
     ctor = client_call(ctx, site)
     candidates = [imports.qualify(ctor.func)] if ctor is not None else []
     candidates += sorted(imports.names.values())
@@ -120,8 +119,8 @@ class Imports:
     names: dict[str, str]
 
     @classmethod
-    def of(cls, tree: ast.Module) -> "Imports":
-        return _imports_of(tree)
+    def of(cls, ctx: FileContext) -> "Imports":
+        return ctx.memo("imports", lambda: cls.scan(ctx.tree))
 
     @classmethod
     def scan(cls, tree: ast.Module) -> "Imports":
@@ -165,12 +164,6 @@ def statements(body: list[ast.stmt]):
                 stack.extend(reversed(children))
 
 
-@lru_cache(maxsize=8)
-def _imports_of(tree: ast.Module) -> Imports:
-    """Imports of the few files being checked right now (rules ask for each call site)."""
-    return Imports.scan(tree)
-
-
 def parents(ctx: FileContext, node: ast.AST) -> dict[ast.AST, ast.AST]:
     """The child → parent map of the file, complete for the top-level statement holding `node` (maps
     are built per top-level statement, on the context rules share, when a rule first asks)."""
@@ -204,7 +197,7 @@ def ensure_import(ctx: FileContext, module: str, name: str | None = None, alias:
 
     In a notebook the import goes at the top of the cell holding `near` (the code the fix edits), so
     one fix edits one cell and that cell runs on its own."""
-    imports = Imports.of(ctx.tree)
+    imports = Imports.of(ctx)
     qual = f"{module}.{name}" if name else module
     local = imports.local_name_for(qual)
     if local is not None:

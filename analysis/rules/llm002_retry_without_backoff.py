@@ -253,7 +253,7 @@ class RetryWithoutBackoff(Rule):
         advice = f"Back off exponentially with jitter, capped at {MAX_BACKOFF_S} s" + (f", or {knob}" if knob else "")
         if not found.bounded or found.counter is None or (found.sleeps and found.constant_sleep is None):
             return Fix(advice, (), "display-only")
-        if Imports.of(ctx.tree).local_name_for("random") is None and file_binds(ctx.tree, "random"):
+        if Imports.of(ctx).local_name_for("random") is None and file_binds(ctx.tree, "random"):
             return Fix(advice, (), "display-only")
         near = found.constant_sleep or found.loop
         random_name, import_random = ensure_import(ctx, "random", near=near)
@@ -278,7 +278,7 @@ class RetryWithoutBackoff(Rule):
         """Edits adding a backoff sleep at the end of every handler that retries (before a final
         `continue`), plus the import of `time`/`asyncio`; None when a handler's layout does not allow it."""
         module, prefix = ("asyncio", "await ") if found.in_async else ("time", "")
-        sleep_name = Imports.of(ctx.tree).local_name_for(f"{module}.sleep")
+        sleep_name = Imports.of(ctx).local_name_for(f"{module}.sleep")
         edits: list[Edit | None] = []
         if sleep_name is None:
             module_name, import_module = ensure_import(ctx, module, near=found.loop)

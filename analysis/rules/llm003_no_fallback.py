@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import re
-from functools import lru_cache
 from typing import Iterable
 
 from llmsight.analysis import libcst as cst
@@ -193,16 +192,15 @@ class NoFallback(Rule):
                    (narrowed_edit(ctx, ctor, text, new),), "unsafe")
 
 
-@lru_cache(maxsize=8)
-def _tries_of(tree: ast.Module) -> tuple[ast.Try, ...]:
+def _tries_of(ctx: FileContext) -> tuple[ast.Try, ...]:
     """The file's try statements, found once for all its call sites."""
-    return tuple(stmt for stmt in statements(tree.body) if isinstance(stmt, ast.Try))
+    return ctx.memo("tries", lambda: tuple(stmt for stmt in statements(ctx.tree.body) if isinstance(stmt, ast.Try)))
 
 
 def _is_fallback_call(ctx: FileContext, call: ast.Call) -> bool:
     """A request in an `except` handler whose `try` makes another request: it is the fallback."""
     requests = {id(n) for n in ctx.call_nodes.values()} - {id(call)}
-    for stmt in _tries_of(ctx.tree):
+    for stmt in _tries_of(ctx):
         for handler in stmt.handlers:
             if handler.lineno <= call.lineno <= (handler.end_lineno or handler.lineno) \
                     and any(n is call for n in ast.walk(handler)) \

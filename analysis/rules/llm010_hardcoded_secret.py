@@ -204,7 +204,7 @@ class HardcodedSecret(Rule):
         lines = _candidate_lines(ctx.source)
         if not lines:
             return
-        imports = Imports.of(ctx.tree)
+        imports = Imports.of(ctx)
         if not ctx.sites and not any(q.split(".")[0] in _LLM_ROOTS for q in imports.names.values()):
             return
         for f in self._findings(ctx.tree, imports, lines):
