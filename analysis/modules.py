@@ -17,6 +17,14 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 def split_lines(text: str, keepends: bool = False) -> list[str]:
     """Lines as Python's tokenizer counts them: only \n, \r\n and \r end a line (`str.splitlines`
     also splits on form feeds and other separators, shifting every line number after them)."""
+    if "\r" not in text:  # the common case, in C
+        lines = text.split("\n")
+        last = lines.pop()
+        if keepends:
+            lines = [line + "\n" for line in lines]
+        if last:
+            lines.append(last)
+        return lines
     lines = _LINE.findall(text)
     return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
@@ -100,20 +108,28 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]],
                 subscripts.setdefault(call.func.value.id, []).append((node.lineno, call, call))
 
 
+# statement types holding nested statements, and where (simple statements, most of a file, hold none)
+_BLOCKS: dict[type, tuple[str, ...]] = {
+    t: tuple(f for f in ("body", "orelse", "finalbody", "handlers", "cases") if f in t._fields)
+    for t in (getattr(ast, name) for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "For", "AsyncFor",
+                                               "While", "If", "With", "AsyncWith", "Try", "TryStar", "Match")
+              if hasattr(ast, name))
+}
+
+
 def iter_statements(body: list[ast.stmt]):
     """Every statement under `body`, nested blocks and defs included, without visiting expressions."""
     stack = list(reversed(body))
+    blocks = _BLOCKS
     while stack:
         node = stack.pop()
         yield node
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list):
-                stack.extend(reversed(block))
-        for h in getattr(node, "handlers", ()):
-            stack.extend(reversed(h.body))
-        for case in getattr(node, "cases", ()):
-            stack.extend(reversed(case.body))
+        for name in blocks.get(type(node), ()):
+            if name in ("handlers", "cases"):
+                for clause in getattr(node, name):
+                    stack.extend(reversed(clause.body))
+            else:
+                stack.extend(reversed(getattr(node, name)))
 
 
 @dataclass
