@@ -360,10 +360,12 @@ class FileDiscovery:
                 if path not in paths:
                     continue
                 receiver = ".".join(names[:i]).lower() or receiver_text.split(".", 1)[0].lower()
-                if "." not in path and not ("client" in receiver or root.rsplit(".", 1)[-1] in receiver):
+                if "." not in path and sync.sdk != "http" and not ("client" in receiver or root.rsplit(".", 1)[-1] in receiver):
                     break
                 kind = async_ if awaited else sync
                 client = Client(kind, f"{root} (inferred)", made_elsewhere=True)
+                if kind.sdk == "http":
+                    return self._http_request(client, kind.methods[path], call, args, keywords, scope)
                 return Request(client, kind.methods[path], call, args, keywords, scope)
         if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
             receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
@@ -529,6 +531,8 @@ class FileDiscovery:
 def _provider_operation(url: str) -> str | None:
     """The operation a URL requests from a provider: a known host on a request path, or an
     OpenAI-/Anthropic-compatible path on any host."""
+    if url.startswith("/"):
+        return None  # a route path (`@app.post("/v1/chat/completions")` serves requests, it makes none)
     path = url.split("?", 1)[0].rstrip("/")
     after_host = path.split("://", 1)[-1].partition("/")[2].lower()
     operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (

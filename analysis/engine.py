@@ -307,10 +307,17 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     return results
 
 
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+_WORD = re.compile(rb"\w+")
+
+
 def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
-    """Files whose text names one of `names` as a whole word."""
-    pattern = re.compile(rb"\b(?:%s)\b" % b"|".join(re.escape(n).encode() for n in sorted(names)))
-    return {k for k, data in texts.items() if pattern.search(data)}
+    """Files that import one of `names` (`from app.llm import ask`): discovery follows an exported
+    request function or client only through such an import, so a file that merely uses the word
+    (`client`, `llm`) is not re-analysed."""
+    wanted = {n.encode() for n in names}
+    return {k for k, data in texts.items()
+            if any(wanted.intersection(_WORD.findall(m.group(1))) for m in _FROM_IMPORT.finditer(data))}
 
 
 def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:

@@ -161,7 +161,7 @@ class Evaluator:
                     v = self.eval(side, scope, depth)
                     if isinstance(v, Client) and v.kind.sdk == "langchain":
                         return v
-                return None
+                return self._inferred_pipe_model(node, scope)
             if isinstance(node.op, ast.Mult):
                 left, right = self.eval(node.left, scope, depth), self.eval(node.right, scope, depth)
                 if isinstance(left, Const) and isinstance(right, Const):
@@ -190,6 +190,24 @@ class Evaluator:
         return None
 
     # ---- names -----------------------------------------------------------------------------------
+    def _inferred_pipe_model(self, node: ast.BinOp, scope: Scope) -> Value:
+        """`prompt | self.llm_model | parser` in a file importing LangChain, the model injected from
+        elsewhere (a config dict, a parameter): a chain whose operand is named like a model runs one."""
+        if not any(q.startswith(sdks.LANGCHAIN_IMPORT_PREFIX) for q in scope.mod.imports.values()):
+            return None
+        operands, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+                stack += [n.left, n.right]
+            else:
+                operands.append(n)
+        for operand in operands:
+            name = operand.attr if isinstance(operand, ast.Attribute) else operand.id if isinstance(operand, ast.Name) else ""
+            if any(word in name.lower() for word in sdks.LANGCHAIN_RECEIVER_WORDS):
+                return Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
+        return None
+
     def lookup(self, name: str, scope: Scope, depth: int) -> Value:
         func = scope.func
         while func is not None:

@@ -161,6 +161,7 @@ def _litellm_methods() -> dict[str, Method]:
         ("speech", "audio", (), ("input",)),
         ("rerank", "rerank", (), ("query",)),
         ("responses", "responses", ("max_output_tokens",), ("input",)),
+        ("batch_completion", "chat", _LITELLM_CAP, ("messages",)),
     ):
         m[name] = Method(op, None if op in ("chat", "completion", "responses") else False, False,
                          model_pos=0, max_tokens=cap, prompt=prompt, prompt_pos=1 if op == "chat" else None)
@@ -421,6 +422,10 @@ INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ..
         ("aioboto3", BEDROCK, BEDROCK, set(BEDROCK.methods)),
         ("ollama", OLLAMA, OLLAMA_ASYNC, {"chat", "generate"}),
         ("cohere", COHERE, COHERE_ASYNC, {"chat", "chat_stream", "embed", "rerank"}),
+        # a session passed in: only a provider URL makes it a request (discover._http_request)
+        ("requests", HTTP_CLIENT, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
+        ("httpx", HTTP_CLIENT, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
+        ("aiohttp", HTTP_CLIENT_ASYNC, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
     )
 )
 # LangChain runnables reached through names we cannot resolve (`self.llm.ainvoke(...)`): only the

@@ -835,3 +835,39 @@ def test_wrapper_call_point_keeps_the_inner_request_settings(tmp_path):
     site = next(s for s in result.call_sites if s.span.path == "app/use.py")
     assert (site.api, site.via_wrapper, site.model.value) == ("ask", "app.llm.ask", "gpt-4o")
     assert (site.timeout.value, site.max_tokens.value) == (20, 300)
+
+
+def test_session_passed_in_posting_to_a_provider_and_litellm_batch(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import aiohttp
+        from litellm import batch_completion
+        from langchain_core.prompts import PromptTemplate
+
+        class Node:
+            async def describe(self, session, payload):
+                async with session.post("https://api.openai.com/v1/chat/completions", json=payload) as r:
+                    return await r.json()
+            async def notify(self, session, text):
+                return await session.post("https://hooks.slack.com/services/x", json={"text": text})
+            def answer(self, question):
+                chain = PromptTemplate.from_template("{q}") | self.llm_model
+                return chain.invoke({"q": question})
+
+        def many(prompts):
+            return batch_completion(model="gpt-4o-mini", messages=[[p] for p in prompts])
+        """})
+    assert sorted((s.sdk, s.operation) for s in result.call_sites) == [
+        ("http", "chat"), ("langchain", "chat"), ("litellm", "chat")]
+
+
+def test_a_server_route_is_not_a_request(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        import requests
+        from fastapi import FastAPI
+        app = FastAPI()
+
+        @app.post("/openai/chat/completions")
+        async def chat_completion(request):
+            return {}
+        """})
+    assert result.call_sites == []
