@@ -43,7 +43,7 @@ def _applicable(diags: Sequence[Diagnostic], unsafe: bool) -> list[tuple[Diagnos
     return out
 
 
-def _apply_round(text: str, is_notebook: bool, fixes: list[tuple[Diagnostic, tuple[Edit, ...]]]) -> tuple[str, int]:
+def apply_round(text: str, is_notebook: bool, fixes: list[tuple[Diagnostic, tuple[Edit, ...]]]) -> tuple[str, int]:
     """Apply whole fixes (all of a fix's edits or none) that do not overlap each other."""
     if not is_notebook:
         taken: list[Edit] = []
@@ -92,7 +92,7 @@ def fix_paths(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only: b
         before = text = path.read_text(encoding="utf-8")
         is_nb = rel.endswith(".ipynb")
         for _ in range(MAX_ROUNDS):
-            text, n = _apply_round(text, is_nb, fixes)
+            text, n = apply_round(text, is_nb, fixes)
             if n == 0:
                 break
             outcome.applied += n

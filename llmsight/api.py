@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from llmsight.analysis.engine import Env, FileResult
 
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
-           "load_config", "estimate_sites", "apply_fixes", "project_root"]
+           "load_config", "estimate_sites", "apply_fixes", "project_root", "price_data_version",
+           "model_alternatives", "ingest", "IngestError", "diff", "simulate", "ScenarioPoint", "ScenarioRunner",
+           "pareto_front", "scenario_fix", "fix_texts"]
 
 
 def project_root(paths: Sequence[str | Path]) -> Path:
@@ -655,7 +657,7 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
 def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
     """{path: (old text, new text)} of the files a fix edits, applied as `--fix` applies edits (notebook
     edits to the cell they name, the notebook written back as JSON); nothing is written."""
-    from llmsight.analysis.apply import _apply_round
+    from llmsight.analysis.apply import apply_round
 
     groups: dict[str, dict[int | None, list]] = {}
     for e in fix.edits:
@@ -666,7 +668,7 @@ def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
             old = (Path(root) / path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}) to apply the edit") from exc
-        new, _ = _apply_round(old, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
+        new, _ = apply_round(old, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
         out[path] = (old, new)
     return out
 
