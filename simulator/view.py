@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -114,6 +115,19 @@ def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0
 _VIEWS: dict[tuple, "TrafficView"] = {}
 
 
+_LIVE_VIEWS: "weakref.WeakSet[TrafficView]" = weakref.WeakSet()
+
+
+def _close_before_fork() -> None:
+    """DuckDB is not fork-safe: a child forked while the parent's database threads hold a lock can
+    hang. Every view closes its connection before a fork; parent and child reopen it on next use."""
+    for view in list(_LIVE_VIEWS):
+        view.close()
+
+
+os.register_at_fork(before=_close_before_fork)
+
+
 class TrafficView:
     """Per-site traffic figures for `check --traffic`, the traffic rules and fixes (see the module docstring)."""
 
@@ -131,6 +145,14 @@ class TrafficView:
         self._replays: dict[tuple, "GroupFigures"] = {}
         self._lock = threading.RLock()
         self.notes: list[str] = []
+        _LIVE_VIEWS.add(self)
+
+    @_locked
+    def close(self) -> None:
+        """Close the DuckDB connection (figures already computed stay cached); reopened on next use."""
+        if self._con is not None:
+            self._con.close()
+        self._con = self._sim = self._pid = None
 
     # ------------------------------------------------------------------------------ loading
     def _connect(self):
