@@ -285,25 +285,27 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     jobs = jobs or min(os.cpu_count() or 1, 4)
     if jobs <= 1 or total < 600_000 or len(items) < 8:
         return _analyze_batch(items)
-    # whole directories go to one worker (modules of a package refer to each other, and each worker
-    # parses a module once), largest first to the least loaded worker so they finish together
+    # whole directories stay together (modules of a package refer to each other, and a worker parses
+    # a module once), packed largest first into a few chunks per worker; the pool hands the next chunk
+    # to whichever worker is free, so uneven directories do not leave a core idle at the end
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for it in items:
         groups.setdefault(os.path.dirname(it[1]), []).append(it)
-    batches: list[list[tuple[str, str, str]]] = [[] for _ in range(jobs)]
-    sizes = [0] * jobs
+    target = total / (jobs * 4)
+    chunks: list[list[tuple[str, str, str]]] = []
+    size = 0.0
     for group in sorted(groups.values(), key=lambda g: -sum(len(t) for _, _, t in g)):
-        i = sizes.index(min(sizes))
-        batches[i].extend(group)
-        sizes[i] += sum(len(t) for _, _, t in group)
+        if not chunks or size >= target:
+            chunks.append([])
+            size = 0.0
+        chunks[-1].extend(group)
+        size += sum(len(t) for _, _, t in group)
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        # the main process takes one share itself instead of idling
-        futures = [pool.submit(_analyze_batch, b) for b in batches[1:]]
-        results = _analyze_batch(batches[0])
-        for fut in futures:
-            results.extend(fut.result())
+        results: list[FileResult] = []
+        for part in pool.map(_analyze_batch, chunks):
+            results.extend(part)
     return results
 
 
