@@ -33,8 +33,7 @@ _METHOD_CALL = re.compile(r"\.(?:%s)\s*\(" % "|".join(
     sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"})))
 
 
-_SDK_ROOTS = frozenset(r.split(".", 1)[0] for r in sdks.SDK_IMPORT_ROOTS) | {"google", "asgiref", "asyncio", "anyio",
-                                                                            "functools", "starlette", "fastapi"}
+_SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi"}
 
 
 def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:

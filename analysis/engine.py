@@ -27,7 +27,6 @@ from llmsight.analysis.project import Project, decode_source, rel_path
 from llmsight.config import Config
 from llmsight.records import CallSite, Diagnostic, FileError, Span
 
-SDK_ROOTS = frozenset(r.split(".", 1)[0] for r in sdks.SDK_IMPORT_ROOTS)
 
 MAX_FILE_BYTES = 5_000_000
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__",
@@ -214,7 +213,7 @@ def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
         bindings = mod.bindings.get(name)
         if bindings and bindings[-1][2] not in ("assign", "annassign"):
             continue
-        if not bindings and mod.imports[name].split(".", 1)[0] not in SDK_ROOTS:
+        if not bindings and mod.imports[name].split(".", 1)[0] not in sdks.SDK_ROOT_PACKAGES:
             continue  # a project import: the module it comes from exports it itself, if at all
         if bindings and isinstance(bindings[-1][1], (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Tuple)):
             continue

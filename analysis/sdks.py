@@ -394,6 +394,8 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
     "requests", "httpx", "aiohttp", "instructor", "zhipuai",
 })
+# the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
+SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)
 # a keyword only one SDK's requests take: with it, a request path identifies the SDK even in a file
 # that never imports it (the client was built elsewhere and passed in)
 SIGNATURE_KEYWORDS: dict[str, str] = {"modelId": "boto3"}

@@ -329,28 +329,27 @@ def _sites_of(result: CheckResult, key: str) -> list:
     return [s for s in result.call_sites if key in (s.id, s.feature)]
 
 
+def _limit_rows(result: CheckResult, limits: dict, metric, combine, unknown: str
+                ) -> list[tuple[str, float | None, float, str]]:
+    """(feature or site, `combine` of `metric` over its sites' estimates, limit, status)."""
+    rows = []
+    for key, limit in sorted(limits.items()):
+        values = [m.value for s in _sites_of(result, key) for e in [result.estimates.get(s.id)]
+                  if e is not None and (m := metric(e)) is not None and m.value is not None]
+        figure = combine(values) if values else None
+        status = unknown if figure is None else "over" if figure > float(limit) else "ok"
+        rows.append((key, figure, float(limit), status))
+    return rows
+
+
 def budget_rows(result: CheckResult, budgets: dict) -> list[tuple[str, float | None, float, str]]:
     """(feature or site, estimated $/month summed over its sites, budget, status)."""
-    rows = []
-    for key, budget in sorted(budgets.items()):
-        costs = [e.cost_per_month.value for s in _sites_of(result, key) for e in [result.estimates.get(s.id)]
-                 if e is not None and e.cost_per_month is not None and e.cost_per_month.value is not None]
-        total = sum(costs) if costs else None
-        status = "unknown (no volume or price)" if total is None else "over" if total > float(budget) else "ok"
-        rows.append((key, total, float(budget), status))
-    return rows
+    return _limit_rows(result, budgets, lambda e: e.cost_per_month, sum, "unknown (no volume or price)")
 
 
 def slo_rows(result: CheckResult, slos: dict) -> list[tuple[str, float | None, float, str]]:
     """(feature or site, slowest p95 among its sites, p95 SLO in seconds, status)."""
-    rows = []
-    for key, slo in sorted(slos.items()):
-        p95s = [e.latency_p95_s.value for s in _sites_of(result, key) for e in [result.estimates.get(s.id)]
-                if e is not None and e.latency_p95_s is not None and e.latency_p95_s.value is not None]
-        worst = max(p95s) if p95s else None
-        status = "unknown (no latency estimate)" if worst is None else "over" if worst > float(slo) else "ok"
-        rows.append((key, worst, float(slo), status))
-    return rows
+    return _limit_rows(result, slos, lambda e: e.latency_p95_s, max, "unknown (no latency estimate)")
 
 
 def _status(text: str) -> str:

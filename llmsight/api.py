@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from llmsight import __version__
 from llmsight.config import Config, ConfigError, load_config, parse_config
-from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, FileError
+from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, FileError, Fix
 
 if TYPE_CHECKING:
     from llmsight.analysis.engine import Env, FileResult

@@ -46,7 +46,7 @@ _ENV_DEFAULT = re.compile(r"(?:getenv|environ\.get)\(\s*['\"][^'\"]*['\"]\s*,\s*
 _CREDENTIAL_WORDS = ("key", "secret", "token", "authorization")
 _GIVEN_LITERAL = re.compile(r"['\"]?[ \t]*[:=][ \t]*[rbuRBU]?['\"]")
 _NESTED_BODIES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
-_LLM_ROOTS = frozenset(r.split(".")[0] for r in sdks.SDK_IMPORT_ROOTS) - {"requests", "httpx", "aiohttp"}
+_LLM_ROOTS = sdks.SDK_ROOT_PACKAGES - {"requests", "httpx", "aiohttp"}
 
 
 @dataclass

@@ -127,7 +127,7 @@ def markdown(report, kinds) -> str:
         return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
                          + ["| " + " | ".join(r) + " |" for r in rows])
 
-    out = [f"### llm-lint simulate", "", f"{report.calls:,} calls over {report.days:.1f} days · seed {report.seed} · "
+    out = ["### llm-lint simulate", "", f"{report.calls:,} calls over {report.days:.1f} days · seed {report.seed} · "
            f"{report.price_data}", "", "**All traffic**", "", md(list(_rows(report, "all", "*", report.front)))]
     for kind in kinds:
         for key in report.groups(kind):
