@@ -519,9 +519,8 @@ class Evaluator:
                 for kw in node.keywords:
                     if kw.arg == "llm":
                         return self.eval(kw.value, scope, depth)
-            if _is_import_helper(q) and node.args:  # require_dependency("anthropic")
-                mod_name = self.eval(node.args[0], scope, depth)
-                return Imported(mod_name.value) if isinstance(mod_name, Const) and isinstance(mod_name.value, str) else None
+            if _is_import_helper(q):  # importlib.import_module("anthropic")
+                return self._module_named_by(node, scope, depth)
             if q in ("json.dumps", "json.loads", "str", "dict.copy"):
                 return self.eval(node.args[0], scope, depth) if node.args else None
             if q in ("dict",):
@@ -532,16 +531,16 @@ class Evaluator:
         if isinstance(func, ClassRef):
             return Instance(func.cls, func.mod, (node, scope))
         if isinstance(func, FuncRef):
-            if _is_import_helper(func.qualname or "") and node.args:
-                mod_name = self.eval(node.args[0], scope, depth)
-                if isinstance(mod_name, Const) and isinstance(mod_name.value, str):
-                    return Imported(mod_name.value)
+            if _is_import_helper(func.qualname or ""):  # a project's require_dependency("anthropic")
+                found = self._module_named_by(node, scope, depth)
+                if found is not None:
+                    return found
             return self._returns(func, depth, (node, scope))
         if func is None and isinstance(node.func, ast.Name):
-            if node.func.id == "__import__" and node.args:  # ollama = __import__("ollama")
-                mod_name = self.eval(node.args[0], scope, depth)
-                if isinstance(mod_name, Const) and isinstance(mod_name.value, str):
-                    return Imported(mod_name.value)
+            if node.func.id == "__import__":  # ollama = __import__("ollama")
+                found = self._module_named_by(node, scope, depth)
+                if found is not None:
+                    return found
             if node.func.id == "dict":
                 return DictVal(node, scope)
             if node.func.id in ("str", "int", "float") and node.args:
@@ -560,6 +559,11 @@ class Evaluator:
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy",):
             return self.eval(node.func.value, scope, depth)
         return None
+
+    def _module_named_by(self, node: ast.Call, scope: Scope, depth: int) -> Value:
+        """The module an import call names by its first argument, when that is a known string."""
+        name = self.eval(node.args[0], scope, depth) if node.args else None
+        return Imported(name.value) if isinstance(name, Const) and isinstance(name.value, str) else None
 
     def _factory(self, factory, q: str, node: ast.Call, scope: Scope, depth: int) -> Value:
         kind, service = factory
