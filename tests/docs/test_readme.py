@@ -26,3 +26,13 @@ def test_quick_start_is_two_existing_scripts():
 def test_linked_docs_exist():
     for link in re.findall(r"\]\(((?:docs|schema)/[^)#]+)\)", README):
         assert (ROOT / link).exists(), link
+
+
+def test_config_example_is_valid_config():
+    import tomllib
+
+    from llmsight.config import parse_config
+
+    table = tomllib.loads(README.split("```toml", 1)[1].split("```", 1)[0])["tool"]["llmsight"]
+    table.pop("prices")  # a file path: the example does not ship the file
+    parse_config(table, "README.md")
