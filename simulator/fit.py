@@ -72,59 +72,50 @@ class Fits:
         return self.quality.get((model, feature or ANY)) or self.quality.get((model, ANY))
 
 
-def _grid_sql(xs: str) -> str:
-    """The GRID + 1 point empirical quantile grid of a sorted list, interpolated as `quantile_cont` does:
-    position h = p (n - 1), value x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h])."""
-    h = f"(i * (len({xs}) - 1) / {GRID})"
-    lo = f"CAST(floor({h}) AS BIGINT) + 1"
-    return (f"CASE WHEN len({xs}) > 0 THEN list_transform(range(0, {GRID + 1}), lambda i: {xs}[{lo}] + "
-            f"({xs}[least({lo} + 1, len({xs}))] - {xs}[{lo}]) * ({h} - floor({h}))) END")
-
-
-def _median_sql(points: str, field_: str) -> str:
-    return f"list_aggregate(list_transform({points}, lambda x: x.{field_}), 'median')"
-
-
 def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_file: str | Path | None = None,
         extra_models: Iterable[str] = ()) -> Fits:
     """Fit every model in `source` (a relation with the canonical columns plus `site_id`), per model and
     per (model, site) with at least `min_site_rows` successful rows reporting a TTFT; add prior-based
     fits for `extra_models` the traffic lacks.
 
-    One pass: each group's values are collected sorted, and the quantile grids and the prefill line
-    are read off the sorted lists."""
+    The quantile grids are `quantile_cont` at GRID + 1 points (an aggregate keeps raw values, not
+    sorted lists: a million rows fit in a fraction of the memory). The prefill line joins the medians
+    of the quarter of calls with the fewest uncached input tokens to those of the quarter with the most."""
     ok = "status = 'ok'"
+    points = "[" + ", ".join(repr(i / GRID) for i in range(GRID + 1)) + "]"
+    ends = ", ".join(f"median({col}) FILTER (WHERE r.uncached {op} h.split[{i}]) AS {col[0]}_{end}"
+                     for end, op, i in (("lo", "<=", 1), ("hi", ">=", 2)) for col in ("uncached", "ttft_ms"))
     rows = con.execute(f"""
         WITH r AS (
             SELECT model, site_id, status, input_tokens, output_tokens, ttft_ms,
                    CASE WHEN {ok} AND ttft_ms IS NOT NULL AND output_tokens > 0 AND latency_ms > ttft_ms
                         THEN output_tokens / ((latency_ms - ttft_ms) / 1000.0) END AS tps,
-                   input_tokens - cached_input_tokens AS uncached
+                   input_tokens - cached_input_tokens AS uncached, {ok} AND ttft_ms IS NOT NULL AS timed
             FROM {source} WHERE model IS NOT NULL),
         g AS (
             SELECT model, CASE WHEN grouping(site_id) = 1 THEN '{ANY}' ELSE site_id END AS site,
                    grouping(site_id) = 0 AND site_id IS NULL AS null_site, count(*) AS n,
-                   count(*) FILTER (WHERE {ok}) AS n_ok,
+                   count(*) FILTER (WHERE {ok}) AS n_ok, count(*) FILTER (WHERE timed) AS n_timed,
                    avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
                    avg(CASE WHEN status = 'timeout' THEN 1.0 ELSE 0.0 END) AS timeout_rate,
-                   list(ttft_ms ORDER BY ttft_ms) FILTER (WHERE {ok} AND ttft_ms IS NOT NULL) AS ttft,
-                   list(tps ORDER BY tps) FILTER (WHERE tps IS NOT NULL) AS tps,
-                   list(input_tokens ORDER BY input_tokens) FILTER (WHERE {ok}) AS inp,
-                   list(output_tokens ORDER BY output_tokens) FILTER (WHERE {ok}) AS outp,
-                   list({{'u': uncached, 't': ttft_ms}} ORDER BY uncached, ttft_ms)
-                       FILTER (WHERE {ok} AND ttft_ms IS NOT NULL) AS ut
+                   quantile_cont(ttft_ms, {points}) FILTER (WHERE timed) AS ttft,
+                   quantile_cont(tps, {points}) FILTER (WHERE tps IS NOT NULL) AS tps,
+                   quantile_cont(input_tokens, {points}) FILTER (WHERE {ok}) AS inp,
+                   quantile_cont(output_tokens, {points}) FILTER (WHERE {ok}) AS outp,
+                   quantile_disc(uncached, [0.25, 0.75]) FILTER (WHERE timed) AS split
             FROM r GROUP BY GROUPING SETS ((model), (model, site_id))),
         h AS (
-            SELECT *, len(ut) // 4 AS q FROM g
-            WHERE NOT null_site AND (site = '{ANY}' OR len(ttft) >= {int(min_site_rows)}))
-        SELECT model, site, n, n_ok, error_rate, timeout_rate,
-               CASE WHEN q >= 1 AND {_median_sql('ut[len(ut) - q + 1:]', 'u')} - {_median_sql('ut[1:q]', 'u')} >= 1
-                    THEN greatest(({_median_sql('ut[len(ut) - q + 1:]', 't')} - {_median_sql('ut[1:q]', 't')})
-                                  / ({_median_sql('ut[len(ut) - q + 1:]', 'u')} - {_median_sql('ut[1:q]', 'u')}), 0.0)
-                    ELSE 0.0 END AS prefill,
-               {_grid_sql('ttft')} AS ttft, {_grid_sql('tps')} AS tps, {_grid_sql('inp')} AS inp,
-               {_grid_sql('outp')} AS outp
-        FROM h ORDER BY model, site""").fetchall()
+            SELECT * FROM g WHERE NOT null_site AND (site = '{ANY}' OR n_timed >= {int(min_site_rows)})),
+        e AS (
+            SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND h.site = '{ANY}'
+            WHERE r.timed GROUP BY h.model, h.site
+            UNION ALL
+            SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND h.site = r.site_id
+            WHERE r.timed GROUP BY h.model, h.site)
+        SELECT h.model, h.site, n, n_ok, error_rate, timeout_rate,
+               CASE WHEN u_hi - u_lo >= 1 THEN greatest((t_hi - t_lo) / (u_hi - u_lo), 0.0) ELSE 0.0 END AS prefill,
+               ttft, tps, inp, outp
+        FROM h LEFT JOIN e ON e.model = h.model AND e.site = h.site ORDER BY h.model, h.site""").fetchall()
     models: dict[str, ModelFit] = {}
     for model, site, n, n_ok, err, tout, prefill, *grids in rows:
         key = f"{model}|{site}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from llmsight.simulator.replay import GroupFigures
+from llmsight.simulator.figures import GroupFigures
 
 
 def front(points: Sequence[Sequence[float | None]]) -> list[int]:

@@ -32,8 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
-from llmsight.records import Metric
+import numpy as np
 
+from llmsight.simulator.figures import BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, ScenarioResult, figures
 from llmsight.simulator.fit import ANY, GRID, Fits
 from llmsight.simulator.scenario import Scenario
 
@@ -54,6 +55,10 @@ def attempt_draw(attempt: int, j: int) -> int:
     """Draw number of the j-th uniform (0 error, 1 TTFT, 2 throughput, 3 jitter) of an attempt."""
     return 10 * attempt + j
 
+
+# the draws every scenario may use, computed once with the prepared rows (name -> draw number)
+ROW_DRAWS = {"u_resp": DRAW_RESPONSE_CACHE, "u_prompt": DRAW_PROMPT_CACHE, "u_err1": attempt_draw(1, 0),
+             "u_ttft1": attempt_draw(1, 1), "u_tps1": attempt_draw(1, 2)}
 
 def uniform(row_id: int, seed: int, k: int) -> float:
     """The replay's uniform in [0, 1) for (row, seed, draw); `uniform_sql` computes the same number."""
@@ -80,16 +85,20 @@ _STAGES = (
 )
 
 
-def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: str = "") -> list[list[str]]:
+def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: str = "",
+                   as_hash: bool = False) -> list[list[str]]:
     """SELECT lists of successive CTEs computing `uniform` into columns named by `draws` (name -> draw
-    number, or an SQL expression of one); each stage reads the previous stage's hash columns."""
+    number, or an SQL expression of one); each stage reads the previous stage's hash columns. With
+    `as_hash`, the columns hold the final hash (an INTEGER, `uniform` times PRIME): half the bytes of a
+    DOUBLE, for draws stored with the prepared rows."""
     c = (seed % PRIME) * 16807 + 12345
     stages = [[f"((({row_id}) % {PRIME}) * 48271 + {c} + ({k}) * 69621) % {PRIME} AS {prefix}_h0_{n}"
                for n, k in draws.items()]]
     for i, stage in enumerate(_STAGES[1:], start=1):
         stages.append([stage.format(h=f"{prefix}_h{i - 1}_{n}", k=f"({k})") + f" AS {prefix}_h{i}_{n}"
                        for n, k in draws.items()])
-    stages.append([f"CAST({prefix}_h{len(_STAGES) - 1}_{n} AS DOUBLE) / {PRIME}.0 AS {n}" for n in draws])
+    stages.append([f"CAST({prefix}_h{len(_STAGES) - 1}_{n} AS {'INTEGER' if as_hash else 'DOUBLE'})"
+                   f"{'' if as_hash else f' / {PRIME}.0'} AS {n}" for n in draws])
     return stages
 
 
@@ -103,9 +112,8 @@ def _lit(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the prepared rows
 # what the prepared rows keep of the coded base rows (names live in the dimension tables)
-BASE_COLUMNS = ["row_id", "model_c", "site_c", "feature_c", "tenant_c", "st", "input_tokens", "output_tokens",
+BASE_COLUMNS = ["row_id", "grp", "model_c", "site_c", "feature_c", "tenant_c", "st", "input_tokens", "output_tokens",
                 "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "latency_ms", "ttft_ms",
                 "quality", "cost_usd"]
 METRIC_CODES = {"ttft": 0, "tps": 1, "in": 2, "out": 3}
@@ -150,6 +158,13 @@ def _price(p: str, tag: str, batch: str) -> str:
             f"ELSE {total('')} END)")
 
 
+def _case(branches: list[tuple[str, str]], default: str) -> str:
+    """CASE over the (condition, value) branches whose condition is not the constant FALSE: a scenario
+    key that is not set costs no per-row work."""
+    live = [f"WHEN {cond} THEN {value}" for cond, value in branches if cond != "FALSE"]
+    return f"CASE {' '.join(live)} ELSE {default} END" if live else default
+
+
 def _billed(tag: str, status: str, bill_errors: bool) -> list[str]:
     """Tokens an attempt is billed for: all when ok, the input when it timed out, none for an error
     (observed errors keep whatever usage was logged)."""
@@ -177,7 +192,7 @@ class Tables:
     prefix: str = "sim_prefix"
     src: str = "sim_src"              # the source with each row's site id
     base: str = "sim_base"            # rows with integer codes
-    out: str = "sim_out"              # one scenario's per-row outcome
+    groups: str = "sim_groups"        # (site, feature, tenant) combinations: grp -> codes
     dim: str = "sim_dim_{}"           # name <-> code of models, sites, features, tenants
 
     @classmethod
@@ -199,9 +214,9 @@ class _Query:
         self.last = this
         return self
 
-    def uniforms(self, row_id: str, seed: int, draws: dict[str, int | str]) -> "_Query":
+    def uniforms(self, row_id: str, seed: int, draws: dict[str, int | str], as_hash: bool = False) -> "_Query":
         if draws:
-            for cols in uniform_stages(row_id, seed, draws, self.name):
+            for cols in uniform_stages(row_id, seed, draws, self.name, as_hash):
                 self.add(cols)
         return self
 
@@ -290,27 +305,25 @@ class Replay:
 
     def final_sql(self, s: Scenario, narrow: bool = False) -> str:
         """Per-row outcome: row_id, site_c, feature_c, tenant_c, model_c, status (code), latency_ms,
-        ttft_ms, cost_usd, quality, truncated, attempts; `narrow`: only what `aggregate` reads, with the
-        row's bootstrap block instead of its id."""
+        ttft_ms, cost_usd, quality, truncated, attempts; `narrow`: only what `figures` reads
+        (`OUTCOME_COLUMNS`: the row's combination and bootstrap block instead of its id and codes)."""
         t = self.tables
         switch = s.model is not None
         chain = not s.batch and ((s.retries or 0) > 0 or s.fallback is not None)
         batch = "scoped" if s.batch else "FALSE"
         q = _Query("r", f"""
-  SELECT row_id, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
+  SELECT row_id, grp, blk, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
          input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
          cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
          ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_key, obs_prefill, obs_ttft_p50,
-         eff_in, eff_out, qbase, {self._scope(s)} AS scoped
+         eff_in, eff_out, qbase, oc_full, oc_input, {', '.join(f'h_{n[2:]}' for n in ROW_DRAWS)},
+         {self._scope(s)} AS scoped
   FROM {t.rows}""")
-        draws: dict[str, int | str] = {}
-        if s.response_cache_hit_rate is not None:
-            draws["u_resp"] = DRAW_RESPONSE_CACHE
-        if s.prompt_cache_hit_rate is not None:
-            draws["u_prompt"] = DRAW_PROMPT_CACHE
-        if switch:
-            draws.update(u_err1=attempt_draw(1, 0), u_ttft1=attempt_draw(1, 1), u_tps1=attempt_draw(1, 2))
-        q.uniforms("row_id", self.seed, draws)
+        draws = [name for name, used in (("u_resp", s.response_cache_hit_rate is not None),
+                                         ("u_prompt", s.prompt_cache_hit_rate is not None),
+                                         ("u_err1", switch), ("u_ttft1", switch), ("u_tps1", switch)) if used]
+        if draws:
+            q.add([f"CAST(h_{name[2:]} AS DOUBLE) / {PRIME}.0 AS {name}" for name in draws])
         target = f"CASE WHEN scoped THEN {self._model(s.model)} ELSE obs_model END" if switch else "obs_model"
         hit_resp = (f"(scoped AND u_resp < {s.response_cache_hit_rate})" if s.response_cache_hit_rate is not None
                     else "FALSE")
@@ -353,16 +366,21 @@ class Replay:
         else:
             q.add(["obs_status AS st0", "o_ttft AS ttft0", "o_lat AS lat0"])
         self._timeout(s, q, "st0", "ttft0", "lat0", "status1", "lat1")
-        q.add(_billed("o", "status1", True) + (_billed("e", "status1", False) if switch else []))
-        cost_o = _price("po.", "o", batch)
-        observed = f" LEFT JOIN {t.prices} po ON po.model = obs_model"
+        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None or s.batch:
+            q.add(_billed("o", "status1", True) + (_billed("e", "status1", False) if switch else []))
+            cost_o = f"(CASE WHEN po.model IS NULL THEN obs_cost ELSE {_price('po.', 'o', batch)} END)"
+            observed = f" LEFT JOIN {t.prices} po ON po.model = obs_model"
+        else:   # the observed tokens at the observed prices: computed with the prepared rows
+            if switch:
+                q.add(_billed("e", "status1", False))
+            cost_o, observed = f"(CASE WHEN status1 = {TIMEOUT} THEN oc_input ELSE oc_full END)", ""
         if switch:
-            cost1 = (f"CASE WHEN NOT changed THEN (CASE WHEN po.model IS NULL THEN obs_cost ELSE {cost_o} END) "
+            cost1 = (f"CASE WHEN NOT changed THEN {cost_o} "
                      f"WHEN p1.model IS NULL THEN NULL ELSE {_price('p1.', 'e', batch)} END")
             q.add([f"{cost1} AS cost1"], observed + f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
         else:
-            q.add([f"CASE WHEN po.model IS NULL THEN obs_cost ELSE {cost_o} END AS cost1"], observed)
-        keep = ["row_id", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
+            q.add([f"{cost_o} AS cost1"], observed)
+        keep = ["row_id", "grp", "blk", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
                 "hit_resp", "scoped", "model1", "status1", "lat1", "ttft0", "cost1"]
         if chain:
             keep += ["obs_cached", "obs_write", "obs_reason", "eff_in", "eff_out"]
@@ -386,30 +404,36 @@ x AS (
 x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
              CASE WHEN status1 = {OK} THEN ttft0 END AS fttft, cost1 AS fcost, 1 AS fattempts, 0.0 AS fprior
       FROM {h})"""
-        stream = "scoped" if s.stream else "FALSE"
         may_switch = switch or s.fallback is not None
         q_shift = ("CASE WHEN x.fmodel = x.obs_model THEN coalesce(x.obs_quality, x.qbase) "
                    "WHEN x.obs_quality IS NOT NULL AND x.qbase IS NOT NULL THEN x.obs_quality - x.qbase + qf.q "
                    "ELSE qf.q END") if may_switch else "coalesce(x.obs_quality, x.qbase)"
         quality_join = (f"\nLEFT JOIN {t.quality} qf ON qf.k = {self.codes.quality_key_sql('x.fmodel', 'x.feature_c')}"
                         if may_switch else "")
-        head = ("CAST(x.row_id % {BLOCKS} AS TINYINT) AS blk, x.site_c, x.feature_c, x.tenant_c".format(BLOCKS=BLOCKS)
-                if narrow else "x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c")
-        tail = "" if narrow else ",\n       CASE WHEN x.hit_resp THEN 0 ELSE x.fattempts END AS attempts"
+        head = "x.grp, x.blk" if narrow else "x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c"
+        # numpy takes NaN for a missing value far faster than a masked (NULL) column
+        missing = "'NaN'::DOUBLE" if narrow else "NULL"
+
+        def nan(expr: str) -> str:
+            return f"coalesce({expr}, {missing})" if narrow else expr
+
+        hit = "x.hit_resp" if s.response_cache_hit_rate is not None else "FALSE"
+        served = "" if hit == "FALSE" else " AND NOT x.hit_resp"       # answered by the model, not the cache
+        truncated = f"x.truncated{served}" if s.max_tokens is not None else "FALSE"
+        latency = _case([(hit, str(CACHE_LATENCY_MS)), ("x.scoped" if s.batch else "FALSE", str(BATCH_WINDOW_MS)),
+                         (f"x.scoped AND x.fstatus = {OK}" if s.stream else "FALSE",
+                          "x.fprior + coalesce(x.fttft, x.flat - x.fprior)")], "x.flat")
+        quality = _case([(f"x.fstatus <> {OK}{served}", missing), (truncated, "0.0"), (f"{q_shift} IS NULL", missing)],
+                        f"greatest(least({q_shift}, 1.0), 0.0)")
+        tail = "" if narrow else f",\n       {_case([(hit, '0')], 'x.fattempts')} AS attempts"
         return f"""WITH {body},{x}
 SELECT {head},
-       CASE WHEN x.hit_resp THEN {OK} ELSE x.fstatus END AS status,
-       CASE WHEN x.hit_resp THEN {CACHE_LATENCY_MS}
-            WHEN {batch} THEN {BATCH_WINDOW_MS}
-            WHEN {stream} AND x.fstatus = {OK} THEN x.fprior + coalesce(x.fttft, x.flat - x.fprior)
-            ELSE x.flat END AS latency_ms,
-       CASE WHEN x.hit_resp THEN {CACHE_LATENCY_MS} ELSE x.fttft END AS ttft_ms,
-       CASE WHEN x.hit_resp THEN 0.0 ELSE x.fcost END AS cost_usd,
-       CASE WHEN NOT x.hit_resp AND x.fstatus <> {OK} THEN NULL
-            WHEN x.truncated AND NOT x.hit_resp THEN 0.0
-            WHEN {q_shift} IS NULL THEN NULL
-            ELSE greatest(least({q_shift}, 1.0), 0.0) END AS quality,
-       x.truncated AND NOT x.hit_resp AS truncated{tail}
+       CAST({_case([(hit, str(OK))], 'x.fstatus')} AS TINYINT) AS status,
+       {latency} AS latency_ms,
+       {_case([(hit, str(CACHE_LATENCY_MS))], nan('x.fttft'))} AS ttft_ms,
+       {_case([(hit, '0.0')], nan('x.fcost'))} AS cost_usd,
+       {quality} AS quality,
+       {truncated} AS truncated{tail}
 FROM x{quality_join}"""
 
     def prepared_rows_sql(self, base: str) -> str:
@@ -417,8 +441,10 @@ FROM x{quality_join}"""
         (its fit key, prefill and median TTFT, token sizes drawn for failed rows, quality baseline),
         computed once instead of in every scenario."""
         t = self.tables
-        q = _Query("e", f"SELECT * FROM {base}")
+        q = _Query("e", f"SELECT b.*, g.grp FROM {base} b JOIN {t.groups} g ON g.site_c = b.site_c "
+                        "AND g.feature_c = b.feature_c AND g.tenant_c = b.tenant_c")
         q.uniforms("row_id", self.seed, {"u_in": DRAW_INPUT, "u_out": DRAW_OUTPUT})
+        q.uniforms("row_id", self.seed, {f"h_{name[2:]}": k for name, k in ROW_DRAWS.items()}, as_hash=True)
         q.add(["CASE WHEN so.model IS NULL THEN -1 ELSE site_c END AS obs_key"],
               f" LEFT JOIN {t.site_fits} so ON so.model = model_c AND so.site = {q.last}.site_c")
         q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ttft_p50 AS obs_ttft_p50",
@@ -430,7 +456,17 @@ FROM x{quality_join}"""
               + self._lookup("gi", "model_c", "obs_key", "in", "u_in")
               + self._lookup("go", "model_c", "obs_key", "out", "u_out")
               + f" LEFT JOIN {t.quality} qo ON qo.k = {self.codes.quality_key_sql('model_c', 'feature_c')}")
-        keep = ["obs_key", "obs_prefill", "obs_ttft_p50", "eff_in", "eff_out", "qbase"]
+        # the observed tokens re-priced, billed in full (ok, error) or for the input only (timeout)
+        q.add([f"{col} AS {tag}_b{part}" for tag, out in (("bf", True), ("bi", False))
+               for part, col in (("in", "input_tokens"), ("cached", "cached_input_tokens"),
+                                 ("write", "cache_write_input_tokens"), ("out", "output_tokens" if out else "0"),
+                                 ("reason", "reasoning_tokens" if out else "0"))])
+        q.add([f"CASE WHEN po.model IS NULL THEN cost_usd ELSE {_price('po.', tag, 'FALSE')} END AS {name}"
+               for tag, name in (("bf", "oc_full"), ("bi", "oc_input"))],
+              f" LEFT JOIN {t.prices} po ON po.model = model_c")
+        keep = [f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk", "obs_key", "obs_prefill", "obs_ttft_p50", "eff_in",
+                "eff_out", "qbase", "oc_full", "oc_input",
+                *(f"h_{name[2:]}" for name in ROW_DRAWS)]
         return f"WITH {q.sql()} SELECT {', '.join(BASE_COLUMNS + keep)} FROM {q.last}"
 
     def _chain_sql(self, s: Scenario, h: str) -> str:
@@ -528,54 +564,6 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
 
 
 # ---------------------------------------------------------------------------------------------- running
-BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
-BOOTSTRAP = 200
-BINS_PER_E = 50           # latency histogram resolution for bootstrapped percentiles: 2% wide bins
-GROUP_KINDS = ("site", "feature", "tenant", "all")
-QUANTILES = (0.5, 0.95, 0.99)
-
-
-@dataclass
-class GroupFigures:
-    """One site / feature / tenant (or all traffic) under one scenario; each Metric has a 95% interval."""
-
-    kind: str
-    key: str
-    calls: int
-    calls_per_day: float
-    cost_per_call: Metric
-    cost_per_day: Metric
-    cost_per_month: Metric
-    latency_p50_s: Metric
-    latency_p95_s: Metric
-    latency_p99_s: Metric
-    ttft_p50_s: Metric | None
-    error_rate: Metric
-    timeout_rate: float
-    quality: Metric | None
-    truncated_rate: float
-
-
-@dataclass
-class ScenarioResult:
-    scenario: Scenario
-    groups: dict[tuple[str, str], GroupFigures]
-
-    @property
-    def total(self) -> GroupFigures:
-        return self.groups[("all", ANY)]
-
-    def of(self, kind: str, key: str) -> GroupFigures | None:
-        return self.groups.get((kind, key))
-
-
-def _matmul(a, b):
-    """Small products without BLAS: its worker threads spin against DuckDB's on few cores."""
-    import numpy as np
-
-    return np.einsum("ij,j->i" if b.ndim == 1 else "ij,jk->ik", a, b, optimize=False)
-
-
 def _inverse(codes: dict[str, int]) -> dict[int, str]:
     return {v: k for k, v in codes.items()}
 
@@ -584,127 +572,6 @@ def days_covered(con, rows: str) -> float:
     """Days the traffic spans (at least one hour): the denominator of cost per day."""
     span = con.execute(f"SELECT epoch(max(ts)) - epoch(min(ts)) FROM {rows}").fetchall()[0][0]
     return max(float(span or 0.0) / 86400.0, 1 / 24)
-
-
-def aggregate(con, out_table: str, seed: int, days: float, codes: Codes, source: str = "traffic",
-              bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
-    """Exact figures per site, feature, tenant and all traffic, with 95% intervals from a seeded bootstrap
-    over `BLOCKS` blocks of rows (column `blk`, `row_id % BLOCKS`).
-
-    Three scans: exact percentiles per group (GROUPING SETS); additive sums per (site, feature, tenant,
-    block), rolled up in numpy; and per-group latency histograms per block (2% bins) from which the
-    bootstrap draws percentile intervals, centred on the exact value."""
-    import numpy as np
-
-    names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
-    kind_sql = ("CASE WHEN grouping(site_c) = 0 THEN 0 WHEN grouping(feature_c) = 0 THEN 1 "
-                "WHEN grouping(tenant_c) = 0 THEN 2 ELSE 3 END")
-    key_sql = ("CASE WHEN grouping(site_c) = 0 THEN site_c WHEN grouping(feature_c) = 0 THEN feature_c "
-               "WHEN grouping(tenant_c) = 0 THEN tenant_c ELSE -1 END")
-    exact = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key,
-               quantile_cont(latency_ms, [{', '.join(map(str, QUANTILES))}]) AS lat, median(ttft_ms) AS ttft
-        FROM {out_table} GROUP BY GROUPING SETS ((site_c), (feature_c), (tenant_c), ())""").fetchall()
-    cells = con.execute(f"""
-        SELECT site_c, feature_c, tenant_c, blk, count(*) AS n,
-               {_exact_sum('cost_usd')} AS cost, count(*) FILTER (WHERE status <> {OK}) AS err,
-               count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, {_exact_sum('quality')} AS qs,
-               count(quality) AS qn, count(*) FILTER (WHERE truncated) AS trunc
-        FROM {out_table} GROUP BY ALL ORDER BY ALL""").fetchnumpy()
-    hist = con.execute(f"""
-        SELECT {kind_sql} AS kind, {key_sql} AS key, blk, bin, count(*) AS n
-        FROM (SELECT site_c, feature_c, tenant_c, blk,
-                     CAST(floor(ln(greatest(latency_ms, 1.0)) * {BINS_PER_E}) AS INTEGER) AS bin FROM {out_table})
-        GROUP BY GROUPING SETS ((site_c, blk, bin), (feature_c, blk, bin), (tenant_c, blk, bin), (blk, bin))
-        ORDER BY kind, key, blk, bin""").fetchnumpy()
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
-    with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
-
-    def label(kind: int, key: int) -> tuple[str, str]:
-        name = GROUP_KINDS[kind]
-        return (name, ANY) if name == "all" else (name, names[name].get(key, "(none)"))
-
-    def interval(samples) -> tuple[float | None, float | None]:
-        samples = samples[np.isfinite(samples)]
-        if samples.size == 0:
-            return None, None
-        low, high = np.percentile(samples, [2.5, 97.5])
-        return float(low), float(high)
-
-    # additive sums per (group, block), rolled up from the cells
-    fields = ("n", "cost", "err", "tout", "qs", "qn", "trunc")
-    data = {f: np.nan_to_num(np.asarray(cells[f], dtype=float)) for f in fields}
-    blk = np.asarray(cells["blk"], dtype=int)
-    sums: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-    for kind, column in ((0, "site_c"), (1, "feature_c"), (2, "tenant_c"), (3, None)):
-        keys = np.full(len(blk), -1) if column is None else np.asarray(cells[column], dtype=int)
-        for key in np.unique(keys):
-            mask = keys == key
-            sums[label(kind, int(key))] = {f: np.bincount(blk[mask], weights=data[f][mask], minlength=BLOCKS)
-                                           for f in fields}
-    # latency histograms per (group, block)
-    hk = np.asarray(hist["kind"], dtype=np.int64) * (1 << 32) + np.asarray(hist["key"], dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, hk[1:] != hk[:-1]]) if len(hk) else np.array([], dtype=int)
-    ends = np.r_[starts[1:], len(hk)]
-    spread: dict[tuple[str, str], dict[float, tuple]] = {}
-    for a, b in zip(starts, ends):
-        bins = np.asarray(hist["bin"][a:b], dtype=int)
-        lo_bin = bins.min()
-        h = np.zeros((BLOCKS, int(bins.max() - lo_bin) + 1))
-        np.add.at(h, (np.asarray(hist["blk"][a:b], dtype=int), bins - lo_bin), np.asarray(hist["n"][a:b], dtype=float))
-        cum = np.cumsum(_matmul(with_all, h), axis=1)
-        rows = np.arange(cum.shape[0])
-        per_q = {}
-        for p in QUANTILES:
-            target = cum[:, -1] * p
-            idx = np.argmax(cum >= target[:, None], axis=1)
-            prev = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0.0)
-            width = cum[rows, idx] - prev
-            frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
-            values = np.exp((lo_bin + idx + frac) / BINS_PER_E)
-            per_q[p] = interval(values[1:] - values[0])
-        spread[label(int(hist["kind"][a]), int(hist["key"][a]))] = per_q
-
-    out: dict[tuple[str, str], GroupFigures] = {}
-    for kind_c, key_c, lat, ttft in exact:
-        key = label(kind_c, key_c)
-        t = sums.get(key)
-        if t is None:           # no rows at all
-            continue
-        n = int(t["n"].sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n_star = _matmul(weights, t["n"])
-            cost_star = _matmul(weights, t["cost"])
-            ci = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
-                  "err": interval(_matmul(weights, t["err"]) / n_star),
-                  "q": interval(_matmul(weights, t["qs"]) / _matmul(weights, t["qn"])),
-                  **spread.get(key, {})}
-        cost, qn = float(t["cost"].sum()), int(t["qn"].sum())
-
-        def metric(value, name, scale=1.0, shift=False):
-            low, high = ci.get(name, (None, None))
-            if low is None or value is None:
-                return Metric(value, source=source, n=n)
-            base = value if shift else 0.0
-            return Metric(value, base + low * scale, base + high * scale, source=source, n=n)
-
-        lat = lat or [None] * len(QUANTILES)
-        seconds = [v / 1000 if v is not None else None for v in lat]
-        quality = float(t["qs"].sum()) / qn if qn else None
-        out[key] = GroupFigures(
-            kind=key[0], key=key[1], calls=n, calls_per_day=n / days,
-            cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
-            cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
-            latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True),
-            latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True),
-            latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
-            ttft_p50_s=Metric(ttft / 1000, source=source, n=n) if ttft is not None else None,
-            error_rate=metric(float(t["err"].sum()) / n, "err"), timeout_rate=float(t["tout"].sum()) / n,
-            quality=Metric(quality, *ci["q"], source=source, n=qn) if quality is not None else None,
-            truncated_rate=float(t["trunc"].sum()) / n,
-        )
-    return out
 
 
 class Simulation:
@@ -801,6 +668,12 @@ class Simulation:
                               "figures are scaled back up, intervals reflect the sample")
         self.prices = prices
         self.replay = Replay(codes, self.seed, t)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.groups} AS SELECT CAST(row_number() OVER "
+                    "(ORDER BY site_c, feature_c, tenant_c) - 1 AS INTEGER) AS grp, site_c, feature_c, tenant_c "
+                    f"FROM (SELECT DISTINCT site_c, feature_c, tenant_c FROM {t.base})")
+        combos = con.execute(f"SELECT site_c, feature_c, tenant_c FROM {t.groups} ORDER BY grp").fetchnumpy()
+        names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
+        self.groups = Groups(*(np.asarray(combos[c]) for c in ("site_c", "feature_c", "tenant_c")), names)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
         con.execute(f"DROP TABLE {t.base}")
 
@@ -823,13 +696,22 @@ class Simulation:
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.code = o.tenant_c""")
 
     def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
+        """Each scenario's rows come back from DuckDB as numpy columns; their figures are computed on a
+        second thread while DuckDB replays the next scenario (one scenario's columns wait at most)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         replay = self._ready(scenarios)
-        results = []
-        for s in scenarios:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.tables.out} AS {replay.final_sql(s, narrow=True)}")
-            results.append(ScenarioResult(s, aggregate(self.con, self.tables.out, self.seed, self.days, self.codes,
-                                                       bootstrap=self.bootstrap)))
-        self.con.execute(f"DROP TABLE IF EXISTS {self.tables.out}")
+        results: list[ScenarioResult] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
+            pending = None
+            for s in scenarios:
+                columns = self.con.execute(replay.final_sql(s, narrow=True)).fetchnumpy()
+                if pending is not None:
+                    results.append(ScenarioResult(pending[0], pending[1].result()))
+                pending = (s, pool.submit(figures, columns, self.groups, self.seed, self.days,
+                                          bootstrap=self.bootstrap))
+            if pending is not None:
+                results.append(ScenarioResult(pending[0], pending[1].result()))
         return results
 
 

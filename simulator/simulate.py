@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from llmsight.simulator.replay import GroupFigures, ScenarioResult, Simulation
+from llmsight.simulator.figures import GroupFigures, ScenarioResult
+from llmsight.simulator.replay import Simulation
 from llmsight.simulator.scenario import BASELINE, Scenario, ScenarioError, parse_scenario
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from llmsight.records import CallSite, Estimate, Metric
 
 if TYPE_CHECKING:
     from llmsight.config import Config
-    from llmsight.simulator.replay import GroupFigures
+    from llmsight.simulator.figures import GroupFigures
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 GROUP_KEYS = ("code_file", "code_line", "code_function", "feature", "model")
@@ -210,13 +210,13 @@ class TrafficView:
         return self._cache[key]
 
     def _site_traffic(self, site: CallSite, gids: tuple[int, ...]) -> SiteTraffic | None:
-        from llmsight.simulator.replay import BLOCKS, Codes, aggregate
+        from llmsight.simulator.figures import BLOCKS, aggregate
 
         con, sim = self._con, self._sim
         where = f"gid IN ({', '.join(map(str, gids))})"
         groups = aggregate(con, f"(SELECT CAST(row_id % {BLOCKS} AS TINYINT) AS blk, 0 AS site_c, feature_c, tenant_c, "
                                 f"status, latency_ms, ttft_ms, cost_usd, quality, truncated FROM view_out WHERE {where})",
-                           self.seed, sim.days, Codes({}, {site.id: 0}, sim.codes.features, sim.codes.tenants))
+                           self.seed, sim.days, {**sim.groups.names, "site": {0: site.id}})
         figures = groups.get(("site", site.id))
         if figures is None:
             return None
@@ -257,10 +257,10 @@ class TrafficView:
     def _identity(self):
         """Figures of all traffic as observed, per feature and tenant (computed once per process)."""
         if self._identity_result is None or self._identity_result[0] != os.getpid():
-            from llmsight.simulator.replay import BLOCKS, ScenarioResult, aggregate
+            from llmsight.simulator.figures import BLOCKS, ScenarioResult, aggregate
 
             groups = aggregate(self._con, f"(SELECT *, CAST(row_id % {BLOCKS} AS TINYINT) AS blk FROM view_out)",
-                               self.seed, self._sim.days, self._sim.codes)
+                               self.seed, self._sim.days, self._sim.groups.names)
             self._identity_result = (os.getpid(), ScenarioResult(None, groups))
         return self._identity_result[1]
 

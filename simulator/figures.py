@@ -1,0 +1,364 @@
+"""Figures of one replay per site, feature, tenant and all traffic, from the per-row outcomes, in numpy.
+
+A replay hands over its rows as columns (`OUTCOME_COLUMNS`); everything here is order-free, so the
+figures do not depend on how DuckDB's threads delivered the rows:
+
+* sums (cost, quality) are fixed-point: every value is scaled by one power of two and split into two
+  integer parts, whose float sums stay exact below 2^53;
+* percentiles are exact order statistics (`quantile_cont`'s interpolation): a histogram with 2%-wide
+  log bins finds the bin holding each rank, and only the rows of those bins are sorted;
+* 95% intervals come from a seeded bootstrap over `BLOCKS` blocks of rows (`row_id % BLOCKS`): additive
+  figures from per-block sums, percentiles from per-block histograms, centred on the exact value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from llmsight.records import Metric
+from llmsight.simulator.fit import ANY
+
+if TYPE_CHECKING:
+    from llmsight.simulator.scenario import Scenario
+
+OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the replayed rows
+BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
+BOOTSTRAP = 200
+BINS_PER_E = 50           # latency histogram resolution for bootstrapped percentiles: 2% wide bins
+GROUP_KINDS = ("site", "feature", "tenant", "all")
+QUANTILES = (0.5, 0.95, 0.99)
+# what a replay hands over per row: its (site, feature, tenant) combination, bootstrap block and outcome
+OUTCOME_COLUMNS = ("grp", "blk", "status", "latency_ms", "ttft_ms", "cost_usd", "quality", "truncated")
+DENSE_CELLS = 1 << 22     # above this many (group, bin, block) cells, histograms are built sparse
+
+
+@dataclass
+class GroupFigures:
+    """One site / feature / tenant (or all traffic) under one scenario; each Metric has a 95% interval."""
+
+    kind: str
+    key: str
+    calls: int
+    calls_per_day: float
+    cost_per_call: Metric
+    cost_per_day: Metric
+    cost_per_month: Metric
+    latency_p50_s: Metric
+    latency_p95_s: Metric
+    latency_p99_s: Metric
+    ttft_p50_s: Metric | None
+    error_rate: Metric
+    timeout_rate: float
+    quality: Metric | None
+    truncated_rate: float
+
+
+@dataclass
+class ScenarioResult:
+    scenario: "Scenario | None"
+    groups: dict[tuple[str, str], GroupFigures]
+
+    @property
+    def total(self) -> GroupFigures:
+        return self.groups[("all", ANY)]
+
+    def of(self, kind: str, key: str) -> GroupFigures | None:
+        return self.groups.get((kind, key))
+
+
+@dataclass
+class Groups:
+    """The (site, feature, tenant) combinations the rows fall into: combination `grp` has codes
+    `site[grp]`, `feature[grp]`, `tenant[grp]` (-1: none) and `names` turn codes back into names."""
+
+    site: np.ndarray
+    feature: np.ndarray
+    tenant: np.ndarray
+    names: dict[str, dict[int, str]]
+
+    def keys(self, kind: str) -> tuple[np.ndarray, int]:
+        """Each combination's key among the groups of one kind (0..n-1), and n."""
+        if kind == "all":
+            return np.zeros(len(self.site), dtype=np.int64), 1
+        codes = getattr(self, kind).astype(np.int64) + (0 if kind == "site" else 1)
+        return codes, int(codes.max(initial=-1)) + 1
+
+    def label(self, kind: str, key: int) -> tuple[str, str]:
+        if kind == "all":
+            return kind, ANY
+        code = key if kind == "site" else key - 1
+        return kind, self.names[kind].get(code, "(none)")
+
+
+def _matmul(a, b):
+    """Small products without BLAS: its worker threads spin against DuckDB's on few cores."""
+    return np.einsum("ij,j->i" if b.ndim == 1 else "ij,jk->ik", a, b, optimize=False)
+
+
+def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per-index sums of `values` (NaN counts as nothing) that are the same whatever order the rows
+    come in: fixed point at one power-of-two scale (from the largest value and the row count, so the
+    integer sum cannot overflow), added up as int64."""
+    v = np.where(np.isfinite(values), values, 0.0)
+    top = float(np.abs(v).max(initial=0.0))
+    if top == 0.0:
+        return np.zeros(size)
+    shift = 62 - int(np.ceil(np.log2(top))) - int(np.ceil(np.log2(len(v) + 1)))
+    total = np.zeros(size, dtype=np.int64)
+    np.add.at(total, index, np.rint(np.ldexp(v, shift)).astype(np.int64))
+    return np.ldexp(total.astype(np.float64), -shift)
+
+
+@dataclass
+class Binned:
+    """The finite values of one column with their 2%-wide log bins, computed once for every grouping."""
+
+    rows: np.ndarray | None       # indices of the finite rows (None: every row)
+    x: np.ndarray
+    bins: np.ndarray              # 0 .. count-1, monotone in x
+    first: int                    # the log bin that `bins == 0` stands for
+    count: int
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Binned":
+        finite = np.isfinite(values)
+        rows = None if finite.all() else np.flatnonzero(finite)
+        x = values if rows is None else values[rows]
+        bins = np.floor(np.log(np.maximum(x, 1.0)) * BINS_PER_E).astype(np.int64)
+        first = int(bins.min(initial=0))
+        bins -= first
+        return cls(rows, x, bins, first, int(bins.max(initial=0)) + 1)
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """Per-row values (keys, blocks) of the finite rows."""
+        return values if self.rows is None else values[self.rows]
+
+
+@dataclass
+class Distribution:
+    """Exact quantiles of one value per group, and per-block log-bin histograms for the bootstrap."""
+
+    quantiles: dict[int, list[float]]                 # group key -> value per requested quantile
+    histograms: dict[int, tuple[int, np.ndarray]]     # group key -> (first bin, BLOCKS x bins counts)
+
+
+def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.ndarray],
+                  probs: tuple[float, ...], blk: np.ndarray | None = None) -> dict[str, Distribution]:
+    """`quantile_cont(x, probs)` per group of every kind, exactly, without sorting all rows.
+
+    One pass counts the rows per (combination, log bin[, block]) "slot" and notes the slots whose rows
+    all hold one value; each kind's histogram rolls up from the slots (`kinds`: kind -> group key of each combination)
+    and finds the bin of each wanted rank. A bin whose values are all equal (a timeout, the cache
+    latency) answers at once; only the rows of the other wanted bins are selected and partitioned.
+    With `blk`, also each group's per-block histogram."""
+    if b.x.size == 0:
+        return {kind: Distribution({}, {}) for kind in kinds}
+    blocks = BLOCKS if blk is not None else 1
+    code = grp * b.count + b.bins
+    if n_grp * b.count * blocks <= DENSE_CELLS:
+        counts = np.bincount(code * blocks + blk if blk is not None else code,
+                             minlength=n_grp * b.count * blocks).reshape(-1, blocks)
+        slot_code = np.flatnonzero(counts.any(axis=1))
+        counts = counts[slot_code]
+        slot_of = np.full(n_grp * b.count, -1, dtype=np.int64)
+        slot_of[slot_code] = np.arange(len(slot_code))
+        row_slot = slot_of[code]
+    else:
+        slot_code, row_slot = np.unique(code, return_inverse=True)
+        counts = np.bincount(row_slot * blocks + blk if blk is not None else row_slot,
+                             minlength=len(slot_code) * blocks).reshape(-1, blocks)
+    # a slot is "tied" when all its values equal one of them (a sum of absolute differences of 0)
+    slot_value = np.empty(len(slot_code))
+    slot_value[row_slot] = b.x
+    spread = np.bincount(row_slot, weights=np.abs(b.x - slot_value[row_slot]), minlength=len(slot_code))
+    slot_min = np.where(spread == 0, slot_value, -np.inf)
+    slot_max = np.where(spread == 0, slot_value, np.inf)
+    slot_grp, slot_bin = slot_code // b.count, slot_code % b.count
+    k = len(probs)
+    located, wanted_any = {}, np.zeros(len(slot_code), dtype=bool)
+    for kind, key_of in kinds.items():
+        cell_code = key_of[slot_grp] * b.count + slot_bin
+        order = np.argsort(cell_code, kind="stable")
+        first_of = np.r_[True, cell_code[order][1:] != cell_code[order][:-1]]
+        starts = np.flatnonzero(first_of)
+        cell = cell_code[order][starts]                                    # (key, bin), ascending
+        slot_cell = np.empty(len(order), dtype=np.int64)
+        slot_cell[order] = np.cumsum(first_of) - 1
+        cell_counts = np.add.reduceat(counts[order], starts, axis=0)
+        cell_min = np.minimum.reduceat(slot_min[order], starts)
+        cell_max = np.maximum.reduceat(slot_max[order], starts)
+        per_cell = cell_counts.sum(axis=1)
+        cum = np.cumsum(per_cell)
+        cell_key = cell // b.count
+        present = np.unique(cell_key)
+        first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
+        before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
+        pos = ((cum[last - 1] - before)[:, None] - 1) * np.asarray(probs)[None, :]     # groups x quantiles
+        low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+        ranks = before[:, None] + np.concatenate([low, high], axis=1)  # ranks in cell order
+        at = np.searchsorted(cum, ranks, side="right")                 # the cell holding each rank
+        wanted = np.unique(at)
+        wanted = wanted[cell_min[wanted] != cell_max[wanted]]          # bins of ties answer at once
+        segment_of = np.full(len(cell), -1, dtype=np.int16 if len(wanted) < 1 << 15 else np.int64)
+        segment_of[wanted] = np.arange(len(wanted))             # small codes: a radix sort groups them
+        slot_segment = segment_of[slot_cell]
+        wanted_any |= slot_segment >= 0
+        located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), per_cell[wanted],
+                         segment_of, slot_segment, cell_min, (cell, cell_counts, first, last))
+    # the rows of every wanted bin, in one pass over all rows; then per kind, grouped by bin
+    rows = np.flatnonzero(wanted_any[row_slot])
+    sub_slot, sub_x = row_slot[rows], b.x[rows]
+    out = {}
+    for kind, (present, pos, low, high, at, offset, sizes, segment_of, slot_segment, cell_min, hist) in located.items():
+        segment = slot_segment[sub_slot]
+        keep = np.flatnonzero(segment >= 0)
+        picked = sub_x[keep[np.argsort(segment[keep], kind="stable")]]
+        seg_start = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+        tied = segment_of[at] < 0
+        index = np.where(tied, 0, seg_start[np.maximum(segment_of[at], 0)] + offset)   # order statistics
+        for a, size in zip(seg_start, sizes):
+            kth = index[~tied & (index >= a) & (index < a + size)] - a
+            picked[a:a + size].partition(np.unique(kth))               # linear in the bin's rows
+        values = np.where(tied, cell_min[at], picked[index] if picked.size else 0.0)
+        v_low, v_high = values[:, :k], values[:, k:]
+        result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
+        histograms = {}
+        if blk is not None:
+            cell, cell_counts, first, last = hist
+            cell_bin = cell % b.count
+            for key, a, z in zip(present, first, last):
+                lo = int(cell_bin[a])
+                h = np.zeros((BLOCKS, int(cell_bin[z - 1]) - lo + 1))
+                h[:, cell_bin[a:z] - lo] = cell_counts[a:z].T
+                histograms[int(key)] = (lo + b.first, h)
+        out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(present, result)},
+                                 histograms)
+    return out
+
+
+def _percentile_spread(first_bin: int, h: np.ndarray, with_all: np.ndarray, interval) -> dict[float, tuple]:
+    """Bootstrap intervals of each quantile from per-block histograms, as offsets from the whole
+    sample's histogram estimate (added to the exact value)."""
+    cum = np.cumsum(_matmul(with_all, h), axis=1)
+    rows = np.arange(cum.shape[0])
+    out = {}
+    for p in QUANTILES:
+        target = cum[:, -1] * p
+        idx = np.argmax(cum >= target[:, None], axis=1)
+        prev = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0.0)
+        width = cum[rows, idx] - prev
+        frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
+        values = np.exp((first_bin + idx + frac) / BINS_PER_E)
+        out[p] = interval(values[1:] - values[0])
+    return out
+
+
+def _column(values, dtype=np.float64) -> np.ndarray:
+    """A fetched column as a plain array (NULL -> NaN for floats)."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(dtype).filled(np.nan if np.dtype(dtype).kind == "f" else 0)
+    return values if values.dtype == dtype else values.astype(dtype)
+
+
+def figures(columns: dict, groups: Groups, seed: int, days: float, source: str = "traffic",
+            bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
+    """Figures of every group from the outcome columns (`OUTCOME_COLUMNS`) of one replay."""
+    grp = _column(columns["grp"], np.int64)
+    if grp.size == 0:
+        return {}
+    blk = _column(columns["blk"], np.int64)
+    status = _column(columns["status"], np.int64)
+    latency, ttft = _column(columns["latency_ms"]), _column(columns["ttft_ms"])
+    cost, quality = _column(columns["cost_usd"]), _column(columns["quality"])
+    truncated = _column(columns["truncated"], np.int64)
+    n_cells = len(groups.site) * BLOCKS
+    cell = grp * BLOCKS + blk
+    # counts per (combination, block) and outcome flags in one pass: status x truncated x has-quality
+    flags = np.bincount(cell * 12 + status * 4 + truncated * 2 + ~np.isnan(quality), minlength=n_cells * 12)
+    flags = flags.reshape(n_cells, 3, 2, 2)
+    per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
+                "tout": flags[:, TIMEOUT].sum(axis=(1, 2)), "trunc": flags[:, :, 1].sum(axis=(1, 2)),
+                "qn": flags[:, :, :, 1].sum(axis=(1, 2)),
+                "cost": exact_sums(cell, cost, n_cells), "qs": exact_sums(cell, quality, n_cells)}
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
+    with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
+
+    def interval(samples) -> tuple[float | None, float | None]:
+        samples = samples[np.isfinite(samples)]
+        if samples.size == 0:
+            return None, None
+        a, b = np.percentile(samples, [2.5, 97.5])
+        return float(a), float(b)
+
+    kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
+    key_of = {kind: keys for kind, (keys, _) in kinds.items()}
+    lat_bins, ttft_bins = Binned.of(latency), Binned.of(ttft)
+    n_grp = len(groups.site)
+    lat_all = distributions(lat_bins, lat_bins.take(grp), n_grp, key_of, QUANTILES, lat_bins.take(blk))
+    ttft_all = distributions(ttft_bins, ttft_bins.take(grp), n_grp, key_of, (0.5,))
+    out: dict[tuple[str, str], GroupFigures] = {}
+    for kind, (key_of, n_keys) in kinds.items():
+        lat, first = lat_all[kind], ttft_all[kind]
+        # additive sums per (group, block), rolled up from the (combination, block) cells
+        cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
+        sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
+                for f, v in per_cell.items()}
+        for key in np.flatnonzero(sums["n"].sum(axis=1)):
+            t = {f: v[key] for f, v in sums.items()}
+            spread = {}
+            if int(key) in lat.histograms:
+                spread = _percentile_spread(*lat.histograms[int(key)], with_all, interval)
+            out[groups.label(kind, int(key))] = _group(groups.label(kind, int(key)), t, weights, days, source,
+                                                       lat.quantiles.get(int(key)),
+                                                       first.quantiles.get(int(key), [None])[0], spread, interval)
+    return out
+
+
+def _group(label: tuple[str, str], t: dict[str, np.ndarray], weights: np.ndarray, days: float, source: str,
+           latency: list[float] | None, ttft: float | None, spread: dict, interval) -> GroupFigures:
+    n = int(t["n"].sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_star = _matmul(weights, t["n"])
+        cost_star = _matmul(weights, t["cost"])
+        ci = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
+              "err": interval(_matmul(weights, t["err"]) / n_star),
+              "q": interval(_matmul(weights, t["qs"]) / _matmul(weights, t["qn"])), **spread}
+    cost, qn = float(t["cost"].sum()), int(t["qn"].sum())
+
+    def metric(value, name, scale=1.0, shift=False):
+        low, high = ci.get(name, (None, None))
+        if low is None or value is None:
+            return Metric(value, source=source, n=n)
+        base = value if shift else 0.0
+        return Metric(value, base + low * scale, base + high * scale, source=source, n=n)
+
+    seconds = [v / 1000 for v in latency] if latency is not None else [None] * len(QUANTILES)
+    quality = float(t["qs"].sum()) / qn if qn else None
+    return GroupFigures(
+        kind=label[0], key=label[1], calls=n, calls_per_day=n / days,
+        cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
+        cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
+        latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True),
+        latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True),
+        latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
+        ttft_p50_s=Metric(ttft / 1000, source=source, n=n) if ttft is not None else None,
+        error_rate=metric(float(t["err"].sum()) / n, "err"), timeout_rate=float(t["tout"].sum()) / n,
+        quality=Metric(quality, *ci["q"], source=source, n=qn) if quality is not None else None,
+        truncated_rate=float(t["trunc"].sum()) / n,
+    )
+
+
+def aggregate(con, relation: str, seed: int, days: float, names: dict[str, dict[int, str]], source: str = "traffic",
+              bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
+    """Figures of a relation with per-row outcomes keyed by `site_c, feature_c, tenant_c` (and `blk`):
+    the combinations are found here, for callers that did not number them beforehand."""
+    cols = con.execute(f"SELECT site_c, feature_c, tenant_c, {', '.join(OUTCOME_COLUMNS[1:])} "
+                       f"FROM {relation}").fetchnumpy()
+    site, feature, tenant = (_column(cols.pop(c), np.int64) for c in ("site_c", "feature_c", "tenant_c"))
+    combined = np.stack([site, feature, tenant], axis=1)
+    combos, grp = np.unique(combined, axis=0, return_inverse=True)
+    cols["grp"] = grp.reshape(-1)
+    return figures(cols, Groups(combos[:, 0], combos[:, 1], combos[:, 2], names), seed, days, source, bootstrap)
