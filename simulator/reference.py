@@ -53,9 +53,7 @@ class ReferenceReplay:
         t = sim.tables
         self.prefixes = dict(sim.con.execute(f"SELECT ds.name, p.prefix FROM {t.prefix} p "
                                              f"JOIN {t.dim.format('site')} ds ON ds.code = p.site").fetchall())
-        inverse = {v: k for k, v in sim.codes.models.items()}
-        self.ratios = {(inverse[a], inverse[b]): r for a, b, r in
-                       sim.con.execute(f"SELECT from_model, to_model, ratio FROM {t.tokens}").fetchall()}
+        self.ratios = sim.ratios
 
     def rows(self) -> list[dict]:
         t = self.sim.tables

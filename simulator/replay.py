@@ -131,8 +131,12 @@ class Codes:
     def grid_key(self, model_c: int, site_c: int, metric_c: int, qi: int) -> int:
         return ((model_c * (len(self.sites) + 1) + site_c + 1) * 4 + metric_c) * GRID + qi
 
-    def grid_key_sql(self, model: str, site: str, metric: str, qi: str) -> str:
-        return f"((({model}) * {len(self.sites) + 1} + ({site}) + 1) * 4 + {METRIC_CODES[metric]}) * {GRID} + {qi}"
+    def target_key(self, site_c: int, observed_c: int, model_c: int) -> int:
+        return (site_c * len(self.models) + observed_c) * len(self.models) + model_c
+
+    def target_key_sql(self, site: str, observed: str, model: str) -> str:
+        n = len(self.models)
+        return f"((({site}) * {n} + ({observed})) * {n} + ({model}))"
 
     def quality_key(self, model_c: int, feature_c: int) -> int:
         return model_c * (len(self.features) + 1) + feature_c + 1
@@ -184,10 +188,8 @@ class Tables:
 
     rows: str = "sim_rows"            # prepared rows every scenario reads
     prices: str = "sim_prices"
-    fits: str = "sim_fit_scalar"      # (model, site or -1) -> error_rate, prefill, ttft_p50
+    targets: str = "sim_targets"      # (site, observed model, model replayed) -> what an attempt draws from
     grids: str = "sim_grid"           # grid key -> v, dv (quantile grid point and step to the next)
-    site_fits: str = "sim_site_fits"  # (model, site) pairs with their own fit
-    tokens: str = "sim_tok"
     quality: str = "sim_quality"
     prefix: str = "sim_prefix"
     src: str = "sim_src"              # the source with each row's site id
@@ -232,9 +234,19 @@ class Replay:
     seed: int = 0
     tables: Tables = field(default_factory=Tables)
 
-    def _lookup(self, alias: str, model: str, site: str, metric: str, u: str) -> str:
+    def _lookup(self, alias: str, base: str, u: str) -> str:
+        """Join the grid point below `u` of the grid starting at key `base` (a `targets` column)."""
         qi = f"least(CAST(floor({u} * {GRID}) AS INTEGER), {GRID - 1})"
-        return f" LEFT JOIN {self.tables.grids} {alias} ON {alias}.k = {self.codes.grid_key_sql(model, site, metric, qi)}"
+        return f" LEFT JOIN {self.tables.grids} {alias} ON {alias}.k = {base} + {qi}"
+
+    def _target(self, q: "_Query", alias: str, model: str, observed: str = "obs_model") -> None:
+        """Columns `{alias}_ratio, _rate, _prefill, _tbase, _pbase`: what an attempt on `model` draws
+        from, for a row observed on `observed` at its site (one join on a small table)."""
+        q.add([f"coalesce({alias}.ratio, 1.0) AS {alias}_ratio", f"{alias}.error_rate AS {alias}_rate",
+               f"coalesce({alias}.prefill, 0.0) AS {alias}_prefill", f"{alias}.tbase AS {alias}_tbase",
+               f"{alias}.pbase AS {alias}_pbase"],
+              f" LEFT JOIN {self.tables.targets} {alias} ON {alias}.k = "
+              f"{self.codes.target_key_sql(f'{q.last}.site_c', observed, model)}")
 
     @staticmethod
     def _value(alias: str, u: str) -> str:
@@ -268,18 +280,15 @@ class Replay:
         q.add([f"least(obs_reason, {tag}_out) AS {tag}_reason",
                f"({tag}_in - {tag}_cached) - ({tag}_in1 - {tag}_cached1) AS {tag}_dunc"])
 
-    def _draw_attempt(self, q: _Query, fit: str, model: str, key: str, tag: str, u: tuple[str, str, str],
-                      st: str, ttft: str, lat: str) -> None:
-        """An attempt re-drawn from the fit of (model, key): error with its rate, else TTFT and decode
-        time from the empirical grids. Adds columns `st`, `ttft`, `lat`."""
-        t = self.tables
+    def _draw_attempt(self, q: _Query, fit: str, tag: str, u: tuple[str, str, str], st: str, ttft: str,
+                      lat: str) -> None:
+        """An attempt re-drawn from the fit `_target` joined as `fit`: error with its rate, else TTFT and
+        decode time from the empirical grids. Adds columns `st`, `ttft`, `lat`."""
         u_err, u_ttft, u_tps = u
-        joins = (f" LEFT JOIN {t.fits} {fit} ON {fit}.model = {model} AND {fit}.site = {key}"
-                 + self._lookup(f"{fit}_t", model, key, "ttft", u_ttft)
-                 + self._lookup(f"{fit}_p", model, key, "tps", u_tps))
-        q.add([f"{u_err} < {fit}.error_rate AS {fit}_err",
-               f"{self._value(f'{fit}_t', u_ttft)} AS {fit}_ttft_d", f"{self._value(f'{fit}_p', u_tps)} AS {fit}_tps",
-               f"coalesce({fit}.prefill, 0.0) AS {fit}_prefill"], joins)
+        joins = self._lookup(f"{fit}_t", f"{fit}_tbase", u_ttft) + self._lookup(f"{fit}_p", f"{fit}_pbase", u_tps)
+        q.add([f"{u_err} < {fit}_rate AS {fit}_err",
+               f"{self._value(f'{fit}_t', u_ttft)} AS {fit}_ttft_d", f"{self._value(f'{fit}_p', u_tps)} AS {fit}_tps"],
+              joins)
         q.add([f"greatest({fit}_ttft_d + {fit}_prefill * {tag}_dunc, {TTFT_FLOOR} * {fit}_ttft_d) AS {fit}_ttft"])
         q.add([f"CASE WHEN {fit}_err THEN {ERROR} ELSE {OK} END AS {st}",
                f"CASE WHEN {fit}_err THEN NULL ELSE {fit}_ttft END AS {ttft}",
@@ -315,7 +324,7 @@ class Replay:
   SELECT row_id, grp, blk, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
          input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
          cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
-         ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_key, obs_prefill, obs_ttft_p50,
+         ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_prefill, obs_ttft_p50,
          eff_in, eff_out, qbase, oc_full, oc_input, {', '.join(f'h_{n[2:]}' for n in ROW_DRAWS)},
          {self._scope(s)} AS scoped
   FROM {t.rows}""")
@@ -334,10 +343,8 @@ class Replay:
             joins += f" LEFT JOIN {t.prefix} px ON px.site = {q.last}.site_c"
         q.add(cols, joins)
         if switch:
-            q.add(["model1 <> obs_model AS changed", "coalesce(tk.ratio, 1.0) AS ratio1",
-                   "CASE WHEN s1.model IS NULL THEN -1 ELSE site_c END AS key1"],
-                  f" LEFT JOIN {t.tokens} tk ON tk.from_model = obs_model AND tk.to_model = model1"
-                  f" LEFT JOIN {t.site_fits} s1 ON s1.model = model1 AND s1.site = {q.last}.site_c")
+            q.add(["model1 <> obs_model AS changed"])
+            self._target(q, "m1", "model1")
         else:
             q.add(["FALSE AS changed"])
         # attempt 1 with the observed outcome, adjusted for the token changes
@@ -353,13 +360,13 @@ class Replay:
                    "obs_reason AS o_reason", f"CASE WHEN obs_status = {OK} THEN ttft_o END AS o_ttft",
                    "obs_lat AS o_lat"])
         if switch or chain:
-            self._tokens(s, q, "e", "eff_in", "eff_out", "ratio1" if switch else None)
+            self._tokens(s, q, "e", "eff_in", "eff_out", "m1_ratio" if switch else None)
         if s.max_tokens is None:
             q.add(["FALSE AS truncated"])
         else:
             q.add([f"(scoped AND {'eff_out' if switch or chain else 'obs_out'} > {s.max_tokens}) AS truncated"])
         if switch:
-            self._draw_attempt(q, "m1", "model1", "key1", "e", ("u_err1", "u_ttft1", "u_tps1"), "d_st", "d_ttft", "d_lat")
+            self._draw_attempt(q, "m1", "e", ("u_err1", "u_ttft1", "u_tps1"), "d_st", "d_ttft", "d_lat")
             q.add(["CASE WHEN changed THEN d_st ELSE obs_status END AS st0",
                    "CASE WHEN changed THEN d_ttft ELSE o_ttft END AS ttft0",
                    "CASE WHEN changed THEN d_lat ELSE o_lat END AS lat0"])
@@ -445,16 +452,13 @@ FROM x{quality_join}"""
                         "AND g.feature_c = b.feature_c AND g.tenant_c = b.tenant_c")
         q.uniforms("row_id", self.seed, {"u_in": DRAW_INPUT, "u_out": DRAW_OUTPUT})
         q.uniforms("row_id", self.seed, {f"h_{name[2:]}": k for name, k in ROW_DRAWS.items()}, as_hash=True)
-        q.add(["CASE WHEN so.model IS NULL THEN -1 ELSE site_c END AS obs_key"],
-              f" LEFT JOIN {t.site_fits} so ON so.model = model_c AND so.site = {q.last}.site_c")
-        q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ttft_p50 AS obs_ttft_p50",
-               f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
+        q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ttft_p50 AS obs_ttft_p50", "mo.ibase", "mo.obase"],
+              f" LEFT JOIN {t.targets} mo ON mo.k = {self.codes.target_key_sql(f'{q.last}.site_c', 'model_c', 'model_c')}")
+        q.add([f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
                f"ELSE coalesce(round({self._value('gi', 'u_in')}), 0) END AS eff_in",
                f"CASE WHEN st = {OK} THEN output_tokens ELSE coalesce(round({self._value('go', 'u_out')}), 0) END AS eff_out",
                "qo.q AS qbase"],
-              f" LEFT JOIN {t.fits} mo ON mo.model = model_c AND mo.site = obs_key"
-              + self._lookup("gi", "model_c", "obs_key", "in", "u_in")
-              + self._lookup("go", "model_c", "obs_key", "out", "u_out")
+              self._lookup("gi", "ibase", "u_in") + self._lookup("go", "obase", "u_out")
               + f" LEFT JOIN {t.quality} qo ON qo.k = {self.codes.quality_key_sql('model_c', 'feature_c')}")
         # the observed tokens re-priced, billed in full (ok, error) or for the input only (timeout)
         q.add([f"{col} AS {tag}_b{part}" for tag, out in (("bf", True), ("bi", False))
@@ -464,7 +468,7 @@ FROM x{quality_join}"""
         q.add([f"CASE WHEN po.model IS NULL THEN cost_usd ELSE {_price('po.', tag, 'FALSE')} END AS {name}"
                for tag, name in (("bf", "oc_full"), ("bi", "oc_input"))],
               f" LEFT JOIN {t.prices} po ON po.model = model_c")
-        keep = [f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk", "obs_key", "obs_prefill", "obs_ttft_p50", "eff_in",
+        keep = [f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk", "obs_prefill", "obs_ttft_p50", "eff_in",
                 "eff_out", "qbase", "oc_full", "oc_input",
                 *(f"h_{name[2:]}" for name in ROW_DRAWS)]
         return f"WITH {q.sql()} SELECT {', '.join(BASE_COLUMNS + keep)} FROM {q.last}"
@@ -483,14 +487,11 @@ FROM x{quality_join}"""
   WHERE scoped AND NOT hit_resp AND status1 <> {OK}""")
         q.uniforms("row_id", self.seed, {f"ua_{n}": f"(10 * att + {j})"
                                          for j, n in enumerate(("err", "ttft", "tps", "jitter"))})
-        q.add(["CASE WHEN sa.model IS NULL THEN -1 ELSE site_c END AS akey", "coalesce(tka.ratio, 1.0) AS aratio",
-               "amodel <> obs_model AS achanged",
-               f"CASE WHEN jj >= 2 THEN least({BACKOFF_BASE_MS} * pow(2, jj - 2), {BACKOFF_MAX_MS}) "
-               f"* (1 - {BACKOFF_JITTER} * ua_jitter) ELSE 0.0 END AS backoff"],
-              f" LEFT JOIN {t.site_fits} sa ON sa.model = amodel AND sa.site = {q.last}.site_c"
-              f" LEFT JOIN {t.tokens} tka ON tka.from_model = obs_model AND tka.to_model = amodel")
-        self._tokens(s, q, "f", "eff_in", "eff_out", "(CASE WHEN achanged THEN aratio ELSE 1.0 END)")
-        self._draw_attempt(q, "ma", "amodel", "akey", "f", ("ua_err", "ua_ttft", "ua_tps"), "st0", "ttft0", "lat0")
+        q.add([f"CASE WHEN jj >= 2 THEN least({BACKOFF_BASE_MS} * pow(2, jj - 2), {BACKOFF_MAX_MS}) "
+               f"* (1 - {BACKOFF_JITTER} * ua_jitter) ELSE 0.0 END AS backoff"])
+        self._target(q, "ma", "amodel")
+        self._tokens(s, q, "f", "eff_in", "eff_out", "ma_ratio")
+        self._draw_attempt(q, "ma", "f", ("ua_err", "ua_ttft", "ua_tps"), "st0", "ttft0", "lat0")
         self._timeout(s, q, "st0", "ttft0", "lat0", "st_a", "lat_a")
         q.add(_billed("f", "st_a", False))
         q.add([f"CASE WHEN pa.model IS NULL THEN NULL ELSE {_price('pa.', 'f', 'FALSE')} END AS cost_a"],
@@ -528,8 +529,10 @@ def _exact_sum(expr: str, scale: int = 20) -> str:
 
 
 def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, prices: dict,
-                ratios: dict[tuple[str, str], float], prefixes: dict[str, float], tables: Tables = Tables()) -> None:
-    """Create the small lookup tables the per-row SQL joins, keyed by integer codes."""
+                ratios: dict[tuple[str, str], float], prefixes: dict[str, float],
+                pairs: Sequence[tuple[str, str]], tables: Tables = Tables()) -> None:
+    """Create the small lookup tables the per-row SQL joins, keyed by integer codes (`pairs`: the
+    (site, model) pairs the traffic has)."""
     m, sites = codes.models, codes.sites
 
     def site_code(site: str) -> int:
@@ -544,17 +547,24 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
           + ", batch_in_scale DOUBLE, batch_out_scale DOUBLE",
           [(m[name], *row.as_tuple()[1:], *row.batch_scale) for name, row in prices.items() if name in m])
     fitted = [f for f in fits.models.values() if f.model in m and (f.site == ANY or f.site in sites)]
-    table(tables.fits, "model INTEGER, site INTEGER, error_rate DOUBLE, prefill DOUBLE, ttft_p50 DOUBLE",
-          [(m[f.model], site_code(f.site), f.error_rate, f.prefill_ms_per_token, f.quantile("ttft", 0.5))
-           for f in fitted])
+    targets = []
+    for site, observed in pairs:
+        site_c, observed_c = sites[site], m[observed]
+        for model, model_c in m.items():
+            own = (model, site) in fits.site_keys
+            key = site_c if own else -1
+            f = fits.models.get(f"{model}|{site if own else ANY}")
+            targets.append((codes.target_key(site_c, observed_c, model_c),
+                            1.0 if model == observed else ratios.get((observed, model), 1.0),
+                            None if f is None else f.error_rate, None if f is None else f.prefill_ms_per_token,
+                            None if f is None else f.quantile("ttft", 0.5),
+                            *(codes.grid_key(model_c, key, METRIC_CODES[metric], 0) for metric in METRIC_CODES)))
+    table(tables.targets, "k BIGINT, ratio DOUBLE, error_rate DOUBLE, prefill DOUBLE, ttft_p50 DOUBLE, tbase BIGINT, "
+          "pbase BIGINT, ibase BIGINT, obase BIGINT", targets)
     table(tables.grids, "k BIGINT, qi INTEGER, v DOUBLE, dv DOUBLE",
           [(codes.grid_key(m[f.model], site_code(f.site), METRIC_CODES[metric], i), i, grid[i],
             grid[i + 1] - grid[i])
            for f in fitted for metric, grid in f.quantiles.items() for i in range(GRID)])
-    table(tables.site_fits, "model INTEGER, site INTEGER",
-          [(m[model], sites[site]) for model, site in sorted(fits.site_keys) if model in m and site in sites])
-    table(tables.tokens, "from_model INTEGER, to_model INTEGER, ratio DOUBLE",
-          [(m[a], m[b], r) for (a, b), r in ratios.items() if a in m and b in m])
     table(tables.prefix, "site INTEGER, prefix DOUBLE",
           [(sites[site], tokens) for site, tokens in prefixes.items() if site in sites])
     features = [(None, -1)] + list(codes.features.items())
@@ -605,6 +615,7 @@ class Simulation:
         self.fits: Fits | None = None
         self.codes: Codes | None = None
         self.prices: dict = {}
+        self.ratios: dict[tuple[str, str], float] = {}   # tokenizer ratios (observed, target model)
         self.notes: list[str] = []
         self.days = 1.0
 
@@ -660,7 +671,9 @@ class Simulation:
                                     "WHERE cached_input_tokens > 0 GROUP BY site_id").fetchall())
         for site_id, tokens in self.static_prefixes.items():
             prefixes.setdefault(site_id, tokens)
-        load_tables(con, codes, self.fits, prices, _token_ratios(observed, targets), prefixes, t)
+        self.ratios = _token_ratios(observed, targets)
+        pairs = con.execute(f"SELECT DISTINCT site_id, model FROM {t.base}").fetchall()
+        load_tables(con, codes, self.fits, prices, self.ratios, prefixes, pairs, t)
         # a sample covers the same days with fewer calls: per-day figures scale back up through the days
         self.days = days_covered(con, t.base) * self.fraction
         if self.fraction < 1.0:
@@ -705,7 +718,7 @@ class Simulation:
         with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
             pending = None
             for s in scenarios:
-                columns = self.con.execute(replay.final_sql(s, narrow=True)).fetchnumpy()
+                columns = self.con.sql(replay.final_sql(s, narrow=True)).fetchnumpy()
                 if pending is not None:
                     results.append(ScenarioResult(pending[0], pending[1].result()))
                 pending = (s, pool.submit(figures, columns, self.groups, self.seed, self.days,
