@@ -5,8 +5,9 @@ figures do not depend on how DuckDB's threads delivered the rows:
 
 * sums (cost, quality) are fixed-point: every value is scaled by one power of two and split into two
   integer parts, whose float sums stay exact below 2^53;
-* percentiles are exact order statistics (`quantile_cont`'s interpolation): a histogram with 2%-wide
-  log bins finds the bin holding each rank, and only the rows of those bins are sorted;
+* percentiles are exact order statistics (`quantile_cont`'s interpolation): a histogram with ~2%-wide
+  bins (a positive double's bits, shifted: monotone in the value) finds the bin holding each rank, and
+  only the rows of those bins are partitioned;
 * 95% intervals come from a seeded bootstrap over `BLOCKS` blocks of rows (`row_id % BLOCKS`): additive
   figures from per-block sums, percentiles from per-block histograms, centred on the exact value.
 """
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 OK, ERROR, TIMEOUT = 0, 1, 2        # status codes of the replayed rows
 BLOCKS = 20               # bootstrap resamples hash blocks of rows, not single rows
 BOOTSTRAP = 200
-BINS_PER_E = 50           # latency histogram resolution for bootstrapped percentiles: 2% wide bins
+MANTISSA_SHIFT = 47       # log-like bins from a double's bits: 32 per doubling of the value, ~2% wide
 GROUP_KINDS = ("site", "feature", "tenant", "all")
 QUANTILES = (0.5, 0.95, 0.99)
 # what a replay hands over per row: its (site, feature, tenant) combination, bootstrap block and outcome
@@ -98,27 +99,28 @@ def _matmul(a, b):
 
 
 def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Per-index sums of `values` (NaN counts as nothing) that are the same whatever order the rows
-    come in: fixed point at one power-of-two scale (from the largest value and the row count, so the
-    integer sum cannot overflow), added up as int64."""
-    v = np.where(np.isfinite(values), values, 0.0)
-    top = float(np.abs(v).max(initial=0.0))
-    if top == 0.0:
+    """Per-index sums of non-negative `values` (NaN counts as nothing) that are the same whatever order
+    the rows come in: fixed point at one power-of-two scale (from the largest value and the row count,
+    so the integer sum cannot overflow), added up as int64."""
+    v = np.fmax(values, 0.0)                      # costs and scores are never negative; NaN -> 0
+    top = float(v.max(initial=0.0))
+    if not 0.0 < top < np.inf:
         return np.zeros(size)
     shift = 62 - int(np.ceil(np.log2(top))) - int(np.ceil(np.log2(len(v) + 1)))
+    np.ldexp(v, shift, out=v)
     total = np.zeros(size, dtype=np.int64)
-    np.add.at(total, index, np.rint(np.ldexp(v, shift)).astype(np.int64))
+    np.add.at(total, index, v.astype(np.int64))
     return np.ldexp(total.astype(np.float64), -shift)
 
 
 @dataclass
 class Binned:
-    """The finite values of one column with their 2%-wide log bins, computed once for every grouping."""
+    """The finite values of one column with their ~2%-wide bins, computed once for every grouping."""
 
     rows: np.ndarray | None       # indices of the finite rows (None: every row)
     x: np.ndarray
     bins: np.ndarray              # 0 .. count-1, monotone in x
-    first: int                    # the log bin that `bins == 0` stands for
+    first: int                    # the absolute bin that `bins == 0` stands for
     count: int
 
     @classmethod
@@ -126,14 +128,20 @@ class Binned:
         finite = np.isfinite(values)
         rows = None if finite.all() else np.flatnonzero(finite)
         x = values if rows is None else values[rows]
-        bins = np.floor(np.log(np.maximum(x, 1.0)) * BINS_PER_E).astype(np.int64)
-        first = int(bins.min(initial=0))
+        bins = np.maximum(x, 1.0).view(np.int64) >> MANTISSA_SHIFT       # values below 1 share 1's bin
+        first = int(bins.min()) if bins.size else 0
         bins -= first
-        return cls(rows, x, bins, first, int(bins.max(initial=0)) + 1)
+        return cls(rows, x, bins, first, int(bins.max()) + 1 if bins.size else 0)
+
 
     def take(self, values: np.ndarray) -> np.ndarray:
         """Per-row values (keys, blocks) of the finite rows."""
         return values if self.rows is None else values[self.rows]
+
+
+def bin_edge(bins) -> np.ndarray:
+    """The smallest value of each (absolute) bin: the inverse of `Binned.of`'s bit shift."""
+    return (np.asarray(bins, dtype=np.int64) << MANTISSA_SHIFT).view(np.float64)
 
 
 @dataclass
@@ -148,10 +156,9 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
                   probs: tuple[float, ...], blk: np.ndarray | None = None) -> dict[str, Distribution]:
     """`quantile_cont(x, probs)` per group of every kind, exactly, without sorting all rows.
 
-    One pass counts the rows per (combination, log bin[, block]) "slot" and notes the slots whose rows
-    all hold one value; each kind's histogram rolls up from the slots (`kinds`: kind -> group key of each combination)
-    and finds the bin of each wanted rank. A bin whose values are all equal (a timeout, the cache
-    latency) answers at once; only the rows of the other wanted bins are selected and partitioned.
+    One pass counts the rows per (combination, bin[, block]) "slot"; each kind's histogram rolls up from
+    the slots (`kinds`: kind -> group key of each combination) and finds the bin of each wanted rank;
+    only the rows of those bins are selected, and partitioned unless they all hold one value.
     With `blk`, also each group's per-block histogram."""
     if b.x.size == 0:
         return {kind: Distribution({}, {}) for kind in kinds}
@@ -169,12 +176,6 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         slot_code, row_slot = np.unique(code, return_inverse=True)
         counts = np.bincount(row_slot * blocks + blk if blk is not None else row_slot,
                              minlength=len(slot_code) * blocks).reshape(-1, blocks)
-    # a slot is "tied" when all its values equal one of them (a sum of absolute differences of 0)
-    slot_value = np.empty(len(slot_code))
-    slot_value[row_slot] = b.x
-    spread = np.bincount(row_slot, weights=np.abs(b.x - slot_value[row_slot]), minlength=len(slot_code))
-    slot_min = np.where(spread == 0, slot_value, -np.inf)
-    slot_max = np.where(spread == 0, slot_value, np.inf)
     slot_grp, slot_bin = slot_code // b.count, slot_code % b.count
     k = len(probs)
     located, wanted_any = {}, np.zeros(len(slot_code), dtype=bool)
@@ -187,8 +188,6 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         slot_cell = np.empty(len(order), dtype=np.int64)
         slot_cell[order] = np.cumsum(first_of) - 1
         cell_counts = np.add.reduceat(counts[order], starts, axis=0)
-        cell_min = np.minimum.reduceat(slot_min[order], starts)
-        cell_max = np.maximum.reduceat(slot_max[order], starts)
         per_cell = cell_counts.sum(axis=1)
         cum = np.cumsum(per_cell)
         cell_key = cell // b.count
@@ -200,28 +199,33 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         ranks = before[:, None] + np.concatenate([low, high], axis=1)  # ranks in cell order
         at = np.searchsorted(cum, ranks, side="right")                 # the cell holding each rank
         wanted = np.unique(at)
-        wanted = wanted[cell_min[wanted] != cell_max[wanted]]          # bins of ties answer at once
-        segment_of = np.full(len(cell), -1, dtype=np.int16 if len(wanted) < 1 << 15 else np.int64)
-        segment_of[wanted] = np.arange(len(wanted))             # small codes: a radix sort groups them
-        slot_segment = segment_of[slot_cell]
-        wanted_any |= slot_segment >= 0
-        located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), per_cell[wanted],
-                         segment_of, slot_segment, cell_min, (cell, cell_counts, first, last))
-    # the rows of every wanted bin, in one pass over all rows; then per kind, grouped by bin
+        wanted_any[np.isin(slot_cell, wanted)] = True
+        located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), wanted, per_cell, slot_cell,
+                         order, starts, (cell, cell_counts, first, last))
+    # the rows of every wanted bin, in one pass over all rows
     rows = np.flatnonzero(wanted_any[row_slot])
     sub_slot, sub_x = row_slot[rows], b.x[rows]
+    # slots whose rows all hold one value (a timeout, the cache latency): a bin of them needs no sorting
+    slot_value = np.full(len(slot_code), np.nan)
+    slot_value[sub_slot] = sub_x
+    spread = np.bincount(sub_slot, weights=np.abs(sub_x - slot_value[sub_slot]), minlength=len(slot_code))
+    tied_low = np.where(spread == 0, slot_value, -np.inf)
+    tied_high = np.where(spread == 0, slot_value, np.inf)
     out = {}
-    for kind, (present, pos, low, high, at, offset, sizes, segment_of, slot_segment, cell_min, hist) in located.items():
-        segment = slot_segment[sub_slot]
+    for kind, (present, pos, low, high, at, offset, wanted, per_cell, slot_cell, order, starts, hist) in located.items():
+        cell_low = np.minimum.reduceat(tied_low[order], starts)
+        tied = cell_low == np.maximum.reduceat(tied_high[order], starts)
+        live = wanted[~tied[wanted]]
+        segment_of = np.full(len(per_cell), -1, dtype=np.int16 if len(live) < 1 << 15 else np.int64)
+        segment_of[live] = np.arange(len(live))                 # small codes: a radix sort groups them
+        segment = segment_of[slot_cell[sub_slot]]
         keep = np.flatnonzero(segment >= 0)
         picked = sub_x[keep[np.argsort(segment[keep], kind="stable")]]
-        seg_start = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
-        tied = segment_of[at] < 0
-        index = np.where(tied, 0, seg_start[np.maximum(segment_of[at], 0)] + offset)   # order statistics
-        for a, size in zip(seg_start, sizes):
-            kth = index[~tied & (index >= a) & (index < a + size)] - a
-            picked[a:a + size].partition(np.unique(kth))               # linear in the bin's rows
-        values = np.where(tied, cell_min[at], picked[index] if picked.size else 0.0)
+        seg_start = np.r_[0, np.cumsum(per_cell[live])[:-1]].astype(np.int64)
+        index = np.where(tied[at], 0, seg_start[np.maximum(segment_of[at], 0)] + offset)   # order statistics
+        for a, size in zip(seg_start, per_cell[live]):
+            picked[a:a + size].partition(np.unique(index[~tied[at] & (index >= a) & (index < a + size)] - a))
+        values = np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0)
         v_low, v_high = values[:, :k], values[:, k:]
         result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
         histograms = {}
@@ -250,7 +254,8 @@ def _percentile_spread(first_bin: int, h: np.ndarray, with_all: np.ndarray, inte
         prev = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0.0)
         width = cum[rows, idx] - prev
         frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
-        values = np.exp((first_bin + idx + frac) / BINS_PER_E)
+        low = bin_edge(first_bin + idx)
+        values = low + frac * (bin_edge(first_bin + idx + 1) - low)
         out[p] = interval(values[1:] - values[0])
     return out
 
