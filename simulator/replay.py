@@ -36,6 +36,7 @@ import numpy as np
 
 from llmsight.simulator.figures import BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, ScenarioResult, figures
 from llmsight.simulator.fit import ANY, GRID, Fits
+from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -145,21 +146,35 @@ class Codes:
         return f"({model}) * {len(self.features) + 1} + ({feature}) + 1"
 
 
-def _price(p: str, tag: str, batch: str) -> str:
-    """Catalog price of the billed tokens `{tag}_bin, _bout, _bcached, _bwrite, _breason` with the rate
-    columns named `{p}in_rate`, ... (see `prices.PriceRow.cost`: long-context tier, then batch scaling)."""
+def _price(p, tag: str, batch: str) -> str:
+    """Catalog price of the billed tokens `{tag}_bin, _bout, _bcached, _bwrite, _breason` at the rates
+    of the price columns `{p}in_rate`, ... (`p` a table alias with its dot), or of one model's
+    `PriceRow` written in as constants (see `prices.PriceRow.cost`: long-context tier, then batch scaling)."""
+    if not isinstance(p, str):
+        row = p
+        constants = {**{c: getattr(row, c) for c in PRICE_COLUMNS[1:]},
+                     "batch_in_scale": row.batch_scale[0], "batch_out_scale": row.batch_scale[1]}
+        return _price_of(lambda name: "NULL" if constants[name] is None else f"CAST({float(constants[name])!r} AS DOUBLE)",
+                         tag, batch)
+    return _price_of(lambda name: f"{p}{name}", tag, batch)
+
+
+def _price_of(rate, tag: str, batch: str) -> str:
+    """`_price` with `rate(name)` giving the SQL of each rate."""
     def total(prefix: str) -> str:
-        rin, rc, rw, rout, rr = (f"{p}{prefix}{r}_rate" for r in ("in", "cached", "write", "out", "reason"))
+        rin, rc, rw, rout, rr = (rate(f"{prefix}{r}_rate") for r in ("in", "cached", "write", "out", "reason"))
         if batch != "FALSE":
-            si = f"(CASE WHEN {batch} THEN {p}batch_in_scale ELSE 1.0 END)"
-            so = f"(CASE WHEN {batch} THEN {p}batch_out_scale ELSE 1.0 END)"
+            si = f"(CASE WHEN {batch} THEN {rate('batch_in_scale')} ELSE 1.0 END)"
+            so = f"(CASE WHEN {batch} THEN {rate('batch_out_scale')} ELSE 1.0 END)"
             rin, rc, rw, rout, rr = (f"({rin} * {si})", f"({rc} * {si})", f"({rw} * {si})", f"({rout} * {so})",
                                      f"({rr} * {so})")
         return (f"(({tag}_bin - {tag}_bcached - {tag}_bwrite) * {rin} + {tag}_bcached * {rc} "
                 f"+ {tag}_bwrite * {rw} + ({tag}_bout - {tag}_breason) * {rout} + {tag}_breason * {rr})")
 
-    return (f"(CASE WHEN {p}tier_above IS NOT NULL AND {tag}_bin > {p}tier_above THEN {total('tier_')} "
-            f"ELSE {total('')} END)")
+    tier = rate("tier_above")
+    if tier == "NULL":                    # a model without a long-context tier
+        return total("")
+    return f"(CASE WHEN {tier} IS NOT NULL AND {tag}_bin > {tier} THEN {total('tier_')} ELSE {total('')} END)"
 
 
 def _case(branches: list[tuple[str, str]], default: str) -> str:
@@ -233,6 +248,7 @@ class Replay:
     codes: Codes
     seed: int = 0
     tables: Tables = field(default_factory=Tables)
+    prices: dict = field(default_factory=dict)     # model -> PriceRow (the catalog's, for constants)
 
     def _lookup(self, alias: str, base: str, u: str) -> str:
         """Join the grid point below `u` of the grid starting at key `base` (a `targets` column)."""
@@ -381,10 +397,10 @@ class Replay:
             if switch:
                 q.add(_billed("e", "status1", False))
             cost_o, observed = f"(CASE WHEN status1 = {TIMEOUT} THEN oc_input ELSE oc_full END)", ""
-        if switch:
-            cost1 = (f"CASE WHEN NOT changed THEN {cost_o} "
-                     f"WHEN p1.model IS NULL THEN NULL ELSE {_price('p1.', 'e', batch)} END")
-            q.add([f"{cost1} AS cost1"], observed + f" LEFT JOIN {t.prices} p1 ON p1.model = model1")
+        if switch:     # a changed row is on the scenario's model: its prices are constants
+            target = self.prices.get(s.model)
+            cost1 = f"CASE WHEN NOT changed THEN {cost_o} ELSE {'NULL' if target is None else _price(target, 'e', batch)} END"
+            q.add([f"{cost1} AS cost1"], observed)
         else:
             q.add([f"{cost_o} AS cost1"], observed)
         keep = ["row_id", "grp", "blk", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
@@ -541,8 +557,6 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
     def table(name: str, columns: str, rows: list[tuple]) -> None:
         create_table(con, name, [tuple(c.split()) for c in columns.split(", ")], rows)
 
-    from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
-
     table(tables.prices, "model INTEGER, " + ", ".join(f"{c} DOUBLE" for c in PRICE_COLUMNS[1:])
           + ", batch_in_scale DOUBLE, batch_out_scale DOUBLE",
           [(m[name], *row.as_tuple()[1:], *row.batch_scale) for name, row in prices.items() if name in m])
@@ -680,7 +694,7 @@ class Simulation:
             self.notes.append(f"replayed a seeded sample of {self.fraction:.1%} of the calls; per-day and per-month "
                               "figures are scaled back up, intervals reflect the sample")
         self.prices = prices
-        self.replay = Replay(codes, self.seed, t)
+        self.replay = Replay(codes, self.seed, t, prices)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.groups} AS SELECT CAST(row_number() OVER "
                     "(ORDER BY site_c, feature_c, tenant_c) - 1 AS INTEGER) AS grp, site_c, feature_c, tenant_c "
                     f"FROM (SELECT DISTINCT site_c, feature_c, tenant_c FROM {t.base})")
