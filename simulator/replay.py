@@ -413,15 +413,7 @@ class Replay:
         q.last = h = f"{q.name}n"
         body = q.sql()
         if chain:
-            body += ",\n" + self._chain_sql(s, h)
-            x = f"""
-x AS (
-  SELECT {h}.*, coalesce(ch.cmodel, model1) AS fmodel, coalesce(ch.cstatus, status1) AS fstatus,
-         lat1 + coalesce(ch.clat, 0.0) AS flat,
-         CASE WHEN ch.cstatus IS NULL THEN (CASE WHEN status1 = {OK} THEN ttft0 END) ELSE ch.cttft END AS fttft,
-         cost1 + coalesce(ch.ccost, 0.0) AS fcost, 1 + coalesce(ch.cattempts, 0) AS fattempts,
-         CASE WHEN ch.cstatus IS NULL THEN 0.0 ELSE lat1 + ch.cprior END AS fprior
-  FROM {h} LEFT JOIN ch ON ch.row_id = {h}.row_id)"""
+            x = self._chain_sql(s, h, keep)
         else:
             x = f"""
 x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
@@ -489,37 +481,65 @@ FROM x{quality_join}"""
                 *(f"h_{name[2:]}" for name in ROW_DRAWS)]
         return f"WITH {q.sql()} SELECT {', '.join(BASE_COLUMNS + keep)} FROM {q.last}"
 
-    def _chain_sql(self, s: Scenario, h: str) -> str:
-        """CTEs `a*` and `ch`: the extra attempts (retries, then fallback) of rows whose first attempt failed."""
-        t = self.tables
+    def _chain_sql(self, s: Scenario, h: str, columns: list[str]) -> str:
+        """CTEs ending in `x`: a row whose first attempt failed gets its extra attempts (retries, then
+        fallback) as columns, attempt j counting only when every attempt before it failed; the other
+        rows of `h` pass through. Row-local: no window, no grouping, no join back."""
         per_model = 1 + (s.retries or 0)
         last = per_model * (2 if s.fallback else 1)
-        q = _Query("a", f"""
-  SELECT row_id, site_c, scoped, obs_model, obs_cached, obs_write, obs_reason, eff_in, eff_out,
-         {'hit_prompt, prefix, ' if s.prompt_cache_hit_rate is not None else ''}CAST(att.i AS INTEGER) AS att,
-         CASE WHEN att.i <= {per_model} THEN model1 ELSE {self._model(s.fallback)} END AS amodel,
-         CASE WHEN att.i <= {per_model} THEN att.i ELSE att.i - {per_model} END AS jj
-  FROM {h}, range(2, {last + 1}) AS att(i)
-  WHERE scoped AND NOT hit_resp AND status1 <> {OK}""")
-        q.uniforms("row_id", self.seed, {f"ua_{n}": f"(10 * att + {j})"
-                                         for j, n in enumerate(("err", "ttft", "tps", "jitter"))})
-        q.add([f"CASE WHEN jj >= 2 THEN least({BACKOFF_BASE_MS} * pow(2, jj - 2), {BACKOFF_MAX_MS}) "
-               f"* (1 - {BACKOFF_JITTER} * ua_jitter) ELSE 0.0 END AS backoff"])
-        self._target(q, "ma", "amodel")
-        self._tokens(s, q, "f", "eff_in", "eff_out", "ma_ratio")
-        self._draw_attempt(q, "ma", "f", ("ua_err", "ua_ttft", "ua_tps"), "st0", "ttft0", "lat0")
-        self._timeout(s, q, "st0", "ttft0", "lat0", "st_a", "lat_a")
-        q.add(_billed("f", "st_a", False))
-        q.add([f"CASE WHEN pa.model IS NULL THEN NULL ELSE {_price('pa.', 'f', 'FALSE')} END AS cost_a"],
-              f" LEFT JOIN {t.prices} pa ON pa.model = amodel")
-        q.add([f"min(CASE WHEN st_a = {OK} THEN att END) OVER (PARTITION BY row_id) AS first_ok"])
+        attempts = range(2, last + 1)
+        failed = f"scoped AND NOT hit_resp AND status1 <> {OK}"
+        q = _Query("a", f"SELECT * FROM {h} WHERE {failed}")
+        q.uniforms("row_id", self.seed, {f"ua_{n}_{j}": attempt_draw(j, k) for j in attempts
+                                         for k, n in enumerate(("err", "ttft", "tps", "jitter"))})
+        models = {}
+        for j in attempts:
+            jj = j if j <= per_model else j - per_model
+            on_fallback = j > per_model
+            model = self._model(s.fallback) if on_fallback else "model1"
+            # the model by name when every row tries the same one (its prices are constants then)
+            models[j] = name = s.fallback if on_fallback else s.model
+            backoff = min(BACKOFF_BASE_MS * 2 ** (jj - 2), BACKOFF_MAX_MS) if jj >= 2 else 0.0
+            q.add([f"{backoff!r} * (1 - {BACKOFF_JITTER} * ua_jitter_{j}) AS backoff_{j}"])
+            self._target(q, f"m{j}", model)
+            self._tokens(s, q, f"f{j}", "eff_in", "eff_out", f"m{j}_ratio")
+            self._draw_attempt(q, f"m{j}", f"f{j}", (f"ua_err_{j}", f"ua_ttft_{j}", f"ua_tps_{j}"),
+                               f"st0_{j}", f"ttft0_{j}", f"lat0_{j}")
+            self._timeout(s, q, f"st0_{j}", f"ttft0_{j}", f"lat0_{j}", f"st_{j}", f"lat_{j}")
+            q.add(_billed(f"f{j}", f"st_{j}", False))
+            if name is not None:
+                row = self.prices.get(name)
+                q.add([f"{'NULL' if row is None else _price(row, f'f{j}', 'FALSE')} AS cost_{j}"])
+            else:
+                q.add([f"CASE WHEN pa{j}.model IS NULL THEN NULL ELSE {_price(f'pa{j}.', f'f{j}', 'FALSE')} END AS cost_{j}"],
+                      f" LEFT JOIN {self.tables.prices} pa{j} ON pa{j}.model = {model}")
+
+        def until_ok(value) -> str:
+            """The sum of `value(j)` over the attempts that count."""
+            total = value(last)
+            for j in reversed(attempts[:-1]):
+                total = f"{value(j)} + CASE WHEN st_{j} = {OK} THEN 0.0 ELSE {total} END"
+            return total
+
+        def final(value, otherwise: str) -> str:
+            """`value(j)` of the first attempt that answered, else `otherwise`."""
+            return _case([(f"st_{j} = {OK}", value(j)) for j in attempts], otherwise)
+
+        clat = until_ok(lambda j: f"(backoff_{j} + lat_{j})")
+        fmodel = final(lambda j: "model1" if j <= per_model else self._model(s.fallback),
+                       "model1" if last <= per_model else self._model(s.fallback))
         return q.sql() + f""",
-ch AS (
-  SELECT row_id, {_exact_sum('backoff + lat_a', 9)} AS clat, {_exact_sum('cost_a')} AS ccost, count(*) AS cattempts,
-         arg_max(st_a, att) AS cstatus, arg_max(amodel, att) AS cmodel,
-         arg_max(CASE WHEN st_a = {OK} THEN ttft0 END, att) AS cttft,
-         {_exact_sum('backoff + lat_a', 9)} - arg_max(lat_a, att) AS cprior
-  FROM {q.last} WHERE att <= coalesce(first_ok, {last}) GROUP BY row_id)"""
+x AS (
+  SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
+         CASE WHEN status1 = {OK} THEN ttft0 END AS fttft, cost1 AS fcost, 1 AS fattempts, 0.0 AS fprior
+  FROM {h} WHERE NOT ({failed})
+  UNION ALL
+  SELECT {', '.join(columns)}, {fmodel} AS fmodel, {final(lambda j: str(OK), f"st_{last}")} AS fstatus,
+         lat1 + {clat} AS flat, {final(lambda j: f"ttft0_{j}", "NULL")} AS fttft,
+         cost1 + {until_ok(lambda j: f"coalesce(cost_{j}, 0.0)")} AS fcost,
+         1 + {final(lambda j: str(j - 1), str(last - 1))} AS fattempts,
+         lat1 + {clat} - {final(lambda j: f"lat_{j}", f"lat_{last}")} AS fprior
+  FROM {q.last})"""
 
 
 _ARROW_TYPES = {"VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "float64"}
@@ -536,12 +556,6 @@ def create_table(con, name: str, columns: list[tuple[str, str]], rows: list[tupl
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _sim_incoming")
     finally:
         con.unregister("_sim_incoming")
-
-
-def _exact_sum(expr: str, scale: int = 20) -> str:
-    """A sum that does not depend on the order rows arrive in (threads): added up as DECIMAL with `scale`
-    digits (20 for dollars and scores, 9 for milliseconds), so any number of threads gives the same bits."""
-    return f"CAST(sum(CAST({expr} AS DECIMAL(38, {scale}))) AS DOUBLE)"
 
 
 def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, prices: dict,
