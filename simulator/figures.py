@@ -362,8 +362,8 @@ def aggregate(con, relation: str, seed: int, days: float, names: dict[str, dict[
     the combinations are found here, for callers that did not number them beforehand."""
     cols = con.execute(f"SELECT site_c, feature_c, tenant_c, {', '.join(OUTCOME_COLUMNS[1:])} "
                        f"FROM {relation}").fetchnumpy()
-    site, feature, tenant = (_column(cols.pop(c), np.int64) for c in ("site_c", "feature_c", "tenant_c"))
-    combined = np.stack([site, feature, tenant], axis=1)
-    combos, grp = np.unique(combined, axis=0, return_inverse=True)
-    cols["grp"] = grp.reshape(-1)
-    return figures(cols, Groups(combos[:, 0], combos[:, 1], combos[:, 2], names), seed, days, source, bootstrap)
+    site, feature, tenant = (_column(cols.pop(c), np.int64) + 1 for c in ("site_c", "feature_c", "tenant_c"))
+    n_feature, n_tenant = int(feature.max(initial=0)) + 1, int(tenant.max(initial=0)) + 1
+    combos, cols["grp"] = np.unique((site * n_feature + feature) * n_tenant + tenant, return_inverse=True)
+    groups = Groups(combos // (n_feature * n_tenant) - 1, combos // n_tenant % n_feature - 1, combos % n_tenant - 1, names)
+    return figures(cols, groups, seed, days, source, bootstrap)

@@ -627,7 +627,7 @@ class Simulation:
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None):
         self.con, self.source, self.seed, self.config = con, source, seed, config
-        # results never depend on row order (sums are order-free DECIMALs, draws hash the row id), so
+        # results never depend on row order (sums are fixed point, draws hash the row id), so
         # DuckDB need not buffer a million-row scenario table to keep it: less memory, faster replays
         con.execute("SET preserve_insertion_order = false")
         self.sample = sample          # replay a seeded uniform sample of about this many rows (None: all)
