@@ -100,14 +100,14 @@ def _matmul(a, b):
 
 def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Per-index sums of non-negative `values` (NaN counts as nothing) that are the same whatever order
-    the rows come in: fixed point at one power-of-two scale (from the largest value and the row count,
-    so the integer sum cannot overflow), added up as int64."""
+    the rows come in: fixed point at one power-of-two scale (from the total, so no integer sum can
+    overflow), added up as int64."""
     v = np.fmax(values, 0.0)                      # costs and scores are never negative; NaN -> 0
-    top = float(v.max(initial=0.0))
-    if not 0.0 < top < np.inf:
+    everything = float(v.sum())
+    if not 0.0 < everything < np.inf:
         return np.zeros(size)
-    shift = 62 - int(np.ceil(np.log2(top))) - int(np.ceil(np.log2(len(v) + 1)))
-    np.ldexp(v, shift, out=v)
+    shift = 61 - int(np.ceil(np.log2(everything)))   # any sum of the fixed-point values stays below 2^62
+    np.rint(np.ldexp(v, shift, out=v), out=v)
     total = np.zeros(size, dtype=np.int64)
     np.add.at(total, index, v.astype(np.int64))
     return np.ldexp(total.astype(np.float64), -shift)
