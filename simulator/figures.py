@@ -3,8 +3,8 @@
 A replay hands over its rows as columns (`OUTCOME_COLUMNS`); everything here is order-free, so the
 figures do not depend on how DuckDB's threads delivered the rows:
 
-* sums (cost, quality) are fixed-point: every value is scaled by one power of two and split into two
-  integer parts, whose float sums stay exact below 2^53;
+* sums (cost, quality) are fixed point: every value is split into two integers (2^-20ths and the
+  rest in 2^-56ths) added up as int64, the same whatever the order and whatever the other rows;
 * percentiles are exact order statistics (`quantile_cont`'s interpolation): a histogram with ~2%-wide
   bins (a positive double's bits, shifted: monotone in the value) finds the bin holding each rank, and
   only the rows of those bins are partitioned;
@@ -32,6 +32,7 @@ GROUP_KINDS = ("site", "feature", "tenant", "all")
 QUANTILES = (0.5, 0.95, 0.99)
 # what a replay hands over per row: its (site, feature, tenant) combination, bootstrap block and outcome
 OUTCOME_COLUMNS = ("grp", "blk", "status", "latency_ms", "ttft_ms", "cost_usd", "quality", "truncated")
+FIXED_HIGH, FIXED_LOW = 20, 56   # fixed-point sums: whole 2^-20ths, then the rest in 2^-56ths
 DENSE_CELLS = 1 << 22     # above this many (group, bin, block) cells, histograms are built sparse
 
 
@@ -99,18 +100,18 @@ def _matmul(a, b):
 
 
 def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Per-index sums of non-negative `values` (NaN counts as nothing) that are the same whatever order
-    the rows come in: fixed point at one power-of-two scale (from the total, so no integer sum can
-    overflow), added up as int64."""
+    """Per-index sums of non-negative `values` (NaN counts as nothing) that depend on no other row and
+    not on the order rows come in: each value is split into integers A·2^-20 + B·2^-56 (B < 2^36, so
+    8 million rows per index cannot overflow) and those are added up as int64."""
     v = np.fmax(values, 0.0)                      # costs and scores are never negative; NaN -> 0
-    everything = float(v.sum())
-    if not 0.0 < everything < np.inf:
-        return np.zeros(size)
-    shift = 61 - int(np.ceil(np.log2(everything)))   # any sum of the fixed-point values stays below 2^62
-    np.rint(np.ldexp(v, shift, out=v), out=v)
-    total = np.zeros(size, dtype=np.int64)
-    np.add.at(total, index, v.astype(np.int64))
-    return np.ldexp(total.astype(np.float64), -shift)
+    high = np.floor(np.ldexp(v, FIXED_HIGH))
+    low = np.rint(np.ldexp(v - np.ldexp(high, -FIXED_HIGH), FIXED_LOW))   # exact difference (Sterbenz)
+    totals = []
+    for part in (high, low):
+        total = np.zeros(size, dtype=np.int64)
+        np.add.at(total, index, part.astype(np.int64))
+        totals.append(total.astype(np.float64))
+    return np.ldexp(totals[0], -FIXED_HIGH) + np.ldexp(totals[1], -FIXED_LOW)
 
 
 @dataclass
