@@ -179,6 +179,16 @@ def naive(parquet: Path, work: Path) -> dict:
     return {**out, "rows": len(df), "rss_mb": peak_rss_mb()}
 
 
+def stolen_seconds() -> float | None:
+    """CPU time the hypervisor gave to other guests (Linux /proc/stat `steal`): on a shared VM the
+    same work takes longer while this grows, so the run prints it next to its wall times."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def child(side: str, parquet: Path, work: Path) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", side, str(parquet), str(work)], capture_output=True,
                          text=True)
@@ -205,9 +215,11 @@ def main() -> None:
         parquet = write(generate(args.rows, seed=0), work / "calls.parquet")
         print(f"generated {args.rows:,} canonical rows in {time.perf_counter() - t0:.1f} s "
               f"({parquet.stat().st_size / 1e6:.0f} MB Parquet)")
+        steal = stolen_seconds()
         a = child("llmsight", parquet, work)
         b = child("pandas", parquet, work)
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", end="")
+    print(f"; CPU stolen by the hypervisor: {stolen_seconds() - steal:.1f} s" if steal is not None else "")
     print(f"\n{'stage':<34}{'llmsight':>12}{'pandas':>12}{'ratio':>9}{'goal':>10}")
     for key, label, unit in (("ingest", f"ingest {a['rows']:,} rows (wall)", "s"), ("ingest_cpu", "  ingest (CPU)", "s"),
                              ("prepare", "fit + prepare (wall)", "s"), ("prepare_cpu", "  fit + prepare (CPU)", "s"),
