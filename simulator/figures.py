@@ -33,6 +33,8 @@ QUANTILES = (0.5, 0.95, 0.99)
 # what a replay hands over per row: its (site, feature, tenant) combination, bootstrap block and outcome
 OUTCOME_COLUMNS = ("grp", "blk", "status", "latency_ms", "ttft_ms", "cost_usd", "quality", "truncated")
 FIXED_HIGH, FIXED_LOW = 20, 56   # fixed-point sums: whole 2^-20ths, then the rest in 2^-56ths
+FEW_SEGMENTS = 64         # up to this many wanted bins are partitioned one by one, more are sorted at once
+MIN_INTERVAL_ROWS = 100  # a group's latency percentiles get a bootstrap interval from this many calls
 DENSE_CELLS = 1 << 22     # above this many (group, bin, block) cells, histograms are built sparse
 
 
@@ -147,10 +149,32 @@ def bin_edge(bins) -> np.ndarray:
 
 @dataclass
 class Distribution:
-    """Exact quantiles of one value per group, and per-block log-bin histograms for the bootstrap."""
+    """Exact quantiles of one value per group, and the per-block histogram cells for the bootstrap."""
 
-    quantiles: dict[int, list[float]]                 # group key -> value per requested quantile
-    histograms: dict[int, tuple[int, np.ndarray]]     # group key -> (first bin, BLOCKS x bins counts)
+    quantiles: dict[int, list[float]]     # group key -> value per requested quantile
+    present: np.ndarray                   # the group keys with values, ascending
+    bins: np.ndarray                      # per cell (a group's non-empty bin, by key then bin): absolute bin
+    counts: np.ndarray                    # per cell: rows per block (cells x blocks)
+    first: np.ndarray                     # per present key: its first cell
+    last: np.ndarray                      # per present key: one past its last cell
+
+
+    def subset(self, per_cell: np.ndarray, min_rows: int) -> "Distribution":
+        """The groups with at least `min_rows` values (their cells only)."""
+        sizes = np.add.reduceat(per_cell, self.first) if len(self.first) else np.zeros(0)
+        keep = sizes >= min_rows
+        if keep.all():
+            return self
+        cells = np.concatenate([np.arange(a, z) for a, z in zip(self.first[keep], self.last[keep])] or
+                               [np.zeros(0, dtype=np.int64)])
+        lengths = (self.last - self.first)[keep]
+        first = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+        return Distribution({k: v for k, v in self.quantiles.items() if k in set(self.present[keep].tolist())},
+                            self.present[keep], self.bins[cells], self.counts[cells], first, first + lengths)
+
+
+NO_VALUES = Distribution({}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, BLOCKS)),
+                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.ndarray],
@@ -162,7 +186,7 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
     only the rows of those bins are selected, and partitioned unless they all hold one value.
     With `blk`, also each group's per-block histogram."""
     if b.x.size == 0:
-        return {kind: Distribution({}, {}) for kind in kinds}
+        return {kind: NO_VALUES for kind in kinds}
     blocks = BLOCKS if blk is not None else 1
     code = grp * b.count + b.bins
     if n_grp * b.count * blocks <= DENSE_CELLS:
@@ -224,40 +248,62 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         picked = sub_x[keep[np.argsort(segment[keep], kind="stable")]]
         seg_start = np.r_[0, np.cumsum(per_cell[live])[:-1]].astype(np.int64)
         index = np.where(tied[at], 0, seg_start[np.maximum(segment_of[at], 0)] + offset)   # order statistics
-        for a, size in zip(seg_start, per_cell[live]):
-            picked[a:a + size].partition(np.unique(index[~tied[at] & (index >= a) & (index < a + size)] - a))
+        if len(live) > FEW_SEGMENTS:        # many small bins: one sort of all of them, by bin then value
+            picked = picked[np.lexsort((picked, np.repeat(np.arange(len(live)), per_cell[live])))]
+        else:                               # a few bins, maybe large: partition each at its wanted ranks
+            for a, size in zip(seg_start, per_cell[live]):
+                picked[a:a + size].partition(np.unique(index[~tied[at] & (index >= a) & (index < a + size)] - a))
         values = np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0)
         v_low, v_high = values[:, :k], values[:, k:]
         result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
-        histograms = {}
-        if blk is not None:
-            cell, cell_counts, first, last = hist
-            cell_bin = cell % b.count
-            for key, a, z in zip(present, first, last):
-                lo = int(cell_bin[a])
-                h = np.zeros((BLOCKS, int(cell_bin[z - 1]) - lo + 1))
-                h[:, cell_bin[a:z] - lo] = cell_counts[a:z].T
-                histograms[int(key)] = (lo + b.first, h)
+        cell, cell_counts, first, last = hist
         out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(present, result)},
-                                 histograms)
+                                 present, cell % b.count + b.first, cell_counts, first, last)
     return out
 
 
-def _percentile_spread(first_bin: int, h: np.ndarray, with_all: np.ndarray, interval) -> dict[float, tuple]:
-    """Bootstrap intervals of each quantile from per-block histograms, as offsets from the whole
-    sample's histogram estimate (added to the exact value)."""
-    cum = np.cumsum(_matmul(with_all, h), axis=1)
-    rows = np.arange(cum.shape[0])
-    out = {}
-    for p in QUANTILES:
-        target = cum[:, -1] * p
-        idx = np.argmax(cum >= target[:, None], axis=1)
-        prev = np.where(idx > 0, cum[rows, np.maximum(idx - 1, 0)], 0.0)
-        width = cum[rows, idx] - prev
-        frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
-        low = bin_edge(first_bin + idx)
-        values = low + frac * (bin_edge(first_bin + idx + 1) - low)
-        out[p] = interval(values[1:] - values[0])
+def percentile_spreads(d: Distribution, with_all: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+    """Bootstrap samples of each quantile of every group, as offsets from the whole sample's histogram
+    estimate (resample 0 of `with_all`; the offsets are added to the exact value): groups x quantiles x
+    resamples, NaN where a resample holds none of the group's rows.
+
+    All groups at once: each resample's counts per cell, cumulated across every group's cells, and one
+    search per resample for every group's wanted rank (resamples in chunks of bounded memory)."""
+    n_rep = with_all.shape[0]
+    values = np.full((len(d.present), len(QUANTILES), n_rep), np.nan)
+    low_edge, high_edge = bin_edge(d.bins), bin_edge(d.bins + 1)
+    step = max(1, chunk // max(1, len(d.bins)))
+    for r0 in range(0, n_rep if len(d.present) else 0, step):
+        counts = _matmul(with_all[r0:r0 + step], d.counts.T)           # resamples x cells
+        cum = np.cumsum(counts, axis=1)
+        before = np.where(d.first > 0, cum[:, np.maximum(d.first - 1, 0)], 0.0)   # resamples x groups
+        totals = cum[:, d.last - 1] - before
+        for qi, p in enumerate(QUANTILES):
+            target = before + totals * p
+            at = np.stack([np.searchsorted(row, t, side="left") for row, t in zip(cum, target)])
+            at = np.clip(at, d.first, d.last - 1)                       # within each group's cells
+            prev = np.where(at > d.first, np.take_along_axis(cum, np.maximum(at - 1, 0), axis=1), before)
+            width = np.take_along_axis(counts, at, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(width > 0, (target - prev) / np.where(width > 0, width, 1.0), 0.0)
+            v = low_edge[at] + frac * (high_edge[at] - low_edge[at])
+            values[:, qi, r0:r0 + len(counts)] = np.where(totals > 0, v, np.nan).T
+    return values[:, :, 1:] - values[:, :, :1]
+
+
+def intervals(samples: np.ndarray) -> np.ndarray:
+    """The 2.5% and 97.5% points (linear interpolation) of the finite samples along the last axis,
+    NaN where there are none: one sort for every row at once (np.nanpercentile goes row by row)."""
+    ordered = np.sort(np.where(np.isfinite(samples), samples, np.nan), axis=-1)    # NaN sorts last
+    n = np.isfinite(ordered).sum(axis=-1)
+    out = np.full(samples.shape[:-1] + (2,), np.nan)
+    for i, p in enumerate((0.025, 0.975)):
+        pos = np.maximum(n - 1, 0) * p
+        low = np.floor(pos).astype(np.int64)
+        high = np.minimum(low + 1, np.maximum(n - 1, 0))
+        a = np.take_along_axis(ordered, low[..., None], axis=-1)[..., 0]
+        b = np.take_along_axis(ordered, high[..., None], axis=-1)[..., 0]
+        out[..., i] = np.where(n > 0, a + (pos - low) * (b - a), np.nan)
     return out
 
 
@@ -291,14 +337,6 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
     with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
-
-    def interval(samples) -> tuple[float | None, float | None]:
-        samples = samples[np.isfinite(samples)]
-        if samples.size == 0:
-            return None, None
-        a, b = np.percentile(samples, [2.5, 97.5])
-        return float(a), float(b)
-
     kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
     key_of = {kind: keys for kind, (keys, _) in kinds.items()}
     lat_bins, ttft_bins = Binned.of(latency), Binned.of(ttft)
@@ -312,34 +350,37 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
         cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
         sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
                 for f, v in per_cell.items()}
-        for key in np.flatnonzero(sums["n"].sum(axis=1)):
-            t = {f: v[key] for f, v in sums.items()}
-            spread = {}
-            if int(key) in lat.histograms:
-                spread = _percentile_spread(*lat.histograms[int(key)], with_all, interval)
-            out[groups.label(kind, int(key))] = _group(groups.label(kind, int(key)), t, weights, days, source,
-                                                       lat.quantiles.get(int(key)),
-                                                       first.quantiles.get(int(key), [None])[0], spread, interval)
+        keys = np.flatnonzero(sums["n"].sum(axis=1))
+        t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
+        star = {f: _matmul(t[f], weights.T) for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
+                  "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
+        spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
+        big = lat.subset(lat.counts.sum(axis=1), MIN_INTERVAL_ROWS)
+        has = np.isin(keys, big.present)
+        spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
+        for i, key in enumerate(keys):
+            label = groups.label(kind, int(key))
+            out[label] = _group(label, {f: v[i] for f, v in t.items()}, days, source, lat.quantiles.get(int(key)),
+                                first.quantiles.get(int(key), [None])[0],
+                                {**{name: c[i] for name, c in ci.items()}, **dict(zip(QUANTILES, spread[i]))})
     return out
 
 
-def _group(label: tuple[str, str], t: dict[str, np.ndarray], weights: np.ndarray, days: float, source: str,
-           latency: list[float] | None, ttft: float | None, spread: dict, interval) -> GroupFigures:
+def _group(label: tuple[str, str], t: dict[str, np.ndarray], days: float, source: str,
+           latency: list[float] | None, ttft: float | None, ci: dict) -> GroupFigures:
+    """One group's figures from its per-block sums and the intervals (`ci`: name -> (low, high), NaN
+    when none; latency quantiles as offsets from the exact value)."""
     n = int(t["n"].sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_star = _matmul(weights, t["n"])
-        cost_star = _matmul(weights, t["cost"])
-        ci = {"cost_call": interval(cost_star / n_star), "cost_day": interval(cost_star / days),
-              "err": interval(_matmul(weights, t["err"]) / n_star),
-              "q": interval(_matmul(weights, t["qs"]) / _matmul(weights, t["qn"])), **spread}
     cost, qn = float(t["cost"].sum()), int(t["qn"].sum())
 
-    def metric(value, name, scale=1.0, shift=False):
-        low, high = ci.get(name, (None, None))
-        if low is None or value is None:
-            return Metric(value, source=source, n=n)
+    def metric(value, name, scale=1.0, shift=False, count=n):
+        low, high = ci.get(name, (np.nan, np.nan))
+        if value is None or not (np.isfinite(low) and np.isfinite(high)):
+            return Metric(value, source=source, n=count)
         base = value if shift else 0.0
-        return Metric(value, base + low * scale, base + high * scale, source=source, n=n)
+        return Metric(value, base + float(low) * scale, base + float(high) * scale, source=source, n=count)
 
     seconds = [v / 1000 for v in latency] if latency is not None else [None] * len(QUANTILES)
     quality = float(t["qs"].sum()) / qn if qn else None
@@ -352,7 +393,7 @@ def _group(label: tuple[str, str], t: dict[str, np.ndarray], weights: np.ndarray
         latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
         ttft_p50_s=Metric(ttft / 1000, source=source, n=n) if ttft is not None else None,
         error_rate=metric(float(t["err"].sum()) / n, "err"), timeout_rate=float(t["tout"].sum()) / n,
-        quality=Metric(quality, *ci["q"], source=source, n=qn) if quality is not None else None,
+        quality=metric(quality, "q", count=qn) if quality is not None else None,
         truncated_rate=float(t["trunc"].sum()) / n,
     )
 

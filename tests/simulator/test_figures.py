@@ -42,8 +42,9 @@ def test_quantiles_are_exact_per_group_of_every_kind(monkeypatch, dense, n, grou
             values = x[finite & (keys == key)]
             want = np.quantile(values, PROBS)
             assert out[kind].quantiles[int(key)] == pytest.approx(list(want), rel=1e-12, abs=1e-12)
-            first, h = out[kind].histograms[int(key)]
-            assert h.shape[0] == F.BLOCKS and h.sum() == len(values)
+            d = out[kind]
+            at = int(np.searchsorted(d.present, key))
+            assert d.counts[d.first[at]:d.last[at]].sum() == len(values)
         assert set(out[kind].quantiles) == {int(k) for k in np.unique(keys[finite])}
 
 
@@ -109,3 +110,23 @@ def test_figures_of_every_group_kind_match_the_rows():
             assert f.latency_p95_s.low <= f.latency_p95_s.value <= f.latency_p95_s.high
             assert f.ttft_p50_s.value * 1000 == pytest.approx(np.nanmedian(cols["ttft_ms"][rows]), rel=1e-12)
             assert f.truncated_rate == pytest.approx(cols["truncated"][rows].mean())
+
+
+def test_thousands_of_tenants_get_exact_figures_and_intervals_only_where_the_calls_allow():
+    rng = np.random.default_rng(4)
+    n = 40_000
+    tenant = np.where(rng.random(n) < 0.5, 0, rng.integers(1, 3000, n))      # one big tenant, many small
+    combos, grp = np.unique(tenant, return_inverse=True)
+    groups = F.Groups(np.zeros(len(combos), dtype=np.int64), np.full(len(combos), -1), combos,
+                      {"site": {0: "a.py:1"}, "feature": {}, "tenant": {int(t): f"t{t}" for t in combos}})
+    latency = rng.lognormal(7, 1, n)
+    cols = {"grp": grp, "blk": np.arange(n) % F.BLOCKS, "status": np.zeros(n, dtype=np.int8), "latency_ms": latency,
+            "ttft_ms": latency / 4, "cost_usd": np.full(n, 0.001), "quality": np.full(n, np.nan),
+            "truncated": np.zeros(n, dtype=bool)}
+    out = F.figures(cols, groups, seed=1, days=1.0)
+    assert len([k for k in out if k[0] == "tenant"]) == len(combos)
+    big, small = out[("tenant", "t0")], next(f for k, f in out.items() if k[0] == "tenant" and f.calls < 20)
+    assert big.latency_p95_s.low < big.latency_p95_s.value < big.latency_p95_s.high
+    assert small.latency_p95_s.low is None and small.latency_p95_s.value * 1000 == pytest.approx(
+        np.quantile(latency[tenant == int(small.key[1:])], 0.95), rel=1e-12)
+    assert small.cost_per_day.low is not None                  # additive figures keep their intervals
