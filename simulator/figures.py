@@ -106,10 +106,13 @@ def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     not on the order rows come in: each value is split into integers A·2^-20 + B·2^-56 (B < 2^36, so
     8 million rows per index cannot overflow) and those are added up as int64."""
     v = np.fmax(values, 0.0)                      # costs and scores are never negative; NaN -> 0
-    high = np.floor(np.ldexp(v, FIXED_HIGH))
-    low = np.rint(np.ldexp(v - np.ldexp(high, -FIXED_HIGH), FIXED_LOW))   # exact difference (Sterbenz)
+    v *= 2.0 ** FIXED_HIGH                        # scaling by a power of two is exact
+    high = np.floor(v)
+    v -= high                                     # exact: the fraction below one 2^-20th
+    v *= 2.0 ** (FIXED_LOW - FIXED_HIGH)
+    np.rint(v, out=v)
     totals = []
-    for part in (high, low):
+    for part in (high, v):
         total = np.zeros(size, dtype=np.int64)
         np.add.at(total, index, part.astype(np.int64))
         totals.append(total.astype(np.float64))
@@ -278,10 +281,13 @@ def percentile_spreads(d: Distribution, with_all: np.ndarray, chunk: int = 1 << 
         cum = np.cumsum(counts, axis=1)
         before = np.where(d.first > 0, cum[:, np.maximum(d.first - 1, 0)], 0.0)   # resamples x groups
         totals = cum[:, d.last - 1] - before
+        # one search for all resamples: each resample's running counts lifted above the previous one's
+        lift = (np.arange(len(cum)) * (cum[:, -1].max() + 1.0))[:, None]
+        flat = (cum + lift).ravel()
         for qi, p in enumerate(QUANTILES):
             target = before + totals * p
-            at = np.stack([np.searchsorted(row, t, side="left") for row, t in zip(cum, target)])
-            at = np.clip(at, d.first, d.last - 1)                       # within each group's cells
+            at = np.searchsorted(flat, (target + lift).ravel(), side="left").reshape(target.shape)
+            at = np.clip(at - np.arange(len(cum))[:, None] * cum.shape[1], d.first, d.last - 1)   # within its group
             prev = np.where(at > d.first, np.take_along_axis(cum, np.maximum(at - 1, 0), axis=1), before)
             width = np.take_along_axis(counts, at, axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
