@@ -328,11 +328,10 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
     grp = _column(columns["grp"], np.int64)
     if grp.size == 0:
         return {}
-    blk = _column(columns["blk"], np.int64)
-    status = _column(columns["status"], np.int64)
+    # small integer columns stay small: numpy widens them inside each expression
+    blk, status, truncated = (np.asarray(columns[c]) for c in ("blk", "status", "truncated"))
     latency, ttft = _column(columns["latency_ms"]), _column(columns["ttft_ms"])
     cost, quality = _column(columns["cost_usd"]), _column(columns["quality"])
-    truncated = _column(columns["truncated"], np.int64)
     n_cells = len(groups.site) * BLOCKS
     cell = grp * BLOCKS + blk
     # counts per (combination, block) and outcome flags in one pass: status x truncated x has-quality
