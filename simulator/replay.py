@@ -479,9 +479,9 @@ FROM x{quality_join}"""
         keep = [f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk", "obs_prefill", "obs_ttft_p50", "eff_in",
                 "eff_out", "qbase", "oc_full", "oc_input",
                 *(f"h_{name[2:]}" for name in ROW_DRAWS)]
-        # token counts fit 32 bits: a million prepared rows take 30 MB less
-        columns = [f"CAST({c} AS INTEGER) AS {c}" if c.endswith("_tokens") or c in ("eff_in", "eff_out") else c
-                   for c in BASE_COLUMNS + keep]
+        # token counts fit 32 bits (no context window comes near 2^31): a million rows take 30 MB less
+        columns = [f"CAST(least({c}, 2147483647) AS INTEGER) AS {c}"
+                   if c.endswith("_tokens") or c in ("eff_in", "eff_out") else c for c in BASE_COLUMNS + keep]
         return f"WITH {q.sql()} SELECT {', '.join(columns)} FROM {q.last}"
 
     def _chain_sql(self, s: Scenario, h: str, columns: list[str]) -> str:
