@@ -29,6 +29,7 @@ keeps its logged `cost_usd` when unchanged.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
@@ -219,15 +220,26 @@ class Tables:
 
 
 class _Query:
-    """A chain of CTEs, each adding columns to the previous one."""
+    """A chain of CTEs, each adding columns to the previous one. Columns that use none of the last
+    CTE's own columns (and need no join) join that CTE instead of starting one: fewer CTEs, less
+    planning for DuckDB (a retry chain is dozens of steps)."""
 
     def __init__(self, name: str, first: str):
         self.ctes = [f"{name}0 AS ({first})"]
         self.name, self.last = name, f"{name}0"
+        self._open: tuple[str, list[str], set[str]] | None = None   # the last CTE: source, columns, names
 
     def add(self, cols: list[str], joins: str = "") -> "_Query":
+        names = {_column_name(c) for c in cols}
+        if self._open is not None and not joins and not _uses(cols, self._open[2]):
+            source, open_cols, defined = self._open
+            open_cols += cols
+            defined |= names
+            self.ctes[-1] = f"{self.last} AS (SELECT {source}.*, {', '.join(open_cols)} FROM {source})"
+            return self
         this = f"{self.name}{len(self.ctes)}"
         self.ctes.append(f"{this} AS (SELECT {self.last}.*, {', '.join(cols)} FROM {self.last}{joins})")
+        self._open = None if joins else (self.last, list(cols), names)
         self.last = this
         return self
 
@@ -239,6 +251,16 @@ class _Query:
 
     def sql(self) -> str:
         return ",\n".join(self.ctes)
+
+
+def _column_name(col: str) -> str:
+    """The name a SELECT-list entry defines (`expr AS name`, `alias.name` or `name`)."""
+    return col.rsplit(" AS ", 1)[1].strip() if " AS " in col else col.rsplit(".", 1)[-1].strip()
+
+
+def _uses(cols: list[str], names: set[str]) -> bool:
+    """Whether any of the expressions mentions one of `names`."""
+    return bool(names) and re.search(r"\b(" + "|".join(map(re.escape, names)) + r")\b", " ".join(cols)) is not None
 
 
 @dataclass
