@@ -99,8 +99,8 @@ class Groups:
 
 
 def _matmul(a, b):
-    """Small products without BLAS: its worker threads spin against DuckDB's on few cores."""
-    return np.einsum("ij,j->i" if b.ndim == 1 else "ij,jk->ik", a, b, optimize=False)
+    """Matrix products without BLAS: its worker threads spin against DuckDB's on few cores."""
+    return np.einsum("ij,jk->ik", a, b, optimize=False)
 
 
 def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

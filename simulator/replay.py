@@ -104,16 +104,6 @@ def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: 
     return stages
 
 
-def _lit(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 # what the prepared rows keep of the coded base rows (names live in the dimension tables)
 BASE_COLUMNS = ["row_id", "grp", "model_c", "site_c", "feature_c", "tenant_c", "st", "input_tokens", "output_tokens",
                 "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "latency_ms", "ttft_ms",
