@@ -164,18 +164,17 @@ class Distribution:
     last: np.ndarray                      # per present key: one past its last cell
 
 
-    def subset(self, per_cell: np.ndarray, min_rows: int) -> "Distribution":
+    def subset(self, min_rows: int) -> "Distribution":
         """The groups with at least `min_rows` values (their cells only)."""
-        sizes = np.add.reduceat(per_cell, self.first) if len(self.first) else np.zeros(0)
-        keep = sizes >= min_rows
+        lengths = self.last - self.first                  # every cell belongs to one group, in order
+        keep = np.add.reduceat(self.counts.sum(axis=1), self.first) >= min_rows if len(lengths) else lengths > 0
         if keep.all():
             return self
-        cells = np.concatenate([np.arange(a, z) for a, z in zip(self.first[keep], self.last[keep])] or
-                               [np.zeros(0, dtype=np.int64)])
-        lengths = (self.last - self.first)[keep]
-        first = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-        return Distribution({k: v for k, v in self.quantiles.items() if k in set(self.present[keep].tolist())},
-                            self.present[keep], self.bins[cells], self.counts[cells], first, first + lengths)
+        kept = set(self.present[keep].tolist())
+        cells = np.repeat(keep, lengths)
+        first = np.r_[0, np.cumsum(lengths[keep])[:-1]].astype(np.int64)
+        return Distribution({k: v for k, v in self.quantiles.items() if k in kept}, self.present[keep],
+                            self.bins[cells], self.counts[cells], first, first + lengths[keep])
 
 
 NO_VALUES = Distribution({}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, BLOCKS)),
@@ -364,7 +363,7 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
             ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
                   "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
         spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
-        big = lat.subset(lat.counts.sum(axis=1), MIN_INTERVAL_ROWS)
+        big = lat.subset(MIN_INTERVAL_ROWS)
         has = np.isin(keys, big.present)
         spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
         for i, key in enumerate(keys):

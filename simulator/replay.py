@@ -62,6 +62,7 @@ def attempt_draw(attempt: int, j: int) -> int:
 ROW_DRAWS = {"u_resp": DRAW_RESPONSE_CACHE, "u_prompt": DRAW_PROMPT_CACHE, "u_err1": attempt_draw(1, 0),
              "u_ttft1": attempt_draw(1, 1), "u_tps1": attempt_draw(1, 2)}
 
+
 def uniform(row_id: int, seed: int, k: int) -> float:
     """The replay's uniform in [0, 1) for (row, seed, draw); `uniform_sql` computes the same number."""
     h = ((row_id % PRIME) * 48271 + (seed % PRIME) * 16807 + k * 69621 + 12345) % PRIME
@@ -507,13 +508,12 @@ FROM x{quality_join}"""
         q = _Query("a", f"SELECT * FROM {h} WHERE {failed}")
         q.uniforms("row_id", self.seed, {f"ua_{n}_{j}": attempt_draw(j, k) for j in attempts
                                          for k, n in enumerate(("err", "ttft", "tps", "jitter"))})
-        models = {}
         for j in attempts:
             jj = j if j <= per_model else j - per_model
             on_fallback = j > per_model
             model = self._model(s.fallback) if on_fallback else "model1"
             # the model by name when every row tries the same one (its prices are constants then)
-            models[j] = name = s.fallback if on_fallback else s.model
+            name = s.fallback if on_fallback else s.model
             backoff = min(BACKOFF_BASE_MS * 2 ** (jj - 2), BACKOFF_MAX_MS) if jj >= 2 else 0.0
             q.add([f"{backoff!r} * (1 - {BACKOFF_JITTER} * ua_jitter_{j}) AS backoff_{j}"])
             self._target(q, f"m{j}", model)
