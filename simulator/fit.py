@@ -85,6 +85,10 @@ def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_
     points = "[" + ", ".join(repr(i / GRID) for i in range(GRID + 1)) + "]"
     ends = ", ".join(f"median({col}) FILTER (WHERE r.uncached {op} h.split[{i}]) AS {col[0]}_{end}"
                      for end, op, i in (("lo", "<=", 1), ("hi", ">=", 2)) for col in ("uncached", "ttft_ms"))
+    # a model-wide fit takes all its rows, a site's fit that site's (two equi-joins: an OR would not hash)
+    per_fit_ends = "\n            UNION ALL\n            ".join(
+        f"SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND {rows_of} "
+        "WHERE r.timed GROUP BY h.model, h.site" for rows_of in (f"h.site = '{ANY}'", "h.site = r.site_id"))
     rows = con.execute(f"""
         WITH r AS (
             SELECT model, site_id, status, input_tokens, output_tokens, ttft_ms,
@@ -106,12 +110,7 @@ def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_
             FROM r GROUP BY GROUPING SETS ((model), (model, site_id))),
         h AS (
             SELECT * FROM g WHERE NOT null_site AND (site = '{ANY}' OR n_timed >= {int(min_site_rows)})),
-        e AS (
-            SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND h.site = '{ANY}'
-            WHERE r.timed GROUP BY h.model, h.site
-            UNION ALL
-            SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND h.site = r.site_id
-            WHERE r.timed GROUP BY h.model, h.site)
+        e AS ({per_fit_ends})
         SELECT h.model, h.site, n, n_ok, error_rate, timeout_rate,
                CASE WHEN u_hi - u_lo >= 1 THEN greatest((t_hi - t_lo) / (u_hi - u_lo), 0.0) ELSE 0.0 END AS prefill,
                ttft, tps, inp, outp
