@@ -314,7 +314,7 @@ def intervals(samples: np.ndarray) -> np.ndarray:
     return out
 
 
-def _column(values, dtype=np.float64) -> np.ndarray:
+def column(values, dtype=np.float64) -> np.ndarray:
     """A fetched column as a plain array (NULL -> NaN for floats)."""
     if isinstance(values, np.ma.MaskedArray):
         return values.astype(dtype).filled(np.nan if np.dtype(dtype).kind == "f" else 0)
@@ -324,13 +324,13 @@ def _column(values, dtype=np.float64) -> np.ndarray:
 def figures(columns: dict, groups: Groups, seed: int, days: float, source: str = "traffic",
             bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
     """Figures of every group from the outcome columns (`OUTCOME_COLUMNS`) of one replay."""
-    grp = _column(columns["grp"], np.int64)
+    grp = column(columns["grp"], np.int64)
     if grp.size == 0:
         return {}
     # small integer columns stay small: numpy widens them inside each expression
     blk, status, truncated = (np.asarray(columns[c]) for c in ("blk", "status", "truncated"))
-    latency, ttft = _column(columns["latency_ms"]), _column(columns["ttft_ms"])
-    cost, quality = _column(columns["cost_usd"]), _column(columns["quality"])
+    latency, ttft = column(columns["latency_ms"]), column(columns["ttft_ms"])
+    cost, quality = column(columns["cost_usd"]), column(columns["quality"])
     n_cells = len(groups.site) * BLOCKS
     cell = grp * BLOCKS + blk
     # counts per (combination, block) and outcome flags in one pass: status x truncated x has-quality
@@ -410,7 +410,7 @@ def aggregate(con, relation: str, seed: int, days: float, names: dict[str, dict[
     the combinations are found here, for callers that did not number them beforehand."""
     cols = con.execute(f"SELECT site_c, feature_c, tenant_c, {', '.join(OUTCOME_COLUMNS[1:])} "
                        f"FROM {relation}").fetchnumpy()
-    site, feature, tenant = (_column(cols.pop(c), np.int64) + 1 for c in ("site_c", "feature_c", "tenant_c"))
+    site, feature, tenant = (column(cols.pop(c), np.int64) + 1 for c in ("site_c", "feature_c", "tenant_c"))
     n_feature, n_tenant = int(feature.max(initial=0)) + 1, int(tenant.max(initial=0)) + 1
     combos, cols["grp"] = np.unique((site * n_feature + feature) * n_tenant + tenant, return_inverse=True)
     groups = Groups(combos // (n_feature * n_tenant) - 1, combos // n_tenant % n_feature - 1, combos % n_tenant - 1, names)

@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from llmsight.simulator.figures import BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, ScenarioResult, figures
+from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, ScenarioResult, column,
+                                        figures)
 from llmsight.simulator.fit import ANY, GRID, Fits
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
-from llmsight.simulator.scenario import Scenario
+from llmsight.simulator.scenario import BASELINE, Scenario
 
 if TYPE_CHECKING:
     import duckdb
@@ -341,22 +342,45 @@ class Replay:
             return f"(feature_c = {self.codes.features.get(s.feature, -2)})"
         return "TRUE"
 
-    def final_sql(self, s: Scenario, narrow: bool = False) -> str:
+    def touched(self, s: Scenario) -> str:
+        """The prepared rows (a predicate over their columns) whose outcome a scenario can change: every
+        other row comes out exactly as in the baseline, so a replay need only compute these. Each key
+        names the rows it acts on; a row none of them names passes every step unchanged."""
+        t = None if s.timeout is None or s.batch else s.timeout * 1000.0
+        acts = [f"model_c <> {self._model(s.model)}" if s.model is not None else None,
+                "TRUE" if s.batch else None,
+                f"st = {OK}" if s.stream else None,
+                f"st <> {OK}" if (s.retries or 0) > 0 or s.fallback is not None else None,
+                f"CAST(h_resp AS DOUBLE) / {PRIME}.0 < {s.response_cache_hit_rate!r}"
+                if s.response_cache_hit_rate is not None else None,
+                f"CAST(h_prompt AS DOUBLE) / {PRIME}.0 < {s.prompt_cache_hit_rate!r} OR cached_input_tokens > 0"
+                if s.prompt_cache_hit_rate is not None else None,
+                f"input_tokens > {s.trim_input}" if s.trim_input is not None else None,
+                # the cap applies to the observed output, and to the drawn size of a retried failure
+                f"greatest(output_tokens, eff_out) > {s.max_tokens}" if s.max_tokens is not None else None,
+                f"st = {TIMEOUT} OR latency_ms > {t!r} OR ttft_ms > {t!r}" if t is not None else None]
+        acts = [a for a in acts if a is not None]
+        return f"{self._scope(s)} AND ({' OR '.join(f'({a})' for a in acts)})" if acts else "FALSE"
+
+    def final_sql(self, s: Scenario, narrow: bool = False, touched_only: bool = False) -> str:
         """Per-row outcome: row_id, site_c, feature_c, tenant_c, model_c, status (code), latency_ms,
         ttft_ms, cost_usd, quality, truncated, attempts; `narrow`: only what `figures` reads
-        (`OUTCOME_COLUMNS`: the row's combination and bootstrap block instead of its id and codes)."""
+        (`OUTCOME_COLUMNS`: the row's combination and bootstrap block instead of its id and codes) and
+        the row's index `ri` in the prepared rows; `touched_only`: narrow, only for the rows the scenario
+        can change (`touched`), with `ri` and the outcome (the rest are the baseline's)."""
         t = self.tables
+        narrow = narrow or touched_only
         switch = s.model is not None
         chain = not s.batch and ((s.retries or 0) > 0 or s.fallback is not None)
         batch = "scoped" if s.batch else "FALSE"
         q = _Query("r", f"""
-  SELECT row_id, grp, blk, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
+  SELECT row_id, ri, grp, blk, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
          input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
          cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
          ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_prefill, obs_ttft_p50,
          eff_in, eff_out, qbase, oc_full, oc_input, {', '.join(f'h_{n[2:]}' for n in ROW_DRAWS)},
-         {self._scope(s)} AS scoped
-  FROM {t.rows}""")
+         {"TRUE" if touched_only else self._scope(s)} AS scoped
+  FROM {t.rows}{f" WHERE {self.touched(s)}" if touched_only else ""}""")
         draws = [name for name, used in (("u_resp", s.response_cache_hit_rate is not None),
                                          ("u_prompt", s.prompt_cache_hit_rate is not None),
                                          ("u_err1", switch), ("u_ttft1", switch), ("u_tps1", switch)) if used]
@@ -382,8 +406,10 @@ class Replay:
             self._tokens(s, q, "o", "obs_in", "obs_out", None)
             q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) "
                    "END AS o_ttft"])
-            q.add([f"CASE WHEN obs_status = {OK} THEN o_ttft + (CASE WHEN obs_out > 0 THEN (obs_lat - ttft_o) * o_out "
-                   "/ obs_out ELSE obs_lat - ttft_o END) ELSE obs_lat END AS o_lat"])
+            # a row whose tokens did not change keeps its latency to the bit (no rounding through the ratio)
+            q.add([f"CASE WHEN obs_status <> {OK} OR (o_dunc = 0 AND o_out = obs_out) THEN obs_lat "
+                   "ELSE o_ttft + (CASE WHEN obs_out > 0 THEN (obs_lat - ttft_o) * o_out / obs_out "
+                   "ELSE obs_lat - ttft_o END) END AS o_lat"])
         else:   # the observed tokens and times as they are
             q.add(["obs_in AS o_in", "obs_cached AS o_cached", "obs_write AS o_write", "obs_out AS o_out",
                    "obs_reason AS o_reason", f"CASE WHEN obs_status = {OK} THEN ttft_o END AS o_ttft",
@@ -416,7 +442,7 @@ class Replay:
             q.add([f"{cost1} AS cost1"], observed)
         else:
             q.add([f"{cost_o} AS cost1"], observed)
-        keep = ["row_id", "grp", "blk", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
+        keep = ["row_id", "ri", "grp", "blk", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
                 "hit_resp", "scoped", "model1", "status1", "lat1", "ttft0", "cost1"]
         if chain:
             keep += ["obs_cached", "obs_write", "obs_reason", "eff_in", "eff_out"]
@@ -438,7 +464,8 @@ x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
                    "ELSE qf.q END") if may_switch else "coalesce(x.obs_quality, x.qbase)"
         quality_join = (f"\nLEFT JOIN {t.quality} qf ON qf.k = {self.codes.quality_key_sql('x.fmodel', 'x.feature_c')}"
                         if may_switch else "")
-        head = "x.grp, x.blk" if narrow else "x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c"
+        head = ("x.ri" if touched_only else "x.ri, x.grp, x.blk") if narrow else \
+            "x.row_id, x.site_c, x.feature_c, x.tenant_c, x.fmodel AS model_c"
         # numpy takes NaN for a missing value far faster than a masked (NULL) column
         missing = "'NaN'::DOUBLE" if narrow else "NULL"
 
@@ -489,7 +516,8 @@ FROM x{quality_join}"""
         q.add([f"CASE WHEN po.model IS NULL THEN cost_usd ELSE {_price('po.', tag, 'FALSE')} END AS {name}"
                for tag, name in (("bf", "oc_full"), ("bi", "oc_input"))],
               f" LEFT JOIN {t.prices} po ON po.model = model_c")
-        keep = [f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk", "obs_prefill", "obs_ttft_p50", "eff_in",
+        keep = ["CAST(row_number() OVER () - 1 AS INTEGER) AS ri", f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk",
+                "obs_prefill", "obs_ttft_p50", "eff_in",
                 "eff_out", "qbase", "oc_full", "oc_input",
                 *(f"h_{name[2:]}" for name in ROW_DRAWS)]
         # token counts fit 32 bits (no context window comes near 2^31): a million rows take 30 MB less
@@ -655,6 +683,7 @@ class Simulation:
         Simulation._instances += 1
         self.tables = Tables.named(f"sim{Simulation._instances}")
         self.replay: Replay | None = None
+        self._baseline: tuple[Replay, dict[str, np.ndarray]] | None = None    # see `baseline`
         self.fits: Fits | None = None
         self.codes: Codes | None = None
         self.prices: dict = {}
@@ -751,24 +780,52 @@ class Simulation:
             LEFT JOIN {t.dim.format('feature')} df ON df.code = o.feature_c
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.code = o.tenant_c""")
 
+    def baseline(self) -> dict[str, np.ndarray]:
+        """The baseline's outcome columns (`OUTCOME_COLUMNS`), row `ri` of the prepared rows at index
+        `ri`: computed once per preparation, the rows a scenario leaves alone are taken from here."""
+        replay = self._ready([])
+        if self._baseline is None or self._baseline[0] is not replay:
+            fetched = self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
+            ri = column(fetched.pop("ri"), np.int64)
+            columns = {}
+            for name, values in fetched.items():
+                values = column(values, values.dtype)
+                columns[name] = np.empty(len(ri), dtype=values.dtype)
+                columns[name][ri] = values
+            self._baseline = (replay, columns)
+        return self._baseline[1]
+
     def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
-        """Each scenario's rows come back from DuckDB as numpy columns; their figures are computed on a
-        second thread while DuckDB replays the next scenario (one scenario's columns wait at most)."""
+        """Each scenario hands over only the rows it changes (`Replay.touched`), as numpy columns; they
+        replace those rows of the baseline and the figures are computed on a second thread while DuckDB
+        replays the next scenario (one scenario's columns wait at most)."""
         from concurrent.futures import ThreadPoolExecutor
 
         replay = self._ready(scenarios)
+        base = self.baseline()
         results: list[ScenarioResult] = []
         with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
             pending = None
             for s in scenarios:
-                columns = self.con.sql(replay.final_sql(s, narrow=True)).fetchnumpy()
+                changed = None if replay.touched(s) == "FALSE" else \
+                    self.con.sql(replay.final_sql(s, touched_only=True)).fetchnumpy()
                 if pending is not None:
                     results.append(ScenarioResult(pending[0], pending[1].result()))
-                pending = (s, pool.submit(figures, columns, self.groups, self.seed, self.days,
-                                          bootstrap=self.bootstrap))
+                pending = (s, pool.submit(self._figures, base, changed))
             if pending is not None:
                 results.append(ScenarioResult(pending[0], pending[1].result()))
         return results
+
+    def _figures(self, base: dict[str, np.ndarray], changed: dict | None):
+        """Figures of the baseline with the `changed` rows (`ri` and their outcome columns) replaced."""
+        columns = base
+        if changed is not None:
+            ri = column(changed.pop("ri"), np.int64)
+            columns = dict(base)
+            for name, values in changed.items():
+                columns[name] = base[name].copy()
+                columns[name][ri] = column(values, base[name].dtype)
+        return figures(columns, self.groups, self.seed, self.days, bootstrap=self.bootstrap)
 
 
 DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"

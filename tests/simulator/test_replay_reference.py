@@ -4,10 +4,12 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from llmsight.simulator.figures import figures  # noqa: E402
 from llmsight.simulator.generate import MODELS, generate, to_store  # noqa: E402
 from llmsight.simulator.reference import ReferenceReplay  # noqa: E402
 from llmsight.simulator.replay import Simulation, uniform, uniform_sql  # noqa: E402
@@ -70,6 +72,28 @@ def test_sql_agrees_with_reference(sim, text):
         if not same:
             mismatches.append((rid, got[rid][4:], want))
     assert not mismatches, f"{len(mismatches)} rows differ, first: {mismatches[:2]}"
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """The values' bytes as unsigned integers: equal only when bit for bit equal (NaN included)."""
+    return values.view(f"u{values.itemsize}")
+
+
+@pytest.mark.parametrize("text", SCENARIOS)
+def test_untouched_rows_come_out_as_in_the_baseline(sim, text):
+    """`run` replays only the rows `Replay.touched` names and takes the others from the baseline: exact
+    only when the full replay of every other row is the baseline's, bit for bit."""
+    scenario = parse_scenario(text)
+    full = sim.con.sql(sim.replay.final_sql(scenario, narrow=True)).fetchnumpy()
+    changed = sim.con.sql(sim.replay.final_sql(scenario, touched_only=True)).fetchnumpy()
+    base, ri = sim.baseline(), np.asarray(full["ri"])
+    untouched = ~np.isin(ri, changed["ri"])
+    differs = np.zeros(len(ri), dtype=bool)
+    for name in ("status", "latency_ms", "ttft_ms", "cost_usd", "quality", "truncated"):
+        differs |= _bits(np.asarray(full[name])) != _bits(base[name][ri])
+    assert differs.any(), "the scenario changed nothing"
+    assert not (differs & untouched).any(), f"{int((differs & untouched).sum())} untouched rows differ"
+    assert sim.run([scenario])[0].groups == figures(full, sim.groups, sim.seed, sim.days)
 
 
 def test_scenarios_change_what_they_should(sim):
