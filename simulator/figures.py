@@ -37,6 +37,7 @@ FIXED_HIGH, FIXED_LOW = 20, 56   # fixed-point sums: whole 2^-20ths, then the re
 FEW_SEGMENTS = 64         # up to this many wanted bins are partitioned one by one, more are sorted at once
 MIN_INTERVAL_ROWS = 100  # a group's latency percentiles get a bootstrap interval from this many calls
 DENSE_CELLS = 1 << 22     # above this many (group, bin, block) cells, histograms are built sparse
+REBUILD_SHARE = 0.25      # a scenario changing more of the rows is summarised afresh, not as an update
 
 
 @dataclass
@@ -103,53 +104,99 @@ def _matmul(a, b):
     return np.einsum("ij,jk->ik", a, b, optimize=False)
 
 
-def exact_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Per-index sums of non-negative `values` (NaN counts as nothing) that depend on no other row and
-    not on the order rows come in: each value is split into integers A·2^-20 + B·2^-56 (B < 2^36, so
-    2^27 rows per index cannot overflow) and those are added up as int64."""
+def fixed_point(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative `values` (NaN counts as nothing) as integers A·2^-20 + B·2^-56 (B < 2^36, so 2^27
+    rows per index cannot overflow): sums of them depend on no other row and not on the order."""
     v = np.fmax(values, 0.0)                      # costs and scores are never negative; NaN -> 0
     v *= 2.0 ** FIXED_HIGH                        # scaling by a power of two is exact
     high = np.floor(v)
     v -= high                                     # exact: the fraction below one 2^-20th
     v *= 2.0 ** (FIXED_LOW - FIXED_HIGH)
     np.rint(v, out=v)
-    totals = []
-    for part in (high, v):
-        total = np.zeros(size, dtype=np.int64)
-        np.add.at(total, index, part.astype(np.int64))
-        totals.append(total.astype(np.float64))
-    return np.ldexp(totals[0], -FIXED_HIGH) + np.ldexp(totals[1], -FIXED_LOW)
+    return high.astype(np.int64), v.astype(np.int64)
 
 
-@dataclass
-class Binned:
-    """The finite values of one column with their ~2%-wide bins, computed once for every grouping."""
-
-    rows: np.ndarray | None       # indices of the finite rows (None: every row)
-    x: np.ndarray
-    bins: np.ndarray              # 0 .. count-1, monotone in x
-    first: int                    # the absolute bin that `bins == 0` stands for
-    count: int
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> "Binned":
-        finite = np.isfinite(values)
-        rows = None if finite.all() else np.flatnonzero(finite)
-        x = values if rows is None else values[rows]
-        bins = np.maximum(x, 1.0).view(np.int64) >> MANTISSA_SHIFT       # values below 1 share 1's bin
-        first = int(bins.min()) if bins.size else 0
-        bins -= first
-        return cls(rows, x, bins, first, int(bins.max()) + 1 if bins.size else 0)
+def fixed_totals(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per-index sums of `fixed_point(values)`, as int64 (2 x size): exact, so they can be updated by
+    subtracting some rows and adding others."""
+    totals = np.zeros((2, size), dtype=np.int64)
+    for part, total in zip(fixed_point(values), totals):
+        np.add.at(total, index, part)
+    return totals
 
 
-    def take(self, values: np.ndarray) -> np.ndarray:
-        """Per-row values (keys, blocks) of the finite rows."""
-        return values if self.rows is None else values[self.rows]
+def from_fixed(totals: np.ndarray) -> np.ndarray:
+    return np.ldexp(totals[0].astype(np.float64), -FIXED_HIGH) + np.ldexp(totals[1].astype(np.float64), -FIXED_LOW)
+
+
+def value_bins(x: np.ndarray) -> np.ndarray:
+    """Each value's ~2%-wide bin: a positive double's bits, shifted (monotone in the value; values
+    below 1 share 1's bin), 0 .. BIN_SPAN-1."""
+    return np.maximum(x, 1.0).view(np.int64) >> MANTISSA_SHIFT
+
+
+BIN_SPAN = 1 << (63 - MANTISSA_SHIFT)     # a slot is coded `grp * BIN_SPAN + bin`
 
 
 def bin_edge(bins) -> np.ndarray:
-    """The smallest value of each (absolute) bin: the inverse of `Binned.of`'s bit shift."""
+    """The smallest value of each bin: the inverse of `value_bins`."""
     return (np.asarray(bins, dtype=np.int64) << MANTISSA_SHIFT).view(np.float64)
+
+
+@dataclass
+class Histogram:
+    """One value column's rows counted per slot — a (combination, bin) pair — and bootstrap block, with
+    each row's slot, so that the rows of a few slots can be found again without sorting."""
+
+    x: np.ndarray                 # per row: the value (not finite: in no slot)
+    grp: np.ndarray               # per row: its combination
+    blk: np.ndarray | None        # per row: its block (None: counts are not split by block)
+    row_slot: np.ndarray          # per row: its slot, -1 when its value is not finite
+    codes: np.ndarray             # per slot: grp * BIN_SPAN + bin, ascending
+    counts: np.ndarray            # per slot: rows per block (slots x blocks)
+
+    @classmethod
+    def of(cls, x: np.ndarray, grp: np.ndarray, blk: np.ndarray | None = None) -> "Histogram":
+        empty = cls(x, grp, blk, np.full(len(x), -1, dtype=np.int32), np.zeros(0, dtype=np.int64),
+                    np.zeros((0, BLOCKS if blk is not None else 1), dtype=np.int64))
+        rows = np.flatnonzero(np.isfinite(x))
+        codes, counts, _, slot = empty.updated(rows[:0], rows, value_bins(x[rows]))
+        empty.row_slot[rows] = slot
+        return cls(x, grp, blk, empty.row_slot, codes, counts)
+
+    def updated(self, old_rows: np.ndarray, new_rows: np.ndarray, new_bins: np.ndarray):
+        """Slot codes and counts once the rows `old_rows` left their slots and `new_rows` joined the bins
+        `new_bins` (in their combinations); with each old slot's new index (-1: emptied) and each joining
+        row's slot. Counted in a dense (combination, bin) table when that is small (no sort)."""
+        blocks = self.counts.shape[1]
+        old = self.row_slot[old_rows]
+        old_rows, old = old_rows[old >= 0], old[old >= 0]
+        base_grp, base_bin = self.codes // BIN_SPAN, self.codes % BIN_SPAN
+        new_grp = self.grp[new_rows].astype(np.int64)
+        if not len(base_bin) and not len(new_bins):
+            return self.codes, self.counts, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        first = int(min(base_bin.min(initial=BIN_SPAN), new_bins.min(initial=BIN_SPAN)))
+        count = int(max(base_bin.max(initial=0), new_bins.max(initial=0))) - first + 1
+        n_grp = int(max(base_grp.max(initial=0), new_grp.max(initial=0))) + 1
+        dense = n_grp * count * blocks <= DENSE_CELLS
+        if dense:
+            base_code, new_code = base_grp * count + base_bin - first, new_grp * count + new_bins - first
+            space = n_grp * count
+        else:
+            codes = np.union1d(self.codes, new_grp * BIN_SPAN + new_bins)
+            base_code, new_code = np.searchsorted(codes, self.codes), np.searchsorted(codes, new_grp * BIN_SPAN + new_bins)
+            space = len(codes)
+        table = np.zeros((space, blocks), dtype=np.int64)
+        table[base_code] = self.counts
+        old_blk = self.blk[old_rows] if blocks > 1 else 0
+        new_blk = self.blk[new_rows] if blocks > 1 else 0
+        table -= np.bincount(base_code[old] * blocks + old_blk, minlength=space * blocks).reshape(-1, blocks)
+        table += np.bincount(new_code * blocks + new_blk, minlength=space * blocks).reshape(-1, blocks)
+        slot = np.flatnonzero(table.any(axis=1))
+        slot_of = np.full(space, -1, dtype=np.int64)
+        slot_of[slot] = np.arange(len(slot))
+        codes = slot // count * BIN_SPAN + slot % count + first if dense else codes[slot]
+        return codes, table[slot], slot_of[base_code], slot_of[new_code]
 
 
 @dataclass
@@ -158,7 +205,7 @@ class Distribution:
 
     quantiles: dict[int, list[float]]     # group key -> value per requested quantile
     present: np.ndarray                   # the group keys with values, ascending
-    bins: np.ndarray                      # per cell (a group's non-empty bin, by key then bin): absolute bin
+    bins: np.ndarray                      # per cell (a group's non-empty bin, by key then bin): its bin
     counts: np.ndarray                    # per cell: rows per block (cells x blocks)
     first: np.ndarray                     # per present key: its first cell
     last: np.ndarray                      # per present key: one past its last cell
@@ -181,35 +228,39 @@ NO_VALUES = Distribution({}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.i
                          np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.ndarray],
-                  probs: tuple[float, ...], blk: np.ndarray | None = None) -> dict[str, Distribution]:
+@dataclass
+class Change:
+    """Rows of a baseline a scenario replaced: `ri` (their indices), `mask` (True at them) and, per
+    column, their new values."""
+
+    ri: np.ndarray
+    mask: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float, ...],
+                  change: tuple[Change, str] | None = None) -> dict[str, Distribution]:
     """`quantile_cont(x, probs)` per group of every kind, exactly, without sorting all rows.
 
-    One pass counts the rows per (combination, bin[, block]) "slot"; each kind's histogram rolls up from
-    the slots (`kinds`: kind -> group key of each combination) and finds the bin of each wanted rank;
-    only the rows of those bins are selected, and partitioned unless they all hold one value.
-    With `blk`, also each group's per-block histogram."""
-    if b.x.size == 0:
+    Each kind's histogram rolls up from the slot counts (`kinds`: kind -> group key of each combination)
+    and finds the bin of each wanted rank; only the rows of those bins are selected, and partitioned
+    unless they all hold one value. With `change` (and the name of its column holding this value), the
+    histogram's rows `change.ri` hold new values: the counts are updated and the selection takes the
+    new values of those rows, at the cost of the changed rows only."""
+    codes, counts, base_slot = h.codes, h.counts, np.arange(len(h.codes))
+    if change is not None:
+        c, name = change
+        new_x = c.columns[name]
+        moved = np.flatnonzero(np.isfinite(new_x))
+        new_x = new_x[moved]
+        codes, counts, base_slot, new_slot = h.updated(c.ri, c.ri[moved], value_bins(new_x))
+    if len(codes) == 0:
         return {kind: NO_VALUES for kind in kinds}
-    blocks = BLOCKS if blk is not None else 1
-    code = grp * b.count + b.bins
-    if n_grp * b.count * blocks <= DENSE_CELLS:
-        counts = np.bincount(code * blocks + blk if blk is not None else code,
-                             minlength=n_grp * b.count * blocks).reshape(-1, blocks)
-        slot_code = np.flatnonzero(counts.any(axis=1))
-        counts = counts[slot_code]
-        slot_of = np.full(n_grp * b.count, -1, dtype=np.int64)
-        slot_of[slot_code] = np.arange(len(slot_code))
-        row_slot = slot_of[code]
-    else:
-        slot_code, row_slot = np.unique(code, return_inverse=True)
-        counts = np.bincount(row_slot * blocks + blk if blk is not None else row_slot,
-                             minlength=len(slot_code) * blocks).reshape(-1, blocks)
-    slot_grp, slot_bin = slot_code // b.count, slot_code % b.count
+    slot_grp, slot_bin = codes // BIN_SPAN, codes % BIN_SPAN
     k = len(probs)
-    located, wanted_any = {}, np.zeros(len(slot_code), dtype=bool)
+    located, wanted_any = {}, np.zeros(len(codes), dtype=bool)
     for kind, key_of in kinds.items():
-        cell_code = key_of[slot_grp] * b.count + slot_bin
+        cell_code = key_of[slot_grp] * BIN_SPAN + slot_bin
         order = np.argsort(cell_code, kind="stable")
         first_of = np.r_[True, cell_code[order][1:] != cell_code[order][:-1]]
         starts = np.flatnonzero(first_of)
@@ -219,7 +270,7 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         cell_counts = np.add.reduceat(counts[order], starts, axis=0)
         per_cell = cell_counts.sum(axis=1)
         cum = np.cumsum(per_cell)
-        cell_key = cell // b.count
+        cell_key = cell // BIN_SPAN
         present = np.unique(cell_key)
         first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
         before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
@@ -231,13 +282,19 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         wanted_any[np.isin(slot_cell, wanted)] = True
         located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), wanted, per_cell, slot_cell,
                          order, starts, (cell, cell_counts, first, last))
-    # the rows of every wanted bin, in one pass over all rows
-    rows = np.flatnonzero(wanted_any[row_slot])
-    sub_slot, sub_x = row_slot[rows], b.x[rows]
+    # the rows of every wanted slot: the histogram's own (but those changed) and the changed rows' new values
+    wanted_base = np.append(wanted_any[base_slot] & (base_slot >= 0), False)        # slot -1: no value
+    rows = np.flatnonzero(wanted_base[h.row_slot])
+    if change is not None:
+        rows = rows[~c.mask[rows]]
+    sub_slot, sub_x = base_slot[h.row_slot[rows]], h.x[rows]
+    if change is not None:
+        picked_new = wanted_any[new_slot]
+        sub_slot, sub_x = np.r_[sub_slot, new_slot[picked_new]], np.r_[sub_x, new_x[picked_new]]
     # slots whose rows all hold one value (a timeout, the cache latency): a bin of them needs no sorting
-    slot_value = np.full(len(slot_code), np.nan)
+    slot_value = np.full(len(codes), np.nan)
     slot_value[sub_slot] = sub_x
-    spread = np.bincount(sub_slot, weights=np.abs(sub_x - slot_value[sub_slot]), minlength=len(slot_code))
+    spread = np.bincount(sub_slot, weights=np.abs(sub_x - slot_value[sub_slot]), minlength=len(codes))
     tied_low = np.where(spread == 0, slot_value, -np.inf)
     tied_high = np.where(spread == 0, slot_value, np.inf)
     out = {}
@@ -262,7 +319,7 @@ def distributions(b: Binned, grp: np.ndarray, n_grp: int, kinds: dict[str, np.nd
         result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
         cell, cell_counts, first, last = hist
         out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(present, result)},
-                                 present, cell % b.count + b.first, cell_counts, first, last)
+                                 present, cell % BIN_SPAN, cell_counts, first, last)
     return out
 
 
@@ -321,57 +378,97 @@ def column(values, dtype=np.float64) -> np.ndarray:
     return values if values.dtype == dtype else values.astype(dtype)
 
 
+class Outcomes:
+    """The per-row outcomes (`OUTCOME_COLUMNS`) of one replay, summarised once: outcome counts and
+    fixed-point sums per (combination, block), latency and TTFT histograms. A scenario that changes a
+    few rows of a baseline gets its figures from the baseline's summaries updated by those rows
+    (`figures(changed=...)`): the same numbers, bit for bit, as summarising its rows from scratch."""
+
+    def __init__(self, columns: dict, groups: Groups):
+        self.groups = groups
+        grp = column(columns["grp"], np.int64)
+        # small integer columns stay small: numpy widens them inside each expression
+        self.columns = {"grp": grp, **{c: np.asarray(columns[c]) for c in ("blk", "status", "truncated")},
+                        **{c: column(columns[c]) for c in ("latency_ms", "ttft_ms", "cost_usd", "quality")}}
+        self.n_cells = len(groups.site) * BLOCKS
+        self.cell = grp * BLOCKS + self.columns["blk"]
+        self.flags = self._flags(self.cell, self.columns)
+        self.sums = {f: fixed_totals(self.cell, self.columns[c], self.n_cells)
+                     for f, c in (("cost", "cost_usd"), ("qs", "quality"))}
+        self.latency = Histogram.of(self.columns["latency_ms"], grp, self.columns["blk"])
+        self.ttft = Histogram.of(self.columns["ttft_ms"], grp)
+
+    def _flags(self, cell: np.ndarray, c: dict) -> np.ndarray:
+        """Rows per (combination, block) and outcome: status x truncated x has-quality."""
+        code = cell * 12 + c["status"] * 4 + c["truncated"] * 2 + ~np.isnan(c["quality"])
+        return np.bincount(code, minlength=self.n_cells * 12)
+
+    def change(self, ri: np.ndarray, columns: dict) -> Change:
+        """The rows `ri` replaced by new outcome columns (status, latency_ms, ... of those rows)."""
+        mask = np.zeros(len(self.cell), dtype=bool)
+        mask[ri] = True
+        return Change(ri, mask, {name: column(values, self.columns[name].dtype) for name, values in columns.items()})
+
+    def figures(self, seed: int, days: float, source: str = "traffic", bootstrap: int = BOOTSTRAP,
+                changed: Change | None = None) -> dict[tuple[str, str], GroupFigures]:
+        """Figures of every group, of these rows or (`changed`) of these rows with some replaced."""
+        groups = self.groups
+        if self.cell.size == 0:
+            return {}
+        if changed is not None and len(changed.ri) > REBUILD_SHARE * len(self.cell):
+            columns = {name: values.copy() for name, values in self.columns.items()}
+            for name, values in changed.columns.items():
+                columns[name][changed.ri] = values
+            return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
+        flags, sums = self.flags, dict(self.sums)
+        if changed is not None:
+            cell = self.cell[changed.ri]
+            old = {name: self.columns[name][changed.ri] for name in ("status", "truncated", "cost_usd", "quality")}
+            flags = flags - self._flags(cell, old) + self._flags(cell, changed.columns)
+            for f, c in (("cost", "cost_usd"), ("qs", "quality")):
+                sums[f] = sums[f] - fixed_totals(cell, old[c], self.n_cells) \
+                    + fixed_totals(cell, changed.columns[c], self.n_cells)
+        flags = flags.reshape(self.n_cells, 3, 2, 2)
+        per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
+                    "tout": flags[:, TIMEOUT].sum(axis=(1, 2)), "trunc": flags[:, :, 1].sum(axis=(1, 2)),
+                    "qn": flags[:, :, :, 1].sum(axis=(1, 2)),
+                    "cost": from_fixed(sums["cost"]), "qs": from_fixed(sums["qs"])}
+        rng = np.random.default_rng(seed)
+        weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
+        with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
+        kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
+        key_of = {kind: keys for kind, (keys, _) in kinds.items()}
+        lat_all = distributions(self.latency, key_of, QUANTILES, changed and (changed, "latency_ms"))
+        ttft_all = distributions(self.ttft, key_of, (0.5,), changed and (changed, "ttft_ms"))
+        out: dict[tuple[str, str], GroupFigures] = {}
+        for kind, (key_of, n_keys) in kinds.items():
+            lat, first = lat_all[kind], ttft_all[kind]
+            # additive sums per (group, block), rolled up from the (combination, block) cells
+            cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
+            sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
+                    for f, v in per_cell.items()}
+            keys = np.flatnonzero(sums["n"].sum(axis=1))
+            t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
+            star = {f: _matmul(t[f], weights.T) for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
+                      "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
+            spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
+            big = lat.subset(MIN_INTERVAL_ROWS)
+            has = np.isin(keys, big.present)
+            spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
+            for i, key in enumerate(keys):
+                label = groups.label(kind, int(key))
+                out[label] = _group(label, {f: v[i] for f, v in t.items()}, days, source,
+                                    lat.quantiles.get(int(key)), first.quantiles.get(int(key), [None])[0],
+                                    {**{name: c[i] for name, c in ci.items()}, **dict(zip(QUANTILES, spread[i]))})
+        return out
+
+
 def figures(columns: dict, groups: Groups, seed: int, days: float, source: str = "traffic",
             bootstrap: int = BOOTSTRAP) -> dict[tuple[str, str], GroupFigures]:
     """Figures of every group from the outcome columns (`OUTCOME_COLUMNS`) of one replay."""
-    grp = column(columns["grp"], np.int64)
-    if grp.size == 0:
-        return {}
-    # small integer columns stay small: numpy widens them inside each expression
-    blk, status, truncated = (np.asarray(columns[c]) for c in ("blk", "status", "truncated"))
-    latency, ttft = column(columns["latency_ms"]), column(columns["ttft_ms"])
-    cost, quality = column(columns["cost_usd"]), column(columns["quality"])
-    n_cells = len(groups.site) * BLOCKS
-    cell = grp * BLOCKS + blk
-    # counts per (combination, block) and outcome flags in one pass: status x truncated x has-quality
-    flags = np.bincount(cell * 12 + status * 4 + truncated * 2 + ~np.isnan(quality), minlength=n_cells * 12)
-    flags = flags.reshape(n_cells, 3, 2, 2)
-    per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
-                "tout": flags[:, TIMEOUT].sum(axis=(1, 2)), "trunc": flags[:, :, 1].sum(axis=(1, 2)),
-                "qn": flags[:, :, :, 1].sum(axis=(1, 2)),
-                "cost": exact_sums(cell, cost, n_cells), "qs": exact_sums(cell, quality, n_cells)}
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
-    with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
-    kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
-    key_of = {kind: keys for kind, (keys, _) in kinds.items()}
-    lat_bins, ttft_bins = Binned.of(latency), Binned.of(ttft)
-    n_grp = len(groups.site)
-    lat_all = distributions(lat_bins, lat_bins.take(grp), n_grp, key_of, QUANTILES, lat_bins.take(blk))
-    ttft_all = distributions(ttft_bins, ttft_bins.take(grp), n_grp, key_of, (0.5,))
-    out: dict[tuple[str, str], GroupFigures] = {}
-    for kind, (key_of, n_keys) in kinds.items():
-        lat, first = lat_all[kind], ttft_all[kind]
-        # additive sums per (group, block), rolled up from the (combination, block) cells
-        cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
-        sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
-                for f, v in per_cell.items()}
-        keys = np.flatnonzero(sums["n"].sum(axis=1))
-        t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
-        star = {f: _matmul(t[f], weights.T) for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
-                  "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
-        spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
-        big = lat.subset(MIN_INTERVAL_ROWS)
-        has = np.isin(keys, big.present)
-        spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
-        for i, key in enumerate(keys):
-            label = groups.label(kind, int(key))
-            out[label] = _group(label, {f: v[i] for f, v in t.items()}, days, source, lat.quantiles.get(int(key)),
-                                first.quantiles.get(int(key), [None])[0],
-                                {**{name: c[i] for name, c in ci.items()}, **dict(zip(QUANTILES, spread[i]))})
-    return out
+    return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
 
 
 def _group(label: tuple[str, str], t: dict[str, np.ndarray], days: float, source: str,

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, ScenarioResult, column,
-                                        figures)
+from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, Outcomes, ScenarioResult,
+                                        column)
 from llmsight.simulator.fit import ANY, GRID, Fits
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import BASELINE, Scenario
@@ -683,7 +683,7 @@ class Simulation:
         Simulation._instances += 1
         self.tables = Tables.named(f"sim{Simulation._instances}")
         self.replay: Replay | None = None
-        self._baseline: tuple[Replay, dict[str, np.ndarray]] | None = None    # see `baseline`
+        self._baseline: tuple[Replay, Outcomes] | None = None    # see `baseline`
         self.fits: Fits | None = None
         self.codes: Codes | None = None
         self.prices: dict = {}
@@ -780,9 +780,9 @@ class Simulation:
             LEFT JOIN {t.dim.format('feature')} df ON df.code = o.feature_c
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.code = o.tenant_c""")
 
-    def baseline(self) -> dict[str, np.ndarray]:
-        """The baseline's outcome columns (`OUTCOME_COLUMNS`), row `ri` of the prepared rows at index
-        `ri`: computed once per preparation, the rows a scenario leaves alone are taken from here."""
+    def baseline(self) -> Outcomes:
+        """The baseline's per-row outcomes (row `ri` of the prepared rows at index `ri`), summarised:
+        computed once per preparation, a scenario's figures are these updated by the rows it changes."""
         replay = self._ready([])
         if self._baseline is None or self._baseline[0] is not replay:
             fetched = self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
@@ -792,12 +792,12 @@ class Simulation:
                 values = column(values, values.dtype)
                 columns[name] = np.empty(len(ri), dtype=values.dtype)
                 columns[name][ri] = values
-            self._baseline = (replay, columns)
+            self._baseline = (replay, Outcomes(columns, self.groups))
         return self._baseline[1]
 
     def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
         """Each scenario hands over only the rows it changes (`Replay.touched`), as numpy columns; they
-        replace those rows of the baseline and the figures are computed on a second thread while DuckDB
+        update the baseline's summaries and the figures are computed on a second thread while DuckDB
         replays the next scenario (one scenario's columns wait at most)."""
         from concurrent.futures import ThreadPoolExecutor
 
@@ -816,16 +816,10 @@ class Simulation:
                 results.append(ScenarioResult(pending[0], pending[1].result()))
         return results
 
-    def _figures(self, base: dict[str, np.ndarray], changed: dict | None):
+    def _figures(self, base: Outcomes, changed: dict | None):
         """Figures of the baseline with the `changed` rows (`ri` and their outcome columns) replaced."""
-        columns = base
-        if changed is not None:
-            ri = column(changed.pop("ri"), np.int64)
-            columns = dict(base)
-            for name, values in changed.items():
-                columns[name] = base[name].copy()
-                columns[name][ri] = column(values, base[name].dtype)
-        return figures(columns, self.groups, self.seed, self.days, bootstrap=self.bootstrap)
+        change = None if changed is None else base.change(column(changed.pop("ri"), np.int64), changed)
+        return base.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change)
 
 
 DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"

@@ -32,9 +32,8 @@ def test_quantiles_are_exact_per_group_of_every_kind(monkeypatch, dense, n, grou
     rng = np.random.default_rng(n + groups)
     grp, x = _data(rng, n, groups)
     kinds = {"one": np.arange(groups), "halves": np.arange(groups) % 2, "all": np.zeros(groups, dtype=np.int64)}
-    b = F.Binned.of(x)
     blk = rng.integers(0, F.BLOCKS, n)
-    out = F.distributions(b, b.take(grp), groups, kinds, PROBS, b.take(blk))
+    out = F.distributions(F.Histogram.of(x, grp, blk), kinds, PROBS)
     finite = np.isfinite(x)
     for kind, key_of in kinds.items():
         keys = key_of[grp]
@@ -49,17 +48,20 @@ def test_quantiles_are_exact_per_group_of_every_kind(monkeypatch, dense, n, grou
 
 
 def test_a_column_without_finite_values_has_no_quantiles():
-    b = F.Binned.of(np.array([np.nan, np.inf]))
-    out = F.distributions(b, b.take(np.array([0, 1])), 2, {"one": np.arange(2)}, (0.5,))
+    h = F.Histogram.of(np.array([np.nan, np.inf]), np.array([0, 1]))
+    out = F.distributions(h, {"one": np.arange(2)}, (0.5,))
     assert out["one"].quantiles == {}
 
 
 def test_bins_are_monotone_and_invertible():
     x = np.sort(np.random.default_rng(1).lognormal(5, 3, 100_000))
-    b = F.Binned.of(x)
-    assert np.all(np.diff(b.bins) >= 0)
-    edges = F.bin_edge(b.bins + b.first)
-    assert np.all(edges <= np.maximum(x, 1.0)) and np.all(np.maximum(x, 1.0) < F.bin_edge(b.bins + b.first + 1))
+    bins = F.value_bins(x)
+    assert np.all(np.diff(bins) >= 0) and bins.max() < F.BIN_SPAN
+    assert np.all(F.bin_edge(bins) <= np.maximum(x, 1.0)) and np.all(np.maximum(x, 1.0) < F.bin_edge(bins + 1))
+
+
+def _sums(index, values, size):
+    return F.from_fixed(F.fixed_totals(index, values, size))
 
 
 def test_sums_do_not_depend_on_row_order():
@@ -67,16 +69,16 @@ def test_sums_do_not_depend_on_row_order():
     values = rng.lognormal(-8, 2, 200_000)
     values[rng.random(len(values)) < 0.1] = np.nan
     index = rng.integers(0, 40, len(values))
-    a = F.exact_sums(index, values, 40)
+    a = _sums(index, values, 40)
     perm = rng.permutation(len(values))
-    b = F.exact_sums(index[perm], values[perm], 40)
+    b = _sums(index[perm], values[perm], 40)
     assert a.tobytes() == b.tobytes()
     for i in range(40):
         chosen = values[(index == i) & ~np.isnan(values)]
         assert a[i] == pytest.approx(math.fsum(chosen), rel=1e-12)
     # a group's sum does not move when other groups' rows change (a scoped scenario leaves them as observed)
     other = np.where(index == 0, values, values * 1000)
-    assert F.exact_sums(index, other, 40)[0] == a[0]
+    assert _sums(index, other, 40)[0] == a[0]
 
 
 def test_figures_of_every_group_kind_match_the_rows():
@@ -130,3 +132,41 @@ def test_thousands_of_tenants_get_exact_figures_and_intervals_only_where_the_cal
     assert small.latency_p95_s.low is None and small.latency_p95_s.value * 1000 == pytest.approx(
         np.quantile(latency[tenant == int(small.key[1:])], 0.95), rel=1e-12)
     assert small.cost_per_day.low is not None                  # additive figures keep their intervals
+
+
+def _outcomes(rng, n: int, groups: int) -> dict:
+    status = rng.choice([F.OK, F.ERROR, F.TIMEOUT], n, p=[0.8, 0.1, 0.1]).astype(np.int8)
+    latency = np.where(status == F.TIMEOUT, 5000.0, np.round(rng.lognormal(7, 1.2, n), 1))
+    return {"grp": rng.integers(0, groups, n).astype(np.int32), "blk": rng.integers(0, F.BLOCKS, n).astype(np.int8),
+            "status": status, "latency_ms": latency,
+            "ttft_ms": np.where(status == F.OK, latency / 3, np.nan), "cost_usd": rng.random(n) / 50,
+            "quality": np.where(rng.random(n) < 0.6, rng.random(n), np.nan), "truncated": rng.random(n) < 0.05}
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("share", [0.0005, 0.05, 0.6, 1.0])
+def test_a_baseline_updated_by_the_changed_rows_gives_the_figures_of_the_rows_themselves(monkeypatch, dense, share):
+    """`run` summarises the baseline once and updates it by each scenario's changed rows: every figure must
+    be the one summarising the scenario's rows from scratch gives, bit for bit — rows that move to new
+    bins (beyond the baseline's range), lose or gain their TTFT, and empty whole slots included."""
+    monkeypatch.setattr(F, "REBUILD_SHARE", 1.0)              # always update, however many rows changed
+    if not dense:
+        monkeypatch.setattr(F, "DENSE_CELLS", 0)
+    rng = np.random.default_rng(int(share * 10_000) + dense)
+    n, n_grp = 20_000, 9
+    combos = np.arange(n_grp)
+    groups = F.Groups(combos % 3, combos // 3 - 1, np.full(n_grp, -1),
+                      {"site": {i: f"s{i}" for i in range(3)}, "feature": {0: "chat", 1: "rag"}, "tenant": {}})
+    base = _outcomes(rng, n, n_grp)
+    ri = rng.choice(n, max(1, int(share * n)), replace=False)
+    new = {name: values[: len(ri)] for name, values in _outcomes(rng, len(ri), n_grp).items()
+           if name not in ("grp", "blk")}
+    new["latency_ms"][: len(ri) // 3] *= 1000                 # far beyond any baseline bin
+    new["ttft_ms"][len(ri) // 3:] = np.nan if share < 1 else new["ttft_ms"][len(ri) // 3:]
+    merged = {name: values.copy() for name, values in base.items()}
+    for name, values in new.items():
+        merged[name][ri] = values
+    summary = F.Outcomes(base, groups)
+    updated = summary.figures(seed=2, days=3.0, changed=summary.change(ri, new))
+    assert updated == F.figures(merged, groups, seed=2, days=3.0)
+    assert updated != summary.figures(seed=2, days=3.0)

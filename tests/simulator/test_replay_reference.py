@@ -86,7 +86,7 @@ def test_untouched_rows_come_out_as_in_the_baseline(sim, text):
     scenario = parse_scenario(text)
     full = sim.con.sql(sim.replay.final_sql(scenario, narrow=True)).fetchnumpy()
     changed = sim.con.sql(sim.replay.final_sql(scenario, touched_only=True)).fetchnumpy()
-    base, ri = sim.baseline(), np.asarray(full["ri"])
+    base, ri = sim.baseline().columns, np.asarray(full["ri"])
     untouched = ~np.isin(ri, changed["ri"])
     differs = np.zeros(len(ri), dtype=bool)
     for name in ("status", "latency_ms", "ttft_ms", "cost_usd", "quality", "truncated"):
