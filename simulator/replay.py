@@ -38,10 +38,13 @@ import numpy as np
 from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, Outcomes, ScenarioResult,
                                         column)
 from llmsight.simulator.fit import ANY, GRID, Fits
+from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import BASELINE, Scenario
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import duckdb
 
 PRIME = 2147483647
@@ -733,8 +736,10 @@ class Simulation:
             JOIN {t.dim.format('site')} ds ON ds.name = s.site_id
             LEFT JOIN {t.dim.format('feature')} df ON df.name = s.feature
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.name = s.tenant""")
+        release_freed_memory()              # each stage's freed memory goes back before the next
         kwargs = {} if self.min_site_rows is None else {"min_site_rows": self.min_site_rows}
         self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets, **kwargs)
+        release_freed_memory()
         prices, unknown = price_rows(models, self.config)
         self.notes = [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
@@ -744,7 +749,8 @@ class Simulation:
         for site_id, tokens in self.static_prefixes.items():
             prefixes.setdefault(site_id, tokens)
         self.ratios = _token_ratios(observed, targets)
-        pairs = con.execute(f"SELECT DISTINCT site_id, model FROM {t.base}").fetchall()
+        pairs = [(sites[s], models[m]) for s, m in
+                 con.execute(f"SELECT DISTINCT site_c, model_c FROM {t.base}").fetchall()]
         load_tables(con, codes, self.fits, prices, self.ratios, prefixes, pairs, t)
         # a sample covers the same days with fewer calls: per-day figures scale back up through the days
         self.days = days_covered(con, t.base) * self.fraction
@@ -761,6 +767,7 @@ class Simulation:
         self.groups = Groups(*(np.asarray(combos[c]) for c in ("site_c", "feature_c", "tenant_c")), names)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
         con.execute(f"DROP TABLE {t.base}")
+        release_freed_memory()
 
     def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
         if self.replay is None or any(m not in self.codes.models for s in scenarios for m in s.models()):
@@ -785,26 +792,36 @@ class Simulation:
         computed once per preparation, a scenario's figures are these updated by the rows it changes."""
         replay = self._ready([])
         if self._baseline is None or self._baseline[0] is not replay:
-            fetched = self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
-            ri = column(fetched.pop("ri"), np.int64)
-            columns = {}
-            for name, values in fetched.items():
-                values = column(values, values.dtype)
-                columns[name] = np.empty(len(ri), dtype=values.dtype)
-                columns[name][ri] = values
-            self._baseline = (replay, Outcomes(columns, self.groups))
+            self._summarise_baseline(replay, self._fetch_baseline(replay))
+        return self._baseline[1]
+
+    def _fetch_baseline(self, replay: Replay) -> dict:
+        return self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
+
+    def _summarise_baseline(self, replay: Replay, fetched: dict) -> Outcomes:
+        ri = column(fetched.pop("ri"), np.int64)
+        columns = {}
+        for name, values in fetched.items():
+            values = column(values, values.dtype)
+            columns[name] = np.empty(len(ri), dtype=values.dtype)
+            columns[name][ri] = values
+        self._baseline = (replay, Outcomes(columns, self.groups))
         return self._baseline[1]
 
     def run(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
         """Each scenario hands over only the rows it changes (`Replay.touched`), as numpy columns; they
         update the baseline's summaries and the figures are computed on a second thread while DuckDB
-        replays the next scenario (one scenario's columns wait at most)."""
+        replays the next scenario (one scenario's columns wait at most). The baseline is summarised on
+        that thread too, while DuckDB replays the first scenario."""
         from concurrent.futures import ThreadPoolExecutor
 
         replay = self._ready(scenarios)
-        base = self.baseline()
         results: list[ScenarioResult] = []
         with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
+            if self._baseline is not None and self._baseline[0] is replay:
+                base = pool.submit(lambda: self._baseline[1])
+            else:
+                base = pool.submit(self._summarise_baseline, replay, self._fetch_baseline(replay))
             pending = None
             for s in scenarios:
                 changed = None if replay.touched(s) == "FALSE" else \
@@ -816,10 +833,12 @@ class Simulation:
                 results.append(ScenarioResult(pending[0], pending[1].result()))
         return results
 
-    def _figures(self, base: Outcomes, changed: dict | None):
-        """Figures of the baseline with the `changed` rows (`ri` and their outcome columns) replaced."""
-        change = None if changed is None else base.change(column(changed.pop("ri"), np.int64), changed)
-        return base.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change)
+    def _figures(self, base: "Future[Outcomes]", changed: dict | None):
+        """Figures of the baseline with the `changed` rows (`ri` and their outcome columns) replaced
+        (`base` is done: the one worker runs its tasks in order)."""
+        outcomes = base.result()
+        change = None if changed is None else outcomes.change(column(changed.pop("ri"), np.int64), changed)
+        return outcomes.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change)
 
 
 DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"
