@@ -157,22 +157,29 @@ class Histogram:
 
     @classmethod
     def of(cls, x: np.ndarray, grp: np.ndarray, blk: np.ndarray | None = None) -> "Histogram":
-        empty = cls(x, grp, blk, np.full(len(x), -1, dtype=np.int32), np.zeros(0, dtype=np.int64),
+        empty = cls(x, grp, blk, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64),
                     np.zeros((0, BLOCKS if blk is not None else 1), dtype=np.int64))
-        rows = np.flatnonzero(np.isfinite(x))
-        codes, counts, _, slot = empty.updated(rows[:0], rows, value_bins(x[rows]))
-        empty.row_slot[rows] = slot
-        return cls(x, grp, blk, empty.row_slot, codes, counts)
+        finite = np.isfinite(x)
+        rows = None if finite.all() else np.flatnonzero(finite)       # None: every row (no gathers)
+        codes, counts, _, slot = empty.updated(np.zeros(0, dtype=np.int64), rows,
+                                               value_bins(x if rows is None else x[rows]))
+        if rows is None:
+            row_slot = slot.astype(np.int32)
+        else:
+            row_slot = np.full(len(x), -1, dtype=np.int32)
+            row_slot[rows] = slot
+        return cls(x, grp, blk, row_slot, codes, counts)
 
-    def updated(self, old_rows: np.ndarray, new_rows: np.ndarray, new_bins: np.ndarray):
-        """Slot codes and counts once the rows `old_rows` left their slots and `new_rows` joined the bins
-        `new_bins` (in their combinations); with each old slot's new index (-1: emptied) and each joining
-        row's slot. Counted in a dense (combination, bin) table when that is small (no sort)."""
+    def updated(self, old_rows: np.ndarray, new_rows: np.ndarray | None, new_bins: np.ndarray):
+        """Slot codes and counts once the rows `old_rows` left their slots and `new_rows` (None: every
+        row) joined the bins `new_bins` (in their combinations); with each old slot's new index (-1:
+        emptied) and each joining row's slot. Counted in a dense (combination, bin) table when that is
+        small (no sort)."""
         blocks = self.counts.shape[1]
         old = self.row_slot[old_rows]
         old_rows, old = old_rows[old >= 0], old[old >= 0]
         base_grp, base_bin = self.codes // BIN_SPAN, self.codes % BIN_SPAN
-        new_grp = self.grp[new_rows].astype(np.int64)
+        new_grp = (self.grp if new_rows is None else self.grp[new_rows]).astype(np.int64)
         if not len(base_bin) and not len(new_bins):
             return self.codes, self.counts, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         first = int(min(base_bin.min(initial=BIN_SPAN), new_bins.min(initial=BIN_SPAN)))
@@ -189,7 +196,7 @@ class Histogram:
         table = np.zeros((space, blocks), dtype=np.int64)
         table[base_code] = self.counts
         old_blk = self.blk[old_rows] if blocks > 1 else 0
-        new_blk = self.blk[new_rows] if blocks > 1 else 0
+        new_blk = (self.blk if new_rows is None else self.blk[new_rows]) if blocks > 1 else 0
         table -= np.bincount(base_code[old] * blocks + old_blk, minlength=space * blocks).reshape(-1, blocks)
         table += np.bincount(new_code * blocks + new_blk, minlength=space * blocks).reshape(-1, blocks)
         slot = np.flatnonzero(table.any(axis=1))

@@ -53,6 +53,7 @@ BATCH_WINDOW_MS = 86_400_000.0
 BACKOFF_BASE_MS = 500.0
 BACKOFF_MAX_MS = 8000.0
 BACKOFF_JITTER = 0.25
+PIPELINE = 3              # scenarios whose figures may wait for the second thread while DuckDB replays the next
 TTFT_FLOOR = 0.1          # prefill savings never take TTFT below this share of the drawn TTFT
 DRAW_RESPONSE_CACHE, DRAW_PROMPT_CACHE, DRAW_INPUT, DRAW_OUTPUT, DRAW_SAMPLE = 1, 2, 3, 4, 6
 
@@ -345,10 +346,9 @@ class Replay:
             return f"(feature_c = {self.codes.features.get(s.feature, -2)})"
         return "TRUE"
 
-    def touched(self, s: Scenario) -> str:
-        """The prepared rows (a predicate over their columns) whose outcome a scenario can change: every
-        other row comes out exactly as in the baseline, so a replay need only compute these. Each key
-        names the rows it acts on; a row none of them names passes every step unchanged."""
+    def _acts(self, s: Scenario) -> list[str]:
+        """Per key set in the scenario, the prepared rows it acts on (a predicate over their columns);
+        a row none of them names passes every step unchanged. The model switch comes first."""
         t = None if s.timeout is None or s.batch else s.timeout * 1000.0
         acts = [f"model_c <> {self._model(s.model)}" if s.model is not None else None,
                 "TRUE" if s.batch else None,
@@ -362,7 +362,12 @@ class Replay:
                 # the cap applies to the observed output, and to the drawn size of a retried failure
                 f"greatest(output_tokens, eff_out) > {s.max_tokens}" if s.max_tokens is not None else None,
                 f"st = {TIMEOUT} OR latency_ms > {t!r} OR ttft_ms > {t!r}" if t is not None else None]
-        acts = [a for a in acts if a is not None]
+        return [a for a in acts if a is not None]
+
+    def touched(self, s: Scenario) -> str:
+        """The prepared rows (a predicate over their columns) whose outcome a scenario can change: every
+        other row comes out exactly as in the baseline, so a replay need only compute these."""
+        acts = self._acts(s)
         return f"{self._scope(s)} AND ({' OR '.join(f'({a})' for a in acts)})" if acts else "FALSE"
 
     def final_sql(self, s: Scenario, narrow: bool = False, touched_only: bool = False) -> str:
@@ -399,7 +404,9 @@ class Replay:
             joins += f" LEFT JOIN {t.prefix} px ON px.site = {q.last}.site_c"
         q.add(cols, joins)
         if switch:
-            q.add(["model1 <> obs_model AS changed"])
+            # only switched rows are touched when the switch is all the scenario does: no observed path
+            only_switched = touched_only and len(self._acts(s)) == 1
+            q.add(["TRUE AS changed" if only_switched else "model1 <> obs_model AS changed"])
             self._target(q, "m1", "model1")
         else:
             q.add(["FALSE AS changed"])
@@ -481,8 +488,8 @@ x AS (SELECT {h}.*, model1 AS fmodel, status1 AS fstatus, lat1 AS flat,
         latency = _case([(hit, str(CACHE_LATENCY_MS)), ("x.scoped" if s.batch else "FALSE", str(BATCH_WINDOW_MS)),
                          (f"x.scoped AND x.fstatus = {OK}" if s.stream else "FALSE",
                           "x.fprior + coalesce(x.fttft, x.flat - x.fprior)")], "x.flat")
-        quality = _case([(f"x.fstatus <> {OK}{served}", missing), (truncated, "0.0"), (f"{q_shift} IS NULL", missing)],
-                        f"greatest(least({q_shift}, 1.0), 0.0)")
+        quality = _case([(f"x.fstatus <> {OK}{served}", missing), (truncated, "0.0"), ("x.qv IS NULL", missing)],
+                        "greatest(least(x.qv, 1.0), 0.0)")
         tail = "" if narrow else f",\n       {_case([(hit, '0')], 'x.fattempts')} AS attempts"
         return f"""WITH {body},{x}
 SELECT {head},
@@ -492,7 +499,7 @@ SELECT {head},
        {_case([(hit, '0.0')], nan('x.fcost'))} AS cost_usd,
        {quality} AS quality,
        {truncated} AS truncated{tail}
-FROM x{quality_join}"""
+FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
 
     def prepared_rows_sql(self, base: str) -> str:
         """The rows every scenario reads: `base` plus what depends only on the observed row and the seed
@@ -822,15 +829,15 @@ class Simulation:
                 base = pool.submit(lambda: self._baseline[1])
             else:
                 base = pool.submit(self._summarise_baseline, replay, self._fetch_baseline(replay))
-            pending = None
+            pending = []
             for s in scenarios:
                 changed = None if replay.touched(s) == "FALSE" else \
                     self.con.sql(replay.final_sql(s, touched_only=True)).fetchnumpy()
-                if pending is not None:
-                    results.append(ScenarioResult(pending[0], pending[1].result()))
-                pending = (s, pool.submit(self._figures, base, changed))
-            if pending is not None:
-                results.append(ScenarioResult(pending[0], pending[1].result()))
+                while len(pending) >= PIPELINE:
+                    done, future = pending.pop(0)
+                    results.append(ScenarioResult(done, future.result()))
+                pending.append((s, pool.submit(self._figures, base, changed)))
+            results += [ScenarioResult(done, future.result()) for done, future in pending]
         return results
 
     def _figures(self, base: "Future[Outcomes]", changed: dict | None):
