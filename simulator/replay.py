@@ -346,9 +346,10 @@ class Replay:
             return f"(feature_c = {self.codes.features.get(s.feature, -2)})"
         return "TRUE"
 
-    def _acts(self, s: Scenario) -> list[str]:
-        """Per key set in the scenario, the prepared rows it acts on (a predicate over their columns);
-        a row none of them names passes every step unchanged. The model switch comes first."""
+    def touched(self, s: Scenario) -> str:
+        """The prepared rows (a predicate over their columns) whose outcome a scenario can change: every
+        other row comes out exactly as in the baseline, so a replay need only compute these. Each key
+        names the rows it acts on; a row none of them names passes every step unchanged."""
         t = None if s.timeout is None or s.batch else s.timeout * 1000.0
         acts = [f"model_c <> {self._model(s.model)}" if s.model is not None else None,
                 "TRUE" if s.batch else None,
@@ -362,12 +363,7 @@ class Replay:
                 # the cap applies to the observed output, and to the drawn size of a retried failure
                 f"greatest(output_tokens, eff_out) > {s.max_tokens}" if s.max_tokens is not None else None,
                 f"st = {TIMEOUT} OR latency_ms > {t!r} OR ttft_ms > {t!r}" if t is not None else None]
-        return [a for a in acts if a is not None]
-
-    def touched(self, s: Scenario) -> str:
-        """The prepared rows (a predicate over their columns) whose outcome a scenario can change: every
-        other row comes out exactly as in the baseline, so a replay need only compute these."""
-        acts = self._acts(s)
+        acts = [a for a in acts if a is not None]
         return f"{self._scope(s)} AND ({' OR '.join(f'({a})' for a in acts)})" if acts else "FALSE"
 
     def final_sql(self, s: Scenario, narrow: bool = False, touched_only: bool = False) -> str:
@@ -404,9 +400,7 @@ class Replay:
             joins += f" LEFT JOIN {t.prefix} px ON px.site = {q.last}.site_c"
         q.add(cols, joins)
         if switch:
-            # only switched rows are touched when the switch is all the scenario does: no observed path
-            only_switched = touched_only and len(self._acts(s)) == 1
-            q.add(["TRUE AS changed" if only_switched else "model1 <> obs_model AS changed"])
+            q.add(["model1 <> obs_model AS changed"])
             self._target(q, "m1", "model1")
         else:
             q.add(["FALSE AS changed"])
