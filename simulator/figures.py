@@ -11,6 +11,10 @@ figures do not depend on how DuckDB's threads delivered the rows:
 * 95% intervals come from a seeded bootstrap over `BLOCKS` blocks of rows (`row_id % BLOCKS`): additive
   figures from per-block sums, percentiles from per-block histograms, centred on the exact value;
   every group of a kind at once, so thousands of tenants cost a few matrix products, not a loop.
+
+A scenario that changes a few rows of the baseline does not summarise every row again: `Outcomes` keeps
+the baseline's counts, integer sums and histograms (with each row's bin), and takes the changed rows'
+old outcomes out and their new ones in — exact, because every summary is a count or an integer sum.
 """
 from __future__ import annotations
 
@@ -190,9 +194,9 @@ class Histogram:
             base_code, new_code = base_grp * count + base_bin - first, new_grp * count + new_bins - first
             space = n_grp * count
         else:
-            codes = np.union1d(self.codes, new_grp * BIN_SPAN + new_bins)
-            base_code, new_code = np.searchsorted(codes, self.codes), np.searchsorted(codes, new_grp * BIN_SPAN + new_bins)
-            space = len(codes)
+            joining = new_grp * BIN_SPAN + new_bins
+            codes = np.union1d(self.codes, joining)
+            base_code, new_code, space = np.searchsorted(codes, self.codes), np.searchsorted(codes, joining), len(codes)
         table = np.zeros((space, blocks), dtype=np.int64)
         table[base_code] = self.counts
         old_blk = self.blk[old_rows] if blocks > 1 else 0

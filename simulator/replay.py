@@ -1,7 +1,8 @@
 """Replay traffic under what-if scenarios, in vectorised SQL (design §6).
 
 One query per scenario computes every row's outcome: the scenario's changes apply to rows in scope
-(`site=`/`feature=`), every other row keeps what was observed. Randomness is `uniform(row_id, seed, k)`,
+(`site=`/`feature=`), every other row keeps what was observed. `Simulation.run` asks it only for the
+rows the scenario can change (`Replay.touched`) and takes the rest from the baseline. Randomness is `uniform(row_id, seed, k)`,
 integer arithmetic modulo the prime 2^31-1 with two squaring rounds (portable SQL, and the same numbers
 in Python — `uniform` below), so results repeat across threads, runs and engines.
 
