@@ -364,6 +364,11 @@ class Replay:
                 # the cap applies to the observed output, and to the drawn size of a retried failure
                 f"greatest(output_tokens, eff_out) > {s.max_tokens}" if s.max_tokens is not None else None,
                 f"st = {TIMEOUT} OR latency_ms > {t!r} OR ttft_ms > {t!r}" if t is not None else None]
+        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None:
+            # token counts that contradict each other (ingest rejects them; another source may not) are
+            # mended by any token step
+            acts.append("reasoning_tokens > output_tokens "
+                        "OR cached_input_tokens + cache_write_input_tokens > input_tokens")
         acts = [a for a in acts if a is not None]
         return f"{self._scope(s)} AND ({' OR '.join(f'({a})' for a in acts)})" if acts else "FALSE"
 

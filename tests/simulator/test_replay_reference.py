@@ -96,6 +96,20 @@ def test_untouched_rows_come_out_as_in_the_baseline(sim, text):
     assert sim.run([scenario])[0].groups == figures(full, sim.groups, sim.seed, sim.days)
 
 
+@pytest.mark.parametrize("text", ["max_tokens=100", "trim_input=800", "prompt_cache_hit_rate=0.7"])
+def test_untouched_rows_stay_exact_when_a_source_has_contradicting_token_counts(tmp_path, text):
+    """Ingest rejects reasoning above output and cache reads plus writes above input, but a replay can
+    read any relation: a token step mends such rows, so they count as touched."""
+    con = to_store(generate(600, seed=4), tmp_path / "t.duckdb")
+    con.execute("UPDATE calls SET reasoning_tokens = output_tokens + 7 WHERE row_id % 7 = 0")
+    con.execute("UPDATE calls SET cache_write_input_tokens = input_tokens WHERE row_id % 11 = 0")
+    scenario = parse_scenario(text)
+    simulation = Simulation(con, "calls", seed=1)
+    simulation.prepare([scenario])
+    full = con.sql(simulation.replay.final_sql(scenario, narrow=True)).fetchnumpy()
+    assert simulation.run([scenario])[0].groups == figures(full, simulation.groups, simulation.seed, simulation.days)
+
+
 def test_scenarios_change_what_they_should(sim):
     ref = ReferenceReplay(sim)
     rows = ref.rows()
