@@ -2,6 +2,8 @@
 DuckDB allocates through its jemalloc); elsewhere the call is a harmless no-op."""
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import duckdb
@@ -34,3 +36,33 @@ def test_purging_returns_what_a_big_query_freed():
 def test_release_is_safe_to_call_any_time():
     release_freed_memory()
     release_freed_memory()
+
+
+_ALLOCATE_ON_A_THREAD = """
+import resource, threading
+import llmsight.simulator  # noqa: F401  (sets the allocator up)
+import numpy as np
+
+def work():
+    for _ in range(40):      # the sizes a scenario's figures allocate and free, again and again
+        arrays = [np.ones(n) for n in (1_000_000, 300_000, 2_500_000, 700_000, 4_000_000)]
+        del arrays
+
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_numpy_reuses_freed_arrays_instead_of_faulting_them_in_again():
+    def page_faults(keep: str) -> int:
+        env = {**os.environ, "LLMSIGHT_KEEP_FREED_HEAP": keep}
+        out = subprocess.run([sys.executable, "-c", _ALLOCATE_ON_A_THREAD], capture_output=True, text=True,
+                             env=env, check=True)
+        return int(out.stdout.split()[-1])
+
+    kept, default = page_faults("1"), page_faults("0")
+    assert kept * 4 < default, f"{kept} page faults with the freed heap kept, {default} without"
