@@ -19,6 +19,7 @@ old outcomes out and their new ones in — exact, because every summary is a cou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -103,9 +104,17 @@ class Groups:
         return kind, self.names[kind].get(code, "(none)")
 
 
-def _matmul(a, b):
-    """Matrix products without BLAS: its worker threads spin against DuckDB's on few cores."""
-    return np.einsum("ij,jk->ik", a, b, optimize=False)
+@lru_cache(maxsize=1)
+def _blas():
+    """numpy's BLAS, held to one thread while figures are computed (`one_blas_thread`): a second BLAS
+    thread spins after each product, against DuckDB's threads on few cores; these products are small."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    return _blas().limit(limits=1, user_api="blas")
 
 
 def fixed_point(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -346,7 +355,7 @@ def percentile_spreads(d: Distribution, with_all: np.ndarray, chunk: int = 1 << 
     low_edge, high_edge = bin_edge(d.bins), bin_edge(d.bins + 1)
     step = max(1, chunk // max(1, len(d.bins)))
     for r0 in range(0, n_rep if len(d.present) else 0, step):
-        counts = _matmul(with_all[r0:r0 + step], d.counts.T)           # resamples x cells
+        counts = with_all[r0:r0 + step] @ d.counts.T           # resamples x cells
         cum = np.cumsum(counts, axis=1)
         before = np.where(d.first > 0, cum[:, np.maximum(d.first - 1, 0)], 0.0)   # resamples x groups
         totals = cum[:, d.last - 1] - before
@@ -423,6 +432,11 @@ class Outcomes:
     def figures(self, seed: int, days: float, source: str = "traffic", bootstrap: int = BOOTSTRAP,
                 changed: Change | None = None) -> dict[tuple[str, str], GroupFigures]:
         """Figures of every group, of these rows or (`changed`) of these rows with some replaced."""
+        with one_blas_thread():
+            return self._figures(seed, days, source, bootstrap, changed)
+
+    def _figures(self, seed: int, days: float, source: str, bootstrap: int,
+                 changed: Change | None) -> dict[tuple[str, str], GroupFigures]:
         groups = self.groups
         if self.cell.size == 0:
             return {}
@@ -460,7 +474,7 @@ class Outcomes:
                     for f, v in per_cell.items()}
             keys = np.flatnonzero(sums["n"].sum(axis=1))
             t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
-            star = {f: _matmul(t[f], weights.T) for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
+            star = {f: t[f] @ weights.T for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
             with np.errstate(invalid="ignore", divide="ignore"):
                 ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
                       "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
