@@ -423,6 +423,19 @@ class Outcomes:
         code = cell * 12 + c["status"] * 4 + c["truncated"] * 2 + ~np.isnan(c["quality"])
         return np.bincount(code, minlength=self.n_cells * 12)
 
+    def _totals(self, changed: Change | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Outcome counts and fixed-point sums per (combination, block), with the `changed` rows'
+        old outcomes taken out and their new ones put in."""
+        if changed is None:
+            return self.flags, self.sums
+        cell = self.cell[changed.ri]
+        old = {name: self.columns[name][changed.ri] for name in ("status", "truncated", "cost_usd", "quality")}
+        flags = self.flags - self._flags(cell, old) + self._flags(cell, changed.columns)
+        sums = {f: self.sums[f] - fixed_totals(cell, old[c], self.n_cells)
+                + fixed_totals(cell, changed.columns[c], self.n_cells)
+                for f, c in (("cost", "cost_usd"), ("qs", "quality"))}
+        return flags, sums
+
     def change(self, ri: np.ndarray, columns: dict) -> Change:
         """The rows `ri` replaced by new outcome columns (status, latency_ms, ... of those rows)."""
         mask = np.zeros(len(self.cell), dtype=bool)
@@ -445,14 +458,7 @@ class Outcomes:
             for name, values in changed.columns.items():
                 columns[name][changed.ri] = values
             return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
-        flags, sums = self.flags, dict(self.sums)
-        if changed is not None:
-            cell = self.cell[changed.ri]
-            old = {name: self.columns[name][changed.ri] for name in ("status", "truncated", "cost_usd", "quality")}
-            flags = flags - self._flags(cell, old) + self._flags(cell, changed.columns)
-            for f, c in (("cost", "cost_usd"), ("qs", "quality")):
-                sums[f] = sums[f] - fixed_totals(cell, old[c], self.n_cells) \
-                    + fixed_totals(cell, changed.columns[c], self.n_cells)
+        flags, sums = self._totals(changed)
         flags = flags.reshape(self.n_cells, 3, 2, 2)
         per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
                     "tout": flags[:, TIMEOUT].sum(axis=(1, 2)), "trunc": flags[:, :, 1].sum(axis=(1, 2)),
