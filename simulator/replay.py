@@ -42,6 +42,7 @@ from llmsight.simulator.fit import ANY, GRID, Fits
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import BASELINE, Scenario
+from llmsight.simulator.store import TOKEN_COLUMNS
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -737,8 +738,8 @@ class Simulation:
                    dm.code AS model_c, ds.code AS site_c, coalesce(df.code, -1) AS feature_c,
                    coalesce(dt.code, -1) AS tenant_c,
                    CAST(CASE s.status WHEN 'ok' THEN {OK} WHEN 'timeout' THEN {TIMEOUT} ELSE {ERROR} END AS TINYINT) AS st,
-                   s.input_tokens, s.output_tokens, s.cached_input_tokens, s.cache_write_input_tokens,
-                   s.reasoning_tokens, s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
+                   {', '.join(f'coalesce(s.{c}, 0) AS {c}' for c in TOKEN_COLUMNS)},
+                   s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
             FROM {t.src} s JOIN {t.dim.format('model')} dm ON dm.name = s.model
             JOIN {t.dim.format('site')} ds ON ds.name = s.site_id
             LEFT JOIN {t.dim.format('feature')} df ON df.name = s.feature

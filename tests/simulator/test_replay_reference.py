@@ -97,12 +97,14 @@ def test_untouched_rows_come_out_as_in_the_baseline(sim, text):
 
 
 @pytest.mark.parametrize("text", ["max_tokens=100", "trim_input=800", "prompt_cache_hit_rate=0.7"])
-def test_untouched_rows_stay_exact_when_a_source_has_contradicting_token_counts(tmp_path, text):
-    """Ingest rejects reasoning above output and cache reads plus writes above input, but a replay can
-    read any relation: a token step mends such rows, so they count as touched."""
+def test_untouched_rows_stay_exact_when_a_source_has_contradicting_or_missing_token_counts(tmp_path, text):
+    """Ingest rejects reasoning above output and cache reads plus writes above input and stores missing
+    counts as 0, but a replay can read any relation: missing counts are 0 there too, and a token step
+    mends contradicting rows, so they count as touched."""
     con = to_store(generate(600, seed=4), tmp_path / "t.duckdb")
     con.execute("UPDATE calls SET reasoning_tokens = output_tokens + 7 WHERE row_id % 7 = 0")
     con.execute("UPDATE calls SET cache_write_input_tokens = input_tokens WHERE row_id % 11 = 0")
+    con.execute("UPDATE calls SET output_tokens = NULL, cached_input_tokens = NULL WHERE row_id % 13 = 0")
     scenario = parse_scenario(text)
     simulation = Simulation(con, "calls", seed=1)
     simulation.prepare([scenario])
