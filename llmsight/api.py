@@ -573,7 +573,6 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
     from llmsight.analysis.rules.llm004_unbounded_output import UnboundedOutput
     from llmsight.analysis.rules.model_helpers import (literal_node, model_fix, origin_of,
                                                           replace_literal, with_prefix)
-    from llmsight.records import Fix
 
     ch = dict(_clean_changes(changes))
     if not ch:

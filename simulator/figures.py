@@ -454,8 +454,9 @@ class Outcomes:
         if self.cell.size == 0:
             return {}
         if changed is not None and len(changed.ri) > REBUILD_SHARE * len(self.cell):
-            columns = {name: values.copy() for name, values in self.columns.items()}
+            columns = dict(self.columns)           # a scenario never changes a row's group or block
             for name, values in changed.columns.items():
+                columns[name] = self.columns[name].copy()
                 columns[name][changed.ri] = values
             return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
         flags, sums = self._totals(changed)

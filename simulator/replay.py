@@ -2,9 +2,10 @@
 
 One query per scenario computes every row's outcome: the scenario's changes apply to rows in scope
 (`site=`/`feature=`), every other row keeps what was observed. `Simulation.run` asks it only for the
-rows the scenario can change (`Replay.touched`) and takes the rest from the baseline. Randomness is `uniform(row_id, seed, k)`,
-integer arithmetic modulo the prime 2^31-1 with two squaring rounds (portable SQL, and the same numbers
-in Python — `uniform` below), so results repeat across threads, runs and engines.
+rows the scenario can change (`Replay.touched`) and takes the rest from the baseline. Randomness is
+`uniform(row_id, seed, k)`, integer arithmetic modulo the prime 2^31-1 with two squaring rounds
+(portable SQL, and the same numbers in Python — `uniform` below), so results repeat across threads,
+runs and engines.
 
 Semantics, one rule per key (the pure-Python `reference.py` implements the same rules row by row):
 
@@ -181,6 +182,11 @@ def _case(branches: list[tuple[str, str]], default: str) -> str:
     key that is not set costs no per-row work."""
     live = [f"WHEN {cond} THEN {value}" for cond, value in branches if cond != "FALSE"]
     return f"CASE {' '.join(live)} ELSE {default} END" if live else default
+
+
+def _changes_tokens(s: Scenario) -> bool:
+    """Whether a scenario changes an observed call's token counts (trim, cap, prompt cache)."""
+    return s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None
 
 
 def _billed(tag: str, status: str, bill_errors: bool) -> list[str]:
@@ -365,7 +371,7 @@ class Replay:
                 # the cap applies to the observed output, and to the drawn size of a retried failure
                 f"greatest(output_tokens, eff_out) > {s.max_tokens}" if s.max_tokens is not None else None,
                 f"st = {TIMEOUT} OR latency_ms > {t!r} OR ttft_ms > {t!r}" if t is not None else None]
-        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None:
+        if _changes_tokens(s):
             # token counts that contradict each other (ingest rejects them; another source may not) are
             # mended by any token step
             acts.append("reasoning_tokens > output_tokens "
@@ -413,7 +419,7 @@ class Replay:
             q.add(["FALSE AS changed"])
         # attempt 1 with the observed outcome, adjusted for the token changes
         q.add(["coalesce(obs_ttft, least(obs_lat, obs_ttft_p50)) AS ttft_o"])
-        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None:
+        if _changes_tokens(s):
             self._tokens(s, q, "o", "obs_in", "obs_out", None)
             q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) "
                    "END AS o_ttft"])
@@ -439,7 +445,7 @@ class Replay:
         else:
             q.add(["obs_status AS st0", "o_ttft AS ttft0", "o_lat AS lat0"])
         self._timeout(s, q, "st0", "ttft0", "lat0", "status1", "lat1")
-        if s.trim_input is not None or s.max_tokens is not None or s.prompt_cache_hit_rate is not None or s.batch:
+        if _changes_tokens(s) or s.batch:
             q.add(_billed("o", "status1", True) + (_billed("e", "status1", False) if switch else []))
             cost_o = f"(CASE WHEN po.model IS NULL THEN obs_cost ELSE {_price('po.', 'o', batch)} END)"
             observed = f" LEFT JOIN {t.prices} po ON po.model = obs_model"
@@ -799,9 +805,12 @@ class Simulation:
         """The baseline's per-row outcomes (row `ri` of the prepared rows at index `ri`), summarised:
         computed once per preparation, a scenario's figures are these updated by the rows it changes."""
         replay = self._ready([])
-        if self._baseline is None or self._baseline[0] is not replay:
-            self._summarise_baseline(replay, self._fetch_baseline(replay))
-        return self._baseline[1]
+        current = self._current_baseline(replay)
+        return current if current is not None else self._summarise_baseline(replay, self._fetch_baseline(replay))
+
+    def _current_baseline(self, replay: Replay) -> Outcomes | None:
+        """The baseline summary of this preparation, if it was computed."""
+        return self._baseline[1] if self._baseline is not None and self._baseline[0] is replay else None
 
     def _fetch_baseline(self, replay: Replay) -> dict:
         return self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
@@ -826,10 +835,9 @@ class Simulation:
         replay = self._ready(scenarios)
         results: list[ScenarioResult] = []
         with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
-            if self._baseline is not None and self._baseline[0] is replay:
-                base = pool.submit(lambda: self._baseline[1])
-            else:
-                base = pool.submit(self._summarise_baseline, replay, self._fetch_baseline(replay))
+            current = self._current_baseline(replay)
+            base = pool.submit(lambda: current) if current is not None else \
+                pool.submit(self._summarise_baseline, replay, self._fetch_baseline(replay))
             pending = []
             for s in scenarios:
                 changed = None if replay.touched(s) == "FALSE" else \
