@@ -192,7 +192,7 @@ def stolen_seconds() -> float | None:
 def child(side: str, parquet: Path, work: Path) -> dict:
     # pandas runs with the C library's default allocator, as it would for anyone (llmsight tunes its own
     # process when the simulator is imported, and the naive side imports the simulator's price table)
-    env = {**os.environ, **({"LLMSIGHT_KEEP_FREED_HEAP": "0"} if side == "pandas" else {})}
+    env = {**os.environ, **({"LLMSIGHT_TUNE_ALLOCATORS": "0"} if side == "pandas" else {})}
     out = subprocess.run([sys.executable, __file__, "--child", side, str(parquet), str(work)], capture_output=True,
                          text=True, env=env)
     if out.returncode != 0:

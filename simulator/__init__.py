@@ -1,10 +1,10 @@
 """Traffic replay (design §6): ingest into DuckDB, fit, replay scenarios, figures.
 
-Importing the package sets glibc's allocator up for the replay (`memory.reuse_freed_heap`: numpy's
-freed arrays stay in one heap for the next scenario instead of going back to the OS): it must happen
-before DuckDB's threads and the figures thread first allocate, and every use of the simulator imports
-this package first.
+Importing the package sets the allocators up for the replay (`memory.tune_allocators`: numpy's freed
+arrays stay in one heap, in small pages, for the next scenario instead of going back to the OS): it
+must happen before DuckDB's threads and the figures thread first allocate, and every use of the
+simulator imports this package first.
 """
-from llmsight.simulator.memory import reuse_freed_heap
+from llmsight.simulator.memory import tune_allocators
 
-reuse_freed_heap()
+tune_allocators()

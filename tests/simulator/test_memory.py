@@ -1,5 +1,6 @@
 """DuckDB's freed memory goes back to the OS when a replay's preparation asks for it (Linux, where
-DuckDB allocates through its jemalloc); elsewhere the call is a harmless no-op."""
+DuckDB allocates through its jemalloc); elsewhere the call is a harmless no-op. numpy's freed arrays
+stay in the process, in small pages, unless `LLMSIGHT_TUNE_ALLOCATORS=0`."""
 from __future__ import annotations
 
 import os
@@ -42,6 +43,9 @@ _ALLOCATE_ON_A_THREAD = """
 import resource, threading
 import llmsight.simulator  # noqa: F401  (sets the allocator up)
 import numpy as np
+from numpy._core.multiarray import _set_madvise_hugepage
+
+_set_madvise_hugepage(False)   # page faults counted in pages of one size either way
 
 def work():
     for _ in range(40):      # the sizes a scenario's figures allocate and free, again and again
@@ -59,10 +63,26 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 def test_numpy_reuses_freed_arrays_instead_of_faulting_them_in_again():
     def page_faults(keep: str) -> int:
-        env = {**os.environ, "LLMSIGHT_KEEP_FREED_HEAP": keep}
+        env = {**os.environ, "LLMSIGHT_TUNE_ALLOCATORS": keep}
         out = subprocess.run([sys.executable, "-c", _ALLOCATE_ON_A_THREAD], capture_output=True, text=True,
                              env=env, check=True)
         return int(out.stdout.split()[-1])
 
     kept, default = page_faults("1"), page_faults("0")
     assert kept * 4 < default, f"{kept} page faults with the freed heap kept, {default} without"
+
+
+_HUGE_PAGE_REQUEST = """
+import llmsight.simulator  # noqa: F401
+from numpy._core.multiarray import _set_madvise_hugepage
+print(_set_madvise_hugepage(False))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="transparent huge pages are Linux's")
+@pytest.mark.parametrize("tune, asks", [("1", "False"), ("0", "True")])
+def test_numpy_stops_asking_for_huge_pages_unless_told_to_leave_it(tune, asks):
+    env = {**os.environ, "LLMSIGHT_TUNE_ALLOCATORS": tune}
+    env.pop("NUMPY_MADVISE_HUGEPAGE", None)
+    out = subprocess.run([sys.executable, "-c", _HUGE_PAGE_REQUEST], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split()[-1] == asks
