@@ -19,7 +19,8 @@ import duckdb
 
 from llmsight.simulator import store
 from llmsight.simulator.ingest import canonical, langfuse, litellm, otel
-from llmsight.simulator.ingest.records import Broken, Reject, file_size, iter_json_records, staging_table
+from llmsight.simulator.ingest.records import (Broken, PageLines, Reject, file_size, iter_json_records,
+                                               staging_table)
 from llmsight.simulator.ingest.validate import validate_and_load
 
 FORMATS = ("auto", "otel", "litellm", "langfuse", "jsonl", "csv", "parquet")
@@ -42,6 +43,12 @@ class FileReport:
     ignored: int = 0
     duplicate: bool = False
     error: str | None = None
+    pages: PageLines | None = None       # pages written one per line: where each reject's line is
+
+    def place(self, row: int) -> str:
+        """`12`, or `12 (line 3, .data[4])` for a record of pages written one per line."""
+        where = self.pages.where(row) if self.pages else None
+        return f"{row} ({where})" if where else str(row)
 
 
 @dataclass
@@ -80,10 +87,10 @@ class IngestReport:
         lines.append(f"total: {self.loaded} rows loaded, {sum(rejected.values())} rejected")
         for reason, count in rejected.most_common():
             lines.append(f"  {count:>8}  {reason}")
-        shown = [(f.path, row, reason) for f in self.files for row, reason in f.examples][:max_examples]
+        shown = [(f, row, reason) for f in self.files for row, reason in f.examples][:max_examples]
         if shown:
             lines.append("first rejects:")
-            lines.extend(f"  {path}:{row}: {reason}" for path, row, reason in shown)
+            lines.extend(f"  {f.path}:{f.place(row)}: {reason}" for f, row, reason in shown)
         if self.store and self.usable:
             shown_store = _shown_path(Path(self.store))
             lines.append(f"store: {shown_store}  (use it: llm-lint check --traffic {shown_store})")
@@ -195,10 +202,11 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileRep
         return canonical.stage_parquet(con, path)
     converter = _RECORD_FORMATS[fmt]()
     size = file_size(path)
+    report.pages = PageLines()
 
     def rows():
         on_bytes = (lambda done: bar(size // 10 + done * 9 // 10)) if bar else None
-        for row, record in iter_json_records(path, on_bytes):
+        for row, record in iter_json_records(path, on_bytes, report.pages):
             if isinstance(record, Broken):
                 yield row, record.reason
             else:

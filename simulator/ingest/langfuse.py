@@ -1,4 +1,5 @@
-"""Langfuse observation exports (`GET /api/public/observations` pages, a JSON array or JSON Lines).
+"""Langfuse observation exports: `GET /api/public/observations` pages (one a file, or one a line), a JSON
+array, or JSON Lines.
 
 Only `type == "GENERATION"` observations are LLM calls; spans and events are skipped (ignored count).
 Fields, from Langfuse's public API `Observation` schema: `id`, `traceId`, `type`, `model`,

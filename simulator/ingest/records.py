@@ -7,13 +7,14 @@ canonical formats (`validate.py`).
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import gzip
 import json
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -62,30 +63,75 @@ def open_text_source(path: Path):
     return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
 
 
-def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, Any]]:
-    """(row, record) for a JSON Lines file, a JSON array, `{"data": [...]}` or one JSON document.
+def page_records(value: Any) -> list | None:
+    """The records of an API page (`{"data": [...], "meta": {...}}`: Langfuse, LiteLLM's `/spend/logs/ui`)."""
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        return value["data"]
+    return None
 
-    Rows are 1-based line numbers for JSON Lines and element numbers otherwise; a broken line yields
-    `Broken` so the caller can reject it and go on with the next one.
+
+@dataclass
+class PageLines:
+    """Where pages written one per line put their records, so that a reject can name its line too."""
+    starts: list[int] = field(default_factory=list)      # record number of each line's first record
+    lines: list[int] = field(default_factory=list)
+    pages: list[bool] = field(default_factory=list)      # False: a line that is not a page (a broken one)
+
+    def add(self, first_row: int, line: int, page: bool) -> None:
+        self.starts.append(first_row)
+        self.lines.append(line)
+        self.pages.append(page)
+
+    def where(self, row: int) -> str | None:
+        """`line 4, .data[1]` (the jq path of the record within its line); None for a file of one page."""
+        index = bisect.bisect_right(self.starts, row) - 1
+        if len(self.lines) < 2 or index < 0:
+            return None
+        line = f"line {self.lines[index]}"
+        return f"{line}, .data[{row - self.starts[index]}]" if self.pages[index] else line
+
+
+def iter_json_records(path: Path, progress: Progress | None = None,
+                      pages: PageLines | None = None) -> Iterator[tuple[int, Any]]:
+    """(row, record) for JSON Lines, a JSON array, one JSON document, or API pages (`{"data": [...]}`)
+    saved one per file or one per line (`curl > page.json`, a paging script appending lines).
+
+    Rows are 1-based line numbers for JSON Lines, else record numbers counted across the file (element
+    numbers of an array or of one page); for pages one per line, `pages` learns where each line starts.
+    A broken line yields `Broken` (one row) so the caller can reject it and go on with the next one.
     """
     with open_text_source(path) as fh:
         head = fh.read(4096).lstrip()
     if head.startswith(b"["):
         yield from enumerate(_whole_document(path), start=1)
         return
-    with open_text_source(path) as fh:
-        first = fh.readline()
-        try:
-            json.loads(first)
-            is_lines = True
-        except ValueError:
-            is_lines = False
-    if not is_lines:
+    first = _first_line(path)
+    if first is _NOT_JSON:                       # one document over several lines
         document = _whole_document(path)
-        if isinstance(document, dict) and isinstance(document.get("data"), list):
-            document = document["data"]          # Langfuse public API page: {"data": [...], "meta": {...}}
-        yield from enumerate(document if isinstance(document, list) else [document], start=1)
+        records = page_records(document)
+        yield from enumerate([document] if records is None else records, start=1)
         return
+    lines = _json_lines(path, progress)
+    if page_records(first) is None:
+        yield from lines
+    else:
+        yield from _page_lines(lines, PageLines() if pages is None else pages)
+
+
+_NOT_JSON = object()
+
+
+def _first_line(path: Path) -> Any:
+    """The first line's JSON value, or `_NOT_JSON` when that line is not JSON on its own."""
+    with open_text_source(path) as fh:
+        try:
+            return json.loads(fh.readline())
+        except ValueError:
+            return _NOT_JSON
+
+
+def _json_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, Any]]:
+    """(line number, value or `Broken`) for each non-blank line."""
     consumed = 0
     with open_text_source(path) as fh:
         for number, line in enumerate(fh, start=1):
@@ -100,6 +146,17 @@ def iter_json_records(path: Path, progress: Progress | None = None) -> Iterator[
                 yield number, Broken("broken JSON line")
     if progress is not None:
         progress(consumed)
+
+
+def _page_lines(lines: Iterator[tuple[int, Any]], pages: PageLines) -> Iterator[tuple[int, Any]]:
+    """The records of pages one per line, numbered across the file; any other line is one record."""
+    row = 0
+    for line, value in lines:
+        records = page_records(value)
+        pages.add(row + 1, line, records is not None)
+        for record in [value] if records is None else records:
+            row += 1
+            yield row, record
 
 
 def _whole_document(path: Path) -> Any:
