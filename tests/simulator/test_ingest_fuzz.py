@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+from test_ingest_shapes import spend_logs
 
 from llmsight.simulator import store
 from llmsight.simulator.ingest import ingest
@@ -15,6 +16,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "traffic"
 LITELLM = [json.loads(line) for line in (FIXTURES / "litellm_payloads.jsonl").read_text().splitlines()]
 LANGFUSE = [o for o in json.loads((FIXTURES / "langfuse_observations.json").read_text())["data"]
             if o["type"] == "GENERATION"]
+SPEND_LOGS = spend_logs()
 CANONICAL = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 2, "latency_ms": 5.0, "status": "ok",
              "ts": "2026-11-30T10:00:00Z", "code_line": 3, "quality": 0.5}
 
@@ -66,6 +68,12 @@ def test_litellm_fields_with_any_value(tmp_path, edits):
 @given(edits=keyed(LANGFUSE))
 def test_langfuse_fields_with_any_value(tmp_path, edits):
     check_all_accounted(tmp_path, mutate(LANGFUSE, edits), "langfuse.jsonl")
+
+
+@fuzz
+@given(edits=keyed(SPEND_LOGS))
+def test_litellm_spend_log_fields_with_any_value(tmp_path, edits):
+    check_all_accounted(tmp_path, mutate(SPEND_LOGS, edits), "spend_logs.jsonl")
 
 
 @fuzz

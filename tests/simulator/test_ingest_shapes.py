@@ -60,3 +60,140 @@ def test_langfuse_pages_one_per_line_with_a_broken_page(con, tmp_path):
     assert f"{path}:9 (line 4, .data[1]): end before start (endTime < startTime)" in text
     assert [r["trace_id"] for r in rows(con)] == ["trace-a", "trace-b", "trace-c", "trace-d"]
     assert con.execute("SELECT list(source_row ORDER BY source_row) FROM calls").fetchone()[0] == [1, 2, 5, 6]
+
+
+# LiteLLM proxy spend logs: rows of the `LiteLLM_SpendLogs` table (litellm `schema.prisma`), as the proxy's
+# `GET /spend/logs` answers (a JSON array), `/spend/logs/ui` pages them ({"data", "total", "page", "page_size",
+# "total_pages"}) and a DB export writes them. Values as `spend_tracking_utils.get_logging_payload` fills them:
+# ISO times, `cache_hit` a string ("True"/"False"), empty strings for unknown ids, `metadata` a
+# `SpendLogsMetadata` object (a JSON string in the payload and in text exports), `status` a column since
+# migration 20250508072103_add_status_to_spendlogs (older rows: `metadata.status`, or nothing).
+SPEND_METADATA = {
+    "user_api_key": "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b",
+    "user_api_key_alias": None, "user_api_key_team_id": "team-support", "user_api_key_org_id": None,
+    "user_api_key_user_id": "user-7", "user_api_key_team_alias": None,
+    "spend_logs_metadata": {"llmsight": {"feature": "summaries"}},      # x-litellm-spend-logs-metadata
+    "requester_ip_address": "", "applied_guardrails": [], "status": "success", "error_information": None,
+    "proxy_server_request": None, "batch_models": None, "mcp_tool_call_metadata": None,
+    "vector_store_request_metadata": None, "guardrail_information": None, "cold_storage_object_key": None,
+    "litellm_overhead_time_ms": 1.8,
+    "usage_object": {"completion_tokens": 120, "prompt_tokens": 2400, "total_tokens": 2520,
+                     "completion_tokens_details": {"reasoning_tokens": 30},
+                     "prompt_tokens_details": {"cached_tokens": 2000, "cache_creation_tokens": 300},
+                     "cache_creation_input_tokens": 300, "cache_read_input_tokens": 2000},
+    "additional_usage_values": {"completion_tokens_details": {"reasoning_tokens": 30},
+                                "prompt_tokens_details": {"cached_tokens": 2000, "cache_creation_tokens": 300},
+                                "cache_creation_input_tokens": 300, "cache_read_input_tokens": 2000},
+}
+
+
+def spend_log(**changes) -> dict:
+    row = {"request_id": "chatcmpl-5c1e6a0e-6d0c-4d0f-9d55-7f1f0c2b7a11", "call_type": "acompletion",
+           "api_key": SPEND_METADATA["user_api_key"], "spend": 0.0036375, "total_tokens": 2520,
+           "prompt_tokens": 2400, "completion_tokens": 120, "startTime": "2026-11-30T10:05:00.000000Z",
+           "endTime": "2026-11-30T10:05:03.000000Z", "request_duration_ms": 3000,
+           "completionStartTime": "2026-11-30T10:05:03.000000Z", "model": "claude-3-5-sonnet-20241022",
+           "model_id": "3f1c1bd0b0e6", "model_group": "claude-sonnet", "custom_llm_provider": "anthropic",
+           "api_base": "https://api.anthropic.com/v1/messages", "user": "user-7",
+           "metadata": SPEND_METADATA, "cache_hit": "False", "cache_key": "Cache OFF", "request_tags": ["summaries"],
+           "team_id": "team-support", "organization_id": "", "end_user": "", "requester_ip_address": "",
+           "messages": {}, "response": {}, "session_id": "5d0f7c1e-trace", "status": "success",
+           "mcp_namespaced_tool_name": None, "agent_id": None, "proxy_server_request": {}}
+    row.update(changes)
+    return row
+
+
+def old_spend_log(**changes) -> dict:
+    """A row written before the `status` column existed (metadata as a JSON string, as in a text export)."""
+    row = {k: v for k, v in spend_log(**changes).items()
+           if k not in ("status", "session_id", "completionStartTime", "request_duration_ms", "model_id")}
+    metadata = {k: v for k, v in SPEND_METADATA.items() if k not in ("status", "error_information", "usage_object")}
+    row["metadata"] = json.dumps(dict(metadata, **changes.get("metadata", {})))
+    return row
+
+
+TIMEOUT = {"error_code": "408", "error_class": "Timeout", "llm_provider": "openai",
+           "error_message": "litellm.Timeout: Request timed out.", "traceback": ""}
+
+
+def spend_logs() -> list[dict]:
+    failure_metadata = dict(SPEND_METADATA, status="failure", error_information=TIMEOUT, usage_object=None,
+                            additional_usage_values={})
+    return [
+        spend_log(),
+        spend_log(request_id="chatcmpl-streamed", model="gpt-4o-mini", model_group="gpt-4o-mini",
+                  custom_llm_provider="openai", spend=0.0000135, prompt_tokens=10, completion_tokens=20,
+                  total_tokens=30, completionStartTime="2026-11-30T10:06:00.400000Z",
+                  startTime="2026-11-30T10:06:00.000000Z", endTime="2026-11-30T10:06:01.000000Z",
+                  metadata=dict(SPEND_METADATA, usage_object=None, additional_usage_values={})),
+        spend_log(request_id="chatcmpl-failed", status="failure", spend=0.0, prompt_tokens=0, completion_tokens=0,
+                  total_tokens=0, model="", metadata=failure_metadata),
+        old_spend_log(request_id="old-cache-hit", cache_hit="True", team_id="", user="", end_user="customer-9"),
+        old_spend_log(request_id="old-failure", team_id="", user="user-3",
+                      metadata={"status": "failure", "error_information": dict(TIMEOUT, error_class="RateLimitError",
+                                                                                 error_code="429")}),
+    ]
+
+
+def test_litellm_spend_logs_from_the_proxy_api(con, tmp_path):
+    path = tmp_path / "spend_logs.json"
+    path.write_text(json.dumps(spend_logs(), indent=2))              # GET /spend/logs: a JSON array
+    assert detect_format(path) == "litellm"
+    (report,) = ingest([path], con).files
+    assert (report.loaded, report.rejected) == (5, {})
+    full, streamed, failed, cache_hit, old_failure = rows(con)
+    assert (full["model"], full["provider"], full["operation"], full["status"]) == (
+        "claude-3-5-sonnet-20241022", "anthropic", "chat", "ok")
+    # prompt_tokens already include cache reads and writes (as in the payload; design §2).
+    assert (full["input_tokens"], full["cached_input_tokens"], full["cache_write_input_tokens"]) == (2400, 2000, 300)
+    assert (full["output_tokens"], full["reasoning_tokens"]) == (120, 30)
+    assert full["cost_usd"] == pytest.approx(0.0036375) and full["latency_ms"] == pytest.approx(3000)
+    assert (full["tenant"], full["trace_id"], str(full["ts"])) == ("team-support", "5d0f7c1e-trace",
+                                                                  "2026-11-30 10:05:00")
+    assert full["ttft_ms"] is None                  # completionStartTime = endTime: not streamed
+    assert full["feature"] == "summaries"
+    assert streamed["ttft_ms"] == pytest.approx(400) and streamed["cached_input_tokens"] == 0
+    # A failed call logs an empty `model`: the model group names it.
+    assert (failed["model"], failed["status"], failed["error_type"]) == ("claude-sonnet", "timeout", "Timeout")
+    # Rows older than the `status` column: no status is success, `metadata.status` says failure.
+    assert (cache_hit["status"], cache_hit["cost_usd"], cache_hit["tenant"]) == ("ok", 0.0, "customer-9")
+    assert (cache_hit["cached_input_tokens"], cache_hit["reasoning_tokens"]) == (2000, 30)   # additional_usage_values
+    assert (old_failure["status"], old_failure["error_type"], old_failure["tenant"]) == (
+        "error", "RateLimitError", "user-3")
+
+
+def test_litellm_spend_logs_ui_page_and_db_export_lines(con, tmp_path):
+    records = spend_logs()
+    page = tmp_path / "ui_page.json"     # /spend/logs/ui, saved with curl
+    page.write_text(json.dumps({"data": records, "total": 5, "page": 1, "page_size": 50, "total_pages": 1}))
+    export = tmp_path / "spend_logs.jsonl"
+    export.write_text("".join(json.dumps(dict(r, metadata=json.dumps(r["metadata"]) if isinstance(r["metadata"], dict)
+                                              else r["metadata"])) + "\n" for r in records))
+    report = ingest([page, export], con)
+    assert [(f.format, f.loaded, dict(f.rejected)) for f in report.files] == [("litellm", 5, {}), ("litellm", 5, {})]
+    by_file = [rows(con, f"source_file = '{p}'") for p in (page, export)]
+    compared = ["model", "status", "input_tokens", "cached_input_tokens", "cost_usd", "tenant", "error_type"]
+    assert [[r[c] for c in compared] for r in by_file[0]] == [[r[c] for c in compared] for r in by_file[1]]
+
+
+def test_litellm_spend_logs_with_bad_rows(con, tmp_path):
+    bad = {2: spend_log(status="pending"), 4: spend_log(spend=-1), 5: old_spend_log(metadata={})}
+    bad[5]["metadata"] = "{'status': 'failure'"
+    lines = [json.dumps(bad.get(line, spend_log(request_id=f"r{line}"))) for line in range(1, 7)]
+    lines[2] = '{"request_id": "r3", "spend": 0.1, "startTime": '              # line 3: truncated write
+    path = tmp_path / "spend_logs.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    (report,) = ingest([path], con).files
+    assert report.loaded == 2
+    assert report.examples == [(2, "status must be success or failure, not 'pending'"), (3, "broken JSON line"),
+                               (4, "negative spend"), (5, "metadata is not a JSON object")]
+
+
+def test_litellm_payload_without_status_is_still_rejected(con, tmp_path):
+    # The StandardLoggingPayload always carries `status`: a payload without one stays a reject.
+    from test_ingest import litellm_payloads, write_jsonl
+
+    payload = litellm_payloads()[0]
+    del payload["status"]
+    (report,) = ingest([write_jsonl(tmp_path / "payloads.jsonl", [payload])], con).files
+    assert report.examples == [(1, "status must be success or failure, not None")]
