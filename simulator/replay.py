@@ -57,6 +57,8 @@ BACKOFF_BASE_MS = 500.0
 BACKOFF_MAX_MS = 8000.0
 BACKOFF_JITTER = 0.25
 PIPELINE = 3              # scenarios whose figures may wait for the second thread while DuckDB replays the next
+MAX_TENANTS = 1000        # tenants with figures of their own (most calls first); the others are pooled
+OTHER_TENANTS = "(other tenants)"
 TTFT_FLOOR = 0.1          # prefill savings never take TTFT below this share of the drawn TTFT
 DRAW_RESPONSE_CACHE, DRAW_PROMPT_CACHE, DRAW_INPUT, DRAW_OUTPUT, DRAW_SAMPLE = 1, 2, 3, 4, 6
 
@@ -685,8 +687,12 @@ class Simulation:
 
     def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
-                 min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None):
+                 min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
+                 max_tenants: int | None = MAX_TENANTS):
         self.con, self.source, self.seed, self.config = con, source, seed, config
+        # end-user ids as tenants give tens of thousands of groups nobody reads one by one, each costing
+        # bootstrap matrices and histogram cells: beyond the busiest `max_tenants` (None: all), pooled
+        self.max_tenants = max_tenants
         # results never depend on row order (sums are fixed point, draws hash the row id), so
         # DuckDB need not buffer a million-row scenario table to keep it: less memory, faster replays
         con.execute("SET preserve_insertion_order = false")
@@ -714,6 +720,7 @@ class Simulation:
         from llmsight.simulator.prices import price_rows
 
         con, t = self.con, self.tables
+        self.notes = []
         site = self.site_sql if self.site_map is None else f"coalesce(m.site_id, {self.site_sql})"
         join = "" if self.site_map is None else f" LEFT JOIN {self.site_map} m ON m.row_id = c.row_id"
         where = "c.model IS NOT NULL"
@@ -733,6 +740,7 @@ class Simulation:
             raise ConfigError(f"{self.source}: no calls to replay (no rows with a model); ingest traffic first")
         targets = sorted({m for s in scenarios for m in s.models()})
         models = sorted(set(observed) | set(targets))
+        tenants, other_tenant = self._pooled_tenants(tenants)
         self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}
                                      for names in (models, sites, features, tenants)))
         for name, values in (("model", models), ("site", sites), ("feature", features), ("tenant", tenants)):
@@ -742,7 +750,7 @@ class Simulation:
             CREATE OR REPLACE TEMP TABLE {t.base} AS
             SELECT s.row_id, s.ts, s.model, s.site_id, s.feature, s.tenant, s.status,
                    dm.code AS model_c, ds.code AS site_c, coalesce(df.code, -1) AS feature_c,
-                   coalesce(dt.code, -1) AS tenant_c,
+                   coalesce(dt.code, CASE WHEN s.tenant IS NULL THEN -1 ELSE {other_tenant} END) AS tenant_c,
                    CAST(CASE s.status WHEN 'ok' THEN {OK} WHEN 'timeout' THEN {TIMEOUT} ELSE {ERROR} END AS TINYINT) AS st,
                    {', '.join(f'coalesce(s.{c}, 0) AS {c}' for c in TOKEN_COLUMNS)},
                    s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
@@ -755,7 +763,7 @@ class Simulation:
         self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets, **kwargs)
         release_freed_memory()
         prices, unknown = price_rows(models, self.config)
-        self.notes = [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
+        self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
         prefixes = dict(con.execute(f"SELECT site_id, median(cached_input_tokens) FROM {t.base} "
@@ -782,6 +790,18 @@ class Simulation:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
         con.execute(f"DROP TABLE {t.base}")
         release_freed_memory()
+
+    def _pooled_tenants(self, tenants: list[str]) -> tuple[list[str], int]:
+        """The tenant names to give codes, and the code of every other tenant (-1: none pooled): past
+        `max_tenants`, the busiest keep their own and the rest share `OTHER_TENANTS` (and a note says so)."""
+        if not self.max_tenants or len(tenants) <= self.max_tenants:
+            return tenants, -1
+        kept = sorted(name for (name,) in self.con.execute(
+            f"SELECT tenant FROM {self.tables.src} WHERE tenant IS NOT NULL GROUP BY tenant "
+            f"ORDER BY count(*) DESC, tenant LIMIT {int(self.max_tenants)}").fetchall())
+        self.notes.append(f"{len(tenants):,} tenants: figures of their own for the {len(kept):,} with the most calls, "
+                          f"the other {len(tenants) - len(kept):,} together as {OTHER_TENANTS!r}")
+        return [*kept, OTHER_TENANTS], len(kept)
 
     def _ready(self, scenarios: Sequence[Scenario]) -> Replay:
         if self.replay is None or any(m not in self.codes.models for s in scenarios for m in s.models()):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from llmsight.simulator.figures import GroupFigures, ScenarioResult
-from llmsight.simulator.replay import Simulation
+from llmsight.simulator.replay import MAX_TENANTS, Simulation
 from llmsight.simulator.scenario import BASELINE, Scenario, ScenarioError, parse_scenario
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
              config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
-             price_data: str = "", sample: int | None = None) -> SimulationReport:
+             price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS) -> SimulationReport:
     from llmsight.simulator.pareto import scenario_front
     from llmsight.simulator.view import TrafficError, connect
 
@@ -71,7 +71,8 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             mapping = map_rows(con, sites, table=source)
             site_map, unmatched = "site_rows", mapping.unmatched
             by_id = {s.id: s for s in sites}
-        sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample)
+        sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
+                         max_tenants=max_tenants)
         known = {s.site: s for s in parsed if s.site is not None}
         sim.prepare([BASELINE, *parsed])
         for s in known.values():

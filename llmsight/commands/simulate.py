@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval", dest="eval_file", help="eval results CSV (model,feature,score) for quality")
     p.add_argument("--sample", type=int, metavar="N",
                    help="replay a seeded uniform sample of about N calls (faster on large traffic; default: all)")
+    p.add_argument("--tenants", type=int, metavar="N",
+                   help="tenants with figures of their own, most calls first; the others are reported together "
+                        "as '(other tenants)' (default: 1000; 0: every tenant)")
+    p.add_argument("--top", type=int, default=20, metavar="N",
+                   help="text and markdown: the N costliest of each breakdown (default: 20; 0: all; json has all)")
     p.add_argument("--by", default="site,feature,tenant", help="breakdowns to print (default: site,feature,tenant)")
     p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
     p.set_defaults(func=run)
@@ -43,12 +48,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.sample is not None and args.sample < 1:
             raise UsageError("--sample must be a positive number of calls")
+        if args.tenants is not None and args.tenants < 0:
+            raise UsageError("--tenants must be 0 (every tenant) or a positive number")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
-                              eval_file=args.eval_file, sample=args.sample)
+                              eval_file=args.eval_file, sample=args.sample, tenants=args.tenants)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
+    if args.top < 0:
+        raise UsageError("--top must be 0 (all) or a positive number")
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]
-    sys.stdout.write(render(report, kinds))
+    sys.stdout.write(render(report, kinds, args.top))
     return 0
 
 
@@ -105,14 +114,25 @@ def _title(report, kind: str, key: str) -> str:
     return f"{kind} {key}"
 
 
-def text(report, kinds) -> str:
+def _shown(report, kind: str, top: int) -> tuple[list[str], str | None]:
+    """The groups of a breakdown to print (costliest first, `top` of them; 0: all) and a line on the rest."""
+    keys = report.groups(kind)
+    if not top or len(keys) <= top:
+        return keys, None
+    return keys[:top], (f"{len(keys) - top:,} more {kind} groups, cheaper at baseline: --top 0 prints all, "
+                        "--format json has all")
+
+
+def text(report, kinds, top: int = 0) -> str:
     header = ["scenario"] + [c for c, _ in COLUMNS]
     out = [f"{report.calls:,} calls over {report.days:.1f} days from {report.traffic} (seed {report.seed}; "
            f"{report.price_data})", "", "all traffic", _table(list(_rows(report, "all", "*", report.front)), header)]
     for kind in kinds:
-        for key in report.groups(kind):
+        keys, rest = _shown(report, kind, top)
+        for key in keys:
             front = report.site_fronts.get(key, []) if kind == "site" else []
             out += ["", _title(report, kind, key), _table(list(_rows(report, kind, key, front)), header)]
+        out += ["", f"… {rest}"] if rest else []
     out += ["", "* on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap"]
     if report.unmatched_rows:
         out.append(f"{report.unmatched_rows:,} rows matched no call site in the given paths (kept under code_file:line)")
@@ -120,7 +140,7 @@ def text(report, kinds) -> str:
     return "\n".join(out) + "\n"
 
 
-def markdown(report, kinds) -> str:
+def markdown(report, kinds, top: int = 0) -> str:
     header = ["scenario"] + [c for c, _ in COLUMNS]
 
     def md(rows):
@@ -130,15 +150,18 @@ def markdown(report, kinds) -> str:
     out = ["### llm-lint simulate", "", f"{report.calls:,} calls over {report.days:.1f} days · seed {report.seed} · "
            f"{report.price_data}", "", "**All traffic**", "", md(list(_rows(report, "all", "*", report.front)))]
     for kind in kinds:
-        for key in report.groups(kind):
+        keys, rest = _shown(report, kind, top)
+        for key in keys:
             front = report.site_fronts.get(key, []) if kind == "site" else []
             out += ["", f"**{_title(report, kind, key)}**", "", md(list(_rows(report, kind, key, front)))]
+        out += ["", f"_… {rest}_"] if rest else []
     out += ["", "`*` on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap."]
     out += [f"- note: {n}" for n in report.notes]
     return "\n".join(out) + "\n"
 
 
-def as_json(report, kinds) -> str:
+def as_json(report, kinds, top: int = 0) -> str:
+    """Every group of the breakdowns asked for (`top` limits only the printed formats)."""
     from llmsight.records import to_json
 
     def figures(f):

@@ -170,3 +170,21 @@ def test_a_baseline_updated_by_the_changed_rows_gives_the_figures_of_the_rows_th
     updated = summary.figures(seed=2, days=3.0, changed=summary.change(ri, new))
     assert updated == F.figures(merged, groups, seed=2, days=3.0)
     assert updated != summary.figures(seed=2, days=3.0)
+
+
+@pytest.mark.parametrize("values", [np.zeros(0, dtype=np.int64), np.array([5, 5, 5]),
+                                    np.random.default_rng(1).integers(-1 << 40, 1 << 40, 50_000),
+                                    np.random.default_rng(2).integers(0, 30, 50_000)])
+def test_distinct_is_numpy_unique(values):
+    want, want_inverse = np.unique(values, return_inverse=True)
+    got, inverse = F.distinct(values, return_inverse=True)
+    assert np.array_equal(F.distinct(values), want) and np.array_equal(got, want)
+    assert np.array_equal(inverse, want_inverse.ravel())
+
+
+def test_union_keeps_slot_codes_sorted_and_distinct():
+    rng = np.random.default_rng(3)
+    codes = np.unique(rng.integers(0, 1000, 300))
+    for joining in (np.zeros(0, dtype=np.int64), rng.integers(0, 1200, 50), codes[:10], np.array([-1, 5000])):
+        assert np.array_equal(F._union(codes, joining), np.union1d(codes, joining))
+    assert np.array_equal(F._union(np.zeros(0, dtype=np.int64), np.array([3, 1, 3])), [1, 3])

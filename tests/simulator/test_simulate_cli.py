@@ -131,3 +131,30 @@ def test_sample_flag(project):
     assert any("sample" in note for note in doc["notes"])
     bad = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--sample", "0", cwd=root)
     assert bad.returncode == 2 and "--sample" in bad.stderr
+
+
+def test_tenants_past_the_limit_are_reported_together(project):
+    root, store = project
+    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--tenants", "2", "--format", "json",
+                    cwd=root)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    tenants = {g["key"]: g["calls"] for g in doc["scenarios"][0]["groups"] if g["kind"] == "tenant"}
+    assert tenants == {"acme": 2011, "initech": 2008, "(other tenants)": 1981}     # globex has the fewest calls
+    assert any("3 tenants" in note for note in doc["notes"])
+    bad = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--tenants", "-1", cwd=root)
+    assert bad.returncode == 2 and "--tenants" in bad.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_top_prints_the_costliest_groups_and_counts_the_rest(project, fmt):
+    root, store = project
+    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--by", "tenant", "--top", "1",
+                    "--format", fmt, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert sum("tenant " in line and "groups" not in line for line in done.stdout.splitlines()) == 1
+    assert "2 more tenant groups" in done.stdout and "--top 0" in done.stdout
+    every = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--by", "tenant", "--top", "0",
+                     "--format", fmt, cwd=root)
+    assert all(f"tenant {name}" in every.stdout for name in ("acme", "globex", "initech"))
+    assert "more tenant groups" not in every.stdout
