@@ -505,6 +505,10 @@ class Catalog:
                 return last, how or "provider prefix"
             if f"{prefix}/{last}" in self._entries:
                 return f"{prefix}/{last}", how or "provider prefix"
+        # an OpenAI fine-tune, `ft:<base>:<org>[:<suffix>]:<id>`, is billed at the price of `ft:<base>`
+        fine_tune = re.match(r"^(?:openai/)?(ft:[^:/]+):", model)
+        if fine_tune and fine_tune.group(1) in self._entries:
+            return fine_tune.group(1), how or "fine-tune of its base model"
         bedrock = re.match(r"^(?:arn:aws:bedrock:[^/]+/)?(?:(?:us|eu|apac|au|jp|global|us-gov|ca)\.)?"
                            r"((?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\..+)$", model)
         if bedrock and bedrock.group(1) in self._entries:

@@ -74,6 +74,14 @@ def test_bedrock_inference_profiles_and_arns_resolve_to_the_model(catalog):
     assert catalog.lookup(f"bedrock/converse/{profile}").name == profile
 
 
+def test_openai_fine_tunes_are_priced_as_their_base_fine_tune(catalog):
+    base = next(n for n in sorted(catalog.names()) if n.startswith("ft:gpt-4o-mini"))
+    for written in (f"{base}:acme::9abcDEF", f"{base}:acme:support-bot:9abcDEF", f"openai/{base}:acme::9abc"):
+        info = catalog.lookup(written)
+        assert info.name == base and info.via == "fine-tune of its base model", written
+    assert catalog.lookup("ft:no-such-base:acme::9abc") is None
+
+
 def test_lookup_of_an_unknown_model_is_none_and_cost_raises(catalog):
     assert catalog.lookup("no-such-model-xyz") is None
     assert catalog.lookup("") is None
