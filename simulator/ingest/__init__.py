@@ -25,7 +25,7 @@ from llmsight.simulator.ingest.validate import validate_and_load
 
 FORMATS = ("auto", "otel", "litellm", "langfuse", "jsonl", "csv", "parquet")
 _RECORD_FORMATS = {"otel": otel.Converter, "litellm": litellm.Converter, "langfuse": langfuse.Converter}
-_IGNORED_WHAT = {"otel": "non-GenAI spans", "langfuse": "non-GENERATION observations"}
+_IGNORED_WHAT = {"otel": "spans other than model calls", "langfuse": "non-GENERATION observations"}
 _SNIFF_RECORDS = 20
 
 

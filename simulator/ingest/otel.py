@@ -1,16 +1,30 @@
-"""OpenTelemetry OTLP/JSON trace exports using the GenAI semantic conventions.
+"""OpenTelemetry OTLP/JSON trace exports: GenAI semantic conventions and OpenInference (Arize Phoenix).
 
 A file holds one `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`) or one per line (the
-collector's file exporter). Attributes are OTLP `AnyValue` lists. Both the older and the current
-attribute spellings are read; spans without any `gen_ai.*` request attribute are not LLM calls and
-are skipped (counted as ignored), and so are agent, tool and workflow spans, which wrap the model
-calls they make (counting them too would double the tokens). Span number = position of the span in the file (1-based).
-Per the GenAI conventions `gen_ai.usage.input_tokens` includes cached tokens.
+collector's file exporter). Attributes are OTLP `AnyValue` lists. Span number = position of the span in
+the file (1-based).
+
+GenAI: both the older and the current attribute spellings are read; agent, tool and workflow spans wrap
+the model calls they make and are skipped (counting them too would double the tokens). Per the GenAI
+conventions `gen_ai.usage.input_tokens` includes cached tokens.
+
+OpenInference (`openinference-semantic-conventions`; Phoenix and the `openinference-instrumentation-*`
+packages): spans whose `openinference.span.kind` is LLM or EMBEDDING are model calls; CHAIN, AGENT, TOOL,
+RETRIEVER, ... are not. Read: `llm.model_name` (the model that answered; the model asked for comes from
+`llm.invocation_parameters`, the only place a failed call names it), `llm.provider` / `llm.system`,
+`llm.token_count.prompt` (includes cache reads and writes, as OpenAI counts and as the instrumentors
+sum Anthropic's), `.completion`, `.prompt_details.cache_read`, `.prompt_details.cache_write`,
+`.completion_details.reasoning`, `llm.cost.total`, and the `exception` event's type on failures.
+
+A span with any `gen_ai.*` request attribute is read under the GenAI conventions only, so a span an
+instrumentor tags both ways counts once; other spans are skipped (counted as ignored).
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from llmsight.simulator.ingest.records import Reject, check_interval, inclusive_input, is_timeout, iso, number, text
@@ -20,6 +34,8 @@ _OPERATIONS = {"chat": "chat", "text_completion": "completion", "generate_conten
                "embeddings": "embedding", "create_embedding": "embedding"}
 # GenAI spans that are not one model request: they wrap (and would double count) the calls inside them.
 _NOT_MODEL_CALLS = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow", "retrieval"}
+# OpenInference span kinds that are model calls; CHAIN, AGENT, TOOL, RETRIEVER, ... wrap or are not ones.
+_OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embedding"}
 
 
 def looks_like(record: Any) -> bool:
@@ -93,13 +109,15 @@ def _nanos(value: Any, name: str) -> int | None:
     return None if seconds is None else int(seconds)
 
 
-def _status(span: dict, error_type: str | None) -> str:
+def _outcome(span: dict, attrs: dict[str, Any]) -> tuple[str, str | None]:
+    """(status, error type): status ERROR or an `error.type` is a failure; one without `error.type` takes
+    the type of its recorded exception (OpenInference writes no `error.type`)."""
+    error_type = text(attrs.get("error.type"), "error.type")
     status = _as_dict(span.get("status"))
-    code = status.get("code")
-    failed = code in (2, "2", "STATUS_CODE_ERROR") or error_type is not None
-    if not failed:
-        return "ok"
-    return "timeout" if is_timeout(error_type, status.get("message")) else "error"
+    if status.get("code") not in (2, "2", "STATUS_CODE_ERROR") and error_type is None:
+        return "ok", None
+    error_type = error_type or _exception_type(span)
+    return ("timeout" if is_timeout(error_type, status.get("message")) else "error"), error_type
 
 
 class Converter:
@@ -129,54 +147,141 @@ class Converter:
                         yield self.span_number, row
 
     def _span(self, span: Any) -> dict | None:
+        """The span's model call under the GenAI conventions, else under OpenInference's, else None."""
         if not isinstance(span, dict):
             raise Reject("span is not a JSON object")
         attrs = attributes(span.get("attributes") or [])
-        if not any(name in attrs for name in _GENAI_MARKERS) or attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
-            return None
-        model = text(_first(attrs, "gen_ai.request.model", "gen_ai.response.model"), "gen_ai.request.model")
-        if not model:
-            raise Reject("missing model (gen_ai.request.model)")
-        start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
-        end = _nanos(span.get("endTimeUnixNano"), "endTimeUnixNano")
-        check_interval(start, end, "startTimeUnixNano", "endTimeUnixNano")
-        input_tokens = number(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-                              "gen_ai.usage.input_tokens", default=0, integer=True)
-        output_tokens = number(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-                               "gen_ai.usage.output_tokens", default=0, integer=True)
-        cache_read = number(_first(attrs, "gen_ai.usage.cache_read.input_tokens",
-                                   "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_tokens"),
-                            "gen_ai.usage.cache_read.input_tokens", default=0, integer=True)
-        cache_write = number(_first(attrs, "gen_ai.usage.cache_creation.input_tokens",
-                                    "gen_ai.usage.cache_creation_input_tokens"),
-                             "gen_ai.usage.cache_creation.input_tokens", default=0, integer=True)
-        reasoning = number(_first(attrs, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"),
-                           "gen_ai.usage.reasoning.output_tokens", default=0, integer=True)
-        first_chunk_s = number(attrs.get("gen_ai.response.time_to_first_chunk"),
-                               "gen_ai.response.time_to_first_chunk")
-        error_type = text(attrs.get("error.type"), "error.type")
-        operation = text(attrs.get("gen_ai.operation.name"), "gen_ai.operation.name")
-        return {
-            "ts": iso(start / 1e9),
-            "trace_id": _trace_id(span.get("traceId")),
-            "provider": text(_first(attrs, "gen_ai.provider.name", "gen_ai.system"), "gen_ai.provider.name"),
-            "model": model,
-            "response_model": text(attrs.get("gen_ai.response.model"), "gen_ai.response.model"),
-            "operation": _OPERATIONS.get(operation or "", operation),
-            "input_tokens": inclusive_input(input_tokens, cache_read, cache_write, separate=False),
-            "output_tokens": output_tokens,
-            "cached_input_tokens": cache_read,
-            "cache_write_input_tokens": cache_write,
-            "reasoning_tokens": reasoning,
-            "latency_ms": None if end is None else (end - start) / 1e6,
-            "ttft_ms": None if first_chunk_s is None else first_chunk_s * 1000.0,
-            "status": _status(span, error_type),
-            "error_type": error_type,
-            "attempt": None,
-            "cost_usd": None,             # the GenAI conventions carry no cost; re-priced from the catalog
-            "code_file": text(_first(attrs, "code.file.path", "code.filepath"), "code.file.path"),
-            "code_line": number(_first(attrs, "code.line.number", "code.lineno"), "code.line.number", integer=True),
-            "code_function": text(_first(attrs, "code.function.name", "code.function"), "code.function.name"),
-            "feature": text(attrs.get("llmsight.feature"), "llmsight.feature"),
-            "tenant": text(_first(attrs, "llmsight.tenant", "tenant.id", "enduser.id"), "tenant"),
-        }
+        if any(name in attrs for name in _GENAI_MARKERS):
+            return None if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS else _row(span, attrs, _genai(attrs))
+        if _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
+            return _row(span, attrs, _openinference(attrs))
+        return None
+
+
+Field = tuple[str, Any]     # (the attribute a reject names, its value)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What a span says of its model call, in either convention."""
+    model: Field
+    response_model: Field
+    provider: Field
+    operation: str | None
+    input_tokens: Field
+    output_tokens: Field
+    cache_read: Field
+    cache_write: Field
+    reasoning: Field
+    first_chunk_s: Field = ("", None)
+    cost: Field = ("", None)
+
+
+def _pick(attrs: dict[str, Any], *names: str) -> Field:
+    """The first of `names` that is set; a reject names the first (the current spelling)."""
+    return names[0], _first(attrs, *names)
+
+
+def _genai(attrs: dict[str, Any]) -> _Call:
+    operation = text(attrs.get("gen_ai.operation.name"), "gen_ai.operation.name")
+    return _Call(
+        model=_pick(attrs, "gen_ai.request.model", "gen_ai.response.model"),
+        response_model=_pick(attrs, "gen_ai.response.model"),
+        provider=_pick(attrs, "gen_ai.provider.name", "gen_ai.system"),
+        operation=_OPERATIONS.get(operation or "", operation),
+        input_tokens=_pick(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
+        output_tokens=_pick(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
+        cache_read=_pick(attrs, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+                         "gen_ai.usage.cached_tokens"),
+        cache_write=_pick(attrs, "gen_ai.usage.cache_creation.input_tokens",
+                          "gen_ai.usage.cache_creation_input_tokens"),
+        reasoning=_pick(attrs, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"),
+        first_chunk_s=_pick(attrs, "gen_ai.response.time_to_first_chunk"),
+    )
+
+
+def _openinference_kind(attrs: dict[str, Any]) -> str | None:
+    kind = attrs.get("openinference.span.kind")
+    return kind.upper() if isinstance(kind, str) else None
+
+
+def _openinference(attrs: dict[str, Any]) -> _Call:
+    """An OpenInference LLM or EMBEDDING span. `llm.model_name` is the model that answered (a failed
+    call has none); the model asked for is in the invocation parameters (a JSON string)."""
+    kind = _openinference_kind(attrs) or ""
+    prefix = "embedding" if kind == "EMBEDDING" else "llm"
+    served = _pick(attrs, "llm.response.model_name", f"{prefix}.model_name")
+    parameters = _json_object(attrs.get(f"{prefix}.invocation_parameters"))
+    asked = next((value for value in (attrs.get("llm.request.model_name"), parameters.get("model"),
+                                      parameters.get("model_name"), served[1]) if value is not None), None)
+    return _Call(
+        model=(f"{prefix}.model_name", asked),
+        response_model=served,
+        provider=_pick(attrs, "llm.provider", "llm.system"),
+        operation=_OPENINFERENCE_OPERATIONS[kind],
+        input_tokens=_pick(attrs, "llm.token_count.prompt"),
+        output_tokens=_pick(attrs, "llm.token_count.completion"),
+        cache_read=_pick(attrs, "llm.token_count.prompt_details.cache_read"),
+        cache_write=_pick(attrs, "llm.token_count.prompt_details.cache_write"),
+        reasoning=_pick(attrs, "llm.token_count.completion_details.reasoning"),
+        cost=_pick(attrs, "llm.cost.total"),
+    )
+
+
+def _json_object(value: Any) -> dict:
+    """A JSON-string attribute's object; anything else (not JSON, not an object) reads as empty."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    return _as_dict(parsed)
+
+
+def _count(field: Field) -> int:
+    return int(number(field[1], field[0], default=0, integer=True) or 0)
+
+
+def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
+    model = text(call.model[1], call.model[0])
+    if not model:
+        raise Reject(f"missing model ({call.model[0]})")
+    start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
+    end = _nanos(span.get("endTimeUnixNano"), "endTimeUnixNano")
+    check_interval(start, end, "startTimeUnixNano", "endTimeUnixNano")
+    input_tokens, cache_read, cache_write = _count(call.input_tokens), _count(call.cache_read), _count(call.cache_write)
+    first_chunk_s = number(call.first_chunk_s[1], call.first_chunk_s[0])
+    status, error_type = _outcome(span, attrs)
+    return {
+        "ts": iso(start / 1e9),
+        "trace_id": _trace_id(span.get("traceId")),
+        "provider": text(call.provider[1], call.provider[0]),
+        "model": model,
+        "response_model": text(call.response_model[1], call.response_model[0]),
+        "operation": call.operation,
+        "input_tokens": inclusive_input(input_tokens, cache_read, cache_write, separate=False),
+        "output_tokens": _count(call.output_tokens),
+        "cached_input_tokens": cache_read,
+        "cache_write_input_tokens": cache_write,
+        "reasoning_tokens": _count(call.reasoning),
+        "latency_ms": None if end is None else (end - start) / 1e6,
+        "ttft_ms": None if first_chunk_s is None else first_chunk_s * 1000.0,
+        "status": status,
+        "error_type": error_type,
+        "attempt": None,
+        "cost_usd": number(call.cost[1], call.cost[0]),   # GenAI spans carry none: re-priced from the catalog
+        "code_file": text(_first(attrs, "code.file.path", "code.filepath"), "code.file.path"),
+        "code_line": number(_first(attrs, "code.line.number", "code.lineno"), "code.line.number", integer=True),
+        "code_function": text(_first(attrs, "code.function.name", "code.function"), "code.function.name"),
+        "feature": text(attrs.get("llmsight.feature"), "llmsight.feature"),
+        "tenant": text(_first(attrs, "llmsight.tenant", "tenant.id", "enduser.id", "user.id"), "tenant"),
+    }
+
+
+def _exception_type(span: dict) -> str | None:
+    """The class of the span's recorded exception (OpenInference writes no `error.type`), unqualified
+    like `error.type`: `openai.APITimeoutError` → `APITimeoutError`."""
+    for event in _as_list(span.get("events")):
+        if _as_dict(event).get("name") == "exception":
+            kind = attributes(_as_list(event.get("attributes"))).get("exception.type")
+            return kind.rsplit(".", 1)[-1] if isinstance(kind, str) and kind else None
+    return None

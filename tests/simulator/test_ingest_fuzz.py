@@ -6,8 +6,9 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from test_ingest_shapes import spend_logs
+from test_ingest_shapes import openinference_export, spend_logs
 
 from llmsight.simulator import store
 from llmsight.simulator.ingest import ingest
@@ -85,7 +86,9 @@ def test_canonical_fields_with_any_value(tmp_path, edits):
 OTEL = json.loads((FIXTURES / "otel_openai.json").read_text())
 OTEL_KEYS = ["gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "code.line.number",
              "code.file.path", "gen_ai.response.time_to_first_chunk", "error.type", "gen_ai.provider.name",
-             "gen_ai.usage.cache_read.input_tokens"]
+             "gen_ai.usage.cache_read.input_tokens", "openinference.span.kind", "llm.model_name",
+             "llm.invocation_parameters", "llm.token_count.prompt", "llm.token_count.prompt_details.cache_read",
+             "llm.cost.total"]
 any_values = st.one_of(
     st.builds(lambda v: {"stringValue": v}, st.text(max_size=8)),
     st.builds(lambda v: {"intValue": v}, st.integers(-10**20, 10**20).map(str) | st.text(max_size=4)),
@@ -94,14 +97,19 @@ any_values = st.one_of(
     st.builds(lambda v: {"arrayValue": v}, json_values),
     st.builds(lambda v: {"kvlistValue": v}, json_values),
     json_values)
-span_fields = st.sampled_from(["startTimeUnixNano", "endTimeUnixNano", "traceId", "status", "attributes"])
+span_fields = st.sampled_from(["startTimeUnixNano", "endTimeUnixNano", "traceId", "status", "attributes", "events"])
 
 
+span_events = st.builds(lambda kind: [{"name": "exception", "attributes": [{"key": "exception.type", "value": kind}]}],
+                        any_values)
+
+
+@pytest.mark.parametrize("source", [OTEL, openinference_export()], ids=["genai", "openinference"])
 @fuzz
 @given(attribute_edits=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(OTEL_KEYS), any_values), max_size=6),
-       field_edits=st.lists(st.tuples(st.integers(0, 3), span_fields, json_values), max_size=3))
-def test_otel_spans_with_any_value(tmp_path, attribute_edits, field_edits):
-    document = copy.deepcopy(OTEL)
+       field_edits=st.lists(st.tuples(st.integers(0, 3), span_fields, json_values | span_events), max_size=3))
+def test_otel_spans_with_any_value(tmp_path, source, attribute_edits, field_edits):
+    document = copy.deepcopy(source)
     spans = [s for rs in document["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
     for index, key, value in attribute_edits:
         spans[index].setdefault("attributes", []).append({"key": key, "value": value})

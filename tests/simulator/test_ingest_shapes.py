@@ -197,3 +197,116 @@ def test_litellm_payload_without_status_is_still_rejected(con, tmp_path):
     del payload["status"]
     (report,) = ingest([write_jsonl(tmp_path / "payloads.jsonl", [payload])], con).files
     assert report.examples == [(1, "status must be success or failure, not None")]
+
+
+# OpenInference spans in an OTLP/JSON export (`MessageToJson` of an `ExportTraceServiceRequest`). Attribute names
+# from Arize's openinference `spec/semantic_conventions.md`; the OpenAI spans are shaped as
+# `openinference-instrumentation-openai` 0.1.66 writes them (its ChatCompletion span sets `llm.model_name` from the
+# response, so a failed call names its model only in `llm.invocation_parameters`, and records the error as an
+# `exception` event); the Anthropic one as the LangChain instrumentor writes it (`llm.token_count.prompt` =
+# input + cache read + cache write).
+def _value(value):
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": value}
+
+
+def oi_span(name: str, attributes: dict, start: int, millis: int = 900, status: dict | None = None,
+            events: list | None = None) -> dict:
+    span = {"traceId": "O6SMjiQkQvHH+SJnhIGAoQ==", "spanId": f"span{start:04d}AA=", "parentSpanId": "d6o58XkwfOU=",
+            "name": name, "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": str(1796177989_000000000 + start * 10**9),
+            "endTimeUnixNano": str(1796177989_000000000 + start * 10**9 + millis * 10**6),
+            "attributes": [{"key": k, "value": _value(v)} for k, v in attributes.items()],
+            "status": status or {"code": "STATUS_CODE_OK"}, "flags": 256}
+    if events:
+        span["events"] = events
+    return span
+
+
+TIMEOUT_EVENT = {"timeUnixNano": "1796177991500000000", "name": "exception", "attributes": [
+    {"key": "exception.type", "value": {"stringValue": "openai.APITimeoutError"}},
+    {"key": "exception.message", "value": {"stringValue": "Request timed out."}},
+    {"key": "exception.escaped", "value": {"stringValue": "False"}}]}
+
+
+def openinference_export(extra_spans: list[dict] = ()) -> dict:
+    chat = {"llm.provider": "openai", "llm.system": "openai", "input.mime_type": "application/json",
+            "output.mime_type": "application/json", "llm.invocation_parameters": '{"model": "gpt-4o-mini"}',
+            "llm.model_name": "gpt-4o-mini-2024-07-18", "llm.token_count.total": 1892, "llm.token_count.prompt": 1850,
+            "llm.token_count.completion": 42, "llm.token_count.prompt_details.cache_read": 1024,
+            "llm.token_count.completion_details.reasoning": 0, "llm.finish_reason": "stop",
+            "openinference.span.kind": "LLM", "user.id": "acme"}
+    anthropic = {"openinference.span.kind": "LLM", "llm.provider": "anthropic", "llm.system": "anthropic",
+                 "llm.model_name": "claude-3-5-sonnet-20241022", "llm.invocation_parameters":
+                 '{"model": "claude-3-5-sonnet-20241022", "max_tokens": 1024}', "llm.token_count.prompt": 2400,
+                 "llm.token_count.completion": 120, "llm.token_count.prompt_details.cache_read": 2000,
+                 "llm.token_count.prompt_details.cache_write": 300, "llm.cost.total": 0.0036375}
+    wrappers = [oi_span(kind.title(), {"openinference.span.kind": kind, "llm.token_count.prompt": 4250,
+                                       "llm.token_count.completion": 162}, start=10 + i)
+                for i, kind in enumerate(("CHAIN", "AGENT", "TOOL", "RETRIEVER"))]
+    spans = [
+        oi_span("ChatCompletion", chat, start=1),
+        oi_span("ChatCompletion", {"llm.provider": "openai", "llm.system": "openai", "openinference.span.kind": "LLM",
+                                   "llm.invocation_parameters": '{"model": "gpt-4o"}'}, start=2, millis=600,
+                status={"message": "APITimeoutError: Request timed out.", "code": "STATUS_CODE_ERROR"},
+                events=[TIMEOUT_EVENT]),
+        oi_span("CreateEmbeddings", {"llm.provider": "openai", "llm.system": "openai",
+                                     "embedding.invocation_parameters": '{"model": "text-embedding-3-small"}',
+                                     "llm.token_count.total": 5, "llm.token_count.prompt": 5,
+                                     "embedding.model_name": "text-embedding-3-small",
+                                     "openinference.span.kind": "EMBEDDING"}, start=3),
+        oi_span("ChatAnthropic", anthropic, start=4),
+        # Tagged both ways (an instrumentor writing GenAI and OpenInference attributes): one call, read as GenAI.
+        oi_span("chat gpt-4o", dict(chat, **{"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+                                             "gen_ai.usage.input_tokens": 77, "gen_ai.usage.output_tokens": 7}),
+                start=5),
+        *wrappers, *extra_spans,
+    ]
+    return {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "app"}}]},
+                               "scopeSpans": [{"scope": {"name": "openinference.instrumentation.openai",
+                                                         "version": "0.1.66"}, "spans": spans}]}]}
+
+
+def test_openinference_llm_spans_are_calls(con, tmp_path):
+    path = tmp_path / "phoenix_spans.json"
+    path.write_text(json.dumps(openinference_export(), indent=2))
+    assert detect_format(path) == "otel"
+    (report,) = ingest([path], con).files
+    assert (report.loaded, report.ignored, dict(report.rejected)) == (5, 4, {})   # CHAIN/AGENT/TOOL/RETRIEVER
+    chat, failed, embedding, anthropic, both = rows(con)
+    assert (chat["model"], chat["response_model"], chat["provider"], chat["operation"]) == (
+        "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "openai", "chat")
+    assert (chat["input_tokens"], chat["cached_input_tokens"], chat["output_tokens"], chat["status"]) == (
+        1850, 1024, 42, "ok")
+    assert (chat["latency_ms"], chat["tenant"], len(chat["trace_id"])) == (900, "acme", 32)
+    assert (failed["model"], failed["status"], failed["error_type"]) == ("gpt-4o", "timeout", "APITimeoutError")
+    assert (embedding["model"], embedding["operation"], embedding["input_tokens"]) == (
+        "text-embedding-3-small", "embedding", 5)
+    # The prompt count already includes cache reads and writes: nothing is added.
+    assert (anthropic["input_tokens"], anthropic["cached_input_tokens"], anthropic["cache_write_input_tokens"]) == (
+        2400, 2000, 300)
+    assert (anthropic["provider"], anthropic["cost_usd"]) == ("anthropic", pytest.approx(0.0036375))
+    assert (both["model"], both["input_tokens"], both["output_tokens"]) == ("gpt-4o", 77, 7)
+
+
+def test_openinference_bad_spans_are_rejected_with_their_span_number(con, tmp_path):
+    bad = [oi_span("ChatCompletion", {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
+                                      "llm.token_count.prompt": "lots"}, start=20),
+           oi_span("ChatCompletion", {"openinference.span.kind": "LLM", "llm.token_count.prompt": 10}, start=21),
+           oi_span("ChatCompletion", {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o"}, start=22,
+                   millis=-5),
+           # A failure without a status message: its recorded exception says what it was.
+           oi_span("ChatCompletion", {"openinference.span.kind": "LLM", "llm.invocation_parameters": '{"model": "o3"}'},
+                   start=23, status={"code": "STATUS_CODE_ERROR"}, events=[TIMEOUT_EVENT])]
+    path = tmp_path / "phoenix_spans.jsonl"
+    path.write_text(json.dumps(openinference_export(bad)) + "\n")
+    (report,) = ingest([path], con).files
+    assert (report.loaded, report.ignored) == (6, 4)
+    assert [(r["model"], r["status"], r["error_type"]) for r in rows(con)][-1] == ("o3", "timeout", "APITimeoutError")
+    assert report.examples == [(10, "llm.token_count.prompt is not a number ('lots')"),
+                               (11, "missing model (llm.model_name)"),
+                               (12, "end before start (endTimeUnixNano < startTimeUnixNano)")]
