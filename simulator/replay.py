@@ -766,6 +766,11 @@ class Simulation:
         self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
+        assumed = {m: q[2] for m in models if (q := self.fits.quality_of(m, None)) and q[2].startswith("prior")}
+        if assumed:
+            sources = " / ".join(sorted(set(assumed.values())))
+            self.notes.append(f"quality not measured for {', '.join(assumed)}: each model's {sources} score, the same "
+                              "for every call (add a quality column to the traffic, or --eval results)")
         prefixes = dict(con.execute(f"SELECT site_id, median(cached_input_tokens) FROM {t.base} "
                                     "WHERE cached_input_tokens > 0 GROUP BY site_id").fetchall())
         for site_id, tokens in self.static_prefixes.items():

@@ -183,3 +183,22 @@ def test_sampled_replay_estimates_the_full_one(store):
         month = s.total.cost_per_month
         assert month.low <= f.total.cost_per_month.value <= month.high
         assert s.total.latency_p95_s.value == pytest.approx(f.total.latency_p95_s.value, rel=0.1)
+
+
+def test_a_note_says_when_quality_is_a_prior_not_a_measurement(tmp_path):
+    table = generate(2_000, seed=5)
+    measured = tmp_path / "measured.duckdb"
+    to_store(table, measured).close()
+    unmeasured = tmp_path / "unmeasured.duckdb"
+    to_store(table.drop_columns(["quality"]), unmeasured).close()
+
+    def notes(path):
+        sim = Simulation(duckdb.connect(str(path), read_only=True), "calls", seed=0)
+        sim.prepare([BASELINE])
+        return [n for n in sim.notes if n.startswith("quality not measured")]
+
+    assert notes(measured) == []
+    (note,) = notes(unmeasured)
+    observed = duckdb.connect(str(unmeasured), read_only=True).execute("SELECT DISTINCT model FROM calls").fetchall()
+    chat = [model for (model,) in observed if "embedding" not in model]      # embeddings have no quality
+    assert len(chat) >= 3 and all(model in note for model in chat) and "--eval" in note
