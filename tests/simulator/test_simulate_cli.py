@@ -120,12 +120,17 @@ def test_traffic_file_without_store(project):
     assert streamed["latency_p95_s"]["value"] < base["latency_p95_s"]["value"]
 
 
+def simulate_json(project, *args) -> dict:
+    """`simulate --scenario timeout=5 ARGS --format json` over the example store, parsed."""
+    root, store = project
+    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", *args, "--format", "json", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def test_sample_flag(project):
     root, store = project
-    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--sample", "2000", "--format", "json",
-                    cwd=root)
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    doc = simulate_json(project, "--sample", "2000")
     total = {(g["kind"], g["key"]): g for g in doc["scenarios"][0]["groups"]}[("all", "*")]
     assert 1500 < total["calls"] < 2500 and 5000 < doc["calls"] < 7000
     assert any("sample" in note for note in doc["notes"])
@@ -135,10 +140,7 @@ def test_sample_flag(project):
 
 def test_tenants_past_the_limit_are_reported_together(project):
     root, store = project
-    done = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--tenants", "2", "--format", "json",
-                    cwd=root)
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    doc = simulate_json(project, "--tenants", "2")
     tenants = {g["key"]: g["calls"] for g in doc["scenarios"][0]["groups"] if g["kind"] == "tenant"}
     assert tenants == {"acme": 2011, "initech": 2008, "(other tenants)": 1981}     # globex has the fewest calls
     assert any("3 tenants" in note for note in doc["notes"])
