@@ -1,8 +1,10 @@
 """OpenTelemetry OTLP/JSON trace exports: GenAI semantic conventions and OpenInference (Arize Phoenix).
 
 A file holds one `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`) or one per line (the
-collector's file exporter). Attributes are OTLP `AnyValue` lists. Span number = position of the span in
-the file (1-based).
+collector's file exporter); a trace downloaded from Grafana Tempo (`{"batches": [...]}`, or its v2 API's
+`{"trace": {"resourceSpans": [...]}}`) and OTLP before 0.19 (`instrumentationLibrarySpans` where it now
+says `scopeSpans`) are read the same. Attributes are OTLP `AnyValue` lists. Span number = position of
+the span in the file (1-based).
 
 GenAI: both the older and the current attribute spellings are read; agent, tool and workflow spans wrap
 the model calls they make and are skipped (counting them too would double the tokens). Per the GenAI
@@ -38,8 +40,20 @@ _NOT_MODEL_CALLS = {"invoke_agent", "create_agent", "execute_tool", "invoke_work
 _OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embedding"}
 
 
+def _resource_spans(record: Any) -> list | None:
+    """The `ResourceSpans` of an export request, a Tempo trace (`batches`) or a Tempo v2 `trace`; None
+    for anything else."""
+    if not isinstance(record, dict):
+        return None
+    trace = record.get("trace")
+    for holder, key in ((record, "resourceSpans"), (record, "batches"), (trace, "resourceSpans")):
+        if isinstance(holder, dict) and key in holder:
+            return _as_list(holder[key])
+    return None
+
+
 def looks_like(record: Any) -> bool:
-    return isinstance(record, dict) and "resourceSpans" in record
+    return _resource_spans(record) is not None
 
 
 def any_value(value: Any) -> Any:
@@ -128,12 +142,15 @@ class Converter:
         self.ignored = 0
 
     def convert(self, row: int, record: Any) -> Iterator[tuple[int, dict | str]]:
-        if not looks_like(record):
+        resources = _resource_spans(record)
+        if resources is None:
             self.span_number += 1
             yield self.span_number, "record is not an OTLP trace export (no resourceSpans)"
             return
-        for resource_spans in _as_list(record.get("resourceSpans")):
-            for scope_spans in _as_list(_as_dict(resource_spans).get("scopeSpans")):
+        for resource_spans in resources:
+            resource_spans = _as_dict(resource_spans)
+            scopes = resource_spans.get("scopeSpans", resource_spans.get("instrumentationLibrarySpans"))
+            for scope_spans in _as_list(scopes):
                 for span in _as_list(_as_dict(scope_spans).get("spans")):
                     self.span_number += 1
                     try:

@@ -310,3 +310,23 @@ def test_openinference_bad_spans_are_rejected_with_their_span_number(con, tmp_pa
     assert report.examples == [(10, "llm.token_count.prompt is not a number ('lots')"),
                                (11, "missing model (llm.model_name)"),
                                (12, "end before start (endTimeUnixNano < startTimeUnixNano)")]
+
+
+# A trace downloaded from Grafana Tempo: its API v1 (`/api/traces/<id>`) and Explore's "download trace" give
+# `{"batches": [ResourceSpans...]}`, API v2 (`/api/v2/traces/<id>`) `{"trace": {"resourceSpans": [...]}}`; an
+# exporter from before OTLP 0.19 writes `instrumentationLibrarySpans` (and `instrumentationLibrary`) where
+# `scopeSpans` (and `scope`) are now.
+@pytest.mark.parametrize("shape", ["tempo_v1", "tempo_v2", "otlp_before_0_19"])
+def test_tempo_traces_and_old_otlp_spans_are_read(con, tmp_path, shape):
+    (resource,) = openinference_export()["resourceSpans"]
+    if shape == "otlp_before_0_19":
+        (scope,) = resource.pop("scopeSpans")
+        resource["instrumentationLibrarySpans"] = [{"instrumentationLibrary": scope["scope"], "spans": scope["spans"]}]
+    document = {"tempo_v1": {"batches": [resource]}, "tempo_v2": {"trace": {"resourceSpans": [resource]}},
+                "otlp_before_0_19": {"resourceSpans": [resource]}}[shape]
+    path = tmp_path / f"{shape}.json"
+    path.write_text(json.dumps(document))
+    assert detect_format(path) == "otel"
+    (report,) = ingest([path], con).files
+    assert (report.loaded, report.ignored, dict(report.rejected)) == (5, 4, {})
+    assert [r["model"] for r in rows(con)][:2] == ["gpt-4o-mini", "gpt-4o"]
