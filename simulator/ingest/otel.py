@@ -2,8 +2,10 @@
 
 A file holds one `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`) or one per line (the
 collector's file exporter); a trace downloaded from Grafana Tempo (`{"batches": [...]}`, or its v2 API's
-`{"trace": {"resourceSpans": [...]}}`) and OTLP before 0.19 (`instrumentationLibrarySpans` where it now
-says `scopeSpans`) are read the same. Attributes are OTLP `AnyValue` lists. Span number = position of
+`{"trace": {"resourceSpans": [...]}}`), OTLP before 0.19 (`instrumentationLibrarySpans` where it now
+says `scopeSpans`) and a Jaeger trace (UI download or `/api/traces`: `{"data": [{"traceID", "spans"}]}`,
+each span read as its OTLP original: tags as attributes, microsecond times, status from the
+`otel.status_code` / `error` tags, logs as events) are read the same. Attributes are OTLP `AnyValue` lists. Span number = position of
 the span in the file (1-based).
 
 GenAI: both the older and the current attribute spellings are read; agent, tool and workflow spans wrap
@@ -45,11 +47,48 @@ def _resource_spans(record: Any) -> list | None:
     for anything else."""
     if not isinstance(record, dict):
         return None
+    if isinstance(record.get("spans"), list) and "traceID" in record:        # one trace of a Jaeger export
+        return [{"scopeSpans": [{"spans": [_from_jaeger(span) for span in record["spans"]]}]}]
     trace = record.get("trace")
     for holder, key in ((record, "resourceSpans"), (record, "batches"), (trace, "resourceSpans")):
         if isinstance(holder, dict) and key in holder:
             return _as_list(holder[key])
     return None
+
+
+_INVALID = "llmsight.invalid"      # a span that cannot be translated, and why: rejected as the others are
+
+
+def _from_jaeger(span: Any) -> Any:
+    """A Jaeger span as the OTLP/JSON span it was translated from (Jaeger's OTLP translator: attributes
+    become tags, status `otel.status_code` / `otel.status_description` / `error` tags, events logs with an
+    `event` field); what cannot be read is left for the span check to reject."""
+    if not isinstance(span, dict):
+        return span
+    tags = _key_values(span.get("tags"))
+    start, duration = span.get("startTime"), span.get("duration")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, duration)):
+        return {_INVALID: f"startTime and duration must be microseconds, got {start!r} and {duration!r}"}
+    failed = tags.get("otel.status_code") == "ERROR" or tags.get("error") in (True, "true")
+    trace_id = span.get("traceID")
+    return {
+        "traceId": trace_id.zfill(32) if isinstance(trace_id, str) else trace_id,
+        "startTimeUnixNano": str(round(start * 1000)),          # as OTLP/JSON writes int64: exact
+        "endTimeUnixNano": str(round((start + duration) * 1000)),
+        "attributes": _otlp_attributes(tags),
+        "status": {"code": "STATUS_CODE_ERROR", "message": tags.get("otel.status_description")} if failed else {},
+        "events": [{"name": fields.get("event"), "attributes": _otlp_attributes(fields)}
+                   for fields in (_key_values(_as_dict(log).get("fields")) for log in _as_list(span.get("logs")))],
+    }
+
+
+def _key_values(items: Any) -> dict[str, Any]:
+    """Jaeger's `[{key, type, value}]` as a dict."""
+    return {item.get("key"): item.get("value") for item in _as_list(items) if isinstance(item, dict)}
+
+
+def _otlp_attributes(values: dict[str, Any]) -> list[dict]:
+    return [{"key": k, "value": v} for k, v in values.items()]
 
 
 def looks_like(record: Any) -> bool:
@@ -167,6 +206,8 @@ class Converter:
         """The span's model call under the GenAI conventions, else under OpenInference's, else None."""
         if not isinstance(span, dict):
             raise Reject("span is not a JSON object")
+        if _INVALID in span:
+            raise Reject(span[_INVALID])
         attrs = attributes(span.get("attributes") or [])
         if any(name in attrs for name in _GENAI_MARKERS):
             return None if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS else _row(span, attrs, _genai(attrs))

@@ -330,3 +330,43 @@ def test_tempo_traces_and_old_otlp_spans_are_read(con, tmp_path, shape):
     (report,) = ingest([path], con).files
     assert (report.loaded, report.ignored, dict(report.rejected)) == (5, 4, {})
     assert [r["model"] for r in rows(con)][:2] == ["gpt-4o-mini", "gpt-4o"]
+
+
+def jaeger_span(span_id: str, start_us: int, duration_us: int, tags: dict, logs: list | None = None) -> dict:
+    """A span of Jaeger's JSON (jaeger-ui `types/trace.tsx`: `KeyValuePair` {key, type, value}, microsecond
+    `startTime`/`duration`), as Jaeger's OTLP translator writes an OTel span: status in `otel.status_code`,
+    `otel.status_description` and `error` tags, events as logs whose `event` field is the event's name."""
+    kinds = {bool: "bool", int: "int64", float: "float64", str: "string"}
+    return {"traceID": "9bfe8376688e9116", "spanID": span_id, "operationName": tags.get("gen_ai.operation.name", "GET"),
+            "references": [], "startTime": start_us, "duration": duration_us, "processID": "p1", "warnings": None,
+            "tags": [{"key": k, "type": kinds[type(v)], "value": v} for k, v in tags.items()],
+            "logs": logs or []}
+
+
+def test_jaeger_trace_download_is_read_as_its_otel_spans(con, tmp_path):
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.usage.input_tokens": 812, "gen_ai.usage.output_tokens": 64, "code.filepath": "app/chat.py",
+            "code.lineno": 18, "span.kind": "client", "otel.scope.name": "opentelemetry.instrumentation.openai_v2"}
+    failed = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
+              "otel.status_code": "ERROR", "otel.status_description": "Request timed out.", "error": True}
+    exception = {"timestamp": 1729181199000000, "fields": [
+        {"key": "event", "type": "string", "value": "exception"},
+        {"key": "exception.type", "type": "string", "value": "openai.APITimeoutError"}]}
+    spans = [jaeger_span("a1", 1729181197748657, 1_503_000, chat),
+             jaeger_span("a2", 1729181198000000, 600_000_000, failed, [exception]),
+             jaeger_span("a3", 1729181197000000, 2_000_000, {"http.method": "GET", "http.status_code": 200}),
+             jaeger_span("a4", "soon", 5, dict(chat, **{"gen_ai.request.model": "gpt-4o"}))]
+    path = tmp_path / "trace-9bfe8376688e9116.json"
+    path.write_text(json.dumps({"data": [{"traceID": "9bfe8376688e9116", "spans": spans,
+                                          "processes": {"p1": {"serviceName": "app", "tags": []}},
+                                          "warnings": None}], "total": 0, "limit": 0, "offset": 0, "errors": None}))
+    assert detect_format(path) == "otel"
+    (report,) = ingest([path], con).files
+    assert (report.loaded, report.ignored) == (2, 1)
+    ((row, reason),) = report.examples
+    assert (row, reason) == (4, "startTime and duration must be microseconds, got 'soon' and 5")
+    ok, timed_out = rows(con)
+    assert (ok["model"], ok["input_tokens"], ok["output_tokens"], ok["latency_ms"], ok["status"]) == (
+        "gpt-4o-mini", 812, 64, 1503.0, "ok")
+    assert (ok["code_file"], ok["code_line"], ok["trace_id"]) == ("app/chat.py", 18, "9bfe8376688e9116".zfill(32))
+    assert (timed_out["model"], timed_out["status"], timed_out["latency_ms"]) == ("gpt-4o", "timeout", 600_000.0)
