@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Any, Iterable, Iterator, TextIO
 
 import duckdb
 
@@ -154,30 +155,42 @@ def _query_progress(con: duckdb.DuckDBPyConnection, bar: ProgressBar | None, tot
 
 def detect_format(path: Path) -> str:
     """Format from the extension (Parquet, CSV) or from the first records of a JSON file."""
+    return _format_by_extension(path) or _sniff(iter_json_records(path))[0]
+
+
+def _format_by_extension(path: Path) -> str | None:
     suffix = (path.with_suffix("") if path.suffix.lower() == ".gz" else path).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".csv", ".tsv"):
-        return "csv"
+    return "parquet" if suffix in (".parquet", ".pq") else "csv" if suffix in (".csv", ".tsv") else None
+
+
+def _sniff(records: Iterator[tuple[int, Any]]) -> tuple[str, list[tuple[int, Any]]]:
+    """The format the first good record tells, and the records read to tell it: ingest goes on from
+    them instead of reading the file again (a file of one big document would be parsed twice)."""
+    read: list[tuple[int, Any]] = []
     try:
-        records = iter_json_records(path)
-        for _, (_, record) in zip(range(_SNIFF_RECORDS), records):
-            if isinstance(record, Broken):
-                continue
-            if otel.looks_like(record):
-                return "otel"
-            if litellm.looks_like(record):
-                return "litellm"
-            if langfuse.looks_like(record):
-                return "langfuse"
-            if isinstance(record, dict) and "model" in record and set(record) & set(store.COLUMN_NAMES) - {"model"}:
-                return "jsonl"
-            keys = ", ".join(sorted(record)[:8]) if isinstance(record, dict) else type(record).__name__
-            raise IngestError(f"cannot tell the format (first record has: {keys}); pass --format "
-                              f"otel|litellm|langfuse|jsonl|csv|parquet")
+        for row, record in records:
+            read.append((row, record))
+            if not isinstance(record, Broken):
+                return _format_of(record), read
+            if len(read) >= _SNIFF_RECORDS:
+                break
     except Reject as exc:
         raise IngestError(str(exc)) from exc
     raise IngestError("no JSON records found; pass --format if this is CSV or Parquet")
+
+
+def _format_of(record: Any) -> str:
+    if otel.looks_like(record):
+        return "otel"
+    if litellm.looks_like(record):
+        return "litellm"
+    if langfuse.looks_like(record):
+        return "langfuse"
+    if isinstance(record, dict) and "model" in record and set(record) & set(store.COLUMN_NAMES) - {"model"}:
+        return "jsonl"
+    keys = ", ".join(sorted(record)[:8]) if isinstance(record, dict) else type(record).__name__
+    raise IngestError(f"cannot tell the format (first record has: {keys}); pass --format "
+                      f"otel|litellm|langfuse|jsonl|csv|parquet")
 
 
 def sha256_of(path: Path, progress: ProgressBar | None = None) -> str:
@@ -192,8 +205,17 @@ def sha256_of(path: Path, progress: ProgressBar | None = None) -> str:
     return digest.hexdigest()
 
 
+def _records(path: Path, report: FileReport, bar: ProgressBar | None) -> Iterator[tuple[int, Any]]:
+    """The file's JSON records, moving the progress bar (past the hashing tenth) and noting page lines."""
+    size = file_size(path)
+    report.pages = PageLines()
+    on_bytes = (lambda done: bar(size // 10 + done * 9 // 10)) if bar else None
+    return iter_json_records(path, on_bytes, report.pages)
+
+
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileReport,
-           bar: ProgressBar | None) -> str | duckdb.DuckDBPyRelation:
+           bar: ProgressBar | None, records: Iterator[tuple[int, Any]] | None = None) -> str | duckdb.DuckDBPyRelation:
+    """The file as rows to validate; `records`: the file's records when detection has started reading them."""
     if fmt == "jsonl":
         return canonical.stage_jsonl(con, path)
     if fmt == "csv":
@@ -201,12 +223,9 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileRep
     if fmt == "parquet":
         return canonical.stage_parquet(con, path)
     converter = _RECORD_FORMATS[fmt]()
-    size = file_size(path)
-    report.pages = PageLines()
 
     def rows():
-        on_bytes = (lambda done: bar(size // 10 + done * 9 // 10)) if bar else None
-        for row, record in iter_json_records(path, on_bytes, report.pages):
+        for row, record in records if records is not None else _records(path, report, bar):
             if isinstance(record, Broken):
                 yield row, record.reason
             else:
@@ -230,10 +249,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
         if store.source_seen(con, sha):
             report.duplicate = True
             return report
-        report.format = detect_format(path) if fmt == "auto" else fmt
+        records = None
+        report.format = fmt if fmt != "auto" else _format_by_extension(path)
+        if report.format is None:
+            records = _records(path, report, bar)
+            report.format, read = _sniff(records)
+            records = itertools.chain(read, records)
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            staged = _stage(con, path, report.format, report, bar)
+            staged = _stage(con, path, report.format, report, bar, records)
             with _query_progress(con, bar if report.format in ("jsonl", "csv", "parquet") else None,
                                  file_size(path)):
                 outcome = validate_and_load(con, staged, str(path), max_examples)

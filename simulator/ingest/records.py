@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import gzip
+import itertools
 import json
 import math
 import os
@@ -105,29 +106,20 @@ def iter_json_records(path: Path, progress: Progress | None = None,
     if head.startswith(b"["):
         yield from enumerate(_whole_document(path), start=1)
         return
-    first = _first_line(path)
-    if first is _NOT_JSON:                       # one document over several lines
+    lines = _json_lines(path, progress)
+    read = list(itertools.islice(lines, 2))        # kept and yielded: each line is parsed once
+    good = [value for _, value in read if not isinstance(value, Broken)]
+    if read and not good:       # the first lines are not JSON each: one document over several lines
+        lines.close()
         document = _whole_document(path)
         records = page_records(document)
         yield from enumerate([document] if records is None else records, start=1)
         return
-    lines = _json_lines(path, progress)
-    if page_records(first) is None:
+    lines = itertools.chain(read, lines)           # JSON Lines (its first line may be a broken one)
+    if not good or page_records(good[0]) is None:
         yield from lines
     else:
         yield from _page_lines(lines, PageLines() if pages is None else pages)
-
-
-_NOT_JSON = object()
-
-
-def _first_line(path: Path) -> Any:
-    """The first line's JSON value, or `_NOT_JSON` when that line is not JSON on its own."""
-    with open_text_source(path) as fh:
-        try:
-            return json.loads(fh.readline())
-        except ValueError:
-            return _NOT_JSON
 
 
 def _json_lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, Any]]:

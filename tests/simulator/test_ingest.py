@@ -156,6 +156,29 @@ def test_otel_export_one_request_per_line_with_bad_spans(con, tmp_path):
         (7, "gen_ai.usage.input_tokens is not a number ('lots')")]
 
 
+def test_a_big_document_on_one_line_is_parsed_once(con, tmp_path, monkeypatch):
+    """Detection reads the first records and ingest goes on from them: a file of one big document (an API
+    response saved with curl) costs one parse, not one for detection and more for loading."""
+    document = json.loads(OTEL.read_text())
+    scope = document["resourceSpans"][0]["scopeSpans"][0]
+    scope["spans"] = scope["spans"] * 500                   # 3 model calls, 500 times
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    parses, loads = [], json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: parses.append(len(text)) or loads(text, *a, **k))
+    report = ingest([path], con)
+    assert report.files[0].format == "otel" and report.loaded == 1500
+    assert sum(size == path.stat().st_size for size in parses) == 1
+
+
+def test_json_lines_whose_first_line_is_broken_still_load(con, tmp_path):
+    payloads = litellm_payloads()
+    path = write_jsonl(tmp_path / "litellm.jsonl", ['{"truncated": ', *payloads])
+    report = ingest([path], con)
+    assert report.files[0].format == "litellm" and report.loaded == len(payloads)
+    assert report.files[0].examples == [(1, "broken JSON line")]
+
+
 def test_langfuse_generations_only(con):
     report = ingest([LANGFUSE], con)
     file_report = report.files[0]
