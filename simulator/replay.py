@@ -278,6 +278,12 @@ class Replay:
     tables: Tables = field(default_factory=Tables)
     prices: dict = field(default_factory=dict)     # model -> PriceRow (the catalog's, for constants)
 
+    def _named_price(self, model: str, tag: str, batch: str) -> str:
+        """`_price` of one model's billed tokens at its catalog rates, written in as constants; NULL (the
+        logged cost is unknown for a switched call) when the catalog has no price for it."""
+        row = self.prices.get(model)
+        return "NULL" if row is None else _price(row, tag, batch)
+
     def _lookup(self, alias: str, base: str, u: str) -> str:
         """Join the grid point below `u` of the grid starting at key `base` (a `targets` column)."""
         qi = f"least(CAST(floor({u} * {GRID}) AS INTEGER), {GRID - 1})"
@@ -456,9 +462,8 @@ class Replay:
                 q.add(_billed("e", "status1", False))
             cost_o, observed = f"(CASE WHEN status1 = {TIMEOUT} THEN oc_input ELSE oc_full END)", ""
         if switch:     # a changed row is on the scenario's model: its prices are constants
-            target = self.prices.get(s.model)
-            cost1 = f"CASE WHEN NOT changed THEN {cost_o} ELSE {'NULL' if target is None else _price(target, 'e', batch)} END"
-            q.add([f"{cost1} AS cost1"], observed)
+            q.add([f"CASE WHEN NOT changed THEN {cost_o} ELSE {self._named_price(s.model, 'e', batch)} END AS cost1"],
+                  observed)
         else:
             q.add([f"{cost_o} AS cost1"], observed)
         keep = ["row_id", "ri", "grp", "blk", "site_c", "feature_c", "tenant_c", "obs_model", "obs_quality", "qbase", "truncated",
@@ -570,8 +575,7 @@ FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
             self._timeout(s, q, f"st0_{j}", f"ttft0_{j}", f"lat0_{j}", f"st_{j}", f"lat_{j}")
             q.add(_billed(f"f{j}", f"st_{j}", False))
             if name is not None:
-                row = self.prices.get(name)
-                q.add([f"{'NULL' if row is None else _price(row, f'f{j}', 'FALSE')} AS cost_{j}"])
+                q.add([f"{self._named_price(name, f'f{j}', 'FALSE')} AS cost_{j}"])
             else:
                 q.add([f"CASE WHEN pa{j}.model IS NULL THEN NULL ELSE {_price(f'pa{j}.', f'f{j}', 'FALSE')} END AS cost_{j}"],
                       f" LEFT JOIN {self.tables.prices} pa{j} ON pa{j}.model = {model}")

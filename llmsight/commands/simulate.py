@@ -50,12 +50,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--sample must be a positive number of calls")
         if args.tenants is not None and args.tenants < 0:
             raise UsageError("--tenants must be 0 (every tenant) or a positive number")
+        if args.top < 0:
+            raise UsageError("--top must be 0 (all) or a positive number")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
-    if args.top < 0:
-        raise UsageError("--top must be 0 (all) or a positive number")
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]
     sys.stdout.write(render(report, kinds, args.top))
     return 0

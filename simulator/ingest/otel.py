@@ -5,8 +5,8 @@ collector's file exporter); a trace downloaded from Grafana Tempo (`{"batches": 
 `{"trace": {"resourceSpans": [...]}}`), OTLP before 0.19 (`instrumentationLibrarySpans` where it now
 says `scopeSpans`) and a Jaeger trace (UI download or `/api/traces`: `{"data": [{"traceID", "spans"}]}`,
 each span read as its OTLP original: tags as attributes, microsecond times, status from the
-`otel.status_code` / `error` tags, logs as events) are read the same. Attributes are OTLP `AnyValue` lists. Span number = position of
-the span in the file (1-based).
+`otel.status_code` / `error` tags, logs as events) are read the same. Attributes are OTLP `AnyValue`
+lists. Span number = position of the span in the file (1-based).
 
 GenAI: both the older and the current attribute spellings are read; agent, tool and workflow spans wrap
 the model calls they make and are skipped (counting them too would double the tokens). Per the GenAI
@@ -43,8 +43,8 @@ _OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embedding"}
 
 
 def _resource_spans(record: Any) -> list | None:
-    """The `ResourceSpans` of an export request, a Tempo trace (`batches`) or a Tempo v2 `trace`; None
-    for anything else."""
+    """The `ResourceSpans` of an export request, a Tempo trace (`batches`), a Tempo v2 `trace` or a
+    Jaeger trace (its spans translated back); None for anything else."""
     if not isinstance(record, dict):
         return None
     if isinstance(record.get("spans"), list) and "traceID" in record:        # one trace of a Jaeger export

@@ -160,3 +160,5 @@ def test_top_prints_the_costliest_groups_and_counts_the_rest(project, fmt):
                      "--format", fmt, cwd=root)
     assert all(f"tenant {name}" in every.stdout for name in ("acme", "globex", "initech"))
     assert "more tenant groups" not in every.stdout
+    bad = llm_lint("simulate", "--traffic", store, "--scenario", "timeout=5", "--top", "-1", cwd=root)
+    assert bad.returncode == 2 and "--top" in bad.stderr
