@@ -1,10 +1,13 @@
-"""Measure call-site discovery against the hand-labelled corpus: recall and precision per project.
+"""Measure llmsight against the hand-labelled corpus: discovery recall and precision, and on the sites
+whose model is labelled, the share priced and the share with the right model set, per project.
 
 A found site matches a label when both name the same file (relative to the unpacked sdist) and the same
-line (the line where the call expression starts). Writes corpus/RESULTS.md.
+line (the line where the call expression starts). Model figures are read from the `--format json`
+document (the contract users see), over matched sites whose labelled `models` is not empty; the rules
+are in corpus/README.md. Writes corpus/RESULTS.md.
 
     python corpus/evaluate.py              # summary table
-    python corpus/evaluate.py --verbose    # also every miss and every false positive
+    python corpus/evaluate.py --verbose    # also every miss, false positive, unpriced site and other model set
     python corpus/evaluate.py vanna        # only these projects
     python corpus/evaluate.py --check-floors   # exit 1 below corpus/floors.toml
 """
@@ -15,8 +18,9 @@ import csv
 import os
 import sys
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,7 +31,13 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 LABELS_DIR = fetch.CORPUS_DIR / "labels"
 RESULTS_FILE = fetch.CORPUS_DIR / "RESULTS.md"
 FLOORS_FILE = fetch.CORPUS_DIR / "floors.toml"
-LABEL_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "note"]
+LABEL_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "models", "model_reach", "note"]
+# Labels made before models were labelled: read, with no model figures for the project.
+DISCOVERY_ONLY_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "note"]
+# How a careful reader reaches a site's default model (/work/brief.md, "Corpus model labels").
+MODEL_REACHES = ("literal", "constant", "self-attr", "config-default", "env-default", "callers", "alias-table",
+                 "cli-default", "project-config-file", "base-class", "user-must-configure", "unknowable")
+NO_DEFAULT_REACHES = frozenset({"user-must-configure", "unknowable"})
 # The SDKs issue 3 asks discovery to know; labels of other SDKs (zhipuai, qianfan, ...) are real requests
 # too and count in the totals, but are also reported apart so the two figures can be told apart.
 SCOPE_SDKS = frozenset({"openai", "anthropic", "google", "bedrock", "litellm", "langchain", "ollama", "groq",
@@ -46,10 +56,16 @@ class Label:
     operation: str
     model_expr: str
     note: str
+    models: tuple[str, ...] = ()        # the default first, then every other model the code can send here
+    model_reach: str | None = None      # None: the labels file predates model labels
 
     @property
     def in_scope(self) -> bool:
         return self.sdk in SCOPE_SDKS
+
+    @property
+    def model_knowable(self) -> bool:
+        return bool(self.models)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,8 @@ class Found:
     line: int
     sdk: str
     api: str
+    models: tuple[str, ...] = ()        # model.value, then model.candidates[].value (the site's model set)
+    priced: bool = False                # a cost for a model of that set (see corpus/README.md)
 
 
 @dataclass
@@ -69,10 +87,38 @@ class Score:
     false_positives: list[Found] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sdk_mismatches: list[tuple[Label, Found]] = field(default_factory=list)   # matched, other SDK named
+    matches: list[tuple[Label, Found]] = field(default_factory=list)
 
     @property
     def hits(self) -> int:
         return len(self.labels) - len(self.misses)
+
+    @property
+    def model_labelled(self) -> bool:
+        return any(lab.model_reach is not None for lab in self.labels)
+
+    @property
+    def knowable_matches(self) -> list[tuple[Label, Found]]:
+        """Matched sites whose labels name a model: the denominator of the priced and model-set shares."""
+        return [(lab, f) for lab, f in self.matches if lab.model_knowable]
+
+    @property
+    def priced(self) -> int:
+        return sum(f.priced for _lab, f in self.knowable_matches)
+
+    @property
+    def right_model_sets(self) -> int:
+        return sum(right_model_set(lab, f) for lab, f in self.knowable_matches)
+
+    @property
+    def mean_found_set_size(self) -> float | None:
+        sizes = [len(f.models) for _lab, f in self.knowable_matches if f.models]
+        return sum(sizes) / len(sizes) if sizes else None
+
+    @property
+    def mean_labelled_set_size(self) -> float | None:
+        sizes = [len(lab.models) for lab in self.labels if lab.model_knowable]
+        return sum(sizes) / len(sizes) if sizes else None
 
     @property
     def scope_labels(self) -> int:
@@ -87,6 +133,41 @@ def ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
 
+@cache
+def _catalog():
+    from llmsight.knowledge.catalog import Catalog
+
+    return Catalog.load()
+
+
+def same_model(a: str, b: str) -> bool:
+    """Equal names, or two spellings the price catalog reads as one row (`openai/gpt-4o` and `gpt-4o`,
+    a Bedrock inference profile and its model id)."""
+    if a.strip().lower() == b.strip().lower():
+        return True
+    info_a, info_b = _catalog().lookup(a), _catalog().lookup(b)
+    return info_a is not None and info_b is not None and info_a.name == info_b.name
+
+
+def right_model_set(label: Label, site: Found) -> bool:
+    """The site's set holds the labelled default and nothing the code cannot send to it."""
+    return (any(same_model(label.models[0], m) for m in site.models)
+            and all(any(same_model(m, known) for known in label.models) for m in site.models))
+
+
+def _model_columns(path: Path, row_no: int, row: dict[str, str]) -> tuple[tuple[str, ...], str]:
+    models = tuple(m.strip() for m in row["models"].split("|")) if row["models"].strip() else ()
+    reach = row["model_reach"].strip()
+    if any(not m for m in models):
+        raise LabelError(f"{path}:{row_no}: models {row['models']!r} has an empty name; separate names with |")
+    if reach not in MODEL_REACHES:
+        raise LabelError(f"{path}:{row_no}: model_reach {reach!r} is not one of {', '.join(MODEL_REACHES)}")
+    if bool(models) == (reach in NO_DEFAULT_REACHES):
+        raise LabelError(f"{path}:{row_no}: model_reach {reach} with models {row['models']!r}: name the default "
+                         f"model first, or leave models empty only for {' or '.join(sorted(NO_DEFAULT_REACHES))}")
+    return models, reach
+
+
 def load_labels(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> list[Label]:
     path = labels_dir / f"{project.name}.csv"
     if not path.is_file():
@@ -94,8 +175,9 @@ def load_labels(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> list[L
     labels = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames != LABEL_COLUMNS:
+        if reader.fieldnames not in (LABEL_COLUMNS, DISCOVERY_ONLY_COLUMNS):
             raise LabelError(f"{path}: header must be {','.join(LABEL_COLUMNS)} (is {reader.fieldnames})")
+        with_models = reader.fieldnames == LABEL_COLUMNS
         for row_no, row in enumerate(reader, 2):
             try:
                 line = int(row["line"])
@@ -103,26 +185,52 @@ def load_labels(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> list[L
                 raise LabelError(f"{path}:{row_no}: line {row['line']!r} is not a number") from None
             if not (project.root / row["path"]).is_file():
                 raise LabelError(f"{path}:{row_no}: {row['path']} is not a file of {project.name}=={project.version}")
-            labels.append(Label(row["path"], line, row["sdk"], row["operation"], row["model_expr"], row["note"]))
+            models, reach = _model_columns(path, row_no, row) if with_models else ((), None)
+            labels.append(Label(row["path"], line, row["sdk"], row["operation"], row["model_expr"], row["note"],
+                                models, reach))
     return labels
+
+
+def site_models(site: dict) -> tuple[str, ...]:
+    """A JSON call site's model set: `model.value`, then `model.candidates[].value` where present."""
+    model = site["model"]
+    values = [model["value"], *(c.get("value") for c in model.get("candidates") or ())]
+    return tuple(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+
+
+def _has_cost(estimate: dict) -> bool:
+    """A cost per call, or a model-set range of costs (issue 14's `range` shape)."""
+    cost = estimate.get("cost_per_call") or {}
+    spread = cost.get("range") or estimate.get("range") or {}
+    return cost.get("value") is not None or (spread.get("low") is not None and spread.get("high") is not None)
+
+
+def is_priced(site: dict, estimate: dict | None) -> bool:
+    """Priced from the site's own model: the estimate has a cost and names a model of the site's set. The
+    evaluation's config has no `fallback_model` and no model mapping, so that model came from the code."""
+    models = site_models(site)
+    return (bool(models) and estimate is not None and _has_cost(estimate)
+            and estimate.get("model") in (None, *models))
 
 
 def discover(project: fetch.Project) -> tuple[list[Found], list[str]]:
     """Call sites llmsight finds in the project (paths relative to the unpacked sdist), and file errors."""
     from llmsight import api
+    from llmsight.formats import json_
 
     paths = project.scan_paths()
     root = api.project_root(paths)
     prefix = project.root.resolve().relative_to(root).as_posix() if project.root.resolve() != root else ""
     exclude = tuple(f"{prefix}/{g}" if prefix else g for g in project.exclude)
-    result = api.check(paths, config=api.Config(exclude=exclude), select=["NONE"], use_cache=False,
-                       with_estimates=False)
-    base = Path(result.root)
+    result = api.check(paths, config=api.Config(exclude=exclude), select=["NONE"], use_cache=False)
+    doc = json_.document(result)
+    base = Path(doc["root"])
     found = []
-    for site in result.call_sites:
-        rel = (base / site.span.path).resolve().relative_to(project.root.resolve()).as_posix()
-        found.append(Found(rel, site.span.start_line, site.sdk, site.api))
-    return found, [f"{e.path}: {e.message}" for e in result.errors]
+    for site in doc["call_sites"]:
+        rel = (base / site["path"]).resolve().relative_to(project.root.resolve()).as_posix()
+        found.append(Found(rel, site["line"], site["sdk"], site["api"], site_models(site),
+                           is_priced(site, doc["estimates"].get(site["id"]))))
+    return found, [f"{e['path']}: {e['message']}" for e in doc["errors"]]
 
 
 def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
@@ -131,38 +239,87 @@ def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
     unmatched: dict[tuple[str, int], list[Found]] = defaultdict(list)
     for f in found:
         unmatched[(f.path, f.line)].append(f)
-    misses, mismatches = [], []
+    misses, mismatches, matches = [], [], []
     for label in labels:
         candidates = unmatched[(label.path, label.line)]
         if not candidates:
             misses.append(label)
             continue
         site = candidates.pop(0)
+        matches.append((label, site))
         if label.in_scope and site.sdk != label.sdk:
             mismatches.append((label, site))
     false_positives = [f for remaining in unmatched.values() for f in remaining]
-    return Score(project.name, labels, found, misses, false_positives, errors, mismatches)
+    return Score(project.name, labels, found, misses, false_positives, errors, mismatches, matches)
+
+
+def _share(num: int, den: int) -> str:
+    return f"{ratio(num, den):.1%} ({num}/{den})"
+
+
+def _model_cells(s: Score) -> list[str]:
+    if not s.model_labelled:
+        return ["—"] * 4
+    model_labels = [lab for lab in s.labels if lab.model_reach is not None]
+    knowable = sum(lab.model_knowable for lab in model_labels)
+    found_size, labelled_size = s.mean_found_set_size, s.mean_labelled_set_size
+    size = "—" if found_size is None else f"{found_size:.2f}"
+    size += "" if labelled_size is None else f" (labels {labelled_size:.2f})"
+    n = len(s.knowable_matches)
+    return [f"{knowable}/{len(model_labels)}", _share(s.priced, n), _share(s.right_model_sets, n), size]
 
 
 def _table(scores: list[Score]) -> list[str]:
-    rows = ["| project | labels | found | hits | recall | precision | recall (issue-3 SDKs) |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| project | labels | found | hits | recall | precision | recall (issue-3 SDKs) "
+            "| model known | priced | right model set | mean set size |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in [*scores, total(scores)]:
-        rows.append(f"| {s.project} | {len(s.labels)} | {len(s.found)} | {s.hits} | "
-                    f"{ratio(s.hits, len(s.labels)):.1%} | {ratio(s.hits, len(s.found)):.1%} | "
-                    f"{ratio(s.scope_hits, s.scope_labels):.1%} ({s.scope_hits}/{s.scope_labels}) |")
+        cells = [s.project, str(len(s.labels)), str(len(s.found)), str(s.hits), f"{ratio(s.hits, len(s.labels)):.1%}",
+                 f"{ratio(s.hits, len(s.found)):.1%}", _share(s.scope_hits, s.scope_labels), *_model_cells(s)]
+        rows.append(f"| {' | '.join(cells)} |")
+    return rows
+
+
+def _reach_table(scores: list[Score]) -> list[str]:
+    """Labelled sites by how their default model is reached, and how llmsight does on each kind."""
+    s = total(scores)
+    matched = defaultdict(list)
+    for lab, f in s.matches:
+        matched[lab.model_reach].append((lab, f))
+    rows = ["| model_reach | sites | matched | model named | priced | right model set |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for reach in MODEL_REACHES:
+        sites = sum(lab.model_reach == reach for lab in s.labels)
+        if not sites:
+            continue
+        pairs = matched[reach]
+        right = "—" if reach in NO_DEFAULT_REACHES else str(sum(right_model_set(lab, f) for lab, f in pairs))
+        rows.append(f"| {reach} | {sites} | {len(pairs)} | {sum(bool(f.models) for _lab, f in pairs)} | "
+                    f"{sum(f.priced for _lab, f in pairs)} | {right} |")
+    return rows
+
+
+def _reach_by_project(scores: list[Score]) -> list[str]:
+    rows = ["| project | sites by model_reach |", "|---|---|"]
+    for s in scores:
+        if s.model_labelled:
+            counts = Counter(lab.model_reach for lab in s.labels)
+            rows.append(f"| {s.project} | {', '.join(f'{r} {n}' for r, n in counts.most_common())} |")
     return rows
 
 
 def total(scores: list[Score]) -> Score:
     return Score("**total**", [lab for s in scores for lab in s.labels], [f for s in scores for f in s.found],
                  [m for s in scores for m in s.misses], [f for s in scores for f in s.false_positives],
-                 [e for s in scores for e in s.errors], [x for s in scores for x in s.sdk_mismatches])
+                 [e for s in scores for e in s.errors], [x for s in scores for x in s.sdk_mismatches],
+                 [x for s in scores for x in s.matches])
 
 
 def measures(s: Score) -> dict[str, float]:
+    n = len(s.knowable_matches)
     return {"recall": ratio(s.hits, len(s.labels)), "precision": ratio(s.hits, len(s.found)),
-            "scope_recall": ratio(s.scope_hits, s.scope_labels)}
+            "scope_recall": ratio(s.scope_hits, s.scope_labels), "priced": ratio(s.priced, n),
+            "right_model_set": ratio(s.right_model_sets, n)}
 
 
 def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[str]:
@@ -172,7 +329,7 @@ def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[s
             floors = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise LabelError(f"{floors_file}: {exc}; fix the file") from exc
-    unknown = set(floors) - {"recall", "precision", "scope_recall"}
+    unknown = set(floors) - {"recall", "precision", "scope_recall", "priced", "right_model_set"}
     if unknown:
         raise LabelError(f"{floors_file}: unknown keys {', '.join(sorted(unknown))}")
     got = measures(total(scores))
@@ -196,21 +353,36 @@ def _details(scores: list[Score]) -> list[str]:
     return out
 
 
+def _model_details(scores: list[Score]) -> list[str]:
+    """Each matched site with a knowable model that is unpriced or has another model set."""
+    out = []
+    for s in scores:
+        for label, site in s.knowable_matches:
+            right, priced = right_model_set(label, site), site.priced
+            if not (right and priced):
+                problems = ", ".join(p for p, bad in (("wrong model set", not right), ("not priced", not priced)) if bad)
+                out.append(f"- {problems} {s.project} `{label.path}:{label.line}` ({label.model_reach}): labelled "
+                           f"{'|'.join(label.models)}, found {'|'.join(site.models) or 'no model'}")
+    return out
+
+
 def write_results(scores: list[Score], projects: list[fetch.Project]) -> None:
     from llmsight import __version__
 
     pins = ", ".join(f"{p.name}=={p.version}" for p in projects)
     text = ["# Corpus results", "",
             f"llmsight {__version__} on {pins} (labels in `corpus/labels/`; regenerate with "
-            "`python corpus/evaluate.py`).", "", *_table(scores), "", "## Misses and false positives", "",
-            *(_details(scores) or ["none"]), ""]
+            "`python corpus/evaluate.py`). How each figure is counted: `corpus/README.md`.", "", *_table(scores), "",
+            "## Labelled sites by how the default model is reached", "", *_reach_table(scores), "",
+            *_reach_by_project(scores), "", "## Misses and false positives", "", *(_details(scores) or ["none"]), ""]
     RESULTS_FILE.write_text("\n".join(text), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects to evaluate (default: every labelled project)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss and false positive")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="list every miss and false positive, and every site unpriced or with another model set")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite corpus/RESULTS.md")
     parser.add_argument("--check-floors", action="store_true",
                         help="exit 1 when total recall/precision fall below corpus/floors.toml")
@@ -227,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print("\n".join(_table(scores)))
+    print("\n".join(["", *_reach_table(scores)]))
     if args.verbose:
-        print("\n".join(_details(scores)))
+        print("\n".join(_details(scores) + _model_details(scores)))
     if not args.no_write and not args.names:
         write_results(scores, projects)
     if args.check_floors:

@@ -1,5 +1,6 @@
-"""The labelled corpus: scoring logic on a small real project, label-file errors, and the recall/precision
-floors on the pinned real applications (fetched from PyPI on first use)."""
+"""The labelled corpus: scoring logic on a small real project (discovery, and the model each site sends),
+label-file errors, and the recall/precision floors on the pinned real applications (fetched from PyPI on
+first use)."""
 from __future__ import annotations
 
 import os
@@ -30,6 +31,17 @@ def embed(text):
     return client.embeddings.create(model="text-embedding-3-small", input=text)
 '''
 HEADER = "path,line,sdk,operation,model_expr,note\n"
+MODEL_HEADER = "path,line,sdk,operation,model_expr,models,model_reach,note\n"
+# the same two sites, and two whose model no scan of the code can know
+APP_WITH_PARAMETERS = "import os\n" + APP + '''
+
+def ask_deployed(q):
+    return client.chat.completions.create(model=os.environ["CHAT_MODEL"], messages=[{"role": "user", "content": q}])
+
+
+def ask_any(q, model):
+    return client.chat.completions.create(model=model, messages=[{"role": "user", "content": q}])
+'''
 
 
 @pytest.fixture
@@ -54,7 +66,8 @@ def test_sites_match_labels_by_path_and_line(tiny_project):
     assert s.hits == 1
     assert [(m.path, m.line) for m in s.misses] == [("tiny/app.py", 12)]
     assert [(f.path, f.line) for f in s.false_positives] == [("tiny/app.py", 11)]
-    assert evaluate.measures(s) == {"recall": 0.5, "precision": 0.5, "scope_recall": 0.5}
+    assert evaluate.measures(s) == {"recall": 0.5, "precision": 0.5, "scope_recall": 0.5, "priced": 1.0,
+                                    "right_model_set": 1.0}
 
 
 def test_sdks_outside_the_issue_list_count_apart(tiny_project):
@@ -103,6 +116,81 @@ def test_unknown_floor_key_is_named(tmp_path, tiny_project):
     (tmp_path / "floors.toml").write_text("recal = 0.5\n")
     with pytest.raises(evaluate.LabelError, match="unknown keys recal"):
         evaluate.below_floors([evaluate.score(project, labels)], tmp_path / "floors.toml")
+
+
+def test_model_labels_give_priced_and_model_set_shares(tiny_project):
+    project, labels = tiny_project
+    (project.root / "tiny" / "app.py").write_text(APP_WITH_PARAMETERS)
+    (labels / "tiny.csv").write_text(
+        MODEL_HEADER
+        + "tiny/app.py,8,openai,chat,gpt-4o-mini,gpt-4o-mini,literal,\n"
+        # the code sends -small; a label whose default is -large is not matched by the site's set
+        + "tiny/app.py,12,openai,embedding,,text-embedding-3-large|text-embedding-3-small,literal,\n"
+        + "tiny/app.py,16,openai,chat,,gpt-4o,project-config-file,set in a deployment file outside the scan\n"
+        + "tiny/app.py,20,openai,chat,model,,user-must-configure,no caller\n")
+    s = evaluate.score(project, labels)
+    assert [lab.models for lab in s.labels][:2] == [("gpt-4o-mini",), ("text-embedding-3-large", "text-embedding-3-small")]
+    assert len(s.knowable_matches) == 3          # the user-must-configure site is outside the shares
+    assert (s.priced, s.right_model_sets) == (2, 1)
+    assert s.mean_found_set_size == 1.0 and s.mean_labelled_set_size == 4 / 3
+    m = evaluate.measures(s)
+    assert (m["priced"], m["right_model_set"]) == (2 / 3, 1 / 3)
+    table = "\n".join(evaluate._table([s]))
+    assert "| 3/4 | 66.7% (2/3) | 33.3% (1/3) | 1.00 (labels 1.33) |" in table
+    reach = "\n".join(evaluate._reach_table([s]))
+    assert "| literal | 2 | 2 | 2 | 2 | 1 |" in reach and "| project-config-file | 1 | 1 | 0 | 0 | 0 |" in reach
+    assert "| user-must-configure | 1 | 1 | 0 | 0 | — |" in reach
+    assert "(literal): labelled text-embedding-3-large|text-embedding-3-small, found text-embedding-3-small" in \
+        "\n".join(evaluate._model_details([s]))
+
+
+def test_labels_without_model_columns_have_no_model_figures(tiny_project):
+    project, labels = tiny_project
+    (labels / "tiny.csv").write_text(HEADER + "tiny/app.py,7,openai,chat,,\n")
+    s = evaluate.score(project, labels)
+    assert s.labels[0].model_reach is None and not s.model_labelled
+    assert evaluate._table([s])[2].endswith("| — | — | — | — |")
+
+
+@pytest.mark.parametrize("labelled, found, right", [
+    (("gpt-4o-mini",), ("gpt-4o-mini",), True),
+    (("openai/gpt-4o",), ("gpt-4o",), True),                  # litellm's provider prefix: one catalog row
+    (("gpt-4o", "gpt-4o-mini"), ("gpt-4o-mini", "gpt-4o"), True),
+    (("gpt-4o", "gpt-4o-mini"), ("gpt-4o-mini",), False),     # the default is missing
+    (("gpt-4o",), ("gpt-4o", "o1"), False),                   # o1 cannot reach this site
+    (("gpt-4o",), (), False),
+])
+def test_right_model_set_needs_the_default_and_nothing_else(labelled, found, right):
+    label = evaluate.Label("a.py", 1, "openai", "chat", "", "", labelled, "literal")
+    assert evaluate.right_model_set(label, evaluate.Found("a.py", 1, "openai", "create", found)) is right
+
+
+def test_model_set_and_price_read_from_the_json_contract():
+    site = {"model": {"value": "gpt-4o", "candidates": [{"value": "gpt-4o", "origin": "a.py:3"},
+                                                         {"value": "gpt-4o-mini", "origin": "a.py:9"}]}}
+    assert evaluate.site_models(site) == ("gpt-4o", "gpt-4o-mini")
+    assert evaluate.site_models({"model": {"value": None}}) == ()
+    priced = {"model": "gpt-4o", "cost_per_call": {"value": 0.01}}
+    assert evaluate.is_priced(site, priced)
+    assert evaluate.is_priced(site, {"model": None, "cost_per_call": {"value": None,
+                                                                     "range": {"low": 0.001, "high": 0.01}}})
+    # a cost for a model outside the site's set (say, a configured fallback) does not count
+    assert not evaluate.is_priced(site, {"model": "claude-3-5-haiku-latest", "cost_per_call": {"value": 0.01}})
+    assert not evaluate.is_priced({"model": {"value": None}}, {"model": None, "cost_per_call": {"value": 0.01}})
+    assert not evaluate.is_priced(site, {"model": "gpt-4o", "cost_per_call": {"value": None}})
+
+
+@pytest.mark.parametrize("cells, expected", [
+    ("gpt-4o,guessed", "model_reach 'guessed' is not one of literal"),
+    (",literal", "model_reach literal with models '': name the default model first"),
+    ("gpt-4o,user-must-configure", "model_reach user-must-configure with models 'gpt-4o'"),
+    ("gpt-4o||o1,literal", "models 'gpt-4o||o1' has an empty name"),
+])
+def test_bad_model_cells_name_file_and_row(tiny_project, cells, expected):
+    project, labels = tiny_project
+    (labels / "tiny.csv").write_text(MODEL_HEADER + f"tiny/app.py,7,openai,chat,,{cells},\n")
+    with pytest.raises(evaluate.LabelError, match="tiny.csv:2: " + expected.replace("|", r"\|")):
+        evaluate.load_labels(project, labels)
 
 
 def _fetched_corpus() -> list[fetch.Project]:
