@@ -1,0 +1,173 @@
+"""Hostile traffic files at ingest (issue 16 D7, D9, D10): a record is stored once however often it is
+ingested, absurd values are rejected with a reason, and a decompression bomb is refused before it
+is expanded."""
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmsight.simulator import store
+from llmsight.simulator.ingest import ingest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "traffic"
+LITELLM = [json.loads(line) for line in (FIXTURES / "litellm_payloads.jsonl").read_text().splitlines()]
+OTEL = FIXTURES / "otel_openai.json"
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = store.open_store(tmp_path / "traffic.duckdb")
+    yield connection
+    connection.close()
+
+
+def stored(con) -> int:
+    return con.execute("SELECT count(*) FROM calls").fetchall()[0][0]
+
+
+def canonical_rows(n: int, start: int = 0) -> list[dict]:
+    return [{"ts": f"2026-11-01T{(i // 60) % 24:02d}:{i % 60:02d}:00Z", "model": "gpt-4o-mini",
+             "input_tokens": 100 + i, "output_tokens": 10, "latency_ms": 900.0, "status": "ok"}
+            for i in range(start, start + n)]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def write_csv(path: Path, records: list[dict]) -> Path:
+    names = list(records[0])
+    path.write_text(",".join(names) + "\n" + "".join(",".join(str(r[n]) for n in names) + "\n" for r in records))
+    return path
+
+
+def gzipped(path: Path) -> Path:
+    target = path.with_name(path.name + ".gz")
+    target.write_bytes(gzip.compress(path.read_bytes()))
+    return target
+
+
+@pytest.mark.xfail(strict=True, reason="D9: a grown log, its copy and its .gz are stored again")
+@pytest.mark.parametrize("write", [write_jsonl, write_csv], ids=["jsonl", "csv"])
+def test_d9_a_growing_log_reingested_stores_each_call_once(con, tmp_path, write):
+    suffix = ".jsonl" if write is write_jsonl else ".csv"
+    first = write(tmp_path / f"calls{suffix}", canonical_rows(100))
+    assert ingest([first], con).loaded == 100
+    grown = write(tmp_path / f"calls{suffix}", canonical_rows(110))
+    report = ingest([grown], con)
+    assert (report.loaded, report.files[0].known) == (10, 100)
+    copy_with_newline = tmp_path / f"copy{suffix}"
+    copy_with_newline.write_text(grown.read_text() + "\n")
+    for again in (copy_with_newline, gzipped(grown)):
+        report = ingest([again], con)
+        assert (report.loaded, report.files[0].known, report.usable) == (0, 110, True)
+    assert stored(con) == 110
+
+
+@pytest.mark.xfail(strict=True, reason="D9: the same LiteLLM payload id twice is two rows")
+def test_d9_the_same_payload_id_is_one_row(con, tmp_path):
+    twice = write_jsonl(tmp_path / "twice.jsonl", [LITELLM[0], LITELLM[0], LITELLM[1]])
+    report = ingest([twice], con)
+    assert (report.loaded, report.files[0].known) == (2, 1)
+    retried = copy.deepcopy(LITELLM[0])
+    retried["endTime"] += 1.0                     # the same call logged again with another end: still one call
+    again = write_jsonl(tmp_path / "again.jsonl", [retried])
+    assert ingest([again], con).loaded == 0
+    assert stored(con) == 2
+
+
+@pytest.mark.xfail(strict=True, reason="D9: the same OTel span in two exports is two rows")
+def test_d9_the_same_span_in_two_exports_is_one_row(con, tmp_path):
+    assert ingest([OTEL], con).loaded == 3
+    document = json.loads(OTEL.read_text())
+    (tmp_path / "again.json").write_text(json.dumps(document, indent=2))
+    assert ingest([tmp_path / "again.json"], con).loaded == 0
+    assert stored(con) == 3
+
+
+@pytest.mark.xfail(strict=True, reason="D9: identity keys on the whole file")
+def test_d9_identical_calls_without_ids_stay_distinct_rows(con, tmp_path):
+    same = canonical_rows(1)[0]
+    two = write_jsonl(tmp_path / "two.jsonl", [same, same])
+    assert ingest([two], con).loaded == 2
+    three = write_jsonl(tmp_path / "three.jsonl", [same, same, same])
+    report = ingest([three], con)
+    assert (report.loaded, report.files[0].known) == (1, 2)
+    assert stored(con) == 3
+
+
+ABSURD = {
+    "year 9999": {"ts": "9999-12-31T23:59:59Z"},
+    "year 1": {"ts": "0001-01-01T00:00:00Z"},
+    "latency 1e308": {"latency_ms": 1e308},
+    "cost 1e308": {"cost_usd": 1e308},
+    "ttft after the end": {"ttft_ms": 5000.0, "latency_ms": 900.0},
+    "NUL in the model": {"model": "gpt-4o\u0000mini"},
+    "1 MB model name": {"model": "m" * (1 << 20)},
+    "attempt 0": {"attempt": 0},
+    "tokens 1e15": {"input_tokens": 10**15},
+}
+
+
+@pytest.mark.xfail(strict=True, reason="D10: absurd values are stored")
+def test_d10_absurd_values_are_rejected_with_reasons(con, tmp_path):
+    good = canonical_rows(1)[0]
+    path = write_jsonl(tmp_path / "absurd.jsonl", [good] + [{**good, **change} for change in ABSURD.values()])
+    report = ingest([path], con)
+    assert report.loaded == 1, report.text()
+    (file_report,) = report.files
+    assert sum(file_report.rejected.values()) == len(ABSURD)
+    reasons = dict(file_report.examples)
+    assert len(reasons) == len(ABSURD)
+    for row, name in enumerate(ABSURD, start=2):
+        assert reasons[row], name
+    joined = " | ".join(reasons.values())
+    for word in ("ts", "latency_ms", "cost_usd", "ttft_ms", "model", "attempt", "input_tokens"):
+        assert word in joined
+    assert stored(con) == 1
+
+
+def write_bomb(path: Path, size: int, fill: bytes = b" ", head: bytes = b"", tail: bytes = b"") -> Path:
+    """`size` bytes that gzip to about a thousandth of that."""
+    chunk = fill * (1 << 20)
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        fh.write(head)
+        for _ in range(size // len(chunk)):
+            fh.write(chunk)
+        fh.write(tail)
+    return path
+
+
+def peak_rss_of_ingest(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `llm-lint ingest ARGS` in a child that prints its own peak RSS (MB) last."""
+    code = ("import resource, sys\nfrom llmsight.cli import main\ntry:\n    rc = main(sys.argv[1:])\n"
+            "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+            "sys.exit(rc)\n")
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    done = subprocess.run([sys.executable, "-c", code, "ingest", *args], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    *lines, rss = done.stderr.strip().splitlines()
+    done.stderr = "\n".join(lines)
+    return done, float(rss)
+
+
+@pytest.mark.xfail(strict=True, reason="D7: a .gz is expanded without a limit")
+@pytest.mark.parametrize("name, fmt, head, tail", [("bomb.json.gz", "auto", b'{"data": [', b"]}"),
+                                                   ("bomb.jsonl.gz", "jsonl", b"", b"")])
+def test_d7_decompression_bomb_is_refused(tmp_path, name, fmt, head, tail):
+    bomb = write_bomb(tmp_path / name, 96 << 20, head=head, tail=tail)
+    assert bomb.stat().st_size < 200_000
+    done, rss = peak_rss_of_ingest(tmp_path, str(bomb), "--db", str(tmp_path / "t.duckdb"), "--format", fmt)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "expands" in done.stdout and name in done.stdout
+    assert rss < 400, rss
