@@ -67,7 +67,8 @@ def test_server_speaks_to_the_vscode_protocol_stack(node_modules, tmp_path):
     assert report.returncode == 0, report.stderr
     (tmp_path / "expected.json").write_text(report.stdout, encoding="utf-8")
     caps = Path(pytest_lsp.__file__).parent / "clients" / "visual_studio_code_v1.65.2.json"
-    done = subprocess.run(["node", "--test", "test/"], cwd=EXT, capture_output=True, text=True, timeout=180,
+    done = subprocess.run(["node", "--test", "test/protocol.test.js"], cwd=EXT, capture_output=True, text=True,
+                          timeout=180,
                           env={**ENV, "LLMSIGHT_PYTHON": sys.executable, "LLMSIGHT_PROJECT": str(tmp_path),
                                "LLMSIGHT_CAPS": str(caps), "LLMSIGHT_EXPECTED": str(tmp_path / "expected.json")})
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]

@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -170,3 +172,105 @@ def edits_of(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
     if action.edit.document_changes:
         return [e for change in action.edit.document_changes if change.text_document.uri == uri for e in change.edits]
     return list(action.edit.changes.get(uri, []))
+
+
+# ---- the raw wire: byte streams pytest-lsp cannot send (bad framing, bad JSON, requests before initialize)
+
+def frame(payload: bytes | dict) -> bytes:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class Reader(threading.Thread):
+    """Collects the server's messages from its stdout; `malformed` notes output that is not a frame of JSON."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.messages, self.malformed = stream, [], None
+
+    def run(self) -> None:
+        try:
+            while True:
+                length = None
+                while True:
+                    line = self.stream.readline()
+                    if not line:
+                        return
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                    if line in (b"\r\n", b"\n"):
+                        break
+                self.messages.append(json.loads(self.stream.read(length)))
+        except Exception as exc:  # noqa: BLE001 - recorded for the test to fail on
+            self.malformed = repr(exc)
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for m in list(self.messages):
+                if predicate(m):
+                    return m
+            time.sleep(0.02)
+        raise AssertionError(f"no such message; got {self.messages}")
+
+
+class Wire:
+    """`python -m llmsight lsp` driven with raw bytes on its stdin; stdout parsed, stderr kept."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.process = subprocess.Popen(SERVER, cwd=root, env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+        self.reader = Reader(self.process.stdout)
+        self.reader.start()
+        self._stderr: list[bytes] = []
+        threading.Thread(target=lambda: self._stderr.extend(iter(self.process.stderr.readline, b"")),
+                         daemon=True).start()
+
+    @property
+    def stderr(self) -> str:
+        return b"".join(self._stderr).decode("utf-8", "replace")
+
+    def send(self, *messages: bytes | dict) -> None:
+        """Dicts are framed correctly; bytes go on the wire as they are."""
+        for m in messages:
+            self.process.stdin.write(m if isinstance(m, bytes) else frame(m))
+        self.process.stdin.flush()
+
+    def answer(self, msg_id: int | str, timeout: float = 15.0) -> dict:
+        return self.reader.wait_for(lambda m: m.get("id") == msg_id and "method" not in m, timeout)
+
+    def initialize(self, msg_id: int | str = "init") -> dict:
+        self.send(request(msg_id, "initialize", {"processId": None, "rootUri": self.root.as_uri(), "capabilities": {}}))
+        answer = self.answer(msg_id)
+        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        return answer
+
+    def open(self, name: str, text: str) -> str:
+        uri = (self.root / name).as_uri()
+        self.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}})
+        return uri
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def request(msg_id: int | str, method: str, params) -> dict:
+    return {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}
+
+
+def hover(msg_id: int | str, uri: str, line: int = 0, character: int = 0) -> dict:
+    return request(msg_id, "textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": {"line": line, "character": character}})
+
+
+@contextlib.contextmanager
+def wire(root: Path):
+    w = Wire(root)
+    try:
+        yield w
+    finally:
+        w.close()

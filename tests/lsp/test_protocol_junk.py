@@ -2,48 +2,10 @@
 logged, and the server still initializes, analyses and exits cleanly afterwards."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
-import time
 
-from lsp_client import ENV, SAMPLE
-
-
-def frame(payload: bytes | dict) -> bytes:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-class Reader(threading.Thread):
-    """Collects the server's messages from its stdout."""
-
-    def __init__(self, stream):
-        super().__init__(daemon=True)
-        self.stream, self.messages = stream, []
-
-    def run(self) -> None:
-        while True:
-            length = None
-            while True:
-                line = self.stream.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                if line in (b"\r\n", b"\n"):
-                    break
-            self.messages.append(json.loads(self.stream.read(length)))
-
-    def wait_for(self, predicate, timeout: float = 30.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for m in list(self.messages):
-                if predicate(m):
-                    return m
-            time.sleep(0.02)
-        raise AssertionError(f"no such message; got {self.messages}")
+from lsp_client import ENV, SAMPLE, Reader, frame
 
 
 def test_junk_on_the_wire_does_not_stop_the_server(project):
