@@ -102,7 +102,6 @@ HARMLESS_SETTINGS = {"llmsight.select", "llmsight.ignore", "llmsight.debounceMs"
                      "llmsight.inlayHints", "llmsight.codeLens"}
 
 
-@pytest.mark.xfail(strict=True, reason="D0b: no untrustedWorkspaces capability")
 def test_d0b_package_json_restricts_every_setting_that_names_a_program_or_file():
     manifest = json.loads((EXT / "package.json").read_text(encoding="utf-8"))
     untrusted = manifest["capabilities"]["untrustedWorkspaces"]
@@ -115,7 +114,6 @@ def test_d0b_package_json_restricts_every_setting_that_names_a_program_or_file()
 
 
 @pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="needs Node.js and npm")
-@pytest.mark.xfail(strict=True, reason="D0b: the workspace's llmsight.interpreter runs on folder open")
 def test_d0b_untrusted_workspace_never_runs_the_workspace_interpreter(node_modules):
     npm("run", "compile")
     done = subprocess.run(["node", "--test", "test/trust.test.js"], cwd=EXT, capture_output=True, text=True,

@@ -2,6 +2,13 @@
 // All analysis happens in the server; this file only wires settings, commands and restarts.
 // The server's own commands (llmsight.simulate, llmsight.reloadTraffic) are registered by
 // vscode-languageclient from the server's executeCommandProvider.
+//
+// Workspace trust: a repository's .vscode/settings.json must not pick the program this extension
+// starts, nor a file the server opens, before the user trusts the folder. The settings that do
+// (package.json's capabilities.untrustedWorkspaces.restrictedConfigurations) are read from user
+// settings only while the workspace is untrusted, and the server never runs with the workspace as
+// its working directory (`python -m` would import modules from there).
+import * as path from "path";
 import * as vscode from "vscode";
 import {
   LanguageClient,
@@ -12,6 +19,8 @@ import {
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+let extensionDir = "";
+let restricted = new Set<string>();
 
 interface ServerSettings {
   trafficDb: string | null;
@@ -23,22 +32,45 @@ interface ServerSettings {
   codeLens: boolean;
 }
 
-function serverSettings(): ServerSettings {
+/** A setting's value; for a restricted one in an untrusted workspace, the user's (or the default). */
+function setting<T>(key: string, fallback: T): T {
   const cfg = vscode.workspace.getConfiguration("llmsight");
+  if (vscode.workspace.isTrusted || !restricted.has(`llmsight.${key}`)) {
+    return cfg.get<T>(key) ?? fallback;
+  }
+  const inspected = cfg.inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
+function serverSettings(): ServerSettings {
   return {
-    trafficDb: cfg.get<string>("trafficDb") || null,
-    select: cfg.get<string[]>("select") ?? [],
-    ignore: cfg.get<string[]>("ignore") ?? [],
-    debounceMs: cfg.get<number>("debounceMs") ?? 150,
-    diagnosticMode: cfg.get<string>("diagnosticMode") ?? "openFiles",
-    inlayHints: cfg.get<boolean>("inlayHints") ?? true,
-    codeLens: cfg.get<boolean>("codeLens") ?? true,
+    trafficDb: setting<string>("trafficDb", "") || null,
+    select: setting<string[]>("select", []),
+    ignore: setting<string[]>("ignore", []),
+    debounceMs: setting<number>("debounceMs", 150),
+    diagnosticMode: setting<string>("diagnosticMode", "openFiles"),
+    inlayHints: setting<boolean>("inlayHints", true),
+    codeLens: setting<boolean>("codeLens", true),
   };
 }
 
+/** The program that runs the server. A relative path with a directory part is the first workspace
+ * folder's (e.g. `.venv/bin/python`), which only a trusted workspace may run. */
 function interpreter(): string {
-  const configured = vscode.workspace.getConfiguration("llmsight").get<string>("interpreter");
-  return configured && configured.trim() ? configured.trim() : process.platform === "win32" ? "python" : "python3";
+  const fallback = process.platform === "win32" ? "python" : "python3";
+  const configured = setting<string>("interpreter", "").trim();
+  if (!configured || path.isAbsolute(configured) || !/[\\/]/.test(configured)) {
+    return configured || fallback;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (vscode.workspace.isTrusted && folder) {
+    return path.join(folder, configured);
+  }
+  void vscode.window.showWarningMessage(
+    `llmsight: not running llmsight.interpreter "${configured}" from the workspace folder until you trust it; ` +
+      `using "${fallback}" from PATH.`,
+  );
+  return fallback;
 }
 
 interface SimulationAnswer {
@@ -74,6 +106,7 @@ async function start(): Promise<void> {
     command,
     args: ["-m", "llmsight", "lsp"],
     transport: TransportKind.stdio,
+    options: { cwd: extensionDir },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -82,9 +115,17 @@ async function start(): Promise<void> {
       { notebook: "jupyter-notebook", language: "python" },
     ],
     initializationOptions: { llmsight: serverSettings() },
-    synchronize: { configurationSection: "llmsight" },
     outputChannel: output,
     middleware: {
+      // The server asks for its section: answer with the settings trust allows, not VS Code's merge.
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          return Array.isArray(answers)
+            ? params.items.map((item, i) => (item.section === "llmsight" ? serverSettings() : answers[i]))
+            : answers;
+        },
+      },
       // A code lens runs llmsight.simulate on the server; show what it answered.
       executeCommand: async (command, args, next) => {
         const result = await next(command, args);
@@ -116,16 +157,22 @@ async function stop(): Promise<void> {
   }
 }
 
+async function restart(): Promise<void> {
+  await stop();
+  await start();
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionDir = context.extensionPath;
+  restricted = new Set(context.extension.packageJSON.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []);
   context.subscriptions.push(
-    vscode.commands.registerCommand("llmsight.restart", async () => {
-      await stop();
-      await start();
-    }),
+    vscode.commands.registerCommand("llmsight.restart", restart),
+    vscode.workspace.onDidGrantWorkspaceTrust(restart),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration("llmsight.interpreter")) {
-        await stop();
-        await start();
+        await restart();
+      } else if (event.affectsConfiguration("llmsight") && client) {
+        await client.sendNotification("workspace/didChangeConfiguration", { settings: { llmsight: serverSettings() } });
       }
     }),
   );
