@@ -38,7 +38,10 @@ _SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", 
 
 def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
     """Offsets of `name` as a whole word (with `call`, only where `(` follows). `str.find` scans in C;
-    a `\b`-led regex alternation of many names tries every position and dominated discovery time."""
+    a `\b`-led regex alternation of many names tries every position and dominated discovery time.
+    An empty name matches nowhere (`find("")` would never advance)."""
+    if not name:
+        return []
     out, find, n = [], source.find, len(name)
     i = find(name)
     while i != -1:

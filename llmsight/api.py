@@ -42,6 +42,9 @@ def select_rules(config: Config, select: Iterable[str] | None = (), ignore: Iter
     def matches(code: str, patterns: Iterable[str]) -> bool:
         return any(code.startswith(p.strip().upper()) or p.strip().upper() == "ALL" for p in patterns)
 
+    if any(not p.strip() for p in chosen_select + chosen_ignore):  # "" is a prefix of every code
+        raise ConfigError("an empty rule selector in select/ignore would match every rule; name codes or "
+                          "prefixes (LLM001, LLM00) or ALL")
     out = []
     for r in all_rules():
         if chosen_select and not matches(r.code, chosen_select):
