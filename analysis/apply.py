@@ -1,29 +1,47 @@
-"""`--fix` and `--diff`: apply fixes in rounds until none applies (as ruff does).
+"""`--fix` and `--diff`: apply fixes in rounds until none applies (as ruff does), and write files safely.
 
 Each round applies the first applicable fix of every diagnostic whose edits do not overlap an edit
 already taken, then re-analyses the new text, so two fixes on one call (timeout and output cap)
-both land. Notebook edits apply to the cell they name and the notebook is written back as JSON.
+both land; a round that changes nothing ends the rounds, so a second run changes nothing.
+
+The edits are computed on the bytes read here, not on what an earlier scan saw, and a file is
+written only if it still holds those bytes, only inside the paths given (a symlink leading out is
+reported, not followed), in its own encoding and line endings, atomically: a temporary file in its
+directory, with its mode, renamed over it. In a notebook only the edited cells' `source` values
+change, in the layout found; every other byte stays.
 """
 from __future__ import annotations
 
+import codecs
 import difflib
+import io
 import json
+import os
+import re
+import stat
+import tempfile
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 from llmsight.analysis.fixes import apply_edits
-from llmsight.analysis.secrets import redact
 from llmsight.analysis.notebook import cell_source
+from llmsight.analysis.secrets import redact
 from llmsight.records import Diagnostic, Edit
 
 MAX_ROUNDS = 10
+
+# the diagnostics of a file's text as it would be at a path (the analysis a round re-runs)
+Analyse = Callable[[str, Path], Sequence[Diagnostic]]
+Fixes = list[tuple[Diagnostic | None, tuple[Edit, ...]]]
 
 
 @dataclass
 class FixOutcome:
     applied: int = 0
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> (before, after)
+    skipped: dict[str, str] = field(default_factory=dict)              # rel path -> why it was not fixed
 
     def diff(self) -> str:
         out = []
@@ -33,76 +51,265 @@ class FixOutcome:
         return redact("".join(out))  # a fixed LLM010 finding removes a key: the diff must not show it
 
 
-def _applicable(diags: Sequence[Diagnostic], unsafe: bool) -> list[tuple[Diagnostic, tuple[Edit, ...]]]:
-    out = []
+class FixRefused(Exception):
+    """A file `--fix` must leave alone; the message says why and what to do."""
+
+
+def applicable_fixes(diags: Sequence[Diagnostic], unsafe: bool) -> Fixes:
+    """The first fix of each diagnostic that may be applied, with edits only in the diagnostic's file."""
+    out: Fixes = []
     for d in diags:
         for fx in d.fixes:
-            if fx.edits and (fx.applicability == "safe" or (unsafe and fx.applicability == "unsafe")):
+            if fx.edits and (fx.applicability == "safe" or (unsafe and fx.applicability == "unsafe")) \
+                    and all(e.span.path == d.span.path for e in fx.edits):
                 out.append((d, fx.edits))
                 break
     return out
 
 
-def apply_round(text: str, is_notebook: bool, fixes: list[tuple[Diagnostic, tuple[Edit, ...]]]) -> tuple[str, int]:
+# ---- applying edits to a text ---------------------------------------------------------------------------
+
+def _line_ending(text: str) -> str:
+    """The line break most lines of `text` end with (\n when there is none)."""
+    crlf = text.count("\r\n")
+    lf, cr = text.count("\n") - crlf, text.count("\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return "\r\n"
+    return "\r" if cr > lf else "\n"
+
+
+def _in_line_ending(edits: Sequence[Edit], text: str) -> list[Edit]:
+    """Edits whose inserted line breaks are the text's own (a fix writes \n; a CRLF file stays CRLF)."""
+    ending = _line_ending(text)
+    if ending == "\n":
+        return list(edits)
+    return [Edit(e.span, re.sub(r"\r\n|\r|\n", ending, e.new_text)) for e in edits]
+
+
+def _apply_whole(text: str, fixes: Fixes) -> tuple[str, int]:
+    """`text` with every fix whose edits all apply without overlapping an earlier one's."""
+    taken: list[Edit] = []
+    count = 0
+    for _, edits in fixes:
+        trial = taken + _in_line_ending(edits, text)
+        if not apply_edits(text, trial)[1]:
+            taken = trial
+            count += 1
+    return (apply_edits(text, taken)[0], count) if taken else (text, 0)
+
+
+def apply_round(text: str, is_notebook: bool, fixes: Fixes) -> tuple[str, int]:
     """Apply whole fixes (all of a fix's edits or none) that do not overlap each other."""
     if not is_notebook:
-        taken: list[Edit] = []
-        count = 0
-        for _, edits in fixes:
-            _, skipped = apply_edits(text, taken + list(edits))
-            if not skipped:
-                taken.extend(edits)
-                count += 1
-        return (apply_edits(text, taken)[0], count) if taken else (text, 0)
+        return _apply_whole(text, fixes)
     nb = json.loads(text)
-    count = 0
-    by_cell: dict[int, list[Edit]] = {}
-    for _, edits in fixes:
+    by_cell: dict[int, Fixes] = {}
+    for d, edits in fixes:
         cells = {e.span.cell for e in edits}
-        if None in cells or len(cells) != 1:
-            continue
-        cell = cells.pop()
-        trial = by_cell.get(cell, []) + list(edits)
-        if not apply_edits(cell_source(nb["cells"][cell]), trial)[1]:
-            by_cell[cell] = trial
-            count += 1
-    for cell, edits in by_cell.items():
-        new = apply_edits(cell_source(nb["cells"][cell]), edits)[0]
-        nb["cells"][cell]["source"] = new.splitlines(keepends=True)
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n", count
+        if len(cells) == 1 and None not in cells:
+            by_cell.setdefault(cells.pop(), []).append((d, edits))
+    count = 0
+    new_sources: dict[int, str] = {}
+    for cell, cell_fixes in by_cell.items():
+        old = cell_source(nb["cells"][cell])
+        new, n = _apply_whole(old, cell_fixes)
+        if new != old:
+            new_sources[cell] = new
+            count += n
+    return (_with_cell_sources(text, new_sources), count) if new_sources else (text, 0)
 
 
-def fix_paths(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only: bool = False, **check_kwargs) -> FixOutcome:
-    from llmsight import api
+# ---- notebooks: only the edited `source` values change ----------------------------------------------------
 
-    first = api.check(paths, with_estimates=False, **check_kwargs)
-    root = Path(first.root)
-    config = check_kwargs.get("config") or api.load_config(root, Path(check_kwargs["config_file"])
-                                                           if check_kwargs.get("config_file") else None)
-    outcome = FixOutcome()
-    by_file: dict[str, list[Diagnostic]] = {}
-    for d in first.diagnostics:
-        by_file.setdefault(d.span.path, []).append(d)
-    select, ignore = check_kwargs.get("select", ()), check_kwargs.get("ignore", ())
-    for rel, diags in sorted(by_file.items()):
-        path = root / rel
-        fixes = _applicable(diags, unsafe)
+_DECODER = json.JSONDecoder()
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, i: int) -> int:
+    return _JSON_SPACE.match(text, i).end()  # type: ignore[union-attr]
+
+
+def _members(text: str, i: int) -> Iterator[tuple[str, int, int]]:
+    """(key, value start, value end) of each member of the JSON object at `text[i]` (valid JSON)."""
+    i = _skip_space(text, i + 1)
+    while text[i] != "}":
+        key, i = json.decoder.scanstring(text, i + 1)
+        start = _skip_space(text, _skip_space(text, i) + 1)  # past the colon
+        _, end = _DECODER.raw_decode(text, start)
+        yield key, start, end
+        i = _skip_space(text, end)
+        if text[i] == ",":
+            i = _skip_space(text, i + 1)
+
+
+def _elements(text: str, i: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each element of the JSON array at `text[i]` (valid JSON)."""
+    i = _skip_space(text, i + 1)
+    while text[i] != "]":
+        _, end = _DECODER.raw_decode(text, i)
+        yield i, end
+        i = _skip_space(text, end)
+        if text[i] == ",":
+            i = _skip_space(text, i + 1)
+
+
+def _source_spans(text: str) -> dict[int, tuple[int, int]]:
+    """Where each cell's `source` value lies in the notebook's text: cell index -> (start, end)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for key, start, _ in _members(text, _skip_space(text, 0)):
+        if key == "cells":
+            spans.clear()  # a repeated key: json.loads keeps the last
+            for index, (cell_start, _) in enumerate(_elements(text, start)):
+                if text[cell_start] == "{":
+                    for cell_key, value_start, value_end in _members(text, cell_start):
+                        if cell_key == "source":
+                            spans[index] = (value_start, value_end)
+    return spans
+
+
+def _source_json(old: str, source: str, ensure_ascii: bool) -> str:
+    """`source` as JSON in the form and layout of the value it replaces (`old`, a string or a list of
+    lines split as nbformat splits them)."""
+    if old.startswith('"'):
+        return json.dumps(source, ensure_ascii=ensure_ascii)
+    items = [json.dumps(line, ensure_ascii=ensure_ascii) for line in source.splitlines(keepends=True)]
+    elements = list(_elements(old, 0))
+    if not elements or not items:
+        return "[" + ", ".join(items) + "]"
+    opening, closing = old[1:elements[0][0]], old[elements[-1][1]:-1]
+    separator = old[elements[0][1]:elements[1][0]] if len(elements) > 1 else "," + opening
+    return "[" + opening + separator.join(items) + closing + "]"
+
+
+def _with_cell_sources(text: str, sources: dict[int, str]) -> str:
+    """The notebook's text with the given cells' sources replaced and every other byte kept."""
+    spans = _source_spans(text)
+    ensure_ascii = text.isascii()  # a file with \u escapes and no raw non-ASCII stays ASCII
+    out, cursor = [], 0
+    for cell in sorted(sources):
+        start, end = spans[cell]
+        out += [text[cursor:start], _source_json(text[start:end], sources[cell], ensure_ascii)]
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+# ---- rounds ---------------------------------------------------------------------------------------------
+
+def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Diagnostic]],
+             unsafe: bool) -> tuple[str, int]:
+    """`text` after rounds of fixes of its own diagnostics, and how many fixes were applied."""
+    applied = 0
+    for _ in range(MAX_ROUNDS):
+        fixes = applicable_fixes(analyse(text), unsafe)
         if not fixes:
-            continue
-        before = text = path.read_text(encoding="utf-8")
-        is_nb = rel.endswith(".ipynb")
-        for _ in range(MAX_ROUNDS):
-            text, n = apply_round(text, is_nb, fixes)
-            if n == 0:
-                break
-            outcome.applied += n
-            again = api.check_source(text, str(path), root=root, config=config, select=select, ignore=ignore,
-                                     with_estimates=False)
-            fixes = _applicable(again.diagnostics, unsafe)
-            if not fixes:
-                break
-        if text != before:
-            outcome.changed[rel] = (before, text)
+            break
+        new, count = apply_round(text, is_notebook, fixes)
+        if new == text:  # fixes whose edits change nothing: done, or a second run would loop the same way
+            break
+        text, applied = new, applied + count
+    return text, applied
+
+
+# ---- reading and writing files ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's bytes as read, and its text decoded the way Python reads it."""
+
+    path: Path       # the real file (symlinks resolved)
+    data: bytes
+    text: str
+    encoding: str    # `utf-8-sig` keeps a byte-order mark
+    mode: int
+
+
+def _real_target(path: Path, given: Sequence[Path]) -> Path:
+    real = Path(os.path.realpath(path))
+    allowed = [Path(os.path.realpath(p)) for p in given]
+    if not any(real == a or a in real.parents for a in allowed):
+        raise FixRefused("it lies outside the paths given (reached through a symlink); fix it where it lives "
+                         "or name it on the command line")
+    return real
+
+
+def _read_exact(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file, opened without following a symlink put in its place."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise FixRefused(f"cannot read ({exc.strerror or exc}); check the file") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise FixRefused("not a regular file; fix the file it stands for")
+        return fh.read(), st
+
+
+def read_source_file(path: Path, given: Sequence[Path], is_notebook: bool) -> SourceFile:
+    real = _real_target(path, given)
+    data, st = _read_exact(real)
+    try:
+        if is_notebook:
+            encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        else:
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        text = data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise FixRefused(f"cannot decode it ({exc}); save it as UTF-8 or fix its `coding:` line") from exc
+    if text.encode(encoding) != data:
+        raise FixRefused(f"its {encoding} text does not convert back to the same bytes; save it as UTF-8")
+    return SourceFile(real, data, text, encoding, stat.S_IMODE(st.st_mode))
+
+
+def _writable(source: SourceFile) -> None:
+    if not source.mode & 0o222 or not os.access(source.path, os.W_OK):
+        raise FixRefused("read-only; make it writable (chmod u+w) to let --fix change it")
+
+
+def write_source_file(source: SourceFile, text: str) -> None:
+    """Replace the file with `text` in its encoding, if it still holds the bytes that were analysed."""
+    try:
+        data = text.encode(source.encoding)
+    except UnicodeEncodeError as exc:
+        raise FixRefused(f"the fix adds characters {source.encoding} cannot hold; save the file as UTF-8") from exc
+    if _read_exact(source.path)[0] != source.data:
+        raise FixRefused("changed on disk while fixing; run --fix again")
+    directory = source.path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{source.path.name}.", suffix=".llmsight-fix")
+    except OSError as exc:
+        raise FixRefused(f"cannot write in {directory} ({exc.strerror or exc}); check its permissions") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, source.mode)
+        os.replace(tmp, source.path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise FixRefused(f"cannot write ({exc.strerror or exc}); nothing was changed") from exc
+
+
+def fix_files(rels: Sequence[str], root: Path, given: Sequence[Path], analyse: Analyse, *, unsafe: bool,
+              diff_only: bool) -> FixOutcome:
+    """Fix (or, with `diff_only`, only show the fixes of) the files `rels` under `root`."""
+    outcome = FixOutcome()
+    for rel in sorted(set(rels)):
+        is_notebook = rel.endswith(".ipynb")
+        try:
+            source = read_source_file(root / rel, given, is_notebook)
             if not diff_only:
-                path.write_text(text, encoding="utf-8")
+                _writable(source)
+            text, applied = fix_text(source.text, is_notebook, lambda t: analyse(t, source.path), unsafe)
+            if text == source.text:
+                continue
+            if not diff_only:
+                write_source_file(source, text)
+        except FixRefused as exc:
+            outcome.skipped[rel] = str(exc)
+            continue
+        outcome.applied += applied
+        outcome.changed[rel] = (source.text, text)
     return outcome

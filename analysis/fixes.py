@@ -14,6 +14,7 @@ from typing import Iterable
 from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
+from llmsight.analysis.modules import split_lines
 from llmsight.records import Edit, Fix, Span
 
 
@@ -170,8 +171,11 @@ def _offsets(lines: list[str]) -> list[int]:
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
-    """Apply non-overlapping edits (code-point spans, one text); returns the text and the skipped ones."""
-    lines = text.splitlines(keepends=True)
+    """Apply non-overlapping edits (code-point spans, one text); returns the text and the skipped ones.
+
+    Lines are counted as the spans were (Python's \n, \r\n and \r only): `str.splitlines` also breaks at
+    form feeds and U+2028, which put every later edit on the wrong line."""
+    lines = split_lines(text, keepends=True)
     if not lines or lines[-1].endswith(("\n", "\r")):
         lines.append("")
     starts = _offsets(lines)
@@ -205,7 +209,7 @@ def fix_edits_by_cell(fix: Fix) -> dict[int | None, list[Edit]]:
 
 def span_text(text: str, span: Span) -> str:
     """The text a span covers (tests and previews)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
     starts = _offsets(lines)
     a = starts[span.start_line - 1] + span.start_col - 1
     b = starts[span.end_line - 1] + span.end_col - 1

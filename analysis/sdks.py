@@ -122,7 +122,8 @@ GOOGLE_GENAI = ClientKind("google", {**_genai_methods(False),
 GOOGLE_GENAI_CHAT = ClientKind("google", {
     "send_message": Method("chat", False, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
     "send_message_stream": Method("chat", True, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
-}, timeout=(), retries=(), option_methods=(), model_param="model", max_tokens=("config.max_output_tokens",))
+}, timeout=GOOGLE_GENAI.timeout, retries=GOOGLE_GENAI.retries, option_methods=(), model_param="model",
+    max_tokens=("config.max_output_tokens",))  # timeout and retries: the client's http_options
 _GENERATIVEAI_CAP = ("generation_config.max_output_tokens",)
 # google.generativeai / vertexai: GenerativeModel("gemini-1.5-pro").generate_content(...)
 GOOGLE_GENERATIVE_MODEL = ClientKind("google", {

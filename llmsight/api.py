@@ -302,10 +302,25 @@ def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None)
 
 
 def apply_fixes(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only: bool = False, **check_kwargs):
-    """`--fix` / `--diff`: apply (or show) fixes in rounds until nothing more applies."""
-    from llmsight.analysis.apply import fix_paths
+    """`--fix` / `--diff`: apply (or show) fixes in rounds until nothing more applies.
 
-    return fix_paths(paths, unsafe=unsafe, diff_only=diff_only, **check_kwargs)
+    The scan only picks the files with fixable findings: each is then read once and analysed again on
+    exactly those bytes, so edits never land on text other than the one they were computed on."""
+    from llmsight.analysis.apply import applicable_fixes, fix_files
+
+    first = check(paths, with_estimates=False, **check_kwargs)
+    root = Path(first.root)
+    config_file = check_kwargs.get("config_file")
+    config = check_kwargs.get("config") or load_config(root, Path(config_file) if config_file else None)
+    options = dict(root=root, config=config, select=check_kwargs.get("select", ()),
+                   ignore=check_kwargs.get("ignore", ()), traffic=check_kwargs.get("traffic"), with_estimates=False)
+
+    def analyse(text: str, path: Path) -> list[Diagnostic]:
+        return check_source(text, str(path), **options).diagnostics
+
+    files = {d.span.path for d, _ in applicable_fixes(first.diagnostics, unsafe)}
+    return fix_files(sorted(files), root, [Path(p) for p in paths] or [Path(".")], analyse, unsafe=unsafe,
+                     diff_only=diff_only)
 
 
 def price(models: Sequence[str], usage, config: Config | None = None):

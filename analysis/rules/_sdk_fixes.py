@@ -270,11 +270,16 @@ def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title:
 
 
 def set_dict_keys(ctx: FileContext, node: ast.Dict, items: dict[str, str]) -> Edit:
-    """Edit adding `"key": value` entries (values are source text) to a dict literal, keeping its layout."""
+    """Edit adding `"key": value` entries (values are source text) to a dict literal, keeping its layout.
+
+    A key the dict already has is left as it is (as `set_call_keywords(replace=False)` leaves a
+    keyword), so applying the edit again changes nothing."""
     text = ctx.segment(node)
     parsed = cst.parse_expression(text)
     assert isinstance(parsed, cst.Dict)
     elements = list(parsed.elements)
+    present = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+    items = {key: value for key, value in items.items() if key not in present}
     quote = '"'
     for el in elements:
         if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):

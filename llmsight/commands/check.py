@@ -13,6 +13,11 @@ def _codes(value: str) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
+def _plain(text: str) -> str:
+    """A file name or reason as one terminal line: control and bidi characters escaped, as repr() does."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="find LLM call sites and report their risks",
                        description="Find LLM call sites, estimate their cost and latency, and report findings.")
@@ -47,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
                       use_cache=not args.no_cache, jobs=args.jobs)
         if args.fix or args.diff:
             outcome = api.apply_fixes(args.paths, unsafe=args.unsafe_fixes, diff_only=args.diff, **common)
+            for rel, why in sorted(outcome.skipped.items()):
+                print(f"llm-lint: {_plain(rel)}: not fixed: {_plain(why)}", file=sys.stderr)
             if args.diff:
                 sys.stdout.write(outcome.diff())
-                return 1 if outcome.changed and not args.exit_zero else 0
+                return 2 if outcome.skipped else 1 if outcome.changed and not args.exit_zero else 0
         result = api.check(args.paths, **common)
     except api.ConfigError as exc:
         raise UsageError(str(exc)) from exc
@@ -76,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             fh.write(text)
     else:
         sys.stdout.write(text)
-    if missing:
+    if missing or args.fix and outcome.skipped:  # a file --fix had to leave alone is bad input: say so
         return 2
     if args.exit_zero:
         return 0
