@@ -12,6 +12,7 @@ change, in the layout found; every other byte stays.
 """
 from __future__ import annotations
 
+import ast
 import codecs
 import difflib
 import io
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from llmsight.analysis.fixes import apply_edits
-from llmsight.analysis.notebook import cell_source
+from llmsight.analysis.notebook import cell_source, read_notebook
 from llmsight.analysis.secrets import redact
 from llmsight.records import Diagnostic, Edit
 
@@ -209,6 +210,15 @@ def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Dia
             break
         text, applied = new, applied + count
     return text, applied
+
+
+def imported_names(text: str, is_notebook: bool) -> frozenset[str]:
+    """The names `from … import` statements bind in a file (a notebook's code cells), as imported."""
+    try:
+        tree = ast.parse(read_notebook(text).text if is_notebook else text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # NotebookError is a ValueError
+        return frozenset()
+    return frozenset(a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for a in node.names)
 
 
 # ---- reading and writing files ----------------------------------------------------------------------------

@@ -213,8 +213,12 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
 
 def check_source(source: str, path: str = "example.py", *, config: Config | dict | None = None,
                  root: str | Path | None = None, select: Iterable[str] = (), ignore: Iterable[str] = (),
-                 traffic: str | Path | None = None, with_estimates: bool = True) -> CheckResult:
-    """Analyse one in-memory buffer (an editor's unsaved text, a notebook cell, a rule example)."""
+                 traffic: str | Path | None = None, with_estimates: bool = True,
+                 exports: Iterable[str] = ()) -> CheckResult:
+    """Analyse one in-memory buffer (an editor's unsaved text, a notebook cell, a rule example).
+
+    `exports`: names project modules bind to SDK callables (`from app.llm import ask; ask(...)`), which a
+    whole-project scan finds; a superset only costs time."""
     from llmsight.analysis.engine import Env, analyze_source, find_root
 
     root_path = Path(root).resolve() if root else find_root([Path(path)]) if Path(path).exists() else Path.cwd().resolve()
@@ -225,7 +229,8 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
     traffic_view = _open_traffic(_traffic_path(traffic or config.traffic, root_path), config)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     env = Env(root=root_path, config=config, rules=rules_,
-              wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view)
+              wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view,
+              exports=frozenset(exports))
     abs_path = (root_path / path) if not Path(path).is_absolute() else Path(path)
     from llmsight.analysis.project import rel_path
 
@@ -306,7 +311,7 @@ def apply_fixes(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only:
 
     The scan only picks the files with fixable findings: each is then read once and analysed again on
     exactly those bytes, so edits never land on text other than the one they were computed on."""
-    from llmsight.analysis.apply import applicable_fixes, fix_files
+    from llmsight.analysis.apply import applicable_fixes, fix_files, imported_names
 
     first = check(paths, with_estimates=False, **check_kwargs)
     root = Path(first.root)
@@ -316,7 +321,9 @@ def apply_fixes(paths: Sequence[str | Path], *, unsafe: bool = False, diff_only:
                    ignore=check_kwargs.get("ignore", ()), traffic=check_kwargs.get("traffic"), with_estimates=False)
 
     def analyse(text: str, path: Path) -> list[Diagnostic]:
-        return check_source(text, str(path), **options).diagnostics
+        # every imported name may be one a project module exports: the scan's stage-2 sites are found again
+        return check_source(text, str(path), exports=imported_names(text, path.suffix == ".ipynb"),
+                            **options).diagnostics
 
     files = {d.span.path for d, _ in applicable_fixes(first.diagnostics, unsafe)}
     return fix_files(sorted(files), root, [Path(p) for p in paths] or [Path(".")], analyse, unsafe=unsafe,

@@ -153,6 +153,15 @@ def test_d6_fix_skips_a_file_changed_while_fixing(tmp_path, monkeypatch):
     assert "changed on disk" in outcome.skipped["app.py"]
 
 
+def test_d6_fix_reanalysis_still_finds_calls_of_a_name_another_module_exports(tmp_path):
+    """--fix analyses the file again on the bytes it read: a request made through a name another
+    project module exports (found by the scan's second stage) is still fixed."""
+    make_project(tmp_path, {"app/__init__.py": "", "app/llm.py": "from litellm import completion as ask\n",
+                            "main.py": 'from app.llm import ask\nask(model="gpt-4o-mini", messages=[])\n'})
+    outcome = api.apply_fixes([tmp_path], unsafe=True, select=["LLM001"], use_cache=False)
+    assert outcome.applied == 1 and "timeout=30" in (tmp_path / "main.py").read_text(encoding="utf-8")
+
+
 def test_d6_fix_positions_count_lines_as_python_does(tmp_path):
     source = 'from openai import OpenAI\n\f\nclient = OpenAI()\nnote = "a\u2028b\x1cc"\n' \
              'client.chat.completions.create(model="gpt-4o-mini", messages=[])\n'
