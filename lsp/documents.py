@@ -8,7 +8,8 @@ for a bounded time, then fall back to the newest one, so they never block on a s
 cancelled request just stops waiting.
 
 A text document is one analysis target; a notebook is one analysis (its cells form one virtual
-module) whose results are split back per cell URI.
+module) whose results are split back per cell URI. The editor's copy of each document is an
+`EditableDocument`: edits cost the lines they touch, not the whole document.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lsprotocol import types
+from pygls.workspace import TextDocument, Workspace
 
+from llmsight.lsp import positions
 from llmsight.records import CallSite, Estimate
 
 log = logging.getLogger(__name__)
@@ -177,3 +180,69 @@ class Scheduler:
             if state.task is not None:
                 state.task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class EditableDocument(TextDocument):
+    """pygls' TextDocument kept as LSP lines (only \\n, \\r\\n and \\r end one; pygls used
+    `str.splitlines`, which also splits at form feeds and \\u2028, so edits after those landed on the
+    wrong line). An incremental edit converts its two positions on their own lines and replaces only
+    the lines it spans, at C speed: 200 edits on a 1.4 M-character line took pygls 89 s."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lines = positions.lines_with_ends(self._source or "")
+        self._source = None
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            self._source = "".join(self._lines)
+        return self._source
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(self._lines)
+
+    def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
+        self._lines = positions.lines_with_ends(change.text)
+        self._source = None
+
+    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        (first, start), (last, end) = sorted((self._index(change.range.start), self._index(change.range.end)))
+        lines = self._lines
+        joins_previous = start == 0 and first > 0 and lines[first - 1].endswith("\r")   # a lone \r, then \n?
+        if first == last and not joins_previous and not any(ch in change.text for ch in "\r\n"):
+            lines[first] = lines[first][:start] + change.text + lines[first][end:]
+        else:
+            # from the line before: a lone \r ending it and a \n at the edit's start become one line end
+            before = max(first - 1, 0)
+            text = "".join(lines[before:first]) + lines[first][:start] + change.text + lines[last][end:]
+            replacement = positions.lines_with_ends(text)
+            if last < len(lines) - 1:
+                replacement.pop()     # the "" after the last line end: the next line follows
+            lines[before:last + 1] = replacement
+        self._source = None
+
+    def _index(self, position: types.Position) -> tuple[int, int]:
+        """(line, code-point column) of an LSP position, clamped to the document: a line past the end
+        is the end, a column past a line's text is its end (before the line break)."""
+        if position.line >= len(self._lines):
+            return len(self._lines) - 1, len(self._lines[-1])
+        line = self._lines[position.line]
+        text_end = len(line) - (2 if line.endswith("\r\n") else 1 if line.endswith(("\r", "\n")) else 0)
+        return position.line, min(positions.from_units(line, position.character, self.position_codec.encoding),
+                                  text_end)
+
+
+class EditableWorkspace(Workspace):
+    """pygls' Workspace holding `EditableDocument`s."""
+
+    @classmethod
+    def replacing(cls, workspace: Workspace, sync_kind: types.TextDocumentSyncKind) -> "EditableWorkspace":
+        """The same workspace (root, folders, position encoding), before any document is open."""
+        return cls(workspace.root_uri, sync_kind, list(workspace.folders.values()), workspace.position_encoding)
+
+    def _create_text_document(self, doc_uri: str, source: str | None = None, version: int | None = None,
+                              language_id: str | None = None) -> TextDocument:
+        return EditableDocument(doc_uri, source=source, version=version, language_id=language_id,
+                                sync_kind=self._sync_kind, position_codec=self.position_codec)

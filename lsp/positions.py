@@ -15,6 +15,7 @@ from llmsight.records import Span
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 _EOL = re.compile(r"\r\n|\r|\n")
+_AFTER_EOL = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 
 def split_lines(text: str) -> tuple[str, ...]:
@@ -23,13 +24,42 @@ def split_lines(text: str) -> tuple[str, ...]:
     return tuple(_EOL.split(text)) or ("",)
 
 
+def lines_with_ends(text: str) -> list[str]:
+    """`split_lines` keeping each line's end, so that joining them gives `text` back; the last
+    item is the text after the last line end ("" when it ends with one)."""
+    return _AFTER_EOL.split(text)
+
+
 def unit_length(text: str, encoding: str) -> int:
-    """Length of `text` in the code units of `encoding`."""
-    if encoding == UTF32:
+    """Length of `text` in the code units of `encoding` (at C speed: lines can be megabytes long)."""
+    if encoding == UTF32 or text.isascii():
         return len(text)
     if encoding == UTF8:
         return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def from_units(line_text: str, units: int, encoding: str) -> int:
+    """0-based column in `encoding` units → 0-based code-point column of `line_text`, clamped to the
+    line; a column inside a character (half a surrogate pair, part of a UTF-8 sequence) is before it."""
+    if units <= 0:
+        return 0
+    if encoding == UTF32 or line_text.isascii():
+        return min(units, len(line_text))
+    codec, width = ("utf-8", 1) if encoding == UTF8 else ("utf-16-le", 2)
+    head = line_text[:units].encode(codec, "surrogatepass")[: units * width]
+    for cut in range(len(head), max(len(head) - 4, 0) - 1, -1):   # UTF-8: step back over a cut sequence
+        try:
+            prefix = head[:cut].decode(codec, "surrogatepass")
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return 0
+    index = len(prefix)
+    if index and "\ud800" <= prefix[-1] <= "\udbff" and line_text[index - 1] != prefix[-1]:
+        index -= 1                    # UTF-16: the high half of an astral character's pair
+    return index
 
 
 def to_units(line_text: str, col: int, encoding: str) -> int:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,13 +18,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
 from llmsight.lsp import checker, diagnostics, positions
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
-from llmsight.lsp.guard import guarded
+from llmsight.lsp.guard import GuardedProtocol, guarded, serve_stdio
 from llmsight.lsp.settings import ProjectConfigs, Settings, traffic_stamp
 from llmsight.lsp.worker import AnalysisProcess, WorkerDied, run_check
 from llmsight.lsp.workspace import WorkspaceDiagnostics
@@ -42,7 +44,8 @@ WATCHED = ("**/pyproject.toml", "**/*.duckdb", "**/*.duckdb.wal")
 
 class LlmsightServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("llmsight", __version__, notebook_document_sync=NOTEBOOK_SYNC, max_workers=2)
+        super().__init__("llmsight", __version__, notebook_document_sync=NOTEBOOK_SYNC, max_workers=2,
+                         protocol_cls=GuardedProtocol)
         self.settings = Settings()
         self.configs = ProjectConfigs()
         self.pull_diagnostics = False
@@ -57,6 +60,20 @@ class LlmsightServer(LanguageServer):
         self.workspace_diagnostics = WorkspaceDiagnostics(self)
         self.scheduler = Scheduler(self._analyse, self._snapshot, self._publish,
                                    lambda: self.settings.debounce_ms / 1000, self._analysis_failed)
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls' stdio server with llmsight's reader (guard.serve_stdio): no byte stream on stdin can
+        stop it answering or make it allocate more than one bounded message."""
+        self._stop_event = threading.Event()      # pygls' shutdown() sets it
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(serve_stdio(self, (stdin or sys.stdin.buffer).fileno(), self._stop_event))
+        except BrokenPipeError:
+            log.warning("the editor closed the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # ---- reporting -------------------------------------------------------------------------------
 
@@ -390,9 +407,21 @@ def create_server() -> LlmsightServer:
     return ls
 
 
+class OneLineFormatter(logging.Formatter):
+    """stderr is the editor's output panel: one line per record, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{record.levelname} {record.name}: {record.getMessage()}".splitlines()[0]
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f" ({type(record.exc_info[1]).__name__})"
+        return f"llmsight-lsp {line}"
+
+
 def main() -> int:
     """Serve on stdio; exit 0 after shutdown+exit, 1 when the client vanished without shutdown."""
-    logging.basicConfig(level=logging.WARNING, format="llmsight-lsp %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     ls = create_server()
     ls.start_io()
     if sys.stdout.closed:   # the protocol closes stdout on `exit`; later flushes must not fail

@@ -40,7 +40,6 @@ BAD_FRAMES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="D18: the server goes deaf or dies after a bad Content-Length")
 @pytest.mark.parametrize("kind", BAD_FRAMES)
 def test_d18_bad_content_length_neither_kills_nor_deafens_the_server(project, kind):
     with wire(project) as w:
@@ -53,7 +52,6 @@ def test_d18_bad_content_length_neither_kills_nor_deafens_the_server(project, ki
         assert "Traceback" not in w.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="D18: requests before initialize get null")
 def test_d18_request_before_initialize_is_refused_with_server_not_initialized(project):
     with wire(project) as w:
         uri = (project / "app.py").as_uri()
@@ -65,7 +63,6 @@ def test_d18_request_before_initialize_is_refused_with_server_not_initialized(pr
         assert "result" in w.answer(2)
 
 
-@pytest.mark.xfail(strict=True, reason="D18: out-of-range positions get no response")
 def test_d18_out_of_range_positions_are_answered(project):
     with wire(project) as w:
         w.initialize()
@@ -78,7 +75,6 @@ def test_d18_out_of_range_positions_are_answered(project):
         assert "Traceback" not in w.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="D18: 200 edits on a 1.4 M-character line take 89 s")
 def test_d18_incremental_edits_on_a_long_line_are_not_quadratic(project):
     line = "blob = '😀" + "a" * 1_400_000 + "'"
     with wire(project) as w:
@@ -87,8 +83,8 @@ def test_d18_incremental_edits_on_a_long_line_are_not_quadratic(project):
         started = time.monotonic()
         w.send(*({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": 2 + k},
-            "contentChanges": [{"range": {"start": {"line": 1, "character": 9 + k},
-                                          "end": {"line": 1, "character": 10 + k}}, "text": "bc"}]}}
+            "contentChanges": [{"range": {"start": {"line": 1, "character": 10 + k},
+                                          "end": {"line": 1, "character": 11 + k}}, "text": "bc"}]}}
                  for k in range(200)))
         w.send(hover("after", uri, 1, 5))
         w.answer("after", timeout=20)
