@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import ast
 import math
-import signal
 import subprocess
 import tempfile
 import tomllib
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -21,26 +19,12 @@ from llmsight import api
 from llmsight.analysis.discover import _word_offsets
 from llmsight.config import Config, ConfigError, parse_config
 from test_security_fix import OPENAI_CALL, llm_lint
+from test_security_scan import within
 
 def project_with_config(root: Path, table: str) -> Path:
     (root / "pyproject.toml").write_text(f"[project]\nname = 'app'\n\n[tool.llmsight]\n{table}\n", encoding="utf-8")
     (root / "app.py").write_text(OPENAI_CALL, encoding="utf-8")
     return root
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Fail a case that does not finish instead of hanging the suite (SIGALRM interrupts Python loops)."""
-    def expired(signum, frame):
-        raise TimeoutError(f"no answer within {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_config_error(run: subprocess.CompletedProcess, *words: str) -> None:
@@ -60,7 +44,7 @@ def test_d3_a_wrapper_that_is_not_a_dotted_name_is_a_config_error(tmp_path, wrap
 
 def test_d3_a_word_search_for_an_empty_name_ends():
     """A Config built in code skips parse_config: discovery itself must not loop on an empty name."""
-    with time_limit(10):
+    with within(10):
         assert _word_offsets("ask(1)\nask (2)", "") == []
         assert _word_offsets("ask(1)\nask (2)", "ask", call=True) == [0, 7]
         api.check_source(OPENAI_CALL, "app.py", config=Config(wrappers=("app.", "")), with_estimates=False)
@@ -204,7 +188,7 @@ def test_generated_configs_are_a_config_error_or_a_clean_run(table):
         root = Path(tmp)
         (root / "pyproject.toml").write_text(text, encoding="utf-8")
         (root / "app.py").write_text(FUZZ_SOURCE, encoding="utf-8")
-        with time_limit(20):
+        with within(20):
             try:
                 config = api.load_config(root)
                 outcome = api.apply_fixes([root], unsafe=True, config=config, use_cache=False)
