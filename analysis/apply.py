@@ -71,7 +71,7 @@ def applicable_fixes(diags: Sequence[Diagnostic], unsafe: bool) -> Fixes:
 # ---- applying edits to a text ---------------------------------------------------------------------------
 
 def _line_ending(text: str) -> str:
-    """The line break most lines of `text` end with (\n when there is none)."""
+    """The line break most lines of `text` end with (LF when there is none)."""
     crlf = text.count("\r\n")
     lf, cr = text.count("\n") - crlf, text.count("\r") - crlf
     if crlf > lf and crlf >= cr:
@@ -80,7 +80,7 @@ def _line_ending(text: str) -> str:
 
 
 def _in_line_ending(edits: Sequence[Edit], text: str) -> list[Edit]:
-    """Edits whose inserted line breaks are the text's own (a fix writes \n; a CRLF file stays CRLF)."""
+    """Edits whose inserted line breaks are the text's own (a fix writes LF; a CRLF file stays CRLF)."""
     ending = _line_ending(text)
     if ending == "\n":
         return list(edits)

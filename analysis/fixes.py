@@ -173,7 +173,7 @@ def _offsets(lines: list[str]) -> list[int]:
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
     """Apply non-overlapping edits (code-point spans, one text); returns the text and the skipped ones.
 
-    Lines are counted as the spans were (Python's \n, \r\n and \r only): `str.splitlines` also breaks at
+    Lines are counted as the spans were (Python's LF, CRLF and CR only): `str.splitlines` also breaks at
     form feeds and U+2028, which put every later edit on the wrong line."""
     lines = split_lines(text, keepends=True)
     if not lines or lines[-1].endswith(("\n", "\r")):
