@@ -1,14 +1,16 @@
 """Measure llmsight against the hand-labelled corpus: discovery recall and precision, and on the sites
 whose model is labelled, the share priced and the share with the right model set, per project.
 
-A found site matches a label when both name the same file (relative to the unpacked sdist) and the same
-line (the line where the call expression starts). Model figures are read from the `--format json`
+A found site matches a label when both name the same file (relative to the unpacked sdist, or to the
+repository of a pinned notebook), the same cell (notebooks: index in the notebook's `cells`, as the JSON
+reports it) and the same line (the line where the call expression starts, within the cell for
+notebooks). Notebooks that are not in corpus/cache/notebooks/ are reported "not available". Model figures are read from the `--format json`
 document (the contract users see), over matched sites whose labelled `models` is not empty; the rules
 are in corpus/README.md. Writes corpus/RESULTS.md.
 
     python corpus/evaluate.py              # summary table
     python corpus/evaluate.py --verbose    # also every miss, false positive, unpriced site and other model set
-    python corpus/evaluate.py vanna        # only these projects
+    python corpus/evaluate.py vanna mistralai/cookbook   # only these projects and notebook repositories
     python corpus/evaluate.py --check-floors   # exit 1 below corpus/floors.toml
 """
 from __future__ import annotations
@@ -34,6 +36,9 @@ FLOORS_FILE = fetch.CORPUS_DIR / "floors.toml"
 LABEL_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "models", "model_reach", "note"]
 # Labels made before models were labelled: read, with no model figures for the project.
 DISCOVERY_ONLY_COLUMNS = ["path", "line", "sdk", "operation", "model_expr", "note"]
+# Notebook labels name the cell too (index in the notebook's `cells` array, as `--format json` reports it).
+HEADERS = {tuple(cols[:1] + extra + cols[1:]): (cols is LABEL_COLUMNS, bool(extra))
+           for cols in (LABEL_COLUMNS, DISCOVERY_ONLY_COLUMNS) for extra in ([], ["cell"])}
 # How a careful reader reaches a site's default model (/work/brief.md, "Corpus model labels").
 MODEL_REACHES = ("literal", "constant", "self-attr", "config-default", "env-default", "callers", "alias-table",
                  "cli-default", "project-config-file", "base-class", "user-must-configure", "unknowable")
@@ -58,6 +63,11 @@ class Label:
     note: str
     models: tuple[str, ...] = ()        # the default first, then every other model the code can send here
     model_reach: str | None = None      # None: the labels file predates model labels
+    cell: int | None = None             # notebooks: index in the notebook's `cells`
+
+    @property
+    def where(self) -> str:
+        return where(self.path, self.cell, self.line)
 
     @property
     def in_scope(self) -> bool:
@@ -76,6 +86,16 @@ class Found:
     api: str
     models: tuple[str, ...] = ()        # model.value, then model.candidates[].value (the site's model set)
     priced: bool = False                # a cost for a model of that set (see corpus/README.md)
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        return where(self.path, self.cell, self.line)
+
+
+def where(path: str, cell: int | None, line: int) -> str:
+    """`path:line`, or `path:cell N:line` (N as in the JSON: the index in the notebook's `cells`)."""
+    return f"{path}:{line}" if cell is None else f"{path}:cell {cell}:{line}"
 
 
 @dataclass
@@ -86,6 +106,7 @@ class Score:
     misses: list[Label] = field(default_factory=list)
     false_positives: list[Found] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)    # pinned notebooks not in the cache
     sdk_mismatches: list[tuple[Label, Found]] = field(default_factory=list)   # matched, other SDK named
     matches: list[tuple[Label, Found]] = field(default_factory=list)
 
@@ -168,26 +189,49 @@ def _model_columns(path: Path, row_no: int, row: dict[str, str]) -> tuple[tuple[
     return models, reach
 
 
-def load_labels(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> list[Label]:
-    path = labels_dir / f"{project.name}.csv"
+def labels_file(source: fetch.Project | fetch.NotebookSet, labels_dir: Path = LABELS_DIR) -> Path:
+    if isinstance(source, fetch.NotebookSet):
+        return labels_dir / "notebooks" / f"{source.label_name}.csv"
+    return labels_dir / f"{source.name}.csv"
+
+
+def _int_cell(path: Path, row_no: int, column: str, value: str | None) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        raise LabelError(f"{path}:{row_no}: {column} {value!r} is not a number") from None
+    if number < 0:
+        raise LabelError(f"{path}:{row_no}: {column} {number} is negative")
+    return number
+
+
+def load_labels(source: fetch.Project | fetch.NotebookSet, labels_dir: Path = LABELS_DIR) -> list[Label]:
+    """Every label of a project or notebook set; a notebook set's labels name pinned notebooks (whether or
+    not they are available: the file is checked either way)."""
+    path = labels_file(source, labels_dir)
     if not path.is_file():
         raise LabelError(f"{path}: missing; label the project or set labelled = false in projects.toml")
+    notebooks = isinstance(source, fetch.NotebookSet)
+    pinned = {pin.path for pin in source.pins} if notebooks else set()
     labels = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames not in (LABEL_COLUMNS, DISCOVERY_ONLY_COLUMNS):
-            raise LabelError(f"{path}: header must be {','.join(LABEL_COLUMNS)} (is {reader.fieldnames})")
-        with_models = reader.fieldnames == LABEL_COLUMNS
+        header = tuple(reader.fieldnames or ())
+        if header not in HEADERS or HEADERS[header][1] != notebooks:
+            expected = ",".join(LABEL_COLUMNS[:1] + (["cell"] if notebooks else []) + LABEL_COLUMNS[1:])
+            raise LabelError(f"{path}: header must be {expected} (is {','.join(header)})")
+        with_models = HEADERS[header][0]
         for row_no, row in enumerate(reader, 2):
-            try:
-                line = int(row["line"])
-            except (TypeError, ValueError):
-                raise LabelError(f"{path}:{row_no}: line {row['line']!r} is not a number") from None
-            if not (project.root / row["path"]).is_file():
-                raise LabelError(f"{path}:{row_no}: {row['path']} is not a file of {project.name}=={project.version}")
+            line = _int_cell(path, row_no, "line", row["line"])
+            cell = _int_cell(path, row_no, "cell", row["cell"]) if notebooks else None
+            if notebooks and row["path"] not in pinned:
+                raise LabelError(f"{path}:{row_no}: {row['path']} is not a notebook of {source.repo} pinned in "
+                                 f"{fetch.NOTEBOOKS_FILE.name}")
+            if not notebooks and not (source.root / row["path"]).is_file():
+                raise LabelError(f"{path}:{row_no}: {row['path']} is not a file of {source.name}=={source.version}")
             models, reach = _model_columns(path, row_no, row) if with_models else ((), None)
             labels.append(Label(row["path"], line, row["sdk"], row["operation"], row["model_expr"], row["note"],
-                                models, reach))
+                                models, reach, cell))
     return labels
 
 
@@ -213,8 +257,9 @@ def is_priced(site: dict, estimate: dict | None) -> bool:
             and estimate.get("model") in (None, *models))
 
 
-def discover(project: fetch.Project) -> tuple[list[Found], list[str]]:
-    """Call sites llmsight finds in the project (paths relative to the unpacked sdist), and file errors."""
+def discover(project: fetch.Project | fetch.NotebookSet) -> tuple[list[Found], list[str]]:
+    """Call sites llmsight finds in the project or notebooks (paths relative to the unpacked sdist or the
+    notebooks' repository), and file errors."""
     from llmsight import api
     from llmsight.formats import json_
 
@@ -229,19 +274,26 @@ def discover(project: fetch.Project) -> tuple[list[Found], list[str]]:
     for site in doc["call_sites"]:
         rel = (base / site["path"]).resolve().relative_to(project.root.resolve()).as_posix()
         found.append(Found(rel, site["line"], site["sdk"], site["api"], site_models(site),
-                           is_priced(site, doc["estimates"].get(site["id"]))))
+                           is_priced(site, doc["estimates"].get(site["id"])), site.get("cell")))
     return found, [f"{e['path']}: {e['message']}" for e in doc["errors"]]
 
 
-def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
+def score(project: fetch.Project | fetch.NotebookSet, labels_dir: Path = LABELS_DIR) -> Score:
+    """Match the found sites to the labels. For notebooks, only those in the cache are scored; the others
+    are listed in `unavailable` (no site is found for a set with none)."""
     labels = load_labels(project, labels_dir)
-    found, errors = discover(project)
-    unmatched: dict[tuple[str, int], list[Found]] = defaultdict(list)
+    unavailable: list[str] = []
+    if isinstance(project, fetch.NotebookSet):
+        present = {pin.path for pin in project.available()}
+        unavailable = [pin.path for pin in project.pins if pin.path not in present]
+        labels = [lab for lab in labels if lab.path in present]
+    found, errors = discover(project) if project.scan_paths() else ([], [])
+    unmatched: dict[tuple[str, int | None, int], list[Found]] = defaultdict(list)
     for f in found:
-        unmatched[(f.path, f.line)].append(f)
+        unmatched[(f.path, f.cell, f.line)].append(f)
     misses, mismatches, matches = [], [], []
     for label in labels:
-        candidates = unmatched[(label.path, label.line)]
+        candidates = unmatched[(label.path, label.cell, label.line)]
         if not candidates:
             misses.append(label)
             continue
@@ -250,7 +302,7 @@ def score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Score:
         if label.in_scope and site.sdk != label.sdk:
             mismatches.append((label, site))
     false_positives = [f for remaining in unmatched.values() for f in remaining]
-    return Score(project.name, labels, found, misses, false_positives, errors, mismatches, matches)
+    return Score(project.name, labels, found, misses, false_positives, errors, unavailable, mismatches, matches)
 
 
 def _share(num: int, den: int) -> str:
@@ -269,15 +321,32 @@ def _model_cells(s: Score) -> list[str]:
     return [f"{knowable}/{len(model_labels)}", _share(s.priced, n), _share(s.right_model_sets, n), size]
 
 
-def _table(scores: list[Score]) -> list[str]:
-    rows = ["| project | labels | found | hits | recall | precision | recall (issue-3 SDKs) "
+def _name_cell(s: Score) -> str:
+    return s.project + (f" ({len(s.unavailable)} notebooks not available)" if s.unavailable else "")
+
+
+def _table(scores: list[Score], kind: str = "project") -> list[str]:
+    """One row per project (or notebook repository) and their total; a notebook repository none of whose
+    notebooks is in the cache is `not available` and left out of the total."""
+    rows = [f"| {kind} | labels | found | hits | recall | precision | recall (issue-3 SDKs) "
             "| model known | priced | right model set | mean set size |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for s in [*scores, total(scores)]:
-        cells = [s.project, str(len(s.labels)), str(len(s.found)), str(s.hits), f"{ratio(s.hits, len(s.labels)):.1%}",
-                 f"{ratio(s.hits, len(s.found)):.1%}", _share(s.scope_hits, s.scope_labels), *_model_cells(s)]
+    scored = [s for s in scores if not is_unavailable(s)]
+    for s in [*scores, total(scored)]:
+        if is_unavailable(s):
+            rows.append(f"| {s.project} | not available ({len(s.unavailable)} notebooks not in the cache; "
+                        "`python corpus/fetch.py --notebooks`) |" + " |" * 9)
+            continue
+        cells = [_name_cell(s), str(len(s.labels)), str(len(s.found)), str(s.hits),
+                 f"{ratio(s.hits, len(s.labels)):.1%}", f"{ratio(s.hits, len(s.found)):.1%}",
+                 _share(s.scope_hits, s.scope_labels), *_model_cells(s)]
         rows.append(f"| {' | '.join(cells)} |")
     return rows
+
+
+def is_unavailable(s: Score) -> bool:
+    """A notebook repository none of whose pinned notebooks could be scored."""
+    return bool(s.unavailable) and not s.labels and not s.found
 
 
 def _reach_table(scores: list[Score]) -> list[str]:
@@ -311,7 +380,7 @@ def _reach_by_project(scores: list[Score]) -> list[str]:
 def total(scores: list[Score]) -> Score:
     return Score("**total**", [lab for s in scores for lab in s.labels], [f for s in scores for f in s.found],
                  [m for s in scores for m in s.misses], [f for s in scores for f in s.false_positives],
-                 [e for s in scores for e in s.errors], [x for s in scores for x in s.sdk_mismatches],
+                 [e for s in scores for e in s.errors], [], [x for s in scores for x in s.sdk_mismatches],
                  [x for s in scores for x in s.matches])
 
 
@@ -342,14 +411,15 @@ def _details(scores: list[Score]) -> list[str]:
     for s in scores:
         for m in s.misses:
             scope = "" if m.in_scope else " (SDK outside issue 3's list)"
-            out.append(f"- miss {s.project} `{m.path}:{m.line}` {m.sdk}/{m.operation}{scope}: {m.note}")
+            out.append(f"- miss {s.project} `{m.where}` {m.sdk}/{m.operation}{scope}: {m.note}")
         for f in s.false_positives:
-            out.append(f"- false positive {s.project} `{f.path}:{f.line}` {f.sdk} `{f.api}`")
+            out.append(f"- false positive {s.project} `{f.where}` {f.sdk} `{f.api}`")
         for e in s.errors:
             out.append(f"- file error {s.project}: {e}")
         for label, site in s.sdk_mismatches:
-            out.append(f"- sdk differs {s.project} `{label.path}:{label.line}`: labelled {label.sdk}, "
+            out.append(f"- sdk differs {s.project} `{label.where}`: labelled {label.sdk}, "
                        f"found {site.sdk} `{site.api}`")
+        out.extend(f"- not available {s.project} `{path}`" for path in s.unavailable)
     return out
 
 
@@ -361,49 +431,67 @@ def _model_details(scores: list[Score]) -> list[str]:
             right, priced = right_model_set(label, site), site.priced
             if not (right and priced):
                 problems = ", ".join(p for p, bad in (("wrong model set", not right), ("not priced", not priced)) if bad)
-                out.append(f"- {problems} {s.project} `{label.path}:{label.line}` ({label.model_reach}): labelled "
+                out.append(f"- {problems} {s.project} `{label.where}` ({label.model_reach}): labelled "
                            f"{'|'.join(label.models)}, found {'|'.join(site.models) or 'no model'}")
     return out
 
 
-def write_results(scores: list[Score], projects: list[fetch.Project]) -> None:
+def write_results(scores: list[Score], projects: list[fetch.Project], nb_scores: list[Score],
+                  nb_sets: list[fetch.NotebookSet]) -> None:
     from llmsight import __version__
 
     pins = ", ".join(f"{p.name}=={p.version}" for p in projects)
+    notebooks = ", ".join(f"{n.repo}@{n.version} ({len(n.pins)})" for n in nb_sets)
     text = ["# Corpus results", "",
             f"llmsight {__version__} on {pins} (labels in `corpus/labels/`; regenerate with "
             "`python corpus/evaluate.py`). How each figure is counted: `corpus/README.md`.", "", *_table(scores), "",
             "## Labelled sites by how the default model is reached", "", *_reach_table(scores), "",
-            *_reach_by_project(scores), "", "## Misses and false positives", "", *(_details(scores) or ["none"]), ""]
+            *_reach_by_project(scores), "", "## Notebooks", "",
+            f"Pinned notebooks of {notebooks} (`corpus/notebooks.toml`; labels in `corpus/labels/notebooks/`). "
+            "Not in the floors: CI has no copy of them.", "", *_table(nb_scores, "notebooks of"), "",
+            *_reach_table([s for s in nb_scores if not is_unavailable(s)]), "",
+            "## Misses and false positives", "", *(_details(scores + nb_scores) or ["none"]), ""]
     RESULTS_FILE.write_text("\n".join(text), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help="projects to evaluate (default: every labelled project)")
+    parser.add_argument("names", nargs="*", help="projects and notebook repositories (owner/name) to evaluate "
+                                                 "(default: all)")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="list every miss and false positive, and every site unpriced or with another model set")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite corpus/RESULTS.md")
     parser.add_argument("--check-floors", action="store_true",
-                        help="exit 1 when total recall/precision fall below corpus/floors.toml")
+                        help="exit 1 when the projects' total recall/precision fall below corpus/floors.toml")
+    parser.add_argument("--mirror", type=Path, default=fetch.DEFAULT_MIRROR_DIR,
+                        help="directory of git mirrors to copy missing notebooks from (default: %(default)s)")
     args = parser.parse_args(argv)
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     try:
-        projects = [p for p in fetch.load_projects() if p.labelled and (not args.names or p.name in args.names)]
-        unknown = set(args.names) - {p.name for p in projects}
+        wanted = set(args.names)
+        projects = [p for p in fetch.load_projects() if p.labelled and (not wanted or p.name in wanted)]
+        nb_sets = [n for n in fetch.load_notebooks() if not wanted or n.repo in wanted]
+        unknown = wanted - {p.name for p in projects} - {n.repo for n in nb_sets}
         if unknown:
-            raise LabelError(f"not labelled projects of projects.toml: {', '.join(sorted(unknown))}")
-        fetch.ensure(projects, log=lambda msg: print(msg, file=sys.stderr))
+            raise LabelError(f"not labelled projects of projects.toml or repositories of notebooks.toml: "
+                             f"{', '.join(sorted(unknown))}")
+        fetch.ensure(projects, log=log)
+        fetch.ensure_notebooks(nb_sets, args.mirror, log=log)
         scores = [score(p) for p in projects]
+        nb_scores = [score(n) for n in nb_sets]
         failures = below_floors(scores) if args.check_floors else []
     except (fetch.FetchError, LabelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print("\n".join(_table(scores)))
-    print("\n".join(["", *_reach_table(scores)]))
+    if scores:
+        print("\n".join([*_table(scores), "", *_reach_table(scores)]))
+    if nb_scores:
+        print("\n".join(["", *_table(nb_scores, "notebooks of"), "",
+                         *_reach_table([s for s in nb_scores if not is_unavailable(s)])]))
     if args.verbose:
-        print("\n".join(_details(scores) + _model_details(scores)))
+        print("\n".join(_details(scores + nb_scores) + _model_details(scores + nb_scores)))
     if not args.no_write and not args.names:
-        write_results(scores, projects)
+        write_results(scores, projects, nb_scores, nb_sets)
     if args.check_floors:
         print("\n".join(failures) or "floors: ok")
     return 1 if failures else 0

@@ -2,10 +2,13 @@
 
 The corpus is real LLM applications whose call sites are labelled by hand (corpus/labels/); the code
 itself is never committed, only its pin (name, version, sdist file name, sha256) in projects.toml.
+Notebooks from public cookbooks are pinned in notebooks.toml (repository, commit, path, sha256) and copied
+out of a local git mirror of their repository when one is present; PyPI cannot serve them.
 
     python corpus/fetch.py                 # fetch every project (skips those already unpacked)
     python corpus/fetch.py vanna gptme     # only these
     python corpus/fetch.py --pin vanna==0.7.9   # print a projects.toml entry for a new pin
+    python corpus/fetch.py --notebooks [--mirror DIR]   # copy the pinned notebooks out of git mirrors
 """
 from __future__ import annotations
 
@@ -13,7 +16,10 @@ import argparse
 import fcntl
 import hashlib
 import json
+import os
+import re
 import shutil
+import subprocess
 import sys
 import tarfile
 import tomllib
@@ -25,7 +31,14 @@ from pathlib import Path
 
 CORPUS_DIR = Path(__file__).resolve().parent
 PROJECTS_FILE = CORPUS_DIR / "projects.toml"
+NOTEBOOKS_FILE = CORPUS_DIR / "notebooks.toml"
 CACHE_DIR = CORPUS_DIR / "cache"
+# Where git mirrors of the notebooks' repositories are looked for: <dir>/<owner>+<name>/repo (a bare git
+# directory, as a session's fetch tool lays them out), <dir>/<owner>+<name> or <dir>/<owner>/<name> (a clone).
+DEFAULT_MIRROR_DIR = Path(os.environ.get("CORPUS_MIRROR", "/work/.mirror"))
+# A marker that makes an unpacked tree its own project root (as a checkout's .git does), so that
+# llmsight does not take this repository, which holds corpus/cache/, for the scanned project's root.
+ROOT_MARKER = ".git"
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"   # the per-version endpoint is not served by every mirror
 
 
@@ -136,6 +149,11 @@ def _unpack(archive: Path, project: Project) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def mark_root(root: Path) -> None:
+    """Make `root` the project root llmsight finds for files under it, as a user's checkout would be."""
+    (root / ROOT_MARKER).mkdir(parents=True, exist_ok=True)
+
+
 def ensure(projects: list[Project] | None = None, log=print) -> list[Project]:
     """Make every project's unpacked source present (downloading what is missing); return them.
 
@@ -146,14 +164,138 @@ def ensure(projects: list[Project] | None = None, log=print) -> list[Project]:
     with open(CACHE_DIR / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for project in projects:
-            if all(p.exists() for p in project.scan_paths()):
-                continue
-            log(f"fetching {project.name}=={project.version} ({project.sdist})")
-            _unpack(_download(project), project)
-            missing = [str(p) for p in project.scan_paths() if not p.exists()]
-            if missing:
-                raise FetchError(f"{project.name}: scan paths missing after unpacking: {', '.join(missing)}")
+            if not all(p.exists() for p in project.scan_paths()):
+                log(f"fetching {project.name}=={project.version} ({project.sdist})")
+                _unpack(_download(project), project)
+                missing = [str(p) for p in project.scan_paths() if not p.exists()]
+                if missing:
+                    raise FetchError(f"{project.name}: scan paths missing after unpacking: {', '.join(missing)}")
+            mark_root(project.root)
     return projects
+
+
+_HEX = {"commit": re.compile(r"[0-9a-f]{40}"), "sha256": re.compile(r"[0-9a-f]{64}")}
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class NotebookPin:
+    """One notebook of a public repository: its path at a commit and the sha256 of its bytes."""
+    repo: str       # owner/name on GitHub
+    commit: str
+    path: str       # relative to the repository root
+    sha256: str
+
+    @property
+    def cached(self) -> Path:
+        return CACHE_DIR / "notebooks" / self.repo.replace("/", "+") / self.path
+
+
+@dataclass(frozen=True)
+class NotebookSet:
+    """The pinned notebooks of one repository, scored like a project (labels: labels/notebooks/<owner>+<name>.csv)."""
+    repo: str
+    pins: tuple[NotebookPin, ...]
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.repo
+
+    @property
+    def label_name(self) -> str:
+        return self.repo.replace("/", "+")
+
+    @property
+    def version(self) -> str:
+        return ", ".join(sorted({pin.commit[:12] for pin in self.pins}))
+
+    @property
+    def root(self) -> Path:
+        """The repository's place in the cache (label paths are relative to it)."""
+        return CACHE_DIR / "notebooks" / self.label_name
+
+    def available(self) -> list[NotebookPin]:
+        """Pins whose notebook is in the cache with the pinned bytes."""
+        return [pin for pin in self.pins if pin.cached.is_file() and _sha256(pin.cached) == pin.sha256]
+
+    def scan_paths(self) -> list[Path]:
+        return [pin.cached for pin in self.available()]
+
+
+def load_notebooks(path: Path = NOTEBOOKS_FILE) -> list[NotebookSet]:
+    """The pinned notebooks, one set per repository in the order the file first names it."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FetchError(f"{path}: {exc}; fix the file") from exc
+    pins: dict[str, list[NotebookPin]] = {}
+    seen = set()
+    for i, entry in enumerate(data.get("notebook", []), 1):
+        where = f"{path}: [[notebook]] #{i}"
+        missing = [k for k in ("repo", "commit", "path", "sha256") if not isinstance(entry.get(k), str)]
+        if missing:
+            raise FetchError(f"{where} lacks {', '.join(missing)} (strings)")
+        if not _REPO.fullmatch(entry["repo"]):
+            raise FetchError(f"{where}: repo {entry['repo']!r} is not owner/name")
+        for key, pattern in _HEX.items():
+            if not pattern.fullmatch(entry[key]):
+                raise FetchError(f"{where}: {key} {entry[key]!r} is not {pattern.pattern} (lowercase hex)")
+        rel = Path(entry["path"])
+        if rel.is_absolute() or ".." in rel.parts or rel.suffix != ".ipynb":
+            raise FetchError(f"{where}: path {entry['path']!r} must be a relative .ipynb path inside the repository")
+        if (entry["repo"], entry["path"]) in seen:
+            raise FetchError(f"{where}: {entry['repo']} {entry['path']} is pinned twice; keep one entry")
+        seen.add((entry["repo"], entry["path"]))
+        pins.setdefault(entry["repo"], []).append(NotebookPin(entry["repo"], entry["commit"], entry["path"],
+                                                              entry["sha256"]))
+    return [NotebookSet(repo, tuple(repo_pins)) for repo, repo_pins in pins.items()]
+
+
+def _git_dir(mirror_dir: Path, repo: str) -> Path | None:
+    owner, name = repo.split("/")
+    for candidate in (mirror_dir / f"{owner}+{name}" / "repo", mirror_dir / f"{owner}+{name}",
+                      mirror_dir / owner / name / ".git"):
+        if (candidate / "HEAD").is_file():
+            return candidate
+    return None
+
+
+def _blob(git_dir: Path, pin: NotebookPin) -> bytes | None:
+    """The notebook's bytes at the pinned commit, or None when the mirror lacks them (a shallow or partial
+    mirror, or one that drops its largest files)."""
+    proc = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{pin.commit}:{pin.path}"],
+                          capture_output=True, timeout=120)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def ensure_notebooks(sets: list[NotebookSet] | None = None, mirror_dir: Path = DEFAULT_MIRROR_DIR,
+                     log=print) -> list[NotebookSet]:
+    """Copy each pinned notebook that is not in the cache out of its repository's git mirror, when one is
+    present, checking its sha256; return the sets. Notebooks with no mirror stay unavailable (the corpus
+    runs without them); bytes that differ from the pin are an error."""
+    sets = load_notebooks() if sets is None else sets
+    for nb_set in sets:
+        present = set(nb_set.available())
+        wanted = [pin for pin in nb_set.pins if pin not in present]
+        git_dir = _git_dir(mirror_dir, nb_set.repo) if wanted else None
+        for pin in wanted if git_dir else ():
+            data = _blob(git_dir, pin)
+            if data is None:
+                log(f"{pin.repo}: {pin.path} is not in the mirror at {pin.commit[:12]}; it stays unavailable")
+                continue
+            actual = hashlib.sha256(data).hexdigest()
+            if actual != pin.sha256:
+                raise FetchError(f"{pin.repo} {pin.path} at {pin.commit[:12]}: sha256 {actual} does not match the "
+                                 f"pin {pin.sha256}; fix the pin in {NOTEBOOKS_FILE.name}")
+            pin.cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = pin.cached.with_name(pin.cached.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(pin.cached)
+        if nb_set.root.is_dir():
+            mark_root(nb_set.root)
+    return sets
 
 
 def pin_entry(spec: str) -> str:
@@ -173,10 +315,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects to fetch (default: all)")
     parser.add_argument("--pin", metavar="NAME==VERSION", help="print a projects.toml entry and exit")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="copy the notebooks pinned in notebooks.toml out of git mirrors instead")
+    parser.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR_DIR,
+                        help="directory holding the git mirrors (default: $CORPUS_MIRROR or %(default)s)")
     args = parser.parse_args(argv)
     try:
         if args.pin:
             print(pin_entry(args.pin))
+            return 0
+        if args.notebooks:
+            for nb_set in ensure_notebooks(mirror_dir=args.mirror):
+                got = len(nb_set.available())
+                print(f"{nb_set.repo}: {got} of {len(nb_set.pins)} notebooks in {nb_set.root}"
+                      + ("" if got == len(nb_set.pins) else " (the others: not available, no mirror)"))
             return 0
         projects = load_projects()
         unknown = set(args.names) - {p.name for p in projects}

@@ -3,7 +3,11 @@ label-file errors, and the recall/precision floors on the pinned real applicatio
 first use)."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -217,3 +221,117 @@ def test_evaluate_cli_prints_the_table_and_checks_floors():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| **total** |" in proc.stdout and "floors: ok" in proc.stdout
+
+
+# --- notebooks pinned by repository, commit, path and sha256 -----------------------------------------
+
+NOTEBOOK = {"cells": [
+    {"cell_type": "markdown", "metadata": {}, "source": ["# Ask\n"]},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+     "source": ["!pip install openai\n", "from openai import OpenAI\n", "client = OpenAI()\n"]},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+     "source": ["reply = client.chat.completions.create(\n", "    model=\"gpt-4o-mini\", messages=[])\n"]},
+], "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+NOTEBOOK_BYTES = json.dumps(NOTEBOOK, indent=1).encode()
+NOTEBOOK_HEADER = "path,cell,line,sdk,operation,model_expr,models,model_reach,note\n"
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def notebook_mirror(tmp_path, monkeypatch):
+    """A git mirror of `acme/cookbook` holding one notebook, a notebook set pinning it, and a labels dir."""
+    monkeypatch.setattr(fetch, "CACHE_DIR", tmp_path / "cache")
+    repo = tmp_path / "mirror" / "acme" / "cookbook"
+    (repo / "ask").mkdir(parents=True)
+    (repo / "ask" / "ask.ipynb").write_bytes(NOTEBOOK_BYTES)
+    _git("init", "-q", cwd=repo)
+    _git("add", ".", cwd=repo)
+    _git("commit", "-q", "-m", "notebook", cwd=repo)
+    pin = fetch.NotebookPin("acme/cookbook", _git("rev-parse", "HEAD", cwd=repo), "ask/ask.ipynb",
+                            hashlib.sha256(NOTEBOOK_BYTES).hexdigest())
+    labels = tmp_path / "labels"
+    (labels / "notebooks").mkdir(parents=True)
+    return fetch.NotebookSet("acme/cookbook", (pin,)), tmp_path / "mirror", labels
+
+
+def test_notebooks_are_copied_from_a_mirror_and_scored_by_cell_and_line(notebook_mirror):
+    nb_set, mirror, labels = notebook_mirror
+    (labels / "notebooks" / "acme+cookbook.csv").write_text(
+        NOTEBOOK_HEADER + "ask/ask.ipynb,2,1,openai,chat,,gpt-4o-mini,literal,\n"
+        "ask/ask.ipynb,1,1,openai,chat,,,unknowable,a label on the wrong cell\n")
+    assert nb_set.available() == []
+    fetch.ensure_notebooks([nb_set], mirror, log=lambda _msg: None)
+    assert nb_set.pins[0].cached.read_bytes() == NOTEBOOK_BYTES and (nb_set.root / fetch.ROOT_MARKER).is_dir()
+    s = evaluate.score(nb_set, labels)
+    assert [(f.path, f.cell, f.line) for f in s.found] == [("ask/ask.ipynb", 2, 1)]
+    assert s.hits == 1 and [m.where for m in s.misses] == ["ask/ask.ipynb:cell 1:1"]
+    assert s.right_model_sets == 1 and not s.unavailable
+
+
+def test_a_notebook_without_a_mirror_is_not_available(notebook_mirror, tmp_path):
+    nb_set, _mirror, labels = notebook_mirror
+    (labels / "notebooks" / "acme+cookbook.csv").write_text(NOTEBOOK_HEADER + "ask/ask.ipynb,2,1,openai,chat,,,"
+                                                            "unknowable,\n")
+    fetch.ensure_notebooks([nb_set], tmp_path / "no-mirror", log=lambda _msg: None)
+    s = evaluate.score(nb_set, labels)
+    assert evaluate.is_unavailable(s) and s.unavailable == ["ask/ask.ipynb"]
+    table = "\n".join(evaluate._table([s], "notebooks of"))
+    assert "| acme/cookbook | not available (1 notebooks not in the cache" in table
+    assert "| **total** | 0 | 0 | 0 |" in table
+
+
+def test_notebook_bytes_that_differ_from_the_pin_are_an_error(notebook_mirror):
+    nb_set, mirror, _labels = notebook_mirror
+    wrong = fetch.NotebookSet(nb_set.repo, (dataclasses.replace(nb_set.pins[0], sha256="0" * 64),))
+    with pytest.raises(fetch.FetchError, match=r"ask/ask\.ipynb at .*: sha256 .* does not match the pin 0{64}"):
+        fetch.ensure_notebooks([wrong], mirror, log=lambda _msg: None)
+    assert not wrong.pins[0].cached.exists()
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ('repo = "acme/cookbook"\ncommit = "abc"\npath = "a.ipynb"\nsha256 = "' + "0" * 64 + '"',
+     "commit 'abc' is not"),
+    ('repo = "acme/cookbook"\ncommit = "' + "a" * 40 + '"\npath = "../a.ipynb"\nsha256 = "' + "0" * 64 + '"',
+     "path '../a.ipynb' must be a relative .ipynb path"),
+    ('repo = "acme"\ncommit = "' + "a" * 40 + '"\npath = "a.ipynb"\nsha256 = "' + "0" * 64 + '"',
+     "repo 'acme' is not owner/name"),
+    ('repo = "acme/cookbook"\npath = "a.ipynb"', "lacks commit, sha256"),
+])
+def test_bad_notebook_pins_are_named(tmp_path, entry, expected):
+    (tmp_path / "notebooks.toml").write_text(f"[[notebook]]\n{entry}\n")
+    with pytest.raises(fetch.FetchError, match=r"notebooks\.toml: \[\[notebook\]\] #1.*" + re.escape(expected)):
+        fetch.load_notebooks(tmp_path / "notebooks.toml")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (HEADER + "ask/ask.ipynb,2,openai,chat,,\n", "header must be path,cell,line,"),
+    (NOTEBOOK_HEADER + "ask/ask.ipynb,two,1,openai,chat,,,unknowable,\n", "acme+cookbook.csv:2: cell 'two' is not"),
+    (NOTEBOOK_HEADER + "ask/other.ipynb,2,1,openai,chat,,,unknowable,\n",
+     "ask/other.ipynb is not a notebook of acme/cookbook pinned"),
+])
+def test_bad_notebook_labels_name_file_and_row(notebook_mirror, text, expected):
+    nb_set, _mirror, labels = notebook_mirror
+    (labels / "notebooks" / "acme+cookbook.csv").write_text(text)
+    with pytest.raises(evaluate.LabelError, match=re.escape(expected)):
+        evaluate.load_labels(nb_set, labels)
+
+
+def test_project_labels_with_a_cell_column_are_refused(tiny_project):
+    project, labels = tiny_project
+    (labels / "tiny.csv").write_text(NOTEBOOK_HEADER + "tiny/app.py,0,7,openai,chat,,,unknowable,\n")
+    with pytest.raises(evaluate.LabelError, match="header must be path,line,sdk"):
+        evaluate.load_labels(project, labels)
+
+
+def test_the_pinned_notebooks_labels_read_without_the_notebooks():
+    """CI has no mirror: the committed notebook labels must still name pinned notebooks and parse."""
+    sets = fetch.load_notebooks()
+    assert sum(len(n.pins) for n in sets) >= 15
+    for nb_set in sets:
+        labels = evaluate.load_labels(nb_set)
+        assert labels and all(lab.cell is not None for lab in labels)
+        assert {lab.path for lab in labels} == {pin.path for pin in nb_set.pins}, "every pinned notebook is labelled"
