@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from llmsight.analysis.fixes import apply_edits
+from llmsight.analysis.modules import split_lines
 from llmsight.analysis.notebook import cell_source, read_notebook
 from llmsight.analysis.secrets import redact
 from llmsight.records import Diagnostic, Edit
@@ -47,7 +48,7 @@ class FixOutcome:
     def diff(self) -> str:
         out = []
         for rel, (before, after) in sorted(self.changed.items()):
-            out.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+            out.extend(difflib.unified_diff(split_lines(before, keepends=True), split_lines(after, keepends=True),
                                             f"a/{rel}", f"b/{rel}"))
         return redact("".join(out))  # a fixed LLM010 finding removes a key: the diff must not show it
 

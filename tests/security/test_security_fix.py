@@ -166,6 +166,11 @@ def test_d6_fix_positions_count_lines_as_python_does(tmp_path):
     source = 'from openai import OpenAI\n\f\nclient = OpenAI()\nnote = "a\u2028b\x1cc"\n' \
              'client.chat.completions.create(model="gpt-4o-mini", messages=[])\n'
     path = make_project(tmp_path, {"app.py": source}) / "app.py"
+    diff = api.apply_fixes([tmp_path], unsafe=True, select=["LLM001"], use_cache=False, diff_only=True).diff()
+    hunk = diff.split("\n")[3:-1]  # after the ---/+++/@@ lines; the diff of a file ends with a line break
+    assert [line[0] for line in hunk if line[0] in "+-"] == ["-", "+"], diff
+    assert "\n".join(line[1:] for line in hunk if line[0] in " -") in source, diff  # context lines intact
+
     api.apply_fixes([tmp_path], unsafe=True, select=["LLM001"], use_cache=False)
     assert path.read_text(encoding="utf-8") == source.replace("messages=[])", "messages=[], timeout=30)")
 
