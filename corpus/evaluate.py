@@ -209,9 +209,11 @@ def load_labels(source: fetch.Project | fetch.NotebookSet, labels_dir: Path = LA
     """Every label of a project or notebook set; a notebook set's labels name pinned notebooks (whether or
     not they are available: the file is checked either way)."""
     path = labels_file(source, labels_dir)
-    if not path.is_file():
-        raise LabelError(f"{path}: missing; label the project or set labelled = false in projects.toml")
     notebooks = isinstance(source, fetch.NotebookSet)
+    if not path.is_file():
+        remedy = (f"label its notebooks or remove their pins from {fetch.NOTEBOOKS_FILE.name}" if notebooks
+                  else "label the project or set labelled = false in projects.toml")
+        raise LabelError(f"{path}: missing; {remedy}")
     pinned = {pin.path for pin in source.pins} if notebooks else set()
     labels = []
     with open(path, newline="", encoding="utf-8") as fh:
@@ -466,7 +468,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", type=Path, default=fetch.DEFAULT_MIRROR_DIR,
                         help="directory of git mirrors to copy missing notebooks from (default: %(default)s)")
     args = parser.parse_args(argv)
-    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr)
+
     try:
         wanted = set(args.names)
         projects = [p for p in fetch.load_projects() if p.labelled and (not wanted or p.name in wanted)]

@@ -264,10 +264,28 @@ def _git_dir(mirror_dir: Path, repo: str) -> Path | None:
 
 def _blob(git_dir: Path, pin: NotebookPin) -> bytes | None:
     """The notebook's bytes at the pinned commit, or None when the mirror lacks them (a shallow or partial
-    mirror, or one that drops its largest files)."""
-    proc = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{pin.commit}:{pin.path}"],
-                          capture_output=True, timeout=120)
+    mirror, or one that drops its largest files) or git cannot read it."""
+    try:
+        proc = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{pin.commit}:{pin.path}"],
+                              capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     return proc.stdout if proc.returncode == 0 else None
+
+
+def _copy_notebook(git_dir: Path, pin: NotebookPin, log) -> None:
+    data = _blob(git_dir, pin)
+    if data is None:
+        log(f"{pin.repo}: {pin.path} cannot be read from {git_dir} at {pin.commit[:12]}; it stays unavailable")
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != pin.sha256:
+        raise FetchError(f"{pin.repo} {pin.path} at {pin.commit[:12]}: sha256 {actual} does not match the "
+                         f"pin {pin.sha256}; fix the pin in {NOTEBOOKS_FILE.name}")
+    pin.cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = pin.cached.with_name(pin.cached.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(pin.cached)
 
 
 def ensure_notebooks(sets: list[NotebookSet] | None = None, mirror_dir: Path = DEFAULT_MIRROR_DIR,
@@ -280,19 +298,9 @@ def ensure_notebooks(sets: list[NotebookSet] | None = None, mirror_dir: Path = D
         present = set(nb_set.available())
         wanted = [pin for pin in nb_set.pins if pin not in present]
         git_dir = _git_dir(mirror_dir, nb_set.repo) if wanted else None
-        for pin in wanted if git_dir else ():
-            data = _blob(git_dir, pin)
-            if data is None:
-                log(f"{pin.repo}: {pin.path} is not in the mirror at {pin.commit[:12]}; it stays unavailable")
-                continue
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != pin.sha256:
-                raise FetchError(f"{pin.repo} {pin.path} at {pin.commit[:12]}: sha256 {actual} does not match the "
-                                 f"pin {pin.sha256}; fix the pin in {NOTEBOOKS_FILE.name}")
-            pin.cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = pin.cached.with_name(pin.cached.name + ".part")
-            partial.write_bytes(data)
-            partial.replace(pin.cached)
+        if git_dir is not None:
+            for pin in wanted:
+                _copy_notebook(git_dir, pin, log)
         if nb_set.root.is_dir():
             mark_root(nb_set.root)
     return sets
