@@ -1,15 +1,17 @@
 """What-if scenarios: `"model=gpt-4o-mini,timeout=20"` parsed into a `Scenario` (design §6-7).
 
-Keys (comma-separated `key=value`, combinable): model, max_tokens, trim_input (tokens), timeout (s),
+Keys (comma-separated `key=value`, combinable): model, max_tokens, trim_input (tokens), timeout (s, up to a day),
 retries, fallback (model), response_cache_hit_rate (0..1), prompt_cache_hit_rate (0..1),
 batch (true/false), stream (true/false), and the scope: site (a call-site id, or `path:line`) or
 feature. An unknown key or a bad value is a `ScenarioError` naming the key.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 MAX_RETRIES = 10
+MAX_TIMEOUT_S = 86_400.0            # a day: no call the store holds lasts longer
 KEYS = ("model", "max_tokens", "trim_input", "timeout", "retries", "fallback", "response_cache_hit_rate",
         "prompt_cache_hit_rate", "batch", "stream", "site", "feature")
 _TRUE = {"true", "yes", "1", "on"}
@@ -61,13 +63,13 @@ def _int(key: str, value: str, low: int, high: int | None = None) -> int:
     return n
 
 
-def _float(key: str, value: str, low: float, high: float | None = None, strict_low: bool = False) -> float:
+def _float(key: str, value: str, low: float, high: float, strict_low: bool = False) -> float:
     try:
         x = float(value)
     except ValueError:
         raise ScenarioError(f"scenario key `{key}` needs a number, got {value!r}") from None
-    if x != x or (x <= low if strict_low else x < low) or (high is not None and x > high):
-        bound = f"between {low:g} and {high:g}" if high is not None else f"greater than {low:g}"
+    if not math.isfinite(x) or (x <= low if strict_low else x < low) or x > high:
+        bound = f"greater than {low:g} and at most {high:g}" if strict_low else f"between {low:g} and {high:g}"
         raise ScenarioError(f"scenario key `{key}` must be {bound}, got {value}")
     return x
 
@@ -109,7 +111,7 @@ def parse_scenario(text: str, catalog=None) -> Scenario:
         elif key == "retries":
             values[key] = _int(key, value, 0, MAX_RETRIES)
         elif key == "timeout":
-            values[key] = _float(key, value, 0.0, strict_low=True)
+            values[key] = _float(key, value, 0.0, MAX_TIMEOUT_S, strict_low=True)
         elif key in ("response_cache_hit_rate", "prompt_cache_hit_rate"):
             values[key] = _float(key, value, 0.0, 1.0)
         elif key in ("batch", "stream"):

@@ -6,8 +6,8 @@ model); groups are matched to call sites with `simulator.mapping` as sites becom
 site's figures come from its rows under the identity replay (every call re-priced from the catalog),
 with seeded bootstrap intervals.
 
-The view opens its own in-memory DuckDB per process (the store is attached read-only), so forked
-analysis workers never share a connection.
+The view opens its own connection per process (`store.open_store`: the store attached read-only to a
+private in-memory database), so forked analysis workers never share one.
 """
 from __future__ import annotations
 
@@ -71,28 +71,25 @@ def _locked(method):
 
 
 def connect(path: Path):
-    """(in-memory connection, relation of canonical rows) for a traffic store or a traffic file.
+    """(connection, relation of canonical rows) for a traffic store or a traffic file.
 
-    A store is attached read-only (after `open_store` checked and, if needed, migrated it); a file in
-    any format `llm-lint ingest` reads is loaded into an in-memory store."""
-    import duckdb
-
+    A store is opened read-only by `store.open_store` (its tables checked, the file never written, no
+    other file reachable); a file in any format `llm-lint ingest` reads is loaded into an in-memory
+    store opened the same way."""
     from llmsight.simulator import store
 
     if path.suffix.lower() in DUCKDB_SUFFIXES:
         try:
-            store.open_store(path, read_only=True).close()
+            return store.open_store(path, read_only=True), "calls"
         except store.StoreError as exc:
             raise TrafficError(str(exc)) from exc
-        con = duckdb.connect()
-        con.execute(f"ATTACH {_sql_text(str(path))} AS traffic (READ_ONLY)")
-        return con, "traffic.calls"
     from llmsight.simulator import ingest
 
     con = store.open_store(":memory:")
     report = ingest.ingest([path], con)
     errors = [f.error for f in report.files if getattr(f, "error", None)]
     if errors:
+        con.close()
         raise TrafficError(f"{path}: {errors[0]}")
     return con, "calls"
 

@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--tenants must be 0 (every tenant) or a positive number")
         if args.top < 0:
             raise UsageError("--top must be 0 (all) or a positive number")
+        if not 0 <= args.seed < 2**63:
+            raise UsageError(f"--seed must be a whole number from 0 to {2**63 - 1}, got {args.seed}")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants)
     except (ScenarioError, FitError, api.ConfigError) as exc:

@@ -1,8 +1,13 @@
 """`llm-lint ingest`: load traffic files of any supported format into the store (design §6).
 
-Every file is identified by its SHA-256: a file already ingested is skipped, so re-running an ingest
-is harmless. Each file loads in one transaction: its good rows and its `sources` entry, or nothing.
-Bad records are rejected one by one with their row number and reason; the rest of the file loads.
+Each record is stored once (`identity`): re-ingesting a file, a copy, its `.gz` or a log that grew adds
+only the calls the store does not hold; a file whose SHA-256 was ingested before is skipped unread.
+Each file loads in one transaction: its new rows and its `sources` entry, or nothing. Bad records are
+rejected one by one with their row number and reason; the rest of the file loads.
+
+A traffic file may be hostile (issue 16): DuckDB reads CSV, JSON Lines and Parquet on a connection that
+can reach that one file and nothing else, never the store's; a `.gz` is refused, before anything reads
+it, when it expands past `MAX_EXPANSION` times its size (a decompression bomb).
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import hashlib
 import itertools
 import sys
 import threading
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +34,11 @@ FORMATS = ("auto", "otel", "litellm", "langfuse", "jsonl", "csv", "parquet")
 _RECORD_FORMATS = {"otel": otel.Converter, "litellm": litellm.Converter, "langfuse": langfuse.Converter}
 _IGNORED_WHAT = {"otel": "spans other than model calls", "langfuse": "non-GENERATION observations"}
 _SNIFF_RECORDS = 20
+_READ_BY_DUCKDB = ("jsonl", "csv", "parquet")
+_BATCH_ROWS = 65_536                 # rows per Arrow batch from a file's reader to the store
+MAX_EXPANSION = 100                  # a .gz may expand to this many times its size ...
+MIN_EXPANSION_LIMIT = 64 << 20       # ... or to this many bytes, whichever is more
+_UNBOUNDED_COMPRESSIONS = (".zst", ".zstd")    # DuckDB would expand these with no limit: refused
 
 
 class IngestError(Exception):
@@ -42,7 +53,8 @@ class FileReport:
     rejected: Counter = field(default_factory=Counter)
     examples: list[tuple[int, str]] = field(default_factory=list)
     ignored: int = 0
-    duplicate: bool = False
+    known: int = 0                       # records the store already held (`identity`)
+    duplicate: bool = False              # the same file (by SHA-256) was ingested before
     error: str | None = None
     pages: PageLines | None = None       # pages written one per line: where each reject's line is
 
@@ -69,9 +81,13 @@ class IngestReport:
         return total
 
     @property
+    def known(self) -> int:
+        return sum(f.known for f in self.files)
+
+    @property
     def usable(self) -> bool:
-        """Something loaded, or every file was loaded before (a harmless re-run)."""
-        return self.loaded > 0 or (bool(self.files) and all(f.duplicate for f in self.files))
+        """Something loaded, or every file's calls were in the store already (a harmless re-run)."""
+        return self.loaded > 0 or (bool(self.files) and all(f.duplicate or f.known for f in self.files))
 
     def text(self, max_examples: int = 10) -> str:
         lines = []
@@ -83,9 +99,9 @@ class IngestReport:
             else:
                 extra = f", {f.ignored} {_IGNORED_WHAT.get(f.format, 'records')} ignored" if f.ignored else ""
                 lines.append(f"{f.path} [{f.format}]: {f.loaded} rows loaded, "
-                             f"{sum(f.rejected.values())} rejected{extra}")
+                             f"{sum(f.rejected.values())} rejected{_known(f.known)}{extra}")
         rejected = self.rejected
-        lines.append(f"total: {self.loaded} rows loaded, {sum(rejected.values())} rejected")
+        lines.append(f"total: {self.loaded} rows loaded, {sum(rejected.values())} rejected{_known(self.known)}")
         for reason, count in rejected.most_common():
             lines.append(f"  {count:>8}  {reason}")
         shown = [(f, row, reason) for f in self.files for row, reason in f.examples][:max_examples]
@@ -96,6 +112,10 @@ class IngestReport:
             shown_store = _shown_path(Path(self.store))
             lines.append(f"store: {shown_store}  (use it: llm-lint check --traffic {shown_store})")
         return "\n".join(lines) + "\n"
+
+
+def _known(count: int) -> str:
+    return f", {count} already in the store" if count else ""
 
 
 def _shown_path(path: Path) -> str:
@@ -126,20 +146,18 @@ class ProgressBar:
 
 
 @contextlib.contextmanager
-def _query_progress(con: duckdb.DuckDBPyConnection, bar: ProgressBar | None, total: int):
-    """Move the bar from 10 % to 90 % as DuckDB reports progress on the running query."""
-    if bar is None:
+def _query_progress(reader: duckdb.DuckDBPyConnection | None, bar: ProgressBar | None, total: int):
+    """Move the bar from 10 % to 90 % as DuckDB reports progress on the reader's running query."""
+    if bar is None or reader is None:
         yield
         return
-    con.execute("SET enable_progress_bar = true").fetchall()          # DuckDB tracks progress only then
-    con.execute("SET enable_progress_bar_print = false").fetchall()   # ... and must not draw its own
     done = threading.Event()
 
     def poll() -> None:
         best = 0.0
         while not done.wait(0.2):
             try:
-                best = max(best, con.query_progress())
+                best = max(best, reader.query_progress())
             except duckdb.Error:
                 return
             bar(total // 10 + int(total * 0.8 * best / 100))
@@ -151,6 +169,11 @@ def _query_progress(con: duckdb.DuckDBPyConnection, bar: ProgressBar | None, tot
     finally:
         done.set()
         thread.join()
+
+
+def _reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that can read this one traffic file and nothing else (D0), reporting progress."""
+    return store.connect(readable=[path], settings={"enable_progress_bar": True, "enable_progress_bar_print": False})
 
 
 def detect_format(path: Path) -> str:
@@ -194,15 +217,41 @@ def _format_of(record: Any) -> str:
 
 
 def sha256_of(path: Path, progress: ProgressBar | None = None) -> str:
+    """The file's SHA-256; for a `.gz`, also an IngestError when it expands past its limit (D7), found by
+    inflating it as it is read and keeping nothing of what it expands to."""
     digest = hashlib.sha256()
+    expansion = _Expansion(file_size(path)) if path.suffix.lower() == ".gz" else None
     done = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
+            if expansion is not None:
+                expansion.feed(chunk)
             done += len(chunk)
             if progress is not None:
                 progress(done // 10)          # hashing is the first tenth of the bar
     return digest.hexdigest()
+
+
+class _Expansion:
+    """Counts the bytes gzip data expands to, member after member, in bounded steps."""
+
+    def __init__(self, size: int) -> None:
+        self.limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION * size)
+        self.size, self.total = size, 0
+        self.inflater: "zlib._Decompress | None" = zlib.decompressobj(wbits=31)
+
+    def feed(self, data: bytes) -> None:
+        while data and self.inflater is not None:
+            self.total += len(self.inflater.decompress(data, 1 << 20))
+            if self.total > self.limit:
+                raise IngestError(f"expands past {self.limit >> 20} MB, over {MAX_EXPANSION} times its "
+                                  f"{self.size:,} bytes (a decompression bomb?); refused: if it is genuine, "
+                                  "decompress it and ingest the result")
+            data = self.inflater.unconsumed_tail
+            if self.inflater.eof:        # the next gzip member, if any (trailing bytes that are not one are left to the reader)
+                data = self.inflater.unused_data
+                self.inflater = zlib.decompressobj(wbits=31) if data.startswith(b"\x1f\x8b") else None
 
 
 def _records(path: Path, report: FileReport, bar: ProgressBar | None) -> Iterator[tuple[int, Any]]:
@@ -213,15 +262,14 @@ def _records(path: Path, report: FileReport, bar: ProgressBar | None) -> Iterato
     return iter_json_records(path, on_bytes, report.pages)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, report: FileReport,
-           bar: ProgressBar | None, records: Iterator[tuple[int, Any]] | None = None) -> str | duckdb.DuckDBPyRelation:
-    """The file as rows to validate; `records`: the file's records when detection has started reading them."""
-    if fmt == "jsonl":
-        return canonical.stage_jsonl(con, path)
-    if fmt == "csv":
-        return canonical.stage_csv(con, path)
-    if fmt == "parquet":
-        return canonical.stage_parquet(con, path)
+def _stage(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | None, path: Path, fmt: str,
+           report: FileReport, bar: ProgressBar | None,
+           records: Iterator[tuple[int, Any]] | None = None) -> duckdb.DuckDBPyRelation:
+    """The file as rows to validate, on `con`; read by `reader` for the formats DuckDB reads; `records`:
+    the file's records when detection has started reading them."""
+    if reader is not None:
+        stage = {"jsonl": canonical.stage_jsonl, "csv": canonical.stage_csv, "parquet": canonical.stage_parquet}[fmt]
+        return con.from_arrow(reader.sql(stage(reader, path)).to_arrow_reader(_BATCH_ROWS))
     converter = _RECORD_FORMATS[fmt]()
 
     def rows():
@@ -242,6 +290,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
     if not path.is_file():
         report.error = "no such file" if not path.exists() else "not a file"
         return report
+    if path.suffix.lower() in _UNBOUNDED_COMPRESSIONS:
+        report.error = f"{path.suffix} compression is not read (only .gz is); decompress it first"
+        return report
     bar = ProgressBar(path.name, file_size(path)) if show_progress and file_size(path) >= progress_min_bytes \
         else None
     try:
@@ -255,33 +306,41 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
             records = _records(path, report, bar)
             report.format, read = _sniff(records)
             records = itertools.chain(read, records)
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            staged = _stage(con, path, report.format, report, bar, records)
-            with _query_progress(con, bar if report.format in ("jsonl", "csv", "parquet") else None,
-                                 file_size(path)):
-                outcome = validate_and_load(con, staged, str(path), max_examples)
-            if report.format == "csv":
-                for row, reason in canonical.csv_structural_rejects(con):
-                    outcome.rejected[reason] += 1
-                    outcome.examples.append((row, reason))
-                outcome.examples = sorted(outcome.examples)[:max_examples]
-            report.loaded, report.rejected, report.examples = outcome.rows, outcome.rejected, outcome.examples
-            store.record_source(con, sha, str(path), report.format, report.loaded, sum(report.rejected.values()))
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            con.execute("ROLLBACK").fetchall()
-            raise
+        with contextlib.closing(_reader(path)) if report.format in _READ_BY_DUCKDB else contextlib.nullcontext() \
+                as reader:
+            _load(con, reader, path, report, bar, records, sha, max_examples)
     except (IngestError, Reject) as exc:
         report.error = str(exc)
     except duckdb.Error as exc:
         report.error = f"cannot read as {report.format} ({str(exc).splitlines()[0]})"
-    except (OSError, EOFError) as exc:          # EOFError: a truncated .gz file
+    except (OSError, EOFError, zlib.error) as exc:          # EOFError: a truncated .gz file
         report.error = f"cannot read ({getattr(exc, 'strerror', None) or exc})"
     finally:
         if bar is not None:
             bar.close()
     return report
+
+
+def _load(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | None, path: Path, report: FileReport,
+          bar: ProgressBar | None, records: Iterator[tuple[int, Any]] | None, sha: str, max_examples: int) -> None:
+    """The file's new rows and its `sources` entry in one transaction, its counts into `report`."""
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        staged = _stage(con, reader, path, report.format, report, bar, records)
+        with _query_progress(reader, bar, file_size(path)):
+            outcome = validate_and_load(con, staged, report.path, max_examples)
+        if report.format == "csv":
+            for row, reason in canonical.csv_structural_rejects(reader):
+                outcome.rejected[reason] += 1
+                outcome.examples.append((row, reason))
+            outcome.examples = sorted(outcome.examples)[:max_examples]
+        report.loaded, report.rejected, report.examples = outcome.rows, outcome.rejected, outcome.examples
+        report.known = outcome.known
+        store.record_source(con, sha, report.path, report.format, report.loaded, sum(report.rejected.values()))
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
 
 
 _TRAFFIC_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq")
@@ -302,11 +361,10 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 
 def ingest(paths: Iterable[str | Path], con: duckdb.DuckDBPyConnection, fmt: str = "auto",
            show_progress: bool = False, max_examples: int = 20, progress_min_bytes: int = 0) -> IngestReport:
-    """Ingest files (and the traffic files in directories) into an open store (see `store.open_store`).
+    """Ingest files (and the traffic files in directories) into a store opened by `store.open_store`.
 
     With `show_progress`, files of at least `progress_min_bytes` get a progress bar on stderr."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    con.execute("SET TimeZone = 'UTC'").fetchall()
     return IngestReport([ingest_file(con, p, fmt, show_progress, max_examples, progress_min_bytes)
                          for p in expand(paths)])

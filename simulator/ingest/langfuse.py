@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmsight.simulator.identity import RECORD_ID, own_id
 from llmsight.simulator.ingest.records import RecordConverter, Reject, call_times, is_timeout, iso, number, text
 
 
@@ -88,4 +89,5 @@ def _generation(record: dict) -> dict[str, Any]:
         "code_function": text(stamped.get("code.function.name"), "metadata.llmsight.code.function.name"),
         "feature": text(stamped.get("feature") or metadata.get("feature"), "feature"),
         "tenant": text(metadata.get("tenant") or metadata.get("user_id"), "tenant"),
+        RECORD_ID: own_id("langfuse", record.get("id")),
     }

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmsight.simulator.identity import own_id
 from llmsight.simulator.ingest.records import (RecordConverter, Reject, call_times, inclusive_input, is_timeout, iso,
                                                number, text)
 
@@ -79,7 +80,8 @@ def _payload(record: dict) -> dict[str, Any]:
                cost_usd=0.0 if record.get("cache_hit") is True else number(record.get("response_cost"),
                                                                            "response_cost"),
                tenant=text(metadata.get("user_api_key_team_id") or metadata.get("user_api_key_user_id")
-                           or record.get("end_user"), "tenant"))
+                           or record.get("end_user"), "tenant"),
+               record_id=own_id("litellm", record.get("id")))
     return row
 
 
@@ -95,7 +97,8 @@ def _spend_log(record: dict) -> dict[str, Any]:
     row.update(trace_id=text(record.get("session_id"), "session_id"),
                cost_usd=0.0 if str(record.get("cache_hit")).lower() == "true" else number(record.get("spend"), "spend"),
                tenant=text(record.get("team_id"), "team_id") or text(record.get("user"), "user")
-               or text(record.get("end_user"), "end_user"))
+               or text(record.get("end_user"), "end_user"),
+               record_id=own_id("litellm", record.get("request_id")))
     return row
 
 

@@ -31,6 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from llmsight.simulator.identity import RECORD_ID, own_id
 from llmsight.simulator.ingest.records import Reject, check_interval, inclusive_input, is_timeout, iso, number, text
 
 _GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")
@@ -73,6 +74,7 @@ def _from_jaeger(span: Any) -> Any:
     trace_id = span.get("traceID")
     return {
         "traceId": trace_id.zfill(32) if isinstance(trace_id, str) else trace_id,
+        "spanId": span.get("spanID"),
         "startTimeUnixNano": str(round(start * 1000)),          # as OTLP/JSON writes int64: exact
         "endTimeUnixNano": str(round((start + duration) * 1000)),
         "attributes": _otlp_attributes(tags),
@@ -135,10 +137,10 @@ def _first(attrs: dict[str, Any], *names: str) -> Any:
 
 
 def _trace_id(raw: Any) -> str | None:
-    """Hex trace id; protobuf's JSON mapping writes bytes as base64, the OTLP spec as hex."""
+    """Hex trace (or span) id; protobuf's JSON mapping writes bytes as base64, the OTLP spec as hex."""
     if not isinstance(raw, str) or not raw:
         return None
-    if len(raw) == 32 and all(c in "0123456789abcdefABCDEF" for c in raw):
+    if len(raw) in (16, 32) and all(c in "0123456789abcdefABCDEF" for c in raw):
         return raw.lower()
     try:
         return base64.b64decode(raw, validate=True).hex()
@@ -332,6 +334,7 @@ def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
         "code_function": text(_first(attrs, "code.function.name", "code.function"), "code.function.name"),
         "feature": text(attrs.get("llmsight.feature"), "llmsight.feature"),
         "tenant": text(_first(attrs, "llmsight.tenant", "tenant.id", "enduser.id", "user.id"), "tenant"),
+        RECORD_ID: own_id("otel", _trace_id(span.get("traceId")), _trace_id(span.get("spanId"))),
     }
 
 

@@ -21,7 +21,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 
+from llmsight.simulator.identity import RECORD_ID
 from llmsight.simulator.store import COLUMN_NAMES
+
+_STAGED = COLUMN_NAMES + [RECORD_ID]     # a record's own id (`identity.own_id`) rides along with its values
 
 
 class Reject(Exception):
@@ -252,22 +255,22 @@ def iso(seconds: float | None) -> str | None:
 
 
 def staging_table(rows: Iterable[tuple[int, dict[str, Any] | str]]) -> pa.Table:
-    """Arrow table of text columns (canonical names + `source_row`, `_reject`) for `validate.py`.
+    """Arrow table of text columns (canonical names, `record_id`, `source_row`, `_reject`) for `validate.py`.
 
     `rows` yields (row number, canonical dict) or (row number, reject reason).
     """
-    columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
+    columns: dict[str, list] = {name: [] for name in _STAGED}
     source_rows: list[int] = []
     rejects: list[str | None] = []
     for row, values in rows:
         source_rows.append(row)
         if isinstance(values, str):
             rejects.append(values)
-            for name in COLUMN_NAMES:
+            for name in _STAGED:
                 columns[name].append(None)
             continue
         rejects.append(None)
-        for name in COLUMN_NAMES:
+        for name in _STAGED:
             value = values.get(name)
             columns[name].append(None if value is None else str(value))
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}

@@ -1,19 +1,25 @@
 """One vectorised validation step for every format: text columns in, typed canonical rows out.
 
 Each adapter stages its records as text columns named like the canonical row (SQL over DuckDB's
-readers, or an Arrow-backed relation), plus `source_row` and optionally `_reject` (a reason the
-adapter already found). This SQL gives every
-row its first failing reason; good rows go to the store, rejects are counted per reason.
+readers, or an Arrow-backed relation), plus `source_row`, optionally `_reject` (a reason the adapter
+already found) and `record_id` (the record's own id, `identity`). This SQL gives every row its first
+failing reason; good rows go to the store, rejects are counted per reason.
+
+Values are also checked for sense, not only type (issue 16 D10): a call is in this century and not in
+the future, lasts at most a day, costs at most $1,000, counts at most 100 million tokens, has its first
+token within its duration and an attempt number from 1; names are short and free of control
+characters. One absurd row would otherwise turn every figure of its site into nonsense.
 """
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
 
-from llmsight.simulator import store
+from llmsight.simulator import identity, store
 
 INTEGER_COLUMNS = store.TOKEN_COLUMNS + ("attempt", "code_line")
 _KINDS = dict(store.COLUMNS)
@@ -25,10 +31,23 @@ class Loaded:
     rows: int = 0
     rejected: Counter = field(default_factory=Counter)
     examples: list[tuple[int, str]] = field(default_factory=list)   # (row, reason), first few
+    known: int = 0                       # good rows the store already holds (`identity`)
 
 
 _LIMITS = {"INTEGER": 2**31 - 1, "BIGINT": 2**53}    # BIGINT: what a DOUBLE still holds exactly
 _MAX_EPOCH_S = 1e11                                   # year 5138: larger numbers are epoch milliseconds
+# What one call can sensibly be (D10)
+_EARLIEST = "2000-01-01"
+_FUTURE_SLACK = datetime.timedelta(days=1)            # clocks of the logging hosts may run ahead
+_MAX_MS = 86_400_000.0                                # a day (batch APIs finish within 24 h)
+_MAX_COST_USD = 1000.0
+_MAX_TOKENS = 100_000_000                             # ten times the largest context window
+_MAX_ATTEMPT = 100
+_NAME_COLUMNS = ("model", "response_model", "provider", "operation")
+_MAX_NAME = 256
+_MAX_TEXT = 1024
+_CONTROL = r"'[\x00-\x1f\x7f]'"
+_CONTROL_BUT_LINES = r"'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]'"     # error messages may span lines
 
 
 def _parsed_ts(col: str) -> str:
@@ -60,6 +79,10 @@ def _reason_sql(present: set[str]) -> str:
             checks.append((f"TRY_CAST({col} AS DOUBLE) > {_LIMITS[_KINDS[col]]}", f"'{col} is too large'"))
     if "ts" in present:
         checks.append((f"ts IS NOT NULL AND {_parsed_ts('ts')} IS NULL", "'ts is not a timestamp'"))
+        latest = (datetime.datetime.now(datetime.timezone.utc) + _FUTURE_SLACK).strftime("%Y-%m-%d %H:%M:%S")
+        checks.append((f"{_parsed_ts('ts')} < TIMESTAMP '{_EARLIEST}'", f"'ts before {_EARLIEST[:4]}'"))
+        checks.append((f"{_parsed_ts('ts')} > TIMESTAMP '{latest}'", "'ts in the future'"))
+    checks += _sense_checks(present)
     if "status" in present:
         checks.append(("status IS NOT NULL AND lower(status) NOT IN ('ok', 'error', 'timeout')",
                        "'status must be ok, error or timeout'"))
@@ -77,8 +100,36 @@ def _reason_sql(present: set[str]) -> str:
     return "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in checks) + " END"
 
 
+def _sense_checks(present: set[str]) -> list[tuple[str, str]]:
+    """(condition, reason) for values of the right type that no real call has (D10)."""
+    checks = []
+    for col in ("latency_ms", "ttft_ms"):
+        if col in present:
+            checks.append((f"TRY_CAST({col} AS DOUBLE) > {_MAX_MS}", f"'{col} over a day'"))
+    if "ttft_ms" in present and "latency_ms" in present:
+        checks.append(("TRY_CAST(ttft_ms AS DOUBLE) > TRY_CAST(latency_ms AS DOUBLE)",
+                       "'ttft_ms after the end of the call (above latency_ms)'"))
+    if "cost_usd" in present:
+        checks.append((f"TRY_CAST(cost_usd AS DOUBLE) > {_MAX_COST_USD}",
+                       f"'cost_usd above ${_MAX_COST_USD:,.0f} for one call'"))
+    for col in store.TOKEN_COLUMNS:
+        if col in present:
+            checks.append((f"TRY_CAST({col} AS DOUBLE) > {_MAX_TOKENS}", f"'{col} above {_MAX_TOKENS:,}'"))
+    if "attempt" in present:
+        checks.append(("TRY_CAST(attempt AS DOUBLE) < 1", "'attempt below 1 (the first attempt is 1)'"))
+        checks.append((f"TRY_CAST(attempt AS DOUBLE) > {_MAX_ATTEMPT}", f"'attempt above {_MAX_ATTEMPT}'"))
+    for col, kind in store.COLUMNS:
+        if kind != "VARCHAR" or col not in present:
+            continue
+        longest = _MAX_NAME if col in _NAME_COLUMNS else _MAX_TEXT
+        checks.append((f"length({col}) > {longest}", f"'{col} longer than {longest} characters'"))
+        control = _CONTROL_BUT_LINES if col == "error_type" else _CONTROL
+        checks.append((f"regexp_matches({col}, {control})", f"'{col} has control characters'"))
+    return checks
+
+
 def _typed_sql(present: set[str]) -> str:
-    parts = ["source_row"]
+    parts = ["source_row"] + ([identity.RECORD_ID] if identity.RECORD_ID in present else [])
     for name, kind in store.COLUMNS:
         if name not in present:
             continue
@@ -93,7 +144,8 @@ def _typed_sql(present: set[str]) -> str:
 
 def validate_and_load(con: duckdb.DuckDBPyConnection, staged: str | duckdb.DuckDBPyRelation, source_file: str,
                       max_examples: int = 20) -> Loaded:
-    """Insert the good rows of `staged` (SQL text or a relation) into `calls`; count and sample the rejects."""
+    """Insert the good rows of `staged` (SQL text or a relation) the store does not hold yet into `calls`;
+    count and sample the rejects, and count the rows already held."""
     if isinstance(staged, str):
         source = f"({staged})"
         present = set(con.sql(f"SELECT * FROM {source} LIMIT 0").columns)
@@ -112,6 +164,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, staged: str | duckdb.DuckD
             [max_examples]).fetchall()
         good = con.sql("SELECT * EXCLUDE (_reason) FROM _staged WHERE _reason IS NULL")
         outcome.rows = store.insert_rows(con, good, source_file)
+        outcome.known = store.first_row(con, "SELECT count(*) FROM _staged WHERE _reason IS NULL")[0] - outcome.rows
         return outcome
     finally:
         with contextlib.suppress(duckdb.Error):   # after a failed statement the transaction is rolled back anyway

@@ -60,7 +60,8 @@ def _view_store(tmp_path: Path) -> tuple[Path, Path]:
     secret = tmp_path / "private.txt"
     secret.write_text(SECRET_TEXT)
     db = tmp_path / "hostile.duckdb"
-    con = store.open_store(db)
+    store.open_store(db).close()
+    con = duckdb.connect(str(db))
     con.execute("ALTER TABLE calls RENAME TO calls_data")
     con.execute(f"CREATE VIEW calls AS SELECT * REPLACE ((SELECT content FROM read_text('{secret}')) AS model) "
                 "FROM calls_data")
@@ -71,7 +72,6 @@ def _view_store(tmp_path: Path) -> tuple[Path, Path]:
     return db, secret
 
 
-@pytest.mark.xfail(strict=True, reason="D0: a `calls` view is read as traffic")
 def test_d0_store_whose_calls_is_a_view_is_refused(tmp_path):
     db, _ = _view_store(tmp_path)
     before = digest(db)
@@ -85,7 +85,6 @@ def test_d0_store_whose_calls_is_a_view_is_refused(tmp_path):
         open_traffic(db)._connect()
 
 
-@pytest.mark.xfail(strict=True, reason="D0: macros in a store shadow built-in functions")
 def test_d0_store_with_macros_is_refused(tmp_path, good_store):
     secret = tmp_path / "private.txt"
     secret.write_text(SECRET_TEXT)
@@ -102,7 +101,6 @@ def test_d0_store_with_macros_is_refused(tmp_path, good_store):
     assert digest(db) == before
 
 
-@pytest.mark.xfail(strict=True, reason="D0: a store's table of another shape is read")
 def test_d0_calls_of_another_schema_is_refused(tmp_path, good_store):
     db = _copy(good_store, tmp_path, "odd.duckdb")
     con = duckdb.connect(str(db))
@@ -120,7 +118,6 @@ def _reaches(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return True
 
 
-@pytest.mark.xfail(strict=True, reason="D0: store connections can read any file and change settings")
 def test_d0_connections_reach_no_other_file_and_are_locked(tmp_path, good_store):
     from llmsight.simulator.view import connect
 
@@ -145,7 +142,6 @@ def test_d0_connections_reach_no_other_file_and_are_locked(tmp_path, good_store)
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="D15: DuckDB downloads the sqlite extension for a SQLite file")
 def test_d15_sqlite_file_is_not_a_duckdb_store(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -161,7 +157,6 @@ def test_d15_sqlite_file_is_not_a_duckdb_store(tmp_path):
     assert digest(lite) == before
 
 
-@pytest.mark.xfail(strict=True, reason="D17: a corrupt schema version is a traceback")
 @pytest.mark.parametrize("statement", ["UPDATE meta SET value = 'v2; drop' WHERE key = 'schema_version'",
                                        "DELETE FROM meta WHERE key = 'schema_version'"])
 def test_d17_corrupt_or_missing_schema_version(tmp_path, good_store, statement):
@@ -178,7 +173,6 @@ def test_d17_corrupt_or_missing_schema_version(tmp_path, good_store, statement):
     assert digest(db) == before
 
 
-@pytest.mark.xfail(strict=True, reason="D17: timeout=inf and --seed -1 are tracebacks")
 @pytest.mark.parametrize("args, needle", [(("--scenario", "timeout=inf"), "timeout"),
                                           (("--scenario", "timeout=1e308"), "timeout"),
                                           (("--seed", "-1", "--scenario", "timeout=5"), "--seed")])

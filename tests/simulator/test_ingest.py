@@ -111,17 +111,19 @@ def test_otel_old_attribute_spellings_give_the_same_rows(con, tmp_path):
         for attribute in span.setdefault("attributes", []):
             attribute["key"] = NEW_TO_OLD.get(attribute["key"], attribute["key"])
     first = _spans(document)[0]
-    first["attributes"].append({"key": "gen_ai.response.time_to_first_chunk", "value": {"doubleValue": 0.25}})
+    first["attributes"].append({"key": "gen_ai.response.time_to_first_chunk", "value": {"doubleValue": 0.025}})
     first["attributes"].append({"key": "gen_ai.usage.cache_read.input_tokens", "value": {"intValue": "1000"}})
     old = tmp_path / "old.json"
     old.write_text(json.dumps(document))
-    ingest([OTEL, old], con)
+    ingest([OTEL], con)
+    old_store = store.open_store(tmp_path / "old.duckdb")     # the same spans: one store would keep them once
+    ingest([old], old_store)
     compared = ["model", "provider", "input_tokens", "output_tokens", "code_file", "code_line", "code_function",
                 "status", "error_type"]
-    new_rows = rows(con, f"source_file = '{OTEL}'")
-    old_rows = rows(con, f"source_file = '{old}'")
+    new_rows = rows(con)
+    old_rows = rows(old_store)
     assert [[r[c] for c in compared] for r in new_rows] == [[r[c] for c in compared] for r in old_rows]
-    assert old_rows[0]["ttft_ms"] == pytest.approx(250.0) and old_rows[0]["cached_input_tokens"] == 1000
+    assert old_rows[0]["ttft_ms"] == pytest.approx(25.0) and old_rows[0]["cached_input_tokens"] == 1000
 
 
 def test_otel_agent_and_tool_spans_are_not_counted_as_calls(con, tmp_path):
@@ -161,7 +163,7 @@ def test_a_big_document_on_one_line_is_parsed_once(con, tmp_path, monkeypatch):
     response saved with curl) costs one parse, not one for detection and more for loading."""
     document = json.loads(OTEL.read_text())
     scope = document["resourceSpans"][0]["scopeSpans"][0]
-    scope["spans"] = scope["spans"] * 500                   # 3 model calls, 500 times
+    scope["spans"] = [dict(span, spanId=f"{i:016x}") for i, span in enumerate(scope["spans"] * 500)]   # 1500 calls
     path = tmp_path / "export.json"
     path.write_text(json.dumps(document))
     parses, loads = [], json.loads
@@ -198,7 +200,7 @@ def test_langfuse_generations_only(con):
 def test_langfuse_cost_fallbacks(con, tmp_path):
     (first,) = [o for o in json.loads(LANGFUSE.read_text())["data"] if o["id"] == "obs-001"]
     details_only = {k: v for k, v in first.items() if k != "calculatedTotalCost"}
-    total_only = dict(details_only, costDetails={}, totalCost=0.5)
+    total_only = dict(details_only, id="obs-001b", costDetails={}, totalCost=0.5)
     ingest([write_jsonl(tmp_path / "costs.jsonl", [details_only, total_only])], con)
     assert [r["cost_usd"] for r in rows(con)] == [pytest.approx(0.000226), 0.5]
 
@@ -208,7 +210,8 @@ def test_langfuse_jsonl_and_array_exports(con, tmp_path):
     array = tmp_path / "obs.json"
     array.write_text(json.dumps(observations, indent=2))
     report = ingest([write_jsonl(tmp_path / "obs.jsonl", observations), array], con)
-    assert [(f.format, f.loaded, f.ignored) for f in report.files] == [("langfuse", 4, 2), ("langfuse", 4, 2)]
+    assert [(f.format, f.loaded, f.known, f.ignored) for f in report.files] == [("langfuse", 4, 0, 2),
+                                                                               ("langfuse", 0, 4, 2)]
     assert report.files[1].examples == [(7, "missing model"), (8, "end before start (endTime < startTime)")]
 
 
@@ -222,9 +225,9 @@ CANONICAL = [
 ]
 
 
-def _copy_to(con, tmp_path, source: Path, fmt: str) -> Path:
+def _copy_to(tmp_path, source: Path, fmt: str) -> Path:
     target = tmp_path / f"canonical.{fmt}"
-    con.execute(f"COPY (SELECT * FROM read_json('{source}', format='newline_delimited')) TO '{target}' "
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_json('{source}', format='newline_delimited')) TO '{target}' "
                 f"({'FORMAT parquet' if fmt == 'parquet' else 'HEADER'})").fetchall()
     return target
 
@@ -233,19 +236,24 @@ def test_canonical_formats_load_the_same_rows(con, tmp_path):
     jsonl = write_jsonl(tmp_path / "canonical.jsonl", CANONICAL)
     jsonl_iso = write_jsonl(tmp_path / "iso.jsonl", [dict(r, ts="2026-11-30 10:01:00") for r in CANONICAL])
     millis = write_jsonl(tmp_path / "ms.jsonl", [dict(CANONICAL[0], ts=1796032860_000)])
-    csv_file = _copy_to(con, tmp_path, jsonl_iso, "csv")
-    parquet_file = _copy_to(con, tmp_path, jsonl_iso, "parquet")
-    report = ingest([jsonl, csv_file, parquet_file, millis], con)
-    assert [f.format for f in report.files] == ["jsonl", "csv", "parquet", "jsonl"]
-    assert report.loaded == 7 and not report.rejected
+    csv_file = _copy_to(tmp_path, jsonl_iso, "csv")
+    parquet_file = _copy_to(tmp_path, jsonl_iso, "parquet")
+    report = ingest([jsonl, millis], con)
+    assert [f.format for f in report.files] == ["jsonl", "jsonl"]
+    assert report.loaded == 3 and not report.rejected
     assert str(rows(con, f"source_file = '{millis}'")[0]["ts"]) == "2026-11-30 10:01:00"
     first = rows(con, f"source_file = '{jsonl}'")
     assert str(first[0]["ts"]) == "2026-11-30 10:00:00" and str(first[1]["ts"]) == "2026-11-30 10:01:00"
     assert (first[0]["cached_input_tokens"], first[0]["quality"], first[1]["status"]) == (1024, 0.9, "timeout")
     columns = [c for c in store.COLUMN_NAMES if c != "ts"]
-    per_file = [[tuple(r[c] for c in columns) for r in rows(con, f"source_file = '{p}'")]
-                for p in (jsonl, csv_file, parquet_file)]
+    per_file = [[tuple(r[c] for c in columns) for r in first]]
+    for path, fmt in ((csv_file, "csv"), (parquet_file, "parquet")):    # the same calls: each in a store of its own
+        own = store.open_store(tmp_path / f"{fmt}.duckdb")
+        (file_report,) = ingest([path], own).files
+        assert (file_report.format, file_report.loaded, file_report.rejected) == (fmt, 2, {})
+        per_file.append([tuple(r[c] for c in columns) for r in rows(own)])
     assert per_file[0] == per_file[1] == per_file[2]
+    assert ingest([csv_file, parquet_file], con).known == 4        # in one store, each call once
 
 
 def test_gzip_compressed_logs(con, tmp_path):
@@ -312,6 +320,7 @@ def test_large_malformed_litellm_file(con, tmp_path):
     records = []
     for line in range(1, 2001):
         payload = copy.deepcopy(template)
+        payload["id"] = f"call-{line}"
         payload["startTime"] += line
         payload["endTime"] += line
         if line in mutations:
@@ -348,8 +357,9 @@ def test_reingest_adds_nothing_even_under_another_name(con, tmp_path):
     again = ingest([LANGFUSE, copy_path], con)
     assert first.loaded == 4 and again.loaded == 0 and all(f.duplicate for f in again.files) and again.usable
     assert con.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 4
-    copy_path.write_bytes(LANGFUSE.read_bytes().replace(b"acme", b"globex"))
-    assert ingest([copy_path], con).loaded == 4
+    copy_path.write_bytes(LANGFUSE.read_bytes().replace(b"acme", b"globex"))   # the same observations, changed
+    changed = ingest([copy_path], con)
+    assert (changed.loaded, changed.known, changed.usable) == (0, 4, True)
 
 
 def test_directories_expand_to_their_traffic_files(con, tmp_path):

@@ -65,7 +65,7 @@ def _v1_store(path):
     """A store as the first preview wrote it: no cache-write/reasoning split, no quality, no meta."""
     con = duckdb.connect(str(path))
     v1_columns = [(n, k) for n, k in store.ALL_COLUMNS
-                  if n not in ("cache_write_input_tokens", "reasoning_tokens", "quality")]
+                  if n not in ("cache_write_input_tokens", "reasoning_tokens", "quality", "record_key")]
     con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {k}" for n, k in v1_columns) + ")")
     con.execute("INSERT INTO calls (model, input_tokens, output_tokens, row_id, source_file, source_row) "
                 "VALUES ('gpt-4o', 100, 5, 1, 'old.jsonl', 1)")
@@ -79,18 +79,24 @@ def test_migrates_v1_file_and_keeps_rows(tmp_path):
     assert store.schema_version(con) == store.SCHEMA_VERSION
     assert con.execute("SELECT model, input_tokens, cache_write_input_tokens, reasoning_tokens, quality "
                        "FROM calls").fetchall() == [("gpt-4o", 100, 0, 0, None)]
-    assert con.execute("SELECT from_version, to_version FROM migrations").fetchall() == [(1, 2)]
+    assert con.execute("SELECT from_version, to_version FROM migrations ORDER BY 1").fetchall() == [(1, 2), (2, 3)]
+    assert con.execute("SELECT count(record_key) FROM calls").fetchall() == [(1,)]
     store.insert_rows(con, pa.table({"model": ["x"], "quality": [0.5]}), "new.jsonl")
     assert con.execute("SELECT max(row_id) FROM calls").fetchone()[0] == 2
 
 
-def test_read_only_open_migrates_then_reads(tmp_path):
+def test_read_only_open_reads_an_old_store_without_changing_it(tmp_path):
     db = tmp_path / "old.duckdb"
     _v1_store(db)
+    before = db.read_bytes()
     con = store.open_store(db, read_only=True)
-    assert con.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1
+    assert con.execute("SELECT model, cache_write_input_tokens, reasoning_tokens, quality FROM calls").fetchall() \
+        == [("gpt-4o", 0, 0, None)]
+    assert [r[0] for r in con.execute("DESCRIBE calls").fetchall()] == [n for n, _ in store.ALL_COLUMNS]
     with pytest.raises(duckdb.Error):
         con.execute("DELETE FROM calls")
+    con.close()
+    assert db.read_bytes() == before
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -138,4 +144,4 @@ def test_reopened_store_accepts_inserts(tmp_path):
     row.update(ts=datetime.datetime(2026, 1, 1), model="gpt-4o", input_tokens=10, output_tokens=5, status="ok",
                latency_ms=100.0)
     assert store.insert_rows(con, pd.DataFrame([row]), "a.jsonl") == 1
-    assert store.insert_rows(con, pd.DataFrame([row]), "b.jsonl") == 1
+    assert store.insert_rows(con, pd.DataFrame([dict(row, output_tokens=6)]), "b.jsonl") == 1
