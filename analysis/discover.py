@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from llmsight.analysis import sdks
+from llmsight.analysis import sdks, settings_flow
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.secrets import redact
@@ -564,15 +564,13 @@ class SiteBuilder:
         return self.disc.ev
 
     # args by keyword or dotted path ("config.max_output_tokens", "json.model", "body.max_tokens")
+    @cached_property
+    def settings(self) -> settings_flow.Reader:
+        """Follows `**params`, config objects and built-up dicts to the settings they hold."""
+        return settings_flow.Reader(self.ev)
+
     def _call_keywords(self) -> dict[str, tuple[ast.AST, Scope]]:
-        out: dict[str, tuple[ast.AST, Scope]] = {}
-        for kw in self.req.keywords:
-            if kw.arg is None:
-                d = self.ev.eval(kw.value, self.req.scope)
-                if isinstance(d, DictVal):
-                    out.update(self.ev.dict_items(d))
-            else:
-                out[kw.arg] = (kw.value, self.req.scope)
+        out = self.settings.keywords(self.req.keywords, self.req.scope)
         out.update((kw.arg, (kw.value, scope)) for kw, scope in self.req.outer_keywords)
         return out
 
@@ -583,53 +581,17 @@ class SiteBuilder:
         calls = ([(client.ctor, client.ctor_scope)] if client.ctor is not None else []) + list(client.options)
         if client.model_from is not None:
             calls.append(client.model_from)
-        for call, scope in calls:
-            layer: dict[str, tuple[ast.AST, Scope]] = {}
-            for kw in call.keywords:
-                if kw.arg is None:
-                    d = self.ev.eval(kw.value, scope)
-                    if isinstance(d, DictVal):
-                        layer.update(self.ev.dict_items(d))
-                else:
-                    layer[kw.arg] = (kw.value, scope)
-            layers.append(layer)
-        return layers
+        return [self.settings.keywords(call.keywords, scope) for call, scope in calls]
 
     def _dig(self, root: tuple[ast.AST, Scope], rest: list[str]) -> tuple[ast.AST, Scope] | None:
-        node, scope = root
-        for key in rest:
-            v = self.ev.eval(node, scope)
-            if isinstance(v, Const) and isinstance(v.value, str) and node is not None:
-                return None
-            if isinstance(v, DictVal):
-                item = self.ev.dict_item(v, key)
-            elif isinstance(node, ast.Call) or (v is None and isinstance(node, ast.Name)):
-                call = node if isinstance(node, ast.Call) else None
-                if call is None:
-                    return None
-                # json.dumps({...}) / Config(read_timeout=...) / GenerateContentConfig(max_output_tokens=...)
-                callee = self.ev.eval(call.func, scope)
-                if isinstance(callee, Imported) and callee.qualname in ("json.dumps", "orjson.dumps") and call.args:
-                    inner = self.ev.eval(call.args[0], scope)
-                    item = self.ev.dict_item(inner, key) if isinstance(inner, DictVal) else None
-                else:
-                    item = next(((kw.value, scope) for kw in call.keywords if kw.arg == key), None)
-            else:
-                item = None
-            if item is None:
-                return None
-            node, scope = item
-        return node, scope
+        return self.settings.dig(root, rest)
 
     def _find(self, names: tuple[str, ...], layers: list[dict]) -> tuple[tuple[ast.AST, Scope], str] | None:
-        for name in names:
-            head, *rest = name.split(".")
-            for layer in layers:
-                if head in layer:
-                    found = self._dig(layer[head], rest) if rest else layer[head]
-                    if found is not None:
-                        return found, name
-        return None
+        return self.settings.lookup(names, layers)[0]
+
+    def _unseen(self, names: tuple[str, ...], layers: list[dict]) -> Setting | None:
+        """A setting none of `layers` states but a part of them we cannot see may: unknown, not absent."""
+        return settings_flow.unseen_setting(self.settings.lookup(names, layers)[1]) if names else None
 
     def setting(self, found: tuple[ast.AST, Scope] | None, source: str, *, number: bool = False) -> Setting:
         node, scope = found  # type: ignore[misc]
@@ -641,8 +603,14 @@ class SiteBuilder:
             value = v.value
             if number and isinstance(value, bool):
                 value = None
-            return Setting(value=value, expr=expr, source=source, origin=v.origin)
+            origin = v.origin or (settings_flow.written_apart(node, scope, self._holders) if number else None)
+            return Setting(value=value, expr=expr, source=source, origin=origin)
         return Setting(value=None, expr=expr, source="unresolved")  # stated, by an expression we cannot evaluate
+
+    @property
+    def _holders(self) -> list[tuple[ast.AST | None, Scope | None]]:
+        """Where settings are written directly: the request and its client's constructor."""
+        return [(self.req.call, self.req.scope), (self.req.client.ctor, self.req.client.ctor_scope)]
 
     def _timeout_object(self, node, scope) -> Const | None:
         """httpx.Timeout(30.0, connect=5) / Timeout(read=60): the read timeout is what bounds a response."""
@@ -676,18 +644,20 @@ class SiteBuilder:
             found = self._find(kind.max_tokens, list(reversed(client_layers))) if kind.max_tokens else None
             if found is None and cap_names:  # `.bind(max_tokens=…)` on LangChain, config on a chat session
                 found = self._find(cap_names, list(reversed(client_layers)))
-            max_tokens = self.setting(found[0], "client", number=True) if found else Setting(source="absent")
+            max_tokens = self.setting(found[0], "client", number=True) if found else (
+                self._unseen(cap_names + kind.max_tokens, [call_kw, *client_layers]) or Setting(source="absent"))
 
         defaults = defaults_for(sdk, req.client.cls)
         timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
-                              self.disc.config.default_timeout, defaults.timeout_s)
-        retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries)
+                              self.disc.config.default_timeout, defaults.timeout_s, sdk in sdks.REQUEST_TIMEOUT_SDKS)
+        retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries,
+                              sdk in sdks.REQUEST_RETRIES_SDKS)
 
         stream = method.stream
         if stream is None:
             s = call_kw.get("stream")
             if s is None:
-                stream = False
+                stream = None if settings_flow.OPAQUE in call_kw else False  # `**kwargs` may turn it on
             else:
                 v = self.ev.eval(*s)
                 stream = v.value if isinstance(v, Const) and isinstance(v.value, bool) else None
@@ -741,7 +711,7 @@ class SiteBuilder:
                     return self.setting(layer["model"], "client")
         return Setting(source="absent")
 
-    def _limit(self, names, call_kw, client_layers, config_value, sdk_value) -> Setting:
+    def _limit(self, names, call_kw, client_layers, config_value, sdk_value, per_request: bool = True) -> Setting:
         for layers, source in (([call_kw], "call"), (list(reversed(client_layers)), "client")):
             found = self._find(names, layers) if names else None
             if found:
@@ -749,6 +719,10 @@ class SiteBuilder:
                 if found[1].endswith("max_attempts") and isinstance(setting.value, int):  # botocore counts the first try
                     setting = dataclasses.replace(setting, value=max(setting.value - 1, 0))
                 return setting
+        # a `**kwargs` on the request counts only where the SDK takes the setting per request
+        unseen = self._unseen(names, ([call_kw] if per_request else []) + client_layers)
+        if unseen is not None:
+            return unseen
         if self.req.client.made_elsewhere and not client_layers:
             # the client was built where we cannot see: it may carry the setting
             return Setting(value=None, expr=None, source="unresolved")

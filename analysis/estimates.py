@@ -32,7 +32,8 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         notes.append(f"output: at the cap ({output_tokens})")
     else:
         output_tokens = config.default_output_tokens
-        notes.append(f"output: default_output_tokens={output_tokens} (no cap)")
+        why = "cap set at run time" if site.max_tokens.source == "unresolved" else "no cap"
+        notes.append(f"output: default_output_tokens={output_tokens} ({why})")
     catalog = Catalog.load(config)
     info = catalog.lookup(model) if model else None
     if info is None:

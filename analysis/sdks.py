@@ -37,6 +37,9 @@ class ClientKind:
 
 # ---- OpenAI-compatible clients (openai, groq, together share the shape) ------------------------------
 _OPENAI_CHAT_CAP = ("max_completion_tokens", "max_tokens")
+# Stainless-built SDKs (openai, anthropic, groq, together) take the timeout of an `http_client=`
+# (`httpx.Client(timeout=…)`, `DefaultHttpxClient(timeout=…)`) when the client states none itself
+_STAINLESS_TIMEOUT = ("timeout", "http_client.timeout")
 
 
 def _openai_methods(async_: bool) -> dict[str, Method]:
@@ -62,8 +65,8 @@ def _openai_methods(async_: bool) -> dict[str, Method]:
     return m
 
 
-OPENAI = ClientKind("openai", _openai_methods(False))
-OPENAI_ASYNC = ClientKind("openai", _openai_methods(True), is_async=True)
+OPENAI = ClientKind("openai", _openai_methods(False), timeout=_STAINLESS_TIMEOUT)
+OPENAI_ASYNC = ClientKind("openai", _openai_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
 # the pre-1.0 module API: openai.ChatCompletion.create(...)
 OPENAI_LEGACY_MODULE = ClientKind("openai", {
     "ChatCompletion.create": Method("chat", None, max_tokens=("max_tokens",)),
@@ -76,10 +79,10 @@ OPENAI_LEGACY_MODULE = ClientKind("openai", {
     **_openai_methods(False),
 }, timeout=("request_timeout", "timeout"))
 
-GROQ = ClientKind("groq", _openai_methods(False))
-GROQ_ASYNC = ClientKind("groq", _openai_methods(True), is_async=True)
-TOGETHER = ClientKind("together", _openai_methods(False))
-TOGETHER_ASYNC = ClientKind("together", _openai_methods(True), is_async=True)
+GROQ = ClientKind("groq", _openai_methods(False), timeout=_STAINLESS_TIMEOUT)
+GROQ_ASYNC = ClientKind("groq", _openai_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
+TOGETHER = ClientKind("together", _openai_methods(False), timeout=_STAINLESS_TIMEOUT)
+TOGETHER_ASYNC = ClientKind("together", _openai_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
 TOGETHER_LEGACY_MODULE = ClientKind("together", {
     "Complete.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
     "Completion.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
@@ -98,8 +101,8 @@ def _anthropic_methods(async_: bool) -> dict[str, Method]:
     return m
 
 
-ANTHROPIC = ClientKind("anthropic", _anthropic_methods(False))
-ANTHROPIC_ASYNC = ClientKind("anthropic", _anthropic_methods(True), is_async=True)
+ANTHROPIC = ClientKind("anthropic", _anthropic_methods(False), timeout=_STAINLESS_TIMEOUT)
+ANTHROPIC_ASYNC = ClientKind("anthropic", _anthropic_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
 
 # ---- Google ------------------------------------------------------------------------------------------
 _GENAI_CAP = ("config.max_output_tokens", "generation_config.max_output_tokens")
@@ -116,7 +119,9 @@ def _genai_methods(async_: bool) -> dict[str, Method]:
 
 GOOGLE_GENAI = ClientKind("google", {**_genai_methods(False),
                                      **{f"aio.{k}": v for k, v in _genai_methods(True).items()}},
-                          timeout=("http_options.timeout",), retries=("http_options.retry_options.attempts",),
+                          # the client's http_options, or per request in GenerateContentConfig(http_options=…)
+                          timeout=("config.http_options.timeout", "http_options.timeout"),
+                          retries=("config.http_options.retry_options.attempts", "http_options.retry_options.attempts"),
                           option_methods=())
 # a chat session from `client.chats.create(model=…)`: `chat.send_message(...)`
 GOOGLE_GENAI_CHAT = ClientKind("google", {
@@ -203,8 +208,12 @@ def _cohere_methods(async_: bool) -> dict[str, Method]:
     }
 
 
-COHERE = ClientKind("cohere", _cohere_methods(False), option_methods=())
-COHERE_ASYNC = ClientKind("cohere", _cohere_methods(True), is_async=True, option_methods=())
+# per request: `request_options={"timeout_in_seconds": …, "max_retries": …}`
+_COHERE_TIMEOUT = ("request_options.timeout_in_seconds", "timeout")
+_COHERE_RETRIES = ("request_options.max_retries", "max_retries")
+COHERE = ClientKind("cohere", _cohere_methods(False), timeout=_COHERE_TIMEOUT, retries=_COHERE_RETRIES, option_methods=())
+COHERE_ASYNC = ClientKind("cohere", _cohere_methods(True), is_async=True, timeout=_COHERE_TIMEOUT,
+                          retries=_COHERE_RETRIES, option_methods=())
 
 
 def _mistral_methods() -> dict[str, Method]:
@@ -237,7 +246,9 @@ LANGCHAIN_CHAT = ClientKind("langchain", {
     for name, (async_, stream) in _LC_CALLS.items()
 }, timeout=("timeout", "request_timeout", "default_request_timeout"), retries=("max_retries",),
     model_param="model", model_pos=None,
-    max_tokens=("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "max_tokens_to_sample"),
+    max_tokens=("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "max_tokens_to_sample",
+                # parameters the class has no field for go in `model_kwargs={...}`, sent with every request
+                "model_kwargs.max_completion_tokens", "model_kwargs.max_tokens", "model_kwargs.max_output_tokens"),
     option_methods=("bind", "bind_tools", "with_structured_output", "with_config", "with_retry",
                     "with_fallbacks", "with_types", "configurable_fields", "configurable_alternatives"))
 LANGCHAIN_EMBEDDINGS = ClientKind("langchain", {
@@ -260,6 +271,13 @@ LANGCHAIN_EMBEDDING_CLASSES = frozenset({
 })
 # langchain classes that hold an `llm=` and run it when invoked (legacy chains)
 LANGCHAIN_LLM_HOLDERS = frozenset({"LLMChain", "ConversationChain", "RetrievalQA", "ConversationalRetrievalChain"})
+
+# ---- where settings live -------------------------------------------------------------------------------
+# SDKs whose requests take a timeout / retry count of their own: an unseen `**kwargs` on such a request
+# may carry one. Elsewhere they live only on the client (boto3's botocore Config, Ollama's Client).
+REQUEST_TIMEOUT_SDKS = frozenset({"openai", "anthropic", "groq", "together", "litellm", "google", "mistral",
+                                  "cohere", "langchain", "http"})
+REQUEST_RETRIES_SDKS = frozenset({"litellm", "google", "mistral", "cohere"})
 
 # ---- raw HTTP ------------------------------------------------------------------------------------------
 HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (

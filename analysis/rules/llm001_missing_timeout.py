@@ -32,6 +32,13 @@ class MissingTimeout(Rule):
     5 attempts; `requests` waits forever and `httpx` gives up after 5 s. Calls of a configured
     wrapper are not flagged: the request inside the wrapper is.
 
+    A timeout counts wherever the code sets it: in a dict splatted into the call or the client
+    (`**params`, built with `params["timeout"] = …`, `.update(…)`, `{**base, …}` or a helper that
+    returns it), in a config object held in a variable (`GenerateContentConfig(http_options=…)`), on
+    the `http_client=` an OpenAI-style client is given (`DefaultHttpxClient(timeout=…)`), or through
+    `with_options(timeout=…)`. When a `**kwargs` the rule cannot follow (a parameter, a dict handed
+    in) could carry it, nothing is reported: the timeout is unknown, not missing.
+
     ## Why is this bad
     A provider incident turns into your incident: threads, connections and users wait on requests
     that will never answer. A timeout sized to the real latency (about twice the p99) fails fast and
@@ -103,6 +110,36 @@ class MissingTimeout(Rule):
             from openai import OpenAI
             client = OpenAI()
             client.embeddings.create(model="text-embedding-3-small", input=["a"])  # llmsight: ignore[LLM001]
+        """),
+        # settings made indirectly: a per-request config object held in a variable
+        Valid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            cfg = types.GenerateContentConfig(max_output_tokens=512, http_options=types.HttpOptions(timeout=20_000))
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi", config=cfg)
+        """),
+        # the SDK takes the timeout of the httpx client it is given
+        Valid("""
+            import anthropic
+            import httpx
+            client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(timeout=httpx.Timeout(30.0, connect=5.0)))
+            client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[])
+        """),
+        # a dict built up and splatted
+        Valid("""
+            import litellm
+            def ask(messages):
+                params = {"model": "gpt-4o-mini", "messages": messages}
+                params.update(timeout=20, max_tokens=400)
+                return litellm.completion(**params)
+        """),
+        # `**kwargs` handed in by the caller may carry the timeout: unknown, so not reported
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            def ask(messages, **kwargs):
+                return client.chat.completions.create(model="gpt-4o-mini", messages=messages, **kwargs)
         """),
     ]
     INVALID = [
@@ -212,6 +249,28 @@ class MissingTimeout(Rule):
             import ollama
             ollama.chat("llama3.1", messages=[])
         """, message="the Ollama client has no timeout: a hung model waits forever"),
+        # the splatted dict is fully visible and holds no timeout
+        Invalid("""
+            import litellm
+            def ask(messages):
+                params = dict(model="gpt-4o-mini", messages=messages)
+                params["max_tokens"] = 400
+                return litellm.completion(**params)
+        """, message="6000 s"),
+        # boto3 takes its read timeout only from the client: a `**kwargs` on the request cannot hold one
+        Invalid("""
+            import boto3
+            runtime = boto3.client("bedrock-runtime")
+            def ask(args):
+                return runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[], **args)
+        """, message="60 s per read"),
+        # an httpx client with httpx's own default timeout: the SDK keeps its 600 s
+        Invalid("""
+            import httpx
+            from openai import OpenAI
+            client = OpenAI(http_client=httpx.Client(follow_redirects=True))
+            client.chat.completions.create(model="gpt-4o-mini", messages=[], max_tokens=300)
+        """, message="600 s per read"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:

@@ -37,6 +37,12 @@ class UnboundedOutput(Rule):
     `options={"num_predict": N}` for Ollama, `max_tokens` for litellm, Mistral, Cohere and most
     LangChain chat models. Anthropic requires `max_tokens`, so this rule never fires there.
 
+    A cap counts wherever the code sets it: in a config object held in a variable
+    (`cfg = GenerateContentConfig(max_output_tokens=…)`), in a dict built up and splatted
+    (`params["max_tokens"] = …`, `.update(…)`, `{**base, …}`, `dict(…)`, a helper that returns it),
+    or in LangChain's `model_kwargs={…}`. When a `**kwargs` the rule cannot follow (a parameter, a
+    dict handed in by the caller) could carry it, nothing is reported: the cap is unknown, not missing.
+
     ## Why is this bad
     Output tokens cost 4-8× input tokens and set the latency. Without a cap, a looping or rambling
     generation runs to the model's maximum (16k-100k tokens): one such call can cost as much as
@@ -99,6 +105,50 @@ class UnboundedOutput(Rule):
         Valid("""
             from langchain_anthropic import ChatAnthropic
             ChatAnthropic(model="claude-3-5-haiku-latest").invoke("hi")
+        """),
+        # settings made indirectly: a config object held in a variable
+        Valid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            cfg = types.GenerateContentConfig(temperature=0, max_output_tokens=800)
+            client.models.generate_content(model="gemini-2.5-flash", contents="hi", config=cfg)
+        """),
+        # a dict built up, merged and splatted
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            BASE = {"temperature": 0}
+            def ask(messages, stream):
+                params = {**BASE, "model": "gpt-4o-mini", "messages": messages}
+                if stream:
+                    params["stream"] = True
+                params["max_completion_tokens"] = 600
+                return client.chat.completions.create(**params)
+        """),
+        # a helper method that builds the request
+        Valid("""
+            import litellm
+            class Agent:
+                def _request(self, messages):
+                    return dict(model="gpt-4o-mini", messages=messages, max_tokens=500)
+                def run(self, messages):
+                    return litellm.completion(**self._request(messages))
+        """),
+        Valid("""
+            from langchain_openai import ChatOpenAI
+            ChatOpenAI(model="o4-mini", model_kwargs={"max_completion_tokens": 4000}).invoke("hi")
+        """),
+        # keyword arguments handed in by the caller may hold the cap: unknown, so not reported
+        Valid("""
+            from openai import OpenAI
+            class Model:
+                def __init__(self, generation_kwargs=None):
+                    self.client = OpenAI()
+                    self.generation_kwargs = generation_kwargs or {}
+                def generate(self, prompt):
+                    return self.client.chat.completions.create(model="gpt-4o-mini", messages=[prompt],
+                                                               **self.generation_kwargs)
         """),
     ]
     INVALID = [
@@ -182,6 +232,25 @@ class UnboundedOutput(Rule):
             import requests
             requests.post("https://api.openai.com/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, timeout=30)
         """, message="output cap"),
+        # a config built from a dict that is fully visible and holds no cap
+        Invalid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            def extract(prompt, schema):
+                config_params = {"response_mime_type": "application/json", "response_schema": schema}
+                if prompt:
+                    config_params["system_instruction"] = prompt
+                return client.models.generate_content(model="gemini-2.5-flash", contents=prompt,
+                                                      config=types.GenerateContentConfig(**config_params))
+        """, message="max_output_tokens"),
+        Invalid("""
+            import litellm
+            def ask(messages):
+                params = {"model": "gpt-4o-mini", "messages": messages}
+                params.update(temperature=0)
+                return litellm.completion(**params)
+        """, message="set max_tokens"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:

@@ -14,6 +14,8 @@ from llmsight.records import CallSite, Diagnostic, Fix
 _OPERATIONS = ("chat", "completion", "responses", "embedding")
 # a prompt big enough to matter, built when the class is defined (examples are literal source)
 _BIG = '"""' + "word " * 9000 + '"""'
+# a prompt that fits gpt-4's 8,192-token window, but not with default_output_tokens (500) added
+_NEAR_FULL = '"""' + "word " * 7900 + '"""'
 
 
 def _n(x: int) -> str:
@@ -81,6 +83,15 @@ class ContextOverflow(Rule):
             client.chat.completions.create(model="prod-chat", messages=[{"role": "user", "content": "Hi"}],
                                            max_tokens=8000)
         """, config={"models": {"prod-chat": "gpt-4o"}}),
+        # the cap comes with the caller's `**kwargs`: no output size is assumed for it
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            SYSTEM = %s
+            def ask(**kwargs):
+                return client.chat.completions.create(model="gpt-4", messages=[{"role": "system", "content": SYSTEM}],
+                                                      **kwargs)
+        """ % _NEAR_FULL),
     ]
     INVALID = [
         Invalid("""
@@ -128,6 +139,20 @@ class ContextOverflow(Rule):
             client.chat.completions.create(model="gpt-4", max_tokens=500,
                                            messages=[{"role": "system", "content": SYSTEM}])
         """ % _BIG, message="context window of 8,192 tokens"),
+        # a cap set in a config object held in a variable: the fix lowers it where it is written
+        Invalid("""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            cfg = types.GenerateContentConfig(temperature=0, max_output_tokens=100000)
+            client.models.generate_content(model="gemini-2.5-flash", contents="Hi", config=cfg)
+        """, expected_fix="""
+            from google import genai
+            from google.genai import types
+            client = genai.Client()
+            cfg = types.GenerateContentConfig(temperature=0, max_output_tokens=65536)
+            client.models.generate_content(model="gemini-2.5-flash", contents="Hi", config=cfg)
+        """, message="output limit of 65,536"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
@@ -145,7 +170,10 @@ class ContextOverflow(Rule):
     def _check_site(self, ctx: FileContext, catalog, site: CallSite, model: str, info) -> Diagnostic | None:
         window, out_limit = info.max_input_tokens, info.max_output_tokens
         cap = site.max_tokens.value if isinstance(site.max_tokens.value, int) and site.max_tokens.value > 0 else None
-        output = 0 if site.operation == "embedding" else (cap or ctx.config.default_output_tokens)
+        # a cap set where we cannot see it (`**kwargs`, a dict handed in) is not assumed to be the default
+        unseen_cap = site.max_tokens.source == "unresolved"
+        output = 0 if site.operation == "embedding" or (cap is None and unseen_cap) else (
+            cap or ctx.config.default_output_tokens)
         prompt = site.prompt.static_tokens
         shown = info.name if info.name == model else f"{model} ({info.name})"
         problems = []
@@ -156,6 +184,7 @@ class ContextOverflow(Rule):
         if overflow:
             what = f"output cap {_n(cap)}" if cap else (
                 "no output" if site.operation == "embedding"
+                else f"an output cap set at run time ({site.max_tokens.expr})" if unseen_cap
                 else f"{_n(output)} expected output tokens (default_output_tokens; the call sets no cap)")
             dyn = " (literal parts only; run-time content adds more)" if site.prompt.dynamic else ""
             problems.append(f"the prompt's {_n(prompt)} static tokens{dyn} plus {what} make {_n(prompt + output)}, "

@@ -1,0 +1,349 @@
+"""Settings made indirectly: what a request's `**params`, config object or built-up dict holds.
+
+Real code rarely writes `max_tokens=` on the request. It builds a dict (`params = {...}`,
+`params["max_tokens"] = n`, `params.update(...)`, `{**base, ...}`, `dict(...)`, a helper that returns
+one) and splats it, or passes a config object (`config=GenerateContentConfig(...)` held in a variable,
+`http_client=httpx.Client(timeout=...)`). A `Reader` follows those to the keys they hold, and also
+says which part it could not see (a `**kwargs` parameter, a dict handed in by the caller, a filtered
+comprehension): a setting missing from a mapping with such a part is unknown until run time, not
+absent, and the rules then report nothing rather than a guess.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Scope
+from llmsight.analysis.modules import FuncInfo
+from llmsight.records import Setting
+
+# key under which `Reader.keywords` records a part whose keys cannot be seen (never a keyword name)
+OPAQUE = "**"
+
+Located = tuple[ast.AST, Scope]
+_MAX_DEPTH = 24
+# calls that return (a copy of) their first argument's keys
+_COPIES = frozenset({"copy.copy", "copy.deepcopy", "deepcopy", "json.dumps", "orjson.dumps", "json.loads"})
+# module-level bindings that leave a name's keys unknown
+_OPAQUE_BINDINGS = frozenset({"for", "unpack", "augassign", "with", "def"})
+
+
+@dataclass
+class Mapping:
+    """The literal keys a mapping is known to hold, and the first part of it whose keys are unknown."""
+
+    items: dict[str, Located] = field(default_factory=dict)
+    opaque: Located | None = None
+
+    def merge(self, other: "Mapping") -> "Mapping":
+        self.items.update(other.items)
+        self.opaque = self.opaque or other.opaque
+        return self
+
+
+@dataclass
+class Reader:
+    """Reads keyword mappings for one call site; results are cached per node and scope."""
+
+    ev: Evaluator
+    _cache: dict[tuple, Mapping] = field(default_factory=dict)
+    _active: set = field(default_factory=set)
+
+    # ---- entry points used by discovery ----------------------------------------------------------
+    def keywords(self, keywords: list[ast.keyword], scope: Scope) -> dict[str, Located]:
+        """A call's keywords, `**splats` expanded; an unseen part is recorded under `OPAQUE`."""
+        out: dict[str, Located] = {}
+        for kw in keywords:
+            if kw.arg is not None:
+                out[kw.arg] = (kw.value, scope)
+                continue
+            m = self.read(kw.value, scope)
+            out.update(m.items)
+            if m.opaque is not None:
+                out.setdefault(OPAQUE, m.opaque)
+        return out
+
+    def dig(self, root: Located, path: list[str]) -> Located | None:
+        """Follow a dotted path (`config.http_options.timeout`) from a value into the mappings and
+        config objects it is made of."""
+        node, scope = root
+        for key in path:
+            item = self.read(node, scope).items.get(key)
+            if item is None:
+                return None
+            node, scope = item
+        return node, scope
+
+    def lookup(self, names: tuple[str, ...], layers: list[dict[str, Located]]) -> tuple[tuple[Located, str] | None, Located | None]:
+        """The first of `names` stated in `layers` (checked name by name, layer by layer) with the
+        name found; else None and the first unseen part that could hold one of them."""
+        unseen: Located | None = None
+        for name in names:
+            head, *rest = name.split(".")
+            for layer in layers:
+                if head not in layer:
+                    unseen = unseen or layer.get(OPAQUE)
+                    continue
+                node, scope = layer[head]
+                for key in rest:
+                    m = self.read(node, scope)
+                    if key not in m.items:
+                        unseen = unseen or m.opaque
+                        break
+                    node, scope = m.items[key]
+                else:
+                    return ((node, scope), name), None
+        return None, unseen
+
+    # ---- what a value holds ----------------------------------------------------------------------
+    def read(self, node: ast.AST, scope: Scope, depth: int = 0) -> Mapping:
+        key = (id(node), id(scope.func), scope.line)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._active or depth > _MAX_DEPTH:
+            return Mapping(opaque=(node, scope))  # a cycle or a chain too long to follow: unknown
+        self._active.add(key)
+        try:
+            m = self._read(node, scope, depth + 1)
+        finally:
+            self._active.discard(key)
+        self._cache[key] = m
+        return Mapping(dict(m.items), m.opaque)
+
+    def _read(self, node: ast.AST, scope: Scope, depth: int) -> Mapping:
+        if isinstance(node, ast.Dict):
+            return self._dict(node, scope, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, scope, depth)
+        if isinstance(node, ast.Name):
+            return self._name(node, scope, depth)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, scope, depth)
+        if isinstance(node, ast.Constant) and node.value is None:
+            return Mapping()
+        if isinstance(node, ast.BoolOp):  # `kwargs or {}`: either side can be what runs
+            return self._union(node.values, scope, depth)
+        if isinstance(node, ast.IfExp):
+            return self._union([node.body, node.orelse], scope, depth)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # `base | {"stream": True}`
+            return self._union([node.left, node.right], scope, depth)
+        if isinstance(node, (ast.Await, ast.NamedExpr)):
+            return self.read(node.value, scope, depth)
+        if isinstance(node, ast.Subscript):  # payload["inferenceConfig"]
+            key = self.ev.eval(node.slice, scope)
+            container = self.read(node.value, scope, depth)
+            item = container.items.get(key.value) if isinstance(key, Const) and isinstance(key.value, str) else None
+            if item is not None:
+                return self.read(item[0], item[1], depth)
+        return self._value(node, scope, depth)  # comprehensions, `.model_dump()`, a JSON string…
+
+    def _union(self, nodes: list[ast.AST], scope: Scope, depth: int) -> Mapping:
+        out = Mapping()
+        for n in nodes:
+            out.merge(self.read(n, scope, depth))
+        return out
+
+    def _dict(self, node: ast.Dict, scope: Scope, depth: int) -> Mapping:
+        out = Mapping()
+        for k, v in zip(node.keys, node.values):
+            if k is None:  # {**other}
+                out.merge(self.read(v, scope, depth))
+                continue
+            kv = self.ev.eval(k, scope)
+            if isinstance(kv, Const) and isinstance(kv.value, str):
+                out.items[kv.value] = (v, scope)
+            else:
+                out.opaque = out.opaque or (k, scope)
+        return out
+
+    def _call(self, node: ast.Call, scope: Scope, depth: int) -> Mapping:
+        func = node.func
+        callee = self.ev.eval(func, scope)
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        qualname = getattr(callee, "qualname", "") or name
+        if callee is None and name == "dict" or qualname in _COPIES or name in ("copy", "deepcopy"):
+            # dict(base, k=v) / base.copy() / copy.deepcopy(base) / json.dumps(body)
+            out = self.read(func.value, scope, depth) if name == "copy" and not node.args and isinstance(func, ast.Attribute) \
+                else self._union(node.args[:1], scope, depth)
+            return out.merge(self._keywords_of(node, scope, depth))
+        if isinstance(callee, FuncRef):  # a helper that builds the dict: what it returns
+            return self._returned(callee, depth, (node, scope))
+        if isinstance(callee, Client) or _is_class_name(qualname.rsplit(".", 1)[-1]):
+            # a config object or client: GenerateContentConfig(...), HttpOptions(...), httpx.Client(...)
+            return self._keywords_of(node, scope, depth)
+        return Mapping(opaque=(node, scope))
+
+    def _keywords_of(self, call: ast.Call, scope: Scope, depth: int) -> Mapping:
+        out = Mapping()
+        for kw in call.keywords:
+            if kw.arg is not None:
+                out.items[kw.arg] = (kw.value, scope)
+            else:
+                out.merge(self.read(kw.value, scope, depth))
+        return out
+
+    def _returned(self, ref: FuncRef, depth: int, call: Located | None = None) -> Mapping:
+        """The keys a helper's returned dicts hold; a value that is one of its parameters is the
+        argument this call passes (`"stream": stream` in `_kwargs(messages, stream=True)`)."""
+        node = ref.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return Mapping(opaque=(node, Scope(ref.mod, None, getattr(node, "lineno", 0))))
+        cls = ref.cls or ref.mod.class_of_method(node)
+        info = ref.mod.func_info(node, ref.qualname or node.name, None, cls)
+        returns = [r for r in _own_returns(node.body) if r.value is not None]
+        if not returns:
+            return Mapping(opaque=(node, Scope(ref.mod, info, node.lineno)))
+        out = Mapping()
+        for r in returns:
+            out.merge(self.read(r.value, Scope(ref.mod, info, r.lineno), depth))  # type: ignore[arg-type]
+        if call is not None:
+            for key, (value, where) in out.items.items():
+                if isinstance(value, ast.Name) and where.func is info and value.id in info.params:
+                    out.items[key] = _argument(node, cls is not None, value.id, call) or (value, where)
+        return out
+
+    # ---- names and attributes --------------------------------------------------------------------
+    def _name(self, node: ast.Name, scope: Scope, depth: int) -> Mapping:
+        func = scope.func
+        while func is not None:
+            bindings = func.bindings.get(node.id)
+            before = [b for b in bindings or () if b[0] < scope.line] or (
+                [] if node.id in func.params else list(bindings or ()))
+            if before:
+                return self._bindings(node.id, before, func, scope, depth)
+            if node.id in func.params:  # handed in by the caller: only what this function adds is known
+                return Mapping(self._updates(node.id, func, 0, scope, depth), (node, scope))
+            func = func.parent
+        bindings = scope.mod.bindings.get(node.id)
+        if bindings and node.id not in scope.mod.imports:
+            return self._bindings(node.id, bindings, None, scope, depth)
+        return self._value(node, scope, depth)
+
+    def _bindings(self, name: str, bindings, func: FuncInfo | None, scope: Scope, depth: int) -> Mapping:
+        """Every assignment that can reach the use (branches are not told apart: a key any of them
+        sets counts), then `d[k] = v` / `d.update(...)` made after the first of them."""
+        out = Mapping()
+        for line, value, how in bindings:
+            if how == "annotation":
+                continue
+            if how in _OPAQUE_BINDINGS or value is None:
+                out.opaque = out.opaque or (value, Scope(scope.mod, func, line))
+                continue
+            out.merge(self.read(value, Scope(scope.mod, func, line), depth))
+        if func is not None:
+            first = min(b[0] for b in bindings)
+            out.items.update(self._updates(name, func, first, scope, depth, out))
+        return out
+
+    def _updates(self, name: str, func: FuncInfo, after: int, scope: Scope, depth: int,
+                 into: Mapping | None = None) -> dict[str, Located]:
+        """Keys set on `name` in `func` between line `after` and the use; an update whose keys
+        cannot be seen marks `into` (when given) opaque."""
+        items: dict[str, Located] = {}
+        for line, key, value in func.subscripts.get(name, ()):
+            if not after <= line < scope.line:
+                continue
+            at = Scope(scope.mod, func, line)
+            if isinstance(key, ast.Call):  # d.update(...)
+                m = self._union(key.args, at, depth).merge(self._keywords_of(key, at, depth))
+                items.update(m.items)
+                if into is not None:
+                    into.opaque = into.opaque or m.opaque
+                continue
+            kv = self.ev.eval(key, at)
+            if isinstance(kv, Const) and isinstance(kv.value, str):
+                items[kv.value] = (value, at)
+            elif into is not None:
+                into.opaque = into.opaque or (key, at)
+        return items
+
+    def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
+        """`self.params`: every assignment to it in the class's methods (a closure inside a method
+        sees the method's `self`)."""
+        method = scope.func
+        while method is not None and method.cls is None:
+            method = method.parent
+        args = getattr(method.node, "args", None) if method is not None else None
+        is_self = bool(args and args.args and isinstance(node.value, ast.Name) and node.value.id == args.args[0].arg)
+        if method is None or not is_self:
+            return self._value(node, scope, depth)
+        cls = method.cls
+        assigns = cls.self_attrs.get(node.attr)  # type: ignore[union-attr]
+        if not assigns and node.attr in cls.methods:  # type: ignore[union-attr]
+            # a property that builds the dict
+            return self._returned(FuncRef(cls.methods[node.attr], scope.mod, cls, f"{cls.node.name}.{node.attr}"), depth)  # type: ignore[union-attr]
+        if not assigns:
+            # a class-level field (dataclass, pydantic) is set by whoever builds the instance
+            return Mapping(opaque=(node, scope))
+        out = Mapping()
+        for line, value, meth in assigns:
+            out.merge(self.read(value, self.ev.method_scope(scope.mod, cls, meth, line), depth))  # type: ignore[arg-type]
+        return out
+
+    def _value(self, node: ast.AST, scope: Scope, depth: int) -> Mapping:
+        """What the evaluator makes of an expression this reader does not take apart itself (an
+        imported constant, a client built elsewhere); anything else is unseen."""
+        v = self.ev.eval(node, scope)
+        if isinstance(v, DictVal) and v.node is not node:
+            return self.read(v.node, v.scope, depth)
+        if isinstance(v, Client) and v.ctor is not None and v.ctor_scope is not None:
+            return self._keywords_of(v.ctor, v.ctor_scope, depth)
+        if isinstance(v, Const) and v.value is None:
+            return Mapping()
+        return Mapping(opaque=(node, scope))
+
+
+def _argument(func: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool, param: str, call: Located) -> Located | None:
+    """What `call` passes for `param` of `func`, by keyword or position (None: the default applies)."""
+    node, scope = call
+    for kw in node.keywords:  # type: ignore[attr-defined]
+        if kw.arg == param:
+            return kw.value, scope
+    names = [a.arg for a in func.args.posonlyargs + func.args.args]
+    if is_method and not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list):
+        names = names[1:]  # self / cls
+    args = node.args  # type: ignore[attr-defined]
+    if param in names and names.index(param) < len(args) and not any(isinstance(a, ast.Starred) for a in args):
+        return args[names.index(param)], scope
+    return None
+
+
+def _is_class_name(name: str) -> bool:
+    """`GenerateContentConfig`, `HttpOptions`, `Config`: a constructor, whose keywords are its fields."""
+    return name[:1].isupper() and not name.isupper()
+
+
+def _own_returns(body: list[ast.stmt]) -> list[ast.Return]:
+    """`return` statements of a function body, not of functions nested in it."""
+    out, stack = [], list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            out.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+                         or isinstance(child, ast.excepthandler) or type(child).__name__ == "match_case")
+    return out
+
+
+def unseen_setting(part: Located | None) -> Setting | None:
+    """The record of a setting that may come from a part we cannot see: stated, value unknown."""
+    if part is None:
+        return None
+    node, scope = part
+    text = " ".join(scope.mod.segment(node).split())[:120] if node is not None else ""
+    return Setting(value=None, expr=f"**{text}" if text and not text.startswith("**") else text or None,
+                   source="unresolved")
+
+
+def written_apart(node: ast.AST, scope: Scope, holders: list[tuple[ast.AST | None, Scope | None]]) -> str | None:
+    """`path:line` of a literal value written outside the request and its client constructor (in a
+    config object held in a variable, a dict built earlier), so that fixes and "why" can point at it."""
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return None
+    for holder, where in holders:
+        if holder is not None and where is not None and where.mod is scope.mod \
+                and holder.lineno <= line <= (holder.end_lineno or holder.lineno):  # type: ignore[attr-defined]
+            return None
+    return f"{scope.mod.path}:{line}"
