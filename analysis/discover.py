@@ -547,8 +547,8 @@ def _provider_operation(url: str) -> str | None:
 
 
 def _redact_url(url: str) -> str:
-    """Drop query strings: Google-style `?key=...` URLs carry API keys."""
-    return url.split("?", 1)[0]
+    """Drop query strings (Google-style `?key=...` URLs carry API keys) and mask keys elsewhere in it."""
+    return redact(url.split("?", 1)[0])
 
 
 @dataclass
@@ -598,9 +598,9 @@ class SiteBuilder:
         v = self.ev.eval(node, scope)
         if number and not isinstance(v, Const):  # httpx.Timeout(60.0, connect=5.0)
             v = self._timeout_object(node, scope) or v
-        expr = " ".join(self.segment(node, scope.mod).split())[:200]
+        expr = redact(" ".join(self.segment(node, scope.mod).split()))[:200]
         if isinstance(v, Const) and (not number or isinstance(v.value, (int, float)) or v.value is None):
-            value = v.value
+            value = redact(v.value) if isinstance(v.value, str) else v.value  # a key where a model goes
             if number and isinstance(value, bool):
                 value = None
             origin = v.origin or (settings_flow.written_apart(node, scope, self._holders) if number else None)
@@ -676,7 +676,7 @@ class SiteBuilder:
             and req.client.ctor_scope.mod is self.disc.mod else None
         return CallSite(
             id=site_id, span=span, sdk=sdk,
-            api=" ".join(self.segment(req.callee or req.call.func, self.disc.mod).split())[:200],
+            api=redact(" ".join(self.segment(req.callee or req.call.func, self.disc.mod).split()))[:200],
             operation=method.operation, is_async=bool(method.is_async or kind.is_async or cand.awaited),
             stream=stream, model=model, max_tokens=max_tokens, timeout=timeout, retries=retries,
             fallback=fallback, fallback_models=fallback_models, in_loop=cand.loop is not None, in_try=in_try,
@@ -743,7 +743,7 @@ class SiteBuilder:
                     mv = self.ev.eval(*item) if item else None
                     if isinstance(mv, Const) and isinstance(mv.value, str):
                         out.append(mv.value)
-        return tuple(out)
+        return tuple(map(redact, out))
 
     def _base_url(self, client_layers) -> str | None:
         found = self._find(("base_url", "azure_endpoint", "api_base", "host", "endpoint_url"), list(reversed(client_layers)))
@@ -898,6 +898,7 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
         site_id = f"{mod.path}::{qual}#{ordinals[qual]}"
         def_line = getattr(func.node, "lineno", None) if func else None
         feature = (feature_of(lines, cand.call.lineno, def_line, header) if lines else None) or path_feature
+        feature = redact(feature) if feature else None
         builder = SiteBuilder(disc, req, segment, span_of)
         site, client_call = builder.build(site_id, span_of(cand.call), func.qualname if func else None, cand, feature)
         out.append(Found(site, cand.call, client_call, cand.loop, cand.tries))

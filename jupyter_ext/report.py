@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from llmsight.api import ScenarioPoint
+from llmsight.formats import printable, shown
 from llmsight.records import CheckResult, Diagnostic, Estimate
 
 CSS = """
@@ -76,6 +77,8 @@ def link(path: str, cell: int | None, line: int, root: str | None = None, base: 
     outputs, the report's folder). A cell of a notebook not on disk (the kernel's cells) is plain text."""
     label = esc(where(path, cell, line))
     href = Path(os.path.relpath(Path(root) / path, base)).as_posix() if root and base else path
+    if ":" in href.split("/", 1)[0]:
+        href = "./" + href          # a file named `javascript:…` is a file, not a URL scheme
     if cell is None:
         return f'<a href="{esc(href)}#row={line - 1}" target="_blank">{label}</a>'
     ids = _cell_ids(root, path)
@@ -85,7 +88,8 @@ def link(path: str, cell: int | None, line: int, root: str | None = None, base: 
 
 
 def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    rows = [list(map(str, r)) for r in rows]
+    """Aligned columns; control characters in cells are escaped (a terminal shows this)."""
+    rows = [[printable(str(c)) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
@@ -360,7 +364,8 @@ def _status(text: str) -> str:
 def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), budgets: dict | None = None,
                 title: str = "llmsight report", base: Path | None = None, slos: dict | None = None) -> str:
     """One offline HTML page: estimates per site, scenario scatters with Pareto fronts, deprecations,
-    budgets and all findings."""
+    budgets and all findings. Text is the result as every report shows it (`formats.shown`), HTML-escaped."""
+    result = shown(result)
     sections = [f"<h1>{esc(title)}</h1>",
                 f"<p class='muted'>{esc(result.root)} · {len(result.call_sites)} call sites in "
                 f"{result.files_scanned} files · {esc(result.price_data)} · llmsight {esc(result.version)} · "

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from lsprotocol import types
 
+from llmsight.formats import shown_text
 from llmsight.lsp import positions
 from llmsight.records import Diagnostic, Fix
 
@@ -46,7 +47,7 @@ def to_lsp(diag: Diagnostic, lines: Sequence[str], locate: Callable[[int | None]
         rng = types.Range(start=rng.start, end=types.Position(rng.start.line, rng.start.character + 1))
     return types.Diagnostic(
         range=rng,
-        message=diag.message,
+        message=shown_text(diag.message, lines=True),   # no key, no escape sequence reaches the editor
         severity=_SEVERITY.get(diag.severity, types.DiagnosticSeverity.Warning),
         code=diag.code,
         source=SOURCE,

@@ -94,12 +94,13 @@ COLUMNS = (("cost/month", lambda f: _ci(f.cost_per_month, _money)), ("p50", lamb
            ("errors", lambda f: _ci(f.error_rate, _pct)), ("quality", lambda f: _ci(f.quality, _q)))
 
 
-def _rows(report, kind: str, key: str, front: list[int]):
+def _rows(report, kind: str, key: str, front: list[int], shown):
+    """Table rows; `shown` makes a scenario name (from the command line) safe to print in the format."""
     for i, result in enumerate(report.results):
         f = result.of(kind, key)
         if f is None:
             continue
-        name = "baseline" if i == 0 else result.scenario.name
+        name = "baseline" if i == 0 else shown(result.scenario.name)
         yield [name + (" *" if i in front else "")] + [fn(f) for _, fn in COLUMNS]
 
 
@@ -109,11 +110,12 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header)] + [line(r) for r in rows])
 
 
-def _title(report, kind: str, key: str) -> str:
+def _title(report, kind: str, key: str, shown) -> str:
+    """`feature chat`, `site ID (path:line)`; `shown` makes names from traffic and code safe to print."""
     if kind == "site" and key in report.sites:
         s = report.sites[key]
-        return f"site {key} ({s.span.path}:{s.span.start_line})"
-    return f"{kind} {key}"
+        return shown(f"site {key} ({s.span.path}:{s.span.start_line})")
+    return shown(f"{kind} {key}")
 
 
 def _shown(report, kind: str, top: int) -> tuple[list[str], str | None]:
@@ -126,39 +128,50 @@ def _shown(report, kind: str, top: int) -> tuple[list[str], str | None]:
 
 
 def text(report, kinds, top: int = 0) -> str:
+    from llmsight.formats import shown_text
+
     header = ["scenario"] + [c for c, _ in COLUMNS]
-    out = [f"{report.calls:,} calls over {report.days:.1f} days from {report.traffic} (seed {report.seed}; "
-           f"{report.price_data})", "", "all traffic", _table(list(_rows(report, "all", "*", report.front)), header)]
+    out = [f"{report.calls:,} calls over {report.days:.1f} days from {shown_text(str(report.traffic))} "
+           f"(seed {report.seed}; {report.price_data})", "", "all traffic",
+           _table(list(_rows(report, "all", "*", report.front, shown_text)), header)]
     for kind in kinds:
         keys, rest = _shown(report, kind, top)
         for key in keys:
             front = report.site_fronts.get(key, []) if kind == "site" else []
-            out += ["", _title(report, kind, key), _table(list(_rows(report, kind, key, front)), header)]
+            rows = list(_rows(report, kind, key, front, shown_text))
+            out += ["", _title(report, kind, key, shown_text), _table(rows, header)]
         out += ["", f"… {rest}"] if rest else []
     out += ["", "* on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap"]
     if report.unmatched_rows:
         out.append(f"{report.unmatched_rows:,} rows matched no call site in the given paths (kept under code_file:line)")
-    out += [f"note: {n}" for n in report.notes]
+    out += [f"note: {shown_text(n)}" for n in report.notes]
     return "\n".join(out) + "\n"
 
 
 def markdown(report, kinds, top: int = 0) -> str:
+    """Names from traffic, code and the command line are escaped as table cells (no HTML, no `|`)."""
+    from llmsight.formats import shown_text
+    from llmsight.formats.markdown import cell
+
     header = ["scenario"] + [c for c, _ in COLUMNS]
+
+    def shown(text: str) -> str:
+        return cell(shown_text(text))
 
     def md(rows):
         return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
                          + ["| " + " | ".join(r) + " |" for r in rows])
 
     out = ["### llm-lint simulate", "", f"{report.calls:,} calls over {report.days:.1f} days · seed {report.seed} · "
-           f"{report.price_data}", "", "**All traffic**", "", md(list(_rows(report, "all", "*", report.front)))]
+           f"{report.price_data}", "", "**All traffic**", "", md(list(_rows(report, "all", "*", report.front, shown)))]
     for kind in kinds:
         keys, rest = _shown(report, kind, top)
         for key in keys:
             front = report.site_fronts.get(key, []) if kind == "site" else []
-            out += ["", f"**{_title(report, kind, key)}**", "", md(list(_rows(report, kind, key, front)))]
+            out += ["", f"**{_title(report, kind, key, shown)}**", "", md(list(_rows(report, kind, key, front, shown)))]
         out += ["", f"_… {rest}_"] if rest else []
     out += ["", "`*` on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap."]
-    out += [f"- note: {n}" for n in report.notes]
+    out += [f"- note: {shown(n)}" for n in report.notes]
     return "\n".join(out) + "\n"
 
 

@@ -1,14 +1,15 @@
 """Report formats of `llm-lint check` (design §7): text, json, sarif, github, markdown.
 
 Every format is a pure function of a :class:`~llmsight.records.CheckResult`: the same result always
-renders to the same string (no clock, no environment), so reports diff cleanly between runs.
+renders to the same string (no clock, no environment), so reports diff cleanly between runs. Every
+format renders the result as `shown` makes it: no key, no control character reaches a report.
 """
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
 
-from llmsight.formats._common import rebase
+from llmsight.formats._common import printable, rebase, shown, shown_text
 from llmsight.records import CheckResult
 
 # formats read by tools that resolve paths against the repository root (GitHub annotations, code scanning)
@@ -34,6 +35,7 @@ def render(result: CheckResult, fmt: str, *, color: bool = False) -> str:
         repo = repository_root(result.root)
         if repo is not None:
             result = rebase(result, repo)
+    result = shown(result)
     if fmt == "text":
         return mod.render(result, color=color)
     return mod.render(result)
@@ -50,4 +52,4 @@ def repository_root(root: str) -> str | None:
     return next((parent.as_posix() for parent in start.parents if (parent / ".git").exists()), None)
 
 
-__all__ = ["FORMATS", "render", "repository_root"]
+__all__ = ["FORMATS", "printable", "render", "repository_root", "shown", "shown_text"]

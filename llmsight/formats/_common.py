@@ -4,11 +4,72 @@ from __future__ import annotations
 import dataclasses
 import math
 import posixpath
-from typing import Iterable
+import re
+from typing import Any, Callable, Iterable
 
+from llmsight.analysis.secrets import redact
 from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, Metric, Span
 
 SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}
+
+
+# C0/C1 controls but tab (ANSI escapes, carriage returns, bells), line separators and bidi controls that
+# reorder what a reader sees (Trojan Source); in a message, line breaks (LF, CRLF) stay: formats lay them out
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_IN_LINE = re.compile(f"[\n\r{_CONTROL}]")
+_CONTROL_IN_LINES = re.compile(f"\r(?!\n)|[{_CONTROL}]")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with control characters written as escapes (`\\x1b`, `\\n`, `\\u202e`): text from source
+    or traffic must not drive a terminal, start a fake line or reorder what is shown. With `lines`,
+    line breaks are kept (a message the format lays out)."""
+    pattern = _CONTROL_IN_LINES if lines else _CONTROL_IN_LINE
+    if not pattern.search(text):
+        return text
+    return pattern.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def shown_text(text: str, *, lines: bool = False) -> str:
+    """Text from source or traffic as any face may show it: keys masked, control characters escaped."""
+    return printable(redact(text), lines=lines)
+
+
+def shown(result: CheckResult) -> CheckResult:
+    """`result` with `shown_text` applied to every text in it: the formats' last line of defence for
+    whatever discovery and ingest did not clean (a path, a store ingested by an older llmsight).
+    Messages keep their line breaks (formats lay them out); an edit's new text is code an editor
+    applies, so only its keys are masked."""
+    return _each_text(result, _shown_field, "")
+
+
+def _shown_field(text: str, field: str) -> str:
+    if field == "new_text":
+        return redact(text)
+    return shown_text(text, lines=field == "message")
+
+
+def _each_text(value: Any, fn: Callable[[str, str], str], field: str) -> Any:
+    """`value` with `fn(text, field name)` applied to every string inside its records, lists and dicts
+    (unchanged parts shared)."""
+    if isinstance(value, str):
+        new = fn(value, field)
+        return value if new == value else new
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _each_text(old, fn, f.name)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, (list, tuple)):
+        items = [_each_text(v, fn, field) for v in value]
+        return type(value)(items) if any(a is not b for a, b in zip(items, value)) else value
+    if isinstance(value, dict):
+        pairs = [(_each_text(k, fn, field), _each_text(v, fn, field)) for k, v in value.items()]
+        return dict(pairs) if any(a is not k or b is not v for (a, b), (k, v) in zip(pairs, value.items())) else value
+    return value
 
 
 def sort_key(span: Span) -> tuple:

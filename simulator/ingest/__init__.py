@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import duckdb
 
+from llmsight.analysis.secrets import redact
 from llmsight.simulator import store
 from llmsight.simulator.ingest import canonical, langfuse, litellm, otel
 from llmsight.simulator.ingest.records import (Broken, PageLines, Reject, file_size, iter_json_records,
@@ -286,7 +287,7 @@ def _stage(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | N
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", show_progress: bool = False,
                 max_examples: int = 20, progress_min_bytes: int = 0) -> FileReport:
-    report = FileReport(str(path))
+    report = FileReport(redact(str(path)))      # the path as shown and stored: a folder may be named by a key
     if not path.is_file():
         report.error = "no such file" if not path.exists() else "not a file"
         return report

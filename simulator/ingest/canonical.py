@@ -2,7 +2,8 @@
 
 Read by DuckDB's own readers, staged as text columns for the shared validation. Staging is SQL text
 (not a relation object) so DuckDB can report progress on the reading query. JSON Lines is read line
-by line as text so a broken line is one reject with its line number instead of a failed file.
+by line as text so a broken line is one reject with its line number instead of a failed file. Keys in
+text columns are masked while staging, so none is ever stored.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from llmsight.analysis.secrets import KEY_HINT, redact
+from llmsight.simulator.ingest.records import TEXT_COLUMNS
 from llmsight.simulator.store import COLUMN_NAMES, COLUMNS
 
 _STRING_KINDS = {"VARCHAR"}
@@ -45,7 +48,7 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     parsed = (f"SELECT source_row, valid, CASE WHEN valid AND json_type(line) = 'OBJECT' "
               f"THEN json_transform(line, '{structure}') END AS j "
               f"FROM (SELECT source_row, line, json_valid(line) AS valid FROM ({lines}) WHERE trim(line) <> '')")
-    return f"SELECT source_row, {extracted}, {reject} AS _reject FROM ({parsed})"
+    return _without_keys(con, f"SELECT source_row, {extracted}, {reject} AS _reject FROM ({parsed})", COLUMN_NAMES)
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> str:
@@ -62,8 +65,26 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 def _stage_table(con: duckdb.DuckDBPyConnection, reader: str, first_row: int) -> str:
     available = set(con.sql(f"SELECT * FROM {reader} LIMIT 0").columns)
-    chosen = ", ".join(f"CAST({name} AS VARCHAR) AS {name}" for name in COLUMN_NAMES if name in available)
-    return f"SELECT row_number() OVER () + {first_row - 1} AS source_row, {chosen} FROM {reader}"
+    names = [name for name in COLUMN_NAMES if name in available]
+    chosen = ", ".join(f"CAST({name} AS VARCHAR) AS {name}" for name in names)
+    return _without_keys(con, f"SELECT row_number() OVER () + {first_row - 1} AS source_row, {chosen} FROM {reader}",
+                         names)
+
+
+_REDACT = "llmsight_redact"
+
+
+def _without_keys(con: duckdb.DuckDBPyConnection, staged: str, names: list[str]) -> str:
+    """`staged` with every key in its text columns masked (`redact`, deterministic); DuckDB's regex picks
+    out the few values that may hold one, so Python sees only those."""
+    try:
+        con.create_function(_REDACT, redact, ["VARCHAR"], "VARCHAR")
+    except duckdb.NotImplementedException:
+        pass                              # registered on this connection by an earlier file
+    hint = "'" + KEY_HINT.replace("'", "''") + "'"
+    masked = ", ".join(f"CASE WHEN regexp_matches({name}, {hint}) THEN {_REDACT}({name}) ELSE {name} END AS {name}"
+                       for name in names if name in TEXT_COLUMNS)
+    return f"SELECT * REPLACE ({masked}) FROM ({staged})" if masked else staged
 
 
 def csv_structural_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:

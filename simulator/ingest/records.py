@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from llmsight.analysis.secrets import KEY_HINT, redact
 from llmsight.simulator.identity import RECORD_ID
-from llmsight.simulator.store import COLUMN_NAMES
+from llmsight.simulator.store import COLUMN_NAMES, COLUMNS
 
+TEXT_COLUMNS = tuple(name for name, kind in COLUMNS if kind == "VARCHAR")
 _STAGED = COLUMN_NAMES + [RECORD_ID]     # a record's own id (`identity.own_id`) rides along with its values
 
 
@@ -43,7 +46,7 @@ class RecordConverter:
         try:
             values = self.row(record)
         except Reject as exc:
-            return [(row, str(exc))]
+            return [(row, redact(str(exc)))]
         if values is None:
             self.ignored += 1
             return []
@@ -176,7 +179,7 @@ def number(value: Any, name: str, *, default: float | None = None, integer: bool
     try:
         result = float(value)
     except ValueError:
-        raise Reject(f"{name} is not a number ({str(value)[:20]!r})") from None
+        raise Reject(f"{name} is not a number ({redact(str(value))[:20]!r})") from None
     if math.isnan(result) or math.isinf(result):
         raise Reject(f"{name} is not a finite number")
     if result < 0:
@@ -257,7 +260,8 @@ def iso(seconds: float | None) -> str | None:
 def staging_table(rows: Iterable[tuple[int, dict[str, Any] | str]]) -> pa.Table:
     """Arrow table of text columns (canonical names, `record_id`, `source_row`, `_reject`) for `validate.py`.
 
-    `rows` yields (row number, canonical dict) or (row number, reject reason).
+    `rows` yields (row number, canonical dict) or (row number, reject reason). Keys in text values are
+    masked here, before anything is stored (`without_keys`).
     """
     columns: dict[str, list] = {name: [] for name in _STAGED}
     source_rows: list[int] = []
@@ -274,9 +278,22 @@ def staging_table(rows: Iterable[tuple[int, dict[str, Any] | str]]) -> pa.Table:
             value = values.get(name)
             columns[name].append(None if value is None else str(value))
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    arrays.update((name, without_keys(arrays[name])) for name in TEXT_COLUMNS)
     arrays["source_row"] = pa.array(source_rows, pa.int64())
     arrays["_reject"] = pa.array(rejects, pa.string())
     return pa.table(arrays)
+
+
+def without_keys(values: pa.Array) -> pa.Array:
+    """Text values with every key masked (`redact`: the same key always reads the same, so distinct
+    tenants stay distinct groups). Arrow picks out the few values that may hold a key."""
+    hits = pc.match_substring_regex(values, KEY_HINT)
+    if not pc.any(hits).as_py():
+        return values
+    texts = values.to_pylist()
+    for i in pc.indices_nonzero(hits).to_pylist():
+        texts[i] = redact(texts[i])
+    return pa.array(texts, pa.string())
 
 
 def file_size(path: Path) -> int:

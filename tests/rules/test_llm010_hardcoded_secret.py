@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from llmsight.analysis.secrets import provider_key, redact
+from llmsight.analysis.secrets import masked, provider_key, redact
 from rules_cli import llm_lint, write_project
 
 # fake keys in real formats (random, never issued)
@@ -132,8 +132,7 @@ def test_placeholders_are_not_keys(text):
 
 def test_redact_masks_keys_inside_text():
     line = f'client = OpenAI(api_key="{OPENAI_KEY}")  # and {GROQ_KEY}'
-    masked = redact(line)
-    assert masked == 'client = OpenAI(api_key="<redacted>")  # and <redacted>'
+    assert redact(line) == f'client = OpenAI(api_key="{masked(OPENAI_KEY)}")  # and {masked(GROQ_KEY)}'
     assert redact("model='gpt-4o-mini'") == "model='gpt-4o-mini'"
 
 

@@ -38,7 +38,8 @@ def leaked(text: str) -> list[str]:
 
 
 def llm_lint(*args, cwd: Path, cache: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1", "XDG_CACHE_HOME": str(cache)}
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1", "XDG_CACHE_HOME": str(cache),
+           "LLMSIGHT_CACHE_DIR": str(cache)}
     return subprocess.run([sys.executable, "-m", "llmsight", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -97,11 +98,10 @@ def model_position_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("d2") / "app"
     root.mkdir()
     (root / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    (root / "app.py").write_text(MODEL_POSITION_APP)
+    (root / "app.py").write_text(MODEL_POSITION_APP.lstrip("\n"))
     return root
 
 
-@pytest.mark.xfail(strict=True, reason="D2: a key in model position is shown")
 def test_d2_key_in_model_position_is_in_no_format_and_llm010_still_reports_it(model_position_project, tmp_path):
     root = model_position_project
     for fmt in FORMATS:
@@ -117,7 +117,6 @@ def test_d2_key_in_model_position_is_in_no_format_and_llm010_still_reports_it(mo
         assert line in reported, f"LLM010 does not report the {family} key on line {line}"
 
 
-@pytest.mark.xfail(strict=True, reason="D2: a key in model position is shown")
 def test_d2_key_in_model_position_is_not_cached_or_in_the_html_report(model_position_project, tmp_path):
     root = model_position_project
     cache = tmp_path / "xdg"
@@ -125,10 +124,11 @@ def test_d2_key_in_model_position_is_not_cached_or_in_the_html_report(model_posi
     assert llm_lint("check", ".", cwd=root, cache=cache).returncode == 1       # from the cache
     report = llm_lint("report", "--html", tmp_path / "report.html", ".", cwd=root, cache=cache)
     assert report.returncode == 0, report.stderr
-    assert leaked(files_text(root / ".llmsight", cache, tmp_path / "report.html")) == []
+    stored = files_text(root / ".llmsight", cache)
+    assert stored, "expected a result cache"
+    assert leaked(stored + files_text(tmp_path / "report.html")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="D2: a key in model position is shown")
 def test_d2_key_in_model_position_is_not_in_editor_diagnostics_hover_or_hints(model_position_project):
     from llmsight.lsp import diagnostics, formatting
 
@@ -171,7 +171,8 @@ def _litellm_payloads() -> list[dict]:
     for i, family in enumerate(sorted(KEY_SAMPLES)):
         payloads.append({
             "id": f"req-{i}", "trace_id": KEY_SAMPLES[family], "call_type": "completion",
-            "model": KEY_SAMPLES[family], "custom_llm_provider": "openai", "status": "failure" if i % 3 == 0 else "success",
+            "model": KEY_SAMPLES[family], "custom_llm_provider": "openai",
+            "status": "failure" if i % 3 == 0 else "success",
             "prompt_tokens": 50, "completion_tokens": 5, "startTime": 1793491200.0 + i, "endTime": 1793491201.5 + i,
             "response_cost": 0.001, "response": {"model": KEY_SAMPLES[family]},
             "error_information": {"error_class": f"AuthenticationError {K['xai']}"} if i % 3 == 0 else None,
@@ -201,7 +202,6 @@ def keyed_store(tmp_path_factory):
     return base, db, ingest.stdout + ingest.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="D14: traffic keys are stored and printed")
 def test_d14_keys_with_words_or_without_digits_are_recognised():
     for family in PREFIX_FAMILIES:
         assert provider_key(KEY_SAMPLES[family]) is not None, family
@@ -212,7 +212,6 @@ def test_d14_keys_with_words_or_without_digits_are_recognised():
     assert redact(K["openai"]) != redact(K["groq"]), "distinct keys stay distinct"
 
 
-@pytest.mark.xfail(strict=True, reason="D14: traffic keys are stored and printed")
 def test_d14_no_text_column_of_the_store_holds_a_key(keyed_store):
     base, db, ingest_output = keyed_store
     assert leaked(ingest_output) == [], "ingest printed a key"
@@ -233,7 +232,6 @@ def test_d14_no_text_column_of_the_store_holds_a_key(keyed_store):
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="D14: traffic keys are stored and printed")
 def test_d14_simulate_and_check_on_keyed_traffic_show_no_key(keyed_store, model_position_project):
     base, db, _ = keyed_store
     for fmt in ("text", "json", "markdown"):
@@ -259,7 +257,6 @@ def ask(q):  # llmsight: feature=chat
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="D19: control characters and markup are shown raw")
 def test_d19_control_characters_from_source_are_escaped_in_text_github_and_editor(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
     (tmp_path / "app.py").write_text(CONTROL_APP)
@@ -279,11 +276,11 @@ def test_d19_control_characters_from_source_are_escaped_in_text_github_and_edito
     assert not any(c in m for m in messages for c in "\x1b\x07\x9b\r")
 
 
-@pytest.mark.xfail(strict=True, reason="D19: control characters and markup are shown raw")
 def test_d19_traffic_names_cannot_inject_markup_or_escapes_into_simulate(tmp_path):
+    """Names with control characters may be refused at ingest (D10); a name with markup is a name."""
     rows = [{"ts": f"2026-11-01T00:0{i}:00Z", "model": "gpt-4o-mini", "input_tokens": 100, "output_tokens": 10,
              "latency_ms": 800, "status": "ok", "feature": "<img src=x onerror=alert(1)>",
-             "tenant": "\x1b[31mred\x1b[0m|pipe"} for i in range(5)]
+             "tenant": "\x1b[31mred\x1b[0m" if i % 2 else "red|pipe"} for i in range(6)]
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     db = tmp_path / "t.duckdb"
     assert llm_lint("ingest", "t.jsonl", "--db", db, cwd=tmp_path, cache=tmp_path / "xdg").returncode == 0
@@ -317,7 +314,6 @@ def empty_root(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@pytest.mark.xfail(strict=True, reason="D2: a key in a literal is shown")
 @given(placed=st.lists(st.tuples(st.sampled_from(sorted(POSITIONS)), st.sampled_from(sorted(KEY_SAMPLES)), GLUE),
                        min_size=1, max_size=4))
 def test_no_format_shows_a_key_whatever_literal_holds_it(placed, empty_root):
