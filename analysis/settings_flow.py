@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Scope
-from llmsight.analysis.modules import FuncInfo
+from llmsight.analysis.modules import ClassInfo, FuncInfo, iter_statements
 from llmsight.records import Setting
 
 # key under which `Reader.keywords` records a part whose keys cannot be seen (never a keyword name)
@@ -241,21 +241,24 @@ class Reader:
         cannot be seen marks `into` (when given) opaque."""
         items: dict[str, Located] = {}
         for line, key, value in func.subscripts.get(name, ()):
-            if not after <= line < scope.line:
-                continue
-            at = Scope(scope.mod, func, line)
-            if isinstance(key, ast.Call):  # d.update(...)
-                m = self._union(key.args, at, depth).merge(self._keywords_of(key, at, depth))
-                items.update(m.items)
-                if into is not None:
-                    into.opaque = into.opaque or m.opaque
-                continue
-            kv = self.ev.eval(key, at)
-            if isinstance(kv, Const) and isinstance(kv.value, str):
-                items[kv.value] = (value, at)
-            elif into is not None:
-                into.opaque = into.opaque or (key, at)
+            if after <= line < scope.line:
+                self._apply_update(key, value, Scope(scope.mod, func, line), depth, items, into)
         return items
+
+    def _apply_update(self, key: ast.AST, value: ast.AST, at: Scope, depth: int, items: dict[str, Located],
+                      into: Mapping | None) -> None:
+        """One `d[key] = value` (or `d.update(...)`, given as the call in `key`) into `items`."""
+        if isinstance(key, ast.Call):
+            m = self._union(key.args, at, depth).merge(self._keywords_of(key, at, depth))
+            items.update(m.items)
+            if into is not None:
+                into.opaque = into.opaque or m.opaque
+            return
+        kv = self.ev.eval(key, at)
+        if isinstance(kv, Const) and isinstance(kv.value, str):
+            items[kv.value] = (value, at)
+        elif into is not None:
+            into.opaque = into.opaque or (key, at)
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
         """`self.params`: every assignment to it in the class's methods (a closure inside a method
@@ -278,6 +281,8 @@ class Reader:
         out = Mapping()
         for line, value, meth in assigns:
             out.merge(self.read(value, self.ev.method_scope(scope.mod, cls, meth, line), depth))  # type: ignore[arg-type]
+        for meth, line, key, value in _self_updates(cls, node.attr):  # type: ignore[arg-type]
+            self._apply_update(key, value, self.ev.method_scope(scope.mod, cls, meth, line), depth, out.items, out)  # type: ignore[arg-type]
         return out
 
     def _value(self, node: ast.AST, scope: Scope, depth: int) -> Mapping:
@@ -306,6 +311,31 @@ def _argument(func: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool, par
     if param in names and names.index(param) < len(args) and not any(isinstance(a, ast.Starred) for a in args):
         return args[names.index(param)], scope
     return None
+
+
+def _self_updates(cls: ClassInfo, attr: str) -> list[tuple[ast.AST, int, ast.AST, ast.AST]]:
+    """`self.attr[key] = value` and `self.attr.update(...)` in any method of `cls`, as
+    (method, line, key, value); for an update the call stands in for both key and value."""
+    out = []
+    for method in cls.methods.values():
+        args = method.args.args  # type: ignore[attr-defined]
+        if not args:
+            continue
+        me = args[0].arg
+
+        def is_attr(node: ast.AST) -> bool:
+            return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) \
+                and node.value.id == me
+
+        for stmt in iter_statements(method.body):  # type: ignore[attr-defined]
+            if isinstance(stmt, ast.Assign):
+                out += [(method, stmt.lineno, t.slice, stmt.value) for t in stmt.targets
+                        if isinstance(t, ast.Subscript) and is_attr(t.value)]
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                call = stmt.value
+                if isinstance(call.func, ast.Attribute) and call.func.attr == "update" and is_attr(call.func.value):
+                    out.append((method, stmt.lineno, call, call))
+    return out
 
 
 def _is_class_name(name: str) -> bool:

@@ -298,3 +298,20 @@ def test_arguments_a_helper_is_called_with_reach_its_dict(tmp_path):
     assert (site_at(result, 8).stream, site_at(result, 8).max_tokens.value) == (False, 100)
     assert site_at(result, 10).stream is True
     assert site_at(result, 12).max_tokens.value == 222
+
+
+def test_keys_set_on_an_instance_dict_in_any_method(tmp_path):
+    result = check(tmp_path, """
+        import ollama
+        class Translator:
+            def __init__(self):
+                self.client = ollama.Client(timeout=30)
+                self.options = {"temperature": 0}
+            def prepare(self, text):
+                self.options["num_predict"] = len(text) * 5
+            def translate(self, text):
+                return self.client.chat("llama3.1", messages=[text], options=self.options)
+    """)
+    cap = site_at(result, 9).max_tokens
+    assert (cap.expr, cap.source) == ("len(text) * 5", "unresolved")  # stated, by a run-time expression
+    assert result.diagnostics == []
