@@ -1,4 +1,11 @@
-"""Content-hash cache of per-file results, so a warm re-check reads almost nothing.
+"""Per-file results kept between runs, so a warm re-check reads almost nothing.
+
+The cache is the user's, never the scanned tree's: a pull request could commit one there to run code
+(a pickle) or to forge results. It lives in `$LLMSIGHT_CACHE_DIR`, else `$XDG_CACHE_HOME/llmsight`, else
+`~/.cache/llmsight`, one directory per project root (the sha256 of its path), created mode 0700 and used
+only while it is a private directory of this user. Each is one versioned JSON document of bounded size;
+records are rebuilt field by field with their types checked, so a cache that is corrupt, of another
+version or tampered with is ignored (the run starts cold) — never trusted, never executed.
 
 A file's entry is reused when its bytes are unchanged (size+mtime, else sha1) and every project file
 its result depended on (constants, settings, factories in other modules) is unchanged too. Entries
@@ -7,15 +14,31 @@ config, the selected rules, the price data and the date (deprecation windows mov
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import json
 import os
-import pickle
+import re
+import shutil
+import stat
 import tempfile
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-CACHE_VERSION = 1
+from llmsight.analysis.engine import MAX_FILE_BYTES, FileResult
+from llmsight.analysis.project import NotReadable, read_bounded
+from llmsight.records import to_json
+
+CACHE_FORMAT = "llmsight-scan-cache"
+CACHE_VERSION = 2
+CACHE_FILE = f"scan-v{CACHE_VERSION}.json"
+MAX_CACHE_BYTES = 128_000_000   # larger is not written (and not read): the run is just not cached
+MAX_PROJECTS = 100              # project caches kept; the least recently written go first
+_PROJECT_DIR = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -23,7 +46,7 @@ class Entry:
     size: int
     mtime_ns: int
     sha: str
-    result: Any | None                              # FileResult, or None: skipped by the prefilter
+    result: FileResult | None                        # None: skipped by the prefilter
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # abs path -> (size, mtime, sha)
 
 
@@ -31,47 +54,237 @@ def sha1(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def cache_dir(root: Path) -> Path:
-    env = os.environ.get("LLMSIGHT_CACHE_DIR")
-    return Path(env) if env else root / ".llmsight" / "cache"
+def cache_home() -> Path | None:
+    """Where project caches go: the override, else the XDG cache directory (an absolute path, as the
+    XDG spec requires), else ~/.cache; None without a home (never a path relative to the scanned tree)."""
+    override = os.environ.get("LLMSIGHT_CACHE_DIR")
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg, "llmsight")
+    home = os.path.expanduser("~")
+    return Path(home, ".cache", "llmsight") if os.path.isabs(home) else None
+
+
+def project_dir(root: Path) -> Path | None:
+    home = cache_home()
+    return home / hashlib.sha256(os.fsencode(str(root))).hexdigest() if home is not None else None
+
+
+def _private_dir(path: Path) -> bool:
+    """Create `path` (and a missing parent) mode 0700; True when it is a real directory of this user that
+    no one else can write, so nothing in it was planted by another account."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+    except (OSError, RuntimeError):   # no home, read-only file system, a loop in the configured path
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
 
 
 class ScanCache:
     def __init__(self, root: Path, fingerprint: str, enabled: bool = True):
-        self.path = cache_dir(root) / f"scan-v{CACHE_VERSION}.pickle"
+        self.root = str(root)
         self.fingerprint = fingerprint
-        self.enabled = enabled
         self.entries: dict[str, Entry] = {}
         self.exports: tuple[str, ...] = ()
         self.dirty = False
-        if enabled:
+        self._loaded: dict[str, tuple[Entry, FileResult | None, dict, dict]] = {}   # rel -> entry as loaded, its JSON
+        self.directory = project_dir(root) if enabled else None
+        self.is_new = self.directory is not None and not self.directory.exists()
+        if self.directory is not None and not _private_dir(self.directory):
+            self.directory = None
+        if self.directory is not None:
             self._load()
+
+    @property
+    def path(self) -> Path | None:
+        return self.directory / CACHE_FILE if self.directory is not None else None
 
     def _load(self) -> None:
         try:
-            with open(self.path, "rb") as fh:
-                data = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            doc = json.loads(read_bounded(self.path, MAX_CACHE_BYTES))
+            if not (isinstance(doc, dict) and doc.get("format") == CACHE_FORMAT and doc.get("version") == CACHE_VERSION
+                    and doc.get("root") == self.root and doc.get("fingerprint") == self.fingerprint):
+                return
+            entries = decode(dict[str, Entry], doc.get("entries"))
+            exports = decode(tuple[str, ...], doc.get("exports"))
+        except (NotReadable, ValueError, RecursionError):   # absent, unreadable, corrupt or forged: start cold
             return
-        if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
-            self.entries = data.get("entries", {})
-            self.exports = tuple(data.get("exports", ()))
+        self.entries, self.exports = entries, exports
+        self._loaded = {rel: (e, e.result, e.deps, doc["entries"][rel]) for rel, e in entries.items()}
 
     def save(self) -> None:
-        if not (self.enabled and self.dirty):
+        if self.directory is None or not self.dirty:
+            return
+        body = self._encode()
+        if len(body) > MAX_CACHE_BYTES:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent.parent / ".gitignore"
-            if self.path.parent.parent.name == ".llmsight" and not gitignore.exists():
-                gitignore.write_text("# created by llmsight\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scan-")
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")   # mode 0600
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"fingerprint": self.fingerprint, "entries": self.entries, "exports": self.exports},
-                            fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+                fh.write(body)
+            os.replace(tmp, self.directory / CACHE_FILE)
         except OSError:
-            pass  # a read-only tree still gets its results, just no cache
+            return   # a full disk still gets its results, just no cache
+        if self.is_new:
+            _prune(self.directory.parent, MAX_PROJECTS)
+
+    def _encode(self) -> bytes:
+        """The document, one entry at a time: an entry holding a value JSON cannot give back as it was
+        (a bytes or complex constant in a setting) is left out, and that file is analysed again next run."""
+        entries = []
+        for rel, entry in self.entries.items():
+            try:
+                entries.append(f"{json.dumps(rel)}:{json.dumps(self._json_of(rel, entry), separators=(',', ':'))}")
+            except (TypeError, ValueError):
+                continue
+        head = json.dumps({"format": CACHE_FORMAT, "version": CACHE_VERSION, "root": self.root,
+                           "fingerprint": self.fingerprint, "exports": list(self.exports)})
+        return f"{head[:-1]}, \"entries\": {{{','.join(entries)}}}}}".encode()
+
+    def _json_of(self, rel: str, entry: Entry) -> Any:
+        """The entry's JSON: as loaded while the scan left it alone (most of a re-check after an edit)."""
+        loaded = self._loaded.get(rel)
+        if loaded is not None:
+            same, result, deps, raw = loaded
+            if same is entry and entry.result is result and entry.deps is deps and \
+                    (entry.size, entry.mtime_ns) == (raw["size"], raw["mtime_ns"]):
+                return raw
+        return to_json(entry)
+
+
+def _prune(home: Path, keep: int) -> None:
+    """Keep the `keep` most recently written project caches (checks of many temporary trees, a test run,
+    would otherwise pile up); only directories named like ours, holding only our files, are removed."""
+    try:
+        projects = [d for d in home.iterdir() if _PROJECT_DIR.fullmatch(d.name) and not d.is_symlink()]
+        projects.sort(key=lambda d: d.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return
+    for d in projects[keep:]:
+        try:
+            if all(f.name == CACHE_FILE or f.name.startswith(".scan-") for f in d.iterdir()):
+                shutil.rmtree(d)
+        except OSError:
+            continue
+
+
+class Malformed(ValueError):
+    """Cached data that does not have the shape of the record it claims to be."""
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def decode(kind: Any, data: Any) -> Any:
+    """`data` (parsed JSON, as `records.to_json` wrote it) rebuilt as `kind`, a record dataclass or a
+    container of them, checking every value against the field's annotation. Raises Malformed."""
+    return _decoder(kind)(data)
+
+
+@functools.cache
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """A function decoding `kind`, built once per type: a warm run decodes every cached record."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if kind is Any:
+        return _scalar
+    if origin in (typing.Union, types.UnionType):
+        return _union(args)
+    if origin is typing.Literal:
+        return functools.partial(_literal, frozenset(args))
+    if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+        return functools.partial(_fixed_tuple, tuple(_decoder(a) for a in args))
+    if origin in (tuple, list):
+        return functools.partial(_sequence, origin, _decoder(args[0]))
+    if origin is dict:
+        return functools.partial(_mapping, _decoder(args[0]), _decoder(args[1]))
+    if dataclasses.is_dataclass(kind):
+        return functools.partial(_record, kind)
+    return functools.partial(_float if kind is float else _exact, kind)
+
+
+def _scalar(data: Any) -> Any:
+    if type(data) not in _JSON_SCALARS:
+        raise Malformed(f"expected a scalar, got {type(data).__name__}")
+    return data
+
+
+def _union(args: tuple) -> Callable[[Any], Any]:
+    optional = type(None) in args
+    arms = [_decoder(a) for a in args if a is not type(None)]
+
+    def decode_union(data: Any) -> Any:
+        if data is None and optional:
+            return None
+        for arm in arms:
+            try:
+                return arm(data)
+            except Malformed:
+                continue
+        raise Malformed(f"{data!r:.40} is none of {args}")
+    return decode_union
+
+
+def _literal(allowed: frozenset, data: Any) -> Any:
+    if type(data) is not str or data not in allowed:
+        raise Malformed(f"{data!r:.40} is not one of {sorted(allowed)}")
+    return data
+
+
+def _list(data: Any) -> list:
+    if type(data) is not list:
+        raise Malformed(f"expected a list, got {type(data).__name__}")
+    return data
+
+
+def _fixed_tuple(items: tuple, data: Any) -> tuple:
+    if len(_list(data)) != len(items):
+        raise Malformed(f"expected {len(items)} items, got {len(data)}")
+    return tuple(item(x) for item, x in zip(items, data))
+
+
+def _sequence(container: type, item: Callable[[Any], Any], data: Any) -> Any:
+    return container(item(x) for x in _list(data))
+
+
+def _mapping(key: Callable[[Any], Any], value: Callable[[Any], Any], data: Any) -> dict:
+    if type(data) is not dict:
+        raise Malformed(f"expected an object, got {type(data).__name__}")
+    return {key(k): value(v) for k, v in data.items()}
+
+
+def _exact(kind: type, data: Any) -> Any:
+    if type(data) is not kind:
+        raise Malformed(f"expected {kind.__name__}, got {type(data).__name__}")
+    return data
+
+
+def _float(kind: type, data: Any) -> float:
+    if type(data) is int:
+        return float(data)
+    return _exact(kind, data)
+
+
+def _record(kind: type, data: Any) -> Any:
+    """The record class among `kind` and its subclasses (a `ModelSetting` where a `Setting` is declared)
+    whose fields are exactly the keys: `to_json` writes every field, so the keys name the class."""
+    if type(data) is not dict:
+        raise Malformed(f"expected a {kind.__name__} object, got {type(data).__name__}")
+    for cls, fields in _record_classes(kind):
+        if data.keys() == fields.keys():
+            return cls(**{name: fields[name](value) for name, value in data.items()})
+    raise Malformed(f"not a {kind.__name__}: fields {sorted(data)[:12]}")
+
+
+@functools.cache
+def _record_classes(kind: type) -> tuple[tuple[type, dict[str, Callable[[Any], Any]]], ...]:
+    """`kind` and its record subclasses, each with a decoder per field (from its evaluated annotations)."""
+    hints = typing.get_type_hints(kind)
+    own = (kind, {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(kind)})
+    return (own, *(c for sub in kind.__subclasses__() if dataclasses.is_dataclass(sub) for c in _record_classes(sub)))
 
 
 def stat_key(path: Path) -> tuple[int, int] | None:
@@ -84,8 +297,8 @@ def stat_key(path: Path) -> tuple[int, int] | None:
 
 def file_sha(path: Path) -> str | None:
     try:
-        return sha1(path.read_bytes())
-    except OSError:
+        return sha1(read_bounded(path, MAX_FILE_BYTES))
+    except NotReadable:
         return None
 
 

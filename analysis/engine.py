@@ -10,6 +10,7 @@ import ast
 import gc
 import os
 import re
+import stat
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -21,14 +22,16 @@ from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext, SourceMap
 from llmsight.analysis.discover import discover
 from llmsight.analysis.evaluate import Client, Evaluator, Imported
-from llmsight.analysis.modules import ModuleInfo, module_name_for, package_root_for, split_lines
+from llmsight.analysis.modules import ModuleInfo, lone_cr_as_lf, module_name_for, package_root_for, split_lines
 from llmsight.analysis.notebook import NotebookError, read_notebook
-from llmsight.analysis.project import Project, decode_source, rel_path
-from llmsight.config import Config
+from llmsight.analysis.project import (NotReadable, Project, check_regular, decode_source, describe_os_error,
+                                       read_bounded, real_path, rel_path)
+from llmsight.config import Config, ConfigError
 from llmsight.records import CallSite, Diagnostic, FileError, Span
 
 
-MAX_FILE_BYTES = 5_000_000
+MAX_FILE_BYTES = 5_000_000          # Python source, and a notebook's code cells
+MAX_NOTEBOOK_BYTES = 50_000_000     # a notebook's JSON, outputs included
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__",
                        ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
                        ".llmsight", ".ipynb_checkpoints", "build", "dist", ".eggs"})
@@ -57,7 +60,7 @@ def _prefilter_patterns(extra_names: Iterable[str] = ()) -> list[re.Pattern[byte
 
 def find_root(paths: Sequence[Path]) -> Path:
     """Nearest directory above the scanned paths holding pyproject.toml or .git, else the cwd."""
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    resolved = [real_path(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     start = common if common.is_dir() else common.parent
     for d in (start, *start.parents):
@@ -68,24 +71,69 @@ def find_root(paths: Sequence[Path]) -> Path:
     return cwd if start == cwd or cwd in start.parents else start
 
 
+def check_paths(paths: Sequence[Path]) -> None:
+    """ConfigError naming the first path given to scan that cannot be: missing, a symlink loop, a directory
+    that cannot be listed, a FIFO or device (opening one blocks or never ends)."""
+    for p in paths:
+        try:
+            st = os.stat(p)
+            if stat.S_ISDIR(st.st_mode):
+                with os.scandir(p):
+                    pass
+            else:
+                check_regular(st, sys.maxsize)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{p}: no such file or directory; check the path") from exc
+        except OSError as exc:
+            raise ConfigError(f"{p}: {describe_os_error(exc)}") from exc
+        except NotReadable as exc:
+            raise ConfigError(f"{p}: {exc}; pass Python files or directories") from exc
+
+
 def collect_files(paths: Sequence[Path], root: Path, config: Config, errors: list[FileError]) -> list[Path]:
+    """The .py and .ipynb files under `paths` (a file named there is taken whatever its suffix), in walk
+    order. Symlinks are not followed out of the given paths: a link to a file elsewhere (another
+    checkout, /dev/zero) is reported in `errors`, never read; linked directories are not entered."""
+    bounds = [real_path(p) for p in paths]
     out: list[Path] = []
     for p in paths:
-        if not p.exists():
-            errors.append(FileError(str(p), "no such file or directory; check the path"))
-            continue
-        if p.is_file():
+        if not os.path.isdir(p):
             out.append(p)
             continue
-        for dirpath, dirnames, filenames in os.walk(p):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
-                                 and not d.endswith(".egg-info"))
-            for name in sorted(filenames):
-                if name.endswith((".py", ".ipynb")):
-                    f = Path(dirpath, name)
-                    if not config.exclude or not config.is_excluded(rel_path(f, root)):
-                        out.append(f)
+        stack = [str(p)]
+        while stack:
+            directory = stack.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as exc:
+                errors.append(FileError(rel_path(directory, root), describe_os_error(exc)))
+                continue
+            subdirs = []
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name not in SKIP_DIRS and not e.name.startswith(".") and not e.name.endswith(".egg-info"):
+                        subdirs.append(e.path)
+                elif e.name.endswith((".py", ".ipynb")) and not (e.is_symlink() and os.path.isdir(e.path)):
+                    _collect_file(e, root, config, bounds, out, errors)
+            stack.extend(reversed(subdirs))
     return out
+
+
+def _collect_file(e: os.DirEntry, root: Path, config: Config, bounds: list[Path], out: list[Path],
+                  errors: list[FileError]) -> None:
+    own = rel_path(e.path, root, follow_link=False) if e.is_symlink() else None
+    if config.exclude and (config.is_excluded(rel_path(e.path, root)) or own and config.is_excluded(own)):
+        return
+    if own is not None and not _inside(real_path(e.path), bounds):
+        errors.append(FileError(own, "a symlink to a file outside the scanned paths; not followed (scan the "
+                                     "target's own directory if it belongs to this project)"))
+        return
+    out.append(Path(e.path))
+
+
+def _inside(path: Path, bounds: list[Path]) -> bool:
+    return any(path == b or b in path.parents for b in bounds)
 
 
 @dataclass
@@ -138,6 +186,18 @@ def _parse_error(rel: str, line: int, col: int, cell: int | None, message: str) 
             FileError(rel, text, line, col))
 
 
+def unanalysed(err: FileError) -> FileResult:
+    """A file the scan could not analyse, as an LLM000 error: it fails the check unless excluded, so an
+    unreadable, oversized or undecodable file cannot hide a call site behind "All checks passed!"."""
+    return FileResult(err.path, diagnostics=[_not_analysed(err)], error=err)
+
+
+def _not_analysed(err: FileError) -> Diagnostic:
+    line, col = err.line or 1, err.col or 1
+    return Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", f"not analysed: {err.message}",
+                      Span(err.path, line, col, line, col + 1))
+
+
 def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_notebook: bool = False) -> FileResult:
     """Discovery and rules on one file's text (the buffer an editor holds, or the file on disk)."""
     result = FileResult(rel)
@@ -149,12 +209,17 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             result.error = FileError(rel, str(exc))
             result.diagnostics.append(Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", str(exc), Span(rel, 1, 1, 1, 1)))
             return result
+        if len(nb.text) > MAX_FILE_BYTES:   # outputs do not count: a notebook of plots is analysed
+            return unanalysed(FileError(rel, f"notebook code is {len(nb.text) / 1e6:.1f} MB, over the "
+                                             f"{MAX_FILE_BYTES / 1e6:g} MB limit; add it to [tool.llmsight] exclude"))
         for cell, line, col, msg in nb.cell_errors:
             d, e = _parse_error(rel, line, col, cell, f"SyntaxError: {msg}")
             result.diagnostics.append(d)
             result.error = result.error or e
         text = nb.text
         srcmap_cells = (nb.cell_starts, nb.cell_index)
+    else:
+        text = lone_cr_as_lf(text)
     project = env.get_project()
     mod = project.parsed(abs_path, text) if abs_path is not None and not is_notebook else None
     if mod is None:
@@ -166,8 +231,7 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             result.error = e
             return result
         except (ValueError, RecursionError, MemoryError) as exc:
-            result.error = FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})")
-            return result
+            return unanalysed(FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})"))
         modname, is_pkg = env.module_name(abs_path) if abs_path is not None and not is_notebook else (None, False)
         mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
         if abs_path is not None and not is_notebook:
@@ -199,7 +263,8 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             result.error = FileError(rel, f"internal error in rule {rule_cls.code} ({type(exc).__name__}: {exc} "
                                           f"at {Path(tb.filename).name}:{tb.lineno}); please report it")
-    self_path = abs_path.resolve().as_posix() if abs_path is not None else None
+            result.diagnostics.append(_not_analysed(result.error))
+    self_path = real_path(abs_path).as_posix() if abs_path is not None else None
     result.deps = tuple(sorted(d for d in ev.deps if d != rel and d != self_path))
     result.exports = _exports(mod, ev)
     return result
@@ -229,11 +294,18 @@ def _is_request_function(qualname: str) -> bool:
     return kind is not None and func in kind.methods
 
 
+def size_limit(path: Path | str) -> int:
+    """Bytes read of a scanned file at most: a notebook's code limit applies after its outputs are dropped."""
+    return MAX_NOTEBOOK_BYTES if str(path).endswith(".ipynb") else MAX_FILE_BYTES
+
+
+def read_scanned(path: Path | str) -> bytes:
+    """A scanned file's bytes (raises NotReadable: not a regular file, over its size limit, unreadable)."""
+    return read_bounded(path, size_limit(path))
+
+
 def decode_file(data: bytes, rel: str) -> tuple[str | None, FileError | None]:
     """A file's text, or an error that says what is wrong and what to do."""
-    if len(data) > MAX_FILE_BYTES:
-        return None, FileError(rel, f"file is {len(data) // 1_000_000} MB, over the {MAX_FILE_BYTES // 1_000_000} MB "
-                                    "limit (generated code?); add it to [tool.llmsight] exclude")
     try:
         return decode_source(data), None
     except UnicodeDecodeError as exc:
@@ -271,9 +343,9 @@ def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
     try:
         return analyze_source(_ENV, Path(abs_path), rel, text, abs_path.endswith(".ipynb"))
     except RecursionError:
-        return FileResult(rel, error=FileError(rel, "too deeply nested to analyse; skipped"))
+        return unanalysed(FileError(rel, "too deeply nested to analyse; skipped"))
     except Exception as exc:  # never let one file take the scan down
-        return FileResult(rel, error=FileError(rel, f"internal error ({type(exc).__name__}: {exc}); please report it"))
+        return unanalysed(FileError(rel, f"internal error ({type(exc).__name__}: {exc}); please report it"))
 
 
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
@@ -281,7 +353,7 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     global _ENV
     _ENV = env
     total = sum(len(t) for _, _, t in items)
-    jobs = jobs or min(os.cpu_count() or 1, 4)
+    jobs = min(jobs or 4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if jobs <= 1 or total < 600_000 or len(items) < 8:
         return _analyze_batch(items)
     # whole directories stay together (modules of a package refer to each other, and a worker parses
@@ -308,7 +380,8 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     return results
 
 
-_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+# a line starts after \n or a lone \r (old Mac line endings), as for Python
+_FROM_IMPORT = re.compile(rb"(?:^|\r)[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\r\n]*)", re.MULTILINE)
 _WORD = re.compile(rb"\w+")
 
 

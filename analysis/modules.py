@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def lone_cr_as_lf(text: str) -> str:
+    """A lone \r ends a line for Python (old Mac files); as \n, for code that counts \n. Same length, so
+    offsets and columns hold; \r\n is left alone."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def split_lines(text: str, keepends: bool = False) -> list[str]:

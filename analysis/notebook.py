@@ -11,6 +11,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from llmsight.analysis.modules import lone_cr_as_lf
+
 _ASSIGN_MAGIC = re.compile(r"^(\s*[\w.\[\], ]+\s*=\s*)[!%].*$")
 
 
@@ -60,7 +62,7 @@ def read_notebook(raw: str) -> NotebookSource:
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        src = cell_source(cell)
+        src = lone_cr_as_lf(cell_source(cell))
         if src.lstrip().startswith("%%"):
             continue  # a cell magic makes the whole cell another language
         masked = "\n".join(mask_line(x) for x in src.split("\n"))

@@ -6,7 +6,9 @@ no SDK are parsed only when some candidate file refers to them.
 from __future__ import annotations
 
 import ast
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,8 +35,60 @@ def decode_source(data: bytes) -> str:
     return data.decode("utf-8")
 
 
-def read_source(path: Path) -> str:
-    return decode_source(path.read_bytes())
+class NotReadable(Exception):
+    """A file llmsight does not read; the message says why and what to do."""
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
+
+
+def _too_large(size: int, limit: int) -> NotReadable:
+    return NotReadable(f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit (generated code?); "
+                       "add it to [tool.llmsight] exclude")
+
+
+def check_regular(st: os.stat_result, limit: int) -> None:
+    """NotReadable unless `st` is a regular file of at most `limit` bytes, saying what it is instead."""
+    if not stat.S_ISREG(st.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a file")
+        raise NotReadable(f"not a regular file ({kind}); not read")
+    if st.st_size > limit:
+        raise _too_large(st.st_size, limit)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Why a file could not be opened, and what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return "cannot read (vanished, or a dangling link); check the path"
+    if exc.errno == errno.ELOOP:
+        return "cannot read (a symlink loop); fix or remove the link"
+    return f"cannot read ({exc.strerror or exc}); check its permissions"
+
+
+def read_bounded(path: Path | str, limit: int) -> bytes:
+    """A regular file's bytes, never more than `limit`: stat first (a FIFO would block the open, a link to
+    /dev/zero never ends), open without blocking, check the opened file again (it may have been swapped
+    meanwhile) and read at most limit + 1 bytes (it may be growing). Raises NotReadable."""
+    try:
+        check_regular(os.stat(path), limit)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise NotReadable(describe_os_error(exc)) from exc
+    with open(fd, "rb") as fh:
+        try:
+            check_regular(os.fstat(fd), limit)
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise NotReadable(describe_os_error(exc)) from exc
+    if len(data) > limit:
+        raise _too_large(len(data), limit)
+    return data
+
+
+def real_path(path: Path | str) -> Path:
+    """`Path.resolve()` that never raises: a symlink loop in a hostile tree stays as far as it resolves."""
+    return Path(os.path.realpath(path))
 
 
 @lru_cache(maxsize=4096)
@@ -42,12 +96,13 @@ def _real_dir(directory: str) -> str:
     return os.path.realpath(directory)
 
 
-def rel_path(path: Path | str, root: Path) -> str:
-    """POSIX path relative to `root` (symlinks resolved), else absolute. Directories are resolved once
-    each: resolving every file's full path (an lstat per component) was a third of a warm run."""
+def rel_path(path: Path | str, root: Path, follow_link: bool = True) -> str:
+    """POSIX path relative to `root` (symlinks resolved; a link itself not, without `follow_link`), else
+    absolute. Directories are resolved once each: resolving every file's full path (an lstat per
+    component) was a third of a warm run."""
     directory, name = os.path.split(os.path.abspath(path))
     full = os.path.join(_real_dir(directory), name)
-    if os.path.islink(full):
+    if follow_link and os.path.islink(full):
         full = os.path.realpath(full)
     prefix = str(root).rstrip(os.sep) + os.sep
     rel = full[len(prefix):] if full.startswith(prefix) else full
@@ -64,25 +119,25 @@ class Project:
     _listings: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.root = self.root.resolve()
+        self.root = real_path(self.root)
         roots = [self.root, self.root / "src", self.root / "lib"]
         self.search_roots = [r for r in dict.fromkeys(roots + self.search_roots) if r.is_dir()]
 
     def add_search_root(self, directory: Path) -> None:
-        directory = directory.resolve()
+        directory = real_path(directory)
         if directory not in self.search_roots and directory.is_dir():
             self.search_roots.append(directory)
             self._files = {k: v for k, v in self._files.items() if v is not None}
 
     def register(self, info: ModuleInfo, path: Path) -> None:
         """Make an already-parsed file (the one being analysed) known without re-parsing it."""
-        self._by_path[path.resolve()] = info
+        self._by_path[real_path(path)] = info
         if info.modname:
             self._modules[info.modname] = info
 
     def parsed(self, path: Path, source: str) -> ModuleInfo | None:
         """The module already parsed for this path, if it was parsed from the same text."""
-        info = self._by_path.get(path.resolve())
+        info = self._by_path.get(real_path(path))
         return info if info is not None and info.source == source else None
 
     # ---- module lookup ---------------------------------------------------------------------------
@@ -131,18 +186,17 @@ class Project:
         return info
 
     def load(self, path: Path) -> ModuleInfo | None:
-        path = path.resolve()
+        path = real_path(path)
         if path in self._by_path:
             return self._by_path[path]
         info = None
         try:
-            if path.stat().st_size <= MAX_PROJECT_FILE_BYTES:
-                source = read_source(path)
-                tree = ast.parse(source)
-                modname, is_pkg = module_name_for(path)
-                info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
-        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):
-            info = None
+            source = decode_source(read_bounded(path, MAX_PROJECT_FILE_BYTES))
+            tree = ast.parse(source)
+            modname, is_pkg = module_name_for(path)
+            info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
+        except (NotReadable, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):
+            info = None  # the name stays unresolved; the file itself is reported when it is scanned
         self._by_path[path] = info
         return info
 

@@ -83,11 +83,12 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     """Analyse what changed since the cached run; reuse the rest.
 
     Stage 1 analyses files the prefilter keeps. Stage 2 looks for names that analysed modules export
-    bound to SDK callables (`from app.llm import ask`) and analyses the files that call them.
+    bound to SDK callables (`from app.llm import ask`) and analyses the files that call them. A file
+    that is not a regular file of bounded size is never opened; it is reported in `errors`.
     """
     from llmsight.analysis import cache as cache_mod
-    from llmsight.analysis.engine import mentions, prefilter
-    from llmsight.analysis.project import rel_path
+    from llmsight.analysis.engine import mentions, prefilter, read_scanned, size_limit
+    from llmsight.analysis.project import NotReadable, check_regular, describe_os_error, rel_path
 
     root = env.root
     cache = cache_mod.ScanCache(root, _fingerprint(env.config, [r.code for r in env.rules], price_data), use_cache)
@@ -97,22 +98,32 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     skipped: set[str] = set()
     fresh: set[str] = set()
     seen: set[str] = set()
+
+    def unreadable(f: Path, rel: str, exc: NotReadable) -> None:
+        # a link is named as found: its target may be missing, or anywhere
+        errors.append(FileError(rel_path(f, root, follow_link=False) if os.path.islink(f) else rel, str(exc)))
+
     for f in files:
         rel = rel_path(f, root)
         if rel in seen:
             continue
         seen.add(rel)
-        key = cache_mod.stat_key(f)
-        if key is None:
-            shown = rel if f.exists() else os.path.relpath(os.path.abspath(f), root)  # a dangling link: its own name
-            errors.append(FileError(shown, "cannot read (vanished, a dangling link or no permission); check the path"))
+        try:
+            st = os.stat(f)
+            check_regular(st, size_limit(f))
+        except OSError as exc:
+            unreadable(f, rel, NotReadable(describe_os_error(exc)))
             continue
+        except NotReadable as exc:
+            unreadable(f, rel, exc)
+            continue
+        key = st.st_size, st.st_mtime_ns
         entry = cache.entries.get(rel)
         if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps):
             try:
-                data = f.read_bytes()
-            except OSError as exc:
-                errors.append(FileError(rel, f"cannot read ({exc.strerror or exc}); check permissions"))
+                data = read_scanned(f)
+            except NotReadable as exc:
+                unreadable(f, rel, exc)
                 continue
             if entry is None or entry.sha != cache_mod.sha1(data) or not cache_mod.deps_unchanged(entry.deps):
                 data_of[rel] = (f, data)
@@ -140,8 +151,8 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     if exports and pool:
         for rel in pool - data_of.keys():
             try:
-                data_of[rel] = (root / rel, (root / rel).read_bytes())
-            except OSError:
+                data_of[rel] = (root / rel, read_scanned(root / rel))
+            except NotReadable:
                 continue
         second = mentions({rel: data_of[rel][1] for rel in pool if rel in data_of}, exports)
         if second:
@@ -172,7 +183,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
 
 def _analyze_paths(env: "Env", data_of: dict[str, tuple[Path, bytes]], chosen: set[str],
                    jobs: int | None) -> dict[str, "FileResult"]:
-    from llmsight.analysis.engine import FileResult, analyze_many, decode_file
+    from llmsight.analysis.engine import analyze_many, decode_file, unanalysed
 
     items = []
     out: dict[str, FileResult] = {}
@@ -180,20 +191,23 @@ def _analyze_paths(env: "Env", data_of: dict[str, tuple[Path, bytes]], chosen: s
         f, data = data_of[rel]
         text, err = decode_file(data, rel)
         if err is not None:
-            out[rel] = FileResult(rel, error=err)
+            out[rel] = unanalysed(err)
         else:
             items.append((str(f), rel, text))
-    out.update((r.path, r) for r in analyze_many(env, items, jobs))
+    if items:
+        out.update((r.path, r) for r in analyze_many(env, items, jobs))
     return out
 
 
 def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None, config_file: str | Path | None = None,
           select: Iterable[str] = (), ignore: Iterable[str] = (), traffic: str | Path | None = None,
           use_cache: bool = True, jobs: int | None = None, with_estimates: bool = True) -> CheckResult:
-    """Analyse files and directories: call sites, diagnostics, static (or traffic) estimates."""
-    from llmsight.analysis.engine import Env, collect_files, find_root
+    """Analyse files and directories: call sites, diagnostics, static (or traffic) estimates. A file that
+    could not be analysed is an LLM000 error; a path that cannot be scanned at all raises ConfigError."""
+    from llmsight.analysis.engine import Env, check_paths, collect_files, find_root, unanalysed
 
     path_objs = [Path(p) for p in paths] or [Path(".")]
+    check_paths(path_objs)
     root = find_root(path_objs)
     if config is None:
         config = load_config(root, Path(config_file) if config_file else None)
@@ -207,7 +221,8 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     price_data = price_data_version()
     # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache
     scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
-    return _assemble(root, config, scan.results, errors + scan.errors, scan.files_scanned, scan.files_skipped,
+    unread = [unanalysed(e) for e in errors + scan.errors]
+    return _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,
                      price_data, traffic_view, with_estimates)
 
 

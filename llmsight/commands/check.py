@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from llmsight import api, formats
     from llmsight.cli import UsageError
 
+    if args.output_file and not os.path.isdir(os.path.dirname(os.path.abspath(args.output_file))):
+        raise UsageError(f"--output-file {args.output_file}: its directory does not exist; create it first")
     try:
         root = api.project_root(args.paths)
         config = api.load_config(root, Path(args.config_file) if args.config_file else None)
@@ -79,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     text = formats.render(result, args.format, color=color and not args.output_file)
     if args.output_file:
-        with open(args.output_file, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output_file, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"--output-file {args.output_file}: cannot write ({exc.strerror or exc})") from exc
     else:
         sys.stdout.write(text)
     if missing or args.fix and outcome.skipped:  # a file --fix had to leave alone is bad input: say so

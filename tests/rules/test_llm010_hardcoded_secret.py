@@ -104,10 +104,12 @@ def test_safe_fix_mode_leaves_unsafe_secret_fixes_alone(project):
     assert "--unsafe-fixes" in run.stdout
 
 
-def test_cache_stores_no_part_of_a_key(project):
+def test_cache_stores_no_part_of_a_key(project, tmp_path_factory, monkeypatch):
+    cache = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("LLMSIGHT_CACHE_DIR", str(cache))
     llm_lint(project, "check")
-    stored = b"".join(p.read_bytes() for p in project.rglob("*") if p.is_file() and ".llmsight" in p.parts)
-    assert stored, "expected a result cache under .llmsight"
+    stored = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+    assert stored, "expected a result cache in LLMSIGHT_CACHE_DIR"
     assert leaked(stored.decode("latin-1")) == []
 
 
