@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import posixpath
 import re
@@ -39,29 +40,35 @@ def shown(result: CheckResult) -> CheckResult:
     """`result` with `shown_text` applied to every text in it: the formats' last line of defence for
     whatever discovery and ingest did not clean (a path, a store ingested by an older llmsight).
     Messages keep their line breaks (formats lay them out); an edit's new text is code an editor
-    applies, so only its keys are masked."""
-    return _each_text(result, _shown_field, "")
+    applies, so only its keys are masked. Each distinct text is cleaned once (paths, names repeat)."""
+    changed: dict[tuple[str, str], str | None] = {}     # None: shown as it is
 
+    def clean(text: str, field: str) -> str:
+        mode = "code" if field == "new_text" else "lines" if field == "message" else "line"
+        if (text, mode) not in changed:
+            out = redact(text) if mode == "code" else shown_text(text, lines=mode == "lines")
+            changed[text, mode] = None if out == text else out
+        return changed[text, mode] or text
 
-def _shown_field(text: str, field: str) -> str:
-    if field == "new_text":
-        return redact(text)
-    return shown_text(text, lines=field == "message")
+    return _each_text(result, clean, "")
 
 
 def _each_text(value: Any, fn: Callable[[str, str], str], field: str) -> Any:
     """`value` with `fn(text, field name)` applied to every string inside its records, lists and dicts
     (unchanged parts shared)."""
-    if isinstance(value, str):
-        new = fn(value, field)
-        return value if new == value else new
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind = type(value)
+    if kind is str:
+        return fn(value, field)
+    if kind in (int, float, bool, type(None)):
+        return value
+    names = _field_names(kind)
+    if names is not None:
         changes = {}
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
-            new = _each_text(old, fn, f.name)
+        for name in names:
+            old = getattr(value, name)
+            new = _each_text(old, fn, name)
             if new is not old:
-                changes[f.name] = new
+                changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
     if isinstance(value, (list, tuple)):
         items = [_each_text(v, fn, field) for v in value]
@@ -70,6 +77,12 @@ def _each_text(value: Any, fn: Callable[[str, str], str], field: str) -> Any:
         pairs = [(_each_text(k, fn, field), _each_text(v, fn, field)) for k, v in value.items()]
         return dict(pairs) if any(a is not k or b is not v for (a, b), (k, v) in zip(pairs, value.items())) else value
     return value
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The fields of a record type; None for any other type."""
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
 def sort_key(span: Span) -> tuple:
