@@ -18,6 +18,7 @@ from typing import Any
 
 MAX_MESSAGE = 64 * 1024 * 1024   # bytes of one message, and of junk kept while looking for a header
 MAX_HEADERS = 8 * 1024           # bytes of one header block
+MAX_LENGTH_LINE = 80             # bytes of its Content-Length line: junk that mentions the name fails fast
 SALVAGE_EARLY = 1024 * 1024      # junk tried as a whole request before the next header arrives
 
 _NAME = re.compile(rb"content-length", re.IGNORECASE)
@@ -69,6 +70,8 @@ class Deframer:
     # ---- headers ----------------------------------------------------------------------------------
 
     def _read_headers(self, events: list) -> bool:
+        if self._searched > self._max:   # junk that keeps mentioning the header name: drop what was searched
+            self._skip(self._searched, self._why or "no usable Content-Length header", events)
         name = _NAME.search(self._buf, self._searched)
         if name is None:
             self._searched = max(len(self._buf) - len(b"content-length") + 1, 0)
@@ -97,10 +100,11 @@ class Deframer:
         it is incomplete. Header lines end in \\r\\n, or \\n from lenient clients."""
         pos, length = start, None
         while True:
-            eol = self._buf.find(b"\n", pos, start + MAX_HEADERS)
+            limit = start + (MAX_HEADERS if length is not None else MAX_LENGTH_LINE)
+            eol = self._buf.find(b"\n", pos, limit)
             if eol < 0:
-                if len(self._buf) - start >= MAX_HEADERS:
-                    return start + MAX_HEADERS, f"a header block longer than {MAX_HEADERS} bytes"
+                if len(self._buf) >= limit:
+                    return limit, "a header line that does not end"
                 return None
             line = bytes(self._buf[pos:eol]).removesuffix(b"\r")
             pos = eol + 1

@@ -73,6 +73,7 @@ class LlmsightServer(LanguageServer):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
+            self.analysis_process.close()
             self.shutdown()
 
     # ---- reporting -------------------------------------------------------------------------------

@@ -122,7 +122,11 @@ def serve() -> None:
         except Exception as exc:  # noqa: BLE001 - reported to the server, which logs it
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             answer = ("error", f"{type(exc).__name__}: {exc} at {Path(frame.filename).name}:{frame.lineno}", warnings)
-        _write(answers, answer)
+        try:
+            _write(answers, answer)
+        except BrokenPipeError:   # the server exited meanwhile: nobody to answer, nothing for its editor's log
+            os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())
+            return
 
 
 class AnalysisProcess:
