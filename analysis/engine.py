@@ -62,9 +62,10 @@ def find_root(paths: Sequence[Path]) -> Path:
     """Nearest directory above the scanned paths holding pyproject.toml or .git, else the cwd."""
     resolved = [real_path(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
-    start = common if common.is_dir() else common.parent
+    start = common if os.path.isdir(common) else common.parent
     for d in (start, *start.parents):
-        if (d / "pyproject.toml").is_file() or (d / ".git").exists():
+        # os.path, not Path: a directory we may not read (chmod 000) is no root, not a PermissionError
+        if os.path.isfile(d / "pyproject.toml") or os.path.exists(d / ".git"):
             return d
     cwd = Path.cwd().resolve()
     # paths are reported relative to the root, so a cwd that does not contain them cannot be it

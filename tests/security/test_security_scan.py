@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import signal
 import stat
 import subprocess
@@ -86,16 +87,24 @@ def user_cache(tmp_path, monkeypatch) -> Path:
     return home
 
 
-def llm_lint(*args: str, cwd: Path, limit_memory: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
+# root ignores file modes; without these capabilities it is refused like any user
+UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+                "--inh-caps", "-dac_override,-dac_read_search", "--"]
+
+
+def llm_lint(*args: str, cwd: Path, limit_memory: bool = False, unprivileged: bool = False,
+             timeout: float = 120) -> subprocess.CompletedProcess:
     """The real CLI in a fresh process (address space capped at 3 GB when asked: an unbounded read dies
-    with MemoryError there instead of taking the machine's memory)."""
+    with MemoryError there instead of taking the machine's memory; as root, without the power to
+    read what file modes forbid, when asked)."""
     env = {**os.environ, "LLMSIGHT_CACHE_DIR": str(cwd.parent / f"{cwd.name}-cache"),
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    prefix = UNPRIVILEGED if unprivileged and os.geteuid() == 0 else []
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
-    return subprocess.run([sys.executable, "-m", "llmsight", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([*prefix, sys.executable, "-m", "llmsight", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, preexec_fn=cap if limit_memory else None)
 
 
@@ -407,33 +416,24 @@ def test_d17_output_file_in_a_missing_directory(tmp_path):
     assert snapshot(tree) == before and not Path("/nonexistent").exists()
 
 
-def test_d17_unlistable_directory_given_as_path(tmp_path, user_cache, monkeypatch):
-    """Root reads a chmod-000 directory anyway, so the refusal is emulated: listing it raises EACCES."""
-    tree = write_tree(tmp_path / "pr", {"locked/a.py": CALL})
-    locked = str(tree / "locked")
-    real_scandir = os.scandir
-
-    def scandir(path="."):
-        if os.path.abspath(os.fspath(path)) == locked:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
-    rc, out, err = cli_in_process("check", locked)
-    assert rc == 2
-    assert_one_clear_line(out, err, "locked", "Permission denied")
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root lists a chmod-000 directory; emulated in the test above")
+@pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"),
+                    reason="root reads a chmod-000 directory; setpriv (util-linux) takes that away")
 def test_d17_chmod_000_directory_given_as_path(tmp_path):
-    tree = write_tree(tmp_path / "pr", {"locked/a.py": CALL})
-    (tree / "locked").chmod(0)
+    tree = write_tree(tmp_path / "pr", {"locked/a.py": CALL, "open/inner/a.py": CALL, "open/ok.py": PLAIN})
+    locked = [tree / "locked", tree / "open" / "inner"]
+    for d in locked:
+        d.chmod(0)
     try:
-        proc = llm_lint("check", "locked", cwd=tree)
+        given = llm_lint("check", "locked", cwd=tree, unprivileged=True)
+        inside = llm_lint("check", "open", "--format", "json", cwd=tree, unprivileged=True)
     finally:
-        (tree / "locked").chmod(0o755)
-    assert proc.returncode == 2
-    assert_one_clear_line(proc.stdout, proc.stderr, "locked")
+        for d in locked:
+            d.chmod(0o755)
+    assert given.returncode == 2
+    assert_one_clear_line(given.stdout, given.stderr, "locked", "Permission denied")
+    assert inside.returncode == 1 and "Traceback" not in inside.stderr
+    reported = {d["path"]: d["message"] for d in json.loads(inside.stdout)["diagnostics"] if d["code"] == "LLM000"}
+    assert reported == {"open/inner": "not analysed: cannot read (Permission denied); check its permissions"}
 
 
 # ---- fuzz: generated hostile trees ------------------------------------------------------------------------
