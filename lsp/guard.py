@@ -84,7 +84,6 @@ class GuardedProtocol(LanguageServerProtocol):
         elif (refusal := self._refusal(method)) is not None:
             self._refuse(msg_id, *refusal)
         else:
-            self._initialize_seen = self._initialize_seen or method == types.INITIALIZE
             self._dispatch(value, msg_id)
 
     def _admits(self, method: str) -> bool:
@@ -111,6 +110,7 @@ class GuardedProtocol(LanguageServerProtocol):
             else:
                 self._server.log(f"ignored a message from the editor: {what}", types.MessageType.Warning)
             return
+        self._initialize_seen = self._initialize_seen or value.get("method") == types.INITIALIZE
         self.handle_message(message)
 
     def _skipped(self, event: framing.Skipped) -> None:

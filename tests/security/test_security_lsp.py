@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(TESTS / "lsp"), str(TESTS / "editors")]
+sys.path += [str(TESTS / "lsp"), str(TESTS / "editors")]
 
-from lsp_client import SAMPLE, Wire, hover, wire  # noqa: E402
+from lsp_client import SAMPLE, Wire, hover, request, wire  # noqa: E402
 from test_vscode import EXT, node_modules, npm  # noqa: E402,F401 - node_modules is a fixture
 
-SERVER_NOT_INITIALIZED = -32002
+SERVER_NOT_INITIALIZED, INVALID_PARAMS = -32002, -32602
 
 
 @pytest.fixture
@@ -57,8 +57,9 @@ def test_d18_bad_content_length_neither_kills_nor_deafens_the_server(project, ki
 def test_d18_request_before_initialize_is_refused_with_server_not_initialized(project):
     with wire(project) as w:
         uri = (project / "app.py").as_uri()
-        w.send(hover(1, uri))
+        w.send(hover(1, uri), request("bad-init", "initialize", {"processId": "x", "capabilities": 5}))
         assert w.answer(1)["error"]["code"] == SERVER_NOT_INITIALIZED
+        assert w.answer("bad-init")["error"]["code"] == INVALID_PARAMS
         w.initialize()
         w.open("app.py", SAMPLE)
         w.send(hover(2, uri))
@@ -73,7 +74,7 @@ def test_d18_out_of_range_positions_are_answered(project):
         w.send(*(hover(i, uri, line, character) for i, (line, character) in enumerate(positions)))
         for i in range(len(positions)):
             answer = w.answer(i)
-            assert "result" in answer or answer["error"]["code"] == -32602   # InvalidParams
+            assert "result" in answer or answer["error"]["code"] == INVALID_PARAMS
         assert "Traceback" not in w.stderr
 
 
