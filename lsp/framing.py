@@ -8,6 +8,7 @@ the next `Content-Length:` header. A JSON body can never hold such a header raw 
 not JSON, inside them a raw line break is not allowed), so a header inside a body's declared length
 means that length was wrong, and every well-formed message after a bad one is read. A request found
 in skipped bytes is handed on so it can be answered with an error instead of waiting forever.
+Reasons name sizes and positions, never the bytes themselves (they may hold anything, a key too).
 """
 from __future__ import annotations
 
@@ -112,11 +113,11 @@ class Deframer:
                 return pos, length if length is not None else "no Content-Length header"
             header = _HEADER_LINE.fullmatch(line)
             if header is None or _NAME.search(line, 1) or (length is not None and _NAME.match(line)):
-                return pos, f"a header line that is not one: {_shown(line)}"
+                return pos, "a line among the headers that is not a header"
             if length is None:            # the block starts at its Content-Length header
                 value = header.group(2)
                 if not value.isdigit() or len(value) > 20:
-                    return pos, f"Content-Length {_shown(value)} is not a byte count"
+                    return pos, "a Content-Length that is not a byte count"
                 length = int(value)
                 if length > self._max:
                     return pos, f"Content-Length {length} is over the {self._max // 2 ** 20} MB limit"
@@ -139,7 +140,7 @@ class Deframer:
             value = json.loads(bytes(self._buf[:length]))
         except (ValueError, RecursionError) as exc:
             # perhaps the length was short: skip from the body's start, so its end is found too
-            self._why = f"a message that is not JSON ({type(exc).__name__}: {_shown(str(exc).encode())})"
+            self._why = f"a message that is not JSON ({type(exc).__name__}: {str(exc)[:80]})"
             return True
         del self._buf[:length]
         events.append(Message(value))
@@ -178,9 +179,3 @@ def _complete_object(data: bytes | bytearray) -> dict | None:
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _shown(raw: bytes, limit: int = 40) -> str:
-    """A short printable rendering of bytes from the wire, for a log line."""
-    text = raw[:limit].decode("utf-8", "replace")
-    return repr(text + ("…" if len(raw) > limit else ""))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import logging
 import os
+import re
 import threading
 from typing import Any, Callable
 
@@ -24,10 +24,9 @@ from pygls.protocol.language_server import lsp_method
 from llmsight.lsp import framing
 from llmsight.lsp.documents import EditableWorkspace
 
-log = logging.getLogger(__name__)
-
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, SERVER_NOT_INITIALIZED = -32700, -32600, -32602, -32002
 READ_CHUNK = 64 * 1024
+_METHOD_NAME = re.compile(r"[$A-Za-z][\w$/.-]{0,63}")
 
 
 def guarded(empty: Callable[[], Any] = lambda: None):
@@ -92,18 +91,18 @@ class GuardedProtocol(LanguageServerProtocol):
 
     def _refusal(self, method: str) -> tuple[int, str] | None:
         if not self._initialize_seen and method != types.INITIALIZE:
-            return SERVER_NOT_INITIALIZED, f"{method} before initialize"
+            return SERVER_NOT_INITIALIZED, f"{_shown(method)} before initialize"
         if self._initialize_seen and method == types.INITIALIZE:
             return INVALID_REQUEST, "initialize was already sent"
         if self._shutdown:
-            return INVALID_REQUEST, f"{method} after shutdown"
+            return INVALID_REQUEST, f"{_shown(method)} after shutdown"
         return None
 
     def _dispatch(self, value: dict, msg_id: int | str | None) -> None:
         try:
             message = self.structure_message(value)
         except Exception:  # noqa: BLE001 - pygls raises JsonRpcInvalidParams or JsonRpcInternalError
-            subject = f"the params of {value['method']}" if "method" in value else "an answer to a request of ours"
+            subject = f"the params of {_shown(value['method'])}" if "method" in value else "an answer of the editor's"
             what = f"{subject} did not fit the protocol"
             if msg_id is not None:
                 self._refuse(msg_id, INVALID_PARAMS, what)
@@ -126,6 +125,7 @@ class GuardedProtocol(LanguageServerProtocol):
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
+        """pygls' initialize, then its workspace made one of EditableDocuments (none is open yet)."""
         result = yield from super().lsp_initialize(params)
         self._workspace = EditableWorkspace.replacing(self._workspace, self._server._text_document_sync_kind)
         return result
@@ -133,6 +133,11 @@ class GuardedProtocol(LanguageServerProtocol):
 
 def _is_id(value: Any) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _shown(method: Any) -> str:
+    """A method name from the wire as a log line may show it: only when it looks like one."""
+    return method if isinstance(method, str) and _METHOD_NAME.fullmatch(method) else "a request"
 
 
 async def serve_stdio(server: Any, fd: int, stop: threading.Event) -> None:

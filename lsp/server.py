@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -106,6 +107,10 @@ class LlmsightServer(LanguageServer):
                  "please report this", types.MessageType.Error)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls reports here both its own failures and the editor's mistakes (an unknown method):
+        those were answered with their error already and are no internal error."""
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            return
         self.report_failure("the protocol layer", error)
 
     def _analysis_failed(self, key: str, exc: BaseException) -> None:
