@@ -135,6 +135,12 @@ class FileDiscovery:
         self._interesting_names |= aliases
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases)
 
+    @cached_property
+    def settings(self) -> settings_flow.Reader:
+        """Follows `**params`, config objects and built-up dicts to the settings they hold (one reader
+        per file, so its sites share what it has read)."""
+        return settings_flow.Reader(self.ev)
+
     def _request_aliases(self) -> set[str]:
         """Names bound to a request method: module globals (`completion = client.chat.completions.create`)
         and instance attributes (`self.embed_fn = litellm.embedding`, `self.llm_embedding = embedding`)."""
@@ -564,10 +570,9 @@ class SiteBuilder:
         return self.disc.ev
 
     # args by keyword or dotted path ("config.max_output_tokens", "json.model", "body.max_tokens")
-    @cached_property
+    @property
     def settings(self) -> settings_flow.Reader:
-        """Follows `**params`, config objects and built-up dicts to the settings they hold."""
-        return settings_flow.Reader(self.ev)
+        return self.disc.settings
 
     def _call_keywords(self) -> dict[str, tuple[ast.AST, Scope]]:
         out = self.settings.keywords(self.req.keywords, self.req.scope)

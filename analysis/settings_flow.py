@@ -22,6 +22,8 @@ OPAQUE = "**"
 
 Located = tuple[ast.AST, Scope]
 _MAX_DEPTH = 24
+# no request takes this many settings: a bigger mapping is something else, and is not read further
+_MAX_KEYS = 256
 # calls that return (a copy of) their first argument's keys
 _COPIES = frozenset({"copy.copy", "copy.deepcopy", "deepcopy", "json.dumps", "orjson.dumps", "json.loads"})
 # module-level bindings that leave a name's keys unknown
@@ -43,11 +45,13 @@ class Mapping:
 
 @dataclass
 class Reader:
-    """Reads keyword mappings for one call site; results are cached per node and scope."""
+    """Reads keyword mappings for the call sites of one file; results are cached per node and scope,
+    and per class attribute (`self.params` is the same mapping at every site)."""
 
     ev: Evaluator
     _cache: dict[tuple, Mapping] = field(default_factory=dict)
     _active: set = field(default_factory=set)
+    _instance: dict[tuple[int, str], Mapping] = field(default_factory=dict)
 
     # ---- entry points used by discovery ----------------------------------------------------------
     def keywords(self, keywords: list[ast.keyword], scope: Scope) -> dict[str, Located]:
@@ -107,6 +111,8 @@ class Reader:
             m = self._read(node, scope, depth + 1)
         finally:
             self._active.discard(key)
+        if len(m.items) > _MAX_KEYS:
+            m = Mapping(opaque=(node, scope))
         self._cache[key] = m
         return Mapping(dict(m.items), m.opaque)
 
@@ -241,7 +247,7 @@ class Reader:
         cannot be seen marks `into` (when given) opaque."""
         items: dict[str, Located] = {}
         for line, key, value in func.subscripts.get(name, ()):
-            if after <= line < scope.line:
+            if after <= line < scope.line and len(items) <= _MAX_KEYS:
                 self._apply_update(key, value, Scope(scope.mod, func, line), depth, items, into)
         return items
 
@@ -270,19 +276,26 @@ class Reader:
         is_self = bool(args and args.args and isinstance(node.value, ast.Name) and node.value.id == args.args[0].arg)
         if method is None or not is_self:
             return self._value(node, scope, depth)
-        cls = method.cls
-        assigns = cls.self_attrs.get(node.attr)  # type: ignore[union-attr]
-        if not assigns and node.attr in cls.methods:  # type: ignore[union-attr]
-            # a property that builds the dict
-            return self._returned(FuncRef(cls.methods[node.attr], scope.mod, cls, f"{cls.node.name}.{node.attr}"), depth)  # type: ignore[union-attr]
+        key = (id(method.cls), node.attr)
+        if key not in self._instance:
+            self._instance[key] = self._instance_attr(method.cls, node, scope, depth)  # type: ignore[arg-type]
+        found = self._instance[key]
+        return Mapping(dict(found.items), found.opaque)
+
+    def _instance_attr(self, cls: ClassInfo, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
+        assigns = cls.self_attrs.get(node.attr)
+        if not assigns and node.attr in cls.methods:  # a property that builds the dict
+            return self._returned(FuncRef(cls.methods[node.attr], scope.mod, cls, f"{cls.node.name}.{node.attr}"), depth)
         if not assigns:
             # a class-level field (dataclass, pydantic) is set by whoever builds the instance
             return Mapping(opaque=(node, scope))
         out = Mapping()
         for line, value, meth in assigns:
-            out.merge(self.read(value, self.ev.method_scope(scope.mod, cls, meth, line), depth))  # type: ignore[arg-type]
-        for meth, line, key, value in _self_updates(cls, node.attr):  # type: ignore[arg-type]
-            self._apply_update(key, value, self.ev.method_scope(scope.mod, cls, meth, line), depth, out.items, out)  # type: ignore[arg-type]
+            out.merge(self.read(value, self.ev.method_scope(scope.mod, cls, meth, line), depth))
+        for meth, line, key, value in _self_updates(cls, node.attr):
+            if len(out.items) > _MAX_KEYS:
+                break
+            self._apply_update(key, value, self.ev.method_scope(scope.mod, cls, meth, line), depth, out.items, out)
         return out
 
     def _value(self, node: ast.AST, scope: Scope, depth: int) -> Mapping:
