@@ -5,6 +5,7 @@ and give the site its values; a `**kwargs` that cannot be followed leaves a sett
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 from llmsight import api
@@ -315,3 +316,20 @@ def test_keys_set_on_an_instance_dict_in_any_method(tmp_path):
     cap = site_at(result, 9).max_tokens
     assert (cap.expr, cap.source) == ("len(text) * 5", "unresolved")  # stated, by a run-time expression
     assert result.diagnostics == []
+
+
+def test_many_updates_and_sites_stay_linear(tmp_path):
+    # every method adds a key to the instance dict and makes a request with it: read once per class,
+    # and a mapping bigger than any request's settings is not read further (unknown, not absent)
+    methods = "".join(f"""
+    def m{i}(self, p):
+        self.params["k{i}"] = {i}
+        return self.client.chat.completions.create(model="gpt-4o", messages=[p], **self.params)
+""" for i in range(1000))
+    source = 'from openai import OpenAI\nclass Big:\n    def __init__(self):\n        self.client = OpenAI()\n' \
+             '        self.params = {"temperature": 0}\n' + methods
+    started = time.perf_counter()
+    result = check(tmp_path, source)
+    assert time.perf_counter() - started < 30  # reading self.params at each site anew took minutes
+    assert len(result.call_sites) == 1000
+    assert {s.max_tokens.source for s in result.call_sites} == {"unresolved"}
