@@ -217,6 +217,31 @@ def test_d1_malformed_or_hostile_cache_is_ignored(tmp_path, user_cache):
         assert [s.span.path for s in got.call_sites] == ["app.py"], name
 
 
+def test_cache_is_size_bounded_in_bytes_and_projects(tmp_path, user_cache, monkeypatch):
+    """An oversized cache is neither written nor read, and only the most recent projects keep one."""
+    from llmsight.analysis import cache, engine
+
+    trees = [write_tree(tmp_path / f"pr{i}", {"app.py": CALL}) for i in range(3)]
+    api.check([trees[0]], with_estimates=False)
+    [written] = [f for f in user_cache.rglob("*") if f.is_file()]
+    monkeypatch.setattr(cache, "MAX_CACHE_BYTES", written.stat().st_size - 1)
+    analysed = []
+    real = engine.analyze_many
+    monkeypatch.setattr(engine, "analyze_many", lambda env, items, jobs=None: analysed.extend(items) or real(env, items, jobs))
+    api.check([trees[0]], with_estimates=False)
+    assert [rel for _, rel, _ in analysed] == ["app.py"], "an oversized cache was read"
+    monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 10)
+    api.check([trees[1]], with_estimates=False)
+    assert [f for f in user_cache.rglob("*") if f.is_file()] == [written], "an oversized cache was written"
+
+    monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 1_000_000)
+    monkeypatch.setattr(cache, "MAX_PROJECTS", 2)
+    for tree in trees[1:]:
+        api.check([tree], with_estimates=False)
+    kept = {d.name for d in (user_cache / "llmsight").iterdir()}
+    assert kept == {cache.project_dir(t.resolve()).name for t in trees[1:]}
+
+
 def test_warm_scan_reuses_every_result_exactly(tmp_path, user_cache, monkeypatch):
     """A warm run analyses nothing and reports what the cold run did, record for record."""
     from llmsight.analysis import engine
