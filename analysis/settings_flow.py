@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Scope
-from llmsight.analysis.modules import ClassInfo, FuncInfo, iter_statements
+from llmsight.analysis.evaluate import ClassRef, Client, Const, DictVal, Evaluator, FuncRef, Scope
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, iter_statements
 from llmsight.records import Setting
 
 # key under which `Reader.keywords` records a part whose keys cannot be seen (never a keyword name)
@@ -268,7 +268,7 @@ class Reader:
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
         """`self.params`: every assignment to it in the class's methods (a closure inside a method
-        sees the method's `self`)."""
+        sees the method's `self`), or in a base class of the project's when the class makes none."""
         method = scope.func
         while method is not None and method.cls is None:
             method = method.parent
@@ -276,26 +276,40 @@ class Reader:
         is_self = bool(args and args.args and isinstance(node.value, ast.Name) and node.value.id == args.args[0].arg)
         if method is None or not is_self:
             return self._value(node, scope, depth)
-        key = (id(method.cls), node.attr)
-        if key not in self._instance:
-            self._instance[key] = self._instance_attr(method.cls, node, scope, depth)  # type: ignore[arg-type]
-        found = self._instance[key]
+        found = self._instance_attr(method.cls, scope.mod, node.attr, depth)  # type: ignore[arg-type]
+        if found.opaque is not None and found.opaque[0] is None:  # not set anywhere we can see
+            found = Mapping(found.items, (node, scope))
         return Mapping(dict(found.items), found.opaque)
 
-    def _instance_attr(self, cls: ClassInfo, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
-        assigns = cls.self_attrs.get(node.attr)
-        if not assigns and node.attr in cls.methods:  # a property that builds the dict
-            return self._returned(FuncRef(cls.methods[node.attr], scope.mod, cls, f"{cls.node.name}.{node.attr}"), depth)
-        if not assigns:
-            # a class-level field (dataclass, pydantic) is set by whoever builds the instance
-            return Mapping(opaque=(node, scope))
+    def _instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Mapping:
+        """The mapping `self.<attr>` holds in instances of `cls` (read once per class and attribute)."""
+        key = (id(cls), attr)
+        if key not in self._instance:
+            self._instance[key] = Mapping(opaque=(None, Scope(mod, None, 0)))  # a cycle of bases: unknown
+            self._instance[key] = self._instance_attr_uncached(cls, mod, attr, depth)
+        return self._instance[key]
+
+    def _instance_attr_uncached(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Mapping:
+        assigns = cls.self_attrs.get(attr)
+        if not assigns and attr in cls.methods:  # a property that builds the dict
+            return self._returned(FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}"), depth)
         out = Mapping()
-        for line, value, meth in assigns:
-            out.merge(self.read(value, self.ev.method_scope(scope.mod, cls, meth, line), depth))
-        for meth, line, key, value in _self_updates(cls, node.attr):
+        for line, value, meth in assigns or ():
+            out.merge(self.read(value, self.ev.method_scope(mod, cls, meth, line), depth))
+        if not assigns:
+            # set by a base class of the project's, else a field (dataclass, pydantic) that whoever builds
+            # the instance sets
+            out = Mapping(opaque=(None, Scope(mod, None, 0)))
+            for base in (self.ev.eval(n, Scope(mod, None, cls.node.lineno)) for n in cls.node.bases):
+                inherited = self._instance_attr(base.cls, base.mod, attr, depth + 1) \
+                    if isinstance(base, ClassRef) and base.cls is not cls else None
+                if inherited is not None and (inherited.items or inherited.opaque[0] is not None):  # type: ignore[index]
+                    out = Mapping(dict(inherited.items), inherited.opaque)
+                    break
+        for meth, line, key, value in _self_updates(cls, attr):
             if len(out.items) > _MAX_KEYS:
                 break
-            self._apply_update(key, value, self.ev.method_scope(scope.mod, cls, meth, line), depth, out.items, out)
+            self._apply_update(key, value, self.ev.method_scope(mod, cls, meth, line), depth, out.items, out)
         return out
 
     def _value(self, node: ast.AST, scope: Scope, depth: int) -> Mapping:

@@ -333,3 +333,26 @@ def test_many_updates_and_sites_stay_linear(tmp_path):
     assert time.perf_counter() - started < 30  # reading self.params at each site anew took minutes
     assert len(result.call_sites) == 1000
     assert {s.max_tokens.source for s in result.call_sites} == {"unresolved"}
+
+
+def test_instance_dict_set_in_a_base_class(tmp_path):
+    result = check(tmp_path, """
+        from openai import OpenAI
+        class Base:
+            def __init__(self):
+                self.client = OpenAI()
+                self.options = {"temperature": 0}
+        class Middle(Base):
+            pass
+        class Zhipu(Middle):
+            def translate(self, text):
+                return self.client.chat.completions.create(model="glm-4", messages=[text], **self.options)
+        class Tuned(Base):
+            def __init__(self, options):
+                super().__init__()
+                self.options = options
+            def translate(self, text):
+                return self.client.chat.completions.create(model="glm-4", messages=[text], **self.options)
+    """)
+    assert site_at(result, 10).max_tokens.source == "absent" and codes_at(result, 10) == {"LLM001", "LLM004"}
+    assert site_at(result, 16).max_tokens.source == "unresolved" and codes_at(result, 16) == set()
