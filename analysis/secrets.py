@@ -138,6 +138,11 @@ def masked(key: str) -> str:
     return f"[redacted:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}]"
 
 
+def is_masked(text: str) -> bool:
+    """A value `masked` produced: a key, not a name to look up, suggest or map."""
+    return text.startswith("[redacted:") and text.endswith("]")
+
+
 def _random_token(text: str) -> bool:
     """A long base64 run that mixes upper case, lower case and digits and is random (not a path)."""
     return _random(text, 40, 4.0, 3)

@@ -5,6 +5,7 @@ from typing import Iterable
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.secrets import is_masked
 from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, lookup, model_sites, where_defined
 from llmsight.records import Diagnostic, Fix
 
@@ -103,6 +104,8 @@ class UnknownModel(Rule):
 
         catalog = Catalog.load(ctx.config)
         for site, model, call in model_sites(ctx):
+            if is_masked(model):
+                continue  # a key in model position: LLM010 reports where it is; there is no name to suggest
             endpoint = endpoint_of(ctx, site)
             if endpoint.kind in ("self-hosted", "other") or lookup(catalog, site, model) is not None:
                 continue

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import KEY_SAMPLES
+from security_keys import KEY_SAMPLES
 from hypothesis import given, settings, strategies as st
 
 from llmsight.simulator import store

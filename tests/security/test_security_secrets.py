@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import KEY_SAMPLES
+from security_keys import KEY_SAMPLES
 from llmsight import api, formats
 from llmsight.analysis.secrets import provider_key, redact
 
@@ -326,3 +326,11 @@ def test_no_format_shows_a_key_whatever_literal_holds_it(placed, empty_root):
     assert result.call_sites
     for fmt in FORMATS:
         assert leaked(formats.render(result, fmt)) == [], (fmt, placed)
+
+
+def test_d2_key_in_model_position_is_not_called_an_unknown_model(model_position_project):
+    """A masked key is no model name: LLM009 neither suggests a spelling nor asks to map `[redacted:…]`
+    (LLM010 already reports where the key is)."""
+    source = (model_position_project / "app.py").read_text()
+    result = api.check_source(source, "app.py", root=model_position_project)
+    assert [d.message for d in result.diagnostics if d.code == "LLM009" and "[redacted:" in d.message] == []
