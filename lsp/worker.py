@@ -29,6 +29,11 @@ from llmsight.records import CheckResult
 
 _HEADER = struct.Struct("!Q")
 
+# `python -m` puts the working directory (the user's project) first on sys.path, so a repository holding
+# an `llmsight/` package (or a fake `duckdb`) would be imported in place of ours: drop that entry before
+# anything is imported (what `python -P` does, on every supported Python)
+SAFE_WORKER_START = "import sys; del sys.path[0]; import runpy; runpy.run_module('llmsight.lsp.worker', run_name='__main__')"
+
 
 class WorkerDied(RuntimeError):
     """The analysis process exited or answered garbage."""
@@ -154,7 +159,7 @@ class AnalysisProcess:
                 self._on_restart(f"it exited with code {self._child.returncode}")
                 self._child = None
             if self._child is None:
-                self._child = subprocess.Popen([sys.executable, "-m", "llmsight.lsp.worker"], stdin=subprocess.PIPE,
+                self._child = subprocess.Popen([sys.executable, "-c", SAFE_WORKER_START], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, env=os.environ.copy())
             child, expired = self._child, threading.Event()
 

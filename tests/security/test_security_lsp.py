@@ -233,3 +233,22 @@ def test_random_byte_streams_never_hang_kill_or_trace_the_server(servers, stream
     assert w.reader.malformed is None, w.reader.malformed
     assert "Traceback" not in w.stderr, w.stderr
     assert not [m for m in w.reader.messages if "Traceback" in json.dumps(m)]
+
+
+def test_d0b_analysis_process_never_imports_a_package_from_the_project(tmp_path):
+    """The language server's analysis process starts in the project's folder; a repository holding an
+    `llmsight/` package must not be imported in place of the installed one (`python -m` would)."""
+    from llmsight.lsp.worker import SAFE_WORKER_START
+
+    marker = tmp_path / "owned"
+    evil = tmp_path / "llmsight" / "lsp"
+    evil.mkdir(parents=True)
+    planted = f"open({str(marker)!r}, 'w').write('ran')\n"
+    for init in (tmp_path / "llmsight" / "__init__.py", evil / "__init__.py", evil / "worker.py"):
+        init.write_text(planted)
+    subprocess.run([sys.executable, "-c", SAFE_WORKER_START], cwd=tmp_path, input=b"", capture_output=True,
+                   timeout=60)
+    assert not marker.exists(), "the analysis process imported the project's llmsight package"
+    subprocess.run([sys.executable, "-m", "llmsight.lsp.worker"], cwd=tmp_path, input=b"", capture_output=True,
+                   timeout=60)
+    assert marker.exists(), "the planted package should be what plain `python -m` picks (the test's premise)"
