@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from llmsight.launch import module_argv
+
 KEY = "llmsight"
 
 
@@ -23,7 +25,7 @@ def _spec_version() -> int:
 def server_config(python: str | None = None) -> dict:
     """The spec of one language server, keyed by its name (`LanguageServerManager.language_servers`)."""
     return {KEY: {
-        "argv": [python or sys.executable, "-m", "llmsight", "lsp"],
+        "argv": module_argv(python or sys.executable, "llmsight", "lsp"),   # never the notebook folder's code
         "languages": ["python"],
         "version": _spec_version(),
         "display_name": "llmsight (LLM call cost, latency and reliability)",

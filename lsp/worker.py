@@ -24,15 +24,12 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from llmsight import api
+from llmsight.launch import module_argv
 from llmsight.lsp.settings import ProjectConfigs, Settings
 from llmsight.records import CheckResult
 
 _HEADER = struct.Struct("!Q")
 
-# `python -m` puts the working directory (the user's project) first on sys.path, so a repository holding
-# an `llmsight/` package (or a fake `duckdb`) would be imported in place of ours: drop that entry before
-# anything is imported (what `python -P` does, on every supported Python)
-SAFE_WORKER_START = "import sys; del sys.path[0]; import runpy; runpy.run_module('llmsight.lsp.worker', run_name='__main__')"
 
 
 class WorkerDied(RuntimeError):
@@ -159,7 +156,7 @@ class AnalysisProcess:
                 self._on_restart(f"it exited with code {self._child.returncode}")
                 self._child = None
             if self._child is None:
-                self._child = subprocess.Popen([sys.executable, "-c", SAFE_WORKER_START], stdin=subprocess.PIPE,
+                self._child = subprocess.Popen(module_argv(sys.executable, "llmsight.lsp.worker"), stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, env=os.environ.copy())
             child, expired = self._child, threading.Event()
 

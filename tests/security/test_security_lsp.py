@@ -236,9 +236,10 @@ def test_random_byte_streams_never_hang_kill_or_trace_the_server(servers, stream
 
 
 def test_d0b_analysis_process_never_imports_a_package_from_the_project(tmp_path):
-    """The language server's analysis process starts in the project's folder; a repository holding an
-    `llmsight/` package must not be imported in place of the installed one (`python -m` would)."""
-    from llmsight.lsp.worker import SAFE_WORKER_START
+    """The language server's analysis process (and JupyterLab's server, through the same argv) starts in
+    the project's folder; a repository holding an `llmsight/` package must not be imported in place of
+    the installed one (`python -m` would)."""
+    from llmsight.launch import module_argv
 
     marker = tmp_path / "owned"
     evil = tmp_path / "llmsight" / "lsp"
@@ -246,7 +247,7 @@ def test_d0b_analysis_process_never_imports_a_package_from_the_project(tmp_path)
     planted = f"open({str(marker)!r}, 'w').write('ran')\n"
     for init in (tmp_path / "llmsight" / "__init__.py", evil / "__init__.py", evil / "worker.py"):
         init.write_text(planted)
-    subprocess.run([sys.executable, "-c", SAFE_WORKER_START], cwd=tmp_path, input=b"", capture_output=True,
+    subprocess.run(module_argv(sys.executable, "llmsight.lsp.worker"), cwd=tmp_path, input=b"", capture_output=True,
                    timeout=60)
     assert not marker.exists(), "the analysis process imported the project's llmsight package"
     subprocess.run([sys.executable, "-m", "llmsight.lsp.worker"], cwd=tmp_path, input=b"", capture_output=True,

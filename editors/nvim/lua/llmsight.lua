@@ -1,4 +1,5 @@
--- llmsight for Neovim >= 0.7: start `python -m llmsight lsp` for Python buffers with vim.lsp.start_client.
+-- llmsight for Neovim >= 0.7: start the language server (`python -m llmsight lsp`, minus the project folder on
+-- sys.path) for Python buffers with vim.lsp.start_client.
 -- (On Neovim >= 0.11 you can instead use lsp/llmsight.lua with vim.lsp.enable; see docs/editors.md.)
 --
 --   require("llmsight").setup({
@@ -6,10 +7,13 @@
 --     settings = { trafficDb = ".llmsight/traffic.duckdb", select = {}, ignore = {}, debounceMs = 150 },
 --   })
 local M = {}
+-- `python -m llmsight` would put the project folder first on sys.path and import a repository's own
+-- `llmsight/` package in place of the installed one: drop that entry before anything is imported
+local SAFE_START = "import sys; del sys.path[0]; import runpy; runpy.run_module('llmsight', run_name='__main__', alter_sys=True)"
 
 M.defaults = {
   interpreter = "python3",
-  cmd = nil, -- overrides interpreter: the full command, e.g. { "/venv/bin/python", "-m", "llmsight", "lsp" }
+  cmd = nil, -- overrides interpreter: the full command, e.g. { "/venv/bin/llm-lint", "lsp" }
   root_markers = { "pyproject.toml", ".git", "setup.cfg", "setup.py" },
   settings = {}, -- trafficDb, select, ignore, debounceMs, inlayHints, codeLens
   filetypes = { "python" },
@@ -44,7 +48,7 @@ function M.start(opts, bufnr)
   if id == nil or vim.lsp.get_client_by_id(id) == nil then
     id = vim.lsp.start_client({
       name = "llmsight",
-      cmd = opts.cmd or { opts.interpreter, "-m", "llmsight", "lsp" },
+      cmd = opts.cmd or { opts.interpreter, "-c", SAFE_START, "lsp" },
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
       init_options = { llmsight = opts.settings },
