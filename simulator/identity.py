@@ -29,26 +29,38 @@ def own_id(kind: str, *parts: Any) -> str | None:
     return ":".join([kind, *texts])
 
 
-def keys_sql(source: str, columns: Sequence[str], order: str, within: str | None = None) -> str:
-    """`source` with `record_key` and `content_key` added (and its `record_id` kept).
+def content_sql(columns: Sequence[tuple[str, str]]) -> str:
+    """A row's canonical values as one text that stays the same across DuckDB versions: numbers as
+    integers (doubles in billionths, times in microseconds), NULL as chr(30), values split by chr(31)
+    (neither can be in a stored text: control characters are rejected at ingest)."""
+    def field(name: str, kind: str) -> str:
+        value = {"DOUBLE": f"TRY_CAST(round({name} * 1e9) AS HUGEINT)", "TIMESTAMP": f"epoch_us({name})"}.get(kind, name)
+        return f"coalesce(CAST({value} AS VARCHAR), chr(30))"
+    return "concat_ws(chr(31), " + ", ".join(field(name, kind) for name, kind in columns) + ")"
 
-    `columns`: the canonical columns, as they are stored; `order`: the order of records in their file;
-    `within`: the column naming each row's file when `source` holds several files (else one file).
+
+def keys_sql(source: str, columns: Sequence[tuple[str, str]], order: str, within: str | None = None) -> str:
+    """`source` with `content_key` and `record_key` added (and its `record_id` kept).
+
+    `columns`: the canonical columns (name, type), as they are stored; `order`: the order of records in
+    their file; `within`: the column naming each row's file when `source` holds several files.
     """
-    content = "md5(to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + ")))"
     partition = f"{within}, _content" if within else "_content"
     occurrence = f"row_number() OVER (PARTITION BY {partition} ORDER BY {order})"
     keyed = (f"SELECT * EXCLUDE (_content), md5_number(_content || ':' || {occurrence}) AS {CONTENT_KEY} "
-             f"FROM (SELECT *, {content} AS _content FROM {source})")
+             f"FROM (SELECT *, md5({content_sql(columns)}) AS _content FROM {source})")
     return (f"SELECT *, coalesce(md5_number('id:' || {RECORD_ID}), {CONTENT_KEY}) AS {KEY} "
             f"FROM ({keyed})")
 
 
 def new_records_sql(keyed: str, stored: str, order: str) -> str:
-    """The records of `keyed` (a `keys_sql` relation) whose key no row of `stored` has; of several
-    records of one file with the same key, the first in `order`."""
-    return (f"WITH known AS MATERIALIZED (SELECT {KEY} FROM {stored} WHERE {KEY} IN "
-            f"(SELECT {KEY} FROM {keyed} UNION ALL SELECT {CONTENT_KEY} FROM {keyed} WHERE {RECORD_ID} IS NOT NULL)) "
-            f"SELECT * FROM {keyed} WHERE {KEY} NOT IN (SELECT {KEY} FROM known) "
-            f"AND ({RECORD_ID} IS NULL OR {CONTENT_KEY} NOT IN (SELECT {KEY} FROM known)) "
-            f"QUALIFY row_number() OVER (PARTITION BY {KEY} ORDER BY {order}) = 1")
+    """`order` and `record_key` of the records of `keyed` (a table of `keys_sql` rows) whose key no row of
+    `stored` has; of several records of one file with the same id, the first in `order`."""
+    known = (f"SELECT {KEY} FROM {stored} WHERE {KEY} IN (SELECT {KEY} FROM {keyed} UNION ALL "
+             f"SELECT {CONTENT_KEY} FROM {keyed} WHERE {RECORD_ID} IS NOT NULL)")
+    first_of_id = (f"SELECT {order}, {KEY}, {CONTENT_KEY} FROM {keyed} WHERE {RECORD_ID} IS NOT NULL "
+                   f"QUALIFY row_number() OVER (PARTITION BY {RECORD_ID} ORDER BY {order}) = 1")
+    return (f"WITH known AS MATERIALIZED ({known}) "
+            f"SELECT {order}, {KEY} FROM {keyed} WHERE {RECORD_ID} IS NULL AND {KEY} NOT IN (SELECT {KEY} FROM known) "
+            f"UNION ALL SELECT {order}, {KEY} FROM ({first_of_id}) WHERE {KEY} NOT IN (SELECT {KEY} FROM known) "
+            f"AND {CONTENT_KEY} NOT IN (SELECT {KEY} FROM known)")

@@ -87,7 +87,7 @@ ADDED: dict[int, list[str]] = {
 def _backfill_record_keys() -> str:
     """Content keys for the rows of a v2 file (their ids were not kept), each file counted on its own."""
     keyed = identity.keys_sql(f"(SELECT * EXCLUDE ({identity.KEY}), CAST(NULL AS VARCHAR) AS {identity.RECORD_ID} FROM calls)",
-                              COLUMN_NAMES, order="source_row, row_id", within="source_file")
+                              COLUMNS, order="source_row, row_id", within="source_file")
     return (f"UPDATE calls SET {identity.KEY} = k.{identity.KEY} FROM (SELECT row_id, {identity.KEY} FROM "
             f"({keyed})) k WHERE calls.row_id = k.row_id")
 
@@ -399,19 +399,25 @@ def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> 
         base = first_row(con, "SELECT COALESCE(MAX(row_id), 0) FROM calls")[0]
         unique_rows = "source_row" in present and first_row(
             con, "SELECT COUNT(*) = COUNT(DISTINCT source_row) AND COUNT(source_row) = COUNT(*) FROM _incoming")[0]
-        number = 'CAST("source_row" AS BIGINT)' if unique_rows else "row_number() OVER ()"
+        numbered = '(SELECT *, CAST("source_row" AS BIGINT) AS _n FROM _incoming)'
+        if not unique_rows:         # positions, fixed once: the rows are read twice below
+            con.execute("CREATE OR REPLACE TEMP TABLE _numbered AS SELECT *, row_number() OVER () AS _n FROM _incoming")
+            numbered = "_numbered"
         record_id = f'CAST("{identity.RECORD_ID}" AS VARCHAR)' if identity.RECORD_ID in present else "NULL"
-        typed = f"(SELECT {_select_list(present)}, {number} AS _n, {record_id} AS {identity.RECORD_ID} FROM _incoming)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _keyed AS {identity.keys_sql(typed, COLUMN_NAMES, '_n')}")
+        typed = f"(SELECT {_select_list(present)}, _n, {record_id} AS {identity.RECORD_ID} FROM {numbered})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _keyed AS SELECT _n, {identity.RECORD_ID}, {identity.CONTENT_KEY}, "
+                    f"{identity.KEY} FROM ({identity.keys_sql(typed, COLUMNS, '_n')})")
         added = first_row(
             con, f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
             f"SELECT {', '.join(COLUMN_NAMES)}, CAST(? + _n AS BIGINT) AS row_id, CAST(? AS VARCHAR) AS source_file, "
             f"CAST(_n AS BIGINT) AS source_row, {identity.KEY} "
-            f"FROM ({identity.new_records_sql('_keyed', 'calls', '_n')})", [base, source_file])[0]
+            f"FROM {typed} JOIN ({identity.new_records_sql('_keyed', 'calls', '_n')}) USING (_n)",
+            [base, source_file])[0]
         return int(added)
     finally:
         with contextlib.suppress(duckdb.Error):   # after a failed statement the transaction is rolled back anyway
             con.execute("DROP TABLE IF EXISTS _keyed")
+            con.execute("DROP TABLE IF EXISTS _numbered")
         con.unregister("_incoming")
 
 

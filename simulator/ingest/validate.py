@@ -118,13 +118,16 @@ def _sense_checks(present: set[str]) -> list[tuple[str, str]]:
     if "attempt" in present:
         checks.append(("TRY_CAST(attempt AS DOUBLE) < 1", "'attempt below 1 (the first attempt is 1)'"))
         checks.append((f"TRY_CAST(attempt AS DOUBLE) > {_MAX_ATTEMPT}", f"'attempt above {_MAX_ATTEMPT}'"))
-    for col, kind in store.COLUMNS:
-        if kind != "VARCHAR" or col not in present:
-            continue
+    texts = [col for col, kind in store.COLUMNS if kind == "VARCHAR" and col in present]
+    for col in texts:
         longest = _MAX_NAME if col in _NAME_COLUMNS else _MAX_TEXT
         checks.append((f"length({col}) > {longest}", f"'{col} longer than {longest} characters'"))
-        control = _CONTROL_BUT_LINES if col == "error_type" else _CONTROL
-        checks.append((f"regexp_matches({col}, {control})", f"'{col} has control characters'"))
+    names = [col for col in texts if col != "error_type"]
+    if names:       # one search over all of them (most rows have none); the reason then names the column
+        which = " ".join(f"WHEN regexp_matches({col}, {_CONTROL}) THEN '{col} has control characters'" for col in names)
+        checks.append((f"regexp_matches(concat({', '.join(names)}), {_CONTROL})", f"CASE {which} END"))
+    if "error_type" in texts:
+        checks.append((f"regexp_matches(error_type, {_CONTROL_BUT_LINES})", "'error_type has control characters'"))
     return checks
 
 

@@ -103,6 +103,31 @@ def test_d9_identical_calls_without_ids_stay_distinct_rows(con, tmp_path):
     assert stored(con) == 3
 
 
+@pytest.mark.parametrize("source", [FIXTURES / "litellm_payloads.jsonl", OTEL], ids=["litellm", "otel"])
+def test_d9_calls_stored_before_record_keys_are_not_stored_again(tmp_path, source):
+    """A store of schema v2 kept no ids: its rows get content keys when it is upgraded, and a record with
+    an id is matched against them too."""
+    db = tmp_path / "v2.duckdb"
+    con = store.open_store(db)
+    loaded = ingest([source], con).loaded
+    con.close()
+    import duckdb
+
+    legacy = duckdb.connect(str(db))
+    legacy.execute("ALTER TABLE calls DROP COLUMN record_key")
+    legacy.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    legacy.close()
+    con = store.open_store(db)
+    try:
+        copy_path = tmp_path / ("again" + source.suffix)
+        copy_path.write_text(source.read_text() + "\n")
+        report = ingest([copy_path], con)
+        assert (report.loaded, report.known) == (0, loaded)
+        assert stored(con) == loaded
+    finally:
+        con.close()
+
+
 ABSURD = {
     "year 9999": {"ts": "9999-12-31T23:59:59Z"},
     "year 1": {"ts": "0001-01-01T00:00:00Z"},
