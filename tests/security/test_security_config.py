@@ -19,7 +19,7 @@ from llmsight import api
 from llmsight.analysis.discover import _word_offsets
 from llmsight.config import Config, ConfigError, parse_config
 from test_security_fix import OPENAI_CALL, llm_lint
-from test_security_scan import within
+from hostile import within
 
 def project_with_config(root: Path, table: str) -> Path:
     (root / "pyproject.toml").write_text(f"[project]\nname = 'app'\n\n[tool.llmsight]\n{table}\n", encoding="utf-8")

@@ -13,7 +13,6 @@ import os
 import pickle
 import resource
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -28,27 +27,10 @@ from hypothesis import strategies as st
 from llmsight import api, cli
 from llmsight.records import to_json
 
+from hostile import within
+
 CALL = 'from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model="gpt-4o-mini", messages=[])\n'
 PLAIN = "x = 1\n"
-
-
-class TookTooLong(Exception):
-    """A scan step blocked (a FIFO open, a read that never ends)."""
-
-
-@contextlib.contextmanager
-def within(seconds: float):
-    """Fail instead of hanging: SIGALRM interrupts a blocked open/read in the main thread."""
-    def expire(signum, frame):
-        raise TookTooLong(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
