@@ -281,3 +281,17 @@ def test_fuzz_every_row_loads_or_is_rejected_and_is_stored_once(tmp_path_factory
         assert stored(con) == report.loaded
     finally:
         con.close()
+
+
+@pytest.mark.xfail(strict=True, reason="D7: a Parquet file of more rows than bytes is expanded")
+def test_d7_parquet_of_more_rows_than_bytes_is_refused(con, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 3_000_000
+    models = pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array(["gpt-4o"]))
+    pq.write_table(pa.table({"model": models, "input_tokens": pa.array([5] * rows)}), tmp_path / "bomb.parquet")
+    assert (tmp_path / "bomb.parquet").stat().st_size < 100_000
+    (report,) = ingest([tmp_path / "bomb.parquet"], con).files
+    assert "3,000,000 rows" in report.error and report.loaded == 0
+    assert stored(con) == 0
