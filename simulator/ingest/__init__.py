@@ -40,6 +40,8 @@ _BATCH_ROWS = 65_536                 # rows per Arrow batch from a file's reader
 MAX_EXPANSION = 100                  # a .gz may expand to this many times its size ...
 MIN_EXPANSION_LIMIT = 64 << 20       # ... or to this many bytes, whichever is more
 _UNBOUNDED_COMPRESSIONS = (".zst", ".zstd")    # DuckDB would expand these with no limit: refused
+MIN_PARQUET_ROWS_LIMIT = 1_000_000   # a Parquet file may hold this many rows, or one a byte if more: real
+                                     # traffic takes tens of bytes a row, run-length encoding can make one byte thousands
 
 
 class IngestError(Exception):
@@ -307,6 +309,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
             records = _records(path, report, bar)
             report.format, read = _sniff(records)
             records = itertools.chain(read, records)
+        if report.format == "parquet":
+            _check_parquet_rows(path)
         with contextlib.closing(_reader(path)) if report.format in _READ_BY_DUCKDB else contextlib.nullcontext() \
                 as reader:
             _load(con, reader, path, report, bar, records, sha, max_examples)
@@ -320,6 +324,22 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", s
         if bar is not None:
             bar.close()
     return report
+
+
+def _check_parquet_rows(path: Path) -> None:
+    """IngestError for a Parquet file that says it holds more rows than its size allows real traffic (D7),
+    read from its footer before any row is."""
+    import pyarrow.lib
+    import pyarrow.parquet as pq
+
+    try:
+        rows = pq.read_metadata(path).num_rows
+    except pyarrow.lib.ArrowException as exc:
+        raise IngestError(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
+    size = file_size(path)
+    if rows > max(MIN_PARQUET_ROWS_LIMIT, size):
+        raise IngestError(f"holds {rows:,} rows in {size:,} bytes, more than one a byte (a decompression bomb?); "
+                          "refused")
 
 
 def _load(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | None, path: Path, report: FileReport,

@@ -283,7 +283,6 @@ def test_fuzz_every_row_loads_or_is_rejected_and_is_stored_once(tmp_path_factory
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="D7: a Parquet file of more rows than bytes is expanded")
 def test_d7_parquet_of_more_rows_than_bytes_is_refused(con, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
