@@ -259,18 +259,23 @@ def is_priced(site: dict, estimate: dict | None) -> bool:
             and estimate.get("model") in (None, *models))
 
 
-def discover(project: fetch.Project | fetch.NotebookSet) -> tuple[list[Found], list[str]]:
-    """Call sites llmsight finds in the project or notebooks (paths relative to the unpacked sdist or the
-    notebooks' repository), and file errors."""
+def _check(project: fetch.Project | fetch.NotebookSet, select: list[str] | None = None):
+    """`llm-lint check` of the project's scan paths with its excludes (default rules when `select` is None)."""
     from llmsight import api
-    from llmsight.formats import json_
 
     paths = project.scan_paths()
     root = api.project_root(paths)
     prefix = project.root.resolve().relative_to(root).as_posix() if project.root.resolve() != root else ""
     exclude = tuple(f"{prefix}/{g}" if prefix else g for g in project.exclude)
-    result = api.check(paths, config=api.Config(exclude=exclude), select=["NONE"], use_cache=False)
-    doc = json_.document(result)
+    return api.check(paths, config=api.Config(exclude=exclude), select=select or (), use_cache=False)
+
+
+def discover(project: fetch.Project | fetch.NotebookSet) -> tuple[list[Found], list[str]]:
+    """Call sites llmsight finds in the project or notebooks (paths relative to the unpacked sdist or the
+    notebooks' repository), and file errors."""
+    from llmsight.formats import json_
+
+    doc = json_.document(_check(project, select=["NONE"]))
     base = Path(doc["root"])
     found = []
     for site in doc["call_sites"]:
@@ -278,6 +283,82 @@ def discover(project: fetch.Project | fetch.NotebookSet) -> tuple[list[Found], l
         found.append(Found(rel, site["line"], site["sdk"], site["api"], site_models(site),
                            is_priced(site, doc["estimates"].get(site["id"])), site.get("cell")))
     return found, [f"{e['path']}: {e['message']}" for e in doc["errors"]]
+
+
+FINDING_VERDICTS = ("right", "false", "not-actionable")
+
+
+@dataclass
+class FindingsScore:
+    """The default rule set's findings on a project, judged by the verdicts in `<name>-findings.csv`."""
+    project: str
+    sites: int
+    verdicts: Counter = field(default_factory=Counter)     # verdict -> findings judged so
+    unjudged: list[str] = field(default_factory=list)      # `path:line CODE` of findings with no verdict
+
+    @property
+    def findings(self) -> int:
+        return sum(self.verdicts.values()) + len(self.unjudged)
+
+    @property
+    def noise(self) -> int:
+        """Findings judged false or not worth acting on."""
+        return self.verdicts["false"] + self.verdicts["not-actionable"]
+
+
+def findings_file(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> Path:
+    return labels_dir / f"{project.name}-findings.csv"
+
+
+def load_verdicts(path: Path) -> dict[tuple[str, int, str], str]:
+    """(path, line, code) -> verdict, from a findings file (columns path,line,code,verdict,reason)."""
+    verdicts = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != ["path", "line", "code", "verdict", "reason"]:
+            raise LabelError(f"{path}: header must be path,line,code,verdict,reason")
+        for row_no, row in enumerate(reader, 2):
+            if row["verdict"] not in FINDING_VERDICTS:
+                raise LabelError(f"{path}:{row_no}: verdict {row['verdict']!r} is not one of "
+                                 f"{', '.join(FINDING_VERDICTS)}")
+            if not row["reason"].strip():
+                raise LabelError(f"{path}:{row_no}: give the reason for the verdict")
+            verdicts[(row["path"], _int_cell(path, row_no, "line", row["line"]), row["code"])] = row["verdict"]
+    return verdicts
+
+
+def findings_score(project: fetch.Project, labels_dir: Path = LABELS_DIR) -> FindingsScore:
+    """Run the default rule set on the project and judge each finding by the committed verdicts."""
+    from llmsight.formats import json_
+
+    verdicts = load_verdicts(findings_file(project, labels_dir))
+    doc = json_.document(_check(project))
+    base = Path(doc["root"])
+    out = FindingsScore(project.name, len(doc["call_sites"]))
+    for finding in doc["diagnostics"]:
+        rel = (base / finding["path"]).resolve().relative_to(project.root.resolve()).as_posix()
+        verdict = verdicts.get((rel, finding["line"], finding["code"]))
+        if verdict:
+            out.verdicts[verdict] += 1
+        else:
+            out.unjudged.append(f"{rel}:{finding['line']} {finding['code']}")
+    return out
+
+
+def _findings_table(scores: list[FindingsScore]) -> list[str]:
+    """Findings per site and the false/not-actionable share of the judged findings, per project and in total."""
+    rows = ["| project | sites | findings | per site | false | not actionable | false or not actionable | unjudged |",
+            "|---|---|---|---|---|---|---|---|"]
+    total = FindingsScore("total", sum(s.sites for s in scores))
+    for s in scores:
+        total.verdicts.update(s.verdicts)
+        total.unjudged.extend(s.unjudged)
+    for s in [*scores, total]:
+        judged = s.findings - len(s.unjudged)
+        rows.append(f"| {s.project} | {s.sites} | {s.findings} | {s.findings / s.sites if s.sites else 0:.2f} | "
+                    f"{s.verdicts['false']} | {s.verdicts['not-actionable']} | {_share(s.noise, judged) if judged else '-'} | "
+                    f"{len(s.unjudged)} |")
+    return rows
 
 
 def score(project: fetch.Project | fetch.NotebookSet, labels_dir: Path = LABELS_DIR) -> Score:
@@ -463,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="list every miss and false positive, and every site unpriced or with another model set")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite corpus/RESULTS.md")
+    parser.add_argument("--findings", action="store_true",
+                        help="judge the default rule set's findings by corpus/labels/<name>-findings.csv and print "
+                             "findings per site and the false/not-actionable share (projects with that file)")
     parser.add_argument("--check-floors", action="store_true",
                         help="exit 1 when the projects' total recall/precision fall below corpus/floors.toml")
     parser.add_argument("--mirror", type=Path, default=fetch.DEFAULT_MIRROR_DIR,
@@ -481,6 +565,12 @@ def main(argv: list[str] | None = None) -> int:
             raise LabelError(f"not labelled projects of projects.toml or repositories of notebooks.toml: "
                              f"{', '.join(sorted(unknown))}")
         fetch.ensure(projects, log=log)
+        if args.findings:
+            judged = [findings_score(p) for p in projects if findings_file(p).is_file()]
+            print("\n".join(_findings_table(judged)))
+            if args.verbose:
+                print("\n".join(f"- unjudged {s.project} {w}" for s in judged for w in s.unjudged))
+            return 0
         fetch.ensure_notebooks(nb_sets, args.mirror, log=log)
         scores = [score(p) for p in projects]
         nb_scores = [score(n) for n in nb_sets]
