@@ -249,6 +249,7 @@ class Distribution:
     """Exact quantiles of one value per group, and the per-block histogram cells for the bootstrap."""
 
     quantiles: dict[int, list[float]]     # group key -> value per requested quantile
+    sizes: dict[int, int]                 # group key -> how many values its quantiles are of
     present: np.ndarray                   # the group keys with values, ascending
     bins: np.ndarray                      # per cell (a group's non-empty bin, by key then bin): its bin
     counts: np.ndarray                    # per cell: rows per block (cells x blocks)
@@ -265,11 +266,12 @@ class Distribution:
         kept = set(self.present[keep].tolist())
         cells = np.repeat(keep, lengths)
         first = np.r_[0, np.cumsum(lengths[keep])[:-1]].astype(np.int64)
-        return Distribution({k: v for k, v in self.quantiles.items() if k in kept}, self.present[keep],
+        return Distribution({k: v for k, v in self.quantiles.items() if k in kept},
+                            {k: v for k, v in self.sizes.items() if k in kept}, self.present[keep],
                             self.bins[cells], self.counts[cells], first, first + lengths[keep])
 
 
-NO_VALUES = Distribution({}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, BLOCKS)),
+NO_VALUES = Distribution({}, {}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, BLOCKS)),
                          np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
@@ -319,14 +321,15 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         present = distinct(cell_key)
         first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
         before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
-        pos = ((cum[last - 1] - before)[:, None] - 1) * np.asarray(probs)[None, :]     # groups x quantiles
+        sizes = cum[last - 1] - before
+        pos = (sizes[:, None] - 1) * np.asarray(probs)[None, :]     # groups x quantiles
         low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
         ranks = before[:, None] + np.concatenate([low, high], axis=1)  # ranks in cell order
         at = np.searchsorted(cum, ranks, side="right")                 # the cell holding each rank
         wanted = distinct(at)
         wanted_any |= np.isin(slot_cell, wanted, kind="table")
         located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), wanted, per_cell, slot_cell,
-                         order, starts, (cell, cell_counts, first, last))
+                         order, starts, (cell, cell_counts, first, last, sizes))
     # the rows of every wanted slot: the histogram's own (but those changed) and the changed rows' new values
     wanted_base = np.append(wanted_any[base_slot] & (base_slot >= 0), False)        # slot -1: no value
     rows = np.flatnonzero(wanted_base[h.row_slot])
@@ -362,8 +365,9 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         values = np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0)
         v_low, v_high = values[:, :k], values[:, k:]
         result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
-        cell, cell_counts, first, last = hist
+        cell, cell_counts, first, last, sizes = hist
         out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(present, result)},
+                                 dict(zip(present.tolist(), sizes.tolist())),
                                  present, cell % BIN_SPAN, cell_counts, first, last)
     return out
 
@@ -522,6 +526,7 @@ class Outcomes:
                 label = groups.label(kind, key)
                 out[label] = _group(label, {f: v[i] for f, v in totals.items()}, days, source,
                                     lat.quantiles.get(key), first.quantiles.get(key, [None])[0],
+                                    (lat.sizes.get(key, 0), first.sizes.get(key, 0)),
                                     {**{name: b[i] for name, b in bounds.items()}, **dict(zip(QUANTILES, spreads[i]))})
         return out
 
@@ -533,9 +538,10 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
 
 
 def _group(label: tuple[str, str], t: dict[str, float], days: float, source: str,
-           latency: list[float] | None, ttft: float | None, ci: dict) -> GroupFigures:
+           latency: list[float] | None, ttft: float | None, counted: tuple[int, int], ci: dict) -> GroupFigures:
     """One group's figures from its totals (`t`: calls, cost, errors, ...) and the intervals (`ci`: name ->
-    [low, high], NaN when none; latency quantiles as offsets from the exact value)."""
+    [low, high], NaN when none; latency quantiles as offsets from the exact value); `counted`: how many
+    latencies and TTFTs the percentiles are of (their `n`)."""
     n = int(t["n"])
     cost, qn = t["cost"], int(t["qn"])
 
@@ -552,10 +558,10 @@ def _group(label: tuple[str, str], t: dict[str, float], days: float, source: str
         kind=label[0], key=label[1], calls=n, calls_per_day=n / days,
         cost_per_call=metric(cost / n, "cost_call"), cost_per_day=metric(cost / days, "cost_day"),
         cost_per_month=metric(cost / days * 30, "cost_day", 30.0),
-        latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True),
-        latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True),
-        latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True),
-        ttft_p50_s=Metric(ttft / 1000, source=source, n=n) if ttft is not None else None,
+        latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True, count=counted[0]),
+        latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True, count=counted[0]),
+        latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True, count=counted[0]),
+        ttft_p50_s=Metric(ttft / 1000, source=source, n=counted[1]) if ttft is not None else None,
         error_rate=metric(t["err"] / n, "err"), timeout_rate=t["tout"] / n,
         quality=metric(quality, "q", count=qn) if quality is not None else None,
         truncated_rate=t["trunc"] / n,

@@ -5,7 +5,17 @@ empirical quantile grids (`GRID` + 1 points from min to max; the replay draws fr
 lookup with linear interpolation), rates are counts over counts, and the prefill cost per input token
 is a robust two-group line (median TTFT of the top input quartile minus that of the bottom quartile,
 over the difference of their median input sizes). Throughput is `output_tokens / (latency - ttft)`
-on successful rows that report a TTFT.
+on successful rows.
+
+TTFT is missing from most real exports (only streamed calls can have one, and few exporters write it).
+A successful row without one gets a TTFT modelled from its total duration and output tokens: a
+two-group line of latency over output tokens (median latency of the top output quartile minus the
+bottom quartile's, over their median output difference: the decode time per token; the line at no
+output: the base time), per (model, site) where that pair has `MIN_DECODE_ROWS` such rows and a
+spread of output sizes, else per model; the row's latency is split between TTFT and decode in the
+proportion the line gives a call of its size (`modelled_ttft`). So a replayed attempt re-draws a
+latency whose distribution is the observed one, and every replayed call has a latency. Fits resting
+on such rows say so (`ModelFit.latency`).
 
 Models the traffic never saw (a scenario's target or fallback) get grids built from
 `llmsight.knowledge.priors` and are labelled `prior: ...`; they are used only where traffic is missing.
@@ -26,6 +36,9 @@ MIN_SITE_ROWS = 500        # a (model, site) pair gets its own latency fit from 
 ANY = "*"                  # site (or feature) wildcard in fit keys
 PRIOR_TPS_SIGMA_SHARE = 0.5   # prior throughput spread: half the prior's log-space latency spread
 DEFAULT_PRIOR_ERROR_RATE = 0.01
+MIN_DECODE_ROWS = 50       # rows without TTFT a (model, site) pair needs for a decode rate of its own
+MODELLED_TTFT_FLOOR = 0.1  # a decode line's base time is at least this share of its low group's latency
+MEASURED, MODELLED = "traffic", "traffic (no TTFT: modelled from duration and output tokens)"
 
 METRICS = ("ttft", "tps", "in", "out")
 
@@ -46,6 +59,7 @@ class ModelFit:
     prefill_ms_per_token: float
     source: str                 # "traffic" or "prior: <pattern> (<source>, <date>)"
     quantiles: dict[str, list[float]] = field(default_factory=dict)   # metric -> GRID + 1 values
+    latency: str = MEASURED     # where TTFT and throughput come from: MEASURED, MODELLED or the prior's source
 
     def quantile(self, metric: str, u: float) -> float | None:
         """Inverse empirical CDF at u in [0, 1), linear between grid points (what the SQL computes)."""
@@ -61,6 +75,9 @@ class Fits:
     models: dict[str, ModelFit]                       # key -> fit
     quality: dict[tuple[str, str], tuple[float, int, str]]   # (model, feature|*) -> (score, n, source)
     site_keys: set[tuple[str, str]]                   # (model, site) pairs with their own fit
+    # (model, site) -> (decode ms per output token, base ms), for pairs whose successful rows lack a
+    # TTFT (their TTFT is `modelled_ttft`)
+    decode: dict[tuple[str, str | None], tuple[float, float]] = field(default_factory=dict)
 
     def key_for(self, model: str, site: str | None) -> str:
         return f"{model}|{site}" if (model, site) in self.site_keys else f"{model}|{ANY}"
@@ -89,17 +106,37 @@ def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_
     per_fit_ends = "\n            UNION ALL\n            ".join(
         f"SELECT h.model, h.site, {ends} FROM r JOIN h ON h.model = r.model AND {rows_of} "
         "WHERE r.timed GROUP BY h.model, h.site" for rows_of in (f"h.site = '{ANY}'", "h.site = r.site_id"))
+    rates = _decode_rates(con, source)
+    decode = None
+    if rates:
+        from llmsight.simulator.replay import create_table
+
+        decode = "fit_decode"
+        create_table(con, decode, [("model", "VARCHAR"), ("site_id", "VARCHAR"), ("ms_per_token", "DOUBLE"),
+                                   ("base_ms", "DOUBLE")],
+                     [(model, site, *line) for (model, site), line in rates.items()])
+    ttft = "s.ttft_ms" if decode is None else (
+        f"CASE WHEN s.ttft_ms IS NOT NULL THEN s.ttft_ms WHEN s.{ok} AND s.latency_ms IS NOT NULL "
+        f"THEN {modelled_ttft_sql('s.latency_ms', 's.output_tokens', 'd.ms_per_token', 'd.base_ms')} END")
+    decode_join = "" if decode is None else \
+        f" LEFT JOIN {decode} d ON d.model = s.model AND d.site_id IS NOT DISTINCT FROM s.site_id"
     rows = con.execute(f"""
-        WITH r AS (
+        WITH t AS (
+            SELECT s.model, s.site_id, s.status, s.input_tokens, s.output_tokens, s.cached_input_tokens,
+                   s.latency_ms, s.ttft_ms IS NULL AS modelled, {ttft} AS ttft_ms
+            FROM {source} s{decode_join} WHERE s.model IS NOT NULL),
+        r AS (
             SELECT model, site_id, status, input_tokens, output_tokens, ttft_ms,
                    CASE WHEN {ok} AND ttft_ms IS NOT NULL AND output_tokens > 0 AND latency_ms > ttft_ms
                         THEN output_tokens / ((latency_ms - ttft_ms) / 1000.0) END AS tps,
-                   input_tokens - cached_input_tokens AS uncached, {ok} AND ttft_ms IS NOT NULL AS timed
-            FROM {source} WHERE model IS NOT NULL),
+                   input_tokens - cached_input_tokens AS uncached, {ok} AND ttft_ms IS NOT NULL AS timed,
+                   {ok} AND ttft_ms IS NOT NULL AND modelled AS modelled
+            FROM t),
         g AS (
             SELECT model, CASE WHEN grouping(site_id) = 1 THEN '{ANY}' ELSE site_id END AS site,
                    grouping(site_id) = 0 AND site_id IS NULL AS null_site, count(*) AS n,
                    count(*) FILTER (WHERE {ok}) AS n_ok, count(*) FILTER (WHERE timed) AS n_timed,
+                   count(*) FILTER (WHERE modelled) AS n_modelled,
                    avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
                    avg(CASE WHEN status = 'timeout' THEN 1.0 ELSE 0.0 END) AS timeout_rate,
                    quantile_cont(ttft_ms, {points}) FILTER (WHERE timed) AS ttft,
@@ -111,22 +148,66 @@ def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_
         h AS (
             SELECT * FROM g WHERE NOT null_site AND (site = '{ANY}' OR n_timed >= {int(min_site_rows)})),
         e AS ({per_fit_ends})
-        SELECT h.model, h.site, n, n_ok, error_rate, timeout_rate,
+        SELECT h.model, h.site, n, n_ok, n_timed, n_modelled, error_rate, timeout_rate,
                CASE WHEN u_hi - u_lo >= 1 THEN greatest((t_hi - t_lo) / (u_hi - u_lo), 0.0) ELSE 0.0 END AS prefill,
                ttft, tps, inp, outp
         FROM h LEFT JOIN e ON e.model = h.model AND e.site = h.site ORDER BY h.model, h.site""").fetchall()
+    if decode is not None:
+        con.execute(f"DROP TABLE {decode}")
     models: dict[str, ModelFit] = {}
-    for model, site, n, n_ok, err, tout, prefill, *grids in rows:
+    for model, site, n, n_ok, n_timed, n_modelled, err, tout, prefill, *grids in rows:
         key = f"{model}|{site}"
         quantiles = {metric: [float(v) for v in grid] for metric, grid in zip(METRICS, grids) if grid}
+        latency = MEASURED if not n_modelled else MODELLED if n_modelled == n_timed else \
+            f"traffic ({n_modelled / n_timed:.0%} of TTFTs modelled from duration and output tokens)"
         models[key] = ModelFit(key, model, site, int(n), int(n_ok), float(err), float(tout), float(prefill),
-                               "traffic", quantiles)
-    fits = Fits(models, {}, {(f.model, f.site) for f in models.values() if f.site != ANY})
+                               "traffic", quantiles, latency)
+    fits = Fits(models, {}, {(f.model, f.site) for f in models.values() if f.site != ANY}, rates)
     fits.quality = _quality(con, source, eval_file, {f.model for f in fits.models.values()} | set(extra_models))
     missing = sorted({m for m in extra_models if m} - {f.model for f in fits.models.values()})
     for model in missing:
         add_prior_fit(fits, model)
     return fits
+
+
+def _decode_rates(con, source: str) -> dict[tuple[str, str | None], tuple[float, float]]:
+    """(decode ms per output token, base ms) of each (model, site) pair whose successful rows lack a
+    TTFT: the two-group line of latency over output tokens (see the module docstring); the base is the
+    line's latency at no output, at least `MODELLED_TTFT_FLOOR` of the low group's median latency.
+    (0, 1) when no line can be drawn: the TTFT is then the whole latency."""
+    ok = "status = 'ok' AND ttft_ms IS NULL AND latency_ms IS NOT NULL"
+    ends = ", ".join(f"median({col}) FILTER (WHERE d.output_tokens {op} g.split[{i}]) AS {name}"
+                     for op, i, end in (("<=", 1, "lo"), (">=", 2, "hi"))
+                     for col, name in (("d.output_tokens", f"o_{end}"), ("d.latency_ms", f"l_{end}")))
+    per_fit = "\n        UNION ALL\n        ".join(
+        f"SELECT g.model, g.site_id, g.every_site, g.n, {ends} FROM g JOIN d ON d.model = g.model AND {rows_of} "
+        "GROUP BY ALL" for rows_of in ("g.every_site", "d.site_id = g.site_id"))
+    lines = con.execute(f"""
+        WITH d AS (SELECT model, site_id, latency_ms, output_tokens FROM {source}
+                   WHERE model IS NOT NULL AND {ok} AND output_tokens > 0),
+        g AS (SELECT model, site_id, grouping(site_id) = 1 AS every_site, count(*) AS n,
+                     quantile_disc(output_tokens, [0.25, 0.75]) AS split
+              FROM d GROUP BY GROUPING SETS ((model), (model, site_id)))
+        {per_fit}""").fetchall()
+    pairs = con.execute(f"SELECT DISTINCT model, site_id FROM {source} WHERE model IS NOT NULL AND {ok}").fetchall()
+    line = {}
+    for model, site, every, n, o_lo, l_lo, o_hi, l_hi in lines:
+        if o_hi - o_lo >= 1 and (every or n >= MIN_DECODE_ROWS):
+            rate = max((l_hi - l_lo) / (o_hi - o_lo), 0.0)
+            line[(model, None if every else site)] = (rate, max(l_lo - o_lo * rate, MODELLED_TTFT_FLOOR * l_lo, 1e-9))
+    return {(model, site): line.get((model, site)) or line.get((model, None)) or (0.0, 1.0) for model, site in pairs}
+
+
+def modelled_ttft_sql(latency: str, output: str, ms_per_token: str, base_ms: str) -> str:
+    """SQL of the TTFT of a successful call without one (`modelled_ttft`)."""
+    return f"({latency} * {base_ms} / ({base_ms} + {output} * {ms_per_token}))"
+
+
+def modelled_ttft(latency: float, output: float, ms_per_token: float, base_ms: float) -> float:
+    """The call's latency split in the proportion the fitted line gives its size (base against base plus
+    decode): a slow call is taken to be slow in both phases, so neither TTFT nor throughput carries the
+    other's spread."""
+    return latency * base_ms / (base_ms + output * ms_per_token)
 
 
 def add_prior_fit(fits: Fits, model: str) -> ModelFit:

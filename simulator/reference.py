@@ -13,6 +13,7 @@ from llmsight.simulator.replay import (BACKOFF_BASE_MS, BACKOFF_JITTER, BACKOFF_
                                        CACHE_LATENCY_MS, DRAW_INPUT, DRAW_OUTPUT, DRAW_PROMPT_CACHE,
                                        DRAW_RESPONSE_CACHE, OK, TIMEOUT, TTFT_FLOOR, Simulation, attempt_draw,
                                        uniform)
+from llmsight.simulator.fit import modelled_ttft
 from llmsight.simulator.scenario import Scenario
 
 
@@ -149,7 +150,10 @@ class ReferenceReplay:
             tok = obs_tok
             lat_obs = row["latency_ms"]
             p50 = obs_fit.quantile("ttft", 0.5) if obs_fit else None
-            ttft_o = row["ttft_ms"] if row["ttft_ms"] is not None else (min(lat_obs, p50) if p50 is not None else lat_obs)
+            decode = self.fits.decode.get((model, site))
+            ttft_o = row["ttft_ms"] if row["ttft_ms"] is not None else \
+                modelled_ttft(lat_obs, row["output_tokens"], *decode) if decode is not None else \
+                min(lat_obs, p50) if p50 is not None else lat_obs
             st0 = status
             if status == "ok":
                 ttft0 = max(ttft_o + obs_fit.prefill_ms_per_token * obs_tok.dunc, TTFT_FLOOR * ttft_o)

@@ -39,7 +39,7 @@ import numpy as np
 
 from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, Outcomes, ScenarioResult,
                                         column)
-from llmsight.simulator.fit import ANY, GRID, Fits
+from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import BASELINE, Scenario
@@ -402,7 +402,7 @@ class Replay:
   SELECT row_id, ri, grp, blk, site_c, feature_c, tenant_c, model_c AS obs_model, st AS obs_status,
          input_tokens AS obs_in, output_tokens AS obs_out, cached_input_tokens AS obs_cached,
          cache_write_input_tokens AS obs_write, reasoning_tokens AS obs_reason, latency_ms AS obs_lat,
-         ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_prefill, obs_ttft_p50,
+         ttft_ms AS obs_ttft, quality AS obs_quality, cost_usd AS obs_cost, obs_prefill, ttft_o,
          eff_in, eff_out, qbase, oc_full, oc_input, {', '.join(f'h_{n[2:]}' for n in ROW_DRAWS)},
          {"TRUE" if touched_only else self._scope(s)} AS scoped
   FROM {t.rows}{f" WHERE {self.touched(s)}" if touched_only else ""}""")
@@ -426,7 +426,6 @@ class Replay:
         else:
             q.add(["FALSE AS changed"])
         # attempt 1 with the observed outcome, adjusted for the token changes
-        q.add(["coalesce(obs_ttft, least(obs_lat, obs_ttft_p50)) AS ttft_o"])
         if _changes_tokens(s):
             self._tokens(s, q, "o", "obs_in", "obs_out", None)
             q.add([f"CASE WHEN obs_status = {OK} THEN greatest(ttft_o + obs_prefill * o_dunc, {TTFT_FLOOR} * ttft_o) "
@@ -524,7 +523,12 @@ FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
                         "AND g.feature_c = b.feature_c AND g.tenant_c = b.tenant_c")
         q.uniforms("row_id", self.seed, {"u_in": DRAW_INPUT, "u_out": DRAW_OUTPUT})
         q.uniforms("row_id", self.seed, {f"h_{name[2:]}": k for name, k in ROW_DRAWS.items()}, as_hash=True)
-        q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ttft_p50 AS obs_ttft_p50", "mo.ibase", "mo.obase"],
+        # the observed attempt's TTFT: measured, else modelled from its duration and output (`fit`), else
+        # no later than the fit's median
+        modelled = modelled_ttft_sql("latency_ms", "output_tokens", "mo.decode", "mo.decode_base")
+        q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ibase", "mo.obase",
+               f"coalesce(ttft_ms, CASE WHEN mo.decode IS NOT NULL THEN {modelled} END, "
+               "least(latency_ms, mo.ttft_p50)) AS ttft_o"],
               f" LEFT JOIN {t.targets} mo ON mo.k = {self.codes.target_key_sql(f'{q.last}.site_c', 'model_c', 'model_c')}")
         q.add([f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
                f"ELSE coalesce(round({self._value('gi', 'u_in')}), 0) END AS eff_in",
@@ -541,7 +545,7 @@ FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
                for tag, name in (("bf", "oc_full"), ("bi", "oc_input"))],
               f" LEFT JOIN {t.prices} po ON po.model = model_c")
         keep = ["CAST(row_number() OVER () - 1 AS INTEGER) AS ri", f"CAST(row_id % {BLOCKS} AS TINYINT) AS blk",
-                "obs_prefill", "obs_ttft_p50", "eff_in",
+                "obs_prefill", "ttft_o", "eff_in",
                 "eff_out", "qbase", "oc_full", "oc_input",
                 *(f"h_{name[2:]}" for name in ROW_DRAWS)]
         # token counts fit 32 bits (no context window comes near 2^31): a million rows take 30 MB less
@@ -652,8 +656,11 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
                             1.0 if model == observed else ratios.get((observed, model), 1.0),
                             None if f is None else f.error_rate, None if f is None else f.prefill_ms_per_token,
                             None if f is None else f.quantile("ttft", 0.5),
+                            *(fits.decode.get((observed, site), (None, None)) if model == observed else (None, None)),
                             *(codes.grid_key(model_c, key, METRIC_CODES[metric], 0) for metric in METRIC_CODES)))
-    table(tables.targets, "k BIGINT, ratio DOUBLE, error_rate DOUBLE, prefill DOUBLE, ttft_p50 DOUBLE, tbase BIGINT, "
+    table(tables.targets, "k BIGINT, ratio DOUBLE, error_rate DOUBLE, prefill DOUBLE, ttft_p50 DOUBLE, decode DOUBLE, "
+          "decode_base DOUBLE, "
+          "tbase BIGINT, "
           "pbase BIGINT, ibase BIGINT, obase BIGINT", targets)
     table(tables.grids, "k BIGINT, qi INTEGER, v DOUBLE, dv DOUBLE",
           [(codes.grid_key(m[f.model], site_code(f.site), METRIC_CODES[metric], i), i, grid[i],
