@@ -20,7 +20,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    select: tuple[str, ...] = ()                  # empty: all rules
+    select: tuple[str, ...] = ()                  # empty: the default rule set (every rule but the opt-in ones)
+    extend_select: tuple[str, ...] = ()           # added to `select` (or to the default set); names opt-in rules
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)   # code -> error|warning|info|hint
     wrappers: tuple[str, ...] = ()                # qualified names of user functions that call an LLM
@@ -58,7 +59,7 @@ class Config:
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
 
 
-_TUPLE_KEYS = {"select", "ignore", "wrappers", "exclude"}
+_TUPLE_KEYS = {"select", "extend_select", "ignore", "wrappers", "exclude"}
 _DICT_KEYS = {"severity", "models", "features", "budgets", "slos", "volumes"}
 _ALIASES = {"deprecation-window-days": "deprecation_window_days"}
 _SEVERITIES = ("error", "warning", "info", "hint")
@@ -121,7 +122,7 @@ def _known_codes() -> list[str]:
 
 def _check_item(key: str, item: str, where: str) -> None:
     selector = item.strip().upper()
-    if key in ("select", "ignore") and not (selector == "ALL" or _SELECTOR.fullmatch(selector) and any(
+    if key in ("select", "extend_select", "ignore") and not (selector == "ALL" or _SELECTOR.fullmatch(selector) and any(
             code.startswith(selector) for code in _known_codes())):
         raise ConfigError(f"{where}: `{key}` entry {_shown(item)} is not a rule code or prefix "
                           "(LLM001, LLM00, ALL); see `llm-lint rules`")

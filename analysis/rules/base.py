@@ -43,6 +43,9 @@ class Rule:
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str]                 # one line for `llm-lint rules`
     needs_traffic: ClassVar[bool] = False
+    # outside the default selection (ruff's opt-in rules): runs only when `select` or `extend-select` names
+    # its full code; a prefix (`LLM`, `LLM00`, `ALL`) does not switch it on
+    opt_in: ClassVar[bool] = False
     VALID: ClassVar[list[Valid | str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

@@ -12,6 +12,7 @@ from llmsight.analysis.fixes import narrowed_edit
 from llmsight.analysis.rules._sdk_fixes import (
     GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, sdk_defaults, statements,
 )
+from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, percent, traffic_sites
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, lookup, model_name
 from llmsight.records import CallSite, Diagnostic, Fix
@@ -37,6 +38,12 @@ class NoFallback(Rule):
     SDK's retries hide blips of seconds, not incidents of minutes to hours; with a single model the
     feature is down for as long as the provider is. A fallback to another model (or provider) keeps
     it up at slightly different quality.
+
+    Opt-in: many applications accept their provider's availability (a CLI, a library whose user picks
+    the model), so on real code most of its findings are not worth acting on. Turn it on with
+    `extend-select = ["LLM003"]` (or `--extend-select LLM003`); selecting the prefix `LLM` does not.
+    The message states the evidence: the retries the request has, and with `--traffic` how often its
+    calls failed.
 
     ## Example
     ```python
@@ -64,6 +71,7 @@ class NoFallback(Rule):
     name = "no-fallback"
     severity = "info"
     summary = "Request with no fallback model: a provider outage fails the feature"
+    opt_in = True
 
     VALID = [
         Valid("""
@@ -115,7 +123,14 @@ class NoFallback(Rule):
             import anthropic
             client = anthropic.Anthropic()
             client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[])
-        """, message="when Anthropic has an outage"),
+        """, message="when Anthropic has an outage, rate-limits or is overloaded, this request fails and the "
+                     "feature fails with it; evidence: only the SDK's default 2 retries, no traffic given"),
+        Invalid("""
+            # llmsight: feature=flaky
+            import litellm
+            litellm.completion(model="gpt-4o-mini", messages=[], num_retries=0)
+        """, message="evidence: retries turned off, 11.5% of its calls failed in traffic",
+            config={"traffic": EXAMPLE_TRAFFIC}),
         Invalid("""
             from google import genai
             client = genai.Client()
@@ -133,6 +148,7 @@ class NoFallback(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
+        observed = {site.id: st.figures for site, _call, st in traffic_sites(ctx)}
         for site in ctx.sites:
             if site.operation not in GENERATING_OPERATIONS or site.fallback != "none" or site.sdk == "ollama" \
                     or site.via_wrapper:
@@ -140,17 +156,17 @@ class NoFallback(Rule):
             call = ctx.call_nodes.get(site.id)
             if call is None or _is_fallback_call(ctx, call):
                 continue
-            yield ctx.diagnostic(self, call, self._message(site), site, (self._fix(site, ctx, call),))
+            evidence = f"{_retries_evidence(site)}, {_traffic_evidence(ctx, site, observed)}"
+            message = f"{self._message(site)}; evidence: {evidence}"
+            yield ctx.diagnostic(self, call, message, site, (self._fix(site, ctx, call),))
 
     @staticmethod
     def _message(site: CallSite) -> str:
         model = model_name(site)
         provider = _PROVIDERS.get(site.sdk)
         who = provider or (f"the provider of {model}" if model else "the provider")
-        d = sdk_defaults(site)
-        retries = f" after {d.retries} retries" if d.retries and site.retries.source == "sdk-default" else ""
         return (f"no fallback: when {who} has an outage, rate-limits or is overloaded, this request fails"
-                f"{retries} and the feature fails with it")
+                f" and the feature fails with it")
 
     def _fix(self, site: CallSite, ctx: FileContext, call: ast.Call) -> Fix:
         fallback = ctx.config.fallback_model
@@ -190,6 +206,28 @@ class NoFallback(Rule):
         return Fix(f"Fall back to {fallback} with {constructor_text(ctx, ctor)}.with_fallbacks([...]) "
                    f"(the result is a Runnable: bind tools before adding fallbacks)",
                    (narrowed_edit(ctx, ctor, text, new),), "unsafe")
+
+
+def _retries_evidence(site: CallSite) -> str:
+    """What stands between a provider error and a failed feature: the retries this request has."""
+    retries = site.retries
+    if retries.source in ("call", "client", "config") and retries.resolved:
+        return f"{retries.value} retries ({retries.expr or retries.source})" if retries.value else "retries turned off"
+    if retries.source != "sdk-default":
+        return "retries unknown"
+    default = sdk_defaults(site).retries
+    return f"only the SDK's default {default} retries" if default else "no retries (the SDK does not retry)"
+
+
+def _traffic_evidence(ctx: FileContext, site: CallSite, observed: dict) -> str:
+    """How often this site's calls failed in traffic, when traffic is given and maps to it."""
+    if ctx.traffic is None:
+        return "no traffic given (--traffic shows how often its calls fail)"
+    figures = observed.get(site.id)
+    if figures is None or figures.error_rate.value is None:
+        return "no traffic rows for this site"
+    return (f"{percent(figures.error_rate.value)} of its calls failed in traffic "
+            f"({percent(figures.timeout_rate)} timeouts)")
 
 
 def _tries_of(ctx: FileContext) -> tuple[ast.Try, ...]:

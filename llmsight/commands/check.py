@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -25,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="text", choices=("text", "json", "sarif", "github", "markdown"))
     p.add_argument("--output-file", "-o", help="write the report here instead of stdout")
     p.add_argument("--select", type=_codes, default=[], help="comma-separated rule codes or prefixes to run")
+    p.add_argument("--extend-select", type=_codes, default=[],
+                   help="comma-separated rule codes or prefixes to run on top of the selection (opt-in rules: full code)")
     p.add_argument("--ignore", type=_codes, default=[], help="comma-separated rule codes or prefixes to skip")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
     p.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: also apply unsafe fixes")
@@ -50,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         root = api.project_root(args.paths)
         config = api.load_config(root, Path(args.config_file) if args.config_file else None)
+        if args.extend_select:
+            config = dataclasses.replace(config, extend_select=config.extend_select + tuple(args.extend_select))
         common = dict(config=config, select=args.select, ignore=args.ignore, traffic=args.traffic,
                       use_cache=not args.no_cache, jobs=args.jobs)
         if args.fix or args.diff:
@@ -60,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(outcome.diff())
                 return 2 if outcome.skipped else 1 if outcome.changed and not args.exit_zero else 0
         result = api.check(args.paths, **common)
+        for line in api.traffic_mapping(args.traffic, config, root):    # unmapped traffic is never silent
+            print(f"llm-lint: {_plain(line)}", file=sys.stderr)
     except api.ConfigError as exc:
         raise UsageError(str(exc)) from exc
     if args.fix:

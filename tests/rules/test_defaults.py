@@ -1,0 +1,81 @@
+"""The default rule set is quiet like ruff's: opt-in rules (LLM003) run only when named by their full code in
+`select` or `extend-select`; alias and deprecation of one model are one finding (LLM008 naming the alias);
+LLM009 does not call a self-hosted or Hugging Face model misspelt."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rules_cli import llm_lint, write_project
+
+from llmsight import api
+from llmsight.config import Config, ConfigError, parse_config
+
+CHAT = """
+    import litellm
+    litellm.completion(model="gpt-4o-mini", messages=[], timeout=10, max_tokens=100)
+"""
+
+
+def codes(source: str, **kwargs) -> set[str]:
+    return {d.code for d in api.check_source(source, with_estimates=False, **kwargs).diagnostics}
+
+
+def selected(config: Config = Config(), select=()) -> set[str]:
+    return {r.code for r in api.select_rules(config, select)}
+
+
+def test_llm003_is_not_in_the_default_set():
+    assert "LLM003" not in selected()
+    assert {"LLM001", "LLM004", "LLM008", "LLM009"} <= selected()
+
+
+@pytest.mark.parametrize("prefix", ["LLM", "LLM00", "ALL"])
+def test_a_prefix_does_not_switch_an_opt_in_rule_on(prefix):
+    assert "LLM003" not in selected(select=[prefix])
+    assert "LLM001" in selected(select=[prefix])
+
+
+def test_the_full_code_in_select_or_extend_select_switches_it_on():
+    assert selected(select=["LLM003"]) == {"LLM003"}
+    extended = selected(parse_config({"extend-select": ["LLM003"]}, "pyproject.toml"))
+    assert extended == selected() | {"LLM003"}
+    assert selected(Config(select=("LLM001",), extend_select=("LLM003",))) == {"LLM001", "LLM003"}
+    assert "LLM003" not in selected(Config(extend_select=("LLM003",), ignore=("LLM003",)))
+
+
+def test_extend_select_entries_are_checked_like_select():
+    with pytest.raises(ConfigError, match="`extend_select` entry 'LLM3' is not a rule code"):
+        parse_config({"extend-select": ["LLM3"]}, "pyproject.toml")
+
+
+def test_cli_extend_select_flag_and_config_key(tmp_path: Path):
+    (tmp_path / "plain").mkdir()
+    root = write_project(tmp_path / "plain", {"app.py": CHAT})
+
+    def found(*args: str, root: Path = root) -> set[str]:
+        proc = llm_lint(root, "check", ".", "--format", "json", "--no-cache", *args)
+        assert proc.returncode in (0, 1), proc.stderr
+        return {d["code"] for d in json.loads(proc.stdout)["diagnostics"]}
+
+    assert "LLM003" not in found()
+    assert "LLM003" not in found("--select", "LLM")
+    assert "LLM003" in found("--extend-select", "LLM003")
+    (tmp_path / "configured").mkdir()
+    configured = write_project(tmp_path / "configured", {"app.py": CHAT}, 'extend-select = ["LLM003"]')
+    assert "LLM003" in found(root=configured)
+
+
+def test_explain_takes_a_rule_name_as_well_as_its_code(tmp_path: Path):
+    by_name = llm_lint(tmp_path, "explain", "missing-timeout")
+    assert by_name.returncode == 0 and by_name.stdout.startswith("# LLM001 (missing-timeout)")
+    assert by_name.stdout == llm_lint(tmp_path, "explain", "llm001").stdout
+    assert "Opt-in" in llm_lint(tmp_path, "explain", "no-fallback").stdout
+    unknown = llm_lint(tmp_path, "explain", "missing-timeouts")
+    assert unknown.returncode == 2 and "LLM001 (missing-timeout)" in unknown.stderr
+
+
+def test_check_of_a_missing_path_does_not_claim_success(tmp_path: Path):
+    proc = llm_lint(tmp_path, "check", str(tmp_path / "nonexistent"))
+    assert proc.returncode == 2 and "All checks passed" not in proc.stdout + proc.stderr
