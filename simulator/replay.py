@@ -43,7 +43,7 @@ from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
 from llmsight.simulator.scenario import BASELINE, Scenario
-from llmsight.simulator.store import TOKEN_COLUMNS
+from llmsight.simulator.store import COLUMNS, TOKEN_COLUMNS
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -700,7 +700,8 @@ class Simulation:
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
                  max_tenants: int | None = MAX_TENANTS):
-        self.con, self.source, self.seed, self.config = con, source, seed, config
+        self.con, self.seed, self.config = con, seed, config
+        self.name, self.source = source, canonical_relation(con, source)
         # end-user ids as tenants give tens of thousands of groups nobody reads one by one, each costing
         # bootstrap matrices and histogram cells: beyond the busiest `max_tenants` (None: all), pooled
         self.max_tenants = max_tenants
@@ -751,7 +752,7 @@ class Simulation:
         if not observed:
             from llmsight.config import ConfigError
 
-            raise ConfigError(f"{self.source}: no calls to replay (no rows with a model); ingest traffic first")
+            raise ConfigError(f"{self.name}: no calls to replay (no rows with a model); ingest traffic first")
         targets = sorted({m for s in scenarios for m in s.models()})
         models = sorted(set(observed) | set(targets))
         tenants, other_tenant = self._pooled_tenants(tenants)
@@ -897,6 +898,19 @@ class Simulation:
 
 
 DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"
+
+
+def canonical_relation(con, source: str) -> str:
+    """`source` with every canonical column and a `row_id`: Parquet written with the documented columns
+    has no bookkeeping and may leave optional columns out. A missing column is NULL; a missing `row_id`
+    is each row's rank in the order of all its canonical values, so the same rows get the same ids
+    (and the same draws) however the files are split or read; identical rows replay identically."""
+    present = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+    missing = [f"CAST(NULL AS {kind}) AS {name}" for name, kind in COLUMNS if name not in present]
+    if "row_id" not in present:
+        order = ", ".join(f"{name} NULLS LAST" for name, _ in COLUMNS if name in present)
+        missing.append(f"CAST(row_number() OVER (ORDER BY {order}) AS BIGINT) AS row_id")
+    return f"(SELECT *, {', '.join(missing)} FROM {source})" if missing else source
 
 
 def _token_ratios(observed: Sequence[str], targets: Sequence[str]) -> dict[tuple[str, str], float]:
