@@ -6,6 +6,7 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.rules.llm008_deprecated_model import upcoming_deprecation
 from llmsight.analysis.rules.model_helpers import (
     endpoint_of, model_fix, model_sites, split_provider, where_defined, with_prefix,
 )
@@ -20,8 +21,9 @@ class FloatingAlias(Rule):
     constant, a default argument or an `os.getenv("X", "gpt-4o")` default, in this file or another.
 
     Models served by the user (Ollama, vLLM and other self-hosted endpoints) and Azure deployments
-    (which pin a version in the deployment) are not reported, nor aliases whose target is already
-    retired (LLM008 reports those, with a successor).
+    (which pin a version in the deployment) are not reported, nor aliases that are retired or retire
+    within `deprecation_window_days`: LLM008 reports those, naming the alias, with a successor (one finding
+    per model, so a `noqa: LLM007` cannot hide a retirement).
 
     ## Why is this bad
     When the alias moves, the model answering your prompts changes under unchanged code: outputs,
@@ -130,9 +132,12 @@ class FloatingAlias(Rule):
             if alias is None:
                 continue
             snapshot = snapshot_for(alias, ctx.config)
-            if any((d := deprecation(m, ctx.config, today=now)) is not None and d.passed(now)
-                   for m in (alias, snapshot) if m):
-                continue  # pinning a retired model helps nobody: LLM008 reports it with a successor
+            # pinning a retiring model helps nobody: LLM008 reports it, naming the alias, with a successor
+            # (one finding per model, whichever of the two codes a `noqa` names)
+            if upcoming_deprecation(ctx, site, model) is not None or any(
+                    (d := deprecation(m, ctx.config, today=now)) is not None and d.passed(now)
+                    for m in (alias, snapshot) if m):
+                continue
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""
             target = f"today it points to `{snapshot}`" if snapshot else "its target is not in llmsight's alias table"

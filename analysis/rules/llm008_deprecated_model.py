@@ -40,6 +40,28 @@ def _lasting_successor(deprecation, successor: str | None, config, now: datetime
     return successor
 
 
+
+def upcoming_deprecation(ctx: FileContext, site, model: str) -> tuple[object, datetime.date] | None:
+    """The deprecation of the site's model (or of the snapshot its alias points to) whose date has passed or
+    falls within `deprecation_window_days`, and that date; None for a self-hosted or unknown endpoint."""
+    from llmsight.knowledge.catalog import Catalog
+    from llmsight.knowledge.models import deprecation, snapshot_for
+
+    if endpoint_of(ctx, site).kind in ("self-hosted", "other"):
+        return None
+    now = model_helpers.today()
+    info = lookup(Catalog.load(ctx.config), site, model)   # azure/<model> on Azure, groq/<model> on Groq…
+    # an alias is as retired as the snapshot it points to
+    names = dict.fromkeys(([info.name] if info is not None else []) + lifecycle_names(model)
+                          + [snapshot_for(model, ctx.config)])
+    names.pop(None, None)
+    dep = next((d for d in (deprecation(n, ctx.config, today=now) for n in names) if d is not None), None)
+    when = _as_date(dep.date) if dep is not None else None
+    if when is None or (when - now).days > ctx.config.deprecation_window_days:
+        return None
+    return dep, when
+
+
 class DeprecatedModel(Rule):
     """## What it does
     Reports a call whose model has reached its deprecation (shutdown) date — an error — or reaches it
@@ -112,30 +134,25 @@ class DeprecatedModel(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
-        from llmsight.knowledge.catalog import Catalog
-        from llmsight.knowledge.models import deprecation, snapshot_for
+        from llmsight.knowledge.models import deprecation, is_floating_alias, snapshot_for
 
-        catalog = Catalog.load(ctx.config)
         now = model_helpers.today()
         window = ctx.config.deprecation_window_days
         for site, model, call in model_sites(ctx):
+            found = upcoming_deprecation(ctx, site, model)
+            if found is None:
+                continue
+            dep, when = found
             endpoint = endpoint_of(ctx, site).kind
-            if endpoint in ("self-hosted", "other"):
-                continue
-            info = lookup(catalog, site, model)   # azure/<model> on Azure, groq/<model> on Groq…
-            # an alias is as retired as the snapshot it points to
-            names = dict.fromkeys(([info.name] if info is not None else []) + lifecycle_names(model)
-                                  + [snapshot_for(model, ctx.config)])
-            names.pop(None, None)
-            dep = next((d for d in (deprecation(n, ctx.config, today=now) for n in names) if d is not None), None)
-            when = _as_date(dep.date) if dep is not None else None
-            if when is None:
-                continue
             days = (when - now).days
-            if days > window:
-                continue
             where = where_defined(ctx, site.model)
             defined = f" (set at {where})" if where else ""
+            # one finding for a retiring alias: this one names the alias (LLM007 leaves it to this rule)
+            alias = next((m for m in (model, split_provider(model)[1]) if is_floating_alias(m, ctx.config)), None)
+            snapshot = snapshot_for(alias, ctx.config) if alias else None
+            if alias:
+                defined += (f", a floating alias that today points to `{snapshot}`," if snapshot
+                            else ", a floating alias,")
             source = f" ({dep.source})" if getattr(dep, "source", None) else ""
             target = _lasting_successor(deprecation, dep.successor, ctx.config, now, window)
             successor = f"; move to `{target}`" if target else ""

@@ -3,6 +3,7 @@
 LLM009 does not call a self-hosted or Hugging Face model misspelt."""
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -79,3 +80,25 @@ def test_explain_takes_a_rule_name_as_well_as_its_code(tmp_path: Path):
 def test_check_of_a_missing_path_does_not_claim_success(tmp_path: Path):
     proc = llm_lint(tmp_path, "check", str(tmp_path / "nonexistent"))
     assert proc.returncode == 2 and "All checks passed" not in proc.stdout + proc.stderr
+
+
+def alias_call(noqa: str = "") -> str:
+    return ('from openai import OpenAI\n'
+            f'OpenAI().chat.completions.create(model="gpt-4o", messages=[], timeout=10, max_tokens=50){noqa}\n')
+
+
+def test_a_retiring_alias_is_one_llm008_finding_that_names_the_alias(monkeypatch):
+    from llmsight.analysis.rules import model_helpers
+    from llmsight.knowledge.models import deprecation, snapshot_for
+
+    snapshot = snapshot_for("gpt-4o")
+    retires = datetime.date.fromisoformat(str(deprecation(snapshot).date)[:10])
+    monkeypatch.setattr(model_helpers, "today", lambda: retires - datetime.timedelta(days=10))
+    for noqa in ("", "  # noqa: LLM007"):
+        found = api.check_source(alias_call(noqa), with_estimates=False, select=["LLM007", "LLM008"]).diagnostics
+        assert [d.code for d in found] == ["LLM008"]
+        assert f"`gpt-4o` (set at example.py:2), a floating alias that today points to `{snapshot}`, is deprecated on" \
+            in found[0].message
+    # long before the date the alias drift is what matters
+    monkeypatch.setattr(model_helpers, "today", lambda: retires - datetime.timedelta(days=400))
+    assert codes(alias_call(), select=["LLM007", "LLM008"]) == {"LLM007"}
