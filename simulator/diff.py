@@ -4,7 +4,8 @@ The ref is checked out into a temporary detached worktree (removed afterwards) a
 through `llmsight.api.check` with estimates. Sites pair up by id and model, then by (file, function,
 model), then by id, then by (file, function). Budgets and SLOs of the working tree's `[tool.llmsight]` give the verdict:
 FAIL when a limit is exceeded, WARN within 10 % of it or when the figure rests on priors or is
-unknown, else PASS.
+unknown, else PASS. A p95 over its SLO that rests on a prior (no traffic, or traffic replayed on a model
+it never saw: the figure says so) is a WARN, never a FAIL.
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class Figures:
     calls_per_month: float | None
     p95_s: float | None
     source: str                       # traffic | prior | static
+    p95_source: str = "static"        # the p95's own: a traffic estimate replayed on a model the traffic
+    p95_prior: str | None = None      # never saw has a p95 from that model's prior (said here)
 
 
 @dataclass
@@ -107,6 +110,8 @@ def _figures(site: CallSite, estimate: Estimate | None) -> Figures:
         return None if metric is None else metric.value
 
     traffic = estimate is not None and estimate.source == "traffic"
+    p95 = estimate.latency_p95_s if estimate else None
+    source = "traffic" if traffic else ("prior" if p95 is not None else "static")
     return Figures(
         site_id=site.id, path=site.span.path, line=site.span.start_line, function=site.function,
         feature=site.feature, model=site.model.value if isinstance(site.model.value, str) else site.model.expr,
@@ -114,7 +119,8 @@ def _figures(site: CallSite, estimate: Estimate | None) -> Figures:
         cost_per_month=value(estimate.cost_per_month) if estimate else None,
         calls_per_month=estimate.calls_per_month if estimate else None,
         p95_s=value(estimate.latency_p95_s) if estimate else None,
-        source="traffic" if traffic else ("prior" if estimate and estimate.latency_p95_s is not None else "static"))
+        source=source, p95_source="prior" if source == "traffic" and p95 is not None and p95.source != "traffic"
+        else source, p95_prior=p95.prior if p95 is not None and p95.source != "traffic" else None)
 
 
 _PAIRING_KEYS = (
@@ -216,11 +222,15 @@ def _verdicts(config: Config, deltas: list[SiteDelta]) -> list[Verdict]:
         if not heads:
             out.append(_out_of_scope("slo", scope, limit))
             continue
-        head_p95 = [h.p95_s for h in heads if h.p95_s is not None]
+        worst = max((h for h in heads if h.p95_s is not None), key=lambda h: h.p95_s, default=None)
         base_p95 = [d.base.p95_s for d in chosen if d.base and d.base.p95_s is not None]
-        out.append(_judge("slo", scope, float(limit), max(base_p95, default=None), max(head_p95, default=None),
-                          sum(h.p95_s is None for h in heads),
-                          bool(heads) and all(h.source != "traffic" for h in heads), "s"))
+        verdict = _judge("slo", scope, float(limit), max(base_p95, default=None), worst and worst.p95_s,
+                         sum(h.p95_s is None for h in heads), all(h.p95_source != "traffic" for h in heads), "s")
+        if verdict.status == "FAIL" and worst.p95_source != "traffic":
+            # a latency prior is a guess about a model, not a measurement: it warns, it does not fail the gate
+            verdict.status = "WARN"
+            verdict.note += f" (an estimate from priors: {worst.p95_prior or 'no traffic'})"
+        out.append(verdict)
     return out
 
 

@@ -472,13 +472,18 @@ class Outcomes:
         return Change(ri, mask, {name: column(values, self.columns[name].dtype) for name, values in columns.items()})
 
     def figures(self, seed: int, days: float, source: str = "traffic", bootstrap: int = BOOTSTRAP,
-                changed: Change | None = None) -> dict[tuple[str, str], GroupFigures]:
-        """Figures of every group, of these rows or (`changed`) of these rows with some replaced."""
+                changed: Change | None = None, prior: str | None = None) -> dict[tuple[str, str], GroupFigures]:
+        """Figures of every group, of these rows or (`changed`) of these rows with some replaced; with
+        `prior` (what the changed rows were replayed from: a model the traffic never saw), the figures
+        of every group holding a changed row are labelled `prior` with it, not `source`."""
+        estimated = None
+        if prior is not None and changed is not None and len(changed.ri):
+            estimated = (distinct(self.columns["grp"][changed.ri]), prior)
         with one_blas_thread():
-            return self._figures(seed, days, source, bootstrap, changed)
+            return self._figures(seed, days, source, bootstrap, changed, estimated)
 
-    def _figures(self, seed: int, days: float, source: str, bootstrap: int,
-                 changed: Change | None) -> dict[tuple[str, str], GroupFigures]:
+    def _figures(self, seed: int, days: float, source: str, bootstrap: int, changed: Change | None,
+                 estimated: tuple[np.ndarray, str] | None = None) -> dict[tuple[str, str], GroupFigures]:
         groups = self.groups
         if self.cell.size == 0:
             return {}
@@ -487,7 +492,7 @@ class Outcomes:
             for name, values in changed.columns.items():
                 columns[name] = self.columns[name].copy()
                 columns[name][changed.ri] = values
-            return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
+            return Outcomes(columns, groups)._figures(seed, days, source, bootstrap, None, estimated)
         flags, sums = self._totals(changed)
         flags = flags.reshape(self.n_cells, 3, 2, 2)
         per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
@@ -522,9 +527,12 @@ class Outcomes:
             totals = {f: v.sum(axis=1).tolist() for f, v in t.items()}
             bounds = {name: c.tolist() for name, c in ci.items()}
             spreads = spread.tolist()
+            prior_keys = set() if estimated is None else set(key_of[estimated[0]].tolist())
             for i, key in enumerate(keys.tolist()):
                 label = groups.label(kind, key)
-                out[label] = _group(label, {f: v[i] for f, v in totals.items()}, days, source,
+                by_prior = estimated is not None and key in prior_keys
+                out[label] = _group(label, {f: v[i] for f, v in totals.items()}, days,
+                                    ("prior", estimated[1]) if by_prior else (source, None),
                                     lat.quantiles.get(key), first.quantiles.get(key, [None])[0],
                                     (lat.sizes.get(key, 0), first.sizes.get(key, 0)),
                                     {**{name: b[i] for name, b in bounds.items()}, **dict(zip(QUANTILES, spreads[i]))})
@@ -537,20 +545,21 @@ def figures(columns: dict, groups: Groups, seed: int, days: float, source: str =
     return Outcomes(columns, groups).figures(seed, days, source, bootstrap)
 
 
-def _group(label: tuple[str, str], t: dict[str, float], days: float, source: str,
+def _group(label: tuple[str, str], t: dict[str, float], days: float, origin: tuple[str, str | None],
            latency: list[float] | None, ttft: float | None, counted: tuple[int, int], ci: dict) -> GroupFigures:
     """One group's figures from its totals (`t`: calls, cost, errors, ...) and the intervals (`ci`: name ->
     [low, high], NaN when none; latency quantiles as offsets from the exact value); `counted`: how many
-    latencies and TTFTs the percentiles are of (their `n`)."""
+    latencies and TTFTs the percentiles are of (their `n`); `origin`: every figure's source and prior."""
+    source, prior = origin
     n = int(t["n"])
     cost, qn = t["cost"], int(t["qn"])
 
     def metric(value, name, scale=1.0, shift=False, count=n):
         low, high = ci.get(name, (math.nan, math.nan))
         if value is None or not (math.isfinite(low) and math.isfinite(high)):
-            return Metric(value, source=source, n=count)
+            return Metric(value, source=source, n=count, prior=prior)
         base = value if shift else 0.0
-        return Metric(value, base + low * scale, base + high * scale, source=source, n=count)
+        return Metric(value, base + low * scale, base + high * scale, source=source, n=count, prior=prior)
 
     seconds = [v / 1000 for v in latency] if latency is not None else [None] * len(QUANTILES)
     quality = t["qs"] / qn if qn else None
@@ -561,7 +570,7 @@ def _group(label: tuple[str, str], t: dict[str, float], days: float, source: str
         latency_p50_s=metric(seconds[0], 0.5, 1 / 1000, shift=True, count=counted[0]),
         latency_p95_s=metric(seconds[1], 0.95, 1 / 1000, shift=True, count=counted[0]),
         latency_p99_s=metric(seconds[2], 0.99, 1 / 1000, shift=True, count=counted[0]),
-        ttft_p50_s=Metric(ttft / 1000, source=source, n=counted[1]) if ttft is not None else None,
+        ttft_p50_s=Metric(ttft / 1000, source=source, n=counted[1], prior=prior) if ttft is not None else None,
         error_rate=metric(t["err"] / n, "err"), timeout_rate=t["tout"] / n,
         quality=metric(quality, "q", count=qn) if quality is not None else None,
         truncated_rate=t["trunc"] / n,

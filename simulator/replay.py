@@ -885,16 +885,23 @@ class Simulation:
                 while len(pending) >= PIPELINE:
                     done, future = pending.pop(0)
                     results.append(ScenarioResult(done, future.result()))
-                pending.append((s, pool.submit(self._figures, base, changed)))
+                pending.append((s, pool.submit(self._figures, base, changed, self._prior(s))))
             results += [ScenarioResult(done, future.result()) for done, future in pending]
         return results
 
-    def _figures(self, base: "Future[Outcomes]", changed: dict | None):
+    def _figures(self, base: "Future[Outcomes]", changed: dict | None, prior: str | None = None):
         """Figures of the baseline with the `changed` rows (`ri` and their outcome columns) replaced
-        (`base` is done: the one worker runs its tasks in order)."""
+        (`base` is done: the one worker runs its tasks in order); `prior`: see `_prior`."""
         outcomes = base.result()
         change = None if changed is None else outcomes.change(column(changed.pop("ri"), np.int64), changed)
-        return outcomes.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change)
+        return outcomes.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change, prior=prior)
+
+    def _prior(self, scenario: Scenario) -> str | None:
+        """What a scenario's replayed calls rest on besides the traffic: the prior of each model it
+        replays on that the traffic never saw (their figures are estimates, never `traffic`)."""
+        priors = [f"{m}: {f.source}" for m in sorted(scenario.models())
+                  if (f := self.fits.get(m)) is not None and f.source != "traffic"]
+        return "; ".join(priors) or None
 
 
 DEFAULT_SITE_SQL = "coalesce(c.code_file || ':' || CAST(c.code_line AS VARCHAR), c.feature, c.model)"

@@ -189,6 +189,12 @@ def test_traffic_based_estimates_give_pass_instead_of_prior_warnings(repo, tmp_p
     answer = next(d for d in switched.sites if d.site_id == "app/chat.py::answer#1")
     assert answer.model_switch == ("gpt-4o-mini", "gpt-4o") and answer.base.source == "traffic"
     assert answer.head.cost_per_call > answer.base.cost_per_call
+    # gpt-4o has no rows: its p95 is its prior's, said so, and over an SLO it warns instead of failing
+    assert answer.base.p95_source == "traffic" and answer.head.p95_source == "prior"
+    assert answer.head.p95_prior.startswith("gpt-4o: prior")
+    tight = api.parse_config({"slos": {"chat": 0.01}, "features": {"app/*.py": "chat"}}, "test")
+    (slo,) = api.diff("HEAD", [repo], traffic=db, config=tight).verdicts
+    assert slo.status == "WARN" and "an estimate from priors: gpt-4o: prior" in slo.note, slo
 
 
 def test_path_new_in_this_change_compares_with_nothing(repo):
