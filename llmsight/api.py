@@ -718,11 +718,13 @@ def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
 # ---- traffic: simulate ----
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
-             eval_file: str | Path | None = None, sample: int | None = None, tenants: int | None = None):
+             eval_file: str | Path | None = None, sample: int | None = None, tenants: int | None = None,
+             sample_rate: float = 1.0):
     """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
 
     With `paths`, rows map to the call sites found there. The first result is always the baseline.
     Tenants past the `tenants` busiest (default 1,000; 0: no limit) are reported together as one.
+    `sample_rate`: the share of calls head-sampled traces hold (counts and cost per day scale by 1/rate).
     Raises `ConfigError` for bad traffic or config and `llmsight.simulator.scenario.ScenarioError`
     (a ValueError naming the key) for a bad scenario."""
     from llmsight.simulator.simulate import simulate as run
@@ -736,5 +738,5 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
                           "or set `traffic` in [tool.llmsight]")
     sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
     return run(traffic, scenarios, sites=sites, config=config, seed=seed, eval_file=eval_file,
-               price_data=price_data_version(), sample=sample,
+               price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
                **({} if tenants is None else {"max_tenants": tenants}))

@@ -699,7 +699,11 @@ class Simulation:
     def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
-                 max_tenants: int | None = MAX_TENANTS):
+                 max_tenants: int | None = MAX_TENANTS, sample_rate: float = 1.0):
+        if not 0.0 < sample_rate <= 1.0:
+            from llmsight.config import ConfigError
+
+            raise ConfigError(f"sample rate must be above 0 and at most 1 (the share of calls traced), got {sample_rate}")
         self.con, self.seed, self.config = con, seed, config
         self.name, self.source = source, canonical_relation(con, source)
         # end-user ids as tenants give tens of thousands of groups nobody reads one by one, each costing
@@ -713,6 +717,8 @@ class Simulation:
             con.execute("SET preserve_insertion_order = false")
         self.sample = sample          # replay a seeded uniform sample of about this many rows (None: all)
         self.fraction = 1.0
+        # head-sampled traces hold this share of the calls made: per-day figures are scaled back up
+        self.sample_rate = sample_rate
         self.site_sql = site_sql or DEFAULT_SITE_SQL
         self.site_map, self.eval_file = site_map, eval_file
         self.static_prefixes = dict(prefixes or {})
@@ -795,7 +801,10 @@ class Simulation:
                  con.execute(f"SELECT DISTINCT site_c, model_c FROM {t.base}").fetchall()]
         load_tables(con, codes, self.fits, prices, self.ratios, prefixes, pairs, t)
         # a sample covers the same days with fewer calls: per-day figures scale back up through the days
-        self.days = days_covered(con, t.base) * self.fraction
+        self.days = days_covered(con, t.base) * self.share
+        if self.sample_rate < 1.0:
+            self.notes.append(f"traces head-sampled at {self.sample_rate:.4g}: calls per day, cost per day and per "
+                              f"month are scaled by 1/{self.sample_rate:.4g}; n counts the recorded calls")
         if self.fraction < 1.0:
             self.notes.append(f"replayed a seeded sample of {self.fraction:.1%} of the calls; per-day and per-month "
                               "figures are scaled back up, intervals reflect the sample")
@@ -810,6 +819,11 @@ class Simulation:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
         con.execute(f"DROP TABLE {t.base}")
         release_freed_memory()
+
+    @property
+    def share(self) -> float:
+        """The share of the calls made that the replayed rows are (a `sample` of head-sampled traces)."""
+        return self.fraction * self.sample_rate
 
     def _pooled_tenants(self, tenants: list[str]) -> tuple[list[str], int]:
         """The tenant names to give codes, and the code of every other tenant (-1: none pooled): past

@@ -52,7 +52,9 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
              config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
-             price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS) -> SimulationReport:
+             price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
+             sample_rate: float = 1.0) -> SimulationReport:
+    """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse."""
     from llmsight.simulator.pareto import scenario_front
     from llmsight.simulator.view import TrafficError, connect
 
@@ -72,7 +74,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             site_map, unmatched = "site_rows", mapping.unmatched
             by_id = {s.id: s for s in sites}
         sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
-                         max_tenants=max_tenants)
+                         max_tenants=max_tenants, sample_rate=sample_rate)
         known = {s.site: s for s in parsed if s.site is not None}
         sim.prepare([BASELINE, *parsed])
         for s in known.values():
@@ -84,12 +86,12 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
                 raise ScenarioError(f"scenario key `feature`: no traffic has feature {s.feature!r} "
                                     f"(features: {', '.join(sorted(sim.codes.features))})")
         results = sim.run([BASELINE, *parsed])
-        calls = int(round(results[0].total.calls / sim.fraction))
+        calls = int(round(results[0].total.calls / sim.share))
         notes = list(sim.notes)
         if config is not None and config.volumes:
             notes.append("cost per month is the observed calls per day × 30; `volumes` in [tool.llmsight] apply to "
                          "`llm-lint check` estimates")
-        report = SimulationReport(str(path), price_data, seed, sim.days / sim.fraction, calls, results,
+        report = SimulationReport(str(path), price_data, seed, sim.days / sim.share, calls, results,
                                   scenario_front([r.total for r in results]), sites=by_id,
                                   unmatched_rows=unmatched, notes=notes)
         for key in report.groups("site"):
