@@ -1,7 +1,8 @@
 """Langfuse observation exports: `GET /api/public/observations` pages (one a file, or one a line), a JSON
 array, or JSON Lines.
 
-Only `type == "GENERATION"` observations are LLM calls; spans and events are skipped (ignored count).
+Only GENERATION and EMBEDDING observations are model calls; spans, events, agents, tools, ... are skipped
+(ignored count).
 Fields, from Langfuse's public API `Observation` schema: `id`, `traceId`, `type`, `model`,
 `startTime`, `endTime`, `completionStartTime` (ISO-8601), `usageDetails` (token counts by usage type:
 `input`, `output`, `input_cached_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens`,
@@ -15,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from llmsight.simulator.identity import RECORD_ID, own_id
-from llmsight.simulator.ingest.records import RecordConverter, Reject, call_times, is_timeout, iso, number, text
+from llmsight.simulator.ingest.records import (RecordConverter, Reject, call_times, inclusive_input, is_timeout,
+                                               iso, number, text)
 
 
 def looks_like(record: Any) -> bool:
@@ -24,13 +26,39 @@ def looks_like(record: Any) -> bool:
 
 
 def _usage(record: dict) -> tuple[int, int, int, int, int]:
-    """(input incl. cache, output incl. reasoning, cache read, cache write, reasoning) from usageDetails."""
+    """(input incl. cache, output incl. reasoning, cache read, cache write, reasoning) of an observation."""
     details = record.get("usageDetails")
     if not isinstance(details, dict) or not details:
         usage = record.get("usage") if isinstance(record.get("usage"), dict) else {}
         details = {"input": usage.get("input", record.get("promptTokens")),
                    "output": usage.get("output", record.get("completionTokens"))}
-    counts = {key: number(value, f"usageDetails.{key}", default=0, integer=True) for key, value in details.items()}
+    return usage_details(details, "usageDetails")
+
+
+def usage_details(details: dict, name: str) -> tuple[int, int, int, int, int]:
+    """(input incl. cache, output incl. reasoning, cache read, cache write, reasoning) from a usage dict.
+
+    Three shapes reach Langfuse: its own keys (`input`, `output`, `input_cached_tokens`,
+    `cache_read_input_tokens`, `output_reasoning_tokens`, ...: they sum to `total`, so cache counts sit
+    beside `input`); a provider's usage object as its integrations pass it on (the SDK's OpenAI wrapper:
+    OpenAI's `prompt_tokens` with `prompt_tokens_details.cached_tokens` inside it, or the Responses API's
+    `input_tokens` with `input_tokens_details`); Anthropic's (`input_tokens` beside its cache counts).
+    Nested objects are read as dotted keys.
+    """
+    counts = {key: number(value, f"{name}.{key}", default=0, integer=True) or 0
+              for key, value in _flat(details).items()}
+    if "prompt_tokens" in counts or "completion_tokens" in counts:          # OpenAI chat / embeddings
+        cache_read = counts.get("prompt_tokens_details.cached_tokens", 0)
+        reasoning = counts.get("completion_tokens_details.reasoning_tokens", 0)
+        return (inclusive_input(counts.get("prompt_tokens", 0), cache_read, 0, separate=False),
+                counts.get("completion_tokens", 0), cache_read, 0, reasoning)
+    if "input_tokens" in counts or "output_tokens" in counts:              # OpenAI Responses, Anthropic
+        cache_read = counts.get("input_tokens_details.cached_tokens", 0) + counts.get("cache_read_input_tokens", 0)
+        cache_write = counts.get("cache_creation_input_tokens", 0)
+        separate = "cache_read_input_tokens" in counts or "cache_creation_input_tokens" in counts
+        return (inclusive_input(counts.get("input_tokens", 0), cache_read, cache_write, separate=separate),
+                counts.get("output_tokens", 0), cache_read, cache_write,
+                counts.get("output_tokens_details.reasoning_tokens", 0))
     cache_read = sum(v for k, v in counts.items() if "cache_read" in k or "cached" in k)
     cache_write = sum(v for k, v in counts.items() if "cache_creation" in k or "cache_write" in k)
     plain_input = sum(v for k, v in counts.items() if k.startswith("input") and "cache" not in k)
@@ -39,9 +67,26 @@ def _usage(record: dict) -> tuple[int, int, int, int, int]:
     return plain_input + cache_read + cache_write, output, cache_read, cache_write, reasoning
 
 
+def _flat(details: dict, prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}}` as `{"a.b": 1}`."""
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+# Observation types that are model calls; SPAN, EVENT, AGENT, TOOL, CHAIN, RETRIEVER, EVALUATOR, GUARDRAIL are not.
+_OPERATIONS = {"GENERATION": "chat", "EMBEDDING": "embedding"}
+
+
 class Converter(RecordConverter):
     def row(self, record: dict) -> dict[str, Any] | None:
-        return _generation(record) if record.get("type") == "GENERATION" else None
+        kind = record.get("type")
+        operation = _OPERATIONS.get(kind) if isinstance(kind, str) else None
+        return None if operation is None else _generation(record, operation)
 
 
 def _cost(record: dict) -> float | None:
@@ -54,7 +99,7 @@ def _cost(record: dict) -> float | None:
     return None
 
 
-def _generation(record: dict) -> dict[str, Any]:
+def _generation(record: dict, operation: str) -> dict[str, Any]:
     model = text(record.get("model"), "model")
     if not model:
         raise Reject("missing model")
@@ -72,7 +117,7 @@ def _generation(record: dict) -> dict[str, Any]:
         "provider": text(metadata.get("provider") or metadata.get("ls_provider"), "metadata.provider"),
         "model": model,
         "response_model": None,
-        "operation": "chat",
+        "operation": operation,
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         "cached_input_tokens": cache_read,

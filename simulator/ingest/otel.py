@@ -31,8 +31,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from llmsight.simulator.identity import RECORD_ID, own_id
-from llmsight.simulator.ingest.records import Reject, check_interval, inclusive_input, is_timeout, iso, number, text
+from llmsight.simulator.identity import PARENT_ID, RECORD_ID, SPAN_ID, own_id
+from llmsight.simulator.ingest.langfuse import usage_details
+from llmsight.simulator.ingest.records import (Reject, check_interval, epoch_seconds, inclusive_input, is_timeout, iso,
+                                               number, text)
 
 _GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")
 _OPERATIONS = {"chat": "chat", "text_completion": "completion", "generate_content": "chat",
@@ -41,6 +43,16 @@ _OPERATIONS = {"chat": "chat", "text_completion": "completion", "generate_conten
 _NOT_MODEL_CALLS = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow", "retrieval"}
 # OpenInference span kinds that are model calls; CHAIN, AGENT, TOOL, RETRIEVER, ... wrap or are not ones.
 _OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embedding"}
+# Langfuse observation types that are model calls (its "generation-like" types); span, agent, tool, chain,
+# retriever, evaluator, guardrail and event are not.
+_LANGFUSE_TYPE = "langfuse.observation.type"
+_LANGFUSE_OPERATIONS = {"generation": "chat", "embedding": "embedding"}
+# Instrumentation scopes of LLM calls: a failed span of theirs is a call even when it carries no attributes
+# (OpenLIT's Anthropic instrumentation records only the exception on failure).
+_LLM_SCOPES = ("openlit", "opentelemetry.instrumentation.openai", "opentelemetry.instrumentation.anthropic",
+               "opentelemetry.util.genai", "com.anthropic.sdk", "openinference.instrumentation", "langfuse")
+# Span events that mark a stream's first chunk: OpenInference's, and OpenLLMetry's one event per chunk.
+_FIRST_CHUNK_EVENTS = ("First Token Stream Event", "llm.content.completion.chunk")
 
 
 def _resource_spans(record: Any) -> list | None:
@@ -164,15 +176,21 @@ def _nanos(value: Any, name: str) -> int | None:
     return None if seconds is None else int(seconds)
 
 
-def _outcome(span: dict, attrs: dict[str, Any]) -> tuple[str, str | None]:
-    """(status, error type): status ERROR or an `error.type` is a failure; one without `error.type` takes
-    the type of its recorded exception (OpenInference writes no `error.type`)."""
+def _failed(span: dict) -> bool:
+    return _as_dict(span.get("status")).get("code") in (2, "2", "STATUS_CODE_ERROR")
+
+
+def _outcome(span: dict, attrs: dict[str, Any], call: "_Call") -> tuple[str, str | None]:
+    """(status, error type): status ERROR, an `error.type` or the convention's own flag is a failure; one
+    without `error.type` takes the type of its recorded exception (OpenInference writes no `error.type`),
+    else its status message."""
     error_type = text(attrs.get("error.type"), "error.type")
     status = _as_dict(span.get("status"))
-    if status.get("code") not in (2, "2", "STATUS_CODE_ERROR") and error_type is None:
+    if not _failed(span) and error_type is None and not call.failed:
         return "ok", None
-    error_type = error_type or _exception_type(span)
-    return ("timeout" if is_timeout(error_type, status.get("message")) else "error"), error_type
+    message = call.status_message or text(status.get("message"), "status.message")
+    error_type = error_type or _exception_type(span) or (message or "error")[:200]
+    return ("timeout" if is_timeout(error_type, message) else "error"), error_type
 
 
 class Converter:
@@ -192,10 +210,12 @@ class Converter:
             resource_spans = _as_dict(resource_spans)
             scopes = resource_spans.get("scopeSpans", resource_spans.get("instrumentationLibrarySpans"))
             for scope_spans in _as_list(scopes):
+                scope = _as_dict(_as_dict(scope_spans).get("scope", _as_dict(scope_spans).get("instrumentationLibrary")))
+                scope_name = scope.get("name") if isinstance(scope.get("name"), str) else ""
                 for span in _as_list(_as_dict(scope_spans).get("spans")):
                     self.span_number += 1
                     try:
-                        row = self._span(span)
+                        row = self._span(span, scope_name)
                     except Reject as exc:
                         yield self.span_number, str(exc)
                         continue
@@ -204,17 +224,24 @@ class Converter:
                     else:
                         yield self.span_number, row
 
-    def _span(self, span: Any) -> dict | None:
-        """The span's model call under the GenAI conventions, else under OpenInference's, else None."""
+    def _span(self, span: Any, scope: str = "") -> dict | None:
+        """The span's model call under the GenAI conventions, else Langfuse's, else OpenInference's, else
+        (a failed span of an LLM instrumentation that wrote no attributes) from its name; else None."""
         if not isinstance(span, dict):
             raise Reject("span is not a JSON object")
         if _INVALID in span:
             raise Reject(span[_INVALID])
         attrs = attributes(span.get("attributes") or [])
         if any(name in attrs for name in _GENAI_MARKERS):
-            return None if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS else _row(span, attrs, _genai(attrs))
+            if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
+                return None
+            return _row(span, attrs, _genai(attrs))
+        if _LANGFUSE_TYPE in attrs:
+            return _row(span, attrs, _langfuse(span, attrs)) if _langfuse_type(attrs) in _LANGFUSE_OPERATIONS else None
         if _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
             return _row(span, attrs, _openinference(attrs))
+        if not attrs and _failed(span) and scope.startswith(_LLM_SCOPES):
+            return _row(span, attrs, _from_name(span, scope))
         return None
 
 
@@ -235,6 +262,9 @@ class _Call:
     reasoning: Field
     first_chunk_s: Field = ("", None)
     cost: Field = ("", None)
+    failed: bool = False             # the convention's own failure flag (Langfuse `level`), beside the status
+    status_message: str | None = None
+    separate_cache: bool = False     # input_tokens leaves the cache reads and writes out
 
 
 def _pick(attrs: dict[str, Any], *names: str) -> Field:
@@ -242,8 +272,19 @@ def _pick(attrs: dict[str, Any], *names: str) -> Field:
     return names[0], _first(attrs, *names)
 
 
+def _counts_cache_apart(attrs: dict[str, Any]) -> bool:
+    """Whether `gen_ai.usage.input_tokens` leaves the cache counts out: OpenLIT (checked in 1.45) writes
+    Anthropic's own `input_tokens` there, which excludes cache reads and writes."""
+    return attrs.get("telemetry.sdk.name") == "openlit" and \
+        _first(attrs, "gen_ai.provider.name", "gen_ai.system") == "anthropic"
+
+
 def _genai(attrs: dict[str, Any]) -> _Call:
+    """GenAI semantic conventions, current and older spellings: OpenLLMetry's `cache_read_input_tokens`,
+    the Anthropic SDK's `cache_write.input_tokens`, OpenLIT's `gen_ai.server.time_to_first_token` (only on
+    a streamed span: OpenLIT writes the whole duration there otherwise)."""
     operation = text(attrs.get("gen_ai.operation.name"), "gen_ai.operation.name")
+    streamed = _first(attrs, "gen_ai.request.stream", "gen_ai.request.is_stream", "llm.is_streaming") in (True, "true")
     return _Call(
         model=_pick(attrs, "gen_ai.request.model", "gen_ai.response.model"),
         response_model=_pick(attrs, "gen_ai.response.model"),
@@ -253,10 +294,12 @@ def _genai(attrs: dict[str, Any]) -> _Call:
         output_tokens=_pick(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
         cache_read=_pick(attrs, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
                          "gen_ai.usage.cached_tokens"),
-        cache_write=_pick(attrs, "gen_ai.usage.cache_creation.input_tokens",
+        cache_write=_pick(attrs, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens",
                           "gen_ai.usage.cache_creation_input_tokens"),
         reasoning=_pick(attrs, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"),
-        first_chunk_s=_pick(attrs, "gen_ai.response.time_to_first_chunk"),
+        first_chunk_s=_pick(attrs, "gen_ai.response.time_to_first_chunk",
+                            *(("gen_ai.server.time_to_first_token",) if streamed else ())),
+        separate_cache=_counts_cache_apart(attrs),
     )
 
 
@@ -288,13 +331,69 @@ def _openinference(attrs: dict[str, Any]) -> _Call:
     )
 
 
+def _langfuse_type(attrs: dict[str, Any]) -> str | None:
+    kind = attrs.get(_LANGFUSE_TYPE)
+    return kind if isinstance(kind, str) else None
+
+
+def _langfuse(span: dict, attrs: dict[str, Any]) -> _Call:
+    """A Langfuse SDK observation span (`langfuse.observation.*`, JSON-string values): usage and cost
+    details as its integrations pass them (`langfuse.usage_details`), `completion_start_time` an ISO
+    time in a JSON string, `level` ERROR a failure. Its OpenAI wrapper names spans `OpenAI-generation`
+    and `OpenAI-embedding`: the only word of the provider."""
+    usage = _json_object(attrs.get("langfuse.observation.usage_details"))
+    where = "langfuse.observation.usage_details"
+    input_tokens, output_tokens, cache_read, cache_write, reasoning = usage_details(usage, where)
+    first = epoch_seconds(_json_value(attrs.get("langfuse.observation.completion_start_time")),
+                          "langfuse.observation.completion_start_time")
+    start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
+    name = span.get("name") if isinstance(span.get("name"), str) else ""
+    cost = _json_object(attrs.get("langfuse.observation.cost_details")).get("total")
+    return _Call(
+        model=_pick(attrs, "langfuse.observation.model.name"),
+        response_model=("", None),
+        provider=("", "openai" if name.startswith("OpenAI-") else None),
+        operation=_LANGFUSE_OPERATIONS[_langfuse_type(attrs)],
+        input_tokens=(where, input_tokens),
+        output_tokens=(where, output_tokens),
+        cache_read=(where, cache_read),
+        cache_write=(where, cache_write),
+        reasoning=(where, reasoning),
+        first_chunk_s=("langfuse.observation.completion_start_time",
+                       None if first is None or start is None or first * 1e9 < start else first - start / 1e9),
+        cost=("langfuse.observation.cost_details", cost),
+        failed=attrs.get("langfuse.observation.level") == "ERROR",
+        status_message=text(attrs.get("langfuse.observation.status_message"), "langfuse.observation.status_message"),
+    )
+
+
+def _from_name(span: dict, scope: str) -> _Call:
+    """A failed span with no attributes, read from what is left: the GenAI span name `{operation} {model}`
+    and the provider its scope names (`openlit.instrumentation.anthropic`)."""
+    operation, _, model = (span.get("name") if isinstance(span.get("name"), str) else "").partition(" ")
+    if not model or " " in model:
+        raise Reject(f"failed {scope} span without attributes, and its name does not say the model "
+                     f"(expected '<operation> <model>')")
+    provider = "anthropic" if scope.startswith("com.anthropic") else scope.rsplit(".", 1)[-1]
+    nothing: Field = ("", None)
+    return _Call(model=("span name", model), response_model=nothing,
+                 provider=("", None if provider == scope else provider),
+                 operation=_OPERATIONS.get(operation, operation), input_tokens=nothing, output_tokens=nothing,
+                 cache_read=nothing, cache_write=nothing, reasoning=nothing)
+
+
 def _json_object(value: Any) -> dict:
     """A JSON-string attribute's object; anything else (not JSON, not an object) reads as empty."""
+    return _as_dict(_json_value(value))
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON-string attribute's value (Langfuse encodes even a plain string: `"\\"2026-…Z\\""`); a
+    string that is not JSON is itself."""
     try:
-        parsed = json.loads(value) if isinstance(value, str) else value
+        return json.loads(value) if isinstance(value, str) else value
     except ValueError:
-        return {}
-    return _as_dict(parsed)
+        return value
 
 
 def _count(field: Field) -> int:
@@ -310,7 +409,9 @@ def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
     check_interval(start, end, "startTimeUnixNano", "endTimeUnixNano")
     input_tokens, cache_read, cache_write = _count(call.input_tokens), _count(call.cache_read), _count(call.cache_write)
     first_chunk_s = number(call.first_chunk_s[1], call.first_chunk_s[0])
-    status, error_type = _outcome(span, attrs)
+    if first_chunk_s is None:
+        first_chunk_s = _first_chunk_event_s(span, start)
+    status, error_type = _outcome(span, attrs, call)
     return {
         "ts": iso(start / 1e9),
         "trace_id": _trace_id(span.get("traceId")),
@@ -318,7 +419,7 @@ def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
         "model": model,
         "response_model": text(call.response_model[1], call.response_model[0]),
         "operation": call.operation,
-        "input_tokens": inclusive_input(input_tokens, cache_read, cache_write, separate=False),
+        "input_tokens": inclusive_input(input_tokens, cache_read, cache_write, separate=call.separate_cache),
         "output_tokens": _count(call.output_tokens),
         "cached_input_tokens": cache_read,
         "cache_write_input_tokens": cache_write,
@@ -335,7 +436,18 @@ def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
         "feature": text(attrs.get("llmsight.feature"), "llmsight.feature"),
         "tenant": text(_first(attrs, "llmsight.tenant", "tenant.id", "enduser.id", "user.id"), "tenant"),
         RECORD_ID: own_id("otel", _trace_id(span.get("traceId")), _trace_id(span.get("spanId"))),
+        SPAN_ID: _trace_id(span.get("spanId")),                  # for `identity.LayerMerge`, not stored
+        PARENT_ID: _trace_id(span.get("parentSpanId")),
     }
+
+
+def _first_chunk_event_s(span: dict, start: int) -> float | None:
+    """Seconds from the span's start to its first first-chunk event (OpenInference's "First Token Stream
+    Event", OpenLLMetry's first `llm.content.completion.chunk`), None without one."""
+    times = [_nanos(_as_dict(event).get("timeUnixNano"), "events.timeUnixNano") for event in _as_list(span.get("events"))
+             if _as_dict(event).get("name") in _FIRST_CHUNK_EVENTS]
+    first = min((t for t in times if t is not None and t >= start), default=None)
+    return None if first is None else (first - start) / 1e9
 
 
 def _exception_type(span: dict) -> str | None:
