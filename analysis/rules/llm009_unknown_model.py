@@ -1,6 +1,7 @@
 """LLM009: the model name is not in the price data and not mapped in config."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
@@ -13,8 +14,10 @@ from llmsight.records import Diagnostic, Fix
 class UnknownModel(Rule):
     """## What it does
     Reports a call whose model name (as resolved from a literal, constant, default argument or
-    `os.getenv` default) is neither in the price data nor mapped in `[tool.llmsight.models]`, and
-    suggests the closest known names.
+    `os.getenv` default) is neither in the price data nor mapped in `[tool.llmsight.models]`. When a
+    known name is one or two edits away (`gpt-4-o`), it asks whether that was meant; any other name (a
+    Hugging Face `org/name` id, a self-hosted, fine-tuned or newer model) is reported at `info` as a call
+    llmsight cannot price, never as a misspelling.
 
     Names llmsight's lifecycle tables know (retired models, aliases of retired snapshots) are left to
     LLM008 and LLM007. Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
@@ -96,6 +99,14 @@ class UnknownModel(Rule):
             client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-06-01")
             client.chat.completions.create(model="prod-chat", messages=[])
         """, message="[tool.llmsight.models]"),
+        Invalid("""
+            import litellm
+            litellm.completion(model="together_ai/Qwen/Qwen2.5-72B-Instruct-Turbo-v9", messages=[])
+        """, message="cannot price this call"),
+        Invalid("""
+            import litellm
+            litellm.completion(model="meta-llama/Llama-3.1-8B-Instruct", messages=[])
+        """, message="map it to the catalog model it matches"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
@@ -129,10 +140,52 @@ class UnknownModel(Rule):
                 yield ctx.diagnostic(self, call, message, site,
                                      [Fix(f"Map `{model}` to `{s}`", (), "display-only") for s in suggestions])
                 continue
-            suggestions = catalog.suggest(model)
-            hint = f"did you mean {', '.join(f'`{s}`' for s in suggestions)}? " if suggestions else ""
-            message = (f"`{model}`{defined} is not in the price data ({catalog.price_data}): {hint}A misspelt "
-                       f"model fails every request; if the name is right, map it with {mapping} or add its "
-                       "price, so cost and context checks cover this call")
-            fixes = [Fix(f"Use `{s}`", (), "display-only") for s in suggestions]
-            yield ctx.diagnostic(self, call, message, site, fixes)
+            typos = [] if hub_shaped(model, catalog) else near_misses(model, catalog.suggest(model))
+            if typos:
+                message = (f"`{model}`{defined} is not in the price data ({catalog.price_data}): did you mean "
+                           f"{', '.join(f'`{s}`' for s in typos)}? A misspelt model fails every request; if the "
+                           f"name is right, map it with {mapping} or add its price")
+                yield ctx.diagnostic(self, call, message, site, [Fix(f"Use `{s}`", (), "display-only") for s in typos])
+                continue
+            # a name that is no near miss of a known one (a Hugging Face id, a self-hosted or fine-tuned model, a
+            # provider's newer model): it is not priced, and nothing says it is wrong
+            message = (f"`{model}`{defined} is not in the price data ({catalog.price_data}), so llmsight cannot "
+                       f"price this call or check its context window; map it to the catalog model it matches "
+                       f"with {mapping}, or add its price")
+            diag = ctx.diagnostic(self, call, message, site)
+            yield diag if self.code in ctx.config.severity else dataclasses.replace(diag, severity="info")
+
+
+# litellm prefixes that name a Hugging Face hub model (`huggingface/meta-llama/Llama-3-8B`)
+_HUB_PREFIXES = frozenset({"huggingface", "hf", "hf_hub"})
+
+
+def hub_shaped(model: str, catalog) -> bool:
+    """An `org/name` id of a model hub (Hugging Face) or a server's own namespace, not a provider route:
+    its prefix is no provider of the price data, or a provider prefix is followed by an `org/name`."""
+    prefix, sep, _bare = model.partition("/")
+    if not sep:
+        return False
+    if prefix.lower() in _HUB_PREFIXES or model.count("/") > 1:
+        return True
+    head = prefix.lower() + "/"
+    return not any(name.lower().startswith(head) for name in catalog.names())
+
+
+def near_misses(model: str, suggestions: list[str]) -> list[str]:
+    """The suggestions one or two edits away from the name (one for short names): a likely typo. A name
+    further from every known one is more likely a real model the price data lacks."""
+    bare = model.rpartition("/")[2].lower()
+    limit = 1 if len(bare) < 8 else 2
+    return [s for s in suggestions if 0 < _edits(bare, s.rpartition("/")[2].lower()) <= limit]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

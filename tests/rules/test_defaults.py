@@ -102,3 +102,19 @@ def test_a_retiring_alias_is_one_llm008_finding_that_names_the_alias(monkeypatch
     # long before the date the alias drift is what matters
     monkeypatch.setattr(model_helpers, "today", lambda: retires - datetime.timedelta(days=400))
     assert codes(alias_call(), select=["LLM007", "LLM008"]) == {"LLM007"}
+
+
+@pytest.mark.parametrize("model", ["meta-llama/Llama-3.1-8B-Instruct", "huggingface/mistralai/Mistral-7B-v0.9",
+                                   "together_ai/Qwen/Qwen2.5-72B-Instruct-Turbo-v9", "groq/llama3-70b-8192",
+                                   "glm-4-flash", "qwen-mt-turbo"])
+def test_llm009_never_calls_a_hub_or_real_looking_model_misspelt(model):
+    source = f'import litellm\nlitellm.completion(model="{model}", messages=[], timeout=5, max_tokens=9)\n'
+    (found,) = api.check_source(source, with_estimates=False, select=["LLM009"]).diagnostics
+    assert "misspelt" not in found.message and "did you mean" not in found.message, found.message
+    assert found.severity == "info" and "cannot price this call" in found.message
+
+
+def test_llm009_still_asks_about_a_near_miss():
+    source = 'import litellm\nlitellm.completion(model="gpt-4o-minni", messages=[], timeout=5, max_tokens=9)\n'
+    (found,) = api.check_source(source, with_estimates=False, select=["LLM009"]).diagnostics
+    assert "did you mean `gpt-4o-mini`" in found.message and found.severity == "warning"
