@@ -19,9 +19,48 @@ from llmsight.records import CallSite, Diagnostic, Fix, Span
 if TYPE_CHECKING:
     from llmsight.analysis.rules.base import Rule
 
-_SUPPRESS = re.compile(
-    r"#\s*(?:llmsight:\s*ignore(?:\[(?P<codes1>[A-Za-z0-9_, ]+)\])?|noqa(?::\s*(?P<codes2>[A-Za-z0-9_, ]+))?)",
-)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_, ]+))?")
+_PRAGMA = re.compile(r"#\s*llmsight:(?P<body>[^#]*)")
+_DIRECTIVE = re.compile(r"\s*(?P<name>ignore|model|feature)\s*(?:\[(?P<codes>[A-Za-z0-9_, ]*)\]|=\s*(?P<value>[^,\s]+))?\s*,?")
+
+
+@dataclass(frozen=True)
+class Pragma:
+    """A `# llmsight: …` comment: `ignore` / `ignore[CODES]`, `model=a|b` (the models a call sends, for
+    a call whose model llmsight cannot know), `feature=NAME`; directives separated by commas."""
+
+    ignore: frozenset[str] | None = None   # codes to suppress; empty: every code
+    models: tuple[str, ...] = ()
+    feature: str | None = None
+
+
+def parse_pragma(text: str) -> Pragma | None:
+    """The `# llmsight:` directives on one line, None when it has none. One parser for every directive,
+    so `# llmsight: ignore[LLM001], model=gpt-4o` reads the same wherever it is used."""
+    if "llmsight" not in text:
+        return None
+    ignore: set[str] | None = None
+    models: tuple[str, ...] = ()
+    feature = None
+    found = False
+    for m in _PRAGMA.finditer(text):
+        body, pos = m.group("body"), 0
+        while pos < len(body):
+            d = _DIRECTIVE.match(body, pos)
+            if d is None or d.end() == pos:
+                break
+            pos = d.end()
+            name, value = d.group("name"), d.group("value")
+            if name == "ignore":
+                codes = {c.strip().upper() for c in (d.group("codes") or "").split(",") if c.strip()}
+                ignore = set() if not codes or ignore == set() else (ignore or set()) | codes
+                found = True
+            elif name == "model" and value:
+                models = tuple(v for v in value.split("|") if v)
+                found = True
+            elif name == "feature" and value:
+                feature, found = value, True
+    return Pragma(frozenset(ignore) if ignore is not None else None, models, feature) if found else None
 
 
 @dataclass
@@ -118,11 +157,12 @@ class FileContext:
         text = self.lines[line - 1]
         if "#" not in text:
             return False
-        for m in _SUPPRESS.finditer(text):
-            codes = m.group("codes1") or m.group("codes2")
-            if codes is None:
-                return True
-            if code.upper() in {c.strip().upper() for c in codes.split(",")}:
+        pragma = parse_pragma(text)
+        if pragma is not None and pragma.ignore is not None and (not pragma.ignore or code.upper() in pragma.ignore):
+            return True
+        for m in _NOQA.finditer(text):
+            codes = m.group("codes")
+            if codes is None or code.upper() in {c.strip().upper() for c in codes.split(",")}:
                 return True
         return False
 

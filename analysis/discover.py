@@ -15,14 +15,15 @@ from functools import cached_property
 from typing import Any
 
 from llmsight.analysis import sdks, settings_flow
+from llmsight.analysis.context import parse_pragma
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
+from llmsight.analysis.model_resolution import ModelResolver, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.secrets import redact
 from llmsight.config import Config
 from llmsight.knowledge.sdk_defaults import defaults_for
-from llmsight.records import CallSite, Prompt, Setting
+from llmsight.records import CallSite, Hop, ModelCandidate, ModelSetting, Prompt, Setting
 
-_FEATURE_COMMENT = re.compile(r"#\s*llmsight:\s*feature\s*=\s*([\w./-]+)")
 _ASYNC_RUNNERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
                   "fastapi.concurrency.run_in_threadpool"}
 _SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asyncify", "anyio.to_thread.run_sync"}
@@ -168,6 +169,15 @@ class FileDiscovery:
     def collect(self) -> None:
         if self._lines:
             self._walk(self.mod.tree.body, (), None, None, ())
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return split_lines(self.mod.source)
+
+    @cached_property
+    def resolver(self) -> ModelResolver:
+        """Model sets of this file's sites (built when the first site needs one)."""
+        return ModelResolver(self.ev)
 
     def _hit(self, first: int, last: int) -> bool:
         i = bisect.bisect_left(self._lines, first)
@@ -552,6 +562,21 @@ def _provider_operation(url: str) -> str | None:
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else operation
 
 
+def _with_remedy(why: str | None, site_id: str, span) -> str:
+    """Why no model is known, and the one line that tells llmsight."""
+    where = f"cell {span.cell + 1} line {span.start_line}" if span.cell is not None else f"line {span.start_line}"
+    return (f"{why or 'the model is set at run time'}; to price this call, add `# llmsight: model=<name>` at the "
+            f"end of {where}, or `\"{site_id}\" = \"<name>\"` under [tool.llmsight.models]")
+
+
+_CLIENT_MODEL_KEYWORDS = ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "repo_id")
+
+
+def _where(found: tuple[ast.AST, Scope]) -> str:
+    node, scope = found
+    return f"{scope.mod.path}:{getattr(node, 'lineno', 0)}"
+
+
 def _redact_url(url: str) -> str:
     """Drop query strings (Google-style `?key=...` URLs carry API keys) and mask keys elsewhere in it."""
     return redact(url.split("?", 1)[0])
@@ -640,7 +665,9 @@ class SiteBuilder:
         client_layers = self._option_keywords()
         sdk = req.sdk or kind.sdk
 
-        model = self._model(call_kw, client_layers)
+        model = self._user_model(site_id, span, cand.call) or self._model(call_kw, client_layers)
+        if model.value is None:
+            model = dataclasses.replace(model, unknown=_with_remedy(model.unknown, site_id, span))
         cap_names = method.max_tokens
         found = self._find(cap_names, [call_kw]) if cap_names else None
         if found:
@@ -692,29 +719,92 @@ class SiteBuilder:
             endpoint=req.endpoint or self._base_url(client_layers), via_wrapper=req.via_wrapper,
         ), client_span_node
 
-    def _model(self, call_kw, client_layers) -> Setting:
+    def _model(self, call_kw, client_layers) -> ModelSetting:
         req, method = self.req, self.req.method
         if method.model_param:
             head, *rest = method.model_param.split(".")
             if head in call_kw:
                 found = self._dig(call_kw[head], rest) if rest else call_kw[head]
                 if found:
-                    return self.setting(found, "call")
+                    return self._model_setting(found, "call")
             if method.model_pos is not None and len(req.args) > method.model_pos:
-                return self.setting((req.args[method.model_pos], req.scope), "call")
+                return self._model_setting((req.args[method.model_pos], req.scope), "call")
         v = self.ev.client_model(req.client)
         if v is not None or req.client.ctor is not None or req.client.model_from is not None:
             src = req.client.model_from or (req.client.ctor, req.client.ctor_scope)
             call, scope = src
             for kw in call.keywords:
-                if kw.arg in ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "repo_id"):
-                    return self.setting((kw.value, scope), "client")
+                if kw.arg in _CLIENT_MODEL_KEYWORDS:
+                    return self._model_setting((kw.value, scope), "client")
             if call.args and (req.client.kind.model_pos == 0 or req.client.cls.endswith("init_chat_model")):
-                return self.setting((call.args[0], scope), "client")
+                return self._model_setting((call.args[0], scope), "client")
             for layer in client_layers:
                 if "model" in layer:
-                    return self.setting(layer["model"], "client")
-        return Setting(source="absent")
+                    return self._model_setting(layer["model"], "client")
+        return self._splatted_model() or ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+
+    def _splatted_model(self) -> ModelSetting | None:
+        """The model inside `**kwargs` on the request or the client: a dict built in the code, or what the
+        callers of the enclosing function pass."""
+        req = self.req
+        client = req.client
+        calls = [(req.keywords, req.scope, (req.method.model_param.split(".")[0],) if req.method.model_param else (), "call")]
+        for call, scope in ([(client.ctor, client.ctor_scope)] if client.ctor is not None else []) + list(client.options):
+            calls.append((call.keywords, scope, _CLIENT_MODEL_KEYWORDS, "client"))
+        for keywords, scope, names, source in calls:
+            for kw in keywords:
+                if kw.arg is None and names and scope is not None:
+                    vals = self.disc.resolver.resolve_splat(kw.value, scope, names)
+                    if vals.cands:
+                        return self._model_setting((kw.value, scope), source, vals)
+        return None
+
+    def _model_setting(self, found: tuple[ast.AST, Scope], source: str, vals=None) -> ModelSetting:
+        """The model stated at `found` with its model set: every model that can reach the site, the
+        default first, the hops to the default, or why none can be known."""
+        plain = self.setting(found, source)
+        if vals is None:
+            vals = self.disc.resolver.resolve(*found)
+        else:
+            plain = Setting(None, plain.expr, source)
+        candidates = to_candidates(vals)
+        if not candidates and isinstance(plain.value, str) and plain.value:
+            candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
+        if not candidates:
+            return ModelSetting(value=plain.value if plain.value == "" else None, expr=plain.expr,
+                                source=plain.source, origin=plain.origin, unknown=vals.why or "the model is set at run time")
+        first = candidates[0]
+        cand = next((c for c in vals.cands if c.value == first.value), None)
+        chain = (Hop(plain.expr or "", _where(found)),) + (cand.chain if cand is not None else ())
+        return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=plain.origin or first.origin,
+                            candidates=tuple(dataclasses.replace(c, value=redact(c.value)) for c in candidates),
+                            chain=chain)
+
+    def _absent_reason(self, call_kw) -> str:
+        if any(kw.arg is None for kw in self.req.keywords):
+            return "the model is passed inside `**kwargs` that llmsight cannot follow"
+        if self.req.client.made_elsewhere:
+            return "the client is made where llmsight cannot see, so the model it carries is unknown"
+        return "the request names no model"
+
+    def _user_model(self, site_id: str, span, call: ast.Call) -> ModelSetting | None:
+        """The models the user states for this site: `# llmsight: model=a|b` on the call's first line, or
+        `[tool.llmsight.models]` keyed by the site id or `path:line`. They override what the code says."""
+        lines = self.disc.lines
+        pragma = parse_pragma(lines[call.lineno - 1]) if 0 < call.lineno <= len(lines) else None
+        if pragma is not None and pragma.models:
+            models, origin = pragma.models, f"{self.disc.mod.path}:{call.lineno}"
+        else:
+            mapped = self.disc.config.models.get(site_id) or self.disc.config.models.get(f"{span.path}:{span.start_line}")
+            if not mapped:
+                return None
+            models = tuple(m.strip() for m in mapped.split("|") if m.strip())
+            origin = self.disc.config.source or "[tool.llmsight.models]"
+        if not models:
+            return None
+        return ModelSetting(value=models[0], expr=" | ".join(models), source="config", origin=origin,
+                            candidates=tuple(ModelCandidate(m, origin, "user", i == 0) for i, m in enumerate(models)),
+                            chain=(Hop("set by the user for this site", origin),))
 
     def _limit(self, names, call_kw, client_layers, config_value, sdk_value, per_request: bool = True) -> Setting:
         for layers, source in (([call_kw], "call"), (list(reversed(client_layers)), "client")):
@@ -859,10 +949,10 @@ class PromptReader:
 
 def feature_of(lines: list[str], call_line: int, def_line: int | None, header_feature: str | None) -> str | None:
     for line in (call_line, call_line - 1, def_line, (def_line - 1) if def_line else None):
-        if line and 0 < line <= len(lines) and "llmsight" in lines[line - 1]:
-            m = _FEATURE_COMMENT.search(lines[line - 1])
-            if m:
-                return m.group(1)
+        if line and 0 < line <= len(lines):
+            pragma = parse_pragma(lines[line - 1])
+            if pragma is not None and pragma.feature:
+                return pragma.feature
     return header_feature
 
 
@@ -872,9 +962,9 @@ def header_feature_of(lines: list[str]) -> str | None:
         if stripped and not stripped.startswith("#"):
             if not stripped.startswith(('"""', "'''", "from __future__")):
                 break
-        m = _FEATURE_COMMENT.search(text)
-        if m:
-            return m.group(1)
+        pragma = parse_pragma(text)
+        if pragma is not None and pragma.feature:
+            return pragma.feature
     return None
 
 

@@ -305,6 +305,15 @@ def read_scanned(path: Path | str) -> bytes:
     return read_bounded(path, size_limit(path))
 
 
+def read_scanned_text(path: Path | str) -> str | None:
+    """A Python file's text as the scan reads it (bounded, decoded like Python), or None where the scan
+    would report it as not analysed (faces that map positions in files the editor has not opened)."""
+    try:
+        return decode_source(read_scanned(path))
+    except (NotReadable, UnicodeDecodeError, SyntaxError, LookupError, ValueError):
+        return None
+
+
 def decode_file(data: bytes, rel: str) -> tuple[str | None, FileError | None]:
     """A file's text, or an error that says what is wrong and what to do."""
     try:

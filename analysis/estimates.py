@@ -7,7 +7,7 @@ Input tokens are the prompt's literal parts (a lower bound when parts are dynami
 from __future__ import annotations
 
 from llmsight.config import Config
-from llmsight.records import CallSite, Estimate, Metric
+from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
@@ -36,11 +36,16 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         notes.append(f"output: default_output_tokens={output_tokens} ({why})")
     catalog = Catalog.load(config)
     info = catalog.lookup(model) if model else None
+    usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    spread = _model_set_range(site, catalog, usage)
     if info is None:
-        reason = "model not resolved" if model is None else f"model {model!r} not in the price data"
-        return Estimate(site.id, model, input_tokens, output_tokens, Metric(None, source="static", prior=reason),
-                        source="static", notes=tuple(notes + [reason]))
-    cost = catalog.cost(model, Usage(input_tokens=input_tokens, output_tokens=output_tokens))
+        unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
+        reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
+            else f"model {model!r} not in the price data"
+        return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
+                        Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
+                        range=spread)
+    cost = catalog.cost(model, usage)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
     volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
@@ -59,4 +64,13 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
                              if lower_bound else "literal prompt tokens and output cap"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
+        range=spread,
     )
+
+
+def _model_set_range(site: CallSite, catalog, usage) -> Range | None:
+    """Cost per call from the cheapest to the priciest model of the site's model set (models missing from
+    the price data are left out; None with fewer than two priced models)."""
+    candidates = site.model.candidates if isinstance(site.model, ModelSetting) else ()
+    costs = [catalog.cost(c.value, usage).total for c in candidates if catalog.lookup(c.value) is not None]
+    return Range(min(costs), max(costs), "model-set") if len(costs) >= 2 else None

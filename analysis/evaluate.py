@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +106,19 @@ class Evaluator:
     _stack: set = field(default_factory=set)
     # functions being evaluated for what they return, with the call that passed their arguments
     _calls: dict[int, tuple[ast.Call, Scope]] = field(default_factory=dict)
+    _budget: int | None = None   # evaluations left inside `bounded()`; None: unbounded
+
+    @contextmanager
+    def bounded(self, steps: int):
+        """Evaluations that give up (None: unknown) after `steps` steps. For callers that ask about many
+        expressions they do not need (model resolution probing callers' arguments): one deep project must
+        not cost the whole scan."""
+        saved = self._budget
+        start = self._budget = steps if saved is None else min(saved, steps)
+        try:
+            yield
+        finally:
+            self._budget = None if saved is None else saved - (start - self._budget)
 
     # ---- scopes ----------------------------------------------------------------------------------
     def scope_for(self, mod: ModuleInfo, funcs: list[FuncInfo], line: int) -> Scope:
@@ -118,6 +132,10 @@ class Evaluator:
     def eval(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Value:
         if node is None or depth > MAX_DEPTH:
             return None
+        if self._budget is not None:
+            if self._budget <= 0:
+                return None
+            self._budget -= 1
         key = (id(node), id(scope.func), scope.line)
         if key in self._stack:
             return None
@@ -326,6 +344,10 @@ class Evaluator:
             first = fnode.args.args[0].arg if getattr(fnode, "args", None) and fnode.args.args else None  # type: ignore[attr-defined]
             if node.value.id == first:
                 return self.instance_attr(scope.func.cls, scope.mod, attr, depth)
+        if attr == "value" and isinstance(node.value, ast.Attribute):  # Enum.MEMBER.value: what MEMBER is set to
+            owner = self.eval(node.value.value, scope, depth)
+            if isinstance(owner, ClassRef) and _is_enum(owner.cls):
+                return self.class_attr(owner.cls, owner.mod, node.value.attr, depth)
         if isinstance(base, Imported):
             q = f"{base.qualname}.{attr}"
             resolved = self.project.resolve_symbol(q)
@@ -701,3 +723,8 @@ def _is_classmethod_cls(node: ast.AST, name: str) -> bool:
     args = getattr(node, "args", None)
     return bool(args and args.args and args.args[0].arg == name and any(
         isinstance(d, ast.Name) and d.id == "classmethod" for d in getattr(node, "decorator_list", ())))
+
+
+def _is_enum(cls: ClassInfo) -> bool:
+    """A class derived from `Enum`, `StrEnum`, `IntEnum`… (by the base's name)."""
+    return any((b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")).endswith("Enum") for b in cls.node.bases)

@@ -7,6 +7,7 @@ bodies are indexed lazily (`FuncInfo`), only when an evaluation looks inside the
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,101 @@ def iter_statements(body: list[ast.stmt]):
                 stack.extend(reversed(getattr(node, name)))
 
 
+# compound statements whose body may not run (a binding inside one does not replace earlier ones)
+_CONDITIONAL = tuple(getattr(ast, n) for n in ("If", "For", "AsyncFor", "While", "Match") if hasattr(ast, n))
+
+
+# (branch first line, last line, statement first line, last line, the name an `if not NAME:` branch tests)
+Branches = tuple[tuple[int, int, int, int, str], ...]
+
+
+def conditional_blocks(body: list[ast.stmt]) -> dict[int, Branches]:
+    """For each assignment value under `body` that only runs in some executions (an `if`/`else` branch,
+    a loop body, an `except` handler, a `case`), the branches it sits in, outermost first, each with the
+    compound statement holding it and, for the body of `if not x:` / `if x is None:`, the tested name;
+    keyed by `id(value)`. Assignments not in the map run whenever the function does (`try` and `with`
+    bodies count as running). Nested defs are not entered."""
+    out: dict[int, Branches] = {}
+
+    def span(stmts: list[ast.stmt]) -> tuple[int, int]:
+        return stmts[0].lineno, max(getattr(x, "end_lineno", None) or x.lineno for x in stmts)
+
+    def visit(stmts: list[ast.stmt], levels: Branches) -> None:
+        for node in stmts:
+            whole = (node.lineno, getattr(node, "end_lineno", None) or node.lineno)
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and levels:
+                out[id(node.value)] = levels
+            elif isinstance(node, _CONDITIONAL):
+                parts = [case.body for case in node.cases] if isinstance(node, ast.Match) else [node.body, node.orelse]  # type: ignore[attr-defined]
+                tested = unset_test(node.test) if isinstance(node, ast.If) else ""
+                for i, part in enumerate(parts):
+                    if part:
+                        visit(part, levels + (span(part) + whole + (tested if i == 0 else "",),))
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                visit(node.body, levels)  # type: ignore[attr-defined]
+                for part in [h.body for h in node.handlers] + [node.orelse]:  # type: ignore[attr-defined]
+                    if part:
+                        visit(part, levels + (span(part) + whole + ("",),))
+                visit(node.finalbody, levels)  # type: ignore[attr-defined]
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                visit(node.body, levels)
+
+    visit(body, ())
+    return out
+
+
+def dotted_name(node: ast.AST) -> str:
+    """`self.model` / `model` as text; "" for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def unset_test(test: ast.AST) -> str:
+    """The name `if not x:`, `if x is None:`, `if x == "":` tests for being unset, else ""."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return dotted_name(test.operand)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value in (None, ""):
+        return dotted_name(test.left)
+    return ""
+
+
+def reaches(branches: Branches, line: int) -> tuple[bool, bool]:
+    """(can an assignment in `branches` reach a use on `line`, does it always run before that use): an
+    assignment in one branch of an `if` does not reach a use in another branch of it."""
+    always = True
+    for first, last, stmt_first, stmt_last, _tested in branches:
+        inside = first <= line <= last
+        if not inside:
+            if stmt_first <= line <= stmt_last:
+                return False, False
+            always = False
+    return True, always
+
+
+def _self_targets(target: ast.AST, value: ast.AST, self_name: str) -> list[tuple[str, ast.AST]]:
+    """(attribute, value) pairs an assignment to `self.x` or `self.a, self.b = …` makes; an unpacked
+    value that is not a literal tuple is read as `value[i]` (a node made for it, placed on `value`)."""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name:
+        return [(target.attr, value)]
+    if not isinstance(target, (ast.Tuple, ast.List)) or any(isinstance(e, ast.Starred) for e in target.elts):
+        return []
+    out = []
+    for i, elt in enumerate(target.elts):
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            part: ast.AST = value.elts[i]
+        else:
+            part = ast.copy_location(ast.Subscript(value=value, slice=ast.Constant(i), ctx=ast.Load()), value)
+            part.end_lineno, part.end_col_offset = value.end_lineno, value.end_col_offset  # type: ignore[attr-defined]
+            ast.copy_location(part.slice, value)  # type: ignore[attr-defined]
+        out.extend(_self_targets(elt, part, self_name))
+    return out
+
+
 @dataclass
 class ClassInfo:
     node: ast.ClassDef
@@ -170,8 +266,8 @@ class ClassInfo:
                     else:
                         continue
                     for t in targets:
-                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name:
-                            found.setdefault(t.attr, []).append((stmt.lineno, value, method))
+                        for attr, part in _self_targets(t, value, self_name):
+                            found.setdefault(attr, []).append((stmt.lineno, part, method))
             self._self_attrs = found
         return self._self_attrs
 
@@ -185,6 +281,15 @@ class FuncInfo:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)
     params: dict[str, tuple[ast.AST | None, ast.AST | None]] = field(default_factory=dict)  # name -> (annotation, default)
+    _blocks: dict[int, Branches] | None = None
+
+    @property
+    def blocks(self) -> dict[int, Branches]:
+        """`conditional_blocks` of the body, computed on first use."""
+        if self._blocks is None:
+            body = self.node.body if isinstance(self.node.body, list) else []  # type: ignore[attr-defined]
+            self._blocks = conditional_blocks(body)
+        return self._blocks
 
     @classmethod
     def build(cls, node: ast.AST, qualname: str, parent: "FuncInfo | None", klass: ClassInfo | None) -> "FuncInfo":
@@ -216,6 +321,82 @@ class ModuleInfo:
     functions: dict[str, ast.AST] = field(default_factory=dict)
     _funcs: dict[int, FuncInfo] = field(default_factory=dict)
     _lines: list[str] | None = None
+    _blocks: dict[int, Branches] | None = None
+    _calls: dict[str, list[tuple[ast.Call, FuncInfo | None]]] | None = None
+
+    @property
+    def blocks(self) -> dict[int, Branches]:
+        """`conditional_blocks` of the module body, computed on first use."""
+        if self._blocks is None:
+            self._blocks = conditional_blocks(self.tree.body)
+        return self._blocks
+
+    def calls_named(self, name: str) -> list[tuple[ast.Call, FuncInfo | None]]:
+        """Calls of `name(...)` / `x.name(...)` in this module, each with its enclosing function. Only the
+        statements spanning a line where the text has `name(` are entered (found with `str.find`)."""
+        if self._calls is None:
+            self._calls = {}
+        found = self._calls.get(name)
+        if found is None:
+            found = self._calls[name] = self._find_calls(name)
+        return found
+
+    def _find_calls(self, name: str) -> list[tuple[ast.Call, FuncInfo | None]]:
+        source, lines, i = self.source, [], self.source.find(name)
+        while i != -1:
+            j = i + len(name)
+            if (i == 0 or not (source[i - 1].isalnum() or source[i - 1] == "_")) \
+                    and source[j:j + 40].lstrip(" \t").startswith("("):
+                lines.append(source.count("\n", 0, i) + 1)
+            i = source.find(name, j)
+        if not lines:
+            return []
+        out: list[tuple[ast.Call, FuncInfo | None]] = []
+
+        def hit(node: ast.AST) -> bool:
+            k = bisect.bisect_left(lines, node.lineno)  # type: ignore[attr-defined]
+            return k < len(lines) and lines[k] <= (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
+
+        def calls_in(expr: ast.AST, func: FuncInfo | None) -> None:
+            for node in ast.walk(expr):
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None) == name:
+                        out.append((node, func))
+
+        def walk(stmts: list[ast.stmt], func: FuncInfo | None, klass: ClassInfo | None) -> None:
+            for node in stmts:
+                if not hit(node):
+                    continue
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for expr in node.decorator_list + node.args.defaults + [d for d in node.args.kw_defaults if d]:
+                        calls_in(expr, func)
+                    qual = f"{func.qualname}.{node.name}" if func else (f"{klass.node.name}.{node.name}" if klass else node.name)
+                    walk(node.body, self.func_info(node, qual, func, klass if func is None else None), None)
+                elif isinstance(node, ast.ClassDef):
+                    for expr in node.bases + node.decorator_list:
+                        calls_in(expr, func)
+                    info = self.classes.get(node.name) if func is None else None
+                    walk(node.body, func, info if info is not None and info.node is node else ClassInfo.build(node))
+                else:
+                    for field_name, value in ast.iter_fields(node):
+                        if field_name in ("body", "orelse", "finalbody"):
+                            walk(value, func, klass)
+                        elif field_name in ("handlers", "cases"):
+                            for clause in value:
+                                if isinstance(clause, ast.match_case) and clause.guard is not None:
+                                    calls_in(clause.guard, func)
+                                walk(clause.body, func, klass)
+                        elif isinstance(value, ast.AST):
+                            calls_in(value, func)
+                        elif isinstance(value, list):
+                            for item in value:
+                                if isinstance(item, ast.AST):
+                                    calls_in(item, func)
+
+        walk(self.tree.body, None, None)
+        out.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
+        return out
 
     def segment(self, node: ast.AST) -> str:
         if self._lines is None:

@@ -117,6 +117,8 @@ class Project:
     _by_path: dict[Path, ModuleInfo | None] = field(default_factory=dict)
     _files: dict[str, Path | None] = field(default_factory=dict)
     _listings: dict[str, frozenset[str]] = field(default_factory=dict)
+    # indexes other analyses build on first use and keep for the process (model resolution's callers)
+    indexes: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = real_path(self.root)

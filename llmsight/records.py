@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 SDKS = (
     "openai", "anthropic", "google", "bedrock", "litellm", "langchain", "ollama",
-    "groq", "cohere", "mistral", "together", "http",
+    "groq", "cohere", "mistral", "together", "http", "voyage", "azure-ai-inference",
 )
-OPERATIONS = ("chat", "completion", "responses", "embedding", "image", "audio", "rerank")
+OPERATIONS = ("chat", "completion", "responses", "embedding", "image", "audio", "rerank", "batch")
 SEVERITIES = ("error", "warning", "info", "hint")
 Severity = Literal["error", "warning", "info", "hint"]
 Applicability = Literal["safe", "unsafe", "display-only"]
@@ -50,6 +50,42 @@ class Setting:
     @property
     def resolved(self) -> bool:
         return self.value is not None
+
+
+# How a model reaches a call site (the corpus labels' vocabulary, plus `user` for a pragma or mapping).
+MODEL_REACHES = ("literal", "constant", "self-attr", "config-default", "env-default", "callers", "alias-table",
+                 "cli-default", "project-config-file", "base-class", "user")
+
+
+@dataclass(frozen=True)
+class ModelCandidate:
+    """One model that can reach a site: the string the code sends, where it is written and how it gets
+    there. `default` is False for a value the code can send but does not with the project's defaults
+    (another caller's literal, another alias-table entry, another branch)."""
+
+    value: str
+    origin: str | None = None   # "path:line" where the name is written
+    reach: str = "literal"      # one of MODEL_REACHES
+    default: bool = True
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of "why this model": what was followed, and where (`path:line`)."""
+
+    step: str
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSetting(Setting):
+    """The model of a site: `value` is the default; `candidates` every model that can reach the site (the
+    model set, default first), `chain` the hops from the call to the default, and when no model can be
+    known, `unknown` says why in one line and how to tell llmsight."""
+
+    candidates: tuple[ModelCandidate, ...] = ()
+    chain: tuple[Hop, ...] = ()
+    unknown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +138,17 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Range:
+    """Bounds of a figure that depends on something static analysis cannot pin down, and on what:
+    `model-set` (cheapest to priciest model the site can send), `output-cap` (up to the output cap).
+    Not a confidence interval: that is `Metric.low/high`."""
+
+    low: float
+    high: float
+    basis: str
+
+
+@dataclass(frozen=True)
 class Estimate:
     site_id: str
     model: str | None
@@ -119,6 +166,7 @@ class Estimate:
     quality: Metric | None = None
     source: str = "static"       # static | traffic
     notes: tuple[str, ...] = ()
+    range: Range | None = None   # cost per call over the site's model set
 
 
 @dataclass(frozen=True)

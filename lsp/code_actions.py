@@ -14,6 +14,7 @@ import re
 from lsprotocol import types
 
 from llmsight import api
+from llmsight.analysis.engine import read_scanned_text
 from llmsight.lsp import alternatives, formatting, positions
 from llmsight.lsp.diagnostics import SOURCE
 from llmsight.lsp.guard import guarded
@@ -151,7 +152,10 @@ def _scenario_edits(ls, analysis, view, site, model: str) -> list[dict]:
             path = analysis.root / e.span.path
             uri = path.as_uri()
             other = ls.open_document(uri)
-            lines = positions.split_lines(other.source if other is not None else path.read_text(encoding="utf-8"))
+            text = other.source if other is not None else read_scanned_text(path)
+            if text is None:   # a file the scan cannot read (gone, too large, not text): no edit there
+                return []
+            lines = positions.split_lines(text)
             version = other.version if other is not None else None
         rng = positions.span_range(lines, e.span, ls.encoding)
         edits.append({"uri": uri, "version": version, "newText": e.new_text,

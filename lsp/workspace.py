@@ -14,6 +14,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from llmsight.analysis.engine import read_scanned_text
 from llmsight.lsp import diagnostics, positions
 from llmsight.records import CheckResult
 
@@ -26,10 +27,10 @@ def _by_file(root: Path, result: CheckResult, encoding: str) -> dict[str, list[t
     out = {}
     for rel, found in grouped.items():
         path = Path(rel) if Path(rel).is_absolute() else root / rel
-        try:
-            lines = positions.split_lines(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+        text = read_scanned_text(path)
+        if text is None:
             continue
+        lines = positions.split_lines(text)
         uri = path.as_uri()
 
         def locate(cell, uri=uri, lines=lines):

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from llmsight.formats._common import fixable_counts, ordered, position
-from llmsight.records import CallSite, CheckResult, Diagnostic, Edit, Estimate, FileError, Fix, Metric, Setting
+from llmsight.records import CallSite, CheckResult, Diagnostic, Edit, Estimate, FileError, Fix, Metric, ModelSetting, Setting
 
 
 def _plain(value: Any) -> Any:
@@ -33,6 +33,17 @@ def setting(s: Setting) -> dict:
             "resolved": s.value is not None}
 
 
+def model_setting(s: Setting) -> dict:
+    """The model with its model set (`candidates`, default first), the hops to the default (`chain`) and,
+    when no model can be known, why (`unknown`)."""
+    extra = s if isinstance(s, ModelSetting) else ModelSetting()
+    return {**setting(s),
+            "candidates": [{"value": c.value, "origin": c.origin, "reach": c.reach, "default": c.default}
+                           for c in extra.candidates],
+            "chain": [{"step": h.step, "at": h.at} for h in extra.chain],
+            "unknown": extra.unknown if s.value is None else None}
+
+
 def call_site(site: CallSite) -> dict:
     p = site.prompt
     return {
@@ -43,7 +54,7 @@ def call_site(site: CallSite) -> dict:
         "operation": site.operation,
         "is_async": site.is_async,
         "stream": site.stream,
-        "model": setting(site.model),
+        "model": model_setting(site.model),
         "max_tokens": setting(site.max_tokens),
         "timeout": setting(site.timeout),
         "retries": setting(site.retries),
@@ -97,6 +108,7 @@ def estimate(e: Estimate) -> dict:
         "latency_p99_s": metric(e.latency_p99_s), "ttft_s": metric(e.ttft_s),
         "error_rate": metric(e.error_rate), "quality": metric(e.quality),
         "source": e.source, "notes": list(e.notes),
+        "range": {"low": e.range.low, "high": e.range.high, "basis": e.range.basis} if e.range else None,
     }
 
 

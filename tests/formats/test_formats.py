@@ -115,7 +115,7 @@ def test_json_positions_settings_and_fixes():
                                           "end_col": 52, "new_text": "pass"}
     site = next(s for s in doc["call_sites"] if s["path"] == UNICODE_PATH)
     assert site["model"] == {"value": None, "expr": "os.environ['MODEL']", "source": "call", "origin": None,
-                             "resolved": False}
+                             "resolved": False, "candidates": [], "chain": [], "unknown": None}
     assert site["cell"] is None and site["stream"] is None and site["is_async"] is True
     assert doc["summary"]["fixable"] == {"safe": 1, "unsafe": 3}
     assert doc["summary"]["by_code"] == {"LLM001": 1, "LLM004": 1, "LLM006": 1, "LLM009": 1, "LLM010": 1}

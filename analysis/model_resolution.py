@@ -1,0 +1,1488 @@
+"""Which models can reach a call site, and how: the model set a careful reader would name.
+
+The evaluator (`evaluate.py`) answers "what is this value" once. A model is often one of several — a
+default, then literals other callers pass, per-branch literals, alias-table entries, a project config file —
+so this module follows the same code but keeps every string that can reach the site, each with the hops
+that led to it (file:line), and when none can be known, the reason.
+
+What it follows: local and module bindings (an `if x is None: x = DEFAULT` after `x = x or …` included),
+parameters (their default, the arguments of the call being followed, and the literals every caller in the
+package passes), `self.x` on the concrete class (assignments in `__init__` whose parameters are bound by
+`super().__init__(…)` in subclasses or by the constructions, class attributes overridden in subclasses,
+config-class fields — dataclass, pydantic, attrs, NamedTuple, msgspec — bound by constructor keywords),
+`os.getenv`/`os.environ`, `.get(k, default)`, `getattr(o, "x", default)`, enum `.value`, alias tables
+indexed by a key, argparse/click/typer option defaults, values returned by project functions, and the
+project's `.env` templates and config files (`project_config.py`). Work per site is bounded.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches
+from llmsight.analysis.project_config import ProjectConfig
+from llmsight.records import Hop, ModelCandidate
+
+EVAL_BUDGET = 200         # evaluator steps per object looked up (a callee, a receiver, a dict)
+MAX_STEPS = 1500          # evaluations per site; a deeper site keeps what was found by then
+MAX_CALLERS = 8           # calls followed per parameter
+MAX_CALLER_DEPTH = 3      # "parameter <- caller's argument" hops in a row
+MAX_VALUES = 24           # candidates kept per expression
+MAX_SUBCLASSES = 24
+MAX_PACKAGE_FILES = 4000
+MAX_SOURCE_BYTES = 2_000_000
+_SKIP_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "__pycache__", "node_modules",
+                        "build", "dist", "site-packages"})
+_ENV_GETTERS = ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv")
+_FIELD_FUNCS = ("Field", "field", "attrib", "ib", "Param")
+_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "removeprefix", "removesuffix"})
+_SPLIT_METHODS = frozenset({"split", "rsplit"})
+_CONFIG_DECORATORS = ("dataclass", "define", "frozen", "mutable", "attr.s", "attr.attrs", "dataclass_json")
+_CONFIG_BASES = {"BaseModel": "pydantic", "BaseSettings": "settings", "NamedTuple": "namedtuple",
+                 "Struct": "msgspec", "SQLModel": "pydantic", "BaseConfig": "pydantic"}
+_DEFINITION = re.compile(rb"(def|class)[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?")
+_WORD = re.compile(rb"\w+")
+_MODEL_NAME = re.compile(r"^[^\s]{1,200}$")
+# defaults that stand for "no model" (`data.get("name", "unknown")` reading a response), never one to price
+_NOT_MODELS = frozenset({"unknown", "none", "null", "default", "n/a", "auto", "model", "string", "str", "test"})
+
+
+@dataclass(frozen=True)
+class Cand:
+    value: str
+    reach: str                      # records.MODEL_REACHES
+    origin: str                     # "path:line" where the string is written
+    chain: tuple[Hop, ...] = ()     # from the expression evaluated down to the string
+    default: bool = True            # reached with the project's defaults (False: another value it can send)
+
+
+@dataclass(frozen=True)
+class Vals:
+    """What an expression can be: model-like strings, whether it is None/"" with the project's defaults
+    (an `or` falls through), whether some path holds a value known only at run time, and the first
+    reason a value could not be known."""
+
+    cands: tuple[Cand, ...] = ()
+    unset: bool = False
+    opaque: bool = False
+    why: str | None = None
+
+    @property
+    def has_default(self) -> bool:
+        return any(c.default for c in self.cands)
+
+
+def _opaque(why: str) -> Vals:
+    return Vals(opaque=True, why=why)
+
+
+def _tag(vals: Vals, reach: str | None, hop: Hop | None) -> Vals:
+    """The hop prepended to every candidate's chain; `reach` names the first mechanism above a literal."""
+    if not vals.cands:
+        return vals
+    cands = tuple(replace(c, reach=reach if reach and c.reach == "literal" else c.reach,
+                          chain=((hop,) + c.chain) if hop else c.chain) for c in vals.cands)
+    return replace(vals, cands=cands)
+
+
+def _alternatives(vals: Vals) -> Vals:
+    return replace(vals, cands=tuple(replace(c, default=False) for c in vals.cands))
+
+
+def _union(*parts: Vals) -> Vals:
+    seen: dict[str, Cand] = {}
+    for p in parts:
+        for c in p.cands:
+            if c.value not in seen:
+                seen[c.value] = c
+            elif c.default and not seen[c.value].default:
+                seen[c.value] = replace(seen[c.value], default=True)
+    cands = sorted(seen.values(), key=lambda c: not c.default)[:MAX_VALUES]  # stable: defaults first
+    return Vals(tuple(cands), any(p.unset for p in parts), any(p.opaque for p in parts),
+                next((p.why for p in parts if p.why), None))
+
+
+def _or(first: Vals, then: Vals) -> Vals:
+    """`first or then`: `then` is reached when `first` can be None (or is only known at run time)."""
+    if first.has_default and not first.unset:
+        return first
+    merged = _union(then, first) if first.unset else _union(first, then)
+    return replace(merged, unset=then.unset, opaque=first.opaque or then.opaque)
+
+
+def _later(before: Vals, conditional: Vals, guarded: bool = False) -> Vals:
+    """A value, then a conditional re-binding of it: `if model is None: model = DEFAULT` gives the default
+    when the value is None by default; otherwise the re-binding is another value the code can send —
+    unless `guarded` (it only runs when the value is unset) and the value never is."""
+    if guarded and before.has_default and not before.unset:
+        return before
+    if before.unset or not before.has_default:
+        merged = _union(conditional, before) if before.unset else _union(before, conditional)
+        return replace(merged, unset=conditional.unset, opaque=before.opaque or conditional.opaque)
+    return replace(_union(before, _alternatives(conditional)), unset=before.unset and conditional.unset)
+
+
+def _branches(parts: list[Vals]) -> Vals:
+    """Values of alternative branches: the first branch with a default keeps it, the others are ones the
+    code can send."""
+    out: list[Vals] = []
+    found = False
+    for p in parts:
+        out.append(_alternatives(p) if found else p)
+        found = found or p.has_default
+    return _union(*out) if out else Vals()
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What is bound while evaluating: the concrete class of `self` and the call that built it, the calls
+    whose arguments bind function parameters (innermost first), and how many caller hops were taken."""
+
+    self_cls: tuple[ClassInfo, ModuleInfo] | None = None
+    ctor: tuple[ast.Call, Scope, "Ctx"] | None = None
+    calls: tuple[tuple[int, ast.Call, Scope, "Ctx"], ...] = ()
+    depth: int = 0
+    skip: frozenset[int] = frozenset()   # `self.x = …` assignments being evaluated (`self.x = self.x.lower()`)
+
+    @cached_property
+    def key(self) -> tuple:
+        """Identity of what is bound (memo key): results differ per concrete class, construction and
+        bound call, and per what bound the caller's own parameters."""
+        return (id(self.self_cls[0]) if self.self_cls else 0,
+                (id(self.ctor[0]), self.ctor[2].key) if self.ctor else 0,
+                tuple((fid, id(call), cctx.key) for fid, call, _s, cctx in self.calls), self.depth, self.skip)
+
+
+class PackageIndex:
+    """The Python files of each top-level package and their bytes, read once per process and searched
+    with regular expressions before anything is parsed (callers, subclasses, option definitions)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._tops: dict[str, Path] = {}
+        self._files: dict[Path, list[Path]] = {}
+        self._texts: dict[Path, bytes] = {}
+        self._found: dict[tuple[Path, bytes], list[Path]] = {}
+        self._defs: dict[Path, dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]] = {}
+        self.memo: dict[tuple, tuple] = {}     # ModelResolver._values results, for the process
+        self.mro: dict[int, tuple[ast.AST, list, set[str]]] = {}   # class node id -> (node, MRO, files read)
+        # calls found to reach a function or class, with the files they are in (for the cache's deps)
+        self.calls: dict[tuple[int, str], tuple[list[tuple[ast.Call, Scope]], list[str]]] = {}
+
+    def top_of(self, mod: ModuleInfo) -> Path:
+        """The directory whose files may call into `mod`: its top-level package, else its directory."""
+        path = Path(mod.path) if os.path.isabs(mod.path) else self.root / mod.path
+        directory = str(path.parent)
+        top = self._tops.get(directory)
+        if top is None:
+            d = path.parent
+            while (d / "__init__.py").is_file() and (d.parent / "__init__.py").is_file() and d.parent != d:
+                d = d.parent
+            top = self._tops[directory] = d
+        return top
+
+    def files(self, top: Path) -> list[Path]:
+        found = self._files.get(top)
+        if found is None:
+            found = []
+            recursive = (top / "__init__.py").is_file()
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames[:] = sorted(d for d in dirnames if recursive and d not in _SKIP_DIRS
+                                     and not d.startswith(".") and (Path(dirpath, d) / "__init__.py").is_file())
+                for name in sorted(filenames):
+                    if name.endswith(".py") and not name.startswith("test_") and not name.endswith("_test.py") \
+                            and name != "conftest.py":
+                        found.append(Path(dirpath, name))
+                if len(found) > MAX_PACKAGE_FILES:
+                    break
+            self._files[top] = found = found[:MAX_PACKAGE_FILES]
+        return found
+
+    def text(self, path: Path) -> bytes:
+        data = self._texts.get(path)
+        if data is None:
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_SOURCE_BYTES + 1)
+                if len(data) > MAX_SOURCE_BYTES:
+                    data = b""
+            except OSError:
+                data = b""
+            self._texts[path] = data
+        return data
+
+    def search(self, top: Path, literal: bytes, pattern: bytes) -> list[Path]:
+        """Files of the package whose text matches `pattern` (a bytes regular expression), looked for
+        only in the files holding `literal` (`bytes.find` runs in C; a `\\b`-led pattern does not)."""
+        key = (top, pattern)
+        found = self._found.get(key)
+        if found is None:
+            regex = re.compile(pattern)
+            found = self._found[key] = [p for p in self.files(top) if literal in self.text(p) and regex.search(self.text(p))]
+        return found
+
+    def definitions(self, top: Path) -> dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]:
+        """Every `def`/`class` name of the package: how many times it is defined, and for classes the
+        files and base names (one pass over the texts, then lookups)."""
+        found = self._defs.get(top)
+        if found is None:
+            found = self._defs[top] = {}
+            for path in self.files(top):
+                text = self.text(path)
+                for m in _DEFINITION.finditer(text):
+                    before = text[m.start() - 1:m.start()]
+                    if before and (before.isalnum() or before == b"_"):
+                        continue  # `undef x`, `subclass y`: not a definition
+                    name = m.group(2).decode("ascii", "replace")
+                    count, classes = found.get(name, (0, []))
+                    if m.group(1) == b"class":
+                        classes = classes + [(path, tuple(w.decode("ascii", "replace") for w in _WORD.findall(m.group(3) or b"")))]
+                    found[name] = (count + 1, classes)
+        return found
+
+    def subclass_files(self, top: Path, name: str) -> list[Path]:
+        """Files defining a class whose bases mention `name`."""
+        return sorted({path for _count, classes in self.definitions(top).values()
+                       for path, bases in classes if name in bases})
+
+
+def _indexes(ev: Evaluator) -> tuple[PackageIndex, ProjectConfig]:
+    """The per-process package and config-file indexes, kept on the project."""
+    found = ev.project.indexes.get("model_resolution")
+    if found is None:
+        found = ev.project.indexes["model_resolution"] = (PackageIndex(ev.project.root), ProjectConfig(ev.project.root))
+    return found  # type: ignore[return-value]
+
+
+def looks_like_model(value: str) -> bool:
+    """One token, not a URL or a bare provider prefix."""
+    return bool(_MODEL_NAME.match(value)) and not value.endswith("/") and "://" not in value \
+        and value.lower() not in _NOT_MODELS
+
+
+@dataclass
+class ModelResolver:
+    """Model sets for the sites of one file. What an expression can be is memoised for the process
+    (`PackageIndex.memo`), with the project files it read, so the files that reach the same base class
+    or settings module do not follow it again; each entry keeps its nodes alive, so ids stay unique."""
+
+    ev: Evaluator
+    _active: set = field(default_factory=set)
+    _steps: int = 0
+    _cut: bool = False                                    # a cycle was cut: the result is partial
+    _collect: list[set[str]] = field(default_factory=list)  # files read by the evaluations under way
+
+    def __post_init__(self) -> None:
+        self.index, self.config_files = _indexes(self.ev)
+
+    # ---- entry ---------------------------------------------------------------------------------------
+    def resolve(self, node: ast.AST, scope: Scope) -> Vals:
+        self._steps = 0
+        self._active.clear()
+        vals = self._values(node, scope, Ctx())
+        cands = tuple(c for c in vals.cands if looks_like_model(c.value))
+        return replace(vals, cands=cands)
+
+    def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
+        """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
+        keyword its callers pass (through their own `**kwargs` too)."""
+        self._steps = 0
+        self._active.clear()
+        vals = self._splat(node, scope, keys, Ctx())
+        return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
+
+    def _splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...], ctx: Ctx) -> Vals:
+        obj = self._object(node, scope)
+        if isinstance(obj, DictVal):
+            items = self._items(obj)
+            for key in keys:
+                if key in items:
+                    value, vscope = items[key]
+                    return _tag(self._values(value, vscope, ctx), None,
+                                Hop(f"{key}: {_text(vscope.mod, value)}", _at(vscope.mod, value)))
+            return Vals(why=f"`{_text(scope.mod, node)}` holds no `{keys[0]}`")
+        if isinstance(node, ast.Name):
+            func = scope.func
+            while func is not None and node.id not in func.params:
+                func = func.parent
+            kwarg = getattr(getattr(func.node, "args", None), "kwarg", None) if func is not None else None
+            if func is not None and kwarg is not None and kwarg.arg == node.id:
+                return self._kwarg(func, scope.mod, keys, ctx)
+            if func is not None and not func.bindings.get(node.id):  # a dict passed in by the callers
+                return self._dict_param(func, scope.mod, node.id, keys, ctx)
+        return _opaque(f"`**{_text(scope.mod, node)}` is built at run time")
+
+    def _dict_param(self, func: FuncInfo, mod: ModuleInfo, name: str, keys: tuple[str, ...], ctx: Ctx) -> Vals:
+        """`**params` where `params` is a parameter: the key in the dict each caller passes."""
+        calls = [(call, cscope, cctx) for fid, call, cscope, cctx in ctx.calls if fid == id(func.node)]
+        if not calls:
+            if ctx.depth >= MAX_CALLER_DEPTH:
+                return Vals()
+            calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
+        found = []
+        for call, cscope, cctx in calls:
+            arg = _argument_of(func, name, call)
+            if isinstance(arg, ast.AST):
+                found.append(_tag(self._splat(arg, cscope, keys, cctx), "callers",
+                                  Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})", _at(cscope.mod, call))))
+        return _union(*found) if found else _opaque(f"no caller of `{func.qualname}` passes `{name}`")
+
+    def _kwarg(self, func: FuncInfo, mod: ModuleInfo, keys: tuple[str, ...], ctx: Ctx) -> Vals:
+        """A key of a function's `**kwargs`: what the call being followed, else every caller, passes."""
+        for fid, call, cscope, cctx in ctx.calls:
+            if fid == id(func.node):
+                return self._passed(call, cscope, cctx, keys)
+        if ctx.depth >= MAX_CALLER_DEPTH:
+            return Vals()
+        found = [self._passed(call, cscope, Ctx(depth=ctx.depth + 1), keys) for call, cscope in self._callers_of(func, mod)]
+        return _union(*found) if found else Vals(why=f"no caller of `{func.qualname}` passes `{keys[0]}`")
+
+    def _passed(self, call: ast.Call, scope: Scope, ctx: Ctx, keys: tuple[str, ...]) -> Vals:
+        for kw in call.keywords:
+            if kw.arg in keys:
+                return _tag(self._values(kw.value, scope, ctx), "callers",
+                            Hop(f"{_callee_text(scope.mod, call)}({kw.arg}={_text(scope.mod, kw.value)})", _at(scope.mod, call)))
+        for kw in call.keywords:
+            if kw.arg is None:
+                vals = self._splat(kw.value, scope, keys, ctx)
+                if vals.cands:
+                    return _tag(vals, "callers", Hop(f"{_callee_text(scope.mod, call)}(**{_text(scope.mod, kw.value)})",
+                                                     _at(scope.mod, call)))
+        return Vals(why=f"`{_callee_text(scope.mod, call)}(…)` at {scope.mod.path}:{call.lineno} passes no `{keys[0]}`")
+
+    def _values(self, node: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
+        if node is None:
+            return _opaque("nothing is passed")
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            return _opaque("too deep to follow within llmsight's per-site budget")
+        key = (id(node), id(scope.func), scope.line, ctx.key)
+        found = self.index.memo.get(key)
+        if found is not None:
+            for path in found[1]:
+                self._dep(path)
+            return found[0]
+        if key in self._active:
+            self._cut = True
+            return Vals()  # a cycle: the other path holds whatever this one finds
+        self._active.add(key)
+        outer_cut, self._cut = self._cut, False
+        self._collect.append(set())
+        try:
+            vals = self._eval(node, scope, ctx)
+        except RecursionError:
+            vals = _opaque("too deeply nested to follow")
+        finally:
+            self._active.discard(key)
+            deps = self._collect.pop()
+            if self._collect:
+                self._collect[-1].update(deps)
+        if self._steps <= MAX_STEPS and not self._cut:
+            self.index.memo[key] = (vals, frozenset(deps), node, scope, ctx)  # the refs keep the ids unique
+        self._cut = outer_cut or self._cut
+        return vals
+
+    def _dep(self, path: str) -> None:
+        """A project file the result depends on (the scan cache re-checks the site when it changes)."""
+        self.ev.deps.add(path)
+        if self._collect:
+            self._collect[-1].add(path)
+
+    def _eval(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and node.value:
+                return Vals((Cand(node.value, "literal", _at(scope.mod, node)),))
+            if node.value is None or node.value == "":
+                return Vals(unset=True, why="it is None")
+            return _opaque(f"`{node.value!r}` is not a model name")
+        if isinstance(node, ast.Name):
+            return self._name(node.id, scope, ctx)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, scope, ctx)
+        if isinstance(node, ast.Call):
+            return self._call(node, scope, ctx)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node, scope, ctx)
+        if isinstance(node, ast.BoolOp):
+            if isinstance(node.op, ast.And):
+                return self._values(node.values[-1], scope, ctx)
+            acc = self._values(node.values[0], scope, ctx)
+            for operand in node.values[1:]:
+                acc = _or(acc, self._values(operand, scope, ctx))
+            return acc
+        if isinstance(node, ast.IfExp):
+            body, orelse = self._values(node.body, scope, ctx), self._values(node.orelse, scope, ctx)
+            if _tests_itself(node.test, node.body):  # `x if x else DEFAULT`
+                return _or(body, orelse)
+            return _branches([body, orelse])
+        if isinstance(node, ast.JoinedStr):
+            return self._concat([v.value if isinstance(v, ast.FormattedValue) and v.format_spec is None else v
+                                 for v in node.values], scope, ctx)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._concat([node.left, node.right], scope, ctx)
+        if isinstance(node, (ast.Await, ast.NamedExpr)):
+            return self._values(node.value, scope, ctx)
+        return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+
+    def _concat(self, parts: list[ast.AST], scope: Scope, ctx: Ctx) -> Vals:
+        """Strings built from parts (`f"{provider}/{model}"`, `"openai/" + name`): every combination."""
+        combos: list[tuple[str, str, tuple[Hop, ...], bool, str]] = [("", "", (), True, "literal")]
+        for part in parts:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                combos = [(s + part.value, o, ch, d, r) for s, o, ch, d, r in combos]
+                continue
+            if isinstance(part, ast.FormattedValue):
+                return _opaque("a formatted value with a format spec")
+            vals = self._values(part, scope, ctx)
+            if not vals.cands:
+                return replace(vals, unset=False, opaque=True,
+                               why=vals.why or f"`{_text(scope.mod, part)}` is computed at run time")
+            combos = [(s + c.value, o or c.origin, ch + c.chain, d and c.default, r if r != "literal" else c.reach)
+                      for s, o, ch, d, r in combos for c in vals.cands][:MAX_VALUES]
+        return Vals(tuple(Cand(s, r, o or _at(scope.mod, parts[0]), ch, d) for s, o, ch, d, r in combos))
+
+    # ---- names -----------------------------------------------------------------------------------------
+    def _name(self, name: str, scope: Scope, ctx: Ctx) -> Vals:
+        func, line = scope.func, scope.line
+        while func is not None:
+            bindings = func.bindings.get(name)
+            if bindings:
+                found = self._bound(name, bindings, scope.mod, func, line, ctx)
+                if found is not None:
+                    return found
+            if name in func.params:
+                return self._param(name, func, scope.mod, ctx)
+            func, line = func.parent, 10**9
+        bindings = scope.mod.bindings.get(name)
+        if bindings:
+            found = self._bound(name, bindings, scope.mod, None, line if scope.func is None else 10**9, ctx)
+            if found is not None and (found.cands or name not in scope.mod.imports):
+                return found
+        if name in scope.mod.imports:
+            return self._imported(scope.mod.imports[name], scope, ctx)
+        return _opaque(f"`{name}` is not defined in this file")
+
+    def _imported(self, qualname: str, scope: Scope, ctx: Ctx) -> Vals:
+        resolved = self.ev.project.resolve_symbol(qualname)
+        if resolved is None or resolved[1] is None:
+            return _opaque(f"`{qualname}` comes from outside the project")
+        mod, name = resolved
+        self._dep(mod.path)
+        return self._name(name, Scope(mod, None, 10**9), Ctx(depth=ctx.depth))
+
+    def _bound(self, name: str, bindings, mod: ModuleInfo, func: FuncInfo | None, line: int, ctx: Ctx) -> Vals | None:
+        """A name's value at `line`: the last binding that always runs before it, then the conditional
+        ones after it (`if model is None: model = DEFAULT`, per-branch literals)."""
+        before = [b for b in bindings if b[0] < line]  # `model = model or X`: the right side sees the earlier one
+        if not before:
+            if func is not None and name in func.params:
+                return None
+            before = list(bindings)
+        blocks = func.blocks if func is not None else mod.blocks
+        chosen = []
+        dominated = False
+        for b in reversed(before):
+            reach, always = reaches(blocks.get(id(b[1]), ()), line)
+            if not reach:
+                continue  # another branch of an `if` the use is in
+            chosen.append(b)
+            if always:
+                dominated = True
+                break
+        if not chosen:
+            return None
+        chosen.reverse()
+        parts = [self._binding_value(name, b, mod, func, ctx) for b in chosen]
+        guards = [_guards(blocks, b[1], name) for b in chosen]
+        if dominated:
+            acc, rest = parts[0], list(zip(parts[1:], guards[1:]))
+        elif func is not None and name in func.params:
+            acc, rest = self._param(name, func, mod, ctx), list(zip(parts, guards))
+        else:
+            return _branches(parts)
+        for later, guarded in rest:
+            acc = _later(acc, later, guarded)
+        return acc
+
+    def _binding_value(self, name: str, binding, mod: ModuleInfo, func: FuncInfo | None, ctx: Ctx) -> Vals:
+        line, value, how = binding
+        if how not in ("assign", "annassign"):
+            return _opaque(f"`{name}` is bound by a `{how}` statement at {mod.path}:{line}")
+        vals = self._values(value, Scope(mod, func, line), ctx)
+        return _tag(vals, "constant", Hop(f"{name} = {_text(mod, value)}", f"{mod.path}:{line}"))
+
+    # ---- parameters ----------------------------------------------------------------------------------
+    def _param(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
+        fnode = func.node
+        for fid, call, cscope, cctx in ctx.calls:
+            if fid == id(fnode):
+                return self._argument_or_default(name, func, mod, ctx, call, cscope, cctx)
+        if getattr(fnode, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
+            calls, searched = self._construction_calls(ctx.self_cls, func.cls, ctx)
+            if calls or not searched:
+                found = [self._argument_or_default(name, func, mod, ctx, call, cscope, cctx)
+                         for call, cscope, cctx in calls]
+                default = self._param_default(name, func, mod, ctx)
+                if not searched:
+                    return _union(*found) if found else default
+                return _union(default, _alternatives(_union(*found))) if default.has_default else _union(*found, default)
+        default = self._param_default(name, func, mod, ctx)
+        if default.has_default and ctx.depth > 0:
+            return default  # other callers' literals are looked for at the site's own level only
+        callers = self._from_callers(name, func, mod, ctx)
+        if default.has_default:
+            return replace(_union(default, _alternatives(callers)), unset=default.unset)
+        if callers.cands:
+            return replace(_union(callers, default), unset=default.unset and callers.unset, why=default.why or callers.why)
+        return replace(default, why=default.why or callers.why)
+
+    def _argument_or_default(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx, call: ast.Call,
+                             cscope: Scope, cctx: Ctx) -> Vals:
+        arg = _argument_of(func, name, call)
+        if arg is _STARRED:
+            return self._through_splat(name, call, cscope, cctx)
+        if arg is None:
+            return self._param_default(name, func, mod, ctx)
+        vals = self._values(arg, cscope, cctx)
+        return _tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
+                                         _at(cscope.mod, call)))
+
+    def _through_splat(self, name: str, call: ast.Call, cscope: Scope, cctx: Ctx) -> Vals:
+        """A parameter a call may set inside `**d`: the key `name` of that dict."""
+        for kw in call.keywords:
+            if kw.arg is None:
+                vals = self._splat(kw.value, cscope, (name,), cctx)
+                if vals.cands:
+                    return _tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}(**{_text(cscope.mod, kw.value)})",
+                                                     _at(cscope.mod, call)))
+        return _opaque(f"`{name}` is passed through *args/**kwargs at {cscope.mod.path}:{call.lineno}")
+
+    def _param_default(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
+        fnode = func.node
+        qual = func.qualname
+        _annotation, default = func.params.get(name, (None, None))
+        scope = Scope(mod, func.parent, getattr(fnode, "lineno", 0))
+        option = self._click_option_default(fnode, name, scope, ctx)
+        if option is not None:
+            return option
+        if default is None:
+            return _opaque(f"parameter `{name}` of `{qual}` has no default")
+        cli = _cli_call_default(default)
+        if cli is not None:
+            vals = self._values(cli, scope, ctx) if cli is not _ELLIPSIS else _opaque(f"`{name}` is a required option")
+            return _tag(vals, "cli-default", Hop(f"{name}: {_text(mod, default)}", _at(mod, default)))
+        vals = self._values(default, scope, ctx)
+        if vals.unset and not vals.cands:
+            return replace(vals, why=f"parameter `{name}` of `{qual}` defaults to None")
+        return _tag(vals, None, Hop(f"{name}={_text(mod, default)}", _at(mod, default)))
+
+    def _click_option_default(self, fnode: ast.AST, name: str, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`@click.option("--model", default="gpt-4o")` over `def main(model)`."""
+        for deco in getattr(fnode, "decorator_list", ()):
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, (ast.Attribute, ast.Name))):
+                continue
+            callee = deco.func.attr if isinstance(deco.func, ast.Attribute) else deco.func.id
+            if callee not in ("option", "argument"):
+                continue
+            names = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if _option_dest(names) != name:
+                continue
+            default = next((kw.value for kw in deco.keywords if kw.arg == "default"), None)
+            if default is None:
+                return _opaque(f"option `{names[0] if names else name}` has no default")
+            return _tag(self._values(default, scope, ctx), "cli-default", Hop(_text(scope.mod, deco), _at(scope.mod, deco)))
+        return None
+
+    def _from_callers(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
+        if ctx.depth >= MAX_CALLER_DEPTH or not isinstance(func.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return Vals()
+        found = []
+        for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]:
+            arg = _argument_of(func, name, call)
+            if arg is None:
+                continue
+            if arg is _STARRED:
+                found.append(self._through_splat(name, call, cscope, Ctx(depth=ctx.depth + 1)))
+                continue
+            vals = self._values(arg, cscope, Ctx(depth=ctx.depth + 1))
+            found.append(_tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
+                                                    _at(cscope.mod, call))))
+        return _union(*found) if found else Vals()
+
+    # ---- callers ----------------------------------------------------------------------------------------
+    def _callers_of(self, func: FuncInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
+        """Calls in the package that reach `func` (constructions, for an `__init__`)."""
+        name = getattr(func.node, "name", "")
+        if name == "__init__" and func.cls is not None:
+            return self._constructions(func.cls, mod)
+        fnode = func.node
+        return self._calls_to(name, mod, b"def", lambda t: isinstance(t, FuncRef) and (
+            t.node is fnode or self._same_interface(t, func, mod)), fnode)
+
+    def _same_interface(self, target: FuncRef, func: FuncInfo, mod: ModuleInfo) -> bool:
+        """A call resolved to another class's method of the same name, both classes sharing a project
+        base: which implementation runs depends on the object (`provider.complete(…)`), so it may be this."""
+        if target.cls is None or func.cls is None or getattr(target.node, "name", None) != getattr(func.node, "name", ""):
+            return False
+        ours = {id(c.node) for c, _m in self._mro_of(func.cls, mod)}
+        return any(id(c.node) in ours for c, _m in self._mro_of(target.cls, target.mod))
+
+    def _constructions(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
+        return self._calls_to(cls.node.name, mod, b"class",
+                              lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
+
+    def _calls_to(self, name: str, mod: ModuleInfo, kind: bytes, accept, target: ast.AST) -> list[tuple[ast.Call, Scope]]:
+        """Calls of `name` in the package that `accept` the callee of; a receiver llmsight cannot
+        resolve counts when the package defines `name` only once. Found once per process."""
+        if not name.isidentifier():
+            return []
+        key = (id(target), name)
+        cached = self.index.calls.get(key)
+        if cached is None:
+            cached = self.index.calls[key] = self._find_calls(name, mod, kind, accept)
+        calls, paths = cached
+        for path in paths:
+            self._dep(path)
+        return calls
+
+    def _find_calls(self, name: str, mod: ModuleInfo, kind: bytes, accept) -> tuple[list[tuple[ast.Call, Scope]], list[str]]:
+        top = self.index.top_of(mod)
+        unique: bool | None = None
+        out: list[tuple[ast.Call, Scope]] = []
+        paths: list[str] = []
+        literal = name.encode()
+        for path in self.index.search(top, literal, rb"\b" + literal + rb"\s*\("):
+            cmod = self.ev.project.load(path)
+            if cmod is None:
+                continue
+            for call, cfunc in cmod.calls_named(name):
+                cscope = Scope(cmod, cfunc, call.lineno)
+                target = self._callee(call, cscope)
+                if target is None:
+                    if unique is None:
+                        unique = self.index.definitions(top).get(name, (0, []))[0] == 1
+                    ok = unique
+                else:
+                    ok = accept(target)
+                if ok:
+                    paths.append(cmod.path)
+                    out.append((call, cscope))
+                    if len(out) >= MAX_CALLERS:
+                        return out, paths
+        return out, paths
+
+    def _callee(self, call: ast.Call, scope: Scope):
+        return self._object(call.func, scope)
+
+    def _inherits_init(self, target: ClassRef, cls: ClassInfo) -> bool:
+        """Constructing `target` runs `cls.__init__`: it is `cls`, or a subclass that defines no `__init__`
+        of its own before reaching `cls`."""
+        for c, _m in self._mro_of(target.cls, target.mod):
+            if c.node is cls.node:
+                return True
+            if "__init__" in c.methods:
+                return False
+        return False
+
+    def _construction_calls(self, concrete: tuple[ClassInfo, ModuleInfo], cls: ClassInfo | None,
+                            ctx: Ctx) -> tuple[list[tuple[ast.Call, Scope, Ctx]], bool]:
+        """Calls whose arguments bind `cls.__init__` (None: the generated `__init__` of a config class)
+        for an instance of `concrete`: `super().__init__(…)` in the nearest subclass `__init__`, else the
+        known construction, else every construction in the package (then the bool is True)."""
+        mro = self._mro_of(*concrete)
+        below = mro
+        if cls is not None:
+            idx = next((i for i, (c, _m) in enumerate(mro) if c.node is cls.node), None)
+            if idx is None:
+                return [], False
+            below = mro[:idx]
+        for c, cm in reversed(below):
+            init = c.methods.get("__init__")
+            if init is None:
+                continue
+            fi = cm.func_info(init, f"{c.node.name}.__init__", None, c)
+            return [(call, Scope(cm, fi, call.lineno), ctx) for call in _super_init_calls(init)], False
+        if ctx.ctor is not None:
+            return [ctx.ctor], False
+        if ctx.depth >= MAX_CALLER_DEPTH:
+            return [], True
+        calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._constructions(*concrete)]
+        return calls, True
+
+    # ---- classes ----------------------------------------------------------------------------------------
+    def _mro_of(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
+        """Project classes in method resolution order (depth-first, left to right, each once)."""
+        found = self.index.mro.get(id(cls.node))
+        if found is not None:
+            for path in found[2]:
+                self._dep(path)
+            return found[1]
+        out: list[tuple[ClassInfo, ModuleInfo]] = []
+        read: set[str] = set()
+        self.index.mro[id(cls.node)] = (cls.node, out, read)  # a cycle sees the partial list
+        self._collect.append(read)
+        try:
+            self._linearise(cls, mod, out)
+        finally:
+            self._collect.pop()
+            for path in read:
+                self._dep(path)
+        return out
+
+    def _linearise(self, cls: ClassInfo, mod: ModuleInfo, out: list[tuple[ClassInfo, ModuleInfo]]) -> None:
+        seen = set()
+        stack = [(cls, mod)]
+        while stack and len(out) < 32:
+            c, m = stack.pop(0)
+            if id(c.node) in seen:
+                continue
+            seen.add(id(c.node))
+            out.append((c, m))
+            bases = []
+            for base in c.node.bases:
+                b = self._object(base, Scope(m, None, c.node.lineno))
+                if isinstance(b, ClassRef):
+                    bases.append((b.cls, b.mod))
+            stack[0:0] = bases
+
+    def _config_kind(self, cls: ClassInfo, mod: ModuleInfo) -> str | None:
+        """dataclass | attrs | pydantic | settings | namedtuple | msgspec, following project bases."""
+        for c, m in self._mro_of(cls, mod):
+            for deco in c.node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                v = self._object(target, Scope(m, None, c.node.lineno))
+                qual = v.qualname if isinstance(v, Imported) else _text(m, target)
+                if qual.rsplit(".", 1)[-1] in _CONFIG_DECORATORS or qual in _CONFIG_DECORATORS:
+                    return "attrs" if qual.startswith(("attr", "attrs")) else "dataclass"
+            for base in c.node.bases:
+                v = self._object(base, Scope(m, None, c.node.lineno))
+                qual = v.qualname if isinstance(v, Imported) else ""
+                kind = _CONFIG_BASES.get(qual.rsplit(".", 1)[-1]) if qual else None
+                if kind is not None:
+                    return kind
+        return None
+
+    def _subclasses(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
+        name = cls.node.name
+        out: list[tuple[ClassInfo, ModuleInfo]] = []
+        top = self.index.top_of(mod)
+        for path in self.index.subclass_files(top, name):
+            smod = self.ev.project.load(path)
+            if smod is None:
+                continue
+            for sub in smod.classes.values():
+                if sub.node is cls.node or not any(name in _text(smod, b) for b in sub.node.bases):
+                    continue
+                if any(c.node is cls.node for c, _m in self._mro_of(sub, smod)[1:]):
+                    self._dep(smod.path)
+                    out.append((sub, smod))
+                    if len(out) >= MAX_SUBCLASSES:
+                        return out
+        return out
+
+    def _self_attr(self, attr: str, method_cls: ClassInfo, scope: Scope, ctx: Ctx) -> Vals:
+        """`self.attr` in a method of `method_cls`: on the concrete class being followed, else on that
+        class and each subclass in the package (a base-class method runs for all of them)."""
+        if ctx.self_cls is not None and any(c.node is method_cls.node for c, _m in self._mro_of(*ctx.self_cls)):
+            return self._instance_attr(ctx.self_cls, attr, ctx)
+        own = self._instance_attr((method_cls, scope.mod), attr, Ctx(self_cls=(method_cls, scope.mod), depth=ctx.depth))
+        method = _method_name(scope)
+        subs = [self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth))
+                for sub in self._subclasses(method_cls, scope.mod) if self._runs_inherited(sub, method, method_cls)]
+        if not subs:
+            return own
+        # the class's own value is the default; subclasses' values are others it sends (all of them when
+        # the class itself sets none: an abstract base)
+        return _union(own, *(_alternatives(s) if own.has_default else s for s in subs))
+
+    def _runs_inherited(self, sub: tuple[ClassInfo, ModuleInfo], method: str, owner: ClassInfo) -> bool:
+        """An instance of `sub` runs `owner`'s `method` (no class between them overrides it)."""
+        for c, _m in self._mro_of(*sub):
+            if c.node is owner.node:
+                return True
+            if method in c.methods:
+                return False
+        return False
+
+    def _instance_attr(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, ctx: Ctx) -> Vals:
+        """An instance attribute: what `__init__` assigns (most derived first; one that always runs hides
+        the class-level value), else the class-level default or config field (bound by constructor
+        keywords), then what other methods assign, as other values the code can send."""
+        mro = self._mro_of(*concrete)
+        inits: tuple[Vals, bool] | None = None
+        others: list[Vals] = []
+        for c, cm in mro:
+            for method_name, assigns in _self_assignments(c, attr, ctx.skip).items():
+                vals, always = self._assignments(attr, assigns, c, cm, method_name, ctx)
+                if method_name == "__init__":
+                    if inits is None:
+                        inits = (_tag(vals, "self-attr" if c is concrete[0] else "base-class", None), always)
+                else:
+                    others.append(_alternatives(_tag(vals, "self-attr", None)))
+        declared = None if inits is not None and inits[1] else self._class_level(concrete, attr, ctx)
+        if inits is None and declared is None:
+            if not others:
+                return _opaque(f"`self.{attr}` is never set in `{concrete[0].node.name}`")
+            return _union(*others)
+        if inits is None:
+            main = declared
+        elif declared is None:
+            main = inits[0]
+        else:
+            main = _later(declared, inits[0])
+        return _union(main, *others) if others else main  # type: ignore[arg-type]
+
+    def _assignments(self, attr: str, assigns: list[tuple[int, ast.AST, ast.AST]], cls: ClassInfo, mod: ModuleInfo,
+                     method_name: str, ctx: Ctx) -> tuple[Vals, bool]:
+        """The value a method leaves in an attribute, and whether an assignment always runs."""
+        method = assigns[0][2]
+        fi = mod.func_info(method, f"{cls.node.name}.{method_name}", None, cls)
+        parts = []
+        acc: Vals | None = None
+        for line, value, _m in sorted(assigns, key=lambda a: a[0]):
+            # its right side sees the attributes as they were before this statement
+            inner = replace(ctx, skip=ctx.skip | {id(v) for found in cls.self_attrs.values()
+                                                  for ln, v, m in found if m is method and ln >= line})
+            vals = _tag(self._values(value, Scope(mod, fi, line), inner),
+                        None, Hop(f"self.{attr} = {_text(mod, value)}", f"{mod.path}:{line}"))
+            if not fi.blocks.get(id(value)):
+                acc, parts = vals, []
+            else:
+                parts.append((vals, _guards(fi.blocks, value, f"self.{attr}")))
+        if acc is None:
+            return _branches([v for v, _g in parts]), False
+        for later, guarded in parts:
+            acc = _later(acc, later, guarded)
+        return acc, True
+
+    def _class_level(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, ctx: Ctx) -> Vals | None:
+        """A class attribute or field (most derived first), a property, or None when none declares it."""
+        mro = self._mro_of(*concrete)
+        kind = self._config_kind(*concrete)
+        for c, cm in mro:
+            bindings = c.attrs.get(attr)
+            if bindings:
+                line, value, how = bindings[-1]
+                scope = Scope(cm, None, line)
+                overridden = c is not concrete[0] or any(attr in b.attrs for b, _m in mro[1:])
+                reach = "base-class" if overridden else "config-default"
+                hop = Hop(f"{attr} = {_text(cm, value)}" if how != "annotation" else f"{attr}: {_text(cm, value)}",
+                          f"{cm.path}:{line}")
+                if how == "def":
+                    return self._property(value, c, cm, ctx)
+                if how == "annotation":
+                    default = Vals(why=f"field `{attr}` of `{c.node.name}` has no default")
+                    default = replace(default, opaque=True)
+                else:
+                    default = _tag(self._field_default(value, scope, ctx), reach, hop)
+                if kind is None:
+                    return default
+                return self._field(concrete, attr, default, kind, ctx)
+            method = c.methods.get(attr)
+            if method is not None:
+                return self._property(method, c, cm, ctx)
+        if kind is not None:
+            return self._field(concrete, attr, None, kind, ctx)
+        return None
+
+    def _property(self, method: ast.AST, cls: ClassInfo, mod: ModuleInfo, ctx: Ctx) -> Vals | None:
+        if not any(_text(mod, d).rsplit(".", 1)[-1] in ("property", "cached_property")
+                   for d in getattr(method, "decorator_list", ())):
+            return None
+        return self._returned(FuncRef(method, mod, cls, f"{cls.node.name}.{method.name}"), None, ctx)  # type: ignore[attr-defined]
+
+    def _field_default(self, value: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
+        """`x: str = "m"`, `Field("m")`, `Field(default="m")`, `field(default_factory=lambda: "m")`."""
+        if isinstance(value, ast.Call):
+            callee = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
+            if callee in _FIELD_FUNCS:
+                for kw in value.keywords:
+                    if kw.arg == "default":
+                        return self._values(kw.value, scope, ctx)
+                    if kw.arg == "default_factory" and isinstance(kw.value, ast.Lambda):
+                        return self._values(kw.value.body, scope, ctx)
+                if value.args and not (isinstance(value.args[0], ast.Constant) and value.args[0].value is Ellipsis):
+                    return self._values(value.args[0], scope, ctx)
+                return _opaque("a field with no default")
+        return self._values(value, scope, ctx)
+
+    def _field(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, default: Vals | None, kind: str,
+               ctx: Ctx) -> Vals:
+        """A config-class field: the constructor keyword (or position) that sets it, else its default;
+        a settings class also reads the environment variable named after it."""
+        calls, searched = self._construction_calls(concrete, None, ctx)
+        order = self._field_order(concrete) if kind in ("dataclass", "attrs", "namedtuple", "msgspec") else []
+        passed = []
+        for call, cscope, cctx in calls:
+            arg = next((kw.value for kw in call.keywords if kw.arg == attr), None)
+            if arg is None and attr in order and order.index(attr) < len(call.args):
+                arg = call.args[order.index(attr)]
+                arg = None if isinstance(arg, ast.Starred) else arg
+            if arg is None:
+                splat = [kw.value for kw in call.keywords if kw.arg is None]
+                if splat:
+                    d = self._object(splat[0], cscope)
+                    item = self._items(d).get(attr) if isinstance(d, DictVal) else None
+                    if item is None:
+                        passed.append(_opaque(f"`{attr}` may be passed through **kwargs at {cscope.mod.path}:{call.lineno}"))
+                        continue
+                    arg, cscope = item
+                else:
+                    continue
+            passed.append(_tag(self._values(arg, cscope, cctx), "callers" if searched else None,
+                               Hop(f"{_callee_text(cscope.mod, call)}({attr}={_text(cscope.mod, arg)})", _at(cscope.mod, call))))
+        base = default if default is not None else _opaque(f"`{attr}` is not declared on `{concrete[0].node.name}`")
+        if kind == "settings":
+            base = _later(base, self._env_values(self._settings_env_name(concrete, attr)))
+        if not passed:
+            return base
+        if searched:
+            return _union(base, _alternatives(_union(*passed))) if base.has_default else _union(*passed, base)
+        exact = _union(*passed)
+        return exact if len(passed) == len(calls) else _union(exact, _alternatives(base))
+
+    def _field_order(self, concrete: tuple[ClassInfo, ModuleInfo]) -> list[str]:
+        names: list[str] = []
+        for c, _m in reversed(self._mro_of(*concrete)):
+            for stmt in c.node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id not in names:
+                    names.append(stmt.target.id)
+        return names
+
+    def _settings_env_name(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str) -> str:
+        """pydantic-settings reads `<env_prefix><field>` (case-insensitive)."""
+        for c, m in self._mro_of(*concrete):
+            for stmt in c.node.body:
+                calls = [stmt.value] if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) else []
+                if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+                    for inner in stmt.body:
+                        if isinstance(inner, ast.Assign) and any(getattr(t, "id", "") == "env_prefix" for t in inner.targets):
+                            v = self._object(inner.value, Scope(m, None, inner.lineno))
+                            if isinstance(v, Const) and isinstance(v.value, str):
+                                return (v.value + attr).upper()
+                for call in calls:
+                    for kw in call.keywords:
+                        if kw.arg == "env_prefix":
+                            v = self._object(kw.value, Scope(m, None, stmt.lineno))
+                            if isinstance(v, Const) and isinstance(v.value, str):
+                                return (v.value + attr).upper()
+        return attr.upper()
+
+    # ---- attributes ------------------------------------------------------------------------------------
+    def _attribute(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals:
+        method_cls = _self_class(node.value, scope)
+        if method_cls is not None:
+            return self._self_attr(node.attr, method_cls, scope, ctx)
+        base = self._object(node.value, scope)
+        if isinstance(base, Instance):
+            ctor = (base.ctor[0], base.ctor[1], Ctx(depth=ctx.depth)) if base.ctor else None
+            return self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
+                                                                           depth=ctx.depth))
+        if isinstance(base, ClassRef):
+            return self._class_attr(base, node.attr, ctx)
+        if node.attr == "value" and isinstance(node.value, ast.Attribute):  # Enum.MEMBER.value
+            owner = self._object(node.value.value, scope)
+            if isinstance(owner, ClassRef):
+                return self._class_attr(owner, node.value.attr, ctx)
+        if isinstance(base, Imported):
+            v = self._object(node, scope)
+            if isinstance(v, Const) and isinstance(v.value, str) and v.value:
+                return Vals((Cand(v.value, "constant", v.origin or _at(scope.mod, node),
+                                  (Hop(_text(scope.mod, node), v.origin),)),))
+            resolved = self.ev.project.resolve_symbol(f"{base.qualname}.{node.attr}")
+            if resolved is not None and resolved[1] is not None:
+                self._dep(resolved[0].path)
+                return self._name(resolved[1], Scope(resolved[0], None, 10**9), Ctx(depth=ctx.depth))
+            return _opaque(f"`{_text(scope.mod, node)}` comes from outside the project")
+        if base is None:
+            return self._unresolved(node, scope, ctx)
+        return _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
+
+    def _class_attr(self, ref: ClassRef, attr: str, ctx: Ctx) -> Vals:
+        for c, cm in self._mro_of(ref.cls, ref.mod):
+            bindings = c.attrs.get(attr)
+            if bindings:
+                line, value, how = bindings[-1]
+                if how not in ("assign", "annassign"):
+                    break
+                vals = self._field_default(value, Scope(cm, None, line), ctx)
+                return _tag(vals, "config-default" if c is ref.cls else "base-class",
+                            Hop(f"{c.node.name}.{attr} = {_text(cm, value)}", f"{cm.path}:{line}"))
+        return _opaque(f"`{ref.cls.node.name}.{attr}` is not set in the class")
+
+    def _unresolved(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
+        """An attribute or key of an object llmsight cannot see: an argparse option of that name, else the
+        same key in the project's config files."""
+        path = _key_path(node)
+        text = _text(scope.mod, node)
+        if path and isinstance(node, ast.Attribute):
+            option = self._argparse_default(path[-1], scope, ctx)
+            if option is not None:
+                return option
+        if path and (len(path) >= 2 or _names_model(path[-1])):
+            found = self.config_files.key(path)
+            if found:
+                cands = tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{'.'.join(path)} = {v.value}", v.where),),
+                                   default=i == 0) for i, v in enumerate(found))
+                self._depend_on_config(found)
+                return Vals(cands)
+        return _opaque(f"`{text}` is set at run time")
+
+    def _argparse_default(self, dest: str, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`args.model` of `parser.add_argument("--model", default=…)` in this package."""
+        top = self.index.top_of(scope.mod)
+        flag = ("--" + dest.replace("_", "-")).encode()
+        pattern = rb"add_argument\([^)]*(?:" + re.escape(flag) + rb"|" + re.escape(("--" + dest).encode()) + \
+            rb"|dest\s*=\s*['\"]" + dest.encode() + rb"['\"])"
+        here = Path(scope.mod.path).parts
+        nearest_first = sorted(self.index.search(top, b"add_argument", pattern), key=lambda f: -_shared_prefix(f.relative_to(
+            self.ev.project.root).parts if f.is_relative_to(self.ev.project.root) else f.parts, here))
+        for path in nearest_first:
+            amod = self.ev.project.load(path)
+            if amod is None:
+                continue
+            for call, cfunc in amod.calls_named("add_argument"):
+                names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                explicit = next((kw.value.value for kw in call.keywords if kw.arg == "dest"
+                                 and isinstance(kw.value, ast.Constant)), None)
+                if (explicit or _option_dest(names)) != dest:
+                    continue
+                self._dep(amod.path)
+                default = next((kw.value for kw in call.keywords if kw.arg == "default"), None)
+                cscope = Scope(amod, cfunc, call.lineno)
+                hop = Hop(_text(amod, call), _at(amod, call))
+                if default is None:
+                    return _opaque(f"option `{names[0] if names else dest}` has no default")
+                vals = _tag(self._values(default, cscope, Ctx(depth=ctx.depth)), "cli-default", hop)
+                choices = next((kw.value for kw in call.keywords if kw.arg == "choices"), None)
+                if isinstance(choices, (ast.List, ast.Tuple)):
+                    vals = _union(vals, _alternatives(_tag(_union(*(self._values(e, cscope, ctx) for e in choices.elts)),
+                                                           "cli-default", hop)))
+                return vals
+        return None
+
+    # ---- calls and subscripts ------------------------------------------------------------------------------
+    def _call(self, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "getattr" and len(node.args) >= 2:
+            attr = node.args[1]
+            found = Vals()
+            if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+                synthetic = ast.Attribute(value=node.args[0], attr=attr.value, ctx=ast.Load())
+                ast.copy_location(synthetic, node)
+                found = self._attribute(synthetic, scope, ctx)
+            if len(node.args) >= 3:
+                default = _tag(self._values(node.args[2], scope, ctx), "env-default", Hop(_text(scope.mod, node), _at(scope.mod, node)))
+                return _or(found if found.cands else replace(found, unset=True), default)
+            return found
+        if isinstance(f, ast.Name) and f.id == "str" and len(node.args) == 1:
+            return self._values(node.args[0], scope, ctx)
+        callee = self._callee(node, scope)
+        if isinstance(callee, Imported) and (callee.qualname in _ENV_GETTERS or callee.qualname.endswith(".getenv")):
+            return self._env_read(node, scope, ctx)
+        if isinstance(callee, FuncRef):
+            return self._returned(callee, node, ctx, scope)
+        if isinstance(f, ast.Attribute):
+            if f.attr in _STR_METHODS:
+                return self._str_method(f, node, scope, ctx)
+            if f.attr in ("get", "pop", "setdefault") and node.args:
+                default = node.args[1] if len(node.args) > 1 else next(
+                    (kw.value for kw in node.keywords if kw.arg == "default"), None)
+                return self._mapping_get(f.value, node.args[0], default, node, scope, ctx)
+        return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+
+    def _returned(self, fr: FuncRef, call: ast.Call | None, ctx: Ctx, scope: Scope | None = None) -> Vals:
+        """What a project function returns, its parameters bound to this call's arguments; a method
+        called on `self` keeps the concrete class, one called on an instance takes that instance's."""
+        node = fr.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return _opaque("a lambda")
+        cls = fr.cls or fr.mod.class_of_method(node)
+        inner = Ctx(depth=ctx.depth)
+        if cls is not None:
+            receiver = call.func.value if call is not None and isinstance(call.func, ast.Attribute) else None
+            if receiver is None or (scope is not None and _self_class(receiver, scope) is not None):
+                inner = Ctx(self_cls=ctx.self_cls or (cls, fr.mod), ctor=ctx.ctor, calls=ctx.calls, depth=ctx.depth)
+            elif scope is not None:
+                obj = self._object(receiver, scope)
+                if isinstance(obj, Instance):
+                    ctor = (obj.ctor[0], obj.ctor[1], Ctx(depth=ctx.depth)) if obj.ctor else None
+                    inner = Ctx(self_cls=(obj.cls, obj.mod), ctor=ctor, depth=ctx.depth)
+        if call is not None and scope is not None:
+            inner = replace(inner, calls=((id(node), call, scope, ctx),) + inner.calls)
+        fi = fr.mod.func_info(node, fr.qualname or node.name, None, cls)
+        parts = []
+        for ret in _returns(node):
+            vals = self._values(ret.value, Scope(fr.mod, fi, ret.lineno), inner)
+            parts.append(_tag(vals, None, Hop(f"return {_text(fr.mod, ret.value)}", _at(fr.mod, ret))))
+        if not parts:
+            return _opaque(f"`{fi.qualname}` returns nothing llmsight can read")
+        out = _union(*parts)
+        return replace(out, unset=out.unset and not out.has_default)
+
+    def _str_method(self, f: ast.Attribute, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
+        args = []
+        for a in node.args:
+            if not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
+                return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+            args.append(a.value)
+        vals = self._values(f.value, scope, ctx)
+        try:
+            cands = tuple(replace(c, value=getattr(c.value, f.attr)(*args)) for c in vals.cands)
+        except (TypeError, ValueError):
+            return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+        return replace(vals, cands=tuple(c for c in cands if c.value))
+
+    def _mapping_get(self, base_node: ast.AST, key_node: ast.AST, default_node: ast.AST | None, node: ast.AST,
+                     scope: Scope, ctx: Ctx) -> Vals:
+        """`d.get("k", default)`: the dict's entry when the dict is known, else the default, or the key in
+        the project's config files; `super().get(k)` in a dict subclass reads the constructor's keywords."""
+        default = Vals(unset=True, why=f"`{_text(scope.mod, node)}` is None unless set") if default_node is None else \
+            _tag(self._values(default_node, scope, ctx), "env-default", Hop(_text(scope.mod, node), _at(scope.mod, node)))
+        mapping = self._mapping(base_node, scope, ctx)
+        keys = self._values(key_node, scope, ctx)
+        if mapping is not None:
+            if not keys.cands and default_node is not None and not default.cands:
+                # `ALIASES.get(name, name)` with a name known only at run time passes most names through
+                return _opaque(f"`{_text(scope.mod, node)}` depends on a key known only at run time")
+            found = self._lookup(mapping, key_node, scope, ctx)
+            if found is not None:
+                return _or(found, default) if keys.cands else _union(default, _alternatives(found))
+            return default
+        passed = self._param_key(base_node, key_node, scope, ctx)
+        if passed is not None and passed.cands:
+            return _or(passed, default)
+        if default.cands:
+            return default
+        if keys.cands and len(keys.cands) == 1:
+            path = (_key_path(base_node) or ()) + (keys.cands[0].value,)
+            found = self.config_files.key(path) if (_names_model(path[-1]) or len(path) >= 2) else []
+            if found:
+                self._depend_on_config(found)
+                return Vals(tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{'.'.join(path)} = {v.value}", v.where),),
+                                       default=i == 0) for i, v in enumerate(found)))
+        return replace(default, opaque=True, why=default.why or f"`{_text(scope.mod, node)}` is set at run time")
+
+    def _mapping(self, base_node: ast.AST, scope: Scope, ctx: Ctx) -> DictVal | None:
+        if isinstance(base_node, ast.Call) and isinstance(base_node.func, ast.Name) and base_node.func.id == "super" \
+                and ctx.ctor is not None:
+            return DictVal(ctx.ctor[0], ctx.ctor[1])
+        obj = self._object(base_node, scope)
+        if isinstance(obj, DictVal):
+            return obj
+        if isinstance(obj, Instance) and obj.ctor is not None and any(
+                _text(m, b) in ("dict", "Dict", "UserDict") for c, m in self._mro_of(obj.cls, obj.mod) for b in c.node.bases):
+            return DictVal(obj.ctor[0], obj.ctor[1])
+        return None
+
+    def _lookup(self, mapping: DictVal, key_node: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`table[key]`: the entry of each key the key can be; every entry when the key is unknown (an
+        alias table); None when the table does not hold the key."""
+        keys = self._values(key_node, scope, ctx)
+        items = self._items(mapping)
+        if keys.cands:
+            parts = []
+            for k in keys.cands:
+                item = items.get(k.value)
+                if item is not None:
+                    vals = _tag(self._values(item[0], item[1], ctx), "alias-table" if k.reach != "literal" else None,
+                                Hop(f"[{k.value!r}] -> {_text(item[1].mod, item[0])}", _at(item[1].mod, item[0])))
+                    parts.append(vals if k.default else _alternatives(vals))
+            return _union(*parts) if parts else None
+        if not items:
+            return None
+        parts = [_tag(self._values(v, s, ctx), "alias-table", Hop(f"[{k!r}] -> {_text(s.mod, v)}", _at(s.mod, v)))
+                 for k, (v, s) in list(items.items())[:MAX_VALUES]]
+        return _branches(parts)
+
+    def _subscript(self, node: ast.Subscript, scope: Scope, ctx: Ctx) -> Vals:
+        value = node.value
+        # "provider/model".split("/")[1]
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SPLIT_METHODS \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+            args = [a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, (str, int))]
+            if len(args) == len(value.args) and not value.keywords:
+                vals = self._values(value.func.value, scope, ctx)
+                out = []
+                for c in vals.cands:
+                    parts = getattr(c.value, value.func.attr)(*args)
+                    if -len(parts) <= node.slice.value < len(parts) and parts[node.slice.value]:
+                        out.append(replace(c, value=parts[node.slice.value]))
+                return replace(vals, cands=tuple(out))
+        base = self._object(value, scope)
+        if isinstance(base, Imported) and base.qualname in ("os.environ", "environ"):
+            return self._env_values_of(node.slice, None, scope, ctx)
+        mapping = self._mapping(value, scope, ctx)
+        if mapping is not None:
+            found = self._lookup(mapping, node.slice, scope, ctx)
+            return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not in the table")
+        if isinstance(base, ListVal) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+            elts = getattr(base.node, "elts", [])
+            if -len(elts) <= node.slice.value < len(elts):
+                return self._values(elts[node.slice.value], base.scope, ctx)
+        if base is None:
+            passed = self._param_key(value, node.slice, scope, ctx)
+            return passed if passed is not None and passed.cands else self._unresolved(node, scope, ctx)
+        return _opaque(f"`{_text(scope.mod, node)}` is set at run time")
+
+    def _param_key(self, base: ast.AST, key: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`params["model"]` on a parameter: the key in the dicts the callers pass; None otherwise."""
+        if not (isinstance(base, ast.Name) and isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        func = scope.func
+        while func is not None and base.id not in func.params:
+            if func.bindings.get(base.id):
+                return None
+            func = func.parent
+        if func is None or func.bindings.get(base.id):
+            return None
+        return self._dict_param(func, scope.mod, base.id, (key.value,), ctx)
+
+    # ---- environment ------------------------------------------------------------------------------------
+    def _env_read(self, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
+        default = node.args[1] if len(node.args) > 1 else next((kw.value for kw in node.keywords if kw.arg == "default"), None)
+        return self._env_values_of(node.args[0] if node.args else None, default, scope, ctx)
+
+    def _env_values_of(self, name_node: ast.AST | None, default_node: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
+        names = self._values(name_node, scope, ctx) if name_node is not None else Vals()
+        name = names.cands[0].value if len(names.cands) == 1 else None
+        default = Vals(unset=True) if default_node is None else _tag(
+            self._values(default_node, scope, ctx), "env-default",
+            Hop(f"${name or '?'} (default {_text(scope.mod, default_node)})", _at(scope.mod, default_node)))
+        if name is None:
+            return default if default.cands else _opaque("an environment variable whose name is computed")
+        from_files = self._env_values(name)
+        if default.cands:
+            return _union(default, _alternatives(from_files))
+        if from_files.cands:
+            return from_files
+        return replace(default, why=f"environment variable `{name}` has no default in the code or the project's config files")
+
+    def _env_values(self, name: str) -> Vals:
+        found = self.config_files.env(name)
+        self._depend_on_config(found)
+        return Vals(tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{name}={v.value}", v.where),), i == 0)
+                          for i, v in enumerate(found)), unset=not found)
+
+    def _depend_on_config(self, found: Iterable) -> None:
+        for v in found:
+            self._dep(v.where.rsplit(":", 1)[0])
+
+    def _object(self, node: ast.AST, scope: Scope):
+        """The single value the evaluator gives (an instance, class, dict, module…), within a budget."""
+        return self._evaluate(self.ev.eval, node, scope, default=None)
+
+    def _items(self, d: DictVal) -> dict[str, tuple[ast.AST, Scope]]:
+        return self._evaluate(self.ev.dict_items, d, default={})
+
+    def _evaluate(self, fn, *args, default):
+        """`fn(*args)` on the evaluator, bounded, with every file it reads recorded as a dependency."""
+        outer, self.ev.deps = self.ev.deps, set()
+        try:
+            with self.ev.bounded(EVAL_BUDGET):
+                return fn(*args)
+        except RecursionError:
+            return default
+        finally:
+            read, self.ev.deps = self.ev.deps, outer
+            for path in read:
+                self._dep(path)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------------
+
+_STARRED = object()
+_ELLIPSIS = object()
+
+
+def _at(mod: ModuleInfo, node: ast.AST) -> str:
+    return f"{mod.path}:{getattr(node, 'lineno', 0)}"
+
+
+def _text(mod: ModuleInfo, node: ast.AST) -> str:
+    text = " ".join(mod.segment(node).split()) if hasattr(node, "lineno") else ""
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _callee_text(mod: ModuleInfo, call: ast.Call) -> str:
+    return _text(mod, call.func)
+
+
+def _guards(blocks: dict, value: ast.AST, name: str) -> bool:
+    """The assignment of `value` sits in an `if not name:` (or `is None`) branch."""
+    levels = blocks.get(id(value), ())
+    return bool(levels) and levels[-1][4] == name
+
+
+def _names_model(key: str) -> bool:
+    """A key or attribute that holds a model setting (`model`, `llm_name`, `deployment`, `engine`)."""
+    key = key.lower()
+    return any(word in key for word in ("model", "llm", "deployment", "engine"))
+
+
+def _tests_itself(test: ast.AST, body: ast.AST) -> bool:
+    return ast.dump(test) == ast.dump(body)
+
+
+def _self_class(node: ast.AST, scope: Scope) -> ClassInfo | None:
+    """The class of a method when `node` is its first parameter (`self`), else None."""
+    if not isinstance(node, ast.Name):
+        return None
+    func = scope.func
+    while func is not None and func.cls is None:
+        if node.id in func.params:
+            return None
+        func = func.parent
+    if func is None or func.cls is None:
+        return None
+    args = getattr(func.node, "args", None)
+    first = args.args[0].arg if args is not None and args.args else None
+    if node.id != first or any(getattr(d, "id", "") in ("staticmethod", "classmethod") for d in func.node.decorator_list):  # type: ignore[attr-defined]
+        return None
+    return func.cls
+
+
+def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """Path components two paths share from the start (the file itself counts most)."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n + (a == b)
+
+
+def _method_name(scope: Scope) -> str:
+    """The name of the method a scope is in (through nested functions)."""
+    func = scope.func
+    while func is not None and func.cls is None:
+        func = func.parent
+    return getattr(func.node, "name", "") if func is not None else ""
+
+
+def _self_assignments(cls: ClassInfo, attr: str, skip: frozenset[int]) -> dict[str, list[tuple[int, ast.AST, ast.AST]]]:
+    """`self.attr = …` in the class's methods by method name, minus the ones being evaluated."""
+    by_method: dict[str, list[tuple[int, ast.AST, ast.AST]]] = {}
+    for line, value, method in cls.self_attrs.get(attr, ()):
+        if id(value) in skip:
+            continue
+        by_method.setdefault(getattr(method, "name", ""), []).append((line, value, method))
+    return by_method
+
+
+def _returns(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
+    """Return statements of a function with a value, nested functions and classes excluded."""
+    out = []
+    stack: list[ast.stmt] = list(node.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                out.append(stmt)
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for part in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, part, None) or ())
+            for clause in list(getattr(stmt, "handlers", ())) + list(getattr(stmt, "cases", ())):
+                stack.extend(clause.body)
+    return sorted(out, key=lambda r: r.lineno)
+
+
+def _super_init_calls(init: ast.AST) -> list[ast.Call]:
+    """`super().__init__(…)`, `super(X, self).__init__(…)` and `Base.__init__(self, …)` in an `__init__`."""
+    out = []
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            out.append(node)
+    return out
+
+
+def _argument_of(func: FuncInfo, name: str, call: ast.Call):
+    """The argument node `call` passes for parameter `name`, None when not passed, _STARRED when it may
+    be inside `*args`/`**kwargs`."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    args = getattr(func.node, "args", None)
+    if args is None:
+        return None
+    names = [a.arg for a in args.posonlyargs + args.args]
+    is_method = func.cls is not None and not any(getattr(d, "id", "") == "staticmethod"
+                                                 for d in getattr(func.node, "decorator_list", ()))
+    # `Base.__init__(self, x)` passes self explicitly; `obj.m(x)`, `super().__init__(x)`, `Cls(x)` do not
+    explicit_self = is_method and isinstance(call.func, ast.Attribute) and call.func.attr == getattr(func.node, "name", "") \
+        and not (isinstance(call.func.value, ast.Call) and getattr(call.func.value.func, "id", "") == "super") \
+        and call.func.attr == "__init__"
+    if is_method and not explicit_self and names:
+        names = names[1:]
+    positional = list(call.args)
+    if name in names:
+        i = names.index(name)
+        starred = next((j for j, a in enumerate(positional) if isinstance(a, ast.Starred)), None)
+        if starred is not None and starred <= i:
+            return _STARRED
+        if i < len(positional):
+            return positional[i]
+    if any(kw.arg is None for kw in call.keywords):
+        return _STARRED
+    return None
+
+
+def _option_dest(names: list[str]) -> str | None:
+    """The parameter an argparse/click option binds: an explicit name, else the longest flag."""
+    plain = [n for n in names if not n.startswith("-") and n.isidentifier()]
+    if plain:
+        return plain[0]
+    flags = sorted((n for n in names if n.startswith("-")), key=lambda n: (not n.startswith("--"), -len(n)))
+    return flags[0].lstrip("-").replace("-", "_") if flags else None
+
+
+def _cli_call_default(default: ast.AST):
+    """The default of `typer.Option("gpt-4o", "--model")` / `Option(default=…)` as a parameter default;
+    _ELLIPSIS for a required one; None when `default` is not such a call."""
+    if not isinstance(default, ast.Call):
+        return None
+    name = default.func.attr if isinstance(default.func, ast.Attribute) else getattr(default.func, "id", "")
+    if name not in ("Option", "Argument"):
+        return None
+    for kw in default.keywords:
+        if kw.arg == "default":
+            return kw.value
+    if default.args:
+        first = default.args[0]
+        if isinstance(first, ast.Constant) and first.value is Ellipsis:
+            return _ELLIPSIS
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("-")):
+            return first
+    return _ELLIPSIS
+
+
+def _key_path(node: ast.AST) -> tuple[str, ...] | None:
+    """The names and literal keys read from an unknown object: `get_settings().config.model` ->
+    ("config", "model"); `cfg["llm"]["model"]` -> ("llm", "model")."""
+    keys: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            keys.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            keys.append(node.slice.value)
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            keys.append(node.args[0].value)
+            node = node.func.value
+        else:
+            break
+    keys.reverse()
+    keys = [k for k in keys if k not in ("self", "cls")]
+    return tuple(keys) or None
+
+
+def to_candidates(vals: Vals) -> tuple[ModelCandidate, ...]:
+    return tuple(ModelCandidate(c.value, c.origin, c.reach, c.default) for c in vals.cands)
