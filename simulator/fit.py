@@ -21,6 +21,14 @@ Models the traffic never saw (a scenario's target or fallback) get grids built f
 `llmsight.knowledge.priors` and are labelled `prior: ...`; they are used only where traffic is missing.
 Quality: an eval results file (`model,feature,score`) when given, else the traffic's `quality`
 column, else the quality prior.
+
+Errors: a row is a call as the application saw it, after its client's own retries (an OpenAI client
+retries twice by default), unless the traffic holds the attempts themselves (HTTP attempt spans,
+`attempt` above 1). Given each site's client retries N (`client_retries`, from the code), a site's
+call-level rate p_call becomes a per-attempt rate p_attempt = p_call^(1/(N+1)) — assuming attempts
+fail independently (a call fails when all N+1 of its attempts do) — pooled per model over its sites
+by calls; a call replayed at a site with retries N' then fails at p_attempt^(N'+1) (`Fits.error_rate`).
+So a switch does not carry a retrying site's near-zero rate to a site that does not retry.
 """
 from __future__ import annotations
 
@@ -75,6 +83,9 @@ class Fits:
     models: dict[str, ModelFit]                       # key -> fit
     quality: dict[tuple[str, str], tuple[float, int, str]]   # (model, feature|*) -> (score, n, source)
     site_keys: set[tuple[str, str]]                   # (model, site) pairs with their own fit
+    attempt_error: dict[str, float] = field(default_factory=dict)    # model -> per-attempt error rate
+    client_retries: dict[str, int] = field(default_factory=dict)    # site -> its client's own retries
+    error_basis: dict[str, str] = field(default_factory=dict)       # model -> how its attempt rate was derived
     # (model, site) -> (decode ms per output token, base ms), for pairs whose successful rows lack a
     # TTFT (their TTFT is `modelled_ttft`)
     decode: dict[tuple[str, str | None], tuple[float, float]] = field(default_factory=dict)
@@ -85,12 +96,21 @@ class Fits:
     def get(self, model: str, site: str | None = None) -> ModelFit | None:
         return self.models.get(self.key_for(model, site))
 
+    def error_rate(self, model: str, site: str | None) -> float | None:
+        """The rate at which a call on `model` at `site` fails after the site's client retries: the
+        site's own measurement when it has its own fit, else the model's per-attempt rate through the
+        site's retries (see the module docstring)."""
+        f = self.get(model, site)
+        if f is None or f.site != ANY or model not in self.attempt_error:
+            return None if f is None else f.error_rate
+        return self.attempt_error[model] ** (self.client_retries.get(site or "", 0) + 1)
+
     def quality_of(self, model: str, feature: str | None) -> tuple[float, int, str] | None:
         return self.quality.get((model, feature or ANY)) or self.quality.get((model, ANY))
 
 
 def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_file: str | Path | None = None,
-        extra_models: Iterable[str] = ()) -> Fits:
+        extra_models: Iterable[str] = (), client_retries: dict[str, int] | None = None) -> Fits:
     """Fit every model in `source` (a relation with the canonical columns plus `site_id`), per model and
     per (model, site) with at least `min_site_rows` successful rows reporting a TTFT; add prior-based
     fits for `extra_models` the traffic lacks.
@@ -162,7 +182,10 @@ def fit(con, source: str = "sim_rows", min_site_rows: int = MIN_SITE_ROWS, eval_
             f"traffic ({n_modelled / n_timed:.0%} of TTFTs modelled from duration and output tokens)"
         models[key] = ModelFit(key, model, site, int(n), int(n_ok), float(err), float(tout), float(prefill),
                                "traffic", quantiles, latency)
-    fits = Fits(models, {}, {(f.model, f.site) for f in models.values() if f.site != ANY}, rates)
+    retries = {site: n for site, n in (client_retries or {}).items() if n}
+    attempt_error, fits_basis = _attempt_error_rates(con, source, retries)
+    fits = Fits(models, {}, {(f.model, f.site) for f in models.values() if f.site != ANY}, attempt_error, retries,
+                fits_basis, rates)
     fits.quality = _quality(con, source, eval_file, {f.model for f in fits.models.values()} | set(extra_models))
     missing = sorted({m for m in extra_models if m} - {f.model for f in fits.models.values()})
     for model in missing:
@@ -198,6 +221,32 @@ def _decode_rates(con, source: str) -> dict[tuple[str, str | None], tuple[float,
     return {(model, site): line.get((model, site)) or line.get((model, None)) or (0.0, 1.0) for model, site in pairs}
 
 
+def _attempt_error_rates(con, source: str, client_retries: dict[str, int]) -> tuple[dict[str, float], dict[str, str]]:
+    """Per-attempt error rate of each model (see the module docstring), and for the models seen behind
+    retrying clients, a line saying how it was derived: a (model, site) pair whose rows are attempts
+    (some `attempt` above 1) counts its errors over its rows; any other pair's rate is a call's after
+    the site's client retries, taken back to one attempt's under independence."""
+    has_attempt = "attempt" in {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+    pairs = con.execute(f"""
+        SELECT model, site_id, count(*), count(*) FILTER (WHERE status = 'error'),
+               {"coalesce(max(attempt), 1) > 1" if has_attempt else "FALSE"}
+        FROM {source} WHERE model IS NOT NULL GROUP BY model, site_id""").fetchall()
+    calls: dict[str, int] = {}
+    weighted: dict[str, float] = {}
+    behind: dict[str, set[int]] = {}        # model -> the retry counts of the clients its calls came through
+    for model, site, n, errors, attempts in pairs:
+        retries = 0 if attempts else client_retries.get(site, 0)
+        calls[model] = calls.get(model, 0) + n
+        weighted[model] = weighted.get(model, 0.0) + n * (errors / n) ** (1.0 / (retries + 1))
+        if retries:
+            behind.setdefault(model, set()).add(retries)
+    rates = {model: weighted[model] / calls[model] for model in calls}
+    basis = {model: f"{model}: error rate observed after client retries ({'/'.join(map(str, sorted(counts)))}); "
+                    f"per attempt {rates[model]:.2%} = p_call^(1/(N+1)) assuming attempts fail independently, "
+                    "replayed through each site's own retries" for model, counts in behind.items()}
+    return rates, basis
+
+
 def modelled_ttft_sql(latency: str, output: str, ms_per_token: str, base_ms: str) -> str:
     """SQL of the TTFT of a successful call without one (`modelled_ttft`)."""
     return f"({latency} * {base_ms} / ({base_ms} + {output} * {ms_per_token}))"
@@ -221,13 +270,15 @@ def add_prior_fit(fits: Fits, model: str) -> ModelFit:
     prior = latency_prior(model)
     observed = [f for f in fits.models.values() if f.site == ANY and f.source == "traffic"]
     total = sum(f.n for f in observed)
-    err = sum(f.error_rate * f.n for f in observed) / total if total else DEFAULT_PRIOR_ERROR_RATE
+    err = sum(fits.attempt_error.get(f.model, f.error_rate) * f.n for f in observed) / total if total \
+        else DEFAULT_PRIOR_ERROR_RATE
     slopes = sorted(f.prefill_ms_per_token for f in observed)
     prefill = slopes[len(slopes) // 2] if slopes else 0.0
     nd = NormalDist()
     z = [nd.inv_cdf(min(max(i / GRID, 0.001), 0.999)) for i in range(GRID + 1)]
     ttft = [prior.ttft_s * 1000 * math.exp(prior.sigma * zi) for zi in z]
     tps = [prior.tokens_per_s * math.exp(PRIOR_TPS_SIGMA_SHARE * prior.sigma * zi) for zi in z]
+    fits.attempt_error[model] = err
     fit_ = ModelFit(f"{model}|{ANY}", model, ANY, 0, 0, err, 0.0, prefill,
                     f"prior: {prior.pattern} ({prior.source}, {prior.date})", {"ttft": ttft, "tps": tps})
     fits.models[fit_.key] = fit_

@@ -101,7 +101,7 @@ class ReferenceReplay:
         ttft_d = fit.quantile("ttft", u_ttft)
         tps = fit.quantile("tps", u_tps)
         ttft = max(ttft_d + fit.prefill_ms_per_token * tok.dunc, TTFT_FLOOR * ttft_d)
-        if u_err < fit.error_rate:
+        if u_err < self.fits.error_rate(model, site):
             return "error", None, ttft
         decode = tok.out / tps * 1000.0 if tok.out > 0 and tps is not None and tps > 0 else 0.0
         return "ok", ttft, ttft + decode

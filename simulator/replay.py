@@ -654,7 +654,7 @@ def load_tables(con: "duckdb.DuckDBPyConnection", codes: Codes, fits: Fits, pric
             f = fits.models.get(f"{model}|{site if own else ANY}")
             targets.append((codes.target_key(site_c, observed_c, model_c),
                             1.0 if model == observed else ratios.get((observed, model), 1.0),
-                            None if f is None else f.error_rate, None if f is None else f.prefill_ms_per_token,
+                            fits.error_rate(model, site), None if f is None else f.prefill_ms_per_token,
                             None if f is None else f.quantile("ttft", 0.5),
                             *(fits.decode.get((observed, site), (None, None)) if model == observed else (None, None)),
                             *(codes.grid_key(model_c, key, METRIC_CODES[metric], 0) for metric in METRIC_CODES)))
@@ -699,7 +699,8 @@ class Simulation:
     def __init__(self, con, source: str = "calls", seed: int = 0, config=None, site_sql: str | None = None,
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
-                 max_tenants: int | None = MAX_TENANTS, sample_rate: float = 1.0):
+                 max_tenants: int | None = MAX_TENANTS, sample_rate: float = 1.0,
+                 client_retries: dict[str, int | None] | None = None):
         if not 0.0 < sample_rate <= 1.0:
             from llmsight.config import ConfigError
 
@@ -723,6 +724,8 @@ class Simulation:
         self.site_map, self.eval_file = site_map, eval_file
         self.static_prefixes = dict(prefixes or {})
         self.min_site_rows = min_site_rows
+        # site -> its client's own retries (from the code): observed error rates are after them
+        self.client_retries = {site: n for site, n in (client_retries or {}).items() if isinstance(n, int) and n > 0}
         self.bootstrap = bootstrap
         Simulation._instances += 1
         self.tables = Tables.named(f"sim{Simulation._instances}")
@@ -774,19 +777,21 @@ class Simulation:
                    coalesce(dt.code, CASE WHEN s.tenant IS NULL THEN -1 ELSE {other_tenant} END) AS tenant_c,
                    CAST(CASE s.status WHEN 'ok' THEN {OK} WHEN 'timeout' THEN {TIMEOUT} ELSE {ERROR} END AS TINYINT) AS st,
                    {', '.join(f'coalesce(s.{c}, 0) AS {c}' for c in TOKEN_COLUMNS)},
-                   s.latency_ms, s.ttft_ms, s.quality, s.cost_usd
+                   s.latency_ms, s.ttft_ms, s.quality, s.cost_usd, s.attempt
             FROM {t.src} s JOIN {t.dim.format('model')} dm ON dm.name = s.model
             JOIN {t.dim.format('site')} ds ON ds.name = s.site_id
             LEFT JOIN {t.dim.format('feature')} df ON df.name = s.feature
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.name = s.tenant""")
         release_freed_memory()              # each stage's freed memory goes back before the next
         kwargs = {} if self.min_site_rows is None else {"min_site_rows": self.min_site_rows}
-        self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets, **kwargs)
+        self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets,
+                                client_retries=self.client_retries, **kwargs)
         release_freed_memory()
         prices, unknown = price_rows(models, self.config)
         self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
+        self.notes += [self.fits.error_basis[m] for m in models if m in self.fits.error_basis]
         assumed = {m: q[2] for m in models if (q := self.fits.quality_of(m, None)) and q[2].startswith("prior")}
         if assumed:
             sources = " / ".join(sorted(set(assumed.values())))

@@ -74,7 +74,8 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             site_map, unmatched = "site_rows", mapping.unmatched
             by_id = {s.id: s for s in sites}
         sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
-                         max_tenants=max_tenants, sample_rate=sample_rate)
+                         max_tenants=max_tenants, sample_rate=sample_rate,
+                         client_retries={s.id: s.retries.value for s in sites or ()})
         known = {s.site: s for s in parsed if s.site is not None}
         sim.prepare([BASELINE, *parsed])
         for s in known.values():

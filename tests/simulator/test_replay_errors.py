@@ -1,0 +1,50 @@
+"""Call-level vs attempt-level errors (issue 13 item 5): a site's observed error rate is after its client's
+retries; a switch replays it per attempt through each site's own retries."""
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from llmsight.simulator.generate import generate
+from llmsight.simulator.replay import Simulation
+from llmsight.simulator.scenario import BASELINE, parse_scenario
+
+RETRYING, PLAIN = "app/chat.py:18", "app/summarize.py:15"     # gpt-4o behind 2 client retries; claude without
+SWITCH = parse_scenario(f"model=gpt-4o,site={PLAIN}")
+
+
+@pytest.fixture(scope="module")
+def table():
+    return generate(20000, seed=4)
+
+
+def _run(table, client_retries=None):
+    con = duckdb.connect()
+    con.register("calls", table)
+    sim = Simulation(con, "calls", client_retries=client_retries)
+    return sim, sim.run([BASELINE, SWITCH])
+
+
+def test_a_switch_replays_the_per_attempt_rate_at_a_site_that_does_not_retry(table):
+    sim, (base, switched) = _run(table, {RETRYING: 2})
+    observed = base.of("site", RETRYING).error_rate.value       # gpt-4o's calls there, after two retries
+    per_attempt = sim.fits.attempt_error["gpt-4o"]
+    assert per_attempt == pytest.approx(observed ** (1 / 3), rel=0.2)
+    assert switched.of("site", PLAIN).error_rate.value == pytest.approx(per_attempt, rel=0.15)
+    assert switched.of("site", RETRYING) == base.of("site", RETRYING)       # out of scope: unchanged
+    assert any("after client retries (2)" in note and "independently" in note for note in sim.notes)
+
+
+def test_without_retrying_clients_the_rates_are_the_observed_ones(table):
+    sim, (base, switched) = _run(table)
+    assert sim.fits.attempt_error["gpt-4o"] == pytest.approx(sim.fits.get("gpt-4o").error_rate)
+    assert switched.of("site", PLAIN).error_rate.value < 0.03 and not any("client retries" in n for n in sim.notes)
+
+
+def test_attempt_rows_count_their_own_errors(table):
+    """Rows that are attempts (HTTP attempt spans: `attempt` above 1) give the per-attempt rate directly."""
+    attempts = table.set_column(table.schema.get_field_index("attempt"), "attempt",
+                                pa.array([1 + i % 2 for i in range(table.num_rows)], pa.int32()))
+    sim, _ = _run(attempts, {RETRYING: 2})
+    assert sim.fits.attempt_error["gpt-4o"] == pytest.approx(sim.fits.get("gpt-4o").error_rate)
