@@ -216,7 +216,7 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     if config is None:
         config = load_config(root, Path(config_file) if config_file else None)
     traffic_path = _traffic_path(traffic or config.traffic, root)
-    traffic_view = _open_traffic(traffic_path, config)
+    traffic_view = _open_traffic(traffic_path, config, root)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     wrappers = {w.rsplit(".", 1)[-1]: w for w in config.wrappers}
     env = Env(root=root, config=config, rules=rules_, wrappers=wrappers, traffic=traffic_view)
@@ -245,7 +245,7 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
         config = parse_config(config, "<inline config>")
     elif config is None:
         config = load_config(root_path)
-    traffic_view = _open_traffic(_traffic_path(traffic or config.traffic, root_path), config)
+    traffic_view = _open_traffic(_traffic_path(traffic or config.traffic, root_path), config, root_path)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     env = Env(root=root_path, config=config, rules=rules_,
               wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view,
@@ -282,14 +282,14 @@ def _file_identity(path: Path | None) -> str:
     return "" if stat is None else f"|{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _open_traffic(traffic: Path | None, config: Config):
+def _open_traffic(traffic: Path | None, config: Config, root: Path | None = None):
     if traffic is None:
         return None
     try:
         from llmsight.simulator.view import open_traffic  # type: ignore[import-not-found]
     except ImportError as exc:
         raise ConfigError(f"--traffic needs the simulator ({exc}); install llmsight[sim]") from exc
-    return open_traffic(traffic, config)
+    return open_traffic(traffic, config, root=root)
 
 
 def _assemble(root: Path, config: Config, results: list["FileResult"], errors: list[FileError], scanned: int,
@@ -313,15 +313,27 @@ def _assemble(root: Path, config: Config, results: list["FileResult"], errors: l
                        errors=sorted(errors, key=lambda e: (e.path, e.line or 0)))
 
 
+def traffic_mapping(traffic: str | Path | None, config: Config, root: Path) -> list[str]:
+    """How the traffic `check` used mapped to its call sites (rows mapped and by what, ambiguous and
+    unmatched rows, the largest unmatched signatures); empty without traffic."""
+    path = _traffic_path(traffic or config.traffic, root)
+    report = _open_traffic(path, config, root).mapping_report() if path is not None else None
+    return report.lines() if report is not None else []
+
+
 def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None) -> dict[str, Estimate]:
     from llmsight.analysis.estimates import static_estimate
 
     out = {}
+    if traffic_view is not None:            # a row belongs to one site among all of them, not the first that fits
+        traffic_view.bind(sites)
     for s in sites:
         est = None
         if traffic_view is not None:
             est = traffic_view.estimate(s, config)
         out[s.id] = est or static_estimate(s, config)
+        if traffic_view is not None:        # how the traffic mapped, said even when no row maps to this site
+            out[s.id] = traffic_view.annotate(s, out[s.id])
     return out
 
 
@@ -506,6 +518,7 @@ class ScenarioRunner:
                  sites: Sequence[CallSite] = ()):
         self.site, self.config = site, config
         self.traffic = _traffic_path(traffic, Path(root))
+        self.root = Path(root)
         self.sites = tuple(sites)   # every site of the project: a row maps to one of them, not to the nearest match
 
     @property
@@ -513,7 +526,7 @@ class ScenarioRunner:
         return "traffic" if self.traffic is not None else "priors"
 
     def _view(self):
-        view = _open_traffic(self.traffic, self.config)   # the view `check(traffic=...)` opened, when it did
+        view = _open_traffic(self.traffic, self.config, self.root)   # the view `check(traffic=...)` opened, when it did
         view.bind((*self.sites, self.site))
         if view.site(self.site) is None:
             raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
@@ -737,6 +750,6 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
         raise ConfigError("no traffic: pass --traffic DB (a store from `llm-lint ingest`, or a traffic file) "
                           "or set `traffic` in [tool.llmsight]")
     sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
-    return run(traffic, scenarios, sites=sites, config=config, seed=seed, eval_file=eval_file,
+    return run(traffic, scenarios, sites=sites, root=root, config=config, seed=seed, eval_file=eval_file,
                price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
                **({} if tenants is None else {"max_tenants": tenants}))

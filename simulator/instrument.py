@@ -8,8 +8,7 @@ from typing import Any
 from llmsight import instrument as _instrument
 from llmsight.instrument import LLM_SCOPES, awaiting_caller_location, caller_location, is_llm_scope
 
-__all__ = ["LLM_SCOPES", "LlmsightCallback", "LlmsightSpanProcessor", "awaiting_caller_location",
-           "caller_location", "is_llm_scope"]
+__all__ = ["LLM_SCOPES", "awaiting_caller_location", "caller_location", "is_llm_scope"]   # and the two lazy helpers
 
 
 def __getattr__(name: str) -> Any:

@@ -1,41 +1,122 @@
 """Which call site produced each traffic row (design §6).
 
 In order of trust:
-1. code location: `code_file` matches the site's path by suffix (traffic records absolute or
-   deploy-relative paths), and `code_line` falls inside the call's span → `location`;
+1. code location (a stamped row): `code_file` matches the site's path by suffix (traffic records
+   absolute or deploy-relative paths), and `code_line` falls inside the call's span → `location`;
    the line moved but `code_function` names the site's function (or, without it, the function that
    encloses `code_line` in today's source, when `root` is given) → the nearest site in that function
    → `function`; the file has a single site → `file`;
 2. feature tag: the one site with that feature (or the one with that feature and model) → `feature`;
-3. model within the file named by `code_file`: the one site there calling that model → `model`.
+3. model within the file named by `code_file`: the one site there calling that model → `model`;
+4. request signature (rows with no code location: almost every existing trace) → `signature`: what
+   the row and the code both say of the request (`signature.Request`). A site stays a candidate unless
+   something contradicts it; the row goes to the one candidate left, or to the one candidate its
+   function, span or service name names. Rows several sites fit equally are `ambiguous` and stay
+   unmapped, listed with those sites: they are never guessed or split by assumption.
 Rows that match nothing are not dropped: they stay in `calls` and are listed, grouped, with the reason.
+Every mapping carries its confidence (`high`, `medium`, `low`) and, by signature, the evidence.
 
-The work is done once per distinct (file, line, function, feature, model) combination, not per row,
-then joined back to the rows in SQL.
+The work is done once per distinct combination of the columns it reads, not per row, then joined back
+to the rows in SQL.
 """
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from llmsight.records import CallSite
+from llmsight.simulator import signature
+from llmsight.simulator.signature import REQUEST_COLUMNS
 
-MATCH_KINDS = ("location", "function", "file", "feature", "model")
-_KEYS = ("code_file", "code_line", "code_function", "feature", "model")
+MATCH_KINDS = ("location", "function", "file", "feature", "model", "signature")
+STAMP_KEYS = ("code_file", "code_line", "code_function", "feature")
+_KEYS = (*STAMP_KEYS, "model")
+# What the mapping reads of a row, when the table has it (the store's `calls` has the first eight).
+MAPPING_KEYS = (*_KEYS, "provider", "operation", "source_file", *REQUEST_COLUMNS)
+_CONFIDENCE = {"location": "high", "function": "high", "file": "medium", "feature": "high", "model": "medium"}
+TOP_UNMATCHED = 5
+
+
+def group_keys(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """The columns of `MAPPING_KEYS` that `table` has, which is what its rows are grouped by."""
+    present = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    return tuple(k for k in MAPPING_KEYS if k in present)
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Rows with one request signature that no site took, and why (ambiguous: the sites that fit)."""
+
+    rows: int
+    signature: str
+    reason: str
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass
 class MappingReport:
+    """How traffic rows found their call sites: the one summary every face shows (`lines`)."""
+
     rows: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)     # match kind -> rows
-    unmatched: int = 0
+    unmatched: int = 0                                         # rows no site took (ambiguous included)
     by_site: dict[str, int] = field(default_factory=dict)     # site id -> rows
+    ambiguous: int = 0                                         # of `unmatched`: rows several sites fit equally
+    by_confidence: dict[str, int] = field(default_factory=dict)
+    by_evidence: dict[str, int] = field(default_factory=dict)  # signature evidence ("provider+model+max_tokens") -> rows
+    site_evidence: dict[str, dict[str, int]] = field(default_factory=dict)   # site id -> how its rows mapped -> rows
+    top_unmatched: list[Unmatched] = field(default_factory=list)
+
+    @property
+    def mapped(self) -> int:
+        return self.rows - self.unmatched
+
+    def lines(self, top: int = TOP_UNMATCHED) -> list[str]:
+        """What every face says of the mapping: rows mapped and how, ambiguous and unmatched rows, and the
+        largest unmatched signatures with the reason (so a user can fix them)."""
+        if not self.rows:
+            return ["traffic: no rows"]
+        how = ", ".join(f"{n:,} by {_KIND_WORDS.get(k, k)}" for k, n in sorted(self.by_kind.items(), key=lambda kv: -kv[1]))
+        sure = ", ".join(f"{n:,} {c}" for c, n in sorted(self.by_confidence.items(), key=lambda kv: _ORDER[kv[0]]))
+        out = [f"traffic: {self.mapped:,} of {self.rows:,} rows mapped to call sites"
+               + (f" ({how}; confidence {sure})" if how else "")
+               + f"; {self.unmatched - self.ambiguous:,} matched no call site"
+               + (f", {self.ambiguous:,} fit several equally (left unmapped)" if self.ambiguous else "")]
+        if self.by_evidence:
+            out.append("traffic: by request signature: " + ", ".join(
+                f"{evidence} {n:,}" for evidence, n in sorted(self.by_evidence.items(), key=lambda kv: -kv[1])[:4]))
+        for u in self.top_unmatched[:top]:
+            out.append(f"traffic: unmapped {u.rows:,} rows {u.signature}: {u.reason}")
+        return out
+
+    def site_line(self, site_id: str) -> str:
+        """How the rows of one site mapped (or that none did), for that site's hover and estimate."""
+        how = self.site_evidence.get(site_id)
+        if not how:
+            return "traffic: no row maps to this call site (estimate from priors)"
+        return "traffic: rows mapped " + ", ".join(f"{n:,} by {evidence}"
+                                                   for evidence, n in sorted(how.items(), key=lambda kv: -kv[1]))
+
+
+_KIND_WORDS = {"location": "code location", "function": "function", "file": "file", "feature": "feature tag",
+               "model": "model in file", "signature": "request signature"}
+_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class Match:
+    site_id: str | None
+    kind: str = ""
+    reason: str = ""
+    confidence: str | None = None
+    evidence: str | None = None                 # signature evidence, `+`-joined
+    candidates: tuple[str, ...] = ()            # ambiguous: the sites that fit equally
 
 
 def _norm_path(path: str) -> str:
@@ -99,10 +180,24 @@ class _Matcher:
         self.sites = list(sites)
         self.by_path: dict[str, list[CallSite]] = defaultdict(list)
         self.by_feature: dict[str, list[CallSite]] = defaultdict(list)
+        self.by_model: dict[str | None, list[CallSite]] = defaultdict(list)   # None: sites of unknown model
+        self.requests: dict[str, signature.SiteRequest] = {}
         for site in self.sites:
             self.by_path[site.span.path].append(site)
             if site.feature:
                 self.by_feature[site.feature].append(site)
+            request = self.requests[site.id] = signature.site_request(site, self._source(site))
+            for model in request.models or (None,):
+                self.by_model[model].append(site)
+
+    def _source(self, site: CallSite) -> str | None:
+        """Today's text of the site's file (a notebook cell's text is not at its path)."""
+        if self.root is None or site.span.cell is not None:
+            return None
+        try:
+            return (self.root / site.span.path).read_text(encoding="utf-8")
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
 
     def file_sites(self, code_file: str) -> list[CallSite]:
         """Sites of the one project file that `code_file` names (best suffix match; ties match none)."""
@@ -113,8 +208,20 @@ class _Matcher:
             self.files_cache[code_file] = self.by_path[paths[0]] if len(paths) == 1 else []
         return self.files_cache[code_file]
 
-    def match(self, code_file, code_line, code_function, feature, model) -> tuple[str | None, str, str]:
-        """(site id, match kind, reason when unmatched)."""
+    def match(self, row: dict[str, Any], captured: frozenset[str] = frozenset()) -> Match:
+        """The site of a group of rows with these values: by what the row was stamped with, else by its
+        request signature (`captured`: the request columns the row's file records)."""
+        stamped, reasons = self._by_stamp(row)
+        if stamped is not None:
+            return stamped
+        found = self._by_signature(row, captured)
+        if found.site_id is None and found.reason:
+            reasons.append(found.reason)
+        return found if found.site_id is not None else Match(None, found.kind, "; ".join(reasons), candidates=found.candidates)
+
+    def _by_stamp(self, row: dict[str, Any]) -> tuple[Match | None, list[str]]:
+        code_file, code_line, code_function = row.get("code_file"), row.get("code_line"), row.get("code_function")
+        feature, model = row.get("feature"), row.get("model")
         reasons = []
         in_file: list[CallSite] = []
         if code_file:
@@ -126,7 +233,7 @@ class _Matcher:
                     code_function = self.enclosing_function(in_file[0].span.path, code_line)
                 found = self._by_location(in_file, code_line, code_function)
                 if found:
-                    return found[0], found[1], ""
+                    return Match(found[0], found[1], confidence=_CONFIDENCE[found[1]]), []
                 reasons.append(f"{code_file}:{code_line or '?'} is not inside a call site"
                                + (f" or function {code_function}" if code_function else ""))
         if feature:
@@ -134,16 +241,58 @@ class _Matcher:
             if len(candidates) > 1 and model:
                 candidates = [s for s in candidates if _norm_model(s.model.value) == _norm_model(model)]
             if len(candidates) == 1:
-                return candidates[0].id, "feature", ""
+                return Match(candidates[0].id, "feature", confidence=_CONFIDENCE["feature"]), []
             reasons.append(f"feature {feature!r} matches {len(candidates)} call sites")
         if in_file and model:
             same_model = [s for s in in_file if _norm_model(s.model.value) == _norm_model(model)]
             if len(same_model) == 1:
-                return same_model[0].id, "model", ""
+                return Match(same_model[0].id, "model", confidence=_CONFIDENCE["model"]), []
             reasons.append(f"model {model!r} matches {len(same_model)} call sites in the file")
         if not code_file and not feature:
             reasons.append("no code location or feature (instrument with LlmsightSpanProcessor/LlmsightCallback)")
-        return None, "", "; ".join(reasons)
+        return None, reasons
+
+    def _fits(self, row: dict[str, Any], captured: frozenset[str]) -> tuple[list, Counter]:
+        """Sites nothing in the row contradicts, with their comparison; and why the others do not fit."""
+        values = {**row, **{c: signature.row_value(c, row.get(c), c in captured) for c in REQUEST_COLUMNS}}
+        model = signature.model_name(row.get("model"))
+        pool = self.by_model.get(model, []) + self.by_model.get(None, []) if model else self.sites
+        fits, why_not = [], Counter()
+        for site in pool:
+            comparison = signature.compare(self.requests[site.id], values)
+            if comparison.contradiction is None:
+                fits.append((site, comparison))
+            else:
+                why_not[comparison.contradiction] += 1
+        if model and len(pool) < len(self.sites):
+            why_not[f"model {model}"] += len(self.sites) - len(pool)
+        return fits, why_not
+
+    def _against(self, site: CallSite, row: dict[str, Any], captured: frozenset[str]) -> str | None:
+        values = {**row, **{c: signature.row_value(c, row.get(c), c in captured) for c in REQUEST_COLUMNS}}
+        return signature.compare(self.requests[site.id], values).against
+
+    def _by_signature(self, row: dict[str, Any], captured: frozenset[str]) -> Match:
+        fits, why_not = self._fits(row, captured)
+        named = [fit for fit in fits if fit[1].named]
+        chosen = fits[0] if len(fits) == 1 else named[0] if len(named) == 1 else None
+        if chosen is None and not fits:
+            common = ", ".join(f"{why}: {n} site{'s' if n > 1 else ''}" for why, n in why_not.most_common(2))
+            return Match(None, "", f"no call site sends this request ({common})" if common else "no call sites")
+        if chosen is None:
+            ids = tuple(sorted(site.id for site, _ in (named or fits)))
+            return Match(None, "ambiguous", f"fits {len(ids)} call sites equally ({', '.join(ids[:3])}"
+                         f"{', …' if len(ids) > 3 else ''}): nothing this export records tells them apart", candidates=ids)
+        site, comparison = chosen
+        # NULL read as "not set" decided it when, read as unknown, other sites would fit as well
+        others = [s for s, _ in self._fits(row, frozenset())[0] if s.id != site.id] if comparison.unset else []
+        decisive = {self._against(s, row, captured) for s in others} - {None}
+        inferred = len(fits) == 1 and bool(others)
+        evidence = [*comparison.agreements, *(f"no {name}" for name in comparison.unset if name in decisive),
+                    *(["name"] if len(fits) > 1 else [])]
+        confidence = ("low" if "model" not in comparison.agreements
+                      else "medium" if inferred or len(fits) > 1 else "high")
+        return Match(site.id, "signature", confidence=confidence, evidence="+".join(evidence) or "nothing contradicts")
 
     def enclosing_function(self, path: str, line: int) -> str | None:
         """Innermost function around `line` in today's source of `path` (needs `root`)."""
@@ -173,44 +322,83 @@ class _Matcher:
 
 
 def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: str = "calls",
-             root: str | Path | None = None) -> MappingReport:
-    """Create TEMP tables `site_rows(row_id, site_id, match_kind)` and `unmatched_groups` for `table`.
+             root: str | Path | None = None, weight: str | None = None) -> MappingReport:
+    """Create TEMP tables `site_rows(row_id, site_id, match_kind, confidence)` and `unmatched_groups`
+    for `table` (which needs `row_id` and `model`, and is read for any other `MAPPING_KEYS` it has).
 
     `root` (the project root the sites' paths are relative to) lets rows that carry a line but no
-    function name find the function enclosing that line in today's source.
+    function name find the function enclosing that line in today's source, and lets request signatures
+    read the call's literal keywords (temperature, tools, response format, prompt prefix). `weight`: a
+    column of `table` holding how many calls each of its rows stands for (a table of groups), else 1.
     """
     matcher = _Matcher(list(sites), Path(root) if root is not None else None)
-    keys = ", ".join(_KEYS)
-    groups = con.execute(f"SELECT {keys}, COUNT(*) FROM {table} GROUP BY ALL").fetchall()
-    columns: dict[str, list] = {k: [] for k in (*_KEYS, "site_id", "match_kind", "reason", "n")}
-    for group in groups:
-        site_id, kind, reason = matcher.match(*group[:5])
-        for key, value in zip(_KEYS, group[:5]):
-            columns[key].append(value)
-        columns["site_id"].append(site_id)
-        columns["match_kind"].append(kind or None)
-        columns["reason"].append(reason or None)
-        columns["n"].append(group[5])
-    schema = pa.schema([("code_file", pa.string()), ("code_line", pa.int32()), ("code_function", pa.string()),
-                        ("feature", pa.string()), ("model", pa.string()), ("site_id", pa.string()),
-                        ("match_kind", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
-    con.register("_site_map", pa.table(columns, schema=schema))
+    keys = group_keys(con, table)
+    listed = ", ".join(keys)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _map_groups AS SELECT row_number() OVER () AS gid, * FROM "
+                f"(SELECT {listed}, {f'SUM({weight})' if weight else 'COUNT(*)'} AS n FROM {table} GROUP BY ALL)")
+    captured = _captured(con, table, keys)
+    cursor = con.execute(f"SELECT gid, {listed}, n FROM _map_groups")
+    names = [d[0] for d in cursor.description]
+    groups = [dict(zip(names, values)) for values in cursor.fetchall()]
+    matches = [matcher.match(g, captured.get(g.get("source_file"), frozenset())) for g in groups]
+    columns = {"gid": [g["gid"] for g in groups], "site_id": [m.site_id for m in matches],
+               "match_kind": [m.kind or None for m in matches], "confidence": [m.confidence for m in matches],
+               "reason": [m.reason or None for m in matches]}
+    con.register("_site_map", pa.table(columns, schema=pa.schema(
+        [("gid", pa.int64()), *((name, pa.string()) for name in columns if name != "gid")])))
     try:
-        join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM m.{k}" for k in _KEYS)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE site_rows AS SELECT c.row_id, m.site_id, m.match_kind "
-                    f"FROM {table} c JOIN _site_map m ON {join} WHERE m.site_id IS NOT NULL").fetchall()
-        con.execute(f"CREATE OR REPLACE TEMP TABLE unmatched_groups AS SELECT {keys}, n AS rows, reason "
-                    f"FROM _site_map WHERE site_id IS NULL").fetchall()
+        join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE site_rows AS SELECT c.row_id, m.site_id, m.match_kind, m.confidence "
+                    f"FROM {table} c JOIN _map_groups g ON {join} JOIN _site_map m ON m.gid = g.gid "
+                    f"WHERE m.site_id IS NOT NULL").fetchall()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE unmatched_groups AS SELECT {', '.join(f'g.{k}' for k in keys)}, "
+                    f"g.n AS rows, m.reason FROM _map_groups g JOIN _site_map m ON m.gid = g.gid "
+                    f"WHERE m.site_id IS NULL").fetchall()
     finally:
         con.unregister("_site_map")
-    report = MappingReport(rows=sum(columns["n"]))
-    for site_id, kind, n in zip(columns["site_id"], columns["match_kind"], columns["n"]):
-        if site_id is None:
+        con.execute("DROP TABLE IF EXISTS _map_groups")
+    return _report(groups, matches)
+
+
+def _captured(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str]) -> dict[Any, frozenset[str]]:
+    """The request columns each source file records on some row (all of `table` as one file without
+    `source_file`), read from the grouped rows."""
+    inferable = [c for c in REQUEST_COLUMNS if c in keys]
+    if not inferable:
+        return {}
+    by = "source_file" if "source_file" in keys else "NULL"
+    counts = ", ".join(f"count({c}) > 0" for c in inferable)
+    return {row[0]: frozenset(c for c, seen in zip(inferable, row[1:]) if seen)
+            for row in con.execute(f"SELECT {by}, {counts} FROM _map_groups GROUP BY 1").fetchall()}
+
+
+def _report(groups: list[dict], matches: list[Match]) -> MappingReport:
+    report = MappingReport(rows=sum(g["n"] for g in groups))
+    unmatched: Counter = Counter()
+    candidates: dict[tuple[str, str], tuple[str, ...]] = {}
+    for group, m in zip(groups, matches):
+        n = group["n"]
+        if m.site_id is None:
             report.unmatched += n
-        else:
-            report.by_kind[kind] = report.by_kind.get(kind, 0) + n
-            report.by_site[site_id] = report.by_site.get(site_id, 0) + n
+            report.ambiguous += n if m.kind == "ambiguous" else 0
+            key = (signature.describe(group), m.reason)
+            unmatched[key] += n
+            candidates[key] = m.candidates
+            continue
+        _add(report.by_kind, m.kind, n)
+        _add(report.by_site, m.site_id, n)
+        _add(report.by_confidence, m.confidence, n)
+        how = _KIND_WORDS[m.kind] + (f" ({m.evidence})" if m.evidence else "")
+        _add(report.site_evidence.setdefault(m.site_id, {}), f"{how}, confidence {m.confidence}", n)
+        if m.evidence:
+            _add(report.by_evidence, m.evidence, n)
+    report.top_unmatched = [Unmatched(n, text, reason, candidates[(text, reason)])
+                            for (text, reason), n in unmatched.most_common(TOP_UNMATCHED)]
     return report
+
+
+def _add(counts: dict, key: Any, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
 
 
 def unmatched_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:

@@ -2,7 +2,8 @@
 tenant, with the Pareto front across scenarios (design §6-7).
 
 With PATHS, rows are mapped to the call sites found there (`simulator.mapping`); rows that map to no
-site keep `code_file:code_line` (or their feature, or model) as their site and are counted in the report.
+site keep `code_file:code_line` (or their feature, or model) as their site, and the report says how many
+rows mapped, by what, and which signatures matched nothing (`mapping`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from llmsight.simulator.scenario import BASELINE, Scenario, ScenarioError, parse
 if TYPE_CHECKING:
     from llmsight.config import Config
     from llmsight.records import CallSite
+    from llmsight.simulator.mapping import MappingReport
 
 
 @dataclass
@@ -31,6 +33,7 @@ class SimulationReport:
     site_fronts: dict[str, list[int]] = field(default_factory=dict)
     sites: dict[str, "CallSite"] = field(default_factory=dict)     # site id -> site (with PATHS)
     unmatched_rows: int | None = None             # rows no site matched (with PATHS)
+    mapping: "MappingReport | None" = None        # how rows mapped to sites (with PATHS)
     notes: list[str] = field(default_factory=list)
 
     def groups(self, kind: str) -> list[str]:
@@ -51,7 +54,7 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 
 
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
-             config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
+             root: str | Path | None = None, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
              price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
              sample_rate: float = 1.0) -> SimulationReport:
     """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse."""
@@ -66,12 +69,12 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
     try:
         if not con.execute(f"SELECT count(*) FROM {source} WHERE model IS NOT NULL").fetchall()[0][0]:
             raise TrafficError(f"{path}: no calls in this traffic; load some with `llm-lint ingest FILES --db {path}`")
-        site_map, unmatched, by_id = None, None, {}
+        site_map, mapping, by_id = None, None, {}
         if sites is not None:
             from llmsight.simulator.mapping import map_rows
 
-            mapping = map_rows(con, sites, table=source)
-            site_map, unmatched = "site_rows", mapping.unmatched
+            mapping = map_rows(con, sites, table=source, root=root)
+            site_map = "site_rows"
             by_id = {s.id: s for s in sites}
         sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
                          max_tenants=max_tenants, sample_rate=sample_rate,
@@ -94,7 +97,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
                          "`llm-lint check` estimates")
         report = SimulationReport(str(path), price_data, seed, sim.days / sim.share, calls, results,
                                   scenario_front([r.total for r in results]), sites=by_id,
-                                  unmatched_rows=unmatched, notes=notes)
+                                  unmatched_rows=mapping and mapping.unmatched, mapping=mapping, notes=notes)
         for key in report.groups("site"):
             report.site_fronts[key] = scenario_front([r.of("site", key) for r in results])
         return report

@@ -1,16 +1,18 @@
 """Traffic as `llmsight.api.check(traffic=...)` and rules LLM012-016 see it (design §6).
 
 `open_traffic(path)` accepts a traffic store (DuckDB) or a traffic file in any format `llm-lint ingest`
-reads (loaded into memory). Rows are grouped once by (code_file, code_line, code_function, feature,
-model); groups are matched to call sites with `simulator.mapping` as sites become known, and each
-site's figures come from its rows under the identity replay (every call re-priced from the catalog),
-with seeded bootstrap intervals.
+reads (loaded into memory). Rows are grouped once by what the mapping reads (`mapping.group_keys`: code
+location, feature, model, provider, operation, request attributes); groups are matched to call sites
+with `simulator.mapping` as sites become known, and each site's figures come from its rows under the
+identity replay (every call re-priced from the catalog), with seeded bootstrap intervals. How the rows
+mapped (`mapping_report`) is said in every estimate's notes (`annotate`), mapped or not.
 
 The view opens its own connection per process (`store.open_store`: the store attached read-only to a
 private in-memory database), so forked analysis workers never share one.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -25,9 +27,9 @@ from llmsight.records import CallSite, Estimate, Metric
 if TYPE_CHECKING:
     from llmsight.config import Config
     from llmsight.simulator.figures import GroupFigures
+    from llmsight.simulator.mapping import MappingReport
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
-GROUP_KEYS = ("code_file", "code_line", "code_function", "feature", "model")
 MIN_CANDIDATE_ROWS = 30       # a model needs this many quality-scored calls to be suggested from traffic
 
 
@@ -94,18 +96,21 @@ def connect(path: Path):
     return con, "calls"
 
 
-def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0) -> "TrafficView":
+def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0,
+                 root: str | Path | None = None) -> "TrafficView":
+    """The view of a traffic source; `root`, the project root of the sites it will be asked about, lets
+    the mapping read each call's literal request keywords."""
     path = Path(path)
     if not path.exists():
         raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
                            "or pass an existing file to --traffic")
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, seed,
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, seed, root and str(Path(root).resolve()),
            repr(getattr(config, "prices", None)), repr(getattr(config, "models", None)))
     view = _VIEWS.get(key)
     if view is None:
         _VIEWS.clear()          # one traffic source at a time: an editor session reuses it across checks
-        view = _VIEWS[key] = TrafficView(path, config, seed)
+        view = _VIEWS[key] = TrafficView(path, config, seed, root)
     return view
 
 
@@ -128,8 +133,9 @@ os.register_at_fork(before=_close_before_fork)
 class TrafficView:
     """Per-site traffic figures for `check --traffic`, the traffic rules and fixes (see the module docstring)."""
 
-    def __init__(self, path: Path, config: "Config | None" = None, seed: int = 0):
-        self.path, self.config, self.seed = path, config, seed
+    def __init__(self, path: Path, config: "Config | None" = None, seed: int = 0, root: str | Path | None = None):
+        self.path, self.config, self.seed, self.root = path, config, seed, root
+        self.mapping: "MappingReport | None" = None
         self._pid: int | None = None
         self._con = None
         self._sim = None
@@ -156,10 +162,13 @@ class TrafficView:
         if self._pid == os.getpid() and self._con is not None:
             return self._con
         con, source = connect(self.path)
-        keys = ", ".join(GROUP_KEYS)
+        from llmsight.simulator.mapping import group_keys
+
+        group_columns = group_keys(con, source)
+        keys = ", ".join(group_columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE view_groups AS SELECT row_number() OVER (ORDER BY {keys}) AS row_id, "
-                    f"{keys} FROM (SELECT DISTINCT {keys} FROM {source})")
-        join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in GROUP_KEYS)
+                    f"* FROM (SELECT {keys}, count(*) AS rows FROM {source} GROUP BY ALL)")
+        join = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in group_columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE view_rows AS SELECT c.*, g.row_id AS gid FROM {source} c "
                     f"JOIN view_groups g ON {join}")
         from llmsight.simulator.replay import Simulation
@@ -188,13 +197,26 @@ class TrafficView:
         if frozenset(map(_site_key, self._sites.values())) != self._mapped_for:
             from llmsight.simulator.mapping import map_rows
 
-            map_rows(con, list(self._sites.values()), table="view_groups")
+            self.mapping = map_rows(con, list(self._sites.values()), table="view_groups", root=self.root, weight="rows")
             gids: dict[str, list[int]] = {}
             for gid, site_id in con.execute("SELECT row_id, site_id FROM site_rows").fetchall():
                 gids.setdefault(site_id, []).append(int(gid))
             self._gids = {k: tuple(sorted(v)) for k, v in gids.items()}
             self._mapped_for = frozenset(map(_site_key, self._sites.values()))
         return self._gids.get(site.id, ())
+
+    @_locked
+    def annotate(self, site: CallSite, estimate: Estimate) -> Estimate:
+        """`estimate` (from this traffic or, when no row maps to the site, from priors) with how the
+        traffic's rows mapped: to this site, and overall with the largest unmapped signatures."""
+        self._gids_for(site)
+        lines = (self.mapping.site_line(site.id), *self.mapping.lines(top=3)) if self.mapping else ()
+        return dataclasses.replace(estimate, notes=(*estimate.notes, *lines))
+
+    @_locked
+    def mapping_report(self) -> "MappingReport | None":
+        """How the rows mapped to the sites made known so far (None before any)."""
+        return self.mapping
 
     # ------------------------------------------------------------------------------ figures
     @_locked
@@ -368,8 +390,6 @@ def _site_key(site: CallSite) -> tuple:
 
 
 def _with_model(scenario, model: str):
-    import dataclasses
-
     return dataclasses.replace(scenario, model=model)
 
 

@@ -151,6 +151,7 @@ def text(report, kinds, top: int = 0) -> str:
     out += ["", "* on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap"]
     if report.unmatched_rows:
         out.append(f"{report.unmatched_rows:,} rows matched no call site in the given paths (kept under code_file:line)")
+    out += [shown_text(line) for line in (report.mapping.lines() if report.mapping else [])]
     out += [f"note: {shown_text(n)}" for n in report.notes]
     return "\n".join(out) + "\n"
 
@@ -178,6 +179,7 @@ def markdown(report, kinds, top: int = 0) -> str:
             out += ["", f"**{_title(report, kind, key, shown)}**", "", md(list(_rows(report, kind, key, front, shown)))]
         out += ["", f"_… {rest}_"] if rest else []
     out += ["", "`*` on the Pareto front (cost, p95, errors, quality); intervals are 95% seeded bootstrap."]
+    out += [f"- {shown(line)}" for line in (report.mapping.lines() if report.mapping else [])]
     out += [f"- note: {shown(n)}" for n in report.notes]
     return "\n".join(out) + "\n"
 
@@ -197,6 +199,7 @@ def as_json(report, kinds, top: int = 0) -> str:
         scenarios.append({"name": "baseline" if i == 0 else s.name, "changes": {} if i == 0 else s.changes(),
                           "pareto": i in report.front, "groups": groups})
     doc = {"traffic": report.traffic, "price_data": report.price_data, "seed": report.seed, "days": report.days,
-           "calls": report.calls, "unmatched_rows": report.unmatched_rows, "notes": report.notes,
+           "calls": report.calls, "unmatched_rows": report.unmatched_rows,
+           "mapping": to_json(report.mapping) if report.mapping else None, "notes": report.notes,
            "pareto": report.front, "site_pareto": report.site_fronts, "scenarios": scenarios}
     return json.dumps(doc, indent=2, default=str) + "\n"

@@ -26,6 +26,7 @@ import duckdb
 
 from llmsight.analysis.secrets import redact
 from llmsight.simulator import store
+from llmsight.simulator.identity import LayerMerge
 from llmsight.simulator.ingest import canonical, langfuse, litellm, otel
 from llmsight.simulator.ingest.records import (Broken, PageLines, Reject, file_size, iter_json_records,
                                                staging_table)
@@ -282,8 +283,9 @@ def _stage(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | N
             else:
                 yield from converter.convert(row, record)
 
-    table = staging_table(rows())
-    report.ignored = converter.ignored
+    layers = LayerMerge()                # one call recorded by two instrumentation layers is one row
+    table = staging_table(layers.rows(rows()) if fmt == "otel" else rows())
+    report.ignored = converter.ignored + layers.merged
     return con.from_arrow(table)
 
 
