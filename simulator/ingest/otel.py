@@ -184,7 +184,7 @@ def _outcome(span: dict, attrs: dict[str, Any], call: "_Call") -> tuple[str, str
     """(status, error type): status ERROR, an `error.type` or the convention's own flag is a failure; one
     without `error.type` takes the type of its recorded exception (OpenInference writes no `error.type`),
     else its status message."""
-    error_type = text(attrs.get("error.type"), "error.type")
+    error_type = _class_name(text(attrs.get("error.type"), "error.type"))
     status = _as_dict(span.get("status"))
     if not _failed(span) and error_type is None and not call.failed:
         return "ok", None
@@ -439,6 +439,14 @@ def _row(span: dict, attrs: dict[str, Any], call: _Call) -> dict[str, Any]:
         SPAN_ID: _trace_id(span.get("spanId")),                  # for `identity.LayerMerge`, not stored
         PARENT_ID: _trace_id(span.get("parentSpanId")),
     }
+
+
+def _class_name(error_type: str | None) -> str | None:
+    """`<class 'openai.RateLimitError'>` (openai-v2 with some opentelemetry-util-genai versions) as
+    `RateLimitError`; any other value as it is."""
+    if error_type and error_type.startswith("<class '") and error_type.endswith("'>"):
+        return error_type[len("<class '"):-2].rsplit(".", 1)[-1]
+    return error_type
 
 
 def _first_chunk_event_s(span: dict, start: int) -> float | None:

@@ -20,10 +20,14 @@ from llmsight.simulator.ingest import ingest
 EXPORTS = Path(__file__).parents[1] / "fixtures" / "traffic" / "exporters"
 TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens")
 
-# What each library does not export at all (checked to be absent, so a change in the library shows here).
-NOT_EXPORTED = {
-    "langfuse": set(),
-    "openlit": {"reasoning_tokens"},          # OpenLIT 1.45 writes no reasoning count for chat completions
+# What each library leaves out, by column and model (checked to be absent, so a change in the library shows).
+OPENAI_CHAT = ("gpt-4o-mini", "gpt-4.1-nano", "o4-mini")
+NOT_EXPORTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "langfuse": {},
+    "openlit": {"reasoning_tokens": OPENAI_CHAT},            # OpenLIT 1.45 writes no reasoning count
+    "openinference": {},
+    # openai-v2 2.4b0 reads only prompt/completion tokens of chat completions and times no first chunk.
+    "otel-v2": {"cached_input_tokens": OPENAI_CHAT, "reasoning_tokens": OPENAI_CHAT, "ttft_ms": OPENAI_CHAT},
 }
 EXPORTERS = sorted(NOT_EXPORTED)
 
@@ -67,30 +71,32 @@ def test_token_sums_match_the_provider(con, name):
         for model in {e["model"] for e in log}:
             got = sum(r[column] or 0 for r in rows if r["model"] == model)
             expected = sum(e[column] for e in log if e["model"] == model)
-            assert got == (0 if column in NOT_EXPORTED[name] else expected), (column, model)
+            assert got == (0 if model in NOT_EXPORTED[name].get(column, ()) else expected), (column, model)
 
 
 @pytest.mark.parametrize("name", EXPORTERS)
 def test_latency_quantiles_match_the_provider(con, name):
-    """The client's span also holds its own overhead (milliseconds against medians of 120-600 ms)."""
+    """p95 within 15 % of the provider's (issue 13); the median also within 30 ms: a span holds the client's own
+    time (SDK, instrumentation, a busy machine when the fixture was made) on top of the provider's."""
     rows, log = loaded(con, name), truth(name)
     for model in {e["model"] for e in log}:
         observed = [r["latency_ms"] for r in rows if r["model"] == model and r["status"] == "ok"]
         provider = [e["latency_ms"] for e in log if e["model"] == model and e["status"] == "ok"]
-        for q in (0.5, 0.95):
-            assert quantile(provider, q) <= quantile(observed, q) <= quantile(provider, q) * 1.15, (model, q)
+        assert quantile(provider, 0.95) <= quantile(observed, 0.95) <= quantile(provider, 0.95) * 1.15, model
+        assert quantile(provider, 0.5) <= quantile(observed, 0.5) <= quantile(provider, 0.5) * 1.15 + 30, model
 
 
 @pytest.mark.parametrize("name", EXPORTERS)
 def test_time_to_first_token_only_where_a_stream_had_one(con, name):
     rows, log = loaded(con, name), truth(name)
     streamed = [r for r in rows if r["ttft_ms"] is not None]
-    first_chunks = [e["ttft_ms"] for e in log if e["ttft_ms"] is not None]
+    first_chunks = [e["ttft_ms"] for e in log if e["ttft_ms"] is not None
+                    and e["model"] not in NOT_EXPORTED[name].get("ttft_ms", ())]
     assert len(streamed) == len(first_chunks)
     assert all(r["model"] == "gpt-4o-mini" and r["status"] == "ok" and r["ttft_ms"] < r["latency_ms"] for r in streamed)
     observed = [r["ttft_ms"] for r in streamed]
-    for q in (0.5, 0.95):
-        assert quantile(first_chunks, q) <= quantile(observed, q) <= quantile(first_chunks, q) * 1.15 + 5, q
+    for q in (0.5, 0.95) if first_chunks else ():
+        assert quantile(first_chunks, q) <= quantile(observed, q) <= quantile(first_chunks, q) * 1.15 + 30, q
 
 
 def test_openlit_failed_span_without_attributes_is_a_call():
@@ -101,3 +107,68 @@ def test_openlit_failed_span_without_attributes_is_a_call():
             for span in scope["spans"] if not span.get("attributes")]
     assert bare and all(name == "openlit.instrumentation.anthropic" and span["name"] == "chat claude-sonnet-4-5"
                         for name, span in bare)
+
+
+def _export(tmp_path: Path, spans: list[dict], scope: str = "opentelemetry.instrumentation.anthropic") -> Path:
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}]}))
+    return path
+
+
+def _attributes(values: dict) -> list[dict]:
+    return [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+            for k, v in values.items()]
+
+
+def test_openllmetry_older_spellings_and_chunk_events(con, tmp_path):
+    """OpenLLMetry (traceloop) before the current conventions: `gen_ai.usage.prompt_tokens` (Anthropic's
+    count plus its cache counts), `cache_read_input_tokens` / `cache_creation_input_tokens`, and an
+    `llm.content.completion.chunk` event per streamed chunk, the first of which is the time to first token."""
+    start = 1_700_000_000_000_000_000
+    span = {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "anthropic.chat",
+            "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 900_000_000),
+            "attributes": _attributes({"gen_ai.system": "Anthropic", "gen_ai.request.model": "claude-sonnet-4-5",
+                                       "llm.is_streaming": "true", "gen_ai.usage.prompt_tokens": 1500,
+                                       "gen_ai.usage.completion_tokens": 40,
+                                       "gen_ai.usage.cache_read_input_tokens": 1200,
+                                       "gen_ai.usage.cache_creation_input_tokens": 100}),
+            "events": [{"name": "llm.content.completion.chunk", "timeUnixNano": str(start + ms * 1_000_000)}
+                       for ms in (250, 300, 350)]}
+    assert ingest([_export(tmp_path, [span])], con).loaded == 1
+    row = con.execute("SELECT input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, ttft_ms, "
+                      "latency_ms FROM calls").fetchone()
+    assert row == (1500, 1200, 100, 40, 250.0, 900.0)
+
+
+def test_a_failed_span_without_attributes_or_a_model_in_its_name_is_rejected_with_a_reason(con, tmp_path):
+    start = 1_700_000_000_000_000_000
+    failed = {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "chat", "startTimeUnixNano": str(start),
+              "endTimeUnixNano": str(start + 1), "status": {"code": "STATUS_CODE_ERROR"}}
+    report = ingest([_export(tmp_path, [failed], scope="openlit.instrumentation.anthropic")], con)
+    assert report.loaded == 0
+    assert list(report.rejected) == ["failed openlit.instrumentation.anthropic span without attributes, and its "
+                                     "name does not say the model (expected '<operation> <model>')"]
+
+
+def test_langfuse_api_embeddings_and_server_usage_keys(con, tmp_path):
+    """`GET /api/public/v2/observations`: the server splits OpenAI's usage into Langfuse's keys (cached and
+    reasoning beside input and output), and embeddings are EMBEDDING observations."""
+    page = {"data": [
+        {"id": "g1", "traceId": "t1", "type": "GENERATION", "model": "gpt-4o-mini", "level": "DEFAULT",
+         "startTime": "2026-12-07T10:00:00.000Z", "endTime": "2026-12-07T10:00:01.000Z",
+         "completionStartTime": "2026-12-07T10:00:00.400Z",
+         "usageDetails": {"input": 11, "input_cached_tokens": 10, "output": 30, "output_reasoning_tokens": 9,
+                          "total": 60},
+         "costDetails": {"total": 0.0001}},
+        {"id": "e1", "traceId": "t1", "type": "EMBEDDING", "model": "text-embedding-3-small",
+         "startTime": "2026-12-07T10:00:02.000Z", "endTime": "2026-12-07T10:00:02.100Z",
+         "usageDetails": {"input": 16, "total": 16}},
+        {"id": "s1", "traceId": "t1", "type": "AGENT", "startTime": "2026-12-07T10:00:00.000Z"}],
+        "meta": {"cursor": None}}
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(page))
+    report = ingest([path], con)
+    assert (report.loaded, report.files[0].ignored) == (2, 1)
+    rows = con.execute("SELECT operation, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, "
+                       "round(ttft_ms, 3), cost_usd FROM calls ORDER BY ts").fetchall()
+    assert rows == [("chat", 21, 10, 39, 9, 400.0, 0.0001), ("embedding", 16, 0, 0, 0, None, None)]
