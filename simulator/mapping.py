@@ -38,7 +38,7 @@ MATCH_KINDS = ("location", "function", "file", "feature", "model", "signature")
 STAMP_KEYS = ("code_file", "code_line", "code_function", "feature")
 _KEYS = (*STAMP_KEYS, "model")
 # What the mapping reads of a row, when the table has it (the store's `calls` has the first eight).
-MAPPING_KEYS = (*_KEYS, "provider", "operation", "source_file", *REQUEST_COLUMNS)
+MAPPING_KEYS = (*_KEYS, "provider", "operation", "status", "source_file", *REQUEST_COLUMNS)
 _CONFIDENCE = {"location": "high", "function": "high", "file": "medium", "feature": "high", "model": "medium"}
 TOP_UNMATCHED = 5
 
@@ -340,7 +340,8 @@ def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: s
     cursor = con.execute(f"SELECT gid, {listed}, n FROM _map_groups")
     names = [d[0] for d in cursor.description]
     groups = [dict(zip(names, values)) for values in cursor.fetchall()]
-    matches = [matcher.match(g, captured.get(g.get("source_file"), frozenset())) for g in groups]
+    matches = [matcher.match(g, captured.get((g.get("source_file"), g.get("model")), frozenset())
+                             if g.get("status") in (None, "ok") else frozenset()) for g in groups]
     columns = {"gid": [g["gid"] for g in groups], "site_id": [m.site_id for m in matches],
                "match_kind": [m.kind or None for m in matches], "confidence": [m.confidence for m in matches],
                "reason": [m.reason or None for m in matches]}
@@ -360,16 +361,21 @@ def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: s
     return _report(groups, matches)
 
 
-def _captured(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str]) -> dict[Any, frozenset[str]]:
-    """The request columns each source file records on some row (all of `table` as one file without
-    `source_file`), read from the grouped rows."""
+def _captured(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str]) -> dict[tuple, frozenset[str]]:
+    """The request columns that some row of the same model and source file records (all of `table` is one
+    file without `source_file`), read from the grouped rows. Per model: an exporter may record a setting
+    under one spelling only (openai-v2 records `max_tokens`, not `max_completion_tokens`), so a model
+    whose rows never carry it says nothing by its NULL. Only successful calls count, and only theirs
+    NULLs are read: exporters write failed calls with fewer attributes (OpenLIT)."""
     inferable = [c for c in REQUEST_COLUMNS if c in keys]
     if not inferable:
         return {}
     by = "source_file" if "source_file" in keys else "NULL"
     counts = ", ".join(f"count({c}) > 0" for c in inferable)
-    return {row[0]: frozenset(c for c, seen in zip(inferable, row[1:]) if seen)
-            for row in con.execute(f"SELECT {by}, {counts} FROM _map_groups GROUP BY 1").fetchall()}
+    ok = "status IS NULL OR status = 'ok'" if "status" in keys else "true"
+    return {(row[0], row[1]): frozenset(c for c, seen in zip(inferable, row[2:]) if seen)
+            for row in con.execute(f"SELECT {by}, model, {counts} FROM _map_groups "
+                                   f"WHERE {ok} GROUP BY 1, 2").fetchall()}
 
 
 def _report(groups: list[dict], matches: list[Match]) -> MappingReport:

@@ -7,10 +7,10 @@ OTel GenAI instrumentations), the prompt too. The code states the same things at
 a site agree, disagree or cannot tell on each attribute (`compare`); the mapping keeps a site as long
 as nothing disagrees.
 
-A row's value is the request as sent. NULL is "the export did not say" unless the file the row came
-from records that attribute on other rows (`captured`): the exporter writes it when the request sets
-it, so NULL there means "not set", which a site that sets it disagrees with. Such a mapping is
-inferred, and has medium confidence.
+A row's value is the request as sent. NULL is "the export did not say" unless other rows of the same
+model in the file the row came from record that attribute (`captured`): the exporter writes it when the
+request sets it, so NULL there means "not set", which a site that sets it disagrees with. Such a
+mapping is inferred, and has medium confidence.
 
 Traffic columns (optional; the mapping reads the ones a table has):
 `request_max_tokens` (integer), `request_temperature` (number), `request_stream` (boolean),
@@ -283,12 +283,15 @@ def row_value(column: str, value: Any, captured: bool) -> Any:
     """A row's value for `compare`: NULL is NOT_SET where the row's file records the column, else UNKNOWN."""
     if value is None:
         return NOT_SET if captured and column in _INFERABLE else UNKNOWN
-    if column == "request_max_tokens":
-        return int(value)
-    if column == "request_temperature":
-        return float(value)
+    try:
+        if column == "request_max_tokens":
+            return int(value)
+        if column == "request_temperature":
+            return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return UNKNOWN               # a table not typed like the store's: says nothing, never fails the mapping
     if column == "request_stream":
-        return True if value else NOT_SET
+        return True if value in (True, 1, "true", "True") else NOT_SET
     if column == "response_format":
         return str(value).lower()
     return value
@@ -338,13 +341,20 @@ def compare(site: SiteRequest, row: dict[str, Any]) -> Comparison:
             continue
         if not _same(name, mine, theirs):
             return Comparison(f"{name} {_shown(theirs)} (the code's is {_shown(mine)})", (), (), False, name)
-        (unset if theirs is NOT_SET else agreements).append(name)
+        (unset if theirs is NOT_SET or mine is NOT_SET else agreements).append(name)
     names = {str(row[c]).lower().rsplit(".", 1)[-1] for c in ("code_function", "span_name", "service")
              if isinstance(row.get(c), str) and row.get(c)}
     return Comparison(None, tuple(agreements), tuple(unset), bool(names & site.names))
 
 
+# Values exporters write for a setting the request did not set (OpenLIT records temperature 1.0, the
+# providers' default, and max_tokens -1): a site that sets nothing agrees with them.
+_UNSET_AS = {"temperature": (1.0,), "max_tokens": (-1,)}
+
+
 def _same(name: str, mine: Any, theirs: Any) -> bool:
+    if mine is NOT_SET and theirs in _UNSET_AS.get(name, ()):
+        return True
     if name == "temperature" and isinstance(mine, float) and isinstance(theirs, float):
         return abs(mine - theirs) < 1e-6
     if name == "response_format":

@@ -187,3 +187,41 @@ def test_the_stores_own_table_maps_by_provider_operation_and_model(tmp_path, pro
                                      "model": ["text-embedding-3-small"] * 3 + ["claude-3-5-haiku-latest"]}), "t")
     report = map_rows(con, list(sites.values()), root=root)
     assert report.by_site == {sites["embed"].id: 3} and report.ambiguous == 1
+
+
+def _site_request(tmp_path, call: str, prelude: str = ""):
+    from llmsight.simulator.signature import site_request
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "one"\n')
+    source = f"from openai import OpenAI\nclient = OpenAI()\n{prelude}\n\ndef ask(q, **options):\n    return {call}\n"
+    (tmp_path / "one.py").write_text(source)
+    (site,) = api.check([tmp_path], use_cache=False, with_estimates=False).call_sites
+    return site_request(site, source)
+
+
+def test_the_call_keywords_the_site_side_reads(tmp_path):
+    from llmsight.simulator.signature import NOT_SET, UNKNOWN
+
+    request = _site_request(tmp_path, 'client.chat.completions.parse(model="gpt-4o", temperature=0.5, tools=TOOLS, '
+                            'response_format=Answer, messages=[{"role": "system", "content": f"' + FORMAL + ' {q}"}])',
+                            prelude='TOOLS = [{"type": "function", "function": {"name": "b"}}, {"name": "a"}]\n'
+                                    'class Answer: ...')
+    assert (request.temperature, request.tools, request.response_format) == (0.5, "a,b", "json_schema")
+    assert request.prompt == prompt_fingerprint(FORMAL) and request.max_tokens is NOT_SET
+    opaque = _site_request(tmp_path, 'client.chat.completions.create(model="gpt-4o", messages=[], **options)')
+    assert opaque.temperature is UNKNOWN and opaque.tools is UNKNOWN and opaque.prompt is UNKNOWN
+    short = _site_request(tmp_path, 'client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", '
+                          '"content": f"Be brief {q}"}])')
+    assert short.prompt is UNKNOWN                       # a literal prefix under 48 characters names nothing
+
+
+def test_exporter_defaults_and_untyped_values_never_contradict(tmp_path):
+    from llmsight.simulator.signature import compare, row_value
+
+    request = _site_request(tmp_path, 'client.chat.completions.create(model="gpt-4o", messages=[])')
+    openlit = {"provider": "openai", "model": "gpt-4o", "request_temperature": row_value("request_temperature", 1.0, True)}
+    assert compare(request, openlit).contradiction is None                  # OpenLIT writes 1.0 when none is set
+    junk = {"model": "gpt-4o", "request_max_tokens": row_value("request_max_tokens", "lots", True)}
+    assert compare(request, junk).contradiction is None
+    assert compare(request, {"model": "gpt-4o", "request_temperature": 0.3}).contradiction == \
+        "temperature 0.3 (the code's is not set)"
