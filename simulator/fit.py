@@ -205,6 +205,9 @@ def _decode_rates(con, source: str) -> dict[tuple[str, str | None], tuple[float,
     per_fit = "\n        UNION ALL\n        ".join(
         f"SELECT g.model, g.site_id, g.every_site, g.n, {ends} FROM g JOIN d ON d.model = g.model AND {rows_of} "
         "GROUP BY ALL" for rows_of in ("g.every_site", "d.site_id = g.site_id"))
+    pairs = con.execute(f"SELECT DISTINCT model, site_id FROM {source} WHERE model IS NOT NULL AND {ok}").fetchall()
+    if not pairs:
+        return {}
     lines = con.execute(f"""
         WITH d AS (SELECT model, site_id, latency_ms, output_tokens FROM {source}
                    WHERE model IS NOT NULL AND {ok} AND output_tokens > 0),
@@ -212,7 +215,6 @@ def _decode_rates(con, source: str) -> dict[tuple[str, str | None], tuple[float,
                      quantile_disc(output_tokens, [0.25, 0.75]) AS split
               FROM d GROUP BY GROUPING SETS ((model), (model, site_id)))
         {per_fit}""").fetchall()
-    pairs = con.execute(f"SELECT DISTINCT model, site_id FROM {source} WHERE model IS NOT NULL AND {ok}").fetchall()
     line = {}
     for model, site, every, n, o_lo, l_lo, o_hi, l_hi in lines:
         if o_hi - o_lo >= 1 and (every or n >= MIN_DECODE_ROWS):
