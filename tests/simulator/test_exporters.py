@@ -26,6 +26,7 @@ NOT_EXPORTED: dict[str, dict[str, tuple[str, ...]]] = {
     "langfuse": {},
     "openlit": {"reasoning_tokens": OPENAI_CHAT},            # OpenLIT 1.45 writes no reasoning count
     "openinference": {},
+    "openinference-layers": {},     # the Anthropic SDK's own span inside each OpenInference Anthropic span
     # openai-v2 2.4b0 reads only prompt/completion tokens of chat completions and times no first chunk.
     "otel-v2": {"cached_input_tokens": OPENAI_CHAT, "reasoning_tokens": OPENAI_CHAT, "ttft_ms": OPENAI_CHAT},
 }
@@ -172,3 +173,15 @@ def test_langfuse_api_embeddings_and_server_usage_keys(con, tmp_path):
     rows = con.execute("SELECT operation, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, "
                        "round(ttft_ms, 3), cost_usd FROM calls ORDER BY ts").fetchall()
     assert rows == [("chat", 21, 10, 39, 9, 400.0, 0.0001), ("embedding", 16, 0, 0, 0, None, None)]
+
+
+def test_two_instrumentation_layers_of_one_call_are_one_row(con):
+    """In `openinference-layers` each Anthropic call has OpenInference's span and, inside it, the Anthropic
+    SDK's own: more call spans than requests, one row per request (`identity.LayerMerge`)."""
+    document = json.loads(gzip.decompress((EXPORTS / "openinference-layers.otlp.json.gz").read_bytes()))
+    scopes = Counter(scope["scope"]["name"] for rs in document["resourceSpans"] for scope in rs["scopeSpans"]
+                     for _ in scope["spans"])
+    anthropic_calls = sum(e["model"] == "claude-sonnet-4-5" for e in truth("openinference-layers"))
+    assert scopes["com.anthropic.sdk.python"] == scopes["openinference.instrumentation.anthropic"] == anthropic_calls
+    rows = loaded(con, "openinference-layers")
+    assert sum(r["model"] == "claude-sonnet-4-5" for r in rows) == anthropic_calls
