@@ -30,8 +30,8 @@ _SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asynci
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-_METHOD_CALL = re.compile(r"\.(?:%s)\s*\(" % "|".join(
-    sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"})))
+_METHOD_CALL = re.compile(r"\.%s\s*\(" % sdks.call_suffix_pattern(
+    {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"}))
 
 
 _SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi"}

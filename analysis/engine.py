@@ -46,7 +46,7 @@ def _prefilter_patterns(extra_names: Iterable[str] = ()) -> list[re.Pattern[byte
     method pattern) or a function imported from requests/httpx/aiohttp (the import patterns).
     """
     roots = "|".join(sorted({r.split(".")[-1] for r in sdks.SDK_IMPORT_ROOTS} | {"langchain\\w*", "genai", "google"}))
-    methods = "|".join(sorted(sdks.REQUEST_METHOD_NAMES | {"to_thread", "run_in_executor"}))
+    methods = sdks.call_suffix_pattern({"to_thread", "run_in_executor"})
     patterns = [
         r"from\s+(?:%s)\b" % roots,
         r"import\s+(?:[\w.]+\s*,\s*)*(?:%s)\b" % roots,

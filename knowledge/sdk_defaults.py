@@ -46,6 +46,12 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     "langchain": SdkDefaults(None, 2, "passes no timeout, so the provider SDK default applies (600 s per read for OpenAI/Anthropic)",
                              "retries twice (max_retries=2)", "timeout", "max_retries"),
     "http": SdkDefaults(None, 0, "has no timeout with requests (httpx: 5 s)", "does not retry", "timeout", None),
+    # voyageai.Client(max_retries=0, timeout=None)
+    "voyage": SdkDefaults(None, 0, "has no timeout: a hung request waits forever", "does not retry",
+                          "timeout", "max_retries"),
+    # azure-core's transport and RetryPolicy defaults
+    "azure-ai-inference": SdkDefaults(300.0, 10, "waits up to 300 s per read (azure-core read_timeout)",
+                                      "retries up to 10 times (azure-core retry_total)", "read_timeout", "retry_total"),
 }
 
 

@@ -83,7 +83,7 @@ def model_name(site: CallSite) -> str | None:
 
 # litellm provider prefix of an SDK's models, and of OpenAI-compatible hosts reached with the openai SDK
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
-                 "ollama": "ollama"}
+                 "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai"}
 _HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
                   "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
@@ -268,4 +268,6 @@ def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
             return Endpoint(kind, f"served at {url}")
     if prefix == "azure" or client.startswith(_AZURE_CLASSES):
         return Endpoint("azure", "an Azure OpenAI deployment")
+    if site.sdk == "azure-ai-inference":   # `model=` names a deployment of the Foundry resource
+        return Endpoint("azure", "an Azure AI Foundry deployment")
     return Endpoint("provider", "")
