@@ -226,8 +226,9 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache
     scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
     unread = [unanalysed(e) for e in errors + scan.errors]
+    whole_project = any(p.resolve() == Path(root).resolve() for p in path_objs)
     return _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,
-                     price_data, traffic_view, with_estimates)
+                     price_data, traffic_view, with_estimates, whole_project)
 
 
 def check_source(source: str, path: str = "example.py", *, config: Config | dict | None = None,
@@ -293,7 +294,8 @@ def _open_traffic(traffic: Path | None, config: Config, root: Path | None = None
 
 
 def _assemble(root: Path, config: Config, results: list["FileResult"], errors: list[FileError], scanned: int,
-              skipped: int, price_data: str, traffic_view, with_estimates: bool) -> CheckResult:
+              skipped: int, price_data: str, traffic_view, with_estimates: bool,
+              whole_project: bool = False) -> CheckResult:
     sites: list[CallSite] = []
     diags: list[Diagnostic] = []
     for r in results:
@@ -307,7 +309,7 @@ def _assemble(root: Path, config: Config, results: list["FileResult"], errors: l
 
     sites.sort(key=lambda s: pos(s.span))
     diags.sort(key=lambda d: (pos(d.span), d.code))
-    estimates = estimate_sites(sites, config, traffic_view) if with_estimates else {}
+    estimates = estimate_sites(sites, config, traffic_view, whole_project) if with_estimates else {}
     return CheckResult(version=__version__, price_data=price_data, root=root.as_posix(), call_sites=sites,
                        diagnostics=diags, estimates=estimates, files_scanned=scanned, files_skipped=skipped,
                        errors=sorted(errors, key=lambda e: (e.path, e.line or 0)))
@@ -321,12 +323,15 @@ def traffic_mapping(traffic: str | Path | None, config: Config, root: Path) -> l
     return report.lines() if report is not None else []
 
 
-def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None) -> dict[str, Estimate]:
+def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None,
+                   whole_project: bool = False) -> dict[str, Estimate]:
+    """Each site's estimate: from its traffic rows, else static. `whole_project`: `sites` are every site of
+    the project, so rows without a code location may map by their request signature."""
     from llmsight.analysis.estimates import static_estimate
 
     out = {}
     if traffic_view is not None:            # a row belongs to one site among all of them, not the first that fits
-        traffic_view.bind(sites)
+        traffic_view.bind(sites, complete=whole_project)
     for s in sites:
         est = None
         if traffic_view is not None:
@@ -527,7 +532,7 @@ class ScenarioRunner:
 
     def _view(self):
         view = _open_traffic(self.traffic, self.config, self.root)   # the view `check(traffic=...)` opened, when it did
-        view.bind((*self.sites, self.site))
+        view.bind((*self.sites, self.site), complete=bool(self.sites))
         if view.site(self.site) is None:
             raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "
                               "(rows need code_file/code_line or a feature tag; see the instrumentation helpers)")

@@ -173,8 +173,8 @@ def _function_ranges(source: str) -> list[tuple[int, int, str]]:
 
 
 class _Matcher:
-    def __init__(self, sites: Sequence[CallSite], root: Path | None = None) -> None:
-        self.root = root
+    def __init__(self, sites: Sequence[CallSite], root: Path | None = None, by_signature: bool = True) -> None:
+        self.root, self.by_signature = root, by_signature
         self.functions: dict[str, list[tuple[int, int, str]]] = {}
         self.files_cache: dict[str, list[CallSite]] = {}
         self.sites = list(sites)
@@ -214,6 +214,9 @@ class _Matcher:
         stamped, reasons = self._by_stamp(row)
         if stamped is not None:
             return stamped
+        if not self.by_signature:
+            return Match(None, "", "; ".join([*reasons, "its request signature is matched when the whole project is "
+                                              "checked (`llm-lint check` on the project root)"]))
         found = self._by_signature(row, captured)
         if found.site_id is None and found.reason:
             reasons.append(found.reason)
@@ -322,7 +325,7 @@ class _Matcher:
 
 
 def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: str = "calls",
-             root: str | Path | None = None, weight: str | None = None) -> MappingReport:
+             root: str | Path | None = None, weight: str | None = None, by_signature: bool = True) -> MappingReport:
     """Create TEMP tables `site_rows(row_id, site_id, match_kind, confidence)` and `unmatched_groups`
     for `table` (which needs `row_id` and `model`, and is read for any other `MAPPING_KEYS` it has).
 
@@ -330,8 +333,10 @@ def map_rows(con: duckdb.DuckDBPyConnection, sites: Iterable[CallSite], table: s
     function name find the function enclosing that line in today's source, and lets request signatures
     read the call's literal keywords (temperature, tools, response format, prompt prefix). `weight`: a
     column of `table` holding how many calls each of its rows stands for (a table of groups), else 1.
+    `by_signature=False` maps stamped rows only: a request signature fits one site only among all the
+    project's sites, so it waits until they are all known.
     """
-    matcher = _Matcher(list(sites), Path(root) if root is not None else None)
+    matcher = _Matcher(list(sites), Path(root) if root is not None else None, by_signature)
     keys = group_keys(con, table)
     listed = ", ".join(keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _map_groups AS SELECT row_number() OVER () AS gid, * FROM "

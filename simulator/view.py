@@ -136,12 +136,13 @@ class TrafficView:
     def __init__(self, path: Path, config: "Config | None" = None, seed: int = 0, root: str | Path | None = None):
         self.path, self.config, self.seed, self.root = path, config, seed, root
         self.mapping: "MappingReport | None" = None
+        self._complete = False         # every site of the project is bound: request signatures may map rows
         self._pid: int | None = None
         self._con = None
         self._sim = None
         self._sites: dict[str, CallSite] = {}
         self._gids: dict[str, tuple[int, ...]] = {}
-        self._mapped_for: frozenset[tuple] = frozenset()     # the sites (by `_site_key`) rows were mapped to
+        self._mapped_for: tuple | None = None     # `_mapping_key` of the mapping done
         self._cache: dict[tuple, SiteTraffic | None] = {}
         self._sims: dict[tuple, object] = {}
         self._identity_result: tuple | None = None
@@ -180,30 +181,38 @@ class TrafficView:
                     f"FROM ({sim.replay.final_sql(BASELINE)}) o JOIN {sim.tables.dim.format('site')} ds ON ds.code = o.site_c")
         self._con, self._sim, self._pid = con, sim, os.getpid()
         self.notes = list(sim.notes)
-        self._mapped_for = frozenset()
+        self._mapped_for = None
         self._cache.clear()
         return con
 
     # ------------------------------------------------------------------------------ mapping
     @_locked
-    def bind(self, sites: Iterable[CallSite]) -> None:
-        """Make sites known, so rows are matched among all of them (a row belongs to one site)."""
+    def bind(self, sites: Iterable[CallSite], complete: bool = False) -> None:
+        """Make sites known, so rows are matched among all of them (a row belongs to one site). Rows without
+        a code location map by their request signature only once `complete` said these are all the
+        project's sites (until then, the rules of one file would see rows that fit a site elsewhere)."""
         for s in sites:
             self._sites[s.id] = s
+        self._complete = self._complete or complete
 
     def _gids_for(self, site: CallSite) -> tuple[int, ...]:
         self._sites[site.id] = site
         con = self._connect()
-        if frozenset(map(_site_key, self._sites.values())) != self._mapped_for:
+        if self._mapping_key() != self._mapped_for:
             from llmsight.simulator.mapping import map_rows
 
-            self.mapping = map_rows(con, list(self._sites.values()), table="view_groups", root=self.root, weight="rows")
+            self.mapping = map_rows(con, list(self._sites.values()), table="view_groups", root=self.root, weight="rows",
+                                    by_signature=self._complete)
             gids: dict[str, list[int]] = {}
             for gid, site_id in con.execute("SELECT row_id, site_id FROM site_rows").fetchall():
                 gids.setdefault(site_id, []).append(int(gid))
             self._gids = {k: tuple(sorted(v)) for k, v in gids.items()}
-            self._mapped_for = frozenset(map(_site_key, self._sites.values()))
+            self._mapped_for = self._mapping_key()
         return self._gids.get(site.id, ())
+
+    def _mapping_key(self) -> tuple:
+        """What the mapping depends on: the sites (by `_site_key`) and whether they are all the project's."""
+        return frozenset(map(_site_key, self._sites.values())), self._complete
 
     @_locked
     def annotate(self, site: CallSite, estimate: Estimate) -> Estimate:

@@ -92,3 +92,16 @@ def test_simulate_reports_the_same_summary(project):
     assert report.mapping.lines()[0] == SUMMARY and report.unmatched_rows == 5
     assert SUMMARY in text(report, ["site"]).splitlines()
     assert json.loads(as_json(report, ["site"]))["mapping"]["ambiguous"] == 0
+
+
+def test_signature_mapping_waits_for_every_site_of_the_project(project, tmp_path):
+    """Checking one file (or an editor buffer) does not know the project's other sites, one of which may
+    send the same request: rows without a code location stay unmapped, and the summary says why."""
+    root, traffic = project
+    fresh = tmp_path / "copy.jsonl"                     # a traffic source no whole-project check has seen
+    fresh.write_bytes(traffic.read_bytes())
+    result = api.check([root / "app.py"], traffic=fresh, use_cache=False)
+    reply = next(result.estimates[s.id] for s in result.call_sites if s.function == "reply")
+    assert reply.source == "static"
+    assert any("0 of 45 rows mapped" in n for n in reply.notes)
+    assert any("request signature is matched when the whole project is checked" in n for n in reply.notes)
