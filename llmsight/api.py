@@ -755,6 +755,7 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
         raise ConfigError("no traffic: pass --traffic DB (a store from `llm-lint ingest`, or a traffic file) "
                           "or set `traffic` in [tool.llmsight]")
     sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
-    return run(traffic, scenarios, sites=sites, root=root, config=config, seed=seed, eval_file=eval_file,
-               price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
+    whole_project = any(Path(p).resolve() == root.resolve() for p in paths)
+    return run(traffic, scenarios, sites=sites, root=root, whole_project=whole_project, config=config, seed=seed,
+               eval_file=eval_file, price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
                **({} if tenants is None else {"max_tenants": tenants}))

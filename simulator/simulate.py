@@ -54,7 +54,7 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 
 
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
-             root: str | Path | None = None, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
+             root: str | Path | None = None, whole_project: bool = True, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
              price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
              sample_rate: float = 1.0) -> SimulationReport:
     """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse."""
@@ -73,7 +73,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
         if sites is not None:
             from llmsight.simulator.mapping import map_rows
 
-            mapping = map_rows(con, sites, table=source, root=root)
+            mapping = map_rows(con, sites, table=source, root=root, by_signature=whole_project)
             site_map = "site_rows"
             by_id = {s.id: s for s in sites}
         sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
