@@ -22,6 +22,7 @@ to the rows in SQL.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,24 +181,36 @@ class _Matcher:
         self.sites = list(sites)
         self.by_path: dict[str, list[CallSite]] = defaultdict(list)
         self.by_feature: dict[str, list[CallSite]] = defaultdict(list)
-        self.by_model: dict[str | None, list[CallSite]] = defaultdict(list)   # None: sites of unknown model
-        self.requests: dict[str, signature.SiteRequest] = {}
+        self.sources: dict[str, str | None] = {}
         for site in self.sites:
             self.by_path[site.span.path].append(site)
             if site.feature:
                 self.by_feature[site.feature].append(site)
-            request = self.requests[site.id] = signature.site_request(site, self._source(site))
-            for model in request.models or (None,):
-                self.by_model[model].append(site)
+
+    @functools.cached_property
+    def requests(self) -> dict[str, signature.SiteRequest]:
+        """Each site's request signature (read when the first row needs one: stamped rows never do)."""
+        return {site.id: signature.site_request(site, self._source(site)) for site in self.sites}
+
+    @functools.cached_property
+    def by_model(self) -> dict[str | None, list[CallSite]]:
+        """Sites by each model of their model set; None: sites whose model the code does not tell."""
+        index: dict[str | None, list[CallSite]] = defaultdict(list)
+        for site in self.sites:
+            for model in self.requests[site.id].models or (None,):
+                index[model].append(site)
+        return index
 
     def _source(self, site: CallSite) -> str | None:
-        """Today's text of the site's file (a notebook cell's text is not at its path)."""
+        """Today's text of the site's file, read once (a notebook cell's text is not at its path)."""
         if self.root is None or site.span.cell is not None:
             return None
-        try:
-            return (self.root / site.span.path).read_text(encoding="utf-8")
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
+        if site.span.path not in self.sources:
+            try:
+                self.sources[site.span.path] = (self.root / site.span.path).read_text(encoding="utf-8")
+            except (OSError, ValueError, UnicodeDecodeError):
+                self.sources[site.span.path] = None
+        return self.sources[site.span.path]
 
     def file_sites(self, code_file: str) -> list[CallSite]:
         """Sites of the one project file that `code_file` names (best suffix match; ties match none)."""

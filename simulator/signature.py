@@ -21,6 +21,7 @@ system prompt or instructions, else the first message, else the prompt), `span_n
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -162,15 +163,11 @@ def _call_fields(site: Any, source: str) -> dict[str, Any]:
     """Temperature, tools, response format and the first instruction's fingerprint, as the call writes
     them (literals, or module constants they name); a keyword not written is NOT_SET, and a call that
     passes `**kwargs` leaves every keyword it does not write UNKNOWN."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    call = _call_at(tree, site.span)
+    module = _module(source)
+    call = _call_at(module[0], site.span) if module else None
     if call is None:
         return {}
-    constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                 for t in node.targets if isinstance(t, ast.Name)}
+    constants = module[1]
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
     absent = UNKNOWN if any(k.arg is None for k in call.keywords) else NOT_SET
     out: dict[str, Any] = {}
@@ -188,10 +185,25 @@ def _call_fields(site: Any, source: str) -> dict[str, Any]:
     return out
 
 
-def _call_at(tree: ast.AST, span: Any) -> ast.Call | None:
+@functools.lru_cache(maxsize=32)
+def _module(source: str) -> tuple[dict[int, list[ast.Call]], dict[str, ast.AST]] | None:
+    """A file's calls by first line and its module-level constants, parsed once for all its sites."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    calls: dict[int, list[ast.Call]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.setdefault(node.lineno, []).append(node)
+    constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name)}
+    return calls, constants
+
+
+def _call_at(calls_by_line: dict[int, list[ast.Call]], span: Any) -> ast.Call | None:
     """The call the site's span covers: starting at its first line and column, ending on its last line."""
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == span.start_line
-             and n.end_lineno == span.end_line]
+    calls = [n for n in calls_by_line.get(span.start_line, ()) if n.end_lineno == span.end_line]
     exact = [n for n in calls if n.col_offset == span.start_col - 1]
     chosen = exact or calls
     return max(chosen, key=lambda n: (n.end_col_offset or 0) - n.col_offset) if chosen else None
