@@ -17,50 +17,18 @@ from llmsight.simulator.ingest import ingest
 from llmsight.simulator.mapping import map_rows
 
 EXPORTS = Path(__file__).parents[1] / "fixtures" / "traffic" / "exporters"
-# The application of exporters/generate.py (its `sites`), with module-level clients as an app has them.
-APP = textwrap.dedent('''\
-    import anthropic
-    import openai
-
-    openai_client = openai.OpenAI()
-    anthropic_client = anthropic.Anthropic()
-    SYSTEM = "You are a support assistant for the ACME billing product. " * 40
 
 
-    def chat():
-        openai_client.chat.completions.create(model="gpt-4o-mini", max_tokens=200, temperature=0.2,
-                                              messages=[{"role": "user", "content": "Where is my invoice?"}])
+def _application() -> str:
+    """The application of exporters/generate.py (the calls inside its `sites`), with module-level clients
+    as an application has them, so the sites `check` finds are the ones that made the exported calls."""
+    generator = (EXPORTS / "generate.py").read_text(encoding="utf-8")
+    calls = generator[generator.index("    def chat():"):generator.index("    calls = [chat")]
+    system = next(line for line in generator.splitlines() if line.startswith("SYSTEM = "))
+    return ("import anthropic\nimport openai\n\nopenai_client = openai.OpenAI()\nanthropic_client = anthropic.Anthropic()\n"
+            f"{system}\n\n\n{textwrap.dedent(calls)}")
 
 
-    def stream():
-        chunks = openai_client.chat.completions.create(
-            model="gpt-4o-mini", max_tokens=48, stream=True, stream_options={"include_usage": True},
-            messages=[{"role": "user", "content": "Summarise my last three tickets."}])
-        for _ in chunks:
-            pass
-
-
-    def embed():
-        openai_client.embeddings.create(model="text-embedding-3-small", input="refund policy for annual plans")
-
-
-    def loop():
-        for question in ("one", "two", "three"):
-            openai_client.chat.completions.create(model="gpt-4.1-nano", max_tokens=16,
-                                                  messages=[{"role": "user", "content": f"Classify: {question}"}])
-
-
-    def reasoning():
-        openai_client.chat.completions.create(model="o4-mini", max_completion_tokens=64,
-                                              messages=[{"role": "user", "content": "Plan the migration."}])
-
-
-    def cached_anthropic():
-        anthropic_client.messages.create(
-            model="claude-sonnet-4-5", max_tokens=64,
-            system=[{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-            messages=[{"role": "user", "content": "Can I get a refund?"}])
-    ''')
 BY_MODEL = {"text-embedding-3-small": "embed", "gpt-4.1-nano": "loop", "o4-mini": "reasoning",
             "claude-sonnet-4-5": "cached_anthropic"}
 
@@ -69,8 +37,10 @@ BY_MODEL = {"text-embedding-3-small": "embed", "gpt-4.1-nano": "loop", "o4-mini"
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("acme")
     (root / "pyproject.toml").write_text('[project]\nname = "acme"\n')
-    (root / "app.py").write_text(APP)
-    return root, api.check([root], use_cache=False, with_estimates=False).call_sites
+    (root / "app.py").write_text(_application())
+    found = api.check([root], use_cache=False, with_estimates=False).call_sites
+    assert sorted(s.function for s in found) == ["cached_anthropic", "chat", "embed", "loop", "reasoning", "stream"]
+    return root, found
 
 
 @pytest.mark.parametrize("library", ["openinference", "openlit", "otel-v2", "langfuse"])
