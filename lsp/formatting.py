@@ -6,6 +6,7 @@ from traffic say `traffic` and how many calls they rest on.
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 from llmsight.records import CallSite, Estimate, Metric
@@ -111,6 +112,17 @@ def _setting(site: CallSite, name: str) -> str:
     return f"{name}: `{shown}` ({s.source})"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>!|#~&])")
+
+
+def _plain(text: str) -> str:
+    """A note as literal Markdown text: notes quote traffic (model, span and service names), which must
+    not become a link, an image the editor fetches, or HTML."""
+    from llmsight.formats import shown_text
+
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", shown_text(text))
+
+
 def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence = ()) -> str:
     model = site.model.value if site.model.value is not None else site.model.expr or "?"
     lines = [f"**llmsight** · `{site.api}` · {site.sdk} {site.operation} · model `{model}`", ""]
@@ -139,7 +151,7 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
     quality = _value(est.quality)
     lines.append(f"| quality | {'?' if quality is None else f'{quality:.2f}'} | {_source(est.quality) or 'needs traffic or evals'} |")
     if est.notes:
-        lines += ["", *(f"- {note}" for note in est.notes)]
+        lines += ["", *(f"- {_plain(note)}" for note in est.notes)]
     if alternatives:
         basis = "replayed over this call's traffic" if alternatives[0].source == "traffic" else "static priors"
         lines += ["", f"**Alternatives** (nothing beats them on cost, p95 and quality at once; {basis})", "",

@@ -105,3 +105,17 @@ def test_signature_mapping_waits_for_every_site_of_the_project(project, tmp_path
     assert reply.source == "static"
     assert any("0 of 45 rows mapped" in n for n in reply.notes)
     assert any("request signature is matched when the whole project is checked" in n for n in reply.notes)
+
+
+def test_the_hover_shows_traffic_names_as_text_never_as_markup(project):
+    """The summary quotes traffic (models, span and service names): in the hover it stays literal text."""
+    import dataclasses
+
+    root, traffic = project
+    result = api.check([root], traffic=traffic, use_cache=False)
+    site = result.call_sites[0]
+    hostile = dataclasses.replace(result.estimates[site.id], notes=(
+        "traffic: unmapped 3 rows openai chat ![x](http://tracker.example/p.png) span=<img src=x>",))
+    hover = formatting.hover_markdown(site, hostile, [])
+    assert "![" not in hover and "<img" not in hover and "](http" not in hover
+    assert r"\!\[x\]\(http://tracker.example/p.png\)" in hover
