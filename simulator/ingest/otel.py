@@ -51,6 +51,7 @@ _LANGFUSE_OPERATIONS = {"generation": "chat", "embedding": "embedding"}
 # (OpenLIT's Anthropic instrumentation records only the exception on failure).
 _LLM_SCOPES = ("openlit", "opentelemetry.instrumentation.openai", "opentelemetry.instrumentation.anthropic",
                "opentelemetry.util.genai", "com.anthropic.sdk", "openinference.instrumentation", "langfuse")
+_STAMPS = ("code.", "llmsight.")       # what a stamping processor adds at start (`llmsight.instrument`)
 # Span events that mark a stream's first chunk: OpenInference's, and OpenLLMetry's one event per chunk.
 _FIRST_CHUNK_EVENTS = ("First Token Stream Event", "llm.content.completion.chunk")
 
@@ -226,7 +227,8 @@ class Converter:
 
     def _span(self, span: Any, scope: str = "") -> dict | None:
         """The span's model call under the GenAI conventions, else Langfuse's, else OpenInference's, else
-        (a failed span of an LLM instrumentation that wrote no attributes) from its name; else None."""
+        (a failed span of an LLM instrumentation that wrote no attributes but a stamp's) from its name;
+        else None."""
         if not isinstance(span, dict):
             raise Reject("span is not a JSON object")
         if _INVALID in span:
@@ -240,7 +242,7 @@ class Converter:
             return _row(span, attrs, _langfuse(span, attrs)) if _langfuse_type(attrs) in _LANGFUSE_OPERATIONS else None
         if _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
             return _row(span, attrs, _openinference(attrs))
-        if not attrs and _failed(span) and scope.startswith(_LLM_SCOPES):
+        if _failed(span) and scope.startswith(_LLM_SCOPES) and all(k.startswith(_STAMPS) for k in attrs):
             return _row(span, attrs, _from_name(span, scope))
         return None
 

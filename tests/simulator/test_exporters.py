@@ -185,3 +185,23 @@ def test_two_instrumentation_layers_of_one_call_are_one_row(con):
     assert scopes["com.anthropic.sdk.python"] == scopes["openinference.instrumentation.anthropic"] == anthropic_calls
     rows = loaded(con, "openinference-layers")
     assert sum(r["model"] == "claude-sonnet-4-5" for r in rows) == anthropic_calls
+
+
+def _site_of(request: dict) -> str:
+    """The function of generate.py's `sites` that sent this request."""
+    by_model = {"gpt-4.1-nano": "loop", "o4-mini": "reasoning", "text-embedding-3-small": "embed",
+                "claude-sonnet-4-5": "cached_anthropic"}
+    return by_model.get(request["model"]) or ("stream" if request["stream"] else "chat")
+
+
+@pytest.mark.parametrize("name", ["langfuse", "openlit", "openinference", "otel-v2"])
+def test_stamped_exports_carry_each_call_s_own_site(con, name):
+    """The same run with llmsight's `LlmsightSpanProcessor` on the tracer provider (`generate.py --stamp`):
+    every row names the function of `generate.py` that made the call (calls run one at a time, so rows in
+    time order are the log's requests in order)."""
+    log = truth(f"{name}-stamped")
+    rows = sorted(loaded(con, f"{name}-stamped"), key=lambda r: r["ts"])
+    assert len(rows) == len(log)
+    assert {r["code_file"] for r in rows} == {"tests/fixtures/traffic/exporters/generate.py"}
+    assert [r["code_function"] for r in rows] == [f"sites.<locals>.{_site_of(e)}" for e in log]
+    assert [r["model"] for r in rows] == [e["model"] for e in log]
