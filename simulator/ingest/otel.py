@@ -1,4 +1,5 @@
-"""OpenTelemetry OTLP/JSON trace exports: GenAI semantic conventions and OpenInference (Arize Phoenix).
+"""OpenTelemetry OTLP/JSON trace exports: GenAI semantic conventions, Langfuse SDK spans and OpenInference
+(Arize Phoenix).
 
 A file holds one `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`) or one per line (the
 collector's file exporter); a trace downloaded from Grafana Tempo (`{"batches": [...]}`, or its v2 API's
@@ -8,9 +9,14 @@ each span read as its OTLP original: tags as attributes, microsecond times, stat
 `otel.status_code` / `error` tags, logs as events) are read the same. Attributes are OTLP `AnyValue`
 lists. Span number = position of the span in the file (1-based).
 
-GenAI: both the older and the current attribute spellings are read; agent, tool and workflow spans wrap
-the model calls they make and are skipped (counting them too would double the tokens). Per the GenAI
-conventions `gen_ai.usage.input_tokens` includes cached tokens.
+GenAI: both the older and the current attribute spellings are read (OpenLLMetry's, the Anthropic SDK's,
+OpenLIT's, openai-v2's: each checked against the library's output, tests/fixtures/traffic/exporters);
+agent, tool and workflow spans wrap the model calls they make and are skipped (counting them too would
+double the tokens). Per the GenAI conventions `gen_ai.usage.input_tokens` includes cached tokens; OpenLIT
+writes Anthropic's own count there, without them, and they are added.
+
+Langfuse SDK spans (v3 on): `langfuse.observation.type` generation or embedding; its values are JSON
+strings (usage and cost details, the completion start time); `level` ERROR is a failure.
 
 OpenInference (`openinference-semantic-conventions`; Phoenix and the `openinference-instrumentation-*`
 packages): spans whose `openinference.span.kind` is LLM or EMBEDDING are model calls; CHAIN, AGENT, TOOL,
@@ -21,7 +27,9 @@ sum Anthropic's), `.completion`, `.prompt_details.cache_read`, `.prompt_details.
 `.completion_details.reasoning`, `llm.cost.total`, and the `exception` event's type on failures.
 
 A span with any `gen_ai.*` request attribute is read under the GenAI conventions only, so a span an
-instrumentor tags both ways counts once; other spans are skipped (counted as ignored).
+instrumentor tags both ways counts once. A failed span of an LLM instrumentation scope with no attributes
+(OpenLIT's Anthropic failures) is a call read from its name, `{operation} {model}`, or rejected with the
+reason; other spans are skipped (counted as ignored).
 """
 from __future__ import annotations
 
@@ -235,9 +243,7 @@ class Converter:
             raise Reject(span[_INVALID])
         attrs = attributes(span.get("attributes") or [])
         if any(name in attrs for name in _GENAI_MARKERS):
-            if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
-                return None
-            return _row(span, attrs, _genai(attrs))
+            return None if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS else _row(span, attrs, _genai(attrs))
         if _LANGFUSE_TYPE in attrs:
             return _row(span, attrs, _langfuse(span, attrs)) if _langfuse_type(attrs) in _LANGFUSE_OPERATIONS else None
         if _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
@@ -340,8 +346,8 @@ def _langfuse_type(attrs: dict[str, Any]) -> str | None:
 
 def _langfuse(span: dict, attrs: dict[str, Any]) -> _Call:
     """A Langfuse SDK observation span (`langfuse.observation.*`, JSON-string values): usage and cost
-    details as its integrations pass them (`langfuse.usage_details`), `completion_start_time` an ISO
-    time in a JSON string, `level` ERROR a failure. Its OpenAI wrapper names spans `OpenAI-generation`
+    details as its integrations pass them (read by `langfuse.usage_details`), `completion_start_time` an
+    ISO time in a JSON string, `level` ERROR a failure. Its OpenAI wrapper names spans `OpenAI-generation`
     and `OpenAI-embedding`: the only word of the provider."""
     usage = _json_object(attrs.get("langfuse.observation.usage_details"))
     where = "langfuse.observation.usage_details"
