@@ -59,12 +59,11 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
              sample_rate: float = 1.0) -> SimulationReport:
     """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse."""
     from llmsight.simulator.pareto import scenario_front
-    from llmsight.simulator.view import TrafficError, connect
+    from llmsight.simulator.view import TrafficError, connect, traffic_fingerprint
 
     parsed = parse_scenarios(scenarios, config)
     path = Path(traffic)
-    if not path.exists():
-        raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` first")
+    traffic_fingerprint(path)           # a store, file, directory or pattern with files, else TrafficError
     con, source = connect(path)
     try:
         if not con.execute(f"SELECT count(*) FROM {source} WHERE model IS NOT NULL").fetchall()[0][0]:

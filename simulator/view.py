@@ -96,16 +96,24 @@ def connect(path: Path):
     return con, "calls"
 
 
+def traffic_fingerprint(path: Path) -> tuple:
+    """(file, mtime, size) of a traffic store, file or directory, or of every file a pattern
+    (`calls/*.parquet`) matches; TrafficError when there is none."""
+    from llmsight.simulator.ingest import expand
+
+    files = [path] if path.exists() else [f for f in expand([path]) if f.exists()]
+    if not files:
+        raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
+                           "or pass an existing file, directory or pattern to --traffic")
+    return tuple((str(f.resolve()), st.st_mtime_ns, st.st_size) for f in files for st in (f.stat(),))
+
+
 def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0,
                  root: str | Path | None = None) -> "TrafficView":
     """The view of a traffic source; `root`, the project root of the sites it will be asked about, lets
     the mapping read each call's literal request keywords."""
     path = Path(path)
-    if not path.exists():
-        raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
-                           "or pass an existing file to --traffic")
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, seed, root and str(Path(root).resolve()),
+    key = (traffic_fingerprint(path), seed, root and str(Path(root).resolve()),
            repr(getattr(config, "prices", None)), repr(getattr(config, "models", None)))
     view = _VIEWS.get(key)
     if view is None:

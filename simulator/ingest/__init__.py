@@ -12,6 +12,7 @@ it, when it expands past `MAX_EXPANSION` times its size (a decompression bomb).
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import itertools
 import sys
@@ -370,10 +371,16 @@ _TRAFFIC_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", "
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; directories become the traffic files below them (sorted, `.gz` included)."""
+    """Files as given; directories become the traffic files below them (sorted, `.gz` included); a
+    pattern that names no file (`calls/*.parquet`, `logs/**/*.jsonl`) becomes what it matches (sorted;
+    nothing matched: kept as given, so reading it reports the missing file)."""
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
+        if not path.exists() and glob.escape(str(raw)) != str(raw):
+            matches = sorted(glob.glob(str(raw), recursive=True))
+            out.extend(expand(matches) if matches else [path])
+            continue
         if not path.is_dir():
             out.append(path)
             continue

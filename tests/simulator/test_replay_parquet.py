@@ -10,6 +10,7 @@ from llmsight.simulator.generate import generate, write
 from llmsight.simulator.replay import Simulation
 from llmsight.simulator.scenario import BASELINE, parse_scenario
 from llmsight.simulator.simulate import simulate
+from llmsight.simulator.view import TrafficError
 
 SCENARIOS = [BASELINE, parse_scenario("model=gpt-4o-mini"), parse_scenario("timeout=2,retries=1")]
 
@@ -50,3 +51,13 @@ def test_simulate_takes_a_directory_of_parquet(table, tmp_path):
     write(table, tmp_path / "dir" / "calls.parquet")
     report = simulate(tmp_path / "dir", ["model=gpt-4o-mini"])
     assert report.calls == 3000 and report.results[1].total.latency_p95_s.n == 3000
+
+
+def test_simulate_takes_a_pattern_of_parquet_files(table, tmp_path):
+    for day, (start, stop) in enumerate(((0, 1200), (1200, 3000))):
+        (tmp_path / f"day={day}").mkdir()
+        write(table.slice(start, stop - start), tmp_path / f"day={day}" / "calls.parquet")
+    report = simulate(str(tmp_path / "day=*" / "*.parquet"), ["model=gpt-4o-mini"])
+    assert report.calls == 3000
+    with pytest.raises(TrafficError, match="no such traffic file"):
+        simulate(str(tmp_path / "nothing" / "*.parquet"), ["model=gpt-4o-mini"])
