@@ -44,13 +44,101 @@ class FixOutcome:
     applied: int = 0
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> (before, after)
     skipped: dict[str, str] = field(default_factory=dict)              # rel path -> why it was not fixed
+    held_back: dict[str, list[int]] = field(default_factory=dict)      # diff: rel path -> lines of fixes left out
+    root: Path | None = None                                           # what the rel paths are relative to
+
+    def patch(self, base: Path | None = None) -> "Patch":
+        """The changes as a unified diff `git apply` takes, with paths relative to `base` (default: as
+        stored). A hunk that would show a line holding a secret is left out (and named in `held_back`),
+        and no other hunk's context includes such a line: the rest still applies."""
+        text = []
+        held_back = [f"{rel}:{line}" for rel, lines in sorted(self.held_back.items()) for line in lines]
+        for rel, (before, after) in sorted(self.changed.items()):
+            shown = _shown_path(self.root / rel, base) if self.root is not None and base is not None else rel
+            hunks, hidden = file_hunks(split_lines(before, keepends=True), split_lines(after, keepends=True))
+            held_back += [f"{rel}:{line}" for line in hidden]
+            if hunks:
+                text += [f"--- a/{shown}\n", f"+++ b/{shown}\n", *hunks]
+        # every hunk showing a secret was left out above; this only guards against a key no line check saw
+        return Patch(redact("".join(text)), held_back)
 
     def diff(self) -> str:
-        out = []
-        for rel, (before, after) in sorted(self.changed.items()):
-            out.extend(difflib.unified_diff(split_lines(before, keepends=True), split_lines(after, keepends=True),
-                                            f"a/{rel}", f"b/{rel}"))
-        return redact("".join(out))  # a fixed LLM010 finding removes a key: the diff must not show it
+        return self.patch().text
+
+
+@dataclass(frozen=True)
+class Patch:
+    text: str
+    held_back: list[str]    # `path:line` of each change left out because its lines hold a secret
+
+
+def _shown_path(path: Path, base: Path) -> str:
+    """`path` relative to `base` when under it (POSIX), else as given."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+DIFF_CONTEXT = 3
+
+
+def _is_secret(line: str) -> bool:
+    return redact(line) != line
+
+
+def file_hunks(old: list[str], new: list[str], context: int = DIFF_CONTEXT) -> tuple[list[str], list[int]]:
+    """Unified-diff hunks turning `old` into `new`, and the old line numbers of changes left out because a
+    line they remove or add holds a secret, or because no secret-free line is left to anchor them. Context
+    never crosses a secret line; the new-side line numbers count only the hunks shown, so `git apply`
+    takes the hunks shown on the unchanged file."""
+    changes = [op[1:] for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+               if op[0] != "equal"]
+    secret = [_is_secret(line) for line in old]
+    shown: list[tuple[int, int, int, int]] = []
+    held_back: list[int] = []
+    for i1, i2, j1, j2 in changes:
+        trailing_ok = i2 == len(old) or not secret[i2]      # a hunk with no trailing context must end the file
+        if any(secret[i1:i2]) or any(_is_secret(line) for line in new[j1:j2]) or not trailing_ok:
+            held_back.append(i1 + 1)
+        else:
+            shown.append((i1, i2, j1, j2))
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for change in shown:
+        if groups and change[0] - groups[-1][-1][1] <= 2 * context \
+                and not any(secret[groups[-1][-1][1]:change[0]]):
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    out: list[str] = []
+    delta = 0       # lines the shown hunks before this one add (minus those they remove)
+    previous_end = 0
+    for group in groups:
+        start, end = group[0][0], group[-1][1]
+        while start > previous_end and group[0][0] - start < context and not secret[start - 1]:
+            start -= 1
+        while end < len(old) and end - group[-1][1] < context and not secret[end]:
+            end += 1
+        body: list[str] = []
+        cursor = start
+        for i1, i2, j1, j2 in group:
+            body += [" " + line for line in old[cursor:i1]]
+            body += ["-" + line for line in old[i1:i2]] + ["+" + line for line in new[j1:j2]]
+            cursor = i2
+        body += [" " + line for line in old[cursor:end]]
+        added = sum(j2 - j1 - (i2 - i1) for i1, i2, j1, j2 in group)
+        old_count, new_count = end - start, end - start + added
+        out.append(f"@@ -{_range(start, old_count)} +{_range(start + delta, new_count)} @@\n")
+        out += [line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+                for line in body]
+        delta += added
+        previous_end = end
+    return out, held_back
+
+
+def _range(start: int, count: int) -> str:
+    """A hunk's `start,count` (an empty range names the line before it, as diff does)."""
+    return f"{start + 1 if count else start},{count}"
 
 
 class FixRefused(Exception):
@@ -199,11 +287,15 @@ def _with_cell_sources(text: str, sources: dict[int, str]) -> str:
 # ---- rounds ---------------------------------------------------------------------------------------------
 
 def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Diagnostic]],
-             unsafe: bool) -> tuple[str, int]:
-    """`text` after rounds of fixes of its own diagnostics, and how many fixes were applied."""
+             unsafe: bool, held_back: set[int] | None = None) -> tuple[str, int]:
+    """`text` after rounds of fixes of its own diagnostics, and how many fixes were applied. With
+    `held_back` (a diff to show), a fix whose edits touch a line holding a secret is left out, with its
+    imports, and the line where it starts is added to the set."""
     applied = 0
     for _ in range(MAX_ROUNDS):
         fixes = applicable_fixes(analyse(text), unsafe)
+        if held_back is not None:
+            fixes = [fix for fix in fixes if not _touches_secret(text, is_notebook, fix[1], held_back)]
         if not fixes:
             break
         new, count = apply_round(text, is_notebook, fixes)
@@ -211,6 +303,19 @@ def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Dia
             break
         text, applied = new, applied + count
     return text, applied
+
+
+def _touches_secret(text: str, is_notebook: bool, edits: Sequence[Edit], held_back: set[int]) -> bool:
+    """Whether an edit spans a line that holds a secret (a diff would show it); notes the first such line."""
+    cells = json.loads(text)["cells"] if is_notebook else None
+    for e in edits:
+        source = cell_source(cells[e.span.cell]) if cells is not None and e.span.cell is not None else text
+        lines = split_lines(source, keepends=True)
+        for number in range(e.span.start_line, min(e.span.end_line, len(lines)) + 1):
+            if _is_secret(lines[number - 1]):
+                held_back.add(e.span.start_line)
+                return True
+    return False
 
 
 def imported_names(text: str, is_notebook: bool) -> frozenset[str]:
@@ -306,14 +411,17 @@ def write_source_file(source: SourceFile, text: str) -> None:
 def fix_files(rels: Sequence[str], root: Path, given: Sequence[Path], analyse: Analyse, *, unsafe: bool,
               diff_only: bool) -> FixOutcome:
     """Fix (or, with `diff_only`, only show the fixes of) the files `rels` under `root`."""
-    outcome = FixOutcome()
+    outcome = FixOutcome(root=root)
     for rel in sorted(set(rels)):
         is_notebook = rel.endswith(".ipynb")
         try:
             source = read_source_file(root / rel, given, is_notebook)
             if not diff_only:
                 _writable(source)
-            text, applied = fix_text(source.text, is_notebook, lambda t: analyse(t, source.path), unsafe)
+            held: set[int] | None = set() if diff_only else None
+            text, applied = fix_text(source.text, is_notebook, lambda t: analyse(t, source.path), unsafe, held)
+            if held:
+                outcome.held_back[rel] = sorted(held)
             if text == source.text:
                 continue
             if not diff_only:

@@ -8,6 +8,8 @@ by `apply_fixes` (as ruff does).
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from functools import lru_cache
 from typing import Iterable
 
@@ -144,19 +146,66 @@ def insert_before_line(ctx: FileContext, line: int, text: str) -> Edit:
 
 
 def import_edit(ctx: FileContext, statement: str) -> Edit | None:
-    """Add `statement` after the module docstring and the file's leading imports unless it is already there."""
+    """Add `statement` to the file's leading imports where isort (ruff's I001) puts it: in its section
+    (future, standard library, third party, the project's own), straight imports before `from` imports,
+    sorted by module; a section of its own is set apart by a blank line. Nothing if it is already there."""
     if any(line.strip() == statement for line in ctx.lines):
         return None
     line = 1
     body = ctx.tree.body
+    leading: list[ast.Import | ast.ImportFrom] = []
     for stmt in body:
         is_doc = isinstance(stmt, ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Constant) \
             and isinstance(stmt.value.value, str)
-        if stmt is body[0] and is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        if stmt is body[0] and is_doc:
             line = (stmt.end_lineno or stmt.lineno) + 1
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            leading.append(stmt)
         else:
             break
+    new = ast.parse(statement).body[0]
+    if not isinstance(new, (ast.Import, ast.ImportFrom)):
+        raise ValueError(f"not an import statement: {statement!r}")
+    own = _first_party_names(ctx.path)
+    section, key = _import_section(new, own), _import_key(new)
+    same = [s for s in leading if _import_section(s, own) == section]
+    if same:
+        after = next((s for s in same if _import_key(s) > key), None)
+        if after is not None:
+            return insert_before_line(ctx, after.lineno, statement)
+        return insert_before_line(ctx, (same[-1].end_lineno or same[-1].lineno) + 1, statement)
+    later = next((s for s in leading if _import_section(s, own) > section), None)
+    if later is not None:     # the first import of its section, before the next section's
+        return insert_before_line(ctx, later.lineno, statement + "\n\n")
+    if leading:               # the first import of its section, after the last section's
+        return insert_before_line(ctx, (leading[-1].end_lineno or leading[-1].lineno) + 1, "\n" + statement)
     return insert_before_line(ctx, line, statement)
+
+
+def _first_party_names(rel_path: str) -> set[str]:
+    """Top-level names the project's own modules may have: the folders and module of the file's path."""
+    parts = rel_path.replace("\\", "/").split("/")
+    return {*parts[:-1], parts[-1].rsplit(".", 1)[0]}
+
+
+def _import_section(stmt: ast.Import | ast.ImportFrom, first_party: set[str]) -> int:
+    """isort's section: 0 future, 1 standard library, 2 third party, 3 the project's own."""
+    if isinstance(stmt, ast.ImportFrom) and stmt.level:
+        return 3
+    module = stmt.module or "" if isinstance(stmt, ast.ImportFrom) else stmt.names[0].name
+    top = module.split(".", 1)[0]
+    if top == "__future__":
+        return 0
+    if top in sys.stdlib_module_names:
+        return 1
+    return 3 if top in first_party else 2
+
+
+def _import_key(stmt: ast.Import | ast.ImportFrom) -> tuple[int, str]:
+    """isort's order in a section: straight imports first, then `from` imports, each by module."""
+    if isinstance(stmt, ast.ImportFrom):
+        return 1, (stmt.module or "").lower()
+    return 0, stmt.names[0].name.lower()
 
 
 # ---- applying edits to text ----------------------------------------------------------------------
@@ -167,6 +216,33 @@ def _offsets(lines: list[str]) -> list[int]:
         out.append(total)
         total += len(line)
     out.append(total)
+    return out
+
+
+_IMPORT_LINE = re.compile(r"(?:import|from)\s")
+
+
+def _merged_imports(edits: Iterable[Edit]) -> list[Edit]:
+    """Edits where every insertion of import lines at one position is one edit: the statements in
+    isort's order, set apart by a blank line when any of them was (`import_edit`'s new section)."""
+    out: list[Edit] = []
+    inserts: dict[tuple[int, int], list[Edit]] = {}
+    for e in edits:
+        zero_width = (e.span.start_line, e.span.start_col) == (e.span.end_line, e.span.end_col)
+        lines = e.new_text.strip("\n").split("\n")
+        if zero_width and e.span.start_col == 1 and all(_IMPORT_LINE.match(line) for line in lines):
+            inserts.setdefault((e.span.start_line, e.span.cell or 0), []).append(e)
+        else:
+            out.append(e)
+    for group in inserts.values():
+        if len(group) == 1:
+            out += group
+            continue
+        statements = sorted({line for e in group for line in e.new_text.strip("\n").split("\n")},
+                            key=lambda line: _import_key(ast.parse(line).body[0]))
+        before = "\n" if any(e.new_text.startswith("\n") for e in group) else ""
+        after = "\n" if any(e.new_text.endswith("\n\n") for e in group) else ""
+        out.append(Edit(group[0].span, before + "\n".join(statements) + "\n" + after))
     return out
 
 
@@ -184,9 +260,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
         line = max(1, min(line, len(lines)))
         return starts[line - 1] + col - 1
 
-    # the same edit from two fixes (each adding `import os`) applies once
-    ordered = sorted(dict.fromkeys(edits), key=lambda e: (pos(e.span.start_line, e.span.start_col),
-                                                          pos(e.span.end_line, e.span.end_col)))
+    # the same edit from two fixes (each adding `import os`) applies once; imports added at one place
+    # become one block in isort's order
+    ordered = sorted(_merged_imports(dict.fromkeys(edits)),
+                     key=lambda e: (pos(e.span.start_line, e.span.start_col), pos(e.span.end_line, e.span.end_col)))
     out, cursor, skipped = [], 0, []
     for e in ordered:
         a, b = pos(e.span.start_line, e.span.start_col), pos(e.span.end_line, e.span.end_col)

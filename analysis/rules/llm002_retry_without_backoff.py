@@ -133,9 +133,9 @@ class RetryWithoutBackoff(Rule):
                     except openai.RateLimitError:
                         time.sleep(2)
         """, expected_fix="""
+            import random
             import time
             import openai
-            import random
             client = openai.OpenAI()
             def ask(messages):
                 for attempt in range(5):
@@ -156,9 +156,10 @@ class RetryWithoutBackoff(Rule):
                         print("retrying", exc)
                 return response
         """, expected_fix="""
-            import anthropic
             import random
             import time
+
+            import anthropic
             client = anthropic.Anthropic()
             def ask(messages):
                 for _ in range(3):
@@ -194,9 +195,9 @@ class RetryWithoutBackoff(Rule):
                         retries += 1
                         time.sleep(RETRY_DELAY)
         """, expected_fix="""
+            import random
             import time
             import boto3
-            import random
             runtime = boto3.client("bedrock-runtime")
             RETRY_DELAY = 3
             def ask(messages):

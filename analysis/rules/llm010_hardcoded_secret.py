@@ -131,8 +131,9 @@ class HardcodedSecret(Rule):
             from openai import OpenAI
             client = OpenAI(api_key="sk-proj-Q3h8ZtLw0vXb7NcR2yKm5PaE9sJdUf4GiT6oHn1Bq")
         """, expected_fix="""
-            from openai import OpenAI
             import os
+
+            from openai import OpenAI
             client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
         """, message="OpenAI API key literal"),
         Invalid("""
@@ -140,8 +141,9 @@ class HardcodedSecret(Rule):
             ANTHROPIC_KEY = "sk-ant-api03-Zk4mW8pQ2rT6vY0bN3cF7hJ1sL5xD9gE2aU6iO0eR4tY8uP"
             client = anthropic.Anthropic(api_key=ANTHROPIC_KEY)
         """, expected_fix="""
-            import anthropic
             import os
+
+            import anthropic
             ANTHROPIC_KEY = os.environ["ANTHROPIC_API_KEY"]
             client = anthropic.Anthropic(api_key=ANTHROPIC_KEY)
         """, message="Anthropic API key literal"),
@@ -164,8 +166,9 @@ class HardcodedSecret(Rule):
                 aws_secret_access_key="wJ8rXuT2nFq5Lk9ZpB3vYc7Hs1Dm4Ge6Ra0Nx2Vt",
             )
         """, expected_fix="""
-            import boto3
             import os
+
+            import boto3
             runtime = boto3.client(
                 "bedrock-runtime",
                 aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
@@ -185,8 +188,9 @@ class HardcodedSecret(Rule):
             import openai
             openai.api_key = "k9Vx2Lr7Qm4Tz8Wb1Nc6Hy3Pd5Js0Fa"
         """, expected_fix="""
-            import openai
             import os
+
+            import openai
             openai.api_key = os.environ["OPENAI_API_KEY"]
         """, message="OpenAI API key literal"),
         Invalid("""

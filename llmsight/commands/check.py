@@ -19,6 +19,40 @@ def _plain(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
+def _diff_base() -> Path:
+    """What `--diff` paths are relative to: the top of the git work tree holding the working directory
+    (`git apply` reads paths from there, wherever it runs), else the working directory."""
+    cwd = Path.cwd()
+    return next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), cwd)
+
+
+def _hidden(diagnostics, unsafe: bool) -> int:
+    """Findings whose fix only `--unsafe-fixes` applies, when it is not given."""
+    from llmsight.formats._common import fixable_counts
+
+    return 0 if unsafe else fixable_counts(diagnostics)["unsafe"]
+
+
+def _left_undone(diagnostics, unsafe: bool, diff: bool) -> list[str]:
+    """What `--fix` (or the `--diff` of it) leaves undone, and why, one line per reason."""
+    from collections import Counter
+
+    from llmsight.formats._common import fix_status
+
+    status = Counter(fix_status(d) for d in diagnostics)
+    hidden = _hidden(diagnostics, unsafe)
+    stuck = 0 if diff else status["safe"] + (status["unsafe"] if unsafe else 0)   # --diff shows these
+    reasons = [
+        (hidden, "hidden; use --unsafe-fixes"),
+        (stuck, "not applied: each overlaps another fix's edits or changes nothing; run --fix again"),
+        (status["display-only"], "only suggested: make the change by hand (`llm-lint check` shows it)"),
+        (status[None], "with no fix: the finding needs a decision, not an edit"),
+    ]
+    return [f"{count} {'fix' if count == 1 else 'fixes'} {why}" if i < 2 else
+            f"{count} {'finding' if count == 1 else 'findings'} {why}"
+            for i, (count, why) in enumerate(reasons) if count]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="find LLM call sites and report their risks",
                        description="Find LLM call sites, estimate their cost and latency, and report findings.")
@@ -61,10 +95,24 @@ def run(args: argparse.Namespace) -> int:
             outcome = api.apply_fixes(args.paths, unsafe=args.unsafe_fixes, diff_only=args.diff, **common)
             for rel, why in sorted(outcome.skipped.items()):
                 print(f"llm-lint: {_plain(rel)}: not fixed: {_plain(why)}", file=sys.stderr)
-            if args.diff:
-                sys.stdout.write(outcome.diff())
-                return 2 if outcome.skipped else 1 if outcome.changed and not args.exit_zero else 0
-        result = api.check(args.paths, **common)
+        result = api.check(args.paths, **common)   # after --fix: what it left
+        if args.diff:
+            patch = outcome.patch(_diff_base())
+            sys.stdout.write(patch.text)
+            for where in patch.held_back:
+                print(f"llm-lint: {_plain(where)}: fix not shown: its lines hold a secret; run --fix to apply it",
+                      file=sys.stderr)
+            left = _left_undone(result.diagnostics, args.unsafe_fixes, diff=True)
+            for line in left:
+                print(f"llm-lint: {line}", file=sys.stderr)
+            if outcome.skipped:
+                return 2
+            # nothing printed is success only when nothing is held back or hidden
+            return 1 if (patch.text or patch.held_back or _hidden(result.diagnostics, args.unsafe_fixes)) \
+                and not args.exit_zero else 0
+        if args.fix:
+            for line in _left_undone(result.diagnostics, args.unsafe_fixes, diff=False):
+                print(f"llm-lint: {line}", file=sys.stderr)
         for line in api.traffic_mapping(args.traffic, config, root):    # unmapped traffic is never silent
             print(f"llm-lint: {_plain(line)}", file=sys.stderr)
     except api.ConfigError as exc:

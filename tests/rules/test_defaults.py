@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,19 @@ def test_the_full_code_in_select_or_extend_select_switches_it_on():
     assert extended == selected() | {"LLM003"}
     assert selected(Config(select=("LLM001",), extend_select=("LLM003",))) == {"LLM001", "LLM003"}
     assert "LLM003" not in selected(Config(extend_select=("LLM003",), ignore=("LLM003",)))
+
+
+def test_llm003_states_its_evidence_retries_and_traffic_errors():
+    from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC
+
+    source = ("# llmsight: feature=flaky\nimport litellm\n"
+              "litellm.completion(model='gpt-4o-mini', messages=[], num_retries=0)\n")
+    (found,) = api.check_source(source, config={"traffic": EXAMPLE_TRAFFIC}, select=["LLM003"],
+                                with_estimates=False).diagnostics
+    assert re.search(r"evidence: retries turned off, \d+\.\d% of its calls failed in traffic", found.message)
+    (static,) = api.check_source(source.replace(", num_retries=0", ""), select=["LLM003"],
+                                 with_estimates=False).diagnostics
+    assert "evidence: no retries (the SDK does not retry), no traffic given" in static.message
 
 
 def test_extend_select_entries_are_checked_like_select():

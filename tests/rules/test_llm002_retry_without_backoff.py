@@ -208,7 +208,7 @@ def test_async_loop_without_sleep_gets_an_awaited_backoff_before_continue(tmp_pa
     assert "            retries += 1\n" \
            "            await asyncio.sleep(min(2 ** retries, 60) + random.uniform(0, 1))\n" \
            "            continue\n" in fixed
-    assert fixed.startswith("import openai\nimport random\nimport asyncio\n")
+    assert fixed.startswith("import asyncio\nimport random\n\nimport openai\n")  # isort's sections
 
     namespace: dict = {}
     exec(compile(fixed, "app.py", "exec"), namespace)

@@ -70,11 +70,14 @@ def test_all_rules_and_estimates_show_no_part_of_a_key(project, fmt):
     assert leaked(run.stdout + run.stderr) == [], f"{fmt} output of all rules shows key characters"
 
 
-def test_diff_shows_the_fix(project):
+def test_diff_holds_back_the_fix_of_a_key_line_and_says_to_run_fix(project):
+    """A hunk would show the key's line (or a redacted one `git apply` rejects): the fix is named instead."""
     before = (project / "app.py").read_text()
     diff = llm_lint(project, "check", "--select", "LLM010", "--diff", "--unsafe-fixes", "--no-cache")
     assert diff.returncode == 1, diff.stderr
-    assert '+client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])' in diff.stdout
+    assert diff.stdout == ""
+    for line in (6, 7, 8, 14):
+        assert f"app.py:{line}: fix not shown: its lines hold a secret; run --fix to apply it" in diff.stderr
     assert (project / "app.py").read_text() == before, "--diff must not write"
 
 
