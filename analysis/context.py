@@ -71,6 +71,8 @@ class SourceMap:
     # notebooks: sorted virtual start lines of each code cell, its cell index and first real line
     cell_starts: list[int] = field(default_factory=list)
     cell_index: list[int] = field(default_factory=list)
+    # virtual line -> columns the cell's text has there before what is analysed (IPython's dedent)
+    col_shifts: dict[int, int] = field(default_factory=dict)
 
     def cell_of_line(self, line: int) -> tuple[int | None, int]:
         """(cell index, line within cell) for a virtual line; (None, line) for plain files."""
@@ -86,10 +88,12 @@ class SourceMap:
         return self.cell_starts[self.cell_index.index(cell)] + line - 1
 
     def col_to_codepoints(self, line: int, byte_col: int) -> int:
+        """Code-point column in the line the user sees, from a UTF-8 byte column of the analysed line."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        shift = self.col_shifts.get(line, 0) if self.col_shifts else 0
         if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+            return byte_col + shift
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")) + shift
 
 
 @dataclass

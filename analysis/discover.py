@@ -30,17 +30,38 @@ _SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asynci
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-_METHOD_CALL = re.compile(r"\.%s\s*\(" % sdks.call_suffix_pattern(
+# `.create(` and also `.embed_query)` / `.create,`: a request method handed to another call to run
+_METHOD_CALL = re.compile(r"\.%s\s*[(,)]" % sdks.call_suffix_pattern(
     {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"}))
+
+# calls that run the function they are given with the keywords they are given
+_KEYWORD_FORWARDERS = frozenset({"to_thread", "run_in_threadpool", "submit", "partial", "sync_to_async", "asyncify"})
+
+
+def _request_reference(node: ast.AST) -> bool:
+    """`client.embeddings.create` / `completion` written without a call: named like a request method."""
+    return isinstance(node, ast.Attribute) and node.attr in sdks.REQUEST_METHOD_NAMES \
+        or isinstance(node, ast.Name) and node.id in sdks.REQUEST_METHOD_NAMES
+
+
+def hands_over_request(call: ast.Call) -> bool:
+    """A call handed a request method to run that does not pass its own keywords on to it
+    (`df.text.apply(embeddings.embed_query)`, `map(client.embeddings.create, xs)`): a keyword a fix adds
+    to it would not reach the request."""
+    f = call.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+    return name not in _KEYWORD_FORWARDERS and name not in sdks.REQUEST_METHOD_NAMES \
+        and any(_request_reference(a) for a in call.args)
 
 
 _SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi"}
 
 
 def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
-    """Offsets of `name` as a whole word (with `call`, only where `(` follows). `str.find` scans in C;
-    a `\b`-led regex alternation of many names tries every position and dominated discovery time.
-    An empty name matches nowhere (`find("")` would never advance)."""
+    """Offsets of `name` as a whole word (with `call`, only where it is called or handed to a call:
+    `(`, `,` or `)` follows). `str.find` scans in C; a `\b`-led regex alternation of many names tries
+    every position and dominated discovery time. An empty name matches nowhere (`find("")` would never
+    advance)."""
     if not name:
         return []
     out, find, n = [], source.find, len(name)
@@ -48,7 +69,7 @@ def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
     while i != -1:
         j = i + n
         if (i == 0 or not (source[i - 1].isalnum() or source[i - 1] == "_")) and source[j:j + 1] != "_" \
-                and not source[j:j + 1].isalnum() and (not call or source[j:j + 40].lstrip(" \t").startswith("(")):
+                and not source[j:j + 1].isalnum() and (not call or source[j:j + 40].lstrip(" \t")[:1] in ("(", ",", ")")):
             out.append(i)
         i = find(name, j)
     return out
@@ -77,6 +98,11 @@ def candidate_lines(source: str, names: set[str]) -> list[int]:
     offsets = {m.start() for m in _METHOD_CALL.finditer(source)}
     for name in names:
         offsets.update(_word_offsets(source, name, call=True))
+    return _lines_of(source, offsets)
+
+
+def _lines_of(source: str, offsets) -> list[int]:
+    """Sorted distinct line numbers of offsets into `source`, counting newlines between sorted hits (in C)."""
     lines, line, previous = [], 1, 0
     for off in sorted(offsets):
         line += source.count("\n", previous, off)
@@ -120,6 +146,7 @@ class Request:
     callee: ast.AST | None = None  # what the site calls as written (`ask`, not asyncio.to_thread)
     # a configured wrapper's call point: keywords it passes override the inner request's
     outer_keywords: tuple[tuple[ast.keyword, Scope], ...] = ()
+    streams_response: bool = False  # through `with_streaming_response`: read as it arrives
 
 
 class FileDiscovery:
@@ -134,6 +161,7 @@ class FileDiscovery:
         callables = self._callable_imports(exports)
         aliases = self._request_aliases() | _local_aliases(mod.source, callables)
         self._interesting_names |= aliases
+        self._callable_names = callables | aliases
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases)
 
     @cached_property
@@ -236,7 +264,7 @@ class FileDiscovery:
         if not self._hit(getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9):
             return
         if isinstance(node, ast.Call):
-            if self._maybe_request(node):
+            if self._maybe_request(node) or self._callback(node) is not None:
                 self.candidates.append(Candidate(node, funcs, loop, tries, awaited))
             self._expr(node.func, funcs, loop, tries, False)
             for child in node.args:
@@ -265,6 +293,15 @@ class FileDiscovery:
             return f.id in self._interesting_names
         return isinstance(f, ast.Call)
 
+    def _callback(self, call: ast.Call) -> ast.expr | None:
+        """The request method a call is handed to run, not called where it is written:
+        `df.text.apply(embeddings.embed_query)`, `map(client.embeddings.create, batches)`,
+        `pool.submit(client.chat.completions.create, **kw)`."""
+        for arg in call.args:
+            if _request_reference(arg) and (isinstance(arg, ast.Attribute) or arg.id in self._callable_names):  # type: ignore[attr-defined]
+                return arg
+        return None
+
     # ---- resolution ------------------------------------------------------------------------------
     def resolve(self, cand: Candidate) -> Request | None:
         scope = Scope(self.mod, cand.funcs[-1] if cand.funcs else None, cand.call.lineno)
@@ -285,6 +322,9 @@ class FileDiscovery:
                 func_node, args = args[0], args[1:]
             elif isinstance(func_node, ast.Attribute) and func_node.attr == "run_in_executor" and len(args) >= 2:
                 func_node, args = args[1], args[2:]
+            elif isinstance(func_node, ast.Attribute) and func_node.attr == "submit" and args and \
+                    self._callback(call) is args[0]:  # an executor passes on the arguments after the function
+                func_node, args = args[0], args[1:]
         if isinstance(func_node, ast.Call):  # functools.partial(f, **kw)
             inner = self.ev.eval(func_node.func, scope)
             if isinstance(inner, Imported) and inner.qualname == "functools.partial" and func_node.args:
@@ -295,6 +335,10 @@ class FileDiscovery:
         if wrapper is not None:
             return self._wrapper_request(wrapper, call, args, keywords, scope)
         req = self._resolve_callee(func_node, cand, call, args, keywords, scope)
+        if req is None and func_node is call.func:
+            # handed to another call as a callback: that call's own arguments are not the request's
+            func_node = self._callback(call)
+            req = self._resolve_callee(func_node, cand, call, [], [], scope) if func_node is not None else None
         if req is not None and req.callee is None:
             req.callee = func_node
         return req
@@ -307,7 +351,14 @@ class FileDiscovery:
                 callee = self.ev.eval(func_node, scope)
                 if isinstance(callee, Imported) and self._sdk_name(callee.qualname):
                     return self._module_request(callee.qualname, call, args, keywords, scope)
+                if isinstance(callee, Client) and callee.path:  # `self.invoke` in a subclass of ChatOpenAI
+                    *receiver, attr = callee.path
+                    return self._request_on(dataclasses.replace(callee, path=tuple(receiver)), attr, call, args,
+                                            keywords, scope)
             unresolved = base is None or isinstance(base, Const) and base.value is None  # `client=None` default
+            passed = self._passed_client(func_node, scope) if req is None and unresolved else None
+            if passed is not None:
+                req = self._request_on(passed, func_node.attr, call, args, keywords, scope)
             if req is None and (unresolved or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
                 req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope)
             return req
@@ -330,7 +381,8 @@ class FileDiscovery:
                 return None
             if base.kind.sdk == "http":
                 return self._http_request(base, method, call, args, keywords, scope)
-            return Request(base, method, call, args, keywords, scope)
+            return Request(base, method, call, args, keywords, scope,
+                           streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(base.path))
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
         return None
@@ -384,7 +436,8 @@ class FileDiscovery:
                 client = Client(kind, f"{root} (inferred)", made_elsewhere=True)
                 if kind.sdk == "http":
                     return self._http_request(client, kind.methods[path], call, args, keywords, scope)
-                return Request(client, kind.methods[path], call, args, keywords, scope)
+                return Request(client, kind.methods[path], call, args, keywords, scope,
+                               streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(names[i:]))
         if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
             receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
             if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
@@ -411,13 +464,28 @@ class FileDiscovery:
         url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
         if method is client.kind.methods.get("request") and len(args) >= 2:
             url_node = args[1]
-        for url in self._urls_of(url_node, scope, 0):
+        urls = self._urls_of(url_node, scope, 0)
+        for url in urls:
             operation = _provider_operation(url)
             if operation is not None:
                 m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
                                 None, method.max_tokens, method.prompt)
                 return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
+        # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions body
+        if url_node is not None and not any(u.startswith("/") for u in urls) and self._sends_chat(keywords, scope):
+            m = sdks.Method("chat", method.stream, method.is_async or client.kind.is_async, method.model_param,
+                            None, method.max_tokens, method.prompt)
+            return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
+
+    def _sends_chat(self, keywords, scope: Scope) -> bool:
+        """The request's JSON body (`json=`, or `data=json.dumps(...)`) names a model and messages."""
+        for kw in keywords:
+            if kw.arg in ("json", "data", "content"):
+                body = self.ev.eval(kw.value, scope)
+                if isinstance(body, DictVal) and sdks.CHAT_BODY_KEYS <= self.ev.dict_items(body).keys():
+                    return True
+        return False
 
     def _urls_of(self, node, scope: Scope, depth: int) -> list[str]:
         """What a URL expression can be, as far as it is static (unknown parts read `{}`): literals,
@@ -442,6 +510,21 @@ class FileDiscovery:
             return [u for v in node.values for u in self._urls_of(v, scope, depth + 1)]
         if isinstance(node, ast.IfExp):
             return self._urls_of(node.body, scope, depth + 1) + self._urls_of(node.orelse, scope, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # "%s/openai/deployments/%s" % (…)
+            return [_PERCENT_FIELD.sub("{}", u) for u in self._urls_of(node.left, scope, depth + 1)]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "format":  # "{}/chat/completions?api-version={}".format(…)
+                return [_FORMAT_FIELD.sub("{}", u) for u in self._urls_of(node.func.value, scope, depth + 1)]
+            if node.func.attr == "join" and isinstance(node.func.value, ast.Constant) and node.args \
+                    and isinstance(node.args[0], (ast.List, ast.Tuple)):  # "/".join([base, "v1", "embeddings"])
+                parts = [(self._urls_of(e, scope, depth + 1) or ["{}"])[0] for e in node.args[0].elts]
+                return [str(node.func.value.value).join(parts)]
+        if isinstance(node, ast.Call) and len(node.args) == 2:
+            joiner = self.ev.eval(node.func, scope)
+            if isinstance(joiner, Imported) and joiner.qualname.endswith("urljoin"):  # urljoin(endpoint, "openai/…")
+                bases = self._urls_of(node.args[0], scope, depth + 1) or ["{}"]
+                return [b.rstrip("/") + "/" + p.lstrip("/") for b in bases[:4]
+                        for p in self._urls_of(node.args[1], scope, depth + 1)[:4]]
         v = self.ev.eval(node, scope)
         if isinstance(v, Const) and isinstance(v.value, str):
             return [v.value]
@@ -467,36 +550,62 @@ class FileDiscovery:
             func = func.parent
 
     def _urls_from_callers(self, func: FuncInfo, param: str, depth: int) -> list[str]:
+        return [url for arg, scope in self._caller_arguments(func, param) for url in self._urls_of(arg, scope, depth + 1)]
+
+    def _caller_arguments(self, func: FuncInfo, param: str) -> list[tuple[ast.AST, Scope]]:
+        """What the calls of `func` in this file (the first 16) pass for `param`, by keyword or position,
+        each with the caller's scope."""
         fnode = func.node
         names = [a.arg for a in fnode.args.posonlyargs + fnode.args.args]  # type: ignore[attr-defined]
         if func.cls is not None and names:
             names = names[1:]
-        out: list[str] = []
-        for call, caller in self._calls_in_file.get(getattr(fnode, "name", ""), ())[:16]:
+        out: list[tuple[ast.AST, Scope]] = []
+        for call, caller in self._calls_named(getattr(fnode, "name", ""))[:16]:
             arg = next((kw.value for kw in call.keywords if kw.arg == param), None)
             if arg is None and param in names and names.index(param) < len(call.args):
                 arg = call.args[names.index(param)]
             if arg is not None and not isinstance(arg, ast.Starred):
-                info = self.mod.func_info(caller, getattr(caller, "name", ""), None, None) if caller is not None else None
-                out.extend(self._urls_of(arg, Scope(self.mod, info, call.lineno), depth + 1))
+                info = self.mod.func_info(caller, getattr(caller, "name", ""), None, self.mod.class_of_method(caller)) \
+                    if caller is not None else None
+                out.append((arg, Scope(self.mod, info, call.lineno)))
         return out
 
-    @cached_property
-    def _calls_in_file(self) -> dict[str, list[tuple[ast.Call, ast.AST | None]]]:
-        """Calls by callee name (`helper(...)`, `self.helper(...)`), each with its enclosing function."""
-        out: dict[str, list[tuple[ast.Call, ast.AST | None]]] = {}
-        stack: list[tuple[ast.AST, ast.AST | None]] = [(self.mod.tree, None)]
-        while stack:
-            node, func = stack.pop()
-            for child in ast.iter_child_nodes(node):
-                inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else func
-                if isinstance(child, ast.Call):
-                    f = child.func
-                    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
-                    if name:
-                        out.setdefault(name, []).append((child, func))
-                stack.append((child, inner))
-        return out
+    def _passed_client(self, func_node: ast.Attribute, scope: Scope) -> Client | None:
+        """The client a helper's parameter receives from its callers in this file
+        (`def invoke_with_timeout(self, chain, inputs)` called with chains over a chat model), with the
+        attributes the request reads on it."""
+        path: list[str] = []
+        node = func_node.value
+        while isinstance(node, ast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        func = scope.func
+        if not isinstance(node, ast.Name) or func is None or node.id not in func.params or func.params[node.id][0]:
+            return None
+        for arg, caller in self._caller_arguments(func, node.id):
+            v = self.ev.eval(arg, caller)
+            if isinstance(v, Client):
+                return dataclasses.replace(v, path=v.path + tuple(reversed(path)))
+        return None
+
+    def _calls_named(self, name: str) -> list[tuple[ast.Call, ast.AST | None]]:
+        """Calls of `name(...)` / `x.name(...)` in this file, each with its enclosing function: found on
+        the lines whose text calls the name, descending the tree only along those lines."""
+        found: dict[int, tuple[ast.Call, ast.AST | None]] = {}
+        for line in _lines_of(self.mod.source, _word_offsets(self.mod.source, name, call=True)):
+            stack: list[tuple[ast.AST, ast.AST | None]] = [(self.mod.tree, None)]
+            while stack:
+                node, func = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    first = getattr(child, "lineno", None)
+                    if first is not None and not first <= line <= (getattr(child, "end_lineno", None) or first):
+                        continue
+                    if isinstance(child, ast.Call):
+                        f = child.func
+                        if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None) == name:
+                            found[id(child)] = (child, func)
+                    stack.append((child, child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else func))
+        return sorted(found.values(), key=lambda c: (c[0].lineno, c[0].col_offset))
 
     # ---- configured wrappers -------------------------------------------------------------------
     def _wrapper(self, func_node, scope) -> str | None:
@@ -546,6 +655,10 @@ class FileDiscovery:
 
 # ---- request → record ---------------------------------------------------------------------------------
 
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+
+
 def _provider_operation(url: str) -> str | None:
     """The operation a URL requests from a provider: a known host on a request path, or an
     OpenAI-/Anthropic-compatible path on any host."""
@@ -556,7 +669,8 @@ def _provider_operation(url: str) -> str | None:
     operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (
         not after_host or "{}" in after_host
         or any(w in n + "/" + after_host for w in sdks.HTTP_REQUEST_PATH_WORDS))), None) or next(
-        (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None)
+        (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None) or next(
+        (o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and "/openai/deployments/" in path), None)
     if operation is None:
         return None
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else operation
@@ -685,7 +799,7 @@ class SiteBuilder:
         retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries,
                               sdk in sdks.REQUEST_RETRIES_SDKS)
 
-        stream = method.stream
+        stream = True if req.streams_response else method.stream
         if stream is None:
             s = call_kw.get("stream")
             if s is None:
@@ -984,9 +1098,10 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
             req = disc.resolve(cand)
         except RecursionError:
             req = None
-        if req is None or id(cand.call) in seen:
+        # one site per request: `sync_to_async(client.embeddings.create)(...)` is also a call handed the method
+        if req is None or id(cand.call) in seen or id(req.callee) in seen:
             continue
-        seen.add(id(cand.call))
+        seen.update((id(cand.call), id(req.callee)))
         func = cand.funcs[-1] if cand.funcs else None
         qual = func.qualname if func else "<module>"
         ordinals[qual] = ordinals.get(qual, 0) + 1

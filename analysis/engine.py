@@ -182,7 +182,8 @@ class Env:
 def _parse_error(rel: str, line: int, col: int, cell: int | None, message: str) -> tuple[Diagnostic, FileError]:
     span = Span(rel, line, col, line, col + 1, cell)
     where = f"cell {cell + 1} " if cell is not None else ""  # people count cells from 1; `cell` is 0-based
-    text = f"{message} ({where}line {line}); llmsight skips this {'cell' if cell is not None else 'file'} until it parses"
+    skips = "reads only the statements of this cell that parse" if cell is not None else "skips this file"
+    text = f"{message} ({where}line {line}); llmsight {skips} until it parses"
     return (Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "error", text, span),
             FileError(rel, text, line, col))
 
@@ -202,7 +203,7 @@ def _not_analysed(err: FileError) -> Diagnostic:
 def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_notebook: bool = False) -> FileResult:
     """Discovery and rules on one file's text (the buffer an editor holds, or the file on disk)."""
     result = FileResult(rel)
-    srcmap_cells: tuple[list[int], list[int]] = ([], [])
+    srcmap_cells: tuple[list[int], list[int], dict[int, int]] = ([], [], {})
     if is_notebook:
         try:
             nb = read_notebook(text)
@@ -213,12 +214,15 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
         if len(nb.text) > MAX_FILE_BYTES:   # outputs do not count: a notebook of plots is analysed
             return unanalysed(FileError(rel, f"notebook code is {len(nb.text) / 1e6:.1f} MB, over the "
                                              f"{MAX_FILE_BYTES / 1e6:g} MB limit; add it to [tool.llmsight] exclude"))
+        if nb.skipped is not None:  # not an error: nothing in it is Python to check
+            result.diagnostics.append(Diagnostic(PARSE_ERROR[0], PARSE_ERROR[1], "info", f"not analysed: {nb.skipped}",
+                                                 Span(rel, 1, 1, 1, 1)))
         for cell, line, col, msg in nb.cell_errors:
             d, e = _parse_error(rel, line, col, cell, f"SyntaxError: {msg}")
             result.diagnostics.append(d)
             result.error = result.error or e
         text = nb.text
-        srcmap_cells = (nb.cell_starts, nb.cell_index)
+        srcmap_cells = (nb.cell_starts, nb.cell_index, nb.col_shifts)
     else:
         text = lone_cr_as_lf(text)
     project = env.get_project()

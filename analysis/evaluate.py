@@ -170,6 +170,9 @@ class Evaluator:
                     return v
             return None
         if isinstance(node, ast.IfExp):
+            test = self.eval(node.test, scope, depth)
+            if isinstance(test, Const):  # `AsyncOpenAI if use_async else OpenAI` with the flag known
+                return self.eval(node.body if test.value else node.orelse, scope, depth)
             a = self.eval(node.body, scope, depth)
             return a if a is not None else self.eval(node.orelse, scope, depth)
         if isinstance(node, ast.BinOp):
@@ -205,6 +208,14 @@ class Evaluator:
             v = self.eval(node.operand, scope, depth)
             if isinstance(v, Const) and isinstance(v.value, (int, float)):
                 return Const(-v.value, v.origin, v.how)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            v = self.eval(node.operand, scope, depth)
+            return Const(not v.value, v.origin, v.how) if isinstance(v, Const) else None
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARISONS:
+            # `mode == "async"` with both sides known: which branch a factory takes
+            left, right = self.eval(node.left, scope, depth), self.eval(node.comparators[0], scope, depth)
+            if isinstance(left, Const) and isinstance(right, Const):
+                return Const(_COMPARISONS[type(node.ops[0])](left.value, right.value), left.origin or right.origin, left.how)
         return None
 
     # ---- names -----------------------------------------------------------------------------------
@@ -360,11 +371,35 @@ class Evaluator:
         if isinstance(base, Client):
             return dataclasses.replace(base, path=base.path + (attr,))
         if isinstance(base, Instance):
-            return self.instance_attr(base.cls, base.mod, attr, depth, base.ctor)
+            v = self.instance_attr(base.cls, base.mod, attr, depth, base.ctor)
+            if v is None and "__getattr__" in base.cls.methods:
+                proxied = self._proxied(base, depth)
+                return self.attribute(proxied, attr, node, scope, depth) if proxied is not None else None
+            return v
         if isinstance(base, ClassRef):
             return self.class_attr(base.cls, base.mod, attr, depth)
         if isinstance(base, DictVal):
             return None
+        return None
+
+    def _proxied(self, inst: Instance, depth: int) -> Value:
+        """What a lazy-import proxy stands for: an instance of a class whose `__getattr__` returns
+        `getattr(<target>, name)`, the target a module the class imports (`importlib.import_module(
+        "litellm")` on first use) or a client it builds, else the SDK module its constructor names
+        (`LazyModule("openai")`)."""
+        method = inst.cls.methods["__getattr__"]
+        for sub in iter_statements(method.body):  # type: ignore[attr-defined]
+            value = sub.value if isinstance(sub, ast.Return) else None
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "getattr" \
+                    and len(value.args) >= 2:
+                target = self.eval(value.args[0], self.method_scope(inst.mod, inst.cls, method, sub.lineno), depth + 1)
+                if isinstance(target, (Imported, Client)):
+                    return target
+        if inst.ctor is not None and inst.ctor[0].args:
+            name = self.eval(inst.ctor[0].args[0], inst.ctor[1], depth + 1)
+            if isinstance(name, Const) and isinstance(name.value, str) and \
+                    name.value.split(".", 1)[0] in sdks.SDK_ROOT_PACKAGES:
+                return Imported(name.value)
         return None
 
     def instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
@@ -407,15 +442,20 @@ class Evaluator:
         return None
 
     def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
-        """`self.client` set in a base class's `__init__` (project classes only)."""
+        """`self.client` set in a base class's `__init__` (project classes), or an attribute of the SDK
+        client a class derives from (`class ImageToText(ChatOpenAI)`: `self.invoke` is its request)."""
         if depth > MAX_DEPTH:
             return None
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
-            if isinstance(b, ClassRef) and b.cls is not cls and attr in b.cls.self_attrs:
-                v = self.instance_attr(b.cls, b.mod, attr, depth + 1)
+            if isinstance(b, ClassRef) and b.cls is not cls:
+                v = self.instance_attr(b.cls, b.mod, attr, depth + 1) if attr in b.cls.self_attrs \
+                    else self._inherited_attr(b.cls, b.mod, attr, depth + 1)
                 if v is not None:
                     return v
+            kind = self.client_class(b.qualname) if isinstance(b, Imported) else None
+            if kind is not None:
+                return Client(kind, b.qualname, made_elsewhere=True, path=(attr,))
         return None
 
     def class_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
@@ -508,11 +548,7 @@ class Evaluator:
             if simple in sdks.LANGCHAIN_EMBEDDING_CLASSES:
                 return sdks.LANGCHAIN_EMBEDDINGS
         # `from openai.lib.azure import AzureOpenAI`, `anthropic._client.Anthropic`…
-        for q, k in sdks.CLIENT_CLASSES.items():
-            pkg, name = q.split(".", 1)[0], q.rsplit(".", 1)[-1]
-            if root == pkg and simple == name and "." in q:
-                return k
-        return None
+        return _CLASSES_BY_PACKAGE.get((root, simple))
 
     def call(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         func = self.eval(node.func, scope, depth)
@@ -537,10 +573,10 @@ class Evaluator:
                 return self._factory(factory, q, node, scope, depth)
             if q.rsplit(".", 1)[-1] in _FIELD_FUNCS or q in _FIELD_FUNCS:
                 return self._field_default(node, scope, depth)
-            if q.rsplit(".", 1)[-1] in sdks.LANGCHAIN_LLM_HOLDERS and q.startswith("langchain"):
-                for kw in node.keywords:
-                    if kw.arg == "llm":
-                        return self.eval(kw.value, scope, depth)
+            if _runs_a_chain(q):
+                return self._chain_model(node, scope, depth)
+            if q in _FACTORY_OWNERS:  # boto3.Session(...): its `.client("bedrock-runtime")` is a factory
+                return Imported(q)
             if _is_import_helper(q):  # importlib.import_module("anthropic")
                 return self._module_named_by(node, scope, depth)
             if q in ("json.dumps", "json.loads", "str", "dict.copy"):
@@ -567,6 +603,9 @@ class Evaluator:
                 return DictVal(node, scope)
             if node.func.id in ("str", "int", "float") and node.args:
                 return self.eval(node.args[0], scope, depth)
+        if func is None and isinstance(node.func, ast.Attribute) and node.func.attr == "assign" and any(
+                q.startswith(sdks.LANGCHAIN_PACKAGES) for q in scope.mod.imports.values()):
+            return self._chain_model(node, scope, depth)  # RunnableParallel({...}).assign(answer=prompt | llm)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "pop", "setdefault") and len(node.args) >= 1:
             base = self.eval(node.func.value, scope, depth)
             key = self.eval(node.args[0], scope, depth)
@@ -581,6 +620,26 @@ class Evaluator:
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy",):
             return self.eval(node.func.value, scope, depth)
         return None
+
+    def _chain_model(self, node: ast.Call, scope: Scope, depth: int) -> Value:
+        """The chat model a LangChain chain, agent or composed runnable runs: the first argument (by
+        position, keyword, or as a branch of a dict or `**branches`) that is one."""
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            v = self.eval(arg, scope, depth)
+            branches = [self.eval(n, s, depth) for n, s in self._dict_values(v, depth)] if isinstance(v, DictVal) else [v]
+            found = next((b for b in branches if isinstance(b, Client) and b.kind is sdks.LANGCHAIN_CHAT), None)
+            if found is not None:
+                return found
+        return None
+
+    def _dict_values(self, d: DictVal, depth: int) -> list[tuple[ast.AST, Scope]]:
+        """Every value put in a dict, under literal keys or computed ones (`chains[f"chunk{i}"] = …`)."""
+        values = list(self.dict_items(d, depth).values())
+        func = d.scope.func
+        if d.name and func is not None:
+            values += [(value, Scope(d.scope.mod, func, line)) for line, key, value in func.subscripts.get(d.name, ())
+                       if not isinstance(key, ast.Call)]
+        return values
 
     def _module_named_by(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         """The module an import call names by its first argument, when that is a known string."""
@@ -687,12 +746,13 @@ class Evaluator:
         cls = func.cls or func.mod.class_of_method(node)
         fi = func.mod.func_info(node, func.qualname or node.name, None, cls)
         found: Value = None
-        for sub in iter_statements(node.body):
-            if isinstance(sub, ast.Return) and sub.value is not None:
-                v = self.eval(sub.value, Scope(func.mod, fi, sub.lineno), depth)
-                if isinstance(v, Client):
-                    return v
-                found = found or v
+        returns = [sub for sub in iter_statements(node.body) if isinstance(sub, ast.Return) and sub.value is not None]
+        for sub in returns:
+            v = self.eval(sub.value, Scope(func.mod, fi, sub.lineno), depth)
+            # `if use_async: return AsyncOpenAI()`: not the client when the call's flag goes the other way
+            if isinstance(v, Client) and (len(returns) == 1 or not self._not_taken(node.body, sub, fi, func.mod, depth)):
+                return v
+            found = found or (v if not isinstance(v, Client) else None)
         # functools.lru_cache'd singletons and `global _client; _client = OpenAI(); return _client`:
         # assignments to a name the function returns
         if found is None:
@@ -706,8 +766,42 @@ class Evaluator:
                             return v
         return found
 
+    def _not_taken(self, body: list[ast.stmt], target: ast.stmt, fi: FuncInfo, mod: ModuleInfo, depth: int) -> bool:
+        """Whether `target` sits in a branch of an `if` whose test is known and goes the other way."""
+        for stmt in body:
+            if not (stmt.lineno <= target.lineno <= (stmt.end_lineno or stmt.lineno)):
+                continue
+            if isinstance(stmt, ast.If):
+                in_body = bool(stmt.body) and stmt.body[0].lineno <= target.lineno <= (stmt.body[-1].end_lineno or 0)
+                test = self.eval(stmt.test, Scope(mod, fi, stmt.lineno), depth)
+                if isinstance(test, Const) and bool(test.value) != in_body:
+                    return True
+                return self._not_taken(stmt.body if in_body else stmt.orelse, target, fi, mod, depth)
+            for name in ("body", "orelse", "finalbody"):
+                if getattr(stmt, name, None) and self._not_taken(getattr(stmt, name), target, fi, mod, depth):
+                    return True
+            return any(self._not_taken(h.body, target, fi, mod, depth) for h in getattr(stmt, "handlers", ()))
+        return False
+
 
 _MISSING = object()
+_COMPARISONS = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+                ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b}
+
+
+# client classes by (top-level package, class name), for the same class imported from another module
+# (the first entry of a pair wins)
+_CLASSES_BY_PACKAGE: dict[tuple[str, str], sdks.ClientKind] = {
+    (q.split(".", 1)[0], q.rsplit(".", 1)[-1]): kind for q, kind in reversed(list(sdks.CLIENT_CLASSES.items()))}
+# classes whose methods are client factories (`boto3.Session(...).client("bedrock-runtime")`)
+_FACTORY_OWNERS = frozenset(q.rsplit(".", 1)[0] for q in sdks.CLIENT_FACTORIES if q.rsplit(".", 2)[-2][:1].isupper())
+
+
+def _runs_a_chain(qualname: str) -> bool:
+    """A LangChain/LangGraph callable whose result runs the model or chain handed to it."""
+    last = qualname.rsplit(".", 1)[-1]
+    return qualname.startswith(sdks.LANGCHAIN_PACKAGES) and (
+        last in sdks.LANGCHAIN_LLM_HOLDERS or last.startswith(sdks.LANGCHAIN_HOLDER_PREFIX))
 
 
 def _is_import_helper(qualname: str) -> bool:

@@ -1,8 +1,9 @@
-"""Jupyter notebooks as one virtual module: code cells in order, magics and shell escapes masked.
+"""Jupyter notebooks as one virtual module: each code cell as IPython would run it, in order.
 
 A client made in one cell is known in later cells because the cells form one module. Positions map
 back to (cell index in the notebook's `cells` array — markdown cells included — and line in cell).
-A cell that does not parse is blanked and reported on its own; the other cells are still analysed.
+A cell that does not parse is reported on its own and keeps the statements that do; the other cells
+are analysed as usual. A notebook in another language is skipped with the reason.
 """
 from __future__ import annotations
 
@@ -22,22 +23,171 @@ class NotebookSource:
     cell_starts: list[int]              # virtual line where each included cell starts
     cell_index: list[int]               # that cell's index in nb["cells"]
     cell_errors: list[tuple[int, int, int, str]] = field(default_factory=list)  # (cell, line, col, message)
+    # virtual line -> columns IPython removes from its start (a cell whose first line is indented)
+    col_shifts: dict[int, int] = field(default_factory=dict)
+    skipped: str | None = None          # why no cell was read (a notebook in another language)
 
 
 class NotebookError(ValueError):
     """Not a notebook we can read; the message says why and what to do."""
 
 
+_LEADING_INDENT = re.compile(r"[ \t]+")
+# IPython's help syntax: `obj?`, `obj.attr??`, `?obj`, `np.*load*?`
+_HELP = re.compile(r"(?:\?{1,2}[\w.*\[\]]+|[\w.*\[\]]+\?{1,2})$")
+# IPython escapes that start a logical line: shell `!`, magics `%`, and the auto-call/quote forms `/f x`,
+# `,f a b`, `;f a b` (none of which is Python at the start of a statement)
+_ESCAPES = ("%", "!", "/", ",", ";")
+# cell magics whose body IPython runs as Python in the notebook's namespace (its bindings persist);
+# every other cell magic (%%bash, %%writefile, %%html, %%sql…) makes the cell another language
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
+# a kernel language that is Python whatever its spelling ("python3", "Python", "ipython")
+_PYTHON_LANGUAGE = re.compile(r"(?:i?python|py)[\d.]*$", re.IGNORECASE)
+_IMPORT = re.compile(r"^(?:import|from)[ \t]+[\w.]+", re.MULTILINE)
+
+
+@dataclass
+class CellCode:
+    """What IPython would run for one code cell, as plain Python with the same lines."""
+
+    text: str                                    # "" for a cell in another language (`%%bash`)
+    shifts: dict[int, int] = field(default_factory=dict)  # line in cell -> columns removed from its start
+    error: tuple[int, int, str] | None = None    # (line, col, message) of the first syntax error
+
+
+def cell_code(src: str) -> CellCode:
+    """The cell as IPython transforms it before running it: the first line's indentation removed from
+    every line that starts with it (IPython's `leading_indent`), a `%%time`-like first line dropped, and
+    magics, shell escapes and help lines masked — a `!pip install \\` with the lines it continues is one
+    command. A cell that does not parse keeps the statements that do (so a client made in a cell with a
+    typo elsewhere is still known), and reports its first error."""
+    lines = src.split("\n")
+    shifts: dict[int, int] = {}
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return CellCode(src)
+    indent = _LEADING_INDENT.match(lines[first])
+    if indent is not None:
+        prefix = indent.group()
+        for i in range(first, len(lines)):
+            if lines[i].startswith(prefix):
+                lines[i] = lines[i][len(prefix):]
+                shifts[i + 1] = len(prefix)
+    if lines[first].startswith("%%"):
+        magic = lines[first][2:].split(None, 1)
+        if not magic or magic[0] not in PYTHON_CELL_MAGICS:
+            return CellCode("")
+        lines[first] = "pass"
+    masked = "\n".join(_mask_escapes(lines))
+    try:
+        ast.parse(masked)
+        return CellCode(masked, shifts)
+    except SyntaxError as exc:
+        error = (exc.lineno or 1, exc.offset or 1, exc.msg)
+    return CellCode(_parseable_statements(masked.split("\n")), shifts, error)
+
+
 def mask_line(line: str) -> str:
     """Replace IPython-only syntax with a statement of the same indentation."""
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
-    if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
+    if stripped.startswith(_ESCAPES) or _HELP.match(stripped):
         return f"{indent}pass"
     m = _ASSIGN_MAGIC.match(line)
     if m:
         return f"{m.group(1)}None"
     return line
+
+
+def _mask_escapes(lines: list[str]) -> list[str]:
+    """`mask_line` on each line that starts a statement; the lines an escaped command continues with a
+    trailing backslash are blanked (IPython reads them as part of the command)."""
+    out: list[str] = []
+    depth, in_string, continued = 0, None, False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        masked = line if depth or in_string or continued else mask_line(line)
+        if masked is not line:
+            out.append(masked)
+            while lines[i].endswith("\\") and i + 1 < len(lines):
+                i += 1
+                out.append("")
+            i += 1
+            continued = False
+            continue
+        out.append(line)
+        depth, in_string = _scan(line, depth, in_string)
+        continued = line.endswith("\\") and in_string is None
+        i += 1
+    return out
+
+
+def _scan(line: str, depth: int, in_string: str | None) -> tuple[int, str | None]:
+    """Bracket depth and open triple-quoted string after `line` (comments and strings skipped)."""
+    i, n = 0, len(line)
+    while i < n:
+        if in_string is not None:
+            end = line.find(in_string, i)
+            while end > 0 and line[end - 1] == "\\" and len(in_string) == 1:
+                end = line.find(in_string, end + 1)
+            if end < 0:
+                return depth, in_string if len(in_string) == 3 else None
+            i, in_string = end + len(in_string), None
+            continue
+        c = line[i]
+        if c == "#":
+            break
+        if c in "\"'":
+            in_string = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+            i += len(in_string)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}" and depth:
+            depth -= 1
+        i += 1
+    return depth, in_string if in_string is not None and len(in_string) == 3 else None
+
+
+def _parseable_statements(lines: list[str]) -> str:
+    """A broken cell with each top-level statement that does not parse blanked, except that an
+    assignment of a call keeps its target and callee (`co = cohere.ClientV2(api_key"K")` still makes
+    `co` a Cohere client). Lines keep their numbers; "" when nothing can be kept."""
+    starts: list[int] = []
+    decorated = False  # the line follows a decorator: the same statement
+    for i, line in enumerate(lines):
+        if line[:1] in ("", " ", "\t", "#", ")", "]", "}") or _CLAUSE.match(line):
+            continue  # inside a statement: indented, closing a bracket, or an else/except clause
+        if not decorated:
+            starts.append(i)
+        decorated = line.startswith("@")
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    out: list[str] = []
+    for a, b in zip(starts, starts[1:] + [len(lines)]):
+        chunk = lines[a:b]
+        try:
+            ast.parse("\n".join(chunk))
+        except SyntaxError:
+            salvage = _ASSIGNED_CALL.match(chunk[0])
+            chunk = [f"{salvage.group(1)})" if salvage else ""] + [""] * (len(chunk) - 1)
+            if salvage is not None:
+                try:
+                    ast.parse(chunk[0])
+                except SyntaxError:
+                    chunk[0] = ""
+        out.extend(chunk)
+    text = "\n".join(out)
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return ""
+    return text
+
+
+_CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+_ASSIGNED_CALL = re.compile(r"([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[A-Za-z_][\w.]*\()")
 
 
 def cell_source(cell: dict) -> str:
@@ -53,28 +203,38 @@ def read_notebook(raw: str) -> NotebookSource:
                             "open it in Jupyter and save it again") from exc
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError("not a Jupyter notebook (no `cells` list); is this an .ipynb saved by Jupyter?")
-    lang = ((nb.get("metadata") or {}).get("kernelspec") or {}).get("language") or \
-        ((nb.get("metadata") or {}).get("language_info") or {}).get("name") or "python"
-    out, starts, index, errors = [], [], [], []
+    cells = [(i, cell_code(lone_cr_as_lf(cell_source(cell)))) for i, cell in enumerate(nb["cells"])
+             if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    skipped = _not_python(nb, [code for _, code in cells])
+    if skipped is not None:
+        return NotebookSource("", [], [], [], skipped=skipped)
+    out, starts, index, errors, shifts = [], [], [], [], {}
     line = 1
-    if str(lang).lower() != "python":
-        return NotebookSource("", [], [], [])
-    for i, cell in enumerate(nb["cells"]):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        src = lone_cr_as_lf(cell_source(cell))
-        if src.lstrip().startswith("%%"):
-            continue  # a cell magic makes the whole cell another language
-        masked = "\n".join(mask_line(x) for x in src.split("\n"))
-        try:
-            ast.parse(masked)
-        except SyntaxError as exc:
-            errors.append((i, exc.lineno or 1, (exc.offset or 1), exc.msg))
-            masked = ""
-        if not masked.endswith("\n"):
-            masked += "\n"
+    for i, code in cells:
+        if code.error is not None:
+            errors.append((i, *code.error))
+        masked = code.text if code.text.endswith("\n") else code.text + "\n"
         starts.append(line)
         index.append(i)
         out.append(masked)
+        shifts.update((line + in_cell - 1, n) for in_cell, n in code.shifts.items())
         line += masked.count("\n")
-    return NotebookSource("".join(out), starts, index, errors)
+    return NotebookSource("".join(out), starts, index, errors, shifts)
+
+
+def _not_python(nb: dict, cells: list[CellCode]) -> str | None:
+    """Why the notebook is not read as Python, or None. The kernel metadata decides unless it names
+    another language while the code reads as Python (a notebook saved under another kernel, or with
+    metadata copied from elsewhere): most non-empty cells parse and one imports a module."""
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    kernel = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
+    info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
+    lang = str(kernel.get("language") or info.get("name") or "python")
+    if _PYTHON_LANGUAGE.match(lang):
+        return None
+    written = [c for c in cells if c.text.strip() or c.error is not None]
+    parsed = [c for c in written if c.error is None]
+    if written and 2 * len(parsed) >= len(written) and any(_IMPORT.search(c.text) for c in parsed):
+        return None
+    return (f"its kernel language is {lang[:40]!r} and its code cells do not read as Python "
+            f"({len(parsed)} of {len(written)} parse); llmsight reads Python notebooks only")

@@ -55,8 +55,9 @@ def _openai_methods(async_: bool) -> dict[str, Method]:
         "responses.stream": Method("responses", True, async_, max_tokens=("max_output_tokens",), prompt=("instructions", "input")),
         "completions.create": Method("completion", None, async_, max_tokens=("max_tokens",), prompt=("prompt",)),
         "embeddings.create": Method("embedding", False, async_, prompt=("input",)),
-        "images.generate": Method("image", False, async_, prompt=("prompt",)),
-        "images.edit": Method("image", False, async_, prompt=("prompt",)),
+        # `stream=True` streams partial images (gpt-image-1)
+        "images.generate": Method("image", None, async_, prompt=("prompt",)),
+        "images.edit": Method("image", None, async_, prompt=("prompt",)),
         "images.create_variation": Method("image", False, async_, prompt=()),
         "audio.transcriptions.create": Method("audio", None, async_, prompt=()),
         "audio.translations.create": Method("audio", False, async_, prompt=()),
@@ -251,7 +252,7 @@ LANGCHAIN_CHAT = ClientKind("langchain", {
     max_tokens=("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "max_tokens_to_sample",
                 # parameters the class has no field for go in `model_kwargs={...}`, sent with every request
                 "model_kwargs.max_completion_tokens", "model_kwargs.max_tokens", "model_kwargs.max_output_tokens"),
-    option_methods=("bind", "bind_tools", "with_structured_output", "with_config", "with_retry",
+    option_methods=("bind", "bind_tools", "with_structured_output", "with_config", "with_retry", "assign", "pick",
                     "with_fallbacks", "with_types", "configurable_fields", "configurable_alternatives"))
 LANGCHAIN_EMBEDDINGS = ClientKind("langchain", {
     name: Method("embedding", False, name.startswith("a"), model_param=None, prompt=(), prompt_pos=0)
@@ -270,9 +271,23 @@ LANGCHAIN_EMBEDDING_CLASSES = frozenset({
     "OpenAIEmbeddings", "AzureOpenAIEmbeddings", "OllamaEmbeddings", "GoogleGenerativeAIEmbeddings",
     "VertexAIEmbeddings", "BedrockEmbeddings", "CohereEmbeddings", "MistralAIEmbeddings", "TogetherEmbeddings",
     "HuggingFaceEmbeddings", "FireworksEmbeddings", "NVIDIAEmbeddings",
+    # hosted embedding APIs
+    "VoyageEmbeddings", "VoyageAIEmbeddings", "JinaEmbeddings", "NomicEmbeddings", "DeepInfraEmbeddings",
+    "HuggingFaceInferenceAPIEmbeddings", "HuggingFaceEndpointEmbeddings", "DashScopeEmbeddings",
+    "ZhipuAIEmbeddings", "UpstageEmbeddings", "DatabricksEmbeddings", "WatsonxEmbeddings", "GooglePalmEmbeddings",
 })
-# langchain classes that hold an `llm=` and run it when invoked (legacy chains)
-LANGCHAIN_LLM_HOLDERS = frozenset({"LLMChain", "ConversationChain", "RetrievalQA", "ConversationalRetrievalChain"})
+# LangChain (and LangGraph) callables whose result runs a chat model or chain handed to them, by
+# keyword, position or inside a dict of branches: legacy chains (`LLMChain(llm=…)`), agents
+# (`AgentExecutor(agent=…)`), runnables composed of others (`RunnableParallel(answer=prompt | llm)`,
+# `.assign(…)`), the `from_llm`-style constructors, and every `create_*` helper
+# (`create_retrieval_chain(retriever, create_stuff_documents_chain(llm, prompt))`, `create_react_agent`)
+LANGCHAIN_LLM_HOLDERS = frozenset({
+    "LLMChain", "ConversationChain", "RetrievalQA", "ConversationalRetrievalChain", "AgentExecutor",
+    "RunnableParallel", "RunnableMap", "RunnableSequence", "RunnableBranch", "RunnableWithMessageHistory",
+    "initialize_agent", "assign", "from_llm", "from_chain_type", "from_agent_and_tools", "from_llm_and_tools",
+})
+LANGCHAIN_HOLDER_PREFIX = "create_"
+LANGCHAIN_PACKAGES = ("langchain", "langgraph")
 
 # ---- where settings live -------------------------------------------------------------------------------
 # SDKs whose requests take a timeout / retry count of their own: an unseen `**kwargs` on such a request
@@ -321,6 +336,14 @@ HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
     ("/v1/responses", "openai", "responses"),
     ("/v1/messages", "anthropic", "chat"),
 )
+# Azure OpenAI on any host (`{endpoint}/openai/deployments/{deployment}/embeddings?api-version=…`)
+AZURE_DEPLOYMENT_PATHS: tuple[tuple[str, str], ...] = (
+    ("/chat/completions", "chat"), ("/completions", "completion"), ("/embeddings", "embedding"),
+    ("/images/generations", "image"), ("/audio/transcriptions", "audio"), ("/audio/translations", "audio"),
+    ("/audio/speech", "audio"),
+)
+# keys of a JSON body that make a request to a URL from configuration a chat completion
+CHAT_BODY_KEYS = frozenset({"model", "messages"})
 # a provider host alone also serves OAuth, key and model-list endpoints: a URL matched by host only
 # counts when its path names a request (or is not known)
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",
@@ -359,6 +382,9 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "ollama.Client": OLLAMA, "ollama.AsyncClient": OLLAMA_ASYNC,
     "cohere.Client": COHERE, "cohere.ClientV2": COHERE, "cohere.AsyncClient": COHERE_ASYNC,
     "cohere.AsyncClientV2": COHERE_ASYNC,
+    # the cohere package's clients for Cohere models on Amazon Bedrock and SageMaker endpoints
+    "cohere.BedrockClient": COHERE, "cohere.BedrockClientV2": COHERE, "cohere.SagemakerClient": COHERE,
+    "cohere.SagemakerClientV2": COHERE, "cohere.AwsClient": COHERE,
     "mistralai.Mistral": MISTRAL, "mistralai.client.MistralClient": MISTRAL_LEGACY,
     "mistralai.async_client.MistralAsyncClient": MISTRAL_LEGACY,
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
@@ -486,6 +512,8 @@ _add_sdk_requests()
 
 # callee-path segments that do not change the request (`client.chat.completions.with_raw_response.create`)
 TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"})
+# ...of which this one reads the response as it arrives: the request streams whatever `stream=` says
+STREAMING_SEGMENTS = frozenset({"with_streaming_response"})
 
 # every method name any request can end with: the per-file fast filter and the callee pre-check use it
 _ALL_KINDS = (*CLIENT_CLASSES.values(), *MODULE_CLIENTS.values(), *(k for k, _ in CLIENT_FACTORIES.values()),

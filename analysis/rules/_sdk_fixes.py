@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
+from llmsight.analysis.discover import hands_over_request
 from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
@@ -263,8 +264,8 @@ def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title:
     or when the call runs the request in an executor that does not pass keywords on)."""
     if has_opaque_splat(call):
         return Fix(f"{title} (not applied automatically: the call passes **kwargs)", (), "display-only")
-    if callee_name(call) in _NO_KEYWORD_RUNNERS:
-        return Fix(f"{title} (inside the function given to {callee_name(call)})", (), "display-only")
+    if callee_name(call) in _NO_KEYWORD_RUNNERS or hands_over_request(call):
+        return Fix(f"{title} (inside the function given to {callee_name(call) or 'the call'})", (), "display-only")
     edits = (set_call_keywords(ctx, call, kwargs, replace=False), *(e for e in extra if e is not None))
     return Fix(title, edits, "unsafe")
 
