@@ -792,6 +792,10 @@ class Simulation:
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
         self.notes += [self.fits.error_basis[m] for m in models if m in self.fits.error_basis]
+        modelled = sorted(f.model for f in self.fits.models.values() if f.site == ANY and f.latency != fit_mod.MEASURED)
+        if modelled:
+            self.notes.append(f"no TTFT in the traffic of {', '.join(modelled)}: each call's TTFT is modelled from its "
+                              "duration and output tokens (what re-drawn attempts and stream=true rest on)")
         assumed = {m: q[2] for m in models if (q := self.fits.quality_of(m, None)) and q[2].startswith("prior")}
         if assumed:
             sources = " / ".join(sorted(set(assumed.values())))

@@ -64,3 +64,5 @@ def test_fits_say_when_their_ttft_is_modelled(runs):
     assert {f.latency for f in measured.models.values()} == {MEASURED}
     assert {f.latency for f in modelled.models.values()} == {MODELLED}
     assert not measured.decode and set(modelled.decode) >= {("gpt-4o", "app/chat.py:18")}
+    assert any(note.startswith("no TTFT in the traffic of") for note in by["without"][0].notes)
+    assert not any("no TTFT" in note for note in by["with"][0].notes)
