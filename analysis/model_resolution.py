@@ -17,6 +17,7 @@ project's `.env` templates and config files (`project_config.py`). Work per site
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from llmsight.records import Hop, ModelCandidate
 EVAL_BUDGET = 200         # evaluator steps per object looked up (a callee, a receiver, a dict)
 MAX_STEPS = 1500          # evaluations per site; a deeper site keeps what was found by then
 MAX_CALLERS = 8           # calls followed per parameter
+MAX_CALLER_FILES = 24     # files parsed to find them, nearest first
 MAX_CALLER_DEPTH = 3      # "parameter <- caller's argument" hops in a row
 MAX_VALUES = 24           # candidates kept per expression
 MAX_SUBCLASSES = 24
@@ -165,10 +167,10 @@ class PackageIndex:
 
     def __init__(self, root: Path):
         self.root = root
-        self._tops: dict[str, Path] = {}
         self._files: dict[Path, list[Path]] = {}
         self._texts: dict[Path, bytes] = {}
         self._found: dict[tuple[Path, bytes], list[Path]] = {}
+        self._blobs: dict[Path, tuple[list[Path], bytes, list[int]]] = {}
         self._defs: dict[Path, dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]] = {}
         self.memo: dict[tuple, tuple] = {}     # ModelResolver._values results, for the process
         self.mro: dict[int, tuple[ast.AST, list, set[str]]] = {}   # class node id -> (node, MRO, files read)
@@ -176,25 +178,25 @@ class PackageIndex:
         self.calls: dict[tuple[int, str], tuple[list[tuple[ast.Call, Scope]], list[str]]] = {}
 
     def top_of(self, mod: ModuleInfo) -> Path:
-        """The directory whose files may call into `mod`: its top-level package, else its directory."""
+        """The directory whose files may call into `mod`: its top-level directory under the project root
+        (or under `src/`, `lib/`), namespace packages included; the root itself for a file at the root."""
         path = Path(mod.path) if os.path.isabs(mod.path) else self.root / mod.path
-        directory = str(path.parent)
-        top = self._tops.get(directory)
-        if top is None:
-            d = path.parent
-            while (d / "__init__.py").is_file() and (d.parent / "__init__.py").is_file() and d.parent != d:
-                d = d.parent
-            top = self._tops[directory] = d
-        return top
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            return path.parent
+        depth = 2 if len(parts) > 2 and parts[0] in ("src", "lib") else 1
+        return self.root.joinpath(*parts[:depth]) if len(parts) > depth else self.root
 
     def files(self, top: Path) -> list[Path]:
+        """The package's Python files (tests, examples and docs left out): the whole tree below a top
+        directory, only the files themselves at the project root."""
         found = self._files.get(top)
         if found is None:
             found = []
-            recursive = (top / "__init__.py").is_file()
             for dirpath, dirnames, filenames in os.walk(top):
-                dirnames[:] = sorted(d for d in dirnames if recursive and d not in _SKIP_DIRS
-                                     and not d.startswith(".") and (Path(dirpath, d) / "__init__.py").is_file())
+                dirnames[:] = sorted(d for d in dirnames if top != self.root and d not in _SKIP_DIRS
+                                     and not d.startswith(".") and not d.endswith(".egg-info"))
                 for name in sorted(filenames):
                     if name.endswith(".py") and not name.startswith("test_") and not name.endswith("_test.py") \
                             and name != "conftest.py":
@@ -223,8 +225,28 @@ class PackageIndex:
         key = (top, pattern)
         found = self._found.get(key)
         if found is None:
+            files, blob, starts = self._blob(top)
             regex = re.compile(pattern)
-            found = self._found[key] = [p for p in self.files(top) if literal in self.text(p) and regex.search(self.text(p))]
+            found = []
+            i = blob.find(literal)
+            while i != -1:  # one C search over the package, then only the files it hits
+                k = bisect.bisect_right(starts, i) - 1
+                if regex.search(self.text(files[k])):
+                    found.append(files[k])
+                i = blob.find(literal, starts[k + 1]) if k + 1 < len(starts) else -1
+            self._found[key] = found
+        return found
+
+    def _blob(self, top: Path) -> tuple[list[Path], bytes, list[int]]:
+        """The package's texts joined (NUL-separated), with each file's start offset."""
+        found = self._blobs.get(top)
+        if found is None:
+            files = self.files(top)
+            starts, offset = [], 0
+            for f in files:
+                starts.append(offset)
+                offset += len(self.text(f)) + 1
+            found = self._blobs[top] = (files, b"\0".join(self.text(f) for f in files), starts)
         return found
 
     def definitions(self, top: Path) -> dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]:
@@ -657,7 +679,13 @@ class ModelResolver:
         out: list[tuple[ast.Call, Scope]] = []
         paths: list[str] = []
         literal = name.encode()
-        for path in self.index.search(top, literal, rb"\b" + literal + rb"\s*\("):
+        home = self.ev.project.root / mod.path
+        # a call from another file names what it imports: the class, or the module of a function
+        named = literal if kind == b"class" else (mod.modname or "").rsplit(".", 1)[-1].encode()
+        found = [f for f in self.index.search(top, literal, rb"\b" + literal + rb"\s*\(")
+                 if f == home or kind == b"def" and not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
+        here = home.parts
+        for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
             cmod = self.ev.project.load(path)
             if cmod is None:
                 continue

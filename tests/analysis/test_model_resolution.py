@@ -288,6 +288,23 @@ def test_literals_passed_by_callers_across_files(tmp_path):
     assert {c.reach for c in site.model.candidates} == {"callers"}
 
 
+def test_callers_found_across_a_namespace_package(tmp_path):
+    result = scan(tmp_path, {"app/llm/openai/chat.py": """
+        from dataclasses import dataclass
+        from openai import OpenAI
+        @dataclass
+        class Chat:
+            model: str
+            def ask(self):
+                return OpenAI().chat.completions.create(model=self.model, messages=[])
+        """, "app/agent/run.py": """
+        from app.llm.openai.chat import Chat
+        def run():
+            return Chat("gpt-4.1-mini").ask()
+        """})
+    assert model_set(site_at(result, "app/llm/openai/chat.py")) == ["gpt-4.1-mini"]
+
+
 def test_kwargs_passed_on_carry_the_callers_model(tmp_path):
     result = scan(tmp_path, {"app.py": """
         from langchain_openai import ChatOpenAI
