@@ -72,6 +72,8 @@ class MappingReport:
     by_confidence: dict[str, int] = field(default_factory=dict)
     by_evidence: dict[str, int] = field(default_factory=dict)  # signature evidence ("provider+model+max_tokens") -> rows
     site_evidence: dict[str, dict[str, int]] = field(default_factory=dict)   # site id -> how its rows mapped -> rows
+    # site id -> (ambiguous rows this site fits among others, the most sites such rows fit)
+    site_ambiguous: dict[str, tuple[int, int]] = field(default_factory=dict)
     top_unmatched: list[Unmatched] = field(default_factory=list)
 
     @property
@@ -99,10 +101,13 @@ class MappingReport:
     def site_line(self, site_id: str) -> str:
         """How the rows of one site mapped (or that none did), for that site's hover and estimate."""
         how = self.site_evidence.get(site_id)
+        shared, sites = self.site_ambiguous.get(site_id, (0, 0))
+        also = (f"; {shared:,} more rows fit it and {sites - 1} other call site{'s' if sites > 2 else ''} equally "
+                "(not counted: stamp the calls to tell them apart)") if shared else ""
         if not how:
-            return "traffic: no row maps to this call site (estimate from priors)"
-        return "traffic: rows mapped " + ", ".join(f"{n:,} by {evidence}"
-                                                   for evidence, n in sorted(how.items(), key=lambda kv: -kv[1]))
+            return f"traffic: no row maps to this call site (estimate from priors){also}"
+        return "traffic: rows mapped " + ", ".join(
+            f"{n:,} by {evidence}" for evidence, n in sorted(how.items(), key=lambda kv: -kv[1])) + also
 
 
 _KIND_WORDS = {"location": "code location", "function": "function", "file": "file", "feature": "feature tag",
@@ -408,6 +413,9 @@ def _report(groups: list[dict], matches: list[Match]) -> MappingReport:
             key = (signature.describe(group), m.reason)
             unmatched[key] += n
             candidates[key] = m.candidates
+            for site_id in m.candidates:
+                shared, sites = report.site_ambiguous.get(site_id, (0, 0))
+                report.site_ambiguous[site_id] = (shared + n, max(sites, len(m.candidates)))
             continue
         _add(report.by_kind, m.kind, n)
         _add(report.by_site, m.site_id, n)

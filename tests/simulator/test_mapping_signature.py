@@ -148,6 +148,10 @@ def test_sites_differing_only_in_cap_tools_or_prompt_map_and_identical_twins_sta
     twins = next(u for u in report.top_unmatched if "claude" in u.signature)
     assert twins.rows == 33 and set(twins.candidates) == {sites["twin_a"].id, sites["twin_b"].id}
     assert "nothing this export records tells them apart" in twins.reason
+    assert report.site_line(sites["twin_a"].id) == ("traffic: no row maps to this call site (estimate from priors); "
+                                                    "33 more rows fit it and 1 other call site equally (not counted: "
+                                                    "stamp the calls to tell them apart)")
+    assert report.site_line(sites["twin_b"].id).startswith("traffic: rows mapped 4 by request signature")
 
 
 def test_the_summary_says_how_many_mapped_by_what_and_what_matched_nothing(project):
