@@ -60,8 +60,9 @@ _LANGFUSE_OPERATIONS = {"generation": "chat", "embedding": "embedding"}
 _LLM_SCOPES = ("openlit", "opentelemetry.instrumentation.openai", "opentelemetry.instrumentation.anthropic",
                "opentelemetry.util.genai", "com.anthropic.sdk", "openinference.instrumentation", "langfuse")
 _STAMPS = ("code.", "llmsight.")       # what a stamping processor adds at start (`llmsight.instrument`)
-# Span events that mark a stream's first chunk: OpenInference's, and OpenLLMetry's one event per chunk.
-_FIRST_CHUNK_EVENTS = ("First Token Stream Event", "llm.content.completion.chunk")
+# Span events that mark a stream's first chunk: OpenInference's, and OpenLLMetry's one event per chunk
+# (`gen_ai.content.completion.chunk` in 0.62, `llm.content.completion.chunk` before).
+_FIRST_CHUNK_EVENTS = ("First Token Stream Event", "gen_ai.content.completion.chunk", "llm.content.completion.chunk")
 
 
 def _resource_spans(record: Any) -> list | None:
@@ -459,7 +460,7 @@ def _class_name(error_type: str | None) -> str | None:
 
 def _first_chunk_event_s(span: dict, start: int) -> float | None:
     """Seconds from the span's start to its first first-chunk event (OpenInference's "First Token Stream
-    Event", OpenLLMetry's first `llm.content.completion.chunk`), None without one."""
+    Event", OpenLLMetry's first chunk event), None without one."""
     times = [_nanos(_as_dict(event).get("timeUnixNano"), "events.timeUnixNano") for event in _as_list(span.get("events"))
              if _as_dict(event).get("name") in _FIRST_CHUNK_EVENTS]
     first = min((t for t in times if t is not None and t >= start), default=None)

@@ -29,6 +29,7 @@ NOT_EXPORTED: dict[str, dict[str, tuple[str, ...]]] = {
     "openinference-layers": {},     # the Anthropic SDK's own span inside each OpenInference Anthropic span
     # openai-v2 2.4b0 reads only prompt/completion tokens of chat completions and times no first chunk.
     "otel-v2": {"cached_input_tokens": OPENAI_CHAT, "reasoning_tokens": OPENAI_CHAT, "ttft_ms": OPENAI_CHAT},
+    "openllmetry": {},
 }
 EXPORTERS = sorted(NOT_EXPORTED)
 
