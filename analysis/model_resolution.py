@@ -27,6 +27,7 @@ from typing import Iterable
 
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches
+from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded
 from llmsight.analysis.project_config import ProjectConfig
 from llmsight.records import Hop, ModelCandidate
 
@@ -38,7 +39,7 @@ MAX_CALLER_DEPTH = 3      # "parameter <- caller's argument" hops in a row
 MAX_VALUES = 24           # candidates kept per expression
 MAX_SUBCLASSES = 24
 MAX_PACKAGE_FILES = 4000
-MAX_SOURCE_BYTES = 2_000_000
+MAX_SOURCE_BYTES = MAX_PROJECT_FILE_BYTES
 _SKIP_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "__pycache__", "node_modules",
                         "build", "dist", "site-packages"})
 _ENV_GETTERS = ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv")
@@ -210,12 +211,9 @@ class PackageIndex:
         data = self._texts.get(path)
         if data is None:
             try:
-                with open(path, "rb") as fh:
-                    data = fh.read(MAX_SOURCE_BYTES + 1)
-                if len(data) > MAX_SOURCE_BYTES:
-                    data = b""
-            except OSError:
-                data = b""
+                data = read_bounded(path, MAX_SOURCE_BYTES)
+            except NotReadable:
+                data = b""  # not a regular file, or too large: the scan reports it if it is scanned
             self._texts[path] = data
         return data
 

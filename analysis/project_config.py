@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmsight.analysis.project import NotReadable, read_bounded
 from llmsight.analysis.secrets import redact
 
 MAX_CONFIG_FILE_BYTES = 256_000
@@ -68,7 +69,7 @@ class ProjectConfig:
         for path in self._files():
             try:
                 text = _read(path)
-            except (OSError, UnicodeDecodeError, ValueError):
+            except (NotReadable, UnicodeDecodeError):
                 continue
             rel = path.relative_to(self.root).as_posix()
             name = path.name
@@ -114,11 +115,8 @@ class ProjectConfig:
 
 
 def _read(path: Path) -> str:
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_CONFIG_FILE_BYTES + 1)
-    if len(data) > MAX_CONFIG_FILE_BYTES:
-        raise ValueError("too large")
-    return data.decode("utf-8-sig")
+    """A regular file's text, bounded (a FIFO or device named like a config file is not opened)."""
+    return read_bounded(path, MAX_CONFIG_FILE_BYTES).decode("utf-8-sig")
 
 
 def _usable(value: str) -> str | None:

@@ -3,6 +3,7 @@ lead to its default, the project's own config files, pragmas and mappings, and t
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -393,6 +394,19 @@ def test_config_files_are_bounded_and_never_followed_through_links(tmp_path):
         OpenAI().chat.completions.create(model=cfg["model"], messages=[])
         """})
     assert [s.model.value for s in result.call_sites] == [None, None]
+
+
+def test_fifos_named_like_config_or_source_files_are_not_opened(tmp_path):
+    os.mkfifo(tmp_path / ".env.example")
+    (tmp_path / "pkg").mkdir()
+    os.mkfifo(tmp_path / "pkg" / "callers.py")
+    result = scan(tmp_path, {"pkg/__init__.py": "", "pkg/llm.py": """
+        import os
+        from openai import OpenAI
+        def ask(model):
+            return OpenAI().chat.completions.create(model=model or os.getenv("CHAT_MODEL"), messages=[])
+        """})
+    assert site_at(result, "pkg/llm.py").model.value is None
 
 
 def test_unknown_model_says_why_and_how_to_tell_llmsight(tmp_path):
