@@ -235,17 +235,26 @@ def _attempt_error_rates(con, source: str, client_retries: dict[str, int]) -> tu
         FROM {source} WHERE model IS NOT NULL GROUP BY model, site_id""").fetchall()
     calls: dict[str, int] = {}
     weighted: dict[str, float] = {}
-    behind: dict[str, set[int]] = {}        # model -> the retry counts of the clients its calls came through
+    behind: dict[str, dict[int, list[int]]] = {}   # model -> client retries -> [calls, failed calls] behind them
     for model, site, n, errors, attempts in pairs:
         retries = 0 if attempts else client_retries.get(site, 0)
         calls[model] = calls.get(model, 0) + n
         weighted[model] = weighted.get(model, 0.0) + n * (errors / n) ** (1.0 / (retries + 1))
         if retries:
-            behind.setdefault(model, set()).add(retries)
+            seen = behind.setdefault(model, {}).setdefault(retries, [0, 0])
+            seen[0] += n
+            seen[1] += errors
     rates = {model: weighted[model] / calls[model] for model in calls}
-    basis = {model: f"{model}: error rate observed after client retries ({'/'.join(map(str, sorted(counts)))}); "
-                    f"per attempt {rates[model]:.2%} = p_call^(1/(N+1)) assuming attempts fail independently, "
-                    "replayed through each site's own retries" for model, counts in behind.items()}
+    basis = {}
+    for model, by_retries in behind.items():
+        basis[model] = (f"{model}: error rate observed after client retries ({'/'.join(map(str, sorted(by_retries)))}); "
+                        f"per attempt {rates[model]:.2%} = p_call^(1/(N+1)) assuming attempts fail independently, "
+                        "replayed through each site's own retries")
+        if not any(failed for _, failed in by_retries.values()):
+            # no failed call behind retries says little per attempt: the rule of three bounds p_call by 3/n
+            bound = max((3 / n) ** (1 / (retries + 1)) for retries, (n, _) in by_retries.items())
+            basis[model] += (f" (no call failed behind them: the per-attempt rate could be up to {bound:.0%}; "
+                             "traces with HTTP attempt spans would tell)")
     return rates, basis
 
 

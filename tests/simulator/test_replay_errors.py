@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from llmsight.simulator.generate import generate
@@ -37,7 +38,7 @@ def test_a_switch_replays_the_per_attempt_rate_at_a_site_that_does_not_retry(tab
 
 
 def test_without_retrying_clients_the_rates_are_the_observed_ones(table):
-    sim, (base, switched) = _run(table)
+    sim, (_, switched) = _run(table)
     assert sim.fits.attempt_error["gpt-4o"] == pytest.approx(sim.fits.get("gpt-4o").error_rate)
     assert switched.of("site", PLAIN).error_rate.value < 0.03 and not any("client retries" in n for n in sim.notes)
 
@@ -48,3 +49,10 @@ def test_attempt_rows_count_their_own_errors(table):
                                 pa.array([1 + i % 2 for i in range(table.num_rows)], pa.int32()))
     sim, _ = _run(attempts, {RETRYING: 2})
     assert sim.fits.attempt_error["gpt-4o"] == pytest.approx(sim.fits.get("gpt-4o").error_rate)
+
+
+def test_no_failed_call_behind_retries_is_said_to_bound_nothing_per_attempt(table):
+    ok_only = table.filter(pc.equal(table["status"], "ok"))
+    sim, _ = _run(ok_only, {RETRYING: 2})
+    assert sim.fits.attempt_error["gpt-4o"] == 0.0
+    assert any(note.startswith("gpt-4o: ") and "could be up to" in note for note in sim.notes)
