@@ -61,7 +61,7 @@ _LLM_SCOPES = ("openlit", "opentelemetry.instrumentation.openai", "opentelemetry
                "opentelemetry.util.genai", "com.anthropic.sdk", "openinference.instrumentation", "langfuse")
 _STAMPS = ("code.", "llmsight.")       # what a stamping processor adds at start (`llmsight.instrument`)
 # Span events that mark a stream's first chunk: OpenInference's, and OpenLLMetry's one event per chunk
-# (`gen_ai.content.completion.chunk` in 0.62, `llm.content.completion.chunk` before).
+# (`gen_ai.content.completion.chunk` in 0.62, `llm.content.completion.chunk` in older versions).
 _FIRST_CHUNK_EVENTS = ("First Token Stream Event", "gen_ai.content.completion.chunk", "llm.content.completion.chunk")
 
 
