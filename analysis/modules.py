@@ -317,6 +317,8 @@ class ModuleInfo:
     source: str
     imports: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    # module-level `d[k] = v` / `d.update(...)` by dict name (a notebook builds its request dicts there)
+    subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     functions: dict[str, ast.AST] = field(default_factory=dict)
     _funcs: dict[int, FuncInfo] = field(default_factory=dict)
@@ -426,7 +428,7 @@ class ModuleInfo:
                 for alias in node.names:
                     if alias.name != "*":
                         info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-        collect_bindings(tree.body, info.bindings)
+        collect_bindings(tree.body, info.bindings, info.subscripts)
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 info.classes[stmt.name] = ClassInfo.build(stmt)

@@ -218,7 +218,7 @@ class Reader:
             if before:
                 return self._bindings(node.id, before, func, scope, depth)
             if node.id in func.params:  # handed in by the caller: only what this function adds is known
-                return Mapping(self._updates(node.id, func, 0, scope, depth), (node, scope))
+                return Mapping(self._updates(node.id, func.subscripts, func, 0, scope, depth), (node, scope))
             func = func.parent
         bindings = scope.mod.bindings.get(node.id)
         if bindings and node.id not in scope.mod.imports:
@@ -236,18 +236,20 @@ class Reader:
                 out.opaque = out.opaque or (value, Scope(scope.mod, func, line))
                 continue
             out.merge(self.read(value, Scope(scope.mod, func, line), depth))
-        if func is not None:
-            first = min(b[0] for b in bindings)
-            out.items.update(self._updates(name, func, first, scope, depth, out))
+        first = min(b[0] for b in bindings)
+        subscripts = func.subscripts if func is not None else scope.mod.subscripts
+        out.items.update(self._updates(name, subscripts, func, first, scope, depth, out))
         return out
 
-    def _updates(self, name: str, func: FuncInfo, after: int, scope: Scope, depth: int,
-                 into: Mapping | None = None) -> dict[str, Located]:
-        """Keys set on `name` in `func` between line `after` and the use; an update whose keys
-        cannot be seen marks `into` (when given) opaque."""
+    def _updates(self, name: str, subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]], func: FuncInfo | None,
+                 after: int, scope: Scope, depth: int, into: Mapping | None = None) -> dict[str, Located]:
+        """Keys set on `name` in `func` (the module when None) between line `after` and the use (a use
+        inside a function sees every module-level update); an update whose keys cannot be seen marks
+        `into` (when given) opaque."""
         items: dict[str, Located] = {}
-        for line, key, value in func.subscripts.get(name, ()):
-            if after <= line < scope.line and len(items) <= _MAX_KEYS:
+        before = 10**9 if func is None and scope.func is not None else scope.line
+        for line, key, value in subscripts.get(name, ()):
+            if after <= line < before and len(items) <= _MAX_KEYS:
                 self._apply_update(key, value, Scope(scope.mod, func, line), depth, items, into)
         return items
 

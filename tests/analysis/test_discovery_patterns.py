@@ -381,6 +381,16 @@ def test_stream_through_streaming_response_images_and_a_params_dict(tmp_path):
         ("chat", True), ("chat", False), ("image", True), ("image", False), ("chat", True)]
 
 
+def test_notebook_params_dict_built_at_module_level(tmp_path):
+    """A notebook builds its request dict in module code (cells), then splats it."""
+    result = scan(tmp_path, {"n.ipynb": notebook(
+        "from openai import OpenAI\nclient = OpenAI()\nparams = {'model': 'gpt-4o', 'messages': []}\n",
+        "params['stream'] = True\nparams.update(max_tokens=300)\n",
+        "for chunk in client.chat.completions.create(**params):\n    pass\n")})
+    [site] = result.call_sites
+    assert (site.stream, site.max_tokens.value, site.model.value) == (True, 300, "gpt-4o")
+
+
 def test_check_source_reads_a_notebook_like_a_file():
     """The editor path (`check_source` on a buffer) reads notebooks the same way."""
     result = api.check_source(notebook(" from openai import OpenAI\n OpenAI().embeddings.create(model='m', input='x')\n"),
