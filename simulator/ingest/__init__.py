@@ -58,6 +58,7 @@ class FileReport:
     rejected: Counter = field(default_factory=Counter)
     examples: list[tuple[int, str]] = field(default_factory=list)
     ignored: int = 0
+    merged: int = 0                      # spans that were another instrumentation layer of a call (`LayerMerge`)
     known: int = 0                       # records the store already held (`identity`)
     duplicate: bool = False              # the same file (by SHA-256) was ingested before
     error: str | None = None
@@ -103,6 +104,7 @@ class IngestReport:
                 lines.append(f"{f.path}: already ingested (same content); nothing added")
             else:
                 extra = f", {f.ignored} {_IGNORED_WHAT.get(f.format, 'records')} ignored" if f.ignored else ""
+                extra += f", {f.merged} spans merged into the call another layer recorded" if f.merged else ""
                 lines.append(f"{f.path} [{f.format}]: {f.loaded} rows loaded, "
                              f"{sum(f.rejected.values())} rejected{_known(f.known)}{extra}")
         rejected = self.rejected
@@ -286,7 +288,7 @@ def _stage(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | N
 
     layers = LayerMerge()                # one call recorded by two instrumentation layers is one row
     table = staging_table(layers.rows(rows()) if fmt == "otel" else rows())
-    report.ignored = converter.ignored + layers.merged
+    report.ignored, report.merged = converter.ignored, layers.merged
     return con.from_arrow(table)
 
 

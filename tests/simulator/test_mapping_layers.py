@@ -106,6 +106,7 @@ def test_two_layers_of_one_call_are_one_row_with_the_richest_values(tmp_path):
     rows = con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens), count(*) FILTER (status = 'error') "
                        "FROM calls").fetchone()
     assert rows == (truth["calls"], truth["input"], truth["output"], truth["errors"]) and report.loaded == 376
+    assert report.files[0].merged == 450 - 376 and "74 spans merged into the call another layer recorded" in report.text()
     merged = con.execute("SELECT code_file, cached_input_tokens, response_model, status FROM calls "
                          "WHERE provider = 'anthropic' AND input_tokens = 500").fetchall()
     assert len(merged) == 53                          # the OpenInference span's location and cache reads are kept
