@@ -126,3 +126,20 @@ def test_merged_file_ingested_again_under_another_name_adds_nothing(tmp_path):
     con = store.open_store(":memory:")
     ingest([first], con)
     assert ingest([second], con).loaded == 0 and con.execute("SELECT count(*) FROM calls").fetchone()[0] == 376
+
+
+def test_the_real_double_layered_export_is_one_row_per_request():
+    """`openinference-layers`: OpenInference's Anthropic LLM spans with the Anthropic SDK's own span inside
+    each, written by the real libraries; the fake provider's request log is the truth."""
+    from pathlib import Path
+
+    exports = Path(__file__).parents[1] / "fixtures" / "traffic" / "exporters"
+    log = [json.loads(line) for line in (exports / "openinference-layers.requests.jsonl").read_text().splitlines()]
+    con = store.open_store(":memory:")
+    report = ingest([exports / "openinference-layers.otlp.json.gz"], con)
+    rows = con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens), count(*) FILTER (status <> 'ok') "
+                       "FROM calls").fetchone()
+    assert rows == (len(log), sum(r["input_tokens"] for r in log), sum(r["output_tokens"] for r in log),
+                    sum(r["status"] != "ok" for r in log))
+    anthropic_calls = sum(r["path"] == "/v1/messages" for r in log)
+    assert report.files[0].merged == anthropic_calls == 20
