@@ -195,7 +195,7 @@ def _site_of(request: dict) -> str:
     return by_model.get(request["model"]) or ("stream" if request["stream"] else "chat")
 
 
-@pytest.mark.parametrize("name", ["langfuse", "openlit", "openinference", "otel-v2"])
+@pytest.mark.parametrize("name", ["langfuse", "openlit", "openinference", "otel-v2", "openllmetry"])
 def test_stamped_exports_carry_each_call_s_own_site(con, name):
     """The same run with llmsight's `LlmsightSpanProcessor` on the tracer provider (`generate.py --stamp`):
     every row names the function of `generate.py` that made the call (calls run one at a time, so rows in
