@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
-from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded
 from llmsight.analysis.project_config import ProjectConfig
 from llmsight.records import Hop, ModelCandidate
@@ -297,6 +297,7 @@ class ModelResolver:
     _steps: int = 0
     _cut: bool = False                                    # a cycle was cut: the result is partial
     _collect: list[set[str]] = field(default_factory=list)  # files read by the evaluations under way
+    _site_method: str = ""   # the method the site is in: an object built only to call another never reaches it
 
     def __post_init__(self) -> None:
         self.index, self.config_files = _indexes(self.ev)
@@ -305,6 +306,7 @@ class ModelResolver:
     def resolve(self, node: ast.AST, scope: Scope) -> Vals:
         self._steps = 0
         self._active.clear()
+        self._site_method = _method_name(scope)
         vals = self._values(node, scope, Ctx())
         cands = tuple(c for c in vals.cands if looks_like_model(c.value))
         return replace(vals, cands=cands)
@@ -314,6 +316,7 @@ class ModelResolver:
         keyword its callers pass (through their own `**kwargs` too)."""
         self._steps = 0
         self._active.clear()
+        self._site_method = _method_name(scope)
         vals = self._splat(node, scope, keys, Ctx())
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
 
@@ -382,7 +385,7 @@ class ModelResolver:
         self._steps += 1
         if self._steps > MAX_STEPS:
             return _opaque("too deep to follow within llmsight's per-site budget")
-        key = (id(node), id(scope.func), scope.line, ctx.key)
+        key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method)
         found = self.index.memo.get(key)
         if found is not None:
             for path in found[1]:
@@ -463,6 +466,9 @@ class ModelResolver:
             if not vals.cands:
                 return replace(vals, unset=False, opaque=True,
                                why=vals.why or f"`{_text(scope.mod, part)}` is computed at run time")
+            if len(vals.cands) > 1 and len(combos) > 1:
+                # `f"{provider}/{model}"` with both varying: which goes with which is only known at run time
+                return _opaque(f"`{_text(scope.mod, part)}` and the parts before it vary together")
             combos = [(s + c.value, o or c.origin, ch + c.chain, d and c.default, r if r != "literal" else c.reach)
                       for s, o, ch, d, r in combos for c in vals.cands][:MAX_VALUES]
         return Vals(tuple(Cand(s, r, o or _at(scope.mod, parts[0]), ch, d) for s, o, ch, d, r in combos))
@@ -642,7 +648,7 @@ class ModelResolver:
         if name == "__init__" and func.cls is not None:
             return self._constructions(func.cls, mod)
         fnode = func.node
-        return self._calls_to(name, mod, b"def", lambda t: isinstance(t, FuncRef) and (
+        return self._calls_to(name, mod, b"def" if func.cls is None else b"method", lambda t: isinstance(t, FuncRef) and (
             t.node is fnode or self._same_interface(t, func, mod)), fnode)
 
     def _same_interface(self, target: FuncRef, func: FuncInfo, mod: ModuleInfo) -> bool:
@@ -654,8 +660,12 @@ class ModelResolver:
         return any(id(c.node) in ours for c, _m in self._mro_of(target.cls, target.mod))
 
     def _constructions(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
-        return self._calls_to(cls.node.name, mod, b"class",
-                              lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
+        """Constructions of `cls` in the package, minus those whose object only has another method called
+        on it (`OpenAIModel(model=m).load_model()` never reaches the site's `generate`)."""
+        calls = self._calls_to(cls.node.name, mod, b"class",
+                               lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
+        return [(call, scope) for call, scope in calls
+                if _chained_method(scope.mod, call) in (None, self._site_method)]
 
     def _calls_to(self, name: str, mod: ModuleInfo, kind: bytes, accept, target: ast.AST) -> list[tuple[ast.Call, Scope]]:
         """Calls of `name` in the package that `accept` the callee of; a receiver llmsight cannot
@@ -678,10 +688,11 @@ class ModelResolver:
         paths: list[str] = []
         literal = name.encode()
         home = self.ev.project.root / mod.path
-        # a call from another file names what it imports: the class, or the module of a function
-        named = literal if kind == b"class" else (mod.modname or "").rsplit(".", 1)[-1].encode()
+        # a call from another file names what it imports: the class, or the module of a function (a
+        # method is called on an object, whose file need not name anything)
+        named = literal if kind == b"class" else (mod.modname or "").rsplit(".", 1)[-1].encode() if kind == b"def" else b""
         found = [f for f in self.index.search(top, literal, rb"\b" + literal + rb"\s*\(")
-                 if f == home or kind == b"def" and not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
+                 if f == home or not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
         here = home.parts
         for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
             cmod = self.ev.project.load(path)
@@ -1372,6 +1383,23 @@ def _self_class(node: ast.AST, scope: Scope) -> ClassInfo | None:
     if node.id != first or any(getattr(d, "id", "") in ("staticmethod", "classmethod") for d in func.node.decorator_list):  # type: ignore[attr-defined]
         return None
     return func.cls
+
+
+_CHAINED = re.compile(r"\s*\.\s*(\w+)\s*\(")
+
+
+def _chained_method(mod: ModuleInfo, call: ast.Call) -> str | None:
+    """The method called straight on a call's result (`Cls(...).load_model()` -> "load_model")."""
+    end, col = getattr(call, "end_lineno", None), getattr(call, "end_col_offset", None)
+    if end is None or col is None:
+        return None
+    if mod._lines is None:
+        mod._lines = split_lines(mod.source, keepends=True)
+    if not 0 < end <= len(mod._lines):
+        return None
+    rest = mod._lines[end - 1].encode("utf-8")[col:].decode("utf-8", errors="replace")
+    m = _CHAINED.match(rest)
+    return m.group(1) if m else None
 
 
 def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
