@@ -165,6 +165,38 @@ def test_base_init_parameter_bound_by_super_call_of_the_subclass(tmp_path):
     assert any("super().__init__" in h.step for h in site.model.chain)
 
 
+def test_object_built_only_to_call_another_method_does_not_reach_the_site(tmp_path):
+    result = scan(tmp_path, {"app.py": """
+        from openai import OpenAI
+        class Model:
+            def __init__(self, model=None):
+                self.name = model or "gpt-4.1"
+            def generate(self, prompt):
+                return OpenAI().chat.completions.create(model=self.name, messages=[])
+            def load_model(self):
+                return OpenAI()
+        def metric():
+            return Model(model="gpt-3.5-turbo").load_model()
+        def judge():
+            return Model(model="o3-mini").generate("x")
+        """})
+    assert model_set(site_at(result, "app.py")) == ["gpt-4.1", "o3-mini"]
+
+
+def test_parts_that_vary_together_are_not_crossed(tmp_path):
+    result = scan(tmp_path, {"app.py": """
+        import litellm
+        def ask(provider, model):
+            return litellm.completion(model=f"{provider}/{model}", messages=[])
+        def a():
+            return ask("openai", "gpt-4o")
+        def b():
+            return ask("anthropic", "claude-3-5-haiku-latest")
+        """})
+    site = site_at(result, "app.py")
+    assert site.model.value is None and "vary together" in site.model.unknown
+
+
 def test_subclass_that_overrides_the_method_does_not_reach_the_base_site(tmp_path):
     result = scan(tmp_path, {"app.py": """
         from openai import OpenAI
