@@ -820,10 +820,15 @@ class SiteBuilder:
         in_try = any(part == "body" and t.handlers for t, part in cand.tries)
         client_span_node = req.client.ctor if req.client.ctor is not None and req.client.ctor_scope is not None \
             and req.client.ctor_scope.mod is self.disc.mod else None
+        operation = method.operation
+        if method.task_param in call_kw:  # `client.post(json=…, task="feature-extraction")`
+            task = self.ev.eval(*call_kw[method.task_param])
+            if isinstance(task, Const) and isinstance(task.value, str):
+                operation = sdks.TASK_OPERATIONS.get(task.value, operation)
         return CallSite(
             id=site_id, span=span, sdk=sdk,
             api=redact(" ".join(self.segment(req.callee or req.call.func, self.disc.mod).split()))[:200],
-            operation=method.operation, is_async=bool(method.is_async or kind.is_async or cand.awaited),
+            operation=operation, is_async=bool(method.is_async or kind.is_async or cand.awaited),
             stream=stream, model=model, max_tokens=max_tokens, timeout=timeout, retries=retries,
             fallback=fallback, fallback_models=fallback_models, in_loop=cand.loop is not None, in_try=in_try,
             prompt=prompt, function=function, feature=feature,

@@ -21,6 +21,7 @@ class Method:
     max_tokens: tuple[str, ...] = ()    # keywords (or dotted paths into dict/config args) capping output
     prompt: tuple[str, ...] = ("messages",)  # keywords carrying the prompt
     prompt_pos: int | None = None
+    task_param: str | None = None       # keyword naming the task a raw request runs: its operation (TASK_OPERATIONS)
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,46 @@ MISTRAL_LEGACY = ClientKind("mistral", {
     "embeddings": Method("embedding", False, prompt=("input",)),
 }, option_methods=())
 
+# ---- Hugging Face Inference (huggingface_hub) -------------------------------------------------------------
+def _huggingface_methods(async_: bool) -> dict[str, Method]:
+    return {
+        "text_generation": Method("completion", None, async_, max_tokens=("max_new_tokens",), prompt=("prompt",),
+                                  prompt_pos=0),
+        "chat_completion": Method("chat", None, async_, max_tokens=("max_tokens",), prompt=("messages",),
+                                  prompt_pos=0),
+        "chat.completions.create": Method("chat", None, async_, max_tokens=("max_tokens",)),
+        "feature_extraction": Method("embedding", False, async_, prompt=("text",), prompt_pos=0),
+        "sentence_similarity": Method("embedding", False, async_, prompt=("sentence",), prompt_pos=0),
+        "text_to_image": Method("image", False, async_, prompt=("prompt",), prompt_pos=0),
+        # the raw task request of older huggingface_hub versions
+        "post": Method("completion", False, async_, prompt=("json",), task_param="task"),
+    }
+
+
+HUGGINGFACE = ClientKind("huggingface", _huggingface_methods(False), retries=(), model_param="model", model_pos=0,
+                         option_methods=())
+HUGGINGFACE_ASYNC = ClientKind("huggingface", _huggingface_methods(True), is_async=True, retries=(),
+                               model_param="model", model_pos=0, option_methods=())
+# an Inference Endpoint (`create_inference_endpoint(...)`) is requested through its `.client` / `.async_client`
+HUGGINGFACE_ENDPOINT = ClientKind("huggingface", {
+    **{f"client.{path}": m for path, m in HUGGINGFACE.methods.items()},
+    **{f"async_client.{path}": m for path, m in HUGGINGFACE_ASYNC.methods.items()},
+}, timeout=(), retries=(), option_methods=())
+# what a raw request's `task=` runs
+TASK_OPERATIONS = {"feature-extraction": "embedding", "sentence-similarity": "embedding",
+                   "sentence-embeddings": "embedding", "text-generation": "completion", "text-to-image": "image",
+                   "conversational": "chat"}
+
+# ---- Pinecone Inference (models Pinecone hosts; an index's own upsert/search embedding is not a request) ---
+_PINECONE_METHODS = {
+    "inference.embed": Method("embedding", False, prompt=("inputs",)),
+    "inference.rerank": Method("rerank", False, prompt=("query",)),
+}
+PINECONE = ClientKind("pinecone", _PINECONE_METHODS, timeout=(), retries=(), option_methods=())
+PINECONE_ASYNC = ClientKind("pinecone", {p: Method(m.operation, m.stream, True, prompt=m.prompt)
+                                         for p, m in _PINECONE_METHODS.items()}, is_async=True, timeout=(), retries=(),
+                            option_methods=())
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -387,6 +428,8 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "cohere.SagemakerClientV2": COHERE, "cohere.AwsClient": COHERE,
     "mistralai.Mistral": MISTRAL, "mistralai.client.MistralClient": MISTRAL_LEGACY,
     "mistralai.async_client.MistralAsyncClient": MISTRAL_LEGACY,
+    "huggingface_hub.InferenceClient": HUGGINGFACE, "huggingface_hub.AsyncInferenceClient": HUGGINGFACE_ASYNC,
+    "pinecone.Pinecone": PINECONE, "pinecone.grpc.PineconeGRPC": PINECONE, "pinecone.PineconeAsyncio": PINECONE_ASYNC,
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
     "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
 }
@@ -412,6 +455,8 @@ CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     "instructor.from_openai": (OPENAI, None),
     "instructor.patch": (OPENAI, None),
     "instructor.from_anthropic": (ANTHROPIC, None),
+    "huggingface_hub.create_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
+    "huggingface_hub.get_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
 }
 # methods on a client returning a client of another kind, e.g. genai `client.chats.create(model=…)`
 DERIVED_CLIENTS: dict[tuple[str, str], ClientKind] = {
@@ -554,7 +599,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_google_vertexai", "langchain_aws", "langchain_ollama", "langchain_groq", "langchain_mistralai",
     "langchain_cohere", "langchain_together", "langchain_core", "langchain_fireworks", "langchain_deepseek",
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
-    "requests", "httpx", "aiohttp", "instructor", "zhipuai", "voyageai", "azure.ai.inference",
+    "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

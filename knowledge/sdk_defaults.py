@@ -49,6 +49,12 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     # voyageai.Client(max_retries=0, timeout=None)
     "voyage": SdkDefaults(None, 0, "has no timeout: a hung request waits forever", "does not retry",
                           "timeout", "max_retries"),
+    # huggingface_hub.InferenceClient(timeout=None); an Inference Endpoint's clients take none at all
+    "huggingface": SdkDefaults(None, 0, "has no timeout: a hung request waits forever", "does not retry",
+                               "timeout", None),
+    # pinecone.Pinecone(): urllib3 with no read timeout, its own retries on connection errors only
+    "pinecone": SdkDefaults(None, 0, "has no read timeout: a hung request waits forever", "does not retry a request",
+                            "timeout", None),
     # azure-core's transport and RetryPolicy defaults
     "azure-ai-inference": SdkDefaults(300.0, 10, "waits up to 300 s per read (azure-core read_timeout)",
                                       "retries up to 10 times (azure-core retry_total)", "read_timeout", "retry_total"),

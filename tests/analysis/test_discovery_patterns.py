@@ -361,6 +361,42 @@ def test_cohere_bedrock_and_sagemaker_clients(tmp_path):
         ("cohere", "rerank", "my-rerank")]
 
 
+# ---- Hugging Face Inference --------------------------------------------------------------------------------
+
+def test_huggingface_inference_client_and_endpoint_clients(tmp_path):
+    result = scan(tmp_path, {"n.ipynb": notebook(
+        "from huggingface_hub import InferenceClient, create_inference_endpoint\n"
+        "repo_id = 'meta-llama/Meta-Llama-3-8B-Instruct'\nllm_client = InferenceClient(model=repo_id, timeout=120)\n",
+        "llm_client.text_generation('How are you?', max_new_tokens=20)\n"
+        "llm_client.chat_completion([{'role': 'user', 'content': 'hi'}], max_tokens=20, stream=True)\n"
+        "llm_client.post(json={'inputs': 'x'})\n",
+        "endpoint = create_inference_endpoint('emb', repository='jinaai/jina-embeddings-v2-base-en')\n"
+        "endpoint.client.post(json={'inputs': 'x'}, task='feature-extraction')\n"
+        "async def embed(doc):\n"
+        "    return await endpoint.async_client.post(json={'inputs': doc}, task='feature-extraction')\n")})
+    assert [(s.span.cell, s.span.start_line, s.operation, s.is_async, s.stream, s.model.value)
+            for s in result.call_sites] == [
+        (1, 1, "completion", False, False, "meta-llama/Meta-Llama-3-8B-Instruct"),
+        (1, 2, "chat", False, True, "meta-llama/Meta-Llama-3-8B-Instruct"),
+        (1, 3, "completion", False, False, "meta-llama/Meta-Llama-3-8B-Instruct"),
+        (2, 2, "embedding", False, False, None), (2, 4, "embedding", True, False, None)]
+    assert {s.sdk for s in result.call_sites} == {"huggingface"}
+    assert result.call_sites[0].max_tokens.value == 20 and result.call_sites[0].timeout.value == 120
+
+
+def test_pinecone_hosted_models_but_not_index_search(tmp_path):
+    result = scan(tmp_path, {"m.py": """
+        from pinecone import Pinecone
+        pc = Pinecone(api_key=key)
+        index = pc.Index("docs")
+        index.search(namespace="a", query={"inputs": {"text": "q"}, "top_k": 5})
+        pc.inference.rerank(model="bge-reranker-v2-m3", query="q", documents=["a"], top_n=3)
+        pc.inference.embed(model="multilingual-e5-large", inputs=["a"], parameters={"input_type": "passage"})
+        """})
+    assert [(s.sdk, s.operation, s.model.value) for s in result.call_sites] == [
+        ("pinecone", "rerank", "bge-reranker-v2-m3"), ("pinecone", "embedding", "multilingual-e5-large")]
+
+
 # ---- when a request streams -------------------------------------------------------------------------------
 
 def test_stream_through_streaming_response_images_and_a_params_dict(tmp_path):
