@@ -67,14 +67,17 @@ def usage_details(details: dict, name: str) -> tuple[int, int, int, int, int]:
     return plain_input + cache_read + cache_write, output, cache_read, cache_write, reasoning
 
 
-def _flat(details: dict, prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": 1}}` as `{"a.b": 1}`."""
+def _flat(details: dict) -> dict[str, Any]:
+    """`{"a": {"b": 1}}` as `{"a.b": 1}` (a loop, not recursion: a hostile file may nest deeply)."""
     out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
+    pending = [("", details)]
+    while pending:
+        prefix, mapping = pending.pop()
+        for key, value in mapping.items():
+            if isinstance(value, dict):
+                pending.append((f"{prefix}{key}.", value))
+            else:
+                out[f"{prefix}{key}"] = value
     return out
 
 

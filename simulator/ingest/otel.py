@@ -220,9 +220,10 @@ class Converter:
             resource_spans = _as_dict(resource_spans)
             scopes = resource_spans.get("scopeSpans", resource_spans.get("instrumentationLibrarySpans"))
             for scope_spans in _as_list(scopes):
-                scope = _as_dict(_as_dict(scope_spans).get("scope", _as_dict(scope_spans).get("instrumentationLibrary")))
+                scope_spans = _as_dict(scope_spans)
+                scope = _as_dict(scope_spans.get("scope", scope_spans.get("instrumentationLibrary")))
                 scope_name = scope.get("name") if isinstance(scope.get("name"), str) else ""
-                for span in _as_list(_as_dict(scope_spans).get("spans")):
+                for span in _as_list(scope_spans.get("spans")):
                     self.span_number += 1
                     try:
                         row = self._span(span, scope_name)
@@ -401,7 +402,7 @@ def _json_value(value: Any) -> Any:
     string that is not JSON is itself."""
     try:
         return json.loads(value) if isinstance(value, str) else value
-    except ValueError:
+    except (ValueError, RecursionError):   # RecursionError: nested deeper than the parser goes
         return value
 
 
@@ -461,8 +462,9 @@ def _class_name(error_type: str | None) -> str | None:
 def _first_chunk_event_s(span: dict, start: int) -> float | None:
     """Seconds from the span's start to its first first-chunk event (OpenInference's "First Token Stream
     Event", OpenLLMetry's first chunk event), None without one."""
-    times = [_nanos(_as_dict(event).get("timeUnixNano"), "events.timeUnixNano") for event in _as_list(span.get("events"))
-             if _as_dict(event).get("name") in _FIRST_CHUNK_EVENTS]
+    events = [_as_dict(event) for event in _as_list(span.get("events"))]
+    times = [_nanos(event.get("timeUnixNano"), "events.timeUnixNano") for event in events
+             if event.get("name") in _FIRST_CHUNK_EVENTS]
     first = min((t for t in times if t is not None and t >= start), default=None)
     return None if first is None else (first - start) / 1e9
 

@@ -178,6 +178,8 @@ def number(value: Any, name: str, *, default: float | None = None, integer: bool
         raise Reject(f"{name} is not a number ({type(value).__name__})")
     try:
         result = float(value)
+    except OverflowError:                  # an integer past any float (JSON allows any number of digits)
+        raise Reject(f"{name} is not a finite number") from None
     except ValueError:
         raise Reject(f"{name} is not a number ({redact(str(value))[:20]!r})") from None
     if math.isnan(result) or math.isinf(result):

@@ -206,3 +206,26 @@ def test_stamped_exports_carry_each_call_s_own_site(con, name):
     assert {r["code_file"] for r in rows} == {"tests/fixtures/traffic/exporters/generate.py"}
     assert [r["code_function"] for r in rows] == [f"sites.<locals>.{_site_of(e)}" for e in log]
     assert [r["model"] for r in rows] == [e["model"] for e in log]
+
+
+def test_hostile_langfuse_span_values_are_rejected_with_a_reason_not_a_traceback(con, tmp_path):
+    """JSON nested past the parser reads as no usage; a count past any float and a start time that is not
+    one are rejects that say so."""
+    start = 1_700_000_000_000_000_000
+
+    def generation(span_id: str, **values: str) -> dict:
+        return {"traceId": "ab" * 16, "spanId": span_id * 8, "name": "OpenAI-generation",
+                "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 1_000_000),
+                "attributes": _attributes({"langfuse.observation.type": "generation",
+                                           "langfuse.observation.model.name": "gpt-4o-mini",
+                                           **{f"langfuse.observation.{k}": v for k, v in values.items()}})}
+
+    spans = [generation("01", usage_details="{" + '"a": {' * 5000 + "}" * 5001),
+             generation("02", usage_details=json.dumps({"input": 10 ** 400, "output": 1})),
+             generation("03", completion_start_time="[" * 100_000)]
+    report = ingest([_export(tmp_path, spans, scope="langfuse-sdk")], con)
+    assert report.loaded == 1
+    assert sorted(report.rejected) == [
+        "langfuse.observation.completion_start_time is not a number ('[[[[[[[[[[[[[[[[[[[[')",
+        "langfuse.observation.usage_details.input is not a finite number"]
+    assert con.execute("SELECT input_tokens, output_tokens FROM calls").fetchall() == [(0, 0)]
