@@ -101,14 +101,17 @@ def test_time_to_first_token_only_where_a_stream_had_one(con, name):
         assert quantile(first_chunks, q) <= quantile(observed, q) <= quantile(first_chunks, q) * 1.15 + 30, q
 
 
-def test_openlit_failed_span_without_attributes_is_a_call():
+def test_openlit_failed_span_without_attributes_is_a_call(con):
     """OpenLIT's Anthropic instrumentation records a failure as an exception event on a span with no
-    attributes: the call counts, its model from the span name, provider from the scope."""
+    attributes: the call counts, its model and operation from the span name, provider from the scope,
+    error type from the exception."""
     document = json.loads(gzip.decompress((EXPORTS / "openlit.otlp.json.gz").read_bytes()))
-    bare = [(scope["scope"]["name"], span) for rs in document["resourceSpans"] for scope in rs["scopeSpans"]
+    bare = [(scope["scope"]["name"], span["name"]) for rs in document["resourceSpans"] for scope in rs["scopeSpans"]
             for span in scope["spans"] if not span.get("attributes")]
-    assert bare and all(name == "openlit.instrumentation.anthropic" and span["name"] == "chat claude-sonnet-4-5"
-                        for name, span in bare)
+    assert bare and set(bare) == {("openlit.instrumentation.anthropic", "chat claude-sonnet-4-5")}
+    failed = [(r["provider"], r["operation"], r["error_type"], r["input_tokens"]) for r in loaded(con, "openlit")
+              if r["model"] == "claude-sonnet-4-5" and r["status"] != "ok"]
+    assert failed == [("anthropic", "chat", "InternalServerError", 0)] * len(bare)
 
 
 def _export(tmp_path: Path, spans: list[dict], scope: str = "opentelemetry.instrumentation.anthropic") -> Path:
