@@ -44,7 +44,7 @@ class FixOutcome:
     applied: int = 0
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel path -> (before, after)
     skipped: dict[str, str] = field(default_factory=dict)              # rel path -> why it was not fixed
-    held_back: dict[str, list[int]] = field(default_factory=dict)      # diff: rel path -> lines of fixes left out
+    held_back: dict[str, list[str]] = field(default_factory=dict)      # diff: rel path -> where fixes were left out
     root: Path | None = None                                           # what the rel paths are relative to
 
     def patch(self, base: Path | None = None) -> "Patch":
@@ -287,10 +287,10 @@ def _with_cell_sources(text: str, sources: dict[int, str]) -> str:
 # ---- rounds ---------------------------------------------------------------------------------------------
 
 def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Diagnostic]],
-             unsafe: bool, held_back: set[int] | None = None) -> tuple[str, int]:
+             unsafe: bool, held_back: set[str] | None = None) -> tuple[str, int]:
     """`text` after rounds of fixes of its own diagnostics, and how many fixes were applied. With
     `held_back` (a diff to show), a fix whose edits touch a line holding a secret is left out, with its
-    imports, and the line where it starts is added to the set."""
+    imports, and where it starts (`line`, or `cell N:line` in a notebook) is added to the set."""
     applied = 0
     for _ in range(MAX_ROUNDS):
         fixes = applicable_fixes(analyse(text), unsafe)
@@ -305,7 +305,7 @@ def fix_text(text: str, is_notebook: bool, analyse: Callable[[str], Sequence[Dia
     return text, applied
 
 
-def _touches_secret(text: str, is_notebook: bool, edits: Sequence[Edit], held_back: set[int]) -> bool:
+def _touches_secret(text: str, is_notebook: bool, edits: Sequence[Edit], held_back: set[str]) -> bool:
     """Whether an edit spans a line that holds a secret (a diff would show it); notes the first such line."""
     cells = json.loads(text)["cells"] if is_notebook else None
     for e in edits:
@@ -313,7 +313,8 @@ def _touches_secret(text: str, is_notebook: bool, edits: Sequence[Edit], held_ba
         lines = split_lines(source, keepends=True)
         for number in range(e.span.start_line, min(e.span.end_line, len(lines)) + 1):
             if _is_secret(lines[number - 1]):
-                held_back.add(e.span.start_line)
+                cell = f"cell {e.span.cell + 1}:" if cells is not None and e.span.cell is not None else ""
+                held_back.add(f"{cell}{e.span.start_line}")
                 return True
     return False
 
@@ -418,10 +419,10 @@ def fix_files(rels: Sequence[str], root: Path, given: Sequence[Path], analyse: A
             source = read_source_file(root / rel, given, is_notebook)
             if not diff_only:
                 _writable(source)
-            held: set[int] | None = set() if diff_only else None
+            held: set[str] | None = set() if diff_only else None
             text, applied = fix_text(source.text, is_notebook, lambda t: analyse(t, source.path), unsafe, held)
             if held:
-                outcome.held_back[rel] = sorted(held)
+                outcome.held_back[rel] = sorted(held, key=lambda where: [int(n) for n in re.findall(r"\d+", where)])
             if text == source.text:
                 continue
             if not diff_only:

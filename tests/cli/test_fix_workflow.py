@@ -3,6 +3,7 @@ out, and naming, the fixes whose lines hold a key), says what it hides, and adde
 puts them (the real CLI in a subprocess, on files in a git work tree)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -100,6 +101,20 @@ def test_diff_of_a_file_holding_a_key_applies_and_matches_fix_elsewhere(tmp_path
     # the same, but for the held-back key fix and the `import os` it needs
     assert patched.split("def other", 1)[0] == after_fix.replace("import os\n", "", 1).split("def other", 1)[0]
     assert f'api_key="{KEY}"' not in after_fix
+
+
+def test_diff_of_a_notebook_holding_a_key_names_the_cell_and_applies(tmp_path):
+    def cell(*lines: str) -> dict:
+        return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": list(lines)}
+
+    notebook = {"cells": [cell("import litellm\n", "from openai import OpenAI\n"),
+                          cell(f'client = OpenAI(api_key="{KEY}")\n'),
+                          cell('litellm.completion(model="gpt-4o-mini", messages=[])\n')],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    root = repo(tmp_path, {"nb.ipynb": json.dumps(notebook, indent=1)})
+    shown = diff_applies(root, "--unsafe-fixes")
+    assert shown.returncode == 1 and "timeout=30" in shown.stdout and KEY[8:20] not in shown.stdout
+    assert "nb.ipynb:cell 2:1: fix not shown: its lines hold a secret; run --fix to apply it" in shown.stderr
 
 
 def test_diff_without_unsafe_fixes_says_how_many_are_hidden_and_fails(tmp_path):
