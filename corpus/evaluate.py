@@ -12,6 +12,8 @@ are in corpus/README.md. Writes corpus/RESULTS.md.
     python corpus/evaluate.py --verbose    # also every miss, false positive, unpriced site and other model set
     python corpus/evaluate.py vanna mistralai/cookbook   # only these projects and notebook repositories
     python corpus/evaluate.py --check-floors   # exit 1 below corpus/floors.toml
+    python corpus/evaluate.py --findings       # default rule set: findings per site, false/not-actionable
+                                               # share by the verdicts in corpus/labels/<name>-findings.csv
 """
 from __future__ import annotations
 
