@@ -24,6 +24,7 @@ TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_i
 OPENAI_CHAT = ("gpt-4o-mini", "gpt-4.1-nano", "o4-mini")
 NOT_EXPORTED: dict[str, dict[str, tuple[str, ...]]] = {
     "langfuse": {},
+    "langfuse-layers": {},          # the Anthropic SDK's own span inside each Anthropic generation
     "openlit": {"reasoning_tokens": OPENAI_CHAT},            # OpenLIT 1.45 writes no reasoning count
     "openinference": {},
     "openinference-layers": {},     # the Anthropic SDK's own span inside each OpenInference Anthropic span
