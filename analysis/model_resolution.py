@@ -163,20 +163,47 @@ class Ctx:
 
 
 class PackageIndex:
-    """The Python files of each top-level package and their bytes, read once per process and searched
-    with regular expressions before anything is parsed (callers, subclasses, option definitions)."""
+    """The Python files of each top-level directory and their bytes, searched with regular expressions
+    before anything is parsed (callers, subclasses, option definitions). Shared by every analysis of a
+    root in the process (an editor analyses a buffer per keystroke); each new project re-checks the
+    files of a directory (names, sizes, mtimes) the first time it uses it."""
 
     def __init__(self, root: Path):
         self.root = root
         self._files: dict[Path, list[Path]] = {}
+        self._stamps: dict[Path, dict[Path, tuple[int, int]]] = {}
         self._texts: dict[Path, bytes] = {}
         self._found: dict[tuple[Path, bytes], list[Path]] = {}
         self._blobs: dict[Path, tuple[list[Path], bytes, list[int]]] = {}
         self._defs: dict[Path, dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]] = {}
-        self.memo: dict[tuple, tuple] = {}     # ModelResolver._values results, for the process
-        self.mro: dict[int, tuple[ast.AST, list, set[str]]] = {}   # class node id -> (node, MRO, files read)
-        # calls found to reach a function or class, with the files they are in (for the cache's deps)
-        self.calls: dict[tuple[int, str], tuple[list[tuple[ast.Call, Scope]], list[str]]] = {}
+        self._bases: dict[Path, dict[str, list[Path]]] = {}
+
+    def revalidate(self, top: Path) -> None:
+        """Forget what was read of `top` when its files changed since (one walk and a stat per file)."""
+        if top in self._files and self._listing(top) != self._stamps.get(top):
+            for path in self._files.pop(top):
+                self._texts.pop(path, None)
+            for cache in (self._blobs, self._defs, self._bases, self._stamps):
+                cache.pop(top, None)
+            self._found = {k: v for k, v in self._found.items() if k[0] != top}
+
+    def _listing(self, top: Path) -> dict[Path, tuple[int, int]]:
+        stamps: dict[Path, tuple[int, int]] = {}
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if top != self.root and d not in _SKIP_DIRS
+                                 and not d.startswith(".") and not d.endswith(".egg-info"))
+            for name in sorted(filenames):
+                if name.endswith(".py") and not name.startswith("test_") and not name.endswith("_test.py") \
+                        and name != "conftest.py":
+                    path = Path(dirpath, name)
+                    try:
+                        st = path.lstat()
+                    except OSError:
+                        continue
+                    stamps[path] = (st.st_size, st.st_mtime_ns)
+            if len(stamps) > MAX_PACKAGE_FILES:
+                break
+        return stamps
 
     def top_of(self, mod: ModuleInfo) -> Path:
         """The directory whose files may call into `mod`: its top-level directory under the project root
@@ -194,17 +221,8 @@ class PackageIndex:
         directory, only the files themselves at the project root."""
         found = self._files.get(top)
         if found is None:
-            found = []
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames[:] = sorted(d for d in dirnames if top != self.root and d not in _SKIP_DIRS
-                                     and not d.startswith(".") and not d.endswith(".egg-info"))
-                for name in sorted(filenames):
-                    if name.endswith(".py") and not name.startswith("test_") and not name.endswith("_test.py") \
-                            and name != "conftest.py":
-                        found.append(Path(dirpath, name))
-                if len(found) > MAX_PACKAGE_FILES:
-                    break
-            self._files[top] = found = found[:MAX_PACKAGE_FILES]
+            stamps = self._stamps[top] = self._listing(top)
+            found = self._files[top] = list(stamps)[:MAX_PACKAGE_FILES]
         return found
 
     def text(self, path: Path) -> bytes:
@@ -268,15 +286,49 @@ class PackageIndex:
 
     def subclass_files(self, top: Path, name: str) -> list[Path]:
         """Files defining a class whose bases mention `name`."""
-        return sorted({path for _count, classes in self.definitions(top).values()
-                       for path, bases in classes if name in bases})
+        bases = self._bases.get(top)
+        if bases is None:
+            bases = self._bases[top] = {}
+            for _count, classes in self.definitions(top).values():
+                for path, words in classes:
+                    for word in set(words):
+                        if path not in bases.setdefault(word, []):
+                            bases[word].append(path)
+        return sorted(bases.get(name, ()))
 
 
-def _indexes(ev: Evaluator) -> tuple[PackageIndex, ProjectConfig]:
-    """The per-process package and config-file indexes, kept on the project."""
+@dataclass
+class ProjectState:
+    """What model resolution learns about one project (kept on it): results keyed by node ids, which
+    are only unique while that project's trees live, the package files it re-checked, its config files."""
+
+    index: PackageIndex
+    config_files: ProjectConfig
+    memo: dict[tuple, tuple] = field(default_factory=dict)   # ModelResolver._values results
+    mro: dict[int, tuple[ast.AST, list, set[str]]] = field(default_factory=dict)   # class id -> (node, MRO, files)
+    # calls found to reach a function or class, with the files they are in (for the cache's deps)
+    calls: dict[tuple[int, str], tuple[list[tuple[ast.Call, Scope]], list[str]]] = field(default_factory=dict)
+    checked: set[Path] = field(default_factory=set)           # top directories re-validated
+
+    def top(self, mod: ModuleInfo) -> Path:
+        top = self.index.top_of(mod)
+        if top not in self.checked:
+            self.checked.add(top)
+            self.index.revalidate(top)
+        return top
+
+
+_PACKAGES: dict[Path, PackageIndex] = {}
+
+
+def _state(ev: Evaluator) -> ProjectState:
     found = ev.project.indexes.get("model_resolution")
     if found is None:
-        found = ev.project.indexes["model_resolution"] = (PackageIndex(ev.project.root), ProjectConfig(ev.project.root))
+        root = ev.project.root
+        index = _PACKAGES.get(root)
+        if index is None:
+            index = _PACKAGES[root] = PackageIndex(root)
+        found = ev.project.indexes["model_resolution"] = ProjectState(index, ProjectConfig(root))
     return found  # type: ignore[return-value]
 
 
@@ -300,7 +352,8 @@ class ModelResolver:
     _site_method: str = ""   # the method the site is in: an object built only to call another never reaches it
 
     def __post_init__(self) -> None:
-        self.index, self.config_files = _indexes(self.ev)
+        self.state = _state(self.ev)
+        self.index, self.config_files = self.state.index, self.state.config_files
 
     # ---- entry ---------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST, scope: Scope) -> Vals:
@@ -386,7 +439,7 @@ class ModelResolver:
         if self._steps > MAX_STEPS:
             return _opaque("too deep to follow within llmsight's per-site budget")
         key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method)
-        found = self.index.memo.get(key)
+        found = self.state.memo.get(key)
         if found is not None:
             for path in found[1]:
                 self._dep(path)
@@ -407,7 +460,7 @@ class ModelResolver:
             if self._collect:
                 self._collect[-1].update(deps)
         if self._steps <= MAX_STEPS and not self._cut:
-            self.index.memo[key] = (vals, frozenset(deps), node, scope, ctx)  # the refs keep the ids unique
+            self.state.memo[key] = (vals, frozenset(deps), node, scope, ctx)  # the refs keep the ids unique
         self._cut = outer_cut or self._cut
         return vals
 
@@ -673,16 +726,16 @@ class ModelResolver:
         if not name.isidentifier():
             return []
         key = (id(target), name)
-        cached = self.index.calls.get(key)
+        cached = self.state.calls.get(key)
         if cached is None:
-            cached = self.index.calls[key] = self._find_calls(name, mod, kind, accept)
+            cached = self.state.calls[key] = self._find_calls(name, mod, kind, accept)
         calls, paths = cached
         for path in paths:
             self._dep(path)
         return calls
 
     def _find_calls(self, name: str, mod: ModuleInfo, kind: bytes, accept) -> tuple[list[tuple[ast.Call, Scope]], list[str]]:
-        top = self.index.top_of(mod)
+        top = self.state.top(mod)
         unique: bool | None = None
         out: list[tuple[ast.Call, Scope]] = []
         paths: list[str] = []
@@ -755,14 +808,14 @@ class ModelResolver:
     # ---- classes ----------------------------------------------------------------------------------------
     def _mro_of(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
         """Project classes in method resolution order (depth-first, left to right, each once)."""
-        found = self.index.mro.get(id(cls.node))
+        found = self.state.mro.get(id(cls.node))
         if found is not None:
             for path in found[2]:
                 self._dep(path)
             return found[1]
         out: list[tuple[ClassInfo, ModuleInfo]] = []
         read: set[str] = set()
-        self.index.mro[id(cls.node)] = (cls.node, out, read)  # a cycle sees the partial list
+        self.state.mro[id(cls.node)] = (cls.node, out, read)  # a cycle sees the partial list
         self._collect.append(read)
         try:
             self._linearise(cls, mod, out)
@@ -808,7 +861,7 @@ class ModelResolver:
     def _subclasses(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
         name = cls.node.name
         out: list[tuple[ClassInfo, ModuleInfo]] = []
-        top = self.index.top_of(mod)
+        top = self.state.top(mod)
         for path in self.index.subclass_files(top, name):
             smod = self.ev.project.load(path)
             if smod is None:
@@ -1073,7 +1126,7 @@ class ModelResolver:
 
     def _argparse_default(self, dest: str, scope: Scope, ctx: Ctx) -> Vals | None:
         """`args.model` of `parser.add_argument("--model", default=…)` in this package."""
-        top = self.index.top_of(scope.mod)
+        top = self.state.top(scope.mod)
         flag = ("--" + dest.replace("_", "-")).encode()
         pattern = rb"add_argument\([^)]*(?:" + re.escape(flag) + rb"|" + re.escape(("--" + dest).encode()) + \
             rb"|dest\s*=\s*['\"]" + dest.encode() + rb"['\"])"
