@@ -705,12 +705,12 @@ class ModelResolver:
             t.node is fnode or self._same_interface(t, func, mod)), fnode)
 
     def _same_interface(self, target: FuncRef, func: FuncInfo, mod: ModuleInfo) -> bool:
-        """A call resolved to another class's method of the same name, both classes sharing a project
-        base: which implementation runs depends on the object (`provider.complete(…)`), so it may be this."""
+        """A call resolved to a base class's method of the same name (`provider: BaseProvider`,
+        `provider.complete(…)`): which override runs depends on the object, so it may be this one. A call
+        resolved to a sibling class's method is that sibling's."""
         if target.cls is None or func.cls is None or getattr(target.node, "name", None) != getattr(func.node, "name", ""):
             return False
-        ours = {id(c.node) for c, _m in self._mro_of(func.cls, mod)}
-        return any(id(c.node) in ours for c, _m in self._mro_of(target.cls, target.mod))
+        return any(c.node is target.cls.node for c, _m in self._mro_of(func.cls, mod)[1:])
 
     def _constructions(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
         """Constructions of `cls` in the package, minus those whose object only has another method called
