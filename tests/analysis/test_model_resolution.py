@@ -338,6 +338,27 @@ def test_callers_found_across_a_namespace_package(tmp_path):
     assert model_set(site_at(result, "app/llm/openai/chat.py")) == ["gpt-4.1-mini"]
 
 
+def test_call_through_a_base_method_reaches_overrides_a_siblings_does_not(tmp_path):
+    result = scan(tmp_path, {"app.py": """
+        from openai import OpenAI
+        class Provider:
+            def complete(self, args):
+                raise NotImplementedError
+        class Chat(Provider):
+            def complete(self, args):
+                return OpenAI().chat.completions.create(model=args["model"], messages=[])
+        class Embed(Provider):
+            def complete(self, args):
+                return OpenAI().embeddings.create(model=args["model"], input="x")
+        def run(provider: Provider):
+            return provider.complete({"model": "gpt-4o-mini"})
+        def embed():
+            return Embed().complete({"model": "text-embedding-3-small"})
+        """})
+    assert model_set(site_at(result, "app.py", 8)) == ["gpt-4o-mini"]
+    assert set(model_set(site_at(result, "app.py", 11))) == {"gpt-4o-mini", "text-embedding-3-small"}
+
+
 def test_kwargs_passed_on_carry_the_callers_model(tmp_path):
     result = scan(tmp_path, {"app.py": """
         from langchain_openai import ChatOpenAI
