@@ -891,13 +891,14 @@ class SiteBuilder:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
         if not candidates:
             return ModelSetting(value=plain.value if plain.value == "" else None, expr=plain.expr,
-                                source=plain.source, origin=plain.origin, unknown=vals.why or "the model is set at run time")
+                                source=plain.source, origin=plain.origin,
+                                unknown=redact(vals.why) if vals.why else "the model is set at run time")
         first = candidates[0]
         cand = next((c for c in vals.cands if c.value == first.value), None)
         chain = (Hop(plain.expr or "", _where(found)),) + (cand.chain if cand is not None else ())
         return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=plain.origin or first.origin,
                             candidates=tuple(dataclasses.replace(c, value=redact(c.value)) for c in candidates),
-                            chain=chain)
+                            chain=tuple(Hop(redact(h.step), h.at) for h in chain))  # hops quote source lines
 
     def _absent_reason(self, call_kw) -> str:
         if any(kw.arg is None for kw in self.req.keywords):
