@@ -232,6 +232,11 @@ class _Matcher:
         stamped, reasons = self._by_stamp(row)
         if stamped is not None:
             return stamped
+        if row.get("code_file") and not self.file_sites(row["code_file"]):
+            # stamped in a file this project does not have: another service's call, or code that moved;
+            # a signature that fits a site here would be a guess
+            return Match(None, "", "; ".join([*reasons, "its code location names no file of this project "
+                                              "(another service, or moved code: re-stamp it)"]))
         if not self.by_signature:
             return Match(None, "", "; ".join([*reasons, "its request signature is matched when the whole project is "
                                               "checked (`llm-lint check` on the project root)"]))
