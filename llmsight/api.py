@@ -64,9 +64,26 @@ def select_rules(config: Config, select: Iterable[str] | None = (), ignore: Iter
 def _fingerprint(config: Config, rule_codes: Sequence[str], price_data: str) -> str:
     import datetime
 
-    blob = json.dumps([__version__, repr(config), list(rule_codes), price_data, datetime.date.today().isoformat()],
-                      default=str)
+    blob = json.dumps([__version__, _code_identity(), repr(config), list(rule_codes), price_data,
+                       datetime.date.today().isoformat()], default=str)
     return hashlib.sha1(blob.encode()).hexdigest()
+
+
+def _code_identity() -> list[tuple[str, int, int]]:
+    """Size and mtime of the analysis code and its data: an editable install (or a patched one) changes
+    results without changing `__version__`, and a stale cached result must not outlive the code."""
+    import llmsight.analysis
+    import llmsight.knowledge
+
+    out = []
+    for package in (Path(__file__).parent, Path(llmsight.analysis.__file__).parent,
+                    Path(llmsight.knowledge.__file__).parent):
+        for directory in (package, *(d for d in package.iterdir() if d.is_dir() and d.name != "__pycache__")):
+            for entry in os.scandir(directory):
+                if entry.is_file() and entry.name.endswith((".py", ".json", ".csv", ".jsonl")):
+                    st = entry.stat()
+                    out.append((f"{directory.name}/{entry.name}", st.st_size, st.st_mtime_ns))
+    return sorted(out)
 
 
 def price_data_version() -> str:
