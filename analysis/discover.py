@@ -721,7 +721,6 @@ class SiteBuilder:
     def _option_keywords(self) -> list[dict[str, tuple[ast.AST, Scope]]]:
         """Keywords stated on the client: constructor first, then with_options/bind calls in order."""
         client = self.req.client
-        layers = []
         calls = ([(client.ctor, client.ctor_scope)] if client.ctor is not None else []) + list(client.options)
         if client.model_from is not None:
             calls.append(client.model_from)

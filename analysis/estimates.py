@@ -6,12 +6,13 @@ Input tokens are the prompt's literal parts (a lower bound when parts are dynami
 """
 from __future__ import annotations
 
+from llmsight.analysis.catalog_names import catalog_entry
 from llmsight.config import Config
 from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
-    from llmsight.knowledge.catalog import Catalog, Usage
+    from llmsight.knowledge.catalog import Catalog, Usage, cost_of
     from llmsight.knowledge.priors import static_latency
 
     model = site.model.value if isinstance(site.model.value, str) else None
@@ -35,7 +36,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         why = "cap set at run time" if site.max_tokens.source == "unresolved" else "no cap"
         notes.append(f"output: default_output_tokens={output_tokens} ({why})")
     catalog = Catalog.load(config)
-    info = catalog.lookup(model) if model else None
+    info = catalog_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
     spread = _model_set_range(site, catalog, usage)
     if info is None:
@@ -45,7 +46,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
-    cost = catalog.cost(model, usage)
+    cost = cost_of(info.raw, usage, info.provider)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
     volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
@@ -72,5 +73,8 @@ def _model_set_range(site: CallSite, catalog, usage) -> Range | None:
     """Cost per call from the cheapest to the priciest model of the site's model set (models missing from
     the price data are left out; None with fewer than two priced models)."""
     candidates = site.model.candidates if isinstance(site.model, ModelSetting) else ()
-    costs = [catalog.cost(c.value, usage).total for c in candidates if catalog.lookup(c.value) is not None]
+    from llmsight.knowledge.catalog import cost_of
+
+    entries = (catalog_entry(catalog, site, c.value) for c in candidates)
+    costs = [cost_of(info.raw, usage, info.provider).total for info in entries if info is not None]
     return Range(min(costs), max(costs), "model-set") if len(costs) >= 2 else None

@@ -14,7 +14,8 @@ from llmsight.analysis.rules._sdk_fixes import (
 )
 from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, percent, traffic_sites
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, lookup, model_name
+from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, model_name
 from llmsight.records import CallSite, Diagnostic, Fix
 
 _PROVIDERS = {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Google", "bedrock": "Bedrock",
@@ -273,5 +274,5 @@ def _same_provider(ctx: FileContext, site: CallSite, fallback: str) -> bool:
     from llmsight.knowledge.catalog import Catalog
 
     catalog = Catalog.load(ctx.config)
-    here, there = lookup(catalog, site, model), lookup(catalog, site, fallback)
+    here, there = catalog_entry(catalog, site, model), catalog_entry(catalog, site, fallback)
     return bool(here and there and here.provider and here.provider == there.provider)

@@ -11,7 +11,8 @@ from llmsight.analysis.rules._sdk_fixes import (
     suggested_max_tokens,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import endpoint_of, lookup, model_name
+from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.rules.model_helpers import endpoint_of, model_name
 from llmsight.records import CallSite, Diagnostic, Fix
 
 # OpenAI reasoning models: the cap counts hidden reasoning tokens, so a small one can leave no answer
@@ -298,7 +299,7 @@ class UnboundedOutput(Rule):
         if model:
             from llmsight.knowledge.catalog import Catalog
 
-            info = lookup(Catalog.load(ctx.config), site, model)
+            info = catalog_entry(Catalog.load(ctx.config), site, model)
             if info is not None and info.max_output_tokens:
                 runs_to = f"{model}'s maximum of {info.max_output_tokens:,} tokens"
                 if info.output_cost_per_token:

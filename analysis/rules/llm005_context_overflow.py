@@ -6,8 +6,9 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.catalog_names import catalog_entry
 from llmsight.analysis.rules.model_helpers import (
-    CAP_KEYWORDS, literal_node, lookup, model_sites, replace_literal, where_defined, with_prefix,
+    CAP_KEYWORDS, literal_node, model_sites, replace_literal, where_defined, with_prefix,
 )
 from llmsight.records import CallSite, Diagnostic, Fix
 
@@ -160,7 +161,7 @@ class ContextOverflow(Rule):
 
         catalog = Catalog.load(ctx.config)
         for site, model, _call in model_sites(ctx, _OPERATIONS):
-            info = lookup(catalog, site, model)
+            info = catalog_entry(catalog, site, model)
             if info is None:
                 continue  # LLM009 reports unknown models
             diag = self._check_site(ctx, catalog, site, model, info)

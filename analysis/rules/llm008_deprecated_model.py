@@ -8,8 +8,9 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.analysis.catalog_names import catalog_entry
 from llmsight.analysis.rules.model_helpers import (
-    endpoint_of, is_bedrock_id, lifecycle_names, lookup, model_fix, model_sites, split_provider, where_defined,
+    endpoint_of, is_bedrock_id, lifecycle_names, model_fix, model_sites, split_provider, where_defined,
     with_prefix,
 )
 from llmsight.records import Diagnostic, Fix
@@ -50,7 +51,7 @@ def upcoming_deprecation(ctx: FileContext, site, model: str) -> tuple[object, da
     if endpoint_of(ctx, site).kind in ("self-hosted", "other"):
         return None
     now = model_helpers.today()
-    info = lookup(Catalog.load(ctx.config), site, model)   # azure/<model> on Azure, groq/<model> on Groq…
+    info = catalog_entry(Catalog.load(ctx.config), site, model)   # azure/<model> on Azure, groq/<model> on Groq…
     # an alias is as retired as the snapshot it points to
     names = dict.fromkeys(([info.name] if info is not None else []) + lifecycle_names(model)
                           + [snapshot_for(model, ctx.config)])

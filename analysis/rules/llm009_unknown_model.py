@@ -7,7 +7,8 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.secrets import is_masked
-from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, lookup, model_sites, where_defined
+from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.rules.model_helpers import endpoint_of, lifecycle_names, model_sites, where_defined
 from llmsight.records import Diagnostic, Fix
 
 
@@ -118,7 +119,7 @@ class UnknownModel(Rule):
             if is_masked(model):
                 continue  # a key in model position: LLM010 reports where it is; there is no name to suggest
             endpoint = endpoint_of(ctx, site)
-            if endpoint.kind in ("self-hosted", "other") or lookup(catalog, site, model) is not None:
+            if endpoint.kind in ("self-hosted", "other") or catalog_entry(catalog, site, model) is not None:
                 continue
             if any(deprecation(n, ctx.config) is not None for n in lifecycle_names(model)) \
                     or snapshot_for(model, ctx.config):

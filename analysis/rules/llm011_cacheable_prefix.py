@@ -7,7 +7,8 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.rules.model_helpers import lookup, model_sites, split_provider
+from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.rules.model_helpers import model_sites, split_provider
 from llmsight.records import CallSite, Diagnostic, Fix
 
 # prompts big enough to cache, built when the class is defined (examples are literal source)
@@ -196,7 +197,7 @@ class CacheablePrefix(Rule):
 
         catalog = Catalog.load(ctx.config)
         for site, model, call in model_sites(ctx, _OPERATIONS):
-            info = lookup(catalog, site, model)
+            info = catalog_entry(catalog, site, model)
             names = [model, split_provider(model)[1]] + ([info.name] if info is not None else [])
             minimum = next((m for m in (cache_min_tokens(n, ctx.config) for n in names) if m), None)
             if minimum is None:

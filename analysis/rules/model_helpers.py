@@ -14,6 +14,8 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
+from llmsight.analysis.catalog_names import AZURE_CLASSES as _AZURE_CLASSES
+from llmsight.analysis.catalog_names import client_class as _client_class
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
 from llmsight.records import CallSite, Edit, Fix, Setting
@@ -82,38 +84,6 @@ def model_name(site: CallSite) -> str | None:
 
 
 # litellm provider prefix of an SDK's models, and of OpenAI-compatible hosts reached with the openai SDK
-_SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
-                 "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai"}
-_HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
-                  "api.perplexity.ai": "perplexity",
-                  "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
-                  "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
-                  "api.x.ai": "xai"}
-
-
-_AZURE_CLASSES = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
-
-
-def _client_class(site: CallSite) -> str:
-    return (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
-
-
-def lookup(catalog, site: CallSite, model: str):
-    """The catalog entry for the call's model, trying the provider prefix its SDK or host implies
-    (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`)."""
-    prefixes = [_SDK_PREFIXES.get(site.sdk)]
-    if _client_class(site).startswith(_AZURE_CLASSES):
-        prefixes.append("azure")
-    if site.sdk == "google" and "vertex" in (site.client_expr or "").lower():
-        prefixes = ["vertex_ai"]   # genai.Client(vertexai=True), vertexai.GenerativeModel
-    host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
-    prefixes += [p for h, p in _HOST_PREFIXES.items() if host == h or host.endswith("." + h)]
-    for prefix in prefixes:
-        if prefix and not model.startswith(prefix + "/"):
-            info = catalog.lookup(f"{prefix}/{model}")
-            if info is not None:
-                return info
-    return catalog.lookup(model)
 
 
 def model_sites(ctx: FileContext, operations: tuple[str, ...] = ()) -> Iterator[tuple[CallSite, str, ast.Call]]:
