@@ -69,12 +69,16 @@ class Project:
         return [self.root / p for p in self.paths]
 
 
-def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
+def _read_pins(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise FetchError(f"{path}: {exc}; fix the file") from exc
+
+
+def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
+    data = _read_pins(path)
     projects = []
     for i, entry in enumerate(data.get("project", []), 1):
         missing = [k for k in ("name", "version", "sdist", "sha256", "paths") if k not in entry]
@@ -225,11 +229,7 @@ class NotebookSet:
 
 def load_notebooks(path: Path = NOTEBOOKS_FILE) -> list[NotebookSet]:
     """The pinned notebooks, one set per repository in the order the file first names it."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise FetchError(f"{path}: {exc}; fix the file") from exc
+    data = _read_pins(path)
     pins: dict[str, list[NotebookPin]] = {}
     seen = set()
     for i, entry in enumerate(data.get("notebook", []), 1):
