@@ -42,7 +42,7 @@ def test_genai_config_object_in_a_variable_sets_cap_and_timeout(tmp_path):
     """)
     site = site_at(result, 5)
     assert (site.max_tokens.value, site.max_tokens.source, site.max_tokens.origin) == (512, "call", "app.py:4")
-    assert (site.timeout.value, site.timeout.source) == (20000, "call")
+    assert (site.timeout.value, site.timeout.source) == (20.0, "call")   # HttpOptions counts ms; records seconds
     assert codes_at(result, 5) == set()
 
 
