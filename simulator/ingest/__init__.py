@@ -35,7 +35,7 @@ from llmsight.simulator.ingest.validate import validate_and_load
 
 FORMATS = ("auto", "otel", "litellm", "langfuse", "jsonl", "csv", "parquet")
 _RECORD_FORMATS = {"otel": otel.Converter, "litellm": litellm.Converter, "langfuse": langfuse.Converter}
-_IGNORED_WHAT = {"otel": "spans other than model calls", "langfuse": "non-GENERATION observations"}
+_IGNORED_WHAT = {"otel": "spans other than model calls", "langfuse": "observations other than generations and embeddings"}
 _SNIFF_RECORDS = 20
 _READ_BY_DUCKDB = ("jsonl", "csv", "parquet")
 _BATCH_ROWS = 65_536                 # rows per Arrow batch from a file's reader to the store
