@@ -12,6 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from llmsight.analysis import sdks, settings_flow
@@ -691,6 +692,17 @@ def _where(found: tuple[ast.AST, Scope]) -> str:
     return f"{scope.mod.path}:{getattr(node, 'lineno', 0)}"
 
 
+def _project_relative(path: str | None, root) -> str | None:
+    """`path` relative to the project root when it lies inside (origins are project paths, not where the
+    user's checkout sits), else as given."""
+    if not path:
+        return path
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return path
+
+
 def _redact_url(url: str) -> str:
     """Drop query strings (Google-style `?key=...` URLs carry API keys) and mask keys elsewhere in it."""
     return redact(url.split("?", 1)[0])
@@ -922,7 +934,7 @@ class SiteBuilder:
             if not mapped:
                 return None
             models = tuple(m.strip() for m in mapped.split("|") if m.strip())
-            origin = self.disc.config.source or "[tool.llmsight.models]"
+            origin = _project_relative(self.disc.config.source, self.disc.ev.project.root) or "[tool.llmsight.models]"
         if not models:
             return None
         return ModelSetting(value=models[0], expr=" | ".join(models), source="config", origin=origin,

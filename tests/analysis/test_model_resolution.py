@@ -501,6 +501,8 @@ def test_models_mapping_keyed_by_site_id_or_path_line(tmp_path):
     site_id = site_at(by_line, "app.py").id
     by_id = scan(tmp_path, files, pyproject=f'[tool.llmsight.models]\n"{site_id}" = "gpt-4o|o3-mini"\n')
     assert model_set(site_at(by_id, "app.py")) == ["gpt-4o", "o3-mini"]
+    # where the user said so, as a project path (not where the checkout sits on this machine)
+    assert site_at(by_id, "app.py").model.origin == "pyproject.toml"
 
 
 def test_fallback_model_never_prices_a_site(tmp_path):
