@@ -183,6 +183,7 @@ class _Matcher:
         self.root, self.by_signature = root, by_signature
         self.functions: dict[str, list[tuple[int, int, str]]] = {}
         self.files_cache: dict[str, list[CallSite]] = {}
+        self.foreign_cache: dict[str, bool] = {}
         self.sites = list(sites)
         self.by_path: dict[str, list[CallSite]] = defaultdict(list)
         self.by_feature: dict[str, list[CallSite]] = defaultdict(list)
@@ -226,17 +227,24 @@ class _Matcher:
             self.files_cache[code_file] = self.by_path[paths[0]] if len(paths) == 1 else []
         return self.files_cache[code_file]
 
+    def foreign_file(self, code_file: str) -> bool:
+        """`code_file` matches no project file with call sites at all (a tie between two is not foreign:
+        the row's request signature may still tell them apart)."""
+        if code_file not in self.foreign_cache:
+            self.foreign_cache[code_file] = not any(_suffix_match(code_file, path) for path in self.by_path)
+        return self.foreign_cache[code_file]
+
     def match(self, row: dict[str, Any], captured: frozenset[str] = frozenset()) -> Match:
         """The site of a group of rows with these values: by what the row was stamped with, else by its
         request signature (`captured`: the request columns the row's file records)."""
         stamped, reasons = self._by_stamp(row)
         if stamped is not None:
             return stamped
-        if row.get("code_file") and not self.file_sites(row["code_file"]):
+        if row.get("code_file") and self.foreign_file(row["code_file"]):
             # stamped in a file this project does not have: another service's call, or code that moved;
             # a signature that fits a site here would be a guess
-            return Match(None, "", "; ".join([*reasons, "its code location names no file of this project "
-                                              "(another service, or moved code: re-stamp it)"]))
+            return Match(None, "", "; ".join([*reasons, "that file is not in this project (another service, "
+                                              "or moved code: re-stamp it)"]))
         if not self.by_signature:
             return Match(None, "", "; ".join([*reasons, "its request signature is matched when the whole project is "
                                               "checked (`llm-lint check` on the project root)"]))
