@@ -10,8 +10,8 @@ includes reasoning tokens.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from llmsight.config import ConfigError
+from llmsight.knowledge import LITELLM_DIR_ENV, litellm_dirs
 
 if TYPE_CHECKING:
     from llmsight.config import Config
@@ -290,14 +291,17 @@ def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -
 
 @lru_cache(maxsize=1)
 def price_map_path() -> Path:
-    """Where the installed litellm keeps its bundled price map (found without importing litellm)."""
-    spec = importlib.util.find_spec("litellm")
-    if spec is None or not spec.submodule_search_locations:
+    """Where litellm keeps its bundled price map (`litellm_dirs`: the installed package or $LLMSIGHT_LITELLM_DIR)."""
+    locations = litellm_dirs()
+    if not locations:
         raise PriceDataError("litellm is not installed, so there is no price map; run `pip install litellm`")
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / PRICE_MAP_FILE
+    for location in locations:
+        candidate = location / PRICE_MAP_FILE
         if candidate.is_file():
             return candidate
+    if os.environ.get(LITELLM_DIR_ENV):
+        raise PriceDataError(f"{LITELLM_DIR_ENV}={locations[0]} has no {PRICE_MAP_FILE}; unset it or point it at a "
+                             "folder holding litellm's data files")
     raise PriceDataError(f"the installed litellm has no {PRICE_MAP_FILE}; reinstall litellm (`pip install -U litellm`)")
 
 

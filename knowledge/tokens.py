@@ -16,7 +16,6 @@ Fallback: when no encoding file can be loaded (litellm missing or trimmed), a co
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 import os
 import re
@@ -24,6 +23,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from llmsight.knowledge import litellm_dirs
 
 FALLBACK_CHARS_PER_TOKEN = 4.0
 DEFAULT_ENCODING = "cl100k_base"
@@ -52,12 +53,9 @@ _LOCK = threading.Lock()
 
 
 def tokenizer_dir() -> Path | None:
-    """litellm's bundled tokenizer folder, found without importing litellm."""
-    spec = importlib.util.find_spec("litellm")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        folder = Path(location) / "litellm_core_utils" / "tokenizers"
+    """litellm's bundled tokenizer folder (`litellm_dirs`: the installed package or $LLMSIGHT_LITELLM_DIR)."""
+    for location in litellm_dirs():
+        folder = location / "litellm_core_utils" / "tokenizers"
         if folder.is_dir():
             return folder
     return None
