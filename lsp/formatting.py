@@ -101,7 +101,7 @@ def _source(metric: Metric | None) -> str:
     if metric.source == "traffic":
         interval = f", {metric.low:.3g}–{metric.high:.3g}" if metric.low is not None and metric.high is not None else ""
         return f"traffic (n={metric.n:,}{interval})" if metric.n else f"traffic{interval}"
-    return f"{metric.source}: {metric.prior}" if metric.prior else metric.source
+    return f"{metric.source}: {_plain(metric.prior)}" if metric.prior else metric.source
 
 
 def _setting(site: CallSite, name: str) -> str:
@@ -109,23 +109,49 @@ def _setting(site: CallSite, name: str) -> str:
     if s.value is None and s.expr is None:
         return f"{name}: not set"
     shown = s.value if s.value is not None else s.expr
-    return f"{name}: `{shown}` ({s.source})"
+    return f"{name}: {code(str(shown))} ({s.source})"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>!|#~&])")
+_MARKUP = re.compile(r"[\\`*_\[\]<>|#~&]")
+# a name or pattern (`*claude*sonnet*`, `default_output_tokens=1024`, `gpt-4o_mini`) in a note: shown as
+# code, since its `*` and `_` would read as emphasis and a backslash escape shows literally in Neovim 0.10+
+_NAME = re.compile(r"[\w.*:/@=+-]*[*_][\w.*:/@=+-]*")
+_TOKEN = re.compile(r"^([(\[\"']*)(.*?)([)\]\"',;:.]*)$")
+
+
+def code(text: str) -> str:
+    """`text` as one Markdown code span that shows it verbatim (a fence longer than any backtick run in
+    it; `|` escaped, as GFM tables split cells on it even inside code)."""
+    from llmsight.formats import shown_text
+
+    text = shown_text(text).replace("|", "\\|")
+    fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _plain(text: str) -> str:
-    """A note as literal Markdown text: notes quote traffic (model, span and service names), which must
-    not become a link, an image the editor fetches, or HTML."""
+    """Free text (notes, a figure's source) as literal Markdown: names and glob patterns become code
+    spans; other Markdown characters are escaped, since notes quote traffic (model, span and service
+    names), which must not become a link, an image the editor fetches, or HTML."""
     from llmsight.formats import shown_text
 
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", shown_text(text))
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if not _MARKUP.search(token):       # `(`, `)`, `!` make no link or image without `[`
+            return token
+        before, core, after = _TOKEN.match(token).groups()
+        if core and _NAME.fullmatch(core) and not _MARKUP.search(before + after):
+            return before + code(core) + after
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", token)
+
+    return re.sub(r"\S+", word, shown_text(text))
 
 
 def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence = ()) -> str:
     model = site.model.value if site.model.value is not None else site.model.expr or "?"
-    lines = [f"**llmsight** · `{site.api}` · {site.sdk} {site.operation} · model `{model}`", ""]
+    lines = [f"**llmsight** · {code(site.api)} · {site.sdk} {site.operation} · model {code(str(model))}", ""]
     lines.append(" · ".join(_setting(site, n) for n in ("timeout", "retries", "max_tokens")))
     lines.append("")
     if est is None:
@@ -138,7 +164,7 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
         if amount:
             tokens = {"input": est.input_tokens, "output": est.output_tokens}.get(part)
             shown = f"{money(amount)} ({tokens:,.0f} tokens)" if tokens is not None else money(amount)
-            lines.append(f"| &nbsp;&nbsp;{part.replace('_', ' ')} | {shown} | |")
+            lines.append(f"| ↳ {part.replace('_', ' ')} | {shown} | |")   # no HTML entity: Neovim shows it as is
     if est.cost_per_month is not None:
         calls = f" ({est.calls_per_month:,.0f} calls)" if est.calls_per_month else ""
         lines.append(f"| cost / month | {money(_value(est.cost_per_month))}{calls} | {_source(est.cost_per_month)} |")
@@ -158,7 +184,7 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
                   "| model | cost / call | p95 | quality |", "|---|---|---|---|"]
         for alt in alternatives:
             q = "?" if alt.quality is None else f"{alt.quality:.2f}"
-            lines.append(f"| `{alt.model}` | {money(alt.cost_per_call)} | {seconds(alt.latency_p95_s)} | {q} |")
+            lines.append(f"| {code(alt.model)} | {money(alt.cost_per_call)} | {seconds(alt.latency_p95_s)} | {q} |")
     return "\n".join(lines)
 
 
