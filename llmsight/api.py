@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
            "load_config", "estimate_sites", "apply_fixes", "project_root", "price_data_version",
            "model_alternatives", "ingest", "IngestError", "diff", "simulate", "ScenarioPoint", "ScenarioRunner",
-           "pareto_front", "scenario_fix", "fix_texts"]
+           "pareto_front", "scenario_fix", "fix_texts", "set_model_fix"]
 
 
 def project_root(paths: Sequence[str | Path]) -> Path:
@@ -749,6 +749,55 @@ def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
         new, _ = apply_round(old, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
         out[path] = (old, new)
     return out
+
+def _read_site_text(root: Path, path: str, cell: int | None) -> str | None:
+    """A project file's text as a site's span counts its lines (a notebook: the cell's source)."""
+    try:
+        text = (root / path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc}) to set the model") from exc
+    if cell is None:
+        return text
+    from llmsight.analysis.notebook import cell_source
+    try:
+        return cell_source(json.loads(text)["cells"][cell])
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
+        raise ConfigError(f"{path}: cell {cell + 1} is not readable ({exc}); re-check the notebook") from exc
+
+
+def set_model_fix(site: CallSite, models: str | Sequence[str], *, where: str = "pragma", root: str | Path = ".",
+                  config: Config | None = None, read=None) -> Fix:
+    """The edit that tells llmsight which models `site` sends ("Set model for this site"): the pragma
+    `# llmsight: model=a|b` on the call's first line (`where="pragma"`), or `"<site id>" = "a|b"` under
+    `[tool.llmsight.models]` of the project's config (`where="config"`). Nothing is written: apply it
+    with `fix_texts` or as an editor's workspace edit. `read(path, cell)` gives a file's current text
+    (an editor's unsaved buffer); a file that does not exist reads as None."""
+    from llmsight.analysis import site_model_edit
+
+    root = Path(root)
+    names = site_model_edit.model_names(models)
+    read = read or (lambda path, cell: _read_site_text(root, path, cell))
+    shown = "|".join(names)
+    if where == "pragma":
+        text = read(site.span.path, site.span.cell)
+        if text is None:
+            raise ConfigError(f"{site.span.path}: not found; save the file before setting its model")
+        edit = site_model_edit.pragma_edit(text, site.span, names)
+        return Fix(f"Set model {shown} for this call (# llmsight: model=…)", (edit,), "safe")
+    if where != "config":
+        raise ConfigError(f"where={where!r}: say pragma (a comment on the call) or config ([tool.llmsight.models])")
+    config = config if config is not None else load_config(root)
+    source = Path(config.source) if config.source else root / "pyproject.toml"
+    try:
+        rel = source.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = str(source)
+    text = read(rel, None)
+    edit = site_model_edit.config_edit(text or "", rel, site.id, names)
+    return Fix(f"Set model {shown} for {site.id} in {rel}", (edit,), "safe")
+
 
 # ---- traffic: simulate ----
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,

@@ -28,7 +28,7 @@ def _wanted(kind: str, only) -> bool:
     return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
 
 
-def _capabilities(ls) -> tuple[bool, bool]:
+def capabilities(ls) -> tuple[bool, bool]:
     """(client takes versioned documentChanges, client shows disabled actions)."""
     ws = ls.client_capabilities.workspace
     edit = ws.workspace_edit if ws else None
@@ -37,7 +37,7 @@ def _capabilities(ls) -> tuple[bool, bool]:
     return bool(edit and edit.document_changes), bool(action and action.disabled_support)
 
 
-def _workspace_edit(ls, edits: list[dict], versioned: bool) -> types.WorkspaceEdit | None:
+def workspace_edit(ls, edits: list[dict], versioned: bool) -> types.WorkspaceEdit | None:
     by_uri: dict[str, list[types.TextEdit]] = {}
     versions: dict[str, int | None] = {}
     for e in edits:
@@ -69,7 +69,7 @@ def _data_of(diag: types.Diagnostic, view) -> dict | None:
 
 
 def quick_fixes(ls, params: types.CodeActionParams, view) -> list[types.CodeAction]:
-    versioned, disabled_ok = _capabilities(ls)
+    versioned, disabled_ok = capabilities(ls)
     actions = []
     for diag in params.context.diagnostics:
         if diag.source != SOURCE or (data := _data_of(diag, view)) is None:
@@ -80,7 +80,7 @@ def quick_fixes(ls, params: types.CodeActionParams, view) -> list[types.CodeActi
                     actions.append(types.CodeAction(title=fix["title"], kind=QUICKFIX, diagnostics=[diag],
                                                     disabled=types.CodeActionDisabled(reason=f"suggestion: {fix['title']}")))
                 continue
-            edit = _workspace_edit(ls, fix["edits"], versioned)
+            edit = workspace_edit(ls, fix["edits"], versioned)
             if edit is None:
                 continue
             title = fix["title"] if fix["applicability"] == "safe" else f"{fix['title']} (unsafe)"
@@ -114,7 +114,7 @@ def _resolves_edits(ls) -> bool:
 async def switch_model(ls, params: types.CodeActionParams, analysis, view) -> list[types.CodeAction]:
     """A literal `model="…"` in the call is rewritten in place; a model that comes from elsewhere (a
     constant, a settings class) is switched where it is defined, computed on codeAction/resolve."""
-    versioned, _ = _capabilities(ls)
+    versioned, _ = capabilities(ls)
     lazy = _resolves_edits(ls) and view.target.cell is None
     actions = []
     for sv in view.sites:
@@ -130,7 +130,7 @@ async def switch_model(ls, params: types.CodeActionParams, analysis, view) -> li
                     "uri": view.target.uri, "site_id": sv.site.id, "model": alt.model}))
                 continue
             quote = sv.site.model.expr[0]
-            edit = _workspace_edit(ls, [{"uri": view.target.uri, "version": view.target.version,
+            edit = workspace_edit(ls, [{"uri": view.target.uri, "version": view.target.version,
                                          "newText": f"{quote}{alt.model}{quote}",
                                          "range": positions.range_json(rng)}],
                                    versioned)
@@ -144,6 +144,11 @@ def _scenario_edits(ls, analysis, view, site, model: str) -> list[dict]:
     doc = ls.open_document(view.target.uri)
     fix = api.scenario_fix(site, {"model": model}, config=analysis.config, root=analysis.root,
                            source=doc.source if doc is not None else None)
+    return fix_edits(ls, analysis, view, site, fix)
+
+
+def fix_edits(ls, analysis, view, site, fix) -> list[dict]:
+    """A fix's edits as LSP edits (open buffers win over the disk); [] when a file it edits is unreadable."""
     edits = []
     for e in fix.edits:
         if e.span.path == site.span.path:
@@ -190,5 +195,5 @@ def register(ls) -> None:
         edits = await asyncio.get_running_loop().run_in_executor(
             ls.requests, _scenario_edits, ls, analysis, view, site, str(data["model"]))
         if edits:
-            action.edit = _workspace_edit(ls, edits, _capabilities(ls)[0])
+            action.edit = workspace_edit(ls, edits, capabilities(ls)[0])
         return action

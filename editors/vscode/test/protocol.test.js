@@ -72,7 +72,7 @@ test("VS Code capabilities: diagnostics, inlay hints, a code action", { timeout:
   assert.equal(init.capabilities.positionEncoding, "utf-16");
   assert.ok(init.capabilities.inlayHintProvider.resolveProvider);
   assert.ok(init.capabilities.diagnosticProvider);
-  assert.deepEqual(init.capabilities.executeCommandProvider.commands.sort(), ["llmsight.reloadTraffic", "llmsight.simulate"]);
+  assert.deepEqual(init.capabilities.executeCommandProvider.commands.sort(), ["llmsight.reloadTraffic", "llmsight.setModel", "llmsight.simulate"]);
   await connection.sendNotification("initialized", {});
   await connection.sendNotification("textDocument/didOpen", {
     textDocument: { uri, languageId: "python", version: 1, text },
