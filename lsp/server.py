@@ -95,10 +95,26 @@ class LlmsightServer(LanguageServer):
         except RuntimeError:
             return False
 
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """window/showMessage from any thread: what every client puts in front of the user (Neovim
+        echoes it, VS Code pops it up), unlike the log."""
+        if self.loop is not None and not self._on_loop():
+            self.loop.call_soon_threadsafe(self.show, message, kind)
+            return
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=f"llmsight: {message}"))
+        except Exception:  # noqa: BLE001 - the client went away; nothing else to tell
+            log.exception("cannot show a message to the client")
+
+    def warn(self, message: str) -> None:
+        """A problem the user must fix (a setting, the config, the traffic store): logged and shown."""
+        self.log(message, types.MessageType.Warning)
+        self.show(message, types.MessageType.Warning)
+
     def warn_once(self, message: str) -> None:
         if message not in self._warned:
             self._warned.add(message)
-            self.log(message, types.MessageType.Warning)
+            self.warn(message)
 
     def report_failure(self, where: str, exc: BaseException) -> None:
         frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
@@ -299,7 +315,7 @@ class LlmsightServer(LanguageServer):
     def apply_settings(self, raw: Any) -> bool:
         settings, problems = self.settings.updated(raw)
         for problem in problems:
-            self.log(problem, types.MessageType.Warning)
+            self.warn(problem)
         changed = settings != self.settings
         self.settings = settings
         return changed

@@ -44,6 +44,11 @@ BUFFER_TIMEOUT_S = 60.0       # one editor buffer: far above any real file, so o
 WORKSPACE_TIMEOUT_S = 600.0   # a whole project, cold cache
 
 
+def _traffic_origin(settings: Settings) -> str:
+    """Where the traffic store in use was set, so a warning says what to fix."""
+    return "setting llmsight.trafficDb" if settings.traffic_db else "[tool.llmsight] traffic in pyproject.toml"
+
+
 def run_check(source: str, path: Path, root: Path, settings: Settings, configs: ProjectConfigs,
               warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
     """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
@@ -56,7 +61,8 @@ def run_check(source: str, path: Path, root: Path, settings: Settings, configs: 
         return api.check_source(source, str(path), traffic=traffic, **kwargs), config, traffic or None
     except Exception as exc:  # noqa: BLE001 - degrade, say why, keep linting
         if traffic:
-            warn(f"traffic {traffic}: {exc}; showing static estimates until it is fixed (llmsight.reloadTraffic)")
+            warn(f"{_traffic_origin(settings)}: {exc}; showing static estimates until it is fixed "
+                 "(then llmsight.reloadTraffic)")
             config = dataclasses.replace(config, traffic=None)
             kwargs["config"] = config
             try:
@@ -80,7 +86,7 @@ def run_workspace_check(root: Path, settings: Settings, configs: ProjectConfigs,
     except Exception as exc:  # noqa: BLE001 - without traffic the static rules still report
         if not traffic:
             raise
-        warn(f"traffic {traffic}: {exc}; workspace diagnostics without traffic rules")
+        warn(f"{_traffic_origin(settings)}: {exc}; workspace diagnostics without traffic rules")
         return api.check([root], config=dataclasses.replace(config, traffic=None), select=settings.select,
                          ignore=settings.ignore, with_estimates=False)
 
