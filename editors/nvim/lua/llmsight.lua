@@ -1,27 +1,38 @@
--- llmsight for Neovim >= 0.7: start the language server (`python -m llmsight lsp`, minus the project folder on
--- sys.path) for Python buffers with vim.lsp.start_client.
--- (On Neovim >= 0.11 you can instead use lsp/llmsight.lua with vim.lsp.enable; see docs/editors.md.)
+-- llmsight for Neovim 0.7+: one language server (`llm-lint lsp`) per project for Python buffers, started
+-- the way each Neovim version expects:
+--   0.7        vim.lsp.start_client + vim.lsp.buf_attach_client
+--   0.8–0.10   vim.lsp.start (reuses the client of the same name and root)
+--   0.11+      vim.lsp.config + vim.lsp.enable (lsp/llmsight.lua beside this file holds the defaults)
 --
 --   require("llmsight").setup({
---     interpreter = "python3",                 -- a Python with llmsight[lsp] installed
+--     cmd = { "/path/to/venv/bin/llm-lint", "lsp" },   -- default: llm-lint on PATH
 --     settings = { trafficDb = ".llmsight/traffic.duckdb", select = {}, ignore = {}, debounceMs = 150 },
 --   })
 local M = {}
--- `python -m llmsight` would put the project folder first on sys.path and import a repository's own
--- `llmsight/` package in place of the installed one: drop that entry before anything is imported
-local SAFE_START = "import sys; del sys.path[0]; import runpy; runpy.run_module('llmsight', run_name='__main__', alter_sys=True)"
 
 M.defaults = {
-  interpreter = "python3",
-  cmd = nil, -- overrides interpreter: the full command, e.g. { "/venv/bin/llm-lint", "lsp" }
+  -- `llm-lint lsp`, not `python -m llmsight lsp`: that would put the project folder first on sys.path and
+  -- import a repository's own `llmsight/` package in place of the installed one
+  cmd = { "llm-lint", "lsp" },
+  interpreter = nil, -- instead of cmd: a Python with llmsight[lsp], e.g. "/path/to/venv/bin/python"
   root_markers = { "pyproject.toml", ".git", "setup.cfg", "setup.py" },
-  settings = {}, -- trafficDb, select, ignore, debounceMs, inlayHints, codeLens
+  settings = {}, -- trafficDb, select, ignore, debounceMs, diagnosticMode, inlayHints, codeLens
   filetypes = { "python" },
 }
 
-local clients = {} -- root directory -> client id, one server per project
+-- `interpreter` runs the server like `python -m llmsight lsp`, minus the project folder on sys.path
+local SAFE_START = "import sys; del sys.path[0]; import runpy; runpy.run_module('llmsight', run_name='__main__', alter_sys=True)"
 
-local function find_root(path, markers)
+local function command(opts)
+  return opts.interpreter and { opts.interpreter, "-c", SAFE_START, "lsp" } or opts.cmd
+end
+
+local function has(version)
+  return vim.fn.has("nvim-" .. version) == 1
+end
+
+-- The nearest directory holding one of `markers`, else the file's own directory.
+function M.find_root(path, markers)
   local dir = vim.fn.fnamemodify(path, ":p:h")
   while dir and dir ~= "" do
     for _, marker in ipairs(markers) do
@@ -38,27 +49,38 @@ local function find_root(path, markers)
   return vim.fn.fnamemodify(path, ":p:h")
 end
 
--- Start (or reuse) the server for the project holding `bufnr` and attach the buffer; returns the client id.
+local function client_config(opts, root)
+  return {
+    name = "llmsight",
+    cmd = command(opts),
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
+    init_options = { llmsight = opts.settings },
+    settings = { llmsight = opts.settings },
+    on_attach = opts.on_attach,
+    capabilities = opts.capabilities,
+  }
+end
+
+local clients = {} -- 0.7: root directory -> client id, one server per project
+
+-- Start (or reuse) the server for the project holding `bufnr` and attach the buffer (Neovim 0.7–0.10);
+-- returns the client id.
 function M.start(opts, bufnr)
   opts = vim.tbl_deep_extend("force", M.defaults, opts or {})
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local name = vim.api.nvim_buf_get_name(bufnr)
-  local root = opts.root_dir or find_root(name ~= "" and name or vim.fn.getcwd() .. "/untitled.py", opts.root_markers)
+  local root = opts.root_dir or M.find_root(name ~= "" and name or vim.fn.getcwd() .. "/untitled.py", opts.root_markers)
+  local config = client_config(opts, root)
+  if has("0.8") then
+    return vim.lsp.start(config, { bufnr = bufnr })
+  end
   local id = clients[root]
   if id == nil or vim.lsp.get_client_by_id(id) == nil then
-    id = vim.lsp.start_client({
-      name = "llmsight",
-      cmd = opts.cmd or { opts.interpreter, "-c", SAFE_START, "lsp" },
-      root_dir = root,
-      workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
-      init_options = { llmsight = opts.settings },
-      settings = { llmsight = opts.settings },
-      on_attach = opts.on_attach,
-      capabilities = opts.capabilities,
-    })
+    id = vim.lsp.start_client(config)
     if id == nil then
-      vim.notify("llmsight: could not start " .. table.concat(opts.cmd or { opts.interpreter }, " ")
-        .. "; install llmsight[lsp] into that Python", vim.log.levels.ERROR)
+      vim.notify("llmsight: could not start " .. table.concat(config.cmd, " ")
+        .. "; install llmsight[lsp] into that environment", vim.log.levels.ERROR)
       return nil
     end
     clients[root] = id
@@ -70,6 +92,19 @@ end
 -- Attach every buffer of the configured filetypes, now and later.
 function M.setup(opts)
   opts = vim.tbl_deep_extend("force", M.defaults, opts or {})
+  if has("0.11") then
+    vim.lsp.config("llmsight", {
+      cmd = command(opts),
+      filetypes = opts.filetypes,
+      root_markers = opts.root_markers,
+      init_options = { llmsight = opts.settings },
+      settings = { llmsight = opts.settings },
+      on_attach = opts.on_attach,
+      capabilities = opts.capabilities,
+    })
+    vim.lsp.enable("llmsight")
+    return
+  end
   local group = vim.api.nvim_create_augroup("llmsight", { clear = true })
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
