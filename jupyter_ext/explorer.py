@@ -93,6 +93,7 @@ class Explorer:
         self.pinned: list[dict] = []
         self.last_redraw_ms: float | None = None
         self.pending_fix: Fix | None = None
+        self.previewed: dict[str, str] = {}     # path -> text the previewed diff was made from
         self._cache: dict[tuple, api.ScenarioPoint] = {}
         self._runner: api.ScenarioRunner | None = None
         self._timer = None
@@ -151,7 +152,7 @@ class Explorer:
         self.site = site
         self._cache.clear()
         self.pinned = []
-        self.pending_fix = None
+        self.pending_fix, self.previewed = None, {}
         self._runner = api.ScenarioRunner(site, self.config, traffic=self.traffic, root=self.root,
                                           sites=self.result.call_sites)
         self.models = self.candidates()
@@ -228,19 +229,17 @@ class Explorer:
     def preview_fix(self) -> tuple[Fix, str]:
         """The explored scenario as a fix, and its unified diff (nothing is written)."""
         fix = api.scenario_fix(self.site, self.scenario, config=self.config, root=self.root)
-        diffs = [_diff(path, old, new) for path, (old, new) in api.fix_texts(fix, self.root).items()]
+        texts = api.fix_texts(fix, self.root)
         self.pending_fix = fix if fix.edits else None
-        return fix, "".join(diffs)
+        self.previewed = {path: old for path, (old, _) in texts.items()}
+        return fix, "".join(_diff(path, old, new) for path, (old, new) in texts.items())
 
     def apply_fix(self) -> list[str]:
         """Write the previewed fix (call `preview_fix` first); re-analyse and keep the same site."""
         if self.pending_fix is None:
             raise RuntimeError("nothing to apply: preview the fix first (it may be display-only)")
-        written = []
-        for path, (_, new) in api.fix_texts(self.pending_fix, self.root).items():
-            (self.root / path).write_text(new, encoding="utf-8")
-            written.append(path)
-        self.pending_fix = None
+        fix, self.pending_fix = self.pending_fix, None
+        written = api.write_fix(fix, self.root, self.previewed)
         site_id = self.site.id
         self.result = api.check([self.root / p for p in sorted({self.site.span.path, *written})], use_cache=False,
                                 traffic=self.traffic)
@@ -415,6 +414,9 @@ class Explorer:
         finally:
             self._syncing = False
         self._sync_widgets_from_choice()
+        self._w["diff"].value = self._w["status"].value = ""     # the previous site's preview and messages
+        self._w["apply"].disabled = True
+        self._redraw()
 
     def _on_feature(self, change) -> None:
         shown = [s for s in self.sites if change["new"] == "(all)" or s.feature == change["new"]]
@@ -433,6 +435,10 @@ class Explorer:
         self._w["apply"].disabled = self.pending_fix is None
 
     def _on_apply(self, _) -> None:
-        written = self.apply_fix()
         self._w["apply"].disabled = True
+        try:
+            written = self.apply_fix()
+        except api.ConfigError as exc:
+            self._w["diff"].value = f"<p class='error'>{report.esc(str(exc))}</p>"
+            return
         self._w["diff"].value = f"<p class='ok'>edited {report.esc(', '.join(written))}</p>"

@@ -17,6 +17,7 @@ from llmsight.config import Config, ConfigError, load_config, parse_config
 from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, FileError, Fix
 
 if TYPE_CHECKING:
+    from llmsight.analysis.apply import SourceFile
     from llmsight.analysis.engine import Env, FileResult
 
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
@@ -408,26 +409,23 @@ _NOT_A_SWAP = ("ft:", "preview", "latest", "search", "audio", "realtime", "compu
 
 
 def _swap_candidates(site: CallSite, config: Config) -> list[str]:
-    """Current, priced models of the site's provider and mode that have a quality prior to rank by."""
-    import datetime
-
+    """Priced models of the site's provider and operation kind that have a quality prior to rank by, and
+    the allowed models, as far as the recommender (`knowledge.recommend`) lets them be recommended."""
     from llmsight.knowledge.catalog import Catalog
     from llmsight.knowledge.priors import quality_prior
+    from llmsight.knowledge.recommend import provider_family, recommendable, site_model_info
 
     catalog = Catalog.load(config)
-    current = catalog.lookup(site.model.value) if isinstance(site.model.value, str) else None
+    current = site_model_info(site, catalog)
     if current is None or site.operation not in ("chat", "completion", "responses"):
         return []
-    today = datetime.date.today().isoformat()
-    out = []
-    for name in sorted(catalog.names()):
-        info = catalog.lookup(name)
-        if (info is None or info.provider != current.provider or info.mode != current.mode or "/" in name
-                or any(word in name for word in _NOT_A_SWAP) or info.name == current.name
-                or (info.deprecation_date or "9999") <= today or quality_prior(name) is None):
-            continue
-        out.append(name)
-    return out
+    family = provider_family(current.provider)
+    names = [name for name in sorted(catalog.names())
+             if (info := catalog.lookup(name)) is not None and provider_family(info.provider) == family
+             and info.mode == current.mode and "/" not in name and not any(word in name for word in _NOT_A_SWAP)
+             and info.name != current.name and quality_prior(name) is not None]
+    names += [m for m in config.allowed_models if m != current.name]
+    return [v.model for v in recommendable(site, names, config)]
 
 
 def model_alternatives(site: CallSite, config: Config, limit: int = 5, *, traffic: str | Path | None = None,
@@ -455,7 +453,22 @@ def model_alternatives(site: CallSite, config: Config, limit: int = 5, *, traffi
             same[key] = i
     kept = [points[0]] + [points[i] for i in sorted(same.values()) if i != 0]
     front = [kept[i] for i in pareto_front(kept) if i != 0]
-    return sorted(front, key=lambda p: (p.cost_per_call, p.latency_p95_s or 0.0))[:limit]
+    ranked = sorted(front, key=lambda p: (p.cost_per_call, p.latency_p95_s or 0.0))[:limit]
+    return [_with_evidence(p, site, config) for p in ranked]
+
+
+def _with_evidence(point: "ScenarioPoint", site: CallSite, config: Config) -> "ScenarioPoint":
+    """A recommended point saying what its quality rests on and whether the site's client can send it."""
+    import dataclasses
+
+    from llmsight.knowledge.recommend import judge, prior_evidence
+
+    if point.source == "traffic" and point.quality is not None:
+        evidence = f"quality replayed over this site's traffic (n={point.n:,})" if point.n else "quality from traffic"
+    else:
+        evidence = prior_evidence(point.model or "") or "no quality evidence"
+    verdict = judge(site, point.model or "", config)
+    return dataclasses.replace(point, evidence=evidence, client_change=verdict.client_change)
 
 
 # ---- traffic: ingest / diff ----
@@ -518,6 +531,8 @@ class ScenarioPoint:
     source: str                 # "traffic" (replayed rows) or "priors" (static estimate)
     n: int | None = None
     notes: tuple[str, ...] = ()
+    evidence: str | None = None         # what a recommended model's quality rests on (traffic, eval file, prior)
+    client_change: str | None = None    # why the site's client cannot send this model as is (never auto-applied)
 
     @property
     def label(self) -> str:
@@ -658,6 +673,9 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
         return Fix("No change", (), "display-only")
     root_path = Path(root or ".").resolve()
     config = config or load_config(root_path)
+    unwritable = _unwritable_models(site, ch, config)
+    for key in unwritable:
+        ch.pop(key)
     path = site.span.path
     if source is None:
         try:
@@ -722,7 +740,7 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
             edits_in(origin[0], (root_path / origin[0]).read_text(encoding="utf-8"), at_origin)
         except OSError:
             fixes.append(Fix(f"Switch model to {ch['model']} (in {site.model.origin})", (), "display-only"))
-    titles = [f.title for f in fixes]
+    titles = [f.title for f in fixes] + list(unwritable.values())
     if "trim_input" in ch:
         titles.append(f"Trim the prompt to {ch['trim_input']} tokens where it is built (not a one-line edit)")
     if "response_cache_hit_rate" in ch:
@@ -732,10 +750,10 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
 
 
 
-def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
-    """{path: (old text, new text)} of the files a fix edits, applied as `--fix` applies edits (notebook
-    edits to the cell they name, the notebook written back as JSON); nothing is written."""
-    from llmsight.analysis.apply import apply_round
+def _fix_sources(fix: Fix, root: str | Path) -> dict[str, tuple["SourceFile", str]]:
+    """{path: (the file as read, its text after the fix)}: read as `--fix` reads (no symlink out of `root`,
+    the file's own encoding), edits applied as `--fix` applies them (line endings kept, a notebook's cells)."""
+    from llmsight.analysis.apply import FixRefused, apply_round, read_source_file
 
     groups: dict[str, dict[int | None, list]] = {}
     for e in fix.edits:
@@ -743,12 +761,55 @@ def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
     out = {}
     for path, by_cell in groups.items():
         try:
-            old = (Path(root) / path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}) to apply the edit") from exc
-        new, _ = apply_round(old, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
-        out[path] = (old, new)
+            source = read_source_file(Path(root) / path, [Path(root)], path.endswith(".ipynb"))
+        except FixRefused as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        new, _ = apply_round(source.text, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
+        out[path] = (source, new)
     return out
+
+
+def _unwritable_models(site: CallSite, ch: dict, config: Config) -> dict[str, str]:
+    """{scenario key: why its model is not written into the code} for the `model`/`fallback` the
+    recommender refuses for this site (retiring, not allowed, another operation kind) or that the site's
+    client cannot send (another provider without a multi-provider layer): shown, never applied."""
+    from llmsight.knowledge.recommend import judge
+
+    out = {}
+    for key in ("model", "fallback"):
+        if key in ch:
+            verdict = judge(site, str(ch[key]), config)
+            why = verdict.refused or verdict.client_change
+            if why:
+                out[key] = f"Not written: {key} {ch[key]} ({why})"
+    return out
+
+
+def fix_texts(fix: Fix, root: str | Path = ".") -> dict[str, tuple[str, str]]:
+    """{path: (old text, new text)} of the files a fix edits, applied as `--fix` applies edits (notebook
+    edits to the cell they name, the notebook written back as JSON); nothing is written."""
+    return {path: (source.text, new) for path, (source, new) in _fix_sources(fix, root).items()}
+
+
+def write_fix(fix: Fix, root: str | Path = ".", previewed: dict[str, str] | None = None) -> list[str]:
+    """Write a fix's edits the way `--fix` writes (`analysis.apply.write_source_file`: the file's encoding
+    and line endings, an atomic replace, refused when the file changed since it was read). `previewed`
+    ({path: text} from `fix_texts`) refuses a file that changed since its diff was shown."""
+    from llmsight.analysis.apply import FixRefused, write_source_file
+
+    planned = _fix_sources(fix, root)
+    for path, (source, _) in planned.items():
+        if previewed is not None and previewed.get(path) != source.text:
+            raise ConfigError(f"{path}: changed since the fix was previewed; preview it again")
+    written = []
+    for path, (source, new) in planned.items():
+        try:
+            write_source_file(source, new)
+        except FixRefused as exc:
+            raise ConfigError(f"{path}: {exc}" + (f" (already written: {', '.join(written)})" if written else "")) \
+                from exc
+        written.append(path)
+    return written
 
 def _read_site_text(root: Path, path: str, cell: int | None) -> str | None:
     """A project file's text as a site's span counts its lines (a notebook: the cell's source)."""

@@ -32,6 +32,8 @@ class Config:
     default_output_tokens: int = 500              # static estimate when a call has no output cap
     default_input_tokens: int | None = None       # static estimate for prompts with dynamic parts
     fallback_model: str | None = None
+    allowed_models: tuple[str, ...] = ()          # when set (or allowed_providers), the only models recommended
+    allowed_providers: tuple[str, ...] = ()       # providers (openai, anthropic, google…) recommended models come from
     deprecation_window_days: int = 90
     models: dict[str, str] = field(default_factory=dict)      # deployment name -> catalog model
     prices: str | dict | None = None              # prices file (JSON/TOML, litellm map format) or inline table
@@ -59,7 +61,7 @@ class Config:
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
 
 
-_TUPLE_KEYS = {"select", "extend_select", "ignore", "wrappers", "exclude"}
+_TUPLE_KEYS = {"select", "extend_select", "ignore", "wrappers", "exclude", "allowed_models", "allowed_providers"}
 _DICT_KEYS = {"severity", "models", "features", "budgets", "slos", "volumes"}
 _ALIASES = {"deprecation-window-days": "deprecation_window_days"}
 _SEVERITIES = ("error", "warning", "info", "hint")
@@ -85,6 +87,8 @@ _RANGES: dict[str, tuple[float, float, str]] = {
 _SELECTOR = re.compile(r"LLM\d{0,3}")
 # how model names are spelled: `gpt-4o-mini`, `bedrock/anthropic.claude-v2:1`, `ft:gpt-4o:org::id`
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+\-]{0,199}")
+# litellm's provider names: `openai`, `vertex_ai`, `together_ai`, `text-completion-openai`
+_PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_\-]{0,63}")
 
 
 def _shown(value: Any) -> str:
@@ -129,6 +133,11 @@ def _check_item(key: str, item: str, where: str) -> None:
     if key == "wrappers" and not all(part.isidentifier() and not keyword.iskeyword(part) for part in item.split(".")):
         raise ConfigError(f"{where}: `wrappers` entry {_shown(item)} is not a dotted Python name "
                           "(like app.llm.ask or app.Client.complete)")
+    if key == "allowed_models" and not _MODEL_NAME.fullmatch(item):
+        raise ConfigError(f"{where}: `allowed_models` entry {_shown(item)} is not a model name like gpt-4o-mini")
+    if key == "allowed_providers" and not _PROVIDER_NAME.fullmatch(item):
+        raise ConfigError(f"{where}: `allowed_providers` entry {_shown(item)} is not a provider name like openai, "
+                          "anthropic or google")
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:

@@ -23,7 +23,9 @@ def clear() -> None:
 
 def _key(site: CallSite, analysis) -> tuple:
     by_site = site.id if analysis.traffic else None   # traffic figures are per site
-    return (repr(site.model.value), site.operation, site.prompt.static_tokens, site.prompt.dynamic,
+    # the client decides which models need a client change
+    return (repr(site.model.value), site.operation, site.sdk, site.endpoint, site.client_expr,
+            site.prompt.static_tokens, site.prompt.dynamic,
             repr(site.max_tokens.value), site.feature, repr(analysis.config), analysis.traffic, by_site)
 
 

@@ -125,6 +125,10 @@ async def switch_model(ls, params: types.CodeActionParams, analysis, view) -> li
             continue
         for alt in await alternatives.for_site(ls, sv.site, analysis):
             title = formatting.alternative_title(alt, sv.estimate)
+            if alt.client_change:   # shown with its reason, never an edit: the client must change first
+                actions.append(types.CodeAction(title=title, kind=SWITCH_MODEL,
+                                                disabled=types.CodeActionDisabled(reason=alt.client_change)))
+                continue
             if rng is None:
                 actions.append(types.CodeAction(title=title, kind=SWITCH_MODEL, data={
                     "uri": view.target.uri, "site_id": sv.site.id, "model": alt.model}))

@@ -277,6 +277,7 @@ class Replay:
     seed: int = 0
     tables: Tables = field(default_factory=Tables)
     prices: dict = field(default_factory=dict)     # model -> PriceRow (the catalog's, for constants)
+    kinds: dict = field(default_factory=dict)      # model -> operation kind (chat, embedding…) when the catalog knows
 
     def _named_price(self, model: str, tag: str, batch: str) -> str:
         """`_price` of one model's billed tokens at its catalog rates, written in as constants; NULL (the
@@ -355,6 +356,15 @@ class Replay:
         q.add([f"CASE WHEN {over} THEN {TIMEOUT} ELSE {st} END AS {out_st}",
                f"CASE WHEN {over} OR (scoped AND {st} = {TIMEOUT}) THEN {t} ELSE {lat} END AS {out_lat}"])
 
+    def _same_kind(self, s: Scenario, column: str) -> str:
+        """Rows a model switch may act on: unless the scenario names a site or feature, only rows observed on
+        a model of the target's operation kind (`model=gpt-4o-mini` leaves the embedding calls alone)."""
+        kind = self.kinds.get(s.model)
+        if kind is None or s.site is not None or s.feature is not None:
+            return "TRUE"
+        other = sorted(code for m, code in self.codes.models.items() if self.kinds.get(m) not in (None, kind))
+        return f"{column} NOT IN ({', '.join(map(str, other))})" if other else "TRUE"
+
     def _scope(self, s: Scenario) -> str:
         if s.site is not None:
             return f"(site_c = {self.codes.sites.get(s.site, -2)})"
@@ -367,7 +377,7 @@ class Replay:
         other row comes out exactly as in the baseline, so a replay need only compute these. Each key
         names the rows it acts on; a row none of them names passes every step unchanged."""
         t = None if s.timeout is None or s.batch else s.timeout * 1000.0
-        acts = [f"model_c <> {self._model(s.model)}" if s.model is not None else None,
+        acts = [f"model_c <> {self._model(s.model)} AND {self._same_kind(s, 'model_c')}" if s.model is not None else None,
                 "TRUE" if s.batch else None,
                 f"st = {OK}" if s.stream else None,
                 f"st <> {OK}" if (s.retries or 0) > 0 or s.fallback is not None else None,
@@ -411,7 +421,8 @@ class Replay:
                                          ("u_err1", switch), ("u_ttft1", switch), ("u_tps1", switch)) if used]
         if draws:
             q.add([f"CAST(h_{name[2:]} AS DOUBLE) / {PRIME}.0 AS {name}" for name in draws])
-        target = f"CASE WHEN scoped THEN {self._model(s.model)} ELSE obs_model END" if switch else "obs_model"
+        target = (f"CASE WHEN scoped AND {self._same_kind(s, 'obs_model')} THEN {self._model(s.model)} ELSE obs_model END"
+                  if switch else "obs_model")
         hit_resp = (f"(scoped AND u_resp < {s.response_cache_hit_rate})" if s.response_cache_hit_rate is not None
                     else "FALSE")
         cols = [f"{target} AS model1", f"{hit_resp} AS hit_resp"]
@@ -741,6 +752,7 @@ class Simulation:
     def prepare(self, scenarios: Sequence[Scenario] = ()) -> None:
         """Materialise the rows with integer codes, fit the models, build the lookup tables."""
         from llmsight.simulator import fit as fit_mod
+        from llmsight.knowledge.recommend import operation_kind
         from llmsight.simulator.prices import price_rows
 
         con, t = self.con, self.tables
@@ -818,7 +830,7 @@ class Simulation:
             self.notes.append(f"replayed a seeded sample of {self.fraction:.1%} of the calls; per-day and per-month "
                               "figures are scaled back up, intervals reflect the sample")
         self.prices = prices
-        self.replay = Replay(codes, self.seed, t, prices)
+        self.replay = Replay(codes, self.seed, t, prices, {m: k for m in models if (k := operation_kind(m, self.config))})
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.groups} AS SELECT CAST(row_number() OVER "
                     "(ORDER BY site_c, feature_c, tenant_c) - 1 AS INTEGER) AS grp, site_c, feature_c, tenant_c "
                     f"FROM (SELECT DISTINCT site_c, feature_c, tenant_c FROM {t.base})")

@@ -48,6 +48,7 @@ class Candidate:
     error_rate: float | None
     quality: float | None
     quality_source: str
+    client_change: str | None = None    # why the site's client cannot send it as is (`knowledge.recommend`)
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,11 @@ class TrafficView:
                         if m != st.model and self._canonical(m) != self._canonical(st.model or ""))
         models = [m for m in models if m in self._sim.prices and (q := fits.quality_of(m, site.feature))
                   is not None and ((q[2] == "traffic" and q[1] >= MIN_CANDIDATE_ROWS) or q[2].startswith("eval"))]
+        from llmsight.knowledge.recommend import recommendable
         from llmsight.simulator.scenario import Scenario
+
+        verdicts = {v.model: v for v in recommendable(site, models, self.config)}   # never a retiring model…
+        models = list(verdicts)
 
         scenarios = [Scenario(name=f"model={m}", model=m) for m in models]
         out = []
@@ -387,7 +392,8 @@ class TrafficView:
             q = t.quality.value if t.quality else None
             if q is not None and q >= current_q - tolerance and t.cost_per_month.value is not None:
                 out.append(Candidate(s.model, t.cost_per_month.value, t.cost_per_call.value, t.latency_p95_s.value,
-                                     t.error_rate.value, q, fits.quality_of(s.model, site.feature)[2]))
+                                     t.error_rate.value, q, fits.quality_of(s.model, site.feature)[2],
+                                     verdicts[s.model].client_change))
         return sorted(out, key=lambda c: c.cost_per_month)
 
     @_locked

@@ -14,8 +14,9 @@ from llmsight.analysis.rules._sdk_fixes import (
 )
 from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, percent, traffic_sites
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
-from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.rules import model_helpers
 from llmsight.analysis.rules.model_helpers import MODEL_KEYWORDS, model_name
+from llmsight.knowledge.recommend import judge
 from llmsight.records import CallSite, Diagnostic, Fix
 
 _PROVIDERS = {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Google", "bedrock": "Bedrock",
@@ -63,7 +64,10 @@ class NoFallback(Rule):
     `fallback_model` is set in `[tool.llmsight]`: `fallbacks=[...]` on a litellm call, or
     `.with_fallbacks([...])` on a LangChain chat model built in the same file (same class, same
     settings, other model; only when the catalog puts both models at the same provider). For the provider
-    SDKs the suggestion (a try/except to the fallback model) is display-only. The severity is
+    SDKs the suggestion (a try/except to the fallback model) is display-only. The fallback model goes
+    through the recommender every face uses: one retiring within `deprecation_window_days`, outside
+    `allowed_models`/`allowed_providers` or of another operation kind is not suggested, and one of another
+    provider is shown as needing a client change, never written. The severity is
     `info`: many applications accept the provider's availability; raise it in `[tool.llmsight.severity]`
     where they do not.
     """
@@ -117,9 +121,9 @@ class NoFallback(Rule):
             llm.invoke("hi")
         """, expected_fix="""
             from langchain_openai import ChatOpenAI
-            llm = ChatOpenAI(model="gpt-4o", temperature=0).with_fallbacks([ChatOpenAI(model="gpt-4o-mini", temperature=0)])
+            llm = ChatOpenAI(model="gpt-4o", temperature=0).with_fallbacks([ChatOpenAI(model="gpt-5.4-mini", temperature=0)])
             llm.invoke("hi")
-        """, config={"fallback_model": "gpt-4o-mini"}),
+        """, config={"fallback_model": "gpt-5.4-mini"}),
         Invalid("""
             import anthropic
             client = anthropic.Anthropic()
@@ -176,6 +180,12 @@ class NoFallback(Rule):
                        "display-only")
         if fallback == model_name(site):
             return Fix(f"fallback_model {fallback!r} is this call's own model; choose another one", (), "display-only")
+        verdict = judge(site, fallback, ctx.config, today=model_helpers.today())
+        if verdict.refused:
+            return Fix(f"Add a fallback model: fallback_model {fallback!r} is not one to recommend here "
+                       f"({verdict.refused})", (), "display-only")
+        if verdict.client_change:
+            return Fix(f"Fall back to {fallback} in an except handler ({verdict.client_change})", (), "display-only")
         if site.sdk == "litellm" and "Router" in (site.client_expr or ""):
             group = model_name(site) or "MODEL_GROUP"
             return Fix(f'Add fallbacks=[{{"{group}": ["{fallback}"]}}] to the Router (with {fallback} in its '
@@ -194,8 +204,6 @@ class NoFallback(Rule):
         ctor = client_call(ctx, site)
         if ctor is None:
             return Fix(f"{title} where it is constructed", (), "display-only")
-        if not _same_provider(ctx, site, fallback):
-            return Fix(f"{title} (a chat model class of its own provider)", (), "display-only")
         if any(k.arg and re.search(r"key|token|secret", k.arg, re.I) and isinstance(k.value, ast.Constant)
                for k in ctor.keywords):
             return Fix(f"{title} (after moving the key literal out of the constructor)", (), "display-only")
@@ -263,16 +271,3 @@ def _with_model(ctor_text: str, model: str) -> str | None:
             args[i] = arg.with_changes(value=cst.SimpleString(f"{quote}{model}{quote}"))
             return cst.Module([]).code_for_node(node.with_changes(args=args))
     return None
-
-
-def _same_provider(ctx: FileContext, site: CallSite, fallback: str) -> bool:
-    """Whether the catalog puts the fallback model at the call's model's provider (so the same
-    chat model class can serve it); unknown models are not assumed to match."""
-    model = model_name(site)
-    if not model:
-        return False
-    from llmsight.knowledge.catalog import Catalog
-
-    catalog = Catalog.load(ctx.config)
-    here, there = catalog_entry(catalog, site, model), catalog_entry(catalog, site, fallback)
-    return bool(here and there and here.provider and here.provider == there.provider)

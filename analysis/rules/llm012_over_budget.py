@@ -70,7 +70,7 @@ class OverBudget(Rule):
             from openai import OpenAI
             OpenAI().chat.completions.create(model="gpt-4o", messages=[])
         """, config={"traffic": EXAMPLE_TRAFFIC, "budgets": {"abtest": 1.0}, "volumes": {"abtest": 100000}},
-            message="`gpt-4o-mini`"),
+            message="`gpt-5.4-mini`"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
@@ -84,9 +84,11 @@ class OverBudget(Rule):
             if cheaper:
                 best = cheaper[0]
                 message += (f"; `{best.model}` would cost {money(best.cost_per_call * metric.value / st.figures.cost_per_call.value)}"
-                            f"/month at quality {best.quality:.2f} (replayed over this site's traffic)")
+                            f"/month at quality {best.quality:.2f} (replayed over this site's traffic; quality from "
+                            f"{best.quality_source})")
             fixes = [Fix(f"Switch to `{c.model}`: {money(c.cost_per_call)}/call at quality {c.quality:.2f} "
-                         f"(replayed over this site's traffic)", (), "display-only") for c in cheaper]
+                         f"(replayed over this site's traffic; quality from {c.quality_source})"
+                         + (f"; {c.client_change}" if c.client_change else ""), (), "display-only") for c in cheaper]
             if not fixes:
                 fixes = [Fix("Compare options with `llm-lint simulate --scenario ...` (cheaper model, max_tokens, "
                              "prompt_cache_hit_rate, batch)", (), "display-only")]

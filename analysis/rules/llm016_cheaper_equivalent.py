@@ -7,7 +7,7 @@ from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, money, traffic_sites
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.rules.model_helpers import model_fix, model_name, with_prefix
-from llmsight.records import Diagnostic
+from llmsight.records import Diagnostic, Fix
 
 
 class CheaperEquivalent(Rule):
@@ -15,7 +15,10 @@ class CheaperEquivalent(Rule):
     Replays the site's traffic on every other model seen in the traffic that has quality scores (a
     `quality` column, or an eval results file `model,feature,score`) and reports the cheapest one
     whose quality is within `quality_tolerance` (default 0.02) of the site's and whose monthly cost
-    is lower. Costs are the catalog prices of the replayed calls (re-tokenised across tokenizer
+    is lower. Only models llmsight may recommend for the site are compared: not retiring within
+    `deprecation_window_days`, in `allowed_models`/`allowed_providers` when set, of the same operation
+    kind; a model of another provider is named as needing a client change (unless the call goes
+    through litellm, OpenRouter or LangChain's `init_chat_model`). Costs are the catalog prices of the replayed calls (re-tokenised across tokenizer
     families); quality shifts each scored call by the difference of the models' mean scores.
 
     ## Why is this bad
@@ -25,13 +28,13 @@ class CheaperEquivalent(Rule):
     ## Example
     ```python
     # llmsight: feature=abtest
-    client.chat.completions.create(model="gpt-4o", messages=messages)   # gpt-4o-mini scores 0.85 vs 0.86
+    client.chat.completions.create(model="gpt-4o", messages=messages)   # gpt-5.4-mini scores 0.85 vs 0.86
     ```
 
     ## Use instead
     ```python
     # llmsight: feature=abtest
-    client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    client.chat.completions.create(model="gpt-5.4-mini", messages=messages)
     ```
 
     ## Fix safety
@@ -49,7 +52,7 @@ class CheaperEquivalent(Rule):
         Valid("""
             # llmsight: feature=abtest
             from openai import OpenAI
-            OpenAI().chat.completions.create(model="gpt-4o-mini", messages=[])
+            OpenAI().chat.completions.create(model="gpt-5.4-mini", messages=[])
         """, config={"traffic": EXAMPLE_TRAFFIC}),
         Valid("""
             # llmsight: feature=abtest
@@ -65,8 +68,8 @@ class CheaperEquivalent(Rule):
         """, expected_fix="""
             # llmsight: feature=abtest
             from openai import OpenAI
-            OpenAI().chat.completions.create(model="gpt-4o-mini", messages=[])
-        """, config={"traffic": EXAMPLE_TRAFFIC}, message="`gpt-4o-mini` scores"),
+            OpenAI().chat.completions.create(model="gpt-5.4-mini", messages=[])
+        """, config={"traffic": EXAMPLE_TRAFFIC}, message="`gpt-5.4-mini` scores"),
         Invalid("""
             # llmsight: feature=abtest
             import litellm
@@ -75,7 +78,7 @@ class CheaperEquivalent(Rule):
         """, expected_fix="""
             # llmsight: feature=abtest
             import litellm
-            MODEL = "openai/gpt-4o-mini"
+            MODEL = "openai/gpt-5.4-mini"
             litellm.completion(model=MODEL, messages=[])
         """, config={"traffic": EXAMPLE_TRAFFIC}, message="cheaper"),
     ]
@@ -93,4 +96,9 @@ class CheaperEquivalent(Rule):
                        f"{money(now.cost_per_call.value * 1000)} per 1,000 calls, replayed; "
                        f"quality from {best.quality_source})")
             new = with_prefix(model, best.model)
-            yield ctx.diagnostic(self, call, message, site, [model_fix(ctx, site, new, f"Switch to `{new}`")])
+            if best.client_change:
+                message += f"; {best.client_change}"
+                fix = Fix(f"Switch to `{best.model}` ({best.client_change})", (), "display-only")
+            else:
+                fix = model_fix(ctx, site, new, f"Switch to `{new}`")
+            yield ctx.diagnostic(self, call, message, site, [fix])

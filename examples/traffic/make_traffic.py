@@ -34,10 +34,12 @@ RULE_SITES = (
                 output_tokens=600, output_sigma=0.3),
     SiteProfile("", 0, "", "flaky", (("gpt-4o-mini", 1.0),), input_tokens=800, output_tokens=150),
     SiteProfile("", 0, "", "drifting", (("gpt-4o", 1.0),), input_tokens=800, output_tokens=150),
-    SiteProfile("", 0, "", "abtest", (("gpt-4o", 0.7), ("gpt-4o-mini", 0.3)), input_tokens=1200,
+    SiteProfile("", 0, "", "abtest", (("gpt-4o", 0.7), ("gpt-5.4-mini", 0.3)), input_tokens=1200,
                 output_tokens=200),
 )
 RULE_MODELS = {"gpt-4o-mini": dataclasses.replace(MODELS["gpt-4o-mini"], error_rate=0.12)}
+# the cheaper model of the A/B test is one with no retirement date: LLM012/LLM016 never recommend a retiring one
+AB_MODELS = {"gpt-5.4-mini": dataclasses.replace(MODELS["gpt-4o-mini"], name="gpt-5.4-mini")}
 
 
 def app_traffic() -> Path:
@@ -48,7 +50,7 @@ def app_traffic() -> Path:
 def rule_traffic() -> Path:
     parts = []
     for i, site in enumerate(RULE_SITES):
-        models = RULE_MODELS if site.feature == "flaky" else {}
+        models = RULE_MODELS if site.feature == "flaky" else AB_MODELS if site.feature == "abtest" else {}
         parts.append(generate(300, seed=100 + i, sites=(site,), models=models, start=START, days=1))
     table = pa.concat_tables(parts)
     for column in ("code_file", "code_function"):

@@ -27,10 +27,11 @@ def test_langchain_fallback_to_another_provider_is_only_suggested(tmp_path):
         from langchain_openai import ChatOpenAI
         llm = ChatOpenAI(model="gpt-4o")
         llm.invoke("hi")
-    """, "LLM003", {"fallback_model": "claude-sonnet-4-5"})
+    """, "LLM003", {"fallback_model": "claude-sonnet-4-6"})
     [d] = result.diagnostics
     assert [(f.applicability, bool(f.edits)) for f in d.fixes] == [("display-only", False)]
-    assert "its own provider" in d.fixes[0].title
+    assert "needs a client change: `claude-sonnet-4-6` is served by Anthropic; this call uses the OpenAI client" \
+        in d.fixes[0].title
 
 
 def test_no_fallback_fix_without_configured_model(tmp_path):
@@ -150,10 +151,10 @@ def test_router_without_fallbacks_gets_router_advice(tmp_path):
         from litellm import Router
         router = Router(model_list=[{"model_name": "gpt-4o", "litellm_params": {"model": "gpt-4o"}}])
         router.completion(model="gpt-4o", messages=[])
-    """, "LLM003", {"fallback_model": "gpt-4o-mini"})
+    """, "LLM003", {"fallback_model": "gpt-5.4-mini"})
     [d] = result.diagnostics
     assert d.fixes[0].applicability == "display-only"
-    assert d.fixes[0].title.startswith('Add fallbacks=[{"gpt-4o": ["gpt-4o-mini"]}] to the Router')
+    assert d.fixes[0].title.startswith('Add fallbacks=[{"gpt-4o": ["gpt-5.4-mini"]}] to the Router')
 
 
 def test_wrapper_call_points_get_no_keyword_fixes(tmp_path):
