@@ -277,6 +277,85 @@ PINECONE_ASYNC = ClientKind("pinecone", {p: Method(m.operation, m.stream, True, 
                                          for p, m in _PINECONE_METHODS.items()}, is_async=True, timeout=(), retries=(),
                             option_methods=())
 
+# ---- other providers' SDKs: Vertex AI language models, Baidu Qianfan, xAI, Aurelio, Xinference, IBM watsonx,
+# OCI Generative AI, Hugging Face TGI -----------------------------------------------------------------------
+# `TextGenerationModel.from_pretrained("text-bison").predict(...)`, `TextEmbeddingModel…get_embeddings([...])`,
+# `CodeChatModel.from_pretrained(m).start_chat().send_message(...)`
+_VERTEX_CAP = ("max_output_tokens",)
+VERTEX_LANGUAGE_MODEL = ClientKind("vertexai", {
+    **{f"predict{suffix}": Method("completion", stream, async_, model_param=None, max_tokens=_VERTEX_CAP,
+                                  prompt=("prompt",), prompt_pos=0)
+       for suffix, stream, async_ in (("", False, False), ("_async", False, True), ("_streaming", True, False))},
+    **{f"send_message{suffix}": Method("chat", stream, async_, model_param=None, max_tokens=_VERTEX_CAP,
+                                       prompt=("message",), prompt_pos=0)
+       for suffix, stream, async_ in (("", False, False), ("_async", False, True), ("_streaming", True, False))},
+    "get_embeddings": Method("embedding", False, model_param=None, prompt=("texts",), prompt_pos=0),
+    "get_embeddings_async": Method("embedding", False, True, model_param=None, prompt=("texts",), prompt_pos=0),
+}, timeout=(), retries=(), model_param="model_name", model_pos=0, option_methods=("start_chat",))
+_VERTEX_LANGUAGE_CLASSES = ("TextGenerationModel", "CodeGenerationModel", "ChatModel", "CodeChatModel",
+                            "TextEmbeddingModel")
+
+
+def _qianfan(operation: str, prompt: tuple[str, ...]) -> ClientKind:
+    """A Qianfan resource (`qianfan.ChatCompletion(ak=…, sk=…)`): `do(model=…, messages=…)`, `ado` awaited."""
+    cap = ("max_output_tokens",) if operation == "chat" else ()
+    return ClientKind("qianfan", {name: Method(operation, None if operation != "embedding" else False, async_,
+                                               max_tokens=cap, prompt=prompt)
+                                  for name, async_ in (("do", False), ("ado", True))},
+                      timeout=("request_timeout",), retries=("retry_count",), model_param="model", option_methods=())
+
+
+QIANFAN_CHAT, QIANFAN_COMPLETION, QIANFAN_EMBEDDING = (
+    _qianfan("chat", ("messages", "system")), _qianfan("completion", ("prompt",)), _qianfan("embedding", ("texts",)))
+# xai_sdk: `client.chat.create(model=…)` builds a conversation (no request); `chat.sample()` / `chat.parse(Schema)`
+# / `chat.stream()` send it
+XAI = ClientKind("xai", {"image.sample": Method("image", False, prompt=("prompt",))}, timeout=("timeout",), retries=(),
+                 option_methods=())
+XAI_CHAT = ClientKind("xai", {
+    "sample": Method("chat", False, model_param=None, prompt=()),
+    "parse": Method("chat", False, model_param=None, prompt=()),
+    "stream": Method("chat", True, model_param=None, prompt=()),
+}, timeout=(), retries=(), model_param="model", max_tokens=("max_tokens",), option_methods=())
+AURELIO = ClientKind("aurelio", {"embedding": Method("embedding", False, prompt=("input",))}, retries=(),
+                     option_methods=())
+AURELIO_ASYNC = ClientKind("aurelio", {"embedding": Method("embedding", False, True, prompt=("input",))},
+                           is_async=True, retries=(), option_methods=())
+# Xinference serves models the user launched: `client.get_model(model_uid)` is a handle; its requests name no model
+XINFERENCE = ClientKind("xinference", {}, timeout=(), retries=(), option_methods=())
+XINFERENCE_MODEL = ClientKind("xinference", {
+    "chat": Method("chat", None, model_param=None, max_tokens=("generate_config.max_tokens",),
+                   prompt=("messages", "prompt"), prompt_pos=0),
+    "generate": Method("completion", None, model_param=None, max_tokens=("generate_config.max_tokens",),
+                       prompt=("prompt",), prompt_pos=0),
+    "create_embedding": Method("embedding", False, model_param=None, prompt=("input",), prompt_pos=0),
+    "rerank": Method("rerank", False, model_param=None, prompt=("query",)),
+}, timeout=(), retries=(), model_param="model_uid", model_pos=0, option_methods=())
+WATSONX = ClientKind("watsonx", {
+    "generate_text": Method("completion", False, model_param=None, max_tokens=("params.max_new_tokens",),
+                            prompt=("prompt",), prompt_pos=0),
+    "generate": Method("completion", False, model_param=None, max_tokens=("params.max_new_tokens",),
+                       prompt=("prompt",), prompt_pos=0),
+    "generate_text_stream": Method("completion", True, model_param=None, max_tokens=("params.max_new_tokens",),
+                                   prompt=("prompt",), prompt_pos=0),
+    "chat": Method("chat", False, model_param=None, prompt=("messages",), prompt_pos=0),
+    "chat_stream": Method("chat", True, model_param=None, prompt=("messages",), prompt_pos=0),
+}, timeout=(), retries=(), model_param="model_id", option_methods=())
+# the model is inside the request object (`chat_details.serving_mode.model_id`)
+OCI_GENAI = ClientKind("oci", {
+    "chat": Method("chat", False, model_param=None, prompt=("chat_details",), prompt_pos=0),
+    "generate_text": Method("completion", False, model_param=None, prompt=("generate_text_details",), prompt_pos=0),
+    "embed_text": Method("embedding", False, model_param=None, prompt=("embed_text_details",), prompt_pos=0),
+}, timeout=("timeout",), retries=("retry_strategy",), option_methods=())
+# a TGI server (`text_generation.Client(url)`) serves one model; the request names none
+TGI = ClientKind("tgi", {
+    "generate": Method("completion", False, model_param=None, max_tokens=("max_new_tokens",), prompt=("prompt",),
+                       prompt_pos=0),
+    "generate_stream": Method("completion", True, model_param=None, max_tokens=("max_new_tokens",),
+                              prompt=("prompt",), prompt_pos=0),
+}, retries=(), option_methods=())
+TGI_ASYNC = ClientKind("tgi", {k: dataclasses.replace(m, is_async=True) for k, m in TGI.methods.items()},
+                       is_async=True, retries=(), option_methods=())
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -430,6 +509,16 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "mistralai.async_client.MistralAsyncClient": MISTRAL_LEGACY,
     "huggingface_hub.InferenceClient": HUGGINGFACE, "huggingface_hub.AsyncInferenceClient": HUGGINGFACE_ASYNC,
     "pinecone.Pinecone": PINECONE, "pinecone.grpc.PineconeGRPC": PINECONE, "pinecone.PineconeAsyncio": PINECONE_ASYNC,
+    "qianfan.ChatCompletion": QIANFAN_CHAT, "qianfan.Completion": QIANFAN_COMPLETION,
+    "qianfan.Embedding": QIANFAN_EMBEDDING,
+    "xai_sdk.Client": XAI, "xai_sdk.AsyncClient": XAI,
+    "aurelio_sdk.AurelioClient": AURELIO, "aurelio_sdk.AsyncAurelioClient": AURELIO_ASYNC,
+    **{f"xinference_client.{name}": XINFERENCE
+       for name in ("Client", "RESTfulClient", "client.restful.restful_client.Client")},
+    "ibm_watsonx_ai.foundation_models.Model": WATSONX, "ibm_watsonx_ai.foundation_models.ModelInference": WATSONX,
+    "ibm_watson_machine_learning.foundation_models.Model": WATSONX,
+    "oci.generative_ai_inference.GenerativeAiInferenceClient": OCI_GENAI,
+    "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
     "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
 }
@@ -457,12 +546,16 @@ CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     "instructor.from_anthropic": (ANTHROPIC, None),
     "huggingface_hub.create_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
     "huggingface_hub.get_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
+    **{f"vertexai.{ns}language_models.{cls}.from_pretrained": (VERTEX_LANGUAGE_MODEL, None)
+       for ns in ("", "preview.") for cls in _VERTEX_LANGUAGE_CLASSES},
 }
 # methods on a client returning a client of another kind, e.g. genai `client.chats.create(model=…)`
 DERIVED_CLIENTS: dict[tuple[str, str], ClientKind] = {
     ("google", "chats.create"): GOOGLE_GENAI_CHAT,
     ("google", "aio.chats.create"): GOOGLE_GENAI_CHAT,
     ("google", "start_chat"): GOOGLE_GENERATIVE_MODEL,
+    ("xai", "chat.create"): XAI_CHAT,
+    ("xinference", "get_model"): XINFERENCE_MODEL,
 }
 
 # ---- request methods derived from the SDK packages --------------------------------------------------------
@@ -600,6 +693,8 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_cohere", "langchain_together", "langchain_core", "langchain_fireworks", "langchain_deepseek",
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
     "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
+    "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
+    "oci", "text_generation",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

@@ -1,0 +1,106 @@
+"""Discovery of other providers' SDKs real applications call (corpus: vanna, deepeval, pandasai,
+semantic-router, pdf2zh, browser-use): each request is found with its SDK, operation and model."""
+from __future__ import annotations
+
+import pytest
+
+from llmsight import api
+
+SOURCE = '''
+import qianfan
+from vertexai.language_models import TextEmbeddingModel, CodeChatModel
+from vertexai.preview.language_models import TextGenerationModel
+from xai_sdk import Client, AsyncClient
+from aurelio_sdk import AurelioClient
+from xinference_client import RESTfulClient
+from ibm_watsonx_ai.foundation_models import ModelInference
+from oci.generative_ai_inference import GenerativeAiInferenceClient
+import text_generation
+import random
+
+
+class Ernie:
+    def __init__(self, config):
+        self.model = config["model"] if "model" in config else "ERNIE-Speed"
+        self.client = qianfan.ChatCompletion(ak="a", sk="b")
+
+    def ask(self, messages):
+        return self.client.do(model=self.model, messages=messages)          # 20
+
+
+def embed(texts):
+    model = TextEmbeddingModel.from_pretrained("text-embedding-004")
+    return model.get_embeddings(texts)                                      # 25
+
+
+def complete(prompt):
+    return TextGenerationModel.from_pretrained("text-bison@001").predict(prompt, max_output_tokens=64)   # 29
+
+
+def code_chat(text):
+    chat = CodeChatModel.from_pretrained("codechat-bison").start_chat(context="c")
+    return chat.send_message(text)                                          # 34
+
+
+async def grok(text):
+    chat = AsyncClient().chat.create(model="grok-3", max_tokens=100)
+    return await chat.sample()                                              # 39
+
+
+def sparse(texts):
+    return AurelioClient(api_key="k").embedding(input=texts, model="bm25")  # 43
+
+
+def served(messages):
+    handle = RESTfulClient("http://localhost:9997").get_model("qwen2-instruct")
+    return handle.chat(messages=messages)                                   # 48
+
+
+def granite(prompt):
+    return ModelInference(model_id="ibm/granite-13b-chat-v2").generate_text(prompt=prompt)   # 52
+
+
+def oci_chat(details):
+    return GenerativeAiInferenceClient({}).chat(details)                    # 56
+
+
+def tgi(prompt):
+    return text_generation.Client("http://tgi:8080").generate_stream(prompt, max_new_tokens=10)   # 60
+
+
+def not_a_request(items):
+    return random.sample(items, 2)
+'''
+
+EXPECTED = {
+    20: ("qianfan", "chat", "ERNIE-Speed", False, False),
+    25: ("vertexai", "embedding", "text-embedding-004", False, False),
+    29: ("vertexai", "completion", "text-bison@001", False, False),
+    34: ("vertexai", "chat", "codechat-bison", False, False),
+    39: ("xai", "chat", "grok-3", True, False),
+    43: ("aurelio", "embedding", "bm25", False, False),
+    48: ("xinference", "chat", "qwen2-instruct", False, False),
+    52: ("watsonx", "completion", "ibm/granite-13b-chat-v2", False, False),
+    56: ("oci", "chat", None, False, False),
+    60: ("tgi", "completion", None, False, True),
+}
+
+
+@pytest.fixture(scope="module")
+def sites():
+    return {s.span.start_line: s for s in api.check_source(SOURCE, "providers.py").call_sites}
+
+
+def test_every_request_is_found_and_nothing_else(sites):
+    assert set(sites) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("line", sorted(EXPECTED))
+def test_sdk_operation_model_async_stream(sites, line):
+    s = sites[line]
+    assert (s.sdk, s.operation, s.model.value, s.is_async, s.stream) == EXPECTED[line]
+
+
+@pytest.mark.parametrize("line, cap", [(29, 64), (39, 100), (60, 10)])
+def test_output_cap(sites, line, cap):
+    assert sites[line].max_tokens.value == cap
