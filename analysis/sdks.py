@@ -353,6 +353,12 @@ TGI = ClientKind("tgi", {
     "generate_stream": Method("completion", True, model_param=None, max_tokens=("max_new_tokens",),
                               prompt=("prompt",), prompt_pos=0),
 }, retries=(), option_methods=())
+# TypeSafe's decision models (`TypeSafeClient(model=…).system_one(state, questions, model=…)`)
+TYPESAFE = ClientKind("typesafe", {"system_one": Method("chat", False, prompt=("state", "questions"), prompt_pos=0)},
+                      retries=("retry",), model_param="model", option_methods=())
+TYPESAFE_ASYNC = ClientKind("typesafe", {"system_one": Method("chat", False, True, prompt=("state", "questions"),
+                                                              prompt_pos=0)},
+                            is_async=True, retries=("retry",), model_param="model", option_methods=())
 TGI_ASYNC = ClientKind("tgi", {k: dataclasses.replace(m, is_async=True) for k, m in TGI.methods.items()},
                        is_async=True, retries=(), option_methods=())
 
@@ -446,6 +452,9 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     (":11434/api/generate", "ollama", "completion"),
     (":11434/api/embed", "ollama", "embedding"),
     (":11434/v1/chat/completions", "ollama", "chat"),
+    ("api.typesafe.ai/v1/systemone", "typesafe", "chat"),
+    ("modelslab.com/api/v6/images", "modelslab", "image"),
+    ("modelslab.com/api/v6/video", "modelslab", "image"),
 )
 # OpenAI-/Anthropic-compatible paths on a host we cannot see (`f"{self.host}/v1/chat/completions"`):
 # the path is as telling as a provider host. Matched against the end of the URL.
@@ -455,6 +464,10 @@ HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
     ("/v1/embeddings", "openai", "embedding"),
     ("/v1/responses", "openai", "responses"),
     ("/v1/messages", "anthropic", "chat"),
+    # servers with an API of their own: TypeSafe's decision models, a LoLLMs server
+    ("/v1/systemone", "typesafe", "chat"),
+    ("/lollms_generate", "lollms", "completion"),
+    ("/lollms_embed", "lollms", "embedding"),
 )
 # Azure OpenAI on any host (`{endpoint}/openai/deployments/{deployment}/embeddings?api-version=…`)
 AZURE_DEPLOYMENT_PATHS: tuple[tuple[str, str], ...] = (
@@ -519,6 +532,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "ibm_watson_machine_learning.foundation_models.Model": WATSONX,
     "oci.generative_ai_inference.GenerativeAiInferenceClient": OCI_GENAI,
     "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
+    "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
     "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
 }
@@ -694,7 +708,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
     "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
-    "oci", "text_generation",
+    "oci", "text_generation", "typesafe_sdk",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

@@ -104,3 +104,37 @@ def test_sdk_operation_model_async_stream(sites, line):
 @pytest.mark.parametrize("line, cap", [(29, 64), (39, 100), (60, 10)])
 def test_output_cap(sites, line, cap):
     assert sites[line].max_tokens.value == cap
+
+
+HTTP_SOURCE = '''
+import aiohttp
+import requests
+from typesafe_sdk import TypeSafeClient
+
+TEXT2IMG_URL = "https://modelslab.com/api/v6/images/text2img"
+
+
+async def lollms(base_url, data):
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base_url}/lollms_generate", json=data) as r:     # 11
+            return await r.text()
+
+
+def image(key, prompt):
+    return requests.post(TEXT2IMG_URL, json={"key": key, "prompt": prompt, "model_id": "flux"})   # 16
+
+
+def decide(state, questions):
+    return TypeSafeClient(api_key="k", model="jev-1").system_one(state, questions)   # 20
+
+
+def not_a_request(base_url):
+    return requests.post(f"{base_url}/login", json={})
+'''
+
+
+def test_provider_apis_of_their_own_are_requests():
+    found = {s.span.start_line: (s.sdk, s.operation, s.model.value)
+             for s in api.check_source(HTTP_SOURCE, "apis.py").call_sites}
+    assert found == {11: ("http", "completion", None), 16: ("http", "image", None),   # model_id: not read
+                     20: ("typesafe", "chat", "jev-1")}
