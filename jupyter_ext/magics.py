@@ -62,6 +62,17 @@ def _run(fn, *args, **kwargs) -> CheckResult:
         raise UsageError(f"llmsight: {exc}") from None
 
 
+def _fixed(outcome) -> list[str]:
+    """What `--fix` did: the files changed (to reload from disk) and the ones it left alone, and why."""
+    from llmsight.formats import shown_text
+
+    lines = [f"{outcome.applied} fix{'' if outcome.applied == 1 else 'es'} applied"
+             + (f" to {', '.join(sorted(outcome.changed))}: reload it from disk (File → Reload Notebook from Disk)"
+                if outcome.changed else "")]
+    lines += [f"{rel}: not fixed: {why}" for rel, why in sorted(outcome.skipped.items())]
+    return [shown_text(line) for line in lines]
+
+
 @magics_class
 class LlmsightMagics(Magics):
     @magic_arguments()
@@ -69,26 +80,40 @@ class LlmsightMagics(Magics):
     @argument("--select", default="", help="comma-separated rule codes or prefixes")
     @argument("--ignore", default="", help="comma-separated rule codes or prefixes")
     @argument("--traffic", default=None, help="traffic store (DuckDB) for traffic-based estimates and rules")
+    @argument("--fix", action="store_true",
+              help="apply the safe fixes to the file (save the notebook first, reload it from disk after)")
+    @argument("--unsafe-fixes", action="store_true", help="with --fix: also apply unsafe fixes")
     @line_magic
     def llm_lint(self, line: str = ""):
-        """Lint a path, or this notebook (the cells run so far when its file is unknown)."""
+        """Lint a path, or this notebook (the cells run so far when its file is unknown); `--fix` applies
+        the quick-fixes an editor would offer (JupyterLab's language-server client offers none)."""
         args = parse_argstring(self.llm_lint, line)
         options = {"select": [c for c in args.select.split(",") if c], "ignore": [c for c in args.ignore.split(",") if c],
                    "traffic": _traffic(args.traffic)}
         current = notebook_path(self.shell)
         target = Path(args.path).expanduser() if args.path else current
+        fixed: list[str] = []
+        if args.fix and target is None:
+            raise UsageError("llmsight: --fix edits a file and this notebook's file is unknown; give its path: "
+                             "%llm_lint --fix NOTEBOOK.ipynb")
         if target is not None:
             if not target.exists():
                 raise UsageError(f"llmsight: {target}: no such file or directory")
+            if args.fix:
+                fixed = _fixed(_run(api.apply_fixes, [target], unsafe=args.unsafe_fixes, **options))
             result = _run(api.check, [target], **options)
-            header = f"<p class='muted'>{report.esc(str(target))}</p>"
+            if args.fix:   # what is left, as `llm-lint check --fix` says it
+                from llmsight.commands.check import _left_undone
+
+                fixed += _left_undone(result.diagnostics, args.unsafe_fixes, diff=False)
+            header = f"<p class='muted'>{report.esc(str(target))}</p>" + "".join(f"<p>{report.esc(f)}</p>" for f in fixed)
         else:
             source = virtual_notebook(history_cells(self.shell))
             result = _run(api.check_source, source, KERNEL_NOTEBOOK, root=Path.cwd(), **options)
             header = ("<p class='muted'>the cells run so far in this kernel (the notebook file is unknown); "
                       "cell N = In [N]</p>")
         rendered = report.Rendered(header + report.findings_html(result, base=Path.cwd()),
-                                   report.findings_text(result))
+                                   "\n".join([*fixed, report.findings_text(result)]))
         display(rendered)
         self.shell.user_ns["_llm_lint"] = result
         return None
