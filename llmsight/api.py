@@ -587,13 +587,13 @@ class ScenarioRunner:
         view = self._view()
         figures = view.replay(self.site, [Scenario(name=", ".join(f"{k}={v}" for k, v in c) or "baseline", **dict(c))
                                           for c in cleaned])
-        volume = self.config.volumes.get(self.site.id) or (self.config.volumes.get(self.site.feature)
-                                                            if self.site.feature else None)
+        from llmsight.simulator.site_figures import cost_per_month, monthly_volume
+
         value = (lambda m: None if m is None else m.value)
         points = []
         for clean, fig in zip(cleaned, figures):
             per_call = value(fig.cost_per_call)
-            per_month = per_call * volume if volume and per_call is not None else value(fig.cost_per_month)
+            per_month = value(cost_per_month(fig, *monthly_volume(self.site, self.config, fig.calls_per_day)))
             model = dict(clean).get("model") or view.site(self.site).model
             points.append(ScenarioPoint(self.site.id, clean, model, per_call, per_month, value(fig.latency_p50_s),
                                         value(fig.latency_p95_s), value(fig.latency_p99_s), value(fig.error_rate),

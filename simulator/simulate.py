@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from llmsight.simulator.figures import GroupFigures, ScenarioResult
 from llmsight.simulator.replay import MAX_TENANTS, Simulation
 from llmsight.simulator.scenario import BASELINE, Scenario, ScenarioError, parse_scenario
+from llmsight.simulator.site_figures import restate
 
 if TYPE_CHECKING:
     from llmsight.config import Config
@@ -91,9 +92,12 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
         results = sim.run([BASELINE, *parsed])
         calls = int(round(results[0].total.calls / sim.share))
         notes = list(sim.notes)
+        if sites is not None:
+            notes += restate(sim, results, parsed, by_id, config, source)
         if config is not None and config.volumes:
-            notes.append("cost per month is the observed calls per day × 30; `volumes` in [tool.llmsight] apply to "
-                         "`llm-lint check` estimates")
+            notes.append("cost per month of a site or feature with `volumes` in [tool.llmsight] is that volume × its "
+                         "cost per call (as `llm-lint check` shows it); of tenants and all traffic, the observed "
+                         "calls per day × 30")
         report = SimulationReport(str(path), price_data, seed, sim.days / sim.share, calls, results,
                                   scenario_front([r.total for r in results]), sites=by_id,
                                   unmatched_rows=mapping and mapping.unmatched, mapping=mapping, notes=notes)

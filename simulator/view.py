@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from llmsight.config import ConfigError
-from llmsight.records import CallSite, Estimate, Metric
+from llmsight.records import CallSite, Estimate
+from llmsight.simulator import site_figures
 
 if TYPE_CHECKING:
     from llmsight.config import Config
     from llmsight.simulator.figures import GroupFigures
     from llmsight.simulator.mapping import MappingReport
+    from llmsight.simulator.scenario import Scenario
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 MIN_CANDIDATE_ROWS = 30       # a model needs this many quality-scored calls to be suggested from traffic
@@ -62,6 +64,8 @@ class SiteTraffic:
     output_tokens_p99: float | None
     figures: "GroupFigures"
     model: str | None          # the model the figures are for: the code's, else the traffic's most used
+    scenario: "Scenario | None" = None   # the code as written the rows were replayed under (None: as logged)
+    note: str | None = None    # why the code's model is not the one the figures are for
 
 
 def _locked(method):
@@ -265,14 +269,27 @@ class TrafficView:
         p99_out = con.execute(f"SELECT quantile_cont(output_tokens, 0.99) FROM view_rows WHERE {where} "
                               "AND status = 'ok' AND output_tokens > 0").fetchall()[0][0]
         model = models[0][0] if models else None
-        code_model = self._canonical(site.model.value) if isinstance(site.model.value, str) else None
-        if code_model and model and code_model != self._canonical(model):
-            # the code now asks for another model than the traffic saw: its figures are that replay
-            from llmsight.simulator.scenario import Scenario
+        # the code as written (`site_figures`): its model, output cap and timeout replayed over the rows
+        code_model, note = site_figures.code_model(site, self._canonical,
+                                                   lambda: {self._canonical(m) or m for m, _ in models})
+        scenario = site_figures.as_written(site, code_model)
+        if self._touches(where, scenario, {m for m, _ in models}):
+            figures = self.replay_figures(site, scenario)
+            model = code_model or model
+        else:
+            scenario = None
+        return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model, scenario, note)
 
-            figures = self.replay_figures(site, Scenario(name=f"model={code_model}", model=code_model))
-            model = code_model
-        return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model)
+    def _touches(self, where: str, scenario: "Scenario", logged: set[str]) -> bool:
+        """Whether the code as written changes any of the rows (`where`): a model they did not log, or an
+        output over the cap, or a call slower than the timeout (the replay's own `touched` rule)."""
+        if scenario.model is not None and any(self._canonical(m) != scenario.model for m in logged):
+            return True
+        tests = site_figures.row_tests(scenario)
+        if not tests:
+            return False
+        return bool(self._con.execute(f"SELECT count(*) FROM view_rows WHERE {where} AND "
+                                      f"({' OR '.join(f'({t})' for t in tests)})").fetchall()[0][0])
 
     def _canonical(self, model: str) -> str | None:
         """The catalog's name for a model as code or traffic writes it (`openai/gpt-4o` -> `gpt-4o`)."""
@@ -283,7 +300,14 @@ class TrafficView:
 
     @_locked
     def replay_figures(self, site: CallSite, scenario) -> "GroupFigures":
-        return self._site_sim(site).run([scenario])[0].total
+        return self._site_replays(site, [scenario])[0]
+
+    def _site_replays(self, site: CallSite, scenarios: list) -> list["GroupFigures"]:
+        """The site's rows replayed under each scenario, per day of all the traffic (as the site's figures
+        from the whole replay are), not of the span of the site's own rows."""
+        sim = self._site_sim(site)
+        results = sim.run(scenarios)
+        return [site_figures.over_days(r.total, sim.days, self._sim.days) for r in results]
 
     @_locked
     def feature(self, feature: str) -> "GroupFigures | None":
@@ -309,24 +333,16 @@ class TrafficView:
             return None
         config = config or self.config
         f = st.figures
-        volume = None
-        if config is not None:
-            volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
-        per_call = f.cost_per_call
-        if volume:
-            per_month = Metric(None if per_call.value is None else per_call.value * volume,
-                               None if per_call.low is None else per_call.low * volume,
-                               None if per_call.high is None else per_call.high * volume,
-                               source="traffic", n=per_call.n, prior="configured volume")
-        else:
-            per_month = f.cost_per_month
-            volume = f.calls_per_day * 30
+        volume, label = site_figures.monthly_volume(site, config, f.calls_per_day)
+        per_month = site_figures.cost_per_month(f, volume, label)
         row = self._con.execute(f"SELECT avg(input_tokens), avg(output_tokens) FROM view_rows WHERE "
                                 f"gid IN ({', '.join(map(str, self._gids[site.id]))}) AND status = 'ok'").fetchall()[0]
         model = st.model
-        notes = [f"traffic: {f.calls:,} calls over {st.days:.1f} days"] + [n for n in self.notes if model and model in n]
+        notes = [f"traffic: {f.calls:,} calls over {st.days:.1f} days"
+                 + (f", replayed as the code is written ({_written(st.scenario)})" if st.scenario else "")]
+        notes += ([st.note] if st.note else []) + [n for n in self.notes if model and model in n]
         return Estimate(
-            site_id=site.id, model=model, input_tokens=row[0], output_tokens=row[1], cost_per_call=per_call,
+            site_id=site.id, model=model, input_tokens=row[0], output_tokens=row[1], cost_per_call=f.cost_per_call,
             cost_per_month=per_month, calls_per_month=volume, latency_p50_s=f.latency_p50_s,
             latency_p95_s=f.latency_p95_s, latency_p99_s=f.latency_p99_s, ttft_s=f.ttft_p50_s,
             error_rate=f.error_rate, quality=f.quality, source="traffic", notes=tuple(notes))
@@ -345,14 +361,19 @@ class TrafficView:
     @_locked
     def replay(self, site: CallSite, scenarios: list) -> list["GroupFigures"]:
         """The site's rows replayed under each scenario (figures of the whole site)."""
-        if self.site(site) is None:
+        st = self.site(site)
+        if st is None:
             return []
-        code_model = self.site(site).model
-        scenarios = [s if s.model or not code_model else _with_model(s, code_model) for s in scenarios]
+        code_model = st.scenario.model if st.scenario is not None else None
+        written = site_figures.as_written(site, code_model).changes()
+        scenarios = [site_figures.as_written(site, code_model, s) for s in scenarios]
         base = (_site_key(site), self._gids[site.id], os.getpid())
+        for s in scenarios:          # the code as written is the site's own figures (`site`), not a second replay
+            if s.changes() == written:
+                self._replays.setdefault((base, s), st.figures)
         todo = [s for s in scenarios if (base, s) not in self._replays]
-        for s, result in zip(todo, self._site_sim(site).run(todo) if todo else []):
-            self._replays[(base, s)] = result.total      # an editor re-checks on every keystroke
+        for s, figures in zip(todo, self._site_replays(site, todo) if todo else []):
+            self._replays[(base, s)] = figures      # an editor re-checks on every keystroke
         return [self._replays[(base, s)] for s in scenarios]
 
     def _site_sim(self, site: CallSite):
@@ -412,8 +433,10 @@ def _site_key(site: CallSite) -> tuple:
             repr(site.model.value))
 
 
-def _with_model(scenario, model: str):
-    return dataclasses.replace(scenario, model=model)
+def _written(scenario: "Scenario") -> str:
+    """`model=gpt-4o, timeout=30`: what the code as written replays."""
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in scenario.changes().items())
 
 
 def _sql_text(value: str) -> str:

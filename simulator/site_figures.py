@@ -1,0 +1,183 @@
+"""The one rule behind a call site's figures with traffic: what `check`, the editor, the explorer, the
+report, `simulate` and `diff` all show for a site (docs/simulate.md, "One figure per site").
+
+* Rows: the traffic rows the mapping gives the site (`simulator.mapping`).
+* The code as written (`as_written`): the rows are replayed with
+  - the model the code names now: a model the code fixes (a literal or a constant, one candidate)
+    replays every row; a default the environment, a settings file or a command line may override
+    (`os.getenv("M", "gpt-4o")`, a pydantic field) replays the rows only when the traffic never logged
+    it (the default changed after the traffic was recorded) — otherwise the logged models are what
+    runs; a model set, or a model the price data does not know, leaves the rows on their logged models;
+  - the output cap and timeout the code sets (a row over them is capped, or ends as a timeout billing
+    its input; an SDK's default is what the traffic ran under). Retries are not replayed again: the
+    observed outcomes are those after the client's retries.
+  Every row is re-priced from the catalog (`replay.py`).
+* Volume (`monthly_volume`): calls per month configured for the site id, else for its feature, else the
+  observed calls per day × 30. A feature's volume applies to each site of the feature.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Callable
+
+from llmsight.records import Metric
+
+if TYPE_CHECKING:
+    from llmsight.config import Config
+    from llmsight.records import CallSite
+    from llmsight.simulator.figures import GroupFigures
+    from llmsight.simulator.scenario import Scenario
+
+# reaches whose model is only a default: the deployment may run another one (records.MODEL_REACHES)
+OVERRIDABLE_REACHES = frozenset({"env-default", "config-default", "cli-default"})
+
+
+def code_model(site: "CallSite", canonical: Callable[[str], str | None],
+               logged: Callable[[], set[str]]) -> tuple[str | None, str | None]:
+    """(model the rows are replayed on, or None: rows stay on their logged models; a note saying why the
+    code's model is not used, or None). `canonical` names a model as the price data does (None: not
+    priced); `logged` gives the catalog names of the models the site's rows logged."""
+    value = site.model.value if isinstance(site.model.value, str) else None
+    if value is None:
+        return None, None
+    candidates = getattr(site.model, "candidates", ())
+    if len({c.value for c in candidates}) > 1:
+        return None, f"the code can send several models ({len(candidates)}): the traffic's models are priced as logged"
+    name = canonical(value)
+    if name is None:
+        return None, f"the code's model {value!r} is not in the price data: the traffic's models are priced as logged"
+    if any(c.reach in OVERRIDABLE_REACHES for c in candidates) and name in logged():
+        return None, (f"the code's model {value!r} is a default the deployment may override, and the traffic "
+                      "logged it: the traffic's models are priced as logged")
+    return name, None
+
+
+def as_written(site: "CallSite", model: str | None, changes: "Scenario | None" = None) -> "Scenario":
+    """The scenario of the site's code as written (`model` from `code_model`, the code's output cap and
+    timeout), with `changes` (a what-if) applied over it."""
+    from llmsight.simulator.scenario import Scenario
+
+    cap, timeout = _written(site.max_tokens), _written(site.timeout)
+    base = Scenario(name="as written", model=model, max_tokens=int(cap) if cap is not None else None,
+                    timeout=float(timeout) if timeout is not None else None)
+    if changes is None:
+        return base
+    overrides = {k: v for k, v in dataclasses.asdict(changes).items() if v is not None and k not in ("site", "feature")}
+    return dataclasses.replace(base, **overrides)
+
+
+def row_tests(scenario: "Scenario") -> list[str]:
+    """SQL tests over traffic rows (the canonical columns) true for a row the code's cap or timeout
+    changes (the replay's own `touched` rule); a model the rows did not log is the caller's to test."""
+    tests = [f"output_tokens > {scenario.max_tokens}"] if scenario.max_tokens is not None else []
+    if scenario.timeout is not None:
+        t = scenario.timeout * 1000.0
+        tests.append(f"status = 'timeout' OR latency_ms > {t!r} OR ttft_ms > {t!r}")
+    return tests
+
+
+def _written(setting) -> float | None:
+    """A positive number the code (or the project's config) sets; an SDK's default is not replayed: the
+    traffic was recorded under it, and a row it logged as a timeout may have ended elsewhere (a proxy)."""
+    value = setting.value
+    if setting.source in ("sdk-default", "absent", "unresolved") or isinstance(value, bool) \
+            or not isinstance(value, (int, float)) or not value > 0:
+        return None
+    return value
+
+
+def configured_volume(site: "CallSite", config: "Config | None") -> tuple[float | None, str | None]:
+    """(calls per month configured for the site id, else its feature; what it is configured for)."""
+    if config is None:
+        return None, None
+    if config.volumes.get(site.id):
+        return float(config.volumes[site.id]), f"configured volume for {site.id}"
+    if site.feature and config.volumes.get(site.feature):
+        return float(config.volumes[site.feature]), f"configured volume for feature {site.feature}"
+    return None, None
+
+
+def monthly_volume(site: "CallSite", config: "Config | None", calls_per_day: float) -> tuple[float, str | None]:
+    """(calls per month, the configured volume's label or None when it is the observed calls per day × 30)."""
+    volume, label = configured_volume(site, config)
+    return (volume, label) if volume else (calls_per_day * 30, None)
+
+
+def cost_per_month(figures: "GroupFigures", volume: float, label: str | None) -> Metric:
+    """The figures' monthly cost at `volume` calls: the observed one as it is, a configured one times the
+    cost per call (and its interval)."""
+    if label is None:
+        return figures.cost_per_month
+    per_call = figures.cost_per_call
+
+    def scaled(v):
+        return None if v is None else v * volume
+
+    return Metric(scaled(per_call.value), scaled(per_call.low), scaled(per_call.high), source=per_call.source,
+                  n=per_call.n, prior=label if per_call.prior is None else f"{per_call.prior}; {label}")
+
+
+def over_days(figures: "GroupFigures", days: float, all_days: float) -> "GroupFigures":
+    """Figures computed over `days` (the span of some rows) restated per day of `all_days` (the span of
+    all the traffic, which every site's calls per day are counted over)."""
+    if days == all_days or not all_days:
+        return figures
+    factor = days / all_days
+
+    def scaled(m: Metric) -> Metric:
+        return dataclasses.replace(m, **{k: getattr(m, k) * factor for k in ("value", "low", "high")
+                                         if getattr(m, k) is not None})
+
+    return dataclasses.replace(figures, calls_per_day=figures.calls_per_day * factor,
+                               cost_per_day=scaled(figures.cost_per_day), cost_per_month=scaled(figures.cost_per_month))
+
+
+def restate(sim, results: list, scenarios: list, sites: dict[str, "CallSite"], config: "Config | None",
+            source: str) -> list[str]:
+    """`simulate`'s figures per site made the ones `check` shows (in place): a site whose code as
+    written changes its rows is replayed that way in the baseline and under each scenario (scoped to
+    the site; a scenario scoped to a feature keeps the observed site figures), and a site's or feature's
+    cost per month is at its configured volume. Returns notes naming what was restated."""
+    from llmsight.knowledge.catalog import Catalog
+    from llmsight.simulator.scenario import BASELINE
+
+    catalog = Catalog.load(config)
+
+    def canonical(model: str) -> str | None:
+        info = catalog.lookup(model)
+        return info.name if info is not None else None
+
+    notes = []
+    todo: list[tuple[int, str, "Scenario"]] = []
+    for key in [k for (kind, k) in results[0].groups if kind == "site" and k in sites]:
+        site = sites[key]
+        rows = f"{source} c JOIN site_rows m ON m.row_id = c.row_id WHERE m.site_id = ?"
+        logged = {m for (m,) in sim.con.execute(f"SELECT DISTINCT c.model FROM {rows}", [key]).fetchall() if m}
+        model, _ = code_model(site, canonical, lambda: {canonical(m) or m for m in logged})
+        written = as_written(site, model)
+        tests = row_tests(written)
+        touched = (model is not None and any(canonical(m) != model for m in logged)) or bool(tests and sim.con.execute(
+            f"SELECT count(*) FROM {rows} AND ({' OR '.join(f'({t})' for t in tests)})", [key]).fetchall()[0][0])
+        if not touched:
+            continue
+        notes.append(f"site {key}: replayed as the code is written ({', '.join(f'{k}={v}' for k, v in written.changes().items())}), "
+                     "as `check` shows it")
+        for i, s in enumerate([BASELINE, *scenarios]):
+            if s.feature is None and s.site in (None, key):
+                todo.append((i, key, dataclasses.replace(as_written(site, model, s), name=s.name, site=key)))
+    if todo:
+        for (i, key, _), result in zip(todo, sim.run([s for _, _, s in todo])):
+            results[i].groups[("site", key)] = result.of("site", key)
+    for result in results:
+        for (kind, key), figures in list(result.groups.items()):
+            volume, label = (configured_volume(sites[key], config) if kind == "site" and key in sites
+                             else _feature_volume(key, config) if kind == "feature" else (None, None))
+            if volume:
+                result.groups[(kind, key)] = dataclasses.replace(
+                    figures, cost_per_month=cost_per_month(figures, volume, label))
+    return notes
+
+
+def _feature_volume(feature: str, config: "Config | None") -> tuple[float | None, str | None]:
+    volume = config.volumes.get(feature) if config is not None else None
+    return (float(volume), f"configured volume for feature {feature}") if volume else (None, None)
