@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
            "load_config", "estimate_sites", "apply_fixes", "project_root", "price_data_version",
-           "model_alternatives", "ingest", "IngestError", "diff", "simulate", "ScenarioPoint", "ScenarioRunner",
-           "pareto_front", "scenario_fix", "fix_texts", "set_model_fix"]
+           "model_alternatives", "recommendable", "ingest", "IngestError", "diff", "simulate", "ScenarioPoint",
+           "ScenarioRunner", "pareto_front", "scenario_fix", "fix_texts", "write_fix", "set_model_fix"]
 
 
 def project_root(paths: Sequence[str | Path]) -> Path:
@@ -428,6 +428,16 @@ def _swap_candidates(site: CallSite, config: Config) -> list[str]:
     return [v.model for v in recommendable(site, names, config)]
 
 
+def recommendable(site: CallSite, model: str, config: Config) -> bool:
+    """Whether llmsight may recommend `model` for `site` and its client can send it as written: not
+    retiring within the deprecation window, allowed, same operation kind, same provider unless the call
+    goes through a multi-provider layer (`knowledge.recommend.judge` says why not)."""
+    from llmsight.knowledge.recommend import judge
+
+    verdict = judge(site, model, config)
+    return verdict.allowed and verdict.client_change is None
+
+
 def model_alternatives(site: CallSite, config: Config, limit: int = 5, *, traffic: str | Path | None = None,
                        root: str | Path = ".") -> list["ScenarioPoint"]:
     """Other models for a site that nothing — the code as written included — beats on cost, p95, error
@@ -678,10 +688,7 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
         ch.pop(key)
     path = site.span.path
     if source is None:
-        try:
-            source = (root_path / path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc}); pass the file's text as source=") from exc
+        source = _project_text(root_path, path)
     fixes: list[Fix] = []
 
     def rule_fix(ctx, s, rule, field_name: str, value, otherwise: str) -> None:
@@ -737,8 +744,8 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
     edits_in(path, source, at_call)
     if "model" in ch and origin[0] not in (None, path):
         try:
-            edits_in(origin[0], (root_path / origin[0]).read_text(encoding="utf-8"), at_origin)
-        except OSError:
+            edits_in(origin[0], _project_text(root_path, origin[0]), at_origin)
+        except ConfigError:
             fixes.append(Fix(f"Switch model to {ch['model']} (in {site.model.origin})", (), "display-only"))
     titles = [f.title for f in fixes] + list(unwritable.values())
     if "trim_input" in ch:
@@ -767,6 +774,16 @@ def _fix_sources(fix: Fix, root: str | Path) -> dict[str, tuple["SourceFile", st
         new, _ = apply_round(source.text, path.endswith(".ipynb"), [(None, tuple(edits)) for edits in by_cell.values()])
         out[path] = (source, new)
     return out
+
+
+def _project_text(root: Path, rel: str) -> str:
+    """A project file's text read as `--fix` reads it (its own encoding; no symlink out of `root`)."""
+    from llmsight.analysis.apply import FixRefused, read_source_file
+
+    try:
+        return read_source_file(root / rel, [root], rel.endswith(".ipynb")).text
+    except FixRefused as exc:
+        raise ConfigError(f"{rel}: {exc}") from exc
 
 
 def _unwritable_models(site: CallSite, ch: dict, config: Config) -> dict[str, str]:

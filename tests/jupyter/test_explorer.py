@@ -99,16 +99,16 @@ def test_csv_export_matches_the_table(app: Path, traffic_db: Path, tmp_path: Pat
 
 def test_scenario_becomes_the_code_edit(app: Path):
     ex = explore(app, site=CHAT_SITE, debounce=0)
-    ex.set(timeout=12, model="gpt-4o-mini")
+    ex.set(timeout=12, model="gpt-5.4-mini")
     fix, diff = ex.preview_fix()
     assert fix.applicability == "unsafe"
     assert "+            timeout=12,\n" in diff
-    assert '+CHAT_MODEL = os.getenv("CHAT_MODEL", "gpt-4o-mini")' in diff
+    assert '+CHAT_MODEL = os.getenv("CHAT_MODEL", "gpt-5.4-mini")' in diff
     assert (app / "app" / "chat.py").read_text() == (Path(__file__).parents[2] / "examples/app/app/chat.py").read_text()
     written = ex.apply_fix()
     assert sorted(written) == ["app/chat.py", "app/settings.py"]
     site = next(s for s in api.check([app], use_cache=False).call_sites if s.id == ex.site.id)
-    assert site.timeout.value == 12 and site.model.value == "gpt-4o-mini"
+    assert site.timeout.value == 12 and site.model.value == "gpt-5.4-mini"
     assert ex.site.timeout.value == 12 and ex.scenario == {}
 
 
@@ -147,9 +147,9 @@ def test_runner_maps_rows_among_all_sites(app: Path, tmp_path: Path):
 def test_fallback_scenario_uses_the_no_fallback_fix(app: Path):
     """A fallback becomes LLM003's edit for the call's own SDK (litellm: fallbacks=[...])."""
     ex = explore(app, site="app/embed.py:16", debounce=0)
-    ex.set(fallback="gpt-4o-mini", trim_input=500)
+    ex.set(fallback="claude-haiku-4-5", trim_input=500)
     fix, diff = ex.preview_fix()
-    assert "+        fallbacks=[\"gpt-4o-mini\"]" in diff.replace(",\n", "\n")
+    assert "+        fallbacks=[\"claude-haiku-4-5\"]" in diff.replace(",\n", "\n")
     assert "Trim the prompt to 500 tokens" in fix.title and fix.applicability == "unsafe"
 
 
@@ -170,13 +170,13 @@ def test_scenario_edit_in_a_notebook(tmp_path: Path):
     nb = write_notebook(tmp_path / "nb.ipynb", [("markdown", "# demo"), ("code", "import litellm"),
                                                 ("code", "litellm.completion(model='gpt-4o-mini', messages=[])")])
     ex = explore(nb, debounce=0)
-    ex.set(model="gpt-4.1-mini", timeout=10)
+    ex.set(model="gpt-5.4-mini", timeout=10)
     fix, diff = ex.preview_fix()
     assert "--- a/nb.ipynb cell 3" in diff
-    assert "+litellm.completion(model='gpt-4.1-mini', messages=[], timeout=10)" in diff
+    assert "+litellm.completion(model='gpt-5.4-mini', messages=[], timeout=10)" in diff
     assert ex.apply_fix() == ["nb.ipynb"]
     import nbformat
 
     cells = nbformat.read(nb, as_version=4).cells                  # still a valid notebook
-    assert cells[2].source == "litellm.completion(model='gpt-4.1-mini', messages=[], timeout=10)"
-    assert ex.site.model.value == "gpt-4.1-mini" and ex.site.timeout.value == 10
+    assert cells[2].source == "litellm.completion(model='gpt-5.4-mini', messages=[], timeout=10)"
+    assert ex.site.model.value == "gpt-5.4-mini" and ex.site.timeout.value == 10
