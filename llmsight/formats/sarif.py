@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from llmsight.formats._common import cell_label, ordered
+from llmsight.formats.json_ import estimate
 from llmsight.records import CheckResult, Diagnostic, FileError, Fix, Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -154,7 +155,11 @@ def render(result: CheckResult, rules: Sequence | None = None) -> str:
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(d, index[d.code], fp) for d, fp in zip(diagnostics, fingerprints)],
-        "properties": {"priceData": result.price_data, "callSites": len(result.call_sites)},
+        # each site's figures as the JSON format gives them (SARIF results are findings; a site has a cost
+        # and latency with or without one)
+        "properties": {"priceData": result.price_data, "callSites": len(result.call_sites),
+                       "estimates": [estimate(result.estimates[s.id]) for s in result.call_sites
+                                     if s.id in result.estimates]},
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
