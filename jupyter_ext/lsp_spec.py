@@ -1,5 +1,7 @@
-"""jupyterlab-lsp server spec: JupyterLab starts `llm-lint lsp` for Python notebooks and files and shows
-its diagnostics, hints and quick-fixes next to the other language servers.
+"""jupyterlab-lsp server spec: JupyterLab starts `llm-lint lsp --estimate-diagnostics` for Python notebooks
+and files and shows its diagnostics next to the other language servers. jupyterlab-lsp requests no inlay
+hints and no code actions, so each call's estimate comes as a hint-severity diagnostic (only for this
+spec; other clients keep inlay hints) and quick-fixes are applied with `%llm_lint --fix`.
 
 Registered as the `jupyter_lsp_spec_v1` entry point `llmsight` (pyproject.toml), which jupyter-lsp
 discovers on its own; `server_config()` gives the same spec for a `jupyter_server_config.py` when
@@ -25,7 +27,8 @@ def _spec_version() -> int:
 def server_config(python: str | None = None) -> dict:
     """The spec of one language server, keyed by its name (`LanguageServerManager.language_servers`)."""
     return {KEY: {
-        "argv": module_argv(python or sys.executable, "llmsight", "lsp"),   # never the notebook folder's code
+        # never the notebook folder's code; jupyterlab-lsp shows no inlay hints: estimates come as hints
+        "argv": module_argv(python or sys.executable, "llmsight", "lsp", "--estimate-diagnostics"),
         "languages": ["python"],
         "version": _spec_version(),
         "display_name": "llmsight (LLM call cost, latency and reliability)",

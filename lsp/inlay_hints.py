@@ -1,10 +1,12 @@
 """Inlay hints after each call site: `≈$0.0021/call · p95 3.4 s · prior`; the estimate table is
-resolved lazily (inlayHint/resolve) unless the client cannot resolve tooltips."""
+resolved lazily (inlayHint/resolve) unless the client cannot resolve tooltips. Clients without inlay
+hints (JupyterLab) can get the same label as a hint-severity diagnostic (`as_diagnostics`)."""
 from __future__ import annotations
 
 from lsprotocol import types
 
 from llmsight.lsp import formatting
+from llmsight.lsp.diagnostics import SOURCE
 from llmsight.lsp.guard import guarded
 from llmsight.lsp.positions import ranges_overlap
 
@@ -14,6 +16,14 @@ def _can_resolve_tooltip(ls) -> bool:
     hint = text.inlay_hint if text else None
     support = hint.resolve_support if hint else None
     return bool(support and "tooltip" in support.properties)
+
+
+def as_diagnostics(view) -> list[types.Diagnostic]:
+    """Each site's hint label as a hint diagnostic on the call (no code, no fixes)."""
+    return [types.Diagnostic(range=sv.range, message=f"estimate: {formatting.hint_label(sv.estimate)}",
+                             severity=types.DiagnosticSeverity.Hint, source=SOURCE,
+                             data={"site_id": sv.site.id, "fixes": []})
+            for sv in view.sites if sv.estimate is not None]
 
 
 def register(ls) -> None:

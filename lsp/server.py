@@ -226,9 +226,17 @@ class LlmsightServer(LanguageServer):
             return
         for uri, view in analysis.views.items():
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=view.diagnostics, version=view.target.version))
+                uri=uri, diagnostics=self.diagnostics_of(view), version=view.target.version))
         for uri in set(previous.views if previous else ()) - set(analysis.views):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def diagnostics_of(self, view) -> list[types.Diagnostic]:
+        """A view's findings, plus each site's estimate as a hint when `estimateDiagnostics` is on."""
+        if not self.settings.estimate_diagnostics:
+            return view.diagnostics
+        from llmsight.lsp.inlay_hints import as_diagnostics
+
+        return view.diagnostics + as_diagnostics(view)
 
     def document_changed(self, uri: str, *, immediate: bool = False) -> None:
         self.scheduler.changed(self.key_for(uri), immediate=immediate)
@@ -422,7 +430,8 @@ def create_server() -> LlmsightServer:
         analysis, view = await ls.view_at(params.text_document.uri, PULL_WAIT_S)
         if view is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        return diagnostics.report(view.diagnostics, str(analysis.generation), params.previous_result_id)
+        return diagnostics.report(ls.diagnostics_of(view), f"{analysis.generation}-{ls.settings.estimate_diagnostics}",
+                                  params.previous_result_id)
 
     for module in (inlay_hints, hover, code_lens, code_actions, commands, notebooks):
         module.register(ls)
@@ -439,12 +448,14 @@ class OneLineFormatter(logging.Formatter):
         return f"llmsight-lsp {line}"
 
 
-def main() -> int:
-    """Serve on stdio; exit 0 after shutdown+exit, 1 when the client vanished without shutdown."""
+def main(estimate_diagnostics: bool = False) -> int:
+    """Serve on stdio; exit 0 after shutdown+exit, 1 when the client vanished without shutdown.
+    `estimate_diagnostics`: the default of that setting (`llm-lint lsp --estimate-diagnostics`)."""
     handler = logging.StreamHandler()
     handler.setFormatter(OneLineFormatter())
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     ls = create_server()
+    ls.settings = Settings(estimate_diagnostics=estimate_diagnostics)
     ls.start_io()
     if sys.stdout.closed:   # the protocol closes stdout on `exit`; later flushes must not fail
         sys.stdout = open(os.devnull, "w")

@@ -2,7 +2,7 @@
 
 Settings arrive as `{"llmsight": {...}}` (VS Code's configuration section) or flat; keys are the
 VS Code names (`trafficDb`, `select`, `ignore`, `debounceMs`, `inlayHints`, `codeLens`,
-`diagnosticMode`). A project's
+`diagnosticMode`, `estimateDiagnostics`). A project's
 `[tool.llmsight]` config is re-read when its `pyproject.toml` changes (mtime), so editing the config
 takes effect without restarting the server.
 """
@@ -29,6 +29,8 @@ class Settings:
     inlay_hints: bool = True
     code_lens: bool = True
     diagnostic_mode: str = "openFiles"   # or "workspace": also the files not open, via `llmsight.api.check`
+    estimate_diagnostics: bool = False   # each site's estimate as a hint diagnostic, for clients without inlay
+                                         # hints (JupyterLab; `llm-lint lsp --estimate-diagnostics`)
 
     def updated(self, raw: Any) -> tuple["Settings", list[str]]:
         """These settings with the recognised keys of `raw` applied, plus a message per bad value."""
@@ -69,7 +71,8 @@ class Settings:
             else:
                 problems.append(f"setting llmsight.diagnosticMode must be one of {', '.join(DIAGNOSTIC_MODES)}, "
                                 f"got {raw['diagnosticMode']!r}")
-        for key, attr in (("inlayHints", "inlay_hints"), ("codeLens", "code_lens")):
+        for key, attr in (("inlayHints", "inlay_hints"), ("codeLens", "code_lens"),
+                          ("estimateDiagnostics", "estimate_diagnostics")):
             if key in raw:
                 if isinstance(raw[key], bool):
                     changes[attr] = raw[key]
