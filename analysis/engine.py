@@ -333,23 +333,18 @@ def decode_file(data: bytes, rel: str) -> tuple[str | None, FileError | None]:
 
 # ---- parallel scan ----------------------------------------------------------------------------------------
 _ENV: Env | None = None
+# Analysis this process would still have to do (CPU seconds, estimated from what it has done so far) above
+# which a second process pays: a worker costs its fork, the modules it parses again and the results it sends
+# back, which on shorter work is about what it saves.
+FORK_PAYS_S = 1.0
+_CHUNKS: list[list[tuple[str, str, str]]] = []
+_NEXT = None    # shared chunk counter: the parent and the workers it forks each take the next chunk
 
 
-def _analyze_batch(batch: list[tuple[str, str, str]]) -> list[FileResult]:
-    assert _ENV is not None
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
-    # syntax trees hold no reference cycles; collecting while millions of nodes live is pure cost
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return [_analyze_one(abs_path, rel, text) for abs_path, rel, text in batch]
-    finally:
-        if gc_was_enabled:
-            if len(batch) > 50:
-                # a whole-tree scan leaves millions of live objects (the project index); without this
-                # the first collection after re-enabling walks them all (seconds) to find no cycles
-                gc.freeze()
-            gc.enable()
+def processes(jobs: int | None) -> int:
+    """Processes a scan may use: `--jobs`, at most the cores this process may run on (default: all)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(jobs or cores, cores))
 
 
 def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
@@ -362,21 +357,34 @@ def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
         return unanalysed(FileError(rel, f"internal error ({type(exc).__name__}: {exc}); please report it"))
 
 
-def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
-    """Analyse (abs path, rel path, text) items, on both cores when there is enough work."""
-    global _ENV
-    _ENV = env
-    total = sum(len(t) for _, _, t in items)
-    jobs = min(jobs or 4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    if jobs <= 1 or total < 600_000 or len(items) < 8:
-        return _analyze_batch(items)
-    # whole directories stay together (modules of a package refer to each other, and a worker parses
-    # a module once), packed largest first into a few chunks per worker; the pool hands the next chunk
-    # to whichever worker is free, so uneven directories do not leave a core idle at the end
+def _claim() -> int:
+    if _NEXT is None:
+        return -1
+    with _NEXT.get_lock():
+        i = _NEXT.value
+        _NEXT.value += 1
+    return i if i < len(_CHUNKS) else -1
+
+
+def _drain() -> list[FileResult]:
+    """A forked worker: analyse chunks until none is left (its state is the parent's at the fork)."""
+    gc.disable()
+    gc.freeze()   # the inherited project index: never walked, so its pages stay shared with the parent
+    out: list[FileResult] = []
+    i = _claim()
+    while i != -1:
+        out.extend(_analyze_one(*item) for item in _CHUNKS[i])
+        i = _claim()
+    return out
+
+
+def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[str, str, str]]]:
+    """Items packed into about `parts` chunks, largest first. Whole directories stay together: modules of
+    a package refer to each other, and a process parses a module once."""
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for it in items:
         groups.setdefault(os.path.dirname(it[1]), []).append(it)
-    target = total / (jobs * 4)
+    target = sum(len(t) for _, _, t in items) / parts
     chunks: list[list[tuple[str, str, str]]] = []
     size = 0.0
     for group in sorted(groups.values(), key=lambda g: -sum(len(t) for _, _, t in g)):
@@ -385,18 +393,75 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
             size = 0.0
         chunks[-1].extend(group)
         size += sum(len(t) for _, _, t in group)
-    import multiprocessing
+    return chunks
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        results: list[FileResult] = []
-        for part in pool.map(_analyze_batch, chunks):
-            results.extend(part)
+
+def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
+    """Analyse (abs path, rel path, text) items; workers join only when the work measured so far says they pay.
+
+    This process starts on the largest chunks itself. Once the rest of the work, estimated from its pace so
+    far, would take over FORK_PAYS_S, it forks workers that take chunks from the same counter: they inherit
+    what it has parsed and loaded (project modules, catalog, tokenizer), so a small tree never pays for a
+    process and a large one pays little for each.
+    """
+    global _ENV, _CHUNKS, _NEXT
+    import multiprocessing
+    import time
+
+    _ENV = env
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
+    workers = processes(jobs) - 1
+    _CHUNKS = _chunks(items, 32) if workers else [items]
+    _NEXT = multiprocessing.get_context("fork").Value("l", 0) if workers else None
+    total = sum(len(t) for _, _, t in items)
+    # syntax trees hold no reference cycles; collecting while millions of nodes live is pure cost
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    results: list[FileResult] = []
+    pool: ProcessPoolExecutor | None = None
+    futures = []
+    try:
+        started: float | None = None
+        done = 0   # the pace is measured from the second chunk on: the first pays one-time loads
+        i = _claim() if workers else 0
+        while 0 <= i < len(_CHUNKS):
+            results.extend(_analyze_one(*item) for item in _CHUNKS[i])
+            size = sum(len(t) for _, _, t in _CHUNKS[i])
+            if started is None:
+                started, total = time.process_time(), total - size
+            elif pool is None:
+                done += size
+                if (time.process_time() - started) / max(done, 1) * (total - done) > FORK_PAYS_S:
+                    gc.freeze()   # what the workers inherit is shared with them, not copied page by page
+                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+                    futures = [pool.submit(_drain) for _ in range(workers)]
+            i = _claim() if workers else -1
+        for future in futures:
+            results.extend(future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        _NEXT, _CHUNKS = None, []
+        if gc_was_enabled:
+            if len(items) > 50:
+                # a whole-tree scan leaves millions of live objects (the project index); without this
+                # the first collection after re-enabling walks them all (seconds) to find no cycles
+                gc.freeze()
+            gc.enable()
     return results
 
 
-# a line starts after \n or a lone \r (old Mac line endings), as for Python
-_FROM_IMPORT = re.compile(rb"(?:^|\r)[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\r\n]*)", re.MULTILINE)
+# led by the literal `from`, which the regex engine skips to in C; that it starts a line (after \n or a lone \r,
+# as for Python, and indentation) is checked at each hit
+_FROM_IMPORT = re.compile(rb"from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\r\n]*)")
 _WORD = re.compile(rb"\w+")
+
+
+def _starts_line(data: bytes, i: int) -> bool:
+    j = i
+    while j > 0 and data[j - 1] in b" \t":
+        j -= 1
+    return j == 0 or data[j - 1] in b"\n\r"
 
 
 def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
@@ -405,7 +470,8 @@ def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
     (`client`, `llm`) is not re-analysed."""
     wanted = {n.encode() for n in names}
     return {k for k, data in texts.items()
-            if any(wanted.intersection(_WORD.findall(m.group(1))) for m in _FROM_IMPORT.finditer(data))}
+            if any(_starts_line(data, m.start()) and wanted.intersection(_WORD.findall(m.group(1)))
+                   for m in _FROM_IMPORT.finditer(data))}
 
 
 def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:

@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
     p.add_argument("--traffic", help="traffic DuckDB or file for traffic-based estimates and rules")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
-    p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=int, help="processes to analyse with, at most (default: all cores; a second one "
+                                            "starts only when the work measured so far says it pays)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--baseline", help="report only findings not recorded in this baseline file")
     p.add_argument("--write-baseline", help="record every current finding in this file and exit 0")

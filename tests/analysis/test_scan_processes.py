@@ -1,0 +1,66 @@
+"""The scan's processes: a small tree is analysed in one process; workers, once the measured work says
+they pay, report exactly what one process does."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from llmsight import api
+from llmsight.analysis import engine
+from llmsight.records import to_json
+
+CALL = '''from openai import OpenAI
+
+client = OpenAI(timeout=10)
+MODEL = "gpt-4o-mini"
+
+
+def ask_{i}(question):
+    prompt = ""
+    for part in question:
+        prompt += part
+    return client.chat.completions.create(model=MODEL, messages=[{{"role": "user", "content": prompt}}])
+'''
+
+
+def _items(root, count):
+    items = []
+    for i in range(count):
+        path = root / f"pkg{i % 8}" / f"m{i}.py"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(CALL.format(i=i))
+        items.append((str(path), path.relative_to(root).as_posix(), CALL.format(i=i)))
+    return items
+
+
+def _env(root):
+    config = api.Config()
+    return engine.Env(root=root, config=config, rules=api.select_rules(config))
+
+
+def _results(results):
+    return sorted((r.path, to_json(r.sites), to_json(r.diagnostics)) for r in results)
+
+
+def test_small_work_stays_in_one_process(tmp_path, monkeypatch):
+    def no_workers(*args, **kwargs):
+        raise AssertionError("a worker was started for a few small files")
+
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", no_workers)
+    results = engine.analyze_many(_env(tmp_path), _items(tmp_path, 12), jobs=2)
+    assert len(results) == 12 and all(r.sites for r in results)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is ever started")
+def test_workers_report_what_one_process_does(tmp_path, monkeypatch):
+    items = _items(tmp_path, 40)
+    alone = engine.analyze_many(_env(tmp_path), items, jobs=1)
+    started = []
+    real = engine.ProcessPoolExecutor
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", lambda **kw: started.append(kw) or real(**kw))
+    monkeypatch.setattr(engine, "FORK_PAYS_S", 0.0)   # any work pays: the workers join after the 2nd chunk
+    shared = engine.analyze_many(_env(tmp_path), items, jobs=2)
+    assert started and started[0]["max_workers"] == 1
+    assert _results(shared) == _results(alone)
+    assert len(shared) == 40
