@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
-from llmsight.simulator.store import COLUMNS
+from llmsight.simulator.store import CALL_COLUMNS
 
 ERROR_TYPES = ("RateLimitError", "InternalServerError", "APIConnectionError")
 
@@ -164,7 +164,7 @@ def generate(n: int, seed: int = 0, sites: Sequence[SiteProfile] = SITES,
         **{k: pa.array(v, type=pa.float64(), mask=np.isnan(v)) for k, v in cols.items() if v.dtype == np.float64},
         "attempt": pa.array(np.ones(n, dtype=np.int32)),
     }
-    return pa.table({name: arrays[name] for name, _ in COLUMNS})
+    return pa.table({name: arrays[name] for name, _ in CALL_COLUMNS})
 
 
 def _draw(rng: np.random.Generator, cols: dict[str, np.ndarray], sel: np.ndarray, site: SiteProfile,

@@ -26,8 +26,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-REQUEST_COLUMNS = ("request_max_tokens", "request_temperature", "request_stream", "request_tools",
-                   "response_format", "prompt_fingerprint", "span_name", "service")
+from llmsight.simulator.store import REQUEST_COLUMNS as _STORED
+
+REQUEST_COLUMNS = tuple(name for name, _ in _STORED)
 PREFIX_CHARS = 48          # characters of the normalised first instruction a fingerprint covers
 
 

@@ -28,7 +28,7 @@ import duckdb
 
 from llmsight.simulator import identity
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = Path(".llmsight") / "traffic.duckdb"
 STATUSES = ("ok", "error", "timeout")
 
@@ -58,6 +58,22 @@ COLUMNS: list[tuple[str, str]] = [
     ("tenant", "VARCHAR"),
     ("quality", "DOUBLE"),
 ]
+# What the request asked for, as the export recorded it (NULL: not recorded, or not set): what maps rows
+# that carry no code location to the call site that sent them (`signature`). Not part of a record's
+# identity, which hashes the call columns only (the v3 row), so re-ingesting a file a v3 store holds finds
+# its calls (issue 16 D9).
+REQUEST_COLUMNS: list[tuple[str, str]] = [
+    ("request_max_tokens", "BIGINT"),        # the output cap; exporters' "unset" values (OpenLIT's -1) are NULL
+    ("request_temperature", "DOUBLE"),
+    ("request_stream", "BOOLEAN"),
+    ("request_tools", "VARCHAR"),            # tool names, sorted, joined by `,`
+    ("response_format", "VARCHAR"),          # text, json_object, json_schema, json
+    ("prompt_fingerprint", "VARCHAR"),       # `signature.prompt_fingerprint` of the first instruction, when captured
+    ("span_name", "VARCHAR"),
+    ("service", "VARCHAR"),                  # the resource's `service.name` (not OTel's `unknown_service` default)
+]
+CALL_COLUMNS = list(COLUMNS)
+COLUMNS += REQUEST_COLUMNS
 BOOKKEEPING: list[tuple[str, str]] = [
     ("row_id", "BIGINT"),
     ("source_file", "VARCHAR"),
@@ -77,17 +93,18 @@ TABLES: dict[str, list[tuple[str, str]]] = {
                 ("rows_rejected", "BIGINT"), ("ingested_at", "TIMESTAMP")],
 }
 # Columns of `calls` each version added: version 1 (the first preview) stored no cache-write/reasoning
-# split and no quality score, version 2 no record key.
+# split and no quality score, version 2 no record key, version 3 no request settings.
 ADDED: dict[int, list[str]] = {
     2: ["cache_write_input_tokens", "reasoning_tokens", "quality"],
     3: [identity.KEY],
+    4: [name for name, _ in REQUEST_COLUMNS],
 }
 
 
 def _backfill_record_keys() -> str:
     """Content keys for the rows of a v2 file (their ids were not kept), each file counted on its own."""
     keyed = identity.keys_sql(f"(SELECT * EXCLUDE ({identity.KEY}), CAST(NULL AS VARCHAR) AS {identity.RECORD_ID} FROM calls)",
-                              COLUMNS, order="source_row, row_id", within="source_file")
+                              CALL_COLUMNS, order="source_row, row_id", within="source_file")
     return (f"UPDATE calls SET {identity.KEY} = k.{identity.KEY} FROM (SELECT row_id, {identity.KEY} FROM "
             f"({keyed})) k WHERE calls.row_id = k.row_id")
 
@@ -102,6 +119,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE calls SET reasoning_tokens = 0 WHERE reasoning_tokens IS NULL",
     ],
     2: [f"ALTER TABLE calls ADD COLUMN {identity.KEY} UHUGEINT", _backfill_record_keys()],
+    # the files a v3 store holds are read again when ingested again: their calls are known (same keys),
+    # and what they say of the request fills the new columns (`insert_rows`)
+    3: [*(f"ALTER TABLE calls ADD COLUMN {name} {kind}" for name, kind in REQUEST_COLUMNS), "DELETE FROM sources"],
 }
 
 
@@ -406,7 +426,8 @@ def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> 
         record_id = f'CAST("{identity.RECORD_ID}" AS VARCHAR)' if identity.RECORD_ID in present else "NULL"
         typed = f"(SELECT {_select_list(present)}, _n, {record_id} AS {identity.RECORD_ID} FROM {numbered})"
         con.execute(f"CREATE OR REPLACE TEMP TABLE _keyed AS SELECT _n, {identity.RECORD_ID}, {identity.CONTENT_KEY}, "
-                    f"{identity.KEY} FROM ({identity.keys_sql(typed, COLUMNS, '_n')})")
+                    f"{identity.KEY} FROM ({identity.keys_sql(typed, CALL_COLUMNS, '_n')})")
+        _fill_request_settings(con, typed, present)
         added = first_row(
             con, f"INSERT INTO calls ({', '.join(n for n, _ in ALL_COLUMNS)}) "
             f"SELECT {', '.join(COLUMN_NAMES)}, CAST(? + _n AS BIGINT) AS row_id, CAST(? AS VARCHAR) AS source_file, "
@@ -419,6 +440,20 @@ def insert_rows(con: duckdb.DuckDBPyConnection, rows: Any, source_file: str) -> 
             con.execute("DROP TABLE IF EXISTS _keyed")
             con.execute("DROP TABLE IF EXISTS _numbered")
         con.unregister("_incoming")
+
+
+def _fill_request_settings(con: duckdb.DuckDBPyConnection, typed: str, present: set[str]) -> None:
+    """Stored calls that were ingested before the store kept request settings (v3) take them from the
+    same records ingested again (same key); a row that has any of them is left as it is."""
+    names = [name for name, _ in REQUEST_COLUMNS if name in present]
+    blank = " AND ".join(f"calls.{name} IS NULL" for name, _ in REQUEST_COLUMNS)
+    if not names or first_row(con, f"SELECT 1 FROM calls WHERE {blank} LIMIT 1") is None:
+        return
+    said = " OR ".join(f"{name} IS NOT NULL" for name in names)
+    con.execute(f"UPDATE calls SET {', '.join(f'{n} = r.{n}' for n in names)} FROM (SELECT k.{identity.KEY}, "
+                f"{', '.join(f't.{n}' for n in names)} FROM {typed} t JOIN _keyed k USING (_n) WHERE {said} "
+                f"QUALIFY row_number() OVER (PARTITION BY k.{identity.KEY} ORDER BY _n) = 1) r "
+                f"WHERE calls.{identity.KEY} = r.{identity.KEY} AND {blank}").fetchall()
 
 
 def source_seen(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:

@@ -39,6 +39,9 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         if kind in _STRING_KINDS:
             type_checks.append(f"WHEN {jtype} NOT IN ('VARCHAR', 'NULL') "
                                f"THEN '{name} must be a string, not ' || {kind_name}")
+        elif kind == "BOOLEAN":
+            type_checks.append(f"WHEN {jtype} NOT IN ('BOOLEAN', 'NULL') "
+                               f"THEN '{name} must be true or false, not ' || {kind_name}")
         else:
             type_checks.append(f"WHEN {jtype} NOT IN {_NUMBER_JSON_TYPES} "
                                f"THEN '{name} must be a number, not ' || {kind_name}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmsight.simulator.identity import RECORD_ID, own_id
+from llmsight.simulator.ingest import request
 from llmsight.simulator.ingest.records import (RecordConverter, Reject, call_times, inclusive_input, is_timeout,
                                                iso, number, text)
 
@@ -81,6 +82,24 @@ def _flat(details: dict) -> dict[str, Any]:
     return out
 
 
+def langfuse_request(parameters: Any, observed_input: Any) -> dict[str, Any]:
+    """The request columns of a generation: its model parameters (the OpenAI wrapper's `temperature`,
+    `max_tokens` or `max_completion_tokens`, ...; it writes temperature 1 and no cap when the call sets
+    none) and its input, which the OpenAI wrapper records as the messages (with the tools beside them:
+    `{"messages", "tools"}`) or the embedding's input, and `@observe` as the function's `{"args",
+    "kwargs"}` (an observed `messages.create(**request)` has the whole request there)."""
+    params = dict(parameters) if isinstance(parameters, dict) else {}
+    observed = request.json_value(observed_input)
+    if isinstance(observed, dict):
+        kwargs = observed.get("kwargs") if isinstance(observed.get("kwargs"), dict) else observed
+        params = {**kwargs, **params}
+    elif isinstance(observed, list):
+        params["messages"] = observed
+    elif isinstance(observed, str):
+        params["input"] = observed
+    return request.settings(params)
+
+
 # Observation types that are model calls; SPAN, EVENT, AGENT, TOOL, CHAIN, RETRIEVER, EVALUATOR, GUARDRAIL are not.
 _OPERATIONS = {"GENERATION": "chat", "EMBEDDING": "embedding"}
 
@@ -138,4 +157,6 @@ def _generation(record: dict, operation: str) -> dict[str, Any]:
         "feature": text(stamped.get("feature") or metadata.get("feature"), "feature"),
         "tenant": text(metadata.get("tenant") or metadata.get("user_id"), "tenant"),
         RECORD_ID: own_id("langfuse", record.get("id")),
+        **langfuse_request(record.get("modelParameters"), record.get("input")),
+        "span_name": request.name(record.get("name")),
     }

@@ -7,7 +7,9 @@ Payload fields (litellm/types/utils.py `StandardLoggingPayload`): `model`, `cust
 (`error_class`, `error_code`), `metadata.user_api_key_team_id` / `user_api_key_user_id` (tenant),
 `metadata.usage_object` (`prompt_tokens_details.cached_tokens`, `cache_read_input_tokens`,
 `cache_creation_input_tokens`, `completion_tokens_details.reasoning_tokens`), `response.model`, and the
-`llmsight` block that `LlmsightCallback` stamps into `metadata.requester_metadata`.
+`llmsight` block that `LlmsightCallback` stamps into `metadata.requester_metadata`, and the request's settings
+(`model_parameters`: LiteLLM's optional params, `max_tokens`, `temperature`, `tools`, `response_format`, ...;
+`stream`; `messages` when prompts are logged).
 
 Spend log fields (litellm `schema.prisma` `LiteLLM_SpendLogs`, filled by the proxy's
 `spend_tracking_utils.get_logging_payload`): `request_id`, `call_type`, `spend`, `prompt_tokens`,
@@ -15,7 +17,8 @@ Spend log fields (litellm `schema.prisma` `LiteLLM_SpendLogs`, filled by the pro
 then `model_group`), `custom_llm_provider`, `team_id` / `user` / `end_user` (tenant, "" when unknown),
 `session_id` (trace), `cache_hit` ("True"/"False"), `metadata` (`SpendLogsMetadata`, an object or a JSON
 string: `usage_object` or `additional_usage_values` for cache and reasoning counts, `error_information`,
-`spend_logs_metadata.llmsight` for a code location or feature) and `status`. The `status` column exists
+`spend_logs_metadata.llmsight` for a code location or feature), `status`, and `proxy_server_request` (the
+request body, when the proxy stores prompts) for the request's settings. The `status` column exists
 since 2025-05; older rows keep it in `metadata.status`, the oldest (success-only logging) nowhere, and
 LiteLLM reads a missing status as success (`_get_status_for_spend_log`), so a row without one is a success.
 LiteLLM's `prompt_tokens` already include cache reads and writes (its Anthropic transform adds them).
@@ -26,6 +29,7 @@ import json
 from typing import Any
 
 from llmsight.simulator.identity import own_id
+from llmsight.simulator.ingest import request
 from llmsight.simulator.ingest.records import (RecordConverter, Reject, call_times, inclusive_input, is_timeout, iso,
                                                number, text)
 
@@ -81,7 +85,9 @@ def _payload(record: dict) -> dict[str, Any]:
                                                                            "response_cost"),
                tenant=text(metadata.get("user_api_key_team_id") or metadata.get("user_api_key_user_id")
                            or record.get("end_user"), "tenant"),
-               record_id=own_id("litellm", record.get("id")))
+               record_id=own_id("litellm", record.get("id")),
+               **request.settings({"stream": record.get("stream"), **_dict(record.get("model_parameters"))},
+                                  messages=record.get("messages")))
     return row
 
 
@@ -98,7 +104,8 @@ def _spend_log(record: dict) -> dict[str, Any]:
                cost_usd=0.0 if str(record.get("cache_hit")).lower() == "true" else number(record.get("spend"), "spend"),
                tenant=text(record.get("team_id"), "team_id") or text(record.get("user"), "user")
                or text(record.get("end_user"), "end_user"),
-               record_id=own_id("litellm", record.get("request_id")))
+               record_id=own_id("litellm", record.get("request_id")),
+               **request.settings(request.json_value(record.get("proxy_server_request"))))
     return row
 
 

@@ -26,6 +26,11 @@ RETRIEVER, ... are not. Read: `llm.model_name` (the model that answered; the mod
 sum Anthropic's), `.completion`, `.prompt_details.cache_read`, `.prompt_details.cache_write`,
 `.completion_details.reasoning`, `llm.cost.total`, and the `exception` event's type on failures.
 
+What the request asked for (the store's request columns, which map rows without a code location to their
+call site) comes from each convention's own record of it: `gen_ai.request.*` and the stream flags, OpenInference's
+invocation parameters and `llm.tools.N`, Langfuse's model parameters and input; a prompt fingerprint only
+where the content was captured; the span's name; the resource's `service.name` (not the SDK's default).
+
 A span with any `gen_ai.*` request attribute is read under the GenAI conventions only, so a span an
 instrumentor tags both ways counts once. A failed span of an LLM instrumentation scope with no attributes
 (OpenLIT's Anthropic failures) is a call read from its name, `{operation} {model}`, or rejected with the
@@ -36,11 +41,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from llmsight.simulator.identity import PARENT_ID, RECORD_ID, SPAN_ID, own_id
-from llmsight.simulator.ingest.langfuse import usage_details
+from llmsight.simulator.ingest import request
+from llmsight.simulator.ingest.langfuse import langfuse_request, usage_details
 from llmsight.simulator.ingest.records import (Reject, check_interval, epoch_seconds, inclusive_input, is_timeout, iso,
                                                number, text)
 
@@ -218,6 +225,7 @@ class Converter:
             return
         for resource_spans in resources:
             resource_spans = _as_dict(resource_spans)
+            service = _service(_as_dict(resource_spans.get("resource")).get("attributes"))
             scopes = resource_spans.get("scopeSpans", resource_spans.get("instrumentationLibrarySpans"))
             for scope_spans in _as_list(scopes):
                 scope_spans = _as_dict(scope_spans)
@@ -226,7 +234,7 @@ class Converter:
                 for span in _as_list(scope_spans.get("spans")):
                     self.span_number += 1
                     try:
-                        row = self._span(span, scope_name)
+                        row = self._span(span, scope_name, service)
                     except Reject as exc:
                         yield self.span_number, str(exc)
                         continue
@@ -235,7 +243,7 @@ class Converter:
                     else:
                         yield self.span_number, row
 
-    def _span(self, span: Any, scope: str = "") -> dict | None:
+    def _span(self, span: Any, scope: str = "", service: str | None = None) -> dict | None:
         """The span's model call under the GenAI conventions, else Langfuse's, else OpenInference's, else
         (a failed span of an LLM instrumentation that wrote no attributes but a stamp's) from its name;
         else None."""
@@ -245,17 +253,91 @@ class Converter:
             raise Reject(span[_INVALID])
         attrs = attributes(span.get("attributes") or [])
         if any(name in attrs for name in _GENAI_MARKERS):
-            return None if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS else _row(span, attrs, _genai(attrs))
-        if _LANGFUSE_TYPE in attrs:
-            return _row(span, attrs, _langfuse(span, attrs)) if _langfuse_type(attrs) in _LANGFUSE_OPERATIONS else None
-        if _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
-            return _row(span, attrs, _openinference(attrs))
-        if _failed(span) and scope.startswith(_LLM_SCOPES) and all(k.startswith(_STAMPS) for k in attrs):
-            return _row(span, attrs, _from_name(span, scope))
-        return None
+            if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
+                return None
+            call, asked = _genai(attrs), _genai_request(attrs)
+        elif _LANGFUSE_TYPE in attrs:
+            if _langfuse_type(attrs) not in _LANGFUSE_OPERATIONS:
+                return None
+            call, asked = _langfuse(span, attrs), langfuse_request(_json_value(attrs.get("langfuse.observation.model.parameters")),
+                                                                   attrs.get("langfuse.observation.input"))
+        elif _openinference_kind(attrs) in _OPENINFERENCE_OPERATIONS:
+            call, asked = _openinference(attrs), _openinference_request(attrs)
+        elif _failed(span) and scope.startswith(_LLM_SCOPES) and all(k.startswith(_STAMPS) for k in attrs):
+            call, asked = _from_name(span, scope), {}
+        else:
+            return None
+        row = _row(span, attrs, call)
+        row.update(asked, span_name=request.name(span.get("name")), service=service or _service_name(attrs.get("service.name")))
+        return row
 
 
 Field = tuple[str, Any]     # (the attribute a reject names, its value)
+# `service.name` values that name no service: the OTel SDK's default, OpenLIT's default application name
+_NO_SERVICE = ("unknown_service", "default")
+
+
+def _service(resource_attributes: Any) -> str | None:
+    """The service a resource names (`service.name`), unless it is the SDK's default."""
+    try:
+        return _service_name(attributes(resource_attributes or []).get("service.name"))
+    except Reject:
+        return None
+
+
+def _service_name(value: Any) -> str | None:
+    if not isinstance(value, str) or not value or value.startswith(_NO_SERVICE):
+        return None
+    return request.name(value)
+
+
+_FUNCTION_NAME = re.compile(r"(?:llm|gen_ai)\.request\.functions\.(\d+)\.name")
+_OPENINFERENCE_TOOL = re.compile(r"llm\.tools\.(\d+)\.tool\.json_schema")
+
+
+def _indexed(attrs: dict[str, Any], pattern: re.Pattern) -> list:
+    """Values of flattened list attributes (`llm.tools.0.tool.json_schema`, ...), in index order."""
+    found = [(int(m.group(1)), value) for key, value in attrs.items() if (m := pattern.fullmatch(key))]
+    return [value for _, value in sorted(found, key=lambda kv: kv[0])]
+
+
+def _genai_request(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The request settings of a GenAI span: `gen_ai.request.*` (OpenLLMetry's older `llm.request.*`), the
+    stream flag under OpenLIT's, OpenLLMetry's and older spellings, tools from `gen_ai.tool.definitions` or
+    OpenLLMetry's `llm.request.functions.N.name`, the output type, and, with content capture on, the first
+    instruction (`gen_ai.system_instructions`, else the first of `gen_ai.input.messages`, else OpenLLMetry's
+    older `gen_ai.prompt.0.content`)."""
+    definitions = _first(attrs, "gen_ai.tool.definitions", "gen_ai.request.tools")
+    return {
+        "request_max_tokens": request.cap(_first(attrs, "gen_ai.request.max_tokens", "llm.request.max_tokens")),
+        "request_temperature": request.temperature(_first(attrs, "gen_ai.request.temperature",
+                                                          "llm.request.temperature")),
+        "request_stream": request.flag(_first(attrs, "gen_ai.request.stream", "gen_ai.is_streaming",
+                                              "llm.is_streaming", "gen_ai.request.is_stream")),
+        "request_tools": request.tools(definitions if definitions is not None else _indexed(attrs, _FUNCTION_NAME)),
+        "response_format": request.response_format(_first(attrs, "gen_ai.output.type",
+                                                          "gen_ai.openai.request.response_format",
+                                                          "gen_ai.request.response_format")),
+        "prompt_fingerprint": request.prompt_fingerprint(request.first_instruction(
+            attrs.get("gen_ai.system_instructions"),
+            _first(attrs, "gen_ai.input.messages", "gen_ai.prompt"),
+            attrs.get("gen_ai.prompt.0.content"))),
+    }
+
+
+def _openinference_request(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The request settings of an OpenInference span: its invocation parameters (a JSON string of the
+    call's keyword arguments but the messages), tools from `llm.tools.N.tool.json_schema`, and, with
+    content capture on, the first input message (or an embedding's first text)."""
+    prefix = "embedding" if _openinference_kind(attrs) == "EMBEDDING" else "llm"
+    parameters = dict(_json_object(attrs.get(f"{prefix}.invocation_parameters")))
+    schemas = _indexed(attrs, _OPENINFERENCE_TOOL)
+    if schemas:
+        parameters["tools"] = schemas
+    first = _first(attrs, "llm.input_messages.0.message.content",
+                   "llm.input_messages.0.message.contents.0.message_content.text", "embedding.embeddings.0.embedding.text")
+    parameters.pop("messages", None)
+    return request.settings(parameters, messages=[{"content": first}] if first is not None else None)
 
 
 @dataclass(frozen=True)

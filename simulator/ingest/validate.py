@@ -21,9 +21,10 @@ import duckdb
 
 from llmsight.simulator import identity, store
 
-INTEGER_COLUMNS = store.TOKEN_COLUMNS + ("attempt", "code_line")
+INTEGER_COLUMNS = store.TOKEN_COLUMNS + ("attempt", "code_line", "request_max_tokens")
 _KINDS = dict(store.COLUMNS)
-NUMBER_COLUMNS = ("latency_ms", "ttft_ms", "cost_usd", "quality")
+NUMBER_COLUMNS = ("latency_ms", "ttft_ms", "cost_usd", "quality", "request_temperature")
+BOOLEAN_COLUMNS = tuple(name for name, kind in store.COLUMNS if kind == "BOOLEAN")
 
 
 @dataclass
@@ -46,6 +47,7 @@ _MAX_ATTEMPT = 100
 _NAME_COLUMNS = ("model", "response_model", "provider", "operation")
 _MAX_NAME = 256
 _MAX_TEXT = 1024
+_MAX_TOOLS = 16384                                    # 128 tool names (OpenAI's limit) of 64 characters, and more
 _CONTROL = r"'[\x00-\x1f\x7f]'"
 _CONTROL_BUT_LINES = r"'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]'"     # error messages may span lines
 
@@ -77,6 +79,9 @@ def _reason_sql(present: set[str]) -> str:
             checks.append((f"TRY_CAST({col} AS DOUBLE) <> floor(TRY_CAST({col} AS DOUBLE))",
                            f"'{col} is not a whole number'"))
             checks.append((f"TRY_CAST({col} AS DOUBLE) > {_LIMITS[_KINDS[col]]}", f"'{col} is too large'"))
+    for col in BOOLEAN_COLUMNS:
+        if col in present:
+            checks.append((f"{col} IS NOT NULL AND TRY_CAST({col} AS BOOLEAN) IS NULL", f"'{col} is not true or false'"))
     if "ts" in present:
         checks.append((f"ts IS NOT NULL AND {_parsed_ts('ts')} IS NULL", "'ts is not a timestamp'"))
         latest = (datetime.datetime.now(datetime.timezone.utc) + _FUTURE_SLACK).strftime("%Y-%m-%d %H:%M:%S")
@@ -120,7 +125,7 @@ def _sense_checks(present: set[str]) -> list[tuple[str, str]]:
         checks.append((f"TRY_CAST(attempt AS DOUBLE) > {_MAX_ATTEMPT}", f"'attempt above {_MAX_ATTEMPT}'"))
     texts = [col for col, kind in store.COLUMNS if kind == "VARCHAR" and col in present]
     for col in texts:
-        longest = _MAX_NAME if col in _NAME_COLUMNS else _MAX_TEXT
+        longest = _MAX_NAME if col in _NAME_COLUMNS else _MAX_TOOLS if col == "request_tools" else _MAX_TEXT
         checks.append((f"length({col}) > {longest}", f"'{col} longer than {longest} characters'"))
     names = [col for col in texts if col != "error_type"]
     if names:       # one search over all of them (most rows have none); the reason then names the column

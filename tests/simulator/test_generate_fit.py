@@ -15,7 +15,7 @@ from llmsight.knowledge.priors import latency_prior  # noqa: E402
 from llmsight.simulator import fit as fit_mod  # noqa: E402
 from llmsight.simulator.generate import MODELS, ModelProfile, SiteProfile, generate, to_store, write  # noqa: E402
 from llmsight.simulator.replay import Simulation  # noqa: E402
-from llmsight.simulator.store import COLUMNS  # noqa: E402
+from llmsight.simulator.store import CALL_COLUMNS  # noqa: E402
 
 PROBE = ModelProfile("gpt-4.1-mini", "openai", ttft_ms=400, ttft_sigma=0.4, prefill_ms_per_1k=0.0,
                      tokens_per_s=90, tps_shape=0.2, error_rate=0.03, hang_rate=0.01, quality=0.8)
@@ -41,7 +41,7 @@ def fitted(tmp_path_factory):
 def test_generator_is_seeded_and_canonical():
     a, b, c = generate(500, seed=3), generate(500, seed=3), generate(500, seed=4)
     assert a.equals(b) and not a.equals(c)
-    assert a.column_names == [name for name, _ in COLUMNS]
+    assert a.column_names == [name for name, _ in CALL_COLUMNS]
     rows = a.to_pylist()
     assert {r["status"] for r in rows} <= {"ok", "error", "timeout"}
     for r in rows:

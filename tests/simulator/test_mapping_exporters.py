@@ -1,7 +1,8 @@
 """Issue 13 item 1 on the real exports (tests/fixtures/traffic/exporters, written by the real libraries
-against a fake provider, no stamp): rows reach the application's sites by provider, operation and model;
-the two sites that share `gpt-4o-mini` chat (they differ in output cap, temperature and stream, which the
-store does not hold yet) stay ambiguous; no row maps to a wrong site. Truth: the provider's request log."""
+against a fake provider, no stamp): every row reaches its application site by provider, operation, model
+and the request settings the export records; the two sites that share `gpt-4o-mini` chat (they differ
+in output cap, temperature and stream) map apart; no row maps to a wrong site. Truth: the provider's
+request log."""
 from __future__ import annotations
 
 import json
@@ -43,16 +44,15 @@ def project(tmp_path_factory):
     return root, found
 
 
-@pytest.mark.parametrize("library", ["openinference", "openlit", "otel-v2", "langfuse"])
-def test_unstamped_real_exports_map_by_signature_and_never_to_a_wrong_site(project, library):
+@pytest.mark.parametrize("library", ["openinference", "openlit", "otel-v2", "langfuse", "openllmetry",
+                                     "openinference-layers", "langfuse-layers"])
+def test_unstamped_real_exports_map_every_row_to_its_site(project, library):
     root, found = project
     sites = {s.function: s.id for s in found}
     log = [json.loads(line) for line in (EXPORTS / f"{library}.requests.jsonl").read_text().splitlines()]
-    truth = Counter(BY_MODEL.get(r["model"], "chat or stream") for r in log)
+    truth = Counter(BY_MODEL.get(r["model"], "stream" if r["stream"] else "chat") for r in log)
     con = store.open_store(":memory:")
     ingest([EXPORTS / f"{library}.otlp.json.gz"], con)
     report = map_rows(con, found, root=root)
-    mapped = Counter(report.by_site)
-    assert mapped == Counter({sites[f]: n for f, n in truth.items() if f in sites})
-    assert report.ambiguous == truth["chat or stream"] == 40 and report.unmatched == report.ambiguous
-    assert set(report.top_unmatched[0].candidates) == {sites["chat"], sites["stream"]}
+    assert Counter(report.by_site) == Counter({sites[f]: n for f, n in truth.items()})
+    assert report.unmatched == report.ambiguous == 0

@@ -65,7 +65,8 @@ def _v1_store(path):
     """A store as the first preview wrote it: no cache-write/reasoning split, no quality, no meta."""
     con = duckdb.connect(str(path))
     v1_columns = [(n, k) for n, k in store.ALL_COLUMNS
-                  if n not in ("cache_write_input_tokens", "reasoning_tokens", "quality", "record_key")]
+                  if n not in ("cache_write_input_tokens", "reasoning_tokens", "quality", "record_key")
+                  and (n, k) not in store.REQUEST_COLUMNS]
     con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {k}" for n, k in v1_columns) + ")")
     con.execute("INSERT INTO calls (model, input_tokens, output_tokens, row_id, source_file, source_row) "
                 "VALUES ('gpt-4o', 100, 5, 1, 'old.jsonl', 1)")
@@ -79,7 +80,7 @@ def test_migrates_v1_file_and_keeps_rows(tmp_path):
     assert store.schema_version(con) == store.SCHEMA_VERSION
     assert con.execute("SELECT model, input_tokens, cache_write_input_tokens, reasoning_tokens, quality "
                        "FROM calls").fetchall() == [("gpt-4o", 100, 0, 0, None)]
-    assert con.execute("SELECT from_version, to_version FROM migrations ORDER BY 1").fetchall() == [(1, 2), (2, 3)]
+    assert con.execute("SELECT from_version, to_version FROM migrations ORDER BY 1").fetchall() == [(1, 2), (2, 3), (3, 4)]
     assert con.execute("SELECT count(record_key) FROM calls").fetchall() == [(1,)]
     store.insert_rows(con, pa.table({"model": ["x"], "quality": [0.5]}), "new.jsonl")
     assert con.execute("SELECT max(row_id) FROM calls").fetchone()[0] == 2

@@ -1,0 +1,138 @@
+"""Store schema v4: what the request asked for (issue 13), read from each exporter's own spellings, kept out
+of a record's identity (issue 16 D9), and filled into a v3 store's rows when their files are ingested again."""
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+
+from llmsight.simulator import store
+from llmsight.simulator.ingest import ingest
+from llmsight.simulator.ingest.langfuse import langfuse_request
+from llmsight.simulator.signature import prompt_fingerprint
+
+EXPORTS = Path(__file__).parents[1] / "fixtures" / "traffic" / "exporters"
+REQUEST = [name for name, _ in store.REQUEST_COLUMNS]
+
+
+def _settings(con, where: str = "TRUE") -> set[tuple]:
+    return set(con.execute(f"SELECT model, {', '.join(REQUEST)} FROM calls WHERE status = 'ok' AND {where}").fetchall())
+
+
+def test_each_real_export_records_the_chat_sites_apart():
+    """The fixture application's two gpt-4o-mini chat sites (cap 200 at temperature 0.2, and a stream capped
+    at 48) are told apart by what every library records of the request, in its own spelling."""
+    seen = {}
+    for library in ("openinference", "openlit", "otel-v2", "langfuse", "openllmetry"):
+        con = store.open_store(":memory:")
+        ingest([EXPORTS / f"{library}.otlp.json.gz"], con)
+        seen[library] = con.execute("SELECT DISTINCT request_max_tokens, request_temperature, request_stream "
+                                    "FROM calls WHERE model = 'gpt-4o-mini' AND status = 'ok' ORDER BY 1").fetchall()
+    assert seen == {
+        "openinference": [(48, None, True), (200, 0.2, None)],       # invocation parameters: what the call set
+        "openlit": [(48, 1.0, True), (200, 0.2, False)],             # every setting, defaults included
+        "otel-v2": [(48, None, None), (200, 0.2, None)],
+        "langfuse": [(48, 1.0, None), (200, 0.2, None)],             # model parameters, temperature 1 when unset
+        "openllmetry": [(48, None, True), (200, 0.2, False)],
+    }
+
+
+def test_captured_prompts_are_fingerprinted_like_the_code_and_only_when_captured():
+    system = "You are a support assistant for the ACME billing product. " * 40
+    for library, captured in (("openinference", True), ("langfuse", True), ("openllmetry", True),
+                              ("openlit", False), ("otel-v2", False)):
+        con = store.open_store(":memory:")
+        ingest([EXPORTS / f"{library}.otlp.json.gz"], con)
+        prints = {m: p for m, p in con.execute("SELECT DISTINCT model, prompt_fingerprint FROM calls "
+                                               "WHERE model IN ('claude-sonnet-4-5', 'gpt-4.1-nano') AND status = 'ok'"
+                                               ).fetchall() if m == "claude-sonnet-4-5"}
+        assert prints == {"claude-sonnet-4-5": prompt_fingerprint(system) if captured else None}, library
+
+
+def _openlit_with(max_tokens: int, tmp_path: Path) -> Path:
+    document = json.loads(gzip.open(EXPORTS / "openlit.otlp.json.gz").read())
+    for resource in document["resourceSpans"]:
+        for scope in resource["scopeSpans"]:
+            for span in scope["spans"]:
+                for attribute in span.get("attributes", []):
+                    if attribute["key"] == "gen_ai.request.max_tokens":
+                        attribute["value"] = {"intValue": str(max_tokens)}
+    path = tmp_path / "openlit.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_openlits_unset_cap_is_null(tmp_path):
+    con = store.open_store(":memory:")
+    ingest([_openlit_with(-1, tmp_path)], con)
+    assert con.execute("SELECT count(*), count(request_max_tokens) FROM calls").fetchone()[0:2] == (152, 0)
+
+
+def test_langfuse_request_from_wrapper_parameters_and_observed_kwargs():
+    tools = [{"type": "function", "function": {"name": "lookup_order"}}, {"name": "refund"}]
+    wrapper = langfuse_request({"temperature": 1, "max_tokens": "Infinity"},
+                               json.dumps({"messages": [{"role": "user", "content": "hi"}], "tools": tools}))
+    assert (wrapper["request_max_tokens"], wrapper["request_tools"]) == (None, "lookup_order,refund")
+    observed = langfuse_request({}, json.dumps({"args": [], "kwargs": {
+        "max_tokens": 300, "system": [{"type": "text", "text": "Be brief."}], "messages": [],
+        "response_format": {"type": "json_object"}}}))
+    assert (observed["request_max_tokens"], observed["response_format"], observed["prompt_fingerprint"]) \
+        == (300, "json_object", prompt_fingerprint("Be brief."))
+
+
+def test_request_settings_are_not_part_of_a_records_identity(tmp_path):
+    """The same calls with and without request columns have the same keys: a v3 store's rows are found
+    again when their files are re-ingested (D9)."""
+    rows = [{"ts": "2026-11-01T00:00:00Z", "model": "gpt-4o", "input_tokens": 10 + i, "output_tokens": 2}
+            for i in range(3)]
+    plain, rich = tmp_path / "plain.jsonl", tmp_path / "rich.jsonl"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rich.write_text("".join(json.dumps({**r, "request_max_tokens": 64, "request_stream": True}) + "\n" for r in rows))
+    keys = []
+    for path in (plain, rich):
+        con = store.open_store(":memory:")
+        ingest([path], con)
+        keys.append(sorted(r[0] for r in con.execute("SELECT record_key FROM calls").fetchall()))
+    assert keys[0] == keys[1] and len(keys[0]) == 3
+
+
+def test_a_v3_store_is_migrated_and_reingesting_its_files_fills_the_request_settings(tmp_path):
+    db = tmp_path / "v3.duckdb"
+    source = EXPORTS / "otel-v2.otlp.json.gz"
+    con = store.open_store(db)
+    loaded = ingest([source], con).loaded
+    expected = _settings(con)
+    con.close()
+    legacy = duckdb.connect(str(db))
+    for name in REQUEST:
+        legacy.execute(f"ALTER TABLE calls DROP COLUMN {name}")
+    legacy.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    legacy.close()
+
+    read_only = store.open_store(db, read_only=True)           # read as v4, the file untouched
+    assert read_only.execute("SELECT count(*), count(request_max_tokens) FROM calls").fetchone() == (loaded, 0)
+    read_only.close()
+    con = store.open_store(db)
+    assert con.execute("SELECT from_version, to_version FROM migrations").fetchall()[-1] == (3, 4)
+    report = ingest([source], con)                              # seen before v4, so read again
+    assert (report.loaded, report.known) == (0, loaded)
+    assert _settings(con) == expected and len(expected) > 3
+
+
+def test_canonical_files_carry_request_columns_and_bad_values_are_rejected(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    good = {"ts": "2026-11-01T00:00:00Z", "model": "gpt-4o", "request_max_tokens": 256, "request_temperature": 0.3,
+            "request_stream": True, "request_tools": "lookup,refund", "response_format": "json_object"}
+    bad = [copy.deepcopy(good) | change for change in ({"request_stream": "maybe"}, {"request_stream": 1},
+                                                        {"request_max_tokens": -5}, {"request_temperature": "hot"})]
+    path.write_text("".join(json.dumps(r) + "\n" for r in [good, *bad]))
+    con = store.open_store(":memory:")
+    (report,) = ingest([path], con).files
+    assert report.loaded == 1 and sorted(report.rejected) == [
+        "negative request_max_tokens", "request_stream must be true or false, not a number",
+        "request_stream must be true or false, not a string", "request_temperature must be a number, not a string"]
+    assert con.execute("SELECT request_max_tokens, request_temperature, request_stream, request_tools, "
+                       "response_format FROM calls").fetchall() == [(256, 0.3, True, "lookup,refund", "json_object")]
