@@ -1,19 +1,46 @@
 """Which price-data row a call's model is: the name as the code writes it, tried with the provider prefix
 its SDK, client class or host implies. One lookup for the rules (LLM005, LLM009…) and the estimates, so
-a site the rules know is also priced."""
+a site the rules know is also priced; and, for a site it cannot price, the one-line reason why (a model
+the user serves has no per-token price, a retired model has left the price data, …)."""
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlparse
 
 from llmsight.records import CallSite
 
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
-                 "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai"}
+                 "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai", "vertexai": "vertex_ai",
+                 "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere"}
 _HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
                   "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
                   "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
-                  "api.x.ai": "xai"}
+                  "api.x.ai": "xai", "api.cerebras.ai": "cerebras", "dashscope.aliyuncs.com": "dashscope",
+                  "dashscope-intl.aliyuncs.com": "dashscope", "integrate.api.nvidia.com": "nvidia_nim",
+                  "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot",
+                  "api.moonshot.ai": "moonshot", "ark.cn-beijing.volces.com": "volcengine"}
+# client classes (LangChain's and the SDKs') that say which provider serves the model
+_CLASS_PREFIXES = {
+    "ChatGroq": "groq", "ChatMistralAI": "mistral", "MistralAIEmbeddings": "mistral", "VoyageEmbeddings": "voyage",
+    "VoyageAIEmbeddings": "voyage", "ChatGoogleGenerativeAI": "gemini", "GoogleGenerativeAIEmbeddings": "gemini",
+    "ChatVertexAI": "vertex_ai", "VertexAIEmbeddings": "vertex_ai", "ChatAnthropicVertex": "vertex_ai",
+    "ChatTogether": "together_ai", "TogetherEmbeddings": "together_ai", "ChatFireworks": "fireworks_ai",
+    "FireworksEmbeddings": "fireworks_ai", "ChatDeepSeek": "deepseek", "ChatXAI": "xai", "ChatPerplexity": "perplexity",
+    "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
+    "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "zai",
+    "ChatCohere": "cohere", "CohereEmbeddings": "cohere",
+}
+# litellm provider prefixes that always mean a model served by the user (no catalog entry expected)
+SELF_HOSTED_PREFIXES = frozenset({"ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile",
+                                  "xinference", "openai_like", "custom_openai", "triton", "oobabooga",
+                                  "petals", "huggingface_local"})
+# LangChain classes (and similar) that talk to a local model server
+SELF_HOSTED_CLASSES = ("ChatOllama", "Ollama", "OllamaLLM", "LlamaCpp", "HuggingFacePipeline", "VLLM",
+                       "ChatLlamaCpp", "OllamaEmbeddings")
+# SDKs of servers the user runs: Ollama, a TGI server, Xinference
+_SELF_HOSTED_SDKS = {"ollama": "an Ollama model", "tgi": "a model on the user's TGI server",
+                     "xinference": "a model the user launched on Xinference"}
 
 
 AZURE_CLASSES = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
@@ -26,7 +53,7 @@ def client_class(site: CallSite) -> str:
 def catalog_entry(catalog, site: CallSite, model: str):
     """The catalog entry for the call's model, trying the provider prefix its SDK or host implies
     (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`)."""
-    prefixes = [_SDK_PREFIXES.get(site.sdk)]
+    prefixes = [_SDK_PREFIXES.get(site.sdk), _CLASS_PREFIXES.get(client_class(site))]
     if client_class(site).startswith(AZURE_CLASSES):
         prefixes.append("azure")
     if site.sdk == "google" and "vertex" in (site.client_expr or "").lower():
@@ -45,3 +72,55 @@ def catalog_entry(catalog, site: CallSite, model: str):
         if info is not None:
             return info
     return None
+
+
+def _local_host(url: str) -> str | None:
+    """The host of a URL on the user's machine or network (localhost, a private address, a bare service
+    name such as `ollama:11434` in docker-compose), else None."""
+    if not url or "://" not in url:
+        return None
+    host = (urlparse(url).hostname or "").lower()
+    if not host or "{" in host:
+        return None
+    if host == "localhost" or host.endswith((".local", ".internal", ".localhost")) or "." not in host:
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return host if address.is_private or address.is_loopback or address.is_unspecified else None
+
+
+def self_hosted(site: CallSite, model: str | None) -> str | None:
+    """What makes the site's model one the user serves (no per-token price), or None."""
+    if site.sdk in _SELF_HOSTED_SDKS:
+        return _SELF_HOSTED_SDKS[site.sdk]
+    prefix = model.split("/", 1)[0] if model and "/" in model else ""
+    if prefix in SELF_HOSTED_PREFIXES:
+        return f"a `{prefix}/` model"
+    if client_class(site) in SELF_HOSTED_CLASSES:
+        return f"a {client_class(site)} model"
+    if model == "tgi":   # TGI's OpenAI-compatible Messages API takes this fixed name
+        return "a model on the user's TGI server"
+    host = _local_host(site.endpoint or "")
+    return f"served at {host}" if host else None
+
+
+def unpriced_reason(catalog, site: CallSite, model: str) -> str:
+    """Why the site's resolved model has no price: a model the user serves, one retired from service
+    (and so from the price data), or a name the price data does not hold."""
+    from llmsight.knowledge.models import deprecation
+
+    served = self_hosted(site, model)
+    if served:
+        return f"self-hosted: no per-token price ({served} `{model}`)"
+    host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
+    if client_class(site).startswith(AZURE_CLASSES) or host.endswith(".openai.azure.com") \
+            or site.sdk == "azure-ai-inference":
+        return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
+                f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
+    retired = deprecation(model)
+    if retired is not None and retired.date is not None and retired.passed():
+        successor = f"; its successor is {retired.successor}" if retired.successor else ""
+        return f"model {model!r} retired on {retired.date.isoformat()}, so the price data no longer lists it{successor}"
+    return f"model {model!r} not in the price data ({catalog.price_data})"

@@ -89,6 +89,12 @@ class Found:
     models: tuple[str, ...] = ()        # model.value, then model.candidates[].value (the site's model set)
     priced: bool = False                # a cost for a model of that set (see corpus/README.md)
     cell: int | None = None
+    unpriced: str | None = None         # the estimate's reason when it has no cost ("self-hosted: …", …)
+
+    @property
+    def self_hosted(self) -> bool:
+        """Unpriced because the user serves the model: no per-token price exists, none is missing."""
+        return not self.priced and (self.unpriced or "").startswith("self-hosted")
 
     @property
     def where(self) -> str:
@@ -128,6 +134,10 @@ class Score:
     @property
     def priced(self) -> int:
         return sum(f.priced for _lab, f in self.knowable_matches)
+
+    @property
+    def self_hosted(self) -> int:
+        return sum(f.self_hosted for _lab, f in self.knowable_matches)
 
     @property
     def right_model_sets(self) -> int:
@@ -253,6 +263,12 @@ def _has_cost(estimate: dict) -> bool:
     return cost.get("value") is not None or (spread.get("low") is not None and spread.get("high") is not None)
 
 
+def unpriced_reason(estimate: dict | None) -> str | None:
+    """Why the estimate has no cost, as it says (`cost_per_call.prior`)."""
+    cost = (estimate or {}).get("cost_per_call") or {}
+    return None if _has_cost(estimate or {}) else cost.get("prior")
+
+
 def is_priced(site: dict, estimate: dict | None) -> bool:
     """Priced from the site's own model: the estimate has a cost and names a model of the site's set. The
     evaluation's config has no `fallback_model` and no model mapping, so that model came from the code."""
@@ -282,8 +298,9 @@ def discover(project: fetch.Project | fetch.NotebookSet) -> tuple[list[Found], l
     found = []
     for site in doc["call_sites"]:
         rel = (base / site["path"]).resolve().relative_to(project.root.resolve()).as_posix()
+        estimate = doc["estimates"].get(site["id"])
         found.append(Found(rel, site["line"], site["sdk"], site["api"], site_models(site),
-                           is_priced(site, doc["estimates"].get(site["id"])), site.get("cell")))
+                           is_priced(site, estimate), site.get("cell"), unpriced_reason(estimate)))
     return found, [f"{e['path']}: {e['message']}" for e in doc["errors"]]
 
 
@@ -396,14 +413,15 @@ def _share(num: int, den: int) -> str:
 
 def _model_cells(s: Score) -> list[str]:
     if not s.model_labelled:
-        return ["—"] * 4
+        return ["—"] * 5
     model_labels = [lab for lab in s.labels if lab.model_reach is not None]
     knowable = sum(lab.model_knowable for lab in model_labels)
     found_size, labelled_size = s.mean_found_set_size, s.mean_labelled_set_size
     size = "—" if found_size is None else f"{found_size:.2f}"
     size += "" if labelled_size is None else f" (labels {labelled_size:.2f})"
     n = len(s.knowable_matches)
-    return [f"{knowable}/{len(model_labels)}", _share(s.priced, n), _share(s.right_model_sets, n), size]
+    return [f"{knowable}/{len(model_labels)}", _share(s.priced, n), str(s.self_hosted), _share(s.right_model_sets, n),
+            size]
 
 
 def _name_cell(s: Score) -> str:
@@ -414,13 +432,13 @@ def _table(scores: list[Score], kind: str = "project") -> list[str]:
     """One row per project (or notebook repository) and their total; a notebook repository none of whose
     notebooks is in the cache is `not available` and left out of the total."""
     rows = [f"| {kind} | labels | found | hits | recall | precision | recall (issue-3 SDKs) "
-            "| model known | priced | right model set | mean set size |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| model known | priced | self-hosted | right model set | mean set size |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     scored = [s for s in scores if not is_unavailable(s)]
     for s in [*scores, total(scored)]:
         if is_unavailable(s):
             rows.append(f"| {s.project} | not available ({len(s.unavailable)} notebooks not in the cache; "
-                        "`python corpus/fetch.py --notebooks`) |" + " |" * 9)
+                        "`python corpus/fetch.py --notebooks`) |" + " |" * 10)
             continue
         cells = [_name_cell(s), str(len(s.labels)), str(len(s.found)), str(s.hits),
                  f"{ratio(s.hits, len(s.labels)):.1%}", f"{ratio(s.hits, len(s.found)):.1%}",
@@ -515,7 +533,8 @@ def _model_details(scores: list[Score]) -> list[str]:
         for label, site in s.knowable_matches:
             right, priced = right_model_set(label, site), site.priced
             if not (right and priced):
-                problems = ", ".join(p for p, bad in (("wrong model set", not right), ("not priced", not priced)) if bad)
+                unpriced = f"not priced ({site.unpriced})" if site.unpriced else "not priced"
+                problems = ", ".join(p for p, bad in (("wrong model set", not right), (unpriced, not priced)) if bad)
                 out.append(f"- {problems} {s.project} `{label.where}` ({label.model_reach}): labelled "
                            f"{'|'.join(label.models)}, found {'|'.join(site.models) or 'no model'}")
     return out

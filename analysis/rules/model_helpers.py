@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
 from llmsight.analysis.catalog_names import AZURE_CLASSES as _AZURE_CLASSES
+from llmsight.analysis.catalog_names import self_hosted
 from llmsight.analysis.catalog_names import client_class as _client_class
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
@@ -23,13 +24,6 @@ from llmsight.records import CallSite, Edit, Fix, Setting
 # keywords (and dict keys) that name a model on a request or a client constructor
 MODEL_KEYWORDS = frozenset({"model", "model_name", "model_id", "modelId", "deployment_name", "azure_deployment",
                             "repo_id"})
-# litellm provider prefixes that always mean a model served by the user (no catalog entry expected)
-SELF_HOSTED_PREFIXES = frozenset({"ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile",
-                                  "xinference", "openai_like", "custom_openai", "triton", "oobabooga",
-                                  "petals", "huggingface_local"})
-# LangChain classes (and similar) that talk to a local model server
-SELF_HOSTED_CLASSES = ("ChatOllama", "Ollama", "OllamaLLM", "LlamaCpp", "HuggingFacePipeline", "VLLM",
-                       "ChatLlamaCpp")
 # hosts of hosted providers: a base_url elsewhere is a self-hosted server or a proxy
 PROVIDER_HOSTS = ("api.openai.com", "openai.azure.com", "api.anthropic.com", "googleapis.com", "api.groq.com",
                   "api.mistral.ai", "api.cohere.ai", "api.cohere.com", "api.together.xyz", "api.together.ai",
@@ -222,13 +216,10 @@ def endpoint_of(ctx: FileContext, site: CallSite) -> Endpoint:
     """Where the request goes, as far as deciding whether the catalog should know its model."""
     model = model_name(site) or ""
     prefix = model.split("/", 1)[0] if "/" in model else ""
-    if site.sdk == "ollama":
-        return Endpoint("self-hosted", "an Ollama model")
-    if prefix in SELF_HOSTED_PREFIXES:
-        return Endpoint("self-hosted", f"a `{prefix}/` model")
+    served = self_hosted(site, model)
+    if served:
+        return Endpoint("self-hosted", served)
     client = _client_class(site)
-    if client in SELF_HOSTED_CLASSES:
-        return Endpoint("self-hosted", f"a {client} model")
     if client and client not in _KNOWN_CLIENTS and client.isidentifier():
         return Endpoint("other", f"a {client} client")
     url = site.endpoint or _call_base_url(ctx, site)

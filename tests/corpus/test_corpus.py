@@ -140,7 +140,7 @@ def test_model_labels_give_priced_and_model_set_shares(tiny_project):
     m = evaluate.measures(s)
     assert (m["priced"], m["right_model_set"]) == (2 / 3, 1 / 3)
     table = "\n".join(evaluate._table([s]))
-    assert "| 3/4 | 66.7% (2/3) | 33.3% (1/3) | 1.00 (labels 1.33) |" in table
+    assert "| 3/4 | 66.7% (2/3) | 0 | 33.3% (1/3) | 1.00 (labels 1.33) |" in table
     reach = "\n".join(evaluate._reach_table([s]))
     assert "| literal | 2 | 2 | 2 | 2 | 1 |" in reach and "| project-config-file | 1 | 1 | 0 | 0 | 0 |" in reach
     assert "| user-must-configure | 1 | 1 | 0 | 0 | — |" in reach

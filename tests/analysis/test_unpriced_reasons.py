@@ -1,0 +1,71 @@
+"""A site whose model is known but has no price says why in one line: a model the user serves has no
+per-token price (not a gap), an Azure deployment name needs mapping, a retired model left the price data;
+and a provider the client's class or host names is tried as a price-data prefix."""
+from __future__ import annotations
+
+import pytest
+
+from llmsight import api
+
+SOURCE = '''import ollama
+from openai import OpenAI, AzureOpenAI
+from anthropic import Anthropic
+from langchain_groq import ChatGroq
+
+local = OpenAI(base_url="http://localhost:8000/v1")
+compose = OpenAI(base_url="http://vllm:8000/v1")
+azure = AzureOpenAI(azure_endpoint="https://x.openai.azure.com", api_version="2024-06-01")
+cerebras = OpenAI(base_url="https://api.cerebras.ai/v1")
+
+
+def a(m):
+    return ollama.chat(model="llama3.1:8b", messages=m)                                          # 13
+
+
+def b(m):
+    return local.chat.completions.create(model="my-finetune", messages=m)                        # 17
+
+
+def c(m):
+    return compose.chat.completions.create(model="tgi", messages=m)                              # 21
+
+
+def d(m):
+    return azure.chat.completions.create(model="prod-gpt", messages=m)                           # 25
+
+
+def e(m):
+    return Anthropic().messages.create(model="claude-3-opus-20240229", max_tokens=10, messages=m)   # 29
+
+
+def f(m):
+    return cerebras.chat.completions.create(model="gpt-oss-120b", messages=m)                    # 33
+
+
+def g(m):
+    return ChatGroq(model="openai/gpt-oss-120b").invoke(m)                                       # 37
+'''
+
+
+@pytest.fixture(scope="module")
+def estimates():
+    result = api.check_source(SOURCE, "sites.py")
+    return {s.span.start_line: result.estimates[s.id] for s in result.call_sites}
+
+
+@pytest.mark.parametrize("line, reason", [
+    (13, "self-hosted: no per-token price (an Ollama model `llama3.1:8b`)"),
+    (17, "self-hosted: no per-token price (served at localhost `my-finetune`)"),
+    (21, "self-hosted: no per-token price (a model on the user's TGI server `tgi`)"),
+    (25, "`prod-gpt` names an Azure deployment, not a model: map it"),
+    (29, "model 'claude-3-opus-20240229' retired on 2026-01-05"),
+])
+def test_reason_for_no_price(estimates, line, reason):
+    est = estimates[line]
+    assert est.cost_per_call.value is None
+    assert est.cost_per_call.prior.startswith(reason), est.cost_per_call.prior
+
+
+@pytest.mark.parametrize("line", [33, 37])
+def test_provider_of_host_or_class_prices_the_model(estimates, line):
+    assert estimates[line].cost_per_call.value > 0
