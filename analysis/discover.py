@@ -674,7 +674,9 @@ def _provider_operation(url: str) -> str | None:
         (o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and "/openai/deployments/" in path), None)
     if operation is None:
         return None
-    return "embedding" if "embed" in url else "rerank" if "rerank" in url else operation
+    # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
+    media = next((o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and o in ("audio", "image")), None)
+    return "embedding" if "embed" in url else "rerank" if "rerank" in url else media or operation
 
 
 def _with_remedy(why: str | None, site_id: str, span) -> str:

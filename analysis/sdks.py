@@ -144,7 +144,7 @@ GOOGLE_GENERATIVE_MODEL = ClientKind("google", {
     max_tokens=("generation_config.max_output_tokens",), option_methods=("start_chat",))
 GOOGLE_GENERATIVEAI_MODULE = ClientKind("google", {
     "embed_content": Method("embedding", False, prompt=("content",)),
-    "generate_text": Method("completion", False, prompt=("prompt",)),
+    "generate_text": Method("completion", False, max_tokens=("max_output_tokens",), prompt=("prompt",)),  # PaLM
 }, timeout=(), retries=(), option_methods=())
 
 # ---- AWS Bedrock runtime (boto3.client("bedrock-runtime")) ------------------------------------------

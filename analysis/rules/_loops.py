@@ -158,10 +158,27 @@ def _rebound_growing(loop: ast.AST) -> set[str]:
     return out
 
 
-def _grows(arg: ast.AST, counter: str | None, growing: set[str], error_names: set[str]) -> bool:
+def _local_values(loop: ast.AST) -> dict[str, list[ast.AST]]:
+    """The values the loop body assigns to each plain name (`delay = base * factor ** attempt`)."""
+    out: dict[str, list[ast.AST]] = {}
+    for node in walk_local(loop.body):  # type: ignore[attr-defined]
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(node.value)
+    return out
+
+
+def _grows(arg: ast.AST, counter: str | None, growing: set[str], error_names: set[str],
+           values: dict[str, list[ast.AST]] | None = None, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a sleep's argument grows with the attempt, directly or through a name the loop assigns
+    from such an expression (`delay = base_delay * factor ** attempt; time.sleep(delay)`)."""
     used = {_dotted(n) for n in ast.walk(arg) if isinstance(n, (ast.Name, ast.Attribute))}
     if any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in ast.walk(arg)):
         return True
+    for name in sorted(used & set(values or ()) - seen):
+        if any(_grows(v, counter, growing, error_names, values, seen | {name}) for v in values[name]):
+            return True
     if counter is not None and counter in used:
         return True  # linear or any function of the attempt number
     if used & growing:
@@ -194,7 +211,9 @@ def retry_loop(loop: ast.AST, call: ast.AST, function: ast.AST | None = None) ->
     error_names = {h.name for h in attempt.handlers if h.name}
     growing = _rebound_growing(loop)
     sleeps = [n for n in walk_local(loop.body) if isinstance(n, ast.Call) and is_sleep(n)]  # type: ignore[attr-defined]
-    grows = any(_grows(a, counter, growing, error_names) for s in sleeps for a in s.args + [k.value for k in s.keywords])
+    values = _local_values(loop)
+    grows = any(_grows(a, counter, growing, error_names, values)
+                for s in sleeps for a in s.args + [k.value for k in s.keywords])
     decorated = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         _dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _RETRY_DECORATORS
         for d in function.decorator_list)

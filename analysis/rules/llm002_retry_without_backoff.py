@@ -20,8 +20,9 @@ class RetryWithoutBackoff(Rule):
     Flags a hand-written retry loop around an LLM request (`for attempt in range(N)`, `while True`,
     `while retries < N` with a `try`/`except` that goes round again) that retries at once, sleeps a
     constant time between attempts, or never gives up. Loops whose sleep grows with the attempt
-    (`2 ** attempt`, `delay *= 2`, `attempt * 5`), honour the error's retry-after, or call a backoff
-    helper are fine, and so are tenacity/backoff decorators.
+    (`2 ** attempt`, `delay *= 2`, `attempt * 5`, or a name the loop sets from such an expression:
+    `delay = base * factor ** attempt`), honour the error's retry-after, or call a backoff helper are
+    fine, and so are tenacity/backoff decorators.
 
     ## Why is this bad
     Rate limits (429) and overloads (529/503) clear only when callers slow down. Immediate or
@@ -75,6 +76,19 @@ class RetryWithoutBackoff(Rule):
                         return client.chat.completions.create(model="gpt-4o", messages=messages)
                     except openai.RateLimitError:
                         time.sleep(2 ** attempt)
+        """),
+        Valid("""
+            import time
+            from litellm import completion, RateLimitError
+            def ask(messages, base_delay=2, factor=2, attempts=3):
+                for attempt in range(attempts):
+                    try:
+                        return completion(model="gpt-4o", messages=messages)
+                    except RateLimitError:
+                        if attempt == attempts - 1:
+                            raise
+                        delay = base_delay * (factor ** attempt)
+                        time.sleep(delay)
         """),
         Valid("""
             import asyncio

@@ -43,6 +43,8 @@ class UnboundedOutput(Rule):
     (`params["max_tokens"] = …`, `.update(…)`, `{**base, …}`, `dict(…)`, a helper that returns it),
     or in LangChain's `model_kwargs={…}`. When a `**kwargs` the rule cannot follow (a parameter, a
     dict handed in by the caller) could carry it, nothing is reported: the cap is unknown, not missing.
+    The same holds for a LangChain chat model the code is handed (a parameter or attribute whose
+    construction it never sees): the cap is set where the model is built.
 
     ## Why is this bad
     Output tokens cost 4-8× input tokens and set the latency. Without a cap, a looping or rambling
@@ -73,6 +75,14 @@ class UnboundedOutput(Rule):
     summary = "Chat/completion request without an output cap (max_completion_tokens, max_output_tokens, …)"
 
     VALID = [
+        Valid("""
+            from langchain_core.language_models import BaseChatModel
+            class Agent:
+                def __init__(self, llm: BaseChatModel):
+                    self.llm = llm
+                def ask(self, prompt: str) -> str:
+                    return self.llm.invoke(prompt).content
+        """),
         Valid("""
             from openai import OpenAI
             client = OpenAI()
@@ -265,8 +275,8 @@ class UnboundedOutput(Rule):
                 continue
             ctor = client_call(ctx, site)
             cls = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
-            if site.sdk == "langchain" and cls in _LANGCHAIN_CAPPED_BY_DEFAULT:
-                continue
+            if site.sdk == "langchain" and (cls in _LANGCHAIN_CAPPED_BY_DEFAULT or not site.client_expr):
+                continue    # capped by default, or a model handed in: its cap is set where it is built
             param = self._parameter(site, ctx, cls)
             fix = self._fix(site, ctx, call, ctor, cls, param)
             yield ctx.diagnostic(self, call, self._message(site, ctx, param), site, (fix,))

@@ -23,7 +23,8 @@ class FloatingAlias(Rule):
     Models served by the user (Ollama, vLLM and other self-hosted endpoints) and Azure deployments
     (which pin a version in the deployment) are not reported, nor aliases that are retired or retire
     within `deprecation_window_days`: LLM008 reports those, naming the alias, with a successor (one finding
-    per model, so a `noqa: LLM007` cannot hide a retirement).
+    per model, so a `noqa: LLM007` cannot hide a retirement). A probe — no prompt, a one-token cap, as a
+    key check sends — is not reported: its answer is never used.
 
     ## Why is this bad
     When the alias moves, the model answering your prompts changes under unchanged code: outputs,
@@ -53,6 +54,13 @@ class FloatingAlias(Rule):
     summary = "Model is a floating alias (e.g. gpt-4o, *-latest) that can change without notice"
 
     VALID = [
+        Valid("""
+            import requests
+            def key_works(key):
+                return requests.post("https://api.anthropic.com/v1/messages", headers={"x-api-key": key},
+                                     json={"model": "claude-haiku-4-5", "max_tokens": 1, "messages": []},
+                                     timeout=10).status_code == 200
+        """),
         Valid("""
             from openai import OpenAI
             OpenAI().chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
@@ -125,7 +133,7 @@ class FloatingAlias(Rule):
 
         now = model_helpers.today()
         for site, model, call in model_sites(ctx):
-            if endpoint_of(ctx, site).kind != "provider":
+            if endpoint_of(ctx, site).kind != "provider" or _is_probe(site):
                 continue
             bare = split_provider(model)[1]
             alias = next((m for m in (model, bare) if is_floating_alias(m, ctx.config)), None)
@@ -149,3 +157,11 @@ class FloatingAlias(Rule):
                 pinned = with_prefix(model, snapshot)
                 fixes.append(model_fix(ctx, site, pinned, f"Pin `{pinned}`"))
             yield ctx.diagnostic(self, call, message, site, fixes)
+
+
+def _is_probe(site) -> bool:
+    """A request with no prompt and a one-token cap checks a key or a connection: its answer is never used,
+    so what the alias points to cannot matter."""
+    cap = site.max_tokens.value
+    return (isinstance(cap, int) and not isinstance(cap, bool) and cap <= 1
+            and site.prompt.static_tokens == 0 and not site.prompt.dynamic)

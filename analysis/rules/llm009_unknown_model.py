@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
@@ -18,7 +19,9 @@ class UnknownModel(Rule):
     `os.getenv` default) is neither in the price data nor mapped in `[tool.llmsight.models]`. When a
     known name is one or two edits away (`gpt-4-o`), it asks whether that was meant; any other name (a
     Hugging Face `org/name` id, a self-hosted, fine-tuned or newer model) is reported at `info` as a call
-    llmsight cannot price, never as a misspelling.
+    llmsight cannot price, never as a misspelling. A bare word with no version, size or provider
+    (`gptme`, `default`) is not reported as unpriced: such a value is far more often a provider name,
+    a placeholder or a role the code maps later than a model.
 
     Names llmsight's lifecycle tables know (retired models, aliases of retired snapshots) are left to
     LLM008 and LLM007. Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
@@ -79,6 +82,11 @@ class UnknownModel(Rule):
         Valid("""
             import litellm
             litellm.completion(model="hosted_vllm/my-model", messages=[], api_base="http://gpu-box:8000")
+        """),
+        Valid("""
+            from openai import OpenAI
+            PROVIDER_ALIASES = {"acme.ai": "acme"}
+            OpenAI().chat.completions.create(model=PROVIDER_ALIASES["acme.ai"], messages=[])
         """),
     ]
     INVALID = [
@@ -148,6 +156,8 @@ class UnknownModel(Rule):
                            f"name is right, map it with {mapping} or add its price")
                 yield ctx.diagnostic(self, call, message, site, [Fix(f"Use `{s}`", (), "display-only") for s in typos])
                 continue
+            if _VERSIONLESS.fullmatch(model):
+                continue    # `gptme`, `default`, `local`: a provider, placeholder or role, not a model to map
             # a name that is no near miss of a known one (a Hugging Face id, a self-hosted or fine-tuned model, a
             # provider's newer model): it is not priced, and nothing says it is wrong
             message = (f"`{model}`{defined} is not in the price data ({catalog.price_data}), so llmsight cannot "
@@ -157,6 +167,8 @@ class UnknownModel(Rule):
             yield diag if self.code in ctx.config.severity else dataclasses.replace(diag, severity="info")
 
 
+# a bare word with no version, size or provider (`gptme`): model names carry one (`gpt-4o`, `llama3`, `sonar-pro`)
+_VERSIONLESS = re.compile(r"[A-Za-z]+")
 # litellm prefixes that name a Hugging Face hub model (`huggingface/meta-llama/Llama-3-8B`)
 _HUB_PREFIXES = frozenset({"huggingface", "hf", "hf_hub"})
 
