@@ -4,6 +4,7 @@ a site the rules know is also priced; and, for a site it cannot price, the one-l
 the user serves has no per-token price, a retired model has left the price data, …)."""
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from urllib.parse import urlparse
 
@@ -52,7 +53,29 @@ def client_class(site: CallSite) -> str:
 
 def catalog_entry(catalog, site: CallSite, model: str):
     """The catalog entry for the call's model, trying the provider prefix its SDK or host implies
-    (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`)."""
+    (`groq.Groq()` with `openai/gpt-oss-120b` is `groq/openai/gpt-oss-120b`); a batch creation is priced
+    at the row's batch rates where the price data has them."""
+    info = _named_entry(catalog, site, model)
+    return _at_batch_rates(info) if info is not None and site.operation == "batch" else info
+
+
+_BATCH = "_batches"
+
+
+def _at_batch_rates(info):
+    """The row with each `<rate>_batches` of the price data in place of `<rate>` (OpenAI's and Anthropic's
+    Batch APIs bill half the standard rates; litellm's map holds them); unchanged where it has none."""
+    batch = {k[:-len(_BATCH)]: v for k, v in info.raw.items() if k.endswith(_BATCH)}
+    if not batch:
+        return info
+    raw = {k: v for k, v in info.raw.items() if not k.endswith(_BATCH)}
+    raw.update(batch)
+    rates = {f: batch[f] for f in ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
+                                   "cache_creation_input_token_cost") if isinstance(batch.get(f), (int, float))}
+    return dataclasses.replace(info, raw=raw, via=f"{info.via}, batch rates" if info.via else "batch rates", **rates)
+
+
+def _named_entry(catalog, site: CallSite, model: str):
     prefixes = [_SDK_PREFIXES.get(site.sdk), _CLASS_PREFIXES.get(client_class(site))]
     if client_class(site).startswith(AZURE_CLASSES):
         prefixes.append("azure")

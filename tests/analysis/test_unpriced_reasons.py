@@ -69,3 +69,20 @@ def test_reason_for_no_price(estimates, line, reason):
 @pytest.mark.parametrize("line", [33, 37])
 def test_provider_of_host_or_class_prices_the_model(estimates, line):
     assert estimates[line].cost_per_call.value > 0
+
+
+def test_batch_creation_is_priced_at_the_batch_rate():
+    source = '''from openai import OpenAI
+client = OpenAI()
+
+
+def batch(file_id):
+    return client.batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h")  # llmsight: model=gpt-4o-mini
+
+
+def one(m):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=m)
+'''
+    result = api.check_source(source, "batch.py")
+    cost = {s.operation: result.estimates[s.id].cost_per_call.value for s in result.call_sites}
+    assert cost["batch"] == pytest.approx(cost["chat"] / 2)   # gpt-4o-mini's *_batches rates are half
