@@ -265,6 +265,12 @@ def _first_instruction(keywords: dict[str, ast.AST], constants: dict[str, ast.AS
         node = next((keywords[k] for k in ("prompt", "input") if k in keywords), None)
     if isinstance(node, ast.Name) and node.id in constants:
         node = constants[node.id]
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts and isinstance(node.elts[0], ast.Dict):
+        block = node.elts[0]            # content blocks (Anthropic's cached system prompt): the first one's text
+        node = next((v for k, v in zip(block.keys, block.values) if isinstance(k, ast.Constant) and k.value == "text"),
+                    None)
+        if isinstance(node, ast.Name) and node.id in constants:
+            node = constants[node.id]
     text, whole = _literal_prefix(node)
     if text is None or not (whole or len(" ".join(text.split())) >= PREFIX_CHARS):
         return UNKNOWN
@@ -282,6 +288,10 @@ def _literal_prefix(node: ast.AST | None) -> tuple[str | None, bool]:
                 return "".join(parts), False
             parts.append(value.value)
         return "".join(parts), True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, str) and isinstance(node.right, ast.Constant) \
+            and type(node.right.value) is int and 0 <= node.right.value:
+        return node.left.value * min(node.right.value, PREFIX_CHARS), node.right.value <= PREFIX_CHARS
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, whole = _literal_prefix(node.left)
         if left is None or not whole:

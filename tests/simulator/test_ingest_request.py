@@ -136,3 +136,22 @@ def test_canonical_files_carry_request_columns_and_bad_values_are_rejected(tmp_p
         "request_stream must be true or false, not a string", "request_temperature must be a number, not a string"]
     assert con.execute("SELECT request_max_tokens, request_temperature, request_stream, request_tools, "
                        "response_format FROM calls").fetchall() == [(256, 0.3, True, "lookup,refund", "json_object")]
+
+
+def test_a_cached_system_prompt_in_content_blocks_is_fingerprinted_on_both_sides(tmp_path):
+    """Anthropic's prompt caching puts the system prompt in content blocks (often a repeated constant): the
+    code's first block and the captured request give the same fingerprint."""
+    from llmsight import api
+    from llmsight.simulator.signature import site_request
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "cache"\n')
+    source = ('import anthropic\nclient = anthropic.Anthropic()\nSYSTEM = "You are a support assistant. " * 40\n\n'
+              'def ask(q):\n    return client.messages.create(model="claude-sonnet-4-5", max_tokens=64, system=[\n'
+              '        {"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],\n'
+              '        messages=[{"role": "user", "content": q}])\n')
+    (tmp_path / "app.py").write_text(source)
+    (site,) = api.check([tmp_path], use_cache=False, with_estimates=False).call_sites
+    row = langfuse_request({}, json.dumps({"kwargs": {"system": [{"type": "text", "text": "You are a support "
+                                                                  "assistant. " * 40}]}}))
+    assert site_request(site, source).prompt == row["prompt_fingerprint"] == prompt_fingerprint(
+        "You are a support assistant. " * 2)
