@@ -1060,6 +1060,7 @@ class PromptReader:
         self.parts.append((False, ""))
 
     def _summarise(self) -> Prompt:
+        from llmsight.knowledge.priors import prompt_task
         from llmsight.knowledge.tokens import count_tokens
 
         model = self.model or self.b.req.client.cls
@@ -1080,7 +1081,7 @@ class PromptReader:
             static_tokens=tokens, dynamic=dynamic, static_chars=len(static_text),
             dynamic_before_static_tokens=count_tokens(largest_after, model) if largest_after else None,
             largest_static_prefix_tokens=count_tokens(leading, model) if leading else 0,
-            has_cache_control=self.cache_control,
+            has_cache_control=self.cache_control, task=prompt_task(static_text) if static_text else None,
         )
 
 

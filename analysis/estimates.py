@@ -1,14 +1,49 @@
 """Static estimates: what a call costs and how long it takes when there is no traffic to learn from.
 
-Input tokens are the prompt's literal parts (a lower bound when parts are dynamic, or
-`default_input_tokens` from config when set); output tokens are the call's cap, else
-`default_output_tokens`. Latency comes from the model family's prior. Every figure says so.
+Input tokens are the prompt's literal parts (dynamic parts not counted, or `default_input_tokens` from
+config when set). Output tokens are the expected output: the output prior for the model, operation and
+the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source),
+or `default_output_tokens` when the project sets it; never more than the call's cap. The cap (else the
+model's output limit) is the upper bound of the cost's `range` (basis `output-cap`); a site whose model
+set holds several priced models gets the `model-set` range instead. `Metric.low/high` stay confidence
+intervals, which a static estimate has none of. Latency comes from the model family's prior.
 """
 from __future__ import annotations
 
-from llmsight.analysis.catalog_names import catalog_entry, unpriced_reason
+import dataclasses
+
+from llmsight.analysis.catalog_names import catalog_entry
 from llmsight.config import Config
 from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
+
+# `default_output_tokens` the project did not set (LLM005 assumes it); estimates use the output priors then
+_UNSET_OUTPUT = next(f.default for f in dataclasses.fields(Config) if f.name == "default_output_tokens")
+
+
+def expected_output(site: CallSite, config: Config, model: str | None) -> tuple[int, int, str | None]:
+    """(output tokens expected, of which hidden reasoning billed as output, where that comes from)."""
+    from llmsight.knowledge.priors import output_prior
+
+    if site.operation == "embedding":
+        return 0, 0, None
+    cap = _cap(site)
+    if config.default_output_tokens != _UNSET_OUTPUT:
+        tokens, reasoning = config.default_output_tokens, 0
+        basis = f"default_output_tokens={tokens} from config"
+    else:
+        prior = output_prior(model, site.operation, site.prompt.task)
+        tokens, reasoning = prior.output_tokens + prior.reasoning_tokens, prior.reasoning_tokens
+        what = f"{prior.task} prompt" if prior.task != "*" else "a call"
+        hidden = f", {reasoning:,} of them hidden reasoning" if reasoning else ""
+        basis = f"{tokens:,} tokens expected for {what}{hidden} ({prior.source}, {prior.date})"
+    if cap is not None and tokens > cap:
+        return cap, min(reasoning, cap), f"at the cap ({cap:,}; {basis} exceed it)"
+    return tokens, reasoning, basis
+
+
+def _cap(site: CallSite) -> int | None:
+    value = site.max_tokens.value
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
@@ -24,57 +59,68 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
             notes.append(f"input: default_input_tokens={config.default_input_tokens} (prompt has dynamic parts)")
         else:
             notes.append("input: literal prompt parts only (dynamic parts not counted)")
-    # a cost from literal parts of a prompt with dynamic parts is a floor: low = value, no high
-    lower_bound = site.prompt.dynamic and config.default_input_tokens is None
-    if site.operation == "embedding":
-        output_tokens = 0
-    elif isinstance(site.max_tokens.value, int) and site.max_tokens.value > 0:
-        output_tokens = site.max_tokens.value
-        notes.append(f"output: at the cap ({output_tokens})")
-    else:
-        output_tokens = config.default_output_tokens
-        why = "cap set at run time" if site.max_tokens.source == "unresolved" else "no cap"
-        notes.append(f"output: default_output_tokens={output_tokens} ({why})")
+    literal_only = site.prompt.dynamic and config.default_input_tokens is None
+    output_tokens, reasoning, output_basis = expected_output(site, config, model)
+    if output_basis:
+        notes.append(f"output: {output_basis}")
     catalog = Catalog.load(config)
     info = catalog_entry(catalog, site, model) if model else None
-    usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-    spread = _model_set_range(site, catalog, usage)
+    usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
+    spread = _model_set_range(site, config, catalog, input_tokens)
     if info is None:
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
-            else unpriced_reason(catalog, site, model)
+            else f"model {model!r} not in the price data"
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
     cost = cost_of(info.raw, usage, info.provider)
+    if spread is None:
+        spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
     volume = config.volumes.get(site.id) or (config.volumes.get(site.feature) if site.feature else None)
-    per_month = Metric(cost.total * volume, low=cost.total * volume if lower_bound else None, source="static",
-                       prior="configured volume") if volume else None
+    per_month = Metric(cost.total * volume, source="static", prior="configured volume") if volume else None
     p50 = p95 = p99 = ttft = None
     if site.operation in ("chat", "completion", "responses"):
-        lat = static_latency(model, output_tokens)
+        lat = static_latency(model, output_tokens - reasoning)   # the prior's TTFT holds hidden reasoning
         prior = f"latency prior for {lat.pattern} ({lat.source}, {lat.date})"
         p50, p95, p99 = (Metric(v, source="prior", prior=prior) for v in (lat.p50, lat.p95, lat.p99))
         ttft = Metric(lat.ttft, source="prior", prior=prior)
+    inputs = "literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens"
     return Estimate(
         site_id=site.id, model=model, input_tokens=input_tokens, output_tokens=output_tokens,
-        cost_per_call=Metric(cost.total, low=cost.total if lower_bound else None, source="static",
-                             prior="literal prompt tokens (a lower bound: dynamic parts not counted) and output cap"
-                             if lower_bound else "literal prompt tokens and output cap"),
+        cost_per_call=Metric(cost.total, source="static", prior=f"{inputs} and expected output"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
         range=spread,
     )
 
 
-def _model_set_range(site: CallSite, catalog, usage) -> Range | None:
-    """Cost per call from the cheapest to the priciest model of the site's model set (models missing from
-    the price data are left out; None with fewer than two priced models)."""
-    candidates = site.model.candidates if isinstance(site.model, ModelSetting) else ()
+def _output_cap_range(site: CallSite, info, usage, expected: float, notes: list[str]) -> Range | None:
+    """Cost per call from the expected output up to the call's cap, else the model's output limit."""
     from llmsight.knowledge.catalog import cost_of
 
-    entries = (catalog_entry(catalog, site, c.value) for c in candidates)
-    costs = [cost_of(info.raw, usage, info.provider).total for info in entries if info is not None]
+    bound = _cap(site) or (info.max_output_tokens if site.max_tokens.source != "unresolved" else None)
+    if site.operation == "embedding" or not bound or bound <= usage.output_tokens:
+        return None
+    why = "the call's cap" if _cap(site) else "the model's output limit: no cap"
+    notes.append(f"output: up to {bound:,} tokens ({why})")
+    high = cost_of(info.raw, dataclasses.replace(usage, output_tokens=bound), info.provider).total
+    return Range(expected, high, "output-cap")
+
+
+def _model_set_range(site: CallSite, config: Config, catalog, input_tokens: int) -> Range | None:
+    """Cost per call from the cheapest to the priciest model of the site's model set, each at its own
+    expected output (models missing from the price data are left out; None with fewer than two priced)."""
+    from llmsight.knowledge.catalog import Usage, cost_of
+
+    candidates = site.model.candidates if isinstance(site.model, ModelSetting) else ()
+    costs = []
+    for c in candidates:
+        info = catalog_entry(catalog, site, c.value)
+        if info is not None:
+            output, reasoning, _ = expected_output(site, config, c.value)
+            usage = Usage(input_tokens=input_tokens, output_tokens=output, reasoning_tokens=reasoning)
+            costs.append(cost_of(info.raw, usage, info.provider).total)
     return Range(min(costs), max(costs), "model-set") if len(costs) >= 2 else None

@@ -118,3 +118,71 @@ def quality_prior(model: str | None, path: str | None = None) -> tuple[float, st
             if row.pattern != "*":
                 return None
     return None
+
+
+OUTPUT_COLUMNS = ("pattern", "operation", "task", "output_tokens", "reasoning_tokens", "prompt_words", "source", "date")
+
+
+@dataclass(frozen=True)
+class OutputPrior:
+    """Expected output of one call: visible tokens, hidden reasoning billed as output, and where the
+    figure comes from. A row applies to models matching `pattern`, an `operation` and a `task` (`*`: any)."""
+
+    pattern: str
+    operation: str
+    task: str
+    output_tokens: int
+    reasoning_tokens: int
+    prompt_words: tuple[str, ...]
+    source: str
+    date: str
+
+
+def read_output_priors(text: str, origin: str) -> tuple[OutputPrior, ...]:
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in OUTPUT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PriorsError(f"{origin}: missing column(s) {', '.join(missing)}")
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        where = f"{origin}:{number}"
+        if not row["source"].strip() or not row["date"].strip():
+            raise PriorsError(f"{where}: every prior needs a source (or `estimate`) and a date")
+        rows.append(OutputPrior(
+            pattern=row["pattern"].strip().lower(), operation=row["operation"].strip(), task=row["task"].strip(),
+            output_tokens=int(_parse_float(row["output_tokens"], where, "output_tokens")),
+            reasoning_tokens=int(_parse_float(row["reasoning_tokens"], where, "reasoning_tokens")),
+            prompt_words=tuple(w.strip().lower() for w in row["prompt_words"].split("|") if w.strip()),
+            source=row["source"].strip(), date=row["date"].strip()))
+    if not rows or (rows[-1].pattern, rows[-1].operation, rows[-1].task) != ("*", "*", "*"):
+        raise PriorsError(f"{origin}: the last row must be the `*,*,*` default")
+    return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def output_priors() -> tuple[OutputPrior, ...]:
+    text = resources.files("llmsight.knowledge").joinpath("data/output_priors.csv").read_text(encoding="utf-8")
+    return read_output_priors(text, "knowledge/data/output_priors.csv")
+
+
+TASK_PROMPT_CHARS = 1000   # a task is read off short instructions only: a long prompt names many things
+
+
+def prompt_task(text: str) -> str | None:
+    """The task a short prompt's literal text names (`Classify the intent of: ...` -> classification),
+    from the `prompt_words` of the output priors; None when it names none or is long."""
+    if len(text) > TASK_PROMPT_CHARS:
+        return None
+    lowered = text.lower()
+    return next((row.task for row in output_priors() if row.prompt_words
+                 and any(word in lowered for word in row.prompt_words)), None)
+
+
+def output_prior(model: str | None, operation: str, task: str | None) -> OutputPrior:
+    """The first row matching the model (lower-cased), the operation and the prompt's task."""
+    name = (model or "").strip().lower()
+    for row in output_priors():
+        if fnmatch.fnmatchcase(name, row.pattern) and row.operation in ("*", operation) \
+                and row.task in ("*", task or "*"):
+            return row
+    raise AssertionError("read_output_priors guarantees a `*,*,*` row")   # pragma: no cover

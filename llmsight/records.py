@@ -98,6 +98,7 @@ class Prompt:
     dynamic_before_static_tokens: int | None = None
     largest_static_prefix_tokens: int = 0
     has_cache_control: bool = False
+    task: str | None = None     # what the literal text asks for (`knowledge.priors.prompt_task`): classification, ...
 
 
 @dataclass(frozen=True)

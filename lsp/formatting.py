@@ -50,16 +50,12 @@ def _value(metric: Metric | None) -> float | None:
 
 
 def _sign(est: Estimate) -> str:
-    """`≥` when the cost is a floor (dynamic prompt parts not counted), `≈` for other static figures,
-    nothing for traffic — as `llm-lint check` prints them."""
-    if from_traffic(est):
-        return ""
-    cost = est.cost_per_call
-    return "≥" if cost.low is not None and cost.high is None else "≈"
+    """`≈` for a static estimate, nothing for traffic."""
+    return "" if from_traffic(est) else "≈"
 
 
 def hint_label(est: Estimate | None) -> str:
-    """`≈$0.0021/call · p95 3.4 s · prior` (static; `≥` when a floor) or `$0.0021/call · p95 3.4 s · traffic`."""
+    """`≈$0.0021/call · p95 3.4 s · prior` (static) or `$0.0021/call · p95 3.4 s · traffic`."""
     if est is None:
         return "llmsight: no estimate"
     cost = _value(est.cost_per_call)
@@ -159,6 +155,9 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
         return "\n".join(lines)
     lines += ["| | estimate | source |", "|---|---|---|"]
     lines.append(f"| cost / call | {money(_value(est.cost_per_call))} | {_source(est.cost_per_call)} |")
+    if est.range is not None:     # what static analysis cannot pin down; not a confidence interval
+        spans = "up to the output cap" if est.range.basis == "output-cap" else "over the model set"
+        lines.append(f"| ↳ range | {money(est.range.low)} – {money(est.range.high)} | {spans} |")
     for part in ("input", "cached_input", "cache_write", "output", "reasoning"):
         amount = est.cost_breakdown.get(part)
         if amount:

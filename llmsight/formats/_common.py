@@ -198,11 +198,23 @@ def p95_text(est: Estimate) -> str | None:
     return f"p95 {seconds(metric.value)}{interval(metric, seconds)} ({source_label(metric)})"
 
 
+def range_text(est: Estimate) -> str | None:
+    """What static analysis cannot pin down, named (not a confidence interval): `up to $0.16/call at the
+    output cap` or `$0.0004–$0.0051/call over the model set`."""
+    r = est.range
+    if r is None:
+        return None
+    if r.basis == "output-cap":
+        return f"up to {usd(r.high)}/call at the output cap"
+    return f"{usd(r.low)}–{usd(r.high)}/call over the model set"
+
+
 def estimate_line(est: Estimate) -> str:
-    """One line per call site: `≈ $0.0021/call (static: …) · p95 3.4 s (prior) · gpt-4o`."""
-    floor = est.cost_per_call.low is not None and est.cost_per_call.high is None  # dynamic prompt parts not counted
-    sign = "" if est.cost_per_call.value is None else "≥ " if floor else "≈ "
-    parts = [f"{sign}{cost_text(est)}", monthly_text(est), p95_text(est), est.model or "model unresolved"]
+    """One line per call site: `≈ $0.0021/call (static: …) · up to $0.16/call at the output cap · p95 3.4 s
+    (prior) · gpt-4o`; `[low–high]` is a 95% confidence interval, the range says what it spans."""
+    sign = "" if est.cost_per_call.value is None else "≈ "
+    parts = [f"{sign}{cost_text(est)}", range_text(est), monthly_text(est), p95_text(est),
+             est.model or "model unresolved"]
     return " · ".join(p for p in parts if p)
 
 

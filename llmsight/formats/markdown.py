@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from llmsight.formats._common import (
-    cell_label, fix_status, fixable_counts, location, monthly_text, ordered, p95_text, plural, usd,
+    cell_label, fix_status, fixable_counts, location, monthly_text, ordered, p95_text, plural, range_text, usd,
 )
 from llmsight.records import CheckResult, Estimate
 
@@ -51,7 +51,8 @@ def _left_out(count: int, what: str) -> list[str]:
 def _cost(est: Estimate | None) -> str:
     if est is None or est.cost_per_call.value is None:
         return "?"
-    return usd(est.cost_per_call.value)
+    spread = range_text(est)
+    return usd(est.cost_per_call.value) + (f" ({cell(spread)})" if spread else "")
 
 
 def _basis(est: Estimate | None) -> str:

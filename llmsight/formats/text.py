@@ -2,7 +2,7 @@
 
 ```
 app/chat.py:12:14: LLM001 [*] OpenAI call has no timeout; …
-  ≈ $0.0021/call (static: literal prompt tokens and output cap) · p95 3.4 s (prior) · gpt-4o
+  ≈ $0.0021/call (static: prompt tokens and expected output) · up to $0.0160/call at the output cap · p95 3.4 s (prior) · gpt-4o
 ```
 `[*]` marks a finding `--fix` fixes safely.
 """

@@ -16,7 +16,7 @@ import jsonschema
 
 from llmsight.analysis.rules.base import Rule
 from llmsight.records import (
-    CallSite, CheckResult, Diagnostic, Edit, Estimate, FileError, Fix, Metric, Prompt, Setting, Span,
+    CallSite, CheckResult, Diagnostic, Edit, Estimate, FileError, Fix, Metric, Prompt, Range, Setting, Span,
 )
 
 HERE = Path(__file__).parent
@@ -130,15 +130,19 @@ def sample_result() -> CheckResult:
     static = dict(source="static")
     prior = "latency prior for gpt-4o (estimate, 2025-06-01)"
     estimates = {
-        chat.id: Estimate(chat.id, "gpt-4o", 420, 500,
-                          Metric(0.00605, **static, prior="literal prompt tokens and output cap"),
-                          {"input": 0.00105, "cached_input": 0.0, "cache_write": 0.0, "output": 0.005,
+        chat.id: Estimate(chat.id, "gpt-4o", 420, 215,
+                          Metric(0.003200, **static, prior="literal prompt tokens (dynamic parts not counted) and "
+                                                           "expected output"),
+                          {"input": 0.00105, "cached_input": 0.0, "cache_write": 0.0, "output": 0.00215,
                            "reasoning": 0.0},
                           latency_p50_s=Metric(1.9, source="prior", prior=prior),
                           latency_p95_s=Metric(3.42, source="prior", prior=prior),
                           latency_p99_s=Metric(5.1, source="prior", prior=prior),
                           ttft_s=Metric(0.45, source="prior", prior=prior),
-                          notes=("input: literal prompt parts only (dynamic parts not counted)",)),
+                          notes=("input: literal prompt parts only (dynamic parts not counted)",
+                                 "output: 215 tokens expected for a call (LMSYS-Chat-1M, 2023-09-21)",
+                                 "output: up to 500 tokens (the call's cap)"),
+                          range=Range(0.0032, 0.00605, "output-cap")),
         summary.id: Estimate(summary.id, "gpt-4o-mini", 1830.5, 212.25,
                              Metric(0.000402, 0.00031, 0.00055, "traffic", 12031),
                              cost_per_month=Metric(4836.6, 3729.6, 6617.1, "traffic", 12031),

@@ -67,7 +67,8 @@ def test_text_marks_only_safe_fixes_and_counts_fixable():
 
 def test_text_estimate_line_follows_its_site_findings():
     lines = formats.render(sample_result(), "text").splitlines()
-    i = lines.index("  ≈ $0.0060/call (static: literal prompt tokens and output cap) · p95 3.4 s (prior) · gpt-4o")
+    i = lines.index("  ≈ $0.0032/call (static: literal prompt tokens (dynamic parts not counted) and expected output)"
+                    " · up to $0.0060/call at the output cap · p95 3.4 s (prior) · gpt-4o")
     assert "LLM004" in lines[i - 1] and "LLM001" in lines[i - 2]
     # a site without findings gets its own located estimate line, with traffic intervals and n
     assert any(line.startswith("app/chat.py:30:9: ≈ $0.00040/call [$0.00031–$0.00055] (traffic, n=12,031)")
@@ -336,13 +337,17 @@ def test_rebase_moves_every_path_under_the_new_root():
     assert [s.id for s in moved.call_sites] == [s.id for s in r.call_sites] and moved.estimates == r.estimates
 
 
-def test_static_cost_from_a_partly_dynamic_prompt_reads_as_a_floor():
+def test_static_cost_is_an_estimate_and_its_range_says_what_it_spans():
+    """Issue 14: the output cap is a range's upper bound, named as such, never the estimate nor a floor."""
     from llmsight.formats._common import estimate_line
-    from llmsight.records import Estimate, Metric
+    from llmsight.records import Estimate, Metric, Range
 
-    floor = Estimate("s", "gpt-4o", 10, 500, Metric(0.005, low=0.005, source="static", prior="literal prompt tokens"))
-    exact = Estimate("s", "gpt-4o", 10, 500, Metric(0.005, source="static", prior="literal prompt tokens"))
+    capped = Estimate("s", "gpt-4o", 10, 215, Metric(0.002, source="static", prior="prompt tokens and expected output"),
+                      range=Range(0.002, 0.0101, "output-cap"))
+    model_set = Estimate("s", None, 10, 215, Metric(None, source="static", prior="model not resolved"),
+                         range=Range(0.0004, 0.0051, "model-set"))
     unknown = Estimate("s", None, 10, 500, Metric(None, source="static", prior="model not resolved"))
-    assert estimate_line(floor).startswith("≥ $0.005")
-    assert estimate_line(exact).startswith("≈ $0.005")
+    assert estimate_line(capped).startswith("≈ $0.0020/call (static: prompt tokens and expected output) · "
+                                            "up to $0.010/call at the output cap")
+    assert "$0.00040–$0.0051/call over the model set" in estimate_line(model_set)
     assert estimate_line(unknown).startswith("cost unknown")
