@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from llmsight.analysis.catalog_names import catalog_entry
+from llmsight.analysis.catalog_names import catalog_entry, unpriced_reason
 from llmsight.config import Config
 from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
 
@@ -70,7 +70,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     if info is None:
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
-            else f"model {model!r} not in the price data"
+            else unpriced_reason(catalog, site, model)
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
