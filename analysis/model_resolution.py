@@ -591,10 +591,36 @@ class ModelResolver:
 
     def _binding_value(self, name: str, binding, mod: ModuleInfo, func: FuncInfo | None, ctx: Ctx) -> Vals:
         line, value, how = binding
+        scope = Scope(mod, func, line)
+        if how == "for" and not isinstance(value, ast.Name):   # `for model in ("a", "b")`, `in names.split(";")`
+            return _tag(self._iterated(value, scope, ctx), "constant",
+                        Hop(f"for {name} in {_text(mod, value)}", f"{mod.path}:{line}"))
+        if how == "unpack" and isinstance(value, ast.Subscript):   # `model, err = parse(data, "model", DEFAULT)`
+            vals = self._values(value, scope, ctx)
+            return _tag(vals, "constant", Hop(f"{name} = item {getattr(value.slice, 'value', '?')} of {_text(mod, value.value)}",
+                                              f"{mod.path}:{line}"))
         if how not in ("assign", "annassign"):
             return _opaque(f"`{name}` is bound by a `{how}` statement at {mod.path}:{line}")
-        vals = self._values(value, Scope(mod, func, line), ctx)
+        vals = self._values(value, scope, ctx)
         return _tag(vals, "constant", Hop(f"{name} = {_text(mod, value)}", f"{mod.path}:{line}"))
+
+    def _iterated(self, iterable: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
+        """Every value a loop over `iterable` takes: the items of a literal list/tuple/set, or the parts of
+        strings split by a literal separator (`"a;b".split(";")`)."""
+        if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in iterable.elts):
+            return _union(*(self._values(e, scope, ctx) for e in iterable.elts)) if iterable.elts else Vals()
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) \
+                and iterable.func.attr in _SPLIT_METHODS and not iterable.keywords \
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, (str, int)) for a in iterable.args):
+            vals = self._values(iterable.func.value, scope, ctx)
+            args = [a.value for a in iterable.args]   # type: ignore[attr-defined]
+            try:
+                cands = [replace(c, value=part) for c in vals.cands
+                         for part in getattr(c.value, iterable.func.attr)(*args) if part.strip()]
+            except (TypeError, ValueError):
+                return _opaque(f"`{_text(scope.mod, iterable)}` is computed at run time")
+            return replace(vals, cands=tuple(cands))
+        return _opaque(f"`{_text(scope.mod, iterable)}` is iterated at run time")
 
     # ---- parameters ----------------------------------------------------------------------------------
     def _param(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
@@ -1187,9 +1213,11 @@ class ModelResolver:
                 return self._mapping_get(f.value, node.args[0], default, node, scope, ctx)
         return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
 
-    def _returned(self, fr: FuncRef, call: ast.Call | None, ctx: Ctx, scope: Scope | None = None) -> Vals:
-        """What a project function returns, its parameters bound to this call's arguments; a method
-        called on `self` keeps the concrete class, one called on an instance takes that instance's."""
+    def _returned(self, fr: FuncRef, call: ast.Call | None, ctx: Ctx, scope: Scope | None = None,
+                  item: int | None = None) -> Vals:
+        """What a project function returns (item `item` of the tuples it returns, when given), its
+        parameters bound to this call's arguments; a method called on `self` keeps the concrete class,
+        one called on an instance takes that instance's."""
         node = fr.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return _opaque("a lambda")
@@ -1209,7 +1237,14 @@ class ModelResolver:
         fi = fr.mod.func_info(node, fr.qualname or node.name, None, cls)
         parts = []
         for ret in _returns(node):
-            vals = self._values(ret.value, Scope(fr.mod, fi, ret.lineno), inner)
+            returned = ret.value
+            if item is not None:
+                elts = returned.elts if isinstance(returned, (ast.Tuple, ast.List)) else ()
+                if not -len(elts) <= item < len(elts) or any(isinstance(e, ast.Starred) for e in elts):
+                    parts.append(_opaque(f"`{fi.qualname}` returns `{_text(fr.mod, returned)}`, not a tuple"))
+                    continue
+                returned = elts[item]
+            vals = self._values(returned, Scope(fr.mod, fi, ret.lineno), inner)
             parts.append(_tag(vals, None, Hop(f"return {_text(fr.mod, ret.value)}", _at(fr.mod, ret))))
         if not parts:
             return _opaque(f"`{fi.qualname}` returns nothing llmsight can read")
@@ -1305,6 +1340,10 @@ class ModelResolver:
                     if -len(parts) <= node.slice.value < len(parts) and parts[node.slice.value]:
                         out.append(replace(c, value=parts[node.slice.value]))
                 return replace(vals, cands=tuple(out))
+        if isinstance(value, ast.Call) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+            callee = self._callee(value, scope)
+            if isinstance(callee, FuncRef):   # `parse(...)[0]`: that item of each tuple the function returns
+                return self._returned(callee, value, ctx, scope, item=node.slice.value)
         base = self._object(value, scope)
         if isinstance(base, Imported) and base.qualname in ("os.environ", "environ"):
             return self._env_values_of(node.slice, None, scope, ctx)

@@ -58,7 +58,15 @@ def source_segment(lines: list[str], node: ast.AST) -> str:
     return cut(lines[sl], sc, None) + "".join(lines[sl + 1:el]) + cut(lines[el], None, ec)
 
 
-Binding = tuple[int, ast.AST, str]  # (line, value node, how: assign|annassign|with|for|walrus|augassign)
+# (line, value node, how: assign|annassign|with|for|walrus|augassign|unpack). A `for` binding's value is the
+# loop's iterable (its target when that is not a plain name); an `unpack` binding's is `value[i]`, the
+# element the name takes of a value that is not a literal tuple (`model, err = parse(...)`)
+Binding = tuple[int, ast.AST, str]
+
+
+def _element(value: ast.AST, index: int) -> ast.AST:
+    return ast.copy_location(ast.Subscript(value=value, slice=ast.copy_location(ast.Constant(index), value),
+                                           ctx=ast.Load()), value)
 
 
 def _bind_targets(target: ast.AST, value: ast.AST | None, line: int, how: str, out: dict[str, list[Binding]]) -> None:
@@ -66,8 +74,10 @@ def _bind_targets(target: ast.AST, value: ast.AST | None, line: int, how: str, o
         out.setdefault(target.id, []).append((line, value if value is not None else target, how))
     elif isinstance(target, (ast.Tuple, ast.List)):
         values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+        starred = any(isinstance(e, ast.Starred) for e in target.elts)
         for i, elt in enumerate(target.elts):
-            _bind_targets(elt, values[i] if values else None, line, how if values else "unpack", out)
+            element = _element(value, i) if value is not None and how != "for" and not starred else None
+            _bind_targets(elt, values[i] if values else element, line, how if values else "unpack", out)
     elif isinstance(target, ast.Starred):
         _bind_targets(target.value, None, line, "unpack", out)
 
@@ -96,7 +106,7 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]],
                     _bind_targets(item.optional_vars, item.context_expr, node.lineno, "with", out)
             stack.extend(reversed(node.body))
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            _bind_targets(node.target, None, node.lineno, "for", out)
+            _bind_targets(node.target, node.iter if isinstance(node.target, ast.Name) else None, node.lineno, "for", out)
             stack.extend(reversed(node.body + node.orelse))
         elif isinstance(node, (ast.If, ast.While)):
             stack.extend(reversed(node.body + node.orelse))

@@ -537,3 +537,43 @@ def test_model_set_is_priced_as_a_range_and_the_json_validates(tmp_path):
     assert first["chain"][0]["at"] == "app.py:5"
     assert doc["estimates"][site.id]["range"]["basis"] == "model-set"
     assert doc["call_sites"][1]["model"]["unknown"].startswith("parameter `model` of `unknown` has no default")
+
+
+def test_loop_items_and_unpacked_returns_reach_the_site():
+    """`for model in MODELS.split(";")` sends each part; `model, err = parse(data, "model", DEFAULT)` sends
+    item 0 of what `parse` returns."""
+    src = '''from openai import OpenAI
+client = OpenAI()
+DEFAULT_MODEL = "gpt-4o-mini"
+MODELS = "gpt-4o;gpt-4.1-mini"
+
+
+def _optional_string(data, key, default):
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        return None, "not a string"
+    return value, None
+
+
+def unpacked(data):
+    model, error = _optional_string(data, "model", DEFAULT_MODEL)
+    return client.chat.completions.create(model=model, messages=[])
+
+
+def split(m):
+    for model in MODELS.split(";"):
+        client.chat.completions.create(model=model, messages=m)
+
+
+def literal(m):
+    for model in ("o3", "o4-mini"):
+        client.chat.completions.create(model=model, messages=m)
+
+
+def opaque(m, names):
+    for model in names:
+        client.chat.completions.create(model=model, messages=m)
+'''
+    sets = {s.function: [c.value for c in s.model.candidates] for s in api.check_source(src, "loops.py").call_sites}
+    assert sets == {"unpacked": ["gpt-4o-mini"], "split": ["gpt-4o", "gpt-4.1-mini"], "literal": ["o3", "o4-mini"],
+                    "opaque": []}
