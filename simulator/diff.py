@@ -42,6 +42,14 @@ class Figures:
     source: str                       # traffic | prior | static
     p95_source: str = "static"        # the p95's own: a traffic estimate replayed on a model the traffic
     p95_prior: str | None = None      # never saw has a p95 from that model's prior (said here)
+    unpriced: str | None = None       # why there is no cost per call (model unresolved, not in the price data)
+
+    @property
+    def no_cost_reason(self) -> str | None:
+        """Why the monthly cost is unknown, or None when it is known."""
+        if self.cost_per_month is not None:
+            return None
+        return self.unpriced or "no call volume: set `volumes` in [tool.llmsight] or pass --traffic"
 
 
 @dataclass
@@ -120,7 +128,10 @@ def _figures(site: CallSite, estimate: Estimate | None) -> Figures:
         calls_per_month=estimate.calls_per_month if estimate else None,
         p95_s=value(estimate.latency_p95_s) if estimate else None,
         source=source, p95_source="prior" if source == "traffic" and p95 is not None and p95.source != "traffic"
-        else source, p95_prior=p95.prior if p95 is not None and p95.source != "traffic" else None)
+        else source, p95_prior=p95.prior if p95 is not None and p95.source != "traffic" else None,
+        unpriced=None if estimate is not None and estimate.cost_per_call.value is not None
+        else f"{site.id}: {estimate.cost_per_call.prior or 'no price'}" if estimate is not None
+        else f"{site.id}: no estimate")
 
 
 _PAIRING_KEYS = (
@@ -177,9 +188,10 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 def _judge(kind: str, scope: str, limit: float, base: float | None, head: float | None,
-           unknown: int, priors_only: bool, unit: str) -> Verdict:
+           unknown: list[str], priors_only: bool, unit: str) -> Verdict:
+    """`unknown`: why each site in scope has no figure (the real cause: an unpriced model, no volume, …)."""
     if head is None:
-        return Verdict(kind, scope, limit, base, head, "WARN", "no estimate: set volumes or ingest traffic")
+        return Verdict(kind, scope, limit, base, head, "WARN", f"no estimate: {_causes(unknown)}")
     if head > limit:
         return Verdict(kind, scope, limit, base, head, "FAIL", f"over the limit by {head - limit:,.2f} {unit}")
     notes = []
@@ -188,8 +200,15 @@ def _judge(kind: str, scope: str, limit: float, base: float | None, head: float 
     if priors_only:
         notes.append("estimate from priors only (no traffic)")
     if unknown:
-        notes.append(f"{unknown} site(s) without an estimate")
+        notes.append(f"{len(unknown)} site(s) without an estimate ({_causes(unknown)})")
     return Verdict(kind, scope, limit, base, head, "WARN" if notes else "PASS", "; ".join(notes))
+
+
+def _causes(reasons: list[str], shown: int = 3) -> str:
+    """The distinct reasons, the first few of them."""
+    distinct = list(dict.fromkeys(reasons)) or ["nothing to estimate"]
+    more = f"; and {len(distinct) - shown} more" if len(distinct) > shown else ""
+    return "; ".join(distinct[:shown]) + more
 
 
 def _out_of_scope(kind: str, scope: str, limit: float) -> Verdict:
@@ -214,7 +233,7 @@ def _verdicts(config: Config, deltas: list[SiteDelta]) -> list[Verdict]:
             out.append(_out_of_scope("budget", scope, limit))
             continue
         out.append(_judge("budget", scope, float(limit), _sum([d.base.cost_per_month for d in chosen if d.base]),
-                          _sum([h.cost_per_month for h in heads]), sum(h.cost_per_month is None for h in heads),
+                          _sum([h.cost_per_month for h in heads]), [h.no_cost_reason for h in heads if h.no_cost_reason],
                           bool(heads) and all(h.source != "traffic" for h in heads), "USD/month"))
     for scope, limit in sorted(config.slos.items()):
         chosen = scoped(scope)
@@ -225,7 +244,8 @@ def _verdicts(config: Config, deltas: list[SiteDelta]) -> list[Verdict]:
         worst = max((h for h in heads if h.p95_s is not None), key=lambda h: h.p95_s, default=None)
         base_p95 = [d.base.p95_s for d in chosen if d.base and d.base.p95_s is not None]
         verdict = _judge("slo", scope, float(limit), max(base_p95, default=None), worst and worst.p95_s,
-                         sum(h.p95_s is None for h in heads), all(h.p95_source != "traffic" for h in heads), "s")
+                         [f"{h.site_id}: no latency estimate" for h in heads if h.p95_s is None],
+                         all(h.p95_source != "traffic" for h in heads), "s")
         if verdict.status == "FAIL" and worst.p95_source != "traffic":
             # a latency prior is a guess about a model, not a measurement: it warns, it does not fail the gate
             verdict.status = "WARN"

@@ -99,7 +99,15 @@ def test_unknown_volume_is_a_warning_not_a_pass(repo):
     git(repo, "commit", "-qam", "no volumes")
     config = api.parse_config({"budgets": {"chat": 10.0}, "features": {"app/*.py": "chat"}}, "test")
     (verdict,) = api.diff("HEAD", [repo], config=config).verdicts
-    assert verdict.status == "WARN" and verdict.head is None and "set volumes" in verdict.note
+    assert verdict.status == "WARN" and verdict.head is None and "no call volume: set `volumes`" in verdict.note
+
+
+def test_a_model_missing_from_the_price_data_is_named_not_blamed_on_volumes(repo):
+    """Issue 14: volumes are set; the real cause is a model the price data does not hold."""
+    write(repo, answer_model="acme-llm-7")
+    (verdict,) = [v for v in api.diff("HEAD", [repo]).verdicts if v.kind == "budget"]
+    assert verdict.status == "WARN" and "volumes" not in verdict.note
+    assert "app/chat.py::answer#1: model 'acme-llm-7'" in verdict.note and "price data" in verdict.note
 
 
 def test_limit_naming_no_site_is_a_warning(repo):
