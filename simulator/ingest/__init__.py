@@ -287,7 +287,7 @@ def _stage(con: duckdb.DuckDBPyConnection, reader: duckdb.DuckDBPyConnection | N
                 yield from converter.convert(row, record)
 
     layers = LayerMerge()                # one call recorded by two instrumentation layers is one row
-    table = staging_table(layers.rows(rows()) if fmt == "otel" else rows())
+    table = staging_table(layers.rows(converter.attempts(rows())) if fmt == "otel" else rows())
     report.ignored, report.merged = converter.ignored, layers.merged
     return con.from_arrow(table)
 

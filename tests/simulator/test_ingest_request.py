@@ -155,3 +155,50 @@ def test_a_cached_system_prompt_in_content_blocks_is_fingerprinted_on_both_sides
                                                                   "assistant. " * 40}]}}))
     assert site_request(site, source).prompt == row["prompt_fingerprint"] == prompt_fingerprint(
         "You are a support assistant. " * 2)
+
+
+def _with_http_attempts(path: Path, calls: int) -> None:
+    """otel-v2's export with the httpx instrumentation's spans under the first `calls` successful gpt-4o-mini
+    calls, as an OpenAI client that retried twice writes them: 429, then 500 (`http.request.resend_count` 1),
+    then 200 (resend 2); and one span of a first attempt that answered under another call."""
+    document = json.loads(gzip.open(EXPORTS / "otel-v2.otlp.json.gz").read())
+    scope = document["resourceSpans"][0]["scopeSpans"]
+    spans = [s for ss in scope for s in ss["spans"]]
+    chats = [s for s in spans if s["name"] == "chat gpt-4o-mini" and not s.get("status", {}).get("code")]
+    http = []
+    for call in chats[:calls]:
+        start, end = int(call["startTimeUnixNano"]), int(call["endTimeUnixNano"])
+        step = (end - start) // 3
+        for n, code in enumerate((429, 500, 200)):
+            attributes = [{"key": "http.request.method", "value": {"stringValue": "POST"}},
+                          {"key": "url.full", "value": {"stringValue": "http://127.0.0.1/v1/chat/completions"}},
+                          {"key": "http.response.status_code", "value": {"intValue": str(code)}}]
+            if n:
+                attributes.append({"key": "http.request.resend_count", "value": {"intValue": str(n)}})
+            http.append({"traceId": call["traceId"], "spanId": f"{len(http) + 1:016x}", "parentSpanId": call["spanId"],
+                         "name": "POST", "startTimeUnixNano": str(start + n * step),
+                         "endTimeUnixNano": str(start + (n + 1) * step), "attributes": attributes,
+                         "status": {"code": "STATUS_CODE_ERROR"} if code >= 400 else {}})
+    single = chats[calls]
+    http.append({"traceId": single["traceId"], "spanId": "ffffffffffffffff", "parentSpanId": single["spanId"],
+                 "name": "POST", "startTimeUnixNano": single["startTimeUnixNano"],
+                 "endTimeUnixNano": single["endTimeUnixNano"],
+                 "attributes": [{"key": "http.request.method", "value": {"stringValue": "POST"}},
+                                {"key": "http.response.status_code", "value": {"intValue": "200"}}]})
+    scope.append({"scope": {"name": "opentelemetry.instrumentation.httpx"}, "spans": http})
+    path.write_text(json.dumps(document))
+
+
+def test_http_attempt_spans_give_each_failed_attempt_a_row_and_the_call_its_attempt_number(tmp_path):
+    path = tmp_path / "retried.json"
+    _with_http_attempts(path, calls=4)
+    con = store.open_store(":memory:")
+    (report,) = ingest([path], con).files
+    assert report.loaded == 152 + 8 and report.ignored == 13 - 8   # 12 + 1 HTTP spans: 8 are attempt rows
+    attempts = con.execute("SELECT attempt, status, error_type, max(input_tokens), count(request_max_tokens), count(*) "
+                           "FROM calls WHERE error_type IN ('429', '500') GROUP BY ALL ORDER BY 1").fetchall()
+    assert attempts == [(1, "error", "429", 0, 4, 4), (2, "error", "500", 0, 4, 4)]    # the call's request, no tokens
+    assert con.execute("SELECT count(*), min(status), min(input_tokens) FROM calls WHERE attempt = 3").fetchone() \
+        == (4, "ok", 21)
+    (tmp_path / "again.json").write_text(path.read_text() + "\n")                  # the same spans in another file
+    assert ingest([tmp_path / "again.json"], con).files[0].known == 160              # identity: each attempt its span
