@@ -252,11 +252,11 @@ class Converter:
         calls = {(v.get("trace_id"), v.get(SPAN_ID)): v for _, v in items
                  if isinstance(v, dict) and _ATTEMPT not in v and v.get(SPAN_ID)}
         by_call: dict[tuple, list[tuple[int, dict]]] = {}
-        for number, v in items:
+        for place, v in items:
             if isinstance(v, dict) and _ATTEMPT in v:
                 key = (v.get("trace_id"), v.get(PARENT_ID))
                 if key in calls:
-                    by_call.setdefault(key, []).append((number, v))
+                    by_call.setdefault(key, []).append((place, v))
                 self.ignored += 1
         earlier: dict[tuple, list[tuple[int, dict]]] = {}
         for key, sent in by_call.items():
@@ -264,12 +264,12 @@ class Converter:
             last = sent[-1][1][_ATTEMPT]
             if len(sent) > 1 or last > 0:
                 calls[key]["attempt"] = last + 1 if last else len(sent)
-                earlier[key] = [(number, {**calls[key], **_attempt_row(a), "attempt": n + 1})
-                                for n, (number, a) in enumerate(sent[:-1]) if a["status"] != "ok"]
-        for number, v in items:
+                earlier[key] = [(place, {**calls[key], **_attempt_row(a), "attempt": n + 1})
+                                for n, (place, a) in enumerate(sent[:-1]) if a["status"] != "ok"]
+        for place, v in items:
             if isinstance(v, dict) and _ATTEMPT in v:
                 continue
-            yield number, v
+            yield place, v
             if isinstance(v, dict):
                 for attempt_number, row in earlier.get((v.get("trace_id"), v.get(SPAN_ID)), ()):
                     self.ignored -= 1
