@@ -31,8 +31,10 @@ keeps its logged `cost_usd` when unchanged.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     import duckdb
+
+    from llmsight.simulator.prepared import PreparedTraffic, SummaryCache
 
 PRIME = 2147483647
 CACHE_LATENCY_MS = 50.0
@@ -120,6 +124,12 @@ BASE_COLUMNS = ["row_id", "grp", "model_c", "site_c", "feature_c", "tenant_c", "
                 "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens", "latency_ms", "ttft_ms",
                 "quality", "cost_usd"]
 METRIC_CODES = {"ttft": 0, "tps": 1, "in": 2, "out": 3}
+# the prepared rows' columns and types (`Replay.prepared_rows_sql`): a cached summary must have exactly these
+ROW_TYPES = {"row_id": "BIGINT", "grp": "INTEGER", "model_c": "INTEGER", "site_c": "INTEGER", "feature_c": "INTEGER",
+             "tenant_c": "INTEGER", "st": "TINYINT", **{c: "INTEGER" for c in TOKEN_COLUMNS}, "latency_ms": "DOUBLE",
+             "ttft_ms": "DOUBLE", "quality": "DOUBLE", "cost_usd": "DOUBLE", "ri": "INTEGER", "blk": "TINYINT",
+             "obs_prefill": "DOUBLE", "ttft_o": "DOUBLE", "eff_in": "INTEGER", "eff_out": "INTEGER", "qbase": "DOUBLE",
+             "oc_full": "DOUBLE", "oc_input": "DOUBLE", **{f"h_{name[2:]}": "INTEGER" for name in ROW_DRAWS}}
 
 
 @dataclass
@@ -711,12 +721,13 @@ class Simulation:
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
                  max_tenants: int | None = MAX_TENANTS, sample_rate: float = 1.0,
-                 client_retries: dict[str, int | None] | None = None):
+                 client_retries: dict[str, int | None] | None = None, cache: "SummaryCache | None" = None):
         if not 0.0 < sample_rate <= 1.0:
             from llmsight.config import ConfigError
 
             raise ConfigError(f"sample rate must be above 0 and at most 1 (the share of calls traced), got {sample_rate}")
         self.con, self.seed, self.config = con, seed, config
+        self.db = con                      # the connection holding the prepared tables (the summary cache's on a hit)
         self.name, self.source = source, canonical_relation(con, source)
         # end-user ids as tenants give tens of thousands of groups nobody reads one by one, each costing
         # bootstrap matrices and histogram cells: beyond the busiest `max_tenants` (None: all), pooled
@@ -748,23 +759,64 @@ class Simulation:
         self.ratios: dict[tuple[str, str], float] = {}   # tokenizer ratios (observed, target model)
         self.notes: list[str] = []
         self.days = 1.0
+        self.cache = cache                 # the summary cache (`prepared`), None: prepare from the traffic
+        self.prepared: PreparedTraffic | None = None
+        self._cache_key: str | None = None
+        self._owned = None                 # the summary cache's connection, when the preparation came from it
+        self._baseline_source: str | None = None                  # the cached baseline's outcomes
+        self._baseline_fetched: dict | None = None                # the baseline's outcomes, fetched to be cached
 
     def prepare(self, scenarios: Sequence[Scenario] = ()) -> None:
-        """Materialise the rows with integer codes, fit the models, build the lookup tables."""
+        """Materialise the rows with integer codes, fit the models, build the lookup tables: what the
+        traffic alone decides once per Simulation (read from the summary cache when it has it), then
+        what the scenarios' target models add."""
+        if self.prepared is None:
+            self.prepared = self._cached() or self._prepare_traffic()
+        self._add_targets(sorted({m for s in scenarios for m in s.models()}))
+
+    def _settings(self) -> dict:
+        """What shapes a preparation besides the rows and the code (the summary cache's key)."""
+        from llmsight.simulator.prepared import file_digest
+
+        return {"seed": self.seed, "sample": self.sample, "max_tenants": self.max_tenants, "site_sql": self.site_sql,
+                "eval": [self.eval_file and str(self.eval_file), file_digest(self.eval_file)],
+                "config": repr(self.config), "prefixes": sorted(self.static_prefixes.items()),
+                "min_site_rows": self.min_site_rows, "client_retries": sorted(self.client_retries.items())}
+
+    def _cached(self) -> "PreparedTraffic | None":
+        """The traffic's preparation from the summary cache: its tables become this Simulation's, read
+        through the cache's connection (`db`; the traffic is not read again)."""
+        if self.cache is None or (self.eval_file is not None and not Path(self.eval_file).is_file()):
+            return None
+        self._cache_key = self.cache.key(self.con, self.source, self.site_map, self._settings())
+        hit = self.cache.load(self._cache_key, ROW_TYPES)
+        if hit is None:
+            return None
+        from llmsight.simulator.prepared import BASELINE_TABLE, GROUPS_TABLE, ROWS_TABLE
+
+        self.db, prepared = hit
+        self._owned = self.db
+        self.tables = dataclasses.replace(self.tables, rows=f"summary.{ROWS_TABLE}", groups=f"summary.{GROUPS_TABLE}")
+        self._baseline_source = f"summary.{BASELINE_TABLE}"
+        return prepared
+
+    def _prepare_traffic(self) -> "PreparedTraffic":
+        """Code the traffic's names, fit its models, build the prepared rows and the combinations, replay
+        the baseline; saved to the summary cache."""
         from llmsight.simulator import fit as fit_mod
-        from llmsight.knowledge.recommend import operation_kind
+        from llmsight.simulator.prepared import GROUPS_TABLE, ROWS_TABLE, FitsRecord, PreparedTraffic
         from llmsight.simulator.prices import price_rows
 
         con, t = self.con, self.tables
-        self.notes = []
         site = self.site_sql if self.site_map is None else f"coalesce(m.site_id, {self.site_sql})"
         join = "" if self.site_map is None else f" LEFT JOIN {self.site_map} m ON m.row_id = c.row_id"
         where = "c.model IS NOT NULL"
+        fraction = 1.0
         if self.sample:
             total = con.execute(f"SELECT count(*) FROM {self.source} c WHERE {where}").fetchall()[0][0]
-            self.fraction = min(1.0, self.sample / total) if total else 1.0
-            if self.fraction < 1.0:
-                where += f" AND {uniform_sql('c.row_id', self.seed, DRAW_SAMPLE)} < {self.fraction!r}"
+            fraction = min(1.0, self.sample / total) if total else 1.0
+            if fraction < 1.0:
+                where += f" AND {uniform_sql('c.row_id', self.seed, DRAW_SAMPLE)} < {fraction!r}"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {t.src} AS SELECT c.*, {site} AS site_id "
                     f"FROM {self.source} c{join} WHERE {where}")
         distinct = con.execute(f"""SELECT list(DISTINCT model), list(DISTINCT site_id), list(DISTINCT feature),
@@ -774,12 +826,10 @@ class Simulation:
             from llmsight.config import ConfigError
 
             raise ConfigError(f"{self.name}: no calls to replay (no rows with a model); ingest traffic first")
-        targets = sorted({m for s in scenarios for m in s.models()})
-        models = sorted(set(observed) | set(targets))
-        tenants, other_tenant = self._pooled_tenants(tenants)
-        self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}
-                                     for names in (models, sites, features, tenants)))
-        for name, values in (("model", models), ("site", sites), ("feature", features), ("tenant", tenants)):
+        notes: list[str] = []
+        tenants, other_tenant = self._pooled_tenants(tenants, notes)
+        codes = Codes(*({name: i for i, name in enumerate(names)} for names in (observed, sites, features, tenants)))
+        for name, values in (("model", observed), ("site", sites), ("feature", features), ("tenant", tenants)):
             create_table(con, t.dim.format(name), [("name", "VARCHAR"), ("code", "INTEGER")],
                          [(v, i) for i, v in enumerate(values)])
         con.execute(f"""
@@ -796,33 +846,69 @@ class Simulation:
             LEFT JOIN {t.dim.format('tenant')} dt ON dt.name = s.tenant""")
         release_freed_memory()              # each stage's freed memory goes back before the next
         kwargs = {} if self.min_site_rows is None else {"min_site_rows": self.min_site_rows}
-        self.fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, extra_models=targets,
-                                client_retries=self.client_retries, **kwargs)
+        fits = fit_mod.fit(con, t.base, eval_file=self.eval_file, client_retries=self.client_retries, **kwargs)
         release_freed_memory()
-        prices, unknown = price_rows(models, self.config)
-        self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
-        self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
-                       for m in targets if (f := self.fits.get(m)) is not None and f.source != "traffic"]
-        self.notes += [self.fits.error_basis[m] for m in models if m in self.fits.error_basis]
-        modelled = sorted(f.model for f in self.fits.models.values() if f.site == ANY and f.latency != fit_mod.MEASURED)
-        if modelled:
-            self.notes.append(f"no TTFT in the traffic of {', '.join(modelled)}: each call's TTFT is modelled from its "
-                              "duration and output tokens (what re-drawn attempts and stream=true rest on)")
-        assumed = {m: q[2] for m in models if (q := self.fits.quality_of(m, None)) and q[2].startswith("prior")}
-        if assumed:
-            sources = " / ".join(sorted(set(assumed.values())))
-            self.notes.append(f"quality not measured for {', '.join(assumed)}: each model's {sources} score, the same "
-                              "for every call (add a quality column to the traffic, or --eval results)")
         prefixes = dict(con.execute(f"SELECT site_id, median(cached_input_tokens) FROM {t.base} "
                                     "WHERE cached_input_tokens > 0 GROUP BY site_id").fetchall())
         for site_id, tokens in self.static_prefixes.items():
             prefixes.setdefault(site_id, tokens)
-        self.ratios = _token_ratios(observed, targets)
-        pairs = [(sites[s], models[m]) for s, m in
+        pairs = [(sites[s], observed[m]) for s, m in
                  con.execute(f"SELECT DISTINCT site_c, model_c FROM {t.base}").fetchall()]
-        load_tables(con, codes, self.fits, prices, self.ratios, prefixes, pairs, t)
+        prices, _ = price_rows(observed, self.config)
+        load_tables(con, codes, fits, prices, {}, prefixes, pairs, t)
+        days = days_covered(con, t.base)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.groups} AS SELECT CAST(row_number() OVER "
+                    "(ORDER BY site_c, feature_c, tenant_c) - 1 AS INTEGER) AS grp, site_c, feature_c, tenant_c "
+                    f"FROM (SELECT DISTINCT site_c, feature_c, tenant_c FROM {t.base})")
+        replay = Replay(codes, self.seed, t, prices)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {replay.prepared_rows_sql(t.base)}")
+        con.execute(f"DROP TABLE {t.base}")
+        release_freed_memory()
+        prepared = PreparedTraffic(observed, sites, features, tenants, FitsRecord.of(fits), prefixes, pairs, days,
+                                   fraction, notes)
+        if self.cache is not None and self._cache_key is not None:
+            self._baseline_fetched = self._fetch_baseline(replay)
+            self.cache.save(self._cache_key, con, prepared, {ROWS_TABLE: t.rows, GROUPS_TABLE: t.groups},
+                            self._baseline_fetched)
+        return prepared
+
+    def _add_targets(self, targets: list[str]) -> None:
+        """Codes, prior fits, prices, tokenizer ratios, lookup tables and notes for the observed models
+        and the scenarios' `targets` (coded after the observed ones: the prepared rows keep their codes)."""
+        from llmsight.knowledge.recommend import operation_kind
+        from llmsight.simulator import fit as fit_mod
+        from llmsight.simulator.prices import price_rows
+
+        con, t, p = self.db, self.tables, self.prepared
+        models = p.models + [m for m in targets if m not in p.models]
+        self.codes = codes = Codes(*({name: i for i, name in enumerate(names)}
+                                     for names in (models, p.sites, p.features, p.tenants)))
+        self.fits = fits = p.fits.fits()
+        for model in sorted(set(targets) - {f.model for f in fits.models.values()}):
+            fit_mod.add_prior_fit(fits, model)
+        for name, values in (("model", models), ("site", p.sites), ("feature", p.features), ("tenant", p.tenants)):
+            create_table(con, t.dim.format(name), [("name", "VARCHAR"), ("code", "INTEGER")],
+                         [(v, i) for i, v in enumerate(values)])
+        prices, unknown = price_rows(models, self.config)
+        self.notes = list(p.notes)
+        self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
+        self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
+                       for m in targets if (f := fits.get(m)) is not None and f.source != "traffic"]
+        self.notes += [fits.error_basis[m] for m in models if m in fits.error_basis]
+        modelled = sorted(f.model for f in fits.models.values() if f.site == ANY and f.latency != fit_mod.MEASURED)
+        if modelled:
+            self.notes.append(f"no TTFT in the traffic of {', '.join(modelled)}: each call's TTFT is modelled from its "
+                              "duration and output tokens (what re-drawn attempts and stream=true rest on)")
+        assumed = {m: q[2] for m in models if (q := fits.quality_of(m, None)) and q[2].startswith("prior")}
+        if assumed:
+            sources = " / ".join(sorted(set(assumed.values())))
+            self.notes.append(f"quality not measured for {', '.join(assumed)}: each model's {sources} score, the same "
+                              "for every call (add a quality column to the traffic, or --eval results)")
+        self.ratios = _token_ratios(p.models, targets, self.cache)
+        load_tables(con, codes, fits, prices, self.ratios, p.prefixes, p.pairs, t)
+        self.fraction = p.fraction
         # a sample covers the same days with fewer calls: per-day figures scale back up through the days
-        self.days = days_covered(con, t.base) * self.share
+        self.days = p.days * self.share
         if self.sample_rate < 1.0:
             self.notes.append(f"traces head-sampled at {self.sample_rate:.4g}: calls per day, cost per day and per "
                               f"month are scaled by 1/{self.sample_rate:.4g}; n counts the recorded calls")
@@ -831,22 +917,22 @@ class Simulation:
                               "figures are scaled back up, intervals reflect the sample")
         self.prices = prices
         self.replay = Replay(codes, self.seed, t, prices, {m: k for m in models if (k := operation_kind(m, self.config))})
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.groups} AS SELECT CAST(row_number() OVER "
-                    "(ORDER BY site_c, feature_c, tenant_c) - 1 AS INTEGER) AS grp, site_c, feature_c, tenant_c "
-                    f"FROM (SELECT DISTINCT site_c, feature_c, tenant_c FROM {t.base})")
         combos = con.execute(f"SELECT site_c, feature_c, tenant_c FROM {t.groups} ORDER BY grp").fetchnumpy()
         names = {"site": _inverse(codes.sites), "feature": _inverse(codes.features), "tenant": _inverse(codes.tenants)}
         self.groups = Groups(*(np.asarray(combos[c]) for c in ("site_c", "feature_c", "tenant_c")), names)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {t.rows} AS {self.replay.prepared_rows_sql(t.base)}")
-        con.execute(f"DROP TABLE {t.base}")
-        release_freed_memory()
+
+    def close(self) -> None:
+        """Close the summary cache's connection, if the preparation came from it."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
 
     @property
     def share(self) -> float:
         """The share of the calls made that the replayed rows are (a `sample` of head-sampled traces)."""
         return self.fraction * self.sample_rate
 
-    def _pooled_tenants(self, tenants: list[str]) -> tuple[list[str], int]:
+    def _pooled_tenants(self, tenants: list[str], notes: list[str]) -> tuple[list[str], int]:
         """The tenant names to give codes, and the code of every other tenant (-1: none pooled): past
         `max_tenants`, the busiest keep their own and the rest share `OTHER_TENANTS` (and a note says so)."""
         if not self.max_tenants or len(tenants) <= self.max_tenants:
@@ -854,7 +940,7 @@ class Simulation:
         kept = sorted(name for (name,) in self.con.execute(
             f"SELECT tenant FROM {self.tables.src} WHERE tenant IS NOT NULL GROUP BY tenant "
             f"ORDER BY count(*) DESC, tenant LIMIT {int(self.max_tenants)}").fetchall())
-        self.notes.append(f"{len(tenants):,} tenants: figures of their own for the {len(kept):,} with the most calls, "
+        notes.append(f"{len(tenants):,} tenants: figures of their own for the {len(kept):,} with the most calls, "
                           f"the other {len(tenants) - len(kept):,} together as {OTHER_TENANTS!r}")
         return [*kept, OTHER_TENANTS], len(kept)
 
@@ -867,7 +953,7 @@ class Simulation:
         """Per-row outcomes of one scenario with names, not codes (tests, the notebook explorer)."""
         sql = self._ready([scenario]).final_sql(scenario)
         t = self.tables
-        return self.con.sql(f"""
+        return self.db.sql(f"""
             SELECT o.row_id, ds.name AS site_id, df.name AS feature, dt.name AS tenant, dm.name AS model,
                    CASE o.status WHEN {OK} THEN 'ok' WHEN {ERROR} THEN 'error' ELSE 'timeout' END AS status,
                    o.latency_ms, o.ttft_ms, o.cost_usd, o.quality, o.truncated, o.attempts
@@ -888,7 +974,12 @@ class Simulation:
         return self._baseline[1] if self._baseline is not None and self._baseline[0] is replay else None
 
     def _fetch_baseline(self, replay: Replay) -> dict:
-        return self.con.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
+        if self._baseline_fetched is not None:
+            fetched, self._baseline_fetched = self._baseline_fetched, None
+            return fetched
+        if self._baseline_source is not None:
+            return self.db.sql(f"SELECT * FROM {self._baseline_source}").fetchnumpy()
+        return self.db.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
 
     def _summarise_baseline(self, replay: Replay, fetched: dict) -> Outcomes:
         ri = column(fetched.pop("ri"), np.int64)
@@ -916,7 +1007,7 @@ class Simulation:
             pending = []
             for s in scenarios:
                 changed = None if replay.touched(s) == "FALSE" else \
-                    self.con.sql(replay.final_sql(s, touched_only=True)).fetchnumpy()
+                    self.db.sql(replay.final_sql(s, touched_only=True)).fetchnumpy()
                 while len(pending) >= PIPELINE:
                     done, future = pending.pop(0)
                     results.append(ScenarioResult(done, future.result()))
@@ -955,7 +1046,17 @@ def canonical_relation(con, source: str) -> str:
     return f"(SELECT *, {', '.join(missing)} FROM {source})" if missing else source
 
 
-def _token_ratios(observed: Sequence[str], targets: Sequence[str]) -> dict[tuple[str, str], float]:
-    from llmsight.knowledge.tokens import tokenizer_ratio
+def _token_ratios(observed: Sequence[str], targets: Sequence[str],
+                  cache: "SummaryCache | None" = None) -> dict[tuple[str, str], float]:
+    """Tokenizer ratios of (observed, target) pairs; with a `cache`, those of tokenizer pairs seen before
+    are read from it (loading a tokenizer takes longer than a whole replay)."""
+    from llmsight.knowledge.tokens import encoding_name, tokenizer_ratio
 
-    return {(a, b): tokenizer_ratio(a, b) for a in observed for b in targets if a != b}
+    pairs = {(a, b): (encoding_name(a), encoding_name(b)) for a in observed for b in targets if a != b}
+    known = cache.tokenizer_ratios() if cache is not None else {}
+    missing = {encodings: models for models, encodings in pairs.items() if encodings not in known}
+    for encodings, (a, b) in missing.items():
+        known[encodings] = tokenizer_ratio(a, b)
+    if missing and cache is not None:
+        cache.save_tokenizer_ratios(known)
+    return {models: known[encodings] for models, encodings in pairs.items()}

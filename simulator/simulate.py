@@ -57,15 +57,18 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
              root: str | Path | None = None, whole_project: bool = True, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
              price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
-             sample_rate: float = 1.0) -> SimulationReport:
-    """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse."""
+             sample_rate: float = 1.0, use_cache: bool = True) -> SimulationReport:
+    """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse.
+    `use_cache`: read and write the summary of the traffic's preparation (`prepared`) in the user's cache."""
     from llmsight.simulator.pareto import scenario_front
+    from llmsight.simulator.prepared import SummaryCache
     from llmsight.simulator.view import TrafficError, connect, traffic_fingerprint
 
     parsed = parse_scenarios(scenarios, config)
     path = Path(traffic)
     traffic_fingerprint(path)           # a store, file, directory or pattern with files, else TrafficError
     con, source = connect(path)
+    sim = None
     try:
         if not con.execute(f"SELECT count(*) FROM {source} WHERE model IS NOT NULL").fetchall()[0][0]:
             raise TrafficError(f"{path}: no calls in this traffic; load some with `llm-lint ingest FILES --db {path}`")
@@ -78,7 +81,8 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             by_id = {s.id: s for s in sites}
         sim = Simulation(con, source, seed=seed, config=config, site_map=site_map, eval_file=eval_file, sample=sample,
                          max_tenants=max_tenants, sample_rate=sample_rate,
-                         client_retries={s.id: s.retries.value for s in sites or ()})
+                         client_retries={s.id: s.retries.value for s in sites or ()},
+                         cache=SummaryCache.default() if use_cache else None)
         known = {s.site: s for s in parsed if s.site is not None}
         sim.prepare([BASELINE, *parsed])
         for s in known.values():
@@ -105,4 +109,6 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
             report.site_fronts[key] = scenario_front([r.of("site", key) for r in results])
         return report
     finally:
+        if sim is not None:
+            sim.close()
         con.close()

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="text and markdown: the N costliest of each breakdown (default: 20; 0: all; json has all)")
     p.add_argument("--by", default="site,feature,tenant", help="breakdowns to print (default: site,feature,tenant)")
     p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="prepare from the traffic: neither read nor write the summary of the traffic's rows (fits, "
+                        "codes, baseline) kept in the user's cache directory")
     p.set_defaults(func=run)
 
 
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--seed must be a whole number from 0 to {2**63 - 1}, got {args.seed}")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants,
-                              sample_rate=args.sample_rate)
+                              sample_rate=args.sample_rate, use_cache=not args.no_cache)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]
