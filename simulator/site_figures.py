@@ -88,13 +88,15 @@ def _written(setting) -> float | None:
 
 def configured_volume(site: "CallSite", config: "Config | None") -> tuple[float | None, str | None]:
     """(calls per month configured for the site id, else its feature; what it is configured for)."""
-    if config is None:
-        return None, None
-    if config.volumes.get(site.id):
+    if config is not None and config.volumes.get(site.id):
         return float(config.volumes[site.id]), f"configured volume for {site.id}"
-    if site.feature and config.volumes.get(site.feature):
-        return float(config.volumes[site.feature]), f"configured volume for feature {site.feature}"
-    return None, None
+    return feature_volume(site.feature, config)
+
+
+def feature_volume(feature: str | None, config: "Config | None") -> tuple[float | None, str | None]:
+    """(calls per month configured for a feature, its label), or (None, None)."""
+    volume = config.volumes.get(feature) if config is not None and feature else None
+    return (float(volume), f"configured volume for feature {feature}") if volume else (None, None)
 
 
 def monthly_volume(site: "CallSite", config: "Config | None", calls_per_day: float) -> tuple[float, str | None]:
@@ -171,13 +173,8 @@ def restate(sim, results: list, scenarios: list, sites: dict[str, "CallSite"], c
     for result in results:
         for (kind, key), figures in list(result.groups.items()):
             volume, label = (configured_volume(sites[key], config) if kind == "site" and key in sites
-                             else _feature_volume(key, config) if kind == "feature" else (None, None))
+                             else feature_volume(key, config) if kind == "feature" else (None, None))
             if volume:
                 result.groups[(kind, key)] = dataclasses.replace(
                     figures, cost_per_month=cost_per_month(figures, volume, label))
     return notes
-
-
-def _feature_volume(feature: str, config: "Config | None") -> tuple[float | None, str | None]:
-    volume = config.volumes.get(feature) if config is not None else None
-    return (float(volume), f"configured volume for feature {feature}") if volume else (None, None)

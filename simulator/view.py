@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from llmsight.config import ConfigError
-from llmsight.records import CallSite, Estimate
+from llmsight.records import CallSite, Estimate, Metric
 from llmsight.simulator import site_figures
 
 if TYPE_CHECKING:
@@ -314,6 +314,16 @@ class TrafficView:
         """All traffic tagged with a feature (every site of it, mapped or not)."""
         self._connect()
         return self._identity().of("feature", feature)
+
+    @_locked
+    def feature_cost_per_month(self, feature: str, config: "Config | None" = None) -> Metric | None:
+        """A feature's monthly cost, all its traffic as observed, at its configured volume if any
+        (`site_figures.feature_volume`), else its calls per day × 30."""
+        figures = self.feature(feature)
+        if figures is None:
+            return None
+        volume, label = site_figures.feature_volume(feature, config or self.config)
+        return site_figures.cost_per_month(figures, volume, label) if volume else figures.cost_per_month
 
     def _identity(self):
         """Figures of all traffic as observed, per feature and tenant (computed once per process)."""

@@ -99,15 +99,4 @@ class OverBudget(Rule):
         if scope.startswith("site"):
             est = ctx.traffic.estimate(site, ctx.config)
             return est.cost_per_month if est is not None else None
-        figures = ctx.traffic.feature(site.feature)
-        if figures is None:
-            return None
-        volume = ctx.config.volumes.get(site.feature)
-        if not volume:
-            return figures.cost_per_month
-        per_call = figures.cost_per_call
-        from llmsight.records import Metric
-
-        return Metric(per_call.value * volume, per_call.low * volume if per_call.low is not None else None,
-                      per_call.high * volume if per_call.high is not None else None, "traffic", per_call.n,
-                      "configured volume")
+        return ctx.traffic.feature_cost_per_month(site.feature, ctx.config)
