@@ -66,14 +66,24 @@ def as_written(site: "CallSite", model: str | None, changes: "Scenario | None" =
     return dataclasses.replace(base, **overrides)
 
 
-def row_tests(scenario: "Scenario") -> list[str]:
-    """SQL tests over traffic rows (the canonical columns) true for a row the code's cap or timeout
-    changes (the replay's own `touched` rule); a model the rows did not log is the caller's to test."""
-    tests = [f"output_tokens > {scenario.max_tokens}"] if scenario.max_tokens is not None else []
-    if scenario.timeout is not None:
-        t = scenario.timeout * 1000.0
-        tests.append(f"status = 'timeout' OR latency_ms > {t!r} OR ttft_ms > {t!r}")
-    return tests
+# per logged model, what decides whether the code as written changes a site's rows (`changes_rows`)
+ROWS_SUMMARY = ("model, max(output_tokens), max(latency_ms), max(ttft_ms), "
+                "count(*) FILTER (WHERE status = 'timeout')")
+
+
+def changes_rows(scenario: "Scenario", summary: list[tuple], canonical: Callable[[str], str | None]) -> bool:
+    """Whether the code as written changes any of a site's rows (the replay's own `touched` rule), from
+    `ROWS_SUMMARY` per logged model: a model they did not log, an output over the cap, a call slower than
+    the timeout or logged as one."""
+    t = scenario.timeout * 1000.0 if scenario.timeout is not None else None
+    for model, max_out, max_latency, max_ttft, timeouts in summary:
+        if scenario.model is not None and (model is None or canonical(model) != scenario.model):
+            return True
+        if scenario.max_tokens is not None and (max_out or 0) > scenario.max_tokens:
+            return True
+        if t is not None and (timeouts or (max_latency or 0) > t or (max_ttft or 0) > t):
+            return True
+    return False
 
 
 def _written(setting) -> float | None:
@@ -151,16 +161,15 @@ def restate(sim, results: list, scenarios: list, sites: dict[str, "CallSite"], c
 
     notes = []
     todo: list[tuple[int, str, "Scenario"]] = []
+    summaries: dict[str, list[tuple]] = {}
+    for site_id, *summary in sim.con.execute(f"SELECT m.site_id, {ROWS_SUMMARY} FROM {source} JOIN site_rows m "
+                                             "USING (row_id) GROUP BY ALL").fetchall():
+        summaries.setdefault(site_id, []).append(tuple(summary))
     for key in [k for (kind, k) in results[0].groups if kind == "site" and k in sites]:
-        site = sites[key]
-        rows = f"{source} c JOIN site_rows m ON m.row_id = c.row_id WHERE m.site_id = ?"
-        logged = {m for (m,) in sim.con.execute(f"SELECT DISTINCT c.model FROM {rows}", [key]).fetchall() if m}
-        model, _ = code_model(site, canonical, lambda: {canonical(m) or m for m in logged})
+        site, summary = sites[key], summaries.get(key, [])
+        model, _ = code_model(site, canonical, lambda: {canonical(m) or m for m, *_ in summary if m})
         written = as_written(site, model)
-        tests = row_tests(written)
-        touched = (model is not None and any(canonical(m) != model for m in logged)) or bool(tests and sim.con.execute(
-            f"SELECT count(*) FROM {rows} AND ({' OR '.join(f'({t})' for t in tests)})", [key]).fetchall()[0][0])
-        if not touched:
+        if not changes_rows(written, summary, canonical):
             continue
         notes.append(f"site {key}: replayed as the code is written ({', '.join(f'{k}={v}' for k, v in written.changes().items())}), "
                      "as `check` shows it")

@@ -273,23 +273,13 @@ class TrafficView:
         code_model, note = site_figures.code_model(site, self._canonical,
                                                    lambda: {self._canonical(m) or m for m, _ in models})
         scenario = site_figures.as_written(site, code_model)
-        if self._touches(where, scenario, {m for m, _ in models}):
+        summary = con.execute(f"SELECT {site_figures.ROWS_SUMMARY} FROM view_rows WHERE {where} GROUP BY ALL").fetchall()
+        if site_figures.changes_rows(scenario, summary, self._canonical):
             figures = self.replay_figures(site, scenario)
             model = code_model or model
         else:
             scenario = None
         return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model, scenario, note)
-
-    def _touches(self, where: str, scenario: "Scenario", logged: set[str]) -> bool:
-        """Whether the code as written changes any of the rows (`where`): a model they did not log, or an
-        output over the cap, or a call slower than the timeout (the replay's own `touched` rule)."""
-        if scenario.model is not None and any(self._canonical(m) != scenario.model for m in logged):
-            return True
-        tests = site_figures.row_tests(scenario)
-        if not tests:
-            return False
-        return bool(self._con.execute(f"SELECT count(*) FROM view_rows WHERE {where} AND "
-                                      f"({' OR '.join(f'({t})' for t in tests)})").fetchall()[0][0])
 
     def _canonical(self, model: str) -> str | None:
         """The catalog's name for a model as code or traffic writes it (`openai/gpt-4o` -> `gpt-4o`)."""
