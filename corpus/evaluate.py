@@ -471,6 +471,21 @@ def _reach_table(scores: list[Score]) -> list[str]:
     return rows
 
 
+UNPRICED_KINDS = (("self-hosted", "self-hosted: no per-token price"), ("Azure deployment", "an Azure deployment name"),
+                  ("retired on", "retired: no longer in the price data"),
+                  ("not in the price data", "not in the price data"), ("model not resolved", "model not resolved"))
+
+
+def _unpriced_table(scores: list[Score]) -> list[str]:
+    """Matched sites with a knowable model that have no price, by the reason their estimate gives."""
+    counts: Counter = Counter()
+    for _lab, f in total(scores).knowable_matches:
+        if not f.priced:
+            counts[next((kind for word, kind in UNPRICED_KINDS if word in (f.unpriced or "")), "other")] += 1
+    rows = ["| why not priced | sites |", "|---|---:|"]
+    return rows + [f"| {kind} | {n} |" for kind, n in counts.most_common()]
+
+
 def _reach_by_project(scores: list[Score]) -> list[str]:
     rows = ["| project | sites by model_reach |", "|---|---|"]
     for s in scores:
@@ -550,10 +565,12 @@ def write_results(scores: list[Score], projects: list[fetch.Project], nb_scores:
             f"llmsight {__version__} on {pins} (labels in `corpus/labels/`; regenerate with "
             "`python corpus/evaluate.py`). How each figure is counted: `corpus/README.md`.", "", *_table(scores), "",
             "## Labelled sites by how the default model is reached", "", *_reach_table(scores), "",
-            *_reach_by_project(scores), "", "## Notebooks", "",
+            *_reach_by_project(scores), "", "Matched sites with a knowable model and no price, by the reason the "
+            "estimate gives:", "", *_unpriced_table(scores), "", "## Notebooks", "",
             f"Pinned notebooks of {notebooks} (`corpus/notebooks.toml`; labels in `corpus/labels/notebooks/`). "
             "Not in the floors: CI has no copy of them.", "", *_table(nb_scores, "notebooks of"), "",
             *_reach_table([s for s in nb_scores if not is_unavailable(s)]), "",
+            *_unpriced_table([s for s in nb_scores if not is_unavailable(s)]), "",
             "## Misses and false positives", "", *(_details(scores + nb_scores) or ["none"]), ""]
     RESULTS_FILE.write_text("\n".join(text), encoding="utf-8")
 
@@ -600,10 +617,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if scores:
-        print("\n".join([*_table(scores), "", *_reach_table(scores)]))
+        print("\n".join([*_table(scores), "", *_reach_table(scores), "", *_unpriced_table(scores)]))
     if nb_scores:
-        print("\n".join(["", *_table(nb_scores, "notebooks of"), "",
-                         *_reach_table([s for s in nb_scores if not is_unavailable(s)])]))
+        available = [s for s in nb_scores if not is_unavailable(s)]
+        print("\n".join(["", *_table(nb_scores, "notebooks of"), "", *_reach_table(available), "",
+                         *_unpriced_table(available)]))
     if args.verbose:
         print("\n".join(_details(scores + nb_scores) + _model_details(scores + nb_scores)))
     if not args.no_write and not args.names:
