@@ -881,12 +881,13 @@ def set_model_fix(site: CallSite, models: str | Sequence[str], *, where: str = "
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
              eval_file: str | Path | None = None, sample: int | None = None, tenants: int | None = None,
-             sample_rate: float = 1.0, use_cache: bool = True):
+             sample_rate: float | None = None, use_cache: bool = True):
     """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
 
     With `paths`, rows map to the call sites found there. The first result is always the baseline.
     Tenants past the `tenants` busiest (default 1,000; 0: no limit) are reported together as one.
-    `sample_rate`: the share of calls head-sampled traces hold (counts and cost per day scale by 1/rate).
+    `sample_rate`: the share of calls head-sampled traces hold (counts and cost per day scale by 1/rate);
+    None: the rate the traces' samplers recorded, else 1.
     `use_cache`: reuse (and keep) the summary of the traffic's preparation in the user's cache directory.
     Raises `ConfigError` for bad traffic or config and `llmsight.simulator.scenario.ScenarioError`
     (a ValueError naming the key) for a bad scenario."""

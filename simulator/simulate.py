@@ -57,11 +57,13 @@ def parse_scenarios(texts: Sequence[str | Scenario], config: "Config | None" = N
 def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Sequence["CallSite"] | None = None,
              root: str | Path | None = None, whole_project: bool = True, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
              price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
-             sample_rate: float = 1.0, use_cache: bool = True) -> SimulationReport:
+             sample_rate: float | None = None, use_cache: bool = True) -> SimulationReport:
     """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse.
+    None: the rate the exporters' samplers recorded in the traffic (`store.recorded_sample_rate`), else 1.
     `use_cache`: read and write the summary of the traffic's preparation (`prepared`) in the user's cache."""
     from llmsight.simulator.pareto import scenario_front
     from llmsight.simulator.prepared import SummaryCache
+    from llmsight.simulator.store import recorded_sample_rate
     from llmsight.simulator.view import TrafficError, connect, traffic_fingerprint
 
     parsed = parse_scenarios(scenarios, config)
@@ -72,6 +74,8 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
     try:
         if not con.execute(f"SELECT count(*) FROM {source} WHERE model IS NOT NULL").fetchall()[0][0]:
             raise TrafficError(f"{path}: no calls in this traffic; load some with `llm-lint ingest FILES --db {path}`")
+        recorded = recorded_sample_rate(con, source) if sample_rate is None else None
+        sample_rate = recorded[0] if recorded else sample_rate or 1.0
         site_map, mapping, by_id = None, None, {}
         if sites is not None:
             from llmsight.simulator.mapping import map_rows
@@ -95,7 +99,7 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
                                     f"(features: {', '.join(sorted(sim.codes.features))})")
         results = sim.run([BASELINE, *parsed])
         calls = int(round(results[0].total.calls / sim.share))
-        notes = list(sim.notes)
+        notes = list(sim.notes) + ([recorded[1]] if recorded else [])
         if sites is not None:
             notes += restate(sim, results, parsed, by_id, config, source)
         if config is not None and config.volumes:

@@ -72,8 +72,11 @@ REQUEST_COLUMNS: list[tuple[str, str]] = [
     ("span_name", "VARCHAR"),
     ("service", "VARCHAR"),                  # the resource's `service.name` (not OTel's `unknown_service` default)
 ]
+# The share of calls the row's trace was sampled at (head sampling: the traces hold only that share of the
+# calls made), as the export recorded it; NULL: not recorded (every call traced, unless told otherwise).
+SAMPLING_COLUMNS: list[tuple[str, str]] = [("sample_rate", "DOUBLE")]
 CALL_COLUMNS = list(COLUMNS)
-COLUMNS += REQUEST_COLUMNS
+COLUMNS += REQUEST_COLUMNS + SAMPLING_COLUMNS
 BOOKKEEPING: list[tuple[str, str]] = [
     ("row_id", "BIGINT"),
     ("source_file", "VARCHAR"),
@@ -97,7 +100,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 ADDED: dict[int, list[str]] = {
     2: ["cache_write_input_tokens", "reasoning_tokens", "quality"],
     3: [identity.KEY],
-    4: [name for name, _ in REQUEST_COLUMNS],
+    4: [name for name, _ in REQUEST_COLUMNS + SAMPLING_COLUMNS],
 }
 
 
@@ -121,7 +124,8 @@ MIGRATIONS: dict[int, list[str]] = {
     2: [f"ALTER TABLE calls ADD COLUMN {identity.KEY} UHUGEINT", _backfill_record_keys()],
     # the files a v3 store holds are read again when ingested again: their calls are known (same keys),
     # and what they say of the request fills the new columns (`insert_rows`)
-    3: [*(f"ALTER TABLE calls ADD COLUMN {name} {kind}" for name, kind in REQUEST_COLUMNS), "DELETE FROM sources"],
+    3: [*(f"ALTER TABLE calls ADD COLUMN {name} {kind}" for name, kind in REQUEST_COLUMNS + SAMPLING_COLUMNS),
+        "DELETE FROM sources"],
 }
 
 
@@ -454,6 +458,24 @@ def _fill_request_settings(con: duckdb.DuckDBPyConnection, typed: str, present: 
                 f"{', '.join(f't.{n}' for n in names)} FROM {typed} t JOIN _keyed k USING (_n) WHERE {said} "
                 f"QUALIFY row_number() OVER (PARTITION BY k.{identity.KEY} ORDER BY _n) = 1) r "
                 f"WHERE calls.{identity.KEY} = r.{identity.KEY} AND {blank}").fetchall()
+
+
+def recorded_sample_rate(con: duckdb.DuckDBPyConnection, source: str = "calls") -> tuple[float, str] | None:
+    """The share of calls the traces of `source` hold, from the sampling rates their exports recorded
+    (`sample_rate`), and a line saying so; None when no row records one. Rows sampled at different rates
+    stand for sum(1 / rate) calls, so the share is the rows over that (a row with no rate: 1)."""
+    present = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+    if "sample_rate" not in present:
+        return None
+    rows, recorded, made, low, high = first_row(
+        con, f"SELECT count(*), count(sample_rate), sum(1.0 / coalesce(sample_rate, 1.0)), min(sample_rate), "
+        f"max(sample_rate) FROM {source} WHERE model IS NOT NULL AND (sample_rate IS NULL OR sample_rate > 0)")
+    if not recorded or not made:
+        return None
+    share = min(rows / made, 1.0)
+    rates = f"{low:.4g}" if low == high else f"{low:.4g} to {high:.4g}"
+    return share, (f"sample rate {share:.4g} read from the traces: their samplers recorded {rates} on {recorded:,} "
+                   f"of {rows:,} rows (--sample-rate overrides it)")
 
 
 def source_seen(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:

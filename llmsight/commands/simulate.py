@@ -25,9 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval", dest="eval_file", help="eval results CSV (model,feature,score) for quality")
     p.add_argument("--sample", type=int, metavar="N",
                    help="replay a seeded uniform sample of about N calls (faster on large traffic; default: all)")
-    p.add_argument("--sample-rate", type=float, default=1.0, metavar="R",
+    p.add_argument("--sample-rate", type=float, default=None, metavar="R",
                    help="the share of calls the traces hold when they were head-sampled (e.g. 0.1): calls and cost "
-                        "per day and month are scaled by 1/R (default: 1, every call traced)")
+                        "per day and month are scaled by 1/R (default: the rate the traces' samplers recorded, "
+                        "else 1, every call traced)")
     p.add_argument("--tenants", type=int, metavar="N",
                    help="tenants with figures of their own, most calls first; the others are reported together "
                         "as '(other tenants)' (default: 1000; 0: every tenant)")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.sample is not None and args.sample < 1:
             raise UsageError("--sample must be a positive number of calls")
-        if not 0 < args.sample_rate <= 1:
+        if args.sample_rate is not None and not 0 < args.sample_rate <= 1:
             raise UsageError(f"--sample-rate must be above 0 and at most 1 (the share of calls traced), "
                              f"got {args.sample_rate}")
         if args.tenants is not None and args.tenants < 0:

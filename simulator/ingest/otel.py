@@ -216,6 +216,7 @@ class Converter:
     def __init__(self) -> None:
         self.span_number = 0
         self.ignored = 0
+        self.sampled: dict[str, float] = {}     # trace id -> the rate its root span's sampler recorded (Jaeger)
 
     def convert(self, row: int, record: Any) -> Iterator[tuple[int, dict | str]]:
         resources = _resource_spans(record)
@@ -251,6 +252,9 @@ class Converter:
         items = list(rows)
         calls = {(v.get("trace_id"), v.get(SPAN_ID)): v for _, v in items
                  if isinstance(v, dict) and _ATTEMPT not in v and v.get(SPAN_ID)}
+        for v in calls.values():
+            if v.get("sample_rate") is None and v.get("trace_id") in self.sampled:
+                v["sample_rate"] = self.sampled[v["trace_id"]]
         by_call: dict[tuple, list[tuple[int, dict]]] = {}
         for place, v in items:
             if isinstance(v, dict) and _ATTEMPT in v:
@@ -284,6 +288,8 @@ class Converter:
         if _INVALID in span:
             raise Reject(span[_INVALID])
         attrs = attributes(span.get("attributes") or [])
+        if attrs.get("sampler.type") == "probabilistic" and (rate := _rate(attrs.get("sampler.param"))) is not None:
+            self.sampled[_trace_id(span.get("traceId"))] = rate
         if any(name in attrs for name in _GENAI_MARKERS):
             if attrs.get("gen_ai.operation.name") in _NOT_MODEL_CALLS:
                 return None
@@ -301,12 +307,36 @@ class Converter:
             return _http_attempt(span, attrs)
 
         row = _row(span, attrs, call)
+        row["sample_rate"] = _trace_state_rate(span.get("traceState"))
         row.update(asked, span_name=request.name(span.get("name")), service=service or _service_name(attrs.get("service.name")))
         return row
 
 
 Field = tuple[str, Any]     # (the attribute a reject names, its value)
 _ATTEMPT = "_resend_count"          # marks an HTTP attempt span's staged values (`Converter.attempts`)
+
+
+def _rate(value: Any) -> float | None:
+    rate = request.temperature(value)         # a finite number, read leniently
+    return rate if rate is not None and 0 < rate <= 1 else None
+
+
+def _trace_state_rate(state: Any) -> float | None:
+    """The sampling probability a W3C `tracestate` records in its `ot` entry (OTel probability sampling):
+    the rejection threshold `th:` (hex, 56 bits: probability 1 - th / 2^56) or the older `p:` (2^-p)."""
+    if not isinstance(state, str) or "ot=" not in state:
+        return None
+    entry = next((item.strip()[3:] for item in state.split(",") if item.strip().startswith("ot=")), "")
+    for field in entry.split(";"):
+        key, _, value = field.partition(":")
+        try:
+            if key == "th" and 0 < len(value) <= 14:
+                return _rate(1 - int(value.ljust(14, "0"), 16) / 2**56)
+            if key == "p" and value.isdigit() and int(value) <= 62:
+                return _rate(2.0 ** -int(value))
+        except ValueError:
+            return None
+    return None
 
 
 def _http_attempt(span: dict, attrs: dict[str, Any]) -> dict | None:

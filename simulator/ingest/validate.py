@@ -23,7 +23,7 @@ from llmsight.simulator import identity, store
 
 INTEGER_COLUMNS = store.TOKEN_COLUMNS + ("attempt", "code_line", "request_max_tokens")
 _KINDS = dict(store.COLUMNS)
-NUMBER_COLUMNS = ("latency_ms", "ttft_ms", "cost_usd", "quality", "request_temperature")
+NUMBER_COLUMNS = ("latency_ms", "ttft_ms", "cost_usd", "quality", "request_temperature", "sample_rate")
 BOOLEAN_COLUMNS = tuple(name for name, kind in store.COLUMNS if kind == "BOOLEAN")
 
 
@@ -93,6 +93,9 @@ def _reason_sql(present: set[str]) -> str:
                        "'status must be ok, error or timeout'"))
     if "quality" in present:
         checks.append(("TRY_CAST(quality AS DOUBLE) > 1", "'quality above 1 (scores are 0..1)'"))
+    if "sample_rate" in present:
+        checks.append(("TRY_CAST(sample_rate AS DOUBLE) NOT BETWEEN 1e-9 AND 1",
+                       "'sample_rate must be above 0 and at most 1 (the share of calls traced)'"))
     cached = [c for c in ("cached_input_tokens", "cache_write_input_tokens") if c in present]
     if cached and "input_tokens" in present:
         total = " + ".join(f"COALESCE(TRY_CAST({c} AS DOUBLE), 0)" for c in cached)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from llmsight.simulator import store
 from llmsight.simulator.ingest import ingest
@@ -107,7 +108,7 @@ def test_a_v3_store_is_migrated_and_reingesting_its_files_fills_the_request_sett
     expected = _settings(con)
     con.close()
     legacy = duckdb.connect(str(db))
-    for name in REQUEST:
+    for name in store.ADDED[4]:
         legacy.execute(f"ALTER TABLE calls DROP COLUMN {name}")
     legacy.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     legacy.close()
@@ -202,3 +203,49 @@ def test_http_attempt_spans_give_each_failed_attempt_a_row_and_the_call_its_atte
         == (4, "ok", 21)
     (tmp_path / "again.json").write_text(path.read_text() + "\n")                  # the same spans in another file
     assert ingest([tmp_path / "again.json"], con).files[0].known == 160              # identity: each attempt its span
+
+
+def _sampled(tmp_path: Path) -> Path:
+    """otel-v2's export as traces sampled at a recorded rate: OTel probability sampling writes the rate into each span's tracestate (`ot=th:c`: threshold 0.75, so
+    1 in 4 traces kept; the older `ot=p:2` says the same); a Jaeger sampler tags the trace's root span."""
+    document = json.loads(gzip.open(EXPORTS / "otel-v2.otlp.json.gz").read())
+    spans = [s for rs in document["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    for n, span in enumerate(spans):
+        span["traceState"] = "vendor=x,ot=th:c" if n % 2 else "ot=rv:abc;p:2"
+    jaeger = spans[0]
+    del jaeger["traceState"]
+    document["resourceSpans"][0]["scopeSpans"].append({"scope": {"name": "app"}, "spans": [{
+        "traceId": jaeger["traceId"], "spanId": "00000000000000aa", "name": "handle", "startTimeUnixNano": "1",
+        "endTimeUnixNano": "2", "attributes": [{"key": "sampler.type", "value": {"stringValue": "probabilistic"}},
+                                               {"key": "sampler.param", "value": {"doubleValue": 0.5}}]}]})
+    path = tmp_path / "sampled.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_the_sampling_rate_an_export_records_is_kept_and_gives_the_traffics_share(tmp_path):
+    path = _sampled(tmp_path)
+    con = store.open_store(":memory:")
+    ingest([path], con)
+    assert con.execute("SELECT sample_rate, count(*) FROM calls GROUP BY 1 ORDER BY 1").fetchall() == [(0.25, 151),
+                                                                                                       (0.5, 1)]
+    share, note = store.recorded_sample_rate(con)
+    assert share == 152 / (151 * 4 + 2) and "recorded 0.25 to 0.5 on 152 of 152 rows" in note
+    plain = store.open_store(":memory:")
+    ingest([EXPORTS / "otel-v2.otlp.json.gz"], plain)
+    assert store.recorded_sample_rate(plain) is None
+
+
+def test_simulate_scales_by_the_recorded_rate_unless_told_another(tmp_path):
+    from llmsight.simulator.simulate import simulate
+
+    db = tmp_path / "traffic.duckdb"
+    con = store.open_store(db)
+    ingest([_sampled(tmp_path)], con)
+    con.close()
+    runs = {rate: simulate(db, [], sample_rate=rate, use_cache=False) for rate in (None, 1.0)}
+    recorded, told = runs[None].results[0].total, runs[1.0].results[0].total
+    assert recorded.calls == told.calls == 152                      # n: what was counted
+    assert recorded.calls_per_day == pytest.approx(told.calls_per_day * (151 * 4 + 2) / 152)
+    assert any("read from the traces" in n for n in runs[None].notes)
+    assert not any("read from the traces" in n for n in runs[1.0].notes)

@@ -66,7 +66,7 @@ def _v1_store(path):
     con = duckdb.connect(str(path))
     v1_columns = [(n, k) for n, k in store.ALL_COLUMNS
                   if n not in ("cache_write_input_tokens", "reasoning_tokens", "quality", "record_key")
-                  and (n, k) not in store.REQUEST_COLUMNS]
+                  and n not in store.ADDED[4]]
     con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {k}" for n, k in v1_columns) + ")")
     con.execute("INSERT INTO calls (model, input_tokens, output_tokens, row_id, source_file, source_row) "
                 "VALUES ('gpt-4o', 100, 5, 1, 'old.jsonl', 1)")
