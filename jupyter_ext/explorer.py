@@ -354,11 +354,11 @@ class Explorer:
             return
         style = f"<style>{report.CSS}</style>"
         x_label = "cost / month" if any(p.cost_per_month is not None for p in self.points) else "cost / call"
-        self._w["plot"].value = (f'<div class="llmsight">{style}'
+        self._w["plot"].value = (f'<div class="{report.ROOT_CLASS}">{style}'
                                  + report.scatter_svg(self.points, self.front, 0, self.selected, x_label=x_label) + "</div>")
         table = report.scenario_table_html(self.points, self.front, current=0, explored=self.selected)
         explored = self.points[self.selected]
-        self._w["table"].value = (f'<div class="llmsight" data-explored-p95="{explored.latency_p95_s}" '
+        self._w["table"].value = (f'<div class="{report.ROOT_CLASS}" data-explored-p95="{explored.latency_p95_s}" '
                                   f'data-explored="{report.esc(explored.label)}">{style}{table}</div>')
         self._w["source"].value = self._source_text()
         notes = sorted({n for p in self.points for n in p.notes if n.startswith("priors:")})
@@ -434,7 +434,7 @@ class Explorer:
     def _on_preview(self, _) -> None:
         fix, diff = self.preview_fix()
         body = f"<pre>{report.esc(diff)}</pre>" if diff else "<p class='muted'>no edit in a Python file</p>"
-        self._w["diff"].value = (f'<div class="llmsight"><b>{report.esc(fix.title)}</b> '
+        self._w["diff"].value = (f'<div class="{report.ROOT_CLASS}"><b>{report.esc(fix.title)}</b> '
                                  f'<span class="badge">{fix.applicability}</span>{body}</div>')
         self._w["apply"].disabled = self.pending_fix is None
 

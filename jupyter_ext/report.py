@@ -17,14 +17,17 @@ from typing import Iterable, Sequence
 
 from llmsight.api import ScenarioPoint
 from llmsight.formats import printable, shown
+from llmsight.formats._common import usd
 from llmsight.records import CheckResult, Diagnostic, Estimate
 
+# `.llmsight.llmsight table td` outranks JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`,
+# which right-aligns every cell of an output
 CSS = """
 .llmsight{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;color:#1f2328}
 .llmsight table{border-collapse:collapse;margin:6px 0}
-.llmsight th,.llmsight td{border-bottom:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+.llmsight.llmsight table th,.llmsight.llmsight table td{border-bottom:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
 .llmsight th{background:#f6f8fa;font-weight:600}
-.llmsight td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.llmsight.llmsight table td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .llmsight .error{color:#cf222e}.llmsight .warning{color:#9a6700}.llmsight .info,.llmsight .hint{color:#0969da}
 .llmsight .muted{color:#656d76}.llmsight .ok{color:#1a7f37}.llmsight .over{color:#cf222e;font-weight:600}
 .llmsight tr.front td{background:#fff8c5}.llmsight tr.current td{font-weight:600}
@@ -34,18 +37,14 @@ CSS = """
 """
 
 esc = html.escape
+# the class of every block llmsight renders: its style, and no LaTeX typesetting of `$868 … $994`
+# (MathJax 2 skips `tex2jax_ignore`, JupyterLab's MathJax 3 `mathjax_ignore`)
+ROOT_CLASS = "llmsight tex2jax_ignore mathjax_ignore"
 
 
 def money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value == 0:
-        return "$0"
-    if abs(value) >= 100:
-        return f"${value:,.0f}"
-    if abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    return f"${value:.2g}" if abs(value) >= 1e-4 else f"${value:.1e}"
+    """`$0.000074`, `$7.23`, `$1,241`: the CLI's dollars (never `$7.4e-05`); `–` when unknown."""
+    return "–" if value is None else usd(value)
 
 
 def seconds(value: float | None) -> str:
@@ -186,7 +185,7 @@ class Rendered:
     text: str
 
     def _repr_html_(self) -> str:
-        return f'<div class="llmsight"><style>{CSS}</style>{self.html}</div>'
+        return f'<div class="{ROOT_CLASS}"><style>{CSS}</style>{self.html}</div>'
 
     def __repr__(self) -> str:
         return self.text
@@ -206,8 +205,16 @@ def x_value(p: ScenarioPoint) -> float | None:
     return p.cost_per_month if p.cost_per_month is not None else p.cost_per_call
 
 
+def source_label(p: ScenarioPoint) -> str:
+    """Where a scenario's figures come from: `traffic (n=…)` only when they were measured on rows of its model."""
+    if p.source != "traffic":
+        return p.source
+    rows = f"{p.n:,} traffic rows" if p.n else "traffic rows"
+    return f"{rows} replayed on priors ({p.prior})" if p.prior else f"traffic (n={p.n:,})" if p.n else "traffic"
+
+
 def scenario_cells(p: ScenarioPoint) -> tuple[str, ...]:
-    source = f"traffic (n={p.n:,})" if p.source == "traffic" and p.n else p.source
+    source = source_label(p)
     return (p.label, p.model or "?", money(p.cost_per_call), money(p.cost_per_month), seconds(p.latency_p50_s),
             seconds(p.latency_p95_s), seconds(p.latency_p99_s),
             "–" if p.error_rate is None else f"{p.error_rate:.1%}", ratio(p.quality), source)
@@ -392,4 +399,4 @@ def report_html(result: CheckResult, scenarios: Sequence[SiteScenarios] = (), bu
     sections += ["<h2>Findings</h2>", findings_html(result, base=base)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{esc(title)}</title><style>{CSS}</style></head>"
-            f"<body class='llmsight'>{''.join(sections)}</body></html>")
+            f"<body class='{ROOT_CLASS}'>{''.join(sections)}</body></html>")

@@ -473,7 +473,9 @@ def _with_evidence(point: "ScenarioPoint", site: CallSite, config: Config) -> "S
 
     from llmsight.knowledge.recommend import judge, prior_evidence
 
-    if point.source == "traffic" and point.quality is not None:
+    if point.prior:
+        evidence = point.prior
+    elif point.source == "traffic" and point.quality is not None:
         evidence = f"quality replayed over this site's traffic (n={point.n:,})" if point.n else "quality from traffic"
     else:
         evidence = prior_evidence(point.model or "") or "no quality evidence"
@@ -541,6 +543,7 @@ class ScenarioPoint:
     source: str                 # "traffic" (replayed rows) or "priors" (static estimate)
     n: int | None = None
     notes: tuple[str, ...] = ()
+    prior: str | None = None            # replayed rows on a model the traffic never saw: the priors used
     evidence: str | None = None         # what a recommended model's quality rests on (traffic, eval file, prior)
     client_change: str | None = None    # why the site's client cannot send this model as is (never auto-applied)
 
@@ -608,7 +611,9 @@ class ScenarioRunner:
             points.append(ScenarioPoint(self.site.id, clean, model, per_call, per_month, value(fig.latency_p50_s),
                                         value(fig.latency_p95_s), value(fig.latency_p99_s), value(fig.error_rate),
                                         value(fig.quality), "traffic", fig.calls,
-                                        tuple(n for n in view.notes if model and model in n)))
+                                        tuple(n for n in view.notes if model and model in n),
+                                        prior=next((m.prior for m in (fig.latency_p95_s, fig.quality)
+                                                    if m is not None and m.source == "prior" and m.prior), None)))
         return points
 
     def _static(self, clean: tuple) -> ScenarioPoint:
@@ -692,9 +697,11 @@ def scenario_fix(site: CallSite, changes: dict, *, config: Config | None = None,
     fixes: list[Fix] = []
 
     def rule_fix(ctx, s, rule, field_name: str, value, otherwise: str) -> None:
-        """The fix `rule` offers for this site when the config holds the scenario's value."""
+        """The fix `rule` offers for this site when the config holds the scenario's value (its title says the
+        value is the scenario's, not the config's)."""
         sub = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, **{field_name: value}))
-        found = [f for d in rule().check(sub) if d.site_id == s.id for f in d.fixes]
+        found = [dataclasses.replace(f, title=f.title.replace(f"{field_name} from config", "the scenario's value"))
+                 for d in rule().check(sub) if d.site_id == s.id for f in d.fixes]
         fixes.extend(found or [Fix(otherwise, (), "display-only")])
 
     def keyword_or_rule(ctx, s, setting, value: int | float, keywords: tuple[str, ...], rule, field_name: str) -> None:

@@ -48,10 +48,11 @@ def limit_for(limits: dict[str, float], site: CallSite) -> tuple[str, float] | N
     return None
 
 
-def money(usd: float | None) -> str:
-    if usd is None:
-        return "?"
-    return f"${usd:,.0f}" if usd >= 100 else f"${usd:,.2f}"
+def money(value: float | None) -> str:
+    """Dollars as every face writes them (`$0.00074` per call, not `$0.00`)."""
+    from llmsight.formats._common import usd
+
+    return usd(value)
 
 
 def interval(metric, fmt) -> str:

@@ -1,7 +1,8 @@
 """`--format markdown`: a report to paste into (or post as) a pull-request comment.
 
 A findings table, a per-call-site estimate table, files not analysed, and the price data used.
-Cell text is escaped so that no message can break the table (`|`, newlines) or inject HTML.
+Cell text is escaped so that no message can break the table (`|`, newlines) or inject HTML, and every
+`$` outside code is `\$`, so no pair of amounts renders as LaTeX.
 """
 from __future__ import annotations
 
@@ -116,4 +117,16 @@ def _render(result: CheckResult, limit: int | None) -> str:
         out += [f"Notebook locations read `path:{cell_label(0)}:line:col`, cells numbered from 1 as they "
                 "appear in the notebook.", ""]
     out.append(f"<sub>llmsight {cell(result.version)} · prices: {cell(result.price_data)}</sub>")
-    return "\n".join(out) + "\n"
+    return "\n".join(no_math(line) for line in out) + "\n"
+
+
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+
+
+def no_math(line: str) -> str:
+    """`$` escaped outside code spans: GitHub and Jupyter read `$868 … $994` as LaTeX between the dollars."""
+    parts, last = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        parts += [re.sub(r"(?<!\\)\$", r"\\$", line[last:m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(parts + [re.sub(r"(?<!\\)\$", r"\\$", line[last:])])

@@ -209,3 +209,74 @@ def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: 
     expected = {d.severity for d in api.check_source(LLM_CALL + "\n", "cell.py").diagnostics} | {"hint"}
     assert {cls.rsplit("cm-lintRange-", 1)[-1] for cls, _ in ranges} == expected
     assert all(text.startswith("client.chat.completions.create(") for _, text in ranges)
+
+
+RENDER_CELLS = [
+    'import os\nfrom pathlib import Path\n\nos.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")\n'
+    '%load_ext llmsight.jupyter',
+    "%llm_lint ../app --traffic ../traffic/app_traffic.jsonl",
+    '%%llm_cost\nfrom openai import OpenAI\n\nclient = OpenAI(timeout=20)\n'
+    'client.chat.completions.create(model="gpt-5.4-nano", max_completion_tokens=5, '
+    'messages=[{"role": "user", "content": "hi"}])',
+    'from llmsight.jupyter import explore\n\nex = explore(Path("../app").resolve(), site="app/chat.py:18", debounce=0)\nex',
+]
+NO_MATH = "() => document.querySelectorAll('mjx-container, .MathJax, .MathJax_Preview, .MathJax_SVG').length"
+
+
+def test_outputs_render_as_written_and_the_explorer_follows_the_site(chromium: str, lab: dict, tmp_path: Path):
+    """Amounts like `$868/month … $400/month` stay text (no MathJax), messages read left to right, tiny costs
+    print as decimals, and switching the explorer's site clears the previous site's preview and Apply."""
+    import re
+
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in RENDER_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab["root"] / "notebooks" / "render.ipynb")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{lab['url']}/lab/tree/notebooks/render.ipynb?reset&token={lab['token']}")
+            page.locator(".jp-CodeCell .jp-InputArea-editor").first.wait_for(timeout=30_000)
+            page.wait_for_selector("text=| Idle", timeout=30_000)
+            page.locator(".jp-CodeCell .jp-InputArea-editor").first.click()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            explorer = page.locator(".jupyter-widgets.llmsight-explorer")
+            explorer.wait_for(timeout=90_000)
+
+            lint = page.locator(".jp-CodeCell", has_text="%llm_lint").locator(".jp-OutputArea-output").first
+            lint_text = lint.text_content()
+            assert re.search(r"\$[\d,.]+/month.*\$[\d,.]+/month", lint_text), lint_text[:500]   # the pairs are there
+            message = lint.locator("td", has_text="/month").first
+            assert message.evaluate("e => getComputedStyle(e).textAlign") == "left"
+            cost = page.locator(".jp-CodeCell", has_text="%%llm_cost").locator(".jp-OutputArea-output").first
+            cost_text = cost.text_content()
+            assert "gpt-5.4-nano" in cost_text and not re.search(r"\de-\d", cost_text), cost_text
+
+            explorer.scroll_into_view_if_needed()
+            readout = explorer.locator(".llmsight-timeout .widget-readout")
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("7")
+            page.keyboard.press("Enter")
+            explorer.locator("button", has_text="Preview code edit").click()
+            apply = explorer.locator("button", has_text="Apply edit")
+            page.wait_for_function("() => document.querySelector('.llmsight-explorer pre')?.textContent"
+                                   ".includes('+            timeout=7,')", timeout=15_000)
+            page.wait_for_function("() => Array.from(document.querySelectorAll('.llmsight-explorer button'))"
+                                   ".some(b => b.textContent.includes('Apply edit') && !b.disabled)", timeout=15_000)
+            site = explorer.locator("select").nth(1)                            # feature, then site
+            summarize = next(o for o in site.locator("option").all_text_contents() if "summarize.py" in o)
+            site.select_option(label=summarize)
+            page.wait_for_function("() => !document.querySelector('.llmsight-explorer pre')", timeout=15_000)
+            assert apply.is_disabled()
+            assert "summarize.py" in explorer.locator(".llmsight-table").text_content() or \
+                "claude" in explorer.locator(".llmsight-table").text_content()
+            page.wait_for_timeout(1000)                                         # MathJax typesets asynchronously
+            assert page.evaluate(NO_MATH) == 0
+        finally:
+            page.screenshot(path=str(tmp_path / "render.png"), full_page=True)
+            browser.close()

@@ -79,3 +79,10 @@ def test_write_fix_never_follows_a_symlink_out_of_the_project(tmp_path: Path):
     with pytest.raises(api.ConfigError, match="outside the paths given"):
         api.write_fix(fix, root)
     assert (outside / "bot.py").read_text() == CALL
+
+
+def test_a_slider_timeout_is_labelled_as_the_scenarios(app: Path):
+    ex = explore(app, site="app/chat.py:18", debounce=0)
+    ex.set(timeout=12)
+    fix, _ = ex.preview_fix()
+    assert "timeout=12" in fix.title and "the scenario's value" in fix.title and "from config" not in fix.title
