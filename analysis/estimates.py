@@ -2,10 +2,10 @@
 
 Input tokens are the prompt's literal parts (dynamic parts not counted, or `default_input_tokens` from
 config when set). Output tokens are the expected output: the output prior for the model, operation and
-the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source),
-or `default_output_tokens` when the project sets it; never more than the call's cap. The cap (else the
-model's output limit) is the upper bound of the cost's `range` (basis `output-cap`); a site whose model
-set holds several priced models gets the `model-set` range instead. `Metric.low/high` stay confidence
+the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source);
+never more than the call's cap (`default_output_tokens` is LLM005's assumption, not an estimate's).
+The cap (else the model's output limit) is the upper bound of the cost's `range` (basis `output-cap`);
+a site whose model set holds several priced models gets the `model-set` range instead. `Metric.low/high` stay confidence
 intervals, which a static estimate has none of. Latency comes from the model family's prior.
 """
 from __future__ import annotations
@@ -16,26 +16,19 @@ from llmsight.analysis.catalog_names import catalog_entry, unpriced_reason
 from llmsight.config import Config
 from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
 
-# `default_output_tokens` the project did not set (LLM005 assumes it); estimates use the output priors then
-_UNSET_OUTPUT = next(f.default for f in dataclasses.fields(Config) if f.name == "default_output_tokens")
 
-
-def expected_output(site: CallSite, config: Config, model: str | None) -> tuple[int, int, str | None]:
+def expected_output(site: CallSite, model: str | None) -> tuple[int, int, str | None]:
     """(output tokens expected, of which hidden reasoning billed as output, where that comes from)."""
     from llmsight.knowledge.priors import output_prior
 
     if site.operation == "embedding":
         return 0, 0, None
     cap = _cap(site)
-    if config.default_output_tokens != _UNSET_OUTPUT:
-        tokens, reasoning = config.default_output_tokens, 0
-        basis = f"default_output_tokens={tokens} from config"
-    else:
-        prior = output_prior(model, site.operation, site.prompt.task)
-        tokens, reasoning = prior.output_tokens + prior.reasoning_tokens, prior.reasoning_tokens
-        what = f"{prior.task} prompt" if prior.task != "*" else "a call"
-        hidden = f", {reasoning:,} of them hidden reasoning" if reasoning else ""
-        basis = f"{tokens:,} tokens expected for {what}{hidden} ({prior.source}, {prior.date})"
+    prior = output_prior(model, site.operation, site.prompt.task)
+    tokens, reasoning = prior.output_tokens + prior.reasoning_tokens, prior.reasoning_tokens
+    what = f"{prior.task} prompt" if prior.task != "*" else "a call"
+    hidden = f", {reasoning:,} of them hidden reasoning" if reasoning else ""
+    basis = f"{tokens:,} tokens expected for {what}{hidden} ({prior.source}, {prior.date})"
     if cap is not None and tokens > cap:
         return cap, min(reasoning, cap), f"at the cap ({cap:,}; {basis} exceed it)"
     return tokens, reasoning, basis
@@ -60,13 +53,13 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         else:
             notes.append("input: literal prompt parts only (dynamic parts not counted)")
     literal_only = site.prompt.dynamic and config.default_input_tokens is None
-    output_tokens, reasoning, output_basis = expected_output(site, config, model)
+    output_tokens, reasoning, output_basis = expected_output(site, model)
     if output_basis:
         notes.append(f"output: {output_basis}")
     catalog = Catalog.load(config)
     info = catalog_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
-    spread = _model_set_range(site, config, catalog, input_tokens)
+    spread = _model_set_range(site, catalog, input_tokens)
     if info is None:
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
@@ -110,7 +103,7 @@ def _output_cap_range(site: CallSite, info, usage, expected: float, notes: list[
     return Range(expected, high, "output-cap")
 
 
-def _model_set_range(site: CallSite, config: Config, catalog, input_tokens: int) -> Range | None:
+def _model_set_range(site: CallSite, catalog, input_tokens: int) -> Range | None:
     """Cost per call from the cheapest to the priciest model of the site's model set, each at its own
     expected output (models missing from the price data are left out; None with fewer than two priced)."""
     from llmsight.knowledge.catalog import Usage, cost_of
@@ -120,7 +113,7 @@ def _model_set_range(site: CallSite, config: Config, catalog, input_tokens: int)
     for c in candidates:
         info = catalog_entry(catalog, site, c.value)
         if info is not None:
-            output, reasoning, _ = expected_output(site, config, c.value)
+            output, reasoning, _ = expected_output(site, c.value)
             usage = Usage(input_tokens=input_tokens, output_tokens=output, reasoning_tokens=reasoning)
             costs.append(cost_of(info.raw, usage, info.provider).total)
     return Range(min(costs), max(costs), "model-set") if len(costs) >= 2 else None

@@ -59,17 +59,23 @@ def _parse_float(value: str, where: str, column: str, allow_empty: bool = False)
     return number
 
 
-def read_priors(text: str, origin: str) -> tuple[Prior, ...]:
-    """Rows of a priors CSV; errors name `origin` and the row number."""
+def _sourced_rows(text: str, origin: str, columns: tuple[str, ...]):
+    """(`origin:row`, row) of a priors CSV with `columns`, each row naming its source and date."""
     reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
     if missing:
         raise PriorsError(f"{origin}: missing column(s) {', '.join(missing)}")
-    rows = []
     for number, row in enumerate(reader, start=2):
         where = f"{origin}:{number}"
         if not row["source"].strip() or not row["date"].strip():
             raise PriorsError(f"{where}: every prior needs a source (or `estimate`) and a date")
+        yield where, row
+
+
+def read_priors(text: str, origin: str) -> tuple[Prior, ...]:
+    """Rows of a priors CSV; errors name `origin` and the row number."""
+    rows = []
+    for where, row in _sourced_rows(text, origin, REQUIRED_COLUMNS):
         rows.append(Prior(
             ttft_s=_parse_float(row["ttft_s"], where, "ttft_s"),
             tokens_per_s=_parse_float(row["tokens_per_s"], where, "tokens_per_s"),
@@ -139,15 +145,9 @@ class OutputPrior:
 
 
 def read_output_priors(text: str, origin: str) -> tuple[OutputPrior, ...]:
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in OUTPUT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise PriorsError(f"{origin}: missing column(s) {', '.join(missing)}")
+    """Rows of an output priors CSV; errors name `origin` and the row number."""
     rows = []
-    for number, row in enumerate(reader, start=2):
-        where = f"{origin}:{number}"
-        if not row["source"].strip() or not row["date"].strip():
-            raise PriorsError(f"{where}: every prior needs a source (or `estimate`) and a date")
+    for where, row in _sourced_rows(text, origin, OUTPUT_COLUMNS):
         rows.append(OutputPrior(
             pattern=row["pattern"].strip().lower(), operation=row["operation"].strip(), task=row["task"].strip(),
             output_tokens=int(_parse_float(row["output_tokens"], where, "output_tokens")),
