@@ -208,6 +208,11 @@ class TrafficView:
             self._sites[s.id] = s
         self._complete = self._complete or complete
 
+    @property
+    def complete(self) -> bool:
+        """Whether every site of the project is bound (rows may map by their request signature)."""
+        return self._complete
+
     def _gids_for(self, site: CallSite) -> tuple[int, ...]:
         self._sites[site.id] = site
         con = self._connect()
@@ -384,7 +389,8 @@ class TrafficView:
         sim = self._sims.get(key)
         if sim is None:
             sim = Simulation(self._con, f"(SELECT * FROM view_rows WHERE gid IN ({', '.join(map(str, gids))}))",
-                             seed=self.seed, config=self.config, site_sql=_sql_text(site.id))
+                             seed=self.seed, config=self.config, site_sql=_sql_text(site.id),
+                             client_retries={site.id: site.retries.value})     # observed errors are after them
             self._sims[key] = sim
         return sim
 

@@ -120,3 +120,33 @@ def test_the_hover_shows_traffic_names_as_text_never_as_markup(project):
     hover = formatting.hover_markdown(site, hostile, [])
     assert not re.search(r"(?<!\\)(!\[|<img|\]\()", hover)         # only escaped: `\!\[`, `\<img`, `\]\(`
     assert r"\!\[x\]\(http://tracker.example/p.png\)" in hover
+
+
+def test_an_editor_buffer_maps_its_traffic_as_check_does(project, tmp_path):
+    """The LSP analyses one buffer (`check_source`); its rows still map by request signature among every
+    site of the project, as `check` maps them, so the hover shows the same figures and the same summary."""
+    root, traffic = project
+    fresh = tmp_path / "buffer.jsonl"                   # a traffic source no whole-project check has seen
+    fresh.write_bytes(traffic.read_bytes())
+    buffer = api.check_source(APP, str(root / "app.py"), root=root, traffic=fresh)
+    whole = api.check([root], traffic=fresh, use_cache=False)
+    for site in whole.call_sites:
+        mine = next(s for s in buffer.call_sites if s.id == site.id)
+        assert (buffer.estimates[mine.id].source, buffer.estimates[mine.id].notes) == \
+            (whole.estimates[site.id].source, whole.estimates[site.id].notes)
+    reply = next(buffer.estimates[s.id] for s in buffer.call_sites if s.function == "reply")
+    assert reply.source == "traffic" and SUMMARY in reply.notes
+
+
+def test_a_sites_replay_knows_its_clients_retries(project):
+    """Observed error rates are after the client's own retries: a site's replay is told how many the code
+    makes (`retries` from the site record), so re-drawn attempts use the per-attempt rate."""
+    from llmsight.simulator.view import open_traffic
+
+    root, traffic = project
+    result = api.check([root], traffic=traffic, use_cache=False)
+    reply = next(s for s in result.call_sites if s.function == "reply")
+    view = open_traffic(traffic, api.load_config(root), root=root)
+    view.bind(result.call_sites, complete=True)
+    assert view.site(reply) is not None
+    assert view._site_sim(reply).client_retries == {reply.id: reply.retries.value} and reply.retries.value == 2
