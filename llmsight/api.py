@@ -265,6 +265,7 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
     elif config is None:
         config = load_config(root_path)
     traffic_view = _open_traffic(_traffic_path(traffic or config.traffic, root_path), config, root_path)
+    _bind_project(traffic_view, root_path, config)
     rules_ = select_rules(config, select, ignore, traffic=traffic_view is not None)
     env = Env(root=root_path, config=config, rules=rules_,
               wrappers={w.rsplit(".", 1)[-1]: w for w in config.wrappers}, traffic=traffic_view,
@@ -284,6 +285,18 @@ def check_source(source: str, path: str = "example.py", *, config: Config | dict
             gc.enable()
     errors = [result.error] if result.error else []
     return _assemble(root_path, config, [result], errors, 1, 0, price_data_version(), traffic_view, with_estimates)
+
+
+def _bind_project(traffic_view, root: Path, config: Config) -> None:
+    """A buffer's traffic maps as `check` maps the project's (request signatures included, which need
+    every site of the project to tell a row's site from the others): the project's sites are found once
+    per traffic view (the scan cache makes it cheap) and bound to it."""
+    if traffic_view is None or traffic_view.complete or not root.is_dir():
+        return
+    import dataclasses
+
+    sites = check([root], config=dataclasses.replace(config, traffic=None), with_estimates=False).call_sites
+    traffic_view.bind(sites, complete=True)
 
 
 def _traffic_path(traffic: str | Path | None, root: Path) -> Path | None:
