@@ -349,12 +349,12 @@ class Evaluator:
 
     # ---- attributes ------------------------------------------------------------------------------
     def attribute(self, base: Value, attr: str, node: ast.Attribute, scope: Scope, depth: int) -> Value:
-        if base is None and isinstance(node.value, ast.Name) and scope.func is not None and scope.func.cls is not None:
-            # self.x inside a method whose first parameter names the instance
-            fnode = scope.func.node
-            first = fnode.args.args[0].arg if getattr(fnode, "args", None) and fnode.args.args else None  # type: ignore[attr-defined]
-            if node.value.id == first:
-                return self.instance_attr(scope.func.cls, scope.mod, attr, depth)
+        if base is None and isinstance(node.value, ast.Name) and scope.func is not None:
+            # self.x inside a method whose first parameter names the instance, or in a function nested in
+            # it (`def _sync_request(): self._client().chat(…)` run in a thread)
+            method = _enclosing_method(scope.func, node.value.id)
+            if method is not None:
+                return self.instance_attr(method.cls, scope.mod, attr, depth)
         if attr == "value" and isinstance(node.value, ast.Attribute):  # Enum.MEMBER.value: what MEMBER is set to
             owner = self.eval(node.value.value, scope, depth)
             if isinstance(owner, ClassRef) and _is_enum(owner.cls):
@@ -810,6 +810,20 @@ def _is_import_helper(qualname: str) -> bool:
     last = qualname.rsplit(".", 1)[-1].lower()
     return qualname == "importlib.import_module" or ("import" in last or "require" in last) and (
         "dependency" in last or "module" in last or "package" in last or last.startswith(("lazy_", "try_")))
+
+
+def _enclosing_method(func: FuncInfo, name: str) -> FuncInfo | None:
+    """The method whose first parameter `name` is, seen from `func` (that method or a function nested in
+    it that does not rebind `name`); None when `name` is not an instance there."""
+    while func is not None:
+        if func.cls is not None:
+            args = getattr(func.node, "args", None)
+            first = args.args[0].arg if args is not None and args.args else None
+            return func if first == name else None
+        if name in func.params or func.bindings.get(name):
+            return None
+        func = func.parent
+    return None
 
 
 def _is_classmethod_cls(node: ast.AST, name: str) -> bool:

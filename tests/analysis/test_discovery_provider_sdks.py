@@ -138,3 +138,35 @@ def test_provider_apis_of_their_own_are_requests():
              for s in api.check_source(HTTP_SOURCE, "apis.py").call_sites}
     assert found == {11: ("http", "completion", None), 16: ("http", "image", None),   # model_id: not read
                      20: ("typesafe", "chat", "jev-1")}
+
+
+def test_client_from_a_caching_getter_used_in_a_nested_function():
+    """`self` in a function nested in a method (run in a thread) is the method's instance (corpus M33)."""
+    src = '''from oci.generative_ai_inference import GenerativeAiInferenceClient
+
+
+class Chat:
+    def __init__(self, auth_type):
+        self.auth_type = auth_type
+        self._client = None
+
+    def _get_oci_client(self):
+        if self._client is None:
+            if self.auth_type == "API_KEY":
+                self._client = GenerativeAiInferenceClient(config={}, timeout=(10, 240))
+            else:
+                self._client = GenerativeAiInferenceClient(config={}, signer=None)
+        return self._client
+
+    async def ainvoke(self, details):
+        def _sync_request():
+            client = self._get_oci_client()
+            return client.chat(details)
+        return _sync_request()
+
+    def not_an_instance(self, details):
+        def inner(self):
+            return self.chat(details)
+        return inner(object())
+'''
+    assert [(s.span.start_line, s.sdk) for s in api.check_source(src, "oci_chat.py").call_sites] == [(20, "oci")]
