@@ -101,6 +101,9 @@ def _anthropic_methods(async_: bool) -> dict[str, Method]:
         "messages.parse": Method("chat", False, async_, max_tokens=("max_tokens",), prompt=("system", "messages")),
         "completions.create": Method("completion", None, async_, max_tokens=("max_tokens_to_sample",), prompt=("prompt",)),
     }
+    # a Message Batch: each request's model and cap are in its `params` (the first request's stand for all)
+    m["messages.batches.create"] = Method("batch", False, async_, model_param="requests.0.params.model",
+                                          max_tokens=("requests.0.params.max_tokens",), prompt=())
     m.update({f"beta.{k}": v for k, v in list(m.items()) if k.startswith("messages.")})
     return m
 

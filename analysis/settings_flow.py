@@ -127,6 +127,10 @@ class Reader:
             return self._attribute(node, scope, depth)
         if isinstance(node, ast.Constant) and node.value is None:
             return Mapping()
+        if isinstance(node, (ast.List, ast.Tuple)):   # a list of requests (`requests=[{"params": {…}}]`): by index
+            return Mapping({str(i): (e, scope) for i, e in enumerate(node.elts) if not isinstance(e, ast.Starred)})
+        if isinstance(node, ast.ListComp):   # `[{"params": {…}} for d in docs]`: every item is built alike
+            return Mapping({"0": (node.elt, scope)})
         if isinstance(node, ast.BoolOp):  # `kwargs or {}`: either side can be what runs
             return self._union(node.values, scope, depth)
         if isinstance(node, ast.IfExp):

@@ -40,7 +40,7 @@ CASES = {
         client.messages.batches.retrieve(batch.id)
         for result in client.messages.batches.results(batch.id):
             pass
-        """, [(4, "anthropic", "batch", None, False)]),
+        """, [(4, "anthropic", "batch", "claude-3-5-haiku-latest", False)]),   # the requests' params name it
     "anthropic-beta-message-batch-async": ("""
         from anthropic import AsyncAnthropic
         async def submit(requests):

@@ -86,3 +86,19 @@ def one(m):
     result = api.check_source(source, "batch.py")
     cost = {s.operation: result.estimates[s.id].cost_per_call.value for s in result.call_sites}
     assert cost["batch"] == pytest.approx(cost["chat"] / 2)   # gpt-4o-mini's *_batches rates are half
+
+
+def test_anthropic_message_batch_takes_model_and_cap_from_its_requests():
+    source = '''import anthropic
+client = anthropic.Anthropic()
+
+
+def summarise_all(docs):
+    requests = [{"custom_id": str(i), "params": {"model": "claude-haiku-4-5", "max_tokens": 300,
+                 "messages": [{"role": "user", "content": d}]}} for i, d in enumerate(docs)]
+    return client.messages.batches.create(requests=requests)
+'''
+    result = api.check_source(source, "batches.py")
+    site = result.call_sites[0]
+    assert (site.operation, site.model.value, site.max_tokens.value) == ("batch", "claude-haiku-4-5", 300)
+    assert result.estimates[site.id].cost_per_call.value > 0
