@@ -128,19 +128,8 @@ class Explorer:
                          + ", ".join(f"{s.span.path}:{s.span.start_line}" for s in self.sites))
 
     def candidates(self) -> list[str]:
-        """Models worth comparing for this site: the ones passed in, the api's Pareto-ranked alternatives
-        and the configured fallback model, those two only when the recommender lets this site's client
-        send them."""
-        found = [a.model for a in api.model_alternatives(self.site, self.config) if not a.client_change]
-        current = self.site.model.value if isinstance(self.site.model.value, str) else None
-        fallback = self.config.fallback_model
-        if fallback and not api.recommendable(self.site, fallback, self.config):
-            fallback = None         # retiring, not allowed, or one this call's client cannot send
-        out = []
-        for m in (*self.extra_models, *found, fallback):
-            if m and m != current and m not in out:
-                out.append(m)
-        return out
+        """Models worth comparing for this site: the ones passed in, then `api.candidate_models`'."""
+        return api.candidate_models(self.site, self.config, self.extra_models)
 
     @staticmethod
     def _key(changes: dict) -> tuple:

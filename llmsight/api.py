@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
            "load_config", "estimate_sites", "apply_fixes", "project_root", "price_data_version",
-           "model_alternatives", "recommendable", "ingest", "IngestError", "diff", "simulate", "ScenarioPoint",
-           "ScenarioRunner", "pareto_front", "scenario_fix", "fix_texts", "write_fix", "set_model_fix"]
+           "model_alternatives", "candidate_models", "recommendable", "ingest", "IngestError", "diff", "simulate",
+           "ScenarioPoint", "ScenarioRunner", "pareto_front", "scenario_fix", "fix_texts", "write_fix", "set_model_fix"]
 
 
 def project_root(paths: Sequence[str | Path]) -> Path:
@@ -449,6 +449,17 @@ def recommendable(site: CallSite, model: str, config: Config) -> bool:
 
     verdict = judge(site, model, config)
     return verdict.allowed and verdict.client_change is None
+
+
+def candidate_models(site: CallSite, config: Config, extra: Sequence[str] = ()) -> list[str]:
+    """Models worth comparing for a site (the explorer's and the report's): `extra` as given, then the
+    alternatives `model_alternatives` ranks and the configured `fallback_model`, those two only when the
+    site's client can send them and the recommender allows them; never the site's own model."""
+    current = site.model.value if isinstance(site.model.value, str) else None
+    found = [a.model for a in model_alternatives(site, config) if not a.client_change]
+    fallback = config.fallback_model if config.fallback_model and recommendable(site, config.fallback_model,
+                                                                                  config) else None
+    return [m for m in dict.fromkeys((*extra, *found, fallback)) if m and m != current]
 
 
 def model_alternatives(site: CallSite, config: Config, limit: int = 5, *, traffic: str | Path | None = None,

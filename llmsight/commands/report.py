@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def site_scenarios(result, config, traffic, root: Path, limit: int):
-    """The code as written plus candidate models, per explorable site, from `api.ScenarioRunner`."""
+    """The code as written plus the candidate models (`api.candidate_models`), per explorable site, from
+    `api.ScenarioRunner`."""
     from llmsight import api
     from llmsight.jupyter.report import SiteScenarios, where
 
@@ -30,9 +31,7 @@ def site_scenarios(result, config, traffic, root: Path, limit: int):
     for site in [s for s in result.call_sites if s.operation in ("chat", "completion", "responses")][:limit]:
         if not isinstance(site.model.value, str):
             continue
-        models = [a.model for a in api.model_alternatives(site, config)]
-        if config.fallback_model and config.fallback_model not in models and config.fallback_model != site.model.value:
-            models.append(config.fallback_model)
+        models = api.candidate_models(site, config)
         scenarios = [{}] + [{"model": m} for m in models]
         try:
             points = api.ScenarioRunner(site, config, traffic=traffic, root=root,

@@ -123,6 +123,9 @@ def test_no_recommendation_names_a_retiring_model_or_changes_the_operation_kind(
     named: list[tuple[str, str]] = []
     for site in result.call_sites:
         kind = site.operation
+        for model in api.candidate_models(site, config):       # the explorer's and the report's candidates
+            assert not retiring(model, config, today), (site.id, model)
+            assert model != config.fallback_model or judge(site, model, config).client_change is None
         for alt in api.model_alternatives(site, config):
             named.append((site.id, alt.model))
             assert alt.evidence, alt
