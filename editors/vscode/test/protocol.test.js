@@ -1,26 +1,21 @@
-// Drives `python -m llmsight lsp` with the same protocol stack vscode-languageclient uses
-// (vscode-languageserver-protocol over vscode-jsonrpc) and VS Code's client capabilities, since VS Code
-// itself cannot run here. Run by tests/editors/test_vscode.py, which passes:
-//   LLMSIGHT_PYTHON   interpreter with llmsight installed
-//   LLMSIGHT_PROJECT  project directory holding app.py
-//   LLMSIGHT_CAPS     JSON file with VS Code's recorded client capabilities
-//   LLMSIGHT_EXPECTED JSON file with `llm-lint check --format json` for app.py
+// Drives the server the extension starts (the bundled one, in a virtualenv without llmsight) with VS Code's
+// client capabilities through the protocol stack vscode-languageclient uses (vscode-languageserver-protocol
+// over vscode-jsonrpc), since VS Code itself cannot run here, and compares with the CLI's findings.
+// test/fixtures/vscode_1.65.2_capabilities.json is VS Code's recorded capabilities, from pytest-lsp (MIT).
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { spawn } = require("node:child_process");
+const { execFileSync } = require("node:child_process");
 const { pathToFileURL } = require("node:url");
-const {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-} = require("vscode-languageserver-protocol/node");
+const { EXTENSION, project, startServer, venvWithoutLlmsight } = require("./session");
+
+const SERVER = path.join(EXTENSION, "bundled", "tool", "server.py");
 
 // What vscode-languageclient 9 adds to VS Code's recorded capabilities (LSP 3.17 features).
 function vscodeCapabilities() {
-  const recorded = JSON.parse(fs.readFileSync(process.env.LLMSIGHT_CAPS, "utf8")).capabilities;
+  const recorded = require("./fixtures/vscode_1.65.2_capabilities.json").capabilities;
   recorded.general = { ...(recorded.general || {}), positionEncodings: ["utf-16"] };
   recorded.textDocument.inlayHint = {
     dynamicRegistration: true,
@@ -38,42 +33,27 @@ function utf16Position(lines, line, col) {
   return { line: line - 1, character: Array.from(lines[line - 1]).slice(0, col - 1).join("").length };
 }
 
-test("VS Code capabilities: diagnostics, inlay hints, a code action", { timeout: 60000 }, async () => {
-  const project = process.env.LLMSIGHT_PROJECT;
-  const file = path.join(project, "app.py");
+test("VS Code capabilities: diagnostics, inlay hints, a code action", { timeout: 120000 }, async () => {
+  const python = venvWithoutLlmsight();
+  const root = project();
+  const file = path.join(root, "app.py");
   const text = fs.readFileSync(file, "utf8");
   const lines = text.split("\n");
-  const expected = JSON.parse(fs.readFileSync(process.env.LLMSIGHT_EXPECTED, "utf8"));
   const uri = pathToFileURL(file).href;
+  const env = { ...process.env, LLMSIGHT_IMPORT_STRATEGY: "useBundled" };
+  // The same bundled llmsight, as the CLI: what `llm-lint check` finds in app.py.
+  const expected = JSON.parse(execFileSync(python, [SERVER, "check", "app.py", "--format", "json", "--no-cache",
+    "--exit-zero"], { cwd: root, env }).toString());
 
-  const server = spawn(process.env.LLMSIGHT_PYTHON, ["-m", "llmsight", "lsp"], {
-    cwd: project,
-    env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True" },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => server.on("exit", (code) => resolve(code)));
-  const connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-  const logs = [];
-  connection.onRequest("client/registerCapability", () => null);
-  connection.onRequest("workspace/configuration", (params) => params.items.map(() => ({})));
-  connection.onRequest("workspace/diagnostic/refresh", () => null);
-  connection.onRequest("workspace/inlayHint/refresh", () => null);
-  connection.onNotification("window/logMessage", (params) => logs.push(params.message));
-  connection.listen();
-
-  const init = await connection.sendRequest("initialize", {
-    processId: process.pid,
-    clientInfo: { name: "Visual Studio Code", version: "1.95.0" },
-    rootUri: pathToFileURL(project).href,
-    workspaceFolders: [{ uri: pathToFileURL(project).href, name: path.basename(project) }],
-    capabilities: vscodeCapabilities(),
-    initializationOptions: { llmsight: { trafficDb: null, select: [], ignore: [], debounceMs: 150 } },
-  });
+  const session = await startServer({ command: python, args: [SERVER], options: { cwd: EXTENSION, env } }, root,
+    vscodeCapabilities(), { llmsight: { trafficDb: null, select: [], ignore: [], debounceMs: 150 } });
+  const { init, connection, logs } = session;
   assert.equal(init.capabilities.positionEncoding, "utf-16");
   assert.ok(init.capabilities.inlayHintProvider.resolveProvider);
   assert.ok(init.capabilities.diagnosticProvider);
-  assert.deepEqual(init.capabilities.executeCommandProvider.commands.sort(), ["llmsight.reloadTraffic", "llmsight.setModel", "llmsight.simulate"]);
-  await connection.sendNotification("initialized", {});
+  assert.ok(init.capabilities.executeCommandProvider.commands.includes("llmsight.simulate"));
+  assert.ok(init.capabilities.executeCommandProvider.commands.includes("llmsight.setModel"),
+    "the command behind Set Model for Site");
   await connection.sendNotification("textDocument/didOpen", {
     textDocument: { uri, languageId: "python", version: 1, text },
   });
@@ -111,9 +91,6 @@ test("VS Code capabilities: diagnostics, inlay hints, a code action", { timeout:
   assert.equal(change.textDocument.version, 1);
   assert.ok(change.edits.length > 0);
 
-  await connection.sendRequest("shutdown");
-  await connection.sendNotification("exit");
-  assert.equal(await exited, 0);
-  connection.dispose();
+  assert.equal(await session.close(), 0);
   assert.ok(!logs.some((m) => m.includes("internal error")), logs.join("\n"));
 });
