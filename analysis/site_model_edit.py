@@ -22,13 +22,22 @@ _PLAIN_MODELS_HEADER = re.compile(r"\s*\[\s*models\s*\]\s*(?:#.*)?$")
 _TABLE_HEADER = re.compile(r"\s*\[")
 
 
+MAX_MODELS = 20
+
+
 def model_names(models: str | Sequence[str]) -> tuple[str, ...]:
-    """The models as a tuple (`"a|b"` or `["a", "b"]`), each one a name a pragma can hold."""
+    """The models as a tuple (`"a|b"` or `["a", "b"]`), each one a name a pragma can hold, none a key."""
+    from llmsight.analysis.secrets import contains_provider_key, redact
+
     names = models.split("|") if isinstance(models, str) else list(models)
     names = [n.strip() if isinstance(n, str) else n for n in names]
-    if not names or any(not isinstance(n, str) or not _MODEL_NAME.fullmatch(n) for n in names):
-        raise ConfigError(f"models {models!r}: give one or more model names separated by |, each without "
+    if not names or len(names) > MAX_MODELS or any(not isinstance(n, str) or not _MODEL_NAME.fullmatch(n)
+                                                   for n in names):
+        shown = redact(models)[:80] if isinstance(models, str) else "given"
+        raise ConfigError(f"models {shown!r}: give 1 to {MAX_MODELS} model names separated by |, each without "
                           "spaces, commas, quotes or #")
+    if any(contains_provider_key(n) for n in names):
+        raise ConfigError("models: one of the names looks like an API key, not a model; nothing was written")
     return tuple(dict.fromkeys(names))
 
 

@@ -60,7 +60,7 @@ def test_a_line_ending_in_a_string_takes_the_config_entry_instead(tmp_path):
     assert _models(tmp_path, "in_string") == ("gpt-4o-mini",)
 
 
-@pytest.mark.parametrize("models", ["", "a b", "x,y", "a#b", 'q"', "a||b", ["ok", 3]])
+@pytest.mark.parametrize("models", ["", "a b", "x,y", "a#b", 'q"', "a||b", ["ok", 3], ["m"] * 21, "x" * 201])
 def test_names_a_pragma_cannot_hold_are_refused(tmp_path, models):
     sites = _write(tmp_path)
     with pytest.raises(api.ConfigError, match="model names separated by"):
@@ -79,3 +79,14 @@ def test_notebook_cell_gets_the_pragma(tmp_path):
     cell = json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"][1]["source"]
     assert "".join(cell).endswith("messages=[])  # llmsight: model=gpt-4o")
     assert api.check([tmp_path / "nb.ipynb"], use_cache=False).call_sites[0].model.value == "gpt-4o"
+
+
+def test_a_key_typed_as_a_model_is_never_written(tmp_path):
+    sites = _write(tmp_path)
+    key = "sk-proj-" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1eF3hJ5kL7n"
+    with pytest.raises(api.ConfigError, match="looks like an API key") as err:
+        api.set_model_fix(sites["plain"], f"gpt-4o|{key}", root=tmp_path)
+    assert key not in str(err.value)
+    with pytest.raises(api.ConfigError, match="model names separated by") as err:
+        api.set_model_fix(sites["plain"], f"gpt-4o, {key}", root=tmp_path)
+    assert key not in str(err.value)
