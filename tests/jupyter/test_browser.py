@@ -184,15 +184,21 @@ def test_llmsight_diagnostics_in_jupyterlab_file_editor(chromium: str, lab: dict
     assert all(text.startswith("client.chat.completions.create(") for _, text in ranges)
 
 
-def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
-    """jupyter-lsp starts the server from our spec; jupyterlab-lsp underlines the call in the notebook."""
+def write_notebook(lab: dict, name: str, cells: list[str]) -> None:
+    """A Python notebook of `cells` in the lab's notebooks folder."""
     import nbformat
-    from playwright.sync_api import sync_playwright
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LLM_CALL)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python", "file_extension": ".py", "mimetype": "text/x-python"}
-    nbformat.write(nb, lab["root"] / "notebooks" / "lsp.ipynb")
+    nbformat.write(nb, lab["root"] / "notebooks" / name)
+
+
+def test_llmsight_diagnostics_in_jupyterlab(chromium: str, lab: dict, tmp_path: Path):
+    """jupyter-lsp starts the server from our spec; jupyterlab-lsp underlines the call in the notebook."""
+    from playwright.sync_api import sync_playwright
+
+    write_notebook(lab, "lsp.ipynb", [LLM_CALL])
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
@@ -228,12 +234,9 @@ def test_outputs_render_as_written_and_the_explorer_follows_the_site(chromium: s
     print as decimals, and switching the explorer's site clears the previous site's preview and Apply."""
     import re
 
-    import nbformat
     from playwright.sync_api import sync_playwright
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in RENDER_CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, lab["root"] / "notebooks" / "render.ipynb")
+    write_notebook(lab, "render.ipynb", RENDER_CELLS)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
