@@ -145,6 +145,18 @@ def _plain(text: str) -> str:
     return re.sub(r"\S+", word, shown_text(text))
 
 
+_CODE_OR_DOLLAR = re.compile(r"(`+).*?\1|\$")
+
+
+def for_client(markdown: str, client: str | None) -> str:
+    """Markdown as `client` (clientInfo.name) renders it. JupyterLab, like other renderers with TeX math,
+    typesets `$0.0021 … $0.0098` on one line as a formula, so `$` is escaped outside code spans; Neovim
+    has no math and shows a backslash escape as it is (0.10+), so it gets the text unchanged."""
+    if client == "Neovim":
+        return markdown
+    return _CODE_OR_DOLLAR.sub(lambda m: m.group(0) if m.group(1) else r"\$", markdown)
+
+
 def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence = ()) -> str:
     model = site.model.value if site.model.value is not None else site.model.expr or "?"
     lines = [f"**llmsight** · {code(site.api)} · {site.sdk} {site.operation} · model {code(str(model))}", ""]
@@ -157,7 +169,8 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
     lines.append(f"| cost / call | {money(_value(est.cost_per_call))} | {_source(est.cost_per_call)} |")
     if est.range is not None:     # what static analysis cannot pin down; not a confidence interval
         spans = "up to the output cap" if est.range.basis == "output-cap" else "over the model set"
-        lines.append(f"| ↳ range | {money(est.range.low)} – {money(est.range.high)} | {spans} |")
+        # one `$` per cell: JupyterLab's MathJax typesets `$a – $b` as a formula even when escaped
+        lines.append(f"| ↳ range | {money(est.range.low)} – {money(est.range.high).removeprefix('$')} | {spans} |")
     for part in ("input", "cached_input", "cache_write", "output", "reasoning"):
         amount = est.cost_breakdown.get(part)
         if amount:

@@ -24,6 +24,5 @@ def register(ls) -> None:
             return None
         sv = min(inside, key=lambda s: (s.range.end.line - s.range.start.line, s.range.end.character))
         alts = await alternatives.for_site(ls, sv.site, analysis)
-        return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown,
-                                                        formatting.hover_markdown(sv.site, sv.estimate, alts)),
-                           range=sv.range)
+        text = formatting.for_client(formatting.hover_markdown(sv.site, sv.estimate, alts), ls.client_name)
+        return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, text), range=sv.range)

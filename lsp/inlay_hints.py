@@ -18,6 +18,11 @@ def _can_resolve_tooltip(ls) -> bool:
     return bool(support and "tooltip" in support.properties)
 
 
+def _tooltip(ls, sv) -> types.MarkupContent:
+    text = formatting.hover_markdown(sv.site, sv.estimate)
+    return types.MarkupContent(types.MarkupKind.Markdown, formatting.for_client(text, ls.client_name))
+
+
 def as_diagnostics(view) -> list[types.Diagnostic]:
     """Each site's hint label as a hint diagnostic on the call (no code, no fixes)."""
     return [types.Diagnostic(range=sv.range, message=f"estimate: {formatting.hint_label(sv.estimate)}",
@@ -44,8 +49,7 @@ def register(ls) -> None:
                                    padding_left=True,
                                    data={"uri": params.text_document.uri, "site_id": sv.site.id})
             if not lazy:
-                hint.tooltip = types.MarkupContent(types.MarkupKind.Markdown,
-                                                   formatting.hover_markdown(sv.site, sv.estimate))
+                hint.tooltip = _tooltip(ls, sv)
             hints.append(hint)
         return hints
 
@@ -56,6 +60,5 @@ def register(ls) -> None:
         _, view = await ls.view_at(str(data.get("uri", "")))
         for sv in view.sites if view else ():
             if sv.site.id == data.get("site_id"):
-                hint.tooltip = types.MarkupContent(types.MarkupKind.Markdown,
-                                                   formatting.hover_markdown(sv.site, sv.estimate))
+                hint.tooltip = _tooltip(ls, sv)
         return hint

@@ -50,6 +50,7 @@ class LlmsightServer(LanguageServer):
         self.settings = Settings()
         self.configs = ProjectConfigs()
         self.pull_diagnostics = False
+        self.client_name: str | None = None     # clientInfo.name: Markdown differs by client (formatting.py)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-requests")
         self.analysis_process = AnalysisProcess(lambda reason: self.log(
@@ -339,6 +340,7 @@ def create_server() -> LlmsightServer:
     def initialize(ls: LlmsightServer, params: types.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         text = params.capabilities.text_document
+        ls.client_name = params.client_info.name if params.client_info else None
         ls.apply_settings(params.initialization_options)
         # workspace mode publishes for files the client has not opened, which pull cannot express
         ls.pull_diagnostics = bool(text and text.diagnostic is not None) and not ls.workspace_diagnostics.enabled

@@ -37,3 +37,11 @@ def test_free_text_keeps_plain_words_and_quotes_names():
     shown = formatting._plain("output: default_output_tokens=1024 (no cap) for *gpt*mini*")
     assert shown == "output: `default_output_tokens=1024` (no cap) for `*gpt*mini*`"
     assert formatting.code("a`b") == "``a`b``" and "<code>a`b</code>" in rendered(formatting.code("a`b"))
+
+
+def test_dollars_are_no_math_except_for_neovim():
+    """JupyterLab typesets `$a … $b` as TeX; Neovim has no math and would show the backslash."""
+    markdown = "| cost | $0.0021 – $0.0098 | `$x` |"
+    assert formatting.for_client(markdown, None) == r"| cost | \$0.0021 – \$0.0098 | `$x` |"
+    assert "$0.0021 – $0.0098" in rendered(formatting.for_client(markdown, "JupyterLab"))
+    assert formatting.for_client(markdown, "Neovim") == markdown

@@ -1,6 +1,6 @@
 """JupyterLab shows llmsight's figures in a notebook with no cell run: jupyter-lsp starts the server from
 our spec (`--estimate-diagnostics`), and the estimate of the call arrives as a hint diagnostic on the
-calling cell; editing the model literal changes it."""
+calling cell; editing the model literal changes it. The hover's amounts stay text (no TeX)."""
 from __future__ import annotations
 
 import json
@@ -62,6 +62,14 @@ def test_notebook_shows_the_estimate_without_running_a_cell(chromium, lab, tmp_p
                                    f".includes({json.dumps(before)})", timeout=15_000)
             shown_before = shown_estimates(page)
 
+            # jupyterlab-lsp's hover (Ctrl + pointer): the estimate table, its amounts as text, not TeX
+            page.keyboard.down("Control")
+            rng.hover(position={"x": 40, "y": 5})
+            hover = page.locator(".lsp-hover").first
+            hover.wait_for(timeout=15_000)
+            page.keyboard.up("Control")
+            hover_text, hover_math = hover.inner_text(), hover.locator("mjx-container, .MathJax").count()
+
             # as a user edits: double-click `mini` in the literal (selects the word), delete it and the `-`
             box = page.evaluate(MINI_BOX)
             page.mouse.dblclick(box["x"], box["y"])
@@ -74,4 +82,5 @@ def test_notebook_shows_the_estimate_without_running_a_cell(chromium, lab, tmp_p
         finally:
             browser.close()
     assert len(shown_before) == 1 and before in shown_before[0], shown_before
+    assert hover_math == 0 and "cost / call" in hover_text and "$0.0" in hover_text, hover_text
     assert len(shown_after) == 1 and after in shown_after[0], shown_after
