@@ -31,6 +31,12 @@ _CLASS_PREFIXES = {
     "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
     "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "zai",
     "ChatCohere": "cohere", "CohereEmbeddings": "cohere",
+    # LlamaIndex's provider classes
+    "MistralAI": "mistral", "MistralAIEmbedding": "mistral", "Gemini": "gemini", "GeminiEmbedding": "gemini",
+    "GoogleGenAI": "gemini", "GoogleGenAIEmbedding": "gemini", "Vertex": "vertex_ai", "TogetherLLM": "together_ai",
+    "Fireworks": "fireworks_ai", "DeepSeek": "deepseek", "OpenRouter": "openrouter", "Perplexity": "perplexity",
+    "BedrockConverse": "bedrock", "BedrockEmbedding": "bedrock", "CohereEmbedding": "cohere",
+    "VoyageEmbedding": "voyage",
 }
 # litellm provider prefixes that always mean a model served by the user (no catalog entry expected)
 SELF_HOSTED_PREFIXES = frozenset({"ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile",

@@ -431,7 +431,8 @@ class FileDiscovery:
                 if path not in paths:
                     continue
                 receiver = ".".join(names[:i]).lower() or receiver_text.split(".", 1)[0].lower()
-                if "." not in path and sync.sdk != "http" and not ("client" in receiver or root.rsplit(".", 1)[-1] in receiver):
+                if "." not in path and sync.sdk != "http" and not ("client" in receiver or root.rsplit(".", 1)[-1] in receiver
+                                                                   or any(w in receiver for w in sdks.INFERRED_RECEIVER_WORDS.get(root, ()))):
                     break
                 kind = async_ if awaited else sync
                 client = Client(kind, f"{root} (inferred)", made_elsewhere=True)

@@ -365,6 +365,46 @@ TYPESAFE_ASYNC = ClientKind("typesafe", {"system_one": Method("chat", False, Tru
 TGI_ASYNC = ClientKind("tgi", {k: dataclasses.replace(m, is_async=True) for k, m in TGI.methods.items()},
                        is_async=True, retries=(), option_methods=())
 
+# ---- LlamaIndex LLM and embedding objects (`OpenAI(model=…).complete(…)`, `embed_model.get_text_embedding(…)`) ----
+_LLAMAINDEX_CALLS = {"complete": ("completion", False), "stream_complete": ("completion", True),
+                     "chat": ("chat", False), "stream_chat": ("chat", True), "predict": ("chat", False),
+                     "structured_predict": ("chat", False), "stream": ("chat", True)}
+LLAMAINDEX_LLM = ClientKind("llama-index", {
+    **{name: Method(op, stream, False, model_param=None, max_tokens=(), prompt=("prompt", "messages"), prompt_pos=0)
+       for name, (op, stream) in _LLAMAINDEX_CALLS.items()},
+    **{f"a{name}": Method(op, stream, True, model_param=None, max_tokens=(), prompt=("prompt", "messages"), prompt_pos=0)
+       for name, (op, stream) in _LLAMAINDEX_CALLS.items()},
+}, timeout=("timeout", "request_timeout"), retries=("max_retries",), model_param="model",
+    max_tokens=("max_tokens", "max_new_tokens", "num_output"), option_methods=("as_structured_llm",))
+_LLAMAINDEX_EMBED_CALLS = ("get_text_embedding", "get_text_embedding_batch", "get_query_embedding",
+                           "get_agg_embedding_from_queries", "_get_text_embeddings", "_get_text_embedding",
+                           "_get_query_embedding")
+LLAMAINDEX_EMBEDDING = ClientKind("llama-index", {
+    **{name: Method("embedding", False, model_param=None, prompt=(), prompt_pos=0) for name in _LLAMAINDEX_EMBED_CALLS},
+    **{f"a{name.lstrip('_')}" if not name.startswith("_") else f"_a{name[1:]}":
+       Method("embedding", False, True, model_param=None, prompt=(), prompt_pos=0) for name in _LLAMAINDEX_EMBED_CALLS},
+}, timeout=("timeout",), retries=("max_retries",), model_param="model_name", option_methods=())
+# the LLM and embedding classes of LlamaIndex's provider packages, and the core types code annotates with
+_LLAMAINDEX_LLM_CLASSES = (
+    "openai.OpenAI", "openai_like.OpenAILike", "azure_openai.AzureOpenAI", "anthropic.Anthropic",
+    "mistralai.MistralAI", "gemini.Gemini", "google_genai.GoogleGenAI", "vertex.Vertex", "groq.Groq",
+    "ollama.Ollama", "bedrock.Bedrock", "bedrock_converse.BedrockConverse", "cohere.Cohere",
+    "together.TogetherLLM", "fireworks.Fireworks", "litellm.LiteLLM", "deepseek.DeepSeek",
+    "huggingface_api.HuggingFaceInferenceAPI", "text_generation_inference.TextGenerationInference",
+    "vllm.Vllm", "openrouter.OpenRouter", "perplexity.Perplexity")
+_LLAMAINDEX_EMBEDDING_CLASSES = (
+    "openai.OpenAIEmbedding", "azure_openai.AzureOpenAIEmbedding", "mistralai.MistralAIEmbedding",
+    "cohere.CohereEmbedding", "voyageai.VoyageEmbedding", "gemini.GeminiEmbedding",
+    "google_genai.GoogleGenAIEmbedding", "ollama.OllamaEmbedding", "bedrock.BedrockEmbedding",
+    "huggingface_api.HuggingFaceInferenceAPIEmbedding", "together.TogetherEmbedding")
+LLAMAINDEX_CLASSES: dict[str, ClientKind] = {
+    **{f"llama_index.llms.{path}": LLAMAINDEX_LLM for path in _LLAMAINDEX_LLM_CLASSES},
+    **{f"llama_index.embeddings.{path}": LLAMAINDEX_EMBEDDING for path in _LLAMAINDEX_EMBEDDING_CLASSES},
+    **{f"llama_index.core.{path}": LLAMAINDEX_LLM for path in ("llms.LLM", "llms.llm.LLM", "base.llms.base.BaseLLM")},
+    **{f"llama_index.core.{path}": LLAMAINDEX_EMBEDDING
+       for path in ("embeddings.BaseEmbedding", "base.embeddings.base.BaseEmbedding")},
+}
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -536,6 +576,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "oci.generative_ai_inference.GenerativeAiInferenceClient": OCI_GENAI,
     "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
     "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
+    **LLAMAINDEX_CLASSES,
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
     "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
 }
@@ -711,7 +752,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
     "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
-    "oci", "text_generation", "typesafe_sdk",
+    "oci", "text_generation", "typesafe_sdk", "llama_index",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)
@@ -745,12 +786,16 @@ INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ..
         ("cohere", COHERE, COHERE_ASYNC, {"chat", "chat_stream", "embed", "rerank"}),
         ("voyageai", VOYAGE, VOYAGE_ASYNC, set(VOYAGE.methods)),
         ("azure.ai.inference", AZURE_AI_INFERENCE, AZURE_AI_INFERENCE_ASYNC, set(AZURE_AI_INFERENCE.methods)),
+        ("llama_index", LLAMAINDEX_LLM, LLAMAINDEX_LLM, {p for p in LLAMAINDEX_LLM.methods if p.startswith(("chat", "achat", "complete", "acomplete", "stream_c", "astream_c"))}),
         # a session passed in: only a provider URL makes it a request (discover._http_request)
         ("requests", HTTP_CLIENT, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
         ("httpx", HTTP_CLIENT, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
         ("aiohttp", HTTP_CLIENT_ASYNC, HTTP_CLIENT_ASYNC, set(HTTP_METHODS)),
     )
 )
+# one-word request paths inferred on receivers named like a model object (`model.achat(…)` in a file importing
+# LlamaIndex), beside those named like a client
+INFERRED_RECEIVER_WORDS: dict[str, tuple[str, ...]] = {"llama_index": ("llm", "model")}
 # LangChain runnables reached through names we cannot resolve (`self.llm.ainvoke(...)`): only the
 # call methods, only in files importing LangChain, only on receivers whose name says it is a model
 LANGCHAIN_IMPORT_PREFIX = "langchain"

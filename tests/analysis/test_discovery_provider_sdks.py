@@ -170,3 +170,38 @@ class Chat:
         return inner(object())
 '''
     assert [(s.span.start_line, s.sdk) for s in api.check_source(src, "oci_chat.py").call_sites] == [(20, "oci")]
+
+
+def test_llamaindex_llms_and_embeddings():
+    src = '''from llama_index.llms.openai_like import OpenAILike
+from llama_index.llms.mistralai import MistralAI
+from llama_index.core.embeddings import BaseEmbedding
+from llama_index.core.llms import ChatMessage
+
+llm = OpenAILike(model="tgi", api_base="http://localhost:8080/v1", is_chat_model=True)
+reply = llm.complete("hi")
+
+
+async def chat(model: str, prompt):
+    return await model.achat(messages=[ChatMessage(role="user", content=prompt)])
+
+
+def embed(texts, embed_model: BaseEmbedding = None):
+    return embed_model._get_text_embeddings(texts)
+
+
+def mistral(q):
+    return MistralAI(model="mistral-small-latest").chat([q])
+
+
+def not_requests(messages, engine):
+    messages.append(1)
+    return engine.complete_task()
+'''
+    result = api.check_source(src, "llama.py")
+    found = {s.span.start_line: (s.sdk, s.operation, s.model.value, s.is_async) for s in result.call_sites}
+    assert found == {7: ("llama-index", "completion", "tgi", False), 11: ("llama-index", "chat", None, True),
+                     15: ("llama-index", "embedding", None, False),
+                     19: ("llama-index", "chat", "mistral-small-latest", False)}
+    priced = {s.span.start_line: result.estimates[s.id].cost_per_call for s in result.call_sites}
+    assert priced[19].value > 0 and priced[7].prior.startswith("self-hosted")
