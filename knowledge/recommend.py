@@ -117,8 +117,9 @@ def judge(site: "CallSite", model: str, config: "Config", *, today: datetime.dat
     if layer or (family and family == here):
         return Verdict(model)
     there = f"served by {provider_label(family)}" if family else "of a provider llmsight cannot tell"
-    client = f"the {provider_label(here)} client" if here else "a client of another provider"
-    return Verdict(model, client_change=f"needs a client change: `{model}` is {there}; this call uses {client}")
+    client = f"this call uses the {provider_label(here)} client" if here else \
+        "llmsight cannot tell which provider this call's client reaches"
+    return Verdict(model, client_change=f"needs a client change: `{model}` is {there}; {client}")
 
 
 def operation_kind(model: str, config: "Config | None" = None) -> str | None:
