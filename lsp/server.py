@@ -82,13 +82,7 @@ class LlmsightServer(LanguageServer):
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/logMessage from any thread."""
-        if self.loop is not None and not self._on_loop():
-            self.loop.call_soon_threadsafe(self.log, message, kind)
-            return
-        try:
-            self.window_log_message(types.LogMessageParams(type=kind, message=f"llmsight: {message}"))
-        except Exception:  # noqa: BLE001 - the client went away; nothing else to tell
-            log.exception("cannot log to the client")
+        self._tell(self.window_log_message, types.LogMessageParams, message, kind)
 
     def _on_loop(self) -> bool:
         try:
@@ -99,13 +93,16 @@ class LlmsightServer(LanguageServer):
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/showMessage from any thread: what every client puts in front of the user (Neovim
         echoes it, VS Code pops it up), unlike the log."""
+        self._tell(self.window_show_message, types.ShowMessageParams, message, kind)
+
+    def _tell(self, send, params, message: str, kind: types.MessageType) -> None:
         if self.loop is not None and not self._on_loop():
-            self.loop.call_soon_threadsafe(self.show, message, kind)
+            self.loop.call_soon_threadsafe(self._tell, send, params, message, kind)
             return
         try:
-            self.window_show_message(types.ShowMessageParams(type=kind, message=f"llmsight: {message}"))
+            send(params(type=kind, message=f"llmsight: {message}"))
         except Exception:  # noqa: BLE001 - the client went away; nothing else to tell
-            log.exception("cannot show a message to the client")
+            log.exception("cannot send %s to the client", params.__name__)
 
     def warn(self, message: str) -> None:
         """A problem the user must fix (a setting, the config, the traffic store): logged and shown."""
