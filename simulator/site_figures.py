@@ -4,8 +4,9 @@ report, `simulate` and `diff` all show for a site (docs/simulate.md, "One figure
 * Rows: the traffic rows the mapping gives the site (`simulator.mapping`).
 * The code as written (`as_written`): the rows are replayed with
   - the model the code names now: a model the code fixes (a literal or a constant, one candidate)
-    replays every row; a default the environment, a settings file or a command line may override
-    (`os.getenv("M", "gpt-4o")`, a pydantic field) replays the rows only when the traffic never logged
+    replays every row, unless the rows logged only it and the fallbacks the code names; a default the
+    environment, a settings file or a command line may override (`os.getenv("M", "gpt-4o")`, a
+    pydantic field) replays the rows only when the traffic never logged
     it (the default changed after the traffic was recorded) — otherwise the logged models are what
     runs; a model set, or a model the price data does not know, leaves the rows on their logged models;
   - the output cap and timeout the code sets (a row over them is capped, or ends as a timeout billing
@@ -46,7 +47,10 @@ def code_model(site: "CallSite", canonical: Callable[[str], str | None],
     name = canonical(value)
     if name is None:
         return None, f"the code's model {value!r} is not in the price data: the traffic's models are priced as logged"
-    if any(c.reach in OVERRIDABLE_REACHES for c in candidates) and name in logged():
+    seen = logged()
+    if seen <= {name} | {canonical(m) or m for m in site.fallback_models}:
+        return None, None           # the rows are the code's model and the fallbacks it names
+    if any(c.reach in OVERRIDABLE_REACHES for c in candidates) and name in seen:
         return None, (f"the code's model {value!r} is a default the deployment may override, and the traffic "
                       "logged it: the traffic's models are priced as logged")
     return name, None
