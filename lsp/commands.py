@@ -135,6 +135,7 @@ def register(ls) -> None:
                 "estimate": to_json(site.estimate), "alternatives": [to_json(a) for a in alts]}
 
     @ls.command(SET_MODEL)
+    @_shown(lambda answer: f"{answer['title']}: done")
     @guarded(lambda: {"error": "internal error; see the llmsight log"})
     async def set_model(ls, *args) -> dict:
         models = args[2] if len(args) >= 3 else None

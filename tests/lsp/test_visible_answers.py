@@ -37,6 +37,9 @@ async def test_a_code_lens_command_answers_with_a_message(project):
         await s.client.workspace_execute_command_async(types.ExecuteCommandParams(
             command=lens.command.command, arguments=[uri, "no-such-site"]))
         assert "no call site 'no-such-site'" in await shown_message(s.client, types.MessageType.Error, "no call site")
+        await s.client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="llmsight.setModel", arguments=[uri, site_id, "gpt 4o"]))
+        assert "without spaces" in await shown_message(s.client, types.MessageType.Error, "without spaces")
 
 
 async def test_a_missing_traffic_db_is_shown_naming_the_setting(project):
