@@ -49,3 +49,24 @@ async def test_a_missing_traffic_db_is_shown_naming_the_setting(project):
         assert await s.diagnostics(uri, version=1)          # diagnostics still come, from static estimates
         message = await shown_message(s.client, types.MessageType.Warning, "llmsight.trafficDb")
         assert "nowhere/traffic.duckdb" in message
+
+
+def test_a_scenario_replay_is_summed_up_in_one_message(tmp_path):
+    """`llmsight.simulate(uri, site, scenario)` replays traffic through `llm-lint simulate`; its message
+    gives the baseline and the scenario side by side, from that command's JSON."""
+    import shutil
+    from pathlib import Path
+
+    from llmsight import api
+    from llmsight.lsp import commands
+
+    repo = Path(__file__).resolve().parents[2]
+    root = tmp_path / "app_project"
+    shutil.copytree(repo / "examples" / "app", root)
+    traffic = repo / "examples" / "traffic" / "app_traffic.jsonl"
+    site = api.check([root]).call_sites[0]
+    answer = commands._replay(str(root / site.span.path), str(root), str(traffic), "model=gpt-4o-mini", site.id)
+    assert "error" not in answer, answer
+    message = commands._simulate_summary(answer)
+    assert message.startswith(f"scenario model=gpt-4o-mini,site={site.id} on site {site.id}: baseline: $"), message
+    assert "; model=gpt-4o-mini" in message and "/month, p95 " in message and "?" not in message
