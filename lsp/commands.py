@@ -85,10 +85,13 @@ def _shown(summary: Callable[[dict], str]):
         async def run(ls, *args):
             answer = fn(ls, *args)
             answer = await answer if inspect.isawaitable(answer) else answer
-            if isinstance(answer, dict) and answer.get("error"):
-                ls.show(shown_text(str(answer["error"])), types.MessageType.Error)
-            elif isinstance(answer, dict):
-                ls.show(shown_text(summary(answer)))
+            try:
+                if isinstance(answer, dict) and answer.get("error"):
+                    ls.show(shown_text(str(answer["error"])), types.MessageType.Error)
+                elif isinstance(answer, dict):
+                    ls.show(shown_text(summary(answer)))
+            except Exception as exc:  # noqa: BLE001 - the answer itself still goes back
+                ls.report_failure(f"the message of {fn.__name__}", exc)
             return answer
         return run
     return wrap
