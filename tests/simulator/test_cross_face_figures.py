@@ -6,8 +6,9 @@ example's models are a default the environment may override, or not in the price
 their logged models); a row over the timeout the code sets ends as a timeout billing its input, output
 capped at the code's cap; cost per month = the configured volume × the mean cost per call, else the
 rows' cost per day (days: the span of all the traffic) × 30. Faces compared with it: `check` JSON, text,
-SARIF and markdown (through the CLI), the API the language server calls (lens, inlay hint, hover), the
-explorer's runner and the HTML report, `simulate`, `diff` — on the example app and on generated traffic.
+SARIF and markdown (through the CLI), the API the language server calls (lens, hover; the inlay hint's
+cost per call), the explorer's runner and the HTML report, `simulate`, `diff` — on the example app and on
+generated traffic. (The github format carries findings only.)
 """
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def _price_table(con) -> None:
     con.executemany("INSERT INTO price VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def oracle(db: Path, volumes: dict[str, float]) -> dict[tuple[str, int], float]:
-    """(code_file, code_line) -> USD per month, by plain SQL."""
+def oracle(db: Path, volumes: dict[str, float], per_call: dict | None = None) -> dict[tuple[str, int], float]:
+    """(code_file, code_line) -> USD per month, by plain SQL (and USD per call into `per_call`)."""
     con = duckdb.connect()
     con.execute(f"ATTACH '{db}' AS store (READ_ONLY)")
     _price_table(con)
@@ -70,6 +71,8 @@ def oracle(db: Path, volumes: dict[str, float]) -> dict[tuple[str, int], float]:
     for code_file, code_line, n, cost in rows:
         volume = volumes.get(FEATURE[code_file])
         out[(code_file, code_line)] = cost / n * volume if volume else cost / days * 30
+        if per_call is not None:
+            per_call[(code_file, code_line)] = cost / n
     return out
 
 
@@ -128,7 +131,8 @@ def test_every_face_shows_the_oracle_monthly_cost_on_the_example_app(tmp_path, c
     app = _project(tmp_path, volumes=True)
     db = tmp_path / "traffic.duckdb"
     api.ingest([TRAFFIC], db)
-    expected = oracle(db, {"chat": 120000, "summarize": 30000, "search": 400000})
+    per_call: dict = {}
+    expected = oracle(db, {"chat": 120000, "summarize": 30000, "search": 400000}, per_call)
     result = _engine_faces(app, db, expected, capsys)
     ids = _by_location(result)
 
@@ -137,6 +141,7 @@ def test_every_face_shows_the_oracle_monthly_cost_on_the_example_app(tmp_path, c
     markdown = _cli(capsys, "check", str(app), "--traffic", str(db), "--format", "markdown", "--exit-zero")
     sarif_months = {e["site_id"]: e["cost_per_month"]["value"] for e in sarif["runs"][0]["properties"]["estimates"]}
     report_text = report.estimates_text(result)
+    report_page = report.report_html(result)
     subprocess.run(["git", "init", "-q"], cwd=app, check=True)
     subprocess.run(["git", "add", "-A"], cwd=app, check=True)
     subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base"], cwd=app, check=True)
@@ -154,10 +159,12 @@ def test_every_face_shows_the_oracle_monthly_cost_on_the_example_app(tmp_path, c
         assert _close(editor.cost_per_month.value, want), (site_id, editor.cost_per_month.value, want)
         assert f"{formatting.money(want)}/month" in formatting.lens_title(editor)
         assert f"{formatting.money(want)}" in formatting.hover_markdown(site, editor)
+        assert formatting.hint_label(editor).startswith(f"{formatting.money(per_call[(path, line)])}/call")
         assert f"{usd(want)}/month" in site_line, (site_line, want)
         assert _close(sarif_months[site_id], want)
         assert f"{usd(want)}/month" in next(r for r in markdown.splitlines() if r.startswith(f"| `{path}:{line}:"))
         assert report.money(want) in next(r for r in report_text.splitlines() if r.startswith(f"{path}:{line} "))
+        assert f">{report.money(want)}<" in report_page
         assert _close(diffed[site_id], want), ("diff", site_id, diffed[site_id], want)
 
 
