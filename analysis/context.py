@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
@@ -177,3 +178,97 @@ class FileContext:
         return Diagnostic(code=rule.code, name=rule.name, severity=severity,  # type: ignore[arg-type]
                           message=message, span=self.span_of(node),
                           site_id=site.id if site else None, fixes=tuple(fixes))
+
+
+# ---- edits that cannot change findings ------------------------------------------------------------------
+# comments rules read: suppressions, pragmas, and provider keys (LLM010 reports a key in a comment)
+_READ_COMMENT = re.compile(r"noqa|llmsight", re.IGNORECASE)
+
+
+def comment_only_change(old: str, new: str, protected: Iterable[Span] = ()) -> bool:
+    """True when `new` differs from `old` only in comments no rule reads and in trailing whitespace, on
+    lines outside any expression spanning several lines and outside `protected` spans (a fix rewrites a
+    node's whole text, comments included): the syntax tree and every position are then the same, so
+    `old`'s findings are `new`'s (an editor re-checks a buffer per keystroke; typing a comment is free).
+    False whenever unsure."""
+    frame = _multiline_lines(old)   # the first call for a text parses it (so a caller may prepare it)
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    if frame is None or len(old_lines) != len(new_lines):
+        return False
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b]
+    if changed and changed[0] < 2:   # an encoding declaration may sit on lines 1-2
+        return False
+    guarded = [(s.start_line, s.end_line) for s in protected if s.cell is None]
+    for i in changed:
+        line = i + 1
+        if line in frame or any(start <= line <= end for start, end in guarded):
+            return False
+        a, b = _code_and_comment(old_lines[i]), _code_and_comment(new_lines[i])
+        if a is None or b is None or a[0] != b[0] or not _inert(a[1]) or not _inert(b[1]):
+            return False
+    return True
+
+
+def _inert(comment: str) -> bool:
+    from llmsight.analysis.secrets import contains_provider_key
+
+    return not comment or (_READ_COMMENT.search(comment) is None and contains_provider_key(comment) is None)
+
+
+def _code_and_comment(line: str) -> tuple[str, str] | None:
+    """(the line's code without trailing whitespace, its comment) from Python's tokenizer; None when the
+    line does not tokenize alone."""
+    import io
+    import tokenize
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
+            if tok.type == tokenize.COMMENT:
+                return line[:tok.start[1]].rstrip(), tok.string
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return line.rstrip(), ""
+
+
+@functools.lru_cache(maxsize=4)
+def _multiline_lines(source: str) -> frozenset[int] | None:
+    """Lines (1-based) where a comment belongs to a node's source text or a `#` may be string text: inside
+    an expression or simple statement spanning several lines, or a compound statement's multi-line
+    header. None when the source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines: set[int] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        for node in ast.iter_child_nodes(stack.pop()):
+            start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+            if start is None or end is None:
+                stack.append(node)   # match_case, arguments, withitem, comprehension: look inside
+                continue
+            if end == start:
+                continue
+            body = getattr(node, "body", None)
+            if isinstance(node, ast.expr) or not isinstance(body, list):
+                lines.update(range(start, end + 1))   # a whole multi-line expression or simple statement
+                continue
+            header_end = _header_end(node)
+            if header_end > start:
+                lines.update(range(start, header_end + 1))
+            stack.append(node)
+    return frozenset(lines)
+
+
+_BLOCKS = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
+
+
+def _header_end(node: ast.AST) -> int:
+    """The last line of a compound statement's header (`def f(a,\n b):`), its blocks left out."""
+    end = node.lineno
+    for name, value in ast.iter_fields(node):
+        if name not in _BLOCKS:
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, ast.AST):
+                    end = max([end, *(getattr(n, "end_lineno", None) or end for n in ast.walk(child))])
+    return end

@@ -16,18 +16,17 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from llmsight.analysis import sdks
-from llmsight.analysis.context import FileContext, SourceMap
-from llmsight.analysis.discover import discover
-from llmsight.analysis.evaluate import Client, Evaluator, Imported
 from llmsight.analysis.modules import ModuleInfo, lone_cr_as_lf, module_name_for, package_root_for, split_lines
 from llmsight.analysis.notebook import NotebookError, read_notebook
 from llmsight.analysis.project import (NotReadable, Project, check_regular, decode_source, describe_os_error,
                                        read_bounded, real_path, rel_path)
 from llmsight.config import Config, ConfigError
 from llmsight.records import CallSite, Diagnostic, FileError, Span
+
+if TYPE_CHECKING:
+    from llmsight.analysis.evaluate import Evaluator
 
 
 MAX_FILE_BYTES = 5_000_000          # Python source, and a notebook's code cells
@@ -45,6 +44,8 @@ def _prefilter_patterns(extra_names: Iterable[str] = ()) -> list[re.Pattern[byte
     Raw HTTP needs no host pattern: such a request is a `.post(`/`.request(`/`.stream(` call (the
     method pattern) or a function imported from requests/httpx/aiohttp (the import patterns).
     """
+    from llmsight.analysis import sdks
+
     roots = "|".join(sorted({r.split(".")[-1] for r in sdks.SDK_IMPORT_ROOTS} | {"langchain\\w*", "genai", "google"}))
     methods = sdks.call_suffix_pattern({"to_thread", "run_in_executor"})
     patterns = [
@@ -202,6 +203,11 @@ def _not_analysed(err: FileError) -> Diagnostic:
 
 def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_notebook: bool = False) -> FileResult:
     """Discovery and rules on one file's text (the buffer an editor holds, or the file on disk)."""
+    # imported here: the language server imports this module for its file readers, not for analysis
+    from llmsight.analysis.context import FileContext, SourceMap
+    from llmsight.analysis.discover import discover
+    from llmsight.analysis.evaluate import Evaluator
+
     result = FileResult(rel)
     srcmap_cells: tuple[list[int], list[int], dict[int, int]] = ([], [], {})
     if is_notebook:
@@ -278,6 +284,9 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
 def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
     """Module-level names other files may call as requests (`from app.llm import ask; ask(...)`):
     names bound to an SDK request function or to a client/model object."""
+    from llmsight.analysis import sdks
+    from llmsight.analysis.evaluate import Client, Imported
+
     names = []
     for name in set(mod.bindings) | set(mod.imports):
         bindings = mod.bindings.get(name)
@@ -294,6 +303,8 @@ def _exports(mod: ModuleInfo, ev: Evaluator) -> tuple[str, ...]:
 
 
 def _is_request_function(qualname: str) -> bool:
+    from llmsight.analysis import sdks
+
     module, _, func = qualname.rpartition(".")
     kind = sdks.MODULE_CLIENTS.get(module)
     return kind is not None and func in kind.methods

@@ -299,6 +299,16 @@ def _bind_project(traffic_view, root: Path, config: Config) -> None:
     traffic_view.bind(sites, complete=True)
 
 
+def same_findings(previous_source: str, source: str, previous: CheckResult) -> bool:
+    """True when `previous` (the result of `check_source` on `previous_source`) is also `source`'s: the two
+    differ only in comments no rule reads and trailing whitespace, outside multi-line expressions and the
+    nodes a fix rewrites. An editor asks this per keystroke before re-analysing a buffer."""
+    from llmsight.analysis.context import comment_only_change
+
+    return comment_only_change(previous_source, source, (e.span for d in previous.diagnostics for f in d.fixes
+                                                         for e in f.edits))
+
+
 def _traffic_path(traffic: str | Path | None, root: Path) -> Path | None:
     """A traffic source; relative paths (from config) are relative to the project root."""
     if not traffic:

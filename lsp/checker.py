@@ -6,6 +6,7 @@ LLM000 diagnostic saying where the syntax error is.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from llmsight.lsp import diagnostics, positions
@@ -55,3 +56,10 @@ def analyse(snap: Snapshot, result: CheckResult, config, traffic: str | None, la
                     [d for d in old.diagnostics if d.code != diagnostics.PARSE_ERROR]
                 view.sites = old.sites
     return Analysis(snap.key, snap.generation, views, snap.root, config, traffic)
+
+
+def moved(analysis: Analysis, snap: Snapshot) -> Analysis:
+    """`analysis` as the analysis of `snap`, whose text differs only where no finding and no code is
+    (comments): the same diagnostics and sites, shown on the snapshot's documents and versions."""
+    views = {t.uri: dataclasses.replace(analysis.views[t.uri], target=t) for t in snap.targets}
+    return Analysis(snap.key, snap.generation, views, analysis.root, analysis.config, analysis.traffic, analysis.token)

@@ -1,8 +1,11 @@
 """Open documents, their analyses, and the scheduler that keeps analysis off the event loop.
 
-Every change bumps a document's *generation*. After a per-document debounce the current text is
-snapshotted on the event loop and analysed on one worker thread; a result whose generation is no
-longer current is dropped, and the worker skips snapshots that went stale while queued. Requests
+Every change bumps a document's *generation*. An edit that changed only comments no rule reads reuses
+the last result at once (no debounce: typing a comment costs a comparison). Otherwise the current text is
+snapshotted on the event loop and analysed on one worker thread: at once when the document was idle for
+the debounce (a single edit shows its findings as fast as they are computed), after the debounce while
+edits keep coming (a burst is analysed once, when it pauses). A result whose generation is no longer
+current is dropped, and the worker skips snapshots that went stale while queued. Requests
 (hover, hints, lenses, actions, pulled diagnostics) await the analysis of the current generation
 for a bounded time, then fall back to the newest one, so they never block on a slow analysis and a
 cancelled request just stops waiting.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +81,12 @@ class Analysis:
     root: Path
     config: Any
     traffic: str | None = None   # the traffic source the estimates came from, if any
+    checked: int | None = None   # the generation whose text was analysed, when a later one reuses it
+
+    @property
+    def token(self) -> int:
+        """The analysis process's name for the check behind these views."""
+        return self.checked if self.checked is not None else self.generation
 
 
 @dataclass
@@ -85,6 +95,7 @@ class _DocState:
     analysis: Analysis | None = None
     task: asyncio.Task | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    changed_at: float = float("-inf")   # monotonic time of the last change
 
 
 class Scheduler:
@@ -92,8 +103,10 @@ class Scheduler:
 
     def __init__(self, analyse: Callable[[Snapshot], Analysis | None], snapshot: Callable[[str, int], Snapshot | None],
                  on_result: Callable[[Analysis, Analysis | None], None], debounce_s: Callable[[], float],
-                 on_error: Callable[[str, BaseException], None]):
+                 on_error: Callable[[str, BaseException], None],
+                 reuse: Callable[[Snapshot], Analysis | None] | None = None):
         self._analyse = analyse
+        self._reuse = reuse
         self._snapshot = snapshot
         self._on_result = on_result
         self._debounce_s = debounce_s
@@ -105,14 +118,21 @@ class Scheduler:
     def keys(self) -> list[str]:
         return list(self._docs)
 
-    def changed(self, key: str, *, immediate: bool = False) -> None:
-        """The document changed: analyse its text after the debounce (now when `immediate`)."""
+    def changed(self, key: str, *, immediate: bool = False, edited: bool = False) -> None:
+        """The document changed: analyse its text now when `immediate` or idle for the debounce, else after
+        the debounce. `edited`: the editor changed its text (not a reload or a save elsewhere), so the last
+        result may be reused when the edit changed nothing it found."""
         state = self._docs.setdefault(key, _DocState())
         state.generation = next(self._generations)
         state.done.clear()
+        now = time.monotonic()
+        idle = now - state.changed_at >= self._debounce_s()
+        state.changed_at = now
         if state.task is not None and not state.task.done():
             state.task.cancel()
-        state.task = asyncio.ensure_future(self._run(key, state, state.generation, 0.0 if immediate else None))
+        delay = 0.0 if immediate or idle else None
+        reuse = edited and not immediate and state.analysis is not None
+        state.task = asyncio.ensure_future(self._run(key, state, state.generation, delay, reuse))
 
     def closed(self, key: str) -> Analysis | None:
         state = self._docs.pop(key, None)
@@ -143,13 +163,24 @@ class Scheduler:
         state = self._docs.get(key)
         return state is not None and state.generation == generation
 
-    async def _run(self, key: str, state: _DocState, generation: int, delay: float | None) -> None:
-        await asyncio.sleep(self._debounce_s() if delay is None else delay)
+    async def _run(self, key: str, state: _DocState, generation: int, delay: float | None, reuse: bool) -> None:
+        started = time.monotonic()
+        analysis = None
         try:
-            snap = self._snapshot(key, generation)
-            if snap is None:
-                return
-            analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap)
+            if reuse and self._reuse is not None:
+                snap = self._snapshot(key, generation)
+                if snap is None:
+                    return
+                analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap,
+                                                                            self._reuse)
+            if analysis is None:
+                wait = self._debounce_s() if delay is None else delay
+                await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
+                snap = self._snapshot(key, generation)
+                if snap is None:
+                    return
+                analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap,
+                                                                            self._analyse)
         except asyncio.CancelledError:
             raise
         except Exception as exc:   # noqa: BLE001 - logged; the last analysis stays on screen
@@ -166,10 +197,10 @@ class Scheduler:
                 self._on_error(key, exc)
         state.done.set()
 
-    def _work(self, snap: Snapshot) -> Analysis | None:
+    def _work(self, snap: Snapshot, analyse: Callable[[Snapshot], Analysis | None]) -> Analysis | None:
         if not self.is_current(snap.key, snap.generation):
             return None   # went stale while queued behind another analysis
-        return self._analyse(snap)
+        return analyse(snap)
 
     def warm_up(self, work: Callable[[], None]) -> None:
         """Run `work` on the worker before the first document arrives (it queues ahead of analyses)."""

@@ -24,9 +24,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
-from llmsight.lsp import checker, diagnostics, positions
+from llmsight.lsp import checker, diagnostics, positions, worker
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import GuardedProtocol, guarded, serve_stdio
+from llmsight.lsp import status
 from llmsight.lsp.settings import ProjectConfigs, Settings, traffic_stamp
 from llmsight.lsp.worker import AnalysisProcess, WorkerDied, run_check
 from llmsight.lsp.workspace import WorkspaceDiagnostics
@@ -38,8 +39,6 @@ REQUEST_WAIT_S = 1.0    # how long hints/hover/actions wait for the analysis of 
 PULL_WAIT_S = 5.0       # pulled diagnostics wait longer: the client asked for exactly this version
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(notebook_selector=[
     types.NotebookDocumentFilterWithCells(notebook="*", cells=[types.NotebookCellLanguage(language="python")])])
-WARM_UP_SOURCE = ('from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o-mini", '
-                  'messages=[{"role": "user", "content": "warm up the tokenizer"}])\n')
 WATCHED = ("**/pyproject.toml", "**/*.duckdb", "**/*.duckdb.wal")
 
 
@@ -53,15 +52,16 @@ class LlmsightServer(LanguageServer):
         self.client_name: str | None = None     # clientInfo.name: Markdown differs by client (formatting.py)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-requests")
-        self.analysis_process = AnalysisProcess(lambda reason: self.log(
-            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning))
+        self.analysis_process = worker.EARLY or AnalysisProcess()   # `llm-lint lsp` started it before importing us
+        self.analysis_process.on_restart = lambda reason: self.log(
+            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning)
         self._warned: set[str] = set()
         self._stale_displays: set[str] = set()   # documents whose hints/lenses came from an older analysis
         self._stamps: dict[str, Any] = {}
         self._poller: asyncio.Task | None = None
         self.workspace_diagnostics = WorkspaceDiagnostics(self)
         self.scheduler = Scheduler(self._analyse, self._snapshot, self._publish,
-                                   lambda: self.settings.debounce_ms / 1000, self._analysis_failed)
+                                   lambda: self.settings.debounce_ms / 1000, self._analysis_failed, self._reuse)
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """pygls' stdio server with llmsight's reader (guard.serve_stdio): no byte stream on stdin can
@@ -185,18 +185,15 @@ class LlmsightServer(LanguageServer):
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
 
     def warm_up(self) -> None:
-        """Start the analysis process and let it load the analysis modules, price catalog, tokenizer
-        and priors while the editor is still opening files."""
-        try:
-            self.analysis_process.check(WARM_UP_SOURCE, Path.cwd() / "llmsight_warm_up.py", Path.cwd(), Settings())
-        except Exception as exc:  # noqa: BLE001 - the first real analysis reports real problems
-            log.debug("warm-up failed: %s", exc)
+        """Start the analysis process, unless `llm-lint lsp` did, and let it load the analysis modules,
+        price catalog, tokenizer and priors while the editor is still opening files."""
+        self.analysis_process.warm_up()
 
     def _analyse(self, snap: Snapshot) -> Analysis:
         """Runs on the scheduler's thread, which waits for the analysis process (GIL released)."""
         try:
             result, config, traffic, warnings = self.analysis_process.check(snap.source, snap.path, snap.root,
-                                                                            self.settings)
+                                                                            self.settings, snap.generation)
         except WorkerDied as exc:
             self.log(f"the analysis process stopped ({exc}); checking {snap.path.name} here and starting a new "
                      "one", types.MessageType.Warning)
@@ -206,6 +203,20 @@ class LlmsightServer(LanguageServer):
         for warning in warnings:
             self.warn_once(warning)
         return checker.analyse(snap, result, config, traffic, self.scheduler.current(snap.key), self.warn_once)
+
+    def _reuse(self, snap: Snapshot) -> Analysis | None:
+        """The current analysis, for the snapshot's text, when the edit changed nothing it found (a comment
+        typed: code and its positions are unchanged); None: analyse it."""
+        current = self.scheduler.current(snap.key)
+        if snap.is_notebook or current is None or any(v.parse_error for v in current.views.values()) \
+                or set(current.views) != {t.uri for t in snap.targets}:
+            return None
+        try:
+            same = self.analysis_process.same(snap.source, snap.path, snap.root, self.settings, current.token)
+        except Exception as exc:  # noqa: BLE001 - the full analysis reports (and restarts) what went wrong
+            log.debug("reuse failed: %s", exc)
+            return None
+        return checker.moved(current, snap) if same else None
 
     async def view_for_display(self, uri: str):
         """Like `view_at`, for hints and lenses: when they had to be served from an older analysis
@@ -217,6 +228,7 @@ class LlmsightServer(LanguageServer):
         return analysis, view
 
     def _publish(self, analysis: Analysis, previous: Analysis | None) -> None:
+        status.report(self, analysis)
         if analysis.key in self._stale_displays:
             self._stale_displays.discard(analysis.key)
             asyncio.ensure_future(self._refresh_client_views(diagnostics=False))
@@ -236,8 +248,8 @@ class LlmsightServer(LanguageServer):
 
         return view.diagnostics + as_diagnostics(view)
 
-    def document_changed(self, uri: str, *, immediate: bool = False) -> None:
-        self.scheduler.changed(self.key_for(uri), immediate=immediate)
+    def document_changed(self, uri: str, *, immediate: bool = False, edited: bool = False) -> None:
+        self.scheduler.changed(self.key_for(uri), immediate=immediate, edited=edited)
 
     def document_closed(self, key: str) -> None:
         last = self.scheduler.closed(key)
@@ -380,7 +392,7 @@ def create_server() -> LlmsightServer:
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()
     def did_change(ls: LlmsightServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.document_changed(params.text_document.uri)
+        ls.document_changed(params.text_document.uri, edited=True)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded()

@@ -7,11 +7,14 @@ kills only the child: the server logs it, analyses that one snapshot in-process 
 
 Protocol on the child's stdin/stdout: 8-byte big-endian length + pickle, one request at a time:
 `(job, args)` → `("ok", result, warnings)` or `("error", message, warnings)`; jobs are
-`check_source` (one buffer) and `check_workspace` (a whole project, for `diagnosticMode: workspace`). The child imports no LSP code (lsprotocol is slow to import).
+`check_source` (one buffer), `same_source` (whether the buffer's last result is still its result: the
+edit changed only comments no rule reads) and `check_workspace` (a whole project, for `diagnosticMode:
+workspace`). The child imports no LSP code (lsprotocol is slow to import).
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import gc
 import pickle
@@ -29,6 +32,7 @@ from llmsight.lsp.settings import ProjectConfigs, Settings
 from llmsight.records import CheckResult
 
 _HEADER = struct.Struct("!Q")
+log = logging.getLogger(__name__)
 
 
 
@@ -42,6 +46,10 @@ class AnalysisTimeout(RuntimeError):
 
 BUFFER_TIMEOUT_S = 60.0       # one editor buffer: far above any real file, so only a hang hits it
 WORKSPACE_TIMEOUT_S = 600.0   # a whole project, cold cache
+# analysed once when the process starts, so that the editor's first file finds the analysis modules, price
+# catalog, tokenizer and priors loaded
+WARM_UP_SOURCE = ('from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o-mini", '
+                  'messages=[{"role": "user", "content": "warm up the tokenizer"}])\n')
 
 
 def _traffic_origin(settings: Settings) -> str:
@@ -91,7 +99,43 @@ def run_workspace_check(root: Path, settings: Settings, configs: ProjectConfigs,
                          ignore=settings.ignore, with_estimates=False)
 
 
-_JOBS = {"check_source": run_check, "check_workspace": run_workspace_check}
+@dataclasses.dataclass
+class _Last:
+    """The last analysis of one buffer in this process, under the server's token for it."""
+
+    token: object
+    source: str
+    settings: Settings
+    payload: tuple[CheckResult, object, str | None]
+
+
+_LAST: dict[tuple[str, str], _Last] = {}
+MAX_BUFFERS = 32   # buffers remembered (the least recently analysed go first)
+
+
+def check_buffer(source: str, path: Path, root: Path, settings: Settings, token: object, configs: ProjectConfigs,
+                 warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
+    """`run_check`, remembered under `token` (the server's name for this analysis) for `same_buffer`."""
+    payload = run_check(source, path, root, settings, configs, warn)
+    key = (str(path), str(root))
+    _LAST.pop(key, None)
+    if token is not None:
+        _LAST[key] = _Last(token, source, settings, payload)
+        while len(_LAST) > MAX_BUFFERS:
+            del _LAST[next(iter(_LAST))]
+    return payload
+
+
+def same_buffer(source: str, path: Path, root: Path, settings: Settings, token: object, configs: ProjectConfigs,
+                warn: Callable[[str], None]) -> bool:
+    """True when the analysis the server holds as `token` is also `source`'s: the buffer changed only in
+    comments no rule reads or trailing whitespace since, under the same settings and config."""
+    last = _LAST.get((str(path), str(root)))
+    return (last is not None and last.token == token and last.settings == settings and path.suffix != ".ipynb"
+            and configs.get(root)[0] == last.payload[1] and api.same_findings(last.source, source, last.payload[0]))
+
+
+_JOBS = {"check_source": check_buffer, "same_source": same_buffer, "check_workspace": run_workspace_check}
 
 
 def _write(stream: BinaryIO, obj) -> None:
@@ -135,6 +179,8 @@ def serve() -> None:
         except BrokenPipeError:   # the server exited meanwhile: nobody to answer, nothing for its editor's log
             os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())
             return
+        if job == "check_source" and (last := _LAST.get((str(args[1]), str(args[2])))) is not None:
+            api.same_findings(last.source, last.source, last.payload[0])   # parsed now, not on the next keystroke
 
 
 class AnalysisProcess:
@@ -144,37 +190,70 @@ class AnalysisProcess:
                  buffer_timeout_s: float = BUFFER_TIMEOUT_S, workspace_timeout_s: float = WORKSPACE_TIMEOUT_S) -> None:
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()
-        self._on_restart = on_restart
+        self._unread = 0        # answers the child owes to requests nobody waits for (the warm-up)
+        self.warmed = False
+        self.on_restart = on_restart
         self.buffer_timeout_s, self.workspace_timeout_s = buffer_timeout_s, workspace_timeout_s
 
-    def check(self, source: str, path: Path, root: Path, settings: Settings):
+    def warm_up(self) -> None:
+        """Start the child, if it is not running, and have it analyse WARM_UP_SOURCE without waiting for
+        the answer: it loads everything an analysis needs while the caller does other work (the server
+        imports its protocol modules, the editor opens files)."""
+        with self._lock:
+            if self.warmed:
+                return
+            self.warmed = True
+            try:
+                child = self._running()
+                _write(child.stdin, ("check_source", (WARM_UP_SOURCE, Path.cwd() / "llmsight_warm_up.py", Path.cwd(),
+                                                      Settings(), None)))
+                self._unread += 1
+            except OSError as exc:   # the first real analysis starts a new child and reports real problems
+                log.debug("warm-up failed: %s", exc)
+                self._stop()
+
+    def _running(self) -> subprocess.Popen:
+        """The child, started now if it is not running (called with the lock held)."""
+        if self._child is not None and self._child.poll() is not None:
+            self.on_restart(f"it exited with code {self._child.returncode}")
+            self._child = None
+        if self._child is None:
+            self._unread = 0
+            self._child = subprocess.Popen(module_argv(sys.executable, "llmsight.lsp.worker"), stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, env=os.environ.copy())
+        return self._child
+
+    def check(self, source: str, path: Path, root: Path, settings: Settings, token: object = None):
         """(CheckResult, Config, traffic, warnings) of one buffer; WorkerDied if the child is gone,
-        RuntimeError if the analysis raised."""
-        payload, warnings = self._call("check_source", (source, path, root, settings))
+        RuntimeError if the analysis raised. `token`: the caller's name for this analysis (`same`)."""
+        payload, warnings = self._call("check_source", (source, path, root, settings, token))
         return (*payload, warnings)
+
+    def same(self, source: str, path: Path, root: Path, settings: Settings, token: object) -> bool:
+        """True when the buffer's analysis checked under `token` is also `source`'s (see `same_buffer`)."""
+        same, _warnings = self._call("same_source", (source, path, root, settings, token))
+        return same
 
     def check_workspace(self, root: Path, settings: Settings) -> tuple[CheckResult, list[str]]:
         return self._call("check_workspace", (root, settings))
 
     def _call(self, job: str, args: tuple):
         with self._lock:
-            if self._child is not None and self._child.poll() is not None:
-                self._on_restart(f"it exited with code {self._child.returncode}")
-                self._child = None
-            if self._child is None:
-                self._child = subprocess.Popen(module_argv(sys.executable, "llmsight.lsp.worker"), stdin=subprocess.PIPE,
-                                               stdout=subprocess.PIPE, env=os.environ.copy())
-            child, expired = self._child, threading.Event()
+            child, expired = self._running(), threading.Event()
 
             def expire() -> None:   # a hung analysis must not hang the server
                 expired.set()
                 child.kill()
 
-            limit = self.buffer_timeout_s if job == "check_source" else self.workspace_timeout_s
+            limit = self.workspace_timeout_s if job == "check_workspace" else self.buffer_timeout_s
             timer = threading.Timer(limit, expire)
             timer.start()
             try:
                 _write(child.stdin, (job, args))
+                while self._unread:
+                    self._unread -= 1
+                    if _read(child.stdout) is None:
+                        break
                 answer = _read(child.stdout)
             except (OSError, pickle.UnpicklingError, EOFError) as exc:
                 answer, reason = None, str(exc)
@@ -194,6 +273,7 @@ class AnalysisProcess:
 
     def _stop(self) -> None:
         child, self._child = self._child, None
+        self._unread = 0
         if child is not None and child.poll() is None:
             child.kill()
             child.wait()
@@ -201,11 +281,23 @@ class AnalysisProcess:
     def close(self) -> None:
         """At shutdown: end the child's input (it exits after any answer in flight); never blocks."""
         child, self._child = self._child, None
+        self._unread = 0
         if child is not None and child.stdin is not None:
             try:
                 child.stdin.close()
             except OSError:
                 pass
+
+
+# started by `llm-lint lsp` before it imports the server, so that the child loads in parallel with it
+EARLY: AnalysisProcess | None = None
+
+
+def start_early() -> None:
+    """Start the analysis process and its warm-up now (the server adopts it)."""
+    global EARLY
+    EARLY = AnalysisProcess()
+    EARLY.warm_up()
 
 
 if __name__ == "__main__":

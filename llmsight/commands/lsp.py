@@ -17,6 +17,9 @@ def run(args: argparse.Namespace) -> int:
     from llmsight.cli import UsageError
 
     try:
+        from llmsight.lsp.worker import start_early
+
+        start_early()   # the analysis process loads on the other core while the server imports its protocol
         from llmsight.lsp.server import main
     except ImportError as exc:
         raise UsageError(f"the language server needs pygls and lsprotocol ({exc}); install llmsight[lsp]") from exc

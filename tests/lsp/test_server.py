@@ -280,7 +280,8 @@ async def test_cancelled_request_is_answered_as_cancelled_and_server_lives_on(pr
     async with session(project, capabilities("vscode"), init_options={"debounceMs": 3000}) as s:
         uri = s.open("app.py")
         await s.diagnostics(uri, version=1)
-        s.replace(uri, SAMPLE + "\n# typing\n")   # its analysis waits 3 s: the hover below waits for it
+        s.replace(uri, SAMPLE + "\n# typ\n")     # after a pause: analysed at once
+        s.replace(uri, SAMPLE + "\n# typing\n")   # while typing: its analysis waits 3 s; the hover below waits for it
         future = asyncio.ensure_future(s.client.protocol.send_request_async(types.TEXT_DOCUMENT_HOVER, types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri), position=types.Position(8, 30)), msg_id="hover-1"))
         await asyncio.sleep(0.1)   # the hover is sent and now waits (up to 1 s) for the analysis of the new text
@@ -434,7 +435,8 @@ async def test_hints_served_before_a_slow_analysis_are_refreshed_after_it(projec
         uri = s.open("app.py")
         await s.diagnostics(uri, version=1)
         doc = types.TextDocumentIdentifier(uri)
-        version = s.replace(uri, "# a new first line\n" + SAMPLE)
+        s.replace(uri, SAMPLE + "\n")                          # after a pause: analysed at once
+        version = s.replace(uri, "# a new first line\n" + SAMPLE)   # while typing: waits the debounce
         stale = await s.client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole(SAMPLE)))
         first_site = min(h.position.line for h in stale)
         await s.diagnostics(uri, version=version)
