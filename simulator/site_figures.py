@@ -165,11 +165,17 @@ def restate(sim, results: list, scenarios: list, sites: dict[str, "CallSite"], c
 
     notes = []
     todo: list[tuple[int, str, "Scenario"]] = []
+    # only a site whose code names a priced model, a cap or a timeout can differ from its traffic
+    keys = [k for (kind, k) in results[0].groups if kind == "site" and k in sites
+            and as_written(sites[k], canonical(v) if isinstance(v := sites[k].model.value, str) else None).changes()]
     summaries: dict[str, list[tuple]] = {}
-    for site_id, *summary in sim.con.execute(f"SELECT m.site_id, {ROWS_SUMMARY} FROM {source} JOIN site_rows m "
-                                             "USING (row_id) GROUP BY ALL").fetchall():
-        summaries.setdefault(site_id, []).append(tuple(summary))
-    for key in [k for (kind, k) in results[0].groups if kind == "site" and k in sites]:
+    if keys:
+        marks = ", ".join("?" * len(keys))
+        for site_id, *summary in sim.con.execute(f"SELECT m.site_id, {ROWS_SUMMARY} FROM {source} JOIN site_rows m "
+                                                 f"USING (row_id) WHERE m.site_id IN ({marks}) GROUP BY ALL",
+                                                 keys).fetchall():
+            summaries.setdefault(site_id, []).append(tuple(summary))
+    for key in keys:
         site, summary = sites[key], summaries.get(key, [])
         model, _ = code_model(site, canonical, lambda: {canonical(m) or m for m, *_ in summary if m})
         written = as_written(site, model)
