@@ -96,6 +96,7 @@ class ListVal:
 Value = Const | Imported | Client | Instance | ClassRef | FuncRef | DictVal | ListVal | None
 
 _ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get"}
+_MAX_SUBCLASS_FILES = 8    # subclass files read for a `self.x` only subclasses bind
 _FIELD_FUNCS = {"Field", "field", "pydantic.Field", "dataclasses.field", "Param", "attr.ib", "attrs.field"}
 
 
@@ -107,6 +108,7 @@ class Evaluator:
     # functions being evaluated for what they return, with the call that passed their arguments
     _calls: dict[int, tuple[ast.Call, Scope]] = field(default_factory=dict)
     _budget: int | None = None   # evaluations left inside `bounded()`; None: unbounded
+    _subclass_clients: dict[tuple[int, str], Any] = field(default_factory=dict)
 
     @contextmanager
     def bounded(self, steps: int):
@@ -425,7 +427,39 @@ class Evaluator:
         v = self.class_attr(cls, mod, attr, depth)
         if v is None and attr in cls.methods:
             return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
-        return v if v is not None else self._inherited_attr(cls, mod, attr, depth)
+        if v is None:
+            v = self._inherited_attr(cls, mod, attr, depth)
+        return v if v is not None or ctor is not None else self._subclass_client(cls, mod, attr, depth)
+
+    def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+        """`self.client` that only subclasses bind (a base class's method runs on their instances): the
+        SDK client a subclass in the package sets it to. Only a client: any other value stays unknown."""
+        if depth > 1:
+            return None
+        key = (id(cls.node), attr)
+        if key in self._subclass_clients:
+            return self._subclass_clients[key]
+        self._subclass_clients[key] = None   # a cycle through the subclasses reads as unknown
+        from llmsight.analysis.model_resolution import subclass_files
+
+        found: Value = None
+        for path in subclass_files(self, mod, cls.node.name)[:_MAX_SUBCLASS_FILES]:
+            smod = self.project.load(path)
+            for sub in (smod.classes.values() if smod is not None else ()):
+                if sub.node is cls.node or attr not in sub.self_attrs:
+                    continue
+                bases = [self.eval(b, Scope(smod, None, sub.node.lineno), depth + 1) for b in sub.node.bases]
+                if not any(isinstance(b, ClassRef) and b.cls.node is cls.node for b in bases):
+                    continue
+                self.deps.add(smod.path)   # the cached result of the base class's file depends on it
+                v = self.instance_attr(sub, smod, attr, depth + 1)
+                if isinstance(v, Client):
+                    found = v
+                    break
+            if found is not None:
+                break
+        self._subclass_clients[key] = found
+        return found
 
     def _ctor_argument(self, method: ast.AST, param: str, ctor: tuple[ast.Call, Scope], depth: int) -> Value:
         """`self.client = client` in `__init__(self, client)`, for an instance made by `Chat(OpenAI())`."""

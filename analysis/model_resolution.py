@@ -332,6 +332,13 @@ def _state(ev: Evaluator) -> ProjectState:
     return found  # type: ignore[return-value]
 
 
+def subclass_files(ev: Evaluator, mod: ModuleInfo, name: str) -> list[Path]:
+    """Files of `mod`'s package defining a class whose bases mention `name` (the package text index model
+    resolution keeps), for discovery's `self.x` bound only in subclasses."""
+    state = _state(ev)
+    return state.index.subclass_files(state.top(mod), name)
+
+
 def looks_like_model(value: str) -> bool:
     """One token, not a URL or a bare provider prefix."""
     return bool(_MODEL_NAME.match(value)) and not value.endswith("/") and "://" not in value \

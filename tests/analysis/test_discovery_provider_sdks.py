@@ -205,3 +205,37 @@ def not_requests(messages, engine):
                      19: ("llama-index", "chat", "mistral-small-latest", False)}
     priced = {s.span.start_line: result.estimates[s.id].cost_per_call for s in result.call_sites}
     assert priced[19].value > 0 and priced[7].prior.startswith("self-hosted")
+
+
+def test_client_only_subclasses_bind_is_found_in_the_base_class_method(tmp_path):
+    """pandasai's shape (corpus M32): the base class's method calls `self.client.create(...)`; only its
+    subclasses, in other files, set `self.client` to an SDK resource."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "base.py").write_text('''from typing import Any
+
+
+class BaseOpenAI:
+    client: Any
+    model = "gpt-4o-mini"
+
+    def chat_completion(self, prompt):
+        return self.client.create(model=self.model, messages=[{"role": "user", "content": prompt}])
+
+    def save(self):
+        return self.store.create(name="not a request")
+''', encoding="utf-8")
+    (pkg / "openai_llm.py").write_text('''import openai
+from .base import BaseOpenAI
+
+
+class OpenAI(BaseOpenAI):
+    def __init__(self):
+        self.client = openai.OpenAI().chat.completions
+        self.store = object()
+''', encoding="utf-8")
+    sites = api.check([tmp_path], use_cache=False).call_sites
+    assert [(s.span.path, s.span.start_line, s.sdk, s.operation, s.model.value) for s in sites] == [
+        ("pkg/base.py", 9, "openai", "chat", "gpt-4o-mini")]
