@@ -10,7 +10,7 @@ import { LanguageClient, LanguageClientOptions, State, TransportKind } from "vsc
 import { onDidChangeInterpreter } from "./python";
 import { bundleManifest, preflight, serverLaunch, ServerLaunch } from "./server";
 import { RESTART_SETTINGS, serverSettings, setRestricted } from "./settings";
-import { Status } from "./status";
+import { DocumentStatus, Status } from "./status";
 
 export { serverLaunch } from "./server";
 
@@ -92,6 +92,16 @@ async function start(): Promise<void> {
     { command: launch.command, args: launch.args, transport: TransportKind.stdio, options: launch.options },
     clientOptions);
   client = started;
+  // Ask for llmsight/status (what each document's estimates rest on) for the status item.
+  started.registerFeature({
+    fillClientCapabilities: (capabilities) => {
+      capabilities.experimental = { ...(capabilities.experimental as object | undefined), llmsightStatus: true };
+    },
+    initialize: () => undefined,
+    getState: () => ({ kind: "static" }),
+    clear: () => undefined,
+  });
+  started.onNotification("llmsight/status", (params: DocumentStatus) => status?.document(params));
   started.onDidChangeState((event) => {
     if (event.newState === State.Stopped && client === started) {
       status?.failed("the server stopped; see the logs");

@@ -15,6 +15,13 @@ function fakeLanguageClient(started) {
       started.push(this);
     }
     onDidChangeState() { return { dispose() {} }; }
+    registerFeature(feature) { (this.features ??= []).push(feature); }
+    onNotification(method, handler) { (this.notifications ??= {})[method] = handler; }
+    capabilities() {   // what the client would send in `initialize`
+      const capabilities = {};
+      for (const feature of this.features ?? []) feature.fillClientCapabilities(capabilities);
+      return capabilities;
+    }
     async start() {}
     async stop() { this.stopped = true; }
     async sendNotification() {}

@@ -66,6 +66,7 @@ function fakePythonExtension(selected) {
 function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, python } = {}) {
   const trust = new EventSource();
   const config = new EventSource();
+  const editorChanged = new EventSource();
   const shown = [];
   const statusItems = [];
   const vscode = {
@@ -94,6 +95,8 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
       showErrorMessage: async (message) => void shown.push(message),
       showWarningMessage: async (message) => void shown.push(message),
       createTerminal: () => ({ show() {}, sendText() {} }),
+      activeTextEditor: undefined,
+      onDidChangeActiveTextEditor: editorChanged.event,
     },
     languages: {
       createLanguageStatusItem: (id) => {
@@ -105,7 +108,7 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
     commands: { registerCommand: () => ({ dispose() {} }), executeCommand: async () => undefined },
   };
   const anything = { get: (t, k) => (k in t ? t[k] : (t[k] = new Proxy(class {}, anything))) };
-  return { vscode: new Proxy(vscode, anything), trust, config, shown, statusItems };
+  return { vscode: new Proxy(vscode, anything), trust, config, editorChanged, shown, statusItems };
 }
 
 /** require(file) with `vscode` (and any module in `stubs`) replaced. */

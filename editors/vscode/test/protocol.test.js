@@ -25,6 +25,7 @@ function vscodeCapabilities() {
   recorded.workspace.diagnostics = { refreshSupport: true };
   recorded.workspace.inlayHint = { refreshSupport: true };
   recorded.notebookDocument = { synchronization: { dynamicRegistration: true, executionSummarySupport: true } };
+  recorded.experimental = { llmsightStatus: true };   // what the extension adds (src/extension.ts)
   return recorded;
 }
 
@@ -90,6 +91,9 @@ test("VS Code capabilities: diagnostics, inlay hints, a code action", { timeout:
   assert.equal(change.textDocument.uri, uri);
   assert.equal(change.textDocument.version, 1);
   assert.ok(change.edits.length > 0);
+
+  const status = session.statuses.find((s) => s.uri === uri);
+  assert.deepEqual(status, { uri, traffic: null, sites: expected.call_sites.length, sitesWithTraffic: 0, callsMapped: 0 });
 
   assert.equal(await session.close(), 0);
   assert.ok(!logs.some((m) => m.includes("internal error")), logs.join("\n"));

@@ -71,3 +71,18 @@ test("a failed preflight shows its line and offers the install for fromEnvironme
   assert.ok(shown.some((m) => m.includes("has no llmsight")), shown.join("\n"));
   assert.match(statusItems[0].text, /not running/);
 });
+
+test("the status item shows the active document's traffic from the server's llmsight/status", async () => {
+  const run = await activate({ folders: FOLDERS, python: pythonFor() });
+  const [client] = run.started;
+  assert.deepEqual(client.capabilities().experimental, { llmsightStatus: true }, "asked for, so other clients never get it");
+  const file = run.vscode.Uri.file(path.join(FOLDERS[0], "app.py"));
+  run.vscode.window.activeTextEditor = { document: { uri: file } };
+  client.notifications["llmsight/status"]({ uri: file.toString(), traffic: ".llmsight/traffic.duckdb", sites: 3,
+    sitesWithTraffic: 2, callsMapped: 12031 });
+  const [item] = run.statusItems;
+  assert.match(item.detail, /traffic \.llmsight\/traffic\.duckdb: 2 of 3 call sites mapped, 12,031 calls/);
+  run.vscode.window.activeTextEditor = { document: { uri: run.vscode.Uri.file(path.join(FOLDERS[0], "other.py")) } };
+  await run.editorChanged.fire();
+  assert.doesNotMatch(item.detail, /traffic/, "another document's figures are not shown");
+});

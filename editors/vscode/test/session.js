@@ -63,6 +63,7 @@ async function startServer(launch, root, capabilities, initializationOptions = {
   const exited = new Promise((resolve) => server.on("exit", (code) => resolve(code)));
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   const logs = [];
+  const statuses = [];
   const diagnostics = new Map();
   const waiting = [];
   connection.onRequest("client/registerCapability", () => null);
@@ -72,6 +73,7 @@ async function startServer(launch, root, capabilities, initializationOptions = {
   connection.onRequest("workspace/codeLens/refresh", () => null);
   connection.onNotification("window/logMessage", (params) => logs.push(params.message));
   connection.onNotification("window/showMessage", (params) => logs.push(params.message));
+  connection.onNotification("llmsight/status", (params) => statuses.push(params));
   connection.onNotification("textDocument/publishDiagnostics", (params) => {
     diagnostics.set(params.uri, params.diagnostics);
     waiting.splice(0).forEach((wake) => wake());
@@ -91,7 +93,7 @@ async function startServer(launch, root, capabilities, initializationOptions = {
   ]);
   await connection.sendNotification("initialized", {});
   return {
-    init, connection, logs, stderr: () => stderr,
+    init, connection, logs, statuses, stderr: () => stderr,
     /** Open a file and wait for its pushed diagnostics. */
     async open(file) {
       const uri = pathToFileURL(file).href;
