@@ -24,7 +24,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from llmsight import __version__
-from llmsight.lsp import checker, diagnostics, positions
+from llmsight.lsp import checker, diagnostics, positions, worker
 from llmsight.lsp.documents import Analysis, Scheduler, Snapshot, Target
 from llmsight.lsp.guard import GuardedProtocol, guarded, serve_stdio
 from llmsight.lsp import status
@@ -39,8 +39,6 @@ REQUEST_WAIT_S = 1.0    # how long hints/hover/actions wait for the analysis of 
 PULL_WAIT_S = 5.0       # pulled diagnostics wait longer: the client asked for exactly this version
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(notebook_selector=[
     types.NotebookDocumentFilterWithCells(notebook="*", cells=[types.NotebookCellLanguage(language="python")])])
-WARM_UP_SOURCE = ('from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o-mini", '
-                  'messages=[{"role": "user", "content": "warm up the tokenizer"}])\n')
 WATCHED = ("**/pyproject.toml", "**/*.duckdb", "**/*.duckdb.wal")
 
 
@@ -51,17 +49,19 @@ class LlmsightServer(LanguageServer):
         self.settings = Settings()
         self.configs = ProjectConfigs()
         self.pull_diagnostics = False
+        self.client_name: str | None = None     # clientInfo.name: Markdown differs by client (formatting.py)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-requests")
-        self.analysis_process = AnalysisProcess(lambda reason: self.log(
-            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning))
+        self.analysis_process = worker.EARLY or AnalysisProcess()   # `llm-lint lsp` started it before importing us
+        self.analysis_process.on_restart = lambda reason: self.log(
+            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning)
         self._warned: set[str] = set()
         self._stale_displays: set[str] = set()   # documents whose hints/lenses came from an older analysis
         self._stamps: dict[str, Any] = {}
         self._poller: asyncio.Task | None = None
         self.workspace_diagnostics = WorkspaceDiagnostics(self)
         self.scheduler = Scheduler(self._analyse, self._snapshot, self._publish,
-                                   lambda: self.settings.debounce_ms / 1000, self._analysis_failed)
+                                   lambda: self.settings.debounce_ms / 1000, self._analysis_failed, self._reuse)
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """pygls' stdio server with llmsight's reader (guard.serve_stdio): no byte stream on stdin can
@@ -82,13 +82,7 @@ class LlmsightServer(LanguageServer):
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/logMessage from any thread."""
-        if self.loop is not None and not self._on_loop():
-            self.loop.call_soon_threadsafe(self.log, message, kind)
-            return
-        try:
-            self.window_log_message(types.LogMessageParams(type=kind, message=f"llmsight: {message}"))
-        except Exception:  # noqa: BLE001 - the client went away; nothing else to tell
-            log.exception("cannot log to the client")
+        self._tell(self.window_log_message, types.LogMessageParams, message, kind)
 
     def _on_loop(self) -> bool:
         try:
@@ -99,13 +93,16 @@ class LlmsightServer(LanguageServer):
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/showMessage from any thread: what every client puts in front of the user (Neovim
         echoes it, VS Code pops it up), unlike the log."""
+        self._tell(self.window_show_message, types.ShowMessageParams, message, kind)
+
+    def _tell(self, send, params, message: str, kind: types.MessageType) -> None:
         if self.loop is not None and not self._on_loop():
-            self.loop.call_soon_threadsafe(self.show, message, kind)
+            self.loop.call_soon_threadsafe(self._tell, send, params, message, kind)
             return
         try:
-            self.window_show_message(types.ShowMessageParams(type=kind, message=f"llmsight: {message}"))
+            send(params(type=kind, message=f"llmsight: {message}"))
         except Exception:  # noqa: BLE001 - the client went away; nothing else to tell
-            log.exception("cannot show a message to the client")
+            log.exception("cannot send %s to the client", params.__name__)
 
     def warn(self, message: str) -> None:
         """A problem the user must fix (a setting, the config, the traffic store): logged and shown."""
@@ -188,18 +185,15 @@ class LlmsightServer(LanguageServer):
         return Snapshot(key, generation, path, self.root_for(path), text, False, (target,), self.encoding)
 
     def warm_up(self) -> None:
-        """Start the analysis process and let it load the analysis modules, price catalog, tokenizer
-        and priors while the editor is still opening files."""
-        try:
-            self.analysis_process.check(WARM_UP_SOURCE, Path.cwd() / "llmsight_warm_up.py", Path.cwd(), Settings())
-        except Exception as exc:  # noqa: BLE001 - the first real analysis reports real problems
-            log.debug("warm-up failed: %s", exc)
+        """Start the analysis process, unless `llm-lint lsp` did, and let it load the analysis modules,
+        price catalog, tokenizer and priors while the editor is still opening files."""
+        self.analysis_process.warm_up()
 
     def _analyse(self, snap: Snapshot) -> Analysis:
         """Runs on the scheduler's thread, which waits for the analysis process (GIL released)."""
         try:
             result, config, traffic, warnings = self.analysis_process.check(snap.source, snap.path, snap.root,
-                                                                            self.settings)
+                                                                            self.settings, snap.generation)
         except WorkerDied as exc:
             self.log(f"the analysis process stopped ({exc}); checking {snap.path.name} here and starting a new "
                      "one", types.MessageType.Warning)
@@ -209,6 +203,20 @@ class LlmsightServer(LanguageServer):
         for warning in warnings:
             self.warn_once(warning)
         return checker.analyse(snap, result, config, traffic, self.scheduler.current(snap.key), self.warn_once)
+
+    def _reuse(self, snap: Snapshot) -> Analysis | None:
+        """The current analysis, for the snapshot's text, when the edit changed nothing it found (a comment
+        typed: code and its positions are unchanged); None: analyse it."""
+        current = self.scheduler.current(snap.key)
+        if snap.is_notebook or current is None or any(v.parse_error for v in current.views.values()) \
+                or set(current.views) != {t.uri for t in snap.targets}:
+            return None
+        try:
+            same = self.analysis_process.same(snap.source, snap.path, snap.root, self.settings, current.token)
+        except Exception as exc:  # noqa: BLE001 - the full analysis reports (and restarts) what went wrong
+            log.debug("reuse failed: %s", exc)
+            return None
+        return checker.moved(current, snap) if same else None
 
     async def view_for_display(self, uri: str):
         """Like `view_at`, for hints and lenses: when they had to be served from an older analysis
@@ -240,8 +248,8 @@ class LlmsightServer(LanguageServer):
 
         return view.diagnostics + as_diagnostics(view)
 
-    def document_changed(self, uri: str, *, immediate: bool = False) -> None:
-        self.scheduler.changed(self.key_for(uri), immediate=immediate)
+    def document_changed(self, uri: str, *, immediate: bool = False, edited: bool = False) -> None:
+        self.scheduler.changed(self.key_for(uri), immediate=immediate, edited=edited)
 
     def document_closed(self, key: str) -> None:
         last = self.scheduler.closed(key)
@@ -341,6 +349,7 @@ def create_server() -> LlmsightServer:
     def initialize(ls: LlmsightServer, params: types.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         text = params.capabilities.text_document
+        ls.client_name = params.client_info.name if params.client_info else None
         ls.apply_settings(params.initialization_options)
         # workspace mode publishes for files the client has not opened, which pull cannot express
         ls.pull_diagnostics = bool(text and text.diagnostic is not None) and not ls.workspace_diagnostics.enabled
@@ -383,7 +392,7 @@ def create_server() -> LlmsightServer:
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()
     def did_change(ls: LlmsightServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.document_changed(params.text_document.uri)
+        ls.document_changed(params.text_document.uri, edited=True)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded()
