@@ -922,7 +922,8 @@ def set_model_fix(site: CallSite, models: str | Sequence[str], *, where: str = "
 def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None, scenarios: Sequence = (), *,
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
              eval_file: str | Path | None = None, sample: int | None = None, tenants: int | None = None,
-             sample_rate: float | None = None, use_cache: bool = True):
+             sample_rate: float | None = None, use_cache: bool = True, engine: str = "duckdb",
+             spark_remote: str | None = None):
     """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
 
     With `paths`, rows map to the call sites found there. The first result is always the baseline.
@@ -930,6 +931,8 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     `sample_rate`: the share of calls head-sampled traces hold (counts and cost per day scale by 1/rate);
     None: the rate the traces' samplers recorded, else 1.
     `use_cache`: reuse (and keep) the summary of the traffic's preparation in the user's cache directory.
+    `engine="spark"`: replay in Apache Spark (a local session, or Spark Connect at `spark_remote`) over Parquet
+    files, directories, globs or a table name; DuckDB is the default.
     Raises `ConfigError` for bad traffic or config and `llmsight.simulator.scenario.ScenarioError`
     (a ValueError naming the key) for a bad scenario."""
     from llmsight.simulator.simulate import simulate as run
@@ -945,5 +948,5 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     whole_project = any(Path(p).resolve() == root.resolve() for p in paths)
     return run(traffic, scenarios, sites=sites, root=root, whole_project=whole_project, config=config, seed=seed,
                eval_file=eval_file, price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
-               use_cache=use_cache,
+               use_cache=use_cache, engine=engine, spark_remote=spark_remote,
                **({} if tenants is None else {"max_tenants": tenants}))

@@ -735,8 +735,9 @@ class Simulation:
         # results never depend on row order (sums are fixed point, draws hash the row id), so
         # DuckDB need not buffer a million-row scenario table to keep it: less memory, faster replays
         # (a store's connection, `store.connect`, allows no SET: a read-only one has this set already)
-        if con.execute("SELECT current_setting('preserve_insertion_order') "
-                       "AND NOT current_setting('lock_configuration')").fetchall()[0][0]:
+        on_duckdb = getattr(con, "engine", "duckdb") == "duckdb"     # `spark.SparkConnection` has no settings
+        if on_duckdb and con.execute("SELECT current_setting('preserve_insertion_order') "
+                                     "AND NOT current_setting('lock_configuration')").fetchall()[0][0]:
             con.execute("SET preserve_insertion_order = false")
         self.sample = sample          # replay a seeded uniform sample of about this many rows (None: all)
         self.fraction = 1.0

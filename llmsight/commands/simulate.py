@@ -36,6 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="text and markdown: the N costliest of each breakdown (default: 20; 0: all; json has all)")
     p.add_argument("--by", default="site,feature,tenant", help="breakdowns to print (default: site,feature,tenant)")
     p.add_argument("--config", dest="config_file", help="config file (default: [tool.llmsight] in pyproject.toml)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="where the replay runs: embedded DuckDB (default), or Apache Spark over Parquet files, "
+                        "directories, globs or a table name (pip install 'llmsight[spark]'; see docs/simulate.md)")
+    p.add_argument("--spark-remote", metavar="sc://HOST:PORT",
+                   help="--engine spark: the Spark Connect endpoint of a cluster (default: a local session)")
     p.add_argument("--no-cache", action="store_true",
                    help="prepare from the traffic: neither read nor write the summary of the traffic's rows (fits, "
                         "codes, baseline) kept in the user's cache directory")
@@ -60,13 +65,18 @@ def run(args: argparse.Namespace) -> int:
                              f"got {args.sample_rate}")
         if args.tenants is not None and args.tenants < 0:
             raise UsageError("--tenants must be 0 (every tenant) or a positive number")
+        if args.spark_remote and args.engine != "spark":
+            raise UsageError("--spark-remote needs --engine spark")
+        if args.spark_remote and not args.spark_remote.startswith("sc://"):
+            raise UsageError(f"--spark-remote must be a Spark Connect URL (sc://host:port), got {args.spark_remote!r}")
         if args.top < 0:
             raise UsageError("--top must be 0 (all) or a positive number")
         if not 0 <= args.seed < 2**63:
             raise UsageError(f"--seed must be a whole number from 0 to {2**63 - 1}, got {args.seed}")
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants,
-                              sample_rate=args.sample_rate, use_cache=not args.no_cache)
+                              sample_rate=args.sample_rate, use_cache=not args.no_cache, engine=args.engine,
+                              spark_remote=args.spark_remote)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]

@@ -1,0 +1,108 @@
+"""`simulate --engine spark`: the whole replay in a local PySpark session (`local[2]`) gives DuckDB's
+answers on the same Parquet — plain and hive-partitioned directories, globs and a saved table."""
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from llmsight.simulator.generate import generate
+from llmsight.simulator.replay import Simulation
+from llmsight.simulator.scenario import BASELINE, parse_scenario
+from llmsight.simulator.spark import SparkConnection, load_traffic, session, spark_sql
+
+# every scenario key, in few scenarios (each is a Spark job per query)
+SCENARIOS = ["model=gpt-4o-mini,feature=chat", "timeout=5,retries=1,fallback=gpt-4o-mini",
+             "prompt_cache_hit_rate=0.5,max_tokens=300,trim_input=2000", "response_cache_hit_rate=0.2,stream=true",
+             "batch=true"]
+ROWS = 3000
+
+
+@pytest.fixture(scope="module")
+def traffic(tmp_path_factory):
+    """The same rows as two files in a directory, and hive-partitioned by day."""
+    root = tmp_path_factory.mktemp("spark")
+    table = generate(ROWS, seed=11)
+    plain = root / "plain"
+    plain.mkdir()
+    pq.write_table(table.slice(0, ROWS // 2), plain / "a.parquet")
+    pq.write_table(table.slice(ROWS // 2), plain / "b.parquet")
+    hive = root / "hive"
+    for i, day in enumerate(("2026-11-01", "2026-11-02", "2026-11-03")):
+        (hive / f"day={day}").mkdir(parents=True)
+        pq.write_table(table.slice(i * ROWS // 3, ROWS // 3), hive / f"day={day}" / "part-0.parquet")
+    return root
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    spark = session(master="local[2]", conf={"spark.sql.warehouse.dir": str(warehouse),
+                                             "spark.driver.extraJavaOptions": f"-Dderby.system.home={warehouse}"})
+    yield spark
+    spark.stop()
+
+
+def results(con, source: str) -> list[dict]:
+    sim = Simulation(con, source, seed=5)
+    return [{key: figures for key, figures in r.groups.items()}
+            for r in sim.run([BASELINE, *map(parse_scenario, SCENARIOS)])]
+
+
+def assert_same(spark_results, duckdb_results):
+    assert len(spark_results) == len(duckdb_results)
+    for ours, theirs in zip(spark_results, duckdb_results):
+        assert ours.keys() == theirs.keys()
+        for key, a in ours.items():
+            b = theirs[key]
+            assert a.calls == b.calls, key
+            for name in ("cost_per_month", "latency_p50_s", "latency_p95_s", "latency_p99_s", "error_rate", "quality"):
+                ma, mb = getattr(a, name), getattr(b, name)
+                if mb is None or mb.value is None:
+                    assert ma is None or ma.value is None, (key, name)
+                    continue
+                for x, y in ((ma.value, mb.value), (ma.low, mb.low), (ma.high, mb.high)):
+                    assert (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12), (key, name)
+
+
+@pytest.fixture(scope="module")
+def reference(traffic):
+    return results(duckdb.connect(), f"read_parquet('{traffic / 'plain'}/*.parquet')")
+
+
+def test_hive_partitioned_directory_gives_duckdbs_answers(spark, traffic, reference):
+    assert_same(results(SparkConnection(spark), load_traffic(spark, traffic / "hive")), reference)
+
+
+def test_saved_table_gives_duckdbs_answers(spark, traffic, reference):
+    spark.read.parquet(str(traffic / "plain")).write.mode("overwrite").saveAsTable("llmsight_calls")
+    assert_same(results(SparkConnection(spark), load_traffic(spark, "llmsight_calls")), reference)
+
+
+@pytest.mark.parametrize("form", ["plain", "plain/*.parquet"])
+def test_directory_and_glob_read_the_same_rows(spark, traffic, form):
+    con = SparkConnection(spark)
+    view = load_traffic(spark, traffic / form if "*" not in form else f"{traffic}/{form}")
+    sums = "count(*), sum(input_tokens), sum(output_tokens), sum(latency_ms), min(ts), max(ts)"
+    ours = con.execute(f"SELECT {sums} FROM {view}").fetchall()[0]
+    theirs = duckdb.sql(f"SELECT {sums} FROM read_parquet('{traffic / 'plain'}/*.parquet')").fetchall()[0]
+    assert ours[:3] == theirs[:3] and math.isclose(ours[3], theirs[3], rel_tol=1e-12)
+
+
+def test_dialect_rewrites():
+    sql = spark_sql("SELECT quantile_cont(x, [0.0, 0.5]) FILTER (WHERE ok), quantile_disc(u, [0.25, 0.75]), "
+                    "epoch(max(ts)), row_number() OVER () AS ri, g.split[1] FROM g")
+    assert "PERCENTILE(x, ARRAY(0.0, 0.5)) FILTER(WHERE ok)" in sql and "percentile_approx" not in sql.lower()
+    assert "PERCENTILE_DISC(0.25) WITHIN GROUP (ORDER BY u" in sql
+    assert "UNIX_MICROS(CAST(MAX(ts) AS TIMESTAMP)) / 1000000.0" in sql
+    assert "ROW_NUMBER() OVER (ORDER BY row_id" in sql
+    assert "g.split[0]" in sql
+
+
+def test_unreadable_traffic_is_one_clear_error(spark, tmp_path):
+    from llmsight.simulator.spark import SparkError
+
+    with pytest.raises(SparkError, match="cannot read it with Spark"):
+        load_traffic(spark, "no_such_table_anywhere")
