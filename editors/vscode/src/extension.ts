@@ -1,10 +1,13 @@
 // llmsight for VS Code: starts llmsight's language server (server.ts) with the interpreter python.ts
 // chooses and connects it with vscode-languageclient. All analysis happens in the server; this file wires
-// settings, commands, restarts and the language status item. The server's own commands (llmsight.simulate,
-// llmsight.setModel, llmsight.reloadTraffic) are registered by vscode-languageclient from its
-// executeCommandProvider; "Simulate Site" and "Set Model for Site" run them for the call at the cursor.
+// settings, commands, restarts and the language status item.
 //
-// One server serves the window; in a multi-root workspace it runs with the first folder's interpreter.
+// One server per workspace folder, run with that folder's interpreter and settings (multi-root
+// workspaces may mix environments); a window without folders has one server for every Python file.
+// Untitled files go to the first folder's server. The server's commands (llmsight.simulate,
+// llmsight.setModel, llmsight.reloadTraffic) are registered here once and sent to the server of the
+// document they name: vscode-languageclient would register them once per client, and VS Code refuses a
+// command registered twice. "Simulate Site" and "Set Model for Site" run them for the call at the cursor.
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, State, TransportKind } from "vscode-languageclient/node";
 import { onDidChangeInterpreter } from "./python";
@@ -14,21 +17,29 @@ import { DocumentStatus, Status } from "./status";
 
 export { serverLaunch } from "./server";
 
-// Python files and the Python cells of Jupyter notebooks (synchronised as notebooks, LSP 3.17).
-const SELECTOR: LanguageClientOptions["documentSelector"] = [
-  { scheme: "file", language: "python" },
-  { scheme: "untitled", language: "python" },
-  { notebook: "jupyter-notebook", language: "python" },
-];
+const SERVER_COMMANDS = ["llmsight.simulate", "llmsight.setModel", "llmsight.reloadTraffic"];
+const NO_FOLDER = "";
 
-let client: LanguageClient | undefined;
+interface Server {
+  folder: vscode.WorkspaceFolder | undefined;
+  client?: LanguageClient;
+  /** The running start/stop: restarts of one server run one after another. */
+  queue: Promise<void>;
+}
+
+const servers = new Map<string, Server>();
 let output: vscode.OutputChannel | undefined;
 let status: Status | undefined;
 let extensionPath = "";
-let starting: Promise<void> = Promise.resolve();
 
-function serverFolder(): vscode.WorkspaceFolder | undefined {
-  return vscode.workspace.workspaceFolders?.[0];
+function keyOf(folder: vscode.WorkspaceFolder | undefined): string {
+  return folder ? folder.uri.toString() : NO_FOLDER;
+}
+
+/** The key of the server that serves `uri` (its folder's; untitled and others: the first folder's). */
+function serverKeyFor(uri: vscode.Uri | undefined): string {
+  const folder = uri && uri.scheme !== "untitled" ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+  return keyOf(folder ?? vscode.workspace.workspaceFolders?.[0]);
 }
 
 function log(message: string): void {
@@ -38,6 +49,20 @@ function log(message: string): void {
 function warn(message: string): void {
   log(message);
   void vscode.window.showWarningMessage(message);
+}
+
+/** Python files and the Python cells of Jupyter notebooks (synchronised as notebooks, LSP 3.17) under
+ * `folder`; without a folder, all of them. */
+function documentSelector(folder: vscode.WorkspaceFolder | undefined): LanguageClientOptions["documentSelector"] {
+  const pattern = folder ? `${folder.uri.fsPath.replace(/\\/g, "/")}/**/*` : undefined;
+  const selector: NonNullable<LanguageClientOptions["documentSelector"]> = [
+    { scheme: "file", language: "python", ...(pattern ? { pattern } : {}) },
+    { notebook: { notebookType: "jupyter-notebook", scheme: "file", ...(pattern ? { pattern } : {}) }, language: "python" },
+  ];
+  if (!folder || folder.index === 0) {
+    selector.push({ scheme: "untitled", language: "python" });
+  }
+  return selector;
 }
 
 /** Tell the user why the server cannot start, with the one action that fixes it. */
@@ -58,21 +83,22 @@ async function explain(problem: string, launch: ServerLaunch): Promise<void> {
   }
 }
 
-async function start(): Promise<void> {
-  const folder = serverFolder();
+async function start(server: Server): Promise<void> {
+  const { folder } = server;
+  const key = keyOf(folder);
   const launch = await serverLaunch(extensionPath, folder, warn);
   const where = launch.strategy === "useBundled" ? "bundled server" : "server from the environment";
-  log(`llmsight: ${where}, ${launch.command} (${launch.interpreter.source})`);
-  status?.starting(launch);
+  log(`llmsight${folder ? ` (${folder.name})` : ""}: ${where}, ${launch.command} (${launch.interpreter.source})`);
+  status?.starting(key, launch);
   const problem = await preflight(launch);
   if (problem) {
     log(`llmsight: ${problem}`);
-    status?.failed(problem);
+    status?.failed(key, problem);
     void explain(problem, launch);
     return;
   }
   const clientOptions: LanguageClientOptions = {
-    documentSelector: SELECTOR,
+    documentSelector: documentSelector(folder),
     initializationOptions: { llmsight: serverSettings(folder) },
     outputChannel: output,
     workspaceFolder: folder,
@@ -88,12 +114,15 @@ async function start(): Promise<void> {
       },
     },
   };
-  const started = new LanguageClient("llmsight", "llmsight",
+  const client = new LanguageClient("llmsight", folder ? `llmsight (${folder.name})` : "llmsight",
     { command: launch.command, args: launch.args, transport: TransportKind.stdio, options: launch.options },
     clientOptions);
-  client = started;
+  // activate() registers the server's commands once for every server (see the top of this file).
+  const commands = client.getFeature("workspace/executeCommand");
+  commands.initialize = () => undefined;
+  commands.register = () => undefined;
   // Ask for llmsight/status (what each document's estimates rest on) for the status item.
-  started.registerFeature({
+  client.registerFeature({
     fillClientCapabilities: (capabilities) => {
       capabilities.experimental = { ...(capabilities.experimental as object | undefined), llmsightStatus: true };
     },
@@ -101,44 +130,78 @@ async function start(): Promise<void> {
     getState: () => ({ kind: "static" }),
     clear: () => undefined,
   });
-  started.onNotification("llmsight/status", (params: DocumentStatus) => status?.document(params));
-  started.onDidChangeState((event) => {
-    if (event.newState === State.Stopped && client === started) {
-      status?.failed("the server stopped; see the logs");
+  client.onNotification("llmsight/status", (params: DocumentStatus) => status?.document(params));
+  client.onDidChangeState((event) => {
+    if (event.newState === State.Stopped && server.client === client) {
+      status?.failed(key, "the server stopped; see the logs");
     }
   });
+  server.client = client;
   try {
-    await started.start();
-    status?.running(started.initializeResult?.serverInfo?.version);
+    await client.start();
+    status?.running(key, client.initializeResult?.serverInfo?.version);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    status?.failed(`could not start the server (${message})`);
+    status?.failed(key, `could not start the server (${message})`);
     void explain(`could not start "${launch.command}" (${message}); see the logs.`, launch);
-    client = undefined;
+    server.client = undefined;
   }
 }
 
-async function stop(): Promise<void> {
-  if (client) {
-    const running = client;
-    client = undefined;
-    try {
-      await running.stop();
-    } catch (err) {
-      log(`llmsight: stopping the server failed: ${err}`);
-    }
+async function stop(server: Server): Promise<void> {
+  const running = server.client;
+  server.client = undefined;
+  try {
+    await running?.stop();
+  } catch (err) {
+    log(`llmsight: stopping the server failed: ${err}`);
   }
 }
 
-/** Restarts run one after another: a burst of events (settings, interpreter, trust) never races. */
-function restart(): Promise<void> {
-  starting = starting.then(stop).then(start);
-  return starting;
+/** (Re)start the server of `folder`; restarts of one server never race. */
+function restart(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
+  const key = keyOf(folder);
+  const server = servers.get(key) ?? { folder, queue: Promise.resolve() };
+  servers.set(key, server);
+  server.folder = folder;
+  server.queue = server.queue.then(() => stop(server)).then(() => start(server));
+  return server.queue;
+}
+
+function remove(key: string): Promise<void> {
+  const server = servers.get(key);
+  servers.delete(key);
+  status?.removed(key);
+  return server ? (server.queue = server.queue.then(() => stop(server))) : Promise.resolve();
+}
+
+/** One server per workspace folder (or one for a window without folders). */
+function wantedFolders(): (vscode.WorkspaceFolder | undefined)[] {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.length ? [...folders] : [undefined];
+}
+
+async function restartAll(): Promise<void> {
+  await Promise.all(wantedFolders().map(restart));
+}
+
+/** Send a server command to the server of the document it names (args[0]); reloadTraffic: to all. */
+async function serverCommand(command: string, ...args: unknown[]): Promise<unknown> {
+  const targets = command === "llmsight.reloadTraffic"
+    ? [...servers.values()]
+    : [servers.get(serverKeyFor(typeof args[0] === "string" ? vscode.Uri.parse(args[0]) : undefined))];
+  const answers = await Promise.all(targets.map((server) =>
+    server?.client?.sendRequest("workspace/executeCommand", { command, arguments: args })));
+  if (!targets.some((server) => server?.client)) {
+    void vscode.window.showWarningMessage("llmsight: the language server is not running; see llmsight: Show Logs.");
+  }
+  return answers[0];
 }
 
 /** The call site at (or the nearest above) the cursor, from the server's code lenses: [uri, site id]. */
 async function siteAtCursor(): Promise<[string, string] | undefined> {
   const editor = vscode.window.activeTextEditor;
+  const client = editor ? servers.get(serverKeyFor(editor.document.uri))?.client : undefined;
   if (!editor || !client) {
     void vscode.window.showWarningMessage("llmsight: open a Python file or notebook cell with the server running.");
     return undefined;
@@ -168,7 +231,7 @@ async function simulateSite(): Promise<void> {
       "and cheaper or faster models",
   });
   if (scenario !== undefined) {
-    await vscode.commands.executeCommand("llmsight.simulate", ...site, ...(scenario.trim() ? [scenario.trim()] : []));
+    await serverCommand("llmsight.simulate", ...site, ...(scenario.trim() ? [scenario.trim()] : []));
   }
 }
 
@@ -190,7 +253,7 @@ async function setModelForSite(): Promise<void> {
       { label: "config", description: "[tool.llmsight.models] in pyproject.toml" }],
     { title: "Where llmsight records it" });
   if (where) {
-    await vscode.commands.executeCommand("llmsight.setModel", ...site, models.trim(), where.label);
+    await serverCommand("llmsight.setModel", ...site, models.trim(), where.label);
   }
 }
 
@@ -198,32 +261,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   extensionPath = context.extensionPath;
   setRestricted(context.extension.packageJSON.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []);
   output = vscode.window.createOutputChannel("llmsight");
-  status = new Status(bundleManifest(extensionPath));
+  status = new Status(bundleManifest(extensionPath), serverKeyFor);
   context.subscriptions.push(
     output,
     status,
-    vscode.commands.registerCommand("llmsight.restart", restart),
+    ...SERVER_COMMANDS.map((command) =>
+      vscode.commands.registerCommand(command, (...args: unknown[]) => serverCommand(command, ...args))),
+    vscode.commands.registerCommand("llmsight.restart", restartAll),
     vscode.commands.registerCommand("llmsight.showLogs", () => output?.show()),
     vscode.commands.registerCommand("llmsight.simulateSite", simulateSite),
     vscode.commands.registerCommand("llmsight.setModelForSite", setModelForSite),
-    vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    vscode.workspace.onDidGrantWorkspaceTrust(restartAll),
+    vscode.workspace.onDidChangeWorkspaceFolders(async (event) => {
+      // Folders added or removed: their servers start or stop (the folder-less server gives way to them).
+      const wanted = new Set(wantedFolders().map(keyOf));
+      await Promise.all([...servers.keys()].filter((key) => !wanted.has(key)).map(remove));
+      await Promise.all(wantedFolders().filter((folder) => !servers.has(keyOf(folder))).map(restart));
+    }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(key))) {
-        await restart();
-      } else if (event.affectsConfiguration("llmsight") && client) {
-        await client.sendNotification("workspace/didChangeConfiguration",
-          { settings: { llmsight: serverSettings(serverFolder()) } });
-      }
+      await Promise.all([...servers.values()].map(async (server) => {
+        const scope = server.folder?.uri;
+        if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(key, scope))) {
+          await restart(server.folder);
+        } else if (event.affectsConfiguration("llmsight", scope) && server.client) {
+          await server.client.sendNotification("workspace/didChangeConfiguration",
+            { settings: { llmsight: serverSettings(server.folder) } });
+        }
+      }));
     }),
   );
-  const watching = await onDidChangeInterpreter(serverFolder, restart);
+  const watching = await onDidChangeInterpreter(async (resource) => {
+    const changed = resource ? serverKeyFor(resource) : undefined;
+    await Promise.all([...servers.values()]
+      .filter((server) => changed === undefined || keyOf(server.folder) === changed)
+      .map((server) => restart(server.folder)));
+  });
   if (watching) {
     context.subscriptions.push(watching);
   }
-  await restart();
+  await restartAll();
 }
 
 export async function deactivate(): Promise<void> {
-  await starting;
-  await stop();
+  await Promise.all([...servers.values()].map((server) => (server.queue = server.queue.then(() => stop(server)))));
 }

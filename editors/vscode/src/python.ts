@@ -103,17 +103,13 @@ export async function resolveInterpreter(
   };
 }
 
-/** Call `listener` when the Python extension's selection changes for `folder` (or for the whole window). */
+/** Call `listener` with the resource (file or folder; undefined: the whole window) whose interpreter the
+ * Python extension's selection changed for. */
 export async function onDidChangeInterpreter(
-  folder: () => vscode.WorkspaceFolder | undefined,
-  listener: () => unknown,
+  listener: (resource: vscode.Uri | undefined) => unknown,
 ): Promise<vscode.Disposable | undefined> {
   const api = await pythonExtension();
   return api?.environments.onDidChangeActiveEnvironmentPath((event) => {
-    const resource = event.resource instanceof vscode.Uri ? event.resource : event.resource?.uri;
-    const ours = folder();
-    if (!resource || !ours || vscode.workspace.getWorkspaceFolder(resource)?.uri.toString() === ours.uri.toString()) {
-      void listener();
-    }
+    void listener(event.resource instanceof vscode.Uri ? event.resource : event.resource?.uri);
   });
 }

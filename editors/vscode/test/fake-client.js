@@ -15,6 +15,8 @@ function fakeLanguageClient(started) {
       started.push(this);
     }
     onDidChangeState() { return { dispose() {} }; }
+    getFeature(method) { return (this.feature ??= { method }); }
+    async sendRequest(method, params) { (this.requests ??= []).push({ method, params }); return { answeredBy: this }; }
     registerFeature(feature) { (this.features ??= []).push(feature); }
     onNotification(method, handler) { (this.notifications ??= {})[method] = handler; }
     capabilities() {   // what the client would send in `initialize`

@@ -7,7 +7,7 @@
 const assert = require("node:assert/strict");
 const Module = require("node:module");
 const path = require("node:path");
-const { pathToFileURL } = require("node:url");
+const { fileURLToPath, pathToFileURL } = require("node:url");
 
 const MANIFEST = require("../package.json");
 const DEFAULTS = Object.fromEntries(
@@ -21,6 +21,9 @@ class Uri {
   }
   static file(fsPath) {
     return new Uri(fsPath);
+  }
+  static parse(text) {
+    return new Uri(fileURLToPath(text));
   }
   toString() {
     return pathToFileURL(this.fsPath).href;
@@ -67,6 +70,8 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
   const trust = new EventSource();
   const config = new EventSource();
   const editorChanged = new EventSource();
+  const foldersChanged = new EventSource();
+  const commands = {};
   const shown = [];
   const statusItems = [];
   const vscode = {
@@ -76,7 +81,9 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
     workspace: {
       isTrusted: trusted,
       workspaceFolders: folders.map((dir, index) => ({ uri: Uri.file(dir), name: path.basename(dir), index })),
-      getWorkspaceFolder: (uri) => vscode.workspace.workspaceFolders.find((f) => uri.fsPath.startsWith(f.uri.fsPath)),
+      getWorkspaceFolder: (uri) => vscode.workspace.workspaceFolders.find(
+        (f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + path.sep)),
+      onDidChangeWorkspaceFolders: foldersChanged.event,
       getConfiguration(section) {
         assert.equal(section, "llmsight");
         return {
@@ -105,10 +112,17 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
         return item;
       },
     },
-    commands: { registerCommand: () => ({ dispose() {} }), executeCommand: async () => undefined },
+    commands: {
+      registerCommand(id, run) {
+        assert.ok(!(id in commands), `command ${id} registered twice: VS Code would refuse it`);
+        commands[id] = run;
+        return { dispose: () => delete commands[id] };
+      },
+      executeCommand: async (id, ...args) => commands[id](...args),
+    },
   };
   const anything = { get: (t, k) => (k in t ? t[k] : (t[k] = new Proxy(class {}, anything))) };
-  return { vscode: new Proxy(vscode, anything), trust, config, editorChanged, shown, statusItems };
+  return { vscode: new Proxy(vscode, anything), trust, config, editorChanged, foldersChanged, shown, statusItems, commands };
 }
 
 /** require(file) with `vscode` (and any module in `stubs`) replaced. */

@@ -16,28 +16,69 @@ function pythonFor() {
   return fakePythonExtension((resource) => (resource ? SELECTED[resource.fsPath] : "/usr/bin/python3"));
 }
 
-test("the Python extension's interpreter for the folder runs the server, with the bundled strategy", async () => {
+function byFolder(started) {
+  return Object.fromEntries(started.map((client) => [client.clientOptions.workspaceFolder.uri.fsPath, client]));
+}
+
+test("each workspace folder's server runs the interpreter the Python extension selected for it", async () => {
   const python = pythonFor();
-  const { started, statusItems } = await activate({ folders: FOLDERS, python });
-  assert.equal(started.length, 1);
-  assert.equal(started[0].serverOptions.command, SELECTED[FOLDERS[0]]);
-  assert.equal(python.asked[0].fsPath, FOLDERS[0], "asked for the folder, not the window");
-  assert.deepEqual(started[0].serverOptions.args, [path.join(__dirname, "..", "bundled", "tool", "server.py")]);
-  assert.equal(started[0].serverOptions.options.env.LLMSIGHT_IMPORT_STRATEGY, "useBundled");
-  assert.match(statusItems[0].detail, /Python 3\.12.*from Python extension/);
+  const { started, statusItems, vscode, editorChanged } = await activate({ folders: FOLDERS, python });
+  assert.equal(started.length, 2, "one server per folder");
+  const servers = byFolder(started);
+  for (const folder of FOLDERS) {
+    assert.equal(servers[folder].serverOptions.command, SELECTED[folder]);
+    assert.deepEqual(servers[folder].serverOptions.args, [path.join(__dirname, "..", "bundled", "tool", "server.py")]);
+    assert.equal(servers[folder].serverOptions.options.env.LLMSIGHT_IMPORT_STRATEGY, "useBundled");
+  }
+  assert.deepEqual(python.asked.map((uri) => uri.fsPath).sort(), [...FOLDERS].sort(), "asked per folder, not for the window");
+  const [app, lib] = FOLDERS.map((folder) => servers[folder].clientOptions.documentSelector);
+  assert.ok(app.some((f) => f.scheme === "untitled") && !lib.some((f) => f.scheme === "untitled"), "untitled: first folder");
+  assert.ok(lib.every((f) => (f.pattern ?? f.notebook?.pattern ?? "").startsWith(FOLDERS[1].replace(/\\/g, "/"))
+    || f.scheme === "untitled"), JSON.stringify(lib));
+  vscode.window.activeTextEditor = { document: { uri: vscode.Uri.file(path.join(FOLDERS[1], "x.py")) } };
+  await editorChanged.fire();
+  assert.match(statusItems[0].detail, /\/envs\/lib\/bin\/python \(Python 3\.12\) from Python extension/);
   assert.equal(statusItems[0].command.command, "llmsight.showLogs");
 });
 
-test("a new selection for the server's folder restarts it; one for another folder does not", async () => {
+test("a new selection restarts only the server of the folder it is for", async () => {
   const python = pythonFor();
   const run = await activate({ folders: FOLDERS, python });
-  await python.changed.fire({ id: "x", path: "/envs/lib2/bin/python", resource: { uri: run.vscode.Uri.file(FOLDERS[1]) } });
-  SELECTED[FOLDERS[0]] = "/envs/app2/bin/python";
-  await python.changed.fire({ id: "x", path: SELECTED[FOLDERS[0]], resource: run.vscode.Uri.file(FOLDERS[0]) });
-  await run.extension.deactivate();     // waits for the restarts the events queued
-  assert.equal(run.started.length, 2, "one restart, for the server's own folder");
-  assert.ok(run.started[0].stopped);
-  assert.equal(run.started[1].serverOptions.command, "/envs/app2/bin/python");
+  SELECTED[FOLDERS[1]] = "/envs/lib2/bin/python";
+  await python.changed.fire({ id: "x", path: SELECTED[FOLDERS[1]], resource: { uri: run.vscode.Uri.file(FOLDERS[1]) } });
+  await run.extension.deactivate();     // waits for the restarts the event queued
+  assert.equal(run.started.length, 3, "two servers, one restart");
+  assert.equal(run.started[2].serverOptions.command, "/envs/lib2/bin/python");
+  assert.equal(byFolder(run.started.slice(0, 2))[FOLDERS[0]].serverOptions.command, SELECTED[FOLDERS[0]]);
+});
+
+test("server commands are registered once and go to the server of the document they name", async () => {
+  const run = await activate({ folders: FOLDERS, python: pythonFor() });
+  const servers = byFolder(run.started);
+  for (const client of run.started) {
+    assert.equal(client.feature.method, "workspace/executeCommand");
+    assert.equal(client.feature.register(), undefined, "the client's own registration is switched off");
+  }
+  const uri = run.vscode.Uri.file(path.join(FOLDERS[1], "pkg", "app.py")).toString();
+  const answer = await run.vscode.commands.executeCommand("llmsight.setModel", uri, "s1", "gpt-4o-mini", "pragma");
+  assert.equal(answer.answeredBy, servers[FOLDERS[1]]);
+  assert.deepEqual(servers[FOLDERS[1]].requests[0], { method: "workspace/executeCommand",
+    params: { command: "llmsight.setModel", arguments: [uri, "s1", "gpt-4o-mini", "pragma"] } });
+  await run.vscode.commands.executeCommand("llmsight.reloadTraffic");
+  assert.ok(run.started.every((client) => client.requests?.some((r) => r.params.command === "llmsight.reloadTraffic")));
+});
+
+test("adding a folder starts its server; removing one stops it", async () => {
+  const run = await activate({ folders: FOLDERS.slice(0, 1), python: pythonFor() });
+  assert.equal(run.started.length, 1);
+  const added = { uri: run.vscode.Uri.file(FOLDERS[1]), name: "lib", index: 1 };
+  run.vscode.workspace.workspaceFolders.push(added);
+  await run.foldersChanged.fire({ added: [added], removed: [] });
+  assert.equal(run.started.length, 2);
+  assert.equal(run.started[1].serverOptions.command, SELECTED[FOLDERS[1]]);
+  run.vscode.workspace.workspaceFolders.splice(1, 1);
+  await run.foldersChanged.fire({ added: [], removed: [added] });
+  assert.ok(run.started[1].stopped && !run.started[0].stopped);
 });
 
 test("llmsight.interpreter overrides the Python extension", async () => {
