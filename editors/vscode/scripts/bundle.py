@@ -12,8 +12,8 @@ writes, under editors/vscode/bundled/:
                             $LLMSIGHT_LITELLM_DIR; litellm itself is not shipped);
   manifest.json             target, Python versions, pins and the litellm version.
 
-The wheels are only downloaded again when the target or the pins change (pip's own cache serves repeats);
-llmsight is rebuilt every run. Needs pip and the PyPI registry.
+The wheels are only installed again when the target or the pins change (pip's own cache serves repeated
+downloads), llmsight only when its sources change. Needs pip and the PyPI registry.
 """
 from __future__ import annotations
 
@@ -141,20 +141,31 @@ def vendor_litellm(pin: str, target: str) -> str:
     return info[len("litellm-"):-len(".dist-info")]
 
 
-def install_llmsight() -> str:
-    """llmsight from the working tree (tracked and new files, not ignored ones), built in a scratch copy so
-    no stale build/ folder leaks into the wheel; returns its version."""
-    out = BUNDLED / "server"
-    shutil.rmtree(out, ignore_errors=True)
+def llmsight_sources() -> list[str]:
+    """The repository files llmsight is built from: tracked and new ones, not ignored ones."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
                              "--", "pyproject.toml", "README.md", "LICENSE", "llmsight", "analysis", "knowledge",
                              "simulator", "lsp", "jupyter_ext", "schema"],
                             cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
+    return sorted(name for name in listed if name and (REPO / name).is_file())
+
+
+def sources_key(names: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (REPO / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def install_llmsight(names: list[str]) -> str:
+    """llmsight built from `names` in a scratch copy (no stale build/ folder leaks into the wheel); returns
+    its version."""
+    out = BUNDLED / "server"
+    shutil.rmtree(out, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name in filter(None, listed):
-            if (REPO / name).is_file():
-                (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(REPO / name, Path(tmp) / name)
+        for name in names:
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, Path(tmp) / name)
         pip("install", "--no-deps", "--no-compile", "--target", str(out), tmp)
     shutil.rmtree(out / "bin", ignore_errors=True)
     return next(out.glob("llmsight-*.dist-info")).name[len("llmsight-"):-len(".dist-info")]
@@ -179,8 +190,11 @@ def main() -> int:
         manifest_path.unlink(missing_ok=True)
         install_dependencies(args.target, dependencies)
         manifest["litellm"] = vendor_litellm(litellm_pin, args.target)
-    manifest.update(key=key, target=args.target, python=list(PYTHONS), requirements=dependencies,
-                    llmsight=install_llmsight())
+    sources = llmsight_sources()
+    server_key = sources_key(sources)
+    if manifest.get("server_key") != server_key or not (BUNDLED / "server").is_dir():
+        manifest.update(llmsight=install_llmsight(sources), server_key=server_key)
+    manifest.update(key=key, target=args.target, python=list(PYTHONS), requirements=dependencies)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"bundle.py: bundled llmsight {manifest['llmsight']} with litellm {manifest['litellm']}'s price data "
           f"for {args.target}")
