@@ -499,44 +499,54 @@ class Outcomes:
                     "tout": flags[:, TIMEOUT].sum(axis=(1, 2)), "trunc": flags[:, :, 1].sum(axis=(1, 2)),
                     "qn": flags[:, :, :, 1].sum(axis=(1, 2)),
                     "cost": from_fixed(sums["cost"]), "qs": from_fixed(sums["qs"])}
-        rng = np.random.default_rng(seed)
-        weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
-        with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
-        kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
-        key_of = {kind: keys for kind, (keys, _) in kinds.items()}
+        key_of = {kind: groups.keys(kind)[0] for kind in GROUP_KINDS}
         lat_all = distributions(self.latency, key_of, QUANTILES, changed and (changed, "latency_ms"))
         ttft_all = distributions(self.ttft, key_of, (0.5,), changed and (changed, "ttft_ms"))
-        out: dict[tuple[str, str], GroupFigures] = {}
-        for kind, (key_of, n_keys) in kinds.items():
-            lat, first = lat_all[kind], ttft_all[kind]
-            # additive sums per (group, block), rolled up from the (combination, block) cells
-            cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
-            sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
-                    for f, v in per_cell.items()}
-            keys = np.flatnonzero(sums["n"].sum(axis=1))
-            t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
-            star = {f: t[f] @ weights.T for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
-                      "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
-            spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
-            big = lat.subset(MIN_INTERVAL_ROWS)
-            has = np.isin(keys, big.present, kind="table")
-            spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
-            # plain Python numbers per group: thousands of tenants make thousands of GroupFigures
-            totals = {f: v.sum(axis=1).tolist() for f, v in t.items()}
-            bounds = {name: c.tolist() for name, c in ci.items()}
-            spreads = spread.tolist()
-            prior_keys = set() if estimated is None else set(key_of[estimated[0]].tolist())
-            for i, key in enumerate(keys.tolist()):
-                label = groups.label(kind, key)
-                by_prior = estimated is not None and key in prior_keys
-                out[label] = _group(label, {f: v[i] for f, v in totals.items()}, days,
-                                    ("prior", estimated[1]) if by_prior else (source, None),
-                                    lat.quantiles.get(key), first.quantiles.get(key, [None])[0],
-                                    (lat.sizes.get(key, 0), first.sizes.get(key, 0)),
-                                    {**{name: b[i] for name, b in bounds.items()}, **dict(zip(QUANTILES, spreads[i]))})
-        return out
+        return assemble(groups, per_cell, lat_all, ttft_all, seed, days, source, bootstrap, estimated)
+
+
+def assemble(groups: Groups, per_cell: dict[str, np.ndarray], lat_all: dict[str, Distribution],
+             ttft_all: dict[str, Distribution], seed: int, days: float, source: str, bootstrap: int,
+             estimated: tuple[np.ndarray, str] | None = None) -> dict[tuple[str, str], GroupFigures]:
+    """Every group's figures from the summaries of one replay, however they were computed (here from its
+    rows, or by an engine's grouped aggregates: `replay.aggregated_figures`): `per_cell`, the counts and
+    sums per (combination, block) cell (`grp * BLOCKS + blk`); per kind, the latency and TTFT
+    `Distribution`s; `estimated`: the combinations whose figures rest on a prior, and the prior."""
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(BLOCKS, [1.0 / BLOCKS] * BLOCKS, size=bootstrap).astype(float)   # B x BLOCKS
+    with_all = np.vstack([np.ones(BLOCKS), weights])      # row 0: the whole sample
+    kinds = {kind: groups.keys(kind) for kind in GROUP_KINDS}
+    out: dict[tuple[str, str], GroupFigures] = {}
+    for kind, (key_of, n_keys) in kinds.items():
+        lat, first = lat_all[kind], ttft_all[kind]
+        # additive sums per (group, block), rolled up from the (combination, block) cells
+        cell_key = np.repeat(key_of, BLOCKS) * BLOCKS + np.tile(np.arange(BLOCKS), len(key_of))
+        sums = {f: np.bincount(cell_key, weights=v, minlength=n_keys * BLOCKS).reshape(n_keys, BLOCKS)
+                for f, v in per_cell.items()}
+        keys = np.flatnonzero(sums["n"].sum(axis=1))
+        t = {f: v[keys] for f, v in sums.items()}                              # groups x blocks
+        star = {f: t[f] @ weights.T for f in ("n", "cost", "err", "qs", "qn")}   # groups x resamples
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ci = {"cost_call": intervals(star["cost"] / star["n"]), "cost_day": intervals(star["cost"] / days),
+                  "err": intervals(star["err"] / star["n"]), "q": intervals(star["qs"] / star["qn"])}
+        spread = np.full((len(keys), len(QUANTILES), 2), np.nan)
+        big = lat.subset(MIN_INTERVAL_ROWS)
+        has = np.isin(keys, big.present, kind="table")
+        spread[has] = intervals(percentile_spreads(big, with_all))[np.searchsorted(big.present, keys[has])]
+        # plain Python numbers per group: thousands of tenants make thousands of GroupFigures
+        totals = {f: v.sum(axis=1).tolist() for f, v in t.items()}
+        bounds = {name: c.tolist() for name, c in ci.items()}
+        spreads = spread.tolist()
+        prior_keys = set() if estimated is None else set(key_of[estimated[0]].tolist())
+        for i, key in enumerate(keys.tolist()):
+            label = groups.label(kind, key)
+            by_prior = estimated is not None and key in prior_keys
+            out[label] = _group(label, {f: v[i] for f, v in totals.items()}, days,
+                                ("prior", estimated[1]) if by_prior else (source, None),
+                                lat.quantiles.get(key), first.quantiles.get(key, [None])[0],
+                                (lat.sizes.get(key, 0), first.sizes.get(key, 0)),
+                                {**{name: b[i] for name, b in bounds.items()}, **dict(zip(QUANTILES, spreads[i]))})
+    return out
 
 
 def figures(columns: dict, groups: Groups, seed: int, days: float, source: str = "traffic",
