@@ -1,5 +1,5 @@
 // Fixtures the Node tests build for themselves: a virtualenv without llmsight, a project holding
-// test/fixtures/app.py, the unpacked .vsix, and an LSP session with a server process spoken to through
+// tests/lsp/sample/app.py, the unpacked .vsix, and an LSP session with a server process spoken to through
 // vscode-languageserver-protocol over vscode-jsonrpc (the stack vscode-languageclient uses).
 "use strict";
 const assert = require("node:assert/strict");
@@ -13,6 +13,8 @@ const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = r
 
 const EXTENSION = path.join(__dirname, "..");
 const MANIFEST = require("../package.json");
+// The language server tests' sample: LLM calls without timeouts, a line with emoji (UTF-16 columns).
+const SAMPLE = path.join(EXTENSION, "..", "..", "tests", "lsp", "sample", "app.py");
 // The Python the virtualenv is made from: python3 on PATH, or LLMSIGHT_TEST_PYTHON.
 const BASE_PYTHON = process.env.LLMSIGHT_TEST_PYTHON || (process.platform === "win32" ? "python" : "python3");
 
@@ -40,7 +42,7 @@ function venvWithoutLlmsight() {
 function project() {
   const dir = scratch("project");
   fs.writeFileSync(path.join(dir, "pyproject.toml"), '[project]\nname = "demo"\n');
-  fs.copyFileSync(path.join(__dirname, "fixtures", "app.py"), path.join(dir, "app.py"));
+  fs.copyFileSync(SAMPLE, path.join(dir, "app.py"));
   return dir;
 }
 

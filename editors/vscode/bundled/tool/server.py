@@ -50,7 +50,8 @@ def check_environment() -> None:
 
 
 def main() -> None:
-    del sys.path[0]     # this script's folder; the server never imports from it
+    if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+        del sys.path[0]     # this script's folder (absent under -P): the server never imports from it
     if os.environ.get("LLMSIGHT_IMPORT_STRATEGY", "useBundled") == "useBundled":
         use_bundled()
     else:
