@@ -9,7 +9,8 @@ Protocol on the child's stdin/stdout: 8-byte big-endian length + pickle, one req
 `(job, args)` → `("ok", result, warnings)` or `("error", message, warnings)`; jobs are
 `check_source` (one buffer), `same_source` (whether the buffer's last result is still its result: the
 edit changed only comments no rule reads) and `check_workspace` (a whole project, for `diagnosticMode:
-workspace`). The child imports no LSP code (lsprotocol is slow to import).
+workspace`). The child imports no LSP code (lsprotocol is slow to import); `llmsight.api` is imported
+where a job runs, so that `llm-lint lsp` starts the child before importing anything heavy.
 """
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from llmsight import api
 from llmsight.launch import module_argv
 from llmsight.lsp.settings import ProjectConfigs, Settings
 from llmsight.records import CheckResult
@@ -60,6 +60,8 @@ def _traffic_origin(settings: Settings) -> str:
 def run_check(source: str, path: Path, root: Path, settings: Settings, configs: ProjectConfigs,
               warn: Callable[[str], None]) -> tuple[CheckResult, object, str | None]:
     """check_source with the project's config; if traffic or estimates fail, diagnostics still come."""
+    from llmsight import api
+
     config, problem = configs.get(root)
     if problem:
         warn(problem)
@@ -84,6 +86,8 @@ def run_check(source: str, path: Path, root: Path, settings: Settings, configs: 
 def run_workspace_check(root: Path, settings: Settings, configs: ProjectConfigs,
                         warn: Callable[[str], None]) -> CheckResult:
     """`llmsight.api.check` of a whole project, as `llm-lint check` runs it (content-hash cache included)."""
+    from llmsight import api
+
     config, problem = configs.get(root)
     if problem:
         warn(problem)
@@ -130,6 +134,8 @@ def same_buffer(source: str, path: Path, root: Path, settings: Settings, token: 
                 warn: Callable[[str], None]) -> bool:
     """True when the analysis the server holds as `token` is also `source`'s: the buffer changed only in
     comments no rule reads or trailing whitespace since, under the same settings and config."""
+    from llmsight import api
+
     last = _LAST.get((str(path), str(root)))
     return (last is not None and last.token == token and last.settings == settings and path.suffix != ".ipynb"
             and configs.get(root)[0] == last.payload[1] and api.same_findings(last.source, source, last.payload[0]))
@@ -180,6 +186,8 @@ def serve() -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())
             return
         if job == "check_source" and (last := _LAST.get((str(args[1]), str(args[2])))) is not None:
+            from llmsight import api
+
             api.same_findings(last.source, last.source, last.payload[0])   # parsed now, not on the next keystroke
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.discover import hands_over_request
 from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
@@ -262,6 +261,9 @@ def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title:
                 extra: tuple[Edit | None, ...] = ()) -> Fix:
     """An unsafe fix adding keywords to `call` (display-only when `**kwargs` could already hold them,
     or when the call runs the request in an executor that does not pass keywords on)."""
+    # imported here: importing the rules (a warm `llm-lint check` only reads their codes) needs no discovery
+    from llmsight.analysis.discover import hands_over_request
+
     if has_opaque_splat(call):
         return Fix(f"{title} (not applied automatically: the call passes **kwargs)", (), "display-only")
     if callee_name(call) in _NO_KEYWORD_RUNNERS or hands_over_request(call):
