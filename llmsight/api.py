@@ -906,7 +906,7 @@ def set_model_fix(site: CallSite, models: str | Sequence[str], *, where: str = "
         edit = site_model_edit.pragma_edit(text, site.span, names)
         return Fix(f"Set model {shown} for this call (# llmsight: model=…)", (edit,), "safe")
     if where != "config":
-        raise ConfigError(f"where={where!r}: say pragma (a comment on the call) or config ([tool.llmsight.models])")
+        raise ConfigError(f"where={str(where)[:40]!r}: say pragma (a comment on the call) or config ([tool.llmsight.models])")
     config = config if config is not None else load_config(root)
     source = Path(config.source) if config.source else root / "pyproject.toml"
     try:

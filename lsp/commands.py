@@ -151,7 +151,7 @@ def register(ls) -> None:
         analysis, view = await ls.view_at(uri)
         site = next((sv.site for sv in view.sites if sv.site.id == site_id), None) if view else None
         if site is None:
-            return {"error": f"no call site {site_id!r} in {uri}; is the document open and analysed?"}
+            return {"error": f"no call site {site_id[:200]!r} in {uri[:300]}; is the document open and analysed?"}
         try:
             title, edit = await asyncio.get_running_loop().run_in_executor(
                 ls.requests, _model_edit, ls, analysis, view, site, models, where)
