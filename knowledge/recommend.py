@@ -50,6 +50,11 @@ class Verdict:
         return self.refused is None
 
 
+def current_date() -> datetime.date:
+    """The date retirements are compared with (tests replace it)."""
+    return datetime.date.today()
+
+
 def provider_family(provider: str | None) -> str | None:
     """`vertex_ai-language-models` and `gemini` are both Google; `azure` serves OpenAI's models."""
     if not provider:
@@ -93,11 +98,14 @@ def _retiring(name: str, config: "Config", today: datetime.date) -> str | None:
     return None
 
 
-def judge(site: "CallSite", model: str, config: "Config", *, today: datetime.date | None = None,
+def judge(site: "CallSite", model: str, config: "Config | None", *, today: datetime.date | None = None,
           catalog: Catalog | None = None) -> Verdict:
     """Whether `model` may be recommended for `site`, and whether the site's client can send it."""
+    from llmsight.config import Config
+
+    config = config or Config()
     catalog = catalog or Catalog.load(config)
-    today = today or datetime.date.today()
+    today = today or current_date()
     info = catalog_entry_for(site, model, catalog)
     family = provider_family(info.provider if info else None)
     if config.allowed_models or config.allowed_providers:
@@ -136,7 +144,7 @@ def catalog_entry_for(site: "CallSite", model: str, catalog: Catalog) -> ModelIn
     return catalog_entry(catalog, site, model)
 
 
-def recommendable(site: "CallSite", models: Iterable[str], config: "Config", *,
+def recommendable(site: "CallSite", models: Iterable[str], config: "Config | None", *,
                   today: datetime.date | None = None) -> list[Verdict]:
     """The verdicts of the models that may be recommended (same-client ones and client changes), in order."""
     catalog = Catalog.load(config)

@@ -135,7 +135,7 @@ class ReferenceReplay:
         hit_resp = scoped and s.response_cache_hit_rate is not None and u(DRAW_RESPONSE_CACHE) < s.response_cache_hit_rate
         hit_prompt = scoped and s.prompt_cache_hit_rate is not None and u(DRAW_PROMPT_CACHE) < s.prompt_cache_hit_rate
         prefix = self.prefixes.get(site, 0)
-        model1 = s.model if scoped and s.model is not None else model
+        model1 = s.model if scoped and s.model is not None and self._same_kind(s, model) else model
         changed = model1 != model
         batch = bool(s.batch) and scoped
         chain = not s.batch and ((s.retries or 0) > 0 or s.fallback is not None)
@@ -221,6 +221,16 @@ class ReferenceReplay:
             model=fmodel, status="ok" if hit_resp else fstatus, latency_ms=latency,
             ttft_ms=CACHE_LATENCY_MS if hit_resp else fttft, cost_usd=0.0 if hit_resp else fcost,
             quality=quality, truncated=truncated and not hit_resp, attempts=0 if hit_resp else attempts)
+
+    def _same_kind(self, s: Scenario, model: str) -> bool:
+        """A model switch acts on a row of the target's operation kind, or on any row of the site or feature
+        the scenario names (a chat model never replaces an embedding call unless asked)."""
+        from llmsight.knowledge.recommend import operation_kind
+
+        if s.site is not None or s.feature is not None:
+            return True
+        target, own = operation_kind(s.model, self.sim.config), operation_kind(model, self.sim.config)
+        return target is None or own is None or target == own
 
     def _quality(self, model: str, feature: str | None) -> float | None:
         q = self.fits.quality_of(model, feature)

@@ -589,8 +589,10 @@ FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
             jj = j if j <= per_model else j - per_model
             on_fallback = j > per_model
             model = self._model(s.fallback) if on_fallback else "model1"
-            # the model by name when every row tries the same one (its prices are constants then)
-            name = s.fallback if on_fallback else s.model
+            # the model by name when every row tries the same one (its prices are constants then); a switch that
+            # leaves rows of another operation kind on their own model is priced per row
+            every_row = self._same_kind(s, "model1") == "TRUE"
+            name = s.fallback if on_fallback else s.model if every_row else None
             backoff = min(BACKOFF_BASE_MS * 2 ** (jj - 2), BACKOFF_MAX_MS) if jj >= 2 else 0.0
             q.add([f"{backoff!r} * (1 - {BACKOFF_JITTER} * ua_jitter_{j}) AS backoff_{j}"])
             self._target(q, f"m{j}", model)

@@ -12,6 +12,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from llmsight.knowledge.catalog import Catalog, Usage  # noqa: E402
 from llmsight.knowledge.tokens import tokenizer_ratio  # noqa: E402
+from llmsight.knowledge.recommend import operation_kind  # noqa: E402
 from llmsight.simulator.generate import generate, to_store  # noqa: E402
 from llmsight.simulator.replay import Simulation  # noqa: E402
 from llmsight.simulator.scenario import BASELINE, ScenarioError, parse_scenario  # noqa: E402
@@ -65,13 +66,17 @@ def test_switched_calls_cost_exactly_what_the_catalog_charges(sim, target):
     catalog = Catalog.load()
     rows = {r[0]: r for r in sim.con.execute(
         "SELECT row_id, model, input_tokens, output_tokens, cached_input_tokens, cache_write_input_tokens, "
-        "reasoning_tokens FROM calls WHERE status = 'ok' AND model <> ? LIMIT 400", [target]).fetchall()}
+        "reasoning_tokens FROM calls WHERE status = 'ok' AND model <> ? LIMIT 500", [target]).fetchall()}
     out = sim.rows(parse_scenario(f"model={target}")).fetchall()
     checked = 0
     for row_id, _, _, _, model, status, _, _, cost, _, _, attempts in out:
         if row_id not in rows or status != "ok":
             continue
         _, obs_model, inp, outp, cached, write, reasoning = rows[row_id]
+        if operation_kind(obs_model) != operation_kind(target):
+            assert model == obs_model       # a chat model never replaces an embedding call
+            continue
+        assert model == target
         r = tokenizer_ratio(obs_model, target)
         usage = Usage(round(inp * r + 1e-9), outp, round(cached * r + 1e-9), round(write * r + 1e-9), reasoning)
         assert cost == pytest.approx(catalog.cost(target, usage).total, rel=1e-12, abs=1e-15)

@@ -2,6 +2,7 @@
 examples/app with its committed example traffic, through the API and the CLI."""
 from __future__ import annotations
 
+import datetime
 import dataclasses
 import multiprocessing
 import os
@@ -78,14 +79,18 @@ def test_observed_volume_when_none_is_configured(project, checked):
 def test_traffic_rules_fire_only_with_traffic(project, checked):
     root, _ = project
     codes = {d.code for d in checked.diagnostics}
-    assert {"LLM012", "LLM013", "LLM015", "LLM016"} <= codes
+    assert {"LLM012", "LLM013", "LLM015"} <= codes
+    # the traffic's only cheaper model, gpt-4o-mini, retires on 2027-01-14: no LLM016 names it
+    assert not any("gpt-4o-mini" in d.message for d in checked.diagnostics if d.code in ("LLM012", "LLM016"))
     without = api.check([root], use_cache=False)
     assert not {d.code for d in without.diagnostics} & {"LLM012", "LLM013", "LLM014", "LLM015", "LLM016"}
     drift = next(d for d in checked.diagnostics if d.code == "LLM015")
     assert "gpt-4o-2024-08-06" in drift.message and "gpt-4o-2024-11-20" in drift.message
 
 
-def test_view_helpers_for_fixes(project, checked):
+def test_view_helpers_for_fixes(project, checked, monkeypatch):
+    from llmsight.knowledge import recommend
+
     _, store = project
     view = open_traffic(store)
     chat = _site(checked, "SupportChat.answer")
@@ -95,8 +100,10 @@ def test_view_helpers_for_fixes(project, checked):
                           "code_file = 'app/chat.py' AND status = 'ok' AND output_tokens > 0").fetchall()[0][0]
     assert view.p99_output_tokens(chat) == pytest.approx(p99_out)
     assert view.p99_latency_s(chat) == checked.estimates[chat.id].latency_p99_s.value
+    assert view.cheaper_models(chat, 0.02) == []          # gpt-4o-mini retires within the window
+    monkeypatch.setattr(recommend, "current_date", lambda: datetime.date(2026, 10, 1))   # 105 days before
     cheaper = view.cheaper_models(chat, 0.02)
-    assert [c.model for c in cheaper] == ["gpt-4o-mini"]
+    assert [c.model for c in cheaper] == ["gpt-4o-mini"] and cheaper[0].client_change is None
     assert cheaper[0].cost_per_call < checked.estimates[chat.id].cost_per_call.value
     assert view.cheaper_models(chat, 0.0) == []
 
