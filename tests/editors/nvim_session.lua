@@ -44,14 +44,15 @@ end
 local ok, err = pcall(function()
   local repo = os.getenv("LLMSIGHT_REPO")
   local cmd = { os.getenv("LLMSIGHT_LLM_LINT"), "lsp" }
+  local settings = { trafficDb = "nowhere/traffic.duckdb" }   -- a store that does not exist: a warning to see
   vim.opt.runtimepath:append(repo .. "/editors/nvim")
   if vim.fn.has("nvim-0.11") == 1 then
     out.recipe = "vim.lsp.config"       -- the runtime file lsp/llmsight.lua gives the rest
-    vim.lsp.config("llmsight", { cmd = cmd })
+    vim.lsp.config("llmsight", { cmd = cmd, settings = { llmsight = settings } })
     vim.lsp.enable("llmsight")
   else
     out.recipe = "setup"
-    require("llmsight").setup({ cmd = cmd })
+    require("llmsight").setup({ cmd = cmd, settings = settings })
   end
   vim.cmd("edit app.py")
   out.got_diagnostics = vim.wait(30000, function() return #vim.diagnostic.get(0) > 0 end, 50)
