@@ -116,12 +116,15 @@ _NAME = re.compile(r"[\w.*:/@=+-]*[*_][\w.*:/@=+-]*")
 _TOKEN = re.compile(r"^([(\[\"']*)(.*?)([)\]\"',;:.]*)$")
 
 
-def code(text: str) -> str:
+def code(text: str, *, in_table: bool = False) -> str:
     """`text` as one Markdown code span that shows it verbatim (a fence longer than any backtick run in
-    it; `|` escaped, as GFM tables split cells on it even inside code)."""
+    it). In a table cell `|` is escaped: GFM splits cells on it even inside code (elsewhere the escape
+    would show, e.g. in a model set `a|b`)."""
     from llmsight.formats import shown_text
 
-    text = shown_text(text).replace("|", "\\|")
+    text = shown_text(text)
+    if in_table:
+        text = text.replace("|", "\\|")
     fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -196,7 +199,7 @@ def hover_markdown(site: CallSite, est: Estimate | None, alternatives: Sequence 
                   "| model | cost / call | p95 | quality |", "|---|---|---|---|"]
         for alt in alternatives:
             q = "?" if alt.quality is None else f"{alt.quality:.2f}"
-            lines.append(f"| {code(alt.model)} | {money(alt.cost_per_call)} | {seconds(alt.latency_p95_s)} | {q} |")
+            lines.append(f"| {code(alt.model, in_table=True)} | {money(alt.cost_per_call)} | {seconds(alt.latency_p95_s)} | {q} |")
     return "\n".join(lines)
 
 

@@ -45,3 +45,10 @@ def test_dollars_are_no_math_except_for_neovim():
     assert formatting.for_client(markdown, None) == r"| cost | \$0.0021 – \$0.0098 | `$x` |"
     assert "$0.0021 – $0.0098" in rendered(formatting.for_client(markdown, "JupyterLab"))
     assert formatting.for_client(markdown, "Neovim") == markdown
+
+
+def test_a_bar_is_escaped_only_in_table_cells():
+    assert formatting.code("a|b") == "`a|b`" and "<code>a|b</code>" in rendered(formatting.code("a|b"))
+    row = f"| {formatting.code('a|b', in_table=True)} | x |"
+    table = rendered(f"| model | cost |\n|---|---|\n{row}")
+    assert table.count("<td>") == 2 and "<td>x</td>" in table    # the bar split no cell (GFM shows it as `|`)
