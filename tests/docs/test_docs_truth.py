@@ -85,3 +85,14 @@ def test_magic_options_in_the_notebook_docs_exist(magic: str):
              for flag in FLAG.findall(line.split(f"{magic}", 1)[1])}
     assert named and named <= options, named - options
 
+
+def test_notebook_docs_name_real_tests_and_no_false_expected_failure():
+    """docs/notebooks.md may cite tests; each exists, and one it calls an expected failure is marked xfail."""
+    text = DOCS["notebooks.md"]
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "jupyter").glob("test_*.py"))
+    for name in set(re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", text)):
+        assert re.search(rf"def {name}\(", tests), f"docs/notebooks.md cites {name}, which no test defines"
+    for passage in re.findall(r"expected failure.{0,400}|.{0,400}expected failure", text, re.S):
+        for name in re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", passage):
+            mark = re.search(rf"((?:@pytest\.mark\.[^\n]+\n)*)def {name}\(", tests)
+            assert mark and "xfail" in mark.group(1), f"docs/notebooks.md calls {name} an expected failure; it is not"
