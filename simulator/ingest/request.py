@@ -92,23 +92,29 @@ def response_format(value: Any) -> str | None:
     return value.lower()[:64] if isinstance(value, str) and value else None
 
 
-def _text(content: Any) -> str | None:
+def _text(content: Any, depth: int = 0) -> str | None:
     """The text of a message's or instruction's content: a string, or its first text part (OpenAI's and
-    Anthropic's `{"type": "text", "text"}`, the GenAI conventions' `{"type": "text", "content"}`)."""
+    Anthropic's `{"type": "text", "text"}`, the GenAI conventions' `{"type": "text", "content"}`). A few
+    levels deep at most: a hostile record may nest parts as deep as its parser allows."""
     content = json_value(content)
     if isinstance(content, str):
         return content
+    if depth >= _MAX_DEPTH:
+        return None
     if isinstance(content, dict):
         for key in ("text", "content", "parts"):
             if key in content:
-                return _text(content[key])
+                return _text(content[key], depth + 1)
         return None
     if isinstance(content, list):
         for part in content[:8]:
-            found = _text(part)
+            found = _text(part, depth + 1)
             if found:
                 return found
     return None
+
+
+_MAX_DEPTH = 6
 
 
 def first_instruction(system: Any = None, messages: Any = None, prompt: Any = None) -> str | None:

@@ -249,3 +249,16 @@ def test_simulate_scales_by_the_recorded_rate_unless_told_another(tmp_path):
     assert recorded.calls_per_day == pytest.approx(told.calls_per_day * (151 * 4 + 2) / 152)
     assert any("read from the traces" in n for n in runs[None].notes)
     assert not any("read from the traces" in n for n in runs[1.0].notes)
+
+
+def test_hostile_request_values_read_as_not_recorded_never_a_traceback():
+    from llmsight.simulator.ingest.request import first_instruction, settings
+
+    deep: object = "x"
+    for _ in range(5000):
+        deep = {"text": deep}
+    assert first_instruction(system=deep) is None
+    assert settings({"max_tokens": "1e400", "temperature": "nan", "stream": "maybe", "response_format": 7,
+                     "tools": [{"function": "x"}, 3, None, {"name": {"a": 1}}], "messages": "[" * 100_000}) == {
+        "request_max_tokens": None, "request_temperature": None, "request_stream": None, "request_tools": None,
+        "response_format": None, "prompt_fingerprint": None}
