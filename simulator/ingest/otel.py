@@ -304,7 +304,10 @@ class Converter:
         elif _failed(span) and scope.startswith(_LLM_SCOPES) and all(k.startswith(_STAMPS) for k in attrs):
             call, asked = _from_name(span, scope), {}
         else:
-            return _http_attempt(span, attrs)
+            try:
+                return _http_attempt(span, attrs)
+            except Reject:                  # not a call: one that cannot be read is skipped like the others
+                return None
 
         row = _row(span, attrs, call)
         row["sample_rate"] = _trace_state_rate(span.get("traceState"))
