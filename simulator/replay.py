@@ -39,8 +39,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from llmsight.simulator.figures import (BLOCKS, BOOTSTRAP, ERROR, OK, TIMEOUT, Groups, Outcomes, ScenarioResult,
-                                        column)
+from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, FIXED_HIGH, FIXED_LOW, GROUP_KINDS,
+                                        MANTISSA_SHIFT, NO_VALUES, OK, QUANTILES, TIMEOUT, Distribution, Groups,
+                                        Outcomes, ScenarioResult, assemble, column, distinct, from_fixed,
+                                        one_blas_thread)
 from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
@@ -702,6 +704,99 @@ def _inverse(codes: dict[str, int]) -> dict[int, str]:
     return {v: k for k, v in codes.items()}
 
 
+def _fixed_sql(value: str) -> tuple[str, str]:
+    """SQL of `figures.fixed_point`: a non-negative value (NULL counts as nothing) as whole 2^-20ths and
+    the rest in 2^-56ths, rounded half to even, so their sums are exact whatever the engine's order."""
+    scaled = f"(greatest(coalesce({value}, 0.0), 0.0) * {2.0 ** FIXED_HIGH!r})"
+    return (f"CAST(floor({scaled}) AS BIGINT)",
+            f"CAST(round_even(({scaled} - floor({scaled})) * {2.0 ** (FIXED_LOW - FIXED_HIGH)!r}, 0) AS BIGINT)")
+
+
+def _bin_sql(x: str) -> str:
+    """SQL of `figures.value_bins` without a double's bits: its exponent (log2, corrected at powers of
+    two) and the top five bits of its mantissa, exactly as the bits shifted give them."""
+    return (f"((e + 1023) * {1 << (52 - MANTISSA_SHIFT)} "
+            f"+ CAST(floor(({x} / pow(2.0, e) - 1.0) * {float(1 << (52 - MANTISSA_SHIFT))!r}) AS BIGINT))")
+
+
+def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed: int, days: float,
+                       bootstrap: int = BOOTSTRAP, estimated: tuple[np.ndarray, str] | None = None):
+    """Figures of a replay's per-row outcomes (`outcomes`, narrow: grp, blk, status, latency_ms, ...)
+    computed by the engine as grouped aggregates — counts and fixed-point sums per (combination, block),
+    latency histogram counts per (combination, bin, block), exact percentiles per group of each kind —
+    and assembled by `figures.assemble` (the same bootstrap, the same numbers as from the rows): only
+    aggregates leave the engine."""
+    out = f"{tables.rows}_outcomes"
+    clean = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END AS {c}"
+                      for c in ("latency_ms", "ttft_ms", "cost_usd", "quality"))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT o.grp, o.blk, o.status, o.truncated, {clean} "
+                f"FROM ({outcomes}) o")
+    try:
+        sums = [f"sum({part}) AS {name}_{i}" for name in ("cost_usd", "quality")
+                for i, part in enumerate(_fixed_sql(name))]
+        cells = con.execute(f"""
+            SELECT grp, blk, count(*) AS n, count(*) FILTER (WHERE status <> {OK}) AS err,
+                   count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, count(*) FILTER (WHERE truncated) AS trunc,
+                   count(quality) AS qn, {', '.join(sums)}
+            FROM {out} GROUP BY grp, blk""").fetchnumpy()
+        histogram = con.execute(f"""
+            WITH x AS (SELECT grp, blk, greatest(latency_ms, 1.0) AS x FROM {out} WHERE latency_ms IS NOT NULL),
+            e0 AS (SELECT *, CAST(floor(log2(x)) AS INTEGER) AS e0 FROM x),
+            e AS (SELECT *, e0 - CASE WHEN pow(2.0, e0) > x THEN 1 ELSE 0 END
+                               + CASE WHEN pow(2.0, e0 + 1) <= x THEN 1 ELSE 0 END AS e FROM e0)
+            SELECT grp, blk, {_bin_sql('x')} AS bin, count(*) AS n FROM e GROUP BY grp, blk, bin""").fetchnumpy()
+        percentiles = con.execute(f"""
+            SELECT grouping(g.site_c) AS no_site, grouping(g.feature_c) AS no_feature,
+                   grouping(g.tenant_c) AS no_tenant, g.site_c, g.feature_c, g.tenant_c,
+                   quantile_cont(o.latency_ms, [{', '.join(map(repr, QUANTILES))}]) AS latency, count(o.latency_ms) AS n_latency,
+                   quantile_cont(o.ttft_ms, 0.5) AS ttft, count(o.ttft_ms) AS n_ttft
+            FROM {out} o JOIN {tables.groups} g ON g.grp = o.grp
+            GROUP BY GROUPING SETS ((g.site_c), (g.feature_c), (g.tenant_c), ())""").fetchall()
+    finally:
+        con.execute(f"DROP TABLE {out}")
+    n_cells = len(groups.site) * BLOCKS
+    cell = column(cells["grp"], np.int64) * BLOCKS + column(cells["blk"], np.int64)
+
+    def per(name: str) -> np.ndarray:
+        values = np.zeros(n_cells)
+        values[cell] = column(cells[name])
+        return values
+
+    per_cell = {name: per(name) for name in ("n", "err", "tout", "trunc", "qn")}
+    for name, figure in (("cost_usd", "cost"), ("quality", "qs")):
+        fixed = np.zeros((2, n_cells), dtype=np.int64)
+        for i in (0, 1):
+            fixed[i, cell] = column(cells[f"{name}_{i}"], np.int64)
+        per_cell[figure] = from_fixed(fixed)
+    quantiles: dict[str, dict] = {kind: {} for kind in GROUP_KINDS}
+    ttfts: dict[str, dict] = {kind: {} for kind in GROUP_KINDS}
+    for no_site, no_feature, no_tenant, site, feature, tenant, latency, n_latency, ttft, n_ttft in percentiles:
+        kind, key = (("site", site) if not no_site else ("feature", feature + 1) if not no_feature
+                     else ("tenant", tenant + 1) if not no_tenant else ("all", 0))
+        if latency is not None and n_latency:
+            quantiles[kind][int(key)] = ([float(v) for v in latency], int(n_latency))
+        if ttft is not None and n_ttft:
+            ttfts[kind][int(key)] = ([float(ttft)], int(n_ttft))
+    grp, blk = column(histogram["grp"], np.int64), column(histogram["blk"], np.int64)
+    bins, counts = column(histogram["bin"], np.int64), column(histogram["n"], np.int64)
+    lat_all, ttft_all = {}, {}
+    for kind in GROUP_KINDS:
+        key_of = groups.keys(kind)[0]
+        cells_of, inverse = distinct(key_of[grp] * BIN_SPAN + bins, return_inverse=True)
+        per_block = np.zeros((len(cells_of), BLOCKS), dtype=np.int64)
+        np.add.at(per_block, (inverse, blk), counts)
+        cell_key = cells_of // BIN_SPAN
+        present = distinct(cell_key)
+        lat_all[kind] = Distribution({k: q for k, (q, _) in quantiles[kind].items()},
+                                     {k: n for k, (_, n) in quantiles[kind].items()}, present, cells_of % BIN_SPAN,
+                                     per_block, np.searchsorted(cell_key, present, "left"),
+                                     np.searchsorted(cell_key, present, "right"))
+        ttft_all[kind] = dataclasses.replace(NO_VALUES, quantiles={k: q for k, (q, _) in ttfts[kind].items()},
+                                             sizes={k: n for k, (_, n) in ttfts[kind].items()})
+    with one_blas_thread():
+        return assemble(groups, per_cell, lat_all, ttft_all, seed, days, "traffic", bootstrap, estimated)
+
+
 def days_covered(con, rows: str) -> float:
     """Days the traffic spans (at least one hour): the denominator of cost per day."""
     span = con.execute(f"SELECT epoch(max(ts)) - epoch(min(ts)) FROM {rows}").fetchall()[0][0]
@@ -723,7 +818,8 @@ class Simulation:
                  site_map: str | None = None, eval_file=None, prefixes: dict[str, float] | None = None,
                  min_site_rows: int | None = None, bootstrap: int = BOOTSTRAP, sample: int | None = None,
                  max_tenants: int | None = MAX_TENANTS, sample_rate: float = 1.0,
-                 client_retries: dict[str, int | None] | None = None, cache: "SummaryCache | None" = None):
+                 client_retries: dict[str, int | None] | None = None, cache: "SummaryCache | None" = None,
+                 aggregate: bool | None = None):
         if not 0.0 < sample_rate <= 1.0:
             from llmsight.config import ConfigError
 
@@ -763,6 +859,9 @@ class Simulation:
         self.notes: list[str] = []
         self.days = 1.0
         self.cache = cache                 # the summary cache (`prepared`), None: prepare from the traffic
+        # figures from the engine's grouped aggregates (`aggregated_figures`), not from rows fetched here:
+        # the default on a distributed engine, where rows stay on the cluster
+        self.aggregate = not on_duckdb if aggregate is None else aggregate
         self.prepared: PreparedTraffic | None = None
         self._cache_key: str | None = None
         self._owned = None                 # the summary cache's connection, when the preparation came from it
@@ -1002,6 +1101,8 @@ class Simulation:
         from concurrent.futures import ThreadPoolExecutor
 
         replay = self._ready(scenarios)
+        if self.aggregate:
+            return [ScenarioResult(s, self._aggregated(replay, s)) for s in scenarios]
         results: list[ScenarioResult] = []
         with ThreadPoolExecutor(1, thread_name_prefix="llmsight-figures") as pool:
             current = self._current_baseline(replay)
@@ -1024,6 +1125,16 @@ class Simulation:
         outcomes = base.result()
         change = None if changed is None else outcomes.change(column(changed.pop("ri"), np.int64), changed)
         return outcomes.figures(self.seed, self.days, bootstrap=self.bootstrap, changed=change, prior=prior)
+
+    def _aggregated(self, replay: Replay, s: Scenario):
+        """One scenario's figures from the engine's aggregates; the combinations it replayed on a prior are
+        those holding a row it can change (`Replay.touched`)."""
+        prior, estimated = self._prior(s), None
+        if prior is not None and replay.touched(s) != "FALSE":
+            touched = self.db.execute(f"SELECT DISTINCT grp FROM {self.tables.rows} WHERE {replay.touched(s)}").fetchall()
+            estimated = (np.asarray([g for (g,) in touched], dtype=np.int64), prior) if touched else None
+        return aggregated_figures(self.db, replay.final_sql(s, narrow=True), self.tables, self.groups, self.seed,
+                                  self.days, self.bootstrap, estimated)
 
     def _prior(self, scenario: Scenario) -> str | None:
         """What a scenario's replayed calls rest on besides the traffic: the prior of each model it

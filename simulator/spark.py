@@ -20,9 +20,9 @@ source of the replay's semantics; a second hand-written dialect would double eve
 
 `SparkConnection` is the small part of a DuckDB connection the simulator uses (`execute`, `sql`,
 `register`, `fetchall`, `fetchnumpy`, `description`): a `CREATE TEMP TABLE` becomes a checkpointed
-DataFrame under a temp view, so the prepared rows are computed once on the cluster. The per-row
-work never leaves Spark; what the driver fetches is the fits' grids, the small lookup tables and each
-scenario's narrow outcome columns (as Arrow).
+DataFrame under a temp view, so the prepared rows are computed once on the cluster. No row leaves
+Spark: the driver fetches the fits' grids, the small lookup tables and, per scenario, grouped
+aggregates (`replay.aggregated_figures`) that the numpy bootstrap turns into figures.
 
 Traffic: Parquet files, directories (hive-partitioned ones too), globs, or a table name the session's
 catalog knows (`spark.table`). Rows carry the canonical columns (missing ones are NULL); a missing
@@ -133,6 +133,8 @@ def spark_sql(sql: str) -> str:
             return discrete(node.this, node.expression)
         if isinstance(node, exp.PercentileDisc):
             return discrete(node, None)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "round_even":      # half to even
+            return exp.Anonymous(this="bround", expressions=node.expressions)
         if isinstance(node, exp.TimeToUnix):
             stamp = exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMP"))    # TIMESTAMP_NTZ from Parquet too
             return exp.Div(this=exp.Anonymous(this="unix_micros", expressions=[stamp]),

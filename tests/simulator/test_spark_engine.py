@@ -1,5 +1,6 @@
-"""`simulate --engine spark`: the whole replay in a local PySpark session (`local[2]`) gives DuckDB's
-answers on the same Parquet — plain and hive-partitioned directories, globs and a saved table."""
+"""`simulate --engine spark`: the whole replay in a local PySpark session (`local[2]`), its figures from
+Spark's grouped aggregates, gives DuckDB's answers on the same Parquet — plain and hive-partitioned
+directories, globs and a saved table."""
 from __future__ import annotations
 
 import math
@@ -91,6 +92,15 @@ def test_directory_and_glob_read_the_same_rows(spark, traffic, form):
     assert ours[:3] == theirs[:3] and math.isclose(ours[3], theirs[3], rel_tol=1e-12)
 
 
+def test_engine_aggregates_give_the_figures_of_the_rows(traffic, reference):
+    """What Spark runs (figures from grouped aggregates: no row leaves the engine), run on DuckDB, gives
+    the figures DuckDB's default (from the rows it fetches) gives."""
+    con = duckdb.connect()
+    sim = Simulation(con, f"read_parquet('{traffic / 'plain'}/*.parquet')", seed=5, aggregate=True)
+    aggregated = [dict(r.groups) for r in sim.run([BASELINE, *map(parse_scenario, SCENARIOS)])]
+    assert_same(aggregated, reference)
+
+
 def test_dialect_rewrites():
     sql = spark_sql("SELECT quantile_cont(x, [0.0, 0.5]) FILTER (WHERE ok), quantile_disc(u, [0.25, 0.75]), "
                     "epoch(max(ts)), row_number() OVER () AS ri, g.split[1] FROM g")
@@ -99,6 +109,7 @@ def test_dialect_rewrites():
     assert "UNIX_MICROS(CAST(MAX(ts) AS TIMESTAMP)) / 1000000.0" in sql
     assert "ROW_NUMBER() OVER (ORDER BY row_id" in sql
     assert "g.split[0]" in sql
+    assert "BROUND(" in spark_sql("SELECT round_even(x * 2.0, 0) FROM t")
 
 
 def test_unreadable_traffic_is_one_clear_error(spark, tmp_path):
@@ -106,3 +117,25 @@ def test_unreadable_traffic_is_one_clear_error(spark, tmp_path):
 
     with pytest.raises(SparkError, match="cannot read it with Spark"):
         load_traffic(spark, "no_such_table_anywhere")
+
+
+def _cli(*args, cwd):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    return subprocess.run([sys.executable, "-m", "llmsight", "simulate", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=120)
+
+
+def test_spark_flags_are_checked_before_any_session(tmp_path):
+    done = _cli("--traffic", "calls/", "--spark-remote", "sc://cluster:15002", cwd=tmp_path)
+    assert done.returncode == 2 and "--spark-remote needs --engine spark" in done.stderr
+    done = _cli("--engine", "spark", "--traffic", "calls/", "--spark-remote", "http://cluster:15002", cwd=tmp_path)
+    assert done.returncode == 2 and "Spark Connect URL (sc://host:port)" in done.stderr
+    (tmp_path / "app.py").write_text("from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', "
+                                     "messages=[])\n")
+    done = _cli(".", "--engine", "spark", "--traffic", "calls/", cwd=tmp_path)
+    assert done.returncode == 2 and "mapping them to the call sites of PATHS runs on DuckDB" in done.stderr
+    assert "Traceback" not in done.stderr
