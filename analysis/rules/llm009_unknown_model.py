@@ -21,7 +21,8 @@ class UnknownModel(Rule):
     Hugging Face `org/name` id, a self-hosted, fine-tuned or newer model) is reported at `info` as a call
     llmsight cannot price, never as a misspelling. A bare word with no version, size or provider
     (`gptme`, `default`) is not reported as unpriced: such a value is far more often a provider name,
-    a placeholder or a role the code maps later than a model.
+    a placeholder or a role the code maps later than a model. Speech and image requests are not
+    reported: they are priced per character, second or image and have no context window to check.
 
     Names llmsight's lifecycle tables know (retired models, aliases of retired snapshots) are left to
     LLM008 and LLM007. Models served by the user are not reported: Ollama calls, litellm `ollama/`, `hosted_vllm/`,
@@ -124,6 +125,8 @@ class UnknownModel(Rule):
 
         catalog = Catalog.load(ctx.config)
         for site, model, call in model_sites(ctx):
+            if site.operation in _PRICED_OTHERWISE:
+                continue    # speech and images are priced per character, second or image, and have no context window
             if is_masked(model):
                 continue  # a key in model position: LLM010 reports where it is; there is no name to suggest
             endpoint = endpoint_of(ctx, site)
@@ -167,6 +170,7 @@ class UnknownModel(Rule):
             yield diag if self.code in ctx.config.severity else dataclasses.replace(diag, severity="info")
 
 
+_PRICED_OTHERWISE = frozenset({"audio", "image"})
 # a bare word with no version, size or provider (`gptme`): model names carry one (`gpt-4o`, `llama3`, `sonar-pro`)
 _VERSIONLESS = re.compile(r"[A-Za-z]+")
 # litellm prefixes that name a Hugging Face hub model (`huggingface/meta-llama/Llama-3-8B`)
