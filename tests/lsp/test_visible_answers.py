@@ -9,8 +9,6 @@ from lsprotocol import types
 
 from lsp_client import capabilities, cli_check, session
 
-pytestmark = pytest.mark.asyncio
-
 
 async def shown_message(client, kind: types.MessageType, needle: str, timeout: float = 10.0) -> str:
     async def wait():
@@ -22,6 +20,7 @@ async def shown_message(client, kind: types.MessageType, needle: str, timeout: f
     return await asyncio.wait_for(wait(), timeout)
 
 
+@pytest.mark.asyncio
 async def test_a_code_lens_command_answers_with_a_message(project):
     async with session(project, capabilities("neovim")) as s:
         uri = s.open("app.py")
@@ -42,6 +41,7 @@ async def test_a_code_lens_command_answers_with_a_message(project):
         assert "without spaces" in await shown_message(s.client, types.MessageType.Error, "without spaces")
 
 
+@pytest.mark.asyncio
 async def test_a_missing_traffic_db_is_shown_naming_the_setting(project):
     async with session(project, capabilities("neovim"),
                        init_options={"llmsight": {"trafficDb": "nowhere/traffic.duckdb"}}) as s:
