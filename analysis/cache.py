@@ -67,6 +67,20 @@ def cache_home() -> Path | None:
     return Path(home, ".cache", "llmsight") if os.path.isabs(home) else None
 
 
+def code_identity(packages) -> list[tuple[str, int, int]]:
+    """Size and mtime of the code and data files of `packages` (directories) and their subdirectories: an
+    editable install (or a patched one) changes results without changing `__version__`, and a stale
+    cached result must not outlive the code."""
+    out = []
+    for package in packages:
+        for directory in (package, *(d for d in package.iterdir() if d.is_dir() and d.name != "__pycache__")):
+            for entry in os.scandir(directory):
+                if entry.is_file() and entry.name.endswith((".py", ".json", ".csv", ".jsonl")):
+                    st = entry.stat()
+                    out.append((f"{directory.name}/{entry.name}", st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
 def project_dir(root: Path) -> Path | None:
     home = cache_home()
     return home / hashlib.sha256(os.fsencode(str(root))).hexdigest() if home is not None else None

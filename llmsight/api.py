@@ -71,20 +71,13 @@ def _fingerprint(config: Config, rule_codes: Sequence[str], price_data: str) -> 
 
 
 def _code_identity() -> list[tuple[str, int, int]]:
-    """Size and mtime of the analysis code and its data: an editable install (or a patched one) changes
-    results without changing `__version__`, and a stale cached result must not outlive the code."""
+    """Size and mtime of the analysis code and its data (`cache.code_identity`)."""
     import llmsight.analysis
     import llmsight.knowledge
+    from llmsight.analysis.cache import code_identity
 
-    out = []
-    for package in (Path(__file__).parent, Path(llmsight.analysis.__file__).parent,
-                    Path(llmsight.knowledge.__file__).parent):
-        for directory in (package, *(d for d in package.iterdir() if d.is_dir() and d.name != "__pycache__")):
-            for entry in os.scandir(directory):
-                if entry.is_file() and entry.name.endswith((".py", ".json", ".csv", ".jsonl")):
-                    st = entry.stat()
-                    out.append((f"{directory.name}/{entry.name}", st.st_size, st.st_mtime_ns))
-    return sorted(out)
+    return code_identity((Path(__file__).parent, Path(llmsight.analysis.__file__).parent,
+                          Path(llmsight.knowledge.__file__).parent))
 
 
 def price_data_version() -> str:

@@ -91,15 +91,9 @@ def code_identity() -> list[tuple[str, int, int]]:
     what a preparation computes without changing llmsight's version."""
     import llmsight.knowledge
     import llmsight.simulator
+    from llmsight.analysis.cache import code_identity as files
 
-    out = []
-    for package in (Path(llmsight.simulator.__file__).parent, Path(llmsight.knowledge.__file__).parent):
-        for directory in (package, *(d for d in package.iterdir() if d.is_dir() and d.name != "__pycache__")):
-            for entry in os.scandir(directory):
-                if entry.is_file() and entry.name.endswith((".py", ".json", ".csv", ".jsonl")):
-                    st = entry.stat()
-                    out.append((f"{directory.name}/{entry.name}", st.st_size, st.st_mtime_ns))
-    return sorted(out)
+    return files((Path(llmsight.simulator.__file__).parent, Path(llmsight.knowledge.__file__).parent))
 
 
 def content_digest(con, source: str, site_map: str | None) -> list:
