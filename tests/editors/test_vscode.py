@@ -45,7 +45,8 @@ def node_modules() -> Path:
 def test_npm_test_builds_the_bundled_vsix_and_its_server_answers(node_modules):
     env = {**os.environ,
            "PYTHON": sys.executable,                  # runs scripts/bundle.py (pip download from PyPI)
-           "LLMSIGHT_TEST_PYTHON": sys.executable,    # the tests' virtualenv is made from it, without llmsight
+           # the tests' virtualenv is made from it, without llmsight; its duckdb and pyarrow serve the traffic test
+           "LLMSIGHT_TEST_PYTHON": sys.executable,
            # vsce's secret scan takes minutes on the bundle's ~2,000 files (it grows with their square); the
            # release build (`npm run package`) keeps it on
            "VSCE_FLAGS": "--allow-package-all-secrets"}
@@ -53,7 +54,8 @@ def test_npm_test_builds_the_bundled_vsix_and_its_server_answers(node_modules):
     passed = re.search(r"^# pass (\d+)$", done.stdout, re.M)
     failed = re.search(r"^# fail (\d+)$", done.stdout, re.M)
     assert passed and failed and failed.group(1) == "0", done.stdout[-6000:]
-    assert int(passed.group(1)) >= 16, done.stdout[-6000:]
+    skipped = re.search(r"^# skipped (\d+)$", done.stdout, re.M)
+    assert int(passed.group(1)) >= 17 and skipped and skipped.group(1) == "0", done.stdout[-6000:]
     assert (EXT / "llmsight-linux-x64.vsix").is_file()
 
 

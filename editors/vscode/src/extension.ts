@@ -15,6 +15,7 @@ import { bundleManifest, preflight, serverLaunch, ServerLaunch } from "./server"
 import { RESTART_SETTINGS, serverSettings, setRestricted } from "./settings";
 import { DocumentStatus, Status } from "./status";
 
+// What the extension spawns, for the tests that run it from dist/ and from the unpacked .vsix.
 export { serverLaunch } from "./server";
 
 const SERVER_COMMANDS = ["llmsight.simulate", "llmsight.setModel", "llmsight.reloadTraffic"];
