@@ -348,6 +348,8 @@ _ENV: Env | None = None
 # which a second process pays: a worker costs its fork, the modules it parses again and the results it sends
 # back, which on shorter work is about what it saves.
 FORK_PAYS_S = 1.0
+PROBE_S = 0.1   # CPU seconds of analysis timed before deciding
+FASTEST_BYTES_PER_S = 8_000_000   # CPython parses about this much source per second; analysing it is slower
 _CHUNKS: list[list[tuple[str, str, str]]] = []
 _NEXT = None    # shared chunk counter: the parent and the workers it forks each take the next chunk
 
@@ -381,6 +383,10 @@ def _drain() -> list[FileResult]:
     """A forked worker: analyse chunks until none is left (its state is the parent's at the fork)."""
     gc.disable()
     gc.freeze()   # the inherited project index: never walked, so its pages stay shared with the parent
+    return _analyze_claimed()
+
+
+def _analyze_claimed() -> list[FileResult]:
     out: list[FileResult] = []
     i = _claim()
     while i != -1:
@@ -410,10 +416,11 @@ def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[st
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
     """Analyse (abs path, rel path, text) items; workers join only when the work measured so far says they pay.
 
-    This process starts on the largest chunks itself. Once the rest of the work, estimated from its pace so
-    far, would take over FORK_PAYS_S, it forks workers that take chunks from the same counter: they inherit
-    what it has parsed and loaded (project modules, catalog, tokenizer), so a small tree never pays for a
-    process and a large one pays little for each.
+    This process starts on the smallest chunks, timing its pace (the first chunk pays one-time loads). When
+    the rest of the work at that pace (or, before it is timed, at the pace of `ast.parse`, faster than any
+    analysis) would take over FORK_PAYS_S, it forks workers that take chunks, largest first, from the same
+    counter as it does: they inherit what it has parsed and loaded (project modules,
+    catalog, tokenizer), so a small tree never pays for a process and a large one pays little for each.
     """
     global _ENV, _CHUNKS, _NEXT
     import multiprocessing
@@ -422,9 +429,8 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     _ENV = env
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
     workers = processes(jobs) - 1
-    _CHUNKS = _chunks(items, 32) if workers else [items]
-    _NEXT = multiprocessing.get_context("fork").Value("l", 0) if workers else None
-    total = sum(len(t) for _, _, t in items)
+    chunks = _chunks(items, 32) if workers else [items]
+    remaining = sum(len(t) for _, _, t in items)
     # syntax trees hold no reference cycles; collecting while millions of nodes live is pure cost
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -432,21 +438,31 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     pool: ProcessPoolExecutor | None = None
     futures = []
     try:
-        started: float | None = None
-        done = 0   # the pace is measured from the second chunk on: the first pays one-time loads
-        i = _claim() if workers else 0
-        while 0 <= i < len(_CHUNKS):
-            results.extend(_analyze_one(*item) for item in _CHUNKS[i])
-            size = sum(len(t) for _, _, t in _CHUNKS[i])
+        probing, started, measured = workers > 0 and len(chunks) > 2, None, 0
+        while probing and chunks:
+            chunk = chunks.pop()
+            results.extend(_analyze_one(*item) for item in chunk)
+            size = sum(len(t) for _, _, t in chunk)
+            remaining -= size
             if started is None:
-                started, total = time.process_time(), total - size
-            elif pool is None:
-                done += size
-                if (time.process_time() - started) / max(done, 1) * (total - done) > FORK_PAYS_S:
-                    gc.freeze()   # what the workers inherit is shared with them, not copied page by page
-                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-                    futures = [pool.submit(_drain) for _ in range(workers)]
-            i = _claim() if workers else -1
+                started = time.process_time()
+            else:
+                measured += size
+            elapsed = time.process_time() - started
+            timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) <= 1)
+            # until timed, the pace is taken as ast.parse's (analysis is slower): a lower bound of what is left
+            left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
+            if not timed and left_s <= FORK_PAYS_S:
+                continue
+            probing = False
+            if left_s > FORK_PAYS_S:
+                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Value("l", 0)
+                gc.freeze()   # what the workers inherit is shared with them, not copied page by page
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+                futures = [pool.submit(_drain) for _ in range(workers)]
+                results.extend(_analyze_claimed())
+        if pool is None:
+            results.extend(_analyze_one(*item) for chunk in chunks for item in chunk)
         for future in futures:
             results.extend(future.result())
     finally:

@@ -60,6 +60,7 @@ def test_workers_report_what_one_process_does(tmp_path, monkeypatch):
     real = engine.ProcessPoolExecutor
     monkeypatch.setattr(engine, "ProcessPoolExecutor", lambda **kw: started.append(kw) or real(**kw))
     monkeypatch.setattr(engine, "FORK_PAYS_S", 0.0)   # any work pays: the workers join after the 2nd chunk
+    monkeypatch.setattr(engine, "PROBE_S", 0.0)
     shared = engine.analyze_many(_env(tmp_path), items, jobs=2)
     assert started and started[0]["max_workers"] == 1
     assert _results(shared) == _results(alone)
