@@ -864,6 +864,10 @@ class SiteBuilder:
                 found = self._dig(call_kw[head], rest) if rest else call_kw[head]
                 if found:
                     return self._model_setting(found, "call")
+                if len(rest) == 1:   # `json=payload`, a dict the callers pass: the key in theirs
+                    vals = self.disc.resolver.resolve_splat(*call_kw[head], tuple(rest))
+                    if vals.cands:
+                        return self._model_setting(call_kw[head], "call", vals)
             if method.model_pos is not None and len(req.args) > method.model_pos:
                 return self._model_setting((req.args[method.model_pos], req.scope), "call")
         v = self.ev.client_model(req.client)

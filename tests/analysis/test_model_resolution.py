@@ -577,3 +577,25 @@ def opaque(m, names):
     sets = {s.function: [c.value for c in s.model.candidates] for s in api.check_source(src, "loops.py").call_sites}
     assert sets == {"unpacked": ["gpt-4o-mini"], "split": ["gpt-4o", "gpt-4.1-mini"], "literal": ["o3", "o4-mini"],
                     "opaque": []}
+
+
+def test_a_posted_json_dict_the_callers_build_names_the_model(tmp_path):
+    """`client.post(url, json=payload)` in a helper: the model is the `"model"` key of the dict each caller
+    passes (browser-use's Mistral and gateway chats, lightrag's Jina embeddings)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "chat.py").write_text('''import httpx
+
+
+class Chat:
+    model: str = "mistral-medium-latest"
+
+    async def _post(self, payload):
+        async with httpx.AsyncClient() as client:
+            return await client.post("https://api.mistral.ai/v1/chat/completions", json=payload)
+
+    async def ainvoke(self, messages):
+        payload = {"model": self.model, "messages": messages}
+        return await self._post(payload)
+''', encoding="utf-8")
+    site = api.check([tmp_path], use_cache=False).call_sites[0]
+    assert (site.span.start_line, site.sdk, site.model.value) == (9, "http", "mistral-medium-latest")
