@@ -16,7 +16,10 @@ function fakeLanguageClient(started) {
     }
     onDidChangeState() { return { dispose() {} }; }
     getFeature(method) { return (this.feature ??= { method }); }
-    async sendRequest(method, params) { (this.requests ??= []).push({ method, params }); return { answeredBy: this }; }
+    async sendRequest(method, params) {
+      (this.requests ??= []).push({ method, params });
+      return method === "textDocument/codeLens" ? this.lenses ?? [] : { answeredBy: this };
+    }
     registerFeature(feature) { (this.features ??= []).push(feature); }
     onNotification(method, handler) { (this.notifications ??= {})[method] = handler; }
     capabilities() {   // what the client would send in `initialize`

@@ -64,9 +64,10 @@ function fakePythonExtension(selected) {
 }
 
 /**
- * settings: { trusted, folders, workspace: {key: value}, user: {key: value}, python: fakePythonExtension(...) }
+ * settings: { trusted, folders, workspace: {key: value}, user: {key: value}, python: fakePythonExtension(...),
+ *             answers: { inputBox, quickPick } }
  */
-function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, python } = {}) {
+function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, python, answers = {} } = {}) {
   const trust = new EventSource();
   const config = new EventSource();
   const editorChanged = new EventSource();
@@ -102,6 +103,9 @@ function fakeVscode({ trusted = true, folders = [], workspace = {}, user = {}, p
       showErrorMessage: async (message) => void shown.push(message),
       showWarningMessage: async (message) => void shown.push(message),
       createTerminal: () => ({ show() {}, sendText() {} }),
+      // what the user types or picks when asked (answers.inputBox, answers.quickPick: an item's label)
+      showInputBox: async () => answers.inputBox,
+      showQuickPick: async (items) => items.find((item) => item.label === answers.quickPick),
       activeTextEditor: undefined,
       onDidChangeActiveTextEditor: editorChanged.event,
     },

@@ -127,3 +127,17 @@ test("the status item shows the active document's traffic from the server's llms
   await run.editorChanged.fire();
   assert.doesNotMatch(item.detail, /traffic/, "another document's figures are not shown");
 });
+
+test("Set Model for Site: the call at or above the cursor, the models typed, where picked, to its server", async () => {
+  const run = await activate({ folders: FOLDERS, python: pythonFor(),
+    answers: { inputBox: " gpt-4o|gpt-4o-mini ", quickPick: "config" } });
+  const server = byFolder(run.started)[FOLDERS[1]];
+  const file = run.vscode.Uri.file(path.join(FOLDERS[1], "app.py"));
+  const lens = (line, site) => ({ range: { start: { line } }, command: { command: "llmsight.simulate", arguments: [file.toString(), site] } });
+  server.lenses = [lens(30, "s3"), lens(4, "s1"), lens(12, "s2")];
+  run.vscode.window.activeTextEditor = { document: { uri: file }, selection: { active: { line: 20 } } };
+  await run.vscode.commands.executeCommand("llmsight.setModelForSite");
+  const sent = server.requests.filter((r) => r.method === "workspace/executeCommand");
+  assert.deepEqual(sent.map((r) => r.params), [
+    { command: "llmsight.setModel", arguments: [file.toString(), "s2", "gpt-4o|gpt-4o-mini", "config"] }]);
+});
