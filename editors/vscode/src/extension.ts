@@ -165,7 +165,11 @@ function restart(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
   const server = servers.get(key) ?? { folder, queue: Promise.resolve() };
   servers.set(key, server);
   server.folder = folder;
-  server.queue = server.queue.then(() => stop(server)).then(() => start(server));
+  server.queue = server.queue.then(() => stop(server)).then(() => start(server)).catch((err) => {
+    // e.g. the Python extension failing to resolve an environment: say so, and keep later restarts working
+    log(`llmsight: could not start the server: ${err instanceof Error ? err.stack ?? err.message : err}`);
+    status?.failed(key, `could not start the server (${err instanceof Error ? err.message : err}); see the logs`);
+  });
   return server.queue;
 }
 

@@ -141,3 +141,15 @@ test("Set Model for Site: the call at or above the cursor, the models typed, whe
   assert.deepEqual(sent.map((r) => r.params), [
     { command: "llmsight.setModel", arguments: [file.toString(), "s2", "gpt-4o|gpt-4o-mini", "config"] }]);
 });
+
+test("a Python extension that throws while resolving fails that start only; the next restart works", async () => {
+  const python = pythonFor();
+  const resolve = python.extension.exports.environments.resolveEnvironment;
+  python.extension.exports.environments.resolveEnvironment = async () => { throw new Error("discovery crashed"); };
+  const run = await activate({ folders: FOLDERS.slice(0, 1), python });
+  assert.equal(run.started.length, 0);
+  assert.match(run.statusItems[0].detail ?? "", /discovery crashed/);
+  python.extension.exports.environments.resolveEnvironment = resolve;
+  await run.vscode.commands.executeCommand("llmsight.restart");
+  assert.equal(run.started.length, 1);
+});
