@@ -213,6 +213,9 @@ class LlmsightServer(LanguageServer):
             return None
         try:
             same = self.analysis_process.same(snap.source, snap.path, snap.root, self.settings, current.token)
+        except WorkerDied as exc:   # the next analysis starts a new process without noticing: say it here
+            self.log(f"the analysis process stopped ({exc}); starting a new one", types.MessageType.Warning)
+            return None
         except Exception as exc:  # noqa: BLE001 - the full analysis reports (and restarts) what went wrong
             log.debug("reuse failed: %s", exc)
             return None

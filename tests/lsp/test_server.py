@@ -395,9 +395,14 @@ async def test_a_killed_analysis_process_is_replaced_and_the_server_keeps_workin
                    if b"llmsight.lsp.worker" in Path(f"/proc/{p}/cmdline").read_bytes()]
         assert len(workers) == 1, "analysis runs in one child process"
         os.kill(workers[0], signal.SIGKILL)
-        version = s.replace(uri, SAMPLE + "\n# after the crash\n")
+        version = s.replace(uri, SAMPLE + "\nAFTER_THE_CRASH = 1\n")   # code, not a comment: it needs analysis
         assert shown(await s.diagnostics(uri, version=version)) == shown(good)
-        assert any("analysis process stopped" in m.message for m in s.client.log_messages)
+        for _ in range(250):   # the warning is sent from the analysis thread: it may follow the diagnostics
+            if any("analysis process stopped" in m.message for m in s.client.log_messages):
+                break
+            await asyncio.sleep(0.02)
+        assert any("analysis process stopped" in m.message for m in s.client.log_messages), \
+            [m.message for m in s.client.log_messages]
         version = s.replace(uri, SAMPLE)
         assert shown(await s.diagnostics(uri, version=version)) == shown(good)
         assert s.client._server.returncode is None
