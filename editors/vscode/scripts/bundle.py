@@ -10,7 +10,8 @@ writes, under editors/vscode/bundled/:
   litellm/litellm/          litellm's price map and tiktoken files, copied out of its wheel, with the
                             litellm-<version>.dist-info they came from (the server reads them through
                             $LLMSIGHT_LITELLM_DIR; litellm itself is not shipped);
-  manifest.json             target, Python versions, pins and the litellm version.
+  manifest.json             target, Python versions, pins, what each libs folder holds and the litellm
+                            version.
 
 The wheels are only installed again when the target or the pins change (pip's own cache serves repeated
 downloads), llmsight only when its sources change. Needs pip and the PyPI registry.
@@ -113,6 +114,13 @@ def install_dependencies(target: str, requirements: list[str]) -> None:
                 remove(folder / top)
 
 
+def installed() -> dict[str, list[str]]:
+    """name==version of every distribution in each libs folder, for the manifest (what a .vsix ships)."""
+    return {folder.name: sorted(info.name[:-len(".dist-info")].replace("-", "==", 1)
+                                for info in folder.glob("*.dist-info"))
+            for folder in sorted((BUNDLED / "libs").iterdir())}
+
+
 def remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path)
@@ -194,7 +202,7 @@ def main() -> int:
     server_key = sources_key(sources)
     if manifest.get("server_key") != server_key or not (BUNDLED / "server").is_dir():
         manifest.update(llmsight=install_llmsight(sources), server_key=server_key)
-    manifest.update(key=key, target=args.target, python=list(PYTHONS), requirements=dependencies)
+    manifest.update(key=key, target=args.target, python=list(PYTHONS), requirements=dependencies, installed=installed())
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"bundle.py: bundled llmsight {manifest['llmsight']} with litellm {manifest['litellm']}'s price data "
           f"for {args.target}")
