@@ -23,8 +23,9 @@ Quality: an eval results file (`model,feature,score`) when given, else the traff
 column, else the quality prior.
 
 Errors: a row is a call as the application saw it, after its client's own retries (an OpenAI client
-retries twice by default), unless the traffic holds the attempts themselves (HTTP attempt spans,
-`attempt` above 1). Given each site's client retries N (`client_retries`, from the code), a site's
+retries twice by default), unless the traffic says how many attempts each call took (`attempt` above 1,
+from HTTP attempt spans): a call of k attempts failed k - 1 times before its last, so a (model, site)
+pair with attempts counts its failed attempts over its attempts. Given each site's client retries N (`client_retries`, from the code), a site's
 call-level rate p_call becomes a per-attempt rate p_attempt = p_call^(1/(N+1)) — assuming attempts
 fail independently (a call fails when all N+1 of its attempts do) — pooled per model over its sites
 by calls; a call replayed at a site with retries N' then fails at p_attempt^(N'+1) (`Fits.error_rate`).
@@ -225,21 +226,23 @@ def _decode_rates(con, source: str) -> dict[tuple[str, str | None], tuple[float,
 
 def _attempt_error_rates(con, source: str, client_retries: dict[str, int]) -> tuple[dict[str, float], dict[str, str]]:
     """Per-attempt error rate of each model (see the module docstring), and for the models seen behind
-    retrying clients, a line saying how it was derived: a (model, site) pair whose rows are attempts
-    (some `attempt` above 1) counts its errors over its rows; any other pair's rate is a call's after
-    the site's client retries, taken back to one attempt's under independence."""
+    retrying clients, a line saying how it was derived: a (model, site) pair whose calls say their
+    attempts (some `attempt` above 1) counts failed attempts (each before a call's last, and the last when
+    the call failed) over attempts; any other pair's rate is a call's after the site's client retries,
+    taken back to one attempt's under independence."""
     has_attempt = "attempt" in {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
     pairs = con.execute(f"""
         SELECT model, site_id, count(*), count(*) FILTER (WHERE status = 'error'),
-               {"coalesce(max(attempt), 1) > 1" if has_attempt else "FALSE"}
+               {"coalesce(max(attempt), 1) > 1, sum(coalesce(attempt, 1))" if has_attempt else "FALSE, count(*)"}
         FROM {source} WHERE model IS NOT NULL GROUP BY model, site_id""").fetchall()
     calls: dict[str, int] = {}
     weighted: dict[str, float] = {}
     behind: dict[str, dict[int, list[int]]] = {}   # model -> client retries -> [calls, failed calls] behind them
-    for model, site, n, errors, attempts in pairs:
+    for model, site, n, errors, attempts, tried in pairs:
         retries = 0 if attempts else client_retries.get(site, 0)
         calls[model] = calls.get(model, 0) + n
-        weighted[model] = weighted.get(model, 0.0) + n * (errors / n) ** (1.0 / (retries + 1))
+        rate = (errors + tried - n) / tried if attempts else (errors / n) ** (1.0 / (retries + 1))
+        weighted[model] = weighted.get(model, 0.0) + n * rate
         if retries:
             seen = behind.setdefault(model, {}).setdefault(retries, [0, 0])
             seen[0] += n

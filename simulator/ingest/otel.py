@@ -245,39 +245,27 @@ class Converter:
                         yield self.span_number, row
 
     def attempts(self, rows: Iterator[tuple[int, dict | str]]) -> Iterator[tuple[int, dict | str]]:
-        """The file's call rows with their HTTP attempts read (`_http_attempt`): a call whose client sent its
-        request more than once records which attempt answered (`attempt`), and each earlier attempt is a
-        row of its own (no tokens, its own status and duration), so error rates are read per attempt instead
-        of after the client's retries. Attempt spans of no call are ignored like other spans."""
+        """The file's call rows, each with the attempts its HTTP spans say it took (`_http_attempt`): a call
+        whose client sent its request k times has `attempt` k, its k - 1 earlier attempts having failed (a
+        client retries only a failure), so error rates are read per attempt instead of "after client retries
+        (N)", while the call stays one row. HTTP spans are not calls: they are counted as ignored."""
         items = list(rows)
         calls = {(v.get("trace_id"), v.get(SPAN_ID)): v for _, v in items
                  if isinstance(v, dict) and _ATTEMPT not in v and v.get(SPAN_ID)}
         for v in calls.values():
             if v.get("sample_rate") is None and v.get("trace_id") in self.sampled:
                 v["sample_rate"] = self.sampled[v["trace_id"]]
-        by_call: dict[tuple, list[tuple[int, dict]]] = {}
-        for place, v in items:
+        sent: dict[tuple, list[int]] = {}
+        for _, v in items:
             if isinstance(v, dict) and _ATTEMPT in v:
+                self.ignored += 1
                 key = (v.get("trace_id"), v.get(PARENT_ID))
                 if key in calls:
-                    by_call.setdefault(key, []).append((place, v))
-                self.ignored += 1
-        earlier: dict[tuple, list[tuple[int, dict]]] = {}
-        for key, sent in by_call.items():
-            sent.sort(key=lambda na: (na[1][_ATTEMPT], na[1]["ts"] or ""))
-            last = sent[-1][1][_ATTEMPT]
-            if len(sent) > 1 or last > 0:
-                calls[key]["attempt"] = last + 1 if last else len(sent)
-                earlier[key] = [(place, {**calls[key], **_attempt_row(a), "attempt": n + 1})
-                                for n, (place, a) in enumerate(sent[:-1]) if a["status"] != "ok"]
-        for place, v in items:
-            if isinstance(v, dict) and _ATTEMPT in v:
-                continue
-            yield place, v
-            if isinstance(v, dict):
-                for attempt_number, row in earlier.get((v.get("trace_id"), v.get(SPAN_ID)), ()):
-                    self.ignored -= 1
-                    yield attempt_number, row
+                    sent.setdefault(key, []).append(v[_ATTEMPT])
+        for key, resends in sent.items():
+            if len(resends) > 1 or max(resends) > 0:
+                calls[key]["attempt"] = max(max(resends) + 1, len(resends))
+        yield from ((place, v) for place, v in items if not (isinstance(v, dict) and _ATTEMPT in v))
 
     def _span(self, span: Any, scope: str = "", service: str | None = None) -> dict | None:
         """The span's model call under the GenAI conventions, else Langfuse's, else OpenInference's, else
@@ -304,10 +292,7 @@ class Converter:
         elif _failed(span) and scope.startswith(_LLM_SCOPES) and all(k.startswith(_STAMPS) for k in attrs):
             call, asked = _from_name(span, scope), {}
         else:
-            try:
-                return _http_attempt(span, attrs)
-            except Reject:                  # not a call: one that cannot be read is skipped like the others
-                return None
+            return _http_attempt(span, attrs)
 
         row = _row(span, attrs, call)
         row["sample_rate"] = _trace_state_rate(span.get("traceState"))
@@ -349,35 +334,8 @@ def _http_attempt(span: dict, attrs: dict[str, Any]) -> dict | None:
     if "http.request.method" not in attrs and "http.method" not in attrs or not span.get("parentSpanId"):
         return None
     resent = attrs.get("http.request.resend_count")
-    resent = resent if type(resent) is int and 0 <= resent < 100 else 0
-    start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
-    end = _nanos(span.get("endTimeUnixNano"), "endTimeUnixNano")
-    code = _first(attrs, "http.response.status_code", "http.status_code")
-    error_type = _class_name(text(attrs.get("error.type"), "error.type")) or _exception_type(span)
-    if isinstance(code, int) and code >= 400:
-        status, error_type = "error", error_type or str(code)
-    elif _failed(span) or error_type:
-        message = text(_as_dict(span.get("status")).get("message"), "status.message")
-        error_type = error_type or (message or "error")[:200]
-        status = "timeout" if is_timeout(error_type, message) else "error"
-    else:
-        status = "ok"
-    return {_ATTEMPT: resent, "trace_id": _trace_id(span.get("traceId")), PARENT_ID: _trace_id(span.get("parentSpanId")),
-            RECORD_ID: own_id("otel", _trace_id(span.get("traceId")), _trace_id(span.get("spanId"))),
-            "ts": None if start is None else iso(start / 1e9),
-            "latency_ms": None if start is None or end is None or end < start else (end - start) / 1e6,
-            "status": status, "error_type": error_type}
-
-
-def _attempt_row(attempt: dict) -> dict:
-    """The values an earlier attempt's row has of its own: no tokens (a failed attempt answered nothing),
-    no first token, its own time, status and identity; not a span layers are merged by."""
-    own = {key: attempt[key] for key in ("ts", "latency_ms", "status", "error_type", RECORD_ID)}
-    return {**own, **{name: 0 for name in _TOKEN_NAMES}, "ttft_ms": None, "cost_usd": None,
-            SPAN_ID: None, PARENT_ID: None}
-
-
-_TOKEN_NAMES = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens", "reasoning_tokens")
+    return {_ATTEMPT: resent if type(resent) is int and 0 <= resent < 100 else 0,
+            "trace_id": _trace_id(span.get("traceId")), PARENT_ID: _trace_id(span.get("parentSpanId"))}
 # `service.name` values that name no service: the OTel SDK's default, OpenLIT's default application name
 _NO_SERVICE = ("unknown_service", "default")
 

@@ -190,19 +190,16 @@ def _with_http_attempts(path: Path, calls: int) -> None:
     path.write_text(json.dumps(document))
 
 
-def test_http_attempt_spans_give_each_failed_attempt_a_row_and_the_call_its_attempt_number(tmp_path):
+def test_http_attempt_spans_give_each_call_the_attempts_it_took_and_it_stays_one_row(tmp_path):
     path = tmp_path / "retried.json"
     _with_http_attempts(path, calls=4)
     con = store.open_store(":memory:")
     (report,) = ingest([path], con).files
-    assert report.loaded == 152 + 8 and report.ignored == 13 - 8   # 12 + 1 HTTP spans: 8 are attempt rows
-    attempts = con.execute("SELECT attempt, status, error_type, max(input_tokens), count(request_max_tokens), count(*) "
-                           "FROM calls WHERE error_type IN ('429', '500') GROUP BY ALL ORDER BY 1").fetchall()
-    assert attempts == [(1, "error", "429", 0, 4, 4), (2, "error", "500", 0, 4, 4)]    # the call's request, no tokens
-    assert con.execute("SELECT count(*), min(status), min(input_tokens) FROM calls WHERE attempt = 3").fetchone() \
-        == (4, "ok", 21)
-    (tmp_path / "again.json").write_text(path.read_text() + "\n")                  # the same spans in another file
-    assert ingest([tmp_path / "again.json"], con).files[0].known == 160              # identity: each attempt its span
+    assert report.loaded == 152 and report.ignored == 13                  # 12 + 1 HTTP spans, none a call
+    assert con.execute("SELECT attempt, status, count(*) FROM calls GROUP BY ALL ORDER BY 1, 2").fetchall() \
+        == [(1, "error", 12), (1, "ok", 128), (1, "timeout", 8), (3, "ok", 4)]
+    (tmp_path / "again.json").write_text(path.read_text() + "\n")         # the same spans in another file
+    assert ingest([tmp_path / "again.json"], con).files[0].known == 152
 
 
 def _sampled(tmp_path: Path) -> Path:
