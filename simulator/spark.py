@@ -34,6 +34,7 @@ loopback its own driver uses) or the Spark Connect endpoint given (`--spark-remo
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any, Sequence
@@ -152,6 +153,19 @@ def spark_sql(sql: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- connection
+@contextlib.contextmanager
+def reported():
+    """Spark's own errors (a column of an unexpected type in the traffic, a cluster gone away) as one line
+    saying what failed; any other exception is a bug and stays one."""
+    try:
+        yield
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j", "grpc")):
+            raise
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise SparkError(f"Spark failed: {first[:300]}") from exc
+
+
 class SparkResult:
     """A query's DataFrame with the fetch methods the simulator calls on DuckDB results."""
 
@@ -163,11 +177,13 @@ class SparkResult:
         return [(f.name, f.dataType.simpleString()) for f in self.df.schema.fields]
 
     def fetchall(self) -> list[tuple]:
-        return [tuple(row) for row in self.df.collect()]
+        with reported():
+            return [tuple(row) for row in self.df.collect()]
 
     def fetchnumpy(self) -> dict:
         """Columns as numpy arrays (NULL: NaN in float columns), through Arrow."""
-        table = self.df.toArrow()
+        with reported():
+            table = self.df.toArrow()
         return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
@@ -186,7 +202,8 @@ class SparkConnection:
             kind, name, body = create.groups()
             df = self._query(body, params)
             if kind.upper() == "TABLE":
-                df = df.localCheckpoint(eager=True)
+                with reported():
+                    df = df.localCheckpoint(eager=True)
                 self._tables[name] = df
             df.createOrReplaceTempView(name)
             return None
@@ -202,7 +219,8 @@ class SparkConnection:
 
     def _query(self, sql: str, params: Sequence | None):
         text = spark_sql(sql)
-        return self.spark.sql(text, args=list(params)) if params else self.spark.sql(text)
+        with reported():
+            return self.spark.sql(text, args=list(params)) if params else self.spark.sql(text)
 
     def register(self, name: str, table) -> None:
         """A small Arrow table (lookup tables, names) as a temp view, NULLs kept NULL."""
