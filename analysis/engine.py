@@ -351,7 +351,7 @@ FORK_PAYS_S = 1.0
 PROBE_S = 0.1   # CPU seconds of analysis timed before deciding
 FASTEST_BYTES_PER_S = 8_000_000   # CPython parses about this much source per second; analysing it is slower
 _CHUNKS: list[list[tuple[str, str, str]]] = []
-_NEXT = None    # shared chunk counter: the parent and the workers it forks each take the next chunk
+_NEXT = None    # shared [front, back] chunk indices: the parent takes chunks from the front, workers from the back
 
 
 def processes(jobs: int | None) -> int:
@@ -370,41 +370,45 @@ def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
         return unanalysed(FileError(rel, f"internal error ({type(exc).__name__}: {exc}); please report it"))
 
 
-def _claim() -> int:
+def _claim(front: bool) -> int:
+    """The next chunk from the front (this process) or the back (a worker); -1 once they meet."""
     if _NEXT is None:
         return -1
     with _NEXT.get_lock():
-        i = _NEXT.value
-        _NEXT.value += 1
-    return i if i < len(_CHUNKS) else -1
+        if _NEXT[0] > _NEXT[1]:
+            return -1
+        end = 0 if front else 1
+        i = _NEXT[end]
+        _NEXT[end] += 1 if front else -1
+    return i
 
 
 def _drain() -> list[FileResult]:
     """A forked worker: analyse chunks until none is left (its state is the parent's at the fork)."""
     gc.disable()
     gc.freeze()   # the inherited project index: never walked, so its pages stay shared with the parent
-    return _analyze_claimed()
+    return _analyze_claimed(front=False)
 
 
-def _analyze_claimed() -> list[FileResult]:
+def _analyze_claimed(front: bool) -> list[FileResult]:
     out: list[FileResult] = []
-    i = _claim()
+    i = _claim(front)
     while i != -1:
         out.extend(_analyze_one(*item) for item in _CHUNKS[i])
-        i = _claim()
+        i = _claim(front)
     return out
 
 
 def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[str, str, str]]]:
-    """Items packed into about `parts` chunks, largest first. Whole directories stay together: modules of
-    a package refer to each other, and a process parses a module once."""
+    """Items packed into about `parts` chunks in path order. Whole directories stay together and neighbours
+    follow each other: modules of a package import each other, and a process parses a module once."""
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for it in items:
         groups.setdefault(os.path.dirname(it[1]), []).append(it)
     target = sum(len(t) for _, _, t in items) / parts
     chunks: list[list[tuple[str, str, str]]] = []
     size = 0.0
-    for group in sorted(groups.values(), key=lambda g: -sum(len(t) for _, _, t in g)):
+    for _directory, group in sorted(groups.items()):
         if not chunks or size >= target:
             chunks.append([])
             size = 0.0
@@ -416,11 +420,12 @@ def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[st
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
     """Analyse (abs path, rel path, text) items; workers join only when the work measured so far says they pay.
 
-    This process starts on the smallest chunks, timing its pace (the first chunk pays one-time loads). When
-    the rest of the work at that pace (or, before it is timed, at the pace of `ast.parse`, faster than any
-    analysis) would take over FORK_PAYS_S, it forks workers that take chunks, largest first, from the same
-    counter as it does: they inherit what it has parsed and loaded (project modules,
-    catalog, tokenizer), so a small tree never pays for a process and a large one pays little for each.
+    This process starts on the first chunks in path order, timing its pace (the first chunk pays one-time
+    loads). When the rest of the work at that pace (or, before it is timed, at the pace of `ast.parse`, faster
+    than any analysis) would take over FORK_PAYS_S, it forks workers. It goes on from the front of the list,
+    the workers from the back, until they meet: each process mostly reads its own packages (parsing their
+    modules once), the two finish together, and workers inherit what was parsed and loaded before the fork
+    (project modules, catalog, tokenizer). A small tree never pays for a process.
     """
     global _ENV, _CHUNKS, _NEXT
     import multiprocessing
@@ -438,9 +443,10 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     pool: ProcessPoolExecutor | None = None
     futures = []
     try:
-        probing, started, measured = workers > 0 and len(chunks) > 2, None, 0
-        while probing and chunks:
-            chunk = chunks.pop()
+        probing, started, measured, first = workers > 0 and len(chunks) > 2, None, 0, 0
+        while probing and first < len(chunks):
+            chunk = chunks[first]
+            first += 1
             results.extend(_analyze_one(*item) for item in chunk)
             size = sum(len(t) for _, _, t in chunk)
             remaining -= size
@@ -449,20 +455,20 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
             else:
                 measured += size
             elapsed = time.process_time() - started
-            timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) <= 1)
+            timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
             # until timed, the pace is taken as ast.parse's (analysis is slower): a lower bound of what is left
             left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
             if not timed and left_s <= FORK_PAYS_S:
                 continue
             probing = False
             if left_s > FORK_PAYS_S:
-                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Value("l", 0)
+                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
                 gc.freeze()   # what the workers inherit is shared with them, not copied page by page
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
                 futures = [pool.submit(_drain) for _ in range(workers)]
-                results.extend(_analyze_claimed())
+                results.extend(_analyze_claimed(front=True))
         if pool is None:
-            results.extend(_analyze_one(*item) for chunk in chunks for item in chunk)
+            results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
         for future in futures:
             results.extend(future.result())
     finally:
