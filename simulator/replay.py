@@ -641,14 +641,20 @@ _ARROW_TYPES = {"VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOU
 
 
 def create_table(con, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
-    """(Re)create a small temp table from Python rows in one Arrow batch (DuckDB's executemany is slow)."""
-    import pyarrow as pa
+    """(Re)create a small temp table from Python rows in one batch (DuckDB's executemany is slow): numpy
+    columns DuckDB scans as they are (building Arrow arrays imports pandas, 0.2 s of every run), or one
+    Arrow table for an engine that takes only Arrow."""
+    if getattr(con, "engine", "duckdb") == "duckdb":
+        data = {col: np.array([r[i] for r in rows], dtype=object) for i, (col, _) in enumerate(columns)}
+    else:
+        import pyarrow as pa
 
-    data = pa.table({col: pa.array([r[i] for r in rows], type=getattr(pa, _ARROW_TYPES[kind])())
-                     for i, (col, kind) in enumerate(columns)})
+        data = pa.table({col: pa.array([r[i] for r in rows], type=getattr(pa, _ARROW_TYPES[kind])())
+                         for i, (col, kind) in enumerate(columns)})
     con.register("_sim_incoming", data)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _sim_incoming")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT "
+                    f"{', '.join(f'CAST({col} AS {kind}) AS {col}' for col, kind in columns)} FROM _sim_incoming")
     finally:
         con.unregister("_sim_incoming")
 
