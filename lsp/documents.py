@@ -3,8 +3,9 @@
 Every change bumps a document's *generation*. An edit that changed only comments no rule reads reuses
 the last result at once (no debounce: typing a comment costs a comparison). Otherwise the current text is
 snapshotted on the event loop and analysed on one worker thread: at once when the document was idle for
-the debounce (a single edit shows its findings as fast as they are computed), after the debounce while
-edits keep coming (a burst is analysed once, when it pauses). A result whose generation is no longer
+the debounce (a single edit shows its findings as fast as they are computed); while edits keep coming,
+after a pause as long as the debounce or as the document's last analysis took, whichever is shorter (a
+burst on a large file is analysed once it pauses, a small file keeps up with the typing). A result whose generation is no longer
 current is dropped, and the worker skips snapshots that went stale while queued. Requests
 (hover, hints, lenses, actions, pulled diagnostics) await the analysis of the current generation
 for a bounded time, then fall back to the newest one, so they never block on a slow analysis and a
@@ -96,6 +97,7 @@ class _DocState:
     task: asyncio.Task | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
     changed_at: float = float("-inf")   # monotonic time of the last change
+    cost_s: float = float("inf")        # how long its last analysis took (wall clock)
 
 
 class Scheduler:
@@ -174,13 +176,18 @@ class Scheduler:
                 analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap,
                                                                             self._reuse)
             if analysis is None:
-                wait = self._debounce_s() if delay is None else delay
+                # while edits keep coming, wait for a pause, but no longer than an analysis takes: a cheap
+                # one may as well run per keystroke, an expensive one only once the typing pauses
+                wait = min(self._debounce_s(), state.cost_s) if delay is None else delay
                 await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
                 snap = self._snapshot(key, generation)
                 if snap is None:
                     return
+                began = time.monotonic()
                 analysis = await asyncio.get_running_loop().run_in_executor(self._executor, self._work, snap,
                                                                             self._analyse)
+                if analysis is not None:
+                    state.cost_s = time.monotonic() - began
         except asyncio.CancelledError:
             raise
         except Exception as exc:   # noqa: BLE001 - logged; the last analysis stays on screen
