@@ -6,7 +6,8 @@ paths (corpus/projects.toml, fetched on first use) copied side by side under one
 kept, like a monorepo. Beside each run, a fresh process reads and `ast.parse`s the same .py files. Cold runs
 get an empty cache directory (`XDG_CACHE_HOME` pointed at a new temporary directory, as on a fresh
 machine); warm runs reuse one a first run filled. Prints the median wall and CPU times and the ratios:
-cold ÷ ast.parse, warm ÷ ast.parse, warm ÷ cold. Goals (wall clock): cold ≤ 1.0× ast.parse, warm ≤ 0.1× cold.
+cold ÷ ast.parse, warm ÷ ast.parse (each the median over runs paired with the baseline run just before
+them), warm ÷ cold (the ratio of those two). Goals (wall clock): cold ≤ 1.0× ast.parse, warm ≤ 0.1× cold.
 
     python bench/scan.py                     # timing, 3 runs each
     python bench/scan.py --runs 5
@@ -201,14 +202,22 @@ def bench(tree: Path, runs: int) -> dict:
     if len(set(seen)) > 1:
         # Timings stay meaningful; the reports do not agree (cache bug, or the code was edited mid-run).
         print(f"warning: the reports differ between runs (sha1 of stdout: {seen})", file=sys.stderr)
-    base, cold, warm = median(baselines), median(cold_runs), median(warm_runs)
-    base_cpu, cold_cpu, warm_cpu = median(baselines, "cpu"), median(cold_runs, "cpu"), median(warm_runs, "cpu")
+    cold_base, warm_base = baselines[:runs], baselines[runs:]
+    cold_ratio, warm_ratio = paired(cold_runs, cold_base), paired(warm_runs, warm_base)
+    cold_cpu_ratio, warm_cpu_ratio = paired(cold_runs, cold_base, "cpu"), paired(warm_runs, warm_base, "cpu")
     return {"files": len(files), "lines": lines, "runs": runs, "command": "llm-lint check .",
-            "ast_parse_s": base, "cold_s": cold, "first_s": first.seconds, "warm_s": warm,
-            "cold_ratio": cold / base, "warm_ratio": warm / base, "warm_over_cold": warm / cold,
-            "ast_parse_cpu_s": base_cpu, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu,
-            "cold_cpu_ratio": cold_cpu / base_cpu, "warm_cpu_ratio": warm_cpu / base_cpu,
+            "ast_parse_s": median(baselines), "cold_s": median(cold_runs), "first_s": first.seconds,
+            "warm_s": median(warm_runs), "cold_ratio": cold_ratio, "warm_ratio": warm_ratio,
+            "warm_over_cold": warm_ratio / cold_ratio,
+            "ast_parse_cpu_s": median(baselines, "cpu"), "cold_cpu_s": median(cold_runs, "cpu"),
+            "warm_cpu_s": median(warm_runs, "cpu"), "cold_cpu_ratio": cold_cpu_ratio, "warm_cpu_ratio": warm_cpu_ratio,
             "summary": cold_runs[0].output.strip().splitlines()[-1:], "consistent": len(set(seen)) == 1}
+
+
+def paired(runs: list[Run], baselines: list[Run], attr: str = "seconds") -> float:
+    """Median of each run's time over the baseline run right before it: load that drifts during the bench
+    (other jobs starting or ending) cancels out of each pair."""
+    return statistics.median(getattr(r, attr) / getattr(b, attr) for r, b in zip(runs, baselines))
 
 
 def robustness(paths: list[Path]) -> dict:
