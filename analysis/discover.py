@@ -909,7 +909,7 @@ class SiteBuilder:
         else:
             plain = Setting(None, plain.expr, source)
         candidates = to_candidates(vals)
-        if not candidates and isinstance(plain.value, str) and plain.value:
+        if not candidates and not vals.ruled_out and isinstance(plain.value, str) and plain.value:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
         if not candidates:
             return ModelSetting(value=plain.value if plain.value == "" else None, expr=plain.expr,

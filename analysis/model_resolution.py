@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded
@@ -75,6 +76,7 @@ class Vals:
     unset: bool = False
     opaque: bool = False
     why: str | None = None
+    ruled_out: bool = False   # the guards around the read admit none of the models the code names
 
     @property
     def has_default(self) -> bool:
@@ -369,7 +371,7 @@ class ModelResolver:
         self._site_method = _method_name(scope)
         vals = self._values(node, scope, Ctx())
         cands = tuple(c for c in vals.cands if looks_like_model(c.value))
-        return replace(vals, cands=cands)
+        return self._narrow(node, scope, replace(vals, cands=cands))
 
     def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
         """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
@@ -379,6 +381,85 @@ class ModelResolver:
         self._site_method = _method_name(scope)
         vals = self._splat(node, scope, keys, Ctx())
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
+
+    # ---- branch guards -----------------------------------------------------------------------------------
+    def _narrow(self, node: ast.AST, scope: Scope, vals: Vals) -> Vals:
+        """The model set cut down by the tests that decide whether `node` is read — `if self.model in
+        self._code_models:`, `elif model.startswith("o1")`, `if model not in SUPPORTED: raise` before it —
+        when they test the same expression: a careful reader does not name a model the branch never sends.
+        When they admit none of the models the code names, the branch runs for values set elsewhere: the
+        guard's own literals when one lists every value it admits (`in (…)`, `==`), else no model and why."""
+        if not vals.cands or not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            return vals
+        body = getattr(scope.func.node if scope.func is not None else scope.mod.tree, "body", None)
+        if not isinstance(body, list):   # a lambda
+            return vals
+        subject = ast.dump(node)
+        guards = [guard for test, holds in tests_around(body, node) for comparison in comparisons(test, holds)
+                  if ast.dump(comparison.subject) == subject and not rebound_after(body, comparison.subject, test)
+                  for guard in [self._guard(comparison, scope)] if guard is not None]
+        cands, cutting = vals.cands, []
+        for comparison, members, listed in guards:
+            kept = tuple(c for c in cands if admits(comparison, c.value, members))
+            if len(kept) < len(cands):
+                cutting.append(comparison)
+            cands = kept
+        if not cutting:
+            return vals
+        if cands:
+            for comparison in reversed(cutting):
+                cands = _tag(Vals(cands), None, self._guard_hop(comparison, scope)).cands
+            return replace(vals, cands=cands)
+        for comparison, _members, listed in reversed(guards):
+            only = tuple(c for c in listed.cands if looks_like_model(c.value)
+                         and all(admits(g[0], c.value, g[1]) for g in guards))
+            if only:
+                return Vals(tuple(replace(c, default=False, chain=(self._guard_hop(comparison, scope, only=True),) + c.chain)
+                                  for c in only))
+        test, at = _text(scope.mod, cutting[-1].test), _at(scope.mod, cutting[-1].test)
+        names = ", ".join(c.value for c in vals.cands[:3])
+        return Vals(opaque=True, ruled_out=True,
+                    why=f"the branch at {at} runs only when `{test}`, which no model the code names ({names}) passes")
+
+    def _guard(self, comparison: Comparison, scope: Scope) -> tuple[Comparison, frozenset[str], Vals] | None:
+        """A comparison that can be judged on strings: with the members of the collection it tests and the
+        values it lists when it admits only those (a true `in` or `==`, not lowercased); None when a
+        member known only at run time may be the value."""
+        if comparison.kind == "in":
+            listed, members, complete = self._members(comparison.operand, scope)
+            if comparison.holds and not (complete and members):
+                return None
+        else:
+            members, operand = frozenset(), comparison.operand
+            listed = Vals((Cand(operand.value, "literal", _at(scope.mod, operand)),)) \
+                if comparison.kind == "eq" else Vals()  # type: ignore[attr-defined]
+        return comparison, members, listed if comparison.holds and not comparison.folded else Vals()
+
+    @staticmethod
+    def _guard_hop(comparison: Comparison, scope: Scope, only: bool = False) -> Hop:
+        what = ": the branch runs only for these" if only else ""
+        return Hop(f"narrowed by the guard `{_text(scope.mod, comparison.test)}`{what}", _at(scope.mod, comparison.test))
+
+    def _members(self, operand: ast.AST, scope: Scope) -> tuple[Vals, frozenset[str], bool]:
+        """The strings of a collection a guard tests membership in (a list/tuple/set literal, a name or
+        attribute bound to one, a dict's keys): the first ones as candidates, all of them, and whether
+        that is all it can hold."""
+        if isinstance(operand, (ast.List, ast.Tuple, ast.Set)):
+            elts, escope = operand.elts, scope
+        else:
+            obj = self._object(operand, scope)
+            if isinstance(obj, DictVal):
+                items = self._items(obj)
+                keys = getattr(obj.node, "keys", None)
+                listed = [Cand(k, "literal", _at(vscope.mod, value)) for k, (value, vscope) in items.items()]
+                return (Vals(tuple(listed[:MAX_VALUES])), frozenset(items),
+                        isinstance(keys, list) and None not in keys)
+            if not (isinstance(obj, ListVal) and isinstance(obj.node, (ast.List, ast.Tuple))):
+                return Vals(), frozenset(), False
+            elts, escope = obj.node.elts, obj.scope
+        parts = [self._values(e, escope, Ctx()) for e in elts if not isinstance(e, ast.Starred)]
+        complete = len(parts) == len(elts) and all(p.cands and not p.opaque and not p.unset for p in parts)
+        return _union(*parts), frozenset(c.value for p in parts for c in p.cands), complete
 
     def _splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...], ctx: Ctx) -> Vals:
         obj = self._object(node, scope)

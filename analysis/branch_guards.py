@@ -1,0 +1,186 @@
+"""The tests that hold where an expression is read: the `if`/`elif`/`else` branches around it and the early
+exits before it (`if x not in SUPPORTED: raise …`), split into the comparisons a careful reader uses to
+narrow a model set — `x in COLLECTION`, `x == "lit"`, `x.startswith("…")`, `"…" in x` and their negations.
+
+Pure syntax: which values a collection holds is the model resolver's to say. Work is one descent from the
+function's body to the expression, never a walk of the whole tree.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+_EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
+_FOLDS = frozenset({"lower", "casefold"})
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`subject <kind> operand` known to be true (`holds`) or false where the expression is read.
+    kind: "in" (operand a collection), "eq", "prefix", "suffix", "contains" (operand a string or a tuple
+    of them); `folded` when the subject is compared lowercased (`x.lower() in …`)."""
+
+    subject: ast.expr
+    kind: str
+    operand: ast.expr
+    holds: bool
+    folded: bool
+    test: ast.expr        # the whole test, for the hop that names it
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
+    end = (getattr(outer, "end_lineno", None) or start[0], getattr(outer, "end_col_offset", None) or 0)
+    return start <= (inner.lineno, inner.col_offset) and \
+        (inner.end_lineno or inner.lineno, inner.end_col_offset or 0) <= end  # type: ignore[attr-defined]
+
+
+def _exits(block: list[ast.stmt]) -> bool:
+    return bool(block) and isinstance(block[-1], _EXITS)
+
+
+def tests_around(body: list[ast.stmt], target: ast.AST) -> list[tuple[ast.expr, bool]]:
+    """(test, whether it is true) for every test that decides whether `target` runs, outermost first:
+    the `if` branches it sits in (an `elif` is an `if` in the `else`), and the `if`s before it, in the same
+    block or an enclosing one, whose body ends the block (`raise`/`return`/`continue`/`break`)."""
+    found: list[tuple[ast.expr, bool]] = []
+    block = body
+    while block:
+        inside = None
+        for stmt in block:
+            if _contains(stmt, target):
+                inside = stmt
+                break
+            if isinstance(stmt, ast.If):
+                if _exits(stmt.body) and not _exits(stmt.orelse):
+                    found.append((stmt.test, False))
+                elif _exits(stmt.orelse) and not _exits(stmt.body):
+                    found.append((stmt.test, True))
+        if inside is None or isinstance(inside, _DEFS):
+            return found
+        block = []
+        if isinstance(inside, ast.If):
+            if _contains(inside.test, target):
+                return found
+            part = inside.body if inside.body and _contains_block(inside.body, target) else inside.orelse
+            found.append((inside.test, part is inside.body))
+            block = part
+        else:
+            for part in _parts(inside):
+                if _contains_block(part, target):
+                    block = part
+                    break
+    return found
+
+
+def _contains_block(block: list[ast.stmt], target: ast.AST) -> bool:
+    return any(_contains(stmt, target) for stmt in block)
+
+
+def _parts(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists of a compound statement (a `match` case's guard is not followed)."""
+    if isinstance(stmt, ast.Match):
+        return [case.body for case in stmt.cases]
+    parts = [getattr(stmt, name, None) for name in ("body", "orelse", "finalbody")]
+    parts += [h.body for h in getattr(stmt, "handlers", ())]
+    return [p for p in parts if isinstance(p, list) and p and isinstance(p[0], ast.stmt)]
+
+
+def comparisons(test: ast.expr, holds: bool, whole: ast.expr | None = None) -> list[Comparison]:
+    """The comparisons that `test` being `holds` makes certain: both sides of a true `and`, of a false
+    `or`, through `not`; [] for anything else."""
+    whole = whole if whole is not None else test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return comparisons(test.operand, not holds, whole)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And if holds else ast.Or):
+        return [c for value in test.values for c in comparisons(value, holds, whole)]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if isinstance(op, (ast.In, ast.NotIn)):
+            positive = isinstance(op, ast.In) == holds
+            if _is_str(left):   # `"gpt" in model`
+                return _compared(right, "contains", left, positive, whole)
+            return _compared(left, "in", right, positive, whole)
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            positive = isinstance(op, ast.Eq) == holds
+            if _is_str(right):
+                return _compared(left, "eq", right, positive, whole)
+            if _is_str(left):
+                return _compared(right, "eq", left, positive, whole)
+        return []
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and len(test.args) == 1 \
+            and not test.keywords and test.func.attr in ("startswith", "endswith") and _strings(test.args[0]):
+        return _compared(test.func.value, "prefix" if test.func.attr == "startswith" else "suffix",
+                         test.args[0], holds, whole)
+    return []
+
+
+def _compared(subject: ast.expr, kind: str, operand: ast.expr, holds: bool, whole: ast.expr) -> list[Comparison]:
+    folded = isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) \
+        and subject.func.attr in _FOLDS and not subject.args and not subject.keywords
+    if folded:
+        subject = subject.func.value  # type: ignore[union-attr]
+    if not isinstance(subject, (ast.Name, ast.Attribute, ast.Subscript)):
+        return []
+    return [Comparison(subject, kind, operand, holds, folded, whole)]
+
+
+def _is_str(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _strings(node: ast.AST) -> bool:
+    return _is_str(node) or (isinstance(node, ast.Tuple) and bool(node.elts) and all(map(_is_str, node.elts)))
+
+
+def literal_strings(node: ast.AST) -> tuple[str, ...]:
+    """The string(s) of a `"lit"` or `("a", "b")` operand."""
+    return (node.value,) if isinstance(node, ast.Constant) else tuple(e.value for e in node.elts)  # type: ignore[attr-defined]
+
+
+def admits(comparison: Comparison, value: str, members: frozenset[str] | None = None) -> bool:
+    """Whether `value` passes the comparison; for "in", `members` are the collection's strings."""
+    subject = value.lower() if comparison.folded else value
+    kind = comparison.kind
+    if kind == "in":
+        passed = subject in (members or ())
+    elif kind == "eq":
+        passed = subject == comparison.operand.value  # type: ignore[attr-defined]
+    elif kind == "contains":
+        passed = comparison.operand.value in subject  # type: ignore[attr-defined]
+    else:
+        strings = literal_strings(comparison.operand)
+        passed = subject.startswith(strings) if kind == "prefix" else subject.endswith(strings)
+    return passed == comparison.holds
+
+
+def rebound_after(body: list[ast.stmt], subject: ast.expr, after: ast.AST) -> bool:
+    """Whether `subject` is assigned (or deleted) anywhere in `body` after the test `after` — then a test
+    before the read may no longer hold for it. Nested defs are not entered."""
+    key = ast.unparse(subject)
+    start = (after.lineno, after.col_offset)  # type: ignore[attr-defined]
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DEFS):
+            continue
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.Delete,
+                             ast.With, ast.AsyncWith, ast.NamedExpr)) \
+                and (getattr(node, "end_lineno", node.lineno), getattr(node, "end_col_offset", 0)) > start:
+            for target in _targets(node):
+                if any(ast.unparse(t) == key for t in ast.walk(target) if isinstance(t, (ast.Name, ast.Attribute, ast.Subscript))
+                       and not isinstance(getattr(t, "ctx", None), ast.Load)):
+                    return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        return [node.target]
+    if isinstance(node, ast.Delete):
+        return list(node.targets)
+    return [item.optional_vars for item in node.items if item.optional_vars is not None]  # type: ignore[attr-defined]

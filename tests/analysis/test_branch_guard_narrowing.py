@@ -1,0 +1,171 @@
+"""A model set is narrowed by the branch test that decides whether the model is read (`if self.model in
+self._code_models:`, `elif`, `else`, `startswith`, `"…" in x`, `if x not in SUPPORTED: raise`) when it
+tests the same expression, with a hop naming the guard; and only then.
+
+Each example marks its request calls with `# expect: a|b` (the model set, in order) or `# expect: ?`
+(no model, with the reason). NARROWED examples are cut by a guard; KEPT ones must not be."""
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from llmsight import api
+
+EXPECT = re.compile(r"# expect: (\S+)")
+
+NARROWED = {
+    "if-elif chain on class attribute lists (pandasai google_vertexai)": '''
+        from openai import OpenAI
+        class Vertex:
+            _code_models = ["code-bison", "code-bison@002"]
+            _text_models = ["text-bison", "text-bison@001"]
+            _chat_models = ("gemini-pro",)
+            def __init__(self, model=None):
+                self.model = model or "text-bison@001"
+            def generate(self, prompt):
+                client = OpenAI()
+                if self.model in self._code_models:
+                    return client.completions.create(model=self.model, prompt=prompt)  # expect: code-bison|code-bison@002
+                elif self.model in self._text_models:
+                    return client.completions.create(model=self.model, prompt=prompt)  # expect: text-bison@001
+                elif self.model in self._chat_models:
+                    return client.chat.completions.create(model=self.model, messages=[])  # expect: gemini-pro
+                else:
+                    raise ValueError(self.model)
+        ''',
+    "== and != with the else branch": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model != "o1-mini":
+                return OpenAI().chat.completions.create(model=model, temperature=0, messages=[])  # expect: gpt-4o
+            else:
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: o1-mini
+        def reason(q):
+            return ask(q, model="o1-mini")
+        ''',
+    "startswith, lowercased, and its negation": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model.lower().startswith(("o1", "o3")):
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: o3-mini
+            return OpenAI().chat.completions.create(model=model, temperature=0, messages=[])  # expect: gpt-4o
+        def reason(q):
+            return ask(q, model="o3-mini")
+        ''',
+    "substring test inside an and": '''
+        from openai import OpenAI
+        def ask(q, stream, model="gpt-4o-mini"):
+            if "claude" in model and stream:
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: claude-3-5-haiku
+            return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o-mini|claude-3-5-haiku
+        def other(q):
+            return ask(q, True, model="claude-3-5-haiku")
+        ''',
+    "early raise on a module-level tuple": '''
+        from openai import OpenAI
+        SUPPORTED = ("text-embedding-3-small", "text-embedding-3-large")
+        def embed(texts, model="text-embedding-3-small"):
+            if model not in SUPPORTED:
+                raise ValueError(model)
+            return OpenAI().embeddings.create(model=model, input=texts)  # expect: text-embedding-3-small
+        def legacy(texts):
+            return embed(texts, model="text-embedding-ada-002")
+        ''',
+    "early return inside a loop, set literal": '''
+        from openai import OpenAI
+        def run(items, model="gpt-4o"):
+            for item in items:
+                if model not in {"gpt-4o-mini", "gpt-4.1-mini"}:
+                    continue
+                OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o-mini|gpt-4.1-mini
+        ''',
+    "a guard no model passes and that lists nothing: no model, and why": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model.startswith("o1"):
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: ?
+            return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+        ''',
+}
+
+KEPT = {
+    "the guard tests another expression": '''
+        from openai import OpenAI
+        class Bot:
+            fast = ["gpt-4o-mini"]
+            def __init__(self, model="gpt-4o", provider="openai"):
+                self.model, self.provider = model, provider
+            def ask(self):
+                if self.provider in self.fast:
+                    return OpenAI().chat.completions.create(model=self.model, messages=[])  # expect: gpt-4o
+        ''',
+    "the model is rebound after the test": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model in ("o1-mini", "o3-mini"):
+                model = "gpt-4o-mini"
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o-mini
+        ''',
+    "an or of tests, and a test that is false only with another one": '''
+        from openai import OpenAI
+        def ask(q, urgent, model="gpt-4o"):
+            if model == "o1-mini" or urgent:
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+            if not (model == "o1-mini" and urgent):
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+        ''',
+    "a collection known only at run time": '''
+        import json
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model in json.load(open("models.json")):
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+        ''',
+    "the read is in the test itself, and a nested function does not see the guard": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if model not in ("o1-mini",):
+                def later():
+                    return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+                return later
+        ''',
+}
+
+
+def model_sets(tmp_path: Path, source: str) -> dict[int, tuple[list[str], str | None]]:
+    """{line: (model set, why unknown)} of every site of `source` scanned as a project of one file."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "app.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    result = api.check([tmp_path], select=["NONE"], use_cache=False)
+    return {s.span.start_line: ([c.value for c in s.model.candidates], s.model.unknown) for s in result.call_sites}
+
+
+def expectations(source: str) -> dict[int, list[str]]:
+    found = {}
+    for no, line in enumerate(textwrap.dedent(source).splitlines(), 1):
+        m = EXPECT.search(line)
+        if m:
+            found[no] = [] if m.group(1) == "?" else m.group(1).split("|")
+    return found
+
+
+@pytest.mark.parametrize("source", [pytest.param(s, id=k) for k, s in {**NARROWED, **KEPT}.items()])
+def test_model_set_under_branch_guards(tmp_path, source):
+    found = model_sets(tmp_path, source)
+    expected = expectations(source)
+    assert {line: found.get(line, ([], None))[0] for line in expected} == expected
+    for line, models in expected.items():
+        if not models:
+            assert "runs only when" in (found[line][1] or ""), found[line]
+
+
+def test_the_why_chain_names_the_guard(tmp_path):
+    source = NARROWED["early raise on a module-level tuple"]
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "app.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    site = api.check([tmp_path], select=["NONE"], use_cache=False).call_sites[0]
+    assert [(h.step, h.at) for h in site.model.chain][:2] == [
+        ("model", "app.py:7"), ("narrowed by the guard `model not in SUPPORTED`", "app.py:5")]
