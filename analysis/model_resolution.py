@@ -436,6 +436,22 @@ class ModelResolver:
         return comparison, members, listed if comparison.holds and not comparison.folded else Vals()
 
     @staticmethod
+    def _bound_set(operand: ast.AST, scope: Scope) -> ast.Set | None:
+        """The set literal a name or a `self.` class attribute is bound to, when bound once (the evaluator
+        follows lists and tuples, not sets)."""
+        bindings: list | None = None
+        if isinstance(operand, ast.Name):
+            func = scope.func
+            while func is not None and operand.id not in func.bindings and operand.id not in func.params:
+                func = func.parent
+            bindings = scope.mod.bindings.get(operand.id) if func is None else func.bindings.get(operand.id)
+        elif isinstance(operand, ast.Attribute):
+            cls = _self_class(operand.value, scope)
+            bindings = cls.attrs.get(operand.attr) if cls is not None else None
+        values = [value for _line, value, how in bindings or () if how in ("assign", "annassign")]
+        return values[0] if len(values) == len(bindings or ()) == 1 and isinstance(values[0], ast.Set) else None
+
+    @staticmethod
     def _guard_hop(comparison: Comparison, scope: Scope, only: bool = False) -> Hop:
         what = ": the branch runs only for these" if only else ""
         return Hop(f"narrowed by the guard `{_text(scope.mod, comparison.test)}`{what}", _at(scope.mod, comparison.test))
@@ -444,6 +460,7 @@ class ModelResolver:
         """The strings of a collection a guard tests membership in (a list/tuple/set literal, a name or
         attribute bound to one, a dict's keys): the first ones as candidates, all of them, and whether
         that is all it can hold."""
+        operand = self._bound_set(operand, scope) or operand
         if isinstance(operand, (ast.List, ast.Tuple, ast.Set)):
             elts, escope = operand.elts, scope
         else:

@@ -82,6 +82,21 @@ NARROWED = {
                     continue
                 OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o-mini|gpt-4.1-mini
         ''',
+    "sets bound to a module name and to a class attribute": '''
+        from anthropic import Anthropic
+        SUPPORTED = {"claude-3-5-haiku-latest", "claude-sonnet-4-0"}
+        class Bot:
+            legacy = {"claude-2.1"}
+            def __init__(self, model="claude-3-5-haiku-latest"):
+                self.model = model
+            def ask(self, model="claude-2.1"):
+                if model in SUPPORTED:
+                    return Anthropic().messages.create(model=model, max_tokens=9, messages=[])  # expect: claude-3-5-haiku-latest|claude-sonnet-4-0
+                if self.model not in self.legacy:
+                    return Anthropic().messages.create(model=self.model, max_tokens=9, messages=[])  # expect: claude-3-5-haiku-latest
+        def other():
+            return Bot(model="claude-2.1").ask()
+        ''',
     "a guard no model passes and that lists nothing: no model, and why": '''
         from openai import OpenAI
         def ask(q, model="gpt-4o"):
