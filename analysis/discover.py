@@ -905,7 +905,7 @@ class SiteBuilder:
         default first, the hops to the default, or why none can be known."""
         plain = self.setting(found, source)
         if vals is None:
-            vals = self.disc.resolver.resolve(*found)
+            vals = self.disc.resolver.resolve(*found, site=(self.req.call, self.req.scope))
         else:
             plain = Setting(None, plain.expr, source)
         candidates = to_candidates(vals)

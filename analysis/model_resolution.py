@@ -365,13 +365,15 @@ class ModelResolver:
         self.index, self.config_files = self.state.index, self.state.config_files
 
     # ---- entry ---------------------------------------------------------------------------------------
-    def resolve(self, node: ast.AST, scope: Scope) -> Vals:
+    def resolve(self, node: ast.AST, scope: Scope, site: tuple[ast.AST, Scope] | None = None) -> Vals:
+        """The models `node` can be; `site`, the request call, narrows them by the tests that decide
+        whether it runs."""
         self._steps = 0
         self._active.clear()
         self._site_method = _method_name(scope)
         vals = self._values(node, scope, Ctx())
         cands = tuple(c for c in vals.cands if looks_like_model(c.value))
-        return self._narrow(node, scope, replace(vals, cands=cands))
+        return self._narrow(node, scope, replace(vals, cands=cands), site)
 
     def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
         """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
@@ -383,40 +385,53 @@ class ModelResolver:
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
 
     # ---- branch guards -----------------------------------------------------------------------------------
-    def _narrow(self, node: ast.AST, scope: Scope, vals: Vals) -> Vals:
+    def _narrow(self, node: ast.AST, scope: Scope, vals: Vals, site: tuple[ast.AST, Scope] | None = None) -> Vals:
         """The model set cut down by the tests that decide whether `node` is read — `if self.model in
         self._code_models:`, `elif model.startswith("o1")`, `if model not in SUPPORTED: raise` before it —
-        when they test the same expression: a careful reader does not name a model the branch never sends.
-        When they admit none of the models the code names, the branch runs for values set elsewhere: the
-        guard's own literals when one lists every value it admits (`in (…)`, `==`), else no model and why."""
+        and whether the request `site` runs, when they test the same expression (the same name in the same
+        function, or the same `self.` attribute of the class): a careful reader does not name a model the
+        branch never sends. When they admit none of the models the code names, the branch runs for values
+        set elsewhere: the guard's own literals when one lists every value it admits (`in (…)`, `==`), else
+        no model and why."""
         if not vals.cands or not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
             return vals
-        body = getattr(scope.func.node if scope.func is not None else scope.mod.tree, "body", None)
-        if not isinstance(body, list):   # a lambda
-            return vals
-        subject = ast.dump(node)
-        guards = [guard for test, holds in tests_around(body, node) for comparison in comparisons(test, holds)
-                  if ast.dump(comparison.subject) == subject and not rebound_after(body, comparison.subject, test)
-                  for guard in [self._guard(comparison, scope)] if guard is not None]
+        reads = [(node, scope)]
+        if site is not None and site[0] is not node and (site[1].func is scope.func or (
+                isinstance(node, ast.Attribute) and _self_class(node.value, scope) is not None
+                and _self_class(node.value, site[1]) is _self_class(node.value, scope))):
+            reads.append(site)
+        subject, seen, guards = ast.dump(node), set(), []
+        for read, rscope in reads:
+            body = getattr(rscope.func.node if rscope.func is not None else rscope.mod.tree, "body", None)
+            if not isinstance(body, list):   # a lambda
+                continue
+            for test, holds in tests_around(body, read):
+                if id(test) in seen:
+                    continue
+                seen.add(id(test))
+                guards += [(guard, rscope) for comparison in comparisons(test, holds)
+                           if ast.dump(comparison.subject) == subject and not rebound_after(body, comparison.subject, test)
+                           for guard in [self._guard(comparison, rscope)] if guard is not None]
         cands, cutting = vals.cands, []
-        for comparison, members, listed in guards:
+        for (comparison, members, _listed), gscope in guards:
             kept = tuple(c for c in cands if admits(comparison, c.value, members))
             if len(kept) < len(cands):
-                cutting.append(comparison)
+                cutting.append((comparison, gscope))
             cands = kept
         if not cutting:
             return vals
         if cands:
-            for comparison in reversed(cutting):
-                cands = _tag(Vals(cands), None, self._guard_hop(comparison, scope)).cands
+            for comparison, gscope in reversed(cutting):
+                cands = _tag(Vals(cands), None, self._guard_hop(comparison, gscope)).cands
             return replace(vals, cands=cands)
-        for comparison, _members, listed in reversed(guards):
+        for (comparison, _members, listed), gscope in reversed(guards):
             only = tuple(c for c in listed.cands if looks_like_model(c.value)
-                         and all(admits(g[0], c.value, g[1]) for g in guards))
+                         and all(admits(g[0], c.value, g[1]) for g, _s in guards))
             if only:
-                return Vals(tuple(replace(c, default=False, chain=(self._guard_hop(comparison, scope, only=True),) + c.chain)
+                return Vals(tuple(replace(c, default=False, chain=(self._guard_hop(comparison, gscope, only=True),) + c.chain)
                                   for c in only))
-        test, at = _text(scope.mod, cutting[-1].test), _at(scope.mod, cutting[-1].test)
+        comparison, gscope = cutting[-1]
+        test, at = _text(gscope.mod, comparison.test), _at(gscope.mod, comparison.test)
         names = ", ".join(c.value for c in vals.cands[:3])
         return Vals(opaque=True, ruled_out=True,
                     why=f"the branch at {at} runs only when `{test}`, which no model the code names ({names}) passes")

@@ -97,6 +97,24 @@ NARROWED = {
         def other():
             return Bot(model="claude-2.1").ask()
         ''',
+    "the guard decides whether the request runs, the model is read where the client is built": '''
+        import google.generativeai as genai
+        class Gemini:
+            _vision = ("gemini-pro-vision",)
+            def __init__(self, model="gemini-1.5-flash"):
+                self.model = model
+                self.client = genai.GenerativeModel(self.model)
+            def describe(self, image):
+                if self.model in self._vision:
+                    return self.client.generate_content([image])  # expect: gemini-pro-vision
+            def ask(self, q, name="gemini-1.5-pro"):
+                client = genai.GenerativeModel(name)
+                if not name.startswith("gemini-1.5"):
+                    raise ValueError(name)
+                return client.generate_content(q)  # expect: gemini-1.5-pro
+        def legacy(bot):
+            return bot.ask("q", name="gemini-pro")
+        ''',
     "a guard no model passes and that lists nothing: no model, and why": '''
         from openai import OpenAI
         def ask(q, model="gpt-4o"):
