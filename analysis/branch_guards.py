@@ -45,6 +45,8 @@ def tests_around(body: list[ast.stmt], target: ast.AST) -> list[tuple[ast.expr, 
     the `if` branches it sits in (an `elif` is an `if` in the `else`), and the `if`s before it, in the same
     block or an enclosing one, whose body ends the block (`raise`/`return`/`continue`/`break`)."""
     found: list[tuple[ast.expr, bool]] = []
+    if getattr(target, "end_lineno", None) is None:   # a node the analysis made, with no place in the file
+        return found
     block = body
     while block:
         inside = None
