@@ -431,18 +431,24 @@ async def test_pull_clients_are_asked_to_refresh_after_a_save_changes_other_file
         assert again.kind == "full" and "LLM009" in {d.code for d in again.items}
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the analysis process")
 async def test_hints_served_before_a_slow_analysis_are_refreshed_after_it(project):
     caps = capabilities("vscode")
     caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
-    async with session(project, caps, init_options={"debounceMs": 1500}) as s:   # longer than hints wait
+    async with session(project, caps) as s:
         refreshes = []
         s.client.protocol.fm.features[types.WORKSPACE_INLAY_HINT_REFRESH] = lambda params: refreshes.append(1)
         uri = s.open("app.py")
         await s.diagnostics(uri, version=1)
         doc = types.TextDocumentIdentifier(uri)
-        s.replace(uri, SAMPLE + "\n")                          # after a pause: analysed at once
-        version = s.replace(uri, "# a new first line\n" + SAMPLE)   # while typing: waits the debounce
-        stale = await s.client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole(SAMPLE)))
+        workers = [p for p in _children(s.client._server.pid)
+                   if b"llmsight.lsp.worker" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        os.kill(workers[0], signal.SIGSTOP)        # an analysis slower than hints wait for it
+        try:
+            version = s.replace(uri, "FIRST_LINE = 1\n" + SAMPLE)
+            stale = await s.client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole(SAMPLE)))
+        finally:
+            os.kill(workers[0], signal.SIGCONT)
         first_site = min(h.position.line for h in stale)
         await s.diagnostics(uri, version=version)
         for _ in range(250):

@@ -3,6 +3,8 @@
 `sc://host:15002` endpoint would."""
 from __future__ import annotations
 
+import sys
+
 import duckdb
 import pyarrow.parquet as pq
 import pytest
@@ -17,9 +19,13 @@ SCENARIOS = [BASELINE, parse_scenario("model=gpt-4o-mini,timeout=5,retries=1,pro
 
 @pytest.fixture(scope="module")
 def connect():
-    spark = session(remote="local[2]")
-    yield spark
-    spark.stop()
+    # pyspark.sql.connect reads __main__.__spec__, which a pytest-xdist worker's __main__ lacks
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys.modules["__main__"], "__spec__", getattr(sys.modules["__main__"], "__spec__", None),
+                      raising=False)
+        spark = session(remote="local[2]")
+        yield spark
+        spark.stop()
 
 
 def totals(con, source: str) -> list[tuple]:
