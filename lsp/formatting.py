@@ -5,24 +5,16 @@ from traffic say `traffic` and how many calls they rest on.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Sequence
 
+from llmsight.formats._common import usd
 from llmsight.records import CallSite, Estimate, Metric
 
 
 def money(value: float | None) -> str:
-    if value is None:
-        return "?"
-    if value == 0:
-        return "$0"
-    if value >= 100:
-        return f"${value:,.0f}"
-    if value >= 1:
-        return f"${value:,.2f}"
-    digits = max(2, 1 - math.floor(math.log10(value)))   # two significant figures
-    return f"${value:.{digits}f}"
+    """Dollars as every other face writes them (`$0.0021`, `$7.23`, `$1,241`)."""
+    return usd(value)
 
 
 def seconds(value: float | None) -> str:

@@ -53,8 +53,7 @@ class LlmsightServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmsight-requests")
         self.analysis_process = worker.EARLY or AnalysisProcess()   # `llm-lint lsp` started it before importing us
-        self.analysis_process.on_restart = lambda reason: self.log(
-            f"the analysis process stopped ({reason}); starting a new one", types.MessageType.Warning)
+        self.analysis_process.on_restart = self._analysis_process_stopped
         self._warned: set[str] = set()
         self._stale_displays: set[str] = set()   # documents whose hints/lenses came from an older analysis
         self._stamps: dict[str, Any] = {}
@@ -195,14 +194,16 @@ class LlmsightServer(LanguageServer):
             result, config, traffic, warnings = self.analysis_process.check(snap.source, snap.path, snap.root,
                                                                             self.settings, snap.generation)
         except WorkerDied as exc:
-            self.log(f"the analysis process stopped ({exc}); checking {snap.path.name} here and starting a new "
-                     "one", types.MessageType.Warning)
+            self._analysis_process_stopped(str(exc), f"checking {snap.path.name} here and ")
             warnings = []
             result, config, traffic = run_check(snap.source, snap.path, snap.root, self.settings, self.configs,
                                                 warnings.append)
         for warning in warnings:
             self.warn_once(warning)
         return checker.analyse(snap, result, config, traffic, self.scheduler.current(snap.key), self.warn_once)
+
+    def _analysis_process_stopped(self, reason: str, meanwhile: str = "") -> None:
+        self.log(f"the analysis process stopped ({reason}); {meanwhile}starting a new one", types.MessageType.Warning)
 
     def _reuse(self, snap: Snapshot) -> Analysis | None:
         """The current analysis, for the snapshot's text, when the edit changed nothing it found (a comment
@@ -214,7 +215,7 @@ class LlmsightServer(LanguageServer):
         try:
             same = self.analysis_process.same(snap.source, snap.path, snap.root, self.settings, current.token)
         except WorkerDied as exc:   # the next analysis starts a new process without noticing: say it here
-            self.log(f"the analysis process stopped ({exc}); starting a new one", types.MessageType.Warning)
+            self._analysis_process_stopped(str(exc))
             return None
         except Exception as exc:  # noqa: BLE001 - the full analysis reports (and restarts) what went wrong
             log.debug("reuse failed: %s", exc)
