@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -49,16 +48,9 @@ def ask_any(q, model):
 
 
 @pytest.fixture
-def tiny_project(tmp_path, monkeypatch):
+def tiny_project(tiny_corpus_project):
     """A project laid out like an unpacked sdist under a temporary corpus cache."""
-    monkeypatch.setattr(fetch, "CACHE_DIR", tmp_path / "cache")
-    project = fetch.Project(name="tiny", version="1.0", sdist="tiny-1.0.tar.gz", sha256="0" * 64, paths=("tiny",))
-    (project.root / "tiny").mkdir(parents=True)
-    (project.root / "pyproject.toml").write_text("[project]\nname = 'tiny'\n")
-    (project.root / "tiny" / "app.py").write_text(APP)
-    labels = tmp_path / "labels"
-    labels.mkdir()
-    return project, labels
+    return tiny_corpus_project(APP)
 
 
 def test_sites_match_labels_by_path_and_line(tiny_project):

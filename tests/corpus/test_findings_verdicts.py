@@ -11,7 +11,6 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "corpus"))
 import evaluate  # noqa: E402
-import fetch  # noqa: E402
 
 APP = '''\
 import litellm
@@ -24,14 +23,8 @@ HEADER = "path,line,code,verdict,reason\n"
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.setattr(fetch, "CACHE_DIR", tmp_path / "cache")
-    project = fetch.Project(name="tiny", version="1.0", sdist="tiny-1.0.tar.gz", sha256="0" * 64, paths=("tiny",))
-    (project.root / "tiny").mkdir(parents=True)
-    (project.root / "pyproject.toml").write_text("[project]\nname = 'tiny'\n")
-    (project.root / "tiny" / "app.py").write_text(APP)
-    (tmp_path / "labels").mkdir()
-    return project, tmp_path / "labels"
+def project(tiny_corpus_project):
+    return tiny_corpus_project(APP)
 
 
 def test_findings_are_judged_by_path_line_and_code(project):
