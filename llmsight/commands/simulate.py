@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
 # ---- formats --------------------------------------------------------------------------------------------
 
 def _money(v):
-    return "—" if v is None else (f"${v:,.0f}" if v >= 100 else f"${v:,.2f}" if v >= 0.01 else f"${v:.2g}")
+    from llmsight.formats._common import usd
+
+    return "—" if v is None else usd(v)
 
 
 def _secs(v):
