@@ -1,0 +1,174 @@
+"""Model resolution through built dicts and forwarded `**kwargs` (issue 12 item 1): the model a request
+takes from a dict the code builds or a caller passes, from a `**kwargs` parameter, through constructors
+that forward `**params`, and from callers that reach a function under another name."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from llmsight import api
+
+
+def scan(tmp_path: Path, files: dict[str, str]):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return api.check([tmp_path], select=["NONE"], use_cache=False)
+
+
+def models_at(result, path: str, line: int) -> list[str]:
+    sites = [s for s in result.call_sites if s.span.path == path and s.span.start_line == line]
+    assert len(sites) == 1, [(s.span.path, s.span.start_line) for s in result.call_sites]
+    return [c.value for c in sites[0].model.candidates]
+
+
+def unknown_at(result, path: str, line: int) -> str | None:
+    return next(s.model.unknown for s in result.call_sites if s.span.path == path and s.span.start_line == line)
+
+
+def test_dict_built_with_spread_and_update_is_splatted(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        from openai import OpenAI
+        BASE = {"temperature": 0}
+        def ask(q, model="gpt-4o-mini"):
+            kwargs = {**BASE, "messages": [q]}
+            kwargs.update(model=model)
+            return OpenAI().chat.completions.create(**kwargs)
+        """})
+    assert models_at(result, "pkg/app.py", 7) == ["gpt-4o-mini"]
+
+
+@pytest.mark.xfail(strict=True, reason="a key read from a function's own **kwargs is not followed to its callers")
+def test_key_of_own_kwargs_parameter_comes_from_callers(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        import litellm
+        def completions(**params):
+            params["model"] = params["model"].replace(":latest", "")
+            return litellm.completion(**params)
+        def run(messages):
+            return completions(model="gpt-4o:latest", messages=messages)
+        """})
+    assert models_at(result, "pkg/app.py", 5) == ["gpt-4o"]
+
+
+@pytest.mark.xfail(strict=True, reason="**params forwarded to a constructor from a dict held in self. is not followed")
+def test_constructor_keywords_forwarded_from_a_dict_parameter(tmp_path):
+    result = scan(tmp_path, {"pkg/engine.py": """
+        from openai import OpenAI
+        class Engine:
+            def __init__(self, api_key=None, model=None, **kwargs):
+                self.model = model
+                self.client = OpenAI(api_key=api_key)
+            def generate(self, messages):
+                return self.client.chat.completions.create(model=self.model, messages=messages)
+        """, "pkg/agent.py": """
+        from pkg.engine import Engine
+        class Agent:
+            def __init__(self, engine_params=None):
+                self.engine = Engine(**engine_params)
+        """, "pkg/main.py": """
+        from pkg.agent import Agent
+        class Worker:
+            def __init__(self, engine_params):
+                self.engine_params = engine_params
+            def build(self):
+                return Agent(engine_params=self.engine_params)
+        def main():
+            params = {"engine_type": "openai", "model": "gpt-4o-mini"}
+            return Worker(params).build()
+        """})
+    assert models_at(result, "pkg/engine.py", 8) == ["gpt-4o-mini"]
+
+
+@pytest.mark.xfail(strict=True, reason="callers that import the function under another name are not found")
+def test_callers_through_an_import_alias(tmp_path):
+    result = scan(tmp_path, {"pkg/llm_a.py": """
+        from anthropic import Anthropic
+        def chat(messages, model):
+            return Anthropic().messages.create(model=model, max_tokens=10, messages=messages)
+        """, "pkg/__init__.py": """
+        def reply(messages):
+            from .llm_a import chat as chat_a
+            return chat_a(messages, "claude-haiku-4-5")
+        """})
+    assert models_at(result, "pkg/llm_a.py", 4) == ["claude-haiku-4-5"]
+
+
+@pytest.mark.xfail(strict=True, reason="a function bound to an attribute and called by that name has no callers")
+def test_callers_of_a_function_bound_to_an_attribute(tmp_path):
+    result = scan(tmp_path, {"pkg/llm.py": """
+        import litellm
+        def fixed_completions(**params):
+            return litellm.completion(**params)
+        class Llm:
+            def __init__(self):
+                self.completions = fixed_completions
+            def run(self, messages):
+                return self.completions(model="gpt-4o", messages=messages)
+        """})
+    assert models_at(result, "pkg/llm.py", 4) == ["gpt-4o"]
+
+
+@pytest.mark.xfail(strict=True, reason="a call on the object a factory returns resolves to one of its classes only")
+def test_dict_parameter_of_a_method_called_on_a_factory_result(tmp_path):
+    result = scan(tmp_path, {"pkg/providers.py": """
+        from openai import OpenAI
+        class Provider:
+            def complete(self, messages, args):
+                raise NotImplementedError
+        class OpenAIProvider(Provider):
+            def complete(self, messages, args):
+                return OpenAI().chat.completions.create(model=args["model"], messages=messages)
+        class OtherProvider(Provider):
+            def complete(self, messages, args):
+                return []
+        """, "pkg/assistant.py": """
+        from pkg.providers import OpenAIProvider, OtherProvider
+        DEFAULTS = {"model": "gpt-3.5-turbo"}
+        def get_provider(model):
+            if model.startswith("gpt"):
+                return OpenAIProvider()
+            elif model.startswith("claude"):
+                return OtherProvider()
+            else:
+                raise ValueError(model)
+        class Assistant:
+            def __init__(self, config):
+                self.config = config
+            def complete_chat(self, messages):
+                model = self.config.get("model", DEFAULTS.get("model"))
+                args = {"model": model, "temperature": 0.7}
+                provider = get_provider(model)
+                return provider.complete(messages, args)
+        """})
+    assert models_at(result, "pkg/providers.py", 8) == ["gpt-3.5-turbo"]
+
+
+def test_unrelated_dict_gives_no_candidates(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        from openai import OpenAI
+        ALIASES = {"model": "gpt-4o", "fast": "gpt-4o-mini"}
+        def ask(q, options):
+            params = {"temperature": 0, "messages": [q]}
+            return OpenAI().chat.completions.create(**params, **options)
+        def run():
+            return ask("hi", {"temperature": 1})
+        """})
+    assert models_at(result, "pkg/app.py", 6) == []
+    assert "model" in (unknown_at(result, "pkg/app.py", 6) or "")
+
+
+def test_dict_parameter_whose_callers_pass_no_model_is_not_resolved(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        from openai import OpenAI
+        def ask(q, params):
+            return OpenAI().chat.completions.create(messages=[q], **params)
+        def run(model_from_user):
+            return ask("hi", {"temperature": 1, "model": model_from_user})
+        """})
+    assert models_at(result, "pkg/app.py", 4) == []
+    assert unknown_at(result, "pkg/app.py", 4)
