@@ -117,6 +117,7 @@ class Score:
     unavailable: list[str] = field(default_factory=list)    # pinned notebooks not in the cache
     sdk_mismatches: list[tuple[Label, Found]] = field(default_factory=list)   # matched, other SDK named
     matches: list[tuple[Label, Found]] = field(default_factory=list)
+    holdout: bool = False   # a held-out project (projects.toml `holdout = true`): own total, not in the floors
 
     @property
     def hits(self) -> int:
@@ -404,7 +405,8 @@ def score(project: fetch.Project | fetch.NotebookSet, labels_dir: Path = LABELS_
         if label.in_scope and site.sdk != label.sdk:
             mismatches.append((label, site))
     false_positives = [f for remaining in unmatched.values() for f in remaining]
-    return Score(project.name, labels, found, misses, false_positives, errors, unavailable, mismatches, matches)
+    return Score(project.name, labels, found, misses, false_positives, errors, unavailable, mismatches, matches,
+                 holdout=isinstance(project, fetch.Project) and project.holdout)
 
 
 def _share(num: int, den: int) -> str:
@@ -425,17 +427,31 @@ def _model_cells(s: Score) -> list[str]:
 
 
 def _name_cell(s: Score) -> str:
-    return s.project + (f" ({len(s.unavailable)} notebooks not available)" if s.unavailable else "")
+    return s.project + (" (held-out)" if s.holdout else "") + (
+        f" ({len(s.unavailable)} notebooks not available)" if s.unavailable else "")
+
+
+def tuned(scores: list[Score]) -> list[Score]:
+    """The projects the resolver is tuned on: all but the held-out ones."""
+    return [s for s in scores if not s.holdout]
+
+
+def _totals(scores: list[Score]) -> list[Score]:
+    """The total of the tuned projects and, apart, of the held-out ones (the fair proxy for unseen code)."""
+    held = [s for s in scores if s.holdout]
+    return ([total(tuned(scores))] if tuned(scores) or not held else []) + (
+        [total(held, "**held-out**")] if held else [])
 
 
 def _table(scores: list[Score], kind: str = "project") -> list[str]:
     """One row per project (or notebook repository) and their total; a notebook repository none of whose
-    notebooks is in the cache is `not available` and left out of the total."""
+    notebooks is in the cache is `not available` and left out of the total; held-out projects have a total
+    of their own."""
     rows = [f"| {kind} | labels | found | hits | recall | precision | recall (issue-3 SDKs) "
             "| model known | priced | self-hosted | right model set | mean set size |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     scored = [s for s in scores if not is_unavailable(s)]
-    for s in [*scores, total(scored)]:
+    for s in [*scores, *_totals(scored)]:
         if is_unavailable(s):
             rows.append(f"| {s.project} | not available ({len(s.unavailable)} notebooks not in the cache; "
                         "`python corpus/fetch.py --notebooks`) |" + " |" * 10)
@@ -495,8 +511,8 @@ def _reach_by_project(scores: list[Score]) -> list[str]:
     return rows
 
 
-def total(scores: list[Score]) -> Score:
-    return Score("**total**", [lab for s in scores for lab in s.labels], [f for s in scores for f in s.found],
+def total(scores: list[Score], name: str = "**total**") -> Score:
+    return Score(name, [lab for s in scores for lab in s.labels], [f for s in scores for f in s.found],
                  [m for s in scores for m in s.misses], [f for s in scores for f in s.false_positives],
                  [e for s in scores for e in s.errors], [], [x for s in scores for x in s.sdk_mismatches],
                  [x for s in scores for x in s.matches])
@@ -510,7 +526,7 @@ def measures(s: Score) -> dict[str, float]:
 
 
 def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[str]:
-    """Total measures under the floors recorded in floors.toml (a regression), as messages."""
+    """Total measures of the tuned projects under the floors recorded in floors.toml (a regression), as messages."""
     try:
         with open(floors_file, "rb") as fh:
             floors = tomllib.load(fh)
@@ -519,7 +535,7 @@ def below_floors(scores: list[Score], floors_file: Path = FLOORS_FILE) -> list[s
     unknown = set(floors) - {"recall", "precision", "scope_recall", "priced", "right_model_set"}
     if unknown:
         raise LabelError(f"{floors_file}: unknown keys {', '.join(sorted(unknown))}")
-    got = measures(total(scores))
+    got = measures(total(tuned(scores)))
     return [f"total {key} {got[key]:.4f} is below the floor {floor} in {floors_file.name}"
             for key, floor in floors.items() if got[key] < floor]
 
@@ -564,9 +580,9 @@ def write_results(scores: list[Score], projects: list[fetch.Project], nb_scores:
     text = ["# Corpus results", "",
             f"llmsight {__version__} on {pins} (labels in `corpus/labels/`; regenerate with "
             "`python corpus/evaluate.py`). How each figure is counted: `corpus/README.md`.", "", *_table(scores), "",
-            "## Labelled sites by how the default model is reached", "", *_reach_table(scores), "",
+            "## Labelled sites by how the default model is reached", "", *_reach_table(tuned(scores)), "",
             *_reach_by_project(scores), "", "Matched sites with a knowable model and no price, by the reason the "
-            "estimate gives:", "", *_unpriced_table(scores), "", "## Notebooks", "",
+            "estimate gives:", "", *_unpriced_table(tuned(scores)), "", "## Notebooks", "",
             f"Pinned notebooks of {notebooks} (`corpus/notebooks.toml`; labels in `corpus/labels/notebooks/`). "
             "Not in the floors: CI has no copy of them.", "", *_table(nb_scores, "notebooks of"), "",
             *_reach_table([s for s in nb_scores if not is_unavailable(s)]), "",
@@ -617,7 +633,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if scores:
-        print("\n".join([*_table(scores), "", *_reach_table(scores), "", *_unpriced_table(scores)]))
+        print("\n".join(_table(scores)))
+        for group in (tuned(scores), [s for s in scores if s.holdout]):
+            if group:
+                print("\n".join(["", *_reach_table(group), "", *_unpriced_table(group)]))
     if nb_scores:
         available = [s for s in nb_scores if not is_unavailable(s)]
         print("\n".join(["", *_table(nb_scores, "notebooks of"), "", *_reach_table(available), "",

@@ -59,6 +59,7 @@ class Project:
     paths: tuple[str, ...]          # what is scanned, relative to the unpacked sdist root
     exclude: tuple[str, ...] = ()   # globs (relative to the sdist root) that are not app code
     labelled: bool = True           # False: bench-only (adds lines for the speed benchmark)
+    holdout: bool = False           # True: held out from tuning; evaluated apart, outside the floors
 
     @property
     def root(self) -> Path:
@@ -86,7 +87,8 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
             raise FetchError(f"{path}: [[project]] #{i} lacks {', '.join(missing)}")
         projects.append(Project(name=entry["name"], version=entry["version"], sdist=entry["sdist"],
                                 sha256=entry["sha256"], paths=tuple(entry["paths"]),
-                                exclude=tuple(entry.get("exclude", ())), labelled=entry.get("labelled", True)))
+                                exclude=tuple(entry.get("exclude", ())), labelled=entry.get("labelled", True),
+                                holdout=entry.get("holdout", False)))
     return projects
 
 
