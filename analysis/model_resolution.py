@@ -25,11 +25,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+from llmsight.analysis import settings_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded
-from llmsight.analysis.project_config import ProjectConfig
+from llmsight.analysis.project_config import ProjectConfig, annotated_class
 from llmsight.records import Hop, ModelCandidate
 
 EVAL_BUDGET = 200         # evaluator steps per object looked up (a callee, a receiver, a dict)
@@ -363,6 +364,7 @@ class ModelResolver:
     def __post_init__(self) -> None:
         self.state = _state(self.ev)
         self.index, self.config_files = self.state.index, self.state.config_files
+        self.reader = settings_flow.Reader(self.ev)   # the keys of the mappings a request splats
 
     # ---- entry ---------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST, scope: Scope, site: tuple[ast.AST, Scope] | None = None) -> Vals:
@@ -494,32 +496,41 @@ class ModelResolver:
         return _union(*parts), frozenset(c.value for p in parts for c in p.cands), complete
 
     def _splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...], ctx: Ctx) -> Vals:
-        obj = self._object(node, scope)
-        if isinstance(obj, DictVal):
-            items = self._items(obj)
-            for key in keys:
-                if key in items:
-                    value, vscope = items[key]
-                    return _tag(self._values(value, vscope, ctx), None,
-                                Hop(f"{key}: {_text(vscope.mod, value)}", _at(vscope.mod, value)))
+        """The value under `keys` (the first held) of the mapping `node` is: the keys settings flow reads
+        (dicts built, updated, spread, returned by helpers, held in `self.`), then for the part it cannot
+        see, what the callers pass (a dict parameter, a function's own `**kwargs`)."""
+        mapping = self._evaluate(self.reader.read, node, scope, default=None)
+        if mapping is None:
+            return _opaque(f"`**{_text(scope.mod, node)}` is too deep to follow")
+        for key in keys:
+            if key in mapping.items:
+                value, vscope = mapping.items[key]
+                return _tag(self._values(value, vscope, ctx), None,
+                            Hop(f"{key}: {_text(vscope.mod, value)}", _at(vscope.mod, value)))
+        if mapping.opaque is None:
             return Vals(why=f"`{_text(scope.mod, node)}` holds no `{keys[0]}`")
-        if isinstance(node, ast.Name):
-            func = scope.func
-            while func is not None and node.id not in func.params:
+        part, pscope = mapping.opaque
+        if isinstance(part, ast.Name):
+            func = pscope.func
+            while func is not None and part.id not in func.params:
                 func = func.parent
             kwarg = getattr(getattr(func.node, "args", None), "kwarg", None) if func is not None else None
-            if func is not None and kwarg is not None and kwarg.arg == node.id:
-                return self._kwarg(func, scope.mod, keys, ctx)
-            if func is not None and not func.bindings.get(node.id):  # a dict passed in by the callers
-                return self._dict_param(func, scope.mod, node.id, keys, ctx)
-        return _opaque(f"`**{_text(scope.mod, node)}` is built at run time")
+            if kwarg is not None and kwarg.arg == part.id:
+                return self._kwarg(func, pscope.mod, keys, ctx)  # type: ignore[arg-type]
+            if func is not None:   # a dict passed in by the callers
+                return self._dict_param(func, pscope.mod, part.id, keys, ctx)
+        text = _text(pscope.mod, part) if part is not None else _text(scope.mod, node)
+        return _opaque(f"`{keys[0]}` may be in `{text}`, which is built at run time")
 
     def _dict_param(self, func: FuncInfo, mod: ModuleInfo, name: str, keys: tuple[str, ...], ctx: Ctx) -> Vals:
-        """`**params` where `params` is a parameter: the key in the dict each caller passes."""
+        """`**params` where `params` is a parameter: the key in the dict each caller passes (the
+        constructions of the instance being followed, for an `__init__`)."""
         calls = [(call, cscope, cctx) for fid, call, cscope, cctx in ctx.calls if fid == id(func.node)]
+        if not calls and getattr(func.node, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
+            calls = self._construction_calls(ctx.self_cls, func.cls, ctx)[0]
         if not calls:
             if ctx.depth >= MAX_CALLER_DEPTH:
-                return Vals()
+                return Vals(why=f"`{name}` comes from callers too far up to follow")
             calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
         found = []
         for call, cscope, cctx in calls:
@@ -1162,15 +1173,11 @@ class ModelResolver:
                 arg = None if isinstance(arg, ast.Starred) else arg
             if arg is None:
                 splat = [kw.value for kw in call.keywords if kw.arg is None]
-                if splat:
-                    d = self._object(splat[0], cscope)
-                    item = self._items(d).get(attr) if isinstance(d, DictVal) else None
-                    if item is None:
-                        passed.append(_opaque(f"`{attr}` may be passed through **kwargs at {cscope.mod.path}:{call.lineno}"))
-                        continue
-                    arg, cscope = item
-                else:
-                    continue
+                vals = self._splat(splat[0], cscope, (attr,), cctx) if splat else Vals()
+                if vals.cands or vals.opaque:   # a dict that holds no such key leaves the default
+                    passed.append(_tag(vals, "callers" if searched else None, Hop(
+                        f"{_callee_text(cscope.mod, call)}(**{_text(cscope.mod, splat[0])})", _at(cscope.mod, call))))
+                continue
             passed.append(_tag(self._values(arg, cscope, cctx), "callers" if searched else None,
                                Hop(f"{_callee_text(cscope.mod, call)}({attr}={_text(cscope.mod, arg)})", _at(cscope.mod, call))))
         base = default if default is not None else _opaque(f"`{attr}` is not declared on `{concrete[0].node.name}`")
@@ -1218,8 +1225,10 @@ class ModelResolver:
         base = self._object(node.value, scope)
         if isinstance(base, Instance):
             ctor = (base.ctor[0], base.ctor[1], Ctx(depth=ctx.depth)) if base.ctor else None
-            return self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
-                                                                           depth=ctx.depth))
+            vals = self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
+                                                                            depth=ctx.depth))
+            found = None if vals.cands else self._config_file_key(_key_path(node), base.cls.node.name)
+            return found if found is not None else vals
         if isinstance(base, ClassRef):
             return self._class_attr(base, node.attr, ctx)
         if node.attr == "value" and isinstance(node.value, ast.Attribute):  # Enum.MEMBER.value
@@ -1238,7 +1247,8 @@ class ModelResolver:
             return _opaque(f"`{_text(scope.mod, node)}` comes from outside the project")
         if base is None:
             return self._unresolved(node, scope, ctx)
-        return _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
+        found = self._config_file_key(_key_path(node))   # on a field left None, set from the config files
+        return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
 
     def _class_attr(self, ref: ClassRef, attr: str, ctx: Ctx) -> Vals:
         for c, cm in self._mro_of(ref.cls, ref.mod):
@@ -1261,14 +1271,21 @@ class ModelResolver:
             option = self._argparse_default(path[-1], scope, ctx)
             if option is not None:
                 return option
-        if path and (len(path) >= 2 or _names_model(path[-1])):
-            found = self.config_files.key(path)
-            if found:
-                cands = tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{'.'.join(path)} = {v.value}", v.where),),
-                                   default=i == 0) for i, v in enumerate(found))
-                self._depend_on_config(found)
-                return Vals(cands)
-        return _opaque(f"`{text}` is set at run time")
+        owner = annotated_class(node.value, scope.func) if isinstance(node, ast.Attribute) else None
+        found = self._config_file_key(path, owner)
+        return found if found is not None else _opaque(f"`{text}` is set at run time")
+
+    def _config_file_key(self, path: tuple[str, ...] | None, owner: str | None = None) -> Vals | None:
+        """The values the project's config files give the key path a settings object or loaded dict is
+        read at (`ProjectConfig.key`), each file a candidate; None when they give none."""
+        if not path:
+            return None
+        found = self.config_files.key(path, owner, anywhere=_names_model(path[-1]))
+        if not found:
+            return None
+        self._depend_on_config(found)
+        return Vals(tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{v.key} = {v.value}", v.where),),
+                               default=i == 0) for i, v in enumerate(found)))
 
     def _argparse_default(self, dest: str, scope: Scope, ctx: Ctx) -> Vals | None:
         """`args.model` of `parser.add_argument("--model", default=…)` in this package."""
@@ -1406,12 +1423,9 @@ class ModelResolver:
         if default.cands:
             return default
         if keys.cands and len(keys.cands) == 1:
-            path = (_key_path(base_node) or ()) + (keys.cands[0].value,)
-            found = self.config_files.key(path) if (_names_model(path[-1]) or len(path) >= 2) else []
-            if found:
-                self._depend_on_config(found)
-                return Vals(tuple(Cand(v.value, "project-config-file", v.where, (Hop(f"{'.'.join(path)} = {v.value}", v.where),),
-                                       default=i == 0) for i, v in enumerate(found)))
+            found = self._config_file_key((_key_path(base_node) or ()) + (keys.cands[0].value,))
+            if found is not None:
+                return found
         return replace(default, opaque=True, why=default.why or f"`{_text(scope.mod, node)}` is set at run time")
 
     def _mapping(self, base_node: ast.AST, scope: Scope, ctx: Ctx) -> DictVal | None:
@@ -1481,17 +1495,11 @@ class ModelResolver:
         return _opaque(f"`{_text(scope.mod, node)}` is set at run time")
 
     def _param_key(self, base: ast.AST, key: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
-        """`params["model"]` on a parameter: the key in the dicts the callers pass; None otherwise."""
-        if not (isinstance(base, ast.Name) and isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        """`params["model"]` on a mapping the evaluator does not know (a parameter, a `**kwargs`, a dict
+        held in `self.`): what `_splat` finds under that key; None for a key that is not a literal."""
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
             return None
-        func = scope.func
-        while func is not None and base.id not in func.params:
-            if func.bindings.get(base.id):
-                return None
-            func = func.parent
-        if func is None or func.bindings.get(base.id):
-            return None
-        return self._dict_param(func, scope.mod, base.id, (key.value,), ctx)
+        return self._splat(base, scope, (key.value,), ctx)
 
     # ---- environment ------------------------------------------------------------------------------------
     def _env_read(self, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:

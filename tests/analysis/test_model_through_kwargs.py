@@ -42,7 +42,6 @@ def test_dict_built_with_spread_and_update_is_splatted(tmp_path):
     assert models_at(result, "pkg/app.py", 7) == ["gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="a key read from a function's own **kwargs is not followed to its callers")
 def test_key_of_own_kwargs_parameter_comes_from_callers(tmp_path):
     result = scan(tmp_path, {"pkg/app.py": """
         import litellm
