@@ -1,13 +1,19 @@
 """The project's own non-Python configuration, where models often live: `.env.example`-style files,
-`config*.yaml|yml|toml|json` and docker-compose `environment:` blocks.
+docker-compose `environment:` blocks, and config files anywhere in the project tree — `config*`/`settings*`
+YAML, TOML and JSON, every TOML file a package ships (`settings/configuration.toml` read by dynaconf,
+`configs/<profile>.toml`), and YAML/JSON under a `config`/`configs`/`conf`/`settings` directory.
 
 Read as data, never executed: a small line reader for `.env` and YAML (mappings, scalars and `- KEY=value`
-lists; anchors, tags and block scalars are skipped), `tomllib` and `json` for the rest. Bounded: files near
-the project root only, a few dozen of them, each under a size limit. The values are what the code reads
-when it asks for an environment variable or a key, with the file and line they come from.
+lists; anchors, tags and block scalars are skipped), `tomllib` and `json` for the rest. Bounded: a few
+directories deep, a hundred files, each under a size limit; walked and parsed once per project, on the first
+lookup (a project whose sites never need them never reads them). A file that does not parse is skipped and
+named, with the parser's reason, in `unread`. The values are what the code reads when it asks for an
+environment variable or a key, with the file and line they come from; where several files (profiles) set
+the key, each value is a candidate.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -19,13 +25,22 @@ from llmsight.analysis.project import NotReadable, read_bounded
 from llmsight.analysis.secrets import redact
 
 MAX_CONFIG_FILE_BYTES = 256_000
-MAX_CONFIG_FILES = 48
-MAX_DEPTH = 3            # directories below the project root that are searched
+MAX_CONFIG_FILES = 96
+MAX_DEPTH = 4            # directories below the project root that are searched
+MAX_LEAVES = 5000        # string values kept per file
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "node_modules", "__pycache__", ".tox",
                        ".nox", "site-packages", "build", "dist", ".eggs", "tests", "test", "docs", ".llmsight"})
 # `.env` itself is the user's own (and holds their keys); the templates the project ships are read
 _ENV_TEMPLATE = re.compile(r"^(?:\.env\.[\w.-]+|[\w.-]*\.env\.example|env\.example|example\.env|sample\.env)$", re.I)
-_CONFIG_FILE = re.compile(r"^config[\w.-]*\.(?:ya?ml|toml|json)$", re.I)
+_CONFIG_FILE = re.compile(r"^(?:config|settings)[\w.-]*\.(?:ya?ml|toml|json)$", re.I)
+_DATA_FILE = re.compile(r"^[\w.-]+\.(?:ya?ml|json)$", re.I)
+_TOML_FILE = re.compile(r"^[\w.-]+\.toml$", re.I)
+# directories whose YAML/JSON files are configuration (elsewhere they are often data, CI or API specs)
+CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "profiles", "presets"})
+# TOML files of build tools, never where an application keeps its models
+TOOL_TOMLS = frozenset({"pyproject.toml", "cargo.toml", "ruff.toml", ".ruff.toml", "poetry.toml", "pixi.toml",
+                        "rustfmt.toml", "taplo.toml", "typos.toml", "_typos.toml", "netlify.toml", "mypy.toml",
+                        "uv.toml", "hatch.toml", "pdm.toml", "setup.toml", "codecov.toml", "towncrier.toml"})
 _COMPOSE_FILE = re.compile(r"^(?:docker-)?compose[\w.-]*\.ya?ml$", re.I)
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 _COMPOSE_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$")
@@ -36,7 +51,9 @@ _PLACEHOLDER = re.compile(r"^(?:<.*>|\{.*\}|\$\{[^}]*\}|your[-_].*|change[-_]?me
 @dataclass(frozen=True)
 class ConfigValue:
     value: str
-    where: str          # "path:line", relative to the project root
+    where: str                  # "path:line", relative to the project root
+    provider: str | None = None  # the `provider` its table names (`[embedding] provider = "ollama"`)
+    key: str = ""               # where in its file: "embedding.base_model"
 
 
 @dataclass
@@ -46,6 +63,7 @@ class ProjectConfig:
     root: Path
     _env: dict[str, list[ConfigValue]] | None = None
     _keys: list[tuple[tuple[str, ...], ConfigValue]] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)   # "path: why" of each config file skipped
 
     def env(self, name: str) -> list[ConfigValue]:
         """Values the project's `.env` templates and compose files give variable `name`."""
@@ -53,13 +71,31 @@ class ProjectConfig:
         assert self._env is not None
         return self._env.get(name, []) or self._env.get(name.upper(), [])
 
-    def key(self, path: tuple[str, ...]) -> list[ConfigValue]:
-        """String values at a key path (`("llm", "model")`) in the config files, matched at the end of
-        each file's own path and ignoring case (`[config] model = …` answers `("config", "model")`)."""
+    def key(self, path: tuple[str, ...], owner: str | None = None, anywhere: bool = True) -> list[ConfigValue]:
+        """String values at a key path read from a settings object or a loaded dict, matched at the end of
+        each file's own key path, ignoring case, the longest part of two keys or more first:
+        `self.config.app.audio_lm` answers `[app] audio_lm`, `get_settings().config.model` and
+        `settings.get("config.model")` answer `[config] model`. Read on an instance of config class
+        `owner`, then the table named after the class (`config.base_model` on an `EmbeddingConfig` answers
+        `[embedding] base_model`). A path of one key answers that key when `anywhere` (the caller knows it
+        names a model) and the files set it at one key path only (`[ocr] model` and `[llm] model` leave
+        `data["model"]` unknown). One value per distinct string, the file nearest the project root first."""
+        want = tuple(k.lower() for part in path for k in part.split(".") if k)
+        if not want:
+            return []
         self._load()
-        want = tuple(p.lower() for p in path)
-        n = len(want)
-        return [v for keys, v in self._keys if len(keys) >= n and tuple(k.lower() for k in keys[-n:]) == want]
+        for n in range(len(want), 1, -1):
+            found = [v for keys, v in self._keys if len(keys) >= n and keys[-n:] == want[-n:]]
+            if found:
+                return _distinct(found)
+        table = table_name(owner) if owner else ""
+        found = [v for keys, v in self._keys if len(keys) >= 2 and keys[-1] == want[-1]
+                 and keys[-2].replace("_", "") == table] if table else []
+        if not found and anywhere and len(want) == 1:
+            found = [(keys, v) for keys, v in self._keys if keys[-1] == want[0]]
+            # a key read without its table is the config files' only when they set it in one place
+            found = [v for _keys, v in found] if len({keys for keys, _v in found}) == 1 else []
+        return _distinct(found)
 
     # ---- reading -------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -67,11 +103,15 @@ class ProjectConfig:
             return
         self._env = {}
         for path in self._files():
+            rel = path.relative_to(self.root).as_posix()
             try:
                 text = _read(path)
-            except (NotReadable, UnicodeDecodeError):
+            except NotReadable as exc:
+                self.unread.append(f"{rel}: {exc}")
                 continue
-            rel = path.relative_to(self.root).as_posix()
+            except UnicodeDecodeError:
+                self.unread.append(f"{rel}: not UTF-8 text")
+                continue
             name = path.name
             if _ENV_TEMPLATE.match(name):
                 self._add_env(_env_lines(text), rel)
@@ -79,10 +119,13 @@ class ProjectConfig:
                 self._add_env(_compose_environment(text), rel)
             elif name.lower().endswith((".yaml", ".yml")):
                 self._add_keys(_yaml_leaves(text), rel)
-            elif name.lower().endswith(".toml"):
-                self._add_keys(_structured_leaves(text, "toml"), rel)
             else:
-                self._add_keys(_structured_leaves(text, "json"), rel)
+                try:
+                    self._add_keys(_structured_leaves(text, "toml" if name.lower().endswith(".toml") else "json"), rel)
+                except ValueError as exc:   # TOMLDecodeError and JSONDecodeError are ValueErrors
+                    self.unread.append(f"{rel}: {str(exc).splitlines()[0][:160]}")
+                except RecursionError:
+                    self.unread.append(f"{rel}: nested too deeply to read")
 
     def _add_env(self, found: list[tuple[str, str, int]], rel: str) -> None:
         assert self._env is not None
@@ -92,26 +135,74 @@ class ProjectConfig:
                 self._env.setdefault(var, []).append(ConfigValue(value, f"{rel}:{line}"))
 
     def _add_keys(self, found: list[tuple[tuple[str, ...], str, int]], rel: str) -> None:
+        providers = {keys[:-1]: value for keys, value, _line in found if keys[-1].lower() == "provider"}
         for keys, value, line in found:
             value = _usable(value)
             if value is not None:
-                self._keys.append((keys, ConfigValue(value, f"{rel}:{line}")))
+                self._keys.append((tuple(k.lower() for k in keys),
+                                   ConfigValue(value, f"{rel}:{line}", providers.get(keys[:-1]), ".".join(keys))))
 
     def _files(self) -> list[Path]:
-        out: list[Path] = []
+        """The config files, the shallowest first (a package's default file before its profiles)."""
+        out: list[tuple[int, Path]] = []
         base_depth = len(self.root.parts)
         for dirpath, dirnames, filenames in os.walk(self.root):
             depth = len(Path(dirpath).parts) - base_depth
             dirnames[:] = sorted(d for d in dirnames if depth < MAX_DEPTH and d not in SKIP_DIRS
                                  and not d.startswith(".") and not d.endswith(".egg-info"))
+            in_config_dir = Path(dirpath).name.lower() in CONFIG_DIRS and depth > 0
             for name in sorted(filenames):
-                if _ENV_TEMPLATE.match(name) or _CONFIG_FILE.match(name) or _COMPOSE_FILE.match(name):
+                if _is_config_file(name, in_config_dir):
                     path = Path(dirpath, name)
                     if not path.is_symlink():
-                        out.append(path)
+                        out.append((depth, path))
                         if len(out) >= MAX_CONFIG_FILES:
-                            return out
-        return out
+                            break
+            if len(out) >= MAX_CONFIG_FILES:
+                break
+        return [path for _depth, path in sorted(out, key=lambda item: item[0])]
+
+
+def annotated_class(base: ast.AST, func) -> str | None:
+    """The class a parameter is annotated with, when `base` is that parameter (`config: EmbeddingConfig`,
+    `Optional[...]`, `... | None`, a string annotation): the config class a read on it is declared on."""
+    while isinstance(base, ast.Name) and func is not None:
+        if base.id in func.params:
+            annotation = func.params[base.id][0]
+            while isinstance(annotation, ast.Subscript):
+                annotation = annotation.slice
+            if isinstance(annotation, ast.BinOp):
+                annotation = annotation.left
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                return annotation.value.split("[")[0].split("|")[0].strip().rsplit(".", 1)[-1] or None
+            if isinstance(annotation, ast.Attribute):
+                return annotation.attr
+            return annotation.id if isinstance(annotation, ast.Name) else None
+        if func.bindings.get(base.id):
+            return None
+        func = func.parent
+    return None
+
+
+def table_name(class_name: str) -> str:
+    """The table a config class is loaded from, by name, without underscores (compared with table names
+    without theirs): `EmbeddingConfig` -> "embedding", `LLMSettings` -> "llm", `RAGAgentConfig` -> "ragagent"."""
+    return re.sub(r"(?:Config|Settings|Options|Params|Conf)$", "", class_name).lower()
+
+
+def _is_config_file(name: str, in_config_dir: bool) -> bool:
+    if "secret" in name.lower():   # the user's keys, never their models
+        return False
+    if _ENV_TEMPLATE.match(name) or _CONFIG_FILE.match(name) or _COMPOSE_FILE.match(name):
+        return True
+    if _TOML_FILE.match(name):
+        return name.lower() not in TOOL_TOMLS
+    return in_config_dir and bool(_DATA_FILE.match(name))
+
+
+def _distinct(found: list[ConfigValue]) -> list[ConfigValue]:
+    seen: set[str] = set()
+    return [v for v in found if not (v.value in seen or seen.add(v.value))]
 
 
 def _read(path: Path) -> str:
@@ -207,25 +298,28 @@ def _yaml_leaves(text: str) -> list[tuple[tuple[str, ...], str, int]]:
 
 
 def _structured_leaves(text: str, kind: str) -> list[tuple[tuple[str, ...], str, int]]:
-    try:
-        data = tomllib.loads(text) if kind == "toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError, ValueError):
-        return []
+    """String leaves of a TOML or JSON document with their key paths (a list of strings gives each of
+    them at the list's key: `fallback_models = ["a", "b"]`); raises ValueError when it does not parse."""
+    data = tomllib.loads(text) if kind == "toml" else json.loads(text)
     lines = text.splitlines()
     out: list[tuple[tuple[str, ...], str, int]] = []
     stack: list[tuple[tuple[str, ...], object]] = [((), data)]
-    while stack and len(out) < 5000:
+    while stack and len(out) < MAX_LEAVES:
         keys, node = stack.pop()
         if isinstance(node, dict):
             stack.extend((keys + (str(k),), v) for k, v in reversed(list(node.items())))
         elif isinstance(node, str) and keys:
             out.append((keys, node, _line_of(lines, keys[-1], node)))
+        elif isinstance(node, list) and keys and all(isinstance(item, str) for item in node):
+            out.extend((keys, item, _line_of(lines, keys[-1], item)) for item in node[:MAX_LEAVES])
     return out
 
 
 def _line_of(lines: list[str], key: str, value: str) -> int:
-    """The first line that states `key` with `value` (TOML and JSON parsers do not keep lines)."""
-    for i, line in enumerate(lines, 1):
-        if key in line and value in line:
-            return i
-    return 1
+    """The line that states `value` at or after the first line naming `key` (TOML and JSON parsers do not
+    keep lines; a list's items may sit on the lines below its key)."""
+    start = next((i for i, line in enumerate(lines) if key in line and value in line), None)
+    if start is None:
+        start = next((i for i, line in enumerate(lines) if key in line), 0)
+        start = next((i for i in range(start, len(lines)) if value in lines[i]), start)
+    return start + 1

@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 from llmsight.analysis.project_config import ProjectConfig
 
@@ -40,7 +38,6 @@ DYNACONF_LOADER = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_dynaconf_settings_shipped_in_the_package(tmp_path):
     result = scan(tmp_path, {
         "bot/__init__.py": "",
@@ -61,7 +58,6 @@ def test_dynaconf_settings_shipped_in_the_package(tmp_path):
     assert fallback.model.candidates[0].reach == "project-config-file"
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_every_profile_that_sets_the_key_is_a_candidate_with_its_file(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
@@ -87,7 +83,6 @@ def test_every_profile_that_sets_the_key_is_a_candidate_with_its_file(tmp_path):
         ("ollama/llama3.1", "app/configs/local.toml:3")]
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_field_of_the_config_class_a_parameter_is_annotated_with(tmp_path):
     result = scan(tmp_path, {
         "svc/__init__.py": "",
@@ -108,7 +103,6 @@ def test_field_of_the_config_class_a_parameter_is_annotated_with(tmp_path):
     assert models(site(result, "svc/embed.py")) == [("text-embedding-3-small", "svc/r2r.toml:3")]
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_loaded_dict_indexed_by_keys_reads_inline_tables_and_yaml_in_a_config_dir(tmp_path):
     result = scan(tmp_path, {
         "settings.toml": "[completion]\ngeneration_config = { model = \"gpt-4.1\", temperature = 0.1 }\n",
@@ -144,7 +138,6 @@ def test_no_candidates_from_unrelated_keys_or_files(tmp_path):
     assert [s.model.candidates for s in result.call_sites] == [(), (), ()]
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_a_malformed_config_file_is_skipped_and_named(tmp_path):
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "broken.toml").write_text("[llm\nmodel = 'gpt-4o'\n")
@@ -158,7 +151,6 @@ def test_a_malformed_config_file_is_skipped_and_named(tmp_path):
     assert all(len(line.splitlines()) == 1 for line in config.unread)
 
 
-@pytest.mark.xfail(strict=True, reason="config files outside the root and settings reads are not followed yet")
 def test_config_class_names_map_to_their_tables():
     from llmsight.analysis.project_config import table_name
     assert [table_name(n) for n in ("EmbeddingConfig", "LLMSettings", "RAGAgentConfig", "OpenAIOptions")] == [
