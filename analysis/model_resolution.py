@@ -859,7 +859,7 @@ class ModelResolver:
             return self._constructions(func.cls, mod)
         fnode = func.node
         return self._calls_to(name, mod, b"def" if func.cls is None else b"method", lambda t: isinstance(t, FuncRef) and (
-            t.node is fnode or self._same_interface(t, func, mod)), fnode)
+            t.node is fnode or self._same_interface(t, func, mod)), fnode, func.cls)
 
     def _same_interface(self, target: FuncRef, func: FuncInfo, mod: ModuleInfo) -> bool:
         """A call resolved to a base class's method of the same name (`provider: BaseProvider`,
@@ -877,52 +877,103 @@ class ModelResolver:
         return [(call, scope) for call, scope in calls
                 if _chained_method(scope.mod, call) in (None, self._site_method)]
 
-    def _calls_to(self, name: str, mod: ModuleInfo, kind: bytes, accept, target: ast.AST) -> list[tuple[ast.Call, Scope]]:
-        """Calls of `name` in the package that `accept` the callee of; a receiver llmsight cannot
-        resolve counts when the package defines `name` only once. Found once per process."""
+    def _calls_to(self, name: str, mod: ModuleInfo, kind: bytes, accept, target: ast.AST,
+                  owner: ClassInfo | None = None) -> list[tuple[ast.Call, Scope]]:
+        """Calls of `name` in the package that `accept` the callee of (for a method of `owner`, also calls
+        on an object a factory may build as an `owner`); a receiver llmsight cannot resolve counts when the
+        package defines `name` only once. Found once per process."""
         if not name.isidentifier():
             return []
         key = (id(target), name)
         cached = self.state.calls.get(key)
         if cached is None:
-            cached = self.state.calls[key] = self._find_calls(name, mod, kind, accept)
+            cached = self.state.calls[key] = self._find_calls(name, mod, kind, accept, owner)
         calls, paths = cached
         for path in paths:
             self._dep(path)
         return calls
 
-    def _find_calls(self, name: str, mod: ModuleInfo, kind: bytes, accept) -> tuple[list[tuple[ast.Call, Scope]], list[str]]:
+    def _find_calls(self, name: str, mod: ModuleInfo, kind: bytes, accept,
+                    owner: ClassInfo | None = None) -> tuple[list[tuple[ast.Call, Scope]], list[str]]:
         top = self.state.top(mod)
-        unique: bool | None = None
         out: list[tuple[ast.Call, Scope]] = []
         paths: list[str] = []
-        literal = name.encode()
         home = self.ev.project.root / mod.path
         # a call from another file names what it imports: the class, or the module of a function (a
         # method is called on an object, whose file need not name anything)
-        named = literal if kind == b"class" else (mod.modname or "").rsplit(".", 1)[-1].encode() if kind == b"def" else b""
-        found = [f for f in self.index.search(top, literal, rb"\b" + literal + rb"\s*\(")
-                 if f == home or not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
+        short = (mod.modname or "").rsplit(".", 1)[-1].encode()
+        names = [(name, name.encode() if kind == b"class" else short if kind == b"def" else b"", None)]
+        if kind == b"def":
+            names += self._aliases(top, name, short)
         here = home.parts
-        for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
-            cmod = self.ev.project.load(path)
-            if cmod is None:
-                continue
-            for call, cfunc in cmod.calls_named(name):
-                cscope = Scope(cmod, cfunc, call.lineno)
-                target = self._callee(call, cscope)
-                if target is None:
-                    if unique is None:
-                        unique = self.index.definitions(top).get(name, (0, []))[0] == 1
-                    ok = unique
-                else:
-                    ok = accept(target)
-                if ok:
-                    paths.append(cmod.path)
-                    out.append((call, cscope))
-                    if len(out) >= MAX_CALLERS:
-                        return out, paths
+        for called, named, lone in names:
+            literal = called.encode()
+            unique: bool | None = None
+            found = [f for f in self.index.search(top, literal, rb"\b" + literal + rb"\s*\(")
+                     if f == home or not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
+            for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
+                cmod = self.ev.project.load(path)
+                if cmod is None:
+                    continue
+                for call, cfunc in cmod.calls_named(called):
+                    cscope = Scope(cmod, cfunc, call.lineno)
+                    target = self._callee(call, cscope)
+                    if target is None:
+                        if unique is None:
+                            unique = lone if lone is not None else self.index.definitions(top).get(called, (0, []))[0] == 1
+                        ok = unique
+                    else:
+                        ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner))
+                    if ok:
+                        paths.append(cmod.path)
+                        out.append((call, cscope))
+                        if len(out) >= MAX_CALLERS:
+                            return out, paths
         return out, paths
+
+    def _aliases(self, top: Path, name: str, module: bytes) -> list[tuple[str, bytes, bool]]:
+        """Other names the package calls function `name` by, as (name, text a calling file must hold,
+        whether a receiver llmsight cannot resolve counts): `from .m import name as alias` (its calls
+        resolve to the function) and `obj.alias = name` (an unresolved `x.alias(…)` is the function when
+        the package binds nothing else to `.alias` and defines no `alias`)."""
+        literal = name.encode()
+        imported = re.compile(rb"\bimport\b[^\n]*\b" + literal + rb"\s+as\s+(\w+)")
+        bound = re.compile(rb"\.(\w+)[ \t]*=[ \t]*" + literal + rb"[ \t]*(?:#[^\n]*)?$", re.M)
+        out: list[tuple[str, bytes, bool]] = []
+        for path in self.index.search(top, literal, rb"(?m)\b" + literal + rb"\s+as\s|=[ \t]*" + literal + rb"[ \t]*(?:#|$)"):
+            text = self.index.text(path)
+            out += [(m.group(1).decode(), module, False) for m in imported.finditer(text)]
+            for m in bound.finditer(text):
+                alias = m.group(1).decode()
+                if any(alias == a for a, _n, _l in out):
+                    continue
+                assigned = rb"\." + alias.encode() + rb"[ \t]*=(?!=)[ \t]*(\w*)"
+                sole = alias not in self.index.definitions(top) and all(
+                    set(re.findall(assigned, self.index.text(f))) == {literal}
+                    for f in self.index.search(top, ("." + alias).encode(), assigned))
+                out.append((alias, b"", sole))
+        return out[:MAX_VALUES]
+
+    def _factory_may_make(self, call: ast.Call, scope: Scope, owner: ClassInfo) -> bool:
+        """`provider.complete(…)` where `provider = get_provider(…)` (or the call itself) and a return of
+        that project function builds an `owner` (or a subclass): which class the object is depends on
+        the branch the factory takes, so the call may reach `owner`'s method."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Name) and scope.func is not None:
+            bindings = scope.func.bindings.get(receiver.id) or []
+            receiver = bindings[0][1] if len(bindings) == 1 and bindings[0][2] == "assign" else None
+        if not isinstance(receiver, ast.Call):
+            return False
+        factory = self._callee(receiver, scope)
+        if not isinstance(factory, FuncRef) or not isinstance(factory.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        fi = factory.mod.func_info(factory.node, factory.qualname or factory.node.name, None, factory.cls)
+        for ret in _returns(factory.node):
+            made = self._object(ret.value.func if isinstance(ret.value, ast.Call) else ret.value,
+                                Scope(factory.mod, fi, ret.lineno))
+            if isinstance(made, ClassRef) and any(c.node is owner.node for c, _m in self._mro_of(made.cls, made.mod)):
+                return True
+        return False
 
     def _callee(self, call: ast.Call, scope: Scope):
         return self._object(call.func, scope)
