@@ -908,7 +908,8 @@ class SiteBuilder:
             vals = self.disc.resolver.resolve(*found, site=(self.req.call, self.req.scope))
         else:
             plain = Setting(None, plain.expr, source)
-        candidates = to_candidates(vals)
+        # models of config tables for another provider than this site's SDK are not sent here
+        candidates = self.disc.resolver.config_files.for_sdk(to_candidates(vals), self.req.sdk or self.req.client.kind.sdk)
         if not candidates and not vals.ruled_out and isinstance(plain.value, str) and plain.value:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
         if not candidates:

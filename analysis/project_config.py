@@ -18,7 +18,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llmsight.analysis.project import NotReadable, read_bounded
@@ -64,6 +64,7 @@ class ProjectConfig:
     _env: dict[str, list[ConfigValue]] | None = None
     _keys: list[tuple[tuple[str, ...], ConfigValue]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)   # "path: why" of each config file skipped
+    _providers: dict[str, str] = field(default_factory=dict)   # "path:line" of a value -> its table's provider
 
     def env(self, name: str) -> list[ConfigValue]:
         """Values the project's `.env` templates and compose files give variable `name`."""
@@ -126,6 +127,28 @@ class ProjectConfig:
                     self.unread.append(f"{rel}: {str(exc).splitlines()[0][:160]}")
                 except RecursionError:
                     self.unread.append(f"{rel}: nested too deeply to read")
+        self._inherit_providers()
+
+    def _inherit_providers(self) -> None:
+        """A profile that does not name its table's `provider` keeps the one the first file that does (the
+        default, nearest the root) names; each value's provider is kept by origin for `for_sdk`."""
+        first: dict[tuple[str, ...], str] = {}
+        for keys, v in self._keys:
+            if v.provider:
+                first.setdefault(keys[:-1], v.provider)
+        self._keys = [(keys, v if v.provider or keys[:-1] not in first else replace(v, provider=first[keys[:-1]]))
+                      for keys, v in self._keys]
+        self._providers = {v.where: v.provider for _keys, v in self._keys if v.provider}
+
+    def for_sdk(self, candidates: tuple, sdk: str | None) -> tuple:
+        """The model candidates a site of `sdk` can send: when config files name the provider of the
+        tables they took models from and one of them is this SDK (`[embedding] provider = "litellm"` for a
+        litellm call), the models of tables for other providers (`provider = "ollama"`) are other
+        backends' and left out. Candidates carry `value`, `origin`, `reach`."""
+        providers = {c.origin: self._providers.get(c.origin) for c in candidates if c.reach == "project-config-file"}
+        if not sdk or not any(_serves(p, sdk) for p in providers.values() if p):
+            return candidates
+        return tuple(c for c in candidates if not providers.get(c.origin) or _serves(providers[c.origin], sdk))
 
     def _add_env(self, found: list[tuple[str, str, int]], rel: str) -> None:
         assert self._env is not None
@@ -198,6 +221,12 @@ def _is_config_file(name: str, in_config_dir: bool) -> bool:
     if _TOML_FILE.match(name):
         return name.lower() not in TOOL_TOMLS
     return in_config_dir and bool(_DATA_FILE.match(name))
+
+
+def _serves(provider: str, sdk: str) -> bool:
+    """`provider = "azure_openai"` is served by the openai SDK, `"litellm"` by litellm."""
+    norm = re.sub(r"[^a-z0-9]", "", provider.lower())
+    return bool(norm) and re.sub(r"[^a-z0-9]", "", sdk.lower()) in norm
 
 
 def _distinct(found: list[ConfigValue]) -> list[ConfigValue]:

@@ -155,3 +155,33 @@ def test_config_class_names_map_to_their_tables():
     from llmsight.analysis.project_config import table_name
     assert [table_name(n) for n in ("EmbeddingConfig", "LLMSettings", "RAGAgentConfig", "OpenAIOptions")] == [
         "embedding", "llm", "ragagent", "openai"]
+
+
+def test_tables_for_another_provider_are_not_sent_by_this_sdk(tmp_path):
+    config_class = """
+        from pydantic import BaseModel
+        class EmbeddingConfig(BaseModel):
+            provider: str
+            base_model: str
+        """
+    result = scan(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/svc.toml": "[embedding]\nprovider = \"litellm\"\nbase_model = \"openai/text-embedding-3-small\"\n",
+        "svc/configs/azure.toml": "[embedding]\nbase_model = \"azure/text-embedding-3-small\"\n",
+        "svc/configs/local.toml": "[embedding]\nprovider = \"ollama\"\nbase_model = \"mxbai-embed-large\"\n",
+        "svc/config.py": config_class,
+        "svc/via_litellm.py": """
+            import litellm
+            from svc.config import EmbeddingConfig
+            def embed(config: EmbeddingConfig, texts):
+                return litellm.embedding(model=config.base_model, input=texts)
+            """,
+        "svc/via_ollama.py": """
+            import ollama
+            from svc.config import EmbeddingConfig
+            def embed(config: EmbeddingConfig, texts):
+                return ollama.Client().embed(model=config.base_model, input=texts)
+            """})
+    assert models(site(result, "svc/via_litellm.py")) == [
+        ("openai/text-embedding-3-small", "svc/svc.toml:3"), ("azure/text-embedding-3-small", "svc/configs/azure.toml:2")]
+    assert models(site(result, "svc/via_ollama.py")) == [("mxbai-embed-large", "svc/configs/local.toml:3")]
