@@ -871,9 +871,12 @@ class ModelResolver:
 
     def _constructions(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
         """Constructions of `cls` in the package, minus those whose object only has another method called
-        on it (`OpenAIModel(model=m).load_model()` never reaches the site's `generate`)."""
+        on it when the site is a method of the class (`OpenAIModel(model=m).load_model()` never reaches the
+        site's `generate`; `Worker(params).build()` may build the object whose method the site is)."""
         calls = self._calls_to(cls.node.name, mod, b"class",
                                lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
+        if not any(self._site_method in c.methods for c, _m in self._mro_of(cls, mod)):
+            return calls
         return [(call, scope) for call, scope in calls
                 if _chained_method(scope.mod, call) in (None, self._site_method)]
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -54,7 +52,6 @@ def test_key_of_own_kwargs_parameter_comes_from_callers(tmp_path):
     assert models_at(result, "pkg/app.py", 5) == ["gpt-4o"]
 
 
-@pytest.mark.xfail(strict=True, reason="**params forwarded to a constructor from a dict held in self. is not followed")
 def test_constructor_keywords_forwarded_from_a_dict_parameter(tmp_path):
     result = scan(tmp_path, {"pkg/engine.py": """
         from openai import OpenAI
