@@ -923,7 +923,8 @@ class ModelResolver:
                     target = self._callee(call, cscope)
                     if target is None:
                         if unique is None:
-                            unique = lone if lone is not None else self.index.definitions(top).get(called, (0, []))[0] == 1
+                            unique = lone if lone is not None else self.index.definitions(top).get(called, (0, []))[0] == 1 \
+                                or (owner is not None and self._one_interface(called, owner, mod))
                         ok = unique
                     else:
                         ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner))
@@ -956,6 +957,26 @@ class ModelResolver:
                     for f in self.index.search(top, ("." + alias).encode(), assigned))
                 out.append((alias, b"", sole))
         return out[:MAX_VALUES]
+
+    def _one_interface(self, name: str, owner: ClassInfo, mod: ModuleInfo) -> bool:
+        """Every `def name` in the package is a method of a class deriving from the topmost class of
+        `owner`'s that defines it (`TTSProvider.generate_audio` and its overrides): a call of `name` on an
+        object llmsight cannot resolve is a call through that interface, so it may reach `owner`'s."""
+        defining = [c for c, _m in self._mro_of(owner, mod) if name in c.methods]
+        if not defining:
+            return False
+        root, top = defining[-1].node, self.state.top(mod)
+        seen = 0
+        for path in self.index.search(top, b"def", rb"\bdef\s+" + name.encode() + rb"\s*\("):
+            m = self.ev.project.load(path)
+            if m is None or name in m.functions:
+                return False
+            for c in m.classes.values():
+                if name in c.methods:
+                    seen += 1
+                    if not any(b.node is root for b, _m in self._mro_of(c, m)):
+                        return False
+        return seen == self.index.definitions(top).get(name, (0, []))[0]
 
     def _factory_may_make(self, call: ast.Call, scope: Scope, owner: ClassInfo) -> bool:
         """`provider.complete(…)` where `provider = get_provider(…)` (or the call itself) and a return of
@@ -1327,7 +1348,7 @@ class ModelResolver:
                 return option
         owner = annotated_class(node.value, scope.func) if isinstance(node, ast.Attribute) else None
         found = self._config_file_key(path, owner)
-        return found if found is not None else _opaque(f"`{text}` is set at run time")
+        return found if found is not None else _opaque(f"`{text}` is set at run time{self.config_files.unread_note()}")
 
     def _config_file_key(self, path: tuple[str, ...] | None, owner: str | None = None) -> Vals | None:
         """The values the project's config files give the key path a settings object or loaded dict is

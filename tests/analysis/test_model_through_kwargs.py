@@ -203,3 +203,55 @@ def test_dict_parameter_whose_callers_pass_no_model_is_not_resolved(tmp_path):
         """})
     assert models_at(result, "pkg/app.py", 4) == []
     assert unknown_at(result, "pkg/app.py", 4)
+
+
+INTERFACE = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": """
+        class Provider:
+            def speak(self, text, voice, model):
+                raise NotImplementedError
+        """,
+    "pkg/openai_provider.py": """
+        import openai
+        from pkg.base import Provider
+        class OpenAIProvider(Provider):
+            def speak(self, text, voice, model):
+                return openai.audio.speech.create(model=model, voice=voice, input=text)
+        """,
+    "pkg/other_provider.py": """
+        from pkg.base import Provider
+        class OtherProvider(Provider):
+            def speak(self, text, voice, model):
+                return b""
+        """,
+    "pkg/factory.py": """
+        from pkg.openai_provider import OpenAIProvider
+        from pkg.other_provider import OtherProvider
+        PROVIDERS = {"openai": OpenAIProvider, "other": OtherProvider}
+        def create(name):
+            return PROVIDERS[name]()
+        """,
+    "pkg/tts.py": """
+        from pkg.factory import create
+        class TextToSpeech:
+            def __init__(self, name):
+                self.provider = create(name)
+            def run(self, text):
+                return self.provider.speak(text, "alloy", "tts-1-hd")
+        """,
+}
+
+
+def test_call_through_an_interface_on_an_object_of_unknown_class(tmp_path):
+    result = scan(tmp_path, INTERFACE)
+    assert models_at(result, "pkg/openai_provider.py", 6) == ["tts-1-hd"]
+
+
+def test_a_method_name_defined_outside_the_interface_is_not_followed(tmp_path):
+    result = scan(tmp_path, {**INTERFACE, "pkg/player.py": """
+        class Player:
+            def speak(self, text, voice, model):
+                return None
+        """})
+    assert models_at(result, "pkg/openai_provider.py", 6) == []
