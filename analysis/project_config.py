@@ -5,11 +5,11 @@ YAML, TOML and JSON, every TOML file a package ships (`settings/configuration.to
 
 Read as data, never executed: a small line reader for `.env` and YAML (mappings, scalars and `- KEY=value`
 lists; anchors, tags and block scalars are skipped), `tomllib` and `json` for the rest. Bounded: a few
-directories deep, a hundred files, each under a size limit; walked and parsed once per project, on the first
-lookup (a project whose sites never need them never reads them). A file that does not parse is skipped and
-named, with the parser's reason, in `unread`. The values are what the code reads when it asks for an
-environment variable or a key, with the file and line they come from; where several files (profiles) set
-the key, each value is a candidate.
+directories deep, a hundred files, each under a size limit; walked once per project on the first lookup (a
+project whose sites never need them never reads them), each file parsed once, when a lookup wants a key it
+states. A file that does not parse is skipped and named, with the parser's reason, in `unread`. The values
+are what the code reads when it asks for an environment variable or a key, with the file and line they
+come from; where several files (profiles) set the key, each value is a candidate.
 """
 from __future__ import annotations
 
@@ -65,6 +65,10 @@ class ProjectConfig:
     _keys: list[tuple[tuple[str, ...], ConfigValue]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)   # "path: why" of each config file skipped
     _providers: dict[str, str] = field(default_factory=dict)   # "path:line" of a value -> its table's provider
+    # structured files not parsed yet: (order, path relative to the root, text); each is parsed when a
+    # lookup wants a key it states (most packaged TOML is prompts, never read for a model)
+    _pending: list[tuple[int, str, str]] = field(default_factory=list)
+    _parsed: dict[int, list[tuple[tuple[str, ...], ConfigValue]]] = field(default_factory=dict)
 
     def env(self, name: str) -> list[ConfigValue]:
         """Values the project's `.env` templates and compose files give variable `name`."""
@@ -85,6 +89,7 @@ class ProjectConfig:
         if not want:
             return []
         self._load()
+        self._parse_stating(want[-1])
         for n in range(len(want), 1, -1):
             found = [v for keys, v in self._keys if len(keys) >= n and keys[-n:] == want[-n:]]
             if found:
@@ -98,12 +103,21 @@ class ProjectConfig:
             found = [v for _keys, v in found] if len({keys for keys, _v in found}) == 1 else []
         return _distinct(found)
 
+    def unread_note(self) -> str:
+        """"; config files not read: a.toml (why)", for a reason that may lie in a file llmsight skipped."""
+        if not self.unread:
+            return ""
+        more = f" and {len(self.unread) - 2} more" if len(self.unread) > 2 else ""
+        return "; config files not read: " + ", ".join(self.unread[:2]) + more
+
     # ---- reading -------------------------------------------------------------------------------
     def _load(self) -> None:
+        """Walk the files once: `.env` templates and compose files are read now, the others kept to parse
+        on demand."""
         if self._env is not None:
             return
         self._env = {}
-        for path in self._files():
+        for order, path in enumerate(self._files()):
             rel = path.relative_to(self.root).as_posix()
             try:
                 text = _read(path)
@@ -113,31 +127,36 @@ class ProjectConfig:
             except UnicodeDecodeError:
                 self.unread.append(f"{rel}: not UTF-8 text")
                 continue
-            name = path.name
-            if _ENV_TEMPLATE.match(name):
+            if _ENV_TEMPLATE.match(path.name):
                 self._add_env(_env_lines(text), rel)
-            elif _COMPOSE_FILE.match(name):
+            elif _COMPOSE_FILE.match(path.name):
                 self._add_env(_compose_environment(text), rel)
-            elif name.lower().endswith((".yaml", ".yml")):
-                self._add_keys(_yaml_leaves(text), rel)
             else:
-                try:
-                    self._add_keys(_structured_leaves(text, "toml" if name.lower().endswith(".toml") else "json"), rel)
-                except ValueError as exc:   # TOMLDecodeError and JSONDecodeError are ValueErrors
-                    self.unread.append(f"{rel}: {str(exc).splitlines()[0][:160]}")
-                except RecursionError:
-                    self.unread.append(f"{rel}: nested too deeply to read")
-        self._inherit_providers()
+                self._pending.append((order, rel, text))
 
-    def _inherit_providers(self) -> None:
-        """A profile that does not name its table's `provider` keeps the one the first file that does (the
-        default, nearest the root) names; each value's provider is kept by origin for `for_sdk`."""
-        first: dict[tuple[str, ...], str] = {}
-        for keys, v in self._keys:
-            if v.provider:
-                first.setdefault(keys[:-1], v.provider)
-        self._keys = [(keys, v if v.provider or keys[:-1] not in first else replace(v, provider=first[keys[:-1]]))
-                      for keys, v in self._keys]
+    def _parse_stating(self, key: str) -> None:
+        """Parse the pending files that state `key` as a key (`key =`, `key:`, `"key":`), then list every
+        parsed value in file order with its table's provider."""
+        stated = re.compile(r"(?:^|[\s{,.\"'])" + re.escape(key) + r"[\"']?\s*[=:]", re.I | re.M)
+        due = [item for item in self._pending if stated.search(item[2])]
+        if not due:
+            return
+        taken = {order for order, _rel, _text in due}
+        self._pending = [item for item in self._pending if item[0] not in taken]
+        for order, rel, text in due:
+            try:
+                if rel.lower().endswith((".yaml", ".yml")):
+                    leaves = _yaml_leaves(text)
+                else:
+                    leaves = _structured_leaves(text, "toml" if rel.lower().endswith(".toml") else "json")
+            except ValueError as exc:   # TOMLDecodeError and JSONDecodeError are ValueErrors
+                self.unread.append(f"{rel}: {str(exc).splitlines()[0][:160]}")
+                continue
+            except RecursionError:
+                self.unread.append(f"{rel}: nested too deeply to read")
+                continue
+            self._parsed[order] = _keyed(leaves, rel)
+        self._keys = _with_inherited_providers([kv for order in sorted(self._parsed) for kv in self._parsed[order]])
         self._providers = {v.where: v.provider for _keys, v in self._keys if v.provider}
 
     def for_sdk(self, candidates: tuple, sdk: str | None) -> tuple:
@@ -156,14 +175,6 @@ class ProjectConfig:
             value = _usable(value)
             if value is not None:
                 self._env.setdefault(var, []).append(ConfigValue(value, f"{rel}:{line}"))
-
-    def _add_keys(self, found: list[tuple[tuple[str, ...], str, int]], rel: str) -> None:
-        providers = {keys[:-1]: value for keys, value, _line in found if keys[-1].lower() == "provider"}
-        for keys, value, line in found:
-            value = _usable(value)
-            if value is not None:
-                self._keys.append((tuple(k.lower() for k in keys),
-                                   ConfigValue(value, f"{rel}:{line}", providers.get(keys[:-1]), ".".join(keys))))
 
     def _files(self) -> list[Path]:
         """The config files, the shallowest first (a package's default file before its profiles)."""
@@ -221,6 +232,29 @@ def _is_config_file(name: str, in_config_dir: bool) -> bool:
     if _TOML_FILE.match(name):
         return name.lower() not in TOOL_TOMLS
     return in_config_dir and bool(_DATA_FILE.match(name))
+
+
+def _keyed(found: list[tuple[tuple[str, ...], str, int]], rel: str) -> list[tuple[tuple[str, ...], ConfigValue]]:
+    """A file's usable values under their lower-cased key paths, each with its table's `provider`."""
+    providers = {keys[:-1]: value for keys, value, _line in found if keys[-1].lower() == "provider"}
+    out = []
+    for keys, value, line in found:
+        value = _usable(value)
+        if value is not None:
+            out.append((tuple(k.lower() for k in keys),
+                        ConfigValue(value, f"{rel}:{line}", providers.get(keys[:-1]), ".".join(keys))))
+    return out
+
+
+def _with_inherited_providers(keys: list[tuple[tuple[str, ...], ConfigValue]]) -> list[tuple[tuple[str, ...], ConfigValue]]:
+    """A profile that does not name its table's `provider` keeps the one the first file that does (the
+    default, nearest the root) names."""
+    first: dict[tuple[str, ...], str] = {}
+    for path, v in keys:
+        if v.provider:
+            first.setdefault(path[:-1], v.provider)
+    return [(path, v if v.provider or path[:-1] not in first else replace(v, provider=first[path[:-1]]))
+            for path, v in keys]
 
 
 def _serves(provider: str, sdk: str) -> bool:

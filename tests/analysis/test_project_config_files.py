@@ -185,3 +185,17 @@ def test_tables_for_another_provider_are_not_sent_by_this_sdk(tmp_path):
     assert models(site(result, "svc/via_litellm.py")) == [
         ("openai/text-embedding-3-small", "svc/svc.toml:3"), ("azure/text-embedding-3-small", "svc/configs/azure.toml:2")]
     assert models(site(result, "svc/via_ollama.py")) == [("mxbai-embed-large", "svc/configs/local.toml:3")]
+
+
+def test_an_unknown_model_names_the_config_file_that_could_not_be_read(tmp_path):
+    result = scan(tmp_path, {
+        "configs/app.toml": "[llm\nmodel = 'gpt-4o'\n",
+        "app.py": """
+            import tomllib
+            from openai import OpenAI
+            cfg = tomllib.load(open("configs/app.toml", "rb"))
+            OpenAI().chat.completions.create(model=cfg["llm"]["model"], messages=[])
+            """})
+    why = result.call_sites[0].model.unknown
+    assert result.call_sites[0].model.value is None
+    assert "config files not read: configs/app.toml: Expected ']'" in why and "(at line 1" in why, why
