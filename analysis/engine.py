@@ -360,6 +360,11 @@ def processes(jobs: int | None) -> int:
     return max(1, min(jobs or cores, cores))
 
 
+def _import_analysis() -> None:
+    """Import the modules `analyze_source` loads on first use (before forking: workers inherit them)."""
+    from llmsight.analysis import context, discover, evaluate  # noqa: F401
+
+
 def _analyze_one(abs_path: str, rel: str, text: str) -> FileResult:
     assert _ENV is not None
     try:
@@ -420,12 +425,12 @@ def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[st
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
     """Analyse (abs path, rel path, text) items; workers join only when the work measured so far says they pay.
 
-    This process starts on the first chunks in path order, timing its pace (the first chunk pays one-time
-    loads). When the rest of the work at that pace (or, before it is timed, at the pace of `ast.parse`, faster
-    than any analysis) would take over FORK_PAYS_S, it forks workers. It goes on from the front of the list,
-    the workers from the back, until they meet: each process mostly reads its own packages (parsing their
-    modules once), the two finish together, and workers inherit what was parsed and loaded before the fork
-    (project modules, catalog, tokenizer). A small tree never pays for a process.
+    When the whole work at the pace of `ast.parse` (faster than any analysis) would take over FORK_PAYS_S,
+    workers are forked at once. Otherwise this process starts on the first chunks in path order, timing its
+    pace (the first chunk pays one-time loads), and forks when the rest at that pace would take over
+    FORK_PAYS_S. It goes on from the front of the list, the workers from the back, until they meet: each
+    process mostly reads its own packages (parsing their modules once), the two finish together, and workers
+    inherit what was loaded and parsed before the fork. A small tree never pays for a process.
     """
     global _ENV, _CHUNKS, _NEXT
     import multiprocessing
@@ -443,7 +448,12 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     pool: ProcessPoolExecutor | None = None
     futures = []
     try:
-        probing, started, measured, first = workers > 0 and len(chunks) > 2, None, 0, 0
+        can_fork = workers > 0 and len(chunks) > 2
+        started, measured, first = None, 0, 0
+        # what is left at ast.parse's pace (analysis is slower): when even that pays a worker, fork before
+        # analysing anything, so that no chunk is analysed while the second core waits
+        left_s = remaining / FASTEST_BYTES_PER_S
+        probing = can_fork and left_s <= FORK_PAYS_S
         while probing and first < len(chunks):
             chunk = chunks[first]
             first += 1
@@ -456,17 +466,18 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
                 measured += size
             elapsed = time.process_time() - started
             timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
-            # until timed, the pace is taken as ast.parse's (analysis is slower): a lower bound of what is left
+            # until timed, the pace is taken as ast.parse's: a lower bound of what is left
             left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
             if not timed and left_s <= FORK_PAYS_S:
                 continue
             probing = False
-            if left_s > FORK_PAYS_S:
-                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
-                gc.freeze()   # what the workers inherit is shared with them, not copied page by page
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-                futures = [pool.submit(_drain) for _ in range(workers)]
-                results.extend(_analyze_claimed(front=True))
+        if can_fork and left_s > FORK_PAYS_S:
+            _import_analysis()   # the workers inherit the modules analysis loads on first use
+            _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
+            gc.freeze()   # what the workers inherit is shared with them, not copied page by page
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+            futures = [pool.submit(_drain) for _ in range(workers)]
+            results.extend(_analyze_claimed(front=True))
         if pool is None:
             results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
         for future in futures:

@@ -59,9 +59,23 @@ def test_workers_report_what_one_process_does(tmp_path, monkeypatch):
     started = []
     real = engine.ProcessPoolExecutor
     monkeypatch.setattr(engine, "ProcessPoolExecutor", lambda **kw: started.append(kw) or real(**kw))
-    monkeypatch.setattr(engine, "FORK_PAYS_S", 0.0)   # any work pays: the workers join after the 2nd chunk
+    monkeypatch.setattr(engine, "FORK_PAYS_S", 0.0)   # any work pays: the workers join before the 1st chunk
     monkeypatch.setattr(engine, "PROBE_S", 0.0)
     shared = engine.analyze_many(_env(tmp_path), items, jobs=2)
     assert started and started[0]["max_workers"] == 1
     assert _results(shared) == _results(alone)
     assert len(shared) == 40
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is ever started")
+def test_work_that_pays_even_at_parse_pace_forks_before_analysing(tmp_path, monkeypatch):
+    """No chunk is analysed while the second core waits when the bytes alone say a worker pays."""
+    items = _items(tmp_path, 40)
+    events = []   # this process's: a forked worker appends to its own copy
+    real_pool, real_one = engine.ProcessPoolExecutor, engine._analyze_one
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", lambda **kw: events.append("fork") or real_pool(**kw))
+    monkeypatch.setattr(engine, "_analyze_one", lambda *item: events.append("file") or real_one(*item))
+    monkeypatch.setattr(engine, "FASTEST_BYTES_PER_S", 1)   # 40 files then take longer than FORK_PAYS_S
+    results = engine.analyze_many(_env(tmp_path), items, jobs=2)
+    assert events[0] == "fork"
+    assert len(results) == 40 and all(r.sites for r in results)
