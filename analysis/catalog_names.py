@@ -12,14 +12,17 @@ from llmsight.records import CallSite
 
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
                  "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai", "vertexai": "vertex_ai",
-                 "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere"}
+                 "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere", "bedrock": "bedrock",
+                 "typesafe": "typesafe"}
+# routes that serve any provider's models at that provider's price
+_ROUTERS = frozenset({"openrouter"})
 _HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
                   "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
                   "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
                   "api.x.ai": "xai", "api.cerebras.ai": "cerebras", "dashscope.aliyuncs.com": "dashscope",
                   "dashscope-intl.aliyuncs.com": "dashscope", "integrate.api.nvidia.com": "nvidia_nim",
-                  "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot",
+                  "api.jina.ai": "jina_ai", "api.typesafe.ai": "typesafe", "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot",
                   "api.moonshot.ai": "moonshot", "ark.cn-beijing.volces.com": "volcengine"}
 # client classes (LangChain's and the SDKs') that say which provider serves the model
 _CLASS_PREFIXES = {
@@ -30,7 +33,7 @@ _CLASS_PREFIXES = {
     "FireworksEmbeddings": "fireworks_ai", "ChatDeepSeek": "deepseek", "ChatXAI": "xai", "ChatPerplexity": "perplexity",
     "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
     "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "zai",
-    "ChatCohere": "cohere", "CohereEmbeddings": "cohere",
+    "ChatCohere": "cohere", "CohereEmbeddings": "cohere", "BedrockClient": "bedrock", "BedrockClientV2": "bedrock",
     # LlamaIndex's provider classes
     "MistralAI": "mistral", "MistralAIEmbedding": "mistral", "Gemini": "gemini", "GeminiEmbedding": "gemini",
     "GoogleGenAI": "gemini", "GoogleGenAIEmbedding": "gemini", "Vertex": "vertex_ai", "TogetherLLM": "together_ai",
@@ -91,16 +94,29 @@ def _named_entry(catalog, site: CallSite, model: str):
     prefixes += [p for h, p in _HOST_PREFIXES.items() if host == h or host.endswith("." + h)]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
-    for name in names:
-        for prefix in prefixes:
-            if prefix and not name.startswith(prefix + "/"):
-                info = catalog.lookup(f"{prefix}/{name}")
-                if info is not None:
+    routes = [p for p in prefixes if p]
+    # the installed price data first; a model it no longer lists is priced at its last listed row
+    for last_listed in (False, True):
+        for name in names:
+            tries = [f"{p}/{name}" for p in routes if not name.startswith(p + "/")] + [name]
+            for tried in tries:
+                info = catalog.lookup(tried, last_listed)
+                if info is not None and _served_by(info, routes):
                     return info
-        info = catalog.lookup(name)
-        if info is not None:
-            return info
     return None
+
+
+def _served_by(info, routes: list[str]) -> bool:
+    """Whether the row is the price of the provider the call reaches: when the SDK, client class or host
+    names the provider, another provider's row for the same name never prices the call (a router such as
+    OpenRouter serves every provider's models)."""
+    from llmsight.knowledge.recommend import provider_family
+
+    provider = info.provider
+    if not routes or not provider or _ROUTERS.intersection(routes):
+        return True
+    return any(provider == r or provider.startswith((r + "_", r + "-")) or provider_family(provider) == provider_family(r)
+               for r in routes)
 
 
 def _local_host(url: str) -> str | None:
@@ -136,8 +152,9 @@ def self_hosted(site: CallSite, model: str | None) -> str | None:
 
 
 def unpriced_reason(catalog, site: CallSite, model: str) -> str:
-    """Why the site's resolved model has no price: a model the user serves, one retired from service
-    (and so from the price data), or a name the price data does not hold."""
+    """Why the site's resolved model has no price: a model the user serves, a row billed by some other
+    unit than tokens, one retired from service (and so from the price data), or a name the price data
+    does not hold."""
     from llmsight.knowledge.models import deprecation
 
     served = self_hosted(site, model)
@@ -148,6 +165,12 @@ def unpriced_reason(catalog, site: CallSite, model: str) -> str:
             or site.sdk == "azure-ai-inference":
         return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
                 f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
+    info = catalog_entry(catalog, site, model)
+    if info is not None and not info.has_token_prices:
+        units = sorted({k.split("_cost_per_", 1)[1].split("_above_")[0].replace("_", " ")
+                        for k, v in info.raw.items() if "_cost_per_" in k and isinstance(v, (int, float)) and v})
+        billed = f"bills {info.name} per {', per '.join(units)}" if units else f"has no rate for {info.name}"
+        return f"no per-token price: the price data {billed}; add its token prices with `prices`"
     retired = deprecation(model)
     if retired is not None and retired.date is not None and retired.passed():
         successor = f"; its successor is {retired.successor}" if retired.successor else ""

@@ -41,6 +41,7 @@ def _cap(site: CallSite) -> int | None:
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
     from llmsight.knowledge.catalog import Catalog, Usage, cost_of
+    from llmsight.knowledge.pricing import last_listed_note
     from llmsight.knowledge.priors import static_latency
 
     model = site.model.value if isinstance(site.model.value, str) else None
@@ -60,7 +61,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     info = catalog_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
     spread = _model_set_range(site, catalog, input_tokens)
-    if info is None:
+    if info is None or not info.has_token_prices:
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
             else unpriced_reason(catalog, site, model)
@@ -68,6 +69,9 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
     cost = cost_of(info.raw, usage, info.provider)
+    listed = last_listed_note(info, config)
+    if listed:
+        notes.append(f"price: {listed}")
     if spread is None:
         spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
@@ -112,7 +116,7 @@ def _model_set_range(site: CallSite, catalog, input_tokens: int) -> Range | None
     costs = []
     for c in candidates:
         info = catalog_entry(catalog, site, c.value)
-        if info is not None:
+        if info is not None and info.has_token_prices:
             output, reasoning, _ = expected_output(site, c.value)
             usage = Usage(input_tokens=input_tokens, output_tokens=output, reasoning_tokens=reasoning)
             costs.append(cost_of(info.raw, usage, info.provider).total)

@@ -488,6 +488,7 @@ def _reach_table(scores: list[Score]) -> list[str]:
 
 
 UNPRICED_KINDS = (("self-hosted", "self-hosted: no per-token price"), ("Azure deployment", "an Azure deployment name"),
+                  ("no per-token price:", "billed per character, second or image"),
                   ("retired on", "retired: no longer in the price data"),
                   ("not in the price data", "not in the price data"), ("model not resolved", "model not resolved"))
 

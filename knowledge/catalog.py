@@ -1,7 +1,10 @@
 """Prices and context windows: the JSON map shipped inside the installed litellm package (design §4).
 
 The file is located with importlib and read as JSON; litellm itself is never imported, so the CLI and
-the language server start fast and stay offline. `Catalog.cost` follows litellm's `cost_per_token`
+the language server start fast and stay offline. A model the installed map no longer lists (retired
+models real code still names) is priced from `data/last_listed_prices.json`: the last row an older
+litellm release listed for it (scripts/last_listed_prices.py), read only when a lookup misses, and every
+such price names the release it comes from (`ModelInfo.listed_in`). `Catalog.cost` follows litellm's `cost_per_token`
 for text tokens: cache reads and writes, `*_above_<N>k_tokens` tiers, `tiered_pricing` tables and
 reasoning tokens (`tests/knowledge/test_cost_parity.py` checks every chat model against litellm).
 
@@ -127,6 +130,7 @@ class ModelInfo:
     deprecation_date: str | None = None
     requested: str | None = None            # what the caller asked for, when it differs from `name`
     via: str | None = None                  # how it resolved: "config.models", "provider prefix", ...
+    listed_in: str | None = None            # the older litellm release the row comes from (installed map lacks it)
     alias_of: str | None = None             # the map serves this name as another row (`alias_of`/`aliases`)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -363,6 +367,56 @@ def _expand_aliases(entries: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[
     return served, owners
 
 
+LAST_LISTED_FILE = "last_listed_prices.json"
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Rows by name plus their lower-case index, for one source of rows."""
+
+    entries: Mapping[str, Mapping[str, Any]]
+    lower: Mapping[str, str]
+
+    @classmethod
+    def of(cls, entries: Mapping[str, Mapping[str, Any]]) -> "_Table":
+        return cls(entries, {k.lower(): k for k in entries})
+
+
+@lru_cache(maxsize=1)
+def _last_listed() -> _Table:
+    """The last row an older litellm release listed for each model the installed map dropped
+    (`data/last_listed_prices.json`, written by scripts/last_listed_prices.py). Read on the first lookup
+    the installed map misses."""
+    from importlib import resources
+
+    try:
+        text = resources.files("llmsight.knowledge").joinpath(f"data/{LAST_LISTED_FILE}").read_bytes()
+    except OSError:
+        return _Table.of({})
+    return _read_last_listed(text)
+
+
+def _read_last_listed(text: bytes) -> _Table:
+    """The rows of a last-listed data file: JSON only, each row naming its release, every price a
+    non-negative number. A damaged file prices nothing from it rather than stopping the analysis."""
+    try:
+        loaded = json.loads(text)
+    except (ValueError, RecursionError):
+        return _Table.of({})
+    models = loaded.get("models") if isinstance(loaded, dict) else None
+    if not isinstance(models, dict):
+        return _Table.of({})
+    return _Table.of({name: row for name, row in models.items() if isinstance(row, dict) and _sound_row(row)})
+
+
+def _sound_row(row: Mapping[str, Any]) -> bool:
+    """Names its release; every scalar price is a non-negative number (tables such as
+    `search_context_cost_per_query` are not rates and are left as they are)."""
+    return isinstance(row.get("listed_in"), str) and all(
+        (n := _number(v)) is not None and n >= 0 for k, v in row.items()
+        if "cost" in k and isinstance(v, (int, float, str)))
+
+
 def _prices_source(config: "Config | None") -> Any:
     return getattr(config, "prices", None) if config is not None else None
 
@@ -436,7 +490,7 @@ class Catalog:
                  aliases: Mapping[str, str] | None = None):
         self._entries = entries
         self.aliases = dict(aliases or {})      # alias name in the map -> the row it is served as
-        self._looked_up: dict[str, ModelInfo | None] = {}
+        self._looked_up: dict[tuple[str, bool], ModelInfo | None] = {}
         self.price_data = price_data
         self._models = dict(models or {})
         self.overridden = overridden
@@ -482,11 +536,14 @@ class Catalog:
         return set(self._entries)
 
     @cached_property
-    def _lower(self) -> dict[str, str]:
-        return {k.lower(): k for k in self._entries}
+    def _installed(self) -> _Table:
+        return _Table.of(self._entries)
 
-    def _resolve(self, model: str) -> tuple[str, str | None] | None:
-        """(catalog key, how) for a model string as code writes it."""
+    def _resolve(self, model: str, table: _Table | None = None) -> tuple[str, str | None] | None:
+        """(key in `table`, how) for a model string as code writes it; `table` defaults to the installed
+        map (with the project's overrides)."""
+        table = self._installed if table is None else table
+        entries = table.entries
         model = model.strip()
         if not model:
             return None
@@ -495,56 +552,61 @@ class Catalog:
         while model in self._models and model not in seen:     # deployment name -> catalog model
             seen.add(model)
             model, how = self._models[model], "config.models"
-        if model in self._entries:
+        if model in entries:
             return model, how
         prefix, _, rest = model.partition("/")
         if rest:
             if rest in self._models and rest not in seen:       # azure/<deployment>, hosted_vllm/<name>
-                return self._resolve_mapped(rest)
-            if rest in self._entries:
+                return self._resolve_mapped(rest, table)
+            if rest in entries:
                 return rest, how or "provider prefix"
             # bedrock/converse/<id>, vertex_ai/anthropic/<id>: try the last segment too
             last = model.rsplit("/", 1)[1]
-            if last in self._entries:
+            if last in entries:
                 return last, how or "provider prefix"
-            if f"{prefix}/{last}" in self._entries:
+            if f"{prefix}/{last}" in entries:
                 return f"{prefix}/{last}", how or "provider prefix"
         # an OpenAI fine-tune, `ft:<base>:<org>[:<suffix>]:<id>`, is billed at the price of `ft:<base>`
         fine_tune = re.match(r"^(?:openai/)?(ft:[^:/]+):", model)
-        if fine_tune and fine_tune.group(1) in self._entries:
+        if fine_tune and fine_tune.group(1) in entries:
             return fine_tune.group(1), how or "fine-tune of its base model"
         bedrock = re.match(r"^(?:arn:aws:bedrock:[^/]+/)?(?:(?:us|eu|apac|au|jp|global|us-gov|ca)\.)?"
                            r"((?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\..+)$", model)
-        if bedrock and bedrock.group(1) in self._entries:
+        if bedrock and bedrock.group(1) in entries:
             return bedrock.group(1), how or "bedrock inference profile"
-        lowered = self._lower.get(model.lower())
+        lowered = table.lower.get(model.lower())
         if lowered is not None:
             return lowered, how or "case-insensitive"
         return None
 
-    def _resolve_mapped(self, deployment: str) -> tuple[str, str | None] | None:
-        found = self._resolve(deployment)
+    def _resolve_mapped(self, deployment: str, table: _Table) -> tuple[str, str | None] | None:
+        found = self._resolve(deployment, table)
         return (found[0], "config.models") if found else None
 
-    def lookup(self, model: str | None) -> ModelInfo | None:
-        """The catalog row for a model as code writes it; None when unknown. Memoised: rules and the
-        language server ask about the same names over and over."""
+    def lookup(self, model: str | None, last_listed: bool = True) -> ModelInfo | None:
+        """The catalog row for a model as code writes it; None when unknown. A model the installed map
+        lacks is looked up in the last-listed rows of older releases unless `last_listed` is False.
+        Memoised: rules and the language server ask about the same names over and over."""
         if not isinstance(model, str):
             return None
+        key = (model, last_listed)
         try:
-            return self._looked_up[model]
+            return self._looked_up[key]
         except KeyError:
             if len(self._looked_up) > 100_000:     # an editor session typing names: stay bounded
                 self._looked_up.clear()
-            info = self._looked_up[model] = self._build_info(model)
+            info = self._build_info(model)
+            if info is None and last_listed:
+                info = self._build_info(model, _last_listed())
+            self._looked_up[key] = info
             return info
 
-    def _build_info(self, model: str) -> ModelInfo | None:
-        found = self._resolve(model)
+    def _build_info(self, model: str, table: _Table | None = None) -> ModelInfo | None:
+        found = self._resolve(model, table)
         if found is None:
             return None
         key, how = found
-        raw = self._entries[key]
+        raw = (self._installed if table is None else table).entries[key]
         return ModelInfo(
             name=key,
             provider=raw.get("litellm_provider"),
@@ -561,7 +623,8 @@ class Catalog:
             deprecation_date=raw.get("deprecation_date") if isinstance(raw.get("deprecation_date"), str) else None,
             requested=model if model != key else None,
             via=how,
-            alias_of=self.aliases.get(key),
+            alias_of=self.aliases.get(key) if table is None else None,
+            listed_in=None if table is None else raw["listed_in"],
             raw=raw,
         )
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from llmsight.knowledge.catalog import Catalog
+from llmsight.knowledge.catalog import PRICE_MAP_NAME, Catalog
 
 if TYPE_CHECKING:
     from llmsight.config import Config
@@ -147,18 +147,25 @@ def _parse_date(text: object) -> dt.date | None:
         return None
 
 
+def _map_facts(info, catalog: Catalog) -> tuple[dt.date | None, str | None, str | None]:
+    """(date, successor, source) a price-map row states; the source names the release of a last-listed row."""
+    if info is None:
+        return None, None, None
+    date = _parse_date(info.raw.get("deprecation_date"))
+    successor = info.raw.get("successor_model") if isinstance(info.raw.get("successor_model"), str) else None
+    if not (date or successor):
+        return None, None, None
+    listed = f"litellm {info.listed_in} {PRICE_MAP_NAME}" if info.listed_in else catalog.price_data
+    return date, successor, info.raw.get("deprecation_source") or f"litellm price map ({listed})"
+
+
 def _facts(name: str, catalog: Catalog) -> tuple[dt.date | None, str | None, str, str | None, str] | None:
-    """(date, successor, source, note, kind) for one name from the map and the curated table."""
-    info = catalog.lookup(name)
+    """(date, successor, source, note, kind) for one name from the installed map, the curated table, and
+    last the row an older release listed (the curated table is kept for models the map dropped)."""
     curated = _curated_deprecations().get(_bare(name)) or _curated_deprecations().get(name)
-    date = successor = None
-    source = note = None
+    date, successor, source = _map_facts(catalog.lookup(name, last_listed=False), catalog)
+    note = None
     kind = "deprecation"
-    if info is not None:
-        date = _parse_date(info.raw.get("deprecation_date"))
-        successor = info.raw.get("successor_model") if isinstance(info.raw.get("successor_model"), str) else None
-        if date or successor:
-            source = info.raw.get("deprecation_source") or f"litellm price map ({catalog.price_data})"
     if curated is not None:
         if date is None:
             date, source, note = _parse_date(curated["shutdown_date"]), curated["source"], curated.get("note") or None
@@ -166,6 +173,8 @@ def _facts(name: str, catalog: Catalog) -> tuple[dt.date | None, str | None, str
         if successor is None and curated["successor"]:
             successor = curated["successor"]
             note = note or curated.get("note") or None
+    if date is None and successor is None:
+        date, successor, source = _map_facts(catalog.lookup(name), catalog)
     if date is None and successor is None:
         return None
     return date, successor, source or "", note, kind

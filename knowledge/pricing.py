@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from llmsight.knowledge.catalog import Catalog, Cost, Rates, Usage
+from llmsight.knowledge.catalog import Catalog, Cost, ModelInfo, Rates, Usage
 from llmsight.knowledge.models import AliasInfo, Deprecation, alias_info, deprecation
 
 if TYPE_CHECKING:
@@ -53,8 +53,23 @@ class Quote:
         }
 
 
-def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: Deprecation | None) -> list[str]:
+def last_listed_note(info: ModelInfo, config: "Config | None" = None) -> str | None:
+    """For a price from a row the installed price data no longer holds: the litellm release it was last
+    listed in and, where a deprecation row dates it, when the model was retired; None for an installed row."""
+    if info.listed_in is None:
+        return None
+    dep = deprecation(info.requested or info.name, config)
+    retired = f"; retired on {dep.date.isoformat()}" if dep is not None and dep.passed() else ""
+    return (f"last listed price, litellm {info.listed_in}{retired} (the installed price data no longer "
+            f"lists {info.name})")
+
+
+def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: Deprecation | None,
+           config: "Config | None") -> list[str]:
     notes: list[str] = []
+    listed = last_listed_note(info, config)
+    if listed:
+        notes.append(listed)
     if info.via == "config.models":
         notes.append(f"{info.requested} is mapped to {info.name} by [tool.llmsight.models]")
     elif info.alias_of:
@@ -113,7 +128,7 @@ def quote(models: Sequence[str], usage: Usage, config: "Config | None" = None) -
             requested=requested, model=info.name, provider=info.provider, mode=info.mode,
             cost=catalog.cost(requested, usage), rates=info.rates(usage),
             context_window=info.max_input_tokens, max_output_tokens=info.max_output_tokens,
-            alias=alias, deprecation=dep, notes=tuple(_notes(catalog, info, usage, alias, dep)),
+            alias=alias, deprecation=dep, notes=tuple(_notes(catalog, info, usage, alias, dep, config)),
             price_data=catalog.price_data,
         ))
     return out

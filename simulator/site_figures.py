@@ -160,7 +160,7 @@ def restate(sim, results: list, scenarios: list, sites: dict[str, "CallSite"], c
     catalog = Catalog.load(config)
 
     def canonical(model: str) -> str | None:
-        info = catalog.lookup(model)
+        info = catalog.lookup(model, last_listed=False)    # a retired model's rows are never replayed on it
         return info.name if info is not None else None
 
     notes = []

@@ -287,10 +287,11 @@ class TrafficView:
         return SiteTraffic(figures.calls, sim.days, models, drift, p99_out, figures, model, scenario, note)
 
     def _canonical(self, model: str) -> str | None:
-        """The catalog's name for a model as code or traffic writes it (`openai/gpt-4o` -> `gpt-4o`)."""
+        """The catalog's name for a model as code or traffic writes it (`openai/gpt-4o` -> `gpt-4o`); None for
+        a model the installed price data no longer lists (retired: rows are never replayed on it)."""
         from llmsight.knowledge.catalog import Catalog
 
-        info = Catalog.load(self.config).lookup(model)
+        info = Catalog.load(self.config).lookup(model, last_listed=False)
         return info.name if info is not None else None
 
     @_locked

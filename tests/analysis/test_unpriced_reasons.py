@@ -35,7 +35,7 @@ def d(m):
 
 
 def e(m):
-    return Anthropic().messages.create(model="claude-3-opus-20240229", max_tokens=10, messages=m)   # 29
+    return Anthropic().messages.create(model="claude-2.0", max_tokens=10, messages=m)               # 29
 
 
 def f(m):
@@ -58,7 +58,7 @@ def estimates():
     (17, "self-hosted: no per-token price (served at localhost `my-finetune`)"),
     (21, "self-hosted: no per-token price (a model on the user's TGI server `tgi`)"),
     (25, "`prod-gpt` names an Azure deployment, not a model: map it"),
-    (29, "model 'claude-3-opus-20240229' retired on 2026-01-05"),
+    (29, "model 'claude-2.0' retired on 2025-07-21"),
 ])
 def test_reason_for_no_price(estimates, line, reason):
     est = estimates[line]

@@ -70,9 +70,17 @@ def test_unknown_model_exits_2_with_did_you_mean(project):
 
 
 def test_retired_model_missing_from_the_map_says_so(project):
-    out = price("text-davinci-003", "--input-tokens", "10", "--output-tokens", "5", cwd=project)
+    out = price("text-davinci-002", "--input-tokens", "10", "--output-tokens", "5", cwd=project)
     assert out.returncode == 2
     assert "retired 2024-01-04; successor gpt-4o-mini" in out.stderr
+
+
+def test_retired_model_an_older_release_listed_is_quoted_at_that_price(project):
+    out = price("text-davinci-003", "--input-tokens", "1000", "--output-tokens", "0", "--format", "json", cwd=project)
+    assert out.returncode == 0, out.stderr
+    quote = json.loads(out.stdout)["quotes"][0]
+    assert quote["found"] and quote["cost"]["total"] > 0
+    assert any(n.startswith("last listed price, litellm 1.") and "retired on 2024-01-04" in n for n in quote["notes"])
 
 
 @pytest.mark.parametrize("args, flag", [

@@ -414,13 +414,13 @@ def test_llm008_knows_bedrock_ids_by_their_provider_model(tmp_path, monkeypatch)
     from llmsight.analysis.rules.llm008_deprecated_model import _as_date
     from llmsight.knowledge.models import deprecation
 
-    dep = deprecation("claude-3-sonnet-20240229")
+    dep = deprecation("claude-3-5-sonnet-20240620")
     if dep is None or dep.date is None:
-        pytest.skip("claude-3-sonnet-20240229 has no retirement date in the lifecycle data")
+        pytest.skip("claude-3-5-sonnet-20240620 has no retirement date in the lifecycle data")
     set_today(monkeypatch, _as_date(dep.date) + datetime.timedelta(days=1))
     source = """
         import boto3
-        boto3.client("bedrock-runtime").converse(modelId="anthropic.claude-3-sonnet-20240229-v1:0", messages=[])
+        boto3.client("bedrock-runtime").converse(modelId="anthropic.claude-3-5-sonnet-20240620-v1:0", messages=[])
     """
     [diag] = check(tmp_path, "LLM008", {"app.py": source})
     assert dep.date.isoformat() in diag.message
