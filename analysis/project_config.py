@@ -1,7 +1,8 @@
 """The project's own non-Python configuration, where models often live: `.env.example`-style files,
-docker-compose `environment:` blocks, and config files anywhere in the project tree — `config*`/`settings*`
-YAML, TOML and JSON, every TOML file a package ships (`settings/configuration.toml` read by dynaconf,
-`configs/<profile>.toml`), and YAML/JSON under a `config`/`configs`/`conf`/`settings` directory.
+docker-compose `environment:` blocks, and config files anywhere in the project tree — YAML, TOML and JSON
+named `*config*`/`*settings*` (`conversation_config.yaml`), every TOML file a package ships
+(`settings/configuration.toml` read by dynaconf, `configs/<profile>.toml`), and YAML/JSON under a
+`config`/`configs`/`conf`/`settings` directory.
 
 Read as data, never executed: a small line reader for `.env` and YAML (mappings, scalars and `- KEY=value`
 lists; anchors, tags and block scalars are skipped), `tomllib` and `json` for the rest. Bounded: a few
@@ -32,7 +33,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "node_modu
                        ".nox", "site-packages", "build", "dist", ".eggs", "tests", "test", "docs", ".llmsight"})
 # `.env` itself is the user's own (and holds their keys); the templates the project ships are read
 _ENV_TEMPLATE = re.compile(r"^(?:\.env\.[\w.-]+|[\w.-]*\.env\.example|env\.example|example\.env|sample\.env)$", re.I)
-_CONFIG_FILE = re.compile(r"^(?:config|settings)[\w.-]*\.(?:ya?ml|toml|json)$", re.I)
+_CONFIG_FILE = re.compile(r"^[\w.-]*(?:config|settings)[\w.-]*\.(?:ya?ml|toml|json)$", re.I)
 _DATA_FILE = re.compile(r"^[\w.-]+\.(?:ya?ml|json)$", re.I)
 _TOML_FILE = re.compile(r"^[\w.-]+\.toml$", re.I)
 # directories whose YAML/JSON files are configuration (elsewhere they are often data, CI or API specs)

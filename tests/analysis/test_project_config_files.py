@@ -199,3 +199,19 @@ def test_an_unknown_model_names_the_config_file_that_could_not_be_read(tmp_path)
     why = result.call_sites[0].model.unknown
     assert result.call_sites[0].model.value is None
     assert "config files not read: configs/app.toml: Expected ']'" in why and "(at line 1" in why, why
+
+
+def test_a_yaml_file_named_for_its_configuration_is_read_anywhere_in_the_package(tmp_path):
+    result = scan(tmp_path, {
+        "pod/__init__.py": "",
+        "pod/conversation_config.yaml": "content_generator:\n  llm_model: \"gemini-2.5-flash\"\n",
+        "pod/samples.yaml": "content_generator:\n  llm_model: \"not-read\"\n",
+        "pod/gen.py": """
+            import yaml
+            from google import genai
+            config = yaml.safe_load(open("conversation_config.yaml"))
+            def generate(text):
+                model = config["content_generator"]["llm_model"]
+                return genai.Client().models.generate_content(model=model, contents=text)
+            """})
+    assert models(site(result, "pod/gen.py")) == [("gemini-2.5-flash", "pod/conversation_config.yaml:2")]
