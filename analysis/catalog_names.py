@@ -90,6 +90,8 @@ def _named_entry(catalog, site: CallSite, model: str):
         prefixes.append("azure")
     if site.sdk == "google" and "vertex" in (site.client_expr or "").lower():
         prefixes = ["vertex_ai"]   # genai.Client(vertexai=True), vertexai.GenerativeModel
+    elif site.sdk == "google":
+        prefixes.append("palm")    # the Gemini API served the PaLM models too (`models/text-bison-001`)
     host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
     prefixes += [p for h, p in _HOST_PREFIXES.items() if host == h or host.endswith("." + h)]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name

@@ -98,7 +98,9 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
         from mistralai import Mistral
         from anthropic import Anthropic
         from vertexai.language_models import TextGenerationModel
+        import google.generativeai as genai
 
+        genai.generate_text(model="models/text-bison-001", prompt="hi")
         TextGenerationModel.from_pretrained("text-bison@001").predict("hi")
         Groq().chat.completions.create(model="llama3-70b-8192", messages=[{"role": "user", "content": "hi"}])
         Mistral().chat.complete(model="open-mistral-7b", messages=[{"role": "user", "content": "hi"}])
@@ -107,12 +109,14 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
         Groq().chat.completions.create(model="claude-3-5-sonnet-20241022", messages=[{"role": "user", "content": "hi"}])
     """)
     catalog = Catalog.load()
-    for model, route in (("llama3-70b-8192", "groq/"), ("open-mistral-7b", "mistral/"),
-                         ("claude-3-opus-20240229", "")):
+    for model, row in (("llama3-70b-8192", "groq/llama3-70b-8192"), ("open-mistral-7b", "mistral/open-mistral-7b"),
+                       ("claude-3-opus-20240229", "claude-3-opus-20240229"),
+                       ("models/text-bison-001", "palm/text-bison-001")):
         cost, notes = got[model]
         assert cost is not None and cost > 0, (model, notes)
-        listed = catalog.lookup(route + model)
-        assert f"price: last listed price, litellm {listed.listed_in}" in " ".join(notes)
+        listed = catalog.lookup(row)
+        assert any(n.startswith(f"price: last listed price, litellm {listed.listed_in}")
+                   and n.endswith(f"(the installed price data no longer lists {row})") for n in notes), notes
     # Groq does not serve Anthropic's model: Anthropic's row is not the price of this call
     cost, notes = got["claude-3-5-sonnet-20241022"]
     assert cost is None and catalog.lookup("claude-3-5-sonnet-20241022").provider == "anthropic"
