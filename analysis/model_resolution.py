@@ -928,12 +928,24 @@ class ModelResolver:
                         ok = unique
                     else:
                         ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner))
-                    if ok:
+                    if ok and (owner is None or self._self_may_be(call, cscope, owner, mod)):
                         paths.append(cmod.path)
                         out.append((call, cscope))
                         if len(out) >= MAX_CALLERS:
                             return out, paths
         return out, paths
+
+    def _self_may_be(self, call: ast.Call, scope: Scope, owner: ClassInfo, mod: ModuleInfo) -> bool:
+        """`self.m(…)`/`super().m(…)` in a method of class C runs on a C: it may reach a method of `owner`
+        only when one of the two classes derives from the other, never when they are siblings."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        on_self = isinstance(receiver, ast.Name) and receiver.id == "self" or (
+            isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super")
+        caller = scope.func.cls if on_self and scope.func is not None else None
+        if caller is None or caller.node is owner.node:
+            return True
+        return any(c.node is owner.node for c, _m in self._mro_of(caller, scope.mod)) or \
+            any(c.node is caller.node for c, _m in self._mro_of(owner, mod))
 
     def _aliases(self, top: Path, name: str, module: bytes) -> list[tuple[str, bytes, bool]]:
         """Other names the package calls function `name` by, as (name, text a calling file must hold,
@@ -1120,8 +1132,9 @@ class ModelResolver:
         if not subs:
             return own
         # the class's own value is the default; subclasses' values are others it sends (all of them when
-        # the class itself sets none: an abstract base)
-        return _union(own, *(_alternatives(s) if own.has_default else s for s in subs))
+        # the class itself sets none: an abstract base) and never replace what it sets, even None
+        sets = any(attr in c.self_attrs or attr in c.attrs for c, _m in self._mro_of(method_cls, scope.mod))
+        return _union(own, *(_alternatives(s) if sets else s for s in subs))
 
     def _runs_inherited(self, sub: tuple[ClassInfo, ModuleInfo], method: str, owner: ClassInfo) -> bool:
         """An instance of `sub` runs `owner`'s `method` (no class between them overrides it)."""
