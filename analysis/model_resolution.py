@@ -1311,6 +1311,10 @@ class ModelResolver:
         if method_cls is not None:
             return self._self_attr(node.attr, method_cls, scope, ctx)
         base = self._object(node.value, scope)
+        if base is None or isinstance(base, Instance):
+            built = self._attribute_of_built(node, scope, ctx)
+            if built is not None:
+                return built
         if isinstance(base, Instance):
             ctor = (base.ctor[0], base.ctor[1], Ctx(depth=ctx.depth)) if base.ctor else None
             vals = self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
@@ -1337,6 +1341,83 @@ class ModelResolver:
             return self._unresolved(node, scope, ctx)
         found = self._config_file_key(_key_path(node))   # on a field left None, set from the config files
         return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
+
+    def _attribute_of_built(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`x.attr` where `x` holds objects of project classes built elsewhere (`self.config.model` with
+        `self.config = config or make_config(…)`): the attribute of each object the constructions that
+        reach `x` build, bound by their arguments; None when no construction is found."""
+        parts = []
+        for call, cscope, cctx in self._made_by(node.value, scope, ctx)[:MAX_VALUES]:
+            ref = self._callee(call, cscope)
+            if isinstance(ref, ClassRef):
+                parts.append(_tag(self._instance_attr((ref.cls, ref.mod), node.attr, Ctx(
+                    self_cls=(ref.cls, ref.mod), ctor=(call, cscope, cctx), depth=cctx.depth)), None,
+                    Hop(f"{_text(scope.mod, node.value)} = {_text(cscope.mod, call)}", _at(cscope.mod, call))))
+        return _branches(parts) if parts else None
+
+    def _made_by(self, node: ast.AST, scope: Scope, ctx: Ctx) -> list[tuple[ast.Call, Scope, Ctx]]:
+        """The calls whose result `node` can hold, followed through names, `self.` attributes (every
+        assignment in the class), `a or b`, parameters (the calls being followed, else the callers) and
+        project functions' returns: the constructions of objects that reach an expression."""
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            return []
+        if isinstance(node, (ast.Await, ast.NamedExpr)):
+            return self._made_by(node.value, scope, ctx)
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            return [m for part in parts for m in self._made_by(part, scope, ctx)]
+        if isinstance(node, ast.Call):
+            callee = self._callee(node, scope)
+            if isinstance(callee, ClassRef):
+                return [(node, scope, ctx)]
+            if isinstance(callee, FuncRef) and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and id(callee.node) not in {fid for fid, *_rest in ctx.calls}:
+                fi = callee.mod.func_info(callee.node, callee.qualname or callee.node.name, None, callee.cls)
+                inner = replace(ctx, calls=((id(callee.node), node, scope, ctx),) + ctx.calls)
+                return [m for ret in _returns(callee.node) for m in self._made_by(ret.value, Scope(callee.mod, fi, ret.lineno), inner)]
+            return []
+        if isinstance(node, ast.Attribute):
+            cls = _self_class(node.value, scope)
+            if cls is None:
+                return []
+            concrete = ctx.self_cls if ctx.self_cls is not None and any(
+                c.node is cls.node for c, _m in self._mro_of(*ctx.self_cls)) else (cls, scope.mod)
+            inner = Ctx(self_cls=concrete, ctor=ctx.ctor if concrete is ctx.self_cls else None, depth=ctx.depth)
+            out = []
+            for c, cm in self._mro_of(*concrete):
+                for method_name, assigns in _self_assignments(c, node.attr, ctx.skip).items():
+                    fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
+                    out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
+            return out
+        if isinstance(node, ast.Name):
+            func = scope.func
+            while func is not None:
+                bindings = func.bindings.get(node.id)
+                if bindings:
+                    return [m for line, value, how in bindings if how in ("assign", "annassign")
+                            for m in self._made_by(value, Scope(scope.mod, func, line), ctx)]
+                if node.id in func.params:
+                    return self._made_by_param(node.id, func, scope.mod, ctx)
+                func = func.parent
+        return []
+
+    def _made_by_param(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> list[tuple[ast.Call, Scope, Ctx]]:
+        """Constructions that reach a parameter: the arguments of the calls that bind it, and its default."""
+        calls = [(call, cscope, cctx) for fid, call, cscope, cctx in ctx.calls if fid == id(func.node)]
+        if not calls and getattr(func.node, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
+            calls = self._construction_calls(ctx.self_cls, func.cls, ctx)[0]
+        elif not calls and ctx.depth < MAX_CALLER_DEPTH:
+            calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
+        out = []
+        for call, cscope, cctx in calls:
+            arg = _argument_of(func, name, call)
+            if isinstance(arg, ast.AST):
+                out += self._made_by(arg, cscope, cctx)
+        default = func.params.get(name, (None, None))[1]
+        if default is not None:
+            out += self._made_by(default, Scope(mod, func.parent, getattr(func.node, "lineno", 0)), ctx)
+        return out
 
     def _class_attr(self, ref: ClassRef, attr: str, ctx: Ctx) -> Vals:
         for c, cm in self._mro_of(ref.cls, ref.mod):
