@@ -255,3 +255,35 @@ def test_a_method_name_defined_outside_the_interface_is_not_followed(tmp_path):
                 return None
         """})
     assert models_at(result, "pkg/openai_provider.py", 6) == []
+
+
+def test_attribute_of_an_object_built_elsewhere_follows_its_own_construction(tmp_path):
+    result = scan(tmp_path, {"pkg/__init__.py": "", "pkg/config.py": """
+        DEFAULT = "openai/gpt-4o"
+        class LLMConfig:
+            def __init__(self, provider=DEFAULT, token=None):
+                self.provider = provider
+        def create_llm_config(*args, **kwargs):
+            return LLMConfig(*args, **kwargs)
+        """, "pkg/utils.py": """
+        import litellm
+        def complete(provider, prompt):
+            return litellm.completion(model=provider, messages=[prompt])
+        """, "pkg/extract.py": """
+        from pkg.config import LLMConfig, create_llm_config, DEFAULT
+        from pkg.utils import complete
+        class Extractor:
+            def __init__(self, llm_config: LLMConfig | None = None):
+                self.llm_config = llm_config
+                if not self.llm_config:
+                    self.llm_config = create_llm_config(provider=DEFAULT)
+            def run(self, prompt):
+                return complete(self.llm_config.provider, prompt)
+        """, "pkg/tables.py": """
+        import os
+        from pkg.config import create_llm_config
+        class Tables:
+            def __init__(self):
+                self.llm_config = create_llm_config(provider=os.getenv("TABLE_MODEL", "openai/gpt-4o-mini"))
+        """})
+    assert models_at(result, "pkg/utils.py", 4) == ["openai/gpt-4o"]
