@@ -205,11 +205,11 @@ class HardcodedSecret(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
-        lines = _candidate_lines(ctx.source)
-        if not lines:
-            return
         imports = Imports.of(ctx)
         if not ctx.sites and not any(q.split(".")[0] in _LLM_ROOTS for q in imports.names.values()):
+            return   # first: most files the prefilter keeps are not scanned for keys at all
+        lines = _candidate_lines(ctx.source)
+        if not lines:
             return
         for f in self._findings(ctx.tree, imports, lines):
             message = (f"{f.kind.label} literal in source: anyone with the code or its git history can use it; "
