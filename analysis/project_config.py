@@ -46,6 +46,7 @@ _COMPOSE_FILE = re.compile(r"^(?:docker-)?compose[\w.-]*\.ya?ml$", re.I)
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 _COMPOSE_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$")
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([^\"':#][^:#]*?)\2\s*:(?:\s+(.*?))?\s*$")
+_LINE_KEY = re.compile(r"""\s*["']?([\w-]+)["']?\s*[=:]""")   # a line opening with `key =`, `"key":`
 _PLACEHOLDER = re.compile(r"^(?:<.*>|\{.*\}|\$\{[^}]*\}|your[-_].*|change[-_]?me|xxx+|\.\.\.|todo|none|null|~)$", re.I)
 
 
@@ -69,6 +70,7 @@ class ProjectConfig:
     # structured files not parsed yet: (order, path relative to the root, text); each is parsed when a
     # lookup wants a key it states (most packaged TOML is prompts, never read for a model)
     _pending: list[tuple[int, str, str]] = field(default_factory=list)
+    _asked: set[str] = field(default_factory=set)   # keys the pending files were searched for
     _parsed: dict[int, list[tuple[tuple[str, ...], ConfigValue]]] = field(default_factory=dict)
 
     def env(self, name: str) -> list[ConfigValue]:
@@ -138,11 +140,15 @@ class ProjectConfig:
     def _parse_stating(self, key: str) -> None:
         """Parse the pending files that state `key` as a key (`key =`, `key:`, `"key":`), then list every
         parsed value in file order with its table's provider."""
-        stated = re.compile(r"(?:^|[\s{,.\"'])" + re.escape(key) + r"[\"']?\s*[=:]", re.I | re.M)
-        due = [item for item in self._pending if stated.search(item[2])]
+        if key in self._asked:
+            return
+        self._asked.add(key)
+        stated = re.compile(re.escape(key) + r"[\"']?[ \t]*[=:]", re.I)   # a literal first: a fast scan
+        due = [item for item in self._pending if any(
+            m.start() == 0 or item[2][m.start() - 1] in " \t\r\n{,.\"'" for m in stated.finditer(item[2]))]
         if not due:
             return
-        taken = {order for order, _rel, _text in due}
+        taken = {item[0] for item in due}
         self._pending = [item for item in self._pending if item[0] not in taken]
         for order, rel, text in due:
             try:
@@ -365,7 +371,7 @@ def _structured_leaves(text: str, kind: str) -> list[tuple[tuple[str, ...], str,
     """String leaves of a TOML or JSON document with their key paths (a list of strings gives each of
     them at the list's key: `fallback_models = ["a", "b"]`); raises ValueError when it does not parse."""
     data = tomllib.loads(text) if kind == "toml" else json.loads(text)
-    lines = text.splitlines()
+    lines = _Lines(text)
     out: list[tuple[tuple[str, ...], str, int]] = []
     stack: list[tuple[tuple[str, ...], object]] = [((), data)]
     while stack and len(out) < MAX_LEAVES:
@@ -373,17 +379,32 @@ def _structured_leaves(text: str, kind: str) -> list[tuple[tuple[str, ...], str,
         if isinstance(node, dict):
             stack.extend((keys + (str(k),), v) for k, v in reversed(list(node.items())))
         elif isinstance(node, str) and keys:
-            out.append((keys, node, _line_of(lines, keys[-1], node)))
+            out.append((keys, node, lines.line_of(keys[-1], node)))
         elif isinstance(node, list) and keys and all(isinstance(item, str) for item in node):
-            out.extend((keys, item, _line_of(lines, keys[-1], item)) for item in node[:MAX_LEAVES])
+            out.extend((keys, item, lines.line_of(keys[-1], item)) for item in node[:MAX_LEAVES])
     return out
 
 
-def _line_of(lines: list[str], key: str, value: str) -> int:
-    """The line that states `value` at or after the first line naming `key` (TOML and JSON parsers do not
-    keep lines; a list's items may sit on the lines below its key)."""
-    start = next((i for i, line in enumerate(lines) if key in line and value in line), None)
-    if start is None:
-        start = next((i for i, line in enumerate(lines) if key in line), 0)
-        start = next((i for i in range(start, len(lines)) if value in lines[i]), start)
-    return start + 1
+class _Lines:
+    """Where a value is stated (TOML and JSON parsers do not keep lines), from one pass that indexes the
+    lines opening with a key."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.stating: dict[str, list[int]] = {}
+        for i, line in enumerate(self.lines):
+            m = _LINE_KEY.match(line)
+            if m:
+                self.stating.setdefault(m.group(1), []).append(i)
+
+    def line_of(self, key: str, value: str) -> int:
+        """The line stating `key` with `value`, else the first with `value` at or after one naming `key`
+        (an inline table, a dotted key, a list's items on the lines below)."""
+        lines = self.lines
+        start = next((i for i in self.stating.get(key, ()) if value in lines[i]), None)
+        if start is None:
+            start = next((i for i, line in enumerate(lines) if key in line and value in line), None)
+        if start is None:
+            start = next((i for i, line in enumerate(lines) if key in line), 0)
+            start = next((i for i in range(start, len(lines)) if value in lines[i]), start)
+        return start + 1
