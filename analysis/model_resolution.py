@@ -165,6 +165,16 @@ class Ctx:
                 tuple((fid, id(call), cctx.key) for fid, call, _s, cctx in self.calls), self.depth, self.skip)
 
 
+def _literal_led(literal: bytes, pattern: bytes) -> bytes:
+    """`\\bname…` written `name(?<=\\bname)…`: the same matches, led by a literal the regex engine skips to
+    in C (it tries a `\\b`-led pattern at every position, ~10x slower). A pattern with an alternation, or a
+    literal that is not plain text, is left as it is."""
+    head = rb"\b" + literal
+    if pattern.startswith(head) and b"|" not in pattern and re.escape(literal) == literal:
+        return literal + rb"(?<=" + head + rb")" + pattern[len(head):]
+    return pattern
+
+
 class PackageIndex:
     """The Python files of each top-level directory and their bytes, searched with regular expressions
     before anything is parsed (callers, subclasses, option definitions). Shared by every analysis of a
@@ -245,7 +255,7 @@ class PackageIndex:
         found = self._found.get(key)
         if found is None:
             files, blob, starts = self._blob(top)
-            regex = re.compile(pattern)
+            regex = re.compile(_literal_led(literal, pattern))
             found = []
             i = blob.find(literal)
             while i != -1:  # one C search over the package, then only the files it hits
