@@ -3,20 +3,17 @@ read through dynaconf settings, loaded dicts, attribute chains on settings objec
 one candidate per profile, never from an unrelated key, never a crash on a bad file."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from llmsight import api
 from llmsight.analysis.project_config import ProjectConfig
+from test_model_resolution import scan as scan_project
+
+# a key named like a model setting in a build tool's TOML is never one
+PYPROJECT = "[project]\nname='x'\n[tool.other]\nmodel = 'not-a-model-setting'\n"
 
 
 def scan(tmp_path: Path, files: dict[str, str]):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n[tool.other]\nmodel = 'not-a-model-setting'\n")
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return api.check([tmp_path], select=["NONE"], use_cache=False)
+    return scan_project(tmp_path, files, pyproject=PYPROJECT)
 
 
 def site(result, path: str):
