@@ -115,6 +115,38 @@ NARROWED = {
         def legacy(bot):
             return bot.ask("q", name="gemini-pro")
         ''',
+    "substring tests after upper() and casefold()": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if "CLAUDE" in model.upper():
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: claude-3-5-haiku
+            if "gpt" not in model.casefold():
+                raise ValueError(model)
+            return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+        def other(q):
+            return ask(q, model="claude-3-5-haiku")
+        ''',
+    "the client is the one made in the branch the default model takes": '''
+        from langchain_google_genai import ChatGoogleGenerativeAI
+        from langchain_community.chat_models import ChatLiteLLM
+        class Writer:
+            def __init__(self, model_name="gemini-2.5-flash"):
+                self.model_name = model_name
+                if "gemini" in self.model_name.lower():
+                    self.llm = ChatGoogleGenerativeAI(model=self.model_name)
+                else:
+                    self.llm = ChatLiteLLM(model=self.model_name)
+            def run(self, q):
+                return self.llm.invoke(q)  # expect: gemini-2.5-flash
+        class Summarizer:
+            def __init__(self, model_name="gemini-2.5-flash"):
+                if "lite" in model_name.lower():
+                    self.llm = ChatLiteLLM(model=model_name)
+                else:
+                    self.llm = ChatGoogleGenerativeAI(model=model_name)
+            def run(self, q):
+                return self.llm.invoke(q)  # expect: gemini-2.5-flash
+        ''',
     "a guard no model passes and that lists nothing: no model, and why": '''
         from openai import OpenAI
         def ask(q, model="gpt-4o"):
@@ -148,6 +180,12 @@ KEPT = {
             if model == "o1-mini" or urgent:
                 return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
             if not (model == "o1-mini" and urgent):
+                return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
+        ''',
+    "a string method the guard cannot apply": '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if "claude" in model.strip().lower() or model.title().startswith("O1"):
                 return OpenAI().chat.completions.create(model=model, messages=[])  # expect: gpt-4o
         ''',
     "a collection known only at run time": '''
@@ -185,7 +223,11 @@ def expectations(source: str) -> dict[int, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("source", [pytest.param(s, id=k) for k, s in {**NARROWED, **KEPT}.items()])
+PENDING = {"substring tests after upper() and casefold()", "the client is the one made in the branch the default model takes"}
+
+
+@pytest.mark.parametrize("source", [pytest.param(s, id=k, marks=[pytest.mark.xfail(strict=True)] if k in PENDING else [])
+                                    for k, s in {**NARROWED, **KEPT}.items()])
 def test_model_set_under_branch_guards(tmp_path, source):
     found = model_sets(tmp_path, source)
     expected = expectations(source)
@@ -193,6 +235,19 @@ def test_model_set_under_branch_guards(tmp_path, source):
     for line, models in expected.items():
         if not models:
             assert "runs only when" in (found[line][1] or ""), found[line]
+
+
+@pytest.mark.xfail(strict=True)
+def test_the_why_of_a_ruled_out_else_branch_says_the_test_is_false(tmp_path):
+    found = model_sets(tmp_path, '''
+        from openai import OpenAI
+        def ask(q, model="gpt-4o"):
+            if "gpt" in model.lower():
+                return None
+            else:
+                return OpenAI().chat.completions.create(model=model, messages=[])
+        ''')
+    assert found[7][0] == [] and "runs only when `\"gpt\" in model.lower()` is false" in found[7][1]
 
 
 def test_the_why_chain_names_the_guard(tmp_path):
