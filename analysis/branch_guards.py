@@ -8,10 +8,10 @@ function's body to the expression, never a walk of the whole tree.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
-_FOLDS = frozenset({"lower", "casefold"})
+_FOLDS = frozenset({"lower", "casefold", "upper"})
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -19,14 +19,16 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 class Comparison:
     """`subject <kind> operand` known to be true (`holds`) or false where the expression is read.
     kind: "in" (operand a collection), "eq", "prefix", "suffix", "contains" (operand a string or a tuple
-    of them); `folded` when the subject is compared lowercased (`x.lower() in …`)."""
+    of them); `folded` names the case fold the subject is compared after (`x.lower() in …`: "lower"),
+    "" when none."""
 
     subject: ast.expr
     kind: str
     operand: ast.expr
     holds: bool
-    folded: bool
+    folded: str
     test: ast.expr        # the whole test, for the hop that names it
+    test_holds: bool = True   # whether the whole test is true where the expression is read
 
 
 def _contains(outer: ast.AST, inner: ast.AST) -> bool:
@@ -92,7 +94,8 @@ def _parts(stmt: ast.stmt) -> list[list[ast.stmt]]:
 def comparisons(test: ast.expr, holds: bool, whole: ast.expr | None = None) -> list[Comparison]:
     """The comparisons that `test` being `holds` makes certain: both sides of a true `and`, of a false
     `or`, through `not`; [] for anything else."""
-    whole = whole if whole is not None else test
+    if whole is None:
+        return [replace(c, test_holds=holds) for c in comparisons(test, holds, test)]
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return comparisons(test.operand, not holds, whole)
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And if holds else ast.Or):
@@ -119,10 +122,10 @@ def comparisons(test: ast.expr, holds: bool, whole: ast.expr | None = None) -> l
 
 
 def _compared(subject: ast.expr, kind: str, operand: ast.expr, holds: bool, whole: ast.expr) -> list[Comparison]:
-    folded = isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) \
-        and subject.func.attr in _FOLDS and not subject.args and not subject.keywords
-    if folded:
-        subject = subject.func.value  # type: ignore[union-attr]
+    folded = ""
+    if isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) \
+            and subject.func.attr in _FOLDS and not subject.args and not subject.keywords:
+        folded, subject = subject.func.attr, subject.func.value
     if not isinstance(subject, (ast.Name, ast.Attribute, ast.Subscript)):
         return []
     return [Comparison(subject, kind, operand, holds, folded, whole)]
@@ -143,7 +146,7 @@ def literal_strings(node: ast.AST) -> tuple[str, ...]:
 
 def admits(comparison: Comparison, value: str, members: frozenset[str] | None = None) -> bool:
     """Whether `value` passes the comparison; for "in", `members` are the collection's strings."""
-    subject = value.lower() if comparison.folded else value
+    subject = getattr(value, comparison.folded)() if comparison.folded else value
     kind = comparison.kind
     if kind == "in":
         passed = subject in (members or ())

@@ -413,12 +413,15 @@ class Evaluator:
             ordered = sorted(assigns, key=lambda a: getattr(a[2], "name", "") != "__init__")
             first: Value = None
             for line, value, method in ordered:
-                v = self.eval(value, self.method_scope(mod, cls, method, line), depth)
+                mscope = self.method_scope(mod, cls, method, line)
+                v = self.eval(value, mscope, depth)
                 if v is None and ctor is not None and isinstance(value, ast.Name):
                     v = self._ctor_argument(method, value.id, ctor, depth)
                 if isinstance(v, Const) and v.how == "literal":
                     v = Const(v.value, f"{mod.path}:{line}", "constant")
-                if isinstance(v, Client):
+                # a client made in a branch the known values do not take is not the one sent
+                if isinstance(v, Client) and not (len(assigns) > 1 and self._not_taken(
+                        method.body, value, mscope.func, mod, depth, strings=True)):  # type: ignore[arg-type]
                     return v
                 if first is None:
                     first = v
@@ -800,27 +803,51 @@ class Evaluator:
                             return v
         return found
 
-    def _not_taken(self, body: list[ast.stmt], target: ast.stmt, fi: FuncInfo, mod: ModuleInfo, depth: int) -> bool:
-        """Whether `target` sits in a branch of an `if` whose test is known and goes the other way."""
+    def _not_taken(self, body: list[ast.stmt], target: ast.stmt, fi: FuncInfo, mod: ModuleInfo, depth: int,
+                   strings: bool = False) -> bool:
+        """Whether `target` sits in a branch of an `if` whose test is known and goes the other way (with
+        `strings`, also a substring test on a known string: `if "gemini" in name.lower():`)."""
         for stmt in body:
             if not (stmt.lineno <= target.lineno <= (stmt.end_lineno or stmt.lineno)):
                 continue
             if isinstance(stmt, ast.If):
                 in_body = bool(stmt.body) and stmt.body[0].lineno <= target.lineno <= (stmt.body[-1].end_lineno or 0)
-                test = self.eval(stmt.test, Scope(mod, fi, stmt.lineno), depth)
+                tscope = Scope(mod, fi, stmt.lineno)
+                test = self._substring_test(stmt.test, tscope, depth) if strings else None
+                test = test if test is not None else self.eval(stmt.test, tscope, depth)
                 if isinstance(test, Const) and bool(test.value) != in_body:
                     return True
-                return self._not_taken(stmt.body if in_body else stmt.orelse, target, fi, mod, depth)
+                return self._not_taken(stmt.body if in_body else stmt.orelse, target, fi, mod, depth, strings)
             for name in ("body", "orelse", "finalbody"):
-                if getattr(stmt, name, None) and self._not_taken(getattr(stmt, name), target, fi, mod, depth):
+                if getattr(stmt, name, None) and self._not_taken(getattr(stmt, name), target, fi, mod, depth, strings):
                     return True
-            return any(self._not_taken(h.body, target, fi, mod, depth) for h in getattr(stmt, "handlers", ()))
+            return any(self._not_taken(h.body, target, fi, mod, depth, strings) for h in getattr(stmt, "handlers", ()))
         return False
+
+    def _substring_test(self, test: ast.expr, scope: Scope, depth: int) -> Const | None:
+        """`"lit" in x` / `not in` with `x` a known string, through `.lower()`-like calls on it."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))
+                and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str)):
+            return None
+        subject, folds = test.comparators[0], []
+        while isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) \
+                and subject.func.attr in _STR_METHODS and not subject.args and not subject.keywords:
+            folds.append(subject.func.attr)
+            subject = subject.func.value
+        value = self.eval(subject, scope, depth)
+        if not (isinstance(value, Const) and isinstance(value.value, str)):
+            return None
+        text = value.value
+        for fold in reversed(folds):
+            text = getattr(text, fold)()
+        return Const((test.left.value in text) == isinstance(test.ops[0], ast.In), value.origin, value.how)
 
 
 _MISSING = object()
 _COMPARISONS = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
                 ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b}
+# str methods a substring test is decided through (`"gemini" in name.lower()`)
+_STR_METHODS = frozenset({"lower", "upper", "casefold", "strip"})
 
 
 # client classes by (top-level package, class name), for the same class imported from another module

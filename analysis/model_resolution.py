@@ -446,7 +446,8 @@ class ModelResolver:
         test, at = _text(gscope.mod, comparison.test), _at(gscope.mod, comparison.test)
         names = ", ".join(c.value for c in vals.cands[:3])
         return Vals(opaque=True, ruled_out=True,
-                    why=f"the branch at {at} runs only when `{test}`, which no model the code names ({names}) passes")
+                    why=f"the branch at {at} runs only when `{test}`{'' if comparison.test_holds else ' is false'}, "
+                        f"which no model the code names ({names}) passes")
 
     def _guard(self, comparison: Comparison, scope: Scope) -> tuple[Comparison, frozenset[str], Vals] | None:
         """A comparison that can be judged on strings: with the members of the collection it tests and the

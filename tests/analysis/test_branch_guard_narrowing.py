@@ -223,11 +223,7 @@ def expectations(source: str) -> dict[int, list[str]]:
     return found
 
 
-PENDING = {"substring tests after upper() and casefold()", "the client is the one made in the branch the default model takes"}
-
-
-@pytest.mark.parametrize("source", [pytest.param(s, id=k, marks=[pytest.mark.xfail(strict=True)] if k in PENDING else [])
-                                    for k, s in {**NARROWED, **KEPT}.items()])
+@pytest.mark.parametrize("source", [pytest.param(s, id=k) for k, s in {**NARROWED, **KEPT}.items()])
 def test_model_set_under_branch_guards(tmp_path, source):
     found = model_sets(tmp_path, source)
     expected = expectations(source)
@@ -237,7 +233,6 @@ def test_model_set_under_branch_guards(tmp_path, source):
             assert "runs only when" in (found[line][1] or ""), found[line]
 
 
-@pytest.mark.xfail(strict=True)
 def test_the_why_of_a_ruled_out_else_branch_says_the_test_is_false(tmp_path):
     found = model_sets(tmp_path, '''
         from openai import OpenAI
