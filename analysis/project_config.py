@@ -71,6 +71,7 @@ class ProjectConfig:
     # lookup wants a key it states (most packaged TOML is prompts, never read for a model)
     _pending: list[tuple[int, str, str]] = field(default_factory=list)
     _asked: set[str] = field(default_factory=set)   # keys the pending files were searched for
+    _table_bound: dict[str, str] = field(default_factory=dict)   # "path:line" -> the table it is sent for
     _parsed: dict[int, list[tuple[tuple[str, ...], ConfigValue]]] = field(default_factory=dict)
 
     def env(self, name: str) -> list[ConfigValue]:
@@ -86,8 +87,8 @@ class ProjectConfig:
         `settings.get("config.model")` answer `[config] model`. Read on an instance of config class
         `owner`, then the table named after the class (`config.base_model` on an `EmbeddingConfig` answers
         `[embedding] base_model`). A path of one key answers that key when `anywhere` (the caller knows it
-        names a model) and the files set it at one key path only (`[ocr] model` and `[llm] model` leave
-        `data["model"]` unknown). One value per distinct string, the file nearest the project root first."""
+        names a model), as `_bare_key` says. One value per distinct string, the file nearest the project
+        root first."""
         want = tuple(k.lower() for part in path for k in part.split(".") if k)
         if not want:
             return []
@@ -101,10 +102,23 @@ class ProjectConfig:
         found = [v for keys, v in self._keys if len(keys) >= 2 and keys[-1] == want[-1]
                  and keys[-2].replace("_", "") == table] if table else []
         if not found and anywhere and len(want) == 1:
-            found = [(keys, v) for keys, v in self._keys if keys[-1] == want[0]]
-            # a key read without its table is the config files' only when they set it in one place
-            found = [v for _keys, v in found] if len({keys for keys, _v in found}) == 1 else []
+            found = self._bare_key(want[0])
         return _distinct(found)
+
+    def _bare_key(self, key: str) -> list[ConfigValue]:
+        """A key read without its table (`provider_cfg["model"]`, the table picked at run time): the
+        config files' value when they set it in one place; when each table that sets it has its own
+        name (`openai: {model: …}`, `anthropic: {model: …}`), all of them, each kept only for a site of
+        the SDK its table is named after (`for_sdk`); else none (`[ocr] model` and `[summary] model`)."""
+        found = [(keys, v) for keys, v in self._keys if keys[-1] == key]
+        paths = {keys for keys, _v in found}
+        if len(paths) == 1:
+            return [v for _keys, v in found]
+        tables = {keys[-2] for keys in paths if len(keys) >= 2}
+        if len(tables) < len(paths):
+            return []
+        self._table_bound.update({v.where: keys[-2] for keys, v in found})
+        return [v for _keys, v in found]
 
     def unread_note(self) -> str:
         """"; config files not read: a.toml (why)", for a reason that may lie in a file llmsight skipped."""
@@ -170,7 +184,10 @@ class ProjectConfig:
         """The model candidates a site of `sdk` can send: when config files name the provider of the
         tables they took models from and one of them is this SDK (`[embedding] provider = "litellm"` for a
         litellm call), the models of tables for other providers (`provider = "ollama"`) are other
-        backends' and left out. Candidates carry `value`, `origin`, `reach`."""
+        backends' and left out; a bare key's value from a table named after a provider (`_bare_key`) is
+        kept only for that provider's SDK. Candidates carry `value`, `origin`, `reach`."""
+        candidates = tuple(c for c in candidates if c.origin not in self._table_bound
+                           or (sdk and _serves(self._table_bound[c.origin], sdk)))
         providers = {c.origin: self._providers.get(c.origin) for c in candidates if c.reach == "project-config-file"}
         if not sdk or not any(_serves(p, sdk) for p in providers.values() if p):
             return candidates

@@ -212,3 +212,26 @@ def test_a_yaml_file_named_for_its_configuration_is_read_anywhere_in_the_package
                 return genai.Client().models.generate_content(model=model, contents=text)
             """})
     assert models(site(result, "pod/gen.py")) == [("gemini-2.5-flash", "pod/conversation_config.yaml:2")]
+
+
+def test_a_table_picked_at_run_time_gives_each_sdk_the_table_named_after_it(tmp_path):
+    result = scan(tmp_path, {
+        "config.yaml": "llm:\n  provider: openai\n  openai:\n    model: gpt-4o-mini\n"
+                       "  anthropic:\n    model: claude-sonnet-4-5\n",
+        "app.py": """
+            import yaml, anthropic, litellm
+            from openai import OpenAI
+            cfg = yaml.safe_load(open("config.yaml"))
+            def client_settings(provider):
+                return cfg["llm"][provider]
+            def ask_openai(q):
+                return OpenAI().chat.completions.create(model=client_settings("openai")["model"], messages=[])
+            def ask_claude(q):
+                return anthropic.Anthropic().messages.create(model=client_settings("anthropic")["model"], max_tokens=5, messages=[])
+            def ask_any(q, provider):
+                return litellm.completion(model=client_settings(provider)["model"], messages=[])
+            """})
+    by_line = {s.span.start_line: s for s in result.call_sites}
+    assert models(by_line[8]) == [("gpt-4o-mini", "config.yaml:4")]
+    assert models(by_line[10]) == [("claude-sonnet-4-5", "config.yaml:6")]
+    assert models(by_line[12]) == []
