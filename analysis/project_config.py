@@ -306,9 +306,12 @@ def _usable(value: str) -> str | None:
 
 
 def _unquote(value: str) -> str:
+    """A scalar without its quotes or its trailing ` # comment`."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
+    if value[:1] in ("'", '"'):
+        end = value.find(value[0], 1)
+        if end > 0:
+            return value[1:end]
     return value.split(" #", 1)[0].strip()
 
 
@@ -370,18 +373,44 @@ def _yaml_leaves(text: str) -> list[tuple[tuple[str, ...], str, int]]:
             block_indent = None
         m = _YAML_KEY.match(line)
         if m is None:
+            if stripped.startswith("- ") and stack:   # an item of a block sequence of scalars
+                while stack and stack[-1][0] > level:
+                    stack.pop()
+                out.extend((tuple(k for _, k in stack), item, line_no) for item in _flow_items(stripped[2:]))
             continue
         level = len(m.group(1)) + (2 if line.lstrip().startswith("- ") else 0)
         while stack and stack[-1][0] >= level:
             stack.pop()
         key, value = m.group(3).strip(), (m.group(4) or "").strip()
+        path = tuple(k for _, k in stack) + (key,)
         if not value:
             stack.append((level, key))
         elif value[0] in "|>":
             block_indent = level
-        elif value[0] not in "&*!{[":
-            out.append((tuple(k for _, k in stack) + (key,), value, line_no))
+        elif value[0] == "[" or value[0] == "{":
+            out.extend((path + (k,) if k else path, item, line_no) for k, item in _flow_collection(value))
+        elif value[0] not in "&*!":
+            out.append((path, value, line_no))
     return out
+
+
+def _flow_collection(value: str) -> list[tuple[str, str]]:
+    """The scalars of a one-line flow sequence or mapping (`[a, "b"]`, `{model: x, temperature: 0}`) as
+    (key or "", value); nothing for a nested or unfinished one."""
+    value = value.split(" #", 1)[0].strip()
+    closing = "]" if value[0] == "[" else "}"
+    inner = value[1:-1]
+    if not value.endswith(closing) or any(c in inner for c in "[]{}"):
+        return []
+    if closing == "]":
+        return [("", item) for item in _flow_items(inner)]
+    pairs = [part.partition(":") for part in inner.split(",")]
+    return [(_unquote(k), v.strip()) for k, sep, v in pairs if sep and _unquote(k)]
+
+
+def _flow_items(text: str) -> list[str]:
+    """The comma-separated scalars of a flow sequence's inside, or the one scalar of a `- item` line."""
+    return [item.strip() for item in text.split(",") if item.strip() and item.strip()[0] not in "&*!{[|>"]
 
 
 def _structured_leaves(text: str, kind: str) -> list[tuple[tuple[str, ...], str, int]]:

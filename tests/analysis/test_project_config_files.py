@@ -235,3 +235,15 @@ def test_a_table_picked_at_run_time_gives_each_sdk_the_table_named_after_it(tmp_
     assert models(by_line[8]) == [("gpt-4o-mini", "config.yaml:4")]
     assert models(by_line[10]) == [("claude-sonnet-4-5", "config.yaml:6")]
     assert models(by_line[12]) == []
+
+
+def test_yaml_flow_mappings_and_lists_of_models(tmp_path):
+    config = ProjectConfig(tmp_path)
+    (tmp_path / "config.yaml").write_text(
+        "llm:\n  chat: {model: claude-sonnet-4-5, temperature: 0}\n  fallback_models: [gpt-4o-mini, \"o3-mini\"]\n"
+        "  embedders:\n    - text-embedding-3-small\n    - 'text-embedding-3-large'  # bigger\n  tools: [a, [b]]\n")
+    assert [(v.value, v.where) for v in config.key(("llm", "chat", "model"))] == [("claude-sonnet-4-5", "config.yaml:2")]
+    assert [v.value for v in config.key(("llm", "fallback_models"))] == ["gpt-4o-mini", "o3-mini"]
+    assert [(v.value, v.where) for v in config.key(("llm", "embedders"))] == [
+        ("text-embedding-3-small", "config.yaml:5"), ("text-embedding-3-large", "config.yaml:6")]
+    assert config.key(("llm", "tools")) == []
