@@ -882,7 +882,18 @@ class SiteBuilder:
             for layer in client_layers:
                 if "model" in layer:
                     return self._model_setting(layer["model"], "client")
-        return self._splatted_model() or ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+        return self._splatted_model() or self._built_client_model() or \
+            ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+
+    def _built_client_model(self) -> ModelSetting | None:
+        """A client made where discovery cannot see it (`self.llm.invoke(…)`): the model of the client
+        constructions model resolution finds reaching the receiver."""
+        func = self.req.call.func
+        if not self.req.client.made_elsewhere or not isinstance(func, ast.Attribute):
+            return None
+        vals = self.disc.resolver.resolve_built_client(func.value, self.req.scope, _CLIENT_MODEL_KEYWORDS,
+                                                       site=(self.req.call, self.req.scope))
+        return self._model_setting((func.value, self.req.scope), "client", vals) if vals is not None else None
 
     def _splatted_model(self) -> ModelSetting | None:
         """The model inside `**kwargs` on the request or the client: a dict built in the code, or what the

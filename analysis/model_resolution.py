@@ -396,6 +396,36 @@ class ModelResolver:
         vals = self._splat(node, scope, keys, Ctx())
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
 
+    def resolve_built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
+                             site: tuple[ast.AST, Scope] | None = None) -> Vals | None:
+        """The model of a client discovery saw only being used (`self.llm.invoke(…)`): the model keyword,
+        or the key of a `**kwargs` passed, of each SDK client construction that reaches the receiver
+        (the longest part of it that constructions reach); None when none is found."""
+        self._steps = 0
+        self._active.clear()
+        self._site_method = _method_name(scope)
+        node = receiver
+        while True:
+            parts = []
+            for call, cscope, cctx in self._made_by(node, scope, Ctx())[:MAX_VALUES]:
+                callee = self._callee(call, cscope)
+                if not (isinstance(callee, Imported) and self.ev.client_class(callee.qualname) is not None):
+                    continue
+                given = next((kw.value for kw in call.keywords if kw.arg in keys), None)
+                splats = [kw.value for kw in call.keywords if kw.arg is None]
+                vals = self._values(given, cscope, cctx) if given is not None else \
+                    _union(*(self._splat(v, cscope, keys, cctx) for v in splats)) if splats else \
+                    _opaque(f"`{_text(cscope.mod, call)}` names no model")
+                parts.append(_tag(vals, None, Hop(f"{_text(scope.mod, node)} = {_text(cscope.mod, call)}",
+                                                  _at(cscope.mod, call))))
+            if parts:
+                vals = _branches(parts)
+                cands = tuple(c for c in vals.cands if looks_like_model(c.value))
+                return self._narrow(node, scope, replace(vals, cands=cands), site)
+            if not isinstance(node, ast.Attribute) or _self_class(node.value, scope) is not None:
+                return None
+            node = node.value
+
     # ---- branch guards -----------------------------------------------------------------------------------
     def _narrow(self, node: ast.AST, scope: Scope, vals: Vals, site: tuple[ast.AST, Scope] | None = None) -> Vals:
         """The model set cut down by the tests that decide whether `node` is read — `if self.model in
@@ -886,6 +916,9 @@ class ModelResolver:
         site's `generate`; `Worker(params).build()` may build the object whose method the site is)."""
         calls = self._calls_to(cls.node.name, mod, b"class",
                                lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
+        calls = calls + [(call, scope) for call, cfunc in mod.calls_named("cls") if cfunc is not None   # a classmethod's cls(…)
+                         for scope in [Scope(mod, cfunc, call.lineno)]
+                         if isinstance(ref := self._callee(call, scope), ClassRef) and ref.cls.node is cls.node]
         if not any(self._site_method in c.methods for c, _m in self._mro_of(cls, mod)):
             return calls
         return [(call, scope) for call, scope in calls
@@ -1378,9 +1411,11 @@ class ModelResolver:
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
             return [m for part in parts for m in self._made_by(part, scope, ctx)]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):   # LangChain `prompt | llm | parser`
+            return self._made_by(node.left, scope, ctx) + self._made_by(node.right, scope, ctx)
         if isinstance(node, ast.Call):
             callee = self._callee(node, scope)
-            if isinstance(callee, ClassRef):
+            if isinstance(callee, ClassRef) or isinstance(callee, Imported) and self.ev.client_class(callee.qualname):
                 return [(node, scope, ctx)]
             if isinstance(callee, FuncRef) and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
                     and id(callee.node) not in {fid for fid, *_rest in ctx.calls}:

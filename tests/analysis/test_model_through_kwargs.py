@@ -287,3 +287,26 @@ def test_attribute_of_an_object_built_elsewhere_follows_its_own_construction(tmp
                 self.llm_config = create_llm_config(provider=os.getenv("TABLE_MODEL", "openai/gpt-4o-mini"))
         """})
     assert models_at(result, "pkg/utils.py", 4) == ["openai/gpt-4o"]
+
+
+def test_client_made_elsewhere_takes_the_model_of_the_constructions_reaching_it(tmp_path):
+    result = scan(tmp_path, {"pkg/__init__.py": "", "pkg/provider.py": """
+        from langchain_openai import ChatOpenAI
+        class Provider:
+            def __init__(self, llm):
+                self.llm = llm
+            @classmethod
+            def from_name(cls, name, **kwargs):
+                if name == "openai":
+                    llm = ChatOpenAI(**kwargs)
+                else:
+                    raise ValueError(name)
+                return cls(llm)
+            async def ask(self, messages):
+                return await self.llm.ainvoke(messages)
+        """, "pkg/app.py": """
+        from pkg.provider import Provider
+        def make():
+            return Provider.from_name("openai", model="gpt-4o-mini", temperature=0)
+        """})
+    assert models_at(result, "pkg/provider.py", 14) == ["gpt-4o-mini"]
