@@ -3,8 +3,9 @@
 A preparation (`replay.Simulation.prepare`) codes the names in the traffic, fits the models, computes
 each row's draws, static costs and bootstrap block (the prepared rows), numbers the (site, feature,
 tenant) combinations and replays the baseline. None of that depends on the scenarios, so it is kept
-as a summary: one DuckDB file per traffic content holding the prepared rows, the combinations and the
-baseline's per-row outcomes as tables, and the names, fits and notes as one JSON document. The next
+as a summary: one DuckDB file per traffic content holding the prepared rows and the combinations as
+tables and the names, fits and notes as one JSON document, and beside it the baseline's per-row outcomes
+as raw columns (`OUTCOME_LAYOUT`: one `read` into numpy arrays, nothing parsed). The next
 `simulate` over the same rows reads them instead of scanning, fitting and hashing a million rows again;
 only what the scenarios add (their target models' priors, prices and lookup tables) is built per run.
 
@@ -18,8 +19,9 @@ code and DuckDB's version.
 Like the scan cache (`analysis.cache`) it lives under the user's cache directory, never in the
 repository, in a private (0700) directory, and is hostile on read: the file is opened through
 `store.connect` (no other file, no extension, locked settings) and read-only, it must hold exactly our
-tables in our shapes with no views or macros, and the JSON is rebuilt field by field with its types
-checked; anything else is a miss and the run prepares from the traffic. Never a pickle.
+tables in our shapes with no views or macros, the JSON is rebuilt field by field with its types checked,
+the outcome file's size must be what the JSON's row count gives and every code in it (combination,
+block, status) in range; anything else is a miss and the run prepares from the traffic. Never a pickle.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from typing import Any
 
 from llmsight.simulator.fit import Fits, ModelFit
 
-FORMAT = "llmsight-simulate-summary-v1"
+FORMAT = "llmsight-simulate-summary-v2"
 MAX_SUMMARIES = 4           # summary files kept; the least recently used go first
 META_TABLE = "summary_meta"
 RATIOS_FILE = "tokenizer-ratios.json"   # tokenizer ratios by encoding pair (any traffic's)
@@ -83,7 +85,11 @@ class PreparedTraffic:
 
 
 # the summary file's tables and their shapes (anything else in the file: not ours, not read)
-ROWS_TABLE, GROUPS_TABLE, BASELINE_TABLE = "prepared_rows", "prepared_groups", "baseline_outcomes"
+ROWS_TABLE, GROUPS_TABLE = "prepared_rows", "prepared_groups"
+# the baseline's outcome columns in the file beside it, in this order (8-byte columns first: every column
+# starts aligned), each the prepared rows' count long, row `ri` at index `ri`
+OUTCOME_LAYOUT = (("latency_ms", "<f8"), ("ttft_ms", "<f8"), ("cost_usd", "<f8"), ("quality", "<f8"),
+                  ("grp", "<i4"), ("blk", "i1"), ("status", "i1"), ("truncated", "u1"))
 
 
 def code_identity() -> list[tuple[str, int, int]]:
@@ -150,9 +156,12 @@ class SummaryCache:
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.duckdb"
 
+    def outcomes_path(self, key: str) -> Path:
+        return self.directory / f"{key}.outcomes"
+
     def load(self, key: str, row_types: dict[str, str]):
-        """(connection with the file attached as `summary`, PreparedTraffic), or None: no such summary,
-        or one that is not exactly what `save` writes."""
+        """(connection with the file attached as `summary`, PreparedTraffic, the baseline's outcome columns),
+        or None: no such summary, or one that is not exactly what `save` writes."""
         import duckdb
 
         from llmsight.analysis.cache import Malformed, decode
@@ -180,8 +189,13 @@ class SummaryCache:
             if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
                 raise store.StoreError(f"{path}: another summary")
             prepared = decode(PreparedTraffic, doc.get("prepared"))
+            rows, low, high = store.first_row(con, f"SELECT count(*), min(ri), max(ri) FROM summary.{ROWS_TABLE}")
+            (groups,) = store.first_row(con, f"SELECT count(*) FROM summary.{GROUPS_TABLE}")
+            if rows and (low != 0 or high != rows - 1):
+                raise store.StoreError(f"{path}: row indices out of range")
+            baseline = _read_outcomes(self.outcomes_path(key), rows, groups)
             os.utime(path)           # recently used: pruned last
-            return con, prepared
+            return con, prepared, baseline
         except (duckdb.Error, store.StoreError, Malformed, ValueError, TypeError, RecursionError, OSError):
             if con is not None:
                 con.close()
@@ -189,13 +203,15 @@ class SummaryCache:
 
     def save(self, key: str, con, prepared: PreparedTraffic, tables: dict[str, str], baseline: dict) -> None:
         """Write the summary from `con`'s tables (`tables`: summary table -> relation in `con`) and the
-        baseline's outcome columns, atomically (a temporary file renamed); a failure leaves no summary."""
+        baseline's outcome columns (in row order), each file atomically (a temporary file renamed), the
+        outcomes first: the DuckDB file that makes a summary is there only once both are complete."""
         import duckdb
-        import pyarrow as pa
 
         from llmsight.records import to_json
         from llmsight.simulator import store
 
+        if not _write_outcomes(self.directory, self.outcomes_path(key), baseline):
+            return
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".summary-", suffix=".duckdb")
         os.close(fd)
         os.unlink(tmp)           # DuckDB creates the file itself
@@ -207,9 +223,6 @@ class SummaryCache:
                 out.register("_incoming", reader)
                 out.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
                 out.unregister("_incoming")
-            out.register("_incoming", pa.table(baseline))
-            out.execute(f"CREATE TABLE {BASELINE_TABLE} AS SELECT * FROM _incoming")
-            out.unregister("_incoming")
             doc = {"format": FORMAT, "key": key, "prepared": to_json(prepared)}
             out.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
             out.execute(f"INSERT INTO {META_TABLE} VALUES ('prepared', ?)", [json.dumps(doc)])
@@ -263,17 +276,59 @@ class SummaryCache:
     def _prune(self) -> None:
         files = sorted(self.directory.glob("*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in files[MAX_SUMMARIES:]:
-            try:
-                old.unlink()
-            except OSError:
-                pass
+            for path in (old, old.with_suffix(".outcomes")):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
 
 
-BASELINE_TYPES = {"ri": "INTEGER", "grp": "INTEGER", "blk": "TINYINT", "status": "TINYINT", "latency_ms": "DOUBLE",
-                  "ttft_ms": "DOUBLE", "cost_usd": "DOUBLE", "quality": "DOUBLE", "truncated": "BOOLEAN"}
 GROUPS_TYPES = {"grp": "INTEGER", "site_c": "INTEGER", "feature_c": "INTEGER", "tenant_c": "INTEGER"}
 
 
 def _shapes(row_types: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     return {ROWS_TABLE: list(row_types.items()), GROUPS_TABLE: list(GROUPS_TYPES.items()),
-            BASELINE_TABLE: list(BASELINE_TYPES.items()), META_TABLE: [("key", "VARCHAR"), ("value", "VARCHAR")]}
+            META_TABLE: [("key", "VARCHAR"), ("value", "VARCHAR")]}
+
+
+def _write_outcomes(directory: Path, path: Path, baseline: dict) -> bool:
+    """The baseline's outcome columns as `OUTCOME_LAYOUT` lays them out, written atomically; False when it
+    could not be (a full disk still gets its results, just no summary)."""
+    import numpy as np
+
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".outcomes-", suffix=".outcomes")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for name, dtype in OUTCOME_LAYOUT:
+                fh.write(np.ascontiguousarray(baseline[name], dtype=dtype).tobytes())
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        return False
+
+
+def _read_outcomes(path: Path, rows: int, groups: int) -> dict:
+    """The outcome columns `_write_outcomes` wrote for `rows` rows of `groups` combinations: the file must
+    be exactly that long and every code in range (StoreError otherwise)."""
+    import numpy as np
+
+    from llmsight.simulator.figures import BLOCKS, TIMEOUT
+    from llmsight.simulator.store import StoreError
+
+    widths = [np.dtype(dtype).itemsize for _, dtype in OUTCOME_LAYOUT]
+    buffer = bytearray(rows * sum(widths))
+    with open(path, "rb") as fh:
+        if fh.readinto(buffer) != len(buffer) or fh.read(1):
+            raise StoreError(f"{path}: not the outcomes of {rows} rows")
+    columns, offset = {}, 0
+    for (name, dtype), width in zip(OUTCOME_LAYOUT, widths):
+        columns[name] = np.frombuffer(buffer, dtype=dtype, count=rows, offset=offset)
+        offset += rows * width
+    for name, high in (("grp", groups - 1), ("blk", BLOCKS - 1), ("status", TIMEOUT), ("truncated", 1)):
+        values = columns[name]
+        if rows and (values.min() < 0 or values.max() > high):
+            raise StoreError(f"{path}: {name} out of range")
+    columns["truncated"] = columns["truncated"].view(np.bool_)
+    return columns

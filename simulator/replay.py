@@ -871,8 +871,7 @@ class Simulation:
         self.prepared: PreparedTraffic | None = None
         self._cache_key: str | None = None
         self._owned = None                 # the summary cache's connection, when the preparation came from it
-        self._baseline_source: str | None = None                  # the cached baseline's outcomes
-        self._baseline_fetched: dict | None = None                # the baseline's outcomes, fetched to be cached
+        self._baseline_columns: dict | None = None   # the baseline's outcome columns in row order (`_fetch_baseline`)
 
     def prepare(self, scenarios: Sequence[Scenario] = ()) -> None:
         """Materialise the rows with integer codes, fit the models, build the lookup tables: what the
@@ -900,12 +899,11 @@ class Simulation:
         hit = self.cache.load(self._cache_key, ROW_TYPES)
         if hit is None:
             return None
-        from llmsight.simulator.prepared import BASELINE_TABLE, GROUPS_TABLE, ROWS_TABLE
+        from llmsight.simulator.prepared import GROUPS_TABLE, ROWS_TABLE
 
-        self.db, prepared = hit
+        self.db, prepared, self._baseline_columns = hit
         self._owned = self.db
         self.tables = dataclasses.replace(self.tables, rows=f"summary.{ROWS_TABLE}", groups=f"summary.{GROUPS_TABLE}")
-        self._baseline_source = f"summary.{BASELINE_TABLE}"
         return prepared
 
     def _prepare_traffic(self) -> "PreparedTraffic":
@@ -975,9 +973,8 @@ class Simulation:
         prepared = PreparedTraffic(observed, sites, features, tenants, FitsRecord.of(fits), prefixes, pairs, days,
                                    fraction, notes)
         if self.cache is not None and self._cache_key is not None:
-            self._baseline_fetched = self._fetch_baseline(replay)
             self.cache.save(self._cache_key, con, prepared, {ROWS_TABLE: t.rows, GROUPS_TABLE: t.groups},
-                            self._baseline_fetched)
+                            self._fetch_baseline(replay))
         return prepared
 
     def _add_targets(self, targets: list[str]) -> None:
@@ -1082,20 +1079,20 @@ class Simulation:
         return self._baseline[1] if self._baseline is not None and self._baseline[0] is replay else None
 
     def _fetch_baseline(self, replay: Replay) -> dict:
-        if self._baseline_fetched is not None:
-            fetched, self._baseline_fetched = self._baseline_fetched, None
-            return fetched
-        if self._baseline_source is not None:
-            return self.db.sql(f"SELECT * FROM {self._baseline_source}").fetchnumpy()
-        return self.db.sql(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
+        """The baseline's outcome columns, row `ri` of the prepared rows at index `ri`: replayed once per
+        preparation (the baseline replays no target model), or read with the summary."""
+        if self._baseline_columns is None:
+            fetched = self.db.execute(replay.final_sql(BASELINE, narrow=True)).fetchnumpy()
+            ri = column(fetched.pop("ri"), np.int64)
+            columns = {}
+            for name, values in fetched.items():
+                values = column(values, values.dtype)
+                columns[name] = np.empty(len(ri), dtype=values.dtype)
+                columns[name][ri] = values
+            self._baseline_columns = columns
+        return self._baseline_columns
 
-    def _summarise_baseline(self, replay: Replay, fetched: dict) -> Outcomes:
-        ri = column(fetched.pop("ri"), np.int64)
-        columns = {}
-        for name, values in fetched.items():
-            values = column(values, values.dtype)
-            columns[name] = np.empty(len(ri), dtype=values.dtype)
-            columns[name][ri] = values
+    def _summarise_baseline(self, replay: Replay, columns: dict) -> Outcomes:
         self._baseline = (replay, Outcomes(columns, self.groups))
         return self._baseline[1]
 

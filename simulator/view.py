@@ -104,9 +104,12 @@ def connect(path: Path):
 def traffic_fingerprint(path: Path) -> tuple:
     """(file, mtime, size) of a traffic store, file or directory, or of every file a pattern
     (`calls/*.parquet`) matches; TrafficError when there is none."""
-    from llmsight.simulator.ingest import expand
+    if path.exists():
+        files = [path]
+    else:             # a pattern: only then is the ingest package (with pyarrow) imported
+        from llmsight.simulator.ingest import expand
 
-    files = [path] if path.exists() else [f for f in expand([path]) if f.exists()]
+        files = [f for f in expand([path]) if f.exists()]
     if not files:
         raise TrafficError(f"{path}: no such traffic file or store; run `llm-lint ingest FILES --db {path}` "
                            "or pass an existing file, directory or pattern to --traffic")

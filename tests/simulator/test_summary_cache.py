@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from llmsight.records import to_json
@@ -86,11 +87,24 @@ def _forge(path, statements):
     con.close()
 
 
-@pytest.mark.parametrize("forgery", ["garbage", "view", "extra_table", "bad_json", "wrong_type"])
+@pytest.mark.parametrize("forgery", ["garbage", "view", "extra_table", "bad_json", "wrong_type", "outcomes_cut",
+                                     "outcomes_group", "outcomes_missing"])
 def test_a_summary_not_as_written_is_ignored(traffic, cache_dir, monkeypatch, forgery, truth):
     simulate(traffic, SCENARIOS)
     (path,) = cache_dir.glob("*.duckdb")
-    if forgery == "garbage":
+    outcomes = path.with_suffix(".outcomes")
+    if forgery == "outcomes_cut":
+        outcomes.write_bytes(outcomes.read_bytes()[:-1])
+    elif forgery == "outcomes_group":             # the first row's combination: far past the last one
+        data = bytearray(outcomes.read_bytes())
+        widths = [np.dtype(kind).itemsize for _, kind in prepared.OUTCOME_LAYOUT]
+        names = [name for name, _ in prepared.OUTCOME_LAYOUT]
+        at = len(data) // sum(widths) * sum(widths[:names.index("grp")])
+        data[at:at + 4] = (10**6).to_bytes(4, "little")
+        outcomes.write_bytes(bytes(data))
+    elif forgery == "outcomes_missing":
+        outcomes.unlink()
+    elif forgery == "garbage":
         path.write_bytes(b"\0" * 12 + b"not a database" * 100)
     elif forgery == "view":
         _forge(path, ["CREATE VIEW sneaky AS SELECT 1"])
