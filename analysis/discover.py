@@ -919,14 +919,19 @@ class SiteBuilder:
             vals = self.disc.resolver.resolve(*found, site=(self.req.call, self.req.scope))
         else:
             plain = Setting(None, plain.expr, source)
-        # models of config tables for another provider than this site's SDK are not sent here
-        candidates = self.disc.resolver.config_files.for_sdk(to_candidates(vals), self.req.sdk or self.req.client.kind.sdk)
+        # models of config tables for a provider this site's class refuses or its SDK is not, are not sent here
+        func = self.req.scope.func
+        while func is not None and func.cls is None:
+            func = func.parent
+        candidates, others = self.disc.resolver.config_files.for_sdk(
+            to_candidates(vals), self.req.sdk or self.req.client.kind.sdk, func.cls.node if func is not None else None)
         if not candidates and not vals.ruled_out and isinstance(plain.value, str) and plain.value:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
         if not candidates:
+            why = others or vals.why
             return ModelSetting(value=plain.value if plain.value == "" else None, expr=plain.expr,
                                 source=plain.source, origin=plain.origin,
-                                unknown=redact(vals.why) if vals.why else "the model is set at run time")
+                                unknown=redact(why) if why else "the model is set at run time")
         first = candidates[0]
         cand = next((c for c in vals.cands if c.value == first.value), None)
         chain = (Hop(plain.expr or "", _where(found)),) + (cand.chain if cand is not None else ())

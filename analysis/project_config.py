@@ -180,18 +180,29 @@ class ProjectConfig:
         self._keys = _with_inherited_providers([kv for order in sorted(self._parsed) for kv in self._parsed[order]])
         self._providers = {v.where: v.provider for _keys, v in self._keys if v.provider}
 
-    def for_sdk(self, candidates: tuple, sdk: str | None) -> tuple:
-        """The model candidates a site of `sdk` can send: when config files name the provider of the
-        tables they took models from and one of them is this SDK (`[embedding] provider = "litellm"` for a
-        litellm call), the models of tables for other providers (`provider = "ollama"`) are other
-        backends' and left out; a bare key's value from a table named after a provider (`_bare_key`) is
-        kept only for that provider's SDK. Candidates carry `value`, `origin`, `reach`."""
-        candidates = tuple(c for c in candidates if c.origin not in self._table_bound
-                           or (sdk and _serves(self._table_bound[c.origin], sdk)))
-        providers = {c.origin: self._providers.get(c.origin) for c in candidates if c.reach == "project-config-file"}
-        if not sdk or not any(_serves(p, sdk) for p in providers.values() if p):
-            return candidates
-        return tuple(c for c in candidates if not providers.get(c.origin) or _serves(providers[c.origin], sdk))
+    def for_sdk(self, candidates: tuple, sdk: str | None, site_class: ast.ClassDef | None = None) -> tuple[tuple, str]:
+        """The model candidates a site of `sdk` can send, and why none when the config files gave only
+        others'. A config table that names its provider (`[embedding] provider = "ollama"`) is sent only
+        by code for that provider: when the site's class refuses every other one (`if config.provider !=
+        "litellm": raise` in its `__init__`), only tables naming an admitted provider; else, when some
+        table names this SDK, not those naming another. A bare key's value from a table named after a
+        provider (`_bare_key`) is kept only for that provider's SDK. Candidates carry `value`, `origin`,
+        `reach`."""
+        kept = tuple(c for c in candidates if c.origin not in self._table_bound
+                     or (sdk and _serves(self._table_bound[c.origin], sdk)))
+        providers = {c.origin: self._providers.get(c.origin) for c in kept if c.reach == "project-config-file"}
+        admitted = admitted_providers(site_class) if site_class is not None and any(providers.values()) else frozenset()
+        if admitted:
+            kept = tuple(c for c in kept if not providers.get(c.origin) or providers[c.origin].lower() in admitted)
+        elif sdk and any(_serves(p, sdk) for p in providers.values() if p):
+            kept = tuple(c for c in kept if not providers.get(c.origin) or _serves(providers[c.origin], sdk))
+        if kept or not candidates:
+            return kept, ""
+        named = sorted({p for p in providers.values() if p} | {self._table_bound[c.origin] for c in candidates
+                                                               if c.origin in self._table_bound})
+        served = f"`{site_class.name}` accepts only {', '.join(sorted(admitted))}" if admitted else f"this is a {sdk} call"
+        return kept, (f"the project's config files set this model only for {', '.join(named)} "
+                      f"({candidates[0].origin}), and {served}")
 
     def _add_env(self, found: list[tuple[str, str, int]], rel: str) -> None:
         assert self._env is not None
@@ -240,6 +251,25 @@ def annotated_class(base: ast.AST, func) -> str | None:
             return None
         func = func.parent
     return None
+
+
+def admitted_providers(cls: ast.ClassDef) -> frozenset[str]:
+    """The providers a class's `__init__` accepts when it refuses the others: `if config.provider !=
+    "litellm": raise …`, `if provider not in ("openai", "azure"): raise …` (lower-cased)."""
+    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    admitted: set[str] = set()
+    for node in ast.walk(init) if init is not None else ():
+        if not (isinstance(node, ast.If) and node.body and isinstance(node.body[0], ast.Raise)
+                and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+                and isinstance(node.test.ops[0], (ast.NotEq, ast.NotIn))):
+            continue
+        subject, other = node.test.left, node.test.comparators[0]
+        name = subject.attr if isinstance(subject, ast.Attribute) else getattr(subject, "id", "")
+        if name.lower() != "provider":
+            continue
+        items = other.elts if isinstance(other, (ast.Tuple, ast.List, ast.Set)) else [other]
+        admitted.update(i.value.lower() for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str))
+    return frozenset(admitted)
 
 
 def table_name(class_name: str) -> str:

@@ -247,3 +247,37 @@ def test_yaml_flow_mappings_and_lists_of_models(tmp_path):
     assert [(v.value, v.where) for v in config.key(("llm", "embedders"))] == [
         ("text-embedding-3-small", "config.yaml:5"), ("text-embedding-3-large", "config.yaml:6")]
     assert config.key(("llm", "tools")) == []
+
+
+def test_a_class_that_refuses_other_providers_sends_only_its_own_tables_models(tmp_path):
+    result = scan(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/svc.toml": "[embedding]\nprovider = \"litellm\"\nbase_model = \"openai/text-embedding-3-small\"\n",
+        "svc/configs/local.toml": "[embedding]\nprovider = \"ollama\"\nbase_model = \"mxbai-embed-large\"\n",
+        "svc/embed.py": """
+            from openai import OpenAI
+            from pydantic import BaseModel
+            class EmbeddingConfig(BaseModel):
+                provider: str
+                base_model: str
+            class OpenAIEmbedder:
+                def __init__(self, config: EmbeddingConfig):
+                    if config.provider != "openai":
+                        raise ValueError("OpenAIEmbedder needs provider openai")
+                    self.model = config.base_model
+                def embed(self, texts):
+                    return OpenAI().embeddings.create(model=self.model, input=texts)
+            class LocalEmbedder:
+                def __init__(self, config: EmbeddingConfig):
+                    provider = config.provider
+                    if provider not in ("ollama", "lmstudio"):
+                        raise ValueError(provider)
+                    self.model = config.base_model
+                def embed(self, texts):
+                    return OpenAI(base_url="http://localhost:11434/v1").embeddings.create(model=self.model, input=texts)
+            """})
+    by_line = {s.span.start_line: s for s in result.call_sites}
+    assert models(by_line[13]) == []
+    assert by_line[13].model.unknown.startswith("the project's config files set this model only for litellm, ollama "
+                                                "(svc/svc.toml:3), and `OpenAIEmbedder` accepts only openai")
+    assert models(by_line[21]) == [("mxbai-embed-large", "svc/configs/local.toml:3")]
