@@ -198,11 +198,13 @@ class ProjectConfig:
             kept = tuple(c for c in kept if not providers.get(c.origin) or _serves(providers[c.origin], sdk))
         if kept or not candidates:
             return kept, ""
-        named = sorted({p for p in providers.values() if p} | {self._table_bound[c.origin] for c in candidates
-                                                               if c.origin in self._table_bound})
-        served = f"`{site_class.name}` accepts only {', '.join(sorted(admitted))}" if admitted else f"this is a {sdk} call"
-        return kept, (f"the project's config files set this model only for {', '.join(named)} "
-                      f"({candidates[0].origin}), and {served}")
+        if admitted:
+            named = sorted({p for p in providers.values() if p})
+            return kept, (f"the project's config files set this model only for providers {', '.join(named)} "
+                          f"({candidates[0].origin}), and `{site_class.name}` accepts only {', '.join(sorted(admitted))}")
+        tables = sorted({self._table_bound[c.origin] for c in candidates if c.origin in self._table_bound})
+        return kept, (f"the key is set in several tables of the project's config files ({', '.join(tables)}: "
+                      f"{candidates[0].origin}), none named after this call's SDK ({sdk})")
 
     def _add_env(self, found: list[tuple[str, str, int]], rel: str) -> None:
         assert self._env is not None

@@ -235,6 +235,8 @@ def test_a_table_picked_at_run_time_gives_each_sdk_the_table_named_after_it(tmp_
     assert models(by_line[8]) == [("gpt-4o-mini", "config.yaml:4")]
     assert models(by_line[10]) == [("claude-sonnet-4-5", "config.yaml:6")]
     assert models(by_line[12]) == []
+    assert by_line[12].model.unknown.startswith("the key is set in several tables of the project's config files "
+                                                "(anthropic, openai: config.yaml:4), none named after this call's SDK (litellm)")
 
 
 def test_yaml_flow_mappings_and_lists_of_models(tmp_path):
@@ -278,6 +280,6 @@ def test_a_class_that_refuses_other_providers_sends_only_its_own_tables_models(t
             """})
     by_line = {s.span.start_line: s for s in result.call_sites}
     assert models(by_line[13]) == []
-    assert by_line[13].model.unknown.startswith("the project's config files set this model only for litellm, ollama "
+    assert by_line[13].model.unknown.startswith("the project's config files set this model only for providers litellm, ollama "
                                                 "(svc/svc.toml:3), and `OpenAIEmbedder` accepts only openai")
     assert models(by_line[21]) == [("mxbai-embed-large", "svc/configs/local.toml:3")]
