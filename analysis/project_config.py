@@ -465,24 +465,29 @@ def _structured_leaves(text: str, kind: str) -> list[tuple[tuple[str, ...], str,
 
 class _Lines:
     """Where a value is stated (TOML and JSON parsers do not keep lines), from one pass that indexes the
-    lines opening with a key."""
+    lines opening with a key; the items of a list under a key are looked for from the last one found."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.stating: dict[str, list[int]] = {}
+        self.after: dict[str, int] = {}   # key -> the line its last list item was found on
         for i, line in enumerate(self.lines):
             m = _LINE_KEY.match(line)
             if m:
                 self.stating.setdefault(m.group(1), []).append(i)
 
     def line_of(self, key: str, value: str) -> int:
-        """The line stating `key` with `value`, else the first with `value` at or after one naming `key`
-        (an inline table, a dotted key, a list's items on the lines below)."""
+        """The line stating `key` with `value`, else the first with `value` from the last item found under
+        `key` (a list's items on the lines below it), else from the first line naming `key` (an inline
+        table, a dotted key)."""
         lines = self.lines
-        start = next((i for i in self.stating.get(key, ()) if value in lines[i]), None)
-        if start is None:
-            start = next((i for i, line in enumerate(lines) if key in line and value in line), None)
-        if start is None:
-            start = next((i for i, line in enumerate(lines) if key in line), 0)
-            start = next((i for i in range(start, len(lines)) if value in lines[i]), start)
-        return start + 1
+        starts = self.stating.get(key, ())
+        found = next((i for i in starts if value in lines[i]), None)
+        if found is None:
+            start = self.after.get(key, starts[0] if starts else next(
+                (i for i, line in enumerate(lines) if key in line), 0))
+            found = next((i for i in range(start, len(lines)) if value in lines[i]), None)
+            if found is None:
+                found = next((i for i in range(0, start) if value in lines[i]), start)
+            self.after[key] = found
+        return found + 1

@@ -283,3 +283,12 @@ def test_a_class_that_refuses_other_providers_sends_only_its_own_tables_models(t
     assert by_line[13].model.unknown.startswith("the project's config files set this model only for providers litellm, ollama "
                                                 "(svc/svc.toml:3), and `OpenAIEmbedder` accepts only openai")
     assert models(by_line[21]) == [("mxbai-embed-large", "svc/configs/local.toml:3")]
+
+
+def test_a_long_list_in_a_config_file_is_read_in_linear_time(tmp_path):
+    import json, resource
+    (tmp_path / "config.json").write_text(json.dumps({"llm": {"models": [f"m{i}" for i in range(5000)]}}, indent=1))
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    found = ProjectConfig(tmp_path).key(("llm", "models"))
+    assert [(v.value, v.where) for v in found[-1:]] == [("m4999", "config.json:5004")]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - start < 0.5   # quadratic search took ~1.2 s
