@@ -160,15 +160,23 @@ def admits(comparison: Comparison, value: str, members: frozenset[str] | None = 
     return passed == comparison.holds
 
 
-def rebound_after(body: list[ast.stmt], subject: ast.expr, after: ast.AST) -> bool:
+def rebound_after(body: list[ast.stmt], subject: ast.expr, after: ast.AST, read: ast.AST | None = None) -> bool:
     """Whether `subject` is assigned (or deleted) anywhere in `body` after the test `after` — then a test
-    before the read may no longer hold for it. Nested defs are not entered."""
+    before the read may no longer hold for it. Given the `read`, only assignments before it count, and not
+    the one whose right side holds it: it reads before it stores (`if m.startswith("azure/"): m = m[6:]`).
+    Nested defs are not entered."""
     key = ast.unparse(subject)
     start = (after.lineno, after.col_offset)  # type: ignore[attr-defined]
+    end = (read.lineno, read.col_offset) if read is not None and hasattr(read, "lineno") else None  # type: ignore[attr-defined]
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
         if isinstance(node, _DEFS):
+            continue
+        if end is not None and isinstance(node, ast.stmt) and (node.lineno, node.col_offset) > end:
+            continue
+        if end is not None and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None \
+                and any(n is read for n in ast.walk(node.value)):
             continue
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.Delete,
                              ast.With, ast.AsyncWith, ast.NamedExpr)) \

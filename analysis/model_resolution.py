@@ -452,7 +452,7 @@ class ModelResolver:
                     continue
                 seen.add(id(test))
                 guards += [(guard, rscope) for comparison in comparisons(test, holds)
-                           if ast.dump(comparison.subject) == subject and not rebound_after(body, comparison.subject, test)
+                           if ast.dump(comparison.subject) == subject and not rebound_after(body, comparison.subject, test, read)
                            for guard in [self._guard(comparison, rscope)] if guard is not None]
         cands, cutting = vals.cands, []
         for (comparison, members, _listed), gscope in guards:
@@ -752,14 +752,35 @@ class ModelResolver:
         parts = [self._binding_value(name, b, mod, func, ctx) for b in chosen]
         guards = [_guards(blocks, b[1], name) for b in chosen]
         if dominated:
-            acc, rest = parts[0], list(zip(parts[1:], guards[1:]))
+            acc, rest = parts[0], list(zip(parts[1:], guards[1:], chosen[1:]))
         elif func is not None and name in func.params:
-            acc, rest = self._param(name, func, mod, ctx), list(zip(parts, guards))
+            acc, rest = self._param(name, func, mod, ctx), list(zip(parts, guards, chosen))
         else:
             return _branches(parts)
-        for later, guarded in rest:
-            acc = _later(acc, later, guarded)
+        for later, guarded, binding in rest:
+            acc = self._rebound(name, binding, acc, later, mod, func) or _later(acc, later, guarded)
         return acc
+
+    def _rebound(self, name: str, binding, acc: Vals, later: Vals, mod: ModuleInfo, func: FuncInfo | None) -> Vals | None:
+        """`if model.startswith("azure/"): model = model[6:]`: the values the test around a re-binding admits
+        are replaced by it, the others stay; None when no test there can be judged on the name's strings."""
+        line, value, _how = binding
+        body = getattr(func.node, "body", None) if func is not None else mod.tree.body
+        if not acc.cands or not isinstance(body, list):
+            return None
+        scope = Scope(mod, func, line)
+        guards = [g for test, holds in tests_around(body, value) for c in comparisons(test, holds)
+                  if isinstance(c.subject, ast.Name) and c.subject.id == name
+                  for g in [self._guard(c, scope)] if g is not None]
+        if not guards:
+            return None
+        kept = tuple(c for c in acc.cands if not all(admits(g[0], c.value, g[1]) for g in guards))
+        replaced = [c for c in acc.cands if c not in kept]
+        if not replaced:
+            return replace(acc, opaque=acc.opaque or later.opaque)   # none of the known values takes the branch
+        taken = later if any(c.default for c in replaced) else _alternatives(later)
+        merged = _union(Vals(kept), taken)
+        return replace(merged, unset=acc.unset, opaque=acc.opaque or later.opaque, why=acc.why or later.why)
 
     def _binding_value(self, name: str, binding, mod: ModuleInfo, func: FuncInfo | None, ctx: Ctx) -> Vals:
         line, value, how = binding
@@ -1677,18 +1698,29 @@ class ModelResolver:
 
     def _subscript(self, node: ast.Subscript, scope: Scope, ctx: Ctx) -> Vals:
         value = node.value
-        # "provider/model".split("/")[1]
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SPLIT_METHODS \
-                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
-            args = [a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, (str, int))]
-            if len(args) == len(value.args) and not value.keywords:
-                vals = self._values(value.func.value, scope, ctx)
+        index = _int_of(node.slice)
+        split, sscope = (self._split_bound(value, scope) or (value, scope)) if index is not None else (value, scope)
+        # "provider/model".split("/")[1], or `parts = name.split("/", 1)` then `parts[1]`
+        if isinstance(split, ast.Call) and isinstance(split.func, ast.Attribute) and split.func.attr in _SPLIT_METHODS \
+                and index is not None:
+            args = [a.value for a in split.args if isinstance(a, ast.Constant) and isinstance(a.value, (str, int))]
+            if len(args) == len(split.args) and not split.keywords:
+                vals = self._narrow(split.func.value, sscope, self._values(split.func.value, sscope, ctx))
                 out = []
                 for c in vals.cands:
-                    parts = getattr(c.value, value.func.attr)(*args)
-                    if -len(parts) <= node.slice.value < len(parts) and parts[node.slice.value]:
-                        out.append(replace(c, value=parts[node.slice.value]))
-                return replace(vals, cands=tuple(out))
+                    parts = getattr(c.value, split.func.attr)(*args)
+                    if -len(parts) <= index < len(parts) and parts[index]:
+                        out.append(replace(c, value=parts[index]))
+                return _tag(replace(vals, cands=tuple(out)), None, None if split is value else
+                            Hop(f"{_text(scope.mod, value)} = {_text(sscope.mod, split)}", _at(sscope.mod, split)))
+        if isinstance(node.slice, ast.Slice):   # `model[len("azure/"):]`: the same slice of each string
+            bounds = [None if b is None else _int_of(b) for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+            given = [b for b in (node.slice.lower, node.slice.upper, node.slice.step) if b is not None]
+            if sum(b is not None for b in bounds) == len(given) and bounds[2] != 0:
+                # narrowed by the test around it (`if model.startswith("azure/"): model = model[6:]`)
+                vals = self._narrow(value, scope, self._values(value, scope, ctx))
+                cut = slice(*bounds)
+                return replace(vals, cands=tuple(replace(c, value=c.value[cut]) for c in vals.cands if c.value[cut]))
         if isinstance(value, ast.Call) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
             callee = self._callee(value, scope)
             if isinstance(callee, FuncRef):   # `parse(...)[0]`: that item of each tuple the function returns
@@ -1708,6 +1740,19 @@ class ModelResolver:
             passed = self._param_key(value, node.slice, scope, ctx)
             return passed if passed is not None and passed.cands else self._unresolved(node, scope, ctx)
         return _opaque(f"`{_text(scope.mod, node)}` is set at run time")
+
+    @staticmethod
+    def _split_bound(name: ast.AST, scope: Scope) -> tuple[ast.Call, Scope] | None:
+        """The `x.split(…)` call a local name was last bound to before `scope.line`, when it was."""
+        if not isinstance(name, ast.Name) or scope.func is None:
+            return None
+        before = [b for b in scope.func.bindings.get(name.id, ()) if b[0] < scope.line]
+        if not before or before[-1][2] != "assign":
+            return None
+        line, value, _how = before[-1]
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SPLIT_METHODS:
+            return value, Scope(scope.mod, scope.func, line)
+        return None
 
     def _param_key(self, base: ast.AST, key: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
         """`params["model"]` on a mapping the evaluator does not know (a parameter, a `**kwargs`, a dict
@@ -1790,6 +1835,19 @@ def _guards(blocks: dict, value: ast.AST, name: str) -> bool:
     """The assignment of `value` sits in an `if not name:` (or `is None`) branch."""
     levels = blocks.get(id(value), ())
     return bool(levels) and levels[-1][4] == name
+
+
+def _int_of(node: ast.AST) -> int | None:
+    """A literal integer index or bound: `1`, `-1`, `len("azure/")`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_of(node.operand)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 \
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return len(node.args[0].value)
+    return None
 
 
 def _names_model(key: str) -> bool:

@@ -310,3 +310,31 @@ def test_client_made_elsewhere_takes_the_model_of_the_constructions_reaching_it(
             return Provider.from_name("openai", model="gpt-4o-mini", temperature=0)
         """})
     assert models_at(result, "pkg/provider.py", 14) == ["gpt-4o-mini"]
+
+
+def test_prefix_stripped_by_a_slice_under_its_guard(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        from openai import OpenAI
+        DEFAULTS = {"model": "azure/gpt-4o-mini"}
+        def ask(messages, config):
+            model = config.get("model", DEFAULTS["model"])
+            if model.startswith("azure/"):
+                model = model[len("azure/"):]
+            if model.startswith("oai:"):
+                model = model[4:]
+            return OpenAI().chat.completions.create(model=model, messages=messages)
+        """})
+    assert models_at(result, "pkg/app.py", 10) == ["gpt-4o-mini"]
+
+
+def test_item_of_a_name_bound_to_a_split(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        import litellm
+        def complete(prompt, **kwargs):
+            model = kwargs.pop("model").split("/", 1)
+            provider, model = model[0] if len(model) > 1 else "openai", model[-1]
+            return litellm.text_completion(model=f"text-completion-openai/{model}", prompt=prompt)
+        def run():
+            return complete("hi", model="openai/gpt-4o-mini")
+        """})
+    assert models_at(result, "pkg/app.py", 6) == ["text-completion-openai/gpt-4o-mini"]
