@@ -52,7 +52,19 @@ def hands_over_request(call: ast.Call) -> bool:
     f = call.func
     name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
     return name not in _KEYWORD_FORWARDERS and name not in sdks.REQUEST_METHOD_NAMES \
-        and any(_request_reference(a) for a in call.args)
+        and any(_request_reference(a) for a in call.args) and not _forwards_request(call)
+
+
+# keywords only a request takes: a call handed the request method with one of them passes them on
+_REQUEST_KEYWORDS = frozenset({"model", "messages", "contents", "modelId", "input", "prompt", "texts"})
+
+
+def _forwards_request(call: ast.Call) -> bool:
+    """A retry or rate-limit wrapper given the request method first and the request's own keywords
+    after it (`self.retryer(self.client.completion, model=…, messages=…)`, `Retrying(…)(fn, **kw)`,
+    `retry(fn, **params)`): it calls the method with them."""
+    return bool(call.args) and _request_reference(call.args[0]) \
+        and any(kw.arg is None or kw.arg in _REQUEST_KEYWORDS for kw in call.keywords)
 
 
 _SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi"}
@@ -314,7 +326,7 @@ class FileDiscovery:
             inner = self.ev.eval(func_node.func, scope)
             if isinstance(inner, Imported) and (inner.qualname in _SYNC_TO_ASYNC or inner.qualname.endswith("sync_to_async")) and func_node.args:
                 func_node = func_node.args[0]
-            else:
+            elif not _forwards_request(call):   # `Retrying(…)(client.completion, model=…)` is found below
                 return None
         else:
             callee = self.ev.eval(func_node, scope) if isinstance(func_node, ast.Attribute) and func_node.attr in (
@@ -337,9 +349,12 @@ class FileDiscovery:
             return self._wrapper_request(wrapper, call, args, keywords, scope)
         req = self._resolve_callee(func_node, cand, call, args, keywords, scope)
         if req is None and func_node is call.func:
-            # handed to another call as a callback: that call's own arguments are not the request's
+            # handed to another call as a callback: that call's own arguments are not the request's, unless
+            # it is a wrapper given the request's keywords to call it with
             func_node = self._callback(call)
-            req = self._resolve_callee(func_node, cand, call, [], [], scope) if func_node is not None else None
+            forwarded = func_node is not None and func_node is args[0] and _forwards_request(call)
+            req = self._resolve_callee(func_node, cand, call, args[1:] if forwarded else [],
+                                       keywords if forwarded else [], scope) if func_node is not None else None
         if req is not None and req.callee is None:
             req.callee = func_node
         return req

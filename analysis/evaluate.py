@@ -109,6 +109,9 @@ class Evaluator:
     _calls: dict[int, tuple[ast.Call, Scope]] = field(default_factory=dict)
     _budget: int | None = None   # evaluations left inside `bounded()`; None: unbounded
     _subclass_clients: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # the class whose instance an inherited `self.x` is read for: `self.create_client()` in the base's
+    # `__init__` runs that class's override
+    _concrete: tuple[ClassInfo, ModuleInfo] | None = None
 
     @contextmanager
     def bounded(self, steps: int):
@@ -356,6 +359,10 @@ class Evaluator:
             # it (`def _sync_request(): self._client().chat(…)` run in a thread)
             method = _enclosing_method(scope.func, node.value.id)
             if method is not None:
+                concrete = self._concrete
+                if concrete is not None and concrete[0] is not method.cls and attr in concrete[0].methods \
+                        and self._derives(*concrete, method.cls, depth):
+                    return FuncRef(concrete[0].methods[attr], concrete[1], concrete[0], f"{concrete[0].node.name}.{attr}")
                 return self.instance_attr(method.cls, scope.mod, attr, depth)
         if attr == "value" and isinstance(node.value, ast.Attribute):  # Enum.MEMBER.value: what MEMBER is set to
             owner = self.eval(node.value.value, scope, depth)
@@ -486,14 +493,30 @@ class Evaluator:
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
             if isinstance(b, ClassRef) and b.cls is not cls:
-                v = self.instance_attr(b.cls, b.mod, attr, depth + 1) if attr in b.cls.self_attrs \
-                    else self._inherited_attr(b.cls, b.mod, attr, depth + 1)
+                outer, self._concrete = self._concrete, self._concrete or (cls, mod)
+                try:
+                    v = self.instance_attr(b.cls, b.mod, attr, depth + 1) if attr in b.cls.self_attrs \
+                        else self._inherited_attr(b.cls, b.mod, attr, depth + 1)
+                finally:
+                    self._concrete = outer
                 if v is not None:
                     return v
             kind = self.client_class(b.qualname) if isinstance(b, Imported) else None
             if kind is not None:
                 return Client(kind, b.qualname, made_elsewhere=True, path=(attr,))
         return None
+
+    def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo, depth: int) -> bool:
+        """`cls` is `base` or a project subclass of it."""
+        if cls is base:
+            return True
+        if depth > MAX_DEPTH:
+            return False
+        for node in cls.node.bases:
+            b = self.eval(node, Scope(mod, None, cls.node.lineno), depth + 1)
+            if isinstance(b, ClassRef) and b.cls is not cls and self._derives(b.cls, b.mod, base, depth + 1):
+                return True
+        return False
 
     def class_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
         bindings = cls.attrs.get(attr)

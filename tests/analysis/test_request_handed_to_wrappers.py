@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 MODELS = '''
@@ -89,7 +87,6 @@ def sites(tmp_path: Path, files: dict[str, str]):
     return api.check([tmp_path], select=["NONE"], use_cache=False).call_sites
 
 
-@pytest.mark.xfail(strict=True)
 def test_request_methods_handed_to_a_retryer_on_clients_from_create_client_overrides(tmp_path):
     found = {s.function: s for s in sites(tmp_path, {"models.py": MODELS})}
     assert {f: (s.sdk, [c.value for c in s.model.candidates]) for f, s in found.items()} == {
@@ -99,7 +96,6 @@ def test_request_methods_handed_to_a_retryer_on_clients_from_create_client_overr
     }
 
 
-@pytest.mark.xfail(strict=True)
 def test_the_wrappers_keywords_are_the_requests_only_when_it_forwards_them(tmp_path):
     found = {s.function: s for s in sites(tmp_path, {"helpers.py": HELPERS})}
     assert [c.value for c in found["embed"].model.candidates] == ["text-embedding-3-small"]
