@@ -101,7 +101,7 @@ def parse_scenario(text: str, catalog=None) -> Scenario:
         if not value:
             raise ScenarioError(f"scenario key `{key}` has no value")
         if key in ("model", "fallback"):
-            if catalog is not None and catalog.lookup(value) is None:
+            if catalog is not None and catalog.lookup(value, last_listed=False) is None:   # never a retired model
                 hint = catalog.suggest(value) if hasattr(catalog, "suggest") else []
                 raise ScenarioError(f"scenario key `{key}`: model {value!r} is not in the price data"
                                     + (f" (did you mean {', '.join(hint)}?)" if hint else ""))

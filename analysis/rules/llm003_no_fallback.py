@@ -54,7 +54,7 @@ class NoFallback(Rule):
 
     ## Use instead
     ```python
-    response = litellm.completion(model="gpt-4o", messages=messages, fallbacks=["claude-3-5-haiku-latest"])
+    response = litellm.completion(model="gpt-4o", messages=messages, fallbacks=["claude-haiku-4-5"])
     ```
     With LangChain: `ChatOpenAI(model="gpt-4o").with_fallbacks([ChatOpenAI(model="gpt-4o-mini")])`.
     With a provider SDK: catch its API error and call a second model, of the same SDK.
@@ -81,7 +81,7 @@ class NoFallback(Rule):
     VALID = [
         Valid("""
             import litellm
-            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-3-5-haiku-latest"])
+            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-haiku-4-5"])
         """),
         Valid("""
             import openai
@@ -113,8 +113,8 @@ class NoFallback(Rule):
             litellm.completion(model="gpt-4o", messages=[])
         """, expected_fix="""
             import litellm
-            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-3-5-haiku-latest"])
-        """, message="fails", config={"fallback_model": "claude-3-5-haiku-latest"}),
+            litellm.completion(model="gpt-4o", messages=[], fallbacks=["claude-haiku-4-5"])
+        """, message="fails", config={"fallback_model": "claude-haiku-4-5"}),
         Invalid("""
             from langchain_openai import ChatOpenAI
             llm = ChatOpenAI(model="gpt-4o", temperature=0)

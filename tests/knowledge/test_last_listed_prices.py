@@ -123,3 +123,11 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
     # a row billed per character is no price per token: unpriced, saying so, never $0
     cost, notes = got["text-bison@001"]
     assert cost is None and "no per-token price: the price data bills text-bison@001 per character" in notes[-1]
+
+
+def test_a_what_if_never_switches_to_a_retired_model():
+    from llmsight.simulator.scenario import ScenarioError, parse_scenario
+
+    with pytest.raises(ScenarioError, match="'claude-3-opus-20240229' is not in the price data"):
+        parse_scenario("model=claude-3-opus-20240229", Catalog.load())
+    assert parse_scenario("model=claude-opus-4-5", Catalog.load()).model == "claude-opus-4-5"

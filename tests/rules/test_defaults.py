@@ -119,7 +119,7 @@ def test_a_retiring_alias_is_one_llm008_finding_that_names_the_alias(monkeypatch
 
 
 @pytest.mark.parametrize("model", ["meta-llama/Llama-3.1-8B-Instruct", "huggingface/mistralai/Mistral-7B-v0.9",
-                                   "together_ai/Qwen/Qwen2.5-72B-Instruct-Turbo-v9", "groq/llama3-70b-8192",
+                                   "together_ai/Qwen/Qwen2.5-72B-Instruct-Turbo-v9", "groq/mixtral-8x22b-32768",
                                    "glm-4-flash", "qwen-mt-turbo"])
 def test_llm009_never_calls_a_hub_or_real_looking_model_misspelt(model):
     source = f'import litellm\nlitellm.completion(model="{model}", messages=[], timeout=5, max_tokens=9)\n'
