@@ -725,6 +725,73 @@ def _bin_sql(x: str) -> str:
             f"+ CAST(floor(({x} / pow(2.0, e) - 1.0) * {float(1 << (52 - MANTISSA_SHIFT))!r}) AS BIGINT))")
 
 
+def _binned_sql(out: str) -> str:
+    """CTEs ending in `binned`: each latency (col 0) and TTFT (col 1) of `out` with its row's combination,
+    block and bin (`figures.value_bins`, without a double's bits: the exponent, corrected at powers of
+    two, and the top bits of the mantissa)."""
+    return f"""v AS (SELECT 0 AS col, grp, blk, latency_ms AS v FROM {out} WHERE latency_ms IS NOT NULL
+              UNION ALL SELECT 1 AS col, grp, blk, ttft_ms AS v FROM {out} WHERE ttft_ms IS NOT NULL),
+        x AS (SELECT *, greatest(v, 1.0) AS x FROM v),
+        e0 AS (SELECT *, CAST(floor(log2(x)) AS INTEGER) AS e0 FROM x),
+        e AS (SELECT *, e0 - CASE WHEN pow(2.0, e0) > x THEN 1 ELSE 0 END
+                           + CASE WHEN pow(2.0, e0 + 1) <= x THEN 1 ELSE 0 END AS e FROM e0),
+        binned AS (SELECT col, grp, blk, v, {_bin_sql('x')} AS bin FROM e)"""
+
+
+def _grouped_quantiles(con, out: str, tables: Tables, groups: Groups, columns: list[tuple[dict, tuple[float, ...]]]):
+    """Exact `quantile_cont` of each column of `out` per group of every kind, the way `figures.distributions`
+    finds them in rows: the bin of each wanted rank from the column's histogram (`columns`: its counts per
+    (grp, bin) and the quantiles wanted), then the engine ranks the values of those bins only and hands
+    over the wanted order statistics; no engine sorts all the rows, and only those values leave it.
+    Returns per column {kind: {key: ([value per quantile], values in the group)}}."""
+    kinds = {kind: groups.keys(kind)[0] for kind in GROUP_KINDS}
+    wanted, cells, located = set(), set(), []
+    for col, (histogram, probs) in enumerate(columns):
+        grp, bins = column(histogram["grp"], np.int64), column(histogram["bin"], np.int64)
+        counts = column(histogram["n"], np.int64)
+        for k, (kind, key_of) in enumerate(kinds.items()):
+            cell, inverse = distinct(key_of[grp] * BIN_SPAN + bins, return_inverse=True)
+            per_cell = np.bincount(inverse, weights=counts, minlength=len(cell)).astype(np.int64)
+            cum, cell_key = np.cumsum(per_cell), cell // BIN_SPAN
+            present = distinct(cell_key)
+            first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
+            before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
+            sizes = cum[last - 1] - before if len(present) else np.zeros(0, dtype=np.int64)
+            pos = (sizes[:, None] - 1) * np.asarray(probs)[None, :]
+            low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+            at = np.searchsorted(cum, before[:, None] + np.concatenate([low, high], axis=1), side="right")
+            rank = before[:, None] + np.concatenate([low, high], axis=1) - (cum[at] - per_cell[at])
+            wanted.update((col, k, c // BIN_SPAN, c % BIN_SPAN, r) for c, r in zip(cell[at].ravel().tolist(),
+                                                                                   rank.ravel().tolist()))
+            entries = np.flatnonzero(np.isin(inverse, at))       # the (grp, bin) counts of the wanted cells
+            cells.update(zip([col] * len(entries), grp[entries].tolist(), bins[entries].tolist(), [k] * len(entries),
+                             key_of[grp[entries]].tolist()))
+            located.append((col, kind, k, present, sizes, pos, low, high, cell[at], rank))
+    need, ranked = f"{tables.rows}_need", f"{tables.rows}_cells"
+    create_table(con, ranked, [(name, "BIGINT") for name in ("col", "grp", "bin", "kind", "k")], sorted(cells))
+    create_table(con, need, [(name, "BIGINT") for name in ("col", "kind", "k", "bin", "r")], sorted(wanted))
+    try:
+        picked = con.execute(f"""
+            WITH {_binned_sql(out)},
+            r AS (SELECT c.col, c.kind, c.k, c.bin, b.v,
+                         row_number() OVER (PARTITION BY c.col, c.kind, c.k, c.bin ORDER BY b.v) - 1 AS r
+                  FROM binned b JOIN {ranked} c ON c.col = b.col AND c.grp = b.grp AND c.bin = b.bin)
+            SELECT r.col, r.kind, r.k, r.bin, r.r, r.v FROM r JOIN {need} n
+            ON n.col = r.col AND n.kind = r.kind AND n.k = r.k AND n.bin = r.bin AND n.r = r.r""").fetchall()
+    finally:
+        for name in (ranked, need):
+            con.execute(f"DROP TABLE {name}")
+    value = {tuple(int(x) for x in row[:5]): float(row[5]) for row in picked}
+    results: list[dict[str, dict]] = [{kind: {} for kind in GROUP_KINDS} for _ in columns]
+    for col, kind, k, present, sizes, pos, low, high, cell, rank in located:
+        n_probs = pos.shape[1]
+        for i, key in enumerate(present.tolist()):
+            v = [value[(col, k, key, int(c % BIN_SPAN), int(r))] for c, r in zip(cell[i], rank[i])]
+            results[col][kind][key] = ([v[j] + (pos[i, j] - low[i, j]) * (v[n_probs + j] - v[j]) if high[i, j] > low[i, j]
+                                        else v[j] for j in range(n_probs)], int(sizes[i]))
+    return results
+
+
 def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed: int, days: float,
                        bootstrap: int = BOOTSTRAP, estimated: tuple[np.ndarray, str] | None = None):
     """Figures of a replay's per-row outcomes (`outcomes`, narrow: grp, blk, status, latency_ms, ...)
@@ -745,19 +812,11 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
                    count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, count(*) FILTER (WHERE truncated) AS trunc,
                    count(quality) AS qn, {', '.join(sums)}
             FROM {out} GROUP BY grp, blk""").fetchnumpy()
-        histogram = con.execute(f"""
-            WITH x AS (SELECT grp, blk, greatest(latency_ms, 1.0) AS x FROM {out} WHERE latency_ms IS NOT NULL),
-            e0 AS (SELECT *, CAST(floor(log2(x)) AS INTEGER) AS e0 FROM x),
-            e AS (SELECT *, e0 - CASE WHEN pow(2.0, e0) > x THEN 1 ELSE 0 END
-                               + CASE WHEN pow(2.0, e0 + 1) <= x THEN 1 ELSE 0 END AS e FROM e0)
-            SELECT grp, blk, {_bin_sql('x')} AS bin, count(*) AS n FROM e GROUP BY grp, blk, bin""").fetchnumpy()
-        percentiles = con.execute(f"""
-            SELECT grouping(g.site_c) AS no_site, grouping(g.feature_c) AS no_feature,
-                   grouping(g.tenant_c) AS no_tenant, g.site_c, g.feature_c, g.tenant_c,
-                   quantile_cont(o.latency_ms, [{', '.join(map(repr, QUANTILES))}]) AS latency, count(o.latency_ms) AS n_latency,
-                   quantile_cont(o.ttft_ms, 0.5) AS ttft, count(o.ttft_ms) AS n_ttft
-            FROM {out} o JOIN {tables.groups} g ON g.grp = o.grp
-            GROUP BY GROUPING SETS ((g.site_c), (g.feature_c), (g.tenant_c), ())""").fetchall()
+        histogram = con.execute(f"WITH {_binned_sql(out)} SELECT grp, blk, bin, count(*) AS n FROM binned "
+                                "WHERE col = 0 GROUP BY grp, blk, bin").fetchnumpy()
+        ttft_histogram = con.execute(f"WITH {_binned_sql(out)} SELECT grp, bin, count(*) AS n FROM binned "
+                                     "WHERE col = 1 GROUP BY grp, bin").fetchnumpy()
+        quantiles, ttfts = _grouped_quantiles(con, out, tables, groups, [(histogram, QUANTILES), (ttft_histogram, (0.5,))])
     finally:
         con.execute(f"DROP TABLE {out}")
     n_cells = len(groups.site) * BLOCKS
@@ -774,15 +833,6 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
         for i in (0, 1):
             fixed[i, cell] = column(cells[f"{name}_{i}"], np.int64)
         per_cell[figure] = from_fixed(fixed)
-    quantiles: dict[str, dict] = {kind: {} for kind in GROUP_KINDS}
-    ttfts: dict[str, dict] = {kind: {} for kind in GROUP_KINDS}
-    for no_site, no_feature, no_tenant, site, feature, tenant, latency, n_latency, ttft, n_ttft in percentiles:
-        kind, key = (("site", site) if not no_site else ("feature", feature + 1) if not no_feature
-                     else ("tenant", tenant + 1) if not no_tenant else ("all", 0))
-        if latency is not None and n_latency:
-            quantiles[kind][int(key)] = ([float(v) for v in latency], int(n_latency))
-        if ttft is not None and n_ttft:
-            ttfts[kind][int(key)] = ([float(ttft)], int(n_ttft))
     grp, blk = column(histogram["grp"], np.int64), column(histogram["blk"], np.int64)
     bins, counts = column(histogram["bin"], np.int64), column(histogram["n"], np.int64)
     lat_all, ttft_all = {}, {}

@@ -113,27 +113,32 @@ def spark_sql(sql: str) -> str:
     import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    def spark(node) -> str:
+        """A sub-expression, itself rewritten, as Spark SQL."""
+        return node.copy().transform(rewrite, copy=False).sql(dialect="spark")
 
-    def discrete(node, where):
-        """`quantile_disc(x, [p, ...]) [FILTER (WHERE ...)]` as an array of Spark's ordered-set aggregates."""
-        many = isinstance(node.expression, exp.Array)
-        parts = []
-        for point in node.expression.expressions if many else [node.expression]:
-            part = exp.WithinGroup(this=exp.Anonymous(this="percentile_disc", expressions=[point.copy()]),
-                                   expression=exp.Order(expressions=[exp.Ordered(this=node.this.copy())]))
-            parts.append(exp.Filter(this=part, expression=where.copy()) if where is not None else part)
-        return exp.Array(expressions=parts) if many else parts[0]
+    def quantile(node, where, discrete: bool):
+        """An exact quantile (or an array of them) from the group's values sorted once."""
+        points = node.args.get("expression")
+        condition = f" FILTER (WHERE {spark(where.this)})" if where is not None else ""
+        values = f"array_sort(collect_list(CAST({spark(node.this)} AS DOUBLE)){condition})"
+        if discrete:         # quantile_disc: the value of rank ceil(n * p) (1-based), the first for p = 0
+            at = "get(v_, greatest(CAST(ceil(size(v_) * p_) AS INT) - 1, 0))"
+        else:                # quantile_cont: between the ranks around (n - 1) * p, as DuckDB interpolates
+            low, high = "CAST(floor((size(v_) - 1) * p_) AS INT)", "CAST(ceil((size(v_) - 1) * p_) AS INT)"
+            at = f"get(v_, {low}) + ((size(v_) - 1) * p_ - {low}) * (get(v_, {high}) - get(v_, {low}))"
+        if points is None:                                      # median(x)
+            points = exp.Literal.number("0.5")
+        each = (f"transform({spark(points)}, p_ -> {at})" if isinstance(points, exp.Array)
+                else f"transform(array({spark(points)}), p_ -> {at})[0]")
+        return sqlglot.parse_one(f"element_at(transform(array({values}), v_ -> CASE WHEN size(v_) = 0 THEN NULL "
+                                 f"ELSE {each} END), 1)", read="spark")
 
     def rewrite(node):
-        if isinstance(node, exp.PercentileCont) and isinstance(node.expression, exp.Array):
-            return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
-        if isinstance(node, exp.PercentileCont):
-            return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
-        if isinstance(node, exp.Filter) and isinstance(node.this, exp.PercentileDisc):
-            return discrete(node.this, node.expression)
-        if isinstance(node, exp.PercentileDisc):
-            return discrete(node, None)
+        if isinstance(node, exp.Filter) and isinstance(node.this, (exp.PercentileCont, exp.PercentileDisc, exp.Median)):
+            return quantile(node.this, node.expression, isinstance(node.this, exp.PercentileDisc))
+        if isinstance(node, (exp.PercentileCont, exp.PercentileDisc, exp.Median)):
+            return quantile(node, None, isinstance(node, exp.PercentileDisc))
         if isinstance(node, exp.Anonymous) and node.name.lower() == "round_even":      # half to even
             return exp.Anonymous(this="bround", expressions=node.expressions)
         if isinstance(node, exp.TimeToUnix):
@@ -148,7 +153,7 @@ def spark_sql(sql: str) -> str:
             return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
         return node
 
-    tree = tree.transform(rewrite, copy=False)
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(rewrite, copy=False)
     return tree.sql(dialect="spark")
 
 
