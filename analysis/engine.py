@@ -14,9 +14,10 @@ import stat
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from llmsight.analysis.modules import ModuleInfo, lone_cr_as_lf, module_name_for, package_root_for, split_lines
 from llmsight.analysis.notebook import NotebookError, read_notebook
@@ -352,6 +353,30 @@ PROBE_S = 0.1   # CPU seconds of analysis timed before deciding
 FASTEST_BYTES_PER_S = 8_000_000   # CPython parses about this much source per second; analysing it is slower
 _CHUNKS: list[list[tuple[str, str, str]]] = []
 _NEXT = None    # shared [front, back] chunk indices: the parent takes chunks from the front, workers from the back
+# within `keep_workers`: the workers of the scan's first `analyze_many` and the files they analysed
+_KEEP = False
+_POOL: ProcessPoolExecutor | None = None
+_WORKER_FILES: set[str] = set()
+
+
+@contextmanager
+def keep_workers() -> Iterator[None]:
+    """Within: the workers the first `analyze_many` forks stay, and a later call (the scan's second stage,
+    files that import names the first found exported) sends them the files they analysed, whose modules
+    they have parsed. They are stopped on the way out."""
+    global _KEEP, _POOL
+    if _KEEP:   # an outer scan keeps them
+        yield
+        return
+    _KEEP = True
+    try:
+        yield
+    finally:
+        _KEEP = False
+        if _POOL is not None:
+            _POOL.shutdown()
+        _POOL = None
+        _WORKER_FILES.clear()
 
 
 def processes(jobs: int | None) -> int:
@@ -386,6 +411,13 @@ def _claim(front: bool) -> int:
         i = _NEXT[end]
         _NEXT[end] += 1 if front else -1
     return i
+
+
+def _analyze_list(items: list[tuple[str, str, str]], exports: frozenset[str]) -> list[FileResult]:
+    """A kept worker: analyse these items with the exports the parent found since the fork."""
+    assert _ENV is not None
+    _ENV.exports = exports
+    return [_analyze_one(*item) for item in items]
 
 
 def _drain() -> list[FileResult]:
@@ -432,12 +464,14 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     process mostly reads its own packages (parsing their modules once), the two finish together, and workers
     inherit what was loaded and parsed before the fork. A small tree never pays for a process.
     """
-    global _ENV, _CHUNKS, _NEXT
+    global _ENV, _CHUNKS, _NEXT, _POOL
     import multiprocessing
     import time
 
     _ENV = env
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
+    if _POOL is not None:
+        return _analyze_shared(env, items)
     workers = processes(jobs) - 1
     chunks = _chunks(items, 32) if workers else [items]
     remaining = sum(len(t) for _, _, t in items)
@@ -481,7 +515,11 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
         if pool is None:
             results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
         for future in futures:
-            results.extend(future.result())
+            done = future.result()
+            _WORKER_FILES.update(r.path for r in done)
+            results.extend(done)
+        if _KEEP:
+            _POOL, pool = pool, None
     finally:
         if pool is not None:
             pool.shutdown()
@@ -493,6 +531,22 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
                 gc.freeze()
             gc.enable()
     return results
+
+
+def _analyze_shared(env: Env, items: list[tuple[str, str, str]]) -> list[FileResult]:
+    """A later stage of a scan whose workers were kept: each file goes to the process that analysed it
+    in the first stage (and parsed its modules), the new ones to this process."""
+    theirs = [item for item in items if item[1] in _WORKER_FILES]
+    assert _POOL is not None
+    future = _POOL.submit(_analyze_list, theirs, env.exports) if theirs else None
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        results = [_analyze_one(*item) for item in items if item[1] not in _WORKER_FILES]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return results + (future.result() if future is not None else [])
 
 
 # led by the literal `from`, which the regex engine skips to in C; that it starts a line (after \n or a lone \r,

@@ -87,8 +87,15 @@ def read_bounded(path: Path | str, limit: int) -> bytes:
 
 
 def real_path(path: Path | str) -> Path:
-    """`Path.resolve()` that never raises: a symlink loop in a hostile tree stays as far as it resolves."""
-    return Path(os.path.realpath(path))
+    """`Path.resolve()` that never raises: a symlink loop in a hostile tree stays as far as it resolves.
+    Directories are resolved once each (`os.path.realpath` stats every component: a scan resolves each
+    file it analyses or loads several times); the file itself is resolved only when it is a link."""
+    text = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(text))
+    if name in ("", ".", "..") or ".." in text.split(os.sep):   # `link/..` is the link target's parent
+        return Path(os.path.realpath(text))
+    full = os.path.join(_real_dir(directory), name)
+    return Path(os.path.realpath(full) if os.path.islink(full) else full)
 
 
 @lru_cache(maxsize=4096)

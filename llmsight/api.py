@@ -219,7 +219,7 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
           use_cache: bool = True, jobs: int | None = None, with_estimates: bool = True) -> CheckResult:
     """Analyse files and directories: call sites, diagnostics, static (or traffic) estimates. A file that
     could not be analysed is an LLM000 error; a path that cannot be scanned at all raises ConfigError."""
-    from llmsight.analysis.engine import Env, check_paths, collect_files, find_root, unanalysed
+    from llmsight.analysis.engine import Env, check_paths, collect_files, find_root, keep_workers, unanalysed
 
     path_objs = [Path(p) for p in paths] or [Path(".")]
     check_paths(path_objs)
@@ -235,7 +235,8 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     files = collect_files(path_objs, root, config, errors)
     price_data = price_data_version()
     # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache
-    scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
+    with keep_workers():   # the second stage sends the workers' files back to them
+        scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
     unread = [unanalysed(e) for e in errors + scan.errors]
     whole_project = any(p.resolve() == Path(root).resolve() for p in path_objs)
     return _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,

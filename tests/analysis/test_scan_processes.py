@@ -79,3 +79,24 @@ def test_work_that_pays_even_at_parse_pace_forks_before_analysing(tmp_path, monk
     results = engine.analyze_many(_env(tmp_path), items, jobs=2)
     assert events[0] == "fork"
     assert len(results) == 40 and all(r.sites for r in results)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is ever started")
+def test_kept_workers_analyse_their_own_files_again(tmp_path, monkeypatch):
+    """A scan's second stage sends the workers the files they analysed; the report is one process's, and
+    the workers are gone after the scan."""
+    items = _items(tmp_path, 40)
+    alone = engine.analyze_many(_env(tmp_path), items, jobs=1)
+    monkeypatch.setattr(engine, "FORK_PAYS_S", 0.0)
+    env = _env(tmp_path)
+    with engine.keep_workers():
+        first = engine.analyze_many(env, items, jobs=2)
+        assert engine._POOL is not None and engine._WORKER_FILES
+        theirs = sorted(engine._WORKER_FILES)
+        env.exports = frozenset({"ask_0"})
+        again = engine.analyze_many(env, [it for it in items if it[1] in theirs[:5]] + items[:3], jobs=2)
+    assert engine._POOL is None and not engine._WORKER_FILES
+    assert _results(first) == _results(alone)
+    expected = {r.path: r for r in alone}
+    assert _results(again) == _results([expected[r.path] for r in again])
+    assert len(again) == len({it[1] for it in items if it[1] in theirs[:5]} | {it[1] for it in items[:3]})
