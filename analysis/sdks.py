@@ -280,6 +280,33 @@ PINECONE_ASYNC = ClientKind("pinecone", {p: Method(m.operation, m.stream, True, 
                                          for p, m in _PINECONE_METHODS.items()}, is_async=True, timeout=(), retries=(),
                             option_methods=())
 
+# ---- speech synthesis priced per character: ElevenLabs, Google Cloud Text-to-Speech ---------------------------
+# elevenlabs >= 1: `client.text_to_speech.convert(voice_id=…, text=…, model_id=…)` (and its streams);
+# 1.x also `client.generate(text=, voice=, model=)`, 0.x the module function `elevenlabs.generate(…)`.
+# Fern-generated like cohere: per-request `request_options`, client `timeout=`.
+def _elevenlabs_methods(async_: bool) -> dict[str, Method]:
+    convert = {f"text_to_speech.{name}": Method("audio", stream, async_, model_param="model_id", prompt=("text",))
+               for name, stream in (("convert", False), ("stream", True), ("convert_as_stream", True),
+                                    ("convert_with_timestamps", False), ("stream_with_timestamps", True))}
+    return {**convert, "generate": Method("audio", None, async_, prompt=("text",))}
+
+
+ELEVENLABS = ClientKind("elevenlabs", _elevenlabs_methods(False), timeout=_COHERE_TIMEOUT,
+                        retries=("request_options.max_retries",), option_methods=())
+ELEVENLABS_ASYNC = ClientKind("elevenlabs", _elevenlabs_methods(True), is_async=True, timeout=_COHERE_TIMEOUT,
+                              retries=("request_options.max_retries",), option_methods=())
+ELEVENLABS_MODULE = ClientKind("elevenlabs", {"generate": Method("audio", None, prompt=("text",))},
+                               timeout=(), retries=(), option_methods=())
+# google-cloud-texttospeech: the voice (`VoiceSelectionParams(name=…)`) decides the price tier; no model keyword.
+# GAPIC clients take `timeout=`/`retry=` per call.
+GOOGLE_CLOUD_TTS = ClientKind("google-cloud-tts", {
+    "synthesize_speech": Method("audio", False, model_param=None, prompt=("input", "request"), prompt_pos=0),
+    "streaming_synthesize": Method("audio", True, model_param=None, prompt=("requests",), prompt_pos=0),
+}, retries=("retry",), option_methods=())
+GOOGLE_CLOUD_TTS_ASYNC = ClientKind("google-cloud-tts", {
+    path: dataclasses.replace(m, is_async=True) for path, m in GOOGLE_CLOUD_TTS.methods.items()},
+    is_async=True, retries=("retry",), option_methods=())
+
 # ---- other providers' SDKs: Vertex AI language models, Baidu Qianfan, xAI, Aurelio, Xinference, IBM watsonx,
 # OCI Generative AI, Hugging Face TGI -----------------------------------------------------------------------
 # `TextGenerationModel.from_pretrained("text-bison").predict(...)`, `TextEmbeddingModel…get_embeddings([...])`,
@@ -577,6 +604,11 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
     "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
     **LLAMAINDEX_CLASSES,
+    "elevenlabs.ElevenLabs": ELEVENLABS, "elevenlabs.client.ElevenLabs": ELEVENLABS,
+    "elevenlabs.AsyncElevenLabs": ELEVENLABS_ASYNC, "elevenlabs.client.AsyncElevenLabs": ELEVENLABS_ASYNC,
+    **{f"google.cloud.{package}.{aio}": GOOGLE_CLOUD_TTS_ASYNC if "Async" in aio else GOOGLE_CLOUD_TTS
+       for package in ("texttospeech", "texttospeech_v1", "texttospeech_v1beta1")
+       for aio in ("TextToSpeechClient", "TextToSpeechAsyncClient")},
     "requests.Session": HTTP_CLIENT, "requests.session": HTTP_CLIENT, "httpx.Client": HTTP_CLIENT,
     "httpx.AsyncClient": HTTP_CLIENT_ASYNC, "aiohttp.ClientSession": HTTP_CLIENT_ASYNC,
 }
@@ -589,6 +621,7 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     "google.generativeai": GOOGLE_GENERATIVEAI_MODULE,
     "requests": HTTP_CLIENT,
     "httpx": HTTP_CLIENT,
+    "elevenlabs": ELEVENLABS_MODULE,
 }
 # factory functions: qualified name → (kind, positional service argument that must match, if any)
 CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
@@ -718,7 +751,7 @@ REQUEST_METHOD_NAMES: frozenset[str] = frozenset(path.rsplit(".", 1)[-1] for kin
 # Request names that ordinary code calls all the time (`items.append(`, `thread.start(`, `db.connect(`): the
 # fast filters look for these with the segment before them (`conversations.append(`), the rest by name alone.
 _COMMON_METHOD_NAMES = frozenset({"append", "extend", "start", "restart", "connect", "process", "compact", "remix",
-                                  "classify", "moderate", "summarize"})
+                                  "classify", "moderate", "summarize", "convert"})
 REQUEST_CALL_SUFFIXES: frozenset[str] = frozenset(
     ".".join(path.split(".")[-2:]) if path.rsplit(".", 1)[-1] in _COMMON_METHOD_NAMES else path.rsplit(".", 1)[-1]
     for kind in _ALL_KINDS for path in kind.methods)
@@ -752,7 +785,8 @@ SDK_IMPORT_ROOTS = frozenset({
     "langchain_xai", "langchain_huggingface", "ollama", "groq", "cohere", "mistralai", "together",
     "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
-    "oci", "text_generation", "typesafe_sdk", "llama_index",
+    "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
+    "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from llmsight import api
 from llmsight.formats import json_
@@ -81,7 +80,6 @@ def scan(tmp_path: Path):
     return api.check([tmp_path], select=["NONE"], use_cache=False)
 
 
-@pytest.mark.xfail(strict=True)
 def test_speech_requests_are_sites_with_their_models(tmp_path):
     result = scan(tmp_path)
     found = {(s.span.path, s.function): (s.sdk, s.operation, s.is_async, s.model.value) for s in result.call_sites}
