@@ -120,13 +120,16 @@ def open_traffic(path: str | Path, config: "Config | None" = None, seed: int = 0
                  root: str | Path | None = None) -> "TrafficView":
     """The view of a traffic source; `root`, the project root of the sites it will be asked about, lets
     the mapping read each call's literal request keywords."""
+    from llmsight.simulator.summary import SummaryView, is_summary
+
     path = Path(path)
     key = (traffic_fingerprint(path), seed, root and str(Path(root).resolve()),
            repr(getattr(config, "prices", None)), repr(getattr(config, "models", None)))
     view = _VIEWS.get(key)
     if view is None:
         _VIEWS.clear()          # one traffic source at a time: an editor session reuses it across checks
-        view = _VIEWS[key] = TrafficView(path, config, seed, root)
+        # the figures `simulate --write-summary` wrote (of traffic replayed elsewhere, e.g. on Spark)
+        view = _VIEWS[key] = SummaryView(path, config) if is_summary(path) else TrafficView(path, config, seed, root)
     return view
 
 

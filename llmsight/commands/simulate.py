@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "directories, globs or a table name (pip install 'llmsight[spark]'; see docs/simulate.md)")
     p.add_argument("--spark-remote", metavar="sc://HOST:PORT",
                    help="--engine spark: the Spark Connect endpoint of a cluster (default: a local session)")
+    p.add_argument("--write-summary", metavar="PATH",
+                   help="also write the traffic's figures per site and feature (JSON) for `check`, the editor and "
+                        "`diff` to read as --traffic PATH or `traffic` in config (see docs/simulate.md)")
     p.add_argument("--no-cache", action="store_true",
                    help="prepare from the traffic: neither read nor write the summary of the traffic's rows (fits, "
                         "codes, baseline) kept in the user's cache directory")
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants,
                               sample_rate=args.sample_rate, use_cache=not args.no_cache, engine=args.engine,
-                              spark_remote=args.spark_remote)
+                              spark_remote=args.spark_remote, write_summary=args.write_summary)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]
