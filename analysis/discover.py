@@ -676,6 +676,17 @@ _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 
+def _batch_line_body(node: ast.AST) -> ast.expr | None:
+    """The request body of a batch input line, `{"custom_id": …, "body": {…}}` or `dict(custom_id=…, body=…)`."""
+    if isinstance(node, ast.Dict):
+        items = {k.value: v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant)}
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        items = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    else:
+        return None
+    return items.get("body") if "custom_id" in items else None
+
+
 def _provider_operation(url: str) -> str | None:
     """The operation a URL requests from a provider: a known host on a request path, or an
     OpenAI-/Anthropic-compatible path on any host."""
@@ -897,8 +908,31 @@ class SiteBuilder:
             for layer in client_layers:
                 if "model" in layer:
                     return self._model_setting(layer["model"], "client")
-        return self._splatted_model() or self._built_client_model() or \
+        return self._splatted_model() or self._built_client_model() or self._batch_lines_model() or \
             ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+
+    def _batch_lines_model(self) -> ModelSetting | None:
+        """A batch created from an uploaded JSONL file (`batches.create(input_file_id=…)`): the model of the
+        request lines the same class (else module) builds, `{"custom_id": …, "body": {"model": …}}`."""
+        req = self.req
+        if req.method.operation != "batch":
+            return None
+        cls = req.scope.func.cls if req.scope.func is not None else None
+        mod = req.scope.mod
+        funcs = list(cls.methods.values()) if cls is not None else \
+            [n for n in mod.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for func in funcs:
+            for node in ast.walk(func):
+                body = _batch_line_body(node)
+                if body is None:
+                    continue
+                fi = self.ev.method_scope(mod, cls, func, node.lineno).func if cls is not None else \
+                    mod.func_info(func, func.name, None, None)  # type: ignore[attr-defined]
+                scope = Scope(mod, fi, node.lineno)
+                vals = self.disc.resolver.resolve_splat(body, scope, ("model",))
+                if vals.cands:
+                    return self._model_setting((body, scope), "call", vals)
+        return None
 
     def _built_client_model(self) -> ModelSetting | None:
         """A client made where discovery cannot see it (`self.llm.invoke(…)`): the model of the client

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from llmsight import api
 
 FILES = {
@@ -53,7 +51,6 @@ FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True)
 def test_batch_sites_take_the_model_of_the_request_lines_built_beside_them(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     for rel, text in FILES.items():
