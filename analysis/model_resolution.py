@@ -53,6 +53,8 @@ _CONFIG_BASES = {"BaseModel": "pydantic", "BaseSettings": "settings", "NamedTupl
                  "Struct": "msgspec", "SQLModel": "pydantic", "BaseConfig": "pydantic"}
 _DEFINITION = re.compile(rb"(def|class)[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?")
 _WORD = re.compile(rb"\w+")
+_AS_ALIAS = re.compile(rb"[ \t]+as[ \t]+(\w+)")              # after a name: `import f as g`
+_BOUND_TO = re.compile(rb"\.(\w+)[ \t]*=[ \t]*$")             # before a name: `obj.attr = f`
 _MODEL_NAME = re.compile(r"^[^\s]{1,200}$")
 # defaults that stand for "no model" (`data.get("name", "unknown")` reading a response), never one to price
 _NOT_MODELS = frozenset({"unknown", "none", "null", "default", "n/a", "auto", "model", "string", "str", "test"})
@@ -187,6 +189,7 @@ class PackageIndex:
         self._stamps: dict[Path, dict[Path, tuple[int, int]]] = {}
         self._texts: dict[Path, bytes] = {}
         self._found: dict[tuple[Path, bytes], list[Path]] = {}
+        self._held: dict[tuple[Path, bytes], list[Path]] = {}
         self._blobs: dict[Path, tuple[list[Path], bytes, list[int]]] = {}
         self._defs: dict[Path, dict[str, tuple[int, list[tuple[Path, tuple[str, ...]]]]]] = {}
         self._bases: dict[Path, dict[str, list[Path]]] = {}
@@ -199,6 +202,7 @@ class PackageIndex:
             for cache in (self._blobs, self._defs, self._bases, self._stamps):
                 cache.pop(top, None)
             self._found = {k: v for k, v in self._found.items() if k[0] != top}
+            self._held = {k: v for k, v in self._held.items() if k[0] != top}
 
     def _listing(self, top: Path) -> dict[Path, tuple[int, int]]:
         stamps: dict[Path, tuple[int, int]] = {}
@@ -254,16 +258,24 @@ class PackageIndex:
         key = (top, pattern)
         found = self._found.get(key)
         if found is None:
-            files, blob, starts = self._blob(top)
             regex = re.compile(_literal_led(literal, pattern))
+            found = self._found[key] = [f for f in self.holding(top, literal) if regex.search(self.text(f))]
+        return found
+
+    def holding(self, top: Path, literal: bytes) -> list[Path]:
+        """Files of the package whose text holds `literal`: one C search over the package, shared by the
+        patterns looked for with the same literal."""
+        key = (top, literal)
+        found = self._held.get(key)
+        if found is None:
+            files, blob, starts = self._blob(top)
             found = []
             i = blob.find(literal)
-            while i != -1:  # one C search over the package, then only the files it hits
+            while i != -1:
                 k = bisect.bisect_right(starts, i) - 1
-                if regex.search(self.text(files[k])):
-                    found.append(files[k])
+                found.append(files[k])
                 i = blob.find(literal, starts[k + 1]) if k + 1 < len(starts) else -1
-            self._found[key] = found
+            self._held[key] = found
         return found
 
     def _blob(self, top: Path) -> tuple[list[Path], bytes, list[int]]:
@@ -1016,24 +1028,35 @@ class ModelResolver:
         """Other names the package calls function `name` by, as (name, text a calling file must hold,
         whether a receiver llmsight cannot resolve counts): `from .m import name as alias` (its calls
         resolve to the function) and `obj.alias = name` (an unresolved `x.alias(…)` is the function when
-        the package binds nothing else to `.alias` and defines no `alias`)."""
+        the package binds nothing else to `.alias` and defines no `alias`). Only the places the name is
+        written are looked at."""
         literal = name.encode()
-        imported = re.compile(rb"\bimport\b[^\n]*\b" + literal + rb"\s+as\s+(\w+)")
-        bound = re.compile(rb"\.(\w+)[ \t]*=[ \t]*" + literal + rb"[ \t]*(?:#[^\n]*)?$", re.M)
         out: list[tuple[str, bytes, bool]] = []
-        for path in self.index.search(top, literal, rb"(?m)\b" + literal + rb"\s+as\s|=[ \t]*" + literal + rb"[ \t]*(?:#|$)"):
+        for path in self.index.holding(top, literal):
             text = self.index.text(path)
-            out += [(m.group(1).decode(), module, False) for m in imported.finditer(text)]
-            for m in bound.finditer(text):
-                alias = m.group(1).decode()
-                if any(alias == a for a, _n, _l in out):
-                    continue
-                assigned = rb"\." + alias.encode() + rb"[ \t]*=(?!=)[ \t]*(\w*)"
-                sole = alias not in self.index.definitions(top) and all(
-                    set(re.findall(assigned, self.index.text(f))) == {literal}
-                    for f in self.index.search(top, ("." + alias).encode(), assigned))
-                out.append((alias, b"", sole))
-        return out[:MAX_VALUES]
+            i = text.find(literal)
+            while i != -1 and len(out) < MAX_VALUES:
+                end = i + len(literal)
+                if not (_word_byte(text, i - 1) or _word_byte(text, end)):
+                    start, stop = text.rfind(b"\n", 0, i) + 1, text.find(b"\n", end)
+                    line_end = text[end:stop if stop != -1 else len(text)]
+                    renamed = _AS_ALIAS.match(line_end)
+                    bound = None if renamed else _BOUND_TO.search(text[start:i])
+                    if renamed and b"import" in text[start:i]:
+                        out.append((renamed.group(1).decode(), module, False))
+                    elif bound and (not line_end.strip() or line_end.strip().startswith(b"#")):
+                        alias = bound.group(1).decode()
+                        if all(alias != a for a, _n, _l in out):
+                            out.append((alias, b"", self._sole_binding(top, alias, literal)))
+                i = text.find(literal, end)
+        return out
+
+    def _sole_binding(self, top: Path, attr: str, literal: bytes) -> bool:
+        """No `def attr` in the package and every `.attr = …` in it binds the name `literal`."""
+        assigned = rb"\." + attr.encode() + rb"[ \t]*=(?!=)[ \t]*(\w*)"
+        return attr not in self.index.definitions(top) and all(
+            set(re.findall(assigned, self.index.text(f))) == {literal}
+            for f in self.index.search(top, ("." + attr).encode(), assigned))
 
     def _one_interface(self, name: str, owner: ClassInfo, mod: ModuleInfo) -> bool:
         """Every `def name` in the package is a method of a class deriving from the topmost class of
@@ -1848,6 +1871,11 @@ def _int_of(node: ast.AST) -> int | None:
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return len(node.args[0].value)
     return None
+
+
+def _word_byte(text: bytes, i: int) -> bool:
+    """Whether `text[i]` is part of an identifier (False outside the text)."""
+    return 0 <= i < len(text) and (text[i:i + 1].isalnum() or text[i] == 95)
 
 
 def _names_model(key: str) -> bool:
