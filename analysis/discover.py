@@ -599,10 +599,15 @@ class FileDiscovery:
         func = scope.func
         if not isinstance(node, ast.Name) or func is None or node.id not in func.params or func.params[node.id][0]:
             return None
-        for arg, caller in self._caller_arguments(func, node.id):
-            v = self.ev.eval(arg, caller)
-            if isinstance(v, Client):
-                return dataclasses.replace(v, path=v.path + tuple(reversed(path)))
+        # this file's calls first, then, for a path only SDK requests have, the package's (`probe(client, m)`
+        # called with `self.openai_client` from a module that builds it)
+        distinctive = ".".join([*reversed(path), func_node.attr]) in sdks.DOTTED_REQUEST_PATHS
+        for passed in (lambda: self._caller_arguments(func, node.id),
+                       lambda: self.resolver.arguments_passed(func, self.mod, node.id) if distinctive else []):
+            for arg, caller in passed():
+                v = self.ev.eval(arg, caller)
+                if isinstance(v, Client):
+                    return dataclasses.replace(v, path=v.path + tuple(reversed(path)))
         return None
 
     def _calls_named(self, name: str) -> list[tuple[ast.Call, ast.AST | None]]:

@@ -408,6 +408,13 @@ class ModelResolver:
         vals = self._splat(node, scope, keys, Ctx())
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
 
+    def arguments_passed(self, func: FuncInfo, mod: ModuleInfo, name: str) -> list[tuple[ast.AST, Scope]]:
+        """What the package's calls of `func` pass for parameter `name` (the call graph callers' literals
+        are followed on): discovery types a client a helper receives from another module with it."""
+        self._site_method = _method_name(Scope(mod, func, 0))
+        found = [(_argument_of(func, name, call), cscope) for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]]
+        return [(arg, cscope) for arg, cscope in found if arg is not None and arg is not _STARRED]
+
     def resolve_built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
                              site: tuple[ast.AST, Scope] | None = None) -> Vals | None:
         """The model of a client discovery saw only being used (`self.llm.invoke(…)`): the model keyword,

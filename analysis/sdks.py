@@ -748,6 +748,9 @@ STREAMING_SEGMENTS = frozenset({"with_streaming_response"})
 _ALL_KINDS = (*CLIENT_CLASSES.values(), *MODULE_CLIENTS.values(), *(k for k, _ in CLIENT_FACTORIES.values()),
               *DERIVED_CLIENTS.values())
 REQUEST_METHOD_NAMES: frozenset[str] = frozenset(path.rsplit(".", 1)[-1] for kind in _ALL_KINDS for path in kind.methods)
+# request paths of more than one segment (`chat.completions.create`): on a receiver of unknown type they
+# still say "an SDK request" where a lone `get`/`create` does not
+DOTTED_REQUEST_PATHS: frozenset[str] = frozenset(path for kind in _ALL_KINDS for path in kind.methods if "." in path)
 # Request names that ordinary code calls all the time (`items.append(`, `thread.start(`, `db.connect(`): the
 # fast filters look for these with the segment before them (`conversations.append(`), the rest by name alone.
 _COMMON_METHOD_NAMES = frozenset({"append", "extend", "start", "restart", "connect", "process", "compact", "remix",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 FILES = {
@@ -41,7 +39,6 @@ FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True)
 def test_a_helper_given_an_sdk_client_by_another_module_is_a_site(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     for rel, text in FILES.items():
