@@ -107,8 +107,7 @@ def test_callers_of_a_function_bound_to_an_attribute(tmp_path):
     assert models_at(result, "pkg/llm.py", 4) == ["gpt-4o"]
 
 
-def test_dict_parameter_of_a_method_called_on_a_factory_result(tmp_path):
-    result = scan(tmp_path, {"pkg/providers.py": """
+PROVIDERS = """
         from openai import OpenAI
         class Provider:
             def complete(self, messages, args):
@@ -119,7 +118,11 @@ def test_dict_parameter_of_a_method_called_on_a_factory_result(tmp_path):
         class OtherProvider(Provider):
             def complete(self, messages, args):
                 return []
-        """, "pkg/assistant.py": """
+"""
+
+
+def test_dict_parameter_of_a_method_called_on_a_factory_result(tmp_path):
+    result = scan(tmp_path, {"pkg/providers.py": PROVIDERS, "pkg/assistant.py": """
         from pkg.providers import OpenAIProvider, OtherProvider
         DEFAULTS = {"model": "gpt-3.5-turbo"}
         def get_provider(model):
@@ -142,17 +145,7 @@ def test_dict_parameter_of_a_method_called_on_a_factory_result(tmp_path):
 
 
 def test_a_call_on_a_sibling_class_is_not_a_caller(tmp_path):
-    result = scan(tmp_path, {"pkg/providers.py": """
-        from openai import OpenAI
-        class Provider:
-            def complete(self, messages, args):
-                raise NotImplementedError
-        class OpenAIProvider(Provider):
-            def complete(self, messages, args):
-                return OpenAI().chat.completions.create(model=args["model"], messages=messages)
-        class OtherProvider(Provider):
-            def complete(self, messages, args):
-                return []
+    result = scan(tmp_path, {"pkg/providers.py": PROVIDERS + """
         def make_other():
             return OtherProvider()
         def run(messages):
