@@ -25,7 +25,8 @@ _MAX_DEPTH = 24
 # no request takes this many settings: a bigger mapping is something else, and is not read further
 _MAX_KEYS = 256
 # calls that return (a copy of) their first argument's keys
-_COPIES = frozenset({"copy.copy", "copy.deepcopy", "deepcopy", "json.dumps", "orjson.dumps", "json.loads"})
+_COPIES = frozenset({"copy.copy", "copy.deepcopy", "deepcopy"} | {f"{codec}.{way}" for codec in ("json", "ujson", "orjson", "simplejson")
+                                                                   for way in ("dumps", "loads")})
 # module-level bindings that leave a name's keys unknown
 _OPAQUE_BINDINGS = frozenset({"for", "unpack", "augassign", "with", "def"})
 

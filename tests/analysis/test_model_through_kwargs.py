@@ -331,3 +331,16 @@ def test_item_of_a_name_bound_to_a_split(tmp_path):
             return complete("hi", model="openai/gpt-4o-mini")
         """})
     assert models_at(result, "pkg/app.py", 6) == ["text-completion-openai/gpt-4o-mini"]
+
+
+def test_request_dict_round_tripped_through_json(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        import litellm
+        import ujson
+        def completion(request, cache=None):
+            kwargs = ujson.loads(request)
+            return litellm.completion(cache=cache, **kwargs)
+        def ask(messages):
+            return completion(ujson.dumps(dict(model="gpt-4o-mini", messages=messages)))
+        """})
+    assert models_at(result, "pkg/app.py", 6) == ["gpt-4o-mini"]
