@@ -318,7 +318,7 @@ def _read_outcomes(path: Path, rows: int, groups: int) -> dict:
     from llmsight.simulator.store import StoreError
 
     widths = [np.dtype(dtype).itemsize for _, dtype in OUTCOME_LAYOUT]
-    buffer = bytearray(rows * sum(widths))
+    buffer = np.empty(rows * sum(widths), dtype=np.uint8)     # not zero-filled first: the read fills it
     with open(path, "rb") as fh:
         if fh.readinto(buffer) != len(buffer) or fh.read(1):
             raise StoreError(f"{path}: not the outcomes of {rows} rows")
