@@ -25,7 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import settings_flow
+from llmsight.analysis import settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
@@ -382,6 +382,7 @@ class ModelResolver:
     _cut: bool = False                                    # a cycle was cut: the result is partial
     _collect: list[set[str]] = field(default_factory=list)  # files read by the evaluations under way
     _site_method: str = ""   # the method the site is in: an object built only to call another never reaches it
+    _tables: setter_flow.TableKeys | None = None   # the keys that build the class a setter's caller is followed for
 
     def __post_init__(self) -> None:
         self.state = _state(self.ev)
@@ -629,7 +630,7 @@ class ModelResolver:
         self._steps += 1
         if self._steps > MAX_STEPS:
             return _opaque("too deep to follow within llmsight's per-site budget")
-        key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method)
+        key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method, self._tables)
         found = self.state.memo.get(key)
         if found is not None:
             for path in found[1]:
@@ -695,6 +696,9 @@ class ModelResolver:
             return self._concat([node.left, node.right], scope, ctx)
         if isinstance(node, (ast.Await, ast.NamedExpr)):
             return self._values(node.value, scope, ctx)
+        items = setter_flow.collection_items(node)
+        if items is not None:
+            return self._collection(node, items, scope, ctx)
         return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
 
     def _concat(self, parts: list[ast.AST], scope: Scope, ctx: Ctx) -> Vals:
@@ -832,7 +836,40 @@ class ModelResolver:
             except (TypeError, ValueError):
                 return _opaque(f"`{_text(scope.mod, iterable)}` is computed at run time")
             return replace(vals, cands=tuple(cands))
-        return _opaque(f"`{_text(scope.mod, iterable)}` is iterated at run time")
+        return self._item_of(iterable, scope, ctx) or _opaque(f"`{_text(scope.mod, iterable)}` is iterated at run time")
+
+    # ---- collections and setters (setter_flow) ---------------------------------------------------------
+    def _collection(self, node: ast.AST, items: list[ast.AST], scope: Scope, ctx: Ctx) -> Vals:
+        """A literal list of names stands for its items (an empty one for no model, like None)."""
+        if not items:
+            return Vals(unset=True, why=f"`{_text(scope.mod, node)}` is empty")
+        return _union(*(_tag(self._values(e, scope, ctx), None, Hop(setter_flow.item_hop(i, _text(scope.mod, node)),
+                                                                    _at(scope.mod, e))) for i, e in enumerate(items)))
+
+    def _picked(self, collection: ast.AST, fallback: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
+        """`next(cycle(names))`, `random.choice(names)`: each item of the collection, then the fallback."""
+        vals = self._values(collection, scope, ctx)
+        return _union(vals, _alternatives(self._values(fallback, scope, ctx))) if fallback is not None else vals
+
+    def _item_of(self, collection: ast.AST, scope: Scope, ctx: Ctx, index: int | None = None) -> Vals | None:
+        """The items of a collection known by its items (`for m in self.models`; `names[0]`, the item at
+        that place of each literal list), None when it is not one (a string's characters are not models)."""
+        vals = self._values(collection, scope, ctx)
+        cands = tuple(c for c in vals.cands if setter_flow.at_index(c.chain, index))
+        return replace(vals, cands=cands) if cands else None
+
+    def _argument_for(self, func: FuncInfo, arg: ast.AST, call: ast.Call, cscope: Scope, ctx: Ctx) -> Vals:
+        """A caller's argument for a parameter of `func`; when the caller's object is built by a table of
+        classes (`WRITERS[kind](key).use_models(names)`), the tables read on the way are read at the keys
+        that build the class being followed."""
+        cls = ctx.self_cls[0] if ctx.self_cls is not None else func.cls
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        keys = setter_flow.table_keys(self, receiver, cscope, cls) if cls is not None and receiver is not None else None
+        outer, self._tables = self._tables, keys or self._tables
+        try:
+            return self._values(arg, cscope, Ctx(depth=ctx.depth + 1))
+        finally:
+            self._tables = outer
 
     # ---- parameters ----------------------------------------------------------------------------------
     def _param(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
@@ -927,7 +964,7 @@ class ModelResolver:
             if arg is _STARRED:
                 found.append(self._through_splat(name, call, cscope, Ctx(depth=ctx.depth + 1)))
                 continue
-            vals = self._values(arg, cscope, Ctx(depth=ctx.depth + 1))
+            vals = self._argument_for(func, arg, call, cscope, ctx)
             found.append(_tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
                                                     _at(cscope.mod, call))))
         return _union(*found) if found else Vals()
@@ -1009,7 +1046,7 @@ class ModelResolver:
                         if unique is None:
                             unique = lone if lone is not None else self.index.definitions(top).get(called, (0, []))[0] == 1 \
                                 or (owner is not None and self._one_interface(called, owner, mod))
-                        ok = unique
+                        ok = unique or (owner is not None and self._factory_may_make(call, cscope, owner))
                     else:
                         ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner))
                     if ok and (owner is None or self._self_may_be(call, cscope, owner, mod)):
@@ -1090,6 +1127,8 @@ class ModelResolver:
         that project function builds an `owner` (or a subclass): which class the object is depends on
         the branch the factory takes, so the call may reach `owner`'s method."""
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if receiver is not None and setter_flow.table_keys(self, receiver, scope, owner) is not None:
+            return True   # `TABLE[key](…).m(…)`: the table builds an `owner`
         if isinstance(receiver, ast.Name) and scope.func is not None:
             bindings = scope.func.bindings.get(receiver.id) or []
             receiver = bindings[0][1] if len(bindings) == 1 and bindings[0][2] == "assign" else None
@@ -1254,19 +1293,24 @@ class ModelResolver:
                     if inits is None:
                         inits = (_tag(vals, "self-attr" if c is concrete[0] else "base-class", None), always)
                 else:
-                    others.append(_alternatives(_tag(vals, "self-attr", None)))
+                    others.append(_tag(vals, "self-attr", None))
         declared = None if inits is not None and inits[1] else self._class_level(concrete, attr, ctx)
         if inits is None and declared is None:
             if not others:
                 return _opaque(f"`self.{attr}` is never set in `{concrete[0].node.name}`")
-            return _union(*others)
+            return _union(*others)   # set only by other methods (a setter), which must run before any use
         if inits is None:
             main = declared
         elif declared is None:
             main = inits[0]
         else:
             main = _later(declared, inits[0])
-        return _union(main, *others) if others else main  # type: ignore[arg-type]
+        if not others:
+            return main  # type: ignore[return-value]
+        # a setter's values are the defaults when construction leaves the attribute unset (`self.model = None`)
+        if main.unset and not main.has_default:  # type: ignore[union-attr]
+            return replace(_union(main, *others), unset=all(o.unset for o in others))
+        return _union(main, *(_alternatives(o) for o in others))  # type: ignore[arg-type]
 
     def _assignments(self, attr: str, assigns: list[tuple[int, ast.AST, ast.AST]], cls: ClassInfo, mod: ModuleInfo,
                      method_name: str, ctx: Ctx) -> tuple[Vals, bool]:
@@ -1607,6 +1651,9 @@ class ModelResolver:
             return self._env_read(node, scope, ctx)
         if isinstance(callee, FuncRef):
             return self._returned(callee, node, ctx, scope)
+        picked = setter_flow.picked_from(node, callee)
+        if picked is not None:
+            return self._picked(*picked, scope, ctx)
         if isinstance(f, ast.Attribute):
             if f.attr in _STR_METHODS:
                 return self._str_method(f, node, scope, ctx)
@@ -1711,6 +1758,9 @@ class ModelResolver:
         alias table); None when the table does not hold the key."""
         keys = self._values(key_node, scope, ctx)
         items = self._items(mapping)
+        taken = self._tables.reading(frozenset(items)) if self._tables is not None else None
+        if taken is not None:   # read at the keys that build the class being followed
+            keys = Vals(tuple(Cand(k, "alias-table", _at(scope.mod, key_node)) for k in sorted(taken)))
         if keys.cands:
             parts = []
             for k in keys.cands:
@@ -1766,6 +1816,9 @@ class ModelResolver:
             elts = getattr(base.node, "elts", [])
             if -len(elts) <= node.slice.value < len(elts):
                 return self._values(elts[node.slice.value], base.scope, ctx)
+        item = self._item_of(value, scope, ctx, index) if index is not None else None
+        if item is not None:   # `names[0]` of a list known by its items
+            return item
         if base is None:
             passed = self._param_key(value, node.slice, scope, ctx)
             return passed if passed is not None and passed.cands else self._unresolved(node, scope, ctx)

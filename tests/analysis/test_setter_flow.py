@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -91,7 +89,6 @@ CLI = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="setters and collections are not followed yet")
 def test_setter_given_the_cli_default_reaches_each_class_at_the_key_that_builds_it(tmp_path):
     models = scan(tmp_path, {**WRITERS, "app/cli.py": CLI})
     assert models[("app/chat.py", 16)] == ["gpt-4o-mini"]                 # next(cycle(names))
@@ -100,7 +97,6 @@ def test_setter_given_the_cli_default_reaches_each_class_at_the_key_that_builds_
     assert models[("app/plain.py", 8)] == []
 
 
-@pytest.mark.xfail(strict=True, reason="setters and collections are not followed yet")
 def test_setter_called_on_an_object_built_directly_takes_the_first_item(tmp_path):
     models = scan(tmp_path, {**WRITERS, "app/run.py": """
         from app.claude import ClaudeWriter
@@ -112,7 +108,6 @@ def test_setter_called_on_an_object_built_directly_takes_the_first_item(tmp_path
     assert models[("app/claude.py", 11)] == ["claude-sonnet-4-5"]
 
 
-@pytest.mark.xfail(strict=True, reason="setters and collections are not followed yet")
 def test_items_picked_from_lists_whose_literals_are_known(tmp_path):
     models = scan(tmp_path, {"picks.py": """
         import random
@@ -135,7 +130,6 @@ def test_items_picked_from_lists_whose_literals_are_known(tmp_path):
     assert models[("picks.py", 15)] == ["o4-mini", "gpt-4.1"]
 
 
-@pytest.mark.xfail(strict=True, reason="setters and collections are not followed yet")
 def test_a_strings_characters_are_not_items_and_an_index_takes_one_place(tmp_path):
     models = scan(tmp_path, {"records.py": """
         from openai import OpenAI
@@ -151,7 +145,6 @@ def test_a_strings_characters_are_not_items_and_an_index_takes_one_place(tmp_pat
     assert models[("records.py", 9)] == ["openai"]   # the item at its place, not the whole record
 
 
-@pytest.mark.xfail(strict=True, reason="setters and collections are not followed yet")
 def test_model_parameter_without_default_follows_callers_into_the_attribute_a_setter_fills(tmp_path):
     models = scan(tmp_path, {"app/__init__.py": "", "app/probes.py": """
         import openai

@@ -1,0 +1,128 @@
+"""Models pushed into an object after it is built, and the collections they travel in.
+
+Real code often builds a client object first and tells it its models afterwards: a CLI looks a list of
+names up in a table of defaults per provider, builds the provider's class from another table keyed the
+same way, and calls a setter (`writer.use_models(names)`) that keeps `names[0]`, or a `cycle(names)` it
+takes `next(...)` of. Model resolution (`model_resolution.py`) follows the values; this module says what
+the syntax means:
+
+- a list or set literal, or a tuple of string literals, stands for its items (`[DEFAULT[kind]]`); picking
+  one (`next(x)`, `next(iter(x))`, `random.choice(x)`, `x[0]` of a list known only as its items) or
+  re-wrapping it (`cycle(x)`, `iter(x)`, `list(x)`, `sorted(x)`) gives each item as a candidate;
+- a call on an object a table of classes built (`WRITERS[kind](key).use_models(names)`) reaches the
+  methods of each class in the table, and for the class of the site, the other tables indexed on the
+  way to the call's arguments (`DEFAULT_MODELS[kind]`) are read at the keys that build that class.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from llmsight.analysis.evaluate import ClassRef, DictVal, Imported
+
+_ITEM_HOP = re.compile(r"^item (\d+) of ")   # the hop a collection's item carries (`x[0]` tells it from a string)
+# builtins that give an item of their argument, or the same items in another container
+_BUILTIN_PICKS = frozenset({"next"})
+_BUILTIN_WRAPS = frozenset({"iter", "list", "tuple", "set", "frozenset", "sorted", "reversed"})
+_IMPORTED_PICKS = frozenset({"random.choice", "secrets.choice", "numpy.random.choice"})
+_IMPORTED_WRAPS = frozenset({"itertools.cycle", "random.sample", "random.shuffle"})
+
+
+def collection_items(node: ast.AST) -> list[ast.AST] | None:
+    """The elements a literal collection holds: a list or set literal, or a tuple of string literals (a
+    tuple of other values is a record, `return names, kind`, whose parts are not alternatives); None for
+    anything else or with a `*starred` part."""
+    if isinstance(node, (ast.List, ast.Set)) or isinstance(node, ast.Tuple) and node.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        elts = node.elts   # type: ignore[attr-defined]
+        return None if any(isinstance(e, ast.Starred) for e in elts) else list(elts)
+    return None
+
+
+def item_hop(index: int, collection: str) -> str:
+    return f"item {index} of {collection}"
+
+
+def at_index(chain, index: int | None) -> bool:
+    """A candidate reached as an item of a literal collection (`Hop`s from `item_hop`), at place `index`
+    of it when that is given and not counted from the end."""
+    for hop in chain:
+        m = _ITEM_HOP.match(hop.step)
+        if m:
+            return index is None or index < 0 or int(m.group(1)) == index
+    return False
+
+
+def picked_from(call: ast.Call, callee) -> tuple[ast.AST, ast.AST | None] | None:
+    """(the collection, the fallback value) when `call` gives one of a collection's items or the same
+    items re-wrapped: `next(it, default)`, `random.choice(x)`, `cycle(x)`, `iter(x)`, `sorted(x)`.
+    `callee` is what the evaluator makes of the called name (None for a builtin the module does not bind)."""
+    if not call.args or isinstance(call.args[0], ast.Starred):
+        return None
+    qualname = callee.qualname if isinstance(callee, Imported) else None
+    name = call.func.id if isinstance(call.func, ast.Name) and callee is None else None
+    if name in _BUILTIN_PICKS:
+        return call.args[0], call.args[1] if len(call.args) > 1 else None
+    if name in _BUILTIN_WRAPS or qualname in _IMPORTED_PICKS or qualname in _IMPORTED_WRAPS:
+        return call.args[0], None
+    return None
+
+
+@dataclass(frozen=True)
+class TableKeys:
+    """The keys of a table of classes that build the class being followed (`assumed`), and all its keys."""
+
+    assumed: frozenset[str]
+    every: frozenset[str]
+
+    def reading(self, table_keys: frozenset[str]) -> frozenset[str] | None:
+        """The keys a lookup in another table is taken at while following what reaches the class: the
+        assumed ones when both tables share two keys or more (they are indexed by the same kind of
+        name), else None (an unrelated table, read as usual)."""
+        return self.assumed & table_keys if len(self.every & table_keys) >= 2 else None
+
+
+def built_from_table(res, receiver: ast.AST, scope) -> tuple[DictVal, ast.AST, object] | None:
+    """`TABLE[key](…)` (or `TABLE.get(key)(…)`), directly or through the local name bound to it once,
+    or the name bound to `TABLE[key]` then called: (the table's `DictVal`, the key node, the scope it is
+    in). `res` is the model resolver (its bounded evaluator)."""
+    for _ in range(3):
+        if isinstance(receiver, ast.Name) and scope.func is not None:
+            bindings = scope.func.bindings.get(receiver.id) or []
+            if len(bindings) != 1 or bindings[0][2] != "assign":
+                return None
+            receiver = bindings[0][1]
+            continue
+        if isinstance(receiver, ast.Call):
+            receiver = receiver.func
+            if isinstance(receiver, ast.Subscript):
+                table, key = receiver.value, receiver.slice
+            elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) \
+                    and receiver.func.attr == "get" and receiver.args:
+                table, key = receiver.func.value, receiver.args[0]
+            else:
+                continue
+            found = res._object(table, scope)
+            return (found, key, scope) if isinstance(found, DictVal) else None
+        return None
+    return None
+
+
+def table_keys(res, receiver: ast.AST, scope, cls) -> TableKeys | None:
+    """The keys of the table of classes that builds `receiver` at which it builds `cls` (else a class
+    deriving from it); None when no table builds it, or none of its classes is such a class."""
+    found = built_from_table(res, receiver, scope)
+    if found is None:
+        return None
+    items = res._items(found[0])
+    exact, derived = set(), set()
+    for key, (value, vscope) in items.items():
+        ref = res._object(value, vscope)
+        if isinstance(ref, ClassRef):
+            if ref.cls.node is cls.node:
+                exact.add(key)
+            elif any(c.node is cls.node for c, _m in res._mro_of(ref.cls, ref.mod)):
+                derived.add(key)
+    assumed = exact or derived
+    return TableKeys(frozenset(assumed), frozenset(items)) if assumed else None
