@@ -559,8 +559,21 @@ class ModelResolver:
     def _splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...], ctx: Ctx) -> Vals:
         """The value under `keys` (the first held) of the mapping `node` is: the keys settings flow reads
         (dicts built, updated, spread, returned by helpers, held in `self.`), then for the part it cannot
-        see, what the callers pass (a dict parameter, a function's own `**kwargs`)."""
-        mapping = self._evaluate(self.reader.read, node, scope, default=None)
+        see, what the callers pass (a dict parameter, a function's own `**kwargs`). In a method of a class
+        whose subclasses run it, each subclass's own properties and attributes count (`**self._params` with
+        `_default_params` overridden to add the model)."""
+        method_cls = _method_class(scope)
+        if ctx.self_cls is None and method_cls is not None:
+            method = _method_name(scope)
+            subs = [sub for sub in self._subclasses(method_cls, scope.mod) if self._runs_inherited(sub, method, method_cls)]
+            if subs:
+                own = self._splat(node, scope, keys, replace(ctx, self_cls=(method_cls, scope.mod)))
+                return _union(own, *(self._splat(node, scope, keys, replace(ctx, self_cls=sub)) for sub in subs))
+        outer, self.reader.concrete = self.reader.concrete, ctx.self_cls
+        try:
+            mapping = self._evaluate(self.reader.read, node, scope, default=None)
+        finally:
+            self.reader.concrete = outer
         if mapping is None:
             return _opaque(f"`**{_text(scope.mod, node)}` is too deep to follow")
         for key in keys:
@@ -1991,6 +2004,14 @@ def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
             break
         n += 1
     return n + (a == b)
+
+
+def _method_class(scope: Scope) -> ClassInfo | None:
+    """The class of the method a scope is in (through nested functions)."""
+    func = scope.func
+    while func is not None and func.cls is None:
+        func = func.parent
+    return func.cls if func is not None else None
 
 
 def _method_name(scope: Scope) -> str:

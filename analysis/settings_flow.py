@@ -50,9 +50,11 @@ class Reader:
     and per class attribute (`self.params` is the same mapping at every site)."""
 
     ev: Evaluator
+    # the class of `self` when a caller knows it (a subclass whose properties override the method's class's)
+    concrete: tuple[ClassInfo, ModuleInfo] | None = None
     _cache: dict[tuple, Mapping] = field(default_factory=dict)
     _active: set = field(default_factory=set)
-    _instance: dict[tuple[int, str], Mapping] = field(default_factory=dict)
+    _instance: dict[tuple[int, str, int], Mapping] = field(default_factory=dict)
 
     # ---- entry points used by discovery ----------------------------------------------------------
     def keywords(self, keywords: list[ast.keyword], scope: Scope) -> dict[str, Located]:
@@ -102,7 +104,7 @@ class Reader:
 
     # ---- what a value holds ----------------------------------------------------------------------
     def read(self, node: ast.AST, scope: Scope, depth: int = 0) -> Mapping:
-        key = (id(node), id(scope.func), scope.line)
+        key = (id(node), id(scope.func), scope.line, id(self.concrete[0]) if self.concrete else 0)
         if key in self._cache:
             return self._cache[key]
         if key in self._active or depth > _MAX_DEPTH:
@@ -283,14 +285,25 @@ class Reader:
         is_self = bool(args and args.args and isinstance(node.value, ast.Name) and node.value.id == args.args[0].arg)
         if method is None or not is_self:
             return self._value(node, scope, depth)
-        found = self._instance_attr(method.cls, scope.mod, node.attr, depth)  # type: ignore[arg-type]
+        cls, mod = method.cls, scope.mod
+        if self.concrete is not None and self._derives(self.concrete[0], self.concrete[1], method.cls):  # type: ignore[arg-type]
+            cls, mod = self.concrete
+        found = self._instance_attr(cls, mod, node.attr, depth)  # type: ignore[arg-type]
         if found.opaque is not None and found.opaque[0] is None:  # not set anywhere we can see
             found = Mapping(found.items, (node, scope))
         return Mapping(dict(found.items), found.opaque)
 
+    def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo, depth: int = 0) -> bool:
+        """`cls` is `base` or a project subclass of it."""
+        if cls is base or cls.node is base.node:
+            return True
+        return depth < _MAX_DEPTH and any(
+            isinstance(b, ClassRef) and b.cls is not cls and self._derives(b.cls, b.mod, base, depth + 1)
+            for b in (self.ev.eval(n, Scope(mod, None, cls.node.lineno)) for n in cls.node.bases))
+
     def _instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Mapping:
         """The mapping `self.<attr>` holds in instances of `cls` (read once per class and attribute)."""
-        key = (id(cls), attr)
+        key = (id(cls), attr, id(self.concrete[0]) if self.concrete else 0)
         if key not in self._instance:
             self._instance[key] = Mapping(opaque=(None, Scope(mod, None, 0)))  # a cycle of bases: unknown
             self._instance[key] = self._instance_attr_uncached(cls, mod, attr, depth)

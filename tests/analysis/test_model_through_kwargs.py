@@ -344,3 +344,27 @@ def test_request_dict_round_tripped_through_json(tmp_path):
             return completion(ujson.dumps(dict(model="gpt-4o-mini", messages=messages)))
         """})
     assert models_at(result, "pkg/app.py", 6) == ["gpt-4o-mini"]
+
+
+def test_splatted_params_take_the_subclass_property_that_adds_the_model(tmp_path):
+    result = scan(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": """
+        class BaseLLM:
+            temperature = 0
+            @property
+            def _default_params(self):
+                return {"temperature": self.temperature}
+            def chat(self, messages):
+                params = {**self._default_params, "messages": messages}
+                return self.client.create(**params)
+        """, "pkg/openai_llm.py": """
+        import openai
+        from pkg.base import BaseLLM
+        class OpenAI(BaseLLM):
+            model = "gpt-4o-mini"
+            def __init__(self):
+                self.client = openai.OpenAI().chat.completions
+            @property
+            def _default_params(self):
+                return {**super()._default_params, "model": self.model}
+        """})
+    assert models_at(result, "pkg/base.py", 9) == ["gpt-4o-mini"]
