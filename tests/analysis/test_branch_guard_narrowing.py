@@ -147,6 +147,24 @@ NARROWED = {
             def run(self, q):
                 return self.llm.invoke(q)  # expect: gemini-2.5-flash
         ''',
+    "a local client is the one made in the branch the default model takes": '''
+        from anthropic import Anthropic
+        from openai import OpenAI
+        from langchain_anthropic import ChatAnthropic
+        from langchain_openai import ChatOpenAI
+        def answer(q, model_name="gpt-4o-mini"):
+            if "gpt" in model_name.lower():
+                llm = ChatOpenAI(model=model_name)
+            else:
+                llm = ChatAnthropic(model=model_name)
+            return llm.invoke(q)  # expect: gpt-4o-mini
+        def ask(q, model="claude-3-5-haiku-latest"):
+            if model.startswith(("claude", "anthropic/")):
+                client = Anthropic()
+            else:
+                client = OpenAI()
+            return client.messages.create(model=model, max_tokens=10, messages=[])  # expect: claude-3-5-haiku-latest
+        ''',
     "a guard no model passes and that lists nothing: no model, and why": '''
         from openai import OpenAI
         def ask(q, model="gpt-4o"):
@@ -223,7 +241,8 @@ def expectations(source: str) -> dict[int, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("source", [pytest.param(s, id=k) for k, s in {**NARROWED, **KEPT}.items()])
+@pytest.mark.parametrize("source", [pytest.param(s, id=k, marks=[pytest.mark.xfail(strict=True)] if k.startswith("a local client") else [])
+                                    for k, s in {**NARROWED, **KEPT}.items()])
 def test_model_set_under_branch_guards(tmp_path, source):
     found = model_sets(tmp_path, source)
     expected = expectations(source)
