@@ -274,11 +274,13 @@ class Evaluator:
         before = [b for b in bindings if b[0] <= line]
         if len(before) > 1:  # `if p == "openai": llm = ChatOpenAI() elif …`: a branch we can resolve wins
             found = self._from_bindings(before[-1:], mod, func, line, depth, name)
-            if found is not None and found is not _MISSING:
+            # …unless it is a client made in a branch the known model does not take (`if "gpt" in model:`)
+            if found is not None and found is not _MISSING and not (
+                    isinstance(found, Client) and self._branch_not_taken(func, mod, before[-1][1], depth)):
                 return found
             for b in reversed(before[-12:-1]):
                 v = self._from_bindings([b], mod, func, line, depth, name)
-                if isinstance(v, Client):
+                if isinstance(v, Client) and not (isinstance(found, Client) and self._branch_not_taken(func, mod, b[1], depth)):
                     return v
             return found
         b_line, value, how = (before or bindings)[-1]
@@ -829,14 +831,14 @@ class Evaluator:
     def _not_taken(self, body: list[ast.stmt], target: ast.stmt, fi: FuncInfo, mod: ModuleInfo, depth: int,
                    strings: bool = False) -> bool:
         """Whether `target` sits in a branch of an `if` whose test is known and goes the other way (with
-        `strings`, also a substring test on a known string: `if "gemini" in name.lower():`)."""
+        `strings`, also a substring or prefix test on a known string: `if "gemini" in name.lower():`)."""
         for stmt in body:
             if not (stmt.lineno <= target.lineno <= (stmt.end_lineno or stmt.lineno)):
                 continue
             if isinstance(stmt, ast.If):
                 in_body = bool(stmt.body) and stmt.body[0].lineno <= target.lineno <= (stmt.body[-1].end_lineno or 0)
                 tscope = Scope(mod, fi, stmt.lineno)
-                test = self._substring_test(stmt.test, tscope, depth) if strings else None
+                test = self._string_test(stmt.test, tscope, depth) if strings else None
                 test = test if test is not None else self.eval(stmt.test, tscope, depth)
                 if isinstance(test, Const) and bool(test.value) != in_body:
                     return True
@@ -847,12 +849,32 @@ class Evaluator:
             return any(self._not_taken(h.body, target, fi, mod, depth, strings) for h in getattr(stmt, "handlers", ()))
         return False
 
-    def _substring_test(self, test: ast.expr, scope: Scope, depth: int) -> Const | None:
-        """`"lit" in x` / `not in` with `x` a known string, through `.lower()`-like calls on it."""
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))
-                and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str)):
+    def _branch_not_taken(self, func: FuncInfo | None, mod: ModuleInfo, node: ast.AST, depth: int) -> bool:
+        body = getattr(func.node, "body", None) if func is not None else mod.tree.body
+        return isinstance(body, list) and self._not_taken(body, node, func, mod, depth, strings=True)  # type: ignore[arg-type]
+
+    def _string_test(self, test: ast.expr, scope: Scope, depth: int) -> Const | None:
+        """`"lit" in x` / `not in`, `x.startswith(…)` / `endswith` with `x` a known string, through
+        `.lower()`-like calls on it."""
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)) \
+                and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
+            subject, literal = test.comparators[0], test.left.value
+            check = (lambda text: literal in text) if isinstance(test.ops[0], ast.In) else (lambda text: literal not in text)
+        elif isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("startswith", "endswith") \
+                and len(test.args) == 1 and not test.keywords:
+            arg = test.args[0]
+            if isinstance(arg, ast.Tuple):
+                affix: Any = tuple(e.value for e in arg.elts if isinstance(e, ast.Constant))
+            else:
+                known = self.eval(arg, scope, depth)
+                affix = known.value if isinstance(known, Const) else None
+            if not isinstance(affix, (str, tuple)) or isinstance(arg, ast.Tuple) and len(affix) != len(arg.elts):
+                return None
+            subject, method = test.func.value, test.func.attr
+            check = lambda text: getattr(text, method)(affix)  # noqa: E731
+        else:
             return None
-        subject, folds = test.comparators[0], []
+        folds = []
         while isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) \
                 and subject.func.attr in _STR_METHODS and not subject.args and not subject.keywords:
             folds.append(subject.func.attr)
@@ -863,7 +885,10 @@ class Evaluator:
         text = value.value
         for fold in reversed(folds):
             text = getattr(text, fold)()
-        return Const((test.left.value in text) == isinstance(test.ops[0], ast.In), value.origin, value.how)
+        try:
+            return Const(check(text), value.origin, value.how)
+        except TypeError:   # a tuple holding something other than strings
+            return None
 
 
 _MISSING = object()

@@ -241,8 +241,7 @@ def expectations(source: str) -> dict[int, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("source", [pytest.param(s, id=k, marks=[pytest.mark.xfail(strict=True)] if k.startswith("a local client") else [])
-                                    for k, s in {**NARROWED, **KEPT}.items()])
+@pytest.mark.parametrize("source", [pytest.param(s, id=k) for k, s in {**NARROWED, **KEPT}.items()])
 def test_model_set_under_branch_guards(tmp_path, source):
     found = model_sets(tmp_path, source)
     expected = expectations(source)
