@@ -595,7 +595,7 @@ class Catalog:
         except KeyError:
             if len(self._looked_up) > 100_000:     # an editor session typing names: stay bounded
                 self._looked_up.clear()
-            info = self._build_info(model)
+            info = self.lookup(model, False) if last_listed else self._build_info(model)
             if info is None and last_listed:
                 info = self._build_info(model, _last_listed())
             self._looked_up[key] = info
