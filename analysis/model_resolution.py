@@ -25,7 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import settings_flow, setter_flow
+from llmsight.analysis import config_reads, settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
@@ -1604,6 +1604,9 @@ class ModelResolver:
     def _unresolved(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
         """An attribute or key of an object llmsight cannot see: an argparse option of that name, else the
         same key in the project's config files."""
+        loaded = self._loaded_config(node, scope)
+        if loaded is not None:
+            return loaded
         path = _key_path(node)
         text = _text(scope.mod, node)
         if path and isinstance(node, ast.Attribute):
@@ -1614,12 +1617,22 @@ class ModelResolver:
         found = self._config_file_key(path, owner)
         return found if found is not None else _opaque(f"`{text}` is set at run time{self.config_files.unread_note()}")
 
-    def _config_file_key(self, path: tuple[str, ...] | None, owner: str | None = None) -> Vals | None:
-        """The values the project's config files give the key path a settings object or loaded dict is
-        read at (`ProjectConfig.key`), each file a candidate; None when they give none."""
+    def _loaded_config(self, node: ast.AST, scope: Scope) -> Vals | None:
+        """A key of a dict a project function loads from the package's data file (`config_reads`): the
+        whole key path from the file's root, in the files the loader reads."""
+        found = config_reads.loaded_key(self, node, scope, _self_class, _argument_of)
+        return self._config_file_key(found[0], files=found[1]) if found is not None else None
+
+    def _config_file_key(self, path: tuple[str, ...] | None, owner: str | None = None,
+                         files: frozenset[str] = frozenset()) -> Vals | None:
+        """The values the project's config files (those named `files`, when given) give the key path a
+        settings object or loaded dict is read at (`ProjectConfig.key`), each file a candidate; None when
+        they give none."""
         if not path:
             return None
         found = self.config_files.key(path, owner, anywhere=_names_model(path[-1]))
+        if files:
+            found = [v for v in found if os.path.basename(v.where.rsplit(":", 1)[0]) in files]
         if not found:
             return None
         self._depend_on_config(found)
@@ -1759,6 +1772,9 @@ class ModelResolver:
             if found is not None:
                 return _or(found, default) if keys.cands else _union(default, _alternatives(found))
             return default
+        loaded = self._loaded_config(node, scope)
+        if loaded is not None:
+            return _or(loaded, default)
         passed = self._param_key(base_node, key_node, scope, ctx)
         if passed is not None and passed.cands:
             return _or(passed, default)

@@ -83,41 +83,47 @@ class TableKeys:
         return self.assumed & table_keys if len(self.every & table_keys) >= 2 else None
 
 
-def built_from_table(res, receiver: ast.AST, scope) -> tuple[DictVal, ast.AST, object] | None:
-    """`TABLE[key](…)` (or `TABLE.get(key)(…)`), directly or through the local name bound to it once,
-    or the name bound to `TABLE[key]` then called: (the table's `DictVal`, the key node, the scope it is
-    in). `res` is the model resolver (its bounded evaluator)."""
-    for _ in range(3):
+def built_from_table(res, receiver: ast.AST, scope) -> tuple[DictVal, bool] | None:
+    """The table an object comes from: `TABLE[key](…)` / `TABLE.get(key)(…)` (a table of classes, True),
+    or `TABLE[key]` (a table of objects, False), directly or through a local name bound to it once. `res`
+    is the model resolver (its bounded evaluator)."""
+    called = False
+    for _ in range(4):
         if isinstance(receiver, ast.Name) and scope.func is not None:
             bindings = scope.func.bindings.get(receiver.id) or []
             if len(bindings) != 1 or bindings[0][2] != "assign":
                 return None
             receiver = bindings[0][1]
-            continue
-        if isinstance(receiver, ast.Call):
-            receiver = receiver.func
-            if isinstance(receiver, ast.Subscript):
-                table, key = receiver.value, receiver.slice
-            elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) \
-                    and receiver.func.attr == "get" and receiver.args:
-                table, key = receiver.func.value, receiver.args[0]
-            else:
-                continue
-            found = res._object(table, scope)
-            return (found, key, scope) if isinstance(found, DictVal) else None
+        elif isinstance(receiver, ast.Call) and not called:
+            receiver, called = receiver.func, True
+        else:
+            break
+    if isinstance(receiver, ast.Subscript):
+        table = receiver.value
+    elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr == "get" \
+            and receiver.args:
+        table = receiver.func.value
+    else:
         return None
-    return None
+    found = res._object(table, scope)
+    return (found, called) if isinstance(found, DictVal) else None
 
 
 def table_keys(res, receiver: ast.AST, scope, cls) -> TableKeys | None:
-    """The keys of the table of classes that builds `receiver` at which it builds `cls` (else a class
-    deriving from it); None when no table builds it, or none of its classes is such a class."""
+    """The keys of the table `receiver` comes from (`built_from_table`) at which it holds `cls` (else a
+    class deriving from it), or an object of it; None when no table gives the receiver, or none of its
+    entries is such a class."""
     found = built_from_table(res, receiver, scope)
     if found is None:
         return None
-    items = res._items(found[0])
+    table, called = found
+    items = res._items(table)
     exact, derived = set(), set()
     for key, (value, vscope) in items.items():
+        if not called:   # a table of objects: the class each entry builds
+            if not isinstance(value, ast.Call):
+                continue
+            value = value.func
         ref = res._object(value, vscope)
         if isinstance(ref, ClassRef):
             if ref.cls.node is cls.node:

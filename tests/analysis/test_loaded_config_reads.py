@@ -7,8 +7,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -61,7 +59,6 @@ PACKAGE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="loaded config dicts and tables of objects are not followed yet")
 def test_key_path_from_the_loaded_files_root_in_the_file_the_loader_reads(tmp_path):
     models = scan(tmp_path, {**PACKAGE, "voice/summarize.py": """
         from langchain_openai import ChatOpenAI
@@ -96,7 +93,6 @@ def test_key_path_from_the_loaded_files_root_in_the_file_the_loader_reads(tmp_pa
     assert models[("voice/speak.py", 12)] == ["tts-1-hd"]
 
 
-@pytest.mark.xfail(strict=True, reason="loaded config dicts and tables of objects are not followed yet")
 def test_a_chain_handed_to_an_object_picked_from_a_table_keeps_its_model(tmp_path):
     models = scan(tmp_path, {"gen/__init__.py": "", "gen/strategies.py": """
         from abc import ABC, abstractmethod
