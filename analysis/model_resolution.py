@@ -56,7 +56,6 @@ _DEFINITION = re.compile(rb"(def|class)[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?")
 # every `d` and `c`, 5x slower)
 _DEFINITIONS = tuple(re.compile(keyword + _DEFINITION.pattern[len(rb"(def|class)"):]) for keyword in (rb"def", rb"class"))
 _WORD = re.compile(rb"\w+")
-_AS_ALIAS = re.compile(rb"[ \t]+as[ \t]+(\w+)")              # after a name: `import f as g`
 _BOUND_TO = re.compile(rb"\.(\w+)[ \t]*=[ \t]*$")             # before a name: `obj.attr = f`
 _MODEL_NAME = re.compile(r"^[^\s]{1,200}$")
 # defaults that stand for "no model" (`data.get("name", "unknown")` reading a response), never one to price
@@ -1105,23 +1104,22 @@ class ModelResolver:
         written are looked at."""
         literal = name.encode()
         out: list[tuple[str, bytes, bool]] = []
+        # led by the literal (the regex engine skips to it in C): `name as alias`, or `name` ending a line
+        written = re.compile(re.escape(literal) + rb"(?:[ \t]+as[ \t]+(\w+)|[ \t]*(?:#[^\n]*)?$)", re.M)
         for path in self.index.holding(top, literal):
             text = self.index.text(path)
-            i = text.find(literal)
-            while i != -1 and len(out) < MAX_VALUES:
-                end = i + len(literal)
-                if not (_word_byte(text, i - 1) or _word_byte(text, end)):
-                    start, stop = text.rfind(b"\n", 0, i) + 1, text.find(b"\n", end)
-                    line_end = text[end:stop if stop != -1 else len(text)]
-                    renamed = _AS_ALIAS.match(line_end)
-                    bound = None if renamed else _BOUND_TO.search(text[start:i])
-                    if renamed and b"import" in text[start:i]:
-                        out.append((renamed.group(1).decode(), module, False))
-                    elif bound and (not line_end.strip() or line_end.strip().startswith(b"#")):
-                        alias = bound.group(1).decode()
-                        if all(alias != a for a, _n, _l in out):
-                            out.append((alias, b"", self._sole_binding(top, alias, literal)))
-                i = text.find(literal, end)
+            for m in written.finditer(text):
+                i = m.start()
+                if _word_byte(text, i - 1) or len(out) >= MAX_VALUES:
+                    continue
+                start = text.rfind(b"\n", 0, i) + 1
+                if m.group(1) is not None:
+                    if b"import" in text[start:i]:
+                        out.append((m.group(1).decode(), module, False))
+                    continue
+                bound = _BOUND_TO.search(text[start:i])
+                if bound and all(bound.group(1).decode() != a for a, _n, _l in out):
+                    out.append((bound.group(1).decode(), b"", self._sole_binding(top, bound.group(1).decode(), literal)))
         return out
 
     def _sole_binding(self, top: Path, attr: str, literal: bytes) -> bool:
