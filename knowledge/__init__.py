@@ -1,6 +1,7 @@
 """What llmsight knows about models, as data with sources (design §4; user docs: docs/knowledge.md).
 
-- `catalog`: prices and context windows from litellm's bundled price map (read, never imported);
+- `catalog`: prices and context windows from litellm's bundled price map (read, never imported), and
+  for models it dropped the row an older release last listed (`data/last_listed_prices.json`);
   `Catalog.cost` equals `litellm.cost_per_token`.
 - `tokens`: offline tiktoken counts from litellm's bundled encoding files.
 - `models`: floating aliases and snapshots, deprecations and successors, prompt-cache minimums.
