@@ -131,3 +131,37 @@ def test_a_what_if_never_switches_to_a_retired_model():
     with pytest.raises(ScenarioError, match="'claude-3-opus-20240229' is not in the price data"):
         parse_scenario("model=claude-3-opus-20240229", Catalog.load())
     assert parse_scenario("model=claude-opus-4-5", Catalog.load()).model == "claude-opus-4-5"
+
+
+def _script():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "last_listed_prices.py"
+    spec = importlib.util.spec_from_file_location("last_listed_prices", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generator_keeps_the_newest_release_row_of_each_model_the_baseline_lacks(tmp_path, monkeypatch):
+    import zipfile
+
+    script = _script()
+    rows = {"1.0.0": {"old": {"input_cost_per_token": 1e-06, "litellm_provider": "x", "supports_vision": True},
+                      "kept": {"input_cost_per_token": 1e-06, "mode": "chat"}, "sample_spec": {}},
+            "1.1.0": {"kept": {"input_cost_per_token": 2e-06, "mode": "chat"},
+                      "live": {"input_cost_per_token": 9e-06}}}
+    for version, table in rows.items():
+        with zipfile.ZipFile(tmp_path / f"litellm-{version}-py3-none-any.whl", "w") as wheel:
+            wheel.writestr(script.MEMBER, json.dumps(table))
+    installed = tmp_path / "installed.json"
+    installed.write_text(json.dumps({"live": {"input_cost_per_token": 1e-06}}), encoding="utf-8")
+    monkeypatch.setattr(script, "RELEASES", ("1.1.0", "1.0.0", "3.0.0"))
+    monkeypatch.setattr(catalog_module, "price_map_path", lambda: installed)
+    monkeypatch.setattr(catalog_module, "litellm_version", lambda: "2.0.0")
+    data = script.generate(tmp_path)
+    assert data["baseline"] == "2.0.0" and data["releases"] == ["1.0.0", "1.1.0"]
+    assert data["models"] == {"kept": {"listed_in": "1.1.0", "input_cost_per_token": 2e-06, "mode": "chat"},
+                              "old": {"listed_in": "1.0.0", "input_cost_per_token": 1e-06, "litellm_provider": "x"}}
+    table = catalog_module._read_last_listed(script.dump(data).encode())
+    assert table.entries == data["models"]
