@@ -104,14 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.wheels or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        text = dump(generate(folder))
+        data = generate(folder)
+        text = dump(data)
     if args.check:
         same = DATA.is_file() and DATA.read_text(encoding="utf-8") == text
         print("last_listed_prices: data matches" if same else
               f"last_listed_prices: {DATA.relative_to(ROOT)} differs; rerun without --check")
         return 0 if same else 1
     DATA.write_text(text, encoding="utf-8")
-    print(f"last_listed_prices: wrote {DATA.relative_to(ROOT)} ({text.count(chr(10)) - 6} models)")
+    print(f"last_listed_prices: wrote {DATA.relative_to(ROOT)} ({len(data['models'])} models from "
+          f"{len(data['releases'])} releases, baseline litellm {data['baseline']})")
     return 0
 
 
