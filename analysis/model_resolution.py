@@ -182,6 +182,39 @@ def _definitions_in(text: bytes) -> list[tuple[int, bytes, bytes, bytes | None]]
     return out
 
 
+_INLINE_FLAGS = re.compile(rb"\(\?[aiLmsux]+\)")
+
+
+def _searchers(literal: bytes, pattern: bytes) -> list[re.Pattern[bytes]]:
+    """Expressions a text matches one of exactly where it matches `pattern`: its top-level alternatives
+    (`|` outside groups and classes, unescaped), each with the pattern's leading flags and led by the
+    literal where it can be (`_literal_led`): an alternation with a `\\b`-led branch is tried at every
+    position, its branches searched one by one skip to their literals."""
+    flags = _INLINE_FLAGS.match(pattern)
+    head = flags.group(0) if flags else b""
+    body = pattern[len(head):]
+    branches, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        c = body[i:i + 1]
+        if c == b"\\":
+            i += 1
+        elif c == b"[":   # a class: its first member may be `]` (or an escape), `^` before it negates
+            i += 2 if body[i + 1:i + 2] == b"^" else 1
+            i += 2 if body[i:i + 1] == b"\\" else 1
+            while i < len(body) and body[i:i + 1] != b"]":
+                i += 2 if body[i:i + 1] == b"\\" else 1
+        elif c == b"(":
+            depth += 1
+        elif c == b")":
+            depth -= 1
+        elif c == b"|" and depth == 0:
+            branches.append(body[start:i])
+            start = i + 1
+        i += 1
+    branches.append(body[start:])
+    return [re.compile(head + _literal_led(literal, branch)) for branch in branches]
+
+
 def _literal_led(literal: bytes, pattern: bytes) -> bytes:
     """`\\bname…` written `name(?<=\\bname)…`: the same matches, led by a literal the regex engine skips to
     in C (it tries a `\\b`-led pattern at every position, ~10x slower). A pattern with an alternation, or a
@@ -273,8 +306,9 @@ class PackageIndex:
         key = (top, pattern)
         found = self._found.get(key)
         if found is None:
-            regex = re.compile(_literal_led(literal, pattern))
-            found = self._found[key] = [f for f in self.holding(top, literal) if regex.search(self.text(f))]
+            regexes = _searchers(literal, pattern)
+            found = self._found[key] = [f for f in self.holding(top, literal)
+                                        if any(regex.search(self.text(f)) for regex in regexes)]
         return found
 
     def holding(self, top: Path, literal: bytes) -> list[Path]:
