@@ -115,3 +115,13 @@ def price_rows(models: Iterable[str], config: "Config | None" = None) -> tuple[d
         else:
             rows[m] = row
     return rows, unknown
+
+
+def last_listed_notes(models: Iterable[str], config: "Config | None" = None) -> list[str]:
+    """One note per priced model the installed price data no longer lists: which release's price it is."""
+    from llmsight.knowledge.catalog import Catalog
+    from llmsight.knowledge.pricing import last_listed_note
+
+    catalog = Catalog.load(config)
+    return [f"{m}: {note}" for m in sorted(models)
+            if (info := catalog.lookup(m)) is not None and (note := last_listed_note(info, config))]

@@ -1032,7 +1032,7 @@ class Simulation:
         and the scenarios' `targets` (coded after the observed ones: the prepared rows keep their codes)."""
         from llmsight.knowledge.recommend import operation_kind
         from llmsight.simulator import fit as fit_mod
-        from llmsight.simulator.prices import price_rows
+        from llmsight.simulator.prices import last_listed_notes, price_rows
 
         con, t, p = self.db, self.tables, self.prepared
         models = p.models + [m for m in targets if m not in p.models]
@@ -1047,6 +1047,7 @@ class Simulation:
         prices, unknown = price_rows(models, self.config)
         self.notes = list(p.notes)
         self.notes += [f"{m}: not in the price data; its logged cost_usd is used while unchanged" for m in unknown]
+        self.notes += last_listed_notes(prices, self.config)
         self.notes += [f"{m}: not in the traffic; latency and errors from {f.source}"
                        for m in targets if (f := fits.get(m)) is not None and f.source != "traffic"]
         self.notes += [fits.error_basis[m] for m in models if m in fits.error_basis]

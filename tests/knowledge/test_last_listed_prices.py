@@ -165,3 +165,16 @@ def test_the_generator_keeps_the_newest_release_row_of_each_model_the_baseline_l
                               "old": {"listed_in": "1.0.0", "input_cost_per_token": 1e-06, "litellm_provider": "x"}}
     table = catalog_module._read_last_listed(script.dump(data).encode())
     assert table.entries == data["models"]
+
+
+def test_simulate_prices_logged_rows_of_a_retired_model_and_says_at_which_release(tmp_path):
+    rows = [{"ts": f"2026-11-01T00:00:{i:02d}Z", "provider": "anthropic", "operation": "chat",
+             "model": "claude-3-opus-20240229", "input_tokens": 1000, "output_tokens": 100, "latency_ms": 800.0,
+             "status": "ok"} for i in range(10)]
+    traffic = tmp_path / "traffic.jsonl"
+    traffic.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = api.simulate(traffic=traffic, use_cache=False)
+    listed = Catalog.load().lookup("claude-3-opus-20240229")
+    assert any(n.startswith(f"claude-3-opus-20240229: last listed price, litellm {listed.listed_in}")
+               for n in report.notes), report.notes
+    assert report.results[0].total.calls == 10 and report.results[0].total.cost_per_day.value > 0
