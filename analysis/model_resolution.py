@@ -57,6 +57,8 @@ _DEFINITION = re.compile(rb"(def|class)[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?")
 _DEFINITIONS = tuple(re.compile(keyword + _DEFINITION.pattern[len(rb"(def|class)"):]) for keyword in (rb"def", rb"class"))
 _WORD = re.compile(rb"\w+")
 _BOUND_TO = re.compile(rb"\.(\w+)[ \t]*=[ \t]*$")             # before a name: `obj.attr = f`
+# before a name: a local bound to it, or to it or another (`fn = f`, `fn = g if cached else f`, `fn = g or f`)
+_PICKED_BY = re.compile(rb"[ \t]*(\w+)[ \t]*=[ \t]*(?:[^=\n]*[ \t](?:else|or)[ \t]+)?$")
 _MODEL_NAME = re.compile(r"^[^\s]{1,200}$")
 # defaults that stand for "no model" (`data.get("name", "unknown")` reading a response), never one to price
 _NOT_MODELS = frozenset({"unknown", "none", "null", "default", "n/a", "auto", "model", "string", "str", "test"})
@@ -1110,7 +1112,8 @@ class ModelResolver:
                                 or (owner is not None and self._one_interface(called, owner, mod))
                         ok = unique or (owner is not None and self._factory_may_make(call, cscope, owner))
                     else:
-                        ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner))
+                        ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner)) \
+                            or (called != name and _binds_to(call, cscope, name))
                     if ok and (owner is None or self._self_may_be(call, cscope, owner, mod)):
                         paths.append(cmod.path)
                         out.append((call, cscope))
@@ -1139,7 +1142,7 @@ class ModelResolver:
         literal = name.encode()
         out: list[tuple[str, bytes, bool]] = []
         # led by the literal (the regex engine skips to it in C): `name as alias`, or `name` ending a line
-        written = re.compile(re.escape(literal) + rb"(?:[ \t]+as[ \t]+(\w+)|[ \t]*(?:#[^\n]*)?$)", re.M)
+        written = re.compile(re.escape(literal) + rb"(?:[ \t]+as[ \t]+(\w+)|(?=[ \t]+if[ \t])|[ \t]*(?:#[^\n]*)?$)", re.M)
         for path in self.index.holding(top, literal):
             text = self.index.text(path)
             for m in written.finditer(text):
@@ -1151,9 +1154,13 @@ class ModelResolver:
                     if b"import" in text[start:i]:
                         out.append((m.group(1).decode(), module, False))
                     continue
-                bound = _BOUND_TO.search(text[start:i])
-                if bound and all(bound.group(1).decode() != a for a, _n, _l in out):
-                    out.append((bound.group(1).decode(), b"", self._sole_binding(top, bound.group(1).decode(), literal)))
+                before = text[start:i]
+                bound = _BOUND_TO.search(before) if m.end() == len(text) or text[m.end():m.end() + 1] in b"\r\n#" else None
+                local = None if bound else _PICKED_BY.match(before)
+                alias = (bound or local).group(1).decode() if bound or local else None
+                if alias is not None and alias != name and all(alias != a for a, _n, _l in out):
+                    # a local name a call reads is checked where it is called (`_binds_to`)
+                    out.append((alias, b"", self._sole_binding(top, alias, literal) if bound else False))
         return out
 
     def _sole_binding(self, top: Path, attr: str, literal: bytes) -> bool:
@@ -2008,6 +2015,16 @@ def _int_of(node: ast.AST) -> int | None:
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return len(node.args[0].value)
     return None
+
+
+def _binds_to(call: ast.Call, scope: Scope, name: str) -> bool:
+    """`fn(…)` where the calling function binds the local `fn` to `name`, alone or as one branch of an
+    `if`/`or` (`fn = cached_completion if cache else completion`)."""
+    if not isinstance(call.func, ast.Name) or scope.func is None:
+        return False
+    return any(how == "assign" and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value))
+               and not any(isinstance(n, ast.Call) for n in ast.walk(value))
+               for _line, value, how in scope.func.bindings.get(call.func.id, ()))
 
 
 def _word_byte(text: bytes, i: int) -> bool:

@@ -368,3 +368,19 @@ def test_splatted_params_take_the_subclass_property_that_adds_the_model(tmp_path
                 return {**super()._default_params, "model": self.model}
         """})
     assert models_at(result, "pkg/base.py", 9) == ["gpt-4o-mini"]
+
+
+def test_callers_through_a_local_name_bound_to_one_of_two_functions(tmp_path):
+    result = scan(tmp_path, {"pkg/app.py": """
+        import litellm
+        def completion(model, messages):
+            return litellm.completion(model=model, messages=messages)
+        def cached_completion(model, messages):
+            return litellm.completion(model=model, messages=messages, caching=True)
+        class LM:
+            def ask(self, messages, cache=True):
+                call = cached_completion if cache else completion
+                return call("gpt-4o-mini", messages)
+        """})
+    assert models_at(result, "pkg/app.py", 4) == ["gpt-4o-mini"]
+    assert models_at(result, "pkg/app.py", 6) == ["gpt-4o-mini"]
