@@ -28,6 +28,8 @@ def loaded_key(res, node: ast.AST, scope: Scope, self_class, argument_of) -> tup
     None when the dict is not one a project loader returns. `res` is the model resolver (its bounded
     evaluator and call graph); `self_class(node, scope)` the class of a method's `self`, and
     `argument_of(func, name, call)` what a call passes for a parameter."""
+    if _key_read(node) is None:   # `args.model`, `self.model`: no key of a dict is read
+        return None
     return _walk(res, node, scope, (), [MAX_HOPS], self_class, argument_of)
 
 
