@@ -812,10 +812,11 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
                    count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, count(*) FILTER (WHERE truncated) AS trunc,
                    count(quality) AS qn, {', '.join(sums)}
             FROM {out} GROUP BY grp, blk""").fetchnumpy()
-        histogram = con.execute(f"WITH {_binned_sql(out)} SELECT grp, blk, bin, count(*) AS n FROM binned "
-                                "WHERE col = 0 GROUP BY grp, blk, bin").fetchnumpy()
-        ttft_histogram = con.execute(f"WITH {_binned_sql(out)} SELECT grp, bin, count(*) AS n FROM binned "
-                                     "WHERE col = 1 GROUP BY grp, bin").fetchnumpy()
+        both = con.execute(f"WITH {_binned_sql(out)} SELECT col, grp, blk, bin, count(*) AS n FROM binned "
+                           "GROUP BY col, grp, blk, bin").fetchnumpy()
+        latency = column(both["col"], np.int64) == 0
+        histogram, ttft_histogram = ({name: np.asarray(values)[rows] for name, values in both.items()}
+                                     for rows in (latency, ~latency))
         quantiles, ttfts = _grouped_quantiles(con, out, tables, groups, [(histogram, QUANTILES), (ttft_histogram, (0.5,))])
     finally:
         con.execute(f"DROP TABLE {out}")

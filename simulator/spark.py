@@ -42,6 +42,7 @@ from typing import Any, Sequence
 from llmsight.config import ConfigError
 
 TRAFFIC_VIEW = "llmsight_traffic"
+NUMBERED_VIEW = "llmsight_traffic_numbered"     # the traffic with the row ids it lacked
 # a retry and fallback chain is dozens of nested CTE steps: more than the analyzer's default 100 passes
 SESSION_CONF = {"spark.sql.ansi.enabled": "false", "spark.sql.session.timeZone": "UTC",
                 "spark.sql.analyzer.maxIterations": "1000", "spark.sql.optimizer.maxIterations": "1000"}
@@ -93,7 +94,11 @@ def session(remote: str | None = None, master: str = "local[*]", conf: dict[str,
 
 def load_traffic(spark, traffic: str | Path) -> str:
     """Register the traffic as a temp view and return its name: Parquet files, directories (hive
-    partitions discovered), globs, or a table of the session's catalog."""
+    partitions discovered), globs, or a table of the session's catalog. Rows without a `row_id` column
+    get theirs once (`replay.canonical_relation`: a sort of all the rows by content), kept on the cluster,
+    instead of in each of the preparation's passes over them."""
+    from llmsight.simulator.replay import canonical_relation
+
     text = str(traffic)
     try:
         if Path(text).exists() or any(c in text for c in "*?["):
@@ -104,7 +109,11 @@ def load_traffic(spark, traffic: str | Path) -> str:
     except Exception as exc:
         raise SparkError(f"{text}: cannot read it with Spark as Parquet files or a table "
                          f"({str(exc).strip().splitlines()[0][:300]})") from exc
-    return TRAFFIC_VIEW
+    if "row_id" in df.columns:
+        return TRAFFIC_VIEW
+    con = SparkConnection(spark)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {NUMBERED_VIEW} AS SELECT * FROM {canonical_relation(con, TRAFFIC_VIEW)}")
+    return NUMBERED_VIEW
 
 
 # ------------------------------------------------------------------------------------------- dialect

@@ -77,9 +77,31 @@ def test_hive_partitioned_directory_gives_duckdbs_answers(spark, traffic, refere
     assert_same(results(SparkConnection(spark), load_traffic(spark, traffic / "hive")), reference)
 
 
-def test_saved_table_gives_duckdbs_answers(spark, traffic, reference):
+def test_saved_table_through_simulate_gives_duckdbs_answers_and_summary(spark, traffic, reference, tmp_path):
+    """`simulate --engine spark` over a table: DuckDB's answers, and the summary it writes gives `check`
+    the figures a DuckDB run's summary of the same rows gives."""
+    import shutil
+    from pathlib import Path
+
+    from llmsight import api
+    from llmsight.simulator.simulate import simulate
+    from llmsight.simulator.summary import read_summary, write_summary
+
     spark.read.parquet(str(traffic / "plain")).write.mode("overwrite").saveAsTable("llmsight_calls")
-    assert_same(results(SparkConnection(spark), load_traffic(spark, "llmsight_calls")), reference)
+    report = simulate("llmsight_calls", SCENARIOS, seed=5, engine="spark", spark_session=spark)
+    assert_same([dict(r.groups) for r in report.results], reference)
+    ours = read_summary(write_summary(report, tmp_path / "spark.json", "spark"))
+    theirs = read_summary(write_summary(simulate(traffic / "plain", [], seed=5, use_cache=False), tmp_path / "duckdb.json"))
+    assert ours["sites"].keys() == theirs["sites"].keys() and ours["calls"] == theirs["calls"] == ROWS
+    app = tmp_path / "app"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "app", app, ignore=shutil.ignore_patterns(".llmsight"))
+    chat = next(s for s in api.check([app], with_estimates=False).call_sites if s.span.path == "app/chat.py")
+    from_spark = api.check([app], traffic=str(tmp_path / "spark.json")).estimates[chat.id]
+    from_duckdb = api.check([app], traffic=str(tmp_path / "duckdb.json")).estimates[chat.id]
+    for name in ("cost_per_call", "cost_per_month", "latency_p95_s", "error_rate", "quality"):
+        a, b = getattr(from_spark, name), getattr(from_duckdb, name)
+        assert a.value is not None and math.isclose(a.value, b.value, rel_tol=1e-9), name
+        assert math.isclose(a.low, b.low, rel_tol=1e-9) and math.isclose(a.high, b.high, rel_tol=1e-9), name
 
 
 @pytest.mark.parametrize("form", ["plain", "plain/*.parquet"])
