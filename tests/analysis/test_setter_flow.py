@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from llmsight import api
 
 
@@ -175,3 +177,36 @@ def test_model_parameter_without_default_follows_callers_into_the_attribute_a_se
         """})
     assert models[("app/chat.py", 11)] == ["gpt-4.1-mini"]
     assert models[("app/probes.py", 5)] == ["gpt-4.1-mini"]
+
+
+@pytest.mark.xfail(strict=True, reason="constructions through a table of classes are not found yet")
+def test_construction_through_a_table_of_classes_binds_each_class_at_its_key(tmp_path):
+    models = scan(tmp_path, {"tts/__init__.py": "", "tts/providers.py": """
+        import openai
+        from elevenlabs.client import ElevenLabs
+        class OpenAISpeech:
+            def __init__(self, api_key, model="tts-1"):
+                self.model = model
+            def speak(self, text, voice):
+                return openai.audio.speech.create(model=self.model, voice=voice, input=text)
+        class ElevenSpeech:
+            def __init__(self, api_key, model="eleven_multilingual_v2"):
+                self.client = ElevenLabs(api_key=api_key)
+                self.model = model
+            def speak(self, text, voice):
+                return self.client.text_to_speech.convert(text=text, voice_id=voice, model_id=self.model)
+        class SpeechFactory:
+            _providers = {"openai": OpenAISpeech, "elevenlabs": ElevenSpeech}
+            @classmethod
+            def create(cls, name, api_key, model):
+                provider_class = cls._providers.get(name.lower())
+                return provider_class(api_key, model)
+        """, "tts/run.py": """
+        from tts.providers import SpeechFactory
+        SPEECH_MODELS = {"openai": "tts-1-hd", "elevenlabs": "eleven_turbo_v2"}
+        def narrate(text, provider="openai"):
+            return SpeechFactory.create(provider, "key", SPEECH_MODELS[provider]).speak(text, "alloy")
+        """})
+    # each class is built with the entry of the models table at the key that builds it, beside its own default
+    assert models[("tts/providers.py", 8)] == ["tts-1", "tts-1-hd"]
+    assert models[("tts/providers.py", 14)] == ["eleven_multilingual_v2", "eleven_turbo_v2"]
