@@ -14,8 +14,9 @@ _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral"
                  "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai", "vertexai": "vertex_ai",
                  "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere", "bedrock": "bedrock",
                  "typesafe": "typesafe"}
-# routes that serve any provider's models at that provider's price
-_ROUTERS = frozenset({"openrouter"})
+# routes that serve other providers' models at those providers' prices (OpenRouter; Azure AI Foundry's
+# model inference endpoint, which serves OpenAI's, Mistral's, Meta's… models as deployed)
+_ROUTERS = frozenset({"openrouter", "azure_ai"})
 _HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
                   "api.perplexity.ai": "perplexity",
                   "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
