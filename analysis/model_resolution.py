@@ -922,16 +922,21 @@ class ModelResolver:
         cands = tuple(c for c in vals.cands if setter_flow.at_index(c.chain, index))
         return replace(vals, cands=cands) if cands else None
 
-    def _argument_for(self, func: FuncInfo, arg: ast.AST, call: ast.Call, cscope: Scope, ctx: Ctx) -> Vals:
-        """A caller's argument for a parameter of `func`; when the caller's object is built by a table of
-        classes (`WRITERS[kind](key).use_models(names)`), the tables read on the way are read at the keys
-        that build the class being followed."""
+    def _argument_for(self, func: FuncInfo, arg: ast.AST, call: ast.Call, cscope: Scope, ctx: Ctx,
+                      cctx: Ctx | None = None) -> Vals:
+        """A call's argument for a parameter of `func`; when the call builds its object through a table of
+        classes (`PROVIDERS[name](key, model)`) or is a method call on such an object
+        (`WRITERS[kind](key).use_models(names)`), the tables read on the way are read at the keys that
+        build the class being followed."""
         cls = ctx.self_cls[0] if ctx.self_cls is not None else func.cls
-        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        keys = setter_flow.table_keys(self, receiver, cscope, cls) if cls is not None and receiver is not None else None
+        keys = None
+        if cls is not None:
+            keys = setter_flow.table_keys(self, call, cscope, cls)
+            if keys is None and isinstance(call.func, ast.Attribute):
+                keys = setter_flow.table_keys(self, call.func.value, cscope, cls)
         outer, self._tables = self._tables, keys or self._tables
         try:
-            return self._values(arg, cscope, Ctx(depth=ctx.depth + 1))
+            return self._values(arg, cscope, cctx if cctx is not None else Ctx(depth=ctx.depth + 1))
         finally:
             self._tables = outer
 
@@ -967,7 +972,7 @@ class ModelResolver:
             return self._through_splat(name, call, cscope, cctx)
         if arg is None:
             return self._param_default(name, func, mod, ctx)
-        vals = self._values(arg, cscope, cctx)
+        vals = self._argument_for(func, arg, call, cscope, ctx, cctx)
         return _tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
                                          _at(cscope.mod, call)))
 
@@ -1057,7 +1062,10 @@ class ModelResolver:
         site's `generate`; `Worker(params).build()` may build the object whose method the site is)."""
         calls = self._calls_to(cls.node.name, mod, b"class",
                                lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
-        calls = calls + [(call, scope) for call, cfunc in mod.calls_named("cls") if cfunc is not None   # a classmethod's cls(…)
+        built, paths = setter_flow.table_constructions(self, cls, mod)   # `PROVIDERS[name](…)`
+        for path in paths:
+            self._dep(path)
+        calls = calls + built + [(call, scope) for call, cfunc in mod.calls_named("cls") if cfunc is not None   # a classmethod's cls(…)
                          for scope in [Scope(mod, cfunc, call.lineno)]
                          if isinstance(ref := self._callee(call, scope), ClassRef) and ref.cls.node is cls.node]
         if not any(self._site_method in c.methods for c, _m in self._mro_of(cls, mod)):

@@ -19,7 +19,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from llmsight.analysis.evaluate import ClassRef, DictVal, Imported
+from llmsight.analysis.evaluate import ClassRef, DictVal, Imported, Scope
 
 _ITEM_HOP = re.compile(r"^item (\d+) of ")   # the hop a collection's item carries (`x[0]` tells it from a string)
 # builtins that give an item of their argument, or the same items in another container
@@ -132,3 +132,111 @@ def table_keys(res, receiver: ast.AST, scope, cls) -> TableKeys | None:
                 derived.add(key)
     assumed = exact or derived
     return TableKeys(frozenset(assumed), frozenset(items)) if assumed else None
+
+
+MAX_TABLE_FILES = 8   # files read per class to find the tables that list it, and the calls through them
+
+
+def table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], list[str]]:
+    """Constructions of `cls` through a table of classes that lists it (`PROVIDERS = {"openai": OpenAITTS,
+    …}`; `PROVIDERS[name](key, model)`, or `provider_class = cls._providers.get(name)` then
+    `provider_class(key, model)`), with the files they are in; found once per class."""
+    key = ("setter_flow.constructions", id(cls.node))
+    cached = res.state.memo.get(key)
+    if cached is None:
+        cached = res.state.memo[key] = (_table_constructions(res, cls, mod), cls.node)
+    return cached[0]
+
+
+def _table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], list[str]]:
+    top = res.state.top(mod)
+    name = cls.node.name.encode()
+    out: list[tuple[ast.Call, object]] = []
+    paths: list[str] = []
+    tables: set[str] = set()
+    listing = re.compile(rb"""["'][ \t]*:[ \t]*(?:\w+\.)*""" + name + rb"\b")   # a dict's entry: `"openai": OpenAITTS`
+    for path in res.index.search(top, name, listing.pattern)[:MAX_TABLE_FILES]:
+        tmod = res.ev.project.load(path)
+        if tmod is not None:
+            tables.update(_tables_listing(tmod, cls.node.name, _lines(res.index.text(path), listing)))
+    for table in sorted(tables):
+        used = re.compile(rb"\b" + table.encode() + rb"\b[ \t]*(?:\[|\.get\()")
+        for path in res.index.search(top, table.encode(), used.pattern)[:MAX_TABLE_FILES]:
+            cmod = res.ev.project.load(path)
+            lines = _lines(res.index.text(path), used)
+            for call, scope in _calls_through(cmod, table, lines) if cmod is not None else ():
+                if table_keys(res, call, scope, cls) is not None:
+                    out.append((call, scope))
+                    paths.append(cmod.path)
+    return out, paths
+
+
+def _lines(text: bytes, pattern: re.Pattern) -> list[int]:
+    return [text.count(b"\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+
+
+def _spans(node: ast.AST, lines: list[int]) -> bool:
+    end = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
+    return any(node.lineno <= line <= end for line in lines)  # type: ignore[attr-defined]
+
+
+def _tables_listing(mod, name: str, lines: list[int]) -> set[str]:
+    """Names (or `self.`/class attributes) bound to a dict literal with class `name` among its values, in
+    the statements on `lines`."""
+    found = set()
+    stack = [n for n in mod.tree.body if _spans(n, lines)]
+    while stack:
+        node = stack.pop()
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Dict):
+            if any(_ends_with(v, name) for v in value.values):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, (ast.Name, ast.Attribute)):
+                        found.add(target.id if isinstance(target, ast.Name) else target.attr)
+            continue
+        for part in ("body", "orelse", "finalbody"):
+            stack.extend(n for n in getattr(node, part, None) or () if isinstance(n, ast.stmt) and _spans(n, lines))
+    return found
+
+
+def _calls_through(mod, table: str, lines: list[int]) -> list[tuple[ast.Call, object]]:
+    """Calls in `mod`'s functions spanning `lines` of `table[k](…)`, `table.get(k)(…)`, or of a local
+    name bound to `table[k]` / `table.get(k)`."""
+    out = []
+    for fnode, klass in _functions(mod):
+        if not _spans(fnode, lines):
+            continue
+        fi = mod.func_info(fnode, f"{klass.node.name}.{fnode.name}" if klass else fnode.name, None, klass)
+        for call in ast.walk(fnode):
+            if not isinstance(call, ast.Call):
+                continue
+            picked = call.func
+            if isinstance(picked, ast.Name):
+                bindings = fi.bindings.get(picked.id) or []
+                picked = bindings[0][1] if len(bindings) == 1 and bindings[0][2] == "assign" else None
+            if isinstance(picked, ast.Call) and isinstance(picked.func, ast.Attribute) and picked.func.attr == "get":
+                picked = picked.func.value
+            elif isinstance(picked, ast.Subscript):
+                picked = picked.value
+            else:
+                continue
+            if _ends_with(picked, table):
+                out.append((call, Scope(mod, fi, call.lineno)))
+    return out
+
+
+def _functions(mod):
+    """The module's functions and methods (not nested ones), with their class."""
+    for node in mod.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node, None
+        elif isinstance(node, ast.ClassDef) and node.name in mod.classes:
+            klass = mod.classes[node.name]
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    yield item, klass
+
+
+def _ends_with(node: ast.AST, name: str) -> bool:
+    """`name`, `x.name` or `self.name`."""
+    return isinstance(node, ast.Name) and node.id == name or isinstance(node, ast.Attribute) and node.attr == name

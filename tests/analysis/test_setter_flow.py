@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -179,7 +177,6 @@ def test_model_parameter_without_default_follows_callers_into_the_attribute_a_se
     assert models[("app/probes.py", 5)] == ["gpt-4.1-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="constructions through a table of classes are not found yet")
 def test_construction_through_a_table_of_classes_binds_each_class_at_its_key(tmp_path):
     models = scan(tmp_path, {"tts/__init__.py": "", "tts/providers.py": """
         import openai
