@@ -419,7 +419,7 @@ class Evaluator:
         then base classes; a client wins over other values (`self.client = client or OpenAI()`)."""
         assigns = cls.self_attrs.get(attr)
         if assigns:
-            ordered = sorted(assigns, key=lambda a: getattr(a[2], "name", "") != "__init__")
+            ordered = sorted(assigns, key=lambda a: (getattr(a[2], "name", "") != "__init__", a[0]))
             first: Value = None
             for line, value, method in ordered:
                 mscope = self.method_scope(mod, cls, method, line)
