@@ -72,6 +72,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     listed = last_listed_note(info, config)
     if listed:
         notes.append(f"price: {listed}")
+    listed_price = f" at litellm {info.listed_in}'s last listed price" if info.listed_in else ""
     if spread is None:
         spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
@@ -87,7 +88,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     inputs = "literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens"
     return Estimate(
         site_id=site.id, model=model, input_tokens=input_tokens, output_tokens=output_tokens,
-        cost_per_call=Metric(cost.total, source="static", prior=f"{inputs} and expected output"),
+        cost_per_call=Metric(cost.total, source="static", prior=f"{inputs} and expected output{listed_price}"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
         range=spread,

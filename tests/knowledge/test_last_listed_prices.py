@@ -88,7 +88,8 @@ def _estimates(tmp_path: Path, source: str) -> dict[str, tuple[float | None, tup
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
     (tmp_path / "app.py").write_text(textwrap.dedent(source), encoding="utf-8")
     result = api.check([tmp_path], select=["NONE"], use_cache=False, jobs=1)
-    return {s.model.value: (result.estimates[s.id].cost_per_call.value, result.estimates[s.id].notes)
+    return {s.model.value: (result.estimates[s.id].cost_per_call.value,
+                            (result.estimates[s.id].cost_per_call.prior, *result.estimates[s.id].notes))
             for s in result.call_sites}
 
 
@@ -117,6 +118,7 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
         listed = catalog.lookup(row)
         assert any(n.startswith(f"price: last listed price, litellm {listed.listed_in}")
                    and n.endswith(f"(the installed price data no longer lists {row})") for n in notes), notes
+        assert notes[0].endswith(f"at litellm {listed.listed_in}'s last listed price")   # what every face shows
     # Groq does not serve Anthropic's model: Anthropic's row is not the price of this call
     cost, notes = got["claude-3-5-sonnet-20241022"]
     assert cost is None and catalog.lookup("claude-3-5-sonnet-20241022").provider == "anthropic"
