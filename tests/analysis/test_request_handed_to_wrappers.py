@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from llmsight import api
 
 MODELS = '''
@@ -102,3 +104,31 @@ def test_the_wrappers_keywords_are_the_requests_only_when_it_forwards_them(tmp_p
     # pool.map's timeout is the pool's, not the request's
     assert found["embed_all"].timeout.source != "call"
     assert found["embed_all"].model.candidates == ()
+
+
+@pytest.mark.xfail(strict=True)
+def test_a_base_class_request_on_the_client_each_subclass_makes(tmp_path):
+    found = sites(tmp_path, {"base.py": '''
+        class RemoteModel:
+            def __init__(self, model_id, client=None):
+                self.model_id = model_id
+                self.client = client or self.create_client()
+
+            def create_client(self):
+                raise NotImplementedError
+
+            def generate(self, messages):
+                return self.client.chat.completions.create(model=self.model_id, messages=messages)
+        ''', "impl.py": '''
+        from openai import OpenAI
+        from base import RemoteModel
+
+        class DirectModel(RemoteModel):
+            def __init__(self, model_id="gpt-4o"):
+                super().__init__(model_id)
+
+            def create_client(self):
+                return OpenAI()
+        '''})
+    assert [(s.function, s.sdk, [c.value for c in s.model.candidates]) for s in found] == [
+        ("RemoteModel.generate", "openai", ["gpt-4o"])]
