@@ -435,7 +435,10 @@ class Evaluator:
                 if first is None:
                     first = v
             if first is not None or attr not in cls.attrs:
-                return first if first is not None else self._inherited_attr(cls, mod, attr, depth)
+                found = first if first is not None else self._inherited_attr(cls, mod, attr, depth)
+                factories = _self_methods_called(assigns, cls) if found is None and ctor is None else frozenset()
+                # `self.client = self.create_client()` that only subclasses' overrides make: theirs
+                return self._subclass_client(cls, mod, attr, depth, factories) if factories else found
         v = self.class_attr(cls, mod, attr, depth)
         if v is None and attr in cls.methods:
             return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
@@ -443,10 +446,12 @@ class Evaluator:
             v = self._inherited_attr(cls, mod, attr, depth)
         return v if v is not None or ctor is not None else self._subclass_client(cls, mod, attr, depth)
 
-    def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+    def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
+                         factories: frozenset[str] = frozenset()) -> Value:
         """`self.client` that only subclasses bind (a base class's method runs on their instances): the
-        SDK client a subclass in the package sets it to. Only a client: any other value stays unknown."""
-        if depth > 1:
+        SDK client a subclass in the package sets it to, or makes through its override of one of the
+        `factories` the class's own assignment calls. Only a client: any other value stays unknown."""
+        if depth > (MAX_DEPTH // 2 if factories else 1) or self._concrete is not None:
             return None
         key = (id(cls.node), attr)
         if key in self._subclass_clients:
@@ -458,13 +463,20 @@ class Evaluator:
         for path in subclass_files(self, mod, cls.node.name)[:_MAX_SUBCLASS_FILES]:
             smod = self.project.load(path)
             for sub in (smod.classes.values() if smod is not None else ()):
-                if sub.node is cls.node or attr not in sub.self_attrs:
+                if sub.node is cls.node or (attr not in sub.self_attrs and factories.isdisjoint(sub.methods)):
                     continue
                 bases = [self.eval(b, Scope(smod, None, sub.node.lineno), depth + 1) for b in sub.node.bases]
                 if not any(isinstance(b, ClassRef) and b.cls.node is cls.node for b in bases):
                     continue
                 self.deps.add(smod.path)   # the cached result of the base class's file depends on it
-                v = self.instance_attr(sub, smod, attr, depth + 1)
+                if attr in sub.self_attrs:
+                    v = self.instance_attr(sub, smod, attr, depth + 1)
+                else:
+                    self._concrete = (sub, smod)
+                    try:
+                        v = self.instance_attr(cls, mod, attr, depth + 1)
+                    finally:
+                        self._concrete = None
                 if isinstance(v, Client):
                     found = v
                     break
@@ -904,6 +916,13 @@ _CLASSES_BY_PACKAGE: dict[tuple[str, str], sdks.ClientKind] = {
     (q.split(".", 1)[0], q.rsplit(".", 1)[-1]): kind for q, kind in reversed(list(sdks.CLIENT_CLASSES.items()))}
 # classes whose methods are client factories (`boto3.Session(...).client("bedrock-runtime")`)
 _FACTORY_OWNERS = frozenset(q.rsplit(".", 1)[0] for q in sdks.CLIENT_FACTORIES if q.rsplit(".", 2)[-2][:1].isupper())
+
+
+def _self_methods_called(assigns: list[tuple[int, ast.AST, ast.AST]], cls: ClassInfo) -> frozenset[str]:
+    """Methods of `cls` the assigned values call on `self` (`self.client = client or self.create_client()`)."""
+    return frozenset(n.func.attr for _line, value, _m in assigns for n in ast.walk(value)
+                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in cls.methods
+                     and isinstance(n.func.value, ast.Name) and n.func.value.id == "self")
 
 
 def _runs_a_chain(qualname: str) -> bool:

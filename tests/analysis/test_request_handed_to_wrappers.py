@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 MODELS = '''
@@ -106,7 +104,6 @@ def test_the_wrappers_keywords_are_the_requests_only_when_it_forwards_them(tmp_p
     assert found["embed_all"].model.candidates == ()
 
 
-@pytest.mark.xfail(strict=True)
 def test_a_base_class_request_on_the_client_each_subclass_makes(tmp_path):
     found = sites(tmp_path, {"base.py": '''
         class RemoteModel:
