@@ -434,6 +434,9 @@ class ModelResolver:
     _collect: list[set[str]] = field(default_factory=list)  # files read by the evaluations under way
     _site_method: str = ""   # the method the site is in: an object built only to call another never reaches it
     _tables: setter_flow.TableKeys | None = None   # the keys that build the class a setter's caller is followed for
+    # the module's helpers (defined below) that setter_flow calls on the resolver
+    _self_class_of = staticmethod(lambda node, scope: _self_class(node, scope))
+    _argument_of = staticmethod(lambda func, name, call: _argument_of(func, name, call))
 
     def __post_init__(self) -> None:
         self.state = _state(self.ev)
@@ -1062,7 +1065,7 @@ class ModelResolver:
         site's `generate`; `Worker(params).build()` may build the object whose method the site is)."""
         calls = self._calls_to(cls.node.name, mod, b"class",
                                lambda t: isinstance(t, ClassRef) and self._inherits_init(t, cls), cls.node)
-        built, paths = setter_flow.table_constructions(self, cls, mod)   # `PROVIDERS[name](…)`
+        built, paths = setter_flow.table_constructions(self, cls, mod) if not calls else ([], [])   # `PROVIDERS[name](…)`
         for path in paths:
             self._dep(path)
         calls = calls + built + [(call, scope) for call, cfunc in mod.calls_named("cls") if cfunc is not None   # a classmethod's cls(…)

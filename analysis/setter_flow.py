@@ -83,30 +83,72 @@ class TableKeys:
         return self.assumed & table_keys if len(self.every & table_keys) >= 2 else None
 
 
+MAX_TABLE_HOPS = 16   # expressions looked at to find the table an object comes from
+
+
 def built_from_table(res, receiver: ast.AST, scope) -> tuple[DictVal, bool] | None:
     """The table an object comes from: `TABLE[key](…)` / `TABLE.get(key)(…)` (a table of classes, True),
-    or `TABLE[key]` (a table of objects, False), directly or through a local name bound to it once. `res`
-    is the model resolver (its bounded evaluator)."""
-    called = False
-    for _ in range(4):
-        if isinstance(receiver, ast.Name) and scope.func is not None:
-            bindings = scope.func.bindings.get(receiver.id) or []
-            if len(bindings) != 1 or bindings[0][2] != "assign":
-                return None
-            receiver = bindings[0][1]
-        elif isinstance(receiver, ast.Call) and not called:
-            receiver, called = receiver.func, True
-        else:
-            break
-    if isinstance(receiver, ast.Subscript):
-        table = receiver.value
-    elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr == "get" \
-            and receiver.args:
-        table = receiver.func.value
-    else:
+    or `TABLE[key]` (a table of objects, False), followed through local names, `self.` attributes and
+    attributes of an object built in the same function or held in `self.` (`book.writer`, where `Book`
+    stores `writer_class(key)` and is built as `Book(WRITERS.get(kind), key)`, its `__init__`'s parameters
+    bound by that construction). Callers are not searched: a call graph per receiver costs too much.
+    `res` is the model resolver."""
+    return _table_of(res, receiver, scope, False, None, [MAX_TABLE_HOPS])
+
+
+def _table_of(res, node: ast.AST, scope, called: bool, ctor, budget: list[int]) -> tuple[DictVal, bool] | None:
+    while budget[0] > 0:
+        budget[0] -= 1
+        if isinstance(node, ast.Call) and not called:
+            node, called = node.func, True
+            continue
+        table = node.value if isinstance(node, ast.Subscript) else node.func.value \
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args \
+            else None
+        if table is not None:
+            found = res._object(table, scope)
+            return (found, called) if isinstance(found, DictVal) else None
+        for value, vscope, vctor in _holders(res, node, scope, ctor):
+            found = _table_of(res, value, vscope, called, vctor, budget)
+            if found is not None:
+                return found
         return None
-    found = res._object(table, scope)
-    return (found, called) if isinstance(found, DictVal) else None
+    return None
+
+
+def _holders(res, node: ast.AST, scope, ctor) -> list[tuple[ast.AST, object, object]]:
+    """What `node` can hold, each with the construction that binds its `__init__`'s parameters: a local
+    name's assignments, an `__init__` parameter's argument in `ctor`, a `self.` attribute's assignments,
+    an attribute's assignments in the class of a project object built in the function or held in `self.`."""
+    if isinstance(node, ast.Name):
+        func = scope.func
+        while func is not None and node.id not in func.params and not func.bindings.get(node.id):
+            func = func.parent
+        if func is None:
+            return []
+        if node.id in func.params and not func.bindings.get(node.id):
+            if ctor is None or getattr(func.node, "name", "") != "__init__":
+                return []
+            arg = res._argument_of(func, node.id, ctor[0])
+            return [(arg, ctor[1], None)] if isinstance(arg, ast.AST) else []
+        return [(value, Scope(scope.mod, func, line), ctor) for line, value, how in func.bindings[node.id] if how == "assign"]
+    if not isinstance(node, ast.Attribute):
+        return []
+    cls = res._self_class_of(node.value, scope)
+    if cls is not None:
+        return [(value, _method_scope(scope.mod, cls, method, line), ctor)
+                for line, value, method in cls.self_attrs.get(node.attr, ())]
+    out = []
+    for call, cscope, _ctor in _holders(res, node.value, scope, ctor):
+        ref = res._callee(call, cscope) if isinstance(call, ast.Call) else None
+        if isinstance(ref, ClassRef):
+            out += [(value, _method_scope(ref.mod, ref.cls, method, line), (call, cscope))
+                    for line, value, method in ref.cls.self_attrs.get(node.attr, ())]
+    return out
+
+
+def _method_scope(mod, cls, method: ast.AST, line: int):
+    return Scope(mod, mod.func_info(method, f"{cls.node.name}.{method.name}", None, cls), line)  # type: ignore[attr-defined]
 
 
 def table_keys(res, receiver: ast.AST, scope, cls) -> TableKeys | None:
@@ -154,14 +196,14 @@ def _table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], 
     out: list[tuple[ast.Call, object]] = []
     paths: list[str] = []
     tables: set[str] = set()
-    listing = re.compile(rb"""["'][ \t]*:[ \t]*(?:\w+\.)*""" + name + rb"\b")   # a dict's entry: `"openai": OpenAITTS`
-    for path in res.index.search(top, name, listing.pattern)[:MAX_TABLE_FILES]:
+    listing = rb"""["'][ \t]*:[ \t]*(?:\w+\.)*""" + name + rb"\b"   # a dict's entry: `"openai": OpenAITTS`
+    for path in res.index.search(top, name, listing)[:MAX_TABLE_FILES]:
         tmod = res.ev.project.load(path)
         if tmod is not None:
             tables.update(_tables_listing(tmod, cls.node.name, _lines(res.index.text(path), listing)))
     for table in sorted(tables):
-        used = re.compile(rb"\b" + table.encode() + rb"\b[ \t]*(?:\[|\.get\()")
-        for path in res.index.search(top, table.encode(), used.pattern)[:MAX_TABLE_FILES]:
+        used = rb"\b" + table.encode() + rb"\b[ \t]*(?:\[|\.get\()"
+        for path in res.index.search(top, table.encode(), used)[:MAX_TABLE_FILES]:
             cmod = res.ev.project.load(path)
             lines = _lines(res.index.text(path), used)
             for call, scope in _calls_through(cmod, table, lines) if cmod is not None else ():
@@ -171,8 +213,9 @@ def _table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], 
     return out, paths
 
 
-def _lines(text: bytes, pattern: re.Pattern) -> list[int]:
-    return [text.count(b"\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+def _lines(text: bytes, pattern: bytes) -> list[int]:
+    """The lines `pattern` matches on (only for the few files a search found)."""
+    return [text.count(b"\n", 0, m.start()) + 1 for m in re.finditer(pattern, text)]
 
 
 def _spans(node: ast.AST, lines: list[int]) -> bool:
