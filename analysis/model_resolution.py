@@ -907,11 +907,12 @@ class ModelResolver:
 
     # ---- collections and setters (setter_flow) ---------------------------------------------------------
     def _collection(self, node: ast.AST, items: list[ast.AST], scope: Scope, ctx: Ctx) -> Vals:
-        """A literal list of names stands for its items (an empty one for no model, like None)."""
+        """A literal list of names stands for its items, the first MAX_VALUES of them (an empty one for no
+        model, like None)."""
         if not items:
             return Vals(unset=True, why=f"`{_text(scope.mod, node)}` is empty")
         return _union(*(_tag(self._values(e, scope, ctx), None, Hop(setter_flow.item_hop(i, _text(scope.mod, node)),
-                                                                    _at(scope.mod, e))) for i, e in enumerate(items)))
+                                                                    _at(scope.mod, e))) for i, e in enumerate(items[:MAX_VALUES])))
 
     def _picked(self, collection: ast.AST, fallback: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
         """`next(cycle(names))`, `random.choice(names)`: each item of the collection, then the fallback."""
