@@ -605,6 +605,9 @@ class ScenarioRunner:
 
     def _view(self):
         view = _open_traffic(self.traffic, self.config, self.root)   # the view `check(traffic=...)` opened, when it did
+        if not getattr(view, "replays", True):
+            raise ConfigError(f"{self.traffic}: a summary from `simulate --write-summary` holds figures, not rows to "
+                              "replay scenarios on; explore with the traffic itself")
         view.bind((*self.sites, self.site), complete=bool(self.sites))
         if view.site(self.site) is None:
             raise ConfigError(f"{self.traffic}: no traffic rows map to {self.site.span.path}:{self.site.span.start_line} "

@@ -150,6 +150,7 @@ class SummaryView:
     """What `check`, the rules and the editor ask of traffic (`view.TrafficView`), answered from a summary."""
 
     complete = True
+    replays = False            # no rows: a what-if for one site cannot be replayed (`replay` gives nothing)
 
     def __init__(self, path: Path, config: "Config | None" = None):
         self.path, self.config = path, config

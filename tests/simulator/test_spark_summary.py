@@ -120,3 +120,14 @@ def test_written_summary_is_plain_json(project, tmp_path):
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["format"] == "llmsight-summary" and document["calls"] == 2000
     assert all(set(f) >= {"calls", "cost_per_month", "latency_p95_s"} for f in document["sites"].values())
+
+
+def test_the_explorer_says_a_summary_cannot_replay(project, tmp_path):
+    app, traffic = project
+    from llmsight.simulator.simulate import simulate
+
+    summary = write_summary(simulate(traffic, [], use_cache=False), tmp_path / "s.json")
+    site = next(s for s in api.check([app], with_estimates=False).call_sites if s.span.path == "app/chat.py")
+    runner = api.ScenarioRunner(site, api.load_config(app), traffic=summary, root=app)
+    with pytest.raises(api.ConfigError, match="holds figures, not rows"):
+        runner.run({"model": "gpt-4o-mini"})
