@@ -4,8 +4,10 @@ The simulator writes its SQL once, in DuckDB's dialect (`replay`, `fit`). Here e
 transpiled to Spark SQL with sqlglot and the few differences sqlglot does not bridge are rewritten on
 the parsed tree (`spark_sql`, the one place they live):
 
-* DuckDB's `quantile_cont(x, [p, ...])` is Spark's exact `percentile(x, array(p, ...))` (never
-  `percentile_approx`), and `quantile_disc(x, [p, ...])` an array of Spark's `percentile_disc`;
+* DuckDB's exact `quantile_cont`, `quantile_disc` and `median` read the group's values sorted once
+  (`array_sort(collect_list(x))`) at DuckDB's ranks, interpolated as DuckDB does: Spark's own exact
+  `percentile` keeps a hash map of every boxed value (35-93 s per scenario at 1M rows on 2 cores), and
+  `percentile_approx` is not exact;
 * `epoch(ts)` keeps its fractions of a second (`unix_micros(ts) / 1e6`, not `unix_timestamp`);
 * `row_number() OVER ()` (any numbering of the prepared rows) is ordered by `row_id`: Spark needs an
   order, and the numbering only has to be dense;
