@@ -416,16 +416,13 @@ def _captured(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str]) -
 
 def _report(groups: list[dict], matches: list[Match]) -> MappingReport:
     report = MappingReport(rows=sum(g["n"] for g in groups))
-    unmatched: Counter = Counter()
-    candidates: dict[tuple[str, str], tuple[str, ...]] = {}
+    unmatched: Counter = Counter()    # keyed by candidates too: two groups that read alike may not share them
     for group, m in zip(groups, matches):
         n = group["n"]
         if m.site_id is None:
             report.unmatched += n
             report.ambiguous += n if m.kind == "ambiguous" else 0
-            key = (signature.describe(group), m.reason)
-            unmatched[key] += n
-            candidates[key] = m.candidates
+            unmatched[(signature.describe(group), m.reason, tuple(m.candidates))] += n
             for site_id in m.candidates:
                 shared, sites = report.site_ambiguous.get(site_id, (0, 0))
                 report.site_ambiguous[site_id] = (shared + n, max(sites, len(m.candidates)))
@@ -437,8 +434,9 @@ def _report(groups: list[dict], matches: list[Match]) -> MappingReport:
         _add(report.site_evidence.setdefault(m.site_id, {}), f"{how}, confidence {m.confidence}", n)
         if m.evidence:
             _add(report.by_evidence, m.evidence, n)
-    report.top_unmatched = [Unmatched(n, text, reason, candidates[(text, reason)])
-                            for (text, reason), n in unmatched.most_common(TOP_UNMATCHED)]
+    ranked = sorted(unmatched.items(), key=lambda item: (-item[1], item[0]))    # ties in a stable order
+    report.top_unmatched = [Unmatched(n, text, reason, candidates)
+                            for (text, reason, candidates), n in ranked[:TOP_UNMATCHED]]
     return report
 
 
