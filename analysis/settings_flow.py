@@ -213,7 +213,29 @@ class Reader:
             for key, (value, where) in out.items.items():
                 if isinstance(value, ast.Name) and where.func is info and value.id in info.params:
                     out.items[key] = _argument(node, cls is not None, value.id, call) or (value, where)
+            out = self._bind_kwargs(out, node, info, call, depth)
         return out
+
+    def _bind_kwargs(self, out: Mapping, node: ast.FunctionDef | ast.AsyncFunctionDef, info: FuncInfo,
+                     call: Located, depth: int) -> Mapping:
+        """A helper's returned dict whose unseen part is its own `**kwargs` (`d.update(kwargs)`): at this
+        call those are the keywords it passes beyond the helper's parameters and its `**splats`, read in
+        the caller. Left unbound, the part would be looked up in every caller of the helper, a sibling
+        class's call among them."""
+        kwarg = node.args.kwarg
+        part = out.opaque
+        if kwarg is None or part is None or part[1].func is not info \
+                or not (isinstance(part[0], ast.Name) and part[0].id == kwarg.arg):
+            return out
+        named = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        passed = Mapping()
+        call_node, call_scope = call
+        for kw in call_node.keywords:  # type: ignore[attr-defined]
+            if kw.arg is None:
+                passed.merge(self.read(kw.value, call_scope, depth))
+            elif kw.arg not in named:
+                passed.items[kw.arg] = (kw.value, call_scope)
+        return Mapping({**out.items, **passed.items}, passed.opaque)
 
     # ---- names and attributes --------------------------------------------------------------------
     def _name(self, node: ast.Name, scope: Scope, depth: int) -> Mapping:
