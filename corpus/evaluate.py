@@ -436,11 +436,15 @@ def tuned(scores: list[Score]) -> list[Score]:
     return [s for s in scores if not s.holdout]
 
 
+def held_out(scores: list[Score]) -> list[Score]:
+    """The held-out projects: the fair proxy for unseen code."""
+    return [s for s in scores if s.holdout]
+
+
 def _totals(scores: list[Score]) -> list[Score]:
-    """The total of the tuned projects and, apart, of the held-out ones (the fair proxy for unseen code)."""
-    held = [s for s in scores if s.holdout]
-    return ([total(tuned(scores))] if tuned(scores) or not held else []) + (
-        [total(held, "**held-out**")] if held else [])
+    """The total of the tuned projects and, apart, of the held-out ones."""
+    fitted, held = tuned(scores), held_out(scores)
+    return ([total(fitted)] if fitted or not held else []) + ([total(held, "**held-out**")] if held else [])
 
 
 def _table(scores: list[Score], kind: str = "project") -> list[str]:
@@ -635,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if scores:
         print("\n".join(_table(scores)))
-        for group in (tuned(scores), [s for s in scores if s.holdout]):
+        for group in (tuned(scores), held_out(scores)):
             if group:
                 print("\n".join(["", *_reach_table(group), "", *_unpriced_table(group)]))
     if nb_scores:
