@@ -471,6 +471,23 @@ def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[st
     return chunks
 
 
+@contextmanager
+def _gc_paused(freeze: bool) -> Iterator[None]:
+    """The cycle collector off within: syntax trees hold no reference cycles, and collecting while millions
+    of nodes live is pure cost. With `freeze`, what lives on the way out is frozen: a whole-tree scan leaves
+    millions of live objects (the project index), which the first collection after re-enabling would walk
+    (seconds) to find no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            if freeze:
+                gc.freeze()
+            gc.enable()
+
+
 def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None = None) -> list[FileResult]:
     """Analyse (abs path, rel path, text) items; workers join only when the work measured so far says they pay.
 
@@ -492,62 +509,54 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     workers = processes(jobs) - 1
     chunks = _chunks(items, 32) if workers else [items]
     remaining = sum(len(t) for _, _, t in items)
-    # syntax trees hold no reference cycles; collecting while millions of nodes live is pure cost
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     results: list[FileResult] = []
     pool: ProcessPoolExecutor | None = None
     futures = []
-    try:
-        can_fork = workers > 0 and len(chunks) > 2
-        started, measured, first = None, 0, 0
-        # what is left at ast.parse's pace (analysis is slower): when even that pays a worker, fork before
-        # analysing anything, so that no chunk is analysed while the second core waits
-        left_s = remaining / FASTEST_BYTES_PER_S
-        probing = can_fork and left_s <= FORK_PAYS_S
-        while probing and first < len(chunks):
-            chunk = chunks[first]
-            first += 1
-            results.extend(_analyze_one(*item) for item in chunk)
-            size = sum(len(t) for _, _, t in chunk)
-            remaining -= size
-            if started is None:
-                started = time.process_time()
-            else:
-                measured += size
-            elapsed = time.process_time() - started
-            timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
-            # until timed, the pace is taken as ast.parse's: a lower bound of what is left
-            left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
-            if not timed and left_s <= FORK_PAYS_S:
-                continue
-            probing = False
-        if can_fork and left_s > FORK_PAYS_S:
-            _import_analysis()   # the workers inherit the modules analysis loads on first use
-            _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
-            gc.freeze()   # what the workers inherit is shared with them, not copied page by page
-            executor = sys.modules[__name__].ProcessPoolExecutor   # as tests may replace it
-            pool = executor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-            futures = [pool.submit(_drain) for _ in range(workers)]
-            results.extend(_analyze_claimed(front=True))
-        if pool is None:
-            results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
-        for future in futures:
-            done = future.result()
-            _WORKER_FILES.update(r.path for r in done)
-            results.extend(done)
-        if _KEEP:
-            _POOL, pool = pool, None
-    finally:
-        if pool is not None:
-            pool.shutdown()
-        _NEXT, _CHUNKS = None, []
-        if gc_was_enabled:
-            if len(items) > 50:
-                # a whole-tree scan leaves millions of live objects (the project index); without this
-                # the first collection after re-enabling walks them all (seconds) to find no cycles
-                gc.freeze()
-            gc.enable()
+    with _gc_paused(freeze=len(items) > 50):
+        try:
+            can_fork = workers > 0 and len(chunks) > 2
+            started, measured, first = None, 0, 0
+            # what is left at ast.parse's pace (analysis is slower): when even that pays a worker, fork before
+            # analysing anything, so that no chunk is analysed while the second core waits
+            left_s = remaining / FASTEST_BYTES_PER_S
+            probing = can_fork and left_s <= FORK_PAYS_S
+            while probing and first < len(chunks):
+                chunk = chunks[first]
+                first += 1
+                results.extend(_analyze_one(*item) for item in chunk)
+                size = sum(len(t) for _, _, t in chunk)
+                remaining -= size
+                if started is None:
+                    started = time.process_time()
+                else:
+                    measured += size
+                elapsed = time.process_time() - started
+                timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
+                # until timed, the pace is taken as ast.parse's: a lower bound of what is left
+                left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
+                if not timed and left_s <= FORK_PAYS_S:
+                    continue
+                probing = False
+            if can_fork and left_s > FORK_PAYS_S:
+                _import_analysis()   # the workers inherit the modules analysis loads on first use
+                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
+                gc.freeze()   # what the workers inherit is shared with them, not copied page by page
+                executor = sys.modules[__name__].ProcessPoolExecutor   # as tests may replace it
+                pool = executor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+                futures = [pool.submit(_drain) for _ in range(workers)]
+                results.extend(_analyze_claimed(front=True))
+            if pool is None:
+                results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
+            for future in futures:
+                done = future.result()
+                _WORKER_FILES.update(r.path for r in done)
+                results.extend(done)
+            if _KEEP:
+                _POOL, pool = pool, None
+        finally:
+            if pool is not None:
+                pool.shutdown()
+            _NEXT, _CHUNKS = None, []
     return results
 
 
@@ -557,13 +566,8 @@ def _analyze_shared(env: Env, items: list[tuple[str, str, str]]) -> list[FileRes
     theirs = [item for item in items if item[1] in _WORKER_FILES]
     assert _POOL is not None
     future = _POOL.submit(_analyze_list, theirs, env.exports) if theirs else None
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_paused(freeze=False):
         results = [_analyze_one(*item) for item in items if item[1] not in _WORKER_FILES]
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return results + (future.result() if future is not None else [])
 
 
