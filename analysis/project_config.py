@@ -484,8 +484,9 @@ class _Lines:
         starts = self.stating.get(key, ())
         found = next((i for i in starts if value in lines[i]), None)
         if found is None:
-            start = self.after.get(key, starts[0] if starts else next(
-                (i for i, line in enumerate(lines) if key in line), 0))
+            start = self.after.get(key)
+            if start is None:   # not a default argument: that scan would run on every item of a list
+                start = starts[0] if starts else next((i for i, line in enumerate(lines) if key in line), 0)
             found = next((i for i in range(start, len(lines)) if value in lines[i]), None)
             if found is None:
                 found = next((i for i in range(0, start) if value in lines[i]), start)
