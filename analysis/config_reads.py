@@ -72,7 +72,7 @@ def _sources(res, node: ast.AST, scope: Scope, self_class, argument_of) -> list[
         bindings = func.bindings.get(node.id) if func is not None else scope.mod.bindings.get(node.id)
         return [(value, Scope(scope.mod, func, line)) for line, value, how in bindings or () if how == "assign"]
     if isinstance(node, ast.Attribute) and (cls := self_class(node.value, scope)) is not None:
-        return [(value, Scope(scope.mod, scope.mod.func_info(method, f"{cls.node.name}.{method.name}", None, cls), line))
+        return [(value, res.ev.method_scope(scope.mod, cls, method, line))
                 for line, value, method in cls.self_attrs.get(node.attr, ())]
     return []
 

@@ -136,19 +136,15 @@ def _holders(res, node: ast.AST, scope, ctor) -> list[tuple[ast.AST, object, obj
         return []
     cls = res._self_class_of(node.value, scope)
     if cls is not None:
-        return [(value, _method_scope(scope.mod, cls, method, line), ctor)
+        return [(value, res.ev.method_scope(scope.mod, cls, method, line), ctor)
                 for line, value, method in cls.self_attrs.get(node.attr, ())]
     out = []
     for call, cscope, _ctor in _holders(res, node.value, scope, ctor):
         ref = res._callee(call, cscope) if isinstance(call, ast.Call) else None
         if isinstance(ref, ClassRef):
-            out += [(value, _method_scope(ref.mod, ref.cls, method, line), (call, cscope))
+            out += [(value, res.ev.method_scope(ref.mod, ref.cls, method, line), (call, cscope))
                     for line, value, method in ref.cls.self_attrs.get(node.attr, ())]
     return out
-
-
-def _method_scope(mod, cls, method: ast.AST, line: int):
-    return Scope(mod, mod.func_info(method, f"{cls.node.name}.{method.name}", None, cls), line)  # type: ignore[attr-defined]
 
 
 def table_keys(res, receiver: ast.AST, scope, cls) -> TableKeys | None:
