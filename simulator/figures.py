@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -285,6 +285,37 @@ class Change:
     columns: dict[str, np.ndarray]
 
 
+class RankCells(NamedTuple):
+    """Where each group's wanted order statistics lie in its histogram (`rank_cells`)."""
+
+    present: np.ndarray     # the group keys with values, ascending
+    first: np.ndarray       # per present key: its first cell
+    last: np.ndarray        # per present key: one past its last cell
+    sizes: np.ndarray       # per present key: its values
+    pos: np.ndarray         # per present key and quantile: the fractional rank (groups x quantiles)
+    low: np.ndarray         # its floor
+    high: np.ndarray        # its ceiling
+    at: np.ndarray          # per present key, the floor ranks then the ceiling ranks: the cell holding it
+    offset: np.ndarray      # and its rank among that cell's values
+
+
+def rank_cells(cell: np.ndarray, per_cell: np.ndarray, probs: tuple[float, ...]) -> RankCells:
+    """The cells (`cell`: key * BIN_SPAN + bin, ascending; `per_cell`: values in each) holding the order
+    statistics `quantile_cont(probs)` interpolates between, per group key: the one rank location shared
+    by quantiles from rows (`distributions`) and from an engine's histograms (`replay`)."""
+    cum = np.cumsum(per_cell)
+    cell_key = cell // BIN_SPAN
+    present = distinct(cell_key)
+    first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
+    before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
+    sizes = cum[last - 1] - before if len(present) else np.zeros(0, dtype=np.int64)
+    pos = (sizes[:, None] - 1) * np.asarray(probs)[None, :]
+    low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+    ranks = before[:, None] + np.concatenate([low, high], axis=1)  # ranks in cell order
+    at = np.searchsorted(cum, ranks, side="right")
+    return RankCells(present, first, last, sizes, pos, low, high, at, ranks - (cum[at] - per_cell[at]))
+
+
 def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float, ...],
                   change: tuple[Change, str] | None = None) -> dict[str, Distribution]:
     """`quantile_cont(x, probs)` per group of every kind, exactly, without sorting all rows.
@@ -316,20 +347,11 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         slot_cell[order] = np.cumsum(first_of) - 1
         cell_counts = np.add.reduceat(counts[order], starts, axis=0)
         per_cell = cell_counts.sum(axis=1)
-        cum = np.cumsum(per_cell)
-        cell_key = cell // BIN_SPAN
-        present = distinct(cell_key)
-        first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
-        before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
-        sizes = cum[last - 1] - before
-        pos = (sizes[:, None] - 1) * np.asarray(probs)[None, :]     # groups x quantiles
-        low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
-        ranks = before[:, None] + np.concatenate([low, high], axis=1)  # ranks in cell order
-        at = np.searchsorted(cum, ranks, side="right")                 # the cell holding each rank
-        wanted = distinct(at)
+        ranks = rank_cells(cell, per_cell, probs)
+        wanted = distinct(ranks.at)
         wanted_any |= np.isin(slot_cell, wanted, kind="table")
-        located[kind] = (present, pos, low, high, at, ranks - (cum[at] - per_cell[at]), wanted, per_cell, slot_cell,
-                         order, starts, (cell, cell_counts, first, last, sizes))
+        located[kind] = (ranks.present, ranks.pos, ranks.low, ranks.high, ranks.at, ranks.offset, wanted, per_cell,
+                         slot_cell, order, starts, (cell, cell_counts, ranks.first, ranks.last, ranks.sizes))
     # the rows of every wanted slot: the histogram's own (but those changed) and the changed rows' new values
     wanted_base = np.append(wanted_any[base_slot] & (base_slot >= 0), False)        # slot -1: no value
     rows = np.flatnonzero(wanted_base[h.row_slot])

@@ -42,7 +42,7 @@ import numpy as np
 from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, FIXED_HIGH, FIXED_LOW, GROUP_KINDS,
                                         MANTISSA_SHIFT, NO_VALUES, OK, QUANTILES, TIMEOUT, Distribution, Groups,
                                         Outcomes, ScenarioResult, assemble, column, distinct, from_fixed,
-                                        one_blas_thread)
+                                        one_blas_thread, rank_cells)
 from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
@@ -752,21 +752,14 @@ def _grouped_quantiles(con, out: str, tables: Tables, groups: Groups, columns: l
         for k, (kind, key_of) in enumerate(kinds.items()):
             cell, inverse = distinct(key_of[grp] * BIN_SPAN + bins, return_inverse=True)
             per_cell = np.bincount(inverse, weights=counts, minlength=len(cell)).astype(np.int64)
-            cum, cell_key = np.cumsum(per_cell), cell // BIN_SPAN
-            present = distinct(cell_key)
-            first, last = np.searchsorted(cell_key, present, "left"), np.searchsorted(cell_key, present, "right")
-            before = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
-            sizes = cum[last - 1] - before if len(present) else np.zeros(0, dtype=np.int64)
-            pos = (sizes[:, None] - 1) * np.asarray(probs)[None, :]
-            low, high = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
-            at = np.searchsorted(cum, before[:, None] + np.concatenate([low, high], axis=1), side="right")
-            rank = before[:, None] + np.concatenate([low, high], axis=1) - (cum[at] - per_cell[at])
-            wanted.update((col, k, c // BIN_SPAN, c % BIN_SPAN, r) for c, r in zip(cell[at].ravel().tolist(),
-                                                                                   rank.ravel().tolist()))
-            entries = np.flatnonzero(np.isin(inverse, at))       # the (grp, bin) counts of the wanted cells
+            ranks = rank_cells(cell, per_cell, probs)
+            wanted.update((col, k, c // BIN_SPAN, c % BIN_SPAN, rank)
+                          for c, rank in zip(cell[ranks.at].ravel().tolist(), ranks.offset.ravel().tolist()))
+            entries = np.flatnonzero(np.isin(inverse, ranks.at))       # the (grp, bin) counts of the wanted cells
             cells.update(zip([col] * len(entries), grp[entries].tolist(), bins[entries].tolist(), [k] * len(entries),
                              key_of[grp[entries]].tolist()))
-            located.append((col, kind, k, present, sizes, pos, low, high, cell[at], rank))
+            located.append((col, kind, k, ranks.present, ranks.sizes, ranks.pos, ranks.low, ranks.high,
+                            cell[ranks.at], ranks.offset))
     need, ranked = f"{tables.rows}_need", f"{tables.rows}_cells"
     create_table(con, ranked, [(name, "BIGINT") for name in ("col", "grp", "bin", "kind", "k")], sorted(cells))
     create_table(con, need, [(name, "BIGINT") for name in ("col", "kind", "k", "bin", "r")], sorted(wanted))
