@@ -315,13 +315,22 @@ class Reader:
             found = Mapping(found.items, (node, scope))
         return Mapping(dict(found.items), found.opaque)
 
-    def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo, depth: int = 0) -> bool:
-        """`cls` is `base` or a project subclass of it."""
-        if cls is base or cls.node is base.node:
-            return True
-        return depth < _MAX_DEPTH and any(
-            isinstance(b, ClassRef) and b.cls is not cls and self._derives(b.cls, b.mod, base, depth + 1)
-            for b in (self.ev.eval(n, Scope(mod, None, cls.node.lineno)) for n in cls.node.bases))
+    def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo) -> bool:
+        """`cls` is `base` or a project subclass of it (within `_MAX_DEPTH` generations). Each class is
+        looked at once: a hierarchy that names a base twice (`class B(A, A)`, repeated down many
+        generations) would otherwise be walked once per path, doubling at each generation."""
+        level, seen = [(cls, mod)], {id(cls.node)}
+        for _generation in range(_MAX_DEPTH + 1):
+            following = []
+            for c, m in level:
+                if c is base or c.node is base.node:
+                    return True
+                for b in (self.ev.eval(n, Scope(m, None, c.node.lineno)) for n in c.node.bases):
+                    if isinstance(b, ClassRef) and id(b.cls.node) not in seen:
+                        seen.add(id(b.cls.node))
+                        following.append((b.cls, b.mod))
+            level = following
+        return False
 
     def _instance_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Mapping:
         """The mapping `self.<attr>` holds in instances of `cls` (read once per class and attribute)."""
