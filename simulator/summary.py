@@ -155,6 +155,13 @@ class SummaryView:
     def __init__(self, path: Path, config: "Config | None" = None):
         self.path, self.config = path, config
         self.document = read_summary(path)
+        # the `file:line` entries by line, built once: a site looks only at the lines of its span, not at
+        # every one of up to MAX_GROUPS entries
+        self._by_line: dict[int, list[tuple[str, str]]] = {}
+        for key in self.document["sites"]:
+            file, _, line = key.rpartition(":")
+            if line.isdecimal():         # what int() reads (a superscript "²" is a digit it does not)
+                self._by_line.setdefault(int(line), []).append((file, key))
         self.notes: list[str] = []
         self.mapping = None
 
@@ -174,12 +181,8 @@ class SummaryView:
         sites = self.document["sites"]
         if site.id in sites:
             return site.id, sites[site.id]
-        found = []
-        for key, figures in sites.items():
-            file, _, line = key.rpartition(":")
-            if line.isdigit() and site.span.start_line <= int(line) <= site.span.end_line \
-                    and _suffix_match(file, site.span.path):
-                found.append((key, figures))
+        found = [(key, sites[key]) for line in range(site.span.start_line, site.span.end_line + 1)
+                 for file, key in self._by_line.get(line, ()) if _suffix_match(file, site.span.path)]
         return found[0] if len(found) == 1 else None         # several lines in one span: not guessed
 
     def site(self, site: CallSite) -> SiteTraffic | None:

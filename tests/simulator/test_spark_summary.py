@@ -122,6 +122,22 @@ def test_written_summary_is_plain_json(project, tmp_path):
     assert all(set(f) >= {"calls", "cost_per_month", "latency_p95_s"} for f in document["sites"].values())
 
 
+def test_a_site_line_int_cannot_read_matches_nothing(project, tmp_path):
+    """A hostile summary's `file:line` key whose line is a digit but no number ("1²") is no traceback:
+    it matches no site, and the other entries still give their sites' figures."""
+    from llmsight.simulator.simulate import simulate
+
+    app, traffic = project
+    summary = write_summary(simulate(traffic, [], use_cache=False), tmp_path / "s.json")
+    document = json.loads(summary.read_text(encoding="utf-8"))
+    document["sites"]["app/chat.py:1\u00b2"] = document["sites"]["app/chat.py:18"]
+    summary.write_text(json.dumps(document), encoding="utf-8")
+    result = api.check([app], traffic=str(summary))
+    chat = next(s for s in result.call_sites if s.span.path == "app/chat.py")
+    entry = document["sites"]["app/chat.py:18"]
+    assert _same(result.estimates[chat.id].cost_per_call.value, entry["cost_per_call"]["value"])
+
+
 def test_the_explorer_says_a_summary_cannot_replay(project, tmp_path):
     app, traffic = project
     from llmsight.simulator.simulate import simulate
