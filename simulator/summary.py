@@ -70,13 +70,16 @@ def _finite(v):
 
 # ------------------------------------------------------------------------------------------- reading
 def is_summary(path: Path) -> bool:
-    """Whether `path` is a file that begins as a summary does (a traffic file is read otherwise)."""
+    """Whether `path` is a file that begins as a summary does (a traffic file is read otherwise); a FIFO or
+    device is not opened (a read from it could wait for ever)."""
+    if not path.is_file():
+        return False
     try:
         with path.open("rb") as fh:
             head = fh.read(64)
     except OSError:
         return False
-    return path.is_file() and re.match(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + b'"', head) is not None
+    return re.match(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + b'"', head) is not None
 
 
 def read_summary(path: Path) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,7 +17,7 @@ import pytest
 from llmsight import api
 from llmsight.cli import main
 from llmsight.simulator.generate import generate
-from llmsight.simulator.summary import MAX_BYTES, read_summary, write_summary
+from llmsight.simulator.summary import MAX_BYTES, is_summary, read_summary, write_summary
 from llmsight.simulator.view import TrafficError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -136,6 +138,19 @@ def test_a_site_line_int_cannot_read_matches_nothing(project, tmp_path):
     chat = next(s for s in result.call_sites if s.span.path == "app/chat.py")
     entry = document["sites"]["app/chat.py:18"]
     assert _same(result.estimates[chat.id].cost_per_call.value, entry["cost_per_call"]["value"])
+
+
+def test_a_fifo_is_not_opened_as_a_summary(tmp_path):
+    """`traffic = "PATH"` naming a FIFO: whether it is a summary is answered without a read that waits."""
+    fifo = tmp_path / "calls"
+    os.mkfifo(fifo)
+    answer: list[bool] = []
+    probe = threading.Thread(target=lambda: answer.append(is_summary(fifo)), daemon=True)
+    probe.start()
+    probe.join(10)
+    if probe.is_alive():                    # release the blocked open before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert answer == [False]
 
 
 def test_the_explorer_says_a_summary_cannot_replay(project, tmp_path):
