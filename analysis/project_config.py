@@ -45,7 +45,9 @@ TOOL_TOMLS = frozenset({"pyproject.toml", "cargo.toml", "ruff.toml", ".ruff.toml
 _COMPOSE_FILE = re.compile(r"^(?:docker-)?compose[\w.-]*\.ya?ml$", re.I)
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 _COMPOSE_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$")
-_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([^\"':#][^:#]*?)\2\s*:(?:\s+(.*?))?\s*$")
+# greedy, and tried only on a line `_yaml_key` finds a key could open: a lazy key or value with `\s*` after it
+# backtracks quadratically over a long run of spaces (a 64 kB line took seconds); both are stripped after
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([^\"':#][^:#]*)\2\s*:(?:\s+(.*))?$")
 _LINE_KEY = re.compile(r"""\s*["']?([\w-]+)["']?\s*[=:]""")   # a line opening with `key =`, `"key":`
 _PLACEHOLDER = re.compile(r"^(?:<.*>|\{.*\}|\$\{[^}]*\}|your[-_].*|change[-_]?me|xxx+|\.\.\.|todo|none|null|~)$", re.I)
 
@@ -403,7 +405,7 @@ def _yaml_leaves(text: str) -> list[tuple[tuple[str, ...], str, int]]:
             if level > block_indent:
                 continue
             block_indent = None
-        m = _YAML_KEY.match(line)
+        m = _yaml_key(line)
         if m is None:
             if stripped.startswith("- ") and stack:   # an item of a block sequence of scalars
                 while stack and stack[-1][0] > level:
@@ -424,6 +426,14 @@ def _yaml_leaves(text: str) -> list[tuple[tuple[str, ...], str, int]]:
         elif value[0] not in "&*!":
             out.append((path, value, line_no))
     return out
+
+
+def _yaml_key(line: str) -> re.Match[str] | None:
+    """`_YAML_KEY` on a line whose first `:` ends a key: no `#` before it, a space or the line's end after."""
+    colon = line.find(":")
+    if colon < 0 or "#" in line[:colon] or line[colon + 1:colon + 2].strip():
+        return None
+    return _YAML_KEY.match(line)
 
 
 def _flow_collection(value: str) -> list[tuple[str, str]]:
