@@ -15,6 +15,8 @@ come from; where several files (profiles) set the key, each value is a candidate
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import json
 import os
 import re
@@ -479,6 +481,8 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        self.joined = "\n".join(self.lines)    # searched in C: a hostile file of values no line holds
+        self.offsets = list(itertools.accumulate((len(line) + 1 for line in self.lines), initial=0))
         self.stating: dict[str, list[int]] = {}
         self.after: dict[str, int] = {}   # key -> the line its last list item was found on
         for i, line in enumerate(self.lines):
@@ -497,8 +501,16 @@ class _Lines:
             start = self.after.get(key)
             if start is None:   # not a default argument: that scan would run on every item of a list
                 start = starts[0] if starts else next((i for i, line in enumerate(lines) if key in line), 0)
-            found = next((i for i in range(start, len(lines)) if value in lines[i]), None)
+            found = self._first_line_with(value, start, len(lines))
             if found is None:
-                found = next((i for i in range(0, start) if value in lines[i]), start)
+                found = self._first_line_with(value, 0, start)
+                found = start if found is None else found
             self.after[key] = found
         return found + 1
+
+    def _first_line_with(self, value: str, first: int, stop: int) -> int | None:
+        """The first of lines[first:stop] holding `value` (a value with a line break is on no line)."""
+        if "\n" in value or first >= stop:
+            return None
+        at = self.joined.find(value, self.offsets[first], self.offsets[stop] - 1)
+        return None if at < 0 else bisect.bisect_right(self.offsets, at) - 1
