@@ -40,7 +40,7 @@ def _cap(site: CallSite) -> int | None:
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
-    from llmsight.knowledge.catalog import Catalog, Usage, cost_of
+    from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of
     from llmsight.knowledge.pricing import last_listed_note
     from llmsight.knowledge.priors import static_latency
 
@@ -61,19 +61,29 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     info = catalog_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
     spread = _model_set_range(site, catalog, input_tokens)
-    if info is None or not info.has_token_prices:
+    characters = _characters(site, config, info, output_tokens) if info is not None and info.has_character_prices \
+        else None
+    if info is None or isinstance(characters, str) or (characters is None and not info.has_token_prices):
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
-            else unpriced_reason(catalog, site, model)
+            else characters if isinstance(characters, str) else unpriced_reason(catalog, site, model)
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
-    cost = cost_of(info.raw, usage, info.provider)
     listed = last_listed_note(info, config)
     if listed:
         notes.append(f"price: {listed}")
     listed_price = f" at litellm {info.listed_in}'s last listed price" if info.listed_in else ""
-    if spread is None:
+    if characters is not None:
+        input_chars, output_chars, basis, counted = characters
+        notes += counted
+        cost = character_cost(info.raw, input_chars, output_chars)
+        inputs = f"{basis} at the per-character price"
+    else:
+        cost = cost_of(info.raw, usage, info.provider)
+        inputs = ("literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens") \
+            + " and expected output"
+    if spread is None and characters is None:
         spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
@@ -85,14 +95,45 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         prior = f"latency prior for {lat.pattern} ({lat.source}, {lat.date})"
         p50, p95, p99 = (Metric(v, source="prior", prior=prior) for v in (lat.p50, lat.p95, lat.p99))
         ttft = Metric(lat.ttft, source="prior", prior=prior)
-    inputs = "literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens"
     return Estimate(
         site_id=site.id, model=model, input_tokens=input_tokens, output_tokens=output_tokens,
-        cost_per_call=Metric(cost.total, source="static", prior=f"{inputs} and expected output{listed_price}"),
+        cost_per_call=Metric(cost.total, source="static", prior=f"{inputs}{listed_price}"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
         range=spread,
     )
+
+
+def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tuple[int, int, str, list[str]] | str:
+    """For a row billed per character: (input characters, output characters, what the input count is, notes),
+    or why the call cannot be priced. The input is the literal text's characters; text known only at run
+    time counts as `default_input_tokens` at the documented characters per token (the token estimate's
+    prior for a dynamic prompt, in characters); with neither there is nothing to price, never $0. Output
+    text (the PaLM rows) is the expected output tokens in characters; speech returns audio."""
+    from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
+
+    per_token = f"{FALLBACK_CHARS_PER_TOKEN:g} characters per token"
+    chars, notes = site.prompt.static_chars, []
+    basis = "the input text's characters"
+    if site.prompt.dynamic:
+        if config.default_input_tokens is not None:
+            prior = round(config.default_input_tokens * FALLBACK_CHARS_PER_TOKEN)
+            chars, basis = max(chars, prior), "default_input_tokens in characters"
+            notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at "
+                         f"{per_token}; the text has dynamic parts)")
+        elif chars:
+            basis = "the input text's literal characters (dynamic parts not counted)"
+            notes.append(f"input: {chars:,} literal characters (dynamic parts not counted)")
+        else:
+            return (f"the price data bills {info.name} per character of the text it is sent, known only at run "
+                    f"time; set default_input_tokens to price it")
+    else:
+        notes.append(f"input: {chars:,} characters")
+    output_chars = 0
+    if info.raw.get("output_cost_per_character") is not None:
+        output_chars = round(output_tokens * FALLBACK_CHARS_PER_TOKEN)
+        notes.append(f"output: {output_chars:,} characters ({output_tokens:,} expected tokens at {per_token})")
+    return chars, output_chars, basis, notes
 
 
 def _output_cap_range(site: CallSite, info, usage, expected: float, notes: list[str]) -> Range | None:

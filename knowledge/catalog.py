@@ -144,6 +144,12 @@ class ModelInfo:
         return (self.input_cost_per_token is not None or self.output_cost_per_token is not None
                 or isinstance(self.raw.get("tiered_pricing"), list))
 
+    @property
+    def has_character_prices(self) -> bool:
+        """A row billed per character of text instead of per token (OpenAI's tts-1, Vertex's PaLM and MedLM
+        rows, the TTS providers'): `character_cost` prices it."""
+        return not self.has_token_prices and any(_number(self.raw.get(k)) is not None for k in _CHARACTER_RATES)
+
     def rates(self, usage: Usage) -> Rates:
         return rates_for(self.raw, usage, self.provider)
 
@@ -278,6 +284,17 @@ def price_steps(raw: Mapping[str, Any], provider: str | None = None) -> list[tup
 
 def _rate_values(r: Rates) -> tuple[float, ...]:
     return r.input, r.output, r.cache_read, r.cache_write, r.reasoning
+
+
+_CHARACTER_RATES = ("input_cost_per_character", "output_cost_per_character")
+
+
+def character_cost(raw: Mapping[str, Any], input_characters: int, output_characters: int) -> Cost:
+    """USD for a call a row bills per character, as litellm's `generic_cost_per_character`: the text sent
+    at `input_cost_per_character`, the text returned at `output_cost_per_character` (speech rows have none:
+    their output is audio)."""
+    return Cost(input=input_characters * (_number(raw.get("input_cost_per_character")) or 0.0),
+                output=output_characters * (_number(raw.get("output_cost_per_character")) or 0.0))
 
 
 def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Cost:

@@ -90,7 +90,6 @@ def test_other_providers_model_on_an_unknown_host_is_not_priced(sites):
 
 
 # per-character rows
-@pytest.mark.xfail(strict=True, reason="rows billed per character are not priced")
 def test_speech_of_literal_text_is_priced_per_character(sites):
     site, est = sites[31]
     rate = Catalog.load(None).lookup("tts-1").raw["input_cost_per_character"]
@@ -99,7 +98,6 @@ def test_speech_of_literal_text_is_priced_per_character(sites):
     assert "character" in est.cost_per_call.prior
 
 
-@pytest.mark.xfail(strict=True, reason="rows billed per character are not priced")
 def test_speech_of_run_time_text_is_priced_from_default_input_tokens_in_characters():
     site, est = _estimates({"default_input_tokens": 100})[35]
     rate = Catalog.load(None).lookup("tts-1-hd").raw["input_cost_per_character"]
@@ -107,7 +105,6 @@ def test_speech_of_run_time_text_is_priced_from_default_input_tokens_in_characte
     assert any("characters per token" in n for n in est.notes), est.notes
 
 
-@pytest.mark.xfail(strict=True, reason="the reason names no way to give the text's size")
 def test_speech_of_run_time_text_without_an_input_size_is_not_priced_at_zero(sites):
     site, est = sites[35]
     assert est.cost_per_call.value is None

@@ -122,9 +122,12 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
     # Groq does not serve Anthropic's model: Anthropic's row is not the price of this call
     cost, notes = got["claude-3-5-sonnet-20241022"]
     assert cost is None and catalog.lookup("claude-3-5-sonnet-20241022").provider == "anthropic"
-    # a row billed per character is no price per token: unpriced, saying so, never $0
+    # a row billed per character is priced per character of the text sent and returned, at its last listed row
     cost, notes = got["text-bison@001"]
-    assert cost is None and "no per-token price: the price data bills text-bison@001 per character" in notes[-1]
+    row = catalog.lookup("text-bison@001")
+    output = next(int(n.split()[1].replace(",", "")) for n in notes if n.startswith("output: ") and "characters" in n)
+    assert cost == pytest.approx(2 * row.raw["input_cost_per_character"] + output * row.raw["output_cost_per_character"])
+    assert notes[0] == f"the input text's characters at the per-character price at litellm {row.listed_in}'s last listed price"
 
 
 def test_a_what_if_never_switches_to_a_retired_model():
