@@ -212,12 +212,27 @@ def _decoder(kind: Any) -> Callable[[Any], Any]:
     if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
         return functools.partial(_fixed_tuple, tuple(_decoder(a) for a in args))
     if origin in (tuple, list):
-        return functools.partial(_sequence, origin, _decoder(args[0]))
+        return functools.partial(_sequence, origin, _kept(args[0]), _decoder(args[0]))
     if origin is dict:
-        return functools.partial(_mapping, _decoder(args[0]), _decoder(args[1]))
+        return functools.partial(_mapping, _kept(args[0]), _decoder(args[0]), _kept(args[1]), _decoder(args[1]))
     if dataclasses.is_dataclass(kind):
         return functools.partial(_record, kind)
     return functools.partial(_float if kind is float else _exact, kind)
+
+
+@functools.cache
+def _kept(kind: Any) -> frozenset[type]:
+    """The JSON types whose values `kind` takes as they are, so that checking the type is all their decoding
+    does (most values in a cache: a warm run decodes every cached record)."""
+    if kind is Any:
+        return frozenset(_JSON_SCALARS)
+    if kind in (str, int, bool, float, type(None)):
+        return frozenset((kind,))
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        kept = frozenset().union(*map(_kept, typing.get_args(kind)))
+        # an int is decoded by a float arm (made a float) when one comes before the int arm: not kept as is
+        return kept - {int} if float in typing.get_args(kind) else kept
+    return frozenset()
 
 
 def _scalar(data: Any) -> Any:
@@ -260,14 +275,15 @@ def _fixed_tuple(items: tuple, data: Any) -> tuple:
     return tuple(item(x) for item, x in zip(items, data))
 
 
-def _sequence(container: type, item: Callable[[Any], Any], data: Any) -> Any:
-    return container(item(x) for x in _list(data))
+def _sequence(container: type, kept: frozenset[type], item: Callable[[Any], Any], data: Any) -> Any:
+    return container([x if type(x) in kept else item(x) for x in _list(data)])
 
 
-def _mapping(key: Callable[[Any], Any], value: Callable[[Any], Any], data: Any) -> dict:
+def _mapping(kept_key: frozenset[type], key: Callable[[Any], Any], kept_value: frozenset[type],
+             value: Callable[[Any], Any], data: Any) -> dict:
     if type(data) is not dict:
         raise Malformed(f"expected an object, got {type(data).__name__}")
-    return {key(k): value(v) for k, v in data.items()}
+    return {k if type(k) in kept_key else key(k): v if type(v) in kept_value else value(v) for k, v in data.items()}
 
 
 def _exact(kind: type, data: Any) -> Any:
@@ -287,17 +303,35 @@ def _record(kind: type, data: Any) -> Any:
     whose fields are exactly the keys: `to_json` writes every field, so the keys name the class."""
     if type(data) is not dict:
         raise Malformed(f"expected a {kind.__name__} object, got {type(data).__name__}")
-    for cls, fields in _record_classes(kind):
-        if data.keys() == fields.keys():
-            return cls(**{name: fields[name](value) for name, value in data.items()})
+    for cls, fields, plain in _record_classes(kind):
+        if len(data) != len(fields):
+            continue
+        values = {}
+        for name, kept, field_decoder in fields:   # as many keys as fields, and each a field: the same keys
+            try:
+                value = data[name]
+            except KeyError:
+                break
+            values[name] = value if type(value) in kept else field_decoder(value)
+        else:
+            if not plain:
+                return cls(**values)
+            record = object.__new__(cls)
+            record.__dict__.update(values)
+            return record
     raise Malformed(f"not a {kind.__name__}: fields {sorted(data)[:12]}")
 
 
 @functools.cache
-def _record_classes(kind: type) -> tuple[tuple[type, dict[str, Callable[[Any], Any]]], ...]:
-    """`kind` and its record subclasses, each with a decoder per field (from its evaluated annotations)."""
+def _record_classes(kind: type) -> tuple[tuple[type, tuple[tuple[str, frozenset[type], Callable], ...], bool], ...]:
+    """`kind` and its record subclasses, each with (name, types kept as they are, decoder) per field (from
+    its evaluated annotations) and whether its `__init__` only stores the fields (all of them, no
+    `__post_init__`, instances with a `__dict__`): such a record is built by filling its `__dict__`, which
+    skips a frozen dataclass's `object.__setattr__` per field."""
     hints = typing.get_type_hints(kind)
-    own = (kind, {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(kind)})
+    fields = dataclasses.fields(kind)
+    plain = all(f.init for f in fields) and not hasattr(kind, "__post_init__") and "__slots__" not in vars(kind)
+    own = (kind, tuple((f.name, _kept(hints[f.name]), _decoder(hints[f.name])) for f in fields), plain)
     return (own, *(c for sub in kind.__subclasses__() if dataclasses.is_dataclass(sub) for c in _record_classes(sub)))
 
 
