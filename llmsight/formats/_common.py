@@ -41,37 +41,46 @@ def shown(result: CheckResult) -> CheckResult:
     whatever discovery and ingest did not clean (a path, a store ingested by an older llmsight).
     Messages keep their line breaks (formats lay them out); an edit's new text is code an editor
     applies, so only its keys are masked. Each distinct text is cleaned once (paths, names repeat)."""
-    changed: dict[tuple[str, str], str | None] = {}     # None: shown as it is
+    changed: dict[str, dict[str, str | None]] = {"code": {}, "lines": {}, "line": {}}   # None: shown as it is
 
     def clean(text: str, field: str) -> str:
         mode = "code" if field == "new_text" else "lines" if field == "message" else "line"
-        if (text, mode) not in changed:
+        seen = changed[mode]
+        if text not in seen:
             out = redact(text) if mode == "code" else shown_text(text, lines=mode == "lines")
-            changed[text, mode] = None if out == text else out
-        return changed[text, mode] or text
+            seen[text] = None if out == text else out
+        return seen[text] or text
 
     return _each_text(result, clean, "")
 
 
+_ATOMS = frozenset((int, float, bool, type(None)))
+
+
 def _each_text(value: Any, fn: Callable[[str, str], str], field: str) -> Any:
     """`value` with `fn(text, field name)` applied to every string inside its records, lists and dicts
-    (unchanged parts shared)."""
+    (unchanged parts shared). A report holds tens of thousands of values: strings and numbers in a
+    record or list are handled in place, without a call of this function each."""
     kind = type(value)
     if kind is str:
         return fn(value, field)
-    if kind in (int, float, bool, type(None)):
+    if kind in _ATOMS:
         return value
     names = _field_names(kind)
     if names is not None:
         changes = {}
         for name in names:
             old = getattr(value, name)
-            new = _each_text(old, fn, name)
+            old_kind = type(old)
+            if old_kind in _ATOMS:
+                continue
+            new = fn(old, name) if old_kind is str else _each_text(old, fn, name)
             if new is not old:
                 changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
     if isinstance(value, (list, tuple)):
-        items = [_each_text(v, fn, field) for v in value]
+        items = [v if type(v) in _ATOMS else fn(v, field) if type(v) is str else _each_text(v, fn, field)
+                 for v in value]
         return type(value)(items) if any(a is not b for a, b in zip(items, value)) else value
     if isinstance(value, dict):
         pairs = [(_each_text(k, fn, field), _each_text(v, fn, field)) for k, v in value.items()]
