@@ -20,6 +20,7 @@ from llmsight.analysis.context import parse_pragma
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.model_resolution import ModelResolver, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
+from llmsight.analysis.project import rel_path
 from llmsight.analysis.secrets import redact
 from llmsight.config import Config
 from llmsight.knowledge.sdk_defaults import defaults_for
@@ -88,13 +89,14 @@ def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
     return out
 
 
-_ASSIGNED_NAME = re.compile(r"[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=]")
+_ASSIGNED_NAME = re.compile(r"[ \t]*(?:self\.)?(\w+)[ \t]*(?::[^=\n]*)?=[^=]")
 
 
 def _local_aliases(source: str, callables: set[str]) -> set[str]:
-    """Names assigned an expression naming an SDK callable (`_completion = _completion or acompletion`,
-    `fn = acompletion if is_async else completion`), in any scope: textual, so no function is indexed.
-    Only the lines that mention a callable are looked at."""
+    """Names (and `self.` attributes) assigned an expression naming an SDK callable (`_completion =
+    _completion or acompletion`, `fn = acompletion if is_async else completion`, `self.llm = ChatOpenAI(…)`,
+    called later as `self.llm(…)`), in any scope: textual, so no function is indexed. Only the lines that
+    mention a callable are looked at."""
     out = set()
     for name in callables:
         for off in _word_offsets(source, name):
@@ -175,7 +177,10 @@ class FileDiscovery:
         aliases = self._request_aliases() | _local_aliases(mod.source, callables)
         self._interesting_names |= aliases
         self._callable_names = callables | aliases
-        self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases)
+        called = {name for root in {q.split(".", 1)[0] for q in mod.imports.values()} & sdks.CALLED_CLIENT_CLASSES.keys()
+                  for name in sdks.CALLED_CLIENT_CLASSES[root]}
+        self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
+        self._global_lms: dict[str, list[tuple[int, Client]]] = {}
 
     @cached_property
     def settings(self) -> settings_flow.Reader:
@@ -326,6 +331,8 @@ class FileDiscovery:
             inner = self.ev.eval(func_node.func, scope)
             if isinstance(inner, Imported) and (inner.qualname in _SYNC_TO_ASYNC or inner.qualname.endswith("sync_to_async")) and func_node.args:
                 func_node = func_node.args[0]
+            elif (req := self._called_client(self.ev.eval(func_node, scope), call, args, keywords, scope)) is not None:
+                return req  # `dspy.Predict(sig)(question=…)`
             elif not _forwards_request(call):   # `Retrying(…)(client.completion, model=…)` is found below
                 return None
         else:
@@ -367,6 +374,8 @@ class FileDiscovery:
                 callee = self.ev.eval(func_node, scope)
                 if isinstance(callee, Imported) and self._sdk_name(callee.qualname):
                     return self._module_request(callee.qualname, call, args, keywords, scope)
+                if (req := self._called_client(callee, call, args, keywords, scope)) is not None:
+                    return req  # `self.llm(messages)`
                 if isinstance(callee, Client) and callee.path:  # `self.invoke` in a subclass of ChatOpenAI
                     *receiver, attr = callee.path
                     return self._request_on(dataclasses.replace(callee, path=tuple(receiver)), attr, call, args,
@@ -382,12 +391,70 @@ class FileDiscovery:
             v = self.ev.eval(func_node, scope)
             if isinstance(v, Imported):
                 return self._module_request(v.qualname, call, args, keywords, scope)
-            if isinstance(v, Client) and v.kind is sdks.LANGCHAIN_CHAT and not v.path:
-                return Request(v, v.kind.methods["__call__"], call, args, keywords, scope)
+            if (req := self._called_client(v, call, args, keywords, scope)) is not None:
+                return req  # `llm(messages)`, `qa(question=…)`
             if isinstance(v, Client) and v.path:  # completion = client.chat.completions.create; completion(...)
                 *receiver, attr = v.path
                 return self._request_on(dataclasses.replace(v, path=tuple(receiver)), attr, call, args, keywords, scope)
         return None
+
+    def _called_client(self, value, call, args, keywords, scope: Scope) -> Request | None:
+        """The request of calling `value` when it is a client whose call is one (a LangChain model's
+        `llm(messages)`, a DSPy LM or module). A module that names no model of its own prompts the LM its
+        framework's global setting names in this module: the request goes to that LM, with its settings."""
+        if not isinstance(value, Client) or value.path or "__call__" not in value.kind.methods:
+            return None
+        method = value.kind.methods["__call__"]
+        if value.kind.sdk in sdks.GLOBAL_LM_SETTERS and value.kind.model_param is None:
+            if self._package_lm_class(value.kind.sdk):
+                return None
+            value = self._global_lm(value.kind.sdk, scope.line) or value
+        return Request(value, method, call, args, keywords, scope)
+
+    def _package_lm_class(self, sdk: str) -> bool:
+        """Whether the package defines its own LM class on the framework's (`class Model(dspy.OpenAI)`)."""
+        bases = "|".join(sdks.FRAMEWORK_LM_BASES[sdk])
+        pattern = rb"class\s+\w+\s*\((?:[\w.]+\.)?(?:%s)\s*[,)]" % bases.encode()
+        found = self.resolver.index.search(self.resolver.state.top(self.mod), sdk.encode(), pattern)
+        for path in found[:1]:
+            self.ev.deps.add(rel_path(path, self.ev.project.root))
+        return bool(found)
+
+    def _global_lm(self, sdk: str, line: int) -> Client | None:
+        """The LM set for all of `sdk`'s modules (`dspy.configure(lm=dspy.LM(…))`, `with dspy.context(lm=lm)`):
+        in this module the last set at or before `line`, else the last; else the one LM the package's other
+        modules set (its entry point configures what every module prompts), when only one is set there."""
+        if sdk not in self._global_lms:
+            found = self._lms_set_in(self.mod, sdk)
+            if not found:
+                setters, keyword = sdks.GLOBAL_LM_SETTERS[sdk]
+                names = "|".join(sorted({q.rsplit(".", 1)[-1] for q in setters}))
+                pattern = rb"\b(?:%s)\s*\(\s*%s\s*=" % (names.encode(), keyword.encode())
+                paths = [p for p in self.resolver.index.search(self.resolver.state.top(self.mod), sdk.encode(), pattern)
+                         if rel_path(p, self.ev.project.root) != self.mod.path]
+                others = [(lm, mod) for p in paths[:4] if (mod := self.ev.project.load(p)) is not None
+                          for _at, lm in self._lms_set_in(mod, sdk)]
+                if len(others) == 1:
+                    self.ev.deps.add(others[0][1].path)
+                    found = [(0, others[0][0])]
+            self._global_lms[sdk] = found
+        found = self._global_lms[sdk]
+        return next((lm for at, lm in reversed(found) if at <= line), found[-1][1] if found else None)
+
+    def _lms_set_in(self, mod: ModuleInfo, sdk: str) -> list[tuple[int, Client]]:
+        """The LMs `mod` sets for `sdk`'s modules, by line."""
+        setters, keyword = sdks.GLOBAL_LM_SETTERS[sdk]
+        found = []
+        for name in {q.rsplit(".", 1)[-1] for q in setters}:
+            for set_call, func in mod.calls_named(name):
+                scope = Scope(mod, func, set_call.lineno)
+                callee = self.ev.eval(set_call.func, scope)
+                value = next((kw.value for kw in set_call.keywords if kw.arg == keyword), None)
+                lm = self.ev.eval(value, scope) if isinstance(callee, Imported) and callee.qualname in setters \
+                    and value is not None else None
+                if isinstance(lm, Client) and lm.kind.sdk == sdk and lm.ctor is not None:
+                    found.append((set_call.lineno, lm))
+        return sorted(found, key=lambda f: f[0])
 
     def _request_on(self, base, attr: str, call, args, keywords, scope) -> Request | None:
         if isinstance(base, Client):
@@ -561,7 +628,11 @@ class FileDiscovery:
             if func is not None and node.id in func.params:
                 _, default = func.params[node.id]
                 found = self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1) if default else []
-                return found + self._urls_from_callers(func, node.id, depth)
+                found += self._urls_from_callers(func, node.id, depth)
+                if not any(map(_provider_operation, found)):  # a helper the package calls from other modules
+                    found += [url for arg, caller in self.resolver.arguments_passed(func, scope.mod, node.id)
+                              if caller.mod is not self.mod for url in self._urls_of(arg, caller, depth + 1)]
+                return found
             if func is None:
                 return []
             func = func.parent
@@ -998,6 +1069,9 @@ class SiteBuilder:
             return "the model is passed inside `**kwargs` that llmsight cannot follow"
         if self.req.client.made_elsewhere:
             return "the client is made where llmsight cannot see, so the model it carries is unknown"
+        if self.req.client.kind.sdk in sdks.GLOBAL_LM_SETTERS and self.req.client.kind.model_param is None:
+            setters, keyword = sdks.GLOBAL_LM_SETTERS[self.req.client.kind.sdk]
+            return f"the request goes to the LM `{min(setters)}({keyword}=…)` sets, which this file does not set"
         return "the request names no model"
 
     def _user_model(self, site_id: str, span, call: ast.Call) -> ModelSetting | None:

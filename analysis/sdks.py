@@ -432,6 +432,30 @@ LLAMAINDEX_CLASSES: dict[str, ClientKind] = {
        for path in ("embeddings.BaseEmbedding", "base.embeddings.base.BaseEmbedding")},
 }
 
+# ---- DSPy: an LM (`dspy.LM("openai/gpt-4o-mini")`, a litellm model string) called directly, and the modules
+# that prompt the LM `dspy.configure(lm=…)` set (`dspy.Predict(sig)(question=…)`): each call is one LM request
+# made inside DSPy (through litellm). The legacy `dsp` clients (`dspy.OpenAI(model=…)`) are LMs too.
+_DSPY_CALLS = {"__call__": False, "acall": True}
+_DSPY_LM_SETTINGS = dict(timeout=("timeout",), retries=("num_retries",), max_tokens=("max_tokens",), option_methods=())
+DSPY_LM = ClientKind("dspy", {
+    name: Method("chat", False, async_, model_param=None, prompt=("prompt", "messages"), prompt_pos=0)
+    for name, async_ in _DSPY_CALLS.items()}, model_param="model", model_pos=0, **_DSPY_LM_SETTINGS)
+# a module's request goes to the LM a `GLOBAL_LM_SETTERS` call configured, with that LM's settings
+DSPY_MODULE = ClientKind("dspy", {
+    name: Method("chat", False, async_, model_param=None, prompt=()) for name, async_ in _DSPY_CALLS.items()},
+    **_DSPY_LM_SETTINGS)
+_DSPY_MODULES = ("Predict", "ChainOfThought", "ChainOfThoughtWithHint", "TypedPredictor", "TypedChainOfThought",
+                 "ReAct", "ProgramOfThought", "MultiChainComparison", "Refine", "BestOfN", "CodeAct")
+_DSPY_LMS = ("LM", "OpenAI", "AzureOpenAI", "Claude", "Google", "GROQ", "Cohere", "Together", "OllamaLocal")
+DSPY_CLASSES: dict[str, ClientKind] = {**{f"dspy.{name}": DSPY_MODULE for name in _DSPY_MODULES},
+                                       **{f"dspy.{name}": DSPY_LM for name in _DSPY_LMS}}
+# calls that set the LM every module of a framework prompts (by the module kind's sdk: callables, keyword), and
+# the framework's LM classes: a package that subclasses one sends the request in its own class (knowledge-storm's
+# `class OpenAIModel(dspy.OpenAI)`), where it is the site, so its module calls are not sites too
+GLOBAL_LM_SETTERS: dict[str, tuple[frozenset[str], str]] = {
+    "dspy": (frozenset({"dspy.configure", "dspy.settings.configure", "dspy.context", "dspy.settings.context"}), "lm")}
+FRAMEWORK_LM_BASES: dict[str, tuple[str, ...]] = {"dspy": _DSPY_LMS + ("BaseLM", "HFModel", "GPT3")}
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -604,6 +628,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
     "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
     **LLAMAINDEX_CLASSES,
+    **DSPY_CLASSES,
     "elevenlabs.ElevenLabs": ELEVENLABS, "elevenlabs.client.ElevenLabs": ELEVENLABS,
     "elevenlabs.AsyncElevenLabs": ELEVENLABS_ASYNC, "elevenlabs.client.AsyncElevenLabs": ELEVENLABS_ASYNC,
     **{f"google.cloud.{package}.{aio}": GOOGLE_CLOUD_TTS_ASYNC if "Async" in aio else GOOGLE_CLOUD_TTS
@@ -739,6 +764,18 @@ def _add_sdk_requests() -> None:
 
 _add_sdk_requests()
 
+# clients whose call is a request (`dspy.ChainOfThought(sig)(question=…)`), by package: a file importing the
+# package has the line constructing and calling one looked at
+def _called_client_classes() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for qualname, kind in CLIENT_CLASSES.items():
+        if "__call__" in kind.methods:
+            out.setdefault(qualname.split(".", 1)[0], set()).add(qualname.rsplit(".", 1)[-1])
+    return {root: frozenset(names) for root, names in out.items()}
+
+
+CALLED_CLIENT_CLASSES = _called_client_classes()
+
 # callee-path segments that do not change the request (`client.chat.completions.with_raw_response.create`)
 TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"})
 # ...of which this one reads the response as it arrives: the request streams whatever `stream=` says
@@ -789,7 +826,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "requests", "httpx", "aiohttp", "instructor", "zhipuai", "huggingface_hub", "pinecone", "voyageai", "azure.ai.inference",
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
     "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
-    "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1",
+    "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1", "dspy",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

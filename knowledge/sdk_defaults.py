@@ -55,6 +55,9 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     # pinecone.Pinecone(): urllib3 with no read timeout, its own retries on connection errors only
     "pinecone": SdkDefaults(None, 0, "has no read timeout: a hung request waits forever", "does not retry a request",
                             "timeout", None),
+    # dspy.LM(num_retries=3) hands the request to litellm with no timeout of its own
+    "dspy": SdkDefaults(6000.0, 3, "passes no timeout, so litellm's request_timeout applies (6000 s)",
+                        "retries 3 times (dspy.LM num_retries=3)", "timeout", "num_retries"),
     # azure-core's transport and RetryPolicy defaults
     "azure-ai-inference": SdkDefaults(300.0, 10, "waits up to 300 s per read (azure-core read_timeout)",
                                       "retries up to 10 times (azure-core retry_total)", "read_timeout", "retry_total"),

@@ -7,8 +7,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 DSPY = '''
@@ -47,7 +45,6 @@ def _line(source: str, text: str) -> int:
     return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
 
 
-@pytest.mark.xfail(strict=True, reason="DSPy modules and LMs are not discovered yet")
 def test_dspy_predictors_and_lm_calls_are_sites_with_the_configured_lm_model():
     sites = _sites(DSPY)
     for text in ('qa(question=', 'dspy.ChainOfThought("question -> answer")(', 'lm("Say hello")',
@@ -67,7 +64,6 @@ def test_dspy_constructions_retrievers_and_user_modules_are_not_sites():
         assert _line(DSPY, text) not in sites, text
 
 
-@pytest.mark.xfail(strict=True, reason="DSPy modules and LMs are not discovered yet")
 def test_a_dspy_module_with_no_lm_configured_says_so():
     source = '''
         import dspy
@@ -79,7 +75,6 @@ def test_a_dspy_module_with_no_lm_configured_says_so():
     assert site.sdk == "dspy" and site.model.value is None and site.model.unknown
 
 
-@pytest.mark.xfail(strict=True, reason="a client stored on self and called is not discovered yet")
 def test_a_chat_model_on_self_called_like_a_function_is_a_site():
     source = '''
         from langchain_openai import ChatOpenAI
@@ -138,7 +133,6 @@ def _project(tmp_path: Path, files: dict[str, str]):
     return api.check([tmp_path], select=["NONE"], use_cache=False).call_sites
 
 
-@pytest.mark.xfail(strict=True, reason="a helper's URL from callers in other modules is not followed yet")
 def test_an_http_helper_given_a_provider_url_by_another_module_is_a_site(tmp_path: Path):
     sites = {(s.span.path, s.span.start_line): s for s in _project(tmp_path, HTTP_FILES)}
     site = sites.get(("app/transport.py", 6))
@@ -149,3 +143,56 @@ def test_an_http_helper_given_a_provider_url_by_another_module_is_a_site(tmp_pat
 def test_an_http_helper_only_given_other_urls_is_not_a_site(tmp_path: Path):
     sites = {(s.span.path, s.span.start_line) for s in _project(tmp_path, HTTP_FILES)}
     assert ("app/transport.py", 10) not in sites and not any(p == "app/llm.py" for p, _ in sites)
+
+
+def test_dspy_modules_of_a_package_with_its_own_lm_class_are_not_sites(tmp_path: Path):
+    """The package sends the request in its own LM class; a predictor call runs through it (one request)."""
+    files = {
+        "app/__init__.py": "",
+        "app/lm.py": '''
+            import dspy
+            from openai import OpenAI
+
+
+            class OpenAIModel(dspy.OpenAI):
+                def basic_request(self, prompt, **kwargs):
+                    return OpenAI().chat.completions.create(model="gpt-4o-mini", messages=[
+                        {"role": "user", "content": prompt}])
+            ''',
+        "app/writer.py": '''
+            import dspy
+
+
+            class Writer(dspy.Module):
+                def __init__(self):
+                    self.write = dspy.Predict("topic -> text")
+
+                def forward(self, topic):
+                    return self.write(topic=topic)
+            ''',
+    }
+    sites = {s.span.path for s in _project(tmp_path, files)}
+    assert sites == {"app/lm.py"}
+
+
+def test_a_dspy_module_prompts_the_lm_another_module_of_the_package_configures(tmp_path: Path):
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": '''
+            import dspy
+
+
+            def setup(model="anthropic/claude-haiku-4-5"):
+                dspy.configure(lm=dspy.LM(model))
+            ''',
+        "app/judge.py": '''
+            import dspy
+
+
+            def grade(answer):
+                judge = dspy.ChainOfThought("answer -> score: float")
+                return judge(answer=answer).score
+            ''',
+    }
+    site = next(s for s in _project(tmp_path, files) if s.span.path == "app/judge.py")
+    assert site.sdk == "dspy" and site.model.value == "anthropic/claude-haiku-4-5"
