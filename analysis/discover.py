@@ -555,21 +555,26 @@ class FileDiscovery:
                 m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
                                 None, method.max_tokens, method.prompt)
                 return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
-        # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions body
-        if url_node is not None and not any(u.startswith("/") for u in urls) and self._sends_chat(keywords, scope):
-            m = sdks.Method("chat", method.stream, method.is_async or client.kind.is_async, method.model_param,
+        # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions or rerank body
+        operation = self._body_operation(keywords, scope) if url_node is not None and not any(
+            u.startswith("/") for u in urls) else None
+        if operation is not None:
+            m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
                             None, method.max_tokens, method.prompt)
             return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
 
-    def _sends_chat(self, keywords, scope: Scope) -> bool:
-        """The request's JSON body (`json=`, or `data=json.dumps(...)`) names a model and messages."""
+    def _body_operation(self, keywords, scope: Scope) -> str | None:
+        """What the request's JSON body (`json=`, or `data=json.dumps(...)`) asks for, by the keys it has."""
         for kw in keywords:
             if kw.arg in ("json", "data", "content"):
                 body = self.ev.eval(kw.value, scope)
-                if isinstance(body, DictVal) and sdks.CHAT_BODY_KEYS <= self.ev.dict_items(body).keys():
-                    return True
-        return False
+                if isinstance(body, DictVal):
+                    keys = self.ev.dict_items(body).keys()
+                    for shape, operation in sdks.REQUEST_BODY_SHAPES:
+                        if shape <= keys:
+                            return operation
+        return None
 
     def _urls_of(self, node, scope: Scope, depth: int) -> list[str]:
         """What a URL expression can be, as far as it is static (unknown parts read `{}`): literals,
@@ -597,6 +602,8 @@ class FileDiscovery:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # "%s/openai/deployments/%s" % (…)
             return [_PERCENT_FIELD.sub("{}", u) for u in self._urls_of(node.left, scope, depth + 1)]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("rstrip", "strip"):  # f"{self.base_url.rstrip('/')}/v1/chat/completions"
+                return [u.rstrip("/") for u in self._urls_of(node.func.value, scope, depth + 1)]
             if node.func.attr == "format":  # "{}/chat/completions?api-version={}".format(…)
                 return [_FORMAT_FIELD.sub("{}", u) for u in self._urls_of(node.func.value, scope, depth + 1)]
             if node.func.attr == "join" and isinstance(node.func.value, ast.Constant) and node.args \
@@ -614,7 +621,27 @@ class FileDiscovery:
             return [v.value]
         if isinstance(node, ast.Name):
             return self._urls_of_name(node, scope, depth)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return self._urls_of_self_attr(node.attr, scope, depth)
         return []
+
+    def _urls_of_self_attr(self, attr: str, scope: Scope, depth: int) -> list[str]:
+        """`self.url`: what the class's methods assign it (`self.url = f"{base_url}/v1/chat/completions"`), or
+        what its property of that name returns."""
+        func = scope.func
+        while func is not None and func.cls is None:
+            func = func.parent
+        cls = func.cls if func is not None else None
+        if cls is None:
+            return []
+        out = [url for line, value, method in cls.self_attrs.get(attr, ())[:8]
+               for url in self._urls_of(value, self.ev.method_scope(scope.mod, cls, method, line), depth + 1)]
+        prop = cls.methods.get(attr)
+        if not out and isinstance(prop, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in prop.decorator_list):
+            out = [url for ret in ast.walk(prop) if isinstance(ret, ast.Return) and ret.value is not None
+                   for url in self._urls_of(ret.value, self.ev.method_scope(scope.mod, cls, prop, ret.lineno), depth + 1)]
+        return out
 
     def _urls_of_name(self, node: ast.Name, scope: Scope, depth: int) -> list[str]:
         func = scope.func

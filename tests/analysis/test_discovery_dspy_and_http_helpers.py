@@ -196,3 +196,56 @@ def test_a_dspy_module_prompts_the_lm_another_module_of_the_package_configures(t
     }
     site = next(s for s in _project(tmp_path, files) if s.span.path == "app/judge.py")
     assert site.sdk == "dspy" and site.model.value == "anthropic/claude-haiku-4-5"
+
+
+URL_ON_SELF = '''
+import os
+
+import aiohttp
+import requests
+
+
+class Chat:
+    def __init__(self, base_url="https://api.groq.com/openai"):
+        self.base_url = base_url
+
+    @property
+    def url(self):
+        return f"{self.base_url.rstrip('/')}/v1/chat/completions"
+
+    def ask(self, messages, model):
+        return requests.post(self.url, json={"messages": messages, "model": model})
+
+
+class Reranker:
+    def __init__(self, url=None):
+        self.rerank_url = url or os.getenv("RERANK_URL")
+        self.search_url = os.getenv("SEARCH_URL")
+
+    def rerank(self, query, texts):
+        payload = {"query": query, "texts": texts}
+        return requests.post(self.rerank_url, json=payload).json()
+
+    async def arerank(self, query, documents):
+        async with aiohttp.ClientSession() as session:
+            body = {"model": "rerank-v3.5", "query": query, "documents": documents}
+            async with session.post(self.rerank_url, json=body) as reply:
+                return await reply.json()
+
+    def search(self, query):
+        return requests.post(self.search_url, json={"query": query, "top_k": 5}).json()
+'''
+
+
+def test_a_url_a_property_or_attribute_of_the_class_builds_names_the_provider():
+    site = _sites(URL_ON_SELF)[_line(URL_ON_SELF, "requests.post(self.url")]
+    assert site.sdk == "http" and site.operation == "chat"
+    assert site.endpoint == "https://api.groq.com/openai/v1/chat/completions"
+
+
+def test_a_rerank_body_sent_to_a_configured_url_is_a_rerank_request_and_a_search_body_is_not():
+    sites = _sites(URL_ON_SELF)
+    for text in ("requests.post(self.rerank_url", "session.post(self.rerank_url"):
+        assert sites[_line(URL_ON_SELF, text)].operation == "rerank", text
+    assert sites[_line(URL_ON_SELF, "session.post(self.rerank_url")].model.value == "rerank-v3.5"
+    assert _line(URL_ON_SELF, "requests.post(self.search_url") not in sites
