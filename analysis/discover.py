@@ -464,11 +464,37 @@ class FileDiscovery:
                 return None
             if base.kind.sdk == "http":
                 return self._http_request(base, method, call, args, keywords, scope)
+            pipeline = next((p for p in sdks.PIPELINES if p[0] is base.kind), None)
+            if pipeline is not None:
+                return self._pipeline_request(base, pipeline, method, call, args, keywords, scope)
             return Request(base, method, call, args, keywords, scope,
                            streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(base.path))
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
         return None
+
+    def _pipeline_request(self, pipeline: Client, spec, method: sdks.Method, call, args, keywords, scope) -> Request | None:
+        """A pipeline's run is the request of the component added to it in this module that makes one (a
+        generator before a ranker before an embedder), with that component's model and settings; a pipeline
+        with none (local models only, or built where llmsight cannot see) is not a site."""
+        _kind, adder, position, keyword, kinds = spec
+        found: list[Client] = []
+        for add, func in self.mod.calls_named(adder):
+            add_scope = Scope(self.mod, func, add.lineno)
+            target = self.ev.eval(add.func.value, add_scope) if isinstance(add.func, ast.Attribute) else None
+            if not isinstance(target, Client) or target.ctor is not pipeline.ctor:
+                continue
+            node = add.args[position] if len(add.args) > position else next(
+                (kw.value for kw in add.keywords if kw.arg == keyword), None)
+            component = self.ev.eval(node, add_scope) if node is not None else None
+            if isinstance(component, Client) and any(component.kind is k for k in kinds):
+                found.append(component)
+        component = next((c for k in kinds for c in found if c.kind is k), None)
+        if component is None:
+            return None
+        asked = component.kind.methods["run"]
+        return Request(component, dataclasses.replace(method, operation=asked.operation, max_tokens=asked.max_tokens),
+                       call, args, keywords, scope)
 
     def _sdk_name(self, qualname: str) -> bool:
         return qualname.split(".", 1)[0] in _SDK_ROOTS

@@ -456,6 +456,43 @@ GLOBAL_LM_SETTERS: dict[str, tuple[frozenset[str], str]] = {
     "dspy": (frozenset({"dspy.configure", "dspy.settings.configure", "dspy.context", "dspy.settings.context"}), "lm")}
 FRAMEWORK_LM_BASES: dict[str, tuple[str, ...]] = {"dspy": _DSPY_LMS + ("BaseLM", "HFModel", "GPT3")}
 
+# ---- Haystack: provider components (`OpenAIChatGenerator(model=…).run(messages=…)`, `MistralDocumentEmbedder().run(
+# documents=…)`, `CohereRanker().run(query=…, documents=…)`) and the pipelines they are added to
+# (`pipe.add_component("llm", generator)`, then `pipe.run({...})`: one site, the component's request). Local
+# components (SentenceTransformers…, HuggingFaceLocal…) are not in the table.
+def _haystack_kind(operation: str) -> ClientKind:
+    return ClientKind("haystack", {
+        name: Method(operation, None if operation == "chat" else False, async_, model_param=None,
+                     max_tokens=("generation_kwargs.max_tokens", "generation_kwargs.max_completion_tokens"),
+                     prompt=("messages", "prompt", "text", "documents", "query"), prompt_pos=0)
+        for name, async_ in (("run", False), ("run_async", True))},
+        timeout=("timeout",), retries=("max_retries",), model_param="model", option_methods=(),
+        max_tokens=("generation_kwargs.max_tokens", "generation_kwargs.max_completion_tokens"))
+
+
+HAYSTACK_GENERATOR, HAYSTACK_EMBEDDER, HAYSTACK_RANKER = (
+    _haystack_kind("chat"), _haystack_kind("embedding"), _haystack_kind("rerank"))
+HAYSTACK_PIPELINE = ClientKind("haystack", {
+    "run": Method("chat", None, model_param=None, prompt=()), "run_async": Method("chat", None, True, model_param=None,
+                                                                                    prompt=())},
+    timeout=(), retries=(), option_methods=())
+_HAYSTACK_PROVIDERS = ("OpenAI", "AzureOpenAI", "HuggingFaceAPI", "Anthropic", "AnthropicVertex", "Mistral", "Cohere",
+                       "GoogleAIGemini", "GoogleGenAI", "VertexAIGemini", "Ollama", "AmazonBedrock", "Nvidia", "Jina",
+                       "OpenRouter", "Together", "MetaLlama", "Voyage", "Watsonx", "Llama")
+_HAYSTACK_SUFFIXES = {"ChatGenerator": HAYSTACK_GENERATOR, "Generator": HAYSTACK_GENERATOR,
+                      "TextEmbedder": HAYSTACK_EMBEDDER, "DocumentEmbedder": HAYSTACK_EMBEDDER,
+                      "Ranker": HAYSTACK_RANKER}
+# by package root, any module path: the evaluator also matches a class by (root, simple name)
+HAYSTACK_CLASSES: dict[str, ClientKind] = {
+    **{f"{root}.components.{provider}{suffix}": kind for root in ("haystack", "haystack_integrations")
+       for provider in _HAYSTACK_PROVIDERS for suffix, kind in _HAYSTACK_SUFFIXES.items()},
+    **{f"haystack.{name}": HAYSTACK_PIPELINE for name in ("Pipeline", "AsyncPipeline")},
+}
+# pipelines, whose run is a request when a component added to them makes one: (pipeline kind, the method adding a
+# component, the argument holding it by position and keyword, the component kinds in the order one names the site)
+PIPELINES: tuple[tuple[ClientKind, str, int, str, tuple[ClientKind, ...]], ...] = (
+    (HAYSTACK_PIPELINE, "add_component", 1, "instance", (HAYSTACK_GENERATOR, HAYSTACK_RANKER, HAYSTACK_EMBEDDER)),)
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -633,6 +670,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
     **LLAMAINDEX_CLASSES,
     **DSPY_CLASSES,
+    **HAYSTACK_CLASSES,
     "elevenlabs.ElevenLabs": ELEVENLABS, "elevenlabs.client.ElevenLabs": ELEVENLABS,
     "elevenlabs.AsyncElevenLabs": ELEVENLABS_ASYNC, "elevenlabs.client.AsyncElevenLabs": ELEVENLABS_ASYNC,
     **{f"google.cloud.{package}.{aio}": GOOGLE_CLOUD_TTS_ASYNC if "Async" in aio else GOOGLE_CLOUD_TTS
@@ -831,6 +869,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
     "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
     "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1", "dspy",
+    "haystack", "haystack_integrations",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)

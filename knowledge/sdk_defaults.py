@@ -58,6 +58,9 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     # dspy.LM(num_retries=3) hands the request to litellm with no timeout of its own
     "dspy": SdkDefaults(6000.0, 3, "passes no timeout, so litellm's request_timeout applies (6000 s)",
                         "retries 3 times (dspy.LM num_retries=3)", "timeout", "num_retries"),
+    # Haystack's OpenAI components: timeout OPENAI_TIMEOUT else 30 s, max_retries OPENAI_MAX_RETRIES else 5
+    "haystack": SdkDefaults(30.0, 5, "waits up to 30 s (OpenAI components; other providers' integrations differ)",
+                            "retries 5 times (OpenAI components)", "timeout", "max_retries"),
     # azure-core's transport and RetryPolicy defaults
     "azure-ai-inference": SdkDefaults(300.0, 10, "waits up to 300 s per read (azure-core read_timeout)",
                                       "retries up to 10 times (azure-core retry_total)", "read_timeout", "retry_total"),
