@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from llmsight.analysis import sdks, settings_flow
+from llmsight.analysis import sdks, settings_flow, shaped_sites
 from llmsight.analysis.context import parse_pragma
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.model_resolution import ModelResolver, to_candidates
@@ -315,6 +315,8 @@ class FileDiscovery:
         """The request method a call is handed to run, not called where it is written:
         `df.text.apply(embeddings.embed_query)`, `map(client.embeddings.create, batches)`,
         `pool.submit(client.chat.completions.create, **kw)`."""
+        if shaped_sites.introspects(call):
+            return None
         for arg in call.args:
             if _request_reference(arg) and (isinstance(arg, ast.Attribute) or arg.id in self._callable_names):  # type: ignore[attr-defined]
                 return arg
@@ -385,7 +387,8 @@ class FileDiscovery:
             if passed is not None:
                 req = self._request_on(passed, func_node.attr, call, args, keywords, scope)
             if req is None and (unresolved or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
-                req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope)
+                req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope) \
+                    or self._shaped_request(func_node, cand.awaited, call, args, keywords, scope)
             return req
         if isinstance(func_node, ast.Name):
             v = self.ev.eval(func_node, scope)
@@ -524,12 +527,7 @@ class FileDiscovery:
                                         if k in sdks.SIGNATURE_KEYWORDS}
         if not roots:
             return None
-        names: list[str] = []
-        node: ast.AST = func_node
-        while isinstance(node, ast.Attribute):
-            names.append(node.attr)
-            node = node.value
-        names.reverse()
+        node, names = shaped_sites.attribute_chain(func_node)
         receiver_text = ".".join(([node.id] if isinstance(node, ast.Name) else []) + names)
         for root, sync, async_, paths in sdks.INFERRED_RECEIVERS:
             if root not in roots:
@@ -554,6 +552,19 @@ class FileDiscovery:
                 client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
                 return Request(client, sdks.LANGCHAIN_CHAT.methods[func_node.attr], call, args, keywords, scope)
         return None
+
+    def _shaped_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:
+        """A request on a receiver nothing types, by an SDK's distinctive request path and keywords
+        (shaped_sites): `self.client.embeddings.create(input=…, model=…)` on a client handed in untyped."""
+        names = shaped_sites.attribute_chain(func_node)[1]
+        opaque = any(kw.arg is None and not isinstance(self.ev.eval(kw.value, scope), DictVal) for kw in keywords)
+        shape = shaped_sites.request_shape(names, self._keyword_names(keywords, scope), opaque, awaited)
+        if shape is None:
+            return None
+        kind, path, start = shape
+        client = Client(kind, f"{kind.sdk} (inferred from the request)", made_elsewhere=True)
+        return Request(client, kind.methods[path], call, args, keywords, scope,
+                       streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(names[start:]))
 
     def _module_request(self, qualname: str, call, args, keywords, scope) -> Request | None:
         parts = qualname.split(".")

@@ -393,8 +393,9 @@ def test_cross_file_constants_settings_and_factories(tmp_path):
     run = by_fn["run"]
     assert run.sdk == "openai" and run.model.value == "gpt-4o-mini" and run.model.origin == "app/settings.py:5"
     assert (run.timeout.value, run.timeout.source) == (45, "client")
-    # `client` is an untyped parameter: not resolvable, so not claimed as a site
-    assert "summary" not in by_fn
+    # `client` is an untyped parameter, but the request is Anthropic-shaped (messages.create with max_tokens)
+    summary = by_fn["summary"]
+    assert summary.sdk == "anthropic" and summary.model.value == "claude-3-5-haiku-20241022"
 
 
 def test_cross_file_cache_rechecks_dependents(tmp_path, monkeypatch):

@@ -1,0 +1,95 @@
+"""Requests known by their shape rather than by where the receiver came from, and method references
+that are not requests.
+
+A provider client is often handed in untyped (`client: Any`), fetched from another object
+(`self.llm.aclient`) or made in a module this one never imports. The SDK's own request paths still say
+what it is: `x.chat.completions.create(...)` is an OpenAI-shaped request whatever `x` is. Only paths that
+ordinary libraries do not share count with no import evidence, and the shorter ones need the request's own
+keywords too: Twilio's `client.messages.create(body=…, to=…)` is not an Anthropic request, one passing
+`max_tokens=` and `messages=` is. The SDK reported is the shape's (`openai` for every OpenAI-compatible
+client: the model decides the price route).
+
+A request method merely referred to (`inspect.iscoroutinefunction(client.chat.completions.create)`,
+`hasattr(client.chat, "completions")`) makes no request.
+"""
+from __future__ import annotations
+
+import ast
+
+from llmsight.analysis import sdks
+
+# request path (after `with_raw_response`/`with_streaming_response` are dropped) -> (kind family, keyword
+# groups: the request must pass at least one keyword of each group; an empty tuple: the path alone is enough)
+_ANY: tuple[frozenset[str], ...] = ()
+_OPENAI_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
+    **{f"{beta}chat.completions.{verb}": _ANY for beta in ("", "beta.") for verb in ("create", "parse", "stream")},
+    "embeddings.create": (frozenset({"input", "model"}),),
+    "images.generate": (frozenset({"prompt"}),),
+    "images.edit": (frozenset({"prompt"}),),
+    "images.create_variation": (frozenset({"image"}),),
+    "audio.speech.create": (frozenset({"input", "voice"}),),
+    "audio.transcriptions.create": (frozenset({"file"}),),
+    "audio.translations.create": (frozenset({"file"}),),
+    # survey and form APIs have `responses.create` too: a model and what it is asked
+    **{f"responses.{verb}": (frozenset({"model"}), frozenset({"input", "instructions", "previous_response_id"}))
+       for verb in ("create", "parse", "stream")},
+    "completions.create": (frozenset({"model"}), frozenset({"prompt"})),
+}
+# messaging APIs (Twilio, chat platforms) have `messages.create`: only Anthropic's asks for an output cap
+_ANTHROPIC_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
+    f"{beta}messages.{verb}": (frozenset({"max_tokens"}), frozenset({"messages", "model"}))
+    for beta in ("", "beta.") for verb in ("create", "stream", "parse")}
+SHAPES: tuple[tuple[sdks.ClientKind, sdks.ClientKind, dict[str, tuple[frozenset[str], ...]]], ...] = (
+    (sdks.OPENAI, sdks.OPENAI_ASYNC, _OPENAI_SHAPES),
+    (sdks.ANTHROPIC, sdks.ANTHROPIC_ASYNC, _ANTHROPIC_SHAPES),
+)
+_LONGEST = max(len(path.split(".")) for _, _, shapes in SHAPES for path in shapes)
+
+
+def attribute_chain(node: ast.AST) -> tuple[ast.AST, list[str]]:
+    """The root of `a.b.c` and its attribute names in order: (`a`, [`b`, `c`])."""
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    names.reverse()
+    return node, names
+
+
+def request_shape(names: list[str], keywords: set[str], opaque: bool,
+                  awaited: bool) -> tuple[sdks.ClientKind, str, int] | None:
+    """The client kind, method path and the index in `names` where the path starts, of a call whose
+    callee ends with an SDK's distinctive request path; `keywords` are those it passes (a readable
+    `**dict`'s keys included), `opaque` when a `**kwargs` may pass others."""
+    tail = names[-(_LONGEST + 2):]   # room for `with_raw_response` and the like
+    offset = len(names) - len(tail)
+    for i in range(len(tail)):   # longest path first: `beta.chat.completions.parse`, not `completions.parse`
+        path = ".".join(p for p in tail[i:] if p not in sdks.TRANSPARENT_SEGMENTS)
+        for sync, async_, shapes in SHAPES:
+            groups = shapes.get(path)
+            if groups is None:
+                continue
+            unmet = [group for group in groups if not keywords & group]
+            # a `**kwargs` may pass what is missing when the call states the rest (or the OpenAI path is enough)
+            if not unmet or opaque and (len(unmet) < len(groups) or len(groups) == 1 and sync is sdks.OPENAI):
+                return async_ if awaited else sync, path, offset + i
+            return None
+    return None
+
+
+# callables that look at a function or attribute without calling it
+_INTROSPECTING_BUILTINS = frozenset({"hasattr", "getattr", "setattr", "delattr", "callable", "isinstance",
+                                     "issubclass", "id", "type", "repr", "vars", "dir"})
+_INTROSPECTING_ATTRS = frozenset({"iscoroutinefunction", "isfunction", "ismethod", "isroutine", "isbuiltin",
+                                  "isawaitable", "iscoroutine", "isasyncgenfunction", "isgeneratorfunction",
+                                  "signature", "getfullargspec", "getsource", "getdoc", "getmodule", "unwrap",
+                                  "wraps", "update_wrapper"})
+
+
+def introspects(call: ast.Call) -> bool:
+    """`hasattr(client.chat, "completions")`, `inspect.iscoroutinefunction(client.chat.completions.create)`:
+    a call that inspects what it is given and never runs it."""
+    f = call.func
+    if isinstance(f, ast.Name):
+        return f.id in _INTROSPECTING_BUILTINS or f.id in _INTROSPECTING_ATTRS
+    return isinstance(f, ast.Attribute) and f.attr in _INTROSPECTING_ATTRS
