@@ -177,8 +177,11 @@ class FileDiscovery:
         aliases = self._request_aliases() | _local_aliases(mod.source, callables)
         self._interesting_names |= aliases
         self._callable_names = callables | aliases
-        called = {name for root in {q.split(".", 1)[0] for q in mod.imports.values()} & sdks.CALLED_CLIENT_CLASSES.keys()
-                  for name in sdks.CALLED_CLIENT_CLASSES[root]}
+        roots = {q.split(".", 1)[0] for q in mod.imports.values()}
+        called = {name for root in roots & sdks.CALLED_CLIENT_CLASSES.keys() for name in sdks.CALLED_CLIENT_CLASSES[root]}
+        if "llama_index" in roots:  # `query_engine.query(…)`: a name too common to look for in every file
+            called |= set(sdks.LLAMAINDEX_ENGINE_CALLS)
+            self._interesting_names |= set(sdks.LLAMAINDEX_ENGINE_CALLS)
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
         self._global_lms: dict[str, list[tuple[int, Client]]] = {}
 
@@ -386,6 +389,9 @@ class FileDiscovery:
             passed = self._passed_client(func_node, scope) if req is None and unresolved else None
             if passed is not None:
                 req = self._request_on(passed, func_node.attr, call, args, keywords, scope)
+            if req is None and unresolved and func_node.attr in sdks.LLAMAINDEX_ENGINE_CALLS \
+                    and "llama_index" in self._imported_roots:
+                req = self._engine_query(func_node, call, args, keywords, scope)
             if req is None and (unresolved or isinstance(base, Imported) and not self._sdk_name(base.qualname)):
                 req = self._inferred_request(func_node, cand.awaited, call, args, keywords, scope) \
                     or self._shaped_request(func_node, cand.awaited, call, args, keywords, scope)
@@ -475,6 +481,40 @@ class FileDiscovery:
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
         return None
+
+    def _engine_query(self, func_node: ast.Attribute, call, args, keywords, scope: Scope) -> Request | None:
+        """`engine.query(…)` on a LlamaIndex query engine the receiver's name was last bound to in its scope
+        (`index.as_query_engine(…)`, `CitationQueryEngine.from_args(index)`): a request to the engine's `llm=`,
+        else to `Settings.llm` as this module sets it, else to an LLM llmsight cannot see."""
+        receiver = func_node.value
+        func, made = scope.func, receiver if isinstance(receiver, ast.Call) else None
+        while isinstance(receiver, ast.Name):
+            bindings = func.bindings if func is not None else self.mod.bindings
+            before = [value for line, value, how in bindings.get(receiver.id, ())
+                      if how in ("assign", "annassign") and (func is not scope.func or line <= scope.line)]
+            if before or func is None:
+                made = before[-1] if before else None
+                break
+            func = func.parent
+        if not isinstance(made, ast.Call) or not _builds_engine(made.func):
+            return None
+        made_scope = Scope(self.mod, func, made.lineno)
+        llm = next((self.ev.eval(kw.value, made_scope) for kw in made.keywords if kw.arg == "llm"), None)
+        if not isinstance(llm, Client):
+            llm = self._settings_llm(scope.line)
+        client = llm if isinstance(llm, Client) and llm.kind is sdks.LLAMAINDEX_LLM else \
+            Client(sdks.LLAMAINDEX_QUERY_ENGINE, "llama-index query engine", made_elsewhere=True)
+        return Request(client, sdks.LLAMAINDEX_QUERY_ENGINE.methods[func_node.attr], call, args, keywords, scope)
+
+    def _settings_llm(self, line: int) -> Client | None:
+        """The LLM a module-level `Settings.llm = …` sets last at or before `line` (else the last one)."""
+        holder, attr = sdks.LLAMAINDEX_GLOBAL_LLM
+        found = [(stmt.lineno, stmt.value) for stmt in self.mod.tree.body if isinstance(stmt, ast.Assign)
+                 and any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
+                         and t.value.id == holder for t in stmt.targets)]
+        value = next((v for at, v in reversed(found) if at <= line), found[-1][1] if found else None)
+        llm = self.ev.eval(value, Scope(self.mod, None, line)) if value is not None else None
+        return llm if isinstance(llm, Client) else None
 
     def _pipeline_request(self, pipeline: Client, spec, method: sdks.Method, call, args, keywords, scope) -> Request | None:
         """A pipeline's run is the request of the component added to it in this module that makes one (a
@@ -814,6 +854,16 @@ class FileDiscovery:
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+
+
+def _builds_engine(func: ast.AST) -> bool:
+    """`index.as_query_engine`, `CitationQueryEngine.from_args`, `RetrieverQueryEngine(…)`."""
+    method, suffix = sdks.LLAMAINDEX_ENGINE_FACTORIES
+    if isinstance(func, ast.Attribute) and func.attr == method:
+        return True
+    named = func.value if isinstance(func, ast.Attribute) else func
+    name = named.attr if isinstance(named, ast.Attribute) else named.id if isinstance(named, ast.Name) else ""
+    return name.endswith(suffix)
 
 
 def _batch_line_body(node: ast.AST) -> ast.expr | None:

@@ -424,6 +424,14 @@ _LLAMAINDEX_EMBEDDING_CLASSES = (
     "cohere.CohereEmbedding", "voyageai.VoyageEmbedding", "gemini.GeminiEmbedding",
     "google_genai.GoogleGenAIEmbedding", "ollama.OllamaEmbedding", "bedrock.BedrockEmbedding",
     "huggingface_api.HuggingFaceInferenceAPIEmbedding", "together.TogetherEmbedding")
+# a query or chat engine over an index (`index.as_query_engine(llm=…)`, `CitationQueryEngine.from_args(index)`):
+# `query`/`aquery` prompt its `llm=`, else the global `Settings.llm`; requests go to that LLM, with its settings
+LLAMAINDEX_ENGINE_CALLS = {"query": False, "aquery": True}
+LLAMAINDEX_ENGINE_FACTORIES = ("as_query_engine", "QueryEngine")   # method name, or class name suffix (`from_args`)
+LLAMAINDEX_GLOBAL_LLM = ("Settings", "llm")                          # `Settings.llm = MistralAI(model=…)`
+LLAMAINDEX_QUERY_ENGINE = ClientKind("llama-index", {
+    name: Method("chat", False, async_, model_param=None, prompt=("str_or_query_bundle",), prompt_pos=0)
+    for name, async_ in LLAMAINDEX_ENGINE_CALLS.items()}, timeout=(), retries=(), option_methods=())
 LLAMAINDEX_CLASSES: dict[str, ClientKind] = {
     **{f"llama_index.llms.{path}": LLAMAINDEX_LLM for path in _LLAMAINDEX_LLM_CLASSES},
     **{f"llama_index.embeddings.{path}": LLAMAINDEX_EMBEDDING for path in _LLAMAINDEX_EMBEDDING_CLASSES},

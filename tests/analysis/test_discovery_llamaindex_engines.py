@@ -1,0 +1,57 @@
+"""A LlamaIndex query engine's `query`/`aquery` is a request to the engine's `llm=`, else to the `Settings.llm`
+the module sets; other `.query(…)` calls in the same file are not sites."""
+from __future__ import annotations
+
+import textwrap
+
+from llmsight import api
+
+SOURCE = '''
+import sqlite3
+
+from llama_index.core import Settings, VectorStoreIndex
+from llama_index.core.query_engine import CitationQueryEngine
+from llama_index.llms.mistralai import MistralAI
+
+Settings.llm = MistralAI(model="mistral-medium", max_tokens=256)
+index = VectorStoreIndex.from_documents([])
+query_engine = index.as_query_engine(similarity_top_k=2)
+answer = query_engine.query("What is in the report?")
+cited = CitationQueryEngine.from_args(index).query("Where?")
+rows = sqlite3.connect("db").query("select 1")
+
+
+async def ask(question):
+    engine = index.as_query_engine(llm=MistralAI(model="mistral-large-latest"))
+    return await engine.aquery(question)
+'''
+
+
+def _sites(source: str):
+    return {s.span.start_line: s for s in api.check_source(textwrap.dedent(source), "app.py", select=["NONE"]).call_sites}
+
+
+def _line(source: str, text: str) -> int:
+    return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
+
+
+def test_query_engines_prompt_their_llm_or_the_global_settings_llm():
+    sites = _sites(SOURCE)
+    answer = sites[_line(SOURCE, "answer = query_engine.query(")]
+    assert (answer.sdk, answer.operation, answer.model.value, answer.max_tokens.value) == (
+        "llama-index", "chat", "mistral-medium", 256)
+    assert sites[_line(SOURCE, "CitationQueryEngine.from_args(index).query(")].model.value == "mistral-medium"
+    asked = sites[_line(SOURCE, "await engine.aquery(")]
+    assert asked.model.value == "mistral-large-latest" and asked.is_async
+
+
+def test_other_query_calls_are_not_sites_and_an_engine_with_no_llm_in_sight_says_so():
+    assert _line(SOURCE, 'sqlite3.connect("db").query(') not in _sites(SOURCE)
+    source = '''
+        from llama_index.core import VectorStoreIndex
+
+        engine = VectorStoreIndex.from_documents([]).as_query_engine()
+        reply = engine.query("hi")
+        '''
+    site = _sites(source)[_line(source, 'engine.query("hi")')]
+    assert site.sdk == "llama-index" and site.model.value is None and site.model.unknown
