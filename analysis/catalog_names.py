@@ -17,14 +17,30 @@ _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral"
 # routes that serve other providers' models at those providers' prices (OpenRouter; Azure AI Foundry's
 # model inference endpoint, which serves OpenAI's, Mistral's, Meta's… models as deployed)
 _ROUTERS = frozenset({"openrouter", "azure_ai"})
-_HOST_PREFIXES = {"openai.azure.com": "azure", "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek",
-                  "api.perplexity.ai": "perplexity",
-                  "api.fireworks.ai": "fireworks_ai", "api.together.xyz": "together_ai",
-                  "api.together.ai": "together_ai", "api.groq.com": "groq", "api.mistral.ai": "mistral",
-                  "api.x.ai": "xai", "api.cerebras.ai": "cerebras", "dashscope.aliyuncs.com": "dashscope",
-                  "dashscope-intl.aliyuncs.com": "dashscope", "integrate.api.nvidia.com": "nvidia_nim",
-                  "api.jina.ai": "jina_ai", "api.typesafe.ai": "typesafe", "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot",
-                  "api.moonshot.ai": "moonshot", "ark.cn-beijing.volces.com": "volcengine"}
+# the one host -> provider table: the price-data prefix of the provider a base URL or request URL reaches
+# (a host or any subdomain of it)
+HOST_PROVIDERS = {
+    "api.openai.com": "openai", "openai.azure.com": "azure", "cognitiveservices.azure.com": "azure",
+    "services.ai.azure.com": "azure_ai", "api.anthropic.com": "anthropic",
+    "generativelanguage.googleapis.com": "gemini", "api.cohere.ai": "cohere", "api.cohere.com": "cohere",
+    "api.mistral.ai": "mistral", "api.voyageai.com": "voyage", "openrouter.ai": "openrouter",
+    "api.deepseek.com": "deepseek", "api.perplexity.ai": "perplexity", "api.fireworks.ai": "fireworks_ai",
+    "api.together.xyz": "together_ai", "api.together.ai": "together_ai", "api.groq.com": "groq", "api.x.ai": "xai",
+    "api.cerebras.ai": "cerebras", "dashscope.aliyuncs.com": "dashscope", "dashscope-intl.aliyuncs.com": "dashscope",
+    "integrate.api.nvidia.com": "nvidia_nim", "api.jina.ai": "jina_ai", "api.typesafe.ai": "typesafe",
+    "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot", "api.moonshot.ai": "moonshot",
+    "ark.cn-beijing.volces.com": "volcengine", "api.deepinfra.com": "deepinfra", "api.novita.ai": "novita",
+    "api.hyperbolic.xyz": "hyperbolic", "api.sambanova.ai": "sambanova", "api.lambda.ai": "lambda_ai",
+    "api.lambdalabs.com": "lambda_ai", "api.studio.nebius.ai": "nebius", "api.studio.nebius.com": "nebius",
+    "api.featherless.ai": "featherless_ai", "api.friendli.ai": "friendliai", "api.ai21.com": "ai21",
+    "api.minimax.io": "minimax", "api.minimaxi.com": "minimax", "api.llama.com": "meta_llama",
+    "router.huggingface.co": "huggingface", "api-inference.huggingface.co": "huggingface",
+}
+# SDKs and client classes whose own provider's rows are bare names: the route of a client pointed at a
+# host the table does not know (a gateway forwards the provider's own models at its price; any other
+# provider's model there has no price llmsight can know)
+_OWN_ROWS_OF_SDK = {"openai": "openai", "anthropic": "anthropic"}
+_OWN_ROWS_OF_CLASS = {"ChatOpenAI": "openai", "OpenAIEmbeddings": "openai", "ChatAnthropic": "anthropic"}
 # client classes (LangChain's and the SDKs') that say which provider serves the model
 _CLASS_PREFIXES = {
     "ChatGroq": "groq", "ChatMistralAI": "mistral", "MistralAIEmbeddings": "mistral", "VoyageEmbeddings": "voyage",
@@ -93,8 +109,12 @@ def _named_entry(catalog, site: CallSite, model: str):
         prefixes = ["vertex_ai"]   # genai.Client(vertexai=True), vertexai.GenerativeModel
     elif site.sdk == "google":
         prefixes.append("palm")    # the Gemini API served the PaLM models too (`models/text-bison-001`)
-    host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
-    prefixes += [p for h, p in _HOST_PREFIXES.items() if host == h or host.endswith("." + h)]
+    host = _host(site)
+    prefixes += [host_provider(host)]
+    unknown_host = _unknown_host(site)
+    if unknown_host:   # the client's own provider, and one the model's own prefix names (`anthropic/claude-…`)
+        prefixes += [_OWN_ROWS_OF_SDK.get(site.sdk), _OWN_ROWS_OF_CLASS.get(client_class(site)),
+                     model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
     routes = [p for p in prefixes if p]
@@ -104,20 +124,40 @@ def _named_entry(catalog, site: CallSite, model: str):
             tries = [f"{p}/{name}" for p in routes if not name.startswith(p + "/")] + [name]
             for tried in tries:
                 info = catalog.lookup(tried, last_listed)
-                if info is not None and _served_by(info, routes):
+                if info is not None and _served_by(info, routes, unknown_host):
                     return info
     return None
 
 
-def _served_by(info, routes: list[str]) -> bool:
+def _host(site: CallSite) -> str:
+    return ((urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else "").lower()
+
+
+def host_provider(host: str) -> str | None:
+    """The price-data prefix of the provider a host serves (HOST_PROVIDERS), else None."""
+    return next((p for h, p in HOST_PROVIDERS.items() if host == h or host.endswith("." + h)), None)
+
+
+def _unknown_host(site: CallSite) -> str | None:
+    """The site's host when it is a public one no provider of the table serves (a gateway, a provider the
+    price data does not know), else None."""
+    host = _host(site)
+    return host if host and "{" not in host and host_provider(host) is None and not _local_host(site.endpoint or "") \
+        else None
+
+
+def _served_by(info, routes: list[str], strict: bool | str | None = False) -> bool:
     """Whether the row is the price of the provider the call reaches: when the SDK, client class or host
     names the provider, another provider's row for the same name never prices the call (a router such as
-    OpenRouter serves every provider's models)."""
+    OpenRouter serves every provider's models); `strict`, on a host no provider is known for, no row
+    prices it unless a route names its provider. The project's own mapping or price row always does."""
     from llmsight.knowledge.recommend import provider_family
 
     provider = info.provider
-    if not routes or not provider or _ROUTERS.intersection(routes):
+    if info.via == "config.models" or not provider:
         return True
+    if not routes or _ROUTERS.intersection(routes):
+        return not (strict and not routes)
     return any(provider == r or provider.startswith((r + "_", r + "-")) or provider_family(provider) == provider_family(r)
                for r in routes)
 
@@ -163,7 +203,7 @@ def unpriced_reason(catalog, site: CallSite, model: str) -> str:
     served = self_hosted(site, model)
     if served:
         return f"self-hosted: no per-token price ({served} `{model}`)"
-    host = (urlparse(site.endpoint).hostname or "") if site.endpoint and "://" in site.endpoint else ""
+    host = _host(site)
     if client_class(site).startswith(AZURE_CLASSES) or host.endswith(".openai.azure.com") \
             or site.sdk == "azure-ai-inference":
         return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
@@ -174,6 +214,11 @@ def unpriced_reason(catalog, site: CallSite, model: str) -> str:
                         for k, v in info.raw.items() if "_cost_per_" in k and isinstance(v, (int, float)) and v})
         billed = f"bills {info.name} per {', per '.join(units)}" if units else f"has no rate for {info.name}"
         return f"no per-token price: the price data {billed}; add its token prices with `prices`"
+    unknown_host = _unknown_host(site)
+    if unknown_host and info is None:
+        return (f"`{model}` is sent to {unknown_host}, a host the price data names no provider for: map it to the "
+                f"model it serves under [tool.llmsight.models] (\"{model}\" = \"<model>\") or add its price with "
+                f"`prices`")
     retired = deprecation(model)
     if retired is not None and retired.date is not None and retired.passed():
         successor = f"; its successor is {retired.successor}" if retired.successor else ""

@@ -105,35 +105,33 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
 
 
 def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tuple[int, int, str, list[str]] | str:
-    """For a row billed per character: (input characters, output characters, what the input count is, notes),
-    or why the call cannot be priced. The input is the literal text's characters; text known only at run
-    time counts as `default_input_tokens` at the documented characters per token (the token estimate's
-    prior for a dynamic prompt, in characters); with neither there is nothing to price, never $0. Output
-    text (the PaLM rows) is the expected output tokens in characters; speech returns audio."""
+    """For a row billed per character: (input characters, output characters, what the count is, notes), or
+    why the call cannot be priced. The input is the literal text's characters; text known only at run time
+    counts as `default_input_tokens` at the documented characters per token (the token estimate's prior for
+    a dynamic prompt, in characters). Output text (the PaLM rows) is the expected output tokens in
+    characters; speech returns audio, so speech of run-time text with neither is not priced, never $0."""
     from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
 
     per_token = f"{FALLBACK_CHARS_PER_TOKEN:g} characters per token"
-    chars, notes = site.prompt.static_chars, []
-    basis = "the input text's characters"
-    if site.prompt.dynamic:
-        if config.default_input_tokens is not None:
-            prior = round(config.default_input_tokens * FALLBACK_CHARS_PER_TOKEN)
-            chars, basis = max(chars, prior), "default_input_tokens in characters"
-            notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at "
-                         f"{per_token}; the text has dynamic parts)")
-        elif chars:
-            basis = "the input text's literal characters (dynamic parts not counted)"
-            notes.append(f"input: {chars:,} literal characters (dynamic parts not counted)")
-        else:
-            return (f"the price data bills {info.name} per character of the text it is sent, known only at run "
-                    f"time; set default_input_tokens to price it")
-    else:
+    returns_text = info.raw.get("output_cost_per_character") is not None
+    chars, notes, counted = site.prompt.static_chars, [], "the input text's characters"
+    if not site.prompt.dynamic:
         notes.append(f"input: {chars:,} characters")
-    output_chars = 0
-    if info.raw.get("output_cost_per_character") is not None:
-        output_chars = round(output_tokens * FALLBACK_CHARS_PER_TOKEN)
+    elif config.default_input_tokens is not None:
+        chars, counted = max(chars, round(config.default_input_tokens * FALLBACK_CHARS_PER_TOKEN)), \
+            "default_input_tokens in characters"
+        notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at {per_token}; "
+                     "the text has dynamic parts)")
+    elif chars or returns_text:
+        counted = "the input text's literal characters (dynamic parts not counted)"
+        notes.append(f"input: {chars:,} literal characters (dynamic parts not counted)")
+    else:
+        return (f"the price data bills {info.name} per character of the text it is sent, known only at run time; "
+                "set default_input_tokens to price it")
+    output_chars = round(output_tokens * FALLBACK_CHARS_PER_TOKEN) if returns_text else 0
+    if returns_text:
         notes.append(f"output: {output_chars:,} characters ({output_tokens:,} expected tokens at {per_token})")
-    return chars, output_chars, basis, notes
+    return chars, output_chars, counted + (" and expected output" if returns_text else ""), notes
 
 
 def _output_cap_range(site: CallSite, info, usage, expected: float, notes: list[str]) -> Range | None:

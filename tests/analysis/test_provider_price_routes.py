@@ -81,7 +81,6 @@ def test_own_providers_model_on_an_unknown_host_is_priced_at_its_row(sites):
 
 
 # INVALID: another provider's row never prices a call
-@pytest.mark.xfail(strict=True, reason="a host the price data has no provider for is priced at any row")
 def test_other_providers_model_on_an_unknown_host_is_not_priced(sites):
     site, est = sites[23]
     assert _row(site) is None

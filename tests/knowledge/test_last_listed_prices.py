@@ -127,7 +127,8 @@ def test_the_provider_route_of_the_sdk_the_code_calls_prices_a_retired_model(tmp
     row = catalog.lookup("text-bison@001")
     output = next(int(n.split()[1].replace(",", "")) for n in notes if n.startswith("output: ") and "characters" in n)
     assert cost == pytest.approx(2 * row.raw["input_cost_per_character"] + output * row.raw["output_cost_per_character"])
-    assert notes[0] == f"the input text's characters at the per-character price at litellm {row.listed_in}'s last listed price"
+    assert notes[0] == (f"the input text's characters and expected output at the per-character price at litellm "
+                        f"{row.listed_in}'s last listed price")
 
 
 def test_a_what_if_never_switches_to_a_retired_model():
