@@ -699,7 +699,12 @@ class FileDiscovery:
         if isinstance(node, ast.Name):
             return self._urls_of_name(node, scope, depth)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            return self._urls_of_self_attr(node.attr, scope, depth)
+            found = self._urls_of_self_attr(node.attr, scope, depth)
+            if found:
+                return found
+        if isinstance(node, (ast.Call, ast.Attribute)):  # a base URL a helper returns, a settings field holds
+            text = self.resolver.resolve_default_text(node, scope)
+            return [text] if text else []
         return []
 
     def _urls_of_self_attr(self, attr: str, scope: Scope, depth: int) -> list[str]:

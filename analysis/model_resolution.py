@@ -463,6 +463,16 @@ class ModelResolver:
         vals = self._splat(node, scope, keys, Ctx())
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
 
+    def resolve_default_text(self, node: ast.AST, scope: Scope) -> str | None:
+        """The one string `node` holds with the project's defaults, whatever it looks like: discovery reads a
+        base URL through it (`os.getenv("X_BASE_URL", self.base_url)` returned by a helper method, a settings
+        field). None when it can be several or none is known."""
+        self._steps = 0
+        self._active.clear()
+        self._site_method = _method_name(scope)
+        found = {c.value for c in self._values(node, scope, Ctx()).cands if c.default}
+        return found.pop() if len(found) == 1 else None
+
     def arguments_passed(self, func: FuncInfo, mod: ModuleInfo, name: str) -> list[tuple[ast.AST, Scope]]:
         """What the package's calls of `func` pass for parameter `name` (the call graph callers' literals
         are followed on): discovery types a client a helper receives from another module with it."""

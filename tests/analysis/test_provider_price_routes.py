@@ -66,7 +66,6 @@ def _row(site) -> str | None:
 
 
 # VALID: priced at the row of the provider the code reaches
-@pytest.mark.xfail(strict=True, reason="a base URL a helper method returns is not followed to its host")
 def test_raw_request_to_a_base_url_a_method_returns_is_priced_at_that_providers_row(sites):
     site, est = sites[19]
     assert site.endpoint == "https://api.mistral.ai/v1/chat/completions"
