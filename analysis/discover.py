@@ -738,7 +738,8 @@ class FileDiscovery:
                 _, default = func.params[node.id]
                 found = self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1) if default else []
                 found += self._urls_from_callers(func, node.id, depth)
-                if not any(map(_provider_operation, found)):  # a helper the package calls from other modules
+                if func.cls is None and func.parent is None and not any(map(_provider_operation, found)):
+                    # a module's helper function the package calls from other modules (they import it)
                     found += [url for arg, caller in self.resolver.arguments_passed(func, scope.mod, node.id)
                               if caller.mod is not self.mod for url in self._urls_of(arg, caller, depth + 1)]
                 return found
