@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llmsight.analysis import sdks
+from llmsight.analysis import sdks, shaped_sites
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, iter_statements
 
 if TYPE_CHECKING:
@@ -326,7 +326,7 @@ class Evaluator:
             return self._from_annotation(annotation.slice, scope, depth)
         v = self.eval(annotation, scope, depth)
         if isinstance(v, Imported):
-            kind = self.client_class(v.qualname)
+            kind = self.client_class(v.qualname) or shaped_sites.annotation_kind(v.qualname)
             if kind is not None:
                 return Client(kind, v.qualname, made_elsewhere=True)
         if isinstance(v, ClassRef):
@@ -653,6 +653,9 @@ class Evaluator:
                 return Imported(q)
             if _is_import_helper(q):  # importlib.import_module("anthropic")
                 return self._module_named_by(node, scope, depth)
+            if q in shaped_sites.CASTS and node.args:  # `cast(BaseLanguageModel, llm)`: what the type says
+                return self._from_annotation(node.args[0], scope, depth) or (
+                    self.eval(node.args[1], scope, depth) if len(node.args) > 1 else None)
             if q in ("json.dumps", "json.loads", "str", "dict.copy"):
                 return self.eval(node.args[0], scope, depth) if node.args else None
             if q in ("dict",):

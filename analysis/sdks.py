@@ -508,6 +508,7 @@ _LC_CALLS = {
     "predict_messages": (False, None), "apredict_messages": (True, None),
     "generate": (False, None), "agenerate": (True, None), "astream_events": (True, True),
     "__call__": (False, None), "run": (False, None), "arun": (True, None),
+    "generate_prompt": (False, None), "agenerate_prompt": (True, None),
 }
 LANGCHAIN_CHAT = ClientKind("langchain", {
     name: Method("chat", stream, async_, model_param=None, prompt=("input",), prompt_pos=0)
@@ -541,6 +542,12 @@ LANGCHAIN_EMBEDDING_CLASSES = frozenset({
     "HuggingFaceInferenceAPIEmbeddings", "HuggingFaceEndpointEmbeddings", "DashScopeEmbeddings",
     "ZhipuAIEmbeddings", "UpstageEmbeddings", "DatabricksEmbeddings", "WatsonxEmbeddings", "GooglePalmEmbeddings",
 })
+# the base types of langchain_core / langchain a model or embeddings object handed in is annotated (or `cast`) with
+# (`def __init__(self, llm: BaseLanguageModel)`): its calls are requests, as with LlamaIndex's `llm: LLM`. For
+# annotations only: a project class deriving one makes its requests inside, in its own code
+LANGCHAIN_ANNOTATION_TYPES: dict[str, ClientKind] = {
+    **dict.fromkeys(("BaseLanguageModel", "BaseChatModel", "BaseLLM", "LLM", "SimpleChatModel"), LANGCHAIN_CHAT),
+    "Embeddings": LANGCHAIN_EMBEDDINGS}
 # LangChain (and LangGraph) callables whose result runs a chat model or chain handed to them, by
 # keyword, position or inside a dict of branches: legacy chains (`LLMChain(llm=…)`), agents
 # (`AgentExecutor(agent=…)`), runnables composed of others (`RunnableParallel(answer=prompt | llm)`,

@@ -93,3 +93,16 @@ def introspects(call: ast.Call) -> bool:
     if isinstance(f, ast.Name):
         return f.id in _INTROSPECTING_BUILTINS or f.id in _INTROSPECTING_ATTRS
     return isinstance(f, ast.Attribute) and f.attr in _INTROSPECTING_ATTRS
+
+
+# `typing.cast(T, value)`: the value, typed T
+CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+
+
+def annotation_kind(qualname: str) -> sdks.ClientKind | None:
+    """The client kind of an object annotated with a framework's base type (`llm: BaseLanguageModel`
+    from langchain_core or langchain), which no construction of a concrete class names."""
+    root, _, _ = qualname.partition(".")
+    if root.startswith(sdks.LANGCHAIN_IMPORT_PREFIX):
+        return sdks.LANGCHAIN_ANNOTATION_TYPES.get(qualname.rsplit(".", 1)[-1])
+    return None

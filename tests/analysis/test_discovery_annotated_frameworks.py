@@ -71,7 +71,6 @@ def _line(source: str, text: str) -> int:
     return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
 
 
-@pytest.mark.xfail(strict=True, reason="LangChain base-type annotations do not make a client yet")
 @pytest.mark.parametrize("text, operation, is_async", [
     ("self.llm.generate_prompt(", "chat", False),
     ("self.llm.agenerate_prompt(", "chat", True),
