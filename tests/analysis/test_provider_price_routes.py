@@ -107,3 +107,21 @@ def test_speech_of_run_time_text_without_an_input_size_is_not_priced_at_zero(sit
     site, est = sites[35]
     assert est.cost_per_call.value is None
     assert "default_input_tokens" in est.cost_per_call.prior
+
+
+@pytest.mark.parametrize("component, model, row", [
+    pytest.param("MistralChatGenerator", "mistral-small", "mistral/mistral-small",  # VALID: the class names Mistral
+                 marks=pytest.mark.xfail(strict=True, reason="Haystack components name no route")),
+    ("OpenRouterChatGenerator", "mistral-small", None),                          # INVALID: no bare row by that name
+])
+def test_haystack_provider_component_names_the_route(component, model, row):
+    source = f'''from haystack_integrations.components.generators.x import {component}
+
+llm = {component}(model="{model}")
+
+
+def ask(messages):
+    return llm.run(messages=messages)
+'''
+    (site,) = api.check_source(source, "rag.py").call_sites
+    assert _row(site) == row
