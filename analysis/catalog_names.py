@@ -57,6 +57,13 @@ _CLASS_PREFIXES = {
     "Fireworks": "fireworks_ai", "DeepSeek": "deepseek", "OpenRouter": "openrouter", "Perplexity": "perplexity",
     "BedrockConverse": "bedrock", "BedrockEmbedding": "bedrock", "CohereEmbedding": "cohere",
     "VoyageEmbedding": "voyage",
+    # Haystack's provider components: `MistralChatGenerator`, `CohereTextEmbedder`, `JinaRanker`…
+    **{f"{provider}{kind}": route for provider, route in (
+        ("Mistral", "mistral"), ("Cohere", "cohere"), ("GoogleAIGemini", "gemini"), ("GoogleGenAI", "gemini"),
+        ("VertexAIGemini", "vertex_ai"), ("AnthropicVertex", "vertex_ai"), ("AmazonBedrock", "bedrock"),
+        ("Nvidia", "nvidia_nim"), ("Jina", "jina_ai"), ("OpenRouter", "openrouter"), ("Together", "together_ai"),
+        ("MetaLlama", "meta_llama"), ("Voyage", "voyage"), ("Watsonx", "watsonx"), ("HuggingFaceAPI", "huggingface"))
+       for kind in ("ChatGenerator", "Generator", "TextEmbedder", "DocumentEmbedder", "Ranker")},
 }
 # litellm provider prefixes that always mean a model served by the user (no catalog entry expected)
 SELF_HOSTED_PREFIXES = frozenset({"ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile",

@@ -110,8 +110,7 @@ def test_speech_of_run_time_text_without_an_input_size_is_not_priced_at_zero(sit
 
 
 @pytest.mark.parametrize("component, model, row", [
-    pytest.param("MistralChatGenerator", "mistral-small", "mistral/mistral-small",  # VALID: the class names Mistral
-                 marks=pytest.mark.xfail(strict=True, reason="Haystack components name no route")),
+    ("MistralChatGenerator", "mistral-small", "mistral/mistral-small"),          # VALID: the class names Mistral
     ("OpenRouterChatGenerator", "mistral-small", None),                          # INVALID: no bare row by that name
 ])
 def test_haystack_provider_component_names_the_route(component, model, row):
