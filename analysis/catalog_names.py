@@ -201,6 +201,17 @@ def self_hosted(site: CallSite, model: str | None) -> str | None:
     return f"served at {host}" if host else None
 
 
+def price_entry(catalog, site: CallSite, model: str):
+    """The row that prices the call (`catalog_entry`), none for a model the user serves whose row lists no
+    token price: litellm's $0 `ollama/…` rows say nothing of what serving it costs, so the site reads
+    "self-hosted", not free. A priced row (a provider's model behind a local proxy) or the user's own
+    mapping still prices it."""
+    info = catalog_entry(catalog, site, model)
+    if info is None or info.via == "config.models" or info.input_cost_per_token or info.output_cost_per_token:
+        return info
+    return None if self_hosted(site, model) else info
+
+
 def unpriced_reason(catalog, site: CallSite, model: str) -> str:
     """Why the site's resolved model has no price: a model the user serves, a row billed by some other
     unit than tokens, one retired from service (and so from the price data), or a name the price data

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from llmsight.analysis.catalog_names import catalog_entry, unpriced_reason
+from llmsight.analysis.catalog_names import price_entry, unpriced_reason
 from llmsight.config import Config
 from llmsight.records import CallSite, Estimate, Metric, ModelSetting, Range
 
@@ -58,7 +58,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     if output_basis:
         notes.append(f"output: {output_basis}")
     catalog = Catalog.load(config)
-    info = catalog_entry(catalog, site, model) if model else None
+    info = price_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
     spread = _model_set_range(site, catalog, input_tokens)
     characters = _characters(site, config, info, output_tokens) if info is not None and info.has_character_prices \
@@ -155,7 +155,7 @@ def _model_set_range(site: CallSite, catalog, input_tokens: int) -> Range | None
     candidates = site.model.candidates if isinstance(site.model, ModelSetting) else ()
     costs = []
     for c in candidates:
-        info = catalog_entry(catalog, site, c.value)
+        info = price_entry(catalog, site, c.value)
         if info is not None and info.has_token_prices:
             output, reasoning, _ = expected_output(site, c.value)
             usage = Usage(input_tokens=input_tokens, output_tokens=output, reasoning_tokens=reasoning)

@@ -37,7 +37,6 @@ def estimates():
     return {s.span.start_line: result.estimates[s.id] for s in result.call_sites}
 
 
-@pytest.mark.xfail(strict=True, reason="the price data's $0 Ollama row prices a model the user serves")
 @pytest.mark.parametrize("line", [12, 16])
 def test_an_ollama_model_with_a_zero_row_is_self_hosted(estimates, line):
     cost = estimates[line].cost_per_call
