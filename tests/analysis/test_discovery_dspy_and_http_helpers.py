@@ -249,3 +249,26 @@ def test_a_rerank_body_sent_to_a_configured_url_is_a_rerank_request_and_a_search
         assert sites[_line(URL_ON_SELF, text)].operation == "rerank", text
     assert sites[_line(URL_ON_SELF, "session.post(self.rerank_url")].model.value == "rerank-v3.5"
     assert _line(URL_ON_SELF, "requests.post(self.search_url") not in sites
+
+
+def test_a_dsp_lm_subclass_calling_the_inherited_request_is_a_site_and_its_own_request_is_not():
+    source = '''
+        import dspy
+
+
+        class TrackedModel(dspy.OpenAI):
+            def __call__(self, prompt, **kwargs):
+                response = self.request(prompt, **kwargs)
+                return [choice["text"] for choice in response["choices"]]
+
+
+        class Stub(dspy.OpenAI):
+            def request(self, prompt, **kwargs):
+                return {"choices": []}
+
+            def __call__(self, prompt):
+                return self.request(prompt)
+        '''
+    sites = _sites(source)
+    assert sites[_line(source, "response = self.request(")].sdk == "dspy"
+    assert _line(source, "return self.request(prompt)") not in sites
