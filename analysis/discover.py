@@ -318,7 +318,7 @@ class FileDiscovery:
         """The request method a call is handed to run, not called where it is written:
         `df.text.apply(embeddings.embed_query)`, `map(client.embeddings.create, batches)`,
         `pool.submit(client.chat.completions.create, **kw)`."""
-        if shaped_sites.introspects(call):
+        if shaped_sites.only_refers(call):
             return None
         for arg in call.args:
             if _request_reference(arg) and (isinstance(arg, ast.Attribute) or arg.id in self._callable_names):  # type: ignore[attr-defined]

@@ -441,7 +441,11 @@ class Evaluator:
                 return self._subclass_client(cls, mod, attr, depth, factories) if factories else found
         v = self.class_attr(cls, mod, attr, depth)
         if v is None and attr in cls.methods:
-            return FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
+            v = FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
+        if isinstance(v, FuncRef) and shaped_sites.is_property(v.node):  # `self.client` a @property returns
+            return self._returns(v, depth + 1)
+        if isinstance(v, FuncRef):
+            return v
         if v is None:
             v = self._inherited_attr(cls, mod, attr, depth)
         return v if v is not None or ctor is not None else self._subclass_client(cls, mod, attr, depth)
@@ -642,6 +646,8 @@ class Evaluator:
             kind = self.client_class(q)
             if kind is not None:
                 return Client(kind, q, node, scope)
+            if q in sdks.INSTRUCTOR_FACTORIES:
+                return shaped_sites.instructed_client(self, q, node, scope, depth)
             factory = sdks.CLIENT_FACTORIES.get(q)
             if factory is not None:
                 return self._factory(factory, q, node, scope, depth)

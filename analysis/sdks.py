@@ -707,6 +707,29 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     "httpx": HTTP_CLIENT,
     "elevenlabs": ELEVENLABS_MODULE,
 }
+# ---- instructor: `instructor.from_openai(client)` (from_anthropic, from_genai, from_litellm(litellm.completion),
+# patch…) returns the client patched to take a `response_model=`: its `create(…)` family, beside the wrapped
+# client's own request paths, sends the wrapped client's request (that SDK, model and settings)
+_INSTRUCTOR_CALLS = {"create": None, "create_with_completion": False, "create_partial": True, "create_iterable": None}
+
+
+def instructed(kind: ClientKind) -> ClientKind:
+    """`kind` patched by instructor: also `create`, `create_with_completion`, `create_partial`, `create_iterable`
+    on the client, `chat.completions.` and `messages.` (the wrapped client's own requests stay as they are)."""
+    cap = next((m.max_tokens for m in kind.methods.values() if m.operation == "chat" and m.max_tokens), ())
+    extra = {f"{prefix}{name}": Method("chat", stream, kind.is_async, max_tokens=tuple(dict.fromkeys(cap + ("max_tokens",))),
+                                       prompt=("system", "messages"))
+             for prefix in ("", "chat.completions.", "messages.") for name, stream in _INSTRUCTOR_CALLS.items()}
+    return dataclasses.replace(kind, methods={**extra, **kind.methods})
+
+
+# factory -> the kind it wraps when the wrapped client cannot be seen
+INSTRUCTOR_FACTORIES: dict[str, ClientKind] = {
+    "instructor.from_openai": OPENAI, "instructor.patch": OPENAI, "instructor.apatch": OPENAI_ASYNC,
+    "instructor.from_anthropic": ANTHROPIC, "instructor.from_genai": GOOGLE_GENAI,
+    "instructor.from_gemini": GOOGLE_GENERATIVE_MODEL, "instructor.from_vertexai": GOOGLE_GENERATIVE_MODEL,
+    "instructor.from_litellm": LITELLM_MODULE, "instructor.from_mistral": MISTRAL, "instructor.from_cohere": COHERE,
+    "instructor.from_groq": GROQ}
 # factory functions: qualified name → (kind, positional service argument that must match, if any)
 CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     "boto3.client": (BEDROCK, "bedrock-runtime"),
@@ -716,9 +739,7 @@ CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     "langchain.chat_models.init_chat_model": (LANGCHAIN_CHAT, None),
     "langchain.chat_models.base.init_chat_model": (LANGCHAIN_CHAT, None),
     "langchain.embeddings.init_embeddings": (LANGCHAIN_EMBEDDINGS, None),
-    "instructor.from_openai": (OPENAI, None),
-    "instructor.patch": (OPENAI, None),
-    "instructor.from_anthropic": (ANTHROPIC, None),
+    **{name: (instructed(kind), None) for name, kind in INSTRUCTOR_FACTORIES.items()},
     "huggingface_hub.create_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
     "huggingface_hub.get_inference_endpoint": (HUGGINGFACE_ENDPOINT, None),
     **{f"vertexai.{ns}language_models.{cls}.from_pretrained": (VERTEX_LANGUAGE_MODEL, None)

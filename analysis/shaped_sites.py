@@ -15,6 +15,7 @@ A request method merely referred to (`inspect.iscoroutinefunction(client.chat.co
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from llmsight.analysis import sdks
 
@@ -86,13 +87,49 @@ _INTROSPECTING_ATTRS = frozenset({"iscoroutinefunction", "isfunction", "ismethod
                                   "wraps", "update_wrapper"})
 
 
-def introspects(call: ast.Call) -> bool:
-    """`hasattr(client.chat, "completions")`, `inspect.iscoroutinefunction(client.chat.completions.create)`:
-    a call that inspects what it is given and never runs it."""
+# calls that wrap the request function they are given into a client (`instructor.from_litellm(litellm.completion)`)
+_CLIENT_WRAPPERS = frozenset(q.rsplit(".", 1)[-1] for q in sdks.INSTRUCTOR_FACTORIES) - {"patch"}
+
+
+def only_refers(call: ast.Call) -> bool:
+    """`hasattr(client.chat, "completions")`, `inspect.iscoroutinefunction(client.chat.completions.create)`,
+    `instructor.from_litellm(litellm.completion)`: a call that inspects or wraps what it is given, and does not
+    run it."""
     f = call.func
     if isinstance(f, ast.Name):
-        return f.id in _INTROSPECTING_BUILTINS or f.id in _INTROSPECTING_ATTRS
-    return isinstance(f, ast.Attribute) and f.attr in _INTROSPECTING_ATTRS
+        return f.id in _INTROSPECTING_BUILTINS or f.id in _INTROSPECTING_ATTRS or f.id in _CLIENT_WRAPPERS
+    return isinstance(f, ast.Attribute) and (f.attr in _INTROSPECTING_ATTRS or f.attr in _CLIENT_WRAPPERS)
+
+
+def instructed_client(ev, qualname: str, node: ast.Call, scope, depth: int):
+    """The client an instructor factory returns: the wrapped client (its first argument, or `client=`) with
+    instructor's `create` family added, so its requests keep the wrapped client's SDK, model and settings; the
+    factory's own kind when the wrapped client cannot be seen; a wrapped request function's SDK
+    (`from_litellm(litellm.acompletion)`: litellm, async)."""
+    from llmsight.analysis.evaluate import Client, Imported
+
+    arg = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg in ("client", "completion")), None)
+    wrapped = ev.eval(arg, scope, depth) if arg is not None else None
+    if isinstance(wrapped, Client) and not wrapped.path:
+        return dataclasses.replace(wrapped, kind=_instructed(wrapped.kind))
+    kind, is_async = sdks.INSTRUCTOR_FACTORIES[qualname], None
+    if isinstance(wrapped, Imported):
+        module, _, name = wrapped.qualname.rpartition(".")
+        method = sdks.MODULE_CLIENTS[module].methods.get(name) if module in sdks.MODULE_CLIENTS else None
+        if method is not None:
+            kind, is_async = sdks.MODULE_CLIENTS[module], method.is_async
+    return Client(_instructed(kind, is_async), qualname, node, scope)
+
+
+_INSTRUCTED: dict[tuple[int, bool], sdks.ClientKind] = {}
+
+
+def _instructed(kind: sdks.ClientKind, is_async: bool | None = None) -> sdks.ClientKind:
+    """instructor's patch of `kind` (sync or async), made once per kind."""
+    key = (id(kind), kind.is_async if is_async is None else is_async)
+    if key not in _INSTRUCTED:
+        _INSTRUCTED[key] = sdks.instructed(dataclasses.replace(kind, is_async=key[1]))
+    return _INSTRUCTED[key]
 
 
 # `typing.cast(T, value)`: the value, typed T
@@ -106,3 +143,12 @@ def annotation_kind(qualname: str) -> sdks.ClientKind | None:
     if root.startswith(sdks.LANGCHAIN_IMPORT_PREFIX):
         return sdks.LANGCHAIN_ANNOTATION_TYPES.get(qualname.rsplit(".", 1)[-1])
     return None
+
+
+_PROPERTIES = frozenset({"property", "cached_property"})
+
+
+def is_property(node: ast.AST) -> bool:
+    """A method read as an attribute (`@property`, `@functools.cached_property`): `self.client` is what it returns."""
+    return any((d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else "") in _PROPERTIES
+               for d in getattr(node, "decorator_list", ()))

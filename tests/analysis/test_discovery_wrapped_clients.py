@@ -72,7 +72,6 @@ def _line(source: str, text: str) -> int:
     return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
 
 
-@pytest.mark.xfail(strict=True, reason="instructor's create family is not a request yet")
 @pytest.mark.parametrize("text, sdk, model, is_async, stream", [
     ("patched.create(", "openai", "gpt-4o-mini", False, False),
     ("create_with_completion(", "openai", "gpt-4o-mini", False, False),
@@ -88,14 +87,12 @@ def test_instructor_create_family_sends_the_wrapped_clients_request(text, sdk, m
     assert (site.sdk, site.operation, site.model.value, site.is_async, site.stream) == (sdk, "chat", model, is_async, stream)
 
 
-@pytest.mark.xfail(strict=True, reason="instructor's create family is not a request yet")
 def test_instructor_keeps_the_wrapped_clients_settings_and_wrapping_is_no_request():
     sites = _sites(INSTRUCTOR)
     assert sites[_line(INSTRUCTOR, "patched.create(")].timeout.value == 20
     assert _line(INSTRUCTOR, "instructor.from_litellm(") not in sites
 
 
-@pytest.mark.xfail(strict=True, reason="a client a @property returns is not followed")
 def test_partial_for_an_executor_on_a_client_a_property_returns():
     site = _sites(EXECUTOR).get(_line(EXECUTOR, "loop.run_in_executor("))
     assert site is not None
