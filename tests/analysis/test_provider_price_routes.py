@@ -124,3 +124,35 @@ def ask(messages):
 '''
     (site,) = api.check_source(source, "rag.py").call_sites
     assert _row(site) == row
+
+
+@pytest.mark.xfail(strict=True, reason="the ElevenLabs SDK names no price route")
+def test_elevenlabs_speech_is_priced_per_character_at_its_own_row():
+    source = '''from elevenlabs.client import ElevenLabs
+
+client = ElevenLabs()
+
+
+def speak():
+    return client.text_to_speech.convert(voice_id="v1", text="Hello world", model_id="eleven_multilingual_v2")
+'''
+    result = api.check_source(source, "voice.py")
+    (site,) = result.call_sites
+    assert _row(site) == "elevenlabs/eleven_multilingual_v2"
+    rate = Catalog.load(None).lookup("elevenlabs/eleven_multilingual_v2").raw["input_cost_per_character"]
+    assert result.estimates[site.id].cost_per_call.value == pytest.approx(len("Hello world") * rate)
+
+
+# INVALID: an SDK that names its provider is never priced at another provider's row of the same name
+@pytest.mark.xfail(strict=True, reason="Hugging Face's client names no price route")
+def test_hugging_face_client_is_not_priced_at_another_providers_row():
+    source = '''from huggingface_hub import InferenceClient
+
+client = InferenceClient()
+
+
+def ask(messages):
+    return client.chat_completion(messages, model="gpt-4o-mini")
+'''
+    (site,) = api.check_source(source, "hf.py").call_sites
+    assert site.sdk == "huggingface" and _row(site) is None
