@@ -1096,6 +1096,10 @@ class SiteBuilder:
         if v is not None or req.client.ctor is not None or req.client.model_from is not None:
             src = req.client.model_from or (req.client.ctor, req.client.ctor_scope)
             call, scope = src
+            if self.disc.resolver.built_by_subclasses(req.scope, scope):   # a base-class method: every subclass's client
+                found = self._built_client_model(every_subclass=True)
+                if found is not None:
+                    return found
             for kw in call.keywords:
                 if kw.arg in _CLIENT_MODEL_KEYWORDS:
                     return self._model_setting((kw.value, scope), "client")
@@ -1130,11 +1134,12 @@ class SiteBuilder:
                     return self._model_setting((body, scope), "call", vals)
         return None
 
-    def _built_client_model(self) -> ModelSetting | None:
-        """A client made where discovery cannot see it (`self.llm.invoke(…)`): the model of the client
-        constructions model resolution finds reaching the receiver."""
+    def _built_client_model(self, every_subclass: bool = False) -> ModelSetting | None:
+        """A client made where discovery cannot see it (`self.llm.invoke(…)`), or by each subclass of the
+        class whose method uses it: the model of the client constructions model resolution finds reaching
+        the receiver."""
         func = self.req.call.func
-        if not self.req.client.made_elsewhere or not isinstance(func, ast.Attribute):
+        if not (self.req.client.made_elsewhere or every_subclass) or not isinstance(func, ast.Attribute):
             return None
         vals = self.disc.resolver.resolve_built_client(func.value, self.req.scope, _CLIENT_MODEL_KEYWORDS,
                                                        site=(self.req.call, self.req.scope))

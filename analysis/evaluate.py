@@ -447,7 +447,7 @@ class Evaluator:
         if isinstance(v, FuncRef):
             return v
         if v is None:
-            v = self._inherited_attr(cls, mod, attr, depth)
+            v = self._inherited_attr(cls, mod, attr, depth, ctor)
         return v if v is not None or ctor is not None else self._subclass_client(cls, mod, attr, depth)
 
     def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
@@ -503,25 +503,32 @@ class Evaluator:
             return None if isinstance(arg, ast.Starred) else self.eval(arg, scope, depth)
         return None
 
-    def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Value:
+    def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
+                        ctor: tuple[ast.Call, Scope] | None = None) -> Value:
         """`self.client` set in a base class's `__init__` (project classes), or an attribute of the SDK
-        client a class derives from (`class ImageToText(ChatOpenAI)`: `self.invoke` is its request)."""
+        client a class derives from (`class ImageToText(ChatOpenAI)`: `self.invoke` is its request). An
+        instance built by `ctor` of a class that keeps the SDK class's construction (no `__init__`, no
+        class-level fields of its own) is a client made by that call (`Tuned(model_name=m)`: the model
+        and options it binds are the client's)."""
         if depth > MAX_DEPTH:
             return None
+        if "__init__" in cls.methods or any(how != "def" for found in cls.attrs.values() for *_b, how in found):
+            ctor = None
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
             if isinstance(b, ClassRef) and b.cls is not cls:
                 outer, self._concrete = self._concrete, self._concrete or (cls, mod)
                 try:
                     v = self.instance_attr(b.cls, b.mod, attr, depth + 1) if attr in b.cls.self_attrs \
-                        else self._inherited_attr(b.cls, b.mod, attr, depth + 1)
+                        else self._inherited_attr(b.cls, b.mod, attr, depth + 1, ctor)
                 finally:
                     self._concrete = outer
                 if v is not None:
                     return v
             kind = self.client_class(b.qualname) if isinstance(b, Imported) else None
             if kind is not None:
-                return Client(kind, b.qualname, made_elsewhere=True, path=(attr,))
+                return Client(kind, b.qualname, *ctor, path=(attr,)) if ctor is not None else \
+                    Client(kind, b.qualname, made_elsewhere=True, path=(attr,))
         return None
 
     def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo, depth: int) -> bool:

@@ -480,6 +480,14 @@ class ModelResolver:
         found = [(_argument_of(func, name, call), cscope) for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]]
         return [(arg, cscope) for arg, cscope in found if arg is not None and arg is not _STARRED]
 
+    def built_by_subclasses(self, site: Scope, made: Scope | None) -> bool:
+        """The client a method uses is built in a subclass of the method's class: a base-class method runs
+        on the instances of every subclass that does not override it, each with its own client, so the
+        site's model set is theirs (`resolve_built_client`), not the one subclass discovery typed it by."""
+        owner, maker = _method_class(site), _method_class(made) if made is not None else None
+        return owner is not None and maker is not None and maker.node is not owner.node and any(
+            c.node is owner.node for c, _m in self._mro_of(maker, made.mod))  # type: ignore[union-attr]
+
     def resolve_built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
                              site: tuple[ast.AST, Scope] | None = None) -> Vals | None:
         """The model of a client discovery saw only being used (`self.llm.invoke(…)`): the model keyword,
@@ -1620,6 +1628,11 @@ class ModelResolver:
                 for method_name, assigns in _self_assignments(c, node.attr, ctx.skip).items():
                     fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
                     out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
+            if ctx.self_cls is None:   # a base-class method runs on each subclass that does not override it
+                method = _method_name(scope)
+                for sub in self._subclasses(cls, scope.mod):
+                    if self._runs_inherited(sub, method, cls):
+                        out += self._made_by(node, scope, Ctx(self_cls=sub, depth=ctx.depth))
             return out
         if isinstance(node, ast.Name):
             func = scope.func
