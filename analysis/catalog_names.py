@@ -13,7 +13,8 @@ from llmsight.records import CallSite
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
                  "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai", "vertexai": "vertex_ai",
                  "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere", "bedrock": "bedrock",
-                 "typesafe": "typesafe"}
+                 "typesafe": "typesafe", "elevenlabs": "elevenlabs", "huggingface": "huggingface", "pinecone": "pinecone",
+                 "qianfan": "qianfan", "aurelio": "aurelio"}
 # routes that serve other providers' models at those providers' prices (OpenRouter; Azure AI Foundry's
 # model inference endpoint, which serves OpenAI's, Mistral's, Meta's… models as deployed)
 _ROUTERS = frozenset({"openrouter", "azure_ai"})

@@ -126,7 +126,6 @@ def ask(messages):
     assert _row(site) == row
 
 
-@pytest.mark.xfail(strict=True, reason="the ElevenLabs SDK names no price route")
 def test_elevenlabs_speech_is_priced_per_character_at_its_own_row():
     source = '''from elevenlabs.client import ElevenLabs
 
@@ -144,7 +143,6 @@ def speak():
 
 
 # INVALID: an SDK that names its provider is never priced at another provider's row of the same name
-@pytest.mark.xfail(strict=True, reason="Hugging Face's client names no price route")
 def test_hugging_face_client_is_not_priced_at_another_providers_row():
     source = '''from huggingface_hub import InferenceClient
 
