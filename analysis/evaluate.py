@@ -438,7 +438,12 @@ class Evaluator:
                 found = first if first is not None else self._inherited_attr(cls, mod, attr, depth)
                 factories = _self_methods_called(assigns, cls) if found is None and ctor is None else frozenset()
                 # `self.client = self.create_client()` that only subclasses' overrides make: theirs
-                return self._subclass_client(cls, mod, attr, depth, factories) if factories else found
+                if factories:
+                    return self._subclass_client(cls, mod, attr, depth, factories)
+                # `self.llm = None` in a base class, the client each subclass sets: theirs
+                if isinstance(found, Const) and found.value is None and ctor is None:
+                    return self._subclass_client(cls, mod, attr, depth) or found
+                return found
         v = self.class_attr(cls, mod, attr, depth)
         if v is None and attr in cls.methods:
             v = FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
