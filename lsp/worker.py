@@ -19,13 +19,14 @@ import logging
 import os
 import gc
 import pickle
+import signal
 import struct
 import subprocess
 import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, NoReturn
 
 from llmsight.launch import module_argv
 from llmsight.lsp.settings import ProjectConfigs, Settings
@@ -203,16 +204,17 @@ class AnalysisProcess:
         self.on_restart = on_restart
         self.buffer_timeout_s, self.workspace_timeout_s = buffer_timeout_s, workspace_timeout_s
 
-    def warm_up(self) -> None:
+    def warm_up(self, fork: bool = False) -> None:
         """Start the child, if it is not running, and have it analyse WARM_UP_SOURCE without waiting for
         the answer: it loads everything an analysis needs while the caller does other work (the server
-        imports its protocol modules, the editor opens files)."""
+        imports its protocol modules, the editor opens files). `fork`: start it as a fork of this process
+        (`_Forked`), which only a caller that has started no thread yet may ask for."""
         with self._lock:
             if self.warmed:
                 return
             self.warmed = True
             try:
-                child = self._running()
+                child = self._running(fork)
                 _write(child.stdin, ("check_source", (WARM_UP_SOURCE, Path.cwd() / "llmsight_warm_up.py", Path.cwd(),
                                                       Settings(), None)))
                 self._unread += 1
@@ -220,15 +222,16 @@ class AnalysisProcess:
                 log.debug("warm-up failed: %s", exc)
                 self._stop()
 
-    def _running(self) -> subprocess.Popen:
+    def _running(self, fork: bool = False) -> subprocess.Popen | _Forked:
         """The child, started now if it is not running (called with the lock held)."""
         if self._child is not None and self._child.poll() is not None:
             self.on_restart(f"it exited with code {self._child.returncode}")
             self._child = None
         if self._child is None:
             self._unread = 0
-            self._child = subprocess.Popen(module_argv(sys.executable, "llmsight.lsp.worker"), stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, env=os.environ.copy())
+            self._child = _Forked() if fork else subprocess.Popen(
+                module_argv(sys.executable, "llmsight.lsp.worker"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                env=os.environ.copy())
         return self._child
 
     def check(self, source: str, path: Path, root: Path, settings: Settings, token: object = None):
@@ -297,15 +300,83 @@ class AnalysisProcess:
                 pass
 
 
+class _Forked:
+    """The analysis process as a fork of `llm-lint lsp`, with the `subprocess.Popen` methods
+    `AnalysisProcess` uses. The language server's first diagnostics wait for the child's warm-up; a
+    fork skips a new interpreter's start-up and the imports the command already made (~0.06 CPU-s of
+    that wait). Only for a process with no thread yet (a fork copies only the calling thread)."""
+
+    def __init__(self) -> None:
+        requests_read, requests_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            _serve_forked(requests_read, answers_write, (requests_write, answers_read))
+        os.close(requests_read)
+        os.close(answers_write)
+        self.stdin = os.fdopen(requests_write, "wb")
+        self.stdout = os.fdopen(answers_read, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._reap(os.WNOHANG)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self._reap(0)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _reap(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, options)
+        except ChildProcessError:   # reaped elsewhere: dead, its status unknown (as Popen.poll says 0)
+            self.returncode = 0
+            return
+        if pid:
+            self.returncode = os.waitstatus_to_exitcode(status)
+
+
+def _serve_forked(requests: int, answers: int, parent_ends: tuple[int, int]) -> NoReturn:
+    """The forked child: the pipes become its stdin and stdout, as a started child's are (the editor's
+    pipes are not held open by it, and a stray write to fd 1 cannot reach the editor), the project's
+    folder leaves `sys.path` as `module_argv` drops it, then `serve`."""
+    code = 1
+    try:
+        for fd in parent_ends:
+            os.close(fd)
+        os.dup2(requests, 0)
+        os.dup2(answers, 1)
+        os.close(requests)
+        os.close(answers)
+        if sys.path and sys.path[0] in ("", os.getcwd()):
+            del sys.path[0]
+        serve()
+        code = 0
+    except BaseException:   # noqa: BLE001 - what a started child would print before exiting
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
 # started by `llm-lint lsp` before it imports the server, so that the child loads in parallel with it
 EARLY: AnalysisProcess | None = None
 
 
 def start_early() -> None:
-    """Start the analysis process and its warm-up now (the server adopts it)."""
+    """Start the analysis process and its warm-up now (the server adopts it): forked on Linux, where the
+    command has started no thread yet; a new interpreter elsewhere (and for every later restart)."""
     global EARLY
     EARLY = AnalysisProcess()
-    EARLY.warm_up()
+    EARLY.warm_up(fork=sys.platform.startswith("linux"))
 
 
 if __name__ == "__main__":
