@@ -586,11 +586,11 @@ class FileDiscovery:
                     return self._http_request(client, kind.methods[path], call, args, keywords, scope)
                 return Request(client, kind.methods[path], call, args, keywords, scope,
                                streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(names[i:]))
-        if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
-            receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
-            if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
-                client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
-                return Request(client, sdks.LANGCHAIN_CHAT.methods[func_node.attr], call, args, keywords, scope)
+        receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
+        for kind, calls, words in sdks.LANGCHAIN_INFERRED if sdks.LANGCHAIN_IMPORT_PREFIX in roots else ():
+            if func_node.attr in calls and any(w in receiver for w in words):
+                client = Client(kind, "langchain (inferred)", made_elsewhere=True)
+                return Request(client, kind.methods[func_node.attr], call, args, keywords, scope)
         return None
 
     def _shaped_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:
@@ -863,13 +863,12 @@ _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 
 def _builds_engine(func: ast.AST) -> bool:
-    """`index.as_query_engine`, `CitationQueryEngine.from_args`, `RetrieverQueryEngine(…)`."""
-    method, suffix = sdks.LLAMAINDEX_ENGINE_FACTORIES
-    if isinstance(func, ast.Attribute) and func.attr == method:
+    """`index.as_query_engine`, `CitationQueryEngine.from_args`, `RetrieverQueryEngine(…)`, chat engines alike."""
+    if isinstance(func, ast.Attribute) and func.attr in sdks.LLAMAINDEX_ENGINE_FACTORIES:
         return True
     named = func.value if isinstance(func, ast.Attribute) else func
     name = named.attr if isinstance(named, ast.Attribute) else named.id if isinstance(named, ast.Name) else ""
-    return name.endswith(suffix)
+    return name.endswith(sdks.LLAMAINDEX_ENGINE_CLASSES)
 
 
 def _batch_line_body(node: ast.AST) -> ast.expr | None:

@@ -424,14 +424,17 @@ _LLAMAINDEX_EMBEDDING_CLASSES = (
     "cohere.CohereEmbedding", "voyageai.VoyageEmbedding", "gemini.GeminiEmbedding",
     "google_genai.GoogleGenAIEmbedding", "ollama.OllamaEmbedding", "bedrock.BedrockEmbedding",
     "huggingface_api.HuggingFaceInferenceAPIEmbedding", "together.TogetherEmbedding")
-# a query or chat engine over an index (`index.as_query_engine(llm=…)`, `CitationQueryEngine.from_args(index)`):
-# `query`/`aquery` prompt its `llm=`, else the global `Settings.llm`; requests go to that LLM, with its settings
-LLAMAINDEX_ENGINE_CALLS = {"query": False, "aquery": True}
-LLAMAINDEX_ENGINE_FACTORIES = ("as_query_engine", "QueryEngine")   # method name, or class name suffix (`from_args`)
+# a query or chat engine over an index (`index.as_query_engine(llm=…)`, `CitationQueryEngine.from_args(index)`,
+# `index.as_chat_engine()`, `SimpleChatEngine.from_defaults(llm=…)`): its calls prompt its `llm=`, else the global
+# `Settings.llm`; requests go to that LLM, with its settings
+LLAMAINDEX_ENGINE_CALLS = {"query": (False, False), "aquery": (True, False), "chat": (False, False),
+                           "achat": (True, False), "stream_chat": (False, True), "astream_chat": (True, True)}
+LLAMAINDEX_ENGINE_FACTORIES = ("as_query_engine", "as_chat_engine")  # methods on an index building an engine
+LLAMAINDEX_ENGINE_CLASSES = ("QueryEngine", "ChatEngine")           # class name suffixes (`from_args`, `from_defaults`)
 LLAMAINDEX_GLOBAL_LLM = ("Settings", "llm")                          # `Settings.llm = MistralAI(model=…)`
 LLAMAINDEX_QUERY_ENGINE = ClientKind("llama-index", {
-    name: Method("chat", False, async_, model_param=None, prompt=("str_or_query_bundle",), prompt_pos=0)
-    for name, async_ in LLAMAINDEX_ENGINE_CALLS.items()}, timeout=(), retries=(), option_methods=())
+    name: Method("chat", stream, async_, model_param=None, prompt=("str_or_query_bundle", "message"), prompt_pos=0)
+    for name, (async_, stream) in LLAMAINDEX_ENGINE_CALLS.items()}, timeout=(), retries=(), option_methods=())
 LLAMAINDEX_CLASSES: dict[str, ClientKind] = {
     **{f"llama_index.llms.{path}": LLAMAINDEX_LLM for path in _LLAMAINDEX_LLM_CLASSES},
     **{f"llama_index.embeddings.{path}": LLAMAINDEX_EMBEDDING for path in _LLAMAINDEX_EMBEDDING_CLASSES},
@@ -956,3 +959,8 @@ INFERRED_RECEIVER_WORDS: dict[str, tuple[str, ...]] = {"llama_index": ("llm", "m
 LANGCHAIN_IMPORT_PREFIX = "langchain"
 LANGCHAIN_INFERRED_CALLS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 LANGCHAIN_RECEIVER_WORDS = ("llm", "chat_model", "chatmodel", "model")
+# ...and embeddings handed in (a vector store's `self._embedding_function.embed_documents(…)`): on receivers
+# named like one. (kind, methods, receiver words)
+LANGCHAIN_INFERRED: tuple[tuple[ClientKind, frozenset[str], tuple[str, ...]], ...] = (
+    (LANGCHAIN_CHAT, LANGCHAIN_INFERRED_CALLS, LANGCHAIN_RECEIVER_WORDS),
+    (LANGCHAIN_EMBEDDINGS, frozenset(LANGCHAIN_EMBEDDINGS.methods), ("embed",)))

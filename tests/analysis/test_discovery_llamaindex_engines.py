@@ -55,3 +55,22 @@ def test_other_query_calls_are_not_sites_and_an_engine_with_no_llm_in_sight_says
         '''
     site = _sites(source)[_line(source, 'engine.query("hi")')]
     assert site.sdk == "llama-index" and site.model.value is None and site.model.unknown
+
+
+def test_chat_engines_prompt_their_llm_and_an_llm_chat_stays_the_llms_own_site():
+    source = '''
+        from llama_index.core import VectorStoreIndex
+        from llama_index.core.chat_engine import SimpleChatEngine
+        from llama_index.llms.anthropic import Anthropic
+
+        llm = Anthropic(model="claude-3-5-haiku-latest")
+        chat_engine = VectorStoreIndex.from_documents([]).as_chat_engine(llm=llm)
+        reply = chat_engine.chat("Hello")
+        stream = SimpleChatEngine.from_defaults(llm=llm).stream_chat("Hi")
+        direct = llm.chat([])
+        '''
+    sites = _sites(source)
+    reply = sites[_line(source, 'chat_engine.chat("Hello")')]
+    assert (reply.sdk, reply.model.value, reply.stream) == ("llama-index", "claude-3-5-haiku-latest", False)
+    assert sites[_line(source, '.stream_chat("Hi")')].stream is True
+    assert sites[_line(source, "llm.chat([])")].model.value == "claude-3-5-haiku-latest"
