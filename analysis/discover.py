@@ -586,11 +586,11 @@ class FileDiscovery:
                     return self._http_request(client, kind.methods[path], call, args, keywords, scope)
                 return Request(client, kind.methods[path], call, args, keywords, scope,
                                streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(names[i:]))
-        receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
-        for kind, calls, words in sdks.LANGCHAIN_INFERRED if sdks.LANGCHAIN_IMPORT_PREFIX in roots else ():
-            if func_node.attr in calls and any(w in receiver for w in words):
-                client = Client(kind, "langchain (inferred)", made_elsewhere=True)
-                return Request(client, kind.methods[func_node.attr], call, args, keywords, scope)
+        if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
+            receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
+            if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
+                client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
+                return Request(client, sdks.LANGCHAIN_CHAT.methods[func_node.attr], call, args, keywords, scope)
         return None
 
     def _shaped_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:

@@ -959,8 +959,3 @@ INFERRED_RECEIVER_WORDS: dict[str, tuple[str, ...]] = {"llama_index": ("llm", "m
 LANGCHAIN_IMPORT_PREFIX = "langchain"
 LANGCHAIN_INFERRED_CALLS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 LANGCHAIN_RECEIVER_WORDS = ("llm", "chat_model", "chatmodel", "model")
-# ...and embeddings handed in (a vector store's `self._embedding_function.embed_documents(…)`): on receivers
-# named like one. (kind, methods, receiver words)
-LANGCHAIN_INFERRED: tuple[tuple[ClientKind, frozenset[str], tuple[str, ...]], ...] = (
-    (LANGCHAIN_CHAT, LANGCHAIN_INFERRED_CALLS, LANGCHAIN_RECEIVER_WORDS),
-    (LANGCHAIN_EMBEDDINGS, frozenset(LANGCHAIN_EMBEDDINGS.methods), ("embed",)))
