@@ -110,16 +110,16 @@ def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tup
     counts as `default_input_tokens` at the documented characters per token (the token estimate's prior for
     a dynamic prompt, in characters). Output text (the PaLM rows) is the expected output tokens in
     characters; speech returns audio, so speech of run-time text with neither is not priced, never $0."""
+    from llmsight.knowledge.catalog import as_characters, bills_output_text
     from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
 
     per_token = f"{FALLBACK_CHARS_PER_TOKEN:g} characters per token"
-    returns_text = info.raw.get("output_cost_per_character") is not None
+    returns_text = bills_output_text(info.raw)
     chars, notes, counted = site.prompt.static_chars, [], "the input text's characters"
     if not site.prompt.dynamic:
         notes.append(f"input: {chars:,} characters")
     elif config.default_input_tokens is not None:
-        chars, counted = max(chars, round(config.default_input_tokens * FALLBACK_CHARS_PER_TOKEN)), \
-            "default_input_tokens in characters"
+        chars, counted = max(chars, as_characters(config.default_input_tokens)), "default_input_tokens in characters"
         notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at {per_token}; "
                      "the text has dynamic parts)")
     elif chars or returns_text:
@@ -128,7 +128,7 @@ def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tup
     else:
         return (f"the price data bills {info.name} per character of the text it is sent, known only at run time; "
                 "set default_input_tokens to price it")
-    output_chars = round(output_tokens * FALLBACK_CHARS_PER_TOKEN) if returns_text else 0
+    output_chars = as_characters(output_tokens) if returns_text else 0
     if returns_text:
         notes.append(f"output: {output_chars:,} characters ({output_tokens:,} expected tokens at {per_token})")
     return chars, output_chars, counted + (" and expected output" if returns_text else ""), notes

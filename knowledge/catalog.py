@@ -289,6 +289,19 @@ def _rate_values(r: Rates) -> tuple[float, ...]:
 _CHARACTER_RATES = ("input_cost_per_character", "output_cost_per_character")
 
 
+def as_characters(tokens: int) -> int:
+    """Tokens as characters at the ratio knowledge/tokens.py documents (about 4 per token), for rows billed
+    per character when only a token count is known."""
+    from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
+
+    return round(tokens * FALLBACK_CHARS_PER_TOKEN)
+
+
+def bills_output_text(raw: Mapping[str, Any]) -> bool:
+    """A per-character row that bills the text returned too (PaLM, MedLM), not only the text sent (speech)."""
+    return _number(raw.get("output_cost_per_character")) is not None
+
+
 def character_cost(raw: Mapping[str, Any], input_characters: int, output_characters: int) -> Cost:
     """USD for a call a row bills per character, as litellm's `generic_cost_per_character`: the text sent
     at `input_cost_per_character`, the text returned at `output_cost_per_character` (speech rows have none:

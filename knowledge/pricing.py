@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from llmsight.knowledge.catalog import Catalog, Cost, ModelInfo, Rates, Usage
+from llmsight.knowledge.catalog import (Catalog, Cost, ModelInfo, Rates, Usage, as_characters, bills_output_text,
+                                        character_cost)
 from llmsight.knowledge.models import AliasInfo, Deprecation, alias_info, deprecation
 
 if TYPE_CHECKING:
@@ -76,10 +77,12 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
         notes.append(f"the price map serves {info.name} as {info.alias_of}")
     if info.name in catalog.overridden:
         notes.append("prices from the project's prices override")
-    if not info.has_token_prices:
+    if info.has_character_prices:
+        notes.append(_characters_note(info, usage))
+    elif not info.has_token_prices:
         notes.append("the price data has no per-token price for this model (billed per second, per character "
                      "or by commitment), so its token cost shows as $0; add its prices with `prices`")
-    if info.mode not in (None, "chat", "completion", "responses"):
+    if info.mode not in (None, "chat", "completion", "responses") and not info.has_character_prices:
         notes.append(f"{info.name} is a {info.mode} model; only its per-token prices are counted")
     if info.max_input_tokens and usage.input_tokens > info.max_input_tokens:
         notes.append(f"{usage.input_tokens:,} input tokens exceed the context window of {info.max_input_tokens:,}")
@@ -93,6 +96,21 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
     if dep is not None:
         notes.append(_deprecation_note(dep))
     return notes
+
+
+def _characters(info: ModelInfo, usage: Usage) -> tuple[int, int]:
+    """(input, output) characters a quote's tokens stand for on a row billed per character; output only
+    where the row bills output text."""
+    return as_characters(usage.input_tokens), as_characters(usage.output_tokens) if bills_output_text(info.raw) else 0
+
+
+def _characters_note(info: ModelInfo, usage: Usage) -> str:
+    from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
+
+    chars, output = _characters(info, usage)
+    returned = f" and {usage.output_tokens:,} output tokens as {output:,}" if output else ""
+    return (f"billed per character: {usage.input_tokens:,} input tokens counted as {chars:,} characters{returned} "
+            f"({FALLBACK_CHARS_PER_TOKEN:g} characters per token)")
 
 
 def _deprecation_note(dep: Deprecation, today: dt.date | None = None) -> str:
@@ -126,7 +144,8 @@ def quote(models: Sequence[str], usage: Usage, config: "Config | None" = None) -
         dep = deprecation(requested, config)
         out.append(Quote(
             requested=requested, model=info.name, provider=info.provider, mode=info.mode,
-            cost=catalog.cost(requested, usage), rates=info.rates(usage),
+            cost=character_cost(info.raw, *_characters(info, usage)) if info.has_character_prices
+            else catalog.cost(requested, usage), rates=info.rates(usage),
             context_window=info.max_input_tokens, max_output_tokens=info.max_output_tokens,
             alias=alias, deprecation=dep, notes=tuple(_notes(catalog, info, usage, alias, dep, config)),
             price_data=catalog.price_data,

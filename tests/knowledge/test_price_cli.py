@@ -137,3 +137,13 @@ def test_a_model_without_token_prices_says_why_it_costs_nothing(project):
     [q] = json.loads(out.stdout)["quotes"]
     assert q["cost"]["total"] == 0.0
     assert any("no per-token price" in n for n in q["notes"])
+
+
+def test_a_model_billed_per_character_is_quoted_per_character(project):
+    rate = Catalog.load().lookup("tts-1").raw["input_cost_per_character"]
+    out = price("tts-1", "--input-tokens", "1000", "--output-tokens", "100", "--format", "json", cwd=project)
+    assert out.returncode == 0, out.stderr
+    [q] = json.loads(out.stdout)["quotes"]
+    assert q["cost"]["total"] == pytest.approx(4000 * rate)    # speech bills the text sent, not the audio
+    assert any(n.startswith("billed per character: 1,000 input tokens counted as 4,000 characters") for n in q["notes"])
+    assert not any("no per-token price" in n for n in q["notes"])
