@@ -429,6 +429,13 @@ class FileDiscovery:
             self.ev.deps.add(rel_path(path, self.ev.project.root))
         return bool(found)
 
+    def _package_defines(self, pattern: bytes) -> bool:
+        """Whether a module of the package (this one included) matches `pattern`, a definition (`def embed_query(`)."""
+        found = self.resolver.index.search(self.resolver.state.top(self.mod), b"def", pattern)
+        for path in found[:1]:
+            self.ev.deps.add(rel_path(path, self.ev.project.root))
+        return bool(found)
+
     def _global_lm(self, sdk: str, line: int) -> Client | None:
         """The LM set for all of `sdk`'s modules (`dspy.configure(lm=dspy.LM(…))`, `with dspy.context(lm=lm)`):
         in this module the last set at or before `line`, else the last; else the one LM the package's other
@@ -586,11 +593,11 @@ class FileDiscovery:
                     return self._http_request(client, kind.methods[path], call, args, keywords, scope)
                 return Request(client, kind.methods[path], call, args, keywords, scope,
                                streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(names[i:]))
-        if sdks.LANGCHAIN_IMPORT_PREFIX in roots and func_node.attr in sdks.LANGCHAIN_INFERRED_CALLS:
-            receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
-            if any(w in receiver for w in sdks.LANGCHAIN_RECEIVER_WORDS):
-                client = Client(sdks.LANGCHAIN_CHAT, "langchain (inferred)", made_elsewhere=True)
-                return Request(client, sdks.LANGCHAIN_CHAT.methods[func_node.attr], call, args, keywords, scope)
+        receiver = receiver_text.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower()
+        for kind, calls, words, own in sdks.LANGCHAIN_INFERRED if sdks.LANGCHAIN_IMPORT_PREFIX in roots else ():
+            if func_node.attr in calls and any(w in receiver for w in words) and not (own and self._package_defines(own)):
+                client = Client(kind, "langchain (inferred)", made_elsewhere=True)
+                return Request(client, kind.methods[func_node.attr], call, args, keywords, scope)
         return None
 
     def _shaped_request(self, func_node: ast.Attribute, awaited: bool, call, args, keywords, scope) -> Request | None:

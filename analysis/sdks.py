@@ -959,3 +959,9 @@ INFERRED_RECEIVER_WORDS: dict[str, tuple[str, ...]] = {"llama_index": ("llm", "m
 LANGCHAIN_IMPORT_PREFIX = "langchain"
 LANGCHAIN_INFERRED_CALLS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 LANGCHAIN_RECEIVER_WORDS = ("llm", "chat_model", "chatmodel", "model")
+# ...and embeddings handed in (a vector store's `self._embedding_function.embed_documents(…)`): on receivers
+# named like one, unless the package defines those methods itself (its own embeddings wrapper may be what is
+# handed in, and the request is made inside it). (kind, methods, receiver words, the package's own definition)
+LANGCHAIN_INFERRED: tuple[tuple[ClientKind, frozenset[str], tuple[str, ...], bytes | None], ...] = (
+    (LANGCHAIN_CHAT, LANGCHAIN_INFERRED_CALLS, LANGCHAIN_RECEIVER_WORDS, None),
+    (LANGCHAIN_EMBEDDINGS, frozenset(LANGCHAIN_EMBEDDINGS.methods), ("embed",), rb"def\s+a?embed_(?:query|documents)\s*\("))
