@@ -130,3 +130,65 @@ def test_json_strings_that_feed_each_other_do_not_loop(tmp_path):
     result = scan(tmp_path, {"pkg/loop.py": "\n".join(lines)})
     assert time.process_time() - started < 10
     assert models_at(result, "pkg/loop.py", 45) == []
+
+
+_LAYERS = {"pkg/engine.py": _ENGINE, "pkg/agent.py": """
+    from pkg.engine import Engine
+    class Agent:
+        def __init__(self, engine_params=None):
+            self.engine = Engine(**engine_params)
+    """, "pkg/module.py": """
+    from pkg.agent import Agent
+    class BaseModule:
+        def __init__(self, engine_params):
+            self.engine_params = engine_params
+        def _create_agent(self, engine_params=None):
+            return Agent(engine_params or self.engine_params)
+    class Knowledge(BaseModule):
+        def __init__(self, engine_params):
+            super().__init__(engine_params)
+            self.agent = self._create_agent()
+    class Manager(BaseModule):
+        def __init__(self, engine_params):
+            super().__init__(engine_params)
+            self.knowledge = Knowledge(engine_params)
+    """, "pkg/ui.py": """
+    from pkg.module import Manager
+    class UIAgent:
+        def __init__(self, engine_params):
+            self.engine_params = engine_params
+    class SearchAgent(UIAgent):
+        def __init__(self, engine_params):
+            super().__init__(engine_params)
+            self.reset()
+        def reset(self):
+            self.planner = Manager(self.engine_params)
+    """}
+
+
+@pytest.mark.xfail(strict=True, reason='issue 12: not followed yet')
+def test_settings_dict_handed_down_five_layers_is_followed(tmp_path):
+    # VALID: the CLI's dict reaches the engine through five constructions; the usual 3 hops find nothing,
+    # the deeper walk names the CLI default
+    result = scan(tmp_path, {**_LAYERS, "pkg/cli.py": """
+        import argparse
+        from pkg.ui import SearchAgent
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--model", default="gpt-4o-mini")
+            args = parser.parse_args()
+            return SearchAgent({"engine_type": "openai", "model": args.model})
+        """})
+    assert models_at(result, "pkg/engine.py", 8) == ["gpt-4o-mini"]
+
+
+def test_deep_walk_that_fans_out_names_no_model(tmp_path):
+    # INVALID: five layers down, six entry points each build the dict with another model: a walk that far
+    # up which fans out is not trusted to name them all, so the site stays unresolved and says why
+    mains = "".join(f"""
+        def main{i}():
+            return SearchAgent({{"model": "gpt-4o-{i}"}})
+        """ for i in range(6))
+    result = scan(tmp_path, {**_LAYERS, "pkg/cli.py": "from pkg.ui import SearchAgent\n" + textwrap.dedent(mains)})
+    site = site_at(result, "pkg/engine.py", 8)
+    assert [c.value for c in site.model.candidates] == [] and site.model.unknown
