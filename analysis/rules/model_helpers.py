@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
 from llmsight.analysis.catalog_names import AZURE_CLASSES as _AZURE_CLASSES
+from llmsight.analysis.catalog_names import HOST_PROVIDERS
 from llmsight.analysis.catalog_names import self_hosted
 from llmsight.analysis.catalog_names import client_class as _client_class
 from llmsight.analysis.context import FileContext
@@ -26,10 +27,9 @@ from llmsight.records import CallSite, Edit, Fix, Setting
 MODEL_KEYWORDS = frozenset({"model", "model_name", "model_id", "modelId", "deployment_name", "azure_deployment",
                             "repo_id"})
 # hosts of hosted providers: a base_url elsewhere is a self-hosted server or a proxy
-PROVIDER_HOSTS = ("api.openai.com", "openai.azure.com", "api.anthropic.com", "googleapis.com", "api.groq.com",
-                  "api.mistral.ai", "api.cohere.ai", "api.cohere.com", "api.together.xyz", "api.together.ai",
-                  "openrouter.ai", "api.deepseek.com", "api.perplexity.ai", "api.fireworks.ai", "amazonaws.com",
-                  "api.x.ai", "cognitiveservices.azure.com", "models.inference.ai.azure.com")
+# hosts of providers the price data prices (catalog_names' one host table), and the clouds whose regional hosts
+# serve them (`us-central1-aiplatform.googleapis.com`, `bedrock-runtime.us-east-1.amazonaws.com`, GitHub Models)
+PROVIDER_HOSTS = (*HOST_PROVIDERS, "googleapis.com", "amazonaws.com", "models.inference.ai.azure.com")
 # keywords (and dict keys) capping the output, across SDKs
 CAP_KEYWORDS = frozenset({"max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict", "maxTokens",
                           "max_tokens_to_sample", "max_new_tokens", "maxTokenCount", "max_gen_len",
