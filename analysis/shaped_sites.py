@@ -40,9 +40,19 @@ _OPENAI_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
 _ANTHROPIC_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
     f"{beta}messages.{verb}": (frozenset({"max_tokens"}), frozenset({"messages", "model"}))
     for beta in ("", "beta.") for verb in ("create", "stream", "parse")}
+# google-genai's `client.models.generate_content(model=…, contents=…)` (and `client.aio.models.…`)
+_GENAI_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
+    f"{aio}models.{verb}": (frozenset({"contents"}),) for aio in ("", "aio.")
+    for verb in ("generate_content", "generate_content_stream", "embed_content")}
+_GENAI_SHAPES.update({f"{aio}models.generate_images": (frozenset({"prompt"}),) for aio in ("", "aio.")})
+# Mistral's `client.chat.complete(model=…, messages=…)`
+_MISTRAL_SHAPES: dict[str, tuple[frozenset[str], ...]] = {
+    f"chat.{verb}": (frozenset({"messages"}),) for verb in ("complete", "complete_async", "stream", "stream_async")}
 SHAPES: tuple[tuple[sdks.ClientKind, sdks.ClientKind, dict[str, tuple[frozenset[str], ...]]], ...] = (
     (sdks.OPENAI, sdks.OPENAI_ASYNC, _OPENAI_SHAPES),
     (sdks.ANTHROPIC, sdks.ANTHROPIC_ASYNC, _ANTHROPIC_SHAPES),
+    (sdks.GOOGLE_GENAI, sdks.GOOGLE_GENAI, _GENAI_SHAPES),
+    (sdks.MISTRAL, sdks.MISTRAL, _MISTRAL_SHAPES),
 )
 _LONGEST = max(len(path.split(".")) for _, _, shapes in SHAPES for path in shapes)
 

@@ -153,7 +153,6 @@ class Assistant:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="google-genai and Mistral request paths are not read on untyped clients yet")
 def test_google_genai_and_mistral_paths_on_untyped_clients():
     sites = _sites(OTHER_SHAPES)
     found = {line: (s.sdk, s.operation, s.model.value, s.is_async) for line, s in sites.items()}
