@@ -1081,7 +1081,7 @@ class SiteBuilder:
             client_span=self.span_of(client_span_node) if client_span_node is not None else None,
             client_expr=(redact(" ".join(self.segment(client_span_node, self.disc.mod).split()))[:200]
                          if client_span_node is not None else None),
-            endpoint=req.endpoint or self._base_url(client_layers), via_wrapper=req.via_wrapper,
+            endpoint=req.endpoint or self._base_url(call_kw, client_layers), via_wrapper=req.via_wrapper,
         ), client_span_node
 
     def _model(self, call_kw, client_layers) -> ModelSetting:
@@ -1258,8 +1258,12 @@ class SiteBuilder:
                         out.append(mv.value)
         return tuple(map(redact, out))
 
-    def _base_url(self, client_layers) -> str | None:
-        found = self._find(("base_url", "azure_endpoint", "api_base", "host", "endpoint_url"), list(reversed(client_layers)))
+    def _base_url(self, call_kw, client_layers) -> str | None:
+        """Where the request goes: the call's own base URL (litellm's `api_base=`), else its client's under the
+        SDKs' and frameworks' keywords (LangChain's `openai_api_base`, `anthropic_api_url`)."""
+        found = self._find(("api_base", "base_url"), [call_kw]) or self._find(
+            ("base_url", "azure_endpoint", "api_base", "openai_api_base", "anthropic_api_url", "host", "endpoint_url"),
+            list(reversed(client_layers)))
         if not found:
             return None
         v = self.ev.eval(*found[0])

@@ -156,7 +156,6 @@ def ask(messages):
     assert site.sdk == "huggingface" and _row(site) is None
 
 
-@pytest.mark.xfail(strict=True, reason="LangChain's openai_api_base and litellm's call-level api_base are not read")
 @pytest.mark.parametrize("request_line", [
     'ChatOpenAI(openai_api_base="https://api.groq.com/openai/v1", model="llama-3.3-70b-versatile").invoke(m)',
     'litellm.completion(model="openai/llama-3.3-70b-versatile", api_base="https://api.groq.com/openai/v1", messages=m)',
