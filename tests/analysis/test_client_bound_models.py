@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from llmsight import api
 
 BASE = """
@@ -131,3 +133,54 @@ def test_a_base_that_leaves_the_client_none_still_runs_each_subclass_client(tmp_
     unset = BASE.replace("self.config = config", "self.config = config\n        self.llm = None")
     models = scan(tmp_path, {"base.py": unset, "fast.py": FAST, "careful.py": CAREFUL})
     assert sorted(models[("base.py", "Labeler.label_one")]) == ["claude-3-5-haiku-20241022", "gpt-4o-mini"]
+
+
+OWN_CLIENT = """
+from langchain_openai import ChatOpenAI
+
+
+class Labeler:
+    def __init__(self):
+        self.llm = ChatOpenAI(model="gpt-4o-mini")
+
+    def label_one(self, prompt):
+        return self.llm.invoke(prompt)
+"""
+REBOUND = """
+from langchain_anthropic import ChatAnthropic
+from base import Labeler
+
+
+class CarefulLabeler(Labeler):
+    def __init__(self):
+        super().__init__()
+        self.llm = ChatAnthropic(model="claude-3-5-haiku-20241022")
+"""
+MIDDLE = """
+from langchain_openai import ChatOpenAI
+from base import Labeler
+
+
+class Tuned(Labeler):
+    MODEL = "gpt-4o-mini"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.llm = ChatOpenAI(model=self.MODEL)
+
+
+class Larger(Tuned):
+    MODEL = "gpt-4.1-mini"
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a subclass that re-binds the base's own client is not followed")
+def test_a_subclass_rebinding_the_bases_client_adds_its_model(tmp_path):
+    models = scan(tmp_path, {"base.py": OWN_CLIENT, "careful.py": REBOUND})
+    assert models[("base.py", "Labeler.label_one")] == ["gpt-4o-mini", "claude-3-5-haiku-20241022"]
+
+
+@pytest.mark.xfail(strict=True, reason="only direct subclasses are followed")
+def test_a_subclass_of_a_subclass_runs_the_base_method_with_its_own_model(tmp_path):
+    models = scan(tmp_path, {"base.py": BASE, "middle.py": MIDDLE})
+    assert sorted(models[("base.py", "Labeler.label_one")]) == ["gpt-4.1-mini", "gpt-4o-mini"]
