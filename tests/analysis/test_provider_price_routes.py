@@ -171,3 +171,25 @@ def ask(m):
     (site,) = api.check_source(source, "frameworks.py").call_sites
     assert site.endpoint == "https://api.groq.com/openai/v1"
     assert _row(site) == "groq/llama-3.3-70b-versatile"
+
+
+@pytest.mark.xfail(strict=True, reason="a base URL only the project's .env.example sets is not read")
+def test_base_url_the_projects_env_example_sets_names_the_route(tmp_path):
+    from test_model_resolution import scan
+
+    result = scan(tmp_path, {
+        ".env.example": "LLM_BASE_URL=https://api.deepseek.com/v1\n",
+        "app/llm.py": '''
+            import os
+            from openai import OpenAI
+
+            client = OpenAI(base_url=os.getenv("LLM_BASE_URL"))
+
+
+            def ask(m):
+                return client.chat.completions.create(model="deepseek-chat", messages=m)
+        ''',
+    })
+    (site,) = result.call_sites
+    assert site.endpoint == "https://api.deepseek.com/v1"
+    assert _row(site) == "deepseek/deepseek-chat"
