@@ -15,6 +15,8 @@ figures do not depend on how DuckDB's threads delivered the rows:
 A scenario that changes a few rows of the baseline does not summarise every row again: `Outcomes` keeps
 the baseline's counts, integer sums and histograms (with each row's bin), and takes the changed rows'
 old outcomes out and their new ones in — exact, because every summary is a count or an integer sum.
+Only the values that changed move: a replay hands over every row it might change, and many come out
+as they were, or change in some columns only (`stream=true` moves latencies, not costs).
 """
 from __future__ import annotations
 
@@ -193,7 +195,7 @@ class Histogram:
         old = self.row_slot[old_rows]
         old_rows, old = old_rows[old >= 0], old[old >= 0]
         base_grp, base_bin = self.codes // BIN_SPAN, self.codes % BIN_SPAN
-        new_grp = (self.grp if new_rows is None else self.grp[new_rows]).astype(np.int64)
+        new_grp = np.asarray(self.grp if new_rows is None else self.grp[new_rows], dtype=np.int64)
         if not len(base_bin) and not len(new_bins):
             return self.codes, self.counts, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         first = int(min(base_bin.min(initial=BIN_SPAN), new_bins.min(initial=BIN_SPAN)))
@@ -277,12 +279,27 @@ NO_VALUES = Distribution({}, {}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=
 
 @dataclass
 class Change:
-    """Rows of a baseline a scenario replaced: `ri` (their indices), `mask` (True at them) and, per
-    column, their new values."""
+    """Rows of a baseline a scenario replayed: `ri` (their indices) and, per column, their new values."""
+
+    ri: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+class Moved(NamedTuple):
+    """The rows of a histogram's value column that hold new values: `ri`, `mask` (True at them), `x`."""
 
     ri: np.ndarray
     mask: np.ndarray
-    columns: dict[str, np.ndarray]
+    x: np.ndarray
+
+
+def differing(base: np.ndarray, ri: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of `ri` whose `new` value is not bit for bit the one `base` holds, and those values: a row
+    replayed to its baseline value leaves every summary as it was, so it need not be taken out and put
+    back in (a replay hands over every row it might change; many come out as they were)."""
+    old = base[ri]
+    keep = old.view(np.int64) != new.view(np.int64) if base.dtype.kind == "f" else old != new
+    return (ri, new) if keep.all() else (ri[keep], new[keep])
 
 
 class RankCells(NamedTuple):
@@ -317,21 +334,19 @@ def rank_cells(cell: np.ndarray, per_cell: np.ndarray, probs: tuple[float, ...])
 
 
 def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float, ...],
-                  change: tuple[Change, str] | None = None) -> dict[str, Distribution]:
+                  moved: Moved | None = None) -> dict[str, Distribution]:
     """`quantile_cont(x, probs)` per group of every kind, exactly, without sorting all rows.
 
     Each kind's histogram rolls up from the slot counts (`kinds`: kind -> group key of each combination)
     and finds the bin of each wanted rank; only the rows of those bins are selected, and partitioned
-    unless they all hold one value. With `change` (and the name of its column holding this value), the
-    histogram's rows `change.ri` hold new values: the counts are updated and the selection takes the
-    new values of those rows, at the cost of the changed rows only."""
+    unless they all hold one value. With `moved`, the histogram's rows `moved.ri` hold the new values
+    `moved.x`: the counts are updated and the selection takes the new values of those rows, at the cost
+    of the moved rows only."""
     codes, counts, base_slot = h.codes, h.counts, np.arange(len(h.codes))
-    if change is not None:
-        c, name = change
-        new_x = c.columns[name]
-        moved = np.flatnonzero(np.isfinite(new_x))
-        new_x = new_x[moved]
-        codes, counts, base_slot, new_slot = h.updated(c.ri, c.ri[moved], value_bins(new_x))
+    if moved is not None:
+        finite = np.flatnonzero(np.isfinite(moved.x))
+        new_x = moved.x[finite]
+        codes, counts, base_slot, new_slot = h.updated(moved.ri, moved.ri[finite], value_bins(new_x))
     if len(codes) == 0:
         return {kind: NO_VALUES for kind in kinds}
     slot_grp, slot_bin = codes // BIN_SPAN, codes % BIN_SPAN
@@ -355,10 +370,10 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
     # the rows of every wanted slot: the histogram's own (but those changed) and the changed rows' new values
     wanted_base = np.append(wanted_any[base_slot] & (base_slot >= 0), False)        # slot -1: no value
     rows = np.flatnonzero(wanted_base[h.row_slot])
-    if change is not None:
-        rows = rows[~c.mask[rows]]
+    if moved is not None:
+        rows = rows[~moved.mask[rows]]
     sub_slot, sub_x = base_slot[h.row_slot[rows]], h.x[rows]
-    if change is not None:
+    if moved is not None:
         picked_new = wanted_any[new_slot]
         sub_slot, sub_x = np.r_[sub_slot, new_slot[picked_new]], np.r_[sub_x, new_x[picked_new]]
     # slots whose rows all hold one value (a timeout, the cache latency): a bin of them needs no sorting
@@ -453,7 +468,9 @@ class Outcomes:
     """The per-row outcomes (`OUTCOME_COLUMNS`) of one replay, summarised once: outcome counts and
     fixed-point sums per (combination, block), latency and TTFT histograms. A scenario that changes a
     few rows of a baseline gets its figures from the baseline's summaries updated by those rows
-    (`figures(changed=...)`): the same numbers, bit for bit, as summarising its rows from scratch."""
+    (`figures(changed=...)`): the same numbers, bit for bit, as summarising its rows from scratch. Each
+    summary is updated by the rows whose values in its columns changed, or rebuilt when they are many;
+    one whose columns no row changed is the baseline's (its distributions computed once)."""
 
     def __init__(self, columns: dict, groups: Groups):
         self.groups = groups
@@ -463,35 +480,76 @@ class Outcomes:
                         **{c: column(columns[c]) for c in ("latency_ms", "ttft_ms", "cost_usd", "quality")}}
         self.n_cells = len(groups.site) * BLOCKS
         self.cell = grp * BLOCKS + self.columns["blk"]
-        self.flags = self._flags(self.cell, self.columns)
+        self.outcome = self._outcome(self.columns)
+        self.flags = self._flags(self.cell, self.outcome)
         self.sums = {f: fixed_totals(self.cell, self.columns[c], self.n_cells)
                      for f, c in (("cost", "cost_usd"), ("qs", "quality"))}
         self.latency = Histogram.of(self.columns["latency_ms"], grp, self.columns["blk"])
         self.ttft = Histogram.of(self.columns["ttft_ms"], grp)
+        self._own: dict[str, dict[str, Distribution]] = {}     # value column -> its distributions, once asked
 
-    def _flags(self, cell: np.ndarray, c: dict) -> np.ndarray:
-        """Rows per (combination, block) and outcome: status x truncated x has-quality."""
-        code = cell * 12 + c["status"] * 4 + c["truncated"] * 2 + ~np.isnan(c["quality"])
-        return np.bincount(code, minlength=self.n_cells * 12)
+    @staticmethod
+    def _outcome(c: dict) -> np.ndarray:
+        """Each row's outcome among the 12 the counts tell apart: status x truncated x has-quality."""
+        return (c["status"] * 4 + c["truncated"] * 2 + ~np.isnan(c["quality"])).astype(np.int8)
+
+    def _flags(self, cell: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+        """Rows per (combination, block) and outcome."""
+        return np.bincount(cell * 12 + outcome, minlength=self.n_cells * 12)
+
+    def _merged(self, name: str, ri: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Column `name` with the rows `ri` holding `values`."""
+        merged = self.columns[name].copy()
+        merged[ri] = values
+        return merged
+
+    def _rebuilds(self, rows: np.ndarray) -> bool:
+        """Whether a summary changed in these many rows is summarised afresh rather than updated."""
+        return len(rows) > REBUILD_SHARE * len(self.cell)
 
     def _totals(self, changed: Change | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Outcome counts and fixed-point sums per (combination, block), with the `changed` rows'
-        old outcomes taken out and their new ones put in."""
+        """Outcome counts and fixed-point sums per (combination, block), with the old outcomes of the
+        `changed` rows whose outcome changed taken out and their new ones put in."""
         if changed is None:
             return self.flags, self.sums
-        cell = self.cell[changed.ri]
-        old = {name: self.columns[name][changed.ri] for name in ("status", "truncated", "cost_usd", "quality")}
-        flags = self.flags - self._flags(cell, old) + self._flags(cell, changed.columns)
-        sums = {f: self.sums[f] - fixed_totals(cell, old[c], self.n_cells)
-                + fixed_totals(cell, changed.columns[c], self.n_cells)
-                for f, c in (("cost", "cost_usd"), ("qs", "quality"))}
+        old, new = self.outcome[changed.ri], self._outcome(changed.columns)
+        moved = old != new
+        flags = self.flags
+        if moved.any():
+            cell = self.cell[changed.ri[moved]]
+            flags = flags - self._flags(cell, old[moved]) + self._flags(cell, new[moved])
+        sums = {}
+        for figure, name in (("cost", "cost_usd"), ("qs", "quality")):
+            rows, values = differing(self.columns[name], changed.ri, changed.columns[name])
+            if not len(rows):
+                sums[figure] = self.sums[figure]
+            elif self._rebuilds(rows):
+                sums[figure] = fixed_totals(self.cell, self._merged(name, rows, values), self.n_cells)
+            else:
+                cell = self.cell[rows]
+                sums[figure] = (self.sums[figure] - fixed_totals(cell, self.columns[name][rows], self.n_cells)
+                                + fixed_totals(cell, values, self.n_cells))
         return flags, sums
 
-    def change(self, ri: np.ndarray, columns: dict) -> Change:
-        """The rows `ri` replaced by new outcome columns (status, latency_ms, ... of those rows)."""
+    def _distributions(self, name: str, key_of: dict[str, np.ndarray], changed: Change | None) -> dict[str, Distribution]:
+        """Per kind, the `Distribution` of the value column `name` (latency_ms or ttft_ms) with the `changed`
+        rows' new values."""
+        h, probs = (self.latency, QUANTILES) if name == "latency_ms" else (self.ttft, (0.5,))
+        rows, values = (None, None) if changed is None else differing(self.columns[name], changed.ri,
+                                                                       changed.columns[name])
+        if rows is None or not len(rows):
+            if name not in self._own:
+                self._own[name] = distributions(h, key_of, probs)
+            return self._own[name]
+        if self._rebuilds(rows):
+            return distributions(Histogram.of(self._merged(name, rows, values), h.grp, h.blk), key_of, probs)
         mask = np.zeros(len(self.cell), dtype=bool)
-        mask[ri] = True
-        return Change(ri, mask, {name: column(values, self.columns[name].dtype) for name, values in columns.items()})
+        mask[rows] = True
+        return distributions(h, key_of, probs, Moved(rows, mask, values))
+
+    def change(self, ri: np.ndarray, columns: dict) -> Change:
+        """The rows `ri` replayed, with their new outcome columns (status, latency_ms, ... of those rows)."""
+        return Change(ri, {name: column(values, self.columns[name].dtype) for name, values in columns.items()})
 
     def figures(self, seed: int, days: float, source: str = "traffic", bootstrap: int = BOOTSTRAP,
                 changed: Change | None = None, prior: str | None = None) -> dict[tuple[str, str], GroupFigures]:
@@ -509,12 +567,6 @@ class Outcomes:
         groups = self.groups
         if self.cell.size == 0:
             return {}
-        if changed is not None and len(changed.ri) > REBUILD_SHARE * len(self.cell):
-            columns = dict(self.columns)           # a scenario never changes a row's group or block
-            for name, values in changed.columns.items():
-                columns[name] = self.columns[name].copy()
-                columns[name][changed.ri] = values
-            return Outcomes(columns, groups)._figures(seed, days, source, bootstrap, None, estimated)
         flags, sums = self._totals(changed)
         flags = flags.reshape(self.n_cells, 3, 2, 2)
         per_cell = {"n": flags.sum(axis=(1, 2, 3)), "err": flags[:, 1:].sum(axis=(1, 2, 3)),
@@ -522,8 +574,8 @@ class Outcomes:
                     "qn": flags[:, :, :, 1].sum(axis=(1, 2)),
                     "cost": from_fixed(sums["cost"]), "qs": from_fixed(sums["qs"])}
         key_of = {kind: groups.keys(kind)[0] for kind in GROUP_KINDS}
-        lat_all = distributions(self.latency, key_of, QUANTILES, changed and (changed, "latency_ms"))
-        ttft_all = distributions(self.ttft, key_of, (0.5,), changed and (changed, "ttft_ms"))
+        lat_all = self._distributions("latency_ms", key_of, changed)
+        ttft_all = self._distributions("ttft_ms", key_of, changed)
         return assemble(groups, per_cell, lat_all, ttft_all, seed, days, source, bootstrap, estimated)
 
 

@@ -172,6 +172,34 @@ def test_a_baseline_updated_by_the_changed_rows_gives_the_figures_of_the_rows_th
     assert updated != summary.figures(seed=2, days=3.0)
 
 
+@pytest.mark.parametrize("rebuild_share", [0.0, 0.25, 1.0])
+def test_rows_replayed_to_their_baseline_values_leave_the_figures_of_the_rows_themselves(monkeypatch, rebuild_share):
+    """A replay hands over every row it might change: rows that come out as they were, and columns no row
+    changed (stream=true moves latencies only), are left out of the update; the figures are still those
+    of the scenario's rows from scratch, whether each summary is updated or rebuilt."""
+    monkeypatch.setattr(F, "REBUILD_SHARE", rebuild_share)
+    rng = np.random.default_rng(7)
+    n, n_grp = 20_000, 9
+    combos = np.arange(n_grp)
+    groups = F.Groups(combos % 3, combos // 3 - 1, np.full(n_grp, -1),
+                      {"site": {i: f"s{i}" for i in range(3)}, "feature": {0: "chat", 1: "rag"}, "tenant": {}})
+    base = _outcomes(rng, n, n_grp)
+    ri = rng.choice(n, n // 2, replace=False)
+    new = {name: base[name][ri].copy() for name in base if name not in ("grp", "blk")}
+    moved = rng.random(len(ri)) < 0.3                          # the others come out as they were
+    new["latency_ms"][moved] *= 1.5
+    new["cost_usd"][moved] = 0.0
+    new["status"][moved[: len(ri) // 2].nonzero()[0]] = F.TIMEOUT
+    merged = {name: values.copy() for name, values in base.items()}
+    for name, values in new.items():
+        merged[name][ri] = values
+    summary = F.Outcomes(base, groups)
+    before = summary.figures(seed=2, days=3.0)
+    updated = summary.figures(seed=2, days=3.0, changed=summary.change(ri, new))
+    assert updated == F.figures(merged, groups, seed=2, days=3.0) != before
+    assert summary.figures(seed=2, days=3.0) == before     # the baseline's own summaries are untouched
+
+
 @pytest.mark.parametrize("values", [np.zeros(0, dtype=np.int64), np.array([5, 5, 5]),
                                     np.random.default_rng(1).integers(-1 << 40, 1 << 40, 50_000),
                                     np.random.default_rng(2).integers(0, 30, 50_000)])
