@@ -1096,6 +1096,9 @@ class SiteBuilder:
                     vals = self.disc.resolver.resolve_splat(*call_kw[head], tuple(rest))
                     if vals.cands:
                         return self._model_setting(call_kw[head], "call", vals)
+                    passed = self._passed_body_model(call_kw[head], rest)
+                    if passed is not None:
+                        return passed
             if method.model_pos is not None and len(req.args) > method.model_pos:
                 return self._model_setting((req.args[method.model_pos], req.scope), "call")
         v = self.ev.client_model(req.client)
@@ -1116,6 +1119,28 @@ class SiteBuilder:
                     return self._model_setting(layer["model"], "client")
         return self._splatted_model() or self._built_client_model() or self._batch_lines_model() or \
             ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+
+    def _passed_body_model(self, found: tuple[ast.AST, Scope], rest: list[str]) -> ModelSetting | None:
+        """A helper's request body that is its parameter (`def _post(url, payload): requests.post(url,
+        json=payload)`): the models of the dicts its callers pass (in this file; for a module-level helper,
+        also in the package's other modules), with the first such key as the expression."""
+        node, scope = found
+        func = scope.func
+        if not isinstance(node, ast.Name) or func is None or node.id not in func.params:
+            return None
+        passed = self.disc._caller_arguments(func, node.id)
+        if func.cls is None and func.parent is None:
+            passed += [(arg, caller) for arg, caller in self.disc.resolver.arguments_passed(func, scope.mod, node.id)
+                       if caller.mod is not scope.mod]
+        keys = [key for arg, caller in passed[:8] if (key := self._dig((arg, caller), rest)) is not None]
+        if not keys:
+            return None
+        parts = [self.disc.resolver.resolve(*key, site=(self.req.call, self.req.scope)) for key in keys]
+        merged: dict[str, Any] = {}
+        for cand in (c for part in parts for c in part.cands):
+            merged.setdefault(cand.value, cand)
+        vals = dataclasses.replace(parts[0], cands=tuple(merged.values()))
+        return self._model_setting(keys[0], "call", vals)
 
     def _batch_lines_model(self) -> ModelSetting | None:
         """A batch created from an uploaded JSONL file (`batches.create(input_file_id=…)`): the model of the

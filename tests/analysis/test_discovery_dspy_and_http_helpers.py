@@ -138,6 +138,29 @@ def test_an_http_helper_given_a_provider_url_by_another_module_is_a_site(tmp_pat
     site = sites.get(("app/transport.py", 6))
     assert site is not None and site.sdk == "http" and site.operation == "chat"
     assert site.endpoint == "https://api.anthropic.com/v1/messages"
+    assert site.model.value == "claude-3-5-haiku-latest"
+
+
+def test_a_helpers_request_body_takes_the_models_its_callers_bodies_name():
+    source = '''
+        import requests
+
+        API = "https://api.openai.com/v1"
+
+
+        class Client:
+            def _post(self, path, payload):
+                return requests.post(API + path, json=payload, timeout=30)
+
+            def ask(self, messages):
+                return self._post("/chat/completions", {"model": "gpt-4o-mini", "messages": messages})
+
+            def ask_hard(self, messages):
+                return self._post("/chat/completions", {"model": "gpt-4o", "messages": messages})
+        '''
+    site = _sites(source)[_line(source, "requests.post(API + path")]
+    assert site.endpoint == "https://api.openai.com/v1/chat/completions"
+    assert {c.value for c in site.model.candidates} == {"gpt-4o-mini", "gpt-4o"}
 
 
 def test_an_http_helper_only_given_other_urls_is_not_a_site(tmp_path: Path):
