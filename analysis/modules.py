@@ -150,6 +150,49 @@ def iter_statements(body: list[ast.stmt]):
                 stack.extend(reversed(getattr(node, name)))
 
 
+def _import_statements(body: list[ast.stmt], source: str):
+    """The import statements under `body` in `iter_statements` order, entering only the blocks whose lines
+    hold the text `import` (an import statement's lines hold its keyword): most of a module is never
+    visited."""
+    lines = _lines_of(source, "import")
+    if not lines:
+        return
+    stack = list(reversed(body))
+    blocks = _BLOCKS
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        names = blocks.get(type(node), ())
+        if not names:
+            continue
+        k = bisect.bisect_left(lines, node.lineno)
+        if k == len(lines) or lines[k] > (node.end_lineno or node.lineno):
+            continue
+        for name in names:
+            if name in ("handlers", "cases"):
+                for clause in getattr(node, name):
+                    stack.extend(reversed(clause.body))
+            else:
+                stack.extend(reversed(getattr(node, name)))
+
+
+def _lines_of(source: str, word: str) -> list[int]:
+    """Sorted numbers of the lines holding `word` (`str.find` and newline counts, in C), lines counted as
+    Python counts them."""
+    source = lone_cr_as_lf(source)
+    out: list[int] = []
+    line, previous, i = 1, 0, source.find(word)
+    while i != -1:
+        line += source.count("\n", previous, i)
+        previous = i
+        if not out or out[-1] != line:
+            out.append(line)
+        i = source.find(word, i + len(word))
+    return out
+
+
 # compound statements whose body may not run (a binding inside one does not replace earlier ones)
 _CONDITIONAL = tuple(getattr(ast, n) for n in ("If", "For", "AsyncFor", "While", "Match") if hasattr(ast, n))
 
@@ -419,7 +462,7 @@ class ModuleInfo:
     def build(cls, path: str, modname: str | None, tree: ast.Module, source: str, is_package: bool = False) -> "ModuleInfo":
         info = cls(path, modname, tree, source)
         package = modname if is_package else (modname.rsplit(".", 1)[0] if modname and "." in modname else "")
-        for node in iter_statements(tree.body):
+        for node in _import_statements(tree.body, source):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -460,16 +503,27 @@ class ModuleInfo:
         return None
 
 
-def module_name_for(path: Path) -> tuple[str | None, bool]:
-    """Dotted module name from the package layout (walk up while `__init__.py` exists)."""
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    d = path.parent
-    while (d / "__init__.py").is_file():
-        parts.insert(0, d.name)
-        if d.parent == d:
-            break
-        d = d.parent
+def module_name_for(path: Path, packages: dict[str, tuple[str, ...]] | None = None) -> tuple[str | None, bool]:
+    """Dotted module name from the package layout (walk up while `__init__.py` exists). `packages` keeps
+    what was found per directory for a caller naming many modules of the same packages."""
+    parts = (*_package_parts(path.parent, {} if packages is None else packages),
+             *(() if path.name == "__init__.py" else (path.stem,)))
     return (".".join(parts) or None), path.name == "__init__.py"
+
+
+def _package_parts(d: Path, packages: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Names of the package directories ending at `d`, outermost first (none when `d` holds no `__init__.py`)."""
+    key = str(d)
+    found = packages.get(key)
+    if found is None:
+        if not (d / "__init__.py").is_file():
+            found = ()
+        elif d.parent == d:
+            found = (d.name,)
+        else:
+            found = (*_package_parts(d.parent, packages), d.name)
+        packages[key] = found
+    return found
 
 
 def package_root_for(path: Path) -> Path:

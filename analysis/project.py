@@ -16,6 +16,7 @@ from pathlib import Path
 from llmsight.analysis.modules import ModuleInfo, module_name_for
 
 MAX_PROJECT_FILE_BYTES = 2_000_000
+_UNSEEN = object()
 
 
 def decode_source(data: bytes) -> str:
@@ -124,6 +125,9 @@ class Project:
     _by_path: dict[Path, ModuleInfo | None] = field(default_factory=dict)
     _files: dict[str, Path | None] = field(default_factory=dict)
     _listings: dict[str, frozenset[str]] = field(default_factory=dict)
+    _symbols: dict[str, tuple[ModuleInfo, str | None] | None] = field(default_factory=dict)   # resolve_symbol's answers
+    _loaded: dict[Path, ModuleInfo | None] = field(default_factory=dict)   # load() by the path as asked
+    _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)   # module_name_for's package directories
     # indexes other analyses build on first use and keep for the process (model resolution's callers)
     indexes: dict[str, object] = field(default_factory=dict)
 
@@ -137,11 +141,17 @@ class Project:
         if directory not in self.search_roots and directory.is_dir():
             self.search_roots.append(directory)
             self._files = {k: v for k, v in self._files.items() if v is not None}
+            self._symbols.clear()   # a name no root held may be in this one
 
     def register(self, info: ModuleInfo, path: Path) -> None:
         """Make an already-parsed file (the one being analysed) known without re-parsing it."""
-        self._by_path[real_path(path)] = info
+        real = real_path(path)
+        if real in self._by_path:   # an edited buffer replaces the module read from disk
+            self._loaded.clear()
+        self._by_path[real] = info
         if info.modname:
+            if self._modules.get(info.modname, info) is not info:   # kept answers may name the module it replaces
+                self._symbols.clear()
             self._modules[info.modname] = info
 
     def parsed(self, path: Path, source: str) -> ModuleInfo | None:
@@ -195,14 +205,22 @@ class Project:
         return info
 
     def load(self, path: Path) -> ModuleInfo | None:
-        path = real_path(path)
+        """The parsed module of a file (parsed once; callers ask for the same files many times, so the
+        answer is kept by the path as asked too, which spares resolving it again)."""
+        info = self._loaded.get(path, _UNSEEN)
+        if info is not _UNSEEN:
+            return info  # type: ignore[return-value]
+        self._loaded[path] = info = self._load(real_path(path))
+        return info
+
+    def _load(self, path: Path) -> ModuleInfo | None:
         if path in self._by_path:
             return self._by_path[path]
         info = None
         try:
             source = decode_source(read_bounded(path, MAX_PROJECT_FILE_BYTES))
             tree = ast.parse(source)
-            modname, is_pkg = module_name_for(path)
+            modname, is_pkg = module_name_for(path, self._packages)
             info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
         except (NotReadable, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):
             info = None  # the name stays unresolved; the file itself is reported when it is scanned
@@ -213,8 +231,15 @@ class Project:
         """Split `app.settings.MODEL` into (module app.settings, "MODEL") when the module is ours.
 
         Returns (module, None) when the whole name is a project module. SDK and stdlib names, which
-        have no file under the search roots, return None and stay symbolic.
+        have no file under the search roots, return None and stay symbolic. Answers are kept: the
+        evaluator asks for the same names once per site that uses them.
         """
+        found = self._symbols.get(qualname, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._symbols[qualname] = self._resolve_symbol(qualname)
+        return found  # type: ignore[return-value]
+
+    def _resolve_symbol(self, qualname: str) -> tuple[ModuleInfo, str | None] | None:
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
             modname = ".".join(parts[:i])
