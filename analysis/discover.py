@@ -1105,7 +1105,8 @@ class SiteBuilder:
         if v is not None or req.client.ctor is not None or req.client.model_from is not None:
             src = req.client.model_from or (req.client.ctor, req.client.ctor_scope)
             call, scope = src
-            if self.disc.resolver.built_by_subclasses(req.scope, scope):   # a base-class method: every subclass's client
+            if isinstance(req.call.func, ast.Attribute) and self.disc.resolver.built_by_subclasses(
+                    req.call.func.value, req.scope, scope):   # a base-class method: every subclass's client too
                 found = self._built_client_model(every_subclass=True)
                 if found is not None:
                     return found

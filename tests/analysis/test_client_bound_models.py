@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 BASE = """
@@ -174,13 +172,11 @@ class Larger(Tuned):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a subclass that re-binds the base's own client is not followed")
 def test_a_subclass_rebinding_the_bases_client_adds_its_model(tmp_path):
     models = scan(tmp_path, {"base.py": OWN_CLIENT, "careful.py": REBOUND})
     assert models[("base.py", "Labeler.label_one")] == ["gpt-4o-mini", "claude-3-5-haiku-20241022"]
 
 
-@pytest.mark.xfail(strict=True, reason="only direct subclasses are followed")
 def test_a_subclass_of_a_subclass_runs_the_base_method_with_its_own_model(tmp_path):
     models = scan(tmp_path, {"base.py": BASE, "middle.py": MIDDLE})
     assert sorted(models[("base.py", "Labeler.label_one")]) == ["gpt-4.1-mini", "gpt-4o-mini"]
