@@ -96,11 +96,19 @@ def _local_aliases(source: str, callables: set[str]) -> set[str]:
     """Names (and `self.` attributes) assigned an expression naming an SDK callable (`_completion =
     _completion or acompletion`, `fn = acompletion if is_async else completion`, `self.llm = ChatOpenAI(…)`,
     called later as `self.llm(…)`), in any scope: textual, so no function is indexed. Only the lines that
-    mention a callable are looked at."""
-    out = set()
+    mention a callable are looked at, and the line before one when it opens the value (`self.llm = (`)."""
+    out: set[str] = set()
+    opened: dict[int, re.Match | None] = {}   # line start -> the assignment the line before opens, once per line
     for name in callables:
         for off in _word_offsets(source, name):
-            assigned = _ASSIGNED_NAME.match(source, source.rfind("\n", 0, off) + 1, off)
+            start = source.rfind("\n", 0, off) + 1
+            assigned = _ASSIGNED_NAME.match(source, start, off)
+            if assigned is None and start > 1:
+                if start not in opened:
+                    previous = source.rfind("\n", 0, start - 1) + 1
+                    line = source[previous:start - 1].rstrip(" \t")
+                    opened[start] = _ASSIGNED_NAME.match(line) if line.endswith(("(", "=", "\\")) else None
+                assigned = opened[start]
             if assigned is not None:
                 out.add(assigned.group(1))
     return out - callables

@@ -295,3 +295,25 @@ def test_a_dsp_lm_subclass_calling_the_inherited_request_is_a_site_and_its_own_r
     sites = _sites(source)
     assert sites[_line(source, "response = self.request(")].sdk == "dspy"
     assert _line(source, "return self.request(prompt)") not in sites
+
+
+def test_a_module_assigned_over_several_lines_is_still_called_as_a_site():
+    source = '''
+        import dspy
+
+
+        class Extract(dspy.Module):
+            def __init__(self):
+                self.predictor = (
+                    dspy.ChainOfThought("text -> entities")
+                )
+                self.critic = \\
+                    dspy.Predict("entities -> critique")
+
+            def forward(self, text):
+                found = self.predictor(text=text)
+                return self.critic(entities=found.entities)
+        '''
+    sites = _sites(source)
+    for text in ("self.predictor(text=text)", "self.critic(entities="):
+        assert sites[_line(source, text)].sdk == "dspy", text
