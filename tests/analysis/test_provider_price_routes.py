@@ -173,7 +173,6 @@ def ask(m):
     assert _row(site) == "groq/llama-3.3-70b-versatile"
 
 
-@pytest.mark.xfail(strict=True, reason="a base URL only the project's .env.example sets is not read")
 def test_base_url_the_projects_env_example_sets_names_the_route(tmp_path):
     from test_model_resolution import scan
 
