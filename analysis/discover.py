@@ -98,11 +98,19 @@ def _local_aliases(source: str, callables: set[str]) -> set[str]:
     """Names (and `self.` attributes) assigned an expression naming an SDK callable (`_completion =
     _completion or acompletion`, `fn = acompletion if is_async else completion`, `self.llm = ChatOpenAI(…)`,
     called later as `self.llm(…)`), in any scope: textual, so no function is indexed. Only the lines that
-    mention a callable are looked at."""
-    out = set()
+    mention a callable are looked at, and the line before one when it opens the value (`self.llm = (`)."""
+    out: set[str] = set()
+    opened: dict[int, re.Match | None] = {}   # line start -> the assignment the line before opens, once per line
     for name in callables:
         for off in _word_offsets(source, name):
-            assigned = _ASSIGNED_NAME.match(source, source.rfind("\n", 0, off) + 1, off)
+            start = source.rfind("\n", 0, off) + 1
+            assigned = _ASSIGNED_NAME.match(source, start, off)
+            if assigned is None and start > 1:
+                if start not in opened:
+                    previous = source.rfind("\n", 0, start - 1) + 1
+                    line = source[previous:start - 1].rstrip(" \t")
+                    opened[start] = _ASSIGNED_NAME.match(line) if line.endswith(("(", "=", "\\")) else None
+                assigned = opened[start]
             if assigned is not None:
                 out.add(assigned.group(1))
     return out - callables
@@ -1098,13 +1106,17 @@ class SiteBuilder:
                     vals = self.disc.resolver.resolve_splat(*call_kw[head], tuple(rest))
                     if vals.cands:
                         return self._model_setting(call_kw[head], "call", vals)
+                    passed = self._passed_body_model(call_kw[head], rest)
+                    if passed is not None:
+                        return passed
             if method.model_pos is not None and len(req.args) > method.model_pos:
                 return self._model_setting((req.args[method.model_pos], req.scope), "call")
         v = self.ev.client_model(req.client)
         if v is not None or req.client.ctor is not None or req.client.model_from is not None:
             src = req.client.model_from or (req.client.ctor, req.client.ctor_scope)
             call, scope = src
-            if self.disc.resolver.built_by_subclasses(req.scope, scope):   # a base-class method: every subclass's client
+            if isinstance(req.call.func, ast.Attribute) and self.disc.resolver.built_by_subclasses(
+                    req.call.func.value, req.scope, scope):   # a base-class method: every subclass's client too
                 found = self._built_client_model(every_subclass=True)
                 if found is not None:
                     return found
@@ -1118,6 +1130,28 @@ class SiteBuilder:
                     return self._model_setting(layer["model"], "client")
         return self._splatted_model() or self._built_client_model() or self._batch_lines_model() or \
             ModelSetting(source="absent", unknown=self._absent_reason(call_kw))
+
+    def _passed_body_model(self, found: tuple[ast.AST, Scope], rest: list[str]) -> ModelSetting | None:
+        """A helper's request body that is its parameter (`def _post(url, payload): requests.post(url,
+        json=payload)`): the models of the dicts its callers pass (in this file; for a module-level helper,
+        also in the package's other modules), with the first such key as the expression."""
+        node, scope = found
+        func = scope.func
+        if not isinstance(node, ast.Name) or func is None or node.id not in func.params:
+            return None
+        passed = self.disc._caller_arguments(func, node.id)
+        if func.cls is None and func.parent is None:
+            passed += [(arg, caller) for arg, caller in self.disc.resolver.arguments_passed(func, scope.mod, node.id)
+                       if caller.mod is not scope.mod]
+        keys = [key for arg, caller in passed[:8] if (key := self._dig((arg, caller), rest)) is not None]
+        if not keys:
+            return None
+        parts = [self.disc.resolver.resolve(*key, site=(self.req.call, self.req.scope)) for key in keys]
+        merged: dict[str, Any] = {}
+        for cand in (c for part in parts for c in part.cands):
+            merged.setdefault(cand.value, cand)
+        vals = dataclasses.replace(parts[0], cands=tuple(merged.values()))
+        return self._model_setting(keys[0], "call", vals)
 
     def _batch_lines_model(self) -> ModelSetting | None:
         """A batch created from an uploaded JSONL file (`batches.create(input_file_id=…)`): the model of the
