@@ -38,6 +38,9 @@ MAX_STEPS = 1500          # evaluations per site; a deeper site keeps what was f
 MAX_CALLERS = 8           # calls followed per parameter
 MAX_CALLER_FILES = 24     # files parsed to find them, nearest first
 MAX_CALLER_DEPTH = 3      # "parameter <- caller's argument" hops in a row
+DEEP_CALLER_DEPTH = 6     # the same through dicts and constructions, for a site left with no model (only then)
+DEEP_MAX_STEPS = 400      # its budget of evaluations: a deep chain is narrow, a wide one is given up
+DEEP_MAX_MODELS = 4       # models a deeper walk may name: one that fans out into more is guessing
 MAX_VALUES = 24           # candidates kept per expression
 MAX_SUBCLASSES = 24
 MAX_PACKAGE_FILES = 4000
@@ -431,6 +434,8 @@ class ModelResolver:
     _active: set = field(default_factory=set)
     _steps: int = 0
     _cut: bool = False                                    # a cycle was cut: the result is partial
+    _depth_limit: int = MAX_CALLER_DEPTH                  # caller hops followed in a row in this pass
+    _depth_cut: bool = False                              # a path was cut at that depth (a deeper pass may add)
     _collect: list[set[str]] = field(default_factory=list)  # files read by the evaluations under way
     _site_method: str = ""   # the method the site is in: an object built only to call another never reaches it
     _tables: setter_flow.TableKeys | None = None   # the keys that build the class a setter's caller is followed for
@@ -447,21 +452,36 @@ class ModelResolver:
     def resolve(self, node: ast.AST, scope: Scope, site: tuple[ast.AST, Scope] | None = None) -> Vals:
         """The models `node` can be; `site`, the request call, narrows them by the tests that decide
         whether it runs."""
-        self._steps = 0
-        self._active.clear()
         self._site_method = _method_name(scope)
-        vals = self._values(node, scope, Ctx())
+        vals = self._deepening(lambda: self._values(node, scope, Ctx()))
         cands = tuple(c for c in vals.cands if looks_like_model(c.value))
         return self._narrow(node, scope, replace(vals, cands=cands), site)
 
     def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
         """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
         keyword its callers pass (through their own `**kwargs` too)."""
-        self._steps = 0
-        self._active.clear()
         self._site_method = _method_name(scope)
-        vals = self._splat(node, scope, keys, Ctx())
+        vals = self._deepening(lambda: self._splat(node, scope, keys, Ctx()))
         return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
+
+    def _deepening(self, run) -> Vals:
+        """`run()` following callers `MAX_CALLER_DEPTH` hops up; when that finds no model and cut a path
+        at that depth, again `DEEP_CALLER_DEPTH` hops up with `DEEP_MAX_STEPS` steps: only the sites still
+        unresolved pay for the deeper walk (an agent built through five layers of `engine_params`). The
+        deeper walk's models are kept only when they are a few, the default among them: a walk that far
+        up that fans out through alias tables and every caller names models the site cannot all send."""
+        self._steps, self._depth_limit, self._depth_cut = 0, MAX_CALLER_DEPTH, False
+        self._active.clear()
+        vals = run()
+        if vals.cands or not self._depth_cut:
+            return vals
+        self._steps, self._depth_limit = MAX_STEPS - DEEP_MAX_STEPS, DEEP_CALLER_DEPTH
+        self._active.clear()
+        try:
+            deeper = run()
+        finally:
+            self._depth_limit = MAX_CALLER_DEPTH
+        return deeper if deeper.has_default and len(deeper.cands) <= DEEP_MAX_MODELS else vals
 
     def resolve_default_text(self, node: ast.AST, scope: Scope) -> str | None:
         """The one string `node` holds with the project's defaults, whatever it looks like: discovery reads a
@@ -480,30 +500,31 @@ class ModelResolver:
         found = [(_argument_of(func, name, call), cscope) for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]]
         return [(arg, cscope) for arg, cscope in found if arg is not None and arg is not _STARRED]
 
-    def built_by_subclasses(self, receiver: ast.AST, site: Scope, made: Scope | None) -> bool:
-        """The client `receiver` (`self.llm…`) a method uses is bound by subclasses of the method's class:
-        built in one (discovery typed it by that one), or re-bound by one that runs the method. A base-class
-        method runs on the instances of every subclass that does not override it, each with its own client,
-        so the site's model set is theirs and the class's own (`resolve_built_client`)."""
+    def built_by_subclasses(self, site: Scope, made: Scope | None) -> bool:
+        """The client a method uses is built in a subclass of the method's class: a base-class method runs
+        on the instances of every subclass that does not override it, each with its own client, so the
+        site's model set is theirs (`resolve_built_client`), not the one subclass discovery typed it by."""
         owner, maker = _method_class(site), _method_class(made) if made is not None else None
-        while isinstance(receiver, ast.Attribute) and _self_class(receiver.value, site) is None:
-            receiver = receiver.value
-        if owner is None or not isinstance(receiver, ast.Attribute):
-            return False
-        if maker is not None and maker.node is not owner.node:
-            return any(c.node is owner.node for c, _m in self._mro_of(maker, made.mod))  # type: ignore[union-attr]
-        method = _method_name(site)
-        return any(receiver.attr in sub.self_attrs and self._runs_inherited((sub, smod), method, owner)
-                   for sub, smod in self._subclasses(owner, site.mod))
+        return owner is not None and maker is not None and maker.node is not owner.node and any(
+            c.node is owner.node for c, _m in self._mro_of(maker, made.mod))  # type: ignore[union-attr]
 
     def resolve_built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
                              site: tuple[ast.AST, Scope] | None = None) -> Vals | None:
         """The model of a client discovery saw only being used (`self.llm.invoke(…)`): the model keyword,
         or the key of a `**kwargs` passed, of each SDK client construction that reaches the receiver
         (the longest part of it that constructions reach); None when none is found."""
-        self._steps = 0
-        self._active.clear()
         self._site_method = _method_name(scope)
+        first: list[Vals | None] = []
+
+        def run() -> Vals:
+            found = self._built_client(receiver, scope, keys, site)
+            first.append(found)
+            return found or Vals()
+        vals = self._deepening(run)
+        return vals if vals.cands or first[0] is not None else None
+
+    def _built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
+                      site: tuple[ast.AST, Scope] | None) -> Vals | None:
         node = receiver
         while True:
             parts = []
@@ -642,13 +663,17 @@ class ModelResolver:
         see, what the callers pass (a dict parameter, a function's own `**kwargs`). In a method of a class
         whose subclasses run it, each subclass's own properties and attributes count (`**self._params` with
         `_default_params` overridden to add the model)."""
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            return _opaque("too deep to follow within llmsight's per-site budget")
+        if isinstance(node, (ast.BoolOp, ast.IfExp)) and not isinstance(getattr(node, "op", None), ast.And):
+            return self._splat_alternatives(node, scope, keys, ctx)
         method_cls = _method_class(scope)
         if ctx.self_cls is None and method_cls is not None:
             method = _method_name(scope)
             subs = [sub for sub in self._subclasses(method_cls, scope.mod) if self._runs_inherited(sub, method, method_cls)]
-            if subs:
-                own = self._splat(node, scope, keys, replace(ctx, self_cls=(method_cls, scope.mod)))
-                return _union(own, *(self._splat(node, scope, keys, replace(ctx, self_cls=sub)) for sub in subs))
+            own = self._splat(node, scope, keys, replace(ctx, self_cls=(method_cls, scope.mod)))
+            return _union(own, *(self._splat(node, scope, keys, replace(ctx, self_cls=sub)) for sub in subs))
         outer, self.reader.concrete = self.reader.concrete, ctx.self_cls
         try:
             mapping = self._evaluate(self.reader.read, node, scope, default=None)
@@ -676,6 +701,18 @@ class ModelResolver:
         text = _text(pscope.mod, part) if part is not None else _text(scope.mod, node)
         return _opaque(f"`{keys[0]}` may be in `{text}`, which is built at run time")
 
+    def _splat_alternatives(self, node: ast.BoolOp | ast.IfExp, scope: Scope, keys: tuple[str, ...], ctx: Ctx) -> Vals:
+        """`**(params or self.params)`, `**(a if c else b)`: the key in each side, taken like a value's
+        `or` and branches — the side after `or` counts when the one before can hold no such key (a
+        parameter nobody passes, left None), not when every caller passes a dict that holds it."""
+        if isinstance(node, ast.IfExp):
+            body, orelse = self._splat(node.body, scope, keys, ctx), self._splat(node.orelse, scope, keys, ctx)
+            return _or(body, orelse) if _tests_itself(node.test, node.body) else _branches([body, orelse])
+        acc = self._splat(node.values[0], scope, keys, ctx)
+        for operand in node.values[1:]:
+            acc = _or(acc, self._splat(operand, scope, keys, ctx))
+        return acc
+
     def _dict_param(self, func: FuncInfo, mod: ModuleInfo, name: str, keys: tuple[str, ...], ctx: Ctx) -> Vals:
         """`**params` where `params` is a parameter: the key in the dict each caller passes (the
         constructions of the instance being followed, for an `__init__`)."""
@@ -683,15 +720,20 @@ class ModelResolver:
         if not calls and getattr(func.node, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
             calls = self._construction_calls(ctx.self_cls, func.cls, ctx)[0]
         if not calls:
-            if ctx.depth >= MAX_CALLER_DEPTH:
+            if self._too_deep(ctx):
                 return Vals(why=f"`{name}` comes from callers too far up to follow")
             calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
         found = []
+        default = func.params.get(name, (None, None))[1]
+        defaulted = False
         for call, cscope, cctx in calls:
             arg = _argument_of(func, name, call)
             if isinstance(arg, ast.AST):
                 found.append(_tag(self._splat(arg, cscope, keys, cctx), "callers",
                                   Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})", _at(cscope.mod, call))))
+            defaulted = defaulted or arg is None
+        if defaulted and default is not None:   # a call that leaves the parameter's default (`None`: no key)
+            found.append(self._splat(default, Scope(mod, func.parent, getattr(func.node, "lineno", 0)), keys, ctx))
         return _union(*found) if found else _opaque(f"no caller of `{func.qualname}` passes `{name}`")
 
     def _kwarg(self, func: FuncInfo, mod: ModuleInfo, keys: tuple[str, ...], ctx: Ctx) -> Vals:
@@ -699,7 +741,7 @@ class ModelResolver:
         for fid, call, cscope, cctx in ctx.calls:
             if fid == id(func.node):
                 return self._passed(call, cscope, cctx, keys)
-        if ctx.depth >= MAX_CALLER_DEPTH:
+        if self._too_deep(ctx):
             return Vals()
         found = [self._passed(call, cscope, Ctx(depth=ctx.depth + 1), keys) for call, cscope in self._callers_of(func, mod)]
         return _union(*found) if found else Vals(why=f"no caller of `{func.qualname}` passes `{keys[0]}`")
@@ -723,17 +765,19 @@ class ModelResolver:
         self._steps += 1
         if self._steps > MAX_STEPS:
             return _opaque("too deep to follow within llmsight's per-site budget")
-        key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method, self._tables)
+        key = (id(node), id(scope.func), scope.line, ctx.key, self._site_method, self._tables, self._depth_limit)
         found = self.state.memo.get(key)
         if found is not None:
             for path in found[1]:
                 self._dep(path)
+            self._depth_cut = self._depth_cut or found[5]
             return found[0]
         if key in self._active:
             self._cut = True
             return Vals()  # a cycle: the other path holds whatever this one finds
         self._active.add(key)
         outer_cut, self._cut = self._cut, False
+        outer_depth_cut, self._depth_cut = self._depth_cut, False
         self._collect.append(set())
         try:
             vals = self._eval(node, scope, ctx)
@@ -745,8 +789,10 @@ class ModelResolver:
             if self._collect:
                 self._collect[-1].update(deps)
         if self._steps <= MAX_STEPS and not self._cut:
-            self.state.memo[key] = (vals, frozenset(deps), node, scope, ctx)  # the refs keep the ids unique
+            # the refs keep the ids unique
+            self.state.memo[key] = (vals, frozenset(deps), node, scope, ctx, self._depth_cut)
         self._cut = outer_cut or self._cut
+        self._depth_cut = outer_depth_cut or self._depth_cut
         return vals
 
     def _dep(self, path: str) -> None:
@@ -1052,8 +1098,18 @@ class ModelResolver:
             return _tag(self._values(default, scope, ctx), "cli-default", Hop(_text(scope.mod, deco), _at(scope.mod, deco)))
         return None
 
+    def _too_deep(self, ctx: Ctx) -> bool:
+        """Whether `ctx` took as many caller hops as this pass follows, for the flows of one object handed
+        down: a dict of settings (`**params`, `engine_params`) and the constructions that bind an
+        `__init__` (recorded: a deeper pass may see more). A bare parameter's callers fan out at every
+        hop, and stay at `MAX_CALLER_DEPTH` (`_from_callers`)."""
+        if ctx.depth < self._depth_limit:
+            return False
+        self._depth_cut = True
+        return True
+
     def _from_callers(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
-        if ctx.depth >= MAX_CALLER_DEPTH or not isinstance(func.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(func.node, (ast.FunctionDef, ast.AsyncFunctionDef)) or ctx.depth >= MAX_CALLER_DEPTH:
             return Vals()
         found = []
         for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]:
@@ -1192,7 +1248,7 @@ class ModelResolver:
                     if b"import" in text[start:i]:
                         out.append((m.group(1).decode(), module, False))
                     continue
-                before = text[start:i]
+                before = _logical_head(text, start, i)
                 bound = _BOUND_TO.search(before) if m.end() == len(text) or text[m.end():m.end() + 1] in b"\r\n#" else None
                 local = None if bound else _PICKED_BY.match(before)
                 alias = (bound or local).group(1).decode() if bound or local else None
@@ -1284,7 +1340,7 @@ class ModelResolver:
             return [(call, Scope(cm, fi, call.lineno), ctx) for call in _super_init_calls(init)], False
         if ctx.ctor is not None:
             return [ctx.ctor], False
-        if ctx.depth >= MAX_CALLER_DEPTH:
+        if self._too_deep(ctx):
             return [], True
         calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._constructions(*concrete)]
         return calls, True
@@ -1343,28 +1399,21 @@ class ModelResolver:
         return None
 
     def _subclasses(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
-        """The package's classes derived from `cls`, directly or through others (a subclass of a subclass
-        runs the base's methods too), nearest first."""
+        name = cls.node.name
         out: list[tuple[ClassInfo, ModuleInfo]] = []
         top = self.state.top(mod)
-        seen = {id(cls.node)}
-        bases = [cls]
-        for base in bases:   # grows while it runs: each found class's own subclasses are searched in turn
-            name = base.node.name
-            for path in self.index.subclass_files(top, name):
-                smod = self.ev.project.load(path)
-                if smod is None:
+        for path in self.index.subclass_files(top, name):
+            smod = self.ev.project.load(path)
+            if smod is None:
+                continue
+            for sub in smod.classes.values():
+                if sub.node is cls.node or not any(name in _text(smod, b) for b in sub.node.bases):
                     continue
-                for sub in smod.classes.values():
-                    if id(sub.node) in seen or not any(name in _text(smod, b) for b in sub.node.bases):
-                        continue
-                    if any(c.node is base.node for c, _m in self._mro_of(sub, smod)[1:]):
-                        seen.add(id(sub.node))
-                        self._dep(smod.path)
-                        out.append((sub, smod))
-                        bases.append(sub)
-                        if len(out) >= MAX_SUBCLASSES:
-                            return out
+                if any(c.node is cls.node for c, _m in self._mro_of(sub, smod)[1:]):
+                    self._dep(smod.path)
+                    out.append((sub, smod))
+                    if len(out) >= MAX_SUBCLASSES:
+                        return out
         return out
 
     def _self_attr(self, attr: str, method_cls: ClassInfo, scope: Scope, ctx: Ctx) -> Vals:
@@ -1666,7 +1715,7 @@ class ModelResolver:
         calls = [(call, cscope, cctx) for fid, call, cscope, cctx in ctx.calls if fid == id(func.node)]
         if not calls and getattr(func.node, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
             calls = self._construction_calls(ctx.self_cls, func.cls, ctx)[0]
-        elif not calls and ctx.depth < MAX_CALLER_DEPTH:
+        elif not calls and not self._too_deep(ctx):
             calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
         out = []
         for call, cscope, cctx in calls:
@@ -2080,6 +2129,17 @@ def _binds_to(call: ast.Call, scope: Scope, name: str) -> bool:
 def _word_byte(text: bytes, i: int) -> bool:
     """Whether `text[i]` is part of an identifier (False outside the text)."""
     return 0 <= i < len(text) and (text[i:i + 1].isalnum() or text[i] == 95)
+
+
+def _logical_head(text: bytes, start: int, i: int) -> bytes:
+    """The text before offset `i` on its line; when that holds no `=` and the line before opens a
+    parenthesis (a formatter wraps `fn = (\n    cached if cache else plain\n)`), that line's head joined
+    to it. One line back only."""
+    before = text[start:i]
+    if b"=" in before or start < 2:
+        return before
+    previous = text[text.rfind(b"\n", 0, start - 1) + 1:start - 1].rstrip()
+    return previous[:-1] + b" " + before.lstrip() if previous.endswith(b"(") else before
 
 
 def _names_model(key: str) -> bool:

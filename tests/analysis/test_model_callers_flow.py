@@ -8,8 +8,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -43,7 +41,6 @@ _ENGINE = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason='issue 12: not followed yet')
 def test_dict_parameter_nobody_passes_falls_back_to_the_attribute(tmp_path):
     # VALID: `_create_agent(prompt)` never passes `engine_params`, so `engine_params or self.engine_params`
     # is the dict the module was built with, which the subclass hands to `super().__init__`
@@ -72,7 +69,6 @@ def test_dict_parameter_nobody_passes_falls_back_to_the_attribute(tmp_path):
     assert models_at(result, "pkg/engine.py", 8) == ["gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason='issue 12: not followed yet')
 def test_dict_every_caller_passes_hides_the_fallback(tmp_path):
     # INVALID: the literal after `or` is never sent when every caller passes the dict
     result = scan(tmp_path, {"pkg/engine.py": _ENGINE, "pkg/agent.py": """
@@ -85,7 +81,6 @@ def test_dict_every_caller_passes_hides_the_fallback(tmp_path):
     assert models_at(result, "pkg/engine.py", 8) == ["gpt-4o"]
 
 
-@pytest.mark.xfail(strict=True, reason='issue 12: not followed yet')
 def test_request_serialised_to_json_for_a_cache_is_read_back(tmp_path):
     # VALID: the keywords travel as a JSON string through an lru_cache'd helper (picked by a local a formatter
     # wrapped in parentheses) and are read back with `json.loads`; the model is popped from them, split off
@@ -166,7 +161,6 @@ _LAYERS = {"pkg/engine.py": _ENGINE, "pkg/agent.py": """
     """}
 
 
-@pytest.mark.xfail(strict=True, reason='issue 12: not followed yet')
 def test_settings_dict_handed_down_five_layers_is_followed(tmp_path):
     # VALID: the CLI's dict reaches the engine through five constructions; the usual 3 hops find nothing,
     # the deeper walk names the CLI default
