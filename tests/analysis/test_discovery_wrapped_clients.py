@@ -97,3 +97,45 @@ def test_partial_for_an_executor_on_a_client_a_property_returns():
     site = _sites(EXECUTOR).get(_line(EXECUTOR, "loop.run_in_executor("))
     assert site is not None
     assert (site.sdk, site.model.value) == ("bedrock", "anthropic.claude-3-haiku-20240307-v1:0")
+
+
+# a class stores the client its constructions pass: another module builds it with an instructor-patched client
+CONSTRUCTED = {
+    "app/__init__.py": "",
+    "app/llm.py": """
+        class StructuredLLM:
+            def __init__(self, client, model, provider):
+                self.client = client
+                self.model = model
+                self.provider = provider
+
+            def generate(self, Out, msgs):
+                if self.provider == "google":
+                    return self.client.create(model=self.model, messages=msgs, response_model=Out)
+                return self.client.chat.completions.create(model=self.model, messages=msgs, response_model=Out)
+        """,
+    "app/factory.py": """
+        import instructor
+
+        from app.llm import StructuredLLM
+
+
+        def make(client, provider="openai"):
+            if provider == "google":
+                return StructuredLLM(instructor.from_genai(client), "gemini-2.0-flash", provider)
+            return StructuredLLM(instructor.from_openai(client), "gpt-4o-mini", provider)
+        """,
+}
+
+
+@pytest.mark.xfail(strict=True, reason="a client the constructions of a class pass is not followed")
+def test_client_the_class_constructions_pass_in_another_module(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for rel, text in CONSTRUCTED.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    result = api.check([tmp_path], select=["NONE"], use_cache=False, with_estimates=False)
+    found = {s.span.start_line: s.sdk for s in result.call_sites if s.span.path == "app/llm.py"}
+    llm = textwrap.dedent(CONSTRUCTED["app/llm.py"])
+    # `create` is instructor's on either client (the first construction's); `chat.completions.create` OpenAI's own
+    assert found == {_line(llm, "self.client.create("): "google", _line(llm, "self.client.chat.completions"): "openai"}
