@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from llmsight import api
+from site_lines import line_of as _line, sites_by_line as _sites
 
 DSPY = '''
 import dspy
@@ -35,14 +36,6 @@ program = Rag()
 prediction = program(question="What is DSPy?")
 unused = dspy.Predict("q -> a")
 '''
-
-
-def _sites(source: str):
-    return {s.span.start_line: s for s in api.check_source(textwrap.dedent(source), "app.py", select=["NONE"]).call_sites}
-
-
-def _line(source: str, text: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
 
 
 def test_dspy_predictors_and_lm_calls_are_sites_with_the_configured_lm_model():

@@ -2,9 +2,7 @@
 was added to (one site, with the generator's model); components on local models and pipelines of them are not."""
 from __future__ import annotations
 
-import textwrap
-
-from llmsight import api
+from site_lines import line_of, sites_by_line
 
 SOURCE = '''
 from haystack import AsyncPipeline, Pipeline
@@ -38,11 +36,11 @@ class Search:
 
 
 def _sites():
-    return {s.span.start_line: s for s in api.check_source(textwrap.dedent(SOURCE), "app.py", select=["NONE"]).call_sites}
+    return sites_by_line(SOURCE)
 
 
 def _line(text: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(SOURCE).splitlines(), 1) if text in line)
+    return line_of(SOURCE, text)
 
 
 def test_provider_components_and_the_pipelines_they_are_in_are_sites_with_the_components_model():

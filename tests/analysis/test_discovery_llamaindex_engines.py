@@ -2,9 +2,7 @@
 the module sets; other `.query(…)` calls in the same file are not sites."""
 from __future__ import annotations
 
-import textwrap
-
-from llmsight import api
+from site_lines import line_of as _line, sites_by_line as _sites
 
 SOURCE = '''
 import sqlite3
@@ -25,14 +23,6 @@ async def ask(question):
     engine = index.as_query_engine(llm=MistralAI(model="mistral-large-latest"))
     return await engine.aquery(question)
 '''
-
-
-def _sites(source: str):
-    return {s.span.start_line: s for s in api.check_source(textwrap.dedent(source), "app.py", select=["NONE"]).call_sites}
-
-
-def _line(source: str, text: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
 
 
 def test_query_engines_prompt_their_llm_or_the_global_settings_llm():
