@@ -500,13 +500,21 @@ class ModelResolver:
         found = [(_argument_of(func, name, call), cscope) for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]]
         return [(arg, cscope) for arg, cscope in found if arg is not None and arg is not _STARRED]
 
-    def built_by_subclasses(self, site: Scope, made: Scope | None) -> bool:
-        """The client a method uses is built in a subclass of the method's class: a base-class method runs
-        on the instances of every subclass that does not override it, each with its own client, so the
-        site's model set is theirs (`resolve_built_client`), not the one subclass discovery typed it by."""
+    def built_by_subclasses(self, receiver: ast.AST, site: Scope, made: Scope | None) -> bool:
+        """The client `receiver` (`self.llm…`) a method uses is bound by subclasses of the method's class:
+        built in one (discovery typed it by that one), or re-bound by one that runs the method. A base-class
+        method runs on the instances of every subclass that does not override it, each with its own client,
+        so the site's model set is theirs and the class's own (`resolve_built_client`)."""
         owner, maker = _method_class(site), _method_class(made) if made is not None else None
-        return owner is not None and maker is not None and maker.node is not owner.node and any(
-            c.node is owner.node for c, _m in self._mro_of(maker, made.mod))  # type: ignore[union-attr]
+        while isinstance(receiver, ast.Attribute) and _self_class(receiver.value, site) is None:
+            receiver = receiver.value
+        if owner is None or not isinstance(receiver, ast.Attribute):
+            return False
+        if maker is not None and maker.node is not owner.node:
+            return any(c.node is owner.node for c, _m in self._mro_of(maker, made.mod))  # type: ignore[union-attr]
+        method = _method_name(site)
+        return any(receiver.attr in sub.self_attrs and self._runs_inherited((sub, smod), method, owner)
+                   for sub, smod in self._subclasses(owner, site.mod))
 
     def resolve_built_client(self, receiver: ast.AST, scope: Scope, keys: tuple[str, ...],
                              site: tuple[ast.AST, Scope] | None = None) -> Vals | None:
@@ -1399,21 +1407,28 @@ class ModelResolver:
         return None
 
     def _subclasses(self, cls: ClassInfo, mod: ModuleInfo) -> list[tuple[ClassInfo, ModuleInfo]]:
-        name = cls.node.name
+        """The package's classes derived from `cls`, directly or through others (a subclass of a subclass
+        runs the base's methods too), nearest first."""
         out: list[tuple[ClassInfo, ModuleInfo]] = []
         top = self.state.top(mod)
-        for path in self.index.subclass_files(top, name):
-            smod = self.ev.project.load(path)
-            if smod is None:
-                continue
-            for sub in smod.classes.values():
-                if sub.node is cls.node or not any(name in _text(smod, b) for b in sub.node.bases):
+        seen = {id(cls.node)}
+        bases = [cls]
+        for base in bases:   # grows while it runs: each found class's own subclasses are searched in turn
+            name = base.node.name
+            for path in self.index.subclass_files(top, name):
+                smod = self.ev.project.load(path)
+                if smod is None:
                     continue
-                if any(c.node is cls.node for c, _m in self._mro_of(sub, smod)[1:]):
-                    self._dep(smod.path)
-                    out.append((sub, smod))
-                    if len(out) >= MAX_SUBCLASSES:
-                        return out
+                for sub in smod.classes.values():
+                    if id(sub.node) in seen or not any(name in _text(smod, b) for b in sub.node.bases):
+                        continue
+                    if any(c.node is base.node for c, _m in self._mro_of(sub, smod)[1:]):
+                        seen.add(id(sub.node))
+                        self._dep(smod.path)
+                        out.append((sub, smod))
+                        bases.append(sub)
+                        if len(out) >= MAX_SUBCLASSES:
+                            return out
         return out
 
     def _self_attr(self, attr: str, method_cls: ClassInfo, scope: Scope, ctx: Ctx) -> Vals:
