@@ -399,6 +399,10 @@ class FileDiscovery:
             passed = self._passed_client(func_node, scope) if req is None and unresolved else None
             if passed is not None:
                 req = self._request_on(passed, func_node.attr, call, args, keywords, scope)
+            if req is None and unresolved:   # of the clients constructions pass, one whose own request it is first
+                found = [r for c in self._constructed_clients(func_node, scope)
+                         if (r := self._request_on(c, func_node.attr, call, args, keywords, scope)) is not None]
+                req = next((r for r in found if shaped_sites.own_request(r.client.kind, r.method)), found[0] if found else None)
             if req is None and unresolved and func_node.attr in sdks.LLAMAINDEX_ENGINE_CALLS \
                     and "llama_index" in self._imported_roots:
                 req = self._engine_query(func_node, call, args, keywords, scope)
@@ -807,6 +811,26 @@ class FileDiscovery:
                 if isinstance(v, Client):
                     return dataclasses.replace(v, path=v.path + tuple(reversed(path)))
         return None
+
+    def _constructed_clients(self, func_node: ast.Attribute, scope: Scope):
+        """`self.client.create(…)` where `__init__` stores a parameter in `self.client`: the clients the
+        package's constructions of the class pass for it (`Wrapper(instructor.from_genai(client), m)` in another
+        module), with the attributes the request reads on them; the first eight constructions."""
+        root, names = shaped_sites.attribute_chain(func_node.value)
+        func = scope.func
+        while func is not None and func.cls is None:
+            func = func.parent
+        cls = func.cls if func is not None and isinstance(root, ast.Name) and root.id == "self" and names else None
+        init = cls.methods.get("__init__") if cls is not None else None
+        param = next((v.id for _line, v, m in cls.self_attrs.get(names[0], ()) if m is init and isinstance(v, ast.Name)),
+                     None) if init is not None else None
+        if param is None:
+            return
+        info = self.mod.func_info(init, f"{cls.node.name}.__init__", None, cls)
+        for arg, caller in self.resolver.arguments_passed(info, self.mod, param)[:8] if param in info.params else ():
+            v = self.ev.eval(arg, caller)
+            if isinstance(v, Client):
+                yield dataclasses.replace(v, path=v.path + tuple(names[1:]))
 
     def _calls_named(self, name: str) -> list[tuple[ast.Call, ast.AST | None]]:
         """Calls of `name(...)` / `x.name(...)` in this file, each with its enclosing function: found on

@@ -132,6 +132,7 @@ def instructed_client(ev, qualname: str, node: ast.Call, scope, depth: int):
 
 
 _INSTRUCTED: dict[tuple[int, bool], sdks.ClientKind] = {}
+_PATCHED: dict[int, sdks.ClientKind] = {}   # an instructed kind -> the kind it patches
 
 
 def _instructed(kind: sdks.ClientKind, is_async: bool | None = None) -> sdks.ClientKind:
@@ -139,7 +140,14 @@ def _instructed(kind: sdks.ClientKind, is_async: bool | None = None) -> sdks.Cli
     key = (id(kind), kind.is_async if is_async is None else is_async)
     if key not in _INSTRUCTED:
         _INSTRUCTED[key] = sdks.instructed(dataclasses.replace(kind, is_async=key[1]))
+        _PATCHED[id(_INSTRUCTED[key])] = kind
     return _INSTRUCTED[key]
+
+
+def own_request(kind: sdks.ClientKind, method: sdks.Method) -> bool:
+    """`method` is a request of the client `kind` itself, not one instructor's patch adds to every client
+    (`chat.completions.create` is OpenAI's own; on a patched Gemini client it is instructor's)."""
+    return any(m is method for m in _PATCHED.get(id(kind), kind).methods.values())
 
 
 # `typing.cast(T, value)`: the value, typed T

@@ -128,7 +128,6 @@ CONSTRUCTED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a client the constructions of a class pass is not followed")
 def test_client_the_class_constructions_pass_in_another_module(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     for rel, text in CONSTRUCTED.items():
