@@ -138,3 +138,27 @@ def test_client_the_class_constructions_pass_in_another_module(tmp_path):
     llm = textwrap.dedent(CONSTRUCTED["app/llm.py"])
     # `create` is instructor's on either client (the first construction's); `chat.completions.create` OpenAI's own
     assert found == {_line(llm, "self.client.create("): "google", _line(llm, "self.client.chat.completions"): "openai"}
+
+
+FROM_PROVIDER = '''
+import instructor
+
+claude = instructor.from_provider("anthropic/claude-3-5-haiku-latest")
+mini = instructor.from_provider("openai/gpt-4o-mini", async_client=True)
+
+
+def extract(User, msgs):
+    return claude.create(response_model=User, messages=msgs, max_tokens=300)
+
+
+async def aextract(User, msgs):
+    return await mini.chat.completions.create(response_model=User, messages=msgs)
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="instructor.from_provider is not read yet")
+def test_instructor_from_provider_is_that_providers_client_bound_to_the_model():
+    sites = _sites(FROM_PROVIDER)
+    found = {line: (s.sdk, s.model.value, s.is_async) for line, s in sites.items()}
+    assert found == {_line(FROM_PROVIDER, "claude.create("): ("anthropic", "anthropic/claude-3-5-haiku-latest", False),
+                     _line(FROM_PROVIDER, "mini.chat.completions"): ("openai", "openai/gpt-4o-mini", True)}
