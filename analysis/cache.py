@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from llmsight.analysis.engine import MAX_FILE_BYTES, FileResult
 from llmsight.analysis.project import NotReadable, read_bounded
-from llmsight.records import to_json
+from llmsight.records import Estimate, to_json
 
 CACHE_FORMAT = "llmsight-scan-cache"
 CACHE_VERSION = 2
@@ -48,6 +48,9 @@ class Entry:
     sha: str
     result: FileResult | None                        # None: skipped by the prefilter
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # abs path -> (size, mtime, sha)
+    # the static estimates of the result's sites by site id, once a run without traffic made them (they
+    # depend only on the site and what the fingerprint covers); None: not made for this result yet
+    estimates: dict[str, Estimate] | None = None
 
 
 def sha1(data: bytes) -> str:
@@ -105,7 +108,7 @@ class ScanCache:
         self.entries: dict[str, Entry] = {}
         self.exports: tuple[str, ...] = ()
         self.dirty = False
-        self._loaded: dict[str, tuple[Entry, FileResult | None, dict, dict]] = {}   # rel -> entry as loaded, its JSON
+        self._loaded: dict[str, tuple[Entry, tuple, dict]] = {}   # rel -> entry as loaded, its parts, its JSON
         self.directory = project_dir(root) if enabled else None
         self.is_new = self.directory is not None and not self.directory.exists()
         if self.directory is not None and not _private_dir(self.directory):
@@ -128,7 +131,21 @@ class ScanCache:
         except (NotReadable, ValueError, RecursionError):   # absent, unreadable, corrupt or forged: start cold
             return
         self.entries, self.exports = entries, exports
-        self._loaded = {rel: (e, e.result, e.deps, doc["entries"][rel]) for rel, e in entries.items()}
+        self._loaded = {rel: (e, _parts(e), doc["entries"][rel]) for rel, e in entries.items()}
+
+    def estimates(self) -> dict[str, Estimate]:
+        """The static estimates kept with the entries' results, by site id."""
+        return {site: est for entry in self.entries.values() if entry.estimates for site, est in entry.estimates.items()}
+
+    def keep_estimates(self, estimates: dict[str, Estimate]) -> None:
+        """Keep each result's static estimates (`estimates`, by site id) with it: a warm run reads them
+        instead of pricing every site again."""
+        for entry in self.entries.values():
+            if entry.estimates is None and entry.result is not None and entry.result.sites:
+                kept = {s.id: estimates[s.id] for s in entry.result.sites if s.id in estimates}
+                if len(kept) == len(entry.result.sites):
+                    entry.estimates = kept
+                    self.dirty = True
 
     def save(self) -> None:
         if self.directory is None or not self.dirty:
@@ -163,11 +180,16 @@ class ScanCache:
         """The entry's JSON: as loaded while the scan left it alone (most of a re-check after an edit)."""
         loaded = self._loaded.get(rel)
         if loaded is not None:
-            same, result, deps, raw = loaded
-            if same is entry and entry.result is result and entry.deps is deps and \
+            same, parts, raw = loaded
+            if same is entry and all(now is then for now, then in zip(_parts(entry), parts)) and \
                     (entry.size, entry.mtime_ns) == (raw["size"], raw["mtime_ns"]):
                 return raw
         return to_json(entry)
+
+
+def _parts(entry: Entry) -> tuple:
+    """What a scan may replace in an entry: while each is the object loaded, the JSON as loaded holds it."""
+    return entry.result, entry.deps, entry.estimates
 
 
 def _prune(home: Path, keep: int) -> None:
@@ -226,12 +248,12 @@ def _kept(kind: Any) -> frozenset[type]:
     does (most values in a cache: a warm run decodes every cached record)."""
     if kind is Any:
         return frozenset(_JSON_SCALARS)
-    if kind in (str, int, bool, float, type(None)):
+    if kind is float:
+        return frozenset((float, int))
+    if kind in (str, int, bool, type(None)):
         return frozenset((kind,))
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        kept = frozenset().union(*map(_kept, typing.get_args(kind)))
-        # an int is decoded by a float arm (made a float) when one comes before the int arm: not kept as is
-        return kept - {int} if float in typing.get_args(kind) else kept
+        return frozenset().union(*map(_kept, typing.get_args(kind)))
     return frozenset()
 
 
@@ -293,8 +315,10 @@ def _exact(kind: type, data: Any) -> Any:
 
 
 def _float(kind: type, data: Any) -> float:
+    """A float, or an int as written: `to_json` wrote the record's own int (a token count where a float
+    may be), and a report shows `13` and `13.0` differently, so a cached record must give back which."""
     if type(data) is int:
-        return float(data)
+        return data
     return _exact(kind, data)
 
 

@@ -18,6 +18,7 @@ from llmsight.records import CallSite, CheckResult, Diagnostic, Estimate, FileEr
 
 if TYPE_CHECKING:
     from llmsight.analysis.apply import SourceFile
+    from llmsight.analysis.cache import ScanCache
     from llmsight.analysis.engine import Env, FileResult
 
 __all__ = ["check", "check_source", "price", "rules", "explain", "select_rules", "ConfigError", "Config",
@@ -92,6 +93,7 @@ class _Scan:
     files_scanned: int
     files_skipped: int
     errors: list[FileError]
+    cache: "ScanCache"      # saved by the caller, once the results' estimates are kept in it
 
 
 def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs: int | None) -> _Scan:
@@ -184,6 +186,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             entry = cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data_of[rel][1]), None)
         entry.result = r
         entry.deps = cache_mod.dep_record(p if Path(p).is_absolute() else root / p for p in r.deps)
+        entry.estimates = None
         cache.dirty = True
     if exports != frozenset(cache.exports):
         cache.exports = tuple(sorted(exports))
@@ -191,9 +194,8 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     for rel in [rel for rel in cache.entries if rel not in seen and not (root / rel).exists()]:
         del cache.entries[rel]
         cache.dirty = True
-    cache.save()
     ordered = [results[rel] for rel in sorted(results)]
-    return _Scan(ordered, len(ordered), len(skipped), errors)
+    return _Scan(ordered, len(ordered), len(skipped), errors, cache)
 
 
 def _analyze_paths(env: "Env", data_of: dict[str, tuple[Path, bytes]], chosen: set[str],
@@ -239,8 +241,13 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
         scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
     unread = [unanalysed(e) for e in errors + scan.errors]
     whole_project = any(p.resolve() == Path(root).resolve() for p in path_objs)
-    return _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,
-                     price_data, traffic_view, with_estimates, whole_project)
+    static = with_estimates and traffic_view is None    # static estimates are kept with the cached results
+    result = _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,
+                       price_data, traffic_view, with_estimates, whole_project, scan.cache.estimates() if static else {})
+    if static:
+        scan.cache.keep_estimates(result.estimates)
+    scan.cache.save()
+    return result
 
 
 def check_source(source: str, path: str = "example.py", *, config: Config | dict | None = None,
@@ -330,7 +337,7 @@ def _open_traffic(traffic: Path | None, config: Config, root: Path | None = None
 
 def _assemble(root: Path, config: Config, results: list["FileResult"], errors: list[FileError], scanned: int,
               skipped: int, price_data: str, traffic_view, with_estimates: bool,
-              whole_project: bool = False) -> CheckResult:
+              whole_project: bool = False, known: dict[str, Estimate] | None = None) -> CheckResult:
     sites: list[CallSite] = []
     diags: list[Diagnostic] = []
     for r in results:
@@ -344,7 +351,7 @@ def _assemble(root: Path, config: Config, results: list["FileResult"], errors: l
 
     sites.sort(key=lambda s: pos(s.span))
     diags.sort(key=lambda d: (pos(d.span), d.code))
-    estimates = estimate_sites(sites, config, traffic_view, whole_project) if with_estimates else {}
+    estimates = estimate_sites(sites, config, traffic_view, whole_project, known) if with_estimates else {}
     return CheckResult(version=__version__, price_data=price_data, root=root.as_posix(), call_sites=sites,
                        diagnostics=diags, estimates=estimates, files_scanned=scanned, files_skipped=skipped,
                        errors=sorted(errors, key=lambda e: (e.path, e.line or 0)))
@@ -359,9 +366,10 @@ def traffic_mapping(traffic: str | Path | None, config: Config, root: Path) -> l
 
 
 def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None,
-                   whole_project: bool = False) -> dict[str, Estimate]:
+                   whole_project: bool = False, known: dict[str, Estimate] | None = None) -> dict[str, Estimate]:
     """Each site's estimate: from its traffic rows, else static. `whole_project`: `sites` are every site of
-    the project, so rows without a code location may map by their request signature."""
+    the project, so rows without a code location may map by their request signature. `known`: static
+    estimates already made for these sites under the same config and prices (a warm scan's)."""
     from llmsight.analysis.estimates import static_estimate
 
     out = {}
@@ -371,7 +379,7 @@ def estimate_sites(sites: Sequence[CallSite], config: Config, traffic_view=None,
         est = None
         if traffic_view is not None:
             est = traffic_view.estimate(s, config)
-        out[s.id] = est or static_estimate(s, config)
+        out[s.id] = est or (known or {}).get(s.id) or static_estimate(s, config)
         if traffic_view is not None:        # how the traffic mapped, said even when no row maps to this site
             out[s.id] = traffic_view.annotate(s, out[s.id])
     return out

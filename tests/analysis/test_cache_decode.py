@@ -50,9 +50,12 @@ def test_round_trip_keeps_types_and_subclasses():
     assert back.result.sites[0] == entry.result.sites[0] and hash(back.result.sites[0]) == hash(entry.result.sites[0])
 
 
-def test_an_int_where_a_float_is_declared_becomes_a_float():
-    metric = decode(Metric, {"value": 2, "low": None, "high": 3.5, "source": "prior", "n": 4, "prior": None})
-    assert type(metric.value) is float and metric.value == 2.0 and type(metric.n) is int
+def test_an_int_where_a_float_is_declared_stays_the_int_it_was():
+    metric = decode(Metric, {"value": 2, "low": 1.0, "high": 3.5, "source": "prior", "n": 4, "prior": None})
+    assert type(metric.value) is int and type(metric.low) is float and type(metric.n) is int
+    assert decode(list[float], [1, 2.5]) == [1, 2.5] and type(decode(float, 1)) is int
+    with pytest.raises(Malformed):
+        decode(Metric, {"value": True, "low": None, "high": None, "source": "prior", "n": None, "prior": None})
     assert decode(Setting, to_json(Setting(20, "20", "client"))).value == 20   # `value: Any` keeps what JSON holds
     site = to_json(_site())
     site["span"]["start_line"] = 3.0                  # a float where an int is declared is not an int
