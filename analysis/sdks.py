@@ -732,7 +732,11 @@ INSTRUCTOR_FACTORIES: dict[str, ClientKind] = {
     "instructor.from_anthropic": ANTHROPIC, "instructor.from_genai": GOOGLE_GENAI,
     "instructor.from_gemini": GOOGLE_GENERATIVE_MODEL, "instructor.from_vertexai": GOOGLE_GENERATIVE_MODEL,
     "instructor.from_litellm": LITELLM_MODULE, "instructor.from_mistral": MISTRAL, "instructor.from_cohere": COHERE,
-    "instructor.from_groq": GROQ}
+    "instructor.from_groq": GROQ, "instructor.from_provider": OPENAI}
+# `instructor.from_provider("anthropic/claude-…")`: the client of the provider the string names, bound to the model
+INSTRUCTOR_PROVIDERS: dict[str, ClientKind] = {
+    "openai": OPENAI, "azure_openai": OPENAI, "anthropic": ANTHROPIC, "google": GOOGLE_GENAI, "mistral": MISTRAL,
+    "groq": GROQ, "cohere": COHERE, "ollama": OLLAMA, "together": TOGETHER, "litellm": LITELLM_MODULE}
 # factory functions: qualified name → (kind, positional service argument that must match, if any)
 CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     "boto3.client": (BEDROCK, "bedrock-runtime"),

@@ -116,13 +116,18 @@ def instructed_client(ev, qualname: str, node: ast.Call, scope, depth: int):
     instructor's `create` family added, so its requests keep the wrapped client's SDK, model and settings; the
     factory's own kind when the wrapped client cannot be seen; a wrapped request function's SDK
     (`from_litellm(litellm.acompletion)`: litellm, async)."""
-    from llmsight.analysis.evaluate import Client, Imported
+    from llmsight.analysis.evaluate import Client, Const, Imported
 
     arg = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg in ("client", "completion")), None)
     wrapped = ev.eval(arg, scope, depth) if arg is not None else None
     if isinstance(wrapped, Client) and not wrapped.path:
         return dataclasses.replace(wrapped, kind=_instructed(wrapped.kind))
     kind, is_async = sdks.INSTRUCTOR_FACTORIES[qualname], None
+    if qualname.endswith(".from_provider"):   # "anthropic/claude-…": that provider's client, bound to the model
+        flag = next((ev.eval(kw.value, scope, depth) for kw in node.keywords if kw.arg == "async_client"), None)
+        provider = wrapped.value.split("/", 1)[0] if isinstance(wrapped, Const) and isinstance(wrapped.value, str) else ""
+        kind = sdks.INSTRUCTOR_PROVIDERS.get(provider, kind)
+        return Client(_instructed(kind, isinstance(flag, Const) and flag.value is True, bound=True), qualname, node, scope)
     if isinstance(wrapped, Imported):
         module, _, name = wrapped.qualname.rpartition(".")
         method = sdks.MODULE_CLIENTS[module].methods.get(name) if module in sdks.MODULE_CLIENTS else None
@@ -131,15 +136,16 @@ def instructed_client(ev, qualname: str, node: ast.Call, scope, depth: int):
     return Client(_instructed(kind, is_async), qualname, node, scope)
 
 
-_INSTRUCTED: dict[tuple[int, bool], sdks.ClientKind] = {}
+_INSTRUCTED: dict[tuple[int, bool, bool], sdks.ClientKind] = {}
 _PATCHED: dict[int, sdks.ClientKind] = {}   # an instructed kind -> the kind it patches
 
 
-def _instructed(kind: sdks.ClientKind, is_async: bool | None = None) -> sdks.ClientKind:
-    """instructor's patch of `kind` (sync or async), made once per kind."""
-    key = (id(kind), kind.is_async if is_async is None else is_async)
+def _instructed(kind: sdks.ClientKind, is_async: bool | None = None, bound: bool = False) -> sdks.ClientKind:
+    """instructor's patch of `kind` (sync or async; `bound`: the factory's first argument names the model),
+    made once per kind."""
+    key = (id(kind), kind.is_async if is_async is None else is_async, bound)
     if key not in _INSTRUCTED:
-        _INSTRUCTED[key] = sdks.instructed(dataclasses.replace(kind, is_async=key[1]))
+        _INSTRUCTED[key] = sdks.instructed(dataclasses.replace(kind, is_async=key[1], model_pos=0 if bound else kind.model_pos))
         _PATCHED[id(_INSTRUCTED[key])] = kind
     return _INSTRUCTED[key]
 

@@ -156,7 +156,6 @@ async def aextract(User, msgs):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="instructor.from_provider is not read yet")
 def test_instructor_from_provider_is_that_providers_client_bound_to_the_model():
     sites = _sites(FROM_PROVIDER)
     found = {line: (s.sdk, s.model.value, s.is_async) for line, s in sites.items()}
