@@ -161,3 +161,31 @@ def test_instructor_from_provider_is_that_providers_client_bound_to_the_model():
     found = {line: (s.sdk, s.model.value, s.is_async) for line, s in sites.items()}
     assert found == {_line(FROM_PROVIDER, "claude.create("): ("anthropic", "anthropic/claude-3-5-haiku-latest", False),
                      _line(FROM_PROVIDER, "mini.chat.completions"): ("openai", "openai/gpt-4o-mini", True)}
+
+
+LAMBDA = '''
+import asyncio
+
+import boto3
+
+
+class Runner:
+    def __init__(self):
+        self.client = boto3.client("bedrock-runtime")
+
+    async def ask(self, body):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None,
+            lambda: self.client.invoke_model(modelId="amazon.titan-text-express-v1", body=body),
+        )
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="a lambda handed to an executor is not read as its call")
+def test_lambda_handed_to_an_executor_is_the_request_it_makes():
+    sites = _sites(LAMBDA)
+    assert list(sites) == [_line(LAMBDA, "loop.run_in_executor(")]
+    site = sites[_line(LAMBDA, "loop.run_in_executor(")]
+    assert (site.sdk, site.model.value, site.is_async, site.api) == (
+        "bedrock", "amazon.titan-text-express-v1", True, "self.client.invoke_model")
