@@ -463,6 +463,12 @@ def _prices_path(prices: str, config: "Config | None") -> Path:
     return path if path.is_absolute() else _config_root(config) / path
 
 
+def prices_file(config: "Config | None") -> Path | None:
+    """The prices file `config` names, where the catalog reads it; None for none or an inline table."""
+    prices = _prices_source(config)
+    return _prices_path(prices, config) if isinstance(prices, str) else None
+
+
 def _prices_file_version(prices: Any, config: "Config | None") -> tuple[str, int] | None:
     """Where a prices file is and when it changed, so an edited file is re-read (language server)."""
     if not isinstance(prices, str):

@@ -236,9 +236,13 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     errors: list[FileError] = []
     files = collect_files(path_objs, root, config, errors)
     price_data = price_data_version()
-    # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache
+    # traffic-based findings (LLM012-016) and fix values depend on the traffic, so its identity keys the cache;
+    # the static estimates kept in it depend on a prices file's content
+    from llmsight.knowledge.catalog import prices_file
+
+    identity = price_data + _file_identity(traffic_path) + _file_identity(prices_file(config))
     with keep_workers():   # the second stage sends the workers' files back to them
-        scan = _scan(env, files, use_cache, price_data + _file_identity(traffic_path), jobs)
+        scan = _scan(env, files, use_cache, identity, jobs)
     unread = [unanalysed(e) for e in errors + scan.errors]
     whole_project = any(p.resolve() == Path(root).resolve() for p in path_objs)
     static = with_estimates and traffic_view is None    # static estimates are kept with the cached results

@@ -40,3 +40,15 @@ def test_a_changed_file_is_priced_again(tree, monkeypatch):
     [estimate] = api.check([tree]).estimates.values()
     assert estimate.model == "gpt-4o"
     assert api.check([tree], use_cache=False).estimates == api.check([tree]).estimates
+
+
+def test_an_edited_prices_file_prices_the_sites_again(tree):
+    pyproject = tree / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.llmsight]\nprices = \"prices.json\"\n", encoding="utf-8")
+    row = '{"gpt-4o-mini": {"input_cost_per_token": %s, "output_cost_per_token": %s, "litellm_provider": "openai"}}'
+    (tree / "prices.json").write_text(row % (1e-6, 2e-6), encoding="utf-8")
+    [before] = api.check([tree]).estimates.values()
+    (tree / "prices.json").write_text(row % (1e-5, 2e-5), encoding="utf-8")
+    [after] = api.check([tree]).estimates.values()
+    assert after.cost_per_call.value > before.cost_per_call.value
+    assert api.check([tree], use_cache=False).estimates == {after.site_id: after}
