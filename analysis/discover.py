@@ -366,6 +366,9 @@ class FileDiscovery:
                 keywords = list(func_node.keywords) + keywords
                 args = list(func_node.args[1:]) + args
                 func_node = func_node.args[0]
+        ran = shaped_sites.lambda_call(func_node) if func_node is not call.func else None
+        if ran is not None:   # run_in_executor(None, lambda: client.invoke_model(…)): the call the lambda makes
+            func_node, args, keywords = ran.func, list(ran.args), list(ran.keywords)
         wrapper = self._wrapper(func_node, scope)
         if wrapper is not None:
             return self._wrapper_request(wrapper, call, args, keywords, scope)

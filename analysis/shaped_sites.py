@@ -176,3 +176,13 @@ def is_property(node: ast.AST) -> bool:
     """A method read as an attribute (`@property`, `@functools.cached_property`): `self.client` is what it returns."""
     return any((d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else "") in _PROPERTIES
                for d in getattr(node, "decorator_list", ()))
+
+
+def lambda_call(node: ast.AST) -> ast.Call | None:
+    """The call a lambda taking no arguments makes (`lambda: client.invoke_model(**request)`), handed to an
+    executor to run: the request is that call, with the enclosing function's names."""
+    if isinstance(node, ast.Lambda) and isinstance(node.body, ast.Call):
+        a = node.args
+        if not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg):
+            return node.body
+    return None

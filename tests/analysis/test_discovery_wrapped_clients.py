@@ -182,7 +182,6 @@ class Runner:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="a lambda handed to an executor is not read as its call")
 def test_lambda_handed_to_an_executor_is_the_request_it_makes():
     sites = _sites(LAMBDA)
     assert list(sites) == [_line(LAMBDA, "loop.run_in_executor(")]
