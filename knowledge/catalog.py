@@ -339,6 +339,12 @@ def price_map_path() -> Path:
     raise PriceDataError(f"the installed litellm has no {PRICE_MAP_FILE}; reinstall litellm (`pip install -U litellm`)")
 
 
+def base_price_data() -> str:
+    """What a catalog without project overrides names as its `price_data` (which litellm's price map),
+    known without reading the ~3 MB map."""
+    return f"litellm {litellm_version()} {PRICE_MAP_NAME}"
+
+
 def litellm_version() -> str:
     """The installed litellm's version, read from its dist-info folder name next to the package
     (importing importlib.metadata alone costs ~40 ms), else from importlib.metadata."""
@@ -549,7 +555,7 @@ class Catalog:
             catalog = _CATALOGS.get(cache_key)
             if catalog is not None:
                 return catalog
-            price_data = f"litellm {litellm_version()} {PRICE_MAP_NAME}"
+            price_data = base_price_data()
             entries = base
             overridden: frozenset[str] = frozenset()
             if prices:

@@ -82,9 +82,10 @@ def _code_identity() -> list[tuple[str, int, int]]:
 
 
 def price_data_version() -> str:
-    from llmsight.knowledge.catalog import Catalog
+    """Which price data estimates use; a warm check whose estimates are all cached never reads the map."""
+    from llmsight.knowledge.catalog import base_price_data
 
-    return Catalog.load().price_data
+    return base_price_data()
 
 
 @dataclass
