@@ -655,7 +655,8 @@ class FileDiscovery:
             if operation is not None:
                 m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
                                 None, method.max_tokens, method.prompt)
-                return Request(client, m, call, args, keywords, scope, endpoint=_redact_url(url), sdk="http")
+                return Request(client, m, call, args, keywords, scope, sdk="http",
+                               endpoint=_redact_url(self._with_base(url, url_node, scope)))
         # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions or rerank body
         operation = self._body_operation(keywords, scope) if url_node is not None and not any(
             u.startswith("/") for u in urls) else None
@@ -664,6 +665,15 @@ class FileDiscovery:
                             None, method.max_tokens, method.prompt)
             return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
+
+    def _with_base(self, url: str, url_node, scope: Scope) -> str:
+        """A provider request's URL whose base is unknown (`{}/chat/completions`) with the base a helper method
+        returns or a settings field holds (`os.getenv("X_BASE_URL", self.base_url)`), read as a model is:
+        the project's defaults. Only for these sites, so discovery pays for no other URL."""
+        if not url.startswith("{}") or url_node is None:
+            return url
+        text = self.resolver.resolve_default_text(url_node, scope)
+        return text if text and "://" in text and text.endswith(url[2:]) else url
 
     def _body_operation(self, keywords, scope: Scope) -> str | None:
         """What the request's JSON body (`json=`, or `data=json.dumps(...)`) asks for, by the keys it has."""
@@ -723,12 +733,7 @@ class FileDiscovery:
         if isinstance(node, ast.Name):
             return self._urls_of_name(node, scope, depth)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            found = self._urls_of_self_attr(node.attr, scope, depth)
-            if found:
-                return found
-        if isinstance(node, (ast.Call, ast.Attribute)):  # a base URL a helper returns, a settings field holds
-            text = self.resolver.resolve_default_text(node, scope)
-            return [text] if text else []
+            return self._urls_of_self_attr(node.attr, scope, depth)
         return []
 
     def _urls_of_self_attr(self, attr: str, scope: Scope, depth: int) -> list[str]:
