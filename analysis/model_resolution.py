@@ -388,6 +388,8 @@ class ProjectState:
     # calls found to reach a function or class, with the files they are in (for the cache's deps)
     calls: dict[tuple[int, str], tuple[list[tuple[ast.Call, Scope]], list[str]]] = field(default_factory=dict)
     checked: set[Path] = field(default_factory=set)           # top directories re-validated
+    # an `__init__`'s `super().__init__(…)` calls, by its node id (with the node, which keeps the id unique)
+    super_inits: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
 
     def top(self, mod: ModuleInfo) -> Path:
         top = self.index.top_of(mod)
@@ -1345,7 +1347,10 @@ class ModelResolver:
             if init is None:
                 continue
             fi = cm.func_info(init, f"{c.node.name}.__init__", None, c)
-            return [(call, Scope(cm, fi, call.lineno), ctx) for call in _super_init_calls(init)], False
+            supers = self.state.super_inits.get(id(init))
+            if supers is None:   # a walk of the whole `__init__`, asked again for every path through it
+                supers = self.state.super_inits[id(init)] = (init, _super_init_calls(init))
+            return [(call, Scope(cm, fi, call.lineno), ctx) for call in supers[1]], False
         if ctx.ctor is not None:
             return [ctx.ctor], False
         if self._too_deep(ctx):
