@@ -87,6 +87,11 @@ def test_other_providers_model_on_an_unknown_host_is_not_priced(sites):
     assert "llm.inference-host.example" in est.cost_per_call.prior
 
 
+def test_a_project_mapping_prices_a_model_on_an_unknown_host():
+    site, est = _estimates({"models": {"claude-3-7-sonnet-20250219": "claude-3-7-sonnet-20250219"}})[23]
+    assert est.cost_per_call.value > 0
+
+
 # per-character rows
 def test_speech_of_literal_text_is_priced_per_character(sites):
     site, est = sites[31]
