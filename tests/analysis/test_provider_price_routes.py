@@ -197,3 +197,17 @@ def test_base_url_the_projects_env_example_sets_names_the_route(tmp_path):
     (site,) = result.call_sites
     assert site.endpoint == "https://api.deepseek.com/v1"
     assert _row(site) == "deepseek/deepseek-chat"
+
+
+@pytest.mark.xfail(strict=True, reason="open.bigmodel.cn and the zhipuai SDK take Z.ai's (api.z.ai) rows")
+@pytest.mark.parametrize("client", ['OpenAI(base_url="https://open.bigmodel.cn/api/paas/v4")', "ZhipuAI()"])
+def test_bigmodel_cn_is_priced_at_its_own_rows_not_z_ais(client):
+    source = f'''from openai import OpenAI
+from zhipuai import ZhipuAI
+
+
+def ask(m):
+    return {client}.chat.completions.create(model="glm-5.3", messages=m)
+'''
+    (site,) = api.check_source(source, "glm.py").call_sites
+    assert _row(site) == "bigmodel/glm-5.3"
