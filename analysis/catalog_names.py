@@ -29,7 +29,7 @@ HOST_PROVIDERS = {
     "api.together.xyz": "together_ai", "api.together.ai": "together_ai", "api.groq.com": "groq", "api.x.ai": "xai",
     "api.cerebras.ai": "cerebras", "dashscope.aliyuncs.com": "dashscope", "dashscope-intl.aliyuncs.com": "dashscope",
     "integrate.api.nvidia.com": "nvidia_nim", "api.jina.ai": "jina_ai", "api.typesafe.ai": "typesafe",
-    "open.bigmodel.cn": "zai", "api.z.ai": "zai", "api.moonshot.cn": "moonshot", "api.moonshot.ai": "moonshot",
+    "open.bigmodel.cn": "bigmodel", "api.z.ai": "zai", "api.moonshot.cn": "moonshot", "api.moonshot.ai": "moonshot",
     "ark.cn-beijing.volces.com": "volcengine", "api.deepinfra.com": "deepinfra", "api.novita.ai": "novita",
     "api.hyperbolic.xyz": "hyperbolic", "api.sambanova.ai": "sambanova", "api.lambda.ai": "lambda_ai",
     "api.lambdalabs.com": "lambda_ai", "api.studio.nebius.ai": "nebius", "api.studio.nebius.com": "nebius",
@@ -50,7 +50,7 @@ _CLASS_PREFIXES = {
     "ChatTogether": "together_ai", "TogetherEmbeddings": "together_ai", "ChatFireworks": "fireworks_ai",
     "FireworksEmbeddings": "fireworks_ai", "ChatDeepSeek": "deepseek", "ChatXAI": "xai", "ChatPerplexity": "perplexity",
     "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
-    "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "zai",
+    "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "bigmodel",
     "ChatCohere": "cohere", "CohereEmbeddings": "cohere", "BedrockClient": "bedrock", "BedrockClientV2": "bedrock",
     # LlamaIndex's provider classes
     "MistralAI": "mistral", "MistralAIEmbedding": "mistral", "Gemini": "gemini", "GeminiEmbedding": "gemini",

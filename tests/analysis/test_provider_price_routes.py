@@ -199,7 +199,6 @@ def test_base_url_the_projects_env_example_sets_names_the_route(tmp_path):
     assert _row(site) == "deepseek/deepseek-chat"
 
 
-@pytest.mark.xfail(strict=True, reason="open.bigmodel.cn and the zhipuai SDK take Z.ai's (api.z.ai) rows")
 @pytest.mark.parametrize("client", ['OpenAI(base_url="https://open.bigmodel.cn/api/paas/v4")', "ZhipuAI()"])
 def test_bigmodel_cn_is_priced_at_its_own_rows_not_z_ais(client):
     source = f'''from openai import OpenAI
