@@ -289,7 +289,7 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             result.error = FileError(rel, f"internal error in rule {rule_cls.code} ({type(exc).__name__}: {exc} "
                                           f"at {Path(tb.filename).name}:{tb.lineno}); please report it")
             result.diagnostics.append(_not_analysed(result.error))
-    self_path = real_path(abs_path).as_posix() if abs_path is not None else None
+    self_path = project.real(abs_path).as_posix() if abs_path is not None else None
     result.deps = tuple(sorted(d for d in ev.deps if d != rel and d != self_path))
     result.exports = _exports(mod, ev)
     return result

@@ -154,7 +154,7 @@ def _import_statements(body: list[ast.stmt], source: str):
     """The import statements under `body` in `iter_statements` order, entering only the blocks whose lines
     hold the text `import` (an import statement's lines hold its keyword): most of a module is never
     visited."""
-    lines = _lines_of(source, "import")
+    lines = lines_holding(source, "import")
     if not lines:
         return
     stack = list(reversed(body))
@@ -165,10 +165,7 @@ def _import_statements(body: list[ast.stmt], source: str):
             yield node
             continue
         names = blocks.get(type(node), ())
-        if not names:
-            continue
-        k = bisect.bisect_left(lines, node.lineno)
-        if k == len(lines) or lines[k] > (node.end_lineno or node.lineno):
+        if not names or not spans_line(node, lines):
             continue
         for name in names:
             if name in ("handlers", "cases"):
@@ -178,7 +175,16 @@ def _import_statements(body: list[ast.stmt], source: str):
                 stack.extend(reversed(getattr(node, name)))
 
 
-def _lines_of(source: str, word: str) -> list[int]:
+def spans_line(node: ast.AST, lines: list[int]) -> bool:
+    """Whether `node`'s lines include one of `lines` (sorted); a node without a position may."""
+    first = getattr(node, "lineno", None)
+    if first is None:
+        return True
+    k = bisect.bisect_left(lines, first)
+    return k < len(lines) and lines[k] <= (getattr(node, "end_lineno", None) or first)
+
+
+def lines_holding(source: str, word: str) -> list[int]:
     """Sorted numbers of the lines holding `word` (`str.find` and newline counts, in C), lines counted as
     Python counts them."""
     source = lone_cr_as_lf(source)

@@ -128,6 +128,7 @@ class Project:
     _symbols: dict[str, tuple[ModuleInfo, str | None] | None] = field(default_factory=dict)   # resolve_symbol's answers
     _loaded: dict[Path, ModuleInfo | None] = field(default_factory=dict)   # load() by the path as asked
     _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)   # module_name_for's package directories
+    _real: dict[Path, Path] = field(default_factory=dict)   # real_path of the files asked about
     # indexes other analyses build on first use and keep for the process (model resolution's callers)
     indexes: dict[str, object] = field(default_factory=dict)
 
@@ -145,7 +146,7 @@ class Project:
 
     def register(self, info: ModuleInfo, path: Path) -> None:
         """Make an already-parsed file (the one being analysed) known without re-parsing it."""
-        real = real_path(path)
+        real = self.real(path)
         if real in self._by_path:   # an edited buffer replaces the module read from disk
             self._loaded.clear()
         self._by_path[real] = info
@@ -156,8 +157,15 @@ class Project:
 
     def parsed(self, path: Path, source: str) -> ModuleInfo | None:
         """The module already parsed for this path, if it was parsed from the same text."""
-        info = self._by_path.get(real_path(path))
+        info = self._by_path.get(self.real(path))
         return info if info is not None and info.source == source else None
+
+    def real(self, path: Path) -> Path:
+        """`real_path` of a file, resolved once (an analysed file is asked about several times)."""
+        found = self._real.get(path)
+        if found is None:
+            found = self._real[path] = real_path(path)
+        return found
 
     # ---- module lookup ---------------------------------------------------------------------------
     def _listing(self, directory: str) -> frozenset[str]:
@@ -210,7 +218,7 @@ class Project:
         info = self._loaded.get(path, _UNSEEN)
         if info is not _UNSEEN:
             return info  # type: ignore[return-value]
-        self._loaded[path] = info = self._load(real_path(path))
+        self._loaded[path] = info = self._load(self.real(path))
         return info
 
     def _load(self, path: Path) -> ModuleInfo | None:

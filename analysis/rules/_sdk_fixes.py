@@ -14,6 +14,7 @@ from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords
+from llmsight.analysis.modules import lines_holding, spans_line
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
 
@@ -120,12 +121,13 @@ class Imports:
 
     @classmethod
     def of(cls, ctx: FileContext) -> "Imports":
-        return ctx.memo("imports", lambda: cls.scan(ctx.tree))
+        return ctx.memo("imports", lambda: cls.scan(ctx.tree, ctx.source))
 
     @classmethod
-    def scan(cls, tree: ast.Module) -> "Imports":
+    def scan(cls, tree: ast.Module, source: str | None = None) -> "Imports":
+        """The imports of `tree`; with its `source`, only the blocks whose lines hold `import` are entered."""
         names: dict[str, str] = {}
-        for node in statements(tree.body):
+        for node in statements(tree.body, lines_holding(source, "import") if source is not None else None):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -152,12 +154,15 @@ class Imports:
         return ".".join([self.names[node.id], *reversed(parts)])
 
 
-def statements(body: list[ast.stmt]):
-    """Every statement, at any depth (imports are statements: expressions need no visit)."""
+def statements(body: list[ast.stmt], lines: list[int] | None = None):
+    """Every statement, at any depth (imports are statements: expressions need no visit); with `lines`,
+    blocks are entered only where they span one of them."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
+        if lines is not None and not spans_line(node, lines):
+            continue
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, name, None)
             if children:
