@@ -247,11 +247,13 @@ def check(paths: Sequence[str | Path] = (".",), *, config: Config | None = None,
     unread = [unanalysed(e) for e in errors + scan.errors]
     whole_project = any(p.resolve() == Path(root).resolve() for p in path_objs)
     static = with_estimates and traffic_view is None    # static estimates are kept with the cached results
-    result = _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped,
-                       price_data, traffic_view, with_estimates, whole_project, scan.cache.estimates() if static else {})
-    if static:
-        scan.cache.keep_estimates(result.estimates)
-    scan.cache.save()
+    try:
+        result = _assemble(root, config, scan.results + unread, [], scan.files_scanned, scan.files_skipped, price_data,
+                           traffic_view, with_estimates, whole_project, scan.cache.estimates() if static else {})
+        if static:
+            scan.cache.keep_estimates(result.estimates)
+    finally:   # the analyses are kept even when estimating failed (an unreadable prices file)
+        scan.cache.save()
     return result
 
 
