@@ -80,6 +80,26 @@ _SELF_HOSTED_SDKS = {"ollama": "an Ollama model", "tgi": "a model on the user's 
 
 AZURE_CLASSES = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
 
+# `provider:model` names (pydantic-ai's `Agent("openai:gpt-4o")`, LangChain's `init_chat_model("anthropic:…")`):
+# the price-data prefix of the provider before the colon
+_COLON_PROVIDERS = {
+    **dict.fromkeys(("openai", "openai-chat", "openai-responses"), "openai"), "anthropic": "anthropic",
+    **dict.fromkeys(("google-gla", "google", "google_genai", "gemini"), "gemini"),
+    **dict.fromkeys(("google-vertex", "google-cloud", "google_vertexai", "vertexai"), "vertex_ai"),
+    "groq": "groq", **dict.fromkeys(("mistral", "mistralai"), "mistral"), "cohere": "cohere",
+    **dict.fromkeys(("bedrock", "bedrock_converse"), "bedrock"), "deepseek": "deepseek",
+    **dict.fromkeys(("grok", "xai"), "xai"), "openrouter": "openrouter", "together": "together_ai",
+    "fireworks": "fireworks_ai", "cerebras": "cerebras", "huggingface": "huggingface", "ollama": "ollama",
+    **dict.fromkeys(("azure", "azure_openai"), "azure"), "perplexity": "perplexity"}
+
+
+def colon_route(model: str) -> tuple[str | None, str]:
+    """(price-data prefix, model name) of a `provider:model` name; (None, model) for any other name (a
+    Bedrock id's `…-v1:0` or Ollama's `llama3:8b` keep their colon)."""
+    provider, colon, name = model.partition(":")
+    route = _COLON_PROVIDERS.get(provider) if colon and name else None
+    return (route, name) if route else (None, model)
+
 
 def client_class(site: CallSite) -> str:
     return (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
@@ -110,6 +130,9 @@ def _at_batch_rates(info):
 
 
 def _named_entry(catalog, site: CallSite, model: str):
+    route, model = colon_route(model)
+    if route is not None:   # the name says which provider serves it
+        return _lookup(catalog, [route], (model,), None)
     prefixes = [_SDK_PREFIXES.get(site.sdk), _CLASS_PREFIXES.get(client_class(site))]
     if client_class(site).startswith(AZURE_CLASSES):
         prefixes.append("azure")
@@ -125,8 +148,12 @@ def _named_entry(catalog, site: CallSite, model: str):
                      model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
-    routes = [p for p in prefixes if p]
-    # the installed price data first; a model it no longer lists is priced at its last listed row
+    return _lookup(catalog, [p for p in prefixes if p], names, unknown_host)
+
+
+def _lookup(catalog, routes: list[str], names: tuple[str, ...], unknown_host: str | None):
+    """The first row of a name tried with each route's prefix, then bare, that the routes' providers serve:
+    the installed price data first; a model it no longer lists is priced at its last listed row."""
     for last_listed in (False, True):
         for name in names:
             tries = [f"{p}/{name}" for p in routes if not name.startswith(p + "/")] + [name]
@@ -191,7 +218,8 @@ def self_hosted(site: CallSite, model: str | None) -> str | None:
     """What makes the site's model one the user serves (no per-token price), or None."""
     if site.sdk in _SELF_HOSTED_SDKS:
         return _SELF_HOSTED_SDKS[site.sdk]
-    prefix = model.split("/", 1)[0] if model and "/" in model else ""
+    route = colon_route(model)[0] if model else None   # `ollama:llama3.2`
+    prefix = route or (model.split("/", 1)[0] if model and "/" in model else "")
     if prefix in SELF_HOSTED_PREFIXES:
         return f"a `{prefix}/` model"
     if client_class(site) in SELF_HOSTED_CLASSES:

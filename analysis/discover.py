@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from llmsight.analysis import sdks, settings_flow, shaped_sites
+from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_sites
 from llmsight.analysis.catalog_names import host_provider
 from llmsight.analysis.context import parse_pragma
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
@@ -642,7 +642,8 @@ class FileDiscovery:
             client = Client(kind, ".".join(parts[:i]))
             if kind.sdk == "http":
                 return self._http_request(client, method, call, args, keywords, scope)
-            return Request(client, method, call, args, keywords, scope)
+            req = Request(client, method, call, args, keywords, scope)
+            return agent_frameworks.run_by_runner(self.ev, req) if kind is sdks.OPENAI_AGENTS_RUNNER else req
         return None
 
     def _http_request(self, client: Client, method: sdks.Method, call, args, keywords, scope) -> Request | None:
@@ -1075,7 +1076,8 @@ class SiteBuilder:
             if found is None and cap_names:  # `.bind(max_tokens=…)` on LangChain, config on a chat session
                 found = self._find(cap_names, list(reversed(client_layers)))
             max_tokens = self.setting(found[0], "client", number=True) if found else (
-                self._unseen(cap_names + kind.max_tokens, [call_kw, *client_layers]) or Setting(source="absent"))
+                self._unseen(cap_names + kind.max_tokens, [call_kw, *client_layers]) or Setting(
+                    source="unresolved" if kind.sdk in sdks.FRAMEWORK_DEFAULTS_UNKNOWN else "absent"))
 
         defaults = defaults_for(sdk, req.client.cls)
         timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
@@ -1239,10 +1241,12 @@ class SiteBuilder:
         """The model stated at `found` with its model set: every model that can reach the site, the
         default first, the hops to the default, or why none can be known."""
         plain = self.setting(found, source)
+        vals = vals or agent_frameworks.model_object_vals(self, found)   # `Agent(model=OpenAIModel("gpt-4o"))`
         if vals is None:
             vals = self.disc.resolver.resolve(*found, site=(self.req.call, self.req.scope))
         else:
             plain = Setting(None, plain.expr, source)
+        vals = agent_frameworks.router_deployments(self, found, vals)   # a Router alias: its deployments' models
         # models of config tables for a provider this site's class refuses or its SDK is not, are not sent here
         func = self.req.scope.func
         while func is not None and func.cls is None:
@@ -1259,13 +1263,16 @@ class SiteBuilder:
         first = candidates[0]
         cand = next((c for c in vals.cands if c.value == first.value), None)
         chain = (Hop(plain.expr or "", _where(found)),) + (cand.chain if cand is not None else ())
-        return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=plain.origin or first.origin,
+        origin = plain.origin if plain.origin and plain.value == first.value else first.origin   # where the default is written
+        return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=origin,
                             candidates=tuple(dataclasses.replace(c, value=redact(c.value)) for c in candidates),
                             chain=tuple(Hop(redact(h.step), h.at) for h in chain))  # hops quote source lines
 
     def _absent_reason(self, call_kw) -> str:
         if any(kw.arg is None for kw in self.req.keywords):
             return "the model is passed inside `**kwargs` that llmsight cannot follow"
+        if agent_frameworks.no_model_reason(self.req.client.kind.sdk):
+            return agent_frameworks.no_model_reason(self.req.client.kind.sdk)
         if self.req.client.made_elsewhere:
             return "the client is made where llmsight cannot see, so the model it carries is unknown"
         if self.req.client.kind.sdk in sdks.GLOBAL_LM_SETTERS and self.req.client.kind.model_param is None:
@@ -1309,6 +1316,8 @@ class SiteBuilder:
             return Setting(value=None, expr=None, source="unresolved")
         if config_value is not None:
             return Setting(value=config_value, expr=None, source="config")
+        if self.req.client.kind.sdk in sdks.FRAMEWORK_DEFAULTS_UNKNOWN:   # the provider client it builds decides
+            return Setting(value=None, expr=None, source="unresolved")
         return Setting(value=sdk_value, expr=None, source="sdk-default")
 
     def _model_list(self, found) -> tuple[str, ...]:

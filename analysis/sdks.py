@@ -506,6 +506,52 @@ HAYSTACK_CLASSES: dict[str, ClientKind] = {
 PIPELINES: tuple[tuple[ClientKind, str, int, str, tuple[ClientKind, ...]], ...] = (
     (HAYSTACK_PIPELINE, "add_component", 1, "instance", (HAYSTACK_GENERATOR, HAYSTACK_RANKER, HAYSTACK_EMBEDDER)),)
 
+# ---- agent frameworks: an agent object whose run makes the model request (through the provider SDK the
+# framework picks), with the model the agent is built with unless the run names another.
+# pydantic-ai: `Agent("openai:gpt-4o", model_settings={…})` (or `model=OpenAIModel("gpt-4o")`), then
+# `agent.run(…)`, `run_sync`, `run_stream`, `iter`; `model=`/`model_settings=` on the run win.
+_AGENT_SETTINGS = "model_settings"
+
+
+def _pydantic_ai_run(stream: bool, async_: bool) -> Method:
+    return Method("chat", stream, async_, model_param="model", max_tokens=(f"{_AGENT_SETTINGS}.max_tokens",),
+                  prompt=("user_prompt",), prompt_pos=0)
+
+
+PYDANTIC_AI_AGENT = ClientKind("pydantic-ai", {
+    "run": _pydantic_ai_run(False, True), "run_sync": _pydantic_ai_run(False, False),
+    "run_stream": _pydantic_ai_run(True, True), "run_stream_sync": _pydantic_ai_run(True, False),
+    "run_stream_events": _pydantic_ai_run(True, True), "iter": _pydantic_ai_run(False, True),
+}, timeout=("timeout", f"{_AGENT_SETTINGS}.timeout"), retries=(), model_param="model", model_pos=0,
+    max_tokens=(f"{_AGENT_SETTINGS}.max_tokens",), option_methods=())
+# a model object handed to an agent (`OpenAIModel("gpt-4o")`): no request of its own; agent_frameworks reads it
+PYDANTIC_AI_MODEL = ClientKind("pydantic-ai", {}, timeout=(), retries=(), model_param="model_name", model_pos=0,
+                               option_methods=())
+# the OpenAI Agents SDK: `Agent(name=…, model="gpt-4o")` run by `Runner.run(agent, input)` (`run_sync`,
+# `run_streamed`); `run_config=RunConfig(model=…)` wins over the agent's model
+OPENAI_AGENT = ClientKind("openai-agents", {}, timeout=(), retries=(), model_param="model",
+                          max_tokens=(f"{_AGENT_SETTINGS}.max_tokens",), option_methods=("clone",))
+OPENAI_AGENTS_MODEL = ClientKind("openai-agents", {}, timeout=(), retries=(), model_param="model", model_pos=0,
+                                 option_methods=())
+OPENAI_AGENTS_RUNNER = ClientKind("openai-agents", {
+    name: Method("chat", stream, async_, model_param="run_config.model",
+                 max_tokens=(f"run_config.{_AGENT_SETTINGS}.max_tokens",), prompt=("input",), prompt_pos=1)
+    for name, stream, async_ in (("run", False, True), ("run_sync", False, False), ("run_streamed", True, True))},
+    timeout=(), retries=(), option_methods=())
+AGENT_FRAMEWORK_CLASSES: dict[str, ClientKind] = {
+    "pydantic_ai.Agent": PYDANTIC_AI_AGENT, "pydantic_ai.agent.Agent": PYDANTIC_AI_AGENT,
+    **{f"pydantic_ai.models.{path}": PYDANTIC_AI_MODEL for path in (
+        "openai.OpenAIModel", "openai.OpenAIChatModel", "openai.OpenAIResponsesModel", "anthropic.AnthropicModel",
+        "gemini.GeminiModel", "google.GoogleModel", "groq.GroqModel", "mistral.MistralModel", "cohere.CohereModel",
+        "bedrock.BedrockConverseModel", "openrouter.OpenRouterModel")},
+    "agents.Agent": OPENAI_AGENT,
+    **{f"agents.{path}": OPENAI_AGENTS_MODEL for path in (
+        "OpenAIChatCompletionsModel", "OpenAIResponsesModel", "extensions.models.litellm_model.LitellmModel")},
+}
+# frameworks whose requests go through a provider client they build: a timeout, retry count or output cap the
+# code does not state is whatever that client and provider default to, unknown here (never reported missing)
+FRAMEWORK_DEFAULTS_UNKNOWN = frozenset({"pydantic-ai", "openai-agents"})
+
 # ---- LangChain chat models and the runnables built from them -------------------------------------------
 _LC_CALLS = {
     "invoke": (False, None), "ainvoke": (True, None), "stream": (False, True), "astream": (True, True),
@@ -691,6 +737,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     **LLAMAINDEX_CLASSES,
     **DSPY_CLASSES,
     **HAYSTACK_CLASSES,
+    **AGENT_FRAMEWORK_CLASSES,
     "elevenlabs.ElevenLabs": ELEVENLABS, "elevenlabs.client.ElevenLabs": ELEVENLABS,
     "elevenlabs.AsyncElevenLabs": ELEVENLABS_ASYNC, "elevenlabs.client.AsyncElevenLabs": ELEVENLABS_ASYNC,
     **{f"google.cloud.{package}.{aio}": GOOGLE_CLOUD_TTS_ASYNC if "Async" in aio else GOOGLE_CLOUD_TTS
@@ -709,6 +756,7 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     "requests": HTTP_CLIENT,
     "httpx": HTTP_CLIENT,
     "elevenlabs": ELEVENLABS_MODULE,
+    "agents.Runner": OPENAI_AGENTS_RUNNER,   # classmethods: `Runner.run(agent, input)`
 }
 # ---- instructor: `instructor.from_openai(client)` (from_anthropic, from_genai, from_litellm(litellm.completion),
 # patch…) returns the client patched to take a `response_model=`: its `create(…)` family, beside the wrapped
@@ -914,7 +962,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
     "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
     "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1", "dspy",
-    "haystack", "haystack_integrations",
+    "haystack", "haystack_integrations", "pydantic_ai", "agents",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)
