@@ -1,0 +1,298 @@
+"""Common real-code patterns probed on small made-up projects (issue 12): the model a careful reader
+says each request sends under the project's defaults, and no LLM001 where the timeout is set where the
+SDK reads it. Strict xfails are patterns llmsight does not follow yet; the reason says what it reports."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from llmsight import api
+
+
+def scan(tmp_path: Path, files: dict[str, str], select=("NONE",)):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return api.check([tmp_path], select=list(select), use_cache=False, with_estimates=False)
+
+
+def site_at(result, path: str, line: int):
+    sites = [s for s in result.call_sites if s.span.path == path and s.span.start_line == line]
+    assert len(sites) == 1, [(s.span.path, s.span.start_line) for s in result.call_sites]
+    return sites[0]
+
+
+def models_at(result, path: str, line: int) -> set[str]:
+    return {c.value for c in site_at(result, path, line).model.candidates}
+
+
+def codes_at(result, path: str, line: int) -> set[str]:
+    return {d.code for d in result.diagnostics if d.span.path == path and d.span.start_line == line}
+
+
+@pytest.mark.xfail(strict=True, reason="`from .constants import *` then model=DEFAULT_MODEL: a reader follows the "
+                   "star import to the constant; llmsight says the name is not defined in this file")
+def test_model_constant_from_a_star_import(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/constants.py": 'DEFAULT_MODEL = "gpt-4o-mini"\n',
+        "app/chat.py": """
+            from openai import OpenAI
+            from .constants import *
+            def ask(q):
+                return OpenAI().chat.completions.create(model=DEFAULT_MODEL, messages=[q])
+            """})
+    assert models_at(result, "app/chat.py", 5) == {"gpt-4o-mini"}
+
+
+@pytest.mark.xfail(strict=True, reason="a nested settings object made by `Field(default_factory=Cls)`: the model is "
+                   "Cls's field default; llmsight says `settings.llm.model` is set at run time")
+def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import OpenAI
+        from pydantic import BaseModel, Field
+        from pydantic_settings import BaseSettings
+        class LLMSettings(BaseModel):
+            model: str = "gpt-4o"
+        class Settings(BaseSettings):
+            llm: LLMSettings = Field(default_factory=LLMSettings)
+        settings = Settings()
+        def ask(q):
+            return OpenAI().chat.completions.create(model=settings.llm.model, messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
+
+
+@pytest.mark.xfail(strict=True, reason="a nested dataclass made by `field(default_factory=Cls)`: the model is "
+                   "Cls's field default; llmsight says `top.llm.model` is set at run time")
+def test_nested_dataclass_made_by_default_factory(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from dataclasses import dataclass, field
+        from openai import OpenAI
+        @dataclass
+        class ModelConfig:
+            model: str = "gpt-4.1"
+        @dataclass
+        class AppConfig:
+            llm: ModelConfig = field(default_factory=ModelConfig)
+        config = AppConfig()
+        def ask(q):
+            return OpenAI().chat.completions.create(model=config.llm.model, messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 12) == {"gpt-4.1"}
+
+
+def test_nested_pydantic_settings_with_an_instance_default(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import OpenAI
+        from pydantic import BaseModel
+        from pydantic_settings import BaseSettings
+        class LLMSettings(BaseModel):
+            model: str = "gpt-4o"
+        class Settings(BaseSettings):
+            llm: LLMSettings = LLMSettings()
+        settings = Settings()
+        def ask(q):
+            return OpenAI().chat.completions.create(model=settings.llm.model, messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
+
+
+@pytest.mark.xfail(strict=True, reason="a settings field read from env var OPENAI_MODEL (`validation_alias`) that "
+                   ".env.example sets: the set holds both the default and the .env value; llmsight gives the default only")
+def test_settings_field_with_validation_alias_reads_the_env_example(tmp_path):
+    result = scan(tmp_path, {
+        ".env.example": "OPENAI_MODEL=gpt-4.1-mini\n",
+        "app/llm.py": """
+            from openai import OpenAI
+            from pydantic import Field
+            from pydantic_settings import BaseSettings
+            class Settings(BaseSettings):
+                chat_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
+            settings = Settings()
+            def ask(q):
+                return OpenAI().chat.completions.create(model=settings.chat_model, messages=[q])
+            """})
+    assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini", "gpt-4.1-mini"}
+
+
+def test_settings_field_with_env_prefix_reads_the_env_example(tmp_path):
+    result = scan(tmp_path, {
+        ".env.example": "APP_CHAT_MODEL=gpt-4.1\n",
+        "app/llm.py": """
+            from openai import OpenAI
+            from pydantic_settings import BaseSettings, SettingsConfigDict
+            class Settings(BaseSettings):
+                model_config = SettingsConfigDict(env_prefix="APP_")
+                chat_model: str = "gpt-4o-mini"
+            settings = Settings()
+            def ask(q):
+                return OpenAI().chat.completions.create(model=settings.chat_model, messages=[q])
+            """})
+    assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini", "gpt-4.1"}
+
+
+@pytest.mark.xfail(strict=True, reason="`os.environ.setdefault(\"M\", \"x\")` as a statement, then model=os.environ[\"M\"]: "
+                   "the default is x; llmsight says M has no default in the code")
+def test_env_default_set_by_a_setdefault_statement(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import os
+        from openai import OpenAI
+        os.environ.setdefault("SUMMARY_MODEL", "gpt-4.1-nano")
+        def ask(q):
+            return OpenAI().chat.completions.create(model=os.environ["SUMMARY_MODEL"], messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 6) == {"gpt-4.1-nano"}
+
+
+@pytest.mark.xfail(strict=True, reason="a litellm Router whose deployment sets `litellm_params.timeout`: the request "
+                   "has a timeout; llmsight fires LLM001 (waits up to 6000 s)")
+def test_router_deployment_timeout_counts_as_set(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from litellm import Router
+        router = Router(model_list=[
+            {"model_name": "default", "litellm_params": {"model": "gpt-4o-mini", "timeout": 30}},
+        ])
+        def ask(q):
+            return router.completion(model="default", messages=[q], max_tokens=50)
+        """}, select=["LLM001"])
+    assert models_at(result, "app/llm.py", 7) == {"gpt-4o-mini"}
+    assert "LLM001" not in codes_at(result, "app/llm.py", 7)
+
+
+@pytest.mark.xfail(strict=True, reason="`openai.timeout = 30` configures the module-level client that "
+                   "`openai.chat.completions.create` uses; llmsight fires LLM001 (600 s default)")
+def test_module_client_timeout_set_on_the_openai_module(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import openai
+        openai.timeout = 30
+        def ask(q):
+            return openai.chat.completions.create(model="gpt-4o-mini", messages=[q], max_tokens=5)
+        """}, select=["LLM001"])
+    assert "LLM001" not in codes_at(result, "app/llm.py", 5)
+
+
+@pytest.mark.xfail(strict=True, reason="a request in a helper that `asyncio.gather(*[helper(x) for x in batch])` fans "
+                   "out per item: a reader sees one request per item; llmsight marks the site not in a loop, no LLM006")
+def test_request_in_a_helper_fanned_out_by_gather_over_a_comprehension(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import asyncio
+        from openai import AsyncOpenAI
+        client = AsyncOpenAI()
+        async def one(q):
+            return await client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+        async def many(batches):
+            out = []
+            for batch in batches:
+                out += await asyncio.gather(*[one(q) for q in batch])
+            return out
+        """}, select=["LLM006"])
+    assert site_at(result, "app/llm.py", 6).in_loop
+    assert "LLM006" in codes_at(result, "app/llm.py", 6)
+
+
+def test_gather_over_a_comprehension_of_requests(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import asyncio
+        from openai import AsyncOpenAI
+        client = AsyncOpenAI()
+        async def many(qs):
+            return await asyncio.gather(*[client.chat.completions.create(model="gpt-4o-mini", messages=[q]) for q in qs])
+        """}, select=["LLM006"])
+    assert site_at(result, "app/llm.py", 6).is_async
+    assert "LLM006" in codes_at(result, "app/llm.py", 6)
+
+
+def test_model_default_of_a_click_option_threaded_through_two_functions(tmp_path):
+    result = scan(tmp_path, {"app/cli.py": """
+        import click
+        from openai import OpenAI
+        def call_model(client, prompt, model):
+            return client.chat.completions.create(model=model, messages=[prompt])
+        def run(prompt, model):
+            return call_model(OpenAI(), prompt, model)
+        @click.command()
+        @click.option("--model", default="gpt-4.1-nano", show_default=True)
+        @click.argument("prompt")
+        def main(prompt, model):
+            run(prompt, model)
+        """})
+    assert models_at(result, "app/cli.py", 5) == {"gpt-4.1-nano"}
+
+
+def test_alias_key_from_argparse_default_indexes_an_alias_table(tmp_path):
+    result = scan(tmp_path, {"app/cli.py": """
+        import argparse
+        from openai import OpenAI
+        ALIASES = {"mini": "gpt-4o-mini", "big": "gpt-4.1"}
+        def summarize(client, text, model):
+            return client.chat.completions.create(model=ALIASES[model], messages=[text])
+        def main():
+            ap = argparse.ArgumentParser()
+            ap.add_argument("--model", choices=sorted(ALIASES), default="mini")
+            summarize(OpenAI(), "a", ap.parse_args().model)
+        """})
+    assert models_at(result, "app/cli.py", 6) == {"gpt-4o-mini"}
+
+
+def test_enum_member_value_and_dict_get_with_default(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from enum import Enum
+        from openai import OpenAI
+        class Model(str, Enum):
+            GPT4O = "gpt-4o"
+        MODELS = {"fast": "gpt-4o-mini", "smart": "gpt-4.1"}
+        DEFAULT = "gpt-4o-mini"
+        client = OpenAI()
+        def ask(q):
+            return client.chat.completions.create(model=Model.GPT4O.value, messages=[q])
+        def ask_named(q, name="fast"):
+            return client.chat.completions.create(model=MODELS.get(name, DEFAULT), messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 10) == {"gpt-4o"}
+    assert models_at(result, "app/llm.py", 12) == {"gpt-4o-mini"}
+
+
+def test_provider_class_loaded_by_dotted_path_keeps_its_model_default(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/registry.py": """
+            import importlib
+            PROVIDERS = {"openai": "app.providers.OpenAIProvider"}
+            def load(name, **kw):
+                module_name, cls_name = PROVIDERS[name].rsplit(".", 1)
+                return getattr(importlib.import_module(module_name), cls_name)(**kw)
+            """,
+        "app/providers.py": """
+            from openai import OpenAI
+            class OpenAIProvider:
+                def __init__(self, model="gpt-4o-mini"):
+                    self.model = model
+                    self.client = OpenAI()
+                def ask(self, q):
+                    return self.client.chat.completions.create(model=self.model, messages=[q])
+            """})
+    assert models_at(result, "app/providers.py", 8) == {"gpt-4o-mini"}
+
+
+def test_lcel_chain_built_in_init_from_a_provider_table(tmp_path):
+    result = scan(tmp_path, {"app/chain.py": """
+        from langchain_openai import ChatOpenAI
+        from langchain_anthropic import ChatAnthropic
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_core.output_parsers import StrOutputParser
+        PROVIDERS = {"openai": ChatOpenAI, "anthropic": ChatAnthropic}
+        DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
+        def make_llm(provider="openai", model=None):
+            return PROVIDERS[provider](model=model or DEFAULT_MODELS[provider])
+        class Summarizer:
+            def __init__(self, provider="openai"):
+                self.chain = ChatPromptTemplate.from_template("{text}") | make_llm(provider) | StrOutputParser()
+            def run(self, text):
+                return self.chain.invoke({"text": text})
+        """})
+    assert models_at(result, "app/chain.py", 14) == {"gpt-4o-mini"}
