@@ -296,3 +296,49 @@ def test_lcel_chain_built_in_init_from_a_provider_table(tmp_path):
                 return self.chain.invoke({"text": text})
         """})
     assert models_at(result, "app/chain.py", 14) == {"gpt-4o-mini"}
+
+
+def default_models_at(result, path: str, line: int) -> set[str]:
+    return {c.value for c in site_at(result, path, line).model.candidates if c.default}
+
+
+@pytest.mark.xfail(strict=True, reason="`model = A if fast else B` with `fast=False` by default: the default is B; "
+                   "llmsight flags A as the default candidate and B as another branch")
+def test_default_candidate_of_a_conditional_on_a_parameter_default(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import OpenAI
+        def ask(q, fast: bool = False):
+            model = "gpt-4o-mini" if fast else "gpt-4.1"
+            return OpenAI().chat.completions.create(model=model, messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 5) == {"gpt-4o-mini", "gpt-4.1"}
+    assert default_models_at(result, "app/llm.py", 5) == {"gpt-4.1"}
+
+
+@pytest.mark.xfail(strict=True, reason="`match provider:` with `provider=\"openai\"` by default: the default is the "
+                   "openai case's model; llmsight flags the wildcard case's model as the default")
+def test_default_candidate_of_a_match_on_a_parameter_default(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import OpenAI
+        def ask(q, provider="openai"):
+            match provider:
+                case "openai":
+                    model = "gpt-4o-mini"
+                case _:
+                    model = "gpt-4.1"
+            return OpenAI().chat.completions.create(model=model, messages=[q])
+        """})
+    assert default_models_at(result, "app/llm.py", 9) == {"gpt-4o-mini"}
+
+
+@pytest.mark.xfail(strict=True, reason="LlamaIndex `Settings.llm.complete(q)` after `Settings.llm = OpenAI(model=...)` "
+                   "is a request; llmsight does not find it (it finds `llm.complete` on a module global)")
+def test_llamaindex_global_settings_llm_called_directly(tmp_path):
+    result = scan(tmp_path, {"app/rag.py": """
+        from llama_index.core import Settings
+        from llama_index.llms.openai import OpenAI
+        Settings.llm = OpenAI(model="gpt-4o-mini")
+        def ask(q):
+            return Settings.llm.complete(q)
+        """})
+    assert models_at(result, "app/rag.py", 6) == {"gpt-4o-mini"}
