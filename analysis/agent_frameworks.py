@@ -51,7 +51,9 @@ def run_by_runner(ev, req):
     agent = ev.eval(node, req.scope) if node is not None else None
     if not (isinstance(agent, Client) and agent.kind is sdks.OPENAI_AGENT):
         agent = Client(sdks.OPENAI_AGENT, "agents.Agent")
-    return dataclasses.replace(req, client=agent)
+    # `agent.clone(model=…)`: the last clone naming a model fixes it
+    cloned = next((made for made in reversed(agent.options) if any(kw.arg == "model" for kw in made[0].keywords)), None)
+    return dataclasses.replace(req, client=dataclasses.replace(agent, model_from=cloned) if cloned else agent)
 
 
 def model_object_vals(builder, found: tuple[ast.AST, Scope]) -> Vals | None:

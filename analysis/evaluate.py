@@ -580,6 +580,8 @@ class Evaluator:
             elts = getattr(base.node, "elts", [])
             if -len(elts) <= key.value < len(elts):
                 return self.eval(elts[key.value], base.scope, depth)
+        if isinstance(base, Imported) and self.client_class(base.qualname) is not None:
+            return base   # a generic client class given its type parameters (`Agent[Context](…)`) is the class
         return None
 
     # ---- dicts -----------------------------------------------------------------------------------

@@ -218,7 +218,6 @@ async def run_cheaper(question):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="a generic agent class and a clone's model are not followed yet")
 def test_a_generic_agent_and_a_clone_with_another_model_are_followed():
     sites = sites_by_line(GENERIC_AND_CLONED)
     assert sites[line_of(GENERIC_AND_CLONED, "Runner.run(typed")].model.value == "gpt-4.1-mini"
