@@ -20,12 +20,21 @@ from llmsight.analysis.modules import split_lines
 from llmsight.records import Edit, Fix, Span
 
 
+@lru_cache(maxsize=4096)
 def _parse_expr(text: str) -> cst.BaseExpression:
+    """A call's libcst tree, parsed once per text: the rules that each add a keyword to the same call
+    (timeout, max_tokens) share it (libcst trees are immutable)."""
     try:
         return cst.parse_expression(text)
     except cst.ParserSyntaxError:
         # a call continued with backslashes or starting mid-line: parenthesise to parse, strip after
         return cst.parse_expression(f"({text})")
+
+
+@lru_cache(maxsize=1024)
+def _value_expr(text: str) -> cst.BaseExpression:
+    """A keyword's value (`30`, `'gpt-4o'`), parsed once: fixes set the same few values on many calls."""
+    return cst.parse_expression(text)
 
 
 def _with_keywords(call: cst.Call, kwargs: dict[str, str], replace: bool) -> cst.Call:
@@ -35,10 +44,10 @@ def _with_keywords(call: cst.Call, kwargs: dict[str, str], replace: bool) -> cst
         if arg.keyword is not None and arg.keyword.value in pending:
             value = pending.pop(arg.keyword.value)
             if replace:
-                args[i] = arg.with_changes(value=cst.parse_expression(value))
+                args[i] = arg.with_changes(value=_value_expr(value))
     for name, value in pending.items():
         new_arg = cst.Arg(
-            keyword=cst.Name(name), value=cst.parse_expression(value),
+            keyword=cst.Name(name), value=_value_expr(value),
             equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                   whitespace_after=cst.SimpleWhitespace("")),
         )
