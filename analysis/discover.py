@@ -1263,7 +1263,8 @@ class SiteBuilder:
         first = candidates[0]
         cand = next((c for c in vals.cands if c.value == first.value), None)
         chain = (Hop(plain.expr or "", _where(found)),) + (cand.chain if cand is not None else ())
-        return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=plain.origin or first.origin,
+        origin = plain.origin if plain.origin and plain.value == first.value else first.origin   # where the default is written
+        return ModelSetting(value=redact(first.value), expr=plain.expr, source=source, origin=origin,
                             candidates=tuple(dataclasses.replace(c, value=redact(c.value)) for c in candidates),
                             chain=tuple(Hop(redact(h.step), h.at) for h in chain))  # hops quote source lines
 

@@ -25,7 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import config_reads, settings_flow, setter_flow
+from llmsight.analysis import config_reads, held_writes, settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
@@ -86,7 +86,7 @@ class Vals:
     unset: bool = False
     opaque: bool = False
     why: str | None = None
-    ruled_out: bool = False   # the guards around the read admit none of the models the code names
+    ruled_out: bool = False   # the guards around the read admit none of the models the code names, or a write hides them
 
     @property
     def has_default(self) -> bool:
@@ -1631,6 +1631,9 @@ class ModelResolver:
         method_cls = _self_class(node.value, scope)
         if method_cls is not None:
             return self._self_attr(node.attr, method_cls, scope, ctx)
+        filled = self._filled_in(node, scope, ctx)
+        if filled is not None:
+            return filled
         base = self._object(node.value, scope)
         if base is None or isinstance(base, Instance):
             built = self._attribute_of_built(node, scope, ctx)
@@ -1675,6 +1678,56 @@ class ModelResolver:
                     self_cls=(ref.cls, ref.mod), ctor=(call, cscope, cctx), depth=cctx.depth)), None,
                     Hop(f"{_text(scope.mod, node.value)} = {_text(cscope.mod, call)}", _at(cscope.mod, call))))
         return _branches(parts) if parts else None
+
+    def _filled_in(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`self.config.model` when construction writes to it (`held_writes`): on the instance's class (for a
+        base-class method, on its class and each subclass that runs it, as `_self_attr`), what the object's
+        construction gives, then each write as it runs. None when no class involved writes it (one cached
+        text search of the package decides for most reads)."""
+        read = held_writes.held_read(node)
+        method_cls = _self_class(read[0], scope) if read is not None else None
+        if method_cls is None:
+            return None
+        path = read[1]  # type: ignore[index]
+        literal = ("." + path).encode()
+        pattern = re.escape(literal) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
+        mro = self._mro_of(method_cls, scope.mod)
+        if not any(self.index.search(top, literal, pattern) for top in {self.state.top(m) for _c, m in mro}):
+            return None
+        if ctx.self_cls is not None and any(c.node is method_cls.node for c, _m in self._mro_of(*ctx.self_cls)):
+            concretes = [ctx.self_cls]
+        else:
+            method = _method_name(scope)
+            concretes = [(method_cls, scope.mod)] + [sub for sub in self._subclasses(method_cls, scope.mod)
+                                                     if self._runs_inherited(sub, method, method_cls)]
+        writes = [[w for w in held_writes.construction_writes(self._mro_of(*c), path, self.state.memo)
+                   if id(w.value) not in ctx.skip] for c in concretes]
+        if not any(writes):
+            return None
+        parts = [self._after_writes(node, scope, c, found, path, ctx if c is ctx.self_cls else
+                                    Ctx(self_cls=c, depth=ctx.depth, skip=ctx.skip))
+                 for c, found in zip(concretes, writes)]
+        own = parts[0]   # a subclass's value is one more the method sends, all of them when the class gives none
+        if len(parts) == 1:
+            return own
+        return _union(own, *(_alternatives(p) if own.has_default else p for p in parts[1:]))
+
+    def _after_writes(self, node: ast.Attribute, scope: Scope, concrete: tuple[ClassInfo, ModuleInfo],
+                      writes: list[held_writes.Write], path: str, ctx: Ctx) -> Vals:
+        """The value construction gives `node`, then each write in turn: one that always runs replaces it
+        (its right side reads the value before it: `self.config.model = self.config.model or "m"`), a
+        fill-in under `if not self.config.model:` is the value when the object's own can be None or is
+        the user's (`**config`), any other conditional write one more value the code can send."""
+        acc = self._values(node, scope, replace(ctx, skip=ctx.skip | {id(w.value) for w in writes}))
+        for k, w in enumerate(writes):
+            fi = w.mod.func_info(w.method, f"{w.owner.node.name}.{getattr(w.method, 'name', '')}", None, w.owner)
+            inner = replace(ctx, skip=ctx.skip | {id(later.value) for later in writes[k:]})
+            vals = _tag(self._values(w.value, Scope(w.mod, fi, w.line), inner),
+                        "self-attr" if w.owner is concrete[0] else "base-class",
+                        Hop(f"self.{path} = {_text(w.mod, w.value)}", f"{w.mod.path}:{w.line}"))
+            # a value always written that names no model hides the object's own (the evaluator's too)
+            acc = (vals if vals.cands else replace(vals, ruled_out=True)) if w.always else _later(acc, vals, w.fills_in)
+        return acc
 
     def _made_by(self, node: ast.AST, scope: Scope, ctx: Ctx) -> list[tuple[ast.Call, Scope, Ctx]]:
         """The calls whose result `node` can hold, followed through names, `self.` attributes (every

@@ -9,31 +9,8 @@ from __future__ import annotations
 
 import textwrap
 import time
-from pathlib import Path
 
-import pytest
-
-from llmsight import api
-
-
-def scan(tmp_path: Path, files: dict[str, str], select=("NONE",)):
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return api.check([tmp_path], select=list(select), use_cache=False)
-
-
-def site_at(result, path: str, line: int):
-    sites = [s for s in result.call_sites if s.span.path == path and s.span.start_line == line]
-    assert len(sites) == 1, [(s.span.path, s.span.start_line) for s in result.call_sites]
-    return sites[0]
-
-
-def models_at(result, path: str, line: int) -> list[str]:
-    return [c.value for c in site_at(result, path, line).model.candidates]
+from site_lines import line_of, models_at, scan_project as scan, site_at
 
 
 _CONFIG = """
@@ -85,18 +62,13 @@ def _provider(fill_in: str) -> str:
         "        return self.client.chat.completions.create(**params)\n")
 
 
-def _line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(text).splitlines(), 1) if needle in line)
-
-
 def _project(fill_in: str, **extra: str) -> tuple[dict[str, str], int]:
     provider = _provider(fill_in)
     files = {"pkg/configs.py": _CONFIG, "pkg/base.py": _BASE, "pkg/factory.py": _FACTORY,
              "pkg/openai_llm.py": provider, **extra}
-    return files, _line_of(provider, ".create(")
+    return files, line_of(provider, ".create(")
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_fill_in_under_a_falsy_test_is_the_default(tmp_path):
     # VALID: the config arrives with `model=None` (no project caller passes one; a user's dict is the
     # user's), so the request sends the provider class's fill-in; max_tokens is the config class's 2000
@@ -112,12 +84,11 @@ def test_fill_in_under_a_falsy_test_is_the_default(tmp_path):
     result = scan(tmp_path, files, select=("LLM004",))
     site = site_at(result, "pkg/openai_llm.py", line)
     assert models_at(result, "pkg/openai_llm.py", line) == ["gpt-4.1-nano-2025-04-14"]
-    assert [h.at for h in site.model.chain][-1] == "pkg/openai_llm.py:8"
+    assert [h.at for h in site.model.chain][-1] == site.model.origin == "pkg/openai_llm.py:8"
     assert site.max_tokens.value == 2000
     assert not [d for d in result.diagnostics if d.code == "LLM004"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_unconditional_or_default_and_a_none_test(tmp_path):
     # VALID: `self.config.model = self.config.model or "m"`, and `if self.config.model is None:`
     files, line = _project('self.config.model = self.config.model or "gpt-4o-mini"')
@@ -129,7 +100,6 @@ def test_unconditional_or_default_and_a_none_test(tmp_path):
     assert models_at(scan(tmp_path / "b", files), "pkg/openai_llm.py", line) == ["gpt-4o"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_fill_in_in_a_method_init_calls_and_read_through_getattr(tmp_path):
     # VALID: the fill-in sits in a helper `__init__` calls; the request reads `getattr(self.config, "model", None)`
     provider = """
@@ -148,7 +118,7 @@ def test_fill_in_in_a_method_init_calls_and_read_through_getattr(tmp_path):
                     model=getattr(self.config, "model", None), messages=messages, max_tokens=500)
         """
     files = {"pkg/configs.py": _CONFIG, "pkg/base.py": _BASE, "pkg/openai_llm.py": provider}
-    assert models_at(scan(tmp_path, files), "pkg/openai_llm.py", _line_of(provider, ".create(")) == ["gpt-4o-mini"]
+    assert models_at(scan(tmp_path, files), "pkg/openai_llm.py", line_of(provider, ".create(")) == ["gpt-4o-mini"]
 
 
 def test_getattr_with_an_or_default_on_the_read(tmp_path):
@@ -162,10 +132,9 @@ def test_getattr_with_an_or_default_on_the_read(tmp_path):
                     model=getattr(self.config, "model", None) or "gpt-4o-mini", messages=messages, max_tokens=500)
         """
     files = {"pkg/configs.py": _CONFIG, "pkg/base.py": _BASE, "pkg/openai_llm.py": provider}
-    assert models_at(scan(tmp_path, files), "pkg/openai_llm.py", _line_of(provider, ".create(")) == ["gpt-4o-mini"]
+    assert models_at(scan(tmp_path, files), "pkg/openai_llm.py", line_of(provider, ".create(")) == ["gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_pydantic_and_dataclass_fields_left_none(tmp_path):
     # VALID: the config is a pydantic model / a dataclass whose `model` field defaults to None
     for kind, config in (("pydantic", """
@@ -195,7 +164,6 @@ def test_pydantic_and_dataclass_fields_left_none(tmp_path):
         assert not [d for d in result.diagnostics if d.code == "LLM004"], kind
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_models_the_project_passes_join_the_fill_in(tmp_path):
     # VALID: a project caller passes a dict with a model, another a config object: both join the default
     files, line = _project("""
@@ -224,7 +192,6 @@ def test_a_config_default_is_not_replaced_by_a_fill_in(tmp_path):
     assert models_at(scan(tmp_path, files), "pkg/openai_llm.py", line) == ["gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_a_sibling_class_fill_in_does_not_leak(tmp_path):
     # INVALID: only the Anthropic class fills in a model; the OpenAI class's request stays unknown
     anthropic = """
@@ -243,10 +210,9 @@ def test_a_sibling_class_fill_in_does_not_leak(tmp_path):
     result = scan(tmp_path, files)
     assert models_at(result, "pkg/openai_llm.py", line) == []
     assert site_at(result, "pkg/openai_llm.py", line).model.unknown
-    assert models_at(result, "pkg/anthropic_llm.py", _line_of(anthropic, ".create(")) == ["claude-3-5-sonnet-20240620"]
+    assert models_at(result, "pkg/anthropic_llm.py", line_of(anthropic, ".create(")) == ["claude-3-5-sonnet-20240620"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_an_unconditional_run_time_value_stays_unknown(tmp_path):
     # INVALID: the class always overwrites the config's default with an environment variable it reads
     # without a default: the config's "gpt-4o-mini" is never sent
@@ -260,7 +226,6 @@ def test_an_unconditional_run_time_value_stays_unknown(tmp_path):
     assert site_at(result, "pkg/openai_llm.py", line).model.unknown
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_a_base_class_method_sends_each_subclass_fill_in(tmp_path):
     # VALID: the request is in the base class; each provider subclass fills in its own model
     base = """
@@ -284,10 +249,9 @@ def test_a_base_class_method_sends_each_subclass_fill_in(tmp_path):
                     self.config.model = "gpt-4o"
         """
     files = {"pkg/configs.py": _CONFIG, "pkg/base.py": base}
-    assert sorted(models_at(scan(tmp_path, files), "pkg/base.py", _line_of(base, ".create("))) == ["gpt-4o", "gpt-4o-mini"]
+    assert sorted(models_at(scan(tmp_path, files), "pkg/base.py", line_of(base, ".create("))) == ["gpt-4o", "gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="writes construction makes to self.config.<attr> are not followed yet")
 def test_hostile_writes_neither_loop_nor_explode(tmp_path):
     # VALID: writes that read themselves, methods `__init__` calls that call each other, forty fill-ins:
     # the first fill-in is the model, found within a bounded amount of work
@@ -315,4 +279,4 @@ def test_hostile_writes_neither_loop_nor_explode(tmp_path):
     start = time.process_time()
     result = scan(tmp_path, files)
     assert time.process_time() - start < 10
-    assert models_at(result, "pkg/openai_llm.py", _line_of(provider, ".create(")) == ["m0"]
+    assert models_at(result, "pkg/openai_llm.py", line_of(provider, ".create(")) == ["m0"]

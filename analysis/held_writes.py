@@ -1,0 +1,183 @@
+"""Attributes of an object held on `self` that the instance fills in while it is built.
+
+Multi-provider libraries keep one settings object per instance, built by a shared base class from what
+the user passed (often nothing), and let each provider's class fill in what was left out:
+
+    class LLMBase:
+        def __init__(self, config=None):
+            self.config = BaseLlmConfig(**config) if isinstance(config, dict) else config or BaseLlmConfig()
+
+    class OpenAILLM(LLMBase):
+        def __init__(self, config=None):
+            super().__init__(config)
+            if not self.config.model:
+                self.config.model = "gpt-4.1-nano"
+
+so `self.config.model` in that class's methods is the value the object's construction gives, then each
+write construction makes to it, in the order they run. Model resolution (`model_resolution.py`) follows
+the values; this module finds the writes: `self.<a>.<b> = …` (any depth below `self`) in the `__init__`
+that runs for a class (its bases' through `super().__init__(…)`/`Base.__init__(self, …)`), in the
+post-init hook dataclasses, attrs and pydantic call, and in the methods those call on `self`, each marked
+as always running or not, and as a fill-in (under `if not self.a.b:` / `if self.a.b is None:`) or not.
+Writes in a sibling class never count: only the method resolution order of the instance's class is
+followed. Work is bounded per class.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from llmsight.analysis.modules import ClassInfo, ModuleInfo, dotted_name, unset_test
+
+MAX_METHODS = 16    # methods followed from a construction (inits, post-init hooks, what they call on self)
+MAX_WRITES = 8      # writes kept per attribute: each is evaluated with the ones before it
+_POST_INIT = ("__post_init__", "__attrs_post_init__", "model_post_init")
+_CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While) + ((ast.Match,) if hasattr(ast, "Match") else ())
+
+
+@dataclass(frozen=True)
+class Write:
+    """`self.<path> = value` in `method` of `owner`, as construction runs it."""
+
+    line: int
+    value: ast.AST
+    method: ast.AST
+    owner: ClassInfo
+    mod: ModuleInfo
+    always: bool      # runs whenever the instance is built (not under an `if`, a loop or an `except`)
+    fills_in: bool    # sits in the branch of `if not self.<path>:` / `if self.<path> is None:`
+
+
+@dataclass(frozen=True)
+class _Event:
+    """What a method does that matters here, at its line: a write, a base `__init__` it runs, a method it
+    calls on `self`."""
+
+    line: int
+    kind: str               # "write" | "init" | "call"
+    name: str               # the written path ("config.model"), the base class named (`Base.__init__`), the method
+    value: ast.AST | None
+    conditional: bool
+    fills_in: bool
+
+
+def held_read(node: ast.Attribute) -> tuple[ast.Name, str] | None:
+    """(the root name, the path below it) of a read two or more attributes deep: `self.config.model` ->
+    (`self`, "config.model"); None for anything else."""
+    parts = []
+    cur: ast.AST = node
+    while isinstance(cur, ast.Attribute):
+        parts.append(cur.attr)
+        cur = cur.value
+    if not isinstance(cur, ast.Name) or len(parts) < 2:
+        return None
+    return cur, ".".join(reversed(parts))
+
+
+def construction_writes(mro: list[tuple[ClassInfo, ModuleInfo]], path: str, cache: dict) -> list[Write]:
+    """The writes to `self.<path>` made while an instance of `mro[0]` is built, in the order they run: the
+    first `__init__` in the method resolution order, the bases' it runs where it runs them, then the first
+    post-init hook; each expanded where it calls a method on `self`. `cache` keeps each method's events."""
+    out: list[Write] = []
+    budget = [MAX_METHODS]
+    seen: set[int] = set()
+
+    def first_defining(name: str, start: int) -> int | None:
+        return next((i for i in range(start, len(mro)) if name in mro[i][0].methods), None)
+
+    def expand(i: int, name: str, conditional: bool) -> None:
+        cls, mod = mro[i]
+        method = cls.methods[name]
+        if id(method) in seen or budget[0] <= 0:
+            return
+        seen.add(id(method))
+        budget[0] -= 1
+        for ev in _events(method, cache):
+            if len(out) >= MAX_WRITES:
+                return
+            if ev.kind == "write":
+                if ev.name == path:
+                    out.append(Write(ev.line, ev.value, method, cls, mod,  # type: ignore[arg-type]
+                                     not (conditional or ev.conditional), ev.fills_in))
+                continue
+            if ev.kind == "init":   # `super().__init__(…)`: the next in the order; `Base.__init__(self, …)`: from Base
+                start = next((k for k in range(i + 1, len(mro)) if mro[k][0].node.name == ev.name), i + 1) \
+                    if ev.name else i + 1
+                j = first_defining("__init__", start)
+            else:
+                j = first_defining(ev.name, 0)
+            if j is not None:
+                expand(j, "__init__" if ev.kind == "init" else ev.name, conditional or ev.conditional)
+
+    start = first_defining("__init__", 0)
+    if start is not None:
+        expand(start, "__init__", False)
+    hook = next(((i, name) for i in range(len(mro)) for name in _POST_INIT if name in mro[i][0].methods), None)
+    if hook is not None:
+        expand(hook[0], hook[1], False)
+    return out
+
+
+def _events(method: ast.AST, cache: dict) -> list[_Event]:
+    """The writes two or more attributes below `self`, base `__init__` calls and calls of methods on
+    `self` in a method, in line order (found once per method)."""
+    key = ("held_writes.events", id(method))
+    found = cache.get(key)
+    if found is None:
+        args = getattr(method, "args", None)
+        self_name = args.args[0].arg if args is not None and args.args else "self"
+        events: list[_Event] = []
+        _visit(getattr(method, "body", []), self_name, False, "", events)
+        found = cache[key] = (sorted(events, key=lambda e: e.line), method)
+    return found[0]
+
+
+def _visit(body: list[ast.stmt], self_name: str, conditional: bool, tested: str, out: list[_Event]) -> None:
+    """Statements of a method body: `conditional` under a branch that may not run, `tested` the name the
+    innermost `if not x:` branch tests. Nested functions and classes are not entered."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, _CONDITIONAL):
+            test = unset_test(stmt.test) if isinstance(stmt, ast.If) else ""
+            blocks = [c.body for c in stmt.cases] if not hasattr(stmt, "orelse") else [stmt.body, stmt.orelse]  # type: ignore[attr-defined]
+            for k, part in enumerate(blocks):
+                _visit(part, self_name, True, test if k == 0 else "", out)
+            continue
+        if isinstance(stmt, (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())):
+            _visit(stmt.body, self_name, conditional, "", out)
+            for handler in stmt.handlers:
+                _visit(handler.body, self_name, True, "", out)
+            _visit(stmt.orelse, self_name, True, "", out)
+            _visit(stmt.finalbody, self_name, conditional, "", out)
+            continue
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            _visit(stmt.body, self_name, conditional, "", out)
+            continue
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                name = dotted_name(target)
+                if name.startswith(self_name + ".") and name.count(".") >= 2:
+                    path = name[len(self_name) + 1:]
+                    out.append(_Event(stmt.lineno, "write", path, stmt.value, conditional, tested == name))
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                event = _called(node, self_name, conditional)
+                if event is not None:
+                    out.append(event)
+
+
+def _called(call: ast.Call, self_name: str, conditional: bool) -> _Event | None:
+    """A base `__init__` run (`super().__init__(…)`, `Base.__init__(self, …)`) or a method called on `self`."""
+    func = call.func
+    owner = func.value  # type: ignore[attr-defined]
+    attr = func.attr    # type: ignore[attr-defined]
+    if attr == "__init__":
+        if isinstance(owner, ast.Call) and getattr(owner.func, "id", "") == "super":
+            return _Event(call.lineno, "init", "", None, conditional, False)
+        if isinstance(owner, ast.Name) and call.args and getattr(call.args[0], "id", "") == self_name:
+            return _Event(call.lineno, "init", owner.id, None, conditional, False)
+        return None
+    if isinstance(owner, ast.Name) and owner.id == self_name and not attr.startswith("__"):
+        return _Event(call.lineno, "call", attr, None, conditional, False)
+    return None
