@@ -252,3 +252,18 @@ def test_agent_framework_sites_validate_against_both_schema_copies(schema, tmp_p
     report = json.loads(json_.render(api.check([tmp_path], use_cache=False)))
     assert {"pydantic-ai", "openai-agents"} <= {s["sdk"] for s in report["call_sites"]}
     jsonschema.validate(report, json.loads(schema.read_text(encoding="utf-8")))
+
+
+@pytest.mark.xfail(strict=True, reason="a model fix drops the provider: prefix pydantic-ai needs")
+def test_a_fix_switching_the_model_keeps_the_provider_prefix():
+    source = textwrap.dedent('''
+        from pydantic_ai import Agent
+        agent = Agent("anthropic:claude-3-5-sonnet-latest")
+
+
+        def answer(question):
+            return agent.run_sync(question)
+    ''')
+    (retired,) = api.check_source(source, "app.py", select=["LLM008"]).diagnostics   # retired 2025-10-22
+    written = [edit.new_text for fix in retired.fixes for edit in fix.edits]
+    assert written and all(text.startswith('"anthropic:') for text in written), written
