@@ -386,3 +386,38 @@ def test_gemini_chat_request_is_not_priced_from_an_embedding_row(tmp_path):
     [site] = result.call_sites
     estimate = result.estimates[site.id]
     assert estimate.output_tokens > 0 and estimate.cost_breakdown["output"] > 0
+
+
+@pytest.mark.xfail(strict=True, reason="`self.config.get(\"model\", \"gpt-4o\")` where a caller builds the object with "
+                   "config={\"model\": ...}: the set holds the caller's model; llmsight gives only the .get fallback")
+def test_get_on_a_config_dict_a_caller_passes(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/agent.py": """
+            from openai import OpenAI
+            class Agent:
+                def __init__(self, config=None):
+                    self.config = config or {}
+                    self.llm_config = {"model": self.config.get("model", "gpt-4o"), "temperature": 0}
+                def run(self, q):
+                    return OpenAI().chat.completions.create(messages=[q], **self.llm_config)
+            """,
+        "app/main.py": """
+            from .agent import Agent
+            def main():
+                Agent(config={"model": "gpt-4.1-mini"}).run("z")
+            """})
+    assert "gpt-4.1-mini" in models_at(result, "app/agent.py", 8)
+
+
+@pytest.mark.xfail(strict=True, reason="`df[col].apply(lambda t: client...create(...))` sends one request per row, as a "
+                   "loop does; llmsight marks the site not in a loop and LLM006 stays silent")
+def test_request_per_row_of_a_pandas_apply(tmp_path):
+    result = scan(tmp_path, {"app/enrich.py": """
+        from openai import OpenAI
+        client = OpenAI()
+        def enrich(df):
+            df["summary"] = df["text"].apply(lambda t: client.chat.completions.create(model="gpt-4o-mini", messages=[t]))
+            return df
+        """}, select=["LLM006"])
+    assert "LLM006" in codes_at(result, "app/enrich.py", 5)
