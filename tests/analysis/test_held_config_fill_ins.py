@@ -10,6 +10,8 @@ from __future__ import annotations
 import textwrap
 import time
 
+import pytest
+
 from site_lines import line_of, models_at, scan_project as scan, site_at
 
 
@@ -280,3 +282,32 @@ def test_hostile_writes_neither_loop_nor_explode(tmp_path):
     result = scan(tmp_path, files)
     assert time.process_time() - start < 10
     assert models_at(result, "pkg/openai_llm.py", line_of(provider, ".create(")) == ["m0"]
+
+
+@pytest.mark.xfail(strict=True, reason="self.m() is read from the method's own class, not the instance's override")
+def test_a_fill_in_from_a_method_each_subclass_overrides(tmp_path):
+    # VALID: the base `__init__` fills in `self._default_model()`, which a subclass overrides: an instance
+    # of the subclass runs its own (a base-class method sends both, the base's by default)
+    base = """
+        from openai import OpenAI
+        from pkg.configs import BaseLlmConfig
+        class LLMBase:
+            def __init__(self, config=None):
+                self.config = config or BaseLlmConfig()
+                if not self.config.model:
+                    self.config.model = self._default_model()
+                self.client = OpenAI(timeout=30)
+            def _default_model(self):
+                return "gpt-4o-mini"
+            def generate(self, messages):
+                return self.client.chat.completions.create(model=self.config.model, messages=messages, max_tokens=9)
+        class Smart(LLMBase):
+            def _default_model(self):
+                return "gpt-4o"
+            def plan(self, messages):
+                return self.client.chat.completions.create(model=self.config.model, messages=messages, max_tokens=9)
+        """
+    result = scan(tmp_path, {"pkg/configs.py": _CONFIG, "pkg/base.py": base})
+    assert models_at(result, "pkg/base.py", line_of(base, "def plan") + 1) == ["gpt-4o"]
+    generate = site_at(result, "pkg/base.py", line_of(base, "def generate") + 1)
+    assert [(c.value, c.default) for c in generate.model.candidates] == [("gpt-4o-mini", True), ("gpt-4o", False)]
