@@ -421,3 +421,39 @@ def test_request_per_row_of_a_pandas_apply(tmp_path):
             return df
         """}, select=["LLM006"])
     assert "LLM006" in codes_at(result, "app/enrich.py", 5)
+
+
+def notebook(cells: list[str]) -> str:
+    import json
+    return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                                  "source": textwrap.dedent(c).strip("\n")} for c in cells],
+                       "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.xfail(strict=True, reason="a notebook helper `get_completion(prompt, model=A)` that a later cell calls "
+                   "with model=B: the set is {A, B} (as in a .py file); llmsight gives only A in a notebook")
+def test_notebook_helper_called_with_another_model_in_a_later_cell(tmp_path):
+    result = scan(tmp_path, {"demo.ipynb": notebook([
+        """
+        from openai import OpenAI
+        client = OpenAI()
+        def get_completion(prompt, model="gpt-4o-mini"):
+            return client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}])
+        """,
+        'print(get_completion("hi"))',
+        'print(get_completion("hi", model="gpt-4o"))',
+    ])})
+    [site] = result.call_sites
+    assert {c.value for c in site.model.candidates} == {"gpt-4o-mini", "gpt-4o"}
+
+
+@pytest.mark.xfail(strict=True, reason="openai<1 `openai.Completion.create(engine=\"text-davinci-003\")`: `engine` names "
+                   "the model; llmsight says the request names no model")
+def test_legacy_completion_engine_names_the_model(tmp_path):
+    result = scan(tmp_path, {"app/legacy.py": """
+        import openai
+        def ask(q):
+            return openai.Completion.create(engine="text-davinci-003", prompt=q, max_tokens=5)
+        """})
+    assert models_at(result, "app/legacy.py", 4) == {"text-davinci-003"}
