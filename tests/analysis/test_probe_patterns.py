@@ -457,3 +457,61 @@ def test_legacy_completion_engine_names_the_model(tmp_path):
             return openai.Completion.create(engine="text-davinci-003", prompt=q, max_tokens=5)
         """})
     assert models_at(result, "app/legacy.py", 4) == {"text-davinci-003"}
+
+
+def test_async_client_opened_by_async_with(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import AsyncOpenAI
+        async def ask(q):
+            async with AsyncOpenAI(timeout=60) as client:
+                return await client.chat.completions.create(model="gpt-4o-mini", messages=[q], max_tokens=100)
+        """}, select=["LLM001", "LLM004"])
+    site = site_at(result, "app/llm.py", 5)
+    assert site.is_async and site.timeout.value == 60
+    assert models_at(result, "app/llm.py", 5) == {"gpt-4o-mini"}
+    assert codes_at(result, "app/llm.py", 5) == set()
+
+
+def test_config_field_defaulting_to_an_env_var_through_a_lambda_factory(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import os
+        from dataclasses import dataclass, field
+        from openai import OpenAI
+        @dataclass
+        class LLMConfig:
+            model: str = field(default_factory=lambda: os.getenv("CHAT_MODEL", "gpt-4o"))
+        cfg = LLMConfig()
+        def ask(q):
+            return OpenAI().chat.completions.create(model=cfg.model, messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 10) == {"gpt-4o"}
+
+
+def test_init_chat_model_with_a_provider_prefix_is_priced(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "chat.py").write_text(textwrap.dedent("""
+        from langchain.chat_models import init_chat_model
+        llm = init_chat_model("openai:gpt-4o-mini", timeout=30, max_tokens=300)
+        def ask(q):
+            return llm.invoke(q)
+        """))
+    result = api.check([tmp_path], select=["LLM001", "LLM004"], use_cache=False)
+    [site] = result.call_sites
+    assert site.sdk == "langchain" and not result.diagnostics
+    assert result.estimates[site.id].cost_per_call.value > 0
+
+
+def test_client_from_an_lru_cached_getter_keeps_its_timeout(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import functools
+        from openai import OpenAI
+        MODEL = "gpt-4o-mini"
+        @functools.lru_cache(maxsize=1)
+        def get_client() -> OpenAI:
+            return OpenAI(timeout=60)
+        def ask(q):
+            return get_client().chat.completions.create(model=MODEL, messages=[q], max_tokens=100)
+        """}, select=["LLM001"])
+    assert site_at(result, "app/llm.py", 9).timeout.value == 60
+    assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini"}
+    assert codes_at(result, "app/llm.py", 9) == set()
