@@ -515,3 +515,15 @@ def test_client_from_an_lru_cached_getter_keeps_its_timeout(tmp_path):
     assert site_at(result, "app/llm.py", 9).timeout.value == 60
     assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini"}
     assert codes_at(result, "app/llm.py", 9) == set()
+
+
+@pytest.mark.xfail(strict=True, reason="`OpenAI(timeout=None)` turns the timeout off (a hung request waits forever); "
+                   "llmsight counts the explicit None as a timeout set and LLM001 stays silent")
+def test_timeout_none_on_the_client_is_no_timeout(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        from openai import OpenAI
+        client = OpenAI(timeout=None)
+        def ask(q):
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[q], max_tokens=5)
+        """}, select=["LLM001"])
+    assert "LLM001" in codes_at(result, "app/llm.py", 5)
