@@ -527,3 +527,27 @@ def test_timeout_none_on_the_client_is_no_timeout(tmp_path):
             return client.chat.completions.create(model="gpt-4o-mini", messages=[q], max_tokens=5)
         """}, select=["LLM001"])
     assert "LLM001" in codes_at(result, "app/llm.py", 5)
+
+
+@pytest.mark.xfail(strict=True, reason="a notebook cell sets `os.environ[\"CHAT_MODEL\"] = \"gpt-4o\"` and a later cell "
+                   "reads it: the model is gpt-4o; llmsight says CHAT_MODEL has no default (same in a .py file)")
+def test_env_var_assigned_in_an_earlier_notebook_cell(tmp_path):
+    result = scan(tmp_path, {"demo.ipynb": notebook([
+        'import os\nos.environ["CHAT_MODEL"] = "gpt-4o"',
+        "from openai import OpenAI\nclient = OpenAI()",
+        'r = client.chat.completions.create(model=os.environ["CHAT_MODEL"], messages=[])',
+    ])})
+    [site] = result.call_sites
+    assert {c.value for c in site.model.candidates} == {"gpt-4o"}
+
+
+@pytest.mark.xfail(strict=True, reason="a notebook's `%env LLM_MODEL=gpt-4.1-mini` line sets the variable a later cell "
+                   "reads with os.getenv; llmsight says LLM_MODEL has no default")
+def test_env_var_set_by_an_env_magic(tmp_path):
+    result = scan(tmp_path, {"demo.ipynb": notebook([
+        "%env LLM_MODEL=gpt-4.1-mini",
+        "import os\nfrom openai import OpenAI\nclient = OpenAI()",
+        'r = client.chat.completions.create(model=os.getenv("LLM_MODEL"), messages=[])',
+    ])})
+    [site] = result.call_sites
+    assert {c.value for c in site.model.candidates} == {"gpt-4.1-mini"}
