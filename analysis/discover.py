@@ -440,15 +440,12 @@ class FileDiscovery:
     def _package_lm_class(self, sdk: str) -> bool:
         """Whether the package defines its own LM class on the framework's (`class Model(dspy.OpenAI)`)."""
         bases = "|".join(sdks.FRAMEWORK_LM_BASES[sdk])
-        pattern = rb"class\s+\w+\s*\((?:[\w.]+\.)?(?:%s)\s*[,)]" % bases.encode()
-        found = self.resolver.index.search(self.resolver.state.top(self.mod), sdk.encode(), pattern)
-        for path in found[:1]:
-            self.ev.deps.add(rel_path(path, self.ev.project.root))
-        return bool(found)
+        return self._package_defines(rb"class\s+\w+\s*\((?:[\w.]+\.)?(?:%s)\s*[,)]" % bases.encode(), sdk.encode())
 
-    def _package_defines(self, pattern: bytes) -> bool:
-        """Whether a module of the package (this one included) matches `pattern`, a definition (`def embed_query(`)."""
-        found = self.resolver.index.search(self.resolver.state.top(self.mod), b"def", pattern)
+    def _package_defines(self, pattern: bytes, literal: bytes = b"def") -> bool:
+        """Whether a module of the package (this one included) matches `pattern`, a definition (`def embed_query(`,
+        `class Model(dspy.OpenAI)`), looked for in the files holding `literal`."""
+        found = self.resolver.index.search(self.resolver.state.top(self.mod), literal, pattern)
         for path in found[:1]:
             self.ev.deps.add(rel_path(path, self.ev.project.root))
         return bool(found)
