@@ -746,8 +746,7 @@ class FileDiscovery:
         out = [url for line, value, method in cls.self_attrs.get(attr, ())[:8]
                for url in self._urls_of(value, self.ev.method_scope(scope.mod, cls, method, line), depth + 1)]
         prop = cls.methods.get(attr)
-        if not out and isinstance(prop, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in prop.decorator_list):
+        if not out and isinstance(prop, (ast.FunctionDef, ast.AsyncFunctionDef)) and shaped_sites.is_property(prop):
             out = [url for ret in ast.walk(prop) if isinstance(ret, ast.Return) and ret.value is not None
                    for url in self._urls_of(ret.value, self.ev.method_scope(scope.mod, cls, prop, ret.lineno), depth + 1)]
         return out
