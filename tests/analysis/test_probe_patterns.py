@@ -583,3 +583,37 @@ def test_cohere_rerank_is_priced_per_search(tmp_path):
             return co.rerank(model="rerank-v3.5", query=q, documents=docs)
         """)
     assert estimate.cost_per_call.value
+
+
+@pytest.mark.xfail(strict=True, reason="a click option with `envvar=\"MODEL\"` that .env.example sets: the set holds "
+                   "the option default and the .env value; llmsight gives the option default only")
+def test_click_option_envvar_reads_the_env_example(tmp_path):
+    result = scan(tmp_path, {
+        ".env.example": "MODEL=gpt-4.1\n",
+        "app/cli.py": """
+            import click
+            from openai import OpenAI
+            @click.command()
+            @click.option("--model", envvar="MODEL", default="gpt-4o-mini")
+            def main(model):
+                OpenAI().chat.completions.create(model=model, messages=[])
+            """})
+    assert models_at(result, "app/cli.py", 7) == {"gpt-4o-mini", "gpt-4.1"}
+
+
+@pytest.mark.xfail(strict=True, reason="`--max-tokens` argparse option with default=256 passed as max_tokens=args.max_tokens: "
+                   "the cap is 256; llmsight resolves argparse defaults for the model only and leaves the cap unknown")
+def test_argparse_default_for_the_output_cap(tmp_path):
+    result = scan(tmp_path, {"app/cli.py": """
+        import argparse
+        from openai import OpenAI
+        def main():
+            p = argparse.ArgumentParser()
+            p.add_argument("--model", default="gpt-4o-mini")
+            p.add_argument("--max-tokens", type=int, default=256)
+            a = p.parse_args()
+            OpenAI().chat.completions.create(model=a.model, messages=[], max_tokens=a.max_tokens)
+        """})
+    site = site_at(result, "app/cli.py", 9)
+    assert {c.value for c in site.model.candidates} == {"gpt-4o-mini"}
+    assert site.max_tokens.value == 256
