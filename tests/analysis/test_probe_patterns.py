@@ -617,3 +617,18 @@ def test_argparse_default_for_the_output_cap(tmp_path):
     site = site_at(result, "app/cli.py", 9)
     assert {c.value for c in site.model.candidates} == {"gpt-4o-mini"}
     assert site.max_tokens.value == 256
+
+
+@pytest.mark.xfail(strict=True, reason="embedding `input=texts[i:i + 100]` over `range(0, len(texts), 100)` already "
+                   "batches 100 texts per request; llmsight fires LLM006 'one embedding request per item: pass input=[...]'")
+def test_embeddings_already_batched_by_slices_are_not_one_per_item(tmp_path):
+    result = scan(tmp_path, {"app/embed.py": """
+        from openai import OpenAI
+        client = OpenAI()
+        def embed_all(texts):
+            vectors = []
+            for i in range(0, len(texts), 100):
+                vectors += client.embeddings.create(model="text-embedding-3-small", input=texts[i:i + 100]).data
+            return vectors
+        """}, select=["LLM006"])
+    assert "LLM006" not in codes_at(result, "app/embed.py", 7)
