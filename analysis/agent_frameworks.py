@@ -30,6 +30,7 @@ _PYDANTIC_AI_MODEL_PREFIXES = {
 # `provider=OllamaProvider(…)`); a provider given a base URL of its own is a host llmsight cannot name
 _PROVIDER_SUFFIX = "Provider"
 _MODEL_OBJECTS = (sdks.PYDANTIC_AI_MODEL, sdks.OPENAI_AGENTS_MODEL)
+_FALLBACK = ".FallbackModel"
 # why an agent whose run names no model has none llmsight can know
 _NO_MODEL = {
     "openai-agents": "the agent names no model, so the Agents SDK sends its default: the `OPENAI_DEFAULT_MODEL` "
@@ -58,7 +59,8 @@ def run_by_runner(ev, req):
 
 def model_object_vals(builder, found: tuple[ast.AST, Scope]) -> Vals | None:
     """The models a framework's model object names (`OpenAIModel("gpt-4o")`, `LitellmModel(model=…)`), as the
-    framework names them, when `found` (an agent's or run's `model=`) is one; else None."""
+    framework names them, when `found` (an agent's or run's `model=`) is one; else None. A pydantic-ai
+    `FallbackModel(first, *others)` names each of its models, the first the default."""
     node, scope = found
     if builder.req.client.kind.sdk not in sdks.FRAMEWORK_DEFAULTS_UNKNOWN or isinstance(node, ast.Constant):
         return None
@@ -66,6 +68,11 @@ def model_object_vals(builder, found: tuple[ast.AST, Scope]) -> Vals | None:
     if not (isinstance(made, Client) and any(made.kind is k for k in _MODEL_OBJECTS) and made.ctor is not None):
         return None
     ctor, at = made.ctor, made.ctor_scope
+    if made.cls.endswith(_FALLBACK):
+        parts = [model_object_vals(builder, (arg, at)) or builder.disc.resolver.resolve(arg, at) for arg in ctor.args[:8]]
+        cands = tuple(c if i == 0 else dataclasses.replace(c, default=False)
+                      for i, part in enumerate(parts) for c in part.cands)
+        return Vals(cands=cands, why=next((p.why for p in parts if p.why), None))
     inner = next((kw.value for kw in ctor.keywords if kw.arg in (made.kind.model_param, "model")),
                  ctor.args[0] if ctor.args else None)
     if inner is None:

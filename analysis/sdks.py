@@ -543,7 +543,7 @@ AGENT_FRAMEWORK_CLASSES: dict[str, ClientKind] = {
     **{f"pydantic_ai.models.{path}": PYDANTIC_AI_MODEL for path in (
         "openai.OpenAIModel", "openai.OpenAIChatModel", "openai.OpenAIResponsesModel", "anthropic.AnthropicModel",
         "gemini.GeminiModel", "google.GoogleModel", "groq.GroqModel", "mistral.MistralModel", "cohere.CohereModel",
-        "bedrock.BedrockConverseModel", "openrouter.OpenRouterModel")},
+        "bedrock.BedrockConverseModel", "openrouter.OpenRouterModel", "fallback.FallbackModel")},
     "agents.Agent": OPENAI_AGENT,
     **{f"agents.{path}": OPENAI_AGENTS_MODEL for path in (
         "OpenAIChatCompletionsModel", "OpenAIResponsesModel", "extensions.models.litellm_model.LitellmModel")},

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
 from llmsight.analysis.catalog_names import AZURE_CLASSES as _AZURE_CLASSES
-from llmsight.analysis.catalog_names import HOST_PROVIDERS
+from llmsight.analysis.catalog_names import HOST_PROVIDERS, colon_route
 from llmsight.analysis.catalog_names import self_hosted
 from llmsight.analysis.catalog_names import client_class as _client_class
 from llmsight.analysis.context import FileContext
@@ -50,7 +50,11 @@ def today() -> datetime.date:
 
 
 def split_provider(model: str) -> tuple[str, str]:
-    """(`openai/`, `gpt-4o`) for `openai/gpt-4o`; (``, `gpt-4o`) for a bare name."""
+    """(`openai/`, `gpt-4o`) for `openai/gpt-4o`, (`openai:`, `gpt-4o`) for pydantic-ai's `openai:gpt-4o`;
+    (``, `gpt-4o`) for a bare name."""
+    route, bare = colon_route(model)
+    if route is not None:
+        return model[:-len(bare)], bare
     prefix, sep, bare = model.rpartition("/")
     return (prefix + sep, bare) if sep else ("", model)
 

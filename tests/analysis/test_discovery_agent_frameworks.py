@@ -183,7 +183,6 @@ def ask_deep(question):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="FallbackModel and a model object's provider= are not read yet")
 def test_a_fallback_model_names_each_model_and_a_provider_names_the_route():
     sites = sites_by_line(FALLBACK)
     either = sites[line_of(FALLBACK, "either.run_sync(")].model
@@ -284,7 +283,6 @@ def test_agent_framework_sites_validate_against_both_schema_copies(schema, tmp_p
     jsonschema.validate(report, json.loads(schema.read_text(encoding="utf-8")))
 
 
-@pytest.mark.xfail(strict=True, reason="a model fix drops the provider: prefix pydantic-ai needs")
 def test_a_fix_switching_the_model_keeps_the_provider_prefix():
     source = textwrap.dedent('''
         from pydantic_ai import Agent
