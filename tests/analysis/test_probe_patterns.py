@@ -619,16 +619,38 @@ def test_argparse_default_for_the_output_cap(tmp_path):
     assert site.max_tokens.value == 256
 
 
-@pytest.mark.xfail(strict=True, reason="embedding `input=texts[i:i + 100]` over `range(0, len(texts), 100)` already "
-                   "batches 100 texts per request; llmsight fires LLM006 'one embedding request per item: pass input=[...]'")
-def test_embeddings_already_batched_by_slices_are_not_one_per_item(tmp_path):
-    result = scan(tmp_path, {"app/embed.py": """
+BATCHED_EMBEDDING_LOOPS = {
+    "slices": """
+        for i in range(0, len(texts), 100):
+            vectors += client.embeddings.create(model="text-embedding-3-small", input=texts[i:i + 100]).data
+        """,
+    "itertools.batched": """
+        for chunk in batched(texts, 64):
+            vectors += client.embeddings.create(model="text-embedding-3-small", input=list(chunk)).data
+        """,
+}
+
+
+@pytest.mark.xfail(strict=True, reason="an embedding loop over slices/batches of texts already sends many texts per "
+                   "request; llmsight fires LLM006 'one embedding request per item: pass input=[...]'")
+@pytest.mark.parametrize("loop", BATCHED_EMBEDDING_LOOPS.values(), ids=BATCHED_EMBEDDING_LOOPS.keys())
+def test_embeddings_already_batched_are_not_one_per_item(tmp_path, loop):
+    body = textwrap.indent(textwrap.dedent(loop).strip("\n"), "    ")
+    result = scan(tmp_path, {"app/embed.py": "from itertools import batched\nfrom openai import OpenAI\n"
+                             "client = OpenAI()\ndef embed_all(texts):\n    vectors = []\n" + body + "\n    return vectors\n"},
+                  select=["LLM006"])
+    assert "LLM006" not in codes_at(result, "app/embed.py", 7)
+
+
+@pytest.mark.xfail(strict=True, reason="`draft = create(...draft...).choices[0].message.content` in a loop refines the "
+                   "last reply (each request depends on the previous one); llmsight fires LLM006")
+def test_refinement_loop_feeding_the_last_reply_back(tmp_path):
+    result = scan(tmp_path, {"app/refine.py": """
         from openai import OpenAI
         client = OpenAI()
-        def embed_all(texts):
-            vectors = []
-            for i in range(0, len(texts), 100):
-                vectors += client.embeddings.create(model="text-embedding-3-small", input=texts[i:i + 100]).data
-            return vectors
+        def refine(draft):
+            for _ in range(3):
+                draft = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": draft}]).choices[0].message.content
+            return draft
         """}, select=["LLM006"])
-    assert "LLM006" not in codes_at(result, "app/embed.py", 7)
+    assert "LLM006" not in codes_at(result, "app/refine.py", 6)
