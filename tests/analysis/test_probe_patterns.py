@@ -654,3 +654,18 @@ def test_refinement_loop_feeding_the_last_reply_back(tmp_path):
             return draft
         """}, select=["LLM006"])
     assert "LLM006" not in codes_at(result, "app/refine.py", 6)
+
+
+@pytest.mark.xfail(strict=True, reason="`cfg = GenerateContentConfig(...)` then `cfg.max_output_tokens = 100` before "
+                   "config=cfg: the output is capped; llmsight fires LLM004")
+def test_output_cap_assigned_to_a_config_object_attribute(tmp_path):
+    result = scan(tmp_path, {"app/gen.py": """
+        from google import genai
+        from google.genai import types
+        client = genai.Client()
+        def ask(q, system):
+            cfg = types.GenerateContentConfig(system_instruction=system)
+            cfg.max_output_tokens = 100
+            return client.models.generate_content(model="gemini-2.0-flash", contents=q, config=cfg)
+        """}, select=["LLM004"])
+    assert "LLM004" not in codes_at(result, "app/gen.py", 8)
