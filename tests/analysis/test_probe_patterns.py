@@ -669,3 +669,36 @@ def test_output_cap_assigned_to_a_config_object_attribute(tmp_path):
             return client.models.generate_content(model="gemini-2.0-flash", contents=q, config=cfg)
         """}, select=["LLM004"])
     assert "LLM004" not in codes_at(result, "app/gen.py", 8)
+
+
+@pytest.mark.xfail(strict=True, reason="`Runner(spec).run` reads self.spec.model; callers build Runner with specs for "
+                   "two models and pass a third spec only to another function: the set is the two; llmsight adds every "
+                   "spec the project builds")
+def test_config_instances_reach_only_the_objects_they_are_passed_to(tmp_path):
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/agent.py": """
+            from pydantic import BaseModel
+            from openai import OpenAI
+            class AgentSpec(BaseModel):
+                name: str
+                model: str
+            class Runner:
+                def __init__(self, spec: AgentSpec):
+                    self.spec = spec
+                def run(self, q):
+                    return OpenAI().chat.completions.create(model=self.spec.model, messages=[q])
+            def run_spec(spec: AgentSpec, q):
+                return OpenAI().chat.completions.create(model=spec.model, messages=[q])
+            """,
+        "app/main.py": """
+            from .agent import AgentSpec, Runner, run_spec
+            WRITER = AgentSpec(name="writer", model="gpt-4.1")
+            CRITIC = AgentSpec(name="critic", model="gpt-4o-mini")
+            def main():
+                Runner(WRITER).run("x")
+                Runner(CRITIC).run("y")
+                run_spec(AgentSpec(name="z", model="o4-mini"), "z")
+            """})
+    assert models_at(result, "app/agent.py", 11) == {"gpt-4.1", "gpt-4o-mini"}
+    assert models_at(result, "app/agent.py", 13) == {"o4-mini"}
