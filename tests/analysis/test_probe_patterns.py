@@ -702,3 +702,14 @@ def test_config_instances_reach_only_the_objects_they_are_passed_to(tmp_path):
             """})
     assert models_at(result, "app/agent.py", 11) == {"gpt-4.1", "gpt-4o-mini"}
     assert models_at(result, "app/agent.py", 13) == {"o4-mini"}
+
+
+@pytest.mark.xfail(strict=True, reason="IPython runs the statement after a `%time`/`%timeit` line magic (timeit many "
+                   "times); llmsight finds no request in those lines")
+def test_request_after_a_time_line_magic(tmp_path):
+    result = scan(tmp_path, {"demo.ipynb": notebook([
+        "from openai import OpenAI\nclient = OpenAI()",
+        "%time r = client.chat.completions.create(model='gpt-4o-mini', messages=[])",
+        "%timeit -n1 client.embeddings.create(model='text-embedding-3-small', input='x')",
+    ])})
+    assert {s.operation for s in result.call_sites} == {"chat", "embedding"}
