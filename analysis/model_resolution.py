@@ -1903,7 +1903,7 @@ class ModelResolver:
         if isinstance(callee, Imported) and (callee.qualname in _ENV_GETTERS or callee.qualname.endswith(".getenv")):
             return self._env_read(node, scope, ctx)
         if isinstance(callee, FuncRef):
-            return self._returned(callee, node, ctx, scope)
+            return self._returned(self._dispatched(callee, node, scope, ctx), node, ctx, scope)
         picked = setter_flow.picked_from(node, callee)
         if picked is not None:
             return self._picked(*picked, scope, ctx)
@@ -1915,6 +1915,22 @@ class ModelResolver:
                     (kw.value for kw in node.keywords if kw.arg == "default"), None)
                 return self._mapping_get(f.value, node.args[0], default, node, scope, ctx)
         return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+
+    def _dispatched(self, fr: FuncRef, call: ast.Call, scope: Scope, ctx: Ctx) -> FuncRef:
+        """`self.m(…)` on an instance of a subclass runs the subclass's override (`if not self.config.model:
+        self.config.model = self._default_model()` in a base `__init__`, each provider overriding it)."""
+        f = call.func
+        owner = _self_class(f.value, scope) if isinstance(f, ast.Attribute) else None
+        if owner is None or ctx.self_cls is None:
+            return fr
+        mro = self._mro_of(*ctx.self_cls)
+        if not any(c.node is owner.node for c, _m in mro):
+            return fr
+        for c, cm in mro:
+            method = c.methods.get(f.attr)  # type: ignore[union-attr]
+            if method is not None:
+                return fr if method is fr.node else FuncRef(method, cm, c, f"{c.node.name}.{f.attr}")  # type: ignore[union-attr]
+        return fr
 
     def _returned(self, fr: FuncRef, call: ast.Call | None, ctx: Ctx, scope: Scope | None = None,
                   item: int | None = None) -> Vals:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import textwrap
 import time
 
-import pytest
-
 from site_lines import line_of, models_at, scan_project as scan, site_at
 
 
@@ -284,7 +282,6 @@ def test_hostile_writes_neither_loop_nor_explode(tmp_path):
     assert models_at(result, "pkg/openai_llm.py", line_of(provider, ".create(")) == ["m0"]
 
 
-@pytest.mark.xfail(strict=True, reason="self.m() is read from the method's own class, not the instance's override")
 def test_a_fill_in_from_a_method_each_subclass_overrides(tmp_path):
     # VALID: the base `__init__` fills in `self._default_model()`, which a subclass overrides: an instance
     # of the subclass runs its own (a base-class method sends both, the base's by default)
