@@ -1078,9 +1078,10 @@ class SiteBuilder:
         defaults = defaults_for(sdk, req.client.cls)
         timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
                               self.disc.config.default_timeout, defaults.timeout_s, sdk in sdks.REQUEST_TIMEOUT_SDKS)
-        if defaults.timeout_unit == "ms" and timeout.source in ("call", "client") \
+        if kind.timeout_unit == "ms" and timeout.source in ("call", "client") \
                 and isinstance(timeout.value, (int, float)) and not isinstance(timeout.value, bool):
-            # google-genai HttpOptions and Mistral's timeout_ms count milliseconds; records count seconds
+            # google-genai HttpOptions and Mistral's timeout_ms count milliseconds (google-generativeai's
+            # request_options and every other SDK count seconds); records count seconds
             timeout = dataclasses.replace(timeout, value=timeout.value / 1000)
         retries = self._limit(kind.retries, call_kw, client_layers, self.disc.config.default_retries, defaults.retries,
                               sdk in sdks.REQUEST_RETRIES_SDKS)

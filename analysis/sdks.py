@@ -30,6 +30,7 @@ class ClientKind:
     methods: dict[str, Method]
     is_async: bool = False
     timeout: tuple[str, ...] = ("timeout",)     # keywords on call or constructor
+    timeout_unit: str = "s"                     # "ms" where the SDK counts milliseconds
     retries: tuple[str, ...] = ("max_retries",)
     model_param: str | None = None              # constructor keyword holding the model (LangChain, GenerativeModel)
     model_pos: int | None = None
@@ -127,14 +128,15 @@ def _genai_methods(async_: bool) -> dict[str, Method]:
 GOOGLE_GENAI = ClientKind("google", {**_genai_methods(False),
                                      **{f"aio.{k}": v for k, v in _genai_methods(True).items()}},
                           # the client's http_options, or per request in GenerateContentConfig(http_options=…)
-                          timeout=("config.http_options.timeout", "http_options.timeout"),
+                          # HttpOptions.timeout is in milliseconds (google-genai types.HttpOptions docs)
+                          timeout=("config.http_options.timeout", "http_options.timeout"), timeout_unit="ms",
                           retries=("config.http_options.retry_options.attempts", "http_options.retry_options.attempts"),
                           option_methods=())
 # a chat session from `client.chats.create(model=…)`: `chat.send_message(...)`
 GOOGLE_GENAI_CHAT = ClientKind("google", {
     "send_message": Method("chat", False, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
     "send_message_stream": Method("chat", True, model_param=None, max_tokens=_GENAI_CAP, prompt=("message",), prompt_pos=0),
-}, timeout=GOOGLE_GENAI.timeout, retries=GOOGLE_GENAI.retries, option_methods=(), model_param="model",
+}, timeout=GOOGLE_GENAI.timeout, timeout_unit="ms", retries=GOOGLE_GENAI.retries, option_methods=(), model_param="model",
     max_tokens=("config.max_output_tokens",))  # timeout and retries: the client's http_options
 _GENERATIVEAI_CAP = ("generation_config.max_output_tokens",)
 # google.generativeai / vertexai: GenerativeModel("gemini-1.5-pro").generate_content(...)
@@ -143,7 +145,7 @@ GOOGLE_GENERATIVE_MODEL = ClientKind("google", {
     "generate_content_async": Method("chat", None, True, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("contents",), prompt_pos=0),
     "send_message": Method("chat", None, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("content",), prompt_pos=0),
     "send_message_async": Method("chat", None, True, model_param=None, max_tokens=_GENERATIVEAI_CAP, prompt=("content",), prompt_pos=0),
-}, timeout=("request_options.timeout",), retries=(), model_param="model_name", model_pos=0,
+}, timeout=("request_options.timeout",), retries=(), model_param="model_name", model_pos=0,  # RequestOptions: seconds
     max_tokens=("generation_config.max_output_tokens",), option_methods=("start_chat",))
 GOOGLE_GENERATIVEAI_MODULE = ClientKind("google", {
     "embed_content": Method("embedding", False, prompt=("content",)),
@@ -233,7 +235,7 @@ def _mistral_methods() -> dict[str, Method]:
     return m
 
 
-MISTRAL = ClientKind("mistral", _mistral_methods(), timeout=("timeout_ms",), retries=("retries",), option_methods=())
+MISTRAL = ClientKind("mistral", _mistral_methods(), timeout=("timeout_ms",), timeout_unit="ms", retries=("retries",), option_methods=())
 MISTRAL_LEGACY = ClientKind("mistral", {
     "chat": Method("chat", False, max_tokens=("max_tokens",)),
     "chat_stream": Method("chat", True, max_tokens=("max_tokens",)),

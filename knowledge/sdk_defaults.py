@@ -16,7 +16,6 @@ class SdkDefaults:
     retries_text: str
     timeout_param: str             # where a fix puts the timeout
     retries_param: str | None      # where a fix puts retries (None: no SDK knob)
-    timeout_unit: str = "s"        # "ms" for google-genai HttpOptions
 
 
 _OPENAI_LIKE = SdkDefaults(
@@ -33,10 +32,10 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     "groq": SdkDefaults(60.0, 2, "waits up to 60 s per request", "retries twice", "timeout", "max_retries"),
     "together": SdkDefaults(60.0, 2, "waits up to 60 s per request", "retries twice", "timeout", "max_retries"),
     "mistral": SdkDefaults(None, 0, "has no timeout: a hung request waits forever", "does not retry",
-                           "timeout_ms", "retry_config", timeout_unit="ms"),
+                           "timeout_ms", "retry_config"),
     "cohere": SdkDefaults(300.0, 2, "waits up to 300 s per request", "retries twice", "timeout", "max_retries"),
     "google": SdkDefaults(None, 0, "has no timeout at all: a hung request waits forever", "does not retry",
-                          "http_options", None, timeout_unit="ms"),
+                          "http_options", None),
     "litellm": SdkDefaults(6000.0, 0, "waits up to 6000 s (request_timeout)", "does not retry unless num_retries is set",
                            "timeout", "num_retries"),
     "ollama": SdkDefaults(None, 0, "has no timeout: a hung model waits forever", "does not retry",

@@ -263,9 +263,10 @@ def has_opaque_splat(call: ast.Call) -> bool:
 # ---- edits ------------------------------------------------------------------------------------------------
 
 def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title: str,
-                extra: tuple[Edit | None, ...] = ()) -> Fix:
+                extra: tuple[Edit | None, ...] = (), replace: bool = False) -> Fix:
     """An unsafe fix adding keywords to `call` (display-only when `**kwargs` could already hold them,
-    or when the call runs the request in an executor that does not pass keywords on)."""
+    or when the call runs the request in an executor that does not pass keywords on); `replace`
+    overwrites a keyword the call already states (a `timeout=None`)."""
     # imported here: importing the rules (a warm `llm-lint check` only reads their codes) needs no discovery
     from llmsight.analysis.discover import hands_over_request
 
@@ -273,7 +274,7 @@ def keyword_fix(ctx: FileContext, call: ast.Call, kwargs: dict[str, str], title:
         return Fix(f"{title} (not applied automatically: the call passes **kwargs)", (), "display-only")
     if callee_name(call) in _NO_KEYWORD_RUNNERS or hands_over_request(call):
         return Fix(f"{title} (inside the function given to {callee_name(call) or 'the call'})", (), "display-only")
-    edits = (set_call_keywords(ctx, call, kwargs, replace=False), *(e for e in extra if e is not None))
+    edits = (set_call_keywords(ctx, call, kwargs, replace=replace), *(e for e in extra if e is not None))
     return Fix(title, edits, "unsafe")
 
 

@@ -21,6 +21,9 @@ _LANGCHAIN_TIMEOUT_CLASSES = frozenset({
     "ChatTogether", "ChatDeepSeek", "ChatXAI", "ChatFireworks", "ChatLiteLLM", "ChatPerplexity",
 })
 _EXPLICIT = frozenset({"call", "client", "unresolved"})
+# SDKs where a stated `timeout=None` turns the timeout off (Stainless clients hand it to httpx, where None
+# means no limit; so do requests and ollama's httpx client); litellm reads None as "use request_timeout"
+_NONE_DISABLES = frozenset({"openai", "anthropic", "groq", "together", "http", "ollama"})
 
 
 class MissingTimeout(Rule):
@@ -37,7 +40,8 @@ class MissingTimeout(Rule):
     returns it), in a config object held in a variable (`GenerateContentConfig(http_options=…)`), on
     the `http_client=` an OpenAI-style client is given (`DefaultHttpxClient(timeout=…)`), or through
     `with_options(timeout=…)`. When a `**kwargs` the rule cannot follow (a parameter, a dict handed
-    in) could carry it, nothing is reported: the timeout is unknown, not missing.
+    in) could carry it, nothing is reported: the timeout is unknown, not missing. A stated
+    `timeout=None` is no timeout: the OpenAI and Anthropic SDKs then wait forever.
 
     ## Why is this bad
     A provider incident turns into your incident: threads, connections and users wait on requests
@@ -264,6 +268,16 @@ class MissingTimeout(Rule):
             def ask(args):
                 return runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[], **args)
         """, message="60 s per read"),
+        # `timeout=None` is no timeout: the fix replaces it
+        Invalid("""
+            import anthropic
+            client = anthropic.Anthropic()
+            client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[], timeout=None)
+        """, expected_fix="""
+            import anthropic
+            client = anthropic.Anthropic()
+            client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[], timeout=30)
+        """, message="timeout=None disables the timeout: the Anthropic SDK waits forever"),
         # an httpx client with httpx's own default timeout: the SDK keeps its 600 s
         Invalid("""
             import httpx
@@ -275,7 +289,7 @@ class MissingTimeout(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         for site in ctx.sites:
-            if site.timeout.source in _EXPLICIT or site.via_wrapper:
+            if site.timeout.source in _EXPLICIT and not _stated_none(site) or site.via_wrapper:
                 continue  # a wrapper's settings live inside it, where its own request is checked
             call = ctx.call_nodes.get(site.id)
             if call is None:
@@ -285,6 +299,10 @@ class MissingTimeout(Rule):
     @staticmethod
     def _message(site: CallSite, ctx: FileContext) -> str:
         d = sdk_defaults(site)
+        if _stated_none(site):
+            if site.sdk in _NONE_DISABLES:
+                return f"timeout=None disables the timeout: {sdk_name(site, ctx)} waits forever on a hung request"
+            return f"timeout=None sets no timeout: {sdk_name(site, ctx)} {d.timeout_text}"
         if site.sdk == "http" and d.timeout_s is None:
             waits = "has no default timeout: a hung request waits forever"
         elif site.sdk == "http":
@@ -306,17 +324,20 @@ class MissingTimeout(Rule):
         cls = callee_name(ctor) if ctor is not None else None
         if site.sdk in _CALL_TIMEOUT_SDKS:
             param = "request_timeout" if ".ChatCompletion." in f".{site.api}" or ".Completion." in f".{site.api}" else "timeout"
-            return keyword_fix(ctx, call, {param: s}, f"Add `{param}={s}` to the call ({why})")
+            return keyword_fix(ctx, call, {param: s}, f"Add `{param}={s}` to the call ({why})",
+                               replace=_stated_none(site))
         if site.sdk == "mistral":
             ms = number(seconds * 1000)
             return keyword_fix(ctx, call, {"timeout_ms": ms}, f"Add `timeout_ms={ms}` to the call ({why})")
         if site.sdk == "langchain":
             if ctor is not None and cls in _LANGCHAIN_TIMEOUT_CLASSES:
-                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})")
+                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})",
+                                   replace=_stated_none(site))
             return Fix(f"Set the chat model's request timeout to {s} s where it is constructed ({why})", (), "display-only")
         if site.sdk in ("ollama", "cohere"):
             if ctor is not None:
-                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})")
+                return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})",
+                                   replace=_stated_none(site))
             return Fix(f"Make the request through a client with a timeout: `{'ollama.Client' if site.sdk == 'ollama' else 'cohere.Client'}"
                        f"(timeout={s})` ({why})", (), "display-only")
         if site.sdk == "google":
@@ -364,3 +385,8 @@ class MissingTimeout(Rule):
         if isinstance(existing.value, ast.Call):
             return Fix(title, (set_call_keywords(ctx, existing.value, {"read_timeout": s}, replace=False),), "unsafe")
         return Fix(title, (), "display-only")
+
+
+def _stated_none(site: CallSite) -> bool:
+    """The call or its client states the timeout as `None` (the value, not an expression we cannot read)."""
+    return site.timeout.source in ("call", "client") and site.timeout.value is None

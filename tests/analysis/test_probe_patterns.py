@@ -360,8 +360,6 @@ def test_get_with_fallback_on_a_loaded_json_config_reads_the_file(tmp_path):
     assert "gpt-4.1-mini" in default_models_at(result, "app/llm.py", 7)
 
 
-@pytest.mark.xfail(strict=True, reason="google-generativeai `request_options={\"timeout\": 30}` is in seconds; llmsight "
-                   "reads it as milliseconds (0.03 s), the google-genai `http_options` unit")
 def test_google_generativeai_request_options_timeout_is_in_seconds(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         import google.generativeai as genai
@@ -517,8 +515,6 @@ def test_client_from_an_lru_cached_getter_keeps_its_timeout(tmp_path):
     assert codes_at(result, "app/llm.py", 9) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="`OpenAI(timeout=None)` turns the timeout off (a hung request waits forever); "
-                   "llmsight counts the explicit None as a timeout set and LLM001 stays silent")
 def test_timeout_none_on_the_client_is_no_timeout(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
@@ -527,6 +523,7 @@ def test_timeout_none_on_the_client_is_no_timeout(tmp_path):
             return client.chat.completions.create(model="gpt-4o-mini", messages=[q], max_tokens=5)
         """}, select=["LLM001"])
     assert "LLM001" in codes_at(result, "app/llm.py", 5)
+    assert any("timeout=None disables the timeout" in d.message for d in result.diagnostics)
 
 
 @pytest.mark.xfail(strict=True, reason="a notebook cell sets `os.environ[\"CHAT_MODEL\"] = \"gpt-4o\"` and a later cell "
