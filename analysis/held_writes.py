@@ -18,16 +18,19 @@ write construction makes to it, in the order they run. Model resolution (`model_
 the values; this module finds the writes: `self.<a>.<b> = …` (any depth below `self`) in the `__init__`
 that runs for a class (its bases' through `super().__init__(…)`/`Base.__init__(self, …)`), in the
 post-init hook dataclasses, attrs and pydantic call, and in the methods those call on `self`, each marked
-as always running or not, and as a fill-in (under `if not self.a.b:` / `if self.a.b is None:`) or not.
+as always running or not, and as a fill-in (under `if not self.a.b:` / `if self.a.b is None:`) or not. A
+settings dict held on `self` is the same with keys: `self.config["model"] = …` (a fill-in under `if not
+self.config.get("model"):` or `"model" not in self.config`) and `self.config.setdefault("model", …)`.
 Writes in a sibling class never count: only the method resolution order of the instance's class is
 followed. Work is bounded per class.
 """
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
-from llmsight.analysis.modules import ClassInfo, ModuleInfo, dotted_name, unset_test
+from llmsight.analysis.modules import ClassInfo, ModuleInfo
 
 MAX_METHODS = 16    # methods followed from a construction (inits, post-init hooks, what they call on self)
 MAX_WRITES = 8      # writes kept per attribute: each is evaluated with the ones before it
@@ -61,9 +64,13 @@ class _Event:
     fills_in: bool
 
 
-def held_read(node: ast.Attribute) -> tuple[ast.Name, str] | None:
-    """(the root name, the path below it) of a read two or more attributes deep: `self.config.model` ->
-    (`self`, "config.model"); None for anything else."""
+def held_read(node: ast.AST) -> tuple[ast.Name, str] | None:
+    """(the root name, the path below it) of a read two or more attributes deep, `self.config.model` ->
+    (`self`, "config.model"), or of a key of a dict held one attribute deep, `self.config["model"]` and
+    `self.config.get("model")` -> (`self`, 'config["model"]'); None for anything else."""
+    key = _key_read(node)
+    if key is not None:
+        return key
     parts = []
     cur: ast.AST = node
     while isinstance(cur, ast.Attribute):
@@ -72,6 +79,32 @@ def held_read(node: ast.Attribute) -> tuple[ast.Name, str] | None:
     if not isinstance(cur, ast.Name) or len(parts) < 2:
         return None
     return cur, ".".join(reversed(parts))
+
+
+def _key_read(node: ast.AST) -> tuple[ast.Name, str] | None:
+    """`<name>.<attr>["k"]` or `<name>.<attr>.get("k")` (no default: one would stand for a missing key)."""
+    if isinstance(node, ast.Subscript):
+        holder, key = node.value, node.slice
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and len(node.args) == 1 and not node.keywords:
+        holder, key = node.func.value, node.args[0]
+    else:
+        return None
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(holder, ast.Attribute)
+            and isinstance(holder.value, ast.Name)):
+        return None
+    return holder.value, f'{holder.attr}["{key.value}"]'
+
+
+def write_search(path: str) -> tuple[bytes, bytes]:
+    """(a literal, a regular expression) a file that writes `self.<path>` holds: the text search that
+    decides, before any tree is walked, whether a read needs this module."""
+    if path.endswith('"]'):
+        holder, key = path[:-2].split('["', 1)
+        literal = ("." + holder).encode()
+        return literal, re.escape(literal) + rb"(?:\[['\"]|\.setdefault\()[ \t]*['\"]?" + re.escape(key.encode())
+    literal = ("." + path).encode()
+    return literal, re.escape(literal) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
 
 
 def construction_writes(mro: list[tuple[ClassInfo, ModuleInfo]], path: str, cache: dict) -> list[Write]:
@@ -139,7 +172,7 @@ def _visit(body: list[ast.stmt], self_name: str, conditional: bool, tested: str,
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(stmt, _CONDITIONAL):
-            test = unset_test(stmt.test) if isinstance(stmt, ast.If) else ""
+            test = _unset_path(stmt.test, self_name) if isinstance(stmt, ast.If) else ""
             blocks = [c.body for c in stmt.cases] if not hasattr(stmt, "orelse") else [stmt.body, stmt.orelse]  # type: ignore[attr-defined]
             for k, part in enumerate(blocks):
                 _visit(part, self_name, True, test if k == 0 else "", out)
@@ -156,15 +189,43 @@ def _visit(body: list[ast.stmt], self_name: str, conditional: bool, tested: str,
             continue
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
-                name = dotted_name(target)
-                if name.startswith(self_name + ".") and name.count(".") >= 2:
-                    path = name[len(self_name) + 1:]
-                    out.append(_Event(stmt.lineno, "write", path, stmt.value, conditional, tested == name))
+                path = _held_path(target, self_name)
+                if path:
+                    out.append(_Event(stmt.lineno, "write", path, stmt.value, conditional, tested == path))
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) \
+                and stmt.value.func.attr == "setdefault" and len(stmt.value.args) == 2:
+            call = stmt.value   # `self.config.setdefault("model", "m")`: a fill-in of the key
+            path = _held_path(ast.Subscript(value=call.func.value, slice=call.args[0]), self_name)  # type: ignore[attr-defined]
+            if path:
+                out.append(_Event(stmt.lineno, "write", path, call.args[1], True, True))
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 event = _called(node, self_name, conditional)
                 if event is not None:
                     out.append(event)
+
+
+def _held_path(target: ast.AST, self_name: str) -> str:
+    """The path below `self` a write to `target` sets (as `held_read` names it), "" for any other target."""
+    found = held_read(target)
+    if found is None or found[0].id != self_name:
+        return ""
+    return found[1]
+
+
+def _unset_path(test: ast.AST, self_name: str) -> str:
+    """The path below `self` an `if` tests for being unset: `not self.a.b`, `self.a.b is None` (or `== ""`),
+    `not self.a.get("k")`, `not self.a["k"]`, `"k" not in self.a`; "" for any other test."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _held_path(test.operand, self_name)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return ""
+    op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.NotIn) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
+        return _held_path(ast.Subscript(value=right, slice=test.left), self_name)
+    if isinstance(op, (ast.Is, ast.Eq)) and isinstance(right, ast.Constant) and right.value in (None, ""):
+        return _held_path(test.left, self_name)
+    return ""
 
 
 def _called(call: ast.Call, self_name: str, conditional: bool) -> _Event | None:

@@ -1679,18 +1679,17 @@ class ModelResolver:
                     Hop(f"{_text(scope.mod, node.value)} = {_text(cscope.mod, call)}", _at(cscope.mod, call))))
         return _branches(parts) if parts else None
 
-    def _filled_in(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals | None:
-        """`self.config.model` when construction writes to it (`held_writes`): on the instance's class (for a
-        base-class method, on its class and each subclass that runs it, as `_self_attr`), what the object's
-        construction gives, then each write as it runs. None when no class involved writes it (one cached
-        text search of the package decides for most reads)."""
+    def _filled_in(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`self.config.model` (or `self.config["model"]`) when construction writes to it (`held_writes`): on
+        the instance's class (for a base-class method, on its class and each subclass that runs it, as
+        `_self_attr`), what the object's construction gives, then each write as it runs. None when no class
+        involved writes it (one cached text search of the package decides for most reads)."""
         read = held_writes.held_read(node)
         method_cls = _self_class(read[0], scope) if read is not None else None
         if method_cls is None:
             return None
         path = read[1]  # type: ignore[index]
-        literal = ("." + path).encode()
-        pattern = re.escape(literal) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
+        literal, pattern = held_writes.write_search(path)
         mro = self._mro_of(method_cls, scope.mod)
         if not any(self.index.search(top, literal, pattern) for top in {self.state.top(m) for _c, m in mro}):
             return None
@@ -1712,7 +1711,7 @@ class ModelResolver:
             return own
         return _union(own, *(_alternatives(p) if own.has_default else p for p in parts[1:]))
 
-    def _after_writes(self, node: ast.Attribute, scope: Scope, concrete: tuple[ClassInfo, ModuleInfo],
+    def _after_writes(self, node: ast.AST, scope: Scope, concrete: tuple[ClassInfo, ModuleInfo],
                       writes: list[held_writes.Write], path: str, ctx: Ctx) -> Vals:
         """The value construction gives `node`, then each write in turn: one that always runs replaces it
         (its right side reads the value before it: `self.config.model = self.config.model or "m"`), a
@@ -1910,6 +1909,10 @@ class ModelResolver:
         if isinstance(f, ast.Attribute):
             if f.attr in _STR_METHODS:
                 return self._str_method(f, node, scope, ctx)
+            if f.attr == "get":
+                filled = self._filled_in(node, scope, ctx)
+                if filled is not None:
+                    return filled
             if f.attr in ("get", "pop", "setdefault") and node.args:
                 default = node.args[1] if len(node.args) > 1 else next(
                     (kw.value for kw in node.keywords if kw.arg == "default"), None)
@@ -2049,6 +2052,9 @@ class ModelResolver:
         return _branches(parts)
 
     def _subscript(self, node: ast.Subscript, scope: Scope, ctx: Ctx) -> Vals:
+        filled = self._filled_in(node, scope, ctx)
+        if filled is not None:
+            return filled
         value = node.value
         index = _int_of(node.slice)
         split, sscope = (self._split_bound(value, scope) or (value, scope)) if index is not None else (value, scope)

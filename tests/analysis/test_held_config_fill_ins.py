@@ -10,8 +10,6 @@ from __future__ import annotations
 import textwrap
 import time
 
-import pytest
-
 from site_lines import line_of, models_at, scan_project as scan, site_at
 
 
@@ -312,7 +310,6 @@ def test_a_fill_in_from_a_method_each_subclass_overrides(tmp_path):
     assert [(c.value, c.default) for c in generate.model.candidates] == [("gpt-4o-mini", True), ("gpt-4o", False)]
 
 
-@pytest.mark.xfail(strict=True, reason="fill-ins of a dict held on self (setdefault, d[k] = … under a test) are not followed yet")
 def test_a_dict_config_filled_in_with_setdefault_or_a_keyed_write(tmp_path):
     # VALID: the same pattern on a settings dict: `self.config.setdefault("model", …)`, or
     # `if not self.config.get("model"): self.config["model"] = …`
