@@ -194,6 +194,7 @@ class FileDiscovery:
             self._interesting_names |= set(sdks.LLAMAINDEX_ENGINE_CALLS)
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
         self._global_lms: dict[str, list[tuple[int, Client]]] = {}
+        self._url_steps = _MAX_URL_STEPS   # steps left for the request URL being read (`_request_urls`)
 
     @cached_property
     def settings(self) -> settings_flow.Reader:
@@ -647,7 +648,7 @@ class FileDiscovery:
         url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
         if method is client.kind.methods.get("request") and len(args) >= 2:
             url_node = args[1]
-        urls = self._urls_of(url_node, scope, 0)
+        urls = self._request_urls(url_node, scope)
         for url in urls:
             operation = _provider_operation(url)
             if operation is not None:
@@ -685,12 +686,23 @@ class FileDiscovery:
                             return operation
         return None
 
+    def _request_urls(self, node, scope: Scope) -> list[str]:
+        """What a request's URL can be: the first `_MAX_URLS` candidates, none (unknown) when finding them
+        would take more than `_MAX_URL_STEPS` steps (values built from values, assigned again and again)."""
+        self._url_steps = _MAX_URL_STEPS
+        urls = self._urls_of(node, scope, 0)
+        return urls[:_MAX_URLS] if self._url_steps >= 0 else []
+
     def _urls_of(self, node, scope: Scope, depth: int) -> list[str]:
         """What a URL expression can be, as far as it is static (unknown parts read `{}`): literals,
         f-strings, `a + b`, `x or "https://…"`, names bound locally or at module level, and a helper's
         parameter through the arguments its callers in this file pass (`fetch(url=JINA_URL)`)."""
         if node is None or depth > 4:
             return []
+        if self._url_steps <= 0:
+            self._url_steps = -1
+            return []
+        self._url_steps -= 1
         if isinstance(node, ast.JoinedStr):
             parts = []
             for v in node.values:
@@ -905,6 +917,8 @@ class FileDiscovery:
 # ---- request → record ---------------------------------------------------------------------------------
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_MAX_URLS = 16   # candidate URLs of one request kept (a hostile file must not multiply them unbounded)
+_MAX_URL_STEPS = 2_000   # `_urls_of` steps for one request's URL
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 

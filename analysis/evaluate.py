@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from llmsight.analysis.project import Project
 
 MAX_DEPTH = 40
+EVAL_STEPS = 50_000   # steps one outermost evaluation may take (a hostile file must not make it unbounded)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,13 @@ class Evaluator:
     # functions being evaluated for what they return, with the call that passed their arguments
     _calls: dict[int, tuple[ast.Call, Scope]] = field(default_factory=dict)
     _budget: int | None = None   # evaluations left inside `bounded()`; None: unbounded
+    # what an expression evaluated to, per node, scope, depth and context (the subclass and call being
+    # evaluated for): a value read many times (`self.b = self.a or self.a`, assigned again and again,
+    # chained) is evaluated once, not once per path to it; with the files it read, and the objects its key
+    # names by id pinned.
+    _memo: dict[tuple, tuple] = field(default_factory=dict)
+    _cuts: int = 0   # evaluations cut short (a cycle or an exhausted budget): what they gave is not memoized
+    _steps: int | None = None   # evaluations left for the outermost `eval` in progress; None: none running
     _subclass_clients: dict[tuple[int, str], Any] = field(default_factory=dict)
     # the class whose instance an inherited `self.x` is read for: `self.create_client()` in the base's
     # `__init__` runs that class's override
@@ -135,20 +143,49 @@ class Evaluator:
 
     # ---- entry -----------------------------------------------------------------------------------
     def eval(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Value:
+        if self._steps is not None:
+            return self._step(node, scope, depth)
+        self._steps = EVAL_STEPS   # an outermost evaluation, with its own steps
+        try:
+            v = self._step(node, scope, depth)
+            return v if self._steps >= 0 else None   # out of steps: unknown, never a partial answer
+        finally:
+            self._steps = None
+
+    def _step(self, node: ast.AST | None, scope: Scope, depth: int) -> Value:
         if node is None or depth > MAX_DEPTH:
             return None
         if self._budget is not None:
             if self._budget <= 0:
+                self._cuts += 1
                 return None
             self._budget -= 1
+        if self._steps <= 0:
+            self._steps, self._cuts = -1, self._cuts + 1
+            return None
+        self._steps -= 1
         key = (id(node), id(scope.func), scope.line)
         if key in self._stack:
+            self._cuts += 1
             return None
+        concrete = self._concrete
+        memo_key = (key, depth, id(concrete[0]) if concrete else None,
+                    tuple((f, id(call[0])) for f, call in self._calls.items()))
+        known = self._memo.get(memo_key)
+        if known is not None:
+            self.deps.update(known[1])   # the files it read are read again (callers record them per site)
+            return known[0]
+        cuts, outer, self.deps = self._cuts, self.deps, set()
         self._stack.add(key)
         try:
-            return self._eval(node, scope, depth + 1)
+            v = self._eval(node, scope, depth + 1)
         finally:
             self._stack.discard(key)
+            read, self.deps = self.deps, outer
+            outer.update(read)
+        if self._cuts == cuts:
+            self._memo[memo_key] = (v, read, node, scope.func, concrete, tuple(self._calls.values()))
+        return v
 
     def _eval(self, node: ast.AST, scope: Scope, depth: int) -> Value:
         if isinstance(node, ast.Constant):
@@ -464,6 +501,7 @@ class Evaluator:
             return None
         key = (id(cls.node), attr)
         if key in self._subclass_clients:
+            self._cuts += self._subclass_clients[key] is None   # a cycle, or known to be unknown
             return self._subclass_clients[key]
         self._subclass_clients[key] = None   # a cycle through the subclasses reads as unknown
         from llmsight.analysis.model_resolution import subclass_files

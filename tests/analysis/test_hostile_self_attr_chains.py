@@ -73,8 +73,7 @@ def test_chained_cls_attributes_scan_in_bounded_steps(monkeypatch):
     _check_bounded(monkeypatch, _self_chain(3, "cls"))
 
 
-@pytest.mark.xfail(strict=True, reason="each read of a name or self.x evaluates every assignment, without memo or budget")
-@pytest.mark.parametrize("source", [_self_chain(3), _name_chain(3), _name_chain(3, "    ")],
-                         ids=["self-attrs", "module-names", "local-names"])
+@pytest.mark.parametrize("source", [_self_chain(3), _self_chain(1), _name_chain(3), _name_chain(3, "    ")],
+                         ids=["self-attrs", "self-attrs-copied", "module-names", "local-names"])
 def test_chained_values_scan_in_bounded_steps(monkeypatch, source):
     _check_bounded(monkeypatch, source)
