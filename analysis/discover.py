@@ -1154,6 +1154,9 @@ class SiteBuilder:
                     passed = self._passed_body_model(call_kw[head], rest)
                     if passed is not None:
                         return passed
+            alias = next((name for name in method.model_aliases if name in call_kw), None)
+            if alias is not None:
+                return self._model_setting(call_kw[alias], "call")
             if method.model_pos is not None and len(req.args) > method.model_pos:
                 return self._model_setting((req.args[method.model_pos], req.scope), "call")
         v = self.ev.client_model(req.client)

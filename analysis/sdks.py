@@ -22,6 +22,7 @@ class Method:
     prompt: tuple[str, ...] = ("messages",)  # keywords carrying the prompt
     prompt_pos: int | None = None
     task_param: str | None = None       # keyword naming the task a raw request runs: its operation (TASK_OPERATIONS)
+    model_aliases: tuple[str, ...] = ()  # other keywords naming the model when model_param is absent
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,17 @@ def _openai_methods(async_: bool) -> dict[str, Method]:
 
 OPENAI = ClientKind("openai", _openai_methods(False), timeout=_STAINLESS_TIMEOUT)
 OPENAI_ASYNC = ClientKind("openai", _openai_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
-# the pre-1.0 module API: openai.ChatCompletion.create(...)
+# the pre-1.0 module API: openai.ChatCompletion.create(...); `engine=` (Azure: `deployment_id=`) names the model
+# or deployment where `model=` is absent
+_ENGINE = ("engine", "deployment_id")
 OPENAI_LEGACY_MODULE = ClientKind("openai", {
-    "ChatCompletion.create": Method("chat", None, max_tokens=("max_tokens",)),
-    "ChatCompletion.acreate": Method("chat", None, True, max_tokens=("max_tokens",)),
-    "Completion.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",)),
-    "Completion.acreate": Method("completion", None, True, max_tokens=("max_tokens",), prompt=("prompt",)),
-    "Embedding.create": Method("embedding", False, prompt=("input",)),
-    "Embedding.acreate": Method("embedding", False, True, prompt=("input",)),
+    "ChatCompletion.create": Method("chat", None, max_tokens=("max_tokens",), model_aliases=_ENGINE),
+    "ChatCompletion.acreate": Method("chat", None, True, max_tokens=("max_tokens",), model_aliases=_ENGINE),
+    "Completion.create": Method("completion", None, max_tokens=("max_tokens",), prompt=("prompt",), model_aliases=_ENGINE),
+    "Completion.acreate": Method("completion", None, True, max_tokens=("max_tokens",), prompt=("prompt",),
+                                 model_aliases=_ENGINE),
+    "Embedding.create": Method("embedding", False, prompt=("input",), model_aliases=_ENGINE),
+    "Embedding.acreate": Method("embedding", False, True, prompt=("input",), model_aliases=_ENGINE),
     "Image.create": Method("image", False, prompt=("prompt",)),
     **_openai_methods(False),
 }, timeout=("request_timeout", "timeout"))

@@ -446,8 +446,6 @@ def test_notebook_helper_called_with_another_model_in_a_later_cell(tmp_path):
     assert {c.value for c in site.model.candidates} == {"gpt-4o-mini", "gpt-4o"}
 
 
-@pytest.mark.xfail(strict=True, reason="openai<1 `openai.Completion.create(engine=\"text-davinci-003\")`: `engine` names "
-                   "the model; llmsight says the request names no model")
 def test_legacy_completion_engine_names_the_model(tmp_path):
     result = scan(tmp_path, {"app/legacy.py": """
         import openai
