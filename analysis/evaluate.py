@@ -313,11 +313,11 @@ class Evaluator:
             found = self._from_bindings(before[-1:], mod, func, line, depth, name)
             # …unless it is a client made in a branch the known model does not take (`if "gpt" in model:`)
             if found is not None and found is not _MISSING and not (
-                    isinstance(found, Client) and self._branch_not_taken(func, mod, before[-1][1], depth)):
+                    isinstance(found, Client) and self.branch_not_taken(func, mod, before[-1][1], depth)):
                 return found
             for b in reversed(before[-12:-1]):
                 v = self._from_bindings([b], mod, func, line, depth, name)
-                if isinstance(v, Client) and not (isinstance(found, Client) and self._branch_not_taken(func, mod, b[1], depth)):
+                if isinstance(v, Client) and not (isinstance(found, Client) and self.branch_not_taken(func, mod, b[1], depth)):
                     return v
             return found
         b_line, value, how = (before or bindings)[-1]
@@ -916,13 +916,22 @@ class Evaluator:
                 if isinstance(test, Const) and bool(test.value) != in_body:
                     return True
                 return self._not_taken(stmt.body if in_body else stmt.orelse, target, fi, mod, depth, strings)
+            if isinstance(stmt, ast.Match):
+                subject = self.eval(stmt.subject, Scope(mod, fi, stmt.lineno), depth)
+                taken = _case_taken(stmt.cases, subject.value) if isinstance(subject, Const) else None
+                for case in stmt.cases:
+                    if case.body and case.body[0].lineno <= target.lineno <= (case.body[-1].end_lineno or 0):
+                        return taken is not None and case is not taken or \
+                            self._not_taken(case.body, target, fi, mod, depth, strings)
+                return False
             for name in ("body", "orelse", "finalbody"):
                 if getattr(stmt, name, None) and self._not_taken(getattr(stmt, name), target, fi, mod, depth, strings):
                     return True
             return any(self._not_taken(h.body, target, fi, mod, depth, strings) for h in getattr(stmt, "handlers", ()))
         return False
 
-    def _branch_not_taken(self, func: FuncInfo | None, mod: ModuleInfo, node: ast.AST, depth: int) -> bool:
+    def branch_not_taken(self, func: FuncInfo | None, mod: ModuleInfo, node: ast.AST, depth: int) -> bool:
+        """Whether `node` sits in an `if` branch or `match` case the project's defaults do not take."""
         body = getattr(func.node, "body", None) if func is not None else mod.tree.body
         return isinstance(body, list) and self._not_taken(body, node, func, mod, depth, strings=True)  # type: ignore[arg-type]
 
@@ -962,6 +971,23 @@ class Evaluator:
             return Const(check(text), value.origin, value.how)
         except TypeError:   # a tuple holding something other than strings
             return None
+
+
+def _case_taken(cases: list[ast.match_case], value: Any) -> ast.match_case | None:
+    """The `case` of a `match` on a known value that runs: the first whose pattern is literals the value is
+    one of, or a bare capture / `_`; None when a guard or another pattern comes first (not judged here)."""
+    for case in cases:
+        if case.guard is not None:
+            return None
+        pattern = case.pattern
+        options = pattern.patterns if isinstance(pattern, ast.MatchOr) else [pattern]
+        if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+            return case
+        if not all(isinstance(o, ast.MatchValue) and isinstance(o.value, ast.Constant) for o in options):
+            return None
+        if any(o.value.value == value for o in options):  # type: ignore[attr-defined]
+            return case
+    return None
 
 
 _MISSING = object()

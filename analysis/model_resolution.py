@@ -837,7 +837,8 @@ class ModelResolver:
             body, orelse = self._values(node.body, scope, ctx), self._values(node.orelse, scope, ctx)
             if _tests_itself(node.test, node.body):  # `x if x else DEFAULT`
                 return _or(body, orelse)
-            return _branches([body, orelse])
+            test = self._evaluate(self.ev.eval, node.test, scope, default=None) if self._defaults_decide(ctx) else None
+            return _branches([orelse, body] if isinstance(test, Const) and not test.value else [body, orelse])
         if isinstance(node, ast.JoinedStr):
             return self._concat([v.value if isinstance(v, ast.FormattedValue) and v.format_spec is None else v
                                  for v in node.values], scope, ctx)
@@ -928,10 +929,24 @@ class ModelResolver:
         elif func is not None and name in func.params:
             acc, rest = self._param(name, func, mod, ctx), list(zip(parts, guards, chosen))
         else:
-            return _branches(parts)
+            return _branches(self._taken_first(parts, chosen, mod, func, ctx))
         for later, guarded, binding in rest:
             acc = self._rebound(name, binding, acc, later, mod, func) or _later(acc, later, guarded)
         return acc
+
+    @staticmethod
+    def _defaults_decide(ctx: Ctx) -> bool:
+        """Whether a test is judged on the project's defaults: not while a call or construction being
+        followed binds the parameters it may read (the evaluator sees only the defaults)."""
+        return not ctx.calls and ctx.ctor is None
+
+    def _taken_first(self, parts: list[Vals], chosen: list, mod: ModuleInfo, func: FuncInfo | None, ctx: Ctx) -> list[Vals]:
+        """Alternative bindings with those in an `if` branch or `match` case the defaults do not take last
+        (`match provider:` with `provider="openai"`: the openai case gives the default)."""
+        if len(parts) < 2 or not self._defaults_decide(ctx):
+            return parts
+        skipped = [self._evaluate(self.ev.branch_not_taken, func, mod, b[1], 0, default=False) for b in chosen]
+        return [p for p, s in zip(parts, skipped) if not s] + [p for p, s in zip(parts, skipped) if s]
 
     def _rebound(self, name: str, binding, acc: Vals, later: Vals, mod: ModuleInfo, func: FuncInfo | None) -> Vals | None:
         """`if model.startswith("azure/"): model = model[6:]`: the values the test around a re-binding admits

@@ -115,7 +115,7 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]],
                 stack.extend(reversed(h.body))
             stack.extend(reversed(node.body + node.orelse + node.finalbody))  # type: ignore[attr-defined]
         elif isinstance(node, ast.Match):
-            for case in node.cases:
+            for case in reversed(node.cases):   # bindings in line order: the first case's first
                 stack.extend(reversed(case.body))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.setdefault(node.name, []).append((node.lineno, node, "def"))

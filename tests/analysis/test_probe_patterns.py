@@ -302,8 +302,6 @@ def default_models_at(result, path: str, line: int) -> set[str]:
     return {c.value for c in site_at(result, path, line).model.candidates if c.default}
 
 
-@pytest.mark.xfail(strict=True, reason="`model = A if fast else B` with `fast=False` by default: the default is B; "
-                   "llmsight flags A as the default candidate and B as another branch")
 def test_default_candidate_of_a_conditional_on_a_parameter_default(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
@@ -315,8 +313,6 @@ def test_default_candidate_of_a_conditional_on_a_parameter_default(tmp_path):
     assert default_models_at(result, "app/llm.py", 5) == {"gpt-4.1"}
 
 
-@pytest.mark.xfail(strict=True, reason="`match provider:` with `provider=\"openai\"` by default: the default is the "
-                   "openai case's model; llmsight flags the wildcard case's model as the default")
 def test_default_candidate_of_a_match_on_a_parameter_default(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
