@@ -44,6 +44,8 @@ def _walk(res, node: ast.AST, scope: Scope, keys: tuple[str, ...], budget: list[
             keys = (read[0],) + keys
             node = read[1]
             continue
+        if isinstance(node, ast.Call) and _qualname(node.func, scope.mod.imports) in _LOADERS:
+            return (keys, _opened(node, scope)) if keys else None   # `CONF = json.load(fh)` written in place
         if isinstance(node, ast.Call):
             files = _loader_files(res, res._callee(node, scope), node)
             return (keys, files) if files is not None and keys else None
@@ -75,6 +77,18 @@ def _sources(res, node: ast.AST, scope: Scope, self_class, argument_of) -> list[
         return [(value, res.ev.method_scope(scope.mod, cls, method, line))
                 for line, value, method in cls.self_attrs.get(node.attr, ())]
     return []
+
+
+def _opened(call: ast.Call, scope: Scope) -> frozenset[str]:
+    """The base names of the data files a loader call reads: those written in its arguments or in what a
+    name it is passed is bound to (`with open("config.json") as fh: json.load(fh)`)."""
+    parts = list(call.args) + [kw.value for kw in call.keywords]
+    bindings = scope.func.bindings if scope.func is not None else scope.mod.bindings
+    parts += [value for arg in parts if isinstance(arg, ast.Name)
+              for _line, value, _how in bindings.get(arg.id, ()) if value is not None]
+    return frozenset(os.path.basename(sub.value) for part in parts for sub in ast.walk(part)
+                     if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+                     and sub.value.lower().endswith(_DATA_SUFFIXES))
 
 
 def _key_read(node: ast.AST) -> tuple[str, ast.AST] | None:

@@ -340,8 +340,6 @@ def test_llamaindex_global_settings_llm_called_directly(tmp_path):
     assert models_at(result, "app/rag.py", 6) == {"gpt-4o-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="`CONF.get(\"model\", \"gpt-4o\")` on a config.json that sets the key: the "
-                   "project's default is the file's value; llmsight gives only the .get fallback (CONF[\"model\"] works)")
 def test_get_with_fallback_on_a_loaded_json_config_reads_the_file(tmp_path):
     result = scan(tmp_path, {
         "config.json": '{"model": "gpt-4.1-mini", "temperature": 0}\n',
