@@ -41,6 +41,9 @@ _ESCAPES = ("%", "!", "/", ",", ";")
 # cell magics whose body IPython runs as Python in the notebook's namespace (its bindings persist);
 # every other cell magic (%%bash, %%writefile, %%html, %%sql…) makes the cell another language
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
+# line magics that run the statement after them (`%time r = f()`, `%timeit -n1 f()`); the options `%timeit`
+# takes with a value (`-n 10`, `-r3`, `-p 4`)
+_TIMING_LINE_MAGIC = re.compile(r"%(?:time|timeit(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*)\s+")
 # a kernel language that is Python whatever its spelling ("python3", "Python", "ipython")
 _PYTHON_LANGUAGE = re.compile(r"(?:i?python|py)[\d.]*$", re.IGNORECASE)
 _IMPORT = re.compile(r"^(?:import|from)[ \t]+[\w.]+", re.MULTILINE)
@@ -78,7 +81,7 @@ def cell_code(src: str) -> CellCode:
         if not magic or magic[0] not in PYTHON_CELL_MAGICS:
             return CellCode("")
         lines[first] = "pass"
-    masked = "\n".join(_mask_escapes(lines))
+    masked = "\n".join(_mask_escapes(lines, shifts))
     try:
         ast.parse(masked)
         return CellCode(masked, shifts)
@@ -87,27 +90,42 @@ def cell_code(src: str) -> CellCode:
     return CellCode(_parseable_statements(masked.split("\n")), shifts, error)
 
 
-def mask_line(line: str) -> str:
-    """Replace IPython-only syntax with a statement of the same indentation."""
+def mask_line(line: str) -> tuple[str, int]:
+    """Replace IPython-only syntax with a statement of the same indentation, and the columns removed from
+    what is kept: a timing line magic (`%time r = f()`) keeps the one-line statement IPython runs."""
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
+    timed = _TIMING_LINE_MAGIC.match(stripped)
+    if timed is not None and stripped[timed.end():].strip() and _parses(stripped[timed.end():]):
+        return indent + stripped[timed.end():], timed.end()
     if stripped.startswith(_ESCAPES) or _HELP.match(stripped):
-        return f"{indent}pass"
+        return f"{indent}pass", 0
     m = _ASSIGN_MAGIC.match(line)
     if m:
-        return f"{m.group(1)}None"
-    return line
+        return f"{m.group(1)}None", 0
+    return line, 0
 
 
-def _mask_escapes(lines: list[str]) -> list[str]:
-    """`mask_line` on each line that starts a statement; the lines an escaped command continues with a
-    trailing backslash are blanked (IPython reads them as part of the command)."""
+def _parses(statement: str) -> bool:
+    try:
+        ast.parse(statement)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _mask_escapes(lines: list[str], shifts: dict[int, int]) -> list[str]:
+    """`mask_line` on each line that starts a statement, adding the columns it removes to `shifts`; the
+    lines an escaped command continues with a trailing backslash are blanked (IPython reads them as part
+    of the command)."""
     out: list[str] = []
     depth, in_string, continued = 0, None, False
     i = 0
     while i < len(lines):
         line = lines[i]
-        masked = line if depth or in_string or continued else mask_line(line)
+        masked, removed = (line, 0) if depth or in_string or continued else mask_line(line)
+        if removed:
+            shifts[i + 1] = shifts.get(i + 1, 0) + removed
         if masked is not line:
             out.append(masked)
             while lines[i].endswith("\\") and i + 1 < len(lines):

@@ -693,8 +693,6 @@ def test_config_instances_reach_only_the_objects_they_are_passed_to(tmp_path):
     assert models_at(result, "app/agent.py", 13) == {"o4-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="IPython runs the statement after a `%time`/`%timeit` line magic (timeit many "
-                   "times); llmsight finds no request in those lines")
 def test_request_after_a_time_line_magic(tmp_path):
     result = scan(tmp_path, {"demo.ipynb": notebook([
         "from openai import OpenAI\nclient = OpenAI()",
@@ -702,3 +700,13 @@ def test_request_after_a_time_line_magic(tmp_path):
         "%timeit -n1 client.embeddings.create(model='text-embedding-3-small', input='x')",
     ])})
     assert {s.operation for s in result.call_sites} == {"chat", "embedding"}
+
+
+def test_request_after_a_time_line_magic_keeps_its_cell_columns(tmp_path):
+    """Columns count code points in the cell as written: the magic and its options come before the call."""
+    result = scan(tmp_path, {"demo.ipynb": notebook([
+        "from openai import OpenAI\nclient = OpenAI()",
+        "if True:\n    %timeit -n 3 -r1 client.embeddings.create(model='é', input='ü')  # é",
+    ])})
+    [site] = result.call_sites
+    assert (site.span.cell, site.span.start_line, site.span.start_col, site.span.end_col) == (1, 2, 22, 68)
