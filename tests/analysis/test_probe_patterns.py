@@ -34,8 +34,6 @@ def codes_at(result, path: str, line: int) -> set[str]:
     return {d.code for d in result.diagnostics if d.span.path == path and d.span.start_line == line}
 
 
-@pytest.mark.xfail(strict=True, reason="`from .constants import *` then model=DEFAULT_MODEL: a reader follows the "
-                   "star import to the constant; llmsight says the name is not defined in this file")
 def test_model_constant_from_a_star_import(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
