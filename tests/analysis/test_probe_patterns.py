@@ -47,8 +47,6 @@ def test_model_constant_from_a_star_import(tmp_path):
     assert models_at(result, "app/chat.py", 5) == {"gpt-4o-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="a nested settings object made by `Field(default_factory=Cls)`: the model is "
-                   "Cls's field default; llmsight says `settings.llm.model` is set at run time")
 def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
