@@ -63,8 +63,6 @@ def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
 
 
-@pytest.mark.xfail(strict=True, reason="a nested dataclass made by `field(default_factory=Cls)`: the model is "
-                   "Cls's field default; llmsight says `top.llm.model` is set at run time")
 def test_nested_dataclass_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from dataclasses import dataclass, field
