@@ -123,23 +123,53 @@ def router_deployments(builder, found: tuple[ast.AST, Scope], vals: Vals) -> Val
     return dataclasses.replace(vals, cands=tuple(cands.values()), why=None) if cands else vals
 
 
-def _model_list(builder, ctor: ast.Call, scope: Scope | None) -> dict[str, list[Cand]]:
-    """alias -> the models of its deployments, in list order, for a Router's `model_list` (the first 64
-    entries) that the evaluator can read."""
-    ev = builder.ev
+def router_deployment_setting(builder, names: tuple[str, ...], model: tuple[ast.AST, Scope] | None
+                              ) -> tuple[ast.AST, Scope] | None:
+    """A setting (`timeout`) that every deployment a litellm Router request can reach states in its
+    `litellm_params` (those of the alias the request names, or all when the alias cannot be read): the
+    largest when all are numbers, else the first; None when one of them states none or the list cannot
+    be read whole."""
+    client = builder.req.client
+    if client.kind is not sdks.LITELLM_ROUTER or client.ctor is None:
+        return None
+    deployments = _deployments(builder.ev, client.ctor, client.ctor_scope)
+    named = builder.ev.eval(*model) if model is not None else None
+    if isinstance(named, Const) and isinstance(named.value, str) and any(a == named.value for a, _ in deployments):
+        deployments = [(a, p) for a, p in deployments if a in (named.value, None)]  # an unread alias may be it
+    stated = [next((p[n] for n in names if n in p), None) if p is not None else None for _, p in deployments]
+    if not stated or None in stated:
+        return None
+    values = [builder.ev.eval(*found) for found in stated]
+    if all(isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) for v in values):
+        return max(zip(stated, values), key=lambda pair: pair[1].value)[0]
+    return stated[0]
+
+
+def _deployments(ev, ctor: ast.Call, scope: Scope | None
+                 ) -> list[tuple[str | None, dict[str, tuple[ast.AST, Scope]] | None]]:
+    """(alias, litellm_params keys) of each entry of a Router's `model_list` (the first 64), None for a part
+    that cannot be read; empty when the list cannot be."""
     node = next((kw.value for kw in ctor.keywords if kw.arg == "model_list"), ctor.args[0] if ctor.args else None)
     listed = ev.eval(node, scope) if node is not None and scope is not None else None
     if not isinstance(listed, ListVal) or not isinstance(listed.node, (ast.List, ast.Tuple)):
-        return {}
-    table: dict[str, list[Cand]] = {}
+        return []
+    out = []
     for elt in listed.node.elts[:64]:
         entry = ev.eval(elt, listed.scope)
         alias = _item(ev, entry, "model_name")
         params = _item(ev, entry, "litellm_params")
-        model = ev.dict_item(params, "model") if isinstance(params, DictVal) else None
-        if not (isinstance(alias, Const) and isinstance(alias.value, str)) or model is None:
-            continue
-        table.setdefault(alias.value, []).extend(builder.disc.resolver.resolve(*model).cands)
+        out.append((alias.value if isinstance(alias, Const) and isinstance(alias.value, str) else None,
+                    ev.dict_items(params) if isinstance(params, DictVal) else None))
+    return out
+
+
+def _model_list(builder, ctor: ast.Call, scope: Scope | None) -> dict[str, list[Cand]]:
+    """alias -> the models of its deployments, in list order, for a Router's `model_list` (the first 64
+    entries) that the evaluator can read."""
+    table: dict[str, list[Cand]] = {}
+    for alias, params in _deployments(builder.ev, ctor, scope):
+        if alias is not None and params is not None and "model" in params:
+            table.setdefault(alias, []).extend(builder.disc.resolver.resolve(*params["model"]).cands)
     return table
 
 

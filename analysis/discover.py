@@ -1020,7 +1020,19 @@ class SiteBuilder:
         calls = ([(client.ctor, client.ctor_scope)] if client.ctor is not None else []) + list(client.options)
         if client.model_from is not None:
             calls.append(client.model_from)
-        return [self.settings.keywords(call.keywords, scope) for call, scope in calls]
+        layers = [self.settings.keywords(call.keywords, scope) for call, scope in calls]
+        module_settings = self._module_settings(client.cls) if client.ctor is None and client.cls in sdks.MODULE_CLIENTS else {}
+        return [module_settings, *layers] if module_settings else layers
+
+    def _module_settings(self, module: str) -> dict[str, tuple[ast.AST, Scope]]:
+        """Settings written on an SDK module used as the client, at module level (`openai.timeout = 30`,
+        `litellm.request_timeout = 60`): the module's client reads them at request time."""
+        mod, scope = self.disc.mod, self.req.scope
+        before = scope.line if scope.func is None else 10**9  # a function runs after the module's statements
+        return {key.value: (value, Scope(mod, None, line))
+                for alias, qual in mod.imports.items() if qual == module
+                for line, key, value in mod.subscripts.get(alias, ())
+                if line < before and isinstance(key, ast.Constant) and isinstance(key.value, str)}
 
     def _dig(self, root: tuple[ast.AST, Scope], rest: list[str]) -> tuple[ast.AST, Scope] | None:
         return self.settings.dig(root, rest)
@@ -1092,6 +1104,11 @@ class SiteBuilder:
         defaults = defaults_for(sdk, req.client.cls)
         timeout = self._limit(kind.timeout + (("timeout",) if sdk == "http" else ()), call_kw, client_layers,
                               self.disc.config.default_timeout, defaults.timeout_s, sdk in sdks.REQUEST_TIMEOUT_SDKS)
+        if timeout.source in ("sdk-default", "config"):  # a litellm Router's deployments may each state one
+            pos = method.model_pos if method.model_pos is not None and len(req.args) > method.model_pos else None
+            deployed = agent_frameworks.router_deployment_setting(
+                self, kind.timeout, call_kw.get("model") or ((req.args[pos], req.scope) if pos is not None else None))
+            timeout = self.setting(deployed, "client", number=True) if deployed is not None else timeout
         if kind.timeout_unit == "ms" and timeout.source in ("call", "client") \
                 and isinstance(timeout.value, (int, float)) and not isinstance(timeout.value, bool):
             # google-genai HttpOptions and Mistral's timeout_ms count milliseconds (google-generativeai's

@@ -259,7 +259,6 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             return unanalysed(FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})"))
         modname, is_pkg = env.module_name(abs_path) if abs_path is not None and not is_notebook else (None, False)
         mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
-        project.follow_star_imports(mod, abs_path)
         if abs_path is not None and not is_notebook:
             project.register(mod, abs_path)
     tree = mod.tree

@@ -302,10 +302,15 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
     replies = {_dotted(t) for n in walk_local(body) if isinstance(n, (ast.Assign, ast.AnnAssign))
                and n.value is not None and _contains(n.value, call)
                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
+    target = getattr(loop, "target", None)  # a `for` target is rebound per item, not from the last reply
+    per_item = _dotted_names(target) if target is not None else set()
     for node in walk_local(body):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GROWING_METHODS \
                 and _dotted(node.func.value) in inputs:
             return True
+        if isinstance(node, ast.Assign) and _contains(node.value, call) \
+                and any(_dotted(t) in inputs - per_item for t in node.targets):
+            return True  # `draft = create(…draft…).choices[0].message.content`: the reply is the next prompt
         if isinstance(node, ast.AugAssign) and _dotted(node.target) in inputs:
             return True
         if isinstance(node, ast.Assign) and not _contains(node.value, call):

@@ -38,8 +38,10 @@ class MissingTimeout(Rule):
     A timeout counts wherever the code sets it: in a dict splatted into the call or the client
     (`**params`, built with `params["timeout"] = …`, `.update(…)`, `{**base, …}` or a helper that
     returns it), in a config object held in a variable (`GenerateContentConfig(http_options=…)`), on
-    the `http_client=` an OpenAI-style client is given (`DefaultHttpxClient(timeout=…)`), or through
-    `with_options(timeout=…)`. When a `**kwargs` the rule cannot follow (a parameter, a dict handed
+    the `http_client=` an OpenAI-style client is given (`DefaultHttpxClient(timeout=…)`), through
+    `with_options(timeout=…)`, on the SDK module a module-level request uses (`openai.timeout = 30`,
+    `litellm.request_timeout = 60`), or in the `litellm_params` of every litellm `Router` deployment
+    the request can reach. When a `**kwargs` the rule cannot follow (a parameter, a dict handed
     in) could carry it, nothing is reported: the timeout is unknown, not missing. A stated
     `timeout=None` is no timeout: the OpenAI and Anthropic SDKs then wait forever.
 

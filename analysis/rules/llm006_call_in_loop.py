@@ -21,6 +21,10 @@ _LIST_INPUT = {"openai": "input=[...]", "litellm": "input=[...]", "google": "con
                "langchain": "embed_documents([...])", "together": "input=[...]"}
 
 
+# iterables of batches: itertools.batched, more_itertools.chunked/ichunked, and the usual helper names
+_BATCHERS = frozenset({"batched", "chunked", "ichunked", "batch", "batches", "chunks", "chunk_list", "iter_batches"})
+
+
 class CallInLoop(Rule):
     """## What it does
     Flags an LLM request made once per item of a `for` loop or a comprehension, and says what is
@@ -30,8 +34,10 @@ class CallInLoop(Rule):
     through `asyncio.gather(...)` it suggests bounding the concurrency.
 
     Not flagged: retry loops (LLM002's business, including `for attempt in range(3)` loops that stop
-    on success), `while` loops (agent loops, chat REPLs, polling), and loops where each request
-    depends on the previous one (a conversation that grows, a prompt made from the last reply).
+    on success), `while` loops (agent loops, chat REPLs, polling), loops where each request
+    depends on the previous one (a conversation that grows, a prompt made from the last reply,
+    `draft = create(…draft…)`), and embedding loops whose requests each take a batch (a slice
+    `texts[i:i + 100]`, or `for chunk in batched(texts, 64)`).
     The severity is `info`: a short loop is often fine; raise it in `[tool.llmsight.severity]`.
 
     ## Why is this bad
@@ -102,6 +108,16 @@ class CallInLoop(Rule):
                     draft = reply.choices[0].message.content
                 return draft
         """),
+        # each request already embeds a batch of texts
+        Valid("""
+            from openai import OpenAI
+            client = OpenAI()
+            def embed(texts):
+                vectors = []
+                for i in range(0, len(texts), 100):
+                    vectors += client.embeddings.create(model="text-embedding-3-small", input=texts[i:i + 100]).data
+                return vectors
+        """),
     ]
     INVALID = [
         Invalid("""
@@ -153,7 +169,8 @@ class CallInLoop(Rule):
             if call is None or not site.in_loop:
                 continue
             loop = repeating_loop(ctx, call)
-            if loop is None or isinstance(loop, ast.While) or depends_on_previous(loop, call):
+            if loop is None or isinstance(loop, ast.While) or depends_on_previous(loop, call) \
+                    or site.operation == "embedding" and _embeds_a_batch(loop, call):
                 continue
             concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop)
             message, advice = self._message(site, ctx, loop, concurrent)
@@ -181,6 +198,22 @@ class CallInLoop(Rule):
         text = (f"{sdk_name(site, ctx)} is called once per item of a {where}, one call after another: {batch_text}; "
                 f"otherwise {concurrently} or cache repeated prompts")
         return text, f"Batch the requests (batch API), {concurrently}, or cache repeated prompts"
+
+
+def _embeds_a_batch(loop: ast.AST, call: ast.Call) -> bool:
+    """Each request already embeds many texts: its input is a slice (`texts[i:i + 100]`) or the loop walks
+    batches (`for chunk in batched(texts, 64)`, `chunked(…)`) that the request reads."""
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    if any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for a in arguments for n in ast.walk(a)):
+        return True
+    read = {n.id for a in arguments for n in ast.walk(a) if isinstance(n, ast.Name)}
+    for target, iterable in [(loop.target, loop.iter)] if isinstance(loop, (ast.For, ast.AsyncFor)) else \
+            [(g.target, g.iter) for g in getattr(loop, "generators", ())]:
+        batches = any(isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else
+                                                   getattr(n.func, "id", "")) in _BATCHERS for n in ast.walk(iterable))
+        if batches and read & {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}:
+            return True
+    return False
 
 
 def _gathered(ctx: FileContext, comp: ast.AST) -> bool:

