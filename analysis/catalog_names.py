@@ -8,6 +8,7 @@ import dataclasses
 import ipaddress
 from urllib.parse import urlparse
 
+from llmsight.knowledge.catalog import call_kind
 from llmsight.records import CallSite
 
 _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral", "google": "gemini",
@@ -131,8 +132,9 @@ def _at_batch_rates(info):
 
 def _named_entry(catalog, site: CallSite, model: str):
     route, model = colon_route(model)
+    kind = call_kind(site.operation)
     if route is not None:   # the name says which provider serves it
-        return _lookup(catalog, [route], (model,), None)
+        return _lookup(catalog, [route], (model,), None, kind)
     prefixes = [_SDK_PREFIXES.get(site.sdk), _CLASS_PREFIXES.get(client_class(site))]
     if client_class(site).startswith(AZURE_CLASSES):
         prefixes.append("azure")
@@ -148,20 +150,33 @@ def _named_entry(catalog, site: CallSite, model: str):
                      model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
-    return _lookup(catalog, [p for p in prefixes if p], names, unknown_host)
+    return _lookup(catalog, [p for p in prefixes if p], names, unknown_host, kind)
 
 
-def _lookup(catalog, routes: list[str], names: tuple[str, ...], unknown_host: str | None):
+def _lookup(catalog, routes: list[str], names: tuple[str, ...], unknown_host: str | None, kind: str | None):
     """The first row of a name tried with each route's prefix, then bare, that the routes' providers serve:
-    the installed price data first; a model it no longer lists is priced at its last listed row."""
-    for last_listed in (False, True):
-        for name in names:
-            tries = [f"{p}/{name}" for p in routes if not name.startswith(p + "/")] + [name]
-            for tried in tries:
-                info = catalog.lookup(tried, last_listed)
-                if info is not None and _served_by(info, routes, unknown_host):
-                    return info
+    the installed price data first; a model it no longer lists is priced at its last listed row. A row of
+    the site's kind first (litellm's last listed `gemini/gemini-1.5-flash` is an embedding row: a chat
+    request is priced from the chat row of the same model); a row of another kind only when the name has
+    none of the site's kind, as a method that serves every kind (Bedrock's `invoke_model` of an embedding
+    model, `generate_content` of an image model) sends what the model does."""
+    for wanted in dict.fromkeys((kind, None)):
+        for last_listed in (False, True):
+            for name in names:
+                tries = [f"{p}/{name}" for p in routes if not name.startswith(p + "/")] + [name]
+                for tried in tries:
+                    info = catalog.lookup(tried, last_listed)
+                    if info is not None and _served_by(info, routes, unknown_host) \
+                            and _prices_kind(catalog, info, wanted):
+                        return info
     return None
+
+
+def _prices_kind(catalog, info, kind: str | None) -> bool:
+    """Whether the row prices calls of the kind (`call_kind`): a row of another mode does not; an unstated
+    mode, the project's own mapping or price row, or `kind=None` (any row) does."""
+    return kind is None or not info.mode or info.via == "config.models" or info.name in catalog.overridden \
+        or call_kind(info.mode) == kind
 
 
 def _host(site: CallSite) -> str:

@@ -159,6 +159,19 @@ class ModelInfo:
         return price_steps(self.raw, self.provider)
 
 
+# what a call does, as the price data's `mode` and the analysis's operation name it: a row prices only
+# calls of its own kind (an embedding row never prices a chat request of the same name)
+_KINDS = {**dict.fromkeys(("chat", "completion", "responses", "batch"), "chat"), "embedding": "embedding",
+          **dict.fromkeys(("image", "image_generation", "image_edit"), "image"),
+          **dict.fromkeys(("audio", "audio_transcription", "audio_speech"), "audio"), "rerank": "rerank"}
+
+
+def call_kind(mode_or_operation: str | None) -> str | None:
+    """chat, embedding, image, audio or rerank for a row's `mode` or a site's operation; the name itself
+    for any other mode (moderation, ocr…); None when unstated."""
+    return _KINDS.get(mode_or_operation, mode_or_operation) if mode_or_operation else None
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None

@@ -360,8 +360,6 @@ def test_google_generativeai_request_options_timeout_is_in_seconds(tmp_path):
     assert site_at(result, "app/llm.py", 5).timeout.value == 30
 
 
-@pytest.mark.xfail(strict=True, reason="a Gemini chat request on gemini-1.5-flash costs its output tokens; llmsight "
-                   "prices it $0 from the newest listed gemini/ row, which litellm lists as an embedding with output 0")
 def test_gemini_chat_request_is_not_priced_from_an_embedding_row(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     (tmp_path / "llm.py").write_text(textwrap.dedent("""
