@@ -1,8 +1,10 @@
 """Static estimates: what a call costs and how long it takes when there is no traffic to learn from.
 
 Input tokens are the prompt's literal parts (dynamic parts not counted, or `default_input_tokens` from
-config when set). Output tokens are the expected output: the output prior for the model, operation and
-the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source);
+config when set); a call billed only for what it is sent (an embedding) of text known only at run time
+has no cost without `default_input_tokens`, never $0; a rerank row billed per search
+(`input_cost_per_query`) is one search per call. Output tokens are the expected output: the output
+prior for the model, operation and the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source);
 never more than the call's cap (`default_output_tokens` is LLM005's assumption, not an estimate's).
 The cap (else the model's output limit) is the upper bound of the cost's `range` (basis `output-cap`);
 a site whose model set holds several priced models gets the `model-set` range instead. `Metric.low/high` stay confidence
@@ -21,7 +23,7 @@ def expected_output(site: CallSite, model: str | None) -> tuple[int, int, str | 
     """(output tokens expected, of which hidden reasoning billed as output, where that comes from)."""
     from llmsight.knowledge.priors import output_prior
 
-    if site.operation == "embedding":
+    if site.operation in ("embedding", "rerank"):   # vectors and scores: no text generated
         return 0, 0, None
     cap = _cap(site)
     prior = output_prior(model, site.operation, site.prompt.task)
@@ -40,7 +42,7 @@ def _cap(site: CallSite) -> int | None:
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
-    from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of
+    from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of, search_price
     from llmsight.knowledge.pricing import last_listed_note
     from llmsight.knowledge.priors import static_latency
 
@@ -63,10 +65,15 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     spread = _model_set_range(site, catalog, input_tokens)
     characters = _characters(site, config, info, output_tokens) if info is not None and info.has_character_prices \
         else None
-    if info is None or isinstance(characters, str) or (characters is None and not info.has_token_prices):
+    per_search = search_price(info.raw) if info is not None and site.operation == "rerank" else None
+    unsized = _run_time_input(site, config, site.prompt.static_tokens, output_tokens, "token", info.name) \
+        if info is not None and characters is None and not per_search else None
+    if unsized:
+        spread = None   # every model of the set would read $0 too
+    if info is None or isinstance(characters, str) or unsized or (characters is None and not info.has_token_prices):
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
-            else characters if isinstance(characters, str) else unpriced_reason(catalog, site, model)
+            else characters if isinstance(characters, str) else unsized or unpriced_reason(catalog, site, model)
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
@@ -79,11 +86,18 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         notes += counted
         cost = character_cost(info.raw, input_chars, output_chars)
         inputs = f"{basis} at the per-character price"
+    elif per_search:
+        cost = cost_of(info.raw, usage, info.provider)
+        cost = dataclasses.replace(cost, input=cost.input + per_search)
+        inputs = "one search per call at the per-search price"
+        notes = [n for n in notes if not n.startswith("input:")]   # billed per search, not per token
+        notes.append(f"input: one search per call at ${per_search:g} (the price data's input_cost_per_query; "
+                     "the query and documents are not billed per token)")
     else:
         cost = cost_of(info.raw, usage, info.provider)
         inputs = ("literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens") \
             + " and expected output"
-    if spread is None and characters is None:
+    if spread is None and characters is None and not per_search:
         spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
                  "output": cost.output, "reasoning": cost.reasoning}
@@ -116,22 +130,31 @@ def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tup
     per_token = f"{FALLBACK_CHARS_PER_TOKEN:g} characters per token"
     returns_text = bills_output_text(info.raw)
     chars, notes, counted = site.prompt.static_chars, [], "the input text's characters"
+    unsized = _run_time_input(site, config, chars, returns_text, "character", info.name)
+    if unsized:
+        return unsized
     if not site.prompt.dynamic:
         notes.append(f"input: {chars:,} characters")
     elif config.default_input_tokens is not None:
         chars, counted = max(chars, as_characters(config.default_input_tokens)), "default_input_tokens in characters"
         notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at {per_token}; "
                      "the text has dynamic parts)")
-    elif chars or returns_text:
+    else:
         counted = "the input text's literal characters (dynamic parts not counted)"
         notes.append(f"input: {chars:,} literal characters (dynamic parts not counted)")
-    else:
-        return (f"the price data bills {info.name} per character of the text it is sent, known only at run time; "
-                "set default_input_tokens to price it")
     output_chars = as_characters(output_tokens) if returns_text else 0
     if returns_text:
         notes.append(f"output: {output_chars:,} characters ({output_tokens:,} expected tokens at {per_token})")
     return chars, output_chars, counted + (" and expected output" if returns_text else ""), notes
+
+
+def _run_time_input(site: CallSite, config: Config, literal: int, output: int, unit: str, name: str) -> str | None:
+    """Why a call billed only for what it is sent (an embedding, speech) is not priced: that text is known
+    only at run time, has no literal part and no `default_input_tokens` stands in for it. Never $0/call."""
+    if not site.prompt.dynamic or literal or output or config.default_input_tokens is not None:
+        return None
+    return (f"cost depends on input size: the price data bills {name} per {unit} of the text it is sent, known "
+            "only at run time; set default_input_tokens to price it")
 
 
 def _output_cap_range(site: CallSite, info, usage, expected: float, notes: list[str]) -> Range | None:

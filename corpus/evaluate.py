@@ -494,6 +494,7 @@ def _reach_table(scores: list[Score]) -> list[str]:
 UNPRICED_KINDS = (("self-hosted", "self-hosted: no per-token price"), ("Azure deployment", "an Azure deployment name"),
                   ("no per-token price:", "billed per second, page or image"),
                   ("per character of the text it is sent", "billed per character: text known only at run time"),
+                  ("cost depends on input size", "billed per token sent: text known only at run time"),
                   ("a host the price data names no provider for", "a host with no provider in the price data"),
                   ("retired on", "retired: no longer in the price data"),
                   ("not in the price data", "not in the price data"), ("model not resolved", "model not resolved"))

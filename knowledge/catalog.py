@@ -323,6 +323,13 @@ def character_cost(raw: Mapping[str, Any], input_characters: int, output_charact
                 output=output_characters * (_number(raw.get("output_cost_per_character")) or 0.0))
 
 
+def search_price(raw: Mapping[str, Any]) -> float | None:
+    """USD per search of a row that bills reranking per query (`input_cost_per_query`: Cohere's and
+    Bedrock's rerank rows, whose per-token prices are 0), else None."""
+    price = _number(raw.get("input_cost_per_query"))
+    return price or None
+
+
 def cost_of(raw: Mapping[str, Any], usage: Usage, provider: str | None = None) -> Cost:
     r = rates_for(raw, usage, provider)
     return Cost(

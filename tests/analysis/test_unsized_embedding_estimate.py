@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from llmsight import api
 
 SOURCE = """
@@ -24,8 +22,6 @@ def estimate_of(tmp_path, config: str = ""):
     return result.estimates[site.id]
 
 
-@pytest.mark.xfail(strict=True, reason="an embedding of text known only at run time is priced $0/call from its "
-                   "zero literal tokens")
 def test_embedding_of_run_time_text_is_unpriced_not_free(tmp_path):
     estimate = estimate_of(tmp_path)
     assert estimate.cost_per_call.value is None
