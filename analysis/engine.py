@@ -259,6 +259,7 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
             return unanalysed(FileError(rel, f"cannot parse ({type(exc).__name__}: {exc})"))
         modname, is_pkg = env.module_name(abs_path) if abs_path is not None and not is_notebook else (None, False)
         mod = ModuleInfo.build(rel, modname, tree, text, is_pkg)
+        project.follow_star_imports(mod, abs_path)
         if abs_path is not None and not is_notebook:
             project.register(mod, abs_path)
     tree = mod.tree
@@ -290,7 +291,7 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
                                           f"at {Path(tb.filename).name}:{tb.lineno}); please report it")
             result.diagnostics.append(_not_analysed(result.error))
     self_path = project.real(abs_path).as_posix() if abs_path is not None else None
-    result.deps = tuple(sorted(d for d in ev.deps if d != rel and d != self_path))
+    result.deps = tuple(sorted(d for d in ev.deps | mod.star_files if d != rel and d != self_path))
     result.exports = _exports(mod, ev)
     return result
 

@@ -793,9 +793,16 @@ class Evaluator:
         return Client(kind, q, node, scope)
 
     def _field_default(self, node: ast.Call, scope: Scope, depth: int) -> Value:
+        """`Field("m")`, `Field(default=x)`; `default_factory=Cls` (or `lambda: Cls()`) makes the instance
+        `= Cls()` would."""
         for kw in node.keywords:
             if kw.arg == "default":
                 return self.eval(kw.value, scope, depth)
+            if kw.arg == "default_factory":
+                if isinstance(kw.value, ast.Lambda):
+                    return self.eval(kw.value.body, scope, depth)
+                factory = self.eval(kw.value, scope, depth)
+                return Instance(factory.cls, factory.mod) if isinstance(factory, ClassRef) else None
         if node.args and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is Ellipsis):
             return self.eval(node.args[0], scope, depth)
         return None

@@ -380,6 +380,8 @@ class ModuleInfo:
     tree: ast.Module
     source: str
     imports: dict[str, str] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)   # modules of `from m import *`, absolute
+    star_files: set[str] = field(default_factory=set)   # the files those names came from (cache dependencies)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     # module-level `d[k] = v` / `d.update(...)` by dict name (a notebook builds its request dicts there)
     subscripts: dict[str, list[tuple[int, ast.AST, ast.AST]]] = field(default_factory=dict)
@@ -492,6 +494,8 @@ class ModuleInfo:
                 for alias in node.names:
                     if alias.name != "*":
                         info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    elif base:
+                        info.star_imports.append(base)
         collect_bindings(tree.body, info.bindings, info.subscripts)
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
@@ -499,6 +503,15 @@ class ModuleInfo:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.functions[stmt.name] = stmt
         return info
+
+    def exported_names(self) -> dict[str, str]:
+        """What `from <this module> import *` binds, each name with the qualified name it stands for: the
+        names of a literal `__all__`, else the public top-level names (as Python does)."""
+        declared = _literal_all(self.tree.body)
+        names = declared if declared is not None else [
+            n for n in dict.fromkeys([*self.bindings, *self.classes, *self.functions, *self.imports])
+            if not n.startswith("_") and "." not in n]
+        return {n: self.imports.get(n) or f"{self.modname}.{n}" for n in names} if self.modname else {}
 
     def func_info(self, node: ast.AST, qualname: str, parent: FuncInfo | None, klass: ClassInfo | None) -> FuncInfo:
         key = id(node)
@@ -512,6 +525,18 @@ class ModuleInfo:
             if func in c.methods.values():
                 return c
         return None
+
+
+def _literal_all(body: list[ast.stmt]) -> list[str] | None:
+    """The names of a module's `__all__ = [...]` / `(...)` of string literals; None when it has none such."""
+    found = None
+    for stmt in body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            v = stmt.value  # type: ignore[attr-defined]
+            found = [e.value for e in v.elts] if isinstance(v, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in v.elts) else None
+    return found
 
 
 def module_name_for(path: Path, packages: dict[str, tuple[str, ...]] | None = None) -> tuple[str | None, bool]:

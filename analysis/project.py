@@ -16,6 +16,7 @@ from pathlib import Path
 from llmsight.analysis.modules import ModuleInfo, module_name_for
 
 MAX_PROJECT_FILE_BYTES = 2_000_000
+MAX_STAR_DEPTH = 4   # chains of `from m import *` followed (each module's names come from the next)
 _UNSEEN = object()
 
 
@@ -129,6 +130,7 @@ class Project:
     _loaded: dict[Path, ModuleInfo | None] = field(default_factory=dict)   # load() by the path as asked
     _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)   # module_name_for's package directories
     _real: dict[Path, Path] = field(default_factory=dict)   # real_path of the files asked about
+    _starring: list[Path] = field(default_factory=list)   # files whose star imports are being followed
     # indexes other analyses build on first use and keep for the process (model resolution's callers)
     indexes: dict[str, object] = field(default_factory=dict)
 
@@ -230,10 +232,32 @@ class Project:
             tree = ast.parse(source)
             modname, is_pkg = module_name_for(path, self._packages)
             info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
+            self.follow_star_imports(info, path)
         except (NotReadable, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):
             info = None  # the name stays unresolved; the file itself is reported when it is scanned
         self._by_path[path] = info
         return info
+
+    def follow_star_imports(self, info: ModuleInfo, path: Path | None) -> None:
+        """`from .constants import *`: the names a project module exports are bound as if imported by name
+        (a name the file binds itself keeps its own binding). Followed through chains of star imports up to
+        MAX_STAR_DEPTH deep; a module already being followed (a cycle) gives nothing."""
+        if not info.star_imports or len(self._starring) >= MAX_STAR_DEPTH:
+            return
+        self._starring.append(self.real(path) if path is not None else Path(info.path))
+        try:
+            for base in info.star_imports:
+                found = self.file_for(base)
+                if found is None or self.real(found) in self._starring:
+                    continue
+                star = self.module(base)
+                if star is not None:
+                    info.star_files |= {star.path, *star.star_files}
+                for name, qualname in (star.exported_names() if star is not None else {}).items():
+                    if name not in info.bindings and name not in info.classes and name not in info.functions:
+                        info.imports.setdefault(name, qualname)
+        finally:
+            self._starring.pop()
 
     def resolve_symbol(self, qualname: str) -> tuple[ModuleInfo, str | None] | None:
         """Split `app.settings.MODEL` into (module app.settings, "MODEL") when the module is ours.

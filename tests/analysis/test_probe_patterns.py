@@ -34,8 +34,6 @@ def codes_at(result, path: str, line: int) -> set[str]:
     return {d.code for d in result.diagnostics if d.span.path == path and d.span.start_line == line}
 
 
-@pytest.mark.xfail(strict=True, reason="`from .constants import *` then model=DEFAULT_MODEL: a reader follows the "
-                   "star import to the constant; llmsight says the name is not defined in this file")
 def test_model_constant_from_a_star_import(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
@@ -49,8 +47,6 @@ def test_model_constant_from_a_star_import(tmp_path):
     assert models_at(result, "app/chat.py", 5) == {"gpt-4o-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="a nested settings object made by `Field(default_factory=Cls)`: the model is "
-                   "Cls's field default; llmsight says `settings.llm.model` is set at run time")
 def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import OpenAI
@@ -67,8 +63,6 @@ def test_nested_pydantic_settings_made_by_default_factory(tmp_path):
     assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
 
 
-@pytest.mark.xfail(strict=True, reason="a nested dataclass made by `field(default_factory=Cls)`: the model is "
-                   "Cls's field default; llmsight says `top.llm.model` is set at run time")
 def test_nested_dataclass_made_by_default_factory(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from dataclasses import dataclass, field
