@@ -454,7 +454,7 @@ class ModelResolver:
     def resolve(self, node: ast.AST, scope: Scope, site: tuple[ast.AST, Scope] | None = None) -> Vals:
         """The models `node` can be; `site`, the request call, narrows them by the tests that decide
         whether it runs."""
-        self._site_method = _method_name(scope)
+        self._site_method = _method_name(site[1] if site is not None else scope)   # `node` may be read in `__init__`
         vals = self._deepening(lambda: self._values(node, scope, Ctx()))
         cands = tuple(c for c in vals.cands if looks_like_model(c.value))
         return self._narrow(node, scope, replace(vals, cands=cands), site)
@@ -2016,14 +2016,15 @@ class ModelResolver:
             found = self._lookup(mapping, key_node, scope, ctx)
             if found is not None:
                 return _or(found, default) if keys.cands else _union(default, _alternatives(found))
-            return default
+        # a dict without the key may be only the fallback (`self.config = config or {}`): the dict a caller
+        # passes, or the data file it is loaded from, may hold it
         loaded = self._loaded_config(node, scope)
         if loaded is not None:
             return _or(loaded, default)
         passed = self._param_key(base_node, key_node, scope, ctx)
         if passed is not None and passed.cands:
             return _or(passed, default)
-        if default.cands:
+        if default.cands or mapping is not None:
             return default
         if keys.cands and len(keys.cands) == 1:
             found = self._config_file_key((_key_path(base_node) or ()) + (keys.cands[0].value,))

@@ -354,7 +354,7 @@ class Reader:
             for base in (self.ev.eval(n, Scope(mod, None, cls.node.lineno)) for n in cls.node.bases):
                 inherited = self._instance_attr(base.cls, base.mod, attr, depth + 1) \
                     if isinstance(base, ClassRef) and base.cls is not cls else None
-                if inherited is not None and (inherited.items or inherited.opaque[0] is not None):  # type: ignore[index]
+                if inherited is not None and (inherited.items or inherited.opaque is not None and inherited.opaque[0] is not None):
                     out = Mapping(dict(inherited.items), inherited.opaque)
                     break
         for meth, line, key, value in _self_updates(cls, attr):

@@ -368,8 +368,6 @@ def test_gemini_chat_request_is_not_priced_from_an_embedding_row(tmp_path):
     assert estimate.output_tokens > 0 and estimate.cost_breakdown["output"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="`self.config.get(\"model\", \"gpt-4o\")` where a caller builds the object with "
-                   "config={\"model\": ...}: the set holds the caller's model; llmsight gives only the .get fallback")
 def test_get_on_a_config_dict_a_caller_passes(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
