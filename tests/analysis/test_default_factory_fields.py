@@ -12,18 +12,20 @@ SOURCE = """
     from dataclasses import dataclass, field
     from openai import OpenAI
     @dataclass
-    class ModelConfig:
+    class Chat:
         model: str = "gpt-4.1"
+        temperature: float = 0.2
     @dataclass
-    class AppConfig:
-        llm: ModelConfig = field(default_factory=FACTORY)
-    config = AppConfig()
+    class Config:
+        name: str = "app"
+        chat: Chat = field(default_factory=FACTORY)
+    CONFIG = Config()
     def ask(q):
-        return OpenAI().chat.completions.create(model=config.llm.model, messages=[q])
+        return OpenAI().chat.completions.create(model=CONFIG.chat.model, messages=[q])
     """
 
 
-@pytest.mark.parametrize("factory, expected", [("lambda: ModelConfig()", {"gpt-4.1"}), ("ModelConfig", {"gpt-4.1"}),
+@pytest.mark.parametrize("factory, expected", [("lambda: Chat()", {"gpt-4.1"}), ("Chat", {"gpt-4.1"}),
                                                ("dict", set()), ("lambda: {}", set())])
 def test_nested_config_made_by_a_default_factory(tmp_path, factory, expected):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
