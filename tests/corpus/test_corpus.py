@@ -31,7 +31,7 @@ def ask(q):
 
 
 def embed(text):
-    return client.embeddings.create(model="text-embedding-3-small", input=text)
+    return client.embeddings.create(model="text-embedding-3-small", input="passage: " + text)
 '''
 HEADER = "path,line,sdk,operation,model_expr,note\n"
 MODEL_HEADER = "path,line,sdk,operation,model_expr,models,model_reach,note\n"
