@@ -2146,8 +2146,18 @@ class ModelResolver:
     def _env_values_of(self, name_node: ast.AST | None, default_node: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
         names = self._values(name_node, scope, ctx) if name_node is not None else Vals()
         name = names.cands[0].value if len(names.cands) == 1 else None
+        # what the module sets before the read runs: all its top-level statements for a read in a function
+        sets = [s for s in _env_sets(scope.mod).get(name or "", ()) if scope.func is not None or s[0] < scope.line]
+        assigned = [s for s in sets if s[1]]
+        if assigned:   # `os.environ["M"] = v` / `%env M=v`: the last one is what the read gets
+            line, _, value = assigned[-1]
+            return _tag(self._values(value, Scope(scope.mod, None, line), ctx), "env-default",
+                        Hop(f"${name} set to {_text(scope.mod, value)}", _at(scope.mod, value)))
+        default_scope = scope
+        if default_node is None and sets:   # `os.environ.setdefault("M", v)` earlier: v unless the environment has M
+            default_node, default_scope = sets[-1][2], Scope(scope.mod, None, sets[-1][0])
         default = Vals(unset=True) if default_node is None else _tag(
-            self._values(default_node, scope, ctx), "env-default",
+            self._values(default_node, default_scope, ctx), "env-default",
             Hop(f"${name or '?'} (default {_text(scope.mod, default_node)})", _at(scope.mod, default_node)))
         if name is None:
             return default if default.cands else _opaque("an environment variable whose name is computed")
@@ -2190,6 +2200,57 @@ class ModelResolver:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
+
+_ENV_MAGICS = ("env", "set_env")
+
+
+def _env_sets(mod: ModuleInfo) -> dict[str, list[tuple[int, bool, ast.AST]]]:
+    """Environment variables the module's top-level statements set, each as (line, whether it overrides
+    the environment, value) in line order: `os.environ["M"] = v` and a notebook's `%env M=v` / `%env M v`
+    (IPython's `get_ipython().run_line_magic("env", "M=v")`) override it, `os.environ.setdefault("M", v)`
+    only fills it in. Computed once per module."""
+    found = _ENV_SETS.get(id(mod.tree))
+    if found is not None and found[0] is mod.tree:
+        return found[1]
+    sets: dict[str, list[tuple[int, bool, ast.AST]]] = {}
+    stack = list(reversed(mod.tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Subscript) and _is_environ(t.value, mod) and isinstance(t.slice, ast.Constant) \
+                        and isinstance(t.slice.value, str):
+                    sets.setdefault(t.slice.value, []).append((node.lineno, True, node.value))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
+            call, func = node.value, node.value.func
+            args = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if func.attr == "setdefault" and _is_environ(func.value, mod) and len(call.args) == 2 and args[:1]:
+                sets.setdefault(args[0], []).append((node.lineno, False, call.args[1]))
+            elif func.attr == "run_line_magic" and len(args) == 2 and args[0] in _ENV_MAGICS:
+                key, eq, value = args[1].partition("=") if "=" in args[1] else args[1].partition(" ")
+                if eq and key.strip() and value.strip():
+                    sets.setdefault(key.strip(), []).append(
+                        (node.lineno, True, ast.copy_location(ast.Constant(value.strip()), call)))
+        elif isinstance(node, (ast.If, ast.With, ast.AsyncWith, ast.Try)) or type(node).__name__ == "TryStar":
+            for block in ("body", "orelse", "finalbody"):
+                stack.extend(reversed(getattr(node, block, [])))
+            for handler in getattr(node, "handlers", []):
+                stack.extend(reversed(handler.body))
+    sets = {k: sorted(v, key=lambda s: s[0]) for k, v in sets.items()}
+    if len(_ENV_SETS) > 512:
+        _ENV_SETS.clear()
+    _ENV_SETS[id(mod.tree)] = (mod.tree, sets)
+    return sets
+
+
+_ENV_SETS: dict[int, tuple[ast.Module, dict[str, list[tuple[int, bool, ast.AST]]]]] = {}
+
+
+def _is_environ(node: ast.AST, mod: ModuleInfo) -> bool:
+    """`os.environ` (or `environ` imported from os)."""
+    if isinstance(node, ast.Attribute) and node.attr == "environ" and isinstance(node.value, ast.Name):
+        return mod.imports.get(node.value.id) == "os"
+    return isinstance(node, ast.Name) and mod.imports.get(node.id) == "os.environ"
 
 _STARRED = object()
 _ELLIPSIS = object()

@@ -43,6 +43,7 @@ _ESCAPES = ("%", "!", "/", ",", ";")
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
 # line magics that run the statement after them (`%time r = f()`, `%timeit -n1 f()`); the options `%timeit`
 # takes with a value (`-n 10`, `-r3`, `-p 4`)
+_ENV_MAGIC = re.compile(r"%(env|set_env)\s+(\S.*)")
 _TIMING_LINE_MAGIC = re.compile(r"%(?:time|timeit(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*)\s+")
 # a kernel language that is Python whatever its spelling ("python3", "Python", "ipython")
 _PYTHON_LANGUAGE = re.compile(r"(?:i?python|py)[\d.]*$", re.IGNORECASE)
@@ -98,6 +99,9 @@ def mask_line(line: str) -> tuple[str, int]:
     timed = _TIMING_LINE_MAGIC.match(stripped)
     if timed is not None and stripped[timed.end():].strip() and _parses(stripped[timed.end():]):
         return indent + stripped[timed.end():], timed.end()
+    env = _ENV_MAGIC.match(stripped)
+    if env is not None:   # what IPython runs: the variable it sets is read in later cells
+        return f"{indent}get_ipython().run_line_magic({env.group(1)!r}, {env.group(2).strip()!r})", 0
     if stripped.startswith(_ESCAPES) or _HELP.match(stripped):
         return f"{indent}pass", 0
     m = _ASSIGN_MAGIC.match(line)

@@ -130,8 +130,6 @@ def test_settings_field_with_env_prefix_reads_the_env_example(tmp_path):
     assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini", "gpt-4.1"}
 
 
-@pytest.mark.xfail(strict=True, reason="`os.environ.setdefault(\"M\", \"x\")` as a statement, then model=os.environ[\"M\"]: "
-                   "the default is x; llmsight says M has no default in the code")
 def test_env_default_set_by_a_setdefault_statement(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         import os
@@ -504,8 +502,6 @@ def test_timeout_none_on_the_client_is_no_timeout(tmp_path):
     assert any("timeout=None disables the timeout" in d.message for d in result.diagnostics)
 
 
-@pytest.mark.xfail(strict=True, reason="a notebook cell sets `os.environ[\"CHAT_MODEL\"] = \"gpt-4o\"` and a later cell "
-                   "reads it: the model is gpt-4o; llmsight says CHAT_MODEL has no default (same in a .py file)")
 def test_env_var_assigned_in_an_earlier_notebook_cell(tmp_path):
     result = scan(tmp_path, {"demo.ipynb": notebook([
         'import os\nos.environ["CHAT_MODEL"] = "gpt-4o"',
@@ -516,8 +512,6 @@ def test_env_var_assigned_in_an_earlier_notebook_cell(tmp_path):
     assert {c.value for c in site.model.candidates} == {"gpt-4o"}
 
 
-@pytest.mark.xfail(strict=True, reason="a notebook's `%env LLM_MODEL=gpt-4.1-mini` line sets the variable a later cell "
-                   "reads with os.getenv; llmsight says LLM_MODEL has no default")
 def test_env_var_set_by_an_env_magic(tmp_path):
     result = scan(tmp_path, {"demo.ipynb": notebook([
         "%env LLM_MODEL=gpt-4.1-mini",
@@ -526,6 +520,22 @@ def test_env_var_set_by_an_env_magic(tmp_path):
     ])})
     [site] = result.call_sites
     assert {c.value for c in site.model.candidates} == {"gpt-4.1-mini"}
+
+
+def test_env_var_assigned_at_module_level_is_read_later_in_the_module(tmp_path):
+    """A function reads what the module set when it was imported; a read at module level only what was set
+    before it."""
+    result = scan(tmp_path, {"app/llm.py": """
+        from os import environ
+        import os
+        from openai import OpenAI
+        early = OpenAI().chat.completions.create(model=os.getenv("APP_MODEL", "gpt-4o-mini"), messages=[])
+        environ["APP_MODEL"] = "gpt-4.1"
+        def ask(q):
+            return OpenAI().chat.completions.create(model=os.getenv("APP_MODEL"), messages=[q])
+        """})
+    assert models_at(result, "app/llm.py", 5) == {"gpt-4o-mini"}
+    assert models_at(result, "app/llm.py", 8) == {"gpt-4.1"}
 
 
 def estimate_at(tmp_path: Path, source: str):
