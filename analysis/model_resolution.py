@@ -1218,8 +1218,11 @@ class ModelResolver:
             unique: bool | None = None
             found = [f for f in self.index.search(top, literal, rb"\b" + literal + rb"\s*\(")
                      if f == home or not named or self.index.text(f).count(named) >= (2 if kind == b"class" else 1)]
+            unindexed = home not in found   # a notebook is not in the package's text index: its cells call it too
+            if unindexed:
+                found.append(home)
             for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
-                cmod = self.ev.project.load(path)
+                cmod = mod if unindexed and path == home else self.ev.project.load(path)
                 if cmod is None:
                     continue
                 for call, cfunc in cmod.calls_named(called):

@@ -407,8 +407,6 @@ def notebook(cells: list[str]) -> str:
                        "nbformat": 4, "nbformat_minor": 5})
 
 
-@pytest.mark.xfail(strict=True, reason="a notebook helper `get_completion(prompt, model=A)` that a later cell calls "
-                   "with model=B: the set is {A, B} (as in a .py file); llmsight gives only A in a notebook")
 def test_notebook_helper_called_with_another_model_in_a_later_cell(tmp_path):
     result = scan(tmp_path, {"demo.ipynb": notebook([
         """
