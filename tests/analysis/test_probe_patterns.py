@@ -431,6 +431,17 @@ def test_legacy_completion_engine_names_the_model(tmp_path):
     assert models_at(result, "app/legacy.py", 4) == {"text-davinci-003"}
 
 
+@pytest.mark.parametrize("keyword", ["engine", "deployment_id"])
+def test_legacy_azure_chat_completion_names_its_deployment(tmp_path, keyword):
+    result = scan(tmp_path, {"app/legacy.py": f"""
+        import openai
+        openai.api_type = "azure"
+        def ask(q):
+            return openai.ChatCompletion.create({keyword}="gpt-35-turbo", messages=[q])
+        """})
+    assert models_at(result, "app/legacy.py", 5) == {"gpt-35-turbo"}
+
+
 def test_async_client_opened_by_async_with(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         from openai import AsyncOpenAI
