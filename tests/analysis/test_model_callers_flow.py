@@ -6,28 +6,8 @@ from __future__ import annotations
 
 import textwrap
 import time
-from pathlib import Path
 
-from llmsight import api
-
-
-def scan(tmp_path: Path, files: dict[str, str]):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return api.check([tmp_path], select=["NONE"], use_cache=False)
-
-
-def site_at(result, path: str, line: int):
-    sites = [s for s in result.call_sites if s.span.path == path and s.span.start_line == line]
-    assert len(sites) == 1, [(s.span.path, s.span.start_line) for s in result.call_sites]
-    return sites[0]
-
-
-def models_at(result, path: str, line: int) -> list[str]:
-    return [c.value for c in site_at(result, path, line).model.candidates]
+from site_lines import models_at, scan_project as scan, site_at
 
 
 _ENGINE = """
