@@ -553,6 +553,7 @@ class Catalog:
         self._entries = entries
         self.aliases = dict(aliases or {})      # alias name in the map -> the row it is served as
         self._looked_up: dict[tuple[str, bool], ModelInfo | None] = {}
+        self._suggested: dict[tuple[str, int], tuple[str, ...]] = {}    # difflib is slow; a scan repeats names
         self.price_data = price_data
         self._models = dict(models or {})
         self.overridden = overridden
@@ -701,6 +702,14 @@ class Catalog:
         info = self.lookup(model)
         return info.max_input_tokens if info else None
 
+    @cached_property
+    def provider_names(self) -> frozenset[str]:
+        """The providers the rows name (`litellm_provider`: `openai`, `gemini`, `together_ai`…), lower-cased,
+        less any that is also a row's name under some prefix (Ollama serves a model called `mistral`)."""
+        providers = {raw["litellm_provider"].lower() for raw in self._entries.values()
+                     if isinstance(raw.get("litellm_provider"), str)}
+        return frozenset(providers - {name.rsplit("/", 1)[-1].lower() for name in self._entries})
+
     # -------------------------------------------------------------------------------- did-you-mean
 
     @cached_property
@@ -716,6 +725,12 @@ class Catalog:
         """Close catalog names for an unknown model, keeping the provider prefix the user wrote."""
         if not isinstance(model, str) or not model.strip():
             return []
+        key = (model, n)
+        if key not in self._suggested:
+            self._suggested[key] = tuple(self._close_names(model, n))
+        return list(self._suggested[key])
+
+    def _close_names(self, model: str, n: int) -> list[str]:
         import difflib
 
         prefix, _, bare = model.strip().rpartition("/")
