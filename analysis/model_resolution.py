@@ -29,7 +29,7 @@ from llmsight.analysis import config_reads, held_writes, settings_flow, setter_f
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
-from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded
+from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
 from llmsight.analysis.project_config import ProjectConfig, annotated_class
 from llmsight.records import Hop, ModelCandidate
 
@@ -402,14 +402,27 @@ class ProjectState:
 _PACKAGES: dict[Path, PackageIndex] = {}
 
 
+def _package_index(root: Path) -> PackageIndex:
+    index = _PACKAGES.get(root)
+    if index is None:
+        index = _PACKAGES[root] = PackageIndex(root)
+    return index
+
+
+def share_texts(root: Path, texts: Iterable[tuple[str, bytes]]) -> None:
+    """Hand the package index of `root` the (relative path, bytes) of files a scan already read (before it
+    forks), so that searching the package for callers and subclasses does not read them again."""
+    index = _package_index(real_path(root))
+    for rel, data in texts:
+        if rel.endswith(".py") and len(data) <= MAX_SOURCE_BYTES:
+            index._texts.setdefault(index.root / rel, data)
+
+
 def _state(ev: Evaluator) -> ProjectState:
     found = ev.project.indexes.get("model_resolution")
     if found is None:
         root = ev.project.root
-        index = _PACKAGES.get(root)
-        if index is None:
-            index = _PACKAGES[root] = PackageIndex(root)
-        found = ev.project.indexes["model_resolution"] = ProjectState(index, ProjectConfig(root))
+        found = ev.project.indexes["model_resolution"] = ProjectState(_package_index(root), ProjectConfig(root))
     return found  # type: ignore[return-value]
 
 

@@ -157,6 +157,9 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             results[rel] = entry.result
 
     candidates = prefilter({rel: data_of[rel][1] for rel in fresh}, env.wrappers) if fresh else set()
+    if candidates:
+        from llmsight.analysis.model_resolution import share_texts
+        share_texts(root, ((rel, data) for rel, (_f, data) in data_of.items()))
     analysed = _analyze_paths(env, data_of, candidates, jobs)
     skipped |= fresh - candidates
     results.update(analysed)
