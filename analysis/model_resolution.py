@@ -21,7 +21,7 @@ import bisect
 import os
 import re
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -63,6 +63,7 @@ _BOUND_TO = re.compile(rb"\.(\w+)[ \t]*=[ \t]*$")             # before a name: `
 # before a name: a local bound to it, or to it or another (`fn = f`, `fn = g if cached else f`, `fn = g or f`)
 _PICKED_BY = re.compile(rb"[ \t]*(\w+)[ \t]*=[ \t]*(?:[^=\n]*[ \t](?:else|or)[ \t]+)?$")
 _MODEL_NAME = re.compile(r"^[^\s]{1,200}$")
+_BARE_WORD = re.compile(r"[A-Za-z_]{2,40}")   # a provider's name has no digit, dash or slash
 # defaults that stand for "no model" (`data.get("name", "unknown")` reading a response), never one to price
 _NOT_MODELS = frozenset({"unknown", "none", "null", "default", "n/a", "auto", "model", "string", "str", "test"})
 
@@ -433,6 +434,29 @@ def subclass_files(ev: Evaluator, mod: ModuleInfo, name: str) -> list[Path]:
     return state.index.subclass_files(state.top(mod), name)
 
 
+def _provider_name(value: str) -> bool:
+    """`openai`, `gemini`: a provider the price data names and no row of it is called, so a value that
+    names a provider rather than a model (`provider="openai"` flowing into a model variable)."""
+    return bool(_BARE_WORD.fullmatch(value)) and value.lower() in _provider_names()
+
+
+@lru_cache(maxsize=1)
+def _provider_names() -> frozenset[str]:
+    from llmsight.knowledge.catalog import Catalog
+    return Catalog.load().provider_names
+
+
+def _models_only(vals: Vals) -> Vals:
+    """The candidates that can be models: model-like strings, less a provider's bare name the code reaches
+    through a variable, a parameter or a setting (one written on the request itself stays, for the rules
+    to flag)."""
+    provider = [c for c in vals.cands if c.chain and _provider_name(c.value)]
+    kept = tuple(c for c in vals.cands if looks_like_model(c.value) and c not in provider)
+    if not provider or kept:
+        return replace(vals, cands=kept)
+    return replace(vals, cands=kept, ruled_out=True, why=vals.why or f"`{provider[0].value}` names a provider, not a model")
+
+
 def looks_like_model(value: str) -> bool:
     """One token, not a URL or a bare provider prefix."""
     return bool(_MODEL_NAME.match(value)) and not value.endswith("/") and "://" not in value \
@@ -469,15 +493,13 @@ class ModelResolver:
         whether it runs."""
         self._site_method = _method_name(site[1] if site is not None else scope)   # `node` may be read in `__init__`
         vals = self._deepening(lambda: self._values(node, scope, Ctx()))
-        cands = tuple(c for c in vals.cands if looks_like_model(c.value))
-        return self._narrow(node, scope, replace(vals, cands=cands), site)
+        return self._narrow(node, scope, _models_only(vals), site)
 
     def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
         """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
         keyword its callers pass (through their own `**kwargs` too)."""
         self._site_method = _method_name(scope)
-        vals = self._deepening(lambda: self._splat(node, scope, keys, Ctx()))
-        return replace(vals, cands=tuple(c for c in vals.cands if looks_like_model(c.value)))
+        return _models_only(self._deepening(lambda: self._splat(node, scope, keys, Ctx())))
 
     def _deepening(self, run) -> Vals:
         """`run()` following callers `MAX_CALLER_DEPTH` hops up; when that finds no model and cut a path
@@ -563,9 +585,7 @@ class ModelResolver:
                 parts.append(_tag(vals, None, Hop(f"{_text(scope.mod, node)} = {_text(cscope.mod, call)}",
                                                   _at(cscope.mod, call))))
             if parts:
-                vals = _branches(parts)
-                cands = tuple(c for c in vals.cands if looks_like_model(c.value))
-                return self._narrow(node, scope, replace(vals, cands=cands), site)
+                return self._narrow(node, scope, _models_only(_branches(parts)), site)
             if not isinstance(node, ast.Attribute) or _self_class(node.value, scope) is not None:
                 return None
             node = node.value
@@ -1152,7 +1172,8 @@ class ModelResolver:
         found = []
         for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]:
             arg = _argument_of(func, name, call)
-            if arg is None:
+            if arg is None:   # the default: None for a caller of `f(model=None)` that leaves it out
+                found.append(Vals(unset=True))
                 continue
             if arg is _STARRED:
                 found.append(self._through_splat(name, call, cscope, Ctx(depth=ctx.depth + 1)))
@@ -2286,9 +2307,9 @@ def _callee_text(mod: ModuleInfo, call: ast.Call) -> str:
 
 
 def _guards(blocks: dict, value: ast.AST, name: str) -> bool:
-    """The assignment of `value` sits in an `if not name:` (or `is None`) branch."""
+    """The assignment of `value` sits in an `if not name:` (or `is None`, or an `and` of such tests) branch."""
     levels = blocks.get(id(value), ())
-    return bool(levels) and levels[-1][4] == name
+    return bool(levels) and name in levels[-1][4]
 
 
 def _int_of(node: ast.AST) -> int | None:

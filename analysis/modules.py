@@ -208,14 +208,14 @@ def lines_holding(source: str, word: str) -> list[int]:
 _CONDITIONAL = tuple(getattr(ast, n) for n in ("If", "For", "AsyncFor", "While", "Match") if hasattr(ast, n))
 
 
-# (branch first line, last line, statement first line, last line, the name an `if not NAME:` branch tests)
-Branches = tuple[tuple[int, int, int, int, str], ...]
+# (branch first line, last line, statement first line, last line, the names an `if not NAME:` branch tests)
+Branches = tuple[tuple[int, int, int, int, tuple[str, ...]], ...]
 
 
 def conditional_blocks(body: list[ast.stmt]) -> dict[int, Branches]:
     """For each assignment value under `body` that only runs in some executions (an `if`/`else` branch,
     a loop body, an `except` handler, a `case`), the branches it sits in, outermost first, each with the
-    compound statement holding it and, for the body of `if not x:` / `if x is None:`, the tested name;
+    compound statement holding it and, for the body of `if not x:` / `if x is None:`, the tested names;
     keyed by `id(value)`. Assignments not in the map run whenever the function does (`try` and `with`
     bodies count as running). Nested defs are not entered."""
     out: dict[int, Branches] = {}
@@ -230,15 +230,15 @@ def conditional_blocks(body: list[ast.stmt]) -> dict[int, Branches]:
                 out[id(node.value)] = levels
             elif isinstance(node, _CONDITIONAL):
                 parts = [case.body for case in node.cases] if isinstance(node, ast.Match) else [node.body, node.orelse]  # type: ignore[attr-defined]
-                tested = unset_test(node.test) if isinstance(node, ast.If) else ""
+                tested = unset_test(node.test) if isinstance(node, ast.If) else ()
                 for i, part in enumerate(parts):
                     if part:
-                        visit(part, levels + (span(part) + whole + (tested if i == 0 else "",),))
+                        visit(part, levels + (span(part) + whole + (tested if i == 0 else (),),))
             elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
                 visit(node.body, levels)  # type: ignore[attr-defined]
                 for part in [h.body for h in node.handlers] + [node.orelse]:  # type: ignore[attr-defined]
                     if part:
-                        visit(part, levels + (span(part) + whole + ("",),))
+                        visit(part, levels + (span(part) + whole + ((),),))
                 visit(node.finalbody, levels)  # type: ignore[attr-defined]
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 visit(node.body, levels)
@@ -257,14 +257,19 @@ def dotted_name(node: ast.AST) -> str:
     return ""
 
 
-def unset_test(test: ast.AST) -> str:
-    """The name `if not x:`, `if x is None:`, `if x == "":` tests for being unset, else ""."""
+def unset_test(test: ast.AST) -> tuple[str, ...]:
+    """The names `if not x:`, `if x is None:`, `if x == "":` tests for being unset; of an `and`, each
+    conjunct's (`if client is None and model is None:` runs only when both are)."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return tuple(name for value in test.values for name in unset_test(value))
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return dotted_name(test.operand)
+        name = dotted_name(test.operand)
+        return (name,) if name else ()
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)) \
             and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value in (None, ""):
-        return dotted_name(test.left)
-    return ""
+        name = dotted_name(test.left)
+        return (name,) if name else ()
+    return ()
 
 
 def reaches(branches: Branches, line: int) -> tuple[bool, bool]:

@@ -3,7 +3,6 @@ where the first argument was the model) names no row of the price data, and a br
 when the model is unset adds nothing when every caller passes one. Real model names stay."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, models_at, scan_project
 
 FACTORY = """
@@ -31,14 +30,12 @@ CALLER = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a provider name and an untaken legacy branch reach the model set")
 def test_invalid_legacy_branch_untaken_when_every_caller_passes_the_model(tmp_path):
     result = scan_project(tmp_path, {"app/__init__.py": "", "app/emb.py": FACTORY, "app/main.py": CALLER})
     line = line_of(FACTORY, "embeddings.create")
     assert models_at(result, "app/emb.py", line) == ["text-embedding-3-small"]
 
 
-@pytest.mark.xfail(strict=True, reason="a provider name reaches the model set")
 def test_invalid_provider_default_is_not_a_model(tmp_path):
     # nobody in the package calls the factory: its legacy branch can run, and sends the fallback model
     result = scan_project(tmp_path, {"app/__init__.py": "", "app/emb.py": FACTORY})
@@ -46,7 +43,6 @@ def test_invalid_provider_default_is_not_a_model(tmp_path):
     assert "openai" not in models and {"text-embedding-3-small", "text-embedding-ada-002"} <= set(models)
 
 
-@pytest.mark.xfail(strict=True, reason="a provider name reaches the model set")
 def test_invalid_bare_provider_name_from_a_backend_parameter(tmp_path):
     src = """
         import litellm
