@@ -2,7 +2,10 @@
 
 The ranking itself is `llmsight.api.model_alternatives` (traffic replay when the analysis used traffic,
 else static priors); this module only makes repeated hovers and code-action requests cheap: sites with
-the same model, operation, prompt size and cap under the same config and traffic share one answer.
+the same model, operation, prompt size and cap under the same config and traffic share one answer,
+computed once however many hovers, code actions and prefetches ask for it at the same time. `prefetch`
+starts them when an analysis is published, so that a hover finds them ready: the first answer in a
+server process pays for loading the catalog's model entries and the simulator (a few hundred ms).
 `clear()` forgets everything when config or traffic change.
 """
 from __future__ import annotations
@@ -15,6 +18,8 @@ from llmsight.records import CallSite
 
 _CACHE: OrderedDict[tuple, list] = OrderedDict()
 _SIZE = 512
+_PENDING: dict[tuple, asyncio.Future] = {}   # answers being computed (touched on the event loop only)
+PREFETCH_MAX = 16   # per analysis: more queued ahead of a request could delay it; the rest wait for a request
 
 
 def clear() -> None:
@@ -41,12 +46,41 @@ def compute(site: CallSite, analysis) -> list:
     return found
 
 
+def _started(ls, site: CallSite, analysis, key: tuple) -> asyncio.Future:
+    """The one computation of `key`'s answer, started on the requests thread unless it already runs."""
+    pending = _PENDING.get(key)
+    if pending is None:
+        pending = asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, analysis)
+        _PENDING[key] = pending
+
+        def finished(done: asyncio.Future) -> None:
+            _PENDING.pop(key, None)
+            if not done.cancelled():
+                done.exception()   # retrieved: a failure is reported to the request that asks again
+        pending.add_done_callback(finished)
+    return pending
+
+
+def prefetch(ls, analysis) -> None:
+    """Start computing the alternatives of an analysis's sites (the first PREFETCH_MAX not known yet)."""
+    started = 0
+    for view in analysis.views.values():
+        for sv in view.sites:
+            key = _key(sv.site, analysis)
+            if key in _CACHE or key in _PENDING:
+                continue
+            if started == PREFETCH_MAX:
+                return
+            _started(ls, sv.site, analysis, key)
+            started += 1
+
+
 async def for_site(ls, site: CallSite, analysis) -> list:
     key = _key(site, analysis)
     if key in _CACHE:
         return _CACHE[key]
-    try:
-        return await asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, analysis)
+    try:   # shielded: a cancelled request leaves the shared computation to the others
+        return await asyncio.shield(_started(ls, site, analysis, key))
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - hover and actions still work without alternatives

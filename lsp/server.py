@@ -232,7 +232,10 @@ class LlmsightServer(LanguageServer):
         return analysis, view
 
     def _publish(self, analysis: Analysis, previous: Analysis | None) -> None:
+        from llmsight.lsp import alternatives
+
         status.report(self, analysis)
+        alternatives.prefetch(self, analysis)   # hovers and code actions then find them computed
         if analysis.key in self._stale_displays:
             self._stale_displays.discard(analysis.key)
             asyncio.ensure_future(self._refresh_client_views(diagnostics=False))
