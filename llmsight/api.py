@@ -455,10 +455,12 @@ def _swap_candidates(site: CallSite, config: Config) -> list[str]:
     if current is None or site.operation not in ("chat", "completion", "responses"):
         return []
     family = provider_family(current.provider)
+    # the name tests first: building a catalog entry for each of its thousands of names cost a server's
+    # first hover ~50 ms
     names = [name for name in sorted(catalog.names())
-             if (info := catalog.lookup(name)) is not None and provider_family(info.provider) == family
-             and info.mode == current.mode and "/" not in name and not any(word in name for word in _NOT_A_SWAP)
-             and info.name != current.name and quality_prior(name) is not None]
+             if "/" not in name and not any(word in name for word in _NOT_A_SWAP) and quality_prior(name) is not None
+             and (info := catalog.lookup(name)) is not None and provider_family(info.provider) == family
+             and info.mode == current.mode and info.name != current.name]
     names += [m for m in config.allowed_models if m != current.name]
     return [v.model for v in recommendable(site, names, config)]
 
