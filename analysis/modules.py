@@ -140,37 +140,16 @@ _BLOCKS: dict[type, tuple[str, ...]] = {
 }
 
 
-def iter_statements(body: list[ast.stmt]):
-    """Every statement under `body`, nested blocks and defs included, without visiting expressions."""
+def iter_statements(body: list[ast.stmt], lines: list[int] | None = None):
+    """Every statement under `body`, nested blocks and defs included, without visiting expressions; with
+    `lines` (sorted), blocks are entered only where they span one of them."""
     stack = list(reversed(body))
     blocks = _BLOCKS
     while stack:
         node = stack.pop()
         yield node
-        for name in blocks.get(type(node), ()):
-            if name in ("handlers", "cases"):
-                for clause in getattr(node, name):
-                    stack.extend(reversed(clause.body))
-            else:
-                stack.extend(reversed(getattr(node, name)))
-
-
-def _import_statements(body: list[ast.stmt], source: str):
-    """The import statements under `body` in `iter_statements` order, entering only the blocks whose lines
-    hold the text `import` (an import statement's lines hold its keyword): most of a module is never
-    visited."""
-    lines = lines_holding(source, "import")
-    if not lines:
-        return
-    stack = list(reversed(body))
-    blocks = _BLOCKS
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-            continue
         names = blocks.get(type(node), ())
-        if not names or not spans_line(node, lines):
+        if names and lines is not None and not spans_line(node, lines):
             continue
         for name in names:
             if name in ("handlers", "cases"):
@@ -480,7 +459,8 @@ class ModuleInfo:
     def build(cls, path: str, modname: str | None, tree: ast.Module, source: str, is_package: bool = False) -> "ModuleInfo":
         info = cls(path, modname, tree, source)
         package = modname if is_package else (modname.rsplit(".", 1)[0] if modname and "." in modname else "")
-        for node in _import_statements(tree.body, source):
+        # an import statement's lines hold its keyword: blocks without the text `import` are not entered
+        for node in iter_statements(tree.body, lines_holding(source, "import")):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
