@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from llmsight.analysis.evaluate import ClassRef, DictVal, Imported, Scope
+from llmsight.analysis.modules import spans_line
 
 _ITEM_HOP = re.compile(r"^item (\d+) of ")   # the hop a collection's item carries (`x[0]` tells it from a string)
 # builtins that give an item of their argument, or the same items in another container
@@ -210,20 +211,20 @@ def _table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], 
 
 
 def _lines(text: bytes, pattern: bytes) -> list[int]:
-    """The lines `pattern` matches on (only for the few files a search found)."""
-    return [text.count(b"\n", 0, m.start()) + 1 for m in re.finditer(pattern, text)]
-
-
-def _spans(node: ast.AST, lines: list[int]) -> bool:
-    end = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
-    return any(node.lineno <= line <= end for line in lines)  # type: ignore[attr-defined]
+    """The lines `pattern` matches on, sorted (newlines counted once, between consecutive matches)."""
+    out, line, previous = [], 1, 0
+    for m in re.finditer(pattern, text):
+        line += text.count(b"\n", previous, m.start())
+        previous = m.start()
+        out.append(line)
+    return out
 
 
 def _tables_listing(mod, name: str, lines: list[int]) -> set[str]:
     """Names (or `self.`/class attributes) bound to a dict literal with class `name` among its values, in
     the statements on `lines`."""
     found = set()
-    stack = [n for n in mod.tree.body if _spans(n, lines)]
+    stack = [n for n in mod.tree.body if spans_line(n, lines)]
     while stack:
         node = stack.pop()
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
@@ -234,7 +235,7 @@ def _tables_listing(mod, name: str, lines: list[int]) -> set[str]:
                         found.add(target.id if isinstance(target, ast.Name) else target.attr)
             continue
         for part in ("body", "orelse", "finalbody"):
-            stack.extend(n for n in getattr(node, part, None) or () if isinstance(n, ast.stmt) and _spans(n, lines))
+            stack.extend(n for n in getattr(node, part, None) or () if isinstance(n, ast.stmt) and spans_line(n, lines))
     return found
 
 
@@ -243,7 +244,7 @@ def _calls_through(mod, table: str, lines: list[int]) -> list[tuple[ast.Call, ob
     name bound to `table[k]` / `table.get(k)`."""
     out = []
     for fnode, klass in _functions(mod):
-        if not _spans(fnode, lines):
+        if not spans_line(fnode, lines):
             continue
         fi = mod.func_info(fnode, f"{klass.node.name}.{fnode.name}" if klass else fnode.name, None, klass)
         for call in ast.walk(fnode):
