@@ -30,12 +30,11 @@ import ast
 import re
 from dataclasses import dataclass
 
-from llmsight.analysis.modules import ClassInfo, ModuleInfo
+from llmsight.analysis.modules import _CONDITIONAL, ClassInfo, ModuleInfo
 
 MAX_METHODS = 16    # methods followed from a construction (inits, post-init hooks, what they call on self)
 MAX_WRITES = 8      # writes kept per attribute: each is evaluated with the ones before it
 _POST_INIT = ("__post_init__", "__attrs_post_init__", "model_post_init")
-_CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While) + ((ast.Match,) if hasattr(ast, "Match") else ())
 
 
 @dataclass(frozen=True)
