@@ -256,10 +256,11 @@ def price_entry(catalog, site: CallSite, model: str):
     return None if self_hosted(site, model) else info
 
 
-def unpriced_reason(catalog, site: CallSite, model: str) -> str:
+def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
     """Why the site's resolved model has no price: a model the user serves, a row billed by some other
     unit than tokens, one retired from service (and so from the price data), or a name the price data
-    does not hold."""
+    does not hold. `info` is the caller's `price_entry` row (None when none): past the self-hosted case
+    it is the `catalog_entry` row."""
     from llmsight.knowledge.models import deprecation
 
     served = self_hosted(site, model)
@@ -270,7 +271,6 @@ def unpriced_reason(catalog, site: CallSite, model: str) -> str:
             or site.sdk == "azure-ai-inference":
         return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
                 f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
-    info = catalog_entry(catalog, site, model)
     if info is not None and not info.has_token_prices:
         units = sorted({k.split("_cost_per_", 1)[1].split("_above_")[0].replace("_", " ")
                         for k, v in info.raw.items() if "_cost_per_" in k and isinstance(v, (int, float)) and v})

@@ -73,7 +73,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     if info is None or isinstance(characters, str) or unsized or (characters is None and not info.has_token_prices):
         unknown = site.model.unknown if isinstance(site.model, ModelSetting) else None
         reason = (f"model not resolved: {unknown}" if unknown else "model not resolved") if model is None \
-            else characters if isinstance(characters, str) else unsized or unpriced_reason(catalog, site, model)
+            else characters if isinstance(characters, str) else unsized or unpriced_reason(catalog, site, model, info)
         return Estimate(site.id, model if spread is None else None, input_tokens, output_tokens,
                         Metric(None, source="static", prior=reason), source="static", notes=tuple(notes + [reason]),
                         range=spread)
