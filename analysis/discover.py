@@ -749,9 +749,7 @@ class FileDiscovery:
     def _urls_of_self_attr(self, attr: str, scope: Scope, depth: int) -> list[str]:
         """`self.url`: what the class's methods assign it (`self.url = f"{base_url}/v1/chat/completions"`), or
         what its property of that name returns."""
-        func = scope.func
-        while func is not None and func.cls is None:
-            func = func.parent
+        func = scope.method
         cls = func.cls if func is not None else None
         if cls is None:
             return []
@@ -834,9 +832,7 @@ class FileDiscovery:
         package's constructions of the class pass for it (`Wrapper(instructor.from_genai(client), m)` in another
         module), with the attributes the request reads on them; the first eight constructions."""
         root, names = shaped_sites.attribute_chain(func_node.value)
-        func = scope.func
-        while func is not None and func.cls is None:
-            func = func.parent
+        func = scope.method
         cls = func.cls if func is not None and isinstance(root, ast.Name) and root.id == "self" and names else None
         init = cls.methods.get("__init__") if cls is not None else None
         param = next((v.id for _line, v, m in cls.self_attrs.get(names[0], ()) if m is init and isinstance(v, ast.Name)),
@@ -1279,9 +1275,7 @@ class SiteBuilder:
             plain = Setting(None, plain.expr, source)
         vals = agent_frameworks.router_deployments(self, found, vals)   # a Router alias: its deployments' models
         # models of config tables for a provider this site's class refuses or its SDK is not, are not sent here
-        func = self.req.scope.func
-        while func is not None and func.cls is None:
-            func = func.parent
+        func = self.req.scope.method
         candidates, others = self.disc.resolver.config_files.for_sdk(
             to_candidates(vals), self.req.sdk or self.req.client.kind.sdk, func.cls.node if func is not None else None)
         if not candidates and not vals.ruled_out and isinstance(plain.value, str) and plain.value:

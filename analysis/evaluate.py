@@ -29,6 +29,14 @@ class Scope:
     func: FuncInfo | None
     line: int
 
+    @property
+    def method(self) -> FuncInfo | None:
+        """The method the scope is in, through nested functions (a closure in a method sees its `self`)."""
+        func = self.func
+        while func is not None and func.cls is None:
+            func = func.parent
+        return func
+
 
 # ---- values ----------------------------------------------------------------------------------------
 

@@ -2406,23 +2406,15 @@ def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return n + (a == b)
 
 
-def _method(scope: Scope) -> FuncInfo | None:
-    """The method a scope is in (through nested functions)."""
-    func = scope.func
-    while func is not None and func.cls is None:
-        func = func.parent
-    return func
-
-
 def _method_class(scope: Scope) -> ClassInfo | None:
     """The class of the method a scope is in (through nested functions)."""
-    func = _method(scope)
+    func = scope.method
     return func.cls if func is not None else None
 
 
 def _method_name(scope: Scope) -> str:
     """The name of the method a scope is in (through nested functions)."""
-    func = _method(scope)
+    func = scope.method
     return getattr(func.node, "name", "") if func is not None else ""
 
 

@@ -300,9 +300,7 @@ class Reader:
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Mapping:
         """`self.params`: every assignment to it in the class's methods (a closure inside a method
         sees the method's `self`), or in a base class of the project's when the class makes none."""
-        method = scope.func
-        while method is not None and method.cls is None:
-            method = method.parent
+        method = scope.method
         args = getattr(method.node, "args", None) if method is not None else None
         is_self = bool(args and args.args and isinstance(node.value, ast.Name) and node.value.id == args.args[0].arg)
         if method is None or not is_self:
