@@ -299,6 +299,9 @@ def _rate_values(r: Rates) -> tuple[float, ...]:
     return r.input, r.output, r.cache_read, r.cache_write, r.reasoning
 
 
+_SUGGESTED_MAX = 4096   # did-you-mean answers kept per catalog
+
+
 _CHARACTER_RATES = ("input_cost_per_character", "output_cost_per_character")
 
 
@@ -727,6 +730,8 @@ class Catalog:
             return []
         key = (model, n)
         if key not in self._suggested:
+            if len(self._suggested) >= _SUGGESTED_MAX:   # a long-lived server sees every name typed
+                self._suggested.clear()
             self._suggested[key] = tuple(self._close_names(model, n))
         return list(self._suggested[key])
 
