@@ -365,8 +365,7 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         ranks = rank_cells(cell, per_cell, probs)
         wanted = distinct(ranks.at)
         wanted_any |= np.isin(slot_cell, wanted, kind="table")
-        located[kind] = (ranks.present, ranks.pos, ranks.low, ranks.high, ranks.at, ranks.offset, wanted, per_cell,
-                         slot_cell, order, starts, (cell, cell_counts, ranks.first, ranks.last, ranks.sizes))
+        located[kind] = (ranks, wanted, per_cell, slot_cell, order, starts, cell, cell_counts)
     # the rows of every wanted slot: the histogram's own (but those changed) and the changed rows' new values
     wanted_base = np.append(wanted_any[base_slot] & (base_slot >= 0), False)        # slot -1: no value
     rows = np.flatnonzero(wanted_base[h.row_slot])
@@ -383,7 +382,8 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
     tied_low = np.where(spread == 0, slot_value, -np.inf)
     tied_high = np.where(spread == 0, slot_value, np.inf)
     out = {}
-    for kind, (present, pos, low, high, at, offset, wanted, per_cell, slot_cell, order, starts, hist) in located.items():
+    for kind, (ranks, wanted, per_cell, slot_cell, order, starts, cell, cell_counts) in located.items():
+        at = ranks.at
         cell_low = np.minimum.reduceat(tied_low[order], starts)
         tied = cell_low == np.maximum.reduceat(tied_high[order], starts)
         live = wanted[~tied[wanted]]
@@ -393,7 +393,7 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         keep = np.flatnonzero(segment >= 0)
         picked = sub_x[keep[np.argsort(segment[keep], kind="stable")]]
         seg_start = np.r_[0, np.cumsum(per_cell[live])[:-1]].astype(np.int64)
-        index = np.where(tied[at], 0, seg_start[np.maximum(segment_of[at], 0)] + offset)   # order statistics
+        index = np.where(tied[at], 0, seg_start[np.maximum(segment_of[at], 0)] + ranks.offset)   # order statistics
         if len(live) > FEW_SEGMENTS:        # many small bins: one sort of all of them, by bin then value
             picked = picked[np.lexsort((picked, np.repeat(np.arange(len(live)), per_cell[live])))]
         else:                               # a few bins, maybe large: partition each at its wanted ranks
@@ -401,11 +401,10 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
                 picked[a:a + size].partition(distinct(index[~tied[at] & (index >= a) & (index < a + size)] - a))
         values = np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0)
         v_low, v_high = values[:, :k], values[:, k:]
-        result = np.where(high > low, v_low + (pos - low) * (v_high - v_low), v_low)
-        cell, cell_counts, first, last, sizes = hist
-        out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(present, result)},
-                                 dict(zip(present.tolist(), sizes.tolist())),
-                                 present, cell % BIN_SPAN, cell_counts, first, last)
+        result = np.where(ranks.high > ranks.low, v_low + (ranks.pos - ranks.low) * (v_high - v_low), v_low)
+        out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(ranks.present, result)},
+                                 dict(zip(ranks.present.tolist(), ranks.sizes.tolist())),
+                                 ranks.present, cell % BIN_SPAN, cell_counts, ranks.first, ranks.last)
     return out
 
 
