@@ -77,8 +77,9 @@ def prefetch(ls, analysis) -> None:
 
 async def for_site(ls, site: CallSite, analysis) -> list:
     key = _key(site, analysis)
-    if key in _CACHE:
-        return _CACHE[key]
+    ready = _CACHE.get(key)   # one read: the requests thread may evict the key between a test and a read
+    if ready is not None:
+        return ready
     try:   # shielded: a cancelled request leaves the shared computation to the others
         return await asyncio.shield(_started(ls, site, analysis, key))
     except asyncio.CancelledError:
