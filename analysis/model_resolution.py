@@ -1643,7 +1643,7 @@ class ModelResolver:
                                Hop(f"{_callee_text(cscope.mod, call)}({attr}={_text(cscope.mod, arg)})", _at(cscope.mod, call))))
         base = default if default is not None else _opaque(f"`{attr}` is not declared on `{concrete[0].node.name}`")
         if kind == "settings":
-            base = _later(base, self._env_values(self._settings_env_name(concrete, attr)))
+            base = _later(base, _union(*(self._env_values(n) for n in self._settings_env_names(concrete, attr))))
         if not passed:
             return base
         if searched:
@@ -1659,9 +1659,26 @@ class ModelResolver:
                     names.append(stmt.target.id)
         return names
 
-    def _settings_env_name(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str) -> str:
+    def _settings_env_names(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str) -> tuple[str, ...]:
+        """The variables pydantic-settings reads a field from (case-insensitive): the field's alias
+        (`Field(validation_alias="M")`, `AliasChoices("A", "B")`, `alias=`, v1's `env=`), which no prefix
+        applies to, else `<env_prefix><field>`."""
+        mro = self._mro_of(*concrete)
+        for c, _m in mro:
+            declared = next((s.value for s in c.node.body if isinstance(s, ast.AnnAssign)
+                             and isinstance(s.target, ast.Name) and s.target.id == attr), None)
+            if isinstance(declared, ast.Call) and _callee_name(declared) in _FIELD_FUNCS:
+                given = {kw.arg: _literal_strings(kw.value) for kw in declared.keywords}
+                aliases = given.get("validation_alias") or given.get("alias") or given.get("env")
+                if aliases:
+                    return tuple(a.upper() for a in aliases)
+            if declared is not None:
+                break
+        return (self._settings_env_name(mro, attr),)
+
+    def _settings_env_name(self, mro: list[tuple[ClassInfo, ModuleInfo]], attr: str) -> str:
         """pydantic-settings reads `<env_prefix><field>` (case-insensitive)."""
-        for c, m in self._mro_of(*concrete):
+        for c, m in mro:
             for stmt in c.node.body:
                 calls = [stmt.value] if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) else []
                 if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
@@ -2492,6 +2509,21 @@ def _option_dest(names: list[str]) -> str | None:
         return plain[0]
     flags = sorted((n for n in names if n.startswith("-")), key=lambda n: (not n.startswith("--"), -len(n)))
     return flags[0].lstrip("-").replace("-", "_") if flags else None
+
+
+def _callee_name(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _literal_strings(node: ast.AST) -> tuple[str, ...]:
+    """The strings written in `"M"`, `["A", "B"]` or `AliasChoices("A", "B")` (names of variables or keys)."""
+    if isinstance(node, ast.Constant):
+        return (node.value,) if isinstance(node.value, str) and node.value else ()
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return tuple(s for e in node.elts for s in _literal_strings(e))
+    if isinstance(node, ast.Call) and _callee_name(node) == "AliasChoices":
+        return tuple(s for a in node.args for s in _literal_strings(a))
+    return ()
 
 
 def _cli_call_default(default: ast.AST):

@@ -96,8 +96,6 @@ def test_nested_pydantic_settings_with_an_instance_default(tmp_path):
     assert models_at(result, "app/llm.py", 11) == {"gpt-4o"}
 
 
-@pytest.mark.xfail(strict=True, reason="a settings field read from env var OPENAI_MODEL (`validation_alias`) that "
-                   ".env.example sets: the set holds both the default and the .env value; llmsight gives the default only")
 def test_settings_field_with_validation_alias_reads_the_env_example(tmp_path):
     result = scan(tmp_path, {
         ".env.example": "OPENAI_MODEL=gpt-4.1-mini\n",
@@ -112,6 +110,27 @@ def test_settings_field_with_validation_alias_reads_the_env_example(tmp_path):
                 return OpenAI().chat.completions.create(model=settings.chat_model, messages=[q])
             """})
     assert models_at(result, "app/llm.py", 9) == {"gpt-4o-mini", "gpt-4.1-mini"}
+
+
+def test_settings_fields_read_the_variables_their_aliases_name(tmp_path):
+    """`AliasChoices` reads any of its names; an alias replaces the field's own name and its prefix."""
+    result = scan(tmp_path, {
+        ".env.example": "LLM_MODEL=o4-mini\nAPP_SUMMARY_MODEL=gpt-4.1\n",
+        "app/llm.py": """
+            from openai import OpenAI
+            from pydantic import AliasChoices, Field
+            from pydantic_settings import BaseSettings, SettingsConfigDict
+            class Settings(BaseSettings):
+                model_config = SettingsConfigDict(env_prefix="APP_")
+                chat_model: str = Field(default="gpt-4o", validation_alias=AliasChoices("CHAT_MODEL", "LLM_MODEL"))
+                summary_model: str = Field("gpt-4o-mini", alias="SUMMARIZER")
+            settings = Settings()
+            def ask(q):
+                OpenAI().chat.completions.create(model=settings.chat_model, messages=[q])
+                OpenAI().chat.completions.create(model=settings.summary_model, messages=[q])
+            """})
+    assert models_at(result, "app/llm.py", 11) == {"gpt-4o", "o4-mini"}
+    assert models_at(result, "app/llm.py", 12) == {"gpt-4o-mini"}
 
 
 def test_settings_field_with_env_prefix_reads_the_env_example(tmp_path):
