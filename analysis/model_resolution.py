@@ -165,6 +165,8 @@ class Ctx:
     calls: tuple[tuple[int, ast.Call, Scope, "Ctx"], ...] = ()
     depth: int = 0
     skip: frozenset[int] = frozenset()   # `self.x = …` assignments being evaluated (`self.x = self.x.lower()`)
+    # a call through `self` reached method `name` of class C: `self` is a C or a subclass that runs it
+    receiver: tuple[ClassInfo, str] | None = None
 
     @cached_property
     def key(self) -> tuple:
@@ -172,7 +174,8 @@ class Ctx:
         bound call, and per what bound the caller's own parameters."""
         return (id(self.self_cls[0]) if self.self_cls else 0,
                 (id(self.ctor[0]), self.ctor[2].key) if self.ctor else 0,
-                tuple((fid, id(call), cctx.key) for fid, call, _s, cctx in self.calls), self.depth, self.skip)
+                tuple((fid, id(call), cctx.key) for fid, call, _s, cctx in self.calls), self.depth, self.skip,
+                (id(self.receiver[0].node), self.receiver[1]) if self.receiver else 0)
 
 
 def _definitions_in(text: bytes) -> list[tuple[int, bytes, bytes, bytes | None]]:
@@ -713,10 +716,8 @@ class ModelResolver:
             return self._splat_alternatives(node, scope, keys, ctx)
         method_cls = _method_class(scope)
         if ctx.self_cls is None and method_cls is not None:
-            method = _method_name(scope)
-            subs = [sub for sub in self._subclasses(method_cls, scope.mod) if self._runs_inherited(sub, method, method_cls)]
-            own = self._splat(node, scope, keys, replace(ctx, self_cls=(method_cls, scope.mod)))
-            return _union(own, *(self._splat(node, scope, keys, replace(ctx, self_cls=sub)) for sub in subs))
+            return _union(*(self._splat(node, scope, keys, replace(ctx, self_cls=c))
+                            for c in self._runners(method_cls, scope, ctx)))
         outer, self.reader.concrete = self.reader.concrete, ctx.self_cls
         try:
             mapping = self._evaluate(self.reader.read, node, scope, default=None)
@@ -765,7 +766,7 @@ class ModelResolver:
         if not calls:
             if self._too_deep(ctx):
                 return Vals(why=f"`{name}` comes from callers too far up to follow")
-            calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
+            calls = [(call, cscope, self._caller_ctx(func, call, cscope, ctx)) for call, cscope in self._callers_of(func, mod)]
         found = []
         default = func.params.get(name, (None, None))[1]
         defaulted = False
@@ -786,7 +787,8 @@ class ModelResolver:
                 return self._passed(call, cscope, cctx, keys)
         if self._too_deep(ctx):
             return Vals()
-        found = [self._passed(call, cscope, Ctx(depth=ctx.depth + 1), keys) for call, cscope in self._callers_of(func, mod)]
+        found = [self._passed(call, cscope, self._caller_ctx(func, call, cscope, ctx), keys)
+                 for call, cscope in self._callers_of(func, mod)]
         return _union(*found) if found else Vals(why=f"no caller of `{func.qualname}` passes `{keys[0]}`")
 
     def _passed(self, call: ast.Call, scope: Scope, ctx: Ctx, keys: tuple[str, ...]) -> Vals:
@@ -1176,12 +1178,23 @@ class ModelResolver:
                 found.append(Vals(unset=True))
                 continue
             if arg is _STARRED:
-                found.append(self._through_splat(name, call, cscope, Ctx(depth=ctx.depth + 1)))
+                found.append(self._through_splat(name, call, cscope, self._caller_ctx(func, call, cscope, ctx)))
                 continue
-            vals = self._argument_for(func, arg, call, cscope, ctx)
+            vals = self._argument_for(func, arg, call, cscope, ctx, self._caller_ctx(func, call, cscope, ctx))
             found.append(_tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
                                                     _at(cscope.mod, call))))
         return _union(*found) if found else Vals()
+
+    def _caller_ctx(self, func: FuncInfo, call: ast.Call, cscope: Scope, ctx: Ctx) -> Ctx:
+        """The context a caller of `func` is evaluated in, one hop up. A call through `self`
+        (`self._complete(self.model)` in a base class) runs on the same object: the concrete class being
+        followed, else an instance of `func`'s class or of a subclass that runs `func` — never a sibling
+        that overrides it."""
+        if func.cls is None or _self_receiver_class(call, cscope) is None:
+            return Ctx(depth=ctx.depth + 1)
+        if ctx.self_cls is not None:
+            return Ctx(self_cls=ctx.self_cls, ctor=ctx.ctor, depth=ctx.depth + 1)
+        return Ctx(depth=ctx.depth + 1, receiver=(func.cls, getattr(func.node, "name", "")))
 
     # ---- callers ----------------------------------------------------------------------------------------
     def _callers_of(self, func: FuncInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
@@ -1280,10 +1293,7 @@ class ModelResolver:
     def _self_may_be(self, call: ast.Call, scope: Scope, owner: ClassInfo, mod: ModuleInfo) -> bool:
         """`self.m(…)`/`super().m(…)` in a method of class C runs on a C: it may reach a method of `owner`
         only when one of the two classes derives from the other, never when they are siblings."""
-        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        on_self = isinstance(receiver, ast.Name) and receiver.id == "self" or (
-            isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super")
-        caller = scope.func.cls if on_self and scope.func is not None else None
+        caller = _self_receiver_class(call, scope)
         if caller is None or caller.node is owner.node:
             return True
         return any(c.node is owner.node for c, _m in self._mro_of(caller, scope.mod)) or \
@@ -1493,23 +1503,36 @@ class ModelResolver:
         class and each subclass in the package (a base-class method runs for all of them)."""
         if ctx.self_cls is not None and any(c.node is method_cls.node for c, _m in self._mro_of(*ctx.self_cls)):
             return self._instance_attr(ctx.self_cls, attr, ctx)
-        own = self._instance_attr((method_cls, scope.mod), attr, Ctx(self_cls=(method_cls, scope.mod), depth=ctx.depth))
-        method = _method_name(scope)
-        subs = [self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth))
-                for sub in self._subclasses(method_cls, scope.mod) if self._runs_inherited(sub, method, method_cls)]
+        first, *rest = self._runners(method_cls, scope, ctx)
+        own = self._instance_attr(first, attr, Ctx(self_cls=first, depth=ctx.depth))
+        subs = [self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth)) for sub in rest]
         if not subs:
             return own
         # the class's own value is the default; subclasses' values are others it sends (all of them when
         # the class itself sets none: an abstract base) and never replace what it sets, even None
-        sets = any(attr in c.self_attrs or attr in c.attrs for c, _m in self._mro_of(method_cls, scope.mod))
+        sets = any(attr in c.self_attrs or attr in c.attrs for c, _m in self._mro_of(*first))
         return _union(own, *(_alternatives(s) if sets else s for s in subs))
 
+    def _runners(self, method_cls: ClassInfo, scope: Scope, ctx: Ctx) -> list[tuple[ClassInfo, ModuleInfo]]:
+        """The classes whose instances run the method of `method_cls` at `scope`, the one whose value is the
+        default first: the class and each subclass in the package that does not override the method. When
+        a call through `self` reached this from method `m` of class C (`ctx.receiver`), only C and its
+        subclasses that run C's `m`: a sibling that overrides `m` never makes that call."""
+        method = _method_name(scope)
+        runners = [(method_cls, scope.mod)] + [sub for sub in self._subclasses(method_cls, scope.mod)
+                                               if self._runs_inherited(sub, method, method_cls)]
+        if ctx.receiver is None:
+            return runners
+        cls, called = ctx.receiver
+        return [c for c in runners if self._runs_inherited(c, called, cls)] or runners
+
     def _runs_inherited(self, sub: tuple[ClassInfo, ModuleInfo], method: str, owner: ClassInfo) -> bool:
-        """An instance of `sub` runs `owner`'s `method` (no class between them overrides it)."""
+        """An instance of `sub` runs `owner`'s `method`: no class between them overrides it, or each one
+        that does calls `super().method(…)`."""
         for c, _m in self._mro_of(*sub):
             if c.node is owner.node:
                 return True
-            if method in c.methods:
+            if method in c.methods and not _calls_super(c.methods[method], method):
                 return False
         return False
 
@@ -1765,9 +1788,7 @@ class ModelResolver:
         if ctx.self_cls is not None and any(c.node is method_cls.node for c, _m in self._mro_of(*ctx.self_cls)):
             concretes = [ctx.self_cls]
         else:
-            method = _method_name(scope)
-            concretes = [(method_cls, scope.mod)] + [sub for sub in self._subclasses(method_cls, scope.mod)
-                                                     if self._runs_inherited(sub, method, method_cls)]
+            concretes = self._runners(method_cls, scope, ctx)
         writes = [[w for w in held_writes.construction_writes(self._mro_of(*c), path, self.state.memo)
                    if id(w.value) not in ctx.skip] for c in concretes]
         if not any(writes):
@@ -1825,19 +1846,15 @@ class ModelResolver:
             cls = _self_class(node.value, scope)
             if cls is None:
                 return []
-            concrete = ctx.self_cls if ctx.self_cls is not None and any(
-                c.node is cls.node for c, _m in self._mro_of(*ctx.self_cls)) else (cls, scope.mod)
-            inner = Ctx(self_cls=concrete, ctor=ctx.ctor if concrete is ctx.self_cls else None, depth=ctx.depth)
+            known = ctx.self_cls is not None and any(c.node is cls.node for c, _m in self._mro_of(*ctx.self_cls))
             out = []
-            for c, cm in self._mro_of(*concrete):
-                for method_name, assigns in _self_assignments(c, node.attr, ctx.skip).items():
-                    fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
-                    out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
-            if ctx.self_cls is None:   # a base-class method runs on each subclass that does not override it
-                method = _method_name(scope)
-                for sub in self._subclasses(cls, scope.mod):
-                    if self._runs_inherited(sub, method, cls):
-                        out += self._made_by(node, scope, Ctx(self_cls=sub, depth=ctx.depth))
+            # a base-class method runs on each subclass that does not override it
+            for concrete in [ctx.self_cls] if known else self._runners(cls, scope, ctx):  # type: ignore[list-item]
+                inner = Ctx(self_cls=concrete, ctor=ctx.ctor if known else None, depth=ctx.depth)
+                for c, cm in self._mro_of(*concrete):
+                    for method_name, assigns in _self_assignments(c, node.attr, ctx.skip).items():
+                        fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
+                        out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
             return out
         if isinstance(node, ast.Name):
             func = scope.func
@@ -1857,7 +1874,7 @@ class ModelResolver:
         if not calls and getattr(func.node, "name", "") == "__init__" and func.cls is not None and ctx.self_cls is not None:
             calls = self._construction_calls(ctx.self_cls, func.cls, ctx)[0]
         elif not calls and not self._too_deep(ctx):
-            calls = [(call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._callers_of(func, mod)]
+            calls = [(call, cscope, self._caller_ctx(func, call, cscope, ctx)) for call, cscope in self._callers_of(func, mod)]
         out = []
         for call, cscope, cctx in calls:
             arg = _argument_of(func, name, call)
@@ -2421,6 +2438,21 @@ def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
             break
         n += 1
     return n + (a == b)
+
+
+def _calls_super(method: ast.AST, name: str) -> bool:
+    """The method calls `super().name(…)` (`super(Cls, self).name(…)` too): an override that extends it."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name
+               and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name)
+               and n.func.value.func.id == "super" for n in ast.walk(method))
+
+
+def _self_receiver_class(call: ast.Call, scope: Scope) -> ClassInfo | None:
+    """The class of the method making `call` when it is a call through `self.m(…)` or `super().m(…)`."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    on_self = isinstance(receiver, ast.Name) and receiver.id == "self" or (
+        isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super")
+    return scope.func.cls if on_self and scope.func is not None else None
 
 
 def _method_class(scope: Scope) -> ClassInfo | None:

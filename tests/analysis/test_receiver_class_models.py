@@ -118,23 +118,19 @@ def models(tmp_path_factory) -> dict[str, list[str]]:
     return {s.function: sorted(c.value for c in s.model.candidates) for s in result.call_sites}
 
 
-@pytest.mark.xfail(strict=True, reason="a call through self in the base reached the override with every sibling's model")
 def test_a_subclass_override_of_the_request_sends_only_its_own_model(models):
     assert models["Big._complete"] == ["gpt-4o"]
 
 
-@pytest.mark.xfail(strict=True, reason="the base request counted the model of a subclass that overrides it")
 def test_the_base_request_leaves_out_a_sibling_that_overrides_it(models):
     assert models["Provider._complete"] == ["gpt-4o-mini", "o3-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="**kwargs from a call through self took every subclass's class attribute")
 def test_kwargs_passed_through_self_hold_the_receivers_model(models):
     assert models["Big.call"] == ["gpt-4.1"]
     assert models["Provider.call"] == ["gpt-4.1-nano"]
 
 
-@pytest.mark.xfail(strict=True, reason="an override that calls super() was taken not to run the base method")
 def test_an_override_calling_super_runs_the_base_request_with_its_model(models):
     assert models["Provider.direct"] == ["gpt-4o", "gpt-4o-mini", "o3-mini"]
 
