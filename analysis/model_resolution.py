@@ -1125,17 +1125,21 @@ class ModelResolver:
     def _param_default(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> Vals:
         fnode = func.node
         qual = func.qualname
-        _annotation, default = func.params.get(name, (None, None))
+        annotation, default = func.params.get(name, (None, None))
         scope = Scope(mod, func.parent, getattr(fnode, "lineno", 0))
         option = self._click_option_default(fnode, name, scope, ctx)
         if option is not None:
             return option
+        typer_option = _typer_option(annotation, default)
+        if typer_option is not None:
+            cli = _cli_call_default(typer_option) if typer_option is default else default
+            vals = _opaque(f"`{name}` is a required option") if cli is None or cli is _ELLIPSIS else \
+                self._values(cli, scope, ctx)
+            where = default if default is not None else typer_option
+            return self._option_env(typer_option, _tag(vals, "cli-default", Hop(f"{name}: {_text(mod, where)}",
+                                                                                 _at(mod, where))))
         if default is None:
             return _opaque(f"parameter `{name}` of `{qual}` has no default")
-        cli = _cli_call_default(default)
-        if cli is not None:
-            vals = self._values(cli, scope, ctx) if cli is not _ELLIPSIS else _opaque(f"`{name}` is a required option")
-            return _tag(vals, "cli-default", Hop(f"{name}: {_text(mod, default)}", _at(mod, default)))
         vals = self._values(default, scope, ctx)
         if vals.unset and not vals.cands:
             return replace(vals, why=f"parameter `{name}` of `{qual}` defaults to None")
@@ -1154,9 +1158,17 @@ class ModelResolver:
                 continue
             default = next((kw.value for kw in deco.keywords if kw.arg == "default"), None)
             if default is None:
-                return _opaque(f"option `{names[0] if names else name}` has no default")
-            return _tag(self._values(default, scope, ctx), "cli-default", Hop(_text(scope.mod, deco), _at(scope.mod, deco)))
+                return self._option_env(deco, _opaque(f"option `{names[0] if names else name}` has no default"))
+            return self._option_env(deco, _tag(self._values(default, scope, ctx), "cli-default",
+                                               Hop(_text(scope.mod, deco), _at(scope.mod, deco))))
         return None
+
+    def _option_env(self, option: ast.Call, default: Vals) -> Vals:
+        """A click/typer option's `envvar="MODEL"` (or a list of names): the variable, when the project's
+        `.env` templates set it, wins over the option's default."""
+        names = next((_literal_strings(kw.value) for kw in option.keywords if kw.arg == "envvar"), ())
+        return _later(default, _union(*(self._env_values(n) for n in names))) if names else default
+
 
     def _too_deep(self, ctx: Ctx) -> bool:
         """Whether `ctx` took as many caller hops as this pass follows, for the flows of one object handed
@@ -2556,6 +2568,17 @@ def _literal_strings(node: ast.AST) -> tuple[str, ...]:
     if isinstance(node, ast.Call) and _callee_name(node) == "AliasChoices":
         return tuple(s for a in node.args for s in _literal_strings(a))
     return ()
+
+
+def _typer_option(annotation: ast.AST | None, default: ast.AST | None) -> ast.Call | None:
+    """The `typer.Option(…)` of a parameter: its default, or the metadata of `Annotated[str, Option(…)]`."""
+    if isinstance(default, ast.Call) and _callee_name(default) in ("Option", "Argument"):
+        return default
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple) \
+            and (getattr(annotation.value, "id", None) or getattr(annotation.value, "attr", None)) == "Annotated":
+        return next((m for m in annotation.slice.elts[1:] if isinstance(m, ast.Call)
+                     and _callee_name(m) in ("Option", "Argument")), None)
+    return None
 
 
 def _cli_call_default(default: ast.AST):

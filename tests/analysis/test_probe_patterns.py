@@ -596,8 +596,6 @@ def test_cohere_rerank_is_priced_per_search(tmp_path):
     assert estimate.cost_per_call.value
 
 
-@pytest.mark.xfail(strict=True, reason="a click option with `envvar=\"MODEL\"` that .env.example sets: the set holds "
-                   "the option default and the .env value; llmsight gives the option default only")
 def test_click_option_envvar_reads_the_env_example(tmp_path):
     result = scan(tmp_path, {
         ".env.example": "MODEL=gpt-4.1\n",
@@ -610,6 +608,26 @@ def test_click_option_envvar_reads_the_env_example(tmp_path):
                 OpenAI().chat.completions.create(model=model, messages=[])
             """})
     assert models_at(result, "app/cli.py", 7) == {"gpt-4o-mini", "gpt-4.1"}
+
+
+def test_typer_option_envvar_reads_the_env_example(tmp_path):
+    """typer's `envvar=` in an `Annotated` option or an `Option(...)` default, one name or a list."""
+    result = scan(tmp_path, {
+        ".env.example": "LLM_MODEL=o4-mini\n",
+        "app/cli.py": """
+            from typing import Annotated
+            import typer
+            from openai import OpenAI
+            app = typer.Typer()
+            @app.command()
+            def chat(model: Annotated[str, typer.Option(envvar="LLM_MODEL")] = "gpt-4o-mini"):
+                OpenAI().chat.completions.create(model=model, messages=[])
+            @app.command()
+            def summarize(model: str = typer.Option("gpt-4.1", envvar=["SUMMARY_MODEL", "LLM_MODEL"])):
+                OpenAI().chat.completions.create(model=model, messages=[])
+            """})
+    assert models_at(result, "app/cli.py", 8) == {"gpt-4o-mini", "o4-mini"}
+    assert models_at(result, "app/cli.py", 11) == {"gpt-4.1", "o4-mini"}
 
 
 @pytest.mark.xfail(strict=True, reason="`--max-tokens` argparse option with default=256 passed as max_tokens=args.max_tokens: "
