@@ -1,11 +1,12 @@
 """Static estimates: what a call costs and how long it takes when there is no traffic to learn from.
 
 Input tokens are the prompt's literal parts (dynamic parts not counted, or `default_input_tokens` from
-config when set); a call billed only for what it is sent (an embedding) of text known only at run time
-has no cost without `default_input_tokens`, never $0; a rerank row billed per search
-(`input_cost_per_query`) is one search per call. Output tokens are the expected output: the output
-prior for the model, operation and the task the prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source);
-never more than the call's cap (`default_output_tokens` is LLM005's assumption, not an estimate's).
+config when set). An embedding's cost is all the text it is sent: text known only at run time counts as
+`default_input_tokens`, else as the input-size prior (`knowledge.priors.input_prior`: one text of a default
+splitter chunk, priced per text, said so); speech of run-time text has no sourced prior and no cost without
+`default_input_tokens`, never $0. A rerank row billed per search (`input_cost_per_query`) is one search per
+call. Output tokens are the expected output: the output prior for the model, operation and the task the
+prompt's literal text names (`knowledge/data/output_priors.csv`, each row with its source); never more than the call's cap (`default_output_tokens` is LLM005's assumption, not an estimate's).
 The cap (else the model's output limit) is the upper bound of the cost's `range` (basis `output-cap`);
 a site whose model set holds several priced models gets the `model-set` range instead. `Metric.low/high` stay confidence
 intervals, which a static estimate has none of. Latency comes from the model family's prior.
@@ -13,6 +14,7 @@ intervals, which a static estimate has none of. Latency comes from the model fam
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 from llmsight.analysis.catalog_names import price_entry, unpriced_reason
 from llmsight.config import Config
@@ -41,6 +43,36 @@ def _cap(site: CallSite) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+class StandIn(NamedTuple):
+    """Tokens that stand for a call's text known only at run time, and how the estimate says so."""
+
+    tokens: int
+    label: str      # `default_input_tokens=800`, `1,000 tokens per text`
+    why: str        # where the figure comes from and how to replace it
+    basis: str      # what a per-token cost rests on
+    counted: str    # what a per-character cost rests on
+
+
+def _stand_in(site: CallSite, config: Config) -> StandIn | None:
+    """`default_input_tokens` when set, else the input-size prior of a call whose whole cost is the text it
+    is sent (an embedding); None when the prompt has no run-time part or neither applies."""
+    from llmsight.knowledge.priors import input_prior
+
+    if not site.prompt.dynamic:
+        return None
+    if config.default_input_tokens is not None:
+        return StandIn(config.default_input_tokens, f"default_input_tokens={config.default_input_tokens}",
+                       "prompt has dynamic parts", "prompt tokens", "default_input_tokens in characters")
+    prior = input_prior(site.operation)
+    if prior is None:
+        return None
+    replace = "set default_input_tokens to replace it"
+    return StandIn(prior.tokens, f"{prior.tokens:,} tokens expected per text",
+                   f"input-size prior: {prior.source}, {prior.date}; a list of texts costs this for each text; {replace}",
+                   f"the input-size prior of {prior.tokens:,} tokens per text ({replace})",
+                   f"the input-size prior of {prior.tokens:,} tokens per text in characters ({replace})")
+
+
 def static_estimate(site: CallSite, config: Config) -> Estimate:
     from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of, search_price
     from llmsight.knowledge.pricing import last_listed_note
@@ -49,13 +81,12 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     model = site.model.value if isinstance(site.model.value, str) else None
     notes: list[str] = []
     input_tokens = site.prompt.static_tokens
-    if site.prompt.dynamic:
-        if config.default_input_tokens is not None:
-            input_tokens = max(input_tokens, config.default_input_tokens)
-            notes.append(f"input: default_input_tokens={config.default_input_tokens} (prompt has dynamic parts)")
-        else:
-            notes.append("input: literal prompt parts only (dynamic parts not counted)")
-    literal_only = site.prompt.dynamic and config.default_input_tokens is None
+    stand_in = _stand_in(site, config)
+    if stand_in is not None:
+        input_tokens = max(input_tokens, stand_in.tokens)
+        notes.append(f"input: {stand_in.label} ({stand_in.why})")
+    elif site.prompt.dynamic:
+        notes.append("input: literal prompt parts only (dynamic parts not counted)")
     output_tokens, reasoning, output_basis = expected_output(site, model)
     if output_basis:
         notes.append(f"output: {output_basis}")
@@ -63,10 +94,10 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     info = price_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
     spread = _model_set_range(site, catalog, input_tokens)
-    characters = _characters(site, config, info, output_tokens) if info is not None and info.has_character_prices \
+    characters = _characters(site, stand_in, info, output_tokens) if info is not None and info.has_character_prices \
         else None
     per_search = search_price(info.raw) if info is not None and site.operation == "rerank" else None
-    unsized = _run_time_input(site, config, site.prompt.static_tokens, output_tokens, "token", info.name) \
+    unsized = _run_time_input(site, stand_in, site.prompt.static_tokens, output_tokens, "token", info.name) \
         if info is not None and characters is None and not per_search else None
     if unsized:
         spread = None   # every model of the set would read $0 too
@@ -83,7 +114,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     listed_price = f" at litellm {info.listed_in}'s last listed price" if info.listed_in else ""
     if characters is not None:
         input_chars, output_chars, basis, counted = characters
-        notes += counted
+        notes = [n for n in notes if not n.startswith("input:")] + counted   # said again in characters
         cost = character_cost(info.raw, input_chars, output_chars)
         inputs = f"{basis} at the per-character price"
     elif per_search:
@@ -95,8 +126,8 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
                      "the query and documents are not billed per token)")
     else:
         cost = cost_of(info.raw, usage, info.provider)
-        inputs = ("literal prompt tokens (dynamic parts not counted)" if literal_only else "prompt tokens") \
-            + " and expected output"
+        inputs = (stand_in.basis if stand_in is not None else "literal prompt tokens (dynamic parts not counted)"
+                  if site.prompt.dynamic else "prompt tokens") + (" and expected output" if output_basis else "")
     if spread is None and characters is None and not per_search:
         spread = _output_cap_range(site, info, usage, cost.total, notes)
     breakdown = {"input": cost.input, "cached_input": cost.cached_input, "cache_write": cost.cache_write,
@@ -118,40 +149,42 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     )
 
 
-def _characters(site: CallSite, config: Config, info, output_tokens: int) -> tuple[int, int, str, list[str]] | str:
+def _characters(site: CallSite, stand_in: StandIn | None, info, output_tokens: int) \
+        -> tuple[int, int, str, list[str]] | str:
     """For a row billed per character: (input characters, output characters, what the count is, notes), or
     why the call cannot be priced. The input is the literal text's characters; text known only at run time
-    counts as `default_input_tokens` at the documented characters per token (the token estimate's prior for
-    a dynamic prompt, in characters). Output text (the PaLM rows) is the expected output tokens in
-    characters; speech returns audio, so speech of run-time text with neither is not priced, never $0."""
-    from llmsight.knowledge.catalog import as_characters, bills_output_text
+    counts as its stand-in (`default_input_tokens`, else an embedding's input-size prior) at the documented
+    characters per token. Output text (the PaLM rows) is the expected output tokens in characters; speech
+    returns audio, so speech of run-time text with no stand-in is not priced, never $0."""
+    from llmsight.knowledge.catalog import as_characters
+    from llmsight.knowledge.pricing import output_characters
     from llmsight.knowledge.tokens import FALLBACK_CHARS_PER_TOKEN
 
     per_token = f"{FALLBACK_CHARS_PER_TOKEN:g} characters per token"
-    returns_text = bills_output_text(info.raw)
+    output_chars = output_characters(info, output_tokens)
     chars, notes, counted = site.prompt.static_chars, [], "the input text's characters"
-    unsized = _run_time_input(site, config, chars, returns_text, "character", info.name)
+    unsized = _run_time_input(site, stand_in, chars, output_chars, "character", info.name)
     if unsized:
         return unsized
     if not site.prompt.dynamic:
         notes.append(f"input: {chars:,} characters")
-    elif config.default_input_tokens is not None:
-        chars, counted = max(chars, as_characters(config.default_input_tokens)), "default_input_tokens in characters"
-        notes.append(f"input: {chars:,} characters (default_input_tokens={config.default_input_tokens} at {per_token}; "
-                     "the text has dynamic parts)")
+    elif stand_in is not None:
+        chars, counted = max(chars, as_characters(stand_in.tokens)), stand_in.counted
+        notes.append(f"input: {chars:,} characters ({stand_in.label} at {per_token}; {stand_in.why})")
     else:
         counted = "the input text's literal characters (dynamic parts not counted)"
         notes.append(f"input: {chars:,} literal characters (dynamic parts not counted)")
-    output_chars = as_characters(output_tokens) if returns_text else 0
-    if returns_text:
+    if output_chars:
         notes.append(f"output: {output_chars:,} characters ({output_tokens:,} expected tokens at {per_token})")
-    return chars, output_chars, counted + (" and expected output" if returns_text else ""), notes
+    return chars, output_chars, counted + (" and expected output" if output_chars else ""), notes
 
 
-def _run_time_input(site: CallSite, config: Config, literal: int, output: int, unit: str, name: str) -> str | None:
-    """Why a call billed only for what it is sent (an embedding, speech) is not priced: that text is known
-    only at run time, has no literal part and no `default_input_tokens` stands in for it. Never $0/call."""
-    if not site.prompt.dynamic or literal or output or config.default_input_tokens is not None:
+def _run_time_input(site: CallSite, stand_in: StandIn | None, literal: int, output: int, unit: str,
+                    name: str) -> str | None:
+    """Why a call billed only for what it is sent (speech, a rerank billed per token) is not priced: that text
+    is known only at run time, has no literal part and nothing stands in for it (no `default_input_tokens`, no
+    input-size prior for its kind). Never $0/call."""
+    if not site.prompt.dynamic or literal or output or stand_in is not None:
         return None
     return (f"cost depends on input size: the price data bills {name} per {unit} of the text it is sent, known "
             "only at run time; set default_input_tokens to price it")

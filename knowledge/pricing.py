@@ -98,10 +98,16 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
     return notes
 
 
+def output_characters(info: ModelInfo, output_tokens: int) -> int:
+    """Characters a per-character row bills for `output_tokens` of returned text: the tokens in characters
+    where the row bills output text (PaLM, MedLM), 0 where it returns audio (speech). A quote and a static
+    estimate both count output this way."""
+    return as_characters(output_tokens) if bills_output_text(info.raw) else 0
+
+
 def _characters(info: ModelInfo, usage: Usage) -> tuple[int, int]:
-    """(input, output) characters a quote's tokens stand for on a row billed per character; output only
-    where the row bills output text."""
-    return as_characters(usage.input_tokens), as_characters(usage.output_tokens) if bills_output_text(info.raw) else 0
+    """(input, output) characters a quote's tokens stand for on a row billed per character."""
+    return as_characters(usage.input_tokens), output_characters(info, usage.output_tokens)
 
 
 def _characters_note(info: ModelInfo, usage: Usage) -> str:

@@ -126,6 +126,36 @@ def quality_prior(model: str | None, path: str | None = None) -> tuple[float, st
     return None
 
 
+@dataclass(frozen=True)
+class InputPrior:
+    """Tokens one text of a request is expected to hold when the request's whole cost is that text and it is
+    known only at run time (an embedding): a stated assumption, which `default_input_tokens` replaces."""
+
+    operation: str
+    tokens: int
+    source: str
+    date: str
+
+
+# Most embedding calls embed the chunks a text splitter made, so one text is about one default chunk:
+# - LangChain: `TextSplitter.__init__(chunk_size: int = 4000, chunk_overlap: int = 200, length_function=len)`,
+#   inherited by RecursiveCharacterTextSplitter, 4,000 characters = 1,000 tokens at 4 characters per token
+#   (knowledge/tokens.py) — https://reference.langchain.com/v0.3/python/_modules/langchain_text_splitters/base.html
+# - LlamaIndex: `Settings.chunk_size` is its default node parser's, `SentenceSplitter()`, whose chunk size is
+#   `DEFAULT_CHUNK_SIZE = 1024  # tokens` (llama-index-core/llama_index/core/constants.py, core/settings.py).
+# Hosted pipelines agree: OpenAI file search chunks at 800 tokens, Vertex AI RAG Engine at 1,024. A search
+# query is far shorter (tens of tokens), so on a query-only site the figure is high, never $0.
+INPUT_PRIORS = (InputPrior(
+    "embedding", 1000, "the default chunk of the text splitters that feed most embedding calls, LangChain's "
+    "4,000 characters (about 1,000 tokens) and LlamaIndex's 1,024 tokens", "2026-12-07"),)
+
+
+def input_prior(operation: str) -> InputPrior | None:
+    """The input-size prior of an operation whose cost is all the text it is sent; None for the others (a
+    chat prompt's run-time parts are not counted; speech and per-token rerank have no sourced prior yet)."""
+    return next((row for row in INPUT_PRIORS if row.operation == operation), None)
+
+
 OUTPUT_COLUMNS = ("pattern", "operation", "task", "output_tokens", "reasoning_tokens", "prompt_words", "source", "date")
 
 

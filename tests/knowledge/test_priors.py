@@ -69,3 +69,16 @@ def test_a_priors_file_can_replace_the_shipped_one(tmp_path):
     priors_mod.priors.cache_clear()
     lat = static_latency("gpt-4o", 100, path=str(path))
     assert (lat.p50, lat.p95) == (12.0, 12.0)
+
+
+def test_the_input_size_prior_is_one_default_splitter_chunk_and_only_for_embeddings():
+    from llmsight.knowledge.catalog import as_characters
+    from llmsight.knowledge.priors import input_prior
+
+    prior = input_prior("embedding")
+    # LangChain's default chunk is 4,000 characters, LlamaIndex's 1,024 tokens: the prior sits between them
+    assert as_characters(prior.tokens) <= 4000 and prior.tokens <= 1024 and prior.tokens >= 0.9 * 1024
+    assert "LangChain" in prior.source and "LlamaIndex" in prior.source
+    assert dt.date.fromisoformat(prior.date) <= dt.date.today()
+    # a chat prompt's run-time parts are not counted; speech and rerank have no sourced prior yet
+    assert all(input_prior(op) is None for op in ("chat", "completion", "responses", "audio", "rerank"))
