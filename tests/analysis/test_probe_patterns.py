@@ -574,8 +574,6 @@ def estimate_at(tmp_path: Path, source: str):
     return result.estimates[site.id]
 
 
-@pytest.mark.xfail(strict=True, reason="an `AnthropicVertex` client sends Vertex model ids (`claude-sonnet-4-5@20250929`) "
-                   "that the price data lists under vertex_ai/; llmsight says the model is not in the price data")
 def test_anthropic_vertex_model_is_priced_from_vertex_rows(tmp_path):
     estimate = estimate_at(tmp_path, """
         from anthropic import AnthropicVertex
