@@ -555,23 +555,30 @@ class Evaluator:
         return None
 
     def _inherited_attr(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
-                        ctor: tuple[ast.Call, Scope] | None = None) -> Value:
+                        ctor: tuple[ast.Call, Scope] | None = None,
+                        super_init: tuple[ast.Call, Scope] | None = None) -> Value:
         """`self.client` set in a base class's `__init__` (project classes), or an attribute of the SDK
         client a class derives from (`class ImageToText(ChatOpenAI)`: `self.invoke` is its request). An
         instance built by `ctor` of a class that keeps the SDK class's construction (no `__init__`, no
         class-level fields of its own) is a client made by that call (`Tuned(model_name=m)`: the model
-        and options it binds are the client's)."""
+        and options it binds are the client's). A class whose own `__init__` hands the SDK class its
+        arguments (`super().__init__(model=model, **kwargs)`) fixes the model by that call, the nearest
+        such to the SDK class (its other options stay unknown: the instance is made elsewhere)."""
         if depth > MAX_DEPTH:
             return None
         if "__init__" in cls.methods or any(how != "def" for found in cls.attrs.values() for *_b, how in found):
             ctor = None
+        init = cls.methods.get("__init__")
+        if init is not None:   # an `__init__` that does not hand its arguments on hides its subclasses' call
+            handed = next((n for n in ast.walk(init) if _super_init(n)), None)
+            super_init = (handed, self.method_scope(mod, cls, init, handed.lineno)) if handed is not None else None
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
             if isinstance(b, ClassRef) and b.cls is not cls:
                 outer, self._concrete = self._concrete, self._concrete or (cls, mod)
                 try:
                     v = self.instance_attr(b.cls, b.mod, attr, depth + 1) if attr in b.cls.self_attrs \
-                        else self._inherited_attr(b.cls, b.mod, attr, depth + 1, ctor)
+                        else self._inherited_attr(b.cls, b.mod, attr, depth + 1, ctor, super_init)
                 finally:
                     self._concrete = outer
                 if v is not None:
@@ -579,7 +586,7 @@ class Evaluator:
             kind = self.client_class(b.qualname) if isinstance(b, Imported) else None
             if kind is not None:
                 return Client(kind, b.qualname, *ctor, path=(attr,)) if ctor is not None else \
-                    Client(kind, b.qualname, made_elsewhere=True, path=(attr,))
+                    Client(kind, b.qualname, made_elsewhere=True, path=(attr,), model_from=super_init)
         return None
 
     def _derives(self, cls: ClassInfo, mod: ModuleInfo, base: ClassInfo, depth: int) -> bool:
@@ -1066,3 +1073,9 @@ def _is_classmethod_cls(node: ast.AST, name: str) -> bool:
 def _is_enum(cls: ClassInfo) -> bool:
     """A class derived from `Enum`, `StrEnum`, `IntEnum`… (by the base's name)."""
     return any((b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")).endswith("Enum") for b in cls.node.bases)
+
+
+def _super_init(node: ast.AST) -> bool:
+    """`super().__init__(…)` (`super(Cls, self).__init__(…)` too): a class handing its base its arguments."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
+        and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", None) == "super"
