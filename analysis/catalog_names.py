@@ -15,7 +15,8 @@ _SDK_PREFIXES = {"groq": "groq", "together": "together_ai", "mistral": "mistral"
                  "ollama": "ollama", "voyage": "voyage", "azure-ai-inference": "azure_ai", "vertexai": "vertex_ai",
                  "xai": "xai", "watsonx": "watsonx", "oci": "oci", "cohere": "cohere", "bedrock": "bedrock",
                  "typesafe": "typesafe", "elevenlabs": "elevenlabs", "huggingface": "huggingface", "pinecone": "pinecone",
-                 "qianfan": "qianfan", "aurelio": "aurelio"}
+                 "qianfan": "qianfan", "aurelio": "aurelio", "dashscope": "dashscope", "volcengine": "volcengine",
+                 "replicate": "replicate", "fireworks": "fireworks_ai"}
 # routes that serve other providers' models at those providers' prices (OpenRouter; Azure AI Foundry's
 # model inference endpoint, which serves OpenAI's, Mistral's, Meta's… models as deployed)
 _ROUTERS = frozenset({"openrouter", "azure_ai"})
@@ -53,6 +54,9 @@ _CLASS_PREFIXES = {
     "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
     "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "bigmodel",
     "ChatCohere": "cohere", "CohereEmbeddings": "cohere", "BedrockClient": "bedrock", "BedrockClientV2": "bedrock",
+    # the anthropic package's clients of Claude on Vertex AI and Amazon Bedrock (`claude-…@2025…`, `anthropic.claude-…`)
+    **{f"{aio}Anthropic{cloud}": route for aio in ("", "Async") for cloud, route in (("Vertex", "vertex_ai"),
+                                                                                     ("Bedrock", "bedrock"))},
     # LlamaIndex's provider classes
     "MistralAI": "mistral", "MistralAIEmbedding": "mistral", "Gemini": "gemini", "GeminiEmbedding": "gemini",
     "GoogleGenAI": "gemini", "GoogleGenAIEmbedding": "gemini", "Vertex": "vertex_ai", "TogetherLLM": "together_ai",
@@ -150,6 +154,8 @@ def _named_entry(catalog, site: CallSite, model: str):
                      model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
+    if site.sdk == "replicate" and ":" in model:   # `owner/name:version`: the price data names the model, not a version
+        names += (model.split(":", 1)[0],)
     return _lookup(catalog, [p for p in prefixes if p], names, unknown_host, kind)
 
 

@@ -398,6 +398,111 @@ TYPESAFE_ASYNC = ClientKind("typesafe", {"system_one": Method("chat", False, Tru
 TGI_ASYNC = ClientKind("tgi", {k: dataclasses.replace(m, is_async=True) for k, m in TGI.methods.items()},
                        is_async=True, retries=(), option_methods=())
 
+# ---- Alibaba DashScope, Volcengine Ark, Replicate, Fireworks ---------------------------------------------------
+# DashScope (Qwen…): classmethods of its API classes, `dashscope.Generation.call(model=…, messages=…)` (the model
+# first by position); the `Aio…` classes' `call` is awaited; `request_timeout=` (seconds) per call. By the class's
+# name under `dashscope` and the module defining it (dashscope 1.x and 2.x): (module, operation, prompt, caps)
+_DASHSCOPE_APIS = {
+    "Generation": ("aigc.generation", "chat", ("messages", "prompt"), ("max_tokens",)),
+    "MultiModalConversation": ("aigc.multimodal_conversation", "chat", ("messages", "text"), ("max_tokens",)),
+    "TextEmbedding": ("embeddings.text_embedding", "embedding", ("input",), ()),
+    "MultiModalEmbedding": ("embeddings.multimodal_embedding", "embedding", ("input",), ()),
+    "TextReRank": ("rerank.text_rerank", "rerank", ("query",), ()),
+    "ImageSynthesis": ("aigc.image_synthesis", "image", ("prompt",), ()),
+}
+
+
+def _dashscope_classes() -> dict[str, ClientKind]:
+    """Each API class and its `Aio…` twin, as a module client (`Generation.call(…)`) and as an instance's class."""
+    out: dict[str, ClientKind] = {}
+    for name, (module, operation, prompt, caps) in _DASHSCOPE_APIS.items():
+        for async_ in (False, True):
+            # `ImageSynthesis.async_call` submits a task and returns at once: a request all the same
+            calls = ("call", "async_call") if operation == "image" and not async_ else ("call",)
+            kind = ClientKind("dashscope", {
+                call: Method(operation, None if operation == "chat" else False, async_, model_pos=0, max_tokens=caps,
+                             prompt=prompt) for call in calls},
+                is_async=async_, timeout=("request_timeout",), retries=(), option_methods=())
+            cls = f"Aio{name}" if async_ else name
+            out[f"dashscope.{cls}"] = out[f"dashscope.{module}.{cls}"] = kind
+    return out
+
+
+DASHSCOPE_CLASSES = _dashscope_classes()
+
+
+# Volcengine Ark (`volcenginesdkarkruntime.Ark()`, base URL ark.cn-beijing.volces.com): a Stainless-built client of
+# OpenAI's shape, with Ark's own resources beside (bots, context caches, multimodal embeddings, video tasks)
+def _ark_methods(async_: bool) -> dict[str, Method]:
+    chat = Method("chat", None, async_, max_tokens=_OPENAI_CHAT_CAP)
+    return {
+        **{f"{ns}.completions.create": chat for ns in ("chat", "bot_chat", "context", "batch_chat")},
+        "responses.create": Method("responses", None, async_, max_tokens=("max_output_tokens",),
+                                   prompt=("instructions", "input")),
+        "embeddings.create": Method("embedding", False, async_, prompt=("input",)),
+        "multimodal_embeddings.create": Method("embedding", False, async_, prompt=("input",)),
+        "images.generate": Method("image", None, async_, prompt=("prompt",)),
+        "content_generation.tasks.create": Method("image", False, async_, prompt=("content",)),   # video generation
+    }
+
+
+ARK = ClientKind("volcengine", _ark_methods(False), timeout=_STAINLESS_TIMEOUT)
+ARK_ASYNC = ClientKind("volcengine", _ark_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
+
+
+# Replicate: `replicate.run("owner/model:version", input={…})` (the module's default client, or a
+# `replicate.Client()`), its streams and async twins, and predictions created by model, version or deployment.
+# What the model reads (prompt, output cap) is inside `input=`, named as the model's own schema names it.
+_REPLICATE_INPUT = dict(max_tokens=("input.max_tokens", "input.max_new_tokens", "input.max_length"),
+                        prompt=("input.prompt", "input.system_prompt", "input.messages"))
+
+
+def _replicate_methods() -> dict[str, Method]:
+    m = {name: Method("completion", stream, async_, model_param="ref", model_pos=0, **_REPLICATE_INPUT)
+         for name, stream, async_ in (("run", False, False), ("async_run", False, True), ("stream", True, False),
+                                      ("async_stream", True, True))}
+    for owner, key in (("predictions", "model"), ("models.predictions", "model"), ("deployments.predictions", "deployment")):
+        for name, async_ in (("create", False), ("async_create", True)):
+            m[f"{owner}.{name}"] = Method("completion", None, async_, model_param=key, model_aliases=("version",),
+                                          **_REPLICATE_INPUT)
+    return m
+
+
+REPLICATE = ClientKind("replicate", _replicate_methods(), retries=(), option_methods=())
+
+
+# Fireworks: `fireworks.client.ChatCompletion.create(model=…, messages=…)` (fireworks-ai < 0.16; `acreate` awaited,
+# `request_timeout=` per call) and its OpenAI-shaped `fireworks.client.Fireworks()`; fireworks-ai >= 1 is a
+# Stainless-built client with chat and completions of OpenAI's shape and messages of Anthropic's
+def _fireworks_legacy_methods(client: bool) -> dict[str, Method]:
+    """The module's classes (`ChatCompletion.create`), or a `Fireworks()` client's namespaces (`chat.completions.create`)."""
+    m: dict[str, Method] = {}
+    for cls, ns, operation, prompt, caps in (
+            ("ChatCompletion", "chat.completions", "chat", ("messages", "prompt_or_messages"), _OPENAI_CHAT_CAP),
+            ("Completion", "completions", "completion", ("prompt", "prompt_or_messages"), ("max_tokens",)),
+            ("Embedding", "embeddings", "embedding", ("input",), ()), ("Rerank", "rerank", "rerank", ("query",), ())):
+        for name, async_ in (("create", False), ("acreate", True)):
+            m[f"{ns if client else cls}.{name}"] = Method(operation, None if caps else False, async_, model_pos=0,
+                                                          max_tokens=caps, prompt=prompt, prompt_pos=1 if caps else None)
+    return m
+
+
+FIREWORKS_LEGACY_MODULE = ClientKind("fireworks", _fireworks_legacy_methods(False), timeout=("request_timeout",),
+                                     retries=(), option_methods=())
+FIREWORKS_LEGACY = ClientKind("fireworks", _fireworks_legacy_methods(True), timeout=("timeout",), retries=(),
+                              option_methods=())
+
+
+def _fireworks_methods(async_: bool) -> dict[str, Method]:
+    openai_shaped = _openai_methods(async_)
+    return {"chat.completions.create": openai_shaped["chat.completions.create"],
+            "completions.create": openai_shaped["completions.create"],
+            "messages.create": _anthropic_methods(async_)["messages.create"]}
+
+
+FIREWORKS = ClientKind("fireworks", _fireworks_methods(False), timeout=_STAINLESS_TIMEOUT)
+FIREWORKS_ASYNC = ClientKind("fireworks", _fireworks_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
+
 # ---- LlamaIndex LLM and embedding objects (`OpenAI(model=…).complete(…)`, `embed_model.get_text_embedding(…)`) ----
 _LLAMAINDEX_CALLS = {"complete": ("completion", False), "stream_complete": ("completion", True),
                      "chat": ("chat", False), "stream_chat": ("chat", True), "predict": ("chat", False),
@@ -577,6 +682,12 @@ LANGCHAIN_CHAT = ClientKind("langchain", {
                 "model_kwargs.max_completion_tokens", "model_kwargs.max_tokens", "model_kwargs.max_output_tokens"),
     option_methods=("bind", "bind_tools", "with_structured_output", "with_config", "with_retry", "assign", "pick",
                     "with_fallbacks", "with_types", "configurable_fields", "configurable_alternatives"))
+# iFlytek Spark's own SDK (`sparkai.llm.llm.ChatSparkLLM`): a chat model built on the LangChain core it vendors,
+# called as LangChain's are; `spark_llm_domain=` names the model, `request_timeout=` (default 30 s) bounds the
+# websocket read, `max_tokens=` (default 2048) caps the output
+SPARKAI_CHAT = dataclasses.replace(LANGCHAIN_CHAT, sdk="sparkai", model_param="spark_llm_domain",
+                                   timeout=("request_timeout",), retries=(), max_tokens=("max_tokens",),
+                                   option_methods=("bind", "bind_tools", "with_structured_output", "with_config"))
 LANGCHAIN_EMBEDDINGS = ClientKind("langchain", {
     name: Method("embedding", False, name.startswith("a"), model_param=None, prompt=(), prompt_pos=0)
     for name in ("embed_documents", "embed_query", "aembed_documents", "aembed_query")
@@ -622,7 +733,7 @@ LANGCHAIN_PACKAGES = ("langchain", "langgraph")
 # SDKs whose requests take a timeout / retry count of their own: an unseen `**kwargs` on such a request
 # may carry one. Elsewhere they live only on the client (boto3's botocore Config, Ollama's Client).
 REQUEST_TIMEOUT_SDKS = frozenset({"openai", "anthropic", "groq", "together", "litellm", "google", "mistral",
-                                  "cohere", "langchain", "http"})
+                                  "cohere", "langchain", "http", "dashscope", "volcengine", "fireworks"})
 REQUEST_RETRIES_SDKS = frozenset({"litellm", "google", "mistral", "cohere"})
 
 # ---- raw HTTP ------------------------------------------------------------------------------------------
@@ -740,6 +851,11 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "oci.generative_ai_inference.GenerativeAiInferenceClient": OCI_GENAI,
     "text_generation.Client": TGI, "text_generation.AsyncClient": TGI_ASYNC,
     "typesafe_sdk.TypeSafeClient": TYPESAFE, "typesafe_sdk.AsyncTypeSafeClient": TYPESAFE_ASYNC,
+    "volcenginesdkarkruntime.Ark": ARK, "volcenginesdkarkruntime.AsyncArk": ARK_ASYNC,
+    "replicate.Client": REPLICATE, "replicate.client.Client": REPLICATE,
+    "fireworks.client.Fireworks": FIREWORKS_LEGACY, "fireworks.client.AsyncFireworks": FIREWORKS_LEGACY,
+    "fireworks.Fireworks": FIREWORKS, "fireworks.AsyncFireworks": FIREWORKS_ASYNC,
+    "sparkai.llm.llm.ChatSparkLLM": SPARKAI_CHAT,
     **LLAMAINDEX_CLASSES,
     **DSPY_CLASSES,
     **HAYSTACK_CLASSES,
@@ -763,6 +879,9 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     "httpx": HTTP_CLIENT,
     "elevenlabs": ELEVENLABS_MODULE,
     "agents.Runner": OPENAI_AGENTS_RUNNER,   # classmethods: `Runner.run(agent, input)`
+    **DASHSCOPE_CLASSES,                      # classmethods: `Generation.call(model=…, messages=…)`
+    "replicate": REPLICATE,                   # the default client: `replicate.run(ref, input=…)`
+    "fireworks.client": FIREWORKS_LEGACY_MODULE,
 }
 # ---- instructor: `instructor.from_openai(client)` (from_anthropic, from_genai, from_litellm(litellm.completion),
 # patch…) returns the client patched to take a `response_model=`: its `create(…)` family, beside the wrapped
@@ -968,7 +1087,8 @@ SDK_IMPORT_ROOTS = frozenset({
     "qianfan", "xai_sdk", "aurelio_sdk", "xinference_client", "ibm_watsonx_ai", "ibm_watson_machine_learning",
     "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
     "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1", "dspy",
-    "haystack", "haystack_integrations", "pydantic_ai", "agents",
+    "haystack", "haystack_integrations", "pydantic_ai", "agents", "dashscope", "volcenginesdkarkruntime", "replicate",
+    "fireworks", "sparkai",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)
@@ -990,6 +1110,7 @@ INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ..
         ("anthropic", ANTHROPIC, ANTHROPIC_ASYNC, {p for p in ANTHROPIC.methods if "messages" in p.split(".")[:-1]}),
         ("openai", OPENAI, OPENAI_ASYNC, None),
         ("zhipuai", OPENAI, OPENAI_ASYNC, None),
+        ("volcenginesdkarkruntime", ARK, ARK_ASYNC, None),
         ("groq", GROQ, GROQ_ASYNC, None),
         ("together", TOGETHER, TOGETHER_ASYNC, None),
         ("google.genai", GOOGLE_GENAI, GOOGLE_GENAI, None),

@@ -63,6 +63,19 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
     # azure-core's transport and RetryPolicy defaults
     "azure-ai-inference": SdkDefaults(300.0, 10, "waits up to 300 s per read (azure-core read_timeout)",
                                       "retries up to 10 times (azure-core retry_total)", "read_timeout", "retry_total"),
+    # dashscope's DEFAULT_REQUEST_TIMEOUT_SECONDS, per call (`request_timeout=`); no retry knob
+    "dashscope": SdkDefaults(300.0, 0, "waits up to 300 s per request (between chunks when streaming)",
+                             "does not retry", "request_timeout", None),
+    # volcenginesdkarkruntime's DEFAULT_TIMEOUT (600 s, connect 60 s) and DEFAULT_MAX_RETRIES
+    "volcengine": SdkDefaults(600.0, 2, "waits up to 600 s per read (connect 60 s)", "retries twice", "timeout",
+                              "max_retries"),
+    # replicate's httpx client (read 30 s); its RetryTransport never retries a POST
+    "replicate": SdkDefaults(30.0, 0, "waits up to 30 s per read", "does not retry a prediction", "timeout", None),
+    # fireworks-ai >= 1: Stainless DEFAULT_TIMEOUT (60 s, connect 5 s), DEFAULT_MAX_RETRIES; < 0.16: request_timeout=600
+    "fireworks": SdkDefaults(60.0, 2, "waits up to 60 s per request (fireworks-ai < 1: 600 s)",
+                             "retries twice (fireworks-ai < 1: never)", "timeout", "max_retries"),
+    # sparkai's ChatSparkLLM(request_timeout=30): the websocket read; no retries
+    "sparkai": SdkDefaults(30.0, 0, "waits up to 30 s for the answer", "does not retry", "request_timeout", None),
 }
 
 
