@@ -1043,8 +1043,8 @@ class SiteBuilder:
     def setting(self, found: tuple[ast.AST, Scope] | None, source: str, *, number: bool = False) -> Setting:
         node, scope = found  # type: ignore[misc]
         v = self.ev.eval(node, scope)
-        if number and not isinstance(v, Const):  # httpx.Timeout(60.0, connect=5.0)
-            v = self._timeout_object(node, scope) or v
+        if number and not isinstance(v, Const):  # httpx.Timeout(60.0, connect=5.0), args.max_tokens
+            v = self._timeout_object(node, scope) or self._option_default(node, scope) or v
         expr = redact(" ".join(self.segment(node, scope.mod).split()))[:200]
         if isinstance(v, Const) and (not number or isinstance(v.value, (int, float)) or v.value is None):
             value = redact(v.value) if isinstance(v.value, str) else v.value  # a key where a model goes
@@ -1058,6 +1058,14 @@ class SiteBuilder:
     def _holders(self) -> list[tuple[ast.AST | None, Scope | None]]:
         """Where settings are written directly: the request and its client's constructor."""
         return [(self.req.call, self.req.scope), (self.req.client.ctor, self.req.client.ctor_scope)]
+
+    def _option_default(self, node, scope) -> Const | None:
+        """`max_tokens=args.max_tokens`: the number a command-line option gives by default."""
+        found = self.disc.resolver.option_default(node, scope)
+        v = self.ev.eval(*found) if found is not None else None
+        if not isinstance(v, Const) or not isinstance(v.value, (int, float)) or isinstance(v.value, bool):
+            return None
+        return v if v.origin else Const(v.value, f"{found[1].mod.path}:{found[0].lineno}", v.how)
 
     def _timeout_object(self, node, scope) -> Const | None:
         """httpx.Timeout(30.0, connect=5) / Timeout(read=60): the read timeout is what bounds a response."""

@@ -1147,28 +1147,20 @@ class ModelResolver:
 
     def _click_option_default(self, fnode: ast.AST, name: str, scope: Scope, ctx: Ctx) -> Vals | None:
         """`@click.option("--model", default="gpt-4o")` over `def main(model)`."""
-        for deco in getattr(fnode, "decorator_list", ()):
-            if not (isinstance(deco, ast.Call) and isinstance(deco.func, (ast.Attribute, ast.Name))):
-                continue
-            callee = deco.func.attr if isinstance(deco.func, ast.Attribute) else deco.func.id
-            if callee not in ("option", "argument"):
-                continue
-            names = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if _option_dest(names) != name:
-                continue
-            default = next((kw.value for kw in deco.keywords if kw.arg == "default"), None)
-            if default is None:
-                return self._option_env(deco, _opaque(f"option `{names[0] if names else name}` has no default"))
-            return self._option_env(deco, _tag(self._values(default, scope, ctx), "cli-default",
-                                               Hop(_text(scope.mod, deco), _at(scope.mod, deco))))
-        return None
+        deco = _click_option(fnode, name)
+        if deco is None:
+            return None
+        default = _keyword(deco, "default")
+        if default is None:
+            return self._option_env(deco, _opaque(f"option `{(_option_names(deco) or [name])[0]}` has no default"))
+        return self._option_env(deco, _tag(self._values(default, scope, ctx), "cli-default",
+                                           Hop(_text(scope.mod, deco), _at(scope.mod, deco))))
 
     def _option_env(self, option: ast.Call, default: Vals) -> Vals:
         """A click/typer option's `envvar="MODEL"` (or a list of names): the variable, when the project's
         `.env` templates set it, wins over the option's default."""
         names = next((_literal_strings(kw.value) for kw in option.keywords if kw.arg == "envvar"), ())
         return _later(default, _union(*(self._env_values(n) for n in names))) if names else default
-
 
     def _too_deep(self, ctx: Ctx) -> bool:
         """Whether `ctx` took as many caller hops as this pass follows, for the flows of one object handed
@@ -1917,8 +1909,9 @@ class ModelResolver:
             return loaded
         path = _key_path(node)
         text = _text(scope.mod, node)
-        if path and isinstance(node, ast.Attribute):
-            option = self._argparse_default(path[-1], scope, ctx)
+        dest = _parsed_dest(node, scope)
+        if dest is not None:
+            option = self._argparse_default(dest, scope, ctx)
             if option is not None:
                 return option
         owner = annotated_class(node.value, scope.func) if isinstance(node, ast.Attribute) else None
@@ -1949,6 +1942,23 @@ class ModelResolver:
 
     def _argparse_default(self, dest: str, scope: Scope, ctx: Ctx) -> Vals | None:
         """`args.model` of `parser.add_argument("--model", default=…)` in this package."""
+        found = self._argparse_option(dest, scope)
+        if found is None:
+            return None
+        call, cscope = found
+        default = _keyword(call, "default")
+        hop = Hop(_text(cscope.mod, call), _at(cscope.mod, call))
+        if default is None:
+            return _opaque(f"option `{(_option_names(call) or [dest])[0]}` has no default")
+        vals = _tag(self._values(default, cscope, Ctx(depth=ctx.depth)), "cli-default", hop)
+        choices = _keyword(call, "choices")
+        if isinstance(choices, (ast.List, ast.Tuple)):
+            vals = _union(vals, _alternatives(_tag(_union(*(self._values(e, cscope, ctx) for e in choices.elts)),
+                                                   "cli-default", hop)))
+        return vals
+
+    def _argparse_option(self, dest: str, scope: Scope) -> tuple[ast.Call, Scope] | None:
+        """The `add_argument(…)` call in this package, nearest `scope` first, that binds `dest`."""
         top = self.state.top(scope.mod)
         flag = ("--" + dest.replace("_", "-")).encode()
         pattern = rb"add_argument\([^)]*(?:" + re.escape(flag) + rb"|" + re.escape(("--" + dest).encode()) + \
@@ -1961,24 +1971,37 @@ class ModelResolver:
             if amod is None:
                 continue
             for call, cfunc in amod.calls_named("add_argument"):
-                names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                explicit = next((kw.value.value for kw in call.keywords if kw.arg == "dest"
-                                 and isinstance(kw.value, ast.Constant)), None)
-                if (explicit or _option_dest(names)) != dest:
-                    continue
-                self._dep(amod.path)
-                default = next((kw.value for kw in call.keywords if kw.arg == "default"), None)
-                cscope = Scope(amod, cfunc, call.lineno)
-                hop = Hop(_text(amod, call), _at(amod, call))
-                if default is None:
-                    return _opaque(f"option `{names[0] if names else dest}` has no default")
-                vals = _tag(self._values(default, cscope, Ctx(depth=ctx.depth)), "cli-default", hop)
-                choices = next((kw.value for kw in call.keywords if kw.arg == "choices"), None)
-                if isinstance(choices, (ast.List, ast.Tuple)):
-                    vals = _union(vals, _alternatives(_tag(_union(*(self._values(e, cscope, ctx) for e in choices.elts)),
-                                                           "cli-default", hop)))
-                return vals
+                explicit = _keyword(call, "dest")
+                explicit = explicit.value if isinstance(explicit, ast.Constant) else None
+                if (explicit or _option_dest(_option_names(call))) == dest:
+                    self._dep(amod.path)
+                    return call, Scope(amod, cfunc, call.lineno)
         return None
+
+    def option_default(self, node: ast.AST, scope: Scope) -> tuple[ast.AST, Scope] | None:
+        """Where the default of the command-line option `node` reads is written: `args.max_tokens` or
+        `vars(args)["max_tokens"]` of `add_argument("--max-tokens", default=256)` in the package, or a
+        parameter of a click command or a typer option. Discovery reads the numeric settings the evaluator
+        cannot see through it (an output cap, a timeout); None when `node` reads no such option."""
+        self._steps = 0
+        self._active.clear()
+        func = scope.func
+        if isinstance(node, ast.Name) and func is not None and node.id in func.params and node.id not in func.bindings:
+            fscope = Scope(scope.mod, func.parent, getattr(func.node, "lineno", 0))
+            deco = _click_option(func.node, node.id)
+            if deco is not None:
+                default = _keyword(deco, "default")
+                return (default, fscope) if default is not None else None
+            annotation, default = func.params[node.id]
+            option = _typer_option(annotation, default)
+            cli = None if option is None else _cli_call_default(option) if option is default else default
+            return None if cli is None or cli is _ELLIPSIS else (cli, fscope)
+        dest = _parsed_dest(node, scope)
+        if dest is None or isinstance(node, ast.Attribute) and self._object(node.value, scope) is not None:
+            return None
+        found = self._argparse_option(dest, scope)
+        default = _keyword(found[0], "default") if found is not None else None
+        return (default, found[1]) if default is not None else None
 
     # ---- calls and subscripts ------------------------------------------------------------------------------
     def _call(self, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
@@ -2568,6 +2591,39 @@ def _literal_strings(node: ast.AST) -> tuple[str, ...]:
     if isinstance(node, ast.Call) and _callee_name(node) == "AliasChoices":
         return tuple(s for a in node.args for s in _literal_strings(a))
     return ()
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _option_names(call: ast.Call) -> list[str]:
+    """The names an option call is given: `add_argument("-m", "--model")` -> ["-m", "--model"]."""
+    return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+
+
+def _click_option(fnode: ast.AST, name: str) -> ast.Call | None:
+    """The `@click.option(…)`/`@click.argument(…)` over a command that binds parameter `name`."""
+    for deco in getattr(fnode, "decorator_list", ()):
+        if isinstance(deco, ast.Call) and _callee_name(deco) in ("option", "argument") \
+                and _option_dest(_option_names(deco)) == name:
+            return deco
+    return None
+
+
+def _parsed_dest(node: ast.AST, scope: Scope) -> str | None:
+    """The option a read of parsed command-line arguments names: `args.x`, or `vars(args)["x"]` directly
+    or through a local bound to `vars(…)`."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+        return None
+    value = node.value
+    if isinstance(value, ast.Name) and scope.func is not None:
+        bound = scope.func.bindings.get(value.id) or []
+        value = bound[0][1] if len(bound) == 1 else value
+    is_vars = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "vars"
+    return node.slice.value if is_vars else None
 
 
 def _typer_option(annotation: ast.AST | None, default: ast.AST | None) -> ast.Call | None:

@@ -628,8 +628,6 @@ def test_typer_option_envvar_reads_the_env_example(tmp_path):
     assert models_at(result, "app/cli.py", 11) == {"gpt-4.1", "o4-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="`--max-tokens` argparse option with default=256 passed as max_tokens=args.max_tokens: "
-                   "the cap is 256; llmsight resolves argparse defaults for the model only and leaves the cap unknown")
 def test_argparse_default_for_the_output_cap(tmp_path):
     result = scan(tmp_path, {"app/cli.py": """
         import argparse
@@ -644,6 +642,32 @@ def test_argparse_default_for_the_output_cap(tmp_path):
     site = site_at(result, "app/cli.py", 9)
     assert {c.value for c in site.model.candidates} == {"gpt-4o-mini"}
     assert site.max_tokens.value == 256
+
+
+def test_cli_option_defaults_for_numeric_settings(tmp_path):
+    """The same through `vars(args)`, a click command's parameter and a typer option; a timeout too."""
+    result = scan(tmp_path, {"app/cli.py": """
+        import argparse
+        import click
+        import typer
+        from openai import OpenAI
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--max_tokens", type=int, default=300)
+            parser.add_argument("--request-timeout", dest="timeout", type=float, default=45.0)
+            opts = vars(parser.parse_args())
+            OpenAI().chat.completions.create(model="gpt-4o", messages=[], max_tokens=opts["max_tokens"], timeout=opts["timeout"])
+        @click.command()
+        @click.option("--max-tokens", type=int, default=512)
+        def chat(max_tokens):
+            OpenAI().chat.completions.create(model="gpt-4o", messages=[], max_tokens=max_tokens)
+        def summarize(max_tokens: int = typer.Option(128, "--max-tokens")):
+            OpenAI().chat.completions.create(model="gpt-4o", messages=[], max_tokens=max_tokens)
+        """})
+    assert site_at(result, "app/cli.py", 11).max_tokens.value == 300
+    assert site_at(result, "app/cli.py", 11).timeout.value == 45.0
+    assert site_at(result, "app/cli.py", 15).max_tokens.value == 512
+    assert site_at(result, "app/cli.py", 17).max_tokens.value == 128
 
 
 BATCHED_EMBEDDING_LOOPS = {
