@@ -132,6 +132,15 @@ def fixed_point(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return high.astype(np.int64), v.astype(np.int64)
 
 
+def fixed_point_sql(value: str) -> tuple[str, str]:
+    """SQL of `fixed_point` (what DuckDB and, transpiled, Spark sum): a non-negative value (NULL counts as
+    nothing) as whole 2^-20ths and the rest in 2^-56ths, rounded half to even, so their sums are exact
+    whatever order the engine's threads add rows in."""
+    scaled = f"(greatest(coalesce({value}, 0.0), 0.0) * {2.0 ** FIXED_HIGH!r})"
+    return (f"CAST(floor({scaled}) AS BIGINT)",
+            f"CAST(round_even(({scaled} - floor({scaled})) * {2.0 ** (FIXED_LOW - FIXED_HIGH)!r}, 0) AS BIGINT)")
+
+
 def fixed_totals(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Per-index sums of `fixed_point(values)`, as int64 (2 x size): exact, so they can be updated by
     subtracting some rows and adding others."""

@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, FIXED_HIGH, FIXED_LOW, GROUP_KINDS,
-                                        MANTISSA_SHIFT, NO_VALUES, OK, QUANTILES, TIMEOUT, Distribution, Groups,
-                                        Outcomes, ScenarioResult, assemble, column, distinct, from_fixed,
-                                        one_blas_thread, rank_cells)
+from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, GROUP_KINDS, MANTISSA_SHIFT, NO_VALUES,
+                                        OK, QUANTILES, TIMEOUT, Distribution, Groups, Outcomes, ScenarioResult,
+                                        assemble, column, distinct, fixed_point_sql, from_fixed, one_blas_thread,
+                                        rank_cells)
 from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
@@ -710,14 +710,6 @@ def _inverse(codes: dict[str, int]) -> dict[int, str]:
     return {v: k for k, v in codes.items()}
 
 
-def _fixed_sql(value: str) -> tuple[str, str]:
-    """SQL of `figures.fixed_point`: a non-negative value (NULL counts as nothing) as whole 2^-20ths and
-    the rest in 2^-56ths, rounded half to even, so their sums are exact whatever the engine's order."""
-    scaled = f"(greatest(coalesce({value}, 0.0), 0.0) * {2.0 ** FIXED_HIGH!r})"
-    return (f"CAST(floor({scaled}) AS BIGINT)",
-            f"CAST(round_even(({scaled} - floor({scaled})) * {2.0 ** (FIXED_LOW - FIXED_HIGH)!r}, 0) AS BIGINT)")
-
-
 def _bin_sql(x: str) -> str:
     """SQL of `figures.value_bins` without a double's bits: its exponent (log2, corrected at powers of
     two) and the top five bits of its mantissa, exactly as the bits shifted give them."""
@@ -799,7 +791,7 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
                 f"FROM ({outcomes}) o")
     try:
         sums = [f"sum({part}) AS {name}_{i}" for name in ("cost_usd", "quality")
-                for i, part in enumerate(_fixed_sql(name))]
+                for i, part in enumerate(fixed_point_sql(name))]
         cells = con.execute(f"""
             SELECT grp, blk, count(*) AS n, count(*) FILTER (WHERE status <> {OK}) AS err,
                    count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, count(*) FILTER (WHERE truncated) AS trunc,

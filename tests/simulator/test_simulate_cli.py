@@ -86,7 +86,6 @@ def test_same_seed_same_output_other_seed_other_intervals(project):
     assert a.stdout == b.stdout and a.stdout != c.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="quality fits are a floating avg(): their last digits follow the summing order")
 def test_cold_runs_print_the_same_bytes_whatever_order_the_rows_are_summed_in(project, tmp_path):
     """Two cold runs (no summary cache) on one store print the same bytes, and so does a copy of the
     store holding its rows in reverse: DuckDB's threads sum rows in no fixed order, so no figure may
