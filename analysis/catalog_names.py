@@ -54,6 +54,9 @@ _CLASS_PREFIXES = {
     "ChatBedrock": "bedrock", "ChatBedrockConverse": "bedrock", "BedrockChat": "bedrock", "BedrockEmbeddings": "bedrock",
     "ChatCerebras": "cerebras", "ChatNVIDIA": "nvidia_nim", "NVIDIAEmbeddings": "nvidia_nim", "ZhipuAI": "bigmodel",
     "ChatCohere": "cohere", "CohereEmbeddings": "cohere", "BedrockClient": "bedrock", "BedrockClientV2": "bedrock",
+    # DashScope (Qwen), Moonshot and Replicate through LangChain and LlamaIndex
+    **dict.fromkeys(("ChatTongyi", "Tongyi", "DashScopeEmbeddings", "DashScope", "DashScopeEmbedding"), "dashscope"),
+    "MoonshotChat": "moonshot", "ChatMoonshot": "moonshot", "Replicate": "replicate",
     # the anthropic package's clients of Claude on Vertex AI and Amazon Bedrock (`claude-…@2025…`, `anthropic.claude-…`)
     **{f"{aio}Anthropic{cloud}": route for aio in ("", "Async") for cloud, route in (("Vertex", "vertex_ai"),
                                                                                      ("Bedrock", "bedrock"))},

@@ -529,12 +529,12 @@ _LLAMAINDEX_LLM_CLASSES = (
     "ollama.Ollama", "bedrock.Bedrock", "bedrock_converse.BedrockConverse", "cohere.Cohere",
     "together.TogetherLLM", "fireworks.Fireworks", "litellm.LiteLLM", "deepseek.DeepSeek",
     "huggingface_api.HuggingFaceInferenceAPI", "text_generation_inference.TextGenerationInference",
-    "vllm.Vllm", "openrouter.OpenRouter", "perplexity.Perplexity")
+    "vllm.Vllm", "openrouter.OpenRouter", "perplexity.Perplexity", "dashscope.DashScope")
 _LLAMAINDEX_EMBEDDING_CLASSES = (
     "openai.OpenAIEmbedding", "azure_openai.AzureOpenAIEmbedding", "mistralai.MistralAIEmbedding",
     "cohere.CohereEmbedding", "voyageai.VoyageEmbedding", "gemini.GeminiEmbedding",
     "google_genai.GoogleGenAIEmbedding", "ollama.OllamaEmbedding", "bedrock.BedrockEmbedding",
-    "huggingface_api.HuggingFaceInferenceAPIEmbedding", "together.TogetherEmbedding")
+    "huggingface_api.HuggingFaceInferenceAPIEmbedding", "together.TogetherEmbedding", "dashscope.DashScopeEmbedding")
 # a query or chat engine over an index (`index.as_query_engine(llm=…)`, `CitationQueryEngine.from_args(index)`,
 # `index.as_chat_engine()`, `SimpleChatEngine.from_defaults(llm=…)`): its calls prompt its `llm=`, else the global
 # `Settings.llm`; requests go to that LLM, with its settings
@@ -700,6 +700,8 @@ LANGCHAIN_CHAT_CLASSES = frozenset({
     "ChatDeepSeek", "ChatXAI", "ChatPerplexity", "ChatHuggingFace", "ChatNVIDIA", "ChatDatabricks",
     "OpenAI", "AzureOpenAI", "Ollama", "OllamaLLM", "Bedrock", "BedrockLLM", "VertexAI", "GoogleGenerativeAI",
     "Anthropic", "Cohere", "Together", "Fireworks", "HuggingFaceEndpoint", "LlamaCpp",
+    # langchain_community's Chinese-market providers whose class names do not follow Chat<Provider>
+    "Tongyi", "MoonshotChat", "QianfanChatEndpoint", "QianfanLLMEndpoint", "MiniMaxChat", "SparkLLM",
 })
 LANGCHAIN_EMBEDDING_CLASSES = frozenset({
     "OpenAIEmbeddings", "AzureOpenAIEmbeddings", "OllamaEmbeddings", "GoogleGenerativeAIEmbeddings",

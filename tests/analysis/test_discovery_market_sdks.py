@@ -215,3 +215,32 @@ def test_market_sdk_sites_validate_against_both_schema_copies(schema, tmp_path):
     report = json.loads(json_.render(api.check([tmp_path], use_cache=False)))
     assert {"dashscope", "volcengine", "replicate", "fireworks", "sparkai"} <= {s["sdk"] for s in report["call_sites"]}
     jsonschema.validate(report, json.loads(schema.read_text(encoding="utf-8")))
+
+
+FRAMEWORKS = '''
+from langchain_community.chat_models import ChatTongyi, QianfanChatEndpoint
+from langchain_community.chat_models.moonshot import MoonshotChat
+from langchain_community.llms import Tongyi
+from llama_index.llms.dashscope import DashScope
+
+
+def ask_all(q):
+    ChatTongyi(model="qwen-plus").invoke(q)
+    Tongyi(model_name="qwen-max").invoke(q)
+    MoonshotChat(model="moonshot-v1-8k").invoke(q)
+    QianfanChatEndpoint(model="ERNIE-Bot-4").invoke(q)
+    DashScope(model_name="qwen-turbo").complete(q)
+'''
+
+
+def test_framework_classes_of_these_providers_name_their_model_and_price_route():
+    sites = sites_by_line(FRAMEWORKS)
+    got = {text: sites[line_of(FRAMEWORKS, text)] for text in (
+        "ChatTongyi(", "Tongyi(model_name", "MoonshotChat(", "QianfanChatEndpoint(", "DashScope(")}
+    assert {text: (s.model.value, _row(s)) for text, s in got.items()} == {
+        "ChatTongyi(": ("qwen-plus", "dashscope/qwen-plus"),
+        "Tongyi(model_name": ("qwen-max", "dashscope/qwen-max"),
+        "MoonshotChat(": ("moonshot-v1-8k", "moonshot/moonshot-v1-8k"),
+        "QianfanChatEndpoint(": ("ERNIE-Bot-4", None),   # Qianfan's models have no row in the price data
+        "DashScope(": ("qwen-turbo", "dashscope/qwen-turbo"),
+    }
