@@ -124,7 +124,8 @@ class Project:
     search_roots: list[Path] = field(default_factory=list)
     _modules: dict[str, ModuleInfo | None] = field(default_factory=dict)   # modname -> info
     _by_path: dict[Path, ModuleInfo | None] = field(default_factory=dict)
-    _files: dict[str, Path | None] = field(default_factory=dict)
+    _files: dict[str, Path] = field(default_factory=dict)   # modname -> its file, once found
+    _misses: dict[str, int] = field(default_factory=dict)   # modname -> how many search roots do not hold it
     _listings: dict[str, frozenset[str]] = field(default_factory=dict)
     _symbols: dict[str, tuple[ModuleInfo, str | None] | None] = field(default_factory=dict)   # resolve_symbol's answers
     _loaded: dict[Path, ModuleInfo | None] = field(default_factory=dict)   # load() by the path as asked
@@ -143,7 +144,6 @@ class Project:
         directory = real_path(directory)
         if directory not in self.search_roots and directory.is_dir():
             self.search_roots.append(directory)
-            self._files = {k: v for k, v in self._files.items() if v is not None}
             self._symbols.clear()   # a name no root held may be in this one
 
     def register(self, info: ModuleInfo, path: Path) -> None:
@@ -182,11 +182,17 @@ class Project:
         return names
 
     def file_for(self, modname: str) -> Path | None:
-        if modname in self._files:
-            return self._files[modname]
+        """The file of a module under the first search root that holds it. A name not found is looked for
+        again only in the roots added since: a scan adds a root per package it enters (67 on a tree of 30
+        projects), and SDK names (`openai.OpenAI`) are asked for all along."""
+        found = self._files.get(modname)
+        if found is not None:
+            return found
+        checked = self._misses.get(modname, 0)
+        if checked == len(self.search_roots):
+            return None
         parts = modname.split(".")
-        found = None
-        for r in self.search_roots:
+        for r in self.search_roots[checked:]:
             d = str(r)
             for part in parts[:-1]:
                 if part not in self._listing(d):
@@ -202,9 +208,11 @@ class Project:
             elif last in names and "__init__.py" in self._listing(os.path.join(d, last)):
                 found = Path(d, last, "__init__.py")
             if found:
-                break
-        self._files[modname] = found
-        return found
+                self._files[modname] = found
+                self._misses.pop(modname, None)
+                return found
+        self._misses[modname] = len(self.search_roots)
+        return None
 
     def module(self, modname: str) -> ModuleInfo | None:
         if modname in self._modules:
