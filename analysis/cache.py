@@ -374,21 +374,42 @@ def file_sha(path: Path) -> str | None:
         return None
 
 
-def deps_unchanged(deps: dict[str, tuple[int, int, str]]) -> bool:
+class Stamps:
+    """Size, mtime and sha1 of the project files results depend on, each taken once per run: a settings
+    module a thousand files import is one stat and one hash, not one per result that names it."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[int, int] | None] = {}
+        self._shas: dict[str, str | None] = {}
+
+    def key(self, path: str) -> tuple[int, int] | None:
+        if path not in self._keys:
+            self._keys[path] = stat_key(Path(path))
+        return self._keys[path]
+
+    def sha(self, path: str) -> str | None:
+        if path not in self._shas:
+            self._shas[path] = file_sha(Path(path))
+        return self._shas[path]
+
+
+def deps_unchanged(deps: dict[str, tuple[int, int, str]], stamps: Stamps | None = None) -> bool:
+    stamps = stamps or Stamps()
     for p, (size, mtime, sha) in deps.items():
-        key = stat_key(Path(p))
+        key = stamps.key(p)
         if key is None:
             return False
-        if key != (size, mtime) and file_sha(Path(p)) != sha:
+        if key != (size, mtime) and stamps.sha(p) != sha:
             return False
     return True
 
 
-def dep_record(paths: Any) -> dict[str, tuple[int, int, str]]:
+def dep_record(paths: Any, stamps: Stamps | None = None) -> dict[str, tuple[int, int, str]]:
+    stamps = stamps or Stamps()
     out = {}
     for p in paths:
-        path = Path(p)
-        key, sha = stat_key(path), file_sha(path)
+        path = str(Path(p))
+        key, sha = stamps.key(path), stamps.sha(path)
         if key is not None and sha is not None:
-            out[str(path)] = (key[0], key[1], sha)
+            out[path] = (key[0], key[1], sha)
     return out

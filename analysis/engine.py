@@ -595,7 +595,7 @@ def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
     (`client`, `llm`) is not re-analysed."""
     wanted = {n.encode() for n in names}
     return {k for k, data in texts.items()
-            if any(_starts_line(data, m.start()) and wanted.intersection(_WORD.findall(m.group(1)))
+            if any(wanted.intersection(_WORD.findall(m.group(1))) and _starts_line(data, m.start())
                    for m in _FROM_IMPORT.finditer(data))}
 
 

@@ -116,6 +116,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     skipped: set[str] = set()
     fresh: set[str] = set()
     seen: set[str] = set()
+    stamps = cache_mod.Stamps()   # the dependencies' stat and sha1, taken once in this run
 
     def unreadable(f: Path, rel: str, exc: NotReadable) -> None:
         # a link is named as found: its target may be missing, or anywhere
@@ -137,13 +138,13 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             continue
         key = st.st_size, st.st_mtime_ns
         entry = cache.entries.get(rel)
-        if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps):
+        if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps, stamps):
             try:
                 data = read_scanned(f)
             except NotReadable as exc:
                 unreadable(f, rel, exc)
                 continue
-            if entry is None or entry.sha != cache_mod.sha1(data) or not cache_mod.deps_unchanged(entry.deps):
+            if entry is None or entry.sha != cache_mod.sha1(data) or not cache_mod.deps_unchanged(entry.deps, stamps):
                 data_of[rel] = (f, data)
                 fresh.add(rel)
                 cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data), None)
@@ -189,7 +190,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
             key = cache_mod.stat_key(root / rel) or (0, 0)
             entry = cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data_of[rel][1]), None)
         entry.result = r
-        entry.deps = cache_mod.dep_record(p if Path(p).is_absolute() else root / p for p in r.deps)
+        entry.deps = cache_mod.dep_record((p if Path(p).is_absolute() else root / p for p in r.deps), stamps)
         entry.estimates = None
         cache.dirty = True
     if exports != frozenset(cache.exports):
