@@ -324,6 +324,12 @@ class RankCells(NamedTuple):
     at: np.ndarray          # per present key, the floor ranks then the ceiling ranks: the cell holding it
     offset: np.ndarray      # and its rank among that cell's values
 
+    def interpolated(self, values: np.ndarray) -> np.ndarray:
+        """`quantile_cont` per present key and quantile from `values`, the order statistics at the floor
+        ranks then the ceiling ranks (as `at`), interpolated as DuckDB does."""
+        v_low, v_high = values[:, :self.pos.shape[1]], values[:, self.pos.shape[1]:]
+        return np.where(self.high > self.low, v_low + (self.pos - self.low) * (v_high - v_low), v_low)
+
 
 def rank_cells(cell: np.ndarray, per_cell: np.ndarray, probs: tuple[float, ...]) -> RankCells:
     """The cells (`cell`: key * BIN_SPAN + bin, ascending; `per_cell`: values in each) holding the order
@@ -359,7 +365,6 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
     if len(codes) == 0:
         return {kind: NO_VALUES for kind in kinds}
     slot_grp, slot_bin = codes // BIN_SPAN, codes % BIN_SPAN
-    k = len(probs)
     located, wanted_any = {}, np.zeros(len(codes), dtype=bool)
     for kind, key_of in kinds.items():
         cell_code = key_of[slot_grp] * BIN_SPAN + slot_bin
@@ -408,9 +413,7 @@ def distributions(h: Histogram, kinds: dict[str, np.ndarray], probs: tuple[float
         else:                               # a few bins, maybe large: partition each at its wanted ranks
             for a, size in zip(seg_start, per_cell[live]):
                 picked[a:a + size].partition(distinct(index[~tied[at] & (index >= a) & (index < a + size)] - a))
-        values = np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0)
-        v_low, v_high = values[:, :k], values[:, k:]
-        result = np.where(ranks.high > ranks.low, v_low + (ranks.pos - ranks.low) * (v_high - v_low), v_low)
+        result = ranks.interpolated(np.where(tied[at], cell_low[at], picked[index] if picked.size else 0.0))
         out[kind] = Distribution({int(key): [float(v) for v in row] for key, row in zip(ranks.present, result)},
                                  dict(zip(ranks.present.tolist(), ranks.sizes.tolist())),
                                  ranks.present, cell % BIN_SPAN, cell_counts, ranks.first, ranks.last)

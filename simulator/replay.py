@@ -39,10 +39,9 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, GROUP_KINDS, MANTISSA_SHIFT, NO_VALUES,
-                                        OK, QUANTILES, TIMEOUT, Distribution, Groups, Outcomes, ScenarioResult,
-                                        assemble, column, distinct, fixed_point_sql, from_fixed, one_blas_thread,
-                                        rank_cells)
+from llmsight.simulator.figures import (BIN_SPAN, BLOCKS, BOOTSTRAP, ERROR, GROUP_KINDS, MANTISSA_SHIFT, OK, QUANTILES,
+                                        TIMEOUT, Distribution, Groups, Outcomes, ScenarioResult, assemble, column,
+                                        distinct, fixed_point_sql, from_fixed, one_blas_thread, rank_cells)
 from llmsight.simulator.fit import ANY, GRID, Fits, modelled_ttft_sql
 from llmsight.simulator.memory import release_freed_memory
 from llmsight.simulator.prices import COLUMNS as PRICE_COLUMNS
@@ -730,28 +729,28 @@ def _binned_sql(out: str) -> str:
         binned AS (SELECT col, grp, blk, v, {_bin_sql('x')} AS bin FROM e)"""
 
 
-def _grouped_quantiles(con, out: str, tables: Tables, groups: Groups, columns: list[tuple[dict, tuple[float, ...]]]):
+def _grouped_quantiles(con, out: str, tables: Tables, groups: Groups,
+                       columns: list[tuple[dict, tuple[float, ...]]]) -> list[dict[str, Distribution]]:
     """Exact `quantile_cont` of each column of `out` per group of every kind, the way `figures.distributions`
     finds them in rows: the bin of each wanted rank from the column's histogram (`columns`: its counts per
-    (grp, bin) and the quantiles wanted), then the engine ranks the values of those bins only and hands
+    (grp, blk, bin) and the quantiles wanted), then the engine ranks the values of those bins only and hands
     over the wanted order statistics; no engine sorts all the rows, and only those values leave it.
-    Returns per column {kind: {key: ([value per quantile], values in the group)}}."""
+    Returns per column {kind: its `Distribution`}, with the histogram's counts per block for the bootstrap."""
     kinds = {kind: groups.keys(kind)[0] for kind in GROUP_KINDS}
     wanted, cells, located = set(), set(), []
     for col, (histogram, probs) in enumerate(columns):
-        grp, bins = column(histogram["grp"], np.int64), column(histogram["bin"], np.int64)
-        counts = column(histogram["n"], np.int64)
+        grp, blk, bins, counts = (column(histogram[name], np.int64) for name in ("grp", "blk", "bin", "n"))
         for k, (kind, key_of) in enumerate(kinds.items()):
             cell, inverse = distinct(key_of[grp] * BIN_SPAN + bins, return_inverse=True)
-            per_cell = np.bincount(inverse, weights=counts, minlength=len(cell)).astype(np.int64)
-            ranks = rank_cells(cell, per_cell, probs)
+            per_block = np.zeros((len(cell), BLOCKS), dtype=np.int64)
+            np.add.at(per_block, (inverse, blk), counts)
+            ranks = rank_cells(cell, per_block.sum(axis=1), probs)
             wanted.update((col, k, c // BIN_SPAN, c % BIN_SPAN, rank)
                           for c, rank in zip(cell[ranks.at].ravel().tolist(), ranks.offset.ravel().tolist()))
             entries = np.flatnonzero(np.isin(inverse, ranks.at))       # the (grp, bin) counts of the wanted cells
             cells.update(zip([col] * len(entries), grp[entries].tolist(), bins[entries].tolist(), [k] * len(entries),
                              key_of[grp[entries]].tolist()))
-            located.append((col, kind, k, ranks.present, ranks.sizes, ranks.pos, ranks.low, ranks.high,
-                            cell[ranks.at], ranks.offset))
+            located.append((col, kind, k, ranks, cell, per_block))
     need, ranked = f"{tables.rows}_need", f"{tables.rows}_cells"
     create_table(con, ranked, [(name, "BIGINT") for name in ("col", "grp", "bin", "kind", "k")], sorted(cells))
     create_table(con, need, [(name, "BIGINT") for name in ("col", "kind", "k", "bin", "r")], sorted(wanted))
@@ -767,13 +766,14 @@ def _grouped_quantiles(con, out: str, tables: Tables, groups: Groups, columns: l
         for name in (ranked, need):
             con.execute(f"DROP TABLE {name}")
     value = {tuple(int(x) for x in row[:5]): float(row[5]) for row in picked}
-    results: list[dict[str, dict]] = [{kind: {} for kind in GROUP_KINDS} for _ in columns]
-    for col, kind, k, present, sizes, pos, low, high, cell, rank in located:
-        n_probs = pos.shape[1]
-        for i, key in enumerate(present.tolist()):
-            v = [value[(col, k, key, int(c % BIN_SPAN), int(r))] for c, r in zip(cell[i], rank[i])]
-            results[col][kind][key] = ([v[j] + (pos[i, j] - low[i, j]) * (v[n_probs + j] - v[j]) if high[i, j] > low[i, j]
-                                        else v[j] for j in range(n_probs)], int(sizes[i]))
+    results: list[dict[str, Distribution]] = [{} for _ in columns]
+    for col, kind, k, ranks, cell, per_block in located:
+        order_statistics = np.array([value[(col, k, int(c // BIN_SPAN), int(c % BIN_SPAN), int(r))]
+                                     for c, r in zip(cell[ranks.at].ravel(), ranks.offset.ravel())])
+        quantiles = ranks.interpolated(order_statistics.reshape(ranks.at.shape)).tolist()
+        keys = ranks.present.tolist()
+        results[col][kind] = Distribution(dict(zip(keys, quantiles)), dict(zip(keys, ranks.sizes.tolist())),
+                                          ranks.present, cell % BIN_SPAN, per_block, ranks.first, ranks.last)
     return results
 
 
@@ -802,7 +802,8 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
         latency = column(both["col"], np.int64) == 0
         histogram, ttft_histogram = ({name: np.asarray(values)[rows] for name, values in both.items()}
                                      for rows in (latency, ~latency))
-        quantiles, ttfts = _grouped_quantiles(con, out, tables, groups, [(histogram, QUANTILES), (ttft_histogram, (0.5,))])
+        lat_all, ttft_all = _grouped_quantiles(con, out, tables, groups,
+                                               [(histogram, QUANTILES), (ttft_histogram, (0.5,))])
     finally:
         con.execute(f"DROP TABLE {out}")
     n_cells = len(groups.site) * BLOCKS
@@ -819,22 +820,6 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
         for i in (0, 1):
             fixed[i, cell] = column(cells[f"{name}_{i}"], np.int64)
         per_cell[figure] = from_fixed(fixed)
-    grp, blk = column(histogram["grp"], np.int64), column(histogram["blk"], np.int64)
-    bins, counts = column(histogram["bin"], np.int64), column(histogram["n"], np.int64)
-    lat_all, ttft_all = {}, {}
-    for kind in GROUP_KINDS:
-        key_of = groups.keys(kind)[0]
-        cells_of, inverse = distinct(key_of[grp] * BIN_SPAN + bins, return_inverse=True)
-        per_block = np.zeros((len(cells_of), BLOCKS), dtype=np.int64)
-        np.add.at(per_block, (inverse, blk), counts)
-        cell_key = cells_of // BIN_SPAN
-        present = distinct(cell_key)
-        lat_all[kind] = Distribution({k: q for k, (q, _) in quantiles[kind].items()},
-                                     {k: n for k, (_, n) in quantiles[kind].items()}, present, cells_of % BIN_SPAN,
-                                     per_block, np.searchsorted(cell_key, present, "left"),
-                                     np.searchsorted(cell_key, present, "right"))
-        ttft_all[kind] = dataclasses.replace(NO_VALUES, quantiles={k: q for k, (q, _) in ttfts[kind].items()},
-                                             sizes={k: n for k, (_, n) in ttfts[kind].items()})
     with one_blas_thread():
         return assemble(groups, per_cell, lat_all, ttft_all, seed, days, "traffic", bootstrap, estimated)
 
