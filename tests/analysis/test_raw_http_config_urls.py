@@ -1,0 +1,169 @@
+"""Raw HTTP to a provider whose URL is built from configuration or a constant: the forms real clients use
+(httpx's `client.stream("POST", url, …)`, a client's `.post` handed to a retry wrapper, a client made with
+`base_url=` and posted a relative path, a provider host of the host table on a request path, a URL built
+by a small helper function, a rerank body), and a proxy route that forwards its incoming body. A query
+string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
+from __future__ import annotations
+
+import pytest
+
+from site_lines import line_of as _line, sites_by_line as _sites
+
+STREAMED = '''
+import httpx
+
+API_BASE = "https://api.anthropic.com"
+RESPONSES_URL = "https://api.openai.com/v1/responses"
+
+
+async def relay(body, headers):
+    async with httpx.AsyncClient(timeout=300.0) as client:
+        async with client.stream("POST", f"{API_BASE}/v1/messages", headers=headers, content=body) as reply:
+            async for line in reply.aiter_lines():
+                yield line
+
+
+async def respond(settings, request_data, headers):
+    endpoint = settings.endpoint or RESPONSES_URL
+    async with httpx.AsyncClient() as client:
+        async with client.stream("POST", endpoint, json=request_data, headers=headers) as reply:
+            async for line in reply.aiter_lines():
+                yield line
+
+
+def complete(messages):
+    with httpx.Client() as client:
+        with client.stream("POST", url=f"{API_BASE}/v1/messages", json={
+                "model": "claude-3-5-haiku-latest", "max_tokens": 200, "messages": messages}) as reply:
+            return reply.read()
+
+
+def models():
+    with httpx.Client() as client:
+        return client.request("GET", f"{API_BASE}/v1/models").json()
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="the URL of a method-first request is its second argument")
+def test_a_streamed_request_takes_its_url_after_the_http_method():
+    sites = _sites(STREAMED)
+    relay = sites.get(_line(STREAMED, 'client.stream("POST", f"{API_BASE}/v1/messages"'))
+    assert relay is not None and relay.sdk == "http" and relay.stream and relay.is_async
+    assert relay.endpoint == "https://api.anthropic.com/v1/messages"
+    respond = sites.get(_line(STREAMED, 'client.stream("POST", endpoint'))
+    assert respond is not None and respond.operation == "responses"
+    assert respond.endpoint == "https://api.openai.com/v1/responses"
+    complete = sites.get(_line(STREAMED, 'client.stream("POST", url='))
+    assert complete is not None and complete.model.value == "claude-3-5-haiku-latest" and not complete.is_async
+    assert _line(STREAMED, 'client.request("GET"') not in sites
+
+
+WRAPPED = '''
+import httpx
+
+
+class LocalServer:
+    def __init__(self, url="http://localhost:11434", model="llama3.2"):
+        self._url = url
+        self.model = model
+        self._client = httpx.Client(timeout=60)
+
+    def _call_client(self, method, *args, **kwargs):
+        for _attempt in range(3):
+            try:
+                return method(*args, **kwargs)
+            except httpx.HTTPError:
+                continue
+        raise RuntimeError("no reply")
+
+    def generate(self, prompt):
+        data = {"model": self.model, "prompt": prompt, "stream": False}
+        return self._call_client(self._client.post, f"{self._url}/api/generate", json=data)
+
+
+class Hosted:
+    def __init__(self, url="https://api.openai.com/v1/chat/completions"):
+        self._url = url
+
+    def _retry(self, method, *args, **kwargs):
+        return method(*args, **kwargs)
+
+    def ask(self, messages):
+        with httpx.Client() as client:
+            return self._retry(client.post, self._url, json={"model": "gpt-4o-mini", "messages": messages})
+
+    def ping(self):
+        with httpx.Client() as client:
+            return self._retry(client.get, "https://status.example.com/ping")
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="a client's post handed to a wrapper with a JSON body is not followed")
+def test_a_clients_post_handed_to_a_retry_wrapper_is_a_site():
+    sites = _sites(WRAPPED)
+    local = sites.get(_line(WRAPPED, "self._call_client(self._client.post"))
+    assert local is not None and local.sdk == "http" and local.operation == "completion"
+    assert local.endpoint == "http://localhost:11434/api/generate" and local.model.value == "llama3.2"
+    hosted = sites.get(_line(WRAPPED, "self._retry(client.post"))
+    assert hosted is not None and hosted.endpoint == "https://api.openai.com/v1/chat/completions"
+    assert hosted.model.value == "gpt-4o-mini"
+    assert _line(WRAPPED, "self._retry(client.get") not in sites
+
+
+BASE_URL_CLIENT = '''
+import os
+
+import httpx
+import requests
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    api_base: str = "https://api.together.xyz/v1"
+    chat_model: str = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+
+
+class Chat:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.http = httpx.AsyncClient(base_url=settings.api_base, timeout=30)
+
+    async def ask(self, messages):
+        body = {"model": self.settings.chat_model, "messages": messages}
+        return (await self.http.post("/chat/completions", json=body)).json()
+
+    async def usage(self):
+        return (await self.http.post("/billing/usage", json={"period": "month"})).json()
+
+
+class Rerank:
+    def __init__(self, base_url=None, model="rerank-2"):
+        self.base_url = base_url or os.getenv("RERANK_BASE_URL") or "https://api.voyageai.com"
+        self.model = model
+
+    def rerank(self, query, documents):
+        return requests.post(f"{self.base_url}/v1/rerank", json={"query": query, "documents": documents,
+                                                                 "model": self.model}, timeout=20)
+
+    def keys(self):
+        return requests.post(f"{self.base_url}/v1/keys/rotate", json={"scope": "all"}, timeout=20)
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="a relative path on a client made with base_url= is read as a route")
+def test_a_relative_path_posted_on_a_client_made_with_a_base_url_is_a_site():
+    sites = _sites(BASE_URL_CLIENT)
+    chat = sites.get(_line(BASE_URL_CLIENT, 'self.http.post("/chat/completions"'))
+    assert chat is not None and chat.sdk == "http" and chat.operation == "chat" and chat.is_async
+    assert chat.endpoint == "https://api.together.xyz/v1/chat/completions"
+    assert chat.model.value == "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+    assert _line(BASE_URL_CLIENT, 'self.http.post("/billing/usage"') not in sites
+
+
+@pytest.mark.xfail(strict=True, reason="only the endpoint table's hosts count, not the host table's")
+def test_a_host_of_the_provider_table_on_a_request_path_is_a_site():
+    sites = _sites(BASE_URL_CLIENT)
+    rerank = sites.get(_line(BASE_URL_CLIENT, 'requests.post(f"{self.base_url}/v1/rerank"'))
+    assert rerank is not None and rerank.operation == "rerank" and rerank.model.value == "rerank-2"
+    assert rerank.endpoint == "https://api.voyageai.com/v1/rerank"
+    assert _line(BASE_URL_CLIENT, "/v1/keys/rotate") not in sites
