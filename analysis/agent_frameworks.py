@@ -48,12 +48,12 @@ def no_model_reason(sdk: str) -> str | None:
 def run_by_runner(ev, req):
     """`Runner.run(agent, input)`: the request of the agent it is given (positional or `starting_agent=`),
     with that agent's model and settings; an agent llmsight cannot see is one with no model known."""
-    node = req.args[0] if req.args else next((kw.value for kw in req.keywords if kw.arg == "starting_agent"), None)
+    node = _argument(req.keywords, ("starting_agent",), req.args)
     agent = ev.eval(node, req.scope) if node is not None else None
     if not (isinstance(agent, Client) and agent.kind is sdks.OPENAI_AGENT):
         agent = Client(sdks.OPENAI_AGENT, "agents.Agent")
     # `agent.clone(model=…)`: the last clone naming a model fixes it
-    cloned = next((made for made in reversed(agent.options) if any(kw.arg == "model" for kw in made[0].keywords)), None)
+    cloned = next((made for made in reversed(agent.options) if _argument(made[0].keywords, ("model",)) is not None), None)
     return dataclasses.replace(req, client=dataclasses.replace(agent, model_from=cloned) if cloned else agent)
 
 
@@ -73,8 +73,7 @@ def model_object_vals(builder, found: tuple[ast.AST, Scope]) -> Vals | None:
         cands = tuple(c if i == 0 else dataclasses.replace(c, default=False)
                       for i, part in enumerate(parts) for c in part.cands)
         return Vals(cands=cands, why=next((p.why for p in parts if p.why), None))
-    inner = next((kw.value for kw in ctor.keywords if kw.arg in (made.kind.model_param, "model")),
-                 ctor.args[0] if ctor.args else None)
+    inner = _argument(ctor.keywords, (made.kind.model_param, "model"), ctor.args)
     if inner is None:
         return Vals(why=f"`{made.cls.rsplit('.', 1)[-1]}(…)` names no model")
     vals = builder.disc.resolver.resolve(inner, at, site=(builder.req.call, builder.req.scope))
@@ -88,13 +87,13 @@ def model_object_vals(builder, found: tuple[ast.AST, Scope]) -> Vals | None:
 def _model_prefix(ev, made: Client) -> str | None:
     """The `provider:` pydantic-ai names a model object's model with: its `provider=` when that names one
     (`"deepseek"`, `OllamaProvider(…)` without a base URL of its own), else its class's provider."""
-    provider = next((kw.value for kw in made.ctor.keywords if kw.arg == "provider"), None)  # type: ignore[union-attr]
+    provider = _argument(made.ctor.keywords, ("provider",))  # type: ignore[union-attr]
     if provider is None:
         return _PYDANTIC_AI_MODEL_PREFIXES.get(made.cls.rsplit(".", 1)[-1])
     if isinstance(provider, ast.Call):
         func = provider.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if not name.endswith(_PROVIDER_SUFFIX) or any(kw.arg == "base_url" for kw in provider.keywords):
+        if not name.endswith(_PROVIDER_SUFFIX) or _argument(provider.keywords, ("base_url",)) is not None:
             return None
         return name[:-len(_PROVIDER_SUFFIX)].lower() or None
     named = ev.eval(provider, made.ctor_scope)
@@ -149,7 +148,7 @@ def _deployments(ev, ctor: ast.Call, scope: Scope | None
                  ) -> list[tuple[str | None, dict[str, tuple[ast.AST, Scope]] | None]]:
     """(alias, litellm_params keys) of each entry of a Router's `model_list` (the first 64), None for a part
     that cannot be read; empty when the list cannot be."""
-    node = next((kw.value for kw in ctor.keywords if kw.arg == "model_list"), ctor.args[0] if ctor.args else None)
+    node = _argument(ctor.keywords, ("model_list",), ctor.args)
     listed = ev.eval(node, scope) if node is not None and scope is not None else None
     if not isinstance(listed, ListVal) or not isinstance(listed.node, (ast.List, ast.Tuple)):
         return []
@@ -176,3 +175,11 @@ def _model_list(builder, ctor: ast.Call, scope: Scope | None) -> dict[str, list[
 def _item(ev, d, key: str):
     item = ev.dict_item(d, key) if isinstance(d, DictVal) else None
     return ev.eval(*item) if item is not None else None
+
+
+def _argument(keywords: list[ast.keyword], names: tuple[str | None, ...], args: list[ast.expr] | None = None
+              ) -> ast.AST | None:
+    """What a call passes under one of `names`, else (when `args` are given) its first positional argument
+    (`Runner.run(agent)` or `starting_agent=agent`); None when neither."""
+    found = next((kw.value for kw in keywords if kw.arg is not None and kw.arg in names), None)
+    return found if found is not None or not args else args[0]
