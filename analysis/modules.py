@@ -14,6 +14,7 @@ from pathlib import Path
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
 
 
 def lone_cr_as_lf(text: str) -> str:
@@ -172,14 +173,31 @@ def lines_holding(source: str, word: str) -> list[int]:
     """Sorted numbers of the lines holding `word` (`str.find` and newline counts, in C), lines counted as
     Python counts them."""
     source = lone_cr_as_lf(source)
+
+    def found():
+        i = source.find(word)
+        while i != -1:
+            yield i
+            i = source.find(word, i + len(word))
+    return _line_numbers(source, "\n", found())
+
+
+def lines_matching(text: bytes, pattern: bytes) -> list[int]:
+    """Sorted numbers of the lines a regular expression matches on (where each match starts) in a file's
+    bytes, lines counted as `lines_holding` counts them."""
+    text = _LONE_CR_BYTES.sub(b"\n", text) if b"\r" in text else text
+    return _line_numbers(text, b"\n", (m.start() for m in re.finditer(pattern, text)))
+
+
+def _line_numbers(text, newline, offsets) -> list[int]:
+    """The line of each offset (ascending) of `text`, each line once: newlines counted between offsets."""
     out: list[int] = []
-    line, previous, i = 1, 0, source.find(word)
-    while i != -1:
-        line += source.count("\n", previous, i)
+    line, previous = 1, 0
+    for i in offsets:
+        line += text.count(newline, previous, i)
         previous = i
         if not out or out[-1] != line:
             out.append(line)
-        i = source.find(word, i + len(word))
     return out
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from llmsight.analysis.evaluate import ClassRef, DictVal, Imported, Scope
-from llmsight.analysis.modules import spans_line
+from llmsight.analysis.modules import lines_matching, spans_line
 
 _ITEM_HOP = re.compile(r"^item (\d+) of ")   # the hop a collection's item carries (`x[0]` tells it from a string)
 # builtins that give an item of their argument, or the same items in another container
@@ -193,31 +193,22 @@ def _table_constructions(res, cls, mod) -> tuple[list[tuple[ast.Call, object]], 
     out: list[tuple[ast.Call, object]] = []
     paths: list[str] = []
     tables: set[str] = set()
-    listing = rb"""["'][ \t]*:[ \t]*(?:\w+\.)*""" + name + rb"\b"   # a dict's entry: `"openai": OpenAITTS`
+    # a dict's entry keyed by a string or an enum member: `"openai": OpenAITTS`, `Platform.OPENAI: OpenAIModel`
+    listing = rb"""(?:["']|\.\w+)[ \t]*:[ \t]*(?:\w+\.)*""" + name + rb"\b"
     for path in res.index.search(top, name, listing)[:MAX_TABLE_FILES]:
         tmod = res.ev.project.load(path)
         if tmod is not None:
-            tables.update(_tables_listing(tmod, cls.node.name, _lines(res.index.text(path), listing)))
+            tables.update(_tables_listing(tmod, cls.node.name, lines_matching(res.index.text(path), listing)))
     for table in sorted(tables):
         used = rb"\b" + table.encode() + rb"\b[ \t]*(?:\[|\.get\()"
         for path in res.index.search(top, table.encode(), used)[:MAX_TABLE_FILES]:
             cmod = res.ev.project.load(path)
-            lines = _lines(res.index.text(path), used)
+            lines = lines_matching(res.index.text(path), used)
             for call, scope in _calls_through(cmod, table, lines) if cmod is not None else ():
                 if table_keys(res, call, scope, cls) is not None:
                     out.append((call, scope))
                     paths.append(cmod.path)
     return out, paths
-
-
-def _lines(text: bytes, pattern: bytes) -> list[int]:
-    """The lines `pattern` matches on, sorted (newlines counted once, between consecutive matches)."""
-    out, line, previous = [], 1, 0
-    for m in re.finditer(pattern, text):
-        line += text.count(b"\n", previous, m.start())
-        previous = m.start()
-        out.append(line)
-    return out
 
 
 def _tables_listing(mod, name: str, lines: list[int]) -> set[str]:
