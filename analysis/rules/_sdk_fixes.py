@@ -14,7 +14,7 @@ from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import import_edit, insert_before_line, narrowed_edit, set_call_keywords
-from llmsight.analysis.modules import lines_holding, spans_line
+from llmsight.analysis.modules import iter_statements, lines_holding
 from llmsight.knowledge.sdk_defaults import SdkDefaults, defaults_for
 from llmsight.records import CallSite, Edit, Fix
 
@@ -127,7 +127,7 @@ class Imports:
     def scan(cls, tree: ast.Module, source: str | None = None) -> "Imports":
         """The imports of `tree`; with its `source`, only the blocks whose lines hold `import` are entered."""
         names: dict[str, str] = {}
-        for node in statements(tree.body, lines_holding(source, "import") if source is not None else None):
+        for node in iter_statements(tree.body, lines_holding(source, "import") if source is not None else None):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -152,21 +152,6 @@ class Imports:
         if not isinstance(node, ast.Name) or node.id not in self.names:
             return None
         return ".".join([self.names[node.id], *reversed(parts)])
-
-
-def statements(body: list[ast.stmt], lines: list[int] | None = None):
-    """Every statement, at any depth (imports are statements: expressions need no visit); with `lines`,
-    blocks are entered only where they span one of them."""
-    stack = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if lines is not None and not spans_line(node, lines):
-            continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, name, None)
-            if children:
-                stack.extend(reversed(children))
 
 
 def parents(ctx: FileContext, node: ast.AST) -> dict[ast.AST, ast.AST]:

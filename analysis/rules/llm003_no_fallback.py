@@ -9,8 +9,9 @@ from llmsight.analysis import libcst as cst
 
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import narrowed_edit
+from llmsight.analysis.modules import iter_statements
 from llmsight.analysis.rules._sdk_fixes import (
-    GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, sdk_defaults, statements,
+    GENERATING_OPERATIONS, client_call, constructor_text, keyword_fix, sdk_defaults,
 )
 from llmsight.analysis.rules._traffic import EXAMPLE_TRAFFIC, percent, traffic_sites
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
@@ -241,7 +242,7 @@ def _traffic_evidence(ctx: FileContext, site: CallSite, observed: dict) -> str:
 
 def _tries_of(ctx: FileContext) -> tuple[ast.Try, ...]:
     """The file's try statements, found once for all its call sites."""
-    return ctx.memo("tries", lambda: tuple(stmt for stmt in statements(ctx.tree.body) if isinstance(stmt, ast.Try)))
+    return ctx.memo("tries", lambda: tuple(stmt for stmt in iter_statements(ctx.tree.body) if isinstance(stmt, ast.Try)))
 
 
 def _is_fallback_call(ctx: FileContext, call: ast.Call) -> bool:

@@ -13,7 +13,8 @@ from typing import Iterable, Iterator
 from llmsight.analysis import sdks
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.fixes import replace_node
-from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import, statements
+from llmsight.analysis.modules import iter_statements, spans_line
+from llmsight.analysis.rules._sdk_fixes import Imports, ensure_import
 from llmsight.analysis.secrets import KEY_PREFIXES, KeyKind, contains_provider_key, looks_random, provider_key
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import Diagnostic, Fix
@@ -45,7 +46,8 @@ _KEY_START = re.compile("(?:%s)[\\w-]{16}" % "|".join(map(re.escape, KEY_PREFIXE
 _ENV_DEFAULT = re.compile(r"(?:getenv|environ\.get)\(\s*['\"][^'\"]*['\"]\s*,\s*[rbuRBU]?['\"]")
 _CREDENTIAL_WORDS = ("key", "secret", "token", "authorization")
 _GIVEN_LITERAL = re.compile(r"['\"]?[ \t]*[:=][ \t]*[rbuRBU]?['\"]")
-_NESTED_BODIES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_NESTED_BODIES = frozenset({"body", "orelse", "finalbody"})
+_CLAUSES = frozenset({"handlers", "cases"})
 _LLM_ROOTS = sdks.SDK_ROOT_PACKAGES - {"requests", "httpx", "aiohttp"}
 
 
@@ -344,18 +346,23 @@ def _candidate_lines(source: str) -> list[int]:
 
 def _nodes_on_lines(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
     """Every statement spanning one of `lines`, with its own expressions (parents before children)."""
-    for stmt in statements(tree.body):
-        first = getattr(stmt, "lineno", 0)
-        i = bisect.bisect_left(lines, first)
-        if i == len(lines) or lines[i] > (getattr(stmt, "end_lineno", None) or first):
-            continue
-        yield stmt
-        for name, value in ast.iter_fields(stmt):
-            if name in _NESTED_BODIES:
+    for stmt in iter_statements(tree.body, lines):
+        if spans_line(stmt, lines):
+            yield stmt
+            yield from _own_expressions(stmt)
+
+
+def _own_expressions(node: ast.AST) -> Iterator[ast.AST]:
+    """The expressions of a statement, not of the statements nested in it; an `except` clause's type and a
+    `case`'s pattern and guard count as their statement's."""
+    for name, value in ast.iter_fields(node):
+        for child in value if isinstance(value, list) else [value]:
+            if not isinstance(child, ast.AST):
                 continue
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, ast.AST):
-                    yield from ast.walk(child)
+            if name in _CLAUSES:
+                yield from _own_expressions(child)
+            elif name not in _NESTED_BODIES:
+                yield from ast.walk(child)
 
 
 def _classify(node: ast.Constant, name: str | None, env: str | None, label: str | None = None,
