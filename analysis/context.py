@@ -180,6 +180,49 @@ class FileContext:
                           site_id=site.id if site else None, fixes=tuple(fixes))
 
 
+# ---- what repeats a request ------------------------------------------------------------------------------
+# calls that run the callable they are handed once per item: pandas' and polars' `.apply`/`.map`/
+# `.map_elements`, tqdm's `.progress_apply`/`.progress_map`/`thread_map`, the builtin `map`, executors' and
+# pools' `map`/`imap`/`starmap`
+PER_ITEM_MAPPERS = frozenset({"apply", "map", "applymap", "map_elements", "progress_apply", "progress_map",
+                              "parallel_apply", "thread_map", "process_map", "imap", "imap_unordered", "starmap"})
+
+
+def per_item_mapper(node: ast.AST | None) -> bool:
+    """`df["text"].apply(f)`, `map(f, xs)`, `pool.imap(f, xs)`: a call that runs what it is handed per item."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    f = node.func
+    return (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") in PER_ITEM_MAPPERS
+
+
+def per_item_runner(body: list[ast.stmt], target: ast.AST) -> ast.AST | None:
+    """The innermost `for` loop, comprehension or per-item mapper in `body` that runs `target` (a call, or a
+    function handed to a mapper) once per item of its data; None when none does. Nested functions are not
+    entered, a lambda only as what a mapper runs. `while` loops (agents, REPLs, polling) repeat, but not per
+    item."""
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(n, None) for n in body]
+    while stack:
+        node, runner = stack.pop()
+        if node is target:
+            return runner
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            stack += [(node.target, runner), (node.iter, runner), *((s, runner) for s in node.orelse),
+                      *((s, node) for s in node.body)]
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            first, *rest = node.generators
+            stack += [(first.iter, runner), *((n, node) for g in rest for n in (g.iter, *g.ifs)), *((c, node) for c in first.ifs),
+                      *((e, node) for e in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]))]
+        elif per_item_mapper(node):
+            handed = [*node.args, *(k.value for k in node.keywords)]   # type: ignore[attr-defined]
+            stack += [(node.func, runner), *((a.body if isinstance(a, ast.Lambda) else a, node) for a in handed)]  # type: ignore[attr-defined]
+        else:
+            stack += [(c, runner) for c in ast.iter_child_nodes(node)]
+    return None
+
+
 # ---- edits that cannot change findings ------------------------------------------------------------------
 # comments rules read: suppressions, pragmas, and provider keys (LLM010 reports a key in a comment)
 _READ_COMMENT = re.compile(r"noqa|llmsight", re.IGNORECASE)

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_sites
 from llmsight.analysis.catalog_names import host_provider
-from llmsight.analysis.context import parse_pragma
+from llmsight.analysis.context import PER_ITEM_MAPPERS, parse_pragma, per_item_mapper, per_item_runner
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.model_resolution import ModelResolver, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
@@ -195,6 +195,7 @@ class FileDiscovery:
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
         self._global_lms: dict[str, list[tuple[int, Client]]] = {}
         self._url_steps = _MAX_URL_STEPS   # steps left for the request URL being read (`_request_urls`)
+        self._per_item_callers: dict[tuple[int, int], ast.AST | None] = {}
 
     @cached_property
     def settings(self) -> settings_flow.Reader:
@@ -296,13 +297,14 @@ class FileDiscovery:
         if not self._hit(getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9):
             return
         if isinstance(node, ast.Call):
+            mapper = per_item_mapper(node)   # what `df.text.apply(…)`, `pool.map(…)` are handed runs per item
             if self._maybe_request(node) or self._callback(node) is not None:
-                self.candidates.append(Candidate(node, funcs, loop, tries, awaited))
+                self.candidates.append(Candidate(node, funcs, (mapper and self._callback(node)) or loop, tries, awaited))
             self._expr(node.func, funcs, loop, tries, False)
             for child in node.args:
-                self._expr(child, funcs, loop, tries, False)
+                self._expr(child, funcs, node if mapper else loop, tries, False)
             for kw in node.keywords:
-                self._expr(kw.value, funcs, loop, tries, False)
+                self._expr(kw.value, funcs, node if mapper else loop, tries, False)
         elif isinstance(node, ast.Await):
             self._expr(node.value, funcs, loop, tries, True)
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
@@ -315,6 +317,39 @@ class FileDiscovery:
         else:
             for child in ast.iter_child_nodes(node):
                 self._expr(child, funcs, loop, tries, False)
+
+    def per_item_caller(self, func: FuncInfo, hops: int = 3) -> ast.AST | None:
+        """Where this module runs `func` once per item: a call of it in a `for` loop or a comprehension
+        (`asyncio.gather(*[one(q) for q in batch])`), or `func` handed to a per-item mapper
+        (`pool.map(one, items)`, `df.text.apply(self.summarize)`), directly or through up to `hops` callers
+        run so. That call or reference, for LLM006 to judge the loop around it; None when none does."""
+        key = (id(func.node), hops)
+        if key not in self._per_item_callers:
+            self._per_item_callers[key] = None   # a recursive function: not found through itself
+            self._per_item_callers[key] = self._find_per_item_caller(func, hops)
+        return self._per_item_callers[key]
+
+    def _find_per_item_caller(self, func: FuncInfo, hops: int) -> ast.AST | None:
+        name = getattr(func.node, "name", None)
+        if name is None or hops == 0:
+            return None
+        method = func.cls is not None and func.parent is None
+        refs = [(c, caller) for c, caller in self.mod.calls_named(name) if _refers_to(c.func, name, method)]
+        refs += [(a, caller) for m in sorted(PER_ITEM_MAPPERS) for c, caller in self.mod.calls_named(m)
+                 for a in c.args if _refers_to(a, name, method)]
+        runs = []
+        for node, caller in refs:
+            body = caller.node.body if caller is not None else self.mod.tree.body  # type: ignore[attr-defined]
+            runner = per_item_runner(body, node) if isinstance(body, list) else None
+            if runner is not None:   # over data first: `for attempt in range(3)` may be a retry loop
+                runs.append((isinstance(runner, (ast.For, ast.AsyncFor)) and _over_range(runner), node))
+        if runs:
+            return min(runs, key=lambda r: r[0])[1]
+        for _node, caller in refs:
+            found = self.per_item_caller(caller, hops - 1) if caller is not None and caller.node is not func.node else None
+            if found is not None:
+                return found
+        return None
 
     def _maybe_request(self, call: ast.Call) -> bool:
         f = call.func
@@ -1528,6 +1563,8 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
             continue
         seen.update((id(cand.call), id(req.callee)))
         func = cand.funcs[-1] if cand.funcs else None
+        if cand.loop is None and func is not None:   # a helper the module calls once per item
+            cand.loop = disc.per_item_caller(func)
         qual = func.qualname if func else "<module>"
         ordinals[qual] = ordinals.get(qual, 0) + 1
         site_id = f"{mod.path}::{qual}#{ordinals[qual]}"
@@ -1539,6 +1576,18 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
         out.append(Found(site, cand.call, client_call, cand.loop, cand.tries))
     _link_try_fallbacks(out)
     return out
+
+
+def _over_range(loop: ast.For | ast.AsyncFor) -> bool:
+    return isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"
+
+
+def _refers_to(node: ast.AST, name: str, method: bool) -> bool:
+    """`node` names function `name`, or for a method `self.name`/`cls.name`."""
+    if method:
+        return isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.value, ast.Name) \
+            and node.value.id in ("self", "cls")
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def _link_try_fallbacks(found: list[Found]) -> None:

@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
+from llmsight.analysis.context import per_item_mapper
 from llmsight.analysis.rules._sdk_fixes import parents
 
 if TYPE_CHECKING:
@@ -271,15 +272,20 @@ def _exits_on_success(loop: ast.AST) -> bool:
 
 
 def repeating_loop(ctx: "FileContext", call: ast.AST) -> ast.AST | None:
-    """The innermost loop or comprehension that runs `call` once per iteration over data, skipping
-    loops that retry it (LLM002's business); None when there is none in its function."""
+    """The innermost loop, comprehension or per-item mapper (`df.text.apply(lambda t: …)`) that runs `call`
+    once per iteration over data, skipping loops that retry it (LLM002's business); None when there is
+    none in its function."""
     up = parents(ctx, call)
     prev, node = call, up.get(call)
     function = None
     chain = []
     while node is not None and function is None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if isinstance(node, ast.Lambda) and per_item_mapper(up.get(node)) and node is not up[node].func:  # type: ignore[attr-defined]
+            pass   # what the mapper runs per item
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             function = node
+        elif per_item_mapper(node) and prev is not node.func:  # type: ignore[attr-defined]
+            chain.append(node)
         elif isinstance(node, COMPREHENSIONS):
             if not _contains(node.generators[0].iter, call):
                 chain.append(node)

@@ -31,7 +31,11 @@ class CallInLoop(Rule):
     cheaper or faster for that SDK: the provider's batch API (OpenAI, Anthropic, Gemini and Bedrock
     batches cost 50% less when results can wait up to 24 h), bounded concurrency instead of one call
     after another, one embedding request for a whole list, or caching repeated prompts. For a fan-out
-    through `asyncio.gather(...)` it suggests bounding the concurrency.
+    through `asyncio.gather(...)` or a thread pool it suggests bounding the concurrency.
+    A per-item mapper is a loop (`df["text"].apply(lambda t: …)`, `.map`, `.progress_apply`, `map(f, xs)`,
+    `pool.map`), and a request in a helper counts when the module runs the helper once per item
+    (`asyncio.gather(*[one(x) for x in xs])`, `for row in rows: process(row)`, `pool.map(process, rows)`,
+    up to three calls up); the finding names that call.
 
     Not flagged: retry loops (LLM002's business, including `for attempt in range(3)` loops that stop
     on success), `while` loops (agent loops, chat REPLs, polling), loops where each request
@@ -161,6 +165,14 @@ class CallInLoop(Rule):
             llm = ChatOpenAI(model="gpt-4o-mini")
             answers = [llm.invoke(q) for q in questions]
         """, message="call .batch(inputs"),
+        Invalid("""
+            from openai import OpenAI
+            client = OpenAI()
+            def summarize(text):
+                return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+            def summarize_all(df):
+                df["summary"] = df["text"].apply(summarize)
+        """, message="once per item of `apply(…)`"),
     ]
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
@@ -168,23 +180,30 @@ class CallInLoop(Rule):
             call = ctx.call_nodes.get(site.id)
             if call is None or not site.in_loop:
                 continue
-            loop = repeating_loop(ctx, call)
-            if loop is None or isinstance(loop, ast.While) or depends_on_previous(loop, call) \
-                    or site.operation == "embedding" and _embeds_a_batch(loop, call):
+            loop, repeated = repeating_loop(ctx, call), call
+            runner = ctx.loop_nodes.get(site.id)
+            if loop is None and runner is not None and not any(a is runner for a in ctx.ancestors(call)):
+                # the function the request is in is called per item, or handed to a mapper (discovery)
+                loop, repeated = repeating_loop(ctx, runner), runner
+            if loop is None or isinstance(loop, ast.While) or isinstance(repeated, ast.Call) and depends_on_previous(loop, repeated) \
+                    or site.operation == "embedding" and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
                 continue
-            concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop)
+            concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop) or _pooled(ctx, loop)
             message, advice = self._message(site, ctx, loop, concurrent)
+            if repeated is not call and not any(a is call for a in ctx.ancestors(repeated)):
+                message += f" (through `{ctx.segment(repeated)}` at line {ctx.span_of(repeated).start_line})"
             yield ctx.diagnostic(self, call, message, site, (Fix(advice, (), "display-only"),))
 
     @staticmethod
     def _message(site: CallSite, ctx: FileContext, loop: ast.AST, concurrent: bool) -> tuple[str, str]:
-        where = "comprehension" if isinstance(loop, COMPREHENSIONS) else "loop"
+        where = "a comprehension" if isinstance(loop, COMPREHENSIONS) else "a loop" if not isinstance(loop, ast.Call) else \
+            f"`{ctx.segment(loop.func).rsplit('.', 1)[-1]}(…)`"   # a per-item mapper: `df.text.apply(…)`
         batch = BATCH_APIS.get(site.sdk)
         batch_text = f"{batch} costs 50% less when results can wait (up to 24 h)" if batch else \
             "a provider batch API (50% off at OpenAI and Anthropic) suits work that can wait"
         if site.operation == "embedding":
             arg = _LIST_INPUT.get(site.sdk, "a list of inputs")
-            text = (f"one embedding request per item of a {where}: pass the items as {arg} to embed many in one "
+            text = (f"one embedding request per item of {where}: pass the items as {arg} to embed many in one "
                     f"request (fewer round trips, far below the requests-per-minute limit)")
             return text, f"Embed the whole list in one request with {arg}, in chunks if it is large"
         if concurrent:
@@ -195,7 +214,7 @@ class CallInLoop(Rule):
             concurrently = 'call .batch(inputs, config={"max_concurrency": N}) to run them concurrently'
         else:
             concurrently = "run them concurrently (bounded)"
-        text = (f"{sdk_name(site, ctx)} is called once per item of a {where}, one call after another: {batch_text}; "
+        text = (f"{sdk_name(site, ctx)} is called once per item of {where}, one call after another: {batch_text}; "
                 f"otherwise {concurrently} or cache repeated prompts")
         return text, f"Batch the requests (batch API), {concurrently}, or cache repeated prompts"
 
@@ -214,6 +233,24 @@ def _embeds_a_batch(loop: ast.AST, call: ast.Call) -> bool:
         if batches and read & {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}:
             return True
     return False
+
+
+def _pooled(ctx: FileContext, loop: ast.AST) -> bool:
+    """A per-item mapper of a thread or process pool (`executor.map(f, xs)`, `pool.imap(…)`, tqdm's
+    `thread_map`): the requests run at once, not one after another."""
+    if not isinstance(loop, ast.Call):
+        return False
+    texts = [ctx.segment(loop.func)]
+    receiver = loop.func.value if isinstance(loop.func, ast.Attribute) else None
+    if isinstance(receiver, ast.Name):   # `with ThreadPoolExecutor(8) as ex: ex.map(…)`
+        scope = next((a for a in ctx.ancestors(loop) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), ctx.tree)
+        for node in ast.walk(scope):
+            bound = [(i.optional_vars, i.context_expr) for i in node.items] if isinstance(node, (ast.With, ast.AsyncWith)) \
+                else [(t, node.value) for t in node.targets] if isinstance(node, ast.Assign) else []
+            texts += [ctx.segment(value) for target, value in bound
+                      if isinstance(target, ast.Name) and target.id == receiver.id]
+    text = " ".join(texts).lower()
+    return text.endswith(("thread_map", "process_map")) or any(w in text for w in ("pool", "executor"))
 
 
 def _gathered(ctx: FileContext, comp: ast.AST) -> bool:

@@ -183,8 +183,6 @@ def test_module_client_timeout_set_on_the_openai_module(tmp_path):
     assert "LLM001" not in codes_at(result, "app/llm.py", 5)
 
 
-@pytest.mark.xfail(strict=True, reason="a request in a helper that `asyncio.gather(*[helper(x) for x in batch])` fans "
-                   "out per item: a reader sees one request per item; llmsight marks the site not in a loop, no LLM006")
 def test_request_in_a_helper_fanned_out_by_gather_over_a_comprehension(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         import asyncio
@@ -200,6 +198,55 @@ def test_request_in_a_helper_fanned_out_by_gather_over_a_comprehension(tmp_path)
         """}, select=["LLM006"])
     assert site_at(result, "app/llm.py", 6).in_loop
     assert "LLM006" in codes_at(result, "app/llm.py", 6)
+
+
+def test_helpers_run_per_item_by_their_callers(tmp_path):
+    """A generator under gather, a method called in a comprehension two calls up, a function a thread pool
+    maps: one request per item. Not: a retry loop, an agent loop that feeds each reply back, batches."""
+    result = scan(tmp_path, {"app/llm.py": """
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+        from itertools import batched
+        from openai import AsyncOpenAI, OpenAI
+        aclient, client = AsyncOpenAI(), OpenAI()
+        async def classify(text):
+            return await aclient.chat.completions.create(model="gpt-4o-mini", messages=[text])
+        async def classify_all(texts):
+            return await asyncio.gather(*(classify(t) for t in texts))
+        class Labeler:
+            def _ask(self, q):
+                return client.chat.completions.create(model="gpt-4.1", messages=[q])
+            def label(self, row):
+                return self._ask(row["text"])
+            def label_all(self, rows):
+                return [self.label(r) for r in rows]
+        def tag(t):
+            return client.chat.completions.create(model="gpt-4o", messages=[t])
+        def tag_all(items):
+            with ThreadPoolExecutor(8) as pool:
+                return list(pool.map(tag, items))
+        def reply(messages):
+            return client.chat.completions.create(model="o4-mini", messages=messages)
+        def agent(messages):
+            for step in range(8):
+                messages.append(reply(messages))
+        def ask_with_retries(q):
+            for attempt in range(3):
+                try:
+                    return client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+                except Exception:
+                    continue
+        def embed(chunk):
+            return client.embeddings.create(model="text-embedding-3-small", input=list(chunk))
+        def embed_all(texts):
+            return [embed(chunk) for chunk in batched(texts, 64)]
+        """}, select=["LLM006"])
+    for line in (8, 13, 19):
+        assert site_at(result, "app/llm.py", line).in_loop
+        assert "LLM006" in codes_at(result, "app/llm.py", line), line
+    assert "at once" in next(d.message for d in result.diagnostics if d.span.start_line == 19)
+    for line in (24, 31, 35):
+        assert "LLM006" not in codes_at(result, "app/llm.py", line), line
 
 
 def test_gather_over_a_comprehension_of_requests(tmp_path):
@@ -405,8 +452,6 @@ def test_get_on_a_config_dict_a_caller_passes(tmp_path):
     assert "gpt-4.1-mini" in models_at(result, "app/agent.py", 8)
 
 
-@pytest.mark.xfail(strict=True, reason="`df[col].apply(lambda t: client...create(...))` sends one request per row, as a "
-                   "loop does; llmsight marks the site not in a loop and LLM006 stays silent")
 def test_request_per_row_of_a_pandas_apply(tmp_path):
     result = scan(tmp_path, {"app/enrich.py": """
         from openai import OpenAI
@@ -416,6 +461,25 @@ def test_request_per_row_of_a_pandas_apply(tmp_path):
             return df
         """}, select=["LLM006"])
     assert "LLM006" in codes_at(result, "app/enrich.py", 5)
+
+
+def test_requests_per_row_of_other_mappers(tmp_path):
+    """`.map(lambda …)`, tqdm's `.progress_apply(helper)`, a bound method handed to `.apply`, builtin `map`."""
+    result = scan(tmp_path, {"app/enrich.py": """
+        from langchain_openai import OpenAIEmbeddings
+        from openai import OpenAI
+        client = OpenAI()
+        embeddings = OpenAIEmbeddings(model="text-embedding-3-small")
+        def summarize(text):
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[text])
+        def enrich(df):
+            df["title"] = df["text"].map(lambda t: client.chat.completions.create(model="gpt-4.1", messages=[t]))
+            df["summary"] = df["text"].progress_apply(summarize)
+            df["vector"] = df["text"].apply(embeddings.embed_query)
+            return list(map(lambda t: client.chat.completions.create(model="o4-mini", messages=[t]), df["text"]))
+        """}, select=["LLM006"])
+    for line in (7, 9, 11, 12):
+        assert "LLM006" in codes_at(result, "app/enrich.py", line), line
 
 
 def notebook(cells: list[str]) -> str:
