@@ -169,13 +169,16 @@ def annotation_kind(qualname: str) -> sdks.ClientKind | None:
     return None
 
 
-_PROPERTIES = frozenset({"property", "cached_property"})
-
-
 def is_property(node: ast.AST) -> bool:
-    """A method read as an attribute (`@property`, `@functools.cached_property`): `self.client` is what it returns."""
-    return any((d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else "") in _PROPERTIES
-               for d in getattr(node, "decorator_list", ()))
+    """A method read as an attribute: `@property`, `@functools.cached_property`, and the memoizing decorators
+    projects and libraries name after them (`@lazy_property()`, `@memoized_property`, pyramid's `@reify`):
+    `self.client` is what it returns. `@client.setter` is not one."""
+    for d in getattr(node, "decorator_list", ()):
+        d = d.func if isinstance(d, ast.Call) else d
+        name = (d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else "").lower()
+        if "property" in name or name == "reify":
+            return True
+    return False
 
 
 def lambda_call(node: ast.AST) -> ast.Call | None:
