@@ -275,6 +275,8 @@ class UnboundedOutput(Rule):
                 continue
             ctor = client_call(ctx, site)
             cls = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
+            if site.sdk == "sparkai":
+                continue  # sparkai's ChatSparkLLM caps every request (max_tokens=2048 by default)
             if site.sdk == "langchain" and (cls in _LANGCHAIN_CAPPED_BY_DEFAULT or not site.client_expr):
                 continue    # capped by default, or a model handed in: its cap is set where it is built
             param = self._parameter(site, ctx, cls)
@@ -300,6 +302,8 @@ class UnboundedOutput(Rule):
             return _LANGCHAIN_CAP.get(cls, "max_tokens")
         if site.sdk == "http":
             return "max_tokens in the JSON body"
+        if site.sdk == "replicate":   # inside `input=`, as the model's own schema names it (Meta's: max_tokens)
+            return "input.max_tokens"
         return "max_tokens"
 
     @staticmethod

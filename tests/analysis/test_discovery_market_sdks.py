@@ -244,3 +244,18 @@ def test_framework_classes_of_these_providers_name_their_model_and_price_route()
         "QianfanChatEndpoint(": ("ERNIE-Bot-4", None),   # Qianfan's models have no row in the price data
         "DashScope(": ("qwen-turbo", "dashscope/qwen-turbo"),
     }
+
+
+def test_output_cap_advice_follows_each_sdk():
+    source = '''
+import replicate
+from sparkai.llm.llm import ChatSparkLLM
+
+
+def ask(p):
+    replicate.run("meta/meta-llama-3-8b-instruct", input={"prompt": p})
+    return ChatSparkLLM(spark_llm_domain="generalv3.5").invoke(p)
+'''
+    (found,) = api.check_source(source, "app.py", select=["LLM004"]).diagnostics   # ChatSparkLLM caps at 2048
+    assert found.span.start_line == line_of(source, "replicate.run") and "input.max_tokens" in found.message
+    assert [e.new_text for fix in found.fixes for e in fix.edits] == [', "max_tokens": 1024']   # into input={…}
