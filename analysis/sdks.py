@@ -157,6 +157,9 @@ GOOGLE_GENERATIVEAI_MODULE = ClientKind("google", {
 }, timeout=(), retries=(), option_methods=())
 
 # ---- AWS Bedrock runtime (boto3.client("bedrock-runtime")) ------------------------------------------
+# Not SageMaker runtime's `invoke_endpoint`: it serves whatever model the user deployed (a classifier as often as
+# an LLM), billed per instance hour (litellm's sagemaker/ rows are $0), and only the request body's shape could say
+# that an endpoint is a text model; a site there would cost precision and could never be priced.
 _BEDROCK_CAP = ("inferenceConfig.maxTokens",)
 BEDROCK = ClientKind("bedrock", {
     "invoke_model": Method("chat", False, model_param="modelId", max_tokens=("body.max_tokens", "body.max_gen_len", "body.maxTokenCount", "body.max_tokens_to_sample", "body.inferenceConfig.max_new_tokens", "body.textGenerationConfig.maxTokenCount"), prompt=("body",)),
@@ -802,6 +805,7 @@ REQUEST_BODY_SHAPES: tuple[tuple[frozenset[str], str], ...] = (
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",
                            "converse", "rerank", "predict", "images", "audio", "v1beta/models")
 HTTP_METHODS = {"post": False, "request": False, "stream": True}
+HTTP_METHOD_FIRST = ("request", "stream")   # `client.stream("POST", url, …)`: the URL comes second
 HTTP_CLIENT = ClientKind("http", {
     name: Method("chat", stream, model_param="json.model",
                  max_tokens=("json.max_tokens", "json.max_completion_tokens", "json.max_output_tokens",
