@@ -26,19 +26,28 @@ def clear() -> None:
     _CACHE.clear()
 
 
-def _key(site: CallSite, analysis) -> tuple:
+def _of_analysis(analysis) -> tuple:
+    """The part of every site's key that is the analysis's: its config (whose repr is most of a key's cost)
+    and traffic."""
+    return repr(analysis.config), analysis.traffic
+
+
+def _key(site: CallSite, analysis, of_analysis: tuple | None = None) -> tuple:
+    """The cache key of `site`'s answer; `of_analysis`: `_of_analysis(analysis)`, when the caller has it."""
     by_site = site.id if analysis.traffic else None   # traffic figures are per site
     # the client decides which models need a client change
     return (repr(site.model.value), site.operation, site.sdk, site.endpoint, site.client_expr,
-            site.prompt.static_tokens, site.prompt.dynamic,
-            repr(site.max_tokens.value), site.feature, repr(analysis.config), analysis.traffic, by_site)
+            site.prompt.static_tokens, site.prompt.dynamic, repr(site.max_tokens.value), site.feature,
+            *(of_analysis if of_analysis is not None else _of_analysis(analysis)), by_site)
 
 
-def compute(site: CallSite, analysis) -> list:
-    key = _key(site, analysis)
-    if key in _CACHE:
+def _compute(site: CallSite, analysis, key: tuple) -> list:
+    """`site`'s answer (`key`: its `_key`, built once by the caller), from the cache or ranked; on the
+    requests thread."""
+    found = _CACHE.get(key)
+    if found is not None:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        return found
     found = api.model_alternatives(site, analysis.config, traffic=analysis.traffic, root=analysis.root)
     _CACHE[key] = found
     while len(_CACHE) > _SIZE:
@@ -50,7 +59,7 @@ def _started(ls, site: CallSite, analysis, key: tuple) -> asyncio.Future:
     """The one computation of `key`'s answer, started on the requests thread unless it already runs."""
     pending = _PENDING.get(key)
     if pending is None:
-        pending = asyncio.get_running_loop().run_in_executor(ls.requests, compute, site, analysis)
+        pending = asyncio.get_running_loop().run_in_executor(ls.requests, _compute, site, analysis, key)
         _PENDING[key] = pending
 
         def finished(done: asyncio.Future) -> None:
@@ -63,10 +72,10 @@ def _started(ls, site: CallSite, analysis, key: tuple) -> asyncio.Future:
 
 def prefetch(ls, analysis) -> None:
     """Start computing the alternatives of an analysis's sites (the first PREFETCH_MAX not known yet)."""
-    started = 0
+    started, of_analysis = 0, _of_analysis(analysis)
     for view in analysis.views.values():
         for sv in view.sites:
-            key = _key(sv.site, analysis)
+            key = _key(sv.site, analysis, of_analysis)
             if key in _CACHE or key in _PENDING:
                 continue
             if started == PREFETCH_MAX:
