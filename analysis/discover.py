@@ -42,10 +42,11 @@ _METHOD_CALL = re.compile(r"\.%s\s*[(,)]" % sdks.call_suffix_pattern(
 _KEYWORD_FORWARDERS = frozenset({"to_thread", "run_in_threadpool", "submit", "partial", "sync_to_async", "asyncify"})
 
 
-def _request_reference(node: ast.AST) -> bool:
-    """`client.embeddings.create` / `completion` written without a call: named like a request method."""
-    return isinstance(node, ast.Attribute) and node.attr in sdks.REQUEST_METHOD_NAMES \
-        or isinstance(node, ast.Name) and node.id in sdks.REQUEST_METHOD_NAMES
+def _request_reference(node: ast.AST, bound: frozenset[str] = frozenset()) -> bool:
+    """`client.embeddings.create` / `completion` written without a call: named like a request method, or a
+    name `bound` to one (`fn = client.chat.completions.create if chat else client.completions.create`)."""
+    return isinstance(node, ast.Attribute) and (node.attr in sdks.REQUEST_METHOD_NAMES or node.attr in bound) \
+        or isinstance(node, ast.Name) and (node.id in sdks.REQUEST_METHOD_NAMES or node.id in bound)
 
 
 def hands_over_request(call: ast.Call) -> bool:
@@ -62,11 +63,11 @@ def hands_over_request(call: ast.Call) -> bool:
 _REQUEST_KEYWORDS = frozenset({"model", "messages", "contents", "modelId", "input", "prompt", "texts"})
 
 
-def _forwards_request(call: ast.Call) -> bool:
+def _forwards_request(call: ast.Call, bound: frozenset[str] = frozenset()) -> bool:
     """A retry or rate-limit wrapper given the request method first and the request's own keywords
     after it (`self.retryer(self.client.completion, model=…, messages=…)`, `Retrying(…)(fn, **kw)`,
     `retry(fn, **params)`): it calls the method with them."""
-    return bool(call.args) and _request_reference(call.args[0]) \
+    return bool(call.args) and _request_reference(call.args[0], bound) \
         and any(kw.arg is None or kw.arg in _REQUEST_KEYWORDS for kw in call.keywords)
 
 
@@ -92,6 +93,21 @@ def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
 
 
 _ASSIGNED_NAME = re.compile(r"[ \t]*(?:self\.)?(\w+)[ \t]*(?::[^=\n]*)?=[^=]")
+# a request method referred to, not called, at the end of an assignment or of an `x if c else` branch
+_METHOD_REFERENCE = re.compile(r"\.%s[ \t]*(?:$|#|if\b|else\b)" % sdks.call_suffix_pattern(), re.MULTILINE)
+
+
+def _bound_request_names(source: str) -> frozenset[str]:
+    """Names (and `self.` attributes) a statement binds to a request method, in any scope: `create =
+    self._client.messages.create`, `fn = c.chat.completions.create if chat else c.completions.create`,
+    `raw = c.chat.completions.with_raw_response.create`. Called later (`fn(**kw)`) or handed to a
+    wrapper (`retry(fn, **kw)`), the method is the request. Textual, like `_local_aliases`."""
+    out = set()
+    for m in _METHOD_REFERENCE.finditer(source):
+        assigned = _ASSIGNED_NAME.match(source, source.rfind("\n", 0, m.start()) + 1, m.start())
+        if assigned is not None:
+            out.add(assigned.group(1))
+    return frozenset(out)
 
 
 def _local_aliases(source: str, callables: set[str]) -> set[str]:
@@ -184,7 +200,8 @@ class FileDiscovery:
         self.wrappers = wrappers or {}  # last name -> qualified name
         self._interesting_names = set(mod.imports) | set(self.wrappers) | sdks.REQUEST_METHOD_NAMES
         callables = self._callable_imports(exports)
-        aliases = self._request_aliases() | _local_aliases(mod.source, callables)
+        self._bound_requests = _bound_request_names(mod.source)
+        aliases = self._request_aliases() | _local_aliases(mod.source, callables) | self._bound_requests
         self._interesting_names |= aliases
         self._callable_names = callables | aliases
         roots = {q.split(".", 1)[0] for q in mod.imports.values()}
@@ -367,7 +384,8 @@ class FileDiscovery:
         if shaped_sites.only_refers(call):
             return None
         for arg in call.args:
-            if _request_reference(arg) and (isinstance(arg, ast.Attribute) or arg.id in self._callable_names):  # type: ignore[attr-defined]
+            if _request_reference(arg, self._bound_requests) and (
+                    isinstance(arg, ast.Attribute) or arg.id in self._callable_names):  # type: ignore[attr-defined]
                 return arg
         return None
 
@@ -384,7 +402,7 @@ class FileDiscovery:
                 func_node = func_node.args[0]
             elif (req := self._called_client(self.ev.eval(func_node, scope), call, args, keywords, scope)) is not None:
                 return req  # `dspy.Predict(sig)(question=…)`
-            elif not _forwards_request(call):   # `Retrying(…)(client.completion, model=…)` is found below
+            elif not _forwards_request(call, self._bound_requests):   # `Retrying(…)(client.completion, model=…)` is found below
                 return None
         else:
             callee = self.ev.eval(func_node, scope) if isinstance(func_node, ast.Attribute) and func_node.attr in (
@@ -413,7 +431,7 @@ class FileDiscovery:
             # handed to another call as a callback: that call's own arguments are not the request's, unless
             # it is a wrapper given the request's keywords to call it with
             func_node = self._callback(call)
-            forwarded = func_node is not None and func_node is args[0] and _forwards_request(call)
+            forwarded = func_node is not None and func_node is args[0] and _forwards_request(call, self._bound_requests)
             req = self._resolve_callee(func_node, cand, call, args[1:] if forwarded else [],
                                        keywords if forwarded else [], scope) if func_node is not None else None
         if req is not None and req.callee is None:

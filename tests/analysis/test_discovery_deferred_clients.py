@@ -207,7 +207,6 @@ CHOSEN = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a local bound to a request method is not looked at")
 def test_bound_request_method_chosen_into_a_local_then_called_or_handed_to_a_wrapper(tmp_path):
     result = scan_project(tmp_path, {"app.py": CHOSEN})
     sites = found(result, "app.py")
