@@ -497,7 +497,11 @@ class Outcomes:
                      for f, c in (("cost", "cost_usd"), ("qs", "quality"))}
         self.latency = Histogram.of(self.columns["latency_ms"], grp, self.columns["blk"])
         self.ttft = Histogram.of(self.columns["ttft_ms"], grp)
-        self._own: dict[str, dict[str, Distribution]] = {}     # value column -> its distributions, once asked
+        # value column -> its distributions, once asked: the only state that changes after this point.
+        # `Simulation.run` asks from its one figures worker, the explorer under its lock: one thread at a
+        # time. Entries are added whole and never removed, and the memo is read once, so even two threads
+        # at once would at worst compute the same distributions twice, never read a missing or partial one.
+        self._own: dict[str, dict[str, Distribution]] = {}
 
     @staticmethod
     def _outcome(c: dict) -> np.ndarray:
@@ -549,9 +553,10 @@ class Outcomes:
         rows, values = (None, None) if changed is None else differing(self.columns[name], changed.ri,
                                                                        changed.columns[name])
         if rows is None or not len(rows):
-            if name not in self._own:
-                self._own[name] = distributions(h, key_of, probs)
-            return self._own[name]
+            own = self._own.get(name)
+            if own is None:
+                own = self._own[name] = distributions(h, key_of, probs)
+            return own
         if self._rebuilds(rows):
             return distributions(Histogram.of(self._merged(name, rows, values), h.grp, h.blk), key_of, probs)
         mask = np.zeros(len(self.cell), dtype=bool)
