@@ -59,8 +59,9 @@ def hands_over_request(call: ast.Call) -> bool:
         and any(_request_reference(a) for a in call.args) and not _forwards_request(call)
 
 
-# keywords only a request takes: a call handed the request method with one of them passes them on
-_REQUEST_KEYWORDS = frozenset({"model", "messages", "contents", "modelId", "input", "prompt", "texts"})
+# keywords only a request takes: a call handed the request method with one of them passes them on (`json=`:
+# an HTTP client's `post` handed to a retry wrapper with the request body)
+_REQUEST_KEYWORDS = frozenset({"model", "messages", "contents", "modelId", "input", "prompt", "texts", "json"})
 
 
 def _forwards_request(call: ast.Call, bound: frozenset[str] = frozenset()) -> bool:
@@ -698,10 +699,11 @@ class FileDiscovery:
         return None
 
     def _http_request(self, client: Client, method: sdks.Method, call, args, keywords, scope) -> Request | None:
-        url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
-        if method is client.kind.methods.get("request") and len(args) >= 2:
-            url_node = args[1]
+        # `client.request("POST", url)` / `client.stream("POST", url=…)`: the HTTP method comes first
+        position = 1 if any(method is client.kind.methods.get(m) for m in sdks.HTTP_METHOD_FIRST) else 0
+        url_node = args[position] if len(args) > position else next((k.value for k in keywords if k.arg == "url"), None)
         urls = self._request_urls(url_node, scope)
+        urls = self._on_client_base(client, urls) or urls
         for url in urls:
             operation = _provider_operation(url)
             if operation is not None:
@@ -717,6 +719,17 @@ class FileDiscovery:
                             None, method.max_tokens, method.prompt)
             return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
+
+    def _on_client_base(self, client: Client, urls: list[str]) -> list[str]:
+        """A path posted on a client made with `base_url=` (`httpx.AsyncClient(base_url=settings.api_base)`,
+        then `.post("/chat/completions")`): the URLs it reaches, joined as httpx joins them."""
+        base = next((k.value for k in client.ctor.keywords if k.arg == "base_url"), None) \
+            if client.ctor is not None and client.ctor_scope is not None else None
+        relative = [u for u in urls if "://" not in u and not u.startswith("{}")]
+        if base is None or not relative:
+            return []
+        bases = self._request_urls(base, client.ctor_scope) or ["{}"]
+        return [b.rstrip("/") + "/" + u.lstrip("/") for b in bases[:4] for u in relative[:4]]
 
     def _with_base(self, url: str, url_node, scope: Scope) -> str:
         """A provider request's URL whose base is unknown (`{}/chat/completions`) with the base a helper method
@@ -992,17 +1005,21 @@ def _batch_line_body(node: ast.AST) -> ast.expr | None:
 
 
 def _provider_operation(url: str) -> str | None:
-    """The operation a URL requests from a provider: a known host on a request path, or an
-    OpenAI-/Anthropic-compatible path on any host."""
+    """The operation a URL requests from a provider: a known host on a request path (the endpoint table's,
+    or any host of the host→provider table on a path that names a request), or an OpenAI-/Anthropic-
+    compatible path on any host."""
     if url.startswith("/"):
         return None  # a route path (`@app.post("/v1/chat/completions")` serves requests, it makes none)
     path = url.split("?", 1)[0].rstrip("/")
-    after_host = path.split("://", 1)[-1].partition("/")[2].lower()
+    host, _, after_host = path.split("://", 1)[-1].partition("/")
+    after_host = after_host.lower()
+    requested = any(w in after_host for w in sdks.HTTP_REQUEST_PATH_WORDS)
     operation = next((o for n, _, o in sdks.HTTP_ENDPOINTS if n in url and (
         not after_host or "{}" in after_host
         or any(w in n + "/" + after_host for w in sdks.HTTP_REQUEST_PATH_WORDS))), None) or next(
         (o for n, _, o in sdks.HTTP_PATH_SUFFIXES if path.endswith(n)), None) or next(
-        (o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and "/openai/deployments/" in path), None)
+        (o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and "/openai/deployments/" in path), None) or (
+        "chat" if requested and "://" in url and host_provider(host.rsplit("@", 1)[-1].split(":", 1)[0].lower()) else None)
     if operation is None:
         return None
     # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
