@@ -801,22 +801,25 @@ class Evaluator:
         if service is not None:
             arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "service_name"), None)
             v = self.eval(arg, scope, depth)
-            if isinstance(v, Const) and v.value != service:  # boto3.client("s3"): an SDK object, never a request
-                return Imported(f"{q}({v.value!r})")
             if not isinstance(v, Const):
                 return None
+            if v.value != service:   # another service: "bedrock-agent-runtime" makes requests, "s3" never
+                kind = sdks.AWS_SERVICE_CLIENTS.get(v.value)  # type: ignore[assignment]
+                if kind is None:
+                    return Imported(f"{q}({v.value!r})")
         return Client(kind, q, node, scope)
 
     def _field_default(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         """`Field("m")`, `Field(default=x)`; `default_factory=Cls` (or `lambda: Cls()`) makes the instance
         `= Cls()` would."""
         for kw in node.keywords:
-            if kw.arg == "default":
+            made = kw.value.args[0] if kw.arg == "default" and _attrs_factory(kw.value) else kw.value
+            if kw.arg == "default" and made is kw.value:
                 return self.eval(kw.value, scope, depth)
-            if kw.arg == "default_factory":
-                if isinstance(kw.value, ast.Lambda):
-                    return self.eval(kw.value.body, scope, depth)
-                factory = self.eval(kw.value, scope, depth)
+            if kw.arg in ("default", "default_factory", "factory"):   # attrs: `default=Factory(f)`, `factory=f`
+                if isinstance(made, ast.Lambda):
+                    return self.eval(made.body, scope, depth)
+                factory = self.eval(made, scope, depth)
                 return Instance(factory.cls, factory.mod) if isinstance(factory, ClassRef) else None
         if node.args and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is Ellipsis):
             return self.eval(node.args[0], scope, depth)
@@ -1047,6 +1050,12 @@ def _is_import_helper(qualname: str) -> bool:
     last = qualname.rsplit(".", 1)[-1].lower()
     return qualname == "importlib.import_module" or ("import" in last or "require" in last) and (
         "dependency" in last or "module" in last or "package" in last or last.startswith(("lazy_", "try_")))
+
+
+def _attrs_factory(node: ast.AST) -> bool:
+    """`Factory(make)` / `attrs.Factory(make)`: an attrs default made by calling `make` for each instance."""
+    return isinstance(node, ast.Call) and bool(node.args) and (
+        node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")) == "Factory"
 
 
 def _enclosing_method(func: FuncInfo, name: str) -> FuncInfo | None:

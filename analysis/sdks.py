@@ -167,6 +167,18 @@ BEDROCK = ClientKind("bedrock", {
     "converse": Method("chat", False, model_param="modelId", max_tokens=_BEDROCK_CAP, prompt=("system", "messages")),
     "converse_stream": Method("chat", True, model_param="modelId", max_tokens=_BEDROCK_CAP, prompt=("system", "messages")),
 }, timeout=("config.read_timeout",), retries=("config.retries.max_attempts",), option_methods=())
+# Bedrock's agent runtime (`boto3.client("bedrock-agent-runtime")`): a rerank model's query, and retrieve-and-
+# generate (a knowledge-base search whose answer a Bedrock model writes); the model is an ARN in the request's
+# configuration. Its agent and flow invocations run models the console configures: not read here.
+_BEDROCK_ANSWER_MODEL = "retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.modelArn"
+BEDROCK_AGENT = ClientKind("bedrock", {
+    "rerank": Method("rerank", False, model_param="rerankingConfiguration.bedrockRerankingConfiguration."
+                     "modelConfiguration.modelArn", prompt=("queries",)),
+    "retrieve_and_generate": Method("chat", False, model_param=_BEDROCK_ANSWER_MODEL, prompt=("input",)),
+    "retrieve_and_generate_stream": Method("chat", True, model_param=_BEDROCK_ANSWER_MODEL, prompt=("input",)),
+}, timeout=BEDROCK.timeout, retries=BEDROCK.retries, option_methods=())
+# boto3 services whose clients make model requests, by the service name `boto3.client(…)` is given
+AWS_SERVICE_CLIENTS = {"bedrock-runtime": BEDROCK, "bedrock-agent-runtime": BEDROCK_AGENT}
 
 # ---- litellm -------------------------------------------------------------------------------------------
 _LITELLM_CAP = ("max_tokens", "max_completion_tokens")
@@ -1049,7 +1061,7 @@ STREAMING_SEGMENTS = frozenset({"with_streaming_response"})
 
 # every method name any request can end with: the per-file fast filter and the callee pre-check use it
 _ALL_KINDS = (*CLIENT_CLASSES.values(), *MODULE_CLIENTS.values(), *(k for k, _ in CLIENT_FACTORIES.values()),
-              *DERIVED_CLIENTS.values())
+              *DERIVED_CLIENTS.values(), *AWS_SERVICE_CLIENTS.values())
 REQUEST_METHOD_NAMES: frozenset[str] = frozenset(path.rsplit(".", 1)[-1] for kind in _ALL_KINDS for path in kind.methods)
 # request paths of more than one segment (`chat.completions.create`): on a receiver of unknown type they
 # still say "an SDK request" where a lone `get`/`create` does not

@@ -105,6 +105,7 @@ def test_a_method_named_like_a_property_setter_is_not_what_the_attribute_holds(t
 
 BEDROCK = """
     import json
+    import attrs
     from dataclasses import dataclass, field
     from functools import cached_property
     from typing import Any
@@ -129,10 +130,10 @@ BEDROCK = """
             return self.client.retrieve_and_generate(input={"text": question}, retrieveAndGenerateConfiguration={
                 "type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {"knowledgeBaseId": kb, "modelArn": self.model}})
 
-    @dataclass
+    @attrs.define
     class Converser:
-        model: str = "amazon.nova-lite-v1:0"
-        session: Any = field(default_factory=lambda: require_module("boto3").Session())
+        model: str = attrs.field(default="amazon.nova-lite-v1:0")
+        session: Any = attrs.field(default=attrs.Factory(lambda: require_module("boto3").Session()))
 
         @cached_property
         def client(self) -> Any:
@@ -156,10 +157,9 @@ BEDROCK = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="bedrock-agent-runtime is not a known boto3 service")
 def test_boto3_runtime_clients_from_a_session_a_field_factory_makes(tmp_path):
     """Bedrock's agent runtime (rerank, retrieve-and-generate) and runtime (converse) clients from
-    `self.session.client(…)`, the session a field's default factory imports by name. A SageMaker endpoint
+    `self.session.client(…)`, the session a field's default factory (dataclass or attrs) imports by name. A SageMaker endpoint
     serves whatever model was deployed, billed per instance hour: not a site (sdks.py says why)."""
     result = scan_project(tmp_path, {"app/__init__.py": "", "app/util.py": HELPERS, "app/aws.py": BEDROCK})
     sites = found(result, "app/aws.py")
