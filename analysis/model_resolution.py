@@ -1558,7 +1558,8 @@ class ModelResolver:
         declared = None if inits is not None and inits[1] else self._class_level(concrete, attr, ctx)
         if inits is None and declared is None:
             if not others:
-                return _opaque(f"`self.{attr}` is never set in `{concrete[0].node.name}`")
+                return self._set_by_name(concrete, attr, ctx) or \
+                    _opaque(f"`self.{attr}` is never set in `{concrete[0].node.name}`")
             return _union(*others)   # set only by other methods (a setter), which must run before any use
         if inits is None:
             main = declared
@@ -1572,6 +1573,26 @@ class ModelResolver:
         if main.unset and not main.has_default:  # type: ignore[union-attr]
             return replace(_union(main, *others), unset=all(o.unset for o in others))
         return _union(main, *(_alternatives(o) for o in others))  # type: ignore[arg-type]
+
+    def _set_by_name(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, ctx: Ctx) -> Vals | None:
+        """A mapping spread onto the instance by name (`for key, value in config.items(): setattr(self,
+        key.lower(), value)`): the mapping's value under the key that names `attr` (`SMART_LLM` for
+        `smart_llm` through `.lower()`), as the settings flow reads it (a dict the callers pass, a helper
+        returns or a module constant holds). None when no class of the instance does that."""
+        for c, cm in self._mro_of(*concrete):
+            for method in c.methods.values():
+                for loop, key, value in _setattr_loops(method):
+                    name = _spread_key(attr, key, loop.target.elts[0].id)  # type: ignore[attr-defined]
+                    if name is None:
+                        continue
+                    fi = cm.func_info(method, f"{c.node.name}.{getattr(method, 'name', '')}", None, c)
+                    scope = Scope(cm, fi, loop.lineno)
+                    vals = self._splat(loop.iter.func.value, scope, (name,),  # type: ignore[attr-defined]
+                                       Ctx(self_cls=concrete, depth=ctx.depth, skip=ctx.skip))
+                    if vals.cands:
+                        return _tag(vals, "config-default", Hop(f"setattr(self, {_text(cm, key)}, {_text(cm, value)}) "
+                                                                f"for {name!r}", f"{cm.path}:{loop.lineno}"))
+        return None
 
     def _assignments(self, attr: str, assigns: list[tuple[int, ast.AST, ast.AST]], cls: ClassInfo, mod: ModuleInfo,
                      method_name: str, ctx: Ctx) -> tuple[Vals, bool]:
@@ -2473,6 +2494,33 @@ def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
             break
         n += 1
     return n + (a == b)
+
+
+def _setattr_loops(method: ast.AST) -> Iterable[tuple[ast.For, ast.AST, ast.AST]]:
+    """`for k, v in m.items(): … setattr(self, <key from k>, v)` in a method, as (loop, key, value): each
+    item of the mapping becomes the attribute its key names."""
+    args = getattr(method, "args", None)
+    self_name = args.args[0].arg if args is not None and args.args else None
+    for loop in ast.walk(method):
+        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Tuple) and len(loop.target.elts) == 2
+                and all(isinstance(e, ast.Name) for e in loop.target.elts) and isinstance(loop.iter, ast.Call)
+                and isinstance(loop.iter.func, ast.Attribute) and loop.iter.func.attr == "items"):
+            continue
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" and len(node.args) == 3 \
+                    and getattr(node.args[0], "id", None) == self_name:
+                yield loop, node.args[1], node.args[2]
+
+
+def _spread_key(attr: str, key: ast.AST, loop_key: str) -> str | None:
+    """The mapping key that `setattr(self, key, …)` turns into attribute `attr`: `k` itself, `k.lower()`
+    (`SMART_LLM` for `smart_llm`, keys written in capitals) or `k.upper()`; None for any other key."""
+    if isinstance(key, ast.Name):
+        return attr if key.id == loop_key else None
+    if isinstance(key, ast.Call) and not key.args and isinstance(key.func, ast.Attribute) \
+            and getattr(key.func.value, "id", None) == loop_key:
+        return {"lower": attr.upper(), "upper": attr.lower()}.get(key.func.attr)
+    return None
 
 
 def _calls_super(method: ast.AST, name: str) -> bool:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 DEFAULTS = """
@@ -95,7 +93,6 @@ def scan(root: Path, files: dict[str, str]) -> dict[str, list[str]]:
     return {s.function: [c.value for c in s.model.candidates] for s in result.call_sites}
 
 
-@pytest.mark.xfail(strict=True, reason="setattr(self, key.lower(), value) over a config dict was not read")
 def test_a_dict_spread_onto_the_instance_names_its_attributes(tmp_path):
     models = scan(tmp_path, {"pkg/defaults.py": DEFAULTS, "pkg/config.py": CONFIG, "pkg/run.py": RUN})
     assert models["answer"] == ["gpt-4o"]
