@@ -544,7 +544,7 @@ class FileDiscovery:
     def _request_on(self, base, attr: str, call, args, keywords, scope) -> Request | None:
         if isinstance(base, Client):
             path = tuple(p for p in base.path + (attr,) if p not in sdks.TRANSPARENT_SEGMENTS)
-            method = base.kind.methods.get(".".join(path))
+            method = base.kind.methods.get(".".join(path)) or sdks.async_twin(base.kind, path)
             if method is None:
                 return None
             if base.kind.sdk == "http":

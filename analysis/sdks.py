@@ -1062,17 +1062,35 @@ STREAMING_SEGMENTS = frozenset({"with_streaming_response"})
 # every method name any request can end with: the per-file fast filter and the callee pre-check use it
 _ALL_KINDS = (*CLIENT_CLASSES.values(), *MODULE_CLIENTS.values(), *(k for k, _ in CLIENT_FACTORIES.values()),
               *DERIVED_CLIENTS.values(), *AWS_SERVICE_CLIENTS.values())
-REQUEST_METHOD_NAMES: frozenset[str] = frozenset(path.rsplit(".", 1)[-1] for kind in _ALL_KINDS for path in kind.methods)
-# request paths of more than one segment (`chat.completions.create`): on a receiver of unknown type they
-# still say "an SDK request" where a lone `get`/`create` does not
-DOTTED_REQUEST_PATHS: frozenset[str] = frozenset(path for kind in _ALL_KINDS for path in kind.methods if "." in path)
 # Request names that ordinary code calls all the time (`items.append(`, `thread.start(`, `db.connect(`): the
 # fast filters look for these with the segment before them (`conversations.append(`), the rest by name alone.
 _COMMON_METHOD_NAMES = frozenset({"append", "extend", "start", "restart", "connect", "process", "compact", "remix",
                                   "classify", "moderate", "summarize", "convert"})
+ASYNC_TWIN_PREFIX = "a"
+
+
+def async_twin(kind: ClientKind, path: tuple[str, ...]) -> Method | None:
+    """`model.achat(…)` beside `model.chat(…)`: the awaited twin SDKs name with an `a` before a sync request
+    method (IBM watsonx's ModelInference, LlamaIndex, LangChain, litellm), on a sync client whose sync method
+    is known; a twin the tables list themselves is found there first."""
+    *head, last = path
+    sync = kind.methods.get(".".join((*head, last[len(ASYNC_TWIN_PREFIX):]))) \
+        if last.startswith(ASYNC_TWIN_PREFIX) and not kind.is_async else None
+    return dataclasses.replace(sync, is_async=True) if sync is not None and not sync.is_async else None
+
+
+# the twins' names (not of the common names, nor of `__call__`), for the fast filters
+_TWIN_NAMES = frozenset(ASYNC_TWIN_PREFIX + name for kind in _ALL_KINDS if not kind.is_async
+                        for path, method in kind.methods.items() if not method.is_async
+                        for name in (path.rsplit(".", 1)[-1],) if name not in _COMMON_METHOD_NAMES and name[0] != "_")
+REQUEST_METHOD_NAMES: frozenset[str] = frozenset(
+    path.rsplit(".", 1)[-1] for kind in _ALL_KINDS for path in kind.methods) | _TWIN_NAMES
+# request paths of more than one segment (`chat.completions.create`): on a receiver of unknown type they
+# still say "an SDK request" where a lone `get`/`create` does not
+DOTTED_REQUEST_PATHS: frozenset[str] = frozenset(path for kind in _ALL_KINDS for path in kind.methods if "." in path)
 REQUEST_CALL_SUFFIXES: frozenset[str] = frozenset(
     ".".join(path.split(".")[-2:]) if path.rsplit(".", 1)[-1] in _COMMON_METHOD_NAMES else path.rsplit(".", 1)[-1]
-    for kind in _ALL_KINDS for path in kind.methods)
+    for kind in _ALL_KINDS for path in kind.methods) | _TWIN_NAMES
 
 
 def call_suffix_pattern(extra: frozenset[str] | set[str] = frozenset()) -> str:

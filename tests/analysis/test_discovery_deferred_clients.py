@@ -218,7 +218,6 @@ def test_bound_request_method_chosen_into_a_local_then_called_or_handed_to_a_wra
     assert handed.model.value == "gpt-4o-mini"
 
 
-@pytest.mark.xfail(strict=True, reason="an async twin missing from the tables is not a request")
 def test_async_twin_of_a_request_method_on_a_known_client(tmp_path):
     """An SDK object whose `chat(…)` is a request: its `achat(…)` / `agenerate(…)` is the same request,
     awaited."""
