@@ -1891,7 +1891,21 @@ class ModelResolver:
                 if node.id in func.params:
                     return self._made_by_param(node.id, func, scope.mod, ctx)
                 func = func.parent
+            return self._made_by_global(node.id, scope.mod, ctx)
         return []
+
+    def _made_by_global(self, name: str, mod: ModuleInfo, ctx: Ctx, hops: int = 4) -> list[tuple[ast.Call, Scope, Ctx]]:
+        """Constructions a module-level name holds (`WRITER = AgentSpec(…)`), also one imported from another
+        project module (`from .agents import WRITER`)."""
+        bindings = mod.bindings.get(name)
+        if bindings:
+            return [m for line, value, how in bindings if how in ("assign", "annassign")
+                    for m in self._made_by(value, Scope(mod, None, line), ctx)]
+        resolved = self.ev.project.resolve_symbol(mod.imports[name]) if name in mod.imports and hops else None
+        if resolved is None or resolved[1] is None:
+            return []
+        self._dep(resolved[0].path)
+        return self._made_by_global(resolved[1], resolved[0], ctx, hops - 1)
 
     def _made_by_param(self, name: str, func: FuncInfo, mod: ModuleInfo, ctx: Ctx) -> list[tuple[ast.Call, Scope, Ctx]]:
         """Constructions that reach a parameter: the arguments of the calls that bind it, and its default."""

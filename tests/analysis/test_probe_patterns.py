@@ -780,9 +780,6 @@ def test_output_cap_assigned_to_a_config_object_attribute(tmp_path):
     assert "LLM004" not in codes_at(result, "app/gen.py", 8)
 
 
-@pytest.mark.xfail(strict=True, reason="`Runner(spec).run` reads self.spec.model; callers build Runner with specs for "
-                   "two models and pass a third spec only to another function: the set is the two; llmsight adds every "
-                   "spec the project builds")
 def test_config_instances_reach_only_the_objects_they_are_passed_to(tmp_path):
     result = scan(tmp_path, {
         "app/__init__.py": "",
@@ -811,6 +808,39 @@ def test_config_instances_reach_only_the_objects_they_are_passed_to(tmp_path):
             """})
     assert models_at(result, "app/agent.py", 11) == {"gpt-4.1", "gpt-4o-mini"}
     assert models_at(result, "app/agent.py", 13) == {"o4-mini"}
+
+
+def test_config_instances_imported_from_a_settings_module(tmp_path):
+    """Module-level config objects another module imports and hands to a client class: each reaches only
+    the objects built with it."""
+    result = scan(tmp_path, {
+        "app/__init__.py": "",
+        "app/presets.py": """
+            from dataclasses import dataclass
+            @dataclass
+            class ModelConfig:
+                model: str = "gpt-4o-mini"
+                temperature: float = 0.0
+            FAST = ModelConfig()
+            SMART = ModelConfig(model="gpt-4.1")
+            EVAL = ModelConfig(model="o3")
+            """,
+        "app/llm.py": """
+            from openai import OpenAI
+            class Chat:
+                def __init__(self, config):
+                    self.config = config
+                    self.client = OpenAI()
+                def ask(self, q):
+                    return self.client.chat.completions.create(model=self.config.model, messages=[q])
+            """,
+        "app/main.py": """
+            from .llm import Chat
+            from .presets import FAST, SMART
+            def main():
+                return Chat(FAST).ask("a"), Chat(SMART).ask("b")
+            """})
+    assert models_at(result, "app/llm.py", 8) == {"gpt-4o-mini", "gpt-4.1"}
 
 
 def test_request_after_a_time_line_magic(tmp_path):
