@@ -463,16 +463,19 @@ def _fill_request_settings(con: duckdb.DuckDBPyConnection, typed: str, present: 
 def recorded_sample_rate(con: duckdb.DuckDBPyConnection, source: str = "calls") -> tuple[float, str] | None:
     """The share of calls the traces of `source` hold, from the sampling rates their exports recorded
     (`sample_rate`), and a line saying so; None when no row records one. Rows sampled at different rates
-    stand for sum(1 / rate) calls, so the share is the rows over that (a row with no rate: 1)."""
+    stand for sum(1 / rate) calls, so the share is the rows over that (a row with no rate: 1). The sum is
+    of decimals (exact: 10 + 18 digits a row), so the same rows give the same share whatever order the
+    engine's threads add them in; rates ingest would refuse (outside 1e-9..1) are left out."""
     present = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
     if "sample_rate" not in present:
         return None
     rows, recorded, made, low, high = first_row(
-        con, f"SELECT count(*), count(sample_rate), sum(1.0 / coalesce(sample_rate, 1.0)), min(sample_rate), "
-        f"max(sample_rate) FROM {source} WHERE model IS NOT NULL AND (sample_rate IS NULL OR sample_rate > 0)")
+        con, f"SELECT count(*), count(sample_rate), sum(CAST(1.0 / coalesce(sample_rate, 1.0) AS DECIMAL(38, 18))), "
+        f"min(sample_rate), max(sample_rate) FROM {source} "
+        f"WHERE model IS NOT NULL AND (sample_rate IS NULL OR sample_rate BETWEEN 1e-9 AND 1)")
     if not recorded or not made:
         return None
-    share = min(rows / made, 1.0)
+    share = min(rows / float(made), 1.0)
     rates = f"{low:.4g}" if low == high else f"{low:.4g} to {high:.4g}"
     return share, (f"sample rate {share:.4g} read from the traces: their samplers recorded {rates} on {recorded:,} "
                    f"of {rows:,} rows (--sample-rate overrides it)")

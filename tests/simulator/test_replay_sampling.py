@@ -1,6 +1,8 @@
 """Head-sampled traces (issue 13 item 5): `sample_rate` scales counts and cost per day, not what was counted."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import duckdb
 import pytest
 
@@ -8,6 +10,7 @@ from llmsight.config import ConfigError
 from llmsight.simulator.generate import generate
 from llmsight.simulator.replay import Simulation
 from llmsight.simulator.scenario import BASELINE, parse_scenario
+from llmsight.simulator.store import recorded_sample_rate
 
 SCENARIOS = [BASELINE, parse_scenario("model=gpt-4o-mini")]
 
@@ -35,3 +38,16 @@ def test_sample_rate_scales_per_day_figures_and_keeps_n():
 def test_sample_rate_outside_zero_to_one_is_refused(rate):
     with pytest.raises(ConfigError, match="sample rate"):
         Simulation(duckdb.connect(), "calls", sample_rate=rate)
+
+
+def test_recorded_rate_is_the_same_bits_whatever_order_the_rows_are_added_in():
+    """The share the samplers' rates give (rows over sum(1 / rate)) is summed exactly: the rows in reverse,
+    as DuckDB's threads may add them, give the same bits, the exactly rounded share 0.34328107972168664
+    (a floating sum gave 0.34328107972167704 one way, 0.343281079721677 the other)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE traced AS SELECT 'gpt-4o' AS model, i, "
+                "CAST([0.3, 0.7, 0.13, NULL, 0.9][1 + (i * 7919) % 5] AS DOUBLE) AS sample_rate FROM range(5000) t(i)")
+    con.execute("CREATE TABLE backwards AS SELECT * FROM traced ORDER BY i DESC")
+    rates = [rate for (rate,) in con.execute("SELECT sample_rate FROM traced").fetchall()]
+    exact = len(rates) / float(sum(Fraction(1.0 / (rate or 1.0)) for rate in rates))
+    assert recorded_sample_rate(con, "traced")[0] == recorded_sample_rate(con, "backwards")[0] == exact
