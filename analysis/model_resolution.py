@@ -1536,9 +1536,17 @@ class ModelResolver:
         for c, _m in self._mro_of(*sub):
             if c.node is owner.node:
                 return True
-            if method in c.methods and not _calls_super(c.methods[method], method):
+            if method in c.methods and not self._extends(c.methods[method]):
                 return False
         return False
+
+    def _extends(self, method: ast.AST) -> bool:
+        """The override calls `super().<its name>(…)` (found once per method)."""
+        key = ("extends", id(method))
+        found = self.state.memo.get(key)
+        if found is None:
+            found = self.state.memo[key] = (_calls_super(method, getattr(method, "name", "")), method)
+        return found[0]
 
     def _instance_attr(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, ctx: Ctx) -> Vals:
         """An instance attribute: what `__init__` assigns (most derived first; one that always runs hides
@@ -1580,18 +1588,21 @@ class ModelResolver:
         `smart_llm` through `.lower()`), as the settings flow reads it (a dict the callers pass, a helper
         returns or a module constant holds). None when no class of the instance does that."""
         for c, cm in self._mro_of(*concrete):
-            for method in c.methods.values():
-                for loop, key, value in _setattr_loops(method):
-                    name = _spread_key(attr, key, loop.target.elts[0].id)  # type: ignore[attr-defined]
-                    if name is None:
-                        continue
-                    fi = cm.func_info(method, f"{c.node.name}.{getattr(method, 'name', '')}", None, c)
-                    scope = Scope(cm, fi, loop.lineno)
-                    vals = self._splat(loop.iter.func.value, scope, (name,),  # type: ignore[attr-defined]
-                                       Ctx(self_cls=concrete, depth=ctx.depth, skip=ctx.skip))
-                    if vals.cands:
-                        return _tag(vals, "config-default", Hop(f"setattr(self, {_text(cm, key)}, {_text(cm, value)}) "
-                                                                f"for {name!r}", f"{cm.path}:{loop.lineno}"))
+            found = self.state.memo.get(("setattr-loops", id(c.node)))
+            if found is None:   # searched once per class
+                found = self.state.memo[("setattr-loops", id(c.node))] = (
+                    [(method, *loop) for method in c.methods.values() for loop in _setattr_loops(method)], c.node)
+            for method, loop, key, value in found[0]:
+                name = _spread_key(attr, key, loop.target.elts[0].id)  # type: ignore[attr-defined]
+                if name is None:
+                    continue
+                fi = cm.func_info(method, f"{c.node.name}.{getattr(method, 'name', '')}", None, c)
+                scope = Scope(cm, fi, loop.lineno)
+                vals = self._splat(loop.iter.func.value, scope, (name,),  # type: ignore[attr-defined]
+                                   Ctx(self_cls=concrete, depth=ctx.depth, skip=ctx.skip))
+                if vals.cands:
+                    return _tag(vals, "config-default", Hop(f"setattr(self, {_text(cm, key)}, {_text(cm, value)}) "
+                                                            f"for {name!r}", f"{cm.path}:{loop.lineno}"))
         return None
 
     def _assignments(self, attr: str, assigns: list[tuple[int, ast.AST, ast.AST]], cls: ClassInfo, mod: ModuleInfo,
