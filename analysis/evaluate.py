@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llmsight.analysis import sdks, shaped_sites
+from llmsight.analysis import enums, sdks, shaped_sites
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, iter_statements
 
 if TYPE_CHECKING:
@@ -196,6 +196,10 @@ class Evaluator:
         return v
 
     def _eval(self, node: ast.AST, scope: Scope, depth: int) -> Value:
+        if isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            held = enums.single_value(self, node, scope, depth)   # enum members, `str` wrappers around them
+            if held is not enums.NOT_HANDLED:
+                return held
         if isinstance(node, ast.Constant):
             return Const(node.value)
         if isinstance(node, ast.Name):

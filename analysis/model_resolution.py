@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import config_reads, held_writes, settings_flow, setter_flow
+from llmsight.analysis import config_reads, enums, held_writes, settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
@@ -847,6 +847,9 @@ class ModelResolver:
             self._collect[-1].add(path)
 
     def _eval(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
+        held = enums.model_values(self, node, scope, ctx)   # enum members, `str` wrappers around them
+        if held is not None:
+            return held
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and node.value:
                 return Vals((Cand(node.value, "literal", _at(scope.mod, node)),))
@@ -1177,6 +1180,8 @@ class ModelResolver:
             return Vals()
         found = []
         for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]:
+            if self._tables is not None and enums.builds_another_class(self, func, call, cscope, self._tables):
+                continue   # `create(Platform.LOCAL, …)` while following the class `Platform.OPENAI` builds
             arg = _argument_of(func, name, call)
             if arg is None:   # the default: None for a caller of `f(model=None)` that leaves it out
                 found.append(Vals(unset=True))
