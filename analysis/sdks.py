@@ -943,8 +943,15 @@ CLIENT_FACTORIES: dict[str, tuple[ClientKind, str | None]] = {
     **{f"vertexai.{ns}language_models.{cls}.from_pretrained": (VERTEX_LANGUAGE_MODEL, None)
        for ns in ("", "preview.") for cls in _VERTEX_LANGUAGE_CLASSES},
 }
-# methods on a client returning a client of another kind, e.g. genai `client.chats.create(model=…)`
+# the Responses API over a WebSocket: `client.responses.connect()` opens the socket and sends nothing; each
+# `connection.response.create(model=…, input=…)` event on it is a Responses request
+OPENAI_RESPONSES_SOCKET = ClientKind("openai", {
+    "response.create": Method("responses", None, max_tokens=("max_output_tokens",), prompt=("instructions", "input")),
+}, timeout=_STAINLESS_TIMEOUT, option_methods=("enter", "__enter__", "__aenter__"))
+# methods on a client returning a client of another kind, e.g. genai `client.chats.create(model=…)`; not requests
 DERIVED_CLIENTS: dict[tuple[str, str], ClientKind] = {
+    ("openai", "responses.connect"): OPENAI_RESPONSES_SOCKET,
+    ("openai", "beta.responses.connect"): OPENAI_RESPONSES_SOCKET,
     ("google", "chats.create"): GOOGLE_GENAI_CHAT,
     ("google", "aio.chats.create"): GOOGLE_GENAI_CHAT,
     ("google", "start_chat"): GOOGLE_GENERATIVE_MODEL,
@@ -1030,7 +1037,8 @@ def _add_sdk_requests() -> None:
     kinds = [(q, k) for q, k in CLIENT_CLASSES.items()] + list(MODULE_CLIENTS.items()) + [(_BEDROCK_CLIENT, BEDROCK)]
     for qualname, kind in kinds:
         for path, method in generated.get(qualname, {}).items():
-            kind.methods.setdefault(path, method)
+            if (kind.sdk, path) not in DERIVED_CLIENTS:   # it returns the client whose calls are the requests
+                kind.methods.setdefault(path, method)
         for path, method in LEGACY_REQUESTS.get(kind.sdk, {}).items():
             kind.methods.setdefault(path, dataclasses.replace(method, is_async=kind.is_async))
     # the class paths a client is defined at (`voyageai.client.Client`) are imported too

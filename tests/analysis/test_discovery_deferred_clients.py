@@ -311,7 +311,6 @@ REALTIME = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="responses.connect() is reported, response.create is not")
 def test_responses_over_a_websocket_is_the_response_create_event(tmp_path):
     """Opening the socket (`responses.connect()`) sends no request; each `response.create` event does."""
     result = scan_project(tmp_path, {"app.py": REALTIME})

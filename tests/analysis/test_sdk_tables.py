@@ -57,6 +57,8 @@ def test_every_generated_request_is_a_request_discovery_knows():
             kind = kinds[client]
             assert kind.sdk == sdk, client
             for path in info["requests"]:
+                if (sdk, path) in sdks.DERIVED_CLIENTS:   # opens a session whose events are the requests
+                    continue
                 assert path in kind.methods, f"{client}.{path}"
                 assert kind.methods[path].operation == entry["requests"][path]["operation"], f"{client}.{path}"
 
