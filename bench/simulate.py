@@ -125,7 +125,6 @@ def naive(parquet: Path, work: Path) -> dict:
     for model, part in df[ok].groupby("model"):
         grids[model] = (np.nanquantile(part["ttft_ms"], probs), np.nanquantile(tps[part.index], probs))
     fallback_grid = next(iter(grids.values()))
-    err_rate = df.groupby("model")["status"].apply(lambda s: (s == "error").mean()).to_dict()
     prefix = df[df["cached_input_tokens"] > 0].groupby("site_id")["cached_input_tokens"].median().to_dict()
     stage.__exit__()
 
