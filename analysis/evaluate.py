@@ -427,7 +427,8 @@ class Evaluator:
                 v = self.module_name(resolved[1], resolved[0], depth)
                 if v is not None:
                     return v
-            return Imported(q)
+            written = self._set_on_import(node, scope, depth)
+            return written if written is not None else Imported(q)
         if isinstance(base, Client):
             return dataclasses.replace(base, path=base.path + (attr,))
         if isinstance(base, Instance):
@@ -441,6 +442,17 @@ class Evaluator:
         if isinstance(base, DictVal):
             return None
         return None
+
+    def _set_on_import(self, node: ast.Attribute, scope: Scope, depth: int) -> Value:
+        """`Settings.llm` after the module set `Settings.llm = OpenAI(…)` on the imported object (a library's
+        global settings): the last such module-level write before the read, any for a read in a function
+        (it runs after the module's statements). None when the module writes none."""
+        if not isinstance(node.value, ast.Name):
+            return None
+        before = scope.line if scope.func is None else 10**9
+        writes = [(line, value) for line, key, value in scope.mod.subscripts.get(node.value.id, ())
+                  if isinstance(key, ast.Constant) and key.value == node.attr and line < before]
+        return self.eval(writes[-1][1], Scope(scope.mod, None, writes[-1][0]), depth) if writes else None
 
     def _proxied(self, inst: Instance, depth: int) -> Value:
         """What a lazy-import proxy stands for: an instance of a class whose `__getattr__` returns

@@ -381,8 +381,6 @@ def test_default_candidate_of_a_match_on_a_parameter_default(tmp_path):
     assert default_models_at(result, "app/llm.py", 9) == {"gpt-4o-mini"}
 
 
-@pytest.mark.xfail(strict=True, reason="LlamaIndex `Settings.llm.complete(q)` after `Settings.llm = OpenAI(model=...)` "
-                   "is a request; llmsight does not find it (it finds `llm.complete` on a module global)")
 def test_llamaindex_global_settings_llm_called_directly(tmp_path):
     result = scan(tmp_path, {"app/rag.py": """
         from llama_index.core import Settings
@@ -392,6 +390,24 @@ def test_llamaindex_global_settings_llm_called_directly(tmp_path):
             return Settings.llm.complete(q)
         """})
     assert models_at(result, "app/rag.py", 6) == {"gpt-4o-mini"}
+
+
+def test_llamaindex_global_settings_embed_model_and_a_later_llm(tmp_path):
+    """The embedding model set on `Settings`, and a module-level read gets the LLM set last before it."""
+    result = scan(tmp_path, {"app/rag.py": """
+        from llama_index.core import Settings
+        from llama_index.embeddings.openai import OpenAIEmbedding
+        from llama_index.llms.anthropic import Anthropic
+        from llama_index.llms.openai import OpenAI
+        Settings.embed_model = OpenAIEmbedding(model="text-embedding-3-large")
+        Settings.llm = OpenAI(model="gpt-4o-mini")
+        Settings.llm = Anthropic(model="claude-3-5-haiku-latest")
+        warmup = Settings.llm.complete("hi")
+        def embed(text):
+            return Settings.embed_model.get_text_embedding(text)
+        """})
+    assert models_at(result, "app/rag.py", 9) == {"claude-3-5-haiku-latest"}
+    assert models_at(result, "app/rag.py", 11) == {"text-embedding-3-large"}
 
 
 def test_get_with_fallback_on_a_loaded_json_config_reads_the_file(tmp_path):
