@@ -1260,7 +1260,7 @@ class SiteBuilder:
                 if found is not None:
                     return found
             for kw in call.keywords:
-                if kw.arg in _CLIENT_MODEL_KEYWORDS or kw.arg == req.client.kind.model_param:   # `spark_llm_domain=`
+                if kw.arg is not None and kw.arg in (*_CLIENT_MODEL_KEYWORDS, req.client.kind.model_param):   # `spark_llm_domain=`
                     return self._model_setting((kw.value, scope), "client")
             if call.args and (req.client.kind.model_pos == 0 or req.client.cls.endswith("init_chat_model")):
                 return self._model_setting((call.args[0], scope), "client")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 WRAPPER = """
@@ -47,7 +45,6 @@ class Chat(Base):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a client's **params keyword was read as its model keyword")
 def test_the_requests_own_params_give_the_model(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     (tmp_path / "chat.py").write_text(textwrap.dedent(WRAPPER), encoding="utf-8")

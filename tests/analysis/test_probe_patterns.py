@@ -664,24 +664,6 @@ def test_anthropic_vertex_model_is_priced_from_vertex_rows(tmp_path):
     assert estimate.cost_per_call.value
 
 
-@pytest.mark.parametrize("source", [
-    """
-    from anthropic import AsyncAnthropicVertex
-    client = AsyncAnthropicVertex(region="europe-west1", project_id="p")
-    async def ask(q):
-        return await client.messages.create(model="claude-3-5-haiku@20241022", max_tokens=10, messages=[q])
-    """,
-    """
-    import anthropic
-    MODEL = "anthropic.claude-3-5-sonnet-20241022-v2:0"
-    client = anthropic.AnthropicBedrock(aws_region="us-west-2")
-    def ask(q):
-        return client.messages.create(model=MODEL, max_tokens=10, messages=[q])
-    """], ids=["async-vertex", "bedrock-constant"])
-def test_anthropic_cloud_clients_are_priced_from_their_cloud_rows(tmp_path, source):
-    assert estimate_at(tmp_path, source).cost_per_call.value
-
-
 def test_cohere_rerank_is_priced_per_search(tmp_path):
     estimate = estimate_at(tmp_path, """
         import cohere
