@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import config_reads, enums, held_writes, settings_flow, setter_flow
+from llmsight.analysis import config_reads, enums, held_writes, preference_lists, settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
@@ -847,7 +847,8 @@ class ModelResolver:
             self._collect[-1].add(path)
 
     def _eval(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
-        held = enums.model_values(self, node, scope, ctx)   # enum members, `str` wrappers around them
+        # enum members, `str` wrappers around them; the first available of a preference list
+        held = enums.model_values(self, node, scope, ctx) or preference_lists.model_values(self, node, scope, ctx)
         if held is not None:
             return held
         if isinstance(node, ast.Constant):
@@ -1010,7 +1011,7 @@ class ModelResolver:
     def _binding_value(self, name: str, binding, mod: ModuleInfo, func: FuncInfo | None, ctx: Ctx) -> Vals:
         line, value, how = binding
         scope = Scope(mod, func, line)
-        if how == "for" and not isinstance(value, ast.Name):   # `for model in ("a", "b")`, `in names.split(";")`
+        if how == "for":   # `for model in ("a", "b")`, `in names.split(";")`, `in prefs` (a list passed in)
             return _tag(self._iterated(value, scope, ctx), "constant",
                         Hop(f"for {name} in {_text(mod, value)}", f"{mod.path}:{line}"))
         if how == "unpack" and isinstance(value, ast.Subscript):   # `model, err = parse(data, "model", DEFAULT)`
