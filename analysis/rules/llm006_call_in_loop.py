@@ -189,13 +189,15 @@ class CallInLoop(Rule):
                     or site.operation == "embedding" and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
                 continue
             concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop) or _pooled(ctx, loop)
-            message, advice = self._message(site, ctx, loop, concurrent)
+            message, advice = self._message(site, ctx, loop, concurrent, _limiter(ctx, call) if concurrent else None)
             if repeated is not call and not any(a is call for a in ctx.ancestors(repeated)):
                 message += f" (through `{ctx.segment(repeated)}` at line {ctx.span_of(repeated).start_line})"
             yield ctx.diagnostic(self, call, message, site, (Fix(advice, (), "display-only"),))
 
     @staticmethod
-    def _message(site: CallSite, ctx: FileContext, loop: ast.AST, concurrent: bool) -> tuple[str, str]:
+    def _message(site: CallSite, ctx: FileContext, loop: ast.AST, concurrent: bool,
+                 limiter: str | None = None) -> tuple[str, str]:
+        """`concurrent`: the requests run at once; `limiter`: the semaphore that bounds them, as written."""
         where = "a comprehension" if isinstance(loop, COMPREHENSIONS) else "a loop" if not isinstance(loop, ast.Call) else \
             f"`{ctx.segment(loop.func).rsplit('.', 1)[-1]}(…)`"   # a per-item mapper: `df.text.apply(…)`
         batch = BATCH_APIS.get(site.sdk)
@@ -206,6 +208,10 @@ class CallInLoop(Rule):
             text = (f"one embedding request per item of {where}: pass the items as {arg} to embed many in one "
                     f"request (fewer round trips, far below the requests-per-minute limit)")
             return text, f"Embed the whole list in one request with {arg}, in chunks if it is large"
+        if limiter is not None:
+            text = (f"fans out one request per item through {sdk_name(site, ctx)}, as many at once as `{limiter}` "
+                    f"allows: {batch_text}")
+            return text, "Send them as a batch job when the results can wait"
         if concurrent:
             text = (f"fans out one request per item at once through {sdk_name(site, ctx)}: bound the concurrency "
                     f"(a semaphore) to stay under the rate limit; {batch_text}")
@@ -233,6 +239,19 @@ def _embeds_a_batch(loop: ast.AST, call: ast.Call) -> bool:
         if batches and read & {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}:
             return True
     return False
+
+
+def _limiter(ctx: FileContext, call: ast.AST) -> str | None:
+    """The `async with semaphore:` (or rate limiter) the request runs under in its function, as written."""
+    for node in ctx.ancestors(call):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return None
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                text = ctx.segment(item.context_expr)
+                if any(word in text.lower() for word in ("sem", "limit")):
+                    return text
+    return None
 
 
 def _pooled(ctx: FileContext, loop: ast.AST) -> bool:

@@ -249,6 +249,22 @@ def test_helpers_run_per_item_by_their_callers(tmp_path):
         assert "LLM006" not in codes_at(result, "app/llm.py", line), line
 
 
+def test_fan_out_bounded_by_a_semaphore_is_not_told_to_bound_it(tmp_path):
+    result = scan(tmp_path, {"app/llm.py": """
+        import asyncio
+        from openai import AsyncOpenAI
+        client = AsyncOpenAI()
+        limit = asyncio.Semaphore(8)
+        async def one(q):
+            async with limit:
+                return await client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+        async def many(qs):
+            return await asyncio.gather(*[one(q) for q in qs])
+        """}, select=["LLM006"])
+    [finding] = [d for d in result.diagnostics if d.code == "LLM006"]
+    assert "as many at once as `limit` allows" in finding.message and "semaphore" not in finding.message
+
+
 def test_gather_over_a_comprehension_of_requests(tmp_path):
     result = scan(tmp_path, {"app/llm.py": """
         import asyncio
@@ -662,6 +678,24 @@ def test_anthropic_vertex_model_is_priced_from_vertex_rows(tmp_path):
             return client.messages.create(model="claude-sonnet-4-5@20250929", max_tokens=10, messages=[q])
         """)
     assert estimate.cost_per_call.value
+
+
+@pytest.mark.parametrize("source", [
+    """
+    from anthropic import AsyncAnthropicVertex
+    client = AsyncAnthropicVertex(region="europe-west1", project_id="p")
+    async def ask(q):
+        return await client.messages.create(model="claude-3-5-haiku@20241022", max_tokens=10, messages=[q])
+    """,
+    """
+    import anthropic
+    MODEL = "anthropic.claude-3-5-sonnet-20241022-v2:0"
+    client = anthropic.AnthropicBedrock(aws_region="us-west-2")
+    def ask(q):
+        return client.messages.create(model=MODEL, max_tokens=10, messages=[q])
+    """], ids=["async-vertex", "bedrock-constant"])
+def test_anthropic_cloud_clients_are_priced_from_their_cloud_rows(tmp_path, source):
+    assert estimate_at(tmp_path, source).cost_per_call.value
 
 
 def test_cohere_rerank_is_priced_per_search(tmp_path):
