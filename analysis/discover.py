@@ -213,6 +213,7 @@ class FileDiscovery:
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
         self._global_lms: dict[str, list[tuple[int, Client]]] = {}
         self._url_steps = _MAX_URL_STEPS   # steps left for the request URL being read (`_request_urls`)
+        self._url_arguments: dict[int, tuple[dict[str, ast.expr], Scope, int]] = {}   # a helper's, as one call passes
         self._per_item_callers: dict[tuple[int, int], ast.AST | None] = {}
 
     @cached_property
@@ -789,8 +790,10 @@ class FileDiscovery:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # "%s/openai/deployments/%s" % (…)
             return [_PERCENT_FIELD.sub("{}", u) for u in self._urls_of(node.left, scope, depth + 1)]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("rstrip", "strip"):  # f"{self.base_url.rstrip('/')}/v1/chat/completions"
-                return [u.rstrip("/") for u in self._urls_of(node.func.value, scope, depth + 1)]
+            if node.func.attr in ("rstrip", "lstrip", "strip"):  # f"{self.base_url.rstrip('/')}/v1/chat/completions"
+                chars = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) else None
+                return [getattr(u, node.func.attr)(chars) for u in self._urls_of(node.func.value, scope, depth + 1)]
             if node.func.attr == "format":  # "{}/chat/completions?api-version={}".format(…)
                 return [_FORMAT_FIELD.sub("{}", u) for u in self._urls_of(node.func.value, scope, depth + 1)]
             if node.func.attr == "join" and isinstance(node.func.value, ast.Constant) and node.args \
@@ -803,6 +806,8 @@ class FileDiscovery:
                 bases = self._urls_of(node.args[0], scope, depth + 1) or ["{}"]
                 return [b.rstrip("/") + "/" + p.lstrip("/") for b in bases[:4]
                         for p in self._urls_of(node.args[1], scope, depth + 1)[:4]]
+        if isinstance(node, ast.Call) and (returned := self._urls_returned(node, scope, depth)):
+            return returned
         v = self.ev.eval(node, scope)
         if isinstance(v, Const) and isinstance(v.value, str):
             return [v.value]
@@ -811,6 +816,27 @@ class FileDiscovery:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
             return self._urls_of_self_attr(node.attr, scope, depth)
         return []
+
+    def _urls_returned(self, call: ast.Call, scope: Scope, depth: int) -> list[str]:
+        """What a project function returns for this call's arguments (`api_url(self.base_url, "v1/chat")`,
+        `self._endpoint("embeddings")`): its first two `return`s read with each parameter as passed here."""
+        ref = self.ev.eval(call.func, scope)
+        fnode = ref.node if isinstance(ref, FuncRef) else None
+        if not isinstance(fnode, (ast.FunctionDef, ast.AsyncFunctionDef)) or id(fnode) in self._url_arguments:
+            return []
+        names = [a.arg for a in fnode.args.posonlyargs + fnode.args.args]
+        if ref.cls is not None and names and not any(isinstance(d, ast.Name) and d.id == "staticmethod"
+                                                    for d in fnode.decorator_list):
+            names = names[1:]
+        passed = {n: a for n, a in zip(names, call.args) if not isinstance(a, ast.Starred)}
+        passed.update((kw.arg, kw.value) for kw in call.keywords if kw.arg)
+        returns = [r for r in ast.walk(fnode) if isinstance(r, ast.Return) and r.value is not None][:2]
+        info = ref.mod.func_info(fnode, ref.qualname or fnode.name, None, ref.cls)
+        self._url_arguments[id(fnode)] = (passed, scope, depth)
+        try:
+            return [u for r in returns for u in self._urls_of(r.value, Scope(ref.mod, info, r.lineno), depth + 1)]
+        finally:
+            del self._url_arguments[id(fnode)]
 
     def _urls_of_self_attr(self, attr: str, scope: Scope, depth: int) -> list[str]:
         """`self.url`: what the class's methods assign it (`self.url = f"{base_url}/v1/chat/completions"`), or
@@ -836,6 +862,11 @@ class FileDiscovery:
             if before:
                 line, value, _ = before[-1]
                 return self._urls_of(value, Scope(scope.mod, func, line), depth + 1) if value is not node else []
+            if func is not None and id(func.node) in self._url_arguments and node.id in func.params:
+                passed, caller, at = self._url_arguments[id(func.node)]   # read for one call (`_urls_returned`)
+                arg, default = passed.get(node.id), func.params[node.id][1]
+                return self._urls_of(arg, caller, at + 1) if arg is not None else \
+                    self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1)
             if func is not None and node.id in func.params:
                 _, default = func.params[node.id]
                 found = self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1) if default else []
@@ -1025,6 +1056,18 @@ def _provider_operation(url: str) -> str | None:
     # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
     media = next((o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and o in ("audio", "image")), None)
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else media or operation
+
+
+# what a web framework's request object reads its body with (Starlette/FastAPI, Flask, aiohttp, Django)
+_BODY_READS = frozenset({"json", "body", "get_json", "get_data", "read", "stream", "text"})
+
+
+def _serves_request(param: str, func: FuncInfo) -> bool:
+    """`param` is the request a route serves: named so, or annotated with a `…Request` class."""
+    annotation = func.params[param][0]
+    name = annotation.attr if isinstance(annotation, ast.Attribute) else annotation.id \
+        if isinstance(annotation, ast.Name) else ""
+    return param in ("request", "req") or name.endswith("Request")
 
 
 def _with_remedy(why: str | None, site_id: str, span) -> str:
@@ -1378,10 +1421,30 @@ class SiteBuilder:
             return agent_frameworks.no_model_reason(self.req.client.kind.sdk)
         if self.req.client.made_elsewhere:
             return "the client is made where llmsight cannot see, so the model it carries is unknown"
+        forwarded = self._forwarded_body() if self.req.sdk == "http" else None
+        if forwarded is not None:
+            return (f"the body is the incoming request's (`{forwarded}`), forwarded as it comes: the model is the one "
+                    "the proxied client sends")
         if self.req.client.kind.sdk in sdks.GLOBAL_LM_SETTERS and self.req.client.kind.model_param is None:
             setters, keyword = sdks.GLOBAL_LM_SETTERS[self.req.client.kind.sdk]
             return f"the request goes to the LM `{min(setters)}({keyword}=…)` sets, which this file does not set"
         return "the request names no model"
+
+    def _forwarded_body(self) -> str | None:
+        """A proxy route's body read from the request it serves (`body = await request.json()`, then
+        `client.post(url, json=body)`): the text of that read, else None."""
+        func = self.req.scope.func
+        for kw in self.req.keywords if func is not None else ():
+            value = kw.value if kw.arg in ("json", "data", "content") else None
+            if isinstance(value, ast.Name):
+                before = [v for line, v, how in func.bindings.get(value.id, ()) if line <= self.req.scope.line and how == "assign"]
+                value = before[-1] if before else None
+            value = value.value if isinstance(value, ast.Await) else value
+            receiver = value.func.value if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in _BODY_READS else None
+            if isinstance(receiver, ast.Name) and receiver.id in func.params and _serves_request(receiver.id, func):
+                return self.segment(value)
+        return None
 
     def _user_model(self, site_id: str, span, call: ast.Call) -> ModelSetting | None:
         """The models the user states for this site: `# llmsight: model=a|b` on the call's first line, or

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 40
 EVAL_STEPS = 50_000   # steps one outermost evaluation may take (a hostile file must not make it unbounded)
+# characters a string (or items a sequence) built in the code may have to be followed: no URL or model name is
+# longer, and `"/" * 10**11` or a doubling chain of constants must not be allocated
+MAX_BUILT_LENGTH = 4_096
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,14 @@ Value = Const | Imported | Client | Instance | ClassRef | FuncRef | DictVal | Li
 _ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get"}
 _MAX_SUBCLASS_FILES = 8    # subclass files read for a `self.x` only subclasses bind
 _FIELD_FUNCS = {"Field", "field", "pydantic.Field", "dataclasses.field", "Param", "attr.ib", "attrs.field"}
+
+
+def built_length(a, b, repeat: bool = False) -> int:
+    """The length of `a + b` (`a * b` with `repeat`) for strings and sequences, before building it; 0 for numbers."""
+    if repeat:
+        seq, times = (a, b) if isinstance(b, int) else (b, a)
+        return len(seq) * times if isinstance(seq, (str, bytes, tuple, list)) and isinstance(times, int) else 0
+    return sum(len(x) for x in (a, b) if isinstance(x, (str, bytes, tuple, list)))
 
 
 @dataclass
@@ -239,14 +250,16 @@ class Evaluator:
                 return self._inferred_pipe_model(node, scope)
             if isinstance(node.op, ast.Mult):
                 left, right = self.eval(node.left, scope, depth), self.eval(node.right, scope, depth)
-                if isinstance(left, Const) and isinstance(right, Const):
+                if isinstance(left, Const) and isinstance(right, Const) and built_length(left.value, right.value, True) \
+                        <= MAX_BUILT_LENGTH:
                     try:
                         return Const(left.value * right.value, left.origin or right.origin, "constant")
                     except TypeError:
                         return None
             if isinstance(node.op, ast.Add):
                 left, right = self.eval(node.left, scope, depth), self.eval(node.right, scope, depth)
-                if isinstance(left, Const) and isinstance(right, Const):
+                if isinstance(left, Const) and isinstance(right, Const) and built_length(left.value, right.value) \
+                        <= MAX_BUILT_LENGTH:
                     try:
                         return Const(left.value + right.value, left.origin or right.origin, "constant")
                     except TypeError:

@@ -27,7 +27,8 @@ from typing import Iterable
 
 from llmsight.analysis import config_reads, enums, held_writes, preference_lists, settings_flow, setter_flow
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
-from llmsight.analysis.evaluate import ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
+from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
+                                        ListVal, Scope)
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
 from llmsight.analysis.project_config import ProjectConfig, annotated_class
@@ -908,6 +909,8 @@ class ModelResolver:
                 return _opaque(f"`{_text(scope.mod, part)}` and the parts before it vary together")
             combos = [(s + c.value, o or c.origin, ch + c.chain, d and c.default, r if r != "literal" else c.reach)
                       for s, o, ch, d, r in combos for c in vals.cands][:MAX_VALUES]
+            if any(len(s) > MAX_BUILT_LENGTH or len(ch) > MAX_BUILT_LENGTH for s, _o, ch, *_ in combos):   # doubling chains
+                return _opaque("a string built longer than any model name or URL")
         return Vals(tuple(Cand(s, r, o or _at(scope.mod, parts[0]), ch, d) for s, o, ch, d, r in combos))
 
     # ---- names -----------------------------------------------------------------------------------------

@@ -808,10 +808,10 @@ AZURE_DEPLOYMENT_PATHS: tuple[tuple[str, str], ...] = (
 )
 # keys of a JSON body that make a request to a URL from configuration a request, and which: a chat completion,
 # or a rerank (text-embeddings-inference's `{"query", "texts"}`; Cohere/Jina/Voyage-style `{"model", "query",
-# "documents"}`)
+# "documents"}`; NVIDIA NIM's ranking `{"model", "query", "passages"}`)
 REQUEST_BODY_SHAPES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"model", "messages"}), "chat"), (frozenset({"query", "texts"}), "rerank"),
-    (frozenset({"model", "query", "documents"}), "rerank"))
+    (frozenset({"model", "query", "documents"}), "rerank"), (frozenset({"model", "query", "passages"}), "rerank"))
 # a provider host alone also serves OAuth, key and model-list endpoints: a URL matched by host only
 # counts when its path names a request (or is not known)
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",

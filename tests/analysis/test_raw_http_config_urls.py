@@ -5,8 +5,6 @@ by a small helper function, a rerank body), and a proxy route that forwards its 
 string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
 from __future__ import annotations
 
-import pytest
-
 from site_lines import line_of as _line, sites_by_line as _sites
 
 STREAMED = '''
@@ -209,7 +207,6 @@ async def forward(request: Request):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="a URL a helper function builds is not followed into the helper")
 def test_a_url_a_helper_function_builds_from_its_arguments_is_read():
     sites = _sites(HELPERS_AND_PROXIES)
     embed = sites.get(_line(HELPERS_AND_PROXIES, 'api_url(self.base_url, "v1/embeddings")'))
@@ -218,13 +215,11 @@ def test_a_url_a_helper_function_builds_from_its_arguments_is_read():
     assert _line(HELPERS_AND_PROXIES, '"v1/health"') not in sites
 
 
-@pytest.mark.xfail(strict=True, reason="a ranking body of passages is not a rerank shape")
 def test_a_ranking_body_of_passages_sent_to_a_configured_server_is_a_rerank():
     site = _sites(HELPERS_AND_PROXIES).get(_line(HELPERS_AND_PROXIES, 'requests.post(url=f"{self.base_url'))
     assert site is not None and site.sdk == "http" and site.operation == "rerank" and site.model.value == "rerank-qa"
 
 
-@pytest.mark.xfail(strict=True, reason="a forwarded body says only that the request names no model")
 def test_a_proxy_route_forwarding_its_body_is_a_site_whose_model_is_the_clients():
     site = _sites(HELPERS_AND_PROXIES).get(_line(HELPERS_AND_PROXIES, "client.post(UPSTREAM, json=body"))
     assert site is not None and site.sdk == "http" and site.operation == "chat"
@@ -248,3 +243,57 @@ def test_a_key_in_the_query_string_is_never_reported():
     site = _sites(source)[_line(source, "requests.post(url")]
     assert site.endpoint == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
     assert "AIza" not in repr(site)
+
+
+def _url_chains(levels: int = 22, terms: int = 400) -> str:
+    """A stranger's file of URL and model chains: constants doubled level after level (each twice the last),
+    a long `+` chain, a string repeated 10**11 times, helper functions that call the one before twice."""
+    lines = ["import requests", "from openai import OpenAI", "", 'U0 = "https://api.openai.com/v1"', 'M0 = "gpt-4o"',
+             'E0 = ""']
+    for i in range(1, levels):
+        lines += [f"U{i} = U{i - 1} + U{i - 1}", f"M{i} = M{i - 1} + M{i - 1}", f"E{i} = E{i - 1} + E{i - 1} + E{i - 1}"]
+    lines += ["LONG = U0 + " + " + ".join(['"/v1"'] * terms), 'WIDE = U0 + "/" * 100000000000', "",
+              "def h0(x):", "    return x + '/'"]
+    for i in range(1, levels):
+        lines += [f"def h{i}(x):", f"    return h{i - 1}(x) + h{i - 1}(x)"]
+    last = levels - 1
+    lines += ["", "def ask(messages):",
+              f'    a = requests.post(U{last} + "/chat/completions", json={{"model": M{last}, "messages": messages}})',
+              f'    b = requests.post(E{last} + LONG + WIDE + "/chat/completions", json={{"model": "m", "messages": messages}})',
+              f'    c = requests.post(h{last}(U0) + "/chat/completions", json={{"model": E{last}, "messages": messages}})',
+              f"    d = OpenAI().chat.completions.create(model=M{last} + E{last}, messages=messages)",
+              "    return a, b, c, d"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_file_of_url_chains_scans_in_bounded_steps_and_memory(monkeypatch):
+    """Doubled constants once built strings of 2**levels copies (gigabytes at 30 levels) while a site's
+    model and URL base were read; every chain must now stay within fixed steps and memory."""
+    import tracemalloc
+
+    from llmsight import api
+    from llmsight.analysis.discover import FileDiscovery
+    from llmsight.analysis.evaluate import Evaluator
+
+    steps = [0]
+
+    def counting(original):
+        def step(*args, **kwargs):
+            steps[0] += 1
+            return original(*args, **kwargs)
+        return step
+
+    monkeypatch.setattr(Evaluator, "_eval", counting(Evaluator._eval))
+    monkeypatch.setattr(FileDiscovery, "_urls_of", counting(FileDiscovery._urls_of))
+    source = _url_chains()
+    tracemalloc.start()
+    try:
+        result = api.check_source(source, "chains.py", select=["NONE"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not result.errors, result.errors
+    assert peak < 48 * 2**20, f"{peak / 2**20:.0f} MiB"
+    assert steps[0] < 400_000, f"{steps[0]} steps"
+    found = {s.span.start_line for s in result.call_sites}
+    assert {_line(source, "a = requests.post"), _line(source, "d = OpenAI()")} <= found
