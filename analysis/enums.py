@@ -6,7 +6,7 @@ many packages name their models. A careful reader follows a member to its value,
 the request: `ModelType.GPT_4O`, `.value` on a member held in a variable, attribute or parameter default,
 `ModelType("gpt-4o")` (lookup by value), `ModelType[name]` (lookup by name: every member when the name is
 known only at run time, as an alias table), and a `str` subclass wrapped around one (`UnifiedType(m)` is
-the same string). An `auto()` member or a tuple-valued one names no model.
+the same string). `typing.cast(str, x)` is `x`. An `auto()` member or a tuple-valued one names no model.
 
 The model resolver (`model_resolution.py`) asks `model_values` before its own rules and the evaluator
 (`evaluate.py`) asks `single_value`; both return None for any expression that is none of these, so the
@@ -16,12 +16,12 @@ known only through the resolver keeps the candidates that came from members.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
-
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from llmsight.analysis import evaluate
 from llmsight.analysis.modules import ClassInfo, ModuleInfo
+from llmsight.analysis.shaped_sites import CASTS
 from llmsight.records import Hop
 
 if TYPE_CHECKING:
@@ -164,10 +164,12 @@ def _by_name(res: "ModelResolver", enum: evaluate.ClassRef, node: ast.Subscript,
 
 
 def _called(res: "ModelResolver", node: ast.Call, scope: evaluate.Scope, ctx: "Ctx") -> "Vals | None":
-    """`ModelType(x)` (lookup by value), `UnifiedType(x)` (a `str` subclass): `x`."""
+    """`ModelType(x)` (lookup by value), `UnifiedType(x)` (a `str` subclass), `cast(str, x)`: `x`."""
     from llmsight.analysis import model_resolution as mr
 
     func = node.func
+    if _base_name(func) == "cast" and len(node.args) == 2:
+        return res._values(node.args[1], scope, ctx) if _cast_keeps(res, node, scope) else None
     if len(node.args) != 1 or not _capitalised(func):
         return None
     ref = res._object(func, scope)
@@ -175,6 +177,19 @@ def _called(res: "ModelResolver", node: ast.Call, scope: evaluate.Scope, ctx: "C
         return None
     return mr._tag(res._values(node.args[0], scope, ctx), None,
                    Hop(mr._text(scope.mod, node), mr._at(scope.mod, node)))
+
+
+def _cast_keeps(res: "ModelResolver", node: ast.Call, scope: evaluate.Scope) -> bool:
+    """`typing.cast(T, x)` stands for `x` as the model resolver reads it: around an attribute
+    (`cast(str, self.model)`, `cast(ModelName, config.model)`: the attribute), or to `str`/`Any` (it only
+    quiets a type checker). A local cast to a domain type (`provider = cast(Provider, model)`) re-reads
+    the value as another kind of name, which the set of models the local holds need not describe."""
+    callee = res._object(node.func, scope)
+    if not (isinstance(callee, evaluate.Imported) and callee.qualname in CASTS):
+        return False
+    kind = node.args[0]
+    named = kind.value if isinstance(kind, ast.Constant) else _base_name(kind)
+    return isinstance(node.args[1], ast.Attribute) or named in ("str", "Any")
 
 
 def _str_wrapper(res: "ModelResolver", ref: evaluate.ClassRef) -> bool:

@@ -179,7 +179,6 @@ def test_members_wrapped_by_a_str_subclass_through_a_platform_table(tmp_path):
     assert model.value == "gpt-4o-mini"
 
 
-@pytest.mark.xfail(strict=True, reason="typing.cast around a model attribute hides its model set")
 @pytest.mark.parametrize("cast", ['cast(str, self.model)', 'cast("str", self.model)', "typing.cast(str, self.model)"])
 def test_cast_around_a_model_attribute_is_the_attribute(tmp_path, cast):
     result = scan(tmp_path, {"app/chat.py": f"""
