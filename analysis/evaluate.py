@@ -278,6 +278,8 @@ class Evaluator:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             v = self.eval(node.operand, scope, depth)
             return Const(not v.value, v.origin, v.how) if isinstance(v, Const) else None
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            return self._string_test(node, scope, depth)   # `"groq/" in model` with the model known
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARISONS:
             # `mode == "async"` with both sides known: which branch a factory takes
             left, right = self.eval(node.left, scope, depth), self.eval(node.comparators[0], scope, depth)
@@ -796,6 +798,8 @@ class Evaluator:
                 d = self.eval(node.args[1], scope, depth)
                 if isinstance(d, Const):
                     return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
+            return self._string_test(node, scope, depth)   # `self.is_x = model.startswith("x/")`: a known flag
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy",):
             return self.eval(node.func.value, scope, depth)
         return None
