@@ -1,0 +1,51 @@
+"""String operations on a model the code resolves are evaluated on each model it can be (issue 12,
+item 1): splits, prefixes, case folds, `str.format` and `%` formatting; a field llmsight does not read
+(a format spec, a mapping) leaves the model unknown. Made-up projects."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from llmsight import api
+
+SOURCE = """
+    from enum import Enum
+    from openai import OpenAI
+    class ModelType(str, Enum):
+        MINI = "openai/GPT-4o-mini"
+        LARGE = "openai/gpt-4.1"
+    class Chat:
+        def __init__(self, model_type: ModelType = ModelType.MINI):
+            self.model_type = model_type
+            self.client = OpenAI()
+        def ask(self, q):
+            return self.client.chat.completions.create(model=EXPR, messages=[q])
+    def large():
+        return Chat(ModelType.LARGE)
+    """
+
+
+def models(tmp_path, expr: str) -> list[str]:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "chat.py").write_text(textwrap.dedent(SOURCE).replace("EXPR", expr))
+    [site] = api.check([tmp_path], select=["NONE"], use_cache=False, with_estimates=False).call_sites
+    return [c.value for c in site.model.candidates]
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ('self.model_type.value.split("/")[-1].lower()', ["gpt-4o-mini", "gpt-4.1"]),
+    ('f"{self.model_type.value.removeprefix(\'openai/\').lower()}"', ["gpt-4o-mini", "gpt-4.1"]),
+    pytest.param('self.model_type.value.removeprefix("openai/").casefold()', ["gpt-4o-mini", "gpt-4.1"],
+                 marks=pytest.mark.xfail(strict=True, reason="casefold() is computed at run time")),
+    pytest.param('self.model_type.value.rpartition("/")[2].lower()', ["gpt-4o-mini", "gpt-4.1"],
+                 marks=pytest.mark.xfail(strict=True, reason="partition()[i] is set at run time")),
+    pytest.param('"azure/{}".format(self.model_type.value.split("/")[1].lower())', ["azure/gpt-4o-mini", "azure/gpt-4.1"],
+                 marks=pytest.mark.xfail(strict=True, reason="str.format is computed at run time")),
+    pytest.param('"azure/%s" % self.model_type.value.split("/")[1].lower()', ["azure/gpt-4o-mini", "azure/gpt-4.1"],
+                 marks=pytest.mark.xfail(strict=True, reason="% formatting is computed at run time")),
+    ('"azure/{:>12}".format(self.model_type.value)', []),   # a format spec: not read
+    ('"azure/%(m)s" % {"m": self.model_type.value}', []),   # a mapping: not read
+])
+def test_string_operations_on_each_model(tmp_path, expr, expected):
+    assert models(tmp_path, expr) == expected
