@@ -6,6 +6,7 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
+import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -315,3 +316,37 @@ def test_responses_over_a_websocket_is_the_response_create_event(tmp_path):
     assert sites == {line_of(REALTIME, "input=request, stream=True"): ("openai", "responses", True),
                      line_of(REALTIME, "input=text)"): ("openai", "responses", True)}
     assert site_at(result, "app.py", line_of(REALTIME, "input=text)")).model.value == "gpt-4.1-mini"
+
+
+TYPED_FIELD = """
+    from __future__ import annotations
+    from typing import TYPE_CHECKING
+    import attrs
+
+    if TYPE_CHECKING:
+        from cohere import ClientV2
+        from voyageai import Client as VoyageClient
+
+    @attrs.define
+    class Embedder:
+        client: VoyageClient = attrs.field(kw_only=True)
+
+        def embed(self, texts):
+            return self.client.embed(texts, model="voyage-3.5")
+
+    @attrs.define
+    class Chat:
+        client: ClientV2 = attrs.field(kw_only=True)
+
+        def run(self, messages):
+            return self.client.chat(model="command-r", messages=messages)
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a field with no default is not typed by its annotation")
+def test_field_typed_by_a_type_checking_import_without_a_default_is_that_client(tmp_path):
+    """`client: VoyageClient = attrs.field(kw_only=True)`, the class imported only for type checkers: the
+    caller hands in that SDK's client, so `embed` is Voyage's even in a file that also names cohere."""
+    sites = found(scan_project(tmp_path, {"app.py": TYPED_FIELD}), "app.py")
+    assert sites == {line_of(TYPED_FIELD, "client.embed("): ("voyage", "embedding", False),
+                     line_of(TYPED_FIELD, "client.chat("): ("cohere", "chat", False)}
