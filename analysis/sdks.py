@@ -447,22 +447,10 @@ DASHSCOPE_CLASSES = _dashscope_classes()
 
 
 # Volcengine Ark (`volcenginesdkarkruntime.Ark()`, base URL ark.cn-beijing.volces.com): a Stainless-built client of
-# OpenAI's shape, with Ark's own resources beside (bots, context caches, multimodal embeddings, video tasks)
-def _ark_methods(async_: bool) -> dict[str, Method]:
-    chat = Method("chat", None, async_, max_tokens=_OPENAI_CHAT_CAP)
-    return {
-        **{f"{ns}.completions.create": chat for ns in ("chat", "bot_chat", "context", "batch_chat")},
-        "responses.create": Method("responses", None, async_, max_tokens=("max_output_tokens",),
-                                   prompt=("instructions", "input")),
-        "embeddings.create": Method("embedding", False, async_, prompt=("input",)),
-        "multimodal_embeddings.create": Method("embedding", False, async_, prompt=("input",)),
-        "images.generate": Method("image", None, async_, prompt=("prompt",)),
-        "content_generation.tasks.create": Method("image", False, async_, prompt=("content",)),   # video generation
-    }
-
-
-ARK = ClientKind("volcengine", _ark_methods(False), timeout=_STAINLESS_TIMEOUT)
-ARK_ASYNC = ClientKind("volcengine", _ark_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
+# OpenAI's shape with Ark's own resources beside (bots, context caches, batch inference, video tasks); its request
+# methods come from the data (knowledge/data/sdk_requests.json)
+ARK = ClientKind("volcengine", {}, timeout=_STAINLESS_TIMEOUT)
+ARK_ASYNC = ClientKind("volcengine", {}, is_async=True, timeout=_STAINLESS_TIMEOUT)
 
 
 # Replicate: `replicate.run("owner/model:version", input={…})` (the module's default client, or a
@@ -488,7 +476,8 @@ REPLICATE = ClientKind("replicate", _replicate_methods(), retries=(), option_met
 
 # Fireworks: `fireworks.client.ChatCompletion.create(model=…, messages=…)` (fireworks-ai < 0.16; `acreate` awaited,
 # `request_timeout=` per call) and its OpenAI-shaped `fireworks.client.Fireworks()`; fireworks-ai >= 1 is a
-# Stainless-built client with chat and completions of OpenAI's shape and messages of Anthropic's
+# Stainless-built client (chat and completions of OpenAI's shape, messages of Anthropic's) whose request methods
+# come from the data
 def _fireworks_legacy_methods(client: bool) -> dict[str, Method]:
     """The module's classes (`ChatCompletion.create`), or a `Fireworks()` client's namespaces (`chat.completions.create`)."""
     m: dict[str, Method] = {}
@@ -506,17 +495,8 @@ FIREWORKS_LEGACY_MODULE = ClientKind("fireworks", _fireworks_legacy_methods(Fals
                                      retries=(), option_methods=())
 FIREWORKS_LEGACY = ClientKind("fireworks", _fireworks_legacy_methods(True), timeout=("timeout",), retries=(),
                               option_methods=())
-
-
-def _fireworks_methods(async_: bool) -> dict[str, Method]:
-    openai_shaped = _openai_methods(async_)
-    return {"chat.completions.create": openai_shaped["chat.completions.create"],
-            "completions.create": openai_shaped["completions.create"],
-            "messages.create": _anthropic_methods(async_)["messages.create"]}
-
-
-FIREWORKS = ClientKind("fireworks", _fireworks_methods(False), timeout=_STAINLESS_TIMEOUT)
-FIREWORKS_ASYNC = ClientKind("fireworks", _fireworks_methods(True), is_async=True, timeout=_STAINLESS_TIMEOUT)
+FIREWORKS = ClientKind("fireworks", {}, timeout=_STAINLESS_TIMEOUT)
+FIREWORKS_ASYNC = ClientKind("fireworks", {}, is_async=True, timeout=_STAINLESS_TIMEOUT)
 
 # ---- LlamaIndex LLM and embedding objects (`OpenAI(model=…).complete(…)`, `embed_model.get_text_embedding(…)`) ----
 _LLAMAINDEX_CALLS = {"complete": ("completion", False), "stream_complete": ("completion", True),

@@ -98,6 +98,13 @@ SPECS: tuple[SdkSpec, ...] = (
         "azure.ai.inference.aio.EmbeddingsClient": "azure.ai.inference.aio._patch:EmbeddingsClient",
         "azure.ai.inference.aio.ImageEmbeddingsClient": "azure.ai.inference.aio._patch:ImageEmbeddingsClient",
     }, ("_pipeline.run", ".send_request")),
+    SdkSpec("volcengine", "volcengine-ark-runtime", "volcenginesdkarkruntime", {
+        "volcenginesdkarkruntime.Ark": "volcenginesdkarkruntime._client:Ark",
+        "volcenginesdkarkruntime.AsyncArk": "volcenginesdkarkruntime._client:AsyncArk",
+    }, _STAINLESS + ("._post_without_retry",)),   # batch chat's request
+    SdkSpec("fireworks", "fireworks-ai", "fireworks", {
+        "fireworks.Fireworks": "fireworks._client:Fireworks", "fireworks.AsyncFireworks": "fireworks._client:AsyncFireworks",
+    }, _STAINLESS),
 )
 BEDROCK = ("bedrock", "botocore", "bedrock-runtime")   # (sdk, distribution, service)
 
@@ -203,6 +210,24 @@ CLASSIFICATION: dict[str, tuple[tuple[str, str], ...]] = {
     "azure-ai-inference": _READS + (
         ("complete", "chat"), ("embed", "embedding"), ("get_model_info", MANAGEMENT), ("send_request", MANAGEMENT),
     ),
+    "volcengine": (
+        ("chat.completions.create", "chat"), ("bot_chat.completions.create", "chat"),
+        ("context.completions.create", "chat"), ("batch_chat.completions.create", "chat"),
+        ("responses.create", "responses"), ("embeddings.create", "embedding"),
+        ("multimodal_embeddings.create", "embedding"), ("images.generate", "image"),
+        ("content_generation.tasks.create", "image"),   # video generation
+        # batch inference: one request, served from the batch pool (`client.batch.chat.completions.create`)
+        ("batch.chat.completions.create", "chat"), ("batch.embeddings.create", "embedding"),
+        ("batch.multimodal_embeddings.create", "embedding"),
+        ("beta.chat.completions.parse", "chat"), ("post_without_retry", MANAGEMENT),   # a raw-request helper
+    ) + _READS + _management(*_RAW, "context", "files", "tokenization"),
+    "fireworks": (
+        ("chat.completions.create", "chat"), ("completions.create", "completion"), ("messages.create", "chat"),
+        ("batch_inference_jobs.create", "batch"),
+    ) + _READS + _management(*_RAW, "accounts", "api_keys", "batch_inference_jobs", "datasets", "deployment_shape_versions",
+                             "deployment_shapes", "deployments", "dpo_jobs", "evaluation_jobs", "evaluators", "lora",
+                             "models", "reinforcement_fine_tuning_jobs", "reinforcement_fine_tuning_steps", "secrets",
+                             "supervised_fine_tuning_jobs", "users"),
     "bedrock": (
         ("invoke_model", "chat"), ("invoke_model_with_response_stream", "chat"),
         ("invoke_model_with_bidirectional_stream", "realtime"),

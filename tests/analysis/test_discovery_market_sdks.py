@@ -259,3 +259,23 @@ def ask(p):
     (found,) = api.check_source(source, "app.py", select=["LLM004"]).diagnostics   # ChatSparkLLM caps at 2048
     assert found.span.start_line == line_of(source, "replicate.run") and "input.max_tokens" in found.message
     assert [e.new_text for fix in found.fixes for e in fix.edits] == [', "max_tokens": 1024']   # into input={…}
+
+
+def test_ark_requests_generated_from_the_sdk_are_sites():
+    source = '''
+from volcenginesdkarkruntime import Ark, AsyncArk
+
+
+async def run(messages, texts):
+    client, aclient = Ark(), AsyncArk()
+    client.batch.chat.completions.create(model="doubao-pro-32k", messages=messages)
+    client.bot_chat.completions.create(model="bot-20240101-x", messages=messages)
+    await aclient.multimodal_embeddings.create(model="doubao-embedding-vision", input=texts)
+    client.files.list()
+'''
+    sites = sites_by_line(source)
+    assert sorted((line, s.sdk, s.operation, s.is_async) for line, s in sites.items()) == [
+        (line_of(source, "batch.chat"), "volcengine", "chat", False),
+        (line_of(source, "bot_chat"), "volcengine", "chat", False),
+        (line_of(source, "multimodal_embeddings"), "volcengine", "embedding", True),
+    ]
