@@ -644,6 +644,10 @@ class Evaluator:
             v = self.eval(value, scope, depth)
             if isinstance(v, Const):
                 return Const(v.value, f"{mod.path}:{line}", "settings" if v.how == "literal" else v.how)
+            if v is None and how == "annassign":   # `client: ClientV2 = field(kw_only=True)`: the client it is typed
+                typed = next((self._from_annotation(s.annotation, scope, depth) for s in cls.node.body
+                              if isinstance(s, ast.AnnAssign) and s.lineno == line), None)
+                return typed if isinstance(typed, Client) else None
             return v
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth)

@@ -6,7 +6,6 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -343,7 +342,6 @@ TYPED_FIELD = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a field with no default is not typed by its annotation")
 def test_field_typed_by_a_type_checking_import_without_a_default_is_that_client(tmp_path):
     """`client: VoyageClient = attrs.field(kw_only=True)`, the class imported only for type checkers: the
     caller hands in that SDK's client, so `embed` is Voyage's even in a file that also names cohere."""
