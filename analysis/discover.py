@@ -1121,6 +1121,9 @@ class SiteBuilder:
     def _call_keywords(self) -> dict[str, tuple[ast.AST, Scope]]:
         out = self.settings.keywords(self.req.keywords, self.req.scope)
         out.update((kw.arg, (kw.value, scope)) for kw, scope in self.req.outer_keywords)
+        body = next((out[k] for k in ("data", "content") if k in out), None) if self.req.sdk == "http" else None
+        if body is not None:   # `data=json.dumps({"model": …})`: the JSON body sent as text
+            out.setdefault("json", body)
         return out
 
     def _option_keywords(self) -> list[dict[str, tuple[ast.AST, Scope]]]:

@@ -787,11 +787,15 @@ AZURE_DEPLOYMENT_PATHS: tuple[tuple[str, str], ...] = (
     ("/audio/speech", "audio"),
 )
 # keys of a JSON body that make a request to a URL from configuration a request, and which: a chat completion,
-# or a rerank (text-embeddings-inference's `{"query", "texts"}`; Cohere/Jina/Voyage-style `{"model", "query",
-# "documents"}`; NVIDIA NIM's ranking `{"model", "query", "passages"}`)
+# a rerank (text-embeddings-inference's `{"query", "texts"}`; Cohere/Jina/Voyage-style `{"model", "query",
+# "documents"}`; NVIDIA NIM's ranking `{"model", "query", "passages"}`), or a text generation (a model and a
+# prompt: OpenAI-style completions, Ollama's generate; Hugging Face TGI's `{"inputs", "parameters"}`, SGLang's
+# `{"text", "sampling_params"}`, llama.cpp's `{"prompt", "n_predict"}`)
 REQUEST_BODY_SHAPES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"model", "messages"}), "chat"), (frozenset({"query", "texts"}), "rerank"),
-    (frozenset({"model", "query", "documents"}), "rerank"), (frozenset({"model", "query", "passages"}), "rerank"))
+    (frozenset({"model", "query", "documents"}), "rerank"), (frozenset({"model", "query", "passages"}), "rerank"),
+    (frozenset({"model", "prompt"}), "completion"), (frozenset({"inputs", "parameters"}), "completion"),
+    (frozenset({"text", "sampling_params"}), "completion"), (frozenset({"prompt", "n_predict"}), "completion"))
 # a provider host alone also serves OAuth, key and model-list endpoints: a URL matched by host only
 # counts when its path names a request (or is not known)
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",

@@ -332,7 +332,6 @@ def metrics(name):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="generation bodies other than chat are not shapes; a text body is not read")
 def test_generation_bodies_to_a_configured_server_are_sites_and_a_text_body_is_read():
     sites = _sites(BODIES)
     for text in ('json={"inputs": prompt', 'json={"text": prompt', 'data=json.dumps({"model": "gpt-3.5'):
@@ -343,3 +342,40 @@ def test_generation_bodies_to_a_configured_server_are_sites_and_a_text_body_is_r
     chat = sites[_line(BODIES, 'data=json.dumps({"model": "gpt-4o-mini"')]
     assert chat.operation == "chat" and chat.model.value == "gpt-4o-mini" and chat.max_tokens.value == 80
     assert _line(BODIES, "/metrics") not in sites
+
+
+STDLIB = '''
+import json
+import urllib.request
+from urllib.request import Request, urlopen
+
+API = "https://api.anthropic.com/v1"
+
+
+def ask(messages):
+    body = json.dumps({"model": "claude-3-5-haiku-latest", "max_tokens": 300, "messages": messages}).encode()
+    req = urllib.request.Request(f"{API}/messages", data=body, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as reply:
+        return json.load(reply)
+
+
+def embed(texts):
+    payload = json.dumps({"model": "text-embedding-3-small", "input": texts}).encode("utf-8")
+    return json.load(urlopen("https://api.openai.com/v1/embeddings", payload))
+
+
+def page(url):
+    return urlopen(Request(url, headers={"User-Agent": "x"})).read()
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="the standard library's urlopen is not a request")
+def test_the_standard_librarys_urlopen_of_a_provider_request_is_a_site():
+    sites = _sites(STDLIB)
+    ask = sites.get(_line(STDLIB, "urllib.request.urlopen(req"))
+    assert ask is not None and ask.sdk == "http" and ask.operation == "chat"
+    assert ask.endpoint == "https://api.anthropic.com/v1/messages" and ask.model.value == "claude-3-5-haiku-latest"
+    assert ask.max_tokens.value == 300 and ask.timeout.value == 60
+    embed = sites.get(_line(STDLIB, 'urlopen("https://api.openai.com/v1/embeddings"'))
+    assert embed is not None and embed.operation == "embedding" and embed.model.value == "text-embedding-3-small"
+    assert _line(STDLIB, "urlopen(Request(url") not in sites
