@@ -6,6 +6,7 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
+import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -348,3 +349,34 @@ def test_field_typed_by_a_type_checking_import_without_a_default_is_that_client(
     sites = found(scan_project(tmp_path, {"app.py": TYPED_FIELD}), "app.py")
     assert sites == {line_of(TYPED_FIELD, "client.embed("): ("voyage", "embedding", False),
                      line_of(TYPED_FIELD, "client.chat("): ("cohere", "chat", False)}
+
+
+SESSION_PARAM = """
+    import boto3
+
+    class Search:
+        def __init__(self, session: boto3.Session, model: str = "amazon.nova-pro-v1:0"):
+            self.model = model
+            self.agent = session.client("bedrock-agent-runtime")
+            self.runtime = session.client("bedrock-runtime")
+
+        def rerank(self, params):
+            return self.agent.rerank(**params)
+
+        def chat(self, messages):
+            return self.runtime.converse(modelId=self.model, messages=messages)
+
+    async def answer(session, question):
+        async with session.client("bedrock-agent-runtime") as client:
+            return await client.retrieve_and_generate(input={"text": question}, retrieveAndGenerateConfiguration={})
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a session typed boto3.Session is not a client factory")
+def test_boto3_clients_of_a_session_handed_in(tmp_path):
+    """A session parameter typed `boto3.Session` makes the service's client its `.client(…)` names; an
+    untyped one still makes `client.retrieve_and_generate(…)` a Bedrock request (a name only that service has)."""
+    sites = found(scan_project(tmp_path, {"app.py": SESSION_PARAM}), "app.py")
+    assert sites == {line_of(SESSION_PARAM, "agent.rerank("): ("bedrock", "rerank", False),
+                     line_of(SESSION_PARAM, "runtime.converse("): ("bedrock", "chat", False),
+                     line_of(SESSION_PARAM, "client.retrieve_and_generate("): ("bedrock", "chat", True)}
