@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import config_reads, enums, held_writes, preference_lists, settings_flow, setter_flow
+from llmsight.analysis import config_reads, enums, held_writes, preference_lists, settings_flow, setter_flow, string_ops
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
                                         ListVal, Scope)
@@ -50,8 +50,9 @@ _SKIP_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs
                         "build", "dist", "site-packages"})
 _ENV_GETTERS = ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv")
 _FIELD_FUNCS = ("Field", "field", "attrib", "ib", "Param")
-_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "removeprefix", "removesuffix"})
-_SPLIT_METHODS = frozenset({"split", "rsplit"})
+_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "removeprefix", "removesuffix",
+                          "casefold", "title", "capitalize"})
+_SPLIT_METHODS = frozenset({"split", "rsplit", "partition", "rpartition"})
 _CONFIG_DECORATORS = ("dataclass", "define", "frozen", "mutable", "attr.s", "attr.attrs", "dataclass_json")
 _CONFIG_BASES = {"BaseModel": "pydantic", "BaseSettings": "settings", "NamedTuple": "namedtuple",
                  "Struct": "msgspec", "SQLModel": "pydantic", "BaseConfig": "pydantic"}
@@ -848,8 +849,9 @@ class ModelResolver:
             self._collect[-1].add(path)
 
     def _eval(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
-        # enum members, `str` wrappers around them; the first available of a preference list
-        held = enums.model_values(self, node, scope, ctx) or preference_lists.model_values(self, node, scope, ctx)
+        # enum members, `str` wrappers around them; the first available of a preference list; str.format and %
+        held = enums.model_values(self, node, scope, ctx) or preference_lists.model_values(self, node, scope, ctx) \
+            or string_ops.model_values(self, node, scope, ctx)
         if held is not None:
             return held
         if isinstance(node, ast.Constant):
