@@ -393,6 +393,8 @@ class Evaluator:
             kind = self.client_class(v.qualname) or shaped_sites.annotation_kind(v.qualname)
             if kind is not None:
                 return Client(kind, v.qualname, made_elsewhere=True)
+            if v.qualname in _FACTORY_OWNERS:   # `session: boto3.Session`: its `.client("bedrock-runtime")` makes one
+                return v
         if isinstance(v, ClassRef):
             return Instance(v.cls, v.mod)
         return None

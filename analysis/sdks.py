@@ -1147,6 +1147,8 @@ INFERRED_RECEIVERS: tuple[tuple[str, ClientKind, ClientKind, frozenset[str]], ..
         ("mistralai", MISTRAL, MISTRAL, None),
         ("boto3", BEDROCK, BEDROCK, set(BEDROCK.methods)),
         ("aioboto3", BEDROCK, BEDROCK, set(BEDROCK.methods)),
+        *((root, BEDROCK_AGENT, BEDROCK_AGENT, {p for p in BEDROCK_AGENT.methods if p != "rerank"})
+          for root in ("boto3", "aioboto3")),
         ("ollama", OLLAMA, OLLAMA_ASYNC, {"chat", "generate"}),
         ("cohere", COHERE, COHERE_ASYNC, {"chat", "chat_stream", "embed", "rerank"}),
         ("voyageai", VOYAGE, VOYAGE_ASYNC, set(VOYAGE.methods)),

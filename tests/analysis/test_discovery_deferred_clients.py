@@ -6,7 +6,6 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -372,7 +371,6 @@ SESSION_PARAM = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a session typed boto3.Session is not a client factory")
 def test_boto3_clients_of_a_session_handed_in(tmp_path):
     """A session parameter typed `boto3.Session` makes the service's client its `.client(…)` names; an
     untyped one still makes `client.retrieve_and_generate(…)` a Bedrock request (a name only that service has)."""
