@@ -171,11 +171,15 @@ BEDROCK = ClientKind("bedrock", {
 # generate (a knowledge-base search whose answer a Bedrock model writes); the model is an ARN in the request's
 # configuration. Its agent and flow invocations run models the console configures: not read here.
 _BEDROCK_ANSWER_MODEL = "retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.modelArn"
+_BEDROCK_ANSWER_CAP = ("retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.generationConfiguration."
+                       "inferenceConfig.textInferenceConfig.maxTokens",)
 BEDROCK_AGENT = ClientKind("bedrock", {
     "rerank": Method("rerank", False, model_param="rerankingConfiguration.bedrockRerankingConfiguration."
                      "modelConfiguration.modelArn", prompt=("queries",)),
-    "retrieve_and_generate": Method("chat", False, model_param=_BEDROCK_ANSWER_MODEL, prompt=("input",)),
-    "retrieve_and_generate_stream": Method("chat", True, model_param=_BEDROCK_ANSWER_MODEL, prompt=("input",)),
+    "retrieve_and_generate": Method("chat", False, model_param=_BEDROCK_ANSWER_MODEL, max_tokens=_BEDROCK_ANSWER_CAP,
+                                    prompt=("input",)),
+    "retrieve_and_generate_stream": Method("chat", True, model_param=_BEDROCK_ANSWER_MODEL,
+                                           max_tokens=_BEDROCK_ANSWER_CAP, prompt=("input",)),
 }, timeout=BEDROCK.timeout, retries=BEDROCK.retries, option_methods=())
 # boto3 services whose clients make model requests, by the service name `boto3.client(…)` is given
 AWS_SERVICE_CLIENTS = {"bedrock-runtime": BEDROCK, "bedrock-agent-runtime": BEDROCK_AGENT}

@@ -127,7 +127,8 @@ BEDROCK = """
 
         def answer(self, question, kb):
             return self.client.retrieve_and_generate(input={"text": question}, retrieveAndGenerateConfiguration={
-                "type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {"knowledgeBaseId": kb, "modelArn": self.model}})
+                "type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {"knowledgeBaseId": kb, "modelArn": self.model,
+                    "generationConfiguration": {"inferenceConfig": {"textInferenceConfig": {"maxTokens": 512}}}}})
 
     @attrs.define
     class Converser:
@@ -167,6 +168,7 @@ def test_boto3_runtime_clients_from_a_session_a_field_factory_makes(tmp_path):
                      line_of(BEDROCK, "client.converse("): ("bedrock", "chat", False)}
     rerank = site_at(result, "app/aws.py", line_of(BEDROCK, "client.rerank("))
     assert rerank.model.value == "arn:aws:bedrock:us-west-2::foundation-model/amazon.rerank-v1:0"
+    assert site_at(result, "app/aws.py", line_of(BEDROCK, "client.retrieve_and_generate(")).max_tokens.value == 512
 
 
 CHOSEN = """
