@@ -499,6 +499,13 @@ FIREWORKS_LEGACY_MODULE = ClientKind("fireworks", _fireworks_legacy_methods(Fals
                                      retries=(), option_methods=())
 FIREWORKS_LEGACY = ClientKind("fireworks", _fireworks_legacy_methods(True), timeout=("timeout",), retries=(),
                               option_methods=())
+# fireworks-ai 0.17-0.19's `LLM(model=…, deployment_type=…)`: a client bound to its model, which no request names
+FIREWORKS_LLM = ClientKind("fireworks", {
+    f"{ns}.{name}": Method(operation, None, name == "acreate", model_param=None, max_tokens=("max_tokens",),
+                           prompt=(prompt,), prompt_pos=0)
+    for ns, operation, prompt in (("chat.completions", "chat", "messages"), ("completions", "completion", "prompt"))
+    for name in ("create", "acreate")}, timeout=("request_timeout",), retries=("max_retries",), model_param="model",
+    option_methods=())
 FIREWORKS = ClientKind("fireworks", {}, timeout=_STAINLESS_TIMEOUT)
 FIREWORKS_ASYNC = ClientKind("fireworks", {}, is_async=True, timeout=_STAINLESS_TIMEOUT)
 
@@ -860,7 +867,7 @@ CLIENT_CLASSES: dict[str, ClientKind] = {
     "volcenginesdkarkruntime.Ark": ARK, "volcenginesdkarkruntime.AsyncArk": ARK_ASYNC,
     "replicate.Client": REPLICATE, "replicate.client.Client": REPLICATE,
     "fireworks.client.Fireworks": FIREWORKS_LEGACY, "fireworks.client.AsyncFireworks": FIREWORKS_LEGACY,
-    "fireworks.Fireworks": FIREWORKS, "fireworks.AsyncFireworks": FIREWORKS_ASYNC,
+    "fireworks.Fireworks": FIREWORKS, "fireworks.AsyncFireworks": FIREWORKS_ASYNC, "fireworks.LLM": FIREWORKS_LLM,
     "sparkai.llm.llm.ChatSparkLLM": SPARKAI_CHAT,
     **LLAMAINDEX_CLASSES,
     **DSPY_CLASSES,

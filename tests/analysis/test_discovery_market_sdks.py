@@ -279,3 +279,22 @@ async def run(messages, texts):
         (line_of(source, "bot_chat"), "volcengine", "chat", False),
         (line_of(source, "multimodal_embeddings"), "volcengine", "embedding", True),
     ]
+
+
+def test_fireworks_llm_is_bound_to_its_model_and_priced_as_fireworks_own():
+    source = '''
+from fireworks import LLM
+
+llm = LLM(model="llama-v3p1-8b-instruct", deployment_type="serverless", request_timeout=15)
+
+
+async def ask(messages):
+    llm.chat.completions.create(messages=messages, max_tokens=50)
+    return await llm.chat.completions.acreate(messages=messages)
+'''
+    sites = sites_by_line(source)
+    sync, async_ = (sites[line_of(source, text)] for text in ("completions.create(", "acreate("))
+    assert (_facts(sync), sync.max_tokens.value, sync.timeout.value) == (
+        ("fireworks", "chat", "llama-v3p1-8b-instruct", False), 50, 15)
+    assert _facts(async_) == ("fireworks", "chat", "llama-v3p1-8b-instruct", True)
+    assert _row(sync) == "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct"
