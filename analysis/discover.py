@@ -72,7 +72,8 @@ def _forwards_request(call: ast.Call, bound: frozenset[str] = frozenset()) -> bo
         and any(kw.arg is None or kw.arg in _REQUEST_KEYWORDS for kw in call.keywords)
 
 
-_SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi"}
+_SDK_ROOTS = sdks.SDK_ROOT_PACKAGES | {"google", "asgiref", "asyncio", "anyio", "functools", "starlette", "fastapi",
+                                       "urllib"}
 
 
 def _word_offsets(source: str, name: str, call: bool = False) -> list[int]:
@@ -703,6 +704,13 @@ class FileDiscovery:
         # `client.request("POST", url)` / `client.stream("POST", url=…)`: the HTTP method comes first
         position = 1 if any(method is client.kind.methods.get(m) for m in sdks.HTTP_METHOD_FIRST) else 0
         url_node = args[position] if len(args) > position else next((k.value for k in keywords if k.arg == "url"), None)
+        if client.kind is sdks.HTTP_URLLIB:   # urlopen(Request(url, data=…)) / urlopen(url, data)
+            made = self._urllib_request(url_node, scope)
+            if made is not None:
+                args, keywords = list(made.args), list(made.keywords) + keywords
+            url_node = args[0] if args else next((k.value for k in keywords if k.arg == "url"), None)
+            if len(args) > 1 and not isinstance(args[1], ast.Starred):
+                keywords = [*keywords, ast.keyword(arg="data", value=args[1])]
         urls = self._request_urls(url_node, scope)
         urls = self._on_client_base(client, urls) or urls
         for url in urls:
@@ -720,6 +728,16 @@ class FileDiscovery:
                             None, method.max_tokens, method.prompt)
             return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
+
+    def _urllib_request(self, node, scope: Scope) -> ast.Call | None:
+        """The `urllib.request.Request(url, data=…)` that `urlopen` is handed, written there or assigned to the
+        name it is handed before the call."""
+        if isinstance(node, ast.Name):
+            bindings = scope.func.bindings if scope.func is not None else scope.mod.bindings
+            before = [v for line, v, how in bindings.get(node.id, ()) if line <= scope.line and how == "assign"]
+            node = before[-1] if before else None
+        made = self.ev.eval(node.func, scope) if isinstance(node, ast.Call) else None
+        return node if isinstance(made, Imported) and made.qualname == "urllib.request.Request" else None
 
     def _on_client_base(self, client: Client, urls: list[str]) -> list[str]:
         """A path posted on a client made with `base_url=` (`httpx.AsyncClient(base_url=settings.api_base)`,

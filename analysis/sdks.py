@@ -823,6 +823,8 @@ HTTP_CLIENT = ClientKind("http", {
 HTTP_CLIENT_ASYNC = ClientKind("http", {k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens, v.prompt)
                                         for k, v in HTTP_CLIENT.methods.items()}, is_async=True, retries=(),
                                option_methods=())
+# the standard library's `urllib.request.urlopen(url_or_request, data)`: a request like a client's post
+HTTP_URLLIB = ClientKind("http", {"urlopen": HTTP_CLIENT.methods["post"]}, retries=(), option_methods=())
 
 # ---- how values come into being: qualified names → kinds --------------------------------------------------
 # classes whose instances are clients
@@ -890,6 +892,7 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     "google.generativeai": GOOGLE_GENERATIVEAI_MODULE,
     "requests": HTTP_CLIENT,
     "httpx": HTTP_CLIENT,
+    "urllib.request": HTTP_URLLIB,
     "elevenlabs": ELEVENLABS_MODULE,
     "agents.Runner": OPENAI_AGENTS_RUNNER,   # classmethods: `Runner.run(agent, input)`
     **DASHSCOPE_CLASSES,                      # classmethods: `Generation.call(model=…, messages=…)`

@@ -179,6 +179,8 @@ class Reader:
             out = self.read(func.value, scope, depth) if name == "copy" and not node.args and isinstance(func, ast.Attribute) \
                 else self._union(node.args[:1], scope, depth)
             return out.merge(self._keywords_of(node, scope, depth))
+        if isinstance(func, ast.Attribute) and name == "encode":   # json.dumps(body).encode(): the body's keys, as bytes
+            return self.read(func.value, scope, depth)
         if isinstance(callee, FuncRef):  # a helper that builds the dict: what it returns
             return self._returned(callee, depth, (node, scope))
         if isinstance(callee, Client) or _is_class_name(qualname.rsplit(".", 1)[-1]):

@@ -5,8 +5,6 @@ by a small helper function, a rerank body), and a proxy route that forwards its 
 string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
 from __future__ import annotations
 
-import pytest
-
 from site_lines import line_of as _line, sites_by_line as _sites
 
 STREAMED = '''
@@ -369,7 +367,6 @@ def page(url):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="the standard library's urlopen is not a request")
 def test_the_standard_librarys_urlopen_of_a_provider_request_is_a_site():
     sites = _sites(STDLIB)
     ask = sites.get(_line(STDLIB, "urllib.request.urlopen(req"))
