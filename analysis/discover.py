@@ -102,11 +102,12 @@ _METHOD_REFERENCE = re.compile(r"\.%s[ \t]*(?:$|#|if\b|else\b)" % sdks.call_suff
 def _bound_request_names(source: str) -> frozenset[str]:
     """Names (and `self.` attributes) a statement binds to a request method, in any scope: `create =
     self._client.messages.create`, `fn = c.chat.completions.create if chat else c.completions.create`,
-    `raw = c.chat.completions.with_raw_response.create`. Called later (`fn(**kw)`) or handed to a
-    wrapper (`retry(fn, **kw)`), the method is the request. Textual, like `_local_aliases`."""
-    out = set()
+    `raw = c.chat.completions.with_raw_response.create`, a value opened on the line before (`fn = (`).
+    Called later (`fn(**kw)`) or handed to a wrapper (`retry(fn, **kw)`), the method is the request.
+    Textual, like `_local_aliases`."""
+    out, opened = set(), {}
     for m in _METHOD_REFERENCE.finditer(source):
-        assigned = _ASSIGNED_NAME.match(source, source.rfind("\n", 0, m.start()) + 1, m.start())
+        assigned = _assignment_at(source, m.start(), opened)
         if assigned is not None:
             out.add(assigned.group(1))
     return frozenset(out)
@@ -121,17 +122,24 @@ def _local_aliases(source: str, callables: set[str]) -> set[str]:
     opened: dict[int, re.Match | None] = {}   # line start -> the assignment the line before opens, once per line
     for name in callables:
         for off in _word_offsets(source, name):
-            start = source.rfind("\n", 0, off) + 1
-            assigned = _ASSIGNED_NAME.match(source, start, off)
-            if assigned is None and start > 1:
-                if start not in opened:
-                    previous = source.rfind("\n", 0, start - 1) + 1
-                    line = source[previous:start - 1].rstrip(" \t")
-                    opened[start] = _ASSIGNED_NAME.match(line) if line.endswith(("(", "=", "\\")) else None
-                assigned = opened[start]
+            assigned = _assignment_at(source, off, opened)
             if assigned is not None:
                 out.add(assigned.group(1))
     return out - callables
+
+
+def _assignment_at(source: str, off: int, opened: dict[int, re.Match | None]) -> re.Match | None:
+    """The assignment whose value holds offset `off`: one on its line, or one the line before opens
+    (`self.llm = (`, `fn = (`), kept in `opened` by line start."""
+    start = source.rfind("\n", 0, off) + 1
+    assigned = _ASSIGNED_NAME.match(source, start, off)
+    if assigned is None and start > 1:
+        if start not in opened:
+            previous = source.rfind("\n", 0, start - 1) + 1
+            line = source[previous:start - 1].rstrip(" \t")
+            opened[start] = _ASSIGNED_NAME.match(line) if line.endswith(("(", "=", "\\")) else None
+        assigned = opened[start]
+    return assigned
 
 
 def candidate_lines(source: str, names: set[str]) -> list[int]:

@@ -6,7 +6,6 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -216,7 +215,6 @@ CHOSEN = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a value opened on the line before is not read")
 def test_bound_request_method_chosen_into_a_local_then_called_or_handed_to_a_wrapper(tmp_path):
     result = scan_project(tmp_path, {"app.py": CHOSEN})
     sites = found(result, "app.py")
