@@ -796,15 +796,13 @@ class FileDiscovery:
             self._url_steps = -1
             return []
         self._url_steps -= 1
-        if isinstance(node, ast.JoinedStr):
-            parts = []
+        if isinstance(node, ast.JoinedStr):   # each field's candidates (the first four), combined
+            urls = [""]
             for v in node.values:
-                if isinstance(v, ast.Constant):
-                    parts.append(str(v.value))
-                else:
-                    inner = self._urls_of(v.value, scope, depth + 1) if isinstance(v, ast.FormattedValue) else []
-                    parts.append(inner[0] if len(inner) == 1 else "{}")
-            return ["".join(parts)]
+                inner = [str(v.value)] if isinstance(v, ast.Constant) else \
+                    self._urls_of(v.value, scope, depth + 1) if isinstance(v, ast.FormattedValue) else []
+                urls = [u + p for u in urls for p in (inner[:4] or ["{}"])][:_MAX_URLS]
+            return urls
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             lefts = self._urls_of(node.left, scope, depth + 1) or ["{}"]
             rights = self._urls_of(node.right, scope, depth + 1) or ["{}"]
@@ -897,8 +895,9 @@ class FileDiscovery:
                 _, default = func.params[node.id]
                 found = self._urls_of(default, Scope(scope.mod, func.parent, scope.line), depth + 1) if default else []
                 found += self._urls_from_callers(func, node.id, depth)
-                if func.cls is None and func.parent is None and not any(map(_provider_operation, found)):
-                    # a module's helper function the package calls from other modules (they import it)
+                if func.parent is None and not any(map(_provider_operation, found)):
+                    # a module's helper function the package calls from other modules (they import it), or a
+                    # method subclasses there call (`self._request("/chat/completions", body)`)
                     found += [url for arg, caller in self.resolver.arguments_passed(func, scope.mod, node.id)
                               if caller.mod is not self.mod for url in self._urls_of(arg, caller, depth + 1)]
                 return found

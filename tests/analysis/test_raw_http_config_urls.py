@@ -5,8 +5,6 @@ by a small helper function, a rerank body), and a proxy route that forwards its 
 string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
 from __future__ import annotations
 
-import pytest
-
 from site_lines import line_of as _line, scan_project, site_at, sites_by_line as _sites
 
 STREAMED = '''
@@ -408,7 +406,6 @@ SUBCLASS_CALLERS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a method's endpoint passed by subclasses in other modules is not read")
 def test_a_request_method_given_its_endpoint_by_subclasses_in_other_modules_is_a_site(tmp_path):
     site = site_at(scan_project(tmp_path, SUBCLASS_CALLERS), "pkg/base.py", 11)
     assert site.sdk == "http" and site.operation == "chat" and site.model.value == "gpt-4o-mini"
