@@ -5,6 +5,8 @@ by a small helper function, a rerank body), and a proxy route that forwards its 
 string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
 from __future__ import annotations
 
+import pytest
+
 from site_lines import line_of as _line, scan_project, site_at, sites_by_line as _sites
 
 STREAMED = '''
@@ -410,3 +412,83 @@ def test_a_request_method_given_its_endpoint_by_subclasses_in_other_modules_is_a
     site = site_at(scan_project(tmp_path, SUBCLASS_CALLERS), "pkg/base.py", 11)
     assert site.sdk == "http" and site.operation == "chat" and site.model.value == "gpt-4o-mini"
     assert site.endpoint == "https://api.openai.com/v1/chat/completions"
+
+
+CONFIG_BASES = '''
+import os
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import httpx
+import requests
+from fastapi import FastAPI, Request
+from pydantic_settings import BaseSettings
+
+BASE = "https://api.anthropic.com"
+OPENAI_BASE = os.getenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
+DEFAULT_MODEL = "gpt-4o-mini"
+app = FastAPI()
+
+
+@dataclass
+class Config:
+    base_url: str = "https://api.deepseek.com"
+    model: str = "deepseek-chat"
+
+
+class Settings(BaseSettings):
+    api_base: str = "https://api.openai.com/v1/"
+
+
+settings = Settings()
+
+
+class Client:
+    def __init__(self, config: Config, base_url=None):
+        self.config = config
+        self.base_url = (base_url or os.getenv("MISTRAL_BASE_URL") or "https://api.mistral.ai/v1").rstrip("/")
+        self.http = httpx.Client()
+
+    def chat(self, messages):
+        return self.http.post(f"{self.config.base_url}/chat/completions",
+                              json={"model": self.config.model, "messages": messages})
+
+    def mistral(self, messages):
+        return self.http.post(self.base_url + "/chat/completions", json={"model": "mistral-small-latest",
+                                                                         "messages": messages})
+
+
+def claude(messages):
+    return requests.post(BASE + "/v1/messages", json={"model": "claude-3-5-haiku-latest", "max_tokens": 100,
+                                                      "messages": messages})
+
+
+def gpt(messages):
+    return requests.post(f"{OPENAI_BASE}/chat/completions", json={"model": "gpt-4o", "messages": messages})
+
+
+def embed(texts):
+    return requests.post(urljoin(settings.api_base, "embeddings"), json={"model": "text-embedding-3-small",
+                                                                        "input": texts})
+
+
+@app.post("/v1/chat/completions")
+async def relay(request: Request):
+    body = await request.json()
+    body["model"] = body.get("model") or DEFAULT_MODEL
+    async with httpx.AsyncClient() as client:
+        return (await client.post("https://api.openai.com/v1/chat/completions", json=body)).json()
+'''
+
+
+@pytest.mark.parametrize("text, endpoint, model", [
+    ('self.http.post(f"{self.config.base_url}', "https://api.deepseek.com/chat/completions", "deepseek-chat"),
+    ('self.http.post(self.base_url + "/chat', "https://api.mistral.ai/v1/chat/completions", "mistral-small-latest"),
+    ('requests.post(BASE + "/v1/messages"', "https://api.anthropic.com/v1/messages", "claude-3-5-haiku-latest"),
+    ('requests.post(f"{OPENAI_BASE}', "https://api.openai.com/v1/chat/completions", "gpt-4o"),
+    ("requests.post(urljoin(settings.api_base", "https://api.openai.com/v1/embeddings", "text-embedding-3-small"),
+    ('(await client.post("https://api.openai.com', "https://api.openai.com/v1/chat/completions", "gpt-4o-mini"),
+], ids=["dataclass-default", "or-chain-rstrip", "module-constant", "env-default", "urljoin-settings", "proxy-sets-model"])
+def test_a_base_from_configuration_or_a_constant_plus_a_path_names_the_provider(text, endpoint, model):
+    site = _sites(CONFIG_BASES).get(_line(CONFIG_BASES, text))
+    assert site is not None and site.sdk == "http" and site.endpoint == endpoint and site.model.value == model
