@@ -43,6 +43,9 @@ DEEP_CALLER_DEPTH = 6     # the same through dicts and constructions, for a site
 DEEP_MAX_STEPS = 400      # its budget of evaluations: a deep chain is narrow, a wide one is given up
 DEEP_MAX_MODELS = 4       # models a deeper walk may name: one that fans out into more is guessing
 MAX_VALUES = 24           # candidates kept per expression
+# library functions that call the function handed to them with the arguments after it
+_FORWARDERS = frozenset({"asyncio.to_thread", "functools.partial", "anyio.to_thread.run_sync",
+                         "starlette.concurrency.run_in_threadpool"})
 MAX_SUBCLASSES = 24
 MAX_PACKAGE_FILES = 4000
 MAX_SOURCE_BYTES = MAX_PROJECT_FILE_BYTES
@@ -1303,7 +1306,64 @@ class ModelResolver:
                         out.append((call, cscope))
                         if len(out) >= MAX_CALLERS:
                             return out, paths
+        if kind != b"class":
+            self._handed_calls(name, top, here, accept, out, paths)
         return out, paths
+
+    def _handed_calls(self, name: str, top: Path, here: tuple[str, ...], accept,
+                      out: list[tuple[ast.Call, Scope]], paths: list[str]) -> None:
+        """Calls that reach function `name` through a wrapper it is handed to, each added to `out` as the
+        call it amounts to: `retry(self._body, n)(**kw)` (the wrapper's result called with the arguments)
+        and `self._call(self._body, **kw)`, `asyncio.to_thread(fn, x)`, `partial(fn, model=m)` (a wrapper
+        that calls what it is handed with the arguments after it)."""
+        literal = name.encode()
+        found = self.index.search(top, literal, rb"\b" + literal + rb"\s*[,)]")
+        for path in sorted(found, key=lambda f: -_shared_prefix(f.parts, here))[:MAX_CALLER_FILES]:
+            cmod = self.ev.project.load(path)
+            for call, cfunc in cmod.calls_handing(name) if cmod is not None else ():
+                cscope = Scope(cmod, cfunc, call.lineno)
+                as_call = self._handed_as_call(call, name, cscope)
+                if as_call is not None and accept(self._callee(as_call, cscope)):
+                    paths.append(cmod.path)
+                    out.append((as_call, cscope))
+                    if len(out) >= MAX_CALLERS:
+                        return
+
+    def _handed_as_call(self, call: ast.Call, name: str, scope: Scope) -> ast.Call | None:
+        """The call of the handed function that `call` amounts to (see `_handed_calls`); None when the
+        wrapper is not known to pass it the arguments after it."""
+        inner = call.func if isinstance(call.func, ast.Call) else None
+        refs = [a for a in inner.args + [k.value for k in inner.keywords] if _names_ref(a, name)] if inner else []
+        handed = [(i, a) for i, a in enumerate(call.args) if _names_ref(a, name)]
+        if refs:
+            ref, args, keywords = refs[0], call.args, call.keywords
+        elif handed and self._forwards(call, handed[0][0], scope):
+            (index, ref), keywords = handed[0], call.keywords
+            args = call.args[index + 1:]
+        else:
+            return None
+        return ast.copy_location(ast.Call(func=ref, args=list(args), keywords=list(keywords)), call)
+
+    def _forwards(self, wrapper: ast.Call, index: int, scope: Scope) -> bool:
+        """`wrapper` calls its argument at `index` with the arguments after it: a known forwarder, or a
+        project function that calls that parameter with `*args`/`**kwargs`."""
+        f = wrapper.func
+        if isinstance(f, ast.Attribute) and (f.attr, index) in (("run_in_executor", 1), ("submit", 0)):
+            return True
+        callee = self._callee(wrapper, scope)
+        if isinstance(callee, Imported):
+            return callee.qualname in _FORWARDERS and index == 0
+        if not isinstance(callee, FuncRef) or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args]
+        if callee.cls is not None and isinstance(f, ast.Attribute) and params:
+            params = params[1:]   # `self._call(fn, …)`: the bound method's `self` is not passed
+        if index >= len(params):
+            return False
+        param = params[index]
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == param
+                   and (any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords))
+                   for n in ast.walk(callee.node))
 
     def _self_may_be(self, call: ast.Call, scope: Scope, owner: ClassInfo, mod: ModuleInfo) -> bool:
         """`self.m(…)`/`super().m(…)` in a method of class C runs on a C: it may reach a method of `owner`
@@ -2449,6 +2509,11 @@ def _int_of(node: ast.AST) -> int | None:
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return len(node.args[0].value)
     return None
+
+
+def _names_ref(node: ast.AST, name: str) -> bool:
+    """`name` or `x.name` (a function handed on, not called)."""
+    return isinstance(node, ast.Name) and node.id == name or isinstance(node, ast.Attribute) and node.attr == name
 
 
 def _binds_to(call: ast.Call, scope: Scope, name: str) -> bool:

@@ -411,12 +411,23 @@ class ModuleInfo:
             found = self._calls[name] = self._find_calls(name)
         return found
 
-    def _find_calls(self, name: str) -> list[tuple[ast.Call, FuncInfo | None]]:
+    def calls_handing(self, name: str) -> list[tuple[ast.Call, FuncInfo | None]]:
+        """Calls that pass `name` / `x.name` itself as an argument (`retry(self._body)`, `to_thread(fn, …)`),
+        each with its enclosing function; when the call's result is called at once (`retry(self._body)(
+        **kw)`), that outer call instead."""
+        if self._calls is None:
+            self._calls = {}
+        found = self._calls.get("," + name)
+        if found is None:
+            found = self._calls["," + name] = self._find_calls(name, handed=True)
+        return found
+
+    def _find_calls(self, name: str, handed: bool = False) -> list[tuple[ast.Call, FuncInfo | None]]:
         source, lines, i = self.source, [], self.source.find(name)
         while i != -1:
             j = i + len(name)
             if (i == 0 or not (source[i - 1].isalnum() or source[i - 1] == "_")) \
-                    and source[j:j + 40].lstrip(" \t").startswith("("):
+                    and source[j:j + 40].lstrip(" \t\r\n").startswith((",", ")") if handed else "("):
                 lines.append(source.count("\n", 0, i) + 1)
             i = source.find(name, j)
         if not lines:
@@ -427,12 +438,25 @@ class ModuleInfo:
             k = bisect.bisect_left(lines, node.lineno)  # type: ignore[attr-defined]
             return k < len(lines) and lines[k] <= (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
 
+        def named(f: ast.AST) -> bool:
+            return (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None) == name
+
+        def hands(node: ast.AST) -> bool:
+            return isinstance(node, ast.Call) and any(named(a) for a in node.args + [k.value for k in node.keywords])
+
         def calls_in(expr: ast.AST, func: FuncInfo | None) -> None:
+            inner: set[int] = set()
             for node in ast.walk(expr):
-                if isinstance(node, ast.Call):
-                    f = node.func
-                    if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None) == name:
+                if not isinstance(node, ast.Call) or id(node) in inner:
+                    continue
+                if not handed:
+                    if named(node.func):
                         out.append((node, func))
+                elif hands(node.func):
+                    inner.add(id(node.func))
+                    out.append((node, func))
+                elif hands(node):
+                    out.append((node, func))
 
         def walk(stmts: list[ast.stmt], func: FuncInfo | None, klass: ClassInfo | None) -> None:
             for node in stmts:

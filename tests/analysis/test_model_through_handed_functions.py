@@ -7,8 +7,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -26,7 +24,6 @@ def models_at(result, line: int) -> list[str]:
     return [c.value for c in sites[0].model.candidates]
 
 
-@pytest.mark.xfail(strict=True, reason="a function handed to a retry-wrapper factory has no callers yet")
 def test_kwargs_built_by_a_method_reach_a_body_wrapped_by_a_retry_factory(tmp_path):
     result = scan(tmp_path, """
         from openai import OpenAI
@@ -58,7 +55,6 @@ def test_kwargs_built_by_a_method_reach_a_body_wrapped_by_a_retry_factory(tmp_pa
     assert models_at(result, 21) == ["gpt-4o-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="a function handed to a retry-wrapper method has no callers yet")
 def test_params_method_splatted_into_a_wrapper_methods_result(tmp_path):
     result = scan(tmp_path, """
         import functools
@@ -82,7 +78,6 @@ def test_params_method_splatted_into_a_wrapper_methods_result(tmp_path):
     assert models_at(result, 16) == ["gpt-4o"]
 
 
-@pytest.mark.xfail(strict=True, reason="a function handed to a forwarding wrapper has no callers yet")
 def test_forwarding_wrappers_pass_the_arguments_after_the_function(tmp_path):
     result = scan(tmp_path, """
         import asyncio
