@@ -6,6 +6,7 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
+import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -388,3 +389,35 @@ def test_boto3_clients_of_a_session_handed_in(tmp_path):
     assert sites == {line_of(SESSION_PARAM, "agent.rerank("): ("bedrock", "rerank", False),
                      line_of(SESSION_PARAM, "runtime.converse("): ("bedrock", "chat", False),
                      line_of(SESSION_PARAM, "client.retrieve_and_generate("): ("bedrock", "chat", True)}
+
+
+PATCHED_METHOD = """
+    import instructor
+    from anthropic import AsyncAnthropic
+    from openai import OpenAI
+
+    class Adapter:
+        def __init__(self, key, model="claude-3-5-haiku-latest"):
+            self.model = model
+            self.aclient = instructor.patch(create=AsyncAnthropic(api_key=key).messages.create,
+                                            mode=instructor.Mode.ANTHROPIC_TOOLS)
+            self.client = instructor.patch(create=OpenAI().chat.completions.create)
+
+        async def extract(self, text, schema):
+            return await self.aclient(model=self.model, max_tokens=1024, messages=[{"role": "user", "content": text}],
+                                      response_model=schema)
+
+        def classify(self, text, schema):
+            return self.client(model="gpt-4o-mini", messages=[{"role": "user", "content": text}], response_model=schema)
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a patched request method is not followed")
+def test_request_method_instructor_patches_is_called_as_a_plain_callable(tmp_path):
+    """`instructor.patch(create=client.messages.create)` returns a callable that sends that request with a
+    `response_model=`: calling it is the wrapped SDK's request, with its model; patching sends nothing."""
+    result = scan_project(tmp_path, {"app.py": PATCHED_METHOD})
+    assert found(result, "app.py") == {line_of(PATCHED_METHOD, "await self.aclient("): ("anthropic", "chat", True),
+                                       line_of(PATCHED_METHOD, "self.client(model="): ("openai", "chat", False)}
+    assert site_at(result, "app.py", line_of(PATCHED_METHOD, "await self.aclient(")).model.value == \
+        "claude-3-5-haiku-latest"
