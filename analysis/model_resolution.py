@@ -25,7 +25,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import config_reads, enums, held_writes, preference_lists, settings_flow, setter_flow, string_ops
+from llmsight.analysis import (config_reads, enums, held_writes, object_writes, preference_lists, settings_flow, setter_flow,
+                               string_ops)
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
                                         ListVal, Scope)
@@ -852,9 +853,10 @@ class ModelResolver:
             self._collect[-1].add(path)
 
     def _eval(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
-        # enum members, `str` wrappers around them; the first available of a preference list; str.format and %
+        # enum members, `str` wrappers around them; the first available of a preference list; str.format and %;
+        # a field of a local object the function wrote before reading it
         held = enums.model_values(self, node, scope, ctx) or preference_lists.model_values(self, node, scope, ctx) \
-            or string_ops.model_values(self, node, scope, ctx)
+            or string_ops.model_values(self, node, scope, ctx) or object_writes.model_values(self, node, scope, ctx)
         if held is not None:
             return held
         if isinstance(node, ast.Constant):
@@ -1964,15 +1966,18 @@ class ModelResolver:
                         out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
             return out
         if isinstance(node, ast.Name):
-            func = scope.func
+            func, before = scope.func, scope.line
             while func is not None:
                 bindings = func.bindings.get(node.id)
+                # `config = config or Config()`: its right side reads the parameter, not itself
+                if bindings and node.id in func.params:
+                    bindings = [b for b in bindings if b[0] < before]
                 if bindings:
                     return [m for line, value, how in bindings if how in ("assign", "annassign")
                             for m in self._made_by(value, Scope(scope.mod, func, line), ctx)]
                 if node.id in func.params:
                     return self._made_by_param(node.id, func, scope.mod, ctx)
-                func = func.parent
+                func, before = func.parent, 10**9
             return self._made_by_global(node.id, scope.mod, ctx)
         return []
 

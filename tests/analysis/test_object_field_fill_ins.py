@@ -37,13 +37,10 @@ def models(tmp_path, field_default: str, write: str) -> list[str]:
     return [c.value for c in site.model.candidates]
 
 
-UNFOLLOWED = pytest.mark.xfail(strict=True, reason="a field filled in on a parameter object is not followed")
-
-
 @pytest.mark.parametrize("field_default, write, expected", [
-    pytest.param("None", "if config.model is None:\n        config.model = DEFAULT_MODEL", ["gpt-4.1-mini"], marks=UNFOLLOWED),
+    ("None", "if config.model is None:\n        config.model = DEFAULT_MODEL", ["gpt-4.1-mini"]),
     ('"gpt-4o"', "if not config.model:\n        config.model = DEFAULT_MODEL", ["gpt-4o"]),
-    pytest.param('"gpt-4o"', "config.model = DEFAULT_MODEL", ["gpt-4.1-mini"], marks=UNFOLLOWED),
+    ('"gpt-4o"', "config.model = DEFAULT_MODEL", ["gpt-4.1-mini"]),
 ])
 def test_a_field_filled_in_by_the_constructor(tmp_path, field_default, write, expected):
     assert models(tmp_path, field_default, write) == expected
