@@ -115,13 +115,18 @@ def instructed_client(ev, qualname: str, node: ast.Call, scope, depth: int):
     """The client an instructor factory returns: the wrapped client (its first argument, or `client=`) with
     instructor's `create` family added, so its requests keep the wrapped client's SDK, model and settings; the
     factory's own kind when the wrapped client cannot be seen; a wrapped request function's SDK
-    (`from_litellm(litellm.acompletion)`: litellm, async)."""
+    (`from_litellm(litellm.acompletion)`: litellm, async); a wrapped bound request method
+    (`patch(create=client.messages.create)`) itself, called as a plain callable."""
     from llmsight.analysis.evaluate import Client, Const, Imported
 
-    arg = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg in ("client", "completion")), None)
+    arg = node.args[0] if node.args else next((kw.value for kw in node.keywords
+                                               if kw.arg in ("client", "completion", "create")), None)
     wrapped = ev.eval(arg, scope, depth) if arg is not None else None
     if isinstance(wrapped, Client) and not wrapped.path:
         return dataclasses.replace(wrapped, kind=_instructed(wrapped.kind))
+    if isinstance(wrapped, Client) and ".".join(p for p in wrapped.path if p not in sdks.TRANSPARENT_SEGMENTS) \
+            in wrapped.kind.methods:   # `patch(create=client.messages.create)`: a callable sending that request
+        return wrapped
     kind, is_async = sdks.INSTRUCTOR_FACTORIES[qualname], None
     if qualname.endswith(".from_provider"):   # "anthropic/claude-…": that provider's client, bound to the model
         flag = next((ev.eval(kw.value, scope, depth) for kw in node.keywords if kw.arg == "async_client"), None)

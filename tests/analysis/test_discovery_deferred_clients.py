@@ -6,7 +6,6 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -412,7 +411,6 @@ PATCHED_METHOD = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a patched request method is not followed")
 def test_request_method_instructor_patches_is_called_as_a_plain_callable(tmp_path):
     """`instructor.patch(create=client.messages.create)` returns a callable that sends that request with a
     `response_model=`: calling it is the wrapped SDK's request, with its model; patching sends nothing."""
