@@ -20,12 +20,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from llmsight.analysis import evaluate
-from llmsight.analysis.modules import ClassInfo, ModuleInfo
+from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo
 from llmsight.analysis.shaped_sites import CASTS
 from llmsight.records import Hop
 
 if TYPE_CHECKING:
     from llmsight.analysis.model_resolution import Ctx, ModelResolver, Vals
+    from llmsight.analysis.setter_flow import TableKeys
 
 MAX_MEMBERS = 24          # members listed for a lookup by a name known only at run time (as MAX_VALUES)
 _MEMBER_STEP = "enum member "
@@ -39,11 +40,6 @@ def member_hop(cls: ClassInfo, mod: ModuleInfo, name: str, value: ast.AST, line:
 
 def _from_member(chain: tuple[Hop, ...]) -> bool:
     return any(h.step.startswith(_MEMBER_STEP) for h in chain)
-
-
-def is_enum(cls: ClassInfo) -> bool:
-    """A class whose own bases name an `Enum` kind (`Enum`, `StrEnum`, `IntEnum`, `enum.Enum`…)."""
-    return any(_base_name(b).endswith("Enum") for b in cls.node.bases)
 
 
 def _base_name(node: ast.AST) -> str:
@@ -105,7 +101,7 @@ def _enum_ref(res: "ModelResolver", node: ast.AST, scope: evaluate.Scope) -> eva
 
 
 def _enum_in(res: "ModelResolver", ref: evaluate.ClassRef) -> bool:
-    return any(is_enum(c) for c, _m in res._mro_of(ref.cls, ref.mod))
+    return any(evaluate._is_enum(c) for c, _m in res._mro_of(ref.cls, ref.mod))
 
 
 def _member_values(res: "ModelResolver", enum: evaluate.ClassRef, name: str, ctx: "Ctx") -> "Vals | None":
@@ -144,7 +140,8 @@ def _value_of(res: "ModelResolver", held: ast.AST, scope: evaluate.Scope, ctx: "
     return replace(vals, cands=members) if members else None
 
 
-def _by_name(res: "ModelResolver", enum: evaluate.ClassRef, node: ast.Subscript, scope: evaluate.Scope, ctx: "Ctx") -> "Vals":
+def _by_name(res: "ModelResolver", enum: evaluate.ClassRef, node: ast.Subscript, scope: evaluate.Scope,
+             ctx: "Ctx") -> "Vals":
     """`ModelType[name]`: the member of each name the key can be; every member (the first MAX_MEMBERS)
     when the key is known only at run time."""
     from llmsight.analysis import model_resolution as mr
@@ -211,7 +208,8 @@ def _str_wrapper(res: "ModelResolver", ref: evaluate.ClassRef) -> bool:
     return True
 
 
-def builds_another_class(res: "ModelResolver", func, call: ast.Call, scope: evaluate.Scope, tables) -> bool:
+def builds_another_class(res: "ModelResolver", func: FuncInfo, call: ast.Call, scope: evaluate.Scope,
+                         tables: "TableKeys") -> bool:
     """A call of `func` (a factory `create(platform, model_type)` indexing a platform->class table) that
     passes one of the table's keys other than those that build the class being followed (`tables`): its
     arguments reach another class (`create(Platform.LOCAL, "llama3")` never builds the OpenAI backend)."""
@@ -246,16 +244,17 @@ def single_value(ev, node: ast.AST, scope: evaluate.Scope, depth: int):
         return NOT_HANDLED
     if isinstance(node, ast.Subscript) and _capitalised(node.value):
         enum = ev.eval(node.value, scope, depth)
-        if isinstance(enum, evaluate.ClassRef) and is_enum(enum.cls):
+        if isinstance(enum, evaluate.ClassRef) and evaluate._is_enum(enum.cls):
             key = ev.eval(node.slice, scope, depth)
-            found = _member(enum.cls, key.value) if isinstance(key, evaluate.Const) and isinstance(key.value, str) else None
+            named = isinstance(key, evaluate.Const) and isinstance(key.value, str)
+            found = _member(enum.cls, key.value) if named else None  # type: ignore[union-attr]
             return ev.eval(found[1], evaluate.Scope(enum.mod, None, found[2]), depth) if found is not None else None
         return NOT_HANDLED
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and _capitalised(node.func) \
             and not isinstance(node.args[0], ast.Starred):
         ref = ev.eval(node.func, scope, depth)
-        if isinstance(ref, evaluate.ClassRef) and (is_enum(ref.cls) or any(_base_name(b) == "str" for b in ref.cls.node.bases)) \
-                and "__new__" not in ref.cls.methods:
+        if isinstance(ref, evaluate.ClassRef) and "__new__" not in ref.cls.methods and (
+                evaluate._is_enum(ref.cls) or any(_base_name(b) == "str" for b in ref.cls.node.bases)):
             return ev.eval(node.args[0], scope, depth)
     return NOT_HANDLED
 
