@@ -5,30 +5,17 @@ it; `typing.cast(T, x)` is `x`. An `auto()` member names no model. Made-up proje
 from __future__ import annotations
 
 import resource
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from llmsight import api
-
-
-def scan(tmp_path: Path, files: dict[str, str]):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return api.check([tmp_path], select=["NONE"], use_cache=False, with_estimates=False)
+from site_lines import scan_project as scan, site_at
 
 
 def model_at(result, path: str, marker: str = "# SITE"):
     """The model of the one site on the line of `path` holding `marker`."""
     source = (Path(result.root) / path).read_text()
-    line = next(i for i, text in enumerate(source.splitlines(), 1) if marker in text)
-    sites = [s for s in result.call_sites if s.span.path == path and s.span.start_line == line]
-    assert len(sites) == 1, [(s.span.path, s.span.start_line) for s in result.call_sites]
-    return sites[0].model
+    return site_at(result, path, next(i for i, text in enumerate(source.splitlines(), 1) if marker in text)).model
 
 
 def models(result, path: str) -> set[str]:
