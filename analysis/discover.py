@@ -721,6 +721,10 @@ class FileDiscovery:
                 keywords = [*keywords, ast.keyword(arg="data", value=args[1])]
         urls = self._request_urls(url_node, scope)
         urls = self._on_client_base(client, urls) or urls
+        counting = [u for u in urls if any(w in u.split("?", 1)[0].lower() for w in sdks.HTTP_TOKEN_COUNT_PATH_WORDS)]
+        if counting and len(counting) == len(urls):
+            return None
+        urls = [u for u in urls if u not in counting]
         for url in urls:
             operation = _provider_operation(url)
             if operation is not None:

@@ -811,6 +811,8 @@ REQUEST_BODY_SHAPES: tuple[tuple[frozenset[str], str], ...] = (
 # counts when its path names a request (or is not known)
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",
                            "converse", "rerank", "predict", "images", "audio", "v1beta/models")
+# paths that count or split tokens (`messages/count_tokens`, `:countTokens`, a server's `/tokenize`): no model runs
+HTTP_TOKEN_COUNT_PATH_WORDS = ("count_tokens", "counttokens", "tokenize")
 HTTP_METHODS = {"post": False, "request": False, "stream": True}
 HTTP_METHOD_FIRST = ("request", "stream")   # `client.stream("POST", url, …)`: the URL comes second
 HTTP_CLIENT = ClientKind("http", {

@@ -494,7 +494,6 @@ def test_a_base_from_configuration_or_a_constant_plus_a_path_names_the_provider(
     assert site is not None and site.sdk == "http" and site.endpoint == endpoint and site.model.value == model
 
 
-@pytest.mark.xfail(strict=True, reason="a provider's token-counting endpoint is read as a request")
 def test_token_counting_endpoints_are_not_requests():
     source = '''
         import os
