@@ -6,6 +6,7 @@ method (`achat` beside `chat`); a client attribute several SDKs can fill, report
 the project's defaults take; the Responses API over a WebSocket. Real files on disk, the real engine."""
 from __future__ import annotations
 
+import pytest
 from site_lines import line_of, scan_project, site_at
 
 HELPERS = """
@@ -419,3 +420,29 @@ def test_request_method_instructor_patches_is_called_as_a_plain_callable(tmp_pat
                                        line_of(PATCHED_METHOD, "self.client(model="): ("openai", "chat", False)}
     assert site_at(result, "app.py", line_of(PATCHED_METHOD, "await self.aclient(")).model.value == \
         "claude-3-5-haiku-latest"
+
+
+SOCKET_EVENTS = """
+    from openai import OpenAI
+
+    def ask(client: OpenAI, text):
+        with client.responses.connect() as connection:
+            connection.send({"type": "response.create", "model": "gpt-4.1-mini", "input": text,
+                             "max_output_tokens": 300})
+            connection.send({"type": "response.cancel"})
+            event = {"type": "response.create", "model": "gpt-4.1-nano", "input": text}
+            connection.send(event)
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="an event sent on the socket is not read")
+def test_response_create_event_sent_on_a_responses_socket(tmp_path):
+    """`connection.send({"type": "response.create", …})` is the same request as `connection.response.create(…)`,
+    its model and cap read from the event; another event (`response.cancel`) sends none."""
+    result = scan_project(tmp_path, {"app.py": SOCKET_EVENTS})
+    first = line_of(SOCKET_EVENTS, '"type": "response.create", "model": "gpt-4.1-mini"')
+    built = line_of(SOCKET_EVENTS, "connection.send(event)")
+    assert found(result, "app.py") == {first: ("openai", "responses", False), built: ("openai", "responses", False)}
+    site = site_at(result, "app.py", first)
+    assert (site.model.value, site.max_tokens.value) == ("gpt-4.1-mini", 300)
+    assert site_at(result, "app.py", built).model.value == "gpt-4.1-nano"
