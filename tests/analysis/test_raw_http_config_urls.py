@@ -5,6 +5,8 @@ by a small helper function, a rerank body), and a proxy route that forwards its 
 string's secrets are never reported, and a hostile file of URL chains scans in bounded steps."""
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from site_lines import line_of as _line, scan_project, site_at, sites_by_line as _sites
@@ -522,3 +524,35 @@ def test_token_counting_endpoints_are_not_requests():
                                                                                 "messages": messages})
         '''
     assert sorted(_sites(source)) == [_line(source, 'requests.post("https://api.anthropic.com/v1/messages", json')]
+
+
+@pytest.mark.xfail(strict=True, reason="a raw request to a gateway is unpriced where the SDK's is priced")
+def test_an_openai_shaped_raw_request_to_a_gateway_is_priced_as_the_sdks_request_is():
+    from llmsight import api
+
+    source = '''
+        import requests
+        from openai import OpenAI
+
+        GATEWAY = "https://llm-gateway.example.org/v1"
+
+
+        def raw(messages):
+            return requests.post(f"{GATEWAY}/chat/completions", json={"model": "gpt-4o-mini", "messages": messages,
+                                                                       "max_tokens": 100})
+
+
+        def sdk(messages):
+            return OpenAI(base_url=GATEWAY).chat.completions.create(model="gpt-4o-mini", messages=messages,
+                                                                    max_tokens=100)
+
+
+        def other(messages):
+            return requests.post(f"{GATEWAY}/chat/completions", json={"model": "mistral-small-latest",
+                                                                       "messages": messages, "max_tokens": 100})
+        '''
+    result = api.check_source(textwrap.dedent(source), "gateway.py", select=["NONE"])
+    cost = {s.span.start_line: result.estimates[s.id].cost_per_call.value for s in result.call_sites}
+    assert cost[_line(source, "def raw") + 1] is not None
+    assert cost[_line(source, "def raw") + 1] == cost[_line(source, "def sdk") + 1]
+    assert cost[_line(source, "def other") + 1] is None   # the gateway's own price for another provider's model
