@@ -4,8 +4,9 @@
 `next((m for m in PREFS if m in available), FALLBACK)`: which item passes the test is known only at run
 time, and none may (then the fallback is sent). A careful reader names the fallback as what the defaults
 give and every item of the list as another model the code can send; this module gives the model resolver
-(`model_resolution.py`) that set for `next(…)`, `filter(…)`, `itertools.chain(…)` and a generator or
-comprehension over a list, each bounded as the resolver's collections are (MAX_VALUES).
+(`model_resolution.py`) that set for `next(…)`, `filter(…)`, `itertools.chain(…)`, a generator or
+comprehension over a list, and a loop variable returned under a test (`for m in preferred: if …: return
+m`), each bounded as the resolver's collections are (MAX_VALUES).
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def model_values(res: "ModelResolver", node: ast.AST, scope: evaluate.Scope, ctx
 
     if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
         return _generated(res, node, scope, ctx)
+    if isinstance(node, ast.Name):
+        return _returned_when_passing(res, node, scope, ctx)
     if not isinstance(node, ast.Call) or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         return None
     func = node.func
@@ -50,6 +53,26 @@ def model_values(res: "ModelResolver", node: ast.AST, scope: evaluate.Scope, ctx
                 f"{mr._text(scope.mod, node)}: when the parts before it hold no item", mr._at(scope.mod, part))))
         return acc
     return None
+
+
+def _returned_when_passing(res: "ModelResolver", node: ast.Name, scope: evaluate.Scope, ctx: "Ctx") -> "Vals | None":
+    """`for m in preferred: if test(m): return m`: the loop's items, each one the function may return, and
+    maybe none (the `return FALLBACK` after the loop is then the default)."""
+    from llmsight.analysis import model_resolution as mr
+
+    func = scope.func
+    bindings = func.bindings.get(node.id) if func is not None else None
+    if not bindings or len(bindings) != 1 or bindings[0][2] != "for":
+        return None
+    line, iterable, _how = bindings[0]
+    loop = next((n for n in ast.walk(func.node) if isinstance(n, (ast.For, ast.AsyncFor)) and n.iter is iterable), None)
+    ret = next((r for r in ast.walk(loop) if isinstance(r, ast.Return) and r.value is node), None) if loop else None
+    if ret is None or not any(isinstance(n, ast.If) and n.body[0].lineno <= ret.lineno <= (n.body[-1].end_lineno or 0)
+                              for n in ast.walk(loop)):   # type: ignore[arg-type]
+        return None
+    items = res._iterated(iterable, evaluate.Scope(scope.mod, func, line), ctx)
+    return _passing(mr._tag(items, "constant", Hop(f"for {node.id} in {mr._text(scope.mod, iterable)}: the first that "
+                                                   "passes the test", f"{scope.mod.path}:{line}")), True)
 
 
 def _is_chain(res: "ModelResolver", func: ast.AST, scope: evaluate.Scope) -> bool:
