@@ -48,9 +48,9 @@ def model_values(res: "ModelResolver", node: ast.AST, scope: evaluate.Scope, ctx
         return _passing(items, True) if items is not None else None
     if name == "chain" and node.args and _is_chain(res, func, scope):
         acc = res._values(node.args[0], scope, ctx)
+        step = f"{mr._text(scope.mod, node)}: when the parts before it hold no item"
         for part in node.args[1:]:
-            acc = mr._or(acc, mr._tag(res._values(part, scope, ctx), None, Hop(
-                f"{mr._text(scope.mod, node)}: when the parts before it hold no item", mr._at(scope.mod, part))))
+            acc = mr._or(acc, mr._tag(res._values(part, scope, ctx), None, Hop(step, mr._at(scope.mod, part))))
         return acc
     return None
 
