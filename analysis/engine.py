@@ -16,7 +16,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from llmsight.analysis.modules import ModuleInfo, lone_cr_as_lf, module_name_for, package_root_for, split_lines
 from llmsight.analysis.notebook import NotebookError, read_notebook
@@ -442,37 +442,41 @@ def _analyze_list(items: list[tuple[str, str, str]], exports: frozenset[str]) ->
     return [_analyze_one(*item) for item in items]
 
 
-def _drain() -> list[FileResult]:
-    """A forked worker: analyse chunks until none is left (its state is the parent's at the fork)."""
+def _drain(reading: bool = False) -> list[FileResult] | list[Read]:
+    """A forked worker: analyse chunks (`reading`: read, then analyse) until none is left (its state is the
+    parent's at the fork)."""
     gc.disable()
     gc.freeze()   # the inherited project index: never walked, so its pages stay shared with the parent
-    return _analyze_claimed(front=False)
+    return _claimed(front=False, reading=reading)
 
 
-def _analyze_claimed(front: bool) -> list[FileResult]:
-    out: list[FileResult] = []
+def _claimed(front: bool, reading: bool) -> list:
+    """Chunks claimed from the front (this process) or the back (a worker), analysed (`reading`: read first)."""
+    out: list = []
     i = _claim(front)
     while i != -1:
-        out.extend(_analyze_one(*item) for item in _CHUNKS[i])
+        out.extend(_read_chunk(_CHUNKS[i], keep=front) if reading else [_analyze_one(*item) for item in _CHUNKS[i]])
         i = _claim(front)
     return out
 
 
-def _chunks(items: list[tuple[str, str, str]], parts: int) -> list[list[tuple[str, str, str]]]:
-    """Items packed into about `parts` chunks in path order. Whole directories stay together and neighbours
-    follow each other: modules of a package import each other, and a process parses a module once."""
-    groups: dict[str, list[tuple[str, str, str]]] = {}
+def _chunks(items: list[tuple], parts: int,
+            size: Callable[[tuple], int] = lambda item: len(item[2])) -> list[list[tuple]]:
+    """Items (abs path, rel path, text or byte count) packed into about `parts` chunks of `size` in path order.
+    Whole directories stay together and neighbours follow each other: modules of a package import each
+    other, and a process parses a module once."""
+    groups: dict[str, list[tuple]] = {}
     for it in items:
         groups.setdefault(os.path.dirname(it[1]), []).append(it)
-    target = sum(len(t) for _, _, t in items) / parts
-    chunks: list[list[tuple[str, str, str]]] = []
-    size = 0.0
+    target = sum(map(size, items)) / parts
+    chunks: list[list[tuple]] = []
+    done = 0.0
     for _directory, group in sorted(groups.items()):
-        if not chunks or size >= target:
+        if not chunks or done >= target:
             chunks.append([])
-            size = 0.0
+            done = 0.0
         chunks[-1].extend(group)
-        size += sum(len(t) for _, _, t in group)
+        done += sum(map(size, group))
     return chunks
 
 
@@ -503,8 +507,7 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     process mostly reads its own packages (parsing their modules once), the two finish together, and workers
     inherit what was loaded and parsed before the fork. A small tree never pays for a process.
     """
-    global _ENV, _CHUNKS, _NEXT, _POOL
-    import multiprocessing
+    global _ENV
     import time
 
     _ENV = env
@@ -515,54 +518,133 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
     chunks = _chunks(items, 32) if workers else [items]
     remaining = sum(len(t) for _, _, t in items)
     results: list[FileResult] = []
-    pool: ProcessPoolExecutor | None = None
-    futures = []
     with _gc_paused(freeze=len(items) > 50):
-        try:
-            can_fork = workers > 0 and len(chunks) > 2
-            started, measured, first = None, 0, 0
-            # what is left at ast.parse's pace (analysis is slower): when even that pays a worker, fork before
-            # analysing anything, so that no chunk is analysed while the second core waits
-            left_s = remaining / FASTEST_BYTES_PER_S
-            probing = can_fork and left_s <= FORK_PAYS_S
-            while probing and first < len(chunks):
-                chunk = chunks[first]
-                first += 1
-                results.extend(_analyze_one(*item) for item in chunk)
-                size = sum(len(t) for _, _, t in chunk)
-                remaining -= size
-                if started is None:
-                    started = time.process_time()
-                else:
-                    measured += size
-                elapsed = time.process_time() - started
-                timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
-                # until timed, the pace is taken as ast.parse's: a lower bound of what is left
-                left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
-                if not timed and left_s <= FORK_PAYS_S:
-                    continue
-                probing = False
-            if can_fork and left_s > FORK_PAYS_S:
-                _import_analysis()   # the workers inherit the modules analysis loads on first use
-                _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
-                gc.freeze()   # what the workers inherit is shared with them, not copied page by page
-                executor = sys.modules[__name__].ProcessPoolExecutor   # as tests may replace it
-                pool = executor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-                futures = [pool.submit(_drain) for _ in range(workers)]
-                results.extend(_analyze_claimed(front=True))
-            if pool is None:
-                results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
-            for future in futures:
-                done = future.result()
-                _WORKER_FILES.update(r.path for r in done)
-                results.extend(done)
-            if _KEEP:
-                _POOL, pool = pool, None
-        finally:
-            if pool is not None:
-                pool.shutdown()
-            _NEXT, _CHUNKS = None, []
+        can_fork = workers > 0 and len(chunks) > 2
+        started, measured, first = None, 0, 0
+        # what is left at ast.parse's pace (analysis is slower): when even that pays a worker, fork before
+        # analysing anything, so that no chunk is analysed while the second core waits
+        left_s = remaining / FASTEST_BYTES_PER_S
+        probing = can_fork and left_s <= FORK_PAYS_S
+        while probing and first < len(chunks):
+            chunk = chunks[first]
+            first += 1
+            results.extend(_analyze_one(*item) for item in chunk)
+            size = sum(len(t) for _, _, t in chunk)
+            remaining -= size
+            if started is None:
+                started = time.process_time()
+            else:
+                measured += size
+            elapsed = time.process_time() - started
+            timed = measured > 0 and (elapsed >= PROBE_S or len(chunks) - first <= 1)
+            # until timed, the pace is taken as ast.parse's: a lower bound of what is left
+            left_s = remaining * (elapsed / measured if timed else 1 / FASTEST_BYTES_PER_S)
+            if not timed and left_s <= FORK_PAYS_S:
+                continue
+            probing = False
+        if can_fork and left_s > FORK_PAYS_S:
+            results.extend(_with_workers(chunks, first, workers, reading=False))
+        else:
+            results.extend(_analyze_one(*item) for chunk in chunks[first:] for item in chunk)
     return results
+
+
+def _with_workers(chunks: list[list[tuple]], first: int, workers: int, reading: bool) -> list:
+    """Fork `workers` that claim chunks from the back while this process claims them from `first` on, until
+    they meet; everyone's results. Within `keep_workers` the workers stay for the scan's next stage."""
+    global _CHUNKS, _NEXT, _POOL
+    import multiprocessing
+
+    pool: ProcessPoolExecutor | None = None
+    try:
+        _import_analysis()   # the workers inherit the modules analysis loads on first use
+        _CHUNKS, _NEXT = chunks, multiprocessing.get_context("fork").Array("l", [first, len(chunks) - 1])
+        gc.freeze()   # what the workers inherit is shared with them, not copied page by page
+        executor = sys.modules[__name__].ProcessPoolExecutor   # as tests may replace it
+        pool = executor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(_drain, reading) for _ in range(workers)]
+        out = _claimed(front=True, reading=reading)
+        for future in futures:
+            done = future.result()
+            _WORKER_FILES.update(r.path for r in done if not reading or r.result is not None)
+            out.extend(done)
+        if _KEEP:
+            _POOL, pool = pool, None
+        return out
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        _NEXT, _CHUNKS = None, []
+
+
+@dataclass
+class Read:
+    """A file a scan that forked before reading has read: its sha1 (None when it could not be read, `error`
+    says why), its result when analysed, its bytes in the process that keeps them (the parent) and the
+    names it imports (a worker's bytes stay in the worker)."""
+
+    path: str
+    sha: str | None
+    new: bool = False                  # changed since its cached result (or none is cached)
+    error: str | None = None
+    result: FileResult | None = None
+    data: bytes | None = None
+    imports: frozenset[bytes] = frozenset()   # its `imported_names`, for the scan's second stage
+
+
+# About half of an LLM application's bytes pass the prefilter (53% on the corpus tree): what reading decides.
+CANDIDATE_SHARE = 0.5
+# (sha1, whether the bytes are new since the cached result, whether they are to be analysed) of a file read
+Examine = Callable[[str, bytes], tuple[str, bool, bool]]
+_EXAMINE: Examine | None = None
+
+
+def read_and_analyze(env: Env, files: list[tuple[str, str, int]], examine: Examine,
+                     jobs: int | None = None) -> list[Read] | None:
+    """Read (abs path, rel path, size) files and analyse those `examine` picks, with workers forked before
+    anything is read when the bytes alone say they pay (their share the prefilter keeps, at the pace of
+    `ast.parse`, over FORK_PAYS_S): each process reads, hashes, prefilters and analyses the chunks it claims,
+    so the reading is shared too. None when they do not: the caller reads, and `analyze_many` decides.
+    The parent keeps the bytes of the files it read, new ones only."""
+    global _ENV, _EXAMINE
+    workers = processes(jobs) - 1
+    chunks = _chunks(files, 32, size=lambda f: f[2])
+    if workers < 1 or _POOL is not None or len(chunks) <= 2 or \
+            sum(f[2] for f in files) * CANDIDATE_SHARE / FASTEST_BYTES_PER_S <= FORK_PAYS_S:
+        return None
+    _ENV, _EXAMINE = env, examine
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deeply nested generated code
+    try:
+        with _gc_paused(freeze=True):
+            return _with_workers(chunks, 0, workers, reading=True)
+    finally:
+        _EXAMINE = None
+
+
+def _read_chunk(chunk: list[tuple[str, str, int]], keep: bool) -> list[Read]:
+    """Read a chunk's files, hand the new ones' bytes to the package text index (as a scan that reads
+    before forking does with all of them), then analyse those picked."""
+    from llmsight.analysis.model_resolution import share_texts
+
+    assert _ENV is not None and _EXAMINE is not None
+    reads, picked, fresh = [], [], []
+    for abs_path, rel, _size in chunk:
+        try:
+            data = read_scanned(abs_path)
+        except NotReadable as exc:
+            reads.append(Read(rel, None, error=str(exc)))
+            continue
+        sha, new, analyse = _EXAMINE(rel, data)
+        reads.append(Read(rel, sha, new, data=data if keep and new else None, imports=imported_names(data)))
+        if new:
+            fresh.append((rel, data))
+        if analyse:
+            picked.append((reads[-1], abs_path, data))
+    share_texts(_ENV.root, fresh)
+    for read, abs_path, data in picked:
+        text, err = decode_file(data, read.path)
+        read.result = unanalysed(err) if err is not None else _analyze_one(abs_path, read.path, text)
+    return reads
 
 
 def _analyze_shared(env: Env, items: list[tuple[str, str, str]]) -> list[FileResult]:
@@ -589,16 +671,21 @@ def _starts_line(data: bytes, i: int) -> bool:
     return j == 0 or data[j - 1] in b"\n\r"
 
 
-def mentions(texts: dict[str, bytes], names: Iterable[str]) -> set[str]:
-    """Files that import one of `names` (`from app.llm import ask`): discovery follows an exported
-    request function or client only through such an import, so a file that merely uses the word
-    (`client`, `llm`) is not re-analysed."""
+def imported_names(data: bytes) -> frozenset[bytes]:
+    """The names a file imports with `from m import a, b` (a statement at a line start): discovery follows
+    an exported request function or client only through such an import, so a file that merely uses the
+    word (`client`, `llm`) is not re-analysed. Taken by the process that reads the file."""
+    return frozenset(word for m in _FROM_IMPORT.finditer(data) if _starts_line(data, m.start())
+                     for word in _WORD.findall(m.group(1)))
+
+
+def mentions(imports: dict[str, frozenset[bytes]], names: Iterable[str]) -> set[str]:
+    """Files that import one of `names` (`from app.llm import ask`), from each file's `imported_names`."""
     wanted = {n.encode() for n in names}
-    return {k for k, data in texts.items()
-            if any(wanted.intersection(_WORD.findall(m.group(1))) and _starts_line(data, m.start())
-                   for m in _FROM_IMPORT.finditer(data))}
+    return {k for k, got in imports.items() if not wanted.isdisjoint(got)}
 
 
-def prefilter(texts: dict[str, bytes], extra_names: Iterable[str] = ()) -> set[str]:
+def prefilter_test(extra_names: Iterable[str] = ()) -> Callable[[bytes], bool]:
+    """Whether a file's bytes can hold a call site (the superset test of the module docstring)."""
     patterns = _prefilter_patterns(extra_names)
-    return {k for k, data in texts.items() if any(p.search(data) for p in patterns)}
+    return lambda data: any(p.search(data) for p in patterns)

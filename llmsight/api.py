@@ -102,10 +102,13 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
 
     Stage 1 analyses files the prefilter keeps. Stage 2 looks for names that analysed modules export
     bound to SDK callables (`from app.llm import ask`) and analyses the files that call them. A file
-    that is not a regular file of bounded size is never opened; it is reported in `errors`.
+    that is not a regular file of bounded size is never opened; it is reported in `errors`. When the bytes
+    to read alone pay for workers, they are forked first and each process reads its own share
+    (`read_and_analyze`); else this process reads them and `analyze_many` decides.
     """
     from llmsight.analysis import cache as cache_mod
-    from llmsight.analysis.engine import mentions, prefilter, read_scanned, size_limit
+    from llmsight.analysis.engine import (imported_names, mentions, prefilter_test, read_and_analyze, read_scanned,
+                                          size_limit)
     from llmsight.analysis.project import NotReadable, check_regular, describe_os_error, rel_path
 
     root = env.root
@@ -122,6 +125,7 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
         # a link is named as found: its target may be missing, or anywhere
         errors.append(FileError(rel_path(f, root, follow_link=False) if os.path.islink(f) else rel, str(exc)))
 
+    pending: list[tuple[Path, str, tuple[int, int]]] = []   # files whose bytes this run reads
     for f in files:
         rel = rel_path(f, root)
         if rel in seen:
@@ -139,29 +143,65 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
         key = st.st_size, st.st_mtime_ns
         entry = cache.entries.get(rel)
         if entry is None or (entry.size, entry.mtime_ns) != key or not cache_mod.deps_unchanged(entry.deps, stamps):
-            try:
-                data = read_scanned(f)
-            except NotReadable as exc:
-                unreadable(f, rel, exc)
-                continue
-            if entry is None or entry.sha != cache_mod.sha1(data) or not cache_mod.deps_unchanged(entry.deps, stamps):
+            pending.append((f, rel, key))
+        elif entry.result is None:
+            skipped.add(rel)
+        else:
+            results[rel] = entry.result
+
+    can_call = prefilter_test(env.wrappers)
+
+    def examine(rel: str, data: bytes) -> tuple[str, bool, bool]:
+        """A file read: its sha1, whether it changed since its cached result, whether to analyse it."""
+        sha = cache_mod.sha1(data)
+        entry = cache.entries.get(rel)
+        new = entry is None or entry.sha != sha or not cache_mod.deps_unchanged(entry.deps, stamps)
+        return sha, new, new and can_call(data)
+
+    def record(f: Path, rel: str, key: tuple[int, int], sha: str, new: bool, data: bytes | None) -> None:
+        cache.dirty = True
+        if new:
+            fresh.add(rel)
+            cache.entries[rel] = cache_mod.Entry(key[0], key[1], sha, None)
+            if data is not None:
                 data_of[rel] = (f, data)
-                fresh.add(rel)
-                cache.entries[rel] = cache_mod.Entry(key[0], key[1], cache_mod.sha1(data), None)
-                cache.dirty = True
-                continue
-            entry.size, entry.mtime_ns = key
-            cache.dirty = True
+            return
+        entry = cache.entries[rel]   # touched, same bytes: its result stands
+        entry.size, entry.mtime_ns = key
         if entry.result is None:
             skipped.add(rel)
         else:
             results[rel] = entry.result
 
-    candidates = prefilter({rel: data_of[rel][1] for rel in fresh}, env.wrappers) if fresh else set()
-    if candidates:
-        from llmsight.analysis.model_resolution import share_texts
-        share_texts(root, ((rel, data) for rel, (_f, data) in data_of.items()))
-    analysed = _analyze_paths(env, data_of, candidates, jobs)
+    reads = read_and_analyze(env, [(str(f), rel, key[0]) for f, rel, key in pending], examine, jobs)
+    if reads is None:   # read here; analyze_many decides on workers
+        candidates = set()
+        for f, rel, key in pending:
+            try:
+                data = read_scanned(f)
+            except NotReadable as exc:
+                unreadable(f, rel, exc)
+                continue
+            sha, new, analyse = examine(rel, data)
+            record(f, rel, key, sha, new, data)
+            if analyse:
+                candidates.add(rel)
+        if candidates:
+            from llmsight.analysis.model_resolution import share_texts
+            share_texts(root, ((rel, data) for rel, (_f, data) in data_of.items()))
+        analysed = _analyze_paths(env, data_of, candidates, jobs)
+    else:               # the workers forked before reading, and each process read its own chunks
+        by_path = {r.path: r for r in reads}
+        analysed = {}
+        for f, rel, key in pending:
+            r = by_path[rel]
+            if r.sha is None:
+                unreadable(f, rel, NotReadable(r.error or "cannot read"))
+                continue
+            record(f, rel, key, r.sha, r.new, r.data)
+            if r.result is not None:
+                analysed[rel] = r.result
+        candidates = set(analysed)
     skipped |= fresh - candidates
     results.update(analysed)
 
@@ -171,12 +211,20 @@ def _scan(env: "Env", files: list[Path], use_cache: bool, price_data: str, jobs:
     else:
         pool = fresh                          # only new text can mention the known names
     if exports and pool:
-        for rel in pool - data_of.keys():
+        imports_of = {r.path: r.imports for r in reads or () if r.sha is not None and r.path in pool}
+        for rel in pool - imports_of.keys() - data_of.keys():
             try:
                 data_of[rel] = (root / rel, read_scanned(root / rel))
             except NotReadable:
                 continue
-        second = mentions({rel: data_of[rel][1] for rel in pool if rel in data_of}, exports)
+        imports_of.update((rel, imported_names(data_of[rel][1])) for rel in pool - imports_of.keys() if rel in data_of)
+        second = mentions(imports_of, exports)
+        path_of = {rel: f for f, rel, _key in pending}
+        for rel in second - data_of.keys():   # read by a worker, whose bytes stayed there
+            try:
+                data_of[rel] = (path_of[rel], read_scanned(path_of[rel]))
+            except NotReadable:
+                second.discard(rel)   # gone since: its first-stage result stands
         if second:
             env.exports = exports
             again = _analyze_paths(env, data_of, second, jobs)

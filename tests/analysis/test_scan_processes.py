@@ -101,3 +101,31 @@ def test_kept_workers_analyse_their_own_files_again(tmp_path, monkeypatch):
     expected = {r.path: r for r in alone}
     assert _results(again) == _results([expected[r.path] for r in again])
     assert len(again) == len(sent)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is ever started")
+def test_workers_forked_before_reading_report_what_one_process_does(tmp_path, monkeypatch):
+    """A tree whose bytes alone pay a worker forks before reading: each process reads, hashes and
+    prefilters its own chunks. The report, the second stage (a file importing a helper another module
+    exports) and the cache a warm run reuses are one process's."""
+    _items(tmp_path, 40)
+    for i in range(40):   # files the prefilter skips, one of which calls the exported helper
+        (tmp_path / f"util{i % 5}").mkdir(exist_ok=True)
+        (tmp_path / f"util{i % 5}" / f"u{i}.py").write_text(f"def helper_{i}(x):\n    return x + {i}\n")
+    (tmp_path / "util0" / "uses.py").write_text(
+        "from pkg0.llm import completion\n\n\ndef go(q):\n    return completion(model='gpt-4o', messages=q)\n")
+    (tmp_path / "pkg0" / "llm.py").write_text("import litellm\n\ncompletion = litellm.completion\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 't'\n")
+    monkeypatch.setenv("LLMSIGHT_CACHE_DIR", str(tmp_path / "cache-one"))
+    alone = api.check([tmp_path], jobs=1)
+    reads = []
+    real = engine.read_and_analyze
+    monkeypatch.setattr(engine, "read_and_analyze", lambda *a, **k: reads.append(real(*a, **k)) or reads[-1])
+    monkeypatch.setattr(engine, "FASTEST_BYTES_PER_S", 1)   # any bytes pay a worker
+    monkeypatch.setenv("LLMSIGHT_CACHE_DIR", str(tmp_path / "cache-two"))
+    shared = api.check([tmp_path], jobs=2)
+    assert reads and reads[0] is not None and len(reads[0]) == 82   # read by the processes, not here
+    assert to_json(shared) == to_json(alone)
+    assert "util0/uses.py" in {s.span.path for s in shared.call_sites}   # found by the second stage
+    monkeypatch.setattr(engine, "read_and_analyze", lambda env, files, *a: pytest.fail("read again") if files else None)
+    assert to_json(api.check([tmp_path], jobs=2)) == to_json(alone)
