@@ -114,12 +114,22 @@ def _member_values(res: "ModelResolver", enum: evaluate.ClassRef, name: str, ctx
         if found is None:
             continue
         _name, value, line = found
-        hop = member_hop(c, cm, name, value, line)
+        hops = [member_hop(c, cm, name, value, line)]
+        # `DEFAULT = GPT_4O`: an alias of a member written before it (followed a bounded number of times)
+        while isinstance(value, ast.Name) and len(hops) <= MAX_MEMBERS:
+            earlier = _member(c, value.id)
+            if earlier is None or earlier[2] >= line:
+                break
+            name, value, line = earlier
+            hops.append(member_hop(c, cm, name, value, line))
         if isinstance(value, ast.Call) and _base_name(value.func) == "auto":
             return mr._opaque(f"`{c.node.name}.{name}` is an `auto()` member: a number or its own name, not a model")
         if isinstance(value, ast.Tuple):
             return mr._opaque(f"`{c.node.name}.{name}` holds a tuple, not a model name")
-        return mr._tag(res._values(value, evaluate.Scope(cm, None, line), ctx), "constant", hop)
+        vals = res._values(value, evaluate.Scope(cm, None, line), ctx)
+        for hop in reversed(hops):
+            vals = mr._tag(vals, "constant", hop)
+        return vals
     return None
 
 

@@ -32,6 +32,7 @@ TYPES = """
         MINI = "gpt-4o-mini"
         BIG = "gpt-4.1"
         REASONER = "o3-mini"
+        FAST = MINI
     class EmbeddingType(Enum):
         SMALL = "text-embedding-3-small"
         LARGE = "text-embedding-3-large"
@@ -87,6 +88,7 @@ def test_value_of_a_method_parameter_default(tmp_path):
     ('ModelType("o3-mini")', {"o3-mini"}),
     ('ModelType["REASONER"]', {"o3-mini"}),
     ('ModelType["REASONER"].value', {"o3-mini"}),
+    ("ModelType.FAST.value", {"gpt-4o-mini"}),   # an alias of an earlier member
     ("ModelType[name]", {"gpt-4o-mini", "gpt-4.1", "o3-mini"}),   # a name known at run time: every member
 ])
 def test_members_looked_up_by_value_or_name(tmp_path, expr, expected):
