@@ -94,6 +94,9 @@ class Vals:
     opaque: bool = False
     why: str | None = None
     ruled_out: bool = False   # the guards around the read admit none of the models the code names, or a write hides them
+    # None only in an object built bare: a constructor parameter's default that every construction in the
+    # package overrides (`x or "model"` still gives that stated default; `x or other_setting` does not)
+    bare: bool = False
 
     @property
     def has_default(self) -> bool:
@@ -127,7 +130,7 @@ def _union(*parts: Vals) -> Vals:
                 seen[c.value] = replace(seen[c.value], default=True)
     cands = sorted(seen.values(), key=lambda c: not c.default)[:MAX_VALUES]  # stable: defaults first
     return Vals(tuple(cands), any(p.unset for p in parts), any(p.opaque for p in parts),
-                next((p.why for p in parts if p.why), None))
+                next((p.why for p in parts if p.why), None), bare=any(p.bare for p in parts))
 
 
 def _or(first: Vals, then: Vals) -> Vals:
@@ -878,7 +881,8 @@ class ModelResolver:
                 return self._values(node.values[-1], scope, ctx)
             acc = self._values(node.values[0], scope, ctx)
             for operand in node.values[1:]:
-                acc = _or(acc, self._values(operand, scope, ctx))
+                stated = acc.bare and _stated_default(operand, scope)   # the class's own default, built bare
+                acc = _or(replace(acc, unset=True) if stated else acc, self._values(operand, scope, ctx))
             return acc
         if isinstance(node, ast.IfExp):
             body, orelse = self._values(node.body, scope, ctx), self._values(node.orelse, scope, ctx)
@@ -1104,7 +1108,12 @@ class ModelResolver:
                 default = self._param_default(name, func, mod, ctx)
                 if not searched:
                     return _union(*found) if found else default
-                return _union(default, _alternatives(_union(*found))) if default.has_default else _union(*found, default)
+                if default.has_default:
+                    return _union(default, _alternatives(_union(*found)))
+                # the default (None) is what a construction leaving it gives; when every one passes it, only bare
+                passed = _union(*found)
+                return replace(_union(passed, default), unset=passed.unset, bare=default.unset and not passed.unset) \
+                    if found else default
         default = self._param_default(name, func, mod, ctx)
         if default.has_default and ctx.depth > 0:
             return default  # other callers' literals are looked for at the site's own level only
@@ -2514,6 +2523,18 @@ def _int_of(node: ast.AST) -> int | None:
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return len(node.args[0].value)
     return None
+
+
+def _stated_default(node: ast.AST, scope: Scope) -> bool:
+    """A literal or a module-level name (`DEFAULT_MODEL`): a default the code states, not another setting."""
+    if isinstance(node, ast.Constant):
+        return True
+    func = scope.func
+    while isinstance(node, ast.Name) and func is not None:
+        if node.id in func.params or node.id in func.bindings:
+            return False
+        func = func.parent
+    return isinstance(node, ast.Name)
 
 
 def _names_ref(node: ast.AST, name: str) -> bool:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 CLIENT = """
@@ -37,7 +35,6 @@ def models_at(tmp_path: Path, builds: str) -> list[str]:
     return [c.value for c in sites[0].model.candidates]
 
 
-@pytest.mark.xfail(strict=True, reason="the parameter's None default is counted though every construction passes it")
 def test_fallback_left_out_when_every_construction_passes_a_value(tmp_path):
     assert models_at(tmp_path, """
         from pkg.speech import Speech, SpeechConfig
@@ -67,3 +64,20 @@ def test_fallback_kept_when_a_construction_passes_a_value_that_can_be_empty(tmp_
         def make():
             return Speech("gpt-4o-mini", transcription_model=os.getenv("STT_MODEL"))
         """)) == ["gpt-4o-mini"]
+
+
+def test_a_stated_default_is_kept_for_an_object_built_bare(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        from openai import OpenAI
+        DEFAULT_MODEL = "gpt-4.1"
+        class Model:
+            def __init__(self, model=None):
+                self.name = model or DEFAULT_MODEL
+            def generate(self, prompt):
+                return OpenAI().chat.completions.create(model=self.name, messages=[])
+        def judge():
+            return Model(model="o3-mini").generate("x")
+        """), encoding="utf-8")
+    result = api.check([tmp_path], select=["NONE"], use_cache=False)
+    assert [c.value for s in result.call_sites for c in s.model.candidates] == ["gpt-4.1", "o3-mini"]
