@@ -180,6 +180,7 @@ def bench(tree: Path, runs: int) -> dict:
     warm_runs: list[Run] = []
     files = python_files([tree])
     lines = count_lines(files)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         file_list = Path(tmp, "files.txt")
         file_list.write_text("\n".join(map(str, files)), encoding="utf-8")
@@ -211,7 +212,8 @@ def bench(tree: Path, runs: int) -> dict:
             "warm_over_cold": warm_ratio / cold_ratio,
             "ast_parse_cpu_s": median(baselines, "cpu"), "cold_cpu_s": median(cold_runs, "cpu"),
             "warm_cpu_s": median(warm_runs, "cpu"), "cold_cpu_ratio": cold_cpu_ratio, "warm_cpu_ratio": warm_cpu_ratio,
-            "summary": cold_runs[0].output.strip().splitlines()[-1:], "consistent": len(set(seen)) == 1}
+            "summary": cold_runs[0].output.strip().splitlines()[-1:], "consistent": len(set(seen)) == 1,
+            "load": (load_before, os.getloadavg()[0])}
 
 
 def paired(runs: list[Run], baselines: list[Run], attr: str = "seconds") -> float:
@@ -242,7 +244,7 @@ def robustness(paths: list[Path]) -> dict:
 def print_bench(r: dict) -> None:
     print(f"corpus: {', '.join(r['projects'])}")
     print(f"`{r['command']}` in a tree of {r['files']} .py files, {r['lines']:,} lines; median of {r['runs']} "
-          f"fresh-process runs each")
+          f"fresh-process runs each; load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after")
     print("                     wall      ratio        CPU       ratio")
     print(f"ast.parse baseline   {r['ast_parse_s']:6.2f} s   1          {r['ast_parse_cpu_s']:6.2f} s   1")
     print(f"check cold           {r['cold_s']:6.2f} s   {r['cold_ratio']:5.2f}      {r['cold_cpu_s']:6.2f} s   "
