@@ -8,6 +8,7 @@ import dataclasses
 import ipaddress
 from urllib.parse import urlparse
 
+from llmsight.analysis import sdks
 from llmsight.knowledge.catalog import call_kind
 from llmsight.records import CallSite
 
@@ -109,6 +110,13 @@ def colon_route(model: str) -> tuple[str | None, str]:
     return (route, name) if route else (None, model)
 
 
+def compatible_api(site: CallSite) -> str | None:
+    """The SDK whose API a raw HTTP request's path is (`…/chat/completions`: OpenAI's, `…/v1/messages`:
+    Anthropic's): to a host the table does not know, it is priced as that SDK pointed there is."""
+    path = (site.endpoint or "").split("?", 1)[0].rstrip("/") if site.sdk == "http" else ""
+    return next((api for suffix, api, _op in sdks.HTTP_PATH_SUFFIXES if path.endswith(suffix)), None)
+
+
 def client_class(site: CallSite) -> str:
     return (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
 
@@ -153,8 +161,8 @@ def _named_entry(catalog, site: CallSite, model: str):
     prefixes += [host_provider(host)]
     unknown_host = _unknown_host(site)
     if unknown_host:   # the client's own provider, and one the model's own prefix names (`anthropic/claude-…`)
-        prefixes += [_OWN_ROWS_OF_SDK.get(site.sdk), _OWN_ROWS_OF_CLASS.get(client_class(site)),
-                     model.split("/", 1)[0] if "/" in model else None]
+        prefixes += [_OWN_ROWS_OF_SDK.get(site.sdk) or _OWN_ROWS_OF_SDK.get(compatible_api(site)),
+                     _OWN_ROWS_OF_CLASS.get(client_class(site)), model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
     if site.sdk == "replicate" and ":" in model:   # `owner/name:version`: the price data names the model, not a version

@@ -526,7 +526,6 @@ def test_token_counting_endpoints_are_not_requests():
     assert sorted(_sites(source)) == [_line(source, 'requests.post("https://api.anthropic.com/v1/messages", json')]
 
 
-@pytest.mark.xfail(strict=True, reason="a raw request to a gateway is unpriced where the SDK's is priced")
 def test_an_openai_shaped_raw_request_to_a_gateway_is_priced_as_the_sdks_request_is():
     from llmsight import api
 
