@@ -744,10 +744,7 @@ class FileDiscovery:
     def _urllib_request(self, node, scope: Scope) -> ast.Call | None:
         """The `urllib.request.Request(url, data=…)` that `urlopen` is handed, written there or assigned to the
         name it is handed before the call."""
-        if isinstance(node, ast.Name):
-            bindings = scope.func.bindings if scope.func is not None else scope.mod.bindings
-            before = [v for line, v, how in bindings.get(node.id, ()) if line <= scope.line and how == "assign"]
-            node = before[-1] if before else None
+        node = _assigned_before(node, scope)
         made = self.ev.eval(node.func, scope) if isinstance(node, ast.Call) else None
         return node if isinstance(made, Imported) and made.qualname == "urllib.request.Request" else None
 
@@ -1085,6 +1082,16 @@ def _provider_operation(url: str) -> str | None:
     # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
     media = next((o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and o in ("audio", "image")), None)
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else media or operation
+
+
+def _assigned_before(node: ast.AST, scope: Scope) -> ast.AST | None:
+    """For a name, the value last assigned to it at or before the scope's line in its function (in the
+    module at module level), None when none is; any other node as it is."""
+    if not isinstance(node, ast.Name):
+        return node
+    bindings = scope.func.bindings if scope.func is not None else scope.mod.bindings
+    before = [value for line, value, how in bindings.get(node.id, ()) if line <= scope.line and how == "assign"]
+    return before[-1] if before else None
 
 
 # what a web framework's request object reads its body with (Starlette/FastAPI, Flask, aiohttp, Django)
@@ -1467,10 +1474,7 @@ class SiteBuilder:
         `client.post(url, json=body)`): the text of that read, else None."""
         func = self.req.scope.func
         for kw in self.req.keywords if func is not None else ():
-            value = kw.value if kw.arg in ("json", "data", "content") else None
-            if isinstance(value, ast.Name):
-                before = [v for line, v, how in func.bindings.get(value.id, ()) if line <= self.req.scope.line and how == "assign"]
-                value = before[-1] if before else None
+            value = _assigned_before(kw.value, self.req.scope) if kw.arg in ("json", "data", "content") else None
             value = value.value if isinstance(value, ast.Await) else value
             receiver = value.func.value if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                 and value.func.attr in _BODY_READS else None
