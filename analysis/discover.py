@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_sites
 from llmsight.analysis.catalog_names import host_provider
 from llmsight.analysis.context import PER_ITEM_MAPPERS, parse_pragma, per_item_mapper, per_item_runner
-from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope
+from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope, model_keyword
 from llmsight.analysis.model_resolution import ModelResolver, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.project import rel_path
@@ -1341,9 +1341,9 @@ class SiteBuilder:
                 found = self._built_client_model(every_subclass=True)
                 if found is not None:
                     return found
-            for kw in call.keywords:
-                if kw.arg is not None and kw.arg in (*_CLIENT_MODEL_KEYWORDS, req.client.kind.model_param):   # `spark_llm_domain=`
-                    return self._model_setting((kw.value, scope), "client")
+            given = model_keyword(call.keywords, (*_CLIENT_MODEL_KEYWORDS, req.client.kind.model_param))  # `spark_llm_domain=`
+            if given is not None:
+                return self._model_setting((given.value, scope), "client")
             if call.args and (req.client.kind.model_pos == 0 or req.client.cls.endswith("init_chat_model")):
                 return self._model_setting((call.args[0], scope), "client")
             for layer in client_layers:

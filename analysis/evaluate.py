@@ -120,6 +120,12 @@ def built_length(a, b, repeat: bool = False) -> int:
     return sum(len(x) for x in (a, b) if isinstance(x, (str, bytes, tuple, list)))
 
 
+def model_keyword(keywords: list[ast.keyword], names: tuple[str, ...]) -> ast.keyword | None:
+    """The keyword of a construction that names its model, by the order of `names` rather than the call's:
+    a `model_name=` beside an Azure `deployment_name=` names the model that deployment serves."""
+    return min((kw for kw in keywords if kw.arg in names), key=lambda kw: names.index(kw.arg), default=None)
+
+
 @dataclass
 class Evaluator:
     project: "Project"
@@ -904,9 +910,9 @@ class Evaluator:
         call, scope = src
         kind = client.kind
         names = ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "repo_id")
-        for kw in call.keywords:
-            if kw.arg in names:
-                return self.eval(kw.value, scope, depth)
+        given = model_keyword(call.keywords, names)
+        if given is not None:
+            return self.eval(given.value, scope, depth)
         pos = 0 if kind.model_pos == 0 or client.cls.endswith("init_chat_model") else None
         if pos is not None and len(call.args) > pos:
             return self.eval(call.args[pos], scope, depth)

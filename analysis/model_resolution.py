@@ -29,7 +29,7 @@ from llmsight.analysis import (config_reads, enums, held_writes, object_writes, 
                                string_ops)
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
-                                        ListVal, Scope)
+                                        ListVal, Scope, model_keyword)
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
 from llmsight.analysis.project_config import ProjectConfig, annotated_class
@@ -589,7 +589,8 @@ class ModelResolver:
                 callee = self._callee(call, cscope)
                 if not (isinstance(callee, Imported) and self.ev.client_class(callee.qualname) is not None):
                     continue
-                given = next((kw.value for kw in call.keywords if kw.arg in keys), None)
+                named = model_keyword(call.keywords, keys)
+                given = named.value if named is not None else None
                 splats = [kw.value for kw in call.keywords if kw.arg is None]
                 vals = self._values(given, cscope, cctx) if given is not None else \
                     _union(*(self._splat(v, cscope, keys, cctx) for v in splats)) if splats else \

@@ -71,7 +71,6 @@ def test_key_read_at_run_time_leaves_the_model_known(tmp_path, key):
                   ask('"gpt-4o-mini"')) == [(3, ["gpt-4o-mini"], True)]
 
 
-@pytest.mark.xfail(strict=True, reason="a model= beside an Azure deployment is not yet the model it serves")
 @pytest.mark.parametrize("ctor", [
     'from langchain.chat_models import AzureChatOpenAI\nllm = AzureChatOpenAI(deployment_name="gpt4", model_name="gpt-4")\n',
     'from langchain_openai import AzureChatOpenAI\nllm = AzureChatOpenAI(azure_deployment="chat-prod", model="gpt-4o")\n',
