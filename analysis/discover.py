@@ -729,7 +729,7 @@ class FileDiscovery:
             operation = _provider_operation(url)
             if operation is not None:
                 m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
-                                None, method.max_tokens, method.prompt)
+                                None, method.max_tokens, method.prompt, model_aliases=method.model_aliases)
                 return Request(client, m, call, args, keywords, scope, sdk="http",
                                endpoint=_redact_url(self._with_base(url, url_node, scope)))
         # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions or rerank body
@@ -737,7 +737,7 @@ class FileDiscovery:
             u.startswith("/") for u in urls) else None
         if operation is not None:
             m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
-                            None, method.max_tokens, method.prompt)
+                            None, method.max_tokens, method.prompt, model_aliases=method.model_aliases)
             return Request(client, m, call, args, keywords, scope, sdk="http")
         return None
 
@@ -1315,8 +1315,11 @@ class SiteBuilder:
     def _model(self, call_kw, client_layers) -> ModelSetting:
         req, method = self.req, self.req.method
         if method.model_param:
-            head, *rest = method.model_param.split(".")
-            if head in call_kw:
+            # a dotted alias is another key of the same body (`json.model_id`), read when the first has none
+            for path in (method.model_param, *(name for name in method.model_aliases if "." in name)):
+                head, *rest = path.split(".")
+                if head not in call_kw:
+                    continue
                 found = self._dig(call_kw[head], rest) if rest else call_kw[head]
                 if found:
                     return self._model_setting(found, "call")

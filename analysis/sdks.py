@@ -816,13 +816,15 @@ HTTP_TOKEN_COUNT_PATH_WORDS = ("count_tokens", "counttokens", "tokenize")
 HTTP_METHODS = {"post": False, "request": False, "stream": True}
 HTTP_METHOD_FIRST = ("request", "stream")   # `client.stream("POST", url, …)`: the URL comes second
 HTTP_CLIENT = ClientKind("http", {
-    name: Method("chat", stream, model_param="json.model",
+    # image, speech and text-generation APIs name the body's model `model_id` (ModelsLab, ElevenLabs, watsonx)
+    name: Method("chat", stream, model_param="json.model", model_aliases=("json.model_id",),
                  max_tokens=("json.max_tokens", "json.max_completion_tokens", "json.max_output_tokens",
                              "json.options.num_predict", "json.generationConfig.maxOutputTokens"),
                  prompt=("json.messages", "json.prompt", "json.input", "json.contents"))
     for name, stream in HTTP_METHODS.items()
 }, retries=(), option_methods=())
-HTTP_CLIENT_ASYNC = ClientKind("http", {k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens, v.prompt)
+HTTP_CLIENT_ASYNC = ClientKind("http", {k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens, v.prompt,
+                                                   model_aliases=v.model_aliases)
                                         for k, v in HTTP_CLIENT.methods.items()}, is_async=True, retries=(),
                                option_methods=())
 # the standard library's `urllib.request.urlopen(url_or_request, data)`: a request like a client's post

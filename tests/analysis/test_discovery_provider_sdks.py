@@ -136,7 +136,7 @@ def not_a_request(base_url):
 def test_provider_apis_of_their_own_are_requests():
     found = {s.span.start_line: (s.sdk, s.operation, s.model.value)
              for s in api.check_source(HTTP_SOURCE, "apis.py").call_sites}
-    assert found == {11: ("http", "completion", None), 16: ("http", "image", None),   # model_id: not read
+    assert found == {11: ("http", "completion", None), 16: ("http", "image", "flux"),   # the body names its model model_id
                      20: ("typesafe", "chat", "jev-1")}
 
 

@@ -48,12 +48,10 @@ def result(tmp_path_factory):
     return scan_project(tmp_path_factory.mktemp("bodies") / "p", {"art/__init__.py": "", "art/images.py": IMAGES})
 
 
-@pytest.mark.xfail(strict=True, reason="a body's model_id is not read as its model yet")
 def test_model_id_in_a_body_the_callers_build_is_the_model(result):
     assert models_at(result, "art/images.py", line_of(IMAGES, "session.post(")) == ["flux"]
 
 
-@pytest.mark.xfail(strict=True, reason="a body's model_id is not read as its model yet")
 def test_model_id_in_a_local_body_is_the_model(result):
     assert models_at(result, "art/images.py", line_of(IMAGES, "json=body")) == ["sdxl"]
 
