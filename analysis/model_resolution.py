@@ -25,8 +25,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from llmsight.analysis import (config_reads, enums, held_writes, object_writes, preference_lists, settings_flow, setter_flow,
-                               string_ops)
+from llmsight.analysis import (config_reads, enums, held_writes, notebook, object_writes, preference_lists, settings_flow,
+                               setter_flow, string_ops)
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
                                         ListVal, Scope, model_keyword)
@@ -1842,6 +1842,9 @@ class ModelResolver:
         method_cls = _self_class(node.value, scope)
         if method_cls is not None:
             return self._self_attr(node.attr, method_cls, scope, ctx)
+        shown = self._widget_value(node.value, scope, ctx) if node.attr == "value" else None
+        if shown is not None:   # `model=picker.value` of an ipywidgets control
+            return shown
         filled = self._filled_in(node, scope, ctx)
         if filled is not None:
             return filled
@@ -1876,6 +1879,27 @@ class ModelResolver:
             return self._unresolved(node, scope, ctx)
         found = self._config_file_key(_key_path(node))   # on a field left None, set from the config files
         return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
+
+    def _widget_value(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
+        """The value an ipywidgets control bound to the name `node` shows until the user changes it (a
+        notebook's model picker); None when the name's last binding before the read builds no control."""
+        if not isinstance(node, ast.Name):
+            return None
+        func = scope.func
+        while func is not None and node.id not in func.bindings:
+            func = func.parent
+        line = scope.line if func is scope.func else 10**9
+        bound = next((b for b in reversed((func.bindings if func is not None else scope.mod.bindings).get(node.id, ()))
+                      if b[0] < line), None)
+        if bound is None or bound[2] != "assign" or not isinstance(bound[1], ast.Call):
+            return None
+        call, where = bound[1], Scope(scope.mod, func, bound[0])
+        callee = self._callee(call, where)
+        shown = notebook.widget_shown_value(callee.qualname, call) if isinstance(callee, Imported) else None
+        if shown is None:
+            return None
+        return _tag(self._values(shown, where, ctx), "constant",
+                    Hop(f"{node.id} = {_text(scope.mod, call)}", _at(scope.mod, call)))
 
     def _attribute_of_built(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals | None:
         """`x.attr` where `x` holds objects of project classes built elsewhere (`self.config.model` with

@@ -212,6 +212,29 @@ _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 _ASSIGNED_CALL = re.compile(r"([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[A-Za-z_][\w.]*\()")
 
 
+# ipywidgets controls a notebook reads a model from (`model=picker.value`); a selection control given no
+# value shows its first option (ipywidgets sets `index=0`), a text control shows "" until typed into
+_SELECTION_WIDGETS = frozenset({"Dropdown", "Select", "RadioButtons", "ToggleButtons", "SelectionSlider"})
+_TEXT_WIDGETS = frozenset({"Text", "Textarea", "Combobox"})
+
+
+def widget_shown_value(qualname: str, call: ast.Call) -> ast.AST | None:
+    """The expression an ipywidgets control built by `call` (of class `qualname`) holds until the user
+    changes it: its `value=`, else a selection control's first literal option (the value of a
+    `(label, value)` pair, of a `{label: value}` dict); None for any other call."""
+    module, _, cls = qualname.rpartition(".")
+    if module.split(".")[0] != "ipywidgets" or cls not in _SELECTION_WIDGETS | _TEXT_WIDGETS:
+        return None
+    given = next((kw.value for kw in call.keywords if kw.arg == "value"), None)
+    if given is not None or cls not in _SELECTION_WIDGETS:
+        return given
+    options = next((kw.value for kw in call.keywords if kw.arg == "options"), None)
+    items = options.elts if isinstance(options, (ast.List, ast.Tuple)) else \
+        options.values if isinstance(options, ast.Dict) else []
+    first = items[0] if items else None
+    return first.elts[1] if isinstance(first, ast.Tuple) and len(first.elts) == 2 else first
+
+
 def cell_source(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)

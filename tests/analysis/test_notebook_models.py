@@ -85,7 +85,6 @@ def test_azure_deployment_alone_stays_unpriced(tmp_path):
     assert models(tmp_path, ctor, 'llm.invoke("hi")\n') == [(1, ["chat-prod"], False)]
 
 
-@pytest.mark.xfail(strict=True, reason="a widget's value is not yet followed")
 @pytest.mark.parametrize("widget, default", [
     ('widgets.Dropdown(options=["gpt-4o-mini", "gpt-4o"], value="gpt-4o", description="Model")', "gpt-4o"),
     ('widgets.Dropdown(options=[("Small", "gpt-4o-mini"), ("Large", "gpt-4o")])', "gpt-4o-mini"),
@@ -94,3 +93,14 @@ def test_azure_deployment_alone_stays_unpriced(tmp_path):
 def test_widget_value_is_the_value_it_shows_first(tmp_path, widget, default):
     cell = f"import ipywidgets as widgets\npicker = {widget}\ndisplay(picker)\n"
     assert models(tmp_path, cell, CLIENT + ask("picker.value")) == [(1, [default], True)]
+
+
+def test_widget_value_read_by_a_helper_of_a_later_cell(tmp_path):
+    cell = 'import ipywidgets as widgets\npicker = widgets.RadioButtons(options={"Small": "gpt-4o-mini", "Large": "gpt-4o"})\n'
+    helper = CLIENT + "def answer(q):\n    return " + ask("picker.value")
+    assert models(tmp_path, cell, helper, 'answer("hi")\n') == [(1, ["gpt-4o-mini"], True)]
+
+
+def test_name_rebound_to_something_else_is_no_widget(tmp_path):
+    cell = 'import ipywidgets as widgets\npicker = widgets.Dropdown(options=["gpt-4o"])\npicker = make_picker()\n'
+    assert models(tmp_path, cell, CLIENT + ask("picker.value")) == [(1, [], False)]
