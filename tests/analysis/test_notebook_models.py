@@ -104,3 +104,11 @@ def test_widget_value_read_by_a_helper_of_a_later_cell(tmp_path):
 def test_name_rebound_to_something_else_is_no_widget(tmp_path):
     cell = 'import ipywidgets as widgets\npicker = widgets.Dropdown(options=["gpt-4o"])\npicker = make_picker()\n'
     assert models(tmp_path, cell, CLIENT + ask("picker.value")) == [(1, [], False)]
+
+
+@pytest.mark.xfail(strict=True, reason="a global re-bound between a helper's calls gives only its last value")
+def test_global_rebound_between_the_calls_of_a_helper(tmp_path):
+    helper = CLIENT + "def answer(q):\n    return " + ask("MODEL")
+    assert models(tmp_path, helper, 'MODEL = "gpt-4o-mini"\nanswer("hi")\n', 'MODEL = "gpt-4o"\nanswer("hi")\n') == [
+        (0, ["gpt-4o-mini", "gpt-4o"], True)]
+
