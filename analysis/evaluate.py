@@ -108,8 +108,30 @@ class ListVal:
 Value = Const | Imported | Client | Instance | ClassRef | FuncRef | DictVal | ListVal | None
 
 _ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get"}
+# environment readers of configuration libraries: the position of the default when passed positionally
+# (None: only as `default=`, the second being a cast); an instance of a reader class is `<class>()`
+ENV_READERS = {"decouple.config": 1, "decouple.AutoConfig()": 1, "decouple.Config()": 1, "environs.Env()": 1,
+               "environs.Env().str": 1, "environ.Env()": None, "environ.Env().str": 1, "starlette.config.Config()": None}
+_ENV_READER_CLASSES = {q[:-2] for q in ENV_READERS if q.endswith("()")}
 _MAX_SUBCLASS_FILES = 8    # subclass files read for a `self.x` only subclasses bind
 _FIELD_FUNCS = {"Field", "field", "pydantic.Field", "dataclasses.field", "Param", "attr.ib", "attrs.field"}
+
+
+def is_env_read(qualname: str) -> bool:
+    """`os.getenv`, `os.environ.get` (and `.setdefault`) or a configuration library's reader (ENV_READERS)."""
+    return qualname in _ENV_GETTERS or qualname in ENV_READERS or qualname == "getenv" \
+        or qualname.endswith((".getenv", "environ.get"))
+
+
+def env_read_default(qualname: str, call: ast.Call) -> ast.AST | None:
+    """The default an environment read passes (`os.getenv("M", d)`, `config("M", default=d)`); None when
+    it passes none or the call is no environment read."""
+    if not is_env_read(qualname):
+        return None
+    pos = ENV_READERS.get(qualname, 1)
+    if pos is not None and len(call.args) > pos:
+        return call.args[pos]
+    return next((kw.value for kw in call.keywords if kw.arg == "default"), None)
 
 
 def built_length(a, b, repeat: bool = False) -> int:
@@ -742,17 +764,14 @@ class Evaluator:
         func = self.eval(node.func, scope, depth)
         if isinstance(func, Imported):
             q = func.qualname
-            if q in _ENV_GETTERS or q.endswith(".getenv") or q.endswith("environ.get"):
-                if len(node.args) >= 2:
-                    d = self.eval(node.args[1], scope, depth)
-                    if isinstance(d, Const):
-                        return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
-                for kw in node.keywords:
-                    if kw.arg == "default":
-                        d = self.eval(kw.value, scope, depth)
-                        if isinstance(d, Const):
-                            return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+            if is_env_read(q):
+                default = env_read_default(q, node)
+                d = self.eval(default, scope, depth) if default is not None else None
+                if isinstance(d, Const):
+                    return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
                 return None
+            if q in _ENV_READER_CLASSES:   # `env = Env()`: its calls and `.str(…)` read the environment
+                return Imported(q + "()")
             kind = self.client_class(q)
             if kind is not None:
                 return Client(kind, q, node, scope)

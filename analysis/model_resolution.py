@@ -29,7 +29,7 @@ from llmsight.analysis import (config_reads, enums, held_writes, notebook, objec
                                setter_flow, string_ops)
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
-                                        ListVal, Scope, model_keyword)
+                                        ListVal, Scope, env_read_default, is_env_read, model_keyword)
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
 from llmsight.analysis.project_config import ProjectConfig, annotated_class
@@ -52,7 +52,6 @@ MAX_PACKAGE_FILES = 4000
 MAX_SOURCE_BYTES = MAX_PROJECT_FILE_BYTES
 _SKIP_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "__pycache__", "node_modules",
                         "build", "dist", "site-packages"})
-_ENV_GETTERS = ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv")
 _FIELD_FUNCS = ("Field", "field", "attrib", "ib", "Param")
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "removeprefix", "removesuffix",
                           "casefold", "title", "capitalize"})
@@ -2176,8 +2175,9 @@ class ModelResolver:
         if isinstance(f, ast.Name) and f.id == "str" and len(node.args) == 1:
             return self._values(node.args[0], scope, ctx)
         callee = self._callee(node, scope)
-        if isinstance(callee, Imported) and (callee.qualname in _ENV_GETTERS or callee.qualname.endswith(".getenv")):
-            return self._env_read(node, scope, ctx)
+        if isinstance(callee, Imported) and is_env_read(callee.qualname):
+            return self._env_values_of(node.args[0] if node.args else None, env_read_default(callee.qualname, node),
+                                       scope, ctx)
         if isinstance(callee, FuncRef):
             return self._returned(self._dispatched(callee, node, scope, ctx), node, ctx, scope)
         picked = setter_flow.picked_from(node, callee)
@@ -2401,10 +2401,6 @@ class ModelResolver:
         return self._splat(base, scope, (key.value,), ctx)
 
     # ---- environment ------------------------------------------------------------------------------------
-    def _env_read(self, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
-        default = node.args[1] if len(node.args) > 1 else next((kw.value for kw in node.keywords if kw.arg == "default"), None)
-        return self._env_values_of(node.args[0] if node.args else None, default, scope, ctx)
-
     def _env_values_of(self, name_node: ast.AST | None, default_node: ast.AST | None, scope: Scope, ctx: Ctx) -> Vals:
         names = self._values(name_node, scope, ctx) if name_node is not None else Vals()
         name = names.cands[0].value if len(names.cands) == 1 else None

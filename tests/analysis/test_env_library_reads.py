@@ -8,8 +8,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 
@@ -23,7 +21,6 @@ def models(tmp_path: Path, text: str, env_example: str | None = None) -> list[li
     return [[c.value for c in s.model.candidates] for s in sites]
 
 
-@pytest.mark.xfail(strict=True, reason="configuration libraries' environment reads are not followed yet")
 def test_decouple_config_defaults(tmp_path):
     assert models(tmp_path, """
         from decouple import config
@@ -37,7 +34,6 @@ def test_decouple_config_defaults(tmp_path):
         """) == [["gpt-4o-mini"], ["text-embedding-3-small"]]
 
 
-@pytest.mark.xfail(strict=True, reason="configuration libraries' environment reads are not followed yet")
 def test_environs_and_django_environ_readers(tmp_path):
     assert models(tmp_path, """
         import environ
@@ -57,7 +53,6 @@ def test_environs_and_django_environ_readers(tmp_path):
         """) == [["gpt-4o-mini"], ["gpt-4.1-mini"], ["gpt-4o"], ["text-embedding-3-large"]]
 
 
-@pytest.mark.xfail(strict=True, reason="configuration libraries' environment reads are not followed yet")
 def test_starlette_config_default_and_the_projects_env_file(tmp_path):
     assert models(tmp_path, """
         from starlette.config import Config
