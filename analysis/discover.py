@@ -769,15 +769,14 @@ class FileDiscovery:
         return text if text and "://" in text and text.endswith(url[2:]) else url
 
     def _body_operation(self, keywords, scope: Scope) -> str | None:
-        """What the request's JSON body (`json=`, or `data=json.dumps(...)`) asks for, by the keys it has."""
+        """What the request's JSON body (`json=`, or `data=json.dumps(...)`) asks for, by the keys it has: read
+        as request settings are (a helper's returned dict, `{**base, …}`, `json.dumps(body).encode()`)."""
         for kw in keywords:
             if kw.arg in ("json", "data", "content"):
-                body = self.ev.eval(kw.value, scope)
-                if isinstance(body, DictVal):
-                    keys = self.ev.dict_items(body).keys()
-                    for shape, operation in sdks.REQUEST_BODY_SHAPES:
-                        if shape <= keys:
-                            return operation
+                keys = self.settings.read(kw.value, scope).items.keys()
+                for shape, operation in sdks.REQUEST_BODY_SHAPES:
+                    if shape <= keys:
+                        return operation
         return None
 
     def _request_urls(self, node, scope: Scope) -> list[str]:

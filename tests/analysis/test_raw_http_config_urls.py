@@ -557,7 +557,6 @@ def test_an_openai_shaped_raw_request_to_a_gateway_is_priced_as_the_sdks_request
     assert cost[_line(source, "def other") + 1] is None   # the gateway's own price for another provider's model
 
 
-@pytest.mark.xfail(strict=True, reason="a body built by a helper and sent as encoded text is not read for its shape")
 def test_a_chat_body_a_helper_builds_sent_as_encoded_text_to_a_configured_url_is_a_site():
     source = '''
         import json
