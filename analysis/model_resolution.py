@@ -938,12 +938,30 @@ class ModelResolver:
             func, line = func.parent, 10**9
         bindings = scope.mod.bindings.get(name)
         if bindings:
-            found = self._bound(name, bindings, scope.mod, None, line if scope.func is None else 10**9, ctx)
+            found = self._global_at_calls(name, bindings, scope, ctx) if scope.func is not None and len(bindings) > 1 \
+                else None
+            if found is None:
+                found = self._bound(name, bindings, scope.mod, None, line if scope.func is None else 10**9, ctx)
             if found is not None and (found.cands or name not in scope.mod.imports):
                 return found
         if name in scope.mod.imports:
             return self._imported(scope.mod.imports[name], scope, ctx)
         return _opaque(f"`{name}` is not defined in this file")
+
+    def _global_at_calls(self, name: str, bindings, scope: Scope, ctx: Ctx) -> Vals | None:
+        """A module global that a module function reads, at each of the module's own top-level calls of that
+        function, when those are all its callers (a notebook's `MODEL = "a"` then `ask()` in one cell,
+        `MODEL = "b"` then `ask()` in a later one: the first call sends a, the second b); None otherwise."""
+        outer = scope.func
+        while outer.parent is not None:
+            outer = outer.parent
+        if outer.cls is not None:
+            return None
+        callers = self._callers_of(outer, scope.mod)[:MAX_CALLERS]
+        if not callers or any(cscope.func is not None or cscope.mod is not scope.mod for _call, cscope in callers):
+            return None
+        parts = [self._bound(name, bindings, scope.mod, None, line, ctx) for line in sorted({c.lineno for c, _s in callers})]
+        return _branches([p for p in parts if p is not None]) if any(p is not None for p in parts) else None
 
     def _imported(self, qualname: str, scope: Scope, ctx: Ctx) -> Vals:
         resolved = self.ev.project.resolve_symbol(qualname)

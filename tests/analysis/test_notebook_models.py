@@ -106,7 +106,6 @@ def test_name_rebound_to_something_else_is_no_widget(tmp_path):
     assert models(tmp_path, cell, CLIENT + ask("picker.value")) == [(1, [], False)]
 
 
-@pytest.mark.xfail(strict=True, reason="a global re-bound between a helper's calls gives only its last value")
 def test_global_rebound_between_the_calls_of_a_helper(tmp_path):
     helper = CLIENT + "def answer(q):\n    return " + ask("MODEL")
     assert models(tmp_path, helper, 'MODEL = "gpt-4o-mini"\nanswer("hi")\n', 'MODEL = "gpt-4o"\nanswer("hi")\n') == [
