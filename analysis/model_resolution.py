@@ -2023,11 +2023,14 @@ class ModelResolver:
                 # `config = config or Config()`: its right side reads the parameter, not itself
                 if bindings and node.id in func.params:
                     bindings = [b for b in bindings if b[0] < before]
+                # `if config is None: config = Config()`: what the callers pass, else that
+                passed = self._made_by_param(node.id, func, scope.mod, ctx) if node.id in func.params and (
+                    not bindings or all(_guards(func.blocks, value, node.id) for _l, value, _h in bindings)) else []
                 if bindings:
-                    return [m for line, value, how in bindings if how in ("assign", "annassign")
-                            for m in self._made_by(value, Scope(scope.mod, func, line), ctx)]
+                    return passed + [m for line, value, how in bindings if how in ("assign", "annassign")
+                                     for m in self._made_by(value, Scope(scope.mod, func, line), ctx)]
                 if node.id in func.params:
-                    return self._made_by_param(node.id, func, scope.mod, ctx)
+                    return passed
                 func, before = func.parent, 10**9
             return self._made_by_global(node.id, scope.mod, ctx)
         return []
