@@ -1326,9 +1326,9 @@ class ModelResolver:
                         if unique is None:
                             unique = lone if lone is not None else self.index.definitions(top).get(called, (0, []))[0] == 1 \
                                 or (owner is not None and self._one_interface(called, owner, mod))
-                        ok = unique or (owner is not None and self._factory_may_make(call, cscope, owner))
+                        ok = unique or (owner is not None and self._object_may_be(call, cscope, owner, mod))
                     else:
-                        ok = accept(target) or (owner is not None and self._factory_may_make(call, cscope, owner)) \
+                        ok = accept(target) or (owner is not None and self._object_may_be(call, cscope, owner, mod)) \
                             or (called != name and _binds_to(call, cscope, name))
                     if ok and (owner is None or self._self_may_be(call, cscope, owner, mod)):
                         paths.append(cmod.path)
@@ -1480,6 +1480,28 @@ class ModelResolver:
             made = self._object(ret.value.func if isinstance(ret.value, ast.Call) else ret.value,
                                 Scope(factory.mod, fi, ret.lineno))
             if isinstance(made, ClassRef) and any(c.node is owner.node for c, _m in self._mro_of(made.cls, made.mod)):
+                return True
+        return False
+
+    def _object_may_be(self, call: ast.Call, scope: Scope, owner: ClassInfo, mod: ModuleInfo) -> bool:
+        """The object a method is called on may be an `owner`: a factory may build one, or a caller inject one."""
+        return self._factory_may_make(call, scope, owner) or self._injected_may_be(call, scope, owner, mod)
+
+    def _injected_may_be(self, call: ast.Call, scope: Scope, owner: ClassInfo, mod: ModuleInfo) -> bool:
+        """`self.handler.m(…)` where `self.handler = handler()` (or `= handler`), or `handler.m(…)`, and the
+        parameter is typed with a base class of `owner` (`handler: partial[Base] = Default`, `type[Base]`,
+        `Base`): its default is one choice, a caller may inject any subclass, so the call may reach `owner`'s."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Attribute) and (cls := _self_class(receiver.value, scope)) is not None:
+            bound = [(value, method) for _line, value, method in cls.self_attrs.get(receiver.attr, ())]
+        elif isinstance(receiver, ast.Name) and scope.func is not None:
+            bound = [(receiver, scope.func.node)]
+        else:
+            return False
+        bases = {c.node.name for c, _m in self._mro_of(owner, mod)[1:]}
+        for value, method in bound:
+            value = value.func if isinstance(value, ast.Call) else value
+            if bases and isinstance(value, ast.Name) and _annotated_class_name(method, value.id) in bases:
                 return True
         return False
 
@@ -2727,6 +2749,33 @@ def _self_assignments(cls: ClassInfo, attr: str, skip: frozenset[int]) -> dict[s
             continue
         by_method.setdefault(getattr(method, "name", ""), []).append((line, value, method))
     return by_method
+
+
+def _annotated_class_name(func: ast.AST, param: str) -> str | None:
+    """The class a parameter of `func` is annotated with, looking through `type[…]`, `partial[…,]`,
+    `Optional[…]`, `X | None` and a string annotation: `handler: partial[Base,]` -> "Base"."""
+    args = getattr(func, "args", None)
+    every = args.posonlyargs + args.args + args.kwonlyargs if isinstance(args, ast.arguments) else []
+    node = next((a.annotation for a in every if a.arg == param), None)
+    while True:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node = _parsed_annotation(node.value)
+        elif isinstance(node, ast.Subscript):
+            node = node.slice
+        elif isinstance(node, ast.Tuple) and node.elts:
+            node = node.elts[0]
+        elif isinstance(node, ast.BinOp):
+            node = node.left
+        else:
+            break
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+
+
+def _parsed_annotation(text: str) -> ast.expr | None:
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
 
 
 def _returns(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
