@@ -1168,7 +1168,7 @@ class ModelResolver:
         qual = func.qualname
         annotation, default = func.params.get(name, (None, None))
         scope = Scope(mod, func.parent, getattr(fnode, "lineno", 0))
-        option = self._click_option_default(fnode, name, scope, ctx)
+        option = self._click_option_default(fnode, name, scope, ctx) or self._interact_value(fnode, name, scope, ctx)
         if option is not None:
             return option
         typer_option = _typer_option(annotation, default)
@@ -1196,6 +1196,22 @@ class ModelResolver:
             return self._option_env(deco, _opaque(f"option `{(_option_names(deco) or [name])[0]}` has no default"))
         return self._option_env(deco, _tag(self._values(default, scope, ctx), "cli-default",
                                            Hop(_text(scope.mod, deco), _at(scope.mod, deco))))
+
+    def _interact_value(self, fnode: ast.AST, name: str, scope: Scope, ctx: Ctx) -> Vals | None:
+        """`@interact(model=["a", "b"])` over `def run(model)` (ipywidgets): the value the control it builds
+        shows first, which it calls the function with; None without such a decorator naming `name`."""
+        for deco in getattr(fnode, "decorator_list", ()):
+            callee = self._callee(deco, scope) if isinstance(deco, ast.Call) else None
+            abbreviation = _keyword(deco, name) if isinstance(callee, Imported) and notebook.is_interact(callee.qualname) \
+                else None
+            if abbreviation is None:
+                continue
+            widget = self._callee(abbreviation, scope) if isinstance(abbreviation, ast.Call) else None
+            shown = notebook.widget_shown_value(widget.qualname, abbreviation) if isinstance(widget, Imported) \
+                else notebook.interact_shown_value(abbreviation)
+            return None if shown is None else _tag(self._values(shown, scope, ctx), "constant",
+                                                  Hop(_text(scope.mod, deco), _at(scope.mod, deco)))
+        return None
 
     def _option_env(self, option: ast.Call, default: Vals) -> Vals:
         """A click/typer option's `envvar="MODEL"` (or a list of names): the variable, when the project's

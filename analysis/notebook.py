@@ -228,7 +228,28 @@ def widget_shown_value(qualname: str, call: ast.Call) -> ast.AST | None:
     given = next((kw.value for kw in call.keywords if kw.arg == "value"), None)
     if given is not None or cls not in _SELECTION_WIDGETS:
         return given
-    options = next((kw.value for kw in call.keywords if kw.arg == "options"), None)
+    return _first_option(next((kw.value for kw in call.keywords if kw.arg == "options"), None))
+
+
+def is_interact(qualname: str) -> bool:
+    """ipywidgets' `interact`/`interact_manual`, which build a control for each keyword and call the
+    function with the values they show."""
+    module, _, name = qualname.rpartition(".")
+    return module.split(".")[0] == "ipywidgets" and name in ("interact", "interact_manual")
+
+
+def interact_shown_value(abbreviation: ast.AST) -> ast.AST | None:
+    """The value `@interact(model=…)` first calls its function with, for an abbreviation written out: a
+    string is a text box holding it, a list, tuple or dict a dropdown of its items; None for anything
+    else (a control built by a call is read by `widget_shown_value`)."""
+    if isinstance(abbreviation, ast.Constant) and isinstance(abbreviation.value, str):
+        return abbreviation
+    return _first_option(abbreviation)
+
+
+def _first_option(options: ast.AST | None) -> ast.AST | None:
+    """The first literal option a selection control shows: the value of a `(label, value)` pair or of a
+    `{label: value}` dict."""
     items = options.elts if isinstance(options, (ast.List, ast.Tuple)) else \
         options.values if isinstance(options, ast.Dict) else []
     first = items[0] if items else None

@@ -113,7 +113,6 @@ def test_global_rebound_between_the_calls_of_a_helper(tmp_path):
 
 
 
-@pytest.mark.xfail(strict=True, reason="@interact's abbreviations are not yet read")
 @pytest.mark.parametrize("abbreviation, default", [
     ('["gpt-4o-mini", "gpt-4o"]', "gpt-4o-mini"),
     ('"gpt-4o"', "gpt-4o"),
