@@ -1371,8 +1371,33 @@ class ModelResolver:
                 if as_call is not None and accept(self._callee(as_call, cscope)):
                     paths.append(cmod.path)
                     out.append((as_call, cscope))
-                    if len(out) >= MAX_CALLERS:
-                        return
+                elif as_call is None:
+                    for inner, wscope in self._wrapper_calls_handed(call, name, cscope, accept):
+                        paths += [cmod.path, wscope.mod.path]
+                        out.append((inner, wscope))
+                if len(out) >= MAX_CALLERS:
+                    del out[MAX_CALLERS:]
+                    return
+
+    def _wrapper_calls_handed(self, call: ast.Call, name: str, scope: Scope, accept) -> list[tuple[ast.Call, Scope]]:
+        """`retry_with_fallbacks(self._predict)` where the project wrapper calls its parameter with values of
+        its own (`for model in models: await f(model)`): each such call is a call of the handed function,
+        its arguments read in the wrapper."""
+        handed = next(((i, a) for i, a in enumerate(call.args) if _names_ref(a, name)), None)
+        wrapper = self._callee(call, scope) if handed is not None else None
+        if not isinstance(wrapper, FuncRef) or not isinstance(wrapper.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        index, ref = handed
+        params = [a.arg for a in wrapper.node.args.posonlyargs + wrapper.node.args.args]
+        if wrapper.cls is not None and isinstance(call.func, ast.Attribute) and params:
+            params = params[1:]
+        if index >= len(params) or not accept(self._callee(ast.copy_location(ast.Call(func=ref, args=[], keywords=[]), call), scope)):
+            return []
+        fi = wrapper.mod.func_info(wrapper.node, wrapper.qualname or wrapper.node.name, None, wrapper.cls)
+        return [(ast.copy_location(ast.Call(func=ref, args=n.args, keywords=n.keywords), n), Scope(wrapper.mod, fi, n.lineno))
+                for n in ast.walk(wrapper.node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id == params[index] and not any(isinstance(a, ast.Starred) for a in n.args)
+                and all(k.arg is not None for k in n.keywords)][:MAX_CALLERS]
 
     def _handed_as_call(self, call: ast.Call, name: str, scope: Scope) -> ast.Call | None:
         """The call of the handed function that `call` amounts to (see `_handed_calls`); None when the
