@@ -44,6 +44,7 @@ DEEP_CALLER_DEPTH = 6     # the same through dicts and constructions, for a site
 DEEP_MAX_STEPS = 400      # its budget of evaluations: a deep chain is narrow, a wide one is given up
 DEEP_MAX_MODELS = 4       # models a deeper walk may name: one that fans out into more is guessing
 MAX_VALUES = 24           # candidates kept per expression
+_DEFAULT_REACHES = frozenset({"config-default", "env-default", "cli-default", "base-class"})   # a setting's default
 # library functions that call the function handed to them with the arguments after it
 _FORWARDERS = frozenset({"asyncio.to_thread", "functools.partial", "anyio.to_thread.run_sync",
                          "starlette.concurrency.run_in_threadpool"})
@@ -1149,9 +1150,22 @@ class ModelResolver:
             return self._through_splat(name, call, cscope, cctx)
         if arg is None:
             return self._param_default(name, func, mod, ctx)
-        vals = self._argument_for(func, arg, call, cscope, ctx, cctx)
+        vals = self._defaults_off_branch(self._argument_for(func, arg, call, cscope, ctx, cctx), call, cscope, cctx)
         return _tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
                                          _at(cscope.mod, call)))
+
+    def _defaults_off_branch(self, vals: Vals, call: ast.Call, cscope: Scope, cctx: Ctx) -> Vals:
+        """What a call passes, less the settings' defaults when the call sits in a branch the defaults do not
+        take (`elif cfg.provider == "anthropic": AnthropicAdapter(cfg.model)` with provider defaulting to
+        "openai"): whoever takes it configures the setting the branch tests, and the model with it; a model
+        the branch itself names stays."""
+        if not any(c.reach in _DEFAULT_REACHES for c in vals.cands) or cctx.calls or cctx.ctor is not None \
+                or not self._evaluate(self.ev.branch_not_taken, cscope.func, cscope.mod, call, 0, default=False):
+            return vals
+        kept = tuple(c for c in vals.cands if c.reach not in _DEFAULT_REACHES)
+        why = (f"`{_callee_text(cscope.mod, call)}(…)` at {_at(cscope.mod, call)} runs only when the settings are not "
+               "the defaults: the model is the one the user configures with them")
+        return replace(vals, cands=kept, why=vals.why if kept else why)
 
     def _through_splat(self, name: str, call: ast.Call, cscope: Scope, cctx: Ctx) -> Vals:
         """A parameter a call may set inside `**d`: the key `name` of that dict."""
