@@ -145,7 +145,8 @@ def built_length(a, b, repeat: bool = False) -> int:
 def model_keyword(keywords: list[ast.keyword], names: tuple[str, ...]) -> ast.keyword | None:
     """The keyword of a construction that names its model, by the order of `names` rather than the call's:
     a `model_name=` beside an Azure `deployment_name=` names the model that deployment serves."""
-    return min((kw for kw in keywords if kw.arg in names), key=lambda kw: names.index(kw.arg), default=None)
+    return min((kw for kw in keywords if kw.arg is not None and kw.arg in names), key=lambda kw: names.index(kw.arg),
+               default=None)
 
 
 @dataclass
