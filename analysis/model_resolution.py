@@ -1151,8 +1151,47 @@ class ModelResolver:
         if arg is None:
             return self._param_default(name, func, mod, ctx)
         vals = self._defaults_off_branch(self._argument_for(func, arg, call, cscope, ctx, cctx), call, cscope, cctx)
+        vals = self._paired_by_guard(vals, arg, call, cscope)
         return _tag(vals, "callers", Hop(f"{_callee_text(cscope.mod, call)}({name}={_text(cscope.mod, arg)})",
                                          _at(cscope.mod, call)))
+
+    def _paired_by_guard(self, vals: Vals, arg: ast.AST, call: ast.Call, cscope: Scope) -> Vals:
+        """`if s.provider == "ollama": return LocalEngine(s.model)` then `RemoteEngine(s.model)`: a model written
+        together with the setting the branch tests (`self.provider, self.model = "ollama", "llama3"`, two
+        statements of one block, two field defaults of one class) reaches the call only where the tests
+        around it admit that setting's value."""
+        if not (isinstance(arg, ast.Attribute) and len(vals.cands) > 1 and cscope.func is not None):
+            return vals
+        base = _text(cscope.mod, arg.value)
+        guards = [c for test, holds in tests_around(getattr(cscope.func.node, "body", []), call)
+                  for c in comparisons(test, holds) if c.kind == "eq" and isinstance(c.subject, ast.Attribute)
+                  and c.subject.attr != arg.attr and _text(cscope.mod, c.subject.value) == base]
+        if not guards:
+            return vals
+        kept = [c for c in vals.cands if all(
+            (paired := self._written_with(c, g.subject.attr, arg.attr)) is None or admits(g, paired) for g in guards)]
+        if not kept or len(kept) == len(vals.cands):
+            return vals
+        if not any(c.default for c in kept):
+            kept[0] = replace(kept[0], default=True)
+        return replace(vals, cands=tuple(kept))
+
+    def _written_with(self, cand: Cand, attr: str, model_attr: str) -> str | None:
+        """The literal `attr` is given where `cand`'s model is written to `model_attr`: the same tuple
+        assignment, or another statement of its block (a class's field defaults, an `if` body)."""
+        path, _, line = cand.origin.rpartition(":")
+        mod = self.ev.project.load(self.ev.project.root / path) if line.isdigit() else None
+        found = _statement_at(mod.tree.body, int(line)) if mod is not None else None
+        if found is None:
+            return None
+        block, stmt = found
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple) and isinstance(stmt.value, ast.Tuple):
+            return next((v.value for t, v in zip(stmt.targets[0].elts, stmt.value.elts)
+                         if _target_name(t) == attr and isinstance(v, ast.Constant) and isinstance(v.value, str)), None)
+        if _assigned(stmt)[0] != model_attr:
+            return None
+        return next((value.value for name, value in map(_assigned, block)
+                     if name == attr and isinstance(value, ast.Constant) and isinstance(value.value, str)), None)
 
     def _defaults_off_branch(self, vals: Vals, call: ast.Call, cscope: Scope, cctx: Ctx) -> Vals:
         """What a call passes, less the settings' defaults when the call sits in a branch the defaults do not
@@ -2654,6 +2693,32 @@ def _stated_default(node: ast.AST, scope: Scope) -> bool:
             return False
         func = func.parent
     return isinstance(node, ast.Name)
+
+
+def _statement_at(body: list[ast.stmt], line: int) -> tuple[list[ast.stmt], ast.stmt] | None:
+    """The innermost statement spanning `line`, with the block it sits in."""
+    for stmt in body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                found = _statement_at(inner, line) if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) else None
+                if found is not None:
+                    return found
+            return body, stmt
+    return None
+
+
+def _target_name(node: ast.AST) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _assigned(stmt: ast.stmt) -> tuple[str | None, ast.AST | None]:
+    """(the name or attribute one plain assignment binds, its value): `provider: str = "x"`, `self.provider = "x"`."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        return _target_name(stmt.targets[0]), stmt.value
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return _target_name(stmt.target), stmt.value
+    return None, None
 
 
 def _names_ref(node: ast.AST, name: str) -> bool:
