@@ -96,3 +96,25 @@ def test_models_written_into_a_handed_settings_object_reach_the_provider_that_ca
     result = scan(tmp_path, FILES)
     assert model_set(site_at(result, "svc/providers.py", 21)) == ["claude-sonnet-4-5"]
     assert model_set(site_at(result, "svc/providers.py", 30)) == ["gpt-4.1-mini"]
+
+
+@pytest.mark.xfail(strict=True, reason="a model prefixed with another provider reaches an Anthropic site")
+def test_a_site_of_a_single_vendor_sdk_drops_models_prefixed_with_another_provider(tmp_path):
+    result = scan(tmp_path, {"app.py": """
+        import anthropic, openai
+        MODELS = {"fast": "openai/gpt-4.1-mini", "plan": "anthropic/claude-sonnet-4-5", "bare": "claude-3-5-haiku-latest"}
+        def plan(kind, messages):
+            model = MODELS[kind]
+            return anthropic.Anthropic().messages.create(model=model.split("anthropic/")[-1], max_tokens=5, messages=messages)
+        def route(kind, messages):
+            return openai.OpenAI().chat.completions.create(model=MODELS[kind], messages=messages)
+        def fast(messages):
+            return anthropic.Anthropic().messages.create(model=MODELS["fast"], max_tokens=5, messages=messages)
+        """})
+    assert model_set(site_at(result, "app.py", 6)) == ["claude-sonnet-4-5", "claude-3-5-haiku-latest"]
+    # the openai SDK reaches gateways that serve every provider's models under their prefixes: all stay
+    assert model_set(site_at(result, "app.py", 8)) == [
+        "openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5", "claude-3-5-haiku-latest"]
+    fast_site = site_at(result, "app.py", 10)
+    assert model_set(fast_site) == [] and "openai/gpt-4.1-mini" in fast_site.model.unknown \
+        and "anthropic" in fast_site.model.unknown
