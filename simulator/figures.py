@@ -150,8 +150,10 @@ def fixed_totals(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray
     return totals
 
 
-def from_fixed(totals: np.ndarray) -> np.ndarray:
-    return np.ldexp(totals[0].astype(np.float64), -FIXED_HIGH) + np.ldexp(totals[1].astype(np.float64), -FIXED_LOW)
+def from_fixed(totals) -> np.ndarray:
+    """The value of fixed-point totals (int64 arrays, or Python ints of any size an engine's sums give)."""
+    return (np.ldexp(np.asarray(totals[0], dtype=np.float64), -FIXED_HIGH)
+            + np.ldexp(np.asarray(totals[1], dtype=np.float64), -FIXED_LOW))
 
 
 def value_bins(x: np.ndarray) -> np.ndarray:

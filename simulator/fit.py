@@ -330,21 +330,19 @@ def read_eval_file(path: str | Path) -> list[tuple[str, str, float]]:
 
 def _quality(con, source: str, eval_file, models: set[str]) -> dict[tuple[str, str], tuple[float, int, str]]:
     """Mean quality per (model, feature) and per model: the traffic's fixed-point sums over their counts,
-    so the same rows give the same bits whatever order the engine's threads add them in."""
-    import numpy as np
-
+    so the same rows give the same bits whatever order the engine's threads add them in. The sums are of
+    38-digit decimals, as whole numbers here: a model's 2^27 scored rows pass an int64 (Spark's BIGINT sum
+    wraps silently without ANSI mode, and DuckDB's HUGEINT sum did not fit numpy's int64)."""
     from llmsight.simulator.figures import fixed_point_sql, from_fixed     # figures imports this module
 
     out: dict[tuple[str, str], tuple[float, int, str]] = {}
-    high, low = fixed_point_sql("quality")
+    high, low = (f"sum(CAST({part} AS DECIMAL(38, 0)))" for part in fixed_point_sql("quality"))
     for model, feature, high_sum, low_sum, n in con.execute(f"""
-            SELECT model, CASE WHEN grouping(feature) = 1 THEN '{ANY}' ELSE feature END, sum({high}), sum({low}),
-                   count(*)
+            SELECT model, CASE WHEN grouping(feature) = 1 THEN '{ANY}' ELSE feature END, {high}, {low}, count(*)
             FROM {source} WHERE quality IS NOT NULL AND NOT isnan(quality) AND status = 'ok'
             GROUP BY GROUPING SETS ((model, feature), (model))""").fetchall():
         if feature is not None:
-            total = from_fixed(np.array([high_sum, low_sum], dtype=np.int64))
-            out[(model, feature)] = (float(total) / n, int(n), "traffic")
+            out[(model, feature)] = (float(from_fixed((int(high_sum), int(low_sum)))) / n, int(n), "traffic")
     if eval_file:
         scores: dict[tuple[str, str], list[float]] = {}
         for model, feature, score in read_eval_file(eval_file):
