@@ -20,7 +20,7 @@ from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_site
 from llmsight.analysis.catalog_names import host_provider
 from llmsight.analysis.context import PER_ITEM_MAPPERS, parse_pragma, per_item_mapper, per_item_runner
 from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope, model_keyword
-from llmsight.analysis.model_resolution import ModelResolver, to_candidates
+from llmsight.analysis.model_resolution import ModelResolver, sendable, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.project import rel_path
 from llmsight.analysis.secrets import redact
@@ -1438,9 +1438,12 @@ class SiteBuilder:
         vals = agent_frameworks.router_deployments(self, found, vals)   # a Router alias: its deployments' models
         # models of config tables for a provider this site's class refuses or its SDK is not, are not sent here
         func = self.req.scope.method
+        sdk = self.req.sdk or self.req.client.kind.sdk
         candidates, others = self.disc.resolver.config_files.for_sdk(
-            to_candidates(vals), self.req.sdk or self.req.client.kind.sdk, func.cls.node if func is not None else None)
-        if not candidates and not vals.ruled_out and isinstance(plain.value, str) and plain.value:
+            to_candidates(vals), sdk, func.cls.node if func is not None else None)
+        candidates, foreign = sendable(candidates, sdk)   # nor models another provider's prefix names
+        others = others or foreign
+        if not candidates and not vals.ruled_out and not foreign and isinstance(plain.value, str) and plain.value:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)
         if not candidates:
             why = others or vals.why

@@ -469,6 +469,28 @@ def _models_only(vals: Vals) -> Vals:
     return replace(vals, cands=kept, ruled_out=True, why=vals.why or f"`{provider[0].value}` names a provider, not a model")
 
 
+# SDKs whose client speaks only its vendor's API, and the provider prefixes that vendor's models carry: a
+# model another provider's prefix names (`openai/gpt-4.1-mini` reaching `anthropic.Anthropic()`) is never
+# sent there. The openai SDK is not one: gateways serve every provider's models through it, prefixed.
+_VENDOR_PREFIXES = {"anthropic": ("anthropic",), "cohere": ("cohere", "cohere_chat"), "mistral": ("mistral",),
+                    "voyage": ("voyage",)}
+
+
+def sendable(candidates: tuple, sdk: str | None) -> tuple[tuple, str]:
+    """The candidates a site of `sdk` can send, less models prefixed with another provider when the SDK
+    speaks only its vendor's API; and why none, when every one was such a model."""
+    own = _VENDOR_PREFIXES.get(sdk or "")
+    if own is None:
+        return candidates, ""
+    foreign = [c for c in candidates if "/" in c.value and c.value.split("/", 1)[0].lower() not in own
+               and c.value.split("/", 1)[0].lower() in _provider_names()]
+    kept = tuple(c for c in candidates if c not in foreign)
+    why = "" if kept or not foreign else (
+        f"the models reaching this call name other providers ({', '.join(c.value for c in foreign[:3])}, "
+        f"{foreign[0].origin}), which the {sdk} SDK does not send to; the model it sends is set elsewhere")
+    return kept, why
+
+
 def looks_like_model(value: str) -> bool:
     """One token, not a URL or a bare provider prefix."""
     return bool(_MODEL_NAME.match(value)) and not value.endswith("/") and "://" not in value \

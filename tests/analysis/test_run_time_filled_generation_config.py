@@ -98,7 +98,6 @@ def test_models_written_into_a_handed_settings_object_reach_the_provider_that_ca
     assert model_set(site_at(result, "svc/providers.py", 30)) == ["gpt-4.1-mini"]
 
 
-@pytest.mark.xfail(strict=True, reason="a model prefixed with another provider reaches an Anthropic site")
 def test_a_site_of_a_single_vendor_sdk_drops_models_prefixed_with_another_provider(tmp_path):
     result = scan(tmp_path, {"app.py": """
         import anthropic, openai
