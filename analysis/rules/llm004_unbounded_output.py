@@ -36,7 +36,9 @@ class UnboundedOutput(Rule):
     the cap includes reasoning tokens), `max_output_tokens` for the Responses API and google-genai
     (inside `config=`), `inferenceConfig={"maxTokens": N}` for Bedrock Converse,
     `options={"num_predict": N}` for Ollama, `max_tokens` for litellm, Mistral, Cohere and most
-    LangChain chat models. Anthropic requires `max_tokens`, so this rule never fires there.
+    LangChain chat models, `input={"max_tokens": N}` for Replicate (the cap goes inside `input=`, as
+    the model's schema names it). Anthropic requires `max_tokens` and iFlytek Spark's `ChatSparkLLM`
+    caps every request at 2048 by default, so this rule never fires there.
 
     A cap counts wherever the code sets it: in a config object held in a variable
     (`cfg = GenerateContentConfig(max_output_tokens=…)`), in a dict built up and splatted

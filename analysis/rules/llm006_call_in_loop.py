@@ -31,7 +31,9 @@ class CallInLoop(Rule):
     cheaper or faster for that SDK: the provider's batch API (OpenAI, Anthropic, Gemini and Bedrock
     batches cost 50% less when results can wait up to 24 h), bounded concurrency instead of one call
     after another, one embedding request for a whole list, or caching repeated prompts. For a fan-out
-    through `asyncio.gather(...)` or a thread pool it suggests bounding the concurrency.
+    through `asyncio.gather(...)` or a thread pool it suggests bounding the concurrency; when the
+    request already runs under a semaphore or rate limiter (`async with sem:`), it names that limit and
+    suggests only the batch API.
     A per-item mapper is a loop (`df["text"].apply(lambda t: …)`, `.map`, `.progress_apply`, `map(f, xs)`,
     `pool.map`), and a request in a helper counts when the module runs the helper once per item
     (`asyncio.gather(*[one(x) for x in xs])`, `for row in rows: process(row)`, `pool.map(process, rows)`,
