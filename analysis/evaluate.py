@@ -552,6 +552,8 @@ class Evaluator:
                     return self._subclass_client(cls, mod, attr, depth) or found
                 return found
         v = self.class_attr(cls, mod, attr, depth)
+        if v is None or isinstance(v, Const) and v.value is None:   # a field declared `runtime: Any` (= None)
+            v = self._handed_to_base(cls, mod, attr, depth) or v
         if v is None and attr in cls.methods:
             v = FuncRef(cls.methods[attr], mod, cls, f"{cls.node.name}.{attr}")
         if isinstance(v, FuncRef) and shaped_sites.is_property(v.node):  # `self.client` a @property returns
@@ -561,6 +563,27 @@ class Evaluator:
         if v is None:
             v = self._inherited_attr(cls, mod, attr, depth, ctor)
         return v if v is not None or ctor is not None else self._subclass_client(cls, mod, attr, depth)
+
+    def _handed_to_base(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int) -> Client | None:
+        """A field that the `__init__` of the class or of a base sets by handing it to its own base
+        (`super().__init__(runtime=runtime_client or boto3.client("bedrock-runtime"))`: how a pydantic
+        model sets a field it declares `runtime: Any`): the client that value is. Only a client: a model
+        handed on so is model resolution's to follow."""
+        if depth > MAX_DEPTH:
+            return None
+        init = cls.methods.get("__init__")
+        for call in (n for n in ast.walk(init) if _super_init(n)) if init is not None else ():
+            value = next((kw.value for kw in call.keywords if kw.arg == attr), None)   # type: ignore[attr-defined]
+            v = self.eval(value, self.method_scope(mod, cls, init, call.lineno), depth + 1) if value is not None else None
+            if isinstance(v, Client):
+                return v
+        for base in cls.node.bases:
+            b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
+            if isinstance(b, ClassRef) and b.cls is not cls:
+                found = self._handed_to_base(b.cls, b.mod, attr, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
                          factories: frozenset[str] = frozenset()) -> Value:
