@@ -455,9 +455,14 @@ def _claimed(front: bool, reading: bool) -> list:
     out: list = []
     i = _claim(front)
     while i != -1:
-        out.extend(_read_chunk(_CHUNKS[i], keep=front) if reading else [_analyze_one(*item) for item in _CHUNKS[i]])
+        out.extend(_one_chunk(_CHUNKS[i], front, reading))
         i = _claim(front)
     return out
+
+
+def _one_chunk(chunk: list[tuple], here: bool, reading: bool) -> list:
+    """A chunk analysed (`reading`: read first) by this process (`here`, which keeps new files' bytes) or a worker."""
+    return _read_chunk(chunk, keep=here) if reading else [_analyze_one(*item) for item in chunk]
 
 
 def _chunks(items: list[tuple], parts: int,
@@ -551,9 +556,12 @@ def analyze_many(env: Env, items: list[tuple[str, str, str]], jobs: int | None =
 
 def _with_workers(chunks: list[list[tuple]], first: int, workers: int, reading: bool) -> list:
     """Fork `workers` that claim chunks from the back while this process claims them from `first` on, until
-    they meet; everyone's results. Within `keep_workers` the workers stay for the scan's next stage."""
+    they meet; everyone's results. Within `keep_workers` the workers stay for the scan's next stage. When a
+    worker dies (killed, out of memory), the pool is broken and this process does the chunks the workers
+    claimed and whose results did not come back: no file is lost, and the report is one process's."""
     global _CHUNKS, _NEXT, _POOL
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     pool: ProcessPoolExecutor | None = None
     try:
@@ -564,11 +572,21 @@ def _with_workers(chunks: list[list[tuple]], first: int, workers: int, reading: 
         pool = executor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
         futures = [pool.submit(_drain, reading) for _ in range(workers)]
         out = _claimed(front=True, reading=reading)
+        broken = False
         for future in futures:
-            done = future.result()
+            try:
+                done = future.result()
+            except BrokenProcessPool:
+                broken = True
+                continue
             _WORKER_FILES.update(r.path for r in done if not reading or r.result is not None)
             out.extend(done)
-        if _KEEP:
+        if broken:   # the workers' chunks are those from where this process stopped; a chunk is one process's
+            returned = {r.path for r in out}
+            for chunk in chunks[_NEXT[0]:]:
+                if chunk[0][1] not in returned:
+                    out.extend(_one_chunk(chunk, True, reading))
+        elif _KEEP:
             _POOL, pool = pool, None
         return out
     finally:

@@ -129,3 +129,30 @@ def test_workers_forked_before_reading_report_what_one_process_does(tmp_path, mo
     assert "util0/uses.py" in {s.span.path for s in shared.call_sites}   # found by the second stage
     monkeypatch.setattr(engine, "read_and_analyze", lambda env, files, *a: pytest.fail("read again") if files else None)
     assert to_json(api.check([tmp_path], jobs=2)) == to_json(alone)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is ever started")
+@pytest.mark.parametrize("read_first", [True, False])
+def test_a_worker_that_dies_loses_no_file(tmp_path, monkeypatch, read_first):
+    """A worker killed after claiming a chunk (out of memory, a signal) breaks the pool: this process does
+    the chunks whose results did not come back, and the report is one process's, with the tree read by
+    the processes or before the fork."""
+    _items(tmp_path, 40)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 't'\n")
+    monkeypatch.setenv("LLMSIGHT_CACHE_DIR", str(tmp_path / "cache-one"))
+    alone = api.check([tmp_path], jobs=1)
+    real = engine._claimed
+
+    def dies_in_a_worker(front, reading):
+        if not front:
+            engine._claim(front)   # the chunk it claimed never comes back
+            os._exit(1)
+        return real(front, reading)
+
+    monkeypatch.setattr(engine, "_claimed", dies_in_a_worker)
+    monkeypatch.setattr(engine, "FASTEST_BYTES_PER_S", 1)   # any bytes pay a worker
+    if not read_first:
+        monkeypatch.setattr(engine, "read_and_analyze", lambda *args, **kwargs: None)
+    monkeypatch.setenv("LLMSIGHT_CACHE_DIR", str(tmp_path / "cache-two"))
+    shared = api.check([tmp_path], jobs=2)
+    assert to_json(shared) == to_json(alone) and len(shared.call_sites) == 40
