@@ -110,3 +110,27 @@ def test_retry_loop_inside_data_loop_is_reported_once_by_each_rule(tmp_path):
     assert sorted(by_code) == ["LLM002", "LLM006"] and len(found) == 2
     assert "per item of a loop" in by_code["LLM006"].message
     assert by_code["LLM002"].span.start_line == by_code["LLM006"].span.start_line - 2
+
+
+@pytest.mark.xfail(strict=True, reason="a mapper's items are taken as run per item")
+@pytest.mark.parametrize("source", [
+    """
+    def lines_of(prompt):
+        return list(map(str.strip, client.chat.completions.create(model="gpt-4o-mini", messages=[prompt]).choices))
+    """,
+    """
+    def ask(q):
+        return client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+    def words(q):
+        return list(map(str.upper, ask(q).choices[0].message.content.split()))
+    """,
+    """
+    def ask(q):
+        return client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+    def tagged(df, q):
+        return df["text"].apply(str.lower, args=(ask(q),))
+    """,
+], ids=["request-in-the-items", "helper-in-the-items", "helper-in-args"])
+def test_what_a_mapper_is_handed_besides_its_callable_runs_once(tmp_path, source):
+    """`map(f, items)` runs `f` per item; `items` (and a pandas `args=`) are evaluated once."""
+    assert findings(tmp_path, source) == []
