@@ -2012,6 +2012,8 @@ class ModelResolver:
             ctor = (base.ctor[0], base.ctor[1], Ctx(depth=ctx.depth)) if base.ctor else None
             vals = self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
                                                                             depth=ctx.depth))
+            if ctor is None:   # an object known only by its class: any the package builds, then fills in
+                vals = self._filled_at_run_time(base.cls, base.mod, node.attr, vals, ctx)
             found = None if vals.cands else self._config_file_key(_key_path(node), base.cls.node.name)
             return found if found is not None else vals
         if isinstance(base, ClassRef):
@@ -2034,6 +2036,50 @@ class ModelResolver:
             return self._unresolved(node, scope, ctx)
         found = self._config_file_key(_key_path(node))   # on a field left None, set from the config files
         return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
+
+    def _filled_at_run_time(self, cls: ClassInfo, mod: ModuleInfo, attr: str, built: Vals, ctx: Ctx) -> Vals:
+        """A field the package's constructions can leave empty (`model: str | None = None`), read on an
+        object known only by its class (a parameter annotated `cfg: GenConfig`): `built` (what they give)
+        and the values the package writes into that field of such objects later (`cfg.model =
+        config.app.planning_llm`); empty only if some construction leaving it so is not followed by a
+        write in its function."""
+        if not built.unset or self._too_deep(ctx):
+            return built
+        writes = self._field_writes(cls, mod, attr)[:MAX_VALUES]
+        inner = Ctx(depth=ctx.depth + 1)
+        filled = _union(*(_tag(self._values(value, wscope, inner), "callers", Hop(
+            f"{target}.{attr} = {_text(wscope.mod, value)}", _at(wscope.mod, value))) for target, value, wscope in writes))
+        if not filled.cands:
+            return built
+        written = {(id(wscope.func), target) for target, _value, wscope in writes}
+        left_empty = any(_keyword(call, attr) is None and (id(cscope.func), _assigned_name(call, cscope)) not in written
+                         for call, cscope in self._constructions(cls, mod))
+        merged = _union(built, filled)
+        return replace(merged, unset=left_empty, why=merged.why if left_empty else None)
+
+    def _field_writes(self, cls: ClassInfo, mod: ModuleInfo, attr: str) -> list[tuple[str, ast.AST, Scope]]:
+        """`name.attr = value` in the package's functions where `name` holds an object of `cls` (built
+        there, or a parameter annotated with it): the name, the value and where it is written."""
+        out: list[tuple[str, ast.AST, Scope]] = []
+        literal = f".{attr}".encode()
+        for path in self.index.search(self.state.top(mod), literal, re.escape(literal) + rb"\s*=[^=]")[:MAX_CALLER_FILES]:
+            wmod = self.ev.project.load(path)
+            if wmod is None:
+                continue
+            self._dep(wmod.path)
+            funcs = [(f, None) for f in wmod.functions.values()] + [
+                (f, c) for c in wmod.classes.values() for f in c.methods.values()]
+            for fnode, owner in funcs:
+                fi = wmod.func_info(fnode, f"{owner.node.name}.{fnode.name}" if owner else fnode.name, None, owner)
+                for name, writes in fi.subscripts.items():
+                    for line, key, value in writes:
+                        if not (isinstance(key, ast.Constant) and key.value == attr) or value is key:
+                            continue
+                        where = Scope(wmod, fi, line)
+                        obj = self._object(ast.copy_location(ast.Name(name, ast.Load()), value), where)
+                        if isinstance(obj, Instance) and obj.cls.node is cls.node:
+                            out.append((name, value, where))
+        return out
 
     def _widget_value(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
         """The value an ipywidgets control bound to the name `node` shows until the user changes it (a
@@ -2781,7 +2827,17 @@ def _names_model(key: str) -> bool:
 
 
 def _tests_itself(test: ast.AST, body: ast.AST) -> bool:
-    return ast.dump(test) == ast.dump(body)
+    """`x if x else D`, also `x.split("/")[-1] if x else D`: the body is the tested value or made from it."""
+    tested = ast.dump(test)
+    while True:
+        if ast.dump(body) == tested:
+            return True
+        if isinstance(body, ast.Subscript):
+            body = body.value
+        elif isinstance(body, ast.Call) and isinstance(body.func, ast.Attribute):
+            body = body.func.value
+        else:
+            return False
 
 
 def _self_class(node: ast.AST, scope: Scope) -> ClassInfo | None:
@@ -2999,6 +3055,12 @@ def _literal_strings(node: ast.AST) -> tuple[str, ...]:
     if isinstance(node, ast.Call) and _callee_name(node) == "AliasChoices":
         return tuple(s for a in node.args for s in _literal_strings(a))
     return ()
+
+
+def _assigned_name(call: ast.Call, scope: Scope) -> str | None:
+    """The local name `call`'s result is bound to in its function (`cfg = GenConfig()`), if any."""
+    bindings = scope.func.bindings.items() if scope.func is not None else ()
+    return next((name for name, found in bindings for _line, value, _how in found if value is call), None)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
