@@ -196,6 +196,12 @@ def per_item_mapper(node: ast.AST | None) -> bool:
     return (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") in PER_ITEM_MAPPERS
 
 
+def per_item_callable(node: ast.AST | None) -> ast.expr | None:
+    """What a per-item mapper runs once per item: its first argument, the callable (`map(f, xs)`,
+    `df.text.apply(lambda t: …)`); its other arguments (the items, `args=`) are evaluated once."""
+    return node.args[0] if per_item_mapper(node) else None  # type: ignore[union-attr]
+
+
 def per_item_runner(body: list[ast.stmt], target: ast.AST) -> ast.AST | None:
     """The innermost `for` loop, comprehension or per-item mapper in `body` that runs `target` (a call, or a
     function handed to a mapper) once per item of its data; None when none does. Nested functions are not
@@ -215,9 +221,9 @@ def per_item_runner(body: list[ast.stmt], target: ast.AST) -> ast.AST | None:
             first, *rest = node.generators
             stack += [(first.iter, runner), *((n, node) for g in rest for n in (g.iter, *g.ifs)), *((c, node) for c in first.ifs),
                       *((e, node) for e in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]))]
-        elif per_item_mapper(node):
-            handed = [*node.args, *(k.value for k in node.keywords)]   # type: ignore[attr-defined]
-            stack += [(node.func, runner), *((a.body if isinstance(a, ast.Lambda) else a, node) for a in handed)]  # type: ignore[attr-defined]
+        elif (handed := per_item_callable(node)) is not None:
+            once = [node.func, *node.args[1:], *(k.value for k in node.keywords)]   # type: ignore[attr-defined]
+            stack += [*((c, runner) for c in once), (handed.body if isinstance(handed, ast.Lambda) else handed, node)]
         else:
             stack += [(c, runner) for c in ast.iter_child_nodes(node)]
     return None

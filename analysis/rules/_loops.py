@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
-from llmsight.analysis.context import per_item_mapper
+from llmsight.analysis.context import per_item_callable
 from llmsight.analysis.rules._sdk_fixes import parents
 
 if TYPE_CHECKING:
@@ -280,11 +280,11 @@ def repeating_loop(ctx: "FileContext", call: ast.AST) -> ast.AST | None:
     function = None
     chain = []
     while node is not None and function is None:
-        if isinstance(node, ast.Lambda) and per_item_mapper(up.get(node)) and node is not up[node].func:  # type: ignore[attr-defined]
+        if isinstance(node, ast.Lambda) and per_item_callable(up.get(node)) is node:
             pass   # what the mapper runs per item
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             function = node
-        elif per_item_mapper(node) and prev is not node.func:  # type: ignore[attr-defined]
+        elif per_item_callable(node) is prev:
             chain.append(node)
         elif isinstance(node, COMPREHENSIONS):
             if not _contains(node.generators[0].iter, call):

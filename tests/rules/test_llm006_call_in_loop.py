@@ -112,7 +112,6 @@ def test_retry_loop_inside_data_loop_is_reported_once_by_each_rule(tmp_path):
     assert by_code["LLM002"].span.start_line == by_code["LLM006"].span.start_line - 2
 
 
-@pytest.mark.xfail(strict=True, reason="a mapper's items are taken as run per item")
 @pytest.mark.parametrize("source", [
     """
     def lines_of(prompt):
