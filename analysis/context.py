@@ -206,17 +206,21 @@ def per_item_runner(body: list[ast.stmt], target: ast.AST) -> ast.AST | None:
     """The innermost `for` loop, comprehension or per-item mapper in `body` that runs `target` (a call, or a
     function handed to a mapper) once per item of its data; None when none does. Nested functions are not
     entered, a lambda only as what a mapper runs. `while` loops (agents, REPLs, polling) repeat, but not per
-    item."""
-    stack: list[tuple[ast.AST, ast.AST | None]] = [(n, None) for n in body]
+    item. Only the nodes whose lines hold `target`'s first line are entered (statement lists by bisection):
+    a caller asks once per call of a helper, so a walk of the whole body each time would be quadratic."""
+    line = target.lineno  # type: ignore[attr-defined]
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(n, None) for n in _statements_at(body, line)]
     while stack:
         node, runner = stack.pop()
         if node is target:
             return runner
+        if getattr(node, "lineno", line) > line or (getattr(node, "end_lineno", None) or line) < line:
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
         if isinstance(node, (ast.For, ast.AsyncFor)):
-            stack += [(node.target, runner), (node.iter, runner), *((s, runner) for s in node.orelse),
-                      *((s, node) for s in node.body)]
+            stack += [(node.target, runner), (node.iter, runner), *((s, runner) for s in _statements_at(node.orelse, line)),
+                      *((s, node) for s in _statements_at(node.body, line))]
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             first, *rest = node.generators
             stack += [(first.iter, runner), *((n, node) for g in rest for n in (g.iter, *g.ifs)), *((c, node) for c in first.ifs),
@@ -225,8 +229,22 @@ def per_item_runner(body: list[ast.stmt], target: ast.AST) -> ast.AST | None:
             once = [node.func, *node.args[1:], *(k.value for k in node.keywords)]   # type: ignore[attr-defined]
             stack += [*((c, runner) for c in once), (handed.body if isinstance(handed, ast.Lambda) else handed, node)]
         else:
-            stack += [(c, runner) for c in ast.iter_child_nodes(node)]
+            for _name, value in ast.iter_fields(node):
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                    stack += [(s, runner) for s in _statements_at(value, line)]
+                else:
+                    stack += [(c, runner) for c in (value if isinstance(value, list) else [value]) if isinstance(c, ast.AST)]
     return None
+
+
+def _statements_at(body: list[ast.stmt], line: int) -> list[ast.stmt]:
+    """The statements of `body` (in source order) whose lines hold `line`: several when they share it
+    (`a(); b()`)."""
+    i = bisect.bisect_right(body, line, key=lambda s: s.lineno)
+    j = i
+    while j > 0 and (body[j - 1].end_lineno or body[j - 1].lineno) >= line:
+        j -= 1
+    return body[j:i]
 
 
 # ---- edits that cannot change findings ------------------------------------------------------------------
