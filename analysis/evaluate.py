@@ -168,6 +168,8 @@ class Evaluator:
     # the class whose instance an inherited `self.x` is read for: `self.create_client()` in the base's
     # `__init__` runs that class's override
     _concrete: tuple[ClassInfo, ModuleInfo] | None = None
+    # each `__init__`'s `super().__init__(…)` call (None: none), looked for once, not per attribute read
+    _super_inits: dict[ast.AST, ast.Call | None] = field(default_factory=dict)
 
     @contextmanager
     def bounded(self, steps: int):
@@ -655,7 +657,9 @@ class Evaluator:
             ctor = None
         init = cls.methods.get("__init__")
         if init is not None:   # an `__init__` that does not hand its arguments on hides its subclasses' call
-            handed = next((n for n in ast.walk(init) if _super_init(n)), None)
+            if init not in self._super_inits:
+                self._super_inits[init] = next((n for n in ast.walk(init) if _super_init(n)), None)
+            handed = self._super_inits[init]
             super_init = (handed, self.method_scope(mod, cls, init, handed.lineno)) if handed is not None else None
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
