@@ -27,6 +27,7 @@ from typing import Iterable
 
 from llmsight.analysis import (config_reads, enums, held_writes, notebook, object_writes, preference_lists, settings_flow,
                                setter_flow, string_ops)
+from llmsight.analysis.catalog_names import SELF_HOSTED_PREFIXES
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
                                         ListVal, Scope, env_read_default, is_env_read, model_keyword)
@@ -470,8 +471,9 @@ def _models_only(vals: Vals) -> Vals:
 
 
 # SDKs whose client speaks only its vendor's API, and the provider prefixes that vendor's models carry: a
-# model another provider's prefix names (`openai/gpt-4.1-mini` reaching `anthropic.Anthropic()`) is never
-# sent there. The openai SDK is not one: gateways serve every provider's models through it, prefixed.
+# model another provider's or a local server's prefix names (`openai/gpt-4.1-mini`, `ollama/llama3.1`
+# reaching `anthropic.Anthropic()`) is never sent there. The openai SDK is not one: gateways serve every
+# provider's models through it, prefixed.
 _VENDOR_PREFIXES = {"anthropic": ("anthropic",), "cohere": ("cohere", "cohere_chat"), "mistral": ("mistral",),
                     "voyage": ("voyage",)}
 
@@ -483,7 +485,7 @@ def sendable(candidates: tuple, sdk: str | None) -> tuple[tuple, str]:
     if own is None:
         return candidates, ""
     foreign = [c for c in candidates if "/" in c.value and c.value.split("/", 1)[0].lower() not in own
-               and c.value.split("/", 1)[0].lower() in _provider_names()]
+               and c.value.split("/", 1)[0].lower() in _provider_names() | SELF_HOSTED_PREFIXES]
     kept = tuple(c for c in candidates if c not in foreign)
     why = "" if kept or not foreign else (
         f"the models reaching this call name other providers ({', '.join(c.value for c in foreign[:3])}, "
@@ -2013,7 +2015,7 @@ class ModelResolver:
             vals = self._instance_attr((base.cls, base.mod), node.attr, Ctx(self_cls=(base.cls, base.mod), ctor=ctor,
                                                                             depth=ctx.depth))
             if ctor is None:   # an object known only by its class: any the package builds, then fills in
-                vals = self._filled_at_run_time(base.cls, base.mod, node.attr, vals, ctx)
+                vals = self._filled_at_run_time(base.cls, base.mod, node.attr, vals, scope.mod, ctx)
             found = None if vals.cands else self._config_file_key(_key_path(node), base.cls.node.name)
             return found if found is not None else vals
         if isinstance(base, ClassRef):
@@ -2037,15 +2039,17 @@ class ModelResolver:
         found = self._config_file_key(_key_path(node))   # on a field left None, set from the config files
         return found if found is not None else _opaque(f"`{_text(scope.mod, node)}` is not a string llmsight can follow")
 
-    def _filled_at_run_time(self, cls: ClassInfo, mod: ModuleInfo, attr: str, built: Vals, ctx: Ctx) -> Vals:
+    def _filled_at_run_time(self, cls: ClassInfo, mod: ModuleInfo, attr: str, built: Vals, reader: ModuleInfo,
+                            ctx: Ctx) -> Vals:
         """A field the package's constructions can leave empty (`model: str | None = None`), read on an
         object known only by its class (a parameter annotated `cfg: GenConfig`): `built` (what they give)
         and the values the package writes into that field of such objects later (`cfg.model =
         config.app.planning_llm`); empty only if some construction leaving it so is not followed by a
-        write in its function."""
+        write in its function. Writes are looked for in the class's package and the `reader`'s (a shared
+        package's class that the application fills in)."""
         if not built.unset or self._too_deep(ctx):
             return built
-        writes = self._field_writes(cls, mod, attr)[:MAX_VALUES]
+        writes = self._field_writes(cls, {self.state.top(mod), self.state.top(reader)}, attr)[:MAX_VALUES]
         inner = Ctx(depth=ctx.depth + 1)
         filled = _union(*(_tag(self._values(value, wscope, inner), "callers", Hop(
             f"{target}.{attr} = {_text(wscope.mod, value)}", _at(wscope.mod, value))) for target, value, wscope in writes))
@@ -2057,20 +2061,18 @@ class ModelResolver:
         merged = _union(built, filled)
         return replace(merged, unset=left_empty, why=merged.why if left_empty else None)
 
-    def _field_writes(self, cls: ClassInfo, mod: ModuleInfo, attr: str) -> list[tuple[str, ast.AST, Scope]]:
+    def _field_writes(self, cls: ClassInfo, tops: set[Path], attr: str) -> list[tuple[str, ast.AST, Scope]]:
         """`name.attr = value` in the package's functions where `name` holds an object of `cls` (built
         there, or a parameter annotated with it): the name, the value and where it is written."""
         out: list[tuple[str, ast.AST, Scope]] = []
         literal = f".{attr}".encode()
-        for path in self.index.search(self.state.top(mod), literal, re.escape(literal) + rb"\s*=[^=]")[:MAX_CALLER_FILES]:
+        found = [f for top in sorted(tops) for f in self.index.search(top, literal, re.escape(literal) + rb"\s*=[^=]")]
+        for path in found[:MAX_CALLER_FILES]:
             wmod = self.ev.project.load(path)
             if wmod is None:
                 continue
             self._dep(wmod.path)
-            funcs = [(f, None) for f in wmod.functions.values()] + [
-                (f, c) for c in wmod.classes.values() for f in c.methods.values()]
-            for fnode, owner in funcs:
-                fi = wmod.func_info(fnode, f"{owner.node.name}.{fnode.name}" if owner else fnode.name, None, owner)
+            for fi in _functions_of(wmod):
                 for name, writes in fi.subscripts.items():
                     for line, key, value in writes:
                         if not (isinstance(key, ast.Constant) and key.value == attr) or value is key:
@@ -3055,6 +3057,23 @@ def _literal_strings(node: ast.AST) -> tuple[str, ...]:
     if isinstance(node, ast.Call) and _callee_name(node) == "AliasChoices":
         return tuple(s for a in node.args for s in _literal_strings(a))
     return ()
+
+
+def _functions_of(mod: ModuleInfo) -> Iterable[FuncInfo]:
+    """Every function of a module, methods and nested ones too (routes a method defines), each within the
+    one enclosing it."""
+    stack: list[tuple[ast.AST, ClassInfo | None, FuncInfo | None, str]] = [(mod.tree, None, None, "")]
+    while stack:
+        node, owner, parent, prefix = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                fi = mod.func_info(child, prefix + child.name, parent, owner)
+                yield fi
+                stack.append((child, None, fi, f"{prefix}{child.name}."))
+            elif isinstance(child, ast.ClassDef):
+                stack.append((child, mod.classes.get(child.name) if parent is None else None, parent, f"{prefix}{child.name}."))
+            else:
+                stack.append((child, owner, parent, prefix))
 
 
 def _assigned_name(call: ast.Call, scope: Scope) -> str | None:
