@@ -61,7 +61,9 @@ def _format_parts(template: str, call: ast.Call):
             return _UNREAD
         if name == "":
             name, auto = str(auto), auto + 1
-        value = call.args[int(name)] if name.isdigit() and int(name) < len(call.args) else keywords.get(name)
+        # an index is decimal digits (`{²}` is a key: `int` refuses it) and short (`int` refuses 4,300+ digits)
+        index = int(name) if name.isdecimal() and len(name) < 5 else None
+        value = call.args[index] if index is not None and index < len(call.args) else keywords.get(name)
         if value is None:
             return _UNREAD
         parts.append(value)

@@ -42,6 +42,8 @@ def models(tmp_path, expr: str) -> list[str]:
     ('"azure/%s" % self.model_type.value.split("/")[1].lower()', ["azure/gpt-4o-mini", "azure/gpt-4.1"]),
     ('"azure/{:>12}".format(self.model_type.value)', []),   # a format spec: not read
     ('"azure/%(m)s" % {"m": self.model_type.value}', []),   # a mapping: not read
+    ('"azure/{²}".format(self.model_type.value)', []),   # not an index: a key no keyword gives
+    ('"azure/{%s}".format(self.model_type.value)' % ("9" * 5000), []),   # an index past int()'s digits
 ])
 def test_string_operations_on_each_model(tmp_path, expr, expected):
     assert models(tmp_path, expr) == expected
