@@ -129,3 +129,50 @@ def test_a_site_of_a_single_vendor_sdk_drops_models_prefixed_with_another_provid
     fast_site = site_at(result, "app.py", 10)
     assert model_set(fast_site) == [] and "openai/gpt-4.1-mini" in fast_site.model.unknown \
         and "anthropic" in fast_site.model.unknown
+
+
+def test_a_shared_packages_settings_class_filled_in_by_the_applications_nested_routes(tmp_path):
+    """The class lives in one top-level package, the writes in routes another package's method defines;
+    a local server's model (`ollama/…`) is never sent by the Anthropic SDK either."""
+    result = scan(tmp_path, {
+        "shared/__init__.py": "",
+        "shared/gen.py": """
+            from pydantic import BaseModel
+            class GenConfig(BaseModel):
+                model: str | None = None
+            """,
+        "app/__init__.py": "",
+        "app/app.toml": "[app]\nquality_llm = \"ollama/llama3.1\"\nplanning_llm = \"anthropic/claude-sonnet-4-5\"\n",
+        "app/routes.py": """
+            from fastapi import Body
+            from shared.gen import GenConfig
+
+            class Router:
+                def __init__(self, config, provider):
+                    self.config, self.provider = config, provider
+
+                def setup_routes(self, app):
+                    @app.post("/rag")
+                    async def rag(query: str, cfg: GenConfig = Body(default_factory=GenConfig)):
+                        if "model" not in cfg.model_fields_set:
+                            cfg.model = self.config.app.quality_llm
+                        return await self.provider.complete(query, cfg)
+
+                    @app.post("/plan")
+                    async def plan(query: str, cfg: GenConfig = Body(default_factory=GenConfig)):
+                        cfg.model = self.config.app.planning_llm
+                        return await self.provider.complete(query, cfg)
+            """,
+        "app/anthropic_provider.py": """
+            import anthropic
+            from shared.gen import GenConfig
+
+            class AnthropicProvider:
+                def _args(self, cfg: GenConfig):
+                    return {"model": cfg.model.split("anthropic/")[-1] if cfg.model else "claude-3-opus-20240229"}
+
+                async def complete(self, query, cfg: GenConfig):
+                    return await anthropic.AsyncAnthropic().messages.create(
+                        **self._args(cfg), max_tokens=512, messages=[{"role": "user", "content": query}])
+            """})
+    assert model_set(site_at(result, "app/anthropic_provider.py")) == ["claude-sonnet-4-5"]
