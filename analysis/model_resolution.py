@@ -33,7 +33,7 @@ from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictV
                                         ListVal, Scope, env_read_default, is_env_read, model_keyword)
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
-from llmsight.analysis.project_config import ProjectConfig, annotated_class
+from llmsight.analysis.project_config import ProjectConfig, annotated_class, is_placeholder
 from llmsight.records import Hop, ModelCandidate
 
 EVAL_BUDGET = 200         # evaluator steps per object looked up (a callee, a receiver, a dict)
@@ -119,6 +119,13 @@ def _tag(vals: Vals, reach: str | None, hop: Hop | None) -> Vals:
 
 def _alternatives(vals: Vals) -> Vals:
     return replace(vals, cands=tuple(replace(c, default=False) for c in vals.cands))
+
+
+def _sendable(vals: Vals) -> Vals:
+    """A subclass's value less placeholders its user must replace (`id: str = "not-provided"`): no model
+    a base-class method it runs sends, which would fail at the provider until set."""
+    kept = tuple(c for c in vals.cands if not is_placeholder(c.value))
+    return vals if len(kept) == len(vals.cands) else replace(vals, cands=kept)
 
 
 def _union(*parts: Vals) -> Vals:
@@ -777,8 +784,9 @@ class ModelResolver:
             return self._splat_alternatives(node, scope, keys, ctx)
         method_cls = _method_class(scope)
         if ctx.self_cls is None and method_cls is not None:
-            return _union(*(self._splat(node, scope, keys, replace(ctx, self_cls=c))
-                            for c in self._runners(method_cls, scope, ctx)))
+            first, *rest = self._runners(method_cls, scope, ctx)
+            return _union(self._splat(node, scope, keys, replace(ctx, self_cls=first)),
+                          *(_sendable(self._splat(node, scope, keys, replace(ctx, self_cls=c))) for c in rest))
         outer, self.reader.concrete = self.reader.concrete, ctx.self_cls
         try:
             mapping = self._evaluate(self.reader.read, node, scope, default=None)
@@ -1749,13 +1757,13 @@ class ModelResolver:
         seen = {id(cls.node)}
         bases = [cls]
         for base in bases:   # grows while it runs: each found class's own subclasses are searched in turn
-            name = base.node.name
-            for path in self.index.subclass_files(top, name):
+            names = self._class_names(top, base.node.name)
+            for path in sorted({p for name in names for p in self.index.subclass_files(top, name)}):
                 smod = self.ev.project.load(path)
                 if smod is None:
                     continue
                 for sub in smod.classes.values():
-                    if id(sub.node) in seen or not any(name in _text(smod, b) for b in sub.node.bases):
+                    if id(sub.node) in seen or not any(n in _text(smod, b) for b in sub.node.bases for n in names):
                         continue
                     if any(c.node is base.node for c, _m in self._mro_of(sub, smod)[1:]):
                         seen.add(id(sub.node))
@@ -1766,6 +1774,16 @@ class ModelResolver:
                             return out
         return out
 
+    def _class_names(self, top: Path, name: str) -> list[str]:
+        """`name` and the names files of the package import that class as (`from .base import Embedder as
+        Base`, then `class Hosted(Base)`), found once per package."""
+        key = ("class-names", top, name)
+        found = self.state.memo.get(key)
+        if found is None:
+            found = self.state.memo[key] = (
+                [name] + [alias for alias, imported, _l in self._aliases(top, name, b"import") if imported], None)
+        return found[0]
+
     def _self_attr(self, attr: str, method_cls: ClassInfo, scope: Scope, ctx: Ctx) -> Vals:
         """`self.attr` in a method of `method_cls`: on the concrete class being followed, else on that
         class and each subclass in the package (a base-class method runs for all of them)."""
@@ -1773,7 +1791,7 @@ class ModelResolver:
             return self._instance_attr(ctx.self_cls, attr, ctx)
         first, *rest = self._runners(method_cls, scope, ctx)
         own = self._instance_attr(first, attr, Ctx(self_cls=first, depth=ctx.depth))
-        subs = [self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth)) for sub in rest]
+        subs = [_sendable(self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth))) for sub in rest]
         if not subs:
             return own
         # the class's own value is the default; subclasses' values are others it sends (all of them when

@@ -51,7 +51,13 @@ _COMPOSE_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$")
 # backtracks quadratically over a long run of spaces (a 64 kB line took seconds); both are stripped after
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([^\"':#][^:#]*)\2\s*:(?:\s+(.*))?$")
 _LINE_KEY = re.compile(r"""\s*["']?([\w-]+)["']?\s*[=:]""")   # a line opening with `key =`, `"key":`
-_PLACEHOLDER = re.compile(r"^(?:<.*>|\{.*\}|\$\{[^}]*\}|your[-_].*|change[-_]?me|xxx+|\.\.\.|todo|none|null|~)$", re.I)
+_PLACEHOLDER = re.compile(r"^(?:<.*>|\{.*\}|\$\{[^}]*\}|your[-_].*|change[-_]?me|replace[-_]?me|not[-_]?(?:provided|set|"
+                          r"specified|configured)|xxx+|\.\.\.|todo|none|null|~)$", re.I)
+
+
+def is_placeholder(value: str) -> bool:
+    """A value the user must replace (`your-model-here`, `not-provided`, `<model>`, `changeme`), empty too."""
+    return not value.strip() or bool(_PLACEHOLDER.match(value.strip()))
 
 
 @dataclass(frozen=True)
@@ -336,7 +342,7 @@ def _read(path: Path) -> str:
 def _usable(value: str) -> str | None:
     """A value that can name a model: one token, no placeholder; keys that slipped in are masked."""
     value = _unquote(value)
-    if not value or len(value) > 200 or any(c.isspace() for c in value) or _PLACEHOLDER.match(value):
+    if not value or len(value) > 200 or any(c.isspace() for c in value) or is_placeholder(value):
         return None
     return redact(value)
 
