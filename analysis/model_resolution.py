@@ -2105,15 +2105,24 @@ class ModelResolver:
 
     def _field_writes(self, cls: ClassInfo, tops: set[Path], attr: str) -> list[tuple[str, ast.AST, Scope]]:
         """`name.attr = value` in the package's functions where `name` holds an object of `cls` (built
-        there, or a parameter annotated with it): the name, the value and where it is written."""
+        there, or a parameter annotated with it): the name, the value and where it is written. Found once
+        per process."""
+        key = ("field-writes", id(cls.node), attr, tuple(sorted(tops)))
+        if key in self.state.memo:
+            out, paths, _node = self.state.memo[key]
+            for path in paths:
+                self._dep(path)
+            return list(out)
         out: list[tuple[str, ast.AST, Scope]] = []
         literal = f".{attr}".encode()
         found = [f for top in sorted(tops) for f in self.index.search(top, literal, re.escape(literal) + rb"\s*=[^=]")]
+        paths = []
         for path in found[:MAX_CALLER_FILES]:
             wmod = self.ev.project.load(path)
             if wmod is None:
                 continue
             self._dep(wmod.path)
+            paths.append(wmod.path)
             for fi in _functions_of(wmod):
                 for name, writes in fi.subscripts.items():
                     for line, key, value in writes:
@@ -2123,6 +2132,7 @@ class ModelResolver:
                         obj = self._object(ast.copy_location(ast.Name(name, ast.Load()), value), where)
                         if isinstance(obj, Instance) and obj.cls.node is cls.node:
                             out.append((name, value, where))
+        self.state.memo[key] = (tuple(out), tuple(paths), cls.node)   # the node keeps its id unique
         return out
 
     def _widget_value(self, node: ast.AST, scope: Scope, ctx: Ctx) -> Vals | None:
