@@ -19,7 +19,8 @@ from urllib.parse import urlparse
 from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_sites
 from llmsight.analysis.catalog_names import host_provider
 from llmsight.analysis.context import PER_ITEM_MAPPERS, parse_pragma, per_item_mapper, per_item_runner
-from llmsight.analysis.evaluate import Client, Const, DictVal, Evaluator, FuncRef, Imported, Instance, ListVal, Scope, model_keyword
+from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, Client, Const, DictVal, Evaluator, FuncRef, Imported,
+                                        Instance, ListVal, Scope, model_keyword)
 from llmsight.analysis.model_resolution import ModelResolver, sendable, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.project import rel_path
@@ -789,19 +790,27 @@ class FileDiscovery:
     def _urls_of(self, node, scope: Scope, depth: int) -> list[str]:
         """What a URL expression can be, as far as it is static (unknown parts read `{}`): literals,
         f-strings, `a + b`, `x or "https://…"`, names bound locally or at module level, and a helper's
-        parameter through the arguments its callers in this file pass (`fetch(url=JINA_URL)`)."""
+        parameter through the arguments its callers in this file pass (`fetch(url=JINA_URL)`). A candidate
+        longer than any URL (`MAX_BUILT_LENGTH`, as the evaluator bounds built strings) is none: a hostile
+        f-string repeating a long constant must not be built."""
         if node is None or depth > 4:
             return []
         if self._url_steps <= 0:
             self._url_steps = -1
             return []
         self._url_steps -= 1
+        return [u for u in self._urls_built(node, scope, depth) if len(u) <= MAX_BUILT_LENGTH]
+
+    def _urls_built(self, node, scope: Scope, depth: int) -> list[str]:
         if isinstance(node, ast.JoinedStr):   # each field's candidates (the first four), combined
             urls = [""]
             for v in node.values:
                 inner = [str(v.value)] if isinstance(v, ast.Constant) else \
                     self._urls_of(v.value, scope, depth + 1) if isinstance(v, ast.FormattedValue) else []
-                urls = [u + p for u in urls for p in (inner[:4] or ["{}"])][:_MAX_URLS]
+                urls = [u + p for u in urls for p in (inner[:4] or ["{}"]) if len(u) + len(p) <= MAX_BUILT_LENGTH]
+                urls = urls[:_MAX_URLS]
+                if not urls:
+                    return []
             return urls
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             lefts = self._urls_of(node.left, scope, depth + 1) or ["{}"]

@@ -303,6 +303,21 @@ def test_a_file_of_url_chains_scans_in_bounded_steps_and_memory(monkeypatch):
     assert {_line(source, "a = requests.post"), _line(source, "d = OpenAI()")} <= found
 
 
+
+def test_a_url_built_longer_than_any_url_is_unknown():
+    """An f-string repeating a long constant was built whole, field after field (900 fields of a 200,000-
+    character constant took 17 CPU-s and 180 MB); past `MAX_BUILT_LENGTH` a URL is unknown, as the
+    evaluator's built strings are, and the site is read from its body."""
+    pad = "a" * 4_000
+    source = "\n".join([
+        "import requests", f"PAD = {pad!r}",
+        "URL = f'https://api.openai.com/" + "{PAD}" * 300 + "/v1/chat/completions'",
+        "def ask(messages):",
+        "    return requests.post(URL, json={'model': 'gpt-4o', 'messages': messages})"])
+    site = _sites(source)[_line(source, "requests.post(URL")]
+    assert site.operation == "chat" and site.endpoint is None
+    assert len(repr(site)) < 10_000
+
 BODIES = '''
 import json
 import os
