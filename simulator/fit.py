@@ -332,14 +332,16 @@ def _quality(con, source: str, eval_file, models: set[str]) -> dict[tuple[str, s
     """Mean quality per (model, feature) and per model: the traffic's fixed-point sums over their counts,
     so the same rows give the same bits whatever order the engine's threads add them in. The sums are of
     38-digit decimals, as whole numbers here: a model's 2^27 scored rows pass an int64 (Spark's BIGINT sum
-    wraps silently without ANSI mode, and DuckDB's HUGEINT sum did not fit numpy's int64)."""
+    wraps silently without ANSI mode, and DuckDB's HUGEINT sum did not fit numpy's int64). Scores outside
+    0..1, which ingest refuses (NaN, inf, 1e20 in a store written by other means), are left out: one
+    would not fit the fixed point."""
     from llmsight.simulator.figures import fixed_point_sql, from_fixed     # figures imports this module
 
     out: dict[tuple[str, str], tuple[float, int, str]] = {}
     high, low = (f"sum(CAST({part} AS DECIMAL(38, 0)))" for part in fixed_point_sql("quality"))
     for model, feature, high_sum, low_sum, n in con.execute(f"""
             SELECT model, CASE WHEN grouping(feature) = 1 THEN '{ANY}' ELSE feature END, {high}, {low}, count(*)
-            FROM {source} WHERE quality IS NOT NULL AND NOT isnan(quality) AND status = 'ok'
+            FROM {source} WHERE quality BETWEEN 0 AND 1 AND status = 'ok'
             GROUP BY GROUPING SETS ((model, feature), (model))""").fetchall():
         if feature is not None:
             out[(model, feature)] = (float(from_fixed((int(high_sum), int(low_sum)))) / n, int(n), "traffic")

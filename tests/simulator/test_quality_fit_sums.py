@@ -33,3 +33,12 @@ def test_sums_past_int64_give_the_exact_mean():
     assert quality[("m", "*")][0] == 0.5 + 2 ** -21
     duckdb.connect().execute(sums.sql.replace("FROM calls", "FROM (SELECT 'm' AS model, 'f' AS feature, "
                                                             "'ok' AS status, 0.5 AS quality)"))   # valid SQL
+
+
+def test_scores_outside_zero_to_one_are_left_out():
+    """A store written by other means than ingest may hold scores ingest refuses (NaN, inf, 1e20, -1):
+    they are left out of the mean, as a NaN score is, instead of failing the fixed-point cast."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE calls AS SELECT 'm' AS model, 'f' AS feature, 'ok' AS status, quality FROM "
+                "(VALUES (0.25), (0.75), ('nan'::DOUBLE), ('inf'::DOUBLE), (1e20), (-1.0), (NULL)) t(quality)")
+    assert _quality(con, "calls", None, set())[("m", "f")] == (0.5, 2, "traffic")
