@@ -1141,8 +1141,11 @@ def _project_relative(path: str | None, root) -> str | None:
 
 
 def _redact_url(url: str) -> str:
-    """Drop query strings (Google-style `?key=...` URLs carry API keys) and mask keys elsewhere in it."""
-    return redact(url.split("?", 1)[0])
+    """Drop query strings (Google-style `?key=...` URLs carry API keys) and credentials before the host
+    (`https://user:password@host/…`), and mask keys elsewhere in it."""
+    scheme, sep, rest = url.split("?", 1)[0].partition("://")
+    host, slash, path = rest.partition("/")
+    return redact(f"{scheme}{sep}{host.rsplit('@', 1)[-1]}{slash}{path}" if sep else scheme)
 
 
 @dataclass

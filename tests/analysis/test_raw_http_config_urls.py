@@ -249,6 +249,30 @@ def test_a_key_in_the_query_string_is_never_reported():
     assert "AIza" not in repr(site)
 
 
+
+def test_credentials_before_the_host_are_never_reported():
+    source = '''
+        import os
+
+        import requests
+
+        BASE = "https://alice:Tz9Qx2LmN4pw@api.openai.com/v1"
+
+
+        def ask(messages):
+            return requests.post(f"{BASE}/chat/completions", json={"model": "gpt-4o", "messages": messages})
+
+
+        def relay(messages):
+            url = os.getenv("LLM_URL", "https://carol:Zm2Xn4Cb6Vq8@llm.example.com/v1/chat/completions")
+            return requests.post(url, json={"model": "gpt-4o", "messages": messages})
+        '''
+    sites = _sites(source)
+    asked, relayed = sites[_line(source, 'requests.post(f"{BASE}')], sites[_line(source, "requests.post(url")]
+    assert asked.endpoint == "https://api.openai.com/v1/chat/completions"
+    assert relayed.endpoint == "https://llm.example.com/v1/chat/completions"
+    assert "Tz9Qx2LmN4pw" not in repr(asked) and "Zm2Xn4Cb6Vq8" not in repr(relayed)
+
 def _url_chains(levels: int = 22, terms: int = 400) -> str:
     """A stranger's file of URL and model chains: constants doubled level after level (each twice the last),
     a long `+` chain, a string repeated 10**11 times, helper functions that call the one before twice."""
