@@ -121,7 +121,7 @@ def _alternatives(vals: Vals) -> Vals:
     return replace(vals, cands=tuple(replace(c, default=False) for c in vals.cands))
 
 
-def _sendable(vals: Vals) -> Vals:
+def _without_placeholders(vals: Vals) -> Vals:
     """A subclass's value less placeholders its user must replace (`id: str = "not-provided"`): no model
     a base-class method it runs sends, which would fail at the provider until set."""
     kept = tuple(c for c in vals.cands if not is_placeholder(c.value))
@@ -786,7 +786,7 @@ class ModelResolver:
         if ctx.self_cls is None and method_cls is not None:
             first, *rest = self._runners(method_cls, scope, ctx)
             return _union(self._splat(node, scope, keys, replace(ctx, self_cls=first)),
-                          *(_sendable(self._splat(node, scope, keys, replace(ctx, self_cls=c))) for c in rest))
+                          *(_without_placeholders(self._splat(node, scope, keys, replace(ctx, self_cls=c))) for c in rest))
         outer, self.reader.concrete = self.reader.concrete, ctx.self_cls
         try:
             mapping = self._evaluate(self.reader.read, node, scope, default=None)
@@ -1791,7 +1791,7 @@ class ModelResolver:
             return self._instance_attr(ctx.self_cls, attr, ctx)
         first, *rest = self._runners(method_cls, scope, ctx)
         own = self._instance_attr(first, attr, Ctx(self_cls=first, depth=ctx.depth))
-        subs = [_sendable(self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth))) for sub in rest]
+        subs = [_without_placeholders(self._instance_attr(sub, attr, Ctx(self_cls=sub, depth=ctx.depth))) for sub in rest]
         if not subs:
             return own
         # the class's own value is the default; subclasses' values are others it sends (all of them when
