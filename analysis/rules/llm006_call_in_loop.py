@@ -265,13 +265,24 @@ def _pooled(ctx: FileContext, loop: ast.AST) -> bool:
     receiver = loop.func.value if isinstance(loop.func, ast.Attribute) else None
     if isinstance(receiver, ast.Name):   # `with ThreadPoolExecutor(8) as ex: ex.map(…)`
         scope = next((a for a in ctx.ancestors(loop) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), ctx.tree)
+        texts += _bindings(ctx, scope).get(receiver.id, [])
+    text = " ".join(texts).lower()
+    return text.endswith(("thread_map", "process_map")) or any(w in text for w in ("pool", "executor"))
+
+
+def _bindings(ctx: FileContext, scope: ast.AST) -> dict[str, list[str]]:
+    """What each name is bound to in `scope` (`x = …`, `with … as x`), as written: read once per scope for
+    the file, not once per mapped request (a walk each time was quadratic in a module of such requests)."""
+    def read() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
         for node in ast.walk(scope):
             bound = [(i.optional_vars, i.context_expr) for i in node.items] if isinstance(node, (ast.With, ast.AsyncWith)) \
                 else [(t, node.value) for t in node.targets] if isinstance(node, ast.Assign) else []
-            texts += [ctx.segment(value) for target, value in bound
-                      if isinstance(target, ast.Name) and target.id == receiver.id]
-    text = " ".join(texts).lower()
-    return text.endswith(("thread_map", "process_map")) or any(w in text for w in ("pool", "executor"))
+            for target, value in bound:
+                if isinstance(target, ast.Name):
+                    out.setdefault(target.id, []).append(ctx.segment(value))
+        return out
+    return ctx.memo(f"llm006-bindings-{id(scope)}", read)
 
 
 def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
