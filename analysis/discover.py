@@ -925,14 +925,12 @@ class FileDiscovery:
         if func.cls is not None and names:
             names = names[1:]
         out: list[tuple[ast.AST, Scope]] = []
-        for call, caller in self._calls_named(getattr(fnode, "name", ""))[:16]:
+        for call, caller in self.mod.calls_named(getattr(fnode, "name", ""))[:16]:
             arg = next((kw.value for kw in call.keywords if kw.arg == param), None)
             if arg is None and param in names and names.index(param) < len(call.args):
                 arg = call.args[names.index(param)]
             if arg is not None and not isinstance(arg, ast.Starred):
-                info = self.mod.func_info(caller, getattr(caller, "name", ""), None, self.mod.class_of_method(caller)) \
-                    if caller is not None else None
-                out.append((arg, Scope(self.mod, info, call.lineno)))
+                out.append((arg, Scope(self.mod, caller, call.lineno)))
         return out
 
     def _passed_client(self, func_node: ast.Attribute, scope: Scope) -> Client | None:
@@ -975,25 +973,6 @@ class FileDiscovery:
             v = self.ev.eval(arg, caller)
             if isinstance(v, Client):
                 yield dataclasses.replace(v, path=v.path + tuple(names[1:]))
-
-    def _calls_named(self, name: str) -> list[tuple[ast.Call, ast.AST | None]]:
-        """Calls of `name(...)` / `x.name(...)` in this file, each with its enclosing function: found on
-        the lines whose text calls the name, descending the tree only along those lines."""
-        found: dict[int, tuple[ast.Call, ast.AST | None]] = {}
-        for line in _lines_of(self.mod.source, _word_offsets(self.mod.source, name, call=True)):
-            stack: list[tuple[ast.AST, ast.AST | None]] = [(self.mod.tree, None)]
-            while stack:
-                node, func = stack.pop()
-                for child in ast.iter_child_nodes(node):
-                    first = getattr(child, "lineno", None)
-                    if first is not None and not first <= line <= (getattr(child, "end_lineno", None) or first):
-                        continue
-                    if isinstance(child, ast.Call):
-                        f = child.func
-                        if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None) == name:
-                            found[id(child)] = (child, func)
-                    stack.append((child, child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else func))
-        return sorted(found.values(), key=lambda c: (c[0].lineno, c[0].col_offset))
 
     # ---- configured wrappers -------------------------------------------------------------------
     def _wrapper(self, func_node, scope) -> str | None:
