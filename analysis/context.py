@@ -189,11 +189,17 @@ PER_ITEM_MAPPERS = frozenset({"apply", "map", "applymap", "map_elements", "progr
 
 
 def per_item_mapper(node: ast.AST | None) -> bool:
-    """`df["text"].apply(f)`, `map(f, xs)`, `pool.imap(f, xs)`: a call that runs what it is handed per item."""
+    """`df["text"].apply(f)`, `map(f, xs)`, `pool.imap(f, xs)`: a call that runs what it is handed per item.
+    Not a process pool's `apply(f, (x,))`, which runs `f` once (its arguments a tuple, its receiver a pool)."""
     if not isinstance(node, ast.Call) or not node.args:
         return False
     f = node.func
-    return (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") in PER_ITEM_MAPPERS
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if name == "apply" and isinstance(f, ast.Attribute):
+        receiver = f.value.id if isinstance(f.value, ast.Name) else f.value.attr if isinstance(f.value, ast.Attribute) else ""
+        if len(node.args) > 1 and isinstance(node.args[1], ast.Tuple) or "pool" in receiver.lower():
+            return False
+    return name in PER_ITEM_MAPPERS
 
 
 def per_item_callable(node: ast.AST | None) -> ast.expr | None:

@@ -133,3 +133,16 @@ def test_retry_loop_inside_data_loop_is_reported_once_by_each_rule(tmp_path):
 def test_what_a_mapper_is_handed_besides_its_callable_runs_once(tmp_path, source):
     """`map(f, items)` runs `f` per item; `items` (and a pandas `args=`) are evaluated once."""
     assert findings(tmp_path, source) == []
+
+
+@pytest.mark.parametrize("call", ["pool.apply(ask, (q,))", "pool.apply(ask, args=(q,))"])
+def test_a_process_pools_apply_runs_its_function_once(tmp_path, call):
+    """`Pool.apply(f, args)` runs `f` once (pandas' `.apply(f)` runs it per row)."""
+    assert findings(tmp_path, f"""
+    from multiprocessing import Pool
+    def ask(q):
+        return client.chat.completions.create(model="gpt-4o-mini", messages=[q])
+    def once(q):
+        with Pool(2) as pool:
+            return {call}
+    """) == []
