@@ -358,14 +358,28 @@ class FileDiscovery:
             self._per_item_callers[key] = self._find_per_item_caller(func, hops)
         return self._per_item_callers[key]
 
+    @cached_property
+    def _handed_to_mappers(self) -> dict[tuple[str, bool], list[tuple[ast.AST, FuncInfo | None]]]:
+        """The functions this module hands its per-item mappers, by (name, method?) as `_refers_to` reads
+        them (`f`; `self.f`, `cls.f`), each reference with its enclosing function: indexed once, not walked
+        again for every helper `per_item_caller` asks about."""
+        out: dict[tuple[str, bool], list[tuple[ast.AST, FuncInfo | None]]] = {}
+        for m in sorted(PER_ITEM_MAPPERS):
+            for c, caller in self.mod.calls_named(m):
+                for a in c.args:
+                    key = (a.id, False) if isinstance(a, ast.Name) else (a.attr, True) if isinstance(a, ast.Attribute) \
+                        and isinstance(a.value, ast.Name) and a.value.id in ("self", "cls") else None
+                    if key is not None:
+                        out.setdefault(key, []).append((a, caller))
+        return out
+
     def _find_per_item_caller(self, func: FuncInfo, hops: int) -> ast.AST | None:
         name = getattr(func.node, "name", None)
         if name is None or hops == 0:
             return None
         method = func.cls is not None and func.parent is None
         refs = [(c, caller) for c, caller in self.mod.calls_named(name) if _refers_to(c.func, name, method)]
-        refs += [(a, caller) for m in sorted(PER_ITEM_MAPPERS) for c, caller in self.mod.calls_named(m)
-                 for a in c.args if _refers_to(a, name, method)]
+        refs += self._handed_to_mappers.get((name, method), [])
         runs = []
         for node, caller in refs:
             body = caller.node.body if caller is not None else self.mod.tree.body  # type: ignore[attr-defined]
