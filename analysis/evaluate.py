@@ -168,8 +168,8 @@ class Evaluator:
     # the class whose instance an inherited `self.x` is read for: `self.create_client()` in the base's
     # `__init__` runs that class's override
     _concrete: tuple[ClassInfo, ModuleInfo] | None = None
-    # each `__init__`'s `super().__init__(…)` call (None: none), looked for once, not per attribute read
-    _super_inits: dict[ast.AST, ast.Call | None] = field(default_factory=dict)
+    # each `__init__`'s `super().__init__(…)` calls (in `ast.walk` order), looked for once, not per attribute read
+    _super_inits: dict[ast.AST, list[ast.Call]] = field(default_factory=dict)
 
     @contextmanager
     def bounded(self, steps: int):
@@ -574,7 +574,7 @@ class Evaluator:
         if depth > MAX_DEPTH:
             return None
         init = cls.methods.get("__init__")
-        for call in (n for n in ast.walk(init) if _super_init(n)) if init is not None else ():
+        for call in self._super_init_calls(init) if init is not None else ():
             value = next((kw.value for kw in call.keywords if kw.arg == attr), None)   # type: ignore[attr-defined]
             v = self.eval(value, self.method_scope(mod, cls, init, call.lineno), depth + 1) if value is not None else None
             if isinstance(v, Client):
@@ -586,6 +586,12 @@ class Evaluator:
                 if found is not None:
                     return found
         return None
+
+    def _super_init_calls(self, init: ast.AST) -> list[ast.Call]:
+        found = self._super_inits.get(init)
+        if found is None:
+            found = self._super_inits[init] = [n for n in ast.walk(init) if _super_init(n)]  # type: ignore[misc]
+        return found
 
     def _subclass_client(self, cls: ClassInfo, mod: ModuleInfo, attr: str, depth: int,
                          factories: frozenset[str] = frozenset()) -> Value:
@@ -657,9 +663,7 @@ class Evaluator:
             ctor = None
         init = cls.methods.get("__init__")
         if init is not None:   # an `__init__` that does not hand its arguments on hides its subclasses' call
-            if init not in self._super_inits:
-                self._super_inits[init] = next((n for n in ast.walk(init) if _super_init(n)), None)
-            handed = self._super_inits[init]
+            handed = next(iter(self._super_init_calls(init)), None)
             super_init = (handed, self.method_scope(mod, cls, init, handed.lineno)) if handed is not None else None
         for base in cls.node.bases:
             b = self.eval(base, Scope(mod, None, cls.node.lineno), depth + 1)
