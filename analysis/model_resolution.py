@@ -1495,20 +1495,15 @@ class ModelResolver:
         """`retry_with_fallbacks(self._predict)` where the project wrapper calls its parameter with values of
         its own (`for model in models: await f(model)`): each such call is a call of the handed function,
         its arguments read in the wrapper."""
-        handed = next(((i, a) for i, a in enumerate(call.args) if _names_ref(a, name)), None)
-        wrapper = self._callee(call, scope) if handed is not None else None
-        if not isinstance(wrapper, FuncRef) or not isinstance(wrapper.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        index, ref = next(((i, a) for i, a in enumerate(call.args) if _names_ref(a, name)), (0, None))
+        found = _handed_param(call, index, self._callee(call, scope)) if ref is not None else None
+        if found is None or not accept(self._callee(ast.copy_location(ast.Call(func=ref, args=[], keywords=[]), call), scope)):
             return []
-        index, ref = handed
-        params = [a.arg for a in wrapper.node.args.posonlyargs + wrapper.node.args.args]
-        if wrapper.cls is not None and isinstance(call.func, ast.Attribute) and params:
-            params = params[1:]
-        if index >= len(params) or not accept(self._callee(ast.copy_location(ast.Call(func=ref, args=[], keywords=[]), call), scope)):
-            return []
+        wrapper, param = found
         fi = wrapper.mod.func_info(wrapper.node, wrapper.qualname or wrapper.node.name, None, wrapper.cls)
         return [(ast.copy_location(ast.Call(func=ref, args=n.args, keywords=n.keywords), n), Scope(wrapper.mod, fi, n.lineno))
                 for n in ast.walk(wrapper.node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == params[index] and not any(isinstance(a, ast.Starred) for a in n.args)
+                and n.func.id == param and not any(isinstance(a, ast.Starred) for a in n.args)
                 and all(k.arg is not None for k in n.keywords)][:MAX_CALLERS]
 
     def _handed_as_call(self, call: ast.Call, name: str, scope: Scope) -> ast.Call | None:
@@ -1535,14 +1530,10 @@ class ModelResolver:
         callee = self._callee(wrapper, scope)
         if isinstance(callee, Imported):
             return callee.qualname in _FORWARDERS and index == 0
-        if not isinstance(callee, FuncRef) or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        found = _handed_param(wrapper, index, callee)
+        if found is None:
             return False
-        params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args]
-        if callee.cls is not None and isinstance(f, ast.Attribute) and params:
-            params = params[1:]   # `self._call(fn, …)`: the bound method's `self` is not passed
-        if index >= len(params):
-            return False
-        param = params[index]
+        callee, param = found
         return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == param
                    and (any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords))
                    for n in ast.walk(callee.node))
@@ -3017,6 +3008,17 @@ def _self_assignments(cls: ClassInfo, attr: str, skip: frozenset[int]) -> dict[s
             continue
         by_method.setdefault(getattr(method, "name", ""), []).append((line, value, method))
     return by_method
+
+
+def _handed_param(wrapper: ast.Call, index: int, callee) -> tuple[FuncRef, str] | None:
+    """The project function `wrapper` calls (`callee`, what its callee evaluates to) and the name of the
+    parameter its argument at `index` binds; None for another callee or no such parameter."""
+    if not isinstance(callee, FuncRef) or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args]
+    if callee.cls is not None and isinstance(wrapper.func, ast.Attribute) and params:
+        params = params[1:]   # `self._call(fn, …)`: the bound method's `self` is not passed
+    return (callee, params[index]) if index < len(params) else None
 
 
 def _annotated_class_name(func: ast.AST, param: str) -> str | None:
