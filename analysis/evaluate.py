@@ -975,7 +975,8 @@ class Evaluator:
         node = func.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
-        if call is None or id(node) in self._calls:
+        if call is None or id(node) in self._calls or not has_parameters(node):
+            # a function without parameters returns the same at every call: no binding, so one memo serves all
             return self._returned(func, node, depth)
         self._calls[id(node)] = call
         try:
@@ -1184,3 +1185,9 @@ def _super_init(node: ast.AST) -> bool:
     """`super().__init__(…)` (`super(Cls, self).__init__(…)` too): a class handing its base its arguments."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
         and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", None) == "super"
+
+
+def has_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a call can bind anything in it: without parameters it returns the same at every call."""
+    a = node.args
+    return bool(a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg)

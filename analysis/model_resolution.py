@@ -30,7 +30,7 @@ from llmsight.analysis import (config_reads, enums, held_writes, notebook, objec
 from llmsight.analysis.catalog_names import SELF_HOSTED_PREFIXES
 from llmsight.analysis.branch_guards import Comparison, admits, comparisons, rebound_after, tests_around
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Const, DictVal, Evaluator, FuncRef, Imported, Instance,
-                                        ListVal, Scope, env_read_default, is_env_read, model_keyword)
+                                        ListVal, Scope, env_read_default, has_parameters, is_env_read, model_keyword)
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, reaches, split_lines
 from llmsight.analysis.project import MAX_PROJECT_FILE_BYTES, NotReadable, read_bounded, real_path
 from llmsight.analysis.project_config import ProjectConfig, annotated_class, is_placeholder
@@ -438,6 +438,8 @@ class ProjectState:
     checked: set[Path] = field(default_factory=set)           # top directories re-validated
     # an `__init__`'s `super().__init__(…)` calls, by its node id (with the node, which keeps the id unique)
     super_inits: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
+    # a parameterless function's first call per caller context (kept with the node and context: ids stay unique)
+    first_call: dict[tuple, tuple] = field(default_factory=dict)
 
     def top(self, mod: ModuleInfo) -> Path:
         top = self.index.top_of(mod)
@@ -2482,6 +2484,9 @@ class ModelResolver:
                     ctor = (obj.ctor[0], obj.ctor[1], Ctx(depth=ctx.depth)) if obj.ctor else None
                     inner = Ctx(self_cls=(obj.cls, obj.mod), ctor=ctor, depth=ctx.depth)
         if call is not None and scope is not None:
+            if not has_parameters(node):
+                # the call binds nothing: every call of it is bound as the first one, so the memo serves them all
+                _n, call, scope, _c = self.state.first_call.setdefault((id(node), ctx.key), (node, call, scope, ctx))
             inner = replace(inner, calls=((id(node), call, scope, ctx),) + inner.calls)
         fi = fr.mod.func_info(node, fr.qualname or node.name, None, cls)
         parts = []
