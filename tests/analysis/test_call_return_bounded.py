@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-from llmsight import api
 
 WIDTH, LEVELS, SITES = 51, 40, 300
 
