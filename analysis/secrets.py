@@ -61,9 +61,16 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,
 _CREDENTIAL_LITERAL = re.compile(
     r"""(?P<name>\b\w*(?:api_?key|secret|token|password|authorization)\w*['"]?\s*[=:]\s*)"""
     r"""(?P<quote>['"])(?P<value>[^'"\n]{8,})(?P=quote)""", re.IGNORECASE)
-# what any text `redact` changes contains, in RE2 syntax: DuckDB and Arrow pre-select values with it
 _CREDENTIAL_WORDS = ("api_key", "apikey", "secret", "token", "password", "authorization")
-KEY_HINT = "|".join([*map(re.escape, KEY_PREFIXES), "eyJ", "[A-Za-z0-9+/]{40}", f"(?i:{'|'.join(_CREDENTIAL_WORDS)})"])
+# a URL's credentials: `user:password@` before the host, and a query parameter named like a credential
+# (`?access_token=…`, `&api_key=…`), whatever the value's format
+_URL_USERINFO = re.compile(r"://(?P<info>[^/\s@'\"?#]{1,256})@")
+_QUERY_CREDENTIAL = re.compile(
+    rf"(?P<name>[?&;][\w.-]{{0,64}}?(?:{'|'.join(_CREDENTIAL_WORDS)})[\w.-]{{0,64}}=)(?P<value>(?!\{{)[^&#\s'\"]+)",
+    re.IGNORECASE)
+# what any text `redact` changes contains, in RE2 syntax: DuckDB and Arrow pre-select values with it
+KEY_HINT = "|".join([*map(re.escape, KEY_PREFIXES), "eyJ", "[A-Za-z0-9+/]{40}", "://[^/@]{1,256}@",
+                     f"(?i:{'|'.join(_CREDENTIAL_WORDS)})"])
 # the same test in Python, fastest in three parts: prefixes, long runs (in long text), words (in lower case)
 _PREFIX_HINT = re.compile("|".join([*map(re.escape, KEY_PREFIXES), "eyJ"]))
 _RUN_HINT = re.compile("[A-Za-z0-9+/]{40}")
@@ -138,6 +145,11 @@ def masked(key: str) -> str:
     return f"[redacted:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}]"
 
 
+def _mask_once(value: str) -> str:
+    """`masked(value)`, leaving a value that already is one (or holds one) as it is."""
+    return value if "[redacted:" in value else masked(value)
+
+
 def is_masked(text: str) -> bool:
     """A value `masked` produced: a key, not a name to look up, suggest or map."""
     return text.startswith("[redacted:") and text.endswith("]")
@@ -150,6 +162,8 @@ def _random_token(text: str) -> bool:
 
 def _may_hold_key(text: str) -> bool:
     if _PREFIX_HINT.search(text) or (len(text) >= 40 and _RUN_HINT.search(text)):
+        return True
+    if "://" in text and "@" in text:
         return True
     return _WORD_HINT.search(text.lower()) is not None
 
@@ -166,6 +180,10 @@ def redact(text: str) -> str:
         text = _RANDOM_RUN.sub(lambda m: masked(m.group(0)) if _random_token(m.group(0)) else m.group(0), text)
     if "eyJ" in text:
         text = _JWT.sub(lambda m: masked(m.group(0)), text)
+    if "://" in text and "@" in text:
+        text = _URL_USERINFO.sub(lambda m: f"://{_mask_once(m.group('info'))}@", text)
+    if "=" in text:
+        text = _QUERY_CREDENTIAL.sub(lambda m: m.group("name") + _mask_once(m.group("value")), text)
     if "'" not in text and '"' not in text:
         return text
     return _CREDENTIAL_LITERAL.sub(
