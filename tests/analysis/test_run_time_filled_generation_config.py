@@ -110,6 +110,43 @@ def test_an_openai_client_without_a_base_url_drops_models_prefixed_with_another_
     assert model_set(site_at(result, "svc/providers.py", 36)) == ["gpt-4.1-mini"]
 
 
+GATEWAY_ROUTES = {"app.py": """
+    import openai
+    MODELS = {"fast": "openai/gpt-4.1-mini", "plan": "anthropic/claude-sonnet-4-5", "local": "ollama/llama3.1",
+              "bare": "gpt-4o"}
+    def direct(kind, messages):
+        return openai.OpenAI().chat.completions.create(model=MODELS[kind], messages=messages)
+    def gateway(kind, messages, url):
+        return openai.OpenAI(base_url=url).chat.completions.create(model=MODELS[kind], messages=messages)
+    def configured(kind, messages, **client_options):
+        return openai.AsyncOpenAI(**client_options).chat.completions.create(model=MODELS[kind], messages=messages)
+    """}
+
+
+@pytest.mark.xfail(strict=True, reason="an openai client built without base_url keeps other providers' prefixed models")
+def test_an_openai_client_without_a_base_url_sends_only_openai_models(tmp_path):
+    result = scan(tmp_path, GATEWAY_ROUTES)
+    assert model_set(site_at(result, "app.py", 6)) == ["openai/gpt-4.1-mini", "gpt-4o"]
+    # a base_url, or client options that may hold one, reach gateways that serve every provider's models
+    every = ["openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5", "ollama/llama3.1", "gpt-4o"]
+    assert model_set(site_at(result, "app.py", 8)) == every
+    assert model_set(site_at(result, "app.py", 10)) == every
+
+
+def test_an_openai_client_keeps_prefixed_models_where_the_project_sets_openai_base_url(tmp_path):
+    """The openai SDK reads OPENAI_BASE_URL when no base_url is passed: a project that sets it (its
+    .env.example, or the code) sends through whatever gateway that names."""
+    result = scan(tmp_path, {**GATEWAY_ROUTES, ".env.example": "OPENAI_BASE_URL=http://localhost:4000\n"})
+    assert model_set(site_at(result, "app.py", 6)) == [
+        "openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5", "ollama/llama3.1", "gpt-4o"]
+    (tmp_path / "code").mkdir()
+    result = scan(tmp_path / "code", {**GATEWAY_ROUTES, "boot.py": """
+        import os
+        os.environ.setdefault("OPENAI_BASE_URL", "http://localhost:4000")
+        """})
+    assert "anthropic/claude-sonnet-4-5" in model_set(site_at(result, "app.py", 6))
+
+
 def test_a_site_of_a_single_vendor_sdk_drops_models_prefixed_with_another_provider(tmp_path):
     result = scan(tmp_path, {"app.py": """
         import anthropic, openai
