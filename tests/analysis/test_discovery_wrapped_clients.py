@@ -182,9 +182,12 @@ class Runner:
 '''
 
 
+@pytest.mark.xfail(strict=True, reason="reported on the run_in_executor( line, not where the call is written")
 def test_lambda_handed_to_an_executor_is_the_request_it_makes():
+    """The request is the call written inside the lambda: the site is on its line (a pragma goes there), awaited
+    through the executor."""
     sites = _sites(LAMBDA)
-    assert list(sites) == [_line(LAMBDA, "loop.run_in_executor(")]
-    site = sites[_line(LAMBDA, "loop.run_in_executor(")]
+    assert list(sites) == [_line(LAMBDA, "lambda: self.client.invoke_model(")]
+    site = sites[_line(LAMBDA, "lambda: self.client.invoke_model(")]
     assert (site.sdk, site.model.value, site.is_async, site.api) == (
         "bedrock", "amazon.titan-text-express-v1", True, "self.client.invoke_model")
