@@ -996,7 +996,8 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     Tenants past the `tenants` busiest (default 1,000; 0: no limit) are reported together as one.
     `sample_rate`: the share of calls head-sampled traces hold (counts and cost per day scale by 1/rate);
     None: the rate the traces' samplers recorded, else 1.
-    `use_cache`: reuse (and keep) the summary of the traffic's preparation in the user's cache directory.
+    `use_cache`: reuse (and keep) the scan of `paths` and the summary of the traffic's preparation in the user's
+    cache directory; False reads and writes no cache.
     `engine="spark"`: replay in Apache Spark (a local session, or Spark Connect at `spark_remote`) over Parquet
     files, directories, globs or a table name; DuckDB is the default.
     `write_summary`: also write the baseline's figures per site and feature to this JSON file, which `check`,
@@ -1012,7 +1013,7 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     if traffic is None:
         raise ConfigError("no traffic: pass --traffic DB (a store from `llm-lint ingest`, or a traffic file) "
                           "or set `traffic` in [tool.llmsight]")
-    sites = check(paths, config=config, with_estimates=False).call_sites if paths else None
+    sites = check(paths, config=config, with_estimates=False, use_cache=use_cache).call_sites if paths else None
     whole_project = any(Path(p).resolve() == root.resolve() for p in paths)
     report = run(traffic, scenarios, sites=sites, root=root, whole_project=whole_project, config=config, seed=seed,
                  eval_file=eval_file, price_data=price_data_version(), sample=sample, sample_rate=sample_rate,

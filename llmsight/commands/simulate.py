@@ -45,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write the traffic's figures per site and feature (JSON) for `check`, the editor and "
                         "`diff` to read as --traffic PATH or `traffic` in config (see docs/simulate.md)")
     p.add_argument("--no-cache", action="store_true",
-                   help="prepare from the traffic: neither read nor write the summary of the traffic's rows (fits, "
-                        "codes, baseline) kept in the user's cache directory")
+                   help="prepare from the traffic and scan the code afresh: read and write no cache (the summary of "
+                        "the traffic's rows, tokenizer ratios, the scan's results) in the user's cache directory")
     p.set_defaults(func=run)
 
 
