@@ -199,6 +199,9 @@ class Request:
     # a configured wrapper's call point: keywords it passes override the inner request's
     outer_keywords: tuple[tuple[ast.keyword, Scope], ...] = ()
     streams_response: bool = False  # through `with_streaming_response`: read as it arrives
+    # where the request is written when that is not the candidate call: the call a lambda handed to an
+    # executor makes (`run_in_executor(None, lambda: client.invoke_model(…))`); the site and its pragma are there
+    written: ast.Call | None = None
 
 
 class FileDiscovery:
@@ -451,8 +454,11 @@ class FileDiscovery:
             func_node, args, keywords = ran.func, list(ran.args), list(ran.keywords)
         wrapper = self._wrapper(func_node, scope)
         if wrapper is not None:
-            return self._wrapper_request(wrapper, call, args, keywords, scope)
-        req = self._resolve_callee(func_node, cand, call, args, keywords, scope)
+            req = self._wrapper_request(wrapper, ran or call, args, keywords, scope)
+        else:
+            req = self._resolve_callee(func_node, cand, ran or call, args, keywords, scope)
+        if req is not None and ran is not None:
+            req.written = ran
         if req is None and func_node is call.func:
             # handed to another call as a callback: that call's own arguments are not the request's, unless
             # it is a wrapper given the request's keywords to call it with
@@ -1246,7 +1252,7 @@ class SiteBuilder:
         client_layers = self._option_keywords()
         sdk = req.sdk or kind.sdk
 
-        model = self._user_model(site_id, span, cand.call) or self._model(call_kw, client_layers)
+        model = self._user_model(site_id, span, req.written or cand.call) or self._model(call_kw, client_layers)
         if model.value is None:
             model = dataclasses.replace(model, unknown=_with_remedy(model.unknown, site_id, span))
         cap_names = method.max_tokens
@@ -1713,11 +1719,12 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
         ordinals[qual] = ordinals.get(qual, 0) + 1
         site_id = f"{mod.path}::{qual}#{ordinals[qual]}"
         def_line = getattr(func.node, "lineno", None) if func else None
-        feature = (feature_of(lines, cand.call.lineno, def_line, header) if lines else None) or path_feature
+        written = req.written or cand.call
+        feature = (feature_of(lines, written.lineno, def_line, header) if lines else None) or path_feature
         feature = redact(feature) if feature else None
         builder = SiteBuilder(disc, req, segment, span_of)
-        site, client_call = builder.build(site_id, span_of(cand.call), func.qualname if func else None, cand, feature)
-        out.append(Found(site, cand.call, client_call, cand.loop, cand.tries))
+        site, client_call = builder.build(site_id, span_of(written), func.qualname if func else None, cand, feature)
+        out.append(Found(site, written, client_call, cand.loop, cand.tries))
     _link_try_fallbacks(out)
     return out
 

@@ -182,7 +182,6 @@ class Runner:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="reported on the run_in_executor( line, not where the call is written")
 def test_lambda_handed_to_an_executor_is_the_request_it_makes():
     """The request is the call written inside the lambda: the site is on its line (a pragma goes there), awaited
     through the executor."""
