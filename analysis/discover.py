@@ -1452,7 +1452,8 @@ class SiteBuilder:
         sdk = self.req.sdk or self.req.client.kind.sdk
         candidates, others = self.disc.resolver.config_files.for_sdk(
             to_candidates(vals), sdk, func.cls.node if func is not None else None)
-        candidates, foreign = sendable(candidates, sdk)   # nor models another provider's prefix names
+        candidates, foreign = sendable(   # nor models another provider's prefix names
+            candidates, sdk, self.disc.resolver.reaches_openai_api(self.req.client))
         others = others or foreign
         if not candidates and not vals.ruled_out and not foreign and isinstance(plain.value, str) and plain.value:
             candidates = (ModelCandidate(plain.value, plain.origin or _where(found), "literal"),)

@@ -514,10 +514,16 @@ _VENDOR_PREFIXES = {"anthropic": ("anthropic",), "cohere": ("cohere", "cohere_ch
                     "voyage": ("voyage",)}
 
 
-def sendable(candidates: tuple, sdk: str | None) -> tuple[tuple, str]:
+# openai clients that go to OpenAI's own API unless a base URL sends them elsewhere
+_OPENAI_API_CLIENTS = frozenset({"openai.OpenAI", "openai.AsyncOpenAI"})
+_OPENAI_BASE_URL_ENV = "OPENAI_BASE_URL"    # what the SDK reads when no base_url is passed
+
+
+def sendable(candidates: tuple, sdk: str | None, openai_api: bool = False) -> tuple[tuple, str]:
     """The candidates a site of `sdk` can send, less models prefixed with another provider when the SDK
-    speaks only its vendor's API; and why none, when every one was such a model."""
-    own = _VENDOR_PREFIXES.get(sdk or "")
+    speaks only its vendor's API (an openai client too when `openai_api`: one no base URL sends to a
+    gateway); and why none, when every one was such a model."""
+    own = _VENDOR_PREFIXES.get(sdk or "") or (("openai",) if openai_api and sdk == "openai" else None)
     if own is None:
         return candidates, ""
     foreign = [c for c in candidates if "/" in c.value and c.value.split("/", 1)[0].lower() not in own
@@ -591,6 +597,21 @@ class ModelResolver:
         finally:
             self._depth_limit = MAX_CALLER_DEPTH
         return deeper if deeper.has_default and len(deeper.cands) <= DEEP_MAX_MODELS else vals
+
+    def reaches_openai_api(self, client) -> bool:
+        """An `OpenAI()`/`AsyncOpenAI()` the code builds with no base URL (no `base_url=`, no `**options`
+        or `*args` that may hold one, none in `with_options`, and no OPENAI_BASE_URL the project sets in its
+        code or config files) talks to OpenAI's API only: models another provider's prefix names never go
+        there, as they never go to a single-vendor SDK."""
+        if client.made_elsewhere or client.ctor is None or client.ctor_scope is None \
+                or client.cls not in _OPENAI_API_CLIENTS:
+            return False
+        calls = [client.ctor, *(call for call, _ in client.options)]
+        if any(kw.arg in (None, "base_url") for call in calls for kw in call.keywords) \
+                or any(isinstance(arg, ast.Starred) for call in calls for arg in call.args):
+            return False
+        return not self.config_files.env(_OPENAI_BASE_URL_ENV) and not self.index.holding(
+            self.state.top(client.ctor_scope.mod), _OPENAI_BASE_URL_ENV.encode())
 
     def resolve_default_text(self, node: ast.AST, scope: Scope) -> str | None:
         """The one string `node` holds with the project's defaults, whatever it looks like: discovery reads a

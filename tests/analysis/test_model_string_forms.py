@@ -18,7 +18,7 @@ SOURCE = """
     class Chat:
         def __init__(self, model_type: ModelType = ModelType.MINI):
             self.model_type = model_type
-            self.client = OpenAI()
+            self.client = OpenAI(base_url="http://localhost:4000")   # a gateway: prefixed models reach it
         def ask(self, q):
             return self.client.chat.completions.create(model=EXPR, messages=[q])
     def large():
