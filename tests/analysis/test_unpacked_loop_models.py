@@ -1,0 +1,50 @@
+"""A model a loop unpacks from each item (issue 12 item 1): `for i, (model, deployment) in
+enumerate(zip(models, deployments))` takes every model of `models` — through enumerate, zip, a literal
+list of pairs, or a local the pairs were first bound to — and never the index or the other column."""
+from __future__ import annotations
+
+import pytest
+
+from test_model_resolution import model_set, scan
+
+APP = """
+    from openai import OpenAI
+    client = OpenAI()
+    MODELS = ["gpt-4o", "gpt-4o-mini"]
+    DEPLOYMENTS = ["east-1", "west-2"]
+    PAIRS = [("o3-mini", "east-1"), ("gpt-4.1", "west-2")]
+
+    def zipped():
+        for i, (model, dep) in enumerate(zip(MODELS, DEPLOYMENTS)):
+            client.chat.completions.create(model=model, messages=[])
+
+    def second_column():
+        for dep, model in zip(DEPLOYMENTS, MODELS):
+            client.chat.completions.create(model=model, messages=[])
+
+    def chained(fallbacks: bool):
+        chain = tuple(zip(MODELS, DEPLOYMENTS, strict=True))
+        for i, (model, dep) in enumerate(chain, 1):
+            client.chat.completions.create(model=model, messages=[])
+
+    def numbered():
+        for i, model in enumerate(MODELS):
+            client.chat.completions.create(model=model, messages=[])
+
+    def pairs():
+        for model, dep in PAIRS:
+            client.chat.completions.create(model=model, messages=[])
+
+    def not_a_model():
+        for i, (model, dep) in enumerate(zip(MODELS, DEPLOYMENTS)):
+            client.chat.completions.create(model=dep, messages=[])
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a name a for loop unpacks is 'bound by an unpack statement'")
+def test_a_model_unpacked_from_enumerate_and_zip_is_each_model_of_its_column(tmp_path):
+    result = scan(tmp_path, {"app.py": APP})
+    sets = {s.function: model_set(s) for s in result.call_sites}
+    assert sets["zipped"] == sets["second_column"] == sets["chained"] == sets["numbered"] == ["gpt-4o", "gpt-4o-mini"]
+    assert sets["pairs"] == ["o3-mini", "gpt-4.1"]
+    assert sets["not_a_model"] == ["east-1", "west-2"]   # the column the code sends, whatever it holds
