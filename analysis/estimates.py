@@ -51,6 +51,7 @@ class StandIn(NamedTuple):
     why: str        # where the figure comes from and how to replace it
     basis: str      # what a per-token cost rests on
     counted: str    # what a per-character cost rests on
+    per_text: bool = False  # the input-size prior: the cost is per text
 
 
 def _stand_in(site: CallSite, config: Config) -> StandIn | None:
@@ -70,7 +71,7 @@ def _stand_in(site: CallSite, config: Config) -> StandIn | None:
     return StandIn(prior.tokens, f"{prior.tokens:,} tokens expected per text",
                    f"input-size prior: {prior.source}, {prior.date}; a list of texts costs this for each text; {replace}",
                    f"the input-size prior of {prior.tokens:,} tokens per text ({replace})",
-                   f"the input-size prior of {prior.tokens:,} tokens per text in characters ({replace})")
+                   f"the input-size prior of {prior.tokens:,} tokens per text in characters ({replace})", per_text=True)
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
@@ -145,7 +146,7 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
         cost_per_call=Metric(cost.total, source="static", prior=f"{inputs}{listed_price}"),
         cost_breakdown=breakdown, cost_per_month=per_month, calls_per_month=volume,
         latency_p50_s=p50, latency_p95_s=p95, latency_p99_s=p99, ttft_s=ttft, source="static", notes=tuple(notes),
-        range=spread,
+        range=spread, per_text_tokens=stand_in.tokens if stand_in is not None and stand_in.per_text else None,
     )
 
 

@@ -168,6 +168,9 @@ class Estimate:
     source: str = "static"       # static | traffic
     notes: tuple[str, ...] = ()
     range: Range | None = None   # cost per call over the site's model set
+    # tokens of one text the cost assumes (the input-size prior of a call whose text is known only at run time, an
+    # embedding): the figure is per text, a list costs it for each text; None when the input is counted or configured
+    per_text_tokens: int | None = None
 
 
 @dataclass(frozen=True)

@@ -47,18 +47,25 @@ def _sign(est: Estimate) -> str:
 
 
 def hint_label(est: Estimate | None) -> str:
-    """`≈$0.0021/call · p95 3.4 s · prior` (static) or `$0.0021/call · p95 3.4 s · traffic`."""
+    """`≈$0.0021/call · p95 3.4 s · prior` (static; `≈$0.000020/call · 1,000 tokens per text · prior` for an
+    embedding priced per text) or `$0.0021/call · p95 3.4 s · traffic`."""
     if est is None:
         return "llmsight: no estimate"
     cost = _value(est.cost_per_call)
     if cost is None:
         why = est.cost_per_call.prior or "no price"
         return f"cost ? ({why})"
-    parts = [f"{_sign(est)}{money(cost)}/call"]
+    parts = [f"{_sign(est)}{money(cost)}/call", _per_text(est)]
     if (p95 := _value(est.latency_p95_s)) is not None:
         parts.append(f"p95 {seconds(p95)}")
     parts.append("traffic" if from_traffic(est) else "prior")
-    return " · ".join(parts)
+    return " · ".join(p for p in parts if p)
+
+
+def _per_text(est: Estimate) -> str | None:
+    """`1,000 tokens per text`: the input-size prior a static cost is quoted at (the estimate's own figure;
+    text, JSON and hover give it in the cost's basis)."""
+    return f"{est.per_text_tokens:,} tokens per text" if est.per_text_tokens is not None else None
 
 
 def lens_title(est: Estimate | None) -> str:
@@ -77,10 +84,11 @@ def lens_title(est: Estimate | None) -> str:
     cost = _value(est.cost_per_call)
     if cost is None:
         return f"cost ? ({est.cost_per_call.prior or 'no price'})"
+    basis = f"static: {per_text}, prior" if (per_text := _per_text(est)) else "static"
     month = _value(est.cost_per_month)
     if month is not None:
-        return f"{_sign(est)}{money(month)}/month · {money(cost)}/call (static)"
-    return f"{_sign(est)}{money(cost)}/call (static)"
+        return f"{_sign(est)}{money(month)}/month · {money(cost)}/call ({basis})"
+    return f"{_sign(est)}{money(cost)}/call ({basis})"
 
 
 def _source(metric: Metric | None) -> str:

@@ -34,7 +34,6 @@ def embedding_project(tmp_path):
     return tmp_path
 
 
-@pytest.mark.xfail(strict=True, reason="hint and lens said /call · prior with no word of the per-text prior")
 async def test_hint_and_lens_say_per_text_at_the_prior(embedding_project):
     report = cli_check(embedding_project, "app.py")
     by_line = {site["end_line"] - 1: report["estimates"][site["id"]]["cost_per_call"] for site in report["call_sites"]}
