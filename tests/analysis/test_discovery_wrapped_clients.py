@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from llmsight import api
+from site_lines import line_of, scan_project
 
 INSTRUCTOR = '''
 import instructor
@@ -190,3 +191,63 @@ def test_lambda_handed_to_an_executor_is_the_request_it_makes():
     site = sites[_line(LAMBDA, "lambda: self.client.invoke_model(")]
     assert (site.sdk, site.model.value, site.is_async, site.api) == (
         "bedrock", "amazon.titan-text-express-v1", True, "self.client.invoke_model")
+
+
+# a project's own `run_in_executor(executor, fn, …)` helper handed a partial of a boto3 runtime client's method, in
+# a file that imports no SDK (the client is built by a base class in another file)
+HELPER_EXECUTOR = {
+    "kit/__init__.py": "",
+    "kit/runners.py": """
+        import asyncio
+        from functools import partial
+
+        async def run_in_executor(executor, func, *args, **kwargs):
+            return await asyncio.get_running_loop().run_in_executor(executor, partial(func, *args, **kwargs))
+        """,
+    "kit/base.py": """
+        from typing import Any
+
+        import boto3
+        from pydantic import BaseModel
+
+        class AwsBase(BaseModel):
+            runtime_client: Any
+
+            def __init__(self, *, runtime_client: Any | None = None, **kwargs: Any) -> None:
+                super().__init__(runtime_client=runtime_client or boto3.client("bedrock-runtime"), **kwargs)
+        """,
+    "kit/chat.py": """
+        from functools import partial
+
+        from kit.base import AwsBase
+        from kit.runners import run_in_executor
+
+        class AwsChat(AwsBase):
+            model_id: str = "amazon.nova-micro-v1:0"
+
+            async def complete(self, messages):
+                kwargs = {"modelId": self.model_id, "messages": messages}
+                return await run_in_executor(None, partial(self.runtime_client.converse, **kwargs))
+
+            async def complete_stream(self, messages):
+                kwargs = {"modelId": self.model_id, "messages": messages}
+                return await run_in_executor(
+                    None,
+                    partial(self.runtime_client.converse_stream, **kwargs),
+                )
+        """,
+}
+
+
+@pytest.mark.xfail(strict=True, reason="a file that only hands a request method to partial(…) is prefiltered out, "
+                                       "and a bare run_in_executor(…) is not read as the executor's")
+def test_partial_handed_to_a_project_run_in_executor_helper(tmp_path):
+    """A bare `run_in_executor(None, partial(client.converse, **kw))` runs the partial as `loop.run_in_executor`
+    does: the site is on the `run_in_executor(` line, awaited, with the partial's keywords."""
+    result = scan_project(tmp_path, HELPER_EXECUTOR)
+    chat = HELPER_EXECUTOR["kit/chat.py"]
+    got = {(s.span.start_line, s.sdk, s.operation, s.is_async, s.stream, s.model.value)
+           for s in result.call_sites if s.span.path == "kit/chat.py"}
+    assert got == {(line_of(chat, "run_in_executor(None, partial"), "bedrock", "chat", True, False, "amazon.nova-micro-v1:0"),
+                   (line_of(chat, "partial(self.runtime_client.converse_stream") - 2, "bedrock", "chat", True, True,
+                    "amazon.nova-micro-v1:0")}
