@@ -80,7 +80,16 @@ SDK_DEFAULTS: dict[str, SdkDefaults] = {
 
 
 def defaults_for(sdk: str, api: str = "") -> SdkDefaults:
-    """Defaults of an SDK; raw HTTP through httpx times out after 5 s, requests never."""
+    """Defaults of an SDK; raw HTTP through httpx times out after 5 s, aiohttp after 300 s in total
+    (its default `ClientTimeout`), requests never."""
     if sdk == "http" and "httpx" in api:
         return SdkDefaults(5.0, 0, "times out after 5 s (httpx default)", "does not retry", "timeout", None)
+    if sdk == "http" and "aiohttp" in api:
+        return SdkDefaults(300.0, 0, "gives up after 300 s in total (its default ClientTimeout)", "does not retry",
+                           "timeout", None)
     return SDK_DEFAULTS.get(sdk, SDK_DEFAULTS["http"])
+
+
+def knows_defaults(sdk: str) -> bool:
+    """Whether llmsight knows what this SDK does when the code sets no timeout (raw HTTP: by its library)."""
+    return sdk in SDK_DEFAULTS

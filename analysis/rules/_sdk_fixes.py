@@ -36,8 +36,9 @@ _SDK_NAMES = {
 # ---- naming the SDK and its defaults -------------------------------------------------------------------
 
 def http_library(site: CallSite) -> str:
-    """`httpx` or `requests` (aiohttp and unknown sessions read as requests: no default timeout)."""
-    return "httpx" if "httpx" in f"{site.api} {site.client_expr or ''}" else "requests"
+    """`httpx`, `aiohttp` or `requests` (unknown sessions read as requests: no default timeout)."""
+    made = f"{site.api} {site.client_expr or ''}"
+    return "httpx" if "httpx" in made else "aiohttp" if "aiohttp" in made else "requests"
 
 
 def sdk_defaults(site: CallSite) -> SdkDefaults:

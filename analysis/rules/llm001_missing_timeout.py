@@ -11,6 +11,7 @@ from llmsight.analysis.rules._sdk_fixes import (
     sdk_defaults, sdk_name, set_dict_keys, suggested_timeout,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
+from llmsight.knowledge.sdk_defaults import SdkDefaults, knows_defaults
 from llmsight.records import CallSite, Diagnostic, Fix
 
 # SDKs whose request methods take `timeout=` (seconds) per call
@@ -291,7 +292,7 @@ class MissingTimeout(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Diagnostic]:
         for site in ctx.sites:
-            if site.timeout.source in _EXPLICIT and not _stated_none(site) or site.via_wrapper:
+            if site.timeout.source in _EXPLICIT and not _stated_none(site, ctx) or site.via_wrapper:
                 continue  # a wrapper's settings live inside it, where its own request is checked
             call = ctx.call_nodes.get(site.id)
             if call is None:
@@ -301,23 +302,27 @@ class MissingTimeout(Rule):
     @staticmethod
     def _message(site: CallSite, ctx: FileContext) -> str:
         d = sdk_defaults(site)
-        if _stated_none(site):
-            if site.sdk in _NONE_DISABLES:
-                return f"timeout=None disables the timeout: {sdk_name(site, ctx)} waits forever on a hung request"
-            return f"timeout=None sets no timeout: {sdk_name(site, ctx)} {d.timeout_text}"
+        name = sdk_name(site, ctx)
+        if _stated_none(site, ctx) and site.sdk in _NONE_DISABLES:
+            return f"timeout=None disables the timeout: {name} waits forever on a hung request"
+        if site.sdk != "http" and not knows_defaults(site.sdk):
+            return (f"no timeout: this request states none, so {name}'s own default applies, which llmsight "
+                    f"does not know; set one sized to this call")
+        stated = "timeout=None keeps the default" if _stated_none(site, ctx) else "no timeout"
+        retries, count = _retries(site, d)
         if site.sdk == "http" and d.timeout_s is None:
             waits = "has no default timeout: a hung request waits forever"
         elif site.sdk == "http":
-            return (f"no explicit timeout: httpx {d.timeout_text}, too short for most generations and "
-                    f"not sized to this call; it {d.retries_text}")
+            return (f"no explicit timeout: {name} {d.timeout_text}, not sized to this call"
+                    f"{', too short for most generations' if d.timeout_s < 60 else ''}; it {d.retries_text}")
         elif site.sdk == "google" and google_flavour(ctx, site) == "vertexai":
             return "no timeout: this Vertex AI request states none, so a hung request waits as long as the transport does"
         else:
             waits = d.timeout_text
         worst = ""
-        if d.timeout_s is not None and d.retries and d.timeout_s * (d.retries + 1) >= 120:
-            worst = f", so a hung request can take about {d.timeout_s * (d.retries + 1) / 60:.0f} min"
-        return f"no timeout: {sdk_name(site, ctx)} {waits}; it {d.retries_text}{worst}"
+        if d.timeout_s is not None and count and d.timeout_s * (count + 1) >= 120:
+            worst = f", so a hung request can take about {d.timeout_s * (count + 1) / 60:.0f} min"
+        return f"{stated}: {name} {waits}; it {retries}{worst}"
 
     def _fix(self, site: CallSite, ctx: FileContext, call: ast.Call) -> Fix:
         seconds, why = suggested_timeout(site, ctx)
@@ -327,19 +332,19 @@ class MissingTimeout(Rule):
         if site.sdk in _CALL_TIMEOUT_SDKS:
             param = "request_timeout" if ".ChatCompletion." in f".{site.api}" or ".Completion." in f".{site.api}" else "timeout"
             return keyword_fix(ctx, call, {param: s}, f"Add `{param}={s}` to the call ({why})",
-                               replace=_stated_none(site))
+                               replace=_stated_none(site, ctx))
         if site.sdk == "mistral":
             ms = number(seconds * 1000)
             return keyword_fix(ctx, call, {"timeout_ms": ms}, f"Add `timeout_ms={ms}` to the call ({why})")
         if site.sdk == "langchain":
             if ctor is not None and cls in _LANGCHAIN_TIMEOUT_CLASSES:
                 return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})",
-                                   replace=_stated_none(site))
+                                   replace=_stated_none(site, ctx))
             return Fix(f"Set the chat model's request timeout to {s} s where it is constructed ({why})", (), "display-only")
         if site.sdk in ("ollama", "cohere"):
             if ctor is not None:
                 return keyword_fix(ctx, ctor, {"timeout": s}, f"Add `timeout={s}` to `{constructor_text(ctx, ctor)}` ({why})",
-                                   replace=_stated_none(site))
+                                   replace=_stated_none(site, ctx))
             return Fix(f"Make the request through a client with a timeout: `{'ollama.Client' if site.sdk == 'ollama' else 'cohere.Client'}"
                        f"(timeout={s})` ({why})", (), "display-only")
         if site.sdk == "google":
@@ -389,6 +394,57 @@ class MissingTimeout(Rule):
         return Fix(title, (), "display-only")
 
 
-def _stated_none(site: CallSite) -> bool:
-    """The call or its client states the timeout as `None` (the value, not an expression we cannot read)."""
-    return site.timeout.source in ("call", "client") and site.timeout.value is None
+def _stated_none(site: CallSite, ctx: FileContext) -> bool:
+    """The call or its client states the timeout as `None` (the value, not an expression we cannot read), and
+    not as the None that stands for "not given" in what a caller hands in: a parameter's default or a lookup in
+    the function's `**kwargs` (`kwargs.pop("timeout", None)`), whose real value the caller decides."""
+    setting = site.timeout
+    if setting.source not in ("call", "client") or setting.value is not None:
+        return False
+    return (setting.expr or "").strip() == "None" or not _callers_value(ctx, setting.origin)
+
+
+def _callers_value(ctx: FileContext, origin: str | None) -> bool:
+    """Whether the value found at `origin` (`path:line`, in this file) is a caller's: a parameter's default, or
+    a name its function binds from a parameter or its `**kwargs`."""
+    path, _, line_text = (origin or "").rpartition(":")
+    if path != ctx.path or not line_text.isdigit():
+        return False
+    line = int(line_text)
+    func = max((f for f in _functions(ctx) if f.lineno <= line <= (f.end_lineno or f.lineno)),
+               key=lambda f: f.lineno, default=None)
+    if func is None:
+        return False
+    if line < func.body[0].lineno:
+        return True   # in the signature: a parameter's default
+    params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
+    kwargs = func.args.kwarg.arg if func.args.kwarg else None
+    bound = {t.id for node in ast.walk(func) if isinstance(node, ast.Assign) and node.lineno == line
+             for t in node.targets if isinstance(t, ast.Name)}
+    if bound & params:
+        return True
+    return kwargs is not None and any(
+        isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in bound for t in node.targets)
+        and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr in ("pop", "get") and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == kwargs for node in ast.walk(func))
+
+
+def _functions(ctx: FileContext) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return ctx.memo("llm001-functions", lambda: [n for n in ast.walk(ctx.tree)
+                                                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))])
+
+
+def _retries(site: CallSite, d: SdkDefaults) -> tuple[str, int | None]:
+    """How the request retries, as the message says it, and how many times (None when the code sets a count
+    llmsight cannot read, or one in a form the SDK's default knob does not name)."""
+    setting = site.retries
+    if setting.source in ("call", "client"):
+        if isinstance(setting.value, int) and d.retries_param in ("max_retries", "num_retries"):
+            n = setting.value
+            times = "does not retry" if n == 0 else "retries once" if n == 1 else f"retries {n} times"
+            return f"{times} ({d.retries_param}={n})", n
+        return "retries as the code sets it", None
+    if setting.source == "unresolved" and setting.expr:
+        return "retries as the code sets it", None
+    return d.retries_text, d.retries

@@ -26,7 +26,6 @@ def messages(result, code: str) -> list[str]:
 
 # ---- LLM001 -------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a None default of the caller's **kwargs is read as a stated timeout=None")
 def test_timeout_taken_from_callers_kwargs_is_unknown(tmp_path):
     result = check(tmp_path, """
         import anthropic
@@ -39,7 +38,6 @@ def test_timeout_taken_from_callers_kwargs_is_unknown(tmp_path):
     assert messages(result, "LLM001") == []
 
 
-@pytest.mark.xfail(strict=True, reason="a parameter's None default is read as a stated timeout=None")
 def test_timeout_parameter_defaulting_to_none_is_the_callers_value(tmp_path):
     result = check(tmp_path, """
         from openai import AsyncOpenAI
@@ -70,7 +68,6 @@ def test_timeout_field_defaulting_to_none_still_disables_it(tmp_path):
     assert any("timeout=None disables the timeout" in m for m in messages(result, "LLM001"))
 
 
-@pytest.mark.xfail(strict=True, reason="the message quotes the SDK's 2 retries when the client sets max_retries")
 def test_retries_quoted_are_the_clients(tmp_path):
     result = check(tmp_path, """
         import anthropic
@@ -81,7 +78,6 @@ def test_retries_quoted_are_the_clients(tmp_path):
     assert "retries 5 times (max_retries=5)" in message and "about 60 min" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="an SDK without known defaults is given requests'/httpx's")
 def test_sdk_without_known_defaults_quotes_no_figure(tmp_path):
     result = check(tmp_path, """
         from vertexai.language_models import TextGenerationModel
@@ -92,7 +88,6 @@ def test_sdk_without_known_defaults_quotes_no_figure(tmp_path):
     assert "requests" not in message and "httpx" not in message and "does not know" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="aiohttp is named as requests, which has no default timeout")
 def test_aiohttp_default_timeout_is_named(tmp_path):
     result = check(tmp_path, """
         import aiohttp
