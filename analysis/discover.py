@@ -403,7 +403,7 @@ class FileDiscovery:
             return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in self._interesting_names or f.attr in (
                 "to_thread", "run_in_executor", "run_sync", "run_in_threadpool")
         if isinstance(f, ast.Name):
-            return f.id in self._interesting_names
+            return f.id in self._interesting_names or f.id == "run_in_executor"
         return isinstance(f, ast.Call)
 
     def _callback(self, call: ast.Call) -> ast.expr | None:
@@ -438,7 +438,7 @@ class FileDiscovery:
                 "to_thread", "run_in_executor", "run_sync", "run_in_threadpool") else None
             if isinstance(callee, Imported) and callee.qualname in _ASYNC_RUNNERS and args:
                 func_node, args = args[0], args[1:]
-            elif isinstance(func_node, ast.Attribute) and func_node.attr == "run_in_executor" and len(args) >= 2:
+            elif _runs_in_executor(func_node) and len(args) >= 2:   # (executor, fn, *args), a project's helper too
                 func_node, args = args[1], args[2:]
             elif isinstance(func_node, ast.Attribute) and func_node.attr == "submit" and args and \
                     self._callback(call) is args[0]:  # an executor passes on the arguments after the function
@@ -1728,6 +1728,13 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
         out.append(Found(site, written, client_call, cand.loop, cand.tries))
     _link_try_fallbacks(out)
     return out
+
+
+def _runs_in_executor(func: ast.expr) -> bool:
+    """`loop.run_in_executor`, or a project's own `run_in_executor(executor, fn, *args)` helper written
+    after it (called bare or on a module): it runs `fn` with the arguments after it."""
+    return isinstance(func, ast.Attribute) and func.attr == "run_in_executor" \
+        or isinstance(func, ast.Name) and func.id == "run_in_executor"
 
 
 def _over_range(loop: ast.For | ast.AsyncFor) -> bool:

@@ -64,7 +64,7 @@ def _prefilter_patterns(extra_names: Iterable[str] = ()) -> list[re.Pattern[byte
     patterns = [
         r"from\s+(?:%s)\b" % roots,
         r"import\s+(?:[\w.]+\s*,\s*)*(?:%s)\b" % roots,
-        r"\.(?:%s)\s*\(" % methods,
+        r"\.(?:%s)\s*[(,)]" % methods,   # called, or handed to a call (`partial(client.converse, **kw)`)
     ]
     names = sorted({re.escape(n) for n in extra_names if n})
     if names:

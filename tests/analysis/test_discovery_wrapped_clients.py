@@ -239,8 +239,6 @@ HELPER_EXECUTOR = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a file that only hands a request method to partial(…) is prefiltered out, "
-                                       "and a bare run_in_executor(…) is not read as the executor's")
 def test_partial_handed_to_a_project_run_in_executor_helper(tmp_path):
     """A bare `run_in_executor(None, partial(client.converse, **kw))` runs the partial as `loop.run_in_executor`
     does: the site is on the `run_in_executor(` line, awaited, with the partial's keywords."""
