@@ -3168,8 +3168,13 @@ def _functions_of(mod: ModuleInfo) -> Iterable[FuncInfo]:
                 stack.append((child, None, fi, f"{prefix}{child.name}."))
             elif isinstance(child, ast.ClassDef):
                 stack.append((child, mod.classes.get(child.name) if parent is None else None, parent, f"{prefix}{child.name}."))
-            else:
+            elif isinstance(child, _HOLD_DEFINITIONS):   # an expression or simple statement holds none: not walked
                 stack.append((child, owner, parent, prefix))
+
+
+_HOLD_DEFINITIONS = tuple(getattr(ast, name) for name in ("For", "AsyncFor", "While", "If", "With", "AsyncWith", "Try",
+                                                           "TryStar", "Match", "excepthandler", "match_case")
+                          if hasattr(ast, name))
 
 
 def _assigned_name(call: ast.Call, scope: Scope) -> str | None:
