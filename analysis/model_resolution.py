@@ -1133,10 +1133,60 @@ class ModelResolver:
             vals = self._values(value, scope, ctx)
             return _tag(vals, "constant", Hop(f"{name} = item {getattr(value.slice, 'value', '?')} of {_text(mod, value.value)}",
                                               f"{mod.path}:{line}"))
+        if how == "unpack" and isinstance(value, ast.Name):   # `for i, (model, dep) in enumerate(zip(ms, ds))`
+            unpacked = self._unpacked_in_loop(name, mod, func, line, ctx)
+            if unpacked is not None:
+                return unpacked
         if how not in ("assign", "annassign"):
             return _opaque(f"`{name}` is bound by a `{how}` statement at {mod.path}:{line}")
         vals = self._values(value, scope, ctx)
         return _tag(vals, "constant", Hop(f"{name} = {_text(mod, value)}", f"{mod.path}:{line}"))
+
+    def _unpacked_in_loop(self, name: str, mod: ModuleInfo, func: FuncInfo | None, line: int, ctx: Ctx) -> Vals | None:
+        """The values `name` takes where a `for` on `line` unpacks it from each item: its column of the
+        iterable (`enumerate(xs)`'s second, `zip(xs, ys)`'s n-th, a literal list of pairs), followed through
+        locals the pairs were bound to (`chain = tuple(zip(xs, ys))`); None when that is no such loop."""
+        body = func.node.body if func is not None else mod.tree.body   # type: ignore[attr-defined]
+        loop = _loop_at(body, line) if isinstance(body, list) else None
+        path = _target_path(loop.target, name) if loop is not None else None
+        if not path:
+            return None
+        parts = []
+        for iterated, node, scope in self._columns(loop.iter, path, mod, func, line, 0):
+            if node is None:
+                parts.append(_opaque(f"`{name}` is unpacked from `{_text(mod, loop.iter)}`, built at run time"))
+            else:
+                parts.append(self._iterated(node, scope, ctx) if iterated else self._values(node, scope, ctx))
+        hop = Hop(f"for {_text(mod, loop.target)} in {_text(mod, loop.iter)}", f"{mod.path}:{line}")
+        return _tag(_union(*parts), "constant", hop)
+
+    def _columns(self, iterable: ast.AST, path: tuple[int, ...], mod: ModuleInfo, func: FuncInfo | None, line: int,
+                 hops: int) -> list[tuple[bool, ast.AST | None, Scope]]:
+        """Where the parts `path` picks out of each item of `iterable` are: (True, an iterable whose items
+        they are) or (False, one such part), each with the scope to read it in; None for one that cannot
+        be known."""
+        scope = Scope(mod, func, line)
+        while True:
+            if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and not iterable.keywords \
+                    and iterable.func.id in ("tuple", "list") and len(iterable.args) == 1:
+                iterable = iterable.args[0]    # `tuple(zip(xs, ys))` holds what `zip(xs, ys)` yields
+            elif not path:
+                return [(True, iterable, scope)]
+            elif isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.args \
+                    and not any(isinstance(a, ast.Starred) for a in iterable.args) \
+                    and (iterable.func.id, path[0]) in (("enumerate", 1), *(("zip", i) for i in range(len(iterable.args)))):
+                iterable, path = iterable.args[0 if iterable.func.id == "enumerate" else path[0]], path[1:]
+            elif isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) and iterable.elts:   # `[("o3-mini", "east"), …]`
+                return [(False, _part(item, path), scope) for item in iterable.elts[:MAX_VALUES]]
+            elif isinstance(iterable, ast.Name) and hops < 3 and not (func is not None and iterable.id in func.params):
+                local = func is not None and iterable.id in func.bindings   # else a module global
+                owner, before = (func, line) if local else (None, 10**9)
+                bindings = (func.bindings if local else mod.bindings).get(iterable.id, [])   # type: ignore[union-attr]
+                earlier = [b for b in bindings if b[0] < before and b[2] in ("assign", "annassign")][:4]
+                return [c for b in earlier for c in self._columns(b[1], path, mod, owner, b[0], hops + 1)] \
+                    or [(False, None, scope)]
+            else:
+                return [(False, None, scope)]
 
     def _iterated(self, iterable: ast.AST, scope: Scope, ctx: Ctx) -> Vals:
         """Every value a loop over `iterable` takes: the items of a literal list/tuple/set, or the parts of
@@ -2844,6 +2894,44 @@ def _statement_at(body: list[ast.stmt], line: int) -> tuple[list[ast.stmt], ast.
                 if found is not None:
                     return found
             return body, stmt
+    return None
+
+
+def _loop_at(body: list[ast.stmt], line: int) -> ast.For | ast.AsyncFor | None:
+    """The `for` statement of this scope that starts on `line`."""
+    for stmt in body:
+        if not stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno) \
+                or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, (ast.For, ast.AsyncFor)) and stmt.lineno == line:
+            return stmt
+        blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")] + [
+            h.body for h in getattr(stmt, "handlers", ())] + [c.body for c in getattr(stmt, "cases", ())]
+        for block in blocks:
+            found = _loop_at(block, line) if isinstance(block, list) else None
+            if found is not None:
+                return found
+    return None
+
+
+def _part(item: ast.AST, path: tuple[int, ...]) -> ast.AST | None:
+    """The element of a literal (nested) tuple at `path`; None when the item is no such literal."""
+    for index in path:
+        if not isinstance(item, (ast.Tuple, ast.List)) or len(item.elts) <= index                 or any(isinstance(e, ast.Starred) for e in item.elts):
+            return None
+        item = item.elts[index]
+    return item
+
+
+def _target_path(target: ast.AST, name: str) -> tuple[int, ...] | None:
+    """The item indexes leading to `name` in an unpacking target (`i, (model, dep)`: model is (1, 0))."""
+    if isinstance(target, ast.Name):
+        return () if target.id == name else None
+    if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+        for i, elt in enumerate(target.elts):
+            found = _target_path(elt, name)
+            if found is not None:
+                return (i, *found)
     return None
 
 

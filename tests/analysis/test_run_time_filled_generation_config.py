@@ -5,8 +5,6 @@ that sends it; `config.app` is the package's own TOML. Each provider's site send
 into the object that its SDK can send (an Anthropic site never sends an `openai/…` model)."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan, site_at
 
 FILES = {

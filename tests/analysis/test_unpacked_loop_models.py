@@ -3,8 +3,6 @@ enumerate(zip(models, deployments))` takes every model of `models` — through e
 list of pairs, or a local the pairs were first bound to — and never the index or the other column."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan
 
 APP = """
@@ -41,7 +39,6 @@ APP = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a name a for loop unpacks is 'bound by an unpack statement'")
 def test_a_model_unpacked_from_enumerate_and_zip_is_each_model_of_its_column(tmp_path):
     result = scan(tmp_path, {"app.py": APP})
     sets = {s.function: model_set(s) for s in result.call_sites}
