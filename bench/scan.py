@@ -1,7 +1,7 @@
 """Whole-tree speed of `llm-lint check .` against CPython `ast.parse`, and a never-crashes sweep (design §10).
 
 Times the command as a user runs it: `llm-lint check .` with default flags in a fresh process, from process
-start to its last byte of output, in a tree of real LLM applications — each pinned corpus project's scanned
+start to its last byte of output, in a tree of real LLM applications — each labelled corpus project's scanned
 paths (corpus/projects.toml, fetched on first use) copied side by side under one pyproject.toml, its excludes
 kept, like a monorepo. Beside each run, a fresh process reads and `ast.parse`s the same .py files. Cold runs
 get an empty cache directory (`XDG_CACHE_HOME` pointed at a new temporary directory, as on a fresh
@@ -283,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     out: dict = {}
     try:
-        projects = fetch.ensure(log=lambda m: print(m, file=sys.stderr))
+        # labelled projects only: one pinned but not yet labelled may be a held-out set, which is measured
+        # blind before anything runs on it
+        projects = fetch.ensure([p for p in fetch.load_projects() if p.labelled], log=lambda m: print(m, file=sys.stderr))
         if not args.robustness_only:
             with tempfile.TemporaryDirectory() as tmp:
                 tree = Path(tmp, "tree")
