@@ -3,6 +3,8 @@ enumerate(zip(models, deployments))` takes every model of `models` — through e
 list of pairs, or a local the pairs were first bound to — and never the index or the other column."""
 from __future__ import annotations
 
+import pytest
+
 from test_model_resolution import model_set, scan
 
 APP = """
@@ -45,3 +47,31 @@ def test_a_model_unpacked_from_enumerate_and_zip_is_each_model_of_its_column(tmp
     assert sets["zipped"] == sets["second_column"] == sets["chained"] == sets["numbered"] == ["gpt-4o", "gpt-4o-mini"]
     assert sets["pairs"] == ["o3-mini", "gpt-4.1"]
     assert sets["not_a_model"] == ["east-1", "west-2"]   # the column the code sends, whatever it holds
+
+
+FALLBACKS = """
+    from openai import OpenAI
+    client = OpenAI()
+    MODEL = "gpt-4o"
+    FALLBACK_MODELS = ["gpt-4o-mini", " o3-mini "]
+
+    def all_models():
+        fallbacks = [m.strip() for m in FALLBACK_MODELS if m.strip()]
+        return [MODEL] + fallbacks
+
+    def each():
+        for i, (model, deployment) in enumerate(zip(all_models(), [None, None, None])):
+            client.chat.completions.create(model=model, messages=[])
+
+    def first():
+        client.chat.completions.create(model=all_models()[0], messages=[])
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a list built by + and a comprehension is computed at run time")
+def test_a_model_list_joined_from_the_default_and_its_fallbacks_holds_each(tmp_path):
+    """`[model] + fallbacks` (fallbacks a comprehension over configured names) is the default, then each
+    fallback; its first item is the default alone."""
+    result = scan(tmp_path, {"app.py": FALLBACKS})
+    sets = {s.function: model_set(s) for s in result.call_sites}
+    assert sets == {"each": ["gpt-4o", "gpt-4o-mini", "o3-mini"], "first": ["gpt-4o"]}
