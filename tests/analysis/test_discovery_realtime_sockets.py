@@ -1,0 +1,57 @@
+"""Realtime sessions opened without the SDK: a WebSocket to a provider's realtime endpoint (`wss://…/realtime?
+model=…`, through `websockets` or aiohttp's `ws_connect`) and the WebRTC call POST (`…/realtime/calls?model=…`,
+the SDP offer) are realtime sites, as the SDK's `realtime.connect(model=…)` is. A socket to any other URL, and the
+ephemeral-key POST (`realtime/client_secrets`) that only mints a key, are not."""
+from __future__ import annotations
+
+import pytest
+from site_lines import line_of, scan_project
+
+SOCKETS = """
+    import json
+    import os
+
+    import aiohttp
+    import websockets
+    from websockets.asyncio.client import connect as ws_connect
+
+
+    class Voice:
+        def __init__(self, endpoint: str, deployment: str | None = None):
+            self.endpoint = endpoint
+            self.deployment = deployment
+
+        async def open_deployment(self):
+            url = f"wss://{self.endpoint}/openai/v1/realtime?model={self.deployment}"
+            async with ws_connect(url, additional_headers={"api-key": os.environ["KEY"]}) as ws:
+                await ws.send(json.dumps({"type": "session.update"}))
+
+        async def open_direct(self):
+            return await websockets.connect("wss://api.openai.com/v1/realtime?model=gpt-realtime")
+
+        async def open_call(self, base_url, sdp):
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(f"{base_url}/realtime") as ws:
+                    await ws.send_str(sdp)
+                async with session.post(f"{base_url}/realtime/calls?model={self.deployment}", data=sdp) as resp:
+                    return await resp.text()
+
+        async def mint_key(self, base_url):
+            async with aiohttp.ClientSession() as session:
+                return await session.post(f"{base_url}/realtime/client_secrets", json={})
+
+        async def ticks(self):
+            async with ws_connect("wss://stream.example.com/ticks") as ws:
+                async with websockets.connect(f"wss://{self.endpoint}/events") as other:
+                    return await ws.recv(), await other.recv()
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a socket or WebRTC POST to a realtime endpoint is not read as a site")
+def test_realtime_sessions_opened_without_the_sdk(tmp_path):
+    result = scan_project(tmp_path, {"app.py": SOCKETS})
+    got = {(s.span.start_line, s.operation, s.is_async) for s in result.call_sites}
+    assert got == {(line_of(SOCKETS, "async with ws_connect(url"), "realtime", True),
+                   (line_of(SOCKETS, "await websockets.connect("), "realtime", True),
+                   (line_of(SOCKETS, "session.ws_connect("), "realtime", True),
+                   (line_of(SOCKETS, "/realtime/calls?model="), "realtime", True)}
