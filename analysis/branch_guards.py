@@ -8,6 +8,7 @@ function's body to the expression, never a walk of the whole tree.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, replace
 
 _EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
@@ -51,35 +52,63 @@ def tests_around(body: list[ast.stmt], target: ast.AST) -> list[tuple[ast.expr, 
         return found
     block = body
     while block:
-        inside = None
-        for stmt in block:
-            if _contains(stmt, target):
-                inside = stmt
-                break
-            if isinstance(stmt, ast.If):
-                if _exits(stmt.body) and not _exits(stmt.orelse):
-                    found.append((stmt.test, False))
-                elif _exits(stmt.orelse) and not _exits(stmt.body):
-                    found.append((stmt.test, True))
-        if inside is None or isinstance(inside, _DEFS):
+        k = _holder(block, target)
+        exits = _early_exits(block)
+        found += [test for i, test in exits[:bisect.bisect_left(exits, k, key=lambda e: e[0]) if k >= 0 else None]]
+        if k < 0:
+            return found
+        inside = block[k]
+        if isinstance(inside, _DEFS):
             return found
         block = []
         if isinstance(inside, ast.If):
             if _contains(inside.test, target):
                 return found
-            part = inside.body if inside.body and _contains_block(inside.body, target) else inside.orelse
+            part = inside.body if inside.body and _holder(inside.body, target) >= 0 else inside.orelse
             found.append((inside.test, part is inside.body))
             block = part
         else:
             for part in _parts(inside):
-                if _contains_block(part, target):
+                if _holder(part, target) >= 0:
                     block = part
                     break
     return found
 
 
-def _contains_block(block: list[ast.stmt], target: ast.AST) -> bool:
-    return any(_contains(stmt, target) for stmt in block)
+def _holder(block: list[ast.stmt], target: ast.AST) -> int:
+    """The index of the statement of `block` that holds `target`, else -1. A block's statements are in
+    source order and share no place, so only the last one starting at or before `target` can (found by
+    bisection: 400 sites of a 4,000-statement function went through it statement by statement)."""
+    k = bisect.bisect_right(block, (target.lineno, target.col_offset), key=_start) - 1  # type: ignore[attr-defined]
+    return k if k >= 0 and _contains(block[k], target) else -1
+
+
+def _start(stmt: ast.stmt) -> tuple[int, int]:
+    return getattr(stmt, "lineno", 0), getattr(stmt, "col_offset", 0)
+
+
+# (the block, its early exits) by the block's id, kept with it so the id stays its own; bounded
+_EXIT_CACHE: dict[int, tuple[list[ast.stmt], list[tuple[int, tuple[ast.expr, bool]]]]] = {}
+_EXIT_CACHE_SIZE = 4096
+
+
+def _early_exits(block: list[ast.stmt]) -> list[tuple[int, tuple[ast.expr, bool]]]:
+    """The `if`s of a block one of whose branches alone ends it, each as (its index, (test, whether the
+    test is true after it)): computed once per block, for every read in it."""
+    cached = _EXIT_CACHE.get(id(block))
+    if cached is not None and cached[0] is block:
+        return cached[1]
+    exits = []
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, ast.If):
+            if _exits(stmt.body) and not _exits(stmt.orelse):
+                exits.append((i, (stmt.test, False)))
+            elif _exits(stmt.orelse) and not _exits(stmt.body):
+                exits.append((i, (stmt.test, True)))
+    if len(_EXIT_CACHE) >= _EXIT_CACHE_SIZE:
+        _EXIT_CACHE.clear()
+    _EXIT_CACHE[id(block)] = (block, exits)
+    return exits
 
 
 def _parts(stmt: ast.stmt) -> list[list[ast.stmt]]:
