@@ -746,6 +746,10 @@ class FileDiscovery:
         if counting and len(counting) == len(urls):
             return None
         urls = [u for u in urls if u not in counting]
+        if method.operation == "realtime":   # a socket opened: a session only on a realtime endpoint
+            url = next((u for u in urls if _realtime_socket(u)), None)
+            return None if url is None else Request(client, method, call, args, keywords, scope, sdk="http",
+                                                    endpoint=_redact_url(self._with_base(url, url_node, scope)))
         for url in urls:
             operation = _provider_operation(url)
             if operation is not None:
@@ -1089,6 +1093,12 @@ def _provider_operation(url: str) -> str | None:
     # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
     media = next((o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and o in ("audio", "image")), None)
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else media or operation
+
+
+def _realtime_socket(url: str) -> bool:
+    """A WebSocket URL of a realtime endpoint (`wss://api.openai.com/v1/realtime?model=…`, an Azure resource's
+    `…/openai/realtime?deployment=…`, `{base}/realtime`)."""
+    return url.split("?", 1)[0].rstrip("/").lower().endswith("/realtime")
 
 
 def _assigned_before(node: ast.AST, scope: Scope) -> ast.AST | None:

@@ -786,6 +786,8 @@ HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
     ("/v1/embeddings", "openai", "embedding"),
     ("/v1/responses", "openai", "responses"),
     ("/v1/messages", "anthropic", "chat"),
+    # the WebRTC call a realtime session starts with: the SDP offer POSTed to `…/realtime/calls?model=…`
+    ("/realtime/calls", "openai", "realtime"),
     # servers with an API of their own: TypeSafe's decision models, a LoLLMs server
     ("/v1/systemone", "typesafe", "chat"),
     ("/lollms_generate", "lollms", "completion"),
@@ -823,10 +825,24 @@ HTTP_CLIENT = ClientKind("http", {
                  prompt=("json.messages", "json.prompt", "json.input", "json.contents"))
     for name, stream in HTTP_METHODS.items()
 }, retries=(), option_methods=())
-HTTP_CLIENT_ASYNC = ClientKind("http", {k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens, v.prompt,
-                                                   model_aliases=v.model_aliases)
-                                        for k, v in HTTP_CLIENT.methods.items()}, is_async=True, retries=(),
-                               option_methods=())
+# a WebSocket opened to a provider's realtime endpoint (`wss://…/v1/realtime?model=…`) is a realtime session, as
+# the SDK's `realtime.connect(model=…)` is; discover._http_request keeps only URLs whose path ends in /realtime
+SOCKET_OPEN = Method("realtime", True, True, model_param=None, prompt=())
+HTTP_CLIENT_ASYNC = ClientKind("http", {**{k: Method(v.operation, v.stream, True, v.model_param, None, v.max_tokens,
+                                                     v.prompt, model_aliases=v.model_aliases)
+                                           for k, v in HTTP_CLIENT.methods.items()},
+                                        "ws_connect": SOCKET_OPEN},   # aiohttp's ClientSession.ws_connect(url)
+                               is_async=True, retries=(), option_methods=())
+# the `websockets` package's connect functions (asyncio, legacy and sync APIs) and websocket-client's
+# create_connection. Kept out of the request-name tables: `connect` alone is everyday code (`db.connect(`); a file
+# importing websockets has its `connect(` lines looked at (CALLED_CLIENT_CLASSES)
+_SOCKET_OPEN_SYNC = dataclasses.replace(SOCKET_OPEN, is_async=False)
+WEBSOCKET_MODULES: dict[str, ClientKind] = {
+    "websockets": ClientKind("http", {**{path: SOCKET_OPEN for path in (
+        "connect", "client.connect", "asyncio.client.connect", "legacy.client.connect")},
+        "sync.client.connect": _SOCKET_OPEN_SYNC}, retries=(), option_methods=()),
+    "websocket": ClientKind("http", {"create_connection": _SOCKET_OPEN_SYNC}, retries=(), option_methods=()),
+}
 # the standard library's `urllib.request.urlopen(url_or_request, data)`: a request like a client's post
 HTTP_URLLIB = ClientKind("http", {"urlopen": HTTP_CLIENT.methods["post"]}, retries=(), option_methods=())
 
@@ -902,6 +918,7 @@ MODULE_CLIENTS: dict[str, ClientKind] = {
     **DASHSCOPE_CLASSES,                      # classmethods: `Generation.call(model=…, messages=…)`
     "replicate": REPLICATE,                   # the default client: `replicate.run(ref, input=…)`
     "fireworks.client": FIREWORKS_LEGACY_MODULE,
+    **WEBSOCKET_MODULES,
 }
 # ---- instructor: `instructor.from_openai(client)` (from_anthropic, from_genai, from_litellm(litellm.completion),
 # patch…) returns the client patched to take a `response_model=`: its `create(…)` family, beside the wrapped
@@ -1063,6 +1080,7 @@ def _called_client_classes() -> dict[str, frozenset[str]]:
 
 
 CALLED_CLIENT_CLASSES = _called_client_classes()
+CALLED_CLIENT_CLASSES["websockets"] = frozenset({"connect"})   # `websockets.connect(url)`: a call looked at the same way
 
 # callee-path segments that do not change the request (`client.chat.completions.with_raw_response.create`)
 TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"})
@@ -1070,7 +1088,8 @@ TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"
 STREAMING_SEGMENTS = frozenset({"with_streaming_response"})
 
 # every method name any request can end with: the per-file fast filter and the callee pre-check use it
-_ALL_KINDS = (*CLIENT_CLASSES.values(), *MODULE_CLIENTS.values(), *(k for k, _ in CLIENT_FACTORIES.values()),
+_ALL_KINDS = (*CLIENT_CLASSES.values(), *(k for k in MODULE_CLIENTS.values() if k not in WEBSOCKET_MODULES.values()),
+              *(k for k, _ in CLIENT_FACTORIES.values()),
               *DERIVED_CLIENTS.values(), *AWS_SERVICE_CLIENTS.values())
 # Request names that ordinary code calls all the time (`items.append(`, `thread.start(`, `db.connect(`): the
 # fast filters look for these with the segment before them (`conversations.append(`), the rest by name alone.
@@ -1134,7 +1153,7 @@ SDK_IMPORT_ROOTS = frozenset({
     "oci", "text_generation", "typesafe_sdk", "llama_index", "elevenlabs", "google.cloud.texttospeech",
     "google.cloud.texttospeech_v1", "google.cloud.texttospeech_v1beta1", "dspy",
     "haystack", "haystack_integrations", "pydantic_ai", "agents", "dashscope", "volcenginesdkarkruntime", "replicate",
-    "fireworks", "sparkai",
+    "fireworks", "sparkai", "websockets", "websocket",
 })
 # the top-level packages of those roots (`google` for google.genai), for tests on a qualified name's head
 SDK_ROOT_PACKAGES = frozenset(r.split(".", 1)[0] for r in SDK_IMPORT_ROOTS)
