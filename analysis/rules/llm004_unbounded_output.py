@@ -272,6 +272,8 @@ class UnboundedOutput(Rule):
                 continue
             if site.sdk == "anthropic" or (site.sdk == "bedrock" and "anthropic." in (model_name(site) or "")):
                 continue  # Anthropic's API (also on Bedrock) rejects a request without max_tokens
+            if site.sdk in _NO_OUTPUT_CAP or site.sdk == "http" and _http_cap(site) is None:
+                continue  # an API whose output cap llmsight could not name
             call = ctx.call_nodes.get(site.id)
             if call is None:
                 continue
@@ -303,7 +305,7 @@ class UnboundedOutput(Rule):
         if site.sdk == "langchain":
             return _LANGCHAIN_CAP.get(cls, "max_tokens")
         if site.sdk == "http":
-            return "max_tokens in the JSON body"
+            return _http_cap(site) or "max_tokens in the JSON body"
         if site.sdk == "replicate":   # inside `input=`, as the model's own schema names it (Meta's: max_tokens)
             return "input.max_tokens"
         return "max_tokens"
@@ -338,11 +340,11 @@ class UnboundedOutput(Rule):
         if why.startswith("llmsight's default") and _REASONING.search(model):
             n, why = REASONING_MAX_TOKENS, "llmsight's default for reasoning models; set default_max_tokens to change it"
         title = f"Cap the output at {n} tokens with {param} ({why})"
+        if site.sdk == "http" or param.endswith("in the JSON body"):
+            return Fix(title, (), "display-only")
         if "." in param:
             arg, key = param.split(".")
             return add_to_mapping_argument(ctx, call, arg, key, str(n), title)
-        if site.sdk == "http" or param.endswith("in the JSON body"):
-            return Fix(title, (), "display-only")
         if site.sdk == "langchain":
             if ctor is None or cls not in _LANGCHAIN_CAP:
                 return Fix(f"{title} where the chat model is constructed", (), "display-only")
@@ -362,6 +364,24 @@ def _openai_host(ctx: FileContext, site: CallSite) -> bool:
     ctor = client_call(ctx, site)  # a base_url we cannot read points somewhere else
     return endpoint.kind == "provider" and not (ctor is not None and any(
         k.arg in ("base_url", "api_base") for k in ctor.keywords))
+
+
+# SDKs whose requests take no output cap: TypeSafe's decision models answer typed questions
+_NO_OUTPUT_CAP = frozenset({"typesafe"})
+# raw-HTTP APIs whose output cap llmsight knows, by the end of the URL's path; an API of its own (a LoLLMs
+# server, a decision API) gets no advice it cannot vouch for
+_HTTP_CAPS = (("/chat/completions", "max_tokens in the JSON body"), ("/completions", "max_tokens in the JSON body"),
+              ("/responses", "max_output_tokens in the JSON body"),
+              ("/api/generate", "options.num_predict in the JSON body"),
+              ("/api/chat", "options.num_predict in the JSON body"),
+              (":generateContent", "generationConfig.maxOutputTokens in the JSON body"),
+              (":streamGenerateContent", "generationConfig.maxOutputTokens in the JSON body"))
+
+
+def _http_cap(site: CallSite) -> str | None:
+    """Where the raw-HTTP API the site posts to reads its output cap; None for an API llmsight does not know."""
+    path = (site.endpoint or "").split("?", 1)[0].rstrip("/")
+    return next((param for suffix, param in _HTTP_CAPS if path.endswith(suffix)), None)
 
 
 # Bedrock invoke_model: the output cap's key in each model family's JSON body

