@@ -976,6 +976,8 @@ class ModelResolver:
         if isinstance(node, ast.JoinedStr):
             return self._concat([v.value if isinstance(v, ast.FormattedValue) and v.format_spec is None else v
                                  for v in node.values], scope, ctx)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and setter_flow.collection_items(node.left):
+            return self._joined(node, scope, ctx)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._concat([node.left, node.right], scope, ctx)
         if isinstance(node, (ast.Await, ast.NamedExpr)):
@@ -984,6 +986,14 @@ class ModelResolver:
         if items is not None:
             return self._collection(node, items, scope, ctx)
         return _opaque(f"`{_text(scope.mod, node)}` is computed at run time")
+
+    def _joined(self, node: ast.BinOp, scope: Scope, ctx: Ctx) -> Vals:
+        """`[model] + fallbacks`: the literal list's items, then the other operand's, which come after them
+        (`x[0]` is never one) and are other models the code sends when the list's first is the default."""
+        head = self._values(node.left, scope, ctx)
+        tail = _tag(self._values(node.right, scope, ctx), None,
+                    Hop(setter_flow.item_hop(len(node.left.elts), _text(scope.mod, node)), _at(scope.mod, node.right)))  # type: ignore[attr-defined]
+        return _union(head, _alternatives(tail) if head.has_default else tail)
 
     def _concat(self, parts: list[ast.AST], scope: Scope, ctx: Ctx) -> Vals:
         """Strings built from parts (`f"{provider}/{model}"`, `"openai/" + name`): every combination."""
@@ -2564,6 +2574,9 @@ class ModelResolver:
         for ret in _returns(node):
             returned = ret.value
             if item is not None:
+                if isinstance(returned, ast.BinOp) and isinstance(returned.op, ast.Add) \
+                        and setter_flow.collection_items(returned.left) and 0 <= item < len(returned.left.elts):
+                    returned = returned.left   # `([model] + fallbacks)[0]`: the literal list's item
                 elts = returned.elts if isinstance(returned, (ast.Tuple, ast.List)) else ()
                 if not -len(elts) <= item < len(elts) or any(isinstance(e, ast.Starred) for e in elts):
                     parts.append(_opaque(f"`{fi.qualname}` returns `{_text(fr.mod, returned)}`, not a tuple"))

@@ -53,11 +53,10 @@ FALLBACKS = """
     from openai import OpenAI
     client = OpenAI()
     MODEL = "gpt-4o"
-    FALLBACK_MODELS = ["gpt-4o-mini", " o3-mini "]
+    FALLBACK_MODELS = ["gpt-4o-mini", "o3-mini"]
 
     def all_models():
-        fallbacks = [m.strip() for m in FALLBACK_MODELS if m.strip()]
-        return [MODEL] + fallbacks
+        return [MODEL] + FALLBACK_MODELS
 
     def each():
         for i, (model, deployment) in enumerate(zip(all_models(), [None, None, None])):
@@ -68,10 +67,16 @@ FALLBACKS = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a list built by + and a comprehension is computed at run time")
 def test_a_model_list_joined_from_the_default_and_its_fallbacks_holds_each(tmp_path):
-    """`[model] + fallbacks` (fallbacks a comprehension over configured names) is the default, then each
-    fallback; its first item is the default alone."""
+    """`[model] + fallbacks` is the default, then each fallback; its first item is the default alone."""
     result = scan(tmp_path, {"app.py": FALLBACKS})
     sets = {s.function: model_set(s) for s in result.call_sites}
     assert sets == {"each": ["gpt-4o", "gpt-4o-mini", "o3-mini"], "first": ["gpt-4o"]}
+
+
+@pytest.mark.xfail(strict=True, reason="a comprehension's items are not followed: following them widened an "
+                   "alias table read at an unknown key to every entry on held-out code")
+def test_fallbacks_cleaned_by_a_comprehension_are_each_model(tmp_path):
+    result = scan(tmp_path, {"app.py": FALLBACKS.replace(
+        "return [MODEL] + FALLBACK_MODELS", "return [MODEL] + [m.strip() for m in FALLBACK_MODELS if m.strip()]")})
+    assert model_set(next(s for s in result.call_sites if s.function == "each")) == ["gpt-4o", "gpt-4o-mini", "o3-mini"]
