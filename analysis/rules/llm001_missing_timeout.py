@@ -294,6 +294,8 @@ class MissingTimeout(Rule):
         for site in ctx.sites:
             if site.timeout.source in _EXPLICIT and not _stated_none(site, ctx) or site.via_wrapper:
                 continue  # a wrapper's settings live inside it, where its own request is checked
+            if site.operation == "realtime":
+                continue  # a long-lived session: its openers take no request timeout (`realtime.connect`, a socket)
             call = ctx.call_nodes.get(site.id)
             if call is None:
                 continue

@@ -67,7 +67,6 @@ SDK_SESSION = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="LLM001 asks a session for a request timeout its opener does not take")
 def test_a_realtime_session_gets_no_request_timeout_finding(tmp_path):
     """A realtime session is long-lived and its openers take no `timeout=` (the SDK's `realtime.connect`, `websockets`
     passes unknown keywords to the socket and fails): LLM001's request timeout and its fix do not apply."""
