@@ -172,6 +172,14 @@ def call_kind(mode_or_operation: str | None) -> str | None:
     return _KINDS.get(mode_or_operation, mode_or_operation) if mode_or_operation else None
 
 
+def generates_text(info: ModelInfo) -> bool:
+    """Whether a row's model answers in text, which an output-token cap bounds: a chat, completion or Responses
+    row, a row of no stated mode, or any row that bills output text tokens (an image model that writes text
+    too, `gemini-2.5-flash-image`); not an embedding, image, video, speech, rerank or moderation row, which
+    a method serving every kind of model (Bedrock's `invoke_model`, Replicate's `run`) may reach."""
+    return not info.mode or call_kind(info.mode) == "chat" or bool(info.output_cost_per_token)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None

@@ -8,7 +8,7 @@ from typing import Iterable
 from llmsight.analysis.context import FileContext
 from llmsight.analysis.rules._sdk_fixes import (
     GENERATING_OPERATIONS, add_to_mapping_argument, client_call, constructor_text, google_flavour, keyword_fix,
-    suggested_max_tokens,
+    parents, suggested_max_tokens,
 )
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.analysis.catalog_names import catalog_entry
@@ -38,7 +38,10 @@ class UnboundedOutput(Rule):
     `options={"num_predict": N}` for Ollama, `max_tokens` for litellm, Mistral, Cohere and most
     LangChain chat models, `input={"max_tokens": N}` for Replicate (the cap goes inside `input=`, as
     the model's schema names it). Anthropic requires `max_tokens` and iFlytek Spark's `ChatSparkLLM`
-    caps every request at 2048 by default, so this rule never fires there.
+    caps every request at 2048 by default, so this rule never fires there. Nor where the model answers
+    with no text, through a method that serves every kind of model: Bedrock's `invoke_model` of an
+    embedding or image model (its price row says so), Replicate's `run` of an image or video model
+    (its `input=` holds keys such as `aspect_ratio`, `width`, `num_outputs`, `fps`).
 
     A cap counts wherever the code sets it: in a config object held in a variable
     (`cfg = GenerateContentConfig(max_output_tokens=…)`), in a dict built up and splatted
@@ -275,8 +278,8 @@ class UnboundedOutput(Rule):
             if site.sdk in _NO_OUTPUT_CAP or site.sdk == "http" and _http_cap(site) is None:
                 continue  # an API whose output cap llmsight could not name
             call = ctx.call_nodes.get(site.id)
-            if call is None:
-                continue
+            if call is None or not _answers_in_text(site, ctx, call):
+                continue    # no call, or an embedding, image or video model reached by a method serving every kind
             ctor = client_call(ctx, site)
             cls = (site.client_expr or "").split("(", 1)[0].rsplit(".", 1)[-1]
             if site.sdk == "sparkai":
@@ -351,6 +354,53 @@ class UnboundedOutput(Rule):
             return keyword_fix(ctx, ctor, {param: str(n)},
                                f"Add `{param}={n}` to `{constructor_text(ctx, ctor)}` ({why})")
         return keyword_fix(ctx, call, {param: str(n)}, f"Add `{param}={n}` to the call ({why})")
+
+
+# Keys of a Replicate `input=` that only image, video and audio models take (flux-schnell's aspect_ratio,
+# num_outputs, output_format, megapixels; SDXL's width, height, guidance_scale, negative_prompt, scheduler;
+# video models' fps, num_frames, duration): such a request returns media, not text
+_MEDIA_INPUT_KEYS = frozenset({
+    "aspect_ratio", "width", "height", "num_outputs", "num_inference_steps", "guidance_scale", "guidance",
+    "negative_prompt", "output_format", "output_quality", "megapixels", "go_fast", "scheduler", "lora_scale",
+    "prompt_strength", "refine", "image_size", "fps", "num_frames", "duration", "resolution"})
+
+
+def _answers_in_text(site: CallSite, ctx: FileContext, call: ast.Call) -> bool:
+    """Whether the request's model answers in text an output cap bounds: its price row says so
+    (`generates_text`); with no row, a Replicate request whose `input=` holds media-only keys does not."""
+    from llmsight.knowledge.catalog import Catalog, generates_text
+
+    model = model_name(site)
+    info = catalog_entry(Catalog.load(ctx.config), site, model) if model else None
+    if info is not None:
+        return generates_text(info)
+    return not (site.sdk == "replicate" and _MEDIA_INPUT_KEYS & _input_keys(ctx, call))
+
+
+def _input_keys(ctx: FileContext, call: ast.Call) -> set[str]:
+    """The literal keys of the call's `input=`: a dict written there, or one the enclosing function binds to
+    the name passed (`payload = {…}`, `payload["width"] = …`)."""
+    value = next((k.value for k in call.keywords if k.arg == "input"), None)
+    if isinstance(value, ast.Dict):
+        return _literal_keys(value)
+    if not isinstance(value, ast.Name):
+        return set()
+    scope = parents(ctx, call).get(call)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        scope = ctx.parents.get(scope)
+    keys: set[str] = set()
+    for node in ast.walk(scope) if scope is not None else ():
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+                isinstance(t, ast.Name) and t.id == value.id for t in node.targets):
+            keys |= _literal_keys(node.value)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) \
+                and node.value.id == value.id and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            keys.add(node.slice.value)
+    return keys
+
+
+def _literal_keys(node: ast.Dict) -> set[str]:
+    return {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
 
 
 def _openai_host(ctx: FileContext, site: CallSite) -> bool:

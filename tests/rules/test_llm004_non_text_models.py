@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmsight import api
+from llmsight.knowledge.catalog import Catalog, generates_text
 
 
 def llm004(tmp_path: Path, source: str) -> list[str]:
@@ -29,7 +30,6 @@ BEDROCK = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="LLM004 fired on models that answer with no text")
 @pytest.mark.parametrize("model", ["amazon.titan-embed-text-v2:0", "stability.sd3-large-v1:0",
                                    "amazon.nova-canvas-v1:0", "cohere.embed-english-v3"])
 def test_bedrock_invoke_model_of_a_model_without_text_output_is_not_reported(tmp_path, model):
@@ -40,7 +40,6 @@ def test_bedrock_invoke_model_of_a_text_model_is_still_reported(tmp_path):
     assert llm004(tmp_path, BEDROCK.format(model="meta.llama3-1-70b-instruct-v1:0"))
 
 
-@pytest.mark.xfail(strict=True, reason="LLM004 fired on models that answer with no text")
 @pytest.mark.parametrize("request_input", [
     '{"prompt": prompt, "aspect_ratio": "16:9", "num_outputs": 1, "output_format": "webp"}',
     '{"prompt": prompt, "width": 1024, "height": 1024, "negative_prompt": "blurry"}',
@@ -54,7 +53,6 @@ def test_replicate_request_for_media_is_not_reported(tmp_path, request_input):
         """) == []
 
 
-@pytest.mark.xfail(strict=True, reason="LLM004 fired on models that answer with no text")
 def test_replicate_media_input_built_in_a_variable_is_not_reported(tmp_path):
     assert llm004(tmp_path, """
         import replicate
@@ -85,13 +83,10 @@ def test_an_image_model_that_bills_text_output_is_still_reported(tmp_path):
         """)
 
 
-@pytest.mark.xfail(strict=True, reason="LLM004 fired on models that answer with no text")
 @pytest.mark.parametrize("model, text", [
     ("gpt-4o-mini", True), ("gemini-2.5-flash-image", True), ("text-embedding-3-small", False),
     ("stability.sd3-large-v1:0", False), ("tts-1", False), ("rerank-english-v3.0", False),
 ])
 def test_generates_text_reads_the_rows_mode_and_output_price(model, text):
-    from llmsight.knowledge.catalog import Catalog, generates_text
-
     info = Catalog.load().lookup(model)
     assert info is not None and generates_text(info) is text
