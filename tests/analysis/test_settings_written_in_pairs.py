@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from llmsight import api
 
 SETTINGS = """
@@ -74,3 +76,28 @@ def test_a_branch_on_another_object_narrows_nothing(tmp_path):
                 return LocalEngine(s.model)
             return RemoteEngine(s.model)
         """) == {8: ["gpt-4o-mini", "llama3.2"], 14: ["gpt-4o-mini", "llama3.2"]}
+
+
+@pytest.mark.xfail(strict=True, reason="the pairing reads only attributes tested by ==")
+def test_the_pair_is_followed_through_locals_and_a_membership_test(tmp_path):
+    """`provider = s.provider; model = s.model` before the branch, and `s.provider in ("ollama", "local")`."""
+    assert models(tmp_path, """
+        from pkg.settings import Settings
+        from pkg.engines import RemoteEngine, LocalEngine
+        def make_engine():
+            s = Settings()
+            provider, model = s.provider, s.model
+            if provider == "ollama":
+                return LocalEngine(model)
+            return RemoteEngine(model)
+        """) == {8: ["gpt-4o-mini"], 14: ["llama3.2"]}
+    (tmp_path / "in").mkdir()
+    assert models(tmp_path / "in", """
+        from pkg.settings import Settings
+        from pkg.engines import RemoteEngine, LocalEngine
+        def make_engine():
+            s = Settings()
+            if s.provider in ("ollama", "local"):
+                return LocalEngine(s.model)
+            return RemoteEngine(model=s.model)
+        """) == {8: ["gpt-4o-mini"], 14: ["llama3.2"]}
