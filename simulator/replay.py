@@ -790,13 +790,7 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT o.grp, o.blk, o.status, o.truncated, {clean} "
                 f"FROM ({outcomes}) o")
     try:
-        sums = [f"sum({part}) AS {name}_{i}" for name in ("cost_usd", "quality")
-                for i, part in enumerate(fixed_point_sql(name))]
-        cells = con.execute(f"""
-            SELECT grp, blk, count(*) AS n, count(*) FILTER (WHERE status <> {OK}) AS err,
-                   count(*) FILTER (WHERE status = {TIMEOUT}) AS tout, count(*) FILTER (WHERE truncated) AS trunc,
-                   count(quality) AS qn, {', '.join(sums)}
-            FROM {out} GROUP BY grp, blk""").fetchnumpy()
+        per_cell = cell_totals(con, out, len(groups.site) * BLOCKS)
         both = con.execute(f"WITH {_binned_sql(out)} SELECT col, grp, blk, bin, count(*) AS n FROM binned "
                            "GROUP BY col, grp, blk, bin").fetchnumpy()
         latency = column(both["col"], np.int64) == 0
@@ -806,28 +800,43 @@ def aggregated_figures(con, outcomes: str, tables: Tables, groups: Groups, seed:
                                                [(histogram, QUANTILES), (ttft_histogram, (0.5,))])
     finally:
         con.execute(f"DROP TABLE {out}")
-    n_cells = len(groups.site) * BLOCKS
-    cell = column(cells["grp"], np.int64) * BLOCKS + column(cells["blk"], np.int64)
-
-    def per(name: str) -> np.ndarray:
-        values = np.zeros(n_cells)
-        values[cell] = column(cells[name])
-        return values
-
-    per_cell = {name: per(name) for name in ("n", "err", "tout", "trunc", "qn")}
-    for name, figure in (("cost_usd", "cost"), ("quality", "qs")):
-        fixed = np.zeros((2, n_cells), dtype=np.int64)
-        for i in (0, 1):
-            fixed[i, cell] = column(cells[f"{name}_{i}"], np.int64)
-        per_cell[figure] = from_fixed(fixed)
     with one_blas_thread():
         return assemble(groups, per_cell, lat_all, ttft_all, seed, days, "traffic", bootstrap, estimated)
 
 
+CELL_COUNTS = ("n", "err", "tout", "trunc", "qn")
+
+
+def cell_totals(con, outcomes: str, n_cells: int) -> dict[str, np.ndarray]:
+    """Counts and fixed-point sums of the outcomes table `outcomes` per (combination, block) cell, as
+    `assemble` takes them. The sums are of 38-digit decimals, read as whole numbers: a cell's 2^27 rows
+    pass an int64, where Spark's BIGINT sum wraps silently without ANSI mode and DuckDB's HUGEINT reaches
+    numpy as a double; below that, the same bits as `fixed_totals` of the rows."""
+    sums = [f"sum(CAST({part} AS DECIMAL(38, 0)))" for name in ("cost_usd", "quality") for part in fixed_point_sql(name)]
+    rows = con.execute(f"""
+        SELECT grp, blk, count(*), count(*) FILTER (WHERE status <> {OK}), count(*) FILTER (WHERE status = {TIMEOUT}),
+               count(*) FILTER (WHERE truncated), count(quality), {', '.join(sums)}
+        FROM {outcomes} GROUP BY grp, blk""").fetchall()
+    grp, blk, *counts, cost_high, cost_low, quality_high, quality_low = zip(*rows) if rows else [()] * 11
+    cell = np.asarray(grp, dtype=np.int64) * BLOCKS + np.asarray(blk, dtype=np.int64)
+    per_cell = {}
+    for name, values in [*zip(CELL_COUNTS, counts), ("cost", from_fixed(_whole(cost_high, cost_low))),
+                         ("qs", from_fixed(_whole(quality_high, quality_low)))]:
+        per_cell[name] = np.zeros(n_cells)
+        per_cell[name][cell] = np.asarray(values, dtype=np.float64)
+    return per_cell
+
+
+def _whole(*parts) -> list[list[int]]:
+    """An engine's decimal sums as Python ints (exact at any size)."""
+    return [[int(v) for v in part] for part in parts]
+
+
 def days_covered(con, rows: str) -> float:
-    """Days the traffic spans (at least one hour): the denominator of cost per day."""
-    span = con.execute(f"SELECT epoch(max(ts)) - epoch(min(ts)) FROM {rows}").fetchall()[0][0]
-    return max(float(span or 0.0) / 86400.0, 1 / 24)
+    """Days the traffic spans (at least one hour): the denominator of cost per day, from whole microseconds
+    (epoch seconds as doubles lose bits in the difference, differently in each engine)."""
+    span = con.execute(f"SELECT epoch_us(max(ts)) - epoch_us(min(ts)) FROM {rows}").fetchall()[0][0]
+    return max(int(span or 0) / 86_400_000_000, 1 / 24)
 
 
 class Simulation:

@@ -8,7 +8,7 @@ the parsed tree (`spark_sql`, the one place they live):
   (`array_sort(collect_list(x))`) at DuckDB's ranks, interpolated as DuckDB does: Spark's own exact
   `percentile` keeps a hash map of every boxed value (35-93 s per scenario at 1M rows on 2 cores), and
   `percentile_approx` is not exact;
-* `epoch(ts)` keeps its fractions of a second (`unix_micros(ts) / 1e6`, not `unix_timestamp`);
+* `epoch_us(ts)`, whole microseconds, is `unix_micros(ts)` (sqlglot does not know it);
 * `row_number() OVER ()` (any numbering of the prepared rows) is ordered by `row_id`: Spark needs an
   order, and the numbering only has to be dense;
 * a decimal literal (`0.5`) is a DOUBLE, as DuckDB's arithmetic on doubles makes it;
@@ -152,10 +152,9 @@ def spark_sql(sql: str) -> str:
             return quantile(node, None, isinstance(node, exp.PercentileDisc))
         if isinstance(node, exp.Anonymous) and node.name.lower() == "round_even":      # half to even
             return exp.Anonymous(this="bround", expressions=node.expressions)
-        if isinstance(node, exp.TimeToUnix):
-            stamp = exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMP"))    # TIMESTAMP_NTZ from Parquet too
-            return exp.Div(this=exp.Anonymous(this="unix_micros", expressions=[stamp]),
-                           expression=exp.Literal.number("1000000.0"))
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us":
+            stamp = exp.Cast(this=node.expressions[0], to=exp.DataType.build("TIMESTAMP"))   # TIMESTAMP_NTZ from Parquet too
+            return exp.Anonymous(this="unix_micros", expressions=[stamp])
         if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and not node.args.get("order") \
                 and not node.args.get("partition_by"):
             node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column("row_id"))]))
