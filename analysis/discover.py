@@ -220,9 +220,9 @@ class FileDiscovery:
         self._callable_names = callables | aliases
         roots = {q.split(".", 1)[0] for q in mod.imports.values()}
         called = {name for root in roots & sdks.CALLED_CLIENT_CLASSES.keys() for name in sdks.CALLED_CLIENT_CLASSES[root]}
-        if "llama_index" in roots:  # `query_engine.query(…)`: a name too common to look for in every file
-            called |= set(sdks.LLAMAINDEX_ENGINE_CALLS)
-            self._interesting_names |= set(sdks.LLAMAINDEX_ENGINE_CALLS)
+        gated = {name for root in roots & sdks.IMPORT_GATED_CALLS.keys() for name in sdks.IMPORT_GATED_CALLS[root]}
+        called |= gated
+        self._interesting_names |= gated
         self._lines = candidate_lines(mod.source, callables | set(self.wrappers) | aliases | called)
         self._global_lms: dict[str, list[tuple[int, Client]]] = {}
         self._url_steps = _MAX_URL_STEPS   # steps left for the request URL being read (`_request_urls`)
@@ -573,6 +573,9 @@ class FileDiscovery:
         return sorted(found, key=lambda f: f[0])
 
     def _request_on(self, base, attr: str, call, args, keywords, scope) -> Request | None:
+        if isinstance(base, Client) and not base.path and attr == "send" and args \
+                and not base.kind.methods.keys().isdisjoint(sdks.SOCKET_REQUEST_EVENTS.values()):
+            return self._socket_event(base, call, args[0], scope)
         if isinstance(base, Client):
             path = tuple(p for p in base.path + (attr,) if p not in sdks.TRANSPARENT_SEGMENTS)
             method = base.kind.methods.get(".".join(path)) or sdks.async_twin(base.kind, path)
@@ -588,6 +591,19 @@ class FileDiscovery:
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
         return None
+
+    def _socket_event(self, socket: Client, call: ast.Call, event: ast.expr, scope: Scope) -> Request | None:
+        """`connection.send({"type": "response.create", "model": …})` on a socket client: the request that
+        `connection.response.create(model=…)` sends, its settings read from the event (written there or built
+        before); another event (`response.cancel`) is none."""
+        if isinstance(event, ast.Starred):
+            return None
+        splat = [ast.keyword(arg=None, value=event)]
+        kind = self.settings.keywords(splat, scope).get("type")
+        value = self.ev.eval(*kind) if kind is not None else None
+        path = sdks.SOCKET_REQUEST_EVENTS.get(value.value) if isinstance(value, Const) and isinstance(value.value, str) else None
+        method = socket.kind.methods.get(path) if path is not None else None
+        return Request(socket, method, call, [], splat, scope) if method is not None else None
 
     def _engine_query(self, func_node: ast.Attribute, call, args, keywords, scope: Scope) -> Request | None:
         """`engine.query(…)` on a LlamaIndex query engine the receiver's name was last bound to in its scope

@@ -835,7 +835,7 @@ HTTP_CLIENT_ASYNC = ClientKind("http", {**{k: Method(v.operation, v.stream, True
                                is_async=True, retries=(), option_methods=())
 # the `websockets` package's connect functions (asyncio, legacy and sync APIs) and websocket-client's
 # create_connection. Kept out of the request-name tables: `connect` alone is everyday code (`db.connect(`); a file
-# importing websockets has its `connect(` lines looked at (CALLED_CLIENT_CLASSES)
+# importing websockets has its `connect(` lines looked at (IMPORT_GATED_CALLS)
 _SOCKET_OPEN_SYNC = dataclasses.replace(SOCKET_OPEN, is_async=False)
 WEBSOCKET_MODULES: dict[str, ClientKind] = {
     "websockets": ClientKind("http", {**{path: SOCKET_OPEN for path in (
@@ -1080,7 +1080,13 @@ def _called_client_classes() -> dict[str, frozenset[str]]:
 
 
 CALLED_CLIENT_CLASSES = _called_client_classes()
-CALLED_CLIENT_CLASSES["websockets"] = frozenset({"connect"})   # `websockets.connect(url)`: a call looked at the same way
+# method names too common to look for in every file, looked at in a file importing the package: LlamaIndex's
+# `query_engine.query(…)`, `websockets.connect(url)`, a Responses socket's `connection.send({"type": …})`
+IMPORT_GATED_CALLS: dict[str, frozenset[str]] = {
+    "llama_index": frozenset(LLAMAINDEX_ENGINE_CALLS), "websockets": frozenset({"connect"}),
+    "openai": frozenset({"send"})}
+# events a socket client's `send(event)` sends that are requests: by the event's `type`, the method they stand for
+SOCKET_REQUEST_EVENTS: dict[str, str] = {"response.create": "response.create"}
 
 # callee-path segments that do not change the request (`client.chat.completions.with_raw_response.create`)
 TRANSPARENT_SEGMENTS = frozenset({"with_raw_response", "with_streaming_response"})

@@ -435,7 +435,6 @@ SOCKET_EVENTS = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="an event sent on the socket is not read")
 def test_response_create_event_sent_on_a_responses_socket(tmp_path):
     """`connection.send({"type": "response.create", …})` is the same request as `connection.response.create(…)`,
     its model and cap read from the event; another event (`response.cancel`) sends none."""
