@@ -9,6 +9,7 @@ p95 = p50·e^(1.645σ), p99 = p50·e^(2.326σ).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import fnmatch
 import math
 from dataclasses import dataclass
@@ -209,10 +210,18 @@ def prompt_task(text: str) -> str | None:
 
 
 def output_prior(model: str | None, operation: str, task: str | None) -> OutputPrior:
-    """The first row matching the model (lower-cased), the operation and the prompt's task."""
+    """The first row matching the model (lower-cased), the operation and the prompt's task. A task row states
+    the visible answer only: a reasoning model still reasons, so the hidden reasoning of the first row for the
+    model whatever the task is added to a task row that states none."""
     name = (model or "").strip().lower()
-    for row in output_priors():
-        if fnmatch.fnmatchcase(name, row.pattern) and row.operation in ("*", operation) \
-                and row.task in ("*", task or "*"):
-            return row
-    raise AssertionError("read_output_priors guarantees a `*,*,*` row")   # pragma: no cover
+    rows = [row for row in output_priors()
+            if fnmatch.fnmatchcase(name, row.pattern) and row.operation in ("*", operation)]
+    found = next(row for row in rows if row.task in ("*", task or "*"))   # the `*,*,*` row always matches
+    if found.task == "*" or found.reasoning_tokens:
+        return found
+    model_row = next(row for row in rows if row.task == "*")
+    if not model_row.reasoning_tokens:
+        return found
+    source = found.source if found.source == model_row.source else f"{found.source}; reasoning: {model_row.source}"
+    return dataclasses.replace(found, reasoning_tokens=model_row.reasoning_tokens, source=source,
+                               date=max(found.date, model_row.date))

@@ -7,7 +7,6 @@ import pytest
 from llmsight.knowledge.priors import output_prior
 
 
-@pytest.mark.xfail(strict=True, reason="a task row gave 0 reasoning tokens to reasoning models")
 @pytest.mark.parametrize("model", ["o3", "openai/o4-mini", "gpt-5-mini", "deepseek-reasoner"])
 @pytest.mark.parametrize("task", ["classification", "summary"])
 def test_a_task_prompt_on_a_reasoning_model_keeps_its_reasoning(model, task):
