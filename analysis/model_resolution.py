@@ -1301,17 +1301,23 @@ class ModelResolver:
         """`if s.provider == "ollama": return LocalEngine(s.model)` then `RemoteEngine(s.model)`: a model written
         together with the setting the branch tests (`self.provider, self.model = "ollama", "llama3"`, two
         statements of one block, two field defaults of one class) reaches the call only where the tests
-        around it admit that setting's value."""
-        if not (isinstance(arg, ast.Attribute) and len(vals.cands) > 1 and cscope.func is not None):
+        around it admit that setting's value — tested by `==` or `in` a literal collection, on the field or
+        on a local bound to it (`provider, model = s.provider, s.model`)."""
+        read = _field_read(arg, cscope) if len(vals.cands) > 1 and cscope.func is not None else None
+        if read is None:
             return vals
-        base = _text(cscope.mod, arg.value)
-        guards = [c for test, holds in tests_around(getattr(cscope.func.node, "body", []), call)
-                  for c in comparisons(test, holds) if c.kind == "eq" and isinstance(c.subject, ast.Attribute)
-                  and c.subject.attr != arg.attr and _text(cscope.mod, c.subject.value) == base]
+        guards = []
+        for test, holds in tests_around(getattr(cscope.func.node, "body", []), call):   # type: ignore[union-attr]
+            for c in comparisons(test, holds):
+                tested = _field_read(c.subject, cscope)
+                members = _literal_members(c.operand) if c.kind == "in" else None
+                if tested is not None and tested[0] == read[0] and tested[1] != read[1] \
+                        and (c.kind == "eq" or members is not None):
+                    guards.append((c, tested[1], members))
         if not guards:
             return vals
-        kept = [c for c in vals.cands if all(
-            (paired := self._written_with(c, g.subject.attr, arg.attr)) is None or admits(g, paired) for g in guards)]
+        kept = [c for c in vals.cands if all((paired := self._written_with(c, attr, read[1])) is None
+                                             or admits(g, paired, members) for g, attr, members in guards)]
         if not kept or len(kept) == len(vals.cands):
             return vals
         if not any(c.default for c in kept):
@@ -2946,6 +2952,23 @@ def _target_path(target: ast.AST, name: str) -> tuple[int, ...] | None:
             if found is not None:
                 return (i, *found)
     return None
+
+
+def _field_read(node: ast.AST, scope: Scope) -> tuple[str, str] | None:
+    """(the object's text, the field) a read names: `s.model`, or a local the function binds once to it
+    (`model = s.model`, `provider, model = s.provider, s.model`)."""
+    if isinstance(node, ast.Name) and scope.func is not None and node.id not in scope.func.params:
+        bound = scope.func.bindings.get(node.id, ())
+        node = bound[0][1] if len(bound) == 1 and bound[0][2] == "assign" else node
+    return (_text(scope.mod, node.value), node.attr) if isinstance(node, ast.Attribute) else None
+
+
+def _literal_members(node: ast.AST) -> frozenset[str] | None:
+    """The strings of a literal tuple, list or set of strings (`("ollama", "local")`)."""
+    elts = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else None
+    if not elts or not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
+        return None
+    return frozenset(e.value for e in elts)   # type: ignore[attr-defined]
 
 
 def _target_name(node: ast.AST) -> str | None:

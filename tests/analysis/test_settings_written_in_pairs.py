@@ -8,8 +8,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from llmsight import api
 
 SETTINGS = """
@@ -78,7 +76,6 @@ def test_a_branch_on_another_object_narrows_nothing(tmp_path):
         """) == {8: ["gpt-4o-mini", "llama3.2"], 14: ["gpt-4o-mini", "llama3.2"]}
 
 
-@pytest.mark.xfail(strict=True, reason="the pairing reads only attributes tested by ==")
 def test_the_pair_is_followed_through_locals_and_a_membership_test(tmp_path):
     """`provider = s.provider; model = s.model` before the branch, and `s.provider in ("ollama", "local")`."""
     assert models(tmp_path, """
