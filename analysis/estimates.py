@@ -75,11 +75,16 @@ def _stand_in(site: CallSite, config: Config) -> StandIn | None:
 
 
 def static_estimate(site: CallSite, config: Config) -> Estimate:
-    from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of, search_price
+    from llmsight.knowledge.catalog import Catalog, Usage, character_cost, cost_of, search_price, served_operation
     from llmsight.knowledge.pricing import last_listed_note
     from llmsight.knowledge.priors import static_latency
 
     model = site.model.value if isinstance(site.model.value, str) else None
+    catalog = Catalog.load(config)
+    info = price_entry(catalog, site, model) if model else None
+    operation = served_operation(site.operation, info)
+    if operation != site.operation:   # an embedding model through Bedrock's invoke_model: estimated as an embedding
+        site = dataclasses.replace(site, operation=operation)
     notes: list[str] = []
     input_tokens = site.prompt.static_tokens
     stand_in = _stand_in(site, config)
@@ -91,8 +96,6 @@ def static_estimate(site: CallSite, config: Config) -> Estimate:
     output_tokens, reasoning, output_basis = expected_output(site, model)
     if output_basis:
         notes.append(f"output: {output_basis}")
-    catalog = Catalog.load(config)
-    info = price_entry(catalog, site, model) if model else None
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, reasoning_tokens=reasoning)
     spread = _model_set_range(site, catalog, input_tokens)
     characters = _characters(site, stand_in, info, output_tokens) if info is not None and info.has_character_prices \

@@ -180,6 +180,14 @@ def generates_text(info: ModelInfo) -> bool:
     return not info.mode or call_kind(info.mode) == "chat" or bool(info.output_cost_per_token)
 
 
+def served_operation(operation: str, info: ModelInfo | None) -> str:
+    """What a call does, given the row its model prices at: its own operation, except that a chat or
+    completion method serving every kind of model (Bedrock's `invoke_model`) embeds when it reaches an
+    embedding row and reranks when it reaches a rerank row."""
+    kind = call_kind(info.mode) if info is not None else None
+    return kind if call_kind(operation) == "chat" and kind in ("embedding", "rerank") else operation
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None

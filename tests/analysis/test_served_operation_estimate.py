@@ -28,7 +28,6 @@ def _estimate(tmp_path: Path, model: str, body: str):
     return result.estimates[result.call_sites[0].id]
 
 
-@pytest.mark.xfail(strict=True, reason="estimated as a chat: the output prior at an output price of 0, $0/call")
 def test_invoke_model_of_an_embedding_model_is_priced_per_text_at_the_prior(tmp_path):
     model = "amazon.titan-embed-text-v2:0"
     est = _estimate(tmp_path, model, '{"inputText": text}')
@@ -37,7 +36,6 @@ def test_invoke_model_of_an_embedding_model_is_priced_per_text_at_the_prior(tmp_
     assert est.cost_per_call.value == pytest.approx(1000 * rate) and est.cost_per_call.value > 0
 
 
-@pytest.mark.xfail(strict=True, reason="estimated as a chat: the per-search price was never read")
 def test_invoke_model_of_a_rerank_model_is_one_search_per_call(tmp_path):
     model = "cohere.rerank-v3-5:0"
     est = _estimate(tmp_path, model, '{"query": text, "documents": docs, "api_version": 2}')
