@@ -383,6 +383,8 @@ class FileDiscovery:
         method = func.cls is not None and func.parent is None
         refs = [(c, caller) for c, caller in self.mod.calls_named(name) if _refers_to(c.func, name, method)]
         refs += self._handed_to_mappers.get((name, method), [])
+        if method:
+            refs = [(node, caller) for node, caller in refs if self._may_dispatch(caller, func.cls)]
         runs = []
         for node, caller in refs:
             body = caller.node.body if caller is not None else self.mod.tree.body  # type: ignore[attr-defined]
@@ -396,6 +398,25 @@ class FileDiscovery:
             if found is not None:
                 return found
         return None
+
+    def _may_dispatch(self, caller: FuncInfo | None, target: ClassInfo) -> bool:
+        """`self.name(…)` in `caller` may run `target`'s method `name`: the caller is in that class, or in one
+        that inherits from it or that it inherits from (by the bases written in this file); a sibling class's
+        method of the same name is that sibling's own."""
+        while caller is not None and caller.cls is None:
+            caller = caller.parent
+        if caller is None or caller.cls is None or caller.cls.node is target.node:
+            return True
+        return self._inherits(caller.cls, target.node.name) or self._inherits(target, caller.cls.node.name)
+
+    def _inherits(self, cls: ClassInfo, base: str, depth: int = 8) -> bool:
+        """`cls` names `base` among its bases, directly or through classes of this file."""
+        for b in cls.node.bases:
+            name = b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else None
+            parent = self.mod.classes.get(name) if name else None
+            if name == base or depth and parent is not None and parent is not cls and self._inherits(parent, base, depth - 1):
+                return True
+        return False
 
     def _maybe_request(self, call: ast.Call) -> bool:
         f = call.func

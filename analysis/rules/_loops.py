@@ -294,10 +294,35 @@ def repeating_loop(ctx: "FileContext", call: ast.AST) -> ast.AST | None:
             chain.append(node)
         prev, node = node, up.get(node)
     for loop in chain:
-        if isinstance(loop, LOOPS) and (retry_loop(loop, call, function) is not None or _exits_on_success(loop)):
+        if isinstance(loop, LOOPS) and (retry_loop(loop, call, function) is not None or _exits_on_success(loop)
+                                        or _runs_once(up, loop, call)):
             continue
         return loop
     return None
+
+
+_EXITS = (ast.Return, ast.Raise, ast.Break)
+
+
+def _runs_once(up: dict[ast.AST, ast.AST], loop: ast.AST, call: ast.AST) -> bool:
+    """The loop leaves right after running `call`: the call is in a `return`/`raise`, or a statement after it
+    in the same block returns, raises or breaks out of `loop` (`yield from self.ask(…); return` on a tool
+    call seen while streaming): at most one request per entry into the loop, not one per item."""
+    node, inner = call, False   # inner: a loop between the call and `loop`, whose `break` leaves only itself
+    while node is not loop and node is not None:
+        parent = up.get(node)
+        if isinstance(node, (ast.Return, ast.Raise)):
+            return True
+        if isinstance(node, ast.stmt) and parent is not None:
+            for _name, block in ast.iter_fields(parent):
+                if isinstance(block, list) and any(s is node for s in block):
+                    after = block[[i for i, s in enumerate(block) if s is node][0] + 1:]
+                    if any(isinstance(s, (ast.Return, ast.Raise)) or isinstance(s, ast.Break) and not inner
+                           for s in after):
+                        return True
+        inner = inner or isinstance(parent, LOOPS) and parent is not loop
+        node = parent
+    return False
 
 
 def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:

@@ -5,7 +5,7 @@ import ast
 from typing import Iterable
 
 from llmsight.analysis.context import FileContext
-from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, repeating_loop
+from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, repeating_loop, walk_local
 from llmsight.analysis.rules._sdk_fixes import parents, sdk_name
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import CallSite, Diagnostic, Fix
@@ -21,6 +21,8 @@ _LIST_INPUT = {"openai": "input=[...]", "litellm": "input=[...]", "google": "con
                "langchain": "embed_documents([...])", "together": "input=[...]"}
 
 
+# request methods that take a list of requests and send them at once
+_BATCH_METHODS = frozenset({"batch_completion", "abatch_completion", "batch", "abatch"})
 # iterables of batches: itertools.batched, more_itertools.chunked/ichunked, and the usual helper names
 _BATCHERS = frozenset({"batched", "chunked", "ichunked", "batch", "batches", "chunks", "chunk_list", "iter_batches"})
 
@@ -188,7 +190,7 @@ class CallInLoop(Rule):
                 # the function the request is in is called per item, or handed to a mapper (discovery)
                 loop, repeated = repeating_loop(ctx, runner), runner
             if loop is None or isinstance(loop, ast.While) or isinstance(repeated, ast.Call) and depends_on_previous(loop, repeated) \
-                    or site.operation == "embedding" and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
+                    or _takes_many(site) and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
                 continue
             concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop) or _pooled(ctx, loop)
             message, advice = self._message(site, ctx, loop, concurrent, _limiter(ctx, call) if concurrent else None)
@@ -227,13 +229,24 @@ class CallInLoop(Rule):
         return text, f"Batch the requests (batch API), {concurrently}, or cache repeated prompts"
 
 
+def _takes_many(site: CallSite) -> bool:
+    """A request that takes many inputs at once: an embedding of a list, or a batch method (litellm's
+    `batch_completion`, LangChain's `.batch`), which a loop over chunks feeds a chunk at a time."""
+    return site.operation == "embedding" or site.api.rsplit(".", 1)[-1] in _BATCH_METHODS
+
+
 def _embeds_a_batch(loop: ast.AST, call: ast.Call) -> bool:
-    """Each request already embeds many texts: its input is a slice (`texts[i:i + 100]`) or the loop walks
-    batches (`for chunk in batched(texts, 64)`, `chunked(…)`) that the request reads."""
+    """Each request already takes many inputs: its input is a slice (`texts[i:i + 100]`), a name the loop binds
+    to one (`chunk = texts[i:i + size]`), or the loop walks batches (`for chunk in batched(texts, 64)`,
+    `chunked(…)`) that the request reads."""
     arguments = [*call.args, *(k.value for k in call.keywords)]
     if any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for a in arguments for n in ast.walk(a)):
         return True
     read = {n.id for a in arguments for n in ast.walk(a) if isinstance(n, ast.Name)}
+    if isinstance(loop, (ast.For, ast.AsyncFor)) and read & {
+            t.id for n in walk_local(loop.body) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript)
+            and isinstance(n.value.slice, ast.Slice) for t in n.targets if isinstance(t, ast.Name)}:
+        return True
     for target, iterable in [(loop.target, loop.iter)] if isinstance(loop, (ast.For, ast.AsyncFor)) else \
             [(g.target, g.iter) for g in getattr(loop, "generators", ())]:
         batches = any(isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else
@@ -286,13 +299,25 @@ def _bindings(ctx: FileContext, scope: ast.AST) -> dict[str, list[str]]:
 
 
 def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
-    """`asyncio.gather(*(… for …))` / `gather(*[…])`: the comprehension builds concurrent tasks."""
+    """`asyncio.gather(*(… for …))` / `gather(*[…])`, or `tasks = [… for …]` then `gather(*tasks)` in the same
+    function: the comprehension builds concurrent tasks."""
     up = parents(ctx, comp)
     node = up.get(comp)
     if isinstance(node, ast.Starred):
         node = up.get(node)
-    if not isinstance(node, ast.Call):
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        name = node.targets[0].id
+        scope = next((a for a in ctx.ancestors(node) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), ctx.tree)
+        return any(_is_gather(n) and any(isinstance(a, ast.Name) and a.id == name for arg in n.args
+                                         for a in [arg.value if isinstance(arg, ast.Starred) else arg])
+                   for n in walk_local(scope.body))
+    return isinstance(node, ast.Call) and _is_gather(node) and not isinstance(comp, LOOPS)
+
+
+def _is_gather(call: ast.AST) -> bool:
+    """A call that runs the awaitables it is handed at once (`asyncio.gather`, `wait`, `as_completed`, a pool's `map`)."""
+    if not isinstance(call, ast.Call):
         return False
-    func = node.func
+    func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in ("gather", "as_completed", "wait", "map") and not isinstance(comp, LOOPS)
+    return name in ("gather", "as_completed", "wait", "map")

@@ -128,7 +128,6 @@ def test_ollama_native_api_cap_is_num_predict(tmp_path):
 
 # ---- LLM006 -------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="self.request() in one class is read as a call of another class's method")
 def test_self_call_reaches_only_its_own_class(tmp_path):
     result = check(tmp_path, """
         from openai import OpenAI
@@ -147,7 +146,6 @@ def test_self_call_reaches_only_its_own_class(tmp_path):
     assert messages(result, "LLM006") == []
 
 
-@pytest.mark.xfail(strict=True, reason="a chunk bound from a slice in the loop is not seen as a batch")
 def test_chunk_taken_in_the_loop_is_a_batch(tmp_path):
     result = check(tmp_path, """
         from openai import OpenAI
@@ -162,7 +160,6 @@ def test_chunk_taken_in_the_loop_is_a_batch(tmp_path):
     assert messages(result, "LLM006") == []
 
 
-@pytest.mark.xfail(strict=True, reason="litellm.batch_completion per chunk is reported as one request per item")
 def test_batch_completion_per_chunk_is_a_batch(tmp_path):
     result = check(tmp_path, """
         import litellm
@@ -177,7 +174,6 @@ def test_batch_completion_per_chunk_is_a_batch(tmp_path):
     assert messages(result, "LLM006") == []
 
 
-@pytest.mark.xfail(strict=True, reason="tasks gathered through a name are reported as one call after another")
 def test_tasks_gathered_through_a_name_fan_out(tmp_path):
     result = check(tmp_path, """
         import asyncio
@@ -192,7 +188,6 @@ def test_tasks_gathered_through_a_name_fan_out(tmp_path):
     assert "fans out one request per item at once" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="a call followed by return in the loop runs once, not per item")
 def test_call_before_return_in_a_loop_runs_once(tmp_path):
     result = check(tmp_path, """
         from openai import OpenAI
