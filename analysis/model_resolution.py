@@ -2322,18 +2322,24 @@ class ModelResolver:
             return []
         if isinstance(node, ast.Attribute):
             cls = _self_class(node.value, scope)
-            if cls is None:
-                return []
+            if cls is None:   # `self.computer.interpreter`: the attribute of each object `self.computer` holds
+                return [m for call, cscope, cctx in self._made_by(node.value, scope, ctx)[:MAX_VALUES]
+                        for ref in [self._callee(call, cscope)] if isinstance(ref, ClassRef)
+                        for m in self._assigned_made_by((ref.cls, ref.mod), node.attr,
+                                                        Ctx(self_cls=(ref.cls, ref.mod), ctor=(call, cscope, cctx),
+                                                            depth=cctx.depth))]
             known = ctx.self_cls is not None and any(c.node is cls.node for c, _m in self._mro_of(*ctx.self_cls))
-            out = []
             # a base-class method runs on each subclass that does not override it
-            for concrete in [ctx.self_cls] if known else self._runners(cls, scope, ctx):  # type: ignore[list-item]
-                inner = Ctx(self_cls=concrete, ctor=ctx.ctor if known else None, depth=ctx.depth)
-                for c, cm in self._mro_of(*concrete):
-                    for method_name, assigns in _self_assignments(c, node.attr, ctx.skip).items():
-                        fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
-                        out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
-            return out
+            return [m for concrete in ([ctx.self_cls] if known else self._runners(cls, scope, ctx))  # type: ignore[list-item]
+                    for m in self._assigned_made_by(concrete, node.attr, Ctx(
+                        self_cls=concrete, ctor=ctx.ctor if known else None, depth=ctx.depth), ctx.skip)]
+        cls = _self_class(node, scope)
+        if cls is not None:   # `Tool(self)` in a method: the object it runs on, as the package builds it
+            if ctx.ctor is not None:
+                return [ctx.ctor]
+            concrete = ctx.self_cls or (cls, scope.mod)
+            return [] if self._too_deep(ctx) else [
+                (call, cscope, Ctx(depth=ctx.depth + 1)) for call, cscope in self._constructions(*concrete)]
         if isinstance(node, ast.Name):
             func, before = scope.func, scope.line
             while func is not None:
@@ -2352,6 +2358,16 @@ class ModelResolver:
                 func, before = func.parent, 10**9
             return self._made_by_global(node.id, scope.mod, ctx)
         return []
+
+    def _assigned_made_by(self, concrete: tuple[ClassInfo, ModuleInfo], attr: str, inner: Ctx,
+                          skip: frozenset[int] = frozenset()) -> list[tuple[ast.Call, Scope, Ctx]]:
+        """The constructions the class's methods assign to `self.attr`, for an object of `concrete`."""
+        out = []
+        for c, cm in self._mro_of(*concrete):
+            for method_name, assigns in _self_assignments(c, attr, skip).items():
+                fi = cm.func_info(assigns[0][2], f"{c.node.name}.{method_name}", None, c)
+                out += [m for line, value, _m in assigns for m in self._made_by(value, Scope(cm, fi, line), inner)]
+        return out
 
     def _made_by_global(self, name: str, mod: ModuleInfo, ctx: Ctx, hops: int = 4) -> list[tuple[ast.Call, Scope, Ctx]]:
         """Constructions a module-level name holds (`WRITER = AgentSpec(…)`), also one imported from another

@@ -4,8 +4,6 @@ the owner with `Owner(self)` and its model object with `Llm(self)`: each hop is 
 assigns from a parameter the construction binds (`self` being the object under construction)."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan, site_at
 
 FILES = {
@@ -48,7 +46,6 @@ FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="an attribute chain not rooted at self is 'set at run time'")
 def test_a_model_read_through_objects_built_with_their_owner(tmp_path):
     site = site_at(scan(tmp_path, FILES), "interp/tool.py")
     assert model_set(site) == ["gpt-4o"]
