@@ -865,9 +865,10 @@ class FileDiscovery:
     def _urls_built(self, node, scope: Scope, depth: int) -> list[str]:
         if isinstance(node, ast.JoinedStr):   # each field's candidates (the first four), combined
             urls = [""]
-            for v in node.values:
+            for i, v in enumerate(node.values):
                 inner = [str(v.value)] if isinstance(v, ast.Constant) else \
                     self._urls_of(v.value, scope, depth + 1) if isinstance(v, ast.FormattedValue) else []
+                inner = _configured_base(inner) if i == 0 and isinstance(v, ast.FormattedValue) else inner
                 urls = [u + p for u in urls for p in (inner[:4] or ["{}"]) if len(u) + len(p) <= MAX_BUILT_LENGTH]
                 urls = urls[:_MAX_URLS]
                 if not urls:
@@ -875,6 +876,7 @@ class FileDiscovery:
             return urls
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             lefts = self._urls_of(node.left, scope, depth + 1) or ["{}"]
+            lefts = lefts if isinstance(node.left, ast.Constant) else _configured_base(lefts)
             rights = self._urls_of(node.right, scope, depth + 1) or ["{}"]
             return [a + b for a in lefts[:4] for b in rights[:4]]
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
@@ -903,13 +905,14 @@ class FileDiscovery:
         if isinstance(node, ast.Call) and (returned := self._urls_returned(node, scope, depth)):
             return returned
         v = self.ev.eval(node, scope)
-        if isinstance(v, Const) and isinstance(v.value, str):
+        if isinstance(v, Const) and isinstance(v.value, str) and not v.value.startswith("/"):
             return [v.value]
-        if isinstance(node, ast.Name):
-            return self._urls_of_name(node, scope, depth)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            return self._urls_of_self_attr(node.attr, scope, depth)
-        return []
+        # a path alone may have been built on an empty configured base (`self.url = cfg.api_base + "/embeddings"`):
+        # read how the value is built
+        followed = self._urls_of_name(node, scope, depth) if isinstance(node, ast.Name) else \
+            self._urls_of_self_attr(node.attr, scope, depth) if isinstance(node, ast.Attribute) \
+            and isinstance(node.value, ast.Name) and node.value.id == "self" else []
+        return followed or ([v.value] if isinstance(v, Const) and isinstance(v.value, str) else [])
 
     def _urls_returned(self, call: ast.Call, scope: Scope, depth: int) -> list[str]:
         """What a project function returns for this call's arguments (`api_url(self.base_url, "v1/chat")`,
@@ -1130,6 +1133,12 @@ def _provider_operation(url: str) -> str | None:
     # an OpenAI-compatible path names what a multi-purpose host (OpenRouter, Groq…) is asked for
     media = next((o for n, o in sdks.AZURE_DEPLOYMENT_PATHS if path.endswith(n) and o in ("audio", "image")), None)
     return "embedding" if "embed" in url else "rerank" if "rerank" in url else media or operation
+
+
+def _configured_base(urls: list[str]) -> list[str]:
+    """A URL's leading part read from a value, not written: empty (`api_base: str = ""`, a setting the user
+    must fill) it is still an address, not the start of a route path (`"" + "/embeddings"`)."""
+    return [u or "{}" for u in urls]
 
 
 def _realtime_socket(url: str) -> bool:

@@ -784,6 +784,7 @@ HTTP_PATH_SUFFIXES: tuple[tuple[str, str, str], ...] = (
     ("/chat/completions", "openai", "chat"),
     ("/v1/completions", "openai", "completion"),
     ("/v1/embeddings", "openai", "embedding"),
+    ("/embeddings", "openai", "embedding"),   # a base holding its /v1 (`{base_url}/embeddings`), a llama.cpp server
     ("/v1/responses", "openai", "responses"),
     ("/v1/messages", "anthropic", "chat"),
     # the WebRTC call a realtime session starts with: the SDP offer POSTed to `…/realtime/calls?model=…`
@@ -803,12 +804,13 @@ AZURE_DEPLOYMENT_PATHS: tuple[tuple[str, str], ...] = (
 # a rerank (text-embeddings-inference's `{"query", "texts"}`; Cohere/Jina/Voyage-style `{"model", "query",
 # "documents"}`; NVIDIA NIM's ranking `{"model", "query", "passages"}`), or a text generation (a model and a
 # prompt: OpenAI-style completions, Ollama's generate; Hugging Face TGI's `{"inputs", "parameters"}`, SGLang's
-# `{"text", "sampling_params"}`, llama.cpp's `{"prompt", "n_predict"}`)
+# `{"text", "sampling_params"}` or token ids `{"input_ids", "sampling_params"}`, llama.cpp's `{"prompt", "n_predict"}`)
 REQUEST_BODY_SHAPES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"model", "messages"}), "chat"), (frozenset({"query", "texts"}), "rerank"),
     (frozenset({"model", "query", "documents"}), "rerank"), (frozenset({"model", "query", "passages"}), "rerank"),
     (frozenset({"model", "prompt"}), "completion"), (frozenset({"inputs", "parameters"}), "completion"),
-    (frozenset({"text", "sampling_params"}), "completion"), (frozenset({"prompt", "n_predict"}), "completion"))
+    (frozenset({"text", "sampling_params"}), "completion"), (frozenset({"input_ids", "sampling_params"}), "completion"),
+    (frozenset({"prompt", "n_predict"}), "completion"))
 # a provider host alone also serves OAuth, key and model-list endpoints: a URL matched by host only
 # counts when its path names a request (or is not known)
 HTTP_REQUEST_PATH_WORDS = ("chat", "complet", "messages", "generate", "embed", "responses", "invoke",
