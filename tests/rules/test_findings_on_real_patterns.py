@@ -207,3 +207,72 @@ def test_call_before_return_in_a_loop_runs_once(tmp_path):
                     return client.chat.completions.create(model="gpt-4o-mini", max_tokens=50, messages=[item.msg])
         """, ["LLM006"])
     assert messages(result, "LLM006") == []
+
+
+# ---- LLM006: helpers run per item from another module, and functions handed to a pool ----------------------
+
+def check_tree(tmp_path: Path, files: dict[str, str]):
+    for name, source in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+    result = api.check([tmp_path], select=["LLM006"], use_cache=False, with_estimates=False)
+    assert not result.errors, result.errors
+    return {(d.span.path, d.span.start_line): d.message for d in result.diagnostics if d.code == "LLM006"}
+
+
+LLM_MODULE = """
+    from openai import OpenAI
+    client = OpenAI(timeout=20)
+    def summarize(text):
+        return client.chat.completions.create(model="gpt-4o-mini", max_tokens=100,
+                                              messages=[{"role": "user", "content": text}])
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="a helper run per item from another module is not seen")
+def test_helper_run_per_item_from_another_module(tmp_path):
+    found = check_tree(tmp_path, {"app/__init__.py": "", "app/llm.py": LLM_MODULE, "app/jobs.py": """
+        from app.llm import summarize
+        def nightly(docs):
+            for doc in docs:
+                doc.summary = summarize(doc.text)
+        """})
+    [(where, message)] = found.items()
+    assert where == ("app/llm.py", 4)
+    assert "one call after another" in message and "(through `summarize(doc.text)` at app/jobs.py:4)" in message
+
+
+def test_helper_called_once_from_another_module_is_no_loop(tmp_path):
+    found = check_tree(tmp_path, {"app/__init__.py": "", "app/llm.py": LLM_MODULE, "app/jobs.py": """
+        from app.llm import summarize
+        def digest(docs):
+            return summarize("\\n".join(d.text for d in docs))
+        """})
+    assert found == {}
+
+
+@pytest.mark.xfail(strict=True, reason="a function handed to pool.submit in a loop is not seen")
+def test_function_submitted_to_a_pool_per_item_fans_out(tmp_path):
+    found = check_tree(tmp_path, {"app.py": """
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+        from openai import OpenAI
+        client = OpenAI(timeout=20)
+        def one(doc):
+            return client.chat.completions.create(model="gpt-4o-mini", max_tokens=100, messages=[doc])
+        def run(docs):
+            with ThreadPoolExecutor(4) as pool:
+                futures = []
+                for doc in docs:
+                    futures.append(pool.submit(one, doc))
+            return [f.result() for f in futures]
+        async def run_async(docs):
+            return [await asyncio.to_thread(one, doc) for doc in docs]
+        def run_once(doc):
+            with ThreadPoolExecutor(1) as pool:
+                return pool.submit(one, doc).result()
+        """})
+    [(where, message)] = found.items()
+    assert where == ("app.py", 6)
+    assert "fans out one request per item at once" in message and "`pool.submit(one, doc)` at line 11" in message
