@@ -105,19 +105,19 @@ _STAGES = (
 
 def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: str = "",
                    as_hash: bool = False) -> list[list[str]]:
-    """SELECT lists of successive CTEs computing `uniform` into columns named by `draws` (name -> draw
-    number, or an SQL expression of one); each stage reads the previous stage's hash columns. With
-    `as_hash`, the columns hold the final hash (an INTEGER, `uniform` times PRIME): half the bytes of a
-    DOUBLE, for draws stored with the prepared rows."""
+    """SELECT lists of two successive CTEs computing `uniform` into columns named by `draws` (name -> draw
+    number, or an SQL expression of one): each squaring round reads its input twice, so it gets a CTE of
+    its own, with the linear step before it written into it (a CTE fewer is less planning: the planner's
+    work grows faster than the number of nested CTEs). With `as_hash`, the columns hold the final hash
+    (an INTEGER, `uniform` times PRIME): half the bytes of a DOUBLE, for draws stored with the prepared rows."""
     c = (seed % PRIME) * 16807 + 12345
-    stages = [[f"((({row_id}) % {PRIME}) * 48271 + {c} + ({k}) * 69621) % {PRIME} AS {prefix}_h0_{n}"
-               for n, k in draws.items()]]
-    for i, stage in enumerate(_STAGES[1:], start=1):
-        stages.append([stage.format(h=f"{prefix}_h{i - 1}_{n}", k=f"({k})") + f" AS {prefix}_h{i}_{n}"
-                       for n, k in draws.items()])
-    stages.append([f"CAST({prefix}_h{len(_STAGES) - 1}_{n} AS {'INTEGER' if as_hash else 'DOUBLE'})"
-                   f"{'' if as_hash else f' / {PRIME}.0'} AS {n}" for n in draws])
-    return stages
+    first, second = [], []
+    for n, k in draws.items():
+        start = f"((({row_id}) % {PRIME}) * 48271 + {c} + ({k}) * 69621) % {PRIME}"
+        first.append(_STAGES[1].format(h=f"({start})", k=f"({k})") + f" AS {prefix}_h_{n}")
+        final = _STAGES[3].format(h=f"({_STAGES[2].format(h=f'{prefix}_h_{n}', k=f'({k})')})")
+        second.append(f"CAST({final} AS {'INTEGER' if as_hash else 'DOUBLE'}){'' if as_hash else f' / {PRIME}.0'} AS {n}")
+    return [first, second]
 
 
 # what the prepared rows keep of the coded base rows (names live in the dimension tables)
@@ -237,27 +237,31 @@ class Tables:
 
 
 class _Query:
-    """A chain of CTEs, each adding columns to the previous one. Columns that use none of the last
-    CTE's own columns (and need no join) join that CTE instead of starting one: fewer CTEs, less
-    planning for DuckDB (a retry chain is dozens of steps)."""
+    """A chain of CTEs adding columns to the first one's. Each group of columns (with the joins it reads)
+    goes into the earliest CTE after those defining the columns it reads, so independent steps (a retry
+    chain's attempts, a switch's drawn and observed outcomes) share CTEs: DuckDB's planning time grows
+    much faster than the number of nested CTEs (a retry chain planned as 33 took longer than replaying
+    its rows), and it runs on one thread before any row is read."""
 
     def __init__(self, name: str, first: str):
-        self.ctes = [f"{name}0 AS ({first})"]
-        self.name, self.last = name, f"{name}0"
-        self._open: tuple[str, list[str], set[str]] | None = None   # the last CTE: source, columns, names
+        self.name, self.first = name, f"{name}0 AS ({first})"
+        self.levels: list[tuple[list[str], list[str]]] = []     # per CTE after the first: columns, joins
+        self.level_of: dict[str, int] = {}                      # column -> the CTE defining it (0: the first)
+
+    @property
+    def last(self) -> str:
+        """The last CTE: it holds every column."""
+        return f"{self.name}{len(self.levels)}"
 
     def add(self, cols: list[str], joins: str = "") -> "_Query":
-        names = {_column_name(c) for c in cols}
-        if self._open is not None and not joins and not _uses(cols, self._open[2]):
-            source, open_cols, defined = self._open
-            open_cols += cols
-            defined |= names
-            self.ctes[-1] = f"{self.last} AS (SELECT {source}.*, {', '.join(open_cols)} FROM {source})"
-            return self
-        this = f"{self.name}{len(self.ctes)}"
-        self.ctes.append(f"{this} AS (SELECT {self.last}.*, {', '.join(cols)} FROM {self.last}{joins})")
-        self._open = None if joins else (self.last, list(cols), names)
-        self.last = this
+        """Columns, and the joins (whose conditions read only earlier columns) their expressions read."""
+        level = 1 + max((self.level_of.get(name, 0) for name in _names(cols + [joins])), default=0)
+        while len(self.levels) < level:
+            self.levels.append(([], []))
+        columns, join_list = self.levels[level - 1]
+        columns += cols
+        join_list += [joins] if joins else []
+        self.level_of.update((_column_name(c), level) for c in cols)
         return self
 
     def uniforms(self, row_id: str, seed: int, draws: dict[str, int | str], as_hash: bool = False) -> "_Query":
@@ -267,17 +271,21 @@ class _Query:
         return self
 
     def sql(self) -> str:
-        return ",\n".join(self.ctes)
+        ctes = [self.first]
+        for i, (cols, joins) in enumerate(self.levels, start=1):
+            source = f"{self.name}{i - 1}"
+            ctes.append(f"{self.name}{i} AS (SELECT {source}.*, {', '.join(cols)} FROM {source}{''.join(joins)})")
+        return ",\n".join(ctes)
+
+
+def _names(texts: list[str]) -> set[str]:
+    """Every identifier in SQL texts (a superset of the columns they read)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(texts)))
 
 
 def _column_name(col: str) -> str:
     """The name a SELECT-list entry defines (`expr AS name`, `alias.name` or `name`)."""
     return col.rsplit(" AS ", 1)[1].strip() if " AS " in col else col.rsplit(".", 1)[-1].strip()
-
-
-def _uses(cols: list[str], names: set[str]) -> bool:
-    """Whether any of the expressions mentions one of `names`."""
-    return bool(names) and re.search(r"\b(" + "|".join(map(re.escape, names)) + r")\b", " ".join(cols)) is not None
 
 
 @dataclass
@@ -308,7 +316,7 @@ class Replay:
                f"coalesce({alias}.prefill, 0.0) AS {alias}_prefill", f"{alias}.tbase AS {alias}_tbase",
                f"{alias}.pbase AS {alias}_pbase"],
               f" LEFT JOIN {self.tables.targets} {alias} ON {alias}.k = "
-              f"{self.codes.target_key_sql(f'{q.last}.site_c', observed, model)}")
+              f"{self.codes.target_key_sql('site_c', observed, model)}")
 
     @staticmethod
     def _value(alias: str, u: str) -> str:
@@ -440,7 +448,7 @@ class Replay:
         joins = ""
         if s.prompt_cache_hit_rate is not None:
             cols += [f"(scoped AND u_prompt < {s.prompt_cache_hit_rate}) AS hit_prompt", "coalesce(px.prefix, 0) AS prefix"]
-            joins += f" LEFT JOIN {t.prefix} px ON px.site = {q.last}.site_c"
+            joins += f" LEFT JOIN {t.prefix} px ON px.site = site_c"
         q.add(cols, joins)
         if switch:
             q.add(["model1 <> obs_model AS changed"])
@@ -493,9 +501,8 @@ class Replay:
             keep += ["obs_cached", "obs_write", "obs_reason", "eff_in", "eff_out"]
             keep += ["hit_prompt", "prefix"] if s.prompt_cache_hit_rate is not None else []
         # a narrow relation before the chain branches off it (a CTE read twice is materialised whole)
-        q.ctes.append(f"{q.name}n AS (SELECT {', '.join(keep)} FROM {q.last})")
-        q.last = h = f"{q.name}n"
-        body = q.sql()
+        h = f"{q.name}n"
+        body = q.sql() + f",\n{h} AS (SELECT {', '.join(keep)} FROM {q.last})"
         if chain:
             x = self._chain_sql(s, h, keep)
         else:
@@ -551,7 +558,7 @@ FROM (SELECT x.*, {q_shift} AS qv FROM x{quality_join}) x"""
         q.add(["coalesce(mo.prefill, 0.0) AS obs_prefill", "mo.ibase", "mo.obase",
                f"coalesce(ttft_ms, CASE WHEN mo.decode IS NOT NULL THEN {modelled} END, "
                "least(latency_ms, mo.ttft_p50)) AS ttft_o"],
-              f" LEFT JOIN {t.targets} mo ON mo.k = {self.codes.target_key_sql(f'{q.last}.site_c', 'model_c', 'model_c')}")
+              f" LEFT JOIN {t.targets} mo ON mo.k = {self.codes.target_key_sql('site_c', 'model_c', 'model_c')}")
         q.add([f"CASE WHEN st = {OK} OR input_tokens > 0 THEN input_tokens "
                f"ELSE coalesce(round({self._value('gi', 'u_in')}), 0) END AS eff_in",
                f"CASE WHEN st = {OK} THEN output_tokens ELSE coalesce(round({self._value('go', 'u_out')}), 0) END AS eff_out",
