@@ -169,12 +169,14 @@ class ContextOverflow(Rule):
                 yield diag
 
     def _check_site(self, ctx: FileContext, catalog, site: CallSite, model: str, info) -> Diagnostic | None:
+        from llmsight.knowledge.catalog import generates_text
+
         window, out_limit = info.max_input_tokens, info.max_output_tokens
         cap = site.max_tokens.value if isinstance(site.max_tokens.value, int) and site.max_tokens.value > 0 else None
         # a cap set where we cannot see it (`**kwargs`, a dict handed in) is not assumed to be the default
         unseen_cap = site.max_tokens.source == "unresolved"
-        output = 0 if site.operation == "embedding" or (cap is None and unseen_cap) else (
-            cap or ctx.config.default_output_tokens)
+        no_text = site.operation == "embedding" or not generates_text(info)   # vectors, images: no output counted
+        output = 0 if no_text or (cap is None and unseen_cap) else (cap or ctx.config.default_output_tokens)
         prompt = site.prompt.static_tokens
         shown = info.name if info.name == model else f"{model} ({info.name})"
         problems = []
@@ -184,7 +186,7 @@ class ContextOverflow(Rule):
         overflow = bool(window) and prompt + output > window
         if overflow:
             what = f"output cap {_n(cap)}" if cap else (
-                "no output" if site.operation == "embedding"
+                "no output" if no_text
                 else f"an output cap set at run time ({site.max_tokens.expr})" if unseen_cap
                 else f"{_n(output)} expected output tokens (default_output_tokens; the call sets no cap)")
             dyn = " (literal parts only; run-time content adds more)" if site.prompt.dynamic else ""
