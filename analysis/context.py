@@ -186,6 +186,18 @@ class FileContext:
 # pools' `map`/`imap`/`starmap`
 PER_ITEM_MAPPERS = frozenset({"apply", "map", "applymap", "map_elements", "progress_apply", "progress_map",
                               "parallel_apply", "thread_map", "process_map", "imap", "imap_unordered", "starmap"})
+# calls that run the callable they are handed once, now (a pool's `submit`/`apply_async`, `asyncio.to_thread`,
+# `loop.run_in_executor`, anyio's `run_sync`/`start_soon`): in a loop, once per item
+HANDED_RUNNERS = frozenset({"submit", "apply_async", "to_thread", "run_in_executor", "run_sync", "start_soon", "spawn"})
+
+
+@dataclass(frozen=True)
+class RunnerElsewhere:
+    """A call in another module of the project that runs a site's function once per item (`for d in docs:
+    summarize(d)` in a jobs module, the request in an llm module): the call and its module (a ModuleInfo)."""
+
+    node: ast.AST
+    mod: object
 
 
 def per_item_mapper(node: ast.AST | None) -> bool:

@@ -18,7 +18,8 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_sites
 from llmsight.analysis.catalog_names import host_provider
-from llmsight.analysis.context import PER_ITEM_MAPPERS, parse_pragma, per_item_mapper, per_item_runner
+from llmsight.analysis.context import (HANDED_RUNNERS, PER_ITEM_MAPPERS, RunnerElsewhere, parse_pragma,
+                                       per_item_mapper, per_item_runner)
 from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, Client, Const, DictVal, Evaluator, FuncRef, Imported,
                                         Instance, ListVal, Scope, model_keyword)
 from llmsight.analysis.model_resolution import ModelResolver, sendable, to_candidates
@@ -367,7 +368,7 @@ class FileDiscovery:
         them (`f`; `self.f`, `cls.f`), each reference with its enclosing function: indexed once, not walked
         again for every helper `per_item_caller` asks about."""
         out: dict[tuple[str, bool], list[tuple[ast.AST, FuncInfo | None]]] = {}
-        for m in sorted(PER_ITEM_MAPPERS):
+        for m in sorted(PER_ITEM_MAPPERS | HANDED_RUNNERS):
             for c, caller in self.mod.calls_named(m):
                 for a in c.args:
                     key = (a.id, False) if isinstance(a, ast.Name) else (a.attr, True) if isinstance(a, ast.Attribute) \
@@ -397,6 +398,23 @@ class FileDiscovery:
             found = self.per_item_caller(caller, hops - 1) if caller is not None and caller.node is not func.node else None
             if found is not None:
                 return found
+        return None
+
+    def per_item_caller_elsewhere(self, func: FuncInfo) -> RunnerElsewhere | None:
+        """A call in another module of the package that runs `func`, or a function of this module calling it,
+        once per item (`for d in docs: summarize(d)` in a jobs module, the request in an llm module), for
+        LLM006: the callers model resolution finds (nearest files first, bounded), one hop into each."""
+        name = getattr(func.node, "name", None)
+        if name is None or func.parent is not None:
+            return None
+        helpers = [func] + [c for _call, c in self.mod.calls_named(name) if c is not None and c.parent is None
+                            and c.node is not func.node and _refers_to(_call.func, name, func.cls is not None)
+                            and (func.cls is None or self._may_dispatch(c, func.cls))][:2]
+        for helper in helpers:
+            for call, scope in self.resolver.calls_of(helper, self.mod):
+                body = scope.func.node.body if scope.func is not None else scope.mod.tree.body  # type: ignore[attr-defined]
+                if scope.mod is not self.mod and isinstance(body, list) and per_item_runner(body, call) is not None:
+                    return RunnerElsewhere(call, scope.mod)
         return None
 
     def _may_dispatch(self, caller: FuncInfo | None, target: ClassInfo) -> bool:
@@ -1770,8 +1788,8 @@ def discover(mod: ModuleInfo, evaluator: Evaluator, config: Config, segment, spa
             continue
         seen.update((id(cand.call), id(req.callee)))
         func = cand.funcs[-1] if cand.funcs else None
-        if cand.loop is None and func is not None:   # a helper the module calls once per item
-            cand.loop = disc.per_item_caller(func)
+        if cand.loop is None and func is not None:   # a helper the module, or another, calls once per item
+            cand.loop = disc.per_item_caller(func) or disc.per_item_caller_elsewhere(func)
         qual = func.qualname if func else "<module>"
         ordinals[qual] = ordinals.get(qual, 0) + 1
         site_id = f"{mod.path}::{qual}#{ordinals[qual]}"

@@ -626,9 +626,14 @@ class ModelResolver:
     def arguments_passed(self, func: FuncInfo, mod: ModuleInfo, name: str) -> list[tuple[ast.AST, Scope]]:
         """What the package's calls of `func` pass for parameter `name` (the call graph callers' literals
         are followed on): discovery types a client a helper receives from another module with it."""
-        self._site_method = _method_name(Scope(mod, func, 0))
-        found = [(_argument_of(func, name, call), cscope) for call, cscope in self._callers_of(func, mod)[:MAX_CALLERS]]
+        found = [(_argument_of(func, name, call), cscope) for call, cscope in self.calls_of(func, mod)]
         return [(arg, cscope) for arg, cscope in found if arg is not None and arg is not _STARRED]
+
+    def calls_of(self, func: FuncInfo, mod: ModuleInfo) -> list[tuple[ast.Call, Scope]]:
+        """The package's calls of `func` (at most MAX_CALLERS), each with its scope; the files they are in
+        become the analysis's dependencies."""
+        self._site_method = _method_name(Scope(mod, func, 0))
+        return self._callers_of(func, mod)[:MAX_CALLERS]
 
     def built_by_subclasses(self, receiver: ast.AST, site: Scope, made: Scope | None) -> bool:
         """The client `receiver` (`self.llm…`) a method uses is bound by subclasses of the method's class:

@@ -308,20 +308,22 @@ def _runs_once(up: dict[ast.AST, ast.AST], loop: ast.AST, call: ast.AST) -> bool
     """The loop leaves right after running `call`: the call is in a `return`/`raise`, or a statement after it
     in the same block returns, raises or breaks out of `loop` (`yield from self.ask(…); return` on a tool
     call seen while streaming): at most one request per entry into the loop, not one per item."""
-    node, inner = call, False   # inner: a loop between the call and `loop`, whose `break` leaves only itself
-    while node is not loop and node is not None:
-        parent = up.get(node)
+    chain = [call]
+    while chain[-1] is not loop and up.get(chain[-1]) is not None:
+        chain.append(up[chain[-1]])
+    for i, node in enumerate(chain[:-1]):
         if isinstance(node, (ast.Return, ast.Raise)):
             return True
-        if isinstance(node, ast.stmt) and parent is not None:
-            for _name, block in ast.iter_fields(parent):
-                if isinstance(block, list) and any(s is node for s in block):
-                    after = block[[i for i, s in enumerate(block) if s is node][0] + 1:]
-                    if any(isinstance(s, (ast.Return, ast.Raise)) or isinstance(s, ast.Break) and not inner
-                           for s in after):
-                        return True
-        inner = inner or isinstance(parent, LOOPS) and parent is not loop
-        node = parent
+        parent = chain[i + 1]
+        if not isinstance(node, ast.stmt):
+            continue
+        leaves_loop = not any(isinstance(a, LOOPS) for a in chain[i + 1:-1])   # a `break` here leaves `loop`
+        for _name, block in ast.iter_fields(parent):
+            if isinstance(block, list) and any(s is node for s in block):
+                after = block[next(k for k, s in enumerate(block) if s is node) + 1:]
+                if any(isinstance(s, (ast.Return, ast.Raise)) or isinstance(s, ast.Break) and leaves_loop
+                       for s in after):
+                    return True
     return False
 
 
@@ -335,7 +337,15 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
     target = getattr(loop, "target", None)  # a `for` target is rebound per item, not from the last reply
     per_item = _dotted_names(target) if target is not None else set()
+    # inputs rebuilt from what the loop accumulates (`pcm.extend(frame); audio = wav(bytes(pcm))`): each
+    # request takes everything so far, a stream's partial results, not one item
+    grown = {_dotted(n.func.value) for n in walk_local(body) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWING_METHODS}
+    grown |= {_dotted(n.target) for n in walk_local(body) if isinstance(n, ast.AugAssign)}
     for node in walk_local(body):
+        if grown and isinstance(node, ast.Assign) and any(_dotted(t) in inputs for t in node.targets) \
+                and _dotted_names(node.value) & grown:
+            return True
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GROWING_METHODS \
                 and _dotted(node.func.value) in inputs:
             return True

@@ -4,7 +4,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
-from llmsight.analysis.context import FileContext
+from llmsight.analysis.context import HANDED_RUNNERS, FileContext, RunnerElsewhere, SourceMap
+from llmsight.analysis.modules import split_lines
 from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, repeating_loop, walk_local
 from llmsight.analysis.rules._sdk_fixes import parents, sdk_name
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
@@ -21,6 +22,8 @@ _LIST_INPUT = {"openai": "input=[...]", "litellm": "input=[...]", "google": "con
                "langchain": "embed_documents([...])", "together": "input=[...]"}
 
 
+# what providers' batch APIs take: chat, completions, Responses and embeddings (not audio, images, rerank)
+_BATCHABLE = frozenset({"chat", "completion", "responses", "embedding"})
 # request methods that take a list of requests and send them at once
 _BATCH_METHODS = frozenset({"batch_completion", "abatch_completion", "batch", "abatch"})
 # iterables of batches: itertools.batched, more_itertools.chunked/ichunked, and the usual helper names
@@ -184,28 +187,41 @@ class CallInLoop(Rule):
             call = ctx.call_nodes.get(site.id)
             if call is None or not site.in_loop:
                 continue
-            loop, repeated = repeating_loop(ctx, call), call
+            loop, repeated, where = repeating_loop(ctx, call), call, ctx   # `where`: the file the loop is in
             runner = ctx.loop_nodes.get(site.id)
-            if loop is None and runner is not None and not any(a is runner for a in ctx.ancestors(call)):
+            if loop is None and isinstance(runner, RunnerElsewhere):
+                # the function is called per item in another module of the project (discovery)
+                where = ctx.memo(f"llm006-module-{id(runner.mod)}", lambda m=runner.mod: _module_context(ctx, m))
+                loop, repeated = repeating_loop(where, runner.node), runner.node
+            elif loop is None and runner is not None and not any(a is runner for a in ctx.ancestors(call)):
                 # the function the request is in is called per item, or handed to a mapper (discovery)
                 loop, repeated = repeating_loop(ctx, runner), runner
             if loop is None or isinstance(loop, ast.While) or isinstance(repeated, ast.Call) and depends_on_previous(loop, repeated) \
                     or _takes_many(site) and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
                 continue
-            concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(ctx, loop) or _pooled(ctx, loop)
-            message, advice = self._message(site, ctx, loop, concurrent, _limiter(ctx, call) if concurrent else None)
-            if repeated is not call and not any(a is call for a in ctx.ancestors(repeated)):
-                message += f" (through `{ctx.segment(repeated)}` at line {ctx.span_of(repeated).start_line})"
+            concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(where, loop) or _pooled(where, loop) \
+                or _handed_to_pool(where, repeated)
+            said = self._message(site, ctx, loop, concurrent, _limiter(ctx, call) if concurrent else None)
+            if said is None:
+                continue
+            message, advice = said
+            shown = _handing_call(where, repeated) or repeated
+            if where is not ctx:
+                message += f" (through `{where.segment(shown)}` at {where.path}:{shown.lineno})"
+            elif repeated is not call and not any(a is call for a in ctx.ancestors(repeated)):
+                message += f" (through `{ctx.segment(shown)}` at line {ctx.span_of(shown).start_line})"
             yield ctx.diagnostic(self, call, message, site, (Fix(advice, (), "display-only"),))
 
     @staticmethod
     def _message(site: CallSite, ctx: FileContext, loop: ast.AST, concurrent: bool,
-                 limiter: str | None = None) -> tuple[str, str]:
-        """`concurrent`: the requests run at once; `limiter`: the semaphore that bounds them, as written."""
+                 limiter: str | None = None) -> tuple[str, str] | None:
+        """`concurrent`: the requests run at once; `limiter`: the semaphore that bounds them, as written; None
+        when there is nothing to advise."""
         where = "a comprehension" if isinstance(loop, COMPREHENSIONS) else "a loop" if not isinstance(loop, ast.Call) else \
             f"`{ctx.segment(loop.func).rsplit('.', 1)[-1]}(…)`"   # a per-item mapper: `df.text.apply(…)`
         batch = BATCH_APIS.get(site.sdk)
-        batch_text = f"{batch} costs 50% less when results can wait (up to 24 h)" if batch else \
+        batch_text = "" if site.operation not in _BATCHABLE else \
+            f"{batch} costs 50% less when results can wait (up to 24 h)" if batch else \
             "a provider batch API (50% off at OpenAI and Anthropic) suits work that can wait"
         if site.operation == "embedding":
             arg = _LIST_INPUT.get(site.sdk, "a list of inputs")
@@ -213,17 +229,23 @@ class CallInLoop(Rule):
                     f"request (fewer round trips, far below the requests-per-minute limit)")
             return text, f"Embed the whole list in one request with {arg}, in chunks if it is large"
         if limiter is not None:
+            if not batch_text:
+                return None   # bounded already, and no batch API takes this kind of request: nothing to advise
             text = (f"fans out one request per item through {sdk_name(site, ctx)}, as many at once as `{limiter}` "
                     f"allows: {batch_text}")
             return text, "Send them as a batch job when the results can wait"
         if concurrent:
             text = (f"fans out one request per item at once through {sdk_name(site, ctx)}: bound the concurrency "
-                    f"(a semaphore) to stay under the rate limit; {batch_text}")
-            return text, "Limit concurrent requests with asyncio.Semaphore, or send them as a batch job"
+                    f"(a semaphore) to stay under the rate limit{'; ' + batch_text if batch_text else ''}")
+            return text, "Limit concurrent requests with asyncio.Semaphore" + (", or send them as a batch job" if batch_text else "")
         if site.sdk == "langchain":
             concurrently = 'call .batch(inputs, config={"max_concurrency": N}) to run them concurrently'
         else:
             concurrently = "run them concurrently (bounded)"
+        if not batch_text:
+            text = (f"{sdk_name(site, ctx)} is called once per item of {where}, one call after another: "
+                    f"{concurrently} or cache repeated inputs")
+            return text, f"{concurrently[0].upper()}{concurrently[1:]}, or cache repeated inputs"
         text = (f"{sdk_name(site, ctx)} is called once per item of {where}, one call after another: {batch_text}; "
                 f"otherwise {concurrently} or cache repeated prompts")
         return text, f"Batch the requests (batch API), {concurrently}, or cache repeated prompts"
@@ -267,6 +289,31 @@ def _limiter(ctx: FileContext, call: ast.AST) -> str | None:
                 if any(word in text.lower() for word in ("sem", "limit")):
                     return text
     return None
+
+
+def _module_context(ctx: FileContext, mod) -> FileContext:
+    """A context for reading the loop in another module of the project (a ModuleInfo) as this file's loops are."""
+    return FileContext(path=mod.path, source=mod.source, tree=mod.tree, srcmap=SourceMap(split_lines(mod.source) or [""]),
+                       config=ctx.config)
+
+
+def _handing_call(ctx: FileContext, node: ast.AST) -> ast.Call | None:
+    """The call a function is handed to, to run now (`pool.submit(f, x)`, `asyncio.to_thread(f, x)`)."""
+    runner = parents(ctx, node).get(node)
+    return runner if isinstance(runner, ast.Call) and any(a is node for a in runner.args) \
+        and _callee_word(runner) in HANDED_RUNNERS else None
+
+
+def _handed_to_pool(ctx: FileContext, node: ast.AST) -> bool:
+    """`pool.submit(f, x)`, `loop.run_in_executor(None, f, x)` not awaited on the spot: the function handed
+    runs in a pool while the loop goes on, so the requests run at once."""
+    runner = _handing_call(ctx, node)
+    return runner is not None and not isinstance(ctx.parents.get(runner), ast.Await)
+
+
+def _callee_word(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _pooled(ctx: FileContext, loop: ast.AST) -> bool:
@@ -316,8 +363,4 @@ def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
 
 def _is_gather(call: ast.AST) -> bool:
     """A call that runs the awaitables it is handed at once (`asyncio.gather`, `wait`, `as_completed`, a pool's `map`)."""
-    if not isinstance(call, ast.Call):
-        return False
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in ("gather", "as_completed", "wait", "map")
+    return isinstance(call, ast.Call) and _callee_word(call) in ("gather", "as_completed", "wait", "map")
