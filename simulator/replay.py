@@ -328,27 +328,27 @@ class Replay:
     def _tokens(self, s: Scenario, q: _Query, tag: str, inp: str, out: str, ratio: str | None) -> None:
         """Columns `{tag}_in, _cached, _write, _out, _reason` after re-tokenising (`ratio`), trimming,
         prompt caching and the output cap, and `{tag}_dunc`, the change in uncached input tokens."""
-        if ratio is None:
-            q.add([f"{inp} AS {tag}_in1", f"obs_cached AS {tag}_cached1", f"obs_write AS {tag}_write1"])
-        else:
-            q.add([f"round({inp} * {ratio}) AS {tag}_in1", f"round(obs_cached * {ratio}) AS {tag}_cached1",
-                   f"round(obs_write * {ratio}) AS {tag}_write1"])
-        in2 = f"{tag}_in1" if s.trim_input is None else \
+        scaled = [(inp, "in1"), ("obs_cached", "cached1"), ("obs_write", "write1")]
+        scaled = [(name, expr if ratio is None else f"round({expr} * {ratio})") for expr, name in scaled]
+        # an untrimmed input is the scaled one, written out again rather than read from the CTE before
+        in_ = "" if s.trim_input is None else \
             f"(CASE WHEN scoped THEN least({tag}_in1, {s.trim_input}) ELSE {tag}_in1 END)"
-        q.add([f"{in2} AS {tag}_in"])
-        q.add([f"least({tag}_cached1, {tag}_in) AS {tag}_cached2"])
+        q.add([f"{expr} AS {tag}_{name}" for name, expr in scaled + ([] if in_ else [("in", scaled[0][1])])])
+        if in_:
+            q.add([f"{in_} AS {tag}_in"])
         if s.prompt_cache_hit_rate is None:
-            q.add([f"{tag}_cached2 AS {tag}_cached"])
+            q.add([f"least({tag}_cached1, {tag}_in) AS {tag}_cached"])
         else:
+            q.add([f"least({tag}_cached1, {tag}_in) AS {tag}_cached2"])
             q.add([f"CASE WHEN NOT scoped THEN {tag}_cached2 WHEN hit_prompt "
                    f"THEN least({tag}_in, greatest({tag}_cached2, prefix)) ELSE 0 END AS {tag}_cached"])
         write = f"least({tag}_write1, {tag}_in - {tag}_cached)"
         if s.prompt_cache_hit_rate is not None:
             write = f"CASE WHEN scoped AND hit_prompt THEN 0 ELSE {write} END"
+        q.add([f"{write} AS {tag}_write", f"({tag}_in - {tag}_cached) - ({tag}_in1 - {tag}_cached1) AS {tag}_dunc"])
         out2 = out if s.max_tokens is None else f"CASE WHEN scoped THEN least({out}, {s.max_tokens}) ELSE {out} END"
-        q.add([f"{write} AS {tag}_write", f"{out2} AS {tag}_out"])
-        q.add([f"least(obs_reason, {tag}_out) AS {tag}_reason",
-               f"({tag}_in - {tag}_cached) - ({tag}_in1 - {tag}_cached1) AS {tag}_dunc"])
+        q.add([f"{out2} AS {tag}_out"])
+        q.add([f"least(obs_reason, {tag}_out) AS {tag}_reason"])
 
     def _draw_attempt(self, q: _Query, fit: str, tag: str, u: tuple[str, str, str], st: str, ttft: str,
                       lat: str) -> None:
