@@ -13,6 +13,7 @@ includes reasoning tokens.
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -178,6 +179,24 @@ def generates_text(info: ModelInfo) -> bool:
     too, `gemini-2.5-flash-image`); not an embedding, image, video, speech, rerank or moderation row, which
     a method serving every kind of model (Bedrock's `invoke_model`, Replicate's `run`) may reach."""
     return not info.mode or call_kind(info.mode) == "chat" or bool(info.output_cost_per_token)
+
+
+@lru_cache(maxsize=1)
+def _media_families() -> tuple[tuple[str, str], ...]:
+    """(glob, kind) rows of `data/media_models.csv`, each with its source."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("llmsight.knowledge").joinpath("data/media_models.csv").read_text(encoding="utf-8")
+    return tuple((row["pattern"], row["kind"]) for row in csv.DictReader(text.splitlines()))
+
+
+def media_model_kind(model: str) -> str | None:
+    """`image`, `video` or `audio` for a model of a family that answers only in media (FLUX, SDXL, Kling, Veo,
+    MusicGen…: `data/media_models.csv`, from Replicate's collections), matched on `owner/name` without a
+    `replicate/` prefix or `:version`; None for any other name. For models the price data has no row for."""
+    name = model.strip().lower().split(":", 1)[0].removeprefix("replicate/")
+    return next((kind for pattern, kind in _media_families() if fnmatch.fnmatchcase(name, pattern)), None)
 
 
 def served_operation(operation: str, info: ModelInfo | None) -> str:

@@ -40,8 +40,9 @@ class UnboundedOutput(Rule):
     the model's schema names it). Anthropic requires `max_tokens` and iFlytek Spark's `ChatSparkLLM`
     caps every request at 2048 by default, so this rule never fires there. Nor where the model answers
     with no text, through a method that serves every kind of model: Bedrock's `invoke_model` of an
-    embedding or image model (its price row says so), Replicate's `run` of an image or video model
-    (its `input=` holds keys such as `aspect_ratio`, `width`, `num_outputs`, `fps`).
+    embedding or image model (its price row says so), Replicate's `run` of an image, video or audio
+    model (a media-only family such as FLUX, SDXL, Kling or Veo, or an `input=` holding keys such as
+    `aspect_ratio`, `width`, `num_outputs`, `fps`).
 
     A cap counts wherever the code sets it: in a config object held in a variable
     (`cfg = GenerateContentConfig(max_output_tokens=…)`), in a dict built up and splatted
@@ -367,14 +368,16 @@ _MEDIA_INPUT_KEYS = frozenset({
 
 def _answers_in_text(site: CallSite, ctx: FileContext, call: ast.Call) -> bool:
     """Whether the request's model answers in text an output cap bounds: its price row says so
-    (`generates_text`); with no row, a Replicate request whose `input=` holds media-only keys does not."""
-    from llmsight.knowledge.catalog import Catalog, generates_text
+    (`generates_text`); with no row, a Replicate request to a media-only family (`media_model_kind`) or whose
+    `input=` holds media-only keys does not."""
+    from llmsight.knowledge.catalog import Catalog, generates_text, media_model_kind
 
     model = model_name(site)
     info = catalog_entry(Catalog.load(ctx.config), site, model) if model else None
     if info is not None:
         return generates_text(info)
-    return not (site.sdk == "replicate" and _MEDIA_INPUT_KEYS & _input_keys(ctx, call))
+    return not (site.sdk == "replicate" and (model and media_model_kind(model)
+                                             or _MEDIA_INPUT_KEYS & _input_keys(ctx, call)))
 
 
 def _input_keys(ctx: FileContext, call: ast.Call) -> set[str]:

@@ -92,7 +92,6 @@ def test_generates_text_reads_the_rows_mode_and_output_price(model, text):
     assert info is not None and generates_text(info) is text
 
 
-@pytest.mark.xfail(strict=True, reason="a prompt-only request to a Replicate image or video model was reported")
 @pytest.mark.parametrize("model", [
     "black-forest-labs/flux-schnell", "stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b",
     "someone/flux-dev-lora", "kwaivgi/kling-v2.1", "google/veo-3", "meta/musicgen"])
@@ -104,7 +103,6 @@ def test_replicate_prompt_only_request_to_a_media_model_is_not_reported(tmp_path
         """) == []
 
 
-@pytest.mark.xfail(strict=True, reason="no table of media-only model families yet")
 @pytest.mark.parametrize("model, kind", [
     ("black-forest-labs/flux-1.1-pro", "image"), ("replicate/stability-ai/stable-diffusion-3.5-large", "image"),
     ("wan-video/wan-2.2-t2v-fast", "video"), ("openai/whisper:8099696689d249cf8b122d833c36ac3f75505c666a395ca40ef26f68e7d3d16e", "audio"),
