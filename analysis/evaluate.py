@@ -861,6 +861,8 @@ class Evaluator:
                 d = self.eval(node.args[1], scope, depth)
                 if isinstance(d, Const):
                     return Const(d.value, d.origin or f"{scope.mod.path}:{node.lineno}", "env-default")
+                if isinstance(d, ClassRef) or isinstance(d, Imported) and self.client_class(d.qualname) is not None:
+                    return d   # CLASSES.get(cfg.provider(), OpenAIEmbeddings): the fallback class
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
             return self._string_test(node, scope, depth)   # `self.is_x = model.startswith("x/")`: a known flag
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy",):

@@ -33,7 +33,6 @@ PROJECT = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a class a mapping's get(key, Default) gives is not followed")
 def test_default_class_of_a_mapping_get_makes_the_client(tmp_path):
     result = scan_project(tmp_path, PROJECT)
     selector = PROJECT["lab/selector.py"]
