@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
@@ -275,6 +276,10 @@ def price_entry(catalog, site: CallSite, model: str):
     return None if self_hosted(site, model) else info
 
 
+# `predictions.create(version=…)`: the 64-hex id of one build of a model (the part after `owner/name:`)
+_REPLICATE_VERSION = re.compile(r"[0-9a-f]{64}")
+
+
 def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
     """Why the site's resolved model has no price: a model the user serves, a row billed by some other
     unit than tokens, one retired from service (and so from the price data), or a name the price data
@@ -295,6 +300,9 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
                         for k, v in info.raw.items() if "_cost_per_" in k and isinstance(v, (int, float)) and v})
         billed = f"bills {info.name} per {', per '.join(units)}" if units else f"has no rate for {info.name}"
         return f"no per-token price: the price data {billed}; add its token prices with `prices`"
+    if site.sdk == "replicate" and _REPLICATE_VERSION.fullmatch(model):
+        return (f"`{model}` is a Replicate version id, which names a build, not a model: map it to its model under "
+                f"[tool.llmsight.models] (\"{model}\" = \"replicate/<owner>/<name>\")")
     unknown_host = _unknown_host(site)
     if unknown_host and info is None:
         return (f"`{model}` is sent to {unknown_host}, a host the price data names no provider for: map it to the "

@@ -24,7 +24,6 @@ def _estimate(tmp_path: Path, config: dict):
     return result.estimates[result.call_sites[0].id]
 
 
-@pytest.mark.xfail(strict=True, reason="the reason called the version id a model not in the price data")
 def test_a_bare_version_id_is_named_as_one_with_its_remedy(tmp_path):
     reason = _estimate(tmp_path, {}).cost_per_call.prior
     assert "Replicate version id" in reason and "[tool.llmsight.models]" in reason
