@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from llmsight.analysis.modules import ModuleInfo, lone_cr_as_lf, module_name_for, package_root_for, split_lines
+from llmsight.analysis.modules import (ModuleInfo, lone_cr_as_lf, module_name_for, namespace_name, package_root_for,
+                                      split_lines)
 from llmsight.analysis.notebook import NotebookError, read_notebook
 from llmsight.analysis.project import (NotReadable, Project, check_regular, decode_source, describe_os_error,
                                        read_bounded, real_path, rel_path)
@@ -186,7 +187,8 @@ class Env:
         directory = str(path.parent)
         if directory not in self._packages:
             init = path.parent / "__init__.py"
-            self._packages[directory] = module_name_for(init)[0] if init.is_file() else None
+            self._packages[directory] = module_name_for(init)[0] if init.is_file() else namespace_name(
+                real_path(path.parent), self.get_project().root)
             self.get_project().add_search_root(package_root_for(path))
         pkg = self._packages[directory]
         if path.name == "__init__.py":

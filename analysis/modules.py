@@ -566,12 +566,30 @@ def _literal_all(body: list[ast.stmt]) -> list[str] | None:
     return found
 
 
-def module_name_for(path: Path, packages: dict[str, tuple[str, ...]] | None = None) -> tuple[str | None, bool]:
-    """Dotted module name from the package layout (walk up while `__init__.py` exists). `packages` keeps
-    what was found per directory for a caller naming many modules of the same packages."""
-    parts = (*_package_parts(path.parent, {} if packages is None else packages),
-             *(() if path.name == "__init__.py" else (path.stem,)))
+def module_name_for(path: Path, packages: dict[str, tuple[str, ...]] | None = None,
+                    root: Path | None = None) -> tuple[str | None, bool]:
+    """Dotted module name from the package layout (walk up while `__init__.py` exists); a module of a namespace
+    package is named from the project `root` (`namespace_name`). `packages` keeps what was found per directory
+    for a caller naming many modules of the same packages."""
+    package = ".".join(_package_parts(path.parent, {} if packages is None else packages))
+    if not package and root is not None:
+        package = namespace_name(path.parent, root) or ""
+    parts = (*((package,) if package else ()), *(() if path.name == "__init__.py" else (path.stem,)))
     return (".".join(parts) or None), path.name == "__init__.py"
+
+
+def namespace_name(directory: Path, root: Path) -> str | None:
+    """The dotted name of a directory without `__init__.py` (a PEP 420 namespace package) as Python names it with
+    the project root, or its `src/`/`lib/`, on the path (`svc/beta` is `svc.beta`): a relative import in it then
+    reaches its sibling, not a module of the same name elsewhere. None at those roots, outside them, or when a
+    part is no identifier."""
+    for base in (root / "src", root / "lib", root):
+        try:
+            parts = directory.relative_to(base).parts
+        except ValueError:
+            continue
+        return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
+    return None
 
 
 def _package_parts(d: Path, packages: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

@@ -238,7 +238,7 @@ class Project:
         try:
             source = decode_source(read_bounded(path, MAX_PROJECT_FILE_BYTES))
             tree = ast.parse(source)
-            modname, is_pkg = module_name_for(path, self._packages)
+            modname, is_pkg = module_name_for(path, self._packages, self.root)
             info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
             self.follow_star_imports(info, path)
         except (NotReadable, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError):

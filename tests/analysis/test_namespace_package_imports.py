@@ -26,7 +26,6 @@ NAMESPACE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a namespace module's relative import reaches any module of that name")
 def test_relative_import_in_a_namespace_package_reaches_the_sibling(tmp_path):
     result = scan_project(tmp_path, NAMESPACE)
     line = line_of(NAMESPACE["svc/beta/a_impl.py"], "self.completions.create(")
