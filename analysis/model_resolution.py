@@ -2610,11 +2610,36 @@ class ModelResolver:
                     continue
                 returned = elts[item]
             vals = self._values(returned, Scope(fr.mod, fi, ret.lineno), inner)
+            if isinstance(returned, (ast.Name, ast.Attribute)) and vals.cands \
+                    and ast.dump(returned) in self._dispatched_on(node):
+                # `if model.startswith("azure/"): return c, model[6:]` … `else: return c, model`: the models
+                # the tests around this return admit; none when every known one takes another branch (not
+                # the guard's own literals: the dispatch is followed for the models that reach it)
+                narrowed = self._narrow(returned, Scope(fr.mod, fi, ret.lineno), vals)
+                known = {c.value for c in vals.cands}
+                if not any(c.value in known for c in narrowed.cands):
+                    continue
+                vals = replace(narrowed, cands=tuple(c for c in narrowed.cands if c.value in known))
             parts.append(_tag(vals, None, Hop(f"return {_text(fr.mod, ret.value)}", _at(fr.mod, ret))))
         if not parts:
             return _opaque(f"`{fi.qualname}` returns nothing llmsight can read")
         out = _union(*parts)
         return replace(out, unset=out.unset and not out.has_default)
+
+    def _dispatched_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+        """The expressions (as `ast.dump`) a function dispatches its returns on: tested around two of its
+        returns or more (`if model.startswith("azure/"): return … elif model.startswith("openai/"): return …
+        else: return …`)."""
+        key = ("dispatch", id(func))
+        found = self.state.memo.get(key)
+        if found is None:
+            counts: dict[str, int] = {}
+            for ret in _returns(func):
+                for subject in {ast.dump(c.subject) for test, holds in tests_around(func.body, ret)
+                                for c in comparisons(test, holds)}:
+                    counts[subject] = counts.get(subject, 0) + 1
+            found = self.state.memo[key] = (frozenset(s for s, n in counts.items() if n > 1), func)  # func keeps its id
+        return found[0]
 
     def _str_method(self, f: ast.Attribute, node: ast.Call, scope: Scope, ctx: Ctx) -> Vals:
         args = []

@@ -3,8 +3,6 @@ the models its branch admits — `model[6:]` under `model.startswith("azure/")`,
 final `else` only the models no earlier prefix test took (never `azure/gpt-4.1` unstripped)."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan, site_at
 
 APP = """
@@ -43,7 +41,6 @@ APP = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="the final return keeps the prefixed models earlier branches took")
 def test_each_return_of_a_prefix_dispatch_sends_the_models_its_branch_admits(tmp_path):
     result = scan(tmp_path, {"app.py": APP})
     assert sorted(model_set(site_at(result, "app.py", 30))) == ["gpt-4.1", "gpt-4o", "gpt-5", "llama3.1"]
