@@ -424,11 +424,14 @@ class ModuleInfo:
 
     def _find_calls(self, name: str, handed: bool = False) -> list[tuple[ast.Call, FuncInfo | None]]:
         source, lines, i = self.source, [], self.source.find(name)
+        line, counted = 1, 0   # newlines counted from the previous hit on, not from the start at each
         while i != -1:
             j = i + len(name)
             if (i == 0 or not (source[i - 1].isalnum() or source[i - 1] == "_")) \
                     and source[j:j + 40].lstrip(" \t\r\n").startswith((",", ")") if handed else "("):
-                lines.append(source.count("\n", 0, i) + 1)
+                line += source.count("\n", counted, i)
+                counted = i
+                lines.append(line)
             i = source.find(name, j)
         if not lines:
             return []
