@@ -20,8 +20,8 @@ from llmsight.analysis import agent_frameworks, sdks, settings_flow, shaped_site
 from llmsight.analysis.catalog_names import host_provider
 from llmsight.analysis.context import (HANDED_RUNNERS, PER_ITEM_MAPPERS, RunnerElsewhere, parse_pragma,
                                        per_item_mapper, per_item_runner)
-from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, Client, Const, DictVal, Evaluator, FuncRef, Imported,
-                                        Instance, ListVal, Scope, model_keyword)
+from llmsight.analysis.evaluate import (MAX_BUILT_LENGTH, ClassRef, Client, Const, DictVal, Evaluator, FuncRef,
+                                        Imported, Instance, ListVal, Scope, model_keyword)
 from llmsight.analysis.model_resolution import ModelResolver, sendable, to_candidates
 from llmsight.analysis.modules import ClassInfo, FuncInfo, ModuleInfo, split_lines
 from llmsight.analysis.project import rel_path
@@ -629,6 +629,23 @@ class FileDiscovery:
                            streams_response=not sdks.STREAMING_SEGMENTS.isdisjoint(base.path))
         if isinstance(base, Imported):
             return self._module_request(f"{base.qualname}.{attr}", call, args, keywords, scope)
+        if isinstance(base, ClassRef):
+            sdk_class = self._sdk_class_base(base, attr)
+            return self._module_request(f"{sdk_class}.{attr}", call, args, keywords, scope) if sdk_class else None
+        return None
+
+    def _sdk_class_base(self, ref: ClassRef, attr: str, depth: int = 0) -> str | None:
+        """The SDK class used through its class methods (`dashscope.Generation`) that a project class derives
+        from, directly or through project classes none of which defines `attr`: `Sub.call(…)` is its `call`."""
+        if depth > 4 or attr in ref.cls.methods:
+            return None
+        for b in ref.cls.node.bases:
+            v = self.ev.eval(b, Scope(ref.mod, None, ref.cls.node.lineno))
+            if isinstance(v, Imported) and v.qualname in sdks.MODULE_CLIENTS:
+                return v.qualname
+            found = self._sdk_class_base(v, attr, depth + 1) if isinstance(v, ClassRef) and v.cls is not ref.cls else None
+            if found:
+                return found
         return None
 
     def _socket_event(self, socket: Client, call: ast.Call, event: ast.expr, scope: Scope) -> Request | None:
