@@ -73,3 +73,35 @@ def test_a_realtime_session_gets_no_request_timeout_finding(tmp_path):
     result = scan_project(tmp_path, {"app.py": SOCKETS, "sdk.py": SDK_SESSION}, select=("LLM001",))
     assert {s.operation for s in result.call_sites} == {"realtime"}
     assert [d.span.start_line for d in result.diagnostics if d.code == "LLM001"] == []
+
+
+QUERY_MODELS = """
+    import aiohttp
+    import websockets
+
+
+    class Voice:
+        def __init__(self, deployment: str = "gpt-realtime-mini"):
+            self.deployment = deployment
+
+        async def open_literal(self):
+            return await websockets.connect("wss://api.openai.com/v1/realtime?model=gpt-realtime")
+
+        async def open_built(self, endpoint):
+            url = f"wss://{endpoint}/openai/realtime?api-version=2025-04-01-preview&deployment={self.deployment}"
+            return await websockets.connect(url)
+
+        async def call(self, base_url, sdp):
+            async with aiohttp.ClientSession() as session:
+                return await session.post(f"{base_url}/realtime/calls?model={self.deployment}", data=sdp)
+    """
+
+
+@pytest.mark.xfail(strict=True, reason="the model in a realtime URL's query is not read")
+def test_realtime_session_model_from_the_url_query(tmp_path):
+    """The session's model rides in its URL: `?model=…` (an Azure deployment: `deployment=…`), literal or formatted."""
+    result = scan_project(tmp_path, {"app.py": QUERY_MODELS})
+    got = {s.span.start_line: s.model.value for s in result.call_sites}
+    assert got == {line_of(QUERY_MODELS, "realtime?model=gpt-realtime"): "gpt-realtime",
+                   line_of(QUERY_MODELS, "websockets.connect(url)"): "gpt-realtime-mini",
+                   line_of(QUERY_MODELS, "/realtime/calls?model="): "gpt-realtime-mini"}
