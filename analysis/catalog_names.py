@@ -285,6 +285,7 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
     unit than tokens, one retired from service (and so from the price data), or a name the price data
     does not hold. `info` is the caller's `price_entry` row (None when none): past the self-hosted case
     it is the `catalog_entry` row."""
+    from llmsight.knowledge.catalog import billing_units
     from llmsight.knowledge.models import deprecation
 
     served = self_hosted(site, model)
@@ -296,8 +297,7 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
         return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
                 f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
     if info is not None and not info.has_token_prices:
-        units = sorted({k.split("_cost_per_", 1)[1].split("_above_")[0].replace("_", " ")
-                        for k, v in info.raw.items() if "_cost_per_" in k and isinstance(v, (int, float)) and v})
+        units = billing_units(info.raw)
         billed = f"bills {info.name} per {', per '.join(units)}" if units else f"has no rate for {info.name}"
         return f"no per-token price: the price data {billed}; add its token prices with `prices`"
     if site.sdk == "replicate" and _REPLICATE_VERSION.fullmatch(model):

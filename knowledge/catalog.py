@@ -361,6 +361,27 @@ def character_cost(raw: Mapping[str, Any], input_characters: int, output_charact
                 output=output_characters * (_number(raw.get("output_cost_per_character")) or 0.0))
 
 
+# words that qualify a billing unit rather than name it: `_batches`, `_flex`, a resolution (`second_1080p`, `image_1K`)
+_UNIT_QUALIFIER = re.compile(r"^(?:batches|flex|priority|\d.*)$")
+
+
+def billing_units(raw: Mapping[str, Any]) -> list[str]:
+    """What a row bills per, from its non-zero `<part>_cost_per_<unit>` prices, tiers and qualifiers left out:
+    `token`, `image`, `second`, `query`, `character`, `audio token`…, sorted."""
+    units = set()
+    for key, value in raw.items():
+        if "_cost_per_" not in key or _number(value) in (None, 0.0):
+            continue
+        words = []
+        for word in key.split("_cost_per_", 1)[1].split("_above_")[0].rsplit("per_", 1)[-1].split("_"):
+            if _UNIT_QUALIFIER.match(word):
+                break
+            words.append(word)
+        if words:
+            units.add(" ".join(words))
+    return sorted(units)
+
+
 def search_price(raw: Mapping[str, Any]) -> float | None:
     """USD per search of a row that bills reranking per query (`input_cost_per_query`: Cohere's and
     Bedrock's rerank rows, whose per-token prices are 0), else None."""

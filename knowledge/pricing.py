@@ -2,12 +2,13 @@
 (context window, alias target, deprecation, which price data). Faces format; this module decides."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from llmsight.knowledge.catalog import (Catalog, Cost, ModelInfo, Rates, Usage, as_characters, bills_output_text,
-                                        character_cost)
+from llmsight.knowledge.catalog import (Catalog, Cost, ModelInfo, Rates, Usage, as_characters, billing_units,
+                                        bills_output_text, character_cost, search_price)
 from llmsight.knowledge.models import AliasInfo, Deprecation, alias_info, deprecation
 
 if TYPE_CHECKING:
@@ -77,13 +78,19 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
         notes.append(f"the price map serves {info.name} as {info.alias_of}")
     if info.name in catalog.overridden:
         notes.append("prices from the project's prices override")
+    per_search = search_price(info.raw)
+    if per_search:
+        notes.append(f"one search per call at ${per_search:g} (the price data's input_cost_per_query)")
+    uncounted = [unit for unit in billing_units(info.raw) if not unit.endswith("token")
+                 and not (unit == "query" and per_search) and not (unit == "character" and info.has_character_prices)]
     if info.has_character_prices:
         notes.append(_characters_note(info, usage))
-    elif not info.has_token_prices:
-        notes.append("the price data has no per-token price for this model (billed per second, per character "
-                     "or by commitment), so its token cost shows as $0; add its prices with `prices`")
-    if info.mode not in (None, "chat", "completion", "responses") and not info.has_character_prices:
-        notes.append(f"{info.name} is a {info.mode} model; only its per-token prices are counted")
+    elif not info.has_token_prices and not per_search:
+        billed = f"bills {info.name} per {', per '.join(uncounted)}" if uncounted else f"has no rate for {info.name}"
+        notes.append(f"no per-token price: the price data {billed}, so its token cost shows as $0; add its token "
+                     "prices with `prices`")
+    elif uncounted:
+        notes.append(f"{info.name} also bills per {', per '.join(uncounted)}; only its per-token prices are counted")
     if info.max_input_tokens and usage.input_tokens > info.max_input_tokens:
         notes.append(f"{usage.input_tokens:,} input tokens exceed the context window of {info.max_input_tokens:,}")
     if info.max_output_tokens and usage.output_tokens > info.max_output_tokens:
@@ -108,6 +115,16 @@ def output_characters(info: ModelInfo, output_tokens: int) -> int:
 def _characters(info: ModelInfo, usage: Usage) -> tuple[int, int]:
     """(input, output) characters a quote's tokens stand for on a row billed per character."""
     return as_characters(usage.input_tokens), output_characters(info, usage.output_tokens)
+
+
+def _cost(catalog: Catalog, requested: str, info: ModelInfo, usage: Usage) -> Cost:
+    """One call's cost: per character on a row billed so, else per token, plus one search on a row billed per
+    search (a rerank: as a static estimate counts it)."""
+    if info.has_character_prices:
+        return character_cost(info.raw, *_characters(info, usage))
+    cost = catalog.cost(requested, usage)
+    per_search = search_price(info.raw)
+    return dataclasses.replace(cost, input=cost.input + per_search) if per_search else cost
 
 
 def _characters_note(info: ModelInfo, usage: Usage) -> str:
@@ -150,8 +167,7 @@ def quote(models: Sequence[str], usage: Usage, config: "Config | None" = None) -
         dep = deprecation(requested, config)
         out.append(Quote(
             requested=requested, model=info.name, provider=info.provider, mode=info.mode,
-            cost=character_cost(info.raw, *_characters(info, usage)) if info.has_character_prices
-            else catalog.cost(requested, usage), rates=info.rates(usage),
+            cost=_cost(catalog, requested, info, usage), rates=info.rates(usage),
             context_window=info.max_input_tokens, max_output_tokens=info.max_output_tokens,
             alias=alias, deprecation=dep, notes=tuple(_notes(catalog, info, usage, alias, dep, config)),
             price_data=catalog.price_data,
