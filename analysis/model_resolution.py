@@ -1034,6 +1034,11 @@ class ModelResolver:
             if name in func.params:
                 return self._param(name, func, scope.mod, ctx)
             func, line = func.parent, 10**9
+        body = _class_body_binding(scope, name) if scope.func is None else None
+        if body is not None:   # `model = field(default=DEFAULT_MODEL)` under the class's own `DEFAULT_MODEL = …`
+            found = self._bound(name, body, scope.mod, None, line, ctx)
+            if found is not None:
+                return found
         bindings = scope.mod.bindings.get(name)
         if bindings:
             found = self._global_at_calls(name, bindings, scope, ctx) if scope.func is not None and len(bindings) > 1 \
@@ -3015,6 +3020,17 @@ def _literal_members(node: ast.AST) -> frozenset[str] | None:
     if not elts or not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
         return None
     return frozenset(e.value for e in elts)   # type: ignore[attr-defined]
+
+
+def _class_body_binding(scope: Scope, name: str) -> list | None:
+    """The bindings of `name` in the body of the class whose statement `scope` reads at, made before it:
+    a class body sees its own earlier names first (its methods do not)."""
+    for cls in scope.mod.classes.values():
+        node = cls.node
+        if name in cls.attrs and node.lineno < scope.line <= (node.end_lineno or node.lineno):
+            earlier = [b for b in cls.attrs[name] if b[0] < scope.line]
+            return earlier or None
+    return None
 
 
 def _target_name(node: ast.AST) -> str | None:

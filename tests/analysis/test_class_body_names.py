@@ -4,8 +4,6 @@ class's own `DEFAULT_MODEL` (before a module global of that name), as Python's c
 body does not see it."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan, site_at
 
 APP = """
@@ -41,7 +39,6 @@ APP = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="a class-body name is looked up among module globals only")
 def test_a_field_default_names_the_class_s_own_constant(tmp_path):
     result = scan(tmp_path, {"app.py": APP})
     assert model_set(site_at(result, "app.py", 16)) == ["voyage-large-2"]
