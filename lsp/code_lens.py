@@ -1,5 +1,6 @@
 """A code lens above each call site: `$412/month · p95 3.4 s · n=12,031` with traffic,
-`≈$0.0021/call (static)` without. Clicking it runs `llmsight.simulate` for that site."""
+`≈$0.0021/call (static)` without (`(static: 1,000 tokens per text, prior)` for an embedding priced per text at
+the input-size prior; formatting.lens_title). Clicking it runs `llmsight.simulate` for that site."""
 from __future__ import annotations
 
 from lsprotocol import types

@@ -1,4 +1,5 @@
-"""Inlay hints after each call site: `≈$0.0021/call · p95 3.4 s · prior`; the estimate table is
+"""Inlay hints after each call site: `≈$0.0021/call · p95 3.4 s · prior` (an embedding priced per text at the
+input-size prior: `≈$0.000020/call · 1,000 tokens per text · prior`, formatting.hint_label); the estimate table is
 resolved lazily (inlayHint/resolve) unless the client cannot resolve tooltips. Clients without inlay
 hints (JupyterLab) can get the same label as a hint-severity diagnostic (`as_diagnostics`)."""
 from __future__ import annotations
