@@ -1,0 +1,22 @@
+"""The o-series priors match o-series names (`o1`, `azure/o1-mini`, `openrouter/openai/o3`), not any name
+holding the letters: a Llama fine-tune from Sao10K is no reasoning model, Veo 3 no o3."""
+from __future__ import annotations
+
+import pytest
+
+from llmsight.knowledge.priors import latency_prior, output_prior
+
+
+@pytest.mark.parametrize("model", ["o1", "o1-2024-12-17", "azure/o1-mini", "openai/o3", "openrouter/openai/o3",
+                                   "o3-2025-04-16", "o3-pro"])
+def test_o_series_names_keep_their_reasoning_prior(model):
+    assert output_prior(model, "chat", None).reasoning_tokens > 0
+    assert latency_prior(model).pattern != "*"
+
+
+@pytest.mark.xfail(strict=True, reason="*o1* and *o3* matched any name holding those letters")
+@pytest.mark.parametrize("model", ["deepinfra/Sao10K/L3-8B-Lunaris-v1-Turbo", "novita/sao10k/l3-8b-lunaris",
+                                   "runwayml/veo3.1"])
+def test_other_names_holding_o1_or_o3_are_not_reasoning_models(model):
+    assert output_prior(model, "chat", None).reasoning_tokens == 0
+    assert latency_prior(model).pattern not in ("*o1*", "*o3*", "o1*", "*/o1*", "o3*", "*/o3*")
