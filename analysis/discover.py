@@ -825,6 +825,7 @@ class FileDiscovery:
         urls = [u for u in urls if u not in counting]
         if method.operation == "realtime":   # a socket opened: a session only on a realtime endpoint
             url = next((u for u in urls if _realtime_socket(u)), None)
+            method, keywords = _with_query_model(method, url_node, keywords, scope)
             return None if url is None else Request(client, method, call, args, keywords, scope, sdk="http",
                                                     endpoint=_redact_url(self._with_base(url, url_node, scope)))
         for url in urls:
@@ -832,6 +833,8 @@ class FileDiscovery:
             if operation is not None:
                 m = sdks.Method(operation, method.stream, method.is_async or client.kind.is_async, method.model_param,
                                 None, method.max_tokens, method.prompt, model_aliases=method.model_aliases)
+                if operation == "realtime":   # the WebRTC call POST
+                    m, keywords = _with_query_model(m, url_node, keywords, scope)
                 return Request(client, m, call, args, keywords, scope, sdk="http",
                                endpoint=_redact_url(self._with_base(url, url_node, scope)))
         # a URL from configuration (`os.getenv("LLM_ENDPOINT")`) that is sent a chat-completions or rerank body
@@ -1179,6 +1182,27 @@ def _configured_base(urls: list[str]) -> list[str]:
     """A URL's leading part read from a value, not written: empty (`api_base: str = ""`, a setting the user
     must fill) it is still an address, not the start of a route path (`"" + "/embeddings"`)."""
     return [u or "{}" for u in urls]
+
+
+_QUERY_MODEL = re.compile(r"[?&](?:model|deployment)=([^&{}#]*)")
+
+
+def _with_query_model(method: sdks.Method, url_node, keywords: list, scope: Scope) -> tuple[sdks.Method, list]:
+    """A realtime session's model rides in its URL's query (`?model=…`, an Azure `deployment=…`): the request
+    gains a `model` keyword standing for that field, literal or formatted (`?model={self.deployment}`)."""
+    node = _assigned_before(url_node, scope) if isinstance(url_node, ast.Name) else url_node
+    parts = node.values if isinstance(node, ast.JoinedStr) else [node] if node is not None else []
+    for i, part in enumerate(parts):
+        if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+            continue
+        for m in _QUERY_MODEL.finditer(part.value):
+            model = ast.copy_location(ast.Constant(m.group(1)), part) if m.group(1) else \
+                parts[i + 1].value if m.end() == len(part.value) and i + 1 < len(parts) \
+                and isinstance(parts[i + 1], ast.FormattedValue) else None
+            if model is not None:
+                return dataclasses.replace(method, model_param="model", model_aliases=()), \
+                    [*keywords, ast.keyword(arg="model", value=model)]
+    return method, keywords
 
 
 def _realtime_socket(url: str) -> bool:

@@ -97,7 +97,6 @@ QUERY_MODELS = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="the model in a realtime URL's query is not read")
 def test_realtime_session_model_from_the_url_query(tmp_path):
     """The session's model rides in its URL: `?model=…` (an Azure deployment: `deployment=…`), literal or formatted."""
     result = scan_project(tmp_path, {"app.py": QUERY_MODELS})
