@@ -3,7 +3,6 @@
 so and handed to another module's class is that SDK's client there, its requests sites."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project
 
 PROJECT = {

@@ -4,7 +4,6 @@ the SDP offer) are realtime sites, as the SDK's `realtime.connect(model=…)` is
 ephemeral-key POST (`realtime/client_secrets`) that only mints a key, are not."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, scan_project
 
 SOCKETS = """

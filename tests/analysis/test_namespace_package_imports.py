@@ -3,7 +3,6 @@
 same name in another directory of the project."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, models_at, scan_project
 
 BASE = """
