@@ -54,7 +54,10 @@ def _dotted(node: ast.AST) -> str:
 
 
 def is_sleep(call: ast.Call) -> bool:
-    return _dotted(call.func).rsplit(".", 1)[-1] in _SLEEPS
+    """`time.sleep`, `asyncio.sleep`, and the names code imports them as (`from asyncio import sleep as
+    asleep`, `async_sleep`, `_sleep`)."""
+    name = _dotted(call.func).rsplit(".", 1)[-1]
+    return name in _SLEEPS or name.endswith("sleep")
 
 
 @dataclass

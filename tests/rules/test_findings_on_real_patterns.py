@@ -304,7 +304,6 @@ def test_no_batch_api_advice_for_requests_batch_apis_do_not_take(tmp_path):
 
 # ---- LLM002 -------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a sleep imported as asleep is not seen: read as no back-off")
 def test_sleep_imported_under_another_name_is_backoff(tmp_path):
     result = check(tmp_path, """
         from asyncio import sleep as asleep
