@@ -2128,7 +2128,7 @@ class ModelResolver:
 
     # ---- attributes ------------------------------------------------------------------------------------
     def _attribute(self, node: ast.Attribute, scope: Scope, ctx: Ctx) -> Vals:
-        method_cls = _self_class(node.value, scope)
+        method_cls = _self_class(_instance_of_class(node.value), scope)   # `type(self).X` reads as `self.X`
         if method_cls is not None:
             return self._self_attr(node.attr, method_cls, scope, ctx)
         shown = self._widget_value(node.value, scope, ctx) if node.attr == "value" else None
@@ -3020,6 +3020,16 @@ def _literal_members(node: ast.AST) -> frozenset[str] | None:
     if not elts or not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
         return None
     return frozenset(e.value for e in elts)   # type: ignore[attr-defined]
+
+
+def _instance_of_class(node: ast.AST) -> ast.AST:
+    """`x` for `type(x)` and `x.__class__`, whose attributes are the class attributes `x` reads; else `node`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
+            and len(node.args) == 1 and not node.keywords:
+        return node.args[0]
+    if isinstance(node, ast.Attribute) and node.attr == "__class__":
+        return node.value
+    return node
 
 
 def _class_body_binding(scope: Scope, name: str) -> list | None:

@@ -3,8 +3,6 @@
 subclass's override among them."""
 from __future__ import annotations
 
-import pytest
-
 from test_model_resolution import model_set, scan
 
 APP = """
@@ -29,7 +27,6 @@ APP = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="type(self).X and self.__class__.X are 'set at run time'")
 def test_a_class_attribute_read_through_the_object_s_class(tmp_path):
     sets = {s.function: model_set(s) for s in scan(tmp_path, {"app.py": APP}).call_sites}
     assert sets == {"Chat.by_type": ["gpt-4o", "gpt-4.1-mini"], "Chat.by_dunder": ["gpt-4o", "gpt-4.1-mini"]}
