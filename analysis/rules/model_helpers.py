@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from llmsight.analysis import sdks
 from llmsight.analysis.catalog_names import AZURE_CLASSES as _AZURE_CLASSES
-from llmsight.analysis.catalog_names import HOST_PROVIDERS, colon_route
+from llmsight.analysis.catalog_names import HOST_PROVIDERS, catalog_entry, colon_route
 from llmsight.analysis.catalog_names import self_hosted
 from llmsight.analysis.catalog_names import client_class as _client_class
 from llmsight.analysis.context import FileContext
@@ -87,13 +87,33 @@ def model_name(site: CallSite) -> str | None:
 
 
 def model_sites(ctx: FileContext, operations: tuple[str, ...] = ()) -> Iterator[tuple[CallSite, str, ast.Call]]:
-    """(site, model, request call) for every site of the file whose model string is resolved,
-    optionally only for some operations (chat, embedding…)."""
+    """(site, model, request call) for every site of the file whose model string is resolved and one its SDK
+    can send, optionally only for some operations (chat, embedding…)."""
     for site in ctx.sites:
         model = model_name(site)
         call = ctx.call_nodes.get(site.id)
-        if model is not None and call is not None and (not operations or site.operation in operations):
+        if model is not None and call is not None and (not operations or site.operation in operations) \
+                and not _another_vendors(ctx, site, model):
             yield site, model, call
+
+
+# SDKs that speak only their vendor's API, and the price data's providers of the models they can send (the
+# Anthropic SDK's Bedrock and Vertex clients included)
+_VENDOR_PROVIDERS = {"anthropic": ("anthropic", "bedrock", "vertex_ai"), "cohere": ("cohere",),
+                     "google": ("gemini", "vertex_ai", "google"), "mistral": ("mistral", "codestral"),
+                     "voyage": ("voyage",)}
+
+
+def _another_vendors(ctx: FileContext, site: CallSite, model: str) -> bool:
+    """The model is another vendor's (an OpenAI default reaching the Anthropic branch of a provider switch, where
+    the user configures the model with the provider): the call never sends it, so no model rule judges it."""
+    own = _VENDOR_PROVIDERS.get(site.sdk)
+    if own is None:
+        return False
+    from llmsight.knowledge.catalog import Catalog
+
+    info = catalog_entry(Catalog.load(ctx.config), site, model)
+    return info is not None and bool(info.provider) and not info.provider.startswith(own)
 
 
 def origin_of(setting: Setting) -> tuple[str, int] | None:

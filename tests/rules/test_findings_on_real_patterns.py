@@ -324,7 +324,6 @@ def test_sleep_imported_under_another_name_is_backoff(tmp_path):
 
 # ---- model rules --------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="an OpenAI default reaching the Anthropic branch is judged as what it sends")
 def test_another_vendors_model_reaching_a_vendor_sdk_is_not_judged(tmp_path):
     result = check(tmp_path, """
         import anthropic
