@@ -166,8 +166,6 @@ def _named_entry(catalog, site: CallSite, model: str):
                      _OWN_ROWS_OF_CLASS.get(client_class(site)), model.split("/", 1)[0] if "/" in model else None]
     # google-genai and the Gemini REST API take `models/gemini-2.0-flash` as well as the bare name
     names = (model, model[len("models/"):]) if model.startswith("models/") else (model,)
-    if site.sdk == "replicate" and ":" in model:   # `owner/name:version`: the price data names the model, not a version
-        names += (model.split(":", 1)[0],)
     if site.sdk == "fireworks" and "/" not in model:   # `LLM("llama-v3p1-8b-instruct")` sends Fireworks' own model
         names += (f"accounts/fireworks/models/{model}",)
     return _lookup(catalog, [p for p in prefixes if p], names, unknown_host, kind)

@@ -334,6 +334,7 @@ def _rate_values(r: Rates) -> tuple[float, ...]:
     return r.input, r.output, r.cache_read, r.cache_write, r.reasoning
 
 
+_REPLICATE_PINNED = re.compile(r"^(replicate/[^:]+):[0-9a-f]{64}$")
 _SUGGESTED_MAX = 4096   # did-you-mean answers kept per catalog
 
 
@@ -688,6 +689,10 @@ class Catalog:
                 return last, how or "provider prefix"
             if f"{prefix}/{last}" in entries:
                 return f"{prefix}/{last}", how or "provider prefix"
+        # a Replicate version, `replicate/<owner>/<name>:<64-hex id>`, pins a build of the model its row prices
+        pinned = _REPLICATE_PINNED.match(model)
+        if pinned and pinned.group(1) in entries:
+            return pinned.group(1), how or "a version of the model"
         # an OpenAI fine-tune, `ft:<base>:<org>[:<suffix>]:<id>`, is billed at the price of `ft:<base>`
         fine_tune = re.match(r"^(?:openai/)?(ft:[^:/]+):", model)
         if fine_tune and fine_tune.group(1) in entries:

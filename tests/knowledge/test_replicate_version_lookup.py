@@ -12,7 +12,6 @@ from llmsight.knowledge.catalog import Usage
 VERSION = "02e509c789964a7ea8736978a43525956ef40397be9033abf9fd2badfe68c9e3"
 
 
-@pytest.mark.xfail(strict=True, reason="only call sites stripped the version; the catalog did not")
 def test_a_pinned_replicate_version_prices_as_its_model():
     info = Catalog.load().lookup(f"replicate/meta/llama-2-70b-chat:{VERSION}")
     assert info is not None and info.name == "replicate/meta/llama-2-70b-chat"
