@@ -112,7 +112,8 @@ def _another_vendors(ctx: FileContext, site: CallSite, model: str) -> bool:
         return False
     from llmsight.knowledge.catalog import Catalog
 
-    info = catalog_entry(Catalog.load(ctx.config), site, model)
+    catalog = Catalog.load(ctx.config)
+    info = catalog_entry(catalog, site, model) or catalog.lookup(model)   # by its own name when the SDK's prefix finds none
     return info is not None and bool(info.provider) and not info.provider.startswith(own)
 
 
