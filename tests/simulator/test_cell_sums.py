@@ -3,8 +3,6 @@ and fixed-point sums, the sums 38-digit decimals read as whole numbers — exact
 same bits as the rows' `fixed_totals` below it."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import duckdb
 import numpy as np
 
@@ -12,28 +10,16 @@ from llmsight.simulator.figures import BLOCKS, fixed_totals, from_fixed
 from llmsight.simulator.replay import cell_totals
 
 
-class _Cells:
-    """What an engine returns for 2^30 rows in the cell (combination 1, block 3), each costing 0.5 + 2^-21 USD
-    (2^19 whole 2^-20ths and 2^35 2^-56ths) and scored 0.25: the low cost sum is 2^65."""
-
-    def __init__(self) -> None:
-        self.sql = ""
-
-    def execute(self, sql: str) -> "_Cells":
-        self.sql = sql
-        return self
-
-    def fetchall(self) -> list[tuple]:
-        n = 2 ** 30
-        return [(1, 3, n, 0, 0, 0, n, Decimal(n * 2 ** 19), Decimal(n * 2 ** 35), Decimal(n * 2 ** 18), Decimal(0))]
-
-
 def test_sums_past_int64_are_exact():
-    per_cell = cell_totals(_Cells(), "outcomes", 2 * BLOCKS)
+    """Four calls of 2^42 USD (hostile, but a logged cost is kept for a model without a price) in one cell:
+    2^62 whole 2^-20ths each, 2^64 together."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE outcomes AS SELECT 1 AS grp, 3 AS blk, 0 AS status, false AS truncated, "
+                "2.0 ^ 42 AS cost_usd, 0.25 AS quality FROM range(4)")
+    per_cell = cell_totals(con, "outcomes", 2 * BLOCKS)
     at = 1 * BLOCKS + 3
-    assert per_cell["cost"][at] == 2 ** 30 * (0.5 + 2 ** -21)
-    assert per_cell["qs"][at] == 2 ** 30 * 0.25
-    assert per_cell["n"][at] == per_cell["qn"][at] == 2 ** 30
+    assert per_cell["cost"][at] == 2.0 ** 44 and per_cell["qs"][at] == 1.0
+    assert per_cell["n"][at] == per_cell["qn"][at] == 4
     assert per_cell["cost"].sum() == per_cell["cost"][at] and per_cell["err"].sum() == 0
 
 
