@@ -571,7 +571,7 @@ class ModelResolver:
         whether it runs."""
         self._site_method = _method_name(site[1] if site is not None else scope)   # `node` may be read in `__init__`
         vals = self._deepening(lambda: self._values(node, scope, Ctx()))
-        return self._narrow(node, scope, _models_only(vals), site)
+        return self._by_partner(node, scope, self._narrow(node, scope, _models_only(vals), site))
 
     def resolve_splat(self, node: ast.AST, scope: Scope, keys: tuple[str, ...]) -> Vals:
         """The model inside `**node`: a dict built in the code, or for a function's own `**kwargs`, the
@@ -1198,6 +1198,11 @@ class ModelResolver:
                 iterable, path = iterable.args[0 if iterable.func.id == "enumerate" else path[0]], path[1:]
             elif isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) and iterable.elts:   # `[("o3-mini", "east"), …]`
                 return [(False, _part(item, path), scope) for item in iterable.elts[:MAX_VALUES]]
+            elif isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and not iterable.args \
+                    and (iterable.func.attr == "values" or iterable.func.attr == "items" and path[0] == 1) \
+                    and isinstance(table := self._object(iterable.func.value, scope), DictVal):
+                rest = path if iterable.func.attr == "values" else path[1:]   # `for name, (provider, model) in T.items()`
+                return [(False, _part(value, rest), vscope) for value, vscope in list(self._items(table).values())[:MAX_VALUES]]
             elif isinstance(iterable, ast.Name) and hops < 3 and not (func is not None and iterable.id in func.params):
                 local = func is not None and iterable.id in func.bindings   # else a module global
                 owner, before = (func, line) if local else (None, 10**9)
@@ -1333,6 +1338,41 @@ class ModelResolver:
         if not any(c.default for c in kept):
             kept[0] = replace(kept[0], default=True)
         return replace(vals, cands=tuple(kept))
+
+    def _by_partner(self, node: ast.AST, scope: Scope, vals: Vals) -> Vals:
+        """`provider, model = ROUTES[kind]` then `if provider == "anthropic": …create(model=model)` (or
+        `route[0] == …` with `model=route[1]`): the models whose literal pair names a value the tests around
+        the read admit for its partner; the set follows the pairs, not every model of the table."""
+        part = _tuple_part(node, scope) if len(vals.cands) > 1 and scope.func is not None else None
+        body = getattr(scope.func.node, "body", None) if part is not None else None   # type: ignore[union-attr]
+        if part is None or not isinstance(body, list):
+            return vals
+        guards = []
+        for test, holds in tests_around(body, node):
+            for c in comparisons(test, holds):
+                tested = _tuple_part(c.subject, scope)
+                members = _literal_members(c.operand) if c.kind == "in" else None
+                if tested is not None and tested[0] == part[0] and tested[1] != part[1] \
+                        and (c.kind != "in" or members is not None):
+                    guards.append((c, tested[1], members))
+        if not guards:
+            return vals
+        kept = tuple(c for c in vals.cands if all((partner := self._pair_item(c, part[1], index)) is None
+                                                  or admits(g, partner, members) for g, index, members in guards))
+        return replace(vals, cands=kept) if kept and len(kept) < len(vals.cands) else vals
+
+    def _pair_item(self, cand: Cand, at: int, index: int) -> str | None:
+        """The string at `index` of the literal tuple whose item `at` is `cand`'s model, where it is written."""
+        path, _, line = cand.origin.rpartition(":")
+        mod = self.ev.project.load(self.ev.project.root / path) if line.isdigit() else None
+        found = _statement_at(mod.tree.body, int(line)) if mod is not None else None
+        for tup in ast.walk(found[1]) if found is not None else ():
+            if isinstance(tup, ast.Tuple) and tup.lineno <= int(line) <= (tup.end_lineno or tup.lineno) \
+                    and len(tup.elts) > max(at, index) and isinstance(tup.elts[at], ast.Constant) \
+                    and tup.elts[at].value == cand.value:
+                item = tup.elts[index]
+                return item.value if isinstance(item, ast.Constant) and isinstance(item.value, str) else None
+        return None
 
     def _written_with(self, cand: Cand, attr: str, model_attr: str) -> str | None:
         """The literal `attr` is given where `cand`'s model is written to `model_attr`: the same tuple
@@ -3012,6 +3052,24 @@ def _field_read(node: ast.AST, scope: Scope) -> tuple[str, str] | None:
         bound = scope.func.bindings.get(node.id, ())
         node = bound[0][1] if len(bound) == 1 and bound[0][2] == "assign" else node
     return (_text(scope.mod, node.value), node.attr) if isinstance(node, ast.Attribute) else None
+
+
+def _tuple_part(node: ast.AST, scope: Scope) -> tuple[object, int] | None:
+    """(the tuple read, the index) when `node` is one item of a tuple: `route[1]` (a name), or a local the
+    function binds once by unpacking (`provider, model = ROUTES[kind]`: `model` is item 1 of that read)."""
+    if isinstance(node, ast.Name) and scope.func is not None and node.id not in scope.func.params:
+        bound = scope.func.bindings.get(node.id, ())
+        value = bound[0][1] if len(bound) == 1 and bound[0][2] == "unpack" else None
+        if isinstance(value, ast.Name):   # `for provider, model in PAIRS:`
+            loop = _loop_at(getattr(scope.func.node, "body", []), bound[0][0])
+            path = _target_path(loop.target, node.id) if loop is not None else None
+            return (id(loop), path[0]) if path is not None and len(path) == 1 else None
+        node = value if value is not None else node
+    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+            and type(node.slice.value) is int and node.slice.value >= 0):
+        return None
+    base = node.value
+    return (("name", base.id) if isinstance(base, ast.Name) else id(base)), node.slice.value
 
 
 def _literal_members(node: ast.AST) -> frozenset[str] | None:

@@ -80,3 +80,21 @@ def test_fallbacks_cleaned_by_a_comprehension_are_each_model(tmp_path):
     result = scan(tmp_path, {"app.py": FALLBACKS.replace(
         "return [MODEL] + FALLBACK_MODELS", "return [MODEL] + [m.strip() for m in FALLBACK_MODELS if m.strip()]")})
     assert model_set(next(s for s in result.call_sites if s.function == "each")) == ["gpt-4o", "gpt-4o-mini", "o3-mini"]
+
+
+def test_a_model_unpacked_from_a_table_s_values_or_items(tmp_path):
+    result = scan(tmp_path, {"app.py": """
+        from openai import OpenAI
+        client = OpenAI()
+        TIERS = {"fast": ("gpt-4o-mini", 0.2), "smart": ("gpt-4.1", 0.7)}
+
+        def by_values():
+            for model, temperature in TIERS.values():
+                client.chat.completions.create(model=model, temperature=temperature, messages=[])
+
+        def by_items():
+            for name, (model, temperature) in TIERS.items():
+                client.chat.completions.create(model=model, temperature=temperature, messages=[])
+        """})
+    sets = {s.function: model_set(s) for s in result.call_sites}
+    assert sets == {"by_values": ["gpt-4o-mini", "gpt-4.1"], "by_items": ["gpt-4o-mini", "gpt-4.1"]}
