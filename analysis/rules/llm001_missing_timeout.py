@@ -44,7 +44,10 @@ class MissingTimeout(Rule):
     `litellm.request_timeout = 60`), or in the `litellm_params` of every litellm `Router` deployment
     the request can reach. When a `**kwargs` the rule cannot follow (a parameter, a dict handed
     in) could carry it, nothing is reported: the timeout is unknown, not missing. A stated
-    `timeout=None` is no timeout: the OpenAI and Anthropic SDKs then wait forever.
+    `timeout=None` is no timeout: the OpenAI and Anthropic SDKs then wait forever; a `None` that only
+    stands for "not given" in what a caller hands in (a parameter's default, `kwargs.pop("timeout", None)`)
+    is the caller's to decide, and not reported. The retries quoted are the client's own `max_retries`
+    when it sets them; for an SDK whose defaults llmsight does not know, no figure is quoted.
 
     ## Why is this bad
     A provider incident turns into your incident: threads, connections and users wait on requests

@@ -42,13 +42,16 @@ class CallInLoop(Rule):
     A per-item mapper is a loop (`df["text"].apply(lambda t: …)`, `.map`, `.progress_apply`, `map(f, xs)`,
     `pool.map`), and a request in a helper counts when the module runs the helper once per item
     (`asyncio.gather(*[one(x) for x in xs])`, `for row in rows: process(row)`, `pool.map(process, rows)`,
-    up to three calls up); the finding names that call.
+    `pool.submit(process, row)` in a loop, up to three calls up), or another module of the project does
+    (`for d in docs: summarize(d)` in a jobs module; a method only when the package defines its name once);
+    the finding names that call, and its file when it is another.
 
     Not flagged: retry loops (LLM002's business, including `for attempt in range(3)` loops that stop
     on success), `while` loops (agent loops, chat REPLs, polling), loops where each request
     depends on the previous one (a conversation that grows, a prompt made from the last reply,
-    `draft = create(…draft…)`), and embedding loops whose requests each take a batch (a slice
-    `texts[i:i + 100]`, or `for chunk in batched(texts, 64)`).
+    `draft = create(…draft…)`, a stream's growing buffer), loops that return or break right after the
+    request (it runs once), and embedding or `batch_completion` loops whose requests each take a batch (a
+    slice `texts[i:i + 100]`, a `chunk` the loop slices, or `for chunk in batched(texts, 64)`).
     The severity is `info`: a short loop is often fine; raise it in `[tool.llmsight.severity]`.
 
     ## Why is this bad
