@@ -989,7 +989,8 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
              config: Config | None = None, config_file: str | Path | None = None, seed: int = 0,
              eval_file: str | Path | None = None, sample: int | None = None, tenants: int | None = None,
              sample_rate: float | None = None, use_cache: bool = True, engine: str = "duckdb",
-             spark_remote: str | None = None, write_summary: str | Path | None = None):
+             spark_remote: str | None = None, spark_conf: Sequence[str] = (),
+             write_summary: str | Path | None = None):
     """Replay traffic under what-if scenarios (`"model=gpt-4o-mini,timeout=20"` or `Scenario` objects).
 
     With `paths`, rows map to the call sites found there. The first result is always the baseline.
@@ -999,7 +1000,8 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     `use_cache`: reuse (and keep) the scan of `paths` and the summary of the traffic's preparation in the user's
     cache directory; False reads and writes no cache.
     `engine="spark"`: replay in Apache Spark (a local session, or Spark Connect at `spark_remote`) over Parquet
-    files, directories, globs or a table name; DuckDB is the default.
+    files, directories, globs or a table name; DuckDB is the default. `spark_conf`: the session's settings as
+    "key=value" (memory, parallelism, shuffle, scratch space: `simulator.spark.spark_settings`).
     `write_summary`: also write the baseline's figures per site and feature to this JSON file, which `check`,
     the language server and `diff` read as their traffic (`simulator.summary`).
     Raises `ConfigError` for bad traffic or config and `llmsight.simulator.scenario.ScenarioError`
@@ -1017,7 +1019,7 @@ def simulate(paths: Sequence[str | Path] = (), traffic: str | Path | None = None
     whole_project = any(Path(p).resolve() == root.resolve() for p in paths)
     report = run(traffic, scenarios, sites=sites, root=root, whole_project=whole_project, config=config, seed=seed,
                  eval_file=eval_file, price_data=price_data_version(), sample=sample, sample_rate=sample_rate,
-                 use_cache=use_cache, engine=engine, spark_remote=spark_remote,
+                 use_cache=use_cache, engine=engine, spark_remote=spark_remote, spark_conf=spark_conf,
                  **({} if tenants is None else {"max_tenants": tenants}))
     if write_summary:
         from llmsight.simulator.summary import write_summary as save

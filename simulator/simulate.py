@@ -58,13 +58,13 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
              root: str | Path | None = None, whole_project: bool = True, config: "Config | None" = None, seed: int = 0, eval_file: str | Path | None = None,
              price_data: str = "", sample: int | None = None, max_tenants: int | None = MAX_TENANTS,
              sample_rate: float | None = None, use_cache: bool = True, engine: str = "duckdb",
-             spark_remote: str | None = None, spark_session=None) -> SimulationReport:
+             spark_remote: str | None = None, spark_conf: Sequence[str] = (), spark_session=None) -> SimulationReport:
     """`sample_rate`: the share of calls the traces hold (head sampling); counts and cost per day scale by its inverse.
     None: the rate the exporters' samplers recorded in the traffic (`store.recorded_sample_rate`), else 1.
     `use_cache`: read and write the summary of the traffic's preparation (`prepared`) in the user's cache.
     `engine="spark"`: the whole replay runs in Apache Spark (`simulator.spark`) over Parquet files, directories,
     globs or a table name, in `spark_session`, else a session at the Spark Connect URL `spark_remote`, else a
-    local one; rows are grouped by `code_file:code_line` (mapping them to the sites of PATHS runs on DuckDB)."""
+    local one (with the "key=value" settings `spark_conf`); rows are grouped by `code_file:code_line` (mapping them to the sites of PATHS runs on DuckDB)."""
     from llmsight.simulator.pareto import scenario_front
     from llmsight.simulator.prepared import SummaryCache
     from llmsight.simulator.store import recorded_sample_rate
@@ -73,12 +73,13 @@ def simulate(traffic: str | Path, scenarios: Sequence[str | Scenario], sites: Se
     parsed = parse_scenarios(scenarios, config)
     path = Path(traffic)
     if engine == "spark":
-        from llmsight.simulator.spark import spark_traffic
+        from llmsight.simulator.spark import spark_settings, spark_traffic
 
+        settings = spark_settings(spark_conf)          # checked before any session starts
         if sites is not None:
             raise TrafficError("--engine spark groups rows by code_file:code_line; mapping them to the call sites "
                                "of PATHS runs on DuckDB (drop PATHS, or use --engine duckdb)")
-        con, source = spark_traffic(traffic, spark_remote, spark_session)
+        con, source = spark_traffic(traffic, spark_remote, spark_session, settings)
         use_cache = False              # the summary cache keys DuckDB's content hash of the rows
     else:
         traffic_fingerprint(path)      # a store, file, directory or pattern with files, else TrafficError

@@ -4,10 +4,12 @@ The simulator writes its SQL once, in DuckDB's dialect (`replay`, `fit`). Here e
 transpiled to Spark SQL with sqlglot and the few differences sqlglot does not bridge are rewritten on
 the parsed tree (`spark_sql`, the one place they live):
 
-* DuckDB's exact `quantile_cont`, `quantile_disc` and `median` read the group's values sorted once
-  (`array_sort(collect_list(x))`) at DuckDB's ranks, interpolated as DuckDB does: Spark's own exact
-  `percentile` keeps a hash map of every boxed value (35-93 s per scenario at 1M rows on 2 cores), and
-  `percentile_approx` is not exact;
+* DuckDB's exact `quantile_cont`, `quantile_disc` and `median` rank each value within its group by a
+  sort that spills to disk and keep only the values at DuckDB's ranks, interpolated as DuckDB does
+  (`_ranked_quantiles`): memory is bounded by the sort, not the largest group. Spark's own exact
+  `percentile` keeps a hash map of every boxed value (35-93 s per scenario at 1M rows on 2 cores), a
+  sorted `collect_list` every value of a group in one task's heap (an OutOfMemoryError at 10M rows with
+  the default heap), and `percentile_approx` is not exact;
 * `epoch_us(ts)`, whole microseconds, is `unix_micros(ts)` (sqlglot does not know it);
 * `row_number() OVER ()` (any numbering of the prepared rows) is ordered by `row_id`: Spark needs an
   order, and the numbering only has to be dense;
@@ -37,6 +39,7 @@ loopback its own driver uses) or the Spark Connect endpoint given (`--spark-remo
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Sequence
@@ -56,10 +59,53 @@ class SparkError(ConfigError):
     """Spark cannot be started or reached, or the traffic cannot be read; the message says what to do."""
 
 
-def spark_traffic(traffic: str | Path, remote: str | None = None, spark=None) -> tuple["SparkConnection", str]:
-    """(connection, relation) of the traffic in `spark`, else a session at `remote`, else a local one."""
+# what --spark-conf may set: memory, parallelism, shuffle and scratch space. No key that loads a class, a
+# jar or a program, passes JVM options or moves the driver off the loopback (a denylist of those would
+# miss one: spark.pyspark.python runs a program, spark.io.compression.codec loads a class).
+SETTABLE = re.compile(r"spark\.(driver\.(memory|maxResultSize|cores)|executor\.(memory|cores|instances)|"
+                      r"memory\.(fraction|storageFraction|offHeap\.(enabled|size))|local\.dir|default\.parallelism|"
+                      r"task\.cpus|network\.timeout|reducer\.maxSizeInFlight|shuffle\.(compress|spill\.compress|"
+                      r"file\.buffer|sort\.bypassMergeThreshold)|"
+                      r"sql\.(shuffle\.partitions|autoBroadcastJoinThreshold|adaptive\.[A-Za-z.]+|files\.[A-Za-z.]+|"
+                      r"windowExec\.buffer\.[A-Za-z.]+|parquet\.(mergeSchema|filterPushdown|enableVectorizedReader)))")
+SETTING_VALUE = re.compile(r"[A-Za-z0-9._:/+-]{1,200}")
+
+
+def spark_settings(pairs: Sequence[str]) -> dict[str, str]:
+    """`--spark-conf key=value` pairs as the session's settings, each checked (see `SETTABLE`)."""
+    settings = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not key or not value:
+            raise SparkError(f"--spark-conf {pair!r}: write a setting as key=value (spark.driver.memory=4g)")
+        if not SETTABLE.fullmatch(key):
+            raise SparkError(f"--spark-conf {key}: not a setting llmsight passes on; it takes Spark's memory, "
+                             "parallelism, shuffle and scratch-space settings (docs/simulate.md lists them)")
+        if not SETTING_VALUE.fullmatch(value):
+            raise SparkError(f"--spark-conf {key}: the value must be a size, number, word or path without "
+                             f"spaces or quotes, got {value[:60]!r}")
+        settings[key] = value
+    return settings
+
+
+def default_driver_memory() -> str:
+    """A local session's heap (it runs every task in its driver): a quarter of the machine's memory, the
+    JVM's own default, which Spark replaces with 1 GB — at least 1 GB, at most 32 GB (compressed pointers).
+    The exact quantiles and sorts spill to disk past it; more heap spills less."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "1g"
+    return f"{min(max(total // 4 >> 20, 1024), 32 * 1024)}m"
+
+
+def spark_traffic(traffic: str | Path, remote: str | None = None, spark=None,
+                  conf: dict[str, str] | None = None) -> tuple["SparkConnection", str]:
+    """(connection, relation) of the traffic in `spark`, else a session at `remote`, else a local one;
+    `conf`: settings of a session started here (`spark_settings`)."""
     if spark is None:
-        spark = session(remote)
+        spark = session(remote, conf=conf)
     else:
         for key, value in SESSION_CONF.items():
             spark.conf.set(key, value)
@@ -67,7 +113,8 @@ def spark_traffic(traffic: str | Path, remote: str | None = None, spark=None) ->
 
 
 def session(remote: str | None = None, master: str = "local[*]", conf: dict[str, str] | None = None):
-    """A Spark session: through Spark Connect at `remote` (sc://host:port), else a local one (with `conf`)."""
+    """A Spark session: through Spark Connect at `remote` (sc://host:port), else a local one; `conf`: its
+    settings (`spark_settings`; a local session's heap defaults to `default_driver_memory`)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -75,17 +122,17 @@ def session(remote: str | None = None, master: str = "local[*]", conf: dict[str,
                          "session)") from exc
     try:
         if remote:
-            spark = SparkSession.builder.remote(remote).getOrCreate()
+            builder = SparkSession.builder.remote(remote)
         else:
-            spark = (SparkSession.builder.master(master).appName("llmsight simulate")
-                     .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-                     .config("spark.log.level", "ERROR")
-                     # the driver listens on the loopback only: a local session reaches no other host
-                     .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-                     .config("spark.sql.shuffle.partitions", "8"))
-            for key, value in (conf or {}).items():
-                spark = spark.config(key, value)
-            spark = spark.getOrCreate()
+            builder = (SparkSession.builder.master(master).appName("llmsight simulate")
+                       .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                       .config("spark.log.level", "ERROR").config("spark.driver.memory", default_driver_memory())
+                       .config("spark.sql.shuffle.partitions", "8"))
+        for key, value in (conf or {}).items():
+            builder = builder.config(key, value)
+        if not remote:       # the driver listens on the loopback only: a local session reaches no other host
+            builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+        spark = builder.getOrCreate()
         for key, value in SESSION_CONF.items():
             spark.conf.set(key, value)
     except Exception as exc:     # py4j, gRPC and Java start-up errors have no common base class
@@ -124,32 +171,7 @@ def spark_sql(sql: str) -> str:
     import sqlglot
     from sqlglot import exp
 
-    def spark(node) -> str:
-        """A sub-expression, itself rewritten, as Spark SQL."""
-        return node.copy().transform(rewrite, copy=False).sql(dialect="spark")
-
-    def quantile(node, where, discrete: bool):
-        """An exact quantile (or an array of them) from the group's values sorted once."""
-        points = node.args.get("expression")
-        condition = f" FILTER (WHERE {spark(where.this)})" if where is not None else ""
-        values = f"array_sort(collect_list(CAST({spark(node.this)} AS DOUBLE)){condition})"
-        if discrete:         # quantile_disc: the value of rank ceil(n * p) (1-based), the first for p = 0
-            at = "get(v_, greatest(CAST(ceil(size(v_) * p_) AS INT) - 1, 0))"
-        else:                # quantile_cont: between the ranks around (n - 1) * p, as DuckDB interpolates
-            low, high = "CAST(floor((size(v_) - 1) * p_) AS INT)", "CAST(ceil((size(v_) - 1) * p_) AS INT)"
-            at = f"get(v_, {low}) + ((size(v_) - 1) * p_ - {low}) * (get(v_, {high}) - get(v_, {low}))"
-        if points is None:                                      # median(x)
-            points = exp.Literal.number("0.5")
-        each = (f"transform({spark(points)}, p_ -> {at})" if isinstance(points, exp.Array)
-                else f"transform(array({spark(points)}), p_ -> {at})[0]")
-        return sqlglot.parse_one(f"element_at(transform(array({values}), v_ -> CASE WHEN size(v_) = 0 THEN NULL "
-                                 f"ELSE {each} END), 1)", read="spark")
-
     def rewrite(node):
-        if isinstance(node, exp.Filter) and isinstance(node.this, (exp.PercentileCont, exp.PercentileDisc, exp.Median)):
-            return quantile(node.this, node.expression, isinstance(node.this, exp.PercentileDisc))
-        if isinstance(node, (exp.PercentileCont, exp.PercentileDisc, exp.Median)):
-            return quantile(node, None, isinstance(node, exp.PercentileDisc))
         if isinstance(node, exp.Anonymous) and node.name.lower() == "round_even":      # half to even
             return exp.Anonymous(this="bround", expressions=node.expressions)
         if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us":
@@ -164,7 +186,170 @@ def spark_sql(sql: str) -> str:
         return node
 
     tree = sqlglot.parse_one(sql, read="duckdb").transform(rewrite, copy=False)
+    selects = [s for s in tree.find_all(exp.Select) if any(p.find(*_quantile_types()) for p in s.expressions)]
+    for number, select in enumerate(reversed(selects)):           # the innermost first
+        ranked = sqlglot_parse(_ranked_quantiles(select, f"__q{number}"))
+        tree = ranked if select is tree else select.replace(ranked) and tree
     return tree.sql(dialect="spark")
+
+
+def _quantile_types() -> tuple:
+    """The sqlglot classes of DuckDB's exact quantile aggregates."""
+    from sqlglot import exp
+
+    return exp.PercentileCont, exp.PercentileDisc, exp.Median
+
+
+def _ranked_quantiles(select, prefix: str) -> str:
+    """A grouped SELECT whose projections include exact quantiles (`quantile_cont`, `quantile_disc`,
+    `median`, each optionally FILTERed) as Spark SQL that holds no group's values in memory:
+
+    * the SELECT without its quantiles, with its group keys and grouping set (`a`);
+    * the quantiles' values, one row per (quantile, grouping set, group, value) (`u`), ranked within
+      their group by a sort that spills to disk (`row_number`), and the ranks each quantile needs from
+      its group's size (DuckDB's: `quantile_cont` between the ranks around (n - 1) p, `quantile_disc` the
+      rank ceil(n p), the first for p = 0); only the values at those ranks are kept — a few hundred per
+      group — and joined back to `a` by group.
+
+    Spark's own exact `percentile` keeps a hash map of every value of a group in one task (35-93 s per
+    scenario at 1M rows on 2 cores), and a sorted `collect_list` keeps them all in the heap: a group
+    larger than the heap failed with an OutOfMemoryError."""
+    from sqlglot import exp
+
+    quantile_types = _quantile_types()
+
+    def sql(node) -> str:
+        return node.sql(dialect="spark")
+
+    unsupported = [arg for arg in ("having", "qualify", "distinct", "windows", "laterals") if select.args.get(arg)]
+    if unsupported:
+        raise ValueError(f"exact quantiles on Spark: a SELECT with {unsupported[0].upper()} is not rewritten")
+    quantiles: dict[int, tuple] = {}       # projection index -> (aggregate, FILTER condition or None)
+    for j, projection in enumerate(select.expressions):
+        body = projection.this if isinstance(projection, exp.Alias) else projection
+        condition = None
+        if isinstance(body, exp.Filter):
+            body, condition = body.this, body.expression.this
+        if isinstance(body, quantile_types):
+            quantiles[j] = (body, condition)
+        elif projection.find(*quantile_types) or not isinstance(projection, (exp.Alias, exp.Column)):
+            raise ValueError(f"exact quantiles on Spark: {sql(projection)} must be a named column or a whole "
+                             "quantile aggregate")
+
+    # group keys, and the grouping sets as the keys each holds
+    group = select.args.get("group")
+    keys: list = []
+    sets: list[list[int]] = []
+
+    def key(node) -> int:
+        text = [sql(k) for k in keys]
+        if sql(node) not in text:
+            keys.append(node)
+            text.append(sql(node))
+        return text.index(sql(node))
+
+    if group is not None and group.args.get("all"):
+        sets.append([key(p.this if isinstance(p, exp.Alias) else p) for j, p in enumerate(select.expressions)
+                     if j not in quantiles and not p.find(exp.AggFunc)])
+        group = exp.Group(expressions=[k.copy() for k in keys])
+    elif group is not None:
+        if any(group.args.get(arg) for arg in ("rollup", "cube", "totals")) or \
+                (group.find(exp.GroupingSets) and len(group.expressions) != 1):
+            raise ValueError("exact quantiles on Spark: only GROUP BY keys, ALL or one GROUPING SETS are rewritten")
+        grouping = group.expressions[0]
+        if isinstance(grouping, exp.GroupingSets):
+            for each in grouping.expressions:
+                items = each.expressions if isinstance(each, exp.Tuple) else [each.unnest()]
+                sets.append([key(item) for item in items])
+        else:
+            sets.append([key(item) for item in group.expressions])
+    else:
+        sets.append([])
+    names = [f"__k{m}" for m in range(len(keys))]
+    gids = [sum(1 << m for m in range(len(keys)) if m not in held) for held in sets]
+
+    # a: the SELECT without its quantiles
+    main = select.copy()
+    main.set("order", None)
+    main.set("limit", None)
+    if group is not None:
+        main.set("group", group)
+    grouping_id = " + ".join(f"grouping({sql(k)}) * {1 << m}" for m, k in enumerate(keys)) if len(sets) > 1 else "0"
+    main.set("expressions", [p.copy() for j, p in enumerate(select.expressions) if j not in quantiles]
+             + [sqlglot_parse(f"{sql(k)} AS {name}") for k, name in zip(keys, names)]
+             + [sqlglot_parse(f"{grouping_id} AS __gid"), sqlglot_parse("count(*) AS __rows")])
+
+    # u: (quantile, grouping set, group keys, value) of every row, through one generator
+    rows = select.copy()
+    for arg in ("group", "order", "limit"):
+        rows.set(arg, None)
+    values = [f"CASE WHEN {sql(cond) if cond is not None else 'TRUE'} THEN CAST({sql(agg.this)} AS DOUBLE) END AS __x{i}"
+              for i, (agg, cond) in enumerate(quantiles.values())]
+    rows.set("expressions", [sqlglot_parse(f"{sql(k)} AS {name}") for k, name in zip(keys, names)]
+             + [sqlglot_parse(v) for v in values])
+    structs = ", ".join(
+        "struct(" + ", ".join([f"{gid} AS __gid", f"{i} AS __i"]
+                              + [f"{name} AS {name}" if m in held else f"CASE WHEN 1 = 0 THEN {name} END AS {name}"
+                                 for m, name in enumerate(names)] + [f"__x{i} AS __x"]) + ")"
+        for held, gid in zip(sets, gids) for i in range(len(quantiles)))
+    by = ", ".join(["__i", "__gid", *names])
+    same = " AND ".join(["{0}.__i = {1}.__i", "{0}.__gid = {1}.__gid", *(f"{{0}}.{n} <=> {{1}}.{n}" for n in names)])
+    u = f"(SELECT * FROM (SELECT inline(array({structs})) FROM ({sql(rows)}) b) e WHERE __x IS NOT NULL)"
+    ranked = f"(SELECT *, CAST(row_number() OVER (PARTITION BY {by} ORDER BY __x) AS BIGINT) - 1 AS __r FROM {u} u)"
+
+    def points(agg) -> str:
+        at = agg.args.get("expression")
+        return "array(CAST(0.5 AS DOUBLE))" if at is None else sql(at) if isinstance(at, exp.Array) else f"array({sql(at)})"
+
+    def ranks(agg) -> str:
+        if isinstance(agg, exp.PercentileDisc):
+            return f"array_distinct(transform({points(agg)}, p_ -> greatest(CAST(ceil(__n * p_) AS BIGINT) - 1, 0)))"
+        return (f"array_distinct(flatten(transform({points(agg)}, p_ -> array(CAST(floor((__n - 1) * p_) AS BIGINT), "
+                f"CAST(ceil((__n - 1) * p_) AS BIGINT)))))")
+
+    needed = " ".join(f"WHEN {i} THEN {ranks(agg)}" for i, (agg, _) in enumerate(quantiles.values()))
+    need = (f"(SELECT {by}, __n, explode(CASE __i {needed} END) AS __r FROM "
+            f"(SELECT {by}, count(*) AS __n FROM {u} u GROUP BY {by}) s)")
+    picked = ", ".join(f"map_from_entries(collect_list(struct(r.__r, r.__x)) FILTER (WHERE r.__i = {i})) AS __m{i}, "
+                       f"max(n.__n) FILTER (WHERE r.__i = {i}) AS __n{i}" for i in range(len(quantiles)))
+    q = (f"(SELECT r.__gid, {', '.join(f'r.{n}' for n in names) + ', ' if names else ''}{picked} "
+         f"FROM {ranked} r JOIN {need} n ON {same.format('r', 'n')} AND r.__r = n.__r "
+         f"GROUP BY {', '.join(['r.__gid', *(f'r.{n}' for n in names)])})")
+
+    def value(i: int, agg) -> str:
+        m, n = f"q.__m{i}", f"q.__n{i}"
+        if isinstance(agg, exp.PercentileDisc):          # the value of rank ceil(n p) (1-based), the first for p = 0
+            at = f"{m}[greatest(CAST(ceil({n} * p_) AS BIGINT) - 1, 0)]"
+        else:                                            # between the ranks around (n - 1) p, as DuckDB interpolates
+            low, high = f"CAST(floor(({n} - 1) * p_) AS BIGINT)", f"CAST(ceil(({n} - 1) * p_) AS BIGINT)"
+            at = f"{m}[{low}] + (({n} - 1) * p_ - {low}) * ({m}[{high}] - {m}[{low}])"
+        each = f"transform({points(agg)}, p_ -> {at})"
+        return f"CASE WHEN {n} IS NULL THEN NULL ELSE {each if isinstance(agg.args.get('expression'), exp.Array) else each + '[0]'} END"
+
+    out = []
+    for j, projection in enumerate(select.expressions):
+        name = projection.alias_or_name
+        if j in quantiles:
+            i = list(quantiles).index(j)
+            out.append(f"{value(i, quantiles[j][0])} AS `{name}`")
+        else:
+            out.append(f"a.`{name}` AS `{name}`")
+    join = " AND ".join(["q.__gid = a.__gid", *(f"q.{n} <=> a.{n}" for n in names)])
+    text = f"SELECT {', '.join(out)} FROM ({sql(main)}) a LEFT JOIN {q} q ON {join}"
+    order, limit = select.args.get("order"), select.args.get("limit")
+    if order is not None or limit is not None:      # on the output's names
+        if order is not None:
+            order = order.copy()
+            for column in order.find_all(exp.Column):
+                column.set("table", None)
+        text = f"SELECT * FROM ({text}) {prefix}{' ' + sql(order) if order else ''}{' ' + sql(limit) if limit else ''}"
+    return text
+
+
+def sqlglot_parse(text: str):
+    import sqlglot
+
+    return sqlglot.parse_one(text, read="spark")
 
 
 # ---------------------------------------------------------------------------------------- connection

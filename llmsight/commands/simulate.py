@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "directories, globs or a table name (pip install 'llmsight[spark]'; see docs/simulate.md)")
     p.add_argument("--spark-remote", metavar="sc://HOST:PORT",
                    help="--engine spark: the Spark Connect endpoint of a cluster (default: a local session)")
+    p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="--engine spark: a setting of the session, repeatable (spark.driver.memory=8g; memory, "
+                        "parallelism, shuffle and scratch-space settings; see docs/simulate.md)")
     p.add_argument("--write-summary", metavar="PATH",
                    help="also write the traffic's figures per site and feature (JSON) for `check`, the editor and "
                         "`diff` to read as --traffic PATH or `traffic` in config (see docs/simulate.md)")
@@ -70,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--tenants must be 0 (every tenant) or a positive number")
         if args.spark_remote and args.engine != "spark":
             raise UsageError("--spark-remote needs --engine spark")
+        if args.spark_conf and args.engine != "spark":
+            raise UsageError("--spark-conf needs --engine spark")
         if args.spark_remote and not args.spark_remote.startswith("sc://"):
             raise UsageError(f"--spark-remote must be a Spark Connect URL (sc://host:port), got {args.spark_remote!r}")
         if args.top < 0:
@@ -79,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         report = api.simulate(args.paths, args.traffic, args.scenario, config_file=args.config_file, seed=args.seed,
                               eval_file=args.eval_file, sample=args.sample, tenants=args.tenants,
                               sample_rate=args.sample_rate, use_cache=not args.no_cache, engine=args.engine,
-                              spark_remote=args.spark_remote, write_summary=args.write_summary)
+                              spark_remote=args.spark_remote, spark_conf=args.spark_conf,
+                              write_summary=args.write_summary)
     except (ScenarioError, FitError, api.ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     render = {"text": text, "json": as_json, "markdown": markdown}[args.format]

@@ -132,39 +132,69 @@ def test_engine_aggregates_give_the_figures_of_the_rows(traffic, reference):
 
 
 def test_dialect_rewrites():
-    sql = spark_sql("SELECT quantile_cont(x, [0.0, 0.5]) FILTER (WHERE ok), epoch_us(max(ts)), row_number() OVER () AS ri, "
-                    "g.split[1] FROM g")
-    assert "percentile" not in sql.lower()          # Spark's percentile keeps a map of every value: slow
+    sql = spark_sql("SELECT epoch_us(max(ts)) AS t, row_number() OVER () AS ri, g.split[1] FROM g")
     assert "UNIX_MICROS(CAST(MAX(ts) AS TIMESTAMP))" in sql
     assert "ROW_NUMBER() OVER (ORDER BY row_id" in sql
     assert "g.split[0]" in sql
     assert "BROUND(" in spark_sql("SELECT round_even(x * 2.0, 0) FROM t")
+    quantiles = spark_sql("SELECT k, quantile_cont(x, [0.0, 0.5]) FILTER (WHERE ok) AS q FROM t GROUP BY k")
+    # Spark's percentile keeps a map of every value, a sorted collect_list all of them: a group's values are
+    # ranked by a sort instead, and only those at the wanted ranks are collected
+    assert "percentile" not in quantiles.lower() and "COLLECT_LIST(CAST" not in quantiles
+    assert "ROW_NUMBER() OVER (PARTITION BY __i, __gid, __k0 ORDER BY __x)" in quantiles
+    with pytest.raises(ValueError, match="must be a named column or a whole quantile aggregate"):
+        spark_sql("SELECT k, 2 * median(x) AS m FROM t GROUP BY k")
+
+
+QUANTILE_QUERIES = [
+    # plain keys, scalar and array points, FILTERs, a named ORDER BY
+    "SELECT g, quantile_cont(x, [0.0, 0.25, 0.5, 0.95, 0.99, 1.0]) FILTER (WHERE k <> 1) AS c, "
+    "quantile_cont(x, 0.3) AS one, quantile_disc(x, [0.0, 0.1, 0.25, 0.75, 1.0]) AS d, "
+    "median(x) FILTER (WHERE k = 2) AS m FROM t GROUP BY g ORDER BY g",
+    # grouping sets with a NULL key (its own group, not the rolled-up one), as the fits group
+    "SELECT g, CASE WHEN grouping(k) = 1 THEN -1 ELSE k END AS kk, grouping(k) = 0 AND k IS NULL AS null_k, "
+    "count(*) AS n, quantile_cont(x, [0.0, 0.5, 1.0]) AS c, quantile_disc(y, [0.25, 0.75]) FILTER (WHERE x > 100) AS s "
+    "FROM t GROUP BY GROUPING SETS ((g), (g, k)) ORDER BY g, kk, null_k",
+    # GROUP BY ALL over a join, as the decode and prefill lines do
+    "SELECT t.g, u.name, median(t.y) FILTER (WHERE t.x <= u.cut) AS lo, median(t.x) AS mx FROM t JOIN u ON u.g = t.g "
+    "GROUP BY ALL ORDER BY t.g",
+    # one group of everything
+    "SELECT quantile_cont(y, [0.1, 0.9]) AS c, median(x) AS m FROM t",
+]
 
 
 def test_exact_quantiles_are_duckdbs(spark):
-    """quantile_cont, quantile_disc and median, filtered and per group, over ties, one value and none."""
+    """quantile_cont, quantile_disc and median, filtered, per group and grouping set, over ties, NULLs, one
+    value and none."""
     import numpy as np
 
     rng = np.random.default_rng(3)
     g = rng.integers(0, 4, 500)
     x = np.where(g == 2, 7.0, rng.lognormal(5, 2, 500).round(1))    # ties; group 2: one value
-    rows = [(int(a), float(b), int(i % 3)) for i, (a, b) in enumerate(zip(g, x))] + [(9, 1.0, 1)]
-    sql = ("SELECT g, quantile_cont(x, [0.0, 0.25, 0.5, 0.95, 0.99, 1.0]) FILTER (WHERE k <> 1) AS c, "
-           "quantile_cont(x, 0.3) AS one, quantile_disc(x, [0.0, 0.1, 0.25, 0.75, 1.0]) AS d, "
-           "median(x) FILTER (WHERE k = 2) AS m FROM t GROUP BY g ORDER BY g")
+    y = rng.integers(0, 40, 500)                                     # integers with many ties
+    rows = [(int(a), None if i % 17 == 0 else float(b), None if i % 5 == 0 else int(i % 3), None if i % 11 == 0 else int(c))
+            for i, (a, b, c) in enumerate(zip(g, x, y))] + [(9, 1.0, 1, 3), (9, None, None, None)]
+    names = [(0, "a", 50.0), (1, "b", 400.0), (2, "c", 7.0), (9, "d", 0.0)]
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (g INTEGER, x DOUBLE, k INTEGER)")
-    con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
-    theirs = con.execute(sql).fetchall()
-    spark.createDataFrame(rows, "g INT, x DOUBLE, k INT").createOrReplaceTempView("t")
-    ours = SparkConnection(spark).execute(sql).fetchall()
-    assert len(ours) == len(theirs) == 5
-    for a, b in zip(ours, theirs):
-        for u, v in zip(a, b):
-            if isinstance(v, list):
-                assert u is not None and len(u) == len(v) and all(math.isclose(p, float(q), rel_tol=1e-12) for p, q in zip(u, v))
-            else:
-                assert (u is None and v is None) or math.isclose(u, float(v), rel_tol=1e-12), (a, b)
+    con.execute("CREATE TABLE t (g INTEGER, x DOUBLE, k INTEGER, y INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+    con.execute("CREATE TABLE u (g INTEGER, name VARCHAR, cut DOUBLE)")
+    con.executemany("INSERT INTO u VALUES (?, ?, ?)", names)
+    spark.createDataFrame(rows, "g INT, x DOUBLE, k INT, y INT").createOrReplaceTempView("t")
+    spark.createDataFrame(names, "g INT, name STRING, cut DOUBLE").createOrReplaceTempView("u")
+    for sql in QUANTILE_QUERIES:
+        theirs = con.execute(sql).fetchall()
+        ours = SparkConnection(spark).execute(sql).fetchall()
+        assert len(ours) == len(theirs) > 0, sql
+        for a, b in zip(ours, theirs):
+            for u, v in zip(a, b):
+                if isinstance(v, list):
+                    assert u is not None and len(u) == len(v) and all(
+                        math.isclose(p, float(q), rel_tol=1e-12) for p, q in zip(u, v)), (sql, a, b)
+                elif isinstance(v, float):
+                    assert u is not None and math.isclose(u, v, rel_tol=1e-12), (sql, a, b)
+                else:
+                    assert u == v, (sql, a, b)
 
 
 def test_unreadable_traffic_is_one_clear_error(spark, tmp_path):
@@ -189,8 +219,19 @@ def test_spark_flags_are_checked_before_any_session(tmp_path):
     assert done.returncode == 2 and "--spark-remote needs --engine spark" in done.stderr
     done = _cli("--engine", "spark", "--traffic", "calls/", "--spark-remote", "http://cluster:15002", cwd=tmp_path)
     assert done.returncode == 2 and "Spark Connect URL (sc://host:port)" in done.stderr
+    done = _cli("--traffic", "calls/", "--spark-conf", "spark.driver.memory=4g", cwd=tmp_path)
+    assert done.returncode == 2 and "--spark-conf needs --engine spark" in done.stderr
+    # a setting that would run a program or pass JVM options is refused before any session starts
+    for setting, says in (("spark.driver.extraJavaOptions=-XX:OnOutOfMemoryError=touch pwned", "not a setting llmsight passes on"),
+                          ("spark.pyspark.python=/bin/sh", "not a setting llmsight passes on"),
+                          ("spark.driver.memory=4g --conf x", "without spaces or quotes"),
+                          ("spark.driver.memory", "write a setting as key=value")):
+        done = _cli("--engine", "spark", "--traffic", "calls/", "--spark-conf", "spark.sql.shuffle.partitions=4",
+                    "--spark-conf", setting, cwd=tmp_path)
+        assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, setting
     (tmp_path / "app.py").write_text("from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', "
                                      "messages=[])\n")
     done = _cli(".", "--engine", "spark", "--traffic", "calls/", cwd=tmp_path)
     assert done.returncode == 2 and "mapping them to the call sites of PATHS runs on DuckDB" in done.stderr
     assert "Traceback" not in done.stderr
+
