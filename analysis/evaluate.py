@@ -401,12 +401,27 @@ class Evaluator:
             v = self._from_annotation(annotation, scope, depth)
             if v is not None:
                 return v
+        stated = None
         if default is not None:
             v = self.eval(default, scope, depth)
+            if v is not None and not isinstance(v, Const):
+                return v
             if isinstance(v, Const):
-                return Const(v.value, v.origin or f"{mod.path}:{default.lineno}", "default-arg")
-            return v
-        return None
+                stated = Const(v.value, v.origin or f"{mod.path}:{default.lineno}", "default-arg")
+                if v.value is not None:
+                    return stated
+        return self._guarded_client(name, func, mod, depth) or stated
+
+    def _guarded_client(self, name: str, func: FuncInfo, mod: ModuleInfo, depth: int) -> Client | None:
+        """The SDK client a parameter must be, by the function's own check (`if not isinstance(gen,
+        (OpenAIGenerator, AzureOpenAIGenerator)): raise …`, `assert isinstance(emb, OpenAITextEmbedder)`): the
+        first class named that is one, read where the check is (its classes may be imported just before)."""
+        guard = _isinstance_guard(func.node, name)
+        if guard is None:
+            return None
+        types, line = guard
+        inner = Scope(mod, func, line)
+        return next((v for t in types if isinstance(v := self._from_annotation(t, inner, depth), Client)), None)
 
     def _from_annotation(self, annotation: ast.AST, scope: Scope, depth: int) -> Value:
         """`client: OpenAI` / `llm: BaseChatModel | None` → an instance of that client kind."""
@@ -1181,6 +1196,21 @@ def _is_classmethod_cls(node: ast.AST, name: str) -> bool:
 def _is_enum(cls: ClassInfo) -> bool:
     """A class derived from `Enum`, `StrEnum`, `IntEnum`… (by the base's name)."""
     return any((b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")).endswith("Enum") for b in cls.node.bases)
+
+
+
+def _isinstance_guard(func: ast.AST, name: str) -> tuple[list[ast.expr], int] | None:
+    """The classes a function's top-level check admits parameter `name` as, and the check's line: `if not
+    isinstance(name, A | (A, B)): … raise`, or `assert isinstance(name, …)`. None when no such check."""
+    for stmt in getattr(func, "body", ()):
+        test = stmt.test if isinstance(stmt, ast.Assert) else stmt.test.operand if isinstance(stmt, ast.If) \
+            and isinstance(stmt.test, ast.UnaryOp) and isinstance(stmt.test.op, ast.Not) \
+            and any(isinstance(s, ast.Raise) for s in stmt.body) else None
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                and len(test.args) == 2 and isinstance(test.args[0], ast.Name) and test.args[0].id == name:
+            types = test.args[1]
+            return (list(types.elts) if isinstance(types, ast.Tuple) else [types]), stmt.lineno
+    return None
 
 
 def _super_init(node: ast.AST) -> bool:

@@ -3,7 +3,6 @@
 function or only under TYPE_CHECKING) is that client: stored on `self`, its calls are requests."""
 from __future__ import annotations
 
-import pytest
 from site_lines import line_of, sites_by_line
 
 GUARDED = """
@@ -39,7 +38,6 @@ GUARDED = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="an isinstance guard does not type the parameter")
 def test_parameter_an_isinstance_guard_admits_only_as_a_client():
     sites = {line: (s.sdk, s.operation) for line, s in sites_by_line(GUARDED).items()}
     assert sites == {line_of(GUARDED, "self.generator.run("): ("haystack", "chat"),
