@@ -58,7 +58,7 @@ class Project:
     sha256: str
     paths: tuple[str, ...]          # what is scanned, relative to the unpacked sdist root
     exclude: tuple[str, ...] = ()   # globs (relative to the sdist root) that are not app code
-    labelled: bool = True           # False: bench-only (adds lines for the speed benchmark)
+    labelled: bool = True           # False: pinned, not yet labelled (nothing scans it)
     holdout: bool = False           # True: held out from tuning; evaluated apart, outside the floors
 
     @property
