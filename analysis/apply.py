@@ -30,6 +30,7 @@ from llmsight.analysis.fixes import apply_edits
 from llmsight.analysis.modules import split_lines
 from llmsight.analysis.notebook import cell_source, read_notebook
 from llmsight.analysis.secrets import redact
+from llmsight.analysis.syntax import parse_source
 from llmsight.records import Diagnostic, Edit
 
 MAX_ROUNDS = 10
@@ -322,7 +323,7 @@ def _touches_secret(text: str, is_notebook: bool, edits: Sequence[Edit], held_ba
 def imported_names(text: str, is_notebook: bool) -> frozenset[str]:
     """The names `from … import` statements bind in a file (a notebook's code cells), as imported."""
     try:
-        tree = ast.parse(read_notebook(text).text if is_notebook else text)
+        tree = parse_source(read_notebook(text).text if is_notebook else text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # NotebookError is a ValueError
         return frozenset()
     return frozenset(a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for a in node.names)

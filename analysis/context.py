@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from llmsight.analysis.modules import source_segment, split_lines
+from llmsight.analysis.syntax import parse_source
 from llmsight.config import Config
 from llmsight.records import CallSite, Diagnostic, Fix, Span
 
@@ -321,7 +322,7 @@ def _multiline_lines(source: str) -> frozenset[int] | None:
     an expression or simple statement spanning several lines, or a compound statement's multi-line
     header. None when the source does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines: set[int] = set()

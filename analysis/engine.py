@@ -23,6 +23,7 @@ from llmsight.analysis.modules import (ModuleInfo, lone_cr_as_lf, module_name_fo
 from llmsight.analysis.notebook import NotebookError, read_notebook
 from llmsight.analysis.project import (NotReadable, Project, check_regular, decode_source, describe_os_error,
                                        read_bounded, real_path, rel_path)
+from llmsight.analysis.syntax import parse_source
 from llmsight.config import Config, ConfigError
 from llmsight.records import CallSite, Diagnostic, FileError, Span
 
@@ -251,7 +252,7 @@ def analyze_source(env: Env, abs_path: Path | None, rel: str, text: str, is_note
     mod = project.parsed(abs_path, text) if abs_path is not None and not is_notebook else None
     if mod is None:
         try:
-            tree = ast.parse(text)
+            tree = parse_source(text)
         except SyntaxError as exc:
             d, e = _parse_error(rel, exc.lineno or 1, exc.offset or 1, None, f"SyntaxError: {exc.msg}")
             result.diagnostics.append(d)

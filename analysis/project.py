@@ -5,7 +5,6 @@ no SDK are parsed only when some candidate file refers to them.
 """
 from __future__ import annotations
 
-import ast
 import errno
 import os
 import stat
@@ -14,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from llmsight.analysis.modules import ModuleInfo, module_name_for
+from llmsight.analysis.syntax import parse_source
 
 MAX_PROJECT_FILE_BYTES = 2_000_000
 MAX_STAR_DEPTH = 4   # chains of `from m import *` followed (each module's names come from the next)
@@ -237,7 +237,7 @@ class Project:
         info = None
         try:
             source = decode_source(read_bounded(path, MAX_PROJECT_FILE_BYTES))
-            tree = ast.parse(source)
+            tree = parse_source(source)
             modname, is_pkg = module_name_for(path, self._packages, self.root)
             info = ModuleInfo.build(rel_path(path, self.root), modname, tree, source, is_pkg)
             self.follow_star_imports(info, path)

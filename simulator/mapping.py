@@ -31,6 +31,7 @@ from typing import Any, Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
+from llmsight.analysis.syntax import parse_source
 from llmsight.records import CallSite
 from llmsight.simulator import signature
 from llmsight.simulator.signature import REQUEST_COLUMNS
@@ -174,7 +175,7 @@ def _function_ranges(source: str) -> list[tuple[int, int, str]]:
             else:
                 visit(child, prefix)
 
-    visit(ast.parse(source), "")
+    visit(parse_source(source), "")
     return ranges
 
 

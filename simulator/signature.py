@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from llmsight.analysis.syntax import parse_source
 from llmsight.simulator.store import REQUEST_COLUMNS as _STORED
 
 REQUEST_COLUMNS = tuple(name for name, _ in _STORED)
@@ -190,7 +191,7 @@ def _call_fields(site: Any, source: str) -> dict[str, Any]:
 def _module(source: str) -> tuple[dict[int, list[ast.Call]], dict[str, ast.AST]] | None:
     """A file's calls by first line and its module-level constants, parsed once for all its sites."""
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     calls: dict[int, list[ast.Call]] = {}
