@@ -433,12 +433,22 @@ class FileDiscovery:
         return self._inherits(caller.cls, target.node.name) or self._inherits(target, caller.cls.node.name)
 
     def _inherits(self, cls: ClassInfo, base: str, depth: int = 8) -> bool:
-        """`cls` names `base` among its bases, directly or through classes of this file."""
-        for b in cls.node.bases:
-            name = b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else None
-            parent = self.mod.classes.get(name) if name else None
-            if name == base or depth and parent is not None and parent is not cls and self._inherits(parent, base, depth - 1):
-                return True
+        """`cls` names `base` among its bases, directly or through classes of this file up to `depth` levels
+        above it. Level by level, each class read once: a lattice of classes with many bases each is not
+        walked path by path (width ** depth)."""
+        level, seen = [cls], {id(cls.node)}
+        for _ in range(depth + 1):
+            parents = []
+            for c in level:
+                for b in c.node.bases:
+                    name = b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else None
+                    if name == base:
+                        return True
+                    parent = self.mod.classes.get(name) if name else None
+                    if parent is not None and id(parent.node) not in seen:
+                        seen.add(id(parent.node))
+                        parents.append(parent)
+            level = parents
         return False
 
     def _maybe_request(self, call: ast.Call) -> bool:
@@ -639,16 +649,21 @@ class FileDiscovery:
             return self._module_request(f"{sdk_class}.{attr}", call, args, keywords, scope) if sdk_class else None
         return None
 
-    def _sdk_class_base(self, ref: ClassRef, attr: str, depth: int = 0) -> str | None:
+    def _sdk_class_base(self, ref: ClassRef, attr: str, depth: int = 0,
+                        searched: dict[int, int] | None = None) -> str | None:
         """The SDK class used through its class methods (`dashscope.Generation`) that a project class derives
-        from, directly or through project classes none of which defines `attr`: `Sub.call(…)` is its `call`."""
-        if depth > 4 or attr in ref.cls.methods:
+        from, directly or through project classes none of which defines `attr`: `Sub.call(…)` is its `call`.
+        A class already searched from as shallow a depth found none (`searched`): a lattice of classes with
+        many bases each is not walked path by path (width ** depth), nor a cycle of bases."""
+        searched = {} if searched is None else searched
+        if depth > 4 or attr in ref.cls.methods or searched.get(id(ref.cls.node), depth + 1) <= depth:
             return None
+        searched[id(ref.cls.node)] = depth
         for b in ref.cls.node.bases:
             v = self.ev.eval(b, Scope(ref.mod, None, ref.cls.node.lineno))
             if isinstance(v, Imported) and v.qualname in sdks.MODULE_CLIENTS:
                 return v.qualname
-            found = self._sdk_class_base(v, attr, depth + 1) if isinstance(v, ClassRef) and v.cls is not ref.cls else None
+            found = self._sdk_class_base(v, attr, depth + 1, searched) if isinstance(v, ClassRef) else None
             if found:
                 return found
         return None
