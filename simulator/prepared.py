@@ -9,12 +9,12 @@ as raw columns (`OUTCOME_LAYOUT`: one `read` into numpy arrays, nothing parsed).
 `simulate` over the same rows reads them instead of scanning, fitting and hashing a million rows again;
 only what the scenarios add (their target models' priors, prices and lookup tables) is built per run.
 
-The key is the traffic's content — every row's id and record identity (the store's content hash of
-its call columns; the columns themselves where a row has none), so any ingest, migration or edit
-makes a new key — with the row-to-site mapping's result (it depends on the code: computed each run,
-the summary is reused only when it maps the rows the same way), the settings that shape a preparation
-(seed, sample, tenants, eval file bytes, config, client retries) and llmsight's simulator and knowledge
-code and DuckDB's version.
+The key is the traffic's content — every row's id and values (not its record key, which for a record
+with an id of its own is that id, and which an edit of the stored values keeps), so any ingest,
+migration or edit makes a new key — with the row-to-site mapping's result (it depends on the code:
+computed each run, the summary is reused only when it maps the rows the same way), the settings that
+shape a preparation (seed, sample, tenants, eval file bytes, config, client retries) and llmsight's
+simulator and knowledge code and DuckDB's version.
 
 Like the scan cache (`analysis.cache`) it lives under the user's cache directory, never in the
 repository, in a private (0700) directory, and is hostile on read: the file is opened through
@@ -103,15 +103,13 @@ def code_identity() -> list[tuple[str, int, int]]:
 
 
 def content_digest(con, source: str, site_map: str | None) -> list:
-    """The traffic's content, order-free: row count and an XOR of each row's hash of its id and record
-    identity (of its call columns where it has no identity), and the same of the row-to-site mapping."""
-    from llmsight.simulator import identity
-    from llmsight.simulator.store import CALL_COLUMNS
+    """The traffic's content, order-free: row count and an XOR of each row's hash of its id and values, and
+    the same of the row-to-site mapping. Not the record key: a record's own id stands for it whatever its
+    values, and an edit of stored values keeps the key ingest gave them."""
+    from llmsight.simulator.store import COLUMNS
 
     present = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
-    whole = f"hash(row_id, {', '.join(name for name, _ in CALL_COLUMNS if name in present)})"
-    row = whole if identity.KEY not in present else \
-        f"CASE WHEN {identity.KEY} IS NULL THEN {whole} ELSE hash(row_id, {identity.KEY}) END"
+    row = f"hash(row_id, {', '.join(name for name, _ in COLUMNS if name in present)})"
     digest = [str(v) for v in con.execute(f"SELECT count(*), bit_xor({row}) FROM {source}").fetchall()[0]]
     if site_map is not None:
         digest += [str(v) for v in con.execute(f"SELECT count(*), bit_xor(hash(row_id, site_id)) FROM {site_map}")

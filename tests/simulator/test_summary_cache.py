@@ -4,6 +4,7 @@ a summary file that is not exactly what llmsight writes is ignored."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,3 +136,31 @@ def test_a_parquet_traffic_file_is_keyed_by_its_rows(tmp_path, cache_dir, monkey
     first = simulate(parquet, SCENARIOS)
     no_fitting(monkeypatch)
     assert figures(simulate(parquet, SCENARIOS)) == figures(first)
+
+
+def test_rows_edited_in_place_make_a_new_summary(traffic, cache_dir):
+    """A row's record key is its id, or its content when ingested: an edit of the stored values (a corrected
+    cost, a fixed latency) keeps both, so the key must read the values themselves."""
+    before = simulate(traffic, SCENARIOS)
+    con = open_store(traffic)
+    con.execute("UPDATE calls SET cost_usd = cost_usd * 10, latency_ms = latency_ms * 10")
+    con.close()
+    after = simulate(traffic, SCENARIOS)
+    assert figures(after) != figures(before)
+    assert len(list(cache_dir.glob("*.duckdb"))) == 2
+
+
+def test_a_records_own_id_does_not_stand_for_its_values(tmp_path, cache_dir):
+    """Exported records that carry their own ids (LiteLLM's, OTel's span ids) re-exported with other values:
+    the same ids, other figures."""
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "traffic" / "litellm_payloads.jsonl"
+    records = [json.loads(line) for line in source.read_text().splitlines()]
+    assert all(r.get("id") for r in records)
+    path = tmp_path / "payloads.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    before = simulate(path, SCENARIOS)
+    path.write_text("".join(json.dumps({**r, "completion_tokens": 3 * (r.get("completion_tokens") or 0) + 7}) + "\n"
+                            for r in records))
+    after = simulate(path, SCENARIOS)
+    assert figures(after) != figures(before)
+    assert len(list(cache_dir.glob("*.duckdb"))) == 2
