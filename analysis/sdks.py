@@ -836,8 +836,8 @@ HTTP_CLIENT_ASYNC = ClientKind("http", {**{k: Method(v.operation, v.stream, True
                                         "ws_connect": SOCKET_OPEN},   # aiohttp's ClientSession.ws_connect(url)
                                is_async=True, retries=(), option_methods=())
 # the `websockets` package's connect functions (asyncio, legacy and sync APIs) and websocket-client's
-# create_connection. Kept out of the request-name tables: `connect` alone is everyday code (`db.connect(`); a file
-# importing websockets has its `connect(` lines looked at (IMPORT_GATED_CALLS)
+# create_connection. Kept out of the request-name tables: `connect` alone is everyday code (`db.connect(`,
+# `socket.create_connection(`); a file importing the package has these names' lines looked at (IMPORT_GATED_CALLS)
 _SOCKET_OPEN_SYNC = dataclasses.replace(SOCKET_OPEN, is_async=False)
 WEBSOCKET_MODULES: dict[str, ClientKind] = {
     "websockets": ClientKind("http", {**{path: SOCKET_OPEN for path in (
@@ -1083,9 +1083,11 @@ def _called_client_classes() -> dict[str, frozenset[str]]:
 
 CALLED_CLIENT_CLASSES = _called_client_classes()
 # method names too common to look for in every file, looked at in a file importing the package: LlamaIndex's
-# `query_engine.query(…)`, `websockets.connect(url)`, a Responses socket's `connection.send({"type": …})`
+# `query_engine.query(…)`, `websockets.connect(url)` and `websocket.create_connection(url)` (each socket module's
+# functions), a Responses socket's `connection.send({"type": …})`
 IMPORT_GATED_CALLS: dict[str, frozenset[str]] = {
-    "llama_index": frozenset(LLAMAINDEX_ENGINE_CALLS), "websockets": frozenset({"connect"}),
+    "llama_index": frozenset(LLAMAINDEX_ENGINE_CALLS),
+    **{root: frozenset(path.rsplit(".", 1)[-1] for path in kind.methods) for root, kind in WEBSOCKET_MODULES.items()},
     "openai": frozenset({"send"})}
 # events a socket client's `send(event)` sends that are requests: by the event's `type`, the method they stand for
 SOCKET_REQUEST_EVENTS: dict[str, str] = {"response.create": "response.create"}

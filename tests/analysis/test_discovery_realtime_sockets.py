@@ -103,3 +103,27 @@ def test_realtime_session_model_from_the_url_query(tmp_path):
     assert got == {line_of(QUERY_MODELS, "realtime?model=gpt-realtime"): "gpt-realtime",
                    line_of(QUERY_MODELS, "websockets.connect(url)"): "gpt-realtime-mini",
                    line_of(QUERY_MODELS, "/realtime/calls?model="): "gpt-realtime-mini"}
+
+
+SYNC_SOCKETS = """
+    import socket
+
+    import websocket
+
+
+    def open_session(model="gpt-realtime"):
+        return websocket.create_connection(f"wss://api.openai.com/v1/realtime?model={model}")
+
+
+    def probe(host):
+        return socket.create_connection((host, 443)), websocket.create_connection(f"wss://{host}/feed")
+    """
+
+
+def test_websocket_client_session_through_its_module(tmp_path):
+    """websocket-client used through its module (`websocket.create_connection(url)`), as its documentation writes
+    it, is found as its imported function is; the standard library's `socket.create_connection` and a socket to
+    another URL are not sites."""
+    result = scan_project(tmp_path, {"app.py": SYNC_SOCKETS})
+    got = {(s.span.start_line, s.operation, s.is_async, s.model.value) for s in result.call_sites}
+    assert got == {(line_of(SYNC_SOCKETS, "realtime?model={model}"), "realtime", False, "gpt-realtime")}
