@@ -36,9 +36,10 @@ _SYNC_TO_ASYNC = {"asgiref.sync.sync_to_async", "sync_to_async", "asyncer.asynci
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+# methods that run the function handed to them on a thread (`asyncio.to_thread(f, …)`, `loop.run_in_executor(None, f)`)
+_THREAD_RUNNERS = frozenset({"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"})
 # `.create(` and also `.embed_query)` / `.create,`: a request method handed to another call to run
-_METHOD_CALL = re.compile(r"\.%s\s*[(,)]" % sdks.call_suffix_pattern(
-    {"to_thread", "run_in_executor", "run_sync", "run_in_threadpool"}))
+_METHOD_CALL = re.compile(r"\.%s\s*[(,)]" % sdks.call_suffix_pattern(_THREAD_RUNNERS))
 
 # calls that run the function they are given with the keywords they are given
 _KEYWORD_FORWARDERS = frozenset({"to_thread", "run_in_threadpool", "submit", "partial", "sync_to_async", "asyncify"})
@@ -454,10 +455,10 @@ class FileDiscovery:
     def _maybe_request(self, call: ast.Call) -> bool:
         f = call.func
         if isinstance(f, ast.Attribute):
-            return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in self._interesting_names or f.attr in (
-                "to_thread", "run_in_executor", "run_sync", "run_in_threadpool")
+            return f.attr in sdks.REQUEST_METHOD_NAMES or f.attr in self.wrappers or f.attr in self._interesting_names \
+                or f.attr in _THREAD_RUNNERS
         if isinstance(f, ast.Name):
-            return f.id in self._interesting_names or f.id == "run_in_executor"
+            return f.id in self._interesting_names or _runs_in_executor(f)
         return isinstance(f, ast.Call)
 
     def _callback(self, call: ast.Call) -> ast.expr | None:
@@ -488,8 +489,8 @@ class FileDiscovery:
             elif not _forwards_request(call, self._bound_requests):   # `Retrying(…)(client.completion, model=…)` is found below
                 return None
         else:
-            callee = self.ev.eval(func_node, scope) if isinstance(func_node, ast.Attribute) and func_node.attr in (
-                "to_thread", "run_in_executor", "run_sync", "run_in_threadpool") else None
+            callee = self.ev.eval(func_node, scope) if isinstance(func_node, ast.Attribute) \
+                and func_node.attr in _THREAD_RUNNERS else None
             if isinstance(callee, Imported) and callee.qualname in _ASYNC_RUNNERS and args:
                 func_node, args = args[0], args[1:]
             elif _runs_in_executor(func_node) and len(args) >= 2:   # (executor, fn, *args), a project's helper too
