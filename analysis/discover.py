@@ -841,9 +841,11 @@ class FileDiscovery:
         urls = [u for u in urls if u not in counting]
         if method.operation == "realtime":   # a socket opened: a session only on a realtime endpoint
             url = next((u for u in urls if _realtime_socket(u)), None)
+            if url is None:
+                return None
             method, keywords = _with_query_model(method, url_node, keywords, scope)
-            return None if url is None else Request(client, method, call, args, keywords, scope, sdk="http",
-                                                    endpoint=_redact_url(self._with_base(url, url_node, scope)))
+            return Request(client, method, call, args, keywords, scope, sdk="http",
+                           endpoint=_redact_url(self._with_base(url, url_node, scope)))
         for url in urls:
             operation = _provider_operation(url)
             if operation is not None:
