@@ -283,7 +283,7 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
     unit than tokens, one retired from service (and so from the price data), or a name the price data
     does not hold. `info` is the caller's `price_entry` row (None when none): past the self-hosted case
     it is the `catalog_entry` row."""
-    from llmsight.knowledge.catalog import billing_units
+    from llmsight.knowledge.catalog import billing_units, no_token_price
     from llmsight.knowledge.models import deprecation
 
     served = self_hosted(site, model)
@@ -295,9 +295,7 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
         return (f"`{model}` names an Azure deployment, not a model: map it to the model it serves under "
                 f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
     if info is not None and not info.has_token_prices:
-        units = billing_units(info.raw)
-        billed = f"bills {info.name} per {', per '.join(units)}" if units else f"has no rate for {info.name}"
-        return f"no per-token price: the price data {billed}; add its token prices with `prices`"
+        return f"{no_token_price(info.name, billing_units(info.raw))}; add its token prices with `prices`"
     if site.sdk == "replicate" and _REPLICATE_VERSION.fullmatch(model):
         return (f"`{model}` is a Replicate version id, which names a build, not a model: map it to its model under "
                 f"[tool.llmsight.models] (\"{model}\" = \"replicate/<owner>/<name>\")")

@@ -383,6 +383,13 @@ def billing_units(raw: Mapping[str, Any]) -> list[str]:
     return sorted(units)
 
 
+def no_token_price(name: str, units: list[str]) -> str:
+    """Why a row's token cost is $0, as a quote's note and a call site's unpriced reason both say it:
+    `no per-token price: the price data bills <name> per image, per second` (`has no rate for <name>`)."""
+    billed = f"bills {name} per {', per '.join(units)}" if units else f"has no rate for {name}"
+    return f"no per-token price: the price data {billed}"
+
+
 def search_price(raw: Mapping[str, Any]) -> float | None:
     """USD per search of a row that bills reranking per query (`input_cost_per_query`: Cohere's and
     Bedrock's rerank rows, whose per-token prices are 0), else None."""

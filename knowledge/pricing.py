@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from llmsight.knowledge.catalog import (Catalog, Cost, ModelInfo, Rates, Usage, as_characters, billing_units,
-                                        bills_output_text, character_cost, search_price)
+                                        bills_output_text, character_cost, no_token_price, search_price)
 from llmsight.knowledge.models import AliasInfo, Deprecation, alias_info, deprecation
 
 if TYPE_CHECKING:
@@ -86,9 +86,8 @@ def _notes(catalog: Catalog, info, usage: Usage, alias: AliasInfo | None, dep: D
     if info.has_character_prices:
         notes.append(_characters_note(info, usage))
     elif not info.has_token_prices and not per_search:
-        billed = f"bills {info.name} per {', per '.join(uncounted)}" if uncounted else f"has no rate for {info.name}"
-        notes.append(f"no per-token price: the price data {billed}, so its token cost shows as $0; add its token "
-                     "prices with `prices`")
+        notes.append(f"{no_token_price(info.name, uncounted)}, so its token cost shows as $0; add its token prices "
+                     "with `prices`")
     elif uncounted:
         notes.append(f"{info.name} also bills per {', per '.join(uncounted)}; only its per-token prices are counted")
     if info.max_input_tokens and usage.input_tokens > info.max_input_tokens:
