@@ -274,16 +274,12 @@ def price_entry(catalog, site: CallSite, model: str):
     return None if self_hosted(site, model) else info
 
 
-# `predictions.create(version=…)`: the 64-hex id of one build of a model (the part after `owner/name:`)
-_REPLICATE_VERSION = re.compile(r"[0-9a-f]{64}")
-
-
 def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
     """Why the site's resolved model has no price: a model the user serves, a row billed by some other
     unit than tokens, one retired from service (and so from the price data), or a name the price data
     does not hold. `info` is the caller's `price_entry` row (None when none): past the self-hosted case
     it is the `catalog_entry` row."""
-    from llmsight.knowledge.catalog import billing_units, no_token_price
+    from llmsight.knowledge.catalog import REPLICATE_VERSION, billing_units, no_token_price
     from llmsight.knowledge.models import deprecation
 
     served = self_hosted(site, model)
@@ -296,7 +292,7 @@ def unpriced_reason(catalog, site: CallSite, model: str, info) -> str:
                 f"[tool.llmsight.models] (\"{model}\" = \"<model>\")")
     if info is not None and not info.has_token_prices:
         return f"{no_token_price(info.name, billing_units(info.raw))}; add its token prices with `prices`"
-    if site.sdk == "replicate" and _REPLICATE_VERSION.fullmatch(model):
+    if site.sdk == "replicate" and re.fullmatch(REPLICATE_VERSION, model):
         return (f"`{model}` is a Replicate version id, which names a build, not a model: map it to its model under "
                 f"[tool.llmsight.models] (\"{model}\" = \"replicate/<owner>/<name>\")")
     unknown_host = _unknown_host(site)

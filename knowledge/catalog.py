@@ -334,7 +334,9 @@ def _rate_values(r: Rates) -> tuple[float, ...]:
     return r.input, r.output, r.cache_read, r.cache_write, r.reasoning
 
 
-_REPLICATE_PINNED = re.compile(r"^(replicate/[^:]+):[0-9a-f]{64}$")
+# a Replicate version id: the 64-hex id of one build of a model (`owner/name:<id>`, `predictions.create(version=…)`)
+REPLICATE_VERSION = "[0-9a-f]{64}"
+_REPLICATE_PINNED = re.compile(rf"^(replicate/[^:]+):{REPLICATE_VERSION}$")
 _SUGGESTED_MAX = 4096   # did-you-mean answers kept per catalog
 
 
