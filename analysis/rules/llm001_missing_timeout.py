@@ -411,7 +411,12 @@ def _stated_none(site: CallSite, ctx: FileContext) -> bool:
 
 def _callers_value(ctx: FileContext, origin: str | None) -> bool:
     """Whether the value found at `origin` (`path:line`, in this file) is a caller's: a parameter's default, or
-    a name its function binds from a parameter or its `**kwargs`."""
+    a name its function binds from a parameter or its `**kwargs`. Once per origin: every site sending the same
+    value asks, up to three times each."""
+    return ctx.memo(f"llm001-callers-value-{origin}", lambda: _reads_callers_value(ctx, origin))
+
+
+def _reads_callers_value(ctx: FileContext, origin: str | None) -> bool:
     path, _, line_text = (origin or "").rpartition(":")
     if path != ctx.path or not line_text.isdigit():
         return False
@@ -423,16 +428,28 @@ def _callers_value(ctx: FileContext, origin: str | None) -> bool:
     if line < func.body[0].lineno:
         return True   # in the signature: a parameter's default
     params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
+    bound_at, from_kwargs = ctx.memo(f"llm001-bindings-{id(func)}", lambda: _bindings(func))
+    bound = bound_at.get(line, set())
+    return bool(bound & params or bound & from_kwargs)
+
+
+def _bindings(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[dict[int, set[str]], set[str]]:
+    """The names `func` assigns, by line, and those it assigns from a lookup in its `**kwargs`
+    (`timeout = kwargs.pop("timeout", None)`): one walk of the function, not one per origin."""
     kwargs = func.args.kwarg.arg if func.args.kwarg else None
-    bound = {t.id for node in ast.walk(func) if isinstance(node, ast.Assign) and node.lineno == line
-             for t in node.targets if isinstance(t, ast.Name)}
-    if bound & params:
-        return True
-    return kwargs is not None and any(
-        isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in bound for t in node.targets)
-        and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr in ("pop", "get") and isinstance(node.value.func.value, ast.Name)
-        and node.value.func.value.id == kwargs for node in ast.walk(func))
+    bound_at: dict[int, set[str]] = {}
+    from_kwargs: set[str] = set()
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Assign):
+            continue
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        bound_at.setdefault(node.lineno, set()).update(names)
+        value = node.value
+        if kwargs is not None and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in ("pop", "get") and isinstance(value.func.value, ast.Name) \
+                and value.func.value.id == kwargs:
+            from_kwargs |= names
+    return bound_at, from_kwargs
 
 
 def _functions(ctx: FileContext) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
