@@ -7,7 +7,7 @@ from typing import Iterable
 from llmsight.analysis.context import HANDED_RUNNERS, FileContext, RunnerElsewhere, SourceMap
 from llmsight.analysis.modules import split_lines
 from llmsight.analysis.rules._loops import COMPREHENSIONS, LOOPS, depends_on_previous, repeating_loop, walk_local
-from llmsight.analysis.rules._sdk_fixes import parents, sdk_name
+from llmsight.analysis.rules._sdk_fixes import callee_name, parents, sdk_name
 from llmsight.analysis.rules.base import Invalid, Rule, Valid
 from llmsight.records import CallSite, Diagnostic, Fix
 
@@ -304,7 +304,7 @@ def _handing_call(ctx: FileContext, node: ast.AST) -> ast.Call | None:
     """The call a function is handed to, to run now (`pool.submit(f, x)`, `asyncio.to_thread(f, x)`)."""
     runner = parents(ctx, node).get(node)
     return runner if isinstance(runner, ast.Call) and any(a is node for a in runner.args) \
-        and _callee_word(runner) in HANDED_RUNNERS else None
+        and callee_name(runner) in HANDED_RUNNERS else None
 
 
 def _handed_to_pool(ctx: FileContext, node: ast.AST) -> bool:
@@ -312,11 +312,6 @@ def _handed_to_pool(ctx: FileContext, node: ast.AST) -> bool:
     runs in a pool while the loop goes on, so the requests run at once."""
     runner = _handing_call(ctx, node)
     return runner is not None and not isinstance(ctx.parents.get(runner), ast.Await)
-
-
-def _callee_word(call: ast.Call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _pooled(ctx: FileContext, loop: ast.AST) -> bool:
@@ -366,4 +361,4 @@ def _gathered(ctx: FileContext, comp: ast.AST) -> bool:
 
 def _is_gather(call: ast.AST) -> bool:
     """A call that runs the awaitables it is handed at once (`asyncio.gather`, `wait`, `as_completed`, a pool's `map`)."""
-    return isinstance(call, ast.Call) and _callee_word(call) in ("gather", "as_completed", "wait", "map")
+    return isinstance(call, ast.Call) and callee_name(call) in ("gather", "as_completed", "wait", "map")
