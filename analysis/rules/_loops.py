@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update"})
-_SLEEPS = frozenset({"sleep"})
 _RETRY_DECORATORS = frozenset({"retry", "on_exception", "on_predicate", "retry_with_exponential_backoff"})
 
 
@@ -56,8 +55,7 @@ def _dotted(node: ast.AST) -> str:
 def is_sleep(call: ast.Call) -> bool:
     """`time.sleep`, `asyncio.sleep`, and the names code imports them as (`from asyncio import sleep as
     asleep`, `async_sleep`, `_sleep`)."""
-    name = _dotted(call.func).rsplit(".", 1)[-1]
-    return name in _SLEEPS or name.endswith("sleep")
+    return _dotted(call.func).endswith("sleep")
 
 
 @dataclass
