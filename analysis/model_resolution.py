@@ -1331,8 +1331,7 @@ class ModelResolver:
                     guards.append((c, tested[1], members))
         if not guards:
             return vals
-        kept = [c for c in vals.cands if all((paired := self._written_with(c, attr, read[1])) is None
-                                             or admits(g, paired, members) for g, attr, members in guards)]
+        kept = _admitted_by_partner(vals.cands, guards, lambda c, attr: self._written_with(c, attr, read[1]))
         if not kept or len(kept) == len(vals.cands):
             return vals
         if not any(c.default for c in kept):
@@ -1357,8 +1356,7 @@ class ModelResolver:
                     guards.append((c, tested[1], members))
         if not guards:
             return vals
-        kept = tuple(c for c in vals.cands if all((partner := self._pair_item(c, part[1], index)) is None
-                                                  or admits(g, partner, members) for g, index, members in guards))
+        kept = tuple(_admitted_by_partner(vals.cands, guards, lambda c, index: self._pair_item(c, part[1], index)))
         return replace(vals, cands=kept) if kept and len(kept) < len(vals.cands) else vals
 
     def _pair_item(self, cand: Cand, at: int, index: int) -> str | None:
@@ -3070,6 +3068,18 @@ def _tuple_part(node: ast.AST, scope: Scope) -> tuple[object, int] | None:
         return None
     base = node.value
     return (("name", base.id) if isinstance(base, ast.Name) else id(base)), node.slice.value
+
+
+def _admitted_by_partner(cands: tuple[Cand, ...], guards: list, partner_of) -> list[Cand]:
+    """The candidates whose partner (`partner_of(cand, key)`: the provider written with the model, None when
+    unknown) every guard `(comparison, key, members)` admits; each partner is looked up once per candidate,
+    not once per guard (a read under hundreds of `if provider == …: raise` walked its table per test)."""
+    kept = []
+    for cand in cands:
+        partners = {key: partner_of(cand, key) for key in dict.fromkeys(key for _g, key, _m in guards)}
+        if all(partners[key] is None or admits(g, partners[key], members) for g, key, members in guards):
+            kept.append(cand)
+    return kept
 
 
 def _literal_members(node: ast.AST) -> frozenset[str] | None:
