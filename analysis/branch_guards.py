@@ -194,28 +194,47 @@ def rebound_after(body: list[ast.stmt], subject: ast.expr, after: ast.AST, read:
     before the read may no longer hold for it. Given the `read`, only assignments before it count, and not
     the one whose right side holds it: it reads before it stores (`if m.startswith("azure/"): m = m[6:]`).
     Nested defs are not entered."""
-    key = ast.unparse(subject)
     start = (after.lineno, after.col_offset)  # type: ignore[attr-defined]
     end = (read.lineno, read.col_offset) if read is not None and hasattr(read, "lineno") else None  # type: ignore[attr-defined]
-    stack: list[ast.AST] = list(body)
+    for stmt_start, stored_until, read_by in _stores(body).get(ast.unparse(subject), ()):
+        if stored_until > start and (end is None or (stmt_start <= end and id(read) not in read_by)):
+            return True
+    return False
+
+
+_Store = tuple[tuple[int, int], tuple[int, int], frozenset[int]]
+_STORES_CACHE: dict[int, tuple[list[ast.stmt], dict[str, list[_Store]]]] = {}
+
+
+def _stores(body: list[ast.stmt]) -> dict[str, list[_Store]]:
+    """Each name, attribute or item the body stores to (nested defs not entered), as (where its statement
+    starts, where the store ends, the ids of the nodes on the right side of the assignments holding it):
+    found in one walk per body, since a dispatch of many branches asks once per test and return."""
+    cached = _STORES_CACHE.get(id(body))
+    if cached is not None and cached[0] is body:
+        return cached[1]
+    found: dict[str, list[_Store]] = {}
+    stack: list[tuple[ast.AST, tuple[int, int], frozenset[int]]] = [(stmt, (0, 0), frozenset()) for stmt in body]
     while stack:
-        node = stack.pop()
+        node, stmt_start, read_by = stack.pop()
         if isinstance(node, _DEFS):
             continue
-        if end is not None and isinstance(node, ast.stmt) and (node.lineno, node.col_offset) > end:
-            continue
-        if end is not None and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None \
-                and any(n is read for n in ast.walk(node.value)):
-            continue
+        if isinstance(node, ast.stmt):
+            stmt_start = (node.lineno, node.col_offset)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            read_by = read_by | {id(n) for n in ast.walk(node.value)}
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.Delete,
-                             ast.With, ast.AsyncWith, ast.NamedExpr)) \
-                and (getattr(node, "end_lineno", node.lineno), getattr(node, "end_col_offset", 0)) > start:
+                             ast.With, ast.AsyncWith, ast.NamedExpr)):
+            until = (getattr(node, "end_lineno", node.lineno), getattr(node, "end_col_offset", 0))
             for target in _targets(node):
-                if any(ast.unparse(t) == key for t in ast.walk(target) if isinstance(t, (ast.Name, ast.Attribute, ast.Subscript))
-                       and not isinstance(getattr(t, "ctx", None), ast.Load)):
-                    return True
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+                for key in {ast.unparse(t) for t in ast.walk(target) if isinstance(t, (ast.Name, ast.Attribute, ast.Subscript))
+                            and not isinstance(getattr(t, "ctx", None), ast.Load)}:
+                    found.setdefault(key, []).append((stmt_start, until, read_by))
+        stack.extend((child, stmt_start, read_by) for child in ast.iter_child_nodes(node))
+    if len(_STORES_CACHE) >= _EXIT_CACHE_SIZE:
+        _STORES_CACHE.clear()
+    _STORES_CACHE[id(body)] = (body, found)
+    return found
 
 
 def _targets(node: ast.AST) -> list[ast.AST]:
