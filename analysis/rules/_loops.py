@@ -328,9 +328,10 @@ def _runs_once(up: dict[ast.AST, ast.AST], loop: ast.AST, call: ast.AST) -> bool
     return False
 
 
-def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
+def depends_on_previous(ctx: "FileContext", loop: ast.AST, call: ast.Call) -> bool:
     """Whether each iteration's request depends on the one before: a conversation that grows
-    (`messages.append(...)`, `history += ...`) or a prompt made from the previous reply."""
+    (`messages.append(...)`, `history += ...`) or a prompt made from the previous reply. `ctx`: the file the
+    loop is in."""
     body = loop.body if isinstance(loop, LOOPS) else [loop]  # type: ignore[attr-defined]
     inputs = _request_inputs(call)
     replies = {_dotted(t) for n in walk_local(body) if isinstance(n, (ast.Assign, ast.AnnAssign))
@@ -340,9 +341,7 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
     per_item = _dotted_names(target) if target is not None else set()
     # inputs rebuilt from what the loop accumulates (`pcm.extend(frame); audio = wav(bytes(pcm))`): each
     # request takes everything so far, a stream's partial results, not one item
-    grown = {_dotted(n.func.value) for n in walk_local(body) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWING_METHODS}
-    grown |= {_dotted(n.target) for n in walk_local(body) if isinstance(n, ast.AugAssign)}
+    grown = ctx.memo(f"loops-accumulated-{id(loop)}", lambda: _accumulated(body))
     for node in walk_local(body):
         if grown and isinstance(node, ast.Assign) and any(_dotted(t) in inputs for t in node.targets) \
                 and _dotted_names(node.value) & grown:
@@ -360,6 +359,18 @@ def depends_on_previous(loop: ast.AST, call: ast.Call) -> bool:
             if any(_dotted(t) in inputs for t in node.targets) and (used & inputs or used & replies):
                 return True
     return False
+
+
+def _accumulated(body: list[ast.stmt] | list[ast.AST]) -> set[str]:
+    """What a loop body accumulates: the receivers of `append`/`extend`/… and the targets of `+=`. A fact of
+    the loop, found once for all the requests in it."""
+    grown = set()
+    for n in walk_local(body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWING_METHODS:
+            grown.add(_dotted(n.func.value))
+        elif isinstance(n, ast.AugAssign):
+            grown.add(_dotted(n.target))
+    return grown
 
 
 def _request_inputs(call: ast.Call) -> set[str]:

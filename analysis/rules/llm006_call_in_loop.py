@@ -199,7 +199,7 @@ class CallInLoop(Rule):
             elif loop is None and runner is not None and not any(a is runner for a in ctx.ancestors(call)):
                 # the function the request is in is called per item, or handed to a mapper (discovery)
                 loop, repeated = repeating_loop(ctx, runner), runner
-            if loop is None or isinstance(loop, ast.While) or isinstance(repeated, ast.Call) and depends_on_previous(loop, repeated) \
+            if loop is None or isinstance(loop, ast.While) or isinstance(repeated, ast.Call) and depends_on_previous(where, loop, repeated) \
                     or _takes_many(site) and _embeds_a_batch(loop, repeated if isinstance(repeated, ast.Call) else call):
                 continue
             concurrent = isinstance(loop, COMPREHENSIONS) and _gathered(where, loop) or _pooled(where, loop) \
