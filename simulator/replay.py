@@ -89,14 +89,14 @@ def uniform(row_id: int, seed: int, k: int) -> float:
 
 def uniform_sql(row_id: str, seed: int, k: int | str) -> str:
     """One SQL expression for `uniform` (the hash state repeats in it: use `uniform_stages` for many rows)."""
-    h = f"((({row_id}) % {PRIME}) * 48271 + {(seed % PRIME) * 16807 + 12345} + ({k}) * 69621) % {PRIME}"
+    h = _STAGES[0].format(row=row_id, c=(seed % PRIME) * 16807 + 12345, k=f"({k})")
     for stage in _STAGES[1:]:
         h = stage.format(h=f"({h})", k=f"({k})")
     return f"(CAST({h} AS DOUBLE) / {PRIME}.0)"
 
 
 _STAGES = (
-    "((({row}) % {P}) * 48271 + {c} + {k} * 69621) % {P}",
+    "((({row}) % {P}) * 48271 + {c} + {k} * 69621) % {P}".replace("{P}", str(PRIME)),
     "({h} * {h} + 1013904223 + {k}) % {P}".replace("{P}", str(PRIME)),
     "({h} * 48271 + {k} * 2147 + 11) % {P}".replace("{P}", str(PRIME)),
     "({h} * {h} + %d) %% %d" % (2654435761 % PRIME, PRIME),
@@ -113,7 +113,7 @@ def uniform_stages(row_id: str, seed: int, draws: dict[str, int | str], prefix: 
     c = (seed % PRIME) * 16807 + 12345
     first, second = [], []
     for n, k in draws.items():
-        start = f"((({row_id}) % {PRIME}) * 48271 + {c} + ({k}) * 69621) % {PRIME}"
+        start = _STAGES[0].format(row=row_id, c=c, k=f"({k})")
         first.append(_STAGES[1].format(h=f"({start})", k=f"({k})") + f" AS {prefix}_h_{n}")
         final = _STAGES[3].format(h=f"({_STAGES[2].format(h=f'{prefix}_h_{n}', k=f'({k})')})")
         second.append(f"CAST({final} AS {'INTEGER' if as_hash else 'DOUBLE'}){'' if as_hash else f' / {PRIME}.0'} AS {n}")
