@@ -391,14 +391,23 @@ def _input_keys(ctx: FileContext, call: ast.Call) -> set[str]:
     scope = parents(ctx, call).get(call)
     while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
         scope = ctx.parents.get(scope)
-    keys: set[str] = set()
-    for node in ast.walk(scope) if scope is not None else ():
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
-                isinstance(t, ast.Name) and t.id == value.id for t in node.targets):
-            keys |= _literal_keys(node.value)
+    if scope is None:
+        return set()
+    return ctx.memo(f"llm004-dict-keys-{id(scope)}", lambda: _dict_keys_bound(scope)).get(value.id, set())
+
+
+def _dict_keys_bound(scope: ast.AST) -> dict[str, set[str]]:
+    """The literal keys a function (or module) gives each name (`payload = {…}`, `payload["width"] = …`): one
+    walk per scope, not one per request in it."""
+    keys: dict[str, set[str]] = {}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    keys.setdefault(t.id, set()).update(_literal_keys(node.value))
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) \
-                and node.value.id == value.id and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-            keys.add(node.slice.value)
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            keys.setdefault(node.value.id, set()).add(node.slice.value)
     return keys
 
 
