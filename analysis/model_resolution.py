@@ -2627,8 +2627,12 @@ class ModelResolver:
         inner = Ctx(depth=ctx.depth)
         if cls is not None:
             receiver = call.func.value if call is not None and isinstance(call.func, ast.Attribute) else None
-            if receiver is None or (scope is not None and _self_class(receiver, scope) is not None):
-                inner = Ctx(self_cls=ctx.self_cls or (cls, fr.mod), ctor=ctx.ctor, calls=ctx.calls, depth=ctx.depth)
+            own = _self_class(receiver, scope) if receiver is not None and scope is not None else None
+            if receiver is None or own is not None:
+                # `self.helper()` in a subclass's method: the helper's own `self.` calls run the subclass's
+                # overrides (a base's `return self._default_model()` reaches each subclass's literal)
+                receiving = (own, scope.mod) if own is not None and scope is not None else (cls, fr.mod)
+                inner = Ctx(self_cls=ctx.self_cls or receiving, ctor=ctx.ctor, calls=ctx.calls, depth=ctx.depth)
             elif scope is not None:
                 obj = self._object(receiver, scope)
                 if isinstance(obj, Instance):
