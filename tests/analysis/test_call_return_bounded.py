@@ -1,8 +1,5 @@
 """A helper returning a constant picked by a 40-level chain of 51-way conditionals, called at 300 sites:
 each call binds nothing, so the model is resolved once, not again per site (was 62 CPU-s and 6.2 GB)."""
-import json
-import subprocess
-import sys
 
 
 WIDTH, LEVELS, SITES = 51, 40, 300
@@ -22,25 +19,12 @@ def _pathological_source() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_parameterless_helper_called_at_many_sites_is_resolved_once(tmp_path):
-    """In a child process: its CPU time and peak memory are the check's alone (tracemalloc would slow it ten-fold)."""
-    path = tmp_path / "app.py"
-    path.write_text(_pathological_source())
-    out = subprocess.run([sys.executable, "-c", _CHECK, str(path)], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    sites, models, errors, cpu, peak_kb = json.loads(out.stdout.splitlines()[-1])
+def test_parameterless_helper_called_at_many_sites_is_resolved_once(checked_in_child):
+    (sites, models, errors), cpu, peak_kb = checked_in_child(_pathological_source(), (
+        "[len(result.call_sites), [c.value for c in result.call_sites[0].model.candidates], "
+        "[str(e) for e in result.errors]]"), timeout=120)
     assert not errors
     assert sites == SITES
     assert models == [f"gpt-4o-mini-{i}" for i in range(WIDTH)][:len(models)] and models
     assert cpu < 10, f"{cpu:.1f} CPU-s"
     assert peak_kb < 500 * 1024, f"{peak_kb / 1024:.0f} MB"
-
-
-_CHECK = """
-import json, resource, sys
-from llmsight import api
-result = api.check([sys.argv[1]], use_cache=False, jobs=1, with_estimates=False)
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps([len(result.call_sites), [c.value for c in result.call_sites[0].model.candidates],
-                  [str(e) for e in result.errors], usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
-"""

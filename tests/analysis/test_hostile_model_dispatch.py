@@ -2,9 +2,6 @@
 model[1:]` …): each return's model set is cut by the tests around it, and whether the model is assigned after
 a test is read from one index of the body's stores, not a walk of the whole body per test and return
 (cubic: 100 branches took 8.5 CPU-s, 1,000 did not finish in 15 CPU-minutes)."""
-import json
-import subprocess
-import sys
 
 BRANCHES = 300
 
@@ -15,22 +12,9 @@ def _dispatch() -> str:
             "def ask():\n    c, m = pick('gpt-4o')\n    return c.chat.completions.create(model=m, messages=[])\n")
 
 
-def test_a_dispatch_of_many_branches_costs_about_linear_time(tmp_path):
-    """In a child process: its CPU time is the check's alone."""
-    path = tmp_path / "app.py"
-    path.write_text(_dispatch())
-    out = subprocess.run([sys.executable, "-c", _CHECK, str(path)], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    models, cpu = json.loads(out.stdout.splitlines()[-1])
+def test_a_dispatch_of_many_branches_costs_about_linear_time(checked_in_child):
+    (sites, models), cpu, _peak = checked_in_child(
+        _dispatch(), "[len(result.call_sites), [c.value for c in result.call_sites[0].model.candidates]]")
+    assert sites == 1
     assert models[0] == "gpt-4o"   # the final return's; each branch adds what its test admits
     assert cpu < 8, f"{cpu:.1f} CPU-s"
-
-
-_CHECK = """
-import json, resource, sys
-from llmsight import api
-result = api.check([sys.argv[1]], use_cache=False, jobs=1, with_estimates=False)
-usage = resource.getrusage(resource.RUSAGE_SELF)
-[site] = result.call_sites
-print(json.dumps([[c.value for c in site.model.candidates], usage.ru_utime + usage.ru_stime]))
-"""
